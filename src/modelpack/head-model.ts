@@ -1,0 +1,127 @@
+/**
+ * The in-memory form of a "model pack": a morphable head that the fitting, the albedo stage and the
+ * Babylon plugin all use through this one interface. Packs on disk (format.ts) decode to this.
+ *
+ * Shape of the head for coefficients (id, ex):
+ *   positions + sum_k id[k] * identityBasis[k] + sum_j ex[j] * expressionBasis[j]
+ * Bases are mode-major: mode k occupies [k * vertexCount * 3, (k + 1) * vertexCount * 3).
+ * Identity coefficients are in units of standard deviations' scale: the prior is id[k] ~ N(0, identityStd[k]^2).
+ * Expression coefficients are blendshape weights: 0 = neutral, 1 = the full named expression.
+ *
+ * UV seams are handled by splitting vertices: every vertex has one UV. `weldGroup` maps each
+ * vertex to the lowest-index vertex at the same position, so normals and fitting can treat split
+ * copies as one point. All coordinate conventions are in ../types.ts.
+ */
+
+export interface SubMesh {
+  /** For example 'eyeLeft', 'eyeRight', 'teeth'. */
+  name: string;
+  positions: Float32Array;
+  indices: Uint32Array;
+  uvs: Float32Array;
+  /** Rotation centre (for eyes: the eyeball centre), model space. */
+  pivot: Float32Array;
+  /** Which material the renderer should use. */
+  material: 'eye' | 'skin' | 'teeth';
+}
+
+export interface HeadModel {
+  /** Stable identifier, e.g. 'default-head@1' or 'hifi3dpp'. Stored in .avatar files. */
+  id: string;
+  name: string;
+  /** SPDX identifier or short licence text of the geometry. */
+  licence: string;
+  /** Where the geometry comes from (human-readable). */
+  provenance: string;
+
+  vertexCount: number;
+  /** Mean (neutral) shape, xyz interleaved, metres. */
+  positions: Float32Array;
+  /** Per-vertex UV, uv interleaved (v up). */
+  uvs: Float32Array;
+  /** Triangles, CCW from outside. */
+  indices: Uint32Array;
+  /** Vertex -> representative vertex at the same position (identity where there is no seam). */
+  weldGroup: Uint32Array;
+
+  identityCount: number;
+  /** identityCount x vertexCount*3, mode-major. */
+  identityBasis: Float32Array;
+  /** Prior standard deviation of each identity coefficient. */
+  identityStd: Float32Array;
+
+  /** Names of the expression modes, e.g. ARKit 'jawOpen' or PCA 'exp00'. */
+  expressionNames: string[];
+  /** expressionNames.length x vertexCount*3, mode-major. */
+  expressionBasis: Float32Array;
+  /** Prior standard deviation of each expression coefficient in fitting (weights around 0..1 for blendshapes). */
+  expressionStd: Float32Array;
+
+  /** iBUG-68 landmark vertices (one vertex per point). Jaw points 0..16 are defaults; fitting may slide them along `jawContour`. */
+  landmarks68: Uint32Array;
+  /** Candidate vertices for sliding jaw-line (silhouette) correspondences, ordered from the subject's right ear to the left. */
+  jawContour: Uint32Array;
+  /** Vertex for each of the 468 MediaPipe points, or undefined when the pack has no such correspondence. */
+  landmarks468?: Uint32Array;
+
+  /** Mirror partner of each vertex across the model's x = 0 plane (for left/right texture completion). */
+  mirrorVertex: Uint32Array;
+  /** Per-vertex face-skin weight 0..1 (1 on facial skin, 0 on eyes, brows, lips, hair/cranium, neck). */
+  skinWeight: Float32Array;
+
+  /** Separate meshes that are not deformed by the bases (eyeballs, teeth). */
+  parts: SubMesh[];
+}
+
+/** Shape for given coefficients; writes into `out` (allocated if omitted). Plain TS reference decode. */
+export function decodeShape(
+  model: HeadModel,
+  identity: ArrayLike<number> | null,
+  expression: ArrayLike<number> | null,
+  out?: Float32Array,
+): Float32Array {
+  const n3 = model.vertexCount * 3;
+  const result = out ?? new Float32Array(n3);
+  result.set(model.positions);
+  const addModes = (basis: Float32Array, coeffs: ArrayLike<number> | null) => {
+    if (!coeffs) return;
+    for (let k = 0; k < coeffs.length; k++) {
+      const c = coeffs[k];
+      if (c === 0) continue;
+      const offset = k * n3;
+      for (let i = 0; i < n3; i++) result[i] += c * basis[offset + i];
+    }
+  };
+  addModes(model.identityBasis, identity);
+  addModes(model.expressionBasis, expression);
+  return result;
+}
+
+/** Area-weighted smooth vertex normals, shared across seam copies through `weldGroup`. */
+export function computeVertexNormals(
+  positions: Float32Array,
+  indices: Uint32Array,
+  weldGroup?: Uint32Array,
+  out?: Float32Array,
+): Float32Array {
+  const n = positions.length / 3;
+  const normals = out ?? new Float32Array(n * 3);
+  normals.fill(0);
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t] * 3, b = indices[t + 1] * 3, c = indices[t + 2] * 3;
+    const e1x = positions[b] - positions[a], e1y = positions[b + 1] - positions[a + 1], e1z = positions[b + 2] - positions[a + 2];
+    const e2x = positions[c] - positions[a], e2y = positions[c + 1] - positions[a + 1], e2z = positions[c + 2] - positions[a + 2];
+    const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
+    for (const v of [indices[t], indices[t + 1], indices[t + 2]]) {
+      const w = (weldGroup ? weldGroup[v] : v) * 3;
+      normals[w] += nx; normals[w + 1] += ny; normals[w + 2] += nz;
+    }
+  }
+  for (let v = 0; v < n; v++) {
+    const w = (weldGroup ? weldGroup[v] : v) * 3;
+    const x = normals[w], y = normals[w + 1], z = normals[w + 2];
+    const len = Math.hypot(x, y, z) || 1;
+    normals[v * 3] = x / len; normals[v * 3 + 1] = y / len; normals[v * 3 + 2] = z / len;
+  }
+  return normals;
+}

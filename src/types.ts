@@ -1,0 +1,87 @@
+/**
+ * Shared data contracts between the stages: face analysis -> fitting -> albedo -> Babylon/GLB.
+ *
+ * Conventions used everywhere in the project (read these once):
+ * - Images are RGBA, 8 bits per channel, row-major, top-left origin (same layout as DOM ImageData).
+ * - Image coordinates are pixels with 0-based pixel centres: the centre of the top-left pixel is (0, 0).
+ * - Model space is glTF's: metres, right-handed, +Y up, +Z out of the face towards the viewer,
+ *   +X towards the viewer's right when facing the head (the subject's left).
+ * - Triangles wind counter-clockwise when seen from outside the surface.
+ * - UVs: u to the right, v up (glTF stores v down; writers flip at the boundary). Texture images are
+ *   stored top row first, so texel row = (1 - v) * height.
+ * - Geometry lives in typed arrays: xyz interleaved Float32Array, indices Uint32Array.
+ */
+
+/** An 8-bit RGBA image (ImageData-compatible). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray | Uint8Array;
+}
+
+/** A single-channel 8-bit mask, 255 = inside. */
+export interface Mask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One face found in a photo, in image pixels (0-based pixel centres). */
+export interface FaceObservation {
+  box: Box;
+  /** Detector confidence in 0..1. */
+  score: number;
+  /** 468 MediaPipe points, xyz interleaved; x, y in image pixels, z in pixels relative to the face centre (smaller = nearer the camera). */
+  landmarks468: Float32Array;
+  /** 10 iris points xyz interleaved: subject's right iris (centre + 4 contour), then left. */
+  iris: Float32Array;
+  /** iBUG-68 points, xy interleaved, image pixels. Points 0..16 (jaw) come from the 3D mesh contour, not the silhouette. */
+  landmarks68: Float32Array;
+  /** Face-presence confidence from the mesh model, 0..1. */
+  meshScore: number;
+  /** Roll angle of the face in radians (eye line vs horizontal). */
+  roll: number;
+}
+
+export interface FaceAnalysisResult {
+  imageWidth: number;
+  imageHeight: number;
+  /** Sorted by face area, largest first. */
+  faces: FaceObservation[];
+  /** Execution provider that ran the models. */
+  backend: 'webgpu' | 'wasm';
+  timings: Record<string, number>;
+}
+
+/** Stage names reported through progress callbacks, in order. */
+export type StageName = 'load' | 'detect' | 'landmarks' | 'fit' | 'albedo' | 'build';
+
+export interface ProgressEvent {
+  stage: StageName;
+  /** 0..1 within the stage. */
+  progress: number;
+  message?: string;
+}
+
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+/**
+ * A camera mapping model-space points to image pixels.
+ * Perspective pinhole: p_cam = R * p + t (camera looks down -Z, +Y up);
+ * x_img = cx + focal * p_cam.x / -p_cam.z, y_img = cy - focal * p_cam.y / -p_cam.z.
+ */
+export interface PinholeCamera {
+  focal: number;
+  cx: number;
+  cy: number;
+  /** Row-major 3x3 rotation. */
+  rotation: Float64Array;
+  translation: Float64Array;
+}
