@@ -85,3 +85,38 @@ export interface PinholeCamera {
   rotation: Float64Array;
   translation: Float64Array;
 }
+
+import type { HeadModel } from './modelpack/head-model.js';
+
+export interface FitMetrics {
+  /** Mean 68-point reprojection error in pixels. */
+  landmarkErrorPx: number;
+  /** Same, as a fraction of the outer-eye-corner distance (iBUG 36-45). */
+  landmarkErrorNormalized: number;
+  /** Fraction of the UV face region observed in the photo. */
+  coverage?: number;
+}
+
+/**
+ * Everything the Babylon side and the exporters need to build an avatar; produced by the photo
+ * pipeline (src/pipeline.ts) and by .avatar loading. Engine-independent.
+ */
+export interface AvatarData {
+  model: HeadModel;
+  /** Identity coefficients (model.identityCount). */
+  identity: Float32Array;
+  /** Expression weights fitted to the photo (model.expressionNames.length). */
+  expression: Float32Array;
+  /** Identity applied, expression neutral: the base mesh the morph targets add to. */
+  neutralVertices: Float32Array;
+  /** Albedo texture in the model's UV layout. */
+  albedo: RgbaImage;
+  /** 27 spherical-harmonics light coefficients (9 per channel, R then G then B) estimated from the photo. */
+  light: Float32Array;
+  camera: PinholeCamera;
+  face: FaceObservation;
+  metrics: FitMetrics;
+  /** Milliseconds per stage. */
+  timings: Record<string, number>;
+  backend: 'webgpu' | 'wasm';
+}

@@ -1,0 +1,95 @@
+/**
+ * Software triangle rasterizer with a depth buffer, on typed arrays. It answers "which triangle, at
+ * which barycentric coordinates, is nearest at each pixel", which serves three jobs: visibility
+ * (z-buffer) when unwrapping the photo, texel-to-surface lookup when rasterizing in UV space, and
+ * the CLI's preview renders. Pixel centres are at integer coordinates (see ../types.ts).
+ */
+
+export interface RasterTarget {
+  width: number;
+  height: number;
+  /** Depth of the nearest surface per pixel (smaller = nearer); +Infinity where empty. */
+  depth: Float32Array;
+  /** Triangle index (the t of indices[3t..3t+2]) per pixel; -1 where empty. */
+  triangle: Int32Array;
+  /** Barycentric weights of the 2nd and 3rd triangle corner per pixel (the 1st is 1 - b1 - b2). */
+  bary: Float32Array;
+}
+
+export function createRasterTarget(width: number, height: number): RasterTarget {
+  const target: RasterTarget = {
+    width,
+    height,
+    depth: new Float32Array(width * height),
+    triangle: new Int32Array(width * height),
+    bary: new Float32Array(width * height * 2),
+  };
+  clearRasterTarget(target);
+  return target;
+}
+
+export function clearRasterTarget(target: RasterTarget): void {
+  target.depth.fill(Infinity);
+  target.triangle.fill(-1);
+}
+
+export interface RasterOptions {
+  /**
+   * 'none' draws both sides; 'back' skips triangles whose screen-space winding is clockwise in a
+   * y-down image (i.e. CCW-from-outside triangles seen from behind).
+   */
+  cull?: 'none' | 'back';
+  /** Only triangles whose index passes this test are drawn. */
+  include?: (triangle: number) => boolean;
+}
+
+/**
+ * Rasterizes triangles given screen positions (x, y in pixels, depth) per vertex, xyz interleaved.
+ * Depth is interpolated linearly in screen space (exact for orthographic/UV rasterization and
+ * accurate enough for visibility tests at face scale).
+ */
+export function rasterizeTriangles(
+  target: RasterTarget,
+  screen: Float32Array,
+  indices: Uint32Array,
+  options: RasterOptions = {},
+): void {
+  const { width, height, depth, triangle, bary } = target;
+  const cullBack = options.cull === 'back';
+  const include = options.include;
+  const triangleCount = indices.length / 3;
+  for (let t = 0; t < triangleCount; t++) {
+    if (include && !include(t)) continue;
+    const i0 = indices[3 * t] * 3, i1 = indices[3 * t + 1] * 3, i2 = indices[3 * t + 2] * 3;
+    const x0 = screen[i0], y0 = screen[i0 + 1], z0 = screen[i0 + 2];
+    const x1 = screen[i1], y1 = screen[i1 + 1], z1 = screen[i1 + 2];
+    const x2 = screen[i2], y2 = screen[i2 + 1], z2 = screen[i2 + 2];
+    // Twice the signed area; in a y-down image a CCW-from-outside front face has area < 0.
+    const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
+    if (area === 0 || !Number.isFinite(area)) continue;
+    if (cullBack && area > 0) continue;
+    const minX = Math.max(0, Math.ceil(Math.min(x0, x1, x2)));
+    const maxX = Math.min(width - 1, Math.floor(Math.max(x0, x1, x2)));
+    const minY = Math.max(0, Math.ceil(Math.min(y0, y1, y2)));
+    const maxY = Math.min(height - 1, Math.floor(Math.max(y0, y1, y2)));
+    if (minX > maxX || minY > maxY) continue;
+    const invArea = 1 / area;
+    for (let y = minY; y <= maxY; y++) {
+      for (let x = minX; x <= maxX; x++) {
+        // Barycentrics of corners 1 and 2 from sub-triangle areas.
+        const b1 = ((x - x0) * (y2 - y0) - (x2 - x0) * (y - y0)) * invArea;
+        const b2 = ((x1 - x0) * (y - y0) - (x - x0) * (y1 - y0)) * invArea;
+        const b0 = 1 - b1 - b2;
+        // Small negative tolerance closes cracks between neighbouring triangles.
+        if (b0 < -1e-6 || b1 < -1e-6 || b2 < -1e-6) continue;
+        const z = b0 * z0 + b1 * z1 + b2 * z2;
+        const p = y * width + x;
+        if (z >= depth[p]) continue;
+        depth[p] = z;
+        triangle[p] = t;
+        bary[2 * p] = b1;
+        bary[2 * p + 1] = b2;
+      }
+    }
+  }
+}
