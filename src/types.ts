@@ -115,6 +115,10 @@ export interface AvatarData {
   light: Float32Array;
   camera: PinholeCamera;
   face: FaceObservation;
+  /** The fitted model's 68 landmarks projected into the photo (image pixels, xy interleaved). */
+  fittedLandmarks68: Float32Array;
+  /** Head pose in degrees (yaw: turning left/right, pitch: nodding, roll: tilting). */
+  pose: { yawDeg: number; pitchDeg: number; rollDeg: number };
   metrics: FitMetrics;
   /** Milliseconds per stage. */
   timings: Record<string, number>;

@@ -1,0 +1,33 @@
+/**
+ * Build step (run by `npm run build`, hence by `npm install`): creates assets/generated/ from
+ * node_modules only, with no downloads:
+ *   - the MediaPipe face models converted from TFJS graph format to ONNX (Apache-2.0),
+ *   - the embedded default head model pack (built procedurally from the MediaPipe canonical face mesh).
+ * Deterministic: the same node_modules give the same bytes.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { nodeAssetDir, ASSET_FILES } from '../src/assets.js';
+import { convertFaceModels } from '../src/inference/tfjs-to-onnx/convert-face-models.js';
+import { buildDefaultHead } from '../src/modelpack/default-head/index.js';
+import { writePack } from '../src/modelpack/format.js';
+
+async function main(): Promise<void> {
+  const outDir = await nodeAssetDir();
+  await mkdir(outDir, { recursive: true });
+  const started = performance.now();
+
+  for (const result of await convertFaceModels(outDir)) {
+    console.log(`  ${path.basename(result.file)}: ${(result.bytes / 1024).toFixed(0)} KiB in ${result.ms.toFixed(0)} ms`);
+  }
+
+  const headStart = performance.now();
+  const pack = writePack(buildDefaultHead());
+  const packFile = path.join(outDir, ASSET_FILES.defaultHead);
+  await writeFile(`${packFile}.tmp`, pack);
+  await rename(`${packFile}.tmp`, packFile);
+  console.log(`  ${ASSET_FILES.defaultHead}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - headStart).toFixed(0)} ms`);
+  console.log(`assets built in ${(performance.now() - started).toFixed(0)} ms -> ${outDir}`);
+}
+
+await main();

@@ -1,0 +1,126 @@
+/** `photo-avatar create`: photo -> GLB (+ preview PNG, + JSON report). */
+import path from 'node:path';
+import { PhotoAvatarError } from '../errors.js';
+import type { AvatarData, ProgressEvent } from '../types.js';
+import { decodePhotoFile } from './photo.js';
+import { checkOutputs, defaultSamplePhoto, readInputFile, writeFileAtomic } from './files.js';
+import { intFlag, parseArgs, stringFlag, type FlagSpec } from './args.js';
+import { createAvatarData } from '../pipeline.js';
+import { writeGlb } from '../export/glb.js';
+import { renderPreview } from '../render/preview.js';
+import { encodePng } from '../image/encode.js';
+
+export const CREATE_FLAGS: Record<string, FlagSpec> = {
+  out: { value: true, alias: 'o' },
+  preview: { value: true },
+  report: { value: true },
+  model: { value: true },
+  face: { value: true },
+  'texture-size': { value: true },
+  backend: { value: true },
+  force: { value: false, alias: 'f' },
+  quiet: { value: false, alias: 'q' },
+};
+
+export const CREATE_HELP = `photo-avatar create [photo] [options]
+  Fits the head model to the largest face in the photo and writes a rigged, textured GLB.
+  With no photo, uses the sample photo shipped in @vladmandic/face-api (demo/sample1.jpg).
+  -o, --out FILE         output GLB (default: avatar.glb)
+      --preview FILE     also write a PNG preview (front and three-quarter views)
+      --report FILE      also write a JSON report (timings, landmark error, coefficients)
+      --model PACK       head model pack (default: the embedded open head)
+      --face N           which face when the photo has several (0 = largest)
+      --texture-size N   albedo size in texels, 256-4096 (default 1024)
+      --backend NAME     auto | wasm (default auto: WASM in Node)
+  -f, --force            replace existing output files
+  -q, --quiet            no progress output`;
+
+export async function runCreateCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, CREATE_FLAGS);
+  if (args.positional.length > 1) throw new PhotoAvatarError('INVALID_ARGUMENT', `create takes one photo, got ${args.positional.length}: ${args.positional.join(' ')}`);
+  const photoFile = args.positional[0] ?? defaultSamplePhoto();
+  const outFile = stringFlag(args, 'out') ?? 'avatar.glb';
+  if (path.extname(outFile).toLowerCase() !== '.glb') {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Unsupported output type "${path.extname(outFile) || outFile}": use a .glb file name.`);
+  }
+  const previewFile = stringFlag(args, 'preview');
+  const reportFile = stringFlag(args, 'report');
+  const modelFile = stringFlag(args, 'model');
+  const backend = stringFlag(args, 'backend') ?? 'auto';
+  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'webgpu') throw new PhotoAvatarError('INVALID_ARGUMENT', `--backend must be auto, wasm or webgpu, got "${backend}".`);
+  const outputs = [outFile, previewFile, reportFile].filter((f): f is string => !!f);
+  const inputs = [photoFile, modelFile].filter((f): f is string => !!f);
+  checkOutputs(outputs, inputs, args.flags.has('force'));
+
+  const quiet = args.flags.has('quiet');
+  const log = (line: string) => { if (!quiet) process.stderr.write(`${line}\n`); };
+  const photo = await decodePhotoFile(photoFile);
+  if (photo.downscaled) log(`note: ${photoFile} is ${photo.originalWidth}x${photo.originalHeight}; downscaled to ${photo.image.width}x${photo.image.height}`);
+  const modelBytes = modelFile ? await readInputFile(modelFile, 'model pack') : undefined;
+
+  const data = await createAvatarData(photo.image, {
+    model: modelBytes,
+    faceIndex: intFlag(args, 'face', 0, 1000),
+    textureSize: intFlag(args, 'texture-size', 256, 4096),
+    backend: backend as 'auto' | 'wasm' | 'webgpu',
+    onProgress: (event: ProgressEvent) => { if (event.progress === 0) log(`[${event.stage}]`); },
+  });
+
+  const exportStart = performance.now();
+  const glb = writeGlb(data);
+  await writeFileAtomic(outFile, glb);
+  data.timings.export = performance.now() - exportStart;
+  log(`wrote ${outFile} (${(glb.length / 1024).toFixed(0)} KiB)`);
+  if (previewFile) {
+    const start = performance.now();
+    await writeFileAtomic(previewFile, encodePng(renderPreview(data)));
+    data.timings.preview = performance.now() - start;
+    log(`wrote ${previewFile}`);
+  }
+  const summary = `landmark error ${data.metrics.landmarkErrorPx.toFixed(2)} px (${(100 * data.metrics.landmarkErrorNormalized).toFixed(1)}% of eye-corner distance), ` +
+    `${data.backend}, ${data.timings.total.toFixed(0)} ms`;
+  if (reportFile) {
+    await writeFileAtomic(reportFile, `${JSON.stringify(buildReport(data, photoFile, photo, outFile), null, 2)}\n`);
+    log(`wrote ${reportFile}`);
+  }
+  log(summary);
+  return 0;
+}
+
+function round(values: ArrayLike<number>, digits = 3): number[] {
+  const scale = 10 ** digits;
+  return Array.from(values, (v) => Math.round(v * scale) / scale);
+}
+
+/** The JSON report. Downstream tools read these keys: keep them stable. */
+export function buildReport(data: AvatarData, photoFile: string, photo: Awaited<ReturnType<typeof decodePhotoFile>>, outFile: string) {
+  return {
+    tool: 'babylon-photo-avatar',
+    photo: {
+      file: photoFile,
+      width: photo.image.width,
+      height: photo.image.height,
+      originalWidth: photo.originalWidth,
+      originalHeight: photo.originalHeight,
+      exifOrientation: photo.orientation,
+    },
+    output: outFile,
+    model: { id: data.model.id, name: data.model.name, licence: data.model.licence, vertices: data.model.vertexCount },
+    backend: data.backend,
+    face: { box: data.face.box, score: data.face.score },
+    pose: data.pose,
+    landmarks68: round(data.fittedLandmarks68, 2),
+    observedLandmarks68: round(data.face.landmarks68, 2),
+    metrics: {
+      landmarkError: data.metrics.landmarkErrorPx,
+      landmarkErrorNormalized: data.metrics.landmarkErrorNormalized,
+      coverage: data.metrics.coverage ?? null,
+    },
+    timings: Object.fromEntries(Object.entries(data.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+    coefficients: {
+      identity: round(data.identity, 4),
+      expression: Object.fromEntries(data.model.expressionNames.map((name, i) => [name, Math.round(data.expression[i] * 1e4) / 1e4])),
+      light: round(data.light, 4),
+    },
+  };
+}

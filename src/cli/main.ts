@@ -1,0 +1,51 @@
+/** The photo-avatar command line. Exit codes: 0 ok, 1 bad input (named in the message), 2 usage, 3 internal error. */
+import { PhotoAvatarError } from '../errors.js';
+import { CREATE_HELP, runCreateCommand } from './create-command.js';
+import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
+import { IMPORT_HELP, runImportCommand } from './import-command.js';
+
+const HELP = `photo-avatar: turn one face photo into a rigged, textured 3D head (GLB) for Babylon.js.
+
+Commands:
+${CREATE_HELP}
+
+${LANDMARKS_HELP}
+
+${IMPORT_HELP}
+
+photo-avatar --help     this text`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  create: runCreateCommand,
+  landmarks: runLandmarksCommand,
+  import: runImportCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`photo-avatar: unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}. See photo-avatar --help.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  try {
+    return await run(rest);
+  } catch (error) {
+    if (error instanceof PhotoAvatarError) {
+      process.stderr.write(`photo-avatar ${command}: ${error.message}\n`);
+      return error.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    }
+    process.stderr.write(`photo-avatar ${command}: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return 3;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,21 @@
+/**
+ * babylon-photo-avatar: public API. Browser-safe (Node-only code lives in src/cli/).
+ *
+ *   const avatar = await createAvatarFromPhoto(scene, file, { onProgress, signal });
+ *   avatar.setExpression('jawOpen', 0.6);
+ */
+export { createAvatarFromPhoto, type PhotoSource } from './plugin/create-avatar.js';
+export { buildAvatar } from './plugin/build-avatar.js';
+export { Avatar } from './plugin/avatar.js';
+export { createAvatarData, loadDefaultHead, getFaceAnalyzer, type CreateAvatarOptions } from './pipeline.js';
+export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
+export { fitFace } from './fitting/fit-face.js';
+export { estimateAlbedo } from './materials/albedo.js';
+export { writeGlb } from './export/glb.js';
+export { readPack, writePack } from './modelpack/format.js';
+export { decodeShape, type HeadModel, type SubMesh } from './modelpack/head-model.js';
+export { decodeImage } from './image/decode.js';
+export { configureRuntime, type Backend } from './inference/runtime.js';
+export { setAssetBaseUrl, setAssetLoader } from './assets.js';
+export { PhotoAvatarError, type PhotoAvatarErrorCode } from './errors.js';
+export type * from './types.js';

