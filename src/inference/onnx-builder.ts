@@ -47,6 +47,11 @@ export class GraphBuilder {
     return name;
   }
 
+  constantInt32(name: string, dims: number[], values: Int32Array | number[]): string {
+    this.initializers.push({ name, dims, dataType: TensorType.INT32, rawData: toBytes(Int32Array.from(values)) });
+    return name;
+  }
+
   constantInt64(name: string, dims: number[], values: number[] | BigInt64Array): string {
     const data = values instanceof BigInt64Array ? values : BigInt64Array.from(values.map((v) => BigInt(v)));
     this.initializers.push({ name, dims, dataType: TensorType.INT64, rawData: toBytes(data) });

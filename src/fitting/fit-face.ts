@@ -1,0 +1,414 @@
+/**
+ * Fits a HeadModel to one face observation: perspective camera pose (R, t), identity and
+ * expression coefficients, by Levenberg-Marquardt on landmark reprojection residuals with
+ * Tikhonov priors on the coefficients.
+ *
+ * Residuals: the 68 iBUG points (jaw 0-16 down-weighted, with sliding correspondences along
+ * model.jawContour re-chosen every iteration) and, when the model maps them, the 468 dense
+ * MediaPipe points. The residuals, analytic Jacobian and normal equations come from one ONNX graph
+ * (landmark-graph.ts); the small damped system is solved here in float64. Pose is initialised in
+ * closed form (weak perspective) from the mean shape, then refined pose-only (faces turned more
+ * than maxYawDeg are rejected here), then jointly.
+ */
+import type { FaceObservation, PinholeCamera, ProgressCallback } from '../types.js';
+import type { HeadModel } from '../modelpack/head-model.js';
+import { PhotoAvatarError, throwIfAborted } from '../errors.js';
+import type { Backend } from '../inference/runtime.js';
+import { LandmarkSystem, type Correspondences, type LandmarkEvaluation, type PoseAndShape } from './landmark-graph.js';
+import { getMeshDecoder } from './decode-graph.js';
+import { axisAngleToMatrix, multiply3x3, rotationToEulerDegrees, weakPerspectivePose } from './camera-math.js';
+import { choleskySolve } from './cholesky.js';
+
+export interface FitOptions {
+  imageWidth: number;
+  imageHeight: number;
+  /** Focal length in pixels; default 1.2 * max(imageWidth, imageHeight). */
+  focal?: number;
+  /** Maximum Levenberg-Marquardt iterations of the joint stage (default 30). */
+  iterations?: number;
+  /** Fit expression coefficients too (default true); otherwise they stay 0. */
+  fitExpression?: boolean;
+  /** Multiplies the coefficient priors (default 1): larger = closer to the mean face. */
+  priorWeight?: number;
+  /**
+   * Re-choose the jaw points' vertices along model.jawContour every iteration (default true): right
+   * for silhouette-like jaw points (2D detectors, annotations); false keeps model.landmarks68's jaw.
+   */
+  slidingJaw?: boolean;
+  /** Faces turned further than this (degrees) are rejected with EXTREME_POSE (default 60). */
+  maxYawDeg?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export interface FitResult {
+  identity: Float32Array;
+  expression: Float32Array;
+  camera: PinholeCamera;
+  /** Full mesh with identity and expression, xyz interleaved. */
+  vertices: Float32Array;
+  /** Identity only (expression neutral). */
+  neutralVertices: Float32Array;
+  /** The fitted model's 68 landmarks projected into the image (jaw at the slid vertices), xy interleaved. */
+  landmarks68: Float32Array;
+  landmarkErrorPx: number;
+  /** landmarkErrorPx / distance between observed points 36 and 45. */
+  landmarkErrorNormalized: number;
+  yawDeg: number;
+  pitchDeg: number;
+  rollDeg: number;
+  /** Levenberg-Marquardt iterations taken (all stages). */
+  iterations: number;
+  backend: Backend;
+  /** Milliseconds: sessions (graph build, first call per model only), init, solve, decode, total. */
+  timings: Record<string, number>;
+}
+
+/** Relative weights of the residual groups (squared-pixel units before the noise scale). */
+const JAW_WEIGHT = 0.25;
+const DENSE_WEIGHT = 0.25;
+/** Assumed landmark noise as a fraction of the outer-eye-corner distance. */
+const NOISE_FRACTION = 0.02;
+const POSE_ONLY_ITERATIONS = 6;
+const JAW_POINTS = 17;
+/** Blend change (fraction of a contour segment) that triggers a new jaw correspondence. */
+const SLIDE_TOLERANCE = 0.05;
+/** Stop a stage when an accepted step lowers the cost by less than this fraction. */
+const CONVERGED_DECREASE = 1e-4;
+
+const systems = new WeakMap<HeadModel, Promise<LandmarkSystem>>();
+
+function getLandmarkSystem(model: HeadModel): Promise<LandmarkSystem> {
+  let system = systems.get(model);
+  if (!system) {
+    system = LandmarkSystem.create(model);
+    systems.set(model, system);
+    system.catch(() => systems.delete(model));
+  }
+  return system;
+}
+
+/** Blendshape weights live in [0, 1]; PCA expression modes (exp00, pca3, ...) are unbounded. */
+export function expressionIsBounded(model: HeadModel): boolean {
+  return model.expressionNames.length > 0 && !model.expressionNames.every((name) => /^(exp|pca)[_-]?\d+$/i.test(name));
+}
+
+export async function fitFace(model: HeadModel, observation: FaceObservation, options: FitOptions): Promise<FitResult> {
+  const totalStart = performance.now();
+  const timings: Record<string, number> = {};
+  validateInputs(model, observation, options);
+  const { imageWidth, imageHeight } = options;
+  const focal = options.focal ?? 1.2 * Math.max(imageWidth, imageHeight);
+  const intrinsics = { focal, cx: (imageWidth - 1) / 2, cy: (imageHeight - 1) / 2 };
+  const fitExpression = options.fitExpression ?? true;
+  const priorWeight = options.priorWeight ?? 1;
+  const maxYawDeg = options.maxYawDeg ?? 60;
+  const slidingJaw = options.slidingJaw ?? true;
+  const obs68 = observation.landmarks68;
+
+  let start = performance.now();
+  const [system, decoder] = await Promise.all([getLandmarkSystem(model), getMeshDecoder(model)]);
+  timings.sessions = performance.now() - start;
+  throwIfAborted(options.signal);
+
+  // Closed-form initial pose from the non-jaw landmarks of the mean shape.
+  start = performance.now();
+  const initModel: number[] = [];
+  const initImage: number[] = [];
+  for (let i = JAW_POINTS; i < 68; i++) {
+    const v = model.landmarks68[i];
+    initModel.push(model.positions[v * 3], model.positions[v * 3 + 1], model.positions[v * 3 + 2]);
+    initImage.push(obs68[i * 2], obs68[i * 2 + 1]);
+  }
+  const init = weakPerspectivePose(initModel, initImage, intrinsics);
+
+  const K = model.identityCount, E = model.expressionNames.length;
+  const P = system.set.coefficientCount;
+  const eyeDistance = Math.hypot(obs68[45 * 2] - obs68[36 * 2], obs68[45 * 2 + 1] - obs68[36 * 2 + 1]);
+  const corr = buildCorrespondences(model, observation, system, 1 / Math.max(1e-6, NOISE_FRACTION * eyeDistance));
+  const priorPrecision = new Float64Array(P).fill(priorWeight);
+  for (let k = 0; k < K; k++) priorPrecision[k] = priorWeight / Math.max(1e-12, model.identityStd[k]) ** 2;
+  for (let j = 0; j < E; j++) priorPrecision[K + j] = priorWeight / Math.max(1e-12, model.expressionStd[j]) ** 2;
+  const bounded = fitExpression && expressionIsBounded(model);
+  const state: PoseAndShape & { rotation: Float64Array; translation: Float64Array; coefficients: Float64Array } = {
+    rotation: init.rotation,
+    translation: init.translation,
+    focal: intrinsics.focal,
+    cx: intrinsics.cx,
+    cy: intrinsics.cy,
+    coefficients: new Float64Array(P),
+  };
+  timings.init = performance.now() - start;
+
+  start = performance.now();
+  const solver = new DampedSolver(system, corr, priorPrecision, bounded ? { from: K, to: K + E } : null);
+  const poseOnly = [0, 1, 2, 3, 4, 5];
+  const shapeColumns = 6 + K + (fitExpression ? E : 0);
+  const joint = Array.from({ length: shapeColumns }, (_, i) => i);
+  const maxIterations = options.iterations ?? 30;
+  let current = await solver.evaluate(state);
+  let iterations = 0;
+  const stages = [
+    { columns: poseOnly, iterations: Math.min(POSE_ONLY_ITERATIONS, maxIterations) },
+    { columns: joint, iterations: maxIterations },
+  ];
+  const totalBudget = stages.reduce((sum, s) => sum + s.iterations, 0);
+  for (const stage of stages) {
+    if (stage.columns === joint) rejectExtremePose(state.rotation, maxYawDeg);
+    let lambda = 1e-3;
+    for (let it = 0; it < stage.iterations; it++) {
+      throwIfAborted(options.signal);
+      if (slidingJaw && slideJaw(current.evaluation.projected, corr, model, system)) current = await solver.evaluate(state);
+      const step = await solver.step(state, current, stage.columns, lambda);
+      iterations++;
+      options.onProgress?.({ stage: 'fit', progress: Math.min(1, iterations / totalBudget) });
+      if (!step) break;
+      lambda = step.lambda;
+      const decrease = current.cost - step.next.cost;
+      current = step.next;
+      if (decrease < CONVERGED_DECREASE * step.next.cost) break;
+    }
+  }
+  timings.solve = performance.now() - start;
+
+  start = performance.now();
+  const identity = Float32Array.from(state.coefficients.subarray(0, K));
+  const expression = Float32Array.from(state.coefficients.subarray(K, K + E));
+  const vertices = await decoder.decodeMesh(identity, expression);
+  const neutralVertices = await decoder.decodeMesh(identity, null);
+  timings.decode = performance.now() - start;
+
+  const landmarks68 = new Float32Array(136);
+  let errorSum = 0;
+  for (let i = 0; i < 68; i++) {
+    landmarks68[i * 2] = current.evaluation.fitted[i * 2];
+    landmarks68[i * 2 + 1] = current.evaluation.fitted[i * 2 + 1];
+    errorSum += Math.hypot(landmarks68[i * 2] - obs68[i * 2], landmarks68[i * 2 + 1] - obs68[i * 2 + 1]);
+  }
+  const landmarkErrorPx = errorSum / 68;
+  const pose = rotationToEulerDegrees(state.rotation);
+  timings.total = performance.now() - totalStart;
+  return {
+    identity,
+    expression,
+    camera: { ...intrinsics, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) },
+    vertices,
+    neutralVertices,
+    landmarks68,
+    landmarkErrorPx,
+    landmarkErrorNormalized: landmarkErrorPx / eyeDistance,
+    ...pose,
+    iterations,
+    backend: system.backend,
+    timings,
+  };
+}
+
+/**
+ * Checked on the initial pose (closed form refined by the pose-only stage, mean shape): weak
+ * perspective alone overestimates large yaws by several degrees.
+ */
+function rejectExtremePose(rotation: ArrayLike<number>, maxYawDeg: number): void {
+  const { yawDeg } = rotationToEulerDegrees(rotation);
+  if (Math.abs(yawDeg) > maxYawDeg) {
+    throw new PhotoAvatarError('EXTREME_POSE',
+      `The head is turned ${yawDeg.toFixed(0)} degrees from the camera; photos within ±${maxYawDeg} degrees of frontal are supported.`);
+  }
+}
+
+function validateInputs(model: HeadModel, observation: FaceObservation, options: FitOptions): void {
+  if (!(options.imageWidth > 0) || !(options.imageHeight > 0)) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', 'fitFace needs the image size (imageWidth, imageHeight > 0).');
+  }
+  if (options.focal !== undefined && !(options.focal > 0)) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `focal must be a positive number of pixels (got ${options.focal}).`);
+  }
+  const lm = observation.landmarks68;
+  if (!lm || lm.length < 136 || !lm.every(Number.isFinite)) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', 'The face observation needs 68 finite landmark points (136 numbers).');
+  }
+  if (model.landmarks68.length !== 68 || model.jawContour.length === 0) {
+    throw new PhotoAvatarError('CORRUPT_MODEL_PACK', `Model '${model.id}' lacks its 68 landmark vertices or jaw contour.`);
+  }
+}
+
+/** 68 landmark rows (jaw rows slide), then the dense 468 rows when both sides have them. */
+function buildCorrespondences(model: HeadModel, observation: FaceObservation, system: LandmarkSystem, invNoise: number): Correspondences {
+  const useDense = !!model.landmarks468 && model.landmarks468.length === 468
+    && observation.landmarks468?.length >= 468 * 3 && observation.landmarks468.every(Number.isFinite);
+  const n = 68 + (useDense ? 468 : 0);
+  const unionIndex = new BigInt64Array(n);
+  const target = new Float32Array(n * 2);
+  const sqrtWeight = new Float32Array(n);
+  const lookup = system.set.lookup;
+  for (let i = 0; i < 68; i++) {
+    unionIndex[i] = BigInt(lookup.get(model.landmarks68[i])!);
+    target[i * 2] = observation.landmarks68[i * 2];
+    target[i * 2 + 1] = observation.landmarks68[i * 2 + 1];
+    sqrtWeight[i] = Math.sqrt(i < JAW_POINTS ? JAW_WEIGHT : 1) * invNoise;
+  }
+  if (useDense) {
+    for (let i = 0; i < 468; i++) {
+      const row = 68 + i;
+      unionIndex[row] = BigInt(lookup.get(model.landmarks468![i])!);
+      target[row * 2] = observation.landmarks468[i * 3];
+      target[row * 2 + 1] = observation.landmarks468[i * 3 + 1];
+      sqrtWeight[row] = Math.sqrt(DENSE_WEIGHT) * invNoise;
+    }
+  }
+  return { unionIndex, unionIndexB: unionIndex.slice(), blend: new Float32Array(n), target, sqrtWeight };
+}
+
+/**
+ * Sliding jaw correspondences: each observed jaw point takes the nearest point of the projected
+ * jaw contour (a polyline through model.jawContour), kept as a segment and a blend so the residual
+ * stays on the surface between contour vertices. The observed jaw is a contour, not fixed
+ * anatomical points. Returns true when any correspondence changed.
+ */
+export function slideJaw(projected: Float32Array, corr: Correspondences, model: HeadModel, system: LandmarkSystem): boolean {
+  let changed = false;
+  const contour = model.jawContour;
+  const lookup = system.set.lookup;
+  for (let i = 0; i < JAW_POINTS; i++) {
+    const tx = corr.target[i * 2], ty = corr.target[i * 2 + 1];
+    let bestA = lookup.get(contour[0])!, bestB = bestA, bestBlend = 0, bestDist = Infinity;
+    for (let c = 0; c + 1 < contour.length || (c === 0 && contour.length === 1); c++) {
+      const a = lookup.get(contour[c])!, b = lookup.get(contour[Math.min(c + 1, contour.length - 1)])!;
+      const ax = projected[a * 2], ay = projected[a * 2 + 1];
+      const ex = projected[b * 2] - ax, ey = projected[b * 2 + 1] - ay;
+      const lengthSq = ex * ex + ey * ey;
+      const s = lengthSq > 0 ? Math.max(0, Math.min(1, ((tx - ax) * ex + (ty - ay) * ey) / lengthSq)) : 0;
+      const dx = ax + s * ex - tx, dy = ay + s * ey - ty;
+      const dist = dx * dx + dy * dy;
+      if (dist < bestDist) { bestDist = dist; bestA = a; bestB = b; bestBlend = s; }
+    }
+    // Small slides along the same segment are tangential and barely change the cost: skip the re-evaluation.
+    if (BigInt(bestA) !== corr.unionIndex[i] || BigInt(bestB) !== corr.unionIndexB[i] || Math.abs(bestBlend - corr.blend[i]) > SLIDE_TOLERANCE) {
+      corr.unionIndex[i] = BigInt(bestA);
+      corr.unionIndexB[i] = BigInt(bestB);
+      corr.blend[i] = bestBlend;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+interface Evaluated {
+  evaluation: LandmarkEvaluation;
+  cost: number;
+}
+
+/** Levenberg-Marquardt steps with Marquardt (diagonal) damping and projected bounds on blendshape weights. */
+class DampedSolver {
+  private readonly m: number;
+  private readonly H: Float64Array;
+  private readonly g: Float64Array;
+  private readonly A: Float64Array;
+  private readonly b: Float64Array;
+  private readonly x: Float64Array;
+  private readonly work: Float64Array;
+  private readonly trialRotation = new Float64Array(9);
+  private readonly increment = new Float64Array(9);
+  private readonly delta: Float64Array;
+
+  constructor(
+    private readonly system: LandmarkSystem,
+    private readonly corr: Correspondences,
+    private readonly priorPrecision: Float64Array,
+    private readonly bounds: { from: number; to: number } | null,
+  ) {
+    this.m = system.parameterCount;
+    const m = this.m;
+    this.H = new Float64Array(m * m);
+    this.g = new Float64Array(m);
+    this.A = new Float64Array(m * m);
+    this.b = new Float64Array(m);
+    this.x = new Float64Array(m);
+    this.work = new Float64Array(m * m);
+    this.delta = new Float64Array(m);
+  }
+
+  async evaluate(state: PoseAndShape & { coefficients: Float64Array }): Promise<Evaluated> {
+    const evaluation = await this.system.evaluate(state, this.corr);
+    let cost = 0;
+    const { residual } = evaluation;
+    const w = this.corr.sqrtWeight;
+    for (let i = 0; i < w.length; i++) {
+      const rx = residual[i * 2] * w[i], ry = residual[i * 2 + 1] * w[i];
+      cost += rx * rx + ry * ry;
+    }
+    for (let k = 0; k < state.coefficients.length; k++) cost += this.priorPrecision[k] * state.coefficients[k] ** 2;
+    return { evaluation, cost };
+  }
+
+  /**
+   * One accepted step over `columns` (parameter indices), raising the damping until the cost drops.
+   * Updates `state` in place; returns null when no damping gives a decrease.
+   */
+  async step(
+    state: PoseAndShape & { rotation: Float64Array; translation: Float64Array; coefficients: Float64Array },
+    current: Evaluated,
+    columns: number[],
+    lambda: number,
+  ): Promise<{ next: Evaluated; lambda: number } | null> {
+    const { m, H, g } = this;
+    const { jtj, jtr } = current.evaluation;
+    for (let i = 0; i < m * m; i++) H[i] = jtj[i];
+    for (let i = 0; i < m; i++) g[i] = jtr[i];
+    for (let k = 0; k < state.coefficients.length; k++) {
+      H[(6 + k) * m + 6 + k] += this.priorPrecision[k];
+      g[6 + k] += this.priorPrecision[k] * state.coefficients[k];
+    }
+    // Active set: blendshape weights pinned at a bound with the gradient pushing outwards stay put.
+    const active = columns.filter((col) => {
+      if (!this.bounds || col < 6 + this.bounds.from || col >= 6 + this.bounds.to) return true;
+      const value = state.coefficients[col - 6];
+      return !((value <= 0 && g[col] > 0) || (value >= 1 && g[col] < 0));
+    });
+    const n = active.length;
+    const saved = {
+      rotation: Float64Array.from(state.rotation),
+      translation: Float64Array.from(state.translation),
+      coefficients: Float64Array.from(state.coefficients),
+    };
+    for (let attempt = 0; attempt < 10; attempt++) {
+      for (let r = 0; r < n; r++) {
+        const row = active[r];
+        for (let c = 0; c < n; c++) this.A[r * n + c] = H[row * m + active[c]];
+        this.A[r * n + r] += lambda * Math.max(H[row * m + row], 1e-9);
+        this.b[r] = -g[row];
+      }
+      if (!choleskySolve(this.A, this.b, n, this.x, this.work)) {
+        lambda *= 10;
+        continue;
+      }
+      this.applyStep(state, saved, active);
+      const next = await this.evaluate(state);
+      if (next.cost < current.cost) return { next, lambda: Math.max(lambda / 3, 1e-9) };
+      state.rotation.set(saved.rotation);
+      state.translation.set(saved.translation);
+      state.coefficients.set(saved.coefficients);
+      lambda *= 4;
+    }
+    return null;
+  }
+
+  private applyStep(
+    state: { rotation: Float64Array; translation: Float64Array; coefficients: Float64Array },
+    saved: { rotation: Float64Array; translation: Float64Array; coefficients: Float64Array },
+    active: number[],
+  ): void {
+    const delta = this.delta;
+    delta.fill(0);
+    for (let i = 0; i < active.length; i++) delta[active[i]] = this.x[i];
+    axisAngleToMatrix(delta[0], delta[1], delta[2], this.increment);
+    multiply3x3(this.increment, saved.rotation, this.trialRotation);
+    state.rotation.set(this.trialRotation);
+    for (let i = 0; i < 3; i++) state.translation[i] = saved.translation[i] + delta[3 + i];
+    for (let k = 0; k < state.coefficients.length; k++) {
+      let value = saved.coefficients[k] + delta[6 + k];
+      if (this.bounds && k >= this.bounds.from && k < this.bounds.to) value = Math.min(1, Math.max(0, value));
+      state.coefficients[k] = value;
+    }
+  }
+}

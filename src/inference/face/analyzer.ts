@@ -1,0 +1,383 @@
+/**
+ * Face analysis on onnxruntime-web with the converted MediaPipe models (see
+ * ../tfjs-to-onnx/face-models.ts): BlazeFace detection on a letterboxed 256² image, FaceMesh on a
+ * rotated square crop around each face (MediaPipe's ROI: box x1.5, roll from the eyes), a second
+ * FaceMesh pass with the crop re-centred on the first mesh (the tracking ROI MediaPipe uses between
+ * video frames; it tightens landmarks noticeably on stills), Iris on each eye crop, and Selfie
+ * segmentation for person masks. All crops are built directly as NCHW tensors by cropAffine.
+ */
+import { PhotoAvatarError } from '../../errors.js';
+import { ASSET_FILES, loadAsset } from '../../assets.js';
+import { applyAffine, cropAffine, squareCropMatrix } from '../../image/resize.js';
+import type { Box, FaceAnalysisResult, FaceObservation, Mask, RgbaImage } from '../../types.js';
+import { createSession, ort, type Backend } from '../runtime.js';
+import { FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey } from '../tfjs-to-onnx/face-models.js';
+import { blazeFaceAnchors, decodeBlazeFace, weightedNms, type RawDetection } from './blazeface.js';
+import { MEDIAPIPE_TO_IBUG68 } from './ibug68.js';
+import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from './mesh-regions.js';
+import { buildSkinMask, personProbabilityToImage } from './skin-mask.js';
+
+export interface FaceAnalyzerOptions {
+  backend?: 'auto' | Backend;
+  /** Where model bytes come from (default: loadAsset, i.e. assets/generated). */
+  loadModel?: (fileName: string) => Promise<Uint8Array>;
+}
+
+export interface AnalyzeOptions {
+  /** At most this many faces, highest detector score first (default 10). */
+  maxFaces?: number;
+  /** Detector score threshold (default 0.5, MediaPipe's). */
+  minDetectionScore?: number;
+  /** Run the second FaceMesh pass on a crop re-centred on the first mesh (default true). */
+  refineMesh?: boolean;
+}
+
+/** A square crop in the image: centre, side in pixels, rotation (radians, clockwise in y-down images). */
+interface Roi {
+  cx: number;
+  cy: number;
+  size: number;
+  angle: number;
+}
+
+/** MediaPipe enlarges face boxes by 1.5 for FaceMesh and eye-corner spans by 2.3 for Iris. */
+const MESH_ROI_SCALE = 1.5;
+const IRIS_ROI_SCALE = 2.3;
+const MIN_MESH_SCORE = 0.5;
+const REFINE_PASSES = 1;
+
+type Outputs = Record<string, Float32Array>;
+
+class ModelRunner {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly key: FaceModelKey,
+  ) {}
+
+  get inputSize(): [number, number] {
+    return FACE_MODELS[this.key].inputSize;
+  }
+
+  get inputRange(): [number, number] {
+    return FACE_MODELS[this.key].inputRange;
+  }
+
+  async run(input: Float32Array): Promise<Outputs> {
+    const [h, w] = this.inputSize;
+    const feeds = { [FACE_MODEL_INPUT]: new ort.Tensor('float32', input, [1, 3, h, w]) };
+    const results = await this.session.run(feeds);
+    const outputs: Outputs = {};
+    for (const { name } of FACE_MODELS[this.key].outputs) {
+      const tensor = results[name];
+      outputs[name] = tensor.data as Float32Array;
+    }
+    return outputs;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+export class FaceAnalyzer {
+  private readonly anchors = blazeFaceAnchors(FACE_MODELS.faceDetector.inputSize[0]);
+  private readonly personMasks = new WeakMap<RgbaImage, Promise<Mask>>();
+  private disposed = false;
+
+  private constructor(
+    private readonly runners: Record<FaceModelKey, ModelRunner>,
+    readonly backend: Backend,
+  ) {}
+
+  static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
+    const load = options.loadModel ?? loadAsset;
+    const keys = Object.keys(FACE_MODELS) as FaceModelKey[];
+    const loaded = await Promise.all(
+      keys.map(async (key) => {
+        let bytes: Uint8Array;
+        try {
+          bytes = await load(ASSET_FILES[key]);
+        } catch (error) {
+          throw new PhotoAvatarError('MISSING_ASSET', `Face model ${ASSET_FILES[key]} is unavailable: ${(error as Error).message}`, { cause: error });
+        }
+        return { key, loaded: await createSession(bytes, { backend: options.backend }) };
+      }),
+    );
+    const runners = {} as Record<FaceModelKey, ModelRunner>;
+    for (const { key, loaded: session } of loaded) runners[key] = new ModelRunner(session.session, key);
+    // The whole analyzer reports WebGPU only when every model runs there.
+    const backend: Backend = loaded.every(({ loaded: s }) => s.backend === 'webgpu') ? 'webgpu' : 'wasm';
+    return new FaceAnalyzer(runners, backend);
+  }
+
+  async analyze(image: RgbaImage, options: AnalyzeOptions = {}): Promise<FaceAnalysisResult> {
+    this.checkUsable(image);
+    const timings: Record<string, number> = { detector: 0, faceMesh: 0, iris: 0 };
+    const started = now();
+    const detections = await this.detect(image, options.minDetectionScore ?? 0.5, timings);
+    const maxFaces = options.maxFaces ?? 10;
+    const faces: FaceObservation[] = [];
+    for (const detection of detections) {
+      if (faces.length >= maxFaces) break;
+      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings);
+      if (!face) continue;
+      // Two detections of one face converge to the same mesh: keep the first (higher score).
+      if (faces.some((other) => boxOverlap(other.box, face.box) > 0.5)) continue;
+      faces.push(face);
+    }
+    faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    timings.total = now() - started;
+    return { imageWidth: image.width, imageHeight: image.height, faces, backend: this.backend, timings };
+  }
+
+  /** Skin region of one face in image space: mesh face oval minus eyes, brows and lips, within the person mask. */
+  async skinMask(image: RgbaImage, face: FaceObservation): Promise<Mask> {
+    this.checkUsable(image);
+    return buildSkinMask(face.landmarks468, await this.personMask(image));
+  }
+
+  /** Selfie-segmentation person mask at image resolution (255 = person); cached per image object. */
+  personMask(image: RgbaImage): Promise<Mask> {
+    this.checkUsable(image);
+    let pending = this.personMasks.get(image);
+    if (!pending) {
+      pending = this.segment(image);
+      this.personMasks.set(image, pending);
+    }
+    return pending;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all(Object.values(this.runners).map((runner) => runner.release()));
+  }
+
+  private checkUsable(image: RgbaImage): void {
+    if (this.disposed) throw new PhotoAvatarError('INVALID_ARGUMENT', 'This FaceAnalyzer was disposed.');
+    if (!(image.width > 0 && image.height > 0) || image.data.length < image.width * image.height * 4) {
+      throw new PhotoAvatarError('INVALID_ARGUMENT', `Not an RGBA image: ${image.width}x${image.height} with ${image.data.length} bytes.`);
+    }
+  }
+
+  /**
+   * Detections in image pixels (box centre/size, keypoints), best score first. The whole image is
+   * letterboxed first; when that finds nothing (faces under ~10% of the longest side are below the
+   * detector's reach at 256²), overlapping half-size tiles are searched as well.
+   */
+  private async detect(image: RgbaImage, minScore: number, timings: Record<string, number>): Promise<RawDetection[]> {
+    const longest = Math.max(image.width, image.height);
+    let candidates = await this.detectInSquare(image, (image.width - 1) / 2, (image.height - 1) / 2, longest, minScore, timings);
+    if (candidates.length === 0 && longest >= 512) {
+      const tile = Math.ceil(longest / 2);
+      for (const cy of tileCentres(image.height, tile)) {
+        for (const cx of tileCentres(image.width, tile)) {
+          candidates = candidates.concat(await this.detectInSquare(image, cx, cy, tile, minScore, timings));
+        }
+      }
+    }
+    return weightedNms(candidates);
+  }
+
+  /** Raw candidates from one detector run on the square (cx, cy, side), mapped to image pixels. */
+  private async detectInSquare(image: RgbaImage, centreX: number, centreY: number, side: number, minScore: number, timings: Record<string, number>): Promise<RawDetection[]> {
+    const runner = this.runners.faceDetector;
+    const [size] = runner.inputSize;
+    const matrix = squareCropMatrix(centreX, centreY, side, 0, size);
+    const input = cropAffine(image, matrix, size, size, undefined, { range: runner.inputRange, border: 'zero' });
+    const t = now();
+    const out = await runner.run(input);
+    timings.detector += now() - t;
+    const scores = concat(out.Identity, out.Identity_1);
+    const regressors = concat(out.Identity_2, out.Identity_3);
+    const scale = side / size;
+    return decodeBlazeFace(scores, regressors, this.anchors, minScore).map((d) => {
+      const [cx, cy] = applyAffine(matrix, d.cx, d.cy);
+      const keypoints = new Float32Array(12);
+      for (let k = 0; k < 6; k++) {
+        const [x, y] = applyAffine(matrix, d.keypoints[2 * k], d.keypoints[2 * k + 1]);
+        keypoints[2 * k] = x;
+        keypoints[2 * k + 1] = y;
+      }
+      return { cx, cy, width: d.width * scale, height: d.height * scale, keypoints, score: d.score };
+    });
+  }
+
+  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>): Promise<FaceObservation | null> {
+    const k = detection.keypoints;
+    let roi: Roi = {
+      cx: detection.cx,
+      cy: detection.cy,
+      size: MESH_ROI_SCALE * Math.max(detection.width, detection.height),
+      // BlazeFace keypoint 0 is the image-left eye, 1 the image-right eye.
+      angle: Math.atan2(k[3] - k[1], k[2] - k[0]),
+    };
+    let mesh = await this.runMesh(image, roi, timings);
+    for (let pass = 0; refine && pass < REFINE_PASSES && mesh.score >= MIN_MESH_SCORE; pass++) {
+      roi = roiFromLandmarks(mesh.points);
+      const next = await this.runMesh(image, roi, timings);
+      if (next.score < MIN_MESH_SCORE) break;
+      mesh = next;
+    }
+    if (mesh.score < MIN_MESH_SCORE) return null;
+    const points = mesh.points;
+    const t = now();
+    const iris = new Float32Array(30);
+    // Subject's right eye (image left) as the model expects, then the left eye mirrored.
+    await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
+    await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
+    timings.iris += now() - t;
+    const landmarks68 = new Float32Array(136);
+    for (let i = 0; i < 68; i++) {
+      landmarks68[2 * i] = points[3 * MEDIAPIPE_TO_IBUG68[i]];
+      landmarks68[2 * i + 1] = points[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
+    }
+    const box: Box = {
+      x: detection.cx - detection.width / 2,
+      y: detection.cy - detection.height / 2,
+      width: detection.width,
+      height: detection.height,
+    };
+    return {
+      box,
+      score: detection.score,
+      landmarks468: points,
+      iris,
+      landmarks68,
+      meshScore: mesh.score,
+      roll: eyeLineAngle(points),
+    };
+  }
+
+  private async runMesh(image: RgbaImage, roi: Roi, timings: Record<string, number>): Promise<{ points: Float32Array; score: number }> {
+    const runner = this.runners.faceMesh;
+    const [size] = runner.inputSize;
+    const matrix = squareCropMatrix(roi.cx, roi.cy, roi.size, roi.angle, size);
+    const input = cropAffine(image, matrix, size, size, undefined, { range: runner.inputRange });
+    const t = now();
+    const out = await runner.run(input);
+    timings.faceMesh += now() - t;
+    const raw = out.output_mesh;
+    const zScale = roi.size / size;
+    const points = new Float32Array(468 * 3);
+    for (let i = 0; i < 468; i++) {
+      // Model outputs are continuous crop pixels; -0.5 converts to pixel-centre coordinates.
+      const [x, y] = applyAffine(matrix, raw[3 * i] - 0.5, raw[3 * i + 1] - 0.5);
+      points[3 * i] = x;
+      points[3 * i + 1] = y;
+      points[3 * i + 2] = raw[3 * i + 2] * zScale;
+    }
+    return { points, score: out.output_faceflag[0] };
+  }
+
+  /** Writes 5 iris points (centre + 4 contour, xyz) of one eye into `iris` at `offset`. */
+  private async runIris(image: RgbaImage, mesh: Float32Array, corners: readonly [number, number], mirror: boolean, iris: Float32Array, offset: number): Promise<void> {
+    const runner = this.runners.iris;
+    const [size] = runner.inputSize;
+    const x0 = mesh[3 * corners[0]], y0 = mesh[3 * corners[0] + 1];
+    const x1 = mesh[3 * corners[1]], y1 = mesh[3 * corners[1] + 1];
+    const roi: Roi = {
+      cx: (x0 + x1) / 2,
+      cy: (y0 + y1) / 2,
+      size: IRIS_ROI_SCALE * Math.hypot(x1 - x0, y1 - y0),
+      angle: Math.atan2(y1 - y0, x1 - x0),
+    };
+    const matrix = squareCropMatrix(roi.cx, roi.cy, roi.size, roi.angle, size);
+    const input = cropAffine(image, matrix, size, size, undefined, { range: runner.inputRange, flipHorizontal: mirror });
+    const out = (await runner.run(input)).Identity;
+    const zScale = roi.size / size;
+    for (let i = 0; i < 5; i++) {
+      const r = (71 + i) * 3;
+      let cx = out[r] - 0.5;
+      if (mirror) cx = size - 1 - cx;
+      const [x, y] = applyAffine(matrix, cx, out[r + 1] - 0.5);
+      iris[offset + 3 * i] = x;
+      iris[offset + 3 * i + 1] = y;
+      iris[offset + 3 * i + 2] = out[r + 2] * zScale;
+    }
+  }
+
+  private async segment(image: RgbaImage): Promise<Mask> {
+    const runner = this.runners.selfie;
+    const [h, w] = runner.inputSize;
+    // Stretch the whole image to the model input (MediaPipe's selfie graph ignores aspect ratio).
+    const sx = image.width / w, sy = image.height / h;
+    const matrix = Float64Array.of(sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5);
+    const input = cropAffine(image, matrix, w, h, undefined, { range: runner.inputRange });
+    const out = await runner.run(input);
+    return personProbabilityToImage(out.activation_10, w, h, image.width, image.height);
+  }
+}
+
+/** MediaPipe's landmarks-to-ROI: axis-aligned mesh bounds x1.5, square, rolled along 33 -> 263. */
+function roiFromLandmarks(points: Float32Array): Roi {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < points.length; i += 3) {
+    const x = points[i], y = points[i + 1];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  return {
+    cx: (minX + maxX) / 2,
+    cy: (minY + maxY) / 2,
+    size: MESH_ROI_SCALE * Math.max(maxX - minX, maxY - minY),
+    angle: eyeLineAngle(points),
+  };
+}
+
+/** Angle of the line from the image-left outer eye corner (33) to the image-right one (263). */
+function eyeLineAngle(points: Float32Array): number {
+  return Math.atan2(points[3 * 263 + 1] - points[3 * 33 + 1], points[3 * 263] - points[3 * 33]);
+}
+
+function boxOverlap(a: Box, b: Box): number {
+  const ix = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const iy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (ix <= 0 || iy <= 0) return 0;
+  return (ix * iy) / Math.min(a.width * a.height, b.width * b.height);
+}
+
+/** Centres of tiles of side `tile` along an axis of `length` pixels, overlapping by half a tile. */
+function tileCentres(length: number, tile: number): number[] {
+  if (length <= tile) return [(length - 1) / 2];
+  const count = Math.ceil((length - tile) / (tile / 2)) + 1;
+  const step = (length - tile) / (count - 1);
+  return Array.from({ length: count }, (_, i) => i * step + (tile - 1) / 2);
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+export interface SelectFaceOptions {
+  /** Which face of `result.faces` (largest first); default 0. */
+  faceIndex?: number;
+  /** Smallest accepted detector box side in pixels (default 64). */
+  minFaceSize?: number;
+}
+
+/** Picks the face to build an avatar from, with user-facing errors for the usual problems. */
+export function selectFace(result: FaceAnalysisResult, options: SelectFaceOptions = {}): FaceObservation {
+  const { faceIndex = 0, minFaceSize = 64 } = options;
+  if (result.faces.length === 0) {
+    throw new PhotoAvatarError('NO_FACE', `No face was found in the ${result.imageWidth}x${result.imageHeight} photo.`);
+  }
+  if (!Number.isInteger(faceIndex) || faceIndex < 0 || faceIndex >= result.faces.length) {
+    throw new PhotoAvatarError('FACE_INDEX_OUT_OF_RANGE', `Face index ${faceIndex} is out of range: the photo has ${result.faces.length} face(s) (indices 0-${result.faces.length - 1}).`);
+  }
+  const face = result.faces[faceIndex];
+  const size = Math.min(face.box.width, face.box.height);
+  if (size < minFaceSize) {
+    throw new PhotoAvatarError('FACE_TOO_SMALL', `Face ${faceIndex} is ${Math.round(face.box.width)}x${Math.round(face.box.height)} px; at least ${minFaceSize} px is needed. Use a closer or larger photo.`);
+  }
+  return face;
+}

@@ -1,0 +1,113 @@
+/**
+ * Procedural eyeball texture (sclera, limbus, iris fibres, pupil) and the UV projection it is
+ * painted for. Model packs do not agree on eyeball UV layouts, so the exporters and the renderers
+ * derive eye UVs from the geometry instead: a planar projection along the eye's gaze (+Z in model
+ * space) around the eyeball centre, u = 0.5 + dx / 2R, v = 0.5 + dy / 2R with R the eyeball radius.
+ * A human iris (~11.7 mm) on a ~24 mm eyeball then covers a disc of radius ~0.245 around the centre.
+ */
+import type { RgbaImage } from '../types.js';
+
+/** Iris radius in texture units (fraction of the texture width) under the planar eye projection. */
+export const IRIS_RADIUS_UV = 0.245;
+/** Pupil radius in texture units (about 3.5 mm pupil diameter). */
+export const PUPIL_RADIUS_UV = 0.075;
+
+export interface EyeTextureOptions {
+  /** Texture width and height in pixels (default 256). */
+  size?: number;
+  /** Mid iris colour, sRGB 0..255 (default a medium brown). */
+  irisColor?: [number, number, number];
+  /** Seed of the fibre pattern, so two eyes can differ slightly. */
+  seed?: number;
+}
+
+/** Small deterministic hash -> 0..1, so textures are reproducible byte for byte. */
+function hash01(n: number): number {
+  let x = Math.imul(n ^ 0x9e3779b9, 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  x ^= x >>> 16;
+  return (x >>> 0) / 4294967296;
+}
+
+/** Smooth periodic 1-D value noise over the angle (period `cells`). */
+function angularNoise(angle01: number, cells: number, seed: number): number {
+  const x = angle01 * cells;
+  const i = Math.floor(x);
+  const f = x - i;
+  const a = hash01(((i % cells) + cells) % cells + seed * 7919);
+  const b = hash01((((i + 1) % cells) + cells) % cells + seed * 7919);
+  const s = f * f * (3 - 2 * f);
+  return a + (b - a) * s;
+}
+
+function smoothstep(edge0: number, edge1: number, x: number): number {
+  const t = Math.min(1, Math.max(0, (x - edge0) / (edge1 - edge0)));
+  return t * t * (3 - 2 * t);
+}
+
+/** Generates the eyeball colour texture (opaque RGBA, top row first, iris centred). */
+export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
+  const size = Math.max(16, Math.round(options.size ?? 256));
+  const iris = options.irisColor ?? [112, 78, 50];
+  const seed = options.seed ?? 1;
+  const data = new Uint8ClampedArray(size * size * 4);
+  const sclera = [236, 232, 226];
+  const scleraRim = [214, 190, 182];
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const du = (x + 0.5) / size - 0.5;
+      const dv = 0.5 - (y + 0.5) / size;
+      const r = Math.hypot(du, dv);
+      const angle01 = (Math.atan2(dv, du) / (2 * Math.PI) + 1) % 1;
+      // Sclera: warm white, pinker towards the eye corners (the projection's rim).
+      const rim = smoothstep(0.3, 0.5, r);
+      let cr = sclera[0] + (scleraRim[0] - sclera[0]) * rim;
+      let cg = sclera[1] + (scleraRim[1] - sclera[1]) * rim;
+      let cb = sclera[2] + (scleraRim[2] - sclera[2]) * rim;
+      if (r < IRIS_RADIUS_UV + 0.01) {
+        const t = r / IRIS_RADIUS_UV; // 0 at the centre, 1 at the limbus
+        // Radial fibres at two frequencies, brighter collarette ring around the pupil, dark limbal ring.
+        const fibres = 0.55 * angularNoise(angle01, 90, seed) + 0.45 * angularNoise(angle01 + 0.37 * t, 31, seed + 3);
+        const collarette = Math.exp(-(((t - 0.45) / 0.1) ** 2));
+        let shade = 0.75 + 0.45 * (fibres - 0.5) + 0.3 * collarette;
+        shade *= 1 - 0.55 * smoothstep(0.78, 1.0, t);
+        const ir = iris[0] * shade, ig = iris[1] * shade, ib = iris[2] * shade;
+        // Pupil with a soft edge; limbus blends into the sclera over about one texel.
+        const pupil = 1 - smoothstep(PUPIL_RADIUS_UV - 0.006, PUPIL_RADIUS_UV + 0.006, r);
+        const irisMix = 1 - smoothstep(IRIS_RADIUS_UV - 0.006, IRIS_RADIUS_UV + 0.006, r);
+        const pr = ir * (1 - pupil) + 8 * pupil;
+        const pg = ig * (1 - pupil) + 7 * pupil;
+        const pb = ib * (1 - pupil) + 7 * pupil;
+        cr = cr * (1 - irisMix) + pr * irisMix;
+        cg = cg * (1 - irisMix) + pg * irisMix;
+        cb = cb * (1 - irisMix) + pb * irisMix;
+      }
+      const o = (y * size + x) * 4;
+      data[o] = cr;
+      data[o + 1] = cg;
+      data[o + 2] = cb;
+      data[o + 3] = 255;
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+/**
+ * UVs (v up) of an eyeball for createEyeTexture: planar projection along +Z around `centre`,
+ * scaled by the largest distance of a vertex from the centre.
+ */
+export function eyeProjectionUvs(positions: Float32Array, centre: ArrayLike<number>, out?: Float32Array): Float32Array {
+  const n = positions.length / 3;
+  const uvs = out ?? new Float32Array(n * 2);
+  let radius = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Math.hypot(positions[3 * i] - centre[0], positions[3 * i + 1] - centre[1], positions[3 * i + 2] - centre[2]);
+    if (d > radius) radius = d;
+  }
+  const scale = radius > 0 ? 0.5 / radius : 0;
+  for (let i = 0; i < n; i++) {
+    uvs[2 * i] = 0.5 + (positions[3 * i] - centre[0]) * scale;
+    uvs[2 * i + 1] = 0.5 + (positions[3 * i + 1] - centre[1]) * scale;
+  }
+  return uvs;
+}

@@ -1,0 +1,40 @@
+/**
+ * sRGB <-> linear conversions. Lighting is estimated and divided out in linear light, so every
+ * photo sample is decoded through a 256-entry table and the final albedo is encoded once.
+ */
+
+/** Linear value (0..1) of each 8-bit sRGB code. */
+export const SRGB_TO_LINEAR: Float32Array = (() => {
+  const table = new Float32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const c = i / 255;
+    table[i] = c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  }
+  return table;
+})();
+
+export function linearToSrgb(linear: number): number {
+  if (!(linear > 0)) return 0;
+  if (linear >= 1) return 1;
+  return linear <= 0.0031308 ? linear * 12.92 : 1.055 * Math.pow(linear, 1 / 2.4) - 0.055;
+}
+
+/** Linear 0..1 -> sRGB 0..255 (unrounded) at 4096 steps; interpolated, it stays well inside 8-bit rounding. */
+const ENCODE_STEPS = 4096;
+const LINEAR_TO_SRGB255: Float32Array = (() => {
+  const table = new Float32Array(ENCODE_STEPS + 2);
+  for (let i = 0; i <= ENCODE_STEPS + 1; i++) table[i] = linearToSrgb(i / ENCODE_STEPS) * 255;
+  return table;
+})();
+
+/** 8-bit sRGB code of a linear value (clamped to 0..1). */
+export function linearToSrgb8(linear: number): number {
+  if (!(linear > 0)) return 0;
+  if (linear >= 1) return 255;
+  // The curve is steep near 0: below the second step use the exact formula.
+  if (linear < 2 / ENCODE_STEPS) return Math.round(linearToSrgb(linear) * 255);
+  const x = linear * ENCODE_STEPS;
+  const i = x | 0;
+  const f = x - i;
+  return Math.round(LINEAR_TO_SRGB255[i] * (1 - f) + LINEAR_TO_SRGB255[i + 1] * f);
+}

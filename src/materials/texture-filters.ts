@@ -1,0 +1,126 @@
+/**
+ * Image filters on square float textures (row-major, top row first), used by the albedo stage:
+ * weighted box blur (low-frequency albedo, feathering), masked min filter (pulling confidence away
+ * from observation borders) and push-pull hole filling.
+ */
+
+/**
+ * In-place separable box blur of `channels` interleaved channels, `passes` times (3 passes approach
+ * a Gaussian of sigma ~ radius). Running sums make the cost independent of the radius. Edges clamp
+ * the window (the sum covers fewer texels), so blur premultiplied values and weights together.
+ */
+export function boxBlur(values: Float32Array, size: number, channels: number, radius: number, passes = 2): void {
+  if (radius < 1) return;
+  const line = new Float64Array(size * channels);
+  const sums = new Float64Array(channels);
+  for (let pass = 0; pass < passes; pass++) {
+    for (let axis = 0; axis < 2; axis++) {
+      const stride = axis === 0 ? channels : size * channels;
+      for (let lineIndex = 0; lineIndex < size; lineIndex++) {
+        const start = axis === 0 ? lineIndex * size * channels : lineIndex * channels;
+        for (let i = 0; i < size; i++) for (let c = 0; c < channels; c++) line[i * channels + c] = values[start + i * stride + c];
+        sums.fill(0);
+        for (let i = 0; i < Math.min(radius, size); i++) for (let c = 0; c < channels; c++) sums[c] += line[i * channels + c];
+        for (let i = 0; i < size; i++) {
+          const add = i + radius, drop = i - radius - 1;
+          if (add < size) for (let c = 0; c < channels; c++) sums[c] += line[add * channels + c];
+          if (drop >= 0) for (let c = 0; c < channels; c++) sums[c] -= line[drop * channels + c];
+          const inv = 1 / (2 * radius + 1);
+          for (let c = 0; c < channels; c++) values[start + i * stride + c] = sums[c] * inv;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * In-place min filter over a (2 radius + 1)^2 square, considering only texels where `valid` is
+ * true (others neither contribute nor change). Separable: exact for a square window.
+ */
+export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: number, radius: number): void {
+  if (radius < 1) return;
+  const line = new Float32Array(size);
+  for (let axis = 0; axis < 2; axis++) {
+    const stride = axis === 0 ? 1 : size;
+    for (let lineIndex = 0; lineIndex < size; lineIndex++) {
+      const start = axis === 0 ? lineIndex * size : lineIndex;
+      for (let i = 0; i < size; i++) {
+        const p = start + i * stride;
+        line[i] = valid[p] >= 0 ? values[p] : Infinity;
+      }
+      for (let i = 0; i < size; i++) {
+        const p = start + i * stride;
+        if (valid[p] < 0) continue;
+        let m = line[i];
+        const lo = Math.max(0, i - radius), hi = Math.min(size - 1, i + radius);
+        for (let j = lo; j <= hi; j++) if (line[j] < m) m = line[j];
+        values[p] = m;
+      }
+    }
+  }
+}
+
+/**
+ * Push-pull hole filling (Gortler et al. 1996) of an interleaved RGB texture with per-texel
+ * confidence 0..1. Returns a texture where every texel has a colour: the input where confidence
+ * is 1, smooth interpolation from nearby confident texels elsewhere, tending to `prior` far away
+ * (each pyramid level mixes in the prior with weight `priorWeight`).
+ */
+export function pushPullFill(colour: Float32Array, confidence: Float32Array, size: number, prior: ArrayLike<number>, priorWeight = 0.02): Float32Array {
+  const colours: Float32Array[] = [colour];
+  const weights: Float32Array[] = [confidence];
+  const sizes: number[] = [size];
+  // Pull: average confident children into ever coarser levels.
+  while (sizes[sizes.length - 1] > 1) {
+    const fine = sizes[sizes.length - 1];
+    const coarse = Math.ceil(fine / 2);
+    const fc = colours[colours.length - 1], fw = weights[weights.length - 1];
+    const cc = new Float32Array(coarse * coarse * 3), cw = new Float32Array(coarse * coarse);
+    for (let y = 0; y < coarse; y++) {
+      for (let x = 0; x < coarse; x++) {
+        let w = priorWeight, r = priorWeight * prior[0], g = priorWeight * prior[1], b = priorWeight * prior[2];
+        for (let dy = 0; dy < 2; dy++) {
+          const fy = 2 * y + dy;
+          if (fy >= fine) continue;
+          for (let dx = 0; dx < 2; dx++) {
+            const fx = 2 * x + dx;
+            if (fx >= fine) continue;
+            const p = fy * fine + fx, cwp = fw[p];
+            if (!(cwp > 0)) continue;
+            w += cwp; r += cwp * fc[3 * p]; g += cwp * fc[3 * p + 1]; b += cwp * fc[3 * p + 2];
+          }
+        }
+        const q = y * coarse + x;
+        cc[3 * q] = r / w; cc[3 * q + 1] = g / w; cc[3 * q + 2] = b / w;
+        cw[q] = Math.min(1, w);
+      }
+    }
+    colours.push(cc);
+    weights.push(cw);
+    sizes.push(coarse);
+  }
+  // Push: fill each level's missing confidence from the bilinear upsampled coarser level.
+  let filled = colours[colours.length - 1];
+  for (let level = colours.length - 2; level >= 0; level--) {
+    const s = sizes[level], cs = sizes[level + 1];
+    const lc = colours[level], lw = weights[level];
+    const out = new Float32Array(s * s * 3);
+    for (let y = 0; y < s; y++) {
+      const sy = Math.min(Math.max((y + 0.5) / 2 - 0.5, 0), cs - 1);
+      const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, cs - 1), fy = sy - y0;
+      for (let x = 0; x < s; x++) {
+        const sx = Math.min(Math.max((x + 0.5) / 2 - 0.5, 0), cs - 1);
+        const x0 = Math.floor(sx), x1 = Math.min(x0 + 1, cs - 1), fx = sx - x0;
+        const p = y * s + x;
+        const w = Math.min(1, Math.max(0, lw[p] || 0));
+        const a = (y0 * cs + x0) * 3, b = (y0 * cs + x1) * 3, c = (y1 * cs + x0) * 3, d = (y1 * cs + x1) * 3;
+        for (let k = 0; k < 3; k++) {
+          const up = (1 - fy) * ((1 - fx) * filled[a + k] + fx * filled[b + k]) + fy * ((1 - fx) * filled[c + k] + fx * filled[d + k]);
+          out[3 * p + k] = w > 0 ? w * lc[3 * p + k] + (1 - w) * up : up;
+        }
+      }
+    }
+    filled = out;
+  }
+  return filled;
+}

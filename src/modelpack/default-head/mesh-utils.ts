@@ -1,0 +1,135 @@
+/** Small topology and geometry helpers on indexed triangle meshes (typed arrays, xyz interleaved). */
+
+export function edgeKey(a: number, b: number): number {
+  return a < b ? a * 0x100000 + b : b * 0x100000 + a;
+}
+
+/** Directed boundary edges (a -> b as they appear in their only triangle), keyed by their start vertex. */
+export function boundaryEdges(indices: ArrayLike<number>): Map<number, number> {
+  const count = new Map<number, number>();
+  for (let t = 0; t < indices.length; t += 3) {
+    for (let e = 0; e < 3; e++) {
+      const key = edgeKey(indices[t + e], indices[t + ((e + 1) % 3)]);
+      count.set(key, (count.get(key) ?? 0) + 1);
+    }
+  }
+  const next = new Map<number, number>();
+  for (let t = 0; t < indices.length; t += 3) {
+    for (let e = 0; e < 3; e++) {
+      const a = indices[t + e], b = indices[t + ((e + 1) % 3)];
+      if (count.get(edgeKey(a, b)) === 1) next.set(a, b);
+    }
+  }
+  return next;
+}
+
+/**
+ * Boundary loops, each in the direction its edges run inside their triangles (so for a CCW-from-outside
+ * surface, walking a loop keeps the surface on the left when seen from outside).
+ */
+export function boundaryLoops(indices: ArrayLike<number>): number[][] {
+  const next = boundaryEdges(indices);
+  const seen = new Set<number>();
+  const loops: number[][] = [];
+  for (const start of [...next.keys()].sort((a, b) => a - b)) {
+    if (seen.has(start)) continue;
+    const loop: number[] = [];
+    let v = start;
+    while (!seen.has(v)) {
+      seen.add(v);
+      loop.push(v);
+      const n = next.get(v);
+      if (n === undefined) break;
+      v = n;
+    }
+    loops.push(loop);
+  }
+  return loops;
+}
+
+/** Number of triangles on each undirected edge above 2, and edges used twice in the same direction. */
+export function manifoldProblems(indices: ArrayLike<number>): { nonManifoldEdges: number; flippedEdges: number } {
+  const directed = new Set<number>();
+  const count = new Map<number, number>();
+  let flippedEdges = 0;
+  for (let t = 0; t < indices.length; t += 3) {
+    for (let e = 0; e < 3; e++) {
+      const a = indices[t + e], b = indices[t + ((e + 1) % 3)];
+      const key = a * 0x100000 + b;
+      if (directed.has(key)) flippedEdges++;
+      directed.add(key);
+      const u = edgeKey(a, b);
+      count.set(u, (count.get(u) ?? 0) + 1);
+    }
+  }
+  let nonManifoldEdges = 0;
+  for (const c of count.values()) if (c > 2) nonManifoldEdges++;
+  return { nonManifoldEdges, flippedEdges };
+}
+
+/** Vertex neighbours (one ring) as CSR arrays. */
+export function vertexNeighbours(vertexCount: number, indices: ArrayLike<number>): { offsets: Uint32Array; neighbours: Uint32Array } {
+  const sets: Set<number>[] = Array.from({ length: vertexCount }, () => new Set<number>());
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t], b = indices[t + 1], c = indices[t + 2];
+    sets[a].add(b).add(c);
+    sets[b].add(a).add(c);
+    sets[c].add(a).add(b);
+  }
+  const offsets = new Uint32Array(vertexCount + 1);
+  for (let v = 0; v < vertexCount; v++) offsets[v + 1] = offsets[v] + sets[v].size;
+  const neighbours = new Uint32Array(offsets[vertexCount]);
+  for (let v = 0; v < vertexCount; v++) neighbours.set([...sets[v]].sort((x, y) => x - y), offsets[v]);
+  return { offsets, neighbours };
+}
+
+export function smoothstep(edge0: number, edge1: number, x: number): number {
+  const t = Math.min(1, Math.max(0, (x - edge0) / (edge1 - edge0)));
+  return t * t * (3 - 2 * t);
+}
+
+export function centroid(positions: Float32Array, vertices: ArrayLike<number>): [number, number, number] {
+  let x = 0, y = 0, z = 0;
+  for (let i = 0; i < vertices.length; i++) {
+    const v = vertices[i] * 3;
+    x += positions[v]; y += positions[v + 1]; z += positions[v + 2];
+  }
+  const n = vertices.length || 1;
+  return [x / n, y / n, z / n];
+}
+
+export function vertexPosition(positions: Float32Array, v: number): [number, number, number] {
+  return [positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]];
+}
+
+/** Growable float/uint arrays for mesh construction. */
+export class MeshBuilder {
+  positions: number[] = [];
+  uvs: number[] = [];
+  indices: number[] = [];
+  get vertexCount(): number {
+    return this.positions.length / 3;
+  }
+  addVertex(x: number, y: number, z: number, u = 0, v = 0): number {
+    this.positions.push(x, y, z);
+    this.uvs.push(u, v);
+    return this.vertexCount - 1;
+  }
+  addTriangle(a: number, b: number, c: number): void {
+    this.indices.push(a, b, c);
+  }
+}
+
+/**
+ * Joins two loops of equal length with quads (as triangle pairs). `inner` is a boundary loop of the
+ * existing surface in its boundary direction; the strip continues the surface beyond it.
+ */
+export function stitchLoops(builder: MeshBuilder, inner: ArrayLike<number>, outer: ArrayLike<number>): void {
+  const n = inner.length;
+  for (let i = 0; i < n; i++) {
+    const j = (i + 1) % n;
+    // The boundary edge inner[i] -> inner[j] is used by the existing triangle, so the strip uses it reversed.
+    builder.addTriangle(inner[j], inner[i], outer[i]);
+    builder.addTriangle(inner[j], outer[i], outer[j]);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * A built avatar in a Babylon scene: meshes, bones, morph targets and materials, plus the data it
+ * was built from. Created by buildAvatar (build-avatar.ts).
+ *
+ * Handedness: the model is right-handed (glTF space). Like Babylon's glTF loader, the avatar keeps
+ * vertex data in model space and puts the conversion in one node under `root`
+ * (`<name>.modelSpace`: rotation 180° about Y, scaling z = -1, i.e. world x = -model x), so a GLB
+ * written by writeGlb and re-imported lands exactly where buildAvatar puts the avatar. In a
+ * right-handed scene (scene.useRightHandedSystem) that node is the identity. `root` itself is
+ * free for the application to move, rotate and scale.
+ */
+import type { Material } from '@babylonjs/core/Materials/material.js';
+import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import type { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
+import { Matrix, Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
+import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
+import type { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
+import type { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
+import { PhotoAvatarError } from '../errors.js';
+import type { AvatarData } from '../types.js';
+
+export interface AvatarBones {
+  neck: TransformNode;
+  head: TransformNode;
+  jaw: TransformNode;
+  eyeLeft: TransformNode;
+  eyeRight: TransformNode;
+}
+
+export interface AvatarParts {
+  root: TransformNode;
+  modelSpace: TransformNode;
+  head: Mesh;
+  eyes: Mesh[];
+  otherMeshes: Mesh[];
+  bones: AvatarBones;
+  morphTargetManager: MorphTargetManager;
+  material: PBRMaterial;
+  eyeMaterial: PBRMaterial | null;
+  textures: BaseTexture[];
+}
+
+/** Gaze limits of the eyes (radians): about what human eyes manage without turning the head. */
+const MAX_EYE_YAW = (40 * Math.PI) / 180;
+const MAX_EYE_PITCH = (30 * Math.PI) / 180;
+
+export class Avatar {
+  /** The node to position the avatar with (identity when built). */
+  readonly root: TransformNode;
+  /** Right- to left-handed conversion node under `root` (see the file comment). */
+  readonly modelSpace: TransformNode;
+  readonly head: Mesh;
+  /** Eyeballs: subject's left, then right (those the model has). */
+  readonly eyes: Mesh[];
+  /** Other rigid parts (teeth...). */
+  readonly otherMeshes: Mesh[];
+  /** Transform nodes named like bones: neck > head > (jaw, eyeLeft, eyeRight), pivots at the joints. */
+  readonly bones: AvatarBones;
+  /** One MorphTarget per expression mode, named after it, influence = weight. */
+  readonly morphTargetManager: MorphTargetManager;
+  readonly material: PBRMaterial;
+  readonly eyeMaterial: PBRMaterial | null;
+  readonly data: AvatarData;
+  private readonly textures: BaseTexture[];
+  private readonly targetsByName = new Map<string, MorphTarget>();
+  private disposed = false;
+
+  constructor(data: AvatarData, parts: AvatarParts) {
+    this.data = data;
+    this.root = parts.root;
+    this.modelSpace = parts.modelSpace;
+    this.head = parts.head;
+    this.eyes = parts.eyes;
+    this.otherMeshes = parts.otherMeshes;
+    this.bones = parts.bones;
+    this.morphTargetManager = parts.morphTargetManager;
+    this.material = parts.material;
+    this.eyeMaterial = parts.eyeMaterial;
+    this.textures = parts.textures;
+    for (let i = 0; i < this.morphTargetManager.numTargets; i++) {
+      const target = this.morphTargetManager.getTarget(i);
+      this.targetsByName.set(target.name, target);
+    }
+  }
+
+  /** Expression mode names, in morph target order. */
+  get expressionNames(): string[] {
+    return this.data.model.expressionNames;
+  }
+
+  /** Identity coefficients (fixed) and the current expression weights (a fresh copy). */
+  get coefficients(): { identity: Float32Array; expression: Float32Array } {
+    const expression = new Float32Array(this.morphTargetManager.numTargets);
+    for (let i = 0; i < expression.length; i++) expression[i] = this.morphTargetManager.getTarget(i).influence;
+    return { identity: this.data.identity, expression };
+  }
+
+  getExpression(name: string): number {
+    return this.targetNamed(name).influence;
+  }
+
+  /** Sets one expression weight (0 = neutral, 1 = the full expression). */
+  setExpression(name: string, weight: number): void {
+    if (!Number.isFinite(weight)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Expression weight for '${name}' must be a finite number, got ${weight}.`);
+    this.targetNamed(name).influence = weight;
+  }
+
+  /** Sets all expression weights at once, in expressionNames order. */
+  setExpressionCoefficients(values: ArrayLike<number>): void {
+    const count = this.morphTargetManager.numTargets;
+    if (values.length !== count) {
+      throw new PhotoAvatarError('INVALID_ARGUMENT', `Expected ${count} expression coefficients, got ${values.length}.`);
+    }
+    for (let i = 0; i < count; i++) {
+      if (!Number.isFinite(values[i])) throw new PhotoAvatarError('INVALID_ARGUMENT', `Expression coefficient ${i} is not a finite number.`);
+    }
+    for (let i = 0; i < count; i++) this.morphTargetManager.getTarget(i).influence = values[i];
+  }
+
+  /** Back to the expression fitted to the photo. */
+  resetExpression(): void {
+    this.setExpressionCoefficients(this.data.expression);
+  }
+
+  /**
+   * Turns both eyes towards a world-space point (clamped to a natural range). Works in any
+   * handedness and under any root transform: the target is taken into each eye's parent space,
+   * where the rest gaze is +Z.
+   */
+  lookAt(target: Vector3): void {
+    const inverse = new Matrix();
+    const local = new Vector3();
+    for (const eye of [this.bones.eyeLeft, this.bones.eyeRight]) {
+      const parent = eye.parent as TransformNode;
+      parent.computeWorldMatrix(true).invertToRef(inverse);
+      Vector3.TransformCoordinatesToRef(target, inverse, local);
+      local.subtractInPlace(eye.position);
+      const length = local.length();
+      if (!(length > 1e-9)) continue;
+      const yaw = Math.max(-MAX_EYE_YAW, Math.min(MAX_EYE_YAW, Math.atan2(local.x, local.z)));
+      const pitch = Math.max(-MAX_EYE_PITCH, Math.min(MAX_EYE_PITCH, -Math.asin(local.y / length)));
+      eye.rotationQuaternion = Quaternion.RotationYawPitchRoll(yaw, pitch, 0);
+    }
+  }
+
+  /** Eyes back to looking straight ahead. */
+  resetGaze(): void {
+    this.bones.eyeLeft.rotationQuaternion = Quaternion.Identity();
+    this.bones.eyeRight.rotationQuaternion = Quaternion.Identity();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Removes every mesh, node, material, texture and the morph target manager from the scene. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const materials: Material[] = [this.material];
+    if (this.eyeMaterial) materials.push(this.eyeMaterial);
+    for (const mesh of this.otherMeshes) if (mesh.material && !materials.includes(mesh.material)) materials.push(mesh.material);
+    this.head.morphTargetManager = null;
+    this.morphTargetManager.dispose();
+    // Disposing the root takes the whole hierarchy (bones and meshes) with it.
+    this.root.dispose(false, false);
+    for (const material of materials) material.dispose(true, true);
+    for (const texture of this.textures) texture.dispose();
+    this.targetsByName.clear();
+  }
+
+  private targetNamed(name: string): MorphTarget {
+    const target = this.targetsByName.get(name);
+    if (!target) {
+      const known = this.expressionNames.length ? this.expressionNames.join(', ') : '(none)';
+      throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown expression '${name}'. Known expressions: ${known}.`);
+    }
+    return target;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * AvatarData -> Babylon objects: the same node layout as the GLB writer (../export/avatar-rig.ts),
+ * with vertex data in model space and the handedness conversion in one node (see avatar.ts).
+ */
+import '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import '@babylonjs/core/Rendering/prePassRendererSceneComponent.js';
+import '@babylonjs/core/Rendering/subSurfaceSceneComponent.js';
+import { Material } from '@babylonjs/core/Materials/material.js';
+import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import type { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
+import { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
+import { Texture } from '@babylonjs/core/Materials/Textures/texture.js';
+import { Color3 } from '@babylonjs/core/Maths/math.color.js';
+import { Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
+import { VertexData } from '@babylonjs/core/Meshes/mesh.vertexData.js';
+import { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
+import { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
+import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
+import type { Scene } from '@babylonjs/core/scene.js';
+import { PhotoAvatarError } from '../errors.js';
+import { computeAvatarRig, jointPosition, type JointName } from '../export/avatar-rig.js';
+import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
+import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
+import type { AvatarData, RgbaImage } from '../types.js';
+import { Avatar, type AvatarBones } from './avatar.js';
+
+export interface BuildAvatarOptions {
+  /** Name prefix of every node, mesh and material (default 'avatar'). */
+  name?: string;
+  /**
+   * Skin subsurface: 'auto' (default) enables translucency everywhere and screen-space scattering
+   * where the engine supports the prepass renderer (WebGL2/WebGPU; never on NullEngine);
+   * 'translucency' never turns on the prepass renderer; 'off' plain PBR.
+   */
+  subsurface?: 'auto' | 'translucency' | 'off';
+  /** Morph target normals (default true): better shading of strong expressions, one normal pass per mode. */
+  morphNormals?: boolean;
+  /** Iris colour of the generated eye texture, sRGB 0..255. */
+  irisColor?: [number, number, number];
+}
+
+function checkData(data: AvatarData): void {
+  const { model } = data;
+  const n3 = model.vertexCount * 3;
+  if (data.neutralVertices.length !== n3) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Avatar data has ${data.neutralVertices.length} vertex values; the model needs ${n3}.`);
+  }
+  if (model.expressionBasis.length !== model.expressionNames.length * n3 || data.expression.length !== model.expressionNames.length) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', 'Avatar data: expression weights, names and basis sizes disagree.');
+  }
+  if (data.albedo.data.length < data.albedo.width * data.albedo.height * 4 || !(data.albedo.width > 0)) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', 'Avatar data: the albedo image is empty or truncated.');
+  }
+}
+
+/** Top-row-first RGBA -> texture sampled with v up (invertY puts the first row at v = 1). */
+function rgbaTexture(image: RgbaImage, name: string, scene: Scene): RawTexture {
+  const bytes = new Uint8Array(image.data.buffer, image.data.byteOffset, image.width * image.height * 4);
+  const texture = RawTexture.CreateRGBATexture(bytes, image.width, image.height, scene, true, true, Texture.TRILINEAR_SAMPLINGMODE);
+  texture.name = name;
+  texture.wrapU = Texture.CLAMP_ADDRESSMODE;
+  texture.wrapV = Texture.CLAMP_ADDRESSMODE;
+  return texture;
+}
+
+function createMesh(name: string, scene: Scene, positions: Float32Array, indices: Uint32Array, uvs: Float32Array, normals: Float32Array): Mesh {
+  const mesh = new Mesh(name, scene);
+  const vertexData = new VertexData();
+  vertexData.positions = positions;
+  vertexData.indices = indices;
+  vertexData.normals = normals;
+  vertexData.uvs = uvs;
+  vertexData.applyToMesh(mesh, false);
+  // Model triangles are CCW in a right-handed space; under the mirrored modelSpace node this is
+  // what Babylon's glTF loader sets too.
+  mesh.sideOrientation = scene.useRightHandedSystem ? Material.CounterClockWiseSideOrientation : Material.ClockWiseSideOrientation;
+  return mesh;
+}
+
+function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, subsurface: BuildAvatarOptions['subsurface']): PBRMaterial {
+  const material = new PBRMaterial(name, scene);
+  material.albedoTexture = albedo;
+  material.metallic = 0;
+  material.roughness = 0.55;
+  // Skin reflects ~2.8% at normal incidence (IOR ~1.4) rather than the 4% of the default IOR 1.5.
+  material.indexOfRefraction = 1.4;
+  if (subsurface !== 'off') {
+    // Light bleeding through thin parts (ears, nostrils) tinted like blood-filled tissue.
+    material.subSurface.isTranslucencyEnabled = true;
+    material.subSurface.translucencyIntensity = 0.35;
+    material.subSurface.tintColor = new Color3(1.0, 0.38, 0.25);
+    material.subSurface.minimumThickness = 0.002;
+    material.subSurface.maximumThickness = 0.02;
+    const engine = scene.getEngine();
+    const canScatter = subsurface === 'auto' && engine.getClassName() !== 'NullEngine' && engine.getCaps().drawBuffersExtension;
+    if (canScatter && scene.enableSubSurfaceForPrePass()) {
+      material.subSurface.isScatteringEnabled = true;
+      material.subSurface.scatteringDiffusionProfile = new Color3(0.75, 0.25, 0.2);
+    }
+  }
+  return material;
+}
+
+function eyeMaterialFor(name: string, scene: Scene, texture: BaseTexture): PBRMaterial {
+  const material = new PBRMaterial(name, scene);
+  material.albedoTexture = texture;
+  material.metallic = 0;
+  material.roughness = 0.35;
+  // The cornea: a glossy coat over the diffuse iris and sclera gives the catch-light.
+  material.clearCoat.isEnabled = true;
+  material.clearCoat.roughness = 0.05;
+  return material;
+}
+
+/** Builds the avatar's meshes, bones, morph targets and materials in `scene`. */
+export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatarOptions = {}): Avatar {
+  checkData(data);
+  const { model } = data;
+  const name = options.name ?? 'avatar';
+  const subsurface = options.subsurface ?? 'auto';
+  const rig = computeAvatarRig(model, data.neutralVertices);
+  const textures: BaseTexture[] = [];
+
+  const root = new TransformNode(name, scene);
+  const modelSpace = new TransformNode(`${name}.modelSpace`, scene);
+  modelSpace.parent = root;
+  if (!scene.useRightHandedSystem) {
+    // Same conversion as Babylon's glTF loader __root__ node: 180° about Y, then z mirrored.
+    modelSpace.rotationQuaternion = new Quaternion(0, 1, 0, 0);
+    modelSpace.scaling = new Vector3(1, 1, -1);
+  }
+
+  const bones = {} as AvatarBones;
+  for (const joint of rig.joints) {
+    const node = new TransformNode(`${name}.${joint.name}`, scene);
+    const parentPosition = joint.parent ? jointPosition(rig, joint.parent) : [0, 0, 0];
+    node.parent = joint.parent ? bones[joint.parent] : modelSpace;
+    node.position = new Vector3(joint.position[0] - parentPosition[0], joint.position[1] - parentPosition[1], joint.position[2] - parentPosition[2]);
+    node.rotationQuaternion = Quaternion.Identity();
+    bones[joint.name] = node;
+  }
+  /** Parents a model-space mesh to a joint while keeping its vertices in model space. */
+  const attach = (mesh: Mesh, jointName: JointName): void => {
+    const pivot = jointPosition(rig, jointName);
+    mesh.parent = bones[jointName];
+    mesh.position = new Vector3(-pivot[0], -pivot[1], -pivot[2]);
+  };
+
+  // Head with morph targets (absolute target positions and normals, as Babylon stores them).
+  const albedo = rgbaTexture(data.albedo, `${name}.albedo`, scene);
+  textures.push(albedo);
+  const material = skinMaterial(`${name}.skin`, scene, albedo, subsurface);
+  const neutralNormals = computeVertexNormals(data.neutralVertices, model.indices, model.weldGroup);
+  const head = createMesh(`${name}.head`, scene, data.neutralVertices.slice(), model.indices, model.uvs.slice(), neutralNormals);
+  head.material = material;
+  attach(head, 'head');
+  const manager = new MorphTargetManager(scene);
+  const n3 = model.vertexCount * 3;
+  const morphNormals = options.morphNormals ?? true;
+  for (let k = 0; k < model.expressionNames.length; k++) {
+    const positions = new Float32Array(n3);
+    for (let i = 0; i < n3; i++) positions[i] = data.neutralVertices[i] + model.expressionBasis[k * n3 + i];
+    const target = new MorphTarget(model.expressionNames[k], data.expression[k], scene);
+    target.setPositions(positions);
+    if (morphNormals) target.setNormals(computeVertexNormals(positions, model.indices, model.weldGroup));
+    manager.addTarget(target);
+  }
+  // A manager without targets would only cost a shader variant.
+  if (manager.numTargets > 0) head.morphTargetManager = manager;
+
+  // Eyes and other rigid parts.
+  const eyes: Mesh[] = [];
+  let eyeMaterial: PBRMaterial | null = null;
+  const addPart = (part: SubMesh, uvs: Float32Array, partMaterial: Material, jointName: JointName): Mesh => {
+    const mesh = createMesh(`${name}.${part.name}`, scene, part.positions.slice(), part.indices, uvs, computeVertexNormals(part.positions, part.indices));
+    mesh.material = partMaterial;
+    attach(mesh, jointName);
+    return mesh;
+  };
+  if (rig.eyeLeft || rig.eyeRight) {
+    const eyeTexture = rgbaTexture(createEyeTexture({ irisColor: options.irisColor }), `${name}.eyeTexture`, scene);
+    textures.push(eyeTexture);
+    eyeMaterial = eyeMaterialFor(`${name}.eye`, scene, eyeTexture);
+    for (const [jointName, part] of [['eyeLeft', rig.eyeLeft], ['eyeRight', rig.eyeRight]] as const) {
+      if (part) eyes.push(addPart(part, eyeProjectionUvs(part.positions, part.pivot), eyeMaterial, jointName));
+    }
+  }
+  const otherMeshes: Mesh[] = [];
+  let teethMaterial: PBRMaterial | null = null;
+  for (const part of rig.otherParts) {
+    let partMaterial: Material = material;
+    if (part.material !== 'skin') {
+      if (!teethMaterial) {
+        teethMaterial = new PBRMaterial(`${name}.teeth`, scene);
+        teethMaterial.albedoColor = new Color3(0.85, 0.82, 0.74);
+        teethMaterial.metallic = 0;
+        teethMaterial.roughness = 0.35;
+      }
+      partMaterial = teethMaterial;
+    }
+    const uvs = part.uvs.length === (part.positions.length / 3) * 2 ? part.uvs.slice() : new Float32Array((part.positions.length / 3) * 2);
+    otherMeshes.push(addPart(part, uvs, partMaterial, 'head'));
+  }
+
+  return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, material, eyeMaterial, textures });
+}

@@ -1,0 +1,254 @@
+/**
+ * Software preview of an avatar (the CLI's --preview): the textured, lit head with its eyes, front
+ * view and three-quarter view side by side on a neutral grey background. Runs anywhere (no GPU,
+ * no Babylon) on top of the z-buffer rasterizer in ./rasterize.ts.
+ *
+ * Shading is deliberately simple and done in linear light: albedo sampled bilinearly with
+ * perspective-correct UVs, wrapped Lambert from a key and a fill light plus ambient, and a small
+ * specular highlight on the eyes. 2x2 supersampling smooths the silhouette.
+ */
+import { PhotoAvatarError } from '../errors.js';
+import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
+import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { computeVertexNormals } from '../modelpack/head-model.js';
+import type { AvatarData, RgbaImage } from '../types.js';
+import { createRasterTarget, rasterizeTriangles, type RasterTarget } from './rasterize.js';
+
+export interface PreviewOptions {
+  /** Width of the whole image (two views side by side), default 1024. */
+  width?: number;
+  /** Height, default 512. */
+  height?: number;
+  /** Yaw of the second view in degrees (default 35; positive shows the subject's left cheek). */
+  threeQuarterYawDeg?: number;
+  /** Expression weights to render (default: the fitted expression). */
+  expression?: ArrayLike<number>;
+  /** Background colour, sRGB 0..255 (default neutral grey). */
+  background?: [number, number, number];
+}
+
+const SUPERSAMPLING = 2;
+const MATERIAL_SKIN = 0;
+const MATERIAL_EYE = 1;
+const MATERIAL_PLAIN = 2;
+/** Camera distance in head heights: a mild portrait perspective. */
+const CAMERA_DISTANCE_HEADS = 3.2;
+
+/** All visible geometry merged into one triangle list, with a material per triangle. */
+interface PreviewScene {
+  positions: Float32Array;
+  normals: Float32Array;
+  uvs: Float32Array;
+  indices: Uint32Array;
+  triangleMaterial: Uint8Array;
+  centre: [number, number, number];
+  /** Half extents for framing: vertical, and horizontal radius around the vertical axis. */
+  halfHeight: number;
+  radius: number;
+}
+
+function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>): PreviewScene {
+  const { model } = data;
+  const headPositions = expressedVertices(data, expression);
+  const headNormals = computeVertexNormals(headPositions, model.indices, model.weldGroup);
+  const parts = model.parts;
+  let vertexCount = model.vertexCount;
+  let indexCount = model.indices.length;
+  for (const part of parts) {
+    vertexCount += part.positions.length / 3;
+    indexCount += part.indices.length;
+  }
+  const positions = new Float32Array(vertexCount * 3);
+  const normals = new Float32Array(vertexCount * 3);
+  const uvs = new Float32Array(vertexCount * 2);
+  const indices = new Uint32Array(indexCount);
+  const triangleMaterial = new Uint8Array(indexCount / 3);
+  positions.set(headPositions);
+  normals.set(headNormals);
+  uvs.set(model.uvs);
+  indices.set(model.indices);
+  let vertexOffset = model.vertexCount;
+  let indexOffset = model.indices.length;
+  for (const part of parts) {
+    const partVertices = part.positions.length / 3;
+    positions.set(part.positions, vertexOffset * 3);
+    normals.set(computeVertexNormals(part.positions, part.indices), vertexOffset * 3);
+    const partUvs = part.material === 'eye'
+      ? eyeProjectionUvs(part.positions, part.pivot)
+      : (part.uvs.length === partVertices * 2 ? part.uvs : new Float32Array(partVertices * 2));
+    uvs.set(partUvs, vertexOffset * 2);
+    for (let i = 0; i < part.indices.length; i++) indices[indexOffset + i] = part.indices[i] + vertexOffset;
+    const material = part.material === 'eye' ? MATERIAL_EYE : part.material === 'skin' ? MATERIAL_SKIN : MATERIAL_PLAIN;
+    triangleMaterial.fill(material, indexOffset / 3, (indexOffset + part.indices.length) / 3);
+    vertexOffset += partVertices;
+    indexOffset += part.indices.length;
+  }
+  const { min, max } = positionBounds(headPositions);
+  const centre: [number, number, number] = [(min[0] + max[0]) / 2, (min[1] + max[1]) / 2, (min[2] + max[2]) / 2];
+  let radius = 0;
+  for (let i = 0; i < headPositions.length; i += 3) {
+    const r = Math.hypot(headPositions[i] - centre[0], headPositions[i + 2] - centre[2]);
+    if (r > radius) radius = r;
+  }
+  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius };
+}
+
+/** Bilinear sample of an sRGB texture at (u, v up), returned in linear light into `out`. */
+function sampleLinear(image: RgbaImage, u: number, v: number, out: Float32Array): void {
+  const { width, height, data } = image;
+  const x = Math.min(width - 1, Math.max(0, u * width - 0.5));
+  const y = Math.min(height - 1, Math.max(0, (1 - v) * height - 0.5));
+  const x0 = Math.floor(x), y0 = Math.floor(y);
+  const x1 = Math.min(width - 1, x0 + 1), y1 = Math.min(height - 1, y0 + 1);
+  const fx = x - x0, fy = y - y0;
+  const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
+  const o00 = (y0 * width + x0) * 4, o10 = (y0 * width + x1) * 4, o01 = (y1 * width + x0) * 4, o11 = (y1 * width + x1) * 4;
+  for (let c = 0; c < 3; c++) {
+    out[c] = w00 * SRGB_TO_LINEAR[data[o00 + c]] + w10 * SRGB_TO_LINEAR[data[o10 + c]]
+      + w01 * SRGB_TO_LINEAR[data[o01 + c]] + w11 * SRGB_TO_LINEAR[data[o11 + c]];
+  }
+}
+
+function normalize3(x: number, y: number, z: number): [number, number, number] {
+  const l = Math.hypot(x, y, z);
+  return [x / l, y / l, z / l];
+}
+
+// View-space lights (x right, y up, z towards the viewer): key from the upper left, fill from the right.
+const KEY = normalize3(-0.45, 0.55, 0.75);
+const FILL = normalize3(0.6, 0.1, 0.6);
+const HALF_KEY = normalize3(KEY[0], KEY[1], KEY[2] + 1);
+const KEY_INTENSITY = 0.95;
+const FILL_INTENSITY = 0.3;
+const AMBIENT = 0.2;
+/** Wrapped diffuse softens the terminator the way scattering in skin does. */
+const WRAP = 0.25;
+const PLAIN_COLOUR = [0.62, 0.58, 0.5];
+
+/**
+ * Renders one view with linear RGB accumulated into `accum` (view width x height, 3 floats per
+ * pixel, already at supersampled resolution).
+ */
+function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, albedo: RgbaImage, eyeTexture: RgbaImage, background: Float32Array, accum: Float32Array): void {
+  const { positions, normals, uvs, indices, triangleMaterial, centre } = scene;
+  const { width, height } = target;
+  const vertexCount = positions.length / 3;
+  const cos = Math.cos(yawRad), sin = Math.sin(yawRad);
+  const distance = scene.halfHeight * 2 * CAMERA_DISTANCE_HEADS;
+  // Frame the head: its vertical extent and its horizontal radius both fit with a margin.
+  const fit = 0.86;
+  const focal = Math.min(
+    (fit * height / 2) * (distance - scene.radius) / scene.halfHeight,
+    (fit * width / 2) * (distance - scene.radius) / scene.radius,
+  );
+  const screen = new Float32Array(vertexCount * 3);
+  const viewNormals = new Float32Array(vertexCount * 3);
+  for (let i = 0; i < vertexCount; i++) {
+    // Yaw turns the head about the vertical axis through its centre; positive shows its +X side.
+    const px = positions[3 * i] - centre[0], py = positions[3 * i + 1] - centre[1], pz = positions[3 * i + 2] - centre[2];
+    const x = cos * px - sin * pz;
+    const z = sin * px + cos * pz;
+    const depth = distance - z;
+    screen[3 * i] = (width - 1) / 2 + (focal * x) / depth;
+    screen[3 * i + 1] = (height - 1) / 2 - (focal * py) / depth;
+    screen[3 * i + 2] = depth;
+    const nx = normals[3 * i], nz = normals[3 * i + 2];
+    viewNormals[3 * i] = cos * nx - sin * nz;
+    viewNormals[3 * i + 1] = normals[3 * i + 1];
+    viewNormals[3 * i + 2] = sin * nx + cos * nz;
+  }
+  rasterizeTriangles(target, screen, indices, { cull: 'back' });
+  const colour = new Float32Array(3);
+  for (let p = 0; p < width * height; p++) {
+    const t = target.triangle[p];
+    if (t < 0) {
+      accum[3 * p] = background[0];
+      accum[3 * p + 1] = background[1];
+      accum[3 * p + 2] = background[2];
+      continue;
+    }
+    const i0 = indices[3 * t], i1 = indices[3 * t + 1], i2 = indices[3 * t + 2];
+    // Perspective-correct barycentrics: screen-space weights divided by depth, renormalized.
+    const s1 = target.bary[2 * p], s2 = target.bary[2 * p + 1];
+    let b0 = (1 - s1 - s2) / screen[3 * i0 + 2], b1 = s1 / screen[3 * i1 + 2], b2 = s2 / screen[3 * i2 + 2];
+    const sum = b0 + b1 + b2;
+    b0 /= sum; b1 /= sum; b2 /= sum;
+    const u = b0 * uvs[2 * i0] + b1 * uvs[2 * i1] + b2 * uvs[2 * i2];
+    const v = b0 * uvs[2 * i0 + 1] + b1 * uvs[2 * i1 + 1] + b2 * uvs[2 * i2 + 1];
+    let nx = b0 * viewNormals[3 * i0] + b1 * viewNormals[3 * i1] + b2 * viewNormals[3 * i2];
+    let ny = b0 * viewNormals[3 * i0 + 1] + b1 * viewNormals[3 * i1 + 1] + b2 * viewNormals[3 * i2 + 1];
+    let nz = b0 * viewNormals[3 * i0 + 2] + b1 * viewNormals[3 * i1 + 2] + b2 * viewNormals[3 * i2 + 2];
+    const nl = Math.hypot(nx, ny, nz) || 1;
+    nx /= nl; ny /= nl; nz /= nl;
+    const material = triangleMaterial[t];
+    if (material === MATERIAL_SKIN) sampleLinear(albedo, u, v, colour);
+    else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
+    else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
+    const key = Math.max(0, (nx * KEY[0] + ny * KEY[1] + nz * KEY[2] + WRAP) / (1 + WRAP));
+    const fill = Math.max(0, (nx * FILL[0] + ny * FILL[1] + nz * FILL[2] + WRAP) / (1 + WRAP));
+    const light = AMBIENT + KEY_INTENSITY * key + FILL_INTENSITY * fill;
+    let specular = 0;
+    if (material === MATERIAL_EYE) {
+      const h = Math.max(0, nx * HALF_KEY[0] + ny * HALF_KEY[1] + nz * HALF_KEY[2]);
+      specular = 0.9 * Math.pow(h, 120);
+    } else if (material === MATERIAL_SKIN) {
+      const h = Math.max(0, nx * HALF_KEY[0] + ny * HALF_KEY[1] + nz * HALF_KEY[2]);
+      specular = 0.035 * Math.pow(h, 24);
+    }
+    accum[3 * p] = colour[0] * light + specular;
+    accum[3 * p + 1] = colour[1] * light + specular;
+    accum[3 * p + 2] = colour[2] * light + specular;
+  }
+}
+
+/** Two views (front, three-quarter) side by side, as an opaque RGBA image. */
+export function renderPreview(data: AvatarData, options: PreviewOptions = {}): RgbaImage {
+  const width = Math.round(options.width ?? 1024);
+  const height = Math.round(options.height ?? 512);
+  if (!(width >= 16 && height >= 16 && width <= 8192 && height <= 8192)) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Preview size must be 16..8192 pixels a side, got ${width}x${height}.`);
+  }
+  const expression = options.expression ?? data.expression;
+  if (expression.length !== data.model.expressionNames.length) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Preview expression has ${expression.length} weights; the model has ${data.model.expressionNames.length} modes.`);
+  }
+  const scene = buildPreviewScene(data, expression);
+  const eyeTexture = createEyeTexture();
+  const bg = options.background ?? [128, 128, 128];
+  const background = Float32Array.from(bg, (c) => SRGB_TO_LINEAR[Math.max(0, Math.min(255, Math.round(c)))]);
+  const viewWidths = [Math.floor(width / 2), width - Math.floor(width / 2)];
+  const yaws = [0, ((options.threeQuarterYawDeg ?? 35) * Math.PI) / 180];
+  const out = new Uint8ClampedArray(width * height * 4);
+  let xOffset = 0;
+  for (let view = 0; view < 2; view++) {
+    const viewWidth = viewWidths[view];
+    const target = createRasterTarget(viewWidth * SUPERSAMPLING, height * SUPERSAMPLING);
+    const accum = new Float32Array(target.width * target.height * 3);
+    renderView(scene, yaws[view], target, data.albedo, eyeTexture, background, accum);
+    downsampleInto(accum, target.width, viewWidth, height, out, width, xOffset);
+    xOffset += viewWidth;
+  }
+  return { width, height, data: out };
+}
+
+/** Box-filters the supersampled linear image and writes sRGB pixels at column `xOffset` of `out`. */
+function downsampleInto(accum: Float32Array, accumWidth: number, viewWidth: number, height: number, out: Uint8ClampedArray, outWidth: number, xOffset: number): void {
+  const norm = 1 / (SUPERSAMPLING * SUPERSAMPLING);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < viewWidth; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let sy = 0; sy < SUPERSAMPLING; sy++) {
+        for (let sx = 0; sx < SUPERSAMPLING; sx++) {
+          const q = ((y * SUPERSAMPLING + sy) * accumWidth + x * SUPERSAMPLING + sx) * 3;
+          r += accum[q]; g += accum[q + 1]; b += accum[q + 2];
+        }
+      }
+      const o = (y * outWidth + xOffset + x) * 4;
+      out[o] = linearToSrgb8(r * norm);
+      out[o + 1] = linearToSrgb8(g * norm);
+      out[o + 2] = linearToSrgb8(b * norm);
+      out[o + 3] = 255;
+    }
+  }
+}

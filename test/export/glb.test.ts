@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
+import { LoadAssetContainerAsync } from '@babylonjs/core/Loading/sceneLoader.js';
+import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
+import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
+import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
+import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import { Scene } from '@babylonjs/core/scene.js';
+import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
+import { writeGlb } from '../../src/export/glb.js';
+import type { AvatarData } from '../../src/types.js';
+import { loadTestHeadModel, makeAvatarData, syntheticHeadModel } from './synthetic-avatar.js';
+
+interface GlbParts { json: any; bin: Uint8Array }
+
+function parseGlb(glb: Uint8Array): GlbParts {
+  const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
+  assert.equal(view.getUint32(0, true), 0x46546c67, 'magic');
+  assert.equal(view.getUint32(4, true), 2, 'version');
+  assert.equal(view.getUint32(8, true), glb.byteLength, 'declared length');
+  const jsonLength = view.getUint32(12, true);
+  assert.equal(view.getUint32(16, true), 0x4e4f534a, 'JSON chunk type');
+  assert.equal(jsonLength % 4, 0);
+  const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength)));
+  const binStart = 20 + jsonLength;
+  const binLength = view.getUint32(binStart, true);
+  assert.equal(view.getUint32(binStart + 4, true), 0x004e4942, 'BIN chunk type');
+  assert.equal(binLength % 4, 0);
+  return { json, bin: glb.subarray(binStart + 8, binStart + 8 + binLength) };
+}
+
+for (const variant of ['synthetic head', 'default head'] as const) describe(`export/glb (${variant})`, function () {
+  let data: AvatarData;
+  let source = '';
+  before(async function () {
+    const loaded = variant === 'synthetic head' ? { model: syntheticHeadModel(), source: variant } : await loadTestHeadModel();
+    if (loaded.source !== variant) {
+      console.log(`    skipped: ${variant} unavailable`);
+      this.skip();
+    }
+    data = makeAvatarData(loaded.model);
+    source = loaded.source;
+  });
+
+  it('writes a well-formed glTF 2.0 binary', function () {
+    const glb = writeGlb(data);
+    const { json, bin } = parseGlb(glb);
+    console.log(`    ${source}: ${data.model.vertexCount} vertices, ${data.model.expressionNames.length} targets, GLB ${(glb.byteLength / 1024).toFixed(1)} KiB, JSON ${JSON.stringify(json).length} B, ${json.accessors.length} accessors (${json.accessors.filter((a: { sparse?: unknown }) => a.sparse).length} sparse), ${json.nodes.length} nodes`);
+    assert.equal(json.asset.version, '2.0');
+    assert.equal(json.buffers[0].byteLength, bin.byteLength);
+    for (const view of json.bufferViews) {
+      assert.equal(view.byteOffset % 4, 0, 'bufferView 4-byte aligned');
+      assert.ok(view.byteOffset + view.byteLength <= bin.byteLength, 'bufferView inside the buffer');
+    }
+    const componentBytes: Record<number, number> = { 5126: 4, 5125: 4, 5123: 2 };
+    const typeCount: Record<string, number> = { SCALAR: 1, VEC2: 2, VEC3: 3 };
+    for (const accessor of json.accessors) {
+      if (accessor.sparse) {
+        assert.equal(accessor.bufferView, undefined);
+        const sparse = accessor.sparse;
+        assert.equal(json.bufferViews[sparse.indices.bufferView].byteLength, sparse.count * componentBytes[sparse.indices.componentType]);
+        assert.equal(json.bufferViews[sparse.values.bufferView].byteLength, sparse.count * typeCount[accessor.type] * 4);
+        continue;
+      }
+      if (accessor.bufferView === undefined) continue; // all-zero morph delta
+      const view = json.bufferViews[accessor.bufferView];
+      assert.equal(accessor.count * typeCount[accessor.type] * componentBytes[accessor.componentType], view.byteLength);
+    }
+    const head = json.meshes[0];
+    const primitive = head.primitives[0];
+    assert.ok(json.accessors[primitive.attributes.POSITION].min, 'POSITION min');
+    if (data.model.expressionNames.length > 0) {
+      assert.deepEqual(head.extras.targetNames, data.model.expressionNames);
+      assert.equal(primitive.targets.length, data.model.expressionNames.length);
+      for (const target of primitive.targets) assert.ok(json.accessors[target.POSITION].max, 'target POSITION max');
+      assert.deepEqual(head.weights, Array.from(data.expression));
+    }
+    const names = json.nodes.map((n: { name: string }) => n.name);
+    for (const joint of ['avatar', 'neck', 'head', 'jaw', 'eyeLeft', 'eyeRight', 'headMesh']) assert.ok(names.includes(joint), joint);
+    // Positions round-trip exactly through the buffer.
+    const positionAccessor = json.accessors[primitive.attributes.POSITION];
+    const positionView = json.bufferViews[positionAccessor.bufferView];
+    const stored = new Float32Array(bin.slice(positionView.byteOffset, positionView.byteOffset + positionView.byteLength).buffer);
+    assert.deepEqual(stored, data.neutralVertices);
+    const jpeg = writeGlb(data, { textureFormat: 'jpeg', jpegQuality: 85 });
+    assert.equal(parseGlb(jpeg).json.images[0].mimeType, 'image/jpeg');
+    console.log(`    JPEG variant: ${(jpeg.byteLength / 1024).toFixed(1)} KiB; without morph normals: ${(writeGlb(data, { morphNormals: false }).byteLength / 1024).toFixed(1)} KiB`);
+  });
+
+  it('loads back in Babylon (NullEngine) with matching geometry, targets and material', async function () {
+    const engine = new NullEngine();
+    const scene = new Scene(engine);
+    try {
+      const glb = writeGlb(data);
+      const container = await LoadAssetContainerAsync(glb, scene, { pluginExtension: '.glb' });
+      container.addAllToScene();
+      const headMesh = container.meshes.find((m) => m.name === 'headMesh') as Mesh | undefined;
+      assert.ok(headMesh, `meshes: ${container.meshes.map((m) => m.name).join(', ')}`);
+      const positions = headMesh.getVerticesData(VertexBuffer.PositionKind)!;
+      assert.equal(positions.length, data.neutralVertices.length);
+      // Local vertex data stays in glTF space; the loader's __root__ (rotation Y 180°, scale z -1)
+      // carries the right- to left-handed conversion, so world = (-x, y, z) + joint offsets.
+      let maxError = 0;
+      for (let i = 0; i < positions.length; i++) maxError = Math.max(maxError, Math.abs(positions[i] - data.neutralVertices[i]));
+      scene.meshes.forEach((m) => m.computeWorldMatrix(true));
+      const world = Vector3.TransformCoordinates(
+        new Vector3(positions[0], positions[1], positions[2]), headMesh.computeWorldMatrix(true));
+      const worldError = Math.max(
+        Math.abs(world.x + data.neutralVertices[0]), Math.abs(world.y - data.neutralVertices[1]), Math.abs(world.z - data.neutralVertices[2]));
+      console.log(`    re-import: max local position error ${maxError.toExponential(2)}, vertex 0 world error (x mirrored) ${worldError.toExponential(2)}`);
+      assert.ok(maxError < 1e-5);
+      assert.ok(worldError < 1e-5);
+      const manager = headMesh.morphTargetManager;
+      const targetCount = manager?.numTargets ?? 0;
+      assert.equal(targetCount, data.model.expressionNames.length);
+      if (manager && targetCount > 0) {
+      for (let k = 0; k < manager.numTargets; k++) {
+        const target = manager.getTarget(k);
+        assert.equal(target.name, data.model.expressionNames[k]);
+        assert.ok(Math.abs(target.influence - data.expression[k]) < 1e-6);
+      }
+      // Loader stores absolute target positions: base + delta (sparse deltas expanded).
+      let targetError = 0;
+      const n3 = data.neutralVertices.length;
+      for (let k = 0; k < targetCount; k++) {
+        const positions = manager.getTarget(k).getPositions()!;
+        for (let i = 0; i < n3; i++) targetError = Math.max(targetError, Math.abs(positions[i] - (data.neutralVertices[i] + data.model.expressionBasis[k * n3 + i])));
+      }
+      console.log(`    re-import: max morph target position error ${targetError.toExponential(2)} over ${targetCount} targets`);
+      assert.ok(targetError < 1e-5, `target error ${targetError}`);
+      }
+      // getClassName, not instanceof: the loader may reach PBRMaterial through another module instance.
+      const material = headMesh.material as PBRMaterial;
+      assert.equal(material?.getClassName(), 'PBRMaterial');
+      assert.ok(material.albedoTexture, 'albedo texture');
+      assert.equal(material.metallic, 0);
+      const eyes = container.meshes.filter((m) => /^eye(Left|Right)Mesh$/.test(m.name));
+      const eyeParts = data.model.parts.filter((p) => p.material === 'eye').length;
+      assert.equal(eyes.length, eyeParts);
+      for (const eye of eyes) assert.ok((eye.material as PBRMaterial).albedoTexture, 'eye texture');
+      const jaw = container.transformNodes.find((n: TransformNode) => n.name === 'jaw');
+      assert.ok(jaw && jaw.parent?.name === 'head', 'jaw under head');
+      console.log(`    re-import: ${container.meshes.length} meshes (${container.meshes.map((m) => m.name).join(', ')}), ${container.transformNodes.length} transform nodes, ${targetCount} targets, ${container.textures.length} textures`);
+    } finally {
+      scene.dispose();
+      engine.dispose();
+    }
+  });
+});

