@@ -9,6 +9,8 @@ export const ASSET_FILES = {
   faceMesh: 'face-mesh.onnx',
   iris: 'iris.onnx',
   selfie: 'selfie.onnx',
+  /** HSE FaceRes identity embedding: fit-quality metrics only (see METRIC_MODELS). */
+  faceEmbedding: 'face-embedding.onnx',
   defaultHead: 'default-head.pack',
 } as const;
 

@@ -7,7 +7,7 @@
  * minus the joint's model-space position so that mesh vertices stay in model space while rotating a
  * joint turns its meshes about the joint's pivot. Model space is glTF's (see ../types.ts).
  */
-import type { HeadModel, SubMesh } from '../modelpack/head-model.js';
+import { partsFollowingShape, type HeadModel, type SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData } from '../types.js';
 
 export type JointName = 'neck' | 'head' | 'jaw' | 'eyeLeft' | 'eyeRight';
@@ -27,6 +27,8 @@ export interface AvatarRig {
   eyeRight: SubMesh | null;
   /** Parts that are neither eye: rigid under the head joint. */
   otherParts: SubMesh[];
+  /** Every part, moved to follow the fitted shape (see partsFollowingShape). */
+  parts: SubMesh[];
 }
 
 interface Bounds { min: [number, number, number]; max: [number, number, number] }
@@ -82,7 +84,8 @@ export function computeAvatarRig(model: HeadModel, neutralVertices: Float32Array
   }
   const head: [number, number, number] = [0, jaw[1] - 0.12 * height, jaw[2] - 0.15 * depth];
   const neck: [number, number, number] = [0, Math.min(min[1], head[1] - 0.05), head[2]];
-  const { left, right } = splitEyes(model.parts);
+  const parts = partsFollowingShape(model, neutralVertices);
+  const { left, right } = splitEyes(parts);
   const eyeFallback = (sign: number): [number, number, number] => [sign * 0.032, jaw[1] + 0.25 * height, max[2] - 0.02];
   const pivot = (part: SubMesh | null, sign: number): [number, number, number] =>
     part ? [part.pivot[0], part.pivot[1], part.pivot[2]] : eyeFallback(sign);
@@ -96,7 +99,8 @@ export function computeAvatarRig(model: HeadModel, neutralVertices: Float32Array
     ],
     eyeLeft: left,
     eyeRight: right,
-    otherParts: model.parts.filter((p) => p !== left && p !== right),
+    otherParts: parts.filter((p) => p !== left && p !== right),
+    parts,
   };
 }
 

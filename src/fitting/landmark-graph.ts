@@ -89,7 +89,7 @@ export function landmarkVertexSet(model: HeadModel): LandmarkVertexSet {
   };
 }
 
-/** Landmark-restricted mean [V,3] and bases as [3V, P] and [V, 3, P] (same layout: row (v*3+c), column k). */
+/** Landmark-restricted mean [V,3] and bases [3V, P] (row v*3+c, column k: identity modes, then expression). */
 function restrictedBases(model: HeadModel, set: LandmarkVertexSet): { mean: Float32Array; basis: Float32Array } {
   const vCount = set.vertices.length;
   const K = model.identityCount, E = model.expressionNames.length, P = set.coefficientCount;
@@ -131,7 +131,6 @@ export function buildLandmarkGraph(model: HeadModel, set: LandmarkVertexSet): Ui
   const sqrtWeight = g.input('sqrtWeight', ['N', 1]);
 
   const basisFlat = g.constantFloat('basisFlat', [vCount * 3, P], basis);
-  const basisByVertex = g.constantFloat('basisByVertex', [vCount, 3, P], basis);
   const meanV = g.constantFloat('mean', [vCount, 3], mean);
   const shapeV3 = g.constantInt64('shapeV3', [2], [vCount, 3]);
   const shapeN23 = g.constantInt64('shapeN23', [3], [-1, 2, 3]);
@@ -139,6 +138,7 @@ export function buildLandmarkGraph(model: HeadModel, set: LandmarkVertexSet): Ui
   const shapeRowsM = g.constantInt64('shapeRowsM', [2], [-1, M]);
   const shapeCol = g.constantInt64('shapeCol', [2], [-1, 1]);
   const shapeN11 = g.constantInt64('shapeN11', [3], [-1, 1, 1]);
+  const shapeV3P = g.constantInt64('shapeV3P', [3], [vCount, 3, P]);
   const sliceStart = g.constantInt64('sliceStart', [1], [2]);
   const sliceEnd = g.constantInt64('sliceEnd', [1], [3]);
   const sliceAxis = g.constantInt64('sliceAxis', [1], [1]);
@@ -176,6 +176,8 @@ export function buildLandmarkGraph(model: HeadModel, set: LandmarkVertexSet): Ui
     const [scaled] = g.node('Mul', [diff, blendShape]);
     return g.node('Add', [a, scaled])[0];
   };
+
+  const [basisByVertex] = g.node('Reshape', [basisFlat, shapeV3P]);
 
   // Decode and project every union vertex (the projections drive the sliding correspondences).
   const [offsets] = g.node('MatMul', [basisFlat, coeffs]);

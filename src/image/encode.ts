@@ -1,7 +1,10 @@
 /**
- * RGBA image -> file bytes. PNG uses ./png-codec.ts (fflate, browser-safe); JPEG uses jpeg-js,
- * whose encoder returns a Node Buffer when bundled as CommonJS, so it is wrapped as a plain
- * Uint8Array here.
+ * RGBA image -> file bytes. PNG uses ./png-codec.ts (fflate, browser-safe); JPEG uses jpeg-js in
+ * Node and browsers alike (synchronous, same bytes everywhere). jpeg-js's encoder ends with
+ * `Buffer.from(byteArray)` whenever it runs as a CommonJS module, which is also how bundlers wrap
+ * it; browsers have no Buffer (webpack 5 no longer polyfills it). Where Buffer is missing, a
+ * stand-in with just that one method is put on globalThis for the duration of the synchronous
+ * encode call and removed afterwards, so nothing else can observe it.
  */
 import jpeg from 'jpeg-js';
 import { PhotoAvatarError } from '../errors.js';
@@ -24,7 +27,19 @@ export function encodePng(image: RgbaImage): Uint8Array {
 export function encodeJpeg(image: RgbaImage, quality = 90): Uint8Array {
   checkImage(image);
   if (!(quality >= 1 && quality <= 100)) throw new PhotoAvatarError('INVALID_ARGUMENT', `JPEG quality must be 1-100, got ${quality}.`);
-  const encoded = jpeg.encode({ width: image.width, height: image.height, data: image.data }, quality);
+  const encoded = withBufferFrom(() => jpeg.encode({ width: image.width, height: image.height, data: image.data }, quality));
   const bytes = encoded.data as Uint8Array;
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Runs `work` with a minimal `Buffer.from` when the environment has no Buffer (see the file comment). */
+function withBufferFrom<T>(work: () => T): T {
+  const scope = globalThis as { Buffer?: unknown };
+  if (scope.Buffer !== undefined) return work();
+  scope.Buffer = { from: (values: ArrayLike<number>) => Uint8Array.from(values) };
+  try {
+    return work();
+  } finally {
+    delete scope.Buffer;
+  }
 }

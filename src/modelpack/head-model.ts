@@ -125,3 +125,44 @@ export function computeVertexNormals(
   }
   return normals;
 }
+
+/**
+ * Parts (eyeballs, teeth) are rigid and not covered by the bases, so after fitting they are moved
+ * with the surrounding head: each part is translated by the mean displacement of the `neighbours`
+ * head vertices nearest its pivot in the mean shape. Without this, identity modes that move the
+ * eye region would leave the eyeballs behind.
+ */
+export function partsFollowingShape(model: HeadModel, shapedVertices: Float32Array, neighbours = 24): SubMesh[] {
+  const mean = model.positions;
+  return model.parts.map((part) => {
+    const nearest = nearestVertices(mean, part.pivot, neighbours);
+    let dx = 0, dy = 0, dz = 0;
+    for (const v of nearest) {
+      dx += shapedVertices[3 * v] - mean[3 * v];
+      dy += shapedVertices[3 * v + 1] - mean[3 * v + 1];
+      dz += shapedVertices[3 * v + 2] - mean[3 * v + 2];
+    }
+    const count = nearest.length || 1;
+    dx /= count; dy /= count; dz /= count;
+    const positions = new Float32Array(part.positions.length);
+    for (let i = 0; i < positions.length; i += 3) {
+      positions[i] = part.positions[i] + dx;
+      positions[i + 1] = part.positions[i + 1] + dy;
+      positions[i + 2] = part.positions[i + 2] + dz;
+    }
+    const pivot = Float32Array.from([part.pivot[0] + dx, part.pivot[1] + dy, part.pivot[2] + dz]);
+    return { ...part, positions, pivot };
+  });
+}
+
+/** Indices of the `count` vertices nearest `point` (simple selection; vertex counts here are ~10^4). */
+function nearestVertices(positions: Float32Array, point: ArrayLike<number>, count: number): number[] {
+  const n = positions.length / 3;
+  const distances = new Float64Array(n);
+  for (let v = 0; v < n; v++) {
+    const x = positions[3 * v] - point[0], y = positions[3 * v + 1] - point[1], z = positions[3 * v + 2] - point[2];
+    distances[v] = x * x + y * y + z * z;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => distances[a] - distances[b]);
+  return order.slice(0, Math.min(count, n));
+}

@@ -11,7 +11,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
-import { computeVertexNormals } from '../modelpack/head-model.js';
+import { computeVertexNormals, partsFollowingShape } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { createRasterTarget, rasterizeTriangles, type RasterTarget } from './rasterize.js';
 
@@ -29,14 +29,14 @@ export interface PreviewOptions {
 }
 
 const SUPERSAMPLING = 2;
-const MATERIAL_SKIN = 0;
-const MATERIAL_EYE = 1;
-const MATERIAL_PLAIN = 2;
+export const MATERIAL_SKIN = 0;
+export const MATERIAL_EYE = 1;
+export const MATERIAL_PLAIN = 2;
 /** Camera distance in head heights: a mild portrait perspective. */
 const CAMERA_DISTANCE_HEADS = 3.2;
 
-/** All visible geometry merged into one triangle list, with a material per triangle. */
-interface PreviewScene {
+/** All visible geometry merged into one triangle list, with a material per triangle (also used by src/metrics/rerender.ts). */
+export interface PreviewScene {
   positions: Float32Array;
   normals: Float32Array;
   uvs: Float32Array;
@@ -48,11 +48,11 @@ interface PreviewScene {
   radius: number;
 }
 
-function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>): PreviewScene {
+export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>): PreviewScene {
   const { model } = data;
   const headPositions = expressedVertices(data, expression);
   const headNormals = computeVertexNormals(headPositions, model.indices, model.weldGroup);
-  const parts = model.parts;
+  const parts = partsFollowingShape(model, data.neutralVertices);
   let vertexCount = model.vertexCount;
   let indexCount = model.indices.length;
   for (const part of parts) {
@@ -95,7 +95,7 @@ function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>): Pre
 }
 
 /** Bilinear sample of an sRGB texture at (u, v up), returned in linear light into `out`. */
-function sampleLinear(image: RgbaImage, u: number, v: number, out: Float32Array): void {
+export function sampleLinear(image: RgbaImage, u: number, v: number, out: Float32Array): void {
   const { width, height, data } = image;
   const x = Math.min(width - 1, Math.max(0, u * width - 0.5));
   const y = Math.min(height - 1, Math.max(0, (1 - v) * height - 0.5));
@@ -124,7 +124,7 @@ const FILL_INTENSITY = 0.3;
 const AMBIENT = 0.2;
 /** Wrapped diffuse softens the terminator the way scattering in skin does. */
 const WRAP = 0.25;
-const PLAIN_COLOUR = [0.62, 0.58, 0.5];
+export const PLAIN_COLOUR = [0.62, 0.58, 0.5];
 
 /**
  * Renders one view with linear RGB accumulated into `accum` (view width x height, 3 floats per

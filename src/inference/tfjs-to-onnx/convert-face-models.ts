@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PhotoAvatarError } from '../../errors.js';
 import { convertGraphModel, type ConvertedGraph, type ConvertOptions } from './convert-graph.js';
-import { FACE_MODELS, type FaceModelKey } from './face-models.js';
+import { FACE_MODELS, METRIC_MODELS, type FaceModelKey, type FaceModelSpec } from './face-models.js';
 import { decodeWeights, parseGraphModelJson } from './graph-model.js';
 
 /** Absolute folder holding human-models' model.json files. */
@@ -53,7 +53,11 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
 
 /** Throws when a converted model breaks the published FACE_MODELS contract. */
 export function checkFaceModelContract(key: FaceModelKey, converted: ConvertedGraph): void {
-  const spec = FACE_MODELS[key];
+  checkModelContract(FACE_MODELS[key], converted);
+}
+
+/** Throws when a converted model breaks its spec (FACE_MODELS or METRIC_MODELS entry). */
+export function checkModelContract(spec: FaceModelSpec, converted: ConvertedGraph): void {
   const expectedInput = [1, 3, ...spec.inputSize];
   const problems: string[] = [];
   if (converted.inputShape.join(',') !== expectedInput.join(',')) problems.push(`input [${converted.inputShape}] != [${expectedInput}]`);
@@ -66,16 +70,15 @@ export function checkFaceModelContract(key: FaceModelKey, converted: ConvertedGr
   if (problems.length > 0) throw new PhotoAvatarError('CORRUPT_INPUT_FILE', `Converted ${spec.sourceFile} breaks the FACE_MODELS contract: ${problems.join('; ')}.`);
 }
 
-/** Converts the four face models into `outDir` (created if needed). */
+/** Converts the face models and the metric-only models (METRIC_MODELS) into `outDir` (created if needed). */
 export async function convertFaceModels(outDir: string): Promise<{ file: string; bytes: number; ms: number }[]> {
   await mkdir(outDir, { recursive: true });
   const modelsDir = humanModelsDir();
   const results: { file: string; bytes: number; ms: number }[] = [];
-  for (const key of Object.keys(FACE_MODELS) as FaceModelKey[]) {
-    const spec = FACE_MODELS[key];
+  for (const spec of [...Object.values(FACE_MODELS), ...Object.values(METRIC_MODELS)]) {
     const start = performance.now();
     const converted = await convertTfjsModelFile(path.join(modelsDir, spec.sourceFile), { outputOrder: spec.outputs.map((o) => o.name) });
-    checkFaceModelContract(key, converted);
+    checkModelContract(spec, converted);
     const file = path.join(outDir, spec.onnxFile);
     // Write then rename so an interrupted build never leaves a truncated model behind.
     await writeFile(`${file}.tmp`, converted.model);

@@ -25,8 +25,11 @@ export interface FaceModelSpec {
   /** Pixel value range the network was trained with: 0..255 maps linearly to lo..hi. */
   inputRange: [number, number];
   outputs: FaceModelOutput[];
-  licence: 'Apache-2.0 (MediaPipe)';
+  licence: 'Apache-2.0 (MediaPipe)' | typeof FACE_EMBEDDING_LICENCE;
 }
+
+/** Licence label of the identity-embedding model: fine for measuring fits, never for building avatars. */
+export const FACE_EMBEDDING_LICENCE = 'MIT (human-models); HSE FaceRes weights trained on VGGFace2 (research data): metrics only';
 
 /** Name of the single input of every converted face model. */
 export const FACE_MODEL_INPUT = 'input';
@@ -96,5 +99,34 @@ export const FACE_MODELS: Record<FaceModelKey, FaceModelSpec> = {
     inputRange: [0, 1],
     outputs: [{ name: 'activation_10', shape: [1, 1, 256, 256] }],
     licence: 'Apache-2.0 (MediaPipe)',
+  },
+};
+
+/**
+ * Models used only to measure fit quality (src/metrics/), never to create avatars. Kept out of
+ * FACE_MODELS so the face analyzer, which loads every FACE_MODELS entry, never loads them.
+ */
+export type MetricModelKey = 'faceEmbedding';
+
+export const METRIC_MODELS: Record<MetricModelKey, FaceModelSpec> = {
+  /**
+   * HSE FaceRes (github.com/HSE-asavchenko/HSE_FaceRec_tf), a MobileNet trained on VGGFace2 with
+   * age and gender heads; human uses it as its face "descriptor". Input: a square face crop
+   * (human: the BlazeFace box enlarged 1.4x, rotation-corrected) resized to 224x224, RGB 0..255
+   * (human multiplies its 0..1 crop by 255). global_pooling_Mean is the 1024-d embedding (compare
+   * by cosine); gender_pred_Sigmoid and age_pred_Softmax are unused.
+   * Not ArcFace: its cosines are lower and less separated than an ArcFace CSIM.
+   */
+  faceEmbedding: {
+    sourceFile: 'faceres.json',
+    onnxFile: ASSET_FILES.faceEmbedding,
+    inputSize: [224, 224],
+    inputRange: [0, 255],
+    outputs: [
+      { name: 'global_pooling_Mean', shape: [1, 1024] },
+      { name: 'gender_pred_Sigmoid', shape: [1, 1] },
+      { name: 'age_pred_Softmax', shape: [1, 100] },
+    ],
+    licence: FACE_EMBEDDING_LICENCE,
   },
 };

@@ -1,0 +1,129 @@
+/**
+ * Re-renders a fitted avatar in the photo's own frame: fitted shape and expression, fitted camera,
+ * the albedo texture and the SH light the albedo stage estimated. Comparing this image with the
+ * photo measures how well shape, pose, albedo and light together explain the photo.
+ *
+ * Shading follows the albedo stage exactly (linear light, albedo x sum_k gamma_k H_k(n) with
+ * model-space normals, see ../materials/sh-light.ts), so on observed skin the re-render undoes the
+ * de-lighting; differences come from texture resampling, completion, clipping and fit error.
+ * One sample per pixel (no supersampling): the metrics compare pixel by pixel.
+ */
+import { PhotoAvatarError } from '../errors.js';
+import { createEyeTexture } from '../materials/eye-texture.js';
+import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
+import { linearToSrgb8 } from '../materials/srgb.js';
+import { buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear } from '../render/preview.js';
+import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
+
+export interface InPhotoRender {
+  /** Same size as the photo; alpha 255 where the avatar covers the pixel, RGBA 0 elsewhere. */
+  render: RgbaImage;
+  /** 255 where the avatar covers the pixel. */
+  coverage: Mask;
+  /** Per pixel: the model's face-skin weight (0..1) where a head triangle is visible, 0 elsewhere (eyes, teeth, background). */
+  skinWeight: Float32Array;
+}
+
+let eyeTexture: RgbaImage | undefined;
+
+/**
+ * Projects model-space points with the pinhole camera into `out` as (x, y, depth) per vertex.
+ * Points behind the camera get NaN x, which makes the rasterizer skip their triangles.
+ */
+export function projectToImage(positions: Float32Array, camera: PinholeCamera, out = new Float32Array(positions.length)): Float32Array {
+  const R = camera.rotation, T = camera.translation, f = camera.focal;
+  for (let i = 0; i < positions.length; i += 3) {
+    const px = positions[i], py = positions[i + 1], pz = positions[i + 2];
+    const X = R[0] * px + R[1] * py + R[2] * pz + T[0];
+    const Y = R[3] * px + R[4] * py + R[5] * pz + T[1];
+    const d = -(R[6] * px + R[7] * py + R[8] * pz + T[2]);
+    if (!(d > 0)) {
+      out[i] = NaN; out[i + 1] = NaN; out[i + 2] = NaN;
+      continue;
+    }
+    out[i] = camera.cx + (f * X) / d;
+    out[i + 1] = camera.cy - (f * Y) / d;
+    out[i + 2] = d;
+  }
+  return out;
+}
+
+/** Renders the avatar (head, eyes, teeth) over nothing, in the frame of `image` (only its size is used). */
+export function renderInPhoto(data: AvatarData, image: { width: number; height: number }): InPhotoRender {
+  const { width, height } = image;
+  if (!(width > 0 && height > 0)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Cannot render into a ${width}x${height} image.`);
+  if (data.light.length !== 3 * SH_COUNT) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Expected ${3 * SH_COUNT} SH light coefficients, got ${data.light.length}.`);
+  }
+  const scene = buildPreviewScene(data, data.expression);
+  const { positions, normals, uvs, indices, triangleMaterial } = scene;
+  const screen = projectToImage(positions, data.camera);
+  const target = createRasterTarget(width, height);
+  rasterizeTriangles(target, screen, indices, { cull: 'back' });
+
+  eyeTexture ??= createEyeTexture();
+  const headTriangles = data.model.indices.length / 3;
+  const modelSkin = data.model.skinWeight;
+  const light = data.light;
+  const out = new Uint8ClampedArray(width * height * 4);
+  const coverage = new Uint8Array(width * height);
+  const skinWeight = new Float32Array(width * height);
+  const colour = new Float32Array(3);
+  const basis = new Float64Array(SH_COUNT);
+  for (let p = 0; p < width * height; p++) {
+    const t = target.triangle[p];
+    if (t < 0) continue;
+    const i0 = indices[3 * t], i1 = indices[3 * t + 1], i2 = indices[3 * t + 2];
+    // Perspective-correct barycentrics: screen-space weights divided by depth, renormalized.
+    const s1 = target.bary[2 * p], s2 = target.bary[2 * p + 1];
+    let b0 = (1 - s1 - s2) / screen[3 * i0 + 2], b1 = s1 / screen[3 * i1 + 2], b2 = s2 / screen[3 * i2 + 2];
+    const sum = b0 + b1 + b2;
+    b0 /= sum; b1 /= sum; b2 /= sum;
+    const u = b0 * uvs[2 * i0] + b1 * uvs[2 * i1] + b2 * uvs[2 * i2];
+    const v = b0 * uvs[2 * i0 + 1] + b1 * uvs[2 * i1 + 1] + b2 * uvs[2 * i2 + 1];
+    let nx = b0 * normals[3 * i0] + b1 * normals[3 * i1] + b2 * normals[3 * i2];
+    let ny = b0 * normals[3 * i0 + 1] + b1 * normals[3 * i1 + 1] + b2 * normals[3 * i2 + 1];
+    let nz = b0 * normals[3 * i0 + 2] + b1 * normals[3 * i1 + 2] + b2 * normals[3 * i2 + 2];
+    const nl = Math.hypot(nx, ny, nz) || 1;
+    nx /= nl; ny /= nl; nz /= nl;
+    const material = triangleMaterial[t];
+    if (material === MATERIAL_SKIN) sampleLinear(data.albedo, u, v, colour);
+    else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
+    else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
+    shShadingBasis(nx, ny, nz, basis);
+    for (let c = 0; c < 3; c++) {
+      let shading = 0;
+      for (let k = 0; k < SH_COUNT; k++) shading += light[c * SH_COUNT + k] * basis[k];
+      out[4 * p + c] = linearToSrgb8(colour[c] * Math.max(0, shading));
+    }
+    out[4 * p + 3] = 255;
+    coverage[p] = 255;
+    if (t < headTriangles) skinWeight[p] = b0 * modelSkin[i0] + b1 * modelSkin[i1] + b2 * modelSkin[i2];
+  }
+  return {
+    render: { width, height, data: out },
+    coverage: { width, height, data: coverage },
+    skinWeight,
+  };
+}
+
+/**
+ * The render over the photo: `opacity` (0..1) of the avatar where it covers the photo, the photo
+ * elsewhere. opacity 1 gives the photo with the face replaced by the avatar.
+ */
+export function compositeOverPhoto(image: RgbaImage, render: RgbaImage, opacity = 1): RgbaImage {
+  const { width, height } = image;
+  if (render.width !== width || render.height !== height) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Render ${render.width}x${render.height} does not match the photo ${width}x${height}.`);
+  }
+  const out = new Uint8ClampedArray(width * height * 4);
+  const a = Math.min(1, Math.max(0, opacity));
+  for (let p = 0; p < width * height; p++) {
+    const o = 4 * p;
+    const w = render.data[o + 3] > 0 ? a : 0;
+    for (let c = 0; c < 3; c++) out[o + c] = w * render.data[o + c] + (1 - w) * image.data[o + c];
+    out[o + 3] = 255;
+  }
+  return { width, height, data: out };
+}
