@@ -96,6 +96,7 @@ export function markCurrentEngine(kind: string): void {
   }
 }
 
+/** Top-level stages only; sub-step timings ('fit.solve') stay in avatar.data.timings. */
 export function formatTimings(timings: Record<string, number>): string {
-  return Object.entries(timings).map(([stage, ms]) => `${stage} ${Math.round(ms)} ms`).join(', ');
+  return Object.entries(timings).filter(([stage]) => !stage.includes('.')).map(([stage, ms]) => `${stage} ${Math.round(ms)} ms`).join(', ');
 }

@@ -31,7 +31,8 @@ export interface FitOptions {
   /** Multiplies the coefficient priors (default 1): larger = closer to the mean face. */
   priorWeight?: number;
   /**
-   * Re-choose the jaw points' vertices along model.jawContour every iteration (default true): right
+   * Re-choose the jaw points' vertices along model.jawContour every iteration (default: only for
+   * packs without a 468-point correspondence): right
    * for silhouette-like jaw points (2D detectors, annotations); false keeps model.landmarks68's jaw.
    */
   slidingJaw?: boolean;
@@ -103,7 +104,9 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   const fitExpression = options.fitExpression ?? true;
   const priorWeight = options.priorWeight ?? 1;
   const maxYawDeg = options.maxYawDeg ?? 60;
-  const slidingJaw = options.slidingJaw ?? true;
+  // The analyzer's jaw points are MediaPipe mesh-contour points: a pack that carries the 468-point
+  // correspondence matches them exactly, so sliding only helps packs without it (HiFi3D++, ICT, ...).
+  const slidingJaw = options.slidingJaw ?? !model.landmarks468;
   const obs68 = observation.landmarks68;
 
   let start = performance.now();

@@ -68,7 +68,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Dec
     if (bytes.length === 0) throw new PhotoAvatarError('NOT_AN_IMAGE', 'The input is empty (0 bytes), not an image.');
     const other = OTHER_SIGNATURES.find(([, test]) => test(bytes));
     const what = other ? `a ${other[0]} file` : `of unknown type (first bytes ${hexHead(bytes)})`;
-    throw new PhotoAvatarError('NOT_AN_IMAGE', `The input is ${what}; only JPEG and PNG photos are supported.`);
+    throw new PhotoAvatarError('NOT_AN_IMAGE', `Not an image we can read: the input is ${what}; only JPEG and PNG photos are supported.`);
   }
   let image: RgbaImage;
   let orientation = 1;

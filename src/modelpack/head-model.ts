@@ -69,6 +69,12 @@ export interface HeadModel {
   /** Per-vertex face-skin weight 0..1 (1 on facial skin, 0 on eyes, brows, lips, hair/cranium, neck). */
   skinWeight: Float32Array;
 
+  /**
+   * Optional ARKit-52 -> expression-coefficient map (see retarget.ts): `matrix` is
+   * names.length x expressionNames.length, row-major; coefficients = weights x matrix.
+   */
+  arkitRetarget?: { names: string[]; matrix: Float32Array; method: 'names' | 'vertices' | 'landmarks' | 'none' };
+
   /** Separate meshes that are not deformed by the bases (eyeballs, teeth). */
   parts: SubMesh[];
 }

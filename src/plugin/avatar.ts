@@ -11,14 +11,18 @@
  */
 import type { Material } from '@babylonjs/core/Materials/material.js';
 import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
-import type { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
+import { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
 import { Matrix, Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import type { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
+import { writeAvatarFile, type AvatarMaterialParameters, type WriteAvatarFileOptions } from '../avatar-file/format.js';
 import { PhotoAvatarError } from '../errors.js';
-import type { AvatarData } from '../types.js';
+import { writeGlb, type GlbOptions } from '../export/glb.js';
+import type { AvatarData, RgbaImage } from '../types.js';
+import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
+import { createEnvironmentTexture, environmentIntensity, isEnvironmentPreset, type EnvironmentPreset } from './environments.js';
 
 export interface AvatarBones {
   neck: TransformNode;
@@ -64,6 +68,10 @@ export class Avatar {
   readonly data: AvatarData;
   private readonly textures: BaseTexture[];
   private readonly targetsByName = new Map<string, MorphTarget>();
+  /** blendshapeKey(name) -> target, for face-tracking input in either naming convention. */
+  private readonly targetsByBlendshapeKey = new Map<string, MorphTarget>();
+  /** The environment texture relight() generated last (owned, disposed on the next relight/dispose). */
+  private ownedEnvironment: BaseTexture | null = null;
   private disposed = false;
 
   constructor(data: AvatarData, parts: AvatarParts) {
@@ -81,6 +89,7 @@ export class Avatar {
     for (let i = 0; i < this.morphTargetManager.numTargets; i++) {
       const target = this.morphTargetManager.getTarget(i);
       this.targetsByName.set(target.name, target);
+      this.targetsByBlendshapeKey.set(blendshapeKey(target.name), target);
     }
   }
 
@@ -89,11 +98,108 @@ export class Avatar {
     return this.data.model.expressionNames;
   }
 
-  /** Identity coefficients (fixed) and the current expression weights (a fresh copy). */
-  get coefficients(): { identity: Float32Array; expression: Float32Array } {
+  /**
+   * Identity coefficients (fixed), the current expression weights (a fresh copy), the 27 SH light
+   * coefficients estimated from the photo (9 per channel, R, G, B) and the albedo texture image.
+   */
+  get coefficients(): { identity: Float32Array; expression: Float32Array; light: Float32Array; albedo: RgbaImage } {
     const expression = new Float32Array(this.morphTargetManager.numTargets);
     for (let i = 0; i < expression.length; i++) expression[i] = this.morphTargetManager.getTarget(i).influence;
-    return { identity: this.data.identity, expression };
+    return { identity: this.data.identity, expression, light: this.data.light, albedo: this.data.albedo };
+  }
+
+  /** The skin material settings that .avatar files keep (see ../avatar-file/format.ts). */
+  get materialParameters(): AvatarMaterialParameters {
+    const material = this.material;
+    return {
+      roughness: material.roughness ?? 1,
+      metallic: material.metallic ?? 1,
+      indexOfRefraction: material.indexOfRefraction,
+      translucencyIntensity: material.subSurface.isTranslucencyEnabled ? material.subSurface.translucencyIntensity : 0,
+    };
+  }
+
+  /** Applies stored material settings (the .avatar loader calls this after building). */
+  applyMaterialParameters(parameters: AvatarMaterialParameters): void {
+    this.material.roughness = parameters.roughness;
+    this.material.metallic = parameters.metallic;
+    this.material.indexOfRefraction = parameters.indexOfRefraction;
+    this.material.subSurface.isTranslucencyEnabled = parameters.translucencyIntensity > 0;
+    if (parameters.translucencyIntensity > 0) this.material.subSurface.translucencyIntensity = parameters.translucencyIntensity;
+  }
+
+  /** AvatarData with the expression weights currently shown (what the exporters write). */
+  private currentData(): AvatarData {
+    return { ...this.data, expression: this.coefficients.expression };
+  }
+
+  /**
+   * The avatar as a compact .avatar file (coefficients, light, JPEG albedo, material settings;
+   * the geometry is rebuilt from the model pack on load). The current expression is stored as
+   * the avatar's expression.
+   */
+  serialize(options: Omit<WriteAvatarFileOptions, 'material'> = {}): Uint8Array {
+    this.checkAlive();
+    return writeAvatarFile(this.currentData(), { ...options, material: this.materialParameters });
+  }
+
+  /**
+   * A self-contained glTF binary (meshes, joints, morph targets with names, textures), with the
+   * current expression as default morph weights. Written by ../export/glb.ts straight from the
+   * avatar data rather than through @babylonjs/serializers: it needs no engine or canvas (Node and
+   * workers too), keeps morph target names in extras.targetNames, writes sparse morph deltas, and
+   * is byte-for-byte the same as the CLI's -o x.glb.
+   */
+  exportGLB(options: GlbOptions = {}): Uint8Array {
+    this.checkAlive();
+    return writeGlb(this.currentData(), options);
+  }
+
+  /**
+   * Drives the morph targets from face-tracking output: an ARKit-style record
+   * ({ jawOpen: 0.4, eyeBlinkLeft: 1 }) or MediaPipe FaceLandmarker categories
+   * (result.faceBlendshapes[0].categories). Names match case-insensitively and in either
+   * convention ('eyeBlinkLeft' drives a pack's 'eyeBlink_L'); names the pack lacks (MediaPipe's
+   * '_neutral', for example) are skipped. Targets not mentioned keep their weight. Returns the
+   * number of morph targets set.
+   */
+  applyARKitBlendshapes(blendshapes: BlendshapeInput): number {
+    const entries = blendshapeEntries(blendshapes);
+    for (const [name, weight] of entries) {
+      if (!Number.isFinite(weight)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Blendshape '${name}' must have a finite weight, got ${weight}.`);
+    }
+    let applied = 0;
+    for (const [name, weight] of entries) {
+      const target = this.targetsByName.get(name) ?? this.targetsByBlendshapeKey.get(blendshapeKey(name));
+      if (!target) continue;
+      target.influence = weight;
+      applied++;
+    }
+    return applied;
+  }
+
+  /**
+   * Changes the scene's image-based lighting: a procedural 'studio', 'outdoor' or dim 'indoor'
+   * environment (generated, nothing downloaded; see environments.ts), or any environment texture
+   * of your own. This sets scene.environmentTexture (and for presets scene.environmentIntensity),
+   * so it lights everything PBR in the scene, as environments do.
+   */
+  relight(environment: EnvironmentPreset | BaseTexture): void {
+    this.checkAlive();
+    const scene = this.head.getScene();
+    let texture: BaseTexture;
+    if (isEnvironmentPreset(environment)) {
+      texture = createEnvironmentTexture(scene, environment);
+      scene.environmentIntensity = environmentIntensity(environment);
+    } else if (environment instanceof BaseTexture) {
+      texture = environment;
+    } else {
+      throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown environment '${String(environment)}'; use 'studio', 'outdoor', 'indoor' or a texture.`);
+    }
+    const previous = this.ownedEnvironment;
+    scene.environmentTexture = texture;
+    this.ownedEnvironment = isEnvironmentPreset(environment) ? texture : null;
+    if (previous && previous !== texture) previous.dispose();
   }
 
   getExpression(name: string): number {
@@ -168,6 +274,17 @@ export class Avatar {
     for (const material of materials) material.dispose(true, true);
     for (const texture of this.textures) texture.dispose();
     this.targetsByName.clear();
+    this.targetsByBlendshapeKey.clear();
+    if (this.ownedEnvironment) {
+      const scene = this.ownedEnvironment.getScene();
+      if (scene && scene.environmentTexture === this.ownedEnvironment) scene.environmentTexture = null;
+      this.ownedEnvironment.dispose();
+      this.ownedEnvironment = null;
+    }
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new PhotoAvatarError('INVALID_ARGUMENT', 'This avatar has been disposed.');
   }
 
   private targetNamed(name: string): MorphTarget {

@@ -96,10 +96,12 @@ describe('sample scene in headless Chromium @browser', function () {
     }
   });
 
-  // WebGL2 pins inference to WASM so both inference backends run end to end in one test run.
+  // Inference runs on WASM here: the probe above checks the WebGPU provider, and the whole pipeline on
+  // SwiftShader's WebGPU costs many minutes. PHOTO_AVATAR_BROWSER_BACKEND=auto|webgpu runs it anyway.
+  const pipelineBackend = (process.env.PHOTO_AVATAR_BROWSER_BACKEND ?? 'wasm') as 'auto' | 'webgpu' | 'wasm';
   const cases = [
-    { engine: 'webgpu', backend: 'auto' },
-    { engine: 'webgl2', backend: 'wasm' },
+    { engine: 'webgpu', backend: pipelineBackend },
+    { engine: 'webgl2', backend: pipelineBackend },
   ] as const;
 
   for (const { engine, backend } of cases) {

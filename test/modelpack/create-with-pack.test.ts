@@ -1,13 +1,14 @@
 /**
  * End to end with imported packs: `photo-avatar import` (HiFi3D++ fixture, ICT-FaceKit) followed by
- * `photo-avatar create --model <pack>`, both through the CLI entry in-process (so the face models
+ * `photo-avatar create --model <pack>`, both through the CLI commands in-process (so the face models
  * load once). Neither pack has MediaPipe-468 correspondences, so the fit runs on the 68 points.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCreateCommand } from '../../src/cli/create-command.js';
+import { runImportCommand } from '../../src/cli/import-command.js';
 import { readPack } from '../../src/modelpack/format.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
@@ -33,8 +34,10 @@ function glbMeshes(bytes: Uint8Array): GlbMesh[] {
 
 interface Report { metrics: { landmarkError: number; landmarkErrorNormalized: number; coverage: number }; pose: { yawDeg: number } }
 
+/** The CLI commands in-process (src/cli/main.ts runs itself on import, so the commands are called directly). */
 async function runCli(argv: string[]): Promise<void> {
-  const code = await main(argv);
+  const [command, ...rest] = argv;
+  const code = command === 'import' ? await runImportCommand(rest) : await runCreateCommand(rest);
   assert.equal(code, 0, `photo-avatar ${argv.join(' ')} exited with ${code}`);
 }
 

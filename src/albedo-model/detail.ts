@@ -1,0 +1,95 @@
+/**
+ * The detail stage (the paper's HSV fusion): the coarse albedo keeps its hue and saturation, and
+ * its value channel receives the high frequencies of V(original) − V(coarse). "High frequencies"
+ * = the residual minus its mask-normalised Gaussian blur, so the low-frequency error of the coarse
+ * fit stays and only fine detail (pores, freckles, hair) is restored.
+ */
+export function rgbToHsv(r: number, g: number, b: number, out: Float32Array | number[], o = 0): void {
+  const max = Math.max(r, g, b), min = Math.min(r, g, b), delta = max - min;
+  let h = 0;
+  if (delta > 0) {
+    if (max === r) h = ((g - b) / delta) % 6;
+    else if (max === g) h = (b - r) / delta + 2;
+    else h = (r - g) / delta + 4;
+    h /= 6;
+    if (h < 0) h += 1;
+  }
+  out[o] = h;
+  out[o + 1] = max > 0 ? delta / max : 0;
+  out[o + 2] = max;
+}
+
+export function hsvToRgb(h: number, s: number, v: number, out: Float32Array | number[], o = 0): void {
+  const h6 = (h - Math.floor(h)) * 6;
+  const i = Math.floor(h6), f = h6 - i;
+  const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  const sector = i % 6;
+  const [r, g, b] = sector === 0 ? [v, t, p] : sector === 1 ? [q, v, p] : sector === 2 ? [p, v, t] : sector === 3 ? [p, q, v] : sector === 4 ? [t, p, v] : [v, p, q];
+  out[o] = r;
+  out[o + 1] = g;
+  out[o + 2] = b;
+}
+
+/** Separable Gaussian blur of `values` restricted to the mask (normalised convolution). */
+export function maskedGaussianBlur(values: Float32Array, mask: Uint8Array, size: number, sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * radius + 1);
+  for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  const D = size * size;
+  const num = new Float32Array(D), den = new Float32Array(D);
+  for (let t = 0; t < D; t++) if (mask[t]) { num[t] = values[t]; den[t] = 1; }
+  const pass = (src: Float32Array, horizontal: boolean): Float32Array => {
+    const dst = new Float32Array(D);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        let s = 0;
+        for (let k = -radius; k <= radius; k++) {
+          const xx = horizontal ? x + k : x, yy = horizontal ? y : y + k;
+          if (xx < 0 || yy < 0 || xx >= size || yy >= size) continue;
+          s += kernel[k + radius] * src[yy * size + xx];
+        }
+        dst[y * size + x] = s;
+      }
+    }
+    return dst;
+  };
+  const n = pass(pass(num, true), false), d = pass(pass(den, true), false);
+  const out = new Float32Array(D);
+  for (let t = 0; t < D; t++) out[t] = d[t] > 1e-6 ? n[t] / d[t] : 0;
+  return out;
+}
+
+export interface DetailOptions {
+  /** Gaussian σ (texels at the map's size) separating detail from the coarse fit's error; default size / 128, at least 1. */
+  sigma?: number;
+}
+
+/**
+ * Fuses `original`'s high-frequency value detail into `coarse` (both planar r, g, b, sRGB 0..1) on
+ * the masked texels; outside the mask the coarse map is returned unchanged.
+ */
+export function fuseDetail(coarse: Float32Array, original: Float32Array, mask: Uint8Array, size: number, options: DetailOptions = {}): Float32Array {
+  const D = size * size;
+  const sigma = options.sigma ?? Math.max(1, size / 128);
+  const coarseHsv = new Float32Array(3 * D);
+  const residual = new Float32Array(D);
+  const hsv = new Float32Array(3);
+  for (let t = 0; t < D; t++) {
+    rgbToHsv(coarse[t], coarse[D + t], coarse[2 * D + t], coarseHsv, 3 * t);
+    if (!mask[t]) continue;
+    rgbToHsv(original[t], original[D + t], original[2 * D + t], hsv, 0);
+    residual[t] = hsv[2] - coarseHsv[3 * t + 2];
+  }
+  const low = maskedGaussianBlur(residual, mask, size, sigma);
+  const fused = Float32Array.from(coarse);
+  const rgb = new Float32Array(3);
+  for (let t = 0; t < D; t++) {
+    if (!mask[t]) continue;
+    const v = Math.min(1, Math.max(0, coarseHsv[3 * t + 2] + residual[t] - low[t]));
+    hsvToRgb(coarseHsv[3 * t], Math.min(1, Math.max(0, coarseHsv[3 * t + 1])), v, rgb, 0);
+    fused[t] = rgb[0];
+    fused[D + t] = rgb[1];
+    fused[2 * D + t] = rgb[2];
+  }
+  return fused;
+}
