@@ -106,6 +106,7 @@ export async function createAvatarData(image: RgbaImage, options: CreateAvatarOp
     light: albedo.light,
     camera: fit.camera,
     face,
+    skinMask,
     fittedLandmarks68: fit.landmarks68,
     pose: { yawDeg: fit.yawDeg, pitchDeg: fit.pitchDeg, rollDeg: fit.rollDeg },
     metrics: {

@@ -115,6 +115,8 @@ export interface AvatarData {
   light: Float32Array;
   camera: PinholeCamera;
   face: FaceObservation;
+  /** Image-space skin mask of the face used for fitting (absent for avatars loaded from files). */
+  skinMask?: Mask;
   /** The fitted model's 68 landmarks projected into the photo (image pixels, xy interleaved). */
   fittedLandmarks68: Float32Array;
   /** Head pose in degrees (yaw: turning left/right, pitch: nodding, roll: tilting). */

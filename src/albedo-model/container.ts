@@ -124,8 +124,10 @@ export function readContainer(input: Uint8Array, magic: string, version: number,
     if (elements * DTYPE_BYTES[s.dtype] !== s.byteLength) throw corrupt(`section ${name} is ${s.byteLength} bytes, its shape needs ${elements * DTYPE_BYTES[s.dtype]}`);
     if (s.offset % ALIGN !== 0 || s.offset < PREAMBLE + headerLength || s.offset + s.byteLength > input.length) throw corrupt(`section ${name} lies outside the file (truncated?)`);
     if (crc32(input, s.offset, s.offset + s.byteLength) !== s.crc32) throw corrupt(`section ${name} fails its CRC-32 check`);
-    // Copy into an aligned buffer: the file's bytes may sit at any offset of a Node Buffer.
-    const bytes = input.slice(s.offset, s.offset + s.byteLength);
+    // Copy into an own aligned buffer: the file's bytes may sit at any offset of a Node Buffer, whose
+    // slice() would share (and expose) the whole pool.
+    const bytes = new Uint8Array(s.byteLength);
+    bytes.set(input.subarray(s.offset, s.offset + s.byteLength));
     const data: ContainerArray = s.dtype === 'f64' ? new Float64Array(bytes.buffer)
       : s.dtype === 'f32' ? new Float32Array(bytes.buffer)
       : s.dtype === 'f16' ? decodeHalfArray(new Uint16Array(bytes.buffer))

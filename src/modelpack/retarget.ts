@@ -16,8 +16,9 @@
  *               points), cheekPuff, tongueOut and mouthRoll* come out weak or zero.
  *   'none'      PCA modes and no ARKit source: no ARKit geometry to solve against, so M is zero
  *               and ARKit weights leave the face neutral.
- * Both solves are ridge-regularised (relative 1e-4 of the mean diagonal, weighted by the inverse
- * prior variance expressionStd^-2), so modes the data does not determine stay near 0.
+ * Both solves are ridge-regularised (weighted by the inverse prior variance expressionStd^-2, relative
+ * to the mean diagonal: 1e-7 for vertices, 1e-3 for the 68 points), so modes the data does not
+ * determine stay near 0.
  */
 import { PhotoAvatarError } from '../errors.js';
 import type { HeadModel } from './head-model.js';
@@ -38,7 +39,9 @@ export interface RetargetMap {
 /** ARKit's 52 names in ARFaceAnchor raw spelling (`eyeBlink_L`: the subject's left). */
 export const ARKIT_NAMES: readonly string[] = ARKIT_BLENDSHAPES;
 
-const RIDGE = 1e-4;
+/** Ridge weights relative to the mean diagonal of B^T B: the vertex solve is heavily overdetermined, the 68-point one is not. */
+const RIDGE_VERTICES = 1e-7;
+const RIDGE_LANDMARKS = 1e-3;
 const UNSIDED_DIRECTIONS = new Set(['jawleft', 'jawright', 'mouthleft', 'mouthright']);
 /** Outer eye corners in iBUG-68. */
 const EYE_OUTER_RIGHT = 36;
@@ -122,7 +125,7 @@ function choleskySolve(a: Float64Array, e: number, rhs: Float64Array[]): void {
  * |B x - target_t|^2 + ridge * sum_e x_e^2 / std_e^2, where B's column e is `column(e)` (length m).
  */
 function ridgeSolve(
-  columns: Float64Array[], targets: Float64Array[], std: Float32Array,
+  columns: Float64Array[], targets: Float64Array[], std: Float32Array, relativeRidge: number,
 ): Float64Array[] {
   const e = columns.length;
   const gram = new Float64Array(e * e);
@@ -137,7 +140,7 @@ function ridgeSolve(
   }
   let trace = 0;
   for (let i = 0; i < e; i++) trace += gram[i * e + i];
-  const ridge = RIDGE * (trace / Math.max(e, 1) || 1);
+  const ridge = relativeRidge * (trace / Math.max(e, 1) || 1);
   for (let i = 0; i < e; i++) {
     const s = std[i] > 0 ? std[i] : 1;
     gram[i * e + i] += ridge / (s * s);
@@ -234,7 +237,7 @@ export function buildRetargetMap(target: HeadModel, arkitSource?: HeadModel): Re
     rows.push(a);
     targets.push(delta);
   });
-  const solutions = ridgeSolve(columns, targets, target.expressionStd);
+  const solutions = ridgeSolve(columns, targets, target.expressionStd, sameTopology ? RIDGE_VERTICES : RIDGE_LANDMARKS);
   const matrix = new Float32Array(ARKIT_NAMES.length * e);
   rows.forEach((a, r) => { for (let j = 0; j < e; j++) matrix[a * e + j] = solutions[r][j]; });
   return { ...base, matrix, method: sameTopology ? 'vertices' : 'landmarks' };
@@ -255,4 +258,11 @@ export function arkitToCoefficients(map: RetargetMap, record: Readonly<Record<st
     for (let j = 0; j < e; j++) coefficients[j] += weight * map.matrix[a * e + j];
   }
   return coefficients;
+}
+
+/** The map stored in a pack (HeadModel.arkitRetarget), or undefined when the pack has none. */
+export function retargetMapOf(model: Pick<HeadModel, 'arkitRetarget' | 'expressionNames'>): RetargetMap | undefined {
+  const stored = model.arkitRetarget;
+  if (!stored) return undefined;
+  return { names: stored.names, expressionNames: model.expressionNames, matrix: stored.matrix, method: stored.method };
 }

@@ -10,6 +10,8 @@
  */
 import '@babylonjs/core/Materials/Textures/baseTexture.polynomial.js';
 import { Constants } from '@babylonjs/core/Engines/constants.js';
+import { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
+import { InternalTexture, InternalTextureSource } from '@babylonjs/core/Materials/Textures/internalTexture.js';
 import { RawCubeTexture } from '@babylonjs/core/Materials/Textures/rawCubeTexture.js';
 import { CubeMapToSphericalPolynomialTools } from '@babylonjs/core/Misc/HighDynamicRange/cubemapToSphericalPolynomial.js';
 import type { Scene } from '@babylonjs/core/scene.js';
@@ -132,19 +134,32 @@ export function isEnvironmentPreset(value: unknown): value is EnvironmentPreset 
  * An HDR (half-float) cube texture for `preset` with its spherical polynomial already set.
  * 32² faces are plenty: the recipes are low-frequency, and the sun lobe is ~10° wide.
  */
-export function createEnvironmentTexture(scene: Scene, preset: EnvironmentPreset, size = 32): RawCubeTexture {
+export function createEnvironmentTexture(scene: Scene, preset: EnvironmentPreset, size = 32): BaseTexture {
   const faces = renderEnvironmentFaces(preset, size);
-  const texture = new RawCubeTexture(
-    scene, faces.map((face) => encodeHalfArray(face)), size,
-    Constants.TEXTUREFORMAT_RGBA, Constants.TEXTURETYPE_HALF_FLOAT, true, false, Constants.TEXTURE_TRILINEAR_SAMPLINGMODE,
-  );
+  const texture = uploadCube(scene, faces.map((face) => encodeHalfArray(face)), size);
   texture.name = `environment.${preset}`;
   texture.gammaSpace = false;
-  const polynomial = CubeMapToSphericalPolynomialTools.ConvertCubeMapToSphericalPolynomial({
+  texture.sphericalPolynomial = CubeMapToSphericalPolynomialTools.ConvertCubeMapToSphericalPolynomial({
     size,
     right: faces[0], left: faces[1], up: faces[2], down: faces[3], front: faces[4], back: faces[5],
     format: Constants.TEXTUREFORMAT_RGBA, type: Constants.TEXTURETYPE_FLOAT, gammaSpace: false,
   });
-  texture.sphericalPolynomial = polynomial;
   return texture;
+}
+
+function uploadCube(scene: Scene, faces: Uint16Array[], size: number): BaseTexture {
+  const engine = scene.getEngine();
+  // WebGPU uploads raw cubes itself; WebGL engines need their GL context, which NullEngine lacks.
+  const hasContext = engine.isWebGPU || !!(engine as unknown as { _gl?: unknown })._gl;
+  if (hasContext) {
+    return new RawCubeTexture(scene, faces, size, Constants.TEXTUREFORMAT_RGBA, Constants.TEXTURETYPE_HALF_FLOAT, true, false, Constants.TEXTURE_TRILINEAR_SAMPLINGMODE);
+  }
+  // NullEngine renders nothing and has no raw cube upload (RawCubeTexture throws there): a cube
+  // texture of the same shape without pixels keeps relighting usable in headless Node programs.
+  const internal = new InternalTexture(engine, InternalTextureSource.CubeRaw);
+  internal.isCube = true;
+  internal.format = Constants.TEXTUREFORMAT_RGBA;
+  internal.type = Constants.TEXTURETYPE_HALF_FLOAT;
+  internal.width = internal.height = internal.baseWidth = internal.baseHeight = size;
+  return new BaseTexture(scene, internal);
 }

@@ -54,6 +54,19 @@ function changedFraction(a: PNG, b: PNG, box: ScreenBox): number {
   return total === 0 ? 0 : changed / total;
 }
 
+/** Prints the page's progress line whenever it changes, so slow runs show where they are in CI logs. */
+function followProgress(page: Page, label: string): () => void {
+  let last = '';
+  const started = Date.now();
+  const timer = setInterval(() => {
+    page.textContent('#progress-stage').then((text) => {
+      if (text && text !== last) console.log(`      ${label} +${Math.round((Date.now() - started) / 1000)} s: ${text}`);
+      last = text ?? last;
+    }, () => undefined);
+  }, 5000);
+  return () => clearInterval(timer);
+}
+
 function roundBox(box: ScreenBox): string {
   return `${Math.round(box.left)},${Math.round(box.top)} ${Math.round(box.width)}x${Math.round(box.height)}`;
 }
@@ -112,10 +125,11 @@ describe('sample scene in headless Chromium @browser', function () {
         const empty = await canvasPixels(page);
 
         const start = Date.now();
+        const stopFollowing = followProgress(page, engine);
         const summary: AvatarSummary = await page.evaluate(
           ([url, choice]) => window.__sampleScene!.createFromUrl(url, choice),
           [`/photos/${PHOTO.slice(1).join('/')}`, backend] as const,
-        );
+        ).finally(stopFollowing);
         console.log(`      ${engine}: avatar in ${Date.now() - start} ms, inference ${summary.backend}, ${summary.vertexCount} vertices, `
           + `${summary.expressionNames.length} expressions; stages ${JSON.stringify(summary.timings, (_key, value) => typeof value === 'number' ? Math.round(value) : value)}`);
         assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');

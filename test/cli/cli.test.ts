@@ -53,17 +53,18 @@ describe('cli: photo-avatar create on a real photo', function () {
   const glb = path.join(tmp, 'head.glb');
   const preview = path.join(tmp, 'head.png');
   const report = path.join(tmp, 'head.json');
+  const overlay = path.join(tmp, 'head-overlay.png');
   let run: CliResult;
 
   before(function () {
     this.timeout(300_000);
-    run = cli('create', photo, '-o', glb, '--preview', preview, '--report', report);
+    run = cli('create', photo, '-o', glb, '--preview', preview, '--report', report, '--overlay', overlay);
     if (run.status !== 0) console.log(run.stderr);
   });
 
   it('exits 0 and leaves only the requested files (no temporary files)', () => {
     assert.equal(run.status, 0);
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('head')).sort(), ['head.glb', 'head.json', 'head.png']);
+    assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('head')).sort(), ['head-overlay.png', 'head.glb', 'head.json', 'head.png']);
   });
 
   it('writes a report with stable keys and a small landmark error', () => {
@@ -76,6 +77,10 @@ describe('cli: photo-avatar create on a real photo', function () {
       `coverage ${r.metrics.coverage.toFixed(3)}; stages ${JSON.stringify(r.timings)}`);
     assert.ok(r.metrics.landmarkErrorNormalized < 0.08, 'mean 68-point error under 8% of the eye-corner distance');
     assert.ok(r.metrics.coverage > 0.2 && r.metrics.coverage <= 1);
+    console.log(`    masked photometric PSNR ${r.metrics.psnr.toFixed(2)} dB, SSIM ${r.metrics.ssim.toFixed(3)}, identity cosine ${r.metrics.identityCosine.toFixed(3)} (${r.metrics.identityModel})`);
+    assert.ok(r.metrics.psnr > 24, 'masked photometric PSNR above 24 dB');
+    assert.ok(r.metrics.ssim > 0.5 && r.metrics.ssim <= 1);
+    assert.ok(r.metrics.identityCosine > 0.5, 'the re-render looks like the same person to the embedding model');
     for (const stage of ['load', 'detect', 'fit', 'albedo', 'total']) assert.ok(r.timings[stage] > 0, `timing for ${stage}`);
   });
 
@@ -109,6 +114,12 @@ describe('cli: photo-avatar create on a real photo', function () {
     const i = 4 * (256 * image.width + 256);
     const [r, g, b] = [image.data[i], image.data[i + 1], image.data[i + 2]];
     assert.ok(Math.abs(r - g) > 8 || Math.abs(g - b) > 8, `centre pixel ${r},${g},${b} is not grey`);
+  });
+
+  it('writes an overlay of the avatar over the photo, at the photo size', () => {
+    const { image } = decodeImage(new Uint8Array(readFileSync(overlay)));
+    assert.equal(image.width, 1024);
+    assert.equal(image.height, 1024);
   });
 
   it('never overwrites existing files without --force', () => {
