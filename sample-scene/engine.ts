@@ -9,6 +9,9 @@ import type { AbstractEngine } from '@babylonjs/core/Engines/abstractEngine.js';
 // post-process helpers wait forever trying to fetch it.
 import '@babylonjs/core/Shaders/postprocess.vertex.js';
 import '@babylonjs/core/ShadersWGSL/postprocess.vertex.js';
+// WebGPUEngine ships its extensions separately; the avatar's PBR material (subsurface prepass)
+// needs multiple render targets.
+import '@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js';
 
 export type EngineKind = 'webgpu' | 'webgl2';
 

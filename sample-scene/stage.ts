@@ -17,7 +17,7 @@ export class Stage {
   readonly scene: Scene;
   readonly camera: ArcRotateCamera;
   private dirty = true;
-  private frameWaiters: (() => void)[] = [];
+  private frameWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(readonly engine: AbstractEngine) {
     const scene = new Scene(engine);
@@ -50,7 +50,7 @@ export class Stage {
   /** Resolves once a frame with everything ready (shaders compiled, textures uploaded) has been drawn. */
   whenRendered(): Promise<void> {
     this.requestRender();
-    return new Promise((resolve) => this.frameWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.frameWaiters.push({ resolve, reject }));
   }
 
   /**
@@ -73,7 +73,13 @@ export class Stage {
   private renderIfNeeded(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.scene.render();
+    try {
+      this.scene.render();
+    } catch (error) {
+      // A frame that cannot render never will: fail whoever waits instead of leaving them hanging.
+      this.settleWaiters(error);
+      throw error;
+    }
     const camera = this.camera;
     const moving = camera.inertialAlphaOffset !== 0 || camera.inertialBetaOffset !== 0 || camera.inertialRadiusOffset !== 0
       || camera.inertialPanningX !== 0 || camera.inertialPanningY !== 0;
@@ -81,8 +87,15 @@ export class Stage {
       this.dirty = true;
       return;
     }
+    this.settleWaiters();
+  }
+
+  private settleWaiters(error?: unknown): void {
     const waiters = this.frameWaiters;
     this.frameWaiters = [];
-    for (const resolve of waiters) resolve();
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
   }
 }

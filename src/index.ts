@@ -12,6 +12,8 @@ export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 export { fitFace } from './fitting/fit-face.js';
 export { estimateAlbedo } from './materials/albedo.js';
 export { writeGlb } from './export/glb.js';
+export { writeAvatarFile, readAvatarFile, readAvatarFileContents, isAvatarFile } from './avatar-file/format.js';
+export { registerAvatarLoaders, registerModelPack, resolveModelPack, loadAvatar, getAvatar } from './plugin/avatar-loader.js';
 export { readPack, writePack } from './modelpack/format.js';
 export { decodeShape, type HeadModel, type SubMesh } from './modelpack/head-model.js';
 export { decodeImage } from './image/decode.js';

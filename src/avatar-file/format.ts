@@ -148,7 +148,7 @@ function checkWritable(data: AvatarData): void {
 }
 
 /** AvatarData -> .avatar bytes (see the file comment for the layout). */
-export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOptions = {}): Uint8Array {
+export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOptions = {}): Uint8Array<ArrayBuffer> {
   checkWritable(data);
   const format = options.albedoFormat ?? 'jpeg';
   if (format !== 'jpeg') throw new PhotoAvatarError('INVALID_ARGUMENT', `Unsupported albedo format '${String(format)}'; .avatar files store JPEG.`);

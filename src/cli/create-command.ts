@@ -8,6 +8,7 @@ import { intFlag, parseArgs, stringFlag, type FlagSpec } from './args.js';
 import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
 import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../metrics/report.js';
 import { writeGlb } from '../export/glb.js';
+import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
 
@@ -25,9 +26,10 @@ export const CREATE_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const CREATE_HELP = `photo-avatar create [photo] [options]
-  Fits the head model to the largest face in the photo and writes a rigged, textured GLB.
+  Fits the head model to the largest face in the photo and writes a rigged, textured GLB, or a
+  compact .avatar (coefficients + JPEG albedo, rebuilt from the model pack at load time).
   With no photo, uses the sample photo shipped in @vladmandic/face-api (demo/sample1.jpg).
-  -o, --out FILE         output GLB (default: avatar.glb)
+  -o, --out FILE         output .glb or .avatar (default: avatar.glb)
       --preview FILE     also write a PNG preview (front and three-quarter views)
       --report FILE      also write a JSON report (timings, landmark error, photometric and
                          identity metrics, coefficients)
@@ -44,8 +46,9 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   if (args.positional.length > 1) throw new PhotoAvatarError('INVALID_ARGUMENT', `create takes one photo, got ${args.positional.length}: ${args.positional.join(' ')}`);
   const photoFile = args.positional[0] ?? defaultSamplePhoto();
   const outFile = stringFlag(args, 'out') ?? 'avatar.glb';
-  if (path.extname(outFile).toLowerCase() !== '.glb') {
-    throw new PhotoAvatarError('INVALID_ARGUMENT', `Unsupported output type "${path.extname(outFile) || outFile}": use a .glb file name.`);
+  const outputKind = path.extname(outFile).toLowerCase();
+  if (outputKind !== '.glb' && outputKind !== '.avatar') {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Unsupported output type "${outputKind || outFile}": use a .glb or .avatar file name.`);
   }
   const previewFile = stringFlag(args, 'preview');
   const reportFile = stringFlag(args, 'report');
@@ -72,10 +75,10 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   });
 
   const exportStart = performance.now();
-  const glb = writeGlb(data);
-  await writeFileAtomic(outFile, glb);
+  const asset = outputKind === '.avatar' ? writeAvatarFile(data) : writeGlb(data);
+  await writeFileAtomic(outFile, asset);
   data.timings.export = performance.now() - exportStart;
-  log(`wrote ${outFile} (${(glb.length / 1024).toFixed(0)} KiB)`);
+  log(`wrote ${outFile} (${(asset.length / 1024).toFixed(0)} KiB)`);
   if (previewFile) {
     const start = performance.now();
     await writeFileAtomic(previewFile, encodePng(renderPreview(data)));

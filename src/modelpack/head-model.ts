@@ -63,6 +63,14 @@ export interface HeadModel {
   jawContour: Uint32Array;
   /** Vertex for each of the 468 MediaPipe points, or undefined when the pack has no such correspondence. */
   landmarks468?: Uint32Array;
+  /**
+   * Optional iBUG jaw "march lines" (landmark marching, as in 3DDFA/HPEN): for each jaw point 0..16,
+   * candidate vertices from landmarks68[i] on the face contour back along the mandible towards the
+   * ear. Line i is vertices[offsets[i] .. offsets[i + 1]) (offsets has 18 entries, first vertex =
+   * landmarks68[i]). After fitting, the reported jaw point on the side turned towards the camera is
+   * the line's vertex furthest out in the image (iBUG annotates the visible jaw silhouette there).
+   */
+  jawMarchLines?: { offsets: Uint32Array; vertices: Uint32Array };
 
   /** Mirror partner of each vertex across the model's x = 0 plane (for left/right texture completion). */
   mirrorVertex: Uint32Array;

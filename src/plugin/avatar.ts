@@ -138,7 +138,7 @@ export class Avatar {
    * the geometry is rebuilt from the model pack on load). The current expression is stored as
    * the avatar's expression.
    */
-  serialize(options: Omit<WriteAvatarFileOptions, 'material'> = {}): Uint8Array {
+  serialize(options: Omit<WriteAvatarFileOptions, 'material'> = {}): Uint8Array<ArrayBuffer> {
     this.checkAlive();
     return writeAvatarFile(this.currentData(), { ...options, material: this.materialParameters });
   }

@@ -14,6 +14,8 @@ import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
 import { decodeImage } from '../../src/image/decode.js';
+import { readAvatarFile } from '../../src/avatar-file/format.js';
+import { loadDefaultHead } from '../../src/pipeline.js';
 import { encodeJpeg, encodePng } from '../../src/image/encode.js';
 import { downscaleArea } from '../../src/image/resize.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -120,6 +122,21 @@ describe('cli: photo-avatar create on a real photo', function () {
     const { image } = decodeImage(new Uint8Array(readFileSync(overlay)));
     assert.equal(image.width, 1024);
     assert.equal(image.height, 1024);
+  });
+
+  it('writes a compact .avatar that rebuilds the same head from the default pack', async () => {
+    const file = path.join(tmp, 'head.avatar');
+    const result = cli('create', photo, '-o', file, '-q');
+    assert.equal(result.status, 0, result.stderr);
+    const bytes = new Uint8Array(readFileSync(file));
+    const data = await readAvatarFile(bytes, async (id) => {
+      assert.equal(id, 'default-head@1');
+      return loadDefaultHead();
+    });
+    console.log(`    .avatar ${(bytes.length / 1024).toFixed(0)} KiB (albedo ${data.albedo.width}x${data.albedo.height}), head ${data.neutralVertices.length / 3} vertices`);
+    assert.ok(bytes.length < 300 * 1024, 'under 300 KB at 1024² albedo');
+    assert.equal(data.albedo.width, 1024);
+    assert.equal(data.neutralVertices.length / 3, data.model.vertexCount);
   });
 
   it('never overwrites existing files without --force', () => {

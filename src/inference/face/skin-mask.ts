@@ -1,7 +1,8 @@
 /**
  * Skin mask of one face from the dense mesh: the face-oval polygon minus the eyes, brows and lips
  * (each slightly enlarged so lashes, brow hair and lip edges stay out), intersected with the selfie
- * person mask (which removes background and occluding hair at the face outline). No face-parsing
+ * person mask (which removes background and occluding hair at the face outline) when that mask is
+ * plausible. No face-parsing
  * network ships in npm (see docs/MODELS.md), so regions come from the mesh alone.
  */
 import type { Mask } from '../../types.js';
@@ -16,6 +17,9 @@ const EXCLUDED: [Uint16Array, number][] = [
   [LEFT_BROW, 1.2],
   [LIPS_OUTER, 1.1],
 ];
+
+/** The person mask is applied only when it covers at least this share of the mesh's skin region. */
+const PERSON_MASK_MIN_AGREEMENT = 0.5;
 
 /** Person probability grid (model resolution) -> binary mask at image size (255 where p >= 0.5). */
 export function personProbabilityToImage(probability: Float32Array, gridW: number, gridH: number, width: number, height: number): Mask {
@@ -36,7 +40,17 @@ export function buildSkinMask(landmarks468: Float32Array, personMask: Mask): Mas
   const data = new Uint8Array(width * height);
   fillPolygon(data, width, height, polygonOf(landmarks468, FACE_OVAL, 1), 255);
   for (const [indices, grow] of EXCLUDED) fillPolygon(data, width, height, polygonOf(landmarks468, indices, grow), 0);
-  for (let i = 0; i < data.length; i++) if (personMask.data[i] === 0) data[i] = 0;
+  // The person mask trims background and hair at the outline; when it disagrees with the face mesh
+  // wholesale (it fails on some greyscale and low-contrast photos) it is wrong, not the mesh.
+  let inside = 0, kept = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === 0) continue;
+    inside++;
+    if (personMask.data[i] !== 0) kept++;
+  }
+  if (inside > 0 && kept >= PERSON_MASK_MIN_AGREEMENT * inside) {
+    for (let i = 0; i < data.length; i++) if (personMask.data[i] === 0) data[i] = 0;
+  }
   return { width, height, data };
 }
 

@@ -9,6 +9,7 @@ import { buildExpressionBasis } from './blendshapes.js';
 import { buildEyeballs } from './eye-placement.js';
 import { buildHeadSurface } from './head-surface.js';
 import { buildIdentityBasis } from './identity-basis.js';
+import { buildJawMarchLines } from './jaw-march.js';
 import { jawContour, mirrorVertices, skinWeights, weldGroups } from './vertex-data.js';
 
 export { writeObj } from './obj.js';
@@ -21,6 +22,8 @@ export function buildDefaultHead(): HeadModel {
   const mirrorVertex = mirrorVertices(surface.positions);
   const identity = buildIdentityBasis(surface);
   const expression = buildExpressionBasis(surface);
+  const weldGroup = weldGroups(surface.positions);
+  const landmarks68 = Uint32Array.from(MEDIAPIPE_TO_IBUG68);
   return {
     id: DEFAULT_HEAD_ID,
     name: 'Default head',
@@ -33,16 +36,17 @@ export function buildDefaultHead(): HeadModel {
     positions: surface.positions,
     uvs: surface.uvs,
     indices: surface.indices,
-    weldGroup: weldGroups(surface.positions),
+    weldGroup,
     identityCount: identity.std.length,
     identityBasis: identity.basis,
     identityStd: identity.std,
     expressionNames: expression.names,
     expressionBasis: expression.basis,
     expressionStd: expression.std,
-    landmarks68: Uint32Array.from(MEDIAPIPE_TO_IBUG68),
+    landmarks68,
     jawContour: jawContour(surface),
     landmarks468: Uint32Array.from({ length: 468 }, (_, i) => i),
+    jawMarchLines: buildJawMarchLines(surface.positions, surface.indices, weldGroup, landmarks68),
     mirrorVertex,
     skinWeight: skinWeights(surface),
     parts: buildEyeballs(surface),
