@@ -6,8 +6,13 @@
  * 2. PNG decoding of a real 1024² FFHQ-UV map (ms/map; the folder builder pays it on every map).
  * 3. End-to-end builds over N synthetic 1024² RGBA maps generated in memory (box-downscaled to
  *    size, folded in batches): maps/s and peak RSS / heap+ArrayBuffers, per backend.
+ * 4. Folder builds from real PNGs (--folder-maps N links to the 7 shared FFHQ-UV maps, cycled),
+ *    ONNX backend, decoding on the main thread vs in worker threads (--workers list, default 0,1).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { folderSource } from '../src/albedo-model/build-folder.js';
 import { buildUvapm } from '../src/albedo-model/builder.js';
 import { createGemmBackend, type GemmBackendName } from '../src/albedo-model/gemm.js';
 import { decodeImage } from '../src/image/decode.js';
@@ -90,7 +95,7 @@ function syntheticMap(i: number): RgbaImage {
   console.log(`synthetic 1024² map generation: ${((performance.now() - t) / 20).toFixed(0)} ms/map (included in the build figures below)`);
 }
 
-for (const name of backends) {
+for (const name of mapCount > 0 ? backends : []) {
   const base = process.memoryUsage();
   let peakRss = base.rss, peakData = 0;
   const sample = (): void => {
@@ -109,4 +114,21 @@ for (const name of backends) {
   sample();
   process.stderr.write('\n');
   console.log(`${name.padEnd(4)} build: ${mapCount} maps 1024² -> ${size}², K=${model.componentCount}, batch ${batch}: ${seconds.toFixed(1)} s, ${(mapCount / seconds).toFixed(2)} maps/s; peak RSS ${mb(peakRss)} MB (start ${mb(base.rss)}), peak heap+ArrayBuffers ${mb(peakData)} MB`);
+}
+
+const folderMaps = Number(arg('folder-maps', '100'));
+const sharedMaps = sharedPath('hifi3d', 'uv_maps');
+if (folderMaps > 0 && existsSync(sharedMaps)) {
+  const real = readdirSync(sharedMaps).filter((n) => n.endsWith('.png')).sort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'uvapm-bench-'));
+  for (let i = 0; i < folderMaps; i++) symlinkSync(path.join(sharedMaps, real[i % real.length]), path.join(dir, `map-${String(i).padStart(5, '0')}.png`));
+  try {
+    for (const workers of arg('workers', '0,1').split(',').map(Number)) {
+      const source = await folderSource(dir, { workers, size });
+      const { seconds } = await buildUvapm(source, { size, components, batchSize: batch, backend: 'onnx' });
+      console.log(`onnx folder build: ${folderMaps} real 1024² PNG maps -> ${size}², decode workers ${workers}: ${seconds.toFixed(1)} s, ${(folderMaps / seconds).toFixed(2)} maps/s`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -13,13 +13,18 @@ import { createPcaState, foldBatch, PcaWorkspace, summarizePca, UVAPM_CHANNELS, 
 import { checkMask, uvMapSizeProblem, uvMapToPlanes } from './uv-maps.js';
 import { UVAPM_CHANNEL_NAMES, type UvapmModel } from './uvapm-format.js';
 
-/** One map: encoded PNG/JPEG bytes, a decoded image, or planes already at the model size. */
-export type UvMapInput = Uint8Array | RgbaImage | { planes: Float32Array };
+/**
+ * One map: encoded PNG/JPEG bytes, a decoded image, or planes already at the model size (with the
+ * side of the image they came from, when there was one, for the same-size check).
+ */
+export type UvMapInput = Uint8Array | RgbaImage | { planes: Float32Array; inputSide?: number };
 
 export interface UvMapSource {
   /** Map names in build order (file names for folders); they identify maps in reports. */
   names: string[];
   load(index: number): Promise<UvMapInput>;
+  /** Releases resources (worker threads); called once when the build ends. */
+  close?(): Promise<void>;
 }
 
 export interface CheckpointStore {
@@ -251,6 +256,7 @@ export async function buildUvapm(source: UvMapSource, options: BuildUvapmOptions
     }
   } finally {
     if (ownBackend) await gemm.dispose();
+    await source.close?.();
   }
   if (!interrupted && state.mapCount < 2) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `A UVAPM needs at least 2 usable UV maps; ${state.mapCount} of ${names.length} could be used${skipped.length ? ` (skipped: ${skipped.map((s) => s.name).join(', ')})` : ''}.`);
@@ -278,8 +284,10 @@ async function loadInto(source: UvMapSource, index: number, size: number, inputS
   if ('planes' in input) {
     if (input.planes.length !== out.length) return `has ${input.planes.length} values, expected 3×${size}×${size}`;
     for (let i = 0; i < out.length; i++) if (!Number.isFinite(input.planes[i])) return 'contains non-finite values';
+    const side = input.inputSide;
+    if (side !== undefined && inputSide !== null && side !== inputSide) return `${side}×${side}, the other maps are ${inputSide}×${inputSide}`;
     out.set(input.planes);
-    return null;
+    return side ?? null;
   }
   let image: RgbaImage;
   if (input instanceof Uint8Array) {

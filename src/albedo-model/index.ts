@@ -12,3 +12,5 @@ export { maskedQuality, maskedMse, maskedSsim, psnrFromMse } from './metrics.js'
 export { uvMapToPlanes, planesToImage, maskFromImage, uvFaceMaskFromModel } from './uv-maps.js';
 export { createGemmBackend } from './gemm.js';
 export type { GemmBackend, GemmBackendName } from './gemm.js';
+export { fitUvapmAlbedo, upsamplePlanes } from './fit-albedo.js';
+export type { UvapmAlbedo, UvapmAlbedoOptions } from './fit-albedo.js';

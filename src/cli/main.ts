@@ -3,6 +3,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
+import { BUILD_UVAPM_HELP, EVAL_UVAPM_HELP, runBuildUvapmCommand, runEvalUvapmCommand } from './uvapm-commands.js';
 
 const HELP = `photo-avatar: turn one face photo into a rigged, textured 3D head (GLB) for Babylon.js.
 
@@ -13,12 +14,18 @@ ${LANDMARKS_HELP}
 
 ${IMPORT_HELP}
 
+${BUILD_UVAPM_HELP}
+
+${EVAL_UVAPM_HELP}
+
 photo-avatar --help     this text`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   create: runCreateCommand,
   landmarks: runLandmarksCommand,
   import: runImportCommand,
+  'build-uvapm': runBuildUvapmCommand,
+  'eval-uvapm': runEvalUvapmCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

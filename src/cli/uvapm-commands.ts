@@ -3,6 +3,7 @@
  * (reconstruction figures on held-out UV maps). The lead wires both into ./main.ts.
  */
 import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PhotoAvatarError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
@@ -18,7 +19,7 @@ import { checkOutputs, readInputFile, writeFileAtomic } from './files.js';
 
 export const BUILD_UVAPM_HELP = `photo-avatar build-uvapm <folder of UV maps> -o <file.uvapm> [--size 256] [--components 100]
        [--mask <png> | --mask-model <hifi3dpp .mat | .pavpack>] [--strict] [--fp16] [--batch 100]
-       [--checkpoint <file>] [--checkpoint-every 1000] [--backend onnx|ts] [--force] [--quiet]
+       [--checkpoint <file>] [--checkpoint-every 1000] [--backend onnx|ts] [--workers N] [--force] [--quiet]
   Builds a UV albedo parametric model: per colour channel, the mean and top-K principal components of
   the size×size maps (PNG/JPEG, square, all the same size, e.g. FFHQ-UV 1024² in the HiFi3D++ layout).
   Streaming incremental PCA: memory depends on size, K and --batch only (peak RSS about 0.65 GB at
@@ -26,7 +27,8 @@ export const BUILD_UVAPM_HELP = `photo-avatar build-uvapm <folder of UV maps> -o
   (default <out>.checkpoint) is replaced atomically every --checkpoint-every maps; rerunning the same
   command resumes from it, and it is deleted when the build ends. Unreadable or wrongly sized maps are
   reported by name and skipped (--strict stops instead). --mask stores a UV face mask (white = face);
-  --mask-model rasterizes a model's face-skin region in its UV layout. --fp16 halves the components.`;
+  --mask-model rasterizes a model's face-skin region in its UV layout. --fp16 halves the components.
+  --workers N decodes maps in N threads (default: cores − 1, 1 to 4; 0 = main thread).`;
 
 export const EVAL_UVAPM_HELP = `photo-avatar eval-uvapm <file.uvapm> <folder of held-out UV maps> [--json] [-o report.json]
        [--regularization 1e-4] [--detail-sigma S] [--force]
@@ -47,6 +49,7 @@ const BUILD_FLAGS = {
   checkpoint: { value: true },
   'checkpoint-every': { value: true },
   backend: { value: true },
+  workers: { value: true },
   force: { value: false },
   quiet: { value: false },
 };
@@ -106,7 +109,9 @@ export async function runBuildUvapmCommand(argv: string[]): Promise<number> {
   const checkpointFile = stringFlag(args, 'checkpoint') ?? `${out}.checkpoint`;
   checkOutputs([out], [], args.flags.has('force'));
   const { mask, source: maskSource } = await loadMask(args, size);
-  const source = await folderSource(folder);
+  // Decoding runs in worker threads beside the main thread's PCA; one core stays for the latter.
+  const workers = intFlag(args, 'workers', 0, 64) ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  const source = await folderSource(folder, { workers, size });
   const quiet = args.flags.has('quiet');
   const progress = (p: BuildProgress): void => {
     if (quiet) return;

@@ -18,6 +18,7 @@ import { LandmarkSystem, type Correspondences, type LandmarkEvaluation, type Pos
 import { getMeshDecoder } from './decode-graph.js';
 import { axisAngleToMatrix, multiply3x3, rotationToEulerDegrees, weakPerspectivePose } from './camera-math.js';
 import { choleskySolve } from './cholesky.js';
+import { ibug68FromMesh } from './landmark-march.js';
 
 export interface FitOptions {
   imageWidth: number;
@@ -50,8 +51,13 @@ export interface FitResult {
   vertices: Float32Array;
   /** Identity only (expression neutral). */
   neutralVertices: Float32Array;
-  /** The fitted model's 68 landmarks projected into the image (jaw at the slid vertices), xy interleaved. */
+  /**
+   * The fitted model's 68 landmarks projected into the image, xy interleaved, in the iBUG convention:
+   * jaw at the slid vertices, or, for packs with jawMarchLines, marched to the visible jaw line on
+   * the side turned towards the camera (landmark-march.ts).
+   */
   landmarks68: Float32Array;
+  /** Mean distance between the observed 68 points and their model correspondences (before jaw marching). */
   landmarkErrorPx: number;
   /** landmarkErrorPx / distance between observed points 36 and 45. */
   landmarkErrorNormalized: number;
@@ -181,20 +187,26 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   const neutralVertices = await decoder.decodeMesh(identity, null);
   timings.decode = performance.now() - start;
 
-  const landmarks68 = new Float32Array(136);
+  // The residual is measured at the observed points' own correspondences (MediaPipe contour for the
+  // jaw); the reported 68 follow the iBUG convention (jaw marched to the silhouette where the pack allows).
+  const fitted = current.evaluation.fitted;
   let errorSum = 0;
-  for (let i = 0; i < 68; i++) {
-    landmarks68[i * 2] = current.evaluation.fitted[i * 2];
-    landmarks68[i * 2 + 1] = current.evaluation.fitted[i * 2 + 1];
-    errorSum += Math.hypot(landmarks68[i * 2] - obs68[i * 2], landmarks68[i * 2 + 1] - obs68[i * 2 + 1]);
-  }
+  for (let i = 0; i < 68; i++) errorSum += Math.hypot(fitted[i * 2] - obs68[i * 2], fitted[i * 2 + 1] - obs68[i * 2 + 1]);
   const landmarkErrorPx = errorSum / 68;
+  const camera = { ...intrinsics, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) };
+  let landmarks68: Float32Array;
+  if (model.jawMarchLines) {
+    landmarks68 = ibug68FromMesh(model, vertices, camera);
+  } else {
+    landmarks68 = new Float32Array(136);
+    for (let i = 0; i < 136; i++) landmarks68[i] = fitted[i];
+  }
   const pose = rotationToEulerDegrees(state.rotation);
   timings.total = performance.now() - totalStart;
   return {
     identity,
     expression,
-    camera: { ...intrinsics, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) },
+    camera,
     vertices,
     neutralVertices,
     landmarks68,

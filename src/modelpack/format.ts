@@ -73,6 +73,11 @@ export interface PackHeader {
    * ARKit retarget map stored in section "arkitRetarget" (f32, rows x expressionCount).
    */
   arkitRetarget?: { names: string[]; method: RetargetMethod };
+  /**
+   * Optional (added after version 1 shipped; older readers ignore it): total vertex count of the 17
+   * jaw march lines stored in sections "jawMarchLines.offsets" (18 entries) and "jawMarchLines.vertices".
+   */
+  jawMarchLines?: { vertexCount: number };
 }
 
 const RETARGET_METHODS: readonly RetargetMethod[] = ['names', 'vertices', 'landmarks', 'none'];
@@ -162,6 +167,12 @@ function validateModelForWrite(model: HeadModel): void {
   checkIndices('jawContour', model.jawContour, n);
   if (model.landmarks468) checkIndices('landmarks468', model.landmarks468, n);
   checkIndices('mirrorVertex', model.mirrorVertex, n);
+  if (model.jawMarchLines) {
+    const { offsets, vertices } = model.jawMarchLines;
+    const problem = marchLineProblem(offsets, vertices.length);
+    if (problem) throw invalid(`jawMarchLines: ${problem}`);
+    checkIndices('jawMarchLines.vertices', vertices, n);
+  }
   checkFinite('positions', model.positions);
   checkFinite('uvs', model.uvs);
   checkFinite('identityBasis', model.identityBasis);
@@ -226,6 +237,13 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
   ];
   if (model.landmarks468) pending.push(indexSection('landmarks468', model.landmarks468, [468], n - 1));
   if (model.arkitRetarget) pending.push(f32('arkitRetarget', model.arkitRetarget.matrix, [model.arkitRetarget.names.length, expressionCount]));
+  if (model.jawMarchLines) {
+    const { offsets, vertices } = model.jawMarchLines;
+    pending.push(
+      { name: 'jawMarchLines.offsets', dtype: 'u32', shape: [JAW_MARCH_LINES + 1], bytes: bytesOf(offsets) },
+      indexSection('jawMarchLines.vertices', vertices, [vertices.length], n - 1),
+    );
+  }
   model.parts.forEach((part, p) => {
     const pv = part.positions.length / 3;
     pending.push(
@@ -260,6 +278,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
     sections: [],
   };
   if (model.arkitRetarget) header.arkitRetarget = { names: [...model.arkitRetarget.names], method: model.arkitRetarget.method };
+  if (model.jawMarchLines) header.jawMarchLines = { vertexCount: model.jawMarchLines.vertices.length };
 
   // Offsets depend on the header's length, which depends on the offsets' digits: grow the data
   // start until the JSON fits, then pad the JSON with spaces up to it.
@@ -404,11 +423,28 @@ function parseHeaderJson(text: Uint8Array): PackHeader {
     sections,
   };
   if (raw.arkitRetarget !== undefined) header.arkitRetarget = parseRetargetHeader(raw.arkitRetarget);
+  if (raw.jawMarchLines !== undefined) {
+    if (!isRecord(raw.jawMarchLines)) throw corrupt('header.jawMarchLines is not an object');
+    header.jawMarchLines = { vertexCount: field(raw.jawMarchLines, 'vertexCount', 'jawMarchLines', isCount, 'a count') };
+  }
   if (header.expressionNames.length !== header.counts.expressionCount) {
     throw corrupt(`counts.expressionCount is ${header.counts.expressionCount} but expressionNames has ${header.expressionNames.length} names`);
   }
   checkSectionTable(header);
   return header;
+}
+
+const JAW_MARCH_LINES = 17;
+
+/** Offsets of the 17 jaw march lines must start at 0, never decrease and end at the vertex count. */
+function marchLineProblem(offsets: ArrayLike<number>, vertexCount: number): string | null {
+  if (offsets.length !== JAW_MARCH_LINES + 1) return `${offsets.length} offsets, expected ${JAW_MARCH_LINES + 1}`;
+  if (offsets[0] !== 0) return `offsets start at ${offsets[0]}, not 0`;
+  for (let i = 1; i <= JAW_MARCH_LINES; i++) {
+    if (offsets[i] < offsets[i - 1]) return `offsets decrease at line ${i}`;
+  }
+  if (offsets[JAW_MARCH_LINES] !== vertexCount) return `offsets end at ${offsets[JAW_MARCH_LINES]}, but there are ${vertexCount} vertices`;
+  return null;
 }
 
 function parseRetargetHeader(raw: unknown): NonNullable<PackHeader['arkitRetarget']> {
@@ -446,6 +482,12 @@ function expectedSections(header: PackHeader): ExpectedSection[] {
   ];
   if (header.counts.hasLandmarks468) list.push({ name: 'landmarks468', dtypes: index, shape: [468] });
   if (header.arkitRetarget) list.push({ name: 'arkitRetarget', dtypes: ['f32'], shape: [header.arkitRetarget.names.length, expressionCount] });
+  if (header.jawMarchLines) {
+    list.push(
+      { name: 'jawMarchLines.offsets', dtypes: ['u32'], shape: [JAW_MARCH_LINES + 1] },
+      { name: 'jawMarchLines.vertices', dtypes: index, shape: [header.jawMarchLines.vertexCount] },
+    );
+  }
   header.parts.forEach((part, p) => {
     list.push(
       { name: `parts.${p}.positions`, dtypes: ['f32'], shape: [part.vertexCount, 3] },
@@ -576,6 +618,7 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
     ...(header.arkitRetarget
       ? { arkitRetarget: { names: [...header.arkitRetarget.names], matrix: float('arkitRetarget'), method: header.arkitRetarget.method } }
       : {}),
+    ...(header.jawMarchLines ? { jawMarchLines: marchLines(index('jawMarchLines.vertices'), get('jawMarchLines.offsets')) } : {}),
     mirrorVertex: index('mirrorVertex'),
     skinWeight: float('skinWeight'),
     parts: header.parts.map((part, p): SubMesh => ({
@@ -587,6 +630,13 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
       pivot: float(`parts.${p}.pivot`),
     })),
   };
+}
+
+function marchLines(vertices: Uint32Array, offsetSection: SectionArray): NonNullable<HeadModel['jawMarchLines']> {
+  const offsets = offsetSection instanceof Uint32Array ? offsetSection : Uint32Array.from(offsetSection);
+  const problem = marchLineProblem(offsets, vertices.length);
+  if (problem) throw corrupt(`section "jawMarchLines.offsets": ${problem}`);
+  return { offsets, vertices };
 }
 
 /** Sections the HeadModel needs (unknown extra sections are ignored but still bounds-checked). */

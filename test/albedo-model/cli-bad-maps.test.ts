@@ -62,6 +62,18 @@ describe('build-uvapm and eval-uvapm CLI with bad maps', function () {
     assert.equal(model.componentCount, 5, 'K is capped at maps − 1');
     assert.ok(!existsSync(`${out}.checkpoint`), 'the checkpoint is removed after a finished build');
     assert.ok(model.mask[16 * 32 + 16] === 1 && model.mask[0] === 0);
+    // Decoding on the main thread (--workers 0) gives the same model as the worker threads.
+    const mainThread = path.join(dir, 'main-thread.uvapm');
+    const quietErr = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await captureStdout(() => runBuildUvapmCommand([path.join(dir, 'maps'), '--size', '32', '--mask', path.join(dir, 'mask.png'), '--backend', 'ts', '--fp16', '--workers', '0', '--quiet', '-o', mainThread]));
+    } finally {
+      process.stderr.write = quietErr;
+    }
+    const same = readUvapm(readFileSync(mainThread));
+    assert.deepEqual(same.components[1], model.components[1]);
+    assert.deepEqual(same.provenance.skipped, model.provenance.skipped);
     await assert.rejects(
       runBuildUvapmCommand([path.join(dir, 'maps'), '--size', '32', '--strict', '--backend', 'ts', '--quiet', '-o', path.join(dir, 'strict.uvapm')]),
       (e: unknown) => e instanceof PhotoAvatarError && /a-broken\.png/.test(e.message) && /--strict/.test(e.message),

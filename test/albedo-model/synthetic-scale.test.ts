@@ -40,12 +40,15 @@ describe('UVAPM builder at synthetic scale', function () {
         lastEta = p.etaSeconds ?? -1;
       },
     });
-    const early = samples.slice(2, 6).map((s) => s.mb), late = samples.slice(-4).map((s) => s.mb);
+    // Peaks of the first and second half: a leak of even one batch buffer (1.2 MB) per batch would
+    // add ~18 MB over the 15 later batches; gc timing noise is a few MB.
+    const half = samples.length >> 1;
+    const early = samples.slice(1, half).map((s) => s.mb), late = samples.slice(half).map((s) => s.mb);
     const growth = Math.max(...late) - Math.max(...early);
     console.log(`      3000 maps of ${size}² in ${seconds.toFixed(1)} s (${(3000 / seconds).toFixed(0)} maps/s), K=${model.componentCount}; last ETA ${lastEta.toFixed(2)} s`);
     console.log(`      heap+ArrayBuffers MB after batches: ${samples.filter((_, i) => i % 5 === 0).map((s) => `${s.maps}:${s.mb.toFixed(1)}`).join(' ')}`);
-    console.log(`      growth from maps 300-600 to the last 400: ${growth.toFixed(2)} MB`);
-    assert.ok(growth < 2, `memory grew by ${growth.toFixed(2)} MB`);
+    console.log(`      peak growth, first half -> second half of the build: ${growth.toFixed(2)} MB`);
+    assert.ok(growth < 8, `memory grew by ${growth.toFixed(2)} MB`);
     assert.equal(model.provenance.mapCount, 3000);
     const explained = model.explainedVarianceRatio[0].subarray(0, rank).reduce((a, b) => a + b, 0);
     console.log(`      explained variance of the ${rank} generating modes: ${explained.toFixed(4)}`);

@@ -38,7 +38,7 @@ describe('cli: photo-avatar --help', () => {
   it('lists every command', () => {
     const { status, stdout } = cli('--help');
     assert.equal(status, 0);
-    for (const command of ['create', 'landmarks', 'import']) assert.match(stdout, new RegExp(`photo-avatar ${command}`));
+    for (const command of ['create', 'landmarks', 'import', 'build-uvapm', 'eval-uvapm']) assert.match(stdout, new RegExp(`photo-avatar ${command}`));
   });
 
   it('rejects unknown commands and options with a usage exit code', () => {

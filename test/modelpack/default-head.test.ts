@@ -128,6 +128,27 @@ describe('default head (procedural, from the MediaPipe canonical face)', functio
     console.log(`    jaw contour: ${jaw.length} vertices`);
   });
 
+  it('has iBUG jaw march lines from the face oval back along the mandible, mirror symmetric', function () {
+    const { offsets, vertices } = model.jawMarchLines!;
+    assert.equal(offsets.length, 18);
+    const sizes: number[] = [];
+    for (let i = 0; i < 17; i++) {
+      const line = vertices.subarray(offsets[i], offsets[i + 1]);
+      sizes.push(line.length);
+      assert.equal(line[0], model.landmarks68[i], `line ${i} starts at its landmark`);
+      if (i === 8) { assert.equal(line.length, 1, 'the chin does not march'); continue; }
+      assert.ok(line.length >= 8, `line ${i} has ${line.length} vertices`);
+      const side = Math.sign(pos(model, line[0])[0]);
+      assert.equal(side, i < 8 ? -1 : 1, `line ${i} on the subject's ${i < 8 ? 'right' : 'left'}`);
+      // Lines run backwards (towards the ear) and stay on their side of the face.
+      assert.ok(line.every((v) => Math.sign(pos(model, v)[0]) === side));
+      assert.ok(pos(model, line[line.length - 1])[2] < pos(model, line[0])[2], `line ${i} ends behind its start`);
+      // The mirrored line of the other side has the same length.
+      assert.equal(line.length, offsets[17 - i] - offsets[16 - i]);
+    }
+    console.log(`    jaw march lines: ${sizes.join(' ')} vertices`);
+  });
+
   it('has one UV per vertex inside 0..1 without flipped face/cranium triangles', function () {
     assert.ok(model.uvs.every((x) => x >= 0 && x <= 1));
     let flipped = 0, total = 0;

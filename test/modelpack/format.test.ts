@@ -85,6 +85,38 @@ describe('modelpack format', () => {
     expectCode(() => readPack(fixCrc(nan, 'positions')), 'CORRUPT_MODEL_PACK', /"positions" entry 2 is not a finite/);
   });
 
+  it('stores optional jaw march lines and rejects bad ones', () => {
+    // Line i: landmark vertex then two more; the chin line (8) has only its landmark.
+    const lines: number[][] = Array.from({ length: 17 }, (_, i) => (i === 8 ? [i] : [i, i + 20, i + 40]));
+    const offsets = new Uint32Array(18);
+    lines.forEach((line, i) => { offsets[i + 1] = offsets[i] + line.length; });
+    const withLines = { ...model, jawMarchLines: { offsets, vertices: Uint32Array.from(lines.flat()) } };
+    for (const precision of ['fp32', 'fp16'] as const) {
+      const back = readPack(writePack(withLines, { precision }));
+      assert.deepEqual(Array.from(back.jawMarchLines!.offsets), Array.from(offsets));
+      assert.deepEqual(Array.from(back.jawMarchLines!.vertices), lines.flat());
+    }
+    assertModelsEqual(readPack(writePack(withLines)), withLines);
+    assert.equal(readPack(writePack(model)).jawMarchLines, undefined, 'packs without lines stay without');
+    const badOffsets = Uint32Array.from(offsets); badOffsets[5] = badOffsets[4] - 1;
+    expectCode(() => writePack({ ...withLines, jawMarchLines: { offsets: badOffsets, vertices: withLines.jawMarchLines.vertices } }),
+      'INVALID_ARGUMENT', /jawMarchLines: offsets decrease/);
+    const badVertex = Uint32Array.from(lines.flat()); badVertex[3] = model.vertexCount;
+    expectCode(() => writePack({ ...withLines, jawMarchLines: { offsets, vertices: badVertex } }), 'INVALID_ARGUMENT', /jawMarchLines.vertices/);
+    const bytes = writePack(withLines);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.jawMarchLines.vertexCount += 1; })), 'CORRUPT_MODEL_PACK', /jawMarchLines.vertices/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.jawMarchLines = 3; })), 'CORRUPT_MODEL_PACK', /jawMarchLines/);
+    // Offsets that pass the CRC but do not add up are caught when the model is assembled.
+    const section = readPackHeader(bytes).sections.find((x) => x.name === 'jawMarchLines.offsets')!;
+    const corrupted = bytes.slice();
+    new DataView(corrupted.buffer).setUint32(section.offset + 4 * 17, 7, true);
+    const fixed = withHeader(corrupted, (h) => {
+      const entry = h.sections.find((x: { name: string }) => x.name === 'jawMarchLines.offsets');
+      entry.crc32 = crc32(corrupted, entry.offset, entry.offset + entry.byteLength);
+    });
+    expectCode(() => readPack(fixed), 'CORRUPT_MODEL_PACK', /"jawMarchLines.offsets": offsets/);
+  });
+
   it('never crashes on truncated or bit-flipped packs (fuzz)', () => {
     const bytes = writePack(syntheticModel({ vertexCount: 60, identityCount: 2, expressionCount: 2 }));
     const figures = fuzz(bytes, readPack, { cases: 400, seed: 7, hotRange: 2048 });
