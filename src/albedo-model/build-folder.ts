@@ -1,9 +1,10 @@
 /** Node side of the UVAPM builder: UV maps from a folder and an atomically replaced checkpoint file. */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PhotoAvatarError } from '../errors.js';
+import { writeFileAtomic } from '../node/write-atomic.js';
 import type { CheckpointStore, UvMapSource } from './builder.js';
 import type { DecodeReply } from './decode-worker.js';
 
@@ -86,15 +87,6 @@ function workerSource(folder: string, names: string[], size: number, workerCount
 export function fileCheckpointStore(file: string): CheckpointStore {
   return {
     load: async () => (existsSync(file) ? new Uint8Array(await readFile(file)) : null),
-    async save(bytes) {
-      const temporary = `${file}.${process.pid}.tmp`;
-      try {
-        await writeFile(temporary, bytes);
-        await rename(temporary, file);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      }
-    },
+    save: (bytes) => writeFileAtomic(file, bytes),
   };
 }

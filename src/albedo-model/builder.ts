@@ -6,7 +6,7 @@
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import type { RgbaImage } from '../types.js';
 import { decodeImage } from '../image/decode.js';
-import { crc32 } from '../modelpack/checksum.js';
+import { crc32 } from '../math/crc32.js';
 import { readContainer, writeContainer, type SectionInput } from './container.js';
 import { createGemmBackend, type GemmBackend, type GemmBackendName } from './gemm.js';
 import { createPcaState, foldBatch, PcaWorkspace, summarizePca, UVAPM_CHANNELS, type PcaState } from './incremental-pca.js';

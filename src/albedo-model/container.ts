@@ -7,7 +7,7 @@
  * (browser-safe). Readers check every offset, length and checksum before reading an element.
  */
 import { PhotoAvatarError } from '../errors.js';
-import { crc32 } from '../modelpack/checksum.js';
+import { crc32 } from '../math/crc32.js';
 import { decodeHalfArray, encodeHalfArray } from '../math/half.js';
 
 export type ContainerDType = 'f64' | 'f32' | 'f16' | 'u8';

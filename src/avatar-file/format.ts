@@ -26,7 +26,7 @@
 import { PhotoAvatarError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { encodeJpeg } from '../image/encode.js';
-import { crc32 } from '../modelpack/checksum.js';
+import { crc32 } from '../math/crc32.js';
 import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import type { AvatarData, FaceObservation } from '../types.js';
 

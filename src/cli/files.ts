@@ -1,9 +1,10 @@
 /** File helpers for the CLI: outputs are written to a temporary name and renamed, inputs are never overwritten. */
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { PhotoAvatarError } from '../errors.js';
+export { writeFileAtomic } from '../node/write-atomic.js';
 
 /** Reads an input file, turning missing files and folders into clear errors. */
 export async function readInputFile(file: string, what: string): Promise<Uint8Array> {
@@ -38,17 +39,6 @@ export function checkOutputs(outputs: string[], inputs: string[], force: boolean
   }
 }
 
-/** Writes to `<file>.<pid>.tmp` then renames, so a crash never leaves a half-written output. */
-export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
 
 /** The sample photo shipped in @vladmandic/face-api, used when no photo is given. */
 export function defaultSamplePhoto(): string {

@@ -3,13 +3,30 @@ import { PhotoAvatarError } from '../errors.js';
 import { parseArgs, type FlagSpec } from './args.js';
 import { decodePhotoFile } from './photo.js';
 import { defaultSamplePhoto } from './files.js';
-import { getFaceAnalyzer } from '../pipeline.js';
+import { getFaceAnalyzer, loadDefaultHead } from '../pipeline.js';
+import { fitFace } from '../fitting/fit-face.js';
+import type { FaceObservation } from '../types.js';
+import type { HeadModel } from '../modelpack/head-model.js';
 
 export const LANDMARKS_FLAGS: Record<string, FlagSpec> = { json: { value: false } };
 
 export const LANDMARKS_HELP = `photo-avatar landmarks [photo] [--json]
   Detects faces and prints each face's box, score, iBUG-68 and MediaPipe-468 landmarks
-  (image pixels, 0-based pixel centres). --json prints machine-readable JSON.`;
+  (image pixels, 0-based pixel centres). --json prints machine-readable JSON.
+  The 68 points come from the 3D head fitted to the 468 (its jaw follows the visible jaw line, as
+  iBUG annotates it); landmarks68Detector holds the detector's own 68 (MediaPipe contour jaw).`;
+
+/**
+ * iBUG-68 from the default head fitted to the face: the mesh detector's jaw is a 3D contour, while
+ * iBUG marks the visible jaw line, which the fitted head gives by landmark marching.
+ */
+async function fittedIbug68(model: HeadModel, face: FaceObservation, width: number, height: number): Promise<Float32Array | null> {
+  try {
+    return (await fitFace(model, face, { imageWidth: width, imageHeight: height })).landmarks68;
+  } catch {
+    return null; // e.g. beyond the fitting's pose range: the detector's points stand.
+  }
+}
 
 const round2 = (values: ArrayLike<number>) => Array.from(values, (v) => Math.round(v * 100) / 100);
 
@@ -20,13 +37,20 @@ export async function runLandmarksCommand(argv: string[]): Promise<number> {
   const { image } = await decodePhotoFile(file);
   const analyzer = await getFaceAnalyzer();
   const result = await analyzer.analyze(image);
-  const faces = result.faces.map((face) => ({
-    box: face.box,
-    score: face.score,
-    landmarks68: round2(face.landmarks68),
-    landmarks468: round2(face.landmarks468),
-    iris: round2(face.iris),
-  }));
+  const model = await loadDefaultHead();
+  const faces = [];
+  for (const face of result.faces) {
+    const fitted = await fittedIbug68(model, face, image.width, image.height);
+    faces.push({
+      box: face.box,
+      score: face.score,
+      landmarks68: round2(fitted ?? face.landmarks68),
+      landmarks68Source: fitted ? 'fitted-head' : 'detector',
+      landmarks68Detector: round2(face.landmarks68),
+      landmarks468: round2(face.landmarks468),
+      iris: round2(face.iris),
+    });
+  }
   if (args.flags.has('json')) {
     process.stdout.write(`${JSON.stringify({ file, width: image.width, height: image.height, backend: result.backend, faces })}\n`);
   } else {

@@ -5,6 +5,7 @@
  */
 import { unzlibSync, zlibSync } from 'fflate';
 import { PhotoAvatarError } from '../errors.js';
+import { crc32 } from '../math/crc32.js';
 
 /** A decoded PNG as straight (non-premultiplied) RGBA8 plus whether any pixel is not opaque. */
 export interface DecodedPng {
@@ -232,22 +233,6 @@ function writePaletteEntry(palette: Uint8Array, trns: Uint8Array | null, index: 
   out[o + 1] = palette[p + 1];
   out[o + 2] = palette[p + 2];
   out[o + 3] = trns && index < trns.length ? trns[index] : 255;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Encodes RGBA8 (or RGB8 when every pixel is opaque) with the Paeth-free "up" filter, which suits photos. */

@@ -17,7 +17,7 @@
  */
 import { PhotoAvatarError } from '../errors.js';
 import type { HeadModel, SubMesh } from './head-model.js';
-import { crc32 } from './checksum.js';
+import { crc32 } from '../math/crc32.js';
 import { decodeHalfArray, encodeHalfArray } from '../math/half.js';
 
 export const PACK_MAGIC = 'PAVPACK\0';

@@ -6,7 +6,7 @@ import { decodeImage } from '../../src/image/decode.js';
 import { encodeJpeg } from '../../src/image/encode.js';
 import { cropAffine, squareCropMatrix } from '../../src/image/resize.js';
 import { decodeMesh } from '../../src/fitting/decode-graph.js';
-import { crc32 } from '../../src/modelpack/checksum.js';
+import { crc32 } from '../../src/math/crc32.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { syntheticAlbedo, syntheticHeadModel } from '../export/synthetic-avatar.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { assertModelsEqual } from './assert-model.js';
 import { openPackFromUrl, readPack, readPackHeader, writePack, PACK_PREAMBLE_BYTES } from '../../src/modelpack/format.js';
-import { crc32 } from '../../src/modelpack/checksum.js';
+import { crc32 } from '../../src/math/crc32.js';
 import { fuzz } from './fuzz.js';
 import { syntheticModel } from './synthetic-model.js';
 

@@ -3,10 +3,11 @@
  * (Node only: reads node_modules, writes files). Each result is checked against the FACE_MODELS
  * contract so a drifting source model fails the build instead of the face-analysis code.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PhotoAvatarError } from '../../errors.js';
+import { writeFileAtomic } from '../../node/write-atomic.js';
 import { convertGraphModel, type ConvertedGraph, type ConvertOptions } from './convert-graph.js';
 import { FACE_MODELS, METRIC_MODELS, type FaceModelKey, type FaceModelSpec } from './face-models.js';
 import { decodeWeights, parseGraphModelJson } from './graph-model.js';
@@ -80,9 +81,7 @@ export async function convertFaceModels(outDir: string): Promise<{ file: string;
     const converted = await convertTfjsModelFile(path.join(modelsDir, spec.sourceFile), { outputOrder: spec.outputs.map((o) => o.name) });
     checkModelContract(spec, converted);
     const file = path.join(outDir, spec.onnxFile);
-    // Write then rename so an interrupted build never leaves a truncated model behind.
-    await writeFile(`${file}.tmp`, converted.model);
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, converted.model);
     results.push({ file, bytes: converted.model.byteLength, ms: Math.round(performance.now() - start) });
   }
   return results;
