@@ -13,7 +13,7 @@ import { createEyeTexture } from '../materials/eye-texture.js';
 import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
 import { linearToSrgb8 } from '../materials/srgb.js';
 import { buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear } from '../render/preview.js';
-import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
 import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
 
 export interface InPhotoRender {
@@ -71,22 +71,12 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
   const skinWeight = new Float32Array(width * height);
   const colour = new Float32Array(3);
   const basis = new Float64Array(SH_COUNT);
+  const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
   for (let p = 0; p < width * height; p++) {
     const t = target.triangle[p];
     if (t < 0) continue;
-    const i0 = indices[3 * t], i1 = indices[3 * t + 1], i2 = indices[3 * t + 2];
-    // Perspective-correct barycentrics: screen-space weights divided by depth, renormalized.
-    const s1 = target.bary[2 * p], s2 = target.bary[2 * p + 1];
-    let b0 = (1 - s1 - s2) / screen[3 * i0 + 2], b1 = s1 / screen[3 * i1 + 2], b2 = s2 / screen[3 * i2 + 2];
-    const sum = b0 + b1 + b2;
-    b0 /= sum; b1 /= sum; b2 /= sum;
-    const u = b0 * uvs[2 * i0] + b1 * uvs[2 * i1] + b2 * uvs[2 * i2];
-    const v = b0 * uvs[2 * i0 + 1] + b1 * uvs[2 * i1 + 1] + b2 * uvs[2 * i2 + 1];
-    let nx = b0 * normals[3 * i0] + b1 * normals[3 * i1] + b2 * normals[3 * i2];
-    let ny = b0 * normals[3 * i0 + 1] + b1 * normals[3 * i1 + 1] + b2 * normals[3 * i2 + 1];
-    let nz = b0 * normals[3 * i0 + 2] + b1 * normals[3 * i1 + 2] + b2 * normals[3 * i2 + 2];
-    const nl = Math.hypot(nx, ny, nz) || 1;
-    nx /= nl; ny /= nl; nz /= nl;
+    surfaceAt(target, p, screen, indices, uvs, normals, surface);
+    const { u, v, nx, ny, nz } = surface;
     const material = triangleMaterial[t];
     if (material === MATERIAL_SKIN) sampleLinear(data.albedo, u, v, colour);
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
@@ -99,7 +89,9 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
     }
     out[4 * p + 3] = 255;
     coverage[p] = 255;
-    if (t < headTriangles) skinWeight[p] = b0 * modelSkin[i0] + b1 * modelSkin[i1] + b2 * modelSkin[i2];
+    if (t < headTriangles) {
+      skinWeight[p] = surface.w0 * modelSkin[indices[3 * t]] + surface.w1 * modelSkin[indices[3 * t + 1]] + surface.w2 * modelSkin[indices[3 * t + 2]];
+    }
   }
   return {
     render: { width, height, data: out },

@@ -13,7 +13,7 @@ import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js'
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
 import { computeVertexNormals, partsFollowingShape } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
-import { createRasterTarget, rasterizeTriangles, type RasterTarget } from './rasterize.js';
+import { createRasterTarget, rasterizeTriangles, surfaceAt, type RasterTarget, type SurfaceSample } from './rasterize.js';
 
 export interface PreviewOptions {
   /** Width of the whole image (two views side by side), default 1024. */
@@ -160,6 +160,7 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
   }
   rasterizeTriangles(target, screen, indices, { cull: 'back' });
   const colour = new Float32Array(3);
+  const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
   for (let p = 0; p < width * height; p++) {
     const t = target.triangle[p];
     if (t < 0) {
@@ -168,19 +169,8 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
       accum[3 * p + 2] = background[2];
       continue;
     }
-    const i0 = indices[3 * t], i1 = indices[3 * t + 1], i2 = indices[3 * t + 2];
-    // Perspective-correct barycentrics: screen-space weights divided by depth, renormalized.
-    const s1 = target.bary[2 * p], s2 = target.bary[2 * p + 1];
-    let b0 = (1 - s1 - s2) / screen[3 * i0 + 2], b1 = s1 / screen[3 * i1 + 2], b2 = s2 / screen[3 * i2 + 2];
-    const sum = b0 + b1 + b2;
-    b0 /= sum; b1 /= sum; b2 /= sum;
-    const u = b0 * uvs[2 * i0] + b1 * uvs[2 * i1] + b2 * uvs[2 * i2];
-    const v = b0 * uvs[2 * i0 + 1] + b1 * uvs[2 * i1 + 1] + b2 * uvs[2 * i2 + 1];
-    let nx = b0 * viewNormals[3 * i0] + b1 * viewNormals[3 * i1] + b2 * viewNormals[3 * i2];
-    let ny = b0 * viewNormals[3 * i0 + 1] + b1 * viewNormals[3 * i1 + 1] + b2 * viewNormals[3 * i2 + 1];
-    let nz = b0 * viewNormals[3 * i0 + 2] + b1 * viewNormals[3 * i1 + 2] + b2 * viewNormals[3 * i2 + 2];
-    const nl = Math.hypot(nx, ny, nz) || 1;
-    nx /= nl; ny /= nl; nz /= nl;
+    surfaceAt(target, p, screen, indices, uvs, viewNormals, surface);
+    const { u, v, nx, ny, nz } = surface;
     const material = triangleMaterial[t];
     if (material === MATERIAL_SKIN) sampleLinear(albedo, u, v, colour);
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);

@@ -93,3 +93,49 @@ export function rasterizeTriangles(
     }
   }
 }
+
+/** Interpolated surface attributes at one pixel (see surfaceAt). */
+export interface SurfaceSample {
+  /** Perspective-correct weights of the triangle's corners, for interpolating other attributes. */
+  w0: number;
+  w1: number;
+  w2: number;
+  u: number;
+  v: number;
+  /** Unit normal. */
+  nx: number;
+  ny: number;
+  nz: number;
+}
+
+/**
+ * UV and unit normal of the surface at pixel `p`, with perspective-correct barycentrics: `screen`
+ * must carry view depth as z, because the rasterizer's weights are linear in screen space.
+ * Returns false where the pixel is empty.
+ */
+export function surfaceAt(
+  target: RasterTarget,
+  p: number,
+  screen: Float32Array,
+  indices: Uint32Array,
+  uvs: Float32Array,
+  normals: Float32Array,
+  out: SurfaceSample,
+): boolean {
+  const t = target.triangle[p];
+  if (t < 0) return false;
+  const i0 = indices[3 * t], i1 = indices[3 * t + 1], i2 = indices[3 * t + 2];
+  const s1 = target.bary[2 * p], s2 = target.bary[2 * p + 1];
+  let b0 = (1 - s1 - s2) / screen[3 * i0 + 2], b1 = s1 / screen[3 * i1 + 2], b2 = s2 / screen[3 * i2 + 2];
+  const sum = b0 + b1 + b2;
+  b0 /= sum; b1 /= sum; b2 /= sum;
+  out.w0 = b0; out.w1 = b1; out.w2 = b2;
+  out.u = b0 * uvs[2 * i0] + b1 * uvs[2 * i1] + b2 * uvs[2 * i2];
+  out.v = b0 * uvs[2 * i0 + 1] + b1 * uvs[2 * i1 + 1] + b2 * uvs[2 * i2 + 1];
+  const nx = b0 * normals[3 * i0] + b1 * normals[3 * i1] + b2 * normals[3 * i2];
+  const ny = b0 * normals[3 * i0 + 1] + b1 * normals[3 * i1 + 1] + b2 * normals[3 * i2 + 1];
+  const nz = b0 * normals[3 * i0 + 2] + b1 * normals[3 * i1 + 2] + b2 * normals[3 * i2 + 2];
+  const length = Math.hypot(nx, ny, nz) || 1;
+  out.nx = nx / length; out.ny = ny / length; out.nz = nz / length;
+  return true;
+}
