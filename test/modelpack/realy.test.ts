@@ -5,6 +5,7 @@ import { importRealy } from '../../src/modelpack/importers/realy.js';
 import { assertModelsEqual } from './assert-model.js';
 import { writeMat } from './mat-writer.js';
 import { seededRandom } from './synthetic-model.js';
+import { EXPRESSION_TARGET_SCALE } from '../../src/modelpack/importers/pca-expressions.js';
 
 /** A tiny REALY-layout HIFI3D++.mat: a 12 x 12 grid face (cm), bases as rows, 1-based indices. */
 function syntheticRealy(options: { compress?: boolean; breakTri?: boolean } = {}) {
@@ -69,13 +70,15 @@ describe('modelpack REALY HIFI3D++.mat importer (synthetic layout)', () => {
       assert.equal(model.identityCount, s.k);
       assert.deepEqual(Array.from(model.identityStd), s.evs.map((x) => Math.fround(Math.sqrt(x))));
       assert.deepEqual(Array.from(model.landmarks68), s.keypoints.slice(0, 68).map((x) => x - 1));
+      // PCA expression modes are morph targets at 3 sigma: influence 1 = a 3-sigma expression.
+      assert.ok(Array.from(model.expressionStd).every((std) => Math.abs(std - 1 / EXPRESSION_TARGET_SCALE) < 1e-7));
       let worst = 0;
       for (let v = 0; v < model.vertexCount; v++) {
         const src = model.weldGroup[v];
         for (let c = 0; c < 3; c++) {
           worst = Math.max(worst, Math.abs(model.positions[3 * v + c] - s.mean[3 * src + c] * 0.01));
           for (let m = 0; m < s.k; m++) worst = Math.max(worst, Math.abs(model.identityBasis[m * model.vertexCount * 3 + 3 * v + c] - s.basisShape[m * 3 * s.n + 3 * src + c] * 0.01));
-          for (let m = 0; m < s.e; m++) worst = Math.max(worst, Math.abs(model.expressionBasis[m * model.vertexCount * 3 + 3 * v + c] - s.basisExp[m * 3 * s.n + 3 * src + c] * 0.01));
+          for (let m = 0; m < s.e; m++) worst = Math.max(worst, Math.abs(model.expressionBasis[m * model.vertexCount * 3 + 3 * v + c] - s.basisExp[m * 3 * s.n + 3 * src + c] * 0.01 * EXPRESSION_TARGET_SCALE));
         }
       }
       console.log(`    REALY synthetic (compressed=${compress}): ${model.vertexCount} vertices (${s.seams} seam copies), worst value error ${worst.toExponential(1)}`);

@@ -10,14 +10,15 @@
  * - Mesh: `head_tri` (the full head, 1-based, in HIFI3D.obj's quad-split order) with per-corner
  *   UVs from `head_tri_vt` / `vt_list`; vertices on UV seams are split (copies appended after the
  *   20,481 originals, which keep their indices) and bases duplicated for them.
- * - identityStd = 1 and expressionStd = 1: the basis is pre-scaled for FFHQ-UV's Deep3D
- *   regressor, whose L2 prior treats every id/exp coefficient as unit variance; the file holds
- *   no eigenvalues.
+ * - identityStd = 1: the basis is pre-scaled for FFHQ-UV's Deep3D regressor, whose L2 prior
+ *   treats every id/exp coefficient as unit variance; the file holds no eigenvalues. Expression
+ *   modes become morph targets scaled to 3 sigma (pca-expressions.ts).
  * - landmarks68 from `keypoints`; jawContour: the edge path through keypoints 0..16;
  *   skinWeight: vertices of the facial-region `tri`, faded out over eyes, brows and lips.
  */
 import { PhotoAvatarError } from '../../errors.js';
 import type { HeadModel } from '../head-model.js';
+import { pcaExpressionNames, scalePcaExpressions } from './pca-expressions.js';
 import { readMat, requireNumeric, type MatFile, type MatNumericArray } from './mat5.js';
 import { faceSkinWeights, gatherBasis, gatherVertices, jawContourPath, mirrorVertices, splitSeams } from './topology.js';
 
@@ -140,9 +141,9 @@ function hifi3dppFromMat(mat: MatFile, source: string, scale: number): HeadModel
     identityCount,
     identityBasis,
     identityStd: new Float32Array(identityCount).fill(1),
-    expressionNames: Array.from({ length: expressionCount }, (_, i) => `exp${String(i).padStart(2, '0')}`),
+    expressionNames: pcaExpressionNames(expressionCount),
     expressionBasis,
-    expressionStd: new Float32Array(expressionCount).fill(1),
+    expressionStd: scalePcaExpressions(expressionBasis, new Float32Array(expressionCount).fill(1)),
     landmarks68,
     jawContour: jawContourPath(positions, split.indices, split.weldGroup, landmarks68.subarray(0, 17)),
     mirrorVertex: mirrorVertices(positions, split.uvs),

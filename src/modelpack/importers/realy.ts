@@ -5,10 +5,12 @@
  * 68 are iBUG-68), mask_face [1, n].
  *
  * Choices: units are HIFI3D.obj's centimetres (-> metres * 0.01); identityStd = sqrt(EVs) (EVs are
- * the PCA eigenvalues of unit basis rows); expressionStd = 1; skin region = mask_face.
+ * the PCA eigenvalues of unit basis rows); expression modes scaled to 3 sigma as morph targets
+ * (pca-expressions.ts); skin region = mask_face.
  */
 import { PhotoAvatarError } from '../../errors.js';
 import type { HeadModel } from '../head-model.js';
+import { pcaExpressionNames, scalePcaExpressions } from './pca-expressions.js';
 import { HIFI3DPP_LICENCE, checkFinite, columnMajorPairs, expectDims, oneBasedToRowMajor } from './hifi3dpp.js';
 import { readMat, requireNumeric } from './mat5.js';
 import { faceSkinWeights, gatherBasis, gatherVertices, jawContourPath, mirrorVertices, splitSeams } from './topology.js';
@@ -85,9 +87,9 @@ export function importRealy(bytes: Uint8Array, options: RealyImportOptions = {})
     identityCount,
     identityBasis,
     identityStd,
-    expressionNames: Array.from({ length: expressionCount }, (_, i) => `exp${String(i).padStart(3, '0')}`),
+    expressionNames: pcaExpressionNames(expressionCount),
     expressionBasis,
-    expressionStd: new Float32Array(expressionCount).fill(1),
+    expressionStd: scalePcaExpressions(expressionBasis, new Float32Array(expressionCount).fill(1)),
     landmarks68,
     jawContour: jawContourPath(positions, split.indices, split.weldGroup, landmarks68.subarray(0, 17)),
     mirrorVertex: mirrorVertices(positions, split.uvs),
