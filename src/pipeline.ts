@@ -87,6 +87,7 @@ export async function createAvatarData(image: RgbaImage, options: CreateAvatarOp
   const fit = await stage('fit', timings, options, () => fitFace(model, face, {
     imageWidth: image.width,
     imageHeight: image.height,
+    backend: options.backend,
     signal: options.signal,
   }));
 

@@ -57,15 +57,17 @@ export class MeshDecoder {
   }
 }
 
-const decoders = new WeakMap<HeadModel, Promise<MeshDecoder>>();
+const decoders = new WeakMap<HeadModel, Map<string, Promise<MeshDecoder>>>();
 
-/** The cached decoder of a model (one session per model per process/page). */
-export function getMeshDecoder(model: HeadModel): Promise<MeshDecoder> {
-  let decoder = decoders.get(model);
+/** The cached decoder of a model (one session per model and backend per process/page). */
+export function getMeshDecoder(model: HeadModel, backend: 'auto' | Backend = 'auto'): Promise<MeshDecoder> {
+  let byBackend = decoders.get(model);
+  if (!byBackend) decoders.set(model, (byBackend = new Map()));
+  let decoder = byBackend.get(backend);
   if (!decoder) {
-    decoder = MeshDecoder.create(model);
-    decoders.set(model, decoder);
-    decoder.catch(() => decoders.delete(model));
+    decoder = MeshDecoder.create(model, { backend });
+    byBackend.set(backend, decoder);
+    decoder.catch(() => byBackend.delete(backend));
   }
   return decoder;
 }

@@ -39,6 +39,8 @@ export interface FitOptions {
   slidingJaw?: boolean;
   /** Faces turned further than this (degrees) are rejected with EXTREME_POSE (default 60). */
   maxYawDeg?: number;
+  /** Where the graphs run: 'auto' (WebGPU in browsers when available, else WASM), 'webgpu' or 'wasm'. */
+  backend?: 'auto' | Backend;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
 }
@@ -83,14 +85,17 @@ const SLIDE_TOLERANCE = 0.05;
 /** Stop a stage when an accepted step lowers the cost by less than this fraction. */
 const CONVERGED_DECREASE = 1e-4;
 
-const systems = new WeakMap<HeadModel, Promise<LandmarkSystem>>();
+const systems = new WeakMap<HeadModel, Map<string, Promise<LandmarkSystem>>>();
 
-function getLandmarkSystem(model: HeadModel): Promise<LandmarkSystem> {
-  let system = systems.get(model);
+/** One landmark graph session per model and backend, built on first use. */
+function getLandmarkSystem(model: HeadModel, backend: 'auto' | Backend): Promise<LandmarkSystem> {
+  let byBackend = systems.get(model);
+  if (!byBackend) systems.set(model, (byBackend = new Map()));
+  let system = byBackend.get(backend);
   if (!system) {
-    system = LandmarkSystem.create(model);
-    systems.set(model, system);
-    system.catch(() => systems.delete(model));
+    system = LandmarkSystem.create(model, { backend });
+    byBackend.set(backend, system);
+    system.catch(() => byBackend.delete(backend));
   }
   return system;
 }
@@ -116,7 +121,8 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   const obs68 = observation.landmarks68;
 
   let start = performance.now();
-  const [system, decoder] = await Promise.all([getLandmarkSystem(model), getMeshDecoder(model)]);
+  const backend = options.backend ?? 'auto';
+  const [system, decoder] = await Promise.all([getLandmarkSystem(model, backend), getMeshDecoder(model, backend)]);
   timings.sessions = performance.now() - start;
   throwIfAborted(options.signal);
 
