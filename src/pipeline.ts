@@ -82,7 +82,10 @@ export async function createAvatarData(image: RgbaImage, options: CreateAvatarOp
   for (const [key, ms] of Object.entries(analysis.timings)) timings[`detect.${key}`] = ms;
   const face = selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize });
 
-  const skinMask = await stage('landmarks', timings, options, () => analyzer.skinMask(image, face));
+  const [skinMask, faceMask] = await stage('landmarks', timings, options, () => Promise.all([
+    analyzer.skinMask(image, face),
+    analyzer.faceMask(image, face),
+  ]));
 
   const fit = await stage('fit', timings, options, () => fitFace(model, face, {
     imageWidth: image.width,
@@ -92,7 +95,7 @@ export async function createAvatarData(image: RgbaImage, options: CreateAvatarOp
   }));
 
   const albedo = await stage('albedo', timings, options, () => estimateAlbedo(
-    { image, model, vertices: fit.vertices, camera: fit.camera, skinMask },
+    { image, model, vertices: fit.vertices, camera: fit.camera, skinMask, faceMask },
     { size: options.textureSize ?? 1024, signal: options.signal },
   ));
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;

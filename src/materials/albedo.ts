@@ -18,8 +18,10 @@ export interface AlbedoInput {
   /** Fitted vertices, model space, xyz interleaved. */
   vertices: Float32Array;
   camera: PinholeCamera;
-  /** Image-space skin mask (255 = skin); without it every visible texel counts. */
+  /** Image-space skin mask (255 = skin) for the light estimate; without it every visible texel counts. */
   skinMask?: Mask;
+  /** Image-space face-region mask (with brows, eyelids, lips) the texture is taken from; defaults to skinMask. */
+  faceMask?: Mask;
 }
 
 export interface AlbedoOptions {
@@ -63,7 +65,7 @@ export async function estimateAlbedo(input: AlbedoInput, options: AlbedoOptions 
   throwIfAborted(signal);
 
   const unwrapped = unwrapPhoto(input, size);
-  const { raster, colour, weight, normal } = unwrapped;
+  const { raster, colour, weight, skinWeight, normal } = unwrapped;
   const count = raster.texel.length;
   if (count === 0) throw new PhotoAvatarError('CORRUPT_MODEL_PACK', `Model '${input.model.id}' covers no texels in UV space.`);
   lap('unwrap');
@@ -72,7 +74,7 @@ export async function estimateAlbedo(input: AlbedoInput, options: AlbedoOptions 
   // Light is fitted on face skin only (the model's skin weight), minus clipped highlights, on a
   // lattice of at most LIGHT_GRID^2 texels: 27 coefficients need far fewer samples than 1024^2.
   const stride = Math.max(1, Math.floor(size / LIGHT_GRID));
-  const lightSamples = subsampleForLight(raster, colour, normal, weight, stride);
+  const lightSamples = subsampleForLight(raster, colour, normal, skinWeight, stride);
   const estimate = await estimateShLight(
     {
       colour: lightSamples.colour,

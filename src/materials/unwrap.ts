@@ -84,6 +84,11 @@ export interface UnwrapInput {
   camera: PinholeCamera;
   /** Image-space skin mask (255 = skin); any size, it is stretched over the image. */
   skinMask?: Mask;
+  /**
+   * Image-space mask of the head's own pixels (face region with brows, eyelids and lips; 255 =
+   * inside). The texture is taken from here, the light only from skin. Defaults to skinMask.
+   */
+  faceMask?: Mask;
 }
 
 export interface UnwrapResult {
@@ -92,6 +97,8 @@ export interface UnwrapResult {
   colour: Float32Array;
   /** Trust in each covered texel's colour, 0..1. */
   weight: Float32Array;
+  /** Trust for skin-only estimates (the light): like weight, but with the skin mask. */
+  skinWeight: Float32Array;
   /** Unit surface normal per covered texel, model space, interleaved. */
   normal: Float32Array;
 }
@@ -99,6 +106,7 @@ export interface UnwrapResult {
 /** Unwraps the photo into the model's UV layout at `size` x `size`. */
 export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
   const { image, model, vertices, camera, skinMask } = input;
+  const textureMask = input.faceMask ?? skinMask;
   validateUnwrapInput(input);
   const raster = getUvRaster(model, size);
   const { indices } = model;
@@ -111,10 +119,13 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
 
   const colour = new Float32Array(count * 3);
   const weight = new Float32Array(count);
+  const skinWeight = new Float32Array(count);
   const normal = new Float32Array(count * 3);
   const W = image.width, H = image.height, pixels = image.data;
   const zw = zbuffer.width, zh = zbuffer.height, zx0 = zbuffer.x0, zy0 = zbuffer.y0, depth = zbuffer.depth;
-  const maskScaleX = skinMask ? skinMask.width / W : 0, maskScaleY = skinMask ? skinMask.height / H : 0;
+  // Masks may have any size: they are stretched over the image.
+  const skinScaleX = skinMask ? skinMask.width / W : 0, skinScaleY = skinMask ? skinMask.height / H : 0;
+  const textureScaleX = textureMask ? textureMask.width / W : 0, textureScaleY = textureMask ? textureMask.height / H : 0;
 
   for (let i = 0; i < count; i++) {
     const t = raster.triangle[i];
@@ -160,9 +171,9 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
     }
     if (d > nearest + tolerance + (2 * d) / f) continue;
 
-    let mask = 1;
-    if (skinMask) mask = sampleMask(skinMask, (x + 0.5) * maskScaleX - 0.5, (y + 0.5) * maskScaleY - 0.5);
-    if (mask <= 0) continue;
+    const mask = textureMask ? sampleMask(textureMask, (x + 0.5) * textureScaleX - 0.5, (y + 0.5) * textureScaleY - 0.5) : 1;
+    const skin = skinMask ? sampleMask(skinMask, (x + 0.5) * skinScaleX - 0.5, (y + 0.5) * skinScaleY - 0.5) : 1;
+    if (mask <= 0 && skin <= 0) continue;
 
     // Bilinear sample in linear light.
     const x0 = Math.min(Math.floor(x), W - 2 < 0 ? 0 : W - 2), y0 = Math.min(Math.floor(y), H - 2 < 0 ? 0 : H - 2);
@@ -176,8 +187,9 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
         w01 * SRGB_TO_LINEAR[pixels[p01 + c]] + w11 * SRGB_TO_LINEAR[pixels[p11 + c]];
     }
     weight[i] = cosine * mask;
+    skinWeight[i] = cosine * skin;
   }
-  return { raster, colour, weight, normal };
+  return { raster, colour, weight, skinWeight, normal };
 }
 
 interface DepthImage {
@@ -245,7 +257,7 @@ function boundingDiagonal(vertices: Float32Array): number {
   return Math.hypot(maxX - minX, maxY - minY, maxZ - minZ);
 }
 
-function validateUnwrapInput({ image, model, vertices, camera, skinMask }: UnwrapInput): void {
+function validateUnwrapInput({ image, model, vertices, camera, skinMask, faceMask }: UnwrapInput): void {
   if (!image || !(image.width > 0) || !(image.height > 0) || image.data.length < image.width * image.height * 4) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', 'The photo must be an RGBA image with width * height * 4 bytes.');
   }
@@ -255,8 +267,10 @@ function validateUnwrapInput({ image, model, vertices, camera, skinMask }: Unwra
   if (!(camera.focal > 0) || camera.rotation.length !== 9 || camera.translation.length !== 3) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', 'The camera needs a positive focal length, a 3x3 rotation and a 3-vector translation.');
   }
-  if (skinMask && (!(skinMask.width > 0) || !(skinMask.height > 0) || skinMask.data.length < skinMask.width * skinMask.height)) {
-    throw new PhotoAvatarError('INVALID_ARGUMENT', 'The skin mask must hold width * height bytes.');
+  for (const [mask, name] of [[skinMask, 'skin'], [faceMask, 'face']] as const) {
+    if (mask && (!(mask.width > 0) || !(mask.height > 0) || mask.data.length < mask.width * mask.height)) {
+      throw new PhotoAvatarError('INVALID_ARGUMENT', `The ${name} mask must hold width * height bytes.`);
+    }
   }
 }
 

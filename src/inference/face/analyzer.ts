@@ -136,6 +136,12 @@ export class FaceAnalyzer {
     return buildSkinMask(face.landmarks468, await this.personMask(image));
   }
 
+  /** The face's own pixels: the mesh face oval (brows, eyelids and lips included), within the person mask. */
+  async faceMask(image: RgbaImage, face: FaceObservation): Promise<Mask> {
+    this.checkUsable(image);
+    return buildSkinMask(face.landmarks468, await this.personMask(image), { keepFeatures: true });
+  }
+
   /** Selfie-segmentation person mask at image resolution (255 = person); cached per image object. */
   personMask(image: RgbaImage): Promise<Mask> {
     this.checkUsable(image);

@@ -34,12 +34,17 @@ export function personProbabilityToImage(probability: Float32Array, gridW: numbe
   return { width, height, data };
 }
 
-/** Face skin mask at the person mask's size from 468 mesh points (xyz interleaved, image pixels). */
-export function buildSkinMask(landmarks468: Float32Array, personMask: Mask): Mask {
+/**
+ * Face skin mask at the person mask's size from 468 mesh points (xyz interleaved, image pixels).
+ * With keepFeatures, eyes, brows and lips stay in: the face region the texture is taken from.
+ */
+export function buildSkinMask(landmarks468: Float32Array, personMask: Mask, options: { keepFeatures?: boolean } = {}): Mask {
   const { width, height } = personMask;
   const data = new Uint8Array(width * height);
   fillPolygon(data, width, height, polygonOf(landmarks468, FACE_OVAL, 1), 255);
-  for (const [indices, grow] of EXCLUDED) fillPolygon(data, width, height, polygonOf(landmarks468, indices, grow), 0);
+  if (!options.keepFeatures) {
+    for (const [indices, grow] of EXCLUDED) fillPolygon(data, width, height, polygonOf(landmarks468, indices, grow), 0);
+  }
   // The person mask trims background and hair at the outline; when it disagrees with the face mesh
   // wholesale (it fails on some greyscale and low-contrast photos) it is wrong, not the mesh.
   let inside = 0, kept = 0;
