@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPack, writePack } from '../src/modelpack/format.js';
 import type { HeadModel } from '../src/modelpack/head-model.js';
+import { seededRandom as random } from '../test/helpers/random.js';
 
 const VERTICES = 20792;
 const TRIANGLES = 40832;
@@ -26,15 +27,6 @@ const EXPRESSION = 45;
 const FACES = 8;
 const REPEATS = 5;
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const identitySd = (k: number) => 0.005 * (k + 1) ** -0.73;
 const expressionSd = (j: number) => 0.003 * (j + 1) ** -0.5;

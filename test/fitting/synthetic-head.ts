@@ -8,18 +8,9 @@ import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { eulerDegreesToRotation, projectPoints } from '../../src/fitting/camera-math.js';
 import { decodeShape } from '../../src/modelpack/head-model.js';
 import type { FaceObservation } from '../../src/types.js';
+import { seededRandom as rng } from '../helpers/random.js';
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from '../helpers/random.js';
 
 export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

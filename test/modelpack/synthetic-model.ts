@@ -1,16 +1,8 @@
 /** A small random HeadModel for format tests (seeded, deterministic). */
 import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { seededRandom } from '../helpers/random.js';
 
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../helpers/random.js';
 
 export function syntheticModel(options: { vertexCount?: number; identityCount?: number; expressionCount?: number; seed?: number; parts?: boolean } = {}): HeadModel {
   const n = options.vertexCount ?? 300;

@@ -144,10 +144,25 @@ function hifi3dppFromMat(mat: MatFile, source: string, scale: number): HeadModel
     expressionNames: pcaExpressionNames(expressionCount),
     expressionBasis,
     expressionStd: scalePcaExpressions(expressionBasis, new Float32Array(expressionCount).fill(1)),
+    ...derivedFaceFields(positions, split, landmarks68, facial),
+    parts: [],
+  };
+}
+
+/**
+ * Fields HiFi3D++-family files don't store, derived from the mesh: the jaw contour through the
+ * 17 jaw keypoints, mirror partners, and face-skin weights from the facial-region vertices.
+ */
+export function derivedFaceFields(
+  positions: Float32Array,
+  split: { indices: Uint32Array; weldGroup: Uint32Array; uvs: Float32Array },
+  landmarks68: Uint32Array,
+  facial: Parameters<typeof faceSkinWeights>[2],
+): Pick<HeadModel, 'landmarks68' | 'jawContour' | 'mirrorVertex' | 'skinWeight'> {
+  return {
     landmarks68,
     jawContour: jawContourPath(positions, split.indices, split.weldGroup, landmarks68.subarray(0, 17)),
     mirrorVertex: mirrorVertices(positions, split.uvs),
     skinWeight: faceSkinWeights(positions, landmarks68, facial),
-    parts: [],
   };
 }

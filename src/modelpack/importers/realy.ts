@@ -11,9 +11,9 @@
 import { PhotoAvatarError } from '../../errors.js';
 import type { HeadModel } from '../head-model.js';
 import { pcaExpressionNames, scalePcaExpressions } from './pca-expressions.js';
-import { HIFI3DPP_LICENCE, checkFinite, columnMajorPairs, expectDims, oneBasedToRowMajor } from './hifi3dpp.js';
+import { HIFI3DPP_LICENCE, checkFinite, columnMajorPairs, derivedFaceFields, expectDims, oneBasedToRowMajor } from './hifi3dpp.js';
 import { readMat, requireNumeric } from './mat5.js';
-import { faceSkinWeights, gatherBasis, gatherVertices, jawContourPath, mirrorVertices, splitSeams } from './topology.js';
+import { gatherBasis, gatherVertices, splitSeams } from './topology.js';
 
 export const REALY_VARIABLES = ['mu_shape', 'basis_shape', 'EVs', 'basis_exp', 'tri', 'tri_vt', 'vt_list', 'keypoints', 'mask_face'];
 
@@ -90,10 +90,7 @@ export function importRealy(bytes: Uint8Array, options: RealyImportOptions = {})
     expressionNames: pcaExpressionNames(expressionCount),
     expressionBasis,
     expressionStd: scalePcaExpressions(expressionBasis, new Float32Array(expressionCount).fill(1)),
-    landmarks68,
-    jawContour: jawContourPath(positions, split.indices, split.weldGroup, landmarks68.subarray(0, 17)),
-    mirrorVertex: mirrorVertices(positions, split.uvs),
-    skinWeight: faceSkinWeights(positions, landmarks68, facial),
+    ...derivedFaceFields(positions, split, landmarks68, facial),
     parts: [],
   };
 }
