@@ -6,7 +6,7 @@ import { getMirrorMap } from '../../src/materials/completion.js';
 import { SRGB_TO_LINEAR, linearToSrgb } from '../../src/materials/srgb.js';
 import { PhotoAvatarError } from '../../src/errors.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
-import { buildSphereHead, makeCamera, renderPhoto, SKIN, trueAlbedo, trueLight } from './synthetic-scene.js';
+import { accumulateShadingError, buildSphereHead, makeCamera, renderPhoto, SKIN, trueAlbedo, trueLight } from './synthetic-scene.js';
 
 const PHOTO = 512;
 
@@ -101,25 +101,16 @@ describe('materials: albedo from a synthetic photo', function () {
     // figure is the shading error over the normals that were seen.
     const { raster, weight, normal } = unwrapped;
     const h = new Float64Array(SH_COUNT);
-    let shadingError = 0, shadingNorm = 0;
+    const shading = new Float64Array(2);
     const truth = new Float64Array(3);
     let sum = 0, count = 0;
     for (let i = 0; i < raster.texel.length; i++) {
       if (weight[i] < 0.3) continue;
-      shShadingBasis(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], h);
-      for (let c = 0; c < 3; c++) {
-        let estimated = 0, actual = 0;
-        for (let k = 0; k < SH_COUNT; k++) {
-          estimated += result.light[c * SH_COUNT + k] * scales[c] * h[k];
-          actual += light[c * SH_COUNT + k] * h[k];
-        }
-        shadingError += (estimated - actual) ** 2;
-        shadingNorm += actual ** 2;
-      }
+      accumulateShadingError(result.light, scales, light, normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], h, shading);
       sum += texelError(result, raster.texel[i], size, scales, truth);
       count++;
     }
-    const shadingRelative = Math.sqrt(shadingError / shadingNorm);
+    const shadingRelative = Math.sqrt(shading[0] / shading[1]);
     const albedoPsnr = psnr(sum, count);
     console.log(`    shading relative error over observed normals ${(shadingRelative * 100).toFixed(2)}%, ` +
       `SH coefficient relative error ${(lightError * 100).toFixed(2)}% (per-channel scale ${scales.map((s) => s.toFixed(3)).join(', ')}), ` +

@@ -137,3 +137,28 @@ export function renderPhoto(model: HeadModel, vertices: Float32Array, camera: Pi
   }
   return { width, height, data };
 }
+
+/**
+ * Accumulates how far the estimated shading is from the true shading at one normal, after the
+ * per-channel scale alignment (light brightness vs albedo brightness is not separable):
+ * acc[0] += squared error, acc[1] += squared truth. Relative error = sqrt(acc[0] / acc[1]).
+ */
+export function accumulateShadingError(
+  estimatedLight: Float32Array,
+  scales: ArrayLike<number>,
+  light: Float32Array,
+  nx: number, ny: number, nz: number,
+  basis: Float64Array,
+  acc: Float64Array,
+): void {
+  shShadingBasis(nx, ny, nz, basis);
+  for (let c = 0; c < 3; c++) {
+    let estimated = 0, actual = 0;
+    for (let k = 0; k < SH_COUNT; k++) {
+      estimated += estimatedLight[c * SH_COUNT + k] * scales[c] * basis[k];
+      actual += light[c * SH_COUNT + k] * basis[k];
+    }
+    acc[0] += (estimated - actual) ** 2;
+    acc[1] += actual ** 2;
+  }
+}
