@@ -39,7 +39,16 @@ export class Stage {
 
     scene.onPointerObservable.add(() => this.requestRender());
     engine.onResizeObservable.add(() => this.requestRender());
-    window.addEventListener('resize', () => engine.resize());
+    // The canvas follows its CSS box (panel, status line, window), not only the window.
+    const canvas = engine.getRenderingCanvas();
+    if (canvas && typeof ResizeObserver !== 'undefined') {
+      new ResizeObserver(() => {
+        engine.resize();
+        this.requestRender();
+      }).observe(canvas);
+    } else {
+      window.addEventListener('resize', () => engine.resize());
+    }
     engine.runRenderLoop(() => this.renderIfNeeded());
   }
 
