@@ -7,7 +7,7 @@ import { createEngine, requestedEngineKind, type EngineKind } from './engine.js'
 import { Stage } from './stage.js';
 import { AvatarController, type Avatar, type InferenceChoice, type ScreenBox } from './avatar-controller.js';
 import { bindPhotoInputs, formatTimings, markCurrentEngine, ProgressView, setStatus, showExpressionSliders } from './ui.js';
-import { probeInference, type InferenceProbe } from './diagnostics.js';
+import { probeFitting, probeInference, type FittingProbe, type InferenceProbe, type PortableFaceObservation } from './diagnostics.js';
 import type { PhotoSource } from '../src/plugin/create-avatar.js';
 
 /** 'starting' -> 'idle' (engine up) -> 'working' -> 'ready' | 'error'. */
@@ -33,6 +33,8 @@ export interface SampleSceneHooks {
   headBox(): ScreenBox | null;
   expressionBox(name: string): ScreenBox | null;
   probeInference(backend?: 'auto' | 'webgpu' | 'wasm'): Promise<InferenceProbe>;
+  /** Fits the default head to `observation` on WebGPU and on WASM and compares the coefficients. */
+  probeFitting(observation: PortableFaceObservation, width: number, height: number): Promise<FittingProbe>;
 }
 
 declare global {
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     headBox: () => avatars.headBox(),
     expressionBox: (name) => avatars.expressionBox(name),
     probeInference: (backend) => probeInference(backend),
+    probeFitting: (observation, width, height) => probeFitting(observation, width, height),
   };
 
   await stage.whenRendered();

@@ -1,7 +1,8 @@
 /**
  * Albedo stage: photo + fitted model -> albedo texture in the model's UV layout, plus the SH light
  * that was divided out. unwrap (photo -> UV, weights) -> SH light estimate -> de-light ->
- * completion (mirror, skin fill, feathering, island dilation) -> 8-bit sRGB.
+ * completion (mirror, skin fill, feathering, island dilation) -> 8-bit sRGB. Several photos of one
+ * face are de-lit one by one and merged by confidence before completion.
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
@@ -33,12 +34,34 @@ export interface AlbedoOptions {
 export interface AlbedoResult {
   /** sRGB 8-bit, top row first, alpha 255. */
   albedo: RgbaImage;
-  /** 27 SH light coefficients, R then G then B (convention in sh-light.ts). */
+  /** 27 SH light coefficients, R then G then B (convention in sh-light.ts), of the first photo. */
   light: Float32Array;
-  /** Fraction of the model's face-skin texels (skin weight > 0.5) seen in the photo. */
+  /** The light of every photo, in input order. */
+  lights: Float32Array[];
+  /** Fraction of the model's face-skin texels (skin weight > 0.5) seen in at least one photo. */
   coverage: number;
   /** Milliseconds per step. */
   timings: Record<string, number>;
+}
+
+/**
+ * One photo's contribution in UV space: the de-lit (linear) albedo of every covered texel and how
+ * far it can be trusted. Views of the same model and size share `raster`, so they merge texel by texel.
+ */
+export interface DelitView {
+  raster: UvRaster;
+  /** De-lit albedo per covered texel, linear RGB 0..1 interleaved. */
+  albedo: Float32Array;
+  /** Trust per covered texel, 0..1 (0 = not observed or unusable). */
+  confidence: Float32Array;
+  /** Photo colour per covered texel, linear RGB (what the camera saw, light included). */
+  colour: Float32Array;
+  /** Unit model-space normal per covered texel. */
+  normal: Float32Array;
+  /** The view's SH light, 27 coefficients. */
+  light: Float32Array;
+  /** Median skin albedo under that light, linear RGB. */
+  skinTone: Float64Array;
 }
 
 /** Minimum cosine / mask product for full trust; below it confidence ramps down to 0. */
@@ -48,27 +71,19 @@ const CLIPPED = 0.97;
 /** The light is fitted on a texel lattice of about this many samples per side. */
 const LIGHT_GRID = 256;
 
-export async function estimateAlbedo(input: AlbedoInput, options: AlbedoOptions = {}): Promise<AlbedoResult> {
-  const size = options.size ?? 1024;
+function checkTextureSize(size: number): void {
   if (!Number.isInteger(size) || size < 16 || size > 8192) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `Albedo size must be an integer between 16 and 8192, got ${size}.`);
   }
-  const { signal } = options;
-  const timings: Record<string, number> = {};
-  let clock = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = now - clock;
-    clock = now;
-  };
-  const start = clock;
-  throwIfAborted(signal);
+}
 
-  const unwrapped = unwrapPhoto(input, size);
-  const { raster, colour, weight, skinWeight, normal } = unwrapped;
+/** Unwraps one photo, fits its SH light on skin, and divides the light out. */
+export async function delightView(input: AlbedoInput, size: number, signal?: AbortSignal): Promise<DelitView> {
+  checkTextureSize(size);
+  throwIfAborted(signal);
+  const { raster, colour, weight, skinWeight, normal } = unwrapPhoto(input, size);
   const count = raster.texel.length;
   if (count === 0) throw new PhotoAvatarError('CORRUPT_MODEL_PACK', `Model '${input.model.id}' covers no texels in UV space.`);
-  lap('unwrap');
   throwIfAborted(signal);
 
   // Light is fitted on face skin only (the model's skin weight), minus clipped highlights, on a
@@ -84,7 +99,6 @@ export async function estimateAlbedo(input: AlbedoInput, options: AlbedoOptions 
     },
     { iterations: 3, signal },
   );
-  lap('light');
   throwIfAborted(signal);
 
   // De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there.
@@ -101,17 +115,79 @@ export async function estimateAlbedo(input: AlbedoInput, options: AlbedoOptions 
     const shadingTrust = clamp01((minShading - 0.1) / 0.2);
     confidence[i] = clamp01(weight[i] / FULL_TRUST_WEIGHT) * shadingTrust;
   }
-  let observedSkin = 0, skinTexels = 0;
+  return { raster, albedo, confidence, colour, normal, light: estimate.light, skinTone: estimate.medianAlbedo };
+}
+
+/**
+ * Several views of one face -> one: per texel, the confidence-weighted mean albedo, and the
+ * highest confidence any view had there. Views must share the raster (same model and size).
+ */
+export function mergeViews(views: readonly DelitView[]): { albedo: Float32Array; confidence: Float32Array; skinTone: Float64Array } {
+  if (views.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'mergeViews needs at least one view.');
+  if (views.length === 1) return { albedo: views[0].albedo, confidence: views[0].confidence, skinTone: views[0].skinTone };
+  const raster = views[0].raster;
+  if (views.some((view) => view.raster !== raster)) throw new PhotoAvatarError('INVALID_ARGUMENT', 'Views to merge must share one UV raster.');
+  const count = raster.texel.length;
+  const albedo = new Float32Array(count * 3);
+  const confidence = new Float32Array(count);
   for (let i = 0; i < count; i++) {
+    let sum = 0, r = 0, g = 0, b = 0, best = 0;
+    for (const view of views) {
+      // Squaring favours the view that sees a texel head-on over one that grazes it.
+      const w = view.confidence[i] * view.confidence[i];
+      if (w <= 0) continue;
+      sum += w;
+      r += w * view.albedo[3 * i]; g += w * view.albedo[3 * i + 1]; b += w * view.albedo[3 * i + 2];
+      if (view.confidence[i] > best) best = view.confidence[i];
+    }
+    if (sum > 0) { albedo[3 * i] = r / sum; albedo[3 * i + 1] = g / sum; albedo[3 * i + 2] = b / sum; }
+    confidence[i] = best;
+  }
+  const skinTone = new Float64Array(3);
+  for (const view of views) for (let c = 0; c < 3; c++) skinTone[c] += view.skinTone[c] / views.length;
+  return { albedo, confidence, skinTone };
+}
+
+/** Fraction of face-skin texels (skin weight > 0.5) with any observation. */
+function skinCoverage(raster: UvRaster, confidence: Float32Array): number {
+  let observed = 0, skinTexels = 0;
+  for (let i = 0; i < raster.texel.length; i++) {
     if (raster.skin[i] <= 0.5) continue;
     skinTexels++;
-    if (weight[i] > 0) observedSkin++;
+    if (confidence[i] > 0) observed++;
   }
+  return skinTexels > 0 ? observed / skinTexels : 0;
+}
+
+/**
+ * Photos (one or several views of the same face, each with its fitted vertices and camera) ->
+ * one albedo texture. Several views share the UV raster and merge by confidence.
+ */
+export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[], options: AlbedoOptions = {}): Promise<AlbedoResult> {
+  const size = options.size ?? 1024;
+  checkTextureSize(size);
+  const list = Array.isArray(inputs) ? inputs as readonly AlbedoInput[] : [inputs as AlbedoInput];
+  if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'estimateAlbedo needs at least one photo.');
+  const { signal } = options;
+  const timings: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = now - clock;
+    clock = now;
+  };
+  const start = clock;
+
+  const views: DelitView[] = [];
+  for (const input of list) views.push(await delightView(input, size, signal));
   lap('delight');
+  const merged = mergeViews(views);
+  const raster = views[0].raster;
+  lap('merge');
   throwIfAborted(signal);
 
-  const mirror = getMirrorMap(input.model, raster);
-  const completed = completeAlbedo({ raster, mirror, albedo, confidence, skinTone: estimate.medianAlbedo });
+  const mirror = getMirrorMap(list[0].model, raster);
+  const completed = completeAlbedo({ raster, mirror, albedo: merged.albedo, confidence: merged.confidence, skinTone: merged.skinTone });
   lap('complete');
 
   const texels = size * size;
@@ -127,8 +203,9 @@ export async function estimateAlbedo(input: AlbedoInput, options: AlbedoOptions 
   timings.total = performance.now() - start;
   return {
     albedo: { width: size, height: size, data },
-    light: estimate.light,
-    coverage: skinTexels > 0 ? observedSkin / skinTexels : 0,
+    light: views[0].light,
+    lights: views.map((view) => view.light),
+    coverage: skinCoverage(raster, merged.confidence),
     timings,
   };
 }
