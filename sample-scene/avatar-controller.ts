@@ -1,13 +1,15 @@
 /**
- * Owns the avatar on the stage: creates it from a photo (cancelling any creation under way),
- * replaces the previous one, drives expressions, and measures where it lands on screen.
+ * The avatars on the stage. The photo panel (CreateAvatarAction) creates them; this keeps the
+ * accepted one and the one in preview apart (the preview hides the accepted head until it is
+ * accepted or discarded), lights them with the stage's environment, drives expressions, and
+ * measures where they land on screen.
  */
 import { Matrix, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
-import { createAvatarFromPhoto, type PhotoSource } from '../src/plugin/create-avatar.js';
 import type { Avatar } from '../src/plugin/avatar.js';
-import type { ProgressCallback } from '../src/types.js';
+import type { EnvironmentPreset } from '../src/plugin/environments.js';
 import type { Stage } from './stage.js';
+import { applyPreset, type PresetName } from './presets.js';
 
 export type { Avatar };
 export type InferenceChoice = 'auto' | 'webgpu' | 'wasm';
@@ -21,56 +23,83 @@ export interface ScreenBox {
 }
 
 export class AvatarController {
-  private current: Avatar | null = null;
-  private pending: AbortController | null = null;
+  private accepted: Avatar | null = null;
+  private previewed: Avatar | null = null;
 
   constructor(private readonly stage: Stage) {}
 
+  /** The avatar on show: the one in preview, else the accepted one. */
   get avatar(): Avatar | null {
-    return this.current;
+    return this.previewed ?? this.accepted;
   }
 
-  /** Creates an avatar; a newer call aborts an older one still running. */
-  async create(photo: PhotoSource, onProgress: ProgressCallback, backend: InferenceChoice = 'auto'): Promise<Avatar> {
-    this.cancel();
-    const controller = new AbortController();
-    this.pending = controller;
-    try {
-      const avatar = await createAvatarFromPhoto(this.stage.scene, photo, { onProgress, signal: controller.signal, backend });
-      if (controller.signal.aborted) {
-        avatar.dispose();
-        throw controller.signal.reason ?? new DOMException('Aborted', 'AbortError');
-      }
-      this.current?.dispose();
-      this.current = avatar;
-      this.stage.frame(avatar.head, avatar.modelSpace);
-      await this.stage.whenRendered();
-      return avatar;
-    } finally {
-      if (this.pending === controller) this.pending = null;
+  /** A new avatar awaits Accept/Discard: show it alone, framed and lit like the stage. */
+  showPreview(avatar: Avatar): void {
+    this.previewed = avatar;
+    this.accepted?.root.setEnabled(false);
+    this.light(avatar);
+    this.stage.frame(avatar.head, avatar.modelSpace);
+  }
+
+  /** The preview becomes the avatar; the previous one leaves the scene. */
+  accept(avatar: Avatar): void {
+    if (this.accepted && this.accepted !== avatar) this.accepted.dispose();
+    this.accepted = avatar;
+    if (this.previewed === avatar) this.previewed = null;
+    avatar.root.setEnabled(true);
+    this.light(avatar);
+    this.stage.requestRender();
+  }
+
+  /** The preview goes away (the panel disposes it); the accepted avatar, if any, comes back. */
+  discard(avatar: Avatar): void {
+    if (this.previewed !== avatar) return;
+    this.previewed = null;
+    // The preview owned the scene's environment texture; its disposal takes that along.
+    if (this.accepted) {
+      this.accepted.root.setEnabled(true);
+      queueMicrotask(() => { if (this.accepted && !this.accepted.isDisposed) this.light(this.accepted); });
     }
+    this.stage.requestRender();
   }
 
-  cancel(): void {
-    this.pending?.abort();
-    this.pending = null;
+  setEnvironment(environment: EnvironmentPreset): void {
+    this.stage.setEnvironment(environment);
+    const avatar = this.avatar;
+    if (avatar) this.light(avatar);
+    this.stage.requestRender();
+  }
+
+  /** Returns the number of morph targets the preset set. */
+  applyPreset(name: PresetName): number {
+    const avatar = this.avatar;
+    if (!avatar) return 0;
+    const applied = applyPreset(avatar, name);
+    this.stage.requestRender();
+    return applied;
+  }
+
+  private light(avatar: Avatar): void {
+    avatar.relight(this.stage.environment);
   }
 
   setExpression(name: string, weight: number): void {
-    if (!this.current) return;
-    this.current.setExpression(name, weight);
+    const avatar = this.avatar;
+    if (!avatar) return;
+    avatar.setExpression(name, weight);
     this.stage.requestRender();
   }
 
   setVisible(visible: boolean): void {
-    this.current?.head.setEnabled(visible);
+    this.avatar?.head.setEnabled(visible);
     this.stage.requestRender();
   }
 
   /** Screen box of the whole head, from its bounding box corners. */
   headBox(): ScreenBox | null {
-    if (!this.current) return null;
-    const { min, max } = this.current.head.getHierarchyBoundingVectors(true);
+    const avatar = this.avatar;
+    if (!avatar) return null;
+    const { min, max } = avatar.head.getHierarchyBoundingVectors(true);
     const corners: number[] = [];
     for (let i = 0; i < 8; i++) corners.push(i & 1 ? max.x : min.x, i & 2 ? max.y : min.y, i & 4 ? max.z : min.z);
     return this.projectBox(Float32Array.from(corners), Matrix.Identity());
@@ -81,7 +110,7 @@ export class AvatarController {
    * jawOpen that is the mouth and chin, wherever the model puts them.
    */
   expressionBox(name: string): ScreenBox | null {
-    const avatar = this.current;
+    const avatar = this.avatar;
     if (!avatar) return null;
     const index = avatar.expressionNames.indexOf(name);
     const target = index >= 0 ? avatar.morphTargetManager.getTarget(index) : null;

@@ -92,6 +92,8 @@ export interface FittedCoefficients {
   camera: { focal: number; cx: number; cy: number };
   iterations: number;
   milliseconds: number;
+  /** fitFace's own stage timings (ms). */
+  timings: Record<string, number>;
 }
 
 export interface FittingProbe {
@@ -120,6 +122,7 @@ async function fitWith(model: HeadModel, observation: FaceObservation, width: nu
     camera: { focal: fit.camera.focal, cx: fit.camera.cx, cy: fit.camera.cy },
     iterations: fit.iterations,
     milliseconds: performance.now() - start,
+    timings: { ...fit.timings },
   };
 }
 

@@ -1,14 +1,21 @@
 /**
- * Sample scene: pick or drop a face photo, get a rigged head, play with its expressions.
+ * Sample scene: pick, drop or webcam-capture a face photo in the plugin's CreateAvatarAction panel,
+ * get a rigged head, relight it, play with its expressions.
  * `?engine=webgl2|webgpu` picks the Babylon engine. Tests drive the page through
  * `window.__sampleScene` and watch `document.body.dataset.state`.
  */
 import { createEngine, requestedEngineKind, type EngineKind } from './engine.js';
 import { Stage } from './stage.js';
 import { AvatarController, type Avatar, type InferenceChoice, type ScreenBox } from './avatar-controller.js';
-import { bindPhotoInputs, formatTimings, markCurrentEngine, ProgressView, setStatus, showExpressionSliders } from './ui.js';
+import {
+  bindEnvironmentChoice, bindPresetButtons, clearExpressionSliders, formatTimings, markCurrentEngine, setStatus, showExpressionSliders,
+  syncExpressionSliders,
+} from './ui.js';
 import { probeFitting, probeInference, type FittingProbe, type InferenceProbe, type PortableFaceObservation } from './diagnostics.js';
-import type { PhotoSource } from '../src/plugin/create-avatar.js';
+import { isPresetName, type PresetName } from './presets.js';
+import { CreateAvatarAction } from '../src/plugin/editor/create-avatar-action.js';
+import { isEnvironmentPreset, type EnvironmentPreset } from '../src/plugin/environments.js';
+import { PhotoAvatarError } from '../src/errors.js';
 
 /** 'starting' -> 'idle' (engine up) -> 'working' -> 'ready' | 'error'. */
 type PageState = 'starting' | 'idle' | 'working' | 'ready' | 'error';
@@ -33,6 +40,10 @@ export interface SampleSceneHooks {
   headBox(): ScreenBox | null;
   expressionBox(name: string): ScreenBox | null;
   probeInference(backend?: 'auto' | 'webgpu' | 'wasm'): Promise<InferenceProbe>;
+  /** 'studio' | 'outdoor' | 'indoor'; resolves after the relit frame. */
+  setEnvironment(name: EnvironmentPreset): Promise<void>;
+  /** 'smile' | 'surprise' | 'blink' | 'reset'; resolves with the number of morph targets set, after the frame. */
+  applyPreset(name: PresetName): Promise<number>;
   /** Fits the default head to `observation` on WebGPU and on WASM and compares the coefficients. */
   probeFitting(observation: PortableFaceObservation, width: number, height: number): Promise<FittingProbe>;
 }
@@ -74,42 +85,72 @@ async function main(): Promise<void> {
   markCurrentEngine(kind);
   const stage = new Stage(engine);
   const avatars = new AvatarController(stage);
-  const progress = new ProgressView();
   const engineLine = `Engine: ${kind}${fallbackReason ? ` (${fallbackReason})` : ''}`;
-
   const pageBackend = requestedBackend(location.search);
 
-  async function createFrom(photo: PhotoSource, backend: InferenceChoice = pageBackend): Promise<AvatarSummary> {
-    setState('working');
-    progress.start(() => avatars.cancel());
-    setStatus(`${engineLine}. Working...`);
-    try {
-      const avatar = await avatars.create(photo, (event) => progress.update(event), backend);
-      const fitted = avatar.data.expression;
-      showExpressionSliders(avatar.expressionNames, fitted, (name, weight) => avatars.setExpression(name, weight));
+  const presets = bindPresetButtons((name) => applyPresetAndSync(name));
+  const environments = bindEnvironmentChoice((environment) => avatars.setEnvironment(environment));
+
+  function applyPresetAndSync(name: PresetName): number {
+    const applied = avatars.applyPreset(name);
+    const avatar = avatars.avatar;
+    if (avatar) syncExpressionSliders(avatar.expressionNames, avatar.coefficients.expression);
+    if (avatar && applied === 0) setStatus(`${engineLine}. This model has no ARKit-named targets for '${name}'.`);
+    return applied;
+  }
+
+  function showAvatarControls(avatar: Avatar | null): void {
+    if (avatar) showExpressionSliders(avatar.expressionNames, avatar.coefficients.expression, (name, weight) => avatars.setExpression(name, weight));
+    else clearExpressionSliders();
+    presets.setEnabled(!!avatar);
+  }
+
+  // The page's one photo input: the plugin's editor action, placed in the side panel.
+  const action = new CreateAvatarAction(stage.scene, {
+    container: document.getElementById('photo-action')!,
+    backend: pageBackend,
+    frameCamera: false,
+    onStateChange: (state) => {
+      if (state !== 'working') return;
+      setState('working');
+      setStatus(`${engineLine}. Working...`);
+    },
+    onPreview: (avatar) => {
+      avatars.showPreview(avatar);
+      showAvatarControls(avatar);
       const summary = summarize(avatar, kind);
       setStatus(`${engineLine}. Inference: ${summary.backend}. ${formatTimings(summary.timings)}`);
       setState('ready');
-      return summary;
-    } catch (error) {
-      setStatus(`${engineLine}. Failed: ${describeError(error)}`, true);
-      setState('error');
-      throw error;
-    } finally {
-      progress.finish();
-    }
-  }
-
-  bindPhotoInputs((file) => {
-    createFrom(file).catch((error) => console.warn('Avatar creation failed:', error));
+    },
+    onAccept: (avatar) => avatars.accept(avatar),
+    onDiscard: (avatar) => {
+      avatars.discard(avatar);
+      showAvatarControls(avatars.avatar);
+      if (!avatars.avatar) setState('idle');
+    },
+    onError: (error) => {
+      const cancelled = error instanceof PhotoAvatarError && error.code === 'ABORTED';
+      setStatus(`${engineLine}. ${cancelled ? 'Cancelled.' : `Failed: ${describeError(error)}`}`, !cancelled);
+      setState(cancelled ? (avatars.avatar ? 'ready' : 'idle') : 'error');
+    },
   });
+  action.addDropTarget(document.getElementById('viewport')!);
+
+  async function createFrom(photo: Blob, backend: InferenceChoice = pageBackend): Promise<AvatarSummary> {
+    const avatar = await action.create(photo, { backend });
+    await stage.whenRendered();
+    return summarize(avatar, kind);
+  }
 
   window.__sampleScene = {
     engine: kind,
     async createFromUrl(url, backend) {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
-      return createFrom(await response.blob(), backend);
+      const blob = await response.blob();
+      // A File keeps the photo's name, which the panel's downloads are named after.
+      const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || 'photo');
+      return createFrom(new File([blob], name, { type: blob.type }), backend);
     },
     async setAvatarVisible(visible) {
       avatars.setVisible(visible);
@@ -123,11 +164,24 @@ async function main(): Promise<void> {
     headBox: () => avatars.headBox(),
     expressionBox: (name) => avatars.expressionBox(name),
     probeInference: (backend) => probeInference(backend),
+    async setEnvironment(name) {
+      if (!isEnvironmentPreset(name)) throw new Error(`Unknown environment '${String(name)}'`);
+      environments.select(name);
+      avatars.setEnvironment(name);
+      await stage.whenRendered();
+    },
+    async applyPreset(name) {
+      if (!isPresetName(name)) throw new Error(`Unknown preset '${String(name)}'`);
+      const applied = applyPresetAndSync(name);
+      await stage.whenRendered();
+      return applied;
+    },
     probeFitting: (observation, width, height) => probeFitting(observation, width, height),
   };
+  void import('./avatar-file-hook.js').then((hook) => hook.installAvatarFileHook(stage.scene));
 
   await stage.whenRendered();
-  setStatus(`${engineLine}. Pick or drop a face photo.`);
+  setStatus(`${engineLine}. Choose, drop or take a face photo.`);
   setState('idle');
 }
 

@@ -12,10 +12,40 @@ import { Color3, Color4 } from '@babylonjs/core/Maths/math.color.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { AbstractMesh } from '@babylonjs/core/Meshes/abstractMesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
+import type { EnvironmentPreset } from '../src/plugin/environments.js';
+
+interface StageLighting {
+  background: Color3;
+  skyColor: Color3;
+  groundColor: Color3;
+  skyIntensity: number;
+  /** Where the key light comes from (world space, the avatar faces +Z); matches the recipe's main lobe in environments.ts. */
+  keyFrom: Vector3;
+  keyColor: Color3;
+  keyIntensity: number;
+}
+
+const STAGE_LIGHTING: Record<EnvironmentPreset, StageLighting> = {
+  studio: {
+    background: new Color3(0.16, 0.17, 0.2), skyColor: new Color3(1, 1, 1), groundColor: new Color3(0.25, 0.24, 0.23), skyIntensity: 0.45,
+    keyFrom: new Vector3(0.6, 0.45, 0.75), keyColor: new Color3(1, 0.97, 0.92), keyIntensity: 1.1,
+  },
+  outdoor: {
+    background: new Color3(0.47, 0.64, 0.88), skyColor: new Color3(0.62, 0.75, 1), groundColor: new Color3(0.35, 0.32, 0.22), skyIntensity: 0.6,
+    keyFrom: new Vector3(0.45, 0.75, 0.5), keyColor: new Color3(1, 0.91, 0.76), keyIntensity: 2.2,
+  },
+  indoor: {
+    background: new Color3(0.05, 0.045, 0.04), skyColor: new Color3(1, 0.8, 0.55), groundColor: new Color3(0.08, 0.07, 0.06), skyIntensity: 0.12,
+    keyFrom: new Vector3(0.1, 1, 0.25), keyColor: new Color3(1, 0.72, 0.42), keyIntensity: 0.55,
+  },
+};
 
 export class Stage {
   readonly scene: Scene;
   readonly camera: ArcRotateCamera;
+  private readonly sky: HemisphericLight;
+  private readonly key: DirectionalLight;
+  private currentEnvironment: EnvironmentPreset = 'studio';
   private dirty = true;
   private frameWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
@@ -31,11 +61,9 @@ export class Stage {
     camera.attachControl(true);
     this.camera = camera;
 
-    const sky = new HemisphericLight('sky', new Vector3(0, 1, 0.3), scene);
-    sky.intensity = 0.7;
-    sky.groundColor = new Color3(0.25, 0.22, 0.2);
-    const key = new DirectionalLight('key', new Vector3(-0.4, -0.5, -1), scene);
-    key.intensity = 1.2;
+    this.sky = new HemisphericLight('sky', new Vector3(0, 1, 0.3), scene);
+    this.key = new DirectionalLight('key', new Vector3(-0.4, -0.5, -1), scene);
+    this.setEnvironment('studio');
 
     scene.onPointerObservable.add(() => this.requestRender());
     engine.onResizeObservable.add(() => this.requestRender());
@@ -50,6 +78,29 @@ export class Stage {
       window.addEventListener('resize', () => engine.resize());
     }
     engine.runRenderLoop(() => this.renderIfNeeded());
+  }
+
+  get environment(): EnvironmentPreset {
+    return this.currentEnvironment;
+  }
+
+  /**
+   * Background and direct lights to match an environment (the avatar's image-based lighting comes
+   * from Avatar.relight with the same preset): the key light shines from the environment's
+   * brightest lobe, the hemispheric fill takes its sky and ground colours.
+   */
+  setEnvironment(environment: EnvironmentPreset): void {
+    const look = STAGE_LIGHTING[environment];
+    this.currentEnvironment = environment;
+    this.scene.clearColor = Color4.FromColor3(look.background, 1);
+    this.sky.diffuse = look.skyColor;
+    this.sky.groundColor = look.groundColor;
+    this.sky.intensity = look.skyIntensity;
+    this.key.direction = look.keyFrom.scale(-1).normalize();
+    this.key.diffuse = look.keyColor;
+    this.key.specular = look.keyColor;
+    this.key.intensity = look.keyIntensity;
+    this.requestRender();
   }
 
   requestRender(): void {

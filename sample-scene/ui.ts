@@ -1,15 +1,7 @@
-/** The page's controls: photo picker + drop zone, progress, expression sliders, status line. */
-import type { ProgressEvent, StageName } from '../src/types.js';
-
-const STAGES: readonly StageName[] = ['load', 'detect', 'landmarks', 'fit', 'albedo', 'build'];
-const STAGE_LABELS: Record<StageName, string> = {
-  load: 'Loading models',
-  detect: 'Detecting the face',
-  landmarks: 'Finding landmarks',
-  fit: 'Fitting the head',
-  albedo: 'Extracting skin texture',
-  build: 'Building the avatar',
-};
+/** The page's own controls (the photo panel is the plugin's CreateAvatarAction): environments, presets, sliders, status. */
+import type { EnvironmentPreset } from '../src/plugin/environments.js';
+import { isEnvironmentPreset } from '../src/plugin/environments.js';
+import { isPresetName, type PresetName } from './presets.js';
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -17,54 +9,38 @@ function element<T extends HTMLElement>(id: string): T {
   return found as T;
 }
 
-/** Calls `onPhoto` with files picked in the input or dropped on the viewport. */
-export function bindPhotoInputs(onPhoto: (file: File) => void): void {
-  const input = element<HTMLInputElement>('photo-input');
-  input.addEventListener('change', () => {
-    const file = input.files?.[0];
-    if (file) onPhoto(file);
-    input.value = '';
-  });
-  const viewport = element<HTMLElement>('viewport');
-  viewport.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    viewport.classList.add('dragging');
-  });
-  viewport.addEventListener('dragleave', () => viewport.classList.remove('dragging'));
-  viewport.addEventListener('drop', (event) => {
-    event.preventDefault();
-    viewport.classList.remove('dragging');
-    const file = Array.from(event.dataTransfer?.files ?? []).find((candidate) => candidate.type.startsWith('image/'));
-    if (file) onPhoto(file);
-  });
+/** Calls `onChange` when another environment radio is chosen; `select` reflects a change made elsewhere. */
+export function bindEnvironmentChoice(onChange: (environment: EnvironmentPreset) => void): { select(environment: EnvironmentPreset): void } {
+  const radios = Array.from(element<HTMLElement>('environments').querySelectorAll<HTMLInputElement>('input[name="environment"]'));
+  for (const radio of radios) {
+    radio.addEventListener('change', () => {
+      if (radio.checked && isEnvironmentPreset(radio.value)) onChange(radio.value);
+    });
+  }
+  return {
+    select(environment) {
+      for (const radio of radios) radio.checked = radio.value === environment;
+    },
+  };
 }
 
-export class ProgressView {
-  private readonly container = element<HTMLElement>('progress');
-  private readonly bar = element<HTMLProgressElement>('progress-bar');
-  private readonly label = element<HTMLElement>('progress-stage');
-  private readonly cancelButton = element<HTMLButtonElement>('cancel');
-
-  start(onCancel: () => void): void {
-    this.container.hidden = false;
-    this.bar.value = 0;
-    this.label.textContent = 'Starting';
-    this.cancelButton.onclick = onCancel;
+/** Preset buttons: disabled until there is an avatar to pose. */
+export function bindPresetButtons(onPreset: (name: PresetName) => void): { setEnabled(enabled: boolean): void } {
+  const buttons = Array.from(element<HTMLElement>('presets').querySelectorAll<HTMLButtonElement>('button[data-preset]'));
+  for (const button of buttons) {
+    button.addEventListener('click', () => {
+      const name = button.dataset.preset;
+      if (isPresetName(name)) onPreset(name);
+    });
   }
-
-  /** Stages run in a fixed order, so the bar is (finished stages + fraction of this one) / count. */
-  update(event: ProgressEvent): void {
-    const index = STAGES.indexOf(event.stage);
-    this.bar.value = (Math.max(0, index) + event.progress) / STAGES.length;
-    this.label.textContent = `${STAGE_LABELS[event.stage] ?? event.stage}${event.message ? `: ${event.message}` : ''}`;
-  }
-
-  finish(): void {
-    this.container.hidden = true;
-  }
+  return {
+    setEnabled(enabled) {
+      for (const button of buttons) button.disabled = !enabled;
+    },
+  };
 }
 
-/** One slider per expression morph target, 0..1. */
+/** One labelled slider per expression morph target, 0..1. */
 export function showExpressionSliders(names: readonly string[], initial: ArrayLike<number>, onChange: (name: string, weight: number) => void): void {
   const container = element<HTMLElement>('expressions');
   container.replaceChildren();
@@ -83,15 +59,33 @@ export function showExpressionSliders(names: readonly string[], initial: ArrayLi
   });
 }
 
+export function clearExpressionSliders(): void {
+  element<HTMLElement>('expressions').textContent = 'Create an avatar to get its expression sliders.';
+}
+
+/** Moves the sliders to weights set by code (presets), without firing their handlers. */
+export function syncExpressionSliders(names: readonly string[], weights: ArrayLike<number>): void {
+  const container = element<HTMLElement>('expressions');
+  names.forEach((name, index) => {
+    const slider = container.querySelector<HTMLInputElement>(`input[data-expression="${CSS.escape(name)}"]`);
+    if (slider) slider.value = String(weights[index] ?? 0);
+  });
+}
+
 export function setStatus(text: string, isError = false): void {
   const status = element<HTMLElement>('status');
   status.textContent = text;
   status.classList.toggle('error', isError);
 }
 
+/** Marks the running engine and points each engine link at this page with only `engine` changed. */
 export function markCurrentEngine(kind: string): void {
   for (const link of document.querySelectorAll<HTMLAnchorElement>('#engines a')) {
-    if (link.dataset.engine === kind) link.setAttribute('aria-current', 'true');
+    const engine = link.dataset.engine ?? '';
+    const query = new URLSearchParams(location.search);
+    query.set('engine', engine);
+    link.href = `?${query.toString()}`;
+    if (engine === kind) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
 }

@@ -12,6 +12,8 @@ export const ASSET_FILES = {
   /** HSE FaceRes identity embedding: fit-quality metrics only (see METRIC_MODELS). */
   faceEmbedding: 'face-embedding.onnx',
   defaultHead: 'default-head.pack',
+  /** UV albedo model of the default head (optional: built at build time when its photos are there). */
+  defaultHeadAlbedoModel: 'default-head.uvapm',
 } as const;
 
 export type AssetName = (typeof ASSET_FILES)[keyof typeof ASSET_FILES];

@@ -7,9 +7,12 @@
 export { createAvatarFromPhoto, type PhotoSource } from './plugin/create-avatar.js';
 export { buildAvatar } from './plugin/build-avatar.js';
 export { Avatar } from './plugin/avatar.js';
+export { CreateAvatarAction, inspectorExplorerExtension, type CreateAvatarActionOptions, type CreateAvatarActionState } from './plugin/editor/create-avatar-action.js';
 export { createAvatarData, loadDefaultHead, getFaceAnalyzer, type CreateAvatarOptions } from './pipeline.js';
 export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 export { fitFace } from './fitting/fit-face.js';
+export { fitFaces, type ViewObservation, type MultiViewFitResult } from './fitting/fit-multi-view.js';
+export { shapeFromObj, modelWithGivenShape } from './modelpack/given-shape.js';
 export { estimateAlbedo } from './materials/albedo.js';
 export { writeGlb } from './export/glb.js';
 export { writeAvatarFile, readAvatarFile, readAvatarFileContents, isAvatarFile } from './avatar-file/format.js';

@@ -1,17 +1,22 @@
 /**
- * Photo -> AvatarData: the engine-independent pipeline shared by the Babylon plugin, the CLI and the
+ * Photo(s) -> AvatarData: the engine-independent pipeline shared by the Babylon plugin, the CLI and the
  * sample scene. Stages: load (model pack, face models) -> detect + landmarks -> fit -> albedo.
  * Each stage reports progress, honours the AbortSignal, and records its time in `timings` (ms).
+ * Several photos of one person share identity and albedo; each gets its own pose, expression and
+ * light (fit-multi-view.ts), and their unwrapped textures merge by confidence (albedo.ts).
  */
-import type { AvatarData, ProgressCallback, RgbaImage, StageName } from './types.js';
+import type { AvatarData, AvatarView, Mask, ProgressCallback, RgbaImage, StageName } from './types.js';
 import type { HeadModel } from './modelpack/head-model.js';
-import { throwIfAborted } from './errors.js';
+import { PhotoAvatarError, throwIfAborted } from './errors.js';
 import { ASSET_FILES, loadAsset } from './assets.js';
 import { readPack } from './modelpack/format.js';
+import { modelWithGivenShape } from './modelpack/given-shape.js';
 import { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
-import { fitFace } from './fitting/fit-face.js';
-import { estimateAlbedo } from './materials/albedo.js';
+import { fitFace, type FitResult } from './fitting/fit-face.js';
+import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
+import { estimateAlbedo, type AlbedoInput } from './materials/albedo.js';
 import type { Backend } from './inference/runtime.js';
+import { readUvapm, type UvapmModel } from './albedo-model/uvapm-format.js';
 
 export interface CreateAvatarOptions {
   /** Head model: a decoded pack, or the bytes of a .pack file. Default: the embedded open head. */
@@ -24,6 +29,24 @@ export interface CreateAvatarOptions {
   textureSize?: number;
   /** Inference backend: 'auto' (WebGPU when available, else WASM), 'webgpu' or 'wasm'. */
   backend?: 'auto' | Backend;
+  /**
+   * UV albedo model (UVAPM, decoded or the bytes of a .uvapm file) in the head model's UV layout:
+   * the albedo then comes from its coefficients under the fitted light plus the photo's detail
+   * (materials/albedo.ts). 'embedded': the default head's own model, built from 21 faces.
+   * Default: none (false). Measured on the shared photos, today's embedded model re-renders 6-9 dB
+   * below the photo-only texture: it is too small a model to carry hue and saturation (README).
+   */
+  albedoModel?: UvapmModel | Uint8Array | 'embedded' | false;
+  /**
+   * The head shape to texture instead of fitting one (e.g. a scan in the model's topology): model
+   * space vertices, xyz interleaved, model.vertexCount * 3 values, metres. Only pose (and
+   * expression when fitExpression is true) are fitted; see modelpack/given-shape.ts.
+   */
+  shape?: Float32Array;
+  /** Fit expression weights (default: true, false with a given shape). */
+  fitExpression?: boolean;
+  /** Names of the photos (e.g. file names) for error messages when several are given. */
+  photoNames?: readonly string[];
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
@@ -38,6 +61,33 @@ export function loadDefaultHead(): Promise<HeadModel> {
     defaultModel.catch(() => { defaultModel = null; });
   }
   return defaultModel;
+}
+
+let defaultAlbedoModel: Promise<UvapmModel | null> | null = null;
+
+/**
+ * The embedded head's UV albedo model, or null when the package was built without one (the asset
+ * is optional; a present but corrupt one is an error).
+ */
+export function loadDefaultHeadAlbedoModel(): Promise<UvapmModel | null> {
+  if (!defaultAlbedoModel) {
+    defaultAlbedoModel = loadAsset(ASSET_FILES.defaultHeadAlbedoModel).then((bytes) => readUvapm(bytes), () => null);
+    defaultAlbedoModel.catch(() => { defaultAlbedoModel = null; });
+  }
+  return defaultAlbedoModel;
+}
+
+function resolveAlbedoModel(options: CreateAvatarOptions): Promise<UvapmModel | null> {
+  const given = options.albedoModel;
+  if (!given) return Promise.resolve(null);
+  if (given instanceof Uint8Array) return Promise.resolve(readUvapm(given));
+  if (given === 'embedded') {
+    return loadDefaultHeadAlbedoModel().then((model) => {
+      if (!model) throw new PhotoAvatarError('INVALID_ARGUMENT', `This build has no embedded albedo model (${ASSET_FILES.defaultHeadAlbedoModel}).`);
+      return model;
+    });
+  }
+  return Promise.resolve(given);
 }
 
 /** A shared face analyzer per backend preference: sessions are expensive to create, cheap to reuse. */
@@ -67,39 +117,106 @@ async function stage<T>(
   return result;
 }
 
-/** Builds everything an avatar needs from one photo. */
-export async function createAvatarData(image: RgbaImage, options: CreateAvatarOptions = {}): Promise<AvatarData> {
+/** One photo's detection, masks and labels. */
+interface PhotoView {
+  image: RgbaImage;
+  label: string;
+  face: AvatarData['face'];
+  skinMask: Mask;
+  faceMask: Mask;
+}
+
+/** Prefixes errors about one of several photos with its name, so the user knows which to replace. */
+async function forPhoto<T>(label: string | null, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (label === null || !(error instanceof PhotoAvatarError) || error.message.startsWith(`${label}:`)) throw error;
+    throw new PhotoAvatarError(error.code, `${label}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * Builds everything an avatar needs from one photo, or from several photos of the same person
+ * (shared identity and albedo; the first photo's pose, camera and expression at the top level,
+ * every photo's in `views`).
+ */
+export async function createAvatarData(images: RgbaImage | readonly RgbaImage[], options: CreateAvatarOptions = {}): Promise<AvatarData> {
   const timings: Record<string, number> = {};
   const totalStart = performance.now();
+  const list: readonly RgbaImage[] = Array.isArray(images) ? images : [images as RgbaImage];
+  if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'createAvatarData needs at least one photo.');
+  const several = list.length > 1;
+  const labels = list.map((_, i) => viewLabel(i, list.length, options.photoNames?.[i]));
 
-  const [model, analyzer] = await stage('load', timings, options, () => Promise.all([
+  const [packModel, analyzer, albedoModel] = await stage('load', timings, options, () => Promise.all([
     options.model instanceof Uint8Array ? Promise.resolve(readPack(options.model))
       : options.model ? Promise.resolve(options.model) : loadDefaultHead(),
     getFaceAnalyzer(options.backend ?? 'auto'),
+    resolveAlbedoModel(options),
   ]));
+  const model = options.shape ? modelWithGivenShape(packModel, options.shape) : packModel;
 
-  const analysis = await stage('detect', timings, options, () => analyzer.analyze(image));
-  for (const [key, ms] of Object.entries(analysis.timings)) timings[`detect.${key}`] = ms;
-  const face = selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize });
+  // Every photo is checked for a usable face before any is segmented: a bad photo fails fast.
+  const faces: AvatarData['face'][] = [];
+  let backend: AvatarData['backend'] = 'wasm';
+  for (let i = 0; i < list.length; i++) {
+    const image = list[i], label = several ? labels[i] : null;
+    const analysis = await stage('detect', timings, options, () => forPhoto(label, () => analyzer.analyze(image)));
+    backend = analysis.backend;
+    for (const [key, ms] of Object.entries(analysis.timings)) timings[`detect.${key}`] = (timings[`detect.${key}`] ?? 0) + ms;
+    faces.push(await forPhoto(label, async () => selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize })));
+  }
+  const views: PhotoView[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const image = list[i], face = faces[i];
+    const [skinMask, faceMask] = await stage('landmarks', timings, options, () => Promise.all([
+      analyzer.skinMask(image, face),
+      analyzer.faceMask(image, face),
+    ]));
+    views.push({ image, label: labels[i], face, skinMask, faceMask });
+  }
 
-  const [skinMask, faceMask] = await stage('landmarks', timings, options, () => Promise.all([
-    analyzer.skinMask(image, face),
-    analyzer.faceMask(image, face),
-  ]));
+  const fitExpression = options.fitExpression ?? !options.shape;
+  const fits: FitResult[] = await stage('fit', timings, options, async () => {
+    if (!several) {
+      const { image, face } = views[0];
+      return [await fitFace(model, face, {
+        imageWidth: image.width,
+        imageHeight: image.height,
+        fitExpression,
+        backend: options.backend,
+        signal: options.signal,
+      })];
+    }
+    const multi = await fitFaces(model, views.map((view) => ({
+      observation: view.face, imageWidth: view.image.width, imageHeight: view.image.height, label: view.label,
+    })), { fitExpression, backend: options.backend, signal: options.signal, onProgress: options.onProgress });
+    return multi.views;
+  });
 
-  const fit = await stage('fit', timings, options, () => fitFace(model, face, {
-    imageWidth: image.width,
-    imageHeight: image.height,
-    backend: options.backend,
-    signal: options.signal,
+  const albedoInputs: AlbedoInput[] = views.map((view, i) => ({
+    image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
   }));
-
   const albedo = await stage('albedo', timings, options, () => estimateAlbedo(
-    { image, model, vertices: fit.vertices, camera: fit.camera, skinMask, faceMask },
-    { size: options.textureSize ?? 1024, signal: options.signal },
+    several ? albedoInputs : albedoInputs[0],
+    { size: options.textureSize ?? 1024, signal: options.signal, ...(albedoModel ? { albedoModel } : {}) },
   ));
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;
 
+  const fit = fits[0];
+  const avatarViews: AvatarView[] | undefined = several ? fits.map((viewFit, i) => ({
+    camera: viewFit.camera,
+    face: views[i].face,
+    expression: viewFit.expression,
+    light: albedo.lights[i],
+    fittedLandmarks68: viewFit.landmarks68,
+    pose: { yawDeg: viewFit.yawDeg, pitchDeg: viewFit.pitchDeg, rollDeg: viewFit.rollDeg },
+    landmarkErrorPx: viewFit.landmarkErrorPx,
+    landmarkErrorNormalized: viewFit.landmarkErrorNormalized,
+    imageWidth: views[i].image.width,
+    imageHeight: views[i].image.height,
+  })) : undefined;
   timings.total = performance.now() - totalStart;
   return {
     model,
@@ -108,17 +225,28 @@ export async function createAvatarData(image: RgbaImage, options: CreateAvatarOp
     neutralVertices: fit.neutralVertices,
     albedo: albedo.albedo,
     light: albedo.light,
+    ...(albedo.albedoCoefficients ? { albedoCoefficients: concatenate(albedo.albedoCoefficients) } : {}),
     camera: fit.camera,
-    face,
-    skinMask,
+    face: views[0].face,
+    skinMask: views[0].skinMask,
     fittedLandmarks68: fit.landmarks68,
     pose: { yawDeg: fit.yawDeg, pitchDeg: fit.pitchDeg, rollDeg: fit.rollDeg },
     metrics: {
       landmarkErrorPx: fit.landmarkErrorPx,
       landmarkErrorNormalized: fit.landmarkErrorNormalized,
       coverage: albedo.coverage,
+      ...(albedo.photometricRmse?.length ? { photometricRmse: albedo.photometricRmse[albedo.photometricRmse.length - 1] } : {}),
     },
     timings,
-    backend: analysis.backend,
+    backend,
+    ...(avatarViews ? { views: avatarViews } : {}),
+    ...(options.shape ? { givenShape: true } : {}),
   };
+}
+
+function concatenate(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) { out.set(part, offset); offset += part.length; }
+  return out;
 }

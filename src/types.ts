@@ -95,6 +95,25 @@ export interface FitMetrics {
   landmarkErrorNormalized: number;
   /** Fraction of the UV face region observed in the photo. */
   coverage?: number;
+  /** With a UV albedo model: the photometric RMSE (linear RGB, skin texels) of its last fitting round. */
+  photometricRmse?: number;
+}
+
+/** One photo of a several-photo avatar: what was fitted to it besides the shared identity and albedo. */
+export interface AvatarView {
+  camera: PinholeCamera;
+  face: FaceObservation;
+  /** Expression weights fitted to this photo. */
+  expression: Float32Array;
+  /** 27 SH light coefficients estimated from this photo. */
+  light: Float32Array;
+  /** The fitted model's 68 landmarks projected into this photo (image pixels, xy interleaved). */
+  fittedLandmarks68: Float32Array;
+  pose: { yawDeg: number; pitchDeg: number; rollDeg: number };
+  landmarkErrorPx: number;
+  landmarkErrorNormalized: number;
+  imageWidth: number;
+  imageHeight: number;
 }
 
 /**
@@ -113,6 +132,8 @@ export interface AvatarData {
   albedo: RgbaImage;
   /** 27 spherical-harmonics light coefficients (9 per channel, R then G then B) estimated from the photo. */
   light: Float32Array;
+  /** Coefficients of the UV albedo model when one was fitted: r, then g, then b (componentCount each). */
+  albedoCoefficients?: Float32Array;
   camera: PinholeCamera;
   face: FaceObservation;
   /** Image-space skin mask of the face used for fitting (absent for avatars loaded from files). */
@@ -125,4 +146,11 @@ export interface AvatarData {
   /** Milliseconds per stage. */
   timings: Record<string, number>;
   backend: 'webgpu' | 'wasm';
+  /**
+   * Made from several photos: every photo's fit, in input order (views[0] is the photo the
+   * top-level camera, face, pose, expression and metrics describe). Absent for one photo.
+   */
+  views?: AvatarView[];
+  /** The head shape was given (CreateAvatarOptions.shape), not fitted: identity is empty. */
+  givenShape?: boolean;
 }

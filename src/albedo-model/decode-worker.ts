@@ -3,10 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { PhotoAvatarError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
-import { uvMapSizeProblem, uvMapToPlanes } from './uv-maps.js';
+import { confidenceToTexels, uvMapSizeProblem, uvMapToPlanes } from './uv-maps.js';
 
-export interface DecodeRequest { id: number; file: string; size: number }
-export type DecodeReply = { id: number; planes: Float32Array; inputSide: number } | { id: number; error: string };
+/** `confidenceFile`: the map's confidence image (./uv-maps.ts CONFIDENCE_SUFFIX), when it has one. */
+export interface DecodeRequest { id: number; file: string; size: number; confidenceFile?: string }
+export type DecodeReply = { id: number; planes: Float32Array; inputSide: number; confidence?: Uint8Array } | { id: number; error: string };
 
 parentPort?.on('message', async (request: DecodeRequest) => {
   let reply: DecodeReply;
@@ -14,10 +15,18 @@ parentPort?.on('message', async (request: DecodeRequest) => {
     const image = decodeImage(new Uint8Array(await readFile(request.file)), { downscaleAbove: 1 << 30 }).image;
     const problem = uvMapSizeProblem(image, request.size, null);
     if (problem) throw new PhotoAvatarError('CORRUPT_INPUT_FILE', problem);
-    reply = { id: request.id, planes: uvMapToPlanes(image, request.size), inputSide: image.width };
+    let confidence: Uint8Array | undefined;
+    if (request.confidenceFile) {
+      const confidenceImage = decodeImage(new Uint8Array(await readFile(request.confidenceFile)), { downscaleAbove: 1 << 30 }).image;
+      if (confidenceImage.width !== image.width || confidenceImage.height !== image.height) {
+        throw new PhotoAvatarError('CORRUPT_INPUT_FILE', `its confidence image is ${confidenceImage.width}×${confidenceImage.height}, the map ${image.width}×${image.height}`);
+      }
+      confidence = confidenceToTexels(confidenceImage, request.size);
+    }
+    reply = { id: request.id, planes: uvMapToPlanes(image, request.size), inputSide: image.width, confidence };
   } catch (error) {
     reply = { id: request.id, error: error instanceof PhotoAvatarError ? error.message : `cannot be read (${(error as Error)?.message ?? String(error)})` };
   }
-  if ('planes' in reply) parentPort!.postMessage(reply, [reply.planes.buffer as ArrayBuffer]);
+  if ('planes' in reply) parentPort!.postMessage(reply, [reply.planes.buffer as ArrayBuffer, ...(reply.confidence ? [reply.confidence.buffer as ArrayBuffer] : [])]);
   else parentPort!.postMessage(reply);
 });

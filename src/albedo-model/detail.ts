@@ -23,11 +23,15 @@ export function hsvToRgb(h: number, s: number, v: number, out: Float32Array | nu
   const h6 = (h - Math.floor(h)) * 6;
   const i = Math.floor(h6), f = h6 - i;
   const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-  const sector = i % 6;
-  const [r, g, b] = sector === 0 ? [v, t, p] : sector === 1 ? [q, v, p] : sector === 2 ? [p, v, t] : sector === 3 ? [p, q, v] : sector === 4 ? [t, p, v] : [v, p, q];
-  out[o] = r;
-  out[o + 1] = g;
-  out[o + 2] = b;
+  // Per sector, which of v, t, p, q each channel takes (no temporaries: this runs per texel).
+  switch (i % 6) {
+    case 0: out[o] = v; out[o + 1] = t; out[o + 2] = p; break;
+    case 1: out[o] = q; out[o + 1] = v; out[o + 2] = p; break;
+    case 2: out[o] = p; out[o + 1] = v; out[o + 2] = t; break;
+    case 3: out[o] = p; out[o + 1] = q; out[o + 2] = v; break;
+    case 4: out[o] = t; out[o + 1] = p; out[o + 2] = v; break;
+    default: out[o] = v; out[o + 1] = p; out[o + 2] = q;
+  }
 }
 
 /** Separable Gaussian blur of `values` restricted to the mask (normalised convolution). */
@@ -71,21 +75,36 @@ export interface DetailOptions {
 export function fuseDetail(coarse: Float32Array, original: Float32Array, mask: Uint8Array, size: number, options: DetailOptions = {}): Float32Array {
   const D = size * size;
   const sigma = options.sigma ?? Math.max(1, size / 128);
-  const coarseHsv = new Float32Array(3 * D);
+  const coarseHsv = planesToHsv(coarse, D);
   const residual = new Float32Array(D);
   const hsv = new Float32Array(3);
   for (let t = 0; t < D; t++) {
-    rgbToHsv(coarse[t], coarse[D + t], coarse[2 * D + t], coarseHsv, 3 * t);
     if (!mask[t]) continue;
     rgbToHsv(original[t], original[D + t], original[2 * D + t], hsv, 0);
     residual[t] = hsv[2] - coarseHsv[3 * t + 2];
   }
   const low = maskedGaussianBlur(residual, mask, size, sigma);
+  const detail = new Float32Array(D);
+  for (let t = 0; t < D; t++) if (mask[t]) detail[t] = residual[t] - low[t];
+  return applyValueDetail(coarseHsv, detail, D, coarse);
+}
+
+/** Planar r, g, b (D texels each) -> interleaved h, s, v. */
+export function planesToHsv(planes: Float32Array, D: number, out = new Float32Array(3 * D)): Float32Array {
+  for (let t = 0; t < D; t++) rgbToHsv(planes[t], planes[D + t], planes[2 * D + t], out, 3 * t);
+  return out;
+}
+
+/**
+ * The paper's fusion: H and S of the coarse map, V = V_coarse + detail (clamped to 0..1), as planar
+ * r, g, b. Texels whose detail is exactly 0 keep `coarse` bit for bit.
+ */
+export function applyValueDetail(coarseHsv: Float32Array, detail: Float32Array, D: number, coarse: Float32Array): Float32Array {
   const fused = Float32Array.from(coarse);
   const rgb = new Float32Array(3);
   for (let t = 0; t < D; t++) {
-    if (!mask[t]) continue;
-    const v = Math.min(1, Math.max(0, coarseHsv[3 * t + 2] + residual[t] - low[t]));
+    if (detail[t] === 0) continue;
+    const v = Math.min(1, Math.max(0, coarseHsv[3 * t + 2] + detail[t]));
     hsvToRgb(coarseHsv[3 * t], Math.min(1, Math.max(0, coarseHsv[3 * t + 1])), v, rgb, 0);
     fused[t] = rgb[0];
     fused[D + t] = rgb[1];

@@ -18,6 +18,7 @@
 import { PhotoAvatarError } from '../errors.js';
 import type { GemmBackend } from './gemm.js';
 import { symmetricEigen } from './linalg.js';
+import { choleskySolve } from '../fitting/cholesky.js';
 
 export const UVAPM_CHANNELS = 3;
 
@@ -160,4 +161,128 @@ export function summarizePca(state: PcaState): PcaSummary {
     return Float64Array.from(variances[c], (v) => (total > 0 ? v / total : 0));
   });
   return { componentCount: k, variances, explainedVarianceRatio };
+}
+
+/**
+ * Missing data (texels a map did not observe, e.g. the unseen side of a face unwrapped from a
+ * photo) is handled EM-PCA style (hard EM, as in SVDimpute): before a map is folded in, its missing
+ * texels are replaced by the current model's prediction from its observed texels, the MAP estimate
+ * mean + U·a with a = argmin Σ_obs w (x − mean − U a)² + λ Σ a_k² / variance_k. Averaging missing
+ * texels in as zeros (or any constant) would pull the mean towards that constant and spend the
+ * first components on the holes' outlines.
+ */
+export interface ImputationModel {
+  dimension: number;
+  /** Components per channel used for the prediction (0 = mean only). */
+  count: number;
+  means: Float64Array[];
+  /** Per channel, row-major count × D. */
+  components: Float32Array[];
+  /** Per channel, the prior variance of each coefficient. */
+  variances: Float64Array[];
+}
+
+/** The running state as an imputation model (views, no copies: valid until the next fold). */
+export function imputationModelOf(state: PcaState): ImputationModel {
+  const summary = summarizePca(state);
+  return {
+    dimension: state.dimension,
+    count: summary.componentCount,
+    means: state.channels.map((ch) => ch.mean),
+    components: state.channels.map((ch) => ch.components),
+    variances: summary.variances,
+  };
+}
+
+/** A copy of the state's model that later folds do not change (the model of the previous EM pass). */
+export function snapshotImputationModel(state: PcaState): ImputationModel {
+  const view = imputationModelOf(state);
+  const D = state.dimension;
+  return {
+    ...view,
+    means: view.means.map((m) => Float64Array.from(m)),
+    components: view.components.map((u) => u.slice(0, view.count * D)),
+  };
+}
+
+/** True when some texel's confidence (0..255) is below `threshold`. */
+export function hasMissingTexels(confidence: Uint8Array, threshold: number): boolean {
+  for (let t = 0; t < confidence.length; t++) if (confidence[t] < threshold) return true;
+  return false;
+}
+
+/**
+ * Fills the missing texels (confidence below `threshold`, of 255) of one planar map in place with
+ * the model's prediction from its observed texels, each weighted by its confidence. With no
+ * component or no observed texel the prediction is the mean.
+ */
+export function imputeMissingTexels(model: ImputationModel, planes: Float32Array, confidence: Uint8Array, threshold: number, regularization = 1e-4): void {
+  const D = model.dimension, K = model.count;
+  const observed: number[] = [];
+  const missing: number[] = [];
+  for (let t = 0; t < D; t++) (confidence[t] >= threshold ? observed : missing).push(t);
+  if (missing.length === 0) return;
+  const weight = Float64Array.from(observed, (t) => confidence[t] / 255);
+  const A = new Float64Array(K * K), b = new Float64Array(K), a = new Float64Array(K), work = new Float64Array(K * K);
+  const residual = new Float64Array(observed.length);
+  for (let c = 0; c < UVAPM_CHANNELS; c++) {
+    const mean = model.means[c], U = model.components[c], x = planes.subarray(c * D, (c + 1) * D);
+    let solved = false;
+    if (K > 0 && observed.length > 0) {
+      for (let i = 0; i < observed.length; i++) residual[i] = x[observed[i]] - mean[observed[i]];
+      for (let k = 0; k < K; k++) {
+        const rk = k * D;
+        let s = 0;
+        for (let i = 0; i < observed.length; i++) s += weight[i] * U[rk + observed[i]] * residual[i];
+        b[k] = s;
+        for (let l = 0; l <= k; l++) {
+          const rl = l * D;
+          let g = 0;
+          for (let i = 0; i < observed.length; i++) { const t = observed[i]; g += weight[i] * U[rk + t] * U[rl + t]; }
+          A[k * K + l] = A[l * K + k] = g;
+        }
+        const variance = model.variances[c][k];
+        A[k * K + k] += variance > 0 ? regularization / variance : 1e12;
+      }
+      solved = choleskySolve(A, b, K, a, work);
+    }
+    for (const t of missing) {
+      let v = mean[t];
+      if (solved) for (let k = 0; k < K; k++) v += a[k] * U[k * D + t];
+      x[t] = v;
+    }
+  }
+}
+
+/**
+ * The first batch of a build has no model to predict from: its missing texels take the
+ * confidence-weighted mean of the maps of the batch that observed them, or, where none did, the
+ * batch's mean over all observed texels of the channel.
+ */
+export function imputeFromBatchMean(batch: Float32Array, confidence: Uint8Array, batchSize: number, D: number, threshold: number): void {
+  const texelMean = new Float64Array(D), texelWeight = new Float64Array(D);
+  for (let c = 0; c < UVAPM_CHANNELS; c++) {
+    texelMean.fill(0);
+    texelWeight.fill(0);
+    let sum = 0, weightSum = 0;
+    for (let m = 0; m < batchSize; m++) {
+      const base = (m * UVAPM_CHANNELS + c) * D, q = confidence.subarray(m * D, (m + 1) * D);
+      for (let t = 0; t < D; t++) {
+        if (q[t] < threshold) continue;
+        const w = q[t] / 255, v = batch[base + t];
+        texelMean[t] += w * v;
+        texelWeight[t] += w;
+        sum += w * v;
+        weightSum += w;
+      }
+    }
+    const fallback = weightSum > 0 ? sum / weightSum : 0.5;
+    for (let m = 0; m < batchSize; m++) {
+      const base = (m * UVAPM_CHANNELS + c) * D, q = confidence.subarray(m * D, (m + 1) * D);
+      for (let t = 0; t < D; t++) {
+        if (q[t] >= threshold) continue;
+        batch[base + t] = texelWeight[t] > 0 ? texelMean[t] / texelWeight[t] : fallback;
+      }
+    }
+  }
 }

@@ -3,7 +3,7 @@
  * each plane row-first, top row first) at the model's size, and the UV face mask.
  */
 import { PhotoAvatarError } from '../errors.js';
-import type { RgbaImage } from '../types.js';
+import type { Mask, RgbaImage } from '../types.js';
 import { downscaleArea } from '../image/resize.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { getUvRaster } from '../materials/unwrap.js';
@@ -57,6 +57,39 @@ export function uvMapSizeProblem(image: RgbaImage, size: number, expectedSide: n
   return null;
 }
 
+/**
+ * A per-map confidence image (white = observed, black = missing; an RGBA image, whose red channel
+ * is read, or a one-channel mask) -> 0..255 per texel at size × size. Integer ratios take the
+ * block's minimum, so a model texel counts as observed only when everything averaged into it was;
+ * other ratios fall back to the area mean.
+ */
+export function confidenceToTexels(image: RgbaImage | Mask, size: number, out: Uint8Array = new Uint8Array(size * size)): Uint8Array {
+  const { width, height } = image;
+  const channels = image.data.length === width * height ? 1 : 4;
+  if (width % size === 0 && height % size === 0) {
+    const fx = width / size, fy = height / size;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        let low = 255;
+        for (let sy = y * fy; sy < (y + 1) * fy; sy++) {
+          for (let sx = x * fx; sx < (x + 1) * fx; sx++) low = Math.min(low, image.data[(sy * width + sx) * channels]);
+        }
+        out[y * size + x] = low;
+      }
+    }
+    return out;
+  }
+  let rgba: RgbaImage = image as RgbaImage;
+  if (channels === 1) {
+    const data = new Uint8Array(width * height * 4);
+    for (let p = 0; p < width * height; p++) data.fill(image.data[p], 4 * p, 4 * p + 4);
+    rgba = { width, height, data };
+  }
+  const small = downscaleArea(rgba, size, size);
+  for (let t = 0; t < size * size; t++) out[t] = small.data[4 * t];
+  return out;
+}
+
 /** A mask image (white = inside) resampled to size × size, 1 where the area is at least half white. */
 export function maskFromImage(image: RgbaImage, size: number): Uint8Array {
   const planes = uvMapToPlanes(image, size);
@@ -87,4 +120,20 @@ export function maskCount(mask: Uint8Array): number {
 export function checkMask(mask: Uint8Array, size: number): void {
   if (mask.length !== size * size) throw new PhotoAvatarError('INVALID_ARGUMENT', `The UV mask has ${mask.length} texels, expected ${size}×${size}.`);
   if (maskCount(mask) === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'The UV mask is empty (no texel inside).');
+}
+
+/**
+ * File pairing of per-map confidence: `<stem>.png` (or .jpg) has its confidence in
+ * `<stem>.confidence.png` beside it (grey, white = observed). Folders list confidence files apart
+ * from the maps.
+ */
+export const CONFIDENCE_SUFFIX = '.confidence.png';
+
+export function isConfidenceFile(name: string): boolean {
+  return name.toLowerCase().endsWith(CONFIDENCE_SUFFIX);
+}
+
+export function confidenceFileName(mapName: string): string {
+  const dot = mapName.lastIndexOf('.');
+  return `${dot > 0 ? mapName.slice(0, dot) : mapName}${CONFIDENCE_SUFFIX}`;
 }

@@ -20,6 +20,12 @@ export interface UvapmProvenance {
   inputSize: number | null;
   source: string;
   maskSource: string;
+  /** Maps with per-texel confidence (build-uv-dataset output): how their missing texels were treated. */
+  missingData?: { mapsWithMissingTexels: number; meanMissingFraction: number; minConfidence: number; passes: number; method: string };
+  /** Where the source photos came from (UV maps made from photos): package, licence, files. */
+  photos?: { package?: string; licence?: string; files: string[]; note?: string };
+  /** SHA-256 of everything a reproducible build read (build-time assets: skip the rebuild when unchanged). */
+  inputsSha256?: string;
 }
 
 export interface UvapmModel {

@@ -5,7 +5,10 @@ import type { AvatarData, ProgressEvent } from '../types.js';
 import { decodePhotoFile } from './photo.js';
 import { checkOutputs, defaultSamplePhoto, readInputFile, writeFileAtomic } from './files.js';
 import { intFlag, parseArgs, stringFlag, type FlagSpec } from './args.js';
-import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
+import { createAvatarData, getFaceAnalyzer, loadDefaultHead } from '../pipeline.js';
+import { readPack } from '../modelpack/format.js';
+import { readUvapm } from '../albedo-model/uvapm-format.js';
+import { shapeFromObj } from '../modelpack/given-shape.js';
 import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../metrics/report.js';
 import { writeGlb } from '../export/glb.js';
 import { writeAvatarFile } from '../avatar-file/format.js';
@@ -21,13 +24,18 @@ export const CREATE_FLAGS: Record<string, FlagSpec> = {
   face: { value: true },
   'texture-size': { value: true },
   backend: { value: true },
+  uvapm: { value: true },
+  shape: { value: true },
+  'shape-expression': { value: false },
   force: { value: false, alias: 'f' },
   quiet: { value: false, alias: 'q' },
 };
 
-export const CREATE_HELP = `photo-avatar create [photo] [options]
+export const CREATE_HELP = `photo-avatar create [photo ...] [options]
   Fits the head model to the largest face in the photo and writes a rigged, textured GLB, or a
   compact .avatar (coefficients + JPEG albedo, rebuilt from the model pack at load time).
+  Several photos of the same person fit one shared head and texture (pose, expression and light
+  per photo; the avatar takes the first photo's expression).
   With no photo, uses the sample photo shipped in @vladmandic/face-api (demo/sample1.jpg).
   -o, --out FILE         output .glb or .avatar (default: avatar.glb)
       --preview FILE     also write a PNG preview (front and three-quarter views)
@@ -38,13 +46,20 @@ export const CREATE_HELP = `photo-avatar create [photo] [options]
       --face N           which face when the photo has several (0 = largest)
       --texture-size N   albedo size in texels, 256-4096 (default 1024)
       --backend NAME     auto | wasm (default auto: WASM in Node)
+      --uvapm FILE       UV albedo model (.uvapm, from build-uvapm) in the model's UV layout: the
+                         albedo is fitted as its coefficients under the photo's light plus the
+                         photo's fine detail. 'embedded': the default head's small built-in
+                         model. Default: none (the de-lit, completed photo)
+      --shape OBJ        texture this head mesh (e.g. a scan in the model's topology and
+                         vertex order, metres) instead of fitting a shape; .glb output only
+      --shape-expression with --shape, also fit expression weights (default: pose only)
   -f, --force            replace existing output files
   -q, --quiet            no progress output`;
 
 export async function runCreateCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, CREATE_FLAGS);
-  if (args.positional.length > 1) throw new PhotoAvatarError('INVALID_ARGUMENT', `create takes one photo, got ${args.positional.length}: ${args.positional.join(' ')}`);
-  const photoFile = args.positional[0] ?? defaultSamplePhoto();
+  const photoFiles = args.positional.length > 0 ? args.positional : [defaultSamplePhoto()];
+  const photoFile = photoFiles[0];
   const outFile = stringFlag(args, 'out') ?? 'avatar.glb';
   const outputKind = path.extname(outFile).toLowerCase();
   if (outputKind !== '.glb' && outputKind !== '.avatar') {
@@ -54,23 +69,43 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const reportFile = stringFlag(args, 'report');
   const overlayFile = stringFlag(args, 'overlay');
   const modelFile = stringFlag(args, 'model');
+  const uvapmFile = stringFlag(args, 'uvapm');
   const backend = stringFlag(args, 'backend') ?? 'auto';
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'webgpu') throw new PhotoAvatarError('INVALID_ARGUMENT', `--backend must be auto, wasm or webgpu, got "${backend}".`);
+  const shapeFile = stringFlag(args, 'shape');
+  if (shapeFile && outputKind === '.avatar') {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', '--shape needs a .glb output: an .avatar file stores only coefficients of the model pack, not a given mesh.');
+  }
+  if (args.flags.has('shape-expression') && !shapeFile) throw new PhotoAvatarError('INVALID_ARGUMENT', '--shape-expression only applies together with --shape.');
   const outputs = [outFile, previewFile, reportFile, overlayFile].filter((f): f is string => !!f);
-  const inputs = [photoFile, modelFile].filter((f): f is string => !!f);
+  const inputs = [...photoFiles, modelFile, shapeFile, uvapmFile === 'embedded' ? undefined : uvapmFile].filter((f): f is string => !!f);
   checkOutputs(outputs, inputs, args.flags.has('force'));
 
   const quiet = args.flags.has('quiet');
   const log = (line: string) => { if (!quiet) process.stderr.write(`${line}\n`); };
-  const photo = await decodePhotoFile(photoFile);
-  if (photo.downscaled) log(`note: ${photoFile} is ${photo.originalWidth}x${photo.originalHeight}; downscaled to ${photo.image.width}x${photo.image.height}`);
+  const photos = [];
+  for (const file of photoFiles) {
+    const decoded = await decodePhotoFile(file);
+    if (decoded.downscaled) log(`note: ${file} is ${decoded.originalWidth}x${decoded.originalHeight}; downscaled to ${decoded.image.width}x${decoded.image.height}`);
+    photos.push(decoded);
+  }
+  const photo = photos[0];
   const modelBytes = modelFile ? await readInputFile(modelFile, 'model pack') : undefined;
+  const albedoModel = uvapmFile === 'embedded' ? 'embedded' as const
+    : uvapmFile ? readUvapm(await readInputFile(uvapmFile, 'UV albedo model')) : undefined;
+  // The given shape is checked against the pack before any photo work.
+  const model = shapeFile ? (modelBytes ? readPack(modelBytes) : await loadDefaultHead()) : undefined;
+  const shape = shapeFile && model ? shapeFromObj(await readInputFile(shapeFile, 'shape OBJ'), model, shapeFile) : undefined;
 
-  const data = await createAvatarData(photo.image, {
-    model: modelBytes,
+  const data = await createAvatarData(photos.map((p) => p.image), {
+    model: modelBytes ? model ?? modelBytes : undefined,
+    shape,
+    fitExpression: shapeFile ? args.flags.has('shape-expression') : undefined,
+    photoNames: photoFiles,
     faceIndex: intFlag(args, 'face', 0, 1000),
     textureSize: intFlag(args, 'texture-size', 256, 4096),
     backend: backend as 'auto' | 'wasm' | 'webgpu',
+    ...(albedoModel ? { albedoModel } : {}),
     onProgress: (event: ProgressEvent) => { if (event.progress === 0) log(`[${event.stage}]`); },
   });
 
@@ -97,10 +132,11 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     metrics = await computeFitMetrics(photo.image, data, data.skinMask ?? await (await getFaceAnalyzer()).skinMask(photo.image, data.face));
     data.timings.metrics = performance.now() - start;
   }
-  const summary = `landmark error ${data.metrics.landmarkErrorPx.toFixed(2)} px (${(100 * data.metrics.landmarkErrorNormalized).toFixed(1)}% of eye-corner distance), ` +
-    `${data.backend}, ${data.timings.total.toFixed(0)} ms`;
+  const perPhoto = (data.views ?? []).map((view, i) => `${path.basename(photoFiles[i])} ${(100 * view.landmarkErrorNormalized).toFixed(1)}%`).join(', ');
+  const summary = `landmark error ${data.metrics.landmarkErrorPx.toFixed(2)} px (${(100 * data.metrics.landmarkErrorNormalized).toFixed(1)}% of eye-corner distance)` +
+    `${perPhoto ? `; per photo ${perPhoto}` : ''}, ${data.backend}, ${data.timings.total.toFixed(0)} ms`;
   if (reportFile) {
-    await writeFileAtomic(reportFile, `${JSON.stringify(buildReport(data, photoFile, photo, outFile, metrics), null, 2)}\n`);
+    await writeFileAtomic(reportFile, `${JSON.stringify(buildReport(data, photoFile, photo, outFile, metrics, photoFiles), null, 2)}\n`);
     log(`wrote ${reportFile}`);
   }
   log(summary);
@@ -119,6 +155,7 @@ export function buildReport(
   photo: Awaited<ReturnType<typeof decodePhotoFile>>,
   outFile: string,
   quality: FitQualityMetrics | null,
+  photoFiles: readonly string[] = [photoFile],
 ) {
   const finite = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? null : value);
   return {
@@ -146,12 +183,26 @@ export function buildReport(
       ssim: finite(quality?.ssim),
       identityCosine: finite(quality?.identityCosine),
       identityModel: quality?.identityModel ?? null,
+      ...(data.metrics.photometricRmse !== undefined ? { photometricRmse: data.metrics.photometricRmse } : {}),
     },
     timings: Object.fromEntries(Object.entries(data.timings).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     coefficients: {
       identity: round(data.identity, 4),
       expression: Object.fromEntries(data.model.expressionNames.map((name, i) => [name, Math.round(data.expression[i] * 1e4) / 1e4])),
       light: round(data.light, 4),
+      ...(data.albedoCoefficients ? { albedo: round(data.albedoCoefficients, 4) } : {}),
     },
+    ...(data.views ? {
+      views: data.views.map((view, i) => ({
+        photo: { file: photoFiles[i] ?? null, width: view.imageWidth, height: view.imageHeight },
+        face: { box: view.face.box, score: view.face.score },
+        pose: view.pose,
+        landmarks68: round(view.fittedLandmarks68, 2),
+        metrics: { landmarkError: view.landmarkErrorPx, landmarkErrorNormalized: view.landmarkErrorNormalized },
+        expression: Object.fromEntries(data.model.expressionNames.map((name, j) => [name, Math.round(view.expression[j] * 1e4) / 1e4])),
+        light: round(view.light, 4),
+      })),
+    } : {}),
+    ...(data.givenShape ? { givenShape: true } : {}),
   };
 }

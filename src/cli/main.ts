@@ -3,7 +3,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
-import { BUILD_UVAPM_HELP, EVAL_UVAPM_HELP, runBuildUvapmCommand, runEvalUvapmCommand } from './uvapm-commands.js';
+import { BUILD_UV_DATASET_HELP, BUILD_UVAPM_HELP, EVAL_UVAPM_HELP, runBuildUvapmCommand, runBuildUvDatasetCommand, runEvalUvapmCommand } from './uvapm-commands.js';
 
 const HELP = `photo-avatar: turn one face photo into a rigged, textured 3D head (GLB) for Babylon.js.
 
@@ -18,6 +18,8 @@ ${BUILD_UVAPM_HELP}
 
 ${EVAL_UVAPM_HELP}
 
+${BUILD_UV_DATASET_HELP}
+
 photo-avatar --help     this text`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   import: runImportCommand,
   'build-uvapm': runBuildUvapmCommand,
   'eval-uvapm': runEvalUvapmCommand,
+  'build-uv-dataset': runBuildUvDatasetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,8 +1,10 @@
 /**
- * `photo-avatar build-uvapm` (streaming UV albedo model builder) and `photo-avatar eval-uvapm`
- * (reconstruction figures on held-out UV maps). The lead wires both into ./main.ts.
+ * `photo-avatar build-uvapm` (streaming UV albedo model builder), `photo-avatar eval-uvapm`
+ * (reconstruction figures on held-out UV maps) and `photo-avatar build-uv-dataset` (UV maps with
+ * confidence from photos, for packs without a UV dataset).
  */
-import { rm } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PhotoAvatarError } from '../errors.js';
@@ -14,6 +16,10 @@ import { fileCheckpointStore, folderSource, listUvMapFiles } from '../albedo-mod
 import { evaluateUvapm } from '../albedo-model/evaluate.js';
 import { maskCount, maskFromImage, uvFaceMaskFromModel, uvMapSizeProblem, uvMapToPlanes } from '../albedo-model/uv-maps.js';
 import { readUvapm, writeUvapm } from '../albedo-model/uvapm-format.js';
+import { maskToGreyImage, uvMapsFromPhotos, uvMapStem } from '../albedo-model/uv-dataset.js';
+import { CONFIDENCE_SUFFIX } from '../albedo-model/uv-maps.js';
+import { loadDefaultHead } from '../pipeline.js';
+import { encodePng } from '../image/encode.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { checkOutputs, readInputFile, writeFileAtomic } from './files.js';
 
@@ -28,7 +34,19 @@ export const BUILD_UVAPM_HELP = `photo-avatar build-uvapm <folder of UV maps> -o
   command resumes from it, and it is deleted when the build ends. Unreadable or wrongly sized maps are
   reported by name and skipped (--strict stops instead). --mask stores a UV face mask (white = face);
   --mask-model rasterizes a model's face-skin region in its UV layout. --fp16 halves the components.
-  --workers N decodes maps in N threads (default: cores − 1, 1 to 4; 0 = main thread).`;
+  --workers N decodes maps in N threads (default: cores − 1, 1 to 4; 0 = main thread).
+  Maps with a confidence image <stem>${CONFIDENCE_SUFFIX} beside them (build-uv-dataset output) have
+  their texels below --min-confidence (default 0.5) treated as missing and imputed from the model
+  (EM-PCA, --em-passes passes over the maps, default 3).`;
+
+export const BUILD_UV_DATASET_HELP = `photo-avatar build-uv-dataset <photos or folders...> -o <folder> [--model <pack>] [--size 256]
+       [--all-faces] [--min-face 64] [--min-confidence 0.5] [--force] [--quiet]
+  UV albedo maps from face photos, for model packs that have no UV dataset: each photo's face (with
+  --all-faces every face of at least --min-face px) is fitted with the pack (default: the embedded
+  head), unwrapped into its UV layout, de-lit with the estimated SH light and mirror-completed.
+  Writes <photo>.png (or <photo>-face<k>.png) and <same stem>${CONFIDENCE_SUFFIX} (white = observed on
+  the face or through the mirror, black = missing; build-uvapm treats black as missing data), plus
+  uv-dataset.json listing every map. Photos without a usable face are reported and skipped.`;
 
 export const EVAL_UVAPM_HELP = `photo-avatar eval-uvapm <file.uvapm> <folder of held-out UV maps> [--json] [-o report.json]
        [--regularization 1e-4] [--detail-sigma S] [--force]
@@ -50,6 +68,19 @@ const BUILD_FLAGS = {
   'checkpoint-every': { value: true },
   backend: { value: true },
   workers: { value: true },
+  'min-confidence': { value: true },
+  'em-passes': { value: true },
+  force: { value: false },
+  quiet: { value: false },
+};
+
+const DATASET_FLAGS = {
+  out: { value: true, alias: 'o' },
+  model: { value: true },
+  size: { value: true },
+  'all-faces': { value: false },
+  'min-face': { value: true },
+  'min-confidence': { value: true },
   force: { value: false },
   quiet: { value: false },
 };
@@ -111,11 +142,15 @@ export async function runBuildUvapmCommand(argv: string[]): Promise<number> {
   const { mask, source: maskSource } = await loadMask(args, size);
   // Decoding runs in worker threads beside the main thread's PCA; one core stays for the latter.
   const workers = intFlag(args, 'workers', 0, 64) ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  const minConfidence = numberFlag(args, 'min-confidence', 0.004);
+  if (minConfidence !== undefined && minConfidence > 1) throw new PhotoAvatarError('INVALID_ARGUMENT', `--min-confidence must be at most 1, got ${minConfidence}.`);
+  const imputationPasses = intFlag(args, 'em-passes', 1, 100);
   const source = await folderSource(folder, { workers, size });
   const quiet = args.flags.has('quiet');
   const progress = (p: BuildProgress): void => {
     if (quiet) return;
-    process.stderr.write(`\rbuild-uvapm: ${p.processed}/${p.total} maps (${p.skipped} skipped), ${p.mapsPerSecond.toFixed(1)} maps/s, ETA ${formatSeconds(p.etaSeconds)}   `);
+    const pass = p.passes > 1 ? `pass ${p.pass + 1}/${p.passes}: ` : '';
+    process.stderr.write(`\rbuild-uvapm: ${pass}${p.processed}/${p.total} maps (${p.skipped} skipped), ${p.mapsPerSecond.toFixed(1)} maps/s, ETA ${formatSeconds(p.etaSeconds)}   `);
   };
   const result = await buildUvapm(source, {
     size, components, batchSize, mask, maskSource,
@@ -125,7 +160,10 @@ export async function runBuildUvapmCommand(argv: string[]): Promise<number> {
     checkpointEvery,
     onProgress: progress,
     onSkip: (s) => { process.stderr.write(`\nbuild-uvapm: skipped ${s.name}: ${s.reason}\n`); },
-    sourceDescription: `${source.names.length} UV maps from folder ${path.basename(path.resolve(folder))}`,
+    sourceDescription: `${source.names.length} UV maps from folder ${path.basename(path.resolve(folder))}` +
+      `${source.confidenceCount ? ` (${source.confidenceCount} with confidence images)` : ''}`,
+    minConfidence,
+    imputationPasses,
   });
   if (!quiet) process.stderr.write('\n');
   const precision = args.flags.has('fp16') ? 'fp16' : 'fp32';
@@ -139,6 +177,7 @@ export async function runBuildUvapmCommand(argv: string[]): Promise<number> {
     `${result.skipped.length ? ` (${result.skipped.length} skipped: ${result.skipped.map((s) => s.name).join(', ')})` : ''}, ` +
     `explained variance r/g/b ${explained.map((e) => (100 * e).toFixed(1)).join('/')} %, mask ${maskCount(m.mask)} texels, ` +
     `${(bytes.length / 1048576).toFixed(1)} MiB (${precision})` +
+    `${m.provenance.missingData ? `, ${m.provenance.missingData.mapsWithMissingTexels} maps with missing texels (mean ${(100 * m.provenance.missingData.meanMissingFraction).toFixed(0)} % missing, ${m.provenance.missingData.passes} EM passes)` : ''}` +
     `${result.resumedFrom ? `, resumed at map ${result.resumedFrom}` : ''}, ${result.seconds.toFixed(1)} s\n`,
   );
   return 0;
@@ -193,5 +232,97 @@ export async function runEvalUvapmCommand(argv: string[]): Promise<number> {
       `  ${result.description}\n`,
     );
   }
+  return 0;
+}
+
+const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
+
+/** Files as given; folders expand to their JPEG/PNG files (sorted, not recursive). */
+async function listPhotos(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new PhotoAvatarError('INVALID_ARGUMENT', `The photo or folder ${input} does not exist.`);
+    if (!statSync(input).isDirectory()) { files.push(input); continue; }
+    const names = (await readdir(input)).filter((name) => PHOTO_EXTENSIONS.has(path.extname(name).toLowerCase())).sort();
+    if (names.length === 0) process.stderr.write(`build-uv-dataset: the folder ${input} holds no JPEG or PNG photo.\n`);
+    files.push(...names.map((name) => path.join(input, name)));
+  }
+  return files;
+}
+
+export async function runBuildUvDatasetCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, DATASET_FLAGS);
+  if (args.positional.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', `Usage: ${BUILD_UV_DATASET_HELP.split('\n')[0]}`);
+  const outDir = stringFlag(args, 'out');
+  if (!outDir) throw new PhotoAvatarError('INVALID_ARGUMENT', 'build-uv-dataset needs -o <folder>.');
+  const size = intFlag(args, 'size', 16, 2048) ?? 256;
+  const minFaceSize = intFlag(args, 'min-face', 16, 10000) ?? 64;
+  const minConfidence = numberFlag(args, 'min-confidence', 0.004) ?? 0.5;
+  if (minConfidence > 1) throw new PhotoAvatarError('INVALID_ARGUMENT', `--min-confidence must be at most 1, got ${minConfidence}.`);
+  const allFaces = args.flags.has('all-faces');
+  const quiet = args.flags.has('quiet');
+  const force = args.flags.has('force');
+
+  const photos = await listPhotos(args.positional);
+  if (photos.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'No photo to read.');
+  const stems = new Map<string, string>();
+  for (const photo of photos) {
+    const stem = path.basename(photo, path.extname(photo));
+    const other = stems.get(stem);
+    if (other) throw new PhotoAvatarError('INVALID_ARGUMENT', `${other} and ${photo} would write maps of the same name (${stem}); rename one.`);
+    stems.set(stem, photo);
+  }
+  if (existsSync(outDir)) {
+    if (!statSync(outDir).isDirectory()) throw new PhotoAvatarError('INVALID_ARGUMENT', `${outDir} is a file, not a folder.`);
+    const existing = await listUvMapFiles(outDir);
+    if (existing.length > 0 && !force) throw new PhotoAvatarError('INVALID_ARGUMENT', `${outDir} already holds ${existing.length} UV map(s); pass --force to replace maps of the same name, or choose an empty folder.`);
+  } else {
+    if (!existsSync(path.dirname(path.resolve(outDir)))) throw new PhotoAvatarError('INVALID_ARGUMENT', `The folder for ${outDir} does not exist.`);
+    await mkdir(outDir);
+  }
+  const modelFile = stringFlag(args, 'model');
+  const model = modelFile ? readPack(await readInputFile(modelFile, 'model pack')) : await loadDefaultHead();
+
+  const manifest: { file: string; confidenceFile: string; photo: string; faceIndex: number; coverage: number; yawDeg: number; landmarkError: number }[] = [];
+  const skipped: { photo: string; faceIndex?: number; reason: string }[] = [];
+  let seconds = 0;
+  const inputs = photos.map((photo) => ({ name: photo, load: () => readInputFile(photo, 'photo') }));
+  for await (const step of uvMapsFromPhotos(inputs, { model, size, allFaces, minFaceSize, minConfidence })) {
+    seconds = step.seconds;
+    const stem = path.basename(step.name, path.extname(step.name));
+    if (!step.result) {
+      skipped.push({ photo: step.name, reason: step.error ?? 'unknown' });
+      process.stderr.write(`build-uv-dataset: skipped ${step.name}: ${step.error}\n`);
+    } else {
+      for (const face of step.result.skipped) {
+        skipped.push({ photo: step.name, faceIndex: face.faceIndex, reason: face.reason });
+        if (!quiet) process.stderr.write(`build-uv-dataset: ${step.name}: skipped face ${face.faceIndex}: ${face.reason}\n`);
+      }
+      for (const map of step.result.maps) {
+        const mapStem = uvMapStem(stem, map.faceIndex, allFaces);
+        const file = `${mapStem}.png`, confidenceFile = `${mapStem}${CONFIDENCE_SUFFIX}`;
+        await writeFileAtomic(path.join(outDir, file), encodePng(map.albedo));
+        await writeFileAtomic(path.join(outDir, confidenceFile), encodePng(maskToGreyImage(map.confidence)));
+        manifest.push({ file, confidenceFile, photo: step.name, faceIndex: map.faceIndex, coverage: map.coverage, yawDeg: map.yawDeg, landmarkError: map.landmarkError });
+      }
+    }
+    if (!quiet) {
+      const maps = step.result?.maps ?? [];
+      const faces = step.result ? `${step.result.faceCount} face(s), ${maps.length} map(s)${maps.length ? ` (coverage ${maps.map((m) => (100 * m.coverage).toFixed(0)).join('/')} %)` : ''}` : 'skipped';
+      process.stderr.write(`build-uv-dataset: [${step.done}/${step.total}] ${path.basename(step.name)}: ${faces}, ${formatSeconds(step.seconds)} elapsed, ETA ${formatSeconds(step.etaSeconds)}\n`);
+    }
+  }
+  await writeFileAtomic(path.join(outDir, 'uv-dataset.json'), `${JSON.stringify({
+    generator: 'babylon-photo-avatar build-uv-dataset',
+    model: { id: model.id, name: model.name, file: modelFile ?? 'embedded default head' },
+    size, minConfidence, allFaces, minFaceSize,
+    pairing: `<stem>.png holds the de-lit sRGB albedo, <stem>${CONFIDENCE_SUFFIX} its confidence (0 = missing)`,
+    maps: manifest,
+    skipped,
+  }, null, 2)}\n`);
+  if (manifest.length === 0) throw new PhotoAvatarError('NO_FACE', `No usable face in any of the ${photos.length} photo(s); nothing but uv-dataset.json was written.`);
+  const meanCoverage = manifest.reduce((a, m) => a + m.coverage, 0) / manifest.length;
+  process.stdout.write(`${outDir}: ${manifest.length} UV maps ${size}×${size} with confidence from ${new Set(manifest.map((m) => m.photo)).size} of ${photos.length} photos` +
+    `${skipped.length ? ` (${skipped.length} photo(s)/face(s) skipped)` : ''}, mean face-skin coverage ${(100 * meanCoverage).toFixed(0)} %, ${seconds.toFixed(1)} s\n`);
   return 0;
 }

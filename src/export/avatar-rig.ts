@@ -2,10 +2,11 @@
  * Engine-independent layout of an avatar's rig, shared by the GLB writer, the Babylon builder and
  * the preview renderer so that all three agree on joint names, pivots and part placement.
  *
- * Hierarchy: neck > head > (jaw, eyeLeft, eyeRight). Joints are plain transform nodes (bones by
- * name, no skin): the head mesh hangs under `head` and each eyeball under its eye joint, offset by
- * minus the joint's model-space position so that mesh vertices stay in model space while rotating a
- * joint turns its meshes about the joint's pivot. Model space is glTF's (see ../types.ts).
+ * Hierarchy: neck > head > (jaw, eyeLeft, eyeRight). The head mesh is skinned to neck, head and
+ * jaw (weights in skin-weights.ts; inverse bind matrices are minus each joint's model-space
+ * position). Rigid parts hang under a joint (each eyeball under its eye joint, teeth under head),
+ * offset by minus the joint's model-space position so that their vertices stay in model space
+ * while rotating the joint turns them about its pivot. Model space is glTF's (see ../types.ts).
  */
 import { partsFollowingShape, type HeadModel, type SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData } from '../types.js';

@@ -5,12 +5,17 @@
  *   avatar (root) > neck > head > jaw
  *                              > eyeLeft  > eyeLeftMesh
  *                              > eyeRight > eyeRightMesh
- *                              > headMesh (and any other rigid parts)
+ *                              > (other rigid parts: teeth...)
+ *                 > headMesh (skinned)
  *
- * Joints are transform nodes named like bones (no skin: every head vertex would follow `head`
- * rigidly, and the jaw opens through the `jawOpen`-style morph targets). The head mesh carries one
+ * The joints form a glTF skin (inverse bind matrices = minus each joint's model-space pivot) and the
+ * head mesh carries JOINTS_0/WEIGHTS_0 from skin-weights.ts, so turning `jaw` opens the mouth and
+ * turning `head` bends the neck in any viewer; eyeballs hang rigidly under their eye joints. The
+ * skinned head sits directly under the root because glTF ignores a skinned node's own transform. The head mesh carries one
  * morph target per expression mode (POSITION and NORMAL deltas, names in mesh.extras.targetNames,
  * default weights = the fitted expression; sparse accessors where a mode moves few vertices).
+ * The skin's metallic-roughness texture is the roughness map (../materials/roughness.ts); the head's
+ * COLOR_0 darkens the mouth pocket into an oral cavity (mouth-interior.ts).
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
@@ -21,6 +26,9 @@ import { encodeJpeg, encodePng } from '../image/encode.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.js';
+import { computeRoughnessMap } from '../materials/roughness.js';
+import { mouthInteriorTintFor } from './mouth-interior.js';
+import { computeSkinWeights } from './skin-weights.js';
 
 export interface GlbOptions {
   /** Encoding of the albedo texture (default 'png'; the eye texture is always PNG). */
@@ -29,9 +37,14 @@ export interface GlbOptions {
   jpegQuality?: number;
   /** Write NORMAL deltas for the morph targets (default true; about doubles the morph data). */
   morphNormals?: boolean;
+  /** Skin roughness map as the metallic-roughness texture (default true; ../materials/roughness.ts). */
+  roughnessMap?: boolean;
+  /** Tint the mouth pocket dark through COLOR_0 (default true; mouth-interior.ts). */
+  mouthInterior?: boolean;
 }
 
 const GL_FLOAT = 5126;
+const GL_UNSIGNED_BYTE = 5121;
 const GL_UNSIGNED_SHORT = 5123;
 const GL_UNSIGNED_INT = 5125;
 const GL_ARRAY_BUFFER = 34962;
@@ -116,6 +129,12 @@ class GltfBuilder {
       Object.assign(accessor, bounds);
     }
     this.accessors.push(accessor);
+    return this.accessors.length - 1;
+  }
+
+  /** Any accessor over raw bytes (JOINTS_0, WEIGHTS_0, inverse bind matrices). */
+  addRawAccessor(bytes: Uint8Array, componentType: number, type: 'VEC4' | 'MAT4', count: number, target?: number): number {
+    this.accessors.push({ bufferView: this.addBufferView(bytes, target), componentType, count, type });
     return this.accessors.length - 1;
   }
 
@@ -229,10 +248,14 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
   };
   const samplers: Json[] = [{ magFilter: GL_LINEAR, minFilter: GL_LINEAR_MIPMAP_LINEAR, wrapS: GL_CLAMP_TO_EDGE, wrapT: GL_CLAMP_TO_EDGE }];
   const textures: Json[] = [{ name: 'albedo', sampler: 0, source: addImage(data.albedo, textureFormat, 'albedo') }];
-  const materials: Json[] = [{
-    name: 'skin',
-    pbrMetallicRoughness: { baseColorTexture: { index: 0 }, metallicFactor: 0, roughnessFactor: 0.55 },
-  }];
+  const skinPbr: Json = { baseColorTexture: { index: 0 }, metallicFactor: 0, roughnessFactor: 0.55 };
+  if (options.roughnessMap !== false) {
+    const roughness = computeRoughnessMap(model, data.neutralVertices, data.albedo).image;
+    textures.push({ name: 'roughness', sampler: 0, source: addImage(roughness, 'png', 'roughness') });
+    skinPbr.metallicRoughnessTexture = { index: textures.length - 1 };
+    skinPbr.roughnessFactor = 1;
+  }
+  const materials: Json[] = [{ name: 'skin', pbrMetallicRoughness: skinPbr }];
   const hasEyes = rig.eyeLeft !== null || rig.eyeRight !== null;
   let eyeMaterial = -1;
   if (hasEyes) {
@@ -283,6 +306,12 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
     material: 0,
     mode: 4,
   };
+  const skin = computeSkinWeights(model, data.neutralVertices, rig);
+  const attributes = headPrimitive.attributes as Json;
+  attributes.JOINTS_0 = builder.addRawAccessor(skin.joints, GL_UNSIGNED_BYTE, 'VEC4', model.vertexCount, GL_ARRAY_BUFFER);
+  attributes.WEIGHTS_0 = builder.addRawAccessor(new Uint8Array(skin.weights.buffer), GL_FLOAT, 'VEC4', model.vertexCount, GL_ARRAY_BUFFER);
+  const mouthTint = options.mouthInterior === false ? null : mouthInteriorTintFor(model, data.neutralVertices);
+  if (mouthTint) attributes.COLOR_0 = builder.addFloatAccessor(mouthTint, 3, false);
   if (targets.length) headPrimitive.targets = targets;
   const headMesh: Json = { name: 'head', primitives: [headPrimitive] };
   if (targets.length) {
@@ -328,7 +357,21 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
     (nodes[jointIndex.get(jointName)!].children as number[]).push(nodes.length - 1);
   };
   const headPosition = rig.joints.find((j) => j.name === 'head')!.position;
-  attach('head', { name: 'headMesh', mesh: 0, translation: negate(headPosition) });
+  nodes.push({ name: 'headMesh', mesh: 0, skin: 0 });
+  (nodes[0].children as number[]).push(nodes.length - 1);
+  // Joint world matrices at rest are translations to the pivots (the root is the identity).
+  const inverseBind = new Float32Array(16 * rig.joints.length);
+  rig.joints.forEach((joint, j) => {
+    const m = inverseBind.subarray(16 * j, 16 * j + 16);
+    m[0] = 1; m[5] = 1; m[10] = 1; m[15] = 1;
+    m[12] = -joint.position[0]; m[13] = -joint.position[1]; m[14] = -joint.position[2];
+  });
+  const skins: Json[] = [{
+    name: 'avatar',
+    joints: rig.joints.map((joint) => jointIndex.get(joint.name)!),
+    inverseBindMatrices: builder.addRawAccessor(new Uint8Array(inverseBind.buffer), GL_FLOAT, 'MAT4', rig.joints.length),
+    skeleton: jointIndex.get(rig.joints[0].name)!,
+  }];
   for (const [jointName, part] of [['eyeLeft', rig.eyeLeft], ['eyeRight', rig.eyeRight]] as const) {
     if (!part) continue;
     const pivot = rig.joints.find((j) => j.name === jointName)!.position;
@@ -348,6 +391,7 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
     scenes: [{ name: 'avatar', nodes: [0] }],
     nodes,
     meshes,
+    skins,
     materials,
     textures,
     images,

@@ -43,6 +43,25 @@ export interface FitOptions {
   backend?: 'auto' | Backend;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
+  /** Called once before the solve with the objective and start point (copies): lets another solver start from the same point (first-order.ts, bench/fit-vs-adam.ts). */
+  onProblem?: (problem: FitProblem) => void;
+  /** Called with the cost after the first evaluation and after every accepted step, with ms since the solve started. */
+  onCost?: (cost: number, elapsedMs: number) => void;
+}
+
+/**
+ * The objective fitFace minimises: cost = sum (sqrtWeight * residual)^2 + sum priorPrecision[k] * c[k]^2
+ * over parameter columns 0..columns-1 (rotation increment, translation, coefficients; LandmarkSystem order).
+ */
+export interface FitProblem {
+  system: LandmarkSystem;
+  correspondences: Correspondences;
+  priorPrecision: Float64Array;
+  start: { rotation: Float64Array; translation: Float64Array; focal: number; cx: number; cy: number; coefficients: Float64Array };
+  columns: number;
+  /** Coefficients from..to-1 are clamped to [0, 1] (blendshape weights). */
+  bounds: { from: number; to: number } | null;
+  slidingJaw: boolean;
 }
 
 export interface FitResult {
@@ -74,21 +93,21 @@ export interface FitResult {
 }
 
 /** Relative weights of the residual groups (squared-pixel units before the noise scale). */
-const JAW_WEIGHT = 0.25;
+export const JAW_WEIGHT = 0.25;
 const DENSE_WEIGHT = 0.25;
 /** Assumed landmark noise as a fraction of the outer-eye-corner distance. */
-const NOISE_FRACTION = 0.02;
-const POSE_ONLY_ITERATIONS = 6;
-const JAW_POINTS = 17;
+export const NOISE_FRACTION = 0.02;
+export const POSE_ONLY_ITERATIONS = 6;
+export const JAW_POINTS = 17;
 /** Blend change (fraction of a contour segment) that triggers a new jaw correspondence. */
 const SLIDE_TOLERANCE = 0.05;
 /** Stop a stage when an accepted step lowers the cost by less than this fraction. */
-const CONVERGED_DECREASE = 1e-4;
+export const CONVERGED_DECREASE = 1e-4;
 
 const systems = new WeakMap<HeadModel, Map<string, Promise<LandmarkSystem>>>();
 
 /** One landmark graph session per model and backend, built on first use. */
-function getLandmarkSystem(model: HeadModel, backend: 'auto' | Backend): Promise<LandmarkSystem> {
+export function getLandmarkSystem(model: HeadModel, backend: 'auto' | Backend): Promise<LandmarkSystem> {
   let byBackend = systems.get(model);
   if (!byBackend) systems.set(model, (byBackend = new Map()));
   let system = byBackend.get(backend);
@@ -128,14 +147,7 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
 
   // Closed-form initial pose from the non-jaw landmarks of the mean shape.
   start = performance.now();
-  const initModel: number[] = [];
-  const initImage: number[] = [];
-  for (let i = JAW_POINTS; i < 68; i++) {
-    const v = model.landmarks68[i];
-    initModel.push(model.positions[v * 3], model.positions[v * 3 + 1], model.positions[v * 3 + 2]);
-    initImage.push(obs68[i * 2], obs68[i * 2 + 1]);
-  }
-  const init = weakPerspectivePose(initModel, initImage, intrinsics);
+  const init = meanShapeInitialPose(model, obs68, intrinsics);
 
   const K = model.identityCount, E = model.expressionNames.length;
   const P = system.set.coefficientCount;
@@ -161,7 +173,17 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   const shapeColumns = 6 + K + (fitExpression ? E : 0);
   const joint = Array.from({ length: shapeColumns }, (_, i) => i);
   const maxIterations = options.iterations ?? 30;
+  options.onProblem?.({
+    system,
+    correspondences: { ...corr, unionIndex: corr.unionIndex.slice(), unionIndexB: corr.unionIndexB.slice(), blend: corr.blend.slice() },
+    priorPrecision: priorPrecision.slice(),
+    start: { ...state, rotation: state.rotation.slice(), translation: state.translation.slice(), coefficients: state.coefficients.slice() },
+    columns: shapeColumns,
+    bounds: bounded ? { from: K, to: K + E } : null,
+    slidingJaw,
+  });
   let current = await solver.evaluate(state);
+  options.onCost?.(current.cost, performance.now() - start);
   let iterations = 0;
   const stages = [
     { columns: poseOnly, iterations: Math.min(POSE_ONLY_ITERATIONS, maxIterations) },
@@ -181,6 +203,7 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
       lambda = step.lambda;
       const decrease = current.cost - step.next.cost;
       current = step.next;
+      options.onCost?.(current.cost, performance.now() - start);
       if (decrease < CONVERGED_DECREASE * step.next.cost) break;
     }
   }
@@ -193,20 +216,8 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   const neutralVertices = await decoder.decodeMesh(identity, null);
   timings.decode = performance.now() - start;
 
-  // The residual is measured at the observed points' own correspondences (MediaPipe contour for the
-  // jaw); the reported 68 follow the iBUG convention (jaw marched to the silhouette where the pack allows).
-  const fitted = current.evaluation.fitted;
-  let errorSum = 0;
-  for (let i = 0; i < 68; i++) errorSum += Math.hypot(fitted[i * 2] - obs68[i * 2], fitted[i * 2 + 1] - obs68[i * 2 + 1]);
-  const landmarkErrorPx = errorSum / 68;
   const camera = { ...intrinsics, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) };
-  let landmarks68: Float32Array;
-  if (model.jawMarchLines) {
-    landmarks68 = ibug68FromMesh(model, vertices, camera);
-  } else {
-    landmarks68 = new Float32Array(136);
-    for (let i = 0; i < 136; i++) landmarks68[i] = fitted[i];
-  }
+  const { landmarks68, landmarkErrorPx } = fittedLandmarks(model, vertices, camera, current.evaluation.fitted, obs68);
   const pose = rotationToEulerDegrees(state.rotation);
   timings.total = performance.now() - totalStart;
   return {
@@ -225,19 +236,59 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   };
 }
 
+/** Closed-form (weak perspective) pose of the mean shape from the non-jaw landmarks. */
+export function meanShapeInitialPose(
+  model: HeadModel,
+  obs68: Float32Array,
+  intrinsics: { focal: number; cx: number; cy: number },
+): { rotation: Float64Array; translation: Float64Array } {
+  const initModel: number[] = [];
+  const initImage: number[] = [];
+  for (let i = JAW_POINTS; i < 68; i++) {
+    const v = model.landmarks68[i];
+    initModel.push(model.positions[v * 3], model.positions[v * 3 + 1], model.positions[v * 3 + 2]);
+    initImage.push(obs68[i * 2], obs68[i * 2 + 1]);
+  }
+  return weakPerspectivePose(initModel, initImage, intrinsics);
+}
+
+/**
+ * The reported 68 points and the landmark error. The error is measured at the observed points' own
+ * correspondences (`fitted`, MediaPipe contour for the jaw); the reported 68 follow the iBUG
+ * convention (jaw marched to the silhouette where the pack allows).
+ */
+export function fittedLandmarks(
+  model: HeadModel,
+  vertices: Float32Array,
+  camera: PinholeCamera,
+  fitted: Float32Array,
+  obs68: Float32Array,
+): { landmarks68: Float32Array; landmarkErrorPx: number } {
+  let errorSum = 0;
+  for (let i = 0; i < 68; i++) errorSum += Math.hypot(fitted[i * 2] - obs68[i * 2], fitted[i * 2 + 1] - obs68[i * 2 + 1]);
+  let landmarks68: Float32Array;
+  if (model.jawMarchLines) {
+    landmarks68 = ibug68FromMesh(model, vertices, camera);
+  } else {
+    landmarks68 = new Float32Array(136);
+    for (let i = 0; i < 136; i++) landmarks68[i] = fitted[i];
+  }
+  return { landmarks68, landmarkErrorPx: errorSum / 68 };
+}
+
 /**
  * Checked on the initial pose (closed form refined by the pose-only stage, mean shape): weak
  * perspective alone overestimates large yaws by several degrees.
  */
-function rejectExtremePose(rotation: ArrayLike<number>, maxYawDeg: number): void {
+export function rejectExtremePose(rotation: ArrayLike<number>, maxYawDeg: number, label?: string): void {
   const { yawDeg } = rotationToEulerDegrees(rotation);
   if (Math.abs(yawDeg) > maxYawDeg) {
     throw new PhotoAvatarError('EXTREME_POSE',
-      `The head is turned ${yawDeg.toFixed(0)} degrees from the camera; photos within ±${maxYawDeg} degrees of frontal are supported.`);
+      `${label ? `${label}: ` : ''}The head is turned ${yawDeg.toFixed(0)} degrees from the camera; photos within ±${maxYawDeg} degrees of frontal are supported.`);
   }
 }
 
-function validateInputs(model: HeadModel, observation: FaceObservation, options: FitOptions): void {
+export function validateInputs(model: HeadModel, observation: FaceObservation, options: FitOptions): void {
   if (!(options.imageWidth > 0) || !(options.imageHeight > 0)) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', 'fitFace needs the image size (imageWidth, imageHeight > 0).');
   }
@@ -254,7 +305,7 @@ function validateInputs(model: HeadModel, observation: FaceObservation, options:
 }
 
 /** 68 landmark rows (jaw rows slide), then the dense 468 rows when both sides have them. */
-function buildCorrespondences(model: HeadModel, observation: FaceObservation, system: LandmarkSystem, invNoise: number): Correspondences {
+export function buildCorrespondences(model: HeadModel, observation: FaceObservation, system: LandmarkSystem, invNoise: number): Correspondences {
   const useDense = !!model.landmarks468 && model.landmarks468.length === 468
     && observation.landmarks468?.length >= 468 * 3 && observation.landmarks468.every(Number.isFinite);
   const n = 68 + (useDense ? 468 : 0);

@@ -3,15 +3,25 @@
  * that was divided out. unwrap (photo -> UV, weights) -> SH light estimate -> de-light ->
  * completion (mirror, skin fill, feathering, island dilation) -> 8-bit sRGB. Several photos of one
  * face are de-lit one by one and merged by confidence before completion.
+ *
+ * With a UV albedo parametric model (AlbedoOptions.albedoModel) two stages follow the merge, as in
+ * the paper: stage 2 fits the model's coefficients and one SH light per photo to the photos
+ * (../albedo-model/fit-albedo.ts, at the model's resolution), stage 3 re-de-lights the photos with
+ * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts).
+ * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
+ * outside it (and without a model) the completed photo albedo is.
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { unwrapPhoto, type UvRaster } from './unwrap.js';
-import { estimateShLight, evaluateShading } from './sh-light.js';
+import { estimateShLight, evaluateShading, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import { linearToSrgb8 } from './srgb.js';
+import type { UvapmModel } from '../albedo-model/uvapm-format.js';
+import { fitUvapmUnderLight, upsamplePlanes, type PhotometricFit, type PhotometricFitOptions } from '../albedo-model/fit-albedo.js';
+import { fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
 
 export interface AlbedoInput {
   image: RgbaImage;
@@ -29,6 +39,15 @@ export interface AlbedoOptions {
   /** Texture width = height in texels; default 1024. */
   size?: number;
   signal?: AbortSignal;
+  /** UV albedo parametric model in this head model's UV layout: enables stages 2 and 3 (module comment). */
+  albedoModel?: UvapmModel;
+  /** Stage-2 settings (rounds default 4, regularization, light ridge, joint step). */
+  albedoModelFit?: Omit<PhotometricFitOptions, 'signal'>;
+  /**
+   * Stage 3: σ in texture texels separating detail from the coarse fit's error. Default: one model
+   * texel (size / albedoModel.size), so detail is what the model's grid cannot hold.
+   */
+  detailSigma?: number;
 }
 
 export interface AlbedoResult {
@@ -42,6 +61,15 @@ export interface AlbedoResult {
   coverage: number;
   /** Milliseconds per step. */
   timings: Record<string, number>;
+  /**
+   * With an albedo model (absent when the photos show under 64 of its texels: the texture is then
+   * the photo-only one): its coefficients per channel (r, g, b), componentCount each.
+   */
+  albedoCoefficients?: Float32Array[];
+  /** With an albedo model: the stage-2 photometric RMSE (linear RGB, skin texels) after each round. */
+  photometricRmse?: number[];
+  /** With an albedo model: the stage-3 detail map (value offsets, size², top row first). */
+  detail?: Float32Array;
 }
 
 /**
@@ -54,6 +82,10 @@ export interface DelitView {
   albedo: Float32Array;
   /** Trust per covered texel, 0..1 (0 = not observed or unusable). */
   confidence: Float32Array;
+  /** The unwrap's trust per covered texel (visibility × cosine × face mask), before the light. */
+  weight: Float32Array;
+  /** The unwrap's skin-only trust per covered texel (visibility × cosine × skin mask). */
+  skinWeight: Float32Array;
   /** Photo colour per covered texel, linear RGB (what the camera saw, light included). */
   colour: Float32Array;
   /** Unit model-space normal per covered texel. */
@@ -101,10 +133,16 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   );
   throwIfAborted(signal);
 
-  // De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there.
-  const shading = evaluateShading(normal, estimate.light);
   const albedo = new Float32Array(count * 3);
   const confidence = new Float32Array(count);
+  divideLight(colour, normal, weight, estimate.light, albedo, confidence);
+  return { raster, albedo, confidence, weight, skinWeight, colour, normal, light: estimate.light, skinTone: estimate.medianAlbedo };
+}
+
+/** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
+function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, albedo: Float32Array, confidence: Float32Array): void {
+  const shading = evaluateShading(normal, light);
+  const count = weight.length;
   for (let i = 0; i < count; i++) {
     let minShading = Infinity;
     for (let c = 0; c < 3; c++) {
@@ -115,7 +153,17 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
     const shadingTrust = clamp01((minShading - 0.1) / 0.2);
     confidence[i] = clamp01(weight[i] / FULL_TRUST_WEIGHT) * shadingTrust;
   }
-  return { raster, albedo, confidence, colour, normal, light: estimate.light, skinTone: estimate.medianAlbedo };
+}
+
+/** The same view de-lit with another light (for example the stage-2 light fitted with the albedo model). */
+export function relightView(view: DelitView, light: Float32Array): DelitView {
+  const count = view.raster.texel.length;
+  const albedo = new Float32Array(count * 3);
+  const confidence = new Float32Array(count);
+  divideLight(view.colour, view.normal, view.weight, light, albedo, confidence);
+  const skinTrust = new Float32Array(count);
+  for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
+  return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone: weightedMedianColour(albedo, skinTrust) };
 }
 
 /**
@@ -178,21 +226,46 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   };
   const start = clock;
 
-  const views: DelitView[] = [];
+  let views: DelitView[] = [];
   for (const input of list) views.push(await delightView(input, size, signal));
   lap('delight');
-  const merged = mergeViews(views);
   const raster = views[0].raster;
+  const mirror = getMirrorMap(list[0].model, raster);
+
+  const coarse = options.albedoModel ? await fitCoarseAlbedo(views, options.albedoModel, options.albedoModelFit, signal) : undefined;
+  if (coarse) {
+    // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
+    views = views.map((view, v) => relightView(view, coarse.lights[v]));
+    lap('coarse');
+  }
+  const merged = mergeViews(views);
   lap('merge');
   throwIfAborted(signal);
 
-  const mirror = getMirrorMap(list[0].model, raster);
   const completed = completeAlbedo({ raster, mirror, albedo: merged.albedo, confidence: merged.confidence, skinTone: merged.skinTone });
   lap('complete');
 
+  let texture = completed.texture;
+  let detail: Float32Array | undefined;
+  if (coarse && options.albedoModel) {
+    const model = options.albedoModel;
+    const fusion = fuseDetailInUv({
+      raster, mirror, photoAlbedo: merged.albedo, confidence: merged.confidence,
+      coarse: model.size === size ? coarse.albedo : upsamplePlanes(coarse.albedo, model.size, size),
+      sigma: options.detailSigma ?? Math.max(1, size / model.size),
+    });
+    const region = modelRegionAtTextureSize(model.mask, model.size, size);
+    texture = new Float32Array(completed.texture.length);
+    for (let p = 0; p < region.length; p++) {
+      const m = region[p];
+      for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
+    }
+    detail = fusion.detail;
+    lap('detail');
+  }
+
   const texels = size * size;
   const data = new Uint8ClampedArray(texels * 4);
-  const texture = completed.texture;
   for (let p = 0; p < texels; p++) {
     data[4 * p] = linearToSrgb8(texture[3 * p]);
     data[4 * p + 1] = linearToSrgb8(texture[3 * p + 1]);
@@ -207,7 +280,33 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     lights: views.map((view) => view.light),
     coverage: skinCoverage(raster, merged.confidence),
     timings,
+    ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, detail } : {}),
   };
+}
+
+/** Stage 2 needs at least this many observed model texels inside the model's mask (27 light and the albedo coefficients). */
+const MIN_MODEL_TEXELS = 64;
+
+/**
+ * Stage 2 on the de-lit views: each view's skin texels (photo skin mask × model skin weight ×
+ * visibility, clipped highlights out) averaged into the model's grid, then the alternating fit.
+ * Undefined when the photos show too little of the model's region (the photo-only texture then
+ * stands, as without a model).
+ */
+async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal): Promise<PhotometricFit | undefined> {
+  const observations = views.map((view) => {
+    const count = view.raster.texel.length;
+    const weight = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      const clipped = view.colour[3 * i] > CLIPPED || view.colour[3 * i + 1] > CLIPPED || view.colour[3 * i + 2] > CLIPPED;
+      weight[i] = clipped ? 0 : clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
+    }
+    return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight }, model.size);
+  });
+  let observed = 0;
+  for (let t = 0; t < model.mask.length; t++) if (model.mask[t] && observations.some((o) => o.weight[t] > 0)) observed++;
+  if (observed < MIN_MODEL_TEXELS) return undefined;
+  return fitUvapmUnderLight(model, observations, { ...settings, signal });
 }
 
 interface LightSubsample {

@@ -169,7 +169,7 @@ export class AvatarFileLoaderPlugin implements ISceneLoaderPluginAsync {
   async importMeshAsync(_meshesNames: string | readonly string[] | null | undefined, scene: Scene, data: unknown, _rootUrl: string, _onProgress?: (event: ISceneLoaderProgressEvent) => void, fileName?: string): Promise<ISceneLoaderAsyncResult> {
     // An avatar is one rig: importing a subset of its meshes would leave a broken head, so names are not filtered.
     const avatar = await this.build(scene, data, fileName);
-    return { ...emptyResult(), ...avatarNodes(avatar) };
+    return { ...emptyResult(), ...avatarNodes(avatar), skeletons: [avatar.skeleton] };
   }
 
   async loadAsync(scene: Scene, data: unknown, _rootUrl: string, _onProgress?: (event: ISceneLoaderProgressEvent) => void, fileName?: string): Promise<void> {
@@ -186,7 +186,8 @@ export class AvatarFileLoaderPlugin implements ISceneLoaderPluginAsync {
     container.materials.push(...materials);
     for (const material of materials) for (const texture of material.getActiveTextures()) if (!container.textures.includes(texture)) container.textures.push(texture);
     container.morphTargetManagers.push(avatar.morphTargetManager);
-    for (const entity of [...meshes, ...transformNodes, ...container.materials, ...container.textures, avatar.morphTargetManager]) {
+    container.skeletons.push(avatar.skeleton);
+    for (const entity of [...meshes, ...transformNodes, ...container.materials, ...container.textures, avatar.morphTargetManager, avatar.skeleton]) {
       (entity as { _parentContainer?: unknown })._parentContainer = container;
     }
     return container;

@@ -11,6 +11,7 @@
  */
 import type { Material } from '@babylonjs/core/Materials/material.js';
 import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import type { Skeleton } from '@babylonjs/core/Bones/skeleton.js';
 import { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
 import { Matrix, Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
@@ -40,6 +41,7 @@ export interface AvatarParts {
   otherMeshes: Mesh[];
   bones: AvatarBones;
   morphTargetManager: MorphTargetManager;
+  skeleton: Skeleton;
   material: PBRMaterial;
   eyeMaterial: PBRMaterial | null;
   textures: BaseTexture[];
@@ -59,10 +61,19 @@ export class Avatar {
   readonly eyes: Mesh[];
   /** Other rigid parts (teeth...). */
   readonly otherMeshes: Mesh[];
-  /** Transform nodes named like bones: neck > head > (jaw, eyeLeft, eyeRight), pivots at the joints. */
+  /**
+   * The joints as transform nodes: neck > head > (jaw, eyeLeft, eyeRight), pivots at the joints.
+   * Each drives the skeleton bone of the same name; rotate these (not the bones) to pose the head.
+   */
   readonly bones: AvatarBones;
   /** One MorphTarget per expression mode, named after it, influence = weight. */
   readonly morphTargetManager: MorphTargetManager;
+  /**
+   * The head's skin: bones neck > head > (jaw, eyeLeft, eyeRight), each linked to the transform
+   * node of the same joint in `bones`, so rotating `bones.jaw` opens the mouth and rotating
+   * `bones.neck` / `bones.head` bends the neck. Morph targets apply before skinning.
+   */
+  readonly skeleton: Skeleton;
   readonly material: PBRMaterial;
   readonly eyeMaterial: PBRMaterial | null;
   readonly data: AvatarData;
@@ -83,6 +94,7 @@ export class Avatar {
     this.otherMeshes = parts.otherMeshes;
     this.bones = parts.bones;
     this.morphTargetManager = parts.morphTargetManager;
+    this.skeleton = parts.skeleton;
     this.material = parts.material;
     this.eyeMaterial = parts.eyeMaterial;
     this.textures = parts.textures;
@@ -269,6 +281,8 @@ export class Avatar {
     for (const mesh of this.otherMeshes) if (mesh.material && !materials.includes(mesh.material)) materials.push(mesh.material);
     this.head.morphTargetManager = null;
     this.morphTargetManager.dispose();
+    this.head.skeleton = null;
+    this.skeleton.dispose();
     // Disposing the root takes the whole hierarchy (bones and meshes) with it.
     this.root.dispose(false, false);
     for (const material of materials) material.dispose(true, true);

@@ -5,13 +5,16 @@
 import '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import '@babylonjs/core/Rendering/prePassRendererSceneComponent.js';
 import '@babylonjs/core/Rendering/subSurfaceSceneComponent.js';
+import { Bone } from '@babylonjs/core/Bones/bone.js';
+import { Skeleton } from '@babylonjs/core/Bones/skeleton.js';
+import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import { Material } from '@babylonjs/core/Materials/material.js';
 import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import type { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
 import { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
 import { Texture } from '@babylonjs/core/Materials/Textures/texture.js';
 import { Color3 } from '@babylonjs/core/Maths/math.color.js';
-import { Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import { Matrix, Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { VertexData } from '@babylonjs/core/Meshes/mesh.vertexData.js';
 import { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
@@ -19,7 +22,10 @@ import { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../errors.js';
-import { computeAvatarRig, jointPosition, type JointName } from '../export/avatar-rig.js';
+import { computeAvatarRig, jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
+import { mouthInteriorTintFor } from '../export/mouth-interior.js';
+import { computeSkinWeights } from '../export/skin-weights.js';
+import { computeRoughnessMap } from '../materials/roughness.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
@@ -38,6 +44,13 @@ export interface BuildAvatarOptions {
   morphNormals?: boolean;
   /** Iris colour of the generated eye texture, sRGB 0..255. */
   irisColor?: [number, number, number];
+  /**
+   * Skin roughness map from the albedo's specular cues and the face regions (default true; see
+   * ../materials/roughness.ts). False: one roughness for the whole skin.
+   */
+  roughnessMap?: boolean;
+  /** Tint the mouth pocket dark like an oral cavity through vertex colours (default true; see ../export/mouth-interior.ts). */
+  mouthInterior?: boolean;
 }
 
 function checkData(data: AvatarData): void {
@@ -78,11 +91,19 @@ function createMesh(name: string, scene: Scene, positions: Float32Array, indices
   return mesh;
 }
 
-function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, subsurface: BuildAvatarOptions['subsurface']): PBRMaterial {
+function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughnessMap: BaseTexture | null, subsurface: BuildAvatarOptions['subsurface']): PBRMaterial {
   const material = new PBRMaterial(name, scene);
   material.albedoTexture = albedo;
   material.metallic = 0;
   material.roughness = 0.55;
+  if (roughnessMap) {
+    // glTF packing (G roughness, B metallic); the factors multiply the map, so roughness 1 shows it as is.
+    material.metallicTexture = roughnessMap;
+    material.useRoughnessFromMetallicTextureAlpha = false;
+    material.useRoughnessFromMetallicTextureGreen = true;
+    material.useMetallnessFromMetallicTextureBlue = true;
+    material.roughness = 1;
+  }
   // Skin reflects ~2.8% at normal incidence (IOR ~1.4) rather than the 4% of the default IOR 1.5.
   material.indexOfRefraction = 1.4;
   if (subsurface !== 'off') {
@@ -111,6 +132,25 @@ function eyeMaterialFor(name: string, scene: Scene, texture: BaseTexture): PBRMa
   material.clearCoat.isEnabled = true;
   material.clearCoat.roughness = 0.05;
   return material;
+}
+
+/**
+ * A Babylon skeleton over the joint transform nodes: each bone is linked to its node, so turning
+ * a node (avatar.bones.jaw, lookAt on the eyes) poses the skin. Bone names are the rig's joint
+ * names (as in the GLB skin, so a re-imported GLB has the same bones).
+ */
+function createSkeleton(name: string, scene: Scene, rig: AvatarRig, nodes: AvatarBones): Skeleton {
+  const skeleton = new Skeleton(`${name}.skeleton`, `${name}.skeleton`, scene);
+  const bonesByJoint = new Map<JointName, Bone>();
+  rig.joints.forEach((joint, index) => {
+    const parentPosition = joint.parent ? jointPosition(rig, joint.parent) : [0, 0, 0];
+    const rest = Matrix.Translation(joint.position[0] - parentPosition[0], joint.position[1] - parentPosition[1], joint.position[2] - parentPosition[2]);
+    const parent = joint.parent ? bonesByJoint.get(joint.parent)! : null;
+    const bone = new Bone(joint.name, skeleton, parent, rest, rest.clone(), rest.clone(), index);
+    bone.linkTransformNode(nodes[joint.name]);
+    bonesByJoint.set(joint.name, bone);
+  });
+  return skeleton;
 }
 
 /** Builds the avatar's meshes, bones, morph targets and materials in `scene`. */
@@ -150,11 +190,29 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
   // Head with morph targets (absolute target positions and normals, as Babylon stores them).
   const albedo = rgbaTexture(data.albedo, `${name}.albedo`, scene);
   textures.push(albedo);
-  const material = skinMaterial(`${name}.skin`, scene, albedo, subsurface);
+  let roughnessTexture: RawTexture | null = null;
+  if (options.roughnessMap !== false) {
+    roughnessTexture = rgbaTexture(computeRoughnessMap(model, data.neutralVertices, data.albedo).image, `${name}.roughness`, scene);
+    textures.push(roughnessTexture);
+  }
+  const material = skinMaterial(`${name}.skin`, scene, albedo, roughnessTexture, subsurface);
   const neutralNormals = computeVertexNormals(data.neutralVertices, model.indices, model.weldGroup);
   const head = createMesh(`${name}.head`, scene, data.neutralVertices.slice(), model.indices, model.uvs.slice(), neutralNormals);
   head.material = material;
-  attach(head, 'head');
+  // Skinned: vertices stay in model space under modelSpace, where the bones' absolute matrices live.
+  head.parent = modelSpace;
+  const skeleton = createSkeleton(name, scene, rig, bones);
+  const skin = computeSkinWeights(model, data.neutralVertices, rig);
+  head.setVerticesData(VertexBuffer.MatricesIndicesKind, Float32Array.from(skin.joints), false, 4);
+  head.setVerticesData(VertexBuffer.MatricesWeightsKind, skin.weights, false, 4);
+  head.numBoneInfluencers = 3;
+  head.skeleton = skeleton;
+  const mouthTint = options.mouthInterior === false ? null : mouthInteriorTintFor(model, data.neutralVertices);
+  if (mouthTint) {
+    const colours = new Float32Array(model.vertexCount * 4);
+    for (let v = 0; v < model.vertexCount; v++) colours.set([mouthTint[3 * v], mouthTint[3 * v + 1], mouthTint[3 * v + 2], 1], 4 * v);
+    head.setVerticesData(VertexBuffer.ColorKind, colours, false, 4);
+  }
   const manager = new MorphTargetManager(scene);
   const n3 = model.vertexCount * 3;
   const morphNormals = options.morphNormals ?? true;
@@ -203,5 +261,5 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
     otherMeshes.push(addPart(part, uvs, partMaterial, 'head'));
   }
 
-  return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, material, eyeMaterial, textures });
+  return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, skeleton, material, eyeMaterial, textures });
 }

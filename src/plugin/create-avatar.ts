@@ -27,12 +27,15 @@ async function toRgbaImage(source: PhotoSource): Promise<RgbaImage> {
 }
 
 /**
- * Creates a rigged, textured head from one face photo and adds it to `scene`.
- * Progress is reported per stage (load, detect, landmarks, fit, albedo, build); `signal` cancels.
+ * Creates a rigged, textured head from one face photo, or from several photos of the same person
+ * (one shared head shape and texture; the avatar takes the first photo's expression), and adds it
+ * to `scene`. Progress is reported per stage (load, detect, landmarks, fit, albedo, build); `signal` cancels.
  */
-export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource, options: CreateAvatarOptions = {}): Promise<Avatar> {
-  const image = await toRgbaImage(photo);
-  const data = await createAvatarData(image, options);
+export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource | readonly PhotoSource[], options: CreateAvatarOptions = {}): Promise<Avatar> {
+  const images = Array.isArray(photo)
+    ? await Promise.all((photo as readonly PhotoSource[]).map(toRgbaImage))
+    : await toRgbaImage(photo as PhotoSource);
+  const data = await createAvatarData(images, options);
   throwIfAborted(options.signal);
   options.onProgress?.({ stage: 'build', progress: 0 });
   const start = performance.now();

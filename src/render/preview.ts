@@ -9,6 +9,7 @@
  */
 import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
+import { mouthInteriorTintFor } from '../export/mouth-interior.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
 import { computeVertexNormals, partsFollowingShape } from '../modelpack/head-model.js';
@@ -24,6 +25,8 @@ export interface PreviewOptions {
   threeQuarterYawDeg?: number;
   /** Expression weights to render (default: the fitted expression). */
   expression?: ArrayLike<number>;
+  /** Darken the mouth pocket like an oral cavity, as the Babylon avatar and the GLB do (default true). */
+  mouthInterior?: boolean;
   /** Background colour, sRGB 0..255 (default neutral grey). */
   background?: [number, number, number];
 }
@@ -46,6 +49,8 @@ export interface PreviewScene {
   /** Half extents for framing: vertical, and horizontal radius around the vertical axis. */
   halfHeight: number;
   radius: number;
+  /** Linear RGB albedo multipliers of the head's vertices (the dark mouth pocket, ../export/mouth-interior.ts). */
+  vertexTint?: Float32Array;
 }
 
 export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>): PreviewScene {
@@ -91,7 +96,8 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
     const r = Math.hypot(headPositions[i] - centre[0], headPositions[i + 2] - centre[2]);
     if (r > radius) radius = r;
   }
-  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius };
+  const vertexTint = mouthInteriorTintFor(model, data.neutralVertices) ?? undefined;
+  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint };
 }
 
 /** Bilinear sample of an sRGB texture at (u, v up), returned in linear light into `out`. */
@@ -175,6 +181,11 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
     if (material === MATERIAL_SKIN) sampleLinear(albedo, u, v, colour);
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
     else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
+    const tint = scene.vertexTint;
+    if (tint && material === MATERIAL_SKIN && 3 * indices[3 * t] < tint.length) {
+      const a = 3 * indices[3 * t], b = 3 * indices[3 * t + 1], c = 3 * indices[3 * t + 2];
+      for (let k = 0; k < 3; k++) colour[k] *= surface.w0 * tint[a + k] + surface.w1 * tint[b + k] + surface.w2 * tint[c + k];
+    }
     const key = Math.max(0, (nx * KEY[0] + ny * KEY[1] + nz * KEY[2] + WRAP) / (1 + WRAP));
     const fill = Math.max(0, (nx * FILL[0] + ny * FILL[1] + nz * FILL[2] + WRAP) / (1 + WRAP));
     const light = AMBIENT + KEY_INTENSITY * key + FILL_INTENSITY * fill;
@@ -204,6 +215,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
     throw new PhotoAvatarError('INVALID_ARGUMENT', `Preview expression has ${expression.length} weights; the model has ${data.model.expressionNames.length} modes.`);
   }
   const scene = buildPreviewScene(data, expression);
+  if (options.mouthInterior === false) scene.vertexTint = undefined;
   const eyeTexture = createEyeTexture();
   const bg = options.background ?? [128, 128, 128];
   const background = Float32Array.from(bg, (c) => SRGB_TO_LINEAR[Math.max(0, Math.min(255, Math.round(c)))]);

@@ -8,100 +8,23 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import type { Page } from 'playwright-core';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { canvasPixels, changedFraction, followProgress, meanColour, openScene, roundBox } from './canvas-pixels.js';
+import { checkDownloadsAndAccept, checkEnvironments, checkPanel, checkPresets } from './editor-action-checks.js';
 import type { AvatarSummary } from '../../sample-scene/main.js';
-import type { ScreenBox } from '../../sample-scene/avatar-controller.js';
+import type { Page } from 'playwright-core';
 
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
 const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
-/** A channel must move this much (0..255) for a pixel to count as changed; absorbs dithering. */
-const PIXEL_TOLERANCE = 12;
-
-// page.evaluate callbacks run in the page, where main.ts has set window.__sampleScene!.
-
-async function openScene(browser: SealedBrowser, server: StaticServer, query: string): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.origin}/index.html?${query}`);
-  await page.waitForFunction(() => ['idle', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 180_000 });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  assert.equal(state, 'idle', `page failed to start: ${await page.textContent('#status')}`);
-  return page;
-}
-
-/**
- * The canvas as the user sees it, after a fully ready frame. Retakes until two consecutive captures
- * agree, so a capture caught between the compositor's frames cannot pass for what the scene draws.
- */
-async function canvasPixels(page: Page): Promise<PNG> {
-  await page.evaluate(() => window.__sampleScene!.whenRendered());
-  let previous = PNG.sync.read(await page.locator('#render-canvas').screenshot());
-  for (let attempt = 0; attempt < 5; attempt++) {
-    await page.evaluate(() => window.__sampleScene!.whenRendered());
-    const current = PNG.sync.read(await page.locator('#render-canvas').screenshot());
-    if (current.width === previous.width && current.height === previous.height && current.data.equals(previous.data)) return current;
-    console.log(`      canvas capture ${attempt + 1} differed from the one before it; taking another`);
-    previous = current;
-  }
-  return previous;
-}
-
-/** Fraction of pixels inside `box` where some channel differs by more than the tolerance. */
-function changedFraction(a: PNG, b: PNG, box: ScreenBox): number {
-  const left = Math.max(0, Math.floor(box.left));
-  const top = Math.max(0, Math.floor(box.top));
-  const right = Math.min(a.width, Math.ceil(box.left + box.width));
-  const bottom = Math.min(a.height, Math.ceil(box.top + box.height));
-  let changed = 0;
-  let total = 0;
-  for (let y = top; y < bottom; y++) {
-    for (let x = left; x < right; x++) {
-      const i = (y * a.width + x) * 4;
-      total++;
-      if (Math.abs(a.data[i] - b.data[i]) > PIXEL_TOLERANCE || Math.abs(a.data[i + 1] - b.data[i + 1]) > PIXEL_TOLERANCE
-        || Math.abs(a.data[i + 2] - b.data[i + 2]) > PIXEL_TOLERANCE) changed++;
-    }
-  }
-  return total === 0 ? 0 : changed / total;
-}
-
-/** Prints the page's progress line whenever it changes, so slow runs show where they are in CI logs. */
-function followProgress(page: Page, label: string): () => void {
-  let last = '';
-  const started = Date.now();
-  const timer = setInterval(() => {
-    page.textContent('#progress-stage').then((text) => {
-      if (text && text !== last) console.log(`      ${label} +${Math.round((Date.now() - started) / 1000)} s: ${text}`);
-      last = text ?? last;
-    }, () => undefined);
-  }, 5000);
-  return () => clearInterval(timer);
-}
-
-/** Mean RGB inside `box`, for failure messages that say what changed. */
-function meanColour(image: PNG, box: ScreenBox): string {
-  const sums = [0, 0, 0];
-  let count = 0;
-  for (let y = Math.max(0, Math.floor(box.top)); y < Math.min(image.height, Math.ceil(box.top + box.height)); y++) {
-    for (let x = Math.max(0, Math.floor(box.left)); x < Math.min(image.width, Math.ceil(box.left + box.width)); x++) {
-      const i = (y * image.width + x) * 4;
-      for (let c = 0; c < 3; c++) sums[c] += image.data[i + c];
-      count++;
-    }
-  }
-  return sums.map((sum) => Math.round(sum / Math.max(1, count))).join(',');
-}
-
-function roundBox(box: ScreenBox): string {
-  return `${Math.round(box.left)},${Math.round(box.top)} ${Math.round(box.width)}x${Math.round(box.height)}`;
-}
 
 describe('sample scene in headless Chromium @browser', function () {
   this.timeout(900_000);
   let server: StaticServer;
   let browser: SealedBrowser;
+  /** The WebGL2 case's page, kept open with its avatar for the editor-action checks. */
+  let webgl2Page: Page | undefined;
 
   before(function () {
     if (!hasChromium) {
@@ -119,6 +42,7 @@ describe('sample scene in headless Chromium @browser', function () {
   });
 
   after(async () => {
+    await webgl2Page?.close();
     await browser?.close();
     await server?.close();
   });
@@ -147,6 +71,7 @@ describe('sample scene in headless Chromium @browser', function () {
   for (const { engine, backend } of cases) {
     it(`${engine}: builds an avatar from a photo and its jawOpen slider moves the mouth`, async () => {
       const page = await openScene(browser, server, `engine=${engine}&backend=${backend}`);
+      let keepOpen = false;
       try {
         assert.equal(await page.evaluate(() => window.__sampleScene!.engine), engine);
         const empty = await canvasPixels(page);
@@ -188,9 +113,28 @@ describe('sample scene in headless Chromium @browser', function () {
         assert.equal(jawOpen.width, withAvatar.width, 'the canvas changed size between the two captures');
         assert.ok(outsideHead < 0.001, `jawOpen changed ${(outsideHead * 100).toFixed(2)}% of the pixels left of the head `
           + `(mean colour ${meanColour(withAvatar, leftOfHead)} before, ${meanColour(jawOpen, leftOfHead)} after; see ${jawShot})`);
+        keepOpen = engine === 'webgl2';
       } finally {
-        await page.close();
+        if (keepOpen) webgl2Page = page;
+        else await page.close();
       }
+    });
+  }
+
+  // The editor action and the page's extras reuse the WebGL2 avatar instead of paying for another.
+  describeExtras('editor action panel: preview state, stage list, labelled controls, webcam absence explained', (page) => checkPanel(page));
+  describeExtras('environments (studio, outdoor, dim indoor) relight the head', (page) => checkEnvironments(page));
+  describeExtras('expression presets move the eyes and mouth, sliders follow', (page) => checkPresets(page));
+  describeExtras('editor action downloads a parseable .avatar and a .glb, and Accept keeps the head',
+    (page) => checkDownloadsAndAccept(page, path.parse(PHOTO[PHOTO.length - 1]).name));
+
+  function describeExtras(title: string, check: (page: Page) => Promise<void>): void {
+    it(`webgl2: ${title}`, async function () {
+      if (!webgl2Page) {
+        console.log('      skipped: the webgl2 case did not leave an avatar to check');
+        this.skip();
+      }
+      await check(webgl2Page);
     });
   }
 

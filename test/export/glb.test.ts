@@ -4,8 +4,9 @@ import { LoadAssetContainerAsync } from '@babylonjs/core/Loading/sceneLoader.js'
 import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
+import type { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
-import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import { Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
 import { writeGlb } from '../../src/export/glb.js';
@@ -53,8 +54,8 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
       assert.equal(view.byteOffset % 4, 0, 'bufferView 4-byte aligned');
       assert.ok(view.byteOffset + view.byteLength <= bin.byteLength, 'bufferView inside the buffer');
     }
-    const componentBytes: Record<number, number> = { 5126: 4, 5125: 4, 5123: 2 };
-    const typeCount: Record<string, number> = { SCALAR: 1, VEC2: 2, VEC3: 3 };
+    const componentBytes: Record<number, number> = { 5126: 4, 5125: 4, 5123: 2, 5121: 1 };
+    const typeCount: Record<string, number> = { SCALAR: 1, VEC2: 2, VEC3: 3, VEC4: 4, MAT4: 16 };
     for (const accessor of json.accessors) {
       if (accessor.sparse) {
         assert.equal(accessor.bufferView, undefined);
@@ -78,6 +79,21 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
     }
     const names = json.nodes.map((n: { name: string }) => n.name);
     for (const joint of ['avatar', 'neck', 'head', 'jaw', 'eyeLeft', 'eyeRight', 'headMesh']) assert.ok(names.includes(joint), joint);
+    // Skin: five joints, one inverse bind matrix each, weights summing to 1 on every vertex.
+    assert.equal(json.skins.length, 1);
+    assert.deepEqual(json.skins[0].joints.map((j: number) => json.nodes[j].name), ['neck', 'head', 'jaw', 'eyeLeft', 'eyeRight']);
+    assert.equal(json.accessors[json.skins[0].inverseBindMatrices].count, 5);
+    assert.equal(json.nodes.find((n: { name: string }) => n.name === 'headMesh').skin, 0);
+    const weightAccessor = json.accessors[primitive.attributes.WEIGHTS_0];
+    const weightView = json.bufferViews[weightAccessor.bufferView];
+    const storedWeights = new Float32Array(bin.slice(weightView.byteOffset, weightView.byteOffset + weightView.byteLength).buffer);
+    let worstSum = 0, jawVertices = 0;
+    for (let v = 0; v < weightAccessor.count; v++) {
+      worstSum = Math.max(worstSum, Math.abs(storedWeights[4 * v] + storedWeights[4 * v + 1] + storedWeights[4 * v + 2] + storedWeights[4 * v + 3] - 1));
+      if (storedWeights[4 * v + 2] > 0.5) jawVertices++;
+    }
+    console.log(`    skin: ${jawVertices} of ${weightAccessor.count} vertices mostly on the jaw, worst weight-sum error ${worstSum.toExponential(2)}`);
+    assert.ok(worstSum < 1e-6);
     // Positions round-trip exactly through the buffer.
     const positionAccessor = json.accessors[primitive.attributes.POSITION];
     const positionView = json.bufferViews[positionAccessor.bufferView];
@@ -116,7 +132,7 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
       assert.equal(targetCount, data.model.expressionNames.length);
       if (manager && targetCount > 0) {
       for (let k = 0; k < manager.numTargets; k++) {
-        const target = manager.getTarget(k);
+        const target: MorphTarget = manager.getTarget(k);
         assert.equal(target.name, data.model.expressionNames[k]);
         assert.ok(Math.abs(target.influence - data.expression[k]) < 1e-6);
       }
@@ -135,12 +151,46 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
       assert.equal(material?.getClassName(), 'PBRMaterial');
       assert.ok(material.albedoTexture, 'albedo texture');
       assert.equal(material.metallic, 0);
+      // The roughness map comes back as the metallic-roughness texture (G roughness, B metallic).
+      assert.ok(material.metallicTexture, 'metallic-roughness texture');
+      assert.ok(material.useRoughnessFromMetallicTextureGreen && material.useMetallnessFromMetallicTextureBlue);
+      assert.equal(material.roughness, 1);
+      // COLOR_0 darkens the mouth pocket where the pack has one (the default head does).
+      const colours = headMesh.getVerticesData(VertexBuffer.ColorKind);
+      if (variant === 'default head') {
+        assert.ok(colours, 'vertex colours');
+        let dark = 0;
+        for (let i = 0; i < colours.length; i += 4) if (colours[i] < 0.2) dark++;
+        console.log(`    re-import: ${dark} vertices tinted dark (mouth pocket)`);
+        assert.ok(dark > 100);
+      }
       const eyes = container.meshes.filter((m) => /^eye(Left|Right)Mesh$/.test(m.name));
       const eyeParts = data.model.parts.filter((p) => p.material === 'eye').length;
       assert.equal(eyes.length, eyeParts);
       for (const eye of eyes) assert.ok((eye.material as PBRMaterial).albedoTexture, 'eye texture');
       const jaw = container.transformNodes.find((n: TransformNode) => n.name === 'jaw');
       assert.ok(jaw && jaw.parent?.name === 'head', 'jaw under head');
+      // The skin comes back as a skeleton with the same bones, and the jaw opens the mouth.
+      const skeleton = headMesh.skeleton;
+      assert.ok(skeleton, 'the head mesh is skinned');
+      assert.deepEqual(skeleton.bones.map((b) => b.name), ['neck', 'head', 'jaw', 'eyeLeft', 'eyeRight']);
+      if (manager) for (let k = 0; k < manager.numTargets; k++) manager.getTarget(k).influence = 0;
+      skeleton.prepare(true);
+      const rest = Float32Array.from(headMesh.getPositionData(true, true)!);
+      jaw.rotationQuaternion = Quaternion.RotationAxis(new Vector3(1, 0, 0), (15 * Math.PI) / 180);
+      skeleton.prepare(true);
+      const opened = headMesh.getPositionData(true, true)!;
+      let restError = 0;
+      for (let i = 0; i < rest.length; i++) restError = Math.max(restError, Math.abs(rest[i] - data.neutralVertices[i]));
+      const chin = data.model.landmarks68[8];
+      const chinMove = Math.hypot(opened[3 * chin] - rest[3 * chin], opened[3 * chin + 1] - rest[3 * chin + 1], opened[3 * chin + 2] - rest[3 * chin + 2]);
+      let top = 0;
+      for (let v = 0; v < data.model.vertexCount; v++) if (rest[3 * v + 1] > rest[3 * top + 1]) top = v;
+      const topMove = Math.hypot(opened[3 * top] - rest[3 * top], opened[3 * top + 1] - rest[3 * top + 1], opened[3 * top + 2] - rest[3 * top + 2]);
+      console.log(`    re-import skin: rest pose error ${restError.toExponential(2)}, jaw 15°: chin moves ${(chinMove * 1000).toFixed(2)} mm, top of head ${(topMove * 1000).toFixed(3)} mm`);
+      assert.ok(restError < 1e-5);
+      assert.ok(chinMove > 0.01);
+      assert.ok(topMove < 1e-6);
       console.log(`    re-import: ${container.meshes.length} meshes (${container.meshes.map((m) => m.name).join(', ')}), ${container.transformNodes.length} transform nodes, ${targetCount} targets, ${container.textures.length} textures`);
     } finally {
       scene.dispose();

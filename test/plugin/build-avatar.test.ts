@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
-import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import { Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
@@ -45,6 +45,8 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`plu
     assert.equal(avatar.material.getClassName(), 'PBRMaterial');
     assert.equal(avatar.material.metallic, 0);
     assert.ok(avatar.material.albedoTexture, 'albedo texture');
+    assert.ok(avatar.material.metallicTexture?.name.endsWith('.roughness'), 'roughness map');
+    assert.ok(avatar.material.useRoughnessFromMetallicTextureGreen && avatar.material.useMetallnessFromMetallicTextureBlue);
     assert.equal(avatar.material.subSurface.isScatteringEnabled, false, 'no scattering on NullEngine');
     assert.equal(avatar.bones.jaw.parent, avatar.bones.head);
     assert.equal(avatar.bones.head.parent, avatar.bones.neck);
@@ -105,6 +107,85 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`plu
     console.log(`    gaze error after lookAt: ${angle.toFixed(3)}°`);
     assert.ok(angle < 0.5, `gaze off by ${angle}°`);
     avatar.resetGaze();
+  });
+
+  it('skeleton: the jaw bone opens the mouth, the neck bends smoothly, morph targets still apply', function () {
+    const avatar = buildAvatar(scene, data);
+    const { model } = data;
+    assert.deepEqual(avatar.skeleton.bones.map((b) => b.name), ['neck', 'head', 'jaw', 'eyeLeft', 'eyeRight']);
+    assert.equal(avatar.skeleton.bones[2].getParent()?.name, 'head');
+    assert.equal(avatar.head.skeleton, avatar.skeleton);
+    const weights = avatar.head.getVerticesData('matricesWeights')!;
+    let worstSum = 0;
+    for (let v = 0; v < model.vertexCount; v++) worstSum = Math.max(worstSum, Math.abs(weights[4 * v] + weights[4 * v + 1] + weights[4 * v + 2] + weights[4 * v + 3] - 1));
+    assert.ok(worstSum < 1e-6, `weights sum to 1 (worst ${worstSum})`);
+    const skinned = () => {
+      avatar.skeleton.prepare(true);
+      return Float32Array.from(avatar.head.getPositionData(true, true)!);
+    };
+    const moveOf = (a: Float32Array, b: Float32Array, v: number) => Math.hypot(a[3 * v] - b[3 * v], a[3 * v + 1] - b[3 * v + 1], a[3 * v + 2] - b[3 * v + 2]);
+    const rest = skinned();
+    const morphed = avatar.head.getPositionData(false, true)!;
+    let restError = 0;
+    for (let i = 0; i < rest.length; i++) restError = Math.max(restError, Math.abs(rest[i] - morphed[i]));
+    assert.ok(restError < 1e-6, `rest pose skinning is the identity (error ${restError})`);
+
+    avatar.bones.jaw.rotationQuaternion = Quaternion.RotationAxis(new Vector3(1, 0, 0), (15 * Math.PI) / 180);
+    const jawOpen = skinned();
+    const lm = model.landmarks68;
+    // Forehead: the vertex highest up among those in front of the eyes.
+    const eyeZ = jawOpen[3 * lm[36] + 2];
+    let forehead = 0;
+    for (let v = 0; v < model.vertexCount; v++) if (rest[3 * v + 2] > eyeZ - 0.01 && rest[3 * v + 1] > rest[3 * forehead + 1]) forehead = v;
+    const chinMove = moveOf(jawOpen, rest, lm[8]);
+    const lowerLipMove = moveOf(jawOpen, rest, lm[57]);
+    const upperLipMove = moveOf(jawOpen, rest, lm[51]);
+    const noseMove = moveOf(jawOpen, rest, lm[30]);
+    const foreheadMove = moveOf(jawOpen, rest, forehead);
+    console.log(`    jaw 15°: chin ${(chinMove * 1000).toFixed(2)} mm, lower lip ${(lowerLipMove * 1000).toFixed(2)} mm, upper lip ${(upperLipMove * 1000).toFixed(2)} mm, nose tip ${(noseMove * 1000).toFixed(3)} mm, forehead ${(foreheadMove * 1000).toFixed(3)} mm`);
+    assert.ok(chinMove > 0.01, 'the chin moves more than 1 cm');
+    assert.ok(jawOpen[3 * lm[8] + 1] < rest[3 * lm[8] + 1] - 0.005, 'the chin goes down');
+    if (variant === 'default head') {
+      // The synthetic head's landmarks are spread on an arc, not on lips.
+      assert.ok(lowerLipMove > 0.004);
+      assert.ok(upperLipMove < 0.25 * lowerLipMove, 'the upper lip stays mostly');
+    }
+    assert.ok(foreheadMove < 1e-6, 'the forehead stays');
+    if (variant === 'default head') assert.ok(noseMove < 1e-4, 'the nose stays');
+    avatar.bones.jaw.rotationQuaternion = Quaternion.Identity();
+
+    // The head joint bends the neck: the top turns fully, the mesh bottom (all neck) stays, and the
+    // skin in between stretches without tearing.
+    avatar.bones.head.rotationQuaternion = Quaternion.RotationYawPitchRoll((15 * Math.PI) / 180, (5 * Math.PI) / 180, 0);
+    const bent = skinned();
+    let bottom = 0;
+    for (let v = 0; v < model.vertexCount; v++) if (rest[3 * v + 1] < rest[3 * bottom + 1]) bottom = v;
+    const distance = (p: Float32Array, a: number, b: number) => Math.hypot(p[3 * a] - p[3 * b], p[3 * a + 1] - p[3 * b + 1], p[3 * a + 2] - p[3 * b + 2]);
+    let worstStretch = 0;
+    for (let t = 0; t < model.indices.length; t += 3) {
+      for (let e = 0; e < 3; e++) {
+        const a = model.indices[t + e], b = model.indices[t + ((e + 1) % 3)];
+        const before = distance(rest, a, b);
+        if (before > 1e-4) worstStretch = Math.max(worstStretch, Math.abs(distance(bent, a, b) / before - 1));
+      }
+    }
+    console.log(`    head 15° yaw + 5° pitch: forehead ${(moveOf(bent, rest, forehead) * 1000).toFixed(1)} mm, mesh bottom ${(moveOf(bent, rest, bottom) * 1000).toFixed(3)} mm, worst edge stretch ${(worstStretch * 100).toFixed(1)}%`);
+    assert.ok(moveOf(bent, rest, forehead) > 0.01);
+    assert.ok(moveOf(bent, rest, bottom) < 0.001);
+    assert.ok(worstStretch < 0.6, `edges stretch by ${worstStretch}`);
+    avatar.bones.head.rotationQuaternion = Quaternion.Identity();
+
+    // Morph targets and skinning together: jawOpen-style target plus the jaw bone.
+    const name = avatar.expressionNames[0];
+    avatar.setExpressionCoefficients(new Float32Array(avatar.expressionNames.length));
+    const neutral = skinned();
+    avatar.setExpression(name, 1);
+    const expressed = skinned();
+    const k = model.expressionBasis.subarray(0, model.vertexCount * 3);
+    let morphError = 0;
+    for (let i = 0; i < expressed.length; i++) morphError = Math.max(morphError, Math.abs(expressed[i] - neutral[i] - k[i]));
+    console.log(`    '${name}' through the skinned path: max error vs basis ${morphError.toExponential(2)}`);
+    assert.ok(morphError < 1e-5);
   });
 
   it('dispose removes everything it created', function () {

@@ -1,0 +1,142 @@
+/**
+ * Test and console hook: `window.__avatarFile.loadFromUrl(url)` loads a `.avatar` file into the
+ * page's scene exactly as an application would (the plugin's loadAvatar, model pack resolved in
+ * the page) and reports what it rebuilt, so a test can compare it with the avatar that wrote the
+ * file in Node. The loaded avatar is disposed again unless `keep` is set; a kept one can be
+ * framed and posed (`showLoaded`) for screenshots.
+ */
+import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
+import type { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
+import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import type { Scene } from '@babylonjs/core/scene.js';
+import type { Avatar } from '../src/plugin/avatar.js';
+import { loadAvatar } from '../src/plugin/avatar-loader.js';
+
+export interface AvatarFileProbe {
+  modelId: string;
+  vertexCount: number;
+  /** The head mesh's vertex positions (model space), Float32 little-endian, base64. */
+  positionsBase64: string;
+  albedoWidth: number;
+  albedoHeight: number;
+  /** The albedo the avatar was built with, RGBA bytes, base64. */
+  albedoBase64: string;
+  boneNames: string[];
+  expressionNames: string[];
+  loadMs: number;
+}
+
+/** CSS pixels on the canvas. */
+export interface CanvasBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface AvatarFileHooks {
+  /** `keep`: leave the avatar in the scene (for showLoaded); `mouthInterior`: as in BuildAvatarOptions. */
+  loadFromUrl(url: string, options?: { keep?: boolean; mouthInterior?: boolean }): Promise<AvatarFileProbe>;
+  /**
+   * Frames the kept avatar with the scene's orbit camera, sets the given expression weights and
+   * returns the screen box between the inner lips (iBUG 60-67) as posed, or null without landmarks.
+   */
+  showLoaded(weights: Record<string, number>): CanvasBox | null;
+  disposeLoaded(): void;
+}
+
+declare global {
+  interface Window {
+    __avatarFile?: AvatarFileHooks;
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+/** Like the sample stage's framing: the camera along the model's +Z (the face), the head filling the view. */
+function frameHead(scene: Scene, avatar: Avatar): void {
+  const camera = scene.activeCamera as ArcRotateCamera | null;
+  if (!camera || !('setTarget' in camera)) return;
+  const { min, max } = avatar.head.getHierarchyBoundingVectors(true);
+  const center = min.add(max).scaleInPlace(0.5);
+  const size = max.subtract(min);
+  const forward = Vector3.TransformNormal(new Vector3(0, 0, 1), avatar.modelSpace.computeWorldMatrix(true)).normalize();
+  camera.setTarget(center);
+  camera.setPosition(center.add(forward.scale(Math.max(size.x, size.y) * 1.6)));
+}
+
+/** Screen box of the inner-lip landmarks, posed (morph targets and skin applied). */
+function innerMouthBox(scene: Scene, avatar: Avatar): CanvasBox | null {
+  const landmarks = avatar.data.model.landmarks68;
+  const posed = avatar.head.getPositionData(true, true);
+  if (!landmarks || landmarks.length < 68 || !posed) return null;
+  const engine = scene.getEngine();
+  const camera = scene.activeCamera!;
+  const width = engine.getRenderWidth(), height = engine.getRenderHeight();
+  const viewport = camera.viewport.toGlobal(width, height);
+  const world = avatar.head.computeWorldMatrix(true);
+  const canvas = engine.getRenderingCanvas();
+  const cssX = (canvas?.clientWidth ?? width) / width, cssY = (canvas?.clientHeight ?? height) / height;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  const projected = new Vector3();
+  // The scene's own transform matrix is only refreshed by the next render; the camera was just moved.
+  const viewProjection = camera.getViewMatrix(true).multiply(camera.getProjectionMatrix(true));
+  for (let i = 60; i < 68; i++) {
+    const v = landmarks[i];
+    Vector3.ProjectToRef(new Vector3(posed[3 * v], posed[3 * v + 1], posed[3 * v + 2]), world, viewProjection, viewport, projected);
+    minX = Math.min(minX, projected.x); maxX = Math.max(maxX, projected.x);
+    minY = Math.min(minY, projected.y); maxY = Math.max(maxY, projected.y);
+  }
+  return { left: minX * cssX, top: minY * cssY, width: (maxX - minX) * cssX, height: (maxY - minY) * cssY };
+}
+
+export function installAvatarFileHook(scene: Scene): void {
+  let loaded: Avatar | null = null;
+  window.__avatarFile = {
+    async loadFromUrl(url, options = {}) {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const start = performance.now();
+      const avatar = await loadAvatar(scene, bytes, { name: 'loadedAvatar', mouthInterior: options.mouthInterior });
+      const loadMs = performance.now() - start;
+      const positions = Float32Array.from(avatar.head.getVerticesData(VertexBuffer.PositionKind) ?? []);
+      const { albedo } = avatar.data;
+      const probe: AvatarFileProbe = {
+        modelId: avatar.data.model.id,
+        vertexCount: avatar.head.getTotalVertices(),
+        positionsBase64: toBase64(new Uint8Array(positions.buffer)),
+        albedoWidth: albedo.width,
+        albedoHeight: albedo.height,
+        albedoBase64: toBase64(new Uint8Array(albedo.data.buffer, albedo.data.byteOffset, albedo.width * albedo.height * 4)),
+        boneNames: avatar.skeleton.bones.map((bone) => bone.name),
+        expressionNames: [...avatar.expressionNames],
+        loadMs,
+      };
+      if (options.keep) {
+        loaded?.dispose();
+        loaded = avatar;
+      } else {
+        avatar.dispose();
+      }
+      return probe;
+    },
+    showLoaded(weights) {
+      if (!loaded) throw new Error('No avatar kept: call loadFromUrl(url, { keep: true }) first.');
+      frameHead(scene, loaded);
+      loaded.setExpressionCoefficients(new Float32Array(loaded.expressionNames.length));
+      for (const [name, weight] of Object.entries(weights)) loaded.setExpression(name, weight);
+      loaded.skeleton.prepare(true);
+      return innerMouthBox(scene, loaded);
+    },
+    disposeLoaded() {
+      loaded?.dispose();
+      loaded = null;
+    },
+  };
+}

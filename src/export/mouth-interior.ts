@@ -1,0 +1,133 @@
+/**
+ * The oral cavity look. Packs close the mouth with a pocket of faces behind the lips (the default
+ * head does; so do most game heads), but the photo's albedo has nothing for it: its UVs land on
+ * whatever the photo showed around the lips, so an opened mouth shows skin. This finds the pocket
+ * geometrically, for any pack with iBUG-68 landmarks, and tints it dark red through vertex
+ * colours, darker the deeper it sits behind the lips.
+ *
+ * The pocket: vertices connected to the deepest point behind the mouth centre through vertices
+ * that all lie behind the lip line (at least MIN_DEPTH of the mouth width) and between the inner
+ * mouth corners, within a mouth width of them. The lips themselves are in front, so the fill never leaks onto chin or cheeks;
+ * a pack whose mouth has no pocket (nothing deep enough behind the centre) gets no fill.
+ */
+import type { HeadModel } from '../modelpack/head-model.js';
+
+/** Depths as fractions of the mouth width (corner to corner, iBUG 48-54). */
+const MIN_DEPTH = 0.08;
+const MIN_SEED_DEPTH = 0.25;
+const DARK_DEPTH = 0.4;
+/** The pocket stays within about a mouth width of the lips (the back of the head is far deeper). */
+const MAX_DEPTH = 1.0;
+const MAX_HEIGHT = 0.6;
+/** Albedo multipliers (linear light): mucosa just behind the lips (lip colour, darker and redder), the dark throat. */
+export const MOUTH_MUCOSA_TINT: [number, number, number] = [0.5, 0.22, 0.22];
+export const MOUTH_THROAT_TINT: [number, number, number] = [0.05, 0.018, 0.02];
+
+export interface MouthInterior {
+  /** Per vertex: depth behind the lip line in metres, or -1 outside the pocket. */
+  depth: Float32Array;
+  /** Triangles (index into indices / 3) whose three corners are in the pocket. */
+  triangles: Uint32Array;
+  /** Mouth width used for the depth scale (metres). */
+  mouthWidth: number;
+}
+
+const INNER_LIPS = [60, 61, 62, 63, 64, 65, 66, 67];
+
+function vertexNeighbours(indices: Uint32Array, vertexCount: number): { offsets: Uint32Array; list: Uint32Array } {
+  const counts = new Uint32Array(vertexCount + 1);
+  for (let t = 0; t < indices.length; t += 3) for (let e = 0; e < 3; e++) counts[indices[t + e] + 1] += 2;
+  for (let v = 0; v < vertexCount; v++) counts[v + 1] += counts[v];
+  const fill = counts.slice(0, vertexCount);
+  const list = new Uint32Array(counts[vertexCount]);
+  for (let t = 0; t < indices.length; t += 3) {
+    for (let e = 0; e < 3; e++) {
+      const a = indices[t + e];
+      list[fill[a]++] = indices[t + ((e + 1) % 3)];
+      list[fill[a]++] = indices[t + ((e + 2) % 3)];
+    }
+  }
+  return { offsets: counts, list };
+}
+
+/** Finds the mouth pocket of `model` on the given (neutral, fitted) vertices. */
+export function findMouthInterior(model: HeadModel, vertices: Float32Array): MouthInterior {
+  const n = model.vertexCount;
+  const depth = new Float32Array(n).fill(-1);
+  const none: MouthInterior = { depth, triangles: new Uint32Array(0), mouthWidth: 0 };
+  const lm = model.landmarks68;
+  if (!lm || lm.length < 68 || Array.from(lm).some((v) => v >= n)) return none;
+  const x = (i: number) => vertices[3 * lm[i]], y = (i: number) => vertices[3 * lm[i] + 1], z = (i: number) => vertices[3 * lm[i] + 2];
+  const mouthWidth = Math.abs(x(54) - x(48));
+  if (!(mouthWidth > 0)) return none;
+  const centreX = INNER_LIPS.reduce((s, i) => s + x(i), 0) / INNER_LIPS.length;
+  const centreY = INNER_LIPS.reduce((s, i) => s + y(i), 0) / INNER_LIPS.length;
+  const innerHalfWidth = Math.abs(x(64) - x(60)) / 2;
+  // The lip line's depth across the mouth: the front of the lips at the centre falls back towards the corners.
+  const lipPoints = INNER_LIPS.map((i) => [x(i) - centreX, z(i)] as const).sort((a, b) => a[0] - b[0]);
+  const lipZ = (dx: number): number => {
+    if (dx <= lipPoints[0][0]) return lipPoints[0][1];
+    for (let k = 1; k < lipPoints.length; k++) {
+      if (dx <= lipPoints[k][0]) {
+        const t = (dx - lipPoints[k - 1][0]) / (lipPoints[k][0] - lipPoints[k - 1][0] || 1);
+        return lipPoints[k - 1][1] + t * (lipPoints[k][1] - lipPoints[k - 1][1]);
+      }
+    }
+    return lipPoints[lipPoints.length - 1][1];
+  };
+  const behind = new Float32Array(n);
+  let seed = -1;
+  for (let v = 0; v < n; v++) {
+    const dx = vertices[3 * v] - centreX;
+    const inBox = Math.abs(dx) < innerHalfWidth && Math.abs(vertices[3 * v + 1] - centreY) < MAX_HEIGHT * mouthWidth;
+    behind[v] = inBox ? lipZ(dx) - vertices[3 * v + 2] : -1;
+    if (behind[v] > MAX_DEPTH * mouthWidth) behind[v] = -1;
+    const nearCentre = Math.abs(dx) < 0.5 * innerHalfWidth && Math.abs(vertices[3 * v + 1] - centreY) < 0.25 * mouthWidth;
+    if (nearCentre && behind[v] > MIN_SEED_DEPTH * mouthWidth && (seed < 0 || behind[v] > behind[seed])) seed = v;
+  }
+  if (seed < 0) return none;
+  const { offsets, list } = vertexNeighbours(model.indices, n);
+  const stack = [seed];
+  depth[seed] = behind[seed];
+  while (stack.length) {
+    const v = stack.pop()!;
+    for (let k = offsets[v]; k < offsets[v + 1]; k++) {
+      const w = list[k];
+      if (depth[w] >= 0 || behind[w] < MIN_DEPTH * mouthWidth) continue;
+      depth[w] = behind[w];
+      stack.push(w);
+    }
+  }
+  const triangles: number[] = [];
+  const { indices } = model;
+  for (let t = 0; t < indices.length; t += 3) {
+    if (depth[indices[t]] >= 0 && depth[indices[t + 1]] >= 0 && depth[indices[t + 2]] >= 0) triangles.push(t / 3);
+  }
+  return { depth, triangles: Uint32Array.from(triangles), mouthWidth };
+}
+
+/**
+ * Per-vertex linear RGB multipliers of the albedo (glTF COLOR_0, Babylon vertex colours): 1 outside
+ * the pocket, mucosa red just behind the lips fading to throat-dark deeper in. Colours rather
+ * than texels because packs squeeze the pocket's UVs onto the lip line (the default head's pocket
+ * covers less than a texel row), and interpolating across the boundary triangles gives a soft
+ * edge at the lips. Null when the pack has no pocket.
+ */
+export function mouthInteriorTint(interior: MouthInterior): Float32Array | null {
+  if (interior.triangles.length === 0) return null;
+  const { depth, mouthWidth } = interior;
+  const n = depth.length;
+  const tint = new Float32Array(n * 3).fill(1);
+  for (let v = 0; v < n; v++) {
+    if (depth[v] < 0) continue;
+    const s = Math.min(1, Math.max(0, (depth[v] / mouthWidth - MIN_DEPTH) / (DARK_DEPTH - MIN_DEPTH)));
+    const k = s * s * (3 - 2 * s);
+    for (let c = 0; c < 3; c++) tint[3 * v + c] = MOUTH_MUCOSA_TINT[c] + k * (MOUTH_THROAT_TINT[c] - MOUTH_MUCOSA_TINT[c]);
+  }
+  return tint;
+}
+
+/** findMouthInterior + mouthInteriorTint. */
+export function mouthInteriorTintFor(model: HeadModel, vertices: Float32Array): Float32Array | null {
+  return mouthInteriorTint(findMouthInterior(model, vertices));
+}

@@ -1,0 +1,200 @@
+/**
+ * Skin roughness map in the model's UV layout, for the PBR material's metallic-roughness texture
+ * (glTF packing: roughness in G, metallic in B = 0, R and A unused = 255).
+ *
+ * Two sources:
+ * - a per-region skin default placed with the pack's iBUG-68 landmarks: the oily T-zone (forehead
+ *   centre and nose) is glossier than the cheeks, the lips and above all the brows (hair) rougher;
+ * - the albedo's specular cues: bright local spots (highlights the de-lighting left behind, i.e.
+ *   oily skin) lower the roughness; dark fine detail (stubble, brow hairs, pores) raises it. Both
+ *   come from a luminance high-pass over the covered texels, so the skin's overall tone and slow
+ *   shading gradients do not count.
+ *
+ * Everything is pure arithmetic on typed arrays.
+ */
+import type { HeadModel } from '../modelpack/head-model.js';
+import type { RgbaImage } from '../types.js';
+import { boxBlur } from './texture-filters.js';
+import { getUvRaster } from './unwrap.js';
+
+/** Typical roughness per region (GGX roughness as glTF and Babylon use it). */
+export const SKIN_ROUGHNESS = { skin: 0.55, tZone: 0.42, lips: 0.62, brows: 0.78 } as const;
+/** Bounds that keep the albedo cues from producing mirror-like or chalky skin. */
+export const MIN_SKIN_ROUGHNESS = 0.3;
+export const MAX_SKIN_ROUGHNESS = 0.9;
+/** High-pass luminance (0..1) at which a cue has its full effect. */
+const CUE_FULL_SCALE = 0.08;
+const HIGHLIGHT_EFFECT = 0.15;
+const DETAIL_EFFECT = 0.12;
+
+export interface RoughnessRegions {
+  /** Per vertex 0..1. */
+  tZone: Float32Array;
+  lips: Float32Array;
+  brows: Float32Array;
+}
+
+const BROW_RIGHT = [17, 18, 19, 20, 21];
+const BROW_LEFT = [22, 23, 24, 25, 26];
+const OUTER_LIPS = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59];
+const NOSE_BRIDGE = 27, NOSE_TIP = 30, NOSE_BASE = 33;
+const EYE_OUTER_RIGHT = 36, EYE_OUTER_LEFT = 45;
+
+type Vec3 = [number, number, number];
+
+function point(vertices: Float32Array, index: number): Vec3 {
+  return [vertices[3 * index], vertices[3 * index + 1], vertices[3 * index + 2]];
+}
+
+function distanceToSegment(p: Vec3, a: Vec3, b: Vec3): number {
+  const ab: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+  const lengthSq = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2] || 1;
+  const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1] + (p[2] - a[2]) * ab[2]) / lengthSq));
+  return Math.hypot(p[0] - a[0] - t * ab[0], p[1] - a[1] - t * ab[1], p[2] - a[2] - t * ab[2]);
+}
+
+function distanceToPolyline(p: Vec3, polyline: Vec3[], closed: boolean): number {
+  let best = Infinity;
+  const segments = closed ? polyline.length : polyline.length - 1;
+  for (let i = 0; i < segments; i++) best = Math.min(best, distanceToSegment(p, polyline[i], polyline[(i + 1) % polyline.length]));
+  return best;
+}
+
+/** Even-odd test of (x, y) against a polygon's xy projection (the face looks down +Z). */
+function insideXy(x: number, y: number, polygon: Vec3[]): boolean {
+  let inside = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [ax, ay] = polygon[j], [bx, by] = polygon[i];
+    if ((by > y) !== (ay > y) && x < ((ax - bx) * (y - by)) / (ay - by) + bx) inside = !inside;
+  }
+  return inside;
+}
+
+/**
+ * Region memberships per vertex from the landmarks on the (fitted) vertices. Sizes scale with the
+ * outer-eye-corner distance, so any pack in metres works. Packs without iBUG-68 landmarks get
+ * plain skin everywhere.
+ */
+export function roughnessRegions(model: HeadModel, vertices: Float32Array): RoughnessRegions {
+  const n = model.vertexCount;
+  const regions: RoughnessRegions = { tZone: new Float32Array(n), lips: new Float32Array(n), brows: new Float32Array(n) };
+  const lm = model.landmarks68;
+  if (!lm || lm.length < 68 || Array.from(lm).some((v) => v >= n)) return regions;
+  const at = (i: number) => point(vertices, lm[i]);
+  const eyeSpan = Math.hypot(...at(EYE_OUTER_RIGHT).map((c, k) => c - at(EYE_OUTER_LEFT)[k]) as Vec3) || 0.09;
+  const browMiddle = at(21).map((c, k) => (c + at(22)[k]) / 2) as Vec3;
+  // Forehead centre: a vertical band from just above the brows up by about one eye span.
+  const foreheadLow: Vec3 = [browMiddle[0], browMiddle[1] + 0.12 * eyeSpan, browMiddle[2]];
+  const foreheadHigh: Vec3 = [browMiddle[0], browMiddle[1] + 0.75 * eyeSpan, browMiddle[2] - 0.1 * eyeSpan];
+  const noseSigma = 0.14 * eyeSpan, foreheadSigma = 0.22 * eyeSpan, browSigma = 0.07 * eyeSpan, lipFade = 0.03 * eyeSpan;
+  const browLines = [BROW_RIGHT.map(at), BROW_LEFT.map(at)];
+  const lipPolygon = OUTER_LIPS.map(at);
+  const lipFrontZ = Math.min(at(48)[2], at(54)[2]) - 0.1 * eyeSpan;
+  for (let v = 0; v < n; v++) {
+    const p = point(vertices, v);
+    const nose = Math.min(distanceToSegment(p, at(NOSE_BRIDGE), at(NOSE_TIP)), distanceToSegment(p, at(NOSE_TIP), at(NOSE_BASE)));
+    const forehead = distanceToSegment(p, foreheadLow, foreheadHigh);
+    regions.tZone[v] = Math.max(Math.exp(-((nose / noseSigma) ** 2)), Math.exp(-((forehead / foreheadSigma) ** 2)));
+    const brow = Math.min(distanceToPolyline(p, browLines[0], false), distanceToPolyline(p, browLines[1], false));
+    regions.brows[v] = Math.exp(-((brow / browSigma) ** 2));
+    if (p[2] > lipFrontZ) {
+      const edge = distanceToPolyline(p, lipPolygon, true);
+      regions.lips[v] = insideXy(p[0], p[1], lipPolygon) ? 1 : Math.max(0, 1 - edge / lipFade);
+    }
+  }
+  return regions;
+}
+
+/** Per-vertex roughness from the regions (later regions win where they overlap: brows over the T-zone). */
+export function vertexRoughness(regions: RoughnessRegions): Float32Array {
+  const n = regions.tZone.length;
+  const out = new Float32Array(n);
+  for (let v = 0; v < n; v++) {
+    let r: number = SKIN_ROUGHNESS.skin;
+    r += (SKIN_ROUGHNESS.tZone - r) * regions.tZone[v];
+    r += (SKIN_ROUGHNESS.lips - r) * regions.lips[v];
+    r += (SKIN_ROUGHNESS.brows - r) * regions.brows[v];
+    out[v] = r;
+  }
+  return out;
+}
+
+/** Relative luminance 0..1 of an sRGB texel (perceptual, not linear: cues are judged like an artist would). */
+function luminanceAt(image: RgbaImage, u: number, v: number): number {
+  const x = Math.min(image.width - 1, Math.max(0, Math.floor(u * image.width)));
+  const y = Math.min(image.height - 1, Math.max(0, Math.floor((1 - v) * image.height)));
+  const o = 4 * (y * image.width + x);
+  return (0.2126 * image.data[o] + 0.7152 * image.data[o + 1] + 0.0722 * image.data[o + 2]) / 255;
+}
+
+export interface RoughnessMapOptions {
+  /** Side of the square map (default: the albedo's width, at most 512: roughness varies slowly, and 1024² costs four times the time). */
+  size?: number;
+  /** Use the albedo's specular cues (default true); false gives the region defaults only. */
+  albedoCues?: boolean;
+}
+
+/**
+ * Roughness per texel (size * size, top row first) and the packed RGBA texture. Texels outside
+ * every UV island hold plain skin roughness, so filtering across island borders stays plausible.
+ */
+export function computeRoughnessMap(model: HeadModel, vertices: Float32Array, albedo: RgbaImage, options: RoughnessMapOptions = {}): { roughness: Float32Array; image: RgbaImage } {
+  const size = options.size ?? Math.min(512, albedo.width);
+  const raster = getUvRaster(model, size);
+  const perVertex = vertexRoughness(roughnessRegions(model, vertices));
+  const { indices } = model;
+  const roughness = new Float32Array(size * size).fill(SKIN_ROUGHNESS.skin);
+  const count = raster.texel.length;
+  const base = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const t = raster.triangle[i];
+    const b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
+    base[i] = b0 * perVertex[indices[3 * t]] + b1 * perVertex[indices[3 * t + 1]] + b2 * perVertex[indices[3 * t + 2]];
+  }
+  const highPass = options.albedoCues === false ? null : albedoHighPass(raster.texel, size, albedo);
+  for (let i = 0; i < count; i++) {
+    let r = base[i];
+    if (highPass) {
+      const cue = highPass[i] / CUE_FULL_SCALE;
+      r -= HIGHLIGHT_EFFECT * Math.min(1, Math.max(0, cue));
+      r += DETAIL_EFFECT * Math.min(1, Math.max(0, -cue));
+    }
+    roughness[raster.texel[i]] = Math.min(MAX_SKIN_ROUGHNESS, Math.max(MIN_SKIN_ROUGHNESS, r));
+  }
+  return { roughness, image: packMetallicRoughness(roughness, size) };
+}
+
+/**
+ * Luminance minus its local mean (about 1/100 of the map wide) over the covered texels only, so
+ * island borders and the empty background do not read as detail.
+ */
+export function albedoHighPass(texels: Int32Array, size: number, albedo: RgbaImage): Float32Array {
+  const planes = new Float32Array(size * size * 2);
+  const luminance = new Float32Array(texels.length);
+  for (let i = 0; i < texels.length; i++) {
+    const p = texels[i];
+    const u = ((p % size) + 0.5) / size, v = 1 - (Math.floor(p / size) + 0.5) / size;
+    luminance[i] = luminanceAt(albedo, u, v);
+    planes[2 * p] = luminance[i];
+    planes[2 * p + 1] = 1;
+  }
+  boxBlur(planes, size, 2, Math.max(1, Math.round(size / 100)), 2);
+  const out = new Float32Array(texels.length);
+  for (let i = 0; i < texels.length; i++) {
+    const p = texels[i];
+    out[i] = planes[2 * p + 1] > 1e-6 ? luminance[i] - planes[2 * p] / planes[2 * p + 1] : 0;
+  }
+  return out;
+}
+
+/** glTF metallic-roughness packing: G = roughness, B = metallic (0). */
+export function packMetallicRoughness(roughness: Float32Array, size: number): RgbaImage {
+  const data = new Uint8Array(size * size * 4);
+  for (let p = 0; p < size * size; p++) {
+    data[4 * p] = 255;
+    data[4 * p + 1] = Math.round(Math.min(1, Math.max(0, roughness[p])) * 255);
+    data[4 * p + 2] = 0;
+    data[4 * p + 3] = 255;
+  }
+  return { width: size, height: size, data };
+}

@@ -1,0 +1,198 @@
+/**
+ * The UV-space pieces of the albedo stage with a UV albedo parametric model (UVAPM, see
+ * ../albedo-model): photo observations resampled to the model's resolution for stage 2 (coarse
+ * albedo and SH light), and stage 3, the paper's HSV fusion of the photo's fine detail into the
+ * coarse albedo at the texture's resolution.
+ *
+ * Resolutions: the texture (size S) and the model (size d) share the UV convention of unwrap.ts
+ * (texel centres at (column + 0.5) / size, top row first), so a texture texel (x, y) falls in model
+ * texel (⌊x d / S⌋, ⌊y d / S⌋); when S is a multiple of d these are exact blocks whose centres
+ * coincide with the model texel's, and bilinear upsampling (upsamplePlanes) inverts the layout.
+ */
+import { srgbDecode, upsamplePlanes, type UvapmObservation } from '../albedo-model/fit-albedo.js';
+import { applyValueDetail, planesToHsv, rgbToHsv } from '../albedo-model/detail.js';
+import type { MirrorMap } from './completion.js';
+import type { UvRaster } from './unwrap.js';
+import { linearToSrgb } from './srgb.js';
+import { boxBlur, maskedMinFilter } from './texture-filters.js';
+
+/** One view's per-covered-texel photo data at the texture's resolution. */
+export interface TexelObservation {
+  raster: UvRaster;
+  /** Photo colour, linear RGB interleaved. */
+  colour: Float32Array;
+  /** Unit model-space normal, interleaved. */
+  normal: Float32Array;
+  /** Photometric least-squares weight (0 = unusable). */
+  weight: Float32Array;
+}
+
+/**
+ * Weighted box-average of a view's texels into the d × d model grid: colour and normal are
+ * weight-averaged (normals renormalised), and the weight is the block's total divided by the block
+ * area, so a fully trusted block weighs 1 whatever S / d is.
+ */
+export function observeAtModelSize(view: TexelObservation, modelSize: number): UvapmObservation {
+  const { raster } = view;
+  const S = raster.size, d = modelSize, D = d * d;
+  const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
+  for (let i = 0; i < raster.texel.length; i++) {
+    const w = view.weight[i];
+    if (!(w > 0)) continue;
+    const p = raster.texel[i];
+    const t = Math.floor(((Math.floor(p / S) + 0.5) * d) / S) * d + Math.floor((((p % S) + 0.5) * d) / S);
+    weight[t] += w;
+    for (let c = 0; c < 3; c++) {
+      colour[3 * t + c] += w * view.colour[3 * i + c];
+      normal[3 * t + c] += w * view.normal[3 * i + c];
+    }
+  }
+  const area = Math.max(1, (S / d) * (S / d));
+  for (let t = 0; t < D; t++) {
+    const w = weight[t];
+    if (!(w > 0)) continue;
+    const length = Math.hypot(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2]);
+    if (!(length > 0)) { weight[t] = 0; continue; }
+    for (let c = 0; c < 3; c++) {
+      colour[3 * t + c] /= w;
+      normal[3 * t + c] /= length;
+    }
+    weight[t] = w / area;
+  }
+  return { colour, normal, weight };
+}
+
+export interface DetailFusionInput {
+  raster: UvRaster;
+  mirror: MirrorMap;
+  /** Photo albedo de-lit with the stage-2 light, linear RGB per covered texel. */
+  photoAlbedo: Float32Array;
+  /** Trust in photoAlbedo per covered texel (visibility, grazing angle, shading), 0..1. */
+  confidence: Float32Array;
+  /** Coarse albedo at the texture size: planar r, g, b, sRGB 0..1 (the UVAPM's space). */
+  coarse: Float32Array;
+  /** Gaussian-like σ in texels below which the photo's value residual counts as detail. */
+  sigma: number;
+}
+
+export interface DetailFusion {
+  /** The fused albedo, linear RGB interleaved, every texel (S²). */
+  texture: Float32Array;
+  /** The value offset added to the coarse map per texel (S²): the detail map. */
+  detail: Float32Array;
+  /** How much of each texel's detail is its own observation (1) or mirrored / faded (0), S². */
+  detailWeight: Float32Array;
+}
+
+/** Confidence below which a texel gives no detail; full at 2×. Dark or grazing texels carry noise, not detail. */
+const DETAIL_CONFIDENCE = 0.25;
+
+/**
+ * Stage 3: the coarse albedo's H and S, V = V_coarse + detail, where detail is the high-frequency
+ * part of V_photo − V_coarse on confidently seen texels, mirrored into unseen symmetric texels and
+ * faded to zero elsewhere (feathered like the completion, so no seams appear).
+ */
+export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
+  const { raster, mirror, photoAlbedo, confidence, coarse, sigma } = input;
+  const S = raster.size, texels = S * S, count = raster.texel.length;
+  const feather = Math.max(1, Math.round(S / 128));
+
+  // Own-detail weight: confidence ramp, eroded away from observation borders (silhouette texels
+  // mix in background), then blurred into a ramp normalised by island coverage.
+  const own = new Float32Array(texels);
+  for (let i = 0; i < count; i++) own[raster.texel[i]] = clamp01((confidence[i] - DETAIL_CONFIDENCE) / DETAIL_CONFIDENCE);
+  maskedMinFilter(own, raster.slot, S, feather);
+  const ramp = new Float32Array(texels * 2);
+  for (let i = 0; i < count; i++) {
+    const p = raster.texel[i];
+    ramp[2 * p] = own[p];
+    ramp[2 * p + 1] = 1;
+  }
+  boxBlur(ramp, S, 2, feather, 2);
+  for (let p = 0; p < texels; p++) own[p] = raster.slot[p] >= 0 ? Math.min(own[p], ramp[2 * p] / Math.max(ramp[2 * p + 1], 1e-6)) : 0;
+
+  // Value residual photo − coarse where seen, and its weighted low-pass (the coarse fit's
+  // low-frequency error, which stays out of the detail).
+  const coarseHsv = planesToHsv(coarse, texels);
+  const hsv = new Float32Array(3);
+  const lowPass = new Float32Array(texels * 2);
+  const residual = new Float32Array(texels);
+  for (let i = 0; i < count; i++) {
+    const p = raster.texel[i], w = own[p];
+    if (!(w > 0)) continue;
+    rgbToHsv(linearToSrgb(photoAlbedo[3 * i]), linearToSrgb(photoAlbedo[3 * i + 1]), linearToSrgb(photoAlbedo[3 * i + 2]), hsv, 0);
+    residual[p] = hsv[2] - coarseHsv[3 * p + 2];
+    lowPass[2 * p] = w * residual[p];
+    lowPass[2 * p + 1] = w;
+  }
+  // Three box passes of radius r approach a Gaussian of σ ≈ √(r (r + 1)).
+  const radius = Math.max(1, Math.round(Math.sqrt(sigma * sigma + 0.25) - 0.5));
+  boxBlur(lowPass, S, 2, radius, 3);
+  const ownDetail = new Float32Array(texels);
+  for (let p = 0; p < texels; p++) {
+    if (!(own[p] > 0)) continue;
+    const low = lowPass[2 * p + 1] > 1e-6 ? lowPass[2 * p] / lowPass[2 * p + 1] : 0;
+    ownDetail[p] = residual[p] - low;
+  }
+
+  const detail = new Float32Array(texels);
+  for (let i = 0; i < count; i++) {
+    const p = raster.texel[i], w = own[p];
+    let value = w * ownDetail[p];
+    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
+    if (w < 1 && mx === mx) {
+      const mirrored = sampleWeightedScalar(ownDetail, own, S, mx, my);
+      value += (1 - w) * mirrored.weight * mirrored.value;
+    }
+    detail[p] = value;
+  }
+
+  const fusedSrgb = applyValueDetail(coarseHsv, detail, texels, coarse);
+  const texture = new Float32Array(texels * 3);
+  for (let p = 0; p < texels; p++) {
+    for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(fusedSrgb[c * texels + p]);
+  }
+  return { texture, detail, detailWeight: own };
+}
+
+/** Bilinear sample of value weighted by weight: value = Σ w v / Σ w, weight = bilinear w. */
+function sampleWeightedScalar(value: Float32Array, weight: Float32Array, size: number, x: number, y: number): { value: number; weight: number } {
+  const xc = Math.min(Math.max(x, 0), size - 1), yc = Math.min(Math.max(y, 0), size - 1);
+  const x0 = Math.floor(xc), y0 = Math.floor(yc);
+  const x1 = Math.min(x0 + 1, size - 1), y1 = Math.min(y0 + 1, size - 1);
+  const fx = xc - x0, fy = yc - y0;
+  const p00 = y0 * size + x0, p10 = y0 * size + x1, p01 = y1 * size + x0, p11 = y1 * size + x1;
+  const w00 = (1 - fx) * (1 - fy) * weight[p00], w10 = fx * (1 - fy) * weight[p10];
+  const w01 = (1 - fx) * fy * weight[p01], w11 = fx * fy * weight[p11];
+  const total = w00 + w10 + w01 + w11;
+  if (!(total > 0)) return { value: 0, weight: 0 };
+  return { value: (w00 * value[p00] + w10 * value[p10] + w01 * value[p01] + w11 * value[p11]) / total, weight: total };
+}
+
+/**
+ * The UVAPM's mask (d × d) as a feathered 0..1 weight at the texture size: where the fused albedo
+ * replaces the photo-completion texture. Feathered at the model's size (one model texel), then
+ * bilinear: the ramp is about two model texels wide at any texture size.
+ */
+export function modelRegionAtTextureSize(mask: Uint8Array, modelSize: number, size: number): Float32Array {
+  const d = modelSize;
+  const region = Float32Array.from(mask, (m) => (m ? 1 : 0));
+  boxBlur(region, d, 1, 1, 1);
+  return upsamplePlanes(region, d, size, 1);
+}
+
+/** sRGB -> linear on a 4096-step table (interpolation error below 1e-7): a few million texels per texture. */
+const DECODE_STEPS = 4096;
+const SRGB_DECODE = Float32Array.from({ length: DECODE_STEPS + 2 }, (_, i) => srgbDecode(Math.min(1, i / DECODE_STEPS)));
+
+/** sRGB 0..1 -> linear, clamped to 0..1 first (the texture is 8-bit sRGB in the end). */
+function srgbToLinear(value: number): number {
+  if (!(value > 0)) return 0;
+  if (value >= 1) return 1;
+  const x = value * DECODE_STEPS, i = x | 0, f = x - i;
+  return SRGB_DECODE[i] * (1 - f) + SRGB_DECODE[i + 1] * f;
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}

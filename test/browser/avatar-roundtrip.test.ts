@@ -1,0 +1,142 @@
+/**
+ * A .avatar written in Node (the photo pipeline, then the file writer) and loaded in the browser
+ * through the sample scene's `window.__avatarFile` hook rebuilds the same head: vertex positions
+ * and albedo are compared number for number. Run with
+ * `npm run build:sample && npx mocha test/browser/avatar-roundtrip.test.ts`.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { createAvatarData } from '../../src/pipeline.js';
+import { resolveModelPack } from '../../src/plugin/avatar-loader.js';
+import type { AvatarData } from '../../src/types.js';
+import type { AvatarFileProbe } from '../../sample-scene/avatar-file-hook.js';
+import { PNG } from 'pngjs';
+import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+import { canvasPixels, meanRgb, openScene, roundBox } from './canvas-pixels.js';
+import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+
+const distDir = path.join(projectRoot, 'sample-scene', 'dist');
+const artifactsDir = path.join(projectRoot, 'test-artifacts');
+const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
+
+function maxChannelDifference(a: Uint8Array | Uint8ClampedArray, b: Uint8Array | Uint8ClampedArray): { max: number; mean: number } {
+  let max = 0, sum = 0, count = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (i % 4 === 3) continue;
+    const d = Math.abs(a[i] - b[i]);
+    if (d > max) max = d;
+    sum += d;
+    count++;
+  }
+  return { max, mean: sum / count };
+}
+
+describe('.avatar written in Node, loaded in the browser @browser', function () {
+  this.timeout(180_000);
+  let server: StaticServer;
+  let browser: SealedBrowser;
+  let folder: string;
+  let data: AvatarData;
+  let fileBytes: Uint8Array;
+
+  before(function () {
+    if (!hasChromium) {
+      console.log(`    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium)`);
+      this.skip();
+    }
+    requireSharedData(this, ...PHOTO);
+    assert.ok(existsSync(path.join(distDir, 'index.html')), `${distDir} is not built: run \`npm run build:sample\``);
+  });
+
+  before(async function () {
+    const start = Date.now();
+    const image = decodeImage(await readFile(sharedPath(...PHOTO))).image;
+    data = await createAvatarData(image, { backend: 'wasm' });
+    fileBytes = writeAvatarFile(data);
+    folder = await mkdtemp(path.join(os.tmpdir(), 'photo-avatar-roundtrip-'));
+    await writeFile(path.join(folder, 'emma.avatar'), fileBytes);
+    console.log(`    Node: avatar from ${PHOTO.join('/')} in ${Date.now() - start} ms, .avatar ${(fileBytes.byteLength / 1024).toFixed(1)} KiB (albedo ${data.albedo.width}²)`);
+    server = await serveStatic({ '/files/': folder, '/': distDir });
+    browser = await launchSealedChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('rebuilds the same vertex positions and albedo', async function () {
+    const page = await openScene(browser, server, 'engine=webgl2');
+    try {
+      await page.waitForFunction(() => window.__avatarFile !== undefined, null, { timeout: 30_000 });
+      const probe: AvatarFileProbe = await page.evaluate((url) => window.__avatarFile!.loadFromUrl(url), '/files/emma.avatar');
+      const positionBytes = Buffer.from(probe.positionsBase64, 'base64');
+      const positions = new Float32Array(positionBytes.buffer, positionBytes.byteOffset, positionBytes.byteLength / 4);
+      assert.equal(probe.modelId, data.model.id);
+      assert.equal(positions.length, data.neutralVertices.length);
+      let maxPositionDiff = 0;
+      for (let i = 0; i < positions.length; i++) maxPositionDiff = Math.max(maxPositionDiff, Math.abs(positions[i] - data.neutralVertices[i]));
+
+      // The file stores JPEG: the reference is what Node decodes from the same bytes; the photo's
+      // own albedo differs from both by the JPEG loss.
+      const nodeRead = await readAvatarFile(fileBytes, resolveModelPack);
+      const albedo = Buffer.from(probe.albedoBase64, 'base64');
+      assert.equal(probe.albedoWidth, nodeRead.albedo.width);
+      assert.equal(probe.albedoHeight, nodeRead.albedo.height);
+      const versusNode = maxChannelDifference(albedo, nodeRead.albedo.data);
+      const versusPhoto = maxChannelDifference(albedo, data.albedo.data);
+      console.log(`    browser: loaded in ${probe.loadMs.toFixed(0)} ms, ${probe.vertexCount} vertices, bones ${probe.boneNames.join('/')}; `
+        + `max position difference ${maxPositionDiff.toExponential(2)} m; albedo vs Node's decode of the file: max channel diff ${versusNode.max} (mean ${versusNode.mean.toFixed(3)}), `
+        + `vs the pipeline's albedo before JPEG: max ${versusPhoto.max}, mean ${versusPhoto.mean.toFixed(2)}`);
+      assert.ok(maxPositionDiff < 1e-4, `positions differ by ${maxPositionDiff}`);
+      assert.equal(versusNode.max, 0, 'the same albedo pixels');
+      assert.ok(versusPhoto.mean < 3, 'JPEG loss stays small');
+      assert.deepEqual(probe.boneNames, ['neck', 'head', 'jaw', 'eyeLeft', 'eyeRight']);
+      assert.deepEqual(probe.expressionNames, data.model.expressionNames);
+      assert.deepEqual(browser.blockedRequests, []);
+      assert.deepEqual(browser.consoleErrors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('renders on WebGL2 with an opened jaw showing a dark mouth cavity (skinned, morphed, roughness-mapped)', async function () {
+    const page = await openScene(browser, server, 'engine=webgl2');
+    try {
+      await page.waitForFunction(() => window.__avatarFile !== undefined, null, { timeout: 30_000 });
+      await mkdir(artifactsDir, { recursive: true });
+      const luminance = (c: number[]) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+      const shots: Record<string, { box: string; mean: [number, number, number] }> = {};
+      let mouthBox = null;
+      let loadedWith: boolean | null = null;
+      for (const [label, mouthInterior, jawOpen] of [['plain-open', false, 1], ['cavity-open', true, 1], ['cavity-closed', true, 0]] as const) {
+        if (loadedWith !== mouthInterior) {
+          await page.evaluate(([url, tint]) => window.__avatarFile!.loadFromUrl(url, { keep: true, mouthInterior: tint }).then(() => undefined), ['/files/emma.avatar', mouthInterior] as const);
+          loadedWith = mouthInterior;
+        }
+        const box = await page.evaluate((weight) => window.__avatarFile!.showLoaded({ jawOpen: weight }), jawOpen);
+        assert.ok(box, 'the pack has inner-lip landmarks');
+        // Every shot is measured in the middle of the opened mouth (the lips fill the box's edges).
+        mouthBox ??= { left: box.left + 0.3 * box.width, top: box.top + 0.25 * box.height, width: 0.4 * box.width, height: 0.5 * box.height };
+        const shot: PNG = await canvasPixels(page);
+        await writeFile(path.join(artifactsDir, `avatar-roundtrip-webgl2-${label}.png`), PNG.sync.write(shot));
+        shots[label] = { box: roundBox(mouthBox), mean: meanRgb(shot, mouthBox) };
+      }
+      await page.evaluate(() => window.__avatarFile!.disposeLoaded());
+      console.log(`    WebGL2 mouth box ${shots['plain-open'].box}: mean sRGB opened without cavity tint ${shots['plain-open'].mean.map(Math.round)}, `
+        + `with it ${shots['cavity-open'].mean.map(Math.round)}, closed ${shots['cavity-closed'].mean.map(Math.round)}`);
+      assert.ok(mouthBox!.height > 3 && mouthBox!.width > 10, 'the opened mouth is visible');
+      assert.ok(luminance(shots['cavity-open'].mean) < 0.6 * luminance(shots['plain-open'].mean), 'the cavity is darker than skin');
+      assert.ok(luminance(shots['cavity-open'].mean) < 0.6 * luminance(shots['cavity-closed'].mean), 'closing the mouth hides it');
+      assert.deepEqual(browser.consoleErrors, []);
+    } finally {
+      await page.close();
+    }
+  });
+});

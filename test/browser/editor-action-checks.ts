@@ -1,0 +1,147 @@
+/**
+ * Checks of the CreateAvatarAction panel and the sample scene's extras (environments, presets,
+ * downloads, Accept), run by sample-scene.test.ts on its WebGL2 page so they reuse the avatar it
+ * already paid for (creation costs 30 s to minutes on SwiftShader).
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import type { Page } from 'playwright-core';
+import { projectRoot } from '../helpers/shared-data.js';
+import { canvasPixels, changedFraction, meanColour, meanRgb, roundBox } from './canvas-pixels.js';
+import { readAvatarFileContents } from '../../src/avatar-file/format.js';
+import { readPack } from '../../src/modelpack/format.js';
+
+const artifactsDir = path.join(projectRoot, 'test-artifacts');
+const defaultHeadPack = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
+
+function luminance([r, g, b]: [number, number, number]): number {
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+async function saveShot(name: string, image: PNG): Promise<string> {
+  await mkdir(artifactsDir, { recursive: true });
+  const file = path.join(artifactsDir, name);
+  await writeFile(file, PNG.sync.write(image));
+  return path.relative(projectRoot, file);
+}
+
+/** Clicks a panel button and returns the file the browser downloads. */
+async function downloadFrom(page: Page, action: string): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`.pavatar-panel [data-action="${action}"]`)]);
+  const file = await download.path();
+  return { name: download.suggestedFilename(), bytes: await readFile(file) };
+}
+
+/**
+ * After an avatar was created through the panel: it is in preview with every stage done, the
+ * controls have accessible names, and a missing or refused webcam is explained (headless Chromium
+ * has no camera).
+ */
+export async function checkPanel(page: Page): Promise<void> {
+  assert.equal(await page.getAttribute('.pavatar-panel', 'data-state'), 'preview');
+  const stageStates = await page.$$eval('.pavatar-stages li', (items) => items.map((item) => `${item.getAttribute('data-stage')}:${item.getAttribute('data-state')}`));
+  console.log(`      panel stages: ${stageStates.join(' ')}`);
+  assert.ok(stageStates.every((entry) => entry.endsWith(':done')), `not every stage finished: ${stageStates.join(' ')}`);
+  const labels = await page.$$eval('#photo-action .pavatar-panel button', (buttons) => (buttons as HTMLButtonElement[]).map((b) => b.getAttribute('aria-label') ?? b.textContent ?? ''));
+  console.log(`      panel buttons: ${labels.join(' | ')}`);
+  assert.ok(labels.every((label) => label.trim().length > 0), 'a panel button has no accessible name');
+  await page.click('.pavatar-panel [data-action="webcam"]');
+  await page.waitForFunction(() => document.querySelector('.pavatar-message')?.getAttribute('role') === 'alert', null, { timeout: 30_000 });
+  const message = (await page.textContent('.pavatar-message')) ?? '';
+  console.log(`      webcam: "${message}"`);
+  assert.match(message, /camera/i);
+  assert.equal(await page.getAttribute('.pavatar-panel', 'data-state'), 'preview', 'a webcam failure must not lose the avatar in preview');
+}
+
+/** Switching environments relights the head measurably; dim indoor is darker than the studio. Leaves the studio on. */
+export async function checkEnvironments(page: Page): Promise<void> {
+  const head = await page.evaluate(() => window.__sampleScene!.headBox());
+  assert.ok(head, 'no head box');
+  const shots: Record<string, PNG> = {};
+  for (const environment of ['studio', 'outdoor', 'indoor'] as const) {
+    await page.evaluate((name) => window.__sampleScene!.setEnvironment(name), environment);
+    shots[environment] = await canvasPixels(page);
+    const shot = await saveShot(`editor-environment-${environment}.png`, shots[environment]);
+    console.log(`      ${environment}: head mean colour ${meanColour(shots[environment], head)}, screenshot ${shot}`);
+  }
+  await page.evaluate(() => window.__sampleScene!.setEnvironment('studio'));
+  const outdoorChange = changedFraction(shots.studio, shots.outdoor, head);
+  const indoorChange = changedFraction(shots.studio, shots.indoor, head);
+  const studioLuminance = luminance(meanRgb(shots.studio, head));
+  const indoorLuminance = luminance(meanRgb(shots.indoor, head));
+  console.log(`      head box ${roundBox(head)}: studio->outdoor changes ${(outdoorChange * 100).toFixed(1)}%, studio->indoor ${(indoorChange * 100).toFixed(1)}%; `
+    + `mean luminance studio ${studioLuminance.toFixed(1)}, indoor ${indoorLuminance.toFixed(1)}`);
+  assert.ok(outdoorChange > 0.3, `outdoor changed only ${(outdoorChange * 100).toFixed(1)}% of the head box`);
+  assert.ok(indoorChange > 0.3, `dim indoor changed only ${(indoorChange * 100).toFixed(1)}% of the head box`);
+  assert.ok(indoorLuminance < studioLuminance * 0.8, `dim indoor is not darker than studio (${indoorLuminance.toFixed(1)} vs ${studioLuminance.toFixed(1)})`);
+  assert.equal(await page.isChecked('#environments input[value="studio"]'), true, 'the environment radios do not follow setEnvironment');
+}
+
+/** Blink moves the eye region, smile the mouth region, and the sliders follow the presets. Leaves the smile on. */
+export async function checkPresets(page: Page): Promise<void> {
+  const fittedCount = await page.evaluate(() => window.__sampleScene!.applyPreset('reset'));
+  const fitted = await canvasPixels(page);
+  const eyes = await page.evaluate(() => window.__sampleScene!.expressionBox('eyeBlink_L'));
+  const smileLeft = await page.evaluate(() => window.__sampleScene!.expressionBox('mouthSmile_L'));
+  const smileRight = await page.evaluate(() => window.__sampleScene!.expressionBox('mouthSmile_R'));
+  assert.ok(eyes && smileLeft && smileRight, 'the model lacks eyeBlink_L, mouthSmile_L or mouthSmile_R');
+  // Both mouth corners: the box spanning the regions each side's smile moves.
+  const mouthLeft = Math.min(smileLeft.left, smileRight.left);
+  const mouthTop = Math.min(smileLeft.top, smileRight.top);
+  const mouth = {
+    left: mouthLeft, top: mouthTop,
+    width: Math.max(smileLeft.left + smileLeft.width, smileRight.left + smileRight.width) - mouthLeft,
+    height: Math.max(smileLeft.top + smileLeft.height, smileRight.top + smileRight.height) - mouthTop,
+  };
+
+  const blinkCount = await page.evaluate(() => window.__sampleScene!.applyPreset('blink'));
+  const blink = await canvasPixels(page);
+  const eyeChange = changedFraction(fitted, blink, eyes);
+  const blinkSlider = await page.inputValue('input[data-expression="eyeBlink_L"]');
+
+  const smileCount = await page.evaluate(() => window.__sampleScene!.applyPreset('smile'));
+  const smile = await canvasPixels(page);
+  const mouthChange = changedFraction(fitted, smile, mouth);
+  const smileSlider = await page.inputValue('input[data-expression="mouthSmile_L"]');
+  console.log(`      reset set ${fittedCount} targets, blink ${blinkCount}, smile ${smileCount}; blink changes ${(eyeChange * 100).toFixed(1)}% of the eye box `
+    + `${roundBox(eyes)}, smile ${(mouthChange * 100).toFixed(1)}% of the mouth box ${roundBox(mouth)}; sliders eyeBlink_L=${blinkSlider}, mouthSmile_L=${smileSlider}; `
+    + `screenshots ${await saveShot('editor-preset-blink.png', blink)}, ${await saveShot('editor-preset-smile.png', smile)}`);
+  assert.equal(blinkCount, 2);
+  assert.ok(smileCount >= 2);
+  assert.ok(eyeChange > 0.05, `blink changed only ${(eyeChange * 100).toFixed(1)}% of the eye region`);
+  assert.ok(mouthChange > 0.05, `smile changed only ${(mouthChange * 100).toFixed(1)}% of the mouth region`);
+  assert.equal(Number(blinkSlider), 1);
+  assert.equal(Number(smileSlider), 1);
+}
+
+/** The panel's downloads: a .avatar that parses with format.ts (carrying the expression on show) and a GLB; then Accept keeps the head. */
+export async function checkDownloadsAndAccept(page: Page, expectedBaseName: string): Promise<void> {
+  const avatarFile = await downloadFrom(page, 'download-avatar');
+  const pack = readPack(new Uint8Array(await readFile(defaultHeadPack)));
+  const contents = await readAvatarFileContents(new Uint8Array(avatarFile.bytes), async (id) => {
+    assert.equal(id, pack.id);
+    return pack;
+  });
+  const smileIndex = contents.data.model.expressionNames.indexOf('mouthSmile_L');
+  const blinkIndex = contents.data.model.expressionNames.indexOf('eyeBlink_L');
+  console.log(`      ${avatarFile.name}: ${(avatarFile.bytes.length / 1024).toFixed(1)} KB, model ${contents.header.model.id}, `
+    + `albedo ${contents.header.albedo.width}x${contents.header.albedo.height}, mouthSmile_L ${contents.data.expression[smileIndex].toFixed(3)}, `
+    + `eyeBlink_L ${contents.data.expression[blinkIndex].toFixed(3)}, backend ${contents.header.backend}`);
+  assert.equal(avatarFile.name, `${expectedBaseName}.avatar`);
+  assert.equal(contents.data.identity.length, pack.identityCount);
+  assert.ok(Math.abs(contents.data.expression[smileIndex] - 1) < 1e-6, 'the file lacks the smile on show');
+  assert.equal(contents.data.expression[blinkIndex], 0);
+
+  const glb = await downloadFrom(page, 'download-glb');
+  console.log(`      ${glb.name}: ${(glb.bytes.length / 1024).toFixed(1)} KB`);
+  assert.equal(glb.name, `${expectedBaseName}.glb`);
+  assert.equal(glb.bytes.subarray(0, 4).toString('latin1'), 'glTF');
+  assert.equal(glb.bytes.readUInt32LE(8), glb.bytes.length, 'GLB header length disagrees with the file');
+
+  await page.click('.pavatar-panel [data-action="accept"]');
+  assert.equal(await page.getAttribute('.pavatar-panel', 'data-state'), 'accepted');
+  assert.ok(await page.evaluate(() => window.__sampleScene!.headBox()), 'the accepted avatar left the scene');
+  assert.equal(await page.isDisabled('.pavatar-panel [data-action="accept"]'), true);
+}

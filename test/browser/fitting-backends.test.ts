@@ -1,0 +1,107 @@
+/**
+ * The landmark fit on onnxruntime-web's WebGPU execution provider (Chromium, SwiftShader) against
+ * the same fit on WASM, in the same page: identical coefficients within 1e-4. The face observation
+ * comes from a real photo analysed in Node, so both fits start from exactly the same input.
+ * Run with `npm run test:browser` (builds sample-scene/dist first).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { getFaceAnalyzer } from '../../src/pipeline.js';
+import { selectFace } from '../../src/inference/face/analyzer.js';
+import type { FaceObservation } from '../../src/types.js';
+import type { FittingProbe, PortableFaceObservation } from '../../sample-scene/diagnostics.js';
+
+const distDir = path.join(projectRoot, 'sample-scene', 'dist');
+/**
+ * A face turned about 16 degrees, fitted in 11 Levenberg-Marquardt steps: enough steps for backend
+ * drift to show, few enough for SwiftShader (about 2 s per WebGPU evaluation) to finish in a minute.
+ */
+const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
+const TOLERANCE = 1e-4;
+
+/** Typed arrays do not survive page.evaluate's serialisation; plain arrays do. */
+function portable(face: FaceObservation): PortableFaceObservation {
+  return {
+    ...face,
+    box: { ...face.box },
+    landmarks468: Array.from(face.landmarks468),
+    iris: Array.from(face.iris),
+    landmarks68: Array.from(face.landmarks68),
+  };
+}
+
+async function openScene(browser: SealedBrowser, server: StaticServer, query: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.origin}/index.html?${query}`);
+  await page.waitForFunction(() => ['idle', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 180_000 });
+  const state = await page.evaluate(() => document.body.dataset.state);
+  assert.equal(state, 'idle', `page failed to start: ${await page.textContent('#status')}`);
+  return page;
+}
+
+describe('fitting: WebGPU and WASM give the same coefficients @browser', function () {
+  this.timeout(600_000);
+  let server: StaticServer;
+  let browser: SealedBrowser;
+
+  before(function () {
+    if (!hasChromium) {
+      console.log(`    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium)`);
+      this.skip();
+    }
+    requireSharedData(this, ...PHOTO);
+    assert.ok(existsSync(path.join(distDir, 'index.html')), `${distDir} is not built: run \`npm run build:sample\` (npm run test:browser does)`);
+  });
+
+  before(async function () {
+    server = await serveStatic({ '/': distDir });
+    browser = await launchSealedChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('fits a real photo on both providers to within 1e-4', async () => {
+    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath(...PHOTO))));
+    const analyzer = await getFaceAnalyzer('wasm');
+    const face = selectFace(await analyzer.analyze(image));
+
+    // WebGL2 for the page's own engine keeps the GPU device free for onnxruntime's WebGPU provider.
+    const page = await openScene(browser, server, 'engine=webgl2');
+    try {
+      const start = Date.now();
+      const probe: FittingProbe = await page.evaluate(
+        ([observation, width, height]) => window.__sampleScene!.probeFitting(observation, width, height),
+        [portable(face), image.width, image.height] as const,
+      );
+      const { webgpu, wasm, maxAbsDifference } = probe;
+      console.log(`      ${PHOTO[2]} ${image.width}x${image.height}: webgpu ${webgpu.iterations} it ${Math.round(webgpu.milliseconds)} ms, `
+        + `wasm ${wasm.iterations} it ${Math.round(wasm.milliseconds)} ms (${Date.now() - start} ms in all)`);
+      const stages = (timings: Record<string, number>) => Object.entries(timings).map(([key, ms]) => `${key} ${Math.round(ms)}`).join(', ');
+      console.log(`      webgpu stages (ms): ${stages(webgpu.timings)}; wasm: ${stages(wasm.timings)}`);
+      console.log(`      max |webgpu - wasm|: ${Object.entries(maxAbsDifference).map(([group, value]) => `${group} ${value.toExponential(2)}`).join(', ')}`);
+      console.log(`      scale: max |identity| ${Math.max(...wasm.identity.map(Math.abs)).toFixed(3)}, max |expression| ${Math.max(...wasm.expression.map(Math.abs)).toFixed(3)}, `
+        + `translation ${wasm.translation.map((v) => v.toFixed(4)).join(', ')}`);
+      assert.equal(webgpu.backend, 'webgpu', 'the WebGPU fit fell back to another provider');
+      assert.equal(wasm.backend, 'wasm');
+      for (const [group, value] of Object.entries(maxAbsDifference)) {
+        assert.ok(value < TOLERANCE, `${group}: WebGPU and WASM differ by ${value.toExponential(2)} (limit ${TOLERANCE})`);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('made no request beyond loopback and logged no console errors', () => {
+    console.log(`      blocked requests: ${browser.blockedRequests.length}, console errors: ${browser.consoleErrors.length}`);
+    assert.deepEqual(browser.blockedRequests, []);
+    assert.deepEqual(browser.consoleErrors, []);
+  });
+});
