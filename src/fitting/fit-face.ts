@@ -17,7 +17,7 @@ import type { Backend } from '../inference/runtime.js';
 import { LandmarkSystem, type Correspondences, type LandmarkEvaluation, type PoseAndShape } from './landmark-graph.js';
 import { getMeshDecoder } from './decode-graph.js';
 import { axisAngleToMatrix, multiply3x3, rotationToEulerDegrees, weakPerspectivePose } from './camera-math.js';
-import { choleskySolve } from './cholesky.js';
+import { DampedNormalEquations } from './damped-step.js';
 import { ibug68FromMesh } from './landmark-march.js';
 
 export interface FitOptions {
@@ -373,12 +373,10 @@ interface Evaluated {
 /** Levenberg-Marquardt steps with Marquardt (diagonal) damping and projected bounds on blendshape weights. */
 class DampedSolver {
   private readonly m: number;
+  private readonly normal: DampedNormalEquations;
   private readonly H: Float64Array;
   private readonly g: Float64Array;
-  private readonly A: Float64Array;
-  private readonly b: Float64Array;
   private readonly x: Float64Array;
-  private readonly work: Float64Array;
   private readonly trialRotation = new Float64Array(9);
   private readonly increment = new Float64Array(9);
   private readonly delta: Float64Array;
@@ -391,12 +389,8 @@ class DampedSolver {
   ) {
     this.m = system.parameterCount;
     const m = this.m;
-    this.H = new Float64Array(m * m);
-    this.g = new Float64Array(m);
-    this.A = new Float64Array(m * m);
-    this.b = new Float64Array(m);
-    this.x = new Float64Array(m);
-    this.work = new Float64Array(m * m);
+    this.normal = new DampedNormalEquations(m);
+    ({ H: this.H, g: this.g, x: this.x } = this.normal);
     this.delta = new Float64Array(m);
   }
 
@@ -437,32 +431,19 @@ class DampedSolver {
       const value = state.coefficients[col - 6];
       return !((value <= 0 && g[col] > 0) || (value >= 1 && g[col] < 0));
     });
-    const n = active.length;
     const saved = {
       rotation: Float64Array.from(state.rotation),
       translation: Float64Array.from(state.translation),
       coefficients: Float64Array.from(state.coefficients),
     };
-    for (let attempt = 0; attempt < 10; attempt++) {
-      for (let r = 0; r < n; r++) {
-        const row = active[r];
-        for (let c = 0; c < n; c++) this.A[r * n + c] = H[row * m + active[c]];
-        this.A[r * n + r] += lambda * Math.max(H[row * m + row], 1e-9);
-        this.b[r] = -g[row];
-      }
-      if (!choleskySolve(this.A, this.b, n, this.x, this.work)) {
-        lambda *= 10;
-        continue;
-      }
+    return this.normal.step(active, lambda, current.cost, () => {
       this.applyStep(state, saved, active);
-      const next = await this.evaluate(state);
-      if (next.cost < current.cost) return { next, lambda: Math.max(lambda / 3, 1e-9) };
+      return this.evaluate(state);
+    }, () => {
       state.rotation.set(saved.rotation);
       state.translation.set(saved.translation);
       state.coefficients.set(saved.coefficients);
-      lambda *= 4;
-    }
-    return null;
+    });
   }
 
   private applyStep(

@@ -16,7 +16,7 @@ import type { Backend } from '../inference/runtime.js';
 import type { Correspondences, LandmarkEvaluation, LandmarkSystem } from './landmark-graph.js';
 import { getMeshDecoder } from './decode-graph.js';
 import { axisAngleToMatrix, multiply3x3, rotationToEulerDegrees } from './camera-math.js';
-import { choleskySolve } from './cholesky.js';
+import { DampedNormalEquations } from './damped-step.js';
 import {
   CONVERGED_DECREASE, NOISE_FRACTION, POSE_ONLY_ITERATIONS,
   buildCorrespondences, expressionIsBounded, fittedLandmarks, getLandmarkSystem, meanShapeInitialPose,
@@ -224,12 +224,10 @@ function relabel(error: unknown, label: string): unknown {
 class MultiViewSolver {
   readonly identity: Float64Array;
   private readonly n: number;
+  private readonly normal: DampedNormalEquations;
   private readonly H: Float64Array;
   private readonly g: Float64Array;
-  private readonly A: Float64Array;
-  private readonly b: Float64Array;
   private readonly x: Float64Array;
-  private readonly work: Float64Array;
   private readonly delta: Float64Array;
   private readonly saved: Float64Array;
   private readonly savedRotations: Float64Array;
@@ -247,12 +245,8 @@ class MultiViewSolver {
   ) {
     const n = (this.n = priorPrecision.length);
     this.identity = new Float64Array(K);
-    this.H = new Float64Array(n * n);
-    this.g = new Float64Array(n);
-    this.A = new Float64Array(n * n);
-    this.b = new Float64Array(n);
-    this.x = new Float64Array(n);
-    this.work = new Float64Array(n * n);
+    this.normal = new DampedNormalEquations(n);
+    ({ H: this.H, g: this.g, x: this.x } = this.normal);
     this.delta = new Float64Array(n);
     this.saved = new Float64Array(n);
     this.savedRotations = new Float64Array(views.length * 9);
@@ -320,33 +314,18 @@ class MultiViewSolver {
   /** One accepted step over `columns`, raising the damping until the cost drops; null when none does. */
   async step(current: Evaluated, columns: number[], lambda: number): Promise<{ next: Evaluated; lambda: number } | null> {
     this.assemble(current);
-    const { n, H, g } = this;
+    const { g } = this;
     // Active set: blendshape weights pinned at a bound with the gradient pushing outwards stay put.
     const active = columns.filter((col) => {
       if (!this.boundedExpression || !this.isExpressionColumn(col)) return true;
       const value = this.coefficient(col);
       return !((value <= 0 && g[col] > 0) || (value >= 1 && g[col] < 0));
     });
-    const count = active.length;
     this.saveState();
-    for (let attempt = 0; attempt < 10; attempt++) {
-      for (let r = 0; r < count; r++) {
-        const row = active[r];
-        for (let c = 0; c < count; c++) this.A[r * count + c] = H[row * n + active[c]];
-        this.A[r * count + r] += lambda * Math.max(H[row * n + row], 1e-9);
-        this.b[r] = -g[row];
-      }
-      if (!choleskySolve(this.A, this.b, count, this.x, this.work)) {
-        lambda *= 10;
-        continue;
-      }
+    return this.normal.step(active, lambda, current.cost, () => {
       this.applyStep(active);
-      const next = await this.evaluate();
-      if (next.cost < current.cost) return { next, lambda: Math.max(lambda / 3, 1e-9) };
-      this.restoreState();
-      lambda *= 4;
-    }
-    return null;
+      return this.evaluate();
+    }, () => this.restoreState());
   }
 
   private saveState(): void {
