@@ -26,7 +26,7 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { createSession, ort, type Backend } from '../inference/runtime.js';
 import { GraphBuilder, TensorType, onnx } from '../inference/onnx-builder.js';
-import { buildLandmarkGraph, type Correspondences, type LandmarkVertexSet, type PoseAndShape } from './landmark-graph.js';
+import { buildLandmarkGraph, landmarkGraphFeeds, type Correspondences, type LandmarkVertexSet, type PoseAndShape } from './landmark-graph.js';
 import { axisAngleToMatrix, multiply3x3 } from './camera-math.js';
 import { slideJaw, type FitProblem } from './fit-face.js';
 
@@ -70,21 +70,7 @@ export class LandmarkSubgraph {
   }
 
   async run(state: PoseAndShape, corr: Correspondences): Promise<Record<string, Float32Array>> {
-    const P = this.coefficientCount;
-    const n = corr.unionIndex.length;
-    const R = state.rotation;
-    const feeds = {
-      coefficients: new ort.Tensor('float32', Float32Array.from(state.coefficients), [P, 1]),
-      rotationT: new ort.Tensor('float32', Float32Array.from([R[0], R[3], R[6], R[1], R[4], R[7], R[2], R[5], R[8]]), [3, 3]),
-      translation: new ort.Tensor('float32', Float32Array.from(state.translation), [1, 3]),
-      focal: new ort.Tensor('float32', Float32Array.of(state.focal), [1]),
-      principal: new ort.Tensor('float32', Float32Array.of(state.cx, state.cy), [1, 2]),
-      vertexIndex: new ort.Tensor('int64', corr.unionIndex, [n]),
-      vertexIndexB: new ort.Tensor('int64', corr.unionIndexB, [n]),
-      blend: new ort.Tensor('float32', corr.blend, [n, 1]),
-      target: new ort.Tensor('float32', corr.target, [n, 2]),
-      sqrtWeight: new ort.Tensor('float32', corr.sqrtWeight, [n, 1]),
-    };
+    const feeds = landmarkGraphFeeds(state, corr, this.coefficientCount);
     const out = await this.session.run(feeds, [...this.outputs]);
     const result: Record<string, Float32Array> = {};
     for (const name of this.outputs) result[name] = out[name].data as Float32Array;

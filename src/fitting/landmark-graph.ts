@@ -225,6 +225,24 @@ export function buildLandmarkGraph(model: HeadModel, set: LandmarkVertexSet): Ui
 }
 
 /** A compiled landmark graph for one model. */
+/** The landmark graph's inputs (the graphs derived from it, e.g. first-order.ts's, take the same). */
+export function landmarkGraphFeeds(state: PoseAndShape, corr: Correspondences, coefficientCount: number): Record<string, ort.Tensor> {
+  const n = corr.unionIndex.length;
+  const R = state.rotation;
+  return {
+    coefficients: new ort.Tensor('float32', Float32Array.from(state.coefficients), [coefficientCount, 1]),
+    rotationT: new ort.Tensor('float32', Float32Array.from([R[0], R[3], R[6], R[1], R[4], R[7], R[2], R[5], R[8]]), [3, 3]),
+    translation: new ort.Tensor('float32', Float32Array.from(state.translation), [1, 3]),
+    focal: new ort.Tensor('float32', Float32Array.of(state.focal), [1]),
+    principal: new ort.Tensor('float32', Float32Array.of(state.cx, state.cy), [1, 2]),
+    vertexIndex: new ort.Tensor('int64', corr.unionIndex, [n]),
+    vertexIndexB: new ort.Tensor('int64', corr.unionIndexB, [n]),
+    blend: new ort.Tensor('float32', corr.blend, [n, 1]),
+    target: new ort.Tensor('float32', corr.target, [n, 2]),
+    sqrtWeight: new ort.Tensor('float32', corr.sqrtWeight, [n, 1]),
+  };
+}
+
 export class LandmarkSystem {
   private constructor(
     readonly set: LandmarkVertexSet,
@@ -243,21 +261,7 @@ export class LandmarkSystem {
   }
 
   async evaluate(state: PoseAndShape, corr: Correspondences, withJacobian = false): Promise<LandmarkEvaluation> {
-    const P = this.set.coefficientCount;
-    const n = corr.unionIndex.length;
-    const R = state.rotation;
-    const feeds = {
-      coefficients: new ort.Tensor('float32', Float32Array.from(state.coefficients), [P, 1]),
-      rotationT: new ort.Tensor('float32', Float32Array.from([R[0], R[3], R[6], R[1], R[4], R[7], R[2], R[5], R[8]]), [3, 3]),
-      translation: new ort.Tensor('float32', Float32Array.from(state.translation), [1, 3]),
-      focal: new ort.Tensor('float32', Float32Array.of(state.focal), [1]),
-      principal: new ort.Tensor('float32', Float32Array.of(state.cx, state.cy), [1, 2]),
-      vertexIndex: new ort.Tensor('int64', corr.unionIndex, [n]),
-      vertexIndexB: new ort.Tensor('int64', corr.unionIndexB, [n]),
-      blend: new ort.Tensor('float32', corr.blend, [n, 1]),
-      target: new ort.Tensor('float32', corr.target, [n, 2]),
-      sqrtWeight: new ort.Tensor('float32', corr.sqrtWeight, [n, 1]),
-    };
+    const feeds = landmarkGraphFeeds(state, corr, this.set.coefficientCount);
     const fetches = withJacobian
       ? ['projected', 'fitted', 'residual', 'jtj', 'jtr', 'jacobian']
       : ['projected', 'fitted', 'residual', 'jtj', 'jtr'];
