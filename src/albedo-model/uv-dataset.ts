@@ -16,7 +16,7 @@ import { getFaceAnalyzer } from '../pipeline.js';
 import { fitFace } from '../fitting/fit-face.js';
 import { delightView } from '../materials/albedo.js';
 import { completeAlbedo, getMirrorMap } from '../materials/completion.js';
-import { linearToSrgb8 } from '../materials/srgb.js';
+import { linearTextureToSrgbImage } from '../materials/srgb.js';
 import { decodeImage } from '../image/decode.js';
 
 export interface UvDatasetOptions {
@@ -116,7 +116,7 @@ async function uvMapFromFace(
   const confidence = keptConfidence(view.raster.texel, completed.confidence, size, options.minConfidence ?? 0.5);
   return {
     faceIndex,
-    albedo: textureToSrgb(completed.texture, size),
+    albedo: linearTextureToSrgbImage(completed.texture, size),
     confidence,
     coverage: skinCoverage(view.raster.texel, view.raster.skin, confidence.data),
     yawDeg: fit.yawDeg,
@@ -142,18 +142,6 @@ function skinCoverage(texel: Int32Array, skin: Float32Array, confidence: Uint8Ar
     if (confidence[texel[i]] > 0) kept++;
   }
   return total > 0 ? kept / total : 0;
-}
-
-function textureToSrgb(texture: Float32Array, size: number): RgbaImage {
-  const texels = size * size;
-  const data = new Uint8Array(texels * 4);
-  for (let p = 0; p < texels; p++) {
-    data[4 * p] = linearToSrgb8(texture[3 * p]);
-    data[4 * p + 1] = linearToSrgb8(texture[3 * p + 1]);
-    data[4 * p + 2] = linearToSrgb8(texture[3 * p + 2]);
-    data[4 * p + 3] = 255;
-  }
-  return { width: size, height: size, data };
 }
 
 /** A one-channel mask as an opaque grey RGBA image (for PNG files). */

@@ -18,7 +18,7 @@ import { unwrapPhoto, type UvRaster } from './unwrap.js';
 import { estimateShLight, evaluateShading, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
-import { linearToSrgb8 } from './srgb.js';
+import { linearTextureToSrgbImage } from './srgb.js';
 import type { UvapmModel } from '../albedo-model/uvapm-format.js';
 import { fitUvapmUnderLight, upsamplePlanes, type PhotometricFit, type PhotometricFitOptions } from '../albedo-model/fit-albedo.js';
 import { fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
@@ -264,18 +264,11 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     lap('detail');
   }
 
-  const texels = size * size;
-  const data = new Uint8ClampedArray(texels * 4);
-  for (let p = 0; p < texels; p++) {
-    data[4 * p] = linearToSrgb8(texture[3 * p]);
-    data[4 * p + 1] = linearToSrgb8(texture[3 * p + 1]);
-    data[4 * p + 2] = linearToSrgb8(texture[3 * p + 2]);
-    data[4 * p + 3] = 255;
-  }
+  const albedoImage = linearTextureToSrgbImage(texture, size);
   lap('encode');
   timings.total = performance.now() - start;
   return {
-    albedo: { width: size, height: size, data },
+    albedo: albedoImage,
     light: views[0].light,
     lights: views.map((view) => view.light),
     coverage: skinCoverage(raster, merged.confidence),

@@ -6,7 +6,7 @@
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { UvRaster } from './unwrap.js';
-import { boxBlur, maskedMinFilter, pushPullFill } from './texture-filters.js';
+import { boxBlur, maskedMinFilter, pushPullFill, sampleWeighted } from './texture-filters.js';
 
 /** Per covered texel: where its mirror point lies in the texture, in texel coordinates (NaN when unknown). */
 export interface MirrorMap {
@@ -120,7 +120,7 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
     const co = gridConfidence[p];
     let cm = 0;
     const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
-    if (co < 1 && mx === mx) cm = sampleWeighted(gridAlbedo, gridConfidence, size, mx, my, sample);
+    if (co < 1 && mx === mx) cm = sampleWeighted(gridAlbedo, 3, gridConfidence, size, mx, my, sample);
     const share = (1 - co) * cm;
     const total = co + share;
     combinedConfidence[i] = total;
@@ -153,22 +153,3 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   return { texture, confidence: combinedConfidence, mirrorShare };
 }
 
-/**
- * Bilinear sample of an RGB grid weighted by a confidence grid: colour = sum(w c) / sum(w) over
- * the four neighbours (so unobserved neighbours don't darken it); returns the bilinear confidence.
- */
-function sampleWeighted(colour: Float32Array, weight: Float32Array, size: number, x: number, y: number, out: Float32Array): number {
-  const xc = Math.min(Math.max(x, 0), size - 1), yc = Math.min(Math.max(y, 0), size - 1);
-  const x0 = Math.floor(xc), y0 = Math.floor(yc);
-  const x1 = Math.min(x0 + 1, size - 1), y1 = Math.min(y0 + 1, size - 1);
-  const fx = xc - x0, fy = yc - y0;
-  const p00 = y0 * size + x0, p10 = y0 * size + x1, p01 = y1 * size + x0, p11 = y1 * size + x1;
-  const w00 = (1 - fx) * (1 - fy) * weight[p00], w10 = fx * (1 - fy) * weight[p10];
-  const w01 = (1 - fx) * fy * weight[p01], w11 = fx * fy * weight[p11];
-  const total = w00 + w10 + w01 + w11;
-  if (!(total > 0)) return 0;
-  for (let c = 0; c < 3; c++) {
-    out[c] = (w00 * colour[3 * p00 + c] + w10 * colour[3 * p10 + c] + w01 * colour[3 * p01 + c] + w11 * colour[3 * p11 + c]) / total;
-  }
-  return total;
-}

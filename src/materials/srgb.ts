@@ -38,3 +38,16 @@ export function linearToSrgb8(linear: number): number {
   const f = x - i;
   return Math.round(LINEAR_TO_SRGB255[i] * (1 - f) + LINEAR_TO_SRGB255[i + 1] * f);
 }
+
+/** A linear RGB texture (size * size, interleaved) as an opaque 8-bit sRGB image. */
+export function linearTextureToSrgbImage(texture: Float32Array, size: number): { width: number; height: number; data: Uint8ClampedArray } {
+  const texels = size * size;
+  const data = new Uint8ClampedArray(texels * 4);
+  for (let p = 0; p < texels; p++) {
+    data[4 * p] = linearToSrgb8(texture[3 * p]);
+    data[4 * p + 1] = linearToSrgb8(texture[3 * p + 1]);
+    data[4 * p + 2] = linearToSrgb8(texture[3 * p + 2]);
+    data[4 * p + 3] = 255;
+  }
+  return { width: size, height: size, data };
+}

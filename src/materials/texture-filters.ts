@@ -124,3 +124,27 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   }
   return filled;
 }
+
+/**
+ * Bilinear sample of a `channels`-channel grid weighted by a confidence grid: value = Σ w v / Σ w
+ * over the four neighbours (so unobserved neighbours don't darken it). Writes `out` and returns the
+ * bilinear confidence (0 when no neighbour is observed; `out` is then untouched).
+ */
+export function sampleWeighted(
+  values: Float32Array, channels: number, weight: Float32Array, size: number, x: number, y: number, out: Float32Array,
+): number {
+  const xc = Math.min(Math.max(x, 0), size - 1), yc = Math.min(Math.max(y, 0), size - 1);
+  const x0 = Math.floor(xc), y0 = Math.floor(yc);
+  const x1 = Math.min(x0 + 1, size - 1), y1 = Math.min(y0 + 1, size - 1);
+  const fx = xc - x0, fy = yc - y0;
+  const p00 = y0 * size + x0, p10 = y0 * size + x1, p01 = y1 * size + x0, p11 = y1 * size + x1;
+  const w00 = (1 - fx) * (1 - fy) * weight[p00], w10 = fx * (1 - fy) * weight[p10];
+  const w01 = (1 - fx) * fy * weight[p01], w11 = fx * fy * weight[p11];
+  const total = w00 + w10 + w01 + w11;
+  if (!(total > 0)) return 0;
+  for (let c = 0; c < channels; c++) {
+    out[c] = (w00 * values[channels * p00 + c] + w10 * values[channels * p10 + c]
+      + w01 * values[channels * p01 + c] + w11 * values[channels * p11 + c]) / total;
+  }
+  return total;
+}

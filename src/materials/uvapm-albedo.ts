@@ -14,7 +14,7 @@ import { applyValueDetail, planesToHsv, rgbToHsv } from '../albedo-model/detail.
 import type { MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
 import { linearToSrgb } from './srgb.js';
-import { boxBlur, maskedMinFilter } from './texture-filters.js';
+import { boxBlur, maskedMinFilter, sampleWeighted } from './texture-filters.js';
 
 /** One view's per-covered-texel photo data at the texture's resolution. */
 export interface TexelObservation {
@@ -136,13 +136,14 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
   }
 
   const detail = new Float32Array(texels);
+  const mirroredDetail = new Float32Array(1);
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i], w = own[p];
     let value = w * ownDetail[p];
     const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
     if (w < 1 && mx === mx) {
-      const mirrored = sampleWeightedScalar(ownDetail, own, S, mx, my);
-      value += (1 - w) * mirrored.weight * mirrored.value;
+      const mirroredWeight = sampleWeighted(ownDetail, 1, own, S, mx, my, mirroredDetail);
+      if (mirroredWeight > 0) value += (1 - w) * mirroredWeight * mirroredDetail[0];
     }
     detail[p] = value;
   }
@@ -153,20 +154,6 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
     for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(fusedSrgb[c * texels + p]);
   }
   return { texture, detail, detailWeight: own };
-}
-
-/** Bilinear sample of value weighted by weight: value = Σ w v / Σ w, weight = bilinear w. */
-function sampleWeightedScalar(value: Float32Array, weight: Float32Array, size: number, x: number, y: number): { value: number; weight: number } {
-  const xc = Math.min(Math.max(x, 0), size - 1), yc = Math.min(Math.max(y, 0), size - 1);
-  const x0 = Math.floor(xc), y0 = Math.floor(yc);
-  const x1 = Math.min(x0 + 1, size - 1), y1 = Math.min(y0 + 1, size - 1);
-  const fx = xc - x0, fy = yc - y0;
-  const p00 = y0 * size + x0, p10 = y0 * size + x1, p01 = y1 * size + x0, p11 = y1 * size + x1;
-  const w00 = (1 - fx) * (1 - fy) * weight[p00], w10 = fx * (1 - fy) * weight[p10];
-  const w01 = (1 - fx) * fy * weight[p01], w11 = fx * fy * weight[p11];
-  const total = w00 + w10 + w01 + w11;
-  if (!(total > 0)) return { value: 0, weight: 0 };
-  return { value: (w00 * value[p00] + w10 * value[p10] + w01 * value[p01] + w11 * value[p11]) / total, weight: total };
 }
 
 /**
