@@ -9,7 +9,9 @@
  * right-handed scene (scene.useRightHandedSystem) that node is the identity. `root` itself is
  * free for the application to move, rotate and scale.
  */
+import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import type { Material } from '@babylonjs/core/Materials/material.js';
+import type { Node } from '@babylonjs/core/node.js';
 import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import type { Skeleton } from '@babylonjs/core/Bones/skeleton.js';
 import { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
@@ -18,6 +20,12 @@ import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import type { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
+// Static, not import(): a dynamic import can resolve to a second copy of @babylonjs/core (tsx
+// under mocha does), whose instanceof checks then see no meshes in the scene.
+import { GLTF2Export } from '@babylonjs/serializers/glTF/2.0/index.js';
+// The serializer encodes texture images with an EffectWrapper, whose default vertex shader is not
+// bundled otherwise: Babylon would fetch it by URL and the PNG encoding fails.
+import '@babylonjs/core/Shaders/postprocess.vertex.js';
 import { writeAvatarFile, type AvatarMaterialParameters, type WriteAvatarFileOptions } from '../avatar-file/format.js';
 import { PhotoAvatarError } from '../errors.js';
 import { writeGlb, type GlbOptions } from '../export/glb.js';
@@ -112,12 +120,16 @@ export class Avatar {
 
   /**
    * Identity coefficients (fixed), the current expression weights (a fresh copy), the 27 SH light
-   * coefficients estimated from the photo (9 per channel, R, G, B) and the albedo texture image.
+   * coefficients estimated from the photo (9 per channel, R, G, B), the albedo texture image and,
+   * when the albedo came from a UV albedo model, its coefficients (R, then G, then B).
    */
-  get coefficients(): { identity: Float32Array; expression: Float32Array; light: Float32Array; albedo: RgbaImage } {
+  get coefficients(): {
+    identity: Float32Array; expression: Float32Array; light: Float32Array; albedo: RgbaImage; albedoCoefficients?: Float32Array;
+  } {
     const expression = new Float32Array(this.morphTargetManager.numTargets);
     for (let i = 0; i < expression.length; i++) expression[i] = this.morphTargetManager.getTarget(i).influence;
-    return { identity: this.data.identity, expression, light: this.data.light, albedo: this.data.albedo };
+    const { identity, light, albedo, albedoCoefficients } = this.data;
+    return { identity, expression, light, albedo, ...(albedoCoefficients ? { albedoCoefficients } : {}) };
   }
 
   /** The skin material settings that .avatar files keep (see ../avatar-file/format.ts). */
@@ -165,6 +177,59 @@ export class Avatar {
   exportGLB(options: GlbOptions = {}): Uint8Array {
     this.checkAlive();
     return writeGlb(this.currentData(), options);
+  }
+
+  /**
+   * The avatar as it is in the scene (root and its descendants only, nothing else in the scene),
+   * written by @babylonjs/serializers: current pose, morph weights, material settings and anything
+   * the application changed on these nodes. Morph target names go to extras.targetNames, the
+   * skeleton becomes a glTF skin whose joints are the `bones` nodes, and vertex data comes out
+   * right-handed with the same world-space positions as in the scene.
+   *
+   * Which one to use: exportGLB() for a GLB of the avatar as built (Node without a scene, the CLI,
+   * workers, smaller files with sparse morph deltas, names 'neck', 'headMesh'...); this one for the
+   * live scene state on a real engine.
+   *
+   * Textures are read back from the GPU and encoded as PNG by the serializer, which needs a
+   * rendering engine and a canvas. NullEngine has neither (and never marks RawTextures ready, so
+   * the serializer would wait forever), so there this rejects unless `textures: false`, which
+   * writes the materials without textures: the texture slots are detached for the export and put
+   * back afterwards (a frame rendered meanwhile would show the avatar untextured).
+   */
+  async exportSceneGLB(options: { textures?: boolean } = {}): Promise<Uint8Array> {
+    this.checkAlive();
+    const scene = this.head.getScene();
+    const withTextures = options.textures ?? true;
+    // instanceof: NullEngine's getClassName() says 'ThinEngine'.
+    if (withTextures && scene.getEngine() instanceof NullEngine) {
+      throw new PhotoAvatarError(
+        'INVALID_ARGUMENT',
+        'exportSceneGLB cannot read textures back on NullEngine; use exportGLB() for a textured GLB, or exportSceneGLB({ textures: false }).',
+      );
+    }
+    const nodes = new Set<Node>([this.root, ...this.root.getDescendants(false)]);
+    const materials = [this.material, this.eyeMaterial].filter((m): m is PBRMaterial => m !== null);
+    const detached = withTextures ? [] : materials.map((m) => ({ material: m, albedo: m.albedoTexture, metallic: m.metallicTexture }));
+    for (const { material } of detached) {
+      material.albedoTexture = null;
+      material.metallicTexture = null;
+    }
+    try {
+      const exported = await GLTF2Export.GLBAsync(scene, `${this.root.name}.glb`, {
+        shouldExportNode: (node) => nodes.has(node),
+        // The serializer waits for each exported texture itself; waiting for the whole scene would
+        // tie the export to unrelated content (and never finish on NullEngine).
+        exportWithoutWaitingForScene: true,
+      });
+      const file = Object.entries(exported.files).find(([fileName]) => fileName.endsWith('.glb'))?.[1];
+      if (!(file instanceof Blob)) throw new Error('The glTF serializer returned no .glb file.');
+      return new Uint8Array(await file.arrayBuffer());
+    } finally {
+      for (const { material, albedo, metallic } of detached) {
+        material.albedoTexture = albedo;
+        material.metallicTexture = metallic;
+      }
+    }
   }
 
   /**

@@ -2,6 +2,7 @@
  * AvatarData -> Babylon objects: the same node layout as the GLB writer (../export/avatar-rig.ts),
  * with vertex data in model space and the handedness conversion in one node (see avatar.ts).
  */
+import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import '@babylonjs/core/Rendering/prePassRendererSceneComponent.js';
 import '@babylonjs/core/Rendering/subSurfaceSceneComponent.js';
@@ -114,7 +115,7 @@ function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughness
     material.subSurface.minimumThickness = 0.002;
     material.subSurface.maximumThickness = 0.02;
     const engine = scene.getEngine();
-    const canScatter = subsurface === 'auto' && engine.getClassName() !== 'NullEngine' && engine.getCaps().drawBuffersExtension;
+    const canScatter = subsurface === 'auto' && !(engine instanceof NullEngine) && engine.getCaps().drawBuffersExtension;
     if (canScatter && scene.enableSubSurfaceForPrePass()) {
       material.subSurface.isScatteringEnabled = true;
       material.subSurface.scatteringDiffusionProfile = new Color3(0.75, 0.25, 0.2);
