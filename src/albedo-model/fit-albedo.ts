@@ -113,6 +113,16 @@ export interface PhotometricFitOptions {
   /** Ridge on each 9×9 light system relative to its mean diagonal; default 1e-5. */
   lightRidge?: number;
   /**
+   * A light per observation (27 each) to stay near, e.g. the photo-only estimate. Per-channel
+   * albedo modes and per-channel light explain the same brightness, so with a small albedo model
+   * the free solve can trade one for the other into physically absurd lights (a negative red
+   * ambient term under a blue one). The prior pulls each light towards its reference instead of 0.
+   */
+  lightReference?: readonly Float32Array[];
+  /** Weight of that pull relative to each light system's mean diagonal; default 1 (at 0.1 the default head's
+   * embedded model still pushed the blue ambient term to 2.4x the photo-only estimate on deep3d/000002). */
+  lightReferenceStrength?: number;
+  /**
    * Gram products (rows² × texels) above this run as an ONNX MatMul (gemm.ts); default 1e5. Measured
    * on the loaded 2-core dev machine: 110 rows × 26,000 texels (K 100 at 256²) 96 ms ONNX WASM vs
    * 755 ms TS; 16 × 3,000 (K 5 at 64²) 1.3 vs 20 ms.
@@ -171,6 +181,13 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
   const rounds = options.rounds ?? 4;
   const lambda = options.regularization ?? 3e-3;
   const lightRidge = options.lightRidge ?? 1e-5;
+  const reference = options.lightReference;
+  if (reference && (reference.length !== V || reference.some((light) => light.length !== 3 * SH))) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `lightReference needs ${V} lights of ${3 * SH} coefficients.`);
+  }
+  const lightPrior: LightPrior = reference
+    ? { strength: options.lightReferenceStrength ?? 1, reference }
+    : { strength: lightRidge, reference: observations.map(() => new Float32Array(3 * SH)) };
 
   // Texels inside the model's mask that some observation sees, compacted once.
   const used: number[] = [];
@@ -202,12 +219,12 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
   const z = new Float32Array(joint ? 0 : (K + 1) * N);
   const A = new Float64Array(K * K), b = new Float64Array(K), x = new Float64Array(K), work = new Float64Array(K * K);
 
-  const step = joint ? new JointStep(model, observations, texel, basis, lambda, lightRidge, options.onnxAbove ?? 1e5) : null;
+  const step = joint ? new JointStep(model, observations, texel, basis, lambda, lightPrior, options.onnxAbove ?? 1e5) : null;
   decodeAlbedo(model, coefficients, albedo);
   for (let round = 0; round < rounds; round++) {
     throwIfAborted(options.signal);
     for (let v = 0; v < V; v++) {
-      solveLight(observations[v], texel, basis[v], albedo, D, lightRidge, lights[v]);
+      solveLight(observations[v], texel, basis[v], albedo, D, lightPrior.strength, lightPrior.reference[v], lights[v]);
       evaluateBasis(basis[v], lights[v], N, shading[v]);
     }
     if (step) {
@@ -267,8 +284,17 @@ function decodeAlbedo(model: UvapmModel, coefficients: Float32Array[], out: Floa
   }
 }
 
-/** Per channel: min Σ w (o − L(a) Σ_k γ_k H_k)² + ridge |γ|², written into light (27). */
-function solveLight(o: UvapmObservation, texel: Int32Array, basis: Float64Array, albedo: Float32Array, D: number, ridge: number, light: Float32Array): void {
+/** Light prior: strength × (mean diagonal of each light system) × |γ − reference|². */
+interface LightPrior {
+  strength: number;
+  reference: readonly Float32Array[];
+}
+
+/** Per channel: min Σ w (o − L(a) Σ_k γ_k H_k)² + μ |γ − γ_ref|², written into light (27). */
+function solveLight(
+  o: UvapmObservation, texel: Int32Array, basis: Float64Array, albedo: Float32Array, D: number,
+  strength: number, reference: Float32Array, light: Float32Array,
+): void {
   const N = texel.length;
   const M = new Float64Array(SH * SH), r = new Float64Array(SH), row = new Float64Array(SH);
   for (let c = 0; c < 3; c++) {
@@ -291,7 +317,9 @@ function solveLight(o: UvapmObservation, texel: Int32Array, basis: Float64Array,
       for (let l = 0; l < k; l++) M[l * SH + k] = M[k * SH + l];
       trace += M[k * SH + k];
     }
-    const gamma = solveSymmetric(M, r, SH, ridge * (trace / SH));
+    const mu = strength * (trace / SH);
+    for (let k = 0; k < SH; k++) r[k] += mu * reference[c * SH + k];
+    const gamma = solveSymmetric(M, r, SH, mu);
     for (let k = 0; k < SH; k++) light[c * SH + k] = gamma[k];
   }
 }
@@ -344,7 +372,7 @@ class JointStep {
     private readonly texel: Int32Array,
     private readonly basis: Float64Array[],
     private readonly lambda: number,
-    private readonly lightRidge: number,
+    private readonly lightPrior: LightPrior,
     onnxAbove: number,
   ) {
     const V = observations.length;
@@ -385,7 +413,7 @@ class JointStep {
       for (let q = 0; q < n; q++) A[r * n + q] = gram[r * P + q];
       b[r] = gram[r * P + n];
     }
-    const prior = new Float64Array(n), current = new Float64Array(n);
+    const prior = new Float64Array(n), current = new Float64Array(n), target = new Float64Array(n);
     for (let k = 0; k < K; k++) {
       prior[k] = variance[k] > 0 ? this.lambda / variance[k] : 1e12;
       current[k] = coefficients[k];
@@ -394,19 +422,20 @@ class JointStep {
       let trace = 0;
       for (let j = 0; j < SH; j++) { const r = K + v * SH + j; trace += A[r * n + r]; }
       for (let j = 0; j < SH; j++) {
-        prior[K + v * SH + j] = this.lightRidge * (trace / SH);
+        prior[K + v * SH + j] = this.lightPrior.strength * (trace / SH);
         current[K + v * SH + j] = lights[v][channel * SH + j];
+        target[K + v * SH + j] = this.lightPrior.reference[v][channel * SH + j];
       }
     }
     for (let r = 0; r < n; r++) {
       A[r * n + r] += prior[r];
-      b[r] -= prior[r] * current[r];
+      b[r] -= prior[r] * (current[r] - target[r]);
     }
     if (!choleskySolve(A, b, n, x, work)) return;
 
     const objective = (scale: number): number => {
       let sum = 0;
-      for (let r = 0; r < n; r++) { const value = current[r] + scale * x[r]; sum += prior[r] * value * value; }
+      for (let r = 0; r < n; r++) { const offset = current[r] + scale * x[r] - target[r]; sum += prior[r] * offset * offset; }
       for (let p = 0; p < M; p++) {
         const v = pairView[p], i = pairIndex[p], t = texel[i];
         let a = plane[t], s = 0;

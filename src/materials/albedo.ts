@@ -299,7 +299,8 @@ async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, s
   let observed = 0;
   for (let t = 0; t < model.mask.length; t++) if (model.mask[t] && observations.some((o) => o.weight[t] > 0)) observed++;
   if (observed < MIN_MODEL_TEXELS) return undefined;
-  return fitUvapmUnderLight(model, observations, { ...settings, signal });
+  // The photo-only lights anchor the per-channel light scale the small model cannot pin down.
+  return fitUvapmUnderLight(model, observations, { lightReference: views.map((view) => view.light), ...settings, signal });
 }
 
 interface LightSubsample {
