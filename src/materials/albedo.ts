@@ -20,7 +20,7 @@ import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage } from './srgb.js';
 import type { UvapmModel } from '../albedo-model/uvapm-format.js';
-import { fitUvapmUnderLight, upsamplePlanes, type PhotometricFit, type PhotometricFitOptions } from '../albedo-model/fit-albedo.js';
+import { fitUvapmUnderLight, upsamplePlanes, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from '../albedo-model/fit-albedo.js';
 import { fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
 
 export interface AlbedoInput {
@@ -286,16 +286,22 @@ const MIN_MODEL_TEXELS = 64;
  * Undefined when the photos show too little of the model's region (the photo-only texture then
  * stands, as without a model).
  */
+/**
+ * A de-lit view as a stage-2 observation on the albedo model's grid: its skin texels (photo skin
+ * mask × model skin weight × visibility, clipped highlights out) averaged into d × d texels.
+ */
+export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObservation {
+  const count = view.raster.texel.length;
+  const weight = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const clipped = view.colour[3 * i] > CLIPPED || view.colour[3 * i + 1] > CLIPPED || view.colour[3 * i + 2] > CLIPPED;
+    weight[i] = clipped ? 0 : clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
+  }
+  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight }, modelSize);
+}
+
 async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal): Promise<PhotometricFit | undefined> {
-  const observations = views.map((view) => {
-    const count = view.raster.texel.length;
-    const weight = new Float32Array(count);
-    for (let i = 0; i < count; i++) {
-      const clipped = view.colour[3 * i] > CLIPPED || view.colour[3 * i + 1] > CLIPPED || view.colour[3 * i + 2] > CLIPPED;
-      weight[i] = clipped ? 0 : clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
-    }
-    return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight }, model.size);
-  });
+  const observations = views.map((view) => viewAtModelSize(view, model.size));
   let observed = 0;
   for (let t = 0; t < model.mask.length; t++) if (model.mask[t] && observations.some((o) => o.weight[t] > 0)) observed++;
   if (observed < MIN_MODEL_TEXELS) return undefined;
