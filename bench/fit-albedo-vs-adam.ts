@@ -29,14 +29,13 @@ import { getFaceAnalyzer, loadDefaultHead, loadDefaultHeadAlbedoModel } from '..
 import { selectFace } from '../src/inference/face/analyzer.js';
 import { fitFace } from '../src/fitting/fit-face.js';
 import { delightView, viewAtModelSize } from '../src/materials/albedo.js';
-import { shShadingBasis } from '../src/materials/sh-light.js';
 import { buildUvapm } from '../src/albedo-model/builder.js';
-import { fitUvapmUnderLight, srgbDecode, type PhotometricFitOptions, type UvapmObservation } from '../src/albedo-model/fit-albedo.js';
+import { fitUvapmUnderLight, type PhotometricFitOptions, type UvapmObservation } from '../src/albedo-model/fit-albedo.js';
 import {
   initialParameters, minimisePhotometricWithAdam, packParameters, photometricObjective, photometricProblem, type PhotometricAdamResult,
 } from '../src/albedo-model/first-order-albedo.js';
 import type { UvapmModel } from '../src/albedo-model/uvapm-format.js';
-import { gaussian, rng, syntheticGenerator } from '../test/albedo-model/synthetic-maps.js';
+import { observeSyntheticViews, syntheticGenerator } from '../test/albedo-model/synthetic-maps.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const photoDir = path.resolve(root, '..', 'shared', 'data', 'photos');
@@ -182,31 +181,7 @@ async function photoCase(file: string, albedoModel: UvapmModel): Promise<Case> {
 async function syntheticCase(d: number, K: number): Promise<Case> {
   const gen = syntheticGenerator(d, 12, 0.004);
   const { model } = await buildUvapm({ names: Array.from({ length: K + 10 }, (_, i) => `${i}`), load: async (i) => ({ planes: gen.map(i) }) }, { size: d, components: K, backend: 'ts' });
-  const D = d * d, albedo = gen.map(9999), random = rng(5), h = new Float64Array(9);
-  const observations: UvapmObservation[] = [], reference: Float32Array[] = [];
-  for (let v = 0; v < 2; v++) {
-    const light = new Float32Array(27);
-    for (let c = 0; c < 3; c++) {
-      light[c * 9] = 0.9 - 0.05 * c;
-      for (let j = 1; j < 9; j++) light[c * 9 + j] = 0.15 * (random() - 0.5) + (j === 1 ? 0.2 * (v ? 1 : -1) : 0);
-    }
-    const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
-    const yaw = (v ? 1 : -1) * 0.4;
-    for (let t = 0; t < D; t++) {
-      const x = ((t % d) + 0.5) / d - 0.5, y = 0.5 - (Math.floor(t / d) + 0.5) / d;
-      const z = Math.sqrt(Math.max(0.1, 1 - 2 * (x * x + y * y))), n = Math.hypot(x, y, z);
-      normal[3 * t] = x / n; normal[3 * t + 1] = y / n; normal[3 * t + 2] = z / n;
-      weight[t] = Math.max(0, (Math.sin(yaw) * x + Math.cos(yaw) * z) / n - 0.3);
-      shShadingBasis(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2], h);
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let j = 0; j < 9; j++) s += light[c * 9 + j] * h[j];
-        colour[3 * t + c] = srgbDecode(albedo[c * D + t]) * s + 0.01 * gaussian(random);
-      }
-    }
-    observations.push({ colour, normal, weight });
-    reference.push(light.map((g, i) => g * (1 + 0.2 * Math.sin(i))));
-  }
+  const { observations, reference } = observeSyntheticViews(gen.map(9999), d, 5, 0.01);
   return { name: `synthetic ${d}² K ${K}, 2 views`, model, observations, options: { lightReference: reference }, maxSteps: 20000, maxMs: 20000, sweep: SYNTHETIC_SWEEP };
 }
 

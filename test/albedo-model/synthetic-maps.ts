@@ -1,5 +1,7 @@
-import { seededRandom as rng } from '../helpers/random.js';
 /** Deterministic synthetic UV maps: a low-rank albedo model (mean + a few smooth modes) plus noise. */
+import { seededRandom as rng } from '../helpers/random.js';
+import { srgbDecode, type UvapmObservation } from '../../src/albedo-model/fit-albedo.js';
+import { shShadingBasis } from '../../src/materials/sh-light.js';
 
 export { seededRandom as rng } from '../helpers/random.js';
 
@@ -42,4 +44,39 @@ export function syntheticGenerator(size: number, rank: number, noise = 0.002, se
       return out;
     },
   };
+}
+
+/**
+ * Two views of a synthetic albedo (planar sRGB, d²) on a bulging UV-space surface, each lit by its
+ * own SH light, plus Gaussian noise; `reference` holds perturbed lights for the light prior.
+ */
+export function observeSyntheticViews(albedo: Float32Array, d: number, seed: number, noise = 0.004): { observations: UvapmObservation[]; reference: Float32Array[] } {
+  const D = d * d, random = rng(seed), h = new Float64Array(9);
+  const observations: UvapmObservation[] = [], reference: Float32Array[] = [];
+  for (let v = 0; v < 2; v++) {
+    const light = new Float32Array(27);
+    for (let c = 0; c < 3; c++) {
+      light[c * 9] = 0.9 - 0.05 * c;
+      for (let j = 1; j < 9; j++) light[c * 9 + j] = 0.15 * (random() - 0.5) + (j === 1 ? 0.2 * (v ? 1 : -1) : 0);
+    }
+    const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
+    const yaw = (v ? 1 : -1) * 0.4;
+    for (let t = 0; t < D; t++) {
+      const x = ((t % d) + 0.5) / d - 0.5, y = 0.5 - (Math.floor(t / d) + 0.5) / d;
+      const z = Math.sqrt(Math.max(0.1, 1 - 2 * (x * x + y * y)));
+      const n = Math.hypot(x, y, z);
+      normal[3 * t] = x / n; normal[3 * t + 1] = y / n; normal[3 * t + 2] = z / n;
+      // The view's camera axis is yawed: texels turned away from it are unseen.
+      weight[t] = Math.max(0, (Math.sin(yaw) * x + Math.cos(yaw) * z) / n - 0.3);
+      shShadingBasis(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2], h);
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let j = 0; j < 9; j++) s += light[c * 9 + j] * h[j];
+        colour[3 * t + c] = srgbDecode(albedo[c * D + t]) * s + noise * gaussian(random);
+      }
+    }
+    observations.push({ colour, normal, weight });
+    reference.push(light.map((g, i) => g * (1 + 0.2 * Math.sin(i))));
+  }
+  return { observations, reference };
 }
