@@ -124,13 +124,26 @@ export function expressionIsBounded(model: HeadModel): boolean {
   return model.expressionNames.length > 0 && !model.expressionNames.every((name) => /^(exp|pca)[_-]?\d+$/i.test(name));
 }
 
+/** Pinhole intrinsics for a photo: the given focal length or 1.2 × the longer side, centred. */
+export function photoIntrinsics(width: number, height: number, focal?: number): { focal: number; cx: number; cy: number } {
+  return { focal: focal ?? 1.2 * Math.max(width, height), cx: (width - 1) / 2, cy: (height - 1) / 2 };
+}
+
+/** Distance between the outer eye corners (iBUG 36 and 45), the scale landmark errors are measured in. */
+export function outerEyeDistance(landmarks68: ArrayLike<number>): number {
+  return Math.hypot(landmarks68[45 * 2] - landmarks68[36 * 2], landmarks68[45 * 2 + 1] - landmarks68[36 * 2 + 1]);
+}
+
+/** Gaussian prior precisions weight / σ² for modes with standard deviations `std`, written from `offset`. */
+export function fillPriorPrecision(std: ArrayLike<number>, weight: number, out: Float64Array, offset: number): void {
+  for (let k = 0; k < std.length; k++) out[offset + k] = weight / Math.max(1e-12, std[k]) ** 2;
+}
+
 export async function fitFace(model: HeadModel, observation: FaceObservation, options: FitOptions): Promise<FitResult> {
   const totalStart = performance.now();
   const timings: Record<string, number> = {};
   validateInputs(model, observation, options);
-  const { imageWidth, imageHeight } = options;
-  const focal = options.focal ?? 1.2 * Math.max(imageWidth, imageHeight);
-  const intrinsics = { focal, cx: (imageWidth - 1) / 2, cy: (imageHeight - 1) / 2 };
+  const intrinsics = photoIntrinsics(options.imageWidth, options.imageHeight, options.focal);
   const fitExpression = options.fitExpression ?? true;
   const priorWeight = options.priorWeight ?? 1;
   const maxYawDeg = options.maxYawDeg ?? 60;
@@ -151,11 +164,11 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
 
   const K = model.identityCount, E = model.expressionNames.length;
   const P = system.set.coefficientCount;
-  const eyeDistance = Math.hypot(obs68[45 * 2] - obs68[36 * 2], obs68[45 * 2 + 1] - obs68[36 * 2 + 1]);
+  const eyeDistance = outerEyeDistance(obs68);
   const corr = buildCorrespondences(model, observation, system, 1 / Math.max(1e-6, NOISE_FRACTION * eyeDistance));
   const priorPrecision = new Float64Array(P).fill(priorWeight);
-  for (let k = 0; k < K; k++) priorPrecision[k] = priorWeight / Math.max(1e-12, model.identityStd[k]) ** 2;
-  for (let j = 0; j < E; j++) priorPrecision[K + j] = priorWeight / Math.max(1e-12, model.expressionStd[j]) ** 2;
+  fillPriorPrecision(model.identityStd, priorWeight, priorPrecision, 0);
+  fillPriorPrecision(model.expressionStd, priorWeight, priorPrecision, K);
   const bounded = fitExpression && expressionIsBounded(model);
   const state: PoseAndShape & { rotation: Float64Array; translation: Float64Array; coefficients: Float64Array } = {
     rotation: init.rotation,

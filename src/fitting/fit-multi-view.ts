@@ -20,7 +20,7 @@ import { DampedNormalEquations } from './damped-step.js';
 import {
   CONVERGED_DECREASE, NOISE_FRACTION, POSE_ONLY_ITERATIONS,
   buildCorrespondences, expressionIsBounded, fittedLandmarks, getLandmarkSystem, meanShapeInitialPose,
-  rejectExtremePose, slideJaw, validateInputs,
+  rejectExtremePose, slideJaw, validateInputs, photoIntrinsics, outerEyeDistance, fillPriorPrecision,
   type FitOptions, type FitResult,
 } from './fit-face.js';
 
@@ -111,10 +111,9 @@ export async function fitFaces(model: HeadModel, observations: readonly ViewObse
   const unknowns = K + observations.length * viewColumns;
   const views: ViewProblem[] = observations.map((view, i) => {
     const obs68 = view.observation.landmarks68;
-    const focal = view.focal ?? 1.2 * Math.max(view.imageWidth, view.imageHeight);
-    const intrinsics = { focal, cx: (view.imageWidth - 1) / 2, cy: (view.imageHeight - 1) / 2 };
+    const intrinsics = photoIntrinsics(view.imageWidth, view.imageHeight, view.focal);
     const init = meanShapeInitialPose(model, obs68, intrinsics);
-    const eyeDistance = Math.hypot(obs68[45 * 2] - obs68[36 * 2], obs68[45 * 2 + 1] - obs68[36 * 2 + 1]);
+    const eyeDistance = outerEyeDistance(obs68);
     const offset = K + i * viewColumns;
     return {
       label: labels[i],
@@ -127,9 +126,9 @@ export async function fitFaces(model: HeadModel, observations: readonly ViewObse
     };
   });
   const priorPrecision = new Float64Array(unknowns);
-  for (let k = 0; k < K; k++) priorPrecision[k] = priorWeight / Math.max(1e-12, model.identityStd[k]) ** 2;
+  fillPriorPrecision(model.identityStd, priorWeight, priorPrecision, 0);
   for (const view of views) {
-    for (let j = 0; j < E; j++) priorPrecision[view.offset + 6 + j] = priorWeight / Math.max(1e-12, model.expressionStd[j]) ** 2;
+    fillPriorPrecision(model.expressionStd, priorWeight, priorPrecision, view.offset + 6);
   }
   const boundedExpression = fitExpression && expressionIsBounded(model);
   timings.init = performance.now() - start;

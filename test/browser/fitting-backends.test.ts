@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { openScene } from './canvas-pixels.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
 import { selectFace } from '../../src/inference/face/analyzer.js';
@@ -33,15 +33,6 @@ function portable(face: FaceObservation): PortableFaceObservation {
     iris: Array.from(face.iris),
     landmarks68: Array.from(face.landmarks68),
   };
-}
-
-async function openScene(browser: SealedBrowser, server: StaticServer, query: string): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.origin}/index.html?${query}`);
-  await page.waitForFunction(() => ['idle', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 180_000 });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  assert.equal(state, 'idle', `page failed to start: ${await page.textContent('#status')}`);
-  return page;
 }
 
 describe('fitting: WebGPU and WASM give the same coefficients @browser', function () {

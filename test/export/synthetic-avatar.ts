@@ -176,3 +176,16 @@ export function makeAvatarData(model: HeadModel, albedo: RgbaImage = syntheticAl
     backend: 'wasm',
   };
 }
+
+/**
+ * Avatar data on the named head for variant-parameterised suites; null (after saying why) when
+ * that head cannot be built here, so the caller can skip.
+ */
+export async function avatarDataFor(variant: 'synthetic head' | 'default head'): Promise<AvatarData | null> {
+  const loaded = variant === 'synthetic head' ? { model: syntheticHeadModel(), source: variant } : await loadTestHeadModel();
+  if (loaded.source !== variant) {
+    console.log(`    skipped: ${variant} unavailable`);
+    return null;
+  }
+  return makeAvatarData(loaded.model);
+}

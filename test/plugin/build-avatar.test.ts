@@ -5,19 +5,16 @@ import { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import type { AvatarData } from '../../src/types.js';
-import { loadTestHeadModel, makeAvatarData, syntheticHeadModel } from '../export/synthetic-avatar.js';
+import { avatarDataFor } from '../export/synthetic-avatar.js';
 
 for (const variant of ['synthetic head', 'default head'] as const) describe(`plugin/buildAvatar (${variant})`, function () {
   let data: AvatarData;
   let engine: NullEngine;
   let scene: Scene;
   before(async function () {
-    const loaded = variant === 'synthetic head' ? { model: syntheticHeadModel(), source: variant } : await loadTestHeadModel();
-    if (loaded.source !== variant) {
-      console.log(`    skipped: ${variant} unavailable`);
-      this.skip();
-    }
-    data = makeAvatarData(loaded.model);
+    const made = await avatarDataFor(variant);
+    if (!made) this.skip();
+    data = made;
   });
   beforeEach(function () {
     engine = new NullEngine();

@@ -12,7 +12,7 @@ import { PhotoAvatarError } from '../../src/errors.js';
 import type { Avatar } from '../../src/plugin/avatar.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import type { AvatarData } from '../../src/types.js';
-import { loadTestHeadModel, makeAvatarData, syntheticHeadModel } from '../export/synthetic-avatar.js';
+import { avatarDataFor } from '../export/synthetic-avatar.js';
 
 function glbJson(glb: Uint8Array): any {
   const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
@@ -43,12 +43,9 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`plu
   let scene: Scene;
   let avatar: Avatar;
   before(async function () {
-    const loaded = variant === 'synthetic head' ? { model: syntheticHeadModel(), source: variant } : await loadTestHeadModel();
-    if (loaded.source !== variant) {
-      console.log(`    skipped: ${variant} unavailable`);
-      this.skip();
-    }
-    data = makeAvatarData(loaded.model);
+    const made = await avatarDataFor(variant);
+    if (!made) this.skip();
+    data = made;
   });
 
   beforeEach(function () {
