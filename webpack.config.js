@@ -7,12 +7,8 @@
  * page find it next to the script wherever dist/ is served from.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import webpack from 'webpack';
-
-const { NormalModuleReplacementPlugin } = webpack;
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const sampleDir = path.join(root, 'sample-scene');
@@ -54,13 +50,6 @@ class CopyFilesPlugin {
   }
 }
 
-/**
- * Node built-ins appear only behind runtime checks in Node code paths (dynamic `import('node:fs')`);
- * the browser never loads them, so they become empty modules. Webpack cannot read the `node:`
- * scheme, hence the prefix is stripped first and the bare name falls back to nothing.
- */
-const nodeBuiltinsOff = Object.fromEntries(builtinModules.filter((name) => !name.startsWith('_')).map((name) => [name, false]));
-
 export default (_env, argv) => {
   const production = argv.mode !== 'development';
   return {
@@ -82,7 +71,6 @@ export default (_env, argv) => {
       extensions: ['.ts', '.js', '.mjs'],
       // Sources import './x.js' (NodeNext); the file on disk is x.ts.
       extensionAlias: { '.js': ['.ts', '.js'] },
-      fallback: nodeBuiltinsOff,
     },
     module: {
       rules: [
@@ -104,9 +92,6 @@ export default (_env, argv) => {
       ],
     },
     plugins: [
-      new NormalModuleReplacementPlugin(/^node:/, (resource) => {
-        resource.request = resource.request.slice('node:'.length);
-      }),
       new CopyFilesPlugin([
         { from: path.join(sampleDir, 'index.html'), to: 'index.html' },
         { from: generatedAssetsDir, to: 'assets', optional: 'run `npm run build` to generate the face models and the default head' },

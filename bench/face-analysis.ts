@@ -2,6 +2,8 @@
  * Per-model face-analysis timings on onnxruntime-web (wasm in Node): `npx tsx bench/face-analysis.ts [photo]`.
  * Reports the median of several warm runs (the first run pays for WASM compilation).
  */
+// Node asset loader (assets/generated): benches import the sources, not the package's node entry.
+import '../src/node/asset-files.js';
 import { readFileSync } from 'node:fs';
 import { decodeImage } from '../src/image/decode.js';
 import { FaceAnalyzer } from '../src/inference/face/analyzer.js';

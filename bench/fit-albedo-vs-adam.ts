@@ -20,6 +20,8 @@
  * times include building the compacted problem and that start. Our time is the whole call, median
  * of 3 after a warm-up. Wall clock on a shared machine: compare within one run.
  */
+// Node asset loader (assets/generated): benches import the sources, not the package's node entry.
+import '../src/node/asset-files.js';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

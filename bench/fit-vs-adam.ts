@@ -24,6 +24,8 @@
  * LM's time is its whole solve (pose-only and joint stages, rejected trial steps included), the
  * median of five runs. Wall-clock times on a shared machine: compare within one run.
  */
+// Node asset loader (assets/generated): benches import the sources, not the package's node entry.
+import '../src/node/asset-files.js';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

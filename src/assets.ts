@@ -1,20 +1,34 @@
 /**
  * Build-time generated assets (converted ONNX face models, the default head pack) and how they are
- * found: from `assets/generated/` of the installed package in Node, over HTTP in browsers.
- * `npm run build` (run by `npm install`) creates them from node_modules; nothing is downloaded.
+ * found. Browser-safe: no Node module is reachable from here. Browsers fetch them from
+ * `setAssetBaseUrl` (default 'assets/'); in Node the package's node entry (`src/node/asset-files.ts`,
+ * picked by the `node` condition of package.json `exports`) installs a loader that reads
+ * `assets/generated/` of the installed package. `setAssetLoader` overrides both.
  */
+import { PhotoAvatarError } from './errors.js';
 
 export const ASSET_FILES = {
   faceDetector: 'face-detector.onnx',
   faceMesh: 'face-mesh.onnx',
   iris: 'iris.onnx',
   selfie: 'selfie.onnx',
-  /** HSE FaceRes identity embedding: fit-quality metrics only (see METRIC_MODELS). */
+  /**
+   * HSE FaceRes identity embedding: fit-quality metrics only (see METRIC_MODELS). Trained on
+   * research data, so it is never in the published package; the metric is skipped without it.
+   */
   faceEmbedding: 'face-embedding.onnx',
   defaultHead: 'default-head.pack',
   /** UV albedo model of the default head (optional: built at build time when its photos are there). */
   defaultHeadAlbedoModel: 'default-head.uvapm',
+  /** The CLI's sample photo (face-api demo/sample1.jpg, MIT), copied at build time. */
+  samplePhoto: 'sample-photo.jpg',
 } as const;
+
+/** What the browser needs: every asset but the CLI's sample photo and the metric-only embedding. */
+export const RUNTIME_ASSET_FILES = [
+  ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.selfie,
+  ASSET_FILES.defaultHead, ASSET_FILES.defaultHeadAlbedoModel,
+] as const;
 
 export type AssetName = (typeof ASSET_FILES)[keyof typeof ASSET_FILES];
 
@@ -24,6 +38,7 @@ export type AssetLoader = (fileName: string) => Promise<Uint8Array>;
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 let baseUrl = 'assets/';
 let customLoader: AssetLoader | null = null;
+let platformLoader: AssetLoader | null = null;
 const cache = new Map<string, Promise<Uint8Array>>();
 
 /** Browser: the URL folder holding the generated assets (default 'assets/'). */
@@ -32,20 +47,20 @@ export function setAssetBaseUrl(url: string): void {
   cache.clear();
 }
 
+/** The folder URL set by setAssetBaseUrl, resolved against the page (also where ort's files are looked for). */
+export function assetBaseUrl(): string {
+  return baseUrl;
+}
+
 export function setAssetLoader(loader: AssetLoader | null): void {
   customLoader = loader;
   cache.clear();
 }
 
-/** Absolute folder of generated assets in Node (the package's assets/generated). */
-export async function nodeAssetDir(): Promise<string> {
-  const { fileURLToPath } = await import('node:url');
-  const path = await import('node:path');
-  const { existsSync } = await import('node:fs');
-  // Works from src/ (tsx) and dist/src/ (compiled): walk up to the folder holding package.json.
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5 && !existsSync(path.join(dir, 'package.json')); i++) dir = path.dirname(dir);
-  return path.join(dir, 'assets', 'generated');
+/** Installed by the Node entry: reads the package's own assets/generated. Not public API. */
+export function setPlatformAssetLoader(loader: AssetLoader): void {
+  platformLoader = loader;
+  cache.clear();
 }
 
 export function loadAsset(fileName: string): Promise<Uint8Array> {
@@ -60,17 +75,22 @@ export function loadAsset(fileName: string): Promise<Uint8Array> {
 
 async function readAsset(fileName: string): Promise<Uint8Array> {
   if (customLoader) return customLoader(fileName);
+  if (platformLoader) return platformLoader(fileName);
   if (isNode) {
-    const { readFile } = await import('node:fs/promises');
-    const path = await import('node:path');
-    const file = path.join(await nodeAssetDir(), fileName);
-    try {
-      return new Uint8Array(await readFile(file));
-    } catch {
-      throw new Error(`Missing generated asset ${file}. Run \`npm run build\` in the package folder to create it from node_modules.`);
-    }
+    throw new PhotoAvatarError(
+      'MISSING_ASSET',
+      `No asset loader for ${fileName} in Node: import 'babylon-photo-avatar' (its node entry reads the package's assets/generated) or call setAssetLoader.`,
+    );
   }
-  const response = await fetch(baseUrl + fileName);
-  if (!response.ok) throw new Error(`Could not load asset ${baseUrl + fileName}: HTTP ${response.status}`);
+  const url = baseUrl + fileName;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new PhotoAvatarError('MISSING_ASSET', `Could not load asset ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (!response.ok) {
+    throw new PhotoAvatarError('MISSING_ASSET', `Could not load asset ${url}: HTTP ${response.status}. Serve the package's assets/generated/ there or call setAssetBaseUrl.`);
+  }
   return new Uint8Array(await response.arrayBuffer());
 }

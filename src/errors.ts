@@ -14,7 +14,9 @@ export type PhotoAvatarErrorCode =
   | 'CORRUPT_INPUT_FILE'
   | 'INVALID_ARGUMENT'
   | 'ABORTED'
-  | 'MISSING_ASSET';
+  | 'MISSING_ASSET'
+  /** onnxruntime-web failed or timed out (WASM start-up, thread workers, session creation). */
+  | 'RUNTIME_FAILURE';
 
 export class PhotoAvatarError extends Error {
   readonly code: PhotoAvatarErrorCode;

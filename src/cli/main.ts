@@ -1,4 +1,6 @@
 /** The photo-avatar command line. Exit codes: 0 ok, 1 bad input (named in the message), 2 usage, 3 internal error. */
+// The Node asset loader (reads the package's assets/generated) for every command.
+import '../node/asset-files.js';
 import { PhotoAvatarError } from '../errors.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';

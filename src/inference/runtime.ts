@@ -1,39 +1,114 @@
 /**
- * One place that creates onnxruntime-web sessions. Browsers try the WebGPU execution provider and
- * fall back to WASM automatically; Node always uses WASM. Everything else in the project asks this
- * module for sessions, so the backend choice and the threading setup live here only.
+ * One place that creates onnxruntime-web sessions. Everything else in the project asks this module
+ * for sessions, so the backend choice, the threading setup and the failure handling live here only.
+ *
+ * Backend ('auto'): WebGPU only on a hardware adapter (a software adapter such as SwiftShader was
+ * 4x slower than WASM in our measurements), else WASM; Node always uses WASM.
+ *
+ * Threads: Node uses min(4, cores). In browsers threads need a cross-origin isolated page, and the
+ * ort thread workers must be able to load ort's `.mjs` glue: that works when the bundler keeps ort
+ * in its own file (webpack) or when `wasmPaths` points at served copies of ort's files (any
+ * bundler; Vite needs it, as its production build inlines ort into the app chunk, which then fails
+ * in the worker). So browsers get threads when the page is isolated AND `wasmPaths` or `numThreads`
+ * is given; otherwise one thread, and `runtimeInfo().threadNote` says why.
+ *
+ * No silent hangs: session creation is raced against a timeout and against worker errors, and any
+ * failure rejects with PhotoAvatarError('RUNTIME_FAILURE') naming the cause.
  */
 import * as ort from 'onnxruntime-web';
+import { PhotoAvatarError } from '../errors.js';
 
 export type Backend = 'webgpu' | 'wasm';
 
 export interface RuntimeOptions {
-  /** 'auto' (default): WebGPU when the page has it, else WASM. */
+  /** 'auto' (default): WebGPU on a hardware adapter, else WASM. 'wasm' or 'webgpu' forces one. */
   backend?: 'auto' | Backend;
-  /** WASM threads; defaults to min(4, hardwareConcurrency). Browsers need COOP/COEP headers for >1. */
+  /**
+   * WASM threads. Node: min(4, cores). Browsers: min(4, cores) on a cross-origin isolated page
+   * when `wasmPaths` is set, else 1 (see the module comment). Set it to force a count.
+   */
   numThreads?: number;
-  /** Where the browser finds ort-wasm-*.wasm/.mjs when the bundler does not emit them. */
+  /**
+   * URL folder (ending in '/') serving onnxruntime-web's `ort-wasm-simd-threaded.jsep.mjs` and
+   * `.wasm` (from node_modules/onnxruntime-web/dist; `photo-avatar copy-assets <dir> --ort` copies
+   * them). Needed for threads under Vite.
+   */
   wasmPaths?: string;
+  /** Milliseconds one session creation may take before it fails (default 120000). */
+  sessionTimeoutMs?: number;
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+/** What the runtime actually uses, for reports and diagnostics. */
+export interface RuntimeInfo {
+  threads: number;
+  /** Why threads are what they are (e.g. "1 thread: page not cross-origin isolated"). */
+  threadNote: string;
+  wasmPaths: string | null;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 let configured = false;
 let preferred: 'auto' | Backend = 'auto';
+let sessionTimeoutMs = 120_000;
+let info: RuntimeInfo = { threads: 1, threadNote: 'not configured yet', wasmPaths: null };
 
-/** Configures onnxruntime-web once; later calls only change the preferred backend. */
+/** Threads for the WASM backend, and why: a small pure rule (tested). */
+export function chooseThreads(options: { isNode: boolean; crossOriginIsolated: boolean; cores: number; numThreads?: number; wasmPaths?: string }): { threads: number; note: string } {
+  const most = Math.max(1, Math.min(4, options.cores));
+  if (options.numThreads !== undefined) return { threads: Math.max(1, Math.floor(options.numThreads)), note: 'numThreads set by the application' };
+  if (options.isNode) return { threads: most, note: 'Node: min(4, cores)' };
+  if (!options.crossOriginIsolated) return { threads: 1, note: '1 thread: the page is not cross-origin isolated (serve it with COOP/COEP headers for threads)' };
+  if (!options.wasmPaths) return { threads: 1, note: '1 thread: no wasmPaths (serve onnxruntime-web\'s .mjs/.wasm and call configureRuntime({ wasmPaths }) for threads)' };
+  return { threads: most, note: `${most} threads: cross-origin isolated page, ort files from ${options.wasmPaths}` };
+}
+
+/** Configures onnxruntime-web once; later calls only change the preferred backend and the timeout. */
 export function configureRuntime(options: RuntimeOptions = {}): void {
   preferred = options.backend ?? preferred;
+  if (options.sessionTimeoutMs !== undefined) sessionTimeoutMs = options.sessionTimeoutMs;
   if (configured) return;
   configured = true;
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
-  const crossOriginIsolatedPage = isNode || (typeof globalThis !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
-  ort.env.wasm.numThreads = options.numThreads ?? (crossOriginIsolatedPage ? Math.min(4, cores) : 1);
+  const crossOriginIsolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const { threads, note } = chooseThreads({ isNode, crossOriginIsolated, cores, numThreads: options.numThreads, wasmPaths: options.wasmPaths });
+  ort.env.wasm.numThreads = threads;
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
   ort.env.logLevel = 'error';
+  info = { threads, threadNote: note, wasmPaths: options.wasmPaths ?? null };
 }
 
-function webgpuAvailable(): boolean {
-  return !isNode && typeof navigator !== 'undefined' && 'gpu' in navigator && !!(navigator as { gpu?: unknown }).gpu;
+export function runtimeInfo(): RuntimeInfo {
+  return { ...info };
+}
+
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+}
+
+/**
+ * A software adapter (SwiftShader, llvmpipe, WARP, or one the browser flags as fallback) runs the
+ * models several times slower than WASM: 'auto' must not pick it. Pure, tested.
+ */
+export function isSoftwareAdapter(adapter: AdapterLike): boolean {
+  if (adapter.isFallbackAdapter === true || adapter.info?.isFallbackAdapter === true) return true;
+  const text = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.device, adapter.info?.description].filter(Boolean).join(' ').toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|warp/.test(text);
+}
+
+let hardwareWebgpu: Promise<boolean> | undefined;
+
+/** Whether the page has a hardware WebGPU adapter (asked once). */
+function hardwareWebgpuAvailable(): Promise<boolean> {
+  if (isNode || typeof navigator === 'undefined') return Promise.resolve(false);
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+  if (!gpu) return Promise.resolve(false);
+  hardwareWebgpu ??= gpu.requestAdapter().then((adapter) => !!adapter && !isSoftwareAdapter(adapter), () => false);
+  return hardwareWebgpu;
+}
+
+function webgpuPresent(): boolean {
+  return !isNode && typeof navigator !== 'undefined' && !!(navigator as { gpu?: unknown }).gpu;
 }
 
 export interface LoadedSession {
@@ -42,22 +117,62 @@ export interface LoadedSession {
 }
 
 /**
- * Creates a session from model bytes, on WebGPU when preferred and available, falling back to WASM
- * when the adapter is missing or the graph has an op the WebGPU provider cannot run.
+ * Waits for `creating`, but rejects with RUNTIME_FAILURE after `timeoutMs`, or as soon as the page
+ * reports an uncaught worker error (ort's thread workers fail that way, and ort never settles).
+ */
+async function guarded<T>(creating: Promise<T>, backend: Backend, timeoutMs: number): Promise<T> {
+  const what = `onnxruntime-web ${backend} session (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onError: ((event: Event) => void) | undefined;
+  const target = typeof globalThis.addEventListener === 'function' && !isNode ? globalThis : undefined;
+  const failure = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PhotoAvatarError(
+      'RUNTIME_FAILURE',
+      `${what} was not ready after ${Math.round(timeoutMs / 1000)} s. With threads, a common cause is a thread worker that cannot load ort's script: ` +
+      'serve onnxruntime-web\'s files and call configureRuntime({ wasmPaths }), or configureRuntime({ numThreads: 1 }).',
+    )), timeoutMs);
+    onError = (event: Event) => {
+      const message = (event as ErrorEvent).message ?? String((event as PromiseRejectionEvent).reason ?? '');
+      if (!/worker|pthread|wasm|onnx|ort/i.test(message)) return;
+      reject(new PhotoAvatarError('RUNTIME_FAILURE', `${what} failed: ${message}`, { cause: event }));
+    };
+    target?.addEventListener('error', onError);
+    target?.addEventListener('unhandledrejection', onError);
+  });
+  try {
+    return await Promise.race([creating, failure]);
+  } catch (error) {
+    if (error instanceof PhotoAvatarError) throw error;
+    throw new PhotoAvatarError('RUNTIME_FAILURE', `${what} could not be created: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    if (onError) {
+      target?.removeEventListener('error', onError);
+      target?.removeEventListener('unhandledrejection', onError);
+    }
+  }
+}
+
+/**
+ * Creates a session from model bytes: WebGPU when forced, or with 'auto' on a hardware adapter;
+ * WASM otherwise, and as the fallback when WebGPU cannot run the graph (unless forced).
  */
 export async function createSession(model: Uint8Array, options: { backend?: 'auto' | Backend } = {}): Promise<LoadedSession> {
   configureRuntime();
   const want = options.backend ?? preferred;
-  if (want !== 'wasm' && webgpuAvailable()) {
+  const tryWebgpu = want === 'webgpu' ? webgpuPresent() : want === 'auto' && await hardwareWebgpuAvailable();
+  if (tryWebgpu) {
     try {
-      const session = await ort.InferenceSession.create(model, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+      const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }), 'webgpu', sessionTimeoutMs);
       return { session, backend: 'webgpu' };
     } catch (error) {
       if (want === 'webgpu') throw error;
-      // Fall through to WASM: no adapter, or an op without a WebGPU kernel.
+      // Fall through to WASM: an op without a WebGPU kernel, or a device that failed.
     }
+  } else if (want === 'webgpu') {
+    throw new PhotoAvatarError('RUNTIME_FAILURE', 'backend \'webgpu\' was requested but this environment has no WebGPU (navigator.gpu).');
   }
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }), 'wasm', sessionTimeoutMs);
   return { session, backend: 'wasm' };
 }
 

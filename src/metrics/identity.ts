@@ -106,6 +106,20 @@ function getSession(): Promise<ort.InferenceSession> {
   return session;
 }
 
+/**
+ * Whether the embedding model is installed. It is trained on research data (VGGFace2), so the
+ * published package leaves it out; a build from the repository has it. Other load errors propagate.
+ */
+export async function identityModelAvailable(): Promise<boolean> {
+  try {
+    await getSession();
+    return true;
+  } catch (error) {
+    if (error instanceof PhotoAvatarError && error.code === 'MISSING_ASSET') return false;
+    throw error;
+  }
+}
+
 /** The 1024-d embedding of an NCHW crop tensor from `cropTensor`. */
 export async function embedCrop(tensor: Float32Array): Promise<Float32Array> {
   const [h, w] = SPEC.inputSize;

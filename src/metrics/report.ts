@@ -9,7 +9,7 @@
  */
 import { PhotoAvatarError } from '../errors.js';
 import type { AvatarData, Mask, RgbaImage } from '../types.js';
-import { cosineSimilarity, embedFace, faceCropFor, IDENTITY_MODEL_LABEL } from './identity.js';
+import { cosineSimilarity, embedFace, faceCropFor, IDENTITY_MODEL_LABEL, identityModelAvailable } from './identity.js';
 import { maskedPsnr, maskedSsim } from './photometric.js';
 import { compositeOverPhoto, renderInPhoto } from './rerender.js';
 
@@ -18,7 +18,10 @@ export interface FitQualityMetrics {
   psnr: number;
   /** Mean SSIM on BT.601 luma (11x11 Gaussian, sigma 1.5) over the compared region. */
   ssim: number;
-  /** Cosine of identity embeddings, photo vs re-render (see identityModel). */
+  /**
+   * Cosine of identity embeddings, photo vs re-render (see identityModel). NaN when the embedding
+   * model is not installed (the published package leaves it out); identityModel then says so.
+   */
   identityCosine: number;
   identityModel: string;
   /** Pixels in the compared region (skin mask ∩ rendered head). */
@@ -26,6 +29,10 @@ export interface FitQualityMetrics {
   /** Milliseconds: render, photometric, identity, total. */
   timings: Record<string, number>;
 }
+
+/** Why identityCosine can be missing: the note the report carries instead of the model label. */
+const IDENTITY_MODEL_SKIPPED = 'face-embedding.onnx (HSE FaceRes, trained on research data) is not in the published package; ' +
+  'build from the repository (`npm run build`) to get the identity metric';
 
 /** A skin mask counts a pixel as skin from this value on (0..255). */
 const SKIN_THRESHOLD = 128;
@@ -71,13 +78,18 @@ export async function computeFitMetrics(image: RgbaImage, data: AvatarData, skin
   const ssim = maskedSsim(image, composite, region);
   lap('photometric');
 
-  const crop = faceCropFor(data.face);
-  const photoEmbedding = await embedFace(image, crop, coverage);
-  const renderEmbedding = await embedFace(render, crop, coverage);
-  const identityCosine = cosineSimilarity(photoEmbedding, renderEmbedding);
+  let identityCosine = Number.NaN;
+  let identityModel = `skipped: ${IDENTITY_MODEL_SKIPPED}`;
+  if (await identityModelAvailable()) {
+    const crop = faceCropFor(data.face);
+    const photoEmbedding = await embedFace(image, crop, coverage);
+    const renderEmbedding = await embedFace(render, crop, coverage);
+    identityCosine = cosineSimilarity(photoEmbedding, renderEmbedding);
+    identityModel = IDENTITY_MODEL_LABEL;
+  }
   lap('identity');
   timings.total = performance.now() - start;
-  return { psnr, ssim, identityCosine, identityModel: IDENTITY_MODEL_LABEL, renderedPixels, timings };
+  return { psnr, ssim, identityCosine, identityModel, renderedPixels, timings };
 }
 
 /** Outline colour of the overlay (sRGB): cyan stands out against skin, hair and most backgrounds. */

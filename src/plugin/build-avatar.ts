@@ -6,6 +6,11 @@ import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import '@babylonjs/core/Rendering/prePassRendererSceneComponent.js';
 import '@babylonjs/core/Rendering/subSurfaceSceneComponent.js';
+// WebGPUEngine ships its extensions separately: the skin material's subsurface prepass needs
+// multiple render targets, and screenshot/post-process helpers need the WGSL post-process vertex
+// shader registered up front (else createMultipleRenderTarget is missing on the first frame).
+import '@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js';
+import '@babylonjs/core/ShadersWGSL/postprocess.vertex.js';
 import { Bone } from '@babylonjs/core/Bones/bone.js';
 import { Skeleton } from '@babylonjs/core/Bones/skeleton.js';
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';

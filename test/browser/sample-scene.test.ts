@@ -47,11 +47,12 @@ describe('sample scene in headless Chromium @browser', function () {
     await server?.close();
   });
 
+  // 'webgpu' forced: 'auto' picks WASM on SwiftShader, a software adapter (runtime.ts).
   it('runs onnxruntime-web on the WebGPU execution provider with correct numbers', async () => {
     const page = await openScene(browser, server, 'engine=webgpu');
     try {
       const start = Date.now();
-      const probe = await page.evaluate(() => window.__sampleScene!.probeInference('auto'));
+      const probe = await page.evaluate(() => window.__sampleScene!.probeInference('webgpu'));
       console.log(`      inference probe: backend ${probe.backend}, max |error| ${probe.maxAbsError.toExponential(2)}, ${Date.now() - start} ms`);
       assert.equal(probe.backend, 'webgpu');
       assert.ok(probe.maxAbsError < 1e-4, `WebGPU result off by ${probe.maxAbsError}`);

@@ -365,25 +365,74 @@ function now(): number {
 }
 
 export interface SelectFaceOptions {
-  /** Which face of `result.faces` (largest first); default 0. */
+  /**
+   * Which face of `result.faces` (the analyzer's order: largest box first) to use. Unset: the
+   * preferred face by the rule of selectFace.
+   */
   faceIndex?: number;
   /** Smallest accepted detector box side in pixels (default 64). */
   minFaceSize?: number;
 }
 
-/** Picks the face to build an avatar from, with user-facing errors for the usual problems. */
+/**
+ * Near-ties in preference are broken by position: two faces whose preference differs by less than
+ * this fraction of the best one count as equal, so that the few-ULP differences between runtimes
+ * (thread counts, SIMD paths) cannot flip the choice.
+ */
+const PREFERENCE_TIE = 0.1;
+
+/**
+ * How frontal a face is, 0 (profile) to 1 (frontal): where the nose tip falls along the line
+ * between the outer eye corners (0.5 when frontal), so roll does not matter.
+ */
+function frontalness(face: FaceObservation): number {
+  const m = face.landmarks468;
+  const noseTip = 1, rightEyeOuter = RIGHT_EYE_CORNERS[0], leftEyeOuter = LEFT_EYE_CORNERS[1];
+  const ex = m[3 * leftEyeOuter] - m[3 * rightEyeOuter], ey = m[3 * leftEyeOuter + 1] - m[3 * rightEyeOuter + 1];
+  const eyeSpan2 = ex * ex + ey * ey;
+  if (!(eyeSpan2 > 0)) return 0;
+  const t = ((m[3 * noseTip] - m[3 * rightEyeOuter]) * ex + (m[3 * noseTip + 1] - m[3 * rightEyeOuter + 1]) * ey) / eyeSpan2;
+  return Math.max(0, 1 - 2 * Math.abs(t - 0.5));
+}
+
+/**
+ * Picks the face to build an avatar from, with user-facing errors for the usual problems.
+ *
+ * With `faceIndex`, that face of `result.faces`. Without, the preferred face among those at least
+ * `minFaceSize` px: the largest product of relative size (box side / largest box side), frontalness
+ * (frontalness above) and detector score. Faces within PREFERENCE_TIE of the best are ties, and the
+ * leftmost of them (box centre, then topmost) wins. The rule reads only the analysis, so the same
+ * decoded pixels give the same face in Node and in browsers.
+ */
 export function selectFace(result: FaceAnalysisResult, options: SelectFaceOptions = {}): FaceObservation {
-  const { faceIndex = 0, minFaceSize = 64 } = options;
+  const { faceIndex, minFaceSize = 64 } = options;
   if (result.faces.length === 0) {
     throw new PhotoAvatarError('NO_FACE', `No face was found in the ${result.imageWidth}x${result.imageHeight} photo.`);
   }
-  if (!Number.isInteger(faceIndex) || faceIndex < 0 || faceIndex >= result.faces.length) {
+  if (faceIndex !== undefined && (!Number.isInteger(faceIndex) || faceIndex < 0 || faceIndex >= result.faces.length)) {
     throw new PhotoAvatarError('FACE_INDEX_OUT_OF_RANGE', `Face index ${faceIndex} is out of range: the photo has ${result.faces.length} face(s) (indices 0-${result.faces.length - 1}).`);
   }
-  const face = result.faces[faceIndex];
-  const size = Math.min(face.box.width, face.box.height);
-  if (size < minFaceSize) {
-    throw new PhotoAvatarError('FACE_TOO_SMALL', `Face ${faceIndex} is ${Math.round(face.box.width)}x${Math.round(face.box.height)} px; at least ${minFaceSize} px is needed. Use a closer or larger photo.`);
+  const side = (face: FaceObservation) => Math.min(face.box.width, face.box.height);
+  let index = faceIndex ?? 0;
+  if (faceIndex === undefined) {
+    const candidates = result.faces.map((face, i) => ({ face, i })).filter(({ face }) => side(face) >= minFaceSize);
+    if (candidates.length > 0) {
+      const largest = Math.max(...candidates.map(({ face }) => Math.sqrt(face.box.width * face.box.height)));
+      const scored = candidates.map(({ face, i }) => ({
+        i,
+        preference: (Math.sqrt(face.box.width * face.box.height) / largest) * frontalness(face) * face.score,
+        centreX: Math.round(face.box.x + face.box.width / 2),
+        centreY: Math.round(face.box.y + face.box.height / 2),
+      }));
+      const best = Math.max(...scored.map((c) => c.preference));
+      const ties = scored.filter((c) => c.preference >= best * (1 - PREFERENCE_TIE));
+      ties.sort((a, b) => a.centreX - b.centreX || a.centreY - b.centreY || a.i - b.i);
+      index = ties[0].i;
+    }
+  }
+  const face = result.faces[index];
+  if (side(face) < minFaceSize) {
+    throw new PhotoAvatarError('FACE_TOO_SMALL', `Face ${index} is ${Math.round(face.box.width)}x${Math.round(face.box.height)} px; at least ${minFaceSize} px is needed. Use a closer or larger photo.`);
   }
   return face;
 }
