@@ -11,7 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../src/node/write-atomic.js';
 import path from 'node:path';
-import { ASSET_FILES } from '../src/assets.js';
+import { ASSET_FILES, RUNTIME_ASSET_FILES } from '../src/assets.js';
 import { nodeAssetDir } from '../src/node/asset-files.js';
 import { convertFaceModels } from '../src/inference/tfjs-to-onnx/convert-face-models.js';
 import { buildDefaultHead } from '../src/modelpack/default-head/index.js';
@@ -45,6 +45,9 @@ async function main(): Promise<void> {
   await buildDefaultHeadAlbedoModel(outDir, pack);
   await copySamplePhoto(outDir);
   await writeProvenance(outDir);
+  // The published package must carry everything the runtime loads (prepack runs this build).
+  const missing = [...RUNTIME_ASSET_FILES, ASSET_FILES.samplePhoto].filter((file) => !existsSync(path.join(outDir, file)));
+  if (missing.length > 0) throw new Error(`build-assets: ${missing.join(', ')} missing in ${outDir}`);
   console.log(`assets built in ${(performance.now() - started).toFixed(0)} ms -> ${outDir}`);
 }
 

@@ -5,6 +5,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
+import { COPY_ASSETS_HELP, runCopyAssetsCommand } from './copy-assets-command.js';
 import { BUILD_UV_DATASET_HELP, BUILD_UVAPM_HELP, EVAL_UVAPM_HELP, runBuildUvapmCommand, runBuildUvDatasetCommand, runEvalUvapmCommand } from './uvapm-commands.js';
 
 const HELP = `photo-avatar: turn one face photo into a rigged, textured 3D head (GLB) for Babylon.js.
@@ -22,6 +23,8 @@ ${EVAL_UVAPM_HELP}
 
 ${BUILD_UV_DATASET_HELP}
 
+${COPY_ASSETS_HELP}
+
 photo-avatar --help     this text`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -31,6 +34,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'build-uvapm': runBuildUvapmCommand,
   'eval-uvapm': runEvalUvapmCommand,
   'build-uv-dataset': runBuildUvDatasetCommand,
+  'copy-assets': runCopyAssetsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
