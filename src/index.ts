@@ -1,5 +1,6 @@
 /**
- * babylon-photo-avatar: public API. Browser-safe (Node-only code lives in src/cli/).
+ * babylon-photo-avatar: public API, the package's browser entry. Browser-safe: no Node module is
+ * reachable from here (Node-only code lives in src/node/ and src/cli/; index.node.ts adds it).
  *
  *   const avatar = await createAvatarFromPhoto(scene, file, { onProgress, signal });
  *   avatar.setExpression('jawOpen', 0.6);
@@ -20,7 +21,7 @@ export { registerAvatarLoaders, registerModelPack, resolveModelPack, loadAvatar,
 export { readPack, writePack } from './modelpack/format.js';
 export { decodeShape, type HeadModel, type SubMesh } from './modelpack/head-model.js';
 export { decodeImage } from './image/decode.js';
-export { configureRuntime, type Backend } from './inference/runtime.js';
+export { configureRuntime, runtimeInfo, type Backend, type RuntimeOptions, type RuntimeInfo } from './inference/runtime.js';
 export { setAssetBaseUrl, setAssetLoader } from './assets.js';
 export { PhotoAvatarError, type PhotoAvatarErrorCode } from './errors.js';
 export type * from './types.js';

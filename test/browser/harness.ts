@@ -38,10 +38,11 @@ export interface StaticServer {
 }
 
 /**
- * Serves `roots` (URL prefix -> folder) on 127.0.0.1 at a random port, cross-origin isolated.
- * Paths escaping a root are refused.
+ * Serves `roots` (URL prefix -> folder) on 127.0.0.1 at a random port, cross-origin isolated
+ * unless `crossOriginIsolated: false`. Paths escaping a root are refused.
  */
-export async function serveStatic(roots: Record<string, string>): Promise<StaticServer> {
+export async function serveStatic(roots: Record<string, string>, options: { crossOriginIsolated?: boolean } = {}): Promise<StaticServer> {
+  const isolated = options.crossOriginIsolated ?? true;
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
   const server: Server = createServer(async (request, response) => {
     const urlPath = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
@@ -49,12 +50,14 @@ export async function serveStatic(roots: Record<string, string>): Promise<Static
     const folder = prefix === undefined ? undefined : roots[prefix];
     const relative = prefix === undefined ? '' : urlPath.slice(prefix.length) || 'index.html';
     const file = folder ? path.resolve(folder, relative.endsWith('/') ? `${relative}index.html` : relative) : '';
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
-    };
+    const headers: Record<string, string> = isolated
+      ? {
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+        'Cache-Control': 'no-store',
+      }
+      : { 'Cache-Control': 'no-store' };
     if (!folder || !file.startsWith(path.resolve(folder) + path.sep)) {
       response.writeHead(404, headers).end();
       return;

@@ -1,0 +1,57 @@
+// babylon-photo-avatar in a Vite app: WebGL2 engine, WASM inference. Open with ?photo=<url> or pick a photo.
+import { Engine } from '@babylonjs/core/Engines/engine.js';
+import { Scene } from '@babylonjs/core/scene.js';
+import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
+import { HemisphericLight } from '@babylonjs/core/Lights/hemisphericLight.js';
+import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import { Color4 } from '@babylonjs/core/Maths/math.color.js';
+import { configureRuntime, createAvatarFromPhoto, runtimeInfo, setAssetBaseUrl } from 'babylon-photo-avatar';
+
+// `npm run build` copied the package's assets (and onnxruntime-web's threaded files) to public/photo-avatar/.
+setAssetBaseUrl(new URL('photo-avatar/', location.href).href);
+configureRuntime({
+  backend: 'wasm',
+  // Threads need a cross-origin isolated page (COOP/COEP headers) and ort's files served as files.
+  wasmPaths: new URL('photo-avatar/ort/', location.href).href,
+});
+
+const status = document.getElementById('status');
+const say = (text) => { status.textContent = text; };
+const engine = new Engine(document.getElementById('scene'), true, { preserveDrawingBuffer: true });
+const scene = new Scene(engine);
+scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
+const camera = new ArcRotateCamera('camera', Math.PI / 2, Math.PI / 2, 0.6, Vector3.Zero(), scene);
+new HemisphericLight('sky', new Vector3(0, 1, 0.4), scene);
+engine.runRenderLoop(() => scene.render());
+
+async function show(photo) {
+  document.body.dataset.state = 'working';
+  say('Creating the avatar...');
+  const avatar = await createAvatarFromPhoto(scene, photo, { onProgress: ({ stage }) => say(`Creating the avatar: ${stage}`) });
+  // Frame the head from the front: model space puts +Z out of the face.
+  const { min, max } = avatar.head.getHierarchyBoundingVectors(true);
+  const centre = min.add(max).scaleInPlace(0.5);
+  const forward = Vector3.TransformNormal(new Vector3(0, 0, 1), avatar.modelSpace.computeWorldMatrix(true)).normalize();
+  camera.setTarget(centre);
+  camera.setPosition(centre.add(forward.scale(Math.max(max.x - min.x, max.y - min.y) * 1.6)));
+  await scene.whenReadyAsync();
+  await new Promise((resolve) => scene.onAfterRenderObservable.addOnce(resolve));
+  const { threads, threadNote } = runtimeInfo();
+  window.__result = { msToAvatar: performance.now(), backend: avatar.data.backend, threads, threadNote };
+  say(`Avatar ready after ${(performance.now() / 1000).toFixed(1)} s (${avatar.data.backend}, ${threadNote}).`);
+  document.body.dataset.state = 'ready';
+}
+
+function fail(error) {
+  console.error(error);
+  say(`Failed: ${error.message}`);
+  document.body.dataset.state = 'error';
+}
+
+document.getElementById('photo').addEventListener('change', (event) => {
+  const file = event.target.files?.[0];
+  if (file) show(file).catch(fail);
+});
+const photoUrl = new URLSearchParams(location.search).get('photo');
+if (photoUrl) fetch(photoUrl).then((r) => r.blob()).then(show).catch(fail);
+else document.body.dataset.state = 'idle';
