@@ -21,6 +21,8 @@ const engine = new Engine(document.getElementById('scene'), true, { preserveDraw
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
 const camera = new ArcRotateCamera('camera', Math.PI / 2, Math.PI / 2, 0.6, Vector3.Zero(), scene);
+camera.minZ = 0.01; // the head is about 0.25 m across: the default near plane (1 m) would clip it
+camera.attachControl(true);
 new HemisphericLight('sky', new Vector3(0, 1, 0.4), scene);
 engine.runRenderLoop(() => scene.render());
 
