@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,16 @@ describe('the packed package in fresh example apps @consumers', function () {
     const output = run('node', ['create-glb.js', path.join(app, 'node_modules', 'babylon-photo-avatar', 'assets', 'generated', 'sample-photo.jpg'), 'out.glb'], app);
     console.log(`      ${output.trim().split('\n').pop()}`);
     assert.ok(statSync(path.join(app, 'out.glb')).size > 100_000, 'the GLB is too small to hold a textured head');
+  });
+
+  it('node: the CLI runs on its bundled sample photo and skips the identity metric, saying why', function () {
+    const app = path.join(work, 'node');
+    run('npx', ['photo-avatar', 'create', '-o', 'cli.glb', '--report', 'cli.json'], app);
+    const report = JSON.parse(readFileSync(path.join(app, 'cli.json'), 'utf8')) as { metrics: { identityCosine: number | null; identityModel: string | null; psnr: number | null } };
+    console.log(`      CLI report: psnr ${report.metrics.psnr?.toFixed(2)} dB, identityCosine ${report.metrics.identityCosine}, identityModel "${report.metrics.identityModel}"`);
+    assert.equal(report.metrics.identityCosine, null);
+    assert.match(report.metrics.identityModel ?? '', /^skipped: face-embedding\.onnx/);
+    assert.ok((report.metrics.psnr ?? 0) > 20, 'the other metrics are still computed');
   });
 
   for (const bundler of ['vite', 'webpack'] as const) {
