@@ -51,6 +51,8 @@ let configured = false;
 let preferred: 'auto' | Backend = 'auto';
 let sessionTimeoutMs = 120_000;
 let info: RuntimeInfo = { threads: 1, threadNote: 'not configured yet', wasmPaths: null };
+/** Set after the first WASM session: ort's thread workers are up. */
+let threadedWasmStarted = false;
 
 /** Threads for the WASM backend, and why: a small pure rule (tested). */
 export function chooseThreads(options: { isNode: boolean; crossOriginIsolated: boolean; cores: number; numThreads?: number; wasmPaths?: string }): { threads: number; note: string } {
@@ -121,6 +123,9 @@ export interface LoadedSession {
  * reports an uncaught worker error (ort's thread workers fail that way, and ort never settles).
  */
 async function guarded<T>(creating: Promise<T>, backend: Backend, timeoutMs: number): Promise<T> {
+  // While threaded WASM starts, a page error is most likely a thread worker that loaded the app's
+  // own chunk (Vite): emscripten reports it only as the worker's uncaught error, so any counts.
+  const threadStartUp = backend === 'wasm' && info.threads > 1 && !threadedWasmStarted;
   const what = `onnxruntime-web ${backend} session (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onError: ((event: Event) => void) | undefined;
@@ -132,15 +137,22 @@ async function guarded<T>(creating: Promise<T>, backend: Backend, timeoutMs: num
       'serve onnxruntime-web\'s files and call configureRuntime({ wasmPaths }), or configureRuntime({ numThreads: 1 }).',
     )), timeoutMs);
     onError = (event: Event) => {
-      const message = (event as ErrorEvent).message ?? String((event as PromiseRejectionEvent).reason ?? '');
-      if (!/worker|pthread|wasm|onnx|ort/i.test(message)) return;
-      reject(new PhotoAvatarError('RUNTIME_FAILURE', `${what} failed: ${message}`, { cause: event }));
+      // Emscripten rethrows a failed thread worker's ErrorEvent on the page: that is ort failing.
+      const thrown = (event as ErrorEvent).error;
+      const workerFailure = typeof ErrorEvent !== 'undefined' && thrown instanceof ErrorEvent;
+      const message = workerFailure
+        ? `a thread worker failed (${thrown.message})`
+        : `${(event as ErrorEvent).message ?? String((event as PromiseRejectionEvent).reason ?? '')}${(event as ErrorEvent).filename ? ` (${(event as ErrorEvent).filename})` : ''}`;
+      if (!workerFailure && !threadStartUp && !/worker|pthread|wasm|onnx|\bort\b/i.test(message)) return;
+      reject(new PhotoAvatarError('RUNTIME_FAILURE', `${what} failed: ${message}. With threads, serve onnxruntime-web's files and call configureRuntime({ wasmPaths }), or configureRuntime({ numThreads: 1 }).`, { cause: event }));
     };
     target?.addEventListener('error', onError);
     target?.addEventListener('unhandledrejection', onError);
   });
   try {
-    return await Promise.race([creating, failure]);
+    const created = await Promise.race([creating, failure]);
+    if (backend === 'wasm') threadedWasmStarted = true;
+    return created;
   } catch (error) {
     if (error instanceof PhotoAvatarError) throw error;
     throw new PhotoAvatarError('RUNTIME_FAILURE', `${what} could not be created: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
