@@ -1,0 +1,40 @@
+/**
+ * Node-only: files a run has half-made are removed when the run is interrupted (SIGINT, SIGTERM,
+ * SIGHUP), so Ctrl-C never leaves `out.glb.<pid>.tmp` or an incomplete set of outputs behind.
+ * Writers register what they create and unregister it once it is final.
+ */
+import { rmSync } from 'node:fs';
+
+const pending = new Set<string>();
+let installed = false;
+
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
+/** Marks a file for removal if the process is interrupted before `keepOnInterrupt` is called. */
+export function removeOnInterrupt(file: string): void {
+  pending.add(file);
+  installHandlers();
+}
+
+export function keepOnInterrupt(file: string): void {
+  pending.delete(file);
+}
+
+/** Removes every registered file now (synchronously: this runs inside signal handlers). */
+export function removePendingFiles(): void {
+  for (const file of pending) rmSync(file, { force: true });
+  pending.clear();
+}
+
+function installHandlers(): void {
+  if (installed) return;
+  installed = true;
+  for (const [signal, number] of Object.entries(SIGNAL_NUMBERS)) {
+    process.on(signal as NodeJS.Signals, () => {
+      removePendingFiles();
+      process.stderr.write(`photo-avatar: interrupted (${signal}); partial outputs removed.\n`);
+      // The shell convention for "killed by signal N", as if no handler had been installed.
+      process.exit(128 + number);
+    });
+  }
+}
