@@ -6,7 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../helpers/shared-data.js';
+
+/** tsx by file URL, so the child can run in any folder (a bare 'tsx' resolves from its cwd). */
+const TSX_LOADER = pathToFileURL(path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface CliRun {
   status: number | null;
@@ -34,7 +38,7 @@ export interface CliOptions {
 export function spawnCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   const maxRss = options.maxRssBytes ?? 2 * 1024 ** 3;
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'cli', 'main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(projectRoot, 'src', 'cli', 'main.ts'), ...args], {
     cwd: options.cwd ?? projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
