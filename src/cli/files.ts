@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { PhotoAvatarError } from '../errors.js';
 import { BoundedReadError, readFileBounded, type ReadLimits } from '../node/read-bounded.js';
 import { temporaryNameFor, writeError } from '../node/output-set.js';
+import { keepOnInterrupt, removeOnInterrupt } from '../node/interrupt-cleanup.js';
 export { writeFileAtomic } from '../node/write-atomic.js';
 export { writeOutputSet } from '../node/output-set.js';
 
@@ -78,12 +79,15 @@ function lstatOrNull(file: string): Stats | null {
 
 function probeWritable(output: string): void {
   const probe = temporaryNameFor(output);
+  removeOnInterrupt(probe);
   try {
     closeSync(openSync(probe, 'wx'));
   } catch (error) {
     throw writeError(output, error);
+  } finally {
+    rmSync(probe, { force: true });
+    keepOnInterrupt(probe);
   }
-  rmSync(probe, { force: true });
 }
 
 /** The sample photo shipped in @vladmandic/face-api, used when no photo is given. */
