@@ -15,6 +15,9 @@ import { MAX_IMAGE_PIXELS } from '../../src/image/header-size.js';
 import { defaultSamplePhoto } from '../../src/cli/files.js';
 import { blackBilevelPngBomb, headerOnlyPngBomb, overlongIdatPng } from './bomb-images.js';
 import { spawnCli } from './cli-child.js';
+import { encodePng } from '../../src/image/encode.js';
+import { writeGlb } from '../../src/export/glb.js';
+import { makeAvatarData, syntheticHeadModel } from '../export/synthetic-avatar.js';
 
 const MiB = 1024 * 1024;
 
@@ -146,6 +149,28 @@ describe('hostile: damaged photos and wrong arguments on the command line', func
       assert.deepEqual(readdirSync(dir).sort(), ['folder.jpg']);
     });
   }
+
+  it('a GLB without landmarks given to import: exit 1 saying what is missing', async () => {
+    const model = syntheticHeadModel();
+    const file = path.join(dir, 'rig.glb');
+    writeFileSync(file, writeGlb({ ...makeAvatarData(model), neutralVertices: model.positions.slice() }, { morphNormals: false }));
+    const run = await spawnCli(['import', 'glb', file, '-o', path.join(dir, 'rig.pack')]);
+    console.log(`    exit ${run.status}: ${run.stderr.trim()}`);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /rig\.glb: no iBUG-68 landmarks/);
+    rmSync(file);
+  });
+
+  it('"No face was found" names the file', async () => {
+    const file = path.join(dir, 'wall.png');
+    // A plain grey wall: no face by construction.
+    writeFileSync(file, encodePng({ width: 320, height: 240, data: new Uint8Array(320 * 240 * 4).fill(128) }));
+    const run = await spawnCli(['create', file, '-o', path.join(dir, 'w.glb')]);
+    console.log(`    exit ${run.status}: ${run.stderr.trim().split('\n').pop()}`);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /wall\.png: No face was found/);
+    rmSync(file);
+  });
 
   it('a JPEG whose scan data is damaged: exit 1 in the user\'s terms, no decoder internals', async () => {
     const good = readFileSync(defaultSamplePhoto());
