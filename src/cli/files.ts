@@ -1,11 +1,11 @@
 /** File helpers for the CLI: outputs are written to a temporary name and renamed, inputs are never overwritten. */
-import { closeSync, lstatSync, openSync, realpathSync, rmSync, statSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { PhotoAvatarError } from '../errors.js';
 import { BoundedReadError, readFileBounded, type ReadLimits } from '../node/read-bounded.js';
 import { temporaryNameFor, writeError } from '../node/output-set.js';
-import { keepOnInterrupt, removeOnInterrupt } from '../node/interrupt-cleanup.js';
+import { keepOnInterrupt, removeOnInterrupt, removeQuietly } from '../node/interrupt-cleanup.js';
 export { writeFileAtomic } from '../node/write-atomic.js';
 export { writeOutputSet } from '../node/output-set.js';
 
@@ -85,7 +85,7 @@ function probeWritable(output: string): void {
   } catch (error) {
     throw writeError(output, error);
   } finally {
-    rmSync(probe, { force: true });
+    removeQuietly(probe);
     keepOnInterrupt(probe);
   }
 }

@@ -22,8 +22,21 @@ export function keepOnInterrupt(file: string): void {
 
 /** Removes every registered file now (synchronously: this runs inside signal handlers). */
 export function removePendingFiles(): void {
-  for (const file of pending) rmSync(file, { force: true });
+  for (const file of pending) removeQuietly(file);
   pending.clear();
+}
+
+/**
+ * Removes a temporary file if it is there. Never throws: a name the file system refuses
+ * (ENAMETOOLONG, ENOTDIR) cannot hold debris, and a cleanup error must not hide the error that
+ * caused the cleanup.
+ */
+export function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // nothing there to remove
+  }
 }
 
 function installHandlers(): void {

@@ -5,11 +5,11 @@
  * created exclusively (a hard link, which like open(O_EXCL) fails when the name exists), so two
  * concurrent runs can never silently replace each other's result.
  */
-import { linkSync, renameSync, rmSync } from 'node:fs';
+import { linkSync, renameSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PhotoAvatarError } from '../errors.js';
-import { keepOnInterrupt, removeOnInterrupt } from './interrupt-cleanup.js';
+import { keepOnInterrupt, removeOnInterrupt, removeQuietly } from './interrupt-cleanup.js';
 
 export interface PlannedOutput {
   file: string;
@@ -42,7 +42,7 @@ export async function writeOutputSet(outputs: readonly PlannedOutput[], options:
     commit(outputs, temporaries, options.replace ?? false);
   } finally {
     for (const temporary of temporaries) {
-      rmSync(temporary, { force: true });
+      removeQuietly(temporary);
       keepOnInterrupt(temporary);
     }
   }
@@ -66,7 +66,7 @@ function commit(outputs: readonly PlannedOutput[], temporaries: readonly string[
   } catch (error) {
     // Outputs this run created are withdrawn so the set stays all-or-nothing; files it replaced
     // under --force cannot be restored, which is what --force asks for.
-    if (!replace) for (const file of placed) rmSync(file, { force: true });
+    if (!replace) for (const file of placed) removeQuietly(file);
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultSamplePhoto } from '../../src/cli/files.js';
 import { spawnCli } from './cli-child.js';
+import { projectRoot } from '../helpers/shared-data.js';
 
 /** Runs that fail in checkOutputs never reach the models: a generous bound that still proves it. */
 const BEFORE_PIPELINE_MS = 8000;
@@ -55,7 +56,8 @@ describe('hostile: links and unwritable outputs', function () {
   const unwritable: [string, (d: string) => string, RegExp][] = [
     ['a file where the output folder should be', (d) => { writeFileSync(path.join(d, 'notafolder'), 'x'); return path.join(d, 'notafolder', 'out.glb'); }, /notafolder is a file, not a folder/],
     ['an output that is a folder (EISDIR)', (d) => { mkdirSync(path.join(d, 'out.glb')); return path.join(d, 'out.glb'); }, /Cannot write .*out\.glb: it is a folder/],
-    ['a name too long for the file system (ENAMETOOLONG)', (d) => path.join(d, `${'n'.repeat(300)}.glb`), /Cannot write .*\.glb: the file name is too long/],
+    // Relative, as users type it: the old code's lstat on it threw before any check (exit 3).
+    ['a name too long for the file system (ENAMETOOLONG)', (d) => path.relative(projectRoot, path.join(d, `${'n'.repeat(300)}.glb`)), /Cannot write .*\.glb: the file name is too long/],
     ['a folder that does not exist', (d) => path.join(d, 'missing', 'out.glb'), /the folder .*missing does not exist/],
   ];
   for (const [label, target, pattern] of unwritable) {
