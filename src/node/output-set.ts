@@ -5,9 +5,8 @@
  * created exclusively (a hard link, which like open(O_EXCL) fails when the name exists), so two
  * concurrent runs can never silently replace each other's result.
  */
-import { linkSync, renameSync } from 'node:fs';
+import { constants, copyFileSync, linkSync, renameSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { PhotoAvatarError } from '../errors.js';
 import { keepOnInterrupt, removeOnInterrupt, removeQuietly } from './interrupt-cleanup.js';
 
@@ -54,7 +53,7 @@ function commit(outputs: readonly PlannedOutput[], temporaries: readonly string[
     outputs.forEach(({ file }, i) => {
       try {
         if (replace) renameSync(temporaries[i], file);
-        else linkSync(temporaries[i], file);
+        else placeExclusively(temporaries[i], file);
       } catch (error) {
         if (!replace && (error as NodeJS.ErrnoException).code === 'EEXIST') {
           throw new PhotoAvatarError('OUTPUT_NOT_WRITABLE', `${file} appeared while this run was working (another run writing the same file?); nothing was written. Pass --force to replace it.`);
@@ -68,6 +67,23 @@ function commit(outputs: readonly PlannedOutput[], temporaries: readonly string[
     // under --force cannot be restored, which is what --force asks for.
     if (!replace) for (const file of placed) removeQuietly(file);
     throw error;
+  }
+}
+
+/** Error codes of file systems without hard links (FAT, some network and FUSE mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Creates `file` from the complete temporary file, failing with EEXIST if the name exists. A hard
+ * link does that atomically; where links are unsupported, an exclusive copy (COPYFILE_EXCL, the
+ * copy's open(O_EXCL)) keeps the no-replace guarantee.
+ */
+function placeExclusively(temporary: string, file: string): void {
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    copyFileSync(temporary, file, constants.COPYFILE_EXCL);
   }
 }
 
