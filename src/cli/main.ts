@@ -1,5 +1,6 @@
 /** The photo-avatar command line. Exit codes: 0 ok, 1 bad input (named in the message), 2 usage, 3 internal error. */
 import { PhotoAvatarError } from '../errors.js';
+import { installInterruptCleanup } from '../node/interrupt-cleanup.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
@@ -58,4 +59,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+installInterruptCleanup();
 process.exitCode = await main(process.argv.slice(2));
