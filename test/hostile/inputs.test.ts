@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PhotoAvatarError } from '../../src/errors.js';
@@ -86,6 +86,20 @@ describe('hostile: endless and silent streams', function () {
     assert.equal(run.status, 1);
     assert.match(run.stderr, /The photo \/dev\/zero is too large \(more than the 256 MiB limit/);
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('a regular file over the byte cap is refused from its size, without reading it', async () => {
+    const file = path.join(dir, 'huge.jpg');
+    writeFileSync(file, '');
+    truncateSync(file, 300 * MiB); // sparse: no disk used
+    const started = performance.now();
+    await assert.rejects(readInputFile(file, 'photo'), (error: unknown) => {
+      assert.ok(error instanceof PhotoAvatarError && error.code === 'UNREADABLE_INPUT', String(error));
+      assert.match(error.message, /huge\.jpg is too large \(300 MiB, more than the 256 MiB limit/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 1000);
+    rmSync(file);
   });
 
   it('a FIFO nobody writes to, and one whose writer stalls, end with a timeout naming the file', async function () {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writ
 import os from 'node:os';
 import path from 'node:path';
 import { PhotoAvatarError } from '../../src/errors.js';
-import { writeOutputSet } from '../../src/node/output-set.js';
+import { writeError, writeOutputSet } from '../../src/node/output-set.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { spawnCli } from './cli-child.js';
 
@@ -40,6 +40,15 @@ describe('hostile: writeOutputSet is all-or-nothing', () => {
       (error) => expectOutputError(error, /b\.png appeared while this run was working/));
     assert.deepEqual(readdirSync(dir), ['b.png']);
     assert.equal(readFileSync(theirs, 'utf8'), 'another run');
+  });
+
+  it('write failures the tests cannot provoke as root (ENOSPC, EROFS, EACCES) map to messages naming file and reason', () => {
+    // Only the errno-to-message mapping: provoking these needs a full or read-only file system.
+    for (const [code, reason] of [['ENOSPC', 'no space left on the device'], ['EROFS', 'the file system is read-only'], ['EACCES', 'permission denied'], ['EDQUOT', 'disk quota exceeded']]) {
+      const error = writeError('out/x.glb', Object.assign(new Error(code), { code }));
+      assert.equal(error.code, 'OUTPUT_NOT_WRITABLE');
+      assert.equal(error.message, `Cannot write out/x.glb: ${reason}.`);
+    }
   });
 
   it('with replace, existing outputs are replaced', async () => {
