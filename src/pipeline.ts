@@ -12,6 +12,7 @@ import { ASSET_FILES, loadAsset } from './assets.js';
 import { readPack } from './modelpack/format.js';
 import { modelWithGivenShape } from './modelpack/given-shape.js';
 import { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
+import { rejectUnusablePose } from './inference/face/pose-sanity.js';
 import { fitFace, type FitResult } from './fitting/fit-face.js';
 import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
 import { estimateAlbedo, type AlbedoInput } from './materials/albedo.js';
@@ -165,7 +166,9 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     const analysis = await stage('detect', timings, options, () => forPhoto(label, () => analyzer.analyze(image)));
     backend = analysis.backend;
     for (const [key, ms] of Object.entries(analysis.timings)) timings[`detect.${key}`] = (timings[`detect.${key}`] ?? 0) + ms;
-    faces.push(await forPhoto(label, async () => selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize })));
+    const face = await forPhoto(label, async () => selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize }));
+    await stage('detect', timings, options, () => forPhoto(label, () => rejectUnusablePose(analyzer, image, face)));
+    faces.push(face);
   }
   const views: PhotoView[] = [];
   for (let i = 0; i < list.length; i++) {

@@ -29,6 +29,7 @@ import { encodeJpeg } from '../image/encode.js';
 import { crc32 } from '../math/crc32.js';
 import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import type { AvatarData, FaceObservation } from '../types.js';
+import { checkAvatarCoefficients, checkAvatarRanges } from './ranges.js';
 
 export const AVATAR_FILE_MAGIC = 'PAVATAR\0';
 export const AVATAR_FILE_VERSION = 1;
@@ -351,6 +352,8 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   const model = await resolveModelChecked(resolveModel, header);
   const identity = base64ToFloats(header.identity, 'identity', model.identityCount);
   const expression = base64ToFloats(header.expression, 'expression', model.expressionNames.length);
+  // Checked before decodeShape spends time on coefficients that may be absurd.
+  checkAvatarCoefficients(identity, expression, model);
   const data: AvatarData = {
     model,
     identity,
@@ -366,6 +369,7 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
     timings: {},
     backend: header.backend,
   };
+  checkAvatarRanges(data);
   return { data, material, header: header as unknown as AvatarFileHeader };
 }
 

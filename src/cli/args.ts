@@ -25,9 +25,16 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
     const name = rawName.startsWith('--') ? rawName.slice(2) : aliases.get(rawName.slice(1)) ?? rawName.slice(1);
     const flag = spec[name];
     if (!flag) throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown option ${rawName}. Run photo-avatar --help for the list of options.`);
-    if (!flag.value) { flags.set(name, true); continue; }
+    // "--force=no" must not force: a switch given a value is a mistake, never silently true.
+    if (!flag.value) {
+      if (inlineValue !== undefined) throw new PhotoAvatarError('INVALID_ARGUMENT', `Option ${rawName} is a switch and takes no value (got "${inlineValue}").`);
+      flags.set(name, true);
+      continue;
+    }
     const value = inlineValue ?? argv[++i];
     if (value === undefined) throw new PhotoAvatarError('INVALID_ARGUMENT', `Option --${name} needs a value.`);
+    // A second -o would silently win over the first: say so instead.
+    if (flags.has(name)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Option --${name} is given twice ("${flags.get(name)}" and "${value}"); give it once.`);
     flags.set(name, value);
   }
   return { positional, flags };
@@ -41,7 +48,8 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
 export function intFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
   const raw = stringFlag(args, name);
   if (raw === undefined) return undefined;
-  const value = Number(raw);
+  // Number() accepts "", " ", "0x100" and "1e3": only plain decimal digits are an integer here.
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `--${name} must be an integer from ${min} to ${max}, got "${raw}".`);
   }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { PhotoAvatarError } from '../errors.js';
 import type { AvatarData, ProgressEvent } from '../types.js';
 import { decodePhotoFile } from './photo.js';
-import { checkOutputs, defaultSamplePhoto, readInputFile, writeFileAtomic } from './files.js';
+import type { DecodedImage } from '../image/decode.js';
+import { checkOutputs, defaultSamplePhoto, readInputFile, writeOutputSet } from './files.js';
+import type { PlannedOutput } from '../node/output-set.js';
 import { intFlag, parseArgs, stringFlag, type FlagSpec } from './args.js';
 import { createAvatarData, getFaceAnalyzer, loadDefaultHead } from '../pipeline.js';
 import { readPack } from '../modelpack/format.js';
@@ -77,13 +79,18 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     throw new PhotoAvatarError('INVALID_ARGUMENT', '--shape needs a .glb output: an .avatar file stores only coefficients of the model pack, not a given mesh.');
   }
   if (args.flags.has('shape-expression') && !shapeFile) throw new PhotoAvatarError('INVALID_ARGUMENT', '--shape-expression only applies together with --shape.');
+  requireExtension('--preview', previewFile, '.png');
+  requireExtension('--overlay', overlayFile, '.png');
+  requireExtension('--report', reportFile, '.json');
+  const faceIndex = intFlag(args, 'face', 0, 1000);
+  const textureSize = intFlag(args, 'texture-size', 256, 4096);
   const outputs = [outFile, previewFile, reportFile, overlayFile].filter((f): f is string => !!f);
   const inputs = [...photoFiles, modelFile, shapeFile, uvapmFile === 'embedded' ? undefined : uvapmFile].filter((f): f is string => !!f);
   checkOutputs(outputs, inputs, args.flags.has('force'));
 
   const quiet = args.flags.has('quiet');
   const log = (line: string) => { if (!quiet) process.stderr.write(`${line}\n`); };
-  const photos = [];
+  const photos: DecodedImage[] = [];
   for (const file of photoFiles) {
     const decoded = await decodePhotoFile(file);
     if (decoded.downscaled) log(`note: ${file} is ${decoded.originalWidth}x${decoded.originalHeight}; downscaled to ${decoded.image.width}x${decoded.image.height}`);
@@ -97,34 +104,33 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const model = shapeFile ? (modelBytes ? readPack(modelBytes) : await loadDefaultHead()) : undefined;
   const shape = shapeFile && model ? shapeFromObj(await readInputFile(shapeFile, 'shape OBJ'), model, shapeFile) : undefined;
 
-  const data = await createAvatarData(photos.map((p) => p.image), {
+  const data = await namingThePhoto(photoFiles, () => createAvatarData(photos.map((p) => p.image), {
     model: modelBytes ? model ?? modelBytes : undefined,
     shape,
     fitExpression: shapeFile ? args.flags.has('shape-expression') : undefined,
     photoNames: photoFiles,
-    faceIndex: intFlag(args, 'face', 0, 1000),
-    textureSize: intFlag(args, 'texture-size', 256, 4096),
+    faceIndex,
+    textureSize,
     backend: backend as 'auto' | 'wasm' | 'webgpu',
     ...(albedoModel ? { albedoModel } : {}),
     onProgress: (event: ProgressEvent) => { if (event.progress === 0) log(`[${event.stage}]`); },
-  });
+  }));
 
+  // Every output is made in memory first and written as one all-or-nothing set (node/output-set.ts).
+  const planned: PlannedOutput[] = [];
   const exportStart = performance.now();
   const asset = outputKind === '.avatar' ? writeAvatarFile(data) : writeGlb(data);
-  await writeFileAtomic(outFile, asset);
+  planned.push({ file: outFile, bytes: asset });
   data.timings.export = performance.now() - exportStart;
-  log(`wrote ${outFile} (${(asset.length / 1024).toFixed(0)} KiB)`);
   if (previewFile) {
     const start = performance.now();
-    await writeFileAtomic(previewFile, encodePng(renderPreview(data)));
+    planned.push({ file: previewFile, bytes: encodePng(renderPreview(data)) });
     data.timings.preview = performance.now() - start;
-    log(`wrote ${previewFile}`);
   }
   if (overlayFile) {
     const start = performance.now();
-    await writeFileAtomic(overlayFile, encodePng(renderOverlay(photo.image, data)));
+    planned.push({ file: overlayFile, bytes: encodePng(renderOverlay(photo.image, data)) });
     data.timings.overlay = performance.now() - start;
-    log(`wrote ${overlayFile}`);
   }
   let metrics: FitQualityMetrics | null = null;
   if (reportFile) {
@@ -135,12 +141,34 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const perPhoto = (data.views ?? []).map((view, i) => `${path.basename(photoFiles[i])} ${(100 * view.landmarkErrorNormalized).toFixed(1)}%`).join(', ');
   const summary = `landmark error ${data.metrics.landmarkErrorPx.toFixed(2)} px (${(100 * data.metrics.landmarkErrorNormalized).toFixed(1)}% of eye-corner distance)` +
     `${perPhoto ? `; per photo ${perPhoto}` : ''}, ${data.backend}, ${data.timings.total.toFixed(0)} ms`;
-  if (reportFile) {
-    await writeFileAtomic(reportFile, `${JSON.stringify(buildReport(data, photoFile, photo, outFile, metrics, photoFiles), null, 2)}\n`);
-    log(`wrote ${reportFile}`);
-  }
+  if (reportFile) planned.push({ file: reportFile, bytes: `${JSON.stringify(buildReport(data, photoFile, photo, outFile, metrics, photoFiles), null, 2)}\n` });
+  await writeOutputSet(planned, { replace: args.flags.has('force') });
+  log(`wrote ${outFile} (${(asset.length / 1024).toFixed(0)} KiB)`);
+  for (const { file } of planned.slice(1)) log(`wrote ${file}`);
   log(summary);
   return 0;
+}
+
+/** Output files must carry the extension of the format written: x.jpg holding PNG bytes misleads every viewer. */
+function requireExtension(option: string, file: string | undefined, extension: string): void {
+  if (file !== undefined && path.extname(file).toLowerCase() !== extension) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `${option} writes ${extension.slice(1).toUpperCase()}: give a file name ending in ${extension}, not "${file}".`);
+  }
+}
+
+/**
+ * With one photo the pipeline's errors ("No face was found") do not say which file they are about;
+ * the user may have typed several commands, so the message names it. (With several photos the
+ * pipeline already prefixes each error with its photo's name.)
+ */
+async function namingThePhoto<T>(photoFiles: readonly string[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const photoProblem = error instanceof PhotoAvatarError && ['NO_FACE', 'FACE_TOO_SMALL', 'FACE_INDEX_OUT_OF_RANGE', 'EXTREME_POSE'].includes(error.code);
+    if (photoFiles.length !== 1 || !photoProblem || error.message.startsWith(photoFiles[0])) throw error;
+    throw new PhotoAvatarError(error.code, `${photoFiles[0]}: ${error.message}`, { cause: error });
+  }
 }
 
 function round(values: ArrayLike<number>, digits = 3): number[] {

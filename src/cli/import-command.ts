@@ -45,8 +45,8 @@ type Kind = (typeof KINDS)[number];
 
 async function requireFolder(input: string): Promise<void> {
   const info = await stat(input).catch(() => undefined);
-  if (!info) throw new PhotoAvatarError('INVALID_ARGUMENT', `The input folder ${input} does not exist.`);
-  if (!info.isDirectory()) throw new PhotoAvatarError('INVALID_ARGUMENT', `The input ${input} is a file; this importer reads a folder.`);
+  if (!info) throw new PhotoAvatarError('UNREADABLE_INPUT', `The input folder ${input} does not exist.`);
+  if (!info.isDirectory()) throw new PhotoAvatarError('UNREADABLE_INPUT', `The input ${input} is a file; this importer reads a folder.`);
 }
 
 async function importModel(kind: Kind, input: string, args: ReturnType<typeof parseArgs>): Promise<HeadModel> {
@@ -68,9 +68,9 @@ async function importModel(kind: Kind, input: string, args: ReturnType<typeof pa
         try {
           landmarks68 = JSON.parse(text) as number[];
         } catch (error) {
-          throw new PhotoAvatarError('INVALID_ARGUMENT', `${landmarkFile} is not JSON (${(error as Error).message}); it should hold 68 vertex indices.`);
+          throw new PhotoAvatarError('CORRUPT_INPUT_FILE', `${landmarkFile} is not JSON (${(error as Error).message}); it should hold 68 vertex indices.`);
         }
-        if (!Array.isArray(landmarks68)) throw new PhotoAvatarError('INVALID_ARGUMENT', `${landmarkFile} should hold a JSON array of 68 vertex indices.`);
+        if (!Array.isArray(landmarks68)) throw new PhotoAvatarError('CORRUPT_INPUT_FILE', `${landmarkFile} should hold a JSON array of 68 vertex indices.`);
       }
       return importGlb(bytes, { source: input, landmarks68, meshName: stringFlag(args, 'mesh') });
     }
@@ -108,7 +108,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     model.arkitRetarget = { names: map.names, matrix: map.matrix, method: map.method };
   }
   const bytes = writePack(model, { precision: args.flags.has('fp16') ? 'fp16' : 'fp32', identityModes });
-  await writeFileAtomic(out, bytes);
+  await writeFileAtomic(out, bytes, { replace: args.flags.has('force') });
   const kept = identityModes === undefined ? model.identityCount : Math.min(identityModes, model.identityCount);
   process.stdout.write(
     `${out}: ${model.name}, ${model.vertexCount} vertices, ${model.indices.length / 3} triangles, ` +

@@ -2,6 +2,7 @@
 // The Node asset loader (reads the package's assets/generated) for every command.
 import '../node/asset-files.js';
 import { PhotoAvatarError } from '../errors.js';
+import { installInterruptCleanup } from '../node/interrupt-cleanup.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
@@ -64,4 +65,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+installInterruptCleanup();
 process.exitCode = await main(process.argv.slice(2));

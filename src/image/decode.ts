@@ -9,6 +9,7 @@ import jpeg from 'jpeg-js';
 import { PhotoAvatarError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
 import { decodePng } from './png-codec.js';
+import { checkPixelCap, MAX_IMAGE_PIXELS, readHeaderSize } from './header-size.js';
 import { downscaleArea } from './resize.js';
 
 export interface DecodeOptions {
@@ -16,6 +17,8 @@ export interface DecodeOptions {
   maxSide?: number;
   /** Images with a side above this many pixels are downscaled to `maxSide` (default 8000). */
   downscaleAbove?: number;
+  /** Images whose header declares more pixels than this are refused before decoding (default 50 MP). */
+  maxPixels?: number;
 }
 
 export interface DecodedImage {
@@ -70,16 +73,25 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Dec
     const what = other ? `a ${other[0]} file` : `of unknown type (first bytes ${hexHead(bytes)})`;
     throw new PhotoAvatarError('NOT_AN_IMAGE', `Not an image we can read: the input is ${what}; only JPEG and PNG photos are supported.`);
   }
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  checkPixelCap(readHeaderSize(bytes, format), format, maxPixels);
   let image: RgbaImage;
   let orientation = 1;
-  if (format === 'jpeg') {
-    orientation = readJpegOrientation(bytes);
-    image = decodeJpeg(bytes);
-  } else if (format === 'png') {
-    const png = decodePng(bytes);
-    image = { width: png.width, height: png.height, data: png.data };
-    if (png.hasAlpha) compositeOverWhite(image.data);
-  } else image = decodePnm(bytes);
+  try {
+    if (format === 'jpeg') {
+      orientation = readJpegOrientation(bytes);
+      image = decodeJpeg(bytes, maxPixels);
+    } else if (format === 'png') {
+      const png = decodePng(bytes);
+      image = { width: png.width, height: png.height, data: png.data };
+      if (png.hasAlpha) compositeOverWhite(image.data);
+    } else image = decodePnm(bytes);
+  } catch (error) {
+    if (error instanceof PhotoAvatarError) throw error;
+    // Decoder internals ("Cannot read properties of undefined", "Invalid typed array length") mean
+    // nothing to the user: what they can act on is that this file is damaged.
+    throw new PhotoAvatarError('CORRUPT_IMAGE', `The ${format.toUpperCase()} image is corrupt: its data cannot be decoded.`, { cause: error });
+  }
   const originalWidth = image.width;
   const originalHeight = image.height;
   if (orientation !== 1) image = applyOrientation(image, orientation);
@@ -96,17 +108,29 @@ function hexHead(bytes: Uint8Array): string {
   return Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-function decodeJpeg(bytes: Uint8Array): RgbaImage {
+function decodeJpeg(bytes: Uint8Array, maxPixels: number): RgbaImage {
   // jpeg-js fills blocks missing from a truncated scan with grey instead of failing: the absence of
   // an end-of-image marker is the reliable sign of truncation.
   if (!hasJpegEnd(bytes)) throw new PhotoAvatarError('CORRUPT_IMAGE', 'The JPEG image is truncated (no end-of-image marker).');
   try {
-    const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 400, maxMemoryUsageInMB: 2048 });
+    const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 1024 });
     if (!decoded.width || !decoded.height) throw new Error('zero-sized image');
     return { width: decoded.width, height: decoded.height, data: decoded.data };
   } catch (error) {
-    throw new PhotoAvatarError('CORRUPT_IMAGE', `The JPEG image is corrupt: ${(error as Error).message}`, { cause: error });
+    throw new PhotoAvatarError('CORRUPT_IMAGE', `The JPEG image is corrupt: ${jpegReason(error, maxPixels)}.`, { cause: error });
   }
+}
+
+/**
+ * jpeg-js throws plain strings and Errors with its own wording ("SOI not found", "marker was not
+ * found") for damage it detects, and JavaScript TypeErrors/RangeErrors for damage it does not:
+ * only the former say something about the file.
+ */
+function jpegReason(error: unknown, maxPixels: number): string {
+  if (error instanceof TypeError || error instanceof RangeError) return 'its data cannot be decoded';
+  const text = error instanceof Error ? error.message : String(error);
+  if (/maxMemoryUsageInMB|maxResolutionInMP|exceeded/i.test(text)) return `it is too large to decode (${maxPixels / 1e6} MP limit)`;
+  return text.replace(/\.$/, '') || 'its data cannot be decoded';
 }
 
 function hasJpegEnd(bytes: Uint8Array): boolean {

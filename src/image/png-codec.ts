@@ -6,6 +6,7 @@
 import { unzlibSync, zlibSync } from 'fflate';
 import { PhotoAvatarError } from '../errors.js';
 import { crc32 } from '../math/crc32.js';
+import { checkPixelCap } from './header-size.js';
 
 /** A decoded PNG as straight (non-premultiplied) RGBA8 plus whether any pixel is not opaque. */
 export interface DecodedPng {
@@ -78,6 +79,7 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
   if (!channels || ![1, 2, 4, 8, 16].includes(bitDepth) || width === 0 || height === 0) {
     throw corrupt(`unsupported header (colour type ${colorType}, bit depth ${bitDepth}, ${width}x${height})`);
   }
+  checkPixelCap({ width, height }, 'png');
   if (colorType === 3 && !palette) throw corrupt('palette image without PLTE chunk');
   if (!ended) throw corrupt('missing IEND chunk (file truncated)');
   if (idatLength === 0) throw corrupt('no image data');
@@ -90,7 +92,9 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
   }
   let raw: Uint8Array;
   try {
-    raw = unzlibSync(compressed);
+    // Inflating into a buffer of exactly the size the header implies bounds memory even when the
+    // compressed data would expand far beyond it (a zlib bomb): fflate does not grow a given buffer.
+    raw = unzlibSync(compressed, { out: new Uint8Array(expectedRawLength(header, channels)) });
   } catch (error) {
     throw new PhotoAvatarError('CORRUPT_IMAGE', `The PNG image is corrupt or truncated: image data does not inflate (${(error as Error).message}).`, { cause: error });
   }
@@ -129,6 +133,19 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
 }
 
 /** Undoes a PNG row filter in place (the previous row is already unfiltered). */
+/** Bytes of filtered scanlines (one filter byte per row, per Adam7 pass) the header implies. */
+function expectedRawLength(header: PngHeader, channels: number): number {
+  const bitsPerPixel = channels * header.bitDepth;
+  const passes = header.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const passWidth = Math.ceil((header.width - x0) / dx);
+    const passHeight = Math.ceil((header.height - y0) / dy);
+    if (passWidth > 0 && passHeight > 0) total += passHeight * (1 + Math.ceil((passWidth * bitsPerPixel) / 8));
+  }
+  return total;
+}
+
 function unfilterRow(filter: number, line: Uint8Array, previous: Uint8Array, stride: number): void {
   const n = line.length;
   switch (filter) {

@@ -1,14 +1,10 @@
-/** Node-only: the one way the project writes output files. */
-import { rename, rm, writeFile } from 'node:fs/promises';
+/** Node-only: the one way the project writes a single output file. */
+import { writeOutputSet, type OutputSetOptions } from './output-set.js';
 
-/** Writes to `<file>.<pid>.tmp` then renames, so a crash never leaves a half-written file behind. */
-export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+/**
+ * Writes to a temporary name beside `file`, then moves it into place, so a crash or Ctrl-C never
+ * leaves a half-written file behind. Replaces an existing file unless `replace: false`.
+ */
+export async function writeFileAtomic(file: string, bytes: Uint8Array | string, options: OutputSetOptions = {}): Promise<void> {
+  await writeOutputSet([{ file, bytes }], { replace: options.replace ?? true });
 }

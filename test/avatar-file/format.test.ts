@@ -10,7 +10,7 @@ import { crc32 } from '../../src/math/crc32.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { syntheticAlbedo, syntheticHeadModel } from '../export/synthetic-avatar.js';
-import { richAvatarData, testModel } from './fixtures.js';
+import { richAvatarData, testModel, withHeader } from './fixtures.js';
 import { sharedPath } from '../helpers/shared-data.js';
 import { seededRandom } from '../modelpack/synthetic-model.js';
 
@@ -46,24 +46,6 @@ async function expectError(promise: Promise<unknown>, codes: string[]): Promise<
     return error.message;
   }
   assert.fail('expected the read to fail');
-}
-
-/** Rewrites the header JSON of a valid file and fixes up lengths and CRC, to reach the field checks. */
-function withHeader(bytes: Uint8Array, edit: (header: Record<string, any>) => void): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(12, true);
-  const albedoLength = view.getUint32(16, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + headerLength)));
-  edit(header);
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(20 + json.length + albedoLength + 4);
-  out.set(bytes.subarray(0, 20));
-  const outView = new DataView(out.buffer);
-  outView.setUint32(12, json.length, true);
-  out.set(json, 20);
-  out.set(bytes.subarray(20 + headerLength, 20 + headerLength + albedoLength), 20 + json.length);
-  outView.setUint32(out.length - 4, crc32(out, 0, out.length - 4), true);
-  return out;
 }
 
 describe('avatar-file/format', function () {

@@ -299,11 +299,11 @@ export function importGlb(bytes: Uint8Array, options: GlbImportOptions = {}): He
     : landmarksFrom(isRecord(mesh.extras) ? mesh.extras.landmarks68 : undefined)
       ?? landmarksFrom(isRecord(gltf.extras) ? gltf.extras.landmarks68 : undefined);
   if (!landmarkList) {
-    throw new PhotoAvatarError('INVALID_ARGUMENT',
+    throw new PhotoAvatarError('CORRUPT_INPUT_FILE',
       `GLB ${source}: no iBUG-68 landmarks for ${meshLabel}. Give 68 vertex indices as mesh.extras.landmarks68 or extras.landmarks68 in the GLB, or in a sidecar ${source.replace(/\.glb$/i, '')}.landmarks68.json.`);
   }
   if (landmarkList.length !== 68 || !landmarkList.every((v) => Number.isInteger(v) && v >= 0 && v < n)) {
-    throw new PhotoAvatarError('INVALID_ARGUMENT', `GLB ${source}: landmarks68 must be 68 vertex indices below ${n} (the merged vertex count of ${meshLabel}).`);
+    throw new PhotoAvatarError('CORRUPT_INPUT_FILE', `GLB ${source}: landmarks68 must be 68 vertex indices below ${n} (the merged vertex count of ${meshLabel}).`);
   }
   const landmarks68 = Uint32Array.from(landmarkList);
   const p = rawPositions;
