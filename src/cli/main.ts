@@ -3,6 +3,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
+import { EVAL_ALBEDO_HELP, EVAL_RELIGHT_HELP, runEvalAlbedoCommand, runEvalRelightCommand } from './eval-albedo-command.js';
 import { BUILD_UV_DATASET_HELP, BUILD_UVAPM_HELP, EVAL_UVAPM_HELP, runBuildUvapmCommand, runBuildUvDatasetCommand, runEvalUvapmCommand } from './uvapm-commands.js';
 
 const HELP = `photo-avatar: turn one face photo into a rigged, textured 3D head (GLB) for Babylon.js.
@@ -20,6 +21,10 @@ ${EVAL_UVAPM_HELP}
 
 ${BUILD_UV_DATASET_HELP}
 
+${EVAL_ALBEDO_HELP}
+
+${EVAL_RELIGHT_HELP}
+
 photo-avatar --help     this text`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -29,6 +34,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'build-uvapm': runBuildUvapmCommand,
   'eval-uvapm': runEvalUvapmCommand,
   'build-uv-dataset': runBuildUvDatasetCommand,
+  'eval-albedo': runEvalAlbedoCommand,
+  'eval-relight': runEvalRelightCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
