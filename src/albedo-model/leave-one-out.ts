@@ -15,6 +15,8 @@ export interface LeaveOneOutSource {
   planes: Float32Array[];
   size: number;
   mask: Uint8Array;
+  /** Face-skin texels: the built models carry the skin-colour prior of their maps. */
+  skinRegion?: Uint8Array;
 }
 
 export function fileStem(file: string): string {
@@ -22,11 +24,11 @@ export function fileStem(file: string): string {
 }
 
 /** Every PNG/JPEG map of a folder (no confidence files) at size × size, with the model's UV mask. */
-export async function loadLeaveOneOutSource(folder: string, size: number, mask: Uint8Array): Promise<LeaveOneOutSource> {
+export async function loadLeaveOneOutSource(folder: string, size: number, mask: Uint8Array, skinRegion?: Uint8Array): Promise<LeaveOneOutSource> {
   const names = (await readdir(folder)).filter((n) => /\.(png|jpe?g)$/i.test(n) && !/\.confidence\.png$/i.test(n)).sort();
   const planes = [];
   for (const name of names) planes.push(uvMapToPlanes(decodeImage(await readFile(path.join(folder, name)), { downscaleAbove: 1 << 30 }).image, size));
-  return { names, planes, size, mask };
+  return { names, planes, size, mask, ...(skinRegion ? { skinRegion } : {}) };
 }
 
 /** A UVAPM from every map but `heldOutStem`'s (all components the remaining maps allow, up to `components`). */
@@ -34,7 +36,7 @@ export async function leaveOneOutUvapm(source: LeaveOneOutSource, heldOutStem: s
   const keep = source.names.map((n, i) => i).filter((i) => fileStem(source.names[i]) !== heldOutStem);
   const { model } = await buildUvapm(
     { names: keep.map((i) => source.names[i]), load: async (j) => ({ planes: source.planes[keep[j]] }) },
-    { size: source.size, components, mask: source.mask, backend: 'ts' },
+    { size: source.size, components, mask: source.mask, backend: 'ts', ...(source.skinRegion ? { skinRegion: source.skinRegion } : {}) },
   );
   return model;
 }

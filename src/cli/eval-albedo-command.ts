@@ -33,7 +33,7 @@ export const EVAL_ALBEDO_HELP = `photo-avatar eval-albedo <photos...> --truth <f
   --previews writes truth | photo-only | coarse | final strips per photo.`;
 
 export const EVAL_RELIGHT_HELP = `photo-avatar eval-relight <photos...> [--model <pack | hifi3dpp .mat>] [--uvapm <file | embedded>]
-       [--texture-size 256] [--json] [-o report.json] [--previews <folder>] [--force]
+       [--uvapm-leave-one-out <folder of UV maps>] [--uvapm-size 64] [--texture-size 256] [--json] [-o report.json] [--previews <folder>] [--force]
   Makes relit copies of each photo in linear light (ramp: a left-right gain 0.55 -> 1.15; tint: a
   warm light; second-light: a second SH light added to the fitted one), runs create on each and
   prints the RMS change of the albedo (linear RGB) over the face region and the whole head. A
@@ -55,6 +55,8 @@ const EVAL_ALBEDO_FLAGS = {
 const EVAL_RELIGHT_FLAGS = {
   model: { value: true },
   uvapm: { value: true },
+  'uvapm-leave-one-out': { value: true },
+  'uvapm-size': { value: true },
   'texture-size': { value: true },
   json: { value: false },
   out: { value: true, alias: 'o' },
@@ -110,7 +112,8 @@ export async function runEvalAlbedoCommand(argv: string[]): Promise<number> {
 
   const model = await loadModel(modelFile);
   const fixedUvapm = uvapmFile ? readUvapm(await readInputFile(uvapmFile, 'UV albedo model')) : undefined;
-  const loo: LeaveOneOutSource | undefined = looFolder ? await loadLeaveOneOutSource(looFolder, uvapmSize, uvEvaluationRegions(model, uvapmSize).head) : undefined;
+  const looRegions = uvEvaluationRegions(model, uvapmSize);
+  const loo: LeaveOneOutSource | undefined = looFolder ? await loadLeaveOneOutSource(looFolder, uvapmSize, looRegions.head, looRegions.face) : undefined;
   const rows: { photo: string; uvapm: string | null; scores: Partial<Record<AlbedoVariant, TruthComparison>> }[] = [];
   for (const file of photos) {
     const stem = fileStem(file);
@@ -164,10 +167,17 @@ export async function runEvalRelightCommand(argv: string[]): Promise<number> {
   if (reportFile) checkOutputs([reportFile], photos, args.flags.has('force'));
   if (previews) await mkdir(previews, { recursive: true });
   const model = modelFile ? await loadModel(modelFile) : undefined;
-  const albedoModel = uvapmFile === 'embedded' ? 'embedded' as const : uvapmFile ? readUvapm(await readInputFile(uvapmFile, 'UV albedo model')) : undefined;
+  const looFolder = stringFlag(args, 'uvapm-leave-one-out');
+  if (uvapmFile && looFolder) throw new PhotoAvatarError('INVALID_ARGUMENT', 'Give --uvapm or --uvapm-leave-one-out, not both.');
+  if (looFolder && !model) throw new PhotoAvatarError('INVALID_ARGUMENT', '--uvapm-leave-one-out needs --model (the maps\' UV layout).');
+  const uvapmSize = intFlag(args, 'uvapm-size', 8, 512) ?? 64;
+  const looRegions = model && looFolder ? uvEvaluationRegions(model, uvapmSize) : undefined;
+  const loo = looFolder && looRegions ? await loadLeaveOneOutSource(looFolder, uvapmSize, looRegions.head, looRegions.face) : undefined;
+  const fixedModel = uvapmFile === 'embedded' ? 'embedded' as const : uvapmFile ? readUvapm(await readInputFile(uvapmFile, 'UV albedo model')) : undefined;
   const rows = [];
   for (const file of photos) {
     const image = (await decodePhotoFile(file)).image;
+    const albedoModel = loo ? await leaveOneOutUvapm(loo, fileStem(file)) : fixedModel;
     const { original, changes, relit } = await albedoChangeUnderRelighting(image, { model, textureSize, albedoModel });
     rows.push({ photo: file, changes });
     process.stderr.write(`eval-relight: ${file} done\n`);
@@ -178,7 +188,7 @@ export async function runEvalRelightCommand(argv: string[]): Promise<number> {
     }
   }
   const worst = Math.max(...rows.flatMap((r) => r.changes.map((c) => c.face)));
-  const report = { textureSize, model: model?.name ?? 'default head', uvapm: uvapmFile ?? null, photos: rows, worstFace: worst,
+  const report = { textureSize, model: model?.name ?? 'default head', uvapm: uvapmFile ?? (looFolder ? `leave-one-out from ${looFolder} at ${uvapmSize}²` : null), photos: rows, worstFace: worst,
     description: 'RMS change of the albedo (linear RGB 0..1) between the photo and each relit copy, over the face region and over every head texel.' };
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (reportFile) await writeFileAtomic(reportFile, json);

@@ -17,8 +17,11 @@ export const RELIGHTINGS = ['ramp', 'tint', 'second-light'] as const;
 export type Relighting = (typeof RELIGHTINGS)[number];
 
 const RAMP_FROM = 0.55, RAMP_TO = 1.15;
-/** Warm light: red up, blue down (about 3200 K against daylight). */
-const TINT_GAINS = [1.12, 0.97, 0.72] as const;
+/**
+ * Warm light (about 3200 K against daylight): green and blue down, no channel up, so the tint adds
+ * no clipping of its own (the ramp already tests clipped highlights).
+ */
+const TINT_GAINS = [1, 0.86, 0.64] as const;
 
 /** Per-pixel linear gains (3 per pixel) applied to a photo; clipped at 1 like a camera. */
 function applyGains(image: RgbaImage, gain: (p: number, c: number) => number): RgbaImage {
@@ -81,15 +84,23 @@ export function shadingInPhoto(data: AvatarData, image: { width: number; height:
   return out;
 }
 
-/** The photo with a second SH light added to the fitted one (needs the photo's fit: camera, shape, light). */
+/**
+ * The photo with a second SH light added to the fitted one (needs the photo's fit: camera, shape,
+ * light), at the same exposure: the gain is divided by its mean over the head, as a camera's
+ * auto-exposure would, so the relit photo tests the light's shape and colour rather than clipping.
+ */
 export function secondLightRelight(image: RgbaImage, fit: AvatarData): RgbaImage {
   const [own, extra] = shadingInPhoto(fit, image, [fit.light, secondShLight()]);
-  return applyGains(image, (p, c) => {
-    const s1 = own[3 * p + c], s2 = extra[3 * p + c];
+  const gain = new Float32Array(own.length).fill(NaN);
+  let sum = 0, n = 0;
+  for (let i = 0; i < own.length; i++) {
     // Off the head the second light's effect is unknown; a gain of 1 there keeps the background as is.
-    if (!(s1 === s1)) return 1;
-    return 1 + Math.max(0, s2) / Math.max(s1, 0.05);
-  });
+    if (!(own[i] === own[i])) continue;
+    gain[i] = 1 + Math.max(0, extra[i]) / Math.max(own[i], 0.05);
+    sum += gain[i]; n++;
+  }
+  const exposure = n > 0 ? n / sum : 1;
+  return applyGains(image, (p, c) => (gain[3 * p + c] === gain[3 * p + c] ? gain[3 * p + c] * exposure : 1));
 }
 
 export function relightPhoto(image: RgbaImage, relighting: Relighting, fit: AvatarData): RgbaImage {
