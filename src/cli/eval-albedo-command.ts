@@ -15,8 +15,9 @@ import { importHifi3dpp } from '../modelpack/importers/hifi3dpp.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { readUvapm, type UvapmModel } from '../albedo-model/uvapm-format.js';
 import { fileStem, leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../albedo-model/leave-one-out.js';
-import { uvEvaluationRegions } from '../metrics/albedo-truth.js';
-import { ALBEDO_VARIANTS, albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos, type AlbedoVariant } from '../metrics/albedo-evaluation.js';
+import { textureToPlanes, uvEvaluationRegions } from '../metrics/albedo-truth.js';
+import { planesToImage } from '../albedo-model/uv-maps.js';
+import { ALBEDO_VARIANTS, albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos, uvapmPlanes, type AlbedoVariant } from '../metrics/albedo-evaluation.js';
 import type { TruthComparison } from '../metrics/albedo-truth.js';
 import { RELIGHTINGS } from '../metrics/relight-photo.js';
 import { decodePhotoFile } from './photo.js';
@@ -127,7 +128,10 @@ export async function runEvalAlbedoCommand(argv: string[]): Promise<number> {
     rows.push({ photo: file, uvapm: uvapm ? `${uvapm.size}², K=${uvapm.componentCount}, ${uvapm.provenance.mapCount} maps` : null, scores });
     process.stderr.write(`eval-albedo: ${file} done\n`);
     if (previews) {
-      const images = [truth, albedos.photoOnly as RgbaImage, ...(albedos.withModel ? [albedos.withModel.albedo as RgbaImage] : [])];
+      const fit = albedos.withModel;
+      const coarse = uvapm && fit?.albedoCoefficients
+        ? [planesToImage(uvapmPlanes(uvapm, fit.albedoCoefficients, textureSize, textureToPlanes(albedos.photoOnly as RgbaImage, textureSize)), textureSize) as RgbaImage] : [];
+      const images = [truth, albedos.photoOnly as RgbaImage, ...coarse, ...(fit ? [fit.albedo as RgbaImage] : [])];
       await writeFileAtomic(path.join(previews, `${stem}.albedo.png`), encodePng(strip(images, textureSize)));
     }
   }

@@ -3,6 +3,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
+import { PACK_HELP, runPackCommand } from './pack-command.js';
 import { EVAL_ALBEDO_HELP, EVAL_RELIGHT_HELP, runEvalAlbedoCommand, runEvalRelightCommand } from './eval-albedo-command.js';
 import { BUILD_UV_DATASET_HELP, BUILD_UVAPM_HELP, EVAL_UVAPM_HELP, runBuildUvapmCommand, runBuildUvDatasetCommand, runEvalUvapmCommand } from './uvapm-commands.js';
 
@@ -21,6 +22,8 @@ ${EVAL_UVAPM_HELP}
 
 ${BUILD_UV_DATASET_HELP}
 
+${PACK_HELP}
+
 ${EVAL_ALBEDO_HELP}
 
 ${EVAL_RELIGHT_HELP}
@@ -35,6 +38,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'eval-uvapm': runEvalUvapmCommand,
   'build-uv-dataset': runBuildUvDatasetCommand,
   'eval-albedo': runEvalAlbedoCommand,
+  pack: runPackCommand,
   'eval-relight': runEvalRelightCommand,
 };
 
