@@ -78,6 +78,8 @@ export interface AlbedoResult {
   albedoCoefficients?: Float32Array[];
   /** With an albedo model: the stage-2 photometric RMSE (linear RGB, skin texels) after each round. */
   photometricRmse?: number[];
+  /** With an albedo model: the stage-2 objective (data + priors) after each round; never rises. */
+  stage2Objective?: number[];
   /** With an albedo model: the stage-3 detail map (value offsets, size², top row first). */
   detail?: Float32Array;
 }
@@ -291,7 +293,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     lights: views.map((view) => view.light),
     coverage: skinCoverage(raster, merged.confidence),
     timings,
-    ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, detail } : {}),
+    ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };
 }
 

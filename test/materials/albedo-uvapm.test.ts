@@ -246,6 +246,9 @@ describe('albedo with a UVAPM on a real photo (HiFi3D++ fixture, FFHQ-UV maps)',
     const r = fitted.photometricRmse!;
     const sigmas = fitted.albedoCoefficients!.map((c, ch) => Array.from(c, (x, k) => x / Math.sqrt(uvapm.variances[ch][k])));
     console.log(`      UVAPM ${MODEL_SIZE}² from ${uvapm.provenance.mapCount} maps (without ${PHOTO}), K=${uvapm.componentCount}; photometric RMSE (linear RGB, skin) per round: ${r.map((x) => x.toFixed(5)).join(' -> ')}`);
+    const objective = fitted.stage2Objective!;
+    console.log(`      stage-2 objective (data + priors) per round: ${objective.map((x) => x.toExponential(4)).join(' -> ')}`);
+    for (let i = 1; i < objective.length; i++) assert.ok(objective[i] <= objective[i - 1] * (1 + 1e-9), `objective rose in round ${i + 1}: ${objective[i - 1]} -> ${objective[i]}`);
     console.log(`      coefficients / σ: ${sigmas.map((s, ch) => `${'rgb'[ch]} [${s.map((x) => x.toFixed(2)).join(' ')}]`).join('  ')}`);
     console.log(`      light DC r,g,b: photo-only ${[0, 9, 18].map((i) => plain.light[i].toFixed(3)).join(' ')}, with the model ${[0, 9, 18].map((i) => fitted.light[i].toFixed(3)).join(' ')}`);
     assert.equal(r.length, 4);
