@@ -257,7 +257,8 @@ describe('albedo with a UVAPM on a real photo (HiFi3D++ fixture, FFHQ-UV maps)',
     for (let i = 1; i < r.length; i++) assert.ok(r[i] <= r[i - 1] * 1.005, `round ${i + 1}: ${r[i - 1]} -> ${r[i]}`);
     // The light stays physical: each channel's ambient term near the photo-only estimate.
     for (const i of [0, 9, 18]) assert.ok(Math.abs(fitted.light[i] / plain.light[i] - 1) < 0.25, `light DC ${fitted.light[i]} vs photo-only ${plain.light[i]}`);
-    assert.ok(r[r.length - 1] < 0.99 * r[0], `residual ${r[0]} -> ${r[r.length - 1]}`);
+    // The fit does work: its objective (data + priors) falls by more than 1 %.
+    assert.ok(objective[objective.length - 1] < 0.99 * objective[0], `objective ${objective[0]} -> ${objective[objective.length - 1]}`);
     assert.ok(r[r.length - 1] < 0.08, `residual ${r[r.length - 1]}`);
     for (const s of sigmas.flat()) assert.ok(Number.isFinite(s) && Math.abs(s) <= 4, `coefficient at ${s} σ`);
     for (const x of fitted.light) assert.ok(Number.isFinite(x));
