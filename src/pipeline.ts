@@ -34,8 +34,9 @@ export interface CreateAvatarOptions {
    * UV albedo model (UVAPM, decoded or the bytes of a .uvapm file) in the head model's UV layout:
    * the albedo then comes from its coefficients under the fitted light plus the photo's detail
    * (materials/albedo.ts). 'embedded': the default head's own model, built from 21 faces.
-   * Default: none (false). Measured on the shared photos, today's embedded model re-renders 6-9 dB
-   * below the photo-only texture: it is too small a model to carry hue and saturation (README).
+   * Default: the pack's own model when it carries one (HeadModel.albedoModel: `import --uvapm`,
+   * `pack add-albedo`), else none; false: none even then. The embedded default head keeps its
+   * small model opt-in: it is not part of the pack.
    */
   albedoModel?: UvapmModel | Uint8Array | 'embedded' | false;
   /**
@@ -78,8 +79,9 @@ export function loadDefaultHeadAlbedoModel(): Promise<UvapmModel | null> {
   return defaultAlbedoModel;
 }
 
-function resolveAlbedoModel(options: CreateAvatarOptions): Promise<UvapmModel | null> {
+function resolveAlbedoModel(options: CreateAvatarOptions, model: HeadModel): Promise<UvapmModel | null> {
   const given = options.albedoModel;
+  if (given === undefined && model.albedoModel) return Promise.resolve(readUvapm(model.albedoModel));
   if (!given) return Promise.resolve(null);
   if (given instanceof Uint8Array) return Promise.resolve(readUvapm(given));
   if (given === 'embedded') {
@@ -150,12 +152,14 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   const several = list.length > 1;
   const labels = list.map((_, i) => viewLabel(i, list.length, options.photoNames?.[i]));
 
-  const [packModel, analyzer, albedoModel] = await stage('load', timings, options, () => Promise.all([
-    options.model instanceof Uint8Array ? Promise.resolve(readPack(options.model))
-      : options.model ? Promise.resolve(options.model) : loadDefaultHead(),
-    getFaceAnalyzer(options.backend ?? 'auto'),
-    resolveAlbedoModel(options),
-  ]));
+  const [packModel, analyzer, albedoModel] = await stage('load', timings, options, async () => {
+    const [pack, faceAnalyzer] = await Promise.all([
+      options.model instanceof Uint8Array ? Promise.resolve(readPack(options.model))
+        : options.model ? Promise.resolve(options.model) : loadDefaultHead(),
+      getFaceAnalyzer(options.backend ?? 'auto'),
+    ]);
+    return [pack, faceAnalyzer, await resolveAlbedoModel(options, pack)] as const;
+  });
   const model = options.shape ? modelWithGivenShape(packModel, options.shape) : packModel;
 
   // Every photo is checked for a usable face before any is segmented: a bad photo fails fast.

@@ -17,6 +17,7 @@ import {
 } from './incremental-pca.js';
 import { checkMask, confidenceToTexels, uvMapSizeProblem, uvMapToPlanes } from './uv-maps.js';
 import { UVAPM_CHANNEL_NAMES, type UvapmModel } from './uvapm-format.js';
+import { addSkinColour, createSkinColourAccumulator, finishSkinColour, meanSkinColour } from './skin-colour.js';
 
 /**
  * One map: encoded PNG/JPEG bytes, a decoded image, or planes already at the model size (with the
@@ -104,6 +105,12 @@ export interface BuildUvapmOptions {
   /** Recorded in provenance (UV maps made from photos). */
   photos?: UvapmModel['provenance']['photos'];
   inputsSha256?: string;
+  /**
+   * Face-skin texels at size × size: when given, the model records the maps' skin-colour
+   * statistics (skin-colour.ts), the de-lighting's prior. Gathered on the first pass of a build
+   * that did not resume from a checkpoint.
+   */
+  skinRegion?: Uint8Array;
 }
 
 export interface BuildUvapmResult {
@@ -287,6 +294,7 @@ export async function buildUvapm(source: UvMapSource, options: BuildUvapmOptions
   const batch = new Float32Array(batchSize * UVAPM_CHANNELS * D);
   const batchConfidence = new Uint8Array(batchSize * D);
   const started = Date.now();
+  const skinColours = createSkinColourAccumulator();
   let interrupted = false;
   try {
     let filled = 0;
@@ -341,6 +349,10 @@ export async function buildUvapm(source: UvMapSource, options: BuildUvapmOptions
           }
         } else {
           if (problem !== null) inputSide ??= problem;
+          if (pass === 0 && options.skinRegion) {
+            const colour = meanSkinColour(batch.subarray(filled * 3 * D, (filled + 1) * 3 * D), options.skinRegion);
+            if (colour) addSkinColour(skinColours, colour);
+          }
           const fraction = missingFraction(confidence, threshold);
           if (fraction > 0) {
             batchMissing = true;
@@ -400,6 +412,8 @@ export async function buildUvapm(source: UvMapSource, options: BuildUvapmOptions
     ...(options.photos ? { photos: options.photos } : {}),
     ...(options.inputsSha256 ? { inputsSha256: options.inputsSha256 } : {}),
   });
+  const skinColour = resumedFrom === 0 && resumedPass === 0 ? finishSkinColour(skinColours) : undefined;
+  if (skinColour) model.skinColour = skinColour;
   return { model, skipped, seconds: (Date.now() - started) / 1000, resumedFrom, interrupted };
 }
 

@@ -6,6 +6,7 @@
  */
 import { PhotoAvatarError } from '../errors.js';
 import { readContainer, writeContainer, type SectionInput } from './container.js';
+import type { SkinColourStatistics } from './skin-colour.js';
 
 export const UVAPM_MAGIC = 'PAVUVAPM';
 export const UVAPM_FORMAT_VERSION = 1;
@@ -42,6 +43,8 @@ export interface UvapmModel {
   /** size² texels, 1 inside the UV face mask, 0 outside. */
   mask: Uint8Array;
   provenance: UvapmProvenance;
+  /** The maps' face-skin colours (log mean and covariance): the de-lighting's skin-colour prior. Absent in older files. */
+  skinColour?: SkinColourStatistics;
 }
 
 export interface WriteUvapmOptions {
@@ -71,6 +74,7 @@ export function writeUvapm(model: UvapmModel, options: WriteUvapmOptions = {}): 
     values: 'sRGB 0..1, channel vectors unfolded row-first (top row first)',
     precision,
     provenance: model.provenance,
+    ...(model.skinColour ? { skinColour: model.skinColour } : {}),
   };
   return writeContainer(UVAPM_MAGIC, UVAPM_FORMAT_VERSION, header, sections);
 }
@@ -105,5 +109,12 @@ export function readUvapm(bytes: Uint8Array): UvapmModel {
     variances: perChannel('variance', K),
     explainedVarianceRatio: perChannel('explainedVarianceRatio', K),
     provenance,
+    ...(isSkinColour(header.skinColour) ? { skinColour: header.skinColour } : {}),
   };
+}
+
+function isSkinColour(value: unknown): value is SkinColourStatistics {
+  const v = value as SkinColourStatistics | undefined;
+  return !!v && Array.isArray(v.logMean) && v.logMean.length === 3 && Array.isArray(v.logCovariance) && v.logCovariance.length === 9
+    && [...v.logMean, ...v.logCovariance].every(Number.isFinite);
 }

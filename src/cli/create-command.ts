@@ -51,7 +51,8 @@ export const CREATE_HELP = `photo-avatar create [photo ...] [options]
       --uvapm FILE       UV albedo model (.uvapm, from build-uvapm) in the model's UV layout: the
                          albedo is fitted as its coefficients under the photo's light plus the
                          photo's fine detail. 'embedded': the default head's small built-in
-                         model. Default: none (the de-lit, completed photo)
+                         model. Default: the pack's own model when it carries one
+                         (import --uvapm, pack add-albedo), else none; 'none' turns it off
       --shape OBJ        texture this head mesh (e.g. a scan in the model's topology and
                          vertex order, metres) instead of fitting a shape; .glb output only
       --shape-expression with --shape, also fit expression weights (default: pose only)
@@ -85,7 +86,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const faceIndex = intFlag(args, 'face', 0, 1000);
   const textureSize = intFlag(args, 'texture-size', 256, 4096);
   const outputs = [outFile, previewFile, reportFile, overlayFile].filter((f): f is string => !!f);
-  const inputs = [...photoFiles, modelFile, shapeFile, uvapmFile === 'embedded' ? undefined : uvapmFile].filter((f): f is string => !!f);
+  const inputs = [...photoFiles, modelFile, shapeFile, uvapmFile === 'embedded' || uvapmFile === 'none' ? undefined : uvapmFile].filter((f): f is string => !!f);
   checkOutputs(outputs, inputs, args.flags.has('force'));
 
   const quiet = args.flags.has('quiet');
@@ -99,6 +100,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const photo = photos[0];
   const modelBytes = modelFile ? await readInputFile(modelFile, 'model pack') : undefined;
   const albedoModel = uvapmFile === 'embedded' ? 'embedded' as const
+    : uvapmFile === 'none' ? false as const
     : uvapmFile ? readUvapm(await readInputFile(uvapmFile, 'UV albedo model')) : undefined;
   // The given shape is checked against the pack before any photo work.
   const model = shapeFile ? (modelBytes ? readPack(modelBytes) : await loadDefaultHead()) : undefined;
@@ -112,7 +114,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     faceIndex,
     textureSize,
     backend: backend as 'auto' | 'wasm' | 'webgpu',
-    ...(albedoModel ? { albedoModel } : {}),
+    ...(albedoModel !== undefined ? { albedoModel } : {}),
     onProgress: (event: ProgressEvent) => { if (event.progress === 0) log(`[${event.stage}]`); },
   }));
 

@@ -12,6 +12,7 @@ import { importHifi3dpp } from '../modelpack/importers/hifi3dpp.js';
 import { importIct } from '../modelpack/importers/ict.js';
 import { importObjSet } from '../modelpack/importers/obj-set.js';
 import { importRealy } from '../modelpack/importers/realy.js';
+import { withAlbedoModel } from '../albedo-model/pack-albedo.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { checkOutputs, readInputFile, writeFileAtomic } from './files.js';
 
@@ -26,7 +27,9 @@ export const IMPORT_HELP = `photo-avatar import <hifi3dpp|realy|ict|obj-set|glb>
               it, or extras.landmarks68 in the GLB; --mesh NAME picks the head mesh
   --fp16 stores the bases as half floats; --identity-modes K keeps the first K identity modes.
   --retarget SRC stores an ARKit-52 retarget map in the pack: by name for ARKit-named packs, else
-    solved against SRC ('default' = the embedded default head, or an ARKit-named .pavpack).`;
+    solved against SRC ('default' = the embedded default head, or an ARKit-named .pavpack).
+  --uvapm FILE stores a UV albedo model (build-uvapm, in this model's UV layout) in the pack: create
+    then fits the coarse albedo by default (as pack add-albedo does).`;
 
 const IMPORT_FLAGS = {
   out: { value: true, alias: 'o' },
@@ -38,6 +41,7 @@ const IMPORT_FLAGS = {
   landmarks: { value: true },
   mesh: { value: true },
   retarget: { value: true },
+  uvapm: { value: true },
 };
 
 const KINDS = ['hifi3dpp', 'realy', 'ict', 'obj-set', 'glb'] as const;
@@ -99,9 +103,11 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     throw new PhotoAvatarError('INVALID_ARGUMENT', '--landmarks and --mesh apply to glb only.');
   }
   const identityModes = intFlag(args, 'identity-modes', 0, 100000);
-  checkOutputs([out], [input], args.flags.has('force'));
+  const uvapmFile = stringFlag(args, 'uvapm');
+  checkOutputs([out], [input, ...(uvapmFile ? [uvapmFile] : [])], args.flags.has('force'));
   const started = performance.now();
-  const model = await importModel(kind as Kind, input, args);
+  let model = await importModel(kind as Kind, input, args);
+  if (uvapmFile) model = withAlbedoModel(model, await readInputFile(uvapmFile, 'UV albedo model'), uvapmFile);
   const retarget = stringFlag(args, 'retarget');
   if (retarget !== undefined) {
     const map = buildRetargetMap(model, await retargetSource(retarget));
@@ -114,6 +120,7 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     `${out}: ${model.name}, ${model.vertexCount} vertices, ${model.indices.length / 3} triangles, ` +
     `${kept} identity and ${model.expressionNames.length} expression modes, ${model.parts.length} parts, ` +
     (model.arkitRetarget ? `ARKit retarget map (${model.arkitRetarget.method}), ` : '') +
+    (model.albedoModel ? 'UV albedo model, ' : '') +
     `${(bytes.length / 1048576).toFixed(1)} MiB (${args.flags.has('fp16') ? 'fp16' : 'fp32'} bases), ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
   return 0;

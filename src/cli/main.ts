@@ -7,6 +7,8 @@ import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
 import { COPY_ASSETS_HELP, runCopyAssetsCommand } from './copy-assets-command.js';
+import { PACK_HELP, runPackCommand } from './pack-command.js';
+import { EVAL_ALBEDO_HELP, EVAL_RELIGHT_HELP, runEvalAlbedoCommand, runEvalRelightCommand } from './eval-albedo-command.js';
 import { BUILD_UV_DATASET_HELP, BUILD_UVAPM_HELP, EVAL_UVAPM_HELP, runBuildUvapmCommand, runBuildUvDatasetCommand, runEvalUvapmCommand } from './uvapm-commands.js';
 
 const HELP = `photo-avatar: turn one face photo into a rigged, textured 3D head (GLB) for Babylon.js.
@@ -26,6 +28,12 @@ ${BUILD_UV_DATASET_HELP}
 
 ${COPY_ASSETS_HELP}
 
+${PACK_HELP}
+
+${EVAL_ALBEDO_HELP}
+
+${EVAL_RELIGHT_HELP}
+
 photo-avatar --help     this text`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -36,6 +44,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'eval-uvapm': runEvalUvapmCommand,
   'build-uv-dataset': runBuildUvDatasetCommand,
   'copy-assets': runCopyAssetsCommand,
+  'eval-albedo': runEvalAlbedoCommand,
+  pack: runPackCommand,
+  'eval-relight': runEvalRelightCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -16,6 +16,7 @@ import { fileCheckpointStore, folderSource, listUvMapFiles } from '../albedo-mod
 import { evaluateUvapm } from '../albedo-model/evaluate.js';
 import { maskCount, maskFromImage, uvFaceMaskFromModel, uvMapSizeProblem, uvMapToPlanes } from '../albedo-model/uv-maps.js';
 import { readUvapm, writeUvapm } from '../albedo-model/uvapm-format.js';
+import { uvEvaluationRegions } from '../metrics/albedo-truth.js';
 import { maskToGreyImage, uvMapsFromPhotos, uvMapStem } from '../albedo-model/uv-dataset.js';
 import { CONFIDENCE_SUFFIX } from '../albedo-model/uv-maps.js';
 import { loadDefaultHead } from '../pipeline.js';
@@ -24,7 +25,7 @@ import { intFlag, parseArgs, stringFlag } from './args.js';
 import { checkOutputs, readInputFile, writeFileAtomic } from './files.js';
 
 export const BUILD_UVAPM_HELP = `photo-avatar build-uvapm <folder of UV maps> -o <file.uvapm> [--size 256] [--components 100]
-       [--mask <png> | --mask-model <hifi3dpp .mat | .pavpack>] [--strict] [--fp16] [--batch 100]
+       [--mask <png> | --mask-model <hifi3dpp .mat | .pavpack> [--head]] [--strict] [--fp16] [--batch 100]
        [--checkpoint <file>] [--checkpoint-every 1000] [--backend onnx|ts] [--workers N] [--force] [--quiet]
   Builds a UV albedo parametric model: per colour channel, the mean and top-K principal components of
   the size×size maps (PNG/JPEG, square, all the same size, e.g. FFHQ-UV 1024² in the HiFi3D++ layout).
@@ -33,7 +34,9 @@ export const BUILD_UVAPM_HELP = `photo-avatar build-uvapm <folder of UV maps> -o
   (default <out>.checkpoint) is replaced atomically every --checkpoint-every maps; rerunning the same
   command resumes from it, and it is deleted when the build ends. Unreadable or wrongly sized maps are
   reported by name and skipped (--strict stops instead). --mask stores a UV face mask (white = face);
-  --mask-model rasterizes a model's face-skin region in its UV layout. --fp16 halves the components.
+  --mask-model rasterizes a model's face-skin region in its UV layout (--head: every texel of its head,
+  so the coarse albedo fills every unseen texel) and records the maps' skin-colour statistics, the
+  prior that lets the light, not the albedo, take up exposure and coloured light. --fp16 halves the components.
   --workers N decodes maps in N threads (default: cores − 1, 1 to 4; 0 = main thread).
   Maps with a confidence image <stem>${CONFIDENCE_SUFFIX} beside them (build-uv-dataset output) have
   their texels below --min-confidence (default 0.5) treated as missing and imputed from the model
@@ -62,6 +65,7 @@ const BUILD_FLAGS = {
   mask: { value: true },
   'mask-model': { value: true },
   strict: { value: false },
+  head: { value: false },
   fp16: { value: false },
   batch: { value: true },
   checkpoint: { value: true },
@@ -93,7 +97,7 @@ const EVAL_FLAGS = {
   force: { value: false },
 };
 
-async function loadMask(args: ReturnType<typeof parseArgs>, size: number): Promise<{ mask?: Uint8Array; source?: string }> {
+async function loadMask(args: ReturnType<typeof parseArgs>, size: number): Promise<{ mask?: Uint8Array; source?: string; skinRegion?: Uint8Array }> {
   const maskFile = stringFlag(args, 'mask');
   const maskModel = stringFlag(args, 'mask-model');
   if (maskFile && maskModel) throw new PhotoAvatarError('INVALID_ARGUMENT', 'Give --mask or --mask-model, not both.');
@@ -105,7 +109,10 @@ async function loadMask(args: ReturnType<typeof parseArgs>, size: number): Promi
   if (maskModel) {
     const bytes = await readInputFile(maskModel, 'mask model');
     const model = /\.mat$/i.test(maskModel) ? importHifi3dpp(bytes, { source: maskModel }) : readPack(bytes);
-    return { mask: uvFaceMaskFromModel(model, size), source: `face-skin region of ${path.basename(maskModel)} (${model.name})` };
+    // The face skin is where the skin-colour prior (the de-lighting's) is measured, whatever the mask.
+    const regions = uvEvaluationRegions(model, size);
+    if (args.flags.has('head')) return { mask: regions.head, source: `whole head of ${path.basename(maskModel)} (${model.name})`, skinRegion: regions.face };
+    return { mask: regions.face, source: `face-skin region of ${path.basename(maskModel)} (${model.name})`, skinRegion: regions.face };
   }
   return {};
 }
@@ -139,7 +146,7 @@ export async function runBuildUvapmCommand(argv: string[]): Promise<number> {
   if (backend !== 'onnx' && backend !== 'ts') throw new PhotoAvatarError('INVALID_ARGUMENT', `--backend must be onnx or ts, got "${backend}".`);
   const checkpointFile = stringFlag(args, 'checkpoint') ?? `${out}.checkpoint`;
   checkOutputs([out], [], args.flags.has('force'));
-  const { mask, source: maskSource } = await loadMask(args, size);
+  const { mask, source: maskSource, skinRegion } = await loadMask(args, size);
   // Decoding runs in worker threads beside the main thread's PCA; one core stays for the latter.
   const workers = intFlag(args, 'workers', 0, 64) ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
   const minConfidence = numberFlag(args, 'min-confidence', 0.004);
@@ -153,7 +160,7 @@ export async function runBuildUvapmCommand(argv: string[]): Promise<number> {
     process.stderr.write(`\rbuild-uvapm: ${pass}${p.processed}/${p.total} maps (${p.skipped} skipped), ${p.mapsPerSecond.toFixed(1)} maps/s, ETA ${formatSeconds(p.etaSeconds)}   `);
   };
   const result = await buildUvapm(source, {
-    size, components, batchSize, mask, maskSource,
+    size, components, batchSize, mask, maskSource, ...(skinRegion ? { skinRegion } : {}),
     strict: args.flags.has('strict'),
     backend,
     checkpoint: fileCheckpointStore(checkpointFile),

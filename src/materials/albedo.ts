@@ -22,6 +22,8 @@ import { linearTextureToSrgbImage } from './srgb.js';
 import type { UvapmModel } from '../albedo-model/uvapm-format.js';
 import { fitUvapmUnderLight, upsamplePlanes, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from '../albedo-model/fit-albedo.js';
 import { fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
+import type { SkinColourStatistics } from '../albedo-model/skin-colour.js';
+import { lightGainsFromSkinPrior, type LightGainOptions } from './light-gain.js';
 
 export interface AlbedoInput {
   image: RgbaImage;
@@ -48,6 +50,14 @@ export interface AlbedoOptions {
    * texel (size / albedoModel.size), so detail is what the model's grid cannot hold.
    */
   detailSigma?: number;
+  /**
+   * Skin-colour prior that splits exposure and light colour from the albedo (light-gain.ts).
+   * Default: the albedo model's own (UvapmModel.skinColour) when it has one; false: none (the
+   * light then has mean shading 1 per channel and the albedo keeps the photo's exposure and tint).
+   */
+  skinColourPrior?: SkinColourStatistics | false;
+  /** How the prior weighs exposure and light colour (light-gain.ts). */
+  lightGain?: LightGainOptions;
 }
 
 export interface AlbedoResult {
@@ -68,6 +78,8 @@ export interface AlbedoResult {
   albedoCoefficients?: Float32Array[];
   /** With an albedo model: the stage-2 photometric RMSE (linear RGB, skin texels) after each round. */
   photometricRmse?: number[];
+  /** With an albedo model: the stage-2 objective (data + priors) after each round; never rises. */
+  stage2Objective?: number[];
   /** With an albedo model: the stage-3 detail map (value offsets, size², top row first). */
   detail?: Float32Array;
 }
@@ -94,6 +106,8 @@ export interface DelitView {
   light: Float32Array;
   /** Median skin albedo under that light, linear RGB. */
   skinTone: Float64Array;
+  /** Per-channel light level the skin-colour prior gave (1, 1, 1 without one): the shading trust is judged relative to it. */
+  gains: Float64Array;
 }
 
 /** Minimum cosine / mask product for full trust; below it confidence ramps down to 0. */
@@ -110,7 +124,7 @@ function checkTextureSize(size: number): void {
 }
 
 /** Unwraps one photo, fits its SH light on skin, and divides the light out. */
-export async function delightView(input: AlbedoInput, size: number, signal?: AbortSignal): Promise<DelitView> {
+export async function delightView(input: AlbedoInput, size: number, signal?: AbortSignal, skinPrior?: SkinColourStatistics, lightGain?: LightGainOptions): Promise<DelitView> {
   checkTextureSize(size);
   throwIfAborted(signal);
   const { raster, colour, weight, skinWeight, normal } = unwrapPhoto(input, size);
@@ -133,22 +147,27 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   );
   throwIfAborted(signal);
 
+  // The estimate's light has mean shading 1 per channel; the skin prior says how bright and what colour it really is.
+  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain) : Float64Array.of(1, 1, 1);
+  const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
+  const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
   const albedo = new Float32Array(count * 3);
   const confidence = new Float32Array(count);
-  divideLight(colour, normal, weight, estimate.light, albedo, confidence);
-  return { raster, albedo, confidence, weight, skinWeight, colour, normal, light: estimate.light, skinTone: estimate.medianAlbedo };
+  divideLight(colour, normal, weight, light, gains, albedo, confidence);
+  return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains };
 }
 
 /** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
-function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, albedo: Float32Array, confidence: Float32Array): void {
+function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array): void {
   const shading = evaluateShading(normal, light);
   const count = weight.length;
   for (let i = 0; i < count; i++) {
     let minShading = Infinity;
     for (let c = 0; c < 3; c++) {
       const s = shading[3 * i + c];
-      if (s < minShading) minShading = s;
-      albedo[3 * i + c] = Math.min(1, colour[3 * i + c] / Math.max(s, 0.05));
+      // Dark is judged against the light's own level, so exposure does not change what is trusted.
+      if (s / gains[c] < minShading) minShading = s / gains[c];
+      albedo[3 * i + c] = Math.min(1, colour[3 * i + c] / Math.max(s, 0.05 * gains[c]));
     }
     const shadingTrust = clamp01((minShading - 0.1) / 0.2);
     confidence[i] = clamp01(weight[i] / FULL_TRUST_WEIGHT) * shadingTrust;
@@ -160,7 +179,7 @@ export function relightView(view: DelitView, light: Float32Array): DelitView {
   const count = view.raster.texel.length;
   const albedo = new Float32Array(count * 3);
   const confidence = new Float32Array(count);
-  divideLight(view.colour, view.normal, view.weight, light, albedo, confidence);
+  divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
   const skinTrust = new Float32Array(count);
   for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
   return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone: weightedMedianColour(albedo, skinTrust) };
@@ -227,7 +246,8 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const start = clock;
 
   let views: DelitView[] = [];
-  for (const input of list) views.push(await delightView(input, size, signal));
+  const skinPrior = options.skinColourPrior === false ? undefined : options.skinColourPrior ?? options.albedoModel?.skinColour;
+  for (const input of list) views.push(await delightView(input, size, signal, skinPrior, options.lightGain));
   lap('delight');
   const raster = views[0].raster;
   const mirror = getMirrorMap(list[0].model, raster);
@@ -273,7 +293,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     lights: views.map((view) => view.light),
     coverage: skinCoverage(raster, merged.confidence),
     timings,
-    ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, detail } : {}),
+    ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };
 }
 

@@ -78,6 +78,8 @@ export interface PackHeader {
    * jaw march lines stored in sections "jawMarchLines.offsets" (18 entries) and "jawMarchLines.vertices".
    */
   jawMarchLines?: { vertexCount: number };
+  /** Optional (added after version 1 shipped; older readers ignore it): byte length of the UV albedo model (.uvapm bytes) in section "albedoModel" (u8). */
+  albedoModel?: { byteLength: number };
 }
 
 const RETARGET_METHODS: readonly RetargetMethod[] = ['names', 'vertices', 'landmarks', 'none'];
@@ -244,6 +246,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
       indexSection('jawMarchLines.vertices', vertices, [vertices.length], n - 1),
     );
   }
+  if (model.albedoModel) pending.push({ name: 'albedoModel', dtype: 'u8', shape: [model.albedoModel.length], bytes: model.albedoModel });
   model.parts.forEach((part, p) => {
     const pv = part.positions.length / 3;
     pending.push(
@@ -279,6 +282,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
   };
   if (model.arkitRetarget) header.arkitRetarget = { names: [...model.arkitRetarget.names], method: model.arkitRetarget.method };
   if (model.jawMarchLines) header.jawMarchLines = { vertexCount: model.jawMarchLines.vertices.length };
+  if (model.albedoModel) header.albedoModel = { byteLength: model.albedoModel.length };
 
   // Offsets depend on the header's length, which depends on the offsets' digits: grow the data
   // start until the JSON fits, then pad the JSON with spaces up to it.
@@ -427,6 +431,10 @@ function parseHeaderJson(text: Uint8Array): PackHeader {
     if (!isRecord(raw.jawMarchLines)) throw corrupt('header.jawMarchLines is not an object');
     header.jawMarchLines = { vertexCount: field(raw.jawMarchLines, 'vertexCount', 'jawMarchLines', isCount, 'a count') };
   }
+  if (raw.albedoModel !== undefined) {
+    if (!isRecord(raw.albedoModel)) throw corrupt('header.albedoModel is not an object');
+    header.albedoModel = { byteLength: field(raw.albedoModel, 'byteLength', 'albedoModel', isCount, 'a count') };
+  }
   if (header.expressionNames.length !== header.counts.expressionCount) {
     throw corrupt(`counts.expressionCount is ${header.counts.expressionCount} but expressionNames has ${header.expressionNames.length} names`);
   }
@@ -488,6 +496,7 @@ function expectedSections(header: PackHeader): ExpectedSection[] {
       { name: 'jawMarchLines.vertices', dtypes: index, shape: [header.jawMarchLines.vertexCount] },
     );
   }
+  if (header.albedoModel) list.push({ name: 'albedoModel', dtypes: ['u8'], shape: [header.albedoModel.byteLength] });
   header.parts.forEach((part, p) => {
     list.push(
       { name: `parts.${p}.positions`, dtypes: ['f32'], shape: [part.vertexCount, 3] },
@@ -619,6 +628,7 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
       ? { arkitRetarget: { names: [...header.arkitRetarget.names], matrix: float('arkitRetarget'), method: header.arkitRetarget.method } }
       : {}),
     ...(header.jawMarchLines ? { jawMarchLines: marchLines(index('jawMarchLines.vertices'), get('jawMarchLines.offsets')) } : {}),
+    ...(header.albedoModel ? { albedoModel: albedoModelBytes(get('albedoModel')) } : {}),
     mirrorVertex: index('mirrorVertex'),
     skinWeight: float('skinWeight'),
     parts: header.parts.map((part, p): SubMesh => ({
@@ -630,6 +640,11 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
       pivot: float(`parts.${p}.pivot`),
     })),
   };
+}
+
+function albedoModelBytes(section: SectionArray): Uint8Array {
+  if (!(section instanceof Uint8Array)) throw corrupt('section "albedoModel" is not u8');
+  return section;
 }
 
 function marchLines(vertices: Uint32Array, offsetSection: SectionArray): NonNullable<HeadModel['jawMarchLines']> {

@@ -71,6 +71,11 @@ export interface HeadModel {
    * the line's vertex furthest out in the image (iBUG annotates the visible jaw silhouette there).
    */
   jawMarchLines?: { offsets: Uint32Array; vertices: Uint32Array };
+  /**
+   * Optional UV albedo model (the bytes of a .uvapm file, ../albedo-model/uvapm-format.ts) in this
+   * model's UV layout: stage 2 (coarse albedo under the light) then runs by default.
+   */
+  albedoModel?: Uint8Array;
 
   /** Mirror partner of each vertex across the model's x = 0 plane (for left/right texture completion). */
   mirrorVertex: Uint32Array;

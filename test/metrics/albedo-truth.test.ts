@@ -1,0 +1,127 @@
+/**
+ * Albedo judged by truth (issue 11): the 6 shared FFHQ photos against their FFHQ-UV maps with the
+ * HiFi3D++ fixture pack, the UVAPM built leave-one-out from the other maps (each photo's own map
+ * never enters its model), and the same photos relit in linear light. These run the functions
+ * behind `photo-avatar eval-albedo` and `eval-relight`; the CLI test runs the commands themselves.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { decodeImage } from '../../src/image/decode.js';
+import { importHifi3dpp } from '../../src/modelpack/importers/hifi3dpp.js';
+import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../../src/albedo-model/leave-one-out.js';
+import { uvEvaluationRegions, linearRmsDifference } from '../../src/metrics/albedo-truth.js';
+import { albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos } from '../../src/metrics/albedo-evaluation.js';
+import { lightGainsFromSkinPrior } from '../../src/materials/light-gain.js';
+import { rampRelight, tintRelight } from '../../src/metrics/relight-photo.js';
+import type { RgbaImage } from '../../src/types.js';
+import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+
+const TEXTURE = 256, MODEL_SIZE = 64;
+
+describe('skin-colour light gains (pure)', () => {
+  // The 7 shared FFHQ-UV maps' statistics (face skin, 64²).
+  const prior = { logMean: [-0.675, -1.409, -1.763], logCovariance: [0.1325, 0.164, 0.128, 0.164, 0.2806, 0.2631, 0.128, 0.2631, 0.3274], maps: 7 };
+  it('a brighter photo is a brighter light: exposure goes wholly into the gains', () => {
+    const o = [0.5, 0.32, 0.2];
+    const g1 = lightGainsFromSkinPrior(o, prior), g2 = lightGainsFromSkinPrior(o.map((v) => 1.7 * v), prior);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(g2[c] / g1[c] - 1.7) < 1e-9, `channel ${c}: ${g2[c] / g1[c]}`);
+  });
+  it('a warm light is taken up mostly by the light, not the albedo', () => {
+    const o = [0.5, 0.32, 0.2], tint = [1, 0.86, 0.64];
+    const g1 = lightGainsFromSkinPrior(o, prior), g2 = lightGainsFromSkinPrior(o.map((v, c) => v * tint[c]), prior);
+    // The albedo is o / g: its blue/red ratio moves by less than half the tint's.
+    const albedoShift = Math.log((g1[2] / g2[2]) * (g2[0] / g1[0]) * (tint[2] / tint[0]));
+    const tintShift = Math.log(tint[2] / tint[0]);
+    console.log(`      blue/red log shift: tint ${tintShift.toFixed(3)}, albedo ${albedoShift.toFixed(3)}`);
+    assert.ok(Math.abs(albedoShift) < 0.5 * Math.abs(tintShift));
+  });
+});
+
+describe('relit photos (pure)', () => {
+  it('ramp and tint act in linear light and add no clipping of their own (tint)', () => {
+    const data = new Uint8ClampedArray(4 * 100 * 10);
+    for (let p = 0; p < 1000; p++) { data[4 * p] = 250; data[4 * p + 1] = 128; data[4 * p + 2] = 60; data[4 * p + 3] = 255; }
+    const image: RgbaImage = { width: 100, height: 10, data };
+    const tinted = tintRelight(image), ramp = rampRelight(image);
+    assert.equal(tinted.data[0], 250, 'red is not boosted');
+    assert.ok(tinted.data[1] < 128 && tinted.data[2] < 60);
+    assert.ok(ramp.data[1] < 128 && ramp.data[4 * 99 + 1] > 128, 'dark on the left, bright on the right');
+  });
+});
+
+describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixture, leave-one-out UVAPM)', function () {
+  requireSharedData(this, 'hifi3d', 'uv_maps');
+  requireSharedData(this, 'hifi3d', 'uv_photos');
+  requireSharedData(this, 'hifi3d', 'hifi3dpp_model_info.fixture32z.mat');
+  this.timeout(600000);
+  let head: HeadModel, source: LeaveOneOutSource, photos: string[];
+
+  before(async () => {
+    head = importHifi3dpp(readFileSync(sharedPath('hifi3d', 'hifi3dpp_model_info.fixture32z.mat')));
+    const regions = uvEvaluationRegions(head, MODEL_SIZE);
+    source = await loadLeaveOneOutSource(sharedPath('hifi3d', 'uv_maps'), MODEL_SIZE, regions.head, regions.face);
+    photos = readdirSync(sharedPath('hifi3d', 'uv_photos')).filter((n) => n.endsWith('.png')).sort();
+    assert.equal(photos.length, 6);
+  });
+
+  it('the coarse model beats the photo-only albedo against the truth on the whole head, and the model is built without the photo', async () => {
+    const lines: string[] = [];
+    let photoOnlyHead = 0, coarseHead = 0, coarseFace = 0, photoOnlyFace = 0;
+    for (const name of photos) {
+      const stem = name.replace(/\.png$/, '');
+      const uvapm = await leaveOneOutUvapm(source, stem);
+      assert.equal(uvapm.provenance.mapCount, 6, 'seven maps minus the photo\'s own');
+      assert.ok(uvapm.skinColour && uvapm.skinColour.maps === 6);
+      const image = decodeImage(readFileSync(sharedPath('hifi3d', 'uv_photos', name))).image;
+      const truth = decodeImage(readFileSync(sharedPath('hifi3d', 'uv_maps', name)), { downscaleAbove: 1 << 30 }).image;
+      const options = { model: head, textureSize: TEXTURE, uvapm };
+      const scores = scoreAlbedos(await albedosOfPhoto(image, options), truth, options);
+      lines.push(`      ${stem}: ${Object.entries(scores).map(([k, s]) => `${k} ${s.face.psnr.toFixed(2)}/${s.head.psnr.toFixed(2)}`).join('  ')}`);
+      photoOnlyHead += scores['photo-only']!.head.psnr / photos.length; coarseHead += scores.coarse!.head.psnr / photos.length;
+      photoOnlyFace += scores['photo-only']!.face.psnr / photos.length; coarseFace += scores.coarse!.face.psnr / photos.length;
+    }
+    console.log('      PSNR dB face/head vs FFHQ-UV truth (texture 256², UVAPM 64² leave-one-out):');
+    lines.forEach((l) => console.log(l));
+    console.log(`      mean: photo-only ${photoOnlyFace.toFixed(2)}/${photoOnlyHead.toFixed(2)}, coarse ${coarseFace.toFixed(2)}/${coarseHead.toFixed(2)}`);
+    assert.ok(coarseHead > photoOnlyHead + 5, `whole head: coarse ${coarseHead} vs photo-only ${photoOnlyHead}`);
+    assert.ok(photoOnlyFace > 12 && photoOnlyFace < 30);
+  });
+
+  it('relit copies move the albedo far less with the skin-colour prior than the photo-only de-lighting does', async () => {
+    const before: number[][] = [], after: number[][] = [];
+    for (const name of photos.slice(0, 5)) {
+      const stem = name.replace(/\.png$/, '');
+      const image = decodeImage(readFileSync(sharedPath('hifi3d', 'uv_photos', name))).image;
+      const plain = await albedoChangeUnderRelighting(image, { model: head, textureSize: TEXTURE });
+      const prior = await albedoChangeUnderRelighting(image, { model: head, textureSize: TEXTURE, albedoModel: await leaveOneOutUvapm(source, stem) });
+      before.push(plain.changes.map((c) => c.face));
+      after.push(prior.changes.map((c) => c.face));
+      console.log(`      ${stem}: RMS change (face, linear) ramp/tint/second-light  photo-only ${before.at(-1)!.map((x) => x.toFixed(4)).join(' ')}  with the prior ${after.at(-1)!.map((x) => x.toFixed(4)).join(' ')}`);
+      // The measure itself: the same albedo compared with itself changes by 0.
+      const regions = uvEvaluationRegions(head, TEXTURE);
+      assert.equal(linearRmsDifference(plain.original.albedo as RgbaImage, plain.original.albedo as RgbaImage, regions.face), 0);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ramp = (rows: number[][]) => median(rows.map((r) => r[0]));
+    console.log(`      median ramp change: photo-only ${ramp(before).toFixed(4)}, with the prior ${ramp(after).toFixed(4)} (target 0.02)`);
+    assert.ok(ramp(after) < 0.02, `median ramp change ${ramp(after)}`);
+    assert.ok(ramp(after) < 0.5 * ramp(before));
+  });
+
+  it('photo-avatar eval-albedo prints the table and --json (two photos)', () => {
+    const args = ['--import', 'tsx', path.join(projectRoot, 'src', 'cli', 'main.ts'), 'eval-albedo',
+      sharedPath('hifi3d', 'uv_photos', '00012.png'), sharedPath('hifi3d', 'uv_photos', '00016.png'),
+      '--truth', sharedPath('hifi3d', 'uv_maps'), '--model', sharedPath('hifi3d', 'hifi3dpp_model_info.fixture32z.mat'),
+      '--uvapm-leave-one-out', sharedPath('hifi3d', 'uv_maps'), '--json'];
+    const result = spawnSync(process.execPath, args, { cwd: projectRoot, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.photos.length, 2);
+    for (const variant of ['photo-only', 'model mean', 'coarse', 'final']) {
+      assert.ok(Number.isFinite(report.means[variant].face.psnr) && Number.isFinite(report.means[variant].head.ssim), variant);
+    }
+  });
+});
