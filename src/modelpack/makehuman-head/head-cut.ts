@@ -27,6 +27,8 @@ export interface HeadCut {
   indices: Uint32Array;
   /** hm08 vertex of each output vertex (seam copies share one). */
   sourceVertex: Uint32Array;
+  /** UV island of each output vertex: 0 = head and face, others = mouth cavity, eye sockets, neck strip. */
+  island: Uint8Array;
   /** Output vertex of each hm08 vertex (the first copy), or -1 when cut away. */
   vertexOfSource: Int32Array;
 }
@@ -40,7 +42,8 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
     return y > neckCutHeight(z, neckCutY);
   };
   const polygons = mesh.polygons.filter((p) => p.material === bodyMaterial && above(p));
-  const islandUvs = packHeadUvIslands(mesh.uvs, polygons);
+  const layout = packHeadUvIslands(mesh.uvs, polygons);
+  const island: number[] = [];
 
   const outputOf = new Map<string, number>();
   const sourceVertex: number[] = [];
@@ -53,7 +56,8 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
       out = sourceVertex.length;
       outputOf.set(key, out);
       sourceVertex.push(v);
-      const [u, w] = islandUvs.get(uvIndex)!;
+      const [u, w] = layout.uv.get(uvIndex)!;
+      island.push(layout.island.get(uvIndex)!);
       uvs.push(u, w);
       if (vertexOfSource[v] < 0) vertexOfSource[v] = out;
     }
@@ -71,5 +75,5 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
     positions[3 * i + 1] = y * HM08_UNITS_TO_METRES;
     positions[3 * i + 2] = P[3 * v + 2] * HM08_UNITS_TO_METRES;
   });
-  return { positions, uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), sourceVertex: Uint32Array.from(sourceVertex), vertexOfSource };
+  return { positions, uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island), sourceVertex: Uint32Array.from(sourceVertex), vertexOfSource };
 }

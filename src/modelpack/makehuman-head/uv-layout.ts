@@ -46,12 +46,17 @@ function findIslands(uvs: Float32Array, polygons: Hm08Polygon[]): Island[] {
   return [...byRoot.values()].sort((a, b) => b.polygons - a.polygons || a.u0 - b.u0 || a.v0 - b.v0);
 }
 
-/** New UV of every hm08 UV index the polygons use. */
-export function packHeadUvIslands(uvs: Float32Array, polygons: Hm08Polygon[]): Map<number, [number, number]> {
+/**
+ * New UV of every hm08 UV index the polygons use, and its island (0 = head and face, the largest;
+ * the others are inner surfaces: mouth cavity, eye sockets, and a strip of neck).
+ */
+export function packHeadUvIslands(uvs: Float32Array, polygons: Hm08Polygon[]): { uv: Map<number, [number, number]>; island: Map<number, number> } {
   const islands = findIslands(uvs, polygons);
   const [head, ...rest] = islands;
   const scale = (1 - 2 * MARGIN) / (head.v1 - head.v0);
   const result = new Map<number, [number, number]>();
+  const islandOf = new Map<number, number>();
+  islands.forEach((island, i) => { for (const t of island.uvIndices) islandOf.set(t, i); });
   const place = (island: Island, u: number, v: number) => {
     for (const t of island.uvIndices) result.set(t, [u + (uvs[2 * t] - island.u0) * scale, v + (uvs[2 * t + 1] - island.v0) * scale]);
   };
@@ -66,5 +71,5 @@ export function packHeadUvIslands(uvs: Float32Array, polygons: Hm08Polygon[]): M
     cursorU += w + 2 * MARGIN;
     shelfHeight = Math.max(shelfHeight, h);
   }
-  return result;
+  return { uv: result, island: islandOf };
 }

