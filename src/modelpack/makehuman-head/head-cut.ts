@@ -1,7 +1,9 @@
 /**
- * Cuts the head and neck out of the hm08 base mesh: the skin (`body` group) polygons above the
- * neck cut, with ears, nostrils, eye sockets and the mouth cavity as hm08 models them. Quads are
- * split into triangles; a vertex is duplicated where its polygons use different UVs (seams), so
+ * Cuts the head and neck out of the hm08 base mesh: the skin (`body`) polygons above the neck cut,
+ * with ears, nostrils, eye sockets and the mouth cavity as hm08 models them. Each quad is split
+ * once into four (edge midpoints and centre, on the same bilinear surface), which halves the vertex
+ * spacing so the MediaPipe points have vertices close to where they belong (about 2.5 mm apart on
+ * the face instead of 5). A vertex is duplicated where its polygons use different UVs (seams), so
  * every output vertex has one UV. Output is in metres, still in hm08's frame (see ./frame.ts).
  */
 import { HM08_UNITS_TO_METRES, type Hm08Mesh } from './hm08-source.js';
@@ -25,12 +27,8 @@ export interface HeadCut {
   positions: Float32Array;
   uvs: Float32Array;
   indices: Uint32Array;
-  /** hm08 vertex of each output vertex (seam copies share one). */
-  sourceVertex: Uint32Array;
   /** UV island of each output vertex: 0 = head and face, others = mouth cavity, eye sockets, neck strip. */
   island: Uint8Array;
-  /** Output vertex of each hm08 vertex (the first copy), or -1 when cut away. */
-  vertexOfSource: Int32Array;
 }
 
 export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
@@ -43,37 +41,43 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
   };
   const polygons = mesh.polygons.filter((p) => p.material === bodyMaterial && above(p));
   const layout = packHeadUvIslands(mesh.uvs, polygons);
-  const island: number[] = [];
+  // Base positions (metres) with the corners below the cut lifted onto it.
+  const base = (v: number): [number, number, number] => [
+    P[3 * v] * HM08_UNITS_TO_METRES,
+    Math.max(P[3 * v + 1], neckCutHeight(P[3 * v + 2], neckCutY)) * HM08_UNITS_TO_METRES,
+    P[3 * v + 2] * HM08_UNITS_TO_METRES,
+  ];
 
   const outputOf = new Map<string, number>();
-  const sourceVertex: number[] = [];
+  const positions: number[] = [];
   const uvs: number[] = [];
-  const vertexOfSource = new Int32Array(P.length / 3).fill(-1);
-  const outputVertex = (v: number, uvIndex: number): number => {
-    const key = `${v}/${uvIndex}`;
+  const island: number[] = [];
+  /** One output vertex per (position key, UV key): the mean of the given hm08 vertices and UVs. */
+  const vertex = (vertices: number[], uvIndices: number[]): number => {
+    const key = `${[...vertices].sort((a, b) => a - b).join(',')}/${[...uvIndices].sort((a, b) => a - b).join(',')}`;
     let out = outputOf.get(key);
-    if (out === undefined) {
-      out = sourceVertex.length;
-      outputOf.set(key, out);
-      sourceVertex.push(v);
-      const [u, w] = layout.uv.get(uvIndex)!;
-      island.push(layout.island.get(uvIndex)!);
-      uvs.push(u, w);
-      if (vertexOfSource[v] < 0) vertexOfSource[v] = out;
-    }
+    if (out !== undefined) return out;
+    out = positions.length / 3;
+    outputOf.set(key, out);
+    const p = [0, 0, 0], uv = [0, 0];
+    for (const v of vertices) { const b = base(v); for (let a = 0; a < 3; a++) p[a] += b[a] / vertices.length; }
+    for (const t of uvIndices) { const w = layout.uv.get(t)!; uv[0] += w[0] / uvIndices.length; uv[1] += w[1] / uvIndices.length; }
+    positions.push(...p);
+    uvs.push(...uv);
+    island.push(layout.island.get(uvIndices[0])!);
     return out;
   };
   const indices: number[] = [];
   for (const polygon of polygons) {
-    const corners = polygon.vertices.map((v, i) => outputVertex(v, polygon.uvs[i]));
-    for (let k = 1; k + 1 < corners.length; k++) indices.push(corners[0], corners[k], corners[k + 1]);
+    const k = polygon.vertices.length;
+    const corner = polygon.vertices.map((v, i) => vertex([v], [polygon.uvs[i]]));
+    const mid = polygon.vertices.map((v, i) => vertex([v, polygon.vertices[(i + 1) % k]], [polygon.uvs[i], polygon.uvs[(i + 1) % k]]));
+    const centre = vertex(polygon.vertices, polygon.uvs);
+    // Quad i: corner i, midpoint of edge i, centre, midpoint of the previous edge (keeps the winding).
+    for (let i = 0; i < k; i++) {
+      const a = corner[i], b = mid[i], c = centre, d = mid[(i + k - 1) % k];
+      indices.push(a, b, c, a, c, d);
+    }
   }
-  const positions = new Float32Array(sourceVertex.length * 3);
-  sourceVertex.forEach((v, i) => {
-    const y = Math.max(P[3 * v + 1], neckCutHeight(P[3 * v + 2], neckCutY));
-    positions[3 * i] = P[3 * v] * HM08_UNITS_TO_METRES;
-    positions[3 * i + 1] = y * HM08_UNITS_TO_METRES;
-    positions[3 * i + 2] = P[3 * v + 2] * HM08_UNITS_TO_METRES;
-  });
-  return { positions, uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island), sourceVertex: Uint32Array.from(sourceVertex), vertexOfSource };
+  return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island) };
 }
