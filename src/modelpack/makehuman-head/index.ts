@@ -17,6 +17,7 @@ import { buildParts } from './parts.js';
 import { registerSurface } from './registration.js';
 import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from './transfer.js';
 import { VertexGrid } from './nearest.js';
+import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
 export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
 /** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
@@ -58,6 +59,15 @@ function snapLandmarks(positions: Float32Array, weldGroup: Uint32Array, grid: Ve
   return result;
 }
 
+function placeOnSource(positions: Float32Array, weldGroup: Uint32Array, vertices: Uint32Array, sourceVertices: Uint32Array, source: Float32Array): void {
+  const target = new Map<number, number>();
+  vertices.forEach((v, i) => target.set(v, sourceVertices[i]));
+  for (let v = 0; v < weldGroup.length; v++) {
+    const o = target.get(weldGroup[v]);
+    if (o !== undefined) for (let a = 0; a < 3; a++) positions[3 * v + a] = source[3 * o + a];
+  }
+}
+
 export function buildMakeHumanHead(): HeadModel {
   const hm08 = loadHm08();
   const t = modelTranslation(hm08);
@@ -77,6 +87,16 @@ export function buildMakeHumanHead(): HeadModel {
   const grid = new VertexGrid(positions, 0.006, (v) => outerSkin[v] === 1 && weldGroup[v] === v);
   const nearestNew = (o: number) => grid.nearest(registered[3 * o], registered[3 * o + 1], registered[3 * o + 2]);
   const landmarks468 = snapLandmarks(positions, weldGroup, grid, registered, old.landmarks468!);
+  // Face proportions of the canonical mean (./face-proportions.ts); rigid parts follow their neighbourhood.
+  const hm08Positions = Float32Array.from(positions);
+  positions.set(warpToCanonicalProportions(hm08Positions, cut.indices, weldGroup, from, old.positions, registered, landmarks468));
+  // The smoothed warp lands near, not on, the canonical points: put each MediaPipe vertex (and its seam copies) exactly there.
+  placeOnSource(positions, weldGroup, landmarks468, old.landmarks468!, old.positions);
+  for (const part of parts) {
+    const shift = localDisplacement(hm08Positions, positions, part.pivot, part.material === 'eye' ? 24 : 48);
+    for (let i = 0; i < part.positions.length; i += 3) for (let a = 0; a < 3; a++) part.positions[i + a] += shift[a];
+    for (let a = 0; a < 3; a++) part.pivot[a] += shift[a];
+  }
   const landmarks68 = Uint32Array.from(MEDIAPIPE_TO_IBUG68, (i) => landmarks468[i]);
   const jawContour = Uint32Array.from(old.jawContour, nearestNew).filter((v, i, all) => i === 0 || all[i - 1] !== v);
 
