@@ -1,45 +1,68 @@
 /**
  * Moves the hm08 face towards the proportions of default-head@1's face, the MediaPipe canonical
  * mesh: an average face that the identity modes and the jaw march lines were designed and tuned
- * around. The registration maps every old vertex onto hm08; the inverse of that pull, carried to
- * the new vertices and smoothed, is applied with full weight on the face (near the MediaPipe points)
- * and fading to none over FADE metres, so ears, cranium and neck keep hm08's shape while the face's
- * proportions become the canonical mean and hm08 keeps its detail (nostrils, lips, lids).
+ * around, so the fit on photos stays as good as with that head. Each MediaPipe vertex should go
+ * to its canonical point; the displacement of every other vertex is a Gaussian-weighted mean of
+ * those and of points along the old head's jaw march lines (an exact Gaussian radial-basis interpolant), fading out away from them (ears, cranium and neck keep hm08's shape) while hm08 keeps its detail (nostrils,
+ * lips, lids). The inner lip and the lid contours are left where hm08 has them: the canonical mouth
+ * is parted and its eyes opened wide, which would show the teeth and stare.
  */
-import { smoothstep } from '../default-head/mesh-utils.js';
-import { VertexGrid } from './nearest.js';
-import { smoothModes } from './transfer.js';
+import { choleskySolve } from '../../fitting/cholesky.js';
+import { INNER_LIP_LOOP } from '../default-head/regions.js';
 
-const FULL = 0.006;
-const FADE = 0.035;
-const SMOOTHING_PASSES = 6;
+/** Gaussian radius of one point's influence (metres). */
+const SIGMA = 0.012;
+/** Ridge on the kernel matrix: near-duplicate controls cannot make the solve oscillate. */
+const RIDGE = 0.05;
 
+export const KEEP_HM08 = new Set<number>(INNER_LIP_LOOP);
+
+/**
+ * `controlVertices[i]` moves to `targets[3i..3i+2]`; every vertex moves by the Gaussian radial-basis
+ * interpolant of those displacements (solved exactly, so the controls land where they should and
+ * the surface between them stays smooth), which fades to zero away from the controls.
+ */
 export function warpToCanonicalProportions(
   positions: Float32Array,
-  indices: Uint32Array,
-  weldGroup: Uint32Array,
-  from: Uint32Array,
-  oldPositions: Float32Array,
-  registered: Float32Array,
-  landmarkVertices: Uint32Array,
+  controlVertices: ArrayLike<number>,
+  targets: Float32Array,
 ): Float32Array {
-  const n = positions.length / 3;
-  const field = new Float32Array(n * 3);
-  for (let v = 0; v < n; v++) {
-    const o = from[v];
-    for (let a = 0; a < 3; a++) field[3 * v + a] = oldPositions[3 * o + a] - registered[3 * o + a];
+  const m = controlVertices.length;
+  const from = new Float64Array(m * 3);
+  const shift = [new Float64Array(m), new Float64Array(m), new Float64Array(m)];
+  for (let i = 0; i < m; i++) {
+    const v = controlVertices[i];
+    for (let a = 0; a < 3; a++) {
+      from[3 * i + a] = positions[3 * v + a];
+      shift[a][i] = targets[3 * i + a] - positions[3 * v + a];
+    }
   }
-  const smooth = smoothModes(field, indices, weldGroup, SMOOTHING_PASSES);
-  const landmarks = new Float32Array(landmarkVertices.length * 3);
-  landmarkVertices.forEach((v, i) => landmarks.set(positions.subarray(3 * v, 3 * v + 3), 3 * i));
-  const grid = new VertexGrid(landmarks, 0.01);
+  const inv2s2 = 1 / (2 * SIGMA * SIGMA);
+  const kernel = (d2: number) => Math.exp(-d2 * inv2s2);
+  const gram = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      const d2 = (from[3 * i] - from[3 * j]) ** 2 + (from[3 * i + 1] - from[3 * j + 1]) ** 2 + (from[3 * i + 2] - from[3 * j + 2]) ** 2;
+      gram[i * m + j] = kernel(d2) + (i === j ? RIDGE : 0);
+    }
+  }
+  const weights = shift.map((d) => {
+    const x = new Float64Array(m);
+    if (!choleskySolve(Float64Array.from(gram), d, m, x, new Float64Array(m * m))) throw new Error('makehuman-head: RBF system is not positive definite');
+    return x;
+  });
+  const n = positions.length / 3;
   const out = new Float32Array(positions.length);
   for (let v = 0; v < n; v++) {
     const x = positions[3 * v], y = positions[3 * v + 1], z = positions[3 * v + 2];
-    const l = grid.nearest(x, y, z, undefined, 8);
-    const distance = l < 0 ? Infinity : Math.hypot(landmarks[3 * l] - x, landmarks[3 * l + 1] - y, landmarks[3 * l + 2] - z);
-    const w = 1 - smoothstep(FULL, FADE, distance);
-    for (let a = 0; a < 3; a++) out[3 * v + a] = positions[3 * v + a] + w * smooth[3 * v + a];
+    let dx = 0, dy = 0, dz = 0;
+    for (let i = 0; i < m; i++) {
+      const d2 = (from[3 * i] - x) ** 2 + (from[3 * i + 1] - y) ** 2 + (from[3 * i + 2] - z) ** 2;
+      if (d2 > 25 * SIGMA * SIGMA) continue;
+      const w = kernel(d2);
+      dx += w * weights[0][i]; dy += w * weights[1][i]; dz += w * weights[2][i];
+    }
+    out[3 * v] = x + dx; out[3 * v + 1] = y + dy; out[3 * v + 2] = z + dz;
   }
   return out;
 }

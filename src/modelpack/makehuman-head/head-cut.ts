@@ -29,6 +29,9 @@ export interface HeadCut {
   indices: Uint32Array;
   /** UV island of each output vertex: 0 = head and face, others = mouth cavity, eye sockets, neck strip. */
   island: Uint8Array;
+  /** hm08 vertices each output vertex averages (1 for a corner, 2 for an edge midpoint, 4 for a quad centre): CSR lists. */
+  sourceOffsets: Uint32Array;
+  sourceVertices: Uint32Array;
 }
 
 export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
@@ -52,6 +55,8 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
   const positions: number[] = [];
   const uvs: number[] = [];
   const island: number[] = [];
+  const sourceOffsets: number[] = [0];
+  const sourceVertices: number[] = [];
   /** One output vertex per (position key, UV key): the mean of the given hm08 vertices and UVs. */
   const vertex = (vertices: number[], uvIndices: number[]): number => {
     const key = `${[...vertices].sort((a, b) => a - b).join(',')}/${[...uvIndices].sort((a, b) => a - b).join(',')}`;
@@ -65,6 +70,8 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
     positions.push(...p);
     uvs.push(...uv);
     island.push(layout.island.get(uvIndices[0])!);
+    sourceVertices.push(...vertices);
+    sourceOffsets.push(sourceVertices.length);
     return out;
   };
   const indices: number[] = [];
@@ -79,5 +86,5 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
       indices.push(a, b, c, a, c, d);
     }
   }
-  return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island) };
+  return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island), sourceOffsets: Uint32Array.from(sourceOffsets), sourceVertices: Uint32Array.from(sourceVertices) };
 }

@@ -17,11 +17,18 @@ import { buildParts } from './parts.js';
 import { registerSurface } from './registration.js';
 import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from './transfer.js';
 import { VertexGrid } from './nearest.js';
-import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
+import { readTargets } from './targets.js';
+import { KEEP_HM08, localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
 export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
 /** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
 const SMOOTHING_PASSES = 3;
+/** Share of each old jaw march corridor (from the face oval back) used as warp controls. */
+const MARCH_CONTROL_SHARE = 1;
+/** Metres between a registered old vertex and its new vertex beyond which it is no warp control. */
+const MAX_CONTROL_GAP = 0.002;
+/** hm08 units a vertex must move under the ear-size target to count as ear. */
+const EAR_TARGET_MIN = 0.05;
 
 /** Largest |component| of each mode (mode-major xyz fields). */
 function modeMaxima(modes: Float32Array, modeCount: number): Float64Array {
@@ -61,7 +68,7 @@ function snapLandmarks(positions: Float32Array, weldGroup: Uint32Array, grid: Ve
 
 function placeOnSource(positions: Float32Array, weldGroup: Uint32Array, vertices: Uint32Array, sourceVertices: Uint32Array, source: Float32Array): void {
   const target = new Map<number, number>();
-  vertices.forEach((v, i) => target.set(v, sourceVertices[i]));
+  vertices.forEach((v, i) => { if (!KEEP_HM08.has(i)) target.set(v, sourceVertices[i]); });
   for (let v = 0; v < weldGroup.length; v++) {
     const o = target.get(weldGroup[v]);
     if (o !== undefined) for (let a = 0; a < 3; a++) positions[3 * v + a] = source[3 * o + a];
@@ -89,8 +96,39 @@ export function buildMakeHumanHead(): HeadModel {
   const landmarks468 = snapLandmarks(positions, weldGroup, grid, registered, old.landmarks468!);
   // Face proportions of the canonical mean (./face-proportions.ts); rigid parts follow their neighbourhood.
   const hm08Positions = Float32Array.from(positions);
-  positions.set(warpToCanonicalProportions(hm08Positions, cut.indices, weldGroup, from, old.positions, registered, landmarks468));
-  // The smoothed warp lands near, not on, the canonical points: put each MediaPipe vertex (and its seam copies) exactly there.
+  // Controls: the MediaPipe vertices (inner lip kept where hm08 has it) and the jaw march corridors, to their old positions.
+  const controls: number[] = [], targets: number[] = [];
+  old.landmarks468!.forEach((o, i) => {
+    const v = landmarks468[i];
+    controls.push(v);
+    targets.push(...(KEEP_HM08.has(i) ? hm08Positions : old.positions).subarray(3 * (KEEP_HM08.has(i) ? v : o), 3 * (KEEP_HM08.has(i) ? v : o) + 3));
+  });
+  const controlled = new Set(controls);
+  // Corridor points near an ear would drag the lobe (the old head has no ears): the ear-size targets say where the ears are.
+  const [rightEar, leftEar] = readTargets(['data/targets/ears/r-ear-size-big.target', 'data/targets/ears/l-ear-size-big.target'], hm08.positions.length / 3);
+  const earVertices: number[] = [];
+  for (let s = 0; s < hm08.positions.length / 3; s++) {
+    if (Math.hypot(rightEar[3 * s], rightEar[3 * s + 1], rightEar[3 * s + 2], leftEar[3 * s], leftEar[3 * s + 1], leftEar[3 * s + 2]) > EAR_TARGET_MIN) earVertices.push(s);
+  }
+  const earGrid = new VertexGrid(Float32Array.from(earVertices.flatMap((s) => [0, 1, 2].map((a) => hm08.positions[3 * s + a] * 0.1 + t[a]))), 0.01);
+  const nearEar = (v: number) => {
+    const e = earGrid.nearest(hm08Positions[3 * v], hm08Positions[3 * v + 1], hm08Positions[3 * v + 2], undefined, 2);
+    return e >= 0;
+  };
+  // Only the front part of each corridor: further back, towards the ear lobe, the two heads differ too much to pull without folds.
+  const lines = old.jawMarchLines!;
+  for (let line = 0; line < 17; line++) for (let e = lines.offsets[line]; e < lines.offsets[line] + (lines.offsets[line + 1] - lines.offsets[line]) * MARCH_CONTROL_SHARE; e++) {
+    const o = lines.vertices[e];
+    const v = nearestNew(o);
+    // Where the registration did not reach hm08's skin (the gap under the ear lobe, which the old head lacks), there is nothing to pull.
+    const gap = Math.hypot(hm08Positions[3 * v] - registered[3 * o], hm08Positions[3 * v + 1] - registered[3 * o + 1], hm08Positions[3 * v + 2] - registered[3 * o + 2]);
+    if (controlled.has(v) || gap > MAX_CONTROL_GAP || nearEar(v)) continue;
+    controlled.add(v);
+    controls.push(v);
+    targets.push(registered[3 * o] + (old.positions[3 * o] - registered[3 * o]), registered[3 * o + 1] + (old.positions[3 * o + 1] - registered[3 * o + 1]), registered[3 * o + 2] + (old.positions[3 * o + 2] - registered[3 * o + 2]));
+  }
+  positions.set(warpToCanonicalProportions(hm08Positions, controls, Float32Array.from(targets)));
+  // The interpolation lands near, not on, the canonical points: put each MediaPipe vertex (and its seam copies) exactly there.
   placeOnSource(positions, weldGroup, landmarks468, old.landmarks468!, old.positions);
   for (const part of parts) {
     const shift = localDisplacement(hm08Positions, positions, part.pivot, part.material === 'eye' ? 24 : 48);
