@@ -7,7 +7,11 @@
  * every output vertex has one UV. Output is in metres, still in hm08's frame (see ./frame.ts).
  */
 import { HM08_UNITS_TO_METRES, type Hm08Mesh } from './hm08-source.js';
+import { boundaryLoops } from '../default-head/mesh-utils.js';
+import { weldGroups as weldByPositionTyped } from '../default-head/vertex-data.js';
 import { packHeadUvIslands } from './uv-layout.js';
+
+const weldByPosition = (positions: number[]) => weldByPositionTyped(Float32Array.from(positions));
 
 /**
  * The neck cut, in hm08 units (decimetres): a plane through the neck below the jaw and above the
@@ -84,6 +88,14 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
     for (let i = 0; i < k; i++) {
       const a = corner[i], b = mid[i], c = centre, d = mid[(i + k - 1) % k];
       indices.push(a, b, c, a, c, d);
+    }
+  }
+  // Boundary corners above the plane (of kept polygons whose lower neighbour was cut) go down onto it too.
+  const welded = weldByPosition(positions);
+  for (const loop of boundaryLoops(indices.map((v) => welded[v]))) {
+    const ring = new Set(loop);
+    for (let v = 0; v < welded.length; v++) {
+      if (ring.has(welded[v])) positions[3 * v + 1] = neckCutHeight(positions[3 * v + 2] / HM08_UNITS_TO_METRES, neckCutY) * HM08_UNITS_TO_METRES;
     }
   }
   return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island), sourceOffsets: Uint32Array.from(sourceOffsets), sourceVertices: Uint32Array.from(sourceVertices) };

@@ -9,6 +9,7 @@ import { MEDIAPIPE_TO_IBUG68 } from '../../inference/face/ibug68.js';
 import type { HeadModel } from '../head-model.js';
 import { buildDefaultHead } from '../default-head/index.js';
 import { buildJawMarchLines } from '../default-head/jaw-march.js';
+import { boundaryLoops } from '../default-head/mesh-utils.js';
 import { mirrorVertices, weldGroups } from '../default-head/vertex-data.js';
 import { cutHead } from './head-cut.js';
 import { makehumanPackageVersion, loadHm08 } from './hm08-source.js';
@@ -126,6 +127,14 @@ export function buildMakeHumanHead(): HeadModel {
     controlled.add(v);
     controls.push(v);
     targets.push(registered[3 * o] + (old.positions[3 * o] - registered[3 * o]), registered[3 * o + 1] + (old.positions[3 * o + 1] - registered[3 * o + 1]), registered[3 * o + 2] + (old.positions[3 * o + 2] - registered[3 * o + 2]));
+  }
+  // The neck ring stays on its plane: every other ring vertex is a control that stays put.
+  for (const loop of boundaryLoops(cut.indices.map((v) => weldGroup[v]))) {
+    for (let i = 0; i < loop.length; i += 2) {
+      if (controlled.has(loop[i])) continue;
+      controls.push(loop[i]);
+      targets.push(hm08Positions[3 * loop[i]], hm08Positions[3 * loop[i] + 1], hm08Positions[3 * loop[i] + 2]);
+    }
   }
   positions.set(warpToCanonicalProportions(hm08Positions, controls, Float32Array.from(targets)));
   // The interpolation lands near, not on, the canonical points: put each MediaPipe vertex (and its seam copies) exactly there.
