@@ -156,7 +156,8 @@ async function hashInputs(recipe: object, pack: Uint8Array, outDir: string, phot
   const codeFiles = [path.join(sourceRoot, fileURLToPath(import.meta.url).endsWith('.ts') ? 'pipeline.ts' : 'pipeline.js')];
   for (const folder of CODE_FOLDERS) {
     const entries = await readdir(path.join(sourceRoot, folder), { recursive: true });
-    codeFiles.push(...entries.filter((name) => /\.(js|ts)$/.test(name)).map((name) => path.join(sourceRoot, folder, name)));
+    // The MakeHuman head is a separate pack; the default head's albedo model does not depend on it.
+    codeFiles.push(...entries.filter((name) => /\.(js|ts)$/.test(name) && !name.startsWith('makehuman-head')).map((name) => path.join(sourceRoot, folder, name)));
   }
   for (const file of codeFiles.sort()) {
     hash.update(path.relative(sourceRoot, file));
