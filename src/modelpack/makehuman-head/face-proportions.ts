@@ -26,6 +26,7 @@ export function warpToCanonicalProportions(
   positions: Float32Array,
   controlVertices: ArrayLike<number>,
   targets: Float32Array,
+  sigma = SIGMA,
 ): Float32Array {
   const m = controlVertices.length;
   const from = new Float64Array(m * 3);
@@ -37,7 +38,7 @@ export function warpToCanonicalProportions(
       shift[a][i] = targets[3 * i + a] - positions[3 * v + a];
     }
   }
-  const inv2s2 = 1 / (2 * SIGMA * SIGMA);
+  const inv2s2 = 1 / (2 * sigma * sigma);
   const kernel = (d2: number) => Math.exp(-d2 * inv2s2);
   const gram = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
@@ -58,7 +59,7 @@ export function warpToCanonicalProportions(
     let dx = 0, dy = 0, dz = 0;
     for (let i = 0; i < m; i++) {
       const d2 = (from[3 * i] - x) ** 2 + (from[3 * i + 1] - y) ** 2 + (from[3 * i + 2] - z) ** 2;
-      if (d2 > 25 * SIGMA * SIGMA) continue;
+      if (d2 > 25 * sigma * sigma) continue;
       const w = kernel(d2);
       dx += w * weights[0][i]; dy += w * weights[1][i]; dz += w * weights[2][i];
     }

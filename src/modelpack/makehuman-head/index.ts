@@ -19,6 +19,7 @@ import { registerSurface } from './registration.js';
 import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from './transfer.js';
 import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
+import { closeBlink } from './blink-closure.js';
 import { KEEP_HM08, localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
 export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
@@ -74,6 +75,21 @@ function placeOnSource(positions: Float32Array, weldGroup: Uint32Array, vertices
     const o = target.get(weldGroup[v]);
     if (o !== undefined) for (let a = 0; a < 3; a++) positions[3 * v + a] = source[3 * o + a];
   }
+}
+
+/**
+ * Sphere through the cornea's apex around the eye mesh's bounding-box centre (the hm08 eye joint
+ * sits a few millimetres behind that centre, so it is not used here).
+ */
+function corneaSphere(positions: Float32Array): { centre: Float32Array; radius: number } {
+  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  let apex = 0;
+  for (let i = 0; i < positions.length; i += 3) {
+    for (let a = 0; a < 3; a++) { lo[a] = Math.min(lo[a], positions[i + a]); hi[a] = Math.max(hi[a], positions[i + a]); }
+    if (positions[i + 2] > positions[apex + 2]) apex = i;
+  }
+  const centre = Float32Array.from([0, 1, 2], (a) => (lo[a] + hi[a]) / 2);
+  return { centre, radius: Math.hypot(positions[apex] - centre[0], positions[apex + 1] - centre[1], positions[apex + 2] - centre[2]) };
 }
 
 export function buildMakeHumanHead(): HeadModel {
@@ -158,6 +174,14 @@ export function buildMakeHumanHead(): HeadModel {
     identityStd[k] = old.identityStd[k] * maxima[k];
   }
 
+  const expressionBasis = smoothModes(gatherModes(old.expressionBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES);
+  for (const [name, side] of [['eyeBlink_L', 'left'], ['eyeBlink_R', 'right']] as const) {
+    const k = old.expressionNames.indexOf(name);
+    const eye = parts.find((p) => p.name === (side === 'left' ? 'eyeLeft' : 'eyeRight'))!;
+    const eyeball = corneaSphere(eye.positions);
+    expressionBasis.set(closeBlink(positions, expressionBasis.subarray(k * n * 3, (k + 1) * n * 3), landmarks468, side, eyeball, outerSkin), k * n * 3);
+  }
+
   const version = makehumanPackageVersion();
   return {
     id: MAKEHUMAN_HEAD_ID,
@@ -177,7 +201,7 @@ export function buildMakeHumanHead(): HeadModel {
     identityBasis,
     identityStd,
     expressionNames: old.expressionNames,
-    expressionBasis: smoothModes(gatherModes(old.expressionBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES),
+    expressionBasis,
     expressionStd: old.expressionStd,
     landmarks68,
     jawContour,
