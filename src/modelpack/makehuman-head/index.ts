@@ -20,7 +20,7 @@ import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from '
 import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
 import { closeBlink } from './blink-closure.js';
-import { KEEP_HM08, localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
+import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
 export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
 /** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
@@ -70,7 +70,7 @@ function snapLandmarks(positions: Float32Array, weldGroup: Uint32Array, grid: Ve
 
 function placeOnSource(positions: Float32Array, weldGroup: Uint32Array, vertices: Uint32Array, sourceVertices: Uint32Array, source: Float32Array): void {
   const target = new Map<number, number>();
-  vertices.forEach((v, i) => { if (!KEEP_HM08.has(i)) target.set(v, sourceVertices[i]); });
+  vertices.forEach((v, i) => target.set(v, sourceVertices[i]));
   for (let v = 0; v < weldGroup.length; v++) {
     const o = target.get(weldGroup[v]);
     if (o !== undefined) for (let a = 0; a < 3; a++) positions[3 * v + a] = source[3 * o + a];
@@ -113,12 +113,11 @@ export function buildMakeHumanHead(): HeadModel {
   const landmarks468 = snapLandmarks(positions, weldGroup, grid, registered, old.landmarks468!);
   // Face proportions of the canonical mean (./face-proportions.ts); rigid parts follow their neighbourhood.
   const hm08Positions = Float32Array.from(positions);
-  // Controls: the MediaPipe vertices (inner lip kept where hm08 has it) and the jaw march corridors, to their old positions.
+  // Controls: the MediaPipe vertices and the jaw march corridors, to their old positions.
   const controls: number[] = [], targets: number[] = [];
   old.landmarks468!.forEach((o, i) => {
-    const v = landmarks468[i];
-    controls.push(v);
-    targets.push(...(KEEP_HM08.has(i) ? hm08Positions : old.positions).subarray(3 * (KEEP_HM08.has(i) ? v : o), 3 * (KEEP_HM08.has(i) ? v : o) + 3));
+    controls.push(landmarks468[i]);
+    targets.push(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
   });
   const controlled = new Set(controls);
   // Corridor points near an ear would drag the lobe (the old head has no ears): the ear-size targets say where the ears are.
