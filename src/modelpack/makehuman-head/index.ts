@@ -12,7 +12,7 @@ import { buildJawMarchLines } from '../default-head/jaw-march.js';
 import { boundaryLoops } from '../default-head/mesh-utils.js';
 import { mirrorVertices, weldGroups } from '../default-head/vertex-data.js';
 import { cutHead } from './head-cut.js';
-import { makehumanPackageVersion, loadHm08 } from './hm08-source.js';
+import { HM08_UNITS_TO_METRES, makehumanPackageVersion, loadHm08, type Hm08Mesh } from './hm08-source.js';
 import { modelTranslation, translate } from './frame.js';
 import { buildParts } from './parts.js';
 import { registerSurface } from './registration.js';
@@ -25,8 +25,6 @@ import { localDisplacement, warpToCanonicalProportions } from './face-proportion
 export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
 /** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
 const SMOOTHING_PASSES = 3;
-/** Share of each old jaw march corridor (from the face oval back) used as warp controls. */
-const MARCH_CONTROL_SHARE = 1;
 /** Metres between a registered old vertex and its new vertex beyond which it is no warp control. */
 const MAX_CONTROL_GAP = 0.002;
 /** hm08 units a vertex must move under the ear-size target to count as ear. */
@@ -92,6 +90,46 @@ function corneaSphere(positions: Float32Array): { centre: Float32Array; radius: 
   return { centre, radius: Math.hypot(positions[apex] - centre[0], positions[apex + 1] - centre[1], positions[apex + 2] - centre[2]) };
 }
 
+/** A test for "within about a centimetre of an ear" (model space), from MakeHuman's ear-size targets. */
+function nearAnEar(hm08: Hm08Mesh, t: readonly number[]): (x: number, y: number, z: number) => boolean {
+  const [rightEar, leftEar] = readTargets(['data/targets/ears/r-ear-size-big.target', 'data/targets/ears/l-ear-size-big.target'], hm08.positions.length / 3);
+  const ear: number[] = [];
+  for (let s = 0; s < hm08.positions.length / 3; s++) {
+    const moved = Math.hypot(rightEar[3 * s], rightEar[3 * s + 1], rightEar[3 * s + 2], leftEar[3 * s], leftEar[3 * s + 1], leftEar[3 * s + 2]);
+    if (moved > EAR_TARGET_MIN) for (let a = 0; a < 3; a++) ear.push(hm08.positions[3 * s + a] * HM08_UNITS_TO_METRES + t[a]);
+  }
+  const grid = new VertexGrid(Float32Array.from(ear), 0.01);
+  return (x, y, z) => grid.nearest(x, y, z, undefined, 2) >= 0;
+}
+
+/**
+ * Controls of the face warp (./face-proportions.ts), each a new-head vertex and where it should go:
+ * the MediaPipe vertices to their canonical points; the old jaw march corridors to their old
+ * positions (the jaw's silhouette was tuned on them), except near the ears, which would drag the
+ * lobes, and where the registration left a gap; and every other vertex of the neck ring, in place.
+ */
+function faceWarpControls(input: {
+  hm08: Hm08Mesh; t: readonly number[]; hm08Positions: Float32Array; weldGroup: Uint32Array; indices: Uint32Array;
+  old: HeadModel; registered: Float32Array; landmarks468: Uint32Array; nearestNew: (o: number) => number;
+}): { controls: number[]; targets: Float32Array } {
+  const { hm08Positions: P, old, registered, landmarks468, nearestNew } = input;
+  const controls: number[] = [], targets: number[] = [];
+  const controlled = new Set<number>();
+  const add = (v: number, x: number, y: number, z: number) => { controls.push(v); controlled.add(v); targets.push(x, y, z); };
+  old.landmarks468!.forEach((o, i) => add(landmarks468[i], old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]));
+  const nearEar = nearAnEar(input.hm08, input.t);
+  for (const o of old.jawMarchLines!.vertices) {
+    const v = nearestNew(o);
+    const gap = Math.hypot(P[3 * v] - registered[3 * o], P[3 * v + 1] - registered[3 * o + 1], P[3 * v + 2] - registered[3 * o + 2]);
+    if (controlled.has(v) || gap > MAX_CONTROL_GAP || nearEar(P[3 * v], P[3 * v + 1], P[3 * v + 2])) continue;
+    add(v, old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
+  }
+  for (const loop of boundaryLoops(input.indices.map((v) => input.weldGroup[v]))) {
+    for (let i = 0; i < loop.length; i += 2) if (!controlled.has(loop[i])) add(loop[i], P[3 * loop[i]], P[3 * loop[i] + 1], P[3 * loop[i] + 2]);
+  }
+  return { controls, targets: Float32Array.from(targets) };
+}
+
 export function buildMakeHumanHead(): HeadModel {
   const hm08 = loadHm08();
   const t = modelTranslation(hm08);
@@ -113,45 +151,8 @@ export function buildMakeHumanHead(): HeadModel {
   const landmarks468 = snapLandmarks(positions, weldGroup, grid, registered, old.landmarks468!);
   // Face proportions of the canonical mean (./face-proportions.ts); rigid parts follow their neighbourhood.
   const hm08Positions = Float32Array.from(positions);
-  // Controls: the MediaPipe vertices and the jaw march corridors, to their old positions.
-  const controls: number[] = [], targets: number[] = [];
-  old.landmarks468!.forEach((o, i) => {
-    controls.push(landmarks468[i]);
-    targets.push(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
-  });
-  const controlled = new Set(controls);
-  // Corridor points near an ear would drag the lobe (the old head has no ears): the ear-size targets say where the ears are.
-  const [rightEar, leftEar] = readTargets(['data/targets/ears/r-ear-size-big.target', 'data/targets/ears/l-ear-size-big.target'], hm08.positions.length / 3);
-  const earVertices: number[] = [];
-  for (let s = 0; s < hm08.positions.length / 3; s++) {
-    if (Math.hypot(rightEar[3 * s], rightEar[3 * s + 1], rightEar[3 * s + 2], leftEar[3 * s], leftEar[3 * s + 1], leftEar[3 * s + 2]) > EAR_TARGET_MIN) earVertices.push(s);
-  }
-  const earGrid = new VertexGrid(Float32Array.from(earVertices.flatMap((s) => [0, 1, 2].map((a) => hm08.positions[3 * s + a] * 0.1 + t[a]))), 0.01);
-  const nearEar = (v: number) => {
-    const e = earGrid.nearest(hm08Positions[3 * v], hm08Positions[3 * v + 1], hm08Positions[3 * v + 2], undefined, 2);
-    return e >= 0;
-  };
-  // Only the front part of each corridor: further back, towards the ear lobe, the two heads differ too much to pull without folds.
-  const lines = old.jawMarchLines!;
-  for (let line = 0; line < 17; line++) for (let e = lines.offsets[line]; e < lines.offsets[line] + (lines.offsets[line + 1] - lines.offsets[line]) * MARCH_CONTROL_SHARE; e++) {
-    const o = lines.vertices[e];
-    const v = nearestNew(o);
-    // Where the registration did not reach hm08's skin (the gap under the ear lobe, which the old head lacks), there is nothing to pull.
-    const gap = Math.hypot(hm08Positions[3 * v] - registered[3 * o], hm08Positions[3 * v + 1] - registered[3 * o + 1], hm08Positions[3 * v + 2] - registered[3 * o + 2]);
-    if (controlled.has(v) || gap > MAX_CONTROL_GAP || nearEar(v)) continue;
-    controlled.add(v);
-    controls.push(v);
-    targets.push(registered[3 * o] + (old.positions[3 * o] - registered[3 * o]), registered[3 * o + 1] + (old.positions[3 * o + 1] - registered[3 * o + 1]), registered[3 * o + 2] + (old.positions[3 * o + 2] - registered[3 * o + 2]));
-  }
-  // The neck ring stays on its plane: every other ring vertex is a control that stays put.
-  for (const loop of boundaryLoops(cut.indices.map((v) => weldGroup[v]))) {
-    for (let i = 0; i < loop.length; i += 2) {
-      if (controlled.has(loop[i])) continue;
-      controls.push(loop[i]);
-      targets.push(hm08Positions[3 * loop[i]], hm08Positions[3 * loop[i] + 1], hm08Positions[3 * loop[i] + 2]);
-    }
-  }
-  positions.set(warpToCanonicalProportions(hm08Positions, controls, Float32Array.from(targets)));
+  const { controls, targets } = faceWarpControls({ hm08, t, hm08Positions, weldGroup, indices: cut.indices, old, registered, landmarks468, nearestNew });
+  positions.set(warpToCanonicalProportions(hm08Positions, controls, targets));
   // The interpolation lands near, not on, the canonical points: put each MediaPipe vertex (and its seam copies) exactly there.
   placeOnSource(positions, weldGroup, landmarks468, old.landmarks468!, old.positions);
   for (const part of parts) {
