@@ -53,17 +53,8 @@ const EVAL_ALBEDO_FLAGS = {
   force: { value: false },
 };
 
-const EVAL_RELIGHT_FLAGS = {
-  model: { value: true },
-  uvapm: { value: true },
-  'uvapm-leave-one-out': { value: true },
-  'uvapm-size': { value: true },
-  'texture-size': { value: true },
-  json: { value: false },
-  out: { value: true, alias: 'o' },
-  previews: { value: true },
-  force: { value: false },
-};
+// eval-relight needs no truth maps; every other option is shared with eval-albedo.
+const { truth: _truth, ...EVAL_RELIGHT_FLAGS } = EVAL_ALBEDO_FLAGS;
 
 async function loadModel(file: string): Promise<HeadModel> {
   const bytes = await readInputFile(file, 'model');

@@ -9,7 +9,7 @@ import jpeg from 'jpeg-js';
 import { PhotoAvatarError } from '../errors.js';
 import type { RgbaImage } from '../types.js';
 import { decodePng } from './png-codec.js';
-import { checkPixelCap, MAX_IMAGE_PIXELS, readHeaderSize } from './header-size.js';
+import { checkPixelCap, MAX_IMAGE_PIXELS, readHeaderSize, readPnmHeaderFields } from './header-size.js';
 import { downscaleArea } from './resize.js';
 
 export interface DecodeOptions {
@@ -233,21 +233,9 @@ function compositeOverWhite(data: Uint8Array | Uint8ClampedArray): void {
 /** Binary PGM (P5) / PPM (P6), 8 or 16 bits. */
 function decodePnm(bytes: Uint8Array): RgbaImage {
   const kind = bytes[1] === 0x35 ? 'P5' : 'P6';
-  const fields: number[] = [];
-  let at = 2;
-  while (fields.length < 3 && at < bytes.length) {
-    const c = bytes[at];
-    if (c === 0x23) {
-      while (at < bytes.length && bytes[at] !== 0x0a) at++;
-    } else if (c >= 0x30 && c <= 0x39) {
-      let value = 0;
-      while (at < bytes.length && bytes[at] >= 0x30 && bytes[at] <= 0x39) value = value * 10 + bytes[at++] - 0x30;
-      fields.push(value);
-      continue;
-    }
-    at++;
-  }
-  at++; // the single whitespace byte after maxval
+  const header = readPnmHeaderFields(bytes, 3);
+  const fields = header.fields;
+  const at = header.at + 1; // the single whitespace byte after maxval
   const [width, height, maxValue] = fields;
   if (fields.length < 3 || !width || !height || !maxValue || maxValue > 65535) {
     throw new PhotoAvatarError('CORRUPT_IMAGE', `The ${kind} (PNM) image has a bad header.`);

@@ -65,9 +65,19 @@ function readJpegSize(bytes: Uint8Array): HeaderSize | null {
 }
 
 function readPnmSize(bytes: Uint8Array): HeaderSize | null {
+  const { fields } = readPnmHeaderFields(bytes, 2, 4096);
+  return fields.length === 2 ? { width: fields[0], height: fields[1] } : null;
+}
+
+/**
+ * The first `count` decimal fields of a PNM header (width, height, maxval), skipping comments;
+ * `at` is the index just past the last field read. Scans at most `maxScan` bytes.
+ */
+export function readPnmHeaderFields(bytes: Uint8Array, count: number, maxScan = bytes.length): { fields: number[]; at: number } {
   const fields: number[] = [];
+  const end = Math.min(bytes.length, maxScan);
   let at = 2;
-  while (fields.length < 2 && at < bytes.length && at < 4096) {
+  while (fields.length < count && at < end) {
     const c = bytes[at];
     if (c === 0x23) {
       while (at < bytes.length && bytes[at] !== 0x0a) at++;
@@ -79,5 +89,5 @@ function readPnmSize(bytes: Uint8Array): HeaderSize | null {
     }
     at++;
   }
-  return fields.length === 2 ? { width: fields[0], height: fields[1] } : null;
+  return { fields, at };
 }
