@@ -121,8 +121,9 @@ export interface LoadedSession {
 /**
  * Waits for `creating`, but rejects with RUNTIME_FAILURE after `timeoutMs`, or as soon as the page
  * reports an uncaught worker error (ort's thread workers fail that way, and ort never settles).
+ * Exported for tests.
  */
-async function guarded<T>(creating: Promise<T>, backend: Backend, timeoutMs: number): Promise<T> {
+export async function guarded<T>(creating: Promise<T>, backend: Backend, timeoutMs: number): Promise<T> {
   // While threaded WASM starts, a page error is most likely a thread worker that loaded the app's
   // own chunk (Vite): emscripten reports it only as the worker's uncaught error, so any counts.
   const threadStartUp = backend === 'wasm' && info.threads > 1 && !threadedWasmStarted;
