@@ -18,6 +18,7 @@
 import { PhotoAvatarError } from '../../errors.js';
 import type { FaceObservation, RgbaImage } from '../../types.js';
 import type { FaceAnalyzer } from './analyzer.js';
+import { cropAffine, squareCropMatrix } from '../../image/resize.js';
 
 /** FaceMesh indices: eye corners (subject's right eye 33-133, left 362-263), nose tip, cheek outline. */
 const RIGHT_EYE = [33, 133] as const;
@@ -80,9 +81,8 @@ export async function measureUprightEvidence(analyzer: FaceAnalyzer, image: Rgba
   const confidence = (result: Awaited<ReturnType<FaceAnalyzer['analyze']>>) => (result.faces[0] ? result.faces[0].score * result.faces[0].meshScore : 0);
   let asRead = 0, turned = 0;
   for (const scale of UPRIGHT_CROP_SCALES) {
-    const crop = uprightCropAround(image, face, scale);
-    asRead += confidence(await analyzer.analyze(crop, options)) / UPRIGHT_CROP_SCALES.length;
-    turned += confidence(await analyzer.analyze(turnedHalfway(crop), options)) / UPRIGHT_CROP_SCALES.length;
+    asRead += confidence(await analyzer.analyze(cropAroundFace(image, face, scale, 0), options)) / UPRIGHT_CROP_SCALES.length;
+    turned += confidence(await analyzer.analyze(cropAroundFace(image, face, scale, Math.PI), options)) / UPRIGHT_CROP_SCALES.length;
   }
   return { asRead, turned };
 }
@@ -112,43 +112,27 @@ export async function rejectUnusablePose(analyzer: FaceAnalyzer, image: RgbaImag
   await rejectUpsideDown(analyzer, image, face);
 }
 
-/** The image turned 180°: pixel order reversed. */
-function turnedHalfway(image: RgbaImage): RgbaImage {
-  const source = new Uint32Array(Uint8Array.from(image.data).buffer);
-  const out = new Uint32Array(source.length);
-  for (let i = 0, j = source.length - 1; i < source.length; i++, j--) out[i] = source[j];
-  return { width: image.width, height: image.height, data: new Uint8Array(out.buffer) };
-}
-
 /** Side of the square crops compared by the upright check: ample for the detector's 256² input. */
 const CROP_SIDE = 256;
 
 /**
  * A CROP_SIDE² square of `scale` x the detector box around the face, turned by the face's roll
- * so that a correctly read face comes out upright (bilinear; outside the photo is black).
+ * plus `extraTurn` radians, so that a correctly read face comes out upright with extraTurn 0 and
+ * upside down with π (outside the photo is black).
  */
-function uprightCropAround(image: RgbaImage, face: FaceObservation, scale: number): RgbaImage {
+function cropAroundFace(image: RgbaImage, face: FaceObservation, scale: number, extraTurn: number): RgbaImage {
   const side = scale * Math.max(face.box.width, face.box.height);
-  const cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
-  const step = side / CROP_SIDE;
-  const cos = Math.cos(face.roll) * step, sin = Math.sin(face.roll) * step;
-  const data = new Uint8Array(CROP_SIDE * CROP_SIDE * 4);
-  const { width, height } = image;
-  for (let v = 0; v < CROP_SIDE; v++) {
-    for (let u = 0; u < CROP_SIDE; u++) {
-      const du = u + 0.5 - CROP_SIDE / 2, dv = v + 0.5 - CROP_SIDE / 2;
-      const x = cx + cos * du - sin * dv - 0.5, y = cy + sin * du + cos * dv - 0.5;
-      const o = (v * CROP_SIDE + u) * 4;
-      data[o + 3] = 255;
-      if (!(x >= 0 && y >= 0 && x < width - 1 && y < height - 1)) continue;
-      const x0 = Math.floor(x), y0 = Math.floor(y), fx = x - x0, fy = y - y0;
-      const i00 = (y0 * width + x0) * 4, i10 = i00 + 4, i01 = i00 + width * 4, i11 = i01 + 4;
-      for (let c = 0; c < 3; c++) {
-        const top = image.data[i00 + c] * (1 - fx) + image.data[i10 + c] * fx;
-        const bottom = image.data[i01 + c] * (1 - fx) + image.data[i11 + c] * fx;
-        data[o + c] = top * (1 - fy) + bottom * fy + 0.5;
-      }
-    }
+  // Box edges are pixel edges; crop matrices work on pixel centres (../../types.ts).
+  const cx = face.box.x + face.box.width / 2 - 0.5, cy = face.box.y + face.box.height / 2 - 0.5;
+  const matrix = squareCropMatrix(cx, cy, side, face.roll + extraTurn, CROP_SIDE);
+  const planes = cropAffine(image, matrix, CROP_SIDE, CROP_SIDE, undefined, { range: [0, 255], border: 'zero' });
+  const plane = CROP_SIDE * CROP_SIDE;
+  const data = new Uint8Array(plane * 4);
+  for (let p = 0; p < plane; p++) {
+    data[4 * p] = planes[p] + 0.5;
+    data[4 * p + 1] = planes[plane + p] + 0.5;
+    data[4 * p + 2] = planes[2 * plane + p] + 0.5;
+    data[4 * p + 3] = 255;
   }
   return { width: CROP_SIDE, height: CROP_SIDE, data };
 }
