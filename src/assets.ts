@@ -6,6 +6,7 @@
  * `assets/generated/` of the installed package. `setAssetLoader` overrides both.
  */
 import { PhotoAvatarError } from './errors.js';
+import { isNode } from './platform.js';
 
 export const ASSET_FILES = {
   faceDetector: 'face-detector.onnx',
@@ -35,7 +36,6 @@ export type AssetName = (typeof ASSET_FILES)[keyof typeof ASSET_FILES];
 /** Fetches an asset's bytes. Replace with `setAssetLoader` to serve assets from a CDN or a bundle. */
 export type AssetLoader = (fileName: string) => Promise<Uint8Array>;
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 let baseUrl = 'assets/';
 let customLoader: AssetLoader | null = null;
 let platformLoader: AssetLoader | null = null;

@@ -17,6 +17,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import { PhotoAvatarError } from '../errors.js';
+import { isNode } from '../platform.js';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -46,7 +47,6 @@ export interface RuntimeInfo {
   wasmPaths: string | null;
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 let configured = false;
 let preferred: 'auto' | Backend = 'auto';
 let sessionTimeoutMs = 120_000;
