@@ -10,6 +10,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGlb } from '../src/export/glb.js';
+// The Node asset loader (face models from assets/generated).
+import '../src/node/asset-files.js';
 import { decodeImage } from '../src/image/decode.js';
 import { readPack } from '../src/modelpack/format.js';
 import type { HeadModel } from '../src/modelpack/head-model.js';

@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+// The Node asset loader (face models from assets/generated).
+import '../src/node/asset-files.js';
 import { decodeImage } from '../src/image/decode.js';
 import { readPack } from '../src/modelpack/format.js';
 import { createAvatarData } from '../src/pipeline.js';
