@@ -47,6 +47,8 @@ export interface PackPartInfo {
   material: SubMesh['material'];
   vertexCount: number;
   triangleCount: number;
+  /** Optional (added after version 1 shipped; older readers ignore it): names of the part's morphs, section "parts.<p>.morphs". */
+  morphs?: string[];
 }
 
 export interface PackHeader {
@@ -197,6 +199,10 @@ function validateModelForWrite(model: HeadModel): void {
     checkFinite(`part ${part.name} positions`, part.positions);
     checkFinite(`part ${part.name} uvs`, part.uvs);
     checkFinite(`part ${part.name} pivot`, part.pivot);
+    if (part.morphs) {
+      checkLength(`part ${part.name} morphs`, part.morphs.displacements.length, part.morphs.names.length * pv * 3);
+      checkFinite(`part ${part.name} morphs`, part.morphs.displacements);
+    }
   });
 }
 
@@ -255,6 +261,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
       indexSection(`parts.${p}.indices`, part.indices, [part.indices.length / 3, 3], pv - 1),
       f32(`parts.${p}.pivot`, part.pivot, [3]),
     );
+    if (part.morphs) pending.push(f32(`parts.${p}.morphs`, part.morphs.displacements, [part.morphs.names.length, pv * 3]));
   });
 
   const header: PackHeader = {
@@ -277,6 +284,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
       material: part.material,
       vertexCount: part.positions.length / 3,
       triangleCount: part.indices.length / 3,
+      ...(part.morphs ? { morphs: [...part.morphs.names] } : {}),
     })),
     sections: [],
   };
@@ -380,6 +388,7 @@ function parseHeaderJson(text: Uint8Array): PackHeader {
       material,
       vertexCount: field(part, 'vertexCount', `parts[${i}]`, isCount, 'a count'),
       triangleCount: field(part, 'triangleCount', `parts[${i}]`, isCount, 'a count'),
+      ...(part.morphs === undefined ? {} : { morphs: stringList(part.morphs, `parts[${i}].morphs`) }),
     };
   });
   const names = new Set<string>();
@@ -504,6 +513,7 @@ function expectedSections(header: PackHeader): ExpectedSection[] {
       { name: `parts.${p}.indices`, dtypes: index, shape: [part.triangleCount, 3] },
       { name: `parts.${p}.pivot`, dtypes: ['f32'], shape: [3] },
     );
+    if (part.morphs) list.push({ name: `parts.${p}.morphs`, dtypes: ['f32'], shape: [part.morphs.length, part.vertexCount * 3] });
   });
   return list;
 }
@@ -638,8 +648,15 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
       uvs: float(`parts.${p}.uvs`),
       indices: index(`parts.${p}.indices`, part.vertexCount),
       pivot: float(`parts.${p}.pivot`),
+      ...(part.morphs ? { morphs: { names: [...part.morphs], displacements: float(`parts.${p}.morphs`) } } : {}),
     })),
   };
+}
+
+function stringList(value: unknown, where: string): string[] {
+  if (!isArray(value)) throw corrupt(`header.${where} is not an array`);
+  value.forEach((name, i) => { if (!isString(name)) throw corrupt(`header.${where}[${i}] is not a string`); });
+  return value as string[];
 }
 
 function albedoModelBytes(section: SectionArray): Uint8Array {

@@ -23,6 +23,25 @@ export interface SubMesh {
   pivot: Float32Array;
   /** Which material the renderer should use. */
   material: 'eye' | 'skin' | 'teeth';
+  /**
+   * Optional blendshapes of a part that moves with some expressions (the lower teeth and tongue on
+   * jawOpen): `displacements` is names.length x vertexCount*3 (metres at weight 1), mode-major.
+   * Expressions not named leave the part still.
+   */
+  morphs?: { names: string[]; displacements: Float32Array };
+}
+
+/** Part positions under expression `weights` (in `expressionNames` order): rest plus its named morphs. */
+export function partPositionsForExpression(part: SubMesh, expressionNames: readonly string[], weights: ArrayLike<number>): Float32Array {
+  const positions = Float32Array.from(part.positions);
+  if (!part.morphs) return positions;
+  const size = positions.length;
+  part.morphs.names.forEach((name, k) => {
+    const w = weights[expressionNames.indexOf(name)] ?? 0;
+    if (w === 0) return;
+    for (let i = 0; i < size; i++) positions[i] += w * part.morphs!.displacements[k * size + i];
+  });
+  return positions;
 }
 
 export interface HeadModel {

@@ -12,7 +12,7 @@ import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
 import { mouthInteriorTintFor } from '../export/mouth-interior.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
-import { computeVertexNormals, partsFollowingShape } from '../modelpack/head-model.js';
+import { computeVertexNormals, partPositionsForExpression, partsFollowingShape } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type RasterTarget, type SurfaceSample } from './rasterize.js';
 
@@ -77,8 +77,9 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
   let indexOffset = model.indices.length;
   for (const part of parts) {
     const partVertices = part.positions.length / 3;
-    positions.set(part.positions, vertexOffset * 3);
-    normals.set(computeVertexNormals(part.positions, part.indices), vertexOffset * 3);
+    const posed = partPositionsForExpression(part, model.expressionNames, expression);
+    positions.set(posed, vertexOffset * 3);
+    normals.set(computeVertexNormals(posed, part.indices), vertexOffset * 3);
     const partUvs = part.material === 'eye'
       ? eyeProjectionUvs(part.positions, part.pivot)
       : (part.uvs.length === partVertices * 2 ? part.uvs : new Float32Array(partVertices * 2));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { boundaryLoops } from '../../src/modelpack/default-head/mesh-utils.js';
 import { ARKIT_BLENDSHAPES } from '../../src/modelpack/default-head/blendshapes.js';
-import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
+import { decodeShape, partPositionsForExpression, type HeadModel } from '../../src/modelpack/head-model.js';
 import { readPack, writePack } from '../../src/modelpack/format.js';
 
 function hasMakehumanData(): boolean {
@@ -39,7 +39,7 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     console.log(`      head ${model.vertexCount} vertices, ${model.indices.length / 3} triangles; ` +
       model.parts.map((p) => `${p.name} ${p.positions.length / 3}`).join(', ') + `; total ${model.vertexCount + partVertices}`);
     assert.ok(model.vertexCount + partVertices >= 8000 && model.vertexCount + partVertices <= 25000);
-    assert.deepEqual(model.parts.map((p) => p.name), ['eyeLeft', 'eyeRight', 'teeth', 'tongue']);
+    assert.deepEqual(model.parts.map((p) => p.name), ['eyeLeft', 'eyeRight', 'upperTeeth', 'lowerTeeth', 'tongue']);
     assert.deepEqual(model.expressionNames, [...ARKIT_BLENDSHAPES]);
     assert.match(model.licence, /CC0-1\.0/);
     assert.match(model.provenance, /hm08/);
@@ -92,6 +92,28 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.ok(drop > 0.005);
   });
 
+  it('moves the lower teeth and tongue with the lower lip on jawOpen, the upper teeth not at all', function () {
+    const weights = Float32Array.from(model.expressionNames, (n) => (n === 'jawOpen' ? 1 : 0));
+    const lip = model.landmarks468![14];
+    const open = decodeShape(model, null, weights);
+    const lipDrop = model.positions[3 * lip + 1] - open[3 * lip + 1];
+    const part = (name: string) => model.parts.find((p) => p.name === name)!;
+    // The lower incisors' edge: the lower teeth's highest vertex at the front (largest z among the top 5 %).
+    const lower = part('lowerTeeth');
+    let front = 0;
+    for (let v = 0; v < lower.positions.length / 3; v++) if (lower.positions[3 * v + 2] > lower.positions[3 * front + 2]) front = v;
+    const posed = partPositionsForExpression(lower, model.expressionNames, weights);
+    const teethDrop = lower.positions[3 * front + 1] - posed[3 * front + 1];
+    const upperStill = partPositionsForExpression(part('upperTeeth'), model.expressionNames, weights).every((x, i) => x === part('upperTeeth').positions[i]);
+    const tongue = part('tongue');
+    const tongueMoved = partPositionsForExpression(tongue, model.expressionNames, weights).some((x, i) => Math.abs(x - tongue.positions[i]) > 0.002);
+    console.log(`      jawOpen: inner lower lip drops ${(lipDrop * 1000).toFixed(1)} mm, lower incisors ${(teethDrop * 1000).toFixed(1)} mm`);
+    assert.ok(lipDrop > 0.012, `lower lip drops ${lipDrop} m`);
+    assert.ok(Math.abs(teethDrop - lipDrop) < 0.4 * lipDrop, `lower incisors drop ${teethDrop} m against the lip's ${lipDrop} m`);
+    assert.ok(upperStill, 'upper teeth stay on the skull');
+    assert.ok(tongueMoved, 'tongue moves with the jaw');
+  });
+
   it('round-trips through an fp16 pack', function () {
     const bytes = writePack(model, { precision: 'fp16' });
     const back = readPack(bytes);
@@ -99,6 +121,11 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.equal(back.id, 'makehuman-head@1');
     assert.equal(back.vertexCount, model.vertexCount);
     assert.deepEqual(Array.from(back.landmarks468!), Array.from(model.landmarks468!));
-    assert.equal(back.parts.length, 4);
+    assert.equal(back.parts.length, 5);
+    const lower = model.parts.find((p) => p.name === 'lowerTeeth')!;
+    const backLower = back.parts.find((p) => p.name === 'lowerTeeth')!;
+    assert.deepEqual(backLower.morphs?.names, ['jawOpen']);
+    assert.deepEqual(Array.from(backLower.morphs!.displacements), Array.from(lower.morphs!.displacements));
+    assert.equal(back.parts.find((p) => p.name === 'upperTeeth')!.morphs, undefined);
   });
 });

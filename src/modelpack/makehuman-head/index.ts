@@ -19,6 +19,7 @@ import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from '
 import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
 import { closeBlink } from './blink-closure.js';
+import { jawOpenAngle, withJawOpenMorph } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
 export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
@@ -274,6 +275,12 @@ export function buildMakeHumanHead(): HeadModel {
     const eyeball = corneaSphere(eye.positions);
     expressionBasis.set(closeBlink(positions, expressionBasis.subarray(k * n * 3, (k + 1) * n * 3), landmarks468, side, eyeball, outerSkin), k * n * 3);
   }
+  // The lower teeth and tongue turn with the mandible on jawOpen (./jaw-parts.ts).
+  const jawOpen = old.expressionNames.indexOf('jawOpen');
+  const jawParts = new Set(['lowerTeeth', 'tongue']);
+  const jawPivot = parts.find((p) => jawParts.has(p.name))!.pivot;
+  const angle = jawOpenAngle(positions, expressionBasis.subarray(jawOpen * n * 3, (jawOpen + 1) * n * 3), landmarks468, jawPivot);
+  const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, angle, part.pivot) : part));
 
   const version = makehumanPackageVersion();
   return {
@@ -302,6 +309,6 @@ export function buildMakeHumanHead(): HeadModel {
     jawMarchLines: carryJawMarchLines(old, nearestToOld, landmarks68),
     mirrorVertex: mirrorVertices(positions),
     skinWeight: gatherScalars(old.skinWeight, from),
-    parts,
+    parts: movingParts,
   };
 }
