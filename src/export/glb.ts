@@ -322,19 +322,32 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
 
   const addPartMesh = (part: SubMesh, uvs: Float32Array): number => {
     const vertexCount = part.positions.length / 3;
-    meshes.push({
-      name: part.name,
-      primitives: [{
-        attributes: {
-          POSITION: builder.addFloatAccessor(part.positions.slice(), 3, true),
-          NORMAL: builder.addFloatAccessor(unitNormals(computeVertexNormals(part.positions, part.indices)), 3, false),
-          TEXCOORD_0: builder.addFloatAccessor(flipV(uvs), 2, false),
-        },
-        indices: builder.addIndexAccessor(part.indices, vertexCount),
-        material: materialFor(part),
-        mode: 4,
-      }],
-    });
+    const normals = unitNormals(computeVertexNormals(part.positions, part.indices));
+    const primitive: Json = {
+      attributes: {
+        POSITION: builder.addFloatAccessor(part.positions.slice(), 3, true),
+        NORMAL: builder.addFloatAccessor(normals, 3, false),
+        TEXCOORD_0: builder.addFloatAccessor(flipV(uvs), 2, false),
+      },
+      indices: builder.addIndexAccessor(part.indices, vertexCount),
+      material: materialFor(part),
+      mode: 4,
+    };
+    const mesh: Json = { name: part.name, primitives: [primitive] };
+    // A part's morphs (the lower teeth and tongue on jawOpen) share the head's target names, so one
+    // name drives every mesh, as glTF avatar runtimes do.
+    if (part.morphs) {
+      const size = part.positions.length;
+      primitive.targets = part.morphs.names.map((_, k) => {
+        const delta = part.morphs!.displacements.subarray(k * size, (k + 1) * size);
+        const posed = Float32Array.from(part.positions, (x, i) => x + delta[i]);
+        const normalDelta = unitNormals(computeVertexNormals(posed, part.indices)).map((x, i) => x - normals[i]);
+        return { POSITION: builder.addDeltaAccessor(delta.slice(), true, 0), NORMAL: builder.addDeltaAccessor(normalDelta, false, NORMAL_DELTA_THRESHOLD) };
+      });
+      mesh.weights = part.morphs.names.map((name) => data.expression[model.expressionNames.indexOf(name)] ?? 0);
+      mesh.extras = { targetNames: part.morphs.names.slice() };
+    }
+    meshes.push(mesh);
     return meshes.length - 1;
   };
 

@@ -346,6 +346,11 @@ export class Avatar {
     for (const mesh of this.otherMeshes) if (mesh.material && !materials.includes(mesh.material)) materials.push(mesh.material);
     this.head.morphTargetManager = null;
     this.morphTargetManager.dispose();
+    // Parts that move with an expression (lower teeth, tongue) have their own managers.
+    for (const mesh of this.otherMeshes) {
+      mesh.morphTargetManager?.dispose();
+      mesh.morphTargetManager = null;
+    }
     this.head.skeleton = null;
     this.skeleton.dispose();
     // Disposing the root takes the whole hierarchy (bones and meshes) with it.

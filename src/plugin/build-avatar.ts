@@ -159,6 +159,25 @@ function createSkeleton(name: string, scene: Scene, rig: AvatarRig, nodes: Avata
   return skeleton;
 }
 
+/**
+ * A part's morph targets (the lower teeth and tongue on jawOpen), each following the head's target
+ * of the same name, so setting an expression on the avatar moves the part with the head.
+ */
+function partMorphs(scene: Scene, part: SubMesh, headTargets: MorphTargetManager): MorphTargetManager {
+  const manager = new MorphTargetManager(scene);
+  const size = part.positions.length;
+  part.morphs!.names.forEach((targetName, k) => {
+    const head = Array.from({ length: headTargets.numTargets }, (_, i) => headTargets.getTarget(i)).find((t) => t.name === targetName);
+    const target = new MorphTarget(targetName, head?.influence ?? 0, scene);
+    const positions = Float32Array.from(part.positions, (x, i) => x + part.morphs!.displacements[k * size + i]);
+    target.setPositions(positions);
+    target.setNormals(computeVertexNormals(positions, part.indices));
+    head?.onInfluenceChanged.add(() => { target.influence = head.influence; });
+    manager.addTarget(target);
+  });
+  return manager;
+}
+
 /** Builds the avatar's meshes, bones, morph targets and materials in `scene`. */
 export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatarOptions = {}): Avatar {
   checkData(data);
@@ -240,6 +259,7 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
     const mesh = createMesh(`${name}.${part.name}`, scene, part.positions.slice(), part.indices, uvs, computeVertexNormals(part.positions, part.indices));
     mesh.material = partMaterial;
     attach(mesh, jointName);
+    if (part.morphs) mesh.morphTargetManager = partMorphs(scene, part, manager);
     return mesh;
   };
   if (rig.eyeLeft || rig.eyeRight) {

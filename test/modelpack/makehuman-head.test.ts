@@ -8,6 +8,11 @@ import { boundaryLoops } from '../../src/modelpack/default-head/mesh-utils.js';
 import { ARKIT_BLENDSHAPES } from '../../src/modelpack/default-head/blendshapes.js';
 import { decodeShape, partPositionsForExpression, type HeadModel } from '../../src/modelpack/head-model.js';
 import { readPack, writePack } from '../../src/modelpack/format.js';
+import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
+import { Scene } from '@babylonjs/core/scene.js';
+import { writeGlb } from '../../src/export/glb.js';
+import { buildAvatar } from '../../src/plugin/build-avatar.js';
+import { makeAvatarData } from '../export/synthetic-avatar.js';
 
 function hasMakehumanData(): boolean {
   try {
@@ -112,6 +117,32 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.ok(Math.abs(teethDrop - lipDrop) < 0.4 * lipDrop, `lower incisors drop ${teethDrop} m against the lip's ${lipDrop} m`);
     assert.ok(upperStill, 'upper teeth stay on the skull');
     assert.ok(tongueMoved, 'tongue moves with the jaw');
+  });
+
+  it('exports the lower teeth and tongue with a jawOpen target that the Babylon avatar drives from the head', function () {
+    const data = makeAvatarData(model);
+    const glb = writeGlb(data);
+    const length = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
+    const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + length))) as { meshes: Array<{ name: string; primitives: Array<{ targets?: unknown[] }>; extras?: { targetNames?: string[] } }> };
+    for (const name of ['lowerTeeth', 'tongue']) {
+      const mesh = json.meshes.find((m) => m.name === name)!;
+      assert.deepEqual(mesh.extras?.targetNames, ['jawOpen'], `${name} targets`);
+      assert.equal(mesh.primitives[0].targets?.length, 1);
+    }
+    assert.equal(json.meshes.find((m) => m.name === 'upperTeeth')!.primitives[0].targets, undefined);
+    const engine = new NullEngine();
+    const scene = new Scene(engine);
+    try {
+      const avatar = buildAvatar(scene, data);
+      avatar.setExpression('jawOpen', 0.7);
+      const lower = avatar.otherMeshes.find((m) => m.name.endsWith('.lowerTeeth'))!;
+      assert.equal(lower.morphTargetManager?.getTarget(0).name, 'jawOpen');
+      assert.ok(Math.abs(lower.morphTargetManager!.getTarget(0).influence - 0.7) < 1e-6);
+      avatar.dispose();
+    } finally {
+      scene.dispose();
+      engine.dispose();
+    }
   });
 
   it('round-trips through an fp16 pack', function () {
