@@ -79,7 +79,7 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.ok(worst < 0.0005);
   });
 
-  it('closes the lids on eyeBlink and drops the chin on jawOpen', function () {
+  it('closes the lids on eyeBlink, keeps the lips closed at rest and drops the chin on jawOpen', function () {
     const lm = model.landmarks468!;
     const weights = (names: string[]) => Float32Array.from(model.expressionNames, (n) => (names.includes(n) ? 1 : 0));
     const neutral = model.positions;
@@ -92,6 +92,11 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
       assert.ok(open > 0.006, `lids ${upper}/${lower} are ${open} m apart at rest`);
       assert.ok(closed < 0.0005, `lids ${upper}/${lower} are ${closed} m apart on eyeBlink`);
     }
+    // Lips closed at rest (inner lip middle 13/14), well apart on jawOpen.
+    const restGap = distance(neutral, lm[13], lm[14]), openGap = distance(jaw, lm[13], lm[14]);
+    console.log(`      inner lips 13/14: ${(restGap * 1000).toFixed(1)} mm at rest, ${(openGap * 1000).toFixed(1)} mm on jawOpen`);
+    assert.ok(restGap < 0.001, `lips ${restGap} m apart at rest`);
+    assert.ok(openGap > 0.015, `lips ${openGap} m apart on jawOpen`);
     const drop = neutral[3 * lm[152] + 1] - jaw[3 * lm[152] + 1];
     console.log(`      jawOpen lowers the chin ${(drop * 1000).toFixed(1)} mm`);
     assert.ok(drop > 0.005);

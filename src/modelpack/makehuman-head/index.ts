@@ -19,6 +19,7 @@ import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from '
 import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
 import { closeBlink } from './blink-closure.js';
+import { sealLips } from './lip-seal.js';
 import { jawOpenAngle, withJawOpenMorph } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
@@ -253,6 +254,8 @@ export function buildMakeHumanHead(): HeadModel {
     const o = direct[v];
     if (Math.hypot(positions[3 * v] - old.positions[3 * o], positions[3 * v + 1] - old.positions[3 * o + 1], positions[3 * v + 2] - old.positions[3 * o + 2]) < DIRECT_MATCH) from[v] = o;
   }
+  // Lips closed at rest (./lip-seal.ts), after the correspondence was read off the open canonical lips.
+  positions.set(sealLips(positions, landmarks468));
   const onNewSkin = new VertexGrid(positions, 0.006, (v) => outerSkin[v] === 1 && weldGroup[v] === v);
   const nearestToOld = (o: number) => onNewSkin.nearest(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
   const jawContour = Uint32Array.from(old.jawContour, nearestToOld).filter((v, i, all) => i === 0 || all[i - 1] !== v);
