@@ -85,6 +85,20 @@ describe('modelpack format', () => {
     expectCode(() => readPack(fixCrc(nan, 'positions')), 'CORRUPT_MODEL_PACK', /"positions" entry 2 is not a finite/);
   });
 
+  it('stores optional part morphs (a part moving with an expression) and rejects bad ones', () => {
+    const part = model.parts[0];
+    const displacements = Float32Array.from({ length: part.positions.length }, (_, i) => (i % 3 === 1 ? -0.001 * (i % 7) : 0));
+    const withMorph = { ...model, parts: [{ ...part, morphs: { names: [model.expressionNames[0]], displacements } }, ...model.parts.slice(1)] };
+    const bytes = writePack(withMorph);
+    const back = readPack(bytes);
+    assert.deepEqual(back.parts[0].morphs?.names, [model.expressionNames[0]]);
+    assert.deepEqual(Array.from(back.parts[0].morphs!.displacements), Array.from(displacements));
+    assert.equal(back.parts[1]?.morphs, undefined);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.parts[0].morphs = [7]; })), 'CORRUPT_MODEL_PACK', /parts\[0\]\.morphs\[0\] is not a string/);
+    expectCode(() => readPack(withHeader(bytes, (h) => { h.parts[0].morphs.push('extra'); })), 'CORRUPT_MODEL_PACK', /parts\.0\.morphs/);
+    assert.throws(() => writePack({ ...withMorph, parts: [{ ...withMorph.parts[0], morphs: { names: ['a', 'b'], displacements } }] }), /morphs/);
+  });
+
   it('stores optional jaw march lines and rejects bad ones', () => {
     // Line i: landmark vertex then two more; the chin line (8) has only its landmark.
     const lines: number[][] = Array.from({ length: 17 }, (_, i) => (i === 8 ? [i] : [i, i + 20, i + 40]));
