@@ -141,7 +141,6 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
       colour: lightSamples.colour,
       normal: lightSamples.normal,
       weight: lightSamples.weight,
-      channelWeight: lightSamples.channelWeight,
       smooth: makeGridSmoother(lightSamples.gridSize, lightSamples.gridIndex, Math.max(2, Math.round(lightSamples.gridSize / 16))),
     },
     { iterations: 3, signal },
@@ -302,24 +301,25 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
 const MIN_MODEL_TEXELS = 64;
 
 /**
+ * Stage 2 on the de-lit views: each view's skin texels (photo skin mask × model skin weight ×
+ * visibility, clipped highlights out) averaged into the model's grid, then the alternating fit.
+ * Undefined when the photos show too little of the model's region (the photo-only texture then
+ * stands, as without a model).
+ */
+/**
  * A de-lit view as a stage-2 observation on the albedo model's grid: its skin texels (photo skin
- * mask × model skin weight × visibility) averaged into d × d texels, each channel without the
- * texels where the camera clipped it.
+ * mask × model skin weight × visibility, clipped highlights out) averaged into d × d texels.
  */
 export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObservation {
   const count = view.raster.texel.length;
-  const weight = new Float32Array(count), channelWeight = new Float32Array(count * 3);
+  const weight = new Float32Array(count);
   for (let i = 0; i < count; i++) {
-    weight[i] = clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
-    for (let c = 0; c < 3; c++) channelWeight[3 * i + c] = view.colour[3 * i + c] > CLIPPED ? 0 : 1;
+    const clipped = view.colour[3 * i] > CLIPPED || view.colour[3 * i + 1] > CLIPPED || view.colour[3 * i + 2] > CLIPPED;
+    weight[i] = clipped ? 0 : clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
   }
-  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, channelWeight }, modelSize);
+  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight }, modelSize);
 }
 
-/**
- * Stage 2 on the de-lit views, then the alternating fit. Undefined when the photos show too little
- * of the model's region (the photo-only texture then stands, as without a model).
- */
 async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal): Promise<PhotometricFit | undefined> {
   const observations = views.map((view) => viewAtModelSize(view, model.size));
   let observed = 0;
@@ -333,8 +333,6 @@ interface LightSubsample {
   colour: Float32Array;
   normal: Float32Array;
   weight: Float32Array;
-  /** 0 for a channel the camera clipped, else 1 (interleaved RGB). */
-  channelWeight: Float32Array;
   /** Side of the subsampled texel grid. */
   gridSize: number;
   /** Position of each sample in that grid. */
@@ -351,18 +349,16 @@ function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float
     if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) m++;
   }
   const sample: LightSubsample = {
-    colour: new Float32Array(m * 3), normal: new Float32Array(m * 3), weight: new Float32Array(m), channelWeight: new Float32Array(m * 3),
+    colour: new Float32Array(m * 3), normal: new Float32Array(m * 3), weight: new Float32Array(m),
     gridSize, gridIndex: new Int32Array(m),
   };
   for (let i = 0, j = 0; i < count; i++) {
     const p = raster.texel[i];
     const column = p % size, row = Math.floor(p / size);
     if (column % stride !== 0 || row % stride !== 0) continue;
-    // A clipped channel leaves that channel's fit only: an overexposed face (flash, 00032 of the
-    // shared FFHQ photos) clips red on most of its skin while green and blue still show the light.
-    sample.weight[j] = weight[i] * raster.skin[i];
+    const clipped = colour[3 * i] > CLIPPED || colour[3 * i + 1] > CLIPPED || colour[3 * i + 2] > CLIPPED;
+    sample.weight[j] = clipped ? 0 : weight[i] * raster.skin[i];
     for (let c = 0; c < 3; c++) {
-      sample.channelWeight[3 * j + c] = colour[3 * i + c] > CLIPPED ? 0 : 1;
       sample.colour[3 * j + c] = colour[3 * i + c];
       sample.normal[3 * j + c] = normal[3 * i + c];
     }

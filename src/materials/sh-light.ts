@@ -127,11 +127,6 @@ export interface LightSamples {
   /** Least-squares weight per sample (0 = ignore). */
   weight: Float32Array;
   /**
-   * Optional trust per sample and channel (interleaved RGB, 0..1), multiplying `weight` in that
-   * channel's fit: a channel clipped by the camera says nothing about the light, the others still do.
-   */
-  channelWeight?: Float32Array;
-  /**
    * Smooths a per-sample RGB field (interleaved) with the given per-sample weights, writing into
    * `out`; used for the low-frequency albedo. Samples without support keep `fallback`.
    */
@@ -154,7 +149,7 @@ export interface LightEstimate {
  * then a wide low-pass of colour / shading), light = weighted least squares given that albedo.
  */
 export async function estimateShLight(samples: LightSamples, options: { iterations?: number; signal?: AbortSignal } = {}): Promise<LightEstimate> {
-  const { colour, normal, weight, channelWeight } = samples;
+  const { colour, normal, weight } = samples;
   const iterations = options.iterations ?? 3;
   const n = weight.length;
 
@@ -173,7 +168,7 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
 
   const light = new Float32Array(3 * SH_COUNT);
   const smoothAlbedo = new Float32Array(n * 3);
-  const median = weightedMedianColour(colour, weight, channelWeight);
+  const median = weightedMedianColour(colour, weight);
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) smoothAlbedo[3 * i + c] = median[c];
   if (m < SH_COUNT * 4) {
     // Too little skin to see any shading: flat light of 1 (the albedo is then the photo colour).
@@ -189,8 +184,8 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
     throwIfAborted(options.signal);
     for (let j = 0; j < m; j++) {
       const i = rows[j];
+      const sw = Math.sqrt(weight[i]);
       for (let c = 0; c < 3; c++) {
-        const sw = Math.sqrt(channelWeight ? weight[i] * channelWeight[3 * i + c] : weight[i]);
         const zc = z[c], a = smoothAlbedo[3 * i + c] * sw, o = j * (SH_COUNT + 1);
         for (let k = 0; k < SH_COUNT; k++) zc[o + k] = a * basis[j * SH_COUNT + k];
         zc[o + SH_COUNT] = colour[3 * i + c] * sw;
@@ -212,7 +207,7 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
       let ok = true;
       for (let c = 0; c < 3; c++) {
         const s = shading[3 * i + c];
-        if (s < 0.2 || (channelWeight && channelWeight[3 * i + c] < 1)) ok = false;
+        if (s < 0.2) ok = false;
         ratio[3 * i + c] = colour[3 * i + c] / Math.max(s, 0.2);
       }
       smoothWeight[i] = ok ? weight[i] : 0;
@@ -223,7 +218,7 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
   // Median of the de-lit skin colour: the completion's target tone far from observed skin.
   evaluateShading(normal, light, shading);
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) ratio[3 * i + c] = weight[i] > 0 ? colour[3 * i + c] / Math.max(shading[3 * i + c], 0.2) : 0;
-  const medianAlbedo = weightedMedianColour(ratio, weight, channelWeight);
+  const medianAlbedo = weightedMedianColour(ratio, weight);
   return { light, smoothAlbedo, medianAlbedo, residual };
 }
 
@@ -291,11 +286,8 @@ function normaliseLight(light: Float32Array, basis: Float32Array, rows: Int32Arr
   }
 }
 
-/**
- * Per-channel weighted median of an interleaved RGB field (1024-bin histogram in linear 0..1 with
- * in-bin interpolation); `channelWeight` (interleaved RGB) multiplies the weight per channel.
- */
-export function weightedMedianColour(colour: Float32Array, weight: Float32Array, channelWeight?: Float32Array): Float64Array {
+/** Per-channel weighted median of an interleaved RGB field (256-bin histogram in linear 0..1 with in-bin interpolation). */
+export function weightedMedianColour(colour: Float32Array, weight: Float32Array): Float64Array {
   const bins = 1024;
   const result = new Float64Array(3);
   const histogram = new Float64Array(bins);
@@ -303,7 +295,7 @@ export function weightedMedianColour(colour: Float32Array, weight: Float32Array,
     histogram.fill(0);
     let total = 0;
     for (let i = 0; i < weight.length; i++) {
-      const w = channelWeight ? weight[i] * channelWeight[3 * i + c] : weight[i];
+      const w = weight[i];
       if (!(w > 0)) continue;
       const v = Math.min(Math.max(colour[3 * i + c], 0), 1);
       histogram[Math.min(bins - 1, Math.floor(v * bins))] += w;

@@ -25,8 +25,6 @@ export interface TexelObservation {
   normal: Float32Array;
   /** Photometric least-squares weight (0 = unusable). */
   weight: Float32Array;
-  /** Optional share of the weight per channel (interleaved RGB, 0..1), e.g. 0 where the camera clipped that channel. */
-  channelWeight?: Float32Array;
 }
 
 /**
@@ -35,11 +33,9 @@ export interface TexelObservation {
  * area, so a fully trusted block weighs 1 whatever S / d is.
  */
 export function observeAtModelSize(view: TexelObservation, modelSize: number): UvapmObservation {
-  const { raster, channelWeight: share } = view;
+  const { raster } = view;
   const S = raster.size, d = modelSize, D = d * d;
   const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
-  // Per channel: the block's weight in that channel (colour is averaged with it).
-  const channelWeight = new Float32Array(3 * D);
   for (let i = 0; i < raster.texel.length; i++) {
     const w = view.weight[i];
     if (!(w > 0)) continue;
@@ -47,9 +43,7 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
     const t = Math.floor(((Math.floor(p / S) + 0.5) * d) / S) * d + Math.floor((((p % S) + 0.5) * d) / S);
     weight[t] += w;
     for (let c = 0; c < 3; c++) {
-      const wc = share ? w * share[3 * i + c] : w;
-      channelWeight[3 * t + c] += wc;
-      colour[3 * t + c] += wc * view.colour[3 * i + c];
+      colour[3 * t + c] += w * view.colour[3 * i + c];
       normal[3 * t + c] += w * view.normal[3 * i + c];
     }
   }
@@ -60,14 +54,12 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
     const length = Math.hypot(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2]);
     if (!(length > 0)) { weight[t] = 0; continue; }
     for (let c = 0; c < 3; c++) {
-      const wc = channelWeight[3 * t + c];
-      colour[3 * t + c] = wc > 0 ? colour[3 * t + c] / wc : 0;
-      channelWeight[3 * t + c] = wc / w;
+      colour[3 * t + c] /= w;
       normal[3 * t + c] /= length;
     }
     weight[t] = w / area;
   }
-  return { colour, normal, weight, ...(share ? { channelWeight } : {}) };
+  return { colour, normal, weight };
 }
 
 export interface DetailFusionInput {
