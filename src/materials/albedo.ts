@@ -20,8 +20,8 @@ import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage } from './srgb.js';
 import type { UvapmModel } from '../albedo-model/uvapm-format.js';
-import { fitUvapmUnderLight, upsamplePlanes, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from '../albedo-model/fit-albedo.js';
-import { fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
+import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from '../albedo-model/fit-albedo.js';
+import { coarseAtTextureSize, fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
 import type { SkinColourStatistics } from '../albedo-model/skin-colour.js';
 import { lightGainsFromSkinPrior, type LightGainOptions } from './light-gain.js';
 
@@ -271,7 +271,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     const model = options.albedoModel;
     const fusion = fuseDetailInUv({
       raster, mirror, photoAlbedo: merged.albedo, confidence: merged.confidence,
-      coarse: model.size === size ? coarse.albedo : upsamplePlanes(coarse.albedo, model.size, size),
+      coarse: coarseAtTextureSize(coarse.albedo, model.mask, model.size, size),
       sigma: options.detailSigma ?? Math.max(1, size / model.size),
     });
     const region = modelRegionAtTextureSize(model.mask, model.size, size);
