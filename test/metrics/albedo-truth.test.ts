@@ -69,7 +69,7 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
 
   it('the coarse model beats the photo-only albedo against the truth on the whole head, and the model is built without the photo', async () => {
     const lines: string[] = [];
-    let photoOnlyHead = 0, coarseHead = 0, coarseFace = 0, photoOnlyFace = 0;
+    let photoOnlyHead = 0, coarseHead = 0, coarseFace = 0, photoOnlyFace = 0, finalHead = 0;
     for (const name of photos) {
       const stem = name.replace(/\.png$/, '');
       const uvapm = await leaveOneOutUvapm(source, stem);
@@ -82,11 +82,16 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
       lines.push(`      ${stem}: ${Object.entries(scores).map(([k, s]) => `${k} ${s.face.psnr.toFixed(2)}/${s.head.psnr.toFixed(2)}`).join('  ')}`);
       photoOnlyHead += scores['photo-only']!.head.psnr / photos.length; coarseHead += scores.coarse!.head.psnr / photos.length;
       photoOnlyFace += scores['photo-only']!.face.psnr / photos.length; coarseFace += scores.coarse!.face.psnr / photos.length;
+      finalHead += scores.final!.head.psnr / photos.length;
     }
     console.log('      PSNR dB face/head vs FFHQ-UV truth (texture 256², UVAPM 64² leave-one-out):');
     lines.forEach((l) => console.log(l));
     console.log(`      mean: photo-only ${photoOnlyFace.toFixed(2)}/${photoOnlyHead.toFixed(2)}, coarse ${coarseFace.toFixed(2)}/${coarseHead.toFixed(2)}`);
     assert.ok(coarseHead > photoOnlyHead + 5, `whole head: coarse ${coarseHead} vs photo-only ${photoOnlyHead}`);
+    // The final texture (detail fused, blended into the photo completion at the model's border)
+    // keeps the coarse map's truth on the whole head (20.4 vs 20.0 dB measured; 19.2 before the
+    // model's region was feathered outwards only).
+    assert.ok(finalHead > coarseHead, `whole head: final ${finalHead} vs coarse ${coarseHead}`);
     assert.ok(photoOnlyFace > 12 && photoOnlyFace < 30);
   });
 
@@ -109,6 +114,10 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
     console.log(`      median ramp change: photo-only ${ramp(before).toFixed(4)}, with the prior ${ramp(after).toFixed(4)} (target 0.02)`);
     assert.ok(ramp(after) < 0.02, `median ramp change ${ramp(after)}`);
     assert.ok(ramp(after) < 0.5 * ramp(before));
+    // Every relighting within the target but one: 00032 (red clipped on 95 % of its skin) under the
+    // second light, where relit clipped pixels read as measurements (0.033 measured; 0.036 before).
+    const all = after.flat(), over = all.filter((x) => x > 0.02);
+    assert.ok(over.length <= 1 && Math.max(...all) < 0.035, `changes over 0.02: ${over.map((x) => x.toFixed(4)).join(', ')}`);
   });
 
   it('photo-avatar eval-albedo prints the table and --json (two photos)', () => {
