@@ -5,18 +5,18 @@
  * optimises albedo-model coefficients and SH light this way. Per channel,
  *   E = Σ_(v,t) w (o − L(a_t) s_vt)² + Σ_k p_k c_k² + Σ_v μ_v |γ_v − ref_v|²
  * with a = mean + U c (sRGB), L = srgbDecode, s_vt = Σ_j γ_vj H_j(n_vt), p_k = λ / variance_k
- * (1e12 where variance_k ≤ 0, as in the solver) and μ_v = strength × the mean diagonal of view v's
- * light system, (strength / 9) Σ_t w ℓ_t² h_vt with ℓ = L(a), h_vt = Σ_j H_j(n_vt)². The solver
- * evaluates μ at its current albedo; here μ is that same function of the albedo, so the objective
- * is one number per (coefficients, lights) and its gradient carries μ's dependence:
- *   ∂E/∂a_t  = Σ_v [−2 w e ℓ' s + 2 (strength / 9) |γ_v − ref_v|² w ℓ ℓ' h_vt],  e = o − ℓ s
+ * (1e12 where variance_k ≤ 0, as in the solver) and μ_v per channel fixed before the fit exactly as
+ * the solver fixes it (strength × the mean diagonal of view v's light system: with a reference
+ * light at the colour de-lit by it, lightPriorWeights; without one at the model's mean albedo).
+ * So E is the number fitUvapmUnderLight reports per round (PhotometricFit.objective), and
+ *   ∂E/∂a_t  = Σ_v −2 w e ℓ' s,  e = o − ℓ s, ℓ = L(a)
  *   ∂E/∂c_k  = Σ_t U_kt ∂E/∂a_t + 2 p_k c_k
  *   ∂E/∂γ_vj = Σ_t −2 w e ℓ H_j(n_vt) + 2 μ_v (γ_vj − ref_vj)
  * Texels are those the solver uses: inside the model's mask and seen by some view.
  */
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { shShadingBasis, solveSymmetric } from '../materials/sh-light.js';
-import { srgbDecode, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
+import { DEFAULT_REGULARIZATION, lightPriorWeights, srgbDecode, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
 import type { UvapmModel } from './uvapm-format.js';
 
 const SH = 9;
@@ -35,12 +35,12 @@ export interface PhotometricProblem {
   /** Per channel, λ / variance_k (K). */
   priorPrecision: Float64Array[];
   variances: Float64Array[];
-  /** Per view: weight (N), colour (N × 3), shading basis (N × 9), Σ_j H_j² (N). */
+  /** Per view: weight (N), colour (N × 3), shading basis (N × 9). */
   weight: Float64Array[];
   colour: Float64Array[];
   basis: Float64Array[];
-  basisNorm: Float64Array[];
-  lightPriorStrength: number;
+  /** Per view, μ per channel (3), fixed as the solver fixes it. */
+  lightPriorWeight: Float64Array[];
   /** Per view, 27. */
   lightReference: Float64Array[];
   /** Reused by every evaluation: dE/da per texel and L(a), L'(a). */
@@ -60,7 +60,7 @@ export function photometricProblem(model: UvapmModel, observations: readonly Uva
       throw new PhotoAvatarError('INVALID_ARGUMENT', `Observations must hold ${D} texels (the UVAPM is ${d}×${d}).`);
     }
   }
-  const lambda = options.regularization ?? 3e-3;
+  const lambda = options.regularization ?? DEFAULT_REGULARIZATION;
   const reference = options.lightReference;
   if (reference && (reference.length !== V || reference.some((light) => light.length !== 3 * SH))) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `lightReference needs ${V} lights of ${3 * SH} coefficients.`);
@@ -87,24 +87,38 @@ export function photometricProblem(model: UvapmModel, observations: readonly Uva
     variances.push(Float64Array.from(model.variances[c]));
     priorPrecision.push(Float64Array.from(model.variances[c], (s) => (s > 0 ? lambda / s : 1e12)));
   }
-  const weight: Float64Array[] = [], colour: Float64Array[] = [], basis: Float64Array[] = [], basisNorm: Float64Array[] = [];
-  for (const o of observations) {
-    const w = new Float64Array(N), col = new Float64Array(3 * N), h = new Float64Array(N * SH), hn = new Float64Array(N);
+  const weight: Float64Array[] = [], colour: Float64Array[] = [], basis: Float64Array[] = [], lightPriorWeight: Float64Array[] = [];
+  const texel = Int32Array.from(used);
+  observations.forEach((o, v) => {
+    const w = new Float64Array(N), col = new Float64Array(3 * N), h = new Float64Array(N * SH);
     for (let i = 0; i < N; i++) {
       const t = used[i];
       w[i] = o.weight[t] > 0 ? o.weight[t] : 0;
       for (let c = 0; c < 3; c++) col[3 * i + c] = o.colour[3 * t + c];
       shShadingBasis(o.normal[3 * t], o.normal[3 * t + 1], o.normal[3 * t + 2], h, i * SH);
-      let norm = 0;
-      for (let j = 0; j < SH; j++) norm += h[i * SH + j] * h[i * SH + j];
-      hn[i] = norm;
     }
-    weight.push(w); colour.push(col); basis.push(h); basisNorm.push(hn);
-  }
+    weight.push(w); colour.push(col); basis.push(h);
+    lightPriorWeight.push(reference ? lightPriorWeights(o, texel, h, reference[v], lightPriorStrength) : meanAlbedoLightWeights(w, h, means, lightPriorStrength));
+  });
   return {
-    K, V, N, components, means, priorPrecision, variances, weight, colour, basis, basisNorm, lightPriorStrength, lightReference,
+    K, V, N, components, means, priorPrecision, variances, weight, colour, basis, lightPriorWeight, lightReference,
     scratch: { gradA: new Float64Array(N), level: new Float64Array(N), slope: new Float64Array(N) },
   };
+}
+
+/** Without a reference light the solver fixes μ at its first light solve, under the model's mean albedo. */
+function meanAlbedoLightWeights(weight: Float64Array, basis: Float64Array, means: readonly Float64Array[], strength: number): Float64Array {
+  const weights = new Float64Array(3);
+  for (let c = 0; c < 3; c++) {
+    let trace = 0;
+    for (let i = 0; i < weight.length; i++) {
+      if (!(weight[i] > 0)) continue;
+      const l = srgbDecode(means[c][i]);
+      for (let j = 0; j < SH; j++) trace += weight[i] * l * l * basis[i * SH + j] ** 2;
+    }
+    weights[c] = strength * (trace / SH);
+  }
+  return weights;
 }
 
 /** Packs per-channel coefficients and per-view lights (the solver's output) into the flat layout. */
@@ -133,9 +147,8 @@ export function unpackParameters(problem: PhotometricProblem, x: Float64Array): 
  * number: it is the objective fitUvapmUnderLight's rounds decrease.
  */
 export function photometricObjective(problem: PhotometricProblem, x: Float64Array, gradient?: Float64Array): number {
-  const { K, V, N, lightPriorStrength, scratch } = problem, stride = K + SH * V;
+  const { K, V, N, scratch } = problem, stride = K + SH * V;
   const { gradA, level, slope } = scratch;
-  const muScale = lightPriorStrength / SH;
   let total = 0;
   for (let c = 0; c < 3; c++) {
     const base = c * stride, U = problem.components[c], p = problem.priorPrecision[c];
@@ -164,8 +177,8 @@ export function photometricObjective(problem: PhotometricProblem, x: Float64Arra
       const g0 = base + K + v * SH, ref = problem.lightReference[v];
       let distance = 0;
       for (let j = 0; j < SH; j++) { const o = x[g0 + j] - ref[c * SH + j]; distance += o * o; }
-      const w = problem.weight[v], col = problem.colour[v], H = problem.basis[v], hn = problem.basisNorm[v];
-      let data = 0, trace = 0;
+      const w = problem.weight[v], col = problem.colour[v], H = problem.basis[v];
+      let data = 0;
       if (gradient) for (let j = 0; j < SH; j++) gradient[g0 + j] = 0;
       for (let i = 0; i < N; i++) {
         const wi = w[i];
@@ -175,13 +188,12 @@ export function photometricObjective(problem: PhotometricProblem, x: Float64Arra
         for (let j = 0; j < SH; j++) s += x[g0 + j] * H[h + j];
         const l = level[i], e = col[3 * i + c] - l * s;
         data += wi * e * e;
-        trace += wi * l * l * hn[i];
         if (!gradient) continue;
-        gradA[i] += 2 * wi * slope[i] * (muScale * distance * l * hn[i] - e * s);
+        gradA[i] -= 2 * wi * slope[i] * e * s;
         const q = -2 * wi * e * l;
         for (let j = 0; j < SH; j++) gradient[g0 + j] += q * H[h + j];
       }
-      const mu = muScale * trace;
+      const mu = problem.lightPriorWeight[v][c];
       total += data + mu * distance;
       if (gradient) for (let j = 0; j < SH; j++) gradient[g0 + j] += 2 * mu * (x[g0 + j] - ref[c * SH + j]);
     }
@@ -221,9 +233,7 @@ export function initialParameters(problem: PhotometricProblem): Float64Array {
           for (let q = 0; q < SH; q++) M[j * SH + q] += wj * l * H[h + q];
         }
       }
-      let trace = 0;
-      for (let j = 0; j < SH; j++) trace += M[j * SH + j];
-      const mu = problem.lightPriorStrength * (trace / SH);
+      const mu = problem.lightPriorWeight[v][c];
       for (let j = 0; j < SH; j++) r[j] += mu * ref[c * SH + j];
       const gamma = solveSymmetric(M, r, SH, mu);
       for (let j = 0; j < SH; j++) x[c * stride + K + v * SH + j] = gamma[j];

@@ -153,6 +153,8 @@ export interface PhotometricFit {
 }
 
 const SH = 9;
+/** PhotometricFitOptions.regularization's default (measured there). */
+export const DEFAULT_REGULARIZATION = 0.1;
 
 /** sRGB-encoded value -> linear, extended smoothly beyond 0..1 so Gauss-Newton steps stay defined. */
 export function srgbDecode(a: number): number {
@@ -189,7 +191,7 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
     }
   }
   const rounds = options.rounds ?? 4;
-  const lambda = options.regularization ?? 0.1;
+  const lambda = options.regularization ?? DEFAULT_REGULARIZATION;
   const lightRidge = options.lightRidge ?? 1e-5;
   const reference = options.lightReference;
   if (reference && (reference.length !== V || reference.some((light) => light.length !== 3 * SH))) {
@@ -323,7 +325,7 @@ function decodeAlbedo(model: UvapmModel, coefficients: Float32Array[], out: Floa
  * μ per channel for one view: strength × the mean diagonal of its light system Σ w L(a)² H Hᵀ,
  * with L(a) the colour de-lit by the reference light (fixed for the whole fit).
  */
-function lightPriorWeights(o: UvapmObservation, texel: Int32Array, basis: Float64Array, reference: Float32Array, strength: number): Float64Array {
+export function lightPriorWeights(o: UvapmObservation, texel: Int32Array, basis: Float64Array, reference: Float32Array, strength: number): Float64Array {
   const weights = new Float64Array(3);
   for (let c = 0; c < 3; c++) {
     let trace = 0;

@@ -5,7 +5,9 @@ export { readUvapm, writeUvapm, UVAPM_MAGIC, UVAPM_FORMAT_VERSION } from './uvap
 export type { UvapmModel, UvapmProvenance, WriteUvapmOptions } from './uvapm-format.js';
 export { projectUvMap } from './project.js';
 export type { Projection, ProjectOptions } from './project.js';
-export { fuseDetail, rgbToHsv, hsvToRgb, applyValueDetail, planesToHsv } from './detail.js';
+export { fuseDetail, rgbToHsv, hsvToRgb, applyValueDetail, planesToHsv, boundedHighPass, DETAIL_LIMIT } from './detail.js';
+export { buildDetailModel, generateDetail } from './detail-model.js';
+export type { DetailModel } from './detail-model.js';
 export { evaluateUvapm, EVALUATION_DESCRIPTION } from './evaluate.js';
 export type { UvapmEvaluation } from './evaluate.js';
 export { maskedQuality, maskedMse, maskedSsim, psnrFromMse } from './metrics.js';

@@ -9,6 +9,7 @@ import { decodeImage } from '../image/decode.js';
 import { buildUvapm } from './builder.js';
 import { uvMapToPlanes } from './uv-maps.js';
 import type { UvapmModel } from './uvapm-format.js';
+import { buildDetailModel, type DetailModel } from './detail-model.js';
 
 export interface LeaveOneOutSource {
   names: string[];
@@ -39,4 +40,10 @@ export async function leaveOneOutUvapm(source: LeaveOneOutSource, heldOutStem: s
     { size: source.size, components, mask: source.mask, backend: 'ts', ...(source.skinRegion ? { skinRegion: source.skinRegion } : {}) },
   );
   return model;
+}
+
+/** A detail model (detail-model.ts) from every map but `heldOutStem`'s, at the source's size, over its mask. */
+export function leaveOneOutDetailModel(source: LeaveOneOutSource, heldOutStem: string, sigma: number): DetailModel {
+  const keep = source.planes.filter((_, i) => fileStem(source.names[i]) !== heldOutStem);
+  return buildDetailModel(keep, source.size, source.mask, sigma);
 }

@@ -14,7 +14,7 @@ import { readPack } from '../modelpack/format.js';
 import { importHifi3dpp } from '../modelpack/importers/hifi3dpp.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { readUvapm, type UvapmModel } from '../albedo-model/uvapm-format.js';
-import { fileStem, leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../albedo-model/leave-one-out.js';
+import { fileStem, leaveOneOutDetailModel, leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../albedo-model/leave-one-out.js';
 import { textureToPlanes, uvEvaluationRegions } from '../metrics/albedo-truth.js';
 import { planesToImage } from '../albedo-model/uv-maps.js';
 import { ALBEDO_VARIANTS, albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos, uvapmPlanes, type AlbedoVariant } from '../metrics/albedo-evaluation.js';
@@ -30,7 +30,8 @@ export const EVAL_ALBEDO_HELP = `photo-avatar eval-albedo <photos...> --truth <f
   Runs create on each photo and compares the albedo with the truth map <photo stem>.png in the
   model's UV layout: PSNR, SSIM and MSE (sRGB 0..1) over the face region and the whole head. With a
   UVAPM also the model's mean, the coarse fit and the final texture. --uvapm-leave-one-out builds,
-  per photo, a model from the folder's maps without the photo's own (honest with few maps).
+  per photo, a model from the folder's maps without the photo's own (honest with few maps), and
+  from the same maps a learned detail model (row "final + D(α)": unseen texels get generated detail).
   --previews writes truth | photo-only | coarse | final strips per photo.`;
 
 export const EVAL_RELIGHT_HELP = `photo-avatar eval-relight <photos...> [--model <pack | hifi3dpp .mat>] [--uvapm <file | embedded>]
@@ -106,6 +107,8 @@ export async function runEvalAlbedoCommand(argv: string[]): Promise<number> {
   const fixedUvapm = uvapmFile ? readUvapm(await readInputFile(uvapmFile, 'UV albedo model')) : undefined;
   const looRegions = uvEvaluationRegions(model, uvapmSize);
   const loo: LeaveOneOutSource | undefined = looFolder ? await loadLeaveOneOutSource(looFolder, uvapmSize, looRegions.head, looRegions.face) : undefined;
+  // The learned detail generator, also leave-one-out, at the texture size over the whole head.
+  const looDetail = looFolder ? await loadLeaveOneOutSource(looFolder, textureSize, uvEvaluationRegions(model, textureSize).head) : undefined;
   const rows: { photo: string; uvapm: string | null; scores: Partial<Record<AlbedoVariant, TruthComparison>> }[] = [];
   for (const file of photos) {
     const stem = fileStem(file);
@@ -113,7 +116,8 @@ export async function runEvalAlbedoCommand(argv: string[]): Promise<number> {
     const image = (await decodePhotoFile(file)).image;
     let uvapm: UvapmModel | undefined = fixedUvapm;
     if (loo) uvapm = await leaveOneOutUvapm(loo, stem);
-    const options = { model, textureSize, uvapm, backend: 'wasm' as const };
+    const detailModel = looDetail && uvapm ? leaveOneOutDetailModel(looDetail, stem, Math.max(1, textureSize / uvapm.size)) : undefined;
+    const options = { model, textureSize, uvapm, backend: 'wasm' as const, ...(detailModel ? { detailModel } : {}) };
     const albedos = await albedosOfPhoto(image, options);
     const scores = scoreAlbedos(albedos, truth, options);
     rows.push({ photo: file, uvapm: uvapm ? `${uvapm.size}², K=${uvapm.componentCount}, ${uvapm.provenance.mapCount} maps` : null, scores });
@@ -141,11 +145,11 @@ export async function runEvalAlbedoCommand(argv: string[]): Promise<number> {
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (reportFile) await writeFileAtomic(reportFile, json);
   if (args.flags.has('json')) { process.stdout.write(json); return 0; }
-  const lines = [`${pad('photo', 16)} ${pad('albedo', 11)} | face PSNR  SSIM  MSE      | head PSNR  SSIM  MSE`];
+  const lines = [`${pad('photo', 16)} ${pad('albedo', 13)} | face PSNR  SSIM  MSE      | head PSNR  SSIM  MSE`];
   for (const row of [...rows, { photo: 'mean', uvapm: null, scores: means }]) {
     for (const variant of ALBEDO_VARIANTS) {
       const s = row.scores[variant];
-      if (s) lines.push(`${pad(path.basename(row.photo), 16)} ${pad(variant, 11)} | ${cell(s.face)} | ${cell(s.head)}`);
+      if (s) lines.push(`${pad(path.basename(row.photo), 16)} ${pad(variant, 13)} | ${cell(s.face)} | ${cell(s.head)}`);
     }
   }
   process.stdout.write(`${lines.join('\n')}\n${report.description}\n`);

@@ -20,9 +20,10 @@ import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage } from './srgb.js';
 import type { UvapmModel } from '../albedo-model/uvapm-format.js';
-import { fitUvapmUnderLight, upsamplePlanes, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from '../albedo-model/fit-albedo.js';
-import { fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
+import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from '../albedo-model/fit-albedo.js';
+import { coarseAtTextureSize, fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
 import type { SkinColourStatistics } from '../albedo-model/skin-colour.js';
+import type { DetailModel } from '../albedo-model/detail-model.js';
 import { lightGainsFromSkinPrior, type LightGainOptions } from './light-gain.js';
 
 export interface AlbedoInput {
@@ -58,6 +59,12 @@ export interface AlbedoOptions {
   skinColourPrior?: SkinColourStatistics | false;
   /** How the prior weighs exposure and light colour (light-gain.ts). */
   lightGain?: LightGainOptions;
+  /**
+   * Stage 3 with an albedo model: a learned value-detail model at the texture size
+   * (../albedo-model/detail-model.ts), fitted to the seen detail; it fills what neither a texel
+   * nor its mirror saw.
+   */
+  detailModel?: DetailModel;
 }
 
 export interface AlbedoResult {
@@ -234,6 +241,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const size = options.size ?? 1024;
   checkTextureSize(size);
   const list = Array.isArray(inputs) ? inputs as readonly AlbedoInput[] : [inputs as AlbedoInput];
+  if (options.detailModel && options.detailModel.size !== size) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `The detail model is ${options.detailModel.size}×${options.detailModel.size}; the texture is ${size}×${size}.`);
+  }
   if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'estimateAlbedo needs at least one photo.');
   const { signal } = options;
   const timings: Record<string, number> = {};
@@ -271,8 +281,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     const model = options.albedoModel;
     const fusion = fuseDetailInUv({
       raster, mirror, photoAlbedo: merged.albedo, confidence: merged.confidence,
-      coarse: model.size === size ? coarse.albedo : upsamplePlanes(coarse.albedo, model.size, size),
+      coarse: coarseAtTextureSize(coarse.albedo, model.mask, model.size, size),
       sigma: options.detailSigma ?? Math.max(1, size / model.size),
+      ...(options.detailModel ? { detailModel: options.detailModel } : {}),
     });
     const region = modelRegionAtTextureSize(model.mask, model.size, size);
     texture = new Float32Array(completed.texture.length);

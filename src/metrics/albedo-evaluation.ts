@@ -10,13 +10,14 @@ import type { AvatarData, RgbaImage } from '../types.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { decodeShape } from '../modelpack/head-model.js';
 import type { UvapmModel } from '../albedo-model/uvapm-format.js';
+import type { DetailModel } from '../albedo-model/detail-model.js';
 import { upsamplePlanes } from '../albedo-model/fit-albedo.js';
 import { estimateAlbedo, type AlbedoResult } from '../materials/albedo.js';
 import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
 import { compareWithTruth, linearRmsDifference, textureToPlanes, uvEvaluationRegions, type TruthComparison } from './albedo-truth.js';
 import { relightPhoto, RELIGHTINGS, type Relighting } from './relight-photo.js';
 
-export const ALBEDO_VARIANTS = ['photo-only', 'model mean', 'coarse', 'final'] as const;
+export const ALBEDO_VARIANTS = ['photo-only', 'model mean', 'coarse', 'final', 'final + D(α)'] as const;
 export type AlbedoVariant = (typeof ALBEDO_VARIANTS)[number];
 
 export interface AlbedoEvaluationOptions {
@@ -24,6 +25,8 @@ export interface AlbedoEvaluationOptions {
   /** Texture size the albedo is made at (and compared at). */
   textureSize: number;
   uvapm?: UvapmModel;
+  /** With a UVAPM: also the final texture with this learned detail model (at textureSize) filling unseen detail. */
+  detailModel?: DetailModel;
   backend?: 'auto' | 'wasm' | 'webgpu';
 }
 
@@ -31,6 +34,7 @@ export interface PhotoAlbedos {
   data: AvatarData;
   photoOnly: AlbedoResult['albedo'];
   withModel?: AlbedoResult;
+  withDetailModel?: AlbedoResult;
 }
 
 /** `create`'s fit and photo-only albedo, then (with a UVAPM) the albedo stage again with the model on the same fit. */
@@ -38,11 +42,11 @@ export async function albedosOfPhoto(image: RgbaImage, options: AlbedoEvaluation
   const data = await createAvatarData(image, { model: options.model, textureSize: options.textureSize, backend: options.backend ?? 'wasm', albedoModel: false });
   if (!options.uvapm) return { data, photoOnly: data.albedo };
   const faceMask = await (await getFaceAnalyzer(options.backend ?? 'wasm')).faceMask(image, data.face);
-  const withModel = await estimateAlbedo(
-    { image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask },
-    { size: options.textureSize, albedoModel: options.uvapm },
-  );
-  return { data, photoOnly: data.albedo, withModel };
+  const input = { image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask };
+  const withModel = await estimateAlbedo(input, { size: options.textureSize, albedoModel: options.uvapm });
+  const withDetailModel = options.detailModel
+    ? await estimateAlbedo(input, { size: options.textureSize, albedoModel: options.uvapm, detailModel: options.detailModel }) : undefined;
+  return { data, photoOnly: data.albedo, withModel, ...(withDetailModel ? { withDetailModel } : {}) };
 }
 
 /** The model decoded with the given coefficients (null: its mean), planar sRGB at `size`, inside its mask over `fallback`. */
@@ -77,6 +81,7 @@ export function scoreAlbedos(albedos: PhotoAlbedos, truth: RgbaImage, options: A
     scores['model mean'] = compareWithTruth(uvapmPlanes(options.uvapm, null, evaluationSize, photoOnly), truthPlanes, regions);
     scores.coarse = compareWithTruth(uvapmPlanes(options.uvapm, fit.albedoCoefficients, evaluationSize, photoOnly), truthPlanes, regions);
     scores.final = compareWithTruth(textureToPlanes(fit.albedo, evaluationSize), truthPlanes, regions);
+    if (albedos.withDetailModel) scores['final + D(α)'] = compareWithTruth(textureToPlanes(albedos.withDetailModel.albedo, evaluationSize), truthPlanes, regions);
   }
   return scores;
 }

@@ -54,4 +54,15 @@ describe('Adam on the stage-2 photometric objective', function () {
     const solved = photometricObjective(problem, packParameters(problem, fit.coefficients, fit.lights));
     assert.ok(solved < start, `solver: ${start} -> ${solved}`);
   });
+
+  it('is the very objective the solver reports (with and without a reference light, default λ)', async () => {
+    const { model, observations, options } = await setup;
+    for (const settings of [options, { lightReference: options.lightReference }, {}]) {
+      const problem = photometricProblem(model, observations, settings);
+      const fit = await fitUvapmUnderLight(model, observations, { ...settings, rounds: 3 });
+      const here = photometricObjective(problem, packParameters(problem, fit.coefficients, fit.lights));
+      const reported = fit.objective[fit.objective.length - 1];
+      assert.ok(Math.abs(here / reported - 1) < 1e-6, `${JSON.stringify(Object.keys(settings))}: ${here} vs the solver's ${reported}`);
+    }
+  });
 });

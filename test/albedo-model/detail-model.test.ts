@@ -1,0 +1,79 @@
+/**
+ * The learned detail generator D(α) (src/albedo-model/detail-model.ts) on synthetic maps whose
+ * value detail is a mean pattern plus two fine patterns with random weights: the model learns the
+ * patterns from the maps, and fitted to half of a new map's detail it generates the other half.
+ */
+import { strict as assert } from 'node:assert';
+import { buildDetailModel, generateDetail } from '../../src/albedo-model/detail-model.js';
+import { boundedHighPass } from '../../src/albedo-model/detail.js';
+import { gaussian, rng } from './synthetic-maps.js';
+
+const SIZE = 64, TEXELS = SIZE * SIZE, SIGMA = 2;
+
+/** Fine patterns (period 3–5 texels), small enough to stay inside the detail bound. */
+const patterns = [
+  (x: number, y: number) => 0.008 * Math.sin(x * 1.9) * Math.cos(y * 1.3),
+  (x: number, y: number) => 0.008 * Math.sin(x * 1.2 + y * 2.1),
+  (x: number, y: number) => 0.006 * Math.cos(y * 1.7 - x * 0.7),
+];
+
+/** Planar sRGB map: a smooth skin tone (red the largest, so V = red) plus detail w0 p0 + w1 p1 + w2 p2. */
+function map(weights: number[]): Float32Array {
+  const planes = new Float32Array(3 * TEXELS);
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const p = y * SIZE + x, base = 0.6 + 0.1 * Math.sin(x / 20) * Math.cos(y / 25);
+      let detail = 0;
+      patterns.forEach((pattern, k) => { detail += weights[k] * pattern(x, y); });
+      planes[p] = base + detail;
+      planes[TEXELS + p] = 0.7 * base;
+      planes[2 * TEXELS + p] = 0.55 * base;
+    }
+  }
+  return planes;
+}
+
+function correlation(a: Float32Array, b: Float32Array, mask: Uint8Array): number {
+  let sa = 0, sb = 0, n = 0;
+  for (let p = 0; p < a.length; p++) if (mask[p]) { sa += a[p]; sb += b[p]; n++; }
+  const ma = sa / n, mb = sb / n;
+  let ab = 0, aa = 0, bb = 0;
+  for (let p = 0; p < a.length; p++) {
+    if (!mask[p]) continue;
+    ab += (a[p] - ma) * (b[p] - mb); aa += (a[p] - ma) ** 2; bb += (b[p] - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+describe('detail generator D(α) (learned PCA of value detail)', () => {
+  const random = rng(5);
+  // Pattern 0 always present (the mean), patterns 1 and 2 with random weights per map.
+  const maps = Array.from({ length: 12 }, () => map([1, gaussian(random), gaussian(random)]));
+  const region = new Uint8Array(TEXELS).fill(1);
+  const model = buildDetailModel(maps, SIZE, region, SIGMA, 5);
+
+  it('keeps the modes the maps vary along, and nothing for the smooth tone', () => {
+    assert.ok(model.componentCount >= 2);
+    console.log(`      mode variances ${Array.from(model.variances, (v) => v.toExponential(2)).join(' ')}, residual variance ${model.residualVariance.toExponential(2)}`);
+    assert.ok(model.variances[1] > 100 * (model.variances[2] ?? 0), 'two patterns vary, nothing else');
+  });
+
+  it('fitted to the left half of a new map, generates the right half', () => {
+    const truthMap = map([1, 1.3, -0.8]);
+    const values = Float32Array.from({ length: TEXELS }, (_, p) => Math.max(truthMap[p], truthMap[TEXELS + p], truthMap[2 * TEXELS + p]));
+    const truth = boundedHighPass(values, Float32Array.from(region), SIZE, SIGMA);
+    const seen = Float32Array.from({ length: TEXELS }, (_, p) => ((p % SIZE) < SIZE / 2 ? 1 : 0));
+    const observed = Float32Array.from(truth, (v, p) => v * seen[p]);
+    const generated = generateDetail(model, observed, seen);
+    const unseen = Uint8Array.from(seen, (s) => (s ? 0 : 1));
+    const r = correlation(generated, truth, unseen);
+    const meanOnly = correlation(model.mean, truth, unseen);
+    console.log(`      unseen half: correlation with the true detail ${r.toFixed(3)} (the model's mean alone ${meanOnly.toFixed(3)})`);
+    assert.ok(r > 0.95 && r > meanOnly + 0.1, `generated ${r}, mean ${meanOnly}`);
+  });
+
+  it('rejects too few maps and a mismatched observation', () => {
+    assert.throws(() => buildDetailModel([maps[0]], SIZE, region, SIGMA), /at least 2 UV maps/);
+    assert.throws(() => generateDetail(model, new Float32Array(10), new Float32Array(10)), /64×64/);
+  });
+});
