@@ -29,6 +29,7 @@ import '@babylonjs/core/Shaders/postprocess.vertex.js';
 import { writeAvatarFile, type AvatarMaterialParameters, type WriteAvatarFileOptions } from '../avatar-file/format.js';
 import { PhotoAvatarError } from '../errors.js';
 import { writeGlb, type GlbOptions } from '../export/glb.js';
+import { writeCompactGlb, type CompactGlbOptions } from '../export/compact-glb.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
 import { createEnvironmentTexture, environmentIntensity, isEnvironmentPreset, type EnvironmentPreset } from './environments.js';
@@ -177,6 +178,18 @@ export class Avatar {
   exportGLB(options: GlbOptions = {}): Uint8Array {
     this.checkAlive();
     return writeGlb(this.currentData(), options);
+  }
+
+  /**
+   * The same avatar as exportGLB() in a compact GLB for games (../export/compact-glb.ts): quantized
+   * meshopt geometry and morph targets, WebP textures, three levels of detail (MSFT_lod). The same
+   * bytes as the CLI's default -o x.glb. Loading it in Babylon needs useBundledMeshoptDecoder()
+   * (or a served meshopt decoder), and the scene rather than an AssetContainer as destination
+   * while MSFT_lod is on.
+   */
+  exportCompactGLB(options: CompactGlbOptions = {}): Promise<Uint8Array> {
+    this.checkAlive();
+    return writeCompactGlb(this.currentData(), options);
   }
 
   /**

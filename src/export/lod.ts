@@ -1,0 +1,34 @@
+/**
+ * Levels of detail as index lists over the same vertices (meshoptimizer's simplifier, MIT): the
+ * vertex data, skin and morph targets stay shared, so every level deforms like the full mesh and a
+ * level costs only its indices. Attribute seams are kept: the simplifier only collapses an edge
+ * whose ends agree in every vertex it is split into.
+ */
+import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
+
+/** The triangle fractions of the lower levels (the full mesh is level 0). */
+export const DEFAULT_LOD_RATIOS = [0.5, 0.25] as const;
+
+/**
+ * MSFT_lod's MSFT_screencoverage hints for `levels` levels: the fraction of the viewport height
+ * below which each level gives way to the next, the last one 0 (never culled). With three levels:
+ * full above 25 %, half above 10 %, quarter down to 0.
+ */
+export function lodScreenCoverage(levels: number): number[] {
+  return Array.from({ length: levels }, (_, level) => (level === levels - 1 ? 0 : 0.25 * 0.4 ** level));
+}
+
+/** Resolves once the simplifier's WASM is compiled. */
+export const lodSimplifierReady: Promise<void> = MeshoptSimplifier.ready;
+
+/**
+ * One index list per ratio, each with about `ratio` of the triangles. No error limit: the level
+ * is chosen by its triangle budget (the screen-coverage hints decide where it is seen).
+ */
+export function simplifiedLevels(indices: Uint32Array, positions: Float32Array, ratios: readonly number[]): Uint32Array[] {
+  return ratios.map((ratio) => {
+    const target = Math.max(3, Math.floor((indices.length / 3) * ratio) * 3);
+    const [simplified] = MeshoptSimplifier.simplify(indices, positions, 3, target, 1);
+    return simplified;
+  });
+}
