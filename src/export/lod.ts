@@ -10,12 +10,14 @@ import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
 export const DEFAULT_LOD_RATIOS = [0.5, 0.25] as const;
 
 /**
- * MSFT_lod's MSFT_screencoverage hints for `levels` levels: the fraction of the viewport height
- * below which each level gives way to the next, the last one 0 (never culled). With three levels:
- * full above 25 %, half above 10 %, quarter down to 0.
+ * Screen coverage thresholds for `levels` levels: level i is shown while the mesh's bounding
+ * sphere covers at least this fraction of the viewport area (the measure of Babylon's
+ * useLODScreenCoverage), the last one 0 (never culled). With three levels: full above 10 %, half
+ * above 2 %, quarter below. Written as MSFT_lod's MSFT_screencoverage hints, and given to
+ * Babylon's addLODLevel on the live avatar (../plugin/avatar-lods.ts).
  */
 export function lodScreenCoverage(levels: number): number[] {
-  return Array.from({ length: levels }, (_, level) => (level === levels - 1 ? 0 : 0.25 * 0.4 ** level));
+  return Array.from({ length: levels }, (_, level) => (level === levels - 1 ? 0 : Number((0.1 * 0.2 ** level).toPrecision(6))));
 }
 
 /** Resolves once the simplifier's WASM is compiled. */

@@ -51,7 +51,7 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
     const headNode = json.nodes.find((n: { name: string }) => n.name === 'headMesh');
     const ids: number[] = headNode.extensions.MSFT_lod.ids;
     assert.equal(ids.length, 2);
-    assert.deepEqual(headNode.extras.MSFT_screencoverage, [0.25, 0.1, 0]);
+    assert.deepEqual(headNode.extras.MSFT_screencoverage, [0.1, 0.02, 0]);
     const triangles = [headNode, ...ids.map((id) => json.nodes[id])].map((node) => json.accessors[json.meshes[node.mesh].primitives[0].indices].count / 3);
     console.log(`    head triangles per level: ${triangles.join(', ')}`);
     assert.ok(Math.abs(triangles[1] / triangles[0] - 0.5) < 0.06 && Math.abs(triangles[2] / triangles[0] - 0.25) < 0.06, `${triangles}`);
