@@ -13,6 +13,7 @@ import type { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/index.js';
 import { loadAvatar } from '../src/plugin/avatar-loader.js';
 import { useBundledMeshoptDecoder } from '../src/plugin/meshopt-decoder.js';
+import { toBase64 } from './avatar-file-hook.js';
 
 export interface CompactGlbHooks {
   exportFromAvatarFile(url: string): Promise<{ base64: string; exportMs: number }>;
@@ -24,12 +25,6 @@ declare global {
   interface Window {
     __compactGlb?: CompactGlbHooks;
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 export function installCompactGlbHook(scene: Scene): void {

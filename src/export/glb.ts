@@ -32,7 +32,7 @@ import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
 import {
-  largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
+  componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
 
 export interface GlbOptions {
@@ -227,17 +227,7 @@ class GltfBuilder {
 }
 
 function vectorBounds(values: Float32Array, components: number): { min: number[]; max: number[] } {
-  const min = new Array<number>(components).fill(Infinity);
-  const max = new Array<number>(components).fill(-Infinity);
-  for (let i = 0; i < values.length; i += components) {
-    for (let k = 0; k < components; k++) {
-      const v = values[i + k];
-      if (v < min[k]) min[k] = v;
-      if (v > max[k]) max[k] = v;
-    }
-  }
-  // Empty data still needs finite bounds.
-  return { min: min.map((v) => (Number.isFinite(v) ? v : 0)), max: max.map((v) => (Number.isFinite(v) ? v : 0)) };
+  return componentBounds(values, components, components);
 }
 
 /** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */

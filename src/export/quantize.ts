@@ -32,7 +32,8 @@ export interface QuantizedAttribute {
   max: number[];
 }
 
-function integerBounds(values: Int16Array | Uint16Array | Int8Array | Uint8Array, stride: number, components: number): { min: number[]; max: number[] } {
+/** Per-component min and max of `components`-vectors laid out every `stride` values (0 when empty). */
+export function componentBounds(values: ArrayLike<number>, stride: number, components: number): { min: number[]; max: number[] } {
   const min = new Array<number>(components).fill(Infinity);
   const max = new Array<number>(components).fill(-Infinity);
   for (let i = 0; i < values.length; i += stride) {
@@ -42,6 +43,7 @@ function integerBounds(values: Int16Array | Uint16Array | Int8Array | Uint8Array
       if (v > max[k]) max[k] = v;
     }
   }
+  // Empty data still needs finite bounds.
   return { min: min.map((v) => (Number.isFinite(v) ? v : 0)), max: max.map((v) => (Number.isFinite(v) ? v : 0)) };
 }
 
@@ -55,42 +57,42 @@ export function largestMagnitude(values: Float32Array): number {
   return largest;
 }
 
+type IntegerArray = Int16Array | Uint16Array | Int8Array | Uint8Array;
+
+/**
+ * `components`-vectors clamped to [low, 1] and scaled to integers in `out`, one vertex every
+ * `byteStride` bytes (the padding stays zero).
+ */
+function quantizeVectors(values: Float32Array, components: 2 | 3, out: IntegerArray, componentType: number, byteStride: number, low: number, scale: number): QuantizedAttribute {
+  const count = values.length / components;
+  const stride = byteStride / out.BYTES_PER_ELEMENT;
+  for (let i = 0; i < count; i++) {
+    for (let k = 0; k < components; k++) out[stride * i + k] = Math.round(Math.max(low, Math.min(1, values[components * i + k])) * scale);
+  }
+  return {
+    bytes: new Uint8Array(out.buffer), componentType, type: components === 2 ? 'VEC2' : 'VEC3', count, byteStride,
+    ...componentBounds(out, stride, components),
+  };
+}
+
 /** VEC3 in [-1, 1] as normalized int16 (stride 8). Values outside are clamped: check with largestMagnitude first. */
 export function snorm16Vec3(values: Float32Array): QuantizedAttribute {
-  const count = values.length / 3;
-  const out = new Int16Array(count * 4);
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < 3; k++) out[4 * i + k] = Math.round(Math.max(-1, Math.min(1, values[3 * i + k])) * 32767);
-  }
-  return { bytes: new Uint8Array(out.buffer), componentType: GL_SHORT, type: 'VEC3', count, byteStride: 8, ...integerBounds(out, 4, 3) };
+  return quantizeVectors(values, 3, new Int16Array((values.length / 3) * 4), GL_SHORT, 8, -1, 32767);
 }
 
 /** VEC3 in [-1, 1] (unit normals, normal deltas clamped) as normalized int8 (stride 4). */
 export function snorm8Vec3(values: Float32Array): QuantizedAttribute {
-  const count = values.length / 3;
-  const out = new Int8Array(count * 4);
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < 3; k++) out[4 * i + k] = Math.round(Math.max(-1, Math.min(1, values[3 * i + k])) * 127);
-  }
-  return { bytes: new Uint8Array(out.buffer), componentType: GL_BYTE, type: 'VEC3', count, byteStride: 4, ...integerBounds(out, 4, 3) };
+  return quantizeVectors(values, 3, new Int8Array((values.length / 3) * 4), GL_BYTE, 4, -1, 127);
 }
 
 /** VEC2 in [0, 1] (texture coordinates) as normalized uint16 (stride 4). */
 export function unorm16Vec2(values: Float32Array): QuantizedAttribute {
-  const count = values.length / 2;
-  const out = new Uint16Array(count * 2);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(Math.max(0, Math.min(1, values[i])) * 65535);
-  return { bytes: new Uint8Array(out.buffer), componentType: GL_UNSIGNED_SHORT, type: 'VEC2', count, byteStride: 4, ...integerBounds(out, 2, 2) };
+  return quantizeVectors(values, 2, new Uint16Array(values.length), GL_UNSIGNED_SHORT, 4, 0, 65535);
 }
 
 /** VEC3 in [0, 1] (vertex colours) as normalized uint8 (stride 4). */
 export function unorm8Vec3(values: Float32Array): QuantizedAttribute {
-  const count = values.length / 3;
-  const out = new Uint8Array(count * 4);
-  for (let i = 0; i < count; i++) {
-    for (let k = 0; k < 3; k++) out[4 * i + k] = Math.round(Math.max(0, Math.min(1, values[3 * i + k])) * 255);
-  }
-  return { bytes: out, componentType: GL_UNSIGNED_BYTE, type: 'VEC3', count, byteStride: 4, ...integerBounds(out, 4, 3) };
+  return quantizeVectors(values, 3, new Uint8Array((values.length / 3) * 4), GL_UNSIGNED_BYTE, 4, 0, 255);
 }
 
 /**
@@ -111,5 +113,5 @@ export function unorm8Weights(weights: Float32Array): QuantizedAttribute {
     }
     out[largest] += 255 - sum;
   }
-  return { bytes: out, componentType: GL_UNSIGNED_BYTE, type: 'VEC4', count, byteStride: 4, ...integerBounds(out, 4, 4) };
+  return { bytes: out, componentType: GL_UNSIGNED_BYTE, type: 'VEC4', count, byteStride: 4, ...componentBounds(out, 4, 4) };
 }
