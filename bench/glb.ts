@@ -80,7 +80,10 @@ console.log(`compact GLB contents: ${Object.entries(share).map(([k, v]) => `${k}
 for (const node of json.nodes.filter((n: { extensions?: { MSFT_lod?: unknown } }) => n.extensions?.MSFT_lod)) {
   const levels = [node, ...node.extensions.MSFT_lod.ids.map((id: number) => json.nodes[id])];
   const triangles = levels.map((level: { mesh: number }) => json.accessors[json.meshes[level.mesh].primitives[0].indices].count / 3);
-  console.log(`LOD ${node.name}: ${triangles.join(' / ')} triangles (${triangles.map((t: number) => `${Math.round((100 * t) / triangles[0])} %`).join(' / ')}), screen coverage ${node.extras.MSFT_screencoverage.join(' / ')}`);
+  // A lower level adds only its indices: vertices, skin and morph targets are the full level's.
+  const indexBytes = levels.map((level: { mesh: number }) => viewBytes(json.meshes[level.mesh].primitives[0].indices));
+  console.log(`LOD ${node.name}: ${triangles.join(' / ')} triangles (${triangles.map((t: number) => `${Math.round((100 * t) / triangles[0])} %`).join(' / ')}), `
+    + `index bytes ${indexBytes.map(kib).join(' / ')}, screen coverage ${node.extras.MSFT_screencoverage.join(' / ')}`);
 }
 
 /** The head mesh of one level, re-imported: `maxLODsToLoad` levels are loaded coarse to fine, so 1 ends at the coarsest. */
