@@ -184,6 +184,7 @@ async function main(): Promise<void> {
     probeFitting: (observation, width, height) => probeFitting(observation, width, height),
   };
   void import('./avatar-file-hook.js').then((hook) => hook.installAvatarFileHook(stage.scene));
+  void import('./compact-glb-hook.js').then((hook) => hook.installCompactGlbHook(stage.scene));
 
   await stage.whenRendered();
   setStatus(`${engineLine}. Choose, drop or take a face photo.`);

@@ -13,6 +13,8 @@ import { readUvapm } from '../albedo-model/uvapm-format.js';
 import { shapeFromObj } from '../modelpack/given-shape.js';
 import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../metrics/report.js';
 import { writeGlb } from '../export/glb.js';
+// The WebP encoder reads its WASM from the installed package in Node.
+import '../node/webp-wasm.js';
 import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
@@ -26,6 +28,7 @@ export const CREATE_FLAGS: Record<string, FlagSpec> = {
   face: { value: true },
   'texture-size': { value: true },
   backend: { value: true },
+  compress: { value: true },
   uvapm: { value: true },
   shape: { value: true },
   'shape-expression': { value: false },
@@ -48,6 +51,9 @@ export const CREATE_HELP = `photo-avatar create [photo ...] [options]
       --face N           which face when the photo has several (0 = largest)
       --texture-size N   albedo size in texels, 256-4096 (default 1024)
       --backend NAME     auto | wasm (default auto: WASM in Node)
+      --compress KIND    .glb encoding: meshopt (default: quantized meshopt geometry and morph
+                         targets, WebP textures, 3 levels of detail; needs EXT_meshopt_compression,
+                         KHR_mesh_quantization and EXT_texture_webp) or none (plain glTF 2.0)
       --uvapm FILE       UV albedo model (.uvapm, from build-uvapm) in the model's UV layout: the
                          albedo is fitted as its coefficients under the photo's light plus the
                          photo's fine detail. 'embedded': the default head's small built-in
@@ -75,6 +81,9 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const uvapmFile = stringFlag(args, 'uvapm');
   const backend = stringFlag(args, 'backend') ?? 'auto';
   if (backend !== 'auto' && backend !== 'wasm' && backend !== 'webgpu') throw new PhotoAvatarError('INVALID_ARGUMENT', `--backend must be auto, wasm or webgpu, got "${backend}".`);
+  const compress = stringFlag(args, 'compress') ?? 'meshopt';
+  if (compress !== 'meshopt' && compress !== 'none') throw new PhotoAvatarError('INVALID_ARGUMENT', `--compress must be meshopt or none, got "${compress}".`);
+  if (stringFlag(args, 'compress') && outputKind === '.avatar') throw new PhotoAvatarError('INVALID_ARGUMENT', '--compress applies to .glb output only (an .avatar file is always compact).');
   const shapeFile = stringFlag(args, 'shape');
   if (shapeFile && outputKind === '.avatar') {
     throw new PhotoAvatarError('INVALID_ARGUMENT', '--shape needs a .glb output: an .avatar file stores only coefficients of the model pack, not a given mesh.');
@@ -121,7 +130,10 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   // Every output is made in memory first and written as one all-or-nothing set (node/output-set.ts).
   const planned: PlannedOutput[] = [];
   const exportStart = performance.now();
-  const asset = outputKind === '.avatar' ? writeAvatarFile(data) : writeGlb(data);
+  // Loaded on use: the meshopt and WebP WASM cost a cold start nothing when the output is plain or .avatar.
+  const asset = outputKind === '.avatar' ? writeAvatarFile(data)
+    : compress === 'none' ? writeGlb(data)
+    : await (await import('../export/compact-glb.js')).writeCompactGlb(data);
   planned.push({ file: outFile, bytes: asset });
   data.timings.export = performance.now() - exportStart;
   if (previewFile) {

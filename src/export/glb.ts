@@ -29,6 +29,11 @@ import { computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.j
 import { computeRoughnessMap } from '../materials/roughness.js';
 import { mouthInteriorTintFor } from './mouth-interior.js';
 import { computeSkinWeights } from './skin-weights.js';
+import { AlignedBytes } from './aligned-bytes.js';
+import type { MeshoptLayout } from './meshopt-compression.js';
+import {
+  componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
+} from './quantize.js';
 
 export interface GlbOptions {
   /** Encoding of the albedo texture (default 'png'; the eye texture is always PNG). */
@@ -41,6 +46,34 @@ export interface GlbOptions {
   roughnessMap?: boolean;
   /** Tint the mouth pocket dark through COLOR_0 (default true; mouth-interior.ts). */
   mouthInterior?: boolean;
+}
+
+/** A texture image the GLB embeds, already encoded. */
+export interface EncodedImage {
+  bytes: Uint8Array;
+  mimeType: 'image/png' | 'image/jpeg' | 'image/webp';
+}
+
+/** The images a GLB of `data` embeds, by name, before encoding (what glbImages returns). */
+export interface GlbImages {
+  albedo: RgbaImage;
+  roughness: RgbaImage | null;
+  eye: RgbaImage | null;
+}
+
+/** Extra index lists of one mesh: its lower levels of detail, most detailed first. */
+export type LodIndices = readonly Uint32Array[];
+
+/** How buildGltf lays the data out (the compact writer's choices; plain glTF when absent). */
+export interface GltfLayout {
+  /** Encoded images in GlbImages order (those that are not null). */
+  images: { albedo: EncodedImage; roughness: EncodedImage | null; eye: EncodedImage | null };
+  /** KHR_mesh_quantization integer attributes, dense morph targets, meshopt layouts recorded. */
+  quantize: boolean;
+  /** MSFT_lod levels: the head's, then each part's (meshes in writing order), and screen coverages. */
+  lods?: { head: LodIndices; parts: LodIndices[]; screenCoverage: readonly number[] };
+  /** Image MIME types that need an extension (EXT_texture_webp). */
+  textureExtension?: string;
 }
 
 const GL_FLOAT = 5126;
@@ -60,36 +93,80 @@ const GLB_MAGIC = 0x46546c67;
 const CHUNK_JSON = 0x4e4f534a;
 const CHUNK_BIN = 0x004e4942;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /** Accumulates the binary chunk and the JSON arrays that index into it. */
 class GltfBuilder {
-  readonly chunks: Uint8Array[] = [];
-  byteLength = 0;
+  readonly bytes = new AlignedBytes();
   readonly bufferViews: Json[] = [];
   readonly accessors: Json[] = [];
+  /** Per bufferView, how meshopt may encode it (vertex and index data only). */
+  readonly layouts: (MeshoptLayout | undefined)[] = [];
 
-  addBufferView(bytes: Uint8Array, target?: number): number {
-    const padding = (4 - (this.byteLength % 4)) % 4;
-    if (padding) {
-      this.chunks.push(new Uint8Array(padding));
-      this.byteLength += padding;
-    }
-    const view: Json = { buffer: 0, byteOffset: this.byteLength, byteLength: bytes.byteLength };
+  constructor(readonly quantize: boolean) {}
+
+  addBufferView(bytes: Uint8Array, target?: number, layout?: MeshoptLayout): number {
+    const view: Json = { buffer: 0, byteOffset: this.bytes.append(bytes), byteLength: bytes.byteLength };
     if (target !== undefined) view.target = target;
-    this.chunks.push(bytes);
-    this.byteLength += bytes.byteLength;
+    // Quantized attributes may be padded (VEC3 of int16 in 8 bytes); plain floats stay tightly packed.
+    if (this.quantize && layout?.mode === 'ATTRIBUTES') view.byteStride = layout.byteStride;
     this.bufferViews.push(view);
+    this.layouts.push(layout);
     return this.bufferViews.length - 1;
   }
 
-  /** Float vector accessor (VEC2/VEC3); min/max written when asked (POSITION requires them). */
-  addFloatAccessor(values: Float32Array, components: 2 | 3, withBounds: boolean): number {
-    const view = this.addBufferView(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), GL_ARRAY_BUFFER);
-    const accessor: Json = { bufferView: view, componentType: GL_FLOAT, count: values.length / components, type: components === 2 ? 'VEC2' : 'VEC3' };
+  /** Float vector accessor (VEC2/VEC3/VEC4); min/max written when asked (POSITION requires them). */
+  addFloatAccessor(values: Float32Array, components: 2 | 3 | 4, withBounds: boolean): number {
+    const count = values.length / components;
+    const view = this.addBufferView(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), GL_ARRAY_BUFFER,
+      { count, byteStride: 4 * components, mode: 'ATTRIBUTES' });
+    const accessor: Json = { bufferView: view, componentType: GL_FLOAT, count, type: `VEC${components}` };
     if (withBounds) Object.assign(accessor, vectorBounds(values, components));
     this.accessors.push(accessor);
     return this.accessors.length - 1;
+  }
+
+  /** A KHR_mesh_quantization (or core normalized) integer attribute. */
+  addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean): number {
+    const view = this.addBufferView(q.bytes, GL_ARRAY_BUFFER, { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES' });
+    const accessor: Json = { bufferView: view, componentType: q.componentType, normalized: true, count: q.count, type: q.type };
+    if (withBounds) Object.assign(accessor, { min: q.min, max: q.max });
+    this.accessors.push(accessor);
+    return this.accessors.length - 1;
+  }
+
+  /** POSITION (metres): int16 when quantizing and the head fits in ±1 m, else float. */
+  addPositions(values: Float32Array): number {
+    return this.quantize && largestMagnitude(values) <= 1 ? this.addQuantizedAccessor(snorm16Vec3(values), true) : this.addFloatAccessor(values, 3, true);
+  }
+
+  addNormals(values: Float32Array): number {
+    return this.quantize ? this.addQuantizedAccessor(snorm8Vec3(values), false) : this.addFloatAccessor(values, 3, false);
+  }
+
+  addUvs(values: Float32Array): number {
+    return this.quantize ? this.addQuantizedAccessor(unorm16Vec2(values), false) : this.addFloatAccessor(values, 2, false);
+  }
+
+  addColors(values: Float32Array): number {
+    return this.quantize ? this.addQuantizedAccessor(unorm8Vec3(values), false) : this.addFloatAccessor(values, 3, false);
+  }
+
+  addWeights(weights: Float32Array): number {
+    return this.quantize ? this.addQuantizedAccessor(unorm8Weights(weights), false) : this.addFloatAccessor(weights, 4, false);
+  }
+
+  /**
+   * Morph target POSITION deltas. Quantized: dense int16 (meshopt stores the unmoved vertices'
+   * zeros in almost nothing). Plain: sparse or dense floats (addDeltaAccessor).
+   */
+  addPositionDeltas(deltas: Float32Array): number {
+    return this.quantize && largestMagnitude(deltas) <= 1 ? this.addQuantizedAccessor(snorm16Vec3(deltas), true) : this.addDeltaAccessor(deltas, true, 0);
+  }
+
+  /** Morph target NORMAL deltas (clamped to ±1 when quantized: a larger change is a >60° turn). */
+  addNormalDeltas(deltas: Float32Array): number {
+    return this.quantize ? this.addQuantizedAccessor(snorm8Vec3(deltas), false) : this.addDeltaAccessor(deltas, false, NORMAL_DELTA_THRESHOLD);
   }
 
   /**
@@ -132,44 +209,25 @@ class GltfBuilder {
     return this.accessors.length - 1;
   }
 
-  /** Any accessor over raw bytes (JOINTS_0, WEIGHTS_0, inverse bind matrices). */
+  /** Any accessor over raw bytes (JOINTS_0, inverse bind matrices). */
   addRawAccessor(bytes: Uint8Array, componentType: number, type: 'VEC4' | 'MAT4', count: number, target?: number): number {
-    this.accessors.push({ bufferView: this.addBufferView(bytes, target), componentType, count, type });
+    const layout: MeshoptLayout | undefined = target === GL_ARRAY_BUFFER ? { count, byteStride: bytes.byteLength / count, mode: 'ATTRIBUTES' } : undefined;
+    this.accessors.push({ bufferView: this.addBufferView(bytes, target, layout), componentType, count, type });
     return this.accessors.length - 1;
   }
 
   addIndexAccessor(indices: Uint32Array, vertexCount: number): number {
     const small = vertexCount <= 65535;
     const typed = small ? Uint16Array.from(indices) : indices;
-    const view = this.addBufferView(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), GL_ELEMENT_ARRAY_BUFFER);
+    const view = this.addBufferView(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), GL_ELEMENT_ARRAY_BUFFER,
+      { count: indices.length, byteStride: small ? 2 : 4, mode: 'TRIANGLES' });
     this.accessors.push({ bufferView: view, componentType: small ? GL_UNSIGNED_SHORT : GL_UNSIGNED_INT, count: indices.length, type: 'SCALAR' });
     return this.accessors.length - 1;
-  }
-
-  binary(): Uint8Array {
-    const total = this.byteLength + ((4 - (this.byteLength % 4)) % 4);
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return out;
   }
 }
 
 function vectorBounds(values: Float32Array, components: number): { min: number[]; max: number[] } {
-  const min = new Array<number>(components).fill(Infinity);
-  const max = new Array<number>(components).fill(-Infinity);
-  for (let i = 0; i < values.length; i += components) {
-    for (let k = 0; k < components; k++) {
-      const v = values[i + k];
-      if (v < min[k]) min[k] = v;
-      if (v > max[k]) max[k] = v;
-    }
-  }
-  // Empty data still needs finite bounds.
-  return { min: min.map((v) => (Number.isFinite(v) ? v : 0)), max: max.map((v) => (Number.isFinite(v) ? v : 0)) };
+  return componentBounds(values, components, components);
 }
 
 /** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */
@@ -216,10 +274,21 @@ function checkData(data: AvatarData): void {
   if (problems.length) throw new PhotoAvatarError('INVALID_ARGUMENT', `Cannot write GLB: ${problems.join('; ')}.`);
 }
 
-function encodeImage(image: RgbaImage, format: 'png' | 'jpeg', quality: number): { bytes: Uint8Array; mimeType: string } {
+function encodeImage(image: RgbaImage, format: 'png' | 'jpeg', quality: number): EncodedImage {
   return format === 'jpeg'
     ? { bytes: encodeJpeg(image, quality), mimeType: 'image/jpeg' }
     : { bytes: encodePng(image), mimeType: 'image/png' };
+}
+
+/** The texture images a GLB of `data` embeds (the roughness map and eye texture are computed here). */
+export function glbImages(data: AvatarData, options: GlbOptions = {}): GlbImages {
+  checkData(data);
+  const rig = computeAvatarRig(data.model, data.neutralVertices);
+  return {
+    albedo: data.albedo,
+    roughness: options.roughnessMap === false ? null : computeRoughnessMap(data.model, data.neutralVertices, data.albedo).image,
+    eye: rig.eyeLeft !== null || rig.eyeRight !== null ? createEyeTexture() : null,
+  };
 }
 
 function subtract(a: [number, number, number], b: [number, number, number]): number[] {
@@ -230,39 +299,62 @@ function negate(a: [number, number, number]): number[] {
   return [-a[0], -a[1], -a[2]];
 }
 
-/** Writes the avatar as a self-contained .glb (textures embedded). */
+/** Writes the avatar as a self-contained .glb (textures embedded): plain glTF 2.0, no extension required. */
 export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array {
+  const images = glbImages(data, options);
+  const format = options.textureFormat ?? 'png';
+  const quality = options.jpegQuality ?? 90;
+  const { gltf, binary } = buildGltf(data, options, {
+    quantize: false,
+    images: {
+      albedo: encodeImage(images.albedo, format, quality),
+      roughness: images.roughness && encodeImage(images.roughness, 'png', quality),
+      eye: images.eye && encodeImage(images.eye, 'png', quality),
+    },
+  });
+  return packGlb(gltf, binary);
+}
+
+/**
+ * The glTF JSON and binary chunk of an avatar, laid out as `layout` says (plain for writeGlb,
+ * quantized with levels of detail for the compact writer, compact-glb.ts), plus how meshopt may
+ * encode each bufferView.
+ */
+export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLayout): { gltf: Json; binary: Uint8Array; layouts: (MeshoptLayout | undefined)[] } {
   checkData(data);
   const { model } = data;
-  const textureFormat = options.textureFormat ?? 'png';
   const morphNormals = options.morphNormals ?? true;
-  const builder = new GltfBuilder();
+  const builder = new GltfBuilder(layout.quantize);
   const rig: AvatarRig = computeAvatarRig(model, data.neutralVertices);
 
   // Images, textures, samplers, materials.
   const images: Json[] = [];
-  const addImage = (image: RgbaImage, format: 'png' | 'jpeg', name: string): number => {
-    const encoded = encodeImage(image, format, options.jpegQuality ?? 90);
+  const addImage = (encoded: EncodedImage, name: string): number => {
     images.push({ name, bufferView: builder.addBufferView(encoded.bytes), mimeType: encoded.mimeType });
     return images.length - 1;
   };
+  const textures: Json[] = [];
+  const addTexture = (encoded: EncodedImage, name: string): number => {
+    const source = addImage(encoded, name);
+    // EXT_texture_webp names the WebP image in the extension; core `source` must then be absent or a fallback.
+    textures.push(layout.textureExtension && encoded.mimeType === 'image/webp'
+      ? { name, sampler: 0, extensions: { [layout.textureExtension]: { source } } }
+      : { name, sampler: 0, source });
+    return textures.length - 1;
+  };
   const samplers: Json[] = [{ magFilter: GL_LINEAR, minFilter: GL_LINEAR_MIPMAP_LINEAR, wrapS: GL_CLAMP_TO_EDGE, wrapT: GL_CLAMP_TO_EDGE }];
-  const textures: Json[] = [{ name: 'albedo', sampler: 0, source: addImage(data.albedo, textureFormat, 'albedo') }];
-  const skinPbr: Json = { baseColorTexture: { index: 0 }, metallicFactor: 0, roughnessFactor: 0.55 };
-  if (options.roughnessMap !== false) {
-    const roughness = computeRoughnessMap(model, data.neutralVertices, data.albedo).image;
-    textures.push({ name: 'roughness', sampler: 0, source: addImage(roughness, 'png', 'roughness') });
-    skinPbr.metallicRoughnessTexture = { index: textures.length - 1 };
+  const skinPbr: Json = { baseColorTexture: { index: addTexture(layout.images.albedo, 'albedo') }, metallicFactor: 0, roughnessFactor: 0.55 };
+  if (layout.images.roughness) {
+    skinPbr.metallicRoughnessTexture = { index: addTexture(layout.images.roughness, 'roughness') };
     skinPbr.roughnessFactor = 1;
   }
   const materials: Json[] = [{ name: 'skin', pbrMetallicRoughness: skinPbr }];
   const hasEyes = rig.eyeLeft !== null || rig.eyeRight !== null;
   let eyeMaterial = -1;
-  if (hasEyes) {
-    textures.push({ name: 'eye', sampler: 0, source: addImage(createEyeTexture(), 'png', 'eye') });
+  if (hasEyes && layout.images.eye) {
     materials.push({
       name: 'eye',
-      pbrMetallicRoughness: { baseColorTexture: { index: textures.length - 1 }, metallicFactor: 0, roughnessFactor: 0.2 },
+      pbrMetallicRoughness: { baseColorTexture: { index: addTexture(layout.images.eye, 'eye') }, metallicFactor: 0, roughnessFactor: 0.2 },
     });
     eyeMaterial = materials.length - 1;
   }
@@ -286,21 +378,21 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
   const targetNormals = new Float32Array(n3);
   for (let k = 0; k < model.expressionNames.length; k++) {
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
-    const entry: Json = { POSITION: builder.addDeltaAccessor(delta.slice(), true, 0) };
+    const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice()) };
     if (morphNormals) {
       for (let i = 0; i < n3; i++) target[i] = data.neutralVertices[i] + delta[i];
       unitNormals(computeVertexNormals(target, model.indices, model.weldGroup, targetNormals));
       const normalDelta = new Float32Array(n3);
       for (let i = 0; i < n3; i++) normalDelta[i] = targetNormals[i] - neutralNormals[i];
-      entry.NORMAL = builder.addDeltaAccessor(normalDelta, false, NORMAL_DELTA_THRESHOLD);
+      entry.NORMAL = builder.addNormalDeltas(normalDelta);
     }
     targets.push(entry);
   }
   const headPrimitive: Json = {
     attributes: {
-      POSITION: builder.addFloatAccessor(data.neutralVertices.slice(), 3, true),
-      NORMAL: builder.addFloatAccessor(neutralNormals, 3, false),
-      TEXCOORD_0: builder.addFloatAccessor(flipV(model.uvs), 2, false),
+      POSITION: builder.addPositions(data.neutralVertices.slice()),
+      NORMAL: builder.addNormals(neutralNormals),
+      TEXCOORD_0: builder.addUvs(flipV(model.uvs)),
     },
     indices: builder.addIndexAccessor(model.indices, model.vertexCount),
     material: 0,
@@ -309,9 +401,9 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
   const skin = computeSkinWeights(model, data.neutralVertices, rig);
   const attributes = headPrimitive.attributes as Json;
   attributes.JOINTS_0 = builder.addRawAccessor(skin.joints, GL_UNSIGNED_BYTE, 'VEC4', model.vertexCount, GL_ARRAY_BUFFER);
-  attributes.WEIGHTS_0 = builder.addRawAccessor(new Uint8Array(skin.weights.buffer), GL_FLOAT, 'VEC4', model.vertexCount, GL_ARRAY_BUFFER);
+  attributes.WEIGHTS_0 = builder.addWeights(skin.weights);
   const mouthTint = options.mouthInterior === false ? null : mouthInteriorTintFor(model, data.neutralVertices);
-  if (mouthTint) attributes.COLOR_0 = builder.addFloatAccessor(mouthTint, 3, false);
+  if (mouthTint) attributes.COLOR_0 = builder.addColors(mouthTint);
   if (targets.length) headPrimitive.targets = targets;
   const headMesh: Json = { name: 'head', primitives: [headPrimitive] };
   if (targets.length) {
@@ -319,21 +411,24 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
     headMesh.extras = { targetNames: model.expressionNames.slice() };
   }
   meshes.push(headMesh);
+  const headLods = lodMeshes(builder, meshes, 0, layout.lods?.head ?? [], model.vertexCount);
 
+  const partLods: number[][] = [];
   const addPartMesh = (part: SubMesh, uvs: Float32Array): number => {
     const vertexCount = part.positions.length / 3;
+    const lods = layout.lods?.parts[partLods.length] ?? [];
     const normals = unitNormals(computeVertexNormals(part.positions, part.indices));
     const primitive: Json = {
       attributes: {
-        POSITION: builder.addFloatAccessor(part.positions.slice(), 3, true),
-        NORMAL: builder.addFloatAccessor(normals, 3, false),
-        TEXCOORD_0: builder.addFloatAccessor(flipV(uvs), 2, false),
+        POSITION: builder.addPositions(part.positions.slice()),
+        NORMAL: builder.addNormals(normals),
+        TEXCOORD_0: builder.addUvs(flipV(uvs)),
       },
       indices: builder.addIndexAccessor(part.indices, vertexCount),
       material: materialFor(part),
       mode: 4,
     };
-    const mesh: Json = { name: part.name, primitives: [primitive] };
+    const partMesh: Json = { name: part.name, primitives: [primitive] };
     // A part's morphs (the lower teeth and tongue on jawOpen) share the head's target names, so one
     // name drives every mesh, as glTF avatar runtimes do.
     if (part.morphs) {
@@ -342,13 +437,15 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
         const delta = part.morphs!.displacements.subarray(k * size, (k + 1) * size);
         const posed = Float32Array.from(part.positions, (x, i) => x + delta[i]);
         const normalDelta = unitNormals(computeVertexNormals(posed, part.indices)).map((x, i) => x - normals[i]);
-        return { POSITION: builder.addDeltaAccessor(delta.slice(), true, 0), NORMAL: builder.addDeltaAccessor(normalDelta, false, NORMAL_DELTA_THRESHOLD) };
+        return { POSITION: builder.addPositionDeltas(delta.slice()), NORMAL: builder.addNormalDeltas(normalDelta) };
       });
-      mesh.weights = part.morphs.names.map((name) => data.expression[model.expressionNames.indexOf(name)] ?? 0);
-      mesh.extras = { targetNames: part.morphs.names.slice() };
+      partMesh.weights = part.morphs.names.map((name) => data.expression[model.expressionNames.indexOf(name)] ?? 0);
+      partMesh.extras = { targetNames: part.morphs.names.slice() };
     }
-    meshes.push(mesh);
-    return meshes.length - 1;
+    meshes.push(partMesh);
+    const mesh = meshes.length - 1;
+    partLods.push(lodMeshes(builder, meshes, mesh, lods, vertexCount));
+    return mesh;
   };
 
   // Nodes: joints first (fixed indices), then mesh nodes.
@@ -372,6 +469,7 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
   const headPosition = rig.joints.find((j) => j.name === 'head')!.position;
   nodes.push({ name: 'headMesh', mesh: 0, skin: 0 });
   (nodes[0].children as number[]).push(nodes.length - 1);
+  const headNode = nodes.length - 1;
   // Joint world matrices at rest are translations to the pivots (the root is the identity).
   const inverseBind = new Float32Array(16 * rig.joints.length);
   rig.joints.forEach((joint, j) => {
@@ -396,8 +494,14 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
     attach('head', { name: `${part.name}Mesh`, mesh, translation: negate(headPosition) });
   }
   for (const node of nodes) if ((node.children as number[] | undefined)?.length === 0) delete node.children;
+  if (layout.lods) {
+    // Part nodes come in the order their meshes were written (partLods' order).
+    const partNodes = nodes.flatMap((node, index) => (node.mesh !== undefined && node.mesh !== 0 ? [index] : []));
+    addLodNodes(nodes, headNode, headLods, layout.lods.screenCoverage);
+    partNodes.forEach((index, p) => addLodNodes(nodes, index, partLods[p], layout.lods!.screenCoverage));
+  }
 
-  const binary = builder.binary();
+  const binary = builder.bytes.toBytes();
   const gltf: Json = {
     asset: { version: '2.0', generator: 'babylon-photo-avatar' },
     scene: 0,
@@ -414,11 +518,47 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
     buffers: [{ byteLength: binary.byteLength }],
     extras: { headModel: model.id, expressionNames: model.expressionNames.slice() },
   };
-  return packGlb(gltf, binary);
+  const used = [
+    ...(layout.quantize ? ['KHR_mesh_quantization'] : []),
+    ...(layout.textureExtension ? [layout.textureExtension] : []),
+  ];
+  if (used.length) {
+    gltf.extensionsUsed = [...used, ...(layout.lods ? ['MSFT_lod'] : [])];
+    gltf.extensionsRequired = used;
+  } else if (layout.lods) {
+    gltf.extensionsUsed = ['MSFT_lod'];
+  }
+  return { gltf, binary, layouts: builder.layouts };
+}
+
+/** Meshes for the lower levels of detail of `meshes[source]`: the same attributes, morph targets and material, fewer triangles. */
+function lodMeshes(builder: GltfBuilder, meshes: Json[], source: number, levels: LodIndices, vertexCount: number): number[] {
+  const original = meshes[source];
+  return levels.map((indices, level) => {
+    const primitive = { ...(original.primitives as Json[])[0], indices: builder.addIndexAccessor(indices, vertexCount) };
+    meshes.push({ ...original, name: `${original.name as string}_lod${level + 1}`, primitives: [primitive] });
+    return meshes.length - 1;
+  });
+}
+
+/**
+ * MSFT_lod on `nodes[index]`: one node per lower level (outside the scene graph, as the extension
+ * wants; same transform and skin), and the screen coverage below which each level gives way.
+ */
+function addLodNodes(nodes: Json[], index: number, lodMeshIndices: readonly number[], screenCoverage: readonly number[]): void {
+  if (!lodMeshIndices.length) return;
+  const node = nodes[index];
+  const ids = lodMeshIndices.map((mesh, level) => {
+    const { children: _children, extensions: _extensions, extras: _extras, ...transform } = node;
+    nodes.push({ ...transform, name: `${node.name as string}_lod${level + 1}`, mesh });
+    return nodes.length - 1;
+  });
+  node.extensions = { MSFT_lod: { ids } };
+  node.extras = { MSFT_screencoverage: screenCoverage.slice(0, ids.length + 1) };
 }
 
 /** GLB container: 12-byte header, JSON chunk padded with spaces, BIN chunk padded with zeros. */
-function packGlb(gltf: Json, binary: Uint8Array): Uint8Array {
+export function packGlb(gltf: Json, binary: Uint8Array): Uint8Array {
   const jsonBytes = new TextEncoder().encode(JSON.stringify(gltf));
   const jsonLength = jsonBytes.byteLength + ((4 - (jsonBytes.byteLength % 4)) % 4);
   const binLength = binary.byteLength;

@@ -29,8 +29,11 @@ import '@babylonjs/core/Shaders/postprocess.vertex.js';
 import { writeAvatarFile, type AvatarMaterialParameters, type WriteAvatarFileOptions } from '../avatar-file/format.js';
 import { PhotoAvatarError } from '../errors.js';
 import { writeGlb, type GlbOptions } from '../export/glb.js';
+import { writeCompactGlb, type CompactGlbOptions } from '../export/compact-glb.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
+import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
+import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
 import { createEnvironmentTexture, environmentIntensity, isEnvironmentPreset, type EnvironmentPreset } from './environments.js';
 
 export interface AvatarBones {
@@ -91,6 +94,7 @@ export class Avatar {
   private readonly targetsByBlendshapeKey = new Map<string, MorphTarget>();
   /** The environment texture relight() generated last (owned, disposed on the next relight/dispose). */
   private ownedEnvironment: BaseTexture | null = null;
+  private levelsOfDetail: MeshLevels[] = [];
   private disposed = false;
 
   constructor(data: AvatarData, parts: AvatarParts) {
@@ -180,6 +184,18 @@ export class Avatar {
   }
 
   /**
+   * The same avatar as exportGLB() in a compact GLB for games (../export/compact-glb.ts): quantized
+   * meshopt geometry and morph targets, WebP textures, three levels of detail (MSFT_lod). The same
+   * bytes as the CLI's default -o x.glb. Loading it in Babylon needs useBundledMeshoptDecoder()
+   * (or a served meshopt decoder), and the scene rather than an AssetContainer as destination
+   * while MSFT_lod is on.
+   */
+  exportCompactGLB(options: CompactGlbOptions = {}): Promise<Uint8Array> {
+    this.checkAlive();
+    return writeCompactGlb(this.currentData(), options);
+  }
+
+  /**
    * The avatar as it is in the scene (root and its descendants only, nothing else in the scene),
    * written by @babylonjs/serializers: current pose, morph weights, material settings and anything
    * the application changed on these nodes. Morph target names go to extras.targetNames, the
@@ -230,6 +246,36 @@ export class Avatar {
         material.metallicTexture = metallic;
       }
     }
+  }
+
+  /**
+   * Adds levels of detail to the head, eyes and other parts through Babylon's addLODLevel: by
+   * default 50 % and 25 % of the triangles, the same levels as the compact GLB's MSFT_lod, shown
+   * when the mesh covers under 10 % and under 2 % of the viewport (see avatar-lods.ts). Every level
+   * shares the morph targets, skeleton and material, so expressions and bones keep working.
+   * Calling it again replaces the levels.
+   */
+  async addLevelsOfDetail(ratios: readonly number[] = DEFAULT_LOD_RATIOS): Promise<MeshLevels[]> {
+    this.checkAlive();
+    if (!ratios.every((ratio) => ratio > 0 && ratio < 1)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Level-of-detail ratios must be between 0 and 1 (exclusive), got ${ratios.join(', ')}.`);
+    await lodSimplifierReady;
+    this.checkAlive();
+    this.removeLevelsOfDetail();
+    this.levelsOfDetail = addLevelsOfDetail([this.head, ...this.eyes, ...this.otherMeshes], ratios);
+    return this.levelsOfDetail;
+  }
+
+  private removeLevelsOfDetail(): void {
+    for (const { mesh, levels } of this.levelsOfDetail) {
+      for (const level of levels) {
+        mesh.removeLODLevel(level);
+        // The level shares the full mesh's skeleton, morph targets and material: detach, then dispose the mesh alone.
+        level.skeleton = null;
+        level.morphTargetManager = null;
+        level.dispose(false, false);
+      }
+    }
+    this.levelsOfDetail = [];
   }
 
   /**
@@ -341,6 +387,7 @@ export class Avatar {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.removeLevelsOfDetail();
     const materials: Material[] = [this.material];
     if (this.eyeMaterial) materials.push(this.eyeMaterial);
     for (const mesh of this.otherMeshes) if (mesh.material && !materials.includes(mesh.material)) materials.push(mesh.material);

@@ -2,14 +2,19 @@
  * A .avatar written in Node (the photo pipeline, then the file writer) and loaded in the browser
  * through the sample scene's `window.__avatarFile` hook rebuilds the same head: vertex positions
  * and albedo are compared number for number. Run with
- * `npm run build:sample && npx mocha test/browser/avatar-roundtrip.test.ts`.
+ * `npm run build:sample && npx mocha test/browser/avatar-roundtrip.test.ts`. The same file, exported in
+ * the page as a compact GLB (meshopt, WebP through the bundled WASM encoder, levels of detail), must
+ * match Node's export byte for byte and load back with the bundled meshopt decoder (no CDN: any
+ * non-loopback request fails the test).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import '../../src/node/webp-wasm.js';
 import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
+import { writeCompactGlb } from '../../src/export/compact-glb.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { createAvatarData } from '../../src/pipeline.js';
 import { resolveModelPack } from '../../src/plugin/avatar-loader.js';
@@ -34,6 +39,21 @@ function maxChannelDifference(a: Uint8Array | Uint8ClampedArray, b: Uint8Array |
     count++;
   }
   return { max, mean: sum / count };
+}
+
+/** Standard deviation of the luminance in a box of the screenshot. */
+function luminanceSpread(image: PNG, box: { left: number; top: number; width: number; height: number }): number {
+  let sum = 0, sumSquares = 0, count = 0;
+  for (let y = box.top; y < box.top + box.height; y++) {
+    for (let x = box.left; x < box.left + box.width; x++) {
+      const i = 4 * (y * image.width + x);
+      const luminance = 0.299 * image.data[i] + 0.587 * image.data[i + 1] + 0.114 * image.data[i + 2];
+      sum += luminance;
+      sumSquares += luminance * luminance;
+      count++;
+    }
+  }
+  return Math.sqrt(Math.max(0, sumSquares / count - (sum / count) ** 2));
 }
 
 describe('.avatar written in Node, loaded in the browser @browser', function () {
@@ -134,6 +154,40 @@ describe('.avatar written in Node, loaded in the browser @browser', function () 
       assert.ok(mouthBox!.height > 3 && mouthBox!.width > 10, 'the opened mouth is visible');
       assert.ok(luminance(shots['cavity-open'].mean) < 0.6 * luminance(shots['plain-open'].mean), 'the cavity is darker than skin');
       assert.ok(luminance(shots['cavity-open'].mean) < 0.6 * luminance(shots['cavity-closed'].mean), 'closing the mouth hides it');
+      assert.deepEqual(browser.consoleErrors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('exports a compact GLB (Avatar.exportCompactGLB, the editor download) with the same bytes as Node, and loads it back with the bundled meshopt decoder into a textured head', async function () {
+    const page = await openScene(browser, server, 'engine=webgl2');
+    try {
+      await page.waitForFunction(() => window.__compactGlb !== undefined, null, { timeout: 30_000 });
+      const exported = await page.evaluate((url) => window.__compactGlb!.exportFromAvatarFile(url), '/files/emma.avatar');
+      const browserGlb = new Uint8Array(Buffer.from(exported.base64, 'base64'));
+      const nodeGlb = await writeCompactGlb(await readAvatarFile(fileBytes, resolveModelPack));
+      console.log(`    browser export ${(browserGlb.byteLength / 1024).toFixed(0)} KiB in ${exported.exportMs.toFixed(0)} ms (SwiftShader machine); Node ${(nodeGlb.byteLength / 1024).toFixed(0)} KiB`);
+      assert.ok(browserGlb.byteLength <= 1.5 * 1024 * 1024);
+      assert.ok(Buffer.from(browserGlb).equals(Buffer.from(nodeGlb)), 'the browser and Node write the same compact GLB');
+
+      const shown = await page.evaluate((base64) => window.__compactGlb!.show(base64), exported.base64);
+      console.log(`    loaded in ${shown.loadMs.toFixed(0)} ms: ${shown.meshes.join(', ')}; head ${shown.headTriangles} triangles, ${shown.morphTargets} morph targets`);
+      assert.equal(shown.morphTargets, 52);
+      assert.equal(shown.headTriangles, 28800, 'the full level replaced the coarse ones');
+      const pixels = await canvasPixels(page);
+      await mkdir(artifactsDir, { recursive: true });
+      const shot = path.join(artifactsDir, 'compact-glb-chromium.png');
+      await writeFile(shot, PNG.sync.write(pixels));
+      // The middle of the view is the face: skin-coloured, and with eyes, brows and lips it varies
+      // far more than the smooth back of the head (whose luminance spread here is about 7).
+      const face = { left: Math.round(pixels.width * 0.4), top: Math.round(pixels.height * 0.25), width: Math.round(pixels.width * 0.2), height: Math.round(pixels.height * 0.35) };
+      const [r, g, b] = meanRgb(pixels, face);
+      const spread = luminanceSpread(pixels, face);
+      console.log(`    screenshot ${path.relative(projectRoot, shot)}: face box mean RGB ${r.toFixed(0)}, ${g.toFixed(0)}, ${b.toFixed(0)}, luminance spread ${spread.toFixed(1)}`);
+      assert.ok(r > g + 8 && r > b + 8 && r > 60, `face box ${r}, ${g}, ${b} does not look like skin`);
+      assert.ok(spread > 14, `face box luminance spread ${spread.toFixed(1)}: no facial features on screen`);
+      assert.deepEqual(browser.blockedRequests, []);
       assert.deepEqual(browser.consoleErrors, []);
     } finally {
       await page.close();

@@ -13,6 +13,8 @@ import { LoadAssetContainerAsync } from '@babylonjs/core/Loading/sceneLoader.js'
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
+import '@babylonjs/loaders/glTF/2.0/Extensions/index.js';
+import { useBundledMeshoptDecoder } from '../../src/plugin/meshopt-decoder.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { readAvatarFile } from '../../src/avatar-file/format.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
@@ -86,12 +88,17 @@ describe('cli: photo-avatar create on a real photo', function () {
     for (const stage of ['load', 'detect', 'fit', 'albedo', 'total']) assert.ok(r.timings[stage] > 0, `timing for ${stage}`);
   });
 
-  it('writes a GLB that loads back with @babylonjs/loaders, with named morph targets and a textured PBR material', async () => {
+  it('writes a compact GLB that loads back with @babylonjs/loaders, with named morph targets and a textured PBR material', async () => {
     const bytes = new Uint8Array(readFileSync(glb));
     const engine = new NullEngine();
     const scene = new Scene(engine);
+    useBundledMeshoptDecoder();
     try {
-      const container = await LoadAssetContainerAsync(bytes, scene, { pluginExtension: '.glb' });
+      // An AssetContainer takes the full level only (MSFT_lod off; see test/export/compact-glb.test.ts).
+      const container = await LoadAssetContainerAsync(bytes, scene, {
+        pluginExtension: '.glb',
+        pluginOptions: { gltf: { extensionOptions: { MSFT_lod: { enabled: false } } } },
+      });
       const head = container.meshes.find((m) => m.name === 'headMesh') as Mesh | undefined;
       assert.ok(head, 'head mesh present');
       const manager = head.morphTargetManager!;

@@ -33,12 +33,15 @@ export interface CliOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Called with each chunk of stderr, e.g. to act when a stage starts. */
   onStderr?: (text: string, child: ChildProcess) => void;
+  /** Node arguments that start the CLI (default: src/cli/main.ts through tsx; a built bin/photo-avatar.js for benchmarks). */
+  entry?: string[];
 }
 
 export function spawnCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   const maxRss = options.maxRssBytes ?? 2 * 1024 ** 3;
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(projectRoot, 'src', 'cli', 'main.ts'), ...args], {
+  const entry = options.entry ?? ['--import', TSX_LOADER, path.join(projectRoot, 'src', 'cli', 'main.ts')];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: options.cwd ?? projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -152,6 +152,8 @@ describe('hostile: damaged photos and wrong arguments on the command line', func
     ['hex --texture-size', (d) => ['create', '--texture-size', '0x100', '-o', path.join(d, 'a.glb')], 2, /--texture-size must be an integer from 256 to 4096, got "0x100"/],
     ['--preview x.jpg', (d) => ['create', '--preview', path.join(d, 'x.jpg'), '-o', path.join(d, 'a.glb')], 2, /--preview writes PNG: give a file name ending in \.png/],
     ['--report x.txt', (d) => ['create', '--report', path.join(d, 'x.txt'), '-o', path.join(d, 'a.glb')], 2, /--report writes JSON/],
+    ['unknown --compress', (d) => ['create', '--compress', 'draco', '-o', path.join(d, 'a.glb')], 2, /--compress must be meshopt or none, got "draco"/],
+    ['--compress with .avatar', (d) => ['create', '--compress', 'none', '-o', path.join(d, 'a.avatar')], 2, /--compress applies to \.glb output only/],
   ];
   for (const [label, args, status, pattern] of cases) {
     it(`${label}: exit ${status}`, async () => {

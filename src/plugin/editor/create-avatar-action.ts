@@ -259,10 +259,10 @@ export class CreateAvatarAction {
     this.download(avatar.serialize(), `${this.downloadName}.avatar`, 'application/octet-stream');
   }
 
-  /** Saves the current avatar as a self-contained `<photo name>.glb`. */
-  downloadGlb(): void {
+  /** Saves the current avatar as a self-contained compact `<photo name>.glb` (Avatar.exportCompactGLB). */
+  async downloadGlb(): Promise<void> {
     const avatar = this.requireAvatar();
-    this.download(avatar.exportGLB(), `${this.downloadName}.glb`, 'model/gltf-binary');
+    this.download(await avatar.exportCompactGLB(), `${this.downloadName}.glb`, 'model/gltf-binary');
   }
 
   /**
@@ -495,9 +495,10 @@ export class CreateAvatarAction {
     });
   }
 
-  private guarded(work: () => void): void {
+  private guarded(work: () => void | Promise<void>): void {
     try {
-      work();
+      const pending = work();
+      if (pending) pending.catch((error: unknown) => this.setMessage(describe(error), true));
     } catch (error) {
       this.setMessage(describe(error), true);
     }

@@ -1,0 +1,38 @@
+/**
+ * Levels of detail as index lists over the same vertices (meshoptimizer's simplifier, MIT): the
+ * vertex data, skin and morph targets stay shared, so every level deforms like the full mesh and a
+ * level costs only its indices. Attribute seams are kept: the simplifier only collapses an edge
+ * whose ends agree in every vertex it is split into.
+ */
+import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
+
+/** The triangle fractions of the lower levels (the full mesh is level 0). */
+export const DEFAULT_LOD_RATIOS = [0.5, 0.25] as const;
+
+/**
+ * Screen coverage thresholds for `levels` levels: level i is shown while the mesh's bounding
+ * sphere covers at least this fraction of the viewport area (the measure of Babylon's
+ * useLODScreenCoverage), the last one 0 (never culled). With three levels: full above 10 %, half
+ * above 2 %, quarter below. Written as MSFT_lod's MSFT_screencoverage hints, and given to
+ * Babylon's addLODLevel on the live avatar (../plugin/avatar-lods.ts).
+ */
+export function lodScreenCoverage(levels: number): number[] {
+  return Array.from({ length: levels }, (_, level) => (level === levels - 1 ? 0 : Number((0.1 * 0.2 ** level).toPrecision(6))));
+}
+
+/** Resolves once the simplifier's WASM is compiled. */
+export const lodSimplifierReady: Promise<void> = MeshoptSimplifier.ready;
+
+/**
+ * One index list per ratio, each with about `ratio` of the triangles. No error limit: the level
+ * is chosen by its triangle budget (the screen-coverage hints decide where it is seen).
+ */
+export function simplifiedLevels(indices: Uint32Array, positions: Float32Array, ratios: readonly number[]): Uint32Array[] {
+  return ratios.map((ratio) => {
+    const target = Math.max(3, Math.floor((indices.length / 3) * ratio) * 3);
+    // Open borders stay as they are (the neck cut, the lid and lip openings): the eyes still fit
+    // their lids, the neck still meets a body, and on the default head this costs almost no error.
+    const [simplified] = MeshoptSimplifier.simplify(indices, positions, 3, target, 1, ['LockBorder']);
+    return simplified;
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * EXT_meshopt_compression for a glTF that glb.ts laid out: every bufferView with a meshopt layout
+ * (vertex attributes, morph targets, triangle indices) is encoded with meshoptimizer's codec
+ * (bitstream version 0, the one the extension specifies) into buffer 0, the GLB's BIN chunk. Its
+ * decoded bytes live in buffer 1, a fallback buffer with no data, so the accessors keep pointing
+ * at ordinary bufferViews. Image bytes stay as they are in buffer 0.
+ */
+import { MeshoptEncoder } from 'meshoptimizer/encoder';
+import { AlignedBytes } from './aligned-bytes.js';
+
+export type MeshoptMode = 'ATTRIBUTES' | 'TRIANGLES';
+
+/** How a bufferView's bytes split into elements, for the codec. */
+export interface MeshoptLayout {
+  count: number;
+  /** Bytes per element: a vertex (multiple of 4, at most 256) or an index (2 or 4). */
+  byteStride: number;
+  mode: MeshoptMode;
+}
+
+type Json = Record<string, unknown>;
+
+export const MESHOPT_EXTENSION = 'EXT_meshopt_compression';
+
+/**
+ * Rewrites `gltf.bufferViews` and `gltf.buffers` in place and returns the new BIN chunk.
+ * `layouts[i]` says how to encode bufferView i; views without one are copied as they are.
+ */
+export async function compressBufferViews(gltf: Json, binary: Uint8Array, layouts: readonly (MeshoptLayout | undefined)[]): Promise<Uint8Array> {
+  await MeshoptEncoder.ready;
+  const views = gltf.bufferViews as Json[];
+  const out = new AlignedBytes();
+  let fallbackLength = 0;
+  views.forEach((view, i) => {
+    const bytes = binary.subarray(view.byteOffset as number, (view.byteOffset as number) + (view.byteLength as number));
+    const layout = layouts[i];
+    if (!layout) {
+      view.byteOffset = out.append(bytes);
+      return;
+    }
+    const encoded = MeshoptEncoder.encodeGltfBuffer(bytes, layout.count, layout.byteStride, layout.mode, 0);
+    const extension: Json = { buffer: 0, byteOffset: out.append(encoded), byteLength: encoded.byteLength, byteStride: layout.byteStride, count: layout.count, mode: layout.mode };
+    // The decoded data's place in the fallback buffer (4-byte aligned, as vertex data must be).
+    fallbackLength += (4 - (fallbackLength % 4)) % 4;
+    view.buffer = 1;
+    view.byteOffset = fallbackLength;
+    fallbackLength += view.byteLength as number;
+    view.extensions = { [MESHOPT_EXTENSION]: extension };
+  });
+  const bin = out.toBytes();
+  gltf.buffers = [{ byteLength: bin.byteLength }, { byteLength: fallbackLength, extensions: { [MESHOPT_EXTENSION]: { fallback: true } } }];
+  return bin;
+}

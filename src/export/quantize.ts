@@ -1,0 +1,117 @@
+/**
+ * Vertex attributes as the small integer types that KHR_mesh_quantization (and core glTF for
+ * WEIGHTS_0 / COLOR_0) allows, for the compact GLB (compact-glb.ts). Each result is a tightly
+ * strided vertex buffer: glTF wants vertex strides in multiples of 4 bytes, so VEC3 of int16 take
+ * 8 bytes and VEC3 of int8 take 4 (the pad is zero, which meshopt's codec stores for free).
+ *
+ * Error bounds (half a quantization step, in the attribute's own unit):
+ *   snorm16: 0.5 / 32767 = 1.53e-5 (POSITION and its morph deltas in metres: 15 µm)
+ *   unorm16: 0.5 / 65535 = 7.6e-6  (TEXCOORD_0: 0.008 texels of a 1024² map)
+ *   snorm8:  0.5 / 127   = 3.9e-3  (NORMAL and its morph deltas)
+ *   unorm8:  0.5 / 255   = 2.0e-3  (COLOR_0; WEIGHTS_0 keep an exact sum of 255 / 255)
+ */
+
+export const GL_BYTE = 5120;
+export const GL_UNSIGNED_BYTE = 5121;
+export const GL_SHORT = 5122;
+export const GL_UNSIGNED_SHORT = 5123;
+
+export const SNORM16_ERROR = 0.5 / 32767;
+export const UNORM16_ERROR = 0.5 / 65535;
+export const SNORM8_ERROR = 0.5 / 127;
+
+export interface QuantizedAttribute {
+  bytes: Uint8Array;
+  componentType: number;
+  type: 'VEC2' | 'VEC3' | 'VEC4';
+  count: number;
+  /** Bytes from one vertex to the next. */
+  byteStride: number;
+  /** Bounds in the stored integer values (glTF's rule for normalized accessors). */
+  min: number[];
+  max: number[];
+}
+
+/** Per-component min and max of `components`-vectors laid out every `stride` values (0 when empty). */
+export function componentBounds(values: ArrayLike<number>, stride: number, components: number): { min: number[]; max: number[] } {
+  const min = new Array<number>(components).fill(Infinity);
+  const max = new Array<number>(components).fill(-Infinity);
+  for (let i = 0; i < values.length; i += stride) {
+    for (let k = 0; k < components; k++) {
+      const v = values[i + k];
+      if (v < min[k]) min[k] = v;
+      if (v > max[k]) max[k] = v;
+    }
+  }
+  // Empty data still needs finite bounds.
+  return { min: min.map((v) => (Number.isFinite(v) ? v : 0)), max: max.map((v) => (Number.isFinite(v) ? v : 0)) };
+}
+
+/** Largest magnitude in `values` (to decide whether a unit-range encoding can hold them). */
+export function largestMagnitude(values: Float32Array): number {
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.abs(values[i]);
+    if (v > largest) largest = v;
+  }
+  return largest;
+}
+
+type IntegerArray = Int16Array | Uint16Array | Int8Array | Uint8Array;
+
+/**
+ * `components`-vectors clamped to [low, 1] and scaled to integers in `out`, one vertex every
+ * `byteStride` bytes (the padding stays zero).
+ */
+function quantizeVectors(values: Float32Array, components: 2 | 3, out: IntegerArray, componentType: number, byteStride: number, low: number, scale: number): QuantizedAttribute {
+  const count = values.length / components;
+  const stride = byteStride / out.BYTES_PER_ELEMENT;
+  for (let i = 0; i < count; i++) {
+    for (let k = 0; k < components; k++) out[stride * i + k] = Math.round(Math.max(low, Math.min(1, values[components * i + k])) * scale);
+  }
+  return {
+    bytes: new Uint8Array(out.buffer), componentType, type: components === 2 ? 'VEC2' : 'VEC3', count, byteStride,
+    ...componentBounds(out, stride, components),
+  };
+}
+
+/** VEC3 in [-1, 1] as normalized int16 (stride 8). Values outside are clamped: check with largestMagnitude first. */
+export function snorm16Vec3(values: Float32Array): QuantizedAttribute {
+  return quantizeVectors(values, 3, new Int16Array((values.length / 3) * 4), GL_SHORT, 8, -1, 32767);
+}
+
+/** VEC3 in [-1, 1] (unit normals, normal deltas clamped) as normalized int8 (stride 4). */
+export function snorm8Vec3(values: Float32Array): QuantizedAttribute {
+  return quantizeVectors(values, 3, new Int8Array((values.length / 3) * 4), GL_BYTE, 4, -1, 127);
+}
+
+/** VEC2 in [0, 1] (texture coordinates) as normalized uint16 (stride 4). */
+export function unorm16Vec2(values: Float32Array): QuantizedAttribute {
+  return quantizeVectors(values, 2, new Uint16Array(values.length), GL_UNSIGNED_SHORT, 4, 0, 65535);
+}
+
+/** VEC3 in [0, 1] (vertex colours) as normalized uint8 (stride 4). */
+export function unorm8Vec3(values: Float32Array): QuantizedAttribute {
+  return quantizeVectors(values, 3, new Uint8Array((values.length / 3) * 4), GL_UNSIGNED_BYTE, 4, 0, 255);
+}
+
+/**
+ * Skin weights (VEC4, each vertex summing to 1) as normalized uint8 summing to exactly 255, as
+ * glTF asks of quantized weights: the rounding remainder goes to the largest weight.
+ */
+export function unorm8Weights(weights: Float32Array): QuantizedAttribute {
+  const count = weights.length / 4;
+  const out = new Uint8Array(count * 4);
+  for (let i = 0; i < count; i++) {
+    let sum = 0;
+    let largest = 4 * i;
+    for (let k = 0; k < 4; k++) {
+      const q = Math.round(Math.max(0, Math.min(1, weights[4 * i + k])) * 255);
+      out[4 * i + k] = q;
+      sum += q;
+      if (weights[4 * i + k] > weights[largest]) largest = 4 * i + k;
+    }
+    out[largest] += 255 - sum;
+  }
+  return { bytes: out, componentType: GL_UNSIGNED_BYTE, type: 'VEC4', count, byteStride: 4, ...componentBounds(out, 4, 4) };
+}
