@@ -12,7 +12,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { createEyeTexture } from '../materials/eye-texture.js';
 import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
 import { linearToSrgb8 } from '../materials/srgb.js';
-import { buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear } from '../render/preview.js';
+import { buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear, type PreviewScene } from '../render/preview.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
 import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
 
@@ -49,14 +49,17 @@ export function projectToImage(positions: Float32Array, camera: PinholeCamera, o
   return out;
 }
 
-/** Renders the avatar (head, eyes, teeth) over nothing, in the frame of `image` (only its size is used). */
-export function renderInPhoto(data: AvatarData, image: { width: number; height: number }): InPhotoRender {
+/**
+ * Renders the avatar (head, eyes, teeth) over nothing, in the frame of `image` (only its size is
+ * used). `scene` replaces the geometry built from data.expression (e.g. with the eyes turned).
+ */
+export function renderInPhoto(data: AvatarData, image: { width: number; height: number }, scene?: PreviewScene): InPhotoRender {
   const { width, height } = image;
   if (!(width > 0 && height > 0)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Cannot render into a ${width}x${height} image.`);
   if (data.light.length !== 3 * SH_COUNT) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `Expected ${3 * SH_COUNT} SH light coefficients, got ${data.light.length}.`);
   }
-  const scene = buildPreviewScene(data, data.expression);
+  scene ??= buildPreviewScene(data, data.expression);
   const { positions, normals, uvs, indices, triangleMaterial } = scene;
   const screen = projectToImage(positions, data.camera);
   const target = createRasterTarget(width, height);

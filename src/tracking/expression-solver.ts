@@ -68,6 +68,7 @@ export class ExpressionSolver {
   private readonly correspondences: Correspondences;
   private readonly pointWeights = meshPointWeights();
   private readonly solver: DampedSolver;
+  private readonly system: SparseLandmarkSystem;
   private readonly jointColumns: number[];
   private readonly eyeLookColumns: number[];
   private readonly maxIterations: number;
@@ -81,6 +82,7 @@ export class ExpressionSolver {
     const model = fixedIdentityModel(data);
     this.model = model;
     const system = new SparseLandmarkSystem(model, model.landmarks468!);
+    this.system = system;
     const E = model.expressionNames.length;
     const P = system.parameterCount - 6;
     const unionIndex = BigInt64Array.from({ length: 468 }, (_, i) => BigInt(i));
@@ -128,7 +130,57 @@ export class ExpressionSolver {
     intrinsics: { focal: number; cx: number; cy: number },
     eyeLookWeights?: ArrayLike<number>,
   ): Promise<SolvedFrame> {
-    const landmarks468 = face.landmarks468;
+    const { state } = this;
+    this.setTargets(face.landmarks468, intrinsics);
+    const stages: [number[], number][] = [];
+    if (!this.warm) {
+      this.initialPose(face, intrinsics);
+      state.coefficients.fill(0);
+      stages.push([POSE_COLUMNS, this.maxIterations], [this.jointColumns, 2 * this.maxIterations]);
+    } else {
+      stages.push([this.jointColumns, this.maxIterations]);
+    }
+    for (const k of this.eyeLookColumns) state.coefficients[k] = eyeLookWeights ? eyeLookWeights[k] : 0;
+    const result = await this.iterate(stages);
+    this.warm = true;
+    return result;
+  }
+
+  /**
+   * Learns where this face's landmark model disagrees with the avatar's mesh points: the residual
+   * left after fitting the pose (weights fixed to `weights`) to a frame whose expression is known
+   * (the photo the avatar was made from, or a neutral frame) becomes a per-point correction in
+   * model space, applied to every later frame. Without it those person- and model-specific offsets
+   * (a few pixels at the lips and lids) would be explained by spurious expression weights.
+   */
+  async calibrate(
+    face: Pick<FaceObservation, 'landmarks468' | 'landmarks68'>,
+    intrinsics: { focal: number; cx: number; cy: number },
+    weights: ArrayLike<number>,
+  ): Promise<{ meanCorrectionPx: number }> {
+    const { state, correspondences: corr } = this;
+    this.system.setPointOffsets(null);
+    this.setTargets(face.landmarks468, intrinsics);
+    this.initialPose(face, intrinsics);
+    for (let k = 0; k < this.model.expressionNames.length; k++) state.coefficients[k] = weights[k];
+    const solved = await this.iterate([[POSE_COLUMNS, 6 * this.maxIterations]]);
+    // Back-project each pixel residual onto the plane facing the camera at the face's depth.
+    const R = state.rotation, depth = -state.translation[2];
+    const offsets = new Float64Array(468 * 3);
+    for (let i = 0; i < 468; i++) {
+      const dx = ((corr.target[2 * i] - solved.fitted[2 * i]) * depth) / state.focal;
+      const dy = (-(corr.target[2 * i + 1] - solved.fitted[2 * i + 1]) * depth) / state.focal;
+      offsets[3 * i] = R[0] * dx + R[3] * dy;
+      offsets[3 * i + 1] = R[1] * dx + R[4] * dy;
+      offsets[3 * i + 2] = R[2] * dx + R[5] * dy;
+    }
+    this.system.setPointOffsets(offsets);
+    this.warm = false;
+    return { meanCorrectionPx: solved.errorPx };
+  }
+
+  /** Observed points as residual targets, weighted in units of the landmark noise (which scales with the face). */
+  private setTargets(landmarks468: Float32Array, intrinsics: { focal: number; cx: number; cy: number }): void {
     const { state, correspondences: corr } = this;
     state.focal = intrinsics.focal;
     state.cx = intrinsics.cx;
@@ -138,23 +190,21 @@ export class ExpressionSolver {
       target[2 * i] = landmarks468[3 * i];
       target[2 * i + 1] = landmarks468[3 * i + 1];
     }
-    // Residuals in units of the assumed landmark noise, which scales with the face's size.
     const eyeDistance = Math.hypot(target[2 * 263] - target[2 * 33], target[2 * 263 + 1] - target[2 * 33 + 1]);
     const invNoise = 1 / Math.max(1e-6, NOISE_FRACTION * eyeDistance);
     for (let i = 0; i < 468; i++) corr.sqrtWeight[i] = Math.sqrt(this.pointWeights[i]) * invNoise;
+  }
 
+  private initialPose(face: Pick<FaceObservation, 'landmarks68'>, intrinsics: { focal: number; cx: number; cy: number }): void {
+    const init = meanShapeInitialPose(this.model, face.landmarks68, intrinsics);
+    this.state.rotation.set(init.rotation);
+    this.state.translation.set(init.translation);
+  }
+
+  /** Levenberg-Marquardt stages (columns, iteration budget) from the current state. */
+  private async iterate(stages: [number[], number][]): Promise<SolvedFrame> {
+    const { state } = this;
     let iterations = 0;
-    const stages: [number[], number][] = [];
-    if (!this.warm) {
-      const init = meanShapeInitialPose(this.model, face.landmarks68, intrinsics);
-      state.rotation.set(init.rotation);
-      state.translation.set(init.translation);
-      state.coefficients.fill(0);
-      stages.push([POSE_COLUMNS, this.maxIterations], [this.jointColumns, 2 * this.maxIterations]);
-    } else {
-      stages.push([this.jointColumns, this.maxIterations]);
-    }
-    for (const k of this.eyeLookColumns) state.coefficients[k] = eyeLookWeights ? eyeLookWeights[k] : 0;
     let current = await this.solver.evaluate(state);
     for (const [columns, count] of stages) {
       let lambda = 1e-3;
@@ -172,8 +222,8 @@ export class ExpressionSolver {
         if (decrease < CONVERGED_DECREASE * current.cost) break;
       }
     }
-    this.warm = true;
     const fitted = current.evaluation.fitted;
+    const target = this.correspondences.target;
     let error = 0;
     for (let i = 0; i < 468; i++) error += Math.hypot(fitted[2 * i] - target[2 * i], fitted[2 * i + 1] - target[2 * i + 1]);
     return {
@@ -185,4 +235,5 @@ export class ExpressionSolver {
       iterations,
     };
   }
+
 }

@@ -24,6 +24,12 @@ export interface FaceTrackerOptions extends ExpressionSolverOptions {
   focal?: number;
   /** Faces smaller than this (box side, px) are not tracked (default 48). */
   minFaceSize?: number;
+  /**
+   * Landmark calibration (ExpressionSolver.calibrate): 'photo' (default) learns the face models'
+   * offsets from the avatar's own photo, its observed mesh and fitted expression; false: none.
+   * FaceTracker.calibrate(neutralFrame) replaces it from a frame of the tracked person.
+   */
+  calibration?: 'photo' | false;
 }
 
 export interface TrackedFrame {
@@ -77,7 +83,21 @@ export class FaceTracker {
   static async create(data: AvatarData, options: FaceTrackerOptions = {}): Promise<FaceTracker> {
     const backend = options.backend ?? 'auto';
     const solver = new ExpressionSolver(data, options);
+    const photo = data.face?.landmarks468;
+    if ((options.calibration ?? 'photo') === 'photo' && photo?.length === 468 * 3 && data.camera) {
+      await solver.calibrate(data.face, data.camera, data.expression);
+    }
     return new FaceTracker(data, await getFaceAnalyzer(backend), solver, new GazeSolver(data), options);
+  }
+
+  /**
+   * Calibrates the landmarks on a frame where the tracked person shows `weights` (default: a
+   * neutral face, all 0) and restarts tracking. Throws NO_FACE when the frame has no face.
+   */
+  async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<void> {
+    const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1 }), { minFaceSize: this.options.minFaceSize ?? 48 });
+    await this.solver.calibrate(face, this.intrinsicsFor(image), weights ?? new Float64Array(this.expressionNames.length));
+    this.reset();
   }
 
   get expressionNames(): readonly string[] {

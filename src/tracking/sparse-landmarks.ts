@@ -20,8 +20,9 @@ const ZERO_BASIS = 1e-7;
 
 export class SparseLandmarkSystem implements LandmarkEvaluator {
   readonly parameterCount: number;
-  /** Mean (neutral) position of each point. */
+  /** Mean (neutral) position of each point, plus the point offsets when set. */
   private readonly neutral: Float64Array;
+  private readonly base: Float64Array;
   /** CSR over points: targets moving point i are targets[offsets[i] .. offsets[i + 1]). */
   private readonly offsets: Int32Array;
   private readonly targets: Int32Array;
@@ -61,6 +62,7 @@ export class SparseLandmarkSystem implements LandmarkEvaluator {
       offsets[i + 1] = targets.length;
       widest = Math.max(widest, offsets[i + 1] - offsets[i]);
     }
+    this.base = this.neutral.slice();
     this.offsets = offsets;
     this.targets = Int32Array.from(targets);
     this.displacement = Float64Array.from(displacement);
@@ -73,6 +75,11 @@ export class SparseLandmarkSystem implements LandmarkEvaluator {
     this.rowColumns = new Int32Array(6 + widest);
     this.rowX = new Float64Array(6 + widest);
     this.rowY = new Float64Array(6 + widest);
+  }
+
+  /** Moves each point by a fixed model-space offset (xyz per point; null: none), e.g. a landmark calibration. */
+  setPointOffsets(offsets: Float64Array | null): void {
+    for (let i = 0; i < this.base.length; i++) this.neutral[i] = this.base[i] + (offsets ? offsets[i] : 0);
   }
 
   /**

@@ -8,7 +8,9 @@ import { eulerDegreesToRotation } from '../../src/fitting/camera-math.js';
 import { computeAvatarRig, expressedVertices } from '../../src/export/avatar-rig.js';
 import { MEDIAPIPE_TO_IBUG68 } from '../../src/inference/face/ibug68.js';
 import { writeEyeLookWeights } from '../../src/tracking/gaze.js';
-import type { AvatarData, FaceObservation } from '../../src/types.js';
+import { renderInPhoto } from '../../src/metrics/rerender.js';
+import { buildPreviewScene } from '../../src/render/preview.js';
+import type { AvatarData, FaceObservation, RgbaImage } from '../../src/types.js';
 
 export interface TrackingTruth {
   /** Expression weights in model order (eyeLook* follow the gaze, as the avatar's lids do). */
@@ -58,6 +60,22 @@ export function randomTruth(data: AvatarData, random: () => number, ranges: Trut
   return { ...truth, rotation, translation };
 }
 
+/** The truth a fraction `s` of the way from `a` to `b` (smoothstep easing, as between video keyframes). */
+export function interpolateTruth(a: TrackingTruth, b: TrackingTruth, s: number): TrackingTruth {
+  const e = s * s * (3 - 2 * s);
+  const mix = (x: number, y: number) => x + (y - x) * e;
+  const truth = {
+    weights: a.weights.map((w, k) => mix(w, b.weights[k])),
+    yawDeg: mix(a.yawDeg, b.yawDeg),
+    pitchDeg: mix(a.pitchDeg, b.pitchDeg),
+    rollDeg: mix(a.rollDeg, b.rollDeg),
+    gazeYawDeg: mix(a.gazeYawDeg, b.gazeYawDeg),
+    gazePitchDeg: mix(a.gazePitchDeg, b.gazePitchDeg),
+    translation: a.translation.map((t, i) => mix(t, b.translation[i])),
+  };
+  return { ...truth, rotation: eulerDegreesToRotation(truth.yawDeg, truth.pitchDeg, truth.rollDeg) };
+}
+
 function project(x: number, y: number, z: number, truth: TrackingTruth, camera: { focal: number; cx: number; cy: number }): [number, number] {
   const R = truth.rotation, t = truth.translation;
   const px = R[0] * x + R[1] * y + R[2] * z + t[0];
@@ -69,8 +87,7 @@ function project(x: number, y: number, z: number, truth: TrackingTruth, camera: 
 /** Eyeball vertices rotated by the truth's gaze about their pivots (model space), per eye part. */
 export function gazedEyes(data: AvatarData, truth: TrackingTruth): { pivot: Float32Array; positions: Float32Array; name: string }[] {
   const rig = computeAvatarRig(data.model, data.neutralVertices);
-  const yaw = (truth.gazeYawDeg * Math.PI) / 180, pitch = (truth.gazePitchDeg * Math.PI) / 180;
-  const gaze = eulerDegreesToRotation((yaw * 180) / Math.PI, (pitch * 180) / Math.PI, 0);
+  const gaze = eulerDegreesToRotation(truth.gazeYawDeg, truth.gazePitchDeg, 0);
   return [rig.eyeRight, rig.eyeLeft].filter((e) => e !== null).map((eye) => {
     const out = new Float32Array(eye.positions.length);
     const c = eye.pivot;
@@ -122,4 +139,86 @@ export function observeTruth(
     iris[15 * e + 1] = y + noisePx * gaussian();
   });
   return { landmarks468, landmarks68, iris };
+}
+
+/** Light and image variation of one rendered frame. */
+export interface FrameLook {
+  /** 27 SH coefficients (data.light varied). */
+  light: Float32Array;
+  /** Background sRGB colour at the top and bottom (a vertical gradient). */
+  backgroundTop: [number, number, number];
+  backgroundBottom: [number, number, number];
+  /** Gaussian pixel noise sigma, 0..255 units. */
+  noise: number;
+}
+
+/** Random light (brightness 0.6-1.3x, a shifted key direction, a tint), background and noise up to `maxNoise`. */
+export function randomLook(data: AvatarData, random: () => number, maxNoise = 6): FrameLook {
+  const light = Float32Array.from(data.light);
+  const gain = 0.6 + 0.7 * random();
+  const shift = [2 * random() - 1, 2 * random() - 1, 2 * random() - 1];
+  for (let c = 0; c < 3; c++) {
+    const tint = 1 + 0.2 * (random() - 0.5);
+    const dc = light[9 * c];
+    for (let k = 0; k < 9; k++) light[9 * c + k] *= gain * tint;
+    for (let k = 0; k < 3; k++) light[9 * c + 1 + k] += 0.35 * gain * dc * shift[k];
+  }
+  const grey = () => 40 + 170 * random();
+  return {
+    light,
+    backgroundTop: [grey(), grey(), grey()],
+    backgroundBottom: [grey(), grey(), grey()],
+    noise: maxNoise * random(),
+  };
+}
+
+/** The avatar with the truth's weights, pose and gaze, rendered by the project's rasterizer over a background. */
+export function renderTruth(
+  data: AvatarData,
+  truth: TrackingTruth,
+  camera: { focal: number; cx: number; cy: number },
+  size: { width: number; height: number },
+  look: FrameLook,
+  random: () => number,
+): RgbaImage {
+  const posed: AvatarData = {
+    ...data,
+    expression: Float32Array.from(truth.weights),
+    light: look.light,
+    camera: { ...camera, rotation: truth.rotation, translation: truth.translation },
+  };
+  const scene = buildPreviewScene(posed, posed.expression);
+  // Turn the eyeballs: their vertices follow the head's in the scene, in rig part order.
+  let offset = data.model.vertexCount * 3;
+  const gazed = gazedEyes(data, truth);
+  const gaze = eulerDegreesToRotation(truth.gazeYawDeg, truth.gazePitchDeg, 0);
+  for (const part of computeAvatarRig(data.model, data.neutralVertices).parts) {
+    const eye = gazed.find((e) => e.name === part.name);
+    if (eye) {
+      scene.positions.set(eye.positions, offset);
+      for (let i = offset; i < offset + eye.positions.length; i += 3) {
+        const x = scene.normals[i], y = scene.normals[i + 1], z = scene.normals[i + 2];
+        scene.normals[i] = gaze[0] * x + gaze[1] * y + gaze[2] * z;
+        scene.normals[i + 1] = gaze[3] * x + gaze[4] * y + gaze[5] * z;
+        scene.normals[i + 2] = gaze[6] * x + gaze[7] * y + gaze[8] * z;
+      }
+    }
+    offset += part.positions.length;
+  }
+  const { render } = renderInPhoto(posed, size, scene);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const out = new Uint8ClampedArray(size.width * size.height * 4);
+  for (let y = 0; y < size.height; y++) {
+    const s = y / (size.height - 1);
+    for (let x = 0; x < size.width; x++) {
+      const p = 4 * (y * size.width + x);
+      const covered = render.data[p + 3] > 0;
+      for (let c = 0; c < 3; c++) {
+        const background = (1 - s) * look.backgroundTop[c] + s * look.backgroundBottom[c];
+        out[p + c] = (covered ? render.data[p + c] : background) + look.noise * gaussian();
+      }
+      out[p + 3] = 255;
+    }
+  }
+  return { width: size.width, height: size.height, data: out };
 }
