@@ -5,7 +5,7 @@
  * recovers them. Prints per-target weight errors, pose and gaze errors and the per-frame time
  * breakdown. Asserts nothing.
  *   npx tsx bench/track-synthetic.ts [--avatar x.avatar] [--frames 100] [--smooth] [--images DIR]
- *     [--threads N] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
+ *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,7 +28,8 @@ const data = await benchAvatar();
 const names = data.model.expressionNames;
 const E = names.length;
 const calibration = stringOption('--calibrate') ?? 'photo';
-const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false });
+const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity });
 const random = seededRandom(2026);
 if (calibration === 'render') {
   // A neutral, frontal render of the avatar: the tracked "person" holding still for calibration.
@@ -44,6 +45,8 @@ const KEY_EVERY = 10;
 let keyA = randomTruth(data, random), keyB = randomTruth(data, random);
 const absError = new Float64Array(E);
 const truthActive = new Float64Array(E);
+// Errors split by whether the target is active in the truth, and what predicting all zeros would score.
+let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0;
 let poseError = 0, yawError = 0, pitchError = 0, rollError = 0, gazeError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
 const timings: Record<string, number> = {};
 const DEG = 180 / Math.PI;
@@ -61,6 +64,10 @@ for (let f = 0; f < frames; f++) {
   for (let k = 0; k < E; k++) {
     absError[k] += Math.abs(frame.weights[k] - truth.weights[k]);
     truthActive[k] += truth.weights[k] > 0.05 ? 1 : 0;
+    if (/^eyeLook/i.test(names[k])) continue;
+    const error = Math.abs(frame.weights[k] - truth.weights[k]);
+    if (truth.weights[k] > 0.05) { activeError += error; activeCount++; } else { inactiveError += error; inactiveCount++; }
+    zeroBaseline += truth.weights[k];
   }
   const R = frame.rotation, T = truth.rotation;
   let trace = 0;
@@ -107,6 +114,7 @@ for (const row of rows) console.log(`  ${row.name.padEnd(18)} ${row.mae.toFixed(
 let total = 0, totalNoLook = 0, noLookCount = 0;
 names.forEach((name, k) => { total += absError[k] / n; if (!/^eyeLook/i.test(name)) { totalNoLook += absError[k] / n; noLookCount++; } });
 console.log(`\nweight MAE: ${(total / E).toFixed(4)} over all ${E} targets; ${(totalNoLook / noLookCount).toFixed(4)} over the ${noLookCount} non-eyeLook targets`);
+console.log(`non-eyeLook targets: MAE ${(activeError / Math.max(1, activeCount)).toFixed(4)} where the truth is active (> 0.05, ${activeCount} target-frames), ${(inactiveError / Math.max(1, inactiveCount)).toFixed(4)} where it is 0; predicting all zeros would score ${(zeroBaseline / (activeCount + inactiveCount)).toFixed(4)}`);
 console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |yaw| ${(yawError / n).toFixed(2)}, |pitch| ${(pitchError / n).toFixed(2)}, |roll| ${(rollError / n).toFixed(2)} deg`);
 console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes)`);
 console.log(`\nper-frame time (ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);

@@ -405,7 +405,7 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
 }
 
 /** GLB container: 12-byte header, JSON chunk padded with spaces, BIN chunk padded with zeros. */
-function packGlb(gltf: Json, binary: Uint8Array): Uint8Array {
+export function packGlb(gltf: Json, binary: Uint8Array): Uint8Array {
   const jsonBytes = new TextEncoder().encode(JSON.stringify(gltf));
   const jsonLength = jsonBytes.byteLength + ((4 - (jsonBytes.byteLength % 4)) % 4);
   const binLength = binary.byteLength;

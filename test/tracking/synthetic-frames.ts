@@ -205,7 +205,7 @@ export function renderTruth(
     }
     offset += part.positions.length;
   }
-  const { render } = renderInPhoto(posed, size, scene);
+  const { render } = renderInPhoto(posed, size, { scene, mouthInterior: true });
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const out = new Uint8ClampedArray(size.width * size.height * 4);
   for (let y = 0; y < size.height; y++) {
