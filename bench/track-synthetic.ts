@@ -45,9 +45,10 @@ const KEY_EVERY = 10;
 let keyA = randomTruth(data, random), keyB = randomTruth(data, random);
 const absError = new Float64Array(E);
 const truthActive = new Float64Array(E);
+const activeTargetError = new Float64Array(E);
 // Errors split by whether the target is active in the truth, and what predicting all zeros would score.
 let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0;
-let poseError = 0, yawError = 0, pitchError = 0, rollError = 0, gazeError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
+let gazeYawBias = 0, gazePitchBias = 0, poseError = 0, yawError = 0, pitchError = 0, rollError = 0, gazeError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
 const timings: Record<string, number> = {};
 const DEG = 180 / Math.PI;
 for (let f = 0; f < frames; f++) {
@@ -64,6 +65,7 @@ for (let f = 0; f < frames; f++) {
   for (let k = 0; k < E; k++) {
     absError[k] += Math.abs(frame.weights[k] - truth.weights[k]);
     truthActive[k] += truth.weights[k] > 0.05 ? 1 : 0;
+    if (truth.weights[k] > 0.05) activeTargetError[k] += Math.abs(frame.weights[k] - truth.weights[k]);
     if (/^eyeLook/i.test(names[k])) continue;
     const error = Math.abs(frame.weights[k] - truth.weights[k]);
     if (truth.weights[k] > 0.05) { activeError += error; activeCount++; } else { inactiveError += error; inactiveCount++; }
@@ -79,6 +81,8 @@ for (let f = 0; f < frames; f++) {
   const eyesOpen = names.every((name, k) => !/^eyeBlink/i.test(name) || truth.weights[k] < 0.5);
   if (eyesOpen) {
     gazeError += angleBetween(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
+    gazeYawBias += frame.gaze.yawDeg - truth.gazeYawDeg;
+    gazePitchBias += frame.gaze.pitchDeg - truth.gazePitchDeg;
     gazeFrames++;
   }
   if (imageDir && f % 10 === 5) {
@@ -109,12 +113,16 @@ function sideBySide(a: RgbaImage, b: RgbaImage): RgbaImage {
 const n = Math.max(1, tracked);
 console.log(`\ntracked ${tracked}/${frames} frames; render ${(renderMs / frames).toFixed(0)} ms/frame (not part of tracking)`);
 console.log('\nper-target weight MAE (truth active = frames with truth weight > 0.05):');
-const rows = names.map((name, k) => ({ name, mae: absError[k] / n, active: truthActive[k] })).sort((a, b) => b.mae - a.mae);
-for (const row of rows) console.log(`  ${row.name.padEnd(18)} ${row.mae.toFixed(3)}  (active in ${row.active} frames)${row.mae > 0.08 ? '  <- hard' : ''}`);
+const rows = names.map((name, k) => ({ name, mae: absError[k] / n, active: truthActive[k], activeMae: activeTargetError[k] / Math.max(1, truthActive[k]) }))
+  .sort((a, b) => b.mae - a.mae);
+for (const row of rows) {
+  const activePart = row.active > 0 ? `, MAE ${row.activeMae.toFixed(3)} in them` : '';
+  console.log(`  ${row.name.padEnd(18)} ${row.mae.toFixed(3)}  (active in ${row.active} frames${activePart})${row.mae > 0.08 || row.activeMae > 0.3 ? '  <- hard' : ''}`);
+}
 let total = 0, totalNoLook = 0, noLookCount = 0;
 names.forEach((name, k) => { total += absError[k] / n; if (!/^eyeLook/i.test(name)) { totalNoLook += absError[k] / n; noLookCount++; } });
 console.log(`\nweight MAE: ${(total / E).toFixed(4)} over all ${E} targets; ${(totalNoLook / noLookCount).toFixed(4)} over the ${noLookCount} non-eyeLook targets`);
 console.log(`non-eyeLook targets: MAE ${(activeError / Math.max(1, activeCount)).toFixed(4)} where the truth is active (> 0.05, ${activeCount} target-frames), ${(inactiveError / Math.max(1, inactiveCount)).toFixed(4)} where it is 0; predicting all zeros would score ${(zeroBaseline / (activeCount + inactiveCount)).toFixed(4)}`);
 console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |yaw| ${(yawError / n).toFixed(2)}, |pitch| ${(pitchError / n).toFixed(2)}, |roll| ${(rollError / n).toFixed(2)} deg`);
-console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes)`);
+console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes); mean signed yaw ${(gazeYawBias / Math.max(1, gazeFrames)).toFixed(2)}, pitch ${(gazePitchBias / Math.max(1, gazeFrames)).toFixed(2)} deg`);
 console.log(`\nper-frame time (ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);

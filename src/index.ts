@@ -16,6 +16,10 @@ export { fitFaces, type ViewObservation, type MultiViewFitResult } from './fitti
 export { shapeFromObj, modelWithGivenShape } from './modelpack/given-shape.js';
 export { estimateAlbedo } from './materials/albedo.js';
 export { writeGlb } from './export/glb.js';
+export { FaceTracker, trackFaceInImage, type FaceTrackerOptions, type TrackedFrame } from './tracking/face-tracker.js';
+export { applyTrackedFrame, TrackingRecorder } from './tracking/babylon-animation.js';
+export { LiveFaceTracker, type LiveFrameDetail, type LiveTrackingOptions } from './tracking/live.js';
+export { addClipToGlb, clipFromFrames, type TrackedClip } from './tracking/animation.js';
 export { writeAvatarFile, readAvatarFile, readAvatarFileContents, isAvatarFile } from './avatar-file/format.js';
 export { registerAvatarLoaders, registerModelPack, resolveModelPack, loadAvatar, getAvatar } from './plugin/avatar-loader.js';
 export { readPack, writePack } from './modelpack/format.js';

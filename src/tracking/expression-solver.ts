@@ -23,7 +23,12 @@ import { SparseLandmarkSystem } from './sparse-landmarks.js';
 export interface ExpressionSolverOptions {
   /** Levenberg-Marquardt iterations per frame from a warm start (default 4; a cold start takes up to 3x). */
   iterations?: number;
-  /** L1 cost per unit weight, in squared noise units (default 2): higher = fewer active targets. */
+  /**
+   * L1 cost per unit weight, in squared noise units (default 100): higher = fewer active targets.
+   * Face-mesh points carry systematic offsets of a few pixels that small weights of many subtle
+   * targets would otherwise "explain" (bench/track-synthetic.ts: at 2, a rendered jawOpen 0.8 came
+   * back as jawOpen 0.37 plus 15 spurious targets; at 100 as jawOpen 0.81).
+   */
   sparsity?: number;
   /** Multiplies the model's expression prior (default 0.1: tracking trusts the landmarks more than a photo fit does). */
   priorWeight?: number;
@@ -35,6 +40,7 @@ const REGION_WEIGHTS: [ArrayLike<number>, number][] = [
 ];
 const BASE_WEIGHT = 0.5;
 const POSE_COLUMNS = [0, 1, 2, 3, 4, 5];
+const DEBIAS_ITERATIONS = 2;
 /** Stop when an accepted step lowers the cost by less than this fraction. */
 const CONVERGED_DECREASE = 1e-3;
 
@@ -68,6 +74,9 @@ export class ExpressionSolver {
   private readonly correspondences: Correspondences;
   private readonly pointWeights = meshPointWeights();
   private readonly solver: DampedSolver;
+  /** The same problem without the L1 cost: re-fits the weights the L1 stage selected (a relaxed lasso). */
+  private readonly debiasSolver: DampedSolver;
+  private readonly debiasColumns: number[] = [];
   private readonly system: SparseLandmarkSystem;
   private readonly jointColumns: number[];
   private readonly eyeLookColumns: number[];
@@ -96,7 +105,8 @@ export class ExpressionSolver {
     const priorPrecision = new Float64Array(P).fill(1);
     fillPriorPrecision(model.expressionStd, options.priorWeight ?? 0.1, priorPrecision, 0);
     const bounds = expressionIsBounded(model) ? { from: 0, to: E } : null;
-    this.solver = new DampedSolver(system, this.correspondences, priorPrecision, bounds, bounds ? options.sparsity ?? 2 : 0);
+    this.solver = new DampedSolver(system, this.correspondences, priorPrecision, bounds, bounds ? options.sparsity ?? 100 : 0);
+    this.debiasSolver = new DampedSolver(system, this.correspondences, priorPrecision, bounds, 0);
     this.jointColumns = [...POSE_COLUMNS];
     this.eyeLookColumns = [];
     model.expressionNames.forEach((name, k) => {
@@ -141,7 +151,7 @@ export class ExpressionSolver {
       stages.push([this.jointColumns, this.maxIterations]);
     }
     for (const k of this.eyeLookColumns) state.coefficients[k] = eyeLookWeights ? eyeLookWeights[k] : 0;
-    const result = await this.iterate(stages);
+    const result = await this.iterate(stages, true);
     this.warm = true;
     return result;
   }
@@ -201,26 +211,38 @@ export class ExpressionSolver {
     this.state.translation.set(init.translation);
   }
 
-  /** Levenberg-Marquardt stages (columns, iteration budget) from the current state. */
-  private async iterate(stages: [number[], number][]): Promise<SolvedFrame> {
+  /**
+   * Levenberg-Marquardt stages (columns, iteration budget) from the current state; with `debias`,
+   * then DEBIAS_ITERATIONS without the L1 cost over the pose and the weights the stages left
+   * active, so that the L1 chooses the targets but does not shrink their weights.
+   */
+  private async iterate(stages: [number[], number][], debias = false): Promise<SolvedFrame> {
     const { state } = this;
     let iterations = 0;
     let current = await this.solver.evaluate(state);
-    for (const [columns, count] of stages) {
+    const run = async (solver: DampedSolver, columns: number[], count: number) => {
       let lambda = 1e-3;
       for (let it = 0; it < count; it++) {
-        const step = await this.solver.step(state, current, columns, lambda);
+        const step = await solver.step(state, current, columns, lambda);
         iterations++;
         if (!step) {
           // Rejected trials reused the evaluation buffers (sparse-landmarks.ts): evaluate the kept state again.
-          current = await this.solver.evaluate(state);
-          break;
+          current = await solver.evaluate(state);
+          return;
         }
         lambda = step.lambda;
         const decrease = current.cost - step.next.cost;
         current = step.next;
-        if (decrease < CONVERGED_DECREASE * current.cost) break;
+        if (decrease < CONVERGED_DECREASE * current.cost) return;
       }
+    };
+    for (const [columns, count] of stages) await run(this.solver, columns, count);
+    if (debias) {
+      const columns = this.debiasColumns;
+      columns.length = 0;
+      for (const column of this.jointColumns) if (column < 6 || state.coefficients[column - 6] > 0) columns.push(column);
+      current = await this.debiasSolver.evaluate(state);
+      await run(this.debiasSolver, columns, DEBIAS_ITERATIONS);
     }
     const fitted = current.evaluation.fitted;
     const target = this.correspondences.target;

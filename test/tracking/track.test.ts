@@ -13,11 +13,17 @@ import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { LoadAssetContainerAsync } from '@babylonjs/core/Loading/sceneLoader.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
+// Registers the animation paths (node weights and rotations); the full '@babylonjs/loaders' import includes it.
+import '@babylonjs/loaders/glTF/2.0/glTFLoaderAnimation.js';
+// scene.beginDirectAnimation, which the loader uses to start the group.
+import '@babylonjs/core/Animations/animatable.js';
 import { writeAvatarFile } from '../../src/avatar-file/format.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { encodePng } from '../../src/image/encode.js';
 import { createAvatarData } from '../../src/pipeline.js';
 import { trackFaceInImage } from '../../src/tracking/face-tracker.js';
+import { applyTrackedFrame, TrackingRecorder } from '../../src/tracking/babylon-animation.js';
+import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import type { AvatarData } from '../../src/types.js';
 import { projectRoot } from '../helpers/shared-data.js';
 import { seededRandom } from '../helpers/random.js';
@@ -60,6 +66,24 @@ describe('tracking: synthetic renders of an avatar', function () {
     let active = 0;
     for (const w of frame.weights) if (w > 0.1) active++;
     assert.ok(active <= 12, `${active} targets above 0.1 for a one-target truth (sparsity)`);
+
+    // On a Babylon avatar: the frame applied live, and recorded into an AnimationGroup.
+    const scene = new Scene(new NullEngine());
+    const avatar = buildAvatar(scene, data);
+    applyTrackedFrame(avatar, frame);
+    assert.ok(Math.abs(avatar.getExpression('jawOpen') - jawOpen) < 1e-6);
+    const head = avatar.bones.head.rotationQuaternion!;
+    const yawFromHead = (Math.atan2(2 * (head.w * head.y + head.x * head.z), 1 - 2 * (head.y * head.y + head.x * head.x)) * 180) / Math.PI;
+    assert.ok(Math.abs(yawFromHead - frame.pose.yawDeg) < 1.5, `head joint yaw ${yawFromHead.toFixed(1)} vs tracked ${frame.pose.yawDeg.toFixed(1)}`);
+    const recorder = new TrackingRecorder(avatar);
+    recorder.add(frame, 0);
+    recorder.add(frame, 1 / 30);
+    const group = recorder.toAnimationGroup();
+    assert.equal(group.targetedAnimations.length, data.model.expressionNames.length + 3);
+    const jawKeys = group.targetedAnimations.find((t) => (t.target as { name?: string }).name === 'jawOpen')!.animation.getKeys();
+    assert.ok(jawKeys.length === 2 && jawKeys[0].frame === 0 && Math.abs(jawKeys[1].frame - 1) < 1e-6, 'keys at frames 0 and 1 (30 fps)');
+    assert.ok(Math.abs(jawKeys[1].value - jawOpen) < 1e-6);
+    scene.dispose();
   });
 
   it('photo-avatar track writes a GLB animation and per-frame JSON weights that follow the frames', async () => {
