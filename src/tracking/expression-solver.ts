@@ -26,8 +26,8 @@ export interface ExpressionSolverOptions {
   /**
    * L1 cost per unit weight, in squared noise units (default 100): higher = fewer active targets.
    * Face-mesh points carry systematic offsets of a few pixels that small weights of many subtle
-   * targets would otherwise "explain" (bench/track-synthetic.ts: at 2, a rendered jawOpen 0.8 came
-   * back as jawOpen 0.37 plus 15 spurious targets; at 100 as jawOpen 0.81).
+   * targets would otherwise "explain" (on a render with jawOpen 0.8, before the debias stage: at 2,
+   * jawOpen 0.37 plus 15 spurious targets; at 100, jawOpen 0.81 and one more).
    */
   sparsity?: number;
   /** Multiplies the model's expression prior (default 0.1: tracking trusts the landmarks more than a photo fit does). */
