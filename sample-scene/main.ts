@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const pageBackend = requestedBackend(location.search);
 
   const presets = bindPresetButtons((name) => applyPresetAndSync(name));
-  const mirror = bindMirrorMode(() => avatars.avatar, (line, isError) => setStatus(`${engineLine}. ${line}`, isError));
+  const mirror = bindMirrorMode(() => avatars.avatar, (line, isError) => setStatus(`${engineLine}. ${line}`, isError), () => stage.requestRender());
   const environments = bindEnvironmentChoice((environment) => avatars.setEnvironment(environment));
 
   function applyPresetAndSync(name: PresetName): number {

@@ -10,9 +10,10 @@ export interface MirrorMode {
 
 /**
  * Binds the #mirror button to the avatar `currentAvatar` returns: `onReadout` gets a line per
- * tracked frame (fps, latency, head yaw) and error messages.
+ * tracked frame (fps, latency, head yaw) and error messages; `onFrame` runs after each frame is
+ * applied (the stage renders on demand, so it must be asked to draw the new pose).
  */
-export function bindMirrorMode(currentAvatar: () => Avatar | null, onReadout: (line: string, isError?: boolean) => void): MirrorMode {
+export function bindMirrorMode(currentAvatar: () => Avatar | null, onReadout: (line: string, isError?: boolean) => void, onFrame: () => void): MirrorMode {
   const button = document.getElementById('mirror') as HTMLButtonElement | null;
   let live: LiveFaceTracker | null = null;
   let stream: MediaStream | null = null;
@@ -34,6 +35,7 @@ export function bindMirrorMode(currentAvatar: () => Avatar | null, onReadout: (l
         live = await avatar.trackFace(stream);
         live.addEventListener('frame', (event) => {
           const { frame, latencyMs, fps } = (event as CustomEvent<LiveFrameDetail>).detail;
+          onFrame();
           onReadout(`Mirror: ${fps} fps, latency ${latencyMs.toFixed(0)} ms, ${frame ? `yaw ${frame.pose.yawDeg.toFixed(0)}°` : 'no face'}`);
         });
         live.addEventListener('error', (event) => onReadout(`Mirror failed: ${String((event as CustomEvent).detail)}`, true));

@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../src/image/decode.js';
+import { encodePng } from '../../src/image/encode.js';
 import { createAvatarData } from '../../src/pipeline.js';
 import type { RgbaImage } from '../../src/types.js';
 import { projectRoot } from '../helpers/shared-data.js';
@@ -19,6 +21,7 @@ import { openScene } from './canvas-pixels.js';
 
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const generatedDir = path.join(projectRoot, 'assets', 'generated');
+const artifactsDir = path.join(projectRoot, 'test-artifacts');
 const YAW_DEG = 15;
 
 /** YUV4MPEG2, 4:2:0 (C420jpeg: full-range BT.601), the format Chromium's fake camera reads. */
@@ -65,6 +68,8 @@ describe('sample scene Mirror mode with a fake camera @browser', function () {
     const still = renderTruth(data, { ...truth, yawDeg: YAW_DEG, rotation: Float64Array.from([Math.cos(YAW_DEG * Math.PI / 180), 0, Math.sin(YAW_DEG * Math.PI / 180), 0, 1, 0, -Math.sin(YAW_DEG * Math.PI / 180), 0, Math.cos(YAW_DEG * Math.PI / 180)]) }, camera, size, randomLook(data, random, 0), random);
     const clip = path.join(mkdtempSync(path.join(os.tmpdir(), 'photo-avatar-mirror-')), 'clip.y4m');
     writeY4m(clip, [still, still, still, still], 30);
+    await mkdir(artifactsDir, { recursive: true });
+    writeFileSync(path.join(artifactsDir, 'mirror-mode-camera.png'), encodePng(still));
     server = await serveStatic({ '/photos/': generatedDir, '/': distDir });
     browser = await launchSealedChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${clip}`]);
     await browser.context.grantPermissions(['camera'], { origin: server.origin });
@@ -83,6 +88,8 @@ describe('sample scene Mirror mode with a fake camera @browser', function () {
       await page.waitForFunction(() => /Mirror: \d+ fps, latency \d+ ms, yaw -?\d+/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 120_000 });
       // A few more frames so the smoothing settles.
       await page.waitForTimeout(3000);
+      await mkdir(artifactsDir, { recursive: true });
+      await page.screenshot({ path: path.join(artifactsDir, 'mirror-mode.png') });
       const status = (await page.textContent('#status')) ?? '';
       console.log(`      ${status.trim()}`);
       const yaw = Number(/yaw (-?\d+)/.exec(status)![1]);
