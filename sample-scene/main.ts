@@ -13,6 +13,7 @@ import {
 } from './ui.js';
 import { probeFitting, probeInference, type FittingProbe, type InferenceProbe, type PortableFaceObservation } from './diagnostics.js';
 import { isPresetName, type PresetName } from './presets.js';
+import { bindMirrorMode } from './mirror.js';
 import { CreateAvatarAction } from '../src/plugin/editor/create-avatar-action.js';
 import { isEnvironmentPreset, type EnvironmentPreset } from '../src/plugin/environments.js';
 import { PhotoAvatarError } from '../src/errors.js';
@@ -51,6 +52,8 @@ export interface SampleSceneHooks {
   applyPreset(name: PresetName): Promise<number>;
   /** Fits the default head to `observation` on WebGPU and on WASM and compares the coefficients. */
   probeFitting(observation: PortableFaceObservation, width: number, height: number): Promise<FittingProbe>;
+  /** Starts Mirror mode (the webcam drives the avatar) or stops it. */
+  toggleMirror(): Promise<void>;
 }
 
 declare global {
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
   const pageBackend = requestedBackend(location.search);
 
   const presets = bindPresetButtons((name) => applyPresetAndSync(name));
+  const mirror = bindMirrorMode(() => avatars.avatar, (line, isError) => setStatus(`${engineLine}. ${line}`, isError), () => stage.requestRender());
   const environments = bindEnvironmentChoice((environment) => avatars.setEnvironment(environment));
 
   function applyPresetAndSync(name: PresetName): number {
@@ -108,6 +112,9 @@ async function main(): Promise<void> {
     if (avatar) showExpressionSliders(avatar.expressionNames, avatar.coefficients.expression, (name, weight) => avatars.setExpression(name, weight));
     else clearExpressionSliders();
     presets.setEnabled(!!avatar);
+    const mirrorButton = document.getElementById('mirror') as HTMLButtonElement | null;
+    if (mirrorButton) mirrorButton.disabled = !avatar;
+    if (mirror.running && !avatar) void mirror.toggle();
   }
 
   // The page's one photo input: the plugin's editor action, placed in the side panel.
@@ -182,6 +189,7 @@ async function main(): Promise<void> {
       return applied;
     },
     probeFitting: (observation, width, height) => probeFitting(observation, width, height),
+    toggleMirror: () => mirror.toggle(),
   };
   void import('./avatar-file-hook.js').then((hook) => hook.installAvatarFileHook(stage.scene));
   void import('./compact-glb-hook.js').then((hook) => hook.installCompactGlbHook(stage.scene));

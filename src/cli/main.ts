@@ -5,6 +5,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { installInterruptCleanup } from '../node/interrupt-cleanup.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
+import { TRACK_HELP, runTrackCommand } from './track-command.js';
 import { IMPORT_HELP, runImportCommand } from './import-command.js';
 import { COPY_ASSETS_HELP, runCopyAssetsCommand } from './copy-assets-command.js';
 import { PACK_HELP, runPackCommand } from './pack-command.js';
@@ -17,6 +18,8 @@ Commands:
 ${CREATE_HELP}
 
 ${LANDMARKS_HELP}
+
+${TRACK_HELP}
 
 ${IMPORT_HELP}
 
@@ -39,6 +42,7 @@ photo-avatar --help     this text`;
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   create: runCreateCommand,
   landmarks: runLandmarksCommand,
+  track: runTrackCommand,
   import: runImportCommand,
   'build-uvapm': runBuildUvapmCommand,
   'eval-uvapm': runEvalUvapmCommand,

@@ -378,13 +378,23 @@ export function slideJaw(projected: Float32Array, corr: Correspondences, model: 
   return changed;
 }
 
+/** What the damped solver needs of a landmark system: LandmarkSystem's graph, or the tracker's sparse evaluator. */
+export interface LandmarkEvaluator {
+  readonly parameterCount: number;
+  evaluate(state: PoseAndShape, corr: Correspondences): Promise<LandmarkEvaluation>;
+}
+
 interface Evaluated {
   evaluation: LandmarkEvaluation;
   cost: number;
 }
 
-/** Levenberg-Marquardt steps with Marquardt (diagonal) damping and projected bounds on blendshape weights. */
-class DampedSolver {
+/**
+ * Levenberg-Marquardt steps with Marquardt (diagonal) damping and projected bounds on blendshape
+ * weights. `sparsity` adds an L1 cost 2·sparsity·Σw on the bounded weights (they are ≥ 0, so it is
+ * linear): it prefers few active weights (the per-frame tracker, ../tracking/expression-solver.ts).
+ */
+export class DampedSolver {
   private readonly m: number;
   private readonly normal: DampedNormalEquations;
   private readonly H: Float64Array;
@@ -395,10 +405,11 @@ class DampedSolver {
   private readonly delta: Float64Array;
 
   constructor(
-    private readonly system: LandmarkSystem,
+    private readonly system: LandmarkEvaluator,
     private readonly corr: Correspondences,
     private readonly priorPrecision: Float64Array,
     private readonly bounds: { from: number; to: number } | null,
+    private readonly sparsity = 0,
   ) {
     this.m = system.parameterCount;
     const m = this.m;
@@ -417,6 +428,9 @@ class DampedSolver {
       cost += rx * rx + ry * ry;
     }
     for (let k = 0; k < state.coefficients.length; k++) cost += this.priorPrecision[k] * state.coefficients[k] ** 2;
+    if (this.sparsity > 0 && this.bounds) {
+      for (let k = this.bounds.from; k < this.bounds.to; k++) cost += 2 * this.sparsity * state.coefficients[k];
+    }
     return { evaluation, cost };
   }
 
@@ -438,6 +452,7 @@ class DampedSolver {
       H[(6 + k) * m + 6 + k] += this.priorPrecision[k];
       g[6 + k] += this.priorPrecision[k] * state.coefficients[k];
     }
+    if (this.sparsity > 0 && this.bounds) for (let k = this.bounds.from; k < this.bounds.to; k++) g[6 + k] += this.sparsity;
     // Active set: blendshape weights pinned at a bound with the gradient pushing outwards stay put.
     const active = columns.filter((col) => {
       if (!this.bounds || col < 6 + this.bounds.from || col >= 6 + this.bounds.to) return true;

@@ -12,7 +12,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { createEyeTexture } from '../materials/eye-texture.js';
 import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
 import { linearToSrgb8 } from '../materials/srgb.js';
-import { buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear } from '../render/preview.js';
+import { applyVertexTint, buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear, type PreviewScene } from '../render/preview.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
 import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
 
@@ -49,14 +49,21 @@ export function projectToImage(positions: Float32Array, camera: PinholeCamera, o
   return out;
 }
 
+export interface InPhotoRenderOptions {
+  /** Geometry to render instead of the one built from data.expression (e.g. with the eyes turned). */
+  scene?: PreviewScene;
+  /** Darken the mouth pocket as the Babylon avatar and the GLB do (default false: the albedo stage's shading only). */
+  mouthInterior?: boolean;
+}
+
 /** Renders the avatar (head, eyes, teeth) over nothing, in the frame of `image` (only its size is used). */
-export function renderInPhoto(data: AvatarData, image: { width: number; height: number }): InPhotoRender {
+export function renderInPhoto(data: AvatarData, image: { width: number; height: number }, options: InPhotoRenderOptions = {}): InPhotoRender {
   const { width, height } = image;
   if (!(width > 0 && height > 0)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Cannot render into a ${width}x${height} image.`);
   if (data.light.length !== 3 * SH_COUNT) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `Expected ${3 * SH_COUNT} SH light coefficients, got ${data.light.length}.`);
   }
-  const scene = buildPreviewScene(data, data.expression);
+  const scene = options.scene ?? buildPreviewScene(data, data.expression);
   const { positions, normals, uvs, indices, triangleMaterial } = scene;
   const screen = projectToImage(positions, data.camera);
   const target = createRasterTarget(width, height);
@@ -78,7 +85,10 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
     surfaceAt(target, p, screen, indices, uvs, normals, surface);
     const { u, v, nx, ny, nz } = surface;
     const material = triangleMaterial[t];
-    if (material === MATERIAL_SKIN) sampleLinear(data.albedo, u, v, colour);
+    if (material === MATERIAL_SKIN) {
+      sampleLinear(data.albedo, u, v, colour);
+      if (options.mouthInterior) applyVertexTint(scene, t, surface, colour);
+    }
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
     else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
     shShadingBasis(nx, ny, nz, basis);

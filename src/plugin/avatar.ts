@@ -34,6 +34,7 @@ import type { AvatarData, RgbaImage } from '../types.js';
 import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
 import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
 import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
+import { trackLive, type LiveFaceTracker, type LiveTrackingOptions } from '../tracking/live.js';
 import { createEnvironmentTexture, environmentIntensity, isEnvironmentPreset, type EnvironmentPreset } from './environments.js';
 
 export interface AvatarBones {
@@ -371,6 +372,16 @@ export class Avatar {
       const pitch = Math.max(-MAX_EYE_PITCH, Math.min(MAX_EYE_PITCH, -Math.asin(local.y / length)));
       eye.rotationQuaternion = Quaternion.RotationYawPitchRoll(yaw, pitch, 0);
     }
+  }
+
+  /**
+   * Browser only: a webcam drives the avatar live (expression, head rotation, gaze; see
+   * ../tracking/live.ts). `source` is a playing <video> or a MediaStream (getUserMedia). Listen
+   * for per-frame 'frame' events (detail: frame, latencyMs, fps); `stop()` ends it.
+   */
+  trackFace(source: HTMLVideoElement | MediaStream, options: LiveTrackingOptions = {}): Promise<LiveFaceTracker> {
+    this.checkAlive();
+    return trackLive(this, source, options);
   }
 
   /** Eyes back to looking straight ahead. */

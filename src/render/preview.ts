@@ -101,6 +101,15 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
   return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint };
 }
 
+/** Multiplies a head pixel's colour by the scene's per-vertex tint (the dark mouth pocket), when it has one. */
+export function applyVertexTint(scene: PreviewScene, triangle: number, surface: SurfaceSample, colour: Float32Array): void {
+  const tint = scene.vertexTint;
+  const { indices } = scene;
+  if (!tint || 3 * indices[3 * triangle] >= tint.length) return;
+  const a = 3 * indices[3 * triangle], b = 3 * indices[3 * triangle + 1], c = 3 * indices[3 * triangle + 2];
+  for (let k = 0; k < 3; k++) colour[k] *= surface.w0 * tint[a + k] + surface.w1 * tint[b + k] + surface.w2 * tint[c + k];
+}
+
 /** Bilinear sample of an sRGB texture at (u, v up), returned in linear light into `out`. */
 export function sampleLinear(image: RgbaImage, u: number, v: number, out: Float32Array): void {
   const { width, height, data } = image;
@@ -182,11 +191,7 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
     if (material === MATERIAL_SKIN) sampleLinear(albedo, u, v, colour);
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
     else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
-    const tint = scene.vertexTint;
-    if (tint && material === MATERIAL_SKIN && 3 * indices[3 * t] < tint.length) {
-      const a = 3 * indices[3 * t], b = 3 * indices[3 * t + 1], c = 3 * indices[3 * t + 2];
-      for (let k = 0; k < 3; k++) colour[k] *= surface.w0 * tint[a + k] + surface.w1 * tint[b + k] + surface.w2 * tint[c + k];
-    }
+    if (material === MATERIAL_SKIN) applyVertexTint(scene, t, surface, colour);
     const key = Math.max(0, (nx * KEY[0] + ny * KEY[1] + nz * KEY[2] + WRAP) / (1 + WRAP));
     const fill = Math.max(0, (nx * FILL[0] + ny * FILL[1] + nz * FILL[2] + WRAP) / (1 + WRAP));
     const light = AMBIENT + KEY_INTENSITY * key + FILL_INTENSITY * fill;

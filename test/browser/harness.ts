@@ -97,13 +97,16 @@ function isLoopback(url: string): boolean {
   }
 }
 
-/** Launches Chromium in a fresh profile; every non-loopback request is aborted and recorded. */
-export async function launchSealedChromium(): Promise<SealedBrowser> {
+/**
+ * Launches Chromium in a fresh profile; every non-loopback request is aborted and recorded.
+ * `extraArgs` are added to CHROMIUM_ARGS (e.g. a fake camera).
+ */
+export async function launchSealedChromium(extraArgs: readonly string[] = []): Promise<SealedBrowser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'photo-avatar-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: { width: 1100, height: 700 },
     deviceScaleFactor: 1,
   });

@@ -226,6 +226,31 @@ export class FaceAnalyzer {
       mesh = next;
     }
     if (mesh.score < MIN_MESH_SCORE) return null;
+    const box: Box = {
+      x: detection.cx - detection.width / 2,
+      y: detection.cy - detection.height / 2,
+      width: detection.width,
+      height: detection.height,
+    };
+    return this.completeFace(image, mesh, box, detection.score, timings);
+  }
+
+  /**
+   * Follows a face from the previous video frame without detection: FaceMesh on the crop around the
+   * previous frame's mesh (MediaPipe's tracking ROI), then Iris. Null when the mesh model no longer
+   * sees a face there (the caller detects again). `timings` accumulates faceMesh and iris ms.
+   */
+  async trackFace(image: RgbaImage, previous: FaceObservation, timings: Record<string, number> = { faceMesh: 0, iris: 0 }): Promise<FaceObservation | null> {
+    this.checkUsable(image);
+    const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings);
+    if (mesh.score < MIN_MESH_SCORE) return null;
+    const { cx, cy, size } = roiFromLandmarks(mesh.points);
+    const side = size / MESH_ROI_SCALE;
+    return this.completeFace(image, mesh, { x: cx - side / 2, y: cy - side / 2, width: side, height: side }, previous.score, timings);
+  }
+
+  /** Iris on both eyes of a mesh, and the observation's derived fields. */
+  private async completeFace(image: RgbaImage, mesh: { points: Float32Array; score: number }, box: Box, score: number, timings: Record<string, number>): Promise<FaceObservation> {
     const points = mesh.points;
     const t = now();
     const iris = new Float32Array(30);
@@ -238,15 +263,9 @@ export class FaceAnalyzer {
       landmarks68[2 * i] = points[3 * MEDIAPIPE_TO_IBUG68[i]];
       landmarks68[2 * i + 1] = points[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
     }
-    const box: Box = {
-      x: detection.cx - detection.width / 2,
-      y: detection.cy - detection.height / 2,
-      width: detection.width,
-      height: detection.height,
-    };
     return {
       box,
-      score: detection.score,
+      score,
       landmarks468: points,
       iris,
       landmarks68,

@@ -1,0 +1,128 @@
+/**
+ * Tracking accuracy on synthetic truth: the avatar rendered by the project's rasterizer with known
+ * random sparse ARKit weights, head pose and gaze (keyframes every 10 frames, eased between, like a
+ * video), under varied light, background and pixel noise; the real tracker (face models + solve)
+ * recovers them. Prints per-target weight errors, pose and gaze errors and the per-frame time
+ * breakdown. Asserts nothing.
+ *   npx tsx bench/track-synthetic.ts [--avatar x.avatar] [--frames 100] [--smooth] [--images DIR]
+ *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { encodePng } from '../src/image/encode.js';
+import { configureRuntime } from '../src/inference/runtime.js';
+import { FaceTracker } from '../src/tracking/face-tracker.js';
+import type { RgbaImage } from '../src/types.js';
+import { seededRandom } from '../test/helpers/random.js';
+import { DEFAULT_RANGES, interpolateTruth, randomLook, randomTruth, renderTruth, type TrackingTruth } from '../test/tracking/synthetic-frames.js';
+import { benchAvatar, numberOption, stringOption } from './track-avatar.js';
+
+const frames = numberOption('--frames', 100);
+const smooth = process.argv.includes('--smooth');
+const imageDir = stringOption('--images');
+const size = { width: 640, height: 480 };
+const camera = { focal: 1.2 * size.width, cx: (size.width - 1) / 2, cy: (size.height - 1) / 2 };
+if (stringOption('--threads')) configureRuntime({ numThreads: numberOption('--threads', 2) });
+const data = await benchAvatar();
+const names = data.model.expressionNames;
+const E = names.length;
+const calibration = stringOption('--calibrate') ?? 'photo';
+const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity });
+const random = seededRandom(2026);
+if (calibration === 'render') {
+  // A neutral, frontal render of the avatar: the tracked "person" holding still for calibration.
+  const neutral = randomTruth(data, seededRandom(1), { ...DEFAULT_RANGES, yawDeg: 0, pitchDeg: 0, rollDeg: 0, gazeYawDeg: 0, gazePitchDeg: 0 });
+  neutral.weights.fill(0);
+  neutral.translation.set([0, 0, -DEFAULT_RANGES.distance]);
+  await tracker.calibrate(renderTruth(data, neutral, camera, size, randomLook(data, seededRandom(1), 0), seededRandom(1)));
+}
+console.log(`${data.model.id}, ${frames} frames ${size.width}x${size.height}, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+if (imageDir) await mkdir(imageDir, { recursive: true });
+
+const KEY_EVERY = 10;
+let keyA = randomTruth(data, random), keyB = randomTruth(data, random);
+const absError = new Float64Array(E);
+const truthActive = new Float64Array(E);
+const activeTargetError = new Float64Array(E);
+// Errors split by whether the target is active in the truth, and what predicting all zeros would score.
+let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0;
+let gazeYawBias = 0, gazePitchBias = 0, poseError = 0, yawError = 0, pitchError = 0, rollError = 0, gazeError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
+const timings: Record<string, number> = {};
+const DEG = 180 / Math.PI;
+for (let f = 0; f < frames; f++) {
+  if (f > 0 && f % KEY_EVERY === 0) { keyA = keyB; keyB = randomTruth(data, random); }
+  const truth = interpolateTruth(keyA, keyB, (f % KEY_EVERY) / KEY_EVERY);
+  const look = randomLook(data, random);
+  let t = performance.now();
+  const image = renderTruth(data, truth, camera, size, look, random);
+  renderMs += performance.now() - t;
+  const frame = await tracker.track(image, f / 30);
+  if (!frame) { console.log(`frame ${f}: no face found`); continue; }
+  tracked++;
+  for (const [key, ms] of Object.entries(frame.timings)) timings[key] = (timings[key] ?? 0) + ms;
+  for (let k = 0; k < E; k++) {
+    absError[k] += Math.abs(frame.weights[k] - truth.weights[k]);
+    truthActive[k] += truth.weights[k] > 0.05 ? 1 : 0;
+    if (truth.weights[k] > 0.05) activeTargetError[k] += Math.abs(frame.weights[k] - truth.weights[k]);
+    if (/^eyeLook/i.test(names[k])) continue;
+    const error = Math.abs(frame.weights[k] - truth.weights[k]);
+    if (truth.weights[k] > 0.05) { activeError += error; activeCount++; } else { inactiveError += error; inactiveCount++; }
+    zeroBaseline += truth.weights[k];
+  }
+  const R = frame.rotation, T = truth.rotation;
+  let trace = 0;
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) trace += R[r * 3 + c] * T[r * 3 + c];
+  poseError += Math.acos(Math.min(1, Math.max(-1, (trace - 1) / 2))) * DEG;
+  yawError += Math.abs(frame.pose.yawDeg - truth.yawDeg);
+  pitchError += Math.abs(frame.pose.pitchDeg - truth.pitchDeg);
+  rollError += Math.abs(frame.pose.rollDeg - truth.rollDeg);
+  const eyesOpen = names.every((name, k) => !/^eyeBlink/i.test(name) || truth.weights[k] < 0.5);
+  if (eyesOpen) {
+    gazeError += angleBetween(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
+    gazeYawBias += frame.gaze.yawDeg - truth.gazeYawDeg;
+    gazePitchBias += frame.gaze.pitchDeg - truth.gazePitchDeg;
+    gazeFrames++;
+  }
+  if (imageDir && f % 10 === 5) {
+    const estimate: TrackingTruth = {
+      weights: Float64Array.from(frame.weights), yawDeg: frame.pose.yawDeg, pitchDeg: frame.pose.pitchDeg, rollDeg: frame.pose.rollDeg,
+      gazeYawDeg: frame.gaze.yawDeg, gazePitchDeg: frame.gaze.pitchDeg, rotation: frame.rotation, translation: frame.translation,
+    };
+    const rendered = renderTruth(data, estimate, camera, size, { ...look, noise: 0 }, random);
+    await writeFile(path.join(imageDir, `frame-${String(f).padStart(3, '0')}.png`), encodePng(sideBySide(image, rendered)));
+  }
+}
+
+function angleBetween(yawA: number, pitchA: number, yawB: number, pitchB: number): number {
+  const dir = (yaw: number, pitch: number) => [Math.sin(yaw / DEG) * Math.cos(pitch / DEG), Math.sin(pitch / DEG), Math.cos(yaw / DEG) * Math.cos(pitch / DEG)];
+  const a = dir(yawA, pitchA), b = dir(yawB, pitchB);
+  return Math.acos(Math.min(1, a[0] * b[0] + a[1] * b[1] + a[2] * b[2])) * DEG;
+}
+
+function sideBySide(a: RgbaImage, b: RgbaImage): RgbaImage {
+  const out = new Uint8ClampedArray(a.width * 2 * a.height * 4);
+  for (let y = 0; y < a.height; y++) {
+    out.set(a.data.subarray(y * a.width * 4, (y + 1) * a.width * 4), y * a.width * 8);
+    out.set(b.data.subarray(y * a.width * 4, (y + 1) * a.width * 4), y * a.width * 8 + a.width * 4);
+  }
+  return { width: a.width * 2, height: a.height, data: out };
+}
+
+const n = Math.max(1, tracked);
+console.log(`\ntracked ${tracked}/${frames} frames; render ${(renderMs / frames).toFixed(0)} ms/frame (not part of tracking)`);
+console.log('\nper-target weight MAE (truth active = frames with truth weight > 0.05):');
+const rows = names.map((name, k) => ({ name, mae: absError[k] / n, active: truthActive[k], activeMae: activeTargetError[k] / Math.max(1, truthActive[k]) }))
+  .sort((a, b) => b.mae - a.mae);
+for (const row of rows) {
+  const activePart = row.active > 0 ? `, MAE ${row.activeMae.toFixed(3)} in them` : '';
+  console.log(`  ${row.name.padEnd(18)} ${row.mae.toFixed(3)}  (active in ${row.active} frames${activePart})${row.mae > 0.08 || row.activeMae > 0.3 ? '  <- hard' : ''}`);
+}
+let total = 0, totalNoLook = 0, noLookCount = 0;
+names.forEach((name, k) => { total += absError[k] / n; if (!/^eyeLook/i.test(name)) { totalNoLook += absError[k] / n; noLookCount++; } });
+console.log(`\nweight MAE: ${(total / E).toFixed(4)} over all ${E} targets; ${(totalNoLook / noLookCount).toFixed(4)} over the ${noLookCount} non-eyeLook targets`);
+console.log(`non-eyeLook targets: MAE ${(activeError / Math.max(1, activeCount)).toFixed(4)} where the truth is active (> 0.05, ${activeCount} target-frames), ${(inactiveError / Math.max(1, inactiveCount)).toFixed(4)} where it is 0; predicting all zeros would score ${(zeroBaseline / (activeCount + inactiveCount)).toFixed(4)}`);
+console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |yaw| ${(yawError / n).toFixed(2)}, |pitch| ${(pitchError / n).toFixed(2)}, |roll| ${(rollError / n).toFixed(2)} deg`);
+console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes); mean signed yaw ${(gazeYawBias / Math.max(1, gazeFrames)).toFixed(2)}, pitch ${(gazePitchBias / Math.max(1, gazeFrames)).toFixed(2)} deg`);
+console.log(`\nper-frame time (ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);

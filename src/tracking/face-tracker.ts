@@ -1,0 +1,196 @@
+/**
+ * Live face tracking for one avatar: per video frame, the face models (detection only when the face
+ * was lost, otherwise FaceMesh on the previous frame's crop), then the avatar's own expression
+ * weights and head pose (expression-solver.ts), the gaze from the irises (gaze.ts), and One-Euro
+ * smoothing (one-euro.ts). Engine-independent: the Babylon side (babylon.ts) applies and records
+ * the frames, the CLI writes them to a GLB animation.
+ */
+import { eulerDegreesToRotation, rotationToEulerDegrees } from '../fitting/camera-math.js';
+import { photoIntrinsics } from '../fitting/fit-face.js';
+import { FaceAnalyzer, selectFace } from '../inference/face/analyzer.js';
+import type { Backend } from '../inference/runtime.js';
+import { getFaceAnalyzer } from '../pipeline.js';
+import { PhotoAvatarError } from '../errors.js';
+import type { AvatarData, FaceObservation, RgbaImage } from '../types.js';
+import { ExpressionSolver, type ExpressionSolverOptions } from './expression-solver.js';
+import { GazeSolver, writeEyeLookWeights, type Gaze } from './gaze.js';
+import { OneEuroFilter, type OneEuroParameters } from './one-euro.js';
+
+export interface FaceTrackerOptions extends ExpressionSolverOptions {
+  backend?: 'auto' | Backend;
+  /** Temporal smoothing, or false for none (default: One-Euro, minCutoff 1.5 Hz, beta 1.5, derivativeCutoff 1 Hz). */
+  smoothing?: Partial<OneEuroParameters> | false;
+  /** Camera focal length in pixels (default 1.2 x the frame's longer side, as for photos). */
+  focal?: number;
+  /** Faces smaller than this (box side, px) are not tracked (default 48). */
+  minFaceSize?: number;
+  /**
+   * Landmark calibration (ExpressionSolver.calibrate): 'photo' (default) learns the face models'
+   * offsets from the avatar's own photo, its observed mesh and fitted expression; false: none.
+   * FaceTracker.calibrate(neutralFrame) replaces it from a frame of the tracked person.
+   */
+  calibration?: 'photo' | false;
+}
+
+export interface TrackedFrame {
+  /** Expression weights in the avatar's expressionNames order, 0..1 (eyeLook* from the gaze). */
+  weights: Float32Array;
+  /** Head pose in degrees, as AvatarData.pose (yaw, pitch, roll of the head as the camera sees it). */
+  pose: { yawDeg: number; pitchDeg: number; rollDeg: number };
+  /** Model-to-camera rotation (row-major 3x3) and translation (metres), after smoothing. */
+  rotation: Float64Array;
+  translation: Float64Array;
+  /** Eye rotation shared by both eyes: yaw > 0 looks towards the subject's left, pitch > 0 up. */
+  gaze: { yawDeg: number; pitchDeg: number };
+  /** The face the models saw. */
+  face: FaceObservation;
+  /** Mean distance between the observed mesh points and the solved avatar's, pixels. */
+  landmarkErrorPx: number;
+  /** True when the face detector ran on this frame (first frame, or the face was lost). */
+  detected: boolean;
+  /** Milliseconds: detect, faceMesh, iris, solve, gaze, total. */
+  timings: Record<string, number>;
+}
+
+const DEFAULT_SMOOTHING: OneEuroParameters = { minCutoff: 1.5, beta: 1.5, derivativeCutoff: 1 };
+/** Eyes more closed than this give no gaze: the iris model then sees lids. */
+const BLINK_HIDES_IRIS = 0.5;
+const DEG = 180 / Math.PI;
+
+export class FaceTracker {
+  private previous: FaceObservation | null = null;
+  private readonly gaze: Gaze = { yawRad: 0, pitchRad: 0 };
+  private readonly channels: Float64Array;
+  private readonly filter: OneEuroFilter | null;
+  private readonly blinkIndices: number[];
+  private readonly intrinsicsFor: (image: RgbaImage) => { focal: number; cx: number; cy: number };
+
+  private constructor(
+    readonly data: AvatarData,
+    private readonly analyzer: FaceAnalyzer,
+    private readonly solver: ExpressionSolver,
+    private readonly gazeSolver: GazeSolver,
+    private readonly options: FaceTrackerOptions,
+  ) {
+    const E = data.model.expressionNames.length;
+    // Channels: weights, yaw/pitch/roll (rad), translation (m), gaze yaw/pitch (rad).
+    this.channels = new Float64Array(E + 8);
+    this.filter = options.smoothing === false ? null : new OneEuroFilter(E + 8, { ...DEFAULT_SMOOTHING, ...options.smoothing });
+    this.blinkIndices = data.model.expressionNames.flatMap((name, k) => (/^eyeBlink/i.test(name) ? [k] : []));
+    this.intrinsicsFor = (image) => photoIntrinsics(image.width, image.height, options.focal);
+  }
+
+  static async create(data: AvatarData, options: FaceTrackerOptions = {}): Promise<FaceTracker> {
+    const backend = options.backend ?? 'auto';
+    const solver = new ExpressionSolver(data, options);
+    const photo = data.face?.landmarks468;
+    if ((options.calibration ?? 'photo') === 'photo' && photo?.length === 468 * 3 && data.camera) {
+      await solver.calibrate(data.face, data.camera, data.expression);
+    }
+    return new FaceTracker(data, await getFaceAnalyzer(backend), solver, new GazeSolver(data), options);
+  }
+
+  /**
+   * Calibrates the landmarks on a frame where the tracked person shows `weights` (default: a
+   * neutral face, all 0) and restarts tracking. Throws NO_FACE when the frame has no face.
+   */
+  async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<void> {
+    const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1 }), { minFaceSize: this.options.minFaceSize ?? 48 });
+    await this.solver.calibrate(face, this.intrinsicsFor(image), weights ?? new Float64Array(this.expressionNames.length));
+    this.reset();
+  }
+
+  get expressionNames(): readonly string[] {
+    return this.data.model.expressionNames;
+  }
+
+  /** Forget the previous frame (a cut in the video): the next frame detects and solves from scratch. */
+  reset(): void {
+    this.previous = null;
+    this.solver.reset();
+    this.filter?.reset();
+    this.gaze.yawRad = 0;
+    this.gaze.pitchRad = 0;
+  }
+
+  /**
+   * Tracks one frame taken at `timeSeconds` (for the smoothing; frames must come in time order).
+   * Returns null when no face is found; the next frame then detects again.
+   */
+  async track(image: RgbaImage, timeSeconds: number): Promise<TrackedFrame | null> {
+    const started = performance.now();
+    const timings: Record<string, number> = { detect: 0, faceMesh: 0, iris: 0, solve: 0, gaze: 0 };
+    let face = this.previous ? await this.analyzer.trackFace(image, this.previous, timings) : null;
+    const detected = face === null;
+    if (!face) {
+      this.solver.reset();
+      const t = performance.now();
+      const analysis = await this.analyzer.analyze(image, { maxFaces: 1, refineMesh: true });
+      timings.detect = performance.now() - t - analysis.timings.faceMesh - analysis.timings.iris;
+      timings.faceMesh += analysis.timings.faceMesh;
+      timings.iris += analysis.timings.iris;
+      if (analysis.faces.length === 0) {
+        this.previous = null;
+        return null;
+      }
+      face = selectFace(analysis, { minFaceSize: this.options.minFaceSize ?? 48 });
+    }
+    this.previous = face;
+    const intrinsics = this.intrinsicsFor(image);
+
+    let t = performance.now();
+    const names = this.expressionNames;
+    const solved = await this.solver.solve(face, intrinsics, this.channels);
+    timings.solve = performance.now() - t;
+
+    t = performance.now();
+    let blink = 0;
+    for (const k of this.blinkIndices) blink = Math.max(blink, solved.weights[k]);
+    if (blink < BLINK_HIDES_IRIS) this.gazeSolver.solve(face.iris, solved.rotation, solved.translation, intrinsics, this.gaze, this.gaze);
+    writeEyeLookWeights(this.gaze, names, solved.weights);
+    timings.gaze = performance.now() - t;
+
+    const E = names.length;
+    const channels = this.channels;
+    channels.set(solved.weights);
+    const pose = rotationToEulerDegrees(solved.rotation);
+    channels[E] = pose.yawDeg / DEG;
+    channels[E + 1] = pose.pitchDeg / DEG;
+    channels[E + 2] = pose.rollDeg / DEG;
+    channels.set(solved.translation, E + 3);
+    channels[E + 6] = this.gaze.yawRad;
+    channels[E + 7] = this.gaze.pitchRad;
+    this.filter?.filter(channels, timeSeconds);
+    const smoothedPose = { yawDeg: channels[E] * DEG, pitchDeg: channels[E + 1] * DEG, rollDeg: channels[E + 2] * DEG };
+    const weights = new Float32Array(E);
+    for (let k = 0; k < E; k++) weights[k] = Math.min(1, Math.max(0, channels[k]));
+    timings.total = performance.now() - started;
+    return {
+      weights,
+      pose: smoothedPose,
+      rotation: this.filter ? eulerDegreesToRotation(smoothedPose.yawDeg, smoothedPose.pitchDeg, smoothedPose.rollDeg) : solved.rotation,
+      translation: channels.slice(E + 3, E + 6),
+      gaze: { yawDeg: channels[E + 6] * DEG, pitchDeg: channels[E + 7] * DEG },
+      face,
+      landmarkErrorPx: solved.errorPx,
+      detected,
+      timings,
+    };
+  }
+}
+
+/**
+ * Expression weights, head pose and gaze of `avatar` (an Avatar or its AvatarData) in one image:
+ * detection, landmarks and a cold solve, no smoothing. Throws NO_FACE when the image has no face.
+ */
+export async function trackFaceInImage(
+  avatar: AvatarData | { data: AvatarData },
+  image: RgbaImage,
+  options: Omit<FaceTrackerOptions, 'smoothing'> = {},
+): Promise<TrackedFrame> {
+  const data = 'data' in avatar ? avatar.data : avatar;
+  const tracker = await FaceTracker.create(data, { ...options, smoothing: false });
+  const frame = await tracker.track(image, 0);
+  if (!frame) throw new PhotoAvatarError('NO_FACE', `No face was found in the ${image.width}x${image.height} image.`);
+  return frame;
+}

@@ -1,0 +1,145 @@
+/**
+ * Gaze from the irises: the eye rotation that puts each eyeball's front pole (the pupil centre) on
+ * the observed iris centre, given the head pose solved from the landmarks.
+ *
+ * The eyeballs are the avatar's own (pivot and radius from its eye parts), so the answer is the
+ * rotation to give its eye joints. Both eyes share one direction (a far target; vergence is below
+ * what an iris point can tell), found by a few Gauss-Newton steps on 2 unknowns with a numeric
+ * Jacobian. Direction for (yaw, pitch) in model space: (sin yaw cos pitch, sin pitch, cos yaw cos
+ * pitch); yaw > 0 looks towards +X (the subject's left), pitch > 0 looks up.
+ */
+import { computeAvatarRig } from '../export/avatar-rig.js';
+import type { SubMesh } from '../modelpack/head-model.js';
+import { blendshapeKey } from '../plugin/arkit.js';
+import type { AvatarData } from '../types.js';
+
+export interface Gaze {
+  yawRad: number;
+  pitchRad: number;
+}
+
+/** Gaze angle at which an eyeLook* target reaches weight 1. */
+export const FULL_LOOK_RAD = (30 * Math.PI) / 180;
+/** Gaze beyond this is clamped (what eyes manage without turning the head). */
+const MAX_GAZE_RAD = (45 * Math.PI) / 180;
+const ITERATIONS = 4;
+const STEP = 1e-3;
+/** Pull towards looking straight ahead, relative to one pixel of iris error per radian. */
+const DAMPING = 1e-2;
+
+interface Eye {
+  pivot: [number, number, number];
+  radius: number;
+  /** Offset of this eye's iris centre in FaceObservation.iris (subject's right eye first). */
+  irisOffset: number;
+}
+
+/** How far the eye part reaches in front of its pivot: where the pupil sits. */
+function frontRadius(part: SubMesh): number {
+  let radius = 0;
+  for (let i = 2; i < part.positions.length; i += 3) radius = Math.max(radius, part.positions[i] - part.pivot[2]);
+  return radius;
+}
+
+export class GazeSolver {
+  private readonly eyes: Eye[];
+  private readonly residual = new Float64Array(4);
+  private readonly probe = new Float64Array(4);
+  private readonly yawColumn = new Float64Array(4);
+
+  constructor(data: AvatarData) {
+    const rig = computeAvatarRig(data.model, data.neutralVertices);
+    this.eyes = [];
+    if (rig.eyeRight) this.eyes.push({ pivot: [...rig.eyeRight.pivot] as [number, number, number], radius: frontRadius(rig.eyeRight), irisOffset: 0 });
+    if (rig.eyeLeft) this.eyes.push({ pivot: [...rig.eyeLeft.pivot] as [number, number, number], radius: frontRadius(rig.eyeLeft), irisOffset: 15 });
+  }
+
+  get hasEyes(): boolean {
+    return this.eyes.length > 0;
+  }
+
+  /**
+   * Solves the shared gaze from the iris centres (FaceObservation.iris), starting at `start`, for
+   * the head at (rotation, translation) seen through `intrinsics`. Writes into `out`.
+   */
+  solve(
+    iris: Float32Array,
+    rotation: ArrayLike<number>,
+    translation: ArrayLike<number>,
+    intrinsics: { focal: number; cx: number; cy: number },
+    start: Gaze,
+    out: Gaze,
+  ): Gaze {
+    let yaw = start.yawRad, pitch = start.pitchRad;
+    if (!this.hasEyes) { out.yawRad = 0; out.pitchRad = 0; return out; }
+    const r = this.residual, p = this.probe;
+    for (let it = 0; it < ITERATIONS; it++) {
+      this.residuals(iris, rotation, translation, intrinsics, yaw, pitch, r);
+      this.residuals(iris, rotation, translation, intrinsics, yaw + STEP, pitch, p);
+      let a = 0, b = 0, d = 0, gy = 0, gp = 0;
+      const rows = 2 * this.eyes.length;
+      const jy = this.yawColumn;
+      for (let k = 0; k < rows; k++) jy[k] = (p[k] - r[k]) / STEP;
+      this.residuals(iris, rotation, translation, intrinsics, yaw, pitch + STEP, p);
+      for (let k = 0; k < rows; k++) {
+        const jp = (p[k] - r[k]) / STEP;
+        a += jy[k] * jy[k]; b += jy[k] * jp; d += jp * jp;
+        gy += jy[k] * r[k]; gp += jp * r[k];
+      }
+      a += DAMPING * (a + 1); d += DAMPING * (d + 1);
+      gy += DAMPING * yaw; gp += DAMPING * pitch;
+      const det = a * d - b * b;
+      if (!(det > 0)) break;
+      const dy = -(d * gy - b * gp) / det, dp = -(a * gp - b * gy) / det;
+      yaw = clamp(yaw + dy, MAX_GAZE_RAD);
+      pitch = clamp(pitch + dp, MAX_GAZE_RAD);
+      if (Math.abs(dy) + Math.abs(dp) < 1e-5) break;
+    }
+    out.yawRad = yaw;
+    out.pitchRad = pitch;
+    return out;
+  }
+
+  /** Projected pupil minus observed iris centre, per eye (x, y). */
+  private residuals(
+    iris: Float32Array,
+    R: ArrayLike<number>,
+    t: ArrayLike<number>,
+    intrinsics: { focal: number; cx: number; cy: number },
+    yaw: number,
+    pitch: number,
+    out: Float64Array,
+  ): void {
+    const dx = Math.sin(yaw) * Math.cos(pitch), dy = Math.sin(pitch), dz = Math.cos(yaw) * Math.cos(pitch);
+    this.eyes.forEach((eye, e) => {
+      const x = eye.pivot[0] + eye.radius * dx, y = eye.pivot[1] + eye.radius * dy, z = eye.pivot[2] + eye.radius * dz;
+      const px = R[0] * x + R[1] * y + R[2] * z + t[0];
+      const py = R[3] * x + R[4] * y + R[5] * z + t[1];
+      const pz = R[6] * x + R[7] * y + R[8] * z + t[2];
+      const invDepth = -1 / pz;
+      out[2 * e] = intrinsics.cx + intrinsics.focal * px * invDepth - iris[eye.irisOffset];
+      out[2 * e + 1] = intrinsics.cy - intrinsics.focal * py * invDepth - iris[eye.irisOffset + 1];
+    });
+  }
+}
+
+function clamp(value: number, limit: number): number {
+  return Math.max(-limit, Math.min(limit, value));
+}
+
+/**
+ * ARKit eyeLook* weights for a gaze, written into `weights` at the model's eyeLook indices: the
+ * subject's left eye looks "out" towards +X, the right eye "in" towards +X.
+ */
+export function writeEyeLookWeights(gaze: Gaze, names: readonly string[], weights: Float64Array): void {
+  const right = Math.max(0, gaze.yawRad) / FULL_LOOK_RAD, left = Math.max(0, -gaze.yawRad) / FULL_LOOK_RAD;
+  const up = Math.max(0, gaze.pitchRad) / FULL_LOOK_RAD, down = Math.max(0, -gaze.pitchRad) / FULL_LOOK_RAD;
+  const amounts: Record<string, number> = {
+    eyelookoutl: right, eyelookinr: right, eyelookinl: left, eyelookoutr: left,
+    eyelookupl: up, eyelookupr: up, eyelookdownl: down, eyelookdownr: down,
+  };
+  names.forEach((name, k) => {
+    const amount = amounts[blendshapeKey(name)];
+    if (amount !== undefined) weights[k] = Math.min(1, amount);
+  });
+}

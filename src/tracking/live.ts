@@ -1,0 +1,130 @@
+/**
+ * Browser-only: a webcam (<video> or MediaStream) drives a Babylon avatar live. Each video frame is
+ * drawn into a small canvas, tracked (face-tracker.ts) and applied to the avatar
+ * (babylon-animation.ts); a frame that arrives while one is being tracked is skipped, so latency
+ * stays one frame's work. Listeners get a 'frame' event per tracked frame. Nothing here runs at
+ * import time, so Node code may import the module.
+ */
+import { PhotoAvatarError } from '../errors.js';
+import type { Avatar } from '../plugin/avatar.js';
+import type { RgbaImage } from '../types.js';
+import { applyTrackedFrame } from './babylon-animation.js';
+import { FaceTracker, type FaceTrackerOptions, type TrackedFrame } from './face-tracker.js';
+
+export interface LiveTrackingOptions extends FaceTrackerOptions {
+  /** Frames wider than this are downscaled before tracking (default 640 px). */
+  maxWidth?: number;
+  /** Apply each frame to the avatar (default true); false only reports events. */
+  apply?: boolean;
+}
+
+export interface LiveFrameDetail {
+  /** The tracked frame, or null when no face was found. */
+  frame: TrackedFrame | null;
+  /** Video time of the frame, seconds. */
+  timeSeconds: number;
+  /** From grabbing the video frame to the avatar updated, ms. */
+  latencyMs: number;
+  /** Tracked frames per second over the last second. */
+  fps: number;
+}
+
+type FrameSource = HTMLVideoElement | MediaStream;
+
+/** Live tracking of one video; `stop()` ends it (and stops a video element it created). */
+export class LiveFaceTracker extends EventTarget {
+  private stopped = false;
+  private busy = false;
+  private readonly recent: number[] = [];
+  private readonly context: CanvasRenderingContext2D;
+
+  constructor(
+    private readonly avatar: Avatar,
+    private readonly tracker: FaceTracker,
+    private readonly video: HTMLVideoElement,
+    private readonly ownsVideo: boolean,
+    private readonly options: LiveTrackingOptions,
+  ) {
+    super();
+    const canvas = document.createElement('canvas');
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    if (!context) throw new PhotoAvatarError('INVALID_ARGUMENT', 'Live tracking needs a 2D canvas.');
+    this.context = context;
+    this.schedule();
+  }
+
+  get isRunning(): boolean {
+    return !this.stopped;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ownsVideo) {
+      this.video.pause();
+      this.video.srcObject = null;
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const video = this.video as HTMLVideoElement & { requestVideoFrameCallback?: (callback: () => void) => number };
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => this.onVideoFrame());
+    else requestAnimationFrame(() => this.onVideoFrame());
+  }
+
+  private onVideoFrame(): void {
+    if (this.stopped) return;
+    this.schedule();
+    if (this.busy || this.video.readyState < 2 || this.video.videoWidth === 0) return;
+    this.busy = true;
+    this.trackCurrentFrame().catch((error) => {
+      this.dispatchEvent(new CustomEvent('error', { detail: error }));
+    }).finally(() => { this.busy = false; });
+  }
+
+  private grab(): RgbaImage {
+    const { videoWidth, videoHeight } = this.video;
+    const scale = Math.min(1, (this.options.maxWidth ?? 640) / videoWidth);
+    const width = Math.round(videoWidth * scale), height = Math.round(videoHeight * scale);
+    const canvas = this.context.canvas;
+    if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
+    this.context.drawImage(this.video, 0, 0, width, height);
+    const pixels = this.context.getImageData(0, 0, width, height);
+    return { width, height, data: pixels.data };
+  }
+
+  private async trackCurrentFrame(): Promise<void> {
+    const started = performance.now();
+    const timeSeconds = this.video.currentTime;
+    const frame = await this.tracker.track(this.grab(), timeSeconds > 0 ? timeSeconds : started / 1000);
+    if (this.stopped) return;
+    if (frame && this.options.apply !== false && !this.avatar.isDisposed) applyTrackedFrame(this.avatar, frame);
+    const now = performance.now();
+    this.recent.push(now);
+    while (this.recent.length > 0 && this.recent[0] < now - 1000) this.recent.shift();
+    const detail: LiveFrameDetail = { frame, timeSeconds, latencyMs: now - started, fps: this.recent.length };
+    this.dispatchEvent(new CustomEvent('frame', { detail }));
+  }
+}
+
+/** Starts live tracking of `source` onto `avatar` (Avatar.trackFace calls this). */
+export async function trackLive(avatar: Avatar, source: FrameSource, options: LiveTrackingOptions = {}): Promise<LiveFaceTracker> {
+  if (typeof document === 'undefined') throw new PhotoAvatarError('INVALID_ARGUMENT', 'Live tracking runs in browsers; in Node use FaceTracker.track on decoded frames.');
+  let video: HTMLVideoElement;
+  let ownsVideo = false;
+  if (typeof MediaStream !== 'undefined' && source instanceof MediaStream) {
+    video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = source;
+    ownsVideo = true;
+    await video.play();
+  } else if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement) {
+    video = source;
+  } else {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', 'trackFace needs an HTMLVideoElement or a MediaStream.');
+  }
+  const tracker = await FaceTracker.create(avatar.data, options);
+  return new LiveFaceTracker(avatar, tracker, video, ownsVideo, options);
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { LandmarkSystem } from '../../src/fitting/landmark-graph.js';
+import { loadDefaultHead } from '../../src/pipeline.js';
+import type { AvatarData } from '../../src/types.js';
+import { rotationToEulerDegrees } from '../../src/fitting/camera-math.js';
+import { ExpressionSolver, fixedIdentityModel } from '../../src/tracking/expression-solver.js';
+import { GazeSolver } from '../../src/tracking/gaze.js';
+import { OneEuroFilter } from '../../src/tracking/one-euro.js';
+import { SparseLandmarkSystem } from '../../src/tracking/sparse-landmarks.js';
+import { seededRandom } from '../helpers/random.js';
+import { interpolateTruth, observeTruth, randomTruth } from './synthetic-frames.js';
+
+/** The default head with its mean identity as an avatar (no photo needed for the solver). */
+export async function meanFaceAvatar(): Promise<AvatarData> {
+  const model = await loadDefaultHead();
+  return { model, neutralVertices: model.positions, identity: new Float32Array(model.identityCount), expression: new Float32Array(model.expressionNames.length) } as AvatarData;
+}
+
+describe('tracking: sparse landmark normal equations', () => {
+  it('match the landmark graph (residuals, JᵀWJ, JᵀWr) at a random pose and expression', async () => {
+    const model = fixedIdentityModel(await meanFaceAvatar());
+    const graph = await LandmarkSystem.create(model, { backend: 'wasm' });
+    const random = seededRandom(3);
+    const rows = model.landmarks468!.length;
+    const sparse = new SparseLandmarkSystem(model, model.landmarks468!);
+    const coefficients = Float64Array.from({ length: model.expressionNames.length }, () => (random() < 0.2 ? random() : 0));
+    const state = { rotation: [0.98, -0.05, 0.19, 0.07, 0.99, -0.1, -0.18, 0.11, 0.97], translation: [0.01, -0.02, -0.6], focal: 800, cx: 320, cy: 240, coefficients };
+    const target = Float32Array.from({ length: 2 * rows }, () => 200 + 200 * random());
+    const sqrtWeight = Float32Array.from({ length: rows }, () => 0.1 + random());
+    const graphRows = BigInt64Array.from(model.landmarks468!, (v) => BigInt(graph.set.lookup.get(v)!));
+    const sparseRows = BigInt64Array.from({ length: rows }, (_, i) => BigInt(i));
+    const common = { blend: new Float32Array(rows), target, sqrtWeight };
+    const expected = await graph.evaluate(state, { unionIndex: graphRows, unionIndexB: graphRows, ...common });
+    const actual = await sparse.evaluate(state, { unionIndex: sparseRows, unionIndexB: sparseRows, ...common });
+    const maxRelative = (a: Float32Array, b: Float32Array) => {
+      let scale = 0, diff = 0;
+      for (let i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(b[i])); diff = Math.max(diff, Math.abs(a[i] - b[i])); }
+      return diff / scale;
+    };
+    assert.ok(maxRelative(actual.residual, expected.residual) < 1e-4, `residual ${maxRelative(actual.residual, expected.residual)}`);
+    assert.ok(maxRelative(actual.jtr, expected.jtr) < 1e-3, `jtr ${maxRelative(actual.jtr, expected.jtr)}`);
+    assert.ok(maxRelative(actual.jtj, expected.jtj) < 1e-3, `jtj ${maxRelative(actual.jtj, expected.jtj)}`);
+    await graph.release();
+  });
+});
+
+describe('tracking: per-frame solve on exact observations', () => {
+  it('recovers random sparse weights, pose and gaze through a sequence, warm-started frame to frame', async () => {
+    const data = await meanFaceAvatar();
+    const solver = new ExpressionSolver(data);
+    const gaze = new GazeSolver(data);
+    const camera = { focal: 768, cx: 319.5, cy: 239.5 };
+    const random = seededRandom(5);
+    const names = data.model.expressionNames;
+    let weightError = 0, count = 0, poseSum = 0, worstPose = 0, worstGaze = 0;
+    // A video-like sequence: eased between random keyframes every 6 frames, as the warm start expects.
+    let keyA = randomTruth(data, random), keyB = randomTruth(data, random);
+    for (let f = 0; f < 18; f++) {
+      if (f > 0 && f % 6 === 0) { keyA = keyB; keyB = randomTruth(data, random); }
+      const truth = interpolateTruth(keyA, keyB, (f % 6) / 6);
+      const face = observeTruth(data, truth, camera, 0.3, random);
+      const solved = await solver.solve(face, camera, truth.weights);
+      names.forEach((name, k) => { if (!/^eyeLook/.test(name)) { weightError += Math.abs(solved.weights[k] - truth.weights[k]); count++; } });
+      const pose = rotationToEulerDegrees(solved.rotation);
+      const angles = [Math.abs(pose.yawDeg - truth.yawDeg), Math.abs(pose.pitchDeg - truth.pitchDeg), Math.abs(pose.rollDeg - truth.rollDeg)];
+      poseSum += angles[0] + angles[1] + angles[2];
+      worstPose = Math.max(worstPose, ...angles);
+      const g = gaze.solve(face.iris, solved.rotation, solved.translation, camera, { yawRad: 0, pitchRad: 0 }, { yawRad: 0, pitchRad: 0 });
+      worstGaze = Math.max(worstGaze, Math.abs((g.yawRad * 180) / Math.PI - truth.gazeYawDeg), Math.abs((g.pitchRad * 180) / Math.PI - truth.gazePitchDeg));
+    }
+    assert.ok(weightError / count < 0.05, `weight MAE ${(weightError / count).toFixed(3)}`);
+    assert.ok(poseSum / 54 < 0.5 && worstPose < 2, `pose error mean ${(poseSum / 54).toFixed(2)}, worst ${worstPose.toFixed(2)} deg`);
+    assert.ok(worstGaze < 4, `worst gaze error ${worstGaze.toFixed(2)} deg`);
+  });
+});
+
+describe('tracking: One-Euro filter', () => {
+  it('steadies a still signal and follows a fast step with little lag', () => {
+    const filter = new OneEuroFilter(1, { minCutoff: 1.5, beta: 1.5, derivativeCutoff: 1 });
+    const random = seededRandom(9);
+    const sample = new Float64Array(1);
+    let spread = 0;
+    for (let f = 0; f < 60; f++) {
+      sample[0] = 0.5 + 0.05 * (random() - 0.5);
+      filter.filter(sample, f / 30);
+      if (f > 30) spread = Math.max(spread, Math.abs(sample[0] - 0.5));
+    }
+    assert.ok(spread < 0.015, `still-signal jitter ${spread.toFixed(4)} (input ±0.025)`);
+    let reached = -1;
+    for (let f = 60; f < 75; f++) {
+      sample[0] = 1;
+      filter.filter(sample, f / 30);
+      if (reached < 0 && sample[0] > 0.9) reached = f - 60;
+    }
+    assert.ok(reached >= 0 && reached <= 4, `a 0.5 step reached 90% after ${reached} frames`);
+  });
+});
