@@ -128,11 +128,15 @@ describe('the packed package in fresh example apps @consumers', function () {
         const app = path.join(work, bundler);
         run('npm', ['run', 'build'], app);
         dist = path.join(app, 'dist');
-        const js = folderBytes(dist, (f) => /\.m?js$/.test(f) && !f.includes(`${path.sep}photo-avatar${path.sep}`));
-        const wasm = folderBytes(dist, (f) => f.endsWith('.wasm'));
-        const assets = folderBytes(path.join(dist, 'photo-avatar'), (f) => !f.includes(`${path.sep}ort${path.sep}`));
-        console.log(`      ${bundler} bundle: JavaScript ${mib(js)}, WASM ${mib(wasm)} (ort's, emitted by the bundler and copied by copy-assets --ort), ` +
-          `package assets ${mib(assets)}, dist total ${mib(folderBytes(dist))}`);
+        const served = `${path.sep}photo-avatar${path.sep}`;
+        const js = folderBytes(dist, (f) => /\.m?js$/.test(f) && !f.includes(served));
+        const binaries = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => /\.wasm(\.gz)?$/.test(f));
+        const wasm = folderBytes(dist, (f) => /\.wasm(\.gz)?$/.test(f));
+        const assets = folderBytes(path.join(dist, 'photo-avatar'), (f) => !/\.wasm(\.gz)?$/.test(f));
+        console.log(`      ${bundler} bundle: app JavaScript ${mib(js)}; served by copy-assets: ort WASM ${mib(wasm)} (${binaries.join(', ')}), ` +
+          `models, head and ort glue ${mib(assets)}; dist total ${mib(folderBytes(dist))}`);
+        // Each binary once: the bundler must not emit a second copy of ort's WASM next to the served one.
+        assert.deepEqual(binaries, [path.join('photo-avatar', 'ort-wasm-simd-threaded.jsep.wasm.gz')]);
         copyFileSync(path.join(app, 'node_modules', 'babylon-photo-avatar', 'assets', 'generated', 'sample-photo.jpg'), path.join(dist, 'sample.jpg'));
       });
 
