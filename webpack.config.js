@@ -2,9 +2,8 @@
  * Builds the sample scene (sample-scene/main.ts -> sample-scene/dist/). `npm run build:sample`
  * for a production bundle, `npm start` for the dev server on http://127.0.0.1:8080.
  *
- * onnxruntime-web: `import 'onnxruntime-web'` resolves to its self-contained bundle, whose
- * `new URL('*.wasm', import.meta.url)` makes webpack emit the wasm; `publicPath: 'auto'` lets the
- * page find it next to the script wherever dist/ is served from.
+ * onnxruntime-web: the library imports the copy in assets/generated/onnxruntime-web (`#ort`), and
+ * loads ort's WASM glue and binary from the served assets like the models: webpack emits no wasm.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

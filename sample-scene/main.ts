@@ -17,11 +17,6 @@ import { bindMirrorMode } from './mirror.js';
 import { CreateAvatarAction } from '../src/plugin/editor/create-avatar-action.js';
 import { isEnvironmentPreset, type EnvironmentPreset } from '../src/plugin/environments.js';
 import { PhotoAvatarError } from '../src/errors.js';
-import { configureRuntime } from '../src/inference/runtime.js';
-
-// webpack keeps onnxruntime-web in a module of its own, so ort's thread workers start without
-// wasmPaths; the library only assumes that when told (runtime.ts), hence the explicit count.
-if (globalThis.crossOriginIsolated) configureRuntime({ numThreads: Math.min(4, navigator.hardwareConcurrency || 2) });
 
 /** 'starting' -> 'idle' (engine up) -> 'working' -> 'ready' | 'error'. */
 type PageState = 'starting' | 'idle' | 'working' | 'ready' | 'error';

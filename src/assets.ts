@@ -23,12 +23,16 @@ export const ASSET_FILES = {
   defaultHeadAlbedoModel: 'default-head.uvapm',
   /** The CLI's sample photo (face-api demo/sample1.jpg, MIT), copied at build time. */
   samplePhoto: 'sample-photo.jpg',
+  /** onnxruntime-web's WASM glue (scripts/vendor-ort.mjs): ort imports it by URL, its thread workers too. */
+  ortGlue: 'ort-wasm-simd-threaded.jsep.mjs',
+  /** onnxruntime-web's one WASM binary (JSEP build: the 'wasm' and 'webgpu' providers), gzipped. */
+  ortBinary: 'ort-wasm-simd-threaded.jsep.wasm.gz',
 } as const;
 
 /** What the browser needs: every asset but the CLI's sample photo and the metric-only embedding. */
 export const RUNTIME_ASSET_FILES = [
   ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.selfie,
-  ASSET_FILES.defaultHead, ASSET_FILES.defaultHeadAlbedoModel,
+  ASSET_FILES.defaultHead, ASSET_FILES.defaultHeadAlbedoModel, ASSET_FILES.ortGlue, ASSET_FILES.ortBinary,
 ] as const;
 
 export type AssetName = (typeof ASSET_FILES)[keyof typeof ASSET_FILES];
@@ -39,6 +43,7 @@ export type AssetLoader = (fileName: string) => Promise<Uint8Array>;
 let baseUrl = 'assets/';
 let customLoader: AssetLoader | null = null;
 let platformLoader: AssetLoader | null = null;
+let platformUrl: ((fileName: string) => string) | null = null;
 const cache = new Map<string, Promise<Uint8Array>>();
 
 /** Browser: the URL folder holding the generated assets (default 'assets/'). */
@@ -47,9 +52,13 @@ export function setAssetBaseUrl(url: string): void {
   cache.clear();
 }
 
-/** The folder URL set by setAssetBaseUrl, resolved against the page (also where ort's files are looked for). */
-export function assetBaseUrl(): string {
-  return baseUrl;
+/**
+ * An absolute URL of an asset, for what is loaded by URL rather than as bytes (ort's WASM glue):
+ * in Node the installed file, in browsers the file under setAssetBaseUrl, resolved against the page.
+ */
+export function assetUrl(fileName: string): string {
+  if (platformUrl) return platformUrl(fileName);
+  return new URL(baseUrl + fileName, typeof location === 'undefined' ? undefined : location.href).href;
 }
 
 export function setAssetLoader(loader: AssetLoader | null): void {
@@ -58,8 +67,9 @@ export function setAssetLoader(loader: AssetLoader | null): void {
 }
 
 /** Installed by the Node entry: reads the package's own assets/generated. Not public API. */
-export function setPlatformAssetLoader(loader: AssetLoader): void {
+export function setPlatformAssetLoader(loader: AssetLoader, urlOf: (fileName: string) => string): void {
   platformLoader = loader;
+  platformUrl = urlOf;
   cache.clear();
 }
 

@@ -25,8 +25,8 @@
 import type { HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { createSession, ort, type Backend } from '../inference/runtime.js';
-import { GraphBuilder, TensorType, onnx } from '../inference/onnx-builder.js';
-import { buildLandmarkGraph, landmarkGraphFeeds, type Correspondences, type LandmarkVertexSet, type PoseAndShape } from './landmark-graph.js';
+import { GraphBuilder, TensorType } from '../inference/onnx-builder.js';
+import { landmarkGraph, landmarkGraphFeeds, type Correspondences, type LandmarkVertexSet, type PoseAndShape } from './landmark-graph.js';
 import { axisAngleToMatrix, multiply3x3 } from './camera-math.js';
 import { slideJaw, type FitProblem } from './fit-face.js';
 
@@ -60,7 +60,7 @@ export class LandmarkSubgraph {
   ) {}
 
   static async create(model: HeadModel, set: LandmarkVertexSet, outputs: readonly string[], options: { backend?: 'auto' | Backend } = {}): Promise<LandmarkSubgraph> {
-    return LandmarkSubgraph.fromBytes(pruneGraph(buildLandmarkGraph(model, set), outputs), set, outputs, options);
+    return LandmarkSubgraph.fromBytes(pruneGraph(landmarkGraph(model, set), outputs).build('landmark_normal_equations'), set, outputs, options);
   }
 
   /** A session on any graph with the landmark graph's inputs. */
@@ -120,9 +120,8 @@ export class GradientGraph implements GradientEvaluator {
  */
 export function buildReverseGradientGraph(model: HeadModel, set: LandmarkVertexSet): Uint8Array {
   // The bases and mean come from the landmark graph itself so the two graphs cannot drift apart.
-  const landmarkGraph = onnx.ModelProto.decode(buildLandmarkGraph(model, set)).graph!;
   const g = new GraphBuilder();
-  for (const tensor of landmarkGraph.initializer ?? []) {
+  for (const tensor of landmarkGraph(model, set).initializers) {
     if (tensor.name === 'basisFlat' || tensor.name === 'mean') g.initializers.push(tensor);
   }
   const vCount = set.vertices.length;
@@ -221,9 +220,7 @@ export function buildReverseGradientGraph(model: HeadModel, set: LandmarkVertexS
   g.output('residual', ['N', 2]);
   g.output('jtr', [M, 1]);
   // ScatterElements' add reduction needs opset 16.
-  const built = onnx.ModelProto.decode(g.build('landmark_reverse_gradient'));
-  built.opsetImport = [{ domain: '', version: 16 }];
-  return onnx.ModelProto.encode(built).finish();
+  return g.build('landmark_reverse_gradient', 16);
 }
 
 /** The landmark graph's outputs a first-order step reads. */
@@ -231,29 +228,26 @@ export const GRADIENT_OUTPUTS = ['projected', 'residual', 'jtr'];
 
 /**
  * Keeps only the graph outputs `keep` and the nodes and initializers they depend on (all inputs stay).
- * On the landmark graph with GRADIENT_OUTPUTS this drops the J^T W J product.
+ * On the landmark graph with GRADIENT_OUTPUTS this drops the J^T W J product. Changes `graph`.
  */
-export function pruneGraph(modelBytes: Uint8Array, keep: readonly string[]): Uint8Array {
-  const model = onnx.ModelProto.decode(modelBytes);
-  const graph = model.graph;
-  const outputs = graph?.output ?? [];
-  const missing = keep.filter((name) => !outputs.some((value) => value.name === name));
-  if (!graph?.node || missing.length) {
+export function pruneGraph(graph: GraphBuilder, keep: readonly string[]): GraphBuilder {
+  const missing = keep.filter((name) => !graph.outputs.some((value) => value.name === name));
+  if (graph.nodes.length === 0 || missing.length) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `pruneGraph: the graph has no output ${missing.join(', ') || '(no nodes)'}.`);
   }
   const needed = new Set(keep);
-  const kept: typeof graph.node = [];
+  const kept: typeof graph.nodes = [];
   // Nodes are stored in topological order: one backward pass finds every producer of a needed value.
-  for (let i = graph.node.length - 1; i >= 0; i--) {
-    const node = graph.node[i];
-    if (!node.output?.some((name) => needed.has(name))) continue;
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    if (!node.output.some((name) => needed.has(name))) continue;
     kept.push(node);
-    for (const name of node.input ?? []) needed.add(name);
+    for (const name of node.input) needed.add(name);
   }
-  graph.node = kept.reverse();
-  graph.initializer = (graph.initializer ?? []).filter((tensor) => needed.has(tensor.name ?? ''));
-  graph.output = outputs.filter((value) => keep.includes(value.name ?? ''));
-  return onnx.ModelProto.encode(model).finish();
+  graph.nodes = kept.reverse();
+  graph.initializers = graph.initializers.filter((tensor) => needed.has(tensor.name));
+  graph.outputs = graph.outputs.filter((value) => keep.includes(value.name));
+  return graph;
 }
 
 /** The fitFace cost: sum (sqrtWeight * residual)^2 + sum priorPrecision * c^2 (float64 accumulation). */

@@ -113,6 +113,11 @@ function restrictedBases(model: HeadModel, set: LandmarkVertexSet): { mean: Floa
 
 /** Builds the ONNX model bytes of the landmark normal-equation graph. */
 export function buildLandmarkGraph(model: HeadModel, set: LandmarkVertexSet): Uint8Array {
+  return landmarkGraph(model, set).build('landmark_normal_equations');
+}
+
+/** The landmark normal-equation graph, before serialisation (first-order.ts prunes and reuses it). */
+export function landmarkGraph(model: HeadModel, set: LandmarkVertexSet): GraphBuilder {
   const g = new GraphBuilder();
   const vCount = set.vertices.length;
   const P = set.coefficientCount;
@@ -221,7 +226,7 @@ export function buildLandmarkGraph(model: HeadModel, set: LandmarkVertexSet): Ui
   g.output('jacobian', ['R', M]);
   g.output('jtj', [M, M]);
   g.output('jtr', [M, 1]);
-  return g.build('landmark_normal_equations');
+  return g;
 }
 
 /** A compiled landmark graph for one model. */

@@ -2,20 +2,25 @@
  * One place that creates onnxruntime-web sessions. Everything else in the project asks this module
  * for sessions, so the backend choice, the threading setup and the failure handling live here only.
  *
+ * onnxruntime-web is not a dependency of the package: scripts/vendor-ort.mjs copies the few files
+ * the product runs into assets/generated/, and `#ort` (package.json "imports") picks ort's browser
+ * or Node API. The WASM glue and the one binary (the JSEP build, which runs both the 'wasm' and the
+ * 'webgpu' provider) are assets like the models: loaded through the asset loader (browsers: from
+ * setAssetBaseUrl), the binary gunzipped here and handed to ort, the glue imported by URL. So no
+ * bundler emits or inlines ort's files, and ort's thread workers start from the served glue.
+ *
  * Backend ('auto'): WebGPU only on a hardware adapter (a software adapter such as SwiftShader was
  * 4x slower than WASM in our measurements), else WASM; Node always uses WASM.
  *
- * Threads: Node uses min(4, cores). In browsers threads need a cross-origin isolated page, and the
- * ort thread workers must be able to load ort's `.mjs` glue: that works when the bundler keeps ort
- * in its own file (webpack) or when `wasmPaths` points at served copies of ort's files (any
- * bundler; Vite needs it, as its production build inlines ort into the app chunk, which then fails
- * in the worker). So browsers get threads when the page is isolated AND `wasmPaths` or `numThreads`
- * is given; otherwise one thread, and `runtimeInfo().threadNote` says why.
+ * Threads: min(4, cores) in Node and on cross-origin isolated pages (COOP/COEP), else 1;
+ * `runtimeInfo().threadNote` says why.
  *
- * No silent hangs: session creation is raced against a timeout and against worker errors, and any
- * failure rejects with PhotoAvatarError('RUNTIME_FAILURE') naming the cause.
+ * No silent hangs: session creation is raced against a timeout and against worker errors, runs
+ * against worker errors, and any failure rejects with PhotoAvatarError('RUNTIME_FAILURE') naming
+ * the cause.
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from '#ort';
+import { ASSET_FILES, assetUrl, loadAsset } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { isNode } from '../platform.js';
 
@@ -25,16 +30,10 @@ export interface RuntimeOptions {
   /** 'auto' (default): WebGPU on a hardware adapter, else WASM. 'wasm' or 'webgpu' forces one. */
   backend?: 'auto' | Backend;
   /**
-   * WASM threads. Node: min(4, cores). Browsers: min(4, cores) on a cross-origin isolated page
-   * when `wasmPaths` is set, else 1 (see the module comment). Set it to force a count.
+   * WASM threads. Node and cross-origin isolated pages: min(4, cores); other pages: 1 (threads
+   * need SharedArrayBuffer). Set it to force a count.
    */
   numThreads?: number;
-  /**
-   * URL folder (ending in '/') serving onnxruntime-web's `ort-wasm-simd-threaded.jsep.mjs` and
-   * `.wasm` (from node_modules/onnxruntime-web/dist; `photo-avatar copy-assets <dir> --ort` copies
-   * them). Needed for threads under Vite.
-   */
-  wasmPaths?: string;
   /** Milliseconds one session creation may take before it fails (default 120000). */
   sessionTimeoutMs?: number;
 }
@@ -44,24 +43,22 @@ export interface RuntimeInfo {
   threads: number;
   /** Why threads are what they are (e.g. "1 thread: page not cross-origin isolated"). */
   threadNote: string;
-  wasmPaths: string | null;
 }
 
 let configured = false;
 let preferred: 'auto' | Backend = 'auto';
 let sessionTimeoutMs = 120_000;
-let info: RuntimeInfo = { threads: 1, threadNote: 'not configured yet', wasmPaths: null };
+let info: RuntimeInfo = { threads: 1, threadNote: 'not configured yet' };
 /** Set after the first WASM session: ort's thread workers are up. */
 let threadedWasmStarted = false;
 
 /** Threads for the WASM backend, and why: a small pure rule (tested). */
-export function chooseThreads(options: { isNode: boolean; crossOriginIsolated: boolean; cores: number; numThreads?: number; wasmPaths?: string }): { threads: number; note: string } {
+export function chooseThreads(options: { isNode: boolean; crossOriginIsolated: boolean; cores: number; numThreads?: number }): { threads: number; note: string } {
   const most = Math.max(1, Math.min(4, options.cores));
   if (options.numThreads !== undefined) return { threads: Math.max(1, Math.floor(options.numThreads)), note: 'numThreads set by the application' };
   if (options.isNode) return { threads: most, note: 'Node: min(4, cores)' };
   if (!options.crossOriginIsolated) return { threads: 1, note: '1 thread: the page is not cross-origin isolated (serve it with COOP/COEP headers for threads)' };
-  if (!options.wasmPaths) return { threads: 1, note: '1 thread: no wasmPaths (serve onnxruntime-web\'s .mjs/.wasm and call configureRuntime({ wasmPaths }) for threads)' };
-  return { threads: most, note: `${most} threads: cross-origin isolated page, ort files from ${options.wasmPaths}` };
+  return { threads: most, note: `${most} threads: cross-origin isolated page` };
 }
 
 /** Configures onnxruntime-web once; later calls only change the preferred backend and the timeout. */
@@ -72,11 +69,33 @@ export function configureRuntime(options: RuntimeOptions = {}): void {
   configured = true;
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
   const crossOriginIsolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const { threads, note } = chooseThreads({ isNode, crossOriginIsolated, cores, numThreads: options.numThreads, wasmPaths: options.wasmPaths });
+  const { threads, note } = chooseThreads({ isNode, crossOriginIsolated, cores, numThreads: options.numThreads });
   ort.env.wasm.numThreads = threads;
-  if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
   ort.env.logLevel = 'error';
-  info = { threads, threadNote: note, wasmPaths: options.wasmPaths ?? null };
+  info = { threads, threadNote: note };
+}
+
+let wasmReady: Promise<void> | undefined;
+
+/**
+ * Before the first session: ort's binary from the asset loader, gunzipped (DecompressionStream:
+ * native and off the main thread in browsers, also in Node), and the URL of its glue. Once.
+ */
+function prepareWasm(): Promise<void> {
+  wasmReady ??= (async () => {
+    const packed = await loadAsset(ASSET_FILES.ortBinary);
+    let binary: ArrayBuffer;
+    try {
+      const stream = new Blob([packed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+      binary = await new Response(stream).arrayBuffer();
+    } catch (error) {
+      throw new PhotoAvatarError('MISSING_ASSET', `${ASSET_FILES.ortBinary} is not a gzipped file (${error instanceof Error ? error.message : String(error)}): serve the package's copy unchanged.`, { cause: error });
+    }
+    ort.env.wasm.wasmBinary = binary;
+    ort.env.wasm.wasmPaths = { mjs: assetUrl(ASSET_FILES.ortGlue) };
+  })();
+  wasmReady.catch(() => { wasmReady = undefined; });
+  return wasmReady;
 }
 
 export function runtimeInfo(): RuntimeInfo {
@@ -118,25 +137,26 @@ export interface LoadedSession {
   backend: Backend;
 }
 
+/** What to do when threaded WASM fails to start or a thread worker dies. */
+const THREAD_ADVICE = 'With threads, ort\'s thread workers load ort-wasm-simd-threaded.jsep.mjs: serve it with the other assets (setAssetBaseUrl), or call configureRuntime({ numThreads: 1 }).';
+
 /**
- * Waits for `creating`, but rejects with RUNTIME_FAILURE after `timeoutMs`, or as soon as the page
- * reports an uncaught worker error (ort's thread workers fail that way, and ort never settles).
- * Exported for tests.
+ * Waits for `work` (a session creation or a run), but rejects with RUNTIME_FAILURE naming the
+ * cause when it fails, after `timeoutMs` if given, or as soon as the page reports an uncaught
+ * worker error (ort's thread workers fail that way, and ort never settles). Exported for tests.
  */
-export async function guarded<T>(creating: Promise<T>, backend: Backend, timeoutMs: number): Promise<T> {
-  // While threaded WASM starts, a page error is most likely a thread worker that loaded the app's
-  // own chunk (Vite): emscripten reports it only as the worker's uncaught error, so any counts.
+export async function guarded<T>(work: Promise<T>, backend: Backend, timeoutMs?: number, doing: 'session' | 'run' = 'session'): Promise<T> {
+  // While threaded WASM starts, a page error is most likely a thread worker that could not load
+  // its script: emscripten reports it only as the worker's uncaught error, so any counts.
   const threadStartUp = backend === 'wasm' && info.threads > 1 && !threadedWasmStarted;
-  const what = `onnxruntime-web ${backend} session (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  const what = `onnxruntime-web ${backend} ${doing} (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onError: ((event: Event) => void) | undefined;
   const target = typeof globalThis.addEventListener === 'function' && !isNode ? globalThis : undefined;
   const failure = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PhotoAvatarError(
-      'RUNTIME_FAILURE',
-      `${what} was not ready after ${Math.round(timeoutMs / 1000)} s. With threads, a common cause is a thread worker that cannot load ort's script: ` +
-      'serve onnxruntime-web\'s files and call configureRuntime({ wasmPaths }), or configureRuntime({ numThreads: 1 }).',
-    )), timeoutMs);
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => reject(new PhotoAvatarError('RUNTIME_FAILURE', `${what} was not ready after ${Math.round(timeoutMs / 1000)} s. ${THREAD_ADVICE}`)), timeoutMs);
+    }
     onError = (event: Event) => {
       // Emscripten rethrows a failed thread worker's ErrorEvent on the page: that is ort failing.
       const thrown = (event as ErrorEvent).error;
@@ -145,18 +165,18 @@ export async function guarded<T>(creating: Promise<T>, backend: Backend, timeout
         ? `a thread worker failed (${thrown.message})`
         : `${(event as ErrorEvent).message ?? String((event as PromiseRejectionEvent).reason ?? '')}${(event as ErrorEvent).filename ? ` (${(event as ErrorEvent).filename})` : ''}`;
       if (!workerFailure && !threadStartUp && !/worker|pthread|wasm|onnx|\bort\b/i.test(message)) return;
-      reject(new PhotoAvatarError('RUNTIME_FAILURE', `${what} failed: ${message}. With threads, serve onnxruntime-web's files and call configureRuntime({ wasmPaths }), or configureRuntime({ numThreads: 1 }).`, { cause: event }));
+      reject(new PhotoAvatarError('RUNTIME_FAILURE', `${what} failed: ${message}. ${THREAD_ADVICE}`, { cause: event }));
     };
     target?.addEventListener('error', onError);
     target?.addEventListener('unhandledrejection', onError);
   });
   try {
-    const created = await Promise.race([creating, failure]);
+    const done = await Promise.race([work, failure]);
     if (backend === 'wasm') threadedWasmStarted = true;
-    return created;
+    return done;
   } catch (error) {
     if (error instanceof PhotoAvatarError) throw error;
-    throw new PhotoAvatarError('RUNTIME_FAILURE', `${what} could not be created: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new PhotoAvatarError('RUNTIME_FAILURE', `${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     clearTimeout(timer);
     if (onError) {
@@ -167,17 +187,28 @@ export async function guarded<T>(creating: Promise<T>, backend: Backend, timeout
 }
 
 /**
+ * Every caller's `session.run` goes through guarded(): ort rejects runs with a plain Error (bad
+ * input shapes, out of memory) or, when a thread worker dies, never settles.
+ */
+function guardRuns(session: ort.InferenceSession, backend: Backend): ort.InferenceSession {
+  const run = session.run.bind(session) as (...args: unknown[]) => Promise<ort.InferenceSession.OnnxValueMapType>;
+  session.run = ((...args: unknown[]) => guarded(run(...args), backend, undefined, 'run')) as typeof session.run;
+  return session;
+}
+
+/**
  * Creates a session from model bytes: WebGPU when forced, or with 'auto' on a hardware adapter;
  * WASM otherwise, and as the fallback when WebGPU cannot run the graph (unless forced).
  */
 export async function createSession(model: Uint8Array, options: { backend?: 'auto' | Backend } = {}): Promise<LoadedSession> {
   configureRuntime();
+  await prepareWasm();
   const want = options.backend ?? preferred;
   const tryWebgpu = want === 'webgpu' ? webgpuPresent() : want === 'auto' && await hardwareWebgpuAvailable();
   if (tryWebgpu) {
     try {
       const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }), 'webgpu', sessionTimeoutMs);
-      return { session, backend: 'webgpu' };
+      return { session: guardRuns(session, 'webgpu'), backend: 'webgpu' };
     } catch (error) {
       if (want === 'webgpu') throw error;
       // Fall through to WASM: an op without a WebGPU kernel, or a device that failed.
@@ -186,7 +217,7 @@ export async function createSession(model: Uint8Array, options: { backend?: 'aut
     throw new PhotoAvatarError('RUNTIME_FAILURE', 'backend \'webgpu\' was requested but this environment has no WebGPU (navigator.gpu).');
   }
   const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }), 'wasm', sessionTimeoutMs);
-  return { session, backend: 'wasm' };
+  return { session: guardRuns(session, 'wasm'), backend: 'wasm' };
 }
 
 export { ort };

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setPlatformAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 
@@ -30,4 +30,4 @@ export async function readGeneratedAsset(fileName: string): Promise<Uint8Array> 
   }
 }
 
-setPlatformAssetLoader(readGeneratedAsset);
+setPlatformAssetLoader(readGeneratedAsset, (fileName) => pathToFileURL(path.join(nodeAssetDir(), fileName)).href);

