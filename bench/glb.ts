@@ -19,7 +19,6 @@ import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
 import '@babylonjs/loaders/glTF/2.0/Extensions/index.js';
 import decodeWebp, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
 import '../src/node/asset-files.js';
-import '../src/node/webp-wasm.js';
 import { defaultSamplePhoto } from '../src/cli/files.js';
 import { writeAvatarFile } from '../src/avatar-file/format.js';
 import { writeCompactGlb } from '../src/export/compact-glb.js';

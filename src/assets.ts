@@ -23,16 +23,30 @@ export const ASSET_FILES = {
   defaultHeadAlbedoModel: 'default-head.uvapm',
   /** The CLI's sample photo (face-api demo/sample1.jpg, MIT), copied at build time. */
   samplePhoto: 'sample-photo.jpg',
-  /** onnxruntime-web's WASM glue (scripts/vendor-ort.mjs): ort imports it by URL, its thread workers too. */
-  ortGlue: 'ort-wasm-simd-threaded.jsep.mjs',
-  /** onnxruntime-web's one WASM binary (JSEP build: the 'wasm' and 'webgpu' providers), gzipped. */
-  ortBinary: 'ort-wasm-simd-threaded.jsep.wasm.gz',
+  /**
+   * onnxruntime-web's plain WASM build (scripts/vendor-ort.mjs), the 'wasm' provider: its glue,
+   * which ort imports by URL (its thread workers too), and its binary, gzipped.
+   */
+  ortGlue: 'ort-wasm-simd-threaded.mjs',
+  ortBinary: 'ort-wasm-simd-threaded.wasm.gz',
+  /**
+   * ort's JSEP build, which adds the 'webgpu' provider: loaded instead of the plain build only when
+   * a session may run on WebGPU (browsers with a hardware adapter, or backend 'webgpu').
+   */
+  ortWebgpuGlue: 'ort-wasm-simd-threaded.jsep.mjs',
+  ortWebgpuBinary: 'ort-wasm-simd-threaded.jsep.wasm.gz',
+  /**
+   * Node only: libwebp's encoder WASM for the compact GLB, read by the Node loader from the
+   * installed @jsquash/webp. In browsers the codec loads it itself, from where the bundler emits it.
+   */
+  webpEncoder: 'webp_enc_simd.wasm',
 } as const;
 
-/** What the browser needs: every asset but the CLI's sample photo and the metric-only embedding. */
+/** What the browser needs: every asset but the CLI's sample photo, the metric-only embedding and the Node-only WebP WASM. */
 export const RUNTIME_ASSET_FILES = [
   ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.selfie,
-  ASSET_FILES.defaultHead, ASSET_FILES.defaultHeadAlbedoModel, ASSET_FILES.ortGlue, ASSET_FILES.ortBinary,
+  ASSET_FILES.defaultHead, ASSET_FILES.defaultHeadAlbedoModel,
+  ASSET_FILES.ortGlue, ASSET_FILES.ortBinary, ASSET_FILES.ortWebgpuGlue, ASSET_FILES.ortWebgpuBinary,
 ] as const;
 
 export type AssetName = (typeof ASSET_FILES)[keyof typeof ASSET_FILES];
@@ -73,7 +87,12 @@ export function setPlatformAssetLoader(loader: AssetLoader, urlOf: (fileName: st
   cache.clear();
 }
 
-export function loadAsset(fileName: string): Promise<Uint8Array> {
+/**
+ * An asset's bytes, kept for later calls unless `keep` is false (for what is read once and
+ * converted, so that the raw bytes can be freed: ort's gzipped binary).
+ */
+export function loadAsset(fileName: string, options: { keep?: boolean } = {}): Promise<Uint8Array> {
+  if (options.keep === false) return cache.get(fileName) ?? readAsset(fileName);
   let pending = cache.get(fileName);
   if (!pending) {
     pending = readAsset(fileName);

@@ -3,7 +3,6 @@
  * loader that reads the generated assets from the installed package, and Node-only helpers.
  */
 import './node/asset-files.js';
-import './node/webp-wasm.js';
 
 export * from './index.js';
 export { nodeAssetDir } from './node/asset-files.js';

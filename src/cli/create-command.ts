@@ -13,9 +13,6 @@ import { readUvapm } from '../albedo-model/uvapm-format.js';
 import { shapeFromObj } from '../modelpack/given-shape.js';
 import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../metrics/report.js';
 import { writeGlb } from '../export/glb.js';
-import { writeCompactGlb } from '../export/compact-glb.js';
-// The WebP encoder reads its WASM from the installed package in Node.
-import '../node/webp-wasm.js';
 import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
@@ -131,11 +128,10 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   // Every output is made in memory first and written as one all-or-nothing set (node/output-set.ts).
   const planned: PlannedOutput[] = [];
   const exportStart = performance.now();
-  // Imported statically: under a TypeScript loader a dynamic import can make a second instance of
-  // export/webp.ts, one without the Node WASM reader that node/webp-wasm.ts installs.
+  // Loaded on use: the meshopt and WebP WASM cost a cold start nothing when the output is plain or .avatar.
   const asset = outputKind === '.avatar' ? writeAvatarFile(data)
     : compress === 'none' ? writeGlb(data)
-    : await writeCompactGlb(data);
+    : await (await import('../export/compact-glb.js')).writeCompactGlb(data);
   planned.push({ file: outFile, bytes: asset });
   data.timings.export = performance.now() - exportStart;
   if (previewFile) {

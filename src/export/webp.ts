@@ -1,26 +1,22 @@
 /**
  * WebP encoding of texture images for the compact GLB (EXT_texture_webp), with libwebp compiled
  * to WASM (@jsquash/webp, Apache-2.0, from the Squoosh app). In browsers the codec's glue finds its
- * .wasm next to itself (bundlers emit it); Node has no fetch for files, so the Node entry installs a
- * reader of the WASM bytes through setWebpWasmReader (src/node/webp-wasm.ts). Loaded on first use.
+ * .wasm next to itself (bundlers emit it); Node has no fetch for files, so there the WASM bytes come
+ * from the asset loader like the models (ASSET_FILES.webpEncoder). Loaded on first use.
  */
+import { ASSET_FILES, loadAsset } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
+import { isNode } from '../platform.js';
 import type { RgbaImage } from '../types.js';
 
-let wasmReader: (() => Promise<Uint8Array>) | null = null;
 let encoderReady: Promise<typeof import('@jsquash/webp/encode.js')> | null = null;
-
-/** Node: reads the codec's WASM bytes (webp_enc_simd.wasm). Not public API. */
-export function setWebpWasmReader(reader: () => Promise<Uint8Array>): void {
-  wasmReader = reader;
-  encoderReady = null;
-}
 
 function webpEncoder(): Promise<typeof import('@jsquash/webp/encode.js')> {
   encoderReady ??= import('@jsquash/webp/encode.js').then(async (codec) => {
-    await codec.init(wasmReader ? { wasmBinary: await wasmReader() } : {});
+    await codec.init(isNode ? { wasmBinary: await loadAsset(ASSET_FILES.webpEncoder) } : {});
     return codec;
   });
+  encoderReady.catch(() => { encoderReady = null; });
   return encoderReady;
 }
 

@@ -4,10 +4,14 @@
  *
  * onnxruntime-web is not a dependency of the package: scripts/vendor-ort.mjs copies the few files
  * the product runs into assets/generated/, and `#ort` (package.json "imports") picks ort's browser
- * or Node API. The WASM glue and the one binary (the JSEP build, which runs both the 'wasm' and the
- * 'webgpu' provider) are assets like the models: loaded through the asset loader (browsers: from
- * setAssetBaseUrl), the binary gunzipped here and handed to ort, the glue imported by URL. So no
- * bundler emits or inlines ort's files, and ort's thread workers start from the served glue.
+ * or Node API. Its WASM builds are assets like the models, loaded through the asset loader (browsers:
+ * from setAssetBaseUrl): the binary gunzipped here and handed to ort, the glue imported by URL. So
+ * no bundler emits or inlines ort's files, and ort's thread workers start from the served glue.
+ *
+ * Which WASM build, chosen once before the first session (ort starts one per page or process):
+ * the plain one (the 'wasm' provider) in Node and in browsers that will not use WebGPU; the JSEP
+ * one (adds 'webgpu', twice the size) only where a session may run on WebGPU. JSEP's CPU path is far
+ * slower: a cold CLI create took 50 s and 2.5 GB on it, against 8 s and 0.7 GB on the plain build.
  *
  * Backend ('auto'): WebGPU only on a hardware adapter (a software adapter such as SwiftShader was
  * 4x slower than WASM in our measurements), else WASM; Node always uses WASM.
@@ -41,6 +45,8 @@ export interface RuntimeOptions {
 /** What the runtime actually uses, for reports and diagnostics. */
 export interface RuntimeInfo {
   threads: number;
+  /** ort's WASM build: 'plain' (the 'wasm' provider) or 'jsep' (adds 'webgpu'); undefined before the first session. */
+  wasmBuild?: WasmBuild;
   /** Why threads are what they are (e.g. "1 thread: page not cross-origin isolated"). */
   threadNote: string;
 }
@@ -75,27 +81,60 @@ export function configureRuntime(options: RuntimeOptions = {}): void {
   info = { threads, threadNote: note };
 }
 
+type WasmBuild = 'plain' | 'jsep';
+
+const WASM_BUILDS: Record<WasmBuild, { glue: string; binary: string }> = {
+  plain: { glue: ASSET_FILES.ortGlue, binary: ASSET_FILES.ortBinary },
+  jsep: { glue: ASSET_FILES.ortWebgpuGlue, binary: ASSET_FILES.ortWebgpuBinary },
+};
+
 let wasmReady: Promise<void> | undefined;
 
 /**
- * Before the first session: ort's binary from the asset loader, gunzipped (DecompressionStream:
- * native and off the main thread in browsers, also in Node), and the URL of its glue. Once.
+ * Before the first session: the chosen build's binary from the asset loader, gunzipped
+ * (DecompressionStream: native, in browsers and Node) and kept in memory for ort's thread workers,
+ * and the URL of its glue. Once per page or process: later sessions share that build.
  */
-function prepareWasm(): Promise<void> {
+function prepareWasm(build: WasmBuild): Promise<void> {
   wasmReady ??= (async () => {
-    const packed = await loadAsset(ASSET_FILES.ortBinary);
+    const { glue, binary: packedName } = WASM_BUILDS[build];
+    const packed = await loadAsset(packedName, { keep: false });
     let binary: ArrayBuffer;
     try {
       const stream = new Blob([packed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
       binary = await new Response(stream).arrayBuffer();
     } catch (error) {
-      throw new PhotoAvatarError('MISSING_ASSET', `${ASSET_FILES.ortBinary} is not a gzipped file (${error instanceof Error ? error.message : String(error)}): serve the package's copy unchanged.`, { cause: error });
+      throw new PhotoAvatarError('MISSING_ASSET', `${packedName} is not a gzipped file (${error instanceof Error ? error.message : String(error)}): serve the package's copy unchanged.`, { cause: error });
     }
     ort.env.wasm.wasmBinary = binary;
-    ort.env.wasm.wasmPaths = { mjs: assetUrl(ASSET_FILES.ortGlue) };
+    ort.env.wasm.wasmPaths = { mjs: assetUrl(glue) };
+    info = { ...info, wasmBuild: build };
   })();
   wasmReady.catch(() => { wasmReady = undefined; });
   return wasmReady;
+}
+
+/**
+ * Once ort has compiled its binary (at the first session), the bytes are dead weight: thread workers
+ * get the compiled module. But ort's glue keeps a reference to what it was handed, so 14 MB (28 MB
+ * for JSEP) would stay resident for the life of the process. Detaching the buffer (transferring it
+ * into a clone that is dropped) frees them whoever still refers to it.
+ */
+function releaseWasmBinary(): void {
+  const binary = ort.env.wasm.wasmBinary;
+  ort.env.wasm.wasmBinary = undefined;
+  if (binary instanceof ArrayBuffer && binary.byteLength > 0) structuredClone(binary, { transfer: [binary] });
+}
+
+/**
+ * JSEP only in a browser with WebGPU where this call or the page's preference forces it, or 'auto'
+ * (of either) finds a hardware adapter; the plain build everywhere else.
+ */
+async function chooseWasmBuild(want: 'auto' | Backend): Promise<WasmBuild> {
+  if (!webgpuPresent()) return 'plain';
+  if (want === 'webgpu' || preferred === 'webgpu') return 'jsep';
+  if (want !== 'auto' && preferred !== 'auto') return 'plain';
+  return await hardwareWebgpuAvailable() ? 'jsep' : 'plain';
 }
 
 export function runtimeInfo(): RuntimeInfo {
@@ -138,7 +177,7 @@ export interface LoadedSession {
 }
 
 /** What to do when threaded WASM fails to start or a thread worker dies. */
-const THREAD_ADVICE = 'With threads, ort\'s thread workers load ort-wasm-simd-threaded.jsep.mjs: serve it with the other assets (setAssetBaseUrl), or call configureRuntime({ numThreads: 1 }).';
+const THREAD_ADVICE = `With threads, ort's thread workers load ${ASSET_FILES.ortGlue} (${ASSET_FILES.ortWebgpuGlue} with WebGPU): serve it with the other assets (setAssetBaseUrl), or call configureRuntime({ numThreads: 1 }).`;
 
 /**
  * Waits for `work` (a session creation or a run), but rejects with RUNTIME_FAILURE naming the
@@ -196,28 +235,35 @@ function guardRuns(session: ort.InferenceSession, backend: Backend): ort.Inferen
   return session;
 }
 
+function created(session: ort.InferenceSession, backend: Backend): LoadedSession {
+  releaseWasmBinary();
+  return { session: guardRuns(session, backend), backend };
+}
+
 /**
  * Creates a session from model bytes: WebGPU when forced, or with 'auto' on a hardware adapter;
  * WASM otherwise, and as the fallback when WebGPU cannot run the graph (unless forced).
  */
 export async function createSession(model: Uint8Array, options: { backend?: 'auto' | Backend } = {}): Promise<LoadedSession> {
   configureRuntime();
-  await prepareWasm();
   const want = options.backend ?? preferred;
+  await prepareWasm(info.wasmBuild ?? await chooseWasmBuild(want));
   const tryWebgpu = want === 'webgpu' ? webgpuPresent() : want === 'auto' && await hardwareWebgpuAvailable();
-  if (tryWebgpu) {
+  if (tryWebgpu && info.wasmBuild === 'jsep') {
     try {
       const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }), 'webgpu', sessionTimeoutMs);
-      return { session: guardRuns(session, 'webgpu'), backend: 'webgpu' };
+      return created(session, 'webgpu');
     } catch (error) {
       if (want === 'webgpu') throw error;
       // Fall through to WASM: an op without a WebGPU kernel, or a device that failed.
     }
   } else if (want === 'webgpu') {
-    throw new PhotoAvatarError('RUNTIME_FAILURE', 'backend \'webgpu\' was requested but this environment has no WebGPU (navigator.gpu).');
+    throw new PhotoAvatarError('RUNTIME_FAILURE', tryWebgpu
+      ? 'backend \'webgpu\' was requested after onnxruntime-web had started its WASM-only build: call configureRuntime({ backend: \'webgpu\' }) before the first avatar.'
+      : 'backend \'webgpu\' was requested but this environment has no WebGPU (navigator.gpu).');
   }
   const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }), 'wasm', sessionTimeoutMs);
-  return { session: guardRuns(session, 'wasm'), backend: 'wasm' };
+  return created(session, 'wasm');
 }
 
 export { ort };

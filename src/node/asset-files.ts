@@ -5,10 +5,20 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setPlatformAssetLoader } from '../assets.js';
+import { ASSET_FILES, setPlatformAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
+
+/**
+ * Assets read from a dependency rather than assets/generated: the bytes the browser build gets
+ * from its bundler, without a second copy in the package.
+ */
+const DEPENDENCY_ASSETS: Readonly<Record<string, string>> = {
+  // Node 20 always has WASM SIMD, so the codec picks its SIMD build, whose WASM this is.
+  [ASSET_FILES.webpEncoder]: '@jsquash/webp/codec/enc/webp_enc_simd.wasm',
+};
 
 /** Absolute folder of generated assets (the package's assets/generated), from src/ (tsx) or dist/src/. */
 export function nodeAssetDir(): string {
@@ -17,8 +27,18 @@ export function nodeAssetDir(): string {
   return path.join(dir, 'assets', 'generated');
 }
 
+function assetPath(fileName: string): string {
+  const dependencyFile = DEPENDENCY_ASSETS[fileName];
+  if (dependencyFile === undefined) return path.join(nodeAssetDir(), fileName);
+  try {
+    return createRequire(import.meta.url).resolve(dependencyFile);
+  } catch (error) {
+    throw new PhotoAvatarError('MISSING_ASSET', `Missing ${dependencyFile}: install the package's dependencies (npm install).`, { cause: error });
+  }
+}
+
 export async function readGeneratedAsset(fileName: string): Promise<Uint8Array> {
-  const file = path.join(nodeAssetDir(), fileName);
+  const file = assetPath(fileName);
   try {
     return new Uint8Array(await readFile(file));
   } catch (error) {
@@ -30,4 +50,4 @@ export async function readGeneratedAsset(fileName: string): Promise<Uint8Array> 
   }
 }
 
-setPlatformAssetLoader(readGeneratedAsset, (fileName) => pathToFileURL(path.join(nodeAssetDir(), fileName)).href);
+setPlatformAssetLoader(readGeneratedAsset, (fileName) => pathToFileURL(assetPath(fileName)).href);

@@ -12,7 +12,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import '../../src/node/webp-wasm.js';
 import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
 import { writeCompactGlb } from '../../src/export/compact-glb.js';
 import { decodeImage } from '../../src/image/decode.js';

@@ -7,7 +7,6 @@ import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
 import '@babylonjs/loaders/glTF/2.0/Extensions/index.js';
-import '../../src/node/webp-wasm.js';
 import { writeCompactGlb } from '../../src/export/compact-glb.js';
 import { writeGlb } from '../../src/export/glb.js';
 import { SNORM16_ERROR, SNORM8_ERROR } from '../../src/export/quantize.js';

@@ -4,7 +4,6 @@ import { FreeCamera } from '@babylonjs/core/Cameras/freeCamera.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { Scene } from '@babylonjs/core/scene.js';
-import '../../src/node/webp-wasm.js';
 import type { Avatar } from '../../src/plugin/avatar.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { richAvatarData, testModel } from '../avatar-file/fixtures.js';
