@@ -90,21 +90,43 @@ const WASM_BUILDS: Record<WasmBuild, { glue: string; binary: string }> = {
 
 let wasmReady: Promise<void> | undefined;
 
+/** Largest binary a gzip trailer may announce (ort's builds are 14 and 28 MB): a wrong file fails fast. */
+const MAX_BINARY_BYTES = 256 * 1024 * 1024;
+
 /**
- * Before the first session: the chosen build's binary from the asset loader, gunzipped
- * (DecompressionStream: native, in browsers and Node) and kept in memory for ort's thread workers,
- * and the URL of its glue. Once per page or process: later sessions share that build.
+ * Gunzips with the platform's native DecompressionStream (browsers and Node; off the main thread)
+ * straight into one buffer of the size the gzip trailer gives, so the binary never exists twice.
+ */
+export async function gunzip(packed: Uint8Array): Promise<ArrayBuffer> {
+  if (packed.length < 18 || packed[0] !== 0x1f || packed[1] !== 0x8b) throw new Error('no gzip header');
+  const size = new DataView(packed.buffer, packed.byteOffset + packed.length - 4, 4).getUint32(0, true);
+  if (size > MAX_BINARY_BYTES) throw new Error(`its gzip trailer announces ${size} bytes`);
+  const out = new Uint8Array(size);
+  let filled = 0;
+  const source = new ReadableStream<BufferSource>({ start(controller) { controller.enqueue(packed as Uint8Array<ArrayBuffer>); controller.close(); } });
+  const reader = source.pipeThrough(new DecompressionStream('gzip')).getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    if (filled + chunk.value.length > size) throw new Error(`it inflates to more than the ${size} bytes its trailer announces`);
+    out.set(chunk.value, filled);
+    filled += chunk.value.length;
+  }
+  if (filled !== size) throw new Error(`it inflates to ${filled} bytes, not the ${size} its trailer announces`);
+  return out.buffer;
+}
+
+/**
+ * Before the first session: the chosen build's binary from the asset loader, gunzipped and handed
+ * to ort, and the URL of its glue. Once per page or process: later sessions share that build.
  */
 function prepareWasm(build: WasmBuild): Promise<void> {
   wasmReady ??= (async () => {
     const { glue, binary: packedName } = WASM_BUILDS[build];
-    const packed = await loadAsset(packedName, { keep: false });
     let binary: ArrayBuffer;
     try {
-      const stream = new Blob([packed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-      binary = await new Response(stream).arrayBuffer();
+      binary = await gunzip(await loadAsset(packedName, { keep: false }));
     } catch (error) {
-      throw new PhotoAvatarError('MISSING_ASSET', `${packedName} is not a gzipped file (${error instanceof Error ? error.message : String(error)}): serve the package's copy unchanged.`, { cause: error });
+      if (error instanceof PhotoAvatarError) throw error;
+      throw new PhotoAvatarError('MISSING_ASSET', `${packedName} is not ort's gzipped binary (${error instanceof Error ? error.message : String(error)}): serve the package's copy unchanged.`, { cause: error });
     }
     ort.env.wasm.wasmBinary = binary;
     ort.env.wasm.wasmPaths = { mjs: assetUrl(glue) };

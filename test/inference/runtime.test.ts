@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { ASSET_FILES, loadAsset } from '../../src/assets.js';
 import { PhotoAvatarError } from '../../src/errors.js';
-import { chooseThreads, createSession, guarded, isSoftwareAdapter, ort, runtimeInfo } from '../../src/inference/runtime.js';
+import { chooseThreads, createSession, guarded, gunzip, isSoftwareAdapter, ort, runtimeInfo } from '../../src/inference/runtime.js';
 
 describe('onnxruntime-web runtime choices', () => {
   it('auto never takes a software WebGPU adapter', () => {
@@ -20,6 +23,15 @@ describe('onnxruntime-web runtime choices', () => {
     assert.equal(chooseThreads({ ...browser, crossOriginIsolated: true }).threads, 4);
     assert.equal(chooseThreads({ ...browser, crossOriginIsolated: false, numThreads: 3 }).threads, 3);
     assert.equal(chooseThreads({ isNode: true, crossOriginIsolated: false, cores: 2 }).threads, 2);
+  });
+
+  it('gunzips ort\'s shipped binary to the bytes of onnxruntime-web\'s own, and refuses what is not one', async () => {
+    const packed = await loadAsset(ASSET_FILES.ortBinary, { keep: false });
+    const original = readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), 'ort-wasm-simd-threaded.wasm'));
+    assert.ok(packed.length < original.length / 3, `gzipped ${packed.length} of ${original.length} bytes`);
+    assert.ok(Buffer.from(await gunzip(packed)).equals(original), 'the gunzipped binary differs from ort\'s');
+    await assert.rejects(gunzip(new TextEncoder().encode('<!doctype html><title>404</title>')), /no gzip header/);
+    await assert.rejects(gunzip(packed.subarray(0, packed.length >> 1)), /trailer|inflate|unexpected|end/i);
   });
 
   it('a session that never becomes ready rejects with RUNTIME_FAILURE naming the cause', async () => {
