@@ -35,8 +35,8 @@ async function show(photo) {
   camera.setPosition(centre.add(forward.scale(Math.max(max.x - min.x, max.y - min.y) * 1.6)));
   await scene.whenReadyAsync();
   await new Promise((resolve) => scene.onAfterRenderObservable.addOnce(resolve));
-  const { threads, threadNote } = runtimeInfo();
-  window.__result = { msToAvatar: performance.now(), backend: avatar.data.backend, threads, threadNote };
+  const { threads, threadNote, wasmBuild } = runtimeInfo();
+  window.__result = { msToAvatar: performance.now(), backend: avatar.data.backend, wasmBuild, threads, threadNote };
   say(`Avatar ready after ${(performance.now() / 1000).toFixed(1)} s (${avatar.data.backend}, ${threadNote}).`);
   document.body.dataset.state = 'ready';
 }

@@ -164,14 +164,16 @@ describe('the packed package in fresh example apps @consumers', function () {
             await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 300_000 });
             const status = await page.textContent('#status');
             assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', `the page failed: ${status}`);
-            const result = await page.evaluate(() => (window as unknown as { __result: { msToAvatar: number; backend: string; threads: number; threadNote: string; engine?: string } }).__result);
+            const result = await page.evaluate(() => (window as unknown as { __result: { msToAvatar: number; backend: string; wasmBuild: string; threads: number; threadNote: string; engine?: string } }).__result);
             const shot = await page.locator('#scene').screenshot();
             mkdirSync(artifacts, { recursive: true });
             writeFileSync(path.join(artifacts, `${bundler}-${isolated ? 'coop-coep' : 'plain'}.png`), shot);
             const fraction = avatarFraction(PNG.sync.read(shot));
             console.log(`      ${bundler}, ${isolated ? 'COOP/COEP' : 'no COOP/COEP'}: first avatar after ${(result.msToAvatar / 1000).toFixed(1)} s; ` +
-              `engine ${result.engine ?? 'webgl2'}, inference ${result.backend}, ${result.threadNote}; avatar covers ${(100 * fraction).toFixed(1)}% of the canvas`);
+              `engine ${result.engine ?? 'webgl2'}, inference ${result.backend} (ort's ${result.wasmBuild} WASM build), ${result.threadNote}; avatar covers ${(100 * fraction).toFixed(1)}% of the canvas`);
             assert.equal(result.backend, 'wasm');
+            // WASM asked for: the plain build, not the twice larger and slower JSEP one.
+            assert.equal(result.wasmBuild, 'plain');
             assert.equal(result.threads > 1, isolated, `threads: ${result.threadNote}`);
             assert.ok(fraction > 0.1 && fraction < 0.9, `the head should fill part of the view, not none or all of it: ${(100 * fraction).toFixed(1)}%`);
             assert.ok(fraction > 0.1, `only ${(100 * fraction).toFixed(1)}% of the canvas shows something other than the background`);
