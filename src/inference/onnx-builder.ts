@@ -160,6 +160,8 @@ function toBytes(view: ArrayBufferView): Uint8Array {
  * Protobuf wire format, writing side only: varints (negative int64 as 10 bytes, two's complement),
  * fixed32 floats, and length-delimited strings, bytes, packed arrays and nested messages.
  */
+const JOIN_BELOW_BYTES = 64 * 1024;
+
 class ProtoWriter {
   private readonly parts: Uint8Array[] = [];
   private length = 0;
@@ -189,8 +191,17 @@ class ProtoWriter {
     return this;
   }
 
+  /**
+   * A nested message. A small one is joined into one array; a large one (an initializer, the
+   * graph) hands its parts up, so its bytes are copied once, by the outermost finish(), and not
+   * once per nesting level.
+   */
   message(field: number, inner: ProtoWriter): this {
-    return this.bytes(field, inner.finish());
+    if (inner.length < JOIN_BELOW_BYTES) return this.bytes(field, inner.finish());
+    this.tag(field, 2);
+    this.rawVarint(inner.length);
+    for (const part of inner.parts) this.push(part);
+    return this;
   }
 
   packedVarint(field: number, values: readonly number[]): this {

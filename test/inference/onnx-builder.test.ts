@@ -65,4 +65,24 @@ describe('GraphBuilder: the ONNX protobuf writer', () => {
     assert.deepEqual(Array.from(out.y.data as Float32Array), [1, 2, 3, 6, 4, 5, 6, 15]);
     await session.release();
   });
+
+  it('writes large initializers (handed up whole, not joined) byte for byte', async () => {
+    // 1 MB of weights: past the writer's join threshold, so their bytes travel by reference.
+    const n = 250_000;
+    const weights = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 1e3);
+    const g = new GraphBuilder();
+    g.input('x', [1, n]);
+    g.node('Mul', ['x', g.constantFloat('w', [1, n], weights)], ['y']);
+    g.node('ReduceSum', ['y'], ['total'], { keepdims: 0 });
+    g.output('total', []);
+    const bytes = g.build();
+    const [initializer] = decode(bytes).graph.initializer;
+    assert.deepEqual(initializer.dims.map(num), [1, n]);
+    assert.ok(Buffer.from(initializer.rawData).equals(Buffer.from(weights.buffer)), 'the initializer bytes differ');
+    const { session } = await createSession(bytes, { backend: 'wasm' });
+    const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(n).fill(1), [1, n]) });
+    const expected = weights.reduce((sum, w) => sum + w, 0);
+    assert.ok(Math.abs((out.total.data as Float32Array)[0] - expected) < 1e-3 * (1 + Math.abs(expected)), `sum ${(out.total.data as Float32Array)[0]} vs ${expected}`);
+    await session.release();
+  });
 });
