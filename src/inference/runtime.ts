@@ -24,7 +24,7 @@
  * the cause.
  */
 import * as ort from '#ort';
-import { ASSET_FILES, assetUrl, loadAsset } from '../assets.js';
+import { ASSET_FILES, assetUrl, loadAsset, MAX_GUNZIPPED_BYTES, platformGunzipper } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { isNode } from '../platform.js';
 
@@ -90,17 +90,15 @@ const WASM_BUILDS: Record<WasmBuild, { glue: string; binary: string }> = {
 
 let wasmReady: Promise<void> | undefined;
 
-/** Largest binary a gzip trailer may announce (ort's builds are 14 and 28 MB): a wrong file fails fast. */
-const MAX_BINARY_BYTES = 256 * 1024 * 1024;
-
 /**
- * Gunzips with the platform's native DecompressionStream (browsers and Node; off the main thread)
- * straight into one buffer of the size the gzip trailer gives, so the binary never exists twice.
+ * Gunzips with the browser's native DecompressionStream (off the main thread) straight into one
+ * buffer of the size the gzip trailer gives, so the binary never exists twice. Node uses zlib
+ * (src/node/asset-files.ts installs it).
  */
-export async function gunzip(packed: Uint8Array): Promise<ArrayBuffer> {
+export async function gunzip(packed: Uint8Array): Promise<Uint8Array> {
   if (packed.length < 18 || packed[0] !== 0x1f || packed[1] !== 0x8b) throw new Error('no gzip header');
   const size = new DataView(packed.buffer, packed.byteOffset + packed.length - 4, 4).getUint32(0, true);
-  if (size > MAX_BINARY_BYTES) throw new Error(`its gzip trailer announces ${size} bytes`);
+  if (size > MAX_GUNZIPPED_BYTES) throw new Error(`its gzip trailer announces ${size} bytes`);
   const out = new Uint8Array(size);
   let filled = 0;
   const source = new ReadableStream<BufferSource>({ start(controller) { controller.enqueue(packed as Uint8Array<ArrayBuffer>); controller.close(); } });
@@ -111,7 +109,7 @@ export async function gunzip(packed: Uint8Array): Promise<ArrayBuffer> {
     filled += chunk.value.length;
   }
   if (filled !== size) throw new Error(`it inflates to ${filled} bytes, not the ${size} its trailer announces`);
-  return out.buffer;
+  return out;
 }
 
 /**
@@ -121,9 +119,9 @@ export async function gunzip(packed: Uint8Array): Promise<ArrayBuffer> {
 function prepareWasm(build: WasmBuild): Promise<void> {
   wasmReady ??= (async () => {
     const { glue, binary: packedName } = WASM_BUILDS[build];
-    let binary: ArrayBuffer;
+    let binary: Uint8Array;
     try {
-      binary = await gunzip(await loadAsset(packedName, { keep: false }));
+      binary = await (platformGunzipper() ?? gunzip)(await loadAsset(packedName, { keep: false }));
     } catch (error) {
       if (error instanceof PhotoAvatarError) throw error;
       throw new PhotoAvatarError('MISSING_ASSET', `${packedName} is not ort's gzipped binary (${error instanceof Error ? error.message : String(error)}): serve the package's copy unchanged.`, { cause: error });
@@ -145,7 +143,10 @@ function prepareWasm(build: WasmBuild): Promise<void> {
 function releaseWasmBinary(): void {
   const binary = ort.env.wasm.wasmBinary;
   ort.env.wasm.wasmBinary = undefined;
-  if (binary instanceof ArrayBuffer && binary.byteLength > 0) structuredClone(binary, { transfer: [binary] });
+  const buffer = binary instanceof Uint8Array ? binary.buffer : binary;
+  // Only a buffer of its own: a view into a shared pool must stay intact.
+  const whole = buffer instanceof ArrayBuffer && buffer.byteLength > 0 && (!(binary instanceof Uint8Array) || binary.byteLength === buffer.byteLength);
+  if (whole) structuredClone(buffer, { transfer: [buffer] });
 }
 
 /**

@@ -8,7 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ASSET_FILES, setPlatformAssetLoader } from '../assets.js';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { ASSET_FILES, MAX_GUNZIPPED_BYTES, setPlatformAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 
 /**
@@ -50,4 +52,10 @@ export async function readGeneratedAsset(fileName: string): Promise<Uint8Array> 
   }
 }
 
-setPlatformAssetLoader(readGeneratedAsset, (fileName) => pathToFileURL(assetPath(fileName)).href);
+const zlibGunzip = promisify(gunzip);
+
+setPlatformAssetLoader(
+  readGeneratedAsset,
+  (fileName) => pathToFileURL(assetPath(fileName)).href,
+  async (packed) => new Uint8Array(await zlibGunzip(packed, { maxOutputLength: MAX_GUNZIPPED_BYTES })),
+);
