@@ -126,7 +126,8 @@ function prepareWasm(build: WasmBuild): Promise<void> {
       if (error instanceof PhotoAvatarError) throw error;
       throw new PhotoAvatarError('MISSING_ASSET', `${packedName} is not ort's gzipped binary (${error instanceof Error ? error.message : String(error)}): serve the package's copy unchanged.`, { cause: error });
     }
-    ort.env.wasm.wasmBinary = binary;
+    // ort's glue views an ArrayBuffer but copies a Uint8Array: hand it the buffer when the bytes fill it.
+    ort.env.wasm.wasmBinary = binary.byteOffset === 0 && binary.byteLength === binary.buffer.byteLength ? binary.buffer : binary;
     ort.env.wasm.wasmPaths = { mjs: assetUrl(glue) };
     info = { ...info, wasmBuild: build };
   })();
