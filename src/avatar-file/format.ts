@@ -28,6 +28,7 @@ import { decodeImage } from '../image/decode.js';
 import { encodeJpeg } from '../image/encode.js';
 import { crc32 } from '../math/crc32.js';
 import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
+import { retiredHeadError } from '../modelpack/head-ids.js';
 import type { AvatarData, FaceObservation } from '../types.js';
 import { checkAvatarCoefficients, checkAvatarRanges } from './ranges.js';
 
@@ -275,6 +276,9 @@ async function resolveModelChecked(resolveModel: ModelResolver, header: Record<s
     model = await resolveModel(id);
   } catch (error) {
     if (error instanceof PhotoAvatarError && error.code !== 'MISSING_ASSET') throw error;
+    // A resolver of its own may not know the retired heads: say what to do about them all the same.
+    const retired = retiredHeadError(id);
+    if (retired) throw retired;
     throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `The avatar needs model pack '${id}', which is not available: ${(error as Error)?.message ?? error}`, { cause: error });
   }
   if (!model) throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `The avatar needs model pack '${id}', which is not available.`);

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { boundaryLoops } from '../../src/modelpack/default-head/mesh-utils.js';
-import { ARKIT_BLENDSHAPES } from '../../src/modelpack/default-head/blendshapes.js';
+import { boundaryLoops } from '../../src/modelpack/mesh-utils.js';
+import { ARKIT_BLENDSHAPES } from '../../src/modelpack/arkit-blendshapes.js';
 import { decodeShape, partPositionsForExpression, type HeadModel } from '../../src/modelpack/head-model.js';
 import { readPack, writePack } from '../../src/modelpack/format.js';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
