@@ -83,6 +83,8 @@ export interface AvatarFileHeader {
   metrics: { landmarkErrorPx: number; landmarkErrorNormalized: number; coverage?: number };
   backend: 'webgpu' | 'wasm';
   material?: AvatarMaterialParameters;
+  /** Iris colour read from the photo, sRGB 0..255 (absent in older files: the default eye texture). */
+  irisColor?: [number, number, number];
 }
 
 export interface AvatarFileContents {
@@ -183,6 +185,7 @@ export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOption
     backend: data.backend,
   };
   if (options.material) header.material = { ...options.material };
+  if (data.irisColor) header.irisColor = [...data.irisColor];
   const json = new TextEncoder().encode(JSON.stringify(header));
   const total = PREAMBLE_BYTES + json.length + albedo.length + CRC_BYTES;
   const out = new Uint8Array(total);
@@ -343,6 +346,8 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   };
   if (header.backend !== 'webgpu' && header.backend !== 'wasm') throw corrupt('header field "backend" must be webgpu or wasm');
   const material = parseMaterial(header.material);
+  const irisColor = header.irisColor === undefined ? undefined : Array.from(numberArray(header.irisColor, 3, 'irisColor')) as [number, number, number];
+  if (irisColor && !irisColor.every((c) => c >= 0 && c <= 255)) throw corrupt('header field "irisColor" must hold sRGB values 0..255');
   let decoded;
   try {
     decoded = decodeImage(albedoBytes, { downscaleAbove: MAX_ALBEDO_SIDE + 1 });
@@ -372,6 +377,7 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
     metrics,
     timings: {},
     backend: header.backend,
+    ...(irisColor ? { irisColor } : {}),
   };
   checkAvatarRanges(data);
   return { data, material, header: header as unknown as AvatarFileHeader };
