@@ -16,6 +16,13 @@ const DROP_BRIGHT = 0.15;
 const DROP_DARK = 0.1;
 /** Fewer visible ring pixels than this (closed eyes, a tiny face) give no colour. */
 const MIN_PIXELS = 12;
+/**
+ * Least linear luminance of the result: that of the eye texture's default brown (112, 78, 50).
+ * In photos the iris lies in the shadow of the lids, lashes and brow ridge, which the SH light
+ * does not model, so it reads about 2-3x darker than it is (0.03-0.04 on the shared test
+ * photos); only its chromaticity, and a brightness above this floor, are taken from the photo.
+ */
+const MIN_LUMINANCE = 0.2126 * SRGB_TO_LINEAR[112] + 0.7152 * SRGB_TO_LINEAR[78] + 0.0722 * SRGB_TO_LINEAR[50];
 
 /** Even-odd point-in-polygon test on image points (xy of the 468 landmarks, xyz interleaved). */
 function insideLoop(landmarks: Float32Array, loop: readonly number[], x: number, y: number): boolean {
@@ -47,7 +54,7 @@ function ringPixels(image: RgbaImage, face: FaceObservation, offset: number, loo
 }
 
 /**
- * Iris colour, sRGB 0..255, from both eyes of `face` in `image`; null when too little of the
+ * Iris colour, sRGB 0..255 (see MIN_LUMINANCE for its brightness), from both eyes of `face` in `image`; null when too little of the
  * irises is visible. `light`: the 27 SH coefficients the albedo was de-lit with (model space);
  * the iris is taken to face the camera (+Z), as the eye texture's projection does.
  */
@@ -75,5 +82,7 @@ export function irisColourFromPhoto(image: RgbaImage, face: FaceObservation, lig
     const values = kept.map((p) => p[c]).sort((a, b) => a - b);
     return values[values.length >> 1];
   };
-  return [0, 1, 2].map((c) => linearToSrgb8(Math.min(1, median(c) / shading[c]))) as [number, number, number];
+  const albedo = [0, 1, 2].map((c) => median(c) / shading[c]);
+  const lift = Math.max(1, MIN_LUMINANCE / Math.max(1e-4, luminance(albedo)));
+  return albedo.map((value) => linearToSrgb8(Math.min(1, value * lift))) as [number, number, number];
 }
