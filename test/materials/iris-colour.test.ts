@@ -8,6 +8,7 @@ import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../../src/inference/face/mediapip
 import { selectFace } from '../../src/inference/face/analyzer.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { irisColourFromPhoto } from '../../src/materials/iris-colour.js';
+import { SRGB_TO_LINEAR } from '../../src/materials/srgb.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
 import type { FaceObservation, RgbaImage } from '../../src/types.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -30,9 +31,10 @@ describe('materials: iris colour from the photo', function () {
   it('tells a grey-green iris from brown ones', function () {
     const greyGreen = colourOf('hrn/single/00437.png');
     const browns = [colourOf('hrn/single/00016.png'), colourOf('deep3d/000006.jpg')];
-    const redOverBlue = (c: number[]) => c[0] / Math.max(1, c[2]);
+    // In linear light: the brightness floor (MIN_LUMINANCE) scales all channels alike there.
+    const redOverBlue = (c: number[]) => SRGB_TO_LINEAR[c[0]] / Math.max(1e-4, SRGB_TO_LINEAR[c[2]]);
     console.log(`      grey-green ${greyGreen} (R/B ${redOverBlue(greyGreen).toFixed(2)}); brown ${browns.map((c) => `${c} (R/B ${redOverBlue(c).toFixed(2)})`).join(', ')}`);
-    for (const brown of browns) assert.ok(redOverBlue(brown) > redOverBlue(greyGreen) + 0.5, `brown ${brown} vs grey-green ${greyGreen}`);
+    for (const brown of browns) assert.ok(redOverBlue(brown) > 1.5 * redOverBlue(greyGreen), `brown ${brown} vs grey-green ${greyGreen}`);
   });
 
   it('gives grey for a greyscale photo', function () {
