@@ -10,8 +10,9 @@
  * mouth widths of them. The seed is where a ray straight back from the mouth centre first meets
  * the surface behind the lips: what an opened mouth shows. (The deepest vertex there would do for
  * a small pocket, but the MakeHuman head's cavity is a tube into the throat with few vertices,
- * and behind the mouth centre the first vertices are in the back of the neck.) The lips themselves are in front, so the fill never leaks onto chin or cheeks;
- * a pack whose mouth has no pocket (nothing deep enough behind the centre) gets no fill.
+ * and behind the mouth centre the first vertices are in the back of the neck.) The lips
+ * themselves are in front, so the fill never leaks onto chin or cheeks; a pack whose mouth has no
+ * pocket (no surface behind the lips where the ray looks) gets no fill.
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 
