@@ -1,6 +1,6 @@
 /**
- * Timing of fitFace on the default head (or the procedural test head when the default head is not
- * there) for synthetic observations: wall and process CPU time per fit (warm sessions), per graph
+ * Timing of fitFace on the embedded default head (or the synthetic test head when assets/generated
+ * has no pack) for synthetic observations: wall and process CPU time per fit (warm sessions), per graph
  * evaluation, and the one-off session creation. Prints figures; asserts nothing.
  *   npx tsx bench/fit.ts
  */
@@ -12,8 +12,9 @@ import { makeSyntheticHead, syntheticObservation } from '../test/fitting/synthet
 
 async function loadModel(): Promise<HeadModel> {
   try {
-    const { buildDefaultHead } = await import('../src/modelpack/default-head/index.js');
-    return buildDefaultHead();
+    await import('../src/node/asset-files.js');
+    const { loadDefaultHead } = await import('../src/pipeline.js');
+    return await loadDefaultHead();
   } catch {
     return makeSyntheticHead({ identityCount: 60, expressionCount: 40 });
   }

@@ -5,7 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { buildDefaultHead, writeObj } from '../src/modelpack/default-head/index.js';
+// The Node asset loader (the embedded default head from assets/generated).
+import '../src/node/asset-files.js';
+import { writeObj } from '../src/modelpack/obj.js';
+import { loadDefaultHead } from '../src/pipeline.js';
 import { computeVertexNormals, decodeShape, type HeadModel } from '../src/modelpack/head-model.js';
 import { createRasterTarget, rasterizeTriangles } from '../src/render/rasterize.js';
 
@@ -72,13 +75,13 @@ function parseCoefficients(arg: string | undefined, names: (k: string) => number
   return c;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outFile = args.find((a) => a.endsWith('.png')) ?? 'head.png';
   const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
   const started = performance.now();
-  const model: HeadModel = buildDefaultHead();
-  console.log(`built in ${(performance.now() - started).toFixed(0)} ms: ${model.vertexCount} vertices, ${model.indices.length / 3} triangles`);
+  const model: HeadModel = await loadDefaultHead();
+  console.log(`loaded in ${(performance.now() - started).toFixed(0)} ms: ${model.vertexCount} vertices, ${model.indices.length / 3} triangles`);
   const randomSigma = flag('--random');
   // Deterministic normal samples (xorshift + Box-Muller) for a "random person" at the given sigma scale.
   let seed = 12345;
@@ -98,4 +101,4 @@ function main(): void {
   console.log(`wrote ${outFile}`);
 }
 
-main();
+await main();

@@ -18,6 +18,7 @@ import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
 import { estimateAlbedo, type AlbedoInput } from './materials/albedo.js';
 import type { Backend } from './inference/runtime.js';
 import { readUvapm, type UvapmModel } from './albedo-model/uvapm-format.js';
+import { irisColourFromPhoto } from './materials/iris-colour.js';
 
 export interface CreateAvatarOptions {
   /** Head model: a decoded pack, or the bytes of a .pack file. Default: the embedded open head. */
@@ -212,6 +213,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;
 
   const fit = fits[0];
+  const irisColor = irisColourFromPhoto(views[0].image, views[0].face, albedo.light);
   const avatarViews: AvatarView[] | undefined = several ? fits.map((viewFit, i) => ({
     camera: viewFit.camera,
     face: views[i].face,
@@ -248,6 +250,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     backend,
     ...(avatarViews ? { views: avatarViews } : {}),
     ...(options.shape ? { givenShape: true } : {}),
+    ...(irisColor ? { irisColor } : {}),
   };
 }
 

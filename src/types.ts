@@ -153,4 +153,6 @@ export interface AvatarData {
   views?: AvatarView[];
   /** The head shape was given (CreateAvatarOptions.shape), not fitted: identity is empty. */
   givenShape?: boolean;
+  /** Iris colour read from the photo (sRGB 0..255, de-lit like the albedo); absent: the eye texture's default brown. */
+  irisColor?: [number, number, number];
 }

@@ -28,6 +28,7 @@ import { decodeImage } from '../image/decode.js';
 import { encodeJpeg } from '../image/encode.js';
 import { crc32 } from '../math/crc32.js';
 import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
+import { retiredHeadError } from '../modelpack/head-ids.js';
 import type { AvatarData, FaceObservation } from '../types.js';
 import { checkAvatarCoefficients, checkAvatarRanges } from './ranges.js';
 
@@ -82,6 +83,8 @@ export interface AvatarFileHeader {
   metrics: { landmarkErrorPx: number; landmarkErrorNormalized: number; coverage?: number };
   backend: 'webgpu' | 'wasm';
   material?: AvatarMaterialParameters;
+  /** Iris colour read from the photo, sRGB 0..255 (absent in older files: the default eye texture). */
+  irisColor?: [number, number, number];
 }
 
 export interface AvatarFileContents {
@@ -182,6 +185,7 @@ export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOption
     backend: data.backend,
   };
   if (options.material) header.material = { ...options.material };
+  if (data.irisColor) header.irisColor = [...data.irisColor];
   const json = new TextEncoder().encode(JSON.stringify(header));
   const total = PREAMBLE_BYTES + json.length + albedo.length + CRC_BYTES;
   const out = new Uint8Array(total);
@@ -275,6 +279,9 @@ async function resolveModelChecked(resolveModel: ModelResolver, header: Record<s
     model = await resolveModel(id);
   } catch (error) {
     if (error instanceof PhotoAvatarError && error.code !== 'MISSING_ASSET') throw error;
+    // A resolver of its own may not know the retired heads: say what to do about them all the same.
+    const retired = retiredHeadError(id);
+    if (retired) throw retired;
     throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `The avatar needs model pack '${id}', which is not available: ${(error as Error)?.message ?? error}`, { cause: error });
   }
   if (!model) throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `The avatar needs model pack '${id}', which is not available.`);
@@ -339,6 +346,8 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   };
   if (header.backend !== 'webgpu' && header.backend !== 'wasm') throw corrupt('header field "backend" must be webgpu or wasm');
   const material = parseMaterial(header.material);
+  const irisColor = header.irisColor === undefined ? undefined : Array.from(numberArray(header.irisColor, 3, 'irisColor')) as [number, number, number];
+  if (irisColor && !irisColor.every((c) => c >= 0 && c <= 255)) throw corrupt('header field "irisColor" must hold sRGB values 0..255');
   let decoded;
   try {
     decoded = decodeImage(albedoBytes, { downscaleAbove: MAX_ALBEDO_SIDE + 1 });
@@ -368,6 +377,7 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
     metrics,
     timings: {},
     backend: header.backend,
+    ...(irisColor ? { irisColor } : {}),
   };
   checkAvatarRanges(data);
   return { data, material, header: header as unknown as AvatarFileHeader };

@@ -287,7 +287,7 @@ export function glbImages(data: AvatarData, options: GlbOptions = {}): GlbImages
   return {
     albedo: data.albedo,
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(data.model, data.neutralVertices, data.albedo).image,
-    eye: rig.eyeLeft !== null || rig.eyeRight !== null ? createEyeTexture() : null,
+    eye: rig.eyeLeft !== null || rig.eyeRight !== null ? createEyeTexture({ irisColor: data.irisColor }) : null,
   };
 }
 

@@ -5,19 +5,24 @@
  * geometrically, for any pack with iBUG-68 landmarks, and tints it dark red through vertex
  * colours, darker the deeper it sits behind the lips.
  *
- * The pocket: vertices connected to the deepest point behind the mouth centre through vertices
- * that all lie behind the lip line (at least MIN_DEPTH of the mouth width) and between the inner
- * mouth corners, within a mouth width of them. The lips themselves are in front, so the fill never leaks onto chin or cheeks;
- * a pack whose mouth has no pocket (nothing deep enough behind the centre) gets no fill.
+ * The pocket: vertices connected to the seed through vertices that all lie behind the lip line
+ * (at least MIN_DEPTH of the mouth width) and between the inner mouth corners, within MAX_DEPTH
+ * mouth widths of them. The seed is where a ray straight back from the mouth centre first meets
+ * the surface behind the lips: what an opened mouth shows. (The deepest vertex there would do for
+ * a small pocket, but the MakeHuman head's cavity is a tube into the throat with few vertices,
+ * and behind the mouth centre the first vertices are in the back of the neck.) The lips
+ * themselves are in front, so the fill never leaks onto chin or cheeks; a pack whose mouth has no
+ * pocket (no surface behind the lips where the ray looks) gets no fill.
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 
 /** Depths as fractions of the mouth width (corner to corner, iBUG 48-54). */
 const MIN_DEPTH = 0.08;
-const MIN_SEED_DEPTH = 0.25;
-const DARK_DEPTH = 0.4;
-/** The pocket stays within about a mouth width of the lips (the back of the head is far deeper). */
-const MAX_DEPTH = 1.0;
+const DARK_DEPTH = 0.2;
+/** An island of fewer vertices than this share of the head's is a separate cavity mesh, not the head. */
+const ISLAND_SHARE = 0.25;
+/** The pocket stays within two mouth widths of the lips (the back of the head is far deeper). */
+const MAX_DEPTH = 2.0;
 const MAX_HEIGHT = 0.6;
 /** Albedo multipliers (linear light): mucosa just behind the lips (lip colour, darker and redder), the dark throat. */
 export const MOUTH_MUCOSA_TINT: [number, number, number] = [0.5, 0.22, 0.22];
@@ -50,6 +55,43 @@ function vertexNeighbours(indices: Uint32Array, vertexCount: number): { offsets:
   return { offsets: counts, list };
 }
 
+/** Vertices connected to `start` through triangle edges. */
+function islandOf(start: number, offsets: Uint32Array, list: Uint32Array, n: number): number[] {
+  const seen = new Uint8Array(n);
+  const island = [start];
+  seen[start] = 1;
+  for (let i = 0; i < island.length; i++) {
+    for (let k = offsets[island[i]]; k < offsets[island[i] + 1]; k++) {
+      if (!seen[list[k]]) { seen[list[k]] = 1; island.push(list[k]); }
+    }
+  }
+  return island;
+}
+
+/**
+ * The vertex (of those behind the lips by at least `minBehind`) of the first triangle that a ray
+ * from (x, y, zStart) along -z meets; -1 when it meets none.
+ */
+function firstHitBehind(indices: Uint32Array, vertices: Float32Array, x: number, y: number, zStart: number, behind: Float32Array, minBehind: number): number {
+  let bestZ = -Infinity, seed = -1;
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = 3 * indices[t], b = 3 * indices[t + 1], c = 3 * indices[t + 2];
+    const d = (vertices[b + 1] - vertices[c + 1]) * (vertices[a] - vertices[c]) + (vertices[c] - vertices[b]) * (vertices[a + 1] - vertices[c + 1]);
+    if (d === 0) continue;
+    const wa = ((vertices[b + 1] - vertices[c + 1]) * (x - vertices[c]) + (vertices[c] - vertices[b]) * (y - vertices[c + 1])) / d;
+    const wb = ((vertices[c + 1] - vertices[a + 1]) * (x - vertices[c]) + (vertices[a] - vertices[c]) * (y - vertices[c + 1])) / d;
+    const wc = 1 - wa - wb;
+    if (wa < 0 || wb < 0 || wc < 0) continue;
+    const z = wa * vertices[a + 2] + wb * vertices[b + 2] + wc * vertices[c + 2];
+    if (z > zStart || z <= bestZ) continue;
+    const corners = [indices[t], indices[t + 1], indices[t + 2]].filter((v) => behind[v] >= minBehind);
+    if (corners.length === 0) continue;
+    bestZ = z;
+    seed = corners[0];
+  }
+  return seed;
+}
+
 /** Finds the mouth pocket of `model` on the given (neutral, fitted) vertices. */
 export function findMouthInterior(model: HeadModel, vertices: Float32Array): MouthInterior {
   const n = model.vertexCount;
@@ -76,17 +118,25 @@ export function findMouthInterior(model: HeadModel, vertices: Float32Array): Mou
     return lipPoints[lipPoints.length - 1][1];
   };
   const behind = new Float32Array(n);
-  let seed = -1;
   for (let v = 0; v < n; v++) {
     const dx = vertices[3 * v] - centreX;
     const inBox = Math.abs(dx) < innerHalfWidth && Math.abs(vertices[3 * v + 1] - centreY) < MAX_HEIGHT * mouthWidth;
     behind[v] = inBox ? lipZ(dx) - vertices[3 * v + 2] : -1;
     if (behind[v] > MAX_DEPTH * mouthWidth) behind[v] = -1;
-    const nearCentre = Math.abs(dx) < 0.5 * innerHalfWidth && Math.abs(vertices[3 * v + 1] - centreY) < 0.25 * mouthWidth;
-    if (nearCentre && behind[v] > MIN_SEED_DEPTH * mouthWidth && (seed < 0 || behind[v] > behind[seed])) seed = v;
   }
+  const seed = firstHitBehind(model.indices, vertices, centreX, centreY, lipZ(0) - MIN_DEPTH * mouthWidth, behind, MIN_DEPTH * mouthWidth);
   if (seed < 0) return none;
   const { offsets, list } = vertexNeighbours(model.indices, n);
+  // A cavity modelled as its own mesh island (split from the face at UV seams, as the MakeHuman
+  // head's is) cannot leak onto the face, so all of it behind the lip line counts, even where it
+  // widens past the mouth corners.
+  const island = islandOf(seed, offsets, list, n);
+  if (island.length < ISLAND_SHARE * n) {
+    for (const v of island) {
+      behind[v] = lipZ(vertices[3 * v] - centreX) - vertices[3 * v + 2];
+      if (behind[v] > MAX_DEPTH * mouthWidth) behind[v] = -1;
+    }
+  }
   const stack = [seed];
   depth[seed] = behind[seed];
   while (stack.length) {

@@ -25,7 +25,7 @@ export interface InPhotoRender {
   skinWeight: Float32Array;
 }
 
-let eyeTexture: RgbaImage | undefined;
+let defaultEyeTexture: RgbaImage | undefined;
 
 /**
  * Projects model-space points with the pinhole camera into `out` as (x, y, depth) per vertex.
@@ -69,7 +69,7 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
   const target = createRasterTarget(width, height);
   rasterizeTriangles(target, screen, indices, { cull: 'back' });
 
-  eyeTexture ??= createEyeTexture();
+  const eyeTexture = data.irisColor ? createEyeTexture({ irisColor: data.irisColor }) : (defaultEyeTexture ??= createEyeTexture());
   const headTriangles = data.model.indices.length / 3;
   const modelSkin = data.model.skinWeight;
   const light = data.light;

@@ -45,7 +45,7 @@ export function partPositionsForExpression(part: SubMesh, expressionNames: reado
 }
 
 export interface HeadModel {
-  /** Stable identifier, e.g. 'default-head@1' or 'hifi3dpp'. Stored in .avatar files. */
+  /** Stable identifier, e.g. 'makehuman-head@1' (the default head) or 'hifi3dpp'. Stored in .avatar files. */
   id: string;
   name: string;
   /** SPDX identifier or short licence text of the geometry. */

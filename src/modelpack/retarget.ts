@@ -22,7 +22,7 @@
  */
 import { PhotoAvatarError } from '../errors.js';
 import type { HeadModel } from './head-model.js';
-import { ARKIT_BLENDSHAPES } from './default-head/blendshapes.js';
+import { ARKIT_BLENDSHAPES } from './arkit-blendshapes.js';
 
 export type RetargetMethod = 'names' | 'vertices' | 'landmarks' | 'none';
 

@@ -7,7 +7,8 @@
  *
  * `.avatar` files (../avatar-file/format.ts) hold only coefficients, light, material settings and
  * a JPEG albedo; the geometry is rebuilt through buildAvatar from the model pack the file names.
- * 'default-head@1' resolves to the embedded default head (loadDefaultHead); other packs are made
+ * DEFAULT_HEAD_ID resolves to the embedded default head (loadDefaultHead); files that name a retired
+ * default head get an error saying to re-create them (../modelpack/head-ids.ts); other packs are made
  * known with registerModelPack(id, loader), or by loading their `.pack` file through the `.pack`
  * plugin (which registers the pack and adds nothing to the scene).
  *
@@ -29,10 +30,11 @@ import { PhotoAvatarError } from '../errors.js';
 import { readPack } from '../modelpack/format.js';
 import { loadDefaultHead } from '../pipeline.js';
 import type { HeadModel } from '../modelpack/head-model.js';
+import { DEFAULT_HEAD_ID, retiredHeadError } from '../modelpack/head-ids.js';
 import type { Avatar } from './avatar.js';
 import { buildAvatar, type BuildAvatarOptions } from './build-avatar.js';
 
-export const DEFAULT_HEAD_ID = 'default-head@1';
+export { DEFAULT_HEAD_ID } from '../modelpack/head-ids.js';
 
 export type ModelPackLoader = () => HeadModel | Promise<HeadModel>;
 
@@ -53,6 +55,8 @@ export function resolveModelPack(id: string): Promise<HeadModel> {
   if (!pending) {
     const loader = packLoaders.get(id);
     if (!loader) {
+      const retired = retiredHeadError(id);
+      if (retired) return Promise.reject(retired);
       const known = [...packLoaders.keys()].join(', ');
       return Promise.reject(new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `No model pack '${id}' is registered (known: ${known}); call registerModelPack('${id}', loader) first.`));
     }

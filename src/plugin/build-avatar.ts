@@ -48,7 +48,7 @@ export interface BuildAvatarOptions {
   subsurface?: 'auto' | 'translucency' | 'off';
   /** Morph target normals (default true): better shading of strong expressions, one normal pass per mode. */
   morphNormals?: boolean;
-  /** Iris colour of the generated eye texture, sRGB 0..255. */
+  /** Iris colour of the generated eye texture, sRGB 0..255 (default: the one read from the photo, AvatarData.irisColor). */
   irisColor?: [number, number, number];
   /**
    * Skin roughness map from the albedo's specular cues and the face regions (default true; see
@@ -263,7 +263,7 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
     return mesh;
   };
   if (rig.eyeLeft || rig.eyeRight) {
-    const eyeTexture = rgbaTexture(createEyeTexture({ irisColor: options.irisColor }), `${name}.eyeTexture`, scene);
+    const eyeTexture = rgbaTexture(createEyeTexture({ irisColor: options.irisColor ?? data.irisColor }), `${name}.eyeTexture`, scene);
     textures.push(eyeTexture);
     eyeMaterial = eyeMaterialFor(`${name}.eye`, scene, eyeTexture);
     for (const [jointName, part] of [['eyeLeft', rig.eyeLeft], ['eyeRight', rig.eyeRight]] as const) {

@@ -222,7 +222,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
   }
   const scene = buildPreviewScene(data, expression);
   if (options.mouthInterior === false) scene.vertexTint = undefined;
-  const eyeTexture = createEyeTexture();
+  const eyeTexture = createEyeTexture({ irisColor: data.irisColor });
   const bg = options.background ?? [128, 128, 128];
   const background = Float32Array.from(bg, (c) => SRGB_TO_LINEAR[Math.max(0, Math.min(255, Math.round(c)))]);
   const viewWidths = [Math.floor(width / 2), width - Math.floor(width / 2)];

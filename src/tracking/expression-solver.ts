@@ -14,7 +14,7 @@
 import { DampedSolver, expressionIsBounded, fillPriorPrecision, meanShapeInitialPose, NOISE_FRACTION } from '../fitting/fit-face.js';
 import type { Correspondences, PoseAndShape } from '../fitting/landmark-graph.js';
 import { LEFT_BROW, LEFT_EYE, LIPS_OUTER, RIGHT_BROW, RIGHT_EYE } from '../inference/face/mesh-regions.js';
-import { INNER_LIP_LOOP } from '../modelpack/default-head/regions.js';
+import { INNER_LIP_LOOP } from '../inference/face/mediapipe-regions.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError } from '../errors.js';
 import type { AvatarData, FaceObservation } from '../types.js';

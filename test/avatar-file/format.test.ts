@@ -8,6 +8,8 @@ import { cropAffine, squareCropMatrix } from '../../src/image/resize.js';
 import { decodeMesh } from '../../src/fitting/decode-graph.js';
 import { crc32 } from '../../src/math/crc32.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
+import { resolveModelPack } from '../../src/plugin/avatar-loader.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { syntheticAlbedo, syntheticHeadModel } from '../export/synthetic-avatar.js';
 import { richAvatarData, testModel, withHeader } from './fixtures.js';
@@ -100,6 +102,17 @@ describe('avatar-file/format', function () {
     const back = await readAvatarFile(bytes, resolve);
     console.log(`    ${source}, 1024² ${albedo ? 'photo-content' : 'synthetic'} albedo, JPEG q85: ${(bytes.length / 1024).toFixed(1)} KiB (header ${(headerBytes / 1024).toFixed(1)} KiB); albedo PSNR ${psnr(large.albedo, back.albedo).toFixed(1)} dB`);
     assert.ok(bytes.length < 300 * 1024, `${bytes.length} bytes`);
+  });
+
+  it('tells the user to re-create files made with the retired procedural head', async function () {
+    const old = writeAvatarFile({ ...data, model: { ...model, id: 'default-head@1' } });
+    // Through the package's own resolver (nothing registered under the old id) and a resolver of one's own.
+    for (const resolver of [resolveModelPack, async (id: string) => { throw new Error(`no pack ${id}`); }]) {
+      const message = await expectError(readAvatarFile(old, resolver), ['UNSUPPORTED_MODEL_PACK']);
+      assert.match(message, /retired default head 'default-head@1'/);
+      assert.match(message, /Re-create the avatar from its photo/);
+      assert.ok(message.includes(DEFAULT_HEAD_ID), message);
+    }
   });
 
   it('reports unknown or mismatched model packs as UNSUPPORTED_MODEL_PACK', async function () {

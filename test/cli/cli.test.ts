@@ -18,6 +18,7 @@ import { useBundledMeshoptDecoder } from '../../src/plugin/meshopt-decoder.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { readAvatarFile } from '../../src/avatar-file/format.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
+import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { encodeJpeg, encodePng } from '../../src/image/encode.js';
 import { downscaleArea } from '../../src/image/resize.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -137,7 +138,7 @@ describe('cli: photo-avatar create on a real photo', function () {
     assert.equal(result.status, 0, result.stderr);
     const bytes = new Uint8Array(readFileSync(file));
     const data = await readAvatarFile(bytes, async (id) => {
-      assert.equal(id, 'default-head@1');
+      assert.equal(id, DEFAULT_HEAD_ID);
       return loadDefaultHead();
     });
     console.log(`    .avatar ${(bytes.length / 1024).toFixed(0)} KiB (albedo ${data.albedo.width}x${data.albedo.height}), head ${data.neutralVertices.length / 3} vertices`);

@@ -16,7 +16,7 @@ import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
 import { createAvatarData, loadDefaultHead } from '../../src/pipeline.js';
-import { writeObj } from '../../src/modelpack/default-head/obj.js';
+import { writeObj } from '../../src/modelpack/obj.js';
 import { shapeFromObj } from '../../src/modelpack/given-shape.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { PhotoAvatarError } from '../../src/errors.js';
@@ -133,7 +133,7 @@ describe('cli: photo-avatar create --shape (given mesh)', function () {
     const wrongCount = cli('create', photo, '--shape', small, '-o', path.join(tmp, 'small.glb'));
     console.log(`      ${wrongCount.stderr.trim()}`);
     assert.equal(wrongCount.status, 2);
-    assert.match(wrongCount.stderr, /small\.obj has 3 vertices; model 'default-head@1' needs .*14535/);
+    assert.match(wrongCount.stderr, /small\.obj has 3 vertices; model 'makehuman-head@1' needs .*17458/);
 
     const avatarOut = cli('create', photo, '--shape', shapeObj, '-o', path.join(tmp, 'scan.avatar'));
     assert.equal(avatarOut.status, 2);

@@ -1,11 +1,12 @@
 /**
- * AvatarData for exporter/plugin/preview tests: the project's default head when its module is
- * available (src/modelpack/default-head/index.ts), else a small synthetic ellipsoid head with a UV
+ * AvatarData for exporter/plugin/preview tests: the project's embedded default head when it is
+ * built (assets/generated/default-head.pack), else a small synthetic ellipsoid head with a UV
  * seam, three expression modes and two eyeballs, so these tests never depend on the pipeline.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { decodeShape, type HeadModel, type SubMesh } from '../../src/modelpack/head-model.js';
+import { loadDefaultHead } from '../../src/pipeline.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { projectRoot } from '../helpers/shared-data.js';
 
@@ -137,13 +138,11 @@ export function syntheticAlbedo(size = 256): RgbaImage {
   return { width: size, height: size, data };
 }
 
-/** The default head when helper C's module exists and builds, else the synthetic one. */
+/** The embedded default head when assets/generated has it (npm run build), else the synthetic one. */
 export async function loadTestHeadModel(): Promise<{ model: HeadModel; source: string }> {
-  const modulePath = path.join(projectRoot, 'src', 'modelpack', 'default-head', 'index.ts');
-  if (existsSync(modulePath)) {
+  if (existsSync(path.join(projectRoot, 'assets', 'generated', 'default-head.pack'))) {
     try {
-      const module = (await import('../../src/modelpack/default-head/index.js')) as { buildDefaultHead?: () => HeadModel | Promise<HeadModel> };
-      if (module.buildDefaultHead) return { model: await module.buildDefaultHead(), source: 'default head' };
+      return { model: await loadDefaultHead(), source: 'default head' };
     } catch (error) {
       console.log(`    default head unavailable (${(error as Error).message}); using the synthetic head`);
     }

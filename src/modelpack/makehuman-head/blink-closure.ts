@@ -1,6 +1,6 @@
 /**
  * Makes eyeBlink_L / eyeBlink_R close the lids fully. The blendshapes carried over from
- * default-head@1 leave a slit of about a millimetre between hm08's lid margins, and the eyeball shows
+ * the reference head leave a slit of about a millimetre between hm08's lid margins, and the eyeball shows
  * through it. After the carried-over blink, each upper-lid MediaPipe vertex is pulled onto its
  * lower-lid partner (plus a small overlap), the lower lid and the eye corners stay put, and the
  * correction is spread over the lid by the same exact Gaussian RBF as the face warp, with a radius

@@ -1,5 +1,5 @@
 /**
- * Moves the hm08 face towards the proportions of default-head@1's face, the MediaPipe canonical
+ * Moves the hm08 face towards the proportions of the reference head's face, the MediaPipe canonical
  * mesh: an average face that the identity modes and the jaw march lines were designed and tuned
  * around, so the fit on photos stays close to that head's. Each MediaPipe vertex and each point of
  * the old jaw march corridors goes to its old position; every other vertex moves by an exact

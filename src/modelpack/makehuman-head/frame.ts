@@ -1,12 +1,12 @@
 /**
  * Where the new head sits in model space. hm08 already uses the project's axes (+Y up, +Z out of
  * the face, +X the subject's left; ../../types.ts); it only needs metres and an origin. The origin
- * puts the midpoint of the two eyeball centres where default-head@1 has it, so everything the
+ * puts the midpoint of the two eyeball centres where the reference head has it, so everything the
  * fitter assumes about a head in model space (camera distance, the head's centre) carries over.
  */
 import { HM08_UNITS_TO_METRES, type Hm08Mesh } from './hm08-source.js';
 
-/** Midpoint of default-head@1's eyeball centres (metres). */
+/** Midpoint of the reference head's eyeball centres (metres). */
 export const EYE_MIDPOINT: readonly [number, number, number] = [0, 0.0264, 0.0235];
 
 function jointCentre(mesh: Hm08Mesh, joint: string): [number, number, number] {

@@ -7,8 +7,7 @@
  * every output vertex has one UV. Output is in metres, still in hm08's frame (see ./frame.ts).
  */
 import { HM08_UNITS_TO_METRES, type Hm08Mesh } from './hm08-source.js';
-import { boundaryLoops } from '../default-head/mesh-utils.js';
-import { weldGroups as weldByPositionTyped } from '../default-head/vertex-data.js';
+import { boundaryLoops, weldGroups as weldByPositionTyped } from '../mesh-utils.js';
 import { packHeadUvIslands } from './uv-layout.js';
 
 const weldByPosition = (positions: number[]) => weldByPositionTyped(Float32Array.from(positions));

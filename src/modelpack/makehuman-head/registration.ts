@@ -3,10 +3,10 @@
  * pulled towards the nearest compatible point of the target (point-to-plane, normals agreeing),
  * and the pull is smoothed over the source mesh so the surface moves as a whole. The smoothing
  * shrinks over the iterations (coarse to fine). Used to carry the MediaPipe correspondence, the
- * expression blendshapes and the landmark-driven identity modes of default-head@1 over to hm08.
+ * expression blendshapes and the landmark-driven identity modes of the reference head over to hm08.
  */
 import { computeVertexNormals } from '../head-model.js';
-import { vertexNeighbours } from '../default-head/mesh-utils.js';
+import { vertexNeighbours } from '../mesh-utils.js';
 import { VertexGrid } from './nearest.js';
 
 export interface RegistrationOptions {

@@ -1,10 +1,10 @@
 /**
- * Carries per-vertex data of default-head@1 over to the new head through a registration: every
+ * Carries per-vertex data of the reference head over to the new head through a registration: every
  * new vertex takes the value of the nearest registered old vertex whose normal agrees (so outer
  * skin never takes values from the mouth pocket or an eye socket behind it).
  */
 import { computeVertexNormals } from '../head-model.js';
-import { vertexNeighbours } from '../default-head/mesh-utils.js';
+import { vertexNeighbours } from '../mesh-utils.js';
 import { VertexGrid } from './nearest.js';
 
 /** For each target vertex, the source vertex it takes its data from. */

@@ -3,7 +3,7 @@
  * indices of the coarse mesh stay valid. Attributes such as UVs are interpolated linearly (midpoints),
  * positions with Loop's smoothing masks (boundary edges follow the cubic B-spline curve rule).
  */
-import { edgeKey } from './mesh-utils.js';
+import { edgeKey } from '../mesh-utils.js';
 
 export interface SubdivisionStep {
   /** Per new vertex (after the coarse ones): the edge's two endpoints. */

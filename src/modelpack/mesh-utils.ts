@@ -133,3 +133,48 @@ export function stitchLoops(builder: MeshBuilder, inner: ArrayLike<number>, oute
     builder.addTriangle(inner[j], outer[i], outer[j]);
   }
 }
+
+/** Each vertex -> lowest-index vertex at exactly the same position. */
+export function weldGroups(positions: Float32Array): Uint32Array {
+  const n = positions.length / 3;
+  const first = new Map<string, number>();
+  const group = new Uint32Array(n);
+  for (let v = 0; v < n; v++) {
+    const key = `${positions[3 * v]},${positions[3 * v + 1]},${positions[3 * v + 2]}`;
+    const g = first.get(key);
+    if (g === undefined) first.set(key, v);
+    group[v] = g ?? v;
+  }
+  return group;
+}
+
+/** Nearest vertex to each vertex's mirror image across x = 0 (uniform grid search). */
+export function mirrorVertices(positions: Float32Array, cell = 0.006): Uint32Array {
+  const n = positions.length / 3;
+  const grid = new Map<number, number[]>();
+  const cellKey = (gx: number, gy: number, gz: number) => (gx + 512) * 1048576 + (gy + 512) * 1024 + (gz + 512);
+  const key = (x: number, y: number, z: number) => cellKey(Math.floor(x / cell), Math.floor(y / cell), Math.floor(z / cell));
+  for (let v = 0; v < n; v++) {
+    const k = key(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
+    let list = grid.get(k);
+    if (!list) grid.set(k, (list = []));
+    list.push(v);
+  }
+  const mirror = new Uint32Array(n);
+  for (let v = 0; v < n; v++) {
+    const x = -positions[3 * v], y = positions[3 * v + 1], z = positions[3 * v + 2];
+    let best = -1, bestD = Infinity;
+    for (let reach = 1; best < 0; reach++) {
+      const gx = Math.floor(x / cell), gy = Math.floor(y / cell), gz = Math.floor(z / cell);
+      for (let i = -reach; i <= reach; i++) for (let j = -reach; j <= reach; j++) for (let k = -reach; k <= reach; k++) {
+        for (const w of grid.get(cellKey(gx + i, gy + j, gz + k)) ?? []) {
+          const d = (positions[3 * w] - x) ** 2 + (positions[3 * w + 1] - y) ** 2 + (positions[3 * w + 2] - z) ** 2;
+          if (d < bestD || (d === bestD && w < best)) { bestD = d; best = w; }
+        }
+      }
+      if (reach > 20) break;
+    }
+    mirror[v] = best;
+  }
+  return mirror;
+}

@@ -10,7 +10,7 @@
  * comes from a smooth union of a skull ellipsoid, a jaw ellipsoid and an elliptic neck cylinder, plus
  * the face boundary's own radius offset fading out with distance, so the seam is continuous.
  */
-import { MeshBuilder, smoothstep, stitchLoops } from './mesh-utils.js';
+import { MeshBuilder, smoothstep, stitchLoops } from '../mesh-utils.js';
 
 const FACE_CENTRE_Y = -0.005;
 const PUSH_AWAY = (20 * Math.PI) / 180;

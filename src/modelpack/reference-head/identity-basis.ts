@@ -14,7 +14,7 @@
 import { addWeighted, dot, gaussianWeights, landmarkCentre, maxDisplacement, mirrorPoint, symmetricEigen, type Vec3 } from './fields.js';
 import type { HeadSurface } from './head-surface.js';
 import { DEFAULT_CRANIUM } from './cranium.js';
-import { RIGHT_EYE_LOOP } from './regions.js';
+import { RIGHT_EYE_LOOP } from '../../inference/face/mediapipe-regions.js';
 
 const MM = 0.001;
 

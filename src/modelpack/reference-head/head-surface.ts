@@ -5,8 +5,8 @@
  */
 import { loadCanonicalFaceMesh } from './canonical-mesh.js';
 import { buildCranium, type CraniumResult } from './cranium.js';
-import { boundaryLoops, centroid, MeshBuilder, stitchLoops } from './mesh-utils.js';
-import { INNER_LIP_LOOP, LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from './regions.js';
+import { boundaryLoops, centroid, MeshBuilder, stitchLoops } from '../mesh-utils.js';
+import { INNER_LIP_LOOP, LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../../inference/face/mediapipe-regions.js';
 import { subdivideAttribute, subdivideInterpolating } from './subdivide.js';
 import { faceUv } from './uv-layout.js';
 

@@ -1,5 +1,5 @@
 /** Smooth displacement fields over the head's vertices (Float64Array, xyz interleaved). */
-import { centroid } from './mesh-utils.js';
+import { centroid } from '../mesh-utils.js';
 
 export type Vec3 = [number, number, number];
 

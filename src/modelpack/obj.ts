@@ -1,4 +1,4 @@
-import type { HeadModel } from '../head-model.js';
+import type { HeadModel } from './head-model.js';
 
 /** Wavefront OBJ of the neutral head and its parts (debugging aid; v up as in the model). */
 export function writeObj(model: HeadModel): string {

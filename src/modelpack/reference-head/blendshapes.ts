@@ -10,22 +10,12 @@ import { EYE_RADIUS } from './eyes.js';
 import { eyeCentre } from './eye-placement.js';
 import { addWeighted, gaussianWeights, landmarkCentre, type Vec3 } from './fields.js';
 import type { HeadSurface } from './head-surface.js';
-import { smoothstep } from './mesh-utils.js';
+import { ARKIT_BLENDSHAPES } from '../arkit-blendshapes.js';
+import { smoothstep } from '../mesh-utils.js';
 import {
   LEFT_BROW, LEFT_EYE_LOOP, LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_BROW, RIGHT_EYE_LOOP, RIGHT_LOWER_LID, RIGHT_UPPER_LID,
-} from './regions.js';
+} from '../../inference/face/mediapipe-regions.js';
 
-export const ARKIT_BLENDSHAPES = [
-  'eyeBlink_L', 'eyeLookDown_L', 'eyeLookIn_L', 'eyeLookOut_L', 'eyeLookUp_L', 'eyeSquint_L', 'eyeWide_L',
-  'eyeBlink_R', 'eyeLookDown_R', 'eyeLookIn_R', 'eyeLookOut_R', 'eyeLookUp_R', 'eyeSquint_R', 'eyeWide_R',
-  'jawForward', 'jawLeft', 'jawRight', 'jawOpen',
-  'mouthClose', 'mouthFunnel', 'mouthPucker', 'mouthLeft', 'mouthRight',
-  'mouthSmile_L', 'mouthSmile_R', 'mouthFrown_L', 'mouthFrown_R', 'mouthDimple_L', 'mouthDimple_R',
-  'mouthStretch_L', 'mouthStretch_R', 'mouthRollLower', 'mouthRollUpper', 'mouthShrugLower', 'mouthShrugUpper',
-  'mouthPress_L', 'mouthPress_R', 'mouthLowerDown_L', 'mouthLowerDown_R', 'mouthUpperUp_L', 'mouthUpperUp_R',
-  'browDown_L', 'browDown_R', 'browInnerUp', 'browOuterUp_L', 'browOuterUp_R',
-  'cheekPuff', 'cheekSquint_L', 'cheekSquint_R', 'noseSneer_L', 'noseSneer_R', 'tongueOut',
-] as const;
 
 const MM = 0.001;
 const JAW_OPEN_ANGLE = 0.24;

