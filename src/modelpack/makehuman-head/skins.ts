@@ -80,22 +80,25 @@ function sampleBilinear(image: RgbaImage, x: number, y: number, out: Float32Arra
 }
 
 /**
- * Scalp weight per vertex from the rest shape: above a plane through the forehead top that tilts
- * down towards the back of the head (where the painted hair reaches the nape), ramped over SCALP_RAMP.
- * Also the signed height above that plane, for picking the tone band.
+ * Scalp weight per vertex from the rest shape: above a surface through the forehead top that falls
+ * towards the back of the head (where the painted hair reaches the nape), ramped over SCALP_RAMP.
+ * Also the height above the straight line from the forehead top to the nape, for picking the tone band.
  */
-function scalpOfVertices(model: HeadModel, ear: Float32Array): { weight: Float32Array; height: Float32Array } {
+function scalpOfVertices(model: HeadModel, notScalp: Float32Array): { weight: Float32Array; height: Float32Array } {
   if (!model.landmarks468) throw new PhotoAvatarError('INVALID_ARGUMENT', `${model.name} has no MediaPipe correspondence to place the hairline.`);
   const P = model.positions, f = model.landmarks468[FOREHEAD_TOP];
   let zMin = Infinity;
   for (let v = 0; v < model.vertexCount; v++) zMin = Math.min(zMin, P[3 * v + 2]);
-  const fy = P[3 * f + 1], fz = P[3 * f + 2], slope = SCALP_BACK_DROP / (fz - zMin);
+  const fy = P[3 * f + 1], fz = P[3 * f + 2];
   const weight = new Float32Array(model.vertexCount), height = new Float32Array(model.vertexCount);
   for (let v = 0; v < model.vertexCount; v++) {
-    const h = P[3 * v + 1] - (fy - slope * (fz - P[3 * v + 2]));
-    height[v] = h;
+    // Square root: the hairline falls quickly behind the forehead (temples, sideburns), then slowly to the nape.
+    const back = Math.min(1, Math.max(0, (fz - P[3 * v + 2]) / (fz - zMin)));
+    const h = P[3 * v + 1] - (fy - SCALP_BACK_DROP * Math.sqrt(back));
+    // The tone band follows the straight (forehead and upper temple) line, above the brows and cheeks.
+    height[v] = P[3 * v + 1] - (fy - SCALP_BACK_DROP * back);
     const t = Math.min(1, Math.max(0, h / SCALP_RAMP + 0.5));
-    weight[v] = t * t * (3 - 2 * t) * (1 - ear[v]);
+    weight[v] = t * t * (3 - 2 * t) * (1 - notScalp[v]);
   }
   return { weight, height };
 }
@@ -109,7 +112,9 @@ export function makehumanSkinsInLayout(model: HeadModel, size: number): SkinsInL
   const hm08 = loadHm08();
   const cut = cutOf(model, hm08), atlas = cut.atlasUvs;
   const raster = getUvRaster(model, size);
-  const { weight, height } = scalpOfVertices(model, earWeights(hm08, cut));
+  // Only the outer skin has a scalp (not the mouth cavity or the eye sockets, island > 0).
+  const keep = earWeights(hm08, cut).map((ear, v) => (cut.island[v] === 0 ? ear : 1));
+  const { weight, height } = scalpOfVertices(model, keep);
   const texels = size * size, count = raster.texel.length;
   const coverage = new Uint8Array(texels), scalp = new Float32Array(texels);
   const tone = new Uint8Array(count);
