@@ -163,7 +163,7 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
  * (S a multiple of d, or d itself), the coefficients fitted there, the generated detail bilinearly
  * upsampled back. The model's size is set by its source textures, not by the requested texture.
  */
-function generateDetailAtSize(model: DetailModel, detail: Float32Array, weight: Float32Array, size: number): Float32Array {
+export function generateDetailAtSize(model: DetailModel, detail: Float32Array, weight: Float32Array, size: number): Float32Array {
   const d = model.size;
   if (d === size) return generateDetail(model, detail, weight);
   if (size % d !== 0 && d % size !== 0) throw new PhotoAvatarError('INVALID_ARGUMENT', `The detail model is ${d}×${d}; the texture size ${size} is neither a multiple nor a divisor of it.`);

@@ -6,6 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { buildDetailModel, generateDetail, type DetailModel } from '../../src/albedo-model/detail-model.js';
 import { readUvapm, writeUvapm, type UvapmModel } from '../../src/albedo-model/uvapm-format.js';
+import { generateDetailAtSize } from '../../src/materials/uvapm-albedo.js';
+import { upsamplePlanes } from '../../src/albedo-model/fit-albedo.js';
 import { boundedHighPass } from '../../src/albedo-model/detail.js';
 import { gaussian, rng } from './synthetic-maps.js';
 
@@ -114,5 +116,34 @@ describe('detail generator in the .uvapm file (format 2)', () => {
   it('rejects a detail model whose size or variances are wrong', () => {
     assert.throws(() => readUvapm(writeUvapm({ ...base, detail: { ...detail, size: 12, mean: new Float32Array(144), components: new Float32Array(288) } })), /detail model size 12 is not a multiple/);
     assert.throws(() => readUvapm(writeUvapm({ ...base, detail: { ...detail, variances: Float64Array.of(2e-4, 0) } })), /detail model needs 2 positive variances/);
+  });
+});
+
+describe('detail generator at another size than the texture', () => {
+  const random = rng(9);
+  const maps = Array.from({ length: 12 }, () => map([1, gaussian(random), gaussian(random)]));
+  const model = buildDetailModel(maps, SIZE, new Uint8Array(TEXELS).fill(1), SIGMA, 5);
+
+  it('fits at the model size and upsamples: a 2x texture gets the model-size detail, bilinearly', () => {
+    const truthMap = map([1, 1.3, -0.8]);
+    const values = Float32Array.from({ length: TEXELS }, (_, p) => Math.max(truthMap[p], truthMap[TEXELS + p], truthMap[2 * TEXELS + p]));
+    const truth = boundedHighPass(values, new Float32Array(TEXELS).fill(1), SIZE, SIGMA);
+    const seen = Float32Array.from({ length: TEXELS }, (_, p) => ((p % SIZE) < SIZE / 2 ? 1 : 0));
+    const atModel = generateDetail(model, Float32Array.from(truth, (v, p) => v * seen[p]), seen);
+    // The same observation at twice the size (each texel a 2 × 2 block).
+    const big = 2 * SIZE, bigDetail = new Float32Array(big * big), bigSeen = new Float32Array(big * big);
+    for (let y = 0; y < big; y++) for (let x = 0; x < big; x++) {
+      const p = (y >> 1) * SIZE + (x >> 1);
+      bigDetail[y * big + x] = truth[p] * seen[p];
+      bigSeen[y * big + x] = seen[p];
+    }
+    const generated = generateDetailAtSize(model, bigDetail, bigSeen, big);
+    assert.equal(generated.length, big * big);
+    // Fitting sees the 2 × 2 blocks' means, the model-size observation exactly; the result is its bilinear upsampling.
+    const expected = upsamplePlanes(atModel, SIZE, big, 1);
+    let worst = 0;
+    for (let p = 0; p < big * big; p++) worst = Math.max(worst, Math.abs(generated[p] - expected[p]));
+    assert.ok(worst < 1e-5, `largest difference from the upsampled model-size detail ${worst}`);
+    assert.throws(() => generateDetailAtSize(model, new Float32Array(48 * 48), new Float32Array(48 * 48), 48), /neither a multiple nor a divisor/);
   });
 });
