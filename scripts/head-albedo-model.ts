@@ -261,7 +261,7 @@ function withSkinStructure(photo: PhotoMap, structure: Float32Array, faceMask: U
  * linear-RGB gain per channel, the same for all photos, takes the photo maps' mean face colour (over
  * seen face-skin texels) to the reference skins' (young women, like the demo photos), so the prior
  * and the model keep the skins' albedo scale. Measured against the FFHQ-UV truth maps' face tone
- * (6 shared photos, .cache script in the branch's report): scaling the skins to the photos instead
+ * (6 shared photos, bench/albedo-tone.ts): scaling the skins to the photos instead
  * left every albedo at the photos' darker mean, RMS 0.197 linear vs 0.052 for the photo-only texture.
  * Applied to the photo maps in place; returns the gain.
  */
