@@ -34,10 +34,10 @@ export interface CreateAvatarOptions {
   /**
    * UV albedo model (UVAPM, decoded or the bytes of a .uvapm file) in the head model's UV layout:
    * the albedo then comes from its coefficients under the fitted light plus the photo's detail
-   * (materials/albedo.ts). 'embedded': the default head's own model, built from 21 faces.
-   * Default: the pack's own model when it carries one (HeadModel.albedoModel: `import --uvapm`,
-   * `pack add-albedo`), else none; false: none even then. The embedded default head keeps its
-   * small model opt-in: it is not part of the pack.
+   * (materials/albedo.ts). 'embedded': the default head's own model (CC0 MakeHuman skins and
+   * 21 photo faces), e.g. for another pack in the same UV layout.
+   * Default: the pack's own model when it carries one (the default head does; other packs via
+   * `import --uvapm`, `pack add-albedo`), else none; false: none even then.
    */
   albedoModel?: UvapmModel | Uint8Array | 'embedded' | false;
   /**
@@ -69,12 +69,12 @@ export function loadDefaultHead(): Promise<HeadModel> {
 let defaultAlbedoModel: Promise<UvapmModel | null> | null = null;
 
 /**
- * The embedded head's UV albedo model, or null when the package was built without one (the asset
- * is optional; a present but corrupt one is an error).
+ * The embedded head's UV albedo model (carried inside default-head.pack), or null when the package
+ * was built without one (a present but corrupt one is an error).
  */
 export function loadDefaultHeadAlbedoModel(): Promise<UvapmModel | null> {
   if (!defaultAlbedoModel) {
-    defaultAlbedoModel = loadAsset(ASSET_FILES.defaultHeadAlbedoModel).then((bytes) => readUvapm(bytes), () => null);
+    defaultAlbedoModel = loadDefaultHead().then((head) => (head.albedoModel ? readUvapm(head.albedoModel) : null));
     defaultAlbedoModel.catch(() => { defaultAlbedoModel = null; });
   }
   return defaultAlbedoModel;
@@ -87,7 +87,7 @@ function resolveAlbedoModel(options: CreateAvatarOptions, model: HeadModel): Pro
   if (given instanceof Uint8Array) return Promise.resolve(readUvapm(given));
   if (given === 'embedded') {
     return loadDefaultHeadAlbedoModel().then((model) => {
-      if (!model) throw new PhotoAvatarError('INVALID_ARGUMENT', `This build has no embedded albedo model (${ASSET_FILES.defaultHeadAlbedoModel}).`);
+      if (!model) throw new PhotoAvatarError('INVALID_ARGUMENT', `This build's ${ASSET_FILES.defaultHead} carries no albedo model.`);
       return model;
     });
   }

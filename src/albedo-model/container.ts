@@ -90,7 +90,8 @@ export interface ReadContainer {
 }
 
 /** Parses and verifies a container; f16 sections come back as Float32Array. */
-export function readContainer(input: Uint8Array, magic: string, version: number, what: string): ReadContainer {
+export function readContainer(input: Uint8Array, magic: string, version: number | readonly number[], what: string): ReadContainer {
+  const versions = typeof version === 'number' ? [version] : version;
   const corrupt = (message: string): PhotoAvatarError => new PhotoAvatarError('CORRUPT_MODEL_PACK', `Corrupt ${what}: ${message}`);
   if (input.length < PREAMBLE) throw corrupt(`file is ${input.length} bytes, too short`);
   for (let i = 0; i < 8; i++) {
@@ -98,7 +99,7 @@ export function readContainer(input: Uint8Array, magic: string, version: number,
   }
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const fileVersion = view.getUint32(8, true);
-  if (fileVersion !== version) throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `${what} version ${fileVersion} is not supported (this reader supports ${version}).`);
+  if (!versions.includes(fileVersion)) throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `${what} version ${fileVersion} is not supported (this reader supports ${versions.join(', ')}).`);
   const headerLength = view.getUint32(12, true);
   if (headerLength === 0 || headerLength > MAX_HEADER || PREAMBLE + headerLength > input.length) throw corrupt(`header length ${headerLength} is out of range`);
   let header: unknown;

@@ -2,14 +2,18 @@
  * The UV albedo parametric model (UVAPM) and its file (".uvapm", magic "PAVUVAPM"): per colour
  * channel of a size × size sRGB UV map (values 0..1, unfolded row-first, top row first) a mean and
  * the top-K principal components, with singular values, variances and explained-variance ratios,
- * plus the UV face mask and build provenance. Readable in browsers (pure TS).
+ * plus the UV face mask and build provenance, and (version 2) optionally the detail generator
+ * D(α_d) (./detail-model.ts) at its own size. Readable in browsers (pure TS).
  */
 import { PhotoAvatarError } from '../errors.js';
 import { readContainer, writeContainer, type SectionInput } from './container.js';
 import type { SkinColourStatistics } from './skin-colour.js';
+import type { DetailModel } from './detail-model.js';
 
 export const UVAPM_MAGIC = 'PAVUVAPM';
-export const UVAPM_FORMAT_VERSION = 1;
+/** 2 added the optional detail model; version 1 files (no detail model) still read. */
+export const UVAPM_FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2] as const;
 export const UVAPM_CHANNEL_NAMES = ['r', 'g', 'b'] as const;
 
 export interface UvapmProvenance {
@@ -45,6 +49,8 @@ export interface UvapmModel {
   provenance: UvapmProvenance;
   /** The maps' face-skin colours (log mean and covariance): the de-lighting's skin-colour prior. Absent in older files. */
   skinColour?: SkinColourStatistics;
+  /** The value-detail generator D(α_d) (./detail-model.ts), at its own size (a multiple of this model's). Absent in version-1 files. */
+  detail?: DetailModel;
 }
 
 export interface WriteUvapmOptions {
@@ -65,6 +71,14 @@ export function writeUvapm(model: UvapmModel, options: WriteUvapmOptions = {}): 
       { name: `explainedVarianceRatio.${c}`, dtype: 'f32', shape: [K], data: model.explainedVarianceRatio[i] },
     );
   });
+  const detail = model.detail;
+  if (detail) {
+    const detailTexels = detail.size * detail.size;
+    sections.push(
+      { name: 'detail.mean', dtype: 'f32', shape: [detailTexels], data: detail.mean },
+      { name: 'detail.components', dtype: precision === 'fp16' ? 'f16' : 'f32', shape: [detail.componentCount, detailTexels], data: detail.components },
+    );
+  }
   const header = {
     formatVersion: UVAPM_FORMAT_VERSION,
     kind: 'uv-albedo-parametric-model',
@@ -75,12 +89,13 @@ export function writeUvapm(model: UvapmModel, options: WriteUvapmOptions = {}): 
     precision,
     provenance: model.provenance,
     ...(model.skinColour ? { skinColour: model.skinColour } : {}),
+    ...(detail ? { detail: { size: detail.size, componentCount: detail.componentCount, variances: Array.from(detail.variances), residualVariance: detail.residualVariance } } : {}),
   };
   return writeContainer(UVAPM_MAGIC, UVAPM_FORMAT_VERSION, header, sections);
 }
 
 export function readUvapm(bytes: Uint8Array): UvapmModel {
-  const { header, sections } = readContainer(bytes, UVAPM_MAGIC, UVAPM_FORMAT_VERSION, 'UVAPM file');
+  const { header, sections } = readContainer(bytes, UVAPM_MAGIC, READABLE_VERSIONS, 'UVAPM file');
   const corrupt = (m: string): PhotoAvatarError => new PhotoAvatarError('CORRUPT_MODEL_PACK', `Corrupt UVAPM file: ${m}`);
   const size = header.size, K = header.componentCount;
   if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0 || size > 4096) throw corrupt(`size ${String(size)} is out of range`);
@@ -110,6 +125,27 @@ export function readUvapm(bytes: Uint8Array): UvapmModel {
     explainedVarianceRatio: perChannel('explainedVarianceRatio', K),
     provenance,
     ...(isSkinColour(header.skinColour) ? { skinColour: header.skinColour } : {}),
+    ...(header.detail !== undefined ? { detail: readDetail(header.detail, get, size) } : {}),
+  };
+}
+
+/** The detail model's header fields and sections, checked (sizes, counts, positive variances). */
+function readDetail(info: unknown, get: (name: string, length: number, type: 'float') => Float32Array | Uint8Array, modelSize: number): DetailModel {
+  const corrupt = (m: string): PhotoAvatarError => new PhotoAvatarError('CORRUPT_MODEL_PACK', `Corrupt UVAPM file: detail model ${m}`);
+  const d = info as { size?: unknown; componentCount?: unknown; variances?: unknown; residualVariance?: unknown };
+  const size = d?.size, K = d?.componentCount;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0 || size > 4096 || size % modelSize !== 0) throw corrupt(`size ${String(size)} is not a multiple of the model's ${modelSize}`);
+  if (typeof K !== 'number' || !Number.isInteger(K) || K < 0) throw corrupt(`componentCount ${String(K)} is invalid`);
+  const variances = Array.isArray(d.variances) ? d.variances : [];
+  if (variances.length !== K || !variances.every((v) => typeof v === 'number' && v > 0)) throw corrupt(`needs ${K} positive variances`);
+  if (typeof d.residualVariance !== 'number' || !(d.residualVariance >= 0)) throw corrupt('has no residual variance');
+  const texels = size * size;
+  return {
+    size, componentCount: K,
+    mean: get('detail.mean', texels, 'float') as Float32Array,
+    components: get('detail.components', K * texels, 'float') as Float32Array,
+    variances: Float64Array.from(variances as number[]),
+    residualVariance: d.residualVariance,
   };
 }
 

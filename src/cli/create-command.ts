@@ -54,7 +54,7 @@ export const CREATE_HELP = `photo-avatar create [photo ...] [options]
                          KHR_mesh_quantization and EXT_texture_webp) or none (plain glTF 2.0)
       --uvapm FILE       UV albedo model (.uvapm, from build-uvapm) in the model's UV layout: the
                          albedo is fitted as its coefficients under the photo's light plus the
-                         photo's fine detail. 'embedded': the default head's small built-in
+                         photo's fine detail. 'embedded': the default head's built-in
                          model. Default: the pack's own model when it carries one
                          (import --uvapm, pack add-albedo), else none; 'none' turns it off
       --shape OBJ        texture this head mesh (e.g. a scan in the model's topology and

@@ -60,11 +60,11 @@ export interface AlbedoOptions {
   /** How the prior weighs exposure and light colour (light-gain.ts). */
   lightGain?: LightGainOptions;
   /**
-   * Stage 3 with an albedo model: a learned value-detail model at the texture size
-   * (../albedo-model/detail-model.ts), fitted to the seen detail; it fills what neither a texel
-   * nor its mirror saw.
+   * Stage 3 with an albedo model: a learned value-detail model D(α_d) (../albedo-model/detail-model.ts),
+   * fitted to the seen detail; it fills what neither a texel nor its mirror saw. Default: the albedo
+   * model's own (UvapmModel.detail) when it has one; false: none.
    */
-  detailModel?: DetailModel;
+  detailModel?: DetailModel | false;
 }
 
 export interface AlbedoResult {
@@ -241,9 +241,6 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const size = options.size ?? 1024;
   checkTextureSize(size);
   const list = Array.isArray(inputs) ? inputs as readonly AlbedoInput[] : [inputs as AlbedoInput];
-  if (options.detailModel && options.detailModel.size !== size) {
-    throw new PhotoAvatarError('INVALID_ARGUMENT', `The detail model is ${options.detailModel.size}×${options.detailModel.size}; the texture is ${size}×${size}.`);
-  }
   if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'estimateAlbedo needs at least one photo.');
   const { signal } = options;
   const timings: Record<string, number> = {};
@@ -279,11 +276,12 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   let detail: Float32Array | undefined;
   if (coarse && options.albedoModel) {
     const model = options.albedoModel;
+    const detailModel = options.detailModel === false ? undefined : options.detailModel ?? model.detail;
     const fusion = fuseDetailInUv({
       raster, mirror, photoAlbedo: merged.albedo, confidence: merged.confidence,
       coarse: coarseAtTextureSize(coarse.albedo, model.mask, model.size, size),
       sigma: options.detailSigma ?? Math.max(1, size / model.size),
-      ...(options.detailModel ? { detailModel: options.detailModel } : {}),
+      ...(detailModel ? { detailModel } : {}),
     });
     const region = modelRegionAtTextureSize(model.mask, model.size, size);
     texture = new Float32Array(completed.texture.length);

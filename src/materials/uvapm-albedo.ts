@@ -15,6 +15,7 @@ import { generateDetail, type DetailModel } from '../albedo-model/detail-model.j
 import type { MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
 import { linearToSrgb } from './srgb.js';
+import { PhotoAvatarError } from '../errors.js';
 import { boxBlur, maskedMinFilter, sampleWeighted } from './texture-filters.js';
 
 /** One view's per-covered-texel photo data at the texture's resolution. */
@@ -76,7 +77,7 @@ export interface DetailFusionInput {
   sigma: number;
   /** Soft bound on the detail's value offset (default DETAIL_LIMIT). */
   limit?: number;
-  /** Learned value-detail model at the texture size: fills what neither a texel nor its mirror saw (../albedo-model/detail-model.ts). */
+  /** Learned value-detail model (any size; fitted and generated at its own, resampled to the texture's): fills what neither a texel nor its mirror saw (../albedo-model/detail-model.ts). */
   detailModel?: DetailModel;
 }
 
@@ -132,7 +133,7 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
   }
   const ownDetail = boundedHighPass(residual, own, S, sigma, limit);
   // The learned detail model's best explanation of the seen detail, for what neither the texel nor its mirror saw.
-  const generated = input.detailModel ? generateDetail(input.detailModel, ownDetail, own) : undefined;
+  const generated = input.detailModel ? generateDetailAtSize(input.detailModel, ownDetail, own, S) : undefined;
 
   const detail = new Float32Array(texels);
   const mirroredDetail = new Float32Array(1);
@@ -155,6 +156,40 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
     for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(fusedSrgb[c * texels + p]);
   }
   return { texture, detail, detailWeight: own };
+}
+
+/**
+ * D(α_d) at the texture size S: the seen detail and its weight box-averaged to the model's size d
+ * (S a multiple of d, or d itself), the coefficients fitted there, the generated detail bilinearly
+ * upsampled back. The model's size is set by its source textures, not by the requested texture.
+ */
+export function generateDetailAtSize(model: DetailModel, detail: Float32Array, weight: Float32Array, size: number): Float32Array {
+  const d = model.size;
+  if (d === size) return generateDetail(model, detail, weight);
+  if (size % d !== 0 && d % size !== 0) throw new PhotoAvatarError('INVALID_ARGUMENT', `The detail model is ${d}×${d}; the texture size ${size} is neither a multiple nor a divisor of it.`);
+  if (d > size) return downsampleMean(generateDetail(model, upsamplePlanes(detail, size, d, 1), upsamplePlanes(weight, size, d, 1)), d, size);
+  const factor = size / d, small = new Float32Array(d * d), smallWeight = new Float32Array(d * d);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const p = y * size + x, w = weight[p];
+      if (!(w > 0)) continue;
+      const t = Math.floor(y / factor) * d + Math.floor(x / factor);
+      small[t] += w * detail[p];
+      smallWeight[t] += w;
+    }
+  }
+  for (let t = 0; t < small.length; t++) {
+    if (smallWeight[t] > 0) small[t] /= smallWeight[t];
+    smallWeight[t] /= factor * factor;
+  }
+  return upsamplePlanes(generateDetail(model, small, smallWeight), d, size, 1);
+}
+
+/** Box mean of a size × size plane down to `to` (size a multiple of it). */
+function downsampleMean(values: Float32Array, size: number, to: number): Float32Array {
+  const factor = size / to, out = new Float32Array(to * to);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[Math.floor(y / factor) * to + Math.floor(x / factor)] += values[y * size + x] / (factor * factor);
+  return out;
 }
 
 /**

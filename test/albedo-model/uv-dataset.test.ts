@@ -113,15 +113,18 @@ describe('build-uv-dataset on real photos', function () {
   });
 });
 
-describe('the embedded default head UVAPM (built by npm run build)', () => {
+describe('the default head pack\'s embedded UVAPM (built by npm run build)', () => {
   it('is readable and records its photos, licence and inputs', async function () {
-    const file = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'assets', 'generated', 'default-head.uvapm');
+    const file = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'assets', 'generated', 'default-head.pack');
     if (!existsSync(file)) {
       console.log(`      skipped: ${file} is absent (run npm run build)`);
       this.skip();
     }
     const { readUvapm } = await import('../../src/albedo-model/uvapm-format.js');
-    const model = readUvapm(readFileSync(file));
+    const { readPack } = await import('../../src/modelpack/format.js');
+    const embedded = readPack(readFileSync(file)).albedoModel;
+    assert.ok(embedded, 'the default head pack carries its albedo model');
+    const model = readUvapm(embedded);
     const p = model.provenance;
     console.log(`      ${model.size}², K=${model.componentCount} from ${p.mapCount} maps; photos ${p.photos?.package} (${p.photos?.licence?.split(' ')[0]}): ${p.photos?.files.join(', ')}`);
     console.log(`      missing data: ${(100 * (p.missingData?.meanMissingFraction ?? 0)).toFixed(0)} % per map on average, ${p.missingData?.passes} EM passes; explained variance (r) of the first 5 components ${model.explainedVarianceRatio[0].subarray(0, 5).reduce((a, b) => a + b, 0).toFixed(3)}`);

@@ -35,6 +35,8 @@ export interface HeadCut {
   /** hm08 vertices each output vertex averages (1 for a corner, 2 for an edge midpoint, 4 for a quad centre): CSR lists. */
   sourceOffsets: Uint32Array;
   sourceVertices: Uint32Array;
+  /** UV of each output vertex in hm08's whole-body atlas (v up): where the MakeHuman skins paint it. */
+  atlasUvs: Float32Array;
 }
 
 export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
@@ -57,6 +59,7 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
   const outputOf = new Map<string, number>();
   const positions: number[] = [];
   const uvs: number[] = [];
+  const atlasUvs: number[] = [];
   const island: number[] = [];
   const sourceOffsets: number[] = [0];
   const sourceVertices: number[] = [];
@@ -67,11 +70,16 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
     if (out !== undefined) return out;
     out = positions.length / 3;
     outputOf.set(key, out);
-    const p = [0, 0, 0], uv = [0, 0];
+    const p = [0, 0, 0], uv = [0, 0], atlas = [0, 0];
     for (const v of vertices) { const b = base(v); for (let a = 0; a < 3; a++) p[a] += b[a] / vertices.length; }
-    for (const t of uvIndices) { const w = layout.uv.get(t)!; uv[0] += w[0] / uvIndices.length; uv[1] += w[1] / uvIndices.length; }
+    for (const t of uvIndices) {
+      const w = layout.uv.get(t)!;
+      uv[0] += w[0] / uvIndices.length; uv[1] += w[1] / uvIndices.length;
+      atlas[0] += mesh.uvs[2 * t] / uvIndices.length; atlas[1] += mesh.uvs[2 * t + 1] / uvIndices.length;
+    }
     positions.push(...p);
     uvs.push(...uv);
+    atlasUvs.push(...atlas);
     island.push(layout.island.get(uvIndices[0])!);
     sourceVertices.push(...vertices);
     sourceOffsets.push(sourceVertices.length);
@@ -97,5 +105,5 @@ export function cutHead(mesh: Hm08Mesh, neckCutY = NECK_CUT_Y): HeadCut {
       if (ring.has(welded[v])) positions[3 * v + 1] = neckCutHeight(positions[3 * v + 2] / HM08_UNITS_TO_METRES, neckCutY) * HM08_UNITS_TO_METRES;
     }
   }
-  return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island), sourceOffsets: Uint32Array.from(sourceOffsets), sourceVertices: Uint32Array.from(sourceVertices) };
+  return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), indices: Uint32Array.from(indices), island: Uint8Array.from(island), sourceOffsets: Uint32Array.from(sourceOffsets), sourceVertices: Uint32Array.from(sourceVertices), atlasUvs: Float32Array.from(atlasUvs) };
 }
