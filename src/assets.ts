@@ -57,6 +57,11 @@ export function setAssetLoader(loader: AssetLoader | null): void {
   cache.clear();
 }
 
+/** Whether the application replaced the loader (the avatar worker then asks the page for assets). */
+export function hasCustomAssetLoader(): boolean {
+  return customLoader !== null;
+}
+
 /** Installed by the Node entry: reads the package's own assets/generated. Not public API. */
 export function setPlatformAssetLoader(loader: AssetLoader): void {
   platformLoader = loader;

@@ -51,6 +51,8 @@ let configured = false;
 let preferred: 'auto' | Backend = 'auto';
 let sessionTimeoutMs = 120_000;
 let info: RuntimeInfo = { threads: 1, threadNote: 'not configured yet', wasmPaths: null };
+/** What configureRuntime was first given: the avatar worker repeats it in its own runtime. */
+let firstOptions: RuntimeOptions = {};
 /** Set after the first WASM session: ort's thread workers are up. */
 let threadedWasmStarted = false;
 
@@ -70,6 +72,7 @@ export function configureRuntime(options: RuntimeOptions = {}): void {
   if (options.sessionTimeoutMs !== undefined) sessionTimeoutMs = options.sessionTimeoutMs;
   if (configured) return;
   configured = true;
+  firstOptions = { ...options };
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
   const crossOriginIsolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const { threads, note } = chooseThreads({ isNode, crossOriginIsolated, cores, numThreads: options.numThreads, wasmPaths: options.wasmPaths });
@@ -77,6 +80,11 @@ export function configureRuntime(options: RuntimeOptions = {}): void {
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
   ort.env.logLevel = 'error';
   info = { threads, threadNote: note, wasmPaths: options.wasmPaths ?? null };
+}
+
+/** The options in force (the first call's, with the latest backend and timeout). */
+export function runtimeOptions(): RuntimeOptions {
+  return { ...firstOptions, backend: preferred, sessionTimeoutMs };
 }
 
 export function runtimeInfo(): RuntimeInfo {
