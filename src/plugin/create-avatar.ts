@@ -8,6 +8,8 @@ import { throwIfAborted } from '../errors.js';
 import { toRgbaImage, type PhotoSource } from '../image/photo-source.js';
 import { createAvatarData, type CreateAvatarOptions } from '../pipeline.js';
 import { createAvatarDataInWorker, workersAvailable } from '../worker/client.js';
+import type { AvatarData } from '../types.js';
+import type { AvatarArrays } from './build-arrays.js';
 import { buildAvatar } from './build-avatar.js';
 import type { Avatar } from './avatar.js';
 
@@ -35,9 +37,11 @@ export interface PhotoAvatarOptions extends CreateAvatarOptions {
 export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource | readonly PhotoSource[], options: PhotoAvatarOptions = {}): Promise<Avatar> {
   const several = Array.isArray(photo);
   const photos = several ? photo as readonly PhotoSource[] : [photo as PhotoSource];
-  let data;
+  let data: AvatarData;
+  // With the worker, the build's arithmetic runs there too: here only Babylon objects are made.
+  let arrays: AvatarArrays | undefined;
   if ((options.worker ?? true) && workersAvailable()) {
-    data = await createAvatarDataInWorker(photos, several, options);
+    ({ data, arrays } = await createAvatarDataInWorker(photos, several, options, {}));
   } else {
     const images = await Promise.all(photos.map(toRgbaImage));
     data = await createAvatarData(several ? images : images[0], options);
@@ -45,7 +49,7 @@ export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource | r
   throwIfAborted(options.signal);
   options.onProgress?.({ stage: 'build', progress: 0 });
   const start = performance.now();
-  const avatar = buildAvatar(scene, data);
+  const avatar = buildAvatar(scene, data, {}, arrays);
   data.timings.build = performance.now() - start;
   options.onProgress?.({ stage: 'build', progress: 1 });
   return avatar;

@@ -9,6 +9,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { toRgbaImage } from '../image/photo-source.js';
 import { configureRuntime } from '../inference/runtime.js';
 import { createAvatarData } from '../pipeline.js';
+import { prepareAvatarArrays } from '../plugin/build-arrays.js';
 import type { PageMessage, PortableError, WorkerMessage } from './protocol.js';
 import { copyForTransfer } from './transfer.js';
 
@@ -62,6 +63,7 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
   try {
     configureRuntime(message.runtime);
     useAssetSource(message.assetBaseUrl);
+    const decodeStart = performance.now();
     const images = await Promise.all(message.photos.map(async (photo) => {
       try {
         return await toRgbaImage(photo);
@@ -69,11 +71,19 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
         if (typeof ImageBitmap !== 'undefined' && photo instanceof ImageBitmap) photo.close();
       }
     }));
+    const decodeMs = performance.now() - decodeStart;
     const data = await createAvatarData(message.several ? images : images[0], {
       ...message.options,
       signal: controller.signal,
       onProgress: (event) => scope.postMessage({ type: 'progress', id, event }),
     });
+    data.timings.decode = decodeMs;
+    let arrays;
+    if (message.buildArrays) {
+      const start = performance.now();
+      arrays = prepareAvatarArrays(data, message.buildArrays);
+      data.timings['build.arrays'] = performance.now() - start;
+    }
     const { model, ...rest } = data;
     const transfer: ArrayBuffer[] = [];
     const reply: WorkerMessage = {
@@ -81,6 +91,7 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
       id,
       data: copyForTransfer(rest, transfer),
       ...(message.returnModel ? { model: copyForTransfer(model, transfer) } : {}),
+      ...(arrays ? { arrays: copyForTransfer(arrays, transfer) } : {}),
     };
     scope.postMessage(reply, transfer);
   } catch (error) {

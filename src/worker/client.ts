@@ -12,6 +12,7 @@ import { runtimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { isNode } from '../platform.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
+import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
 import type { AvatarData } from '../types.js';
 import type { PageMessage, PortableError, PortablePhoto, WorkerMessage } from './protocol.js';
 
@@ -148,13 +149,14 @@ function absolute(url: string): string {
 /**
  * createAvatarData (../pipeline.ts) in the avatar worker: the same AvatarData, with `timings.worker`
  * (ms from sending the photos to receiving the result, on the page's clock) beside the worker's
- * own stage timings.
+ * own stage timings; with `buildArrays`, also what buildAvatar needs (`timings['build.arrays']`).
  */
 export async function createAvatarDataInWorker(
   photos: readonly PhotoSource[],
   several: boolean,
   options: CreateAvatarOptions & { workerTimeoutMs?: number },
-): Promise<AvatarData> {
+  buildArrays: AvatarArrayOptions | null = null,
+): Promise<{ data: AvatarData; arrays?: AvatarArrays }> {
   const { onProgress, signal, workerTimeoutMs, ...portableOptions } = options;
   delete (portableOptions as { worker?: unknown }).worker;
   throwIfAborted(signal);
@@ -173,6 +175,7 @@ export async function createAvatarDataInWorker(
     several,
     options: portableOptions,
     returnModel: !known,
+    buildArrays,
     runtime: runtime.wasmPaths ? { ...runtime, wasmPaths: absolute(runtime.wasmPaths) } : runtime,
     assetBaseUrl: hasCustomAssetLoader() ? null : absolute(assetBaseUrl()),
   };
@@ -219,5 +222,5 @@ export async function createAvatarDataInWorker(
   if (done.model && !options.shape) keepModel(options.model, done.model);
   const data: AvatarData = { ...done.data, model: done.model ?? known! };
   data.timings.worker = performance.now() - start;
-  return data;
+  return { data, ...(done.arrays ? { arrays: done.arrays } : {}) };
 }

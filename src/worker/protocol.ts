@@ -6,6 +6,7 @@ import type { PhotoAvatarErrorCode } from '../errors.js';
 import type { RuntimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
+import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
 import type { AvatarData, ProgressEvent, RgbaImage } from '../types.js';
 
 /** What a photo becomes before it crosses: pixels, an encoded file, or a bitmap (DOM elements cannot cross). */
@@ -29,6 +30,8 @@ export type PageMessage =
     options: PortableCreateOptions;
     /** The page has no decoded copy of the model yet: send it back with the result. */
     returnModel: boolean;
+    /** Also compute the avatar's build arrays (../plugin/build-arrays.ts) with these options. */
+    buildArrays: AvatarArrayOptions | null;
     runtime: RuntimeOptions;
     /** Absolute asset folder, or null: the application set its own loader, ask the page. */
     assetBaseUrl: string | null;
@@ -38,7 +41,7 @@ export type PageMessage =
 
 export type WorkerMessage =
   | { type: 'progress'; id: number; event: ProgressEvent }
-  | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel }
+  | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; arrays?: AvatarArrays }
   | { type: 'failed'; id: number; error: PortableError }
   | { type: 'asset'; request: number; fileName: string }
   /** An error nothing in the worker caught (e.g. inside onnxruntime-web): kept for the timeout message. */
