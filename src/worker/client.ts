@@ -42,7 +42,7 @@ export function workersAvailable(): boolean {
 }
 
 const startHint = 'Pass { worker: false } to create on the main thread. Bundlers must keep `new Worker(new URL(\'./avatar-worker.js\', import.meta.url), { type: \'module\' })` '
-  + '(webpack 5 and Vite builds do; Vite\'s dev server needs optimizeDeps.exclude: [\'babylon-photo-avatar\']).';
+  + '(webpack 5 and Vite production builds do; under Vite\'s dev server, try optimizeDeps.exclude: [\'babylon-photo-avatar\']).';
 
 /** Rejects every creation under way and drops the worker, so the next creation starts a fresh one. */
 function failAll(error: PhotoAvatarError): void {

@@ -12,13 +12,12 @@
  * or without the worker.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { AvatarSummary } from '../../sample-scene/main.js';
-import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+import { projectRoot, sharedPath } from '../helpers/shared-data.js';
 import { openScene } from './canvas-pixels.js';
-import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { launchSealedChromium, requireChromiumAndSample, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
 
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
@@ -105,12 +104,7 @@ describe('avatar creation in the worker keeps the main thread free @browser', fu
   let page: Page;
 
   before(function () {
-    if (!hasChromium) {
-      console.log(`    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium)`);
-      this.skip();
-    }
-    requireSharedData(this, ...PHOTO);
-    assert.ok(existsSync(path.join(distDir, 'index.html')), `${distDir} is not built: run \`npm run build:sample\``);
+    requireChromiumAndSample(this, distDir, ...PHOTO);
   });
 
   before(async function () {
