@@ -5,7 +5,8 @@
  * the report's per-stage times, medians of --runs runs each, and the ratios. The ref is
  * unpacked with `git archive` into a temporary folder beside this tree's node_modules and
  * assets/generated and compiled there; this tree's dist/ must be built (npx tsc -p tsconfig.json).
- *   npx tsx bench/cold-start.ts [--ref REF] [--runs N] [photo]
+ * `--model FILE` passes a model pack to both (e.g. assets/generated/makehuman-head.pack).
+ *   npx tsx bench/cold-start.ts [--ref REF] [--runs N] [--model FILE] [photo]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -20,6 +21,7 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args.splice(i, 2)[1] : undefined;
 };
 const runs = Number(option('--runs') ?? 3);
+const modelFile = option('--model');
 const ref = option('--ref') ?? execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: projectRoot }).toString().trim();
 const photo = args[0] ?? path.join(projectRoot, 'assets', 'generated', 'sample-photo.jpg');
 if (!existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js'))) {
@@ -43,7 +45,8 @@ interface ColdRun { wallMs: number; peakMiB: number; stages: Record<string, numb
 async function coldRun(root: string, scratch: string, index: number): Promise<ColdRun> {
   const out = path.join(scratch, `a${index}.glb`);
   const report = path.join(scratch, `r${index}.json`);
-  const run = await spawnCli(['create', photo, '-o', out, '--report', report, '-q', '-f'], { entry: [path.join(root, 'bin', 'photo-avatar.js')], cwd: root });
+  const model = modelFile ? ['--model', path.resolve(modelFile)] : [];
+  const run = await spawnCli(['create', photo, ...model, '-o', out, '--report', report, '-q', '-f'], { entry: [path.join(root, 'bin', 'photo-avatar.js')], cwd: root });
   if (run.status !== 0) throw new Error(`${root}: exit ${run.status}: ${run.stderr}`);
   const stages = JSON.parse(readFileSync(report, 'utf8')).timings as Record<string, number>;
   return { wallMs: run.wallMs, peakMiB: run.peakRssBytes / 1024 ** 2, stages };
@@ -66,7 +69,7 @@ try {
     ['peak RSS', (r) => r.peakMiB, 'MiB'],
     ...stageNames.map((s): [string, (r: ColdRun) => number, string] => [s, (r) => (r.stages[s] ?? 0) / 1000, 's']),
   ];
-  console.log(`\ncold photo-avatar create ${path.basename(photo)}, ${os.cpus().length} cores, median of ${runs} runs each:`);
+  console.log(`\ncold photo-avatar create ${path.basename(photo)}${modelFile ? ` --model ${path.basename(modelFile)}` : ''}, ${os.cpus().length} cores, median of ${runs} runs each:`);
   console.log(`${''.padEnd(10)}${`${ref.slice(0, 8)} (before)`.padStart(20)}${'this tree (after)'.padStart(20)}${'after/before'.padStart(14)}`);
   for (const [name, value, unit] of rows) {
     const before = median(results.before.map(value));

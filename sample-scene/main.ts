@@ -27,13 +27,18 @@ export interface AvatarSummary {
   timings: Record<string, number>;
   expressionNames: string[];
   vertexCount: number;
+  /** performance.now() when the avatar was in the scene, before its first frame was drawn. */
+  createdAt: number;
 }
 
 /** What tests (and curious developers in the console) can call. */
 export interface SampleSceneHooks {
   engine: EngineKind;
-  /** `backend` overrides the page's `?backend=` choice for this avatar. */
-  createFromUrl(url: string, backend?: InferenceChoice): Promise<AvatarSummary>;
+  /**
+   * `backend` overrides the page's `?backend=` choice for this avatar; `options` go to
+   * createAvatarFromPhoto (`worker: false` creates it on the main thread).
+   */
+  createFromUrl(url: string, backend?: InferenceChoice, options?: { worker?: boolean; workerTimeoutMs?: number }): Promise<AvatarSummary>;
   setAvatarVisible(visible: boolean): Promise<void>;
   setExpression(name: string, weight: number): Promise<void>;
   /** Resolves after the next fully ready frame. */
@@ -71,13 +76,14 @@ function requestedBackend(search: string): InferenceChoice {
   return value === 'webgpu' || value === 'wasm' ? value : 'auto';
 }
 
-function summarize(avatar: Avatar, engine: EngineKind): AvatarSummary {
+function summarize(avatar: Avatar, engine: EngineKind, createdAt = performance.now()): AvatarSummary {
   return {
     engine,
     backend: avatar.data.backend,
     timings: { ...avatar.data.timings },
     expressionNames: [...avatar.expressionNames],
     vertexCount: avatar.head.getTotalVertices(),
+    createdAt,
   };
 }
 
@@ -143,21 +149,22 @@ async function main(): Promise<void> {
   });
   action.addDropTarget(document.getElementById('viewport')!);
 
-  async function createFrom(photo: Blob, backend: InferenceChoice = pageBackend): Promise<AvatarSummary> {
-    const avatar = await action.create(photo, { backend });
+  async function createFrom(photo: Blob, backend: InferenceChoice = pageBackend, options: { worker?: boolean; workerTimeoutMs?: number } = {}): Promise<AvatarSummary> {
+    const avatar = await action.create(photo, { backend, ...options });
+    const createdAt = performance.now();
     await stage.whenRendered();
-    return summarize(avatar, kind);
+    return summarize(avatar, kind, createdAt);
   }
 
   window.__sampleScene = {
     engine: kind,
-    async createFromUrl(url, backend) {
+    async createFromUrl(url, backend, options = {}) {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
       const blob = await response.blob();
       // A File keeps the photo's name, which the panel's downloads are named after.
       const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || 'photo');
-      return createFrom(new File([blob], name, { type: blob.type }), backend);
+      return createFrom(new File([blob], name, { type: blob.type }), backend, options);
     },
     async setAvatarVisible(visible) {
       avatars.setVisible(visible);

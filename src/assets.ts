@@ -79,6 +79,11 @@ export function setAssetLoader(loader: AssetLoader | null): void {
   cache.clear();
 }
 
+/** Whether the application replaced the loader (the avatar worker then asks the page for assets). */
+export function hasCustomAssetLoader(): boolean {
+  return customLoader !== null;
+}
+
 /** Inflates gzip bytes (ort's shipped binaries). */
 export type Gunzip = (packed: Uint8Array) => Promise<Uint8Array>;
 

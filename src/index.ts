@@ -5,7 +5,8 @@
  *   const avatar = await createAvatarFromPhoto(scene, file, { onProgress, signal });
  *   avatar.setExpression('jawOpen', 0.6);
  */
-export { createAvatarFromPhoto, type PhotoSource } from './plugin/create-avatar.js';
+export { createAvatarFromPhoto, type PhotoSource, type PhotoAvatarOptions } from './plugin/create-avatar.js';
+export { terminateAvatarWorker } from './worker/client.js';
 export { buildAvatar } from './plugin/build-avatar.js';
 export { Avatar } from './plugin/avatar.js';
 export { CreateAvatarAction, inspectorExplorerExtension, type CreateAvatarActionOptions, type CreateAvatarActionState } from './plugin/editor/create-avatar-action.js';

@@ -55,6 +55,8 @@ let configured = false;
 let preferred: 'auto' | Backend = 'auto';
 let sessionTimeoutMs = 120_000;
 let info: RuntimeInfo = { threads: 1, threadNote: 'not configured yet' };
+/** What configureRuntime was first given: the avatar worker repeats it in its own runtime. */
+let firstOptions: RuntimeOptions = {};
 /** Set after the first WASM session: ort's thread workers are up. */
 let threadedWasmStarted = false;
 
@@ -73,6 +75,7 @@ export function configureRuntime(options: RuntimeOptions = {}): void {
   if (options.sessionTimeoutMs !== undefined) sessionTimeoutMs = options.sessionTimeoutMs;
   if (configured) return;
   configured = true;
+  firstOptions = { ...options };
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
   const crossOriginIsolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const { threads, note } = chooseThreads({ isNode, crossOriginIsolated, cores, numThreads: options.numThreads });
@@ -159,6 +162,11 @@ async function chooseWasmBuild(want: 'auto' | Backend): Promise<WasmBuild> {
   if (want === 'webgpu' || preferred === 'webgpu') return 'jsep';
   if (want !== 'auto' && preferred !== 'auto') return 'plain';
   return await hardwareWebgpuAvailable() ? 'jsep' : 'plain';
+}
+
+/** The options in force (the first call's, with the latest backend and timeout). */
+export function runtimeOptions(): RuntimeOptions {
+  return { ...firstOptions, backend: preferred, sessionTimeoutMs };
 }
 
 export function runtimeInfo(): RuntimeInfo {

@@ -28,16 +28,14 @@ import { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../errors.js';
-import { computeAvatarRig, jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
-import { mouthInteriorTintFor } from '../export/mouth-interior.js';
-import { computeSkinWeights } from '../export/skin-weights.js';
-import { computeRoughnessMap } from '../materials/roughness.js';
-import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
+import { jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
+import { eyeProjectionUvs } from '../materials/eye-texture.js';
 import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
+import { prepareAvatarArrays, type AvatarArrayOptions, type AvatarArrays } from './build-arrays.js';
 
-export interface BuildAvatarOptions {
+export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
   name?: string;
   /**
@@ -46,17 +44,6 @@ export interface BuildAvatarOptions {
    * 'translucency' never turns on the prepass renderer; 'off' plain PBR.
    */
   subsurface?: 'auto' | 'translucency' | 'off';
-  /** Morph target normals (default true): better shading of strong expressions, one normal pass per mode. */
-  morphNormals?: boolean;
-  /** Iris colour of the generated eye texture, sRGB 0..255 (default: the one read from the photo, AvatarData.irisColor). */
-  irisColor?: [number, number, number];
-  /**
-   * Skin roughness map from the albedo's specular cues and the face regions (default true; see
-   * ../materials/roughness.ts). False: one roughness for the whole skin.
-   */
-  roughnessMap?: boolean;
-  /** Tint the mouth pocket dark like an oral cavity through vertex colours (default true; see ../export/mouth-interior.ts). */
-  mouthInterior?: boolean;
 }
 
 function checkData(data: AvatarData): void {
@@ -165,6 +152,7 @@ function createSkeleton(name: string, scene: Scene, rig: AvatarRig, nodes: Avata
  */
 function partMorphs(scene: Scene, part: SubMesh, headTargets: MorphTargetManager): MorphTargetManager {
   const manager = new MorphTargetManager(scene);
+  manager.areUpdatesFrozen = true;
   const size = part.positions.length;
   part.morphs!.names.forEach((targetName, k) => {
     const head = Array.from({ length: headTargets.numTargets }, (_, i) => headTargets.getTarget(i)).find((t) => t.name === targetName);
@@ -175,16 +163,21 @@ function partMorphs(scene: Scene, part: SubMesh, headTargets: MorphTargetManager
     head?.onInfluenceChanged.add(() => { target.influence = head.influence; });
     manager.addTarget(target);
   });
+  manager.areUpdatesFrozen = false;
   return manager;
 }
 
-/** Builds the avatar's meshes, bones, morph targets and materials in `scene`. */
-export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatarOptions = {}): Avatar {
+/**
+ * Builds the avatar's meshes, bones, morph targets and materials in `scene`. `arrays`: what
+ * prepareAvatarArrays(data, options) returned, computed elsewhere (the avatar worker does);
+ * computed here when absent.
+ */
+export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatarOptions = {}, arrays?: AvatarArrays): Avatar {
   checkData(data);
   const { model } = data;
   const name = options.name ?? 'avatar';
   const subsurface = options.subsurface ?? 'auto';
-  const rig = computeAvatarRig(model, data.neutralVertices);
+  const { rig, neutralNormals, targetPositions, targetNormals, skin, mouthColours, roughness, eyeTexture: eyeImage } = arrays ?? prepareAvatarArrays(data, options);
   const textures: BaseTexture[] = [];
 
   const root = new TransformNode(name, scene);
@@ -216,39 +209,33 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
   const albedo = rgbaTexture(data.albedo, `${name}.albedo`, scene);
   textures.push(albedo);
   let roughnessTexture: RawTexture | null = null;
-  if (options.roughnessMap !== false) {
-    roughnessTexture = rgbaTexture(computeRoughnessMap(model, data.neutralVertices, data.albedo).image, `${name}.roughness`, scene);
+  if (roughness) {
+    roughnessTexture = rgbaTexture(roughness, `${name}.roughness`, scene);
     textures.push(roughnessTexture);
   }
   const material = skinMaterial(`${name}.skin`, scene, albedo, roughnessTexture, subsurface);
-  const neutralNormals = computeVertexNormals(data.neutralVertices, model.indices, model.weldGroup);
   const head = createMesh(`${name}.head`, scene, data.neutralVertices.slice(), model.indices, model.uvs.slice(), neutralNormals);
   head.material = material;
   // Skinned: vertices stay in model space under modelSpace, where the bones' absolute matrices live.
   head.parent = modelSpace;
   const skeleton = createSkeleton(name, scene, rig, bones);
-  const skin = computeSkinWeights(model, data.neutralVertices, rig);
   head.setVerticesData(VertexBuffer.MatricesIndicesKind, Float32Array.from(skin.joints), false, 4);
   head.setVerticesData(VertexBuffer.MatricesWeightsKind, skin.weights, false, 4);
   head.numBoneInfluencers = 3;
   head.skeleton = skeleton;
-  const mouthTint = options.mouthInterior === false ? null : mouthInteriorTintFor(model, data.neutralVertices);
-  if (mouthTint) {
-    const colours = new Float32Array(model.vertexCount * 4);
-    for (let v = 0; v < model.vertexCount; v++) colours.set([mouthTint[3 * v], mouthTint[3 * v + 1], mouthTint[3 * v + 2], 1], 4 * v);
-    head.setVerticesData(VertexBuffer.ColorKind, colours, false, 4);
-  }
+  if (mouthColours) head.setVerticesData(VertexBuffer.ColorKind, mouthColours, false, 4);
   const manager = new MorphTargetManager(scene);
+  // Each added target would otherwise rebuild and re-upload the texture of all targets so far
+  // (quadratic: 28 s of main thread for 52 targets in Chromium on SwiftShader); one build at the end.
+  manager.areUpdatesFrozen = true;
   const n3 = model.vertexCount * 3;
-  const morphNormals = options.morphNormals ?? true;
   for (let k = 0; k < model.expressionNames.length; k++) {
-    const positions = new Float32Array(n3);
-    for (let i = 0; i < n3; i++) positions[i] = data.neutralVertices[i] + model.expressionBasis[k * n3 + i];
     const target = new MorphTarget(model.expressionNames[k], data.expression[k], scene);
-    target.setPositions(positions);
-    if (morphNormals) target.setNormals(computeVertexNormals(positions, model.indices, model.weldGroup));
+    target.setPositions(targetPositions.subarray(k * n3, (k + 1) * n3));
+    if (targetNormals) target.setNormals(targetNormals.subarray(k * n3, (k + 1) * n3));
     manager.addTarget(target);
   }
+  manager.areUpdatesFrozen = false;
   // A manager without targets would only cost a shader variant.
   if (manager.numTargets > 0) head.morphTargetManager = manager;
 
@@ -262,8 +249,8 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
     if (part.morphs) mesh.morphTargetManager = partMorphs(scene, part, manager);
     return mesh;
   };
-  if (rig.eyeLeft || rig.eyeRight) {
-    const eyeTexture = rgbaTexture(createEyeTexture({ irisColor: options.irisColor ?? data.irisColor }), `${name}.eyeTexture`, scene);
+  if (eyeImage && (rig.eyeLeft || rig.eyeRight)) {
+    const eyeTexture = rgbaTexture(eyeImage, `${name}.eyeTexture`, scene);
     textures.push(eyeTexture);
     eyeMaterial = eyeMaterialFor(`${name}.eye`, scene, eyeTexture);
     for (const [jointName, part] of [['eyeLeft', rig.eyeLeft], ['eyeRight', rig.eyeRight]] as const) {

@@ -1,29 +1,32 @@
 /**
  * The plugin's front door: photo in, Babylon avatar out. Runs the engine-independent pipeline
- * (src/pipeline.ts) and builds the Babylon objects (build-avatar.ts).
+ * (src/pipeline.ts) in the library's avatar worker where browsers have workers (../worker/), else
+ * on this thread, and builds the Babylon objects here (build-avatar.ts).
  */
 import type { Scene } from '@babylonjs/core/scene.js';
-import type { RgbaImage } from '../types.js';
 import { throwIfAborted } from '../errors.js';
+import { toRgbaImage, type PhotoSource } from '../image/photo-source.js';
 import { createAvatarData, type CreateAvatarOptions } from '../pipeline.js';
+import { createAvatarDataInWorker, workersAvailable } from '../worker/client.js';
+import type { AvatarData } from '../types.js';
+import type { AvatarArrays } from './build-arrays.js';
 import { buildAvatar } from './build-avatar.js';
 import type { Avatar } from './avatar.js';
 
-/** Anything a page or Node program typically holds a photo as. */
-export type PhotoSource = RgbaImage | Blob | ImageBitmap | HTMLImageElement | HTMLCanvasElement | ImageData;
+export type { PhotoSource } from '../image/photo-source.js';
 
-/** RgbaImage and DOM ImageData share one layout, so both pass straight through. */
-function isRgbaImage(source: PhotoSource): source is RgbaImage {
-  const candidate = source as Partial<RgbaImage>;
-  return typeof candidate.width === 'number' && typeof candidate.height === 'number'
-    && (candidate.data instanceof Uint8Array || candidate.data instanceof Uint8ClampedArray)
-    && candidate.data.length === candidate.width * candidate.height * 4;
-}
-
-async function toRgbaImage(source: PhotoSource): Promise<RgbaImage> {
-  if (isRgbaImage(source)) return source;
-  const { imageFromBrowserSource } = await import('../image/browser.js');
-  return imageFromBrowserSource(source as Exclude<PhotoSource, RgbaImage>);
+export interface PhotoAvatarOptions extends CreateAvatarOptions {
+  /**
+   * Decode the photos and run face analysis, fitting and albedo in the library's module Web Worker,
+   * so the page keeps rendering (default: true where `Worker` exists, i.e. browsers). false runs
+   * them on this thread, like createAvatarData.
+   */
+  worker?: boolean;
+  /**
+   * With the worker: milliseconds without any message from it (progress counts) before the
+   * creation rejects with RUNTIME_FAILURE and the worker is terminated. Default 180000.
+   */
+  workerTimeoutMs?: number;
 }
 
 /**
@@ -31,15 +34,22 @@ async function toRgbaImage(source: PhotoSource): Promise<RgbaImage> {
  * (one shared head shape and texture; the avatar takes the first photo's expression), and adds it
  * to `scene`. Progress is reported per stage (load, detect, landmarks, fit, albedo, build); `signal` cancels.
  */
-export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource | readonly PhotoSource[], options: CreateAvatarOptions = {}): Promise<Avatar> {
-  const images = Array.isArray(photo)
-    ? await Promise.all((photo as readonly PhotoSource[]).map(toRgbaImage))
-    : await toRgbaImage(photo as PhotoSource);
-  const data = await createAvatarData(images, options);
+export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource | readonly PhotoSource[], options: PhotoAvatarOptions = {}): Promise<Avatar> {
+  const several = Array.isArray(photo);
+  const photos = several ? photo as readonly PhotoSource[] : [photo as PhotoSource];
+  let data: AvatarData;
+  // With the worker, the build's arithmetic runs there too: here only Babylon objects are made.
+  let arrays: AvatarArrays | undefined;
+  if ((options.worker ?? true) && workersAvailable()) {
+    ({ data, arrays } = await createAvatarDataInWorker(photos, several, options, {}));
+  } else {
+    const images = await Promise.all(photos.map(toRgbaImage));
+    data = await createAvatarData(several ? images : images[0], options);
+  }
   throwIfAborted(options.signal);
   options.onProgress?.({ stage: 'build', progress: 0 });
   const start = performance.now();
-  const avatar = buildAvatar(scene, data);
+  const avatar = buildAvatar(scene, data, {}, arrays);
   data.timings.build = performance.now() - start;
   options.onProgress?.({ stage: 'build', progress: 1 });
   return avatar;

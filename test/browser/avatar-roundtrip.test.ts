@@ -8,7 +8,6 @@
  * non-loopback request fails the test).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,9 +19,9 @@ import { resolveModelPack } from '../../src/plugin/avatar-loader.js';
 import type { AvatarData } from '../../src/types.js';
 import type { AvatarFileProbe } from '../../sample-scene/avatar-file-hook.js';
 import { PNG } from 'pngjs';
-import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+import { projectRoot, sharedPath } from '../helpers/shared-data.js';
 import { canvasPixels, meanRgb, openScene, roundBox } from './canvas-pixels.js';
-import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { launchSealedChromium, requireChromiumAndSample, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
 
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
@@ -64,12 +63,7 @@ describe('.avatar written in Node, loaded in the browser @browser', function () 
   let fileBytes: Uint8Array;
 
   before(function () {
-    if (!hasChromium) {
-      console.log(`    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium)`);
-      this.skip();
-    }
-    requireSharedData(this, ...PHOTO);
-    assert.ok(existsSync(path.join(distDir, 'index.html')), `${distDir} is not built: run \`npm run build:sample\``);
+    requireChromiumAndSample(this, distDir, ...PHOTO);
   });
 
   before(async function () {

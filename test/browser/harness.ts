@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { requireSharedData } from '../helpers/shared-data.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
@@ -19,6 +20,19 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync',
   '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader',
 ];
+
+/**
+ * For tests on the built sample scene: skips without Chromium or the shared photo, and fails when
+ * `distDir` (sample-scene/dist) is not built.
+ */
+export function requireChromiumAndSample(context: Mocha.Context, distDir: string, ...photo: string[]): void {
+  if (!hasChromium) {
+    console.log(`    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium)`);
+    context.skip();
+  }
+  requireSharedData(context, ...photo);
+  if (!existsSync(path.join(distDir, 'index.html'))) throw new Error(`${distDir} is not built: run \`npm run build:sample\``);
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -15,10 +15,9 @@ import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../../errors.js';
 import type { Backend } from '../../inference/runtime.js';
-import type { CreateAvatarOptions } from '../../pipeline.js';
 import type { ProgressEvent, StageName } from '../../types.js';
 import type { Avatar } from '../avatar.js';
-import { createAvatarFromPhoto, type PhotoSource } from '../create-avatar.js';
+import { createAvatarFromPhoto, type PhotoAvatarOptions, type PhotoSource } from '../create-avatar.js';
 import { CLASS_PREFIX, releaseStyles, retainStyles } from './styles.js';
 import { WebcamCapture } from './webcam.js';
 
@@ -34,7 +33,7 @@ export interface CreateAvatarActionOptions {
   /** Inference backend for face analysis and fitting (default 'auto': WebGPU when available). */
   backend?: 'auto' | Backend;
   /** Further pipeline settings (model pack, texture size, face index...). */
-  createOptions?: Omit<CreateAvatarOptions, 'backend' | 'onProgress' | 'signal'>;
+  createOptions?: Omit<PhotoAvatarOptions, 'backend' | 'onProgress' | 'signal'>;
   /** Panel heading. */
   title?: string;
   /** Point an ArcRotateCamera that is the scene's active camera at each new avatar (default true). */
@@ -176,7 +175,7 @@ export class CreateAvatarAction {
    * controls do, and leaves it in preview. A creation under way is cancelled, and an avatar still
    * in preview is discarded. Rejects with PhotoAvatarError (code 'ABORTED' when cancelled).
    */
-  async create(photos: PhotoSource | readonly PhotoSource[], overrides: { backend?: 'auto' | Backend } = {}): Promise<Avatar> {
+  async create(photos: PhotoSource | readonly PhotoSource[], overrides: Pick<PhotoAvatarOptions, 'backend' | 'worker' | 'workerTimeoutMs'> = {}): Promise<Avatar> {
     this.checkAlive();
     const list = Array.isArray(photos) ? [...photos] as PhotoSource[] : [photos as PhotoSource];
     if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'No photo was given.');
@@ -191,6 +190,8 @@ export class CreateAvatarAction {
       const avatar = await createAvatarFromPhoto(this.scene, list.length === 1 ? list[0] : list, {
         ...this.options.createOptions,
         backend: overrides.backend ?? this.options.backend ?? 'auto',
+        ...(overrides.worker !== undefined ? { worker: overrides.worker } : {}),
+        ...(overrides.workerTimeoutMs !== undefined ? { workerTimeoutMs: overrides.workerTimeoutMs } : {}),
         signal: controller.signal,
         onProgress: (event) => {
           if (controller.signal.aborted) return;

@@ -1,0 +1,127 @@
+/**
+ * The avatar worker (a module Web Worker started by ./client.ts): decodes the photos and runs the
+ * whole engine-independent pipeline (../pipeline.ts: face analysis, fitting, albedo) off the page's
+ * main thread. One worker serves every avatar of the page, so its onnxruntime sessions and decoded
+ * model pack are made once. Results go back in freshly copied, transferred buffers.
+ */
+import { setAssetBaseUrl, setAssetLoader } from '../assets.js';
+import { PhotoAvatarError } from '../errors.js';
+import { toRgbaImage } from '../image/photo-source.js';
+import { configureRuntime } from '../inference/runtime.js';
+import { createAvatarData } from '../pipeline.js';
+import { prepareAvatarArrays } from '../plugin/build-arrays.js';
+import type { PageMessage, PortableError, WorkerMessage } from './protocol.js';
+import { copyForTransfer } from './transfer.js';
+
+/** The parts of DedicatedWorkerGlobalScope used here (the project compiles against the DOM lib). */
+interface WorkerScope {
+  postMessage(message: WorkerMessage, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<PageMessage>) => void): void;
+  addEventListener(type: 'messageerror', listener: (event: MessageEvent) => void): void;
+  addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+  addEventListener(type: 'unhandledrejection', listener: (event: PromiseRejectionEvent) => void): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+const running = new Map<number, AbortController>();
+const assetRequests = new Map<number, { resolve(bytes: Uint8Array): void; reject(error: unknown): void }>();
+let nextAssetRequest = 1;
+/** How assets are found now: a URL folder, or 'page' (the application's own loader, on the page). */
+let assetSource: string | null = null;
+
+function portableError(error: unknown): PortableError {
+  if (error instanceof PhotoAvatarError) return { code: error.code, message: error.message };
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { code: 'RUNTIME_FAILURE', message: `The avatar worker failed: ${text}` };
+}
+
+function askPage(fileName: string): Promise<Uint8Array> {
+  const request = nextAssetRequest++;
+  return new Promise((resolve, reject) => {
+    assetRequests.set(request, { resolve, reject });
+    scope.postMessage({ type: 'asset', request, fileName });
+  });
+}
+
+/** Asset URLs relative to the page mean nothing here: the page sends an absolute folder. */
+function useAssetSource(baseUrl: string, fromPage: boolean): void {
+  const wanted = `${fromPage ? 'page' : 'url'} ${baseUrl}`;
+  if (wanted === assetSource) return;
+  assetSource = wanted;
+  setAssetBaseUrl(baseUrl);
+  setAssetLoader(fromPage ? askPage : null);
+}
+
+async function create(message: Extract<PageMessage, { type: 'create' }>): Promise<void> {
+  const { id } = message;
+  const controller = new AbortController();
+  running.set(id, controller);
+  try {
+    configureRuntime(message.runtime);
+    useAssetSource(message.assetBaseUrl, message.assetsFromPage);
+    const decodeStart = performance.now();
+    const images = await Promise.all(message.photos.map(async (photo) => {
+      try {
+        return await toRgbaImage(photo);
+      } finally {
+        if (typeof ImageBitmap !== 'undefined' && photo instanceof ImageBitmap) photo.close();
+      }
+    }));
+    const decodeMs = performance.now() - decodeStart;
+    const data = await createAvatarData(message.several ? images : images[0], {
+      ...message.options,
+      signal: controller.signal,
+      onProgress: (event) => scope.postMessage({ type: 'progress', id, event }),
+    });
+    data.timings.decode = decodeMs;
+    let arrays;
+    if (message.buildArrays) {
+      const start = performance.now();
+      arrays = prepareAvatarArrays(data, message.buildArrays);
+      data.timings['build.arrays'] = performance.now() - start;
+    }
+    const { model, ...rest } = data;
+    const transfer: ArrayBuffer[] = [];
+    const reply: WorkerMessage = {
+      type: 'done',
+      id,
+      data: copyForTransfer(rest, transfer),
+      ...(message.returnModel ? { model: copyForTransfer(model, transfer) } : {}),
+      ...(arrays ? { arrays: copyForTransfer(arrays, transfer) } : {}),
+    };
+    scope.postMessage(reply, transfer);
+  } catch (error) {
+    scope.postMessage({ type: 'failed', id, error: portableError(error) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+scope.addEventListener('message', ({ data: message }) => {
+  if (message.type === 'create') void create(message);
+  else if (message.type === 'abort') running.get(message.id)?.abort();
+  else if (message.type === 'asset') {
+    const waiting = assetRequests.get(message.request);
+    assetRequests.delete(message.request);
+    if (message.bytes) waiting?.resolve(message.bytes);
+    else waiting?.reject(new PhotoAvatarError(message.error?.code ?? 'MISSING_ASSET', message.error?.message ?? 'The page sent no asset.'));
+  }
+});
+
+// A message the worker cannot read belongs to no known request: every creation under way fails.
+scope.addEventListener('messageerror', () => {
+  for (const [id, controller] of running) {
+    controller.abort();
+    scope.postMessage({ type: 'failed', id, error: { code: 'RUNTIME_FAILURE', message: 'The avatar worker could not read a message from the page (structured clone failed).' } });
+  }
+});
+
+// Report what nothing caught instead of letting it reach the page as an anonymous worker error;
+// the runtime's own guards (../inference/runtime.ts) still see the event and fail their session.
+scope.addEventListener('error', (event) => {
+  event.preventDefault();
+  scope.postMessage({ type: 'uncaught', message: `${event.message}${event.filename ? ` (${event.filename}:${event.lineno})` : ''}` });
+});
+scope.addEventListener('unhandledrejection', (event) => {
+  scope.postMessage({ type: 'uncaught', message: `unhandled rejection: ${event.reason instanceof Error ? event.reason.message : String(event.reason)}` });
+});

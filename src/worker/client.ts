@@ -1,0 +1,222 @@
+/**
+ * The page's side of the avatar worker (./avatar-worker.ts): one module worker per page, started on
+ * the first avatar and reused. Photos and options go in; progress, asset requests and the result
+ * (transferred typed arrays) come back. Every way the worker can fail rejects the creation with a
+ * PhotoAvatarError naming the cause: a worker that cannot start, a message that cannot be read,
+ * and silence for longer than the timeout (the worker is then terminated and restarted next time).
+ */
+import { assetUrl, hasCustomAssetLoader, loadAsset } from '../assets.js';
+import { PhotoAvatarError, throwIfAborted } from '../errors.js';
+import { isRgbaImage, type PhotoSource } from '../image/photo-source.js';
+import { runtimeOptions } from '../inference/runtime.js';
+import type { HeadModel } from '../modelpack/head-model.js';
+import { isNode } from '../platform.js';
+import type { CreateAvatarOptions } from '../pipeline.js';
+import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
+import type { AvatarData } from '../types.js';
+import type { PageMessage, PortableError, PortablePhoto, WorkerMessage } from './protocol.js';
+
+/** Default for `workerTimeoutMs`: longer than a session's own timeout (120 s), whose error names more. */
+export const DEFAULT_WORKER_TIMEOUT_MS = 180_000;
+
+interface Pending {
+  resolve(message: Extract<WorkerMessage, { type: 'done' }>): void;
+  reject(error: PhotoAvatarError): void;
+  onProgress?: CreateAvatarOptions['onProgress'];
+  /** Restarts the silence timer. */
+  heard(): void;
+}
+
+let worker: Worker | null = null;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+/** The last error nothing in the worker caught, for the timeout message. */
+let lastUncaught: string | null = null;
+/** Decoded models the page received from the worker: the default head, and packs given as bytes. */
+let defaultHead: HeadModel | null = null;
+const packsFromBytes = new WeakMap<Uint8Array, HeadModel>();
+
+/** Whether creation can run in a worker here: browsers with module workers (Node runs in-thread). */
+export function workersAvailable(): boolean {
+  return !isNode && typeof Worker !== 'undefined';
+}
+
+const startHint = 'Pass { worker: false } to create on the main thread. Bundlers must keep `new Worker(new URL(\'./avatar-worker.js\', import.meta.url), { type: \'module\' })` '
+  + '(webpack 5 and Vite production builds do; under Vite\'s dev server, try optimizeDeps.exclude: [\'babylon-photo-avatar\']).';
+
+/** Rejects every creation under way and drops the worker, so the next creation starts a fresh one. */
+function failAll(error: PhotoAvatarError): void {
+  const failed = [...pending.values()];
+  pending.clear();
+  worker?.terminate();
+  worker = null;
+  for (const request of failed) request.reject(error);
+}
+
+/** Stops the avatar worker: creations under way reject with ABORTED; the next creation starts a new worker. */
+export function terminateAvatarWorker(): void {
+  failAll(new PhotoAvatarError('ABORTED', 'Avatar creation was cancelled: the avatar worker was terminated.'));
+}
+
+function onMessage(message: WorkerMessage): void {
+  if (message.type === 'uncaught') {
+    lastUncaught = message.message;
+    return;
+  }
+  if (message.type === 'asset') {
+    answerAsset(message.request, message.fileName);
+    return;
+  }
+  const request = pending.get(message.id);
+  if (!request) return; // cancelled or timed out already
+  request.heard();
+  if (message.type === 'progress') request.onProgress?.(message.event);
+  else {
+    pending.delete(message.id);
+    if (message.type === 'done') request.resolve(message);
+    else request.reject(new PhotoAvatarError(message.error.code, message.error.message));
+  }
+}
+
+function answerAsset(request: number, fileName: string): void {
+  for (const waiting of pending.values()) waiting.heard();
+  loadAsset(fileName).then(
+    (bytes) => worker?.postMessage({ type: 'asset', request, bytes } satisfies PageMessage),
+    (error: unknown) => {
+      const reply: PortableError = error instanceof PhotoAvatarError ? { code: error.code, message: error.message }
+        : { code: 'MISSING_ASSET', message: `Could not load asset ${fileName}: ${error instanceof Error ? error.message : String(error)}` };
+      worker?.postMessage({ type: 'asset', request, error: reply } satisfies PageMessage);
+    },
+  );
+}
+
+function startWorker(): Worker {
+  let created: Worker;
+  try {
+    // The one form webpack 5 and Vite both turn into a worker chunk of their own: keep it literal.
+    created = new Worker(new URL('./avatar-worker.js', import.meta.url), { type: 'module', name: 'babylon-photo-avatar' });
+  } catch (error) {
+    throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker could not be created: ${error instanceof Error ? error.message : String(error)}. ${startHint}`, { cause: error });
+  }
+  lastUncaught = null;
+  created.addEventListener('message', (event: MessageEvent<WorkerMessage>) => onMessage(event.data));
+  // Errors the worker's own handler lets through: its script failed to load or to evaluate.
+  created.addEventListener('error', (event: ErrorEvent) => {
+    event.preventDefault();
+    const detail = event.message ? `: ${event.message}${event.filename ? ` (${event.filename}:${event.lineno})` : ''}` : ' (its script failed to load or to run)';
+    failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker failed${detail}. ${startHint}`));
+  });
+  created.addEventListener('messageerror', () => {
+    failAll(new PhotoAvatarError('RUNTIME_FAILURE', 'A message from the avatar worker could not be read (structured clone failed); the worker was restarted.'));
+  });
+  return created;
+}
+
+/** DOM elements cannot cross to a worker: they become bitmaps here (the browser decodes off-thread). */
+async function portablePhoto(source: PhotoSource, transfer: Transferable[]): Promise<PortablePhoto> {
+  if (isRgbaImage(source)) return { width: source.width, height: source.height, data: source.data };
+  if (source instanceof Blob || (typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap)) return source;
+  if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement) {
+    if (!source.complete) await source.decode();
+    if (!source.naturalWidth) throw new PhotoAvatarError('NOT_AN_IMAGE', 'The <img> element has no decoded image.');
+  }
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(source as HTMLImageElement | HTMLCanvasElement);
+  } catch (error) {
+    throw new PhotoAvatarError('NOT_AN_IMAGE', `The photo could not be read into a bitmap: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  transfer.push(bitmap);
+  return bitmap;
+}
+
+/** The decoded model the page already holds for these options, if any (the worker then sends none back). */
+function modelOnPage(model: CreateAvatarOptions['model']): HeadModel | null {
+  if (model instanceof Uint8Array) return packsFromBytes.get(model) ?? null;
+  return model ?? defaultHead;
+}
+
+function keepModel(model: CreateAvatarOptions['model'], decoded: HeadModel): void {
+  if (model instanceof Uint8Array) packsFromBytes.set(model, decoded);
+  else if (!model) defaultHead = decoded;
+}
+
+/**
+ * createAvatarData (../pipeline.ts) in the avatar worker: the same AvatarData, with `timings.worker`
+ * (ms from sending the photos to receiving the result, on the page's clock) beside the worker's
+ * own stage timings; with `buildArrays`, also what buildAvatar needs (`timings['build.arrays']`).
+ */
+export async function createAvatarDataInWorker(
+  photos: readonly PhotoSource[],
+  several: boolean,
+  options: CreateAvatarOptions & { workerTimeoutMs?: number },
+  buildArrays: AvatarArrayOptions | null = null,
+): Promise<{ data: AvatarData; arrays?: AvatarArrays }> {
+  const { onProgress, signal, workerTimeoutMs, ...portableOptions } = options;
+  delete (portableOptions as { worker?: unknown }).worker;
+  throwIfAborted(signal);
+  const start = performance.now();
+  const transfer: Transferable[] = [];
+  const portablePhotos = await Promise.all(photos.map((photo) => portablePhoto(photo, transfer)));
+  throwIfAborted(signal);
+  // A given shape makes a new model per call; otherwise the page keeps what the worker decoded.
+  const known = options.shape ? null : modelOnPage(options.model);
+  const runtime = runtimeOptions();
+  const id = nextId++;
+  const message: PageMessage = {
+    type: 'create',
+    id,
+    photos: portablePhotos,
+    several,
+    options: portableOptions,
+    returnModel: !known,
+    buildArrays,
+    runtime,
+    assetBaseUrl: assetUrl(''),
+    assetsFromPage: hasCustomAssetLoader(),
+  };
+  const timeoutMs = workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
+
+  const done = await new Promise<Extract<WorkerMessage, { type: 'done' }>>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      finish();
+      worker?.postMessage({ type: 'abort', id } satisfies PageMessage);
+      reject(new PhotoAvatarError('ABORTED', 'Avatar creation was cancelled.'));
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      pending.delete(id);
+    };
+    const request: Pending = {
+      resolve: (reply) => { finish(); resolve(reply); },
+      reject: (error) => { finish(); reject(error); },
+      onProgress,
+      heard: () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker sent nothing for ${Math.round(timeoutMs / 1000)} s and was terminated`
+            + `${lastUncaught ? `; its last uncaught error: ${lastUncaught}` : ''}. Raise workerTimeoutMs for very slow devices.`));
+        }, timeoutMs);
+      },
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      worker ??= startWorker();
+      pending.set(id, request);
+      request.heard();
+      worker.postMessage(message, transfer);
+    } catch (error) {
+      finish();
+      reject(error instanceof PhotoAvatarError ? error
+        : new PhotoAvatarError('INVALID_ARGUMENT', `The photos or options cannot be sent to the avatar worker: ${error instanceof Error ? error.message : String(error)}. ${startHint}`, { cause: error }));
+    }
+  });
+
+  // With a given shape the worker always sends its model (the pack's, with that shape).
+  if (done.model && !options.shape) keepModel(options.model, done.model);
+  const data: AvatarData = { ...done.data, model: done.model ?? known! };
+  data.timings.worker = performance.now() - start;
+  return { data, ...(done.arrays ? { arrays: done.arrays } : {}) };
+}

@@ -1,0 +1,50 @@
+/**
+ * Messages between the page (./client.ts) and the avatar worker (./avatar-worker.ts). Everything
+ * here is structured-cloneable; typed arrays in replies are transferred (./transfer.ts).
+ */
+import type { PhotoAvatarErrorCode } from '../errors.js';
+import type { RuntimeOptions } from '../inference/runtime.js';
+import type { HeadModel } from '../modelpack/head-model.js';
+import type { CreateAvatarOptions } from '../pipeline.js';
+import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
+import type { AvatarData, ProgressEvent, RgbaImage } from '../types.js';
+
+/** What a photo becomes before it crosses: pixels, an encoded file, or a bitmap (DOM elements cannot cross). */
+export type PortablePhoto = RgbaImage | Blob | ImageBitmap;
+
+/** CreateAvatarOptions without the callbacks, which stay on the page. */
+export type PortableCreateOptions = Omit<CreateAvatarOptions, 'onProgress' | 'signal'>;
+
+export interface PortableError {
+  code: PhotoAvatarErrorCode;
+  message: string;
+}
+
+export type PageMessage =
+  | {
+    type: 'create';
+    id: number;
+    photos: PortablePhoto[];
+    /** Several photos of one person (an array was given), even when it holds one. */
+    several: boolean;
+    options: PortableCreateOptions;
+    /** The page has no decoded copy of the model yet: send it back with the result. */
+    returnModel: boolean;
+    /** Also compute the avatar's build arrays (../plugin/build-arrays.ts) with these options. */
+    buildArrays: AvatarArrayOptions | null;
+    runtime: RuntimeOptions;
+    /** Absolute asset folder: ort's WASM glue is loaded from it by URL, and asset bytes unless assetsFromPage. */
+    assetBaseUrl: string;
+    /** The application set its own asset loader: ask the page for asset bytes. */
+    assetsFromPage: boolean;
+  }
+  | { type: 'abort'; id: number }
+  | { type: 'asset'; request: number; bytes?: Uint8Array; error?: PortableError };
+
+export type WorkerMessage =
+  | { type: 'progress'; id: number; event: ProgressEvent }
+  | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; arrays?: AvatarArrays }
+  | { type: 'failed'; id: number; error: PortableError }
+  | { type: 'asset'; request: number; fileName: string }
+  /** An error nothing in the worker caught (e.g. inside onnxruntime-web): kept for the timeout message. */
+  | { type: 'uncaught'; message: string };
