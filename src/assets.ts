@@ -21,6 +21,8 @@ export const ASSET_FILES = {
   defaultHead: 'default-head.pack',
   /** UV albedo model of the default head (optional: built at build time when its photos are there). */
   defaultHeadAlbedoModel: 'default-head.uvapm',
+  /** CC0 MakeHuman hair meshes for MakeHuman-built heads (../hair/asset-format.ts), loaded when an avatar gets hair. */
+  hair: 'makehuman-hair.bin',
   /** The CLI's sample photo (face-api demo/sample1.jpg, MIT), copied at build time. */
   samplePhoto: 'sample-photo.jpg',
 } as const;
@@ -28,7 +30,7 @@ export const ASSET_FILES = {
 /** What the browser needs: every asset but the CLI's sample photo and the metric-only embedding. */
 export const RUNTIME_ASSET_FILES = [
   ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.selfie,
-  ASSET_FILES.defaultHead, ASSET_FILES.defaultHeadAlbedoModel,
+  ASSET_FILES.defaultHead, ASSET_FILES.defaultHeadAlbedoModel, ASSET_FILES.hair,
 ] as const;
 
 export type AssetName = (typeof ASSET_FILES)[keyof typeof ASSET_FILES];

@@ -87,6 +87,7 @@ export interface PinholeCamera {
 }
 
 import type { HeadModel } from './modelpack/head-model.js';
+import type { AvatarHair } from './hair/index.js';
 
 export interface FitMetrics {
   /** Mean 68-point reprojection error in pixels. */
@@ -153,4 +154,6 @@ export interface AvatarData {
   views?: AvatarView[];
   /** The head shape was given (CreateAvatarOptions.shape), not fitted: identity is empty. */
   givenShape?: boolean;
+  /** Hair: style, colour and the fitted mesh (../hair/index.ts); absent when hair was not asked for. */
+  hair?: AvatarHair;
 }

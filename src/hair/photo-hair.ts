@@ -1,0 +1,272 @@
+/**
+ * The photo's hair: where it is, where it meets the forehead, and which silhouette class it has.
+ *
+ * No hair-segmentation model ships in npm (docs: MODELS.md), so hair is the person mask (selfie
+ * segmentation) outside the face skin, kept where its colour is nearer a hair colour model than the
+ * skin's. Both models are robust L*a*b* medians with MAD spreads: skin from the skin mask, hair
+ * from the crown band just above the face oval (what a bald head shows there is skin, so a crown
+ * that matches the skin means no hair). Hair pixels are grown from the crown over connected
+ * hair-coloured person pixels, so clothes and background of a hair-like colour stay out unless
+ * they touch the hair. On the forehead (above the brows) hair pixels are the hairline's fringe:
+ * they leave the skin and face masks, so no hair texel reaches the skin albedo. Beards are below
+ * the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
+ * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
+ */
+import type { Box, Mask, RgbaImage } from '../types.js';
+import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { FACE_OVAL, LEFT_BROW, RIGHT_BROW } from '../inference/face/mesh-regions.js';
+import { linearToLab } from './colour-space.js';
+import type { HairClass } from './styles.js';
+
+/** Normalised L*a*b* distance beyond which a pixel is not of a colour model. */
+const MODEL_REACH = 3;
+/** Minimum spreads (L*, a*, b*) of the robust colour models: MAD alone collapses on flat regions. */
+const SKIN_SPREAD_FLOOR = [5, 2.5, 2.5];
+const HAIR_SPREAD_FLOOR = [7, 3, 3.5];
+/** Share of the crown band that must be hair-coloured for the head to count as having hair. */
+const MIN_CROWN_COVERAGE = 0.35;
+
+export interface FaceFrame {
+  /** Forehead top (FACE_OVAL's highest point), chin (point 152), brow line, all image pixels. */
+  top: number;
+  chin: number;
+  browY: number;
+  centreX: number;
+  /** Face width (points 234-454) and height (top to chin), pixels. */
+  width: number;
+  height: number;
+}
+
+export interface HairSegmentation {
+  /** Image-size mask, 255 = hair. */
+  mask: Mask;
+  /** Share of the crown band the hair covers (0 on a bald head). */
+  crownCoverage: number;
+  /** The crown's colour is no natural hair colour (a hat, a hood). */
+  hatLike: boolean;
+  /** Pixels of hair inside the face oval above the brows (the fringe), and the hairline's mean height above the brows as a share of the face height (negative: no forehead visible). */
+  foreheadHairPixels: number;
+  hairlineAboveBrows: number;
+  frame: FaceFrame;
+  /** Median L*a*b* of the skin and of the hair model. */
+  skinLab: number[];
+  hairLab: number[];
+}
+
+export function faceFrame(landmarks468: Float32Array): FaceFrame {
+  let top = Infinity;
+  for (const i of FACE_OVAL) top = Math.min(top, landmarks468[3 * i + 1]);
+  let browY = 0;
+  for (const i of [...LEFT_BROW, ...RIGHT_BROW]) browY += landmarks468[3 * i + 1] / (LEFT_BROW.length + RIGHT_BROW.length);
+  const chin = landmarks468[3 * 152 + 1];
+  const width = Math.hypot(landmarks468[3 * 454] - landmarks468[3 * 234], landmarks468[3 * 454 + 1] - landmarks468[3 * 234 + 1]);
+  return { top, chin, browY, centreX: landmarks468[3 * 10], width, height: chin - top };
+}
+
+interface ColourModel { centre: number[]; spread: number[] }
+
+function median(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : 0;
+}
+
+function robustModel(labs: number[][], floor: number[]): ColourModel {
+  const centre = [0, 1, 2].map((c) => median(labs.map((l) => l[c])));
+  const spread = [0, 1, 2].map((c) => Math.max(floor[c], 1.4826 * median(labs.map((l) => Math.abs(l[c] - centre[c])))));
+  return { centre, spread };
+}
+
+function distance(model: ColourModel, lab: ArrayLike<number>): number {
+  return Math.hypot((lab[0] - model.centre[0]) / model.spread[0], (lab[1] - model.centre[1]) / model.spread[1], (lab[2] - model.centre[2]) / model.spread[2]);
+}
+
+/** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
+function isNaturalHairColour(lab: number[]): boolean {
+  const chroma = Math.hypot(lab[1], lab[2]);
+  if (chroma < 12) return true;
+  const hue = (Math.atan2(lab[2], lab[1]) * 180) / Math.PI;
+  return chroma < 45 && hue > 10 && hue < 110;
+}
+
+function at(mask: Mask, x: number, y: number, image: RgbaImage): boolean {
+  const mx = Math.min(mask.width - 1, Math.floor(((x + 0.5) * mask.width) / image.width));
+  const my = Math.min(mask.height - 1, Math.floor(((y + 0.5) * mask.height) / image.height));
+  return mask.data[my * mask.width + mx] >= 128;
+}
+
+export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
+  /** Image row of the fitted skull's top: the crown band runs from just under it to the face oval. */
+  skullTop: number;
+}): HairSegmentation {
+  const { image, personMask, skinMask, faceMask } = input;
+  const W = image.width, H = image.height;
+  const frame = faceFrame(input.landmarks468);
+  // Region of interest: the head and shoulders around the face.
+  const x0 = Math.max(0, Math.floor(frame.centreX - 1.4 * frame.width)), x1 = Math.min(W - 1, Math.ceil(frame.centreX + 1.4 * frame.width));
+  const y0 = Math.max(0, Math.floor(frame.top - 0.9 * frame.height)), y1 = Math.min(H - 1, Math.ceil(frame.chin + 1.3 * frame.height));
+  const rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+  const lab = new Float32Array(rw * rh * 3);
+  const tmp = new Float64Array(3);
+  for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) {
+    const p = (y * W + x) * 4;
+    linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], tmp);
+    lab.set(tmp, ((y - y0) * rw + (x - x0)) * 3);
+  }
+  const labAt = (x: number, y: number) => lab.subarray(((y - y0) * rw + (x - x0)) * 3, ((y - y0) * rw + (x - x0)) * 3 + 3);
+
+  const skinSamples: number[][] = [];
+  for (let y = y0; y <= y1; y += 2) for (let x = x0; x <= x1; x += 2) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
+  const skin = robustModel(skinSamples, SKIN_SPREAD_FLOOR);
+
+  // Crown band: from just under the skull's top down to the oval's top, over the middle of the head.
+  // The person mask fails wholesale on some greyscale photos: where it misses most of the skin it is ignored.
+  let skinPixels = 0, skinInPerson = 0;
+  for (let y = y0; y <= y1; y += 2) for (let x = x0; x <= x1; x += 2) if (at(faceMask, x, y, image)) { skinPixels++; if (at(personMask, x, y, image)) skinInPerson++; }
+  const personOk = skinInPerson >= 0.5 * skinPixels;
+  const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
+  const crown: [number, number][] = [];
+  const cy0 = Math.max(y0, Math.floor(Math.min(input.skullTop + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
+  const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
+  for (let y = cy0; y <= cy1; y++) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x++) {
+    if (inPerson(x, y)) crown.push([x, y]);
+  }
+  const crownHair = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
+  if (process.env.HAIR_DEBUG) {
+    const ds = crown.map(([x, y]) => distance(skin, labAt(x, y))).sort((a, b) => a - b);
+    console.log('skin', skin.centre.map((v) => v.toFixed(1)), skin.spread.map((v) => v.toFixed(1)), 'crown', crown.length, 'd quartiles', [0.25, 0.5, 0.75].map((q) => ds[Math.floor(q * ds.length)]?.toFixed(1)),
+      'crown lab median', [0, 1, 2].map((c) => median(crown.map(([x, y]) => labAt(x, y)[c])).toFixed(1)));
+  }
+  const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
+  const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
+  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
+  if (crownHair.length < 16 || crownCoverage < MIN_CROWN_COVERAGE) return empty(skin.centre);
+  const hair = robustModel(crownHair.map(([x, y]) => Array.from(labAt(x, y))), HAIR_SPREAD_FLOOR);
+  const hatLike = !isNaturalHairColour(hair.centre);
+
+  // Grow from the crown's hair pixels over connected, person, hair-coloured pixels (4-connected).
+  // A pixel nearer (in face sizes) to another face than to this one belongs to that person.
+  const ownY = (frame.top + frame.chin) / 2;
+  const others = (input.otherFaces ?? []).map((b) => [b.x + b.width / 2, b.y + b.height / 2, Math.max(b.width, b.height)]);
+  const nearerAnother = (x: number, y: number) => {
+    const own = Math.hypot(x - frame.centreX, y - ownY) / frame.height;
+    return others.some(([ox, oy, size]) => Math.hypot(x - ox, y - oy) / size < own);
+  };
+  const isHair = (x: number, y: number): boolean => {
+    if (!inPerson(x, y) || nearerAnother(x, y)) return false;
+    // Below the brows the face oval is skin (beards and stubble included).
+    if (y > frame.browY && at(faceMask, x, y, image)) return false;
+    const l = labAt(x, y);
+    const dh = distance(hair, l);
+    return dh < MODEL_REACH && dh < distance(skin, l);
+  };
+  const visited = new Uint8Array(rw * rh);
+  const stack: number[] = [];
+  for (const [x, y] of crownHair) if (isHair(x, y)) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
+  while (stack.length) {
+    const y = stack.pop()!, x = stack.pop()!;
+    mask.data[y * W + x] = 255;
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      const nx = x + dx, ny = y + dy;
+      if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
+      const k = (ny - y0) * rw + (nx - x0);
+      if (visited[k]) continue;
+      visited[k] = 1;
+      if (isHair(nx, ny)) stack.push(nx, ny);
+    }
+  }
+
+  // Hairline: per forehead column, the lowest hair pixel inside the face mask above the brows.
+  let foreheadHairPixels = 0, lineSum = 0, columns = 0;
+  for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x++) {
+    let lowest = -1;
+    for (let y = Math.max(0, Math.floor(frame.top)); y <= frame.browY; y++) {
+      if (!at(faceMask, x, y, image)) continue;
+      if (mask.data[y * W + x]) { foreheadHairPixels++; lowest = y; }
+    }
+    lineSum += lowest >= 0 ? lowest : frame.top;
+    columns++;
+  }
+  const hairline = columns ? lineSum / columns : frame.top;
+  return { mask, crownCoverage, hatLike, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
+}
+
+/**
+ * `mask` without the hair (dilated by `margin` pixels, so the hairline's blended edge stays out
+ * too), at the mask's own size.
+ */
+export function withoutHair(mask: Mask, hair: Mask, margin: number): Mask {
+  const out = Uint8Array.from(mask.data);
+  const sx = hair.width / mask.width, sy = hair.height / mask.height;
+  const r = Math.max(0, Math.round(margin / sx));
+  for (let y = 0; y < mask.height; y++) for (let x = 0; x < mask.width; x++) {
+    if (!out[y * mask.width + x]) continue;
+    search: for (let dy = -r; dy <= r; dy += Math.max(1, r >> 1)) for (let dx = -r; dx <= r; dx += Math.max(1, r >> 1)) {
+      const hx = Math.floor((x + dx + 0.5) * sx), hy = Math.floor((y + dy + 0.5) * sy);
+      if (hx < 0 || hy < 0 || hx >= hair.width || hy >= hair.height) continue;
+      if (hair.data[hy * hair.width + hx]) { out[y * mask.width + x] = 0; break search; }
+    }
+  }
+  return { width: mask.width, height: mask.height, data: out };
+}
+
+export interface HairSilhouette {
+  /** Hair above the fitted skull's top, share of the face height. */
+  volume: number;
+  /** Hair beyond the skull's sides at temple to jaw level, share of the face width. */
+  sideWidth: number;
+  /** Lowest hair below the chin, share of the face height (negative: above the chin). */
+  drop: number;
+  /** Hair pixels per face-oval area. */
+  area: number;
+}
+
+/**
+ * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
+ * per image row, the head's leftmost and rightmost pixel, NaN where the head is absent).
+ */
+export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; left: Float32Array; right: Float32Array }): HairSilhouette {
+  const { mask, frame } = seg;
+  const W = mask.width;
+  // Rows and sides count only with a real band of hair: thin leaks along the face outline do not.
+  const minRun = Math.max(2, 0.06 * frame.width);
+  let hairTop = Infinity, bottom = -Infinity, side = 0, count = 0;
+  for (let y = 0; y < mask.height; y++) {
+    let rowCount = 0, outsideLeft = 0, outsideRight = 0, minX = Infinity, maxX = -Infinity;
+    const l = headRows.left[y], r = headRows.right[y];
+    for (let x = 0; x < W; x++) {
+      if (!mask.data[y * W + x]) continue;
+      rowCount++;
+      minX = Math.min(minX, x); maxX = Math.max(maxX, x);
+      if (x < l) outsideLeft++;
+      if (x > r) outsideRight++;
+    }
+    count += rowCount;
+    if (rowCount < minRun) continue;
+    hairTop = Math.min(hairTop, y);
+    bottom = Math.max(bottom, y);
+    if (y > frame.top && y < frame.chin && Number.isFinite(l)) {
+      if (outsideLeft >= minRun) side = Math.max(side, l - minX);
+      if (outsideRight >= minRun) side = Math.max(side, maxX - r);
+    }
+  }
+  if (bottom < 0) return { volume: 0, sideWidth: 0, drop: -1, area: count / (0.785 * frame.width * frame.height) };
+  return {
+    volume: (headRows.top - hairTop) / frame.height,
+    sideWidth: side / frame.width,
+    drop: (bottom - frame.chin) / frame.height,
+    area: count / (0.785 * frame.width * frame.height),
+  };
+}
+
+/**
+ * Class from the silhouette. Thresholds were set on the shared test photos (bench/hair.ts prints
+ * the measures): a frontal photo cannot tell a ponytail from short hair, so 'tied' is only chosen
+ * by the user (setHair / --hair ponytail01 or Braid01).
+ */
+export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
+  if (seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
+  if (silhouette.volume > 0.22 && silhouette.sideWidth > 0.22) return 'voluminous';
+  if (silhouette.drop > 0.35) return 'long';
+  if (silhouette.drop > -0.2) return 'medium';
+  return 'short';
+}
