@@ -65,7 +65,7 @@ function besideEachOther(images: RgbaImage[]): RgbaImage {
 }
 
 const hex = (c: readonly number[]) => `#${c.map((v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
-console.log('photo | class (volume side drop area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | penetration mm | triangles | ms');
+console.log('photo | class (volume sideFill templeFill neckFill area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | penetration mm | triangles | ms');
 for (const file of photos) {
   const { image } = decodeImage(new Uint8Array(readFileSync(file)));
   const started = performance.now();
@@ -88,7 +88,7 @@ for (const file of photos) {
   writeFileSync(path.join(outDir, `${name}.png`), encodePng(besideEachOther([overlay(image, inSkin.hairMask, 320), preview])));
   console.log([
     path.relative(shared, file),
-    `${d.hairClass} (${s.volume.toFixed(2)} ${s.sideWidth.toFixed(2)} ${s.drop.toFixed(2)} ${s.area.toFixed(2)} ${d.crownCoverage.toFixed(2)}${d.hatLike ? ' hat' : ''})`,
+    `${d.hairClass} (${s.volume.toFixed(2)} ${s.sideFill.toFixed(2)} ${s.templeFill.toFixed(2)} ${s.neckFill.toFixed(2)} ${s.area.toFixed(2)} ${d.crownCoverage.toFixed(2)}${d.hatLike ? ' hat' : ''})`,
     hair.style ?? 'none',
     `${hex(hair.base)}/${hex(hair.root)} L*${linearToLab(hair.base[0], hair.base[1], hair.base[2])[0].toFixed(0)}`,
     Number.isFinite(dE) ? dE.toFixed(1) : '-',

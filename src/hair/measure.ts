@@ -47,22 +47,30 @@ export function hairRenderStats(data: AvatarData): { meanColour: [number, number
 }
 
 /**
- * Share of the head's albedo texels that the photo shows under its hair mask (visible, facing the
- * camera) and that kept hair colour: nearer the hair's base colour than the skin albedo's median
- * (CIE76). The target is under 2 %.
+ * Share of the head's forehead and scalp albedo texels (above the brows, iBUG 17-26) that the
+ * photo shows under its hair mask (visible, facing the camera) and that kept hair colour: nearer
+ * the hair's base colour than the skin albedo's median (CIE76). The target is under 2 %.
  */
 export function hairInSkinShare(data: AvatarData, image: RgbaImage): { share: number; texels: number; hairMask: Mask } {
   const hairMask = data.hair!.detected!.mask!;
   const { albedo, model } = data;
   const unwrap = unwrapPhoto({ image, model, vertices: expressedVertices(data), camera: data.camera, skinMask: hairMask, faceMask: hairMask }, albedo.width);
   const { raster } = unwrap;
+  const vertices = expressedVertices(data);
+  let browY = 0;
+  for (let k = 17; k <= 26; k++) browY += vertices[3 * model.landmarks68[k] + 1] / 10;
+  const { indices } = model;
+  const texelY = (i: number): number => {
+    const t = raster.triangle[i], b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1];
+    return (1 - b1 - b2) * vertices[3 * indices[3 * t] + 1] + b1 * vertices[3 * indices[3 * t + 1] + 1] + b2 * vertices[3 * indices[3 * t + 2] + 1];
+  };
   const texelColour = (i: number): number[] => [0, 1, 2].map((c) => SRGB_TO_LINEAR[albedo.data[4 * raster.texel[i] + c]]);
   const skin: number[][] = [[], [], []];
   for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0.5) texelColour(i).forEach((v, c) => skin[c].push(v));
   const skinMedian = skin.map((values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0);
   let texels = 0, hairy = 0;
   for (let i = 0; i < raster.texel.length; i++) {
-    if (unwrap.weight[i] <= 0) continue;
+    if (unwrap.weight[i] <= 0 || texelY(i) < browY) continue;
     texels++;
     const colour = texelColour(i);
     if (deltaE76(colour, data.hair!.base) < deltaE76(colour, skinMedian)) hairy++;

@@ -212,13 +212,29 @@ export function withoutHair(mask: Mask, hair: Mask, margin: number): Mask {
 export interface HairSilhouette {
   /** Hair above the fitted skull's top, share of the face height. */
   volume: number;
-  /** Hair beyond the skull's sides at temple to jaw level, share of the face width. */
-  sideWidth: number;
-  /** Lowest hair below the chin, share of the face height (negative: above the chin). */
-  drop: number;
+  /** Share of the bands just beside the head (SIDE_BAND face widths out from its silhouette, eye to chin level) that is hair (bothSides). */
+  sideFill: number;
+  /** The same beside the temples (oval top to eye level), for volume at the sides. */
+  templeFill: number;
+  /** Share of the bands under the chin beside the neck (chin to NECK_BAND face heights lower) that is hair, on the more covered side (long hair may fall to one side). */
+  neckFill: number;
   /** Hair pixels per face-oval area. */
   area: number;
 }
+
+/**
+ * Hair beside the face: the mean of the two sides' shares (hair is often parted or swept to one
+ * side), but none when one side shows no hair at all (a neighbour's hair or a dark background
+ * touching one side only).
+ */
+function bothSides(a: number, b: number): number {
+  return Math.min(a, b) < 0.03 ? Math.min(a, b) : (a + b) / 2;
+}
+
+/** Width of the bands beside the head, in face widths. */
+const SIDE_BAND = 0.18;
+/** Depth of the band under the chin, in face heights. */
+const NECK_BAND = 0.5;
 
 /**
  * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
@@ -226,34 +242,37 @@ export interface HairSilhouette {
  */
 export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; left: Float32Array; right: Float32Array }): HairSilhouette {
   const { mask, frame } = seg;
-  const W = mask.width;
-  // Rows and sides count only with a real band of hair: thin leaks along the face outline do not.
-  const minRun = Math.max(2, 0.06 * frame.width);
-  let hairTop = Infinity, bottom = -Infinity, side = 0, count = 0;
-  for (let y = 0; y < mask.height; y++) {
-    let rowCount = 0, outsideLeft = 0, outsideRight = 0, minX = Infinity, maxX = -Infinity;
-    const l = headRows.left[y], r = headRows.right[y];
-    for (let x = 0; x < W; x++) {
-      if (!mask.data[y * W + x]) continue;
-      rowCount++;
-      minX = Math.min(minX, x); maxX = Math.max(maxX, x);
-      if (x < l) outsideLeft++;
-      if (x > r) outsideRight++;
+  const W = mask.width, H = mask.height;
+  const band = Math.max(2, Math.round(SIDE_BAND * frame.width));
+  const eyeY = frame.browY + 0.08 * frame.height;
+  let count = 0, hairTop = Infinity;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (mask.data[y * W + x]) { count++; hairTop = Math.min(hairTop, y); }
+  /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the chin row's) outline; the less covered side. */
+  const fill = (from: number, to: number, outline: (y: number) => [number, number], combine: (a: number, b: number) => number): number => {
+    const hit = [0, 0], total = [0, 0];
+    for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
+      const [l, r] = outline(y);
+      if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
+      for (let k = 1; k <= band; k++) {
+        for (const [side, x] of [[0, Math.round(l) - k], [1, Math.round(r) + k]] as const) {
+          if (x < 0 || x >= W) continue;
+          total[side]++;
+          if (mask.data[y * W + x]) hit[side]++;
+        }
+      }
     }
-    count += rowCount;
-    if (rowCount < minRun) continue;
-    hairTop = Math.min(hairTop, y);
-    bottom = Math.max(bottom, y);
-    if (y > frame.top && y < frame.chin && Number.isFinite(l)) {
-      if (outsideLeft >= minRun) side = Math.max(side, l - minX);
-      if (outsideRight >= minRun) side = Math.max(side, maxX - r);
-    }
-  }
-  if (bottom < 0) return { volume: 0, sideWidth: 0, drop: -1, area: count / (0.785 * frame.width * frame.height) };
+    const shares = [0, 1].map((side) => (total[side] ? hit[side] / total[side] : 0));
+    return combine(shares[0], shares[1]);
+  };
+  const atRow = (y: number): [number, number] => [headRows.left[y], headRows.right[y]];
+  const chinRow = Math.min(H - 1, Math.round(frame.chin));
+  // Under the chin the neck is narrower than the head: the bands start at the jaw's outline at chin level.
+  const jaw = atRow(Math.max(0, Math.round(frame.chin - 0.15 * frame.height)));
   return {
-    volume: (headRows.top - hairTop) / frame.height,
-    sideWidth: side / frame.width,
-    drop: (bottom - frame.chin) / frame.height,
+    volume: count ? (headRows.top - hairTop) / frame.height : 0,
+    sideFill: fill(eyeY, chinRow, atRow, bothSides),
+    templeFill: fill(frame.top, eyeY, atRow, bothSides),
+    neckFill: fill(chinRow, chinRow + NECK_BAND * frame.height, () => jaw, Math.max),
     area: count / (0.785 * frame.width * frame.height),
   };
 }
@@ -265,8 +284,8 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
  */
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
   if (seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
-  if (silhouette.volume > 0.22 && silhouette.sideWidth > 0.22) return 'voluminous';
-  if (silhouette.drop > 0.35) return 'long';
-  if (silhouette.drop > -0.2) return 'medium';
+  if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
+  if (silhouette.sideFill > 0.35 && silhouette.neckFill > 0.3) return 'long';
+  if (silhouette.sideFill > 0.35) return 'medium';
   return 'short';
 }
