@@ -91,7 +91,7 @@ for (const file of photos) {
     `${d.hairClass} (${s.volume.toFixed(2)} ${s.sideFill.toFixed(2)} ${s.templeFill.toFixed(2)} ${s.neckFill.toFixed(2)} ${s.area.toFixed(2)} ${d.crownCoverage.toFixed(2)}${d.hatLike ? ' hat' : ''})`,
     hair.style ?? 'none',
     `${hex(hair.base)}/${hex(hair.root)} L*${linearToLab(hair.base[0], hair.base[1], hair.base[2])[0].toFixed(0)}`,
-    Number.isFinite(dE) ? dE.toFixed(1) : '-',
+    Number.isFinite(dE) ? `${dE.toFixed(1)} (photo ${hex(d.regionMean)} render ${hex(stats!.meanColour)})` : '-',
     (100 * inSkin.share).toFixed(2),
     hair.mesh ? `${hairPenetrationMm(hair.mesh.part.positions, data.model, data.neutralVertices).toFixed(2)} (${hair.mesh.penetrationMm.toFixed(0)} before push)` : '-',
     hair.mesh ? hair.mesh.part.indices.length / 3 : 0,

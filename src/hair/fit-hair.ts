@@ -12,6 +12,7 @@
 import { PhotoAvatarError } from '../errors.js';
 import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
+import { vertexNeighbours } from '../modelpack/default-head/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 
 /** Metres the hair keeps from the skin (strand cards lie this far out at least). */
@@ -54,23 +55,6 @@ function nearestOrFar(grid: VertexGrid, positions: Float32Array, include: (v: nu
   return best;
 }
 
-/** Neighbour lists of a triangle mesh (vertex -> adjacent vertices), CSR. */
-function adjacency(indices: Uint32Array, vertexCount: number): { offsets: Uint32Array; neighbours: Uint32Array } {
-  const count = new Uint32Array(vertexCount + 1);
-  for (let i = 0; i < indices.length; i++) count[indices[i] + 1] += 2;
-  for (let v = 0; v < vertexCount; v++) count[v + 1] += count[v];
-  const neighbours = new Uint32Array(count[vertexCount]);
-  const fill = count.slice(0, vertexCount);
-  for (let t = 0; t < indices.length; t += 3) {
-    for (let k = 0; k < 3; k++) {
-      const a = indices[t + k];
-      neighbours[fill[a]++] = indices[t + ((k + 1) % 3)];
-      neighbours[fill[a]++] = indices[t + ((k + 2) % 3)];
-    }
-  }
-  return { offsets: count, neighbours };
-}
-
 export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
   if (!supportsHair(model)) throw hairUnavailable(model, 'it is not built from the MakeHuman base mesh');
   const rest = model.positions;
@@ -89,7 +73,7 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
   if (sorted[Math.floor(n / 20)] > FRAME_CHECK_DISTANCE) throw hairUnavailable(model, 'its rest shape does not lie under the hair (another frame or scale)');
 
   // Smooth the displacement along the hair mesh (Jacobi averaging with each vertex's neighbours).
-  const { offsets, neighbours } = adjacency(hairIndices, n);
+  const { offsets, neighbours } = vertexNeighbours(n, hairIndices);
   let field = displacement, next = new Float32Array(n * 3);
   for (let pass = 0; pass < SMOOTHING_PASSES; pass++) {
     for (let i = 0; i < n; i++) {

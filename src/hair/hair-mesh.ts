@@ -10,8 +10,8 @@ import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, SKIN_GAP } from './fit-hair.js';
 import type { HairStyle } from './styles.js';
 
-/** Metres from the scalp over which the root tone gives way to the base colour. */
-const ROOT_FADE = 0.02;
+/** Metres from the scalp over which the root tone gives way to the base colour: it darkens the inner layer lying on the scalp (./fit-hair.ts), which shows between the strands. */
+const ROOT_FADE = 0.002;
 
 export interface HairMesh {
   /** Model-space mesh on the fitted head (material 'hair'), pivot at its centre. */
@@ -30,19 +30,23 @@ export interface HairTone {
   root: [number, number, number];
 }
 
-/** The strand texture tinted: colour = base x luminance / mean strand luminance, alpha kept. */
+/**
+ * The strand texture tinted: colour = base x sqrt(luminance / mean luminance of the texels the
+ * alpha test keeps), alpha kept. The square root halves the texture's contrast: its painted dark
+ * and light regions (darker caps, lighter ends) then keep any view near the photo's colour.
+ */
 export function tintStrandTexture(style: HairStyleMesh, base: readonly number[]): RgbaImage {
   const size = style.textureSize, src = style.texture;
   let sum = 0, weight = 0;
   for (let p = 0; p < size * size; p++) {
-    const a = src[2 * p + 1] / 255;
-    sum += a * SRGB_TO_LINEAR[src[2 * p]];
-    weight += a;
+    if (src[2 * p + 1] < 128) continue;
+    sum += SRGB_TO_LINEAR[src[2 * p]];
+    weight++;
   }
   const mean = weight > 0 ? sum / weight : 1;
   const data = new Uint8ClampedArray(size * size * 4);
   for (let p = 0; p < size * size; p++) {
-    const relative = SRGB_TO_LINEAR[src[2 * p]] / mean;
+    const relative = Math.sqrt(SRGB_TO_LINEAR[src[2 * p]] / mean);
     for (let c = 0; c < 3; c++) data[4 * p + c] = linearToSrgb8(base[c] * relative);
     data[4 * p + 3] = src[2 * p + 1];
   }

@@ -279,13 +279,15 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
 
 /**
  * Class from the silhouette. Thresholds were set on the shared test photos (bench/hair.ts prints
- * the measures): a frontal photo cannot tell a ponytail from short hair, so 'tied' is only chosen
- * by the user (setHair / --hair ponytail01 or Braid01).
+ * the measures). Tied back: hair falls below the chin beside the neck (a ponytail or braid over
+ * the shoulder) while the face's sides show none; a ponytail behind the head is invisible from
+ * the front and reads as short.
  */
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
   if (seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
   if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
-  if (silhouette.sideFill > 0.35 && silhouette.neckFill > 0.3) return 'long';
-  if (silhouette.sideFill > 0.35) return 'medium';
+  if (silhouette.sideFill > 0.3 && silhouette.neckFill > 0.3) return 'long';
+  if (silhouette.sideFill > 0.3) return 'medium';
+  if (silhouette.neckFill > 0.7) return 'tied';
   return 'short';
 }

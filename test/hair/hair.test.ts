@@ -96,14 +96,14 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512 });
   });
 
-  it('finds the long red hair, keeps it out of the skin and matches its colour', function () {
+  it('finds the red hair tied over the shoulder, keeps it out of the skin and matches its colour', function () {
     const hair = data.hair!;
     const stats = hairRenderStats(data);
     const dE = deltaE76(hair.detected!.regionMean, stats.meanColour);
     const inSkin = hairInSkinShare(data, image);
     console.log(`    class ${hair.detected!.hairClass}, style ${hair.style}, ΔE76 ${dE.toFixed(1)}, hair in skin ${(100 * inSkin.share).toFixed(2)} % of ${inSkin.texels} texels`);
-    assert.equal(hair.detected!.hairClass, 'long');
-    assert.equal(hair.style, 'long01');
+    assert.equal(hair.detected!.hairClass, 'tied');
+    assert.equal(hair.style, 'ponytail01');
     // Red: the red channel well above blue in the de-lit base colour.
     assert.ok(hair.base[0] > 1.5 * hair.base[2], `base ${hair.base}`);
     assert.ok(dE < 10, `ΔE ${dE}`);

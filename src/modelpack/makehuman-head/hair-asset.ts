@@ -24,14 +24,19 @@ function strandTexture(style: string): Uint8Array {
   const dir = path.join(makehumanDataDir(), 'proxies', 'hair', style);
   const json = JSON.parse(readFileSync(path.join(dir, `${style}.json`), 'utf8')) as { materials: { mapDiffuse: string }[] };
   const png = decodePng(new Uint8Array(readFileSync(path.join(dir, json.materials[0].mapDiffuse))));
-  const small = downscaleArea({ width: png.width, height: png.height, data: png.data }, TEXTURE_SIZE, TEXTURE_SIZE);
+  // Transparent texels are black in these PNGs: give them the strands' mean colour first, so that
+  // averaging (and later bilinear sampling) does not darken the strands' edges.
+  const mean = [0, 0, 0];
+  let opaque = 0;
+  for (let p = 3; p < png.data.length; p += 4) if (png.data[p] >= 128) { for (let c = 0; c < 3; c++) mean[c] += png.data[p - 3 + c]; opaque++; }
+  const filled = Uint8Array.from(png.data);
+  for (let p = 3; p < filled.length; p += 4) if (filled[p] < 128) for (let c = 0; c < 3; c++) filled[p - 3 + c] = Math.round(mean[c] / Math.max(1, opaque));
+  const small = downscaleArea({ width: png.width, height: png.height, data: filled }, TEXTURE_SIZE, TEXTURE_SIZE);
   const out = new Uint8Array(TEXTURE_SIZE * TEXTURE_SIZE * 2);
   for (let p = 0; p < TEXTURE_SIZE * TEXTURE_SIZE; p++) {
-    const a = small.data[4 * p + 3];
-    // Area averaging mixes transparent texels' colour in; undo that weighting (straight colour).
     const r = small.data[4 * p], g = small.data[4 * p + 1], b = small.data[4 * p + 2];
     out[2 * p] = Math.round(0.2126 * r + 0.7152 * g + 0.0722 * b);
-    out[2 * p + 1] = a;
+    out[2 * p + 1] = small.data[4 * p + 3];
   }
   return out;
 }
