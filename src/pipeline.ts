@@ -222,7 +222,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   // The hair (fringe included) leaves both masks, so no hair texel reaches the skin albedo; the
   // scalp under it is filled like any unseen texel (albedo model, skin fill). The crown band it is
   // recognised by runs up to the fitted skull's top.
-  const hairs = await stage('landmarks', timings, options, async () => views.map((view, i) => segmentHair({
+  const hairs = await stage('albedo', timings, options, async () => views.map((view, i) => segmentHair({
     image: view.image, personMask: view.personMask, skinMask: view.skinMask, faceMask: view.faceMask, landmarks468: view.face.landmarks468,
     otherFaces: otherFaces[i], skullTop: headRowsInImage(fits[i].vertices, fits[i].camera, view.image.height).top,
   })));
