@@ -65,7 +65,7 @@ function besideEachOther(images: RgbaImage[]): RgbaImage {
 }
 
 const hex = (c: readonly number[]) => `#${c.map((v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
-console.log('photo | class (volume sideFill templeFill neckFill area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | penetration mm | triangles | ms');
+console.log('photo | class (volume sideFill templeFill neckFill area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | penetration mm | triangles | create ms');
 for (const file of photos) {
   const { image } = decodeImage(new Uint8Array(readFileSync(file)));
   const started = performance.now();
@@ -95,7 +95,7 @@ for (const file of photos) {
     (100 * inSkin.share).toFixed(2),
     hair.mesh ? `${hairPenetrationMm(hair.mesh.part.positions, data.model, data.neutralVertices).toFixed(2)} (${hair.mesh.penetrationMm.toFixed(0)} before push)` : '-',
     hair.mesh ? hair.mesh.part.indices.length / 3 : 0,
-    ms.toFixed(0),
+    `${ms.toFixed(0)} (hair mask ${data.timings['hair.mask'].toFixed(0)}, colour + class + mesh ${data.timings['hair.mesh'].toFixed(0)})`,
   ].join(' | '));
 }
 console.log(`sheets in ${outDir}`);

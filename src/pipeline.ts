@@ -222,6 +222,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   // The hair (fringe included) leaves both masks, so no hair texel reaches the skin albedo; the
   // scalp under it is filled like any unseen texel (albedo model, skin fill). The crown band it is
   // recognised by runs up to the fitted skull's top.
+  const hairStart = performance.now();
   const hairs = await stage('albedo', timings, options, async () => views.map((view, i) => segmentHair({
     image: view.image, personMask: view.personMask, skinMask: view.skinMask, faceMask: view.faceMask, landmarks468: view.face.landmarks468,
     otherFaces: otherFaces[i], skullTop: headRowsInImage(fits[i].vertices, fits[i].camera, view.image.height).top,
@@ -231,6 +232,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     view.skinMask = withoutHair(view.skinMask, hairs[i].mask, margin);
     view.faceMask = withoutHair(view.faceMask, hairs[i].mask, margin);
   });
+  timings['hair.mask'] = performance.now() - hairStart;
   const albedoInputs: AlbedoInput[] = views.map((view, i) => ({
     image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
   }));
@@ -241,10 +243,12 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;
 
   const fit = fits[0];
+  const hairMeshStart = performance.now();
   const hair = await stage('albedo', timings, options, () => hairFromPhoto({
     option: options.hair ?? 'auto', segmentation: hairs[0], image: views[0].image, light: albedo.lights[0], camera: fit.camera,
     model, neutralVertices: fit.neutralVertices,
   }));
+  timings['hair.mesh'] = performance.now() - hairMeshStart;
   const avatarViews: AvatarView[] | undefined = several ? fits.map((viewFit, i) => ({
     camera: viewFit.camera,
     face: views[i].face,

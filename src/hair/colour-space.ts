@@ -9,7 +9,7 @@ function f(t: number): number {
 }
 
 /** Linear sRGB (0..1) -> L*a*b*, written into `out`. */
-export function linearToLab(r: number, g: number, b: number, out: Float64Array | number[] = new Float64Array(3)): Float64Array | number[] {
+export function linearToLab<T extends Float64Array | Float32Array | number[]>(r: number, g: number, b: number, out: T = new Float64Array(3) as T): T {
   const x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / WHITE[0];
   const y = (0.2126729 * r + 0.7151522 * g + 0.072175 * b) / WHITE[1];
   const z = (0.0193339 * r + 0.119192 * g + 0.9503041 * b) / WHITE[2];

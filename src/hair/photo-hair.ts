@@ -23,6 +23,8 @@ const MODEL_REACH = 3;
 /** Minimum spreads (L*, a*, b*) of the robust colour models: MAD alone collapses on flat regions. */
 const SKIN_SPREAD_FLOOR = [5, 2.5, 2.5];
 const HAIR_SPREAD_FLOOR = [7, 3, 3.5];
+/** Face height (pixels) the segmentation works at: larger photos are sampled on a coarser grid. */
+const ANALYSIS_HEIGHT = 160;
 /** Share of the crown band that must be hair-coloured for the head to count as having hair. */
 const MIN_CROWN_COVERAGE = 0.35;
 
@@ -105,29 +107,35 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const x0 = Math.max(0, Math.floor(frame.centreX - 1.4 * frame.width)), x1 = Math.min(W - 1, Math.ceil(frame.centreX + 1.4 * frame.width));
   const y0 = Math.max(0, Math.floor(frame.top - 0.9 * frame.height)), y1 = Math.min(H - 1, Math.ceil(frame.chin + 1.3 * frame.height));
   const rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+  // Colours are converted where they are looked at (the growth visits the hair and its border, not
+  // the whole region), and the work runs on a grid of `step` pixels: a face ANALYSIS_HEIGHT high.
+  const step = Math.max(1, Math.round(frame.height / ANALYSIS_HEIGHT));
   const lab = new Float32Array(rw * rh * 3);
-  const tmp = new Float64Array(3);
-  for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) {
-    const p = (y * W + x) * 4;
-    linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], tmp);
-    lab.set(tmp, ((y - y0) * rw + (x - x0)) * 3);
-  }
-  const labAt = (x: number, y: number) => lab.subarray(((y - y0) * rw + (x - x0)) * 3, ((y - y0) * rw + (x - x0)) * 3 + 3);
+  const converted = new Uint8Array(rw * rh);
+  const labAt = (x: number, y: number): Float32Array => {
+    const k = (y - y0) * rw + (x - x0);
+    if (!converted[k]) {
+      const p = (y * W + x) * 4;
+      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], lab.subarray(3 * k, 3 * k + 3));
+      converted[k] = 1;
+    }
+    return lab.subarray(3 * k, 3 * k + 3);
+  };
 
   const skinSamples: number[][] = [];
-  for (let y = y0; y <= y1; y += 2) for (let x = x0; x <= x1; x += 2) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
+  for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
   const skin = robustModel(skinSamples, SKIN_SPREAD_FLOOR);
 
   // Crown band: from just under the skull's top down to the oval's top, over the middle of the head.
   // The person mask fails wholesale on some greyscale photos: where it misses most of the skin it is ignored.
   let skinPixels = 0, skinInPerson = 0;
-  for (let y = y0; y <= y1; y += 2) for (let x = x0; x <= x1; x += 2) if (at(faceMask, x, y, image)) { skinPixels++; if (at(personMask, x, y, image)) skinInPerson++; }
+  for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(faceMask, x, y, image)) { skinPixels++; if (at(personMask, x, y, image)) skinInPerson++; }
   const personOk = skinInPerson >= 0.5 * skinPixels;
   const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
   const crown: [number, number][] = [];
   const cy0 = Math.max(y0, Math.floor(Math.min(input.skullTop + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
   const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
-  for (let y = cy0; y <= cy1; y++) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x++) {
+  for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (inPerson(x, y)) crown.push([x, y]);
   }
   const crownHair = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
@@ -164,8 +172,8 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   for (const [x, y] of crownHair) if (isHair(x, y)) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
   while (stack.length) {
     const y = stack.pop()!, x = stack.pop()!;
-    mask.data[y * W + x] = 255;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+    for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
+    for (const [dx, dy] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
       const nx = x + dx, ny = y + dy;
       if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
       const k = (ny - y0) * rw + (nx - x0);
