@@ -56,11 +56,12 @@ export interface PreviewScene {
   hair?: { texture: RgbaImage; vertexColours: Float32Array; firstVertex: number };
 }
 
-export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>): PreviewScene {
+/** `hair`: include the hair mesh (the preview does; the fit metrics' re-renders compare the face, so they leave it out). */
+export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>, options: { hair?: boolean } = {}): PreviewScene {
   const { model } = data;
   const headPositions = expressedVertices(data, expression);
   const headNormals = computeVertexNormals(headPositions, model.indices, model.weldGroup);
-  const hairMesh = data.hair?.mesh;
+  const hairMesh = options.hair ? data.hair?.mesh : undefined;
   const parts = [...partsFollowingShape(model, data.neutralVertices), ...(hairMesh ? [hairMesh.part] : [])];
   let vertexCount = model.vertexCount;
   let indexCount = model.indices.length;
@@ -252,7 +253,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
   if (expression.length !== data.model.expressionNames.length) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `Preview expression has ${expression.length} weights; the model has ${data.model.expressionNames.length} modes.`);
   }
-  const scene = buildPreviewScene(data, expression);
+  const scene = buildPreviewScene(data, expression, { hair: true });
   if (options.mouthInterior === false) scene.vertexTint = undefined;
   const eyeTexture = createEyeTexture();
   const bg = options.background ?? [128, 128, 128];
