@@ -139,11 +139,6 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     if (inPerson(x, y)) crown.push([x, y]);
   }
   const crownHair = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
-  if (process.env.HAIR_DEBUG) {
-    const ds = crown.map(([x, y]) => distance(skin, labAt(x, y))).sort((a, b) => a - b);
-    console.log('skin', skin.centre.map((v) => v.toFixed(1)), skin.spread.map((v) => v.toFixed(1)), 'crown', crown.length, 'd quartiles', [0.25, 0.5, 0.75].map((q) => ds[Math.floor(q * ds.length)]?.toFixed(1)),
-      'crown lab median', [0, 1, 2].map((c) => median(crown.map(([x, y]) => labAt(x, y)[c])).toFixed(1)));
-  }
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
   const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
