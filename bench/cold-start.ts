@@ -5,7 +5,7 @@
  * the report's per-stage times, medians of --runs runs each, and the ratios. The ref is
  * unpacked with `git archive` into a temporary folder beside this tree's node_modules and
  * assets/generated and compiled there; this tree's dist/ must be built (npx tsc -p tsconfig.json).
- * `--model FILE` passes a model pack to both (e.g. assets/generated/makehuman-head.pack).
+ * `--model FILE` passes a model pack to both (e.g. one imported with `photo-avatar import`).
  *   npx tsx bench/cold-start.ts [--ref REF] [--runs N] [--model FILE] [photo]
  */
 import { execFileSync } from 'node:child_process';

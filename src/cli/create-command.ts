@@ -16,6 +16,7 @@ import { writeGlb } from '../export/glb.js';
 import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
+import { checkHairOption, HAIR_STYLES } from '../hair/index.js';
 
 export const CREATE_FLAGS: Record<string, FlagSpec> = {
   out: { value: true, alias: 'o' },
@@ -29,6 +30,7 @@ export const CREATE_FLAGS: Record<string, FlagSpec> = {
   compress: { value: true },
   uvapm: { value: true },
   shape: { value: true },
+  hair: { value: true },
   'shape-expression': { value: false },
   force: { value: false, alias: 'f' },
   quiet: { value: false, alias: 'q' },
@@ -47,6 +49,10 @@ export const CREATE_HELP = `photo-avatar create [photo ...] [options]
       --overlay FILE     also write the photo with the fitted avatar rendered over it (PNG)
       --model PACK       head model pack (default: the embedded open head)
       --face N           which face when the photo has several (0 = largest)
+      --hair STYLE       auto (default: the style the photo's hair silhouette suggests, none when
+                         bald), none, or a CC0 MakeHuman style: ${HAIR_STYLES.join(', ')}.
+                         Hair meshes fit MakeHuman-built heads (the default head); with
+                         other heads auto gives none. The photo's hair never enters the skin texture.
       --texture-size N   albedo size in texels, 256-4096 (default 1024)
       --backend NAME     auto | wasm (default auto: WASM in Node)
       --compress KIND    .glb encoding: meshopt (default: quantized meshopt geometry and morph
@@ -92,6 +98,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   requireExtension('--report', reportFile, '.json');
   const faceIndex = intFlag(args, 'face', 0, 1000);
   const textureSize = intFlag(args, 'texture-size', 256, 4096);
+  const hair = checkHairOption(stringFlag(args, 'hair') ?? 'auto');
   const outputs = [outFile, previewFile, reportFile, overlayFile].filter((f): f is string => !!f);
   const inputs = [...photoFiles, modelFile, shapeFile, uvapmFile === 'embedded' || uvapmFile === 'none' ? undefined : uvapmFile].filter((f): f is string => !!f);
   checkOutputs(outputs, inputs, args.flags.has('force'));
@@ -120,6 +127,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     photoNames: photoFiles,
     faceIndex,
     textureSize,
+    hair,
     backend: backend as 'auto' | 'wasm' | 'webgpu',
     ...(albedoModel !== undefined ? { albedoModel } : {}),
     onProgress: (event: ProgressEvent) => { if (event.progress === 0) log(`[${event.stage}]`); },
@@ -151,8 +159,9 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     data.timings.metrics = performance.now() - start;
   }
   const perPhoto = (data.views ?? []).map((view, i) => `${path.basename(photoFiles[i])} ${(100 * view.landmarkErrorNormalized).toFixed(1)}%`).join(', ');
+  const hairLine = data.hair ? `; hair ${data.hair.style ?? 'none'}${data.hair.detected ? ` (photo: ${data.hair.detected.hairClass})` : ''}${data.hair.unavailable ? `, mesh unavailable: ${data.hair.unavailable}` : ''}` : '';
   const summary = `landmark error ${data.metrics.landmarkErrorPx.toFixed(2)} px (${(100 * data.metrics.landmarkErrorNormalized).toFixed(1)}% of eye-corner distance)` +
-    `${perPhoto ? `; per photo ${perPhoto}` : ''}, ${data.backend}, ${data.timings.total.toFixed(0)} ms`;
+    `${perPhoto ? `; per photo ${perPhoto}` : ''}${hairLine}, ${data.backend}, ${data.timings.total.toFixed(0)} ms`;
   if (reportFile) planned.push({ file: reportFile, bytes: `${JSON.stringify(buildReport(data, photoFile, photo, outFile, metrics, photoFiles), null, 2)}\n` });
   await writeOutputSet(planned, { replace: args.flags.has('force') });
   log(`wrote ${outFile} (${(asset.length / 1024).toFixed(0)} KiB)`);
@@ -232,6 +241,16 @@ export function buildReport(
       light: round(data.light, 4),
       ...(data.albedoCoefficients ? { albedo: round(data.albedoCoefficients, 4) } : {}),
     },
+    ...(data.hair ? {
+      hair: {
+        style: data.hair.style,
+        base: round(data.hair.base, 4),
+        root: round(data.hair.root, 4),
+        ...(data.hair.detected ? { photoClass: data.hair.detected.hairClass, crownCoverage: round([data.hair.detected.crownCoverage])[0], hatLike: data.hair.detected.hatLike } : {}),
+        ...(data.hair.mesh ? { triangles: data.hair.mesh.part.indices.length / 3 } : {}),
+        ...(data.hair.unavailable ? { unavailable: data.hair.unavailable } : {}),
+      },
+    } : {}),
     ...(data.views ? {
       views: data.views.map((view, i) => ({
         photo: { file: photoFiles[i] ?? null, width: view.imageWidth, height: view.imageHeight },

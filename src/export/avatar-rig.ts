@@ -65,11 +65,12 @@ function vertexAt(positions: Float32Array, index: number): [number, number, numb
 }
 
 /**
+ * `fittedParts` (the hair, ../hair/) are already on the fitted shape and hang rigidly under the head.
  * Pivots from the fitted neutral shape: the jaw hinges between the ends of the jaw line (iBUG
  * points 0 and 16, just in front of the ears); the head turns a little below and behind that (the
  * top of the spine); the neck joint sits at the bottom of the mesh.
  */
-export function computeAvatarRig(model: HeadModel, neutralVertices: Float32Array): AvatarRig {
+export function computeAvatarRig(model: HeadModel, neutralVertices: Float32Array, fittedParts: readonly SubMesh[] = []): AvatarRig {
   const { min, max } = positionBounds(neutralVertices);
   const height = max[1] - min[1];
   const depth = max[2] - min[2];
@@ -85,7 +86,8 @@ export function computeAvatarRig(model: HeadModel, neutralVertices: Float32Array
   }
   const head: [number, number, number] = [0, jaw[1] - 0.12 * height, jaw[2] - 0.15 * depth];
   const neck: [number, number, number] = [0, Math.min(min[1], head[1] - 0.05), head[2]];
-  const parts = partsFollowingShape(model, neutralVertices);
+  // Parts already fitted to this shape (the hair) are not moved again.
+  const parts = [...partsFollowingShape(model, neutralVertices), ...fittedParts];
   const { left, right } = splitEyes(parts);
   const eyeFallback = (sign: number): [number, number, number] => [sign * 0.032, jaw[1] + 0.25 * height, max[2] - 0.02];
   const pivot = (part: SubMesh | null, sign: number): [number, number, number] =>
@@ -109,6 +111,11 @@ export function jointPosition(rig: AvatarRig, name: JointName): [number, number,
   const joint = rig.joints.find((j) => j.name === name);
   if (!joint) throw new Error(`rig has no joint ${name}`);
   return joint.position;
+}
+
+/** Parts an avatar carries beyond its model's own (its hair mesh), already on the fitted shape. */
+export function avatarExtraParts(data: AvatarData): SubMesh[] {
+  return data.hair?.mesh ? [data.hair.mesh.part] : [];
 }
 
 /** Neutral vertices plus the expression basis weighted by `weights` (defaults to the fitted expression). */

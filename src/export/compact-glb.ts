@@ -12,7 +12,7 @@ import type { AvatarData } from '../types.js';
 import { buildGltf, glbImages, packGlb, type EncodedImage, type GlbOptions } from './glb.js';
 import { compressBufferViews, MESHOPT_EXTENSION } from './meshopt-compression.js';
 import { DEFAULT_LOD_RATIOS, lodScreenCoverage, lodSimplifierReady, simplifiedLevels } from './lod.js';
-import { computeAvatarRig } from './avatar-rig.js';
+import { avatarExtraParts, computeAvatarRig } from './avatar-rig.js';
 import { encodeWebp } from './webp.js';
 
 export interface CompactGlbOptions extends Pick<GlbOptions, 'morphNormals' | 'roughnessMap' | 'mouthInterior'> {
@@ -30,13 +30,13 @@ export async function writeCompactGlb(data: AvatarData, options: CompactGlbOptio
   const quality = options.textureQuality ?? 90;
   const webp = async (image: typeof images.albedo | null): Promise<EncodedImage | null> =>
     image && { bytes: await encodeWebp(image, quality), mimeType: 'image/webp' };
-  const [albedo, roughness, eye] = await Promise.all([webp(images.albedo), webp(images.roughness), webp(images.eye), lodSimplifierReady]);
+  const [albedo, roughness, eye, hair] = await Promise.all([webp(images.albedo), webp(images.roughness), webp(images.eye), webp(images.hair), lodSimplifierReady]);
   const ratios = options.lodRatios ?? DEFAULT_LOD_RATIOS;
-  const rig = computeAvatarRig(data.model, data.neutralVertices);
+  const rig = computeAvatarRig(data.model, data.neutralVertices, avatarExtraParts(data));
   const parts = [rig.eyeLeft, rig.eyeRight, ...rig.otherParts].filter((part) => part !== null);
   const { gltf, binary, layouts } = buildGltf(data, options, {
     quantize: true,
-    images: { albedo: albedo!, roughness, eye },
+    images: { albedo: albedo!, roughness, eye, hair },
     textureExtension: WEBP_EXTENSION,
     lods: ratios.length ? {
       head: simplifiedLevels(data.model.indices, data.neutralVertices, ratios),

@@ -25,7 +25,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import type { AvatarData, RgbaImage } from '../types.js';
-import { computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.js';
+import { avatarExtraParts, computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
 import { mouthInteriorTintFor } from './mouth-interior.js';
 import { computeSkinWeights } from './skin-weights.js';
@@ -59,6 +59,8 @@ export interface GlbImages {
   albedo: RgbaImage;
   roughness: RgbaImage | null;
   eye: RgbaImage | null;
+  /** The hair's tinted strand texture (alpha = coverage), when the avatar has hair. */
+  hair: RgbaImage | null;
 }
 
 /** Extra index lists of one mesh: its lower levels of detail, most detailed first. */
@@ -67,7 +69,7 @@ export type LodIndices = readonly Uint32Array[];
 /** How buildGltf lays the data out (the compact writer's choices; plain glTF when absent). */
 export interface GltfLayout {
   /** Encoded images in GlbImages order (those that are not null). */
-  images: { albedo: EncodedImage; roughness: EncodedImage | null; eye: EncodedImage | null };
+  images: { albedo: EncodedImage; roughness: EncodedImage | null; eye: EncodedImage | null; hair: EncodedImage | null };
   /** KHR_mesh_quantization integer attributes, dense morph targets, meshopt layouts recorded. */
   quantize: boolean;
   /** MSFT_lod levels: the head's, then each part's (meshes in writing order), and screen coverages. */
@@ -288,6 +290,7 @@ export function glbImages(data: AvatarData, options: GlbOptions = {}): GlbImages
     albedo: data.albedo,
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(data.model, data.neutralVertices, data.albedo).image,
     eye: rig.eyeLeft !== null || rig.eyeRight !== null ? createEyeTexture({ irisColor: data.irisColor }) : null,
+    hair: data.hair?.mesh?.texture ?? null,
   };
 }
 
@@ -310,6 +313,7 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
       albedo: encodeImage(images.albedo, format, quality),
       roughness: images.roughness && encodeImage(images.roughness, 'png', quality),
       eye: images.eye && encodeImage(images.eye, 'png', quality),
+      hair: images.hair && encodeImage(images.hair, 'png', quality),
     },
   });
   return packGlb(gltf, binary);
@@ -325,7 +329,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const { model } = data;
   const morphNormals = options.morphNormals ?? true;
   const builder = new GltfBuilder(layout.quantize);
-  const rig: AvatarRig = computeAvatarRig(model, data.neutralVertices);
+  const rig: AvatarRig = computeAvatarRig(model, data.neutralVertices, avatarExtraParts(data));
 
   // Images, textures, samplers, materials.
   const images: Json[] = [];
@@ -358,9 +362,22 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     });
     eyeMaterial = materials.length - 1;
   }
+  let hairMaterial = -1;
+  if (layout.images.hair) {
+    // Strand cards: alpha-tested (MASK sorts nothing and never shows cards in the wrong order), both sides.
+    materials.push({
+      name: 'hair',
+      pbrMetallicRoughness: { baseColorTexture: { index: addTexture(layout.images.hair, 'hair') }, metallicFactor: 0, roughnessFactor: 0.45 },
+      alphaMode: 'MASK',
+      alphaCutoff: 0.5,
+      doubleSided: true,
+    });
+    hairMaterial = materials.length - 1;
+  }
   let teethMaterial = -1;
   const materialFor = (part: SubMesh): number => {
     if (part.material === 'eye' && eyeMaterial >= 0) return eyeMaterial;
+    if (part.material === 'hair' && hairMaterial >= 0) return hairMaterial;
     if (part.material === 'skin') return 0;
     if (teethMaterial < 0) {
       materials.push({ name: 'teeth', pbrMetallicRoughness: { baseColorFactor: [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: 0.35 } });
@@ -428,6 +445,8 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
       material: materialFor(part),
       mode: 4,
     };
+    // The hair's root tone (../hair/hair-mesh.ts) multiplies its texture as glTF's COLOR_0 does.
+    if (part.material === 'hair' && data.hair?.mesh) (primitive.attributes as Json).COLOR_0 = builder.addColors(data.hair.mesh.vertexColours);
     const partMesh: Json = { name: part.name, primitives: [primitive] };
     // A part's morphs (the lower teeth and tongue on jawOpen) share the head's target names, so one
     // name drives every mesh, as glTF avatar runtimes do.

@@ -22,7 +22,7 @@ export interface SubMesh {
   /** Rotation centre (for eyes: the eyeball centre), model space. */
   pivot: Float32Array;
   /** Which material the renderer should use. */
-  material: 'eye' | 'skin' | 'teeth';
+  material: 'eye' | 'skin' | 'teeth' | 'hair';
   /**
    * Optional blendshapes of a part that moves with some expressions (the lower teeth and tongue on
    * jawOpen): `displacements` is names.length x vertexCount*3 (metres at weight 1), mode-major.

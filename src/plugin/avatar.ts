@@ -35,6 +35,10 @@ import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.
 import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
 import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
 import { trackLive, type LiveFaceTracker, type LiveTrackingOptions } from '../tracking/live.js';
+import { addHairToScene, type HairInScene } from './hair-mesh.js';
+import { DEFAULT_HAIR_TONE, HAIR_STYLES, hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
+import { parseHairColour } from '../hair/colour-space.js';
+import { computeAvatarRig, jointPosition } from '../export/avatar-rig.js';
 import { createEnvironmentTexture, environmentIntensity, isEnvironmentPreset, type EnvironmentPreset } from './environments.js';
 
 export interface AvatarBones {
@@ -57,6 +61,10 @@ export interface AvatarParts {
   material: PBRMaterial;
   eyeMaterial: PBRMaterial | null;
   textures: BaseTexture[];
+  /** The hair's mesh, material and texture when the avatar has hair. */
+  hair?: HairInScene | null;
+  /** Name prefix of the avatar's nodes (for the hair built later by setHair). */
+  name?: string;
 }
 
 /** Gaze limits of the eyes (radians): about what human eyes manage without turning the head. */
@@ -97,6 +105,8 @@ export class Avatar {
   private ownedEnvironment: BaseTexture | null = null;
   private levelsOfDetail: MeshLevels[] = [];
   private disposed = false;
+  private hairInScene: HairInScene | null;
+  private readonly name: string;
 
   constructor(data: AvatarData, parts: AvatarParts) {
     this.data = data;
@@ -111,6 +121,8 @@ export class Avatar {
     this.material = parts.material;
     this.eyeMaterial = parts.eyeMaterial;
     this.textures = parts.textures;
+    this.hairInScene = parts.hair ?? null;
+    this.name = parts.name ?? 'avatar';
     for (let i = 0; i < this.morphTargetManager.numTargets; i++) {
       const target = this.morphTargetManager.getTarget(i);
       this.targetsByName.set(target.name, target);
@@ -394,11 +406,67 @@ export class Avatar {
     return this.disposed;
   }
 
+  /** The hair mesh in the scene (null without hair). */
+  get hairMesh(): Mesh | null {
+    return this.hairInScene?.mesh ?? null;
+  }
+
+  /** The hair styles setHair accepts (CC0 MakeHuman meshes). */
+  static readonly hairStyles: readonly HairStyle[] = HAIR_STYLES;
+
+  /**
+   * Puts a hair style on the avatar (null removes the hair), fitted to its head and tinted with its
+   * hair colour (the photo's, or the last setHairColor). Only MakeHuman-built heads take hair: with
+   * another head this rejects with UNSUPPORTED_MODEL_PACK. Exports and serialize() follow.
+   */
+  async setHair(style: HairStyle | null): Promise<void> {
+    this.checkAlive();
+    if (style !== null && !isHairStyle(style)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown hair style "${style}": use one of ${HAIR_STYLES.join(', ')} or null.`);
+    const tone = this.data.hair ?? DEFAULT_HAIR_TONE;
+    const mesh = style ? await hairMeshFor(style, this.data.model, this.data.neutralVertices, tone) : undefined;
+    this.checkAlive();
+    this.data.hair = { ...(this.data.hair ?? {}), style, base: tone.base, root: tone.root, mesh, unavailable: undefined };
+    this.rebuildHair();
+  }
+
+  /**
+   * Sets the hair colour: sRGB 0..255 or a CSS hex string ('#6a3c33'); the root tone keeps the
+   * photo's ratio of root to base (or 60 % of the base). Rebuilds the tinted texture.
+   */
+  async setHairColor(color: readonly [number, number, number] | string): Promise<void> {
+    this.checkAlive();
+    const base = parseHairColour(color);
+    const old = this.data.hair ?? { ...DEFAULT_HAIR_TONE, style: null };
+    const ratio = [0, 1, 2].map((c) => (old.base[c] > 1e-4 ? Math.min(1, old.root[c] / old.base[c]) : 0.6));
+    const tone = { base, root: base.map((v, c) => v * ratio[c]) as [number, number, number] };
+    const mesh = old.style ? await hairMeshFor(old.style, this.data.model, this.data.neutralVertices, tone) : undefined;
+    this.checkAlive();
+    this.data.hair = { ...old, ...tone, mesh };
+    this.rebuildHair();
+  }
+
+  private rebuildHair(): void {
+    if (this.hairInScene) {
+      this.hairInScene.mesh.dispose(false, false);
+      this.hairInScene.material.dispose(true, true);
+      this.hairInScene.texture.dispose();
+      this.hairInScene = null;
+    }
+    const hair = this.data.hair;
+    if (!hair?.mesh) return;
+    const headPivot = jointPosition(computeAvatarRig(this.data.model, this.data.neutralVertices), 'head');
+    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hair.base, this.bones.head, headPivot);
+  }
+
   /** Removes every mesh, node, material, texture and the morph target manager from the scene. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.removeLevelsOfDetail();
+    if (this.hairInScene) {
+      this.hairInScene.material.dispose(true, true);
+      this.hairInScene.texture.dispose();
+    }
     const materials: Material[] = [this.material];
     if (this.eyeMaterial) materials.push(this.eyeMaterial);
     for (const mesh of this.otherMeshes) if (mesh.material && !materials.includes(mesh.material)) materials.push(mesh.material);

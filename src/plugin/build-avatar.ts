@@ -14,15 +14,13 @@ import '@babylonjs/core/ShadersWGSL/postprocess.vertex.js';
 import { Bone } from '@babylonjs/core/Bones/bone.js';
 import { Skeleton } from '@babylonjs/core/Bones/skeleton.js';
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
-import { Material } from '@babylonjs/core/Materials/material.js';
+import type { Material } from '@babylonjs/core/Materials/material.js';
 import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import type { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
-import { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
-import { Texture } from '@babylonjs/core/Materials/Textures/texture.js';
+import type { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
 import { Color3 } from '@babylonjs/core/Maths/math.color.js';
 import { Matrix, Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
-import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
-import { VertexData } from '@babylonjs/core/Meshes/mesh.vertexData.js';
+import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
@@ -31,9 +29,11 @@ import { PhotoAvatarError } from '../errors.js';
 import { jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
 import { eyeProjectionUvs } from '../materials/eye-texture.js';
 import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
-import type { AvatarData, RgbaImage } from '../types.js';
+import type { AvatarData } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
 import { prepareAvatarArrays, type AvatarArrayOptions, type AvatarArrays } from './build-arrays.js';
+import { createMesh, rgbaTexture } from './scene-meshes.js';
+import { addHairToScene } from './hair-mesh.js';
 
 export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
@@ -58,30 +58,6 @@ function checkData(data: AvatarData): void {
   if (data.albedo.data.length < data.albedo.width * data.albedo.height * 4 || !(data.albedo.width > 0)) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', 'Avatar data: the albedo image is empty or truncated.');
   }
-}
-
-/** Top-row-first RGBA -> texture sampled with v up (invertY puts the first row at v = 1). */
-function rgbaTexture(image: RgbaImage, name: string, scene: Scene): RawTexture {
-  const bytes = new Uint8Array(image.data.buffer, image.data.byteOffset, image.width * image.height * 4);
-  const texture = RawTexture.CreateRGBATexture(bytes, image.width, image.height, scene, true, true, Texture.TRILINEAR_SAMPLINGMODE);
-  texture.name = name;
-  texture.wrapU = Texture.CLAMP_ADDRESSMODE;
-  texture.wrapV = Texture.CLAMP_ADDRESSMODE;
-  return texture;
-}
-
-function createMesh(name: string, scene: Scene, positions: Float32Array, indices: Uint32Array, uvs: Float32Array, normals: Float32Array): Mesh {
-  const mesh = new Mesh(name, scene);
-  const vertexData = new VertexData();
-  vertexData.positions = positions;
-  vertexData.indices = indices;
-  vertexData.normals = normals;
-  vertexData.uvs = uvs;
-  vertexData.applyToMesh(mesh, false);
-  // Model triangles are CCW in a right-handed space; under the mirrored modelSpace node this is
-  // what Babylon's glTF loader sets too.
-  mesh.sideOrientation = scene.useRightHandedSystem ? Material.CounterClockWiseSideOrientation : Material.ClockWiseSideOrientation;
-  return mesh;
 }
 
 function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughnessMap: BaseTexture | null, subsurface: BuildAvatarOptions['subsurface']): PBRMaterial {
@@ -274,5 +250,7 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
     otherMeshes.push(addPart(part, uvs, partMaterial, 'head'));
   }
 
-  return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, skeleton, material, eyeMaterial, textures });
+  // Hair (../hair/): already on the fitted shape, under the head joint.
+  const hair = data.hair?.mesh ? addHairToScene(scene, name, data.hair.mesh, data.hair.base, bones.head, jointPosition(rig, 'head')) : null;
+  return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, skeleton, material, eyeMaterial, textures, hair, name });
 }

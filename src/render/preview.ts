@@ -35,6 +35,7 @@ const SUPERSAMPLING = 2;
 export const MATERIAL_SKIN = 0;
 export const MATERIAL_EYE = 1;
 export const MATERIAL_PLAIN = 2;
+export const MATERIAL_HAIR = 3;
 /** Camera distance in head heights: a mild portrait perspective. */
 const CAMERA_DISTANCE_HEADS = 3.2;
 
@@ -51,13 +52,17 @@ export interface PreviewScene {
   radius: number;
   /** Linear RGB albedo multipliers of the head's vertices (the dark mouth pocket, ../export/mouth-interior.ts). */
   vertexTint?: Float32Array;
+  /** The hair's strand texture (alpha-tested) and root-tone vertex colours, from vertex `firstVertex` on. */
+  hair?: { texture: RgbaImage; vertexColours: Float32Array; firstVertex: number };
 }
 
-export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>): PreviewScene {
+/** `hair`: include the hair mesh (the preview does; the fit metrics' re-renders compare the face, so they leave it out). */
+export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>, options: { hair?: boolean } = {}): PreviewScene {
   const { model } = data;
   const headPositions = expressedVertices(data, expression);
   const headNormals = computeVertexNormals(headPositions, model.indices, model.weldGroup);
-  const parts = partsFollowingShape(model, data.neutralVertices);
+  const hairMesh = options.hair ? data.hair?.mesh : undefined;
+  const parts = [...partsFollowingShape(model, data.neutralVertices), ...(hairMesh ? [hairMesh.part] : [])];
   let vertexCount = model.vertexCount;
   let indexCount = model.indices.length;
   for (const part of parts) {
@@ -85,7 +90,7 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
       : (part.uvs.length === partVertices * 2 ? part.uvs : new Float32Array(partVertices * 2));
     uvs.set(partUvs, vertexOffset * 2);
     for (let i = 0; i < part.indices.length; i++) indices[indexOffset + i] = part.indices[i] + vertexOffset;
-    const material = part.material === 'eye' ? MATERIAL_EYE : part.material === 'skin' ? MATERIAL_SKIN : MATERIAL_PLAIN;
+    const material = part.material === 'eye' ? MATERIAL_EYE : part.material === 'skin' ? MATERIAL_SKIN : part.material === 'hair' ? MATERIAL_HAIR : MATERIAL_PLAIN;
     triangleMaterial.fill(material, indexOffset / 3, (indexOffset + part.indices.length) / 3);
     vertexOffset += partVertices;
     indexOffset += part.indices.length;
@@ -98,7 +103,8 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
     if (r > radius) radius = r;
   }
   const vertexTint = mouthInteriorTintFor(model, data.neutralVertices) ?? undefined;
-  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint };
+  const hair = hairMesh && { texture: hairMesh.texture, vertexColours: hairMesh.vertexColours, firstVertex: vertexCount - hairMesh.part.positions.length / 3 };
+  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint, ...(hair ? { hair } : {}) };
 }
 
 /** Multiplies a head pixel's colour by the scene's per-vertex tint (the dark mouth pocket), when it has one. */
@@ -124,6 +130,13 @@ export function sampleLinear(image: RgbaImage, u: number, v: number, out: Float3
     out[c] = w00 * SRGB_TO_LINEAR[data[o00 + c]] + w10 * SRGB_TO_LINEAR[data[o10 + c]]
       + w01 * SRGB_TO_LINEAR[data[o01 + c]] + w11 * SRGB_TO_LINEAR[data[o11 + c]];
   }
+}
+
+/** Alpha of an RGBA texture at (u, v up), nearest texel, 0..1. */
+export function textureAlpha(image: RgbaImage, u: number, v: number): number {
+  const x = Math.min(image.width - 1, Math.max(0, Math.floor(u * image.width)));
+  const y = Math.min(image.height - 1, Math.max(0, Math.floor((1 - v) * image.height)));
+  return image.data[(y * image.width + x) * 4 + 3] / 255;
 }
 
 function normalize3(x: number, y: number, z: number): [number, number, number] {
@@ -174,7 +187,17 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
     viewNormals[3 * i + 1] = normals[3 * i + 1];
     viewNormals[3 * i + 2] = sin * nx + cos * nz;
   }
-  rasterizeTriangles(target, screen, indices, { cull: 'back' });
+  const hair = scene.hair;
+  rasterizeTriangles(target, screen, indices, { cull: 'back', include: hair ? (t) => triangleMaterial[t] !== MATERIAL_HAIR : undefined });
+  if (hair) {
+    // Strand cards: both sides, alpha-tested (the texture's alpha is the strand coverage).
+    const uvAt = (t: number, b1: number, b2: number, k: number) =>
+      (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
+    rasterizeTriangles(target, screen, indices, {
+      include: (t) => triangleMaterial[t] === MATERIAL_HAIR,
+      accept: (t, b1, b2) => textureAlpha(hair.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5,
+    });
+  }
   const colour = new Float32Array(3);
   const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
   for (let p = 0; p < width * height; p++) {
@@ -186,10 +209,20 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
       continue;
     }
     surfaceAt(target, p, screen, indices, uvs, viewNormals, surface);
-    const { u, v, nx, ny, nz } = surface;
+    const { u, v } = surface;
+    // Two-sided cards face the viewer.
+    const flip = triangleMaterial[t] === MATERIAL_HAIR && surface.nz < 0 ? -1 : 1;
+    const nx = flip * surface.nx, ny = flip * surface.ny, nz = flip * surface.nz;
     const material = triangleMaterial[t];
     if (material === MATERIAL_SKIN) sampleLinear(albedo, u, v, colour);
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
+    else if (material === MATERIAL_HAIR && hair) {
+      sampleLinear(hair.texture, u, v, colour);
+      const vc = hair.vertexColours, f = hair.firstVertex;
+      for (let k = 0; k < 3; k++) {
+        colour[k] *= surface.w0 * vc[3 * (indices[3 * t] - f) + k] + surface.w1 * vc[3 * (indices[3 * t + 1] - f) + k] + surface.w2 * vc[3 * (indices[3 * t + 2] - f) + k];
+      }
+    }
     else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
     if (material === MATERIAL_SKIN) applyVertexTint(scene, t, surface, colour);
     const key = Math.max(0, (nx * KEY[0] + ny * KEY[1] + nz * KEY[2] + WRAP) / (1 + WRAP));
@@ -220,7 +253,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
   if (expression.length !== data.model.expressionNames.length) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `Preview expression has ${expression.length} weights; the model has ${data.model.expressionNames.length} modes.`);
   }
-  const scene = buildPreviewScene(data, expression);
+  const scene = buildPreviewScene(data, expression, { hair: true });
   if (options.mouthInterior === false) scene.vertexTint = undefined;
   const eyeTexture = createEyeTexture({ irisColor: data.irisColor });
   const bg = options.background ?? [128, 128, 128];

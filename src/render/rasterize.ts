@@ -41,6 +41,8 @@ export interface RasterOptions {
   cull?: 'none' | 'back';
   /** Only triangles whose index passes this test are drawn. */
   include?: (triangle: number) => boolean;
+  /** Per-fragment test (alpha testing): false leaves the pixel to what lies behind. Screen-space barycentrics of corners 1 and 2. */
+  accept?: (triangle: number, b1: number, b2: number) => boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export function rasterizeTriangles(
   const { width, height, depth, triangle, bary } = target;
   const cullBack = options.cull === 'back';
   const include = options.include;
+  const accept = options.accept;
   const triangleCount = indices.length / 3;
   for (let t = 0; t < triangleCount; t++) {
     if (include && !include(t)) continue;
@@ -85,6 +88,7 @@ export function rasterizeTriangles(
         const z = b0 * z0 + b1 * z1 + b2 * z2;
         const p = y * width + x;
         if (z >= depth[p]) continue;
+        if (accept && !accept(t, b1, b2)) continue;
         depth[p] = z;
         triangle[p] = t;
         bary[2 * p] = b1;

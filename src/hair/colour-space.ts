@@ -1,0 +1,43 @@
+/** CIE L*a*b* (D65) from linear RGB, the CIE76 colour difference, and hair colour input. Browser-safe. */
+import { PhotoAvatarError } from '../errors.js';
+import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+
+const WHITE = [0.95047, 1, 1.08883];
+
+function f(t: number): number {
+  return t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116;
+}
+
+/** Linear sRGB (0..1) -> L*a*b*, written into `out`. */
+export function linearToLab<T extends Float64Array | Float32Array | number[]>(r: number, g: number, b: number, out: T = new Float64Array(3) as T): T {
+  const x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / WHITE[0];
+  const y = (0.2126729 * r + 0.7151522 * g + 0.072175 * b) / WHITE[1];
+  const z = (0.0193339 * r + 0.119192 * g + 0.9503041 * b) / WHITE[2];
+  const fx = f(x), fy = f(y), fz = f(z);
+  out[0] = 116 * fy - 16;
+  out[1] = 500 * (fx - fy);
+  out[2] = 200 * (fy - fz);
+  return out;
+}
+
+/** CIE76 ΔE between two linear RGB colours. */
+export function deltaE76(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const la = linearToLab(a[0], a[1], a[2]), lb = linearToLab(b[0], b[1], b[2]);
+  return Math.hypot(la[0] - lb[0], la[1] - lb[1], la[2] - lb[2]);
+}
+
+/** sRGB 0..255 triple or '#rrggbb' -> linear RGB 0..1; anything else is an INVALID_ARGUMENT. */
+export function parseHairColour(colour: readonly [number, number, number] | string): [number, number, number] {
+  let srgb: number[];
+  if (typeof colour === 'string') {
+    const match = /^#?([0-9a-f]{6})$/i.exec(colour.trim());
+    if (!match) throw new PhotoAvatarError('INVALID_ARGUMENT', `Hair colour "${colour}" is not a #rrggbb hex colour.`);
+    srgb = [0, 2, 4].map((i) => parseInt(match[1].slice(i, i + 2), 16));
+  } else {
+    srgb = Array.from(colour);
+  }
+  if (srgb.length !== 3 || !srgb.every((v) => Number.isFinite(v) && v >= 0 && v <= 255)) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Hair colour must be three sRGB values 0-255, got ${JSON.stringify(colour)}.`);
+  }
+  return srgb.map((v) => SRGB_TO_LINEAR[Math.round(v)]) as [number, number, number];
+}

@@ -1,0 +1,145 @@
+/**
+ * Puts a hair mesh (rest pose, the MakeHuman head's model space) on a fitted head.
+ *
+ * Follow: every hair vertex takes the displacement (fitted - rest) of the nearest rest head vertex,
+ * the proxy rule with one reference vertex, then that displacement is smoothed along the hair mesh
+ * so strands do not kink where the nearest vertex changes. Clear of the skin: MakeHuman hair has
+ * inner layers under the scalp (MakeHuman deletes the scalp under it), so every hair vertex is
+ * checked against the fitted head's radial profile (its outermost surface per direction from the
+ * cranium's centre, ./radial-profile.ts) and one closer than SKIN_GAP is pushed out along its ray:
+ * the inner layers become a cap on the scalp, so no scalp shows between strands. Browser-safe.
+ */
+import { PhotoAvatarError } from '../errors.js';
+import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
+import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
+import { vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { RadialProfile } from './radial-profile.js';
+
+/** Metres the hair keeps from the skin (strand cards lie this far out at least). */
+export const SKIN_GAP = 0.0015;
+/** Hair vertices further than this from the surface need no push test (metres). */
+const NEAR_SKIN = 0.03;
+/** A pack is in the MakeHuman frame when a twentieth of a style's vertices lie this close to its rest surface. */
+const FRAME_CHECK_DISTANCE = 0.015;
+const SMOOTHING_PASSES = 4;
+/** Deeper than this under the nearest vertex's tangent plane, the probe is read as a wrong neighbour (the open neck ring), not skin. */
+const PROBE_REACH = 0.012;
+
+export interface FittedHair {
+  positions: Float32Array;
+  /** Signed distance of each fitted hair vertex to the skin after the push (metres, >= SKIN_GAP near the head). */
+  skinDistance: Float32Array;
+  /** Deepest hair vertex under the fitted skin before the push, millimetres (the inner layers: by design). */
+  penetrationMm: number;
+}
+
+/** Hair ships fitted to MakeHuman-built heads only: their provenance names MakeHuman. */
+export function supportsHair(model: HeadModel): boolean {
+  return /makehuman/i.test(`${model.id} ${model.provenance}`);
+}
+
+function hairUnavailable(model: HeadModel, why: string): PhotoAvatarError {
+  return new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `Hair is unavailable for head model "${model.id}": ${why}. Hair meshes fit MakeHuman-built heads (the default head is one).`);
+}
+
+/** Nearest vertex from the grid, or by a full scan for the few hair ends far below the head (long hair). */
+function nearestOrFar(grid: VertexGrid, positions: Float32Array, include: (v: number) => boolean, x: number, y: number, z: number): number {
+  const v = grid.nearest(x, y, z, undefined, 8);
+  if (v >= 0) return v;
+  let best = -1, bestD = Infinity;
+  for (let w = 0; w < positions.length / 3; w++) {
+    if (!include(w)) continue;
+    const d = (positions[3 * w] - x) ** 2 + (positions[3 * w + 1] - y) ** 2 + (positions[3 * w + 2] - z) ** 2;
+    if (d < bestD) { bestD = d; best = w; }
+  }
+  return best;
+}
+
+export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
+  if (!supportsHair(model)) throw hairUnavailable(model, 'it is not built from the MakeHuman base mesh');
+  const rest = model.positions;
+  const n = hairRest.length / 3;
+  const isRepresentative = (v: number) => model.weldGroup[v] === v;
+  const restGrid = new VertexGrid(rest, 0.01, isRepresentative);
+  const displacement = new Float32Array(n * 3);
+  const restDistance = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = hairRest[3 * i], y = hairRest[3 * i + 1], z = hairRest[3 * i + 2];
+    const v = nearestOrFar(restGrid, rest, isRepresentative, x, y, z);
+    restDistance[i] = Math.hypot(rest[3 * v] - x, rest[3 * v + 1] - y, rest[3 * v + 2] - z);
+    for (let a = 0; a < 3; a++) displacement[3 * i + a] = fittedVertices[3 * v + a] - rest[3 * v + a];
+  }
+  const sorted = Float32Array.from(restDistance).sort();
+  if (sorted[Math.floor(n / 20)] > FRAME_CHECK_DISTANCE) throw hairUnavailable(model, 'its rest shape does not lie under the hair (another frame or scale)');
+
+  // Smooth the displacement along the hair mesh (Jacobi averaging with each vertex's neighbours).
+  const { offsets, neighbours } = vertexNeighbours(n, hairIndices);
+  let field = displacement, next = new Float32Array(n * 3);
+  for (let pass = 0; pass < SMOOTHING_PASSES; pass++) {
+    for (let i = 0; i < n; i++) {
+      const from = offsets[i], to = offsets[i + 1];
+      for (let a = 0; a < 3; a++) {
+        let sum = field[3 * i + a];
+        for (let k = from; k < to; k++) sum += field[3 * neighbours[k] + a];
+        next[3 * i + a] = sum / (1 + to - from);
+      }
+    }
+    [field, next] = [next, field];
+  }
+  const positions = new Float32Array(n * 3);
+  for (let i = 0; i < n * 3; i++) positions[i] = hairRest[i] + field[i];
+
+  // Push out of the fitted skin along the profile's rays.
+  const profile = new RadialProfile(fittedVertices, model.weldGroup);
+  const skinDistance = new Float32Array(n);
+  let deepest = 0;
+  for (let i = 0; i < n; i++) {
+    const p = positions.subarray(3 * i, 3 * i + 3);
+    const depth = profile.depthBelowSurface(p[0], p[1], p[2]);
+    deepest = Math.max(deepest, depth);
+    if (depth > -SKIN_GAP) profile.moveOut(p, depth + SKIN_GAP);
+    skinDistance[i] = Math.max(-depth, SKIN_GAP);
+  }
+  // Under the jaw and at the nape the head is not star-shaped about the cranium: there the nearest
+  // surface vertex's normal decides (two rounds, as a push can bring a vertex near another vertex).
+  const probe = skinProbe(model, fittedVertices);
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < n; i++) {
+      const hit = probe(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
+      if (!hit || hit.distance >= SKIN_GAP || hit.distance < -PROBE_REACH) continue;
+      for (let a = 0; a < 3; a++) positions[3 * i + a] += (SKIN_GAP - hit.distance) * hit.normal[a];
+      skinDistance[i] = Math.min(skinDistance[i], SKIN_GAP);
+    }
+  }
+  return { positions, skinDistance, penetrationMm: deepest * 1000 };
+}
+
+/**
+ * Signed distance of a point to the fitted skin along the nearest surface vertex's normal (positive
+ * outside), or null beyond NEAR_SKIN.
+ */
+function skinProbe(model: HeadModel, fittedVertices: Float32Array): (x: number, y: number, z: number) => { distance: number; normal: Float32Array } | null {
+  const normals = computeVertexNormals(fittedVertices, model.indices, model.weldGroup);
+  const grid = new VertexGrid(fittedVertices, 0.01, (v) => model.weldGroup[v] === v);
+  return (x, y, z) => {
+    const v = grid.nearest(x, y, z, undefined, Math.ceil(NEAR_SKIN / 0.01));
+    if (v < 0) return null;
+    const normal = normals.subarray(3 * v, 3 * v + 3);
+    return { distance: (x - fittedVertices[3 * v]) * normal[0] + (y - fittedVertices[3 * v + 1]) * normal[1] + (z - fittedVertices[3 * v + 2]) * normal[2], normal };
+  };
+}
+
+/**
+ * Deepest hair vertex inside the skin (millimetres, 0 when none) by the nearest vertex's tangent
+ * plane, for checks. Depths beyond PROBE_REACH are not counted: there the nearest vertex is across
+ * the open neck ring (hair hanging below the cut), not skin over the point.
+ */
+export function hairPenetrationMm(hairPositions: Float32Array, model: HeadModel, fittedVertices: Float32Array): number {
+  const probe = skinProbe(model, fittedVertices);
+  let deepest = 0;
+  for (let i = 0; i < hairPositions.length; i += 3) {
+    const hit = probe(hairPositions[i], hairPositions[i + 1], hairPositions[i + 2]);
+    if (hit && hit.distance < 0 && hit.distance >= -PROBE_REACH) deepest = Math.max(deepest, -hit.distance);
+  }
+  return deepest * 1000;
+}

@@ -1,0 +1,65 @@
+/**
+ * The hair's albedo from the photo, de-lit with the light the albedo stage fitted to the skin (the
+ * same SH light, so hair and skin share one exposure and light colour). Hair has no fitted
+ * surface, so each pixel's normal is that of a sphere around the head (the hair's outer envelope)
+ * at that pixel, turned into model space. Robust to highlights and shadows: the base colour is the
+ * mean of the pixels between the BASE luminance percentiles, the root tone that of the darker
+ * ROOT band. Browser-safe.
+ */
+import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
+import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { shShadingBasis, SH_COUNT } from '../materials/sh-light.js';
+import type { FaceFrame } from './photo-hair.js';
+
+const BASE = [0.3, 0.85] as const;
+const ROOT = [0.05, 0.3] as const;
+/** Trimmed mean band for the region's mean (the ΔE reference of bench/hair.ts). */
+const MEAN = [0.05, 0.95] as const;
+const MIN_SHADING = 0.08;
+
+export interface HairColour {
+  /** Linear RGB 0..1. */
+  base: [number, number, number];
+  root: [number, number, number];
+  /** Trimmed mean of the de-lit hair pixels (linear RGB). */
+  regionMean: [number, number, number];
+  pixels: number;
+}
+
+export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame): HairColour | null {
+  const W = image.width, H = image.height;
+  const R = camera.rotation;
+  // Sphere through the head outline: centre between brows and chin top, radius ~ the face height.
+  const cx = frame.centreX, cy = frame.top + 0.25 * frame.height, radius = 0.95 * frame.height;
+  const h = new Float64Array(SH_COUNT);
+  const samples: number[] = [];
+  const step = Math.max(1, Math.round(Math.sqrt((W * H) / 400000)));
+  for (let y = 0; y < H; y += step) for (let x = 0; x < W; x += step) {
+    if (!mask.data[y * mask.width + x]) continue;
+    const u = (x - cx) / radius, v = -(y - cy) / radius;
+    const r2 = Math.min(0.95, u * u + v * v);
+    const s = Math.sqrt(1 - r2) / Math.sqrt(u * u + v * v + 1 - r2);
+    const ncx = u * s, ncy = v * s, ncz = Math.sqrt(1 - r2) * s;
+    // Camera -> model: transpose of the rotation.
+    const nx = R[0] * ncx + R[3] * ncy + R[6] * ncz, ny = R[1] * ncx + R[4] * ncy + R[7] * ncz, nz = R[2] * ncx + R[5] * ncy + R[8] * ncz;
+    shShadingBasis(nx, ny, nz, h);
+    const p = (y * W + x) * 4;
+    for (let c = 0; c < 3; c++) {
+      let shading = 0;
+      for (let k = 0; k < SH_COUNT; k++) shading += light[c * SH_COUNT + k] * h[k];
+      samples.push(SRGB_TO_LINEAR[image.data[p + c]] / Math.max(MIN_SHADING, shading));
+    }
+  }
+  const count = samples.length / 3;
+  if (count < 32) return null;
+  const order = Array.from({ length: count }, (_, i) => i);
+  const luminance = (i: number) => 0.2126 * samples[3 * i] + 0.7152 * samples[3 * i + 1] + 0.0722 * samples[3 * i + 2];
+  order.sort((a, b) => luminance(a) - luminance(b));
+  const band = ([lo, hi]: readonly [number, number]): [number, number, number] => {
+    const from = Math.floor(lo * count), to = Math.max(from + 1, Math.floor(hi * count));
+    const sum = [0, 0, 0];
+    for (let k = from; k < to; k++) for (let c = 0; c < 3; c++) sum[c] += samples[3 * order[k] + c];
+    return sum.map((s) => Math.min(1, s / (to - from))) as [number, number, number];
+  };
+  return { base: band(BASE), root: band(ROOT), regionMean: band(MEAN), pixels: count };
+}

@@ -1,0 +1,114 @@
+/**
+ * Hair from the photo (pipeline order): segment the photo's hair (./photo-hair.ts) and keep it out
+ * of the skin masks; after the albedo stage, de-light its colour (./hair-colour.ts) and classify
+ * its silhouette against the fitted head; put the chosen CC0 MakeHuman mesh on the head, tinted
+ * (./hair-mesh.ts). Hair meshes fit MakeHuman-built heads only (./fit-hair.ts supportsHair).
+ */
+import { ASSET_FILES, loadAsset } from '../assets.js';
+import { PhotoAvatarError } from '../errors.js';
+import type { HeadModel } from '../modelpack/head-model.js';
+import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
+import { readHairAsset, type HairAsset } from './asset-format.js';
+import { supportsHair } from './fit-hair.js';
+import { estimateHairColour } from './hair-colour.js';
+import { buildHairMesh, type HairMesh, type HairTone } from './hair-mesh.js';
+import { classifyHair, hairSilhouette, type HairSegmentation, type HairSilhouette } from './photo-hair.js';
+import { HAIR_STYLES, isHairStyle, STYLE_FOR_CLASS, type HairClass, type HairStyle } from './styles.js';
+
+export { HAIR_STYLES, isHairStyle, type HairStyle, type HairClass } from './styles.js';
+export { supportsHair } from './fit-hair.js';
+export type { HairMesh, HairTone } from './hair-mesh.js';
+
+/** What the avatar's hair is: its style (null = none), colour, and the fitted mesh when it has one. */
+export interface AvatarHair {
+  style: HairStyle | null;
+  /** Linear RGB 0..1. */
+  base: [number, number, number];
+  root: [number, number, number];
+  mesh?: HairMesh;
+  /** What the photo showed (absent for hair set by hand or loaded from a file). */
+  detected?: {
+    hairClass: HairClass;
+    crownCoverage: number;
+    hatLike: boolean;
+    hairlineAboveBrows: number;
+    silhouette: HairSilhouette;
+    /** Trimmed mean of the de-lit hair pixels (linear RGB). */
+    regionMean: [number, number, number];
+    /** The photo's hair mask (image size, 255 = hair). */
+    mask?: Mask;
+  };
+  /** Why no mesh was built although the photo shows hair (e.g. the head model has no hair fit). */
+  unavailable?: string;
+}
+
+/** 'auto': the style the photo's silhouette suggests; 'none': no mesh; or a style by name. */
+export type HairOption = 'auto' | 'none' | HairStyle;
+
+/** A mid-brown for photos without visible hair (bald, hat), linear RGB. */
+export const DEFAULT_HAIR_TONE: HairTone = { base: [0.12, 0.07, 0.04], root: [0.07, 0.04, 0.025] };
+
+let asset: Promise<HairAsset> | null = null;
+
+/** The hair meshes (assets/generated/makehuman-hair.bin), decoded once. */
+export function loadHairAsset(): Promise<HairAsset> {
+  if (!asset) {
+    asset = loadAsset(ASSET_FILES.hair).then(readHairAsset);
+    asset.catch(() => { asset = null; });
+  }
+  return asset;
+}
+
+export function checkHairOption(option: string): HairOption {
+  if (option === 'auto' || option === 'none' || isHairStyle(option)) return option;
+  throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown hair "${option}": use auto, none or one of ${HAIR_STYLES.join(', ')}.`);
+}
+
+/** Per image row, the fitted head's leftmost and rightmost projected vertex, and its top row. */
+export function headRowsInImage(vertices: Float32Array, camera: PinholeCamera, height: number): { top: number; left: Float32Array; right: Float32Array } {
+  const left = new Float32Array(height).fill(NaN), right = new Float32Array(height).fill(NaN);
+  const R = camera.rotation, T = camera.translation;
+  let top = Infinity;
+  for (let i = 0; i < vertices.length; i += 3) {
+    const X = R[0] * vertices[i] + R[1] * vertices[i + 1] + R[2] * vertices[i + 2] + T[0];
+    const Y = R[3] * vertices[i] + R[4] * vertices[i + 1] + R[5] * vertices[i + 2] + T[1];
+    const Z = R[6] * vertices[i] + R[7] * vertices[i + 1] + R[8] * vertices[i + 2] + T[2];
+    if (Z >= 0) continue;
+    const x = camera.cx + (camera.focal * X) / -Z, y = Math.round(camera.cy - (camera.focal * Y) / -Z);
+    top = Math.min(top, y);
+    if (y < 0 || y >= height) continue;
+    if (!(left[y] <= x)) left[y] = x;
+    if (!(right[y] >= x)) right[y] = x;
+  }
+  return { top, left, right };
+}
+
+/** The photo's hair after fitting: its class, colour, and the mesh the option asks for. */
+export async function hairFromPhoto(input: {
+  option: HairOption; segmentation: HairSegmentation; image: RgbaImage; light: Float32Array; camera: PinholeCamera;
+  model: HeadModel; neutralVertices: Float32Array;
+}): Promise<AvatarHair> {
+  const { segmentation: seg, image } = input;
+  const silhouette = hairSilhouette(seg, headRowsInImage(input.neutralVertices, input.camera, image.height));
+  const hairClass = classifyHair(seg, silhouette);
+  const colour = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame);
+  const tone: HairTone = colour ? { base: colour.base, root: colour.root } : DEFAULT_HAIR_TONE;
+  const style: HairStyle | null = input.option === 'auto' ? (hairClass === 'none' ? null : STYLE_FOR_CLASS[hairClass]) : input.option === 'none' ? null : input.option;
+  const detected = {
+    hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
+    regionMean: colour?.regionMean ?? tone.base, mask: seg.mask,
+  };
+  if (style && !supportsHair(input.model)) {
+    if (input.option !== 'auto') throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `Hair "${style}" is unavailable for head model "${input.model.id}": hair meshes fit MakeHuman-built heads (the default head is one).`);
+    return { style: null, ...tone, detected, unavailable: `head model "${input.model.id}" is not MakeHuman-built` };
+  }
+  return { style, ...tone, detected, ...(style ? { mesh: await hairMeshFor(style, input.model, input.neutralVertices, tone) } : {}) };
+}
+
+/** The fitted, tinted mesh of `style` on a head. */
+export async function hairMeshFor(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone): Promise<HairMesh> {
+  const styles = (await loadHairAsset()).styles;
+  const mesh = styles.find((s) => s.name === style);
+  if (!mesh) throw new PhotoAvatarError('MISSING_ASSET', `The hair asset has no style "${style}".`);
+  return buildHairMesh(mesh, model, neutralVertices, tone);
+}

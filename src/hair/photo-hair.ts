@@ -1,0 +1,296 @@
+/**
+ * The photo's hair: where it is, where it meets the forehead, and which silhouette class it has.
+ *
+ * No hair-segmentation model ships in npm (docs: MODELS.md), so hair is the person mask (selfie
+ * segmentation) outside the face skin, kept where its colour is nearer a hair colour model than the
+ * skin's. Both models are robust L*a*b* medians with MAD spreads: skin from the skin mask, hair
+ * from the crown band just above the face oval (what a bald head shows there is skin, so a crown
+ * that matches the skin means no hair). Hair pixels are grown from the crown over connected
+ * hair-coloured person pixels, so clothes and background of a hair-like colour stay out unless
+ * they touch the hair. On the forehead (above the brows) hair pixels are the hairline's fringe:
+ * they leave the skin and face masks, so no hair texel reaches the skin albedo. Beards are below
+ * the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
+ * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
+ */
+import type { Box, Mask, RgbaImage } from '../types.js';
+import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { FACE_OVAL, LEFT_BROW, RIGHT_BROW } from '../inference/face/mesh-regions.js';
+import { linearToLab } from './colour-space.js';
+import type { HairClass } from './styles.js';
+
+/** Normalised L*a*b* distance beyond which a pixel is not of a colour model. */
+const MODEL_REACH = 3;
+/** Minimum spreads (L*, a*, b*) of the robust colour models: MAD alone collapses on flat regions. */
+const SKIN_SPREAD_FLOOR = [5, 2.5, 2.5];
+const HAIR_SPREAD_FLOOR = [7, 3, 3.5];
+/** Face height (pixels) the segmentation works at: larger photos are sampled on a coarser grid. */
+const ANALYSIS_HEIGHT = 160;
+/** Share of the crown band that must be hair-coloured for the head to count as having hair. */
+const MIN_CROWN_COVERAGE = 0.35;
+
+export interface FaceFrame {
+  /** Forehead top (FACE_OVAL's highest point), chin (point 152), brow line, all image pixels. */
+  top: number;
+  chin: number;
+  browY: number;
+  centreX: number;
+  /** Face width (points 234-454) and height (top to chin), pixels. */
+  width: number;
+  height: number;
+}
+
+export interface HairSegmentation {
+  /** Image-size mask, 255 = hair. */
+  mask: Mask;
+  /** Share of the crown band the hair covers (0 on a bald head). */
+  crownCoverage: number;
+  /** The crown's colour is no natural hair colour (a hat, a hood). */
+  hatLike: boolean;
+  /** Pixels of hair inside the face oval above the brows (the fringe), and the hairline's mean height above the brows as a share of the face height (negative: no forehead visible). */
+  foreheadHairPixels: number;
+  hairlineAboveBrows: number;
+  frame: FaceFrame;
+  /** Median L*a*b* of the skin and of the hair model. */
+  skinLab: number[];
+  hairLab: number[];
+}
+
+export function faceFrame(landmarks468: Float32Array): FaceFrame {
+  let top = Infinity;
+  for (const i of FACE_OVAL) top = Math.min(top, landmarks468[3 * i + 1]);
+  let browY = 0;
+  for (const i of [...LEFT_BROW, ...RIGHT_BROW]) browY += landmarks468[3 * i + 1] / (LEFT_BROW.length + RIGHT_BROW.length);
+  const chin = landmarks468[3 * 152 + 1];
+  const width = Math.hypot(landmarks468[3 * 454] - landmarks468[3 * 234], landmarks468[3 * 454 + 1] - landmarks468[3 * 234 + 1]);
+  return { top, chin, browY, centreX: landmarks468[3 * 10], width, height: chin - top };
+}
+
+interface ColourModel { centre: number[]; spread: number[] }
+
+function median(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : 0;
+}
+
+function robustModel(labs: number[][], floor: number[]): ColourModel {
+  const centre = [0, 1, 2].map((c) => median(labs.map((l) => l[c])));
+  const spread = [0, 1, 2].map((c) => Math.max(floor[c], 1.4826 * median(labs.map((l) => Math.abs(l[c] - centre[c])))));
+  return { centre, spread };
+}
+
+function distance(model: ColourModel, lab: ArrayLike<number>): number {
+  return Math.hypot((lab[0] - model.centre[0]) / model.spread[0], (lab[1] - model.centre[1]) / model.spread[1], (lab[2] - model.centre[2]) / model.spread[2]);
+}
+
+/** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
+function isNaturalHairColour(lab: number[]): boolean {
+  const chroma = Math.hypot(lab[1], lab[2]);
+  if (chroma < 12) return true;
+  const hue = (Math.atan2(lab[2], lab[1]) * 180) / Math.PI;
+  return chroma < 45 && hue > 10 && hue < 110;
+}
+
+function at(mask: Mask, x: number, y: number, image: RgbaImage): boolean {
+  const mx = Math.min(mask.width - 1, Math.floor(((x + 0.5) * mask.width) / image.width));
+  const my = Math.min(mask.height - 1, Math.floor(((y + 0.5) * mask.height) / image.height));
+  return mask.data[my * mask.width + mx] >= 128;
+}
+
+export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
+  /** Image row of the fitted skull's top: the crown band runs from just under it to the face oval. */
+  skullTop: number;
+}): HairSegmentation {
+  const { image, personMask, skinMask, faceMask } = input;
+  const W = image.width, H = image.height;
+  const frame = faceFrame(input.landmarks468);
+  // Region of interest: the head and shoulders around the face.
+  const x0 = Math.max(0, Math.floor(frame.centreX - 1.4 * frame.width)), x1 = Math.min(W - 1, Math.ceil(frame.centreX + 1.4 * frame.width));
+  const y0 = Math.max(0, Math.floor(frame.top - 0.9 * frame.height)), y1 = Math.min(H - 1, Math.ceil(frame.chin + 1.3 * frame.height));
+  const rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+  // Colours are converted where they are looked at (the growth visits the hair and its border, not
+  // the whole region), and the work runs on a grid of `step` pixels: a face ANALYSIS_HEIGHT high.
+  const step = Math.max(1, Math.round(frame.height / ANALYSIS_HEIGHT));
+  const lab = new Float32Array(rw * rh * 3);
+  const converted = new Uint8Array(rw * rh);
+  const labAt = (x: number, y: number): Float32Array => {
+    const k = (y - y0) * rw + (x - x0);
+    if (!converted[k]) {
+      const p = (y * W + x) * 4;
+      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], lab.subarray(3 * k, 3 * k + 3));
+      converted[k] = 1;
+    }
+    return lab.subarray(3 * k, 3 * k + 3);
+  };
+
+  const skinSamples: number[][] = [];
+  for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
+  const skin = robustModel(skinSamples, SKIN_SPREAD_FLOOR);
+
+  // Crown band: from just under the skull's top down to the oval's top, over the middle of the head.
+  // The person mask fails wholesale on some greyscale photos: where it misses most of the skin it is ignored.
+  let skinPixels = 0, skinInPerson = 0;
+  for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(faceMask, x, y, image)) { skinPixels++; if (at(personMask, x, y, image)) skinInPerson++; }
+  const personOk = skinInPerson >= 0.5 * skinPixels;
+  const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
+  const crown: [number, number][] = [];
+  const cy0 = Math.max(y0, Math.floor(Math.min(input.skullTop + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
+  const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
+  for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
+    if (inPerson(x, y)) crown.push([x, y]);
+  }
+  const crownHair = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
+  const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
+  const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
+  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
+  if (crownHair.length < 16 || crownCoverage < MIN_CROWN_COVERAGE) return empty(skin.centre);
+  const hair = robustModel(crownHair.map(([x, y]) => Array.from(labAt(x, y))), HAIR_SPREAD_FLOOR);
+  const hatLike = !isNaturalHairColour(hair.centre);
+
+  // Grow from the crown's hair pixels over connected, person, hair-coloured pixels (4-connected).
+  // A pixel nearer (in face sizes) to another face than to this one belongs to that person.
+  const ownY = (frame.top + frame.chin) / 2;
+  const others = (input.otherFaces ?? []).map((b) => [b.x + b.width / 2, b.y + b.height / 2, Math.max(b.width, b.height)]);
+  const nearerAnother = (x: number, y: number) => {
+    const own = Math.hypot(x - frame.centreX, y - ownY) / frame.height;
+    return others.some(([ox, oy, size]) => Math.hypot(x - ox, y - oy) / size < own);
+  };
+  const isHair = (x: number, y: number): boolean => {
+    if (!inPerson(x, y) || nearerAnother(x, y)) return false;
+    // Below the brows the face oval is skin (beards and stubble included).
+    if (y > frame.browY && at(faceMask, x, y, image)) return false;
+    const l = labAt(x, y);
+    const dh = distance(hair, l);
+    return dh < MODEL_REACH && dh < distance(skin, l);
+  };
+  const visited = new Uint8Array(rw * rh);
+  const stack: number[] = [];
+  for (const [x, y] of crownHair) if (isHair(x, y)) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
+  while (stack.length) {
+    const y = stack.pop()!, x = stack.pop()!;
+    for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
+    for (const [dx, dy] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
+      const nx = x + dx, ny = y + dy;
+      if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
+      const k = (ny - y0) * rw + (nx - x0);
+      if (visited[k]) continue;
+      visited[k] = 1;
+      if (isHair(nx, ny)) stack.push(nx, ny);
+    }
+  }
+
+  // Hairline: per forehead column, the lowest hair pixel inside the face mask above the brows.
+  let foreheadHairPixels = 0, lineSum = 0, columns = 0;
+  for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x++) {
+    let lowest = -1;
+    for (let y = Math.max(0, Math.floor(frame.top)); y <= frame.browY; y++) {
+      if (!at(faceMask, x, y, image)) continue;
+      if (mask.data[y * W + x]) { foreheadHairPixels++; lowest = y; }
+    }
+    lineSum += lowest >= 0 ? lowest : frame.top;
+    columns++;
+  }
+  const hairline = columns ? lineSum / columns : frame.top;
+  return { mask, crownCoverage, hatLike, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
+}
+
+/**
+ * `mask` without the hair (dilated by `margin` pixels, so the hairline's blended edge stays out
+ * too), at the mask's own size.
+ */
+export function withoutHair(mask: Mask, hair: Mask, margin: number): Mask {
+  const out = Uint8Array.from(mask.data);
+  const sx = hair.width / mask.width, sy = hair.height / mask.height;
+  const r = Math.max(0, Math.round(margin / sx));
+  for (let y = 0; y < mask.height; y++) for (let x = 0; x < mask.width; x++) {
+    if (!out[y * mask.width + x]) continue;
+    search: for (let dy = -r; dy <= r; dy += Math.max(1, r >> 1)) for (let dx = -r; dx <= r; dx += Math.max(1, r >> 1)) {
+      const hx = Math.floor((x + dx + 0.5) * sx), hy = Math.floor((y + dy + 0.5) * sy);
+      if (hx < 0 || hy < 0 || hx >= hair.width || hy >= hair.height) continue;
+      if (hair.data[hy * hair.width + hx]) { out[y * mask.width + x] = 0; break search; }
+    }
+  }
+  return { width: mask.width, height: mask.height, data: out };
+}
+
+export interface HairSilhouette {
+  /** Hair above the fitted skull's top, share of the face height. */
+  volume: number;
+  /** Share of the bands just beside the head (SIDE_BAND face widths out from its silhouette, eye to chin level) that is hair (bothSides). */
+  sideFill: number;
+  /** The same beside the temples (oval top to eye level), for volume at the sides. */
+  templeFill: number;
+  /** Share of the bands under the chin beside the neck (chin to NECK_BAND face heights lower) that is hair, on the more covered side (long hair may fall to one side). */
+  neckFill: number;
+  /** Hair pixels per face-oval area. */
+  area: number;
+}
+
+/**
+ * Hair beside the face: the mean of the two sides' shares (hair is often parted or swept to one
+ * side), but none when one side shows no hair at all (a neighbour's hair or a dark background
+ * touching one side only).
+ */
+function bothSides(a: number, b: number): number {
+  return Math.min(a, b) < 0.03 ? Math.min(a, b) : (a + b) / 2;
+}
+
+/** Width of the bands beside the head, in face widths. */
+const SIDE_BAND = 0.18;
+/** Depth of the band under the chin, in face heights. */
+const NECK_BAND = 0.5;
+
+/**
+ * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
+ * per image row, the head's leftmost and rightmost pixel, NaN where the head is absent).
+ */
+export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; left: Float32Array; right: Float32Array }): HairSilhouette {
+  const { mask, frame } = seg;
+  const W = mask.width, H = mask.height;
+  const band = Math.max(2, Math.round(SIDE_BAND * frame.width));
+  const eyeY = frame.browY + 0.08 * frame.height;
+  let count = 0, hairTop = Infinity;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (mask.data[y * W + x]) { count++; hairTop = Math.min(hairTop, y); }
+  /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the chin row's) outline; the less covered side. */
+  const fill = (from: number, to: number, outline: (y: number) => [number, number], combine: (a: number, b: number) => number): number => {
+    const hit = [0, 0], total = [0, 0];
+    for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
+      const [l, r] = outline(y);
+      if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
+      for (let k = 1; k <= band; k++) {
+        for (const [side, x] of [[0, Math.round(l) - k], [1, Math.round(r) + k]] as const) {
+          if (x < 0 || x >= W) continue;
+          total[side]++;
+          if (mask.data[y * W + x]) hit[side]++;
+        }
+      }
+    }
+    const shares = [0, 1].map((side) => (total[side] ? hit[side] / total[side] : 0));
+    return combine(shares[0], shares[1]);
+  };
+  const atRow = (y: number): [number, number] => [headRows.left[y], headRows.right[y]];
+  const chinRow = Math.min(H - 1, Math.round(frame.chin));
+  // Under the chin the neck is narrower than the head: the bands start at the jaw's outline at chin level.
+  const jaw = atRow(Math.max(0, Math.round(frame.chin - 0.15 * frame.height)));
+  return {
+    volume: count ? (headRows.top - hairTop) / frame.height : 0,
+    sideFill: fill(eyeY, chinRow, atRow, bothSides),
+    templeFill: fill(frame.top, eyeY, atRow, bothSides),
+    neckFill: fill(chinRow, chinRow + NECK_BAND * frame.height, () => jaw, Math.max),
+    area: count / (0.785 * frame.width * frame.height),
+  };
+}
+
+/**
+ * Class from the silhouette. Thresholds were set on the shared test photos (bench/hair.ts prints
+ * the measures). Tied back: hair falls below the chin beside the neck (a ponytail or braid over
+ * the shoulder) while the face's sides show none; a ponytail behind the head is invisible from
+ * the front and reads as short.
+ */
+export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
+  if (seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
+  if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
+  if (silhouette.sideFill > 0.3 && silhouette.neckFill > 0.3) return 'long';
+  if (silhouette.sideFill > 0.3) return 'medium';
+  if (silhouette.neckFill > 0.7) return 'tied';
+  return 'short';
+}

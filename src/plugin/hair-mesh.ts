@@ -1,0 +1,63 @@
+/**
+ * The hair in Babylon: its mesh (model space, hung under the head joint like the other rigid parts)
+ * and a material for strand cards: alpha test for the opaque strands plus sorted blending for their
+ * soft edges (PBRMATERIAL_ALPHATESTANDBLEND), both sides lit, anisotropic highlights along the
+ * strands (the texture's v runs along them) and a little sheen for the fibres' forward scattering.
+ */
+import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
+import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import type { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
+import { Color3 } from '@babylonjs/core/Maths/math.color.js';
+import { Vector2, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
+import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
+import type { Scene } from '@babylonjs/core/scene.js';
+import { computeVertexNormals } from '../modelpack/head-model.js';
+import type { HairMesh } from '../hair/hair-mesh.js';
+import { linearToSrgb } from '../materials/srgb.js';
+import { createMesh, rgbaTexture } from './scene-meshes.js';
+
+export interface HairInScene {
+  mesh: Mesh;
+  material: PBRMaterial;
+  texture: RawTexture;
+}
+
+/** Strand alpha below this is cut; between it and 1 the edges blend. */
+export const HAIR_ALPHA_CUTOFF = 0.5;
+
+export function hairMaterial(name: string, scene: Scene, texture: RawTexture, base: readonly number[]): PBRMaterial {
+  const material = new PBRMaterial(name, scene);
+  material.albedoTexture = texture;
+  material.useAlphaFromAlbedoTexture = true;
+  texture.hasAlpha = true;
+  material.transparencyMode = PBRMaterial.PBRMATERIAL_ALPHATESTANDBLEND;
+  material.alphaCutOff = HAIR_ALPHA_CUTOFF;
+  material.backFaceCulling = false;
+  material.twoSidedLighting = true;
+  material.metallic = 0;
+  material.roughness = 0.45;
+  material.anisotropy.isEnabled = true;
+  material.anisotropy.intensity = 0.7;
+  material.anisotropy.direction = new Vector2(0, 1);
+  material.sheen.isEnabled = true;
+  material.sheen.intensity = 0.25;
+  material.sheen.color = new Color3(...[0, 1, 2].map((c) => linearToSrgb(Math.min(1, base[c] * 1.5))) as [number, number, number]);
+  return material;
+}
+
+/** Builds the hair's mesh and material under `head` (the head joint's node, whose model-space pivot is `headPivot`). */
+export function addHairToScene(scene: Scene, name: string, hair: HairMesh, base: readonly number[], head: TransformNode, headPivot: readonly number[]): HairInScene {
+  const { part } = hair;
+  const mesh = createMesh(`${name}.hair`, scene, part.positions.slice(), part.indices, part.uvs.slice(), computeVertexNormals(part.positions, part.indices));
+  const n = part.positions.length / 3;
+  const colours = new Float32Array(n * 4);
+  for (let v = 0; v < n; v++) colours.set([hair.vertexColours[3 * v], hair.vertexColours[3 * v + 1], hair.vertexColours[3 * v + 2], 1], 4 * v);
+  mesh.setVerticesData(VertexBuffer.ColorKind, colours, false, 4);
+  const texture = rgbaTexture(hair.texture, `${name}.hairTexture`, scene);
+  const material = hairMaterial(`${name}.hair`, scene, texture, base);
+  mesh.material = material;
+  mesh.parent = head;
+  mesh.position = new Vector3(-headPivot[0], -headPivot[1], -headPivot[2]);
+  return { mesh, material, texture };
+}

