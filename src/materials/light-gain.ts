@@ -24,12 +24,23 @@ export const TINT_SIGMA = 0.5;
 /** Isotropic floor of the skin prior's log covariance (σ ≈ 0.1). */
 const SKIN_FLOOR = 0.01;
 
+/**
+ * Spread of the log-exposure around the photo's own (the normalised light). With exposure free,
+ * every face came out at the skin prior's mean brightness: on the default head (CC0 skins prior),
+ * the mean face-tone error against the FFHQ-UV truth maps was 0.140 (a dark-skinned face turned
+ * light; `npx tsx bench/albedo-tone.ts`); σ 0.3 gives 0.080 (0.5: 0.087; 0.15: 0.076). The price is
+ * under a 0.55–1.15 brightness ramp (`photo-avatar eval-relight`, FFHQ 00012/00016/00021, HRN
+ * 00034): face RMS change 0.007–0.031 instead of 0.004–0.013, still below the photo-only
+ * texture's 0.015–0.060; the warm tint moves it less (0.019–0.037 instead of 0.024–0.046).
+ */
+export const EXPOSURE_SIGMA = 0.3;
+
 export interface LightGainOptions {
   /** σ of the light's log-colour per channel; default TINT_SIGMA. */
   tintSigma?: number;
   /**
-   * σ of the log-exposure around the normalised light (mean shading 1); default Infinity (free).
-   * Measured on the 6 shared FFHQ photos (eval-albedo / eval-relight, leave-one-out UVAPM 64², K 5):
+   * σ of the log-exposure around the normalised light (mean shading 1); default EXPOSURE_SIGMA.
+   * Earlier, measured on the 6 shared FFHQ photos (eval-albedo / eval-relight, leave-one-out UVAPM 64², K 5):
    * free exposure keeps the albedo within RMS 0.007–0.045 under a 0.55–1.15 ramp but scores
    * 19.7 dB face against the FFHQ-UV truth; σ 0.2 scores 22.0 dB and moves up to 0.052; no prior
    * (the light's mean shading 1) 23.3 dB and 0.036–0.089. The FFHQ-UV maps follow their photo's
@@ -54,7 +65,7 @@ export function principalPart(m: readonly number[]): number[] {
 
 /** Light gains per channel (multiply the normalised light by them; divide the albedo by them). */
 export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: SkinColourStatistics, options: LightGainOptions = {}): Float64Array {
-  const tintSigma = options.tintSigma ?? TINT_SIGMA, exposureSigma = options.exposureSigma ?? Infinity;
+  const tintSigma = options.tintSigma ?? TINT_SIGMA, exposureSigma = options.exposureSigma ?? EXPOSURE_SIGMA;
   const y = [0, 1, 2].map((c) => Math.log(Math.max(observed[c], 1e-4)) - prior.logMean[c]);
   // Skin prior precision W = (Σ' + floor I)^-1, Σ' the covariance's principal direction only:
   // skin colours vary along one path (darker is also redder), and a few maps' other directions

@@ -83,9 +83,14 @@ describe('cli: photo-avatar create on a real photo', function () {
     assert.ok(r.metrics.landmarkErrorNormalized < 0.08, 'mean 68-point error under 8% of the eye-corner distance');
     assert.ok(r.metrics.coverage > 0.2 && r.metrics.coverage <= 1);
     console.log(`    masked photometric PSNR ${r.metrics.psnr.toFixed(2)} dB, SSIM ${r.metrics.ssim.toFixed(3)}, identity cosine ${r.metrics.identityCosine.toFixed(3)} (${r.metrics.identityModel})`);
-    assert.ok(r.metrics.psnr > 24, 'masked photometric PSNR above 24 dB');
+    // The default albedo is de-lit (the head's albedo model), so the re-render no longer copies the
+    // photo's light: PSNR here is a sanity floor, not a quality goal (test/metrics/fit-metrics.test.ts
+    // checks the fit with the photo-only texture at 24 dB).
+    assert.ok(r.metrics.psnr > 18, 'masked photometric PSNR above 18 dB');
     assert.ok(r.metrics.ssim > 0.5 && r.metrics.ssim <= 1);
-    assert.ok(r.metrics.identityCosine > 0.5, 'the re-render looks like the same person to the embedding model');
+    // With the default (de-lit, model) albedo the re-render keeps less of the photo: measured 0.445
+    // here vs 0.858 for the photo-only texture (test/metrics/fit-metrics.test.ts holds that at > other people).
+    assert.ok(r.metrics.identityCosine > 0.35, 'the re-render keeps some likeness for the embedding model');
     for (const stage of ['load', 'detect', 'fit', 'albedo', 'total']) assert.ok(r.timings[stage] > 0, `timing for ${stage}`);
   });
 
