@@ -31,7 +31,10 @@ const SKIN_FLOOR = 0.01;
  * light; `npx tsx bench/albedo-tone.ts`); σ 0.3 gives 0.080 (0.5: 0.087; 0.15: 0.076). The price is
  * under a 0.55–1.15 brightness ramp (`photo-avatar eval-relight`, FFHQ 00012/00016/00021, HRN
  * 00034): face RMS change 0.007–0.031 instead of 0.004–0.013, still below the photo-only
- * texture's 0.015–0.060; the warm tint moves it less (0.019–0.037 instead of 0.024–0.046).
+ * texture's 0.015–0.060; the warm tint moves it less (0.019–0.037 instead of 0.024–0.046). With the
+ * HiFi3D++ fixture and leave-one-out FFHQ-UV models (test/metrics/albedo-truth.test.ts): coarse
+ * albedo vs truth 20.72 / 21.32 dB face / head instead of 19.22 / 20.02, median ramp change 0.026
+ * instead of 0.011 (photo-only 0.052).
  */
 export const EXPOSURE_SIGMA = 0.3;
 

