@@ -173,6 +173,14 @@ export function runtimeInfo(): RuntimeInfo {
   return { ...info };
 }
 
+/**
+ * The avatar worker's runtime, as it reported with a result: when the page ran no session of its
+ * own, runtimeInfo() then names the WASM build the worker loaded.
+ */
+export function recordWorkerRuntime(worker: RuntimeInfo): void {
+  if (!info.wasmBuild && worker.wasmBuild) info = { ...info, wasmBuild: worker.wasmBuild };
+}
+
 interface AdapterLike {
   isFallbackAdapter?: boolean;
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };

@@ -7,7 +7,7 @@
 import { setAssetBaseUrl, setAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { toRgbaImage } from '../image/photo-source.js';
-import { configureRuntime } from '../inference/runtime.js';
+import { configureRuntime, runtimeInfo } from '../inference/runtime.js';
 import { createAvatarData } from '../pipeline.js';
 import { prepareAvatarArrays } from '../plugin/build-arrays.js';
 import type { PageMessage, PortableError, WorkerMessage } from './protocol.js';
@@ -88,6 +88,7 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
       data: copyForTransfer(rest, transfer),
       ...(message.returnModel ? { model: copyForTransfer(model, transfer) } : {}),
       ...(arrays ? { arrays: copyForTransfer(arrays, transfer) } : {}),
+      runtime: runtimeInfo(),
     };
     scope.postMessage(reply, transfer);
   } catch (error) {

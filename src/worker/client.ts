@@ -8,7 +8,7 @@
 import { assetUrl, hasCustomAssetLoader, loadAsset } from '../assets.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { isRgbaImage, type PhotoSource } from '../image/photo-source.js';
-import { runtimeOptions } from '../inference/runtime.js';
+import { recordWorkerRuntime, runtimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { isNode } from '../platform.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
@@ -215,6 +215,7 @@ export async function createAvatarDataInWorker(
   });
 
   // With a given shape the worker always sends its model (the pack's, with that shape).
+  recordWorkerRuntime(done.runtime);
   if (done.model && !options.shape) keepModel(options.model, done.model);
   const data: AvatarData = { ...done.data, model: done.model ?? known! };
   data.timings.worker = performance.now() - start;

@@ -3,7 +3,7 @@
  * here is structured-cloneable; typed arrays in replies are transferred (./transfer.ts).
  */
 import type { PhotoAvatarErrorCode } from '../errors.js';
-import type { RuntimeOptions } from '../inference/runtime.js';
+import type { RuntimeInfo, RuntimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
 import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
@@ -43,7 +43,7 @@ export type PageMessage =
 
 export type WorkerMessage =
   | { type: 'progress'; id: number; event: ProgressEvent }
-  | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; arrays?: AvatarArrays }
+  | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; arrays?: AvatarArrays; runtime: RuntimeInfo }
   | { type: 'failed'; id: number; error: PortableError }
   | { type: 'asset'; request: number; fileName: string }
   /** An error nothing in the worker caught (e.g. inside onnxruntime-web): kept for the timeout message. */
