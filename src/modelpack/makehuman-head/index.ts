@@ -6,6 +6,7 @@
  * reference head (../reference-head, built here and never shipped) through a non-rigid registration
  * of that head onto hm08 (./registration.ts). This is the embedded default head.
  */
+import { magnifyFaceUvs } from './face-magnifier.js';
 import { DEFAULT_HEAD_ID } from '../head-ids.js';
 import { MEDIAPIPE_TO_IBUG68 } from '../../inference/face/ibug68.js';
 import { computeVertexNormals, type HeadModel } from '../head-model.js';
@@ -285,6 +286,10 @@ export function buildMakeHumanHead(): HeadModel {
   const angle = jawOpenAngle(positions, expressionBasis.subarray(jawOpen * n * 3, (jawOpen + 1) * n * 3), landmarks468, jawPivot);
   const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, angle, part.pivot) : part));
 
+  // The face gets most of the head island's texels (./face-magnifier.ts).
+  const uvs = cut.uvs.slice();
+  magnifyFaceUvs(uvs, cut.island, landmarks468);
+
   const version = makehumanPackageVersion();
   return {
     id: DEFAULT_HEAD_ID,
@@ -297,7 +302,7 @@ export function buildMakeHumanHead(): HeadModel {
       `MediaPipe/iBUG correspondence, identity modes and ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
     positions,
-    uvs: cut.uvs,
+    uvs,
     indices: cut.indices,
     weldGroup,
     identityCount: old.identityCount,

@@ -43,11 +43,11 @@ export interface SkinsInLayout {
   scalp: Float32Array;
 }
 
-/** `model`'s cut from hm08 (atlas UVs, source vertices), which it must be (checked on its UVs). */
+/** `model`'s cut from hm08 (atlas UVs, source vertices), which it must be (checked on its triangles; its UVs are warped after the cut). */
 function cutOf(model: HeadModel, hm08: Hm08Mesh): ReturnType<typeof cutHead> {
   const cut = cutHead(hm08);
-  const same = cut.uvs.length === model.uvs.length && cut.uvs.every((u, i) => Math.abs(u - model.uvs[i]) < 1e-6);
-  if (!same) throw new PhotoAvatarError('INVALID_ARGUMENT', `${model.name} is not the head cut from MakeHuman hm08: its UVs differ, so the MakeHuman skins cannot be resampled into it.`);
+  const same = cut.uvs.length === model.uvs.length && cut.indices.length === model.indices.length && cut.indices.every((t, i) => t === model.indices[i]);
+  if (!same) throw new PhotoAvatarError('INVALID_ARGUMENT', `${model.name} is not the head cut from MakeHuman hm08: its triangles differ, so the MakeHuman skins cannot be resampled into it.`);
   return cut;
 }
 

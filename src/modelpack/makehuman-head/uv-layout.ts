@@ -2,12 +2,16 @@
  * The new head's UV layout, from hm08's own UVs: the cut polygons fall into a few UV islands of the
  * whole-body atlas (the head and face, the mouth cavity, two eye sockets, a strip of neck). The
  * largest island (head and face) is scaled uniformly to the full texture height on the left; the
- * others are stacked in a column on the right at the same texel density, so the face gets the most
- * texels the single albedo map can give without stretching.
+ * others, inner surfaces the photo never sees, are shelf-packed at a lower density in a narrow
+ * column on the right. The free width between them is for the face (./face-magnifier.ts).
  */
 import type { Hm08Polygon } from './hm08-source.js';
 
-const MARGIN = 0.01;
+/** Gap around every island, in UV units (texture filtering must not bleed across islands). */
+export const ISLAND_MARGIN = 0.01;
+const MARGIN = ISLAND_MARGIN;
+/** Texel density of the inner islands relative to the head island's before the face warp. */
+const INNER_ISLAND_SCALE = 0.6;
 
 interface Island {
   uvIndices: Set<number>;
@@ -57,17 +61,19 @@ export function packHeadUvIslands(uvs: Float32Array, polygons: Hm08Polygon[]): {
   const result = new Map<number, [number, number]>();
   const islandOf = new Map<number, number>();
   islands.forEach((island, i) => { for (const t of island.uvIndices) islandOf.set(t, i); });
-  const place = (island: Island, u: number, v: number) => {
-    for (const t of island.uvIndices) result.set(t, [u + (uvs[2 * t] - island.u0) * scale, v + (uvs[2 * t + 1] - island.v0) * scale]);
+  const place = (island: Island, u: number, v: number, s: number) => {
+    for (const t of island.uvIndices) result.set(t, [u + (uvs[2 * t] - island.u0) * s, v + (uvs[2 * t + 1] - island.v0) * s]);
   };
-  place(head, MARGIN, MARGIN);
-  // Shelf packing of the small islands in the column right of the head island.
-  const columnU = MARGIN + (head.u1 - head.u0) * scale + 2 * MARGIN;
+  place(head, MARGIN, MARGIN, scale);
+  // Shelf packing of the small islands in a column at the right edge, as wide as the widest of them.
+  const innerScale = scale * INNER_ISLAND_SCALE;
+  const columnWidth = Math.max(0, ...rest.map((island) => (island.u1 - island.u0) * innerScale));
+  const columnU = 1 - MARGIN - columnWidth;
   let shelfV = 1 - MARGIN, shelfHeight = 0, cursorU = columnU;
   for (const island of rest) {
-    const w = (island.u1 - island.u0) * scale, h = (island.v1 - island.v0) * scale;
-    if (cursorU + w > 1 - MARGIN) { shelfV -= shelfHeight + 2 * MARGIN; cursorU = columnU; shelfHeight = 0; }
-    place(island, cursorU, shelfV - h);
+    const w = (island.u1 - island.u0) * innerScale, h = (island.v1 - island.v0) * innerScale;
+    if (cursorU + w > 1 - MARGIN + 1e-9) { shelfV -= shelfHeight + 2 * MARGIN; cursorU = columnU; shelfHeight = 0; }
+    place(island, cursorU, shelfV - h, innerScale);
     cursorU += w + 2 * MARGIN;
     shelfHeight = Math.max(shelfHeight, h);
   }
