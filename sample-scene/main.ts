@@ -44,6 +44,8 @@ export interface SampleSceneHooks {
   /** Resolves after the next fully ready frame. */
   whenRendered(): Promise<void>;
   headBox(): ScreenBox | null;
+  /** The avatar on show's hair style (null: none) and base colour (linear RGB), or null without an avatar. */
+  hair(): { style: string | null; base: number[] } | null;
   expressionBox(name: string): ScreenBox | null;
   probeInference(backend?: 'auto' | 'webgpu' | 'wasm'): Promise<InferenceProbe>;
   /** 'studio' | 'outdoor' | 'indoor'; resolves after the relit frame. */
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
       setState('ready');
     },
     onAccept: (avatar) => avatars.accept(avatar),
+    onAvatarChange: () => stage.requestRender(),
     onDiscard: (avatar) => {
       avatars.discard(avatar);
       showAvatarControls(avatars.avatar);
@@ -176,6 +179,10 @@ async function main(): Promise<void> {
     },
     whenRendered: () => stage.whenRendered(),
     headBox: () => avatars.headBox(),
+    hair: () => {
+      const avatar = avatars.avatar;
+      return avatar ? { style: avatar.data.hair?.style ?? null, base: Array.from(avatar.data.hair?.base ?? []) } : null;
+    },
     expressionBox: (name) => avatars.expressionBox(name),
     probeInference: (backend) => probeInference(backend),
     async setEnvironment(name) {

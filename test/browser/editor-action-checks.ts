@@ -12,6 +12,7 @@ import { projectRoot } from '../helpers/shared-data.js';
 import { canvasPixels, changedFraction, meanColour, meanRgb, roundBox } from './canvas-pixels.js';
 import { readAvatarFileContents } from '../../src/avatar-file/format.js';
 import { readPack } from '../../src/modelpack/format.js';
+import { linearToSrgb8 } from '../../src/materials/srgb.js';
 
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
 const defaultHeadPack = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
@@ -25,6 +26,45 @@ async function saveShot(name: string, image: PNG): Promise<string> {
   const file = path.join(artifactsDir, name);
   await writeFile(file, PNG.sync.write(image));
   return path.relative(projectRoot, file);
+}
+
+/**
+ * The panel's hair picker: it shows the photo's style, another style changes the silhouette, the
+ * colour swatch retints the hair, and "No hair" takes it away. Leaves the photo's style and colour.
+ */
+export async function checkHair(page: Page): Promise<void> {
+  const select = '.pavatar-panel [data-action="hair-style"]', swatch = '.pavatar-panel [data-action="hair-colour"]';
+  assert.equal(await page.isVisible(select), true, 'the hair picker is hidden for the default head');
+  const fitted = (await page.evaluate(() => window.__sampleScene!.hair()))!;
+  assert.equal(await page.inputValue(select), fitted.style ?? '');
+  const head = (await page.evaluate(() => window.__sampleScene!.headBox()))!;
+  // The whole upper view: a large style reaches beyond the head box.
+  const view = { left: Math.max(0, head.left - head.width * 0.5), top: Math.max(0, head.top - head.height * 0.3), width: head.width * 2, height: head.height * 0.8 };
+  const settle = async (predicate: string) => {
+    await page.waitForFunction(predicate, null, { timeout: 60_000 });
+    await page.evaluate(() => window.__sampleScene!.whenRendered());
+    return canvasPixels(page);
+  };
+  const before = await canvasPixels(page);
+  const other = fitted.style === 'afro01' ? 'long01' : 'afro01';
+  await page.selectOption(select, other);
+  const restyled = await settle(`window.__sampleScene.hair()?.style === '${other}'`);
+  await page.$eval(swatch, (input: HTMLInputElement) => { input.value = '#d8c078'; input.dispatchEvent(new Event('change', { bubbles: true })); });
+  const recoloured = await settle('window.__sampleScene.hair()?.base[0] > 0.5');
+  await page.selectOption(select, '');
+  const bald = await settle('window.__sampleScene.hair()?.style === null');
+  const styleChange = changedFraction(before, restyled, view), colourChange = changedFraction(restyled, recoloured, view), removal = changedFraction(recoloured, bald, view);
+  console.log(`      hair ${fitted.style} -> ${other}: ${(100 * styleChange).toFixed(1)} % of the upper view changed; blond swatch ${(100 * colourChange).toFixed(1)} %; `
+    + `no hair ${(100 * removal).toFixed(1)} % (screenshots ${await saveShot('editor-hair-restyled.png', restyled)}, ${await saveShot('editor-hair-blond.png', recoloured)})`);
+  assert.ok(styleChange > 0.05, 'another style barely changed the view');
+  assert.ok(colourChange > 0.05, 'the colour swatch barely changed the hair');
+  assert.ok(removal > 0.05, '"No hair" barely changed the view');
+  // Back to the photo's hair for the checks that follow.
+  const hex = `#${fitted.base.map((v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
+  await page.$eval(swatch, (input: HTMLInputElement, value: string) => { input.value = value; input.dispatchEvent(new Event('change', { bubbles: true })); }, hex);
+  await page.waitForFunction((base) => Math.abs(window.__sampleScene!.hair()!.base[0] - base) < 0.01, fitted.base[0], { timeout: 60_000 });
+  await page.selectOption(select, fitted.style ?? '');
+  await settle(`window.__sampleScene.hair()?.style === ${fitted.style ? `'${fitted.style}'` : 'null'}`);
 }
 
 /** Clicks a panel button and returns the file the browser downloads. */

@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
 import { canvasPixels, changedFraction, followProgress, meanColour, openScene, roundBox } from './canvas-pixels.js';
-import { checkDownloadsAndAccept, checkEnvironments, checkPanel, checkPresets } from './editor-action-checks.js';
+import { checkDownloadsAndAccept, checkEnvironments, checkHair, checkPanel, checkPresets } from './editor-action-checks.js';
 import type { AvatarSummary } from '../../sample-scene/main.js';
 import type { Page } from 'playwright-core';
 
@@ -126,6 +126,7 @@ describe('sample scene in headless Chromium @browser', function () {
   describeExtras('editor action panel: preview state, stage list, labelled controls, webcam absence explained', (page) => checkPanel(page));
   describeExtras('environments (studio, outdoor, dim indoor) relight the head', (page) => checkEnvironments(page));
   describeExtras('expression presets move the eyes and mouth, sliders follow', (page) => checkPresets(page));
+  describeExtras('the panel\'s hair picker and colour swatch restyle, retint and remove the hair', (page) => checkHair(page));
   describeExtras('editor action downloads a parseable .avatar and a .glb, and Accept keeps the head',
     (page) => checkDownloadsAndAccept(page, path.parse(PHOTO[PHOTO.length - 1]).name));
 

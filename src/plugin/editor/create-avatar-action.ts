@@ -14,6 +14,8 @@ import type { IExplorerExtensibilityGroup } from '@babylonjs/core/Debug/debugLay
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../../errors.js';
+import { DEFAULT_HAIR_TONE, HAIR_STYLES, isHairStyle, supportsHair } from '../../hair/index.js';
+import { linearToSrgb8 } from '../../materials/srgb.js';
 import type { Backend } from '../../inference/runtime.js';
 import type { ProgressEvent, StageName } from '../../types.js';
 import type { Avatar } from '../avatar.js';
@@ -48,6 +50,8 @@ export interface CreateAvatarActionOptions {
   onStateChange?: (state: CreateAvatarActionState) => void;
   /** Creation failed (cancellation included: its error has code 'ABORTED'). */
   onError?: (error: unknown) => void;
+  /** The panel changed the avatar on show (its hair style or colour): re-render if the app renders on demand. */
+  onAvatarChange?: (avatar: Avatar) => void;
 }
 
 const STAGES: readonly StageName[] = ['load', 'detect', 'landmarks', 'fit', 'albedo', 'build'];
@@ -114,6 +118,9 @@ export class CreateAvatarAction {
     discard: HTMLButtonElement;
     downloadAvatar: HTMLButtonElement;
     downloadGlb: HTMLButtonElement;
+    hairRow: HTMLElement;
+    hairStyle: HTMLSelectElement;
+    hairColour: HTMLInputElement;
   };
 
   constructor(readonly scene: Scene, options: CreateAvatarActionOptions = {}) {
@@ -207,6 +214,7 @@ export class CreateAvatarAction {
       if (this.options.frameCamera !== false) this.frameCamera(avatar);
       this.setMessage(`Preview: ${avatar.head.getTotalVertices()} vertices, inference on ${avatar.data.backend}. Accept to keep it.`);
       this.setState('preview');
+      this.showHair(avatar);
       this.options.onPreview?.(avatar);
       this.controls.accept.focus();
       return avatar;
@@ -383,6 +391,21 @@ export class CreateAvatarAction {
     c.cancel.disabled = !working;
   }
 
+  /** The hair picker shows the avatar's style and colour; heads that take no hair hide it. */
+  private showHair(avatar: Avatar): void {
+    const c = this.controls;
+    c.hairRow.hidden = !supportsHair(avatar.data.model);
+    c.hairStyle.value = avatar.data.hair?.style ?? '';
+    const base = avatar.data.hair?.base ?? DEFAULT_HAIR_TONE.base;
+    c.hairColour.value = `#${Array.from(base, (v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
+  }
+
+  private async changeHair(change: (avatar: Avatar) => Promise<void>): Promise<void> {
+    const avatar = this.requireAvatar();
+    await change(avatar);
+    if (!avatar.isDisposed) this.options.onAvatarChange?.(avatar);
+  }
+
   private setMessage(text: string, isError = false): void {
     const message = this.controls.message;
     message.textContent = text;
@@ -489,6 +512,12 @@ export class CreateAvatarAction {
     listen(c.discard, 'click', () => this.discard());
     listen(c.downloadAvatar, 'click', () => this.guarded(() => this.downloadAvatarFile()));
     listen(c.downloadGlb, 'click', () => this.guarded(() => this.downloadGlb()));
+    listen(c.hairStyle, 'change', () => this.guarded(() => this.changeHair((avatar) => {
+      const style = c.hairStyle.value;
+      return avatar.setHair(isHairStyle(style) ? style : null);
+    })));
+    // 'change', not 'input': the colour dialog fires input on every drag step, and each retints the texture.
+    listen(c.hairColour, 'change', () => this.guarded(() => this.changeHair((avatar) => avatar.setHairColor(c.hairColour.value))));
     listen(this.element, 'keydown', (event) => {
       if (event.key !== 'Escape') return;
       if (this.currentState === 'working') this.cancel();
@@ -600,14 +629,30 @@ export class CreateAvatarAction {
     decisionRow.append(accept, discard);
     const downloadRow = make('div', 'row');
     downloadRow.append(downloadAvatar, downloadGlb);
-    resultPanel.append(decisionRow, downloadRow);
+    const hairRow = make('div', 'row hair');
+    const hairStyle = make('select');
+    hairStyle.dataset.action = 'hair-style';
+    hairStyle.setAttribute('aria-label', 'Hair style');
+    for (const [value, text] of [['', 'No hair'], ...HAIR_STYLES.map((style) => [style, style])]) {
+      const option = make('option', undefined, text);
+      option.value = value;
+      hairStyle.append(option);
+    }
+    const hairColour = make('input');
+    hairColour.type = 'color';
+    hairColour.dataset.action = 'hair-colour';
+    hairColour.setAttribute('aria-label', 'Hair colour');
+    const hairLabel = make('label', undefined, 'Hair ');
+    hairLabel.append(hairStyle);
+    hairRow.append(hairLabel, hairColour);
+    resultPanel.append(decisionRow, downloadRow, hairRow);
 
     element.append(header, fileInput, drop, sourceRow, webcamPanel, progressPanel, message, resultPanel);
     return {
       element,
       controls: {
         close, fileInput, drop, webcamStart, webcamPanel, webcamCapture, webcamStop, progressPanel, progressBar, stageLabel,
-        stageItems, cancel, message, resultPanel, accept, discard, downloadAvatar, downloadGlb,
+        stageItems, cancel, message, resultPanel, accept, discard, downloadAvatar, downloadGlb, hairRow, hairStyle, hairColour,
       },
     };
   }
