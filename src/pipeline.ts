@@ -78,23 +78,27 @@ export function loadDefaultHead(): Promise<HeadModel> {
   return defaultModel;
 }
 
-let defaultAlbedoModel: Promise<UvapmModel | null> | null = null;
+/** Each pack's own albedo model, decoded once (2 MiB for the default head: not per avatar). */
+const packAlbedoModels = new WeakMap<HeadModel, UvapmModel>();
+
+function packAlbedoModel(model: HeadModel): UvapmModel | null {
+  if (!model.albedoModel) return null;
+  let decoded = packAlbedoModels.get(model);
+  if (!decoded) packAlbedoModels.set(model, (decoded = readUvapm(model.albedoModel)));
+  return decoded;
+}
 
 /**
  * The embedded head's UV albedo model (carried inside default-head.pack), or null when the package
  * was built without one (a present but corrupt one is an error).
  */
-export function loadDefaultHeadAlbedoModel(): Promise<UvapmModel | null> {
-  if (!defaultAlbedoModel) {
-    defaultAlbedoModel = loadDefaultHead().then((head) => (head.albedoModel ? readUvapm(head.albedoModel) : null));
-    defaultAlbedoModel.catch(() => { defaultAlbedoModel = null; });
-  }
-  return defaultAlbedoModel;
+export async function loadDefaultHeadAlbedoModel(): Promise<UvapmModel | null> {
+  return packAlbedoModel(await loadDefaultHead());
 }
 
 function resolveAlbedoModel(options: CreateAvatarOptions, model: HeadModel): Promise<UvapmModel | null> {
   const given = options.albedoModel;
-  if (given === undefined && model.albedoModel) return Promise.resolve(readUvapm(model.albedoModel));
+  if (given === undefined && model.albedoModel) return Promise.resolve(packAlbedoModel(model));
   if (!given) return Promise.resolve(null);
   if (given instanceof Uint8Array) return Promise.resolve(readUvapm(given));
   if (given === 'embedded') {

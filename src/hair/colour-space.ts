@@ -1,6 +1,6 @@
 /** CIE L*a*b* (D65) from linear RGB, the CIE76 colour difference, and hair colour input. Browser-safe. */
 import { PhotoAvatarError } from '../errors.js';
-import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
 
 const WHITE = [0.95047, 1, 1.08883];
 
@@ -40,4 +40,9 @@ export function parseHairColour(colour: readonly [number, number, number] | stri
     throw new PhotoAvatarError('INVALID_ARGUMENT', `Hair colour must be three sRGB values 0-255, got ${JSON.stringify(colour)}.`);
   }
   return srgb.map((v) => SRGB_TO_LINEAR[Math.round(v)]) as [number, number, number];
+}
+
+/** Linear RGB 0..1 -> '#rrggbb' (what parseHairColour and a colour input take). */
+export function hairColourHex(linear: ArrayLike<number>): string {
+  return `#${Array.from(linear, (v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
 }

@@ -6,6 +6,7 @@
  */
 import { ASSET_FILES, loadAsset } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
+import { projectToImage } from '../render/project.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { readHairAsset, type HairAsset } from './asset-format.js';
@@ -67,14 +68,12 @@ export function checkHairOption(option: string): HairOption {
 /** Per image row, the fitted head's leftmost and rightmost projected vertex, and its top row. */
 export function headRowsInImage(vertices: Float32Array, camera: PinholeCamera, height: number): { top: number; left: Float32Array; right: Float32Array } {
   const left = new Float32Array(height).fill(NaN), right = new Float32Array(height).fill(NaN);
-  const R = camera.rotation, T = camera.translation;
+  const screen = projectToImage(vertices, camera);
   let top = Infinity;
-  for (let i = 0; i < vertices.length; i += 3) {
-    const X = R[0] * vertices[i] + R[1] * vertices[i + 1] + R[2] * vertices[i + 2] + T[0];
-    const Y = R[3] * vertices[i] + R[4] * vertices[i + 1] + R[5] * vertices[i + 2] + T[1];
-    const Z = R[6] * vertices[i] + R[7] * vertices[i + 1] + R[8] * vertices[i + 2] + T[2];
-    if (Z >= 0) continue;
-    const x = camera.cx + (camera.focal * X) / -Z, y = Math.round(camera.cy - (camera.focal * Y) / -Z);
+  for (let i = 0; i < screen.length; i += 3) {
+    // Behind the camera: NaN.
+    if (Number.isNaN(screen[i])) continue;
+    const x = screen[i], y = Math.round(screen[i + 1]);
     top = Math.min(top, y);
     if (y < 0 || y >= height) continue;
     if (!(left[y] <= x)) left[y] = x;

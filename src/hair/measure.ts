@@ -6,6 +6,7 @@ import type { AvatarData, Mask, RgbaImage } from '../types.js';
 import { expressedVertices } from '../export/avatar-rig.js';
 import { unwrapPhoto } from '../materials/unwrap.js';
 import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { sampleLinear, textureAlpha } from '../render/preview.js';
 import { deltaE76 } from './colour-space.js';
@@ -18,17 +19,7 @@ export function hairRenderStats(data: AvatarData): { meanColour: [number, number
   const mesh = data.hair!.mesh!;
   const mask = data.hair!.detected!.mask!;
   const { positions, indices, uvs } = mesh.part;
-  const { camera } = data;
-  const R = camera.rotation, T = camera.translation;
-  const n = positions.length / 3;
-  const screen = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const x = positions[3 * i], y = positions[3 * i + 1], z = positions[3 * i + 2];
-    const X = R[0] * x + R[1] * y + R[2] * z + T[0], Y = R[3] * x + R[4] * y + R[5] * z + T[1], Z = R[6] * x + R[7] * y + R[8] * z + T[2];
-    screen[3 * i] = camera.cx + (camera.focal * X) / -Z;
-    screen[3 * i + 1] = camera.cy - (camera.focal * Y) / -Z;
-    screen[3 * i + 2] = -Z;
-  }
+  const screen = projectToImage(positions, data.camera);
   const corner = (t: number, b1: number, b2: number, values: Float32Array, stride: number, k: number) =>
     (1 - b1 - b2) * values[stride * indices[3 * t] + k] + b1 * values[stride * indices[3 * t + 1] + k] + b2 * values[stride * indices[3 * t + 2] + k];
   const target = createRasterTarget(mask.width, mask.height);

@@ -11,7 +11,7 @@ import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
 import { buildPreviewScene } from '../render/preview.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
-import { projectToImage } from './rerender.js';
+import { projectToImage } from '../render/project.js';
 
 export const RELIGHTINGS = ['ramp', 'tint', 'second-light'] as const;
 export type Relighting = (typeof RELIGHTINGS)[number];

@@ -13,6 +13,7 @@ import { createEyeTexture } from '../materials/eye-texture.js';
 import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
 import { linearToSrgb8 } from '../materials/srgb.js';
 import { applyVertexTint, buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear, type PreviewScene } from '../render/preview.js';
+import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
 import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
 
@@ -26,28 +27,6 @@ export interface InPhotoRender {
 }
 
 let defaultEyeTexture: RgbaImage | undefined;
-
-/**
- * Projects model-space points with the pinhole camera into `out` as (x, y, depth) per vertex.
- * Points behind the camera get NaN x, which makes the rasterizer skip their triangles.
- */
-export function projectToImage(positions: Float32Array, camera: PinholeCamera, out = new Float32Array(positions.length)): Float32Array {
-  const R = camera.rotation, T = camera.translation, f = camera.focal;
-  for (let i = 0; i < positions.length; i += 3) {
-    const px = positions[i], py = positions[i + 1], pz = positions[i + 2];
-    const X = R[0] * px + R[1] * py + R[2] * pz + T[0];
-    const Y = R[3] * px + R[4] * py + R[5] * pz + T[1];
-    const d = -(R[6] * px + R[7] * py + R[8] * pz + T[2]);
-    if (!(d > 0)) {
-      out[i] = NaN; out[i + 1] = NaN; out[i + 2] = NaN;
-      continue;
-    }
-    out[i] = camera.cx + (f * X) / d;
-    out[i + 1] = camera.cy - (f * Y) / d;
-    out[i + 2] = d;
-  }
-  return out;
-}
 
 export interface InPhotoRenderOptions {
   /** Geometry to render instead of the one built from data.expression (e.g. with the eyes turned). */

@@ -12,7 +12,7 @@ import { projectRoot } from '../helpers/shared-data.js';
 import { canvasPixels, changedFraction, meanColour, meanRgb, roundBox } from './canvas-pixels.js';
 import { readAvatarFileContents } from '../../src/avatar-file/format.js';
 import { readPack } from '../../src/modelpack/format.js';
-import { linearToSrgb8 } from '../../src/materials/srgb.js';
+import { hairColourHex } from '../../src/hair/colour-space.js';
 
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
 const defaultHeadPack = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
@@ -60,7 +60,7 @@ export async function checkHair(page: Page): Promise<void> {
   assert.ok(colourChange > 0.05, 'the colour swatch barely changed the hair');
   assert.ok(removal > 0.05, '"No hair" barely changed the view');
   // Back to the photo's hair for the checks that follow.
-  const hex = `#${fitted.base.map((v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
+  const hex = hairColourHex(fitted.base);
   await page.$eval(swatch, (input: HTMLInputElement, value: string) => { input.value = value; input.dispatchEvent(new Event('change', { bubbles: true })); }, hex);
   await page.waitForFunction((base) => Math.abs(window.__sampleScene!.hair()!.base[0] - base) < 0.01, fitted.base[0], { timeout: 60_000 });
   await page.selectOption(select, fitted.style ?? '');

@@ -73,12 +73,14 @@ export function magnifyFaceUvs(uvs: Float32Array, island: Uint8Array, faceVertic
     const map = magnifyingAxis(head.u0, head.u1, face.u0, face.u1, g, head.u0, uLimit);
     return (map(face.u1) - map(face.u0)) / (face.u1 - face.u0);
   };
-  // The u gain that gives the face the v axis's scale (the scale grows with the gain).
+  // The u gain that gives the face the v axis's scale (the scale grows with the gain); 1 when the
+  // free width alone already gives it more.
   let low = 1, high = 64;
-  for (let it = 0; it < 50 && uScale(low) < faceScale; it++) {
-    const mid = 0.5 * (low + high);
-    if (uScale(mid) < faceScale) low = mid; else high = mid;
-    if (high - low < 1e-4) break;
+  if (uScale(low) < faceScale) {
+    while (high - low > 1e-4) {
+      const mid = 0.5 * (low + high);
+      if (uScale(mid) < faceScale) low = mid; else high = mid;
+    }
   }
   const g = magnifyingAxis(head.u0, head.u1, face.u0, face.u1, low, head.u0, uLimit);
   for (let v = 0; v < island.length; v++) {

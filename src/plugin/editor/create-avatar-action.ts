@@ -15,7 +15,7 @@ import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../../errors.js';
 import { DEFAULT_HAIR_TONE, HAIR_STYLES, isHairStyle, supportsHair } from '../../hair/index.js';
-import { linearToSrgb8 } from '../../materials/srgb.js';
+import { hairColourHex } from '../../hair/colour-space.js';
 import type { Backend } from '../../inference/runtime.js';
 import type { ProgressEvent, StageName } from '../../types.js';
 import type { Avatar } from '../avatar.js';
@@ -396,8 +396,7 @@ export class CreateAvatarAction {
     const c = this.controls;
     c.hairRow.hidden = !supportsHair(avatar.data.model);
     c.hairStyle.value = avatar.data.hair?.style ?? '';
-    const base = avatar.data.hair?.base ?? DEFAULT_HAIR_TONE.base;
-    c.hairColour.value = `#${Array.from(base, (v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
+    c.hairColour.value = hairColourHex(avatar.data.hair?.base ?? DEFAULT_HAIR_TONE.base);
   }
 
   private async changeHair(change: (avatar: Avatar) => Promise<void>): Promise<void> {
