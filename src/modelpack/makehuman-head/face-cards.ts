@@ -2,9 +2,10 @@
  * Eyelashes and eyebrows as strand cards from the CC0 MakeHuman proxies (Eyelashes01 and
  * eyebrow001, both by Manuel Bastioni), glued to the head so that they follow the fitted identity
  * and the expressions (SubMesh.attachment, MakeHuman's proxy rule):
- * - brows keep the proxy's own rule: three hm08 skin vertices (mapped onto the cut head) with its
- *   weights; the offset is what places the stored vertex on the unwarped head, so the brows ride
- *   on the face warp and on every expression that moves the brow skin;
+ * - brows ride on the face warp by the proxy's own rule (three hm08 skin vertices mapped onto the
+ *   cut head, its weights), are then raised per side onto the MediaPipe brow points (where the
+ *   photo's brows land on the fitted head; hm08's brows sit about half a centimetre lower), keeping
+ *   their height above the skin, and are glued to the skin triangle under each vertex;
  * - lashes are fitted in hm08 to helper geometry that the head does not keep, so each lash vertex
  *   is re-attached to the nearest point of its lid margin (the MediaPipe lid contour); a blink then
  *   carries the upper lashes down with the margin.
@@ -43,7 +44,10 @@ export interface CardInput {
   expressionBasis: Float32Array;
 }
 
-/** Per vertex: the proxy's rest position in model space (unwarped head) and its attachment. */
+/** MediaPipe brow contours (upper and lower), both sides. */
+const BROW_POINTS = [70, 63, 105, 66, 107, 46, 53, 52, 65, 55, 300, 293, 334, 296, 336, 276, 283, 282, 295, 285] as const;
+
+/** Per card vertex: the three head vertices it is glued to and their weights. */
 interface Glue { vertices: Uint32Array; weights: Float32Array }
 
 /** hm08 vertex -> a cut-head vertex sitting exactly on it (a quad corner). */
@@ -57,13 +61,95 @@ function cutVertexOfHm08(cut: HeadCut, hm08Count: number): Int32Array {
   return map;
 }
 
-function browGlue(proxy: ProxyMesh, input: CardInput): Glue {
+/** The brows' proxy rule on the cut head, and their rest positions carried through the face warp. */
+function browsOnWarpedHead(proxy: ProxyMesh, rest: Float32Array, input: CardInput): Float32Array {
   const map = cutVertexOfHm08(input.cut, input.hm08.positions.length / 3);
-  const vertices = Uint32Array.from(proxy.ref.vertices, (s) => {
-    if (map[s] < 0) throw new Error(`${proxy.name}: hm08 vertex ${s} is not on the cut head`);
-    return map[s];
+  const glue = {
+    vertices: Uint32Array.from(proxy.ref.vertices, (s) => {
+      if (map[s] < 0) throw new Error(`${proxy.name}: hm08 vertex ${s} is not on the cut head`);
+      return map[s];
+    }),
+    weights: proxy.ref.weights,
+  };
+  return carried(rest, glue, input);
+}
+
+/** Closest point of triangle abc to p: barycentric weights of a, b, c (Ericson's region test). */
+function closestOnTriangle(p: number[], a: number[], b: number[], c: number[]): [number, number, number] {
+  const sub = (u: number[], v: number[]) => [u[0] - v[0], u[1] - v[1], u[2] - v[2]];
+  const dot = (u: number[], v: number[]) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+  const ab = sub(b, a), ac = sub(c, a), ap = sub(p, a);
+  const d1 = dot(ab, ap), d2 = dot(ac, ap);
+  if (d1 <= 0 && d2 <= 0) return [1, 0, 0];
+  const bp = sub(p, b), d3 = dot(ab, bp), d4 = dot(ac, bp);
+  if (d3 >= 0 && d4 <= d3) return [0, 1, 0];
+  const vc = d1 * d4 - d3 * d2;
+  if (vc <= 0 && d1 >= 0 && d3 <= 0) { const v = d1 / (d1 - d3); return [1 - v, v, 0]; }
+  const cp = sub(p, c), d5 = dot(ab, cp), d6 = dot(ac, cp);
+  if (d6 >= 0 && d5 <= d6) return [0, 0, 1];
+  const vb = d5 * d2 - d1 * d6;
+  if (vb <= 0 && d2 >= 0 && d6 <= 0) { const w = d2 / (d2 - d6); return [1 - w, 0, w]; }
+  const va = d3 * d6 - d5 * d4;
+  if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) { const w = (d4 - d3) / (d4 - d3 + (d5 - d6)); return [0, 1 - w, w]; }
+  const denom = 1 / (va + vb + vc), v = vb * denom, w = vc * denom;
+  return [1 - v - w, v, w];
+}
+
+/** Per point: the closest point on the head's outer skin (island 0), as glue, its unit normal and the signed height above it. */
+function glueToSkin(points: Float32Array, input: CardInput): { glue: Glue; normals: Float32Array; heights: Float32Array } {
+  const P = input.positions, I = input.cut.indices, island = input.cut.island;
+  const n = points.length / 3;
+  const glue = { vertices: new Uint32Array(n * 3), weights: new Float32Array(n * 3) };
+  const normals = new Float32Array(n * 3), heights = new Float32Array(n);
+  const at = (v: number) => [P[3 * v], P[3 * v + 1], P[3 * v + 2]];
+  for (let i = 0; i < n; i++) {
+    const p = [points[3 * i], points[3 * i + 1], points[3 * i + 2]];
+    let best = Infinity;
+    for (let t = 0; t < I.length; t += 3) {
+      if (island[I[t]] !== 0) continue;
+      const a = at(I[t]), b = at(I[t + 1]), c = at(I[t + 2]);
+      const w = closestOnTriangle(p, a, b, c);
+      const q = [0, 1, 2].map((k) => w[0] * a[k] + w[1] * b[k] + w[2] * c[k]);
+      const d = Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+      if (d >= best) continue;
+      best = d;
+      glue.vertices.set([I[t], I[t + 1], I[t + 2]], 3 * i);
+      glue.weights.set(w, 3 * i);
+      const e1 = [0, 1, 2].map((k) => b[k] - a[k]), e2 = [0, 1, 2].map((k) => c[k] - a[k]);
+      const normal = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+      const length = Math.hypot(normal[0], normal[1], normal[2]) || 1;
+      normals.set(normal.map((x) => x / length), 3 * i);
+      heights[i] = ((p[0] - q[0]) * normal[0] + (p[1] - q[1]) * normal[1] + (p[2] - q[2]) * normal[2]) / length;
+    }
+  }
+  return { glue, normals, heights };
+}
+
+/**
+ * The brows on the finished head: each side's cards raised by the gap between the mean height of
+ * its MediaPipe brow points and its own, then put back at their height above the skin under
+ * them, and glued there. Returns the rest positions and glue.
+ */
+function placeBrows(warped: Float32Array, input: CardInput): { positions: Float32Array; glue: Glue } {
+  const P = input.positions, lm = input.landmarks468;
+  const n = warped.length / 3;
+  const lift = [1, -1].map((side) => {
+    const points = BROW_POINTS.filter((i) => Math.sign(P[3 * lm[i]]) === side);
+    const target = points.reduce((sum, i) => sum + P[3 * lm[i] + 1], 0) / points.length;
+    let own = 0, count = 0;
+    for (let i = 0; i < n; i++) if (Math.sign(warped[3 * i]) === side) { own += warped[3 * i + 1]; count++; }
+    return target - own / count;
   });
-  return { vertices, weights: proxy.ref.weights };
+  const before = glueToSkin(warped, input).heights;
+  const raised = Float32Array.from(warped, (x, k) => (k % 3 === 1 ? x + lift[warped[k - 1] > 0 ? 0 : 1] : x));
+  const under = glueToSkin(raised, input);
+  const positions = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < 3; a++) {
+      positions[3 * i + a] = gluedSum(under.glue, P, i, a) + before[i] * under.normals[3 * i + a];
+    }
+  }
+  return { positions, glue: under.glue };
 }
 
 /** Connected pieces of a triangle list (union-find), as a root per vertex. */
@@ -124,13 +210,17 @@ function gluedSum(glue: Glue, field: Float32Array, i: number, a: number, base = 
   return sum;
 }
 
-function cardPart(name: 'lashes' | 'brows', proxy: ProxyMesh, rest: Float32Array, glue: Glue, input: CardInput): SubMesh {
-  const n = rest.length / 3;
-  // Same offset from the glued point on the finished head as on the unwarped one.
-  const positions = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
+/** Rest positions on the unwarped head carried to the finished one: same offset from the glued point. */
+function carried(rest: Float32Array, glue: Glue, input: CardInput): Float32Array {
+  const positions = new Float32Array(rest.length);
+  for (let i = 0; i < rest.length / 3; i++) {
     for (let a = 0; a < 3; a++) positions[3 * i + a] = rest[3 * i + a] - gluedSum(glue, input.unwarped, i, a) + gluedSum(glue, input.positions, i, a);
   }
+  return positions;
+}
+
+function cardPart(name: 'lashes' | 'brows', proxy: ProxyMesh, positions: Float32Array, glue: Glue, input: CardInput): SubMesh {
+  const n = positions.length / 3;
   const headSize = input.positions.length;
   const names: string[] = [];
   const displacements: number[] = [];
@@ -173,10 +263,12 @@ export function buildFaceCards(input: CardInput): { parts: SubMesh[]; proxies: P
     return { proxy, rest };
   };
   const lashes = load('lashes'), brows = load('brows');
+  const lashGlued = lashGlue(lashes.proxy, lashes.rest, input);
+  const browsPlaced = placeBrows(browsOnWarpedHead(brows.proxy, brows.rest, input), input);
   return {
     parts: [
-      cardPart('lashes', lashes.proxy, lashes.rest, lashGlue(lashes.proxy, lashes.rest, input), input),
-      cardPart('brows', brows.proxy, brows.rest, browGlue(brows.proxy, input), input),
+      cardPart('lashes', lashes.proxy, carried(lashes.rest, lashGlued, input), lashGlued, input),
+      cardPart('brows', brows.proxy, browsPlaced.positions, browsPlaced.glue, input),
     ],
     proxies: [lashes.proxy, brows.proxy],
   };
