@@ -178,3 +178,29 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     }
   });
 });
+
+describe('hair: crown colour split', function () {
+  this.timeout(180_000);
+
+  it('finds black hair on a face lit so hard that its skin spans black to white (deep3d 015316)', async function () {
+    requireSharedData(this, 'photos', 'deep3d', '015316.jpg');
+    requireHairAssets(this);
+    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', '015316.jpg'))));
+    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 });
+    const hair = data.hair!;
+    console.log(`    class ${hair.detected!.hairClass}, crown coverage ${hair.detected!.crownCoverage.toFixed(2)}, base ${hair.base.map((v) => v.toFixed(3))}`);
+    // Against the face's skin model alone 9 % of the crown was hair, and the avatar came out bald.
+    assert.notEqual(hair.detected!.hairClass, 'none');
+    assert.ok(hair.detected!.crownCoverage > 0.5, `crown coverage ${hair.detected!.crownCoverage}`);
+    assert.ok(Math.max(...hair.base) < 0.02, `black hair, base ${hair.base}`);
+    assert.ok(hairInSkinShare(data, image).share < 0.02);
+  });
+
+  it('leaves a bald crown bald (deep3d 000125)', async function () {
+    requireSharedData(this, 'photos', 'deep3d', '000125.jpg');
+    requireHairAssets(this);
+    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', '000125.jpg'))));
+    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 });
+    assert.equal(data.hair!.detected!.hairClass, 'none', `crown coverage ${data.hair!.detected!.crownCoverage}`);
+  });
+});
