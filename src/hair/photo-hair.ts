@@ -29,6 +29,8 @@ const SKIN_COLOUR_SPREAD = [10, 5, 5];
 const HAIR_SPREAD_FLOOR = [7, 3, 3.5];
 /** Face height (pixels) the segmentation works at: larger photos are sampled on a coarser grid. */
 const ANALYSIS_HEIGHT = 160;
+/** Half a brow's height, as a share of the face height: brow pixels above the brow line's mean stay out of the hair. */
+const BROW_HALF_HEIGHT = 0.03;
 /** Share of the crown band that must be hair-coloured for the head to count as having hair. */
 const MIN_CROWN_COVERAGE = 0.35;
 
@@ -87,6 +89,12 @@ const SPLIT_L_WEIGHT = 0.5;
 
 function splitDistance(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number): number {
   return Math.hypot(SPLIT_L_WEIGHT * (a[ai] - b[bi]), a[ai + 1] - b[bi + 1], a[ai + 2] - b[bi + 2]);
+}
+
+function crownLabsOf(pixels: [number, number][], labAt: (x: number, y: number) => Float32Array): Float32Array {
+  const labs = new Float32Array(pixels.length * 3);
+  pixels.forEach(([x, y], k) => labs.set(labAt(x, y), 3 * k));
+  return labs;
 }
 
 /** Separation (L* halved, then CIE76) the crown's two colour clusters need for the one further from the skin to count as hair. */
@@ -192,12 +200,12 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (inPerson(x, y)) crown.push([x, y]);
   }
-  const crownLabs = new Float32Array(crown.length * 3);
-  crown.forEach(([x, y], k) => crownLabs.set(labAt(x, y), 3 * k));
-  // Hair in the crown: far from the face's skin model, or in the crown's own hair-like colour
-  // cluster when that stands apart from the skin-like one.
-  const split = splitCrown(crownLabs, skin);
-  const crownHair = crown.filter(([x, y], k) => distance(skin, labAt(x, y)) > MODEL_REACH || split.isHair[k] === 1);
+  // Hair in the crown: far from the face's skin model; where too little is, also the crown's own
+  // hair-like colour cluster when that stands apart from the skin-like one (only then: its pixels
+  // widen the hair model, which grows the mask into ears and neck on photos found without it).
+  const farFromSkin = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
+  const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), skin);
+  const crownHair = split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(skin, labAt(x, y)) > MODEL_REACH) : farFromSkin;
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
   const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
@@ -215,8 +223,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   };
   const isHair = (x: number, y: number): boolean => {
     if (!inPerson(x, y) || nearerAnother(x, y)) return false;
-    // Below the brows the face oval is skin (beards and stubble included).
-    if (y > frame.browY && at(faceMask, x, y, image)) return false;
+    // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
+    // brows are of the hair's colour.
+    if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) return false;
     const l = labAt(x, y);
     const dh = distance(hair, l);
     return dh < MODEL_REACH && dh < distance(skin, l);
