@@ -16,7 +16,7 @@ import type { Hm08Mesh } from './hm08-source.js';
 import type { HeadCut } from './head-cut.js';
 import { checkMakeHumanTeam, loadProxy, strandTexture, type ProxyMesh } from './proxy.js';
 
-export const CARD_SOURCES = { lashes: { kind: 'eyelashes', name: 'Eyelashes01' }, brows: { kind: 'eyebrows', name: 'eyebrow001' } } as const;
+const CARD_SOURCES = { lashes: { kind: 'eyelashes', name: 'Eyelashes01' }, brows: { kind: 'eyebrows', name: 'eyebrow001' } } as const;
 /** Texels a side: enough for the strand pattern, a quarter of the 512² source's bytes. */
 const CARD_TEXTURE_SIZE = 256;
 /** Metres: an expression moving no card vertex further than this gets no morph on the card. */
