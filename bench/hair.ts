@@ -2,8 +2,9 @@
  * Hair from the photo, measured on the shared photos with the MakeHuman head (one run, warm
  * sessions): per photo the class chosen and the silhouette measures, the hair colour, the CIE76 ΔE
  * between the photo's de-lit hair region (trimmed mean) and the rendered hair under neutral light
- * (unit white light: texture x root tone, alpha-tested, seen from the photo's camera), the share of
- * hair-masked skin texels that keep hair colour, the penetration depth, and the triangles added.
+ * (unit white light: texture x vertex colours, alpha-tested, seen from the photo's camera), the share of
+ * hair-masked skin texels that keep hair colour, the share of the photo's hair pixels over the head
+ * where the avatar shows skin, the penetration depth, and the triangles added.
  * Writes a preview sheet (photo with the hair mask | avatar front | three-quarter) per photo to
  * the output folder. Prints figures; asserts nothing.
  *   npx tsx bench/hair.ts [--out /tmp/hair] [<photo> ...]
@@ -18,7 +19,7 @@ import { encodePng } from '../src/image/encode.js';
 import { readPack } from '../src/modelpack/format.js';
 import { createAvatarData } from '../src/pipeline.js';
 import { renderPreview } from '../src/render/preview.js';
-import { hairRenderStats, hairInSkinShare } from '../src/hair/measure.js';
+import { hairRenderStats, hairInSkinShare, scalpShowThrough } from '../src/hair/measure.js';
 import { deltaE76, linearToLab } from '../src/hair/colour-space.js';
 import { hairPenetrationMm } from '../src/hair/fit-hair.js';
 import { linearToSrgb8 } from '../src/materials/srgb.js';
@@ -65,7 +66,7 @@ function besideEachOther(images: RgbaImage[]): RgbaImage {
 }
 
 const hex = (c: readonly number[]) => `#${c.map((v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
-console.log('photo | class (volume sideFill templeFill neckFill area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | penetration mm | triangles | create ms');
+console.log('photo | class (volume sideFill templeFill neckFill area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | skin seen under hair % | penetration mm | triangles | create ms');
 for (const file of photos) {
   const { image } = decodeImage(new Uint8Array(readFileSync(file)));
   const started = performance.now();
@@ -93,6 +94,7 @@ for (const file of photos) {
     `${hex(hair.base)}/${hex(hair.root)} L*${linearToLab(hair.base[0], hair.base[1], hair.base[2])[0].toFixed(0)}`,
     Number.isFinite(dE) ? `${dE.toFixed(1)} (photo ${hex(d.regionMean)} render ${hex(stats!.meanColour)})` : '-',
     (100 * inSkin.share).toFixed(2),
+    hair.mesh ? (100 * scalpShowThrough(data).share).toFixed(2) : '-',
     hair.mesh ? `${hairPenetrationMm(hair.mesh.part.positions, data.model, data.neutralVertices).toFixed(2)} (${hair.mesh.penetrationMm.toFixed(0)} before push)` : '-',
     hair.mesh ? hair.mesh.part.indices.length / 3 : 0,
     `${ms.toFixed(0)} (hair mask ${data.timings['hair.mask'].toFixed(0)}, colour + class + mesh ${data.timings['hair.mesh'].toFixed(0)})`,

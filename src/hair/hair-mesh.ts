@@ -1,22 +1,37 @@
 /**
  * A hair style on a fitted head: the asset's mesh fitted by ./fit-hair.ts, its strand texture
- * tinted to the hair colour (strand alpha kept), and per-vertex colours that darken it towards
- * the root tone near the scalp. Browser-safe.
+ * tinted to the hair colour (strand alpha kept), and an opaque scalp cap under it, darkened towards
+ * the root tone, which shows between the strands as deeper hair does. Browser-safe.
+ *
+ * The cap: MakeHuman hair is cards with alpha, and the inner layer that lies on the scalp has gaps,
+ * so the bald skin albedo showed through as light specks. The cap is the head's own scalp surface
+ * where the hair's inner layer lies on it, lifted just under the strands and textured from an
+ * opaque region of the strand texture, darkened towards the root tone. (Darkening strands near the scalp instead
+ * turned tight styles, whose outer strands lie on the scalp too, the root colour all over.) It is part of the hair mesh, so it goes
+ * wherever the hair goes (Babylon, GLB, LODs) and leaves with it (setHair(null)), and the skin
+ * albedo under it stays skin.
  */
-import type { HeadModel, SubMesh } from '../modelpack/head-model.js';
+import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, SKIN_GAP } from './fit-hair.js';
+import { RadialProfile } from './radial-profile.js';
 import type { HairStyle } from './styles.js';
 
-/** Metres from the scalp over which the root tone gives way to the base colour: it darkens the inner layer lying on the scalp (./fit-hair.ts), which shows between the strands. */
-const ROOT_FADE = 0.002;
+/** Hair triangles whose corners all lie this close to the skin cover the scalp under them (metres); hair hanging further out (a ponytail, long ends) does not. */
+const ON_SCALP = 0.03;
+/** The cap's rim is eroded this many vertex rings, so it stays under the strands' hairline. */
+const CAP_EROSION = 0;
+/** Metres the cap lies off the skin: under the strands (SKIN_GAP), clear of the skin's depth. */
+const CAP_GAP = 0.6 * SKIN_GAP;
+/** Metres above the brows below which the face is never capped (a fringe lies on the forehead, not on a scalp). */
+const CAP_ABOVE_BROWS = 0.02;
 
 export interface HairMesh {
-  /** Model-space mesh on the fitted head (material 'hair'), pivot at its centre. */
+  /** Model-space mesh on the fitted head (material 'hair'), pivot at its centre: the scalp cap's triangles first (drawn under the strands' blended edges), then the strands. */
   part: SubMesh;
-  /** Linear RGB multipliers per vertex (1 away from the scalp, root / base at it). */
+  /** Linear RGB multipliers per vertex (towards root / base on the cap, 1 on the strands). */
   vertexColours: Float32Array;
   /** Tinted strand texture, sRGB RGBA, alpha = strand coverage. */
   texture: RgbaImage;
@@ -53,19 +68,136 @@ export function tintStrandTexture(style: HairStyleMesh, base: readonly number[])
   return { width: size, height: size, data };
 }
 
+/** Side of the opaque square (texels) the cap samples at: opaque at every mip level a head on screen uses. */
+const CAP_SQUARE = 16;
+
+/**
+ * The (u, v) the cap samples: the centre of an opaque CAP_SQUARE-texel square whose centre texel's
+ * grey is nearest the mean grey of the texels the alpha test keeps, so the cap takes the tone its
+ * vertex colours give it, not a dark or light streak's.
+ */
+export function opaqueTexel(style: HairStyleMesh): [number, number] {
+  const size = style.textureSize, texture = style.texture;
+  let sum = 0, kept = 0;
+  for (let p = 0; p < size * size; p++) if (texture[2 * p + 1] >= 128) { sum += texture[2 * p]; kept++; }
+  const meanGrey = kept ? sum / kept : 128;
+  // side[p]: the largest all-opaque square with its lower-right corner at p.
+  const side = new Uint16Array(size * size);
+  let best = -1, bestGap = Infinity, largest = 0, largestAt = 0;
+  const half = CAP_SQUARE >> 1;
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const p = y * size + x;
+    if (texture[2 * p + 1] < 250) continue;
+    side[p] = x && y ? 1 + Math.min(side[p - size], side[p - 1], side[p - size - 1]) : 1;
+    if (side[p] > largest) { largest = side[p]; largestAt = p; }
+    if (side[p] < CAP_SQUARE) continue;
+    const centre = (y - half) * size + (x - half);
+    const gap = Math.abs(texture[2 * centre] - meanGrey);
+    if (gap < bestGap) { bestGap = gap; best = p; }
+  }
+  // No square that large: the largest there is.
+  const corner = best >= 0 ? best : largestAt, extent = best >= 0 ? CAP_SQUARE : largest;
+  const cx = (corner % size) + 1 - extent / 2, cy = Math.floor(corner / size) + 1 - extent / 2;
+  // Rows run top-down in the texture, v runs up.
+  return [cx / size, 1 - cy / size];
+}
+
+/**
+ * Directions (bins of the fitted head's radial profile) that hair lying on the scalp covers: each
+ * such hair triangle is sampled finely enough to mark every bin it crosses.
+ */
+function coveredDirections(profile: RadialProfile, hairPositions: Float32Array, hairIndices: Uint32Array, skinDistance: Float32Array): Uint8Array {
+  const covered = new Uint8Array(RadialProfile.BINS);
+  const binSize = RadialProfile.BIN_ANGLE * 0.07; // metres across a bin at a scalp's radius, about
+  for (let t = 0; t < hairIndices.length; t += 3) {
+    const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
+    if (skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP) continue;
+    const edge = Math.max(distance3(hairPositions, a, b), distance3(hairPositions, b, c), distance3(hairPositions, c, a));
+    const steps = Math.max(1, Math.ceil((2 * edge) / binSize));
+    for (let i = 0; i <= steps; i++) for (let j = 0; i + j <= steps; j++) {
+      const u = i / steps, v = j / steps, w = 1 - u - v;
+      const point = (k: number) => w * hairPositions[3 * a + k] + u * hairPositions[3 * b + k] + v * hairPositions[3 * c + k];
+      covered[profile.locate(point(0), point(1), point(2)).bin] = 1;
+    }
+  }
+  return covered;
+}
+
+function distance3(positions: Float32Array, a: number, b: number): number {
+  return Math.hypot(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
+}
+
+/**
+ * The scalp under the hair: fitted head triangles whose three vertices lie in directions (from the
+ * cranium's centre) that hair on the scalp covers, away from the face, with the rim eroded, lifted
+ * CAP_GAP along the normals.
+ */
+export function scalpCap(model: HeadModel, fittedVertices: Float32Array, hairPositions: Float32Array, hairIndices: Uint32Array, skinDistance: Float32Array): { positions: Float32Array; indices: Uint32Array } {
+  const profile = new RadialProfile(fittedVertices, model.weldGroup);
+  const covered = coveredDirections(profile, hairPositions, hairIndices, skinDistance);
+  let browY = 0, browZ = 0;
+  for (let k = 17; k <= 26; k++) { browY += fittedVertices[3 * model.landmarks68[k] + 1] / 10; browZ += fittedVertices[3 * model.landmarks68[k] + 2] / 10; }
+  const n = model.vertexCount, capped = new Uint8Array(n);
+  for (let v = 0; v < n; v++) {
+    if (model.weldGroup[v] !== v || model.skinWeight[v] > 0.5) continue;
+    const x = fittedVertices[3 * v], y = fittedVertices[3 * v + 1], z = fittedVertices[3 * v + 2];
+    // The face's front (ahead of the ears' plane, roughly) is capped only well above the brows.
+    if (y < browY + CAP_ABOVE_BROWS && z > browZ - 0.06) continue;
+    capped[v] = covered[profile.locate(x, y, z).bin];
+  }
+  for (let ring = 0; ring < CAP_EROSION; ring++) {
+    const rim = new Uint8Array(n);
+    for (let t = 0; t < model.indices.length; t += 3) {
+      const a = model.weldGroup[model.indices[t]], b = model.weldGroup[model.indices[t + 1]], c = model.weldGroup[model.indices[t + 2]];
+      if (capped[a] + capped[b] + capped[c] < 3) rim[a] = rim[b] = rim[c] = 1;
+    }
+    for (let v = 0; v < n; v++) if (rim[v]) capped[v] = 0;
+  }
+  const isCapped = (v: number) => capped[model.weldGroup[v]] === 1;
+  const triangles: number[] = [];
+  for (let t = 0; t < model.indices.length; t += 3) {
+    if (isCapped(model.indices[t]) && isCapped(model.indices[t + 1]) && isCapped(model.indices[t + 2])) triangles.push(model.weldGroup[model.indices[t]], model.weldGroup[model.indices[t + 1]], model.weldGroup[model.indices[t + 2]]);
+  }
+  const normals = computeVertexNormals(fittedVertices, model.indices, model.weldGroup);
+  const remap = new Int32Array(n).fill(-1);
+  const positions: number[] = [];
+  const indices = new Uint32Array(triangles.length);
+  triangles.forEach((v, k) => {
+    if (remap[v] < 0) {
+      remap[v] = positions.length / 3;
+      for (let a = 0; a < 3; a++) positions.push(fittedVertices[3 * v + a] + CAP_GAP * normals[3 * v + a]);
+    }
+    indices[k] = remap[v];
+  });
+  return { positions: Float32Array.from(positions), indices };
+}
+
 export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
-  const n = fitted.positions.length / 3;
+  const cap = scalpCap(model, fittedVertices, fitted.positions, style.indices, fitted.skinDistance);
+  const capCount = cap.positions.length / 3, strandCount = fitted.positions.length / 3, n = capCount + strandCount;
+  const positions = new Float32Array(n * 3);
+  positions.set(cap.positions);
+  positions.set(fitted.positions, capCount * 3);
+  const indices = new Uint32Array(cap.indices.length + style.indices.length);
+  indices.set(cap.indices);
+  for (let k = 0; k < style.indices.length; k++) indices[cap.indices.length + k] = style.indices[k] + capCount;
+  const uvs = new Float32Array(n * 2);
+  const [capU, capV] = opaqueTexel(style);
+  for (let i = 0; i < capCount; i++) { uvs[2 * i] = capU; uvs[2 * i + 1] = capV; }
+  uvs.set(style.uvs, capCount * 2);
   const vertexColours = new Float32Array(n * 3);
-  const ratio = [0, 1, 2].map((c) => (tone.base[c] > 1e-4 ? Math.min(1, tone.root[c] / tone.base[c]) : 1));
-  const pivot = new Float32Array(3);
+  // A quarter of the way (geometrically) from the base to the root tone: the gaps show deeper,
+  // shadowed hair, but MakeHuman's cards leave gaps wider than real hair does, and at half way or
+  // more they read as holes.
+  const capShade = [0, 1, 2].map((c) => (tone.base[c] > 1e-4 ? Math.min(1, tone.root[c] / tone.base[c]) ** 0.25 : 1));
   for (let i = 0; i < n; i++) {
-    const t = Math.min(1, Math.max(0, (fitted.skinDistance[i] - SKIN_GAP) / ROOT_FADE));
-    for (let c = 0; c < 3; c++) vertexColours[3 * i + c] = ratio[c] + (1 - ratio[c]) * t;
-    for (let a = 0; a < 3; a++) pivot[a] += fitted.positions[3 * i + a] / n;
+    for (let c = 0; c < 3; c++) vertexColours[3 * i + c] = i < capCount ? capShade[c] : 1;
   }
+  const pivot = new Float32Array(3);
+  for (let i = 0; i < strandCount; i++) for (let a = 0; a < 3; a++) pivot[a] += fitted.positions[3 * i + a] / strandCount;
   return {
-    part: { name: 'hair', positions: fitted.positions, indices: style.indices, uvs: style.uvs, pivot, material: 'hair' },
+    part: { name: 'hair', positions, indices, uvs, pivot, material: 'hair' },
     vertexColours,
     texture: tintStrandTexture(style, tone.base),
     penetrationMm: fitted.penetrationMm,

@@ -38,6 +38,31 @@ export function hairRenderStats(data: AvatarData): { meanColour: [number, number
 }
 
 /**
+ * Skin showing where the photo shows hair: from the photo's camera, the share of the pixels that
+ * the photo's hair mask and the fitted head both cover in which the skin is seen, not the hair
+ * (alpha-tested at 0.5). Gaps between strand cards and a hairline lower in the photo than on the
+ * style both count.
+ */
+export function scalpShowThrough(data: AvatarData): { share: number; pixels: number } {
+  const mesh = data.hair?.mesh, mask = data.hair?.detected?.mask;
+  if (!mesh || !mask) return { share: 0, pixels: 0 };
+  const target = createRasterTarget(mask.width, mask.height);
+  rasterizeTriangles(target, projectToImage(expressedVertices(data), data.camera), data.model.indices, { cull: 'back' });
+  const head = target.triangle.slice();
+  target.triangle.fill(-1);
+  const { positions, indices, uvs } = mesh.part;
+  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
+  rasterizeTriangles(target, projectToImage(positions, data.camera), indices, { accept: (t, b1, b2) => textureAlpha(mesh.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5 });
+  let pixels = 0, skin = 0;
+  for (let p = 0; p < head.length; p++) {
+    if (head[p] < 0 || !mask.data[p]) continue;
+    pixels++;
+    if (target.triangle[p] < 0) skin++;
+  }
+  return { share: pixels ? skin / pixels : 0, pixels };
+}
+
+/**
  * Share of the head's forehead and scalp albedo texels (above the brows, iBUG 17-26) that the
  * photo shows under its hair mask (visible, facing the camera) and that kept hair colour: nearer
  * the hair's base colour than the skin albedo's median (CIE76). The target is under 2 %.

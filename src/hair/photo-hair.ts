@@ -5,7 +5,9 @@
  * segmentation) outside the face skin, kept where its colour is nearer a hair colour model than the
  * skin's. Both models are robust L*a*b* medians with MAD spreads: skin from the skin mask, hair
  * from the crown band just above the face oval (what a bald head shows there is skin, so a crown
- * that matches the skin means no hair). Hair pixels are grown from the crown over connected
+ * that matches the skin means no hair). Crown pixels are hair when they lie outside the skin model
+ * or in the band's own hair-like colour cluster (splitCrown), which finds hair near the skin's
+ * colour or under shading that spreads the skin model wide. Hair pixels are grown from the crown over connected
  * hair-coloured person pixels, so clothes and background of a hair-like colour stay out unless
  * they touch the hair. On the forehead (above the brows) hair pixels are the hairline's fringe:
  * they leave the skin and face masks, so no hair texel reaches the skin albedo. Beards are below
@@ -22,9 +24,13 @@ import type { HairClass } from './styles.js';
 const MODEL_REACH = 3;
 /** Minimum spreads (L*, a*, b*) of the robust colour models: MAD alone collapses on flat regions. */
 const SKIN_SPREAD_FLOOR = [5, 2.5, 2.5];
+/** Spreads (L*, a*, b*) beyond which a crown cluster's centre is not of the skin's colour, however widely the face's shading spreads the skin model. */
+const SKIN_COLOUR_SPREAD = [10, 5, 5];
 const HAIR_SPREAD_FLOOR = [7, 3, 3.5];
 /** Face height (pixels) the segmentation works at: larger photos are sampled on a coarser grid. */
 const ANALYSIS_HEIGHT = 160;
+/** Half a brow's height, as a share of the face height: brow pixels above the brow line's mean stay out of the hair. */
+const BROW_HALF_HEIGHT = 0.03;
 /** Share of the crown band that must be hair-coloured for the head to count as having hair. */
 const MIN_CROWN_COVERAGE = 0.35;
 
@@ -76,6 +82,62 @@ function robustModel(labs: number[][], floor: number[]): ColourModel {
   const centre = [0, 1, 2].map((c) => median(labs.map((l) => l[c])));
   const spread = [0, 1, 2].map((c) => Math.max(floor[c], 1.4826 * median(labs.map((l) => Math.abs(l[c] - centre[c])))));
   return { centre, spread };
+}
+
+/** Weight of L* against a* and b* when the crown is split: shading moves L* most. */
+const SPLIT_L_WEIGHT = 0.5;
+
+function splitDistance(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number): number {
+  return Math.hypot(SPLIT_L_WEIGHT * (a[ai] - b[bi]), a[ai + 1] - b[bi + 1], a[ai + 2] - b[bi + 2]);
+}
+
+function crownLabsOf(pixels: [number, number][], labAt: (x: number, y: number) => Float32Array): Float32Array {
+  const labs = new Float32Array(pixels.length * 3);
+  pixels.forEach(([x, y], k) => labs.set(labAt(x, y), 3 * k));
+  return labs;
+}
+
+/** Separation (L* halved, then CIE76) the crown's two colour clusters need for the one further from the skin to count as hair. */
+const MIN_CROWN_SPLIT = 15;
+
+/**
+ * The crown band's pixels in two colour clusters (2-means, L* down-weighted): the band holds the
+ * forehead above the face oval as well as the hair, and hair of a colour near the skin's (blond on
+ * fair skin, brown in dim light) or skin under strong shading defeats a test against the face's
+ * skin model alone, while the band's own two clusters still stand apart. The cluster further from
+ * the face's skin model is hair when the clusters are MIN_CROWN_SPLIT apart and its centre is not a
+ * skin colour; otherwise (a bald crown, or hair all over the band) no pixel is marked.
+ */
+export function splitCrown(labs: Float32Array, skin: ColourModel): { isHair: Uint8Array; separation: number } {
+  const n = labs.length / 3, skinCentre = skin.centre;
+  const cluster = new Uint8Array(n);
+  const centres = [[skinCentre[0], skinCentre[1], skinCentre[2]], [0, 0, 0]];
+  let far = -1, farDistance = -1;
+  for (let k = 0; k < n; k++) {
+    const d = splitDistance(labs, 3 * k, skinCentre, 0);
+    if (d > farDistance) { farDistance = d; far = k; }
+  }
+  if (far < 0) return { isHair: cluster, separation: 0 };
+  centres[1] = Array.from(labs.subarray(3 * far, 3 * far + 3));
+  for (let round = 0; round < 10; round++) {
+    const sums = [[0, 0, 0, 0], [0, 0, 0, 0]];
+    for (let k = 0; k < n; k++) {
+      cluster[k] = splitDistance(labs, 3 * k, centres[1], 0) < splitDistance(labs, 3 * k, centres[0], 0) ? 1 : 0;
+      const sum = sums[cluster[k]];
+      for (let c = 0; c < 3; c++) sum[c] += labs[3 * k + c];
+      sum[3]++;
+    }
+    for (const i of [0, 1]) if (sums[i][3]) for (let c = 0; c < 3; c++) centres[i][c] = sums[i][c] / sums[i][3];
+  }
+  const separation = splitDistance(centres[0], 0, centres[1], 0);
+  const isHair = new Uint8Array(n);
+  if (separation < MIN_CROWN_SPLIT) return { isHair, separation };
+  const hairCluster = distance(skin, centres[1]) >= distance(skin, centres[0]) ? 1 : 0;
+  // A cluster of the skin's own colour is skin (forehead under other light), whatever is beside it.
+  const skinColour: ColourModel = { centre: skinCentre, spread: skin.spread.map((s, c) => Math.min(s, SKIN_COLOUR_SPREAD[c])) };
+  if (distance(skinColour, centres[hairCluster]) <= MODEL_REACH) return { isHair, separation };
+  for (let k = 0; k < n; k++) isHair[k] = cluster[k] === hairCluster ? 1 : 0;
+  return { isHair, separation };
 }
 
 function distance(model: ColourModel, lab: ArrayLike<number>): number {
@@ -138,7 +200,12 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (inPerson(x, y)) crown.push([x, y]);
   }
-  const crownHair = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
+  // Hair in the crown: far from the face's skin model; where too little is, also the crown's own
+  // hair-like colour cluster when that stands apart from the skin-like one (only then: its pixels
+  // widen the hair model, which grows the mask into ears and neck on photos found without it).
+  const farFromSkin = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
+  const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), skin);
+  const crownHair = split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(skin, labAt(x, y)) > MODEL_REACH) : farFromSkin;
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
   const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
@@ -156,8 +223,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   };
   const isHair = (x: number, y: number): boolean => {
     if (!inPerson(x, y) || nearerAnother(x, y)) return false;
-    // Below the brows the face oval is skin (beards and stubble included).
-    if (y > frame.browY && at(faceMask, x, y, image)) return false;
+    // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
+    // brows are of the hair's colour.
+    if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) return false;
     const l = labAt(x, y);
     const dh = distance(hair, l);
     return dh < MODEL_REACH && dh < distance(skin, l);

@@ -9,6 +9,9 @@ const POLAR_BINS = 48;
 const AZIMUTH_BINS = 96;
 
 export class RadialProfile {
+  static readonly BINS = POLAR_BINS * AZIMUTH_BINS;
+  /** A bin's angular size (radians): polar and azimuth bins are equal. */
+  static readonly BIN_ANGLE = Math.PI / POLAR_BINS;
   readonly centre: [number, number, number];
   private readonly radius = new Float32Array(POLAR_BINS * AZIMUTH_BINS);
 
@@ -39,7 +42,8 @@ export class RadialProfile {
     }
   }
 
-  private locate(x: number, y: number, z: number): { bin: number; r: number } {
+  /** The direction bin of a point, and its distance from the centre. */
+  locate(x: number, y: number, z: number): { bin: number; r: number } {
     const dx = x - this.centre[0], dy = y - this.centre[1], dz = z - this.centre[2];
     const r = Math.hypot(dx, dy, dz);
     const polar = Math.acos(Math.max(-1, Math.min(1, dy / (r || 1))));
