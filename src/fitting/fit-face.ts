@@ -221,8 +221,8 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   }
   timings.solve = performance.now() - start;
 
-  // Plain TS decode, not decode-graph.ts's session: two meshes take ~10 ms, while a session would
-  // keep copies of the 24 MiB bases in ORT's never-shrinking WASM memory for the process's life.
+  // Plain TS decode, not an onnxruntime session: two meshes take ~10 ms, while a session would keep
+  // copies of the 24 MiB bases in ORT's never-shrinking WASM memory for the process's life.
   start = performance.now();
   const identity = Float32Array.from(state.coefficients.subarray(0, K));
   const expression = Float32Array.from(state.coefficients.subarray(K, K + E));
