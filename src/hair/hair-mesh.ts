@@ -204,4 +204,47 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
   };
 }
 
+/**
+ * Per-vertex tangents along the strand texture's u (xyz, and handedness w as glTF's TANGENT), for
+ * anisotropic highlights that run smoothly along the strands: without them Babylon derives a
+ * tangent per triangle from screen-space derivatives and the highlight breaks into facets. The cap
+ * samples one texel (no u direction): its tangents are any direction across its normal.
+ */
+export function strandTangents(positions: Float32Array, indices: Uint32Array, uvs: Float32Array, normals: Float32Array): Float32Array {
+  const n = positions.length / 3;
+  const tangent = new Float32Array(n * 3), bitangent = new Float32Array(n * 3);
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t], b = indices[t + 1], c = indices[t + 2];
+    const du1 = uvs[2 * b] - uvs[2 * a], dv1 = uvs[2 * b + 1] - uvs[2 * a + 1];
+    const du2 = uvs[2 * c] - uvs[2 * a], dv2 = uvs[2 * c + 1] - uvs[2 * a + 1];
+    const det = du1 * dv2 - du2 * dv1;
+    if (Math.abs(det) < 1e-12) continue;
+    for (let k = 0; k < 3; k++) {
+      const e1 = positions[3 * b + k] - positions[3 * a + k], e2 = positions[3 * c + k] - positions[3 * a + k];
+      const tk = (e1 * dv2 - e2 * dv1) / det, bk = (e2 * du1 - e1 * du2) / det;
+      for (const v of [a, b, c]) { tangent[3 * v + k] += tk; bitangent[3 * v + k] += bk; }
+    }
+  }
+  const out = new Float32Array(n * 4);
+  for (let v = 0; v < n; v++) {
+    const nx = normals[3 * v], ny = normals[3 * v + 1], nz = normals[3 * v + 2];
+    let tx = tangent[3 * v], ty = tangent[3 * v + 1], tz = tangent[3 * v + 2];
+    const along = tx * nx + ty * ny + tz * nz;
+    tx -= along * nx; ty -= along * ny; tz -= along * nz;
+    let length = Math.hypot(tx, ty, tz);
+    if (length < 1e-9) {
+      // Across the normal: the axis it is least along, made perpendicular.
+      const ax = Math.abs(nx) < 0.9 ? 1 : 0, ay = 1 - ax;
+      tx = ay * nz; ty = -ax * nz; tz = ax * ny - ay * nx;
+      length = Math.hypot(tx, ty, tz) || 1;
+    }
+    tx /= length; ty /= length; tz /= length;
+    // Handedness: whether normal x tangent points along the accumulated bitangent.
+    const cx = ny * tz - nz * ty, cy = nz * tx - nx * tz, cz = nx * ty - ny * tx;
+    const w = cx * bitangent[3 * v] + cy * bitangent[3 * v + 1] + cz * bitangent[3 * v + 2] < 0 ? -1 : 1;
+    out.set([tx, ty, tz, w], 4 * v);
+  }
+  return out;
+}
+
 export type { HairStyle };

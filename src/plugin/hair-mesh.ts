@@ -13,7 +13,7 @@ import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import { computeVertexNormals } from '../modelpack/head-model.js';
-import type { HairMesh } from '../hair/hair-mesh.js';
+import { strandTangents, type HairMesh } from '../hair/hair-mesh.js';
 import { linearToSrgb } from '../materials/srgb.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 
@@ -49,7 +49,9 @@ export function hairMaterial(name: string, scene: Scene, texture: RawTexture, ba
 /** Builds the hair's mesh and material under `head` (the head joint's node, whose model-space pivot is `headPivot`). */
 export function addHairToScene(scene: Scene, name: string, hair: HairMesh, base: readonly number[], head: TransformNode, headPivot: readonly number[]): HairInScene {
   const { part } = hair;
-  const mesh = createMesh(`${name}.hair`, scene, part.positions.slice(), part.indices, part.uvs.slice(), computeVertexNormals(part.positions, part.indices));
+  const normals = computeVertexNormals(part.positions, part.indices);
+  const mesh = createMesh(`${name}.hair`, scene, part.positions.slice(), part.indices, part.uvs.slice(), normals);
+  mesh.setVerticesData(VertexBuffer.TangentKind, strandTangents(part.positions, part.indices, part.uvs, normals), false, 4);
   const n = part.positions.length / 3;
   const colours = new Float32Array(n * 4);
   for (let v = 0; v < n; v++) colours.set([hair.vertexColours[3 * v], hair.vertexColours[3 * v + 1], hair.vertexColours[3 * v + 2], 1], 4 * v);

@@ -16,6 +16,8 @@ import { buildReferenceHead } from '../../src/modelpack/reference-head/index.js'
 import { readHairAsset } from '../../src/hair/asset-format.js';
 import { fitHair, hairPenetrationMm } from '../../src/hair/fit-hair.js';
 import { HAIR_STYLES, hairMeshFor } from '../../src/hair/index.js';
+import { strandTangents } from '../../src/hair/hair-mesh.js';
+import { computeVertexNormals } from '../../src/modelpack/head-model.js';
 import { hairInSkinShare, hairRenderStats, scalpShowThrough } from '../../src/hair/measure.js';
 import { deltaE76 } from '../../src/hair/colour-space.js';
 import { writeGlb } from '../../src/export/glb.js';
@@ -175,6 +177,35 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     } finally {
       scene.dispose();
       engine.dispose();
+    }
+  });
+});
+
+describe('hair: strand tangents', function () {
+  it('run along the texture\'s u, across the normals, unit length, on every style', async function () {
+    requireHairAssets(this);
+    const asset = readHairAsset(new Uint8Array(readFileSync(hairFile)));
+    for (const style of asset.styles) {
+      const normals = computeVertexNormals(style.positions, style.indices);
+      const tangents = strandTangents(style.positions, style.indices, style.uvs, normals);
+      let worst = 0, alongU = 0, measured = 0;
+      for (let v = 0; v < style.positions.length / 3; v++) {
+        const t = tangents.subarray(4 * v, 4 * v + 3), n = normals.subarray(3 * v, 3 * v + 3);
+        worst = Math.max(worst, Math.abs(Math.hypot(t[0], t[1], t[2]) - 1), Math.abs(t[0] * n[0] + t[1] * n[1] + t[2] * n[2]));
+        assert.ok(Math.abs(tangents[4 * v + 3]) === 1);
+      }
+      // Along each triangle's first edge, the tangent's component follows du.
+      for (let k = 0; k < style.indices.length; k += 3) {
+        const a = style.indices[k], b = style.indices[k + 1];
+        const du = style.uvs[2 * b] - style.uvs[2 * a], dv = style.uvs[2 * b + 1] - style.uvs[2 * a + 1];
+        if (Math.abs(du) < 4 * Math.abs(dv) || Math.abs(du) < 1e-3) continue;
+        const e = [0, 1, 2].map((c) => style.positions[3 * b + c] - style.positions[3 * a + c]);
+        const along = e[0] * tangents[4 * a] + e[1] * tangents[4 * a + 1] + e[2] * tangents[4 * a + 2];
+        measured++;
+        if (Math.sign(along) === Math.sign(du)) alongU++;
+      }
+      assert.ok(worst < 1e-4, `${style.name}: ${worst}`);
+      assert.ok(alongU > 0.9 * measured, `${style.name}: ${alongU}/${measured} edges along u agree with the tangent`);
     }
   });
 });
