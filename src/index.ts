@@ -25,7 +25,7 @@ export { LiveFaceTracker, type LiveFrameDetail, type LiveTrackingOptions } from 
 export { addClipToGlb, clipFromFrames, type TrackedClip } from './tracking/animation.js';
 export { writeAvatarFile, readAvatarFile, readAvatarFileContents, isAvatarFile } from './avatar-file/format.js';
 export { registerAvatarLoaders, registerModelPack, resolveModelPack, loadAvatar, getAvatar } from './plugin/avatar-loader.js';
-export { readPack, writePack } from './modelpack/format.js';
+export { readPack, writePack, type ReadPackOptions } from './modelpack/format.js';
 export { decodeShape, type HeadModel, type SubMesh } from './modelpack/head-model.js';
 export { decodeImage } from './image/decode.js';
 export { HAIR_STYLES, isHairStyle, supportsHair, type AvatarHair, type HairOption, type HairStyle, type HairClass } from './hair/index.js';

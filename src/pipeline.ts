@@ -69,10 +69,10 @@ const HAIRLINE_MARGIN = 0.02;
 let defaultModel: Promise<HeadModel> | null = null;
 const analyzers = new Map<string, Promise<FaceAnalyzer>>();
 
-/** The embedded default head, decoded once per process/page. */
+/** The embedded default head, decoded once per process/page (its file's bytes are not kept). */
 export function loadDefaultHead(): Promise<HeadModel> {
   if (!defaultModel) {
-    defaultModel = loadAsset(ASSET_FILES.defaultHead).then((bytes) => readPack(bytes));
+    defaultModel = loadAsset(ASSET_FILES.defaultHead, { keep: false }).then((bytes) => readPack(bytes, { ownBuffers: true }));
     defaultModel.catch(() => { defaultModel = null; });
   }
   return defaultModel;

@@ -284,7 +284,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
       ...(detailModel ? { detailModel } : {}),
     });
     const region = modelRegionAtTextureSize(model.mask, model.size, size);
-    texture = new Float32Array(completed.texture.length);
+    texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     for (let p = 0; p < region.length; p++) {
       const m = region[p];
       for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];

@@ -92,13 +92,9 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   const gridConfidence = new Float32Array(texelCount);
   for (let i = 0; i < count; i++) gridConfidence[raster.texel[i]] = input.confidence[i];
   maskedMinFilter(gridConfidence, raster.slot, size, feather);
-  const coverage = new Float32Array(texelCount);
-  for (let i = 0; i < count; i++) coverage[raster.texel[i]] = 1;
   const blurred = new Float32Array(texelCount * 2);
-  for (let p = 0; p < texelCount; p++) {
-    blurred[2 * p] = gridConfidence[p];
-    blurred[2 * p + 1] = coverage[p];
-  }
+  for (let p = 0; p < texelCount; p++) blurred[2 * p] = gridConfidence[p];
+  for (let i = 0; i < count; i++) blurred[2 * raster.texel[i] + 1] = 1;
   boxBlur(blurred, size, 2, feather, 2);
   // Normalised by the covered share so island borders (where nothing lies outside) do not fade.
   for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, blurred[2 * p] / Math.max(blurred[2 * p + 1], 1e-6)) : 0;
@@ -141,8 +137,10 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   const fill = pushPullFill(fillColour, fillWeight, size, skinTone);
 
   // (c) Blend by confidence (already feathered), then extend the islands into the empty texels.
-  const islandColour = new Float32Array(texelCount * 3);
-  const islandWeight = new Float32Array(texelCount);
+  // The fill's inputs are reused (12 + 4 MiB at 1024²): the loop below rewrites every covered texel,
+  // and both are zero elsewhere.
+  const islandColour = fillColour;
+  const islandWeight = fillWeight;
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i];
     const w = combinedConfidence[i];

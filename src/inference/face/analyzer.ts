@@ -90,7 +90,8 @@ export class FaceAnalyzer {
   ) {}
 
   static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
-    const load = options.loadModel ?? loadAsset;
+    // ort copies a model into its own memory: the 5 MB of ONNX bytes need not stay cached.
+    const load = options.loadModel ?? ((fileName: string) => loadAsset(fileName, { keep: false }));
     const keys = Object.keys(FACE_MODELS) as FaceModelKey[];
     const loaded = await Promise.all(
       keys.map(async (key) => {
