@@ -46,6 +46,8 @@ export class GazeSolver {
   private readonly residual = new Float64Array(4);
   private readonly probe = new Float64Array(4);
   private readonly yawColumn = new Float64Array(4);
+  /** Per eye, where the observed iris centre sits relative to the eyeball's front pole (model space, metres; see calibrate). */
+  private readonly irisOffsets = new Float64Array(6);
 
   constructor(data: AvatarData) {
     const rig = computeAvatarRig(data.model, data.neutralVertices);
@@ -56,6 +58,27 @@ export class GazeSolver {
 
   get hasEyes(): boolean {
     return this.eyes.length > 0;
+  }
+
+  /**
+   * Learns where the iris model puts each iris centre relative to the eyeball's front pole, from a
+   * frame whose eyes look straight ahead (gaze 0 in the head's frame) with the head at (rotation,
+   * translation): the pixel residual, back-projected at the eye's depth, is kept in head space and
+   * subtracted from later frames. Without it a pupil drawn or seen off the pole (a texture, the lids
+   * covering the iris's top) reads as a constant gaze offset. Null clears it.
+   */
+  calibrate(iris: Float32Array | null, rotation: ArrayLike<number>, translation: ArrayLike<number>, intrinsics: { focal: number; cx: number; cy: number }): void {
+    this.irisOffsets.fill(0);
+    if (!iris || !this.hasEyes) return;
+    const r = this.residual;
+    this.residuals(iris, rotation, translation, intrinsics, 0, 0, r);
+    const R = rotation;
+    this.eyes.forEach((eye, e) => {
+      const depth = -(R[6] * eye.pivot[0] + R[7] * eye.pivot[1] + R[8] * (eye.pivot[2] + eye.radius) + translation[2]);
+      // Residual = projected pole - observed: the offset moves the pole onto the observation.
+      const dx = (-r[2 * e] * depth) / intrinsics.focal, dy = (r[2 * e + 1] * depth) / intrinsics.focal;
+      for (let c = 0; c < 3; c++) this.irisOffsets[3 * e + c] = R[c] * dx + R[3 + c] * dy;
+    });
   }
 
   /**
@@ -111,8 +134,11 @@ export class GazeSolver {
     out: Float64Array,
   ): void {
     const dx = Math.sin(yaw) * Math.cos(pitch), dy = Math.sin(pitch), dz = Math.cos(yaw) * Math.cos(pitch);
+    const offsets = this.irisOffsets;
     this.eyes.forEach((eye, e) => {
-      const x = eye.pivot[0] + eye.radius * dx, y = eye.pivot[1] + eye.radius * dy, z = eye.pivot[2] + eye.radius * dz;
+      const x = eye.pivot[0] + eye.radius * dx + offsets[3 * e];
+      const y = eye.pivot[1] + eye.radius * dy + offsets[3 * e + 1];
+      const z = eye.pivot[2] + eye.radius * dz + offsets[3 * e + 2];
       const px = R[0] * x + R[1] * y + R[2] * z + t[0];
       const py = R[3] * x + R[4] * y + R[5] * z + t[1];
       const pz = R[6] * x + R[7] * y + R[8] * z + t[2];

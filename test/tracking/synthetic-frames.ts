@@ -34,16 +34,47 @@ export interface TruthRanges {
   gazePitchDeg: number;
   /** Camera distance of the head, metres. */
   distance: number;
+  /**
+   * 'uniform': 1..maxActive targets drawn uniformly, each 0.25..1. 'realistic': what faces on a
+   * webcam mostly do (blinks, talking jaw, symmetric smiles, raised brows, each by chance) plus at
+   * most one other target drawn uniformly; often a neutral face.
+   */
+  sampling?: 'uniform' | 'realistic';
 }
 
 export const DEFAULT_RANGES: TruthRanges = { maxActive: 3, yawDeg: 25, pitchDeg: 15, rollDeg: 10, gazeYawDeg: 20, gazePitchDeg: 12, distance: 0.6 };
 
+/** Common webcam expressions: chance per keyframe, the targets moved together, weight range. */
+const COMMON_EXPRESSIONS: { chance: number; targets: string[]; from: number; to: number }[] = [
+  { chance: 0.2, targets: ['eyeBlink_L', 'eyeBlink_R'], from: 0.6, to: 1 },
+  { chance: 0.35, targets: ['jawOpen'], from: 0.1, to: 0.7 },
+  { chance: 0.3, targets: ['mouthSmile_L', 'mouthSmile_R'], from: 0.2, to: 0.9 },
+  { chance: 0.15, targets: ['browInnerUp', 'browOuterUp_L', 'browOuterUp_R'], from: 0.2, to: 0.8 },
+];
+
+function sampleWeights(names: readonly string[], random: () => number, ranges: TruthRanges, weights: Float64Array): void {
+  const candidates = names.flatMap((name, k) => (/^eyeLook/i.test(name) ? [] : [k]));
+  if (ranges.sampling !== 'realistic') {
+    const active = 1 + Math.floor(random() * ranges.maxActive);
+    for (let i = 0; i < active; i++) weights[candidates[Math.floor(random() * candidates.length)]] = 0.25 + 0.75 * random();
+    return;
+  }
+  for (const { chance, targets, from, to } of COMMON_EXPRESSIONS) {
+    if (random() >= chance) continue;
+    const amount = from + (to - from) * random();
+    // Both sides move together, within a tenth.
+    for (const name of targets) {
+      const k = names.indexOf(name);
+      if (k >= 0) weights[k] = Math.min(1, Math.max(0, amount + 0.1 * (random() - 0.5)));
+    }
+  }
+  if (random() < 0.3) weights[candidates[Math.floor(random() * candidates.length)]] = 0.2 + 0.6 * random();
+}
+
 export function randomTruth(data: AvatarData, random: () => number, ranges: TruthRanges = DEFAULT_RANGES): TrackingTruth {
   const names = data.model.expressionNames;
   const weights = new Float64Array(names.length);
-  const candidates = names.flatMap((name, k) => (/^eyeLook/i.test(name) ? [] : [k]));
-  const active = 1 + Math.floor(random() * ranges.maxActive);
-  for (let i = 0; i < active; i++) weights[candidates[Math.floor(random() * candidates.length)]] = 0.25 + 0.75 * random();
+  sampleWeights(names, random, ranges, weights);
   const uniform = (limit: number) => (2 * random() - 1) * limit;
   const truth = {
     weights,
