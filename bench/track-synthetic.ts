@@ -7,6 +7,7 @@
  * Asserts nothing.
  *   npx tsx bench/track-synthetic.ts [--avatar x.avatar] [--frames 100] [--smooth] [--images DIR]
  *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
+ *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
  *     [--sampling realistic|uniform]   expression truth: common webcam expressions (default) or 1-3 uniformly drawn targets
  */
@@ -36,7 +37,7 @@ const E = names.length;
 const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
-const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity });
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises') });
 const random = seededRandom(2026);
 if (calibration === 'render') {
   // A neutral, frontal render of the avatar: the tracked "person" holding still for calibration.
@@ -57,6 +58,9 @@ const activeTargetError = new Float64Array(E);
 let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0, activeTruthSum = 0;
 // Iris centre found by the Iris model minus the rendered pupil's projection, per eye (x, y), px.
 const irisOffset = new Float64Array(4);
+// Least-squares slope of the tracked gaze angles on the true ones (1 = right scale).
+let heldGazeFrames = 0, heldGazeError = 0;
+let gazeYawCross = 0, gazeYawTrue = 0, gazePitchCross = 0, gazePitchTrue = 0;
 let yawBias = 0, pitchBias = 0, rollBias = 0, cpuMs = 0, wallMs = 0;
 let gazeYawBias = 0, gazePitchBias = 0, poseError = 0, yawError = 0, pitchError = 0, rollError = 0, gazeError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
 const timings: Record<string, number> = {};
@@ -98,10 +102,15 @@ for (let f = 0; f < frames; f++) {
   rollBias += frame.pose.rollDeg - truth.rollDeg;
   const eyesOpen = names.every((name, k) => !/^eyeBlink/i.test(name) || truth.weights[k] < 0.5);
   if (eyesOpen) {
-    gazeError += angleBetween(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
+    const error = angleBetween(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
+    gazeError += error;
+    // The tracker holds the last gaze while its own blink estimate says the lids hide the irises.
+    if (names.some((name, k) => /^eyeBlink/i.test(name) && frame.weights[k] >= 0.5)) { heldGazeFrames++; heldGazeError += error; }
     gazeYawBias += frame.gaze.yawDeg - truth.gazeYawDeg;
     gazePitchBias += frame.gaze.pitchDeg - truth.gazePitchDeg;
     gazeFrames++;
+    gazeYawCross += frame.gaze.yawDeg * truth.gazeYawDeg; gazeYawTrue += truth.gazeYawDeg ** 2;
+    gazePitchCross += frame.gaze.pitchDeg * truth.gazePitchDeg; gazePitchTrue += truth.gazePitchDeg ** 2;
     const exact = observeTruth(data, truth, camera, 0, () => 0.5).iris;
     for (let e = 0; e < 2; e++) for (let c = 0; c < 2; c++) irisOffset[2 * e + c] += frame.face.iris[15 * e + c] - exact[15 * e + c];
   }
@@ -146,6 +155,8 @@ console.log(`non-eyeLook targets: MAE ${(totalNoLook / noLookCount).toFixed(4)} 
 console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |yaw| ${(yawError / n).toFixed(2)}, |pitch| ${(pitchError / n).toFixed(2)}, |roll| ${(rollError / n).toFixed(2)} deg; mean signed yaw ${(yawBias / n).toFixed(2)}, pitch ${(pitchBias / n).toFixed(2)}, roll ${(rollBias / n).toFixed(2)} deg`);
 console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes); mean signed yaw ${(gazeYawBias / Math.max(1, gazeFrames)).toFixed(2)}, pitch ${(gazePitchBias / Math.max(1, gazeFrames)).toFixed(2)} deg`);
 const g = Math.max(1, gazeFrames);
+console.log(`  of which ${heldGazeFrames} frames held the last gaze (tracked blink >= 0.5 with the truth's eyes open): error ${(heldGazeError / Math.max(1, heldGazeFrames)).toFixed(2)} deg there, ${((gazeError - heldGazeError) / Math.max(1, gazeFrames - heldGazeFrames)).toFixed(2)} deg elsewhere`);
+console.log(`gaze slope (tracked on true): yaw ${(gazeYawCross / gazeYawTrue).toFixed(2)}, pitch ${(gazePitchCross / gazePitchTrue).toFixed(2)}`);
 console.log(`iris centre minus rendered pupil (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
 console.log(`\nper-frame time (${clock === 'cpu' ? 'process CPU' : 'wall'} ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);
 console.log(`whole track() call: ${(wallMs / n).toFixed(1)} ms wall, ${(cpuMs / n).toFixed(1)} ms process CPU per frame (load ${os.loadavg()[0].toFixed(1)})`);

@@ -1,6 +1,6 @@
 /**
- * Gaze from the irises: the eye rotation that puts each eyeball's front pole (the pupil centre) on
- * the observed iris centre, given the head pose solved from the landmarks.
+ * Gaze from the irises: the eye rotation that puts each eyeball's pupil (pupilDepth in front of
+ * its pivot) on the observed iris centre, given the head pose solved from the landmarks.
  *
  * The eyeballs are the avatar's own (pivot and radius from its eye parts), so the answer is the
  * rotation to give its eye joints. Both eyes share one direction (a far target; vergence is below
@@ -34,11 +34,25 @@ interface Eye {
   irisOffset: number;
 }
 
-/** How far the eye part reaches in front of its pivot: where the pupil sits. */
-function frontRadius(part: SubMesh): number {
-  let radius = 0;
-  for (let i = 2; i < part.positions.length; i += 3) radius = Math.max(radius, part.positions[i] - part.pivot[2]);
-  return radius;
+/** Vertices within this distance of the eye's axis count as the pupil's. */
+const PUPIL_AXIS_RADIUS = 0.0015;
+
+/**
+ * How far in front of its pivot the eye part's pupil sits: the innermost of its forward surfaces on
+ * the axis. Eyes modelled with a clear cornea over the iris (MakeHuman's: cornea apex 16.7 mm, iris
+ * 12.2 mm from the pivot) show the iris, not the apex, so the apex would read every gaze about 0.7x
+ * too small; an eye that is one sphere gives its front.
+ */
+export function pupilDepth(part: Pick<SubMesh, 'positions' | 'pivot'>): number {
+  const p = part.positions, c = part.pivot;
+  let front = 0;
+  for (let i = 0; i < p.length; i += 3) front = Math.max(front, p[i + 2] - c[2]);
+  let depth = front;
+  for (let i = 0; i < p.length; i += 3) {
+    const z = p[i + 2] - c[2];
+    if (z > front / 2 && Math.hypot(p[i] - c[0], p[i + 1] - c[1]) < PUPIL_AXIS_RADIUS) depth = Math.min(depth, z);
+  }
+  return depth;
 }
 
 export class GazeSolver {
@@ -52,8 +66,8 @@ export class GazeSolver {
   constructor(data: AvatarData) {
     const rig = computeAvatarRig(data.model, data.neutralVertices);
     this.eyes = [];
-    if (rig.eyeRight) this.eyes.push({ pivot: [...rig.eyeRight.pivot] as [number, number, number], radius: frontRadius(rig.eyeRight), irisOffset: 0 });
-    if (rig.eyeLeft) this.eyes.push({ pivot: [...rig.eyeLeft.pivot] as [number, number, number], radius: frontRadius(rig.eyeLeft), irisOffset: 15 });
+    if (rig.eyeRight) this.eyes.push({ pivot: [...rig.eyeRight.pivot] as [number, number, number], radius: pupilDepth(rig.eyeRight), irisOffset: 0 });
+    if (rig.eyeLeft) this.eyes.push({ pivot: [...rig.eyeLeft.pivot] as [number, number, number], radius: pupilDepth(rig.eyeLeft), irisOffset: 15 });
   }
 
   get hasEyes(): boolean {

@@ -7,7 +7,7 @@
 import { eulerDegreesToRotation } from '../../src/fitting/camera-math.js';
 import { computeAvatarRig, expressedVertices } from '../../src/export/avatar-rig.js';
 import { MEDIAPIPE_TO_IBUG68 } from '../../src/inference/face/ibug68.js';
-import { writeEyeLookWeights } from '../../src/tracking/gaze.js';
+import { pupilDepth, writeEyeLookWeights } from '../../src/tracking/gaze.js';
 import { renderInPhoto } from '../../src/metrics/rerender.js';
 import { buildPreviewScene } from '../../src/render/preview.js';
 import type { AvatarData, FaceObservation, RgbaImage } from '../../src/types.js';
@@ -155,17 +155,13 @@ export function observeTruth(
     landmarks68[2 * i] = landmarks468[3 * MEDIAPIPE_TO_IBUG68[i]];
     landmarks68[2 * i + 1] = landmarks468[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
   }
-  // The pupil: the rotated eyeball's vertex furthest along the gaze.
+  // The pupil: on the gaze ray from the pivot, at the eye's pupil depth (the iris, not a cornea over it).
   const iris = new Float32Array(30);
-  gazedEyes(data, truth).forEach((eye, e) => {
+  const rig = computeAvatarRig(data.model, data.neutralVertices);
+  [rig.eyeRight, rig.eyeLeft].filter((e) => e !== null).forEach((eye, e) => {
     const yaw = (truth.gazeYawDeg * Math.PI) / 180, pitch = (truth.gazePitchDeg * Math.PI) / 180;
-    const d = [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), Math.cos(yaw) * Math.cos(pitch)];
-    let best = -Infinity, bx = 0, by = 0, bz = 0;
-    for (let i = 0; i < eye.positions.length; i += 3) {
-      const along = (eye.positions[i] - eye.pivot[0]) * d[0] + (eye.positions[i + 1] - eye.pivot[1]) * d[1] + (eye.positions[i + 2] - eye.pivot[2]) * d[2];
-      if (along > best) { best = along; bx = eye.positions[i]; by = eye.positions[i + 1]; bz = eye.positions[i + 2]; }
-    }
-    const [x, y] = project(bx, by, bz, truth, camera);
+    const depth = pupilDepth(eye), c = eye.pivot;
+    const [x, y] = project(c[0] + depth * Math.sin(yaw) * Math.cos(pitch), c[1] + depth * Math.sin(pitch), c[2] + depth * Math.cos(yaw) * Math.cos(pitch), truth, camera);
     iris[15 * e] = x + noisePx * gaussian();
     iris[15 * e + 1] = y + noisePx * gaussian();
   });
