@@ -17,6 +17,7 @@ import path from 'node:path';
 import { encodePng } from '../src/image/encode.js';
 import { configureRuntime } from '../src/inference/runtime.js';
 import { FaceTracker } from '../src/tracking/face-tracker.js';
+import { GazeSolver } from '../src/tracking/gaze.js';
 import type { RgbaImage } from '../src/types.js';
 import { seededRandom } from '../test/helpers/random.js';
 import { DEFAULT_RANGES, interpolateTruth, observeTruth, randomLook, randomTruth, renderTruth, type TrackingTruth, type TruthRanges } from '../test/tracking/synthetic-frames.js';
@@ -59,6 +60,9 @@ let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zero
 // Iris centre found by the Iris model minus the rendered pupil's projection, per eye (x, y), px.
 const irisOffset = new Float64Array(4);
 // Least-squares slope of the tracked gaze angles on the true ones (1 = right scale).
+// The gaze error split: the exact pupils with the tracked head pose, the found irises with the true pose.
+const gazeProbe = new GazeSolver(data);
+let exactIrisGazeError = 0, truePoseGazeError = 0;
 let heldGazeFrames = 0, heldGazeError = 0;
 let gazeYawCross = 0, gazeYawTrue = 0, gazePitchCross = 0, gazePitchTrue = 0;
 let yawBias = 0, pitchBias = 0, rollBias = 0, cpuMs = 0, wallMs = 0;
@@ -112,6 +116,12 @@ for (let f = 0; f < frames; f++) {
     gazeYawCross += frame.gaze.yawDeg * truth.gazeYawDeg; gazeYawTrue += truth.gazeYawDeg ** 2;
     gazePitchCross += frame.gaze.pitchDeg * truth.gazePitchDeg; gazePitchTrue += truth.gazePitchDeg ** 2;
     const exact = observeTruth(data, truth, camera, 0, () => 0.5).iris;
+    const probe = { yawRad: 0, pitchRad: 0 };
+    gazeProbe.solve(exact, frame.rotation, frame.translation, camera, probe, probe);
+    exactIrisGazeError += angleBetween(probe.yawRad * DEG, probe.pitchRad * DEG, truth.gazeYawDeg, truth.gazePitchDeg);
+    probe.yawRad = probe.pitchRad = 0;
+    gazeProbe.solve(frame.face.iris, truth.rotation, truth.translation, camera, probe, probe);
+    truePoseGazeError += angleBetween(probe.yawRad * DEG, probe.pitchRad * DEG, truth.gazeYawDeg, truth.gazePitchDeg);
     for (let e = 0; e < 2; e++) for (let c = 0; c < 2; c++) irisOffset[2 * e + c] += frame.face.iris[15 * e + c] - exact[15 * e + c];
   }
   if (imageDir && f % 10 === 5) {
@@ -156,6 +166,7 @@ console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |ya
 console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes); mean signed yaw ${(gazeYawBias / Math.max(1, gazeFrames)).toFixed(2)}, pitch ${(gazePitchBias / Math.max(1, gazeFrames)).toFixed(2)} deg`);
 const g = Math.max(1, gazeFrames);
 console.log(`  of which ${heldGazeFrames} frames held the last gaze (tracked blink >= 0.5 with the truth's eyes open): error ${(heldGazeError / Math.max(1, heldGazeFrames)).toFixed(2)} deg there, ${((gazeError - heldGazeError) / Math.max(1, gazeFrames - heldGazeFrames)).toFixed(2)} deg elsewhere`);
+console.log(`  gaze error from the exact pupils with the tracked head pose: ${(exactIrisGazeError / Math.max(1, gazeFrames)).toFixed(2)} deg; from the found irises with the true head pose: ${(truePoseGazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (no gaze calibration)`);
 console.log(`gaze slope (tracked on true): yaw ${(gazeYawCross / gazeYawTrue).toFixed(2)}, pitch ${(gazePitchCross / gazePitchTrue).toFixed(2)}`);
 console.log(`iris centre minus rendered pupil (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
 console.log(`\nper-frame time (${clock === 'cpu' ? 'process CPU' : 'wall'} ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);
