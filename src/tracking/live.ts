@@ -3,8 +3,9 @@
  * drawn into a small canvas, tracked (face-tracker.ts) and applied to the avatar
  * (babylon-animation.ts); a frame that arrives while one is being tracked is skipped, so latency
  * stays one frame's work. Where the avatar worker runs (../worker/client.ts) the face models and the
- * solve run there, off the page's main thread; otherwise, or if it cannot start, on the page. Listeners get a 'frame' event per tracked frame. Nothing here runs at
- * import time, so Node code may import the module.
+ * solve run there, off the page's main thread; otherwise, or if it cannot start, on the page.
+ * Listeners get a 'frame' event per tracked frame. Nothing here runs at import time, so Node code
+ * may import the module.
  */
 import { PhotoAvatarError } from '../errors.js';
 import type { Avatar } from '../plugin/avatar.js';
@@ -140,7 +141,8 @@ export async function trackLive(avatar: Avatar, source: FrameSource, options: Li
   } else {
     throw new PhotoAvatarError('INVALID_ARGUMENT', 'trackFace needs an HTMLVideoElement or a MediaStream.');
   }
-  const { maxWidth, apply, worker, ...trackerOptions } = options;
+  // The tracker gets its own options only (they cross to the worker).
+  const { maxWidth: _maxWidth, apply: _apply, worker, ...trackerOptions } = options;
   if (worker !== false && workersAvailable()) {
     try {
       const tracker = await WorkerFaceTracker.create(avatar.data, trackerOptions);
