@@ -5,7 +5,7 @@
  */
 import type { HeadModel, SubMesh } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, SKIN_GAP } from './fit-hair.js';
 import type { HairStyle } from './styles.js';
