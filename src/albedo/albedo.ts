@@ -11,10 +11,9 @@
  * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
  * outside it (and without a model) the completed photo albedo is.
  */
-import type { HeadModel } from '../modelpack/head-model.js';
-import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
+import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
-import { unwrapPhoto, type UvRaster } from './unwrap.js';
+import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
 import { estimateShLight, evaluateShading, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
@@ -26,17 +25,8 @@ import type { SkinColourStatistics } from './skin-colour.js';
 import type { DetailModel } from './detail-model.js';
 import { lightGainsFromSkinPrior, type LightGainOptions } from './light-gain.js';
 
-export interface AlbedoInput {
-  image: RgbaImage;
-  model: HeadModel;
-  /** Fitted vertices, model space, xyz interleaved. */
-  vertices: Float32Array;
-  camera: PinholeCamera;
-  /** Image-space skin mask (255 = skin) for the light estimate; without it every visible texel counts. */
-  skinMask?: Mask;
-  /** Image-space face-region mask (with brows, eyelids, lips) the texture is taken from; defaults to skinMask. */
-  faceMask?: Mask;
-}
+/** One photo with its fitted head: what the unwrap needs. */
+export type AlbedoInput = UnwrapInput;
 
 export interface AlbedoOptions {
   /** Texture width = height in texels; default 1024. */

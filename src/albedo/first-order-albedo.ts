@@ -15,8 +15,10 @@
  * Texels are those the solver uses: inside the model's mask and seen by some view.
  */
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
-import { shShadingBasis, solveSymmetric } from './sh-light.js';
-import { DEFAULT_REGULARIZATION, lightPriorWeights, srgbDecode, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
+import { shShadingBasis } from './sh-light.js';
+import { solveSymmetric } from '../fitting/cholesky.js';
+import { DEFAULT_REGULARIZATION, lightPriorWeights, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
+import { srgbDecode } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
 
 const SH = 9;

@@ -7,8 +7,9 @@
  * in HSV (./detail.ts) where the observation is confident.
  */
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
-import { choleskySolve } from '../fitting/cholesky.js';
-import { shShadingBasis, solveSymmetric } from './sh-light.js';
+import { choleskySolve, solveSymmetric } from '../fitting/cholesky.js';
+import { shShadingBasis } from './sh-light.js';
+import { srgbDecode, srgbDecodeSlope } from '../image/srgb.js';
 import { createGemmBackend, createTsGemm, type GemmBackend } from './gemm.js';
 import { fuseDetail, type DetailOptions } from './detail.js';
 import { projectUvMap, type ProjectOptions } from './project.js';
@@ -155,15 +156,6 @@ export interface PhotometricFit {
 const SH = 9;
 /** PhotometricFitOptions.regularization's default (measured there). */
 export const DEFAULT_REGULARIZATION = 0.1;
-
-/** sRGB-encoded value -> linear, extended smoothly beyond 0..1 so Gauss-Newton steps stay defined. */
-export function srgbDecode(a: number): number {
-  return a <= 0.04045 ? a / 12.92 : Math.pow((a + 0.055) / 1.055, 2.4);
-}
-
-function srgbDecodeSlope(a: number): number {
-  return a <= 0.04045 ? 1 / 12.92 : (2.4 / 1.055) * Math.pow((a + 0.055) / 1.055, 1.4);
-}
 
 let onnxGemm: Promise<GemmBackend> | undefined;
 const tsGemm = createTsGemm();

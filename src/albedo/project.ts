@@ -48,22 +48,7 @@ export function projectUvMap(model: UvapmModel, uvMap: Float32Array, mask: Uint8
   for (let c = 0; c < 3; c++) {
     const U = model.components[c], mean = model.means[c];
     for (let i = 0; i < visible.length; i++) residual[i] = uvMap[c * D + visible[i]] - mean[visible[i]];
-    A.fill(0);
-    b.fill(0);
-    for (let k = 0; k < K; k++) {
-      const rk = k * D;
-      let s = 0;
-      for (let i = 0; i < visible.length; i++) s += w[i] * U[rk + visible[i]] * residual[i];
-      b[k] = s;
-      for (let l = 0; l <= k; l++) {
-        const rl = l * D;
-        let g = 0;
-        for (let i = 0; i < visible.length; i++) { const t = visible[i]; g += w[i] * U[rk + t] * U[rl + t]; }
-        A[k * K + l] = A[l * K + k] = g;
-      }
-      const variance = model.variances[c][k];
-      A[k * K + k] += variance > 0 ? lambda / variance : 1e12;
-    }
+    projectionSystem(U, D, K, model.variances[c], visible, w, residual, lambda, A, b);
     if (K > 0 && !choleskySolve(A, b, K, x, work)) throw new PhotoAvatarError('INVALID_ARGUMENT', 'The projection system is singular (model variances are not positive).');
     const coeff = Float32Array.from(x.subarray(0, K));
     coefficients.push(coeff);
@@ -75,4 +60,30 @@ export function projectUvMap(model: UvapmModel, uvMap: Float32Array, mask: Uint8
     }
   }
   return { coefficients, reconstruction };
+}
+
+/**
+ * One channel's coefficient system from some texels: A = Uᵀ W U + λ diag(1 / variance), b = Uᵀ W r
+ * with r the texels' residuals from the mean (K × D row-major components). A mode without variance
+ * is pinned at zero.
+ */
+export function projectionSystem(
+  U: Float32Array, D: number, K: number, variances: ArrayLike<number>,
+  texels: readonly number[], w: Float64Array, residual: Float64Array, lambda: number,
+  A: Float64Array, b: Float64Array,
+): void {
+  for (let k = 0; k < K; k++) {
+    const rk = k * D;
+    let s = 0;
+    for (let i = 0; i < texels.length; i++) s += w[i] * U[rk + texels[i]] * residual[i];
+    b[k] = s;
+    for (let l = 0; l <= k; l++) {
+      const rl = l * D;
+      let g = 0;
+      for (let i = 0; i < texels.length; i++) { const t = texels[i]; g += w[i] * U[rk + t] * U[rl + t]; }
+      A[k * K + l] = A[l * K + k] = g;
+    }
+    const variance = variances[k];
+    A[k * K + k] += variance > 0 ? lambda / variance : 1e12;
+  }
 }

@@ -16,6 +16,7 @@
 import { createSession, ort } from '../inference/runtime.js';
 import { GraphBuilder } from '../inference/onnx-builder.js';
 import { throwIfAborted } from '../errors.js';
+import { solveSymmetric } from '../fitting/cholesky.js';
 
 export const SH_COUNT = 9;
 
@@ -92,31 +93,6 @@ async function gramMatrices(z: Float32Array[], rows: number): Promise<Float64Arr
   for (let c = 0; c < 3; c++) feeds[`z${c}`] = new ort.Tensor('float32', z[c].subarray(0, rows * (SH_COUNT + 1)), [rows, SH_COUNT + 1]);
   const results = await session.run(feeds);
   return [0, 1, 2].map((c) => Float64Array.from(results[`gram${c}`].data as Float32Array));
-}
-
-/** Solves (A + ridge I) x = b for symmetric positive semi-definite A (n x n, row-major) by Cholesky. */
-export function solveSymmetric(A: Float64Array, b: Float64Array, n: number, ridge: number): Float64Array {
-  const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * n + j] + (i === j ? ridge : 0);
-      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
-      L[i * n + j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / L[j * n + j];
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
-    y[i] = s / L[i * n + i];
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
-    x[i] = s / L[i * n + i];
-  }
-  return x;
 }
 
 export interface LightSamples {

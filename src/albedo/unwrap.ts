@@ -82,7 +82,7 @@ export interface UnwrapInput {
   /** Fitted vertices, model space, xyz interleaved (model.vertexCount * 3). */
   vertices: Float32Array;
   camera: PinholeCamera;
-  /** Image-space skin mask (255 = skin); any size, it is stretched over the image. */
+  /** Image-space skin mask (255 = skin; any size, stretched over the image): the light is estimated from it, or from every visible texel without it. */
   skinMask?: Mask;
   /**
    * Image-space mask of the head's own pixels (face region with brows, eyelids and lips; 255 =

@@ -9,12 +9,12 @@
  * texel (⌊x d / S⌋, ⌊y d / S⌋); when S is a multiple of d these are exact blocks whose centres
  * coincide with the model texel's, and bilinear upsampling (upsamplePlanes) inverts the layout.
  */
-import { srgbDecode, upsamplePlanes, type UvapmObservation } from './fit-albedo.js';
+import { upsamplePlanes, type UvapmObservation } from './fit-albedo.js';
 import { applyValueDetail, boundedHighPass, DETAIL_LIMIT, planesToHsv, rgbToHsv } from './detail.js';
 import { generateDetail, type DetailModel } from './detail-model.js';
 import type { MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
-import { linearToSrgb } from '../image/srgb.js';
+import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
 import { PhotoAvatarError } from '../errors.js';
 import { boxBlur, maskedMinFilter, sampleWeighted } from './texture-filters.js';
 
@@ -240,18 +240,6 @@ export function coarseAtTextureSize(planes: Float32Array, mask: Uint8Array, mode
     known = next;
   }
   return size === d ? extended : upsamplePlanes(extended, d, size);
-}
-
-/** sRGB -> linear on a 4096-step table (interpolation error below 1e-7): a few million texels per texture. */
-const DECODE_STEPS = 4096;
-const SRGB_DECODE = Float32Array.from({ length: DECODE_STEPS + 2 }, (_, i) => srgbDecode(Math.min(1, i / DECODE_STEPS)));
-
-/** sRGB 0..1 -> linear, clamped to 0..1 first (the texture is 8-bit sRGB in the end). */
-function srgbToLinear(value: number): number {
-  if (!(value > 0)) return 0;
-  if (value >= 1) return 1;
-  const x = value * DECODE_STEPS, i = x | 0, f = x - i;
-  return SRGB_DECODE[i] * (1 - f) + SRGB_DECODE[i + 1] * f;
 }
 
 function clamp01(x: number): number {

@@ -3,15 +3,29 @@
  * photo sample is decoded through a 256-entry table and the final albedo is encoded once.
  */
 
+/** sRGB-encoded value -> linear (exact curve), extended smoothly beyond 0..1 so the albedo fit's Gauss-Newton steps stay defined. */
+export function srgbDecode(a: number): number {
+  return a <= 0.04045 ? a / 12.92 : Math.pow((a + 0.055) / 1.055, 2.4);
+}
+
+/** d srgbDecode / da, for the albedo fit's Gauss-Newton steps. */
+export function srgbDecodeSlope(a: number): number {
+  return a <= 0.04045 ? 1 / 12.92 : (2.4 / 1.055) * Math.pow((a + 0.055) / 1.055, 1.4);
+}
+
 /** Linear value (0..1) of each 8-bit sRGB code. */
-export const SRGB_TO_LINEAR: Float32Array = (() => {
-  const table = new Float32Array(256);
-  for (let i = 0; i < 256; i++) {
-    const c = i / 255;
-    table[i] = c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-  }
-  return table;
-})();
+export const SRGB_TO_LINEAR: Float32Array = Float32Array.from({ length: 256 }, (_, i) => srgbDecode(i / 255));
+
+/** sRGB 0..1 -> linear on a 4096-step table (interpolation error below 1e-7), clamped to 0..1 first: a few million texels per texture. */
+const DECODE_STEPS = 4096;
+const SRGB_DECODE = Float32Array.from({ length: DECODE_STEPS + 2 }, (_, i) => srgbDecode(Math.min(1, i / DECODE_STEPS)));
+
+export function srgbToLinear(value: number): number {
+  if (!(value > 0)) return 0;
+  if (value >= 1) return 1;
+  const x = value * DECODE_STEPS, i = x | 0, f = x - i;
+  return SRGB_DECODE[i] * (1 - f) + SRGB_DECODE[i + 1] * f;
+}
 
 export function linearToSrgb(linear: number): number {
   if (!(linear > 0)) return 0;

@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { buildUvapm } from '../../src/albedo/build/builder.js';
-import { fitUvapmUnderLight, srgbDecode, upsamplePlanes, type UvapmObservation } from '../../src/albedo/fit-albedo.js';
+import { fitUvapmUnderLight, upsamplePlanes, type UvapmObservation } from '../../src/albedo/fit-albedo.js';
+import { srgbDecode } from '../../src/image/srgb.js';
 import { uvFaceMaskFromModel, uvMapToPlanes } from '../../src/albedo/build/uv-maps.js';
 import type { UvapmModel } from '../../src/albedo/uvapm-format.js';
 import { decodeImage } from '../../src/image/decode.js';

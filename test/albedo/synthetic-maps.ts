@@ -1,6 +1,7 @@
 /** Deterministic synthetic UV maps: a low-rank albedo model (mean + a few smooth modes) plus noise. */
 import { seededRandom as rng } from '../helpers/random.js';
-import { srgbDecode, type UvapmObservation } from '../../src/albedo/fit-albedo.js';
+import type { UvapmObservation } from '../../src/albedo/fit-albedo.js';
+import { srgbDecode } from '../../src/image/srgb.js';
 import { shShadingBasis } from '../../src/albedo/sh-light.js';
 
 export { seededRandom as rng } from '../helpers/random.js';

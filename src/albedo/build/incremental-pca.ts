@@ -19,6 +19,7 @@ import { PhotoAvatarError } from '../../errors.js';
 import type { GemmBackend } from '../gemm.js';
 import { symmetricEigen } from '../linalg.js';
 import { choleskySolve } from '../../fitting/cholesky.js';
+import { projectionSystem } from '../project.js';
 
 export const UVAPM_CHANNELS = 3;
 
@@ -230,20 +231,7 @@ export function imputeMissingTexels(model: ImputationModel, planes: Float32Array
     let solved = false;
     if (K > 0 && observed.length > 0) {
       for (let i = 0; i < observed.length; i++) residual[i] = x[observed[i]] - mean[observed[i]];
-      for (let k = 0; k < K; k++) {
-        const rk = k * D;
-        let s = 0;
-        for (let i = 0; i < observed.length; i++) s += weight[i] * U[rk + observed[i]] * residual[i];
-        b[k] = s;
-        for (let l = 0; l <= k; l++) {
-          const rl = l * D;
-          let g = 0;
-          for (let i = 0; i < observed.length; i++) { const t = observed[i]; g += weight[i] * U[rk + t] * U[rl + t]; }
-          A[k * K + l] = A[l * K + k] = g;
-        }
-        const variance = model.variances[c][k];
-        A[k * K + k] += variance > 0 ? regularization / variance : 1e12;
-      }
+      projectionSystem(U, D, K, model.variances[c], observed, weight, residual, regularization, A, b);
       solved = choleskySolve(A, b, K, a, work);
     }
     for (const t of missing) {
