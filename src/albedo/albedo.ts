@@ -138,6 +138,7 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
       colour: lightSamples.colour,
       normal: lightSamples.normal,
       weight: lightSamples.weight,
+      clipped: lightSamples.clipped,
       smooth: makeGridSmoother(lightSamples.gridSize, lightSamples.gridIndex, Math.max(2, Math.round(lightSamples.gridSize / 16))),
     },
     { iterations: 3, signal },
@@ -332,6 +333,8 @@ interface LightSubsample {
   colour: Float32Array;
   normal: Float32Array;
   weight: Float32Array;
+  /** Saturated channels per sample (LightSamples.clipped). */
+  clipped: Uint8Array;
   /** Side of the subsampled texel grid. */
   gridSize: number;
   /** Position of each sample in that grid. */
@@ -348,15 +351,17 @@ function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float
     if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) m++;
   }
   const sample: LightSubsample = {
-    colour: new Float32Array(m * 3), normal: new Float32Array(m * 3), weight: new Float32Array(m),
+    colour: new Float32Array(m * 3), normal: new Float32Array(m * 3), weight: new Float32Array(m), clipped: new Uint8Array(m),
     gridSize, gridIndex: new Int32Array(m),
   };
   for (let i = 0, j = 0; i < count; i++) {
     const p = raster.texel[i];
     const column = p % size, row = Math.floor(p / size);
     if (column % stride !== 0 || row % stride !== 0) continue;
-    const clipped = colour[3 * i] > CLIPPED || colour[3 * i + 1] > CLIPPED || colour[3 * i + 2] > CLIPPED;
-    sample.weight[j] = clipped ? 0 : weight[i] * raster.skin[i];
+    let clipped = 0;
+    for (let c = 0; c < 3; c++) if (colour[3 * i + c] > CLIPPED) clipped |= 1 << c;
+    sample.clipped[j] = clipped;
+    sample.weight[j] = weight[i] * raster.skin[i];
     for (let c = 0; c < 3; c++) {
       sample.colour[3 * j + c] = colour[3 * i + c];
       sample.normal[3 * j + c] = normal[3 * i + c];

@@ -103,6 +103,14 @@ export interface LightSamples {
   /** Least-squares weight per sample (0 = ignore). */
   weight: Float32Array;
   /**
+   * Per sample, bit c set where channel c is saturated: a censored observation (the true value is
+   * at least what the photo shows). That channel stays out of the light's least squares and counts
+   * as brighter than any other sample in the median; its other channels still count. Dropping
+   * whole samples instead leaves an overexposed face only its darkest texels, a different few
+   * under every change of light.
+   */
+  clipped?: Uint8Array;
+  /**
    * Smooths a per-sample RGB field (interleaved) with the given per-sample weights, writing into
    * `out`; used for the low-frequency albedo. Samples without support keep `fallback`.
    */
@@ -116,6 +124,7 @@ export interface LightEstimate {
   smoothAlbedo: Float32Array;
   /** Weighted median skin colour per channel after de-lighting (linear RGB). */
   medianAlbedo: Float64Array;
+
   /** Weighted RMS of the shading model's residual in linear units. */
   residual: number;
 }
@@ -126,6 +135,7 @@ export interface LightEstimate {
  */
 export async function estimateShLight(samples: LightSamples, options: { iterations?: number; signal?: AbortSignal } = {}): Promise<LightEstimate> {
   const { colour, normal, weight } = samples;
+  const clipped = samples.clipped ?? new Uint8Array(weight.length);
   const iterations = options.iterations ?? 3;
   const n = weight.length;
 
@@ -160,8 +170,8 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
     throwIfAborted(options.signal);
     for (let j = 0; j < m; j++) {
       const i = rows[j];
-      const sw = Math.sqrt(weight[i]);
       for (let c = 0; c < 3; c++) {
+        const sw = clipped[i] & (1 << c) ? 0 : Math.sqrt(weight[i]);
         const zc = z[c], a = smoothAlbedo[3 * i + c] * sw, o = j * (SH_COUNT + 1);
         for (let k = 0; k < SH_COUNT; k++) zc[o + k] = a * basis[j * SH_COUNT + k];
         zc[o + SH_COUNT] = colour[3 * i + c] * sw;
@@ -170,8 +180,11 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
     const grams = await gramMatrices(z, m);
     residual = solveLight(grams, light);
     let weightSum = 0;
-    for (let j = 0; j < m; j++) weightSum += weight[rows[j]];
-    residual = Math.sqrt(residual / (3 * Math.max(weightSum, 1e-12)));
+    for (let j = 0; j < m; j++) {
+      const i = rows[j];
+      for (let c = 0; c < 3; c++) if (!(clipped[i] & (1 << c))) weightSum += weight[i];
+    }
+    residual = Math.sqrt(residual / Math.max(weightSum, 1e-12));
 
     normaliseLight(light, basis, rows, weight);
     if (iteration === iterations - 1) break;
@@ -180,7 +193,7 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
     const smoothWeight = new Float32Array(n);
     for (let j = 0; j < m; j++) {
       const i = rows[j];
-      let ok = true;
+      let ok = clipped[i] === 0;
       for (let c = 0; c < 3; c++) {
         const s = shading[3 * i + c];
         if (s < 0.2) ok = false;
@@ -193,7 +206,10 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
 
   // Median of the de-lit skin colour: the completion's target tone far from observed skin.
   evaluateShading(normal, light, shading);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) ratio[3 * i + c] = weight[i] > 0 ? colour[3 * i + c] / Math.max(shading[3 * i + c], 0.2) : 0;
+  // A saturated channel is censored: at least as bright as any de-lit value (the histogram's top).
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) ratio[3 * i + c] = !(weight[i] > 0) ? 0 : clipped[i] & (1 << c) ? 1 : colour[3 * i + c] / Math.max(shading[3 * i + c], 0.2);
+  }
   const medianAlbedo = weightedMedianColour(ratio, weight);
   return { light, smoothAlbedo, medianAlbedo, residual };
 }
