@@ -308,16 +308,17 @@ const MIN_MODEL_TEXELS = 64;
  */
 /**
  * A de-lit view as a stage-2 observation on the albedo model's grid: its skin texels (photo skin
- * mask × model skin weight × visibility, clipped highlights out) averaged into d × d texels.
+ * mask × model skin weight × visibility; a saturated channel only out of that channel) averaged
+ * into d × d texels.
  */
 export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObservation {
   const count = view.raster.texel.length;
-  const weight = new Float32Array(count);
+  const weight = new Float32Array(count), saturated = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const clipped = view.colour[3 * i] > CLIPPED || view.colour[3 * i + 1] > CLIPPED || view.colour[3 * i + 2] > CLIPPED;
-    weight[i] = clipped ? 0 : clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
+    weight[i] = clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
+    for (let c = 0; c < 3; c++) if (view.colour[3 * i + c] > CLIPPED) saturated[i] |= 1 << c;
   }
-  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight }, modelSize);
+  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, saturated }, modelSize);
 }
 
 async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal): Promise<PhotometricFit | undefined> {

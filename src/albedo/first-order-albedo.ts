@@ -17,7 +17,7 @@
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { shShadingBasis } from './sh-light.js';
 import { solveSymmetric } from '../fitting/cholesky.js';
-import { DEFAULT_REGULARIZATION, lightPriorWeights, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
+import { channelWeight, DEFAULT_REGULARIZATION, lightPriorWeights, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
 import { srgbDecode } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
 
@@ -37,7 +37,7 @@ export interface PhotometricProblem {
   /** Per channel, λ / variance_k (K). */
   priorPrecision: Float64Array[];
   variances: Float64Array[];
-  /** Per view: weight (N), colour (N × 3), shading basis (N × 9). */
+  /** Per view: weight per channel (N × 3, fit-albedo's channelWeight), colour (N × 3), shading basis (N × 9). */
   weight: Float64Array[];
   colour: Float64Array[];
   basis: Float64Array[];
@@ -92,11 +92,14 @@ export function photometricProblem(model: UvapmModel, observations: readonly Uva
   const weight: Float64Array[] = [], colour: Float64Array[] = [], basis: Float64Array[] = [], lightPriorWeight: Float64Array[] = [];
   const texel = Int32Array.from(used);
   observations.forEach((o, v) => {
-    const w = new Float64Array(N), col = new Float64Array(3 * N), h = new Float64Array(N * SH);
+    const w = new Float64Array(3 * N), col = new Float64Array(3 * N), h = new Float64Array(N * SH);
     for (let i = 0; i < N; i++) {
       const t = used[i];
-      w[i] = o.weight[t] > 0 ? o.weight[t] : 0;
-      for (let c = 0; c < 3; c++) col[3 * i + c] = o.colour[3 * t + c];
+      for (let c = 0; c < 3; c++) {
+        const wc = channelWeight(o, t, c);
+        w[3 * i + c] = wc > 0 ? wc : 0;
+        col[3 * i + c] = o.colour[3 * t + c];
+      }
       shShadingBasis(o.normal[3 * t], o.normal[3 * t + 1], o.normal[3 * t + 2], h, i * SH);
     }
     weight.push(w); colour.push(col); basis.push(h);
@@ -113,10 +116,11 @@ function meanAlbedoLightWeights(weight: Float64Array, basis: Float64Array, means
   const weights = new Float64Array(3);
   for (let c = 0; c < 3; c++) {
     let trace = 0;
-    for (let i = 0; i < weight.length; i++) {
-      if (!(weight[i] > 0)) continue;
+    for (let i = 0; i < weight.length / 3; i++) {
+      const w = weight[3 * i + c];
+      if (!(w > 0)) continue;
       const l = srgbDecode(means[c][i]);
-      for (let j = 0; j < SH; j++) trace += weight[i] * l * l * basis[i * SH + j] ** 2;
+      for (let j = 0; j < SH; j++) trace += w * l * l * basis[i * SH + j] ** 2;
     }
     weights[c] = strength * (trace / SH);
   }
@@ -183,7 +187,7 @@ export function photometricObjective(problem: PhotometricProblem, x: Float64Arra
       let data = 0;
       if (gradient) for (let j = 0; j < SH; j++) gradient[g0 + j] = 0;
       for (let i = 0; i < N; i++) {
-        const wi = w[i];
+        const wi = w[3 * i + c];
         if (!(wi > 0)) continue;
         const h = i * SH;
         let s = 0;
@@ -227,10 +231,11 @@ export function initialParameters(problem: PhotometricProblem): Float64Array {
       M.fill(0);
       r.fill(0);
       for (let i = 0; i < N; i++) {
-        if (!(w[i] > 0)) continue;
+        const wi = w[3 * i + c];
+        if (!(wi > 0)) continue;
         const l = srgbDecode(mean[i]), h = i * SH;
         for (let j = 0; j < SH; j++) {
-          const wj = w[i] * l * H[h + j];
+          const wj = wi * l * H[h + j];
           r[j] += wj * col[3 * i + c];
           for (let q = 0; q < SH; q++) M[j * SH + q] += wj * l * H[h + q];
         }

@@ -94,6 +94,16 @@ export interface UvapmObservation {
   normal: Float32Array;
   /** Least-squares weight per model texel (0 = not observed). */
   weight: Float32Array;
+  /**
+   * Per channel (d² × 3, interleaved), where it differs from `weight`: a channel saturated in the
+   * photo is censored (the truth is at least what the camera recorded) and carries no weight there.
+   */
+  channelWeight?: Float32Array;
+}
+
+/** The least-squares weight of channel c at model texel t. */
+export function channelWeight(o: UvapmObservation, t: number, c: number): number {
+  return o.channelWeight ? o.channelWeight[3 * t + c] : o.weight[t];
 }
 
 export interface PhotometricFitOptions {
@@ -238,9 +248,9 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
     for (let v = 0; v < V; v++) {
       const o = observations[v];
       for (let i = 0; i < N; i++) {
-        const t = texel[i], w = o.weight[t];
-        if (!(w > 0)) continue;
-        for (let c = 0; c < 3; c++) { const e = o.colour[3 * t + c] - srgbDecode(albedo[c * D + t]) * shading[v][3 * i + c]; sum += w * e * e; }
+        const t = texel[i];
+        if (!(o.weight[t] > 0)) continue;
+        for (let c = 0; c < 3; c++) { const e = o.colour[3 * t + c] - srgbDecode(albedo[c * D + t]) * shading[v][3 * i + c]; sum += channelWeight(o, t, c) * e * e; }
       }
       for (let c = 0; c < 3; c++) for (let j = 0; j < SH; j++) sum += lightWeight[v][c] * (lights[v][c * SH + j] - lightPrior.reference[v][c * SH + j]) ** 2;
     }
@@ -271,7 +281,7 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
         const level = srgbDecode(a0), slope = srgbDecodeSlope(a0);
         let W = 0, B = 0;
         for (let v = 0; v < V; v++) {
-          const w = observations[v].weight[t];
+          const w = channelWeight(observations[v], t, c);
           if (!(w > 0)) continue;
           const s = shading[v][3 * i + c], g = s * slope;
           W += w * g * g;
@@ -322,7 +332,7 @@ export function lightPriorWeights(o: UvapmObservation, texel: Int32Array, basis:
   for (let c = 0; c < 3; c++) {
     let trace = 0;
     for (let i = 0; i < texel.length; i++) {
-      const t = texel[i], w = o.weight[t];
+      const t = texel[i], w = channelWeight(o, t, c);
       if (!(w > 0)) continue;
       let s = 0, h2 = 0;
       for (let k = 0; k < SH; k++) { const h = basis[i * SH + k]; s += reference[c * SH + k] * h; h2 += h * h; }
@@ -354,7 +364,7 @@ function solveLight(
     M.fill(0);
     r.fill(0);
     for (let i = 0; i < N; i++) {
-      const t = texel[i], w = o.weight[t];
+      const t = texel[i], w = channelWeight(o, t, c);
       if (!(w > 0)) continue;
       const level = srgbDecode(albedo[c * D + t]);
       for (let k = 0; k < SH; k++) row[k] = level * basis[i * SH + k];
@@ -393,16 +403,16 @@ function photometricRmse(observations: readonly UvapmObservation[], texel: Int32
   for (let v = 0; v < observations.length; v++) {
     const o = observations[v];
     for (let i = 0; i < texel.length; i++) {
-      const t = texel[i], w = o.weight[t];
-      if (!(w > 0)) continue;
-      weights += w;
+      const t = texel[i];
+      if (!(o.weight[t] > 0)) continue;
       for (let c = 0; c < 3; c++) {
-        const e = o.colour[3 * t + c] - srgbDecode(albedo[c * D + t]) * shading[v][3 * i + c];
+        const w = channelWeight(o, t, c), e = o.colour[3 * t + c] - srgbDecode(albedo[c * D + t]) * shading[v][3 * i + c];
+        weights += w;
         sum += w * e * e;
       }
     }
   }
-  return Math.sqrt(sum / (3 * Math.max(weights, 1e-12)));
+  return Math.sqrt(sum / Math.max(weights, 1e-12));
 }
 
 /**
@@ -451,7 +461,7 @@ class JointStep {
     const V = observations.length;
     for (let p = 0; p < M; p++) {
       const v = pairView[p], i = pairIndex[p], t = texel[i];
-      const sw = Math.sqrt(observations[v].weight[t]);
+      const sw = Math.sqrt(channelWeight(observations[v], t, channel));
       const a0 = plane[t], level = srgbDecode(a0);
       let s = 0;
       for (let j = 0; j < SH; j++) s += lights[v][channel * SH + j] * basis[v][i * SH + j];
@@ -496,7 +506,7 @@ class JointStep {
         for (let k = 0; k < K; k++) a += scale * x[k] * U[k * D + t];
         for (let j = 0; j < SH; j++) s += (current[K + v * SH + j] + scale * x[K + v * SH + j]) * basis[v][i * SH + j];
         const e = observations[v].colour[3 * t + channel] - srgbDecode(a) * s;
-        sum += observations[v].weight[t] * e * e;
+        sum += channelWeight(observations[v], t, channel) * e * e;
       }
       return sum;
     };

@@ -27,17 +27,22 @@ export interface TexelObservation {
   normal: Float32Array;
   /** Photometric least-squares weight (0 = unusable). */
   weight: Float32Array;
+  /** Per texel, bit c set where channel c is saturated (censored: it gets no weight in that channel). */
+  saturated?: Uint8Array;
 }
 
 /**
  * Weighted box-average of a view's texels into the d × d model grid: colour and normal are
  * weight-averaged (normals renormalised), and the weight is the block's total divided by the block
- * area, so a fully trusted block weighs 1 whatever S / d is.
+ * area, so a fully trusted block weighs 1 whatever S / d is. Saturated channels are averaged and
+ * weighed without their texels (UvapmObservation.channelWeight).
  */
 export function observeAtModelSize(view: TexelObservation, modelSize: number): UvapmObservation {
   const { raster } = view;
   const S = raster.size, d = modelSize, D = d * d;
   const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
+  const channelWeight = new Float32Array(3 * D);
+  const saturated = view.saturated;
   for (let i = 0; i < raster.texel.length; i++) {
     const w = view.weight[i];
     if (!(w > 0)) continue;
@@ -45,7 +50,9 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
     const t = Math.floor(((Math.floor(p / S) + 0.5) * d) / S) * d + Math.floor((((p % S) + 0.5) * d) / S);
     weight[t] += w;
     for (let c = 0; c < 3; c++) {
-      colour[3 * t + c] += w * view.colour[3 * i + c];
+      const wc = saturated && saturated[i] & (1 << c) ? 0 : w;
+      channelWeight[3 * t + c] += wc;
+      colour[3 * t + c] += wc * view.colour[3 * i + c];
       normal[3 * t + c] += w * view.normal[3 * i + c];
     }
   }
@@ -54,14 +61,16 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
     const w = weight[t];
     if (!(w > 0)) continue;
     const length = Math.hypot(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2]);
-    if (!(length > 0)) { weight[t] = 0; continue; }
+    if (!(length > 0)) { weight[t] = 0; channelWeight.fill(0, 3 * t, 3 * t + 3); continue; }
     for (let c = 0; c < 3; c++) {
-      colour[3 * t + c] /= w;
+      const wc = channelWeight[3 * t + c];
+      colour[3 * t + c] = wc > 0 ? colour[3 * t + c] / wc : 0;
+      channelWeight[3 * t + c] = wc / area;
       normal[3 * t + c] /= length;
     }
     weight[t] = w / area;
   }
-  return { colour, normal, weight };
+  return { colour, normal, weight, ...(saturated ? { channelWeight } : {}) };
 }
 
 export interface DetailFusionInput {
