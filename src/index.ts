@@ -15,7 +15,7 @@ export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 export { fitFace } from './fitting/fit-face.js';
 export { fitFaces, type ViewObservation, type MultiViewFitResult } from './fitting/fit-multi-view.js';
 export { shapeFromObj, modelWithGivenShape } from './modelpack/given-shape.js';
-export { estimateAlbedo } from './materials/albedo.js';
+export { estimateAlbedo } from './albedo/albedo.js';
 export { writeGlb, type GlbOptions } from './export/glb.js';
 export { writeCompactGlb, type CompactGlbOptions } from './export/compact-glb.js';
 export { useBundledMeshoptDecoder } from './plugin/meshopt-decoder.js';
