@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 // The Node asset loader (face models from assets/generated).
 import '../src/node/asset-files.js';
 import { decodeImage } from '../src/image/decode.js';
-import { SRGB_TO_LINEAR } from '../src/materials/srgb.js';
+import { SRGB_TO_LINEAR } from '../src/image/srgb.js';
 import { uvEvaluationRegions } from '../src/metrics/albedo-truth.js';
 import { readPack } from '../src/modelpack/format.js';
 import { importHifi3dpp } from '../src/modelpack/importers/hifi3dpp.js';

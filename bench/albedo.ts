@@ -4,8 +4,8 @@
  * (UV raster, mirror map and ONNX session built) and warm (cached per model and size).
  *   npx tsx bench/albedo.ts [size ...]      (default: 1024 512)
  */
-import { estimateAlbedo } from '../src/materials/albedo.js';
-import { buildSphereHead, makeCamera, renderPhoto, trueLight } from '../test/materials/synthetic-scene.js';
+import { estimateAlbedo } from '../src/albedo/albedo.js';
+import { buildSphereHead, makeCamera, renderPhoto, trueLight } from '../test/albedo/synthetic-scene.js';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const model = buildSphereHead(0.1, 128, 256);

@@ -2,7 +2,7 @@
  * Where a cold create's time and memory go, step by step in one fresh process: module imports, the
  * pack decode, the four face-model sessions, the pipeline (fit + albedo) and the compact GLB, with
  * resident memory and JavaScript heap / ArrayBuffer memory after each.
- *   npx tsx bench/cold-memory.ts [pack file]     (default: the embedded default head)
+ *   npx tsx bench/cold-memory.ts [--tiering] [pack file]     (default: the embedded default head)
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,12 +17,14 @@ function mark(label: string): void {
 
 mark('start');
 await import('../src/node/asset-files.js');
+// As the CLI does (src/cli/main.ts); --tiering measures V8's default instead.
+if (!process.argv.includes('--tiering')) (await import('../src/node/wasm-baseline.js')).preferBaselineWasmCompiler();
 const { decodeImage } = await import('../src/image/decode.js');
 const { readPack } = await import('../src/modelpack/format.js');
 const pipeline = await import('../src/pipeline.js');
 const { writeCompactGlb } = await import('../src/export/compact-glb.js');
 mark('modules imported');
-const packFile = process.argv[2];
+const packFile = process.argv.slice(2).find((arg) => arg !== '--tiering');
 const model = packFile ? readPack(new Uint8Array(readFileSync(packFile))) : await pipeline.loadDefaultHead();
 mark(`pack decoded (${packFile ? path.basename(packFile) : 'default head'})`);
 await pipeline.getFaceAnalyzer('wasm');
@@ -32,3 +34,4 @@ const data = await pipeline.createAvatarData(photo, { backend: 'wasm', model });
 mark('fit + albedo');
 const glb = await writeCompactGlb(data);
 mark(`compact GLB (${(glb.byteLength / 1024).toFixed(0)} KiB)`);
+console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

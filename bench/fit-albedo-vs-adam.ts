@@ -1,6 +1,6 @@
 /**
  * Stage 2 (fitUvapmUnderLight: closed-form light solves + a joint Gauss-Newton step per round)
- * against Adam on the same photometric objective (src/albedo-model/first-order-albedo.ts: UVAPM
+ * against Adam on the same photometric objective (src/albedo/first-order-albedo.ts: UVAPM
  * coefficients + one SH light per photo, the paper's differentiable-rendering fit), same start
  * (mean albedo, the closed-form light under it), in one run (Node). Per case: our final objective
  * (default 4 rounds) and time; Adam's time to reach it (within 1e-3 relative, as bench/fit-vs-adam.ts),
@@ -10,7 +10,7 @@
  *   npx tsx bench/fit-albedo-vs-adam.ts [--no-synthetic] [photo ...]
  *
  * Cases: real photos with the default head and its embedded UVAPM (observations built as
- * materials/albedo.ts fitCoarseAlbedo builds them, at texture size 512, photo-only lights as the
+ * albedo/albedo.ts fitCoarseAlbedo builds them, at texture size 512, photo-only lights as the
  * light reference), and a synthetic 128² UVAPM with K = 50 (closer to the paper's model size).
  *
  * Fairness, in Adam's favour where there was a choice: the gradient is analytic and hand-written
@@ -30,14 +30,14 @@ import { decodeImage } from '../src/image/decode.js';
 import { getFaceAnalyzer, loadDefaultHead, loadDefaultHeadAlbedoModel } from '../src/pipeline.js';
 import { selectFace } from '../src/inference/face/analyzer.js';
 import { fitFace } from '../src/fitting/fit-face.js';
-import { delightView, viewAtModelSize } from '../src/materials/albedo.js';
-import { buildUvapm } from '../src/albedo-model/builder.js';
-import { fitUvapmUnderLight, type PhotometricFitOptions, type UvapmObservation } from '../src/albedo-model/fit-albedo.js';
+import { delightView, viewAtModelSize } from '../src/albedo/albedo.js';
+import { buildUvapm } from '../src/albedo/build/builder.js';
+import { fitUvapmUnderLight, type PhotometricFitOptions, type UvapmObservation } from '../src/albedo/fit-albedo.js';
 import {
   initialParameters, minimisePhotometricWithAdam, packParameters, photometricObjective, photometricProblem, type PhotometricAdamResult,
-} from '../src/albedo-model/first-order-albedo.js';
-import type { UvapmModel } from '../src/albedo-model/uvapm-format.js';
-import { observeSyntheticViews, syntheticGenerator } from '../test/albedo-model/synthetic-maps.js';
+} from '../src/albedo/first-order-albedo.js';
+import type { UvapmModel } from '../src/albedo/uvapm-format.js';
+import { observeSyntheticViews, syntheticGenerator } from '../test/albedo/synthetic-maps.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const photoDir = path.resolve(root, '..', 'shared', 'data', 'photos');

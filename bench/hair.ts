@@ -22,7 +22,7 @@ import { renderPreview } from '../src/render/preview.js';
 import { hairRenderStats, hairInSkinShare, scalpShowThrough } from '../src/hair/measure.js';
 import { deltaE76, linearToLab } from '../src/hair/colour-space.js';
 import { hairPenetrationMm } from '../src/hair/fit-hair.js';
-import { linearToSrgb8 } from '../src/materials/srgb.js';
+import { linearToSrgb8 } from '../src/image/srgb.js';
 import type { RgbaImage } from '../src/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

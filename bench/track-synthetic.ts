@@ -2,10 +2,14 @@
  * Tracking accuracy on synthetic truth: the avatar rendered by the project's rasterizer with known
  * random sparse ARKit weights, head pose and gaze (keyframes every 10 frames, eased between, like a
  * video), under varied light, background and pixel noise; the real tracker (face models + solve)
- * recovers them. Prints per-target weight errors, pose and gaze errors and the per-frame time
- * breakdown. Asserts nothing.
+ * recovers them. Prints per-target weight errors (and what predicting all zeros would score), pose
+ * and gaze errors with their signed means, and the per-frame time breakdown, wall and process CPU.
+ * Asserts nothing.
  *   npx tsx bench/track-synthetic.ts [--avatar x.avatar] [--frames 100] [--smooth] [--images DIR]
  *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
+ *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
+ *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
+ *     [--sampling realistic|uniform]   expression truth: common webcam expressions (default) or 1-3 uniformly drawn targets
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,12 +17,16 @@ import path from 'node:path';
 import { encodePng } from '../src/image/encode.js';
 import { configureRuntime } from '../src/inference/runtime.js';
 import { FaceTracker } from '../src/tracking/face-tracker.js';
+import { GazeSolver } from '../src/tracking/gaze.js';
 import type { RgbaImage } from '../src/types.js';
 import { seededRandom } from '../test/helpers/random.js';
-import { DEFAULT_RANGES, interpolateTruth, randomLook, randomTruth, renderTruth, type TrackingTruth } from '../test/tracking/synthetic-frames.js';
+import { DEFAULT_RANGES, interpolateTruth, observeTruth, randomLook, randomTruth, renderTruth, type TrackingTruth, type TruthRanges } from '../test/tracking/synthetic-frames.js';
 import { benchAvatar, numberOption, stringOption } from './track-avatar.js';
 
 const frames = numberOption('--frames', 100);
+const clock = stringOption('--clock') === 'wall' ? 'wall' : 'cpu';
+// The tracker times its stages with performance.now(); on a shared machine process CPU time says more.
+if (clock === 'cpu') performance.now = () => { const { user, system } = process.cpuUsage(); return (user + system) / 1000; };
 const smooth = process.argv.includes('--smooth');
 const imageDir = stringOption('--images');
 const size = { width: 640, height: 480 };
@@ -29,7 +37,8 @@ const names = data.model.expressionNames;
 const E = names.length;
 const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
-const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity });
+const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises') });
 const random = seededRandom(2026);
 if (calibration === 'render') {
   // A neutral, frontal render of the avatar: the tracked "person" holding still for calibration.
@@ -38,29 +47,43 @@ if (calibration === 'render') {
   neutral.translation.set([0, 0, -DEFAULT_RANGES.distance]);
   await tracker.calibrate(renderTruth(data, neutral, camera, size, randomLook(data, seededRandom(1), 0), seededRandom(1)));
 }
-console.log(`${data.model.id}, ${frames} frames ${size.width}x${size.height}, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(`${data.model.id}, ${frames} frames ${size.width}x${size.height}, ${ranges.sampling} expressions, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 if (imageDir) await mkdir(imageDir, { recursive: true });
 
 const KEY_EVERY = 10;
-let keyA = randomTruth(data, random), keyB = randomTruth(data, random);
+let keyA = randomTruth(data, random, ranges), keyB = randomTruth(data, random, ranges);
 const absError = new Float64Array(E);
 const truthActive = new Float64Array(E);
 const activeTargetError = new Float64Array(E);
 // Errors split by whether the target is active in the truth, and what predicting all zeros would score.
-let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0;
+let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0, activeTruthSum = 0;
+// Iris centre found by the Iris model minus the rendered pupil's projection, per eye (x, y), px.
+const irisOffset = new Float64Array(4);
+// Least-squares slope of the tracked gaze angles on the true ones (1 = right scale).
+// The gaze error split: the exact pupils with the tracked head pose, the found irises with the true pose.
+const gazeProbe = new GazeSolver(data);
+let exactIrisGazeError = 0, truePoseGazeError = 0;
+let heldGazeFrames = 0, heldGazeError = 0;
+let gazeYawCross = 0, gazeYawTrue = 0, gazePitchCross = 0, gazePitchTrue = 0;
+let yawBias = 0, pitchBias = 0, rollBias = 0, cpuMs = 0, wallMs = 0;
 let gazeYawBias = 0, gazePitchBias = 0, poseError = 0, yawError = 0, pitchError = 0, rollError = 0, gazeError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
 const timings: Record<string, number> = {};
 const DEG = 180 / Math.PI;
 for (let f = 0; f < frames; f++) {
-  if (f > 0 && f % KEY_EVERY === 0) { keyA = keyB; keyB = randomTruth(data, random); }
+  if (f > 0 && f % KEY_EVERY === 0) { keyA = keyB; keyB = randomTruth(data, random, ranges); }
   const truth = interpolateTruth(keyA, keyB, (f % KEY_EVERY) / KEY_EVERY);
   const look = randomLook(data, random);
   let t = performance.now();
   const image = renderTruth(data, truth, camera, size, look, random);
   renderMs += performance.now() - t;
+  const cpu = process.cpuUsage();
+  const wall = Date.now();
   const frame = await tracker.track(image, f / 30);
+  const cpuUsed = process.cpuUsage(cpu);
   if (!frame) { console.log(`frame ${f}: no face found`); continue; }
   tracked++;
+  wallMs += Date.now() - wall;
+  cpuMs += (cpuUsed.user + cpuUsed.system) / 1000;
   for (const [key, ms] of Object.entries(frame.timings)) timings[key] = (timings[key] ?? 0) + ms;
   for (let k = 0; k < E; k++) {
     absError[k] += Math.abs(frame.weights[k] - truth.weights[k]);
@@ -68,7 +91,7 @@ for (let f = 0; f < frames; f++) {
     if (truth.weights[k] > 0.05) activeTargetError[k] += Math.abs(frame.weights[k] - truth.weights[k]);
     if (/^eyeLook/i.test(names[k])) continue;
     const error = Math.abs(frame.weights[k] - truth.weights[k]);
-    if (truth.weights[k] > 0.05) { activeError += error; activeCount++; } else { inactiveError += error; inactiveCount++; }
+    if (truth.weights[k] > 0.05) { activeError += error; activeCount++; activeTruthSum += truth.weights[k]; } else { inactiveError += error; inactiveCount++; }
     zeroBaseline += truth.weights[k];
   }
   const R = frame.rotation, T = truth.rotation;
@@ -78,12 +101,28 @@ for (let f = 0; f < frames; f++) {
   yawError += Math.abs(frame.pose.yawDeg - truth.yawDeg);
   pitchError += Math.abs(frame.pose.pitchDeg - truth.pitchDeg);
   rollError += Math.abs(frame.pose.rollDeg - truth.rollDeg);
+  yawBias += frame.pose.yawDeg - truth.yawDeg;
+  pitchBias += frame.pose.pitchDeg - truth.pitchDeg;
+  rollBias += frame.pose.rollDeg - truth.rollDeg;
   const eyesOpen = names.every((name, k) => !/^eyeBlink/i.test(name) || truth.weights[k] < 0.5);
   if (eyesOpen) {
-    gazeError += angleBetween(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
+    const error = angleBetween(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
+    gazeError += error;
+    // The tracker holds the last gaze while its own blink estimate says the lids hide the irises.
+    if (names.some((name, k) => /^eyeBlink/i.test(name) && frame.weights[k] >= 0.5)) { heldGazeFrames++; heldGazeError += error; }
     gazeYawBias += frame.gaze.yawDeg - truth.gazeYawDeg;
     gazePitchBias += frame.gaze.pitchDeg - truth.gazePitchDeg;
     gazeFrames++;
+    gazeYawCross += frame.gaze.yawDeg * truth.gazeYawDeg; gazeYawTrue += truth.gazeYawDeg ** 2;
+    gazePitchCross += frame.gaze.pitchDeg * truth.gazePitchDeg; gazePitchTrue += truth.gazePitchDeg ** 2;
+    const exact = observeTruth(data, truth, camera, 0, () => 0.5).iris;
+    const probe = { yawRad: 0, pitchRad: 0 };
+    gazeProbe.solve(exact, frame.rotation, frame.translation, camera, probe, probe);
+    exactIrisGazeError += angleBetween(probe.yawRad * DEG, probe.pitchRad * DEG, truth.gazeYawDeg, truth.gazePitchDeg);
+    probe.yawRad = probe.pitchRad = 0;
+    gazeProbe.solve(frame.face.iris, truth.rotation, truth.translation, camera, probe, probe);
+    truePoseGazeError += angleBetween(probe.yawRad * DEG, probe.pitchRad * DEG, truth.gazeYawDeg, truth.gazePitchDeg);
+    for (let e = 0; e < 2; e++) for (let c = 0; c < 2; c++) irisOffset[2 * e + c] += frame.face.iris[15 * e + c] - exact[15 * e + c];
   }
   if (imageDir && f % 10 === 5) {
     const estimate: TrackingTruth = {
@@ -111,7 +150,7 @@ function sideBySide(a: RgbaImage, b: RgbaImage): RgbaImage {
 }
 
 const n = Math.max(1, tracked);
-console.log(`\ntracked ${tracked}/${frames} frames; render ${(renderMs / frames).toFixed(0)} ms/frame (not part of tracking)`);
+console.log(`\ntracked ${tracked}/${frames} frames; render ${(renderMs / frames).toFixed(0)} ms/frame (${clock}; not part of tracking)`);
 console.log('\nper-target weight MAE (truth active = frames with truth weight > 0.05):');
 const rows = names.map((name, k) => ({ name, mae: absError[k] / n, active: truthActive[k], activeMae: activeTargetError[k] / Math.max(1, truthActive[k]) }))
   .sort((a, b) => b.mae - a.mae);
@@ -122,7 +161,13 @@ for (const row of rows) {
 let total = 0, totalNoLook = 0, noLookCount = 0;
 names.forEach((name, k) => { total += absError[k] / n; if (!/^eyeLook/i.test(name)) { totalNoLook += absError[k] / n; noLookCount++; } });
 console.log(`\nweight MAE: ${(total / E).toFixed(4)} over all ${E} targets; ${(totalNoLook / noLookCount).toFixed(4)} over the ${noLookCount} non-eyeLook targets`);
-console.log(`non-eyeLook targets: MAE ${(activeError / Math.max(1, activeCount)).toFixed(4)} where the truth is active (> 0.05, ${activeCount} target-frames), ${(inactiveError / Math.max(1, inactiveCount)).toFixed(4)} where it is 0; predicting all zeros would score ${(zeroBaseline / (activeCount + inactiveCount)).toFixed(4)}`);
-console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |yaw| ${(yawError / n).toFixed(2)}, |pitch| ${(pitchError / n).toFixed(2)}, |roll| ${(rollError / n).toFixed(2)} deg`);
+console.log(`non-eyeLook targets: MAE ${(totalNoLook / noLookCount).toFixed(4)} (all zeros would score ${(zeroBaseline / (activeCount + inactiveCount)).toFixed(4)}); where the truth is active (> 0.05, ${activeCount} target-frames) MAE ${(activeError / Math.max(1, activeCount)).toFixed(4)} (all zeros ${(activeTruthSum / Math.max(1, activeCount)).toFixed(4)}); where it is 0: ${(inactiveError / Math.max(1, inactiveCount)).toFixed(4)}`);
+console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |yaw| ${(yawError / n).toFixed(2)}, |pitch| ${(pitchError / n).toFixed(2)}, |roll| ${(rollError / n).toFixed(2)} deg; mean signed yaw ${(yawBias / n).toFixed(2)}, pitch ${(pitchBias / n).toFixed(2)}, roll ${(rollBias / n).toFixed(2)} deg`);
 console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes); mean signed yaw ${(gazeYawBias / Math.max(1, gazeFrames)).toFixed(2)}, pitch ${(gazePitchBias / Math.max(1, gazeFrames)).toFixed(2)} deg`);
-console.log(`\nper-frame time (ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);
+const g = Math.max(1, gazeFrames);
+console.log(`  of which ${heldGazeFrames} frames held the last gaze (tracked blink >= 0.5 with the truth's eyes open): error ${(heldGazeError / Math.max(1, heldGazeFrames)).toFixed(2)} deg there, ${((gazeError - heldGazeError) / Math.max(1, gazeFrames - heldGazeFrames)).toFixed(2)} deg elsewhere`);
+console.log(`  gaze error from the exact pupils with the tracked head pose: ${(exactIrisGazeError / Math.max(1, gazeFrames)).toFixed(2)} deg; from the found irises with the true head pose: ${(truePoseGazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (no gaze calibration)`);
+console.log(`gaze slope (tracked on true): yaw ${(gazeYawCross / gazeYawTrue).toFixed(2)}, pitch ${(gazePitchCross / gazePitchTrue).toFixed(2)}`);
+console.log(`iris centre minus rendered pupil (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
+console.log(`\nper-frame time (${clock === 'cpu' ? 'process CPU' : 'wall'} ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);
+console.log(`whole track() call: ${(wallMs / n).toFixed(1)} ms wall, ${(cpuMs / n).toFixed(1)} ms process CPU per frame (load ${os.loadavg()[0].toFixed(1)})`);

@@ -12,12 +12,12 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { folderSource } from '../src/albedo-model/build-folder.js';
-import { buildUvapm } from '../src/albedo-model/builder.js';
-import { createGemmBackend, type GemmBackendName } from '../src/albedo-model/gemm.js';
+import { folderSource } from '../src/albedo/build/build-folder.js';
+import { buildUvapm } from '../src/albedo/build/builder.js';
+import { createGemmBackend, type GemmBackendName } from '../src/albedo/gemm.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RgbaImage } from '../src/types.js';
-import { rng } from '../test/albedo-model/synthetic-maps.js';
+import { rng } from '../test/albedo/synthetic-maps.js';
 import { sharedPath } from '../test/helpers/shared-data.js';
 
 function arg(name: string, fallback: string): string {

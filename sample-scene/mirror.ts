@@ -36,7 +36,8 @@ export function bindMirrorMode(currentAvatar: () => Avatar | null, onReadout: (l
         live.addEventListener('frame', (event) => {
           const { frame, latencyMs, fps } = (event as CustomEvent<LiveFrameDetail>).detail;
           onFrame();
-          onReadout(`Mirror: ${fps} fps, latency ${latencyMs.toFixed(0)} ms, ${frame ? `yaw ${frame.pose.yawDeg.toFixed(0)}°` : 'no face'}`);
+          const where = live?.inWorker ? 'in the worker' : 'on the main thread';
+          onReadout(`Mirror: ${fps} fps, latency ${latencyMs.toFixed(0)} ms, ${frame ? `yaw ${frame.pose.yawDeg.toFixed(0)}°` : 'no face'} (tracking ${where})`);
         });
         live.addEventListener('error', (event) => onReadout(`Mirror failed: ${String((event as CustomEvent).detail)}`, true));
         if (button) button.textContent = 'Stop mirror';

@@ -23,8 +23,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { withAlbedoModel } from '../src/albedo-model/pack-albedo.js';
-import { readUvapm } from '../src/albedo-model/uvapm-format.js';
+import { withAlbedoModel } from '../src/albedo/build/pack-albedo.js';
+import { readUvapm } from '../src/albedo/uvapm-format.js';
 import { buildHeadAlbedoModel } from './head-albedo-model.js';
 
 /** The default head's albedo model as built, kept beside the pack only so unchanged inputs skip the rebuild (not shipped). */

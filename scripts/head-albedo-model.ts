@@ -18,13 +18,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ASSET_FILES } from '../src/assets.js';
-import { buildUvapm, type UvMapInput } from '../src/albedo-model/builder.js';
-import { buildDetailModel } from '../src/albedo-model/detail-model.js';
-import { uvMapsFromPhotos, uvMapStem } from '../src/albedo-model/uv-dataset.js';
-import { readUvapm, writeUvapm } from '../src/albedo-model/uvapm-format.js';
-import { confidenceToTexels, uvFaceMaskFromModel, uvMapToPlanes } from '../src/albedo-model/uv-maps.js';
-import { SRGB_TO_LINEAR, linearToSrgb } from '../src/materials/srgb.js';
-import { getUvRaster } from '../src/materials/unwrap.js';
+import { buildUvapm, type UvMapInput } from '../src/albedo/build/builder.js';
+import { buildDetailModel } from '../src/albedo/detail-model.js';
+import { uvMapsFromPhotos, uvMapStem } from '../src/albedo/build/uv-dataset.js';
+import { readUvapm, writeUvapm } from '../src/albedo/uvapm-format.js';
+import { confidenceToTexels, uvFaceMaskFromModel, uvMapToPlanes } from '../src/albedo/build/uv-maps.js';
+import { SRGB_TO_LINEAR, linearToSrgb } from '../src/image/srgb.js';
+import { getUvRaster } from '../src/albedo/unwrap.js';
 import { readPack } from '../src/modelpack/format.js';
 import type { HeadModel } from '../src/modelpack/head-model.js';
 import { DEFAULT_HEAD_ID } from '../src/modelpack/head-ids.js';
@@ -53,7 +53,7 @@ const ALBEDO_COMPONENTS = 12;
 /** Reproducible builds record no clock time. */
 const REPRODUCIBLE_TIMESTAMP = 'not recorded (reproducible build: see inputsSha256)';
 /** Source folders the albedo model depends on (fitting, unwrap, de-lighting, builder, codecs). */
-const CODE_FOLDERS = ['albedo-model', 'materials', 'fitting', 'inference', 'modelpack', 'image', 'math', 'render'];
+const CODE_FOLDERS = ['albedo', 'fitting', 'inference', 'modelpack', 'image', 'math', 'render'];
 
 interface DemoPhotos {
   dir: string;

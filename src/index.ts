@@ -15,7 +15,7 @@ export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 export { fitFace } from './fitting/fit-face.js';
 export { fitFaces, type ViewObservation, type MultiViewFitResult } from './fitting/fit-multi-view.js';
 export { shapeFromObj, modelWithGivenShape } from './modelpack/given-shape.js';
-export { estimateAlbedo } from './materials/albedo.js';
+export { estimateAlbedo } from './albedo/albedo.js';
 export { writeGlb, type GlbOptions } from './export/glb.js';
 export { writeCompactGlb, type CompactGlbOptions } from './export/compact-glb.js';
 export { useBundledMeshoptDecoder } from './plugin/meshopt-decoder.js';
@@ -25,7 +25,7 @@ export { LiveFaceTracker, type LiveFrameDetail, type LiveTrackingOptions } from 
 export { addClipToGlb, clipFromFrames, type TrackedClip } from './tracking/animation.js';
 export { writeAvatarFile, readAvatarFile, readAvatarFileContents, isAvatarFile } from './avatar-file/format.js';
 export { registerAvatarLoaders, registerModelPack, resolveModelPack, loadAvatar, getAvatar } from './plugin/avatar-loader.js';
-export { readPack, writePack } from './modelpack/format.js';
+export { readPack, writePack, type ReadPackOptions } from './modelpack/format.js';
 export { decodeShape, type HeadModel, type SubMesh } from './modelpack/head-model.js';
 export { decodeImage } from './image/decode.js';
 export { HAIR_STYLES, isHairStyle, supportsHair, type AvatarHair, type HairOption, type HairStyle, type HairClass } from './hair/index.js';

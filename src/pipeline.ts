@@ -15,9 +15,9 @@ import { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 import { rejectUnusablePose } from './inference/face/pose-sanity.js';
 import { fitFace, type FitResult } from './fitting/fit-face.js';
 import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
-import { estimateAlbedo, type AlbedoInput } from './materials/albedo.js';
+import { estimateAlbedo, type AlbedoInput } from './albedo/albedo.js';
 import type { Backend } from './inference/runtime.js';
-import { readUvapm, type UvapmModel } from './albedo-model/uvapm-format.js';
+import { readUvapm, type UvapmModel } from './albedo/uvapm-format.js';
 import { irisColourFromPhoto } from './materials/iris-colour.js';
 import { segmentHair, withoutHair } from './hair/photo-hair.js';
 import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
@@ -36,7 +36,7 @@ export interface CreateAvatarOptions {
   /**
    * UV albedo model (UVAPM, decoded or the bytes of a .uvapm file) in the head model's UV layout:
    * the albedo then comes from its coefficients under the fitted light plus the photo's detail
-   * (materials/albedo.ts). 'embedded': the default head's own model (CC0 MakeHuman skins and
+   * (albedo/albedo.ts). 'embedded': the default head's own model (CC0 MakeHuman skins and
    * 21 photo faces), e.g. for another pack in the same UV layout.
    * Default: the pack's own model when it carries one (the default head does; other packs via
    * `import --uvapm`, `pack add-albedo`), else none; false: none even then.
@@ -69,10 +69,10 @@ const HAIRLINE_MARGIN = 0.02;
 let defaultModel: Promise<HeadModel> | null = null;
 const analyzers = new Map<string, Promise<FaceAnalyzer>>();
 
-/** The embedded default head, decoded once per process/page. */
+/** The embedded default head, decoded once per process/page (its file's bytes are not kept). */
 export function loadDefaultHead(): Promise<HeadModel> {
   if (!defaultModel) {
-    defaultModel = loadAsset(ASSET_FILES.defaultHead).then((bytes) => readPack(bytes));
+    defaultModel = loadAsset(ASSET_FILES.defaultHead, { keep: false }).then((bytes) => readPack(bytes, { ownBuffers: true }));
     defaultModel.catch(() => { defaultModel = null; });
   }
   return defaultModel;

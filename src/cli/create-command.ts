@@ -9,7 +9,7 @@ import type { PlannedOutput } from '../node/output-set.js';
 import { intFlag, parseArgs, stringFlag, type FlagSpec } from './args.js';
 import { createAvatarData, getFaceAnalyzer, loadDefaultHead } from '../pipeline.js';
 import { readPack } from '../modelpack/format.js';
-import { readUvapm } from '../albedo-model/uvapm-format.js';
+import { readUvapm } from '../albedo/uvapm-format.js';
 import { shapeFromObj } from '../modelpack/given-shape.js';
 import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../metrics/report.js';
 import { writeGlb } from '../export/glb.js';

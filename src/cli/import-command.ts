@@ -12,7 +12,7 @@ import { importHifi3dpp } from '../modelpack/importers/hifi3dpp.js';
 import { importIct } from '../modelpack/importers/ict.js';
 import { importObjSet } from '../modelpack/importers/obj-set.js';
 import { importRealy } from '../modelpack/importers/realy.js';
-import { withAlbedoModel } from '../albedo-model/pack-albedo.js';
+import { withAlbedoModel } from '../albedo/build/pack-albedo.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { checkOutputs, readInputFile, writeFileAtomic } from './files.js';
 

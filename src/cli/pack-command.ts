@@ -1,7 +1,7 @@
 /** `photo-avatar pack add-albedo`: stores a UV albedo model inside a model pack. */
 import { PhotoAvatarError } from '../errors.js';
 import { readPack, readPackHeader, writePack } from '../modelpack/format.js';
-import { withAlbedoModel } from '../albedo-model/pack-albedo.js';
+import { withAlbedoModel } from '../albedo/build/pack-albedo.js';
 import { parseArgs, stringFlag } from './args.js';
 import { checkOutputs, readInputFile, writeFileAtomic } from './files.js';
 

@@ -33,3 +33,15 @@ export function choleskySolve(A: Float64Array, b: Float64Array, n: number, x: Fl
   }
   return true;
 }
+
+/**
+ * Solves (A + ridge I) x = b for symmetric positive semi-definite A (n x n, row-major), e.g. a
+ * light's normal equations; where even the ridged matrix is not positive definite (no samples) x = 0.
+ */
+export function solveSymmetric(A: Float64Array, b: Float64Array, n: number, ridge: number): Float64Array {
+  const ridged = Float64Array.from(A.subarray(0, n * n));
+  for (let i = 0; i < n; i++) ridged[i * n + i] += ridge;
+  const x = new Float64Array(n);
+  if (!choleskySolve(ridged, b, n, x, new Float64Array(n * n))) x.fill(0);
+  return x;
+}

@@ -11,11 +11,10 @@
  * than maxYawDeg are rejected here), then jointly.
  */
 import type { FaceObservation, PinholeCamera, ProgressCallback } from '../types.js';
-import type { HeadModel } from '../modelpack/head-model.js';
+import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import type { Backend } from '../inference/runtime.js';
 import { LandmarkSystem, type Correspondences, type LandmarkEvaluation, type PoseAndShape } from './landmark-graph.js';
-import { getMeshDecoder } from './decode-graph.js';
 import { axisAngleToMatrix, multiply3x3, rotationToEulerDegrees, weakPerspectivePose } from './camera-math.js';
 import { DampedNormalEquations } from './damped-step.js';
 import { ibug68FromMesh } from './landmark-march.js';
@@ -154,7 +153,7 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
 
   let start = performance.now();
   const backend = options.backend ?? 'auto';
-  const [system, decoder] = await Promise.all([getLandmarkSystem(model, backend), getMeshDecoder(model, backend)]);
+  const system = await getLandmarkSystem(model, backend);
   timings.sessions = performance.now() - start;
   throwIfAborted(options.signal);
 
@@ -222,11 +221,13 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   }
   timings.solve = performance.now() - start;
 
+  // Plain TS decode, not an onnxruntime session: two meshes take ~10 ms, while a session would keep
+  // copies of the 24 MiB bases in ORT's never-shrinking WASM memory for the process's life.
   start = performance.now();
   const identity = Float32Array.from(state.coefficients.subarray(0, K));
   const expression = Float32Array.from(state.coefficients.subarray(K, K + E));
-  const vertices = await decoder.decodeMesh(identity, expression);
-  const neutralVertices = await decoder.decodeMesh(identity, null);
+  const vertices = decodeShape(model, identity, expression);
+  const neutralVertices = decodeShape(model, identity, null);
   timings.decode = performance.now() - start;
 
   const camera = { ...intrinsics, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) };

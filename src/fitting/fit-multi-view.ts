@@ -10,11 +10,10 @@
  * would only pay off for tens of views. The identity prior counts once, not once per view.
  */
 import type { FaceObservation, PinholeCamera } from '../types.js';
-import type { HeadModel } from '../modelpack/head-model.js';
+import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import type { Backend } from '../inference/runtime.js';
 import type { Correspondences, LandmarkEvaluation, LandmarkSystem } from './landmark-graph.js';
-import { getMeshDecoder } from './decode-graph.js';
 import { axisAngleToMatrix, multiply3x3, rotationToEulerDegrees } from './camera-math.js';
 import { DampedNormalEquations } from './damped-step.js';
 import {
@@ -100,7 +99,7 @@ export async function fitFaces(model: HeadModel, observations: readonly ViewObse
 
   let start = performance.now();
   const backend = options.backend ?? 'auto';
-  const [system, decoder] = await Promise.all([getLandmarkSystem(model, backend), getMeshDecoder(model, backend)]);
+  const system = await getLandmarkSystem(model, backend);
   timings.sessions = performance.now() - start;
   throwIfAborted(options.signal);
 
@@ -174,12 +173,13 @@ export async function fitFaces(model: HeadModel, observations: readonly ViewObse
 
   start = performance.now();
   const identity = Float32Array.from(solver.identity);
-  const neutralVertices = await decoder.decodeMesh(identity, null);
+  // Plain TS decode (see fit-face.ts): no session holding the bases in WASM memory.
+  const neutralVertices = decodeShape(model, identity, null);
   const results: FitResult[] = [];
   for (let v = 0; v < views.length; v++) {
     const view = views[v];
     const expression = Float32Array.from(view.state.coefficients.subarray(K, K + E));
-    const vertices = await decoder.decodeMesh(identity, expression);
+    const vertices = decodeShape(model, identity, expression);
     const camera: PinholeCamera = {
       focal: view.state.focal, cx: view.state.cx, cy: view.state.cy,
       rotation: Float64Array.from(view.state.rotation), translation: Float64Array.from(view.state.translation),

@@ -1,6 +1,6 @@
 /** CIE L*a*b* (D65) from linear RGB, the CIE76 colour difference, and hair colour input. Browser-safe. */
 import { PhotoAvatarError } from '../errors.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 
 const WHITE = [0.95047, 1, 1.08883];
 

@@ -7,8 +7,8 @@
  * ROOT band. Browser-safe.
  */
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
-import { SRGB_TO_LINEAR } from '../materials/srgb.js';
-import { shShadingBasis, SH_COUNT } from '../materials/sh-light.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
+import { shShadingBasis, SH_COUNT } from '../albedo/sh-light.js';
 import type { FaceFrame } from './photo-hair.js';
 
 const BASE = [0.3, 0.85] as const;

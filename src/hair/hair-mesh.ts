@@ -13,7 +13,7 @@
  */
 import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, SKIN_GAP } from './fit-hair.js';
 import { RadialProfile } from './radial-profile.js';

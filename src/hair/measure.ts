@@ -4,8 +4,8 @@
  */
 import type { AvatarData, Mask, RgbaImage } from '../types.js';
 import { expressedVertices } from '../export/avatar-rig.js';
-import { unwrapPhoto } from '../materials/unwrap.js';
-import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { unwrapPhoto } from '../albedo/unwrap.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { sampleLinear, textureAlpha } from '../render/preview.js';

@@ -15,7 +15,7 @@
  * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
-import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { FACE_OVAL, LEFT_BROW, RIGHT_BROW } from '../inference/face/mesh-regions.js';
 import { linearToLab } from './colour-space.js';
 import type { HairClass } from './styles.js';

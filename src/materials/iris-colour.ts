@@ -6,8 +6,8 @@
  */
 import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
 import type { FaceObservation, RgbaImage } from '../types.js';
-import { SH_COUNT, shShadingBasis } from './sh-light.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from './srgb.js';
+import { SH_COUNT, shShadingBasis } from '../albedo/sh-light.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 
 /** The ring of the iris radius read: inside it the pupil, outside it the darker limbus. */
 const RING = [0.4, 0.85] as const;

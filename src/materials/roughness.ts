@@ -14,8 +14,8 @@
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
-import { boxBlur } from './texture-filters.js';
-import { getUvRaster } from './unwrap.js';
+import { boxBlur } from '../albedo/texture-filters.js';
+import { getUvRaster } from '../albedo/unwrap.js';
 
 /** Typical roughness per region (GGX roughness as glTF and Babylon use it). */
 export const SKIN_ROUGHNESS = { skin: 0.55, tZone: 0.42, lips: 0.62, brows: 0.78 } as const;

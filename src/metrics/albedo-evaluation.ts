@@ -9,10 +9,10 @@
 import type { AvatarData, RgbaImage } from '../types.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { decodeShape } from '../modelpack/head-model.js';
-import type { UvapmModel } from '../albedo-model/uvapm-format.js';
-import type { DetailModel } from '../albedo-model/detail-model.js';
-import { upsamplePlanes } from '../albedo-model/fit-albedo.js';
-import { estimateAlbedo, type AlbedoResult } from '../materials/albedo.js';
+import type { UvapmModel } from '../albedo/uvapm-format.js';
+import type { DetailModel } from '../albedo/detail-model.js';
+import { upsamplePlanes } from '../albedo/fit-albedo.js';
+import { estimateAlbedo, type AlbedoResult } from '../albedo/albedo.js';
 import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
 import { compareWithTruth, linearRmsDifference, textureToPlanes, uvEvaluationRegions, type TruthComparison } from './albedo-truth.js';
 import { relightPhoto, RELIGHTINGS, type Relighting } from './relight-photo.js';

@@ -7,10 +7,10 @@
  */
 import type { RgbaImage } from '../types.js';
 import type { HeadModel } from '../modelpack/head-model.js';
-import { getUvRaster } from '../materials/unwrap.js';
-import { SRGB_TO_LINEAR } from '../materials/srgb.js';
-import { maskedQuality, type MaskedQuality } from '../albedo-model/metrics.js';
-import { uvMapToPlanes } from '../albedo-model/uv-maps.js';
+import { getUvRaster } from '../albedo/unwrap.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
+import { maskedQuality, type MaskedQuality } from '../albedo/build/metrics.js';
+import { uvMapToPlanes } from '../albedo/build/uv-maps.js';
 
 /** Where the comparison counts, size × size texels (1 inside). */
 export interface UvEvaluationRegions {

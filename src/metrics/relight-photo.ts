@@ -7,8 +7,8 @@
  *   fitted light and S2 a light from the upper right, both evaluated at the fitted head's normals.
  */
 import type { AvatarData, RgbaImage } from '../types.js';
-import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { SH_COUNT, shShadingBasis } from '../albedo/sh-light.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import { buildPreviewScene } from '../render/preview.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
 import { projectToImage } from '../render/project.js';

@@ -4,14 +4,14 @@
  * photo measures how well shape, pose, albedo and light together explain the photo.
  *
  * Shading follows the albedo stage exactly (linear light, albedo x sum_k gamma_k H_k(n) with
- * model-space normals, see ../materials/sh-light.ts), so on observed skin the re-render undoes the
+ * model-space normals, see ../albedo/sh-light.ts), so on observed skin the re-render undoes the
  * de-lighting; differences come from texture resampling, completion, clipping and fit error.
  * One sample per pixel (no supersampling): the metrics compare pixel by pixel.
  */
 import { PhotoAvatarError } from '../errors.js';
 import { createEyeTexture } from '../materials/eye-texture.js';
-import { SH_COUNT, shShadingBasis } from '../materials/sh-light.js';
-import { linearToSrgb8 } from '../materials/srgb.js';
+import { SH_COUNT, shShadingBasis } from '../albedo/sh-light.js';
+import { linearToSrgb8 } from '../image/srgb.js';
 import { applyVertexTint, buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear, type PreviewScene } from '../render/preview.js';
 import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';

@@ -596,7 +596,7 @@ export function readPackHeader(input: Uint8Array): PackHeader {
  * Decodes one section's bytes (exactly section.byteLength of them) after checking its CRC.
  * Aligned f32/u32/u16 data is viewed in place (zero copy); f16 is expanded to Float32Array.
  */
-export function decodeSection(section: PackSection, input: Uint8Array): SectionArray {
+export function decodeSection(section: PackSection, input: Uint8Array, options: ReadPackOptions = {}): SectionArray {
   const raw = plainBytes(input);
   if (raw.length !== section.byteLength) throw corrupt(`section "${section.name}" has ${raw.length} bytes, expected ${section.byteLength}`);
   const actual = crc32(raw);
@@ -605,7 +605,7 @@ export function decodeSection(section: PackSection, input: Uint8Array): SectionA
   }
   const size = DTYPE_BYTES[section.dtype];
   const count = raw.length / size;
-  const data = (raw.byteOffset % size === 0) ? raw : raw.slice();
+  const data = (raw.byteOffset % size === 0 && !(options.ownBuffers && section.dtype !== 'f16')) ? raw : raw.slice();
   switch (section.dtype) {
     case 'f32': return new Float32Array(data.buffer, data.byteOffset, count);
     case 'u32': return new Uint32Array(data.buffer, data.byteOffset, count);
@@ -709,15 +709,23 @@ function neededSections(header: PackHeader): PackSection[] {
   return header.sections.filter((s) => wanted.has(s.name));
 }
 
+export interface ReadPackOptions {
+  /**
+   * Copy every section out of `bytes`, so the file's bytes can be freed once decoded (the default
+   * head: its 15 MiB file is dropped and 3.5 MiB of sections copied, the fp16 bases being expanded anyway).
+   */
+  ownBuffers?: boolean;
+}
+
 /**
- * Decodes a whole pack. Aligned fp32 sections are views into `bytes` (no copy), so keep `bytes`
- * unchanged while the model is in use.
+ * Decodes a whole pack. Aligned fp32 sections are views into `bytes` (no copy) unless
+ * `ownBuffers`, so keep `bytes` unchanged while the model is in use.
  */
-export function readPack(input: Uint8Array): HeadModel {
+export function readPack(input: Uint8Array, options: ReadPackOptions = {}): HeadModel {
   const bytes = plainBytes(input);
   const header = readPackHeader(bytes);
   const sections = new Map<string, SectionArray>();
-  for (const s of neededSections(header)) sections.set(s.name, decodeSection(s, bytes.subarray(s.offset, s.offset + s.byteLength)));
+  for (const s of neededSections(header)) sections.set(s.name, decodeSection(s, bytes.subarray(s.offset, s.offset + s.byteLength), options));
   return assembleModel(header, sections);
 }
 

@@ -100,7 +100,7 @@ export interface HeadModel {
    */
   jawMarchLines?: { offsets: Uint32Array; vertices: Uint32Array };
   /**
-   * Optional UV albedo model (the bytes of a .uvapm file, ../albedo-model/uvapm-format.ts) in this
+   * Optional UV albedo model (the bytes of a .uvapm file, ../albedo/uvapm-format.ts) in this
    * model's UV layout: stage 2 (coarse albedo under the light) then runs by default.
    */
   albedoModel?: Uint8Array;

@@ -42,7 +42,9 @@ function assetPath(fileName: string): string {
 export async function readGeneratedAsset(fileName: string): Promise<Uint8Array> {
   const file = assetPath(fileName);
   try {
-    return new Uint8Array(await readFile(file));
+    // A plain view of readFile's own buffer: `new Uint8Array(buffer)` would copy it (15 MiB for the pack).
+    const bytes = await readFile(file);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (error) {
     throw new PhotoAvatarError(
       'MISSING_ASSET',

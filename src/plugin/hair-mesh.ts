@@ -14,7 +14,7 @@ import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import { computeVertexNormals } from '../modelpack/head-model.js';
 import { strandTangents, type HairMesh } from '../hair/hair-mesh.js';
-import { linearToSrgb } from '../materials/srgb.js';
+import { linearToSrgb } from '../image/srgb.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 
 export interface HairInScene {

@@ -11,7 +11,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
 import { mouthInteriorTintFor } from '../export/mouth-interior.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import { computeVertexNormals, partPositionsForExpression, partsFollowingShape } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';

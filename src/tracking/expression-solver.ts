@@ -167,7 +167,7 @@ export class ExpressionSolver {
     face: Pick<FaceObservation, 'landmarks468' | 'landmarks68'>,
     intrinsics: { focal: number; cx: number; cy: number },
     weights: ArrayLike<number>,
-  ): Promise<{ meanCorrectionPx: number }> {
+  ): Promise<{ meanCorrectionPx: number; rotation: Float64Array; translation: Float64Array }> {
     const { state, correspondences: corr } = this;
     this.system.setPointOffsets(null);
     this.setTargets(face.landmarks468, intrinsics);
@@ -186,7 +186,7 @@ export class ExpressionSolver {
     }
     this.system.setPointOffsets(offsets);
     this.warm = false;
-    return { meanCorrectionPx: solved.errorPx };
+    return { meanCorrectionPx: solved.errorPx, rotation: solved.rotation, translation: solved.translation };
   }
 
   /** Observed points as residual targets, weighted in units of the landmark noise (which scales with the face). */

@@ -7,7 +7,8 @@
  */
 import { eulerDegreesToRotation, rotationToEulerDegrees } from '../fitting/camera-math.js';
 import { photoIntrinsics } from '../fitting/fit-face.js';
-import { FaceAnalyzer, selectFace } from '../inference/face/analyzer.js';
+import { FaceAnalyzer, selectFace, type IrisEyes } from '../inference/face/analyzer.js';
+import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from '../inference/face/mesh-regions.js';
 import type { Backend } from '../inference/runtime.js';
 import { getFaceAnalyzer } from '../pipeline.js';
 import { PhotoAvatarError } from '../errors.js';
@@ -30,6 +31,18 @@ export interface FaceTrackerOptions extends ExpressionSolverOptions {
    * FaceTracker.calibrate(neutralFrame) replaces it from a frame of the tracked person.
    */
   calibration?: 'photo' | false;
+  /**
+   * Run the Iris model (the costliest per frame) on one eye per frame, alternating, and predict the
+   * other eye's iris from its previous measurement moved by the measured eye's motion (both eyes turn
+   * together). Default true; false runs both eyes every frame.
+   */
+  alternateIris?: boolean;
+  /**
+   * FaceTracker.calibrate(frame) also learns where the iris model puts the irises when the eyes look
+   * straight ahead (default true: the calibration frame must look into the camera). The avatar's photo
+   * never calibrates the gaze: its eyes may look anywhere.
+   */
+  calibrateGaze?: boolean;
 }
 
 export interface TrackedFrame {
@@ -56,6 +69,22 @@ const DEFAULT_SMOOTHING: OneEuroParameters = { minCutoff: 1.5, beta: 1.5, deriva
 /** Eyes more closed than this give no gaze: the iris model then sees lids. */
 const BLINK_HIDES_IRIS = 0.5;
 const DEG = 180 / Math.PI;
+/** Per eye (subject's right, left): its corner pair and where its 5 iris points sit in FaceObservation.iris. */
+const IRIS_EYES = [{ corners: RIGHT_EYE_CORNERS, offset: 0 }, { corners: LEFT_EYE_CORNERS, offset: 15 }] as const;
+
+/** One eye's last two Iris measurements, relative to the midpoint of its corners (image pixels). */
+interface IrisMemory {
+  /** x, y, z of the 5 iris points at the last measurement, x and y relative to the corners' midpoint. */
+  last: Float32Array;
+  lastFrame: number;
+  /** Relative iris centre (x, y) at the measurement before. */
+  before: Float64Array;
+  beforeFrame: number;
+}
+
+function eyeMidpoint(points: Float32Array, corners: readonly [number, number]): [number, number] {
+  return [(points[3 * corners[0]] + points[3 * corners[1]]) / 2, (points[3 * corners[0] + 1] + points[3 * corners[1] + 1]) / 2];
+}
 
 export class FaceTracker {
   private previous: FaceObservation | null = null;
@@ -64,6 +93,8 @@ export class FaceTracker {
   private readonly filter: OneEuroFilter | null;
   private readonly blinkIndices: number[];
   private readonly intrinsicsFor: (image: RgbaImage) => { focal: number; cx: number; cy: number };
+  private readonly irisMemory: IrisMemory[] = IRIS_EYES.map(() => ({ last: new Float32Array(15), lastFrame: -Infinity, before: new Float64Array(2), beforeFrame: -Infinity }));
+  private frameNumber = 0;
 
   private constructor(
     readonly data: AvatarData,
@@ -92,11 +123,14 @@ export class FaceTracker {
 
   /**
    * Calibrates the landmarks on a frame where the tracked person shows `weights` (default: a
-   * neutral face, all 0) and restarts tracking. Throws NO_FACE when the frame has no face.
+   * neutral face, all 0) and, unless `calibrateGaze` is false, the irises (the person looks into
+   * the camera), then restarts tracking. Throws NO_FACE when the frame has no face.
    */
   async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<void> {
     const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1 }), { minFaceSize: this.options.minFaceSize ?? 48 });
-    await this.solver.calibrate(face, this.intrinsicsFor(image), weights ?? new Float64Array(this.expressionNames.length));
+    const intrinsics = this.intrinsicsFor(image);
+    const pose = await this.solver.calibrate(face, intrinsics, weights ?? new Float64Array(this.expressionNames.length));
+    if (this.options.calibrateGaze !== false) this.gazeSolver.calibrate(face.iris, pose.rotation, pose.translation, intrinsics);
     this.reset();
   }
 
@@ -111,6 +145,49 @@ export class FaceTracker {
     this.filter?.reset();
     this.gaze.yawRad = 0;
     this.gaze.pitchRad = 0;
+    for (const memory of this.irisMemory) memory.lastFrame = memory.beforeFrame = -Infinity;
+  }
+
+  /** Both eyes unless alternating, with both measured within the last two frames: then the one measured longer ago. */
+  private irisEyesFor(frameNumber: number): IrisEyes {
+    const [right, left] = this.irisMemory;
+    if (this.options.alternateIris === false || Math.min(right.lastFrame, left.lastFrame) < frameNumber - 2) return 'both';
+    return right.lastFrame <= left.lastFrame ? 'right' : 'left';
+  }
+
+  /** Remembers the eyes Iris measured on this frame and fills in the other's prediction. */
+  private completeIris(face: FaceObservation, frameNumber: number): void {
+    const { iris, landmarks468: points } = face;
+    const measured = IRIS_EYES.map(({ offset }) => !Number.isNaN(iris[offset]));
+    IRIS_EYES.forEach(({ corners, offset }, e) => {
+      if (!measured[e]) return;
+      const memory = this.irisMemory[e];
+      const [mx, my] = eyeMidpoint(points, corners);
+      memory.before[0] = memory.last[0];
+      memory.before[1] = memory.last[1];
+      memory.beforeFrame = memory.lastFrame;
+      for (let i = 0; i < 15; i += 3) {
+        memory.last[i] = iris[offset + i] - mx;
+        memory.last[i + 1] = iris[offset + i + 1] - my;
+        memory.last[i + 2] = iris[offset + i + 2];
+      }
+      memory.lastFrame = frameNumber;
+    });
+    IRIS_EYES.forEach(({ corners, offset }, e) => {
+      if (measured[e]) return;
+      const memory = this.irisMemory[e], other = this.irisMemory[1 - e];
+      // The measured eye's iris velocity (pixels per frame relative to its corners), applied to this one.
+      const span = other.lastFrame - other.beforeFrame;
+      const elapsed = frameNumber - memory.lastFrame;
+      const vx = Number.isFinite(span) ? (other.last[0] - other.before[0]) / span : 0;
+      const vy = Number.isFinite(span) ? (other.last[1] - other.before[1]) / span : 0;
+      const [mx, my] = eyeMidpoint(points, corners);
+      for (let i = 0; i < 15; i += 3) {
+        iris[offset + i] = mx + memory.last[i] + vx * elapsed;
+        iris[offset + i + 1] = my + memory.last[i + 1] + vy * elapsed;
+        iris[offset + i + 2] = memory.last[i + 2];
+      }
+    });
   }
 
   /**
@@ -120,7 +197,8 @@ export class FaceTracker {
   async track(image: RgbaImage, timeSeconds: number): Promise<TrackedFrame | null> {
     const started = performance.now();
     const timings: Record<string, number> = { detect: 0, faceMesh: 0, iris: 0, solve: 0, gaze: 0 };
-    let face = this.previous ? await this.analyzer.trackFace(image, this.previous, timings) : null;
+    const frameNumber = ++this.frameNumber;
+    let face = this.previous ? await this.analyzer.trackFace(image, this.previous, timings, this.irisEyesFor(frameNumber)) : null;
     const detected = face === null;
     if (!face) {
       this.solver.reset();
@@ -135,6 +213,7 @@ export class FaceTracker {
       }
       face = selectFace(analysis, { minFaceSize: this.options.minFaceSize ?? 48 });
     }
+    this.completeIris(face, frameNumber);
     this.previous = face;
     const intrinsics = this.intrinsicsFor(image);
 

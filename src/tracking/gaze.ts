@@ -1,6 +1,6 @@
 /**
- * Gaze from the irises: the eye rotation that puts each eyeball's front pole (the pupil centre) on
- * the observed iris centre, given the head pose solved from the landmarks.
+ * Gaze from the irises: the eye rotation that puts each eyeball's pupil (pupilDepth in front of
+ * its pivot) on the observed iris centre, given the head pose solved from the landmarks.
  *
  * The eyeballs are the avatar's own (pivot and radius from its eye parts), so the answer is the
  * rotation to give its eye joints. Both eyes share one direction (a far target; vergence is below
@@ -34,11 +34,25 @@ interface Eye {
   irisOffset: number;
 }
 
-/** How far the eye part reaches in front of its pivot: where the pupil sits. */
-function frontRadius(part: SubMesh): number {
-  let radius = 0;
-  for (let i = 2; i < part.positions.length; i += 3) radius = Math.max(radius, part.positions[i] - part.pivot[2]);
-  return radius;
+/** Vertices within this distance of the eye's axis count as the pupil's. */
+const PUPIL_AXIS_RADIUS = 0.0015;
+
+/**
+ * How far in front of its pivot the eye part's pupil sits: the innermost of its forward surfaces on
+ * the axis. Eyes modelled with a clear cornea over the iris (MakeHuman's: cornea apex 16.7 mm, iris
+ * 12.2 mm from the pivot) show the iris, not the apex, so the apex would read every gaze about 0.7x
+ * too small; an eye that is one sphere gives its front.
+ */
+export function pupilDepth(part: Pick<SubMesh, 'positions' | 'pivot'>): number {
+  const p = part.positions, c = part.pivot;
+  let front = 0;
+  for (let i = 0; i < p.length; i += 3) front = Math.max(front, p[i + 2] - c[2]);
+  let depth = front;
+  for (let i = 0; i < p.length; i += 3) {
+    const z = p[i + 2] - c[2];
+    if (z > front / 2 && Math.hypot(p[i] - c[0], p[i + 1] - c[1]) < PUPIL_AXIS_RADIUS) depth = Math.min(depth, z);
+  }
+  return depth;
 }
 
 export class GazeSolver {
@@ -46,16 +60,39 @@ export class GazeSolver {
   private readonly residual = new Float64Array(4);
   private readonly probe = new Float64Array(4);
   private readonly yawColumn = new Float64Array(4);
+  /** Per eye, where the observed iris centre sits relative to the eyeball's front pole (model space, metres; see calibrate). */
+  private readonly irisOffsets = new Float64Array(6);
 
   constructor(data: AvatarData) {
     const rig = computeAvatarRig(data.model, data.neutralVertices);
     this.eyes = [];
-    if (rig.eyeRight) this.eyes.push({ pivot: [...rig.eyeRight.pivot] as [number, number, number], radius: frontRadius(rig.eyeRight), irisOffset: 0 });
-    if (rig.eyeLeft) this.eyes.push({ pivot: [...rig.eyeLeft.pivot] as [number, number, number], radius: frontRadius(rig.eyeLeft), irisOffset: 15 });
+    if (rig.eyeRight) this.eyes.push({ pivot: [...rig.eyeRight.pivot] as [number, number, number], radius: pupilDepth(rig.eyeRight), irisOffset: 0 });
+    if (rig.eyeLeft) this.eyes.push({ pivot: [...rig.eyeLeft.pivot] as [number, number, number], radius: pupilDepth(rig.eyeLeft), irisOffset: 15 });
   }
 
   get hasEyes(): boolean {
     return this.eyes.length > 0;
+  }
+
+  /**
+   * Learns where the iris model puts each iris centre relative to the eyeball's front pole, from a
+   * frame whose eyes look straight ahead (gaze 0 in the head's frame) with the head at (rotation,
+   * translation): the pixel residual, back-projected at the eye's depth, is kept in head space and
+   * subtracted from later frames. Without it a pupil drawn or seen off the pole (a texture, the lids
+   * covering the iris's top) reads as a constant gaze offset. Null clears it.
+   */
+  calibrate(iris: Float32Array | null, rotation: ArrayLike<number>, translation: ArrayLike<number>, intrinsics: { focal: number; cx: number; cy: number }): void {
+    this.irisOffsets.fill(0);
+    if (!iris || !this.hasEyes) return;
+    const r = this.residual;
+    this.residuals(iris, rotation, translation, intrinsics, 0, 0, r);
+    const R = rotation;
+    this.eyes.forEach((eye, e) => {
+      const depth = -(R[6] * eye.pivot[0] + R[7] * eye.pivot[1] + R[8] * (eye.pivot[2] + eye.radius) + translation[2]);
+      // Residual = projected pole - observed: the offset moves the pole onto the observation.
+      const dx = (-r[2 * e] * depth) / intrinsics.focal, dy = (r[2 * e + 1] * depth) / intrinsics.focal;
+      for (let c = 0; c < 3; c++) this.irisOffsets[3 * e + c] = R[c] * dx + R[3 + c] * dy;
+    });
   }
 
   /**
@@ -111,8 +148,11 @@ export class GazeSolver {
     out: Float64Array,
   ): void {
     const dx = Math.sin(yaw) * Math.cos(pitch), dy = Math.sin(pitch), dz = Math.cos(yaw) * Math.cos(pitch);
+    const offsets = this.irisOffsets;
     this.eyes.forEach((eye, e) => {
-      const x = eye.pivot[0] + eye.radius * dx, y = eye.pivot[1] + eye.radius * dy, z = eye.pivot[2] + eye.radius * dz;
+      const x = eye.pivot[0] + eye.radius * dx + offsets[3 * e];
+      const y = eye.pivot[1] + eye.radius * dy + offsets[3 * e + 1];
+      const z = eye.pivot[2] + eye.radius * dz + offsets[3 * e + 2];
       const px = R[0] * x + R[1] * y + R[2] * z + t[0];
       const py = R[3] * x + R[4] * y + R[5] * z + t[1];
       const pz = R[6] * x + R[7] * y + R[8] * z + t[2];

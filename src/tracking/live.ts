@@ -2,12 +2,15 @@
  * Browser-only: a webcam (<video> or MediaStream) drives a Babylon avatar live. Each video frame is
  * drawn into a small canvas, tracked (face-tracker.ts) and applied to the avatar
  * (babylon-animation.ts); a frame that arrives while one is being tracked is skipped, so latency
- * stays one frame's work. Listeners get a 'frame' event per tracked frame. Nothing here runs at
- * import time, so Node code may import the module.
+ * stays one frame's work. Where the avatar worker runs (../worker/client.ts) the face models and the
+ * solve run there, off the page's main thread; otherwise, or if it cannot start, on the page.
+ * Listeners get a 'frame' event per tracked frame. Nothing here runs at import time, so Node code
+ * may import the module.
  */
 import { PhotoAvatarError } from '../errors.js';
 import type { Avatar } from '../plugin/avatar.js';
 import type { RgbaImage } from '../types.js';
+import { workersAvailable, WorkerFaceTracker } from '../worker/client.js';
 import { applyTrackedFrame } from './babylon-animation.js';
 import { FaceTracker, type FaceTrackerOptions, type TrackedFrame } from './face-tracker.js';
 
@@ -16,6 +19,16 @@ export interface LiveTrackingOptions extends FaceTrackerOptions {
   maxWidth?: number;
   /** Apply each frame to the avatar (default true); false only reports events. */
   apply?: boolean;
+  /** Track in the avatar worker where workers run (default true); false tracks on the page's main thread. */
+  worker?: boolean;
+  /** With the worker: a frame or start unanswered for this long fails the tracker (default 180 s). */
+  workerTimeoutMs?: number;
+}
+
+/** What LiveFaceTracker needs of a tracker: FaceTracker on the page, or WorkerFaceTracker. */
+interface FrameTracker {
+  track(image: RgbaImage, timeSeconds: number): Promise<TrackedFrame | null>;
+  stop?(): void;
 }
 
 export interface LiveFrameDetail {
@@ -40,7 +53,9 @@ export class LiveFaceTracker extends EventTarget {
 
   constructor(
     private readonly avatar: Avatar,
-    private readonly tracker: FaceTracker,
+    private readonly tracker: FrameTracker,
+    /** True when the face models and the solve run in the avatar worker. */
+    readonly inWorker: boolean,
     private readonly video: HTMLVideoElement,
     private readonly ownsVideo: boolean,
     private readonly options: LiveTrackingOptions,
@@ -60,6 +75,7 @@ export class LiveFaceTracker extends EventTarget {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.tracker.stop?.();
     if (this.ownsVideo) {
       this.video.pause();
       this.video.srcObject = null;
@@ -125,6 +141,17 @@ export async function trackLive(avatar: Avatar, source: FrameSource, options: Li
   } else {
     throw new PhotoAvatarError('INVALID_ARGUMENT', 'trackFace needs an HTMLVideoElement or a MediaStream.');
   }
-  const tracker = await FaceTracker.create(avatar.data, options);
-  return new LiveFaceTracker(avatar, tracker, video, ownsVideo, options);
+  // The tracker gets its own options only (they cross to the worker).
+  const { maxWidth: _maxWidth, apply: _apply, worker, ...trackerOptions } = options;
+  if (worker !== false && workersAvailable()) {
+    try {
+      const tracker = await WorkerFaceTracker.create(avatar.data, trackerOptions);
+      return new LiveFaceTracker(avatar, tracker, true, video, ownsVideo, options);
+    } catch (error) {
+      // The page can still track: say why the worker could not, then fall back.
+      console.warn(`babylon-photo-avatar: live tracking runs on the main thread: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const tracker = await FaceTracker.create(avatar.data, trackerOptions);
+  return new LiveFaceTracker(avatar, tracker, false, video, ownsVideo, options);
 }

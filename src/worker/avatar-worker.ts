@@ -10,6 +10,7 @@ import { toRgbaImage } from '../image/photo-source.js';
 import { configureRuntime, runtimeInfo } from '../inference/runtime.js';
 import { createAvatarData } from '../pipeline.js';
 import { prepareAvatarArrays } from '../plugin/build-arrays.js';
+import { FaceTracker } from '../tracking/face-tracker.js';
 import type { PageMessage, PortableError, WorkerMessage } from './protocol.js';
 import { copyForTransfer } from './transfer.js';
 
@@ -24,6 +25,8 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 const running = new Map<number, AbortController>();
+/** Live trackers by the page's tracker number (their onnxruntime sessions are the shared face analyzer's). */
+const trackers = new Map<number, Promise<FaceTracker>>();
 const assetRequests = new Map<number, { resolve(bytes: Uint8Array): void; reject(error: unknown): void }>();
 let nextAssetRequest = 1;
 /** How assets are found now: a URL folder, or 'page' (the application's own loader, on the page). */
@@ -98,8 +101,37 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
   }
 }
 
+async function startTracker(message: Extract<PageMessage, { type: 'track-start' }>): Promise<void> {
+  configureRuntime(message.runtime);
+  useAssetSource(message.assetBaseUrl, message.assetsFromPage);
+  const tracker = FaceTracker.create(message.data, message.options);
+  trackers.set(message.tracker, tracker);
+  try {
+    await tracker;
+    scope.postMessage({ type: 'track-ready', id: message.id });
+  } catch (error) {
+    trackers.delete(message.tracker);
+    scope.postMessage({ type: 'failed', id: message.id, error: portableError(error) });
+  }
+}
+
+async function trackFrame(message: Extract<PageMessage, { type: 'track-frame' }>): Promise<void> {
+  try {
+    const tracker = trackers.get(message.tracker);
+    if (!tracker) throw new PhotoAvatarError('INVALID_ARGUMENT', `No live tracker ${message.tracker} in the avatar worker (stopped?).`);
+    const frame = await (await tracker).track(message.image, message.timeSeconds);
+    const transfer: ArrayBuffer[] = [];
+    scope.postMessage({ type: 'tracked', id: message.id, frame: frame && copyForTransfer(frame, transfer) }, transfer);
+  } catch (error) {
+    scope.postMessage({ type: 'failed', id: message.id, error: portableError(error) });
+  }
+}
+
 scope.addEventListener('message', ({ data: message }) => {
   if (message.type === 'create') void create(message);
+  else if (message.type === 'track-start') void startTracker(message);
+  else if (message.type === 'track-frame') void trackFrame(message);
+  else if (message.type === 'track-stop') trackers.delete(message.tracker);
   else if (message.type === 'abort') running.get(message.id)?.abort();
   else if (message.type === 'asset') {
     const waiting = assetRequests.get(message.request);

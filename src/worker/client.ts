@@ -13,7 +13,8 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import { isNode } from '../platform.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
 import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
-import type { AvatarData } from '../types.js';
+import type { FaceTrackerOptions, TrackedFrame } from '../tracking/face-tracker.js';
+import type { AvatarData, RgbaImage } from '../types.js';
 import type { PageMessage, PortableError, PortablePhoto, WorkerMessage } from './protocol.js';
 
 /** Default for `workerTimeoutMs`: longer than a session's own timeout (120 s), whose error names more. */
@@ -30,6 +31,9 @@ interface Pending {
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, Pending>();
+/** Live-tracking requests waiting for the worker: a tracker's start or one frame. */
+const trackRequests = new Map<number, { resolve(message: WorkerMessage): void; reject(error: PhotoAvatarError): void }>();
+let nextTracker = 1;
 /** The last error nothing in the worker caught, for the timeout message. */
 let lastUncaught: string | null = null;
 /** Decoded models the page received from the worker: the default head, and packs given as bytes. */
@@ -46,8 +50,9 @@ const startHint = 'Pass { worker: false } to create on the main thread. Bundlers
 
 /** Rejects every creation under way and drops the worker, so the next creation starts a fresh one. */
 function failAll(error: PhotoAvatarError): void {
-  const failed = [...pending.values()];
+  const failed = [...pending.values(), ...trackRequests.values()];
   pending.clear();
+  trackRequests.clear();
   worker?.terminate();
   worker = null;
   for (const request of failed) request.reject(error);
@@ -67,6 +72,14 @@ function onMessage(message: WorkerMessage): void {
     answerAsset(message.request, message.fileName);
     return;
   }
+  const tracking = trackRequests.get(message.id);
+  if (tracking) {
+    trackRequests.delete(message.id);
+    if (message.type === 'failed') tracking.reject(new PhotoAvatarError(message.error.code, message.error.message));
+    else tracking.resolve(message);
+    return;
+  }
+  if (message.type === 'track-ready' || message.type === 'tracked') return;
   const request = pending.get(message.id);
   if (!request) return; // cancelled or timed out already
   request.heard();
@@ -220,4 +233,61 @@ export async function createAvatarDataInWorker(
   const data: AvatarData = { ...done.data, model: done.model ?? known! };
   data.timings.worker = performance.now() - start;
   return { data, ...(done.arrays ? { arrays: done.arrays } : {}) };
+}
+
+/** Sends one live-tracking message and waits for its answer, the worker's failure, or `timeoutMs` of silence. */
+function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker sent nothing for ${Math.round(timeoutMs / 1000)} s while tracking and was terminated`
+        + `${lastUncaught ? `; its last uncaught error: ${lastUncaught}` : ''}.`));
+    }, timeoutMs);
+    trackRequests.set(message.id, {
+      resolve: (reply) => { clearTimeout(timer); resolve(reply); },
+      reject: (error) => { clearTimeout(timer); reject(error); },
+    });
+    try {
+      worker ??= startWorker();
+      worker.postMessage(message, transfer);
+    } catch (error) {
+      clearTimeout(timer);
+      trackRequests.delete(message.id);
+      reject(error instanceof PhotoAvatarError ? error
+        : new PhotoAvatarError('INVALID_ARGUMENT', `The avatar or frame cannot be sent to the avatar worker: ${error instanceof Error ? error.message : String(error)}.`, { cause: error }));
+    }
+  });
+}
+
+/**
+ * FaceTracker (../tracking/face-tracker.ts) in the avatar worker: the face models and the solve run
+ * there, frames go in with their pixels transferred, tracked frames come back transferred.
+ */
+export class WorkerFaceTracker {
+  private constructor(
+    private readonly tracker: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Starts a tracker for `data` in the worker (the avatar's data is copied there once). */
+  static async create(data: AvatarData, options: FaceTrackerOptions & { workerTimeoutMs?: number } = {}): Promise<WorkerFaceTracker> {
+    const { workerTimeoutMs, ...trackerOptions } = options;
+    const timeoutMs = workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
+    const tracker = nextTracker++;
+    await askWorker({
+      type: 'track-start', id: nextId++, tracker, data, options: trackerOptions,
+      runtime: runtimeOptions(), assetBaseUrl: assetUrl(''), assetsFromPage: hasCustomAssetLoader(),
+    }, [], timeoutMs);
+    return new WorkerFaceTracker(tracker, timeoutMs);
+  }
+
+  /** FaceTracker.track in the worker. The image's pixel buffer is transferred: the caller loses it. */
+  async track(image: RgbaImage, timeSeconds: number): Promise<TrackedFrame | null> {
+    const reply = await askWorker({ type: 'track-frame', id: nextId++, tracker: this.tracker, image, timeSeconds }, [image.data.buffer as ArrayBuffer], this.timeoutMs);
+    return reply.type === 'tracked' ? reply.frame : null;
+  }
+
+  /** Frees the worker's tracker (the worker and its face models stay for other avatars). */
+  stop(): void {
+    worker?.postMessage({ type: 'track-stop', tracker: this.tracker } satisfies PageMessage);
+  }
 }

@@ -7,6 +7,7 @@ import type { RuntimeInfo, RuntimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
 import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
+import type { FaceTrackerOptions, TrackedFrame } from '../tracking/face-tracker.js';
 import type { AvatarData, ProgressEvent, RgbaImage } from '../types.js';
 
 /** What a photo becomes before it crosses: pixels, an encoded file, or a bitmap (DOM elements cannot cross). */
@@ -39,12 +40,28 @@ export type PageMessage =
     assetsFromPage: boolean;
   }
   | { type: 'abort'; id: number }
-  | { type: 'asset'; request: number; bytes?: Uint8Array; error?: PortableError };
+  | { type: 'asset'; request: number; bytes?: Uint8Array; error?: PortableError }
+  /** Live tracking (../tracking/live.ts): a FaceTracker for `tracker` in the worker; replies 'track-ready' to `id`. */
+  | {
+    type: 'track-start';
+    id: number;
+    tracker: number;
+    data: AvatarData;
+    options: FaceTrackerOptions;
+    runtime: RuntimeOptions;
+    assetBaseUrl: string;
+    assetsFromPage: boolean;
+  }
+  /** One video frame (its pixels transferred); replies 'tracked' to `id`. */
+  | { type: 'track-frame'; id: number; tracker: number; image: RgbaImage; timeSeconds: number }
+  | { type: 'track-stop'; tracker: number };
 
 export type WorkerMessage =
   | { type: 'progress'; id: number; event: ProgressEvent }
   | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; arrays?: AvatarArrays; runtime: RuntimeInfo }
   | { type: 'failed'; id: number; error: PortableError }
+  | { type: 'track-ready'; id: number }
+  | { type: 'tracked'; id: number; frame: TrackedFrame | null }
   | { type: 'asset'; request: number; fileName: string }
   /** An error nothing in the worker caught (e.g. inside onnxruntime-web): kept for the timeout message. */
   | { type: 'uncaught'; message: string };

@@ -5,9 +5,8 @@ import { PhotoAvatarError } from '../../src/errors.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { encodeJpeg } from '../../src/image/encode.js';
 import { cropAffine, squareCropMatrix } from '../../src/image/resize.js';
-import { decodeMesh } from '../../src/fitting/decode-graph.js';
 import { crc32 } from '../../src/math/crc32.js';
-import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
 import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { resolveModelPack } from '../../src/plugin/avatar-loader.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
@@ -63,9 +62,8 @@ describe('avatar-file/format', function () {
   before(async function () {
     ({ model, source } = await testModel());
     data = richAvatarData(model, syntheticAlbedo(256));
-    // The vertices the pipeline stores come from the fitting's onnxruntime decode (float32 GEMM),
-    // not from decodeShape: compare the rebuild against those.
-    data.neutralVertices = await decodeMesh(model, data.identity, null);
+    // The vertices the pipeline stores come from the fitting's decodeShape: compare the rebuild against those.
+    data.neutralVertices = decodeShape(model, data.identity, null);
     file = writeAvatarFile(data, { material: { roughness: 0.5, metallic: 0, indexOfRefraction: 1.4, translucencyIntensity: 0.35 } });
   });
 

@@ -94,6 +94,7 @@ describe('sample scene Mirror mode with a fake camera @browser', function () {
       console.log(`      ${status.trim()}`);
       const yaw = Number(/yaw (-?\d+)/.exec(status)![1]);
       assert.ok(Math.abs(yaw - YAW_DEG) <= 8, `tracked yaw ${yaw}° for a head rendered at ${YAW_DEG}°`);
+      assert.match(status, /tracking in the worker/, 'the face models and the solve run in the avatar worker');
       assert.deepEqual(browser.blockedRequests, []);
       await page.evaluate(() => window.__sampleScene!.toggleMirror());
     } finally {

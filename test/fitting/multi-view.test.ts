@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fitFace, type FitResult } from '../../src/fitting/fit-face.js';
 import { fitFaces, type ViewObservation } from '../../src/fitting/fit-multi-view.js';
-import { estimateAlbedo } from '../../src/materials/albedo.js';
+import { estimateAlbedo } from '../../src/albedo/albedo.js';
 import { createAvatarData, getFaceAnalyzer, loadDefaultHead } from '../../src/pipeline.js';
 import { selectFace } from '../../src/inference/face/analyzer.js';
 import { decodeImage } from '../../src/image/decode.js';

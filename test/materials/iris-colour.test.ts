@@ -8,7 +8,7 @@ import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../../src/inference/face/mediapip
 import { selectFace } from '../../src/inference/face/analyzer.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { irisColourFromPhoto } from '../../src/materials/iris-colour.js';
-import { SRGB_TO_LINEAR } from '../../src/materials/srgb.js';
+import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
 import type { FaceObservation, RgbaImage } from '../../src/types.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';

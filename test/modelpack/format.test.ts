@@ -41,6 +41,16 @@ describe('modelpack format', () => {
     console.log(`    synthetic pack: ${model.vertexCount} vertices, ${bytes.length} bytes, ${header.sections.length} sections`);
   });
 
+  it('with ownBuffers keeps no view into the file bytes, so they can be freed', () => {
+    const bytes = writePack(model);
+    const viewed = readPack(bytes);
+    const owned = readPack(bytes, { ownBuffers: true });
+    assertModelsEqual(owned, model);
+    const arrays = (m: object) => Object.values(m).filter((v): v is Uint8Array => ArrayBuffer.isView(v));
+    assert.ok(arrays(viewed).some((a) => a.buffer === bytes.buffer), 'fp32 sections are views by default');
+    assert.equal(arrays(owned).filter((a) => a.buffer === bytes.buffer).length, 0);
+  });
+
   it('stores bases in fp16 and truncates identity modes', () => {
     const bytes = writePack(model, { precision: 'fp16', identityModes: 3 });
     const back = readPack(bytes);

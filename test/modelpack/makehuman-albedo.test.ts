@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readUvapm, type UvapmModel } from '../../src/albedo-model/uvapm-format.js';
-import { getUvRaster } from '../../src/materials/unwrap.js';
+import { readUvapm, type UvapmModel } from '../../src/albedo/uvapm-format.js';
+import { getUvRaster } from '../../src/albedo/unwrap.js';
 import { readPack } from '../../src/modelpack/format.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
 

@@ -6,9 +6,8 @@ import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import type { AbstractMesh } from '@babylonjs/core/Meshes/abstractMesh.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import { writeAvatarFile } from '../../src/avatar-file/format.js';
-import { decodeMesh } from '../../src/fitting/decode-graph.js';
 import { writePack } from '../../src/modelpack/format.js';
-import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
 import { DEFAULT_HEAD_ID, getAvatar, registerAvatarLoaders, registerModelPack, resolveModelPack } from '../../src/plugin/avatar-loader.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import type { AvatarData } from '../../src/types.js';
@@ -42,8 +41,8 @@ describe('plugin/avatar-loader (NullEngine)', function () {
     ({ model, source } = await testModel());
     if (source !== 'default head pack') registerModelPack(model.id, model);
     data = richAvatarData(model, syntheticAlbedo(128));
-    // As in the pipeline: the original vertices come from the fitting's onnxruntime decode.
-    data.neutralVertices = await decodeMesh(model, data.identity, null);
+    // As in the pipeline: the original vertices come from the fitting's decode.
+    data.neutralVertices = decodeShape(model, data.identity, null);
   });
 
   beforeEach(function () {

@@ -4,7 +4,8 @@ import { loadDefaultHead } from '../../src/pipeline.js';
 import type { AvatarData } from '../../src/types.js';
 import { rotationToEulerDegrees } from '../../src/fitting/camera-math.js';
 import { ExpressionSolver, fixedIdentityModel } from '../../src/tracking/expression-solver.js';
-import { GazeSolver } from '../../src/tracking/gaze.js';
+import { GazeSolver, pupilDepth } from '../../src/tracking/gaze.js';
+import { computeAvatarRig } from '../../src/export/avatar-rig.js';
 import { OneEuroFilter } from '../../src/tracking/one-euro.js';
 import { SparseLandmarkSystem } from '../../src/tracking/sparse-landmarks.js';
 import { seededRandom } from '../helpers/random.js';
@@ -41,6 +42,36 @@ describe('tracking: sparse landmark normal equations', () => {
     assert.ok(maxRelative(actual.jtr, expected.jtr) < 1e-3, `jtr ${maxRelative(actual.jtr, expected.jtr)}`);
     assert.ok(maxRelative(actual.jtj, expected.jtj) < 1e-3, `jtj ${maxRelative(actual.jtj, expected.jtj)}`);
     await graph.release();
+  });
+});
+
+describe('tracking: gaze geometry', () => {
+  it('puts the pupil at the iris under the clear cornea, not at the cornea apex', async () => {
+    const data = await meanFaceAvatar();
+    const rig = computeAvatarRig(data.model, data.neutralVertices);
+    for (const eye of [rig.eyeRight!, rig.eyeLeft!]) {
+      let apex = 0;
+      for (let i = 2; i < eye.positions.length; i += 3) apex = Math.max(apex, eye.positions[i] - eye.pivot[2]);
+      const depth = pupilDepth(eye);
+      // MakeHuman's eye: iris about 12 mm in front of the pivot, the cornea's apex about 17 mm.
+      assert.ok(depth > 0.010 && depth < 0.014 && apex - depth > 0.003, `${eye.name}: pupil ${(depth * 1000).toFixed(1)} mm, apex ${(apex * 1000).toFixed(1)} mm`);
+    }
+  });
+
+  it('a gaze calibration frame removes a constant iris offset', async () => {
+    const data = await meanFaceAvatar();
+    const camera = { focal: 768, cx: 319.5, cy: 239.5 };
+    const random = seededRandom(5);
+    const solver = new GazeSolver(data);
+    const straight = randomTruth(data, random);
+    straight.gazeYawDeg = straight.gazePitchDeg = 0;
+    const offsetPx = [1.5, 1];
+    const shifted = (iris: Float32Array) => iris.map((v, i) => (i % 15 === 0 ? v + offsetPx[0] : i % 15 === 1 ? v + offsetPx[1] : v));
+    solver.calibrate(shifted(observeTruth(data, straight, camera, 0, random).iris), straight.rotation, straight.translation, camera);
+    const looking = { ...straight, gazeYawDeg: 12, gazePitchDeg: -6 };
+    const gaze = solver.solve(shifted(observeTruth(data, looking, camera, 0, random).iris), looking.rotation, looking.translation, camera, { yawRad: 0, pitchRad: 0 }, { yawRad: 0, pitchRad: 0 });
+    const DEG = 180 / Math.PI;
+    assert.ok(Math.abs(gaze.yawRad * DEG - 12) < 0.5 && Math.abs(gaze.pitchRad * DEG + 6) < 0.5, `gaze ${(gaze.yawRad * DEG).toFixed(2)}, ${(gaze.pitchRad * DEG).toFixed(2)} (truth 12, -6)`);
   });
 });
 

@@ -7,7 +7,7 @@
 import { eulerDegreesToRotation } from '../../src/fitting/camera-math.js';
 import { computeAvatarRig, expressedVertices } from '../../src/export/avatar-rig.js';
 import { MEDIAPIPE_TO_IBUG68 } from '../../src/inference/face/ibug68.js';
-import { writeEyeLookWeights } from '../../src/tracking/gaze.js';
+import { pupilDepth, writeEyeLookWeights } from '../../src/tracking/gaze.js';
 import { renderInPhoto } from '../../src/metrics/rerender.js';
 import { buildPreviewScene } from '../../src/render/preview.js';
 import type { AvatarData, FaceObservation, RgbaImage } from '../../src/types.js';
@@ -34,16 +34,47 @@ export interface TruthRanges {
   gazePitchDeg: number;
   /** Camera distance of the head, metres. */
   distance: number;
+  /**
+   * 'uniform': 1..maxActive targets drawn uniformly, each 0.25..1. 'realistic': what faces on a
+   * webcam mostly do (blinks, talking jaw, symmetric smiles, raised brows, each by chance) plus at
+   * most one other target drawn uniformly; often a neutral face.
+   */
+  sampling?: 'uniform' | 'realistic';
 }
 
 export const DEFAULT_RANGES: TruthRanges = { maxActive: 3, yawDeg: 25, pitchDeg: 15, rollDeg: 10, gazeYawDeg: 20, gazePitchDeg: 12, distance: 0.6 };
 
+/** Common webcam expressions: chance per keyframe, the targets moved together, weight range. */
+const COMMON_EXPRESSIONS: { chance: number; targets: string[]; from: number; to: number }[] = [
+  { chance: 0.2, targets: ['eyeBlink_L', 'eyeBlink_R'], from: 0.6, to: 1 },
+  { chance: 0.35, targets: ['jawOpen'], from: 0.1, to: 0.7 },
+  { chance: 0.3, targets: ['mouthSmile_L', 'mouthSmile_R'], from: 0.2, to: 0.9 },
+  { chance: 0.15, targets: ['browInnerUp', 'browOuterUp_L', 'browOuterUp_R'], from: 0.2, to: 0.8 },
+];
+
+function sampleWeights(names: readonly string[], random: () => number, ranges: TruthRanges, weights: Float64Array): void {
+  const candidates = names.flatMap((name, k) => (/^eyeLook/i.test(name) ? [] : [k]));
+  if (ranges.sampling !== 'realistic') {
+    const active = 1 + Math.floor(random() * ranges.maxActive);
+    for (let i = 0; i < active; i++) weights[candidates[Math.floor(random() * candidates.length)]] = 0.25 + 0.75 * random();
+    return;
+  }
+  for (const { chance, targets, from, to } of COMMON_EXPRESSIONS) {
+    if (random() >= chance) continue;
+    const amount = from + (to - from) * random();
+    // Both sides move together, within a tenth.
+    for (const name of targets) {
+      const k = names.indexOf(name);
+      if (k >= 0) weights[k] = Math.min(1, Math.max(0, amount + 0.1 * (random() - 0.5)));
+    }
+  }
+  if (random() < 0.3) weights[candidates[Math.floor(random() * candidates.length)]] = 0.2 + 0.6 * random();
+}
+
 export function randomTruth(data: AvatarData, random: () => number, ranges: TruthRanges = DEFAULT_RANGES): TrackingTruth {
   const names = data.model.expressionNames;
   const weights = new Float64Array(names.length);
-  const candidates = names.flatMap((name, k) => (/^eyeLook/i.test(name) ? [] : [k]));
-  const active = 1 + Math.floor(random() * ranges.maxActive);
-  for (let i = 0; i < active; i++) weights[candidates[Math.floor(random() * candidates.length)]] = 0.25 + 0.75 * random();
+  sampleWeights(names, random, ranges, weights);
   const uniform = (limit: number) => (2 * random() - 1) * limit;
   const truth = {
     weights,
@@ -124,17 +155,13 @@ export function observeTruth(
     landmarks68[2 * i] = landmarks468[3 * MEDIAPIPE_TO_IBUG68[i]];
     landmarks68[2 * i + 1] = landmarks468[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
   }
-  // The pupil: the rotated eyeball's vertex furthest along the gaze.
+  // The pupil: on the gaze ray from the pivot, at the eye's pupil depth (the iris, not a cornea over it).
   const iris = new Float32Array(30);
-  gazedEyes(data, truth).forEach((eye, e) => {
+  const rig = computeAvatarRig(data.model, data.neutralVertices);
+  [rig.eyeRight, rig.eyeLeft].filter((e) => e !== null).forEach((eye, e) => {
     const yaw = (truth.gazeYawDeg * Math.PI) / 180, pitch = (truth.gazePitchDeg * Math.PI) / 180;
-    const d = [Math.sin(yaw) * Math.cos(pitch), Math.sin(pitch), Math.cos(yaw) * Math.cos(pitch)];
-    let best = -Infinity, bx = 0, by = 0, bz = 0;
-    for (let i = 0; i < eye.positions.length; i += 3) {
-      const along = (eye.positions[i] - eye.pivot[0]) * d[0] + (eye.positions[i + 1] - eye.pivot[1]) * d[1] + (eye.positions[i + 2] - eye.pivot[2]) * d[2];
-      if (along > best) { best = along; bx = eye.positions[i]; by = eye.positions[i + 1]; bz = eye.positions[i + 2]; }
-    }
-    const [x, y] = project(bx, by, bz, truth, camera);
+    const depth = pupilDepth(eye), c = eye.pivot;
+    const [x, y] = project(c[0] + depth * Math.sin(yaw) * Math.cos(pitch), c[1] + depth * Math.sin(pitch), c[2] + depth * Math.cos(yaw) * Math.cos(pitch), truth, camera);
     iris[15 * e] = x + noisePx * gaussian();
     iris[15 * e + 1] = y + noisePx * gaussian();
   });

@@ -40,6 +40,9 @@ interface Roi {
   angle: number;
 }
 
+/** Which eyes (the subject's) FaceAnalyzer.trackFace runs the Iris model on. */
+export type IrisEyes = 'both' | 'right' | 'left';
+
 /** MediaPipe enlarges face boxes by 1.5 for FaceMesh and eye-corner spans by 2.3 for Iris. */
 const MESH_ROI_SCALE = 1.5;
 const IRIS_ROI_SCALE = 2.3;
@@ -90,7 +93,8 @@ export class FaceAnalyzer {
   ) {}
 
   static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
-    const load = options.loadModel ?? loadAsset;
+    // ort copies a model into its own memory: the 5 MB of ONNX bytes need not stay cached.
+    const load = options.loadModel ?? ((fileName: string) => loadAsset(fileName, { keep: false }));
     const keys = Object.keys(FACE_MODELS) as FaceModelKey[];
     const loaded = await Promise.all(
       keys.map(async (key) => {
@@ -240,23 +244,37 @@ export class FaceAnalyzer {
    * previous frame's mesh (MediaPipe's tracking ROI), then Iris. Null when the mesh model no longer
    * sees a face there (the caller detects again). `timings` accumulates faceMesh and iris ms.
    */
-  async trackFace(image: RgbaImage, previous: FaceObservation, timings: Record<string, number> = { faceMesh: 0, iris: 0 }): Promise<FaceObservation | null> {
+  async trackFace(
+    image: RgbaImage,
+    previous: FaceObservation,
+    timings: Record<string, number> = { faceMesh: 0, iris: 0 },
+    irisEyes: IrisEyes = 'both',
+  ): Promise<FaceObservation | null> {
     this.checkUsable(image);
     const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings);
     if (mesh.score < MIN_MESH_SCORE) return null;
     const { cx, cy, size } = roiFromLandmarks(mesh.points);
     const side = size / MESH_ROI_SCALE;
-    return this.completeFace(image, mesh, { x: cx - side / 2, y: cy - side / 2, width: side, height: side }, previous.score, timings);
+    return this.completeFace(image, mesh, { x: cx - side / 2, y: cy - side / 2, width: side, height: side }, previous.score, timings, irisEyes);
   }
 
-  /** Iris on both eyes of a mesh, and the observation's derived fields. */
-  private async completeFace(image: RgbaImage, mesh: { points: Float32Array; score: number }, box: Box, score: number, timings: Record<string, number>): Promise<FaceObservation> {
+  /** Iris on the eyes asked for (the others' iris entries are NaN), and the observation's derived fields. */
+  private async completeFace(
+    image: RgbaImage,
+    mesh: { points: Float32Array; score: number },
+    box: Box,
+    score: number,
+    timings: Record<string, number>,
+    irisEyes: IrisEyes = 'both',
+  ): Promise<FaceObservation> {
     const points = mesh.points;
     const t = now();
     const iris = new Float32Array(30);
     // Subject's right eye (image left) as the model expects, then the left eye mirrored.
-    await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
-    await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
+    if (irisEyes !== 'left') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
+    else iris.fill(NaN, 0, 15);
+    if (irisEyes !== 'right') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
+    else iris.fill(NaN, 15, 30);
     timings.iris += now() - t;
     const landmarks68 = new Float32Array(136);
     for (let i = 0; i < 68; i++) {

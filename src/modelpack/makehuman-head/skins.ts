@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PhotoAvatarError } from '../../errors.js';
 import { decodeImage } from '../../image/decode.js';
-import { getUvRaster } from '../../materials/unwrap.js';
+import { getUvRaster } from '../../albedo/unwrap.js';
 import type { HeadModel } from '../head-model.js';
 import type { RgbaImage } from '../../types.js';
 import { cutHead } from './head-cut.js';

@@ -1,0 +1,95 @@
+/**
+ * Which albedo stage moves under eval-relight's relightings, per photo (default head, its embedded
+ * albedo model): the skin mask the fit gives (IoU with the original photo's), the saturated share
+ * of the skin (per channel), the SH light's mean level per channel (relit / original: a correct
+ * de-lighting puts the whole relighting here), the coarse model albedo (RMS change, linear, model
+ * grid) and the final texture (RMS change, linear, face region: what eval-relight prints).
+ * Prints figures; asserts nothing.
+ *   npx tsx bench/relight-stages.ts <photos...> [--texture-size 256]
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+// The Node asset loader (face models from assets/generated).
+import '../src/node/asset-files.js';
+import { decodeImage } from '../src/image/decode.js';
+import { SRGB_TO_LINEAR, srgbDecode } from '../src/image/srgb.js';
+import { albedoChangeUnderRelighting } from '../src/metrics/albedo-evaluation.js';
+import { loadDefaultHeadAlbedoModel } from '../src/pipeline.js';
+import { SH_COUNT } from '../src/albedo/sh-light.js';
+import type { UvapmModel } from '../src/albedo/uvapm-format.js';
+import type { AvatarData, Mask, RgbaImage } from '../src/types.js';
+
+const args = process.argv.slice(2);
+const sizeIndex = args.indexOf('--texture-size');
+const textureSize = sizeIndex >= 0 ? Number(args[sizeIndex + 1]) : 256;
+const photos = sizeIndex >= 0 ? args.filter((_, i) => i !== sizeIndex && i !== sizeIndex + 1) : args;
+/** Linear values above this are saturated (as in the albedo stage). */
+const CLIPPED = 0.97;
+
+function maskIoU(a: Mask, b: Mask): number {
+  let both = 0, either = 0;
+  for (let p = 0; p < a.data.length; p++) {
+    const x = a.data[p] > 127, y = b.data[p] > 127;
+    if (x && y) both++;
+    if (x || y) either++;
+  }
+  return both / Math.max(either, 1);
+}
+
+/** Share of the skin mask's pixels saturated in each channel. */
+function saturatedShare(image: RgbaImage, mask: Mask): number[] {
+  const count = [0, 0, 0];
+  let n = 0;
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      if (mask.data[Math.floor((y * mask.height) / image.height) * mask.width + Math.floor((x * mask.width) / image.width)] < 128) continue;
+      n++;
+      for (let c = 0; c < 3; c++) if (SRGB_TO_LINEAR[image.data[4 * (y * image.width + x) + c]] > CLIPPED) count[c]++;
+    }
+  }
+  return count.map((k) => k / Math.max(n, 1));
+}
+
+/** The model's albedo with the avatar's coefficients, linear, planar, on the model's grid. */
+function coarseAlbedo(model: UvapmModel, coefficients: Float32Array): Float32Array {
+  const D = model.size * model.size, K = model.componentCount, out = new Float32Array(3 * D);
+  for (let c = 0; c < 3; c++) {
+    for (let t = 0; t < D; t++) {
+      let a = model.means[c][t];
+      for (let k = 0; k < K; k++) a += coefficients[c * K + k] * model.components[c][k * D + t];
+      out[c * D + t] = srgbDecode(a);
+    }
+  }
+  return out;
+}
+
+function coarseChange(model: UvapmModel, a: AvatarData, b: AvatarData): number {
+  if (!a.albedoCoefficients || !b.albedoCoefficients) return NaN;
+  const x = coarseAlbedo(model, a.albedoCoefficients), y = coarseAlbedo(model, b.albedoCoefficients);
+  const D = model.size * model.size;
+  let sum = 0, n = 0;
+  for (let t = 0; t < D; t++) {
+    if (!model.mask[t]) continue;
+    for (let c = 0; c < 3; c++) sum += (x[c * D + t] - y[c * D + t]) ** 2;
+    n += 3;
+  }
+  return Math.sqrt(sum / Math.max(n, 1));
+}
+
+const lightLevel = (light: Float32Array) => [0, 1, 2].map((c) => light[c * SH_COUNT]);
+const fixed = (values: number[], digits = 2) => values.map((v) => v.toFixed(digits)).join('/');
+
+const albedoModel = await loadDefaultHeadAlbedoModel();
+if (!albedoModel) throw new Error('The default head carries no albedo model: run npm run build.');
+console.log(`texture ${textureSize}²; light = relit / original mean level per channel (r/g/b); saturated = share of skin pixels per channel`);
+for (const file of photos) {
+  const image = decodeImage(new Uint8Array(readFileSync(file))).image;
+  const { original, changes, relit } = await albedoChangeUnderRelighting(image, { textureSize, albedoModel: 'embedded' });
+  const skin = original.skinMask!;
+  console.log(`${path.basename(file)}  original: saturated ${fixed(saturatedShare(image, skin))}`);
+  for (const [i, { relighting, photo, data }] of relit.entries()) {
+    const own = lightLevel(original.light), now = lightLevel(data.light);
+    console.log(`  ${relighting.padEnd(12)} skin IoU ${maskIoU(skin, data.skinMask!).toFixed(3)}  saturated ${fixed(saturatedShare(photo, data.skinMask!))}`
+      + `  light ${fixed(now.map((v, c) => v / own[c]), 3)}  coarse ${coarseChange(albedoModel, original, data).toFixed(4)}  final ${changes[i].face.toFixed(4)}`);
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * Albedo stage: photo + fitted model -> albedo texture in the model's UV layout, plus the SH light
+ * that was divided out. unwrap (photo -> UV, weights) -> SH light estimate -> de-light ->
+ * completion (mirror, skin fill, feathering, island dilation) -> 8-bit sRGB. Several photos of one
+ * face are de-lit one by one and merged by confidence before completion.
+ *
+ * With a UV albedo parametric model (AlbedoOptions.albedoModel) two stages follow the merge, as in
+ * the paper: stage 2 fits the model's coefficients and one SH light per photo to the photos
+ * (./fit-albedo.ts, at the model's resolution), stage 3 re-de-lights the photos with
+ * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts).
+ * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
+ * outside it (and without a model) the completed photo albedo is.
+ */
+import type { RgbaImage } from '../types.js';
+import { PhotoAvatarError, throwIfAborted } from '../errors.js';
+import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
+import { estimateShLight, evaluateShading, weightedMedianColour } from './sh-light.js';
+import { completeAlbedo, getMirrorMap } from './completion.js';
+import { boxBlur } from './texture-filters.js';
+import { linearTextureToSrgbImage } from '../image/srgb.js';
+import type { UvapmModel } from './uvapm-format.js';
+import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
+import { coarseAtTextureSize, fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
+import type { SkinColourStatistics } from './skin-colour.js';
+import type { DetailModel } from './detail-model.js';
+import { lightGainsFromSkinPrior, type LightGainOptions } from './light-gain.js';
+
+/** One photo with its fitted head: what the unwrap needs. */
+export type AlbedoInput = UnwrapInput;
+
+export interface AlbedoOptions {
+  /** Texture width = height in texels; default 1024. */
+  size?: number;
+  signal?: AbortSignal;
+  /** UV albedo parametric model in this head model's UV layout: enables stages 2 and 3 (module comment). */
+  albedoModel?: UvapmModel;
+  /** Stage-2 settings (rounds default 4, regularization, light ridge, joint step). */
+  albedoModelFit?: Omit<PhotometricFitOptions, 'signal'>;
+  /**
+   * Stage 3: σ in texture texels separating detail from the coarse fit's error. Default: one model
+   * texel (size / albedoModel.size), so detail is what the model's grid cannot hold.
+   */
+  detailSigma?: number;
+  /**
+   * Skin-colour prior that splits exposure and light colour from the albedo (light-gain.ts).
+   * Default: the albedo model's own (UvapmModel.skinColour) when it has one; false: none (the
+   * light then has mean shading 1 per channel and the albedo keeps the photo's exposure and tint).
+   */
+  skinColourPrior?: SkinColourStatistics | false;
+  /** How the prior weighs exposure and light colour (light-gain.ts). */
+  lightGain?: LightGainOptions;
+  /**
+   * Stage 3 with an albedo model: a learned value-detail model D(α_d) (./detail-model.ts),
+   * fitted to the seen detail; it fills what neither a texel nor its mirror saw. Default: the albedo
+   * model's own (UvapmModel.detail) when it has one; false: none.
+   */
+  detailModel?: DetailModel | false;
+}
+
+export interface AlbedoResult {
+  /** sRGB 8-bit, top row first, alpha 255. */
+  albedo: RgbaImage;
+  /** 27 SH light coefficients, R then G then B (convention in sh-light.ts), of the first photo. */
+  light: Float32Array;
+  /** The light of every photo, in input order. */
+  lights: Float32Array[];
+  /** Fraction of the model's face-skin texels (skin weight > 0.5) seen in at least one photo. */
+  coverage: number;
+  /** Milliseconds per step. */
+  timings: Record<string, number>;
+  /**
+   * With an albedo model (absent when the photos show under 64 of its texels: the texture is then
+   * the photo-only one): its coefficients per channel (r, g, b), componentCount each.
+   */
+  albedoCoefficients?: Float32Array[];
+  /** With an albedo model: the stage-2 photometric RMSE (linear RGB, skin texels) after each round. */
+  photometricRmse?: number[];
+  /** With an albedo model: the stage-2 objective (data + priors) after each round; never rises. */
+  stage2Objective?: number[];
+  /** With an albedo model: the stage-3 detail map (value offsets, size², top row first). */
+  detail?: Float32Array;
+}
+
+/**
+ * One photo's contribution in UV space: the de-lit (linear) albedo of every covered texel and how
+ * far it can be trusted. Views of the same model and size share `raster`, so they merge texel by texel.
+ */
+export interface DelitView {
+  raster: UvRaster;
+  /** De-lit albedo per covered texel, linear RGB 0..1 interleaved. */
+  albedo: Float32Array;
+  /** Trust per covered texel, 0..1 (0 = not observed or unusable). */
+  confidence: Float32Array;
+  /** The unwrap's trust per covered texel (visibility × cosine × face mask), before the light. */
+  weight: Float32Array;
+  /** The unwrap's skin-only trust per covered texel (visibility × cosine × skin mask). */
+  skinWeight: Float32Array;
+  /** Photo colour per covered texel, linear RGB (what the camera saw, light included). */
+  colour: Float32Array;
+  /** Unit model-space normal per covered texel. */
+  normal: Float32Array;
+  /** The view's SH light, 27 coefficients. */
+  light: Float32Array;
+  /** Median skin albedo under that light, linear RGB. */
+  skinTone: Float64Array;
+  /** Per-channel light level the skin-colour prior gave (1, 1, 1 without one): the shading trust is judged relative to it. */
+  gains: Float64Array;
+}
+
+/** Minimum cosine / mask product for full trust; below it confidence ramps down to 0. */
+const FULL_TRUST_WEIGHT = 0.5;
+/** Linear values above this in any channel are treated as clipped highlights and kept out of the light fit. */
+const CLIPPED = 0.97;
+/** The light is fitted on a texel lattice of about this many samples per side. */
+const LIGHT_GRID = 256;
+
+function checkTextureSize(size: number): void {
+  if (!Number.isInteger(size) || size < 16 || size > 8192) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Albedo size must be an integer between 16 and 8192, got ${size}.`);
+  }
+}
+
+/** Unwraps one photo, fits its SH light on skin, and divides the light out. */
+export async function delightView(input: AlbedoInput, size: number, signal?: AbortSignal, skinPrior?: SkinColourStatistics, lightGain?: LightGainOptions): Promise<DelitView> {
+  checkTextureSize(size);
+  throwIfAborted(signal);
+  const { raster, colour, weight, skinWeight, normal } = unwrapPhoto(input, size);
+  const count = raster.texel.length;
+  if (count === 0) throw new PhotoAvatarError('CORRUPT_MODEL_PACK', `Model '${input.model.id}' covers no texels in UV space.`);
+  throwIfAborted(signal);
+
+  // Light is fitted on face skin only (the model's skin weight), minus clipped highlights, on a
+  // lattice of at most LIGHT_GRID^2 texels: 27 coefficients need far fewer samples than 1024^2.
+  const stride = Math.max(1, Math.floor(size / LIGHT_GRID));
+  const lightSamples = subsampleForLight(raster, colour, normal, skinWeight, stride);
+  const estimate = await estimateShLight(
+    {
+      colour: lightSamples.colour,
+      normal: lightSamples.normal,
+      weight: lightSamples.weight,
+      clipped: lightSamples.clipped,
+      smooth: makeGridSmoother(lightSamples.gridSize, lightSamples.gridIndex, Math.max(2, Math.round(lightSamples.gridSize / 16))),
+    },
+    { iterations: 3, signal },
+  );
+  throwIfAborted(signal);
+
+  // The estimate's light has mean shading 1 per channel; the skin prior says how bright and what colour it really is.
+  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain) : Float64Array.of(1, 1, 1);
+  const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
+  const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
+  const albedo = new Float32Array(count * 3);
+  const confidence = new Float32Array(count);
+  divideLight(colour, normal, weight, light, gains, albedo, confidence);
+  return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains };
+}
+
+/** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
+function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array): void {
+  const shading = evaluateShading(normal, light);
+  const count = weight.length;
+  for (let i = 0; i < count; i++) {
+    let minShading = Infinity;
+    for (let c = 0; c < 3; c++) {
+      const s = shading[3 * i + c];
+      // Dark is judged against the light's own level, so exposure does not change what is trusted.
+      if (s / gains[c] < minShading) minShading = s / gains[c];
+      albedo[3 * i + c] = Math.min(1, colour[3 * i + c] / Math.max(s, 0.05 * gains[c]));
+    }
+    const shadingTrust = clamp01((minShading - 0.1) / 0.2);
+    confidence[i] = clamp01(weight[i] / FULL_TRUST_WEIGHT) * shadingTrust;
+  }
+}
+
+/** The same view de-lit with another light (for example the stage-2 light fitted with the albedo model). */
+export function relightView(view: DelitView, light: Float32Array): DelitView {
+  const count = view.raster.texel.length;
+  const albedo = new Float32Array(count * 3);
+  const confidence = new Float32Array(count);
+  divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
+  const skinTrust = new Float32Array(count);
+  for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
+  return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone: weightedMedianColour(albedo, skinTrust) };
+}
+
+/**
+ * Several views of one face -> one: per texel, the confidence-weighted mean albedo, and the
+ * highest confidence any view had there. Views must share the raster (same model and size).
+ */
+export function mergeViews(views: readonly DelitView[]): { albedo: Float32Array; confidence: Float32Array; skinTone: Float64Array } {
+  if (views.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'mergeViews needs at least one view.');
+  if (views.length === 1) return { albedo: views[0].albedo, confidence: views[0].confidence, skinTone: views[0].skinTone };
+  const raster = views[0].raster;
+  if (views.some((view) => view.raster !== raster)) throw new PhotoAvatarError('INVALID_ARGUMENT', 'Views to merge must share one UV raster.');
+  const count = raster.texel.length;
+  const albedo = new Float32Array(count * 3);
+  const confidence = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    let sum = 0, r = 0, g = 0, b = 0, best = 0;
+    for (const view of views) {
+      // Squaring favours the view that sees a texel head-on over one that grazes it.
+      const w = view.confidence[i] * view.confidence[i];
+      if (w <= 0) continue;
+      sum += w;
+      r += w * view.albedo[3 * i]; g += w * view.albedo[3 * i + 1]; b += w * view.albedo[3 * i + 2];
+      if (view.confidence[i] > best) best = view.confidence[i];
+    }
+    if (sum > 0) { albedo[3 * i] = r / sum; albedo[3 * i + 1] = g / sum; albedo[3 * i + 2] = b / sum; }
+    confidence[i] = best;
+  }
+  const skinTone = new Float64Array(3);
+  for (const view of views) for (let c = 0; c < 3; c++) skinTone[c] += view.skinTone[c] / views.length;
+  return { albedo, confidence, skinTone };
+}
+
+/** Fraction of face-skin texels (skin weight > 0.5) with any observation. */
+function skinCoverage(raster: UvRaster, confidence: Float32Array): number {
+  let observed = 0, skinTexels = 0;
+  for (let i = 0; i < raster.texel.length; i++) {
+    if (raster.skin[i] <= 0.5) continue;
+    skinTexels++;
+    if (confidence[i] > 0) observed++;
+  }
+  return skinTexels > 0 ? observed / skinTexels : 0;
+}
+
+/**
+ * Photos (one or several views of the same face, each with its fitted vertices and camera) ->
+ * one albedo texture. Several views share the UV raster and merge by confidence.
+ */
+export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[], options: AlbedoOptions = {}): Promise<AlbedoResult> {
+  const size = options.size ?? 1024;
+  checkTextureSize(size);
+  const list = Array.isArray(inputs) ? inputs as readonly AlbedoInput[] : [inputs as AlbedoInput];
+  if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'estimateAlbedo needs at least one photo.');
+  const { signal } = options;
+  const timings: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = now - clock;
+    clock = now;
+  };
+  const start = clock;
+
+  let views: DelitView[] = [];
+  const skinPrior = options.skinColourPrior === false ? undefined : options.skinColourPrior ?? options.albedoModel?.skinColour;
+  for (const input of list) views.push(await delightView(input, size, signal, skinPrior, options.lightGain));
+  lap('delight');
+  const raster = views[0].raster;
+  const mirror = getMirrorMap(list[0].model, raster);
+
+  const coarse = options.albedoModel ? await fitCoarseAlbedo(views, options.albedoModel, options.albedoModelFit, signal) : undefined;
+  if (coarse) {
+    // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
+    views = views.map((view, v) => relightView(view, coarse.lights[v]));
+    lap('coarse');
+  }
+  const merged = mergeViews(views);
+  lap('merge');
+  throwIfAborted(signal);
+
+  const completed = completeAlbedo({ raster, mirror, albedo: merged.albedo, confidence: merged.confidence, skinTone: merged.skinTone });
+  lap('complete');
+
+  let texture = completed.texture;
+  let detail: Float32Array | undefined;
+  if (coarse && options.albedoModel) {
+    const model = options.albedoModel;
+    const detailModel = options.detailModel === false ? undefined : options.detailModel ?? model.detail;
+    const fusion = fuseDetailInUv({
+      raster, mirror, photoAlbedo: merged.albedo, confidence: merged.confidence,
+      coarse: coarseAtTextureSize(coarse.albedo, model.mask, model.size, size),
+      sigma: options.detailSigma ?? Math.max(1, size / model.size),
+      ...(detailModel ? { detailModel } : {}),
+    });
+    const region = modelRegionAtTextureSize(model.mask, model.size, size);
+    texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
+    for (let p = 0; p < region.length; p++) {
+      const m = region[p];
+      for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
+    }
+    detail = fusion.detail;
+    lap('detail');
+  }
+
+  const albedoImage = linearTextureToSrgbImage(texture, size);
+  lap('encode');
+  timings.total = performance.now() - start;
+  return {
+    albedo: albedoImage,
+    light: views[0].light,
+    lights: views.map((view) => view.light),
+    coverage: skinCoverage(raster, merged.confidence),
+    timings,
+    ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
+  };
+}
+
+/** Stage 2 needs at least this many observed model texels inside the model's mask (27 light and the albedo coefficients). */
+const MIN_MODEL_TEXELS = 64;
+
+/**
+ * Stage 2 on the de-lit views: each view's skin texels (photo skin mask × model skin weight ×
+ * visibility, clipped highlights out) averaged into the model's grid, then the alternating fit.
+ * Undefined when the photos show too little of the model's region (the photo-only texture then
+ * stands, as without a model).
+ */
+/**
+ * A de-lit view as a stage-2 observation on the albedo model's grid: its skin texels (photo skin
+ * mask × model skin weight × visibility; a saturated channel only out of that channel) averaged
+ * into d × d texels.
+ */
+export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObservation {
+  const count = view.raster.texel.length;
+  const weight = new Float32Array(count), saturated = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    weight[i] = clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
+    for (let c = 0; c < 3; c++) if (view.colour[3 * i + c] > CLIPPED) saturated[i] |= 1 << c;
+  }
+  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, saturated }, modelSize);
+}
+
+async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal): Promise<PhotometricFit | undefined> {
+  const observations = views.map((view) => viewAtModelSize(view, model.size));
+  let observed = 0;
+  for (let t = 0; t < model.mask.length; t++) if (model.mask[t] && observations.some((o) => o.weight[t] > 0)) observed++;
+  if (observed < MIN_MODEL_TEXELS) return undefined;
+  // The photo-only lights anchor the per-channel light scale the small model cannot pin down.
+  return fitUvapmUnderLight(model, observations, { lightReference: views.map((view) => view.light), ...settings, signal });
+}
+
+interface LightSubsample {
+  colour: Float32Array;
+  normal: Float32Array;
+  weight: Float32Array;
+  /** Saturated channels per sample (LightSamples.clipped). */
+  clipped: Uint8Array;
+  /** Side of the subsampled texel grid. */
+  gridSize: number;
+  /** Position of each sample in that grid. */
+  gridIndex: Int32Array;
+}
+
+/** Covered texels on every `stride`-th row and column, with their light-fit weights. */
+function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float32Array, weight: Float32Array, stride: number): LightSubsample {
+  const size = raster.size, gridSize = Math.ceil(size / stride);
+  const count = raster.texel.length;
+  let m = 0;
+  for (let i = 0; i < count; i++) {
+    const p = raster.texel[i];
+    if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) m++;
+  }
+  const sample: LightSubsample = {
+    colour: new Float32Array(m * 3), normal: new Float32Array(m * 3), weight: new Float32Array(m), clipped: new Uint8Array(m),
+    gridSize, gridIndex: new Int32Array(m),
+  };
+  for (let i = 0, j = 0; i < count; i++) {
+    const p = raster.texel[i];
+    const column = p % size, row = Math.floor(p / size);
+    if (column % stride !== 0 || row % stride !== 0) continue;
+    let clipped = 0;
+    for (let c = 0; c < 3; c++) if (colour[3 * i + c] > CLIPPED) clipped |= 1 << c;
+    sample.clipped[j] = clipped;
+    sample.weight[j] = weight[i] * raster.skin[i];
+    for (let c = 0; c < 3; c++) {
+      sample.colour[3 * j + c] = colour[3 * i + c];
+      sample.normal[3 * j + c] = normal[3 * i + c];
+    }
+    sample.gridIndex[j] = (row / stride) * gridSize + column / stride;
+    j++;
+  }
+  return sample;
+}
+
+/**
+ * A low-pass over UV space for per-sample fields: scatter weighted values onto the grid, box-blur
+ * values and weights together, gather back (leaning on the fallback where little weight reaches).
+ */
+function makeGridSmoother(gridSize: number, gridIndex: Int32Array, radius: number) {
+  const count = gridIndex.length;
+  const grid = new Float32Array(gridSize * gridSize * 4);
+  return (values: Float32Array, weights: Float32Array, fallback: Float64Array, out: Float32Array): void => {
+    grid.fill(0);
+    for (let i = 0; i < count; i++) {
+      const w = weights[i];
+      if (!(w > 0)) continue;
+      const p = gridIndex[i] * 4;
+      grid[p] = w * values[3 * i]; grid[p + 1] = w * values[3 * i + 1]; grid[p + 2] = w * values[3 * i + 2]; grid[p + 3] = w;
+    }
+    boxBlur(grid, gridSize, 4, radius, 2);
+    const floor = 1e-3;
+    for (let i = 0; i < count; i++) {
+      const p = gridIndex[i] * 4;
+      const w = grid[p + 3];
+      for (let c = 0; c < 3; c++) out[3 * i + c] = (grid[p + c] + floor * fallback[c]) / (w + floor);
+    }
+  };
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}

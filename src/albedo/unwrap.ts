@@ -1,0 +1,288 @@
+/**
+ * Photo -> model UV space. Each texel of the output texture is mapped to a point on the fitted
+ * surface (UV rasterization, cached per model and size), projected into the photo, tested against
+ * an image-space z-buffer and sampled. The per-texel weight says how much the sample can be
+ * trusted: visible * max(0, cos(normal, view)) * skin mask, so grazing and hidden texels fade out.
+ */
+import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
+import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import { PhotoAvatarError } from '../errors.js';
+import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
+
+/**
+ * Which surface point every texel shows; depends only on the model's UV layout and the size.
+ * Covered texels are listed compactly so that per-photo loops never visit empty texels.
+ */
+export interface UvRaster {
+  size: number;
+  /** Texel index (row * size + column, top row first) of each covered texel. */
+  texel: Int32Array;
+  /** Triangle (index into model.indices / 3) of each covered texel. */
+  triangle: Int32Array;
+  /** Barycentric weights of corners 1 and 2 of each covered texel, interleaved. */
+  bary: Float32Array;
+  /** Per texel (size * size): position in the covered list, or -1 outside every UV island. */
+  slot: Int32Array;
+  /** Per covered texel: the model's face-skin weight (0..1) interpolated. */
+  skin: Float32Array;
+}
+
+const uvRasterCache = new WeakMap<HeadModel, Map<number, UvRaster>>();
+
+/**
+ * Rasterizes the model in UV space at `size` x `size`. Texel centres sit at u = (column + 0.5) / size,
+ * which is where GPU samplers read them, so the screen position of a UV is (u * size - 0.5, (1 - v) * size - 0.5).
+ */
+export function getUvRaster(model: HeadModel, size: number): UvRaster {
+  let bySize = uvRasterCache.get(model);
+  if (!bySize) uvRasterCache.set(model, (bySize = new Map()));
+  const cached = bySize.get(size);
+  if (cached) return cached;
+
+  const { uvs, indices, vertexCount, skinWeight } = model;
+  const screen = new Float32Array(vertexCount * 3);
+  for (let v = 0; v < vertexCount; v++) {
+    screen[3 * v] = uvs[2 * v] * size - 0.5;
+    screen[3 * v + 1] = (1 - uvs[2 * v + 1]) * size - 0.5;
+  }
+  const target = createRasterTarget(size, size);
+  rasterizeTriangles(target, screen, indices, { cull: 'none' });
+
+  let count = 0;
+  for (let p = 0; p < target.triangle.length; p++) if (target.triangle[p] >= 0) count++;
+  const raster: UvRaster = {
+    size,
+    texel: new Int32Array(count),
+    triangle: new Int32Array(count),
+    bary: new Float32Array(count * 2),
+    slot: new Int32Array(size * size).fill(-1),
+    skin: new Float32Array(count),
+  };
+  let i = 0;
+  for (let p = 0; p < target.triangle.length; p++) {
+    const t = target.triangle[p];
+    if (t < 0) continue;
+    const b1 = target.bary[2 * p], b2 = target.bary[2 * p + 1], b0 = 1 - b1 - b2;
+    raster.texel[i] = p;
+    raster.triangle[i] = t;
+    raster.bary[2 * i] = b1;
+    raster.bary[2 * i + 1] = b2;
+    raster.slot[p] = i;
+    raster.skin[i] = b0 * skinWeight[indices[3 * t]] + b1 * skinWeight[indices[3 * t + 1]] + b2 * skinWeight[indices[3 * t + 2]];
+    i++;
+  }
+  bySize.set(size, raster);
+  return raster;
+}
+
+export interface UnwrapInput {
+  image: RgbaImage;
+  model: HeadModel;
+  /** Fitted vertices, model space, xyz interleaved (model.vertexCount * 3). */
+  vertices: Float32Array;
+  camera: PinholeCamera;
+  /** Image-space skin mask (255 = skin; any size, stretched over the image): the light is estimated from it, or from every visible texel without it. */
+  skinMask?: Mask;
+  /**
+   * Image-space mask of the head's own pixels (face region with brows, eyelids and lips; 255 =
+   * inside). The texture is taken from here, the light only from skin. Defaults to skinMask.
+   */
+  faceMask?: Mask;
+}
+
+export interface UnwrapResult {
+  raster: UvRaster;
+  /** Photo colour per covered texel, linear RGB 0..1, interleaved (0 where not visible). */
+  colour: Float32Array;
+  /** Trust in each covered texel's colour, 0..1. */
+  weight: Float32Array;
+  /** Trust for skin-only estimates (the light): like weight, but with the skin mask. */
+  skinWeight: Float32Array;
+  /** Unit surface normal per covered texel, model space, interleaved. */
+  normal: Float32Array;
+}
+
+/** Unwraps the photo into the model's UV layout at `size` x `size`. */
+export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
+  const { image, model, vertices, camera, skinMask } = input;
+  const textureMask = input.faceMask ?? skinMask;
+  validateUnwrapInput(input);
+  const raster = getUvRaster(model, size);
+  const { indices } = model;
+  const count = raster.texel.length;
+  const vertexNormals = computeVertexNormals(vertices, indices, model.weldGroup);
+
+  const R = camera.rotation, T = camera.translation, f = camera.focal, cx = camera.cx, cy = camera.cy;
+  const zbuffer = renderDepth(image.width, image.height, vertices, indices, camera);
+  const tolerance = 0.01 * boundingDiagonal(vertices);
+
+  const colour = new Float32Array(count * 3);
+  const weight = new Float32Array(count);
+  const skinWeight = new Float32Array(count);
+  const normal = new Float32Array(count * 3);
+  const W = image.width, H = image.height, pixels = image.data;
+  const zw = zbuffer.width, zh = zbuffer.height, zx0 = zbuffer.x0, zy0 = zbuffer.y0, depth = zbuffer.depth;
+  // Masks may have any size: they are stretched over the image.
+  const skinScaleX = skinMask ? skinMask.width / W : 0, skinScaleY = skinMask ? skinMask.height / H : 0;
+  const textureScaleX = textureMask ? textureMask.width / W : 0, textureScaleY = textureMask ? textureMask.height / H : 0;
+
+  for (let i = 0; i < count; i++) {
+    const t = raster.triangle[i];
+    const b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
+    const ia = indices[3 * t] * 3, ib = indices[3 * t + 1] * 3, ic = indices[3 * t + 2] * 3;
+    const px = b0 * vertices[ia] + b1 * vertices[ib] + b2 * vertices[ic];
+    const py = b0 * vertices[ia + 1] + b1 * vertices[ib + 1] + b2 * vertices[ic + 1];
+    const pz = b0 * vertices[ia + 2] + b1 * vertices[ib + 2] + b2 * vertices[ic + 2];
+    let nx = b0 * vertexNormals[ia] + b1 * vertexNormals[ib] + b2 * vertexNormals[ic];
+    let ny = b0 * vertexNormals[ia + 1] + b1 * vertexNormals[ib + 1] + b2 * vertexNormals[ic + 1];
+    let nz = b0 * vertexNormals[ia + 2] + b1 * vertexNormals[ib + 2] + b2 * vertexNormals[ic + 2];
+    const nlen = Math.sqrt(nx * nx + ny * ny + nz * nz) || 1;
+    nx /= nlen; ny /= nlen; nz /= nlen;
+    normal[3 * i] = nx; normal[3 * i + 1] = ny; normal[3 * i + 2] = nz;
+
+    const X = R[0] * px + R[1] * py + R[2] * pz + T[0];
+    const Y = R[3] * px + R[4] * py + R[5] * pz + T[1];
+    const Z = R[6] * px + R[7] * py + R[8] * pz + T[2];
+    const d = -Z;
+    if (d <= 0) continue;
+    // Cosine between the camera-space normal and the direction to the camera centre.
+    const cnx = R[0] * nx + R[1] * ny + R[2] * nz;
+    const cny = R[3] * nx + R[4] * ny + R[5] * nz;
+    const cnz = R[6] * nx + R[7] * ny + R[8] * nz;
+    const cosine = -(cnx * X + cny * Y + cnz * Z) / Math.sqrt(X * X + Y * Y + Z * Z);
+    if (cosine <= 0) continue;
+    const x = cx + (f * X) / d, y = cy - (f * Y) / d;
+    if (!(x >= 0 && y >= 0 && x <= W - 1 && y <= H - 1)) continue;
+
+    // Visible when no surface in the 2x2 depth neighbourhood is clearly nearer. The tolerance grows
+    // with the pixel footprint (d / f) so sloped surfaces are not self-occluded at coarse resolution.
+    const zxf = Math.floor(x) - zx0, zyf = Math.floor(y) - zy0;
+    let nearest = Infinity;
+    for (let oy = 0; oy <= 1; oy++) {
+      const ry = zyf + oy;
+      if (ry < 0 || ry >= zh) continue;
+      for (let ox = 0; ox <= 1; ox++) {
+        const rx = zxf + ox;
+        if (rx < 0 || rx >= zw) continue;
+        const z = depth[ry * zw + rx];
+        if (z < nearest) nearest = z;
+      }
+    }
+    if (d > nearest + tolerance + (2 * d) / f) continue;
+
+    const mask = textureMask ? sampleMask(textureMask, (x + 0.5) * textureScaleX - 0.5, (y + 0.5) * textureScaleY - 0.5) : 1;
+    const skin = skinMask ? sampleMask(skinMask, (x + 0.5) * skinScaleX - 0.5, (y + 0.5) * skinScaleY - 0.5) : 1;
+    if (mask <= 0 && skin <= 0) continue;
+
+    // Bilinear sample in linear light.
+    const x0 = Math.min(Math.floor(x), W - 2 < 0 ? 0 : W - 2), y0 = Math.min(Math.floor(y), H - 2 < 0 ? 0 : H - 2);
+    const fx = x - x0, fy = y - y0;
+    const x1 = Math.min(x0 + 1, W - 1), y1 = Math.min(y0 + 1, H - 1);
+    const p00 = (y0 * W + x0) * 4, p10 = (y0 * W + x1) * 4, p01 = (y1 * W + x0) * 4, p11 = (y1 * W + x1) * 4;
+    const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
+    for (let c = 0; c < 3; c++) {
+      colour[3 * i + c] =
+        w00 * SRGB_TO_LINEAR[pixels[p00 + c]] + w10 * SRGB_TO_LINEAR[pixels[p10 + c]] +
+        w01 * SRGB_TO_LINEAR[pixels[p01 + c]] + w11 * SRGB_TO_LINEAR[pixels[p11 + c]];
+    }
+    weight[i] = cosine * mask;
+    skinWeight[i] = cosine * skin;
+  }
+  return { raster, colour, weight, skinWeight, normal };
+}
+
+interface DepthImage {
+  /** The z-buffer covers image pixels [x0, x0 + width) x [y0, y0 + height) only (the head's bounding box). */
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+  depth: Float32Array;
+}
+
+/** Z-buffer (depth = -Z_cam) of the projected mesh, restricted to its bounding box in the image. */
+function renderDepth(imageWidth: number, imageHeight: number, vertices: Float32Array, indices: Uint32Array, camera: PinholeCamera): DepthImage {
+  const R = camera.rotation, T = camera.translation, f = camera.focal;
+  const n = vertices.length / 3;
+  const screen = new Float32Array(n * 3);
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let v = 0; v < n; v++) {
+    const px = vertices[3 * v], py = vertices[3 * v + 1], pz = vertices[3 * v + 2];
+    const X = R[0] * px + R[1] * py + R[2] * pz + T[0];
+    const Y = R[3] * px + R[4] * py + R[5] * pz + T[1];
+    const d = -(R[6] * px + R[7] * py + R[8] * pz + T[2]);
+    if (d <= 0) {
+      // Behind the camera: a NaN corner makes the rasterizer skip the triangle.
+      screen[3 * v] = NaN;
+      continue;
+    }
+    const x = camera.cx + (f * X) / d, y = camera.cy - (f * Y) / d;
+    screen[3 * v] = x; screen[3 * v + 1] = y; screen[3 * v + 2] = d;
+    if (x < minX) minX = x; if (x > maxX) maxX = x;
+    if (y < minY) minY = y; if (y > maxY) maxY = y;
+  }
+  const x0 = Math.max(0, Math.floor(minX)), y0 = Math.max(0, Math.floor(minY));
+  const x1 = Math.min(imageWidth - 1, Math.ceil(maxX)), y1 = Math.min(imageHeight - 1, Math.ceil(maxY));
+  const width = Math.max(1, x1 - x0 + 1), height = Math.max(1, y1 - y0 + 1);
+  for (let v = 0; v < n; v++) {
+    screen[3 * v] -= x0;
+    screen[3 * v + 1] -= y0;
+  }
+  const target = createRasterTarget(width, height);
+  // No culling: the z-buffer alone decides, so packs with inconsistent winding still work.
+  rasterizeTriangles(target, screen, indices, { cull: 'none' });
+  return { x0, y0, width, height, depth: target.depth };
+}
+
+function sampleMask(mask: Mask, x: number, y: number): number {
+  const { width, height, data } = mask;
+  const xc = Math.min(Math.max(x, 0), width - 1), yc = Math.min(Math.max(y, 0), height - 1);
+  const xa = Math.floor(xc), ya = Math.floor(yc);
+  const xb = Math.min(xa + 1, width - 1), yb = Math.min(ya + 1, height - 1);
+  const fx = xc - xa, fy = yc - ya;
+  const top = data[ya * width + xa] * (1 - fx) + data[ya * width + xb] * fx;
+  const bottom = data[yb * width + xa] * (1 - fx) + data[yb * width + xb] * fx;
+  return (top * (1 - fy) + bottom * fy) / 255;
+}
+
+function boundingDiagonal(vertices: Float32Array): number {
+  let minX = Infinity, minY = Infinity, minZ = Infinity, maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
+  for (let i = 0; i < vertices.length; i += 3) {
+    const x = vertices[i], y = vertices[i + 1], z = vertices[i + 2];
+    if (x < minX) minX = x; if (x > maxX) maxX = x;
+    if (y < minY) minY = y; if (y > maxY) maxY = y;
+    if (z < minZ) minZ = z; if (z > maxZ) maxZ = z;
+  }
+  return Math.hypot(maxX - minX, maxY - minY, maxZ - minZ);
+}
+
+function validateUnwrapInput({ image, model, vertices, camera, skinMask, faceMask }: UnwrapInput): void {
+  if (!image || !(image.width > 0) || !(image.height > 0) || image.data.length < image.width * image.height * 4) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', 'The photo must be an RGBA image with width * height * 4 bytes.');
+  }
+  if (vertices.length !== model.vertexCount * 3) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `Expected ${model.vertexCount * 3} vertex coordinates for model '${model.id}', got ${vertices.length}.`);
+  }
+  if (!(camera.focal > 0) || camera.rotation.length !== 9 || camera.translation.length !== 3) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', 'The camera needs a positive focal length, a 3x3 rotation and a 3-vector translation.');
+  }
+  for (const [mask, name] of [[skinMask, 'skin'], [faceMask, 'face']] as const) {
+    if (mask && (!(mask.width > 0) || !(mask.height > 0) || mask.data.length < mask.width * mask.height)) {
+      throw new PhotoAvatarError('INVALID_ARGUMENT', `The ${name} mask must hold width * height bytes.`);
+    }
+  }
+}
+
+/**
+ * Spreads a per-covered-texel field (`channels` interleaved values per texel) onto the full
+ * size x size texture, top row first, `empty` outside the UV islands: e.g. the normal map.
+ */
+export function expandToTexture(raster: UvRaster, values: Float32Array, channels: number, empty = 0): Float32Array {
+  const out = new Float32Array(raster.size * raster.size * channels).fill(empty);
+  for (let i = 0; i < raster.texel.length; i++) {
+    const p = raster.texel[i] * channels;
+    for (let c = 0; c < channels; c++) out[p + c] = values[i * channels + c];
+  }
+  return out;
+}
