@@ -5,7 +5,7 @@
  * the albedo model's elsewhere) under the cards. Browser-safe.
  */
 import type { SubMesh } from '../modelpack/head-model.js';
-import { SRGB_TO_LINEAR } from '../materials/srgb.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { tintStrandTexture } from './hair-mesh.js';
 
