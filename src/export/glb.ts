@@ -25,6 +25,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import type { AvatarData, RgbaImage } from '../types.js';
+import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { avatarExtraParts, computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
 import { mouthInteriorTintFor } from './mouth-interior.js';
@@ -61,6 +62,9 @@ export interface GlbImages {
   eye: RgbaImage | null;
   /** The hair's tinted strand texture (alpha = coverage), when the avatar has hair. */
   hair: RgbaImage | null;
+  /** The lash and brow cards' tinted strand textures, when the head has those cards (../hair/face-cards.ts). */
+  lashes: RgbaImage | null;
+  brows: RgbaImage | null;
 }
 
 /** Extra index lists of one mesh: its lower levels of detail, most detailed first. */
@@ -69,7 +73,7 @@ export type LodIndices = readonly Uint32Array[];
 /** How buildGltf lays the data out (the compact writer's choices; plain glTF when absent). */
 export interface GltfLayout {
   /** Encoded images in GlbImages order (those that are not null). */
-  images: { albedo: EncodedImage; roughness: EncodedImage | null; eye: EncodedImage | null; hair: EncodedImage | null };
+  images: { albedo: EncodedImage; roughness: EncodedImage | null; eye: EncodedImage | null; hair: EncodedImage | null; lashes: EncodedImage | null; brows: EncodedImage | null };
   /** KHR_mesh_quantization integer attributes, dense morph targets, meshopt layouts recorded. */
   quantize: boolean;
   /** MSFT_lod levels: the head's, then each part's (meshes in writing order), and screen coverages. */
@@ -291,7 +295,14 @@ export function glbImages(data: AvatarData, options: GlbOptions = {}): GlbImages
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(data.model, data.neutralVertices, data.albedo).image,
     eye: rig.eyeLeft !== null || rig.eyeRight !== null ? createEyeTexture({ irisColor: data.irisColor }) : null,
     hair: data.hair?.mesh?.texture ?? null,
+    lashes: cardImage(data, 'lashes'),
+    brows: cardImage(data, 'brows'),
   };
+}
+
+function cardImage(data: AvatarData, material: 'lashes' | 'brows'): RgbaImage | null {
+  const part = data.model.parts.find((p) => p.material === material);
+  return part && isFaceCard(part) ? faceCardTexture(data, part) : null;
 }
 
 function subtract(a: [number, number, number], b: [number, number, number]): number[] {
@@ -314,6 +325,8 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
       roughness: images.roughness && encodeImage(images.roughness, 'png', quality),
       eye: images.eye && encodeImage(images.eye, 'png', quality),
       hair: images.hair && encodeImage(images.hair, 'png', quality),
+      lashes: images.lashes && encodeImage(images.lashes, 'png', quality),
+      brows: images.brows && encodeImage(images.brows, 'png', quality),
     },
   });
   return packGlb(gltf, binary);
@@ -362,22 +375,27 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     });
     eyeMaterial = materials.length - 1;
   }
-  let hairMaterial = -1;
-  if (layout.images.hair) {
-    // Strand cards: alpha-tested (MASK sorts nothing and never shows cards in the wrong order), both sides.
+  // Strand cards (hair, lashes, brows): alpha-tested (MASK sorts nothing and never shows cards in the wrong order), both sides.
+  const cardMaterial = (name: 'hair' | 'lashes' | 'brows', image: EncodedImage | null, roughness: number): number => {
+    if (!image) return -1;
     materials.push({
-      name: 'hair',
-      pbrMetallicRoughness: { baseColorTexture: { index: addTexture(layout.images.hair, 'hair') }, metallicFactor: 0, roughnessFactor: 0.45 },
+      name,
+      pbrMetallicRoughness: { baseColorTexture: { index: addTexture(image, name) }, metallicFactor: 0, roughnessFactor: roughness },
       alphaMode: 'MASK',
       alphaCutoff: 0.5,
       doubleSided: true,
     });
-    hairMaterial = materials.length - 1;
-  }
+    return materials.length - 1;
+  };
+  const cardMaterials: Partial<Record<SubMesh['material'], number>> = {
+    hair: cardMaterial('hair', layout.images.hair, 0.45),
+    lashes: cardMaterial('lashes', layout.images.lashes, 0.5),
+    brows: cardMaterial('brows', layout.images.brows, 0.6),
+  };
   let teethMaterial = -1;
   const materialFor = (part: SubMesh): number => {
     if (part.material === 'eye' && eyeMaterial >= 0) return eyeMaterial;
-    if (part.material === 'hair' && hairMaterial >= 0) return hairMaterial;
+    if ((cardMaterials[part.material] ?? -1) >= 0) return cardMaterials[part.material]!;
     if (part.material === 'skin') return 0;
     if (teethMaterial < 0) {
       materials.push({ name: 'teeth', pbrMetallicRoughness: { baseColorFactor: [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: 0.35 } });

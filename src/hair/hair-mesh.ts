@@ -50,7 +50,7 @@ export interface HairTone {
  * alpha test keeps), alpha kept. The square root halves the texture's contrast: its painted dark
  * and light regions (darker caps, lighter ends) then keep any view near the photo's colour.
  */
-export function tintStrandTexture(style: HairStyleMesh, base: readonly number[]): RgbaImage {
+export function tintStrandTexture(style: Pick<HairStyleMesh, 'textureSize' | 'texture'>, base: readonly number[]): RgbaImage {
   const size = style.textureSize, src = style.texture;
   let sum = 0, weight = 0;
   for (let p = 0; p < size * size; p++) {

@@ -49,6 +49,10 @@ export interface PackPartInfo {
   triangleCount: number;
   /** Optional (added after version 1 shipped; older readers ignore it): names of the part's morphs, section "parts.<p>.morphs". */
   morphs?: string[];
+  /** Optional (added after version 1 shipped): the part is glued to the skin, sections "parts.<p>.attachment.vertices" and ".weights" ([vertexCount, 3]). */
+  attached?: boolean;
+  /** Optional (added after version 1 shipped): side of the part's strand texture, section "parts.<p>.texture" (u8 [size, size, 2]). */
+  textureSize?: number;
 }
 
 export interface PackHeader {
@@ -84,6 +88,7 @@ export interface PackHeader {
   albedoModel?: { byteLength: number };
 }
 
+const PART_MATERIALS: readonly SubMesh['material'][] = ['eye', 'skin', 'teeth', 'lashes', 'brows'];
 const RETARGET_METHODS: readonly RetargetMethod[] = ['names', 'vertices', 'landmarks', 'none'];
 type RetargetMethod = NonNullable<HeadModel['arkitRetarget']>['method'];
 
@@ -203,6 +208,13 @@ function validateModelForWrite(model: HeadModel): void {
       checkLength(`part ${part.name} morphs`, part.morphs.displacements.length, part.morphs.names.length * pv * 3);
       checkFinite(`part ${part.name} morphs`, part.morphs.displacements);
     }
+    if (part.attachment) {
+      checkLength(`part ${part.name} attachment.vertices`, part.attachment.vertices.length, pv * 3);
+      checkLength(`part ${part.name} attachment.weights`, part.attachment.weights.length, pv * 3);
+      checkIndices(`part ${part.name} attachment.vertices`, part.attachment.vertices, n);
+      checkFinite(`part ${part.name} attachment.weights`, part.attachment.weights);
+    }
+    if (part.texture) checkLength(`part ${part.name} texture`, part.texture.luminanceAlpha.length, part.texture.size * part.texture.size * 2);
   });
 }
 
@@ -262,6 +274,13 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
       f32(`parts.${p}.pivot`, part.pivot, [3]),
     );
     if (part.morphs) pending.push(f32(`parts.${p}.morphs`, part.morphs.displacements, [part.morphs.names.length, pv * 3]));
+    if (part.attachment) {
+      pending.push(
+        indexSection(`parts.${p}.attachment.vertices`, part.attachment.vertices, [pv, 3], n - 1),
+        f32(`parts.${p}.attachment.weights`, part.attachment.weights, [pv, 3]),
+      );
+    }
+    if (part.texture) pending.push({ name: `parts.${p}.texture`, dtype: 'u8', shape: [part.texture.size, part.texture.size, 2], bytes: part.texture.luminanceAlpha });
   });
 
   const header: PackHeader = {
@@ -285,6 +304,8 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
       vertexCount: part.positions.length / 3,
       triangleCount: part.indices.length / 3,
       ...(part.morphs ? { morphs: [...part.morphs.names] } : {}),
+      ...(part.attachment ? { attached: true } : {}),
+      ...(part.texture ? { textureSize: part.texture.size } : {}),
     })),
     sections: [],
   };
@@ -382,13 +403,15 @@ function parseHeaderJson(text: Uint8Array): PackHeader {
   const parts = field(raw, 'parts', 'header', isArray, 'an array').map((part, i): PackPartInfo => {
     if (!isRecord(part)) throw corrupt(`header.parts[${i}] is not an object`);
     const material = field(part, 'material', `parts[${i}]`, isString, 'a string');
-    if (material !== 'eye' && material !== 'skin' && material !== 'teeth') throw corrupt(`header.parts[${i}].material "${material}" is unknown`);
+    if (!PART_MATERIALS.includes(material as SubMesh['material'])) throw corrupt(`header.parts[${i}].material "${material}" is unknown`);
     return {
       name: field(part, 'name', `parts[${i}]`, isString, 'a string'),
-      material,
+      material: material as SubMesh['material'],
       vertexCount: field(part, 'vertexCount', `parts[${i}]`, isCount, 'a count'),
       triangleCount: field(part, 'triangleCount', `parts[${i}]`, isCount, 'a count'),
       ...(part.morphs === undefined ? {} : { morphs: stringList(part.morphs, `parts[${i}].morphs`) }),
+      ...(part.attached === undefined ? {} : { attached: field(part, 'attached', `parts[${i}]`, isBool, 'a boolean') }),
+      ...(part.textureSize === undefined ? {} : { textureSize: field(part, 'textureSize', `parts[${i}]`, isCount, 'a count') }),
     };
   });
   const names = new Set<string>();
@@ -514,6 +537,13 @@ function expectedSections(header: PackHeader): ExpectedSection[] {
       { name: `parts.${p}.pivot`, dtypes: ['f32'], shape: [3] },
     );
     if (part.morphs) list.push({ name: `parts.${p}.morphs`, dtypes: ['f32'], shape: [part.morphs.length, part.vertexCount * 3] });
+    if (part.attached) {
+      list.push(
+        { name: `parts.${p}.attachment.vertices`, dtypes: index, shape: [part.vertexCount, 3] },
+        { name: `parts.${p}.attachment.weights`, dtypes: ['f32'], shape: [part.vertexCount, 3] },
+      );
+    }
+    if (part.textureSize !== undefined) list.push({ name: `parts.${p}.texture`, dtypes: ['u8'], shape: [part.textureSize, part.textureSize, 2] });
   });
   return list;
 }
@@ -649,6 +679,8 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
       indices: index(`parts.${p}.indices`, part.vertexCount),
       pivot: float(`parts.${p}.pivot`),
       ...(part.morphs ? { morphs: { names: [...part.morphs], displacements: float(`parts.${p}.morphs`) } } : {}),
+      ...(part.attached ? { attachment: { vertices: index(`parts.${p}.attachment.vertices`), weights: float(`parts.${p}.attachment.weights`) } } : {}),
+      ...(part.textureSize !== undefined ? { texture: { size: part.textureSize, luminanceAlpha: get(`parts.${p}.texture`) as Uint8Array } } : {}),
     })),
   };
 }

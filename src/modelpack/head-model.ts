@@ -22,13 +22,22 @@ export interface SubMesh {
   /** Rotation centre (for eyes: the eyeball centre), model space. */
   pivot: Float32Array;
   /** Which material the renderer should use. */
-  material: 'eye' | 'skin' | 'teeth' | 'hair';
+  material: 'eye' | 'skin' | 'teeth' | 'hair' | 'lashes' | 'brows';
   /**
    * Optional blendshapes of a part that moves with some expressions (the lower teeth and tongue on
    * jawOpen): `displacements` is names.length x vertexCount*3 (metres at weight 1), mode-major.
    * Expressions not named leave the part still.
    */
   morphs?: { names: string[]; displacements: Float32Array };
+  /**
+   * Optional, for cards glued to the skin (lashes, brows): vertex i sits at the weighted sum of
+   * head vertices vertices[3i..3i+2] (weights alike) plus a fixed offset (its rest position minus
+   * that sum on the mean head), MakeHuman's proxy rule. Such a part follows the fitted shape vertex
+   * by vertex instead of moving rigidly.
+   */
+  attachment?: { vertices: Uint32Array; weights: Float32Array };
+  /** Optional strand texture of a card part: size x size texels, 2 bytes each (sRGB luminance, alpha = strand coverage). */
+  texture?: { size: number; luminanceAlpha: Uint8Array };
 }
 
 /** Part positions under expression `weights` (in `expressionNames` order): rest plus its named morphs. */
@@ -173,6 +182,7 @@ export function computeVertexNormals(
 export function partsFollowingShape(model: HeadModel, shapedVertices: Float32Array, neighbours = 24): SubMesh[] {
   const mean = model.positions;
   return model.parts.map((part) => {
+    if (part.attachment) return attachedPartFollowing(part, part.attachment, mean, shapedVertices);
     const nearest = nearestVertices(mean, part.pivot, neighbours);
     let dx = 0, dy = 0, dz = 0;
     for (const v of nearest) {
@@ -191,6 +201,21 @@ export function partsFollowingShape(model: HeadModel, shapedVertices: Float32Arr
     const pivot = Float32Array.from([part.pivot[0] + dx, part.pivot[1] + dy, part.pivot[2] + dz]);
     return { ...part, positions, pivot };
   });
+}
+
+/** A glued part (SubMesh.attachment) on a shaped head: each vertex moves by the weighted displacement of its head vertices. */
+function attachedPartFollowing(part: SubMesh, attachment: NonNullable<SubMesh['attachment']>, mean: Float32Array, shaped: Float32Array): SubMesh {
+  const positions = Float32Array.from(part.positions);
+  const pivot = new Float32Array(3);
+  const n = positions.length / 3;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) {
+      const v = attachment.vertices[3 * i + k], w = attachment.weights[3 * i + k];
+      for (let a = 0; a < 3; a++) positions[3 * i + a] += w * (shaped[3 * v + a] - mean[3 * v + a]);
+    }
+    for (let a = 0; a < 3; a++) pivot[a] += positions[3 * i + a] / n;
+  }
+  return { ...part, positions, pivot };
 }
 
 /** Indices of the `count` vertices nearest `point` (simple selection; vertex counts here are ~10^4). */

@@ -237,7 +237,9 @@ export class Avatar {
       );
     }
     const nodes = new Set<Node>([this.root, ...this.root.getDescendants(false)]);
-    const materials = [this.material, this.eyeMaterial].filter((m): m is PBRMaterial => m !== null);
+    // Every textured material: skin, eyes, and the strand cards (lashes, brows, hair).
+    const materials = [...new Set([this.material, this.eyeMaterial, ...this.otherMeshes.map((m) => m.material), this.hairInScene?.material ?? null])]
+      .filter((m): m is PBRMaterial => m?.getClassName() === 'PBRMaterial');
     const detached = withTextures ? [] : materials.map((m) => ({ material: m, albedo: m.albedoTexture, metallic: m.metallicTexture }));
     for (const { material } of detached) {
       material.albedoTexture = null;

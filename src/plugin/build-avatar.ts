@@ -33,7 +33,8 @@ import type { AvatarData } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
 import { prepareAvatarArrays, type AvatarArrayOptions, type AvatarArrays } from './build-arrays.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
-import { addHairToScene } from './hair-mesh.js';
+import { addHairToScene, hairMaterial } from './hair-mesh.js';
+import { faceCardColour, faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 
 export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
@@ -237,7 +238,12 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
   let teethMaterial: PBRMaterial | null = null;
   for (const part of rig.otherParts) {
     let partMaterial: Material = material;
-    if (part.material !== 'skin') {
+    if (isFaceCard(part)) {
+      // Lashes and brows: strand cards like the hair, tinted (../hair/face-cards.ts).
+      const cardTexture = rgbaTexture(faceCardTexture(data, part), `${name}.${part.name}Texture`, scene);
+      textures.push(cardTexture);
+      partMaterial = hairMaterial(`${name}.${part.name}`, scene, cardTexture, faceCardColour(data, part));
+    } else if (part.material !== 'skin') {
       if (!teethMaterial) {
         teethMaterial = new PBRMaterial(`${name}.teeth`, scene);
         teethMaterial.albedoColor = new Color3(0.85, 0.82, 0.74);

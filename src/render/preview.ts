@@ -14,6 +14,7 @@ import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js'
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import { computeVertexNormals, partPositionsForExpression, partsFollowingShape } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
+import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type RasterTarget, type SurfaceSample } from './rasterize.js';
 
 export interface PreviewOptions {
@@ -52,17 +53,20 @@ export interface PreviewScene {
   radius: number;
   /** Linear RGB albedo multipliers of the head's vertices (the dark mouth pocket, ../export/mouth-interior.ts). */
   vertexTint?: Float32Array;
-  /** The hair's strand texture (alpha-tested) and root-tone vertex colours, from vertex `firstVertex` on. */
-  hair?: { texture: RgbaImage; vertexColours: Float32Array; firstVertex: number };
+  /** Strand cards (hair, lashes, brows): each set's tinted texture (alpha-tested) from vertex `firstVertex` on, and the hair's root-tone vertex colours. */
+  cards: CardSet[];
 }
 
-/** `hair`: include the hair mesh (the preview does; the fit metrics' re-renders compare the face, so they leave it out). */
+export interface CardSet { texture: RgbaImage; firstVertex: number; vertexCount: number; vertexColours?: Float32Array }
+
+/** `hair`: include the strand cards, hair, lashes and brows (the preview does; the fit metrics' re-renders compare the face, so they leave them out). */
 export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>, options: { hair?: boolean } = {}): PreviewScene {
   const { model } = data;
   const headPositions = expressedVertices(data, expression);
   const headNormals = computeVertexNormals(headPositions, model.indices, model.weldGroup);
   const hairMesh = options.hair ? data.hair?.mesh : undefined;
-  const parts = [...partsFollowingShape(model, data.neutralVertices), ...(hairMesh ? [hairMesh.part] : [])];
+  const parts = [...partsFollowingShape(model, data.neutralVertices).filter((part) => options.hair || !isFaceCard(part)), ...(hairMesh ? [hairMesh.part] : [])];
+  const cards: CardSet[] = [];
   let vertexCount = model.vertexCount;
   let indexCount = model.indices.length;
   for (const part of parts) {
@@ -90,7 +94,9 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
       : (part.uvs.length === partVertices * 2 ? part.uvs : new Float32Array(partVertices * 2));
     uvs.set(partUvs, vertexOffset * 2);
     for (let i = 0; i < part.indices.length; i++) indices[indexOffset + i] = part.indices[i] + vertexOffset;
-    const material = part.material === 'eye' ? MATERIAL_EYE : part.material === 'skin' ? MATERIAL_SKIN : part.material === 'hair' ? MATERIAL_HAIR : MATERIAL_PLAIN;
+    const card = part.material === 'hair' && hairMesh ? { texture: hairMesh.texture, vertexColours: hairMesh.vertexColours } : isFaceCard(part) ? { texture: faceCardTexture(data, part) } : null;
+    if (card) cards.push({ ...card, firstVertex: vertexOffset, vertexCount: partVertices });
+    const material = part.material === 'eye' ? MATERIAL_EYE : part.material === 'skin' ? MATERIAL_SKIN : card ? MATERIAL_HAIR : MATERIAL_PLAIN;
     triangleMaterial.fill(material, indexOffset / 3, (indexOffset + part.indices.length) / 3);
     vertexOffset += partVertices;
     indexOffset += part.indices.length;
@@ -103,8 +109,7 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
     if (r > radius) radius = r;
   }
   const vertexTint = mouthInteriorTintFor(model, data.neutralVertices) ?? undefined;
-  const hair = hairMesh && { texture: hairMesh.texture, vertexColours: hairMesh.vertexColours, firstVertex: vertexCount - hairMesh.part.positions.length / 3 };
-  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint, ...(hair ? { hair } : {}) };
+  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint, cards };
 }
 
 /** Multiplies a head pixel's colour by the scene's per-vertex tint (the dark mouth pocket), when it has one. */
@@ -137,6 +142,11 @@ export function textureAlpha(image: RgbaImage, u: number, v: number): number {
   const x = Math.min(image.width - 1, Math.max(0, Math.floor(u * image.width)));
   const y = Math.min(image.height - 1, Math.max(0, Math.floor((1 - v) * image.height)));
   return image.data[(y * image.width + x) * 4 + 3] / 255;
+}
+
+/** The card set a vertex belongs to. */
+function cardLookup(cards: readonly CardSet[]): (vertex: number) => CardSet {
+  return (vertex) => cards.find((c) => vertex >= c.firstVertex && vertex < c.firstVertex + c.vertexCount)!;
 }
 
 function normalize3(x: number, y: number, z: number): [number, number, number] {
@@ -187,15 +197,15 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
     viewNormals[3 * i + 1] = normals[3 * i + 1];
     viewNormals[3 * i + 2] = sin * nx + cos * nz;
   }
-  const hair = scene.hair;
-  rasterizeTriangles(target, screen, indices, { cull: 'back', include: hair ? (t) => triangleMaterial[t] !== MATERIAL_HAIR : undefined });
-  if (hair) {
+  const cardOf = cardLookup(scene.cards);
+  rasterizeTriangles(target, screen, indices, { cull: 'back', include: scene.cards.length ? (t) => triangleMaterial[t] !== MATERIAL_HAIR : undefined });
+  if (scene.cards.length) {
     // Strand cards: both sides, alpha-tested (the texture's alpha is the strand coverage).
     const uvAt = (t: number, b1: number, b2: number, k: number) =>
       (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
     rasterizeTriangles(target, screen, indices, {
       include: (t) => triangleMaterial[t] === MATERIAL_HAIR,
-      accept: (t, b1, b2) => textureAlpha(hair.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5,
+      accept: (t, b1, b2) => textureAlpha(cardOf(indices[3 * t]).texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5,
     });
   }
   const colour = new Float32Array(3);
@@ -216,11 +226,14 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
     const material = triangleMaterial[t];
     if (material === MATERIAL_SKIN) sampleLinear(albedo, u, v, colour);
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
-    else if (material === MATERIAL_HAIR && hair) {
-      sampleLinear(hair.texture, u, v, colour);
-      const vc = hair.vertexColours, f = hair.firstVertex;
-      for (let k = 0; k < 3; k++) {
-        colour[k] *= surface.w0 * vc[3 * (indices[3 * t] - f) + k] + surface.w1 * vc[3 * (indices[3 * t + 1] - f) + k] + surface.w2 * vc[3 * (indices[3 * t + 2] - f) + k];
+    else if (material === MATERIAL_HAIR) {
+      const card = cardOf(indices[3 * t]);
+      sampleLinear(card.texture, u, v, colour);
+      const vc = card.vertexColours, f = card.firstVertex;
+      if (vc) {
+        for (let k = 0; k < 3; k++) {
+          colour[k] *= surface.w0 * vc[3 * (indices[3 * t] - f) + k] + surface.w1 * vc[3 * (indices[3 * t + 1] - f) + k] + surface.w2 * vc[3 * (indices[3 * t + 2] - f) + k];
+        }
       }
     }
     else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }

@@ -11,6 +11,7 @@ import { Scene } from '@babylonjs/core/scene.js';
 import '@babylonjs/loaders/glTF/2.0/glTFLoader.js';
 import { writeGlb } from '../../src/export/glb.js';
 import type { AvatarData } from '../../src/types.js';
+import { partsFollowingShape } from '../../src/modelpack/head-model.js';
 import { loadTestHeadModel, makeAvatarData, syntheticHeadModel } from './synthetic-avatar.js';
 
 interface GlbParts { json: any; bin: Uint8Array }
@@ -29,6 +30,51 @@ function parseGlb(glb: Uint8Array): GlbParts {
   assert.equal(view.getUint32(binStart + 4, true), 0x004e4942, 'BIN chunk type');
   assert.equal(binLength % 4, 0);
   return { json, bin: glb.subarray(binStart + 8, binStart + 8 + binLength) };
+}
+
+/**
+ * The lash and brow cards (default head): alpha-tested strand textures, on the fitted shape (they
+ * follow the identity vertex by vertex), and moved by the expressions that move their skin.
+ */
+function checkFaceCards(meshes: Mesh[], data: AvatarData): void {
+  const expected = partsFollowingShape(data.model, data.neutralVertices);
+  for (const name of ['lashes', 'brows']) {
+    const mesh = meshes.find((m) => m.name === `${name}Mesh`);
+    assert.ok(mesh, `${name} mesh`);
+    const material = mesh.material as PBRMaterial;
+    assert.ok(material.albedoTexture, `${name} texture`);
+    assert.equal(material.transparencyMode, 1, `${name}: alpha test (glTF MASK)`);
+    assert.equal(material.backFaceCulling, false, `${name}: both sides`);
+    const part = expected.find((p) => p.name === name)!;
+    const positions = mesh.getVerticesData(VertexBuffer.PositionKind)!;
+    let error = 0, shift = 0;
+    const rest = data.model.parts.find((p) => p.name === name)!.positions;
+    for (let i = 0; i < positions.length; i++) { error = Math.max(error, Math.abs(positions[i] - part.positions[i])); shift = Math.max(shift, Math.abs(part.positions[i] - rest[i])); }
+    console.log(`    ${name}: ${positions.length / 3} vertices, ${mesh.morphTargetManager?.numTargets ?? 0} targets, off the fitted shape by ${error.toExponential(2)} m (the identity moved it up to ${(shift * 1000).toFixed(2)} mm)`);
+    assert.ok(error < 1e-5);
+    assert.ok(shift > 1e-4, `${name} follows the identity`);
+  }
+  // Vertical travel (mm) of a card's vertices on one side under a target at 1: the largest drop and rise.
+  const travel = (name: string, target: string, side: 1 | -1): { down: number; up: number } => {
+    const mesh = meshes.find((m) => m.name === `${name}Mesh`)!;
+    const manager = mesh.morphTargetManager!;
+    const morph = Array.from({ length: manager.numTargets }, (_, k) => manager.getTarget(k)).find((t) => t.name === target);
+    assert.ok(morph, `${name} has ${target}`);
+    const base = mesh.getVerticesData(VertexBuffer.PositionKind)!, moved = morph.getPositions()!;
+    let down = 0, up = 0;
+    for (let i = 0; i < base.length; i += 3) {
+      if (Math.sign(base[i]) !== side) continue;
+      down = Math.max(down, base[i + 1] - moved[i + 1]);
+      up = Math.max(up, moved[i + 1] - base[i + 1]);
+    }
+    return { down: down * 1000, up: up * 1000 };
+  };
+  const blink = travel('lashes', 'eyeBlink_L', 1), otherEye = travel('lashes', 'eyeBlink_L', -1);
+  const browUp = travel('brows', 'browInnerUp', 1), browDown = travel('brows', 'browDown_L', 1);
+  console.log(`    eyeBlink_L: left lashes drop ${blink.down.toFixed(1)} mm, right ${otherEye.down.toFixed(2)} mm; browInnerUp raises the brow ${browUp.up.toFixed(1)} mm, browDown_L lowers it ${browDown.down.toFixed(1)} mm`);
+  assert.ok(blink.down > 5, 'the upper lashes come down with the lid');
+  assert.ok(otherEye.down < 0.1, 'the other eye stays open');
+  assert.ok(browUp.up > 1 && browDown.down > 1, 'the brows move with the brow targets');
 }
 
 for (const variant of ['synthetic head', 'default head'] as const) describe(`export/glb (${variant})`, function () {
@@ -191,6 +237,7 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
       assert.ok(restError < 1e-5);
       assert.ok(chinMove > 0.01);
       assert.ok(topMove < 1e-6);
+      if (variant === 'default head') checkFaceCards(container.meshes as Mesh[], data);
       console.log(`    re-import: ${container.meshes.length} meshes (${container.meshes.map((m) => m.name).join(', ')}), ${container.transformNodes.length} transform nodes, ${targetCount} targets, ${container.textures.length} textures`);
     } finally {
       scene.dispose();

@@ -47,7 +47,7 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     console.log(`      head ${model.vertexCount} vertices, ${model.indices.length / 3} triangles; ` +
       model.parts.map((p) => `${p.name} ${p.positions.length / 3}`).join(', ') + `; total ${model.vertexCount + partVertices}`);
     assert.ok(model.vertexCount + partVertices >= 8000 && model.vertexCount + partVertices <= 25000);
-    assert.deepEqual(model.parts.map((p) => p.name), ['eyeLeft', 'eyeRight', 'upperTeeth', 'lowerTeeth', 'tongue']);
+    assert.deepEqual(model.parts.map((p) => p.name), ['eyeLeft', 'eyeRight', 'upperTeeth', 'lowerTeeth', 'tongue', 'lashes', 'brows']);
     assert.deepEqual(model.expressionNames, [...ARKIT_BLENDSHAPES]);
     assert.match(model.licence, /CC0-1\.0/);
     assert.match(model.provenance, /hm08/);
@@ -153,6 +153,35 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     }
   });
 
+  it('has lashes on the lid margins and brows on the MediaPipe brow points, glued to the skin', function () {
+    const P = model.positions, lm = model.landmarks468!;
+    const lashes = model.parts.find((p) => p.name === 'lashes')!, brows = model.parts.find((p) => p.name === 'brows')!;
+    assert.equal(lashes.material, 'lashes');
+    assert.equal(brows.material, 'brows');
+    // Rest position = glued point + offset: the offsets stay small (cards lie on the skin).
+    for (const part of [lashes, brows]) {
+      let worst = 0;
+      for (let i = 0; i < part.positions.length / 3; i++) {
+        const glued = [0, 1, 2].map((a) => [0, 1, 2].reduce((sum, k) => sum + part.attachment!.weights[3 * i + k] * P[3 * part.attachment!.vertices[3 * i + k] + a], 0));
+        worst = Math.max(worst, Math.hypot(...glued.map((g, a) => part.positions[3 * i + a] - g)));
+      }
+      console.log(`      ${part.name}: ${part.positions.length / 3} vertices, furthest ${(worst * 1000).toFixed(1)} mm from its glued skin point, morphs ${part.morphs?.names.length}`);
+      assert.ok(worst < (part.name === 'lashes' ? 0.015 : 0.005), `${part.name} ${worst}`);
+    }
+    // Each side's brow cards at the mean height of its MediaPipe brow points (70 ... 285).
+    const browPoints = [70, 63, 105, 66, 107, 46, 53, 52, 65, 55, 300, 293, 334, 296, 336, 276, 283, 282, 295, 285];
+    for (const side of [1, -1]) {
+      const target = browPoints.filter((i) => Math.sign(P[3 * lm[i]]) === side).map((i) => P[3 * lm[i] + 1]);
+      const own: number[] = [];
+      for (let i = 0; i < brows.positions.length / 3; i++) if (Math.sign(brows.positions[3 * i]) === side) own.push(brows.positions[3 * i + 1]);
+      const gap = own.reduce((a, b) => a + b, 0) / own.length - target.reduce((a, b) => a + b, 0) / target.length;
+      console.log(`      brows side ${side}: ${(gap * 1000).toFixed(2)} mm above the brow points' mean`);
+      assert.ok(Math.abs(gap) < 0.0015);
+    }
+    // The upper lashes' roots are on the upper lid margin: eyeBlink_L at 1 brings the left ones down.
+    assert.ok(lashes.morphs!.names.includes('eyeBlink_L') && brows.morphs!.names.includes('browInnerUp'));
+  });
+
   it('round-trips through an fp16 pack', function () {
     const bytes = writePack(model, { precision: 'fp16' });
     const back = readPack(bytes);
@@ -160,7 +189,14 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.equal(back.id, DEFAULT_HEAD_ID);
     assert.equal(back.vertexCount, model.vertexCount);
     assert.deepEqual(Array.from(back.landmarks468!), Array.from(model.landmarks468!));
-    assert.equal(back.parts.length, 5);
+    assert.equal(back.parts.length, 7);
+    for (const name of ['lashes', 'brows']) {
+      const part = model.parts.find((p) => p.name === name)!, read = back.parts.find((p) => p.name === name)!;
+      assert.deepEqual(Array.from(read.attachment!.vertices), Array.from(part.attachment!.vertices));
+      assert.deepEqual(Array.from(read.attachment!.weights), Array.from(part.attachment!.weights));
+      assert.deepEqual(Array.from(read.texture!.luminanceAlpha), Array.from(part.texture!.luminanceAlpha));
+      assert.deepEqual(read.morphs?.names, part.morphs?.names);
+    }
     const lower = model.parts.find((p) => p.name === 'lowerTeeth')!;
     const backLower = back.parts.find((p) => p.name === 'lowerTeeth')!;
     assert.deepEqual(backLower.morphs?.names, ['jawOpen']);

