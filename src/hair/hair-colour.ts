@@ -4,7 +4,9 @@
  * surface, so each pixel's normal is that of a sphere around the head (the hair's outer envelope)
  * at that pixel, turned into model space. Robust to highlights and shadows: the base colour is the
  * mean of the pixels between the BASE luminance percentiles, the root tone that of the darker
- * ROOT band. Browser-safe.
+ * ROOT band. Only mask pixels over the fitted head (its outline per row, widened by HEAD_MARGIN)
+ * and above the chin are read: where the mask leaked into a dark background or clothes it did so
+ * away from the head, and hair always lies on the head. Browser-safe.
  */
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -16,6 +18,10 @@ const ROOT = [0.05, 0.3] as const;
 /** Trimmed mean band for the region's mean (the ΔE reference of bench/hair.ts). */
 const MEAN = [0.05, 0.95] as const;
 const MIN_SHADING = 0.08;
+/** Face widths beyond the head's outline that still count as over the head. */
+const HEAD_MARGIN = 0.1;
+/** Fewest samples over the head before the whole mask is read instead. */
+const MIN_SAMPLES = 32;
 
 export interface HairColour {
   /** Linear RGB 0..1. */
@@ -26,7 +32,16 @@ export interface HairColour {
   pixels: number;
 }
 
-export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame): HairColour | null {
+/** Per image row, the fitted head's leftmost and rightmost pixel (NaN where it is absent). */
+export interface HeadRows { left: Float32Array; right: Float32Array }
+
+export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, head?: HeadRows): HairColour | null {
+  const margin = HEAD_MARGIN * frame.width;
+  const overHead = head && ((x: number, y: number) => y <= frame.chin && x >= head.left[y] - margin && x <= head.right[y] + margin);
+  return (overHead && hairColourWhere(image, mask, light, camera, frame, overHead)) || hairColourWhere(image, mask, light, camera, frame, () => true);
+}
+
+function hairColourWhere(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, include: (x: number, y: number) => boolean): HairColour | null {
   const W = image.width, H = image.height;
   const R = camera.rotation;
   // Sphere through the head outline: centre between brows and chin top, radius ~ the face height.
@@ -35,7 +50,7 @@ export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32A
   const samples: number[] = [];
   const step = Math.max(1, Math.round(Math.sqrt((W * H) / 400000)));
   for (let y = 0; y < H; y += step) for (let x = 0; x < W; x += step) {
-    if (!mask.data[y * mask.width + x]) continue;
+    if (!mask.data[y * mask.width + x] || !include(x, y)) continue;
     const u = (x - cx) / radius, v = -(y - cy) / radius;
     const r2 = Math.min(0.95, u * u + v * v);
     const s = Math.sqrt(1 - r2) / Math.sqrt(u * u + v * v + 1 - r2);
@@ -51,7 +66,7 @@ export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32A
     }
   }
   const count = samples.length / 3;
-  if (count < 32) return null;
+  if (count < MIN_SAMPLES) return null;
   const order = Array.from({ length: count }, (_, i) => i);
   const luminance = (i: number) => 0.2126 * samples[3 * i] + 0.7152 * samples[3 * i + 1] + 0.0722 * samples[3 * i + 2];
   order.sort((a, b) => luminance(a) - luminance(b));

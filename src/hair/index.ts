@@ -88,9 +88,10 @@ export async function hairFromPhoto(input: {
   model: HeadModel; neutralVertices: Float32Array;
 }): Promise<AvatarHair> {
   const { segmentation: seg, image } = input;
-  const silhouette = hairSilhouette(seg, headRowsInImage(input.neutralVertices, input.camera, image.height));
+  const headRows = headRowsInImage(input.neutralVertices, input.camera, image.height);
+  const silhouette = hairSilhouette(seg, headRows);
   const hairClass = classifyHair(seg, silhouette);
-  const colour = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame);
+  const colour = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame, headRows);
   const tone: HairTone = colour ? { base: colour.base, root: colour.root } : DEFAULT_HAIR_TONE;
   const style: HairStyle | null = input.option === 'auto' ? (hairClass === 'none' ? null : STYLE_FOR_CLASS[hairClass]) : input.option === 'none' ? null : input.option;
   const detected = {
