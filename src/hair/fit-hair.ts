@@ -31,6 +31,8 @@ export interface FittedHair {
   skinDistance: Float32Array;
   /** Deepest hair vertex under the fitted skin before the push, millimetres (the inner layers: by design). */
   penetrationMm: number;
+  /** The fitted head's radial profile the push used (the scalp cap reads its direction bins). */
+  profile: RadialProfile;
 }
 
 /** Hair ships fitted to MakeHuman-built heads only: their provenance names MakeHuman. */
@@ -111,7 +113,7 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
       skinDistance[i] = Math.min(skinDistance[i], SKIN_GAP);
     }
   }
-  return { positions, skinDistance, penetrationMm: deepest * 1000 };
+  return { positions, skinDistance, penetrationMm: deepest * 1000, profile };
 }
 
 /**

@@ -15,7 +15,7 @@ import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { fitHair, SKIN_GAP } from './fit-hair.js';
+import { fitHair, SKIN_GAP, type FittedHair } from './fit-hair.js';
 import { RadialProfile } from './radial-profile.js';
 import type { HairStyle } from './styles.js';
 
@@ -132,8 +132,8 @@ function distance3(positions: Float32Array, a: number, b: number): number {
  * cranium's centre) that hair on the scalp covers, away from the face, with the rim eroded, lifted
  * CAP_GAP along the normals.
  */
-export function scalpCap(model: HeadModel, fittedVertices: Float32Array, hairPositions: Float32Array, hairIndices: Uint32Array, skinDistance: Float32Array): { positions: Float32Array; indices: Uint32Array } {
-  const profile = new RadialProfile(fittedVertices, model.weldGroup);
+export function scalpCap(model: HeadModel, fittedVertices: Float32Array, fitted: FittedHair, hairIndices: Uint32Array): { positions: Float32Array; indices: Uint32Array } {
+  const { profile, positions: hairPositions, skinDistance } = fitted;
   const covered = coveredDirections(profile, hairPositions, hairIndices, skinDistance);
   let browY = 0, browZ = 0;
   for (let k = 17; k <= 26; k++) { browY += fittedVertices[3 * model.landmarks68[k] + 1] / 10; browZ += fittedVertices[3 * model.landmarks68[k] + 2] / 10; }
@@ -174,7 +174,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, hairPos
 
 export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
-  const cap = scalpCap(model, fittedVertices, fitted.positions, style.indices, fitted.skinDistance);
+  const cap = scalpCap(model, fittedVertices, fitted, style.indices);
   const capCount = cap.positions.length / 3, strandCount = fitted.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
   positions.set(cap.positions);
