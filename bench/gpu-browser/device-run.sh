@@ -11,16 +11,18 @@ nvidia=/usr/local/nvidia
 export VK_DRIVER_FILES=$nvidia/share/vulkan/icd.d/nvidia_icd.json
 export __EGL_VENDOR_LIBRARY_FILENAMES=$nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 export LD_LIBRARY_PATH=/tmp/first-avatar/chrome/lib:$nvidia/lib64:$nvidia/lib:${LD_LIBRARY_PATH:-}
+# Skia aborts the browser when fontconfig finds no font: use the one in the bundle.
+printf '<?xml version="1.0"?><fontconfig><dir>%s</dir><cachedir>/tmp/fontconfig-cache</cachedir></fontconfig>' \
+  /tmp/first-avatar/chrome/fonts > /tmp/first-avatar/fonts.conf
+export FONTCONFIG_FILE=/tmp/first-avatar/fonts.conf
 nvidia-smi -L || true
 serve() { python3 "$here/serve.py" --chromium /tmp/first-avatar/chrome/chromium --dist /tmp/first-avatar/sample-scene/dist --photo "$2" "${@:3}"; }
 
 # Mode and extra flags per candidate, most GPU first.
 candidates=(
   "gpu|"
-  "bare|--enable-unsafe-webgpu --ignore-gpu-blocklist --use-angle=swiftshader"
-  "bare|--enable-unsafe-webgpu --ignore-gpu-blocklist --use-gl=angle --use-angle=gl-egl"
-  "bare|--enable-unsafe-webgpu --ignore-gpu-blocklist --enable-features=Vulkan --disable-vulkan-surface --use-angle=vulkan"
-  "bare|--enable-unsafe-webgpu --ignore-gpu-blocklist --use-gl=egl"
+  "bare|--enable-unsafe-webgpu --ignore-gpu-blocklist --use-angle=swiftshader --disable-gpu-compositing"
+  "bare|--enable-unsafe-webgpu --ignore-gpu-blocklist --use-gl=angle --use-angle=gl-egl --disable-gpu-compositing"
 )
 chosen=""
 probes=$(mktemp -d)

@@ -16,9 +16,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-# Real GPU through Vulkan (WebGPU and ANGLE), or SwiftShader as the browser tests run it.
-GPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan',
-             '--use-angle=vulkan', '--ignore-gpu-blocklist']
+# Real GPU: WebGPU (Dawn) and ANGLE on Vulkan. Seen on an NVIDIA H200 without a display: Vulkan
+# compositing crashes the GPU process and mixing it with a software compositor aborts the browser,
+# so compositing is left to software and Vulkan is kept off the (absent) surface.
+GPU_FLAGS = ['--enable-unsafe-webgpu', '--ignore-gpu-blocklist', '--use-angle=vulkan', '--enable-features=Vulkan',
+             '--disable-vulkan-surface', '--disable-gpu-compositing']
 SWIFTSHADER_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
                      '--use-angle=swiftshader']
 COMMON_FLAGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage', '--disable-quic',
