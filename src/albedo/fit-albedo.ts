@@ -41,10 +41,9 @@ export function upsamplePlanes(planes: Float32Array, from: number, to: number, c
     for (let x = 0; x < to; x++) {
       const sx = Math.min(from - 1, Math.max(0, (x + 0.5) * scale - 0.5));
       const x0 = Math.floor(sx), x1 = Math.min(from - 1, x0 + 1), fx = sx - x0;
-      for (let c = 0; c < channels; c++) {
-        const p = planes.subarray(c * from * from, (c + 1) * from * from);
-        const top = p[y0 * from + x0] * (1 - fx) + p[y0 * from + x1] * fx;
-        const bottom = p[y1 * from + x0] * (1 - fx) + p[y1 * from + x1] * fx;
+      for (let c = 0, plane = 0; c < channels; c++, plane += from * from) {
+        const top = planes[plane + y0 * from + x0] * (1 - fx) + planes[plane + y0 * from + x1] * fx;
+        const bottom = planes[plane + y1 * from + x0] * (1 - fx) + planes[plane + y1 * from + x1] * fx;
         out[c * to * to + y * to + x] = top * (1 - fy) + bottom * fy;
       }
     }

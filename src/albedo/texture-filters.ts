@@ -8,55 +8,107 @@
  * In-place separable box blur of `channels` interleaved channels, `passes` times (3 passes approach
  * a Gaussian of sigma ~ radius). Running sums make the cost independent of the radius. Edges clamp
  * the window (the sum covers fewer texels), so blur premultiplied values and weights together.
+ * Both passes walk memory in row order (the vertical one keeps a running sum per column): a
+ * column-by-column walk of a 1024² map missed the cache on every texel and cost 4x as much.
  */
 export function boxBlur(values: Float32Array, size: number, channels: number, radius: number, passes = 2): void {
   if (radius < 1) return;
-  const line = new Float64Array(size * channels);
-  const sums = new Float64Array(channels);
+  const rowLength = size * channels;
+  const line = new Float64Array(rowLength);
+  const sums = new Float64Array(rowLength);
+  const inv = 1 / (2 * radius + 1);
+  const ahead = Math.min(radius, size);
   for (let pass = 0; pass < passes; pass++) {
-    for (let axis = 0; axis < 2; axis++) {
-      const stride = axis === 0 ? channels : size * channels;
-      for (let lineIndex = 0; lineIndex < size; lineIndex++) {
-        const start = axis === 0 ? lineIndex * size * channels : lineIndex * channels;
-        for (let i = 0; i < size; i++) for (let c = 0; c < channels; c++) line[i * channels + c] = values[start + i * stride + c];
-        sums.fill(0);
-        for (let i = 0; i < Math.min(radius, size); i++) for (let c = 0; c < channels; c++) sums[c] += line[i * channels + c];
-        for (let i = 0; i < size; i++) {
-          const add = i + radius, drop = i - radius - 1;
-          if (add < size) for (let c = 0; c < channels; c++) sums[c] += line[add * channels + c];
-          if (drop >= 0) for (let c = 0; c < channels; c++) sums[c] -= line[drop * channels + c];
-          const inv = 1 / (2 * radius + 1);
-          for (let c = 0; c < channels; c++) values[start + i * stride + c] = sums[c] * inv;
-        }
+    // Along rows.
+    for (let row = 0; row < size; row++) {
+      const start = row * rowLength;
+      for (let i = 0; i < rowLength; i++) line[i] = values[start + i];
+      for (let c = 0; c < channels; c++) sums[c] = 0;
+      for (let i = 0; i < ahead; i++) for (let c = 0; c < channels; c++) sums[c] += line[i * channels + c];
+      for (let i = 0; i < size; i++) {
+        const add = i + radius, drop = i - radius - 1;
+        if (add < size) for (let c = 0; c < channels; c++) sums[c] += line[add * channels + c];
+        if (drop >= 0) for (let c = 0; c < channels; c++) sums[c] -= line[drop * channels + c];
+        for (let c = 0; c < channels; c++) values[start + i * channels + c] = sums[c] * inv;
       }
     }
+    // Along columns: one running sum per column and channel, fed row by row. Rows leaving the
+    // window are read from `history`, the pass's input (values is overwritten as it goes).
+    columnBoxPass(values, size, rowLength, radius, inv, sums);
+  }
+}
+
+/** The vertical pass of boxBlur (see there), with the same additions in the same order per column. */
+function columnBoxPass(values: Float32Array, size: number, rowLength: number, radius: number, inv: number, sums: Float64Array): void {
+  const history = new Float32Array(values.subarray(0, Math.min(size, 2 * radius + 2) * rowLength));
+  const ring = history.length / rowLength;
+  sums.fill(0);
+  for (let y = 0; y < Math.min(radius, size); y++) {
+    const row = y * rowLength;
+    for (let i = 0; i < rowLength; i++) sums[i] += values[row + i];
+  }
+  for (let y = 0; y < size; y++) {
+    const add = y + radius, drop = y - radius - 1;
+    if (add < size) {
+      const row = add * rowLength, slot = (add % ring) * rowLength;
+      // Rows beyond the initial copy enter the ring as they are first read, before being overwritten.
+      if (add >= ring) for (let i = 0; i < rowLength; i++) history[slot + i] = values[row + i];
+      for (let i = 0; i < rowLength; i++) sums[i] += history[slot + i];
+    }
+    if (drop >= 0) {
+      const slot = (drop % ring) * rowLength;
+      for (let i = 0; i < rowLength; i++) sums[i] -= history[slot + i];
+    }
+    const row = y * rowLength;
+    for (let i = 0; i < rowLength; i++) values[row + i] = sums[i] * inv;
   }
 }
 
 /**
  * In-place min filter over a (2 radius + 1)^2 square, considering only texels where `valid` is
- * true (others neither contribute nor change). Separable: exact for a square window.
+ * true (others neither contribute nor change). Separable: exact for a square window. Each pass is
+ * van Herk / Gil-Werman's: block-wise running minima forward and backward give any window's
+ * minimum from two lookups, so the cost does not grow with the radius; the vertical pass runs on
+ * whole rows at a time, in memory order.
  */
 export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: number, radius: number): void {
   if (radius < 1) return;
-  const line = new Float32Array(size);
-  for (let axis = 0; axis < 2; axis++) {
-    const stride = axis === 0 ? 1 : size;
-    for (let lineIndex = 0; lineIndex < size; lineIndex++) {
-      const start = axis === 0 ? lineIndex * size : lineIndex;
-      for (let i = 0; i < size; i++) {
-        const p = start + i * stride;
-        line[i] = valid[p] >= 0 ? values[p] : Infinity;
-      }
-      for (let i = 0; i < size; i++) {
-        const p = start + i * stride;
-        if (valid[p] < 0) continue;
-        let m = line[i];
-        const lo = Math.max(0, i - radius), hi = Math.min(size - 1, i + radius);
-        for (let j = lo; j <= hi; j++) if (line[j] < m) m = line[j];
-        values[p] = m;
-      }
-    }
+  const window = 2 * radius + 1, padded = size + 2 * radius;
+  // Along rows: the line padded with radius Infinity on each side.
+  const line = new Float32Array(padded), forward = new Float32Array(padded), backward = new Float32Array(padded);
+  for (let row = 0; row < size; row++) {
+    const start = row * size;
+    line.fill(Infinity);
+    for (let i = 0; i < size; i++) if (valid[start + i] >= 0) line[radius + i] = values[start + i];
+    blockMinima(line, padded, window, 1, forward, backward);
+    for (let i = 0; i < size; i++) if (valid[start + i] >= 0) values[start + i] = Math.min(backward[i], forward[i + 2 * radius]);
+  }
+  // Along columns: the same with rows as the elements, padded with radius rows of Infinity.
+  const rows = new Float32Array(padded * size).fill(Infinity);
+  for (let p = 0; p < size * size; p++) if (valid[p] >= 0) rows[radius * size + p] = values[p];
+  const forwardRows = new Float32Array(padded * size), backwardRows = new Float32Array(padded * size);
+  blockMinima(rows, padded, window, size, forwardRows, backwardRows);
+  for (let y = 0; y < size; y++) {
+    const row = y * size, low = row, high = (y + 2 * radius) * size;
+    for (let x = 0; x < size; x++) if (valid[row + x] >= 0) values[row + x] = Math.min(backwardRows[low + x], forwardRows[high + x]);
+  }
+}
+
+/**
+ * Running minima of `count` elements of `width` values each, restarted every `block` elements:
+ * forward from each block's start, backward from its end. A window of `block` elements starting
+ * at i has the minimum min(backward[i], forward[i + block - 1]).
+ */
+function blockMinima(values: Float32Array, count: number, block: number, width: number, forward: Float32Array, backward: Float32Array): void {
+  for (let i = 0; i < count; i++) {
+    const at = i * width;
+    if (i % block === 0) for (let k = 0; k < width; k++) forward[at + k] = values[at + k];
+    else for (let k = 0; k < width; k++) forward[at + k] = Math.min(forward[at - width + k], values[at + k]);
+  }
+  for (let i = count - 1; i >= 0; i--) {
+    const at = i * width;
+    if (i === count - 1 || (i + 1) % block === 0) for (let k = 0; k < width; k++) backward[at + k] = values[at + k];
+    else for (let k = 0; k < width; k++) backward[at + k] = Math.min(backward[at + width + k], values[at + k]);
   }
 }
 
