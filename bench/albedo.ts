@@ -4,6 +4,7 @@
  * (UV raster, mirror map and ONNX session built) and warm (cached per model and size).
  *   npx tsx bench/albedo.ts [size ...]      (default: 1024 512)
  */
+import '../src/node/asset-files.js';
 import { estimateAlbedo } from '../src/albedo/albedo.js';
 import { buildSphereHead, makeCamera, renderPhoto, trueLight } from '../test/albedo/synthetic-scene.js';
 

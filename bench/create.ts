@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import '../src/node/asset-files.js';
 import { decodeImage } from '../src/image/decode.js';
 import { createAvatarData } from '../src/pipeline.js';
 import { writeGlb } from '../src/export/glb.js';
