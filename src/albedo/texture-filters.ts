@@ -19,17 +19,19 @@ export function boxBlur(values: Float32Array, size: number, channels: number, ra
   const inv = 1 / (2 * radius + 1);
   const ahead = Math.min(radius, size);
   for (let pass = 0; pass < passes; pass++) {
-    // Along rows.
+    // Along rows, one channel at a time so the running sum stays in a register.
     for (let row = 0; row < size; row++) {
       const start = row * rowLength;
       for (let i = 0; i < rowLength; i++) line[i] = values[start + i];
-      for (let c = 0; c < channels; c++) sums[c] = 0;
-      for (let i = 0; i < ahead; i++) for (let c = 0; c < channels; c++) sums[c] += line[i * channels + c];
-      for (let i = 0; i < size; i++) {
-        const add = i + radius, drop = i - radius - 1;
-        if (add < size) for (let c = 0; c < channels; c++) sums[c] += line[add * channels + c];
-        if (drop >= 0) for (let c = 0; c < channels; c++) sums[c] -= line[drop * channels + c];
-        for (let c = 0; c < channels; c++) values[start + i * channels + c] = sums[c] * inv;
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (let i = 0; i < ahead; i++) sum += line[i * channels + c];
+        for (let i = 0; i < size; i++) {
+          const add = i + radius, drop = i - radius - 1;
+          if (add < size) sum += line[add * channels + c];
+          if (drop >= 0) sum -= line[drop * channels + c];
+          values[start + i * channels + c] = sum * inv;
+        }
       }
     }
     // Along columns: one running sum per column and channel, fed row by row. Rows leaving the
