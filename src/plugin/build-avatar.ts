@@ -25,7 +25,7 @@ import { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
 import type { Scene } from '@babylonjs/core/scene.js';
-import { PhotoAvatarError, throwIfAborted } from '../errors.js';
+import { PhotoAvatarError } from '../errors.js';
 import { jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
 import type { SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
@@ -156,35 +156,19 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
  * buildAvatar in short tasks: the same Babylon objects, built step by step (each texture upload,
  * mesh, morph target set, material...) with a yield to the event loop whenever `budgetMs` of steps
  * have run, so frames keep coming while a large avatar is built. The avatar's root stays disabled
- * (nothing of it is drawn half-built) until the last step; on a real engine the materials' shaders
- * are then compiled before it is enabled (asynchronously where the browser compiles in parallel,
- * KHR_parallel_shader_compile), so its first frame does not compile them all in one task. On abort
- * everything built so far is disposed and the promise rejects with ABORTED.
+ * (nothing of it is drawn half-built) until the last step. On abort everything built so far is
+ * disposed and the promise rejects with ABORTED. Two long tasks remain, both Babylon's: the morph
+ * target texture (all targets' positions and normals, 29 MB for the default head's 52 targets,
+ * filled and uploaded in one call by MorphTargetManager), and the shader compilation of the first
+ * frame that draws the avatar (compiling ahead with forceCompilationAsync did not shorten that
+ * frame in Chromium: the frame compiled again, so it is not done).
  */
 export async function buildAvatarInSlices(
   scene: Scene, data: AvatarData, arrays: AvatarArrays, options: BuildAvatarOptions & SliceOptions = {},
 ): Promise<{ avatar: Avatar; report: StepsReport }> {
   const { result: avatar, report } = await runStepsInSlices(avatarBuildSteps(scene, data, options, arrays, { hidden: true }), options);
-  try {
-    await compileShaders(avatar, options.signal);
-  } catch (error) {
-    avatar.dispose();
-    throw error;
-  }
   avatar.root.setEnabled(true);
   return { avatar, report };
-}
-
-/**
- * Compiles each mesh's shaders before the avatar is first drawn, one mesh per task. Not on
- * NullEngine, which never marks raw textures ready (the compilation would wait forever).
- */
-async function compileShaders(avatar: Avatar, signal: AbortSignal | undefined): Promise<void> {
-  if (avatar.head.getScene().getEngine() instanceof NullEngine) return;
-  for (const mesh of avatar.root.getChildMeshes(false)) {
-    await mesh.material?.forceCompilationAsync(mesh);
-    throwIfAborted(signal);
-  }
 }
 
 /**
