@@ -160,8 +160,8 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
  * disposed and the promise rejects with ABORTED. Two long tasks remain, both Babylon's: the morph
  * target texture (all targets' positions and normals, 29 MB for the default head's 52 targets,
  * filled and uploaded in one call by MorphTargetManager), and the shader compilation of the first
- * frame that draws the avatar (compiling ahead with forceCompilationAsync did not shorten that
- * frame in Chromium: the frame compiled again, so it is not done).
+ * frame that draws the avatar (compiling ahead with forceCompilationAsync added a task in Chromium
+ * without shortening that frame, so it is not done).
  */
 export async function buildAvatarInSlices(
   scene: Scene, data: AvatarData, arrays: AvatarArrays, options: BuildAvatarOptions & SliceOptions = {},
