@@ -36,6 +36,7 @@ import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
 import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
 import { trackLive, type LiveFaceTracker, type LiveTrackingOptions } from '../tracking/live.js';
 import { addHairToScene, type HairInScene } from './hair-mesh.js';
+import { hairArrays } from './build-arrays.js';
 import { DEFAULT_HAIR_TONE, HAIR_STYLES, hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
 import { parseHairColour } from '../hair/colour-space.js';
 import { computeAvatarRig, jointPosition } from '../export/avatar-rig.js';
@@ -457,7 +458,7 @@ export class Avatar {
     const hair = this.data.hair;
     if (!hair?.mesh) return;
     const headPivot = jointPosition(computeAvatarRig(this.data.model, this.data.neutralVertices), 'head');
-    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hair.base, this.bones.head, headPivot);
+    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hairArrays(hair.mesh), hair.base, this.bones.head, headPivot);
   }
 
   /** Removes every mesh, node, material, texture and the morph target manager from the scene. */

@@ -1,15 +1,18 @@
 /**
  * The arithmetic of building an avatar (rig, normals, morph target shapes, skin weights, roughness
- * map, mouth tint, eye texture) kept apart from the Babylon objects: the avatar worker computes it
- * next to the pipeline, and the main thread only wraps the finished arrays in meshes
- * (build-avatar.ts). No Babylon import here: this module is part of the worker's bundle.
+ * map, mouth tint, eye texture, the parts' and hair's vertex data, the strand cards' textures) kept
+ * apart from the Babylon objects: the avatar worker computes it next to the pipeline, and the main
+ * thread only wraps the finished arrays in meshes (build-avatar.ts), in short steps. No Babylon
+ * import here: this module is part of the worker's bundle.
  */
 import { computeAvatarRig, type AvatarRig } from '../export/avatar-rig.js';
 import { mouthInteriorTintFor } from '../export/mouth-interior.js';
-import { computeSkinWeights, type SkinWeights } from '../export/skin-weights.js';
-import { createEyeTexture } from '../materials/eye-texture.js';
+import { computeSkinWeights } from '../export/skin-weights.js';
+import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
+import { strandTangents, type HairMesh } from '../hair/hair-mesh.js';
+import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
-import { computeVertexNormals } from '../modelpack/head-model.js';
+import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 
 /** The build options that change the arrays (BuildAvatarOptions in build-avatar.ts extends them). */
@@ -27,6 +30,25 @@ export interface AvatarArrayOptions {
   mouthInterior?: boolean;
 }
 
+/** A rigid part's vertex data (eyes, teeth, lashes...), in the order of rig.eyeLeft, rig.eyeRight, rig.otherParts. */
+export interface PartArrays {
+  normals: Float32Array;
+  uvs: Float32Array;
+  /** Absolute positions and normals of the part's morph targets (SubMesh.morphs order, mode-major), when it has some. */
+  morphs: { positions: Float32Array; normals: Float32Array } | null;
+  /** The tinted strand texture of a card part (lashes, brows), else null. */
+  cardTexture: RgbaImage | null;
+}
+
+/** The hair mesh's vertex data beyond its positions, indices and uvs. */
+export interface HairArrays {
+  normals: Float32Array;
+  /** xyz along the strands, w handedness. */
+  tangents: Float32Array;
+  /** RGBA per vertex (the tone's multipliers, alpha 1). */
+  colours: Float32Array;
+}
+
 export interface AvatarArrays {
   rig: AvatarRig;
   neutralNormals: Float32Array;
@@ -34,12 +56,64 @@ export interface AvatarArrays {
   targetPositions: Float32Array;
   /** Their normals in the same layout, or null when morph normals are off. */
   targetNormals: Float32Array | null;
-  skin: SkinWeights;
+  /** Four joint indices per vertex as floats (what Babylon's vertex buffer takes) and their weights. */
+  skin: { joints: Float32Array; weights: Float32Array };
   /** RGBA per vertex darkening the mouth pocket, or null when off or the model has no inner lips. */
   mouthColours: Float32Array | null;
   roughness: RgbaImage | null;
   /** Null when the model has no eyes. */
   eyeTexture: RgbaImage | null;
+  /** One per part: rig.eyeLeft, rig.eyeRight (those present), then rig.otherParts. */
+  parts: PartArrays[];
+  hair: HairArrays | null;
+}
+
+/** xyz per vertex -> xyzw with w = 1 (Babylon's colour buffers). */
+function rgbToRgba(rgb: Float32Array): Float32Array {
+  const n = rgb.length / 3;
+  const rgba = new Float32Array(n * 4);
+  for (let v = 0; v < n; v++) {
+    rgba[4 * v] = rgb[3 * v];
+    rgba[4 * v + 1] = rgb[3 * v + 1];
+    rgba[4 * v + 2] = rgb[3 * v + 2];
+    rgba[4 * v + 3] = 1;
+  }
+  return rgba;
+}
+
+/** The rig's parts in the order buildAvatar creates their meshes. */
+export function rigParts(rig: AvatarRig): SubMesh[] {
+  return [rig.eyeLeft, rig.eyeRight, ...rig.otherParts].filter((part): part is SubMesh => part !== null);
+}
+
+function partArrays(data: AvatarData, part: SubMesh, eye: boolean): PartArrays {
+  const vertexCount = part.positions.length / 3;
+  let morphs: PartArrays['morphs'] = null;
+  if (part.morphs) {
+    const size = part.positions.length;
+    const positions = new Float32Array(part.morphs.names.length * size);
+    const normals = new Float32Array(positions.length);
+    for (let k = 0; k < part.morphs.names.length; k++) {
+      const target = positions.subarray(k * size, (k + 1) * size);
+      for (let i = 0; i < size; i++) target[i] = part.positions[i] + part.morphs.displacements[k * size + i];
+      normals.set(computeVertexNormals(target, part.indices), k * size);
+    }
+    morphs = { positions, normals };
+  }
+  return {
+    normals: computeVertexNormals(part.positions, part.indices),
+    uvs: eye ? eyeProjectionUvs(part.positions, part.pivot)
+      : part.uvs.length === vertexCount * 2 ? part.uvs.slice() : new Float32Array(vertexCount * 2),
+    morphs,
+    cardTexture: isFaceCard(part) ? faceCardTexture(data, part) : null,
+  };
+}
+
+/** The hair's normals, strand tangents and vertex colours (also used when setHair rebuilds it). */
+export function hairArrays(hair: HairMesh): HairArrays {
+  const { part } = hair;
+  const normals = computeVertexNormals(part.positions, part.indices);
+  return { normals, tangents: strandTangents(part.positions, part.indices, part.uvs, normals), colours: rgbToRgba(hair.vertexColours) };
 }
 
 /** Everything buildAvatar computes before it creates Babylon objects. */
@@ -56,19 +130,17 @@ export function prepareAvatarArrays(data: AvatarData, options: AvatarArrayOption
     targetNormals?.set(computeVertexNormals(positions, model.indices, model.weldGroup), k * n3);
   }
   const tint = options.mouthInterior === false ? null : mouthInteriorTintFor(model, neutralVertices);
-  let mouthColours: Float32Array | null = null;
-  if (tint) {
-    mouthColours = new Float32Array(model.vertexCount * 4);
-    for (let v = 0; v < model.vertexCount; v++) mouthColours.set([tint[3 * v], tint[3 * v + 1], tint[3 * v + 2], 1], 4 * v);
-  }
+  const skin = computeSkinWeights(model, neutralVertices, rig);
   return {
     rig,
     neutralNormals: computeVertexNormals(neutralVertices, model.indices, model.weldGroup),
     targetPositions,
     targetNormals,
-    skin: computeSkinWeights(model, neutralVertices, rig),
-    mouthColours,
+    skin: { joints: Float32Array.from(skin.joints), weights: skin.weights },
+    mouthColours: tint ? rgbToRgba(tint) : null,
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(model, neutralVertices, data.albedo).image,
     eyeTexture: rig.eyeLeft || rig.eyeRight ? createEyeTexture({ irisColor: options.irisColor ?? data.irisColor }) : null,
+    parts: rigParts(rig).map((part) => partArrays(data, part, part === rig.eyeLeft || part === rig.eyeRight)),
+    hair: data.hair?.mesh ? hairArrays(data.hair.mesh) : null,
   };
 }

@@ -27,14 +27,14 @@ import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js'
 import type { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../errors.js';
 import { jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
-import { eyeProjectionUvs } from '../materials/eye-texture.js';
-import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
-import type { AvatarData } from '../types.js';
+import type { SubMesh } from '../modelpack/head-model.js';
+import type { AvatarData, RgbaImage } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
-import { prepareAvatarArrays, type AvatarArrayOptions, type AvatarArrays } from './build-arrays.js';
+import { prepareAvatarArrays, rigParts, type AvatarArrayOptions, type AvatarArrays, type PartArrays } from './build-arrays.js';
+import { runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from './build-steps.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
-import { faceCardColour, faceCardTexture, isFaceCard } from '../hair/face-cards.js';
+import { faceCardColour } from '../hair/face-cards.js';
 
 export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
@@ -127,16 +127,15 @@ function createSkeleton(name: string, scene: Scene, rig: AvatarRig, nodes: Avata
  * A part's morph targets (the lower teeth and tongue on jawOpen), each following the head's target
  * of the same name, so setting an expression on the avatar moves the part with the head.
  */
-function partMorphs(scene: Scene, part: SubMesh, headTargets: MorphTargetManager): MorphTargetManager {
+function partMorphs(scene: Scene, part: SubMesh, morphs: NonNullable<PartArrays['morphs']>, headTargets: MorphTargetManager): MorphTargetManager {
   const manager = new MorphTargetManager(scene);
   manager.areUpdatesFrozen = true;
   const size = part.positions.length;
   part.morphs!.names.forEach((targetName, k) => {
-    const head = Array.from({ length: headTargets.numTargets }, (_, i) => headTargets.getTarget(i)).find((t) => t.name === targetName);
+    const head = headTargets.getTargetByName(targetName);
     const target = new MorphTarget(targetName, head?.influence ?? 0, scene);
-    const positions = Float32Array.from(part.positions, (x, i) => x + part.morphs!.displacements[k * size + i]);
-    target.setPositions(positions);
-    target.setNormals(computeVertexNormals(positions, part.indices));
+    target.setPositions(morphs.positions.subarray(k * size, (k + 1) * size));
+    target.setNormals(morphs.normals.subarray(k * size, (k + 1) * size));
     head?.onInfluenceChanged.add(() => { target.influence = head.influence; });
     manager.addTarget(target);
   });
@@ -145,118 +144,180 @@ function partMorphs(scene: Scene, part: SubMesh, headTargets: MorphTargetManager
 }
 
 /**
- * Builds the avatar's meshes, bones, morph targets and materials in `scene`. `arrays`: what
- * prepareAvatarArrays(data, options) returned, computed elsewhere (the avatar worker does);
- * computed here when absent.
+ * Builds the avatar's meshes, bones, morph targets and materials in `scene`, in this task.
+ * `arrays`: what prepareAvatarArrays(data, options) returned, computed elsewhere (the avatar worker
+ * does); computed here when absent. buildAvatarInSlices does the same work in short tasks.
  */
 export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatarOptions = {}, arrays?: AvatarArrays): Avatar {
+  return runSteps(avatarBuildSteps(scene, data, options, arrays ?? prepareAvatarArrays(data, options)));
+}
+
+/**
+ * buildAvatar in short tasks: the same Babylon objects, built step by step (each texture upload,
+ * mesh, morph target set, material...) with a yield to the event loop whenever `budgetMs` of steps
+ * have run, so frames keep coming while a large avatar is built. The avatar's root stays disabled
+ * (nothing of it is drawn half-built) until the last step. On abort everything built so far is
+ * disposed and the promise rejects with ABORTED. Two long tasks remain, both Babylon's: the morph
+ * target texture (all targets' positions and normals, 29 MB for the default head's 52 targets,
+ * filled and uploaded in one call by MorphTargetManager), and the shader compilation of the first
+ * frame that draws the avatar (compiling ahead with forceCompilationAsync added a task in Chromium
+ * without shortening that frame, so it is not done).
+ */
+export async function buildAvatarInSlices(
+  scene: Scene, data: AvatarData, arrays: AvatarArrays, options: BuildAvatarOptions & SliceOptions = {},
+): Promise<{ avatar: Avatar; report: StepsReport }> {
+  const { result: avatar, report } = await runStepsInSlices(avatarBuildSteps(scene, data, options, arrays, { hidden: true }), options);
+  avatar.root.setEnabled(true);
+  return { avatar, report };
+}
+
+/**
+ * The build as steps (see build-steps.ts); each yield is a point where the page may draw a frame.
+ * `hidden`: the root stays disabled (the caller enables it). If the steps stop early (abort, error),
+ * what they built is disposed.
+ */
+function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarOptions, arrays: AvatarArrays, { hidden = false } = {}): Steps<Avatar> {
   checkData(data);
   const { model } = data;
   const name = options.name ?? 'avatar';
   const subsurface = options.subsurface ?? 'auto';
-  const { rig, neutralNormals, targetPositions, targetNormals, skin, mouthColours, roughness, eyeTexture: eyeImage } = arrays ?? prepareAvatarArrays(data, options);
+  const { rig, neutralNormals, targetPositions, targetNormals, skin, mouthColours, roughness, eyeTexture: eyeImage } = arrays;
   const textures: BaseTexture[] = [];
+  /** Everything not under the root (which takes its nodes and meshes with it), for disposal if the steps stop early. */
+  const owned: { dispose(): void }[] = [];
+  const own = <T extends { dispose(): void }>(thing: T): T => {
+    owned.push(thing);
+    return thing;
+  };
+  const texture = (image: RgbaImage, label: string): RawTexture => {
+    const made = own(rgbaTexture(image, `${name}.${label}`, scene));
+    textures.push(made);
+    return made;
+  };
 
   const root = new TransformNode(name, scene);
-  const modelSpace = new TransformNode(`${name}.modelSpace`, scene);
-  modelSpace.parent = root;
-  if (!scene.useRightHandedSystem) {
-    // Same conversion as Babylon's glTF loader __root__ node: 180° about Y, then z mirrored.
-    modelSpace.rotationQuaternion = new Quaternion(0, 1, 0, 0);
-    modelSpace.scaling = new Vector3(1, 1, -1);
-  }
-
-  const bones = {} as AvatarBones;
-  for (const joint of rig.joints) {
-    const node = new TransformNode(`${name}.${joint.name}`, scene);
-    const parentPosition = joint.parent ? jointPosition(rig, joint.parent) : [0, 0, 0];
-    node.parent = joint.parent ? bones[joint.parent] : modelSpace;
-    node.position = new Vector3(joint.position[0] - parentPosition[0], joint.position[1] - parentPosition[1], joint.position[2] - parentPosition[2]);
-    node.rotationQuaternion = Quaternion.Identity();
-    bones[joint.name] = node;
-  }
-  /** Parents a model-space mesh to a joint while keeping its vertices in model space. */
-  const attach = (mesh: Mesh, jointName: JointName): void => {
-    const pivot = jointPosition(rig, jointName);
-    mesh.parent = bones[jointName];
-    mesh.position = new Vector3(-pivot[0], -pivot[1], -pivot[2]);
-  };
-
-  // Head with morph targets (absolute target positions and normals, as Babylon stores them).
-  const albedo = rgbaTexture(data.albedo, `${name}.albedo`, scene);
-  textures.push(albedo);
-  let roughnessTexture: RawTexture | null = null;
-  if (roughness) {
-    roughnessTexture = rgbaTexture(roughness, `${name}.roughness`, scene);
-    textures.push(roughnessTexture);
-  }
-  const material = skinMaterial(`${name}.skin`, scene, albedo, roughnessTexture, subsurface);
-  const head = createMesh(`${name}.head`, scene, data.neutralVertices.slice(), model.indices, model.uvs.slice(), neutralNormals);
-  head.material = material;
-  // Skinned: vertices stay in model space under modelSpace, where the bones' absolute matrices live.
-  head.parent = modelSpace;
-  const skeleton = createSkeleton(name, scene, rig, bones);
-  head.setVerticesData(VertexBuffer.MatricesIndicesKind, Float32Array.from(skin.joints), false, 4);
-  head.setVerticesData(VertexBuffer.MatricesWeightsKind, skin.weights, false, 4);
-  head.numBoneInfluencers = 3;
-  head.skeleton = skeleton;
-  if (mouthColours) head.setVerticesData(VertexBuffer.ColorKind, mouthColours, false, 4);
-  const manager = new MorphTargetManager(scene);
-  // Each added target would otherwise rebuild and re-upload the texture of all targets so far
-  // (quadratic: 28 s of main thread for 52 targets in Chromium on SwiftShader); one build at the end.
-  manager.areUpdatesFrozen = true;
-  const n3 = model.vertexCount * 3;
-  for (let k = 0; k < model.expressionNames.length; k++) {
-    const target = new MorphTarget(model.expressionNames[k], data.expression[k], scene);
-    target.setPositions(targetPositions.subarray(k * n3, (k + 1) * n3));
-    if (targetNormals) target.setNormals(targetNormals.subarray(k * n3, (k + 1) * n3));
-    manager.addTarget(target);
-  }
-  manager.areUpdatesFrozen = false;
-  // A manager without targets would only cost a shader variant.
-  if (manager.numTargets > 0) head.morphTargetManager = manager;
-
-  // Eyes and other rigid parts.
-  const eyes: Mesh[] = [];
-  let eyeMaterial: PBRMaterial | null = null;
-  const addPart = (part: SubMesh, uvs: Float32Array, partMaterial: Material, jointName: JointName): Mesh => {
-    const mesh = createMesh(`${name}.${part.name}`, scene, part.positions.slice(), part.indices, uvs, computeVertexNormals(part.positions, part.indices));
-    mesh.material = partMaterial;
-    attach(mesh, jointName);
-    if (part.morphs) mesh.morphTargetManager = partMorphs(scene, part, manager);
-    return mesh;
-  };
-  if (eyeImage && (rig.eyeLeft || rig.eyeRight)) {
-    const eyeTexture = rgbaTexture(eyeImage, `${name}.eyeTexture`, scene);
-    textures.push(eyeTexture);
-    eyeMaterial = eyeMaterialFor(`${name}.eye`, scene, eyeTexture);
-    for (const [jointName, part] of [['eyeLeft', rig.eyeLeft], ['eyeRight', rig.eyeRight]] as const) {
-      if (part) eyes.push(addPart(part, eyeProjectionUvs(part.positions, part.pivot), eyeMaterial, jointName));
+  if (hidden) root.setEnabled(false);
+  let finished = false;
+  try {
+    const modelSpace = new TransformNode(`${name}.modelSpace`, scene);
+    modelSpace.parent = root;
+    if (!scene.useRightHandedSystem) {
+      // Same conversion as Babylon's glTF loader __root__ node: 180° about Y, then z mirrored.
+      modelSpace.rotationQuaternion = new Quaternion(0, 1, 0, 0);
+      modelSpace.scaling = new Vector3(1, 1, -1);
     }
-  }
-  const otherMeshes: Mesh[] = [];
-  let teethMaterial: PBRMaterial | null = null;
-  for (const part of rig.otherParts) {
-    let partMaterial: Material = material;
-    if (isFaceCard(part)) {
-      // Lashes and brows: strand cards like the hair, tinted (../hair/face-cards.ts).
-      const cardTexture = rgbaTexture(faceCardTexture(data, part), `${name}.${part.name}Texture`, scene);
-      textures.push(cardTexture);
-      partMaterial = hairMaterial(`${name}.${part.name}`, scene, cardTexture, faceCardColour(data, part));
-    } else if (part.material !== 'skin') {
-      if (!teethMaterial) {
-        teethMaterial = new PBRMaterial(`${name}.teeth`, scene);
-        teethMaterial.albedoColor = new Color3(0.85, 0.82, 0.74);
-        teethMaterial.metallic = 0;
-        teethMaterial.roughness = 0.35;
+
+    const bones = {} as AvatarBones;
+    for (const joint of rig.joints) {
+      const node = new TransformNode(`${name}.${joint.name}`, scene);
+      const parentPosition = joint.parent ? jointPosition(rig, joint.parent) : [0, 0, 0];
+      node.parent = joint.parent ? bones[joint.parent] : modelSpace;
+      node.position = new Vector3(joint.position[0] - parentPosition[0], joint.position[1] - parentPosition[1], joint.position[2] - parentPosition[2]);
+      node.rotationQuaternion = Quaternion.Identity();
+      bones[joint.name] = node;
+    }
+    /** Parents a model-space mesh to a joint while keeping its vertices in model space. */
+    const attach = (mesh: Mesh, jointName: JointName): void => {
+      const pivot = jointPosition(rig, jointName);
+      mesh.parent = bones[jointName];
+      mesh.position = new Vector3(-pivot[0], -pivot[1], -pivot[2]);
+    };
+    yield 'nodes';
+
+    // Head with morph targets (absolute target positions and normals, as Babylon stores them).
+    const albedo = texture(data.albedo, 'albedo');
+    yield 'albedo texture';
+    const roughnessTexture = roughness ? texture(roughness, 'roughness') : null;
+    yield 'roughness texture';
+    const material = own(skinMaterial(`${name}.skin`, scene, albedo, roughnessTexture, subsurface));
+    yield 'skin material';
+    const head = createMesh(`${name}.head`, scene, data.neutralVertices.slice(), model.indices, model.uvs.slice(), neutralNormals);
+    head.material = material;
+    // Skinned: vertices stay in model space under modelSpace, where the bones' absolute matrices live.
+    head.parent = modelSpace;
+    yield 'head mesh';
+    const skeleton = own(createSkeleton(name, scene, rig, bones));
+    head.setVerticesData(VertexBuffer.MatricesIndicesKind, skin.joints, false, 4);
+    head.setVerticesData(VertexBuffer.MatricesWeightsKind, skin.weights, false, 4);
+    head.numBoneInfluencers = 3;
+    head.skeleton = skeleton;
+    if (mouthColours) head.setVerticesData(VertexBuffer.ColorKind, mouthColours, false, 4);
+    yield 'skin weights';
+    const manager = own(new MorphTargetManager(scene));
+    // Each added target would otherwise rebuild and re-upload the texture of all targets so far
+    // (quadratic: 28 s of main thread for 52 targets in Chromium on SwiftShader); one build at the end.
+    manager.areUpdatesFrozen = true;
+    const n3 = model.vertexCount * 3;
+    for (let k = 0; k < model.expressionNames.length; k++) {
+      const target = new MorphTarget(model.expressionNames[k], data.expression[k], scene);
+      target.setPositions(targetPositions.subarray(k * n3, (k + 1) * n3));
+      if (targetNormals) target.setNormals(targetNormals.subarray(k * n3, (k + 1) * n3));
+      manager.addTarget(target);
+      yield 'morph target';
+    }
+    manager.areUpdatesFrozen = false;
+    // A manager without targets would only cost a shader variant.
+    if (manager.numTargets > 0) head.morphTargetManager = manager;
+    yield 'morph target texture';
+
+    // Eyes and other parts, with the vertex data the worker prepared (arrays.parts, in rigParts order).
+    const partArrays = new Map(rigParts(rig).map((part, i) => [part, arrays.parts[i]]));
+    const addPart = (part: SubMesh, partMaterial: Material, jointName: JointName): Mesh => {
+      const { normals, uvs, morphs } = partArrays.get(part)!;
+      const mesh = createMesh(`${name}.${part.name}`, scene, part.positions.slice(), part.indices, uvs, normals);
+      mesh.material = partMaterial;
+      attach(mesh, jointName);
+      if (morphs) mesh.morphTargetManager = own(partMorphs(scene, part, morphs, manager));
+      return mesh;
+    };
+    const eyes: Mesh[] = [];
+    let eyeMaterial: PBRMaterial | null = null;
+    if (eyeImage && (rig.eyeLeft || rig.eyeRight)) {
+      eyeMaterial = own(eyeMaterialFor(`${name}.eye`, scene, texture(eyeImage, 'eyeTexture')));
+      yield 'eye texture';
+      for (const [jointName, part] of [['eyeLeft', rig.eyeLeft], ['eyeRight', rig.eyeRight]] as const) {
+        if (!part) continue;
+        eyes.push(addPart(part, eyeMaterial, jointName));
+        yield 'eye mesh';
       }
-      partMaterial = teethMaterial;
     }
-    const uvs = part.uvs.length === (part.positions.length / 3) * 2 ? part.uvs.slice() : new Float32Array((part.positions.length / 3) * 2);
-    otherMeshes.push(addPart(part, uvs, partMaterial, 'head'));
-  }
+    const otherMeshes: Mesh[] = [];
+    let teethMaterial: PBRMaterial | null = null;
+    for (const part of rig.otherParts) {
+      let partMaterial: Material = material;
+      const { cardTexture } = partArrays.get(part)!;
+      if (cardTexture) {
+        // Lashes and brows: strand cards like the hair, tinted (../hair/face-cards.ts).
+        partMaterial = own(hairMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`), faceCardColour(data, part)));
+        yield 'card texture';
+      } else if (part.material !== 'skin') {
+        if (!teethMaterial) {
+          teethMaterial = own(new PBRMaterial(`${name}.teeth`, scene));
+          teethMaterial.albedoColor = new Color3(0.85, 0.82, 0.74);
+          teethMaterial.metallic = 0;
+          teethMaterial.roughness = 0.35;
+        }
+        partMaterial = teethMaterial;
+      }
+      otherMeshes.push(addPart(part, partMaterial, 'head'));
+      yield 'part mesh';
+    }
 
-  // Hair (../hair/): already on the fitted shape, under the head joint.
-  const hair = data.hair?.mesh ? addHairToScene(scene, name, data.hair.mesh, data.hair.base, bones.head, jointPosition(rig, 'head')) : null;
-  return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, skeleton, material, eyeMaterial, textures, hair, name });
+    // Hair (../hair/): already on the fitted shape, under the head joint.
+    const hair = data.hair?.mesh && arrays.hair
+      ? addHairToScene(scene, name, data.hair.mesh, arrays.hair, data.hair.base, bones.head, jointPosition(rig, 'head'))
+      : null;
+    if (hair) {
+      own(hair.material);
+      own(hair.texture);
+      yield 'hair';
+    }
+    finished = true;
+    return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, skeleton, material, eyeMaterial, textures, hair, name });
+  } finally {
+    if (!finished) {
+      root.dispose(false, false);
+      for (const thing of owned.reverse()) thing.dispose();
+    }
+  }
 }

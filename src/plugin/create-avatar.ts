@@ -9,8 +9,8 @@ import { toRgbaImage, type PhotoSource } from '../image/photo-source.js';
 import { createAvatarData, type CreateAvatarOptions } from '../pipeline.js';
 import { createAvatarDataInWorker, workersAvailable } from '../worker/client.js';
 import type { AvatarData } from '../types.js';
-import type { AvatarArrays } from './build-arrays.js';
-import { buildAvatar } from './build-avatar.js';
+import { prepareAvatarArrays, type AvatarArrays } from './build-arrays.js';
+import { buildAvatarInSlices } from './build-avatar.js';
 import type { Avatar } from './avatar.js';
 
 export type { PhotoSource } from '../image/photo-source.js';
@@ -49,8 +49,12 @@ export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource | r
   throwIfAborted(options.signal);
   options.onProgress?.({ stage: 'build', progress: 0 });
   const start = performance.now();
-  const avatar = buildAvatar(scene, data, {}, arrays);
+  // In short tasks (build-avatar.ts), so a page that renders while the avatar is made keeps its frames.
+  const { avatar, report } = await buildAvatarInSlices(scene, data, arrays ?? prepareAvatarArrays(data), { signal: options.signal });
   data.timings.build = performance.now() - start;
+  data.timings['build.work'] = report.workMs;
+  data.timings['build.longestStep'] = report.longestStepMs;
+  data.timings['build.longestSlice'] = report.longestSliceMs;
   options.onProgress?.({ stage: 'build', progress: 1 });
   return avatar;
 }

@@ -12,9 +12,9 @@ import { Vector2, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { Scene } from '@babylonjs/core/scene.js';
-import { computeVertexNormals } from '../modelpack/head-model.js';
-import { strandTangents, type HairMesh } from '../hair/hair-mesh.js';
+import type { HairMesh } from '../hair/hair-mesh.js';
 import { linearToSrgb } from '../image/srgb.js';
+import type { HairArrays } from './build-arrays.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 
 export interface HairInScene {
@@ -46,16 +46,15 @@ export function hairMaterial(name: string, scene: Scene, texture: RawTexture, ba
   return material;
 }
 
-/** Builds the hair's mesh and material under `head` (the head joint's node, whose model-space pivot is `headPivot`). */
-export function addHairToScene(scene: Scene, name: string, hair: HairMesh, base: readonly number[], head: TransformNode, headPivot: readonly number[]): HairInScene {
+/**
+ * Builds the hair's mesh and material under `head` (the head joint's node, whose model-space pivot
+ * is `headPivot`) from its precomputed vertex data (hairArrays in build-arrays.ts).
+ */
+export function addHairToScene(scene: Scene, name: string, hair: HairMesh, arrays: HairArrays, base: readonly number[], head: TransformNode, headPivot: readonly number[]): HairInScene {
   const { part } = hair;
-  const normals = computeVertexNormals(part.positions, part.indices);
-  const mesh = createMesh(`${name}.hair`, scene, part.positions.slice(), part.indices, part.uvs.slice(), normals);
-  mesh.setVerticesData(VertexBuffer.TangentKind, strandTangents(part.positions, part.indices, part.uvs, normals), false, 4);
-  const n = part.positions.length / 3;
-  const colours = new Float32Array(n * 4);
-  for (let v = 0; v < n; v++) colours.set([hair.vertexColours[3 * v], hair.vertexColours[3 * v + 1], hair.vertexColours[3 * v + 2], 1], 4 * v);
-  mesh.setVerticesData(VertexBuffer.ColorKind, colours, false, 4);
+  const mesh = createMesh(`${name}.hair`, scene, part.positions.slice(), part.indices, part.uvs.slice(), arrays.normals);
+  mesh.setVerticesData(VertexBuffer.TangentKind, arrays.tangents, false, 4);
+  mesh.setVerticesData(VertexBuffer.ColorKind, arrays.colours, false, 4);
   const texture = rgbaTexture(hair.texture, `${name}.hairTexture`, scene);
   const material = hairMaterial(`${name}.hair`, scene, texture, base);
   mesh.material = material;

@@ -5,11 +5,11 @@
  * the main thread. Run with `npm run build:sample && npx mocha test/browser/avatar-worker.test.ts`.
  *
  * With the worker, the pipeline (decode, inference, fitting, albedo: seconds of work) and the
- * build's arithmetic leave the main thread; what stays is buildAvatar creating the Babylon objects
- * from the worker's arrays, one synchronous call, bounded by BUILD_TASK_BOUND_MS below. The frame
- * gaps and the first frame after creation (shader compilation, on SwiftShader here) are reported,
- * not bounded: frames also wait on the software GPU process, and the first frame is the same with
- * or without the worker.
+ * build's arithmetic leave the main thread; what stays is buildAvatarInSlices creating the Babylon
+ * objects from the worker's arrays in short steps with yields between them, whose longest task is
+ * bounded by BUILD_TASK_BOUND_MS below. The frame gaps and the first frame after creation (shader
+ * compilation, on SwiftShader here) are reported, not bounded: frames also wait on the software GPU
+ * process, and the first frame is the same with or without the worker.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -23,16 +23,15 @@ const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
 const PHOTO_URL = `/${PHOTO.join('/')}`;
 /**
- * Longest main-thread task allowed while an avatar is made with the worker: buildAvatar's (Babylon
- * objects, texture uploads, the morph-target texture; its arithmetic runs in the worker). The
- * issue's goal is 50 ms, the longtask threshold, and that is not met here: in Node on NullEngine
- * the build from the worker's arrays takes 5-111 ms of JavaScript, but in Chromium on SwiftShader,
- * on this 2-core machine shared at load 10-15, the build task measured 0.6-6.4 s (the first avatar
- * of a page pays for the prepass renderer). The bound catches the quadratic morph-target build this
- * test found (one texture rebuild per added target: a 28.9 s task); the ratios below, taken against
- * the same run's main-thread path, carry the comparison whatever the machine's load.
+ * Longest main-thread task allowed while an avatar is made with the worker. The build runs in
+ * slices of about 10 ms (src/plugin/build-steps.ts) but one step stays whole: Babylon's
+ * MorphTargetManager fills and uploads the texture of all 52 targets (29 MB) in one call, 0.36-0.77 s
+ * in Chromium on SwiftShader on this 2-core machine shared at load 10-15 (the whole build was one
+ * 0.8-1.3 s task before; in Node on NullEngine, which uploads nothing, the longest step is under
+ * 10 ms once warm). The issue's goal, 50 ms, is not met by that step. The ratios below, taken
+ * against the same run's main-thread path, carry the comparison whatever the machine's load.
  */
-const BUILD_TASK_BOUND_MS = 10_000;
+const BUILD_TASK_BOUND_MS = 2_500;
 
 interface MainThreadWatch {
   summary: AvatarSummary;
@@ -90,6 +89,7 @@ function describeWatch(label: string, watch: MainThreadWatch): string {
   const t = watch.summary.timings;
   const pipeline = ['load', 'detect', 'landmarks', 'fit', 'albedo'].map((stage) => `${stage} ${((t[stage] ?? 0) / 1000).toFixed(1)}`).join(', ');
   return `${label}: ${(watch.creationMs / 1000).toFixed(1)} s to the avatar (${pipeline} s; build ${(t.build ?? 0).toFixed(0)} ms`
+    + ` = ${(t['build.work'] ?? 0).toFixed(0)} ms of steps, longest step ${(t['build.longestStep'] ?? 0).toFixed(0)} ms, longest slice ${(t['build.longestSlice'] ?? 0).toFixed(0)} ms, + shaders and yields`
     + `${t.worker !== undefined ? `; worker round trip ${(t.worker / 1000).toFixed(2)} s = its pipeline ${((t.total ?? 0) / 1000).toFixed(2)} s`
       + ` + photo decode ${(t.decode ?? 0).toFixed(0)} ms + build arrays ${(t['build.arrays'] ?? 0).toFixed(0)} ms + the rest (start-up, messages) ${(t.worker - t.total - (t.decode ?? 0) - (t['build.arrays'] ?? 0)).toFixed(0)} ms` : ''}). `
     + `Main thread while creating: ${watch.creationTasks.length} long tasks, longest ${longest(watch.creationTasks).toFixed(0)} ms, `
@@ -122,7 +122,7 @@ describe('avatar creation in the worker keeps the main thread free @browser', fu
     await server?.close();
   });
 
-  it('leaves only buildAvatar\'s task on the main thread, reuses the worker, and compares with the main-thread path', async function () {
+  it('leaves only the sliced build on the main thread, reuses the worker, and compares with the main-thread path', async function () {
     const cold = await watchCreation(page, PHOTO_URL, true);
     console.log(`      ${describeWatch('worker, cold', cold)}`);
     const warm = await watchCreation(page, PHOTO_URL, true);
@@ -135,6 +135,9 @@ describe('avatar creation in the worker keeps the main thread free @browser', fu
       assert.ok(watch.summary.timings.worker > 0, `${label}: the worker did not run the pipeline`);
       assert.ok(watch.summary.vertexCount > 10_000, `${label}: ${watch.summary.vertexCount} vertices`);
       assert.ok(longest(watch.creationTasks) <= BUILD_TASK_BOUND_MS, `${label}: a ${longest(watch.creationTasks).toFixed(0)} ms main-thread task`);
+      // The build itself ran in several tasks, none longer than the bound.
+      assert.ok(watch.summary.timings['build.longestSlice'] <= BUILD_TASK_BOUND_MS, `${label}: a ${watch.summary.timings['build.longestSlice'].toFixed(0)} ms build slice`);
+      assert.ok(watch.summary.timings['build.longestSlice'] < watch.summary.timings['build.work'], `${label}: the build ran in one task`);
       // The pipeline's blocking is gone: what is left is the build, a fraction of the inline path's longest task.
       assert.ok(longest(watch.creationTasks) < 0.5 * longest(inline.creationTasks), `${label}: longest task ${longest(watch.creationTasks).toFixed(0)} ms vs ${longest(inline.creationTasks).toFixed(0)} ms without the worker`);
     }

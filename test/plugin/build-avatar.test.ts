@@ -4,7 +4,8 @@ import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Quaternion, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import { PhotoAvatarError } from '../../src/errors.js';
-import { buildAvatar } from '../../src/plugin/build-avatar.js';
+import { prepareAvatarArrays } from '../../src/plugin/build-arrays.js';
+import { buildAvatar, buildAvatarInSlices } from '../../src/plugin/build-avatar.js';
 import type { AvatarData } from '../../src/types.js';
 import { avatarDataFor } from '../export/synthetic-avatar.js';
 
@@ -201,17 +202,61 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`plu
     assert.ok(morphError < 1e-5);
   });
 
+  /** What an avatar adds to the scene (the BRDF lookup texture PBR materials create is the scene's, shared). */
+  const sceneCounts = () => ({
+    meshes: scene.meshes.length, materials: scene.materials.length, textures: scene.textures.filter((t) => t !== scene.environmentBRDFTexture).length,
+    nodes: scene.transformNodes.length, managers: scene.morphTargetManagers.length,
+  });
+
   it('dispose removes everything it created', function () {
-    // The BRDF lookup texture that PBR materials create belongs to the scene and is shared.
-    const ownTextures = () => scene.textures.filter((t) => t !== scene.environmentBRDFTexture).length;
-    const before = { meshes: scene.meshes.length, materials: scene.materials.length, textures: ownTextures(), nodes: scene.transformNodes.length, managers: scene.morphTargetManagers.length };
+    const before = sceneCounts();
     const avatar = buildAvatar(scene, data);
     assert.ok(scene.meshes.length > before.meshes);
     avatar.dispose();
-    const after = { meshes: scene.meshes.length, materials: scene.materials.length, textures: ownTextures(), nodes: scene.transformNodes.length, managers: scene.morphTargetManagers.length };
+    const after = sceneCounts();
     console.log(`    after dispose: ${JSON.stringify(after)} (before build ${JSON.stringify(before)})`);
     assert.deepEqual(after, before);
     assert.ok(avatar.isDisposed);
     avatar.dispose();
+  });
+
+  it('buildAvatarInSlices makes the same objects in several tasks, hidden until done', async function () {
+    const reference = sceneCounts();
+    const once = buildAvatar(scene, data, { name: 'once' });
+    const added = Object.fromEntries(Object.entries(sceneCounts()).map(([key, n]) => [key, n - reference[key as keyof typeof reference]]));
+    once.dispose();
+    const arrays = prepareAvatarArrays(data);
+    let tasks = 0, enabledDuringBuild = false;
+    const { avatar, report } = await buildAvatarInSlices(scene, data, arrays, {
+      budgetMs: 0,
+      onStep: () => {
+        tasks++;
+        enabledDuringBuild ||= scene.getTransformNodeByName('sliced')?.isEnabled() ?? false;
+      },
+      name: 'sliced',
+    });
+    console.log(`    ${report.steps} steps in ${report.slices} tasks, work ${report.workMs.toFixed(1)} ms, longest step ${report.longestStepMs.toFixed(1)} ms (${report.longestStep})`);
+    assert.deepEqual(Object.fromEntries(Object.entries(sceneCounts()).map(([key, n]) => [key, n - reference[key as keyof typeof reference]])), added);
+    assert.equal(report.steps, tasks);
+    // Budget 0: a yield after every step (the last task only returns the avatar).
+    assert.equal(report.slices, report.steps + 1);
+    assert.ok(report.steps >= 10 + data.model.expressionNames.length, `${report.steps} steps`);
+    assert.ok(!enabledDuringBuild, 'the half-built avatar was enabled');
+    assert.ok(avatar.root.isEnabled());
+    assert.equal(avatar.morphTargetManager.numTargets, data.model.expressionNames.length);
+    assert.equal(avatar.head.getTotalVertices(), data.model.vertexCount);
+    avatar.dispose();
+  });
+
+  it('buildAvatarInSlices: an abort mid-build rejects with ABORTED and leaves nothing in the scene', async function () {
+    const before = sceneCounts();
+    const controller = new AbortController();
+    let steps = 0;
+    await assert.rejects(
+      buildAvatarInSlices(scene, data, prepareAvatarArrays(data), { budgetMs: 0, signal: controller.signal, onStep: () => { if (++steps === 8) controller.abort(); } }),
+      (error: unknown) => error instanceof PhotoAvatarError && error.code === 'ABORTED',
+    );
+    assert.equal(steps, 8);
+    assert.deepEqual(sceneCounts(), before);
   });
 });
