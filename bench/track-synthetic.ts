@@ -6,6 +6,7 @@
  * and gaze errors with their signed means, and the per-frame time breakdown, wall and process CPU.
  * Asserts nothing.
  *   npx tsx bench/track-synthetic.ts [--avatar x.avatar] [--frames 100] [--smooth] [--images DIR]
+ *     [--seed N]   the truth and looks drawn (default 2026)
  *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
  *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
@@ -65,7 +66,7 @@ const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
 const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises') });
-const random = seededRandom(2026);
+const random = seededRandom(numberOption('--seed', 2026));
 if (calibration === 'render') {
   // A neutral, frontal render of the avatar: the tracked "person" holding still for calibration.
   const neutral = randomTruth(data, seededRandom(1), { ...DEFAULT_RANGES, yawDeg: 0, pitchDeg: 0, rollDeg: 0, gazeYawDeg: 0, gazePitchDeg: 0 });
@@ -73,7 +74,7 @@ if (calibration === 'render') {
   neutral.translation.set([0, 0, -DEFAULT_RANGES.distance]);
   await tracker.calibrate(renderTruth(data, neutral, camera, size, randomLook(data, seededRandom(1), 0), seededRandom(1)));
 }
-console.log(`${data.model.id}, ${frames} frames ${size.width}x${size.height}, ${ranges.sampling} expressions, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(`${data.model.id}, seed ${numberOption('--seed', 2026)}, ${frames} frames ${size.width}x${size.height}, ${ranges.sampling} expressions, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 if (imageDir) await mkdir(imageDir, { recursive: true });
 
 const KEY_EVERY = 10;
@@ -151,7 +152,8 @@ for (let f = 0; f < frames; f++) {
       weights: Float64Array.from(frame.weights), yawDeg: frame.pose.yawDeg, pitchDeg: frame.pose.pitchDeg, rollDeg: frame.pose.rollDeg,
       gazeYawDeg: frame.gaze.yawDeg, gazePitchDeg: frame.gaze.pitchDeg, rotation: frame.rotation, translation: frame.translation,
     };
-    const rendered = renderTruth(data, estimate, camera, size, { ...look, noise: 0 }, random);
+    // Its own random source: writing images must not change the truth that later frames draw.
+    const rendered = renderTruth(data, estimate, camera, size, { ...look, noise: 0 }, seededRandom(f));
     await writeFile(path.join(imageDir, `frame-${String(f).padStart(3, '0')}.png`), encodePng(sideBySide(image, rendered)));
   }
 }
