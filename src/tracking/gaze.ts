@@ -42,8 +42,8 @@ const PUPIL_AXIS_RADIUS = 0.0015;
  * part's forward surfaces on its axis (MakeHuman's eye: the iris at 12.2 mm, under a cornea whose apex
  * is at 16.5 mm); an eye that is one sphere gives its front. Not the apex: on the project's renders,
  * which paint the pupil on the cornea (it moves like a point at 15 mm), the Iris model's centre moves
- * like a point at 12.1-12.4 mm across and 9.6-10.3 mm up and down (the lids hide the iris's top and
- * bottom), measured by bench/track-iris.ts; the apex read every gaze about 0.75x too small.
+ * like a point at 12.1-12.4 mm across and 9.6-10.3 mm up and down, measured by bench/track-iris.ts;
+ * the apex would read every gaze about 0.75x too small.
  */
 export function pupilDepth(part: Pick<SubMesh, 'positions' | 'pivot'>): number {
   const p = part.positions, c = part.pivot;
