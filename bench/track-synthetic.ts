@@ -84,7 +84,7 @@ const truthActive = new Float64Array(E);
 const activeTargetError = new Float64Array(E);
 // Errors split by whether the target is active in the truth, and what predicting all zeros would score.
 let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0, activeTruthSum = 0;
-// Iris centre found by the Iris model minus the rendered pupil's projection, per eye (x, y), px.
+// Iris centre found by the Iris model minus the gaze model's pupil (pupilDepth in front of the pivot; the renders paint theirs on the cornea), per eye (x, y), px.
 const irisOffset = new Float64Array(4);
 // The gaze error split, each a solve of the same frame without the tracker's gaze calibration: the
 // exact pupils with the tracked head pose, and the found irises with the true head pose.
@@ -193,6 +193,6 @@ console.log('  the same frames solved again without the gaze calibration:');
 console.log(`    exact pupils, tracked head pose: ${gazeStats.exactPupilsTrackedPose}`);
 console.log(`    found irises, true head pose:    ${gazeStats.foundIrisesTruePose}`);
 const g = Math.max(1, gazeFrames);
-console.log(`iris centre minus rendered pupil (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
+console.log(`iris centre minus the pupilDepth point (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
 console.log(`\nper-frame time (${clock === 'cpu' ? 'process CPU' : 'wall'} ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);
 console.log(`whole track() call: ${(wallMs / n).toFixed(1)} ms wall, ${(cpuMs / n).toFixed(1)} ms process CPU per frame (load ${os.loadavg()[0].toFixed(1)})`);
