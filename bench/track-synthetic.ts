@@ -84,7 +84,8 @@ const truthActive = new Float64Array(E);
 const activeTargetError = new Float64Array(E);
 // Errors split by whether the target is active in the truth, and what predicting all zeros would score.
 let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0, activeTruthSum = 0;
-// Iris centre found by the Iris model minus the gaze model's pupil (pupilDepth in front of the pivot; the renders paint theirs on the cornea), per eye (x, y), px.
+// Iris centre found by the Iris model minus the gaze model's pupil (pupilDepth in front of the
+// pivot; the renders paint theirs on the cornea), per eye (x, y), px.
 const irisOffset = new Float64Array(4);
 // The gaze error split, each a solve of the same frame without the tracker's gaze calibration: the
 // exact pupils with the tracked head pose, and the found irises with the true head pose.
