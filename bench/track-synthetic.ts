@@ -6,6 +6,7 @@
  * and gaze errors with their signed means, and the per-frame time breakdown, wall and process CPU.
  * Asserts nothing.
  *   npx tsx bench/track-synthetic.ts [--avatar x.avatar] [--frames 100] [--smooth] [--images DIR]
+ *     [--seed N]   the truth and looks drawn (default 2026)
  *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
  *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
@@ -23,6 +24,32 @@ import { seededRandom } from '../test/helpers/random.js';
 import { DEFAULT_RANGES, interpolateTruth, observeTruth, randomLook, randomTruth, renderTruth, type TrackingTruth, type TruthRanges } from '../test/tracking/synthetic-frames.js';
 import { benchAvatar, numberOption, stringOption } from './track-avatar.js';
 
+/** Gaze errors against the truth: mean angle, signed mean and least-squares slope (tracked on true; 1 = right scale) per axis. */
+class GazeStats {
+  private error = 0; private count = 0;
+  private readonly found: [number, number, number, number][] = [];
+  private readonly bias = [0, 0]; private readonly cross = [0, 0]; private readonly trueSq = [0, 0];
+  add(yawDeg: number, pitchDeg: number, truth: TrackingTruth): number {
+    const error = angleBetween(yawDeg, pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
+    this.error += error; this.count++;
+    this.found.push([yawDeg, pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg]);
+    [[yawDeg, truth.gazeYawDeg], [pitchDeg, truth.gazePitchDeg]].forEach(([found, wanted], a) => {
+      this.bias[a] += found - wanted; this.cross[a] += found * wanted; this.trueSq[a] += wanted * wanted;
+    });
+    return error;
+  }
+  get meanError(): number {
+    return this.error / Math.max(1, this.count);
+  }
+  toString(): string {
+    const n = Math.max(1, this.count);
+    // What a perfect constant correction (such as the straight-ahead calibration) would leave.
+    let debiased = 0;
+    for (const [yaw, pitch, trueYaw, truePitch] of this.found) debiased += angleBetween(yaw - this.bias[0] / n, pitch - this.bias[1] / n, trueYaw, truePitch) / n;
+    return `${this.meanError.toFixed(2)} deg (${debiased.toFixed(2)} without the mean bias); yaw bias ${(this.bias[0] / n).toFixed(2)}, slope ${(this.cross[0] / this.trueSq[0]).toFixed(2)}; pitch bias ${(this.bias[1] / n).toFixed(2)}, slope ${(this.cross[1] / this.trueSq[1]).toFixed(2)}`;
+  }
+}
+
 const frames = numberOption('--frames', 100);
 const clock = stringOption('--clock') === 'wall' ? 'wall' : 'cpu';
 // The tracker times its stages with performance.now(); on a shared machine process CPU time says more.
@@ -39,7 +66,7 @@ const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
 const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises') });
-const random = seededRandom(2026);
+const random = seededRandom(numberOption('--seed', 2026));
 if (calibration === 'render') {
   // A neutral, frontal render of the avatar: the tracked "person" holding still for calibration.
   const neutral = randomTruth(data, seededRandom(1), { ...DEFAULT_RANGES, yawDeg: 0, pitchDeg: 0, rollDeg: 0, gazeYawDeg: 0, gazePitchDeg: 0 });
@@ -47,7 +74,7 @@ if (calibration === 'render') {
   neutral.translation.set([0, 0, -DEFAULT_RANGES.distance]);
   await tracker.calibrate(renderTruth(data, neutral, camera, size, randomLook(data, seededRandom(1), 0), seededRandom(1)));
 }
-console.log(`${data.model.id}, ${frames} frames ${size.width}x${size.height}, ${ranges.sampling} expressions, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(`${data.model.id}, seed ${numberOption('--seed', 2026)}, ${frames} frames ${size.width}x${size.height}, ${ranges.sampling} expressions, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 if (imageDir) await mkdir(imageDir, { recursive: true });
 
 const KEY_EVERY = 10;
@@ -57,16 +84,18 @@ const truthActive = new Float64Array(E);
 const activeTargetError = new Float64Array(E);
 // Errors split by whether the target is active in the truth, and what predicting all zeros would score.
 let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0, activeTruthSum = 0;
-// Iris centre found by the Iris model minus the rendered pupil's projection, per eye (x, y), px.
+// Iris centre found by the Iris model minus the gaze model's pupil (pupilDepth in front of the
+// pivot; the renders paint theirs on the cornea), per eye (x, y), px.
 const irisOffset = new Float64Array(4);
-// Least-squares slope of the tracked gaze angles on the true ones (1 = right scale).
-// The gaze error split: the exact pupils with the tracked head pose, the found irises with the true pose.
+// The gaze error split, each a solve of the same frame without the tracker's gaze calibration: the
+// exact pupils with the tracked head pose, and the found irises with the true head pose.
 const gazeProbe = new GazeSolver(data);
-let exactIrisGazeError = 0, truePoseGazeError = 0;
 let heldGazeFrames = 0, heldGazeError = 0;
-let gazeYawCross = 0, gazeYawTrue = 0, gazePitchCross = 0, gazePitchTrue = 0;
+const gazeStats = {
+  tracked: new GazeStats(), exactPupilsTrackedPose: new GazeStats(), foundIrisesTruePose: new GazeStats(),
+};
 let yawBias = 0, pitchBias = 0, rollBias = 0, cpuMs = 0, wallMs = 0;
-let gazeYawBias = 0, gazePitchBias = 0, poseError = 0, yawError = 0, pitchError = 0, rollError = 0, gazeError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
+let poseError = 0, yawError = 0, pitchError = 0, rollError = 0, tracked = 0, gazeFrames = 0, renderMs = 0;
 const timings: Record<string, number> = {};
 const DEG = 180 / Math.PI;
 for (let f = 0; f < frames; f++) {
@@ -106,22 +135,17 @@ for (let f = 0; f < frames; f++) {
   rollBias += frame.pose.rollDeg - truth.rollDeg;
   const eyesOpen = names.every((name, k) => !/^eyeBlink/i.test(name) || truth.weights[k] < 0.5);
   if (eyesOpen) {
-    const error = angleBetween(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth.gazeYawDeg, truth.gazePitchDeg);
-    gazeError += error;
+    const error = gazeStats.tracked.add(frame.gaze.yawDeg, frame.gaze.pitchDeg, truth);
     // The tracker holds the last gaze while its own blink estimate says the lids hide the irises.
     if (names.some((name, k) => /^eyeBlink/i.test(name) && frame.weights[k] >= 0.5)) { heldGazeFrames++; heldGazeError += error; }
-    gazeYawBias += frame.gaze.yawDeg - truth.gazeYawDeg;
-    gazePitchBias += frame.gaze.pitchDeg - truth.gazePitchDeg;
     gazeFrames++;
-    gazeYawCross += frame.gaze.yawDeg * truth.gazeYawDeg; gazeYawTrue += truth.gazeYawDeg ** 2;
-    gazePitchCross += frame.gaze.pitchDeg * truth.gazePitchDeg; gazePitchTrue += truth.gazePitchDeg ** 2;
     const exact = observeTruth(data, truth, camera, 0, () => 0.5).iris;
-    const probe = { yawRad: 0, pitchRad: 0 };
-    gazeProbe.solve(exact, frame.rotation, frame.translation, camera, probe, probe);
-    exactIrisGazeError += angleBetween(probe.yawRad * DEG, probe.pitchRad * DEG, truth.gazeYawDeg, truth.gazePitchDeg);
-    probe.yawRad = probe.pitchRad = 0;
-    gazeProbe.solve(frame.face.iris, truth.rotation, truth.translation, camera, probe, probe);
-    truePoseGazeError += angleBetween(probe.yawRad * DEG, probe.pitchRad * DEG, truth.gazeYawDeg, truth.gazePitchDeg);
+    const probe = (stats: GazeStats, iris: Float32Array, rotation: Float64Array, translation: Float64Array) => {
+      const gaze = gazeProbe.solve(iris, rotation, translation, camera, { yawRad: 0, pitchRad: 0 }, { yawRad: 0, pitchRad: 0 });
+      stats.add(gaze.yawRad * DEG, gaze.pitchRad * DEG, truth);
+    };
+    probe(gazeStats.exactPupilsTrackedPose, exact, frame.rotation, frame.translation);
+    probe(gazeStats.foundIrisesTruePose, frame.face.iris, truth.rotation, truth.translation);
     for (let e = 0; e < 2; e++) for (let c = 0; c < 2; c++) irisOffset[2 * e + c] += frame.face.iris[15 * e + c] - exact[15 * e + c];
   }
   if (imageDir && f % 10 === 5) {
@@ -129,7 +153,8 @@ for (let f = 0; f < frames; f++) {
       weights: Float64Array.from(frame.weights), yawDeg: frame.pose.yawDeg, pitchDeg: frame.pose.pitchDeg, rollDeg: frame.pose.rollDeg,
       gazeYawDeg: frame.gaze.yawDeg, gazePitchDeg: frame.gaze.pitchDeg, rotation: frame.rotation, translation: frame.translation,
     };
-    const rendered = renderTruth(data, estimate, camera, size, { ...look, noise: 0 }, random);
+    // Its own random source: writing images must not change the truth that later frames draw.
+    const rendered = renderTruth(data, estimate, camera, size, { ...look, noise: 0 }, seededRandom(f));
     await writeFile(path.join(imageDir, `frame-${String(f).padStart(3, '0')}.png`), encodePng(sideBySide(image, rendered)));
   }
 }
@@ -163,11 +188,12 @@ names.forEach((name, k) => { total += absError[k] / n; if (!/^eyeLook/i.test(nam
 console.log(`\nweight MAE: ${(total / E).toFixed(4)} over all ${E} targets; ${(totalNoLook / noLookCount).toFixed(4)} over the ${noLookCount} non-eyeLook targets`);
 console.log(`non-eyeLook targets: MAE ${(totalNoLook / noLookCount).toFixed(4)} (all zeros would score ${(zeroBaseline / (activeCount + inactiveCount)).toFixed(4)}); where the truth is active (> 0.05, ${activeCount} target-frames) MAE ${(activeError / Math.max(1, activeCount)).toFixed(4)} (all zeros ${(activeTruthSum / Math.max(1, activeCount)).toFixed(4)}); where it is 0: ${(inactiveError / Math.max(1, inactiveCount)).toFixed(4)}`);
 console.log(`pose error: ${(poseError / n).toFixed(2)} deg (rotation angle); |yaw| ${(yawError / n).toFixed(2)}, |pitch| ${(pitchError / n).toFixed(2)}, |roll| ${(rollError / n).toFixed(2)} deg; mean signed yaw ${(yawBias / n).toFixed(2)}, pitch ${(pitchBias / n).toFixed(2)}, roll ${(rollBias / n).toFixed(2)} deg`);
-console.log(`gaze error: ${(gazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (angle between directions, ${gazeFrames} frames with open eyes); mean signed yaw ${(gazeYawBias / Math.max(1, gazeFrames)).toFixed(2)}, pitch ${(gazePitchBias / Math.max(1, gazeFrames)).toFixed(2)} deg`);
+console.log(`gaze error (${gazeFrames} frames with open eyes): ${gazeStats.tracked}`);
+console.log(`  of which ${heldGazeFrames} frames held the last gaze (tracked blink >= 0.5 with the truth's eyes open): error ${(heldGazeError / Math.max(1, heldGazeFrames)).toFixed(2)} deg there`);
+console.log('  the same frames solved again without the gaze calibration:');
+console.log(`    exact pupils, tracked head pose: ${gazeStats.exactPupilsTrackedPose}`);
+console.log(`    found irises, true head pose:    ${gazeStats.foundIrisesTruePose}`);
 const g = Math.max(1, gazeFrames);
-console.log(`  of which ${heldGazeFrames} frames held the last gaze (tracked blink >= 0.5 with the truth's eyes open): error ${(heldGazeError / Math.max(1, heldGazeFrames)).toFixed(2)} deg there, ${((gazeError - heldGazeError) / Math.max(1, gazeFrames - heldGazeFrames)).toFixed(2)} deg elsewhere`);
-console.log(`  gaze error from the exact pupils with the tracked head pose: ${(exactIrisGazeError / Math.max(1, gazeFrames)).toFixed(2)} deg; from the found irises with the true head pose: ${(truePoseGazeError / Math.max(1, gazeFrames)).toFixed(2)} deg (no gaze calibration)`);
-console.log(`gaze slope (tracked on true): yaw ${(gazeYawCross / gazeYawTrue).toFixed(2)}, pitch ${(gazePitchCross / gazePitchTrue).toFixed(2)}`);
-console.log(`iris centre minus rendered pupil (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
+console.log(`iris centre minus the pupilDepth point (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
 console.log(`\nper-frame time (${clock === 'cpu' ? 'process CPU' : 'wall'} ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);
 console.log(`whole track() call: ${(wallMs / n).toFixed(1)} ms wall, ${(cpuMs / n).toFixed(1)} ms process CPU per frame (load ${os.loadavg()[0].toFixed(1)})`);

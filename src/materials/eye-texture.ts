@@ -2,8 +2,10 @@
  * Procedural eyeball texture (sclera, limbus, iris fibres, pupil) and the UV projection it is
  * painted for. Model packs do not agree on eyeball UV layouts, so the exporters and the renderers
  * derive eye UVs from the geometry instead: a planar projection along the eye's gaze (+Z in model
- * space) around the eyeball centre, u = 0.5 + dx / 2R, v = 0.5 + dy / 2R with R the eyeball radius.
- * A human iris (~11.7 mm) on a ~24 mm eyeball then covers a disc of radius ~0.245 around the centre.
+ * space) around the eye's pivot, u = 0.5 + dx / 2R, v = 0.5 + dy / 2R with R a human eyeball's
+ * radius (12 mm). A human iris (~11.7 mm) on a ~24 mm eyeball then covers a disc of radius ~0.245
+ * around the centre. R is anatomical, not the eye mesh's extent: MakeHuman's eye part reaches 17.9 mm
+ * from its pivot, which drew a 17.6 mm iris, clipped by both lids, that the Iris model read ~0.8x.
  */
 import type { RgbaImage } from '../types.js';
 
@@ -11,6 +13,8 @@ import type { RgbaImage } from '../types.js';
 export const IRIS_RADIUS_UV = 0.245;
 /** Pupil radius in texture units (about 3.5 mm pupil diameter). */
 export const PUPIL_RADIUS_UV = 0.075;
+/** Radius of the eyeball the texture is painted for, metres (a human eye is about 24 mm across). */
+const EYEBALL_RADIUS = 0.012;
 
 export interface EyeTextureOptions {
   /** Texture width and height in pixels (default 256). */
@@ -93,21 +97,17 @@ export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
 }
 
 /**
- * UVs (v up) of an eyeball for createEyeTexture: planar projection along +Z around `centre`,
- * scaled by the largest distance of a vertex from the centre.
+ * UVs (v up) of an eyeball for createEyeTexture: planar projection along +Z around `centre`, at the
+ * scale of a human eyeball. Vertices further out than its radius (a mesh's rim) take the texture's
+ * edge, the sclera.
  */
 export function eyeProjectionUvs(positions: Float32Array, centre: ArrayLike<number>, out?: Float32Array): Float32Array {
   const n = positions.length / 3;
   const uvs = out ?? new Float32Array(n * 2);
-  let radius = 0;
+  const scale = 0.5 / EYEBALL_RADIUS;
   for (let i = 0; i < n; i++) {
-    const d = Math.hypot(positions[3 * i] - centre[0], positions[3 * i + 1] - centre[1], positions[3 * i + 2] - centre[2]);
-    if (d > radius) radius = d;
-  }
-  const scale = radius > 0 ? 0.5 / radius : 0;
-  for (let i = 0; i < n; i++) {
-    uvs[2 * i] = 0.5 + (positions[3 * i] - centre[0]) * scale;
-    uvs[2 * i + 1] = 0.5 + (positions[3 * i + 1] - centre[1]) * scale;
+    uvs[2 * i] = Math.min(1, Math.max(0, 0.5 + (positions[3 * i] - centre[0]) * scale));
+    uvs[2 * i + 1] = Math.min(1, Math.max(0, 0.5 + (positions[3 * i + 1] - centre[1]) * scale));
   }
   return uvs;
 }

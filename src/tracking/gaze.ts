@@ -38,10 +38,12 @@ interface Eye {
 const PUPIL_AXIS_RADIUS = 0.0015;
 
 /**
- * How far in front of its pivot the eye part's pupil sits: the innermost of its forward surfaces on
- * the axis. Eyes modelled with a clear cornea over the iris (MakeHuman's: cornea apex 16.7 mm, iris
- * 12.2 mm from the pivot) show the iris, not the apex, so the apex would read every gaze about 0.7x
- * too small; an eye that is one sphere gives its front.
+ * How far in front of its pivot the gaze solve puts the eye's iris centre: the innermost of the eye
+ * part's forward surfaces on its axis (MakeHuman's eye: the iris at 12.2 mm, under a cornea whose apex
+ * is at 16.5 mm); an eye that is one sphere gives its front. Not the apex: on the project's renders,
+ * which paint the pupil on the cornea (it moves like a point at 15 mm), the Iris model's centre moves
+ * like a point at 12.1-12.4 mm across and 9.6-10.3 mm up and down, measured by bench/track-iris.ts;
+ * the apex would read every gaze about 0.75x too small.
  */
 export function pupilDepth(part: Pick<SubMesh, 'positions' | 'pivot'>): number {
   const p = part.positions, c = part.pivot;

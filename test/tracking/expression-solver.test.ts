@@ -46,7 +46,7 @@ describe('tracking: sparse landmark normal equations', () => {
 });
 
 describe('tracking: gaze geometry', () => {
-  it('puts the pupil at the iris under the clear cornea, not at the cornea apex', async () => {
+  it('puts the iris centre at the iris, not at the cornea apex (the Iris model centre moves like the iris: bench/track-iris.ts)', async () => {
     const data = await meanFaceAvatar();
     const rig = computeAvatarRig(data.model, data.neutralVertices);
     for (const eye of [rig.eyeRight!, rig.eyeLeft!]) {
