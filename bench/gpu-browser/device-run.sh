@@ -3,6 +3,7 @@
 # finds a set of flags with which Chromium renders on the GPU (its GPU process can refuse a driver),
 # and runs the first-avatar bench with it.
 # Usage: device-run.sh <folder with bundle.tar.* chunks> <photo> <folder for results and logs>
+# DIST_DIR: the built sample scene, when the bundle was packed without it.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$3
@@ -16,7 +17,7 @@ printf '<?xml version="1.0"?><fontconfig><dir>%s</dir><cachedir>/tmp/fontconfig-
   /tmp/first-avatar/chrome/fonts > /tmp/first-avatar/fonts.conf
 export FONTCONFIG_FILE=/tmp/first-avatar/fonts.conf
 nvidia-smi -L || true
-serve() { python3 "$here/serve.py" --chromium /tmp/first-avatar/chrome/chromium --dist /tmp/first-avatar/sample-scene/dist --photo "$2" "${@:3}"; }
+serve() { python3 "$here/serve.py" --chromium /tmp/first-avatar/chrome/chromium --dist "${DIST_DIR:-/tmp/first-avatar/sample-scene/dist}" --photo "$2" "${@:3}"; }
 
 # Mode and extra flags per candidate, most GPU first.
 candidates=(

@@ -4,6 +4,7 @@
 # the target has its own), the GL dispatch libraries the NVIDIA driver loads, a font (Skia aborts
 # without one), and the built sample scene. The three parts are xz-compressed, put in one tar and split into chunks of CHUNK_MB
 # (default 58) under .device-bundle/chunks/, since one device call carries at most 64 MiB.
+# WITH_DIST=0 packs Chromium alone.
 # Run after `npm run build:sample`, on Debian with `apt-get install chromium`. Unpack with
 # unpack-bundle.py.
 set -euo pipefail
@@ -25,6 +26,8 @@ for lib in libGLdispatch.so.0 libGLX.so.0 libEGL.so.1 libOpenGL.so.0; do cp -L "
 # xz -9 of the 300 MB binary takes minutes: kept from the last run while the binary is unchanged.
 [ "$out/parts/chromium.xz" -nt "$chromium_dir/chromium" ] || xz -T0 -9 -c "$chromium_dir/chromium" > "$out/parts/chromium.xz"
 tar -C "$out/stage" -cJf "$out/parts/chrome-files.tar.xz" chrome
-tar -cJf "$out/parts/dist.tar.xz" sample-scene/dist
-tar -C "$out/parts" -cf - chromium.xz chrome-files.tar.xz dist.tar.xz | split -b "${chunk_mb}m" - "$out/chunks/bundle.tar."
+parts=(chromium.xz chrome-files.tar.xz)
+# WITH_DIST=0 leaves the sample scene out, to carry sample-scene/dist as it is in the last call.
+if [ "${WITH_DIST:-1}" = 1 ]; then tar -cJf "$out/parts/dist.tar.xz" sample-scene/dist; parts+=(dist.tar.xz); fi
+tar -C "$out/parts" -cf - "${parts[@]}" | split -b "${chunk_mb}m" - "$out/chunks/bundle.tar."
 ls -l "$out/chunks"

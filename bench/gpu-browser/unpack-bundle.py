@@ -23,6 +23,8 @@ os.makedirs(args.to, exist_ok=True)
 with tarfile.open(fileobj=joined) as bundle:
     parts = {member.name: bundle.extractfile(member).read() for member in bundle.getmembers()}
 for name in ('chrome-files.tar.xz', 'dist.tar.xz'):
+    if name not in parts:
+        continue
     with tarfile.open(fileobj=io.BytesIO(parts[name]), mode='r:xz') as part:
         part.extractall(args.to, filter='tar')
 chromium = os.path.join(args.to, 'chrome', 'chromium')
