@@ -7,9 +7,12 @@
  * from the crown band just above the face oval (what a bald head shows there is skin, so a crown
  * that matches the skin means no hair). Crown pixels are hair when they lie outside the skin model
  * or in the band's own hair-like colour cluster (splitCrown), which finds hair near the skin's
- * colour or under shading that spreads the skin model wide. Hair pixels are grown from the crown over connected
- * hair-coloured person pixels, so clothes and background of a hair-like colour stay out unless
- * they touch the hair. On the forehead (above the brows) hair pixels are the hairline's fringe:
+ * colour or under shading that spreads the skin model wide. Where the face's skin model finds no
+ * hair in the crown, the forehead's own skin model (tighter: it lies beside the crown, under the
+ * same light) is asked instead: blond hair on fair skin, brown hair in dim light. Hair pixels are
+ * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
+ * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
+ * over any pixel beside the head above the eyes that is not skin. On the forehead (above the brows) hair pixels are the hairline's fringe:
  * they leave the skin and face masks, so no hair texel reaches the skin albedo. Beards are below
  * the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
  * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
@@ -69,6 +72,11 @@ export function faceFrame(landmarks468: Float32Array): FaceFrame {
   const chin = landmarks468[3 * 152 + 1];
   const width = Math.hypot(landmarks468[3 * 454] - landmarks468[3 * 234], landmarks468[3 * 454 + 1] - landmarks468[3 * 234 + 1]);
   return { top, chin, browY, centreX: landmarks468[3 * 10], width, height: chin - top };
+}
+
+/** The eyes' row, a little under the brows. */
+function eyeLine(frame: FaceFrame): number {
+  return frame.browY + 0.08 * frame.height;
 }
 
 interface ColourModel { centre: number[]; spread: number[] }
@@ -140,6 +148,27 @@ export function splitCrown(labs: Float32Array, skin: ColourModel): { isHair: Uin
   return { isHair, separation };
 }
 
+/** Fewest forehead samples for the forehead's own skin model. */
+const MIN_FOREHEAD_SAMPLES = 32;
+
+/**
+ * The forehead's skin (face mask between the oval's top and the brows, within the face's skin
+ * model, so a fringe stays out): it lies beside the crown under the same light, so its spread is
+ * tighter than that of the whole face, whose shading spreads the skin model wide enough to take in
+ * blond hair on fair skin or brown hair in dim light. Null when too little forehead shows.
+ */
+function foreheadModel(frame: FaceFrame, skin: ColourModel, x0: number, x1: number, inSkin: (x: number, y: number) => boolean, labAt: (x: number, y: number) => Float32Array, step: number): ColourModel | null {
+  const samples: number[][] = [];
+  for (let y = Math.floor(frame.top + 0.03 * frame.height); y < frame.browY - 0.05 * frame.height; y += step) {
+    for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
+      if (!inSkin(x, y)) continue;
+      const lab = labAt(x, y);
+      if (distance(skin, lab) <= MODEL_REACH) samples.push(Array.from(lab));
+    }
+  }
+  return samples.length >= MIN_FOREHEAD_SAMPLES ? robustModel(samples, SKIN_SPREAD_FLOOR) : null;
+}
+
 function distance(model: ColourModel, lab: ArrayLike<number>): number {
   return Math.hypot((lab[0] - model.centre[0]) / model.spread[0], (lab[1] - model.centre[1]) / model.spread[1], (lab[2] - model.centre[2]) / model.spread[2]);
 }
@@ -187,6 +216,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const skinSamples: number[][] = [];
   for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
   const skin = robustModel(skinSamples, SKIN_SPREAD_FLOOR);
+  const forehead = foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) ?? skin;
 
   // Crown band: from just under the skull's top down to the oval's top, over the middle of the head.
   // The person mask fails wholesale on some greyscale photos: where it misses most of the skin it is ignored.
@@ -200,12 +230,22 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (inPerson(x, y)) crown.push([x, y]);
   }
-  // Hair in the crown: far from the face's skin model; where too little is, also the crown's own
-  // hair-like colour cluster when that stands apart from the skin-like one (only then: its pixels
-  // widen the hair model, which grows the mask into ears and neck on photos found without it).
-  const farFromSkin = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
-  const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), skin);
-  const crownHair = split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(skin, labAt(x, y)) > MODEL_REACH) : farFromSkin;
+  // Hair in the crown: far from a skin model; where too little is, also the crown's own hair-like
+  // colour cluster when that stands apart from the skin-like one (only then: its pixels widen the
+  // hair model, which grows the mask into ears and neck on photos found without it).
+  const hairAgainst = (model: ColourModel): [number, number][] => {
+    const farFromSkin = crown.filter(([x, y]) => distance(model, labAt(x, y)) > MODEL_REACH);
+    const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
+    return split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(model, labAt(x, y)) > MODEL_REACH) : farFromSkin;
+  };
+  // The skin model the crown's hair stands apart from: the face's, or where that finds too little
+  // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.
+  let reference = skin, crownHair = hairAgainst(skin);
+  const nearSkinColour = crownHair.length < MIN_CROWN_COVERAGE * crown.length && forehead !== skin;
+  if (nearSkinColour) {
+    reference = forehead;
+    crownHair = hairAgainst(forehead);
+  }
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
   const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
@@ -221,14 +261,18 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     const own = Math.hypot(x - frame.centreX, y - ownY) / frame.height;
     return others.some(([ox, oy, size]) => Math.hypot(x - ox, y - oy) / size < own);
   };
+  const eyeY = eyeLine(frame);
   const isHair = (x: number, y: number): boolean => {
     if (!inPerson(x, y) || nearerAnother(x, y)) return false;
     // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
     // brows are of the hair's colour.
     if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) return false;
     const l = labAt(x, y);
-    const dh = distance(hair, l);
-    return dh < MODEL_REACH && dh < distance(skin, l);
+    const dh = distance(hair, l), dSkin = distance(reference, l);
+    if (dh < MODEL_REACH && dh < dSkin) return true;
+    // Hair near the skin's colour varies more across the head than the crown shows: beside the head
+    // above the eyes, any person pixel that is not skin is hair (where the person mask holds).
+    return nearSkinColour && personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
   };
   const visited = new Uint8Array(rw * rh);
   const stack: number[] = [];
@@ -315,7 +359,7 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const { mask, frame } = seg;
   const W = mask.width, H = mask.height;
   const band = Math.max(2, Math.round(SIDE_BAND * frame.width));
-  const eyeY = frame.browY + 0.08 * frame.height;
+  const eyeY = eyeLine(frame);
   let count = 0, hairTop = Infinity;
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (mask.data[y * W + x]) { count++; hairTop = Math.min(hairTop, y); }
   /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the chin row's) outline; the less covered side. */
