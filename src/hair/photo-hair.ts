@@ -22,6 +22,7 @@ import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { FACE_OVAL, LEFT_BROW, RIGHT_BROW } from '../inference/face/mesh-regions.js';
 import { linearToLab } from './colour-space.js';
 import type { HairClass } from './styles.js';
+import type { HeadRows } from './hair-colour.js';
 
 /** Normalised L*a*b* distance beyond which a pixel is not of a colour model. */
 const MODEL_REACH = 3;
@@ -148,6 +149,42 @@ export function splitCrown(labs: Float32Array, skin: ColourModel): { isHair: Uin
   return { isHair, separation };
 }
 
+/** How far hair above the chin reaches beyond the fitted head's outline: sideways in face widths, above its top in face heights (an afro's volume). */
+const SIDE_REACH = 0.45;
+const ABOVE_REACH = 0.5;
+const OUTLINE_ROWS = 0.08;
+
+/**
+ * Whether a pixel lies where hair can be: above the chin, within SIDE_REACH of the fitted head's
+ * outline on its row (above the head, of its widest extent) and no more than ABOVE_REACH over its
+ * top; below the chin anywhere (long hair falls to the shoulders). A person mask that takes in a
+ * dark background or a dark wall beside the head would otherwise grow the hair into it.
+ */
+function headZone(head: HeadRows & { top: number }, frame: FaceFrame, height: number): (x: number, y: number) => boolean {
+  const reach = SIDE_REACH * frame.width;
+  // Each row holds the few vertices that project onto it: the outline is the extent over the rows
+  // within OUTLINE_ROWS face heights; above the head, its widest extent.
+  const window = Math.max(1, Math.round(OUTLINE_ROWS * frame.height));
+  const left = new Float32Array(height).fill(Infinity), right = new Float32Array(height).fill(-Infinity);
+  let widestLeft = Infinity, widestRight = -Infinity;
+  for (let y = 0; y < height; y++) {
+    if (!Number.isFinite(head.left[y])) continue;
+    widestLeft = Math.min(widestLeft, head.left[y]);
+    widestRight = Math.max(widestRight, head.right[y]);
+    for (let k = Math.max(0, y - window); k <= Math.min(height - 1, y + window); k++) {
+      left[k] = Math.min(left[k], head.left[y]);
+      right[k] = Math.max(right[k], head.right[y]);
+    }
+  }
+  const top = head.top - ABOVE_REACH * frame.height;
+  return (x, y) => {
+    if (y > frame.chin) return true;
+    if (y < top) return false;
+    const [l, r] = y < head.top || !Number.isFinite(left[y]) ? [widestLeft, widestRight] : [left[y], right[y]];
+    return x >= l - reach && x <= r + reach;
+  };
+}
+
 /** Fewest forehead samples for the forehead's own skin model. */
 const MIN_FOREHEAD_SAMPLES = 32;
 
@@ -188,8 +225,8 @@ function at(mask: Mask, x: number, y: number, image: RgbaImage): boolean {
 }
 
 export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
-  /** Image row of the fitted skull's top: the crown band runs from just under it to the face oval. */
-  skullTop: number;
+  /** The fitted head's outline in the image: the crown band runs from just under its top to the face oval, and hair above the chin keeps near it. */
+  head: HeadRows & { top: number };
 }): HairSegmentation {
   const { image, personMask, skinMask, faceMask } = input;
   const W = image.width, H = image.height;
@@ -225,7 +262,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const personOk = skinInPerson >= 0.5 * skinPixels;
   const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
   const crown: [number, number][] = [];
-  const cy0 = Math.max(y0, Math.floor(Math.min(input.skullTop + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
+  const cy0 = Math.max(y0, Math.floor(Math.min(input.head.top + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
   const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (inPerson(x, y)) crown.push([x, y]);
@@ -262,8 +299,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     return others.some(([ox, oy, size]) => Math.hypot(x - ox, y - oy) / size < own);
   };
   const eyeY = eyeLine(frame);
+  const nearHead = headZone(input.head, frame, H);
   const isHair = (x: number, y: number): boolean => {
-    if (!inPerson(x, y) || nearerAnother(x, y)) return false;
+    if (!inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
     // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
     // brows are of the hair's colour.
     if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) return false;
