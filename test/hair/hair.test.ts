@@ -26,7 +26,7 @@ import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { useBundledMeshoptDecoder } from '../../src/plugin/meshopt-decoder.js';
 import { PhotoAvatarError } from '../../src/errors.js';
-import type { AvatarData } from '../../src/types.js';
+import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const generated = path.join(projectRoot, 'assets', 'generated');
@@ -213,11 +213,16 @@ describe('hair: strand tangents', function () {
 describe('hair: crown colour split', function () {
   this.timeout(180_000);
 
+  /** The avatar (256² texture) of deep3d/`file`; skips without the shared photos or the built assets. */
+  async function avatarOf(ctx: Mocha.Context, file: string): Promise<{ image: RgbaImage; data: AvatarData }> {
+    requireSharedData(ctx, 'photos', 'deep3d', file);
+    requireHairAssets(ctx);
+    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', file))));
+    return { image, data: await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 }) };
+  }
+
   it('finds black hair on a face lit so hard that its skin spans black to white (deep3d 015316)', async function () {
-    requireSharedData(this, 'photos', 'deep3d', '015316.jpg');
-    requireHairAssets(this);
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', '015316.jpg'))));
-    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 });
+    const { image, data } = await avatarOf(this, '015316.jpg');
     const hair = data.hair!;
     console.log(`    class ${hair.detected!.hairClass}, crown coverage ${hair.detected!.crownCoverage.toFixed(2)}, base ${hair.base.map((v) => v.toFixed(3))}`);
     // Against the face's skin model alone 9 % of the crown was hair, and the avatar came out bald.
@@ -228,10 +233,7 @@ describe('hair: crown colour split', function () {
   });
 
   it('finds blond hair on fair skin against the forehead\'s skin (deep3d 000126)', async function () {
-    requireSharedData(this, 'photos', 'deep3d', '000126.jpg');
-    requireHairAssets(this);
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', '000126.jpg'))));
-    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 });
+    const { image, data } = await avatarOf(this, '000126.jpg');
     const hair = data.hair!;
     const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
     const dE = deltaE76(hair.detected!.regionMean, hairRenderStats(data).meanColour);
@@ -250,10 +252,7 @@ describe('hair: crown colour split', function () {
   });
 
   it('finds brown hair in dim light (deep3d vd070)', async function () {
-    requireSharedData(this, 'photos', 'deep3d', 'vd070.png');
-    requireHairAssets(this);
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', 'vd070.png'))));
-    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 });
+    const { image, data } = await avatarOf(this, 'vd070.png');
     const hair = data.hair!;
     const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
     console.log(`    class ${hair.detected!.hairClass}, crown coverage ${hair.detected!.crownCoverage.toFixed(2)}, area ${hair.detected!.silhouette.area.toFixed(2)}, base L*a*b* ${Array.from(lab, (v) => v.toFixed(0))}`);
@@ -266,10 +265,7 @@ describe('hair: crown colour split', function () {
   });
 
   it('leaves a bald crown bald (deep3d 000125)', async function () {
-    requireSharedData(this, 'photos', 'deep3d', '000125.jpg');
-    requireHairAssets(this);
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', '000125.jpg'))));
-    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 });
+    const { data } = await avatarOf(this, '000125.jpg');
     assert.equal(data.hair!.detected!.hairClass, 'none', `crown coverage ${data.hair!.detected!.crownCoverage}`);
   });
 });
