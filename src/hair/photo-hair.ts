@@ -12,9 +12,10 @@
  * same light) is asked instead: blond hair on fair skin, brown hair in dim light. Hair pixels are
  * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
  * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
- * over any pixel beside the head above the eyes that is not skin. On the forehead (above the brows) hair pixels are the hairline's fringe:
- * they leave the skin and face masks, so no hair texel reaches the skin albedo. Beards are below
- * the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
+ * over any pixel above the eyes, outside the face oval, that is not skin. Above the chin the hair
+ * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
+ * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
+ * albedo. Beards are below the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
  * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
@@ -152,6 +153,7 @@ export function splitCrown(labs: Float32Array, skin: ColourModel): { isHair: Uin
 /** How far hair above the chin reaches beyond the fitted head's outline: sideways in face widths, above its top in face heights (an afro's volume). */
 const SIDE_REACH = 0.45;
 const ABOVE_REACH = 0.5;
+/** Rows (in face heights) either side over which the head's outline is taken. */
 const OUTLINE_ROWS = 0.08;
 
 /**
@@ -308,8 +310,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     const l = labAt(x, y);
     const dh = distance(hair, l), dSkin = distance(reference, l);
     if (dh < MODEL_REACH && dh < dSkin) return true;
-    // Hair near the skin's colour varies more across the head than the crown shows: beside the head
-    // above the eyes, any person pixel that is not skin is hair (where the person mask holds).
+    // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
+    // and outside the face oval, any person pixel that is not skin is hair (where the person mask
+    // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
     return nearSkinColour && personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
   };
   const visited = new Uint8Array(rw * rh);
