@@ -182,8 +182,8 @@ function headZone(head: HeadRows & { top: number }, frame: FaceFrame, height: nu
   return (x, y) => {
     if (y > frame.chin) return true;
     if (y < top) return false;
-    const [l, r] = y < head.top || !Number.isFinite(left[y]) ? [widestLeft, widestRight] : [left[y], right[y]];
-    return x >= l - reach && x <= r + reach;
+    const widest = y < head.top || !Number.isFinite(left[y]);
+    return x >= (widest ? widestLeft : left[y]) - reach && x <= (widest ? widestRight : right[y]) + reach;
   };
 }
 
@@ -255,7 +255,6 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const skinSamples: number[][] = [];
   for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
   const skin = robustModel(skinSamples, SKIN_SPREAD_FLOOR);
-  const forehead = foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) ?? skin;
 
   // Crown band: from just under the skull's top down to the oval's top, over the middle of the head.
   // The person mask fails wholesale on some greyscale photos: where it misses most of the skin it is ignored.
@@ -280,8 +279,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // The skin model the crown's hair stands apart from: the face's, or where that finds too little
   // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.
   let reference = skin, crownHair = hairAgainst(skin);
-  const nearSkinColour = crownHair.length < MIN_CROWN_COVERAGE * crown.length && forehead !== skin;
-  if (nearSkinColour) {
+  const forehead = crownHair.length < MIN_CROWN_COVERAGE * crown.length ? foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) : null;
+  const nearSkinColour = forehead !== null;
+  if (forehead) {
     reference = forehead;
     crownHair = hairAgainst(forehead);
   }
