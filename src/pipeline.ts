@@ -230,7 +230,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   const hairStart = performance.now();
   const hairs = await stage('albedo', timings, options, async () => views.map((view, i) => segmentHair({
     image: view.image, personMask: view.personMask, skinMask: view.skinMask, faceMask: view.faceMask, landmarks468: view.face.landmarks468,
-    otherFaces: otherFaces[i], skullTop: headRowsInImage(fits[i].vertices, fits[i].camera, view.image.height).top,
+    otherFaces: otherFaces[i], head: headRowsInImage(fits[i].vertices, fits[i].camera, view.image.height),
   })));
   views.forEach((view, i) => {
     const margin = HAIRLINE_MARGIN * hairs[i].frame.height;

@@ -7,11 +7,15 @@
  * from the crown band just above the face oval (what a bald head shows there is skin, so a crown
  * that matches the skin means no hair). Crown pixels are hair when they lie outside the skin model
  * or in the band's own hair-like colour cluster (splitCrown), which finds hair near the skin's
- * colour or under shading that spreads the skin model wide. Hair pixels are grown from the crown over connected
- * hair-coloured person pixels, so clothes and background of a hair-like colour stay out unless
- * they touch the hair. On the forehead (above the brows) hair pixels are the hairline's fringe:
- * they leave the skin and face masks, so no hair texel reaches the skin albedo. Beards are below
- * the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
+ * colour or under shading that spreads the skin model wide. Where the face's skin model finds no
+ * hair in the crown, the forehead's own skin model (tighter: it lies beside the crown, under the
+ * same light) is asked instead: blond hair on fair skin, brown hair in dim light. Hair pixels are
+ * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
+ * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
+ * over any pixel above the eyes, outside the face oval, that is not skin. Above the chin the hair
+ * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
+ * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
+ * albedo. Beards are below the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
  * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
@@ -19,6 +23,7 @@ import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { FACE_OVAL, LEFT_BROW, RIGHT_BROW } from '../inference/face/mesh-regions.js';
 import { linearToLab } from './colour-space.js';
 import type { HairClass } from './styles.js';
+import type { HeadRows } from './hair-colour.js';
 
 /** Normalised L*a*b* distance beyond which a pixel is not of a colour model. */
 const MODEL_REACH = 3;
@@ -69,6 +74,11 @@ export function faceFrame(landmarks468: Float32Array): FaceFrame {
   const chin = landmarks468[3 * 152 + 1];
   const width = Math.hypot(landmarks468[3 * 454] - landmarks468[3 * 234], landmarks468[3 * 454 + 1] - landmarks468[3 * 234 + 1]);
   return { top, chin, browY, centreX: landmarks468[3 * 10], width, height: chin - top };
+}
+
+/** The eyes' row, a little under the brows. */
+function eyeLine(frame: FaceFrame): number {
+  return frame.browY + 0.08 * frame.height;
 }
 
 interface ColourModel { centre: number[]; spread: number[] }
@@ -140,6 +150,64 @@ export function splitCrown(labs: Float32Array, skin: ColourModel): { isHair: Uin
   return { isHair, separation };
 }
 
+/** How far hair above the chin reaches beyond the fitted head's outline: sideways in face widths, above its top in face heights (an afro's volume). */
+const SIDE_REACH = 0.45;
+const ABOVE_REACH = 0.5;
+/** Rows (in face heights) either side over which the head's outline is taken. */
+const OUTLINE_ROWS = 0.08;
+
+/**
+ * Whether a pixel lies where hair can be: above the chin, within SIDE_REACH of the fitted head's
+ * outline on its row (above the head, of its widest extent) and no more than ABOVE_REACH over its
+ * top; below the chin anywhere (long hair falls to the shoulders). A person mask that takes in a
+ * dark background or a dark wall beside the head would otherwise grow the hair into it.
+ */
+function headZone(head: HeadRows & { top: number }, frame: FaceFrame, height: number): (x: number, y: number) => boolean {
+  const reach = SIDE_REACH * frame.width;
+  // Each row holds the few vertices that project onto it: the outline is the extent over the rows
+  // within OUTLINE_ROWS face heights; above the head, its widest extent.
+  const window = Math.max(1, Math.round(OUTLINE_ROWS * frame.height));
+  const left = new Float32Array(height).fill(Infinity), right = new Float32Array(height).fill(-Infinity);
+  let widestLeft = Infinity, widestRight = -Infinity;
+  for (let y = 0; y < height; y++) {
+    if (!Number.isFinite(head.left[y])) continue;
+    widestLeft = Math.min(widestLeft, head.left[y]);
+    widestRight = Math.max(widestRight, head.right[y]);
+    for (let k = Math.max(0, y - window); k <= Math.min(height - 1, y + window); k++) {
+      left[k] = Math.min(left[k], head.left[y]);
+      right[k] = Math.max(right[k], head.right[y]);
+    }
+  }
+  const top = head.top - ABOVE_REACH * frame.height;
+  return (x, y) => {
+    if (y > frame.chin) return true;
+    if (y < top) return false;
+    const widest = y < head.top || !Number.isFinite(left[y]);
+    return x >= (widest ? widestLeft : left[y]) - reach && x <= (widest ? widestRight : right[y]) + reach;
+  };
+}
+
+/** Fewest forehead samples for the forehead's own skin model. */
+const MIN_FOREHEAD_SAMPLES = 32;
+
+/**
+ * The forehead's skin (face mask between the oval's top and the brows, within the face's skin
+ * model, so a fringe stays out): it lies beside the crown under the same light, so its spread is
+ * tighter than that of the whole face, whose shading spreads the skin model wide enough to take in
+ * blond hair on fair skin or brown hair in dim light. Null when too little forehead shows.
+ */
+function foreheadModel(frame: FaceFrame, skin: ColourModel, x0: number, x1: number, inSkin: (x: number, y: number) => boolean, labAt: (x: number, y: number) => Float32Array, step: number): ColourModel | null {
+  const samples: number[][] = [];
+  for (let y = Math.floor(frame.top + 0.03 * frame.height); y < frame.browY - 0.05 * frame.height; y += step) {
+    for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
+      if (!inSkin(x, y)) continue;
+      const lab = labAt(x, y);
+      if (distance(skin, lab) <= MODEL_REACH) samples.push(Array.from(lab));
+    }
+  }
+  return samples.length >= MIN_FOREHEAD_SAMPLES ? robustModel(samples, SKIN_SPREAD_FLOOR) : null;
+}
+
 function distance(model: ColourModel, lab: ArrayLike<number>): number {
   return Math.hypot((lab[0] - model.centre[0]) / model.spread[0], (lab[1] - model.centre[1]) / model.spread[1], (lab[2] - model.centre[2]) / model.spread[2]);
 }
@@ -159,8 +227,8 @@ function at(mask: Mask, x: number, y: number, image: RgbaImage): boolean {
 }
 
 export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
-  /** Image row of the fitted skull's top: the crown band runs from just under it to the face oval. */
-  skullTop: number;
+  /** The fitted head's outline in the image: the crown band runs from just under its top to the face oval, and hair above the chin keeps near it. */
+  head: HeadRows & { top: number };
 }): HairSegmentation {
   const { image, personMask, skinMask, faceMask } = input;
   const W = image.width, H = image.height;
@@ -195,17 +263,28 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const personOk = skinInPerson >= 0.5 * skinPixels;
   const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
   const crown: [number, number][] = [];
-  const cy0 = Math.max(y0, Math.floor(Math.min(input.skullTop + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
+  const cy0 = Math.max(y0, Math.floor(Math.min(input.head.top + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
   const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (inPerson(x, y)) crown.push([x, y]);
   }
-  // Hair in the crown: far from the face's skin model; where too little is, also the crown's own
-  // hair-like colour cluster when that stands apart from the skin-like one (only then: its pixels
-  // widen the hair model, which grows the mask into ears and neck on photos found without it).
-  const farFromSkin = crown.filter(([x, y]) => distance(skin, labAt(x, y)) > MODEL_REACH);
-  const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), skin);
-  const crownHair = split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(skin, labAt(x, y)) > MODEL_REACH) : farFromSkin;
+  // Hair in the crown: far from a skin model; where too little is, also the crown's own hair-like
+  // colour cluster when that stands apart from the skin-like one (only then: its pixels widen the
+  // hair model, which grows the mask into ears and neck on photos found without it).
+  const hairAgainst = (model: ColourModel): [number, number][] => {
+    const farFromSkin = crown.filter(([x, y]) => distance(model, labAt(x, y)) > MODEL_REACH);
+    const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
+    return split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(model, labAt(x, y)) > MODEL_REACH) : farFromSkin;
+  };
+  // The skin model the crown's hair stands apart from: the face's, or where that finds too little
+  // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.
+  let reference = skin, crownHair = hairAgainst(skin);
+  const forehead = crownHair.length < MIN_CROWN_COVERAGE * crown.length ? foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) : null;
+  const nearSkinColour = forehead !== null;
+  if (forehead) {
+    reference = forehead;
+    crownHair = hairAgainst(forehead);
+  }
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
   const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
@@ -221,14 +300,20 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     const own = Math.hypot(x - frame.centreX, y - ownY) / frame.height;
     return others.some(([ox, oy, size]) => Math.hypot(x - ox, y - oy) / size < own);
   };
+  const eyeY = eyeLine(frame);
+  const nearHead = headZone(input.head, frame, H);
   const isHair = (x: number, y: number): boolean => {
-    if (!inPerson(x, y) || nearerAnother(x, y)) return false;
+    if (!inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
     // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
     // brows are of the hair's colour.
     if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) return false;
     const l = labAt(x, y);
-    const dh = distance(hair, l);
-    return dh < MODEL_REACH && dh < distance(skin, l);
+    const dh = distance(hair, l), dSkin = distance(reference, l);
+    if (dh < MODEL_REACH && dh < dSkin) return true;
+    // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
+    // and outside the face oval, any person pixel that is not skin is hair (where the person mask
+    // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
+    return nearSkinColour && personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
   };
   const visited = new Uint8Array(rw * rh);
   const stack: number[] = [];
@@ -315,7 +400,7 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const { mask, frame } = seg;
   const W = mask.width, H = mask.height;
   const band = Math.max(2, Math.round(SIDE_BAND * frame.width));
-  const eyeY = frame.browY + 0.08 * frame.height;
+  const eyeY = eyeLine(frame);
   let count = 0, hairTop = Infinity;
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (mask.data[y * W + x]) { count++; hairTop = Math.min(hairTop, y); }
   /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the chin row's) outline; the less covered side. */
