@@ -14,7 +14,8 @@ import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { leaveOneOutDetailModel, leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../../src/albedo/build/leave-one-out.js';
 import { uvEvaluationRegions, linearRmsDifference } from '../../src/metrics/albedo-truth.js';
 import { albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos } from '../../src/metrics/albedo-evaluation.js';
-import { lightGainsFromSkinPrior } from '../../src/albedo/light-gain.js';
+import { lightGainsFromSkinPrior, sceneColour } from '../../src/albedo/light-gain.js';
+import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import { rampRelight, tintRelight } from '../../src/metrics/relight-photo.js';
 import type { RgbaImage } from '../../src/types.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -45,6 +46,32 @@ describe('skin-colour light gains (pure)', () => {
     const tintShift = Math.log(tint[2] / tint[0]);
     console.log(`      blue/red log shift: tint ${tintShift.toFixed(3)}, albedo ${albedoShift.toFixed(3)}`);
     assert.ok(Math.abs(albedoShift) < 0.5 * Math.abs(tintShift));
+  });
+});
+
+describe('scene-colour cue (pure)', () => {
+  const prior = { logMean: [-0.675, -1.409, -1.763], logCovariance: [0.1325, 0.164, 0.128, 0.164, 0.2806, 0.2631, 0.128, 0.2631, 0.3274], maps: 7 };
+  const o = [0.5, 0.32, 0.2], scene = [0.09, 0.06, 0.05], tint = [0.9, 0.77, 0.58];
+  /** Share of a global per-channel change of skin and scene that the light takes (mean over channels, in logs). */
+  const lightShare = (options: { sceneSigma?: number }) => {
+    const g1 = lightGainsFromSkinPrior(o, prior, options, scene);
+    const g2 = lightGainsFromSkinPrior(o.map((v, c) => v * tint[c]), prior, options, scene.map((v, c) => v * tint[c]));
+    return [0, 1, 2].reduce((sum, c) => sum + Math.log(g2[c] / g1[c]) / Math.log(tint[c]), 0) / 3;
+  };
+  it('without sceneSigma the scene is not used; with it, a global change moves the light more, the more the scene is trusted', () => {
+    assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, {}, scene)), Array.from(lightGainsFromSkinPrior(o, prior)));
+    const none = lightShare({}), weak = lightShare({ sceneSigma: 2 }), strong = lightShare({ sceneSigma: 0.3 });
+    console.log(`      light's share of a warm dim light: no scene ${none.toFixed(3)}, σ 2 ${weak.toFixed(3)}, σ 0.3 ${strong.toFixed(3)}`);
+    assert.ok(none < weak && weak < strong && strong > 0.8, `${none} ${weak} ${strong}`);
+  });
+  it('the scene colour is the geometric mean outside the face mask', () => {
+    const data = new Uint8ClampedArray(4 * 4).fill(255);
+    data.set([188, 188, 188, 255], 0); // linear 0.5
+    data.set([0, 0, 0, 255], 4); // floored
+    const face = { width: 2, height: 2, data: new Uint8Array([0, 0, 255, 255]) };
+    const colour = sceneColour({ width: 2, height: 2, data }, face);
+    const expected = Math.sqrt(SRGB_TO_LINEAR[188] / 255);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(colour[c] - expected) < 1e-9, `${colour[c]} vs ${expected}`);
   });
 });
 
