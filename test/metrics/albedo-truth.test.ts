@@ -14,7 +14,7 @@ import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { leaveOneOutDetailModel, leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../../src/albedo/build/leave-one-out.js';
 import { uvEvaluationRegions, linearRmsDifference } from '../../src/metrics/albedo-truth.js';
 import { albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos } from '../../src/metrics/albedo-evaluation.js';
-import { lightGainsFromSkinPrior, sceneColour } from '../../src/albedo/light-gain.js';
+import { lightGainsFromSkinPrior, whitePoint } from '../../src/albedo/light-gain.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import { rampRelight, tintRelight } from '../../src/metrics/relight-photo.js';
 import type { RgbaImage } from '../../src/types.js';
@@ -49,29 +49,32 @@ describe('skin-colour light gains (pure)', () => {
   });
 });
 
-describe('scene-colour cue (pure)', () => {
+describe('white-point cue (pure)', () => {
   const prior = { logMean: [-0.675, -1.409, -1.763], logCovariance: [0.1325, 0.164, 0.128, 0.164, 0.2806, 0.2631, 0.128, 0.2631, 0.3274], maps: 7 };
-  const o = [0.5, 0.32, 0.2], scene = [0.09, 0.06, 0.05], tint = [0.9, 0.77, 0.58];
-  /** Share of a global per-channel change of skin and scene that the light takes (mean over channels, in logs). */
-  const lightShare = (options: { sceneSigma?: number }) => {
-    const g1 = lightGainsFromSkinPrior(o, prior, options, scene);
-    const g2 = lightGainsFromSkinPrior(o.map((v, c) => v * tint[c]), prior, options, scene.map((v, c) => v * tint[c]));
+  const o = [0.5, 0.32, 0.2], white = [0.8, 0.65, 0.6], tint = [0.9, 0.77, 0.58];
+  /** Share of a global per-channel change of skin and white point that the light takes (mean over channels, in logs). */
+  const lightShare = (options: { whitePoint?: boolean }, whiteAfter = white.map((v, c) => v * tint[c])) => {
+    const g1 = lightGainsFromSkinPrior(o, prior, options, white);
+    const g2 = lightGainsFromSkinPrior(o.map((v, c) => v * tint[c]), prior, options, whiteAfter);
     return [0, 1, 2].reduce((sum, c) => sum + Math.log(g2[c] / g1[c]) / Math.log(tint[c]), 0) / 3;
   };
-  it('without sceneSigma the scene is not used; with it, a global change moves the light more, the more the scene is trusted', () => {
-    assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, {}, scene)), Array.from(lightGainsFromSkinPrior(o, prior)));
-    const none = lightShare({}), weak = lightShare({ sceneSigma: 2 }), strong = lightShare({ sceneSigma: 0.3 });
-    console.log(`      light's share of a warm dim light: no scene ${none.toFixed(3)}, σ 2 ${weak.toFixed(3)}, σ 0.3 ${strong.toFixed(3)}`);
-    assert.ok(none < weak && weak < strong && strong > 0.8, `${none} ${weak} ${strong}`);
+  it('a dim warm light moves the white point with the skin, and the light takes most of it', () => {
+    const without = lightShare({ whitePoint: false }), withWhite = lightShare({});
+    console.log(`      light's share of a dim warm light: without the white point ${without.toFixed(3)}, with ${withWhite.toFixed(3)}`);
+    assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, { whitePoint: false }, white)), Array.from(lightGainsFromSkinPrior(o, prior)));
+    assert.ok(without < 0.5 && withWhite > 0.8, `${without} ${withWhite}`);
   });
-  it('the scene colour is the geometric mean outside the face mask', () => {
-    const data = new Uint8ClampedArray(4 * 4).fill(255);
-    data.set([188, 188, 188, 255], 0); // linear 0.5
-    data.set([0, 0, 0, 255], 4); // floored
-    const face = { width: 2, height: 2, data: new Uint8Array([0, 0, 255, 255]) };
-    const colour = sceneColour({ width: 2, height: 2, data }, face);
-    const expected = Math.sqrt(SRGB_TO_LINEAR[188] / 255);
-    for (let c = 0; c < 3; c++) assert.ok(Math.abs(colour[c] - expected) < 1e-9, `${colour[c]} vs ${expected}`);
+  it('a clipped channel of the white point (NaN) is left out, not read as a white point of 0', () => {
+    const g = lightGainsFromSkinPrior(o, prior, {}, [NaN, 0.65, 0.6]);
+    for (const v of g) assert.ok(Number.isFinite(v) && v > 0.1 && v < 10, `${Array.from(g)}`);
+  });
+  it('the white point is each channel\'s 99th percentile, NaN where that is clipped', () => {
+    const n = 200, data = new Uint8ClampedArray(4 * n);
+    for (let p = 0; p < n; p++) data.set([p < 150 ? 100 : 188, 255, p < 190 ? 50 : 60, 255], 4 * p);
+    const w = whitePoint({ width: n, height: 1, data });
+    assert.equal(w[0], SRGB_TO_LINEAR[188]);
+    assert.ok(Number.isNaN(w[1]));
+    assert.equal(w[2], SRGB_TO_LINEAR[60]);
   });
 });
 
