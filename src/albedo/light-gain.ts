@@ -15,8 +15,10 @@
  *   the top of the range, so a photo whose whites are dim or coloured as a whole is more likely
  *   lit dimmer or by a coloured light than showing a darker or redder skin. It is the one cue that
  *   moves with a global change of the light (the first two stay where the photo is), and it is
- *   tight where the skin is not: σ 0.18 in red against the skin prior's spread. A channel clipped
- *   at the 99th percentile says only "at least this bright" and is left out.
+ *   tight where the skin is not: σ 0.18 in red against the skin prior's spread. A photo clipped at
+ *   the 99th percentile in any channel (a flash, an over-exposure) says only "at least this
+ *   bright": the cue is then left out whole, so that a relighting that unclips one channel does
+ *   not switch on part of it (the flash photo 00032 under the warm tint).
  * MAP: a 4-unknown linear least squares.
  */
 import type { SkinColourStatistics } from './skin-colour.js';
@@ -96,7 +98,8 @@ const WHITE_POINT_QUANTILE = 0.99;
 
 /**
  * Light gains per channel (multiply the normalised light by them; divide the albedo by them).
- * `white`: the photo's white point (whitePoint), when the photo is at hand.
+ * `white`: the photo's white point (whitePoint), when the photo is at hand; not used when a
+ * channel of it is clipped (NaN).
  */
 export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: SkinColourStatistics, options: LightGainOptions = {}, white?: ArrayLike<number>): Float64Array {
   const tintSigma = options.tintSigma ?? TINT_SIGMA, exposureSigma = options.exposureSigma ?? EXPOSURE_SIGMA;
@@ -109,11 +112,10 @@ export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: Skin
   // Unknowns x = [s, τ_r, τ_g, τ_b]; residual of the albedo prior r = y − s·1 − τ.
   const A = new Float64Array(16), b = new Float64Array(4);
   addLightTerm(A, b, invert3(S), y);
-  if (white && (options.whitePoint ?? true)) {
-    // Residual (log w − mean) − s·1 − τ: the skin term's form; a clipped channel (NaN) gets no weight.
-    const seen = [0, 1, 2].map((c) => Number.isFinite(white[c]) && white[c] > 0);
-    const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 && seen[k / 4] ? 1 / WHITE_POINT_SPREAD[k / 4] ** 2 : 0));
-    addLightTerm(A, b, W, [0, 1, 2].map((c) => (seen[c] ? Math.log(white[c]) - WHITE_POINT_LOG_MEAN[c] : 0)));
+  if (white && (options.whitePoint ?? true) && [0, 1, 2].every((c) => white[c] > 0)) {
+    // Residual (log w − mean) − s·1 − τ: the skin term's form with a diagonal precision.
+    const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 ? 1 / WHITE_POINT_SPREAD[k / 4] ** 2 : 0));
+    addLightTerm(A, b, W, [0, 1, 2].map((c) => Math.log(white[c]) - WHITE_POINT_LOG_MEAN[c]));
   }
   for (let i = 1; i < 4; i++) A[4 * i + i] += 1 / (tintSigma * tintSigma);
   A[0] += 1 / (exposureSigma * exposureSigma);

@@ -64,9 +64,8 @@ describe('white-point cue (pure)', () => {
     assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, { whitePoint: false }, white)), Array.from(lightGainsFromSkinPrior(o, prior)));
     assert.ok(without < 0.5 && withWhite > 0.8, `${without} ${withWhite}`);
   });
-  it('a clipped channel of the white point (NaN) is left out, not read as a white point of 0', () => {
-    const g = lightGainsFromSkinPrior(o, prior, {}, [NaN, 0.65, 0.6]);
-    for (const v of g) assert.ok(Number.isFinite(v) && v > 0.1 && v < 10, `${Array.from(g)}`);
+  it('a white point with a clipped channel (NaN) is left out whole', () => {
+    assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, {}, [NaN, 0.65, 0.6])), Array.from(lightGainsFromSkinPrior(o, prior)));
   });
   it('the white point is each channel\'s 99th percentile, NaN where that is clipped', () => {
     const n = 200, data = new Uint8ClampedArray(4 * n);
