@@ -3,8 +3,9 @@
  * pack in another UV layout than the truth's (e.g. the MakeHuman head): no texel correspondence
  * exists, so each side's mean linear RGB over its own layout's face-skin region is compared (tone
  * only, not structure). Rows: the photo-only texture (`albedoModel: false`) and the pack's default.
+ * `--no-white-point`: the de-lighting leaves the photo's white point out (LightGainOptions.whitePoint).
  * Prints figures; asserts nothing.
- *   npx tsx bench/albedo-tone.ts [--model assets/generated/default-head.pack]
+ *   npx tsx bench/albedo-tone.ts [--model assets/generated/default-head.pack] [--no-white-point]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const modelIndex = args.indexOf('--model');
 const packFile = path.resolve(root, modelIndex >= 0 ? args[modelIndex + 1] : 'assets/generated/default-head.pack');
+const albedoLightGain = args.includes('--no-white-point') ? { whitePoint: false } : undefined;
 const shared = path.resolve(root, '..', 'shared', 'data', 'hifi3d');
 const SIZE = 256;
 
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     const photo = decodeImage(new Uint8Array(readFileSync(path.join(shared, 'uv_photos', `${name}.png`)))).image;
     const cells = [`truth ${truth.map((v) => v.toFixed(3)).join(' ')}`];
     for (const [label, albedoModel] of [['photo-only', false], ['pack default', undefined]] as const) {
-      const data = await createAvatarData(photo, { model, backend: 'wasm', textureSize: SIZE, ...(albedoModel === false ? { albedoModel } : {}) });
+      const data = await createAvatarData(photo, { model, backend: 'wasm', textureSize: SIZE, ...(albedoModel === false ? { albedoModel } : {}), ...(albedoLightGain ? { albedoLightGain } : {}) });
       const tone = meanTone(data.albedo as RgbaImage, ownFace);
       const rms = Math.sqrt(tone.reduce((sum, v, c) => sum + (v - truth[c]) ** 2, 0) / 3);
       errors[label].push(rms);

@@ -4,8 +4,9 @@
  * of the skin (per channel), the SH light's mean level per channel (relit / original: a correct
  * de-lighting puts the whole relighting here), the coarse model albedo (RMS change, linear, model
  * grid) and the final texture (RMS change, linear, face region: what eval-relight prints).
+ * `--no-white-point`: the de-lighting leaves the photo's white point out (LightGainOptions.whitePoint).
  * Prints figures; asserts nothing.
- *   npx tsx bench/relight-stages.ts <photos...> [--texture-size 256]
+ *   npx tsx bench/relight-stages.ts <photos...> [--texture-size 256] [--no-white-point]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,9 +21,13 @@ import type { UvapmModel } from '../src/albedo/uvapm-format.js';
 import type { AvatarData, Mask, RgbaImage } from '../src/types.js';
 
 const args = process.argv.slice(2);
-const sizeIndex = args.indexOf('--texture-size');
-const textureSize = sizeIndex >= 0 ? Number(args[sizeIndex + 1]) : 256;
-const photos = sizeIndex >= 0 ? args.filter((_, i) => i !== sizeIndex && i !== sizeIndex + 1) : args;
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : undefined;
+};
+const textureSize = flag('--texture-size') ?? 256;
+const lightGain = args.includes('--no-white-point') ? { whitePoint: false } : undefined;
+const photos = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--texture-size');
 /** Linear values above this are saturated (as in the albedo stage). */
 const CLIPPED = 0.97;
 
@@ -84,7 +89,7 @@ if (!albedoModel) throw new Error('The default head carries no albedo model: run
 console.log(`texture ${textureSize}²; light = relit / original mean level per channel (r/g/b); saturated = share of skin pixels per channel`);
 for (const file of photos) {
   const image = decodeImage(new Uint8Array(readFileSync(file))).image;
-  const { original, changes, relit } = await albedoChangeUnderRelighting(image, { textureSize, albedoModel: 'embedded' });
+  const { original, changes, relit } = await albedoChangeUnderRelighting(image, { textureSize, albedoModel: 'embedded', ...(lightGain ? { lightGain } : {}) });
   const skin = original.skinMask!;
   console.log(`${path.basename(file)}  original: saturated ${fixed(saturatedShare(image, skin))}`);
   for (const [i, { relighting, photo, data }] of relit.entries()) {

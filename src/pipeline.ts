@@ -18,6 +18,7 @@ import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
 import { estimateAlbedo, type AlbedoInput } from './albedo/albedo.js';
 import type { Backend } from './inference/runtime.js';
 import { readUvapm, type UvapmModel } from './albedo/uvapm-format.js';
+import type { LightGainOptions } from './albedo/light-gain.js';
 import { irisColourFromPhoto } from './materials/iris-colour.js';
 import { segmentHair, withoutHair } from './hair/photo-hair.js';
 import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
@@ -42,6 +43,8 @@ export interface CreateAvatarOptions {
    * `import --uvapm`, `pack add-albedo`), else none; false: none even then.
    */
   albedoModel?: UvapmModel | Uint8Array | 'embedded' | false;
+  /** How the de-lighting splits exposure and light colour from the albedo (albedo/light-gain.ts); default its priors. */
+  albedoLightGain?: LightGainOptions;
   /**
    * The head shape to texture instead of fitting one (e.g. a scan in the model's topology): model
    * space vertices, xyz interleaved, model.vertexCount * 3 values, metres. Only pose (and
@@ -243,7 +246,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   }));
   const albedo = await stage('albedo', timings, options, () => estimateAlbedo(
     several ? albedoInputs : albedoInputs[0],
-    { size: options.textureSize ?? 1024, signal: options.signal, ...(albedoModel ? { albedoModel } : {}) },
+    { size: options.textureSize ?? 1024, signal: options.signal, ...(albedoModel ? { albedoModel } : {}), ...(options.albedoLightGain ? { lightGain: options.albedoLightGain } : {}) },
   ));
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;
 

@@ -23,7 +23,7 @@ import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, ty
 import { coarseAtTextureSize, fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
 import type { SkinColourStatistics } from './skin-colour.js';
 import type { DetailModel } from './detail-model.js';
-import { lightGainsFromSkinPrior, type LightGainOptions } from './light-gain.js';
+import { lightGainsFromSkinPrior, whitePoint, type LightGainOptions } from './light-gain.js';
 
 /** One photo with its fitted head: what the unwrap needs. */
 export type AlbedoInput = UnwrapInput;
@@ -145,8 +145,8 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   );
   throwIfAborted(signal);
 
-  // The estimate's light has mean shading 1 per channel; the skin prior says how bright and what colour it really is.
-  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain) : Float64Array.of(1, 1, 1);
+  // The estimate's light has mean shading 1 per channel; the skin prior and the photo's white point say how bright and what colour it really is.
+  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain, whitePoint(input.image)) : Float64Array.of(1, 1, 1);
   const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
   const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
   const albedo = new Float32Array(count * 3);

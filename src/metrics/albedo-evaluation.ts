@@ -11,6 +11,7 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import { decodeShape } from '../modelpack/head-model.js';
 import type { UvapmModel } from '../albedo/uvapm-format.js';
 import type { DetailModel } from '../albedo/detail-model.js';
+import type { LightGainOptions } from '../albedo/light-gain.js';
 import { upsamplePlanes } from '../albedo/fit-albedo.js';
 import { estimateAlbedo, type AlbedoResult } from '../albedo/albedo.js';
 import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
@@ -98,6 +99,8 @@ export interface RelightOptions {
   model?: HeadModel;
   textureSize: number;
   albedoModel?: UvapmModel | 'embedded';
+  /** The de-lighting's exposure and light-colour settings (CreateAvatarOptions.albedoLightGain). */
+  lightGain?: LightGainOptions;
   backend?: 'auto' | 'wasm' | 'webgpu';
 }
 
@@ -109,6 +112,7 @@ export async function albedoChangeUnderRelighting(image: RgbaImage, options: Rel
     textureSize: options.textureSize,
     backend: options.backend ?? 'wasm',
     ...(options.albedoModel ? { albedoModel: options.albedoModel } : {}),
+    ...(options.lightGain ? { albedoLightGain: options.lightGain } : {}),
   });
   const original = await create(image);
   const regions = uvEvaluationRegions(original.model, options.textureSize);
