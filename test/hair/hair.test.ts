@@ -248,7 +248,7 @@ describe('hair: crown colour split', function () {
     assert.ok(dE < 5, `ΔE ${dE}`);
     // The issue's target is under 2 %, missed here: the measure counts texels nearer the hair's
     // colour than the skin's, and blond lies near this skin. 1.97 % before the light took the
-    // photo's white point as a cue (the skin came out lighter, nearer the blond), 2.88 % since.
+    // photo's white point as a cue, 2.88 % since (the de-lit colours moved: the hair's L* 69 -> 63).
     assert.ok(inSkin < 0.035, `hair in skin ${inSkin}`);
   });
 
