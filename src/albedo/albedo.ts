@@ -146,7 +146,9 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   throwIfAborted(signal);
 
   // The estimate's light has mean shading 1 per channel; the skin prior and the photo's white point say how bright and what colour it really is.
-  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain, whitePoint(input.image)) : Float64Array.of(1, 1, 1);
+  // The white point is read only where it is weighed (a scan over every pixel).
+  const white = skinPrior && lightGain?.whitePoint !== false ? whitePoint(input.image) : undefined;
+  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain, white) : Float64Array.of(1, 1, 1);
   const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
   const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
   const albedo = new Float32Array(count * 3);
