@@ -46,7 +46,7 @@ describe('tracking: sparse landmark normal equations', () => {
 });
 
 describe('tracking: gaze geometry', () => {
-  it('puts the iris centre at the iris, not at the cornea apex (the Iris model centre moves like the iris: bench/track-iris.ts)', async () => {
+  it('turns the iris centre with the eye like the iris plane, not the cornea apex (the Iris model centre moves so: bench/track-iris.ts)', async () => {
     const data = await meanFaceAvatar();
     const rig = computeAvatarRig(data.model, data.neutralVertices);
     for (const eye of [rig.eyeRight!, rig.eyeLeft!]) {
