@@ -3,7 +3,9 @@
  * avatar rendered by the project's rasterizer (neutral face, lids following the gaze as in
  * track-synthetic.ts, fixed light, no noise) at a few head poses, each eye measured on every frame.
  * Prints per axis the least-squares slope of the found iris displacement (from the straight-ahead
- * frame) on the exact pupil's displacement (1 = right scale), and the pupil-depth that slope implies.
+ * frame) on the displacement of the gaze model's point (1 = right scale), and the depth that slope
+ * implies; and, from the straight-ahead frames at each head pose against the frontal one, the depth
+ * of the point that turns with the head as the found iris centre does (irisRingDepth's measure).
  *   npx tsx bench/track-iris.ts [--avatar x.avatar] [--save-avatar x.avatar] [--images DIR] [--lids fixed]
  *     --lids fixed   keeps the eyeLook* weights at 0, so the lids stay where they are when the eyes turn
  */
@@ -14,7 +16,7 @@ import { computeAvatarRig } from '../src/export/avatar-rig.js';
 import { encodePng } from '../src/image/encode.js';
 import type { RgbaImage } from '../src/types.js';
 import { getFaceAnalyzer } from '../src/pipeline.js';
-import { pupilDepth, writeEyeLookWeights } from '../src/tracking/gaze.js';
+import { irisRingDepth, pupilDepth, writeEyeLookWeights } from '../src/tracking/gaze.js';
 import { eulerDegreesToRotation } from '../src/fitting/camera-math.js';
 import { observeTruth, renderTruth, type TrackingTruth } from '../test/tracking/synthetic-frames.js';
 import { seededRandom } from '../test/helpers/random.js';
@@ -51,6 +53,14 @@ for (const yaw of [-20, -10, 0, 10, 20]) for (const pitch of [-12, 0, 12]) GAZES
 const cross = new Float64Array(4), exactSq = new Float64Array(4), offset = new Float64Array(4), darkCross = new Float64Array(4);
 const radii: number[] = [];
 let count = 0;
+// Head-turn parallax: found iris centre looking ahead at each head pose, and the frontal one.
+let frontalAhead: Float32Array | undefined;
+let parallaxCross = 0, parallaxSq = 0;
+const projectAt = (truth: TrackingTruth, eye: typeof eyes[0], depth: number): [number, number] => {
+  const p = [eye.pivot[0], eye.pivot[1], eye.pivot[2] + depth], R = truth.rotation, t = truth.translation;
+  const x = R[0] * p[0] + R[1] * p[1] + R[2] * p[2] + t[0], y = R[3] * p[0] + R[4] * p[1] + R[5] * p[2] + t[1], z = R[6] * p[0] + R[7] * p[1] + R[8] * p[2] + t[2];
+  return [camera.cx + (camera.focal * x) / -z, camera.cy - (camera.focal * y) / -z];
+};
 for (const [headYaw, headPitch] of HEADS) {
   const measure = async (gazeYaw: number, gazePitch: number, save: boolean) => {
     const truth = truthFor(headYaw, headPitch, gazeYaw, gazePitch);
@@ -62,6 +72,19 @@ for (const [headYaw, headPitch] of HEADS) {
   };
   const ahead = await measure(0, 0, false);
   if (!ahead.found) { console.log(`head ${headYaw}/${headPitch}: no face`); continue; }
+  if (!frontalAhead) frontalAhead = ahead.found;
+  else {
+    // A point at depth D in front of the pivot moves, from the frontal head to this one, by a(D) = a0 + D * k; fit D to the found motion.
+    const frontal = truthFor(0, 0, 0, 0), turned = truthFor(headYaw, headPitch, 0, 0);
+    eyes.forEach((eye, e) => {
+      for (let c = 0; c < 2; c++) {
+        const a0 = projectAt(turned, eye, 0)[c] - projectAt(frontal, eye, 0)[c];
+        const k = (projectAt(turned, eye, 0.01)[c] - projectAt(frontal, eye, 0.01)[c] - a0) / 0.01;
+        parallaxCross += (ahead.found![15 * e + c] - frontalAhead![15 * e + c] - a0) * k;
+        parallaxSq += k * k;
+      }
+    });
+  }
   const rows: string[] = [];
   for (const [gazeYaw, gazePitch] of GAZES) {
     const { found, exact, dark } = await measure(gazeYaw, gazePitch, gazePitch === 0 && Math.abs(gazeYaw) === 20);
@@ -92,6 +115,7 @@ const depth = pupilDepth(eyes[0]);
 const darkSlope = (i: number) => darkCross[i] / exactSq[i];
 console.log(`rendered pupil (dark-pixel centroid) on exact: right x ${darkSlope(0).toFixed(3)}, y ${darkSlope(1).toFixed(3)}; left x ${darkSlope(2).toFixed(3)}, y ${darkSlope(3).toFixed(3)}: depth ${((depth * (darkSlope(0) + darkSlope(1) + darkSlope(2) + darkSlope(3))) / 4 * 1000).toFixed(2)} mm`);
 console.log(`implied pupil depth from the x slope: ${((depth * (slope(0) + slope(2))) / 2 * 1000).toFixed(2)} mm, from y: ${((depth * (slope(1) + slope(3))) / 2 * 1000).toFixed(2)} mm`);
+console.log(`depth of the point that turns with the head as the found iris centre does (looking ahead, head turned against frontal): ${((parallaxCross / parallaxSq) * 1000).toFixed(2)} mm; the eye part's iris ring (irisRingDepth): ${(irisRingDepth(eyes[0]) * 1000).toFixed(2)} mm`);
 const meanRadius = radii.reduce((a, b) => a + b, 0) / radii.length;
 console.log(`found iris radius: ${meanRadius.toFixed(2)} px (${((meanRadius * 0.6) / camera.focal * 1000).toFixed(2)} mm at 0.6 m)`);
 

@@ -11,6 +11,7 @@
  *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
  *     [--sampling realistic|uniform]   expression truth: common webcam expressions (default) or 1-3 uniformly drawn targets
+ *     [--dump FILE.json]   writes per frame the truth, the tracked pose and the face models' points, for studying the gaze offline
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -67,12 +68,15 @@ const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : un
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
 const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises') });
 const random = seededRandom(numberOption('--seed', 2026));
+const dumpFile = stringOption('--dump');
+const dump: { camera: typeof camera; calibration?: Record<string, number[]>; frames: Record<string, unknown>[] } = { camera, frames: [] };
 if (calibration === 'render') {
   // A neutral, frontal render of the avatar: the tracked "person" holding still for calibration.
   const neutral = randomTruth(data, seededRandom(1), { ...DEFAULT_RANGES, yawDeg: 0, pitchDeg: 0, rollDeg: 0, gazeYawDeg: 0, gazePitchDeg: 0 });
   neutral.weights.fill(0);
   neutral.translation.set([0, 0, -DEFAULT_RANGES.distance]);
-  await tracker.calibrate(renderTruth(data, neutral, camera, size, randomLook(data, seededRandom(1), 0), seededRandom(1)));
+  const seen = await tracker.calibrate(renderTruth(data, neutral, camera, size, randomLook(data, seededRandom(1), 0), seededRandom(1)));
+  dump.calibration = { iris: Array.from(seen.face.iris), landmarks468: Array.from(seen.face.landmarks468), rotation: Array.from(seen.rotation), translation: Array.from(seen.translation), truthRotation: Array.from(neutral.rotation), truthTranslation: Array.from(neutral.translation) };
 }
 console.log(`${data.model.id}, seed ${numberOption('--seed', 2026)}, ${frames} frames ${size.width}x${size.height}, ${ranges.sampling} expressions, smoothing ${smooth ? 'on' : 'off'}, calibration ${calibration}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 if (imageDir) await mkdir(imageDir, { recursive: true });
@@ -84,8 +88,8 @@ const truthActive = new Float64Array(E);
 const activeTargetError = new Float64Array(E);
 // Errors split by whether the target is active in the truth, and what predicting all zeros would score.
 let activeError = 0, activeCount = 0, inactiveError = 0, inactiveCount = 0, zeroBaseline = 0, activeTruthSum = 0;
-// Iris centre found by the Iris model minus the gaze model's pupil (pupilDepth in front of the
-// pivot; the renders paint theirs on the cornea), per eye (x, y), px.
+// Iris centre found by the Iris model minus where the gaze model expects it (irisCentreInHead; the
+// renders paint the eye texture on the cornea), per eye (x, y), px.
 const irisOffset = new Float64Array(4);
 // The gaze error split, each a solve of the same frame without the tracker's gaze calibration: the
 // exact pupils with the tracked head pose, and the found irises with the true head pose.
@@ -147,6 +151,13 @@ for (let f = 0; f < frames; f++) {
     probe(gazeStats.exactPupilsTrackedPose, exact, frame.rotation, frame.translation);
     probe(gazeStats.foundIrisesTruePose, frame.face.iris, truth.rotation, truth.translation);
     for (let e = 0; e < 2; e++) for (let c = 0; c < 2; c++) irisOffset[2 * e + c] += frame.face.iris[15 * e + c] - exact[15 * e + c];
+    if (dumpFile) {
+      dump.frames.push({
+        frame: f, truthGaze: [truth.gazeYawDeg, truth.gazePitchDeg], truthRotation: Array.from(truth.rotation), truthTranslation: Array.from(truth.translation),
+        truthWeights: Array.from(truth.weights), rotation: Array.from(frame.rotation), translation: Array.from(frame.translation), weights: Array.from(frame.weights),
+        gaze: [frame.gaze.yawDeg, frame.gaze.pitchDeg], iris: Array.from(frame.face.iris), exactIris: Array.from(exact), landmarks468: Array.from(frame.face.landmarks468),
+      });
+    }
   }
   if (imageDir && f % 10 === 5) {
     const estimate: TrackingTruth = {
@@ -174,6 +185,7 @@ function sideBySide(a: RgbaImage, b: RgbaImage): RgbaImage {
   return { width: a.width * 2, height: a.height, data: out };
 }
 
+if (dumpFile) await writeFile(dumpFile, JSON.stringify(dump));
 const n = Math.max(1, tracked);
 console.log(`\ntracked ${tracked}/${frames} frames; render ${(renderMs / frames).toFixed(0)} ms/frame (${clock}; not part of tracking)`);
 console.log('\nper-target weight MAE (truth active = frames with truth weight > 0.05):');
@@ -194,6 +206,6 @@ console.log('  the same frames solved again without the gaze calibration:');
 console.log(`    exact pupils, tracked head pose: ${gazeStats.exactPupilsTrackedPose}`);
 console.log(`    found irises, true head pose:    ${gazeStats.foundIrisesTruePose}`);
 const g = Math.max(1, gazeFrames);
-console.log(`iris centre minus the pupilDepth point (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
+console.log(`iris centre minus the gaze model's point (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
 console.log(`\nper-frame time (${clock === 'cpu' ? 'process CPU' : 'wall'} ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);
 console.log(`whole track() call: ${(wallMs / n).toFixed(1)} ms wall, ${(cpuMs / n).toFixed(1)} ms process CPU per frame (load ${os.loadavg()[0].toFixed(1)})`);

@@ -14,7 +14,9 @@ export const IRIS_RADIUS_UV = 0.245;
 /** Pupil radius in texture units (about 3.5 mm pupil diameter). */
 export const PUPIL_RADIUS_UV = 0.075;
 /** Radius of the eyeball the texture is painted for, metres (a human eye is about 24 mm across). */
-const EYEBALL_RADIUS = 0.012;
+export const EYEBALL_RADIUS = 0.012;
+/** Radius of the painted iris around the eye's axis, metres (the planar projection's scale). */
+export const IRIS_RADIUS = IRIS_RADIUS_UV * 2 * EYEBALL_RADIUS;
 
 export interface EyeTextureOptions {
   /** Texture width and height in pixels (default 256). */

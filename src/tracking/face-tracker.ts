@@ -124,14 +124,16 @@ export class FaceTracker {
   /**
    * Calibrates the landmarks on a frame where the tracked person shows `weights` (default: a
    * neutral face, all 0) and, unless `calibrateGaze` is false, the irises (the person looks into
-   * the camera), then restarts tracking. Throws NO_FACE when the frame has no face.
+   * the camera), then restarts tracking. Returns the face seen and the head pose solved on it.
+   * Throws NO_FACE when the frame has no face.
    */
-  async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<void> {
+  async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<{ face: FaceObservation; rotation: Float64Array; translation: Float64Array }> {
     const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1 }), { minFaceSize: this.options.minFaceSize ?? 48 });
     const intrinsics = this.intrinsicsFor(image);
     const pose = await this.solver.calibrate(face, intrinsics, weights ?? new Float64Array(this.expressionNames.length));
     if (this.options.calibrateGaze !== false) this.gazeSolver.calibrate(face.iris, pose.rotation, pose.translation, intrinsics);
     this.reset();
+    return { face, rotation: pose.rotation, translation: pose.translation };
   }
 
   get expressionNames(): readonly string[] {

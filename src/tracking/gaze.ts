@@ -1,6 +1,7 @@
 /**
- * Gaze from the irises: the eye rotation that puts each eyeball's pupil (pupilDepth in front of
- * its pivot) on the observed iris centre, given the head pose solved from the landmarks.
+ * Gaze from the irises: the eye rotation that puts each eye's expected iris centre
+ * (irisCentreInHead: the iris ring's centre on the eye's front surface, turned with the eye as the
+ * iris plane turns) on the observed one, given the head pose solved from the landmarks.
  *
  * The eyeballs are the avatar's own (pivot and radius from its eye parts), so the answer is the
  * rotation to give its eye joints. Both eyes share one direction (a far target; vergence is below
@@ -9,6 +10,7 @@
  * pitch); yaw > 0 looks towards +X (the subject's left), pitch > 0 looks up.
  */
 import { computeAvatarRig } from '../export/avatar-rig.js';
+import { IRIS_RADIUS } from '../materials/eye-texture.js';
 import type { SubMesh } from '../modelpack/head-model.js';
 import { blendshapeKey } from '../plugin/arkit.js';
 import type { AvatarData } from '../types.js';
@@ -27,23 +29,45 @@ const STEP = 1e-3;
 /** Pull towards looking straight ahead, relative to one pixel of iris error per radian. */
 const DAMPING = 1e-2;
 
-interface Eye {
-  pivot: [number, number, number];
+/** Where an eye's observed iris centre sits in the head (see irisCentreInHead). */
+export interface EyeIrisGeometry {
+  pivot: ArrayLike<number>;
+  /** How far the observed iris centre moves per radian of eye rotation within the head (pupilDepth). */
   radius: number;
+  /** How far in front of the pivot the observed iris centre sits when the eye looks ahead (irisRingDepth). */
+  ringDepth: number;
+}
+
+interface Eye extends EyeIrisGeometry {
   /** Offset of this eye's iris centre in FaceObservation.iris (subject's right eye first). */
   irisOffset: number;
+}
+
+export function eyeIrisGeometry(part: Pick<SubMesh, 'positions' | 'indices' | 'pivot'>): EyeIrisGeometry {
+  return { pivot: Array.from(part.pivot), radius: pupilDepth(part), ringDepth: irisRingDepth(part) };
+}
+
+/**
+ * Model-space point where the iris model's centre is expected for the eye turned by (yaw, pitch),
+ * written into `out` at `at`: the ring's centre when looking ahead, moved as the iris plane moves.
+ */
+export function irisCentreInHead(eye: EyeIrisGeometry, yaw: number, pitch: number, out: Float64Array, at = 0): void {
+  const dx = Math.sin(yaw) * Math.cos(pitch), dy = Math.sin(pitch), dz = Math.cos(yaw) * Math.cos(pitch);
+  out[at] = eye.pivot[0] + eye.radius * dx;
+  out[at + 1] = eye.pivot[1] + eye.radius * dy;
+  out[at + 2] = eye.pivot[2] + eye.ringDepth + eye.radius * (dz - 1);
 }
 
 /** Vertices within this distance of the eye's axis count as the pupil's. */
 const PUPIL_AXIS_RADIUS = 0.0015;
 
 /**
- * How far in front of its pivot the gaze solve puts the eye's iris centre: the innermost of the eye
- * part's forward surfaces on its axis (MakeHuman's eye: the iris at 12.2 mm, under a cornea whose apex
- * is at 16.5 mm); an eye that is one sphere gives its front. Not the apex: on the project's renders,
- * which paint the pupil on the cornea (it moves like a point at 15 mm), the Iris model's centre moves
- * like a point at 12.1-12.4 mm across and 9.6-10.3 mm up and down, measured by bench/track-iris.ts;
- * the apex would read every gaze about 0.75x too small.
+ * How far the gaze solve moves the eye's iris centre per radian of the eye's turn within the head:
+ * the innermost of the eye part's forward surfaces on its axis (MakeHuman's eye: the iris at 12.2 mm,
+ * under a cornea whose apex is at 16.5 mm); an eye that is one sphere gives its front. Not the
+ * cornea: on the project's renders, which paint the iris on the cornea (irisRingDepth), the Iris
+ * model's centre moves with the eye's turn like a point at 12.7 mm across and 10.3 mm up and down
+ * (bench/track-iris.ts, lids following the gaze); the apex would read every gaze about 0.75x too small.
  */
 export function pupilDepth(part: Pick<SubMesh, 'positions' | 'pivot'>): number {
   const p = part.positions, c = part.pivot;
@@ -57,19 +81,63 @@ export function pupilDepth(part: Pick<SubMesh, 'positions' | 'pivot'>): number {
   return depth;
 }
 
+/** Rays cast around the iris ring onto the eye part's surface (irisRingDepth). */
+const RING_RAYS = 24;
+
+/**
+ * How far in front of its pivot the centre of the iris ring sits when the eye looks straight ahead,
+ * as the eye part shows it: eye-texture.ts paints the iris by a planar projection along the gaze,
+ * so what is seen is the ring on the part's front-most surface at the iris radius (MakeHuman's eye:
+ * its cornea, about 15 mm), not on the iris plane behind it (12.2 mm). A head turn moves the Iris
+ * model's centre like a point at this depth (bench/track-iris.ts, the straight-ahead frames at 20°
+ * yaw and 12° pitch against the frontal one: 14.1-14.9 mm), while the eye's own rotation moves it
+ * like the iris plane (pupilDepth: the model reads the ring's motion within the lids short). A part
+ * that does not reach the iris radius gives its pupilDepth.
+ */
+export function irisRingDepth(part: Pick<SubMesh, 'positions' | 'indices' | 'pivot'>): number {
+  const p = part.positions, index = part.indices, c = part.pivot;
+  let sum = 0, hits = 0;
+  for (let ray = 0; ray < RING_RAYS; ray++) {
+    const angle = (2 * Math.PI * ray) / RING_RAYS;
+    const x = c[0] + IRIS_RADIUS * Math.cos(angle), y = c[1] + IRIS_RADIUS * Math.sin(angle);
+    const front = frontmostHit(p, index, x, y);
+    if (front > -Infinity) { sum += front - c[2]; hits++; }
+  }
+  const depth = hits > 0 ? sum / hits : 0;
+  return Math.max(depth, pupilDepth(part));
+}
+
+/** Largest z where the line through (x, y) parallel to Z meets the triangle mesh, or -Infinity. */
+function frontmostHit(p: Float32Array, index: Uint32Array, x: number, y: number): number {
+  let best = -Infinity;
+  for (let t = 0; t < index.length; t += 3) {
+    const a = 3 * index[t], b = 3 * index[t + 1], d = 3 * index[t + 2];
+    const e1x = p[b] - p[a], e1y = p[b + 1] - p[a + 1], e2x = p[d] - p[a], e2y = p[d + 1] - p[a + 1];
+    const det = e1x * e2y - e1y * e2x;
+    if (Math.abs(det) < 1e-14) continue;
+    const rx = x - p[a], ry = y - p[a + 1];
+    const u = (rx * e2y - ry * e2x) / det, v = (e1x * ry - e1y * rx) / det;
+    if (u < 0 || v < 0 || u + v > 1) continue;
+    best = Math.max(best, p[a + 2] + u * (p[b + 2] - p[a + 2]) + v * (p[d + 2] - p[a + 2]));
+  }
+  return best;
+}
+
 export class GazeSolver {
   private readonly eyes: Eye[];
   private readonly residual = new Float64Array(4);
   private readonly probe = new Float64Array(4);
   private readonly yawColumn = new Float64Array(4);
-  /** Per eye, where the observed iris centre sits relative to the eyeball's front pole (model space, metres; see calibrate). */
+  private readonly point = new Float64Array(3);
+  /** Per eye, where the observed iris centre sits relative to the expected one looking ahead (model space, metres; see calibrate). */
   private readonly irisOffsets = new Float64Array(6);
 
   constructor(data: AvatarData) {
     const rig = computeAvatarRig(data.model, data.neutralVertices);
     this.eyes = [];
-    if (rig.eyeRight) this.eyes.push({ pivot: [...rig.eyeRight.pivot] as [number, number, number], radius: pupilDepth(rig.eyeRight), irisOffset: 0 });
-    if (rig.eyeLeft) this.eyes.push({ pivot: [...rig.eyeLeft.pivot] as [number, number, number], radius: pupilDepth(rig.eyeLeft), irisOffset: 15 });
+    for (const [eye, irisOffset] of [[rig.eyeRight, 0], [rig.eyeLeft, 15]] as const) {
+      if (eye) this.eyes.push({ ...eyeIrisGeometry(eye), irisOffset });
+    }
   }
 
   get hasEyes(): boolean {
@@ -77,10 +145,10 @@ export class GazeSolver {
   }
 
   /**
-   * Learns where the iris model puts each iris centre relative to the eyeball's front pole, from a
-   * frame whose eyes look straight ahead (gaze 0 in the head's frame) with the head at (rotation,
+   * Learns where the iris model puts each iris centre relative to the expected one (irisCentreInHead
+   * at gaze 0), from a frame whose eyes look straight ahead (gaze 0 in the head's frame) with the head at (rotation,
    * translation): the pixel residual, back-projected at the eye's depth, is kept in head space and
-   * subtracted from later frames. Without it a pupil drawn or seen off the pole (a texture, the lids
+   * subtracted from later frames. Without it a pupil drawn or seen off that point (a texture, the lids
    * covering the iris's top) reads as a constant gaze offset. Null clears it.
    */
   calibrate(iris: Float32Array | null, rotation: ArrayLike<number>, translation: ArrayLike<number>, intrinsics: { focal: number; cx: number; cy: number }): void {
@@ -90,8 +158,8 @@ export class GazeSolver {
     this.residuals(iris, rotation, translation, intrinsics, 0, 0, r);
     const R = rotation;
     this.eyes.forEach((eye, e) => {
-      const depth = -(R[6] * eye.pivot[0] + R[7] * eye.pivot[1] + R[8] * (eye.pivot[2] + eye.radius) + translation[2]);
-      // Residual = projected pole - observed: the offset moves the pole onto the observation.
+      const depth = -(R[6] * eye.pivot[0] + R[7] * eye.pivot[1] + R[8] * (eye.pivot[2] + eye.ringDepth) + translation[2]);
+      // Residual = expected centre - observed: the offset moves the expected centre onto the observation.
       const dx = (-r[2 * e] * depth) / intrinsics.focal, dy = (r[2 * e + 1] * depth) / intrinsics.focal;
       for (let c = 0; c < 3; c++) this.irisOffsets[3 * e + c] = R[c] * dx + R[3 + c] * dy;
     });
@@ -149,12 +217,10 @@ export class GazeSolver {
     pitch: number,
     out: Float64Array,
   ): void {
-    const dx = Math.sin(yaw) * Math.cos(pitch), dy = Math.sin(pitch), dz = Math.cos(yaw) * Math.cos(pitch);
-    const offsets = this.irisOffsets;
+    const offsets = this.irisOffsets, point = this.point;
     this.eyes.forEach((eye, e) => {
-      const x = eye.pivot[0] + eye.radius * dx + offsets[3 * e];
-      const y = eye.pivot[1] + eye.radius * dy + offsets[3 * e + 1];
-      const z = eye.pivot[2] + eye.radius * dz + offsets[3 * e + 2];
+      irisCentreInHead(eye, yaw, pitch, point);
+      const x = point[0] + offsets[3 * e], y = point[1] + offsets[3 * e + 1], z = point[2] + offsets[3 * e + 2];
       const px = R[0] * x + R[1] * y + R[2] * z + t[0];
       const py = R[3] * x + R[4] * y + R[5] * z + t[1];
       const pz = R[6] * x + R[7] * y + R[8] * z + t[2];

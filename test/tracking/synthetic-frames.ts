@@ -7,7 +7,7 @@
 import { eulerDegreesToRotation } from '../../src/fitting/camera-math.js';
 import { computeAvatarRig, expressedVertices } from '../../src/export/avatar-rig.js';
 import { MEDIAPIPE_TO_IBUG68 } from '../../src/inference/face/ibug68.js';
-import { pupilDepth, writeEyeLookWeights } from '../../src/tracking/gaze.js';
+import { eyeIrisGeometry, irisCentreInHead, writeEyeLookWeights } from '../../src/tracking/gaze.js';
 import { renderInPhoto } from '../../src/metrics/rerender.js';
 import { buildPreviewScene } from '../../src/render/preview.js';
 import type { AvatarData, FaceObservation, RgbaImage } from '../../src/types.js';
@@ -155,13 +155,14 @@ export function observeTruth(
     landmarks68[2 * i] = landmarks468[3 * MEDIAPIPE_TO_IBUG68[i]];
     landmarks68[2 * i + 1] = landmarks468[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
   }
-  // The pupil: on the gaze ray from the pivot, at the eye's pupil depth (the iris, not a cornea over it).
+  // The iris centre where the gaze model expects the Iris model's (irisCentreInHead: the iris ring's
+  // centre on the eye's front surface, moved by the eye's turn as the iris plane moves).
   const iris = new Float32Array(30);
   const rig = computeAvatarRig(data.model, data.neutralVertices);
+  const point = new Float64Array(3);
   [rig.eyeRight, rig.eyeLeft].filter((e) => e !== null).forEach((eye, e) => {
-    const yaw = (truth.gazeYawDeg * Math.PI) / 180, pitch = (truth.gazePitchDeg * Math.PI) / 180;
-    const depth = pupilDepth(eye), c = eye.pivot;
-    const [x, y] = project(c[0] + depth * Math.sin(yaw) * Math.cos(pitch), c[1] + depth * Math.sin(pitch), c[2] + depth * Math.cos(yaw) * Math.cos(pitch), truth, camera);
+    irisCentreInHead(eyeIrisGeometry(eye), (truth.gazeYawDeg * Math.PI) / 180, (truth.gazePitchDeg * Math.PI) / 180, point);
+    const [x, y] = project(point[0], point[1], point[2], truth, camera);
     iris[15 * e] = x + noisePx * gaussian();
     iris[15 * e + 1] = y + noisePx * gaussian();
   });
