@@ -158,7 +158,10 @@ export function fillRows(uvs: Float32Array, island: Uint8Array, isFace: ArrayLik
     }
   }
   // The island's extent per row, widened over neighbouring rows so it bounds every vertex and edge.
-  const SPREAD = 6, SMOOTH = 16;
+  // The profiles are smoothed over 16 rows (3 % of the height; at 6 rows the cranium's long thin
+  // triangles folded), the free width over 12 (at 8 a neck triangle beside an inner island folded;
+  // wider costs the face the rows near the corners).
+  const SPREAD = 6, SMOOTH = 16, LIMIT_SMOOTH = 12;
   const reachLeft = runningMax(blur(runningMax(left.map((x) => -x), SPREAD), SMOOTH), 2).map((x) => -x);
   const reachRight = runningMax(blur(runningMax(right, SPREAD), SMOOTH), 2);
   const faceL = blur(faceLeft, SMOOTH), faceR = blur(faceRight, SMOOTH);
@@ -172,7 +175,7 @@ export function fillRows(uvs: Float32Array, island: Uint8Array, isFace: ArrayLik
     }
   }
   // A running minimum as wide as the blur's kernel (3σ), so the eased limit never passes the true one.
-  const limit = blur(runningMax(rightLimit.map((x) => -x), 3 * SMOOTH).map((x) => -x), SMOOTH);
+  const limit = blur(runningMax(rightLimit.map((x) => -x), 3 * LIMIT_SMOOTH).map((x) => -x), LIMIT_SMOOTH);
   const rows: Array<(u: number) => number> = [];
   for (let b = 0; b < n; b++) {
     const hasFace = Number.isFinite(faceL[b]) && Number.isFinite(faceR[b]) && faceR[b] > faceL[b];
