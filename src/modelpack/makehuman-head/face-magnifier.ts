@@ -157,13 +157,18 @@ export function fillRows(uvs: Float32Array, island: Uint8Array, isFace: ArrayLik
       faceRight[b] = Number.isNaN(faceRight[b]) ? u : Math.max(faceRight[b], u);
     }
   }
-  // The island's extent per row, widened over neighbouring rows so it bounds every vertex and edge.
   // The profiles are smoothed over 16 rows (3 % of the height; at 6 rows the cranium's long thin
   // triangles folded), the free width over 12 (at 8 a neck triangle beside an inner island folded;
-  // wider costs the face the rows near the corners).
-  const SPREAD = 6, SMOOTH = 16, LIMIT_SMOOTH = 12;
-  const reachLeft = runningMax(blur(runningMax(left.map((x) => -x), SPREAD), SMOOTH), 2).map((x) => -x);
-  const reachRight = runningMax(blur(runningMax(right, SPREAD), SMOOTH), 2);
+  // wider costs the face the rows near the corners). The island's extent per row is first widened
+  // over the blur's kernel (3σ) and a few rows more, so the smoothed extent still bounds every
+  // vertex and edge of the rows it maps (a vertex outside it would land outside the margins).
+  const SMOOTH = 16, LIMIT_SMOOTH = 12, NEAR_SMOOTH = 8;
+  const reach = (extent: Float64Array) => {
+    const smooth = blur(runningMax(extent, 6), SMOOTH), near = blur(runningMax(extent, 3 * NEAR_SMOOTH + 2), NEAR_SMOOTH);
+    return smooth.map((x, i) => Math.max(x, near[i]));
+  };
+  const reachLeft = reach(left.map((x) => -x)).map((x) => -x);
+  const reachRight = reach(right);
   const faceL = blur(faceLeft, SMOOTH), faceR = blur(faceRight, SMOOTH);
   // The free width per row: to the right margin, or to the inner islands beside it.
   const rightLimit = new Float64Array(n);
