@@ -3,7 +3,7 @@
  * sessions): per photo the class chosen and the silhouette measures, the hair colour, the CIE76 ΔE
  * between the photo's de-lit hair region (trimmed mean) and the rendered hair under neutral light
  * (unit white light: texture x vertex colours, alpha-tested, seen from the photo's camera), the share of
- * hair-masked skin texels that keep hair colour, the share of the photo's hair pixels over the head
+ * hair-masked skin surface (forehead and scalp) that keeps hair colour, the share of the photo's hair pixels over the head
  * where the avatar shows skin, the penetration depth, and the triangles added.
  * Writes a preview sheet (photo with the hair mask | avatar front | three-quarter) per photo to
  * the output folder. Prints figures; asserts nothing.

@@ -49,10 +49,14 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
   samples.sort((a, b) => a[0] - b[0]);
   const count = Math.max(1, Math.round(samples.length * BROW_HAIR_SHARE));
   const mean = (kept: typeof samples, c: number) => kept.reduce((sum, s) => sum + s[c], 0) / kept.length;
-  return [1, 2, 3].map((c) => {
+  const [r, g, b] = [1, 2, 3].map((c) => {
     const dark = mean(samples.slice(0, count), c), skin = mean(samples.slice(-count), c);
     return Math.max(0.15 * dark, skin + (dark - skin) / BROW_COVERAGE);
-  }) as [number, number, number];
+  });
+  // Natural hair is never greener than red, nor bluer than green. The unmixing doubles any cast the
+  // de-lighting left in the dark samples (hrn 00016's red face left its brows green, L*a*b* a* -7).
+  const green = Math.min(g, r);
+  return [r, green, Math.min(b, green)];
 }
 
 export function faceCardColour(data: CardData, part: SubMesh): readonly number[] {

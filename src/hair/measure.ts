@@ -62,10 +62,24 @@ export function scalpShowThrough(data: AvatarData): { share: number; pixels: num
   return { share: pixels ? skin / pixels : 0, pixels };
 }
 
+/** Surface each texel of a triangle stands for: the triangle's rest-shape area over its UV area. */
+function surfacePerTexel(model: AvatarData['model'], t: number): number {
+  const { positions: P, uvs, indices } = model;
+  const a = indices[3 * t], b = indices[3 * t + 1], c = indices[3 * t + 2];
+  const e1x = P[3 * b] - P[3 * a], e1y = P[3 * b + 1] - P[3 * a + 1], e1z = P[3 * b + 2] - P[3 * a + 2];
+  const e2x = P[3 * c] - P[3 * a], e2y = P[3 * c + 1] - P[3 * a + 1], e2z = P[3 * c + 2] - P[3 * a + 2];
+  const area = Math.hypot(e1y * e2z - e1z * e2y, e1z * e2x - e1x * e2z, e1x * e2y - e1y * e2x);
+  const uvArea = Math.abs((uvs[2 * b] - uvs[2 * a]) * (uvs[2 * c + 1] - uvs[2 * a + 1]) - (uvs[2 * c] - uvs[2 * a]) * (uvs[2 * b + 1] - uvs[2 * a + 1]));
+  return uvArea > 0 ? area / uvArea : 0;
+}
+
 /**
- * Share of the head's forehead and scalp albedo texels (above the brows, iBUG 17-26) that the
- * photo shows under its hair mask (visible, facing the camera) and that kept hair colour: nearer
- * the hair's base colour than the skin albedo's median (CIE76). The target is under 2 %.
+ * Share of the head's forehead and scalp skin surface (above the brows, iBUG 17-26) that the photo
+ * shows under its hair mask (visible, facing the camera) and whose albedo kept hair colour: nearer
+ * the hair's base colour than the skin albedo's median (CIE76). The target is under 2 %. Each
+ * texel counts with the surface it stands for, so the share does not depend on how many texels
+ * the UV layout gives the forehead against the scalp (the face-magnifying layout gives the forehead
+ * several times the scalp's). `texels`: how many texels were measured.
  */
 export function hairInSkinShare(data: AvatarData, image: RgbaImage): { share: number; texels: number; hairMask: Mask } {
   const hairMask = data.hair!.detected!.mask!;
@@ -84,12 +98,14 @@ export function hairInSkinShare(data: AvatarData, image: RgbaImage): { share: nu
   const skin: number[][] = [[], [], []];
   for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0.5) texelColour(i).forEach((v, c) => skin[c].push(v));
   const skinMedian = skin.map((values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0);
-  let texels = 0, hairy = 0;
+  let texels = 0, surface = 0, hairySurface = 0;
   for (let i = 0; i < raster.texel.length; i++) {
     if (unwrap.weight[i] <= 0 || texelY(i) < browY) continue;
     texels++;
+    const weight = surfacePerTexel(model, raster.triangle[i]);
+    surface += weight;
     const colour = texelColour(i);
-    if (deltaE76(colour, data.hair!.base) < deltaE76(colour, skinMedian)) hairy++;
+    if (deltaE76(colour, data.hair!.base) < deltaE76(colour, skinMedian)) hairySurface += weight;
   }
-  return { share: texels ? hairy / texels : 0, texels, hairMask };
+  return { share: surface > 0 ? hairySurface / surface : 0, texels, hairMask };
 }

@@ -246,9 +246,11 @@ describe('hair: crown colour split', function () {
     // Blond: light (L* 69 here; the default brown is 34) and yellow rather than red or grey.
     assert.ok(lab[0] > 55 && lab[2] > 8 && lab[2] > lab[1], `base L*a*b* ${lab}`);
     assert.ok(dE < 5, `ΔE ${dE}`);
-    // The issue's target is under 2 %, missed here: the measure counts texels nearer the hair's
+    // The issue's target is under 2 %, missed here: the measure counts skin nearer the hair's
     // colour than the skin's, and blond lies near this skin. 1.97 % before the light took the
-    // photo's white point as a cue, 2.88 % since (the de-lit colours moved: the hair's L* 69 -> 63).
+    // photo's white point as a cue, 2.88 % since (the de-lit colours moved: the hair's L* 69 -> 63),
+    // counted per texel; 2.90 % by surface in the layout that gives the face 52 % of the map (per
+    // texel 5.3 % there: the forehead's hairline got more texels than the scalp).
     assert.ok(inSkin < 0.035, `hair in skin ${inSkin}`);
   });
 

@@ -2,8 +2,8 @@
  * The new head's UV layout, from hm08's own UVs: the cut polygons fall into a few UV islands of the
  * whole-body atlas (the head and face, the mouth cavity, two eye sockets, a strip of neck). The
  * largest island (head and face) is scaled uniformly to the full texture height on the left; the
- * others, inner surfaces the photo never sees, are shelf-packed at a lower density in a narrow
- * column on the right. The free width between them is for the face (./face-magnifier.ts).
+ * others, inner surfaces the photo never sees, sit at a lower density in the top-right and
+ * bottom-right corners. The free width right of the head island is for the face (./face-magnifier.ts).
  */
 import type { Hm08Polygon } from './hm08-source.js';
 
@@ -65,17 +65,16 @@ export function packHeadUvIslands(uvs: Float32Array, polygons: Hm08Polygon[]): {
     for (const t of island.uvIndices) result.set(t, [u + (uvs[2 * t] - island.u0) * s, v + (uvs[2 * t + 1] - island.v0) * s]);
   };
   place(head, MARGIN, MARGIN, scale);
-  // Shelf packing of the small islands in a column at the right edge, as wide as the widest of them.
+  // The small islands go in the top-right and bottom-right corners, right-aligned, alternating
+  // between the two by size: there they sit beside the back of the head and the ears, not beside
+  // the face, whose rows the face fill widens to the right edge (./face-magnifier.ts fillRows).
   const innerScale = scale * INNER_ISLAND_SCALE;
-  const columnWidth = Math.max(0, ...rest.map((island) => (island.u1 - island.u0) * innerScale));
-  const columnU = 1 - MARGIN - columnWidth;
-  let shelfV = 1 - MARGIN, shelfHeight = 0, cursorU = columnU;
-  for (const island of rest) {
-    const w = (island.u1 - island.u0) * innerScale, h = (island.v1 - island.v0) * innerScale;
-    if (cursorU + w > 1 - MARGIN + 1e-9) { shelfV -= shelfHeight + 2 * MARGIN; cursorU = columnU; shelfHeight = 0; }
-    place(island, cursorU, shelfV - h, innerScale);
-    cursorU += w + 2 * MARGIN;
-    shelfHeight = Math.max(shelfHeight, h);
-  }
+  const cursor = [1 - MARGIN, 1 - MARGIN];
+  rest.forEach((island, i) => {
+    const corner = i % 2, w = (island.u1 - island.u0) * innerScale, h = (island.v1 - island.v0) * innerScale;
+    cursor[corner] -= w;
+    place(island, cursor[corner], corner === 0 ? 1 - MARGIN - h : MARGIN, innerScale);
+    cursor[corner] -= 2 * MARGIN;
+  });
   return { uv: result, island: islandOf };
 }
