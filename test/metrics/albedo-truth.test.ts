@@ -14,8 +14,8 @@ import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { leaveOneOutDetailModel, leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../../src/albedo/build/leave-one-out.js';
 import { uvEvaluationRegions, linearRmsDifference } from '../../src/metrics/albedo-truth.js';
 import { albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos } from '../../src/metrics/albedo-evaluation.js';
-import { lightGainsFromSkinPrior, whitePoint } from '../../src/albedo/light-gain.js';
-import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
+import { faceCentre, lightGainsFromSkinPrior, whitePoint } from '../../src/albedo/light-gain.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import { rampRelight, tintRelight } from '../../src/metrics/relight-photo.js';
 import type { RgbaImage } from '../../src/types.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -74,6 +74,24 @@ describe('white-point cue (pure)', () => {
     assert.equal(w[0], SRGB_TO_LINEAR[188]);
     assert.ok(Number.isNaN(w[1]));
     assert.equal(w[2], SRGB_TO_LINEAR[60]);
+  });
+  it('about the face\'s centre, the white point follows a light falling off across the scene as the face does', () => {
+    // Grey scene with one bright patch per quadrant, 100 px either side of the face (x 200), the
+    // right-hand ones larger: under the light, which rises linearly from left to right, they fill
+    // the whole photo's brightest 1 %, so its 99th percentile lands on the left-hand ones.
+    const width = 400, height = 200, data = new Uint8ClampedArray(4 * width * height);
+    const bright = (x: number, y: number) => (x >= 90 && x < 110 && y % 100 < 12) || (x >= 290 && x < 310 && y % 100 < 20);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([bright(x, y) ? 200 : 90, bright(x, y) ? 190 : 80, bright(x, y) ? 180 : 70, 255], 4 * (y * width + x));
+    const image = { width, height, data };
+    const gain = (x: number) => 0.55 + (0.6 * (x + 0.5)) / width;
+    const relit = { width, height, data: Uint8ClampedArray.from(data, (v, i) => (i % 4 === 3 ? v : linearToSrgb8(SRGB_TO_LINEAR[v] * gain((i >> 2) % width)))) };
+    const centre = faceCentre(image, { width: 40, height: 20, data: Uint8Array.from({ length: 800 }, (_, p) => ((p % 40) >= 15 && (p % 40) < 25 ? 255 : 0)) });
+    assert.deepEqual(centre, [200, 100]);
+    const miss = (at?: [number, number]) => Math.log(whitePoint(relit, at)[1] / whitePoint(image, at)[1]) - Math.log(gain(200));
+    console.log(`      log white-point change minus the face's: whole photo ${miss().toFixed(3)}, quadrants about the face ${miss(centre).toFixed(3)}`);
+    assert.ok(Math.abs(miss()) > 0.15, `whole photo ${miss()}`);
+    assert.ok(Math.abs(miss(centre)) < 0.08, `quadrants ${miss(centre)}`);
+    assert.deepEqual(faceCentre(image), [200, 100], 'no mask: the image centre');
   });
 });
 
