@@ -1,5 +1,5 @@
 /**
- * The photos' white point (light-gain.ts whitePoint: each channel's 99th percentile, linear, in the
+ * The photos' white point (light-gain.ts whitePoint: each channel's 98th percentile, linear, in the
  * four quadrants about the face's centre, averaged in logs), its mean and spread in logs over the
  * photos, clipped channels left out: how WHITE_POINT_LOG_MEAN and WHITE_POINT_SPREAD were measured.
  * The centre is faceCentre of face-api's skin mask (the pipeline's, before the hair is taken out);
@@ -55,7 +55,7 @@ function skinGain(original: RgbaImage, changed: RgbaImage, mask: Mask): number {
 }
 
 const analyzer = await getFaceAnalyzer('wasm');
-const logs: number[][] = [], misses: number[] = [];
+const logs: number[][] = [], misses: number[] = [], offsets: number[][] = [];
 let clipped = 0;
 for (const file of files) {
   const image = decodeImage(new Uint8Array(readFileSync(file))).image;
@@ -67,6 +67,9 @@ for (const file of files) {
   const log = Array.from(white, Math.log);
   logs.push(log);
   if (log.some((v) => Number.isNaN(v))) clipped++;
+  // The whole photo's white point against the quadrants': the offset that puts one on the other's scale.
+  const wholeLog = Array.from(whitePoint(image), Math.log);
+  if (!whole && [...log, ...wholeLog].every((v) => !Number.isNaN(v))) offsets.push(log.map((v, c) => v - wholeLog[c]));
   let line = `${path.basename(file)}: log white point ${log.map((v) => v.toFixed(3)).join(' ')}`;
   if (ramps) {
     const { width: W, height: H } = image;
@@ -86,6 +89,10 @@ const seen = (c: number) => logs.map((l) => l[c]).filter((v) => !Number.isNaN(v)
 const mean = [0, 1, 2].map((c) => seen(c).reduce((a, b) => a + b, 0) / seen(c).length);
 const spread = [0, 1, 2].map((c) => Math.sqrt(seen(c).reduce((a, b) => a + (b - mean[c]) ** 2, 0) / Math.max(seen(c).length - 1, 1)));
 console.log(`${logs.length} photos (${clipped} with a clipped channel): mean ${mean.map((v) => v.toFixed(3)).join(' ')}, σ ${spread.map((v) => v.toFixed(3)).join(' ')}`);
+if (offsets.length) {
+  const meanOffset = [0, 1, 2].map((c) => offsets.reduce((a, o) => a + o[c], 0) / offsets.length);
+  console.log(`quadrants − whole photo, log, over the ${offsets.length} photos unclipped in both: mean ${meanOffset.map((v) => v.toFixed(3)).join(' ')}`);
+}
 if (ramps && misses.length) {
   const sorted = [...misses].sort((a, b) => a - b);
   console.log(`ramp miss |log white change − log skin change| over photos × ramps × channels: median ${sorted[Math.floor(sorted.length / 2)].toFixed(3)}, 90th ${sorted[Math.floor(0.9 * sorted.length)].toFixed(3)}, max ${sorted.at(-1)!.toFixed(3)}`);
