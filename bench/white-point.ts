@@ -3,7 +3,8 @@
  * four quadrants about the face's centre, averaged in logs), its mean and spread in logs over the
  * photos, clipped channels left out: how WHITE_POINT_LOG_MEAN and WHITE_POINT_SPREAD were measured.
  * The centre is faceCentre of face-api's skin mask (the pipeline's, before the hair is taken out);
- * a photo without a usable face is skipped. `--whole`: over the whole photo instead (no centre).
+ * a photo without a usable face is skipped. `--whole`: over the whole photo instead (no centre; at
+ * the same quantile: the whole photo's figures in light-gain.ts were measured at its former 0.99).
  * `--ramps`: also, per photo, how far the white point's log change under the 0.55→1.15 ramp (from
  * the left, the right and the top) misses the skin's own (relit / original mean over the unclipped
  * skin pixels): the error the light level would take from it. Prints figures; asserts nothing.
