@@ -23,7 +23,7 @@ import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, ty
 import { coarseAtTextureSize, fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
 import type { SkinColourStatistics } from './skin-colour.js';
 import type { DetailModel } from './detail-model.js';
-import { lightGainsFromSkinPrior, whitePoint, type LightGainOptions } from './light-gain.js';
+import { faceCentre, lightGainsFromSkinPrior, whitePoint, type LightGainOptions } from './light-gain.js';
 
 /** One photo with its fitted head: what the unwrap needs. */
 export type AlbedoInput = UnwrapInput;
@@ -147,7 +147,7 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
 
   // The estimate's light has mean shading 1 per channel; the skin prior and the photo's white point say how bright and what colour it really is.
   // The white point is read only where it is weighed (a scan over every pixel).
-  const white = skinPrior && lightGain?.whitePoint !== false ? whitePoint(input.image) : undefined;
+  const white = skinPrior && lightGain?.whitePoint !== false ? whitePoint(input.image, faceCentre(input.image, input.skinMask)) : undefined;
   const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain, white) : Float64Array.of(1, 1, 1);
   const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
   const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);

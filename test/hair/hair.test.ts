@@ -248,9 +248,10 @@ describe('hair: crown colour split', function () {
     assert.ok(dE < 5, `ΔE ${dE}`);
     // The issue's target is under 2 %, missed here: the measure counts skin nearer the hair's
     // colour than the skin's, and blond lies near this skin. 1.97 % before the light took the
-    // photo's white point as a cue, 2.88 % since (the de-lit colours moved: the hair's L* 69 -> 63),
-    // counted per texel; 2.90 % by surface in the layout that gives the face 52 % of the map (per
-    // texel 5.3 % there: the forehead's hairline got more texels than the scalp).
+    // photo's white point as a cue, 2.88 % with the whole photo's (the de-lit colours moved: the
+    // hair's L* 69 -> 63), 3.09 % with the quadrants' about the face (L* 62), per texel; 3.01 % by
+    // surface in the layout that gives the face 52 % of the map (per texel there the forehead's
+    // hairline outweighs the scalp).
     assert.ok(inSkin < 0.035, `hair in skin ${inSkin}`);
   });
 

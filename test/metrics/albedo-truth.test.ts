@@ -14,8 +14,8 @@ import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { leaveOneOutDetailModel, leaveOneOutUvapm, loadLeaveOneOutSource, type LeaveOneOutSource } from '../../src/albedo/build/leave-one-out.js';
 import { uvEvaluationRegions, linearRmsDifference } from '../../src/metrics/albedo-truth.js';
 import { albedoChangeUnderRelighting, albedosOfPhoto, scoreAlbedos } from '../../src/metrics/albedo-evaluation.js';
-import { lightGainsFromSkinPrior, whitePoint } from '../../src/albedo/light-gain.js';
-import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
+import { faceCentre, lightGainsFromSkinPrior, whitePoint } from '../../src/albedo/light-gain.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import { rampRelight, tintRelight } from '../../src/metrics/relight-photo.js';
 import type { RgbaImage } from '../../src/types.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -62,18 +62,37 @@ describe('white-point cue (pure)', () => {
     const without = lightShare({ whitePoint: false }), withWhite = lightShare({});
     console.log(`      light's share of a dim warm light: without the white point ${without.toFixed(3)}, with ${withWhite.toFixed(3)}`);
     assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, { whitePoint: false }, white)), Array.from(lightGainsFromSkinPrior(o, prior)));
-    assert.ok(without < 0.5 && withWhite > 0.8, `${without} ${withWhite}`);
+    // 0.79 with the quadrants' white point (σ 0.205 in red), 0.80 with the whole photo's (σ 0.184).
+    assert.ok(without < 0.5 && withWhite > 0.75, `${without} ${withWhite}`);
   });
   it('a white point with a clipped channel (NaN) is left out whole', () => {
     assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, {}, [NaN, 0.65, 0.6])), Array.from(lightGainsFromSkinPrior(o, prior)));
   });
-  it('the white point is each channel\'s 99th percentile, NaN where that is clipped', () => {
+  it('the white point is each channel\'s 98th percentile, NaN where that is clipped', () => {
     const n = 200, data = new Uint8ClampedArray(4 * n);
     for (let p = 0; p < n; p++) data.set([p < 150 ? 100 : 188, 255, p < 190 ? 50 : 60, 255], 4 * p);
     const w = whitePoint({ width: n, height: 1, data });
     assert.equal(w[0], SRGB_TO_LINEAR[188]);
     assert.ok(Number.isNaN(w[1]));
     assert.equal(w[2], SRGB_TO_LINEAR[60]);
+  });
+  it('about the face\'s centre, the white point follows a light falling off across the scene as the face does', () => {
+    // Grey scene with one bright patch per quadrant, 100 px either side of the face (x 200), the
+    // right-hand ones larger: under the light, which rises linearly from left to right, they fill
+    // the whole photo's brightest 2 %, so its 98th percentile lands on the left-hand ones.
+    const width = 400, height = 200, data = new Uint8ClampedArray(4 * width * height);
+    const bright = (x: number, y: number) => (x >= 90 && x < 110 && y % 100 < 25) || (x >= 290 && x < 310 && y % 100 < 40);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([bright(x, y) ? 200 : 90, bright(x, y) ? 190 : 80, bright(x, y) ? 180 : 70, 255], 4 * (y * width + x));
+    const image = { width, height, data };
+    const gain = (x: number) => 0.55 + (0.6 * (x + 0.5)) / width;
+    const relit = { width, height, data: Uint8ClampedArray.from(data, (v, i) => (i % 4 === 3 ? v : linearToSrgb8(SRGB_TO_LINEAR[v] * gain((i >> 2) % width)))) };
+    const centre = faceCentre(image, { width: 40, height: 20, data: Uint8Array.from({ length: 800 }, (_, p) => ((p % 40) >= 15 && (p % 40) < 25 ? 255 : 0)) });
+    assert.deepEqual(centre, [200, 100]);
+    const miss = (at?: [number, number]) => Math.log(whitePoint(relit, at)[1] / whitePoint(image, at)[1]) - Math.log(gain(200));
+    console.log(`      log white-point change minus the face's: whole photo ${miss().toFixed(3)}, quadrants about the face ${miss(centre).toFixed(3)}`);
+    assert.ok(Math.abs(miss()) > 0.15, `whole photo ${miss()}`);
+    assert.ok(Math.abs(miss(centre)) < 0.08, `quadrants ${miss(centre)}`);
+    assert.deepEqual(faceCentre(image), [200, 100], 'no mask: the image centre');
   });
 });
 
@@ -161,8 +180,9 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
     // it vs 0.0114 with exposure free, in exchange for +1.5 / +1.3 dB face / head against the
     // FFHQ-UV truth above (coarse 20.72 / 21.32 vs 19.22 / 20.02 dB) and half the face-tone error
     // on the default head (bench/albedo-tone.ts). The photo's white point (light-gain.ts) brings the
-    // median to 0.0137 and the tint to 0.007-0.015 on the unclipped photos; 00016's ramp (0.0285)
-    // is the largest: its brightest pixels (a white wall, upper right) sit where the ramp brightens.
+    // median to 0.0136 and the tint to 0.006-0.015 on the unclipped photos. Taken over the whole
+    // photo it followed 00016's white wall (upper right, where the ramp brightens): ramp 0.0285;
+    // in the quadrants about the face 0.0134. The largest change is 00032's second light (0.0264).
     assert.ok(ramp(after) < 0.03, `median ramp change ${ramp(after)}`);
     assert.ok(ramp(after) < 0.6 * ramp(before));
     const all = after.flat();
