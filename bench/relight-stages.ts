@@ -22,6 +22,8 @@ import { albedoChangeUnderRelighting } from '../src/metrics/albedo-evaluation.js
 import { uvEvaluationRegions } from '../src/metrics/albedo-truth.js';
 import { loadDefaultHeadAlbedoModel } from '../src/pipeline.js';
 import { SH_COUNT } from '../src/albedo/sh-light.js';
+import { CLIPPED } from '../src/albedo/albedo.js';
+import { skinLevelSums } from './skin-gain.js';
 import type { UvapmModel } from '../src/albedo/uvapm-format.js';
 import type { AvatarData, Mask, RgbaImage } from '../src/types.js';
 
@@ -33,9 +35,6 @@ const flag = (name: string) => {
 const textureSize = flag('--texture-size') ?? 256;
 const lightGain = args.includes('--no-white-point') ? { whitePoint: false } : undefined;
 const photos = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--texture-size');
-/** Linear values above this are saturated (as in the albedo stage). */
-const CLIPPED = 0.97;
-
 function maskIoU(a: Mask, b: Mask): number {
   let both = 0, either = 0;
   for (let p = 0; p < a.data.length; p++) {
@@ -88,19 +87,8 @@ function coarseChange(model: UvapmModel, a: AvatarData, b: AvatarData): number {
 
 /** Mean relit / original linear ratio per channel over the skin pixels unclipped in both. */
 function photoGain(original: RgbaImage, relit: RgbaImage, mask: Mask): number[] {
-  const num = [0, 0, 0], den = [0, 0, 0];
-  for (let y = 0; y < original.height; y++) {
-    for (let x = 0; x < original.width; x++) {
-      if (mask.data[Math.floor((y * mask.height) / original.height) * mask.width + Math.floor((x * mask.width) / original.width)] < 128) continue;
-      const p = 4 * (y * original.width + x);
-      for (let c = 0; c < 3; c++) {
-        const a = SRGB_TO_LINEAR[original.data[p + c]], b = SRGB_TO_LINEAR[relit.data[p + c]];
-        if (a > CLIPPED || b > CLIPPED) continue;
-        num[c] += b; den[c] += a;
-      }
-    }
-  }
-  return num.map((v, c) => v / Math.max(den[c], 1e-9));
+  const sums = skinLevelSums(original, relit, mask);
+  return sums.relit.map((v, c) => v / Math.max(sums.original[c], 1e-9));
 }
 
 /** The final texture's change on the face: mean ratio per channel, and the RMS change split into that gain's part and the rest. */

@@ -18,14 +18,12 @@ import { decodeImage } from '../src/image/decode.js';
 import { SRGB_TO_LINEAR, linearToSrgb8 } from '../src/image/srgb.js';
 import { faceCentre, whitePoint } from '../src/albedo/light-gain.js';
 import { getFaceAnalyzer } from '../src/pipeline.js';
+import { skinLevelSums } from './skin-gain.js';
 import type { Mask, RgbaImage } from '../src/types.js';
 
 const args = process.argv.slice(2);
 const whole = args.includes('--whole'), ramps = args.includes('--ramps');
 const files = args.filter((a) => !a.startsWith('--'));
-/** Linear values above this are saturated (as in the albedo stage). */
-const CLIPPED = 0.97;
-
 function relit(image: RgbaImage, gain: (x: number, y: number) => number): RgbaImage {
   const data = new Uint8ClampedArray(image.data.length);
   for (let y = 0; y < image.height; y++) {
@@ -40,19 +38,8 @@ function relit(image: RgbaImage, gain: (x: number, y: number) => number): RgbaIm
 
 /** Mean relit / original linear level over the skin pixels unclipped in both. */
 function skinGain(original: RgbaImage, changed: RgbaImage, mask: Mask): number {
-  let num = 0, den = 0;
-  for (let y = 0; y < original.height; y++) {
-    for (let x = 0; x < original.width; x++) {
-      if (mask.data[Math.floor((y * mask.height) / original.height) * mask.width + Math.floor((x * mask.width) / original.width)] < 128) continue;
-      const p = 4 * (y * original.width + x);
-      for (let c = 0; c < 3; c++) {
-        const a = SRGB_TO_LINEAR[original.data[p + c]], b = SRGB_TO_LINEAR[changed.data[p + c]];
-        if (a > CLIPPED || b > CLIPPED) continue;
-        num += b; den += a;
-      }
-    }
-  }
-  return num / den;
+  const sums = skinLevelSums(original, changed, mask);
+  return (sums.relit[0] + sums.relit[1] + sums.relit[2]) / (sums.original[0] + sums.original[1] + sums.original[2]);
 }
 
 const analyzer = await getFaceAnalyzer('wasm');

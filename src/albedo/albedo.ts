@@ -110,7 +110,7 @@ export interface DelitView {
 /** Minimum cosine / mask product for full trust; below it confidence ramps down to 0. */
 const FULL_TRUST_WEIGHT = 0.5;
 /** Linear values above this in any channel are treated as clipped highlights and kept out of the light fit. */
-const CLIPPED = 0.97;
+export const CLIPPED = 0.97;
 /** The light is fitted on a texel lattice of about this many samples per side. */
 const LIGHT_GRID = 256;
 
