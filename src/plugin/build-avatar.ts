@@ -25,14 +25,15 @@ import { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
 import type { Scene } from '@babylonjs/core/scene.js';
-import { PhotoAvatarError } from '../errors.js';
+import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
 import type { SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
 import { prepareAvatarArrays, rigParts, type AvatarArrayOptions, type AvatarArrays, type PartArrays } from './build-arrays.js';
-import { runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from './build-steps.js';
+import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from './build-steps.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
+import { SteppedMorphTargetManager } from './morph-texture.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
 import { faceCardColour } from '../hair/face-cards.js';
 
@@ -45,6 +46,11 @@ export interface BuildAvatarOptions extends AvatarArrayOptions {
    * 'translucency' never turns on the prepass renderer; 'off' plain PBR.
    */
   subsurface?: 'auto' | 'translucency' | 'off';
+  /**
+   * buildAvatarInSlices only: compile the meshes' shaders one per task before showing the avatar
+   * (default true), rather than all in the task of its first frame.
+   */
+  compileShaders?: boolean;
 }
 
 function checkData(data: AvatarData): void {
@@ -167,8 +173,30 @@ export async function buildAvatarInSlices(
   scene: Scene, data: AvatarData, arrays: AvatarArrays, options: BuildAvatarOptions & SliceOptions = {},
 ): Promise<{ avatar: Avatar; report: StepsReport }> {
   const { result: avatar, report } = await runStepsInSlices(avatarBuildSteps(scene, data, options, arrays, { hidden: true }), options);
+  try {
+    if (options.compileShaders ?? true) await compileMaterialsInTurn(avatar, options.signal);
+  } catch (error) {
+    avatar.dispose();
+    throw error;
+  }
   avatar.root.setEnabled(true);
   return { avatar, report };
+}
+
+/**
+ * Compiles the shader of each of the avatar's meshes, one mesh per task, while it is still hidden.
+ * Left to the first frame that draws the avatar, every new shader of the page is processed and
+ * compiled in that frame's task (hundreds of ms the first time; variants already compiled, as for
+ * later avatars, cost nothing here). Nothing to compile on NullEngine.
+ */
+async function compileMaterialsInTurn(avatar: Avatar, signal?: AbortSignal): Promise<void> {
+  if (avatar.root.getScene().getEngine() instanceof NullEngine) return;
+  for (const mesh of avatar.root.getChildMeshes(false)) {
+    if (!mesh.material) continue;
+    await mesh.material.forceCompilationAsync(mesh);
+    await nextTask();
+    throwIfAborted(signal);
+  }
 }
 
 /**
@@ -243,16 +271,21 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
     head.skeleton = skeleton;
     if (mouthColours) head.setVerticesData(VertexBuffer.ColorKind, mouthColours, false, 4);
     yield 'skin weights';
-    const manager = own(new MorphTargetManager(scene));
+    const manager = own(new SteppedMorphTargetManager(scene));
     // Each added target would otherwise rebuild and re-upload the texture of all targets so far
-    // (quadratic: 28 s of main thread for 52 targets in Chromium on SwiftShader); one build at the end.
+    // (quadratic: 28 s of main thread for 52 targets in Chromium on SwiftShader); one build at the end,
+    // its texture filled here a target per step, so that the unfreeze only uploads it.
     manager.areUpdatesFrozen = true;
     const n3 = model.vertexCount * 3;
+    const targetTexture = manager.startPacking(model.vertexCount, model.expressionNames.length, !!targetNormals);
     for (let k = 0; k < model.expressionNames.length; k++) {
       const target = new MorphTarget(model.expressionNames[k], data.expression[k], scene);
-      target.setPositions(targetPositions.subarray(k * n3, (k + 1) * n3));
-      if (targetNormals) target.setNormals(targetNormals.subarray(k * n3, (k + 1) * n3));
+      const positions = targetPositions.subarray(k * n3, (k + 1) * n3);
+      const normals = targetNormals ? targetNormals.subarray(k * n3, (k + 1) * n3) : null;
+      target.setPositions(positions);
+      if (normals) target.setNormals(normals);
       manager.addTarget(target);
+      targetTexture?.packLayer(k, positions, normals);
       yield 'morph target';
     }
     manager.areUpdatesFrozen = false;
