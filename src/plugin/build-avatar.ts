@@ -191,7 +191,12 @@ export async function buildAvatarInSlices(
  * later avatars, cost nothing here). Nothing to compile on NullEngine.
  */
 async function compileMaterialsInTurn(avatar: Avatar, signal?: AbortSignal): Promise<void> {
-  if (avatar.root.getScene().getEngine() instanceof NullEngine) return;
+  const scene = avatar.root.getScene();
+  if (scene.getEngine() instanceof NullEngine) return;
+  // The skin's subsurface scattering turns the prepass renderer on, which changes every material's
+  // shader (its outputs, image processing moved to a post-process); it would do so only in the
+  // first frame, after these compilations, had it not been brought up to date here.
+  scene.prePassRenderer?.update();
   for (const mesh of avatar.root.getChildMeshes(false)) {
     if (!mesh.material) continue;
     await mesh.material.forceCompilationAsync(mesh);
