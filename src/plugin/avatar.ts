@@ -451,7 +451,7 @@ export class Avatar {
   private rebuildHair(): void {
     if (this.hairInScene) {
       this.hairInScene.mesh.dispose(false, false);
-      this.hairInScene.material.dispose(false, true);
+      this.hairInScene.material.dispose(true, true);
       this.hairInScene.texture.dispose();
       this.hairInScene = null;
     }
@@ -466,10 +466,8 @@ export class Avatar {
     if (this.disposed) return;
     this.disposed = true;
     this.removeLevelsOfDetail();
-    // Materials go, their compiled shaders stay in the engine's cache (false): the next avatar uses
-    // the same shader variants, which would otherwise be processed and compiled again, long tasks.
     if (this.hairInScene) {
-      this.hairInScene.material.dispose(false, true);
+      this.hairInScene.material.dispose(true, true);
       this.hairInScene.texture.dispose();
     }
     const materials: Material[] = [this.material];
@@ -486,7 +484,7 @@ export class Avatar {
     this.skeleton.dispose();
     // Disposing the root takes the whole hierarchy (bones and meshes) with it.
     this.root.dispose(false, false);
-    for (const material of materials) material.dispose(false, true);
+    for (const material of materials) material.dispose(true, true);
     for (const texture of this.textures) texture.dispose();
     this.targetsByName.clear();
     this.targetsByBlendshapeKey.clear();
