@@ -192,16 +192,36 @@ export async function buildAvatarInSlices(
 async function compileMaterialsInTurn(avatar: Avatar, signal?: AbortSignal): Promise<void> {
   const scene = avatar.root.getScene();
   if (scene.getEngine() instanceof NullEngine) return;
-  // The skin's subsurface scattering turns the prepass renderer on, which changes every material's
-  // shader (its outputs, image processing moved to a post-process); it would do so only in the
-  // first frame, after these compilations, had it not been brought up to date here.
-  scene.prePassRenderer?.update();
+  bringPrePassUpToDate(scene);
   for (const mesh of avatar.root.getChildMeshes(false)) {
-    if (!mesh.material) continue;
-    await mesh.material.forceCompilationAsync(mesh);
+    // mesh.isReady(true) prepares each real submesh's shader as the render will (the same defines,
+    // kept on the submesh). It compiles once the shader's code has loaded: poll until then, and
+    // leave a mesh that is still not ready after SHADER_WAIT_MS to the first frame.
+    const deadline = performance.now() + SHADER_WAIT_MS;
+    while (!mesh.isReady(true) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 16));
+      throwIfAborted(signal);
+    }
     await nextTask();
     throwIfAborted(signal);
   }
+}
+
+const SHADER_WAIT_MS = 10_000;
+
+/**
+ * The skin's subsurface scattering turns Babylon's prepass renderer on, which changes every
+ * material's shader: multiple outputs, and image processing moved to a post-process. Both happen
+ * in the next frame (PrePassRenderer.update, then _setupOutputForThisPass sets applyByPostProcess
+ * for its composition pass); done here first, the shaders compiled ahead are the first frame's.
+ */
+function bringPrePassUpToDate(scene: Scene): void {
+  const prePass = scene.prePassRenderer;
+  if (!prePass) return;
+  prePass.update();
+  const needsComposition = prePass.enabled && !prePass.disableGammaTransform
+    && (prePass as unknown as { _needsImageProcessing(): boolean })._needsImageProcessing();
+  if (needsComposition) scene.imageProcessingConfiguration.applyByPostProcess = true;
 }
 
 /**
