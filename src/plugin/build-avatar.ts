@@ -163,11 +163,12 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
  * mesh, morph target set, material...) with a yield to the event loop whenever `budgetMs` of steps
  * have run, so frames keep coming while a large avatar is built. The avatar's root stays disabled
  * (nothing of it is drawn half-built) until the last step. On abort everything built so far is
- * disposed and the promise rejects with ABORTED. Two long tasks remain, both Babylon's: the morph
- * target texture (all targets' positions and normals, 29 MB for the default head's 52 targets,
- * filled and uploaded in one call by MorphTargetManager), and the shader compilation of the first
- * frame that draws the avatar (compiling ahead with forceCompilationAsync added a task in Chromium
- * without shortening that frame, so it is not done).
+ * disposed and the promise rejects with ABORTED. The morph-target texture (all targets' positions
+ * and normals, 29 MB for the default head's 52 targets) is filled a target per step and uploaded in
+ * one (morph-texture.ts); then the meshes' shaders are compiled one mesh per task while the avatar
+ * is still hidden (`compileShaders`), so its first frame finds them ready. What stays whole: that
+ * upload and each shader's processing and compilation (one task per new shader variant; on
+ * SwiftShader's WebGL2, which lacks KHR_parallel_shader_compile, each link blocks the thread).
  */
 export async function buildAvatarInSlices(
   scene: Scene, data: AvatarData, arrays: AvatarArrays, options: BuildAvatarOptions & SliceOptions = {},
