@@ -55,11 +55,7 @@ export class AvatarController {
   discard(avatar: Avatar): void {
     if (this.previewed !== avatar) return;
     this.previewed = null;
-    // The preview owned the scene's environment texture; its disposal takes that along.
-    if (this.accepted) {
-      this.accepted.root.setEnabled(true);
-      queueMicrotask(() => { if (this.accepted && !this.accepted.isDisposed) this.light(this.accepted); });
-    }
+    this.accepted?.root.setEnabled(true);
     this.stage.requestRender();
   }
 
@@ -79,8 +75,9 @@ export class AvatarController {
     return applied;
   }
 
+  /** The stage's environment texture (not a new one per avatar: Avatar.relight with a preset would compute it again). */
   private light(avatar: Avatar): void {
-    avatar.relight(this.stage.environment);
+    avatar.relight(this.stage.environmentTexture);
   }
 
   setExpression(name: string, weight: number): void {

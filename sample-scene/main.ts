@@ -200,8 +200,11 @@ async function main(): Promise<void> {
     probeFitting: (observation, width, height) => probeFitting(observation, width, height),
     toggleMirror: () => mirror.toggle(),
   };
-  void import('./avatar-file-hook.js').then((hook) => hook.installAvatarFileHook(stage.scene));
-  void import('./compact-glb-hook.js').then((hook) => hook.installCompactGlbHook(stage.scene));
+  // Test and console hooks, installed before the page says it is idle: evaluating their modules
+  // (the glTF loader among them) is one long task, which otherwise landed in the first avatar's creation.
+  const [avatarFileHook, compactGlbHook] = await Promise.all([import('./avatar-file-hook.js'), import('./compact-glb-hook.js')]);
+  avatarFileHook.installAvatarFileHook(stage.scene);
+  compactGlbHook.installCompactGlbHook(stage.scene);
 
   await stage.whenRendered();
   setStatus(`${engineLine}. Choose, drop or take a face photo.`);

@@ -12,7 +12,8 @@ import { Color3, Color4 } from '@babylonjs/core/Maths/math.color.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { AbstractMesh } from '@babylonjs/core/Meshes/abstractMesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
-import type { EnvironmentPreset } from '../src/plugin/environments.js';
+import type { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
+import { createEnvironmentTexture, environmentIntensity, type EnvironmentPreset } from '../src/plugin/environments.js';
 
 interface StageLighting {
   background: Color3;
@@ -46,6 +47,8 @@ export class Stage {
   private readonly sky: HemisphericLight;
   private readonly key: DirectionalLight;
   private currentEnvironment: EnvironmentPreset = 'studio';
+  /** Image-based lighting per preset, made once (scene start for the first): avatars are lit with it. */
+  private readonly environmentTextures = new Map<EnvironmentPreset, BaseTexture>();
   private dirty = true;
   private frameWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
@@ -100,7 +103,21 @@ export class Stage {
     this.key.diffuse = look.keyColor;
     this.key.specular = look.keyColor;
     this.key.intensity = look.keyIntensity;
+    // The scene has its environment before any avatar: an avatar's shaders, compiled while it is
+    // built, are those of its first frame, and no avatar computes the cube map again.
+    this.scene.environmentTexture = this.environmentTexture;
+    this.scene.environmentIntensity = environmentIntensity(environment);
     this.requestRender();
+  }
+
+  /** The current environment's image-based lighting (owned by the stage). */
+  get environmentTexture(): BaseTexture {
+    let texture = this.environmentTextures.get(this.currentEnvironment);
+    if (!texture) {
+      texture = createEnvironmentTexture(this.scene, this.currentEnvironment);
+      this.environmentTextures.set(this.currentEnvironment, texture);
+    }
+    return texture;
   }
 
   requestRender(): void {

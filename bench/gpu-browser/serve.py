@@ -38,6 +38,8 @@ def make_handler(roots, result_box):
             self.send_header('Cross-Origin-Embedder-Policy', 'require-corp')
             self.send_header('Cross-Origin-Resource-Policy', 'same-origin')
             self.send_header('Cache-Control', 'no-store')
+            # Lets first-avatar.html run the JS self-profiler in the scene (names the code of each long task).
+            self.send_header('Document-Policy', 'js-profiling')
             super().end_headers()
 
         def translate_path(self, path):

@@ -25,14 +25,15 @@ import { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
 import { MorphTargetManager } from '@babylonjs/core/Morph/morphTargetManager.js';
 import type { Scene } from '@babylonjs/core/scene.js';
-import { PhotoAvatarError } from '../errors.js';
+import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { jointPosition, type AvatarRig, type JointName } from '../export/avatar-rig.js';
 import type { SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
 import { prepareAvatarArrays, rigParts, type AvatarArrayOptions, type AvatarArrays, type PartArrays } from './build-arrays.js';
-import { runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from './build-steps.js';
+import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from './build-steps.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
+import { SteppedMorphTargetManager } from './morph-texture.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
 import { faceCardColour } from '../hair/face-cards.js';
 
@@ -45,6 +46,11 @@ export interface BuildAvatarOptions extends AvatarArrayOptions {
    * 'translucency' never turns on the prepass renderer; 'off' plain PBR.
    */
   subsurface?: 'auto' | 'translucency' | 'off';
+  /**
+   * buildAvatarInSlices only: compile the meshes' shaders one per task before showing the avatar
+   * (default true), rather than all in the task of its first frame.
+   */
+  compileShaders?: boolean;
 }
 
 function checkData(data: AvatarData): void {
@@ -157,18 +163,66 @@ export function buildAvatar(scene: Scene, data: AvatarData, options: BuildAvatar
  * mesh, morph target set, material...) with a yield to the event loop whenever `budgetMs` of steps
  * have run, so frames keep coming while a large avatar is built. The avatar's root stays disabled
  * (nothing of it is drawn half-built) until the last step. On abort everything built so far is
- * disposed and the promise rejects with ABORTED. Two long tasks remain, both Babylon's: the morph
- * target texture (all targets' positions and normals, 29 MB for the default head's 52 targets,
- * filled and uploaded in one call by MorphTargetManager), and the shader compilation of the first
- * frame that draws the avatar (compiling ahead with forceCompilationAsync added a task in Chromium
- * without shortening that frame, so it is not done).
+ * disposed and the promise rejects with ABORTED. The morph-target texture (all targets' positions
+ * and normals, 29 MB for the default head's 52 targets) is filled a target per step and uploaded in
+ * one (morph-texture.ts); then the meshes' shaders are compiled one mesh per task while the avatar
+ * is still hidden (`compileShaders`), so its first frame finds them ready. What stays whole: that
+ * upload and each shader's processing and compilation (one task per new shader variant; on
+ * SwiftShader's WebGL2, which lacks KHR_parallel_shader_compile, each link blocks the thread).
  */
 export async function buildAvatarInSlices(
   scene: Scene, data: AvatarData, arrays: AvatarArrays, options: BuildAvatarOptions & SliceOptions = {},
 ): Promise<{ avatar: Avatar; report: StepsReport }> {
   const { result: avatar, report } = await runStepsInSlices(avatarBuildSteps(scene, data, options, arrays, { hidden: true }), options);
+  try {
+    if (options.compileShaders ?? true) await compileMaterialsInTurn(avatar, options.signal);
+  } catch (error) {
+    avatar.dispose();
+    throw error;
+  }
   avatar.root.setEnabled(true);
   return { avatar, report };
+}
+
+/**
+ * Compiles the shader of each of the avatar's meshes, one mesh per task, while it is still hidden.
+ * Left to the first frame that draws the avatar, every new shader of the page is processed and
+ * compiled in that frame's task (hundreds of ms the first time; variants already compiled, as for
+ * later avatars, cost nothing here). Nothing to compile on NullEngine.
+ */
+async function compileMaterialsInTurn(avatar: Avatar, signal?: AbortSignal): Promise<void> {
+  const scene = avatar.root.getScene();
+  if (scene.getEngine() instanceof NullEngine) return;
+  bringPrePassUpToDate(scene);
+  for (const mesh of avatar.root.getChildMeshes(false)) {
+    // mesh.isReady(true) prepares each real submesh's shader as the render will (the same defines,
+    // kept on the submesh). It compiles once the shader's code has loaded: poll until then, and
+    // leave a mesh that is still not ready after SHADER_WAIT_MS to the first frame.
+    const deadline = performance.now() + SHADER_WAIT_MS;
+    while (!mesh.isReady(true) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 16));
+      throwIfAborted(signal);
+    }
+    await nextTask();
+    throwIfAborted(signal);
+  }
+}
+
+const SHADER_WAIT_MS = 10_000;
+
+/**
+ * The skin's subsurface scattering turns Babylon's prepass renderer on, which changes every
+ * material's shader: multiple outputs, and image processing moved to a post-process. Both happen
+ * in the next frame (PrePassRenderer.update, then _setupOutputForThisPass sets applyByPostProcess
+ * for its composition pass); done here first, the shaders compiled ahead are the first frame's.
+ */
+function bringPrePassUpToDate(scene: Scene): void {
+  const prePass = scene.prePassRenderer;
+  if (!prePass) return;
+  prePass.update();
+  const needsComposition = prePass.enabled && !prePass.disableGammaTransform
+    && (prePass as unknown as { _needsImageProcessing(): boolean })._needsImageProcessing();
+  if (needsComposition) scene.imageProcessingConfiguration.applyByPostProcess = true;
 }
 
 /**
@@ -243,16 +297,21 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
     head.skeleton = skeleton;
     if (mouthColours) head.setVerticesData(VertexBuffer.ColorKind, mouthColours, false, 4);
     yield 'skin weights';
-    const manager = own(new MorphTargetManager(scene));
+    const manager = own(new SteppedMorphTargetManager(scene));
     // Each added target would otherwise rebuild and re-upload the texture of all targets so far
-    // (quadratic: 28 s of main thread for 52 targets in Chromium on SwiftShader); one build at the end.
+    // (quadratic: 28 s of main thread for 52 targets in Chromium on SwiftShader); one build at the end,
+    // its texture filled here a target per step, so that the unfreeze only uploads it.
     manager.areUpdatesFrozen = true;
     const n3 = model.vertexCount * 3;
+    const targetTexture = manager.startPacking(model.vertexCount, model.expressionNames.length, !!targetNormals);
     for (let k = 0; k < model.expressionNames.length; k++) {
       const target = new MorphTarget(model.expressionNames[k], data.expression[k], scene);
-      target.setPositions(targetPositions.subarray(k * n3, (k + 1) * n3));
-      if (targetNormals) target.setNormals(targetNormals.subarray(k * n3, (k + 1) * n3));
+      const positions = targetPositions.subarray(k * n3, (k + 1) * n3);
+      const normals = targetNormals ? targetNormals.subarray(k * n3, (k + 1) * n3) : null;
+      target.setPositions(positions);
+      if (normals) target.setNormals(normals);
       manager.addTarget(target);
+      targetTexture?.packLayer(k, positions, normals);
       yield 'morph target';
     }
     manager.areUpdatesFrozen = false;

@@ -48,7 +48,7 @@ interface TaskScheduler { yield?: () => Promise<void> }
  * ahead of other queued work but after rendering and input), else a MessageChannel message
  * (unlike setTimeout, not clamped to 4 ms when nested).
  */
-function nextTask(): Promise<void> {
+export function nextTask(): Promise<void> {
   const scheduler = (globalThis as { scheduler?: TaskScheduler }).scheduler;
   if (typeof scheduler?.yield === 'function') return scheduler.yield();
   return new Promise((resolve) => {
