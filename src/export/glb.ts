@@ -392,16 +392,19 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     lashes: cardMaterial('lashes', layout.images.lashes, 0.5),
     brows: cardMaterial('brows', layout.images.brows, 0.6),
   };
-  let teethMaterial = -1;
+  // Teeth and tongue: one material; parts with baked albedo (SubMesh.vertexColours, as COLOR_0) take it
+  // from their vertices over a white base, the others (e.g. ICT's) get a plain ivory.
+  const teethMaterials = new Map<boolean, number>();
   const materialFor = (part: SubMesh): number => {
     if (part.material === 'eye' && eyeMaterial >= 0) return eyeMaterial;
     if ((cardMaterials[part.material] ?? -1) >= 0) return cardMaterials[part.material]!;
     if (part.material === 'skin') return 0;
-    if (teethMaterial < 0) {
-      materials.push({ name: 'teeth', pbrMetallicRoughness: { baseColorFactor: [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: 0.35 } });
-      teethMaterial = materials.length - 1;
+    const coloured = part.vertexColours !== undefined;
+    if (!teethMaterials.has(coloured)) {
+      materials.push({ name: 'teeth', pbrMetallicRoughness: { baseColorFactor: coloured ? [1, 1, 1, 1] : [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: 0.35 } });
+      teethMaterials.set(coloured, materials.length - 1);
     }
-    return teethMaterial;
+    return teethMaterials.get(coloured)!;
   };
 
   // Head mesh with morph targets.
@@ -465,6 +468,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     };
     // The hair's root tone (../hair/hair-mesh.ts) multiplies its texture as glTF's COLOR_0 does.
     if (part.material === 'hair' && data.hair?.mesh) (primitive.attributes as Json).COLOR_0 = builder.addColors(data.hair.mesh.vertexColours);
+    else if (part.vertexColours && primitive.material !== 0) (primitive.attributes as Json).COLOR_0 = builder.addColors(part.vertexColours);
     const partMesh: Json = { name: part.name, primitives: [primitive] };
     // A part's morphs (the lower teeth and tongue on jawOpen) share the head's target names, so one
     // name drives every mesh, as glTF avatar runtimes do.

@@ -12,7 +12,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { createEyeTexture } from '../materials/eye-texture.js';
 import { SH_COUNT, shShadingBasis } from '../albedo/sh-light.js';
 import { linearToSrgb8 } from '../image/srgb.js';
-import { applyVertexTint, buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, PLAIN_COLOUR, sampleLinear, type PreviewScene } from '../render/preview.js';
+import { applyVertexTint, buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN, plainColourAt, sampleLinear, type PreviewScene } from '../render/preview.js';
 import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
 import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
@@ -69,7 +69,7 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
       if (options.mouthInterior) applyVertexTint(scene, t, surface, colour);
     }
     else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
-    else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
+    else plainColourAt(scene, t, surface, colour);
     shShadingBasis(nx, ny, nz, basis);
     for (let c = 0; c < 3; c++) {
       let shading = 0;

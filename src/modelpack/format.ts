@@ -53,6 +53,8 @@ export interface PackPartInfo {
   attached?: boolean;
   /** Optional (added after version 1 shipped): side of the part's strand texture, section "parts.<p>.texture" (u8 [size, size, 2]). */
   textureSize?: number;
+  /** Optional (added after version 1 shipped): the part has per-vertex albedo, section "parts.<p>.vertexColours" (f32 [vertexCount, 3], linear RGB). */
+  coloured?: boolean;
 }
 
 export interface PackHeader {
@@ -215,6 +217,10 @@ function validateModelForWrite(model: HeadModel): void {
       checkFinite(`part ${part.name} attachment.weights`, part.attachment.weights);
     }
     if (part.texture) checkLength(`part ${part.name} texture`, part.texture.luminanceAlpha.length, part.texture.size * part.texture.size * 2);
+    if (part.vertexColours) {
+      checkLength(`part ${part.name} vertexColours`, part.vertexColours.length, pv * 3);
+      checkFinite(`part ${part.name} vertexColours`, part.vertexColours);
+    }
   });
 }
 
@@ -281,6 +287,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
       );
     }
     if (part.texture) pending.push({ name: `parts.${p}.texture`, dtype: 'u8', shape: [part.texture.size, part.texture.size, 2], bytes: part.texture.luminanceAlpha });
+    if (part.vertexColours) pending.push(f32(`parts.${p}.vertexColours`, part.vertexColours, [pv, 3]));
   });
 
   const header: PackHeader = {
@@ -306,6 +313,7 @@ export function writePack(model: HeadModel, options: WritePackOptions = {}): Uin
       ...(part.morphs ? { morphs: [...part.morphs.names] } : {}),
       ...(part.attachment ? { attached: true } : {}),
       ...(part.texture ? { textureSize: part.texture.size } : {}),
+      ...(part.vertexColours ? { coloured: true } : {}),
     })),
     sections: [],
   };
@@ -412,6 +420,7 @@ function parseHeaderJson(text: Uint8Array): PackHeader {
       ...(part.morphs === undefined ? {} : { morphs: stringList(part.morphs, `parts[${i}].morphs`) }),
       ...(part.attached === undefined ? {} : { attached: field(part, 'attached', `parts[${i}]`, isBool, 'a boolean') }),
       ...(part.textureSize === undefined ? {} : { textureSize: field(part, 'textureSize', `parts[${i}]`, isCount, 'a count') }),
+      ...(part.coloured === undefined ? {} : { coloured: field(part, 'coloured', `parts[${i}]`, isBool, 'a boolean') }),
     };
   });
   const names = new Set<string>();
@@ -544,6 +553,7 @@ function expectedSections(header: PackHeader): ExpectedSection[] {
       );
     }
     if (part.textureSize !== undefined) list.push({ name: `parts.${p}.texture`, dtypes: ['u8'], shape: [part.textureSize, part.textureSize, 2] });
+    if (part.coloured) list.push({ name: `parts.${p}.vertexColours`, dtypes: ['f32'], shape: [part.vertexCount, 3] });
   });
   return list;
 }
@@ -681,6 +691,7 @@ export function assembleModel(header: PackHeader, sections: Map<string, SectionA
       ...(part.morphs ? { morphs: { names: [...part.morphs], displacements: float(`parts.${p}.morphs`) } } : {}),
       ...(part.attached ? { attachment: { vertices: index(`parts.${p}.attachment.vertices`), weights: float(`parts.${p}.attachment.weights`) } } : {}),
       ...(part.textureSize !== undefined ? { texture: { size: part.textureSize, luminanceAlpha: get(`parts.${p}.texture`) as Uint8Array } } : {}),
+      ...(part.coloured ? { vertexColours: float(`parts.${p}.vertexColours`) } : {}),
     })),
   };
 }

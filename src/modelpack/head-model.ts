@@ -38,6 +38,12 @@ export interface SubMesh {
   attachment?: { vertices: Uint32Array; weights: Float32Array };
   /** Optional strand texture of a card part: size x size texels, 2 bytes each (sRGB luminance, alpha = strand coverage). */
   texture?: { size: number; luminanceAlpha: Uint8Array };
+  /**
+   * Optional per-vertex albedo (linear RGB, 3 per vertex) of an untextured part (the default head's
+   * teeth and tongue: their CC0 textures and the mouth's occlusion baked in, ./makehuman-head/mouth-parts-albedo.ts).
+   * Renderers multiply the part material's colour (white for such parts) by it.
+   */
+  vertexColours?: Float32Array;
 }
 
 /** Part positions under expression `weights` (in `expressionNames` order): rest plus its named morphs. */

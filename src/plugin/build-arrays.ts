@@ -38,6 +38,8 @@ export interface PartArrays {
   morphs: { positions: Float32Array; normals: Float32Array } | null;
   /** The tinted strand texture of a card part (lashes, brows), else null. */
   cardTexture: RgbaImage | null;
+  /** RGBA per vertex: the part's baked albedo (SubMesh.vertexColours: teeth, gums, tongue), else null. */
+  colours: Float32Array | null;
 }
 
 /** The hair mesh's vertex data beyond its positions, indices and uvs. */
@@ -106,6 +108,7 @@ function partArrays(data: AvatarData, part: SubMesh, eye: boolean): PartArrays {
       : part.uvs.length === vertexCount * 2 ? part.uvs.slice() : new Float32Array(vertexCount * 2),
     morphs,
     cardTexture: isFaceCard(part) ? faceCardTexture(data, part) : null,
+    colours: part.vertexColours ? rgbToRgba(part.vertexColours) : null,
   };
 }
 

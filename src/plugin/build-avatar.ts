@@ -322,9 +322,10 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
     // Eyes and other parts, with the vertex data the worker prepared (arrays.parts, in rigParts order).
     const partArrays = new Map(rigParts(rig).map((part, i) => [part, arrays.parts[i]]));
     const addPart = (part: SubMesh, partMaterial: Material, jointName: JointName): Mesh => {
-      const { normals, uvs, morphs } = partArrays.get(part)!;
+      const { normals, uvs, morphs, colours } = partArrays.get(part)!;
       const mesh = createMesh(`${name}.${part.name}`, scene, part.positions.slice(), part.indices, uvs, normals);
       mesh.material = partMaterial;
+      if (colours && partMaterial !== material) mesh.setVerticesData(VertexBuffer.ColorKind, colours, false, 4);
       attach(mesh, jointName);
       if (morphs) mesh.morphTargetManager = own(partMorphs(scene, part, morphs, manager));
       return mesh;
@@ -341,20 +342,24 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
       }
     }
     const otherMeshes: Mesh[] = [];
-    let teethMaterial: PBRMaterial | null = null;
+    // Teeth and tongue: parts with baked albedo (vertex colours) over white, the others a plain ivory (as in the GLB).
+    const teethMaterials = new Map<boolean, PBRMaterial>();
     for (const part of rig.otherParts) {
       let partMaterial: Material = material;
-      const { cardTexture } = partArrays.get(part)!;
+      const { cardTexture, colours } = partArrays.get(part)!;
       if (cardTexture) {
         // Lashes and brows: strand cards like the hair, tinted (../hair/face-cards.ts).
         partMaterial = own(hairMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`), faceCardColour(data, part)));
         yield 'card texture';
       } else if (part.material !== 'skin') {
+        const coloured = colours !== null;
+        let teethMaterial = teethMaterials.get(coloured);
         if (!teethMaterial) {
           teethMaterial = own(new PBRMaterial(`${name}.teeth`, scene));
-          teethMaterial.albedoColor = new Color3(0.85, 0.82, 0.74);
+          teethMaterial.albedoColor = coloured ? new Color3(1, 1, 1) : new Color3(0.85, 0.82, 0.74);
           teethMaterial.metallic = 0;
           teethMaterial.roughness = 0.35;
+          teethMaterials.set(coloured, teethMaterial);
         }
         partMaterial = teethMaterial;
       }

@@ -55,6 +55,8 @@ export interface PreviewScene {
   vertexTint?: Float32Array;
   /** Strand cards (hair, lashes, brows): each set's tinted texture (alpha-tested) from vertex `firstVertex` on, and the hair's root-tone vertex colours. */
   cards: CardSet[];
+  /** Linear RGB albedo of every vertex of the untextured parts (teeth, tongue): their baked SubMesh.vertexColours, else PLAIN_COLOUR. */
+  plainColours: Float32Array;
 }
 
 export interface CardSet { texture: RgbaImage; firstVertex: number; vertexCount: number; vertexColours?: Float32Array }
@@ -78,6 +80,7 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
   const uvs = new Float32Array(vertexCount * 2);
   const indices = new Uint32Array(indexCount);
   const triangleMaterial = new Uint8Array(indexCount / 3);
+  const plainColours = new Float32Array(vertexCount * 3);
   positions.set(headPositions);
   normals.set(headNormals);
   uvs.set(model.uvs);
@@ -98,6 +101,10 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
     if (card) cards.push({ ...card, firstVertex: vertexOffset, vertexCount: partVertices });
     const material = part.material === 'eye' ? MATERIAL_EYE : part.material === 'skin' ? MATERIAL_SKIN : card ? MATERIAL_HAIR : MATERIAL_PLAIN;
     triangleMaterial.fill(material, indexOffset / 3, (indexOffset + part.indices.length) / 3);
+    if (material === MATERIAL_PLAIN) {
+      if (part.vertexColours) plainColours.set(part.vertexColours, vertexOffset * 3);
+      else for (let v = vertexOffset; v < vertexOffset + partVertices; v++) plainColours.set(PLAIN_COLOUR, 3 * v);
+    }
     vertexOffset += partVertices;
     indexOffset += part.indices.length;
   }
@@ -109,7 +116,14 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
     if (r > radius) radius = r;
   }
   const vertexTint = mouthInteriorTintFor(model, data.neutralVertices) ?? undefined;
-  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint, cards };
+  return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint, cards, plainColours };
+}
+
+/** The albedo of an untextured part's pixel: its vertices' colours interpolated (linear RGB, into `colour`). */
+export function plainColourAt(scene: PreviewScene, triangle: number, surface: SurfaceSample, colour: Float32Array): void {
+  const { indices, plainColours } = scene;
+  const a = 3 * indices[3 * triangle], b = 3 * indices[3 * triangle + 1], c = 3 * indices[3 * triangle + 2];
+  for (let k = 0; k < 3; k++) colour[k] = surface.w0 * plainColours[a + k] + surface.w1 * plainColours[b + k] + surface.w2 * plainColours[c + k];
 }
 
 /** Multiplies a head pixel's colour by the scene's per-vertex tint (the dark mouth pocket), when it has one. */
@@ -236,7 +250,7 @@ function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, a
         }
       }
     }
-    else { colour[0] = PLAIN_COLOUR[0]; colour[1] = PLAIN_COLOUR[1]; colour[2] = PLAIN_COLOUR[2]; }
+    else plainColourAt(scene, t, surface, colour);
     if (material === MATERIAL_SKIN) applyVertexTint(scene, t, surface, colour);
     const key = Math.max(0, (nx * KEY[0] + ny * KEY[1] + nz * KEY[2] + WRAP) / (1 + WRAP));
     const fill = Math.max(0, (nx * FILL[0] + ny * FILL[1] + nz * FILL[2] + WRAP) / (1 + WRAP));

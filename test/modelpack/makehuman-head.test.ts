@@ -153,6 +153,79 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     }
   });
 
+  it('colours teeth ivory with red gums and a pink tongue from the CC0 textures, darker deeper in the mouth', function () {
+    const part = (name: string) => model.parts.find((p) => p.name === name)!;
+    const luminance = (c: Float32Array, v: number) => 0.2126 * c[3 * v] + 0.7152 * c[3 * v + 1] + 0.0722 * c[3 * v + 2];
+    for (const name of ['upperTeeth', 'lowerTeeth']) {
+      const { positions, vertexColours: c } = part(name);
+      assert.ok(c, `${name} has baked colours`);
+      const n = positions.length / 3;
+      // Gum texels are red (r > 2 g); crowns are near-neutral.
+      const crowns: number[] = [], gums: number[] = [];
+      for (let v = 0; v < n; v++) (c[3 * v] > 2 * c[3 * v + 1] ? gums : crowns).push(v);
+      const mean = (vs: number[], k: number) => vs.reduce((s, v) => s + c[3 * v + k], 0) / vs.length;
+      const crown = [0, 1, 2].map((k) => mean(crowns, k));
+      // Occlusion: the front fifth of the crowns (by z) against the back fifth (about 1 without it).
+      const byDepth = crowns.slice().sort((a, b) => positions[3 * b + 2] - positions[3 * a + 2]);
+      const fifth = Math.floor(byDepth.length / 5);
+      const front = byDepth.slice(0, fifth).reduce((s, v) => s + luminance(c, v), 0) / fifth;
+      const back = byDepth.slice(-fifth).reduce((s, v) => s + luminance(c, v), 0) / fifth;
+      let brightest = 0;
+      for (let i = 0; i < c.length; i++) brightest = Math.max(brightest, c[i]);
+      console.log(`      ${name}: ${crowns.length} crown, ${gums.length} gum vertices; crown mean linear ${crown.map((x) => x.toFixed(3)).join(' ')}, ` +
+        `brightest ${brightest.toFixed(3)}; front/back crown luminance ${front.toFixed(3)}/${back.toFixed(3)}`);
+      assert.ok(gums.length > 0.1 * n && crowns.length > 0.3 * n, `${name}: ${gums.length} gum and ${crowns.length} crown vertices of ${n}`);
+      assert.ok(crown[0] > crown[1] && crown[1] > crown[2] && crown[2] < 0.85 * crown[0], `${name}: crowns ivory, not grey or white (${crown})`);
+      assert.ok(brightest < 0.9, `${name}: nothing paper white (${brightest})`);
+      assert.ok(front > 2 * back, `${name}: the back teeth are in the mouth's shadow (${front} vs ${back})`);
+    }
+    const tongue = part('tongue').vertexColours!;
+    const tongueMean = [0, 1, 2].map((k) => tongue.filter((_, i) => i % 3 === k).reduce((a, b) => a + b, 0) / (tongue.length / 3));
+    console.log(`      tongue: mean linear ${tongueMean.map((x) => x.toFixed(3)).join(' ')}`);
+    assert.ok(tongueMean[0] > 2 * tongueMean[1] && tongueMean[1] > 0.02, `tongue pink (${tongueMean})`);
+    assert.equal(part('eyeLeft').vertexColours, undefined);
+  });
+
+  it('carries the mouth parts\' colours into the pack, the GLB (COLOR_0 over a white teeth material) and Babylon (vertex colours)', function () {
+    const back = readPack(writePack(model, { precision: 'fp16' }));
+    for (const name of ['upperTeeth', 'lowerTeeth', 'tongue']) {
+      assert.deepEqual(Array.from(back.parts.find((p) => p.name === name)!.vertexColours!), Array.from(model.parts.find((p) => p.name === name)!.vertexColours!));
+    }
+    const data = makeAvatarData(model);
+    const glb = writeGlb(data);
+    const length = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
+    const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + length))) as {
+      meshes: Array<{ name: string; primitives: Array<{ attributes: Record<string, number>; material: number }> }>;
+      materials: Array<{ name: string; pbrMetallicRoughness: { baseColorFactor?: number[] } }>;
+      accessors: Array<{ count: number; type: string }>;
+    };
+    for (const name of ['upperTeeth', 'lowerTeeth', 'tongue']) {
+      const primitive = json.meshes.find((m) => m.name === name)!.primitives[0];
+      const material = json.materials[primitive.material];
+      assert.equal(material.name, 'teeth');
+      assert.deepEqual(material.pbrMetallicRoughness.baseColorFactor, [1, 1, 1, 1]);
+      const colours = json.accessors[primitive.attributes.COLOR_0];
+      assert.equal(colours.count, model.parts.find((p) => p.name === name)!.positions.length / 3, `${name} COLOR_0`);
+      assert.equal(colours.type, 'VEC3');
+    }
+    const engine = new NullEngine();
+    const scene = new Scene(engine);
+    try {
+      const avatar = buildAvatar(scene, data);
+      const mesh = avatar.otherMeshes.find((m) => m.name.endsWith('.lowerTeeth'))!;
+      const rgba = mesh.getVerticesData('color')!;
+      const baked = model.parts.find((p) => p.name === 'lowerTeeth')!.vertexColours!;
+      assert.equal(rgba.length, (baked.length / 3) * 4);
+      for (let v = 0; v < baked.length / 3; v++) for (let k = 0; k < 3; k++) assert.ok(Math.abs(rgba[4 * v + k] - baked[3 * v + k]) < 1e-6);
+      const material = mesh.material as unknown as { albedoColor: { r: number; g: number; b: number } };
+      assert.deepEqual([material.albedoColor.r, material.albedoColor.g, material.albedoColor.b], [1, 1, 1]);
+      avatar.dispose();
+    } finally {
+      scene.dispose();
+      engine.dispose();
+    }
+  });
+
   it('has lashes on the lid margins and brows on the MediaPipe brow points, glued to the skin', function () {
     const P = model.positions, lm = model.landmarks468!;
     const lashes = model.parts.find((p) => p.name === 'lashes')!, brows = model.parts.find((p) => p.name === 'brows')!;

