@@ -82,6 +82,20 @@ export class SparseLandmarkSystem implements LandmarkEvaluator {
     for (let i = 0; i < this.base.length; i++) this.neutral[i] = this.base[i] + (offsets ? offsets[i] : 0);
   }
 
+  /** Model-space position of each point (xyz interleaved) at expression `coefficients`, into `out`. */
+  pointsAt(coefficients: ArrayLike<number>, out: Float64Array): Float64Array {
+    const { neutral, offsets, targets, displacement } = this;
+    out.set(neutral);
+    for (let i = 0; i < this.points.length; i++) {
+      for (let e = offsets[i]; e < offsets[i + 1]; e++) {
+        const c = coefficients[targets[e]];
+        if (c === 0) continue;
+        for (let k = 0; k < 3; k++) out[3 * i + k] += c * displacement[3 * e + k];
+      }
+    }
+    return out;
+  }
+
   /**
    * Residuals and normal equations at `state`. Row i is points[i] (corr.unionIndex is not read, and
    * blends are not supported: the tracker's rows are its plain mesh points, in order).

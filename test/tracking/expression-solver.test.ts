@@ -3,7 +3,7 @@ import { LandmarkSystem } from '../../src/fitting/landmark-graph.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
 import type { AvatarData } from '../../src/types.js';
 import { rotationToEulerDegrees } from '../../src/fitting/camera-math.js';
-import { ExpressionSolver, fixedIdentityModel } from '../../src/tracking/expression-solver.js';
+import { depthPitchDeg, ExpressionSolver, fixedIdentityModel } from '../../src/tracking/expression-solver.js';
 import { GazeSolver, irisRingDepth, pupilDepth } from '../../src/tracking/gaze.js';
 import { computeAvatarRig } from '../../src/export/avatar-rig.js';
 import { OneEuroFilter } from '../../src/tracking/one-euro.js';
@@ -113,6 +113,33 @@ describe('tracking: per-frame solve on exact observations', () => {
     assert.ok(weightError / count < 0.05, `weight MAE ${(weightError / count).toFixed(3)}`);
     assert.ok(poseSum / 54 < 0.5 && worstPose < 2, `pose error mean ${(poseSum / 54).toFixed(2)}, worst ${worstPose.toFixed(2)} deg`);
     assert.ok(worstGaze < 4, `worst gaze error ${worstGaze.toFixed(2)} deg`);
+  });
+});
+
+describe('tracking: head pitch from FaceMesh depths', () => {
+  it('reads the pitch that turns the model onto the observed relative depths, whatever their scale and offset', async () => {
+    const model = fixedIdentityModel(await meanFaceAvatar());
+    const points = new SparseLandmarkSystem(model, model.landmarks468!).pointsAt(new Float64Array(model.expressionNames.length), new Float64Array(468 * 3));
+    const random = seededRandom(8);
+    const yaw = 0.3, c = Math.cos(yaw), s = Math.sin(yaw);
+    const solved = [c, 0, s, 0, 1, 0, -s, 0, c];
+    for (const pitchDeg of [-6, 2.5, 7]) {
+      const p = (pitchDeg * Math.PI) / 180;
+      // The true head: the solved one turned about the camera's x axis.
+      const truth = solved.map((_, i) => {
+        const row = Math.floor(i / 3), col = i % 3;
+        if (row === 0) return solved[col];
+        return row === 1 ? Math.cos(p) * solved[3 + col] - Math.sin(p) * solved[6 + col] : Math.sin(p) * solved[3 + col] + Math.cos(p) * solved[6 + col];
+      });
+      // FaceMesh's z: pixels, nearer is smaller, about focal / distance px per metre, with 0.5 px noise.
+      const observed = new Float32Array(468 * 3);
+      for (let i = 0; i < 468; i++) {
+        const depth = truth[6] * points[3 * i] + truth[7] * points[3 * i + 1] + truth[8] * points[3 * i + 2];
+        observed[3 * i + 2] = -1300 * depth + 40 + 0.5 * (2 * random() - 1);
+      }
+      const read = depthPitchDeg(points, solved, observed);
+      assert.ok(Math.abs(read - pitchDeg) < 0.3, `pitch ${pitchDeg} deg read as ${read.toFixed(2)}`);
+    }
   });
 });
 
