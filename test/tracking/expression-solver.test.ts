@@ -45,13 +45,20 @@ describe('tracking: sparse landmark normal equations', () => {
   });
 });
 
+/** The mean-face avatar's eyes, each with its cornea's apex: how far its front-most point lies in front of the pivot. */
+async function meanFaceEyes() {
+  const data = await meanFaceAvatar();
+  const rig = computeAvatarRig(data.model, data.neutralVertices);
+  return [rig.eyeRight!, rig.eyeLeft!].map((eye) => {
+    let apex = 0;
+    for (let i = 2; i < eye.positions.length; i += 3) apex = Math.max(apex, eye.positions[i] - eye.pivot[2]);
+    return { eye, apex };
+  });
+}
+
 describe('tracking: gaze geometry', () => {
   it('turns the iris centre with the eye like the iris plane, not the cornea apex (the Iris model centre moves so: bench/track-iris.ts)', async () => {
-    const data = await meanFaceAvatar();
-    const rig = computeAvatarRig(data.model, data.neutralVertices);
-    for (const eye of [rig.eyeRight!, rig.eyeLeft!]) {
-      let apex = 0;
-      for (let i = 2; i < eye.positions.length; i += 3) apex = Math.max(apex, eye.positions[i] - eye.pivot[2]);
+    for (const { eye, apex } of await meanFaceEyes()) {
       const depth = pupilDepth(eye);
       // MakeHuman's eye: iris about 12 mm in front of the pivot, the cornea's apex about 17 mm.
       assert.ok(depth > 0.010 && depth < 0.014 && apex - depth > 0.003, `${eye.name}: pupil ${(depth * 1000).toFixed(1)} mm, apex ${(apex * 1000).toFixed(1)} mm`);
@@ -59,11 +66,7 @@ describe('tracking: gaze geometry', () => {
   });
 
   it('puts the iris centre of an eye looking ahead on the iris ring painted on the cornea, in front of the iris plane (bench/track-iris.ts: it turns with the head like a point at 14-15 mm)', async () => {
-    const data = await meanFaceAvatar();
-    const rig = computeAvatarRig(data.model, data.neutralVertices);
-    for (const eye of [rig.eyeRight!, rig.eyeLeft!]) {
-      let apex = 0;
-      for (let i = 2; i < eye.positions.length; i += 3) apex = Math.max(apex, eye.positions[i] - eye.pivot[2]);
+    for (const { eye, apex } of await meanFaceEyes()) {
       const ring = irisRingDepth(eye), depth = pupilDepth(eye);
       assert.ok(ring > depth + 0.001 && ring < apex - 0.001 && ring > 0.013 && ring < 0.0155, `${eye.name}: ring ${(ring * 1000).toFixed(2)} mm, iris plane ${(depth * 1000).toFixed(2)} mm, apex ${(apex * 1000).toFixed(2)} mm`);
     }
