@@ -121,9 +121,12 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
 
 /** The albedo of an untextured part's pixel: its vertices' colours interpolated (linear RGB, into `colour`). */
 export function plainColourAt(scene: PreviewScene, triangle: number, surface: SurfaceSample, colour: Float32Array): void {
-  const { indices, plainColours } = scene;
-  const a = 3 * indices[3 * triangle], b = 3 * indices[3 * triangle + 1], c = 3 * indices[3 * triangle + 2];
-  for (let k = 0; k < 3; k++) colour[k] = surface.w0 * plainColours[a + k] + surface.w1 * plainColours[b + k] + surface.w2 * plainColours[c + k];
+  for (let k = 0; k < 3; k++) colour[k] = interpolateRgb(scene.plainColours, scene.indices, triangle, surface, k);
+}
+
+/** Channel k of a per-vertex RGB attribute, interpolated at a pixel of `triangle`. */
+function interpolateRgb(values: Float32Array, indices: Uint32Array, triangle: number, surface: SurfaceSample, k: number): number {
+  return surface.w0 * values[3 * indices[3 * triangle] + k] + surface.w1 * values[3 * indices[3 * triangle + 1] + k] + surface.w2 * values[3 * indices[3 * triangle + 2] + k];
 }
 
 /** Multiplies a head pixel's colour by the scene's per-vertex tint (the dark mouth pocket), when it has one. */
@@ -131,8 +134,7 @@ export function applyVertexTint(scene: PreviewScene, triangle: number, surface: 
   const tint = scene.vertexTint;
   const { indices } = scene;
   if (!tint || 3 * indices[3 * triangle] >= tint.length) return;
-  const a = 3 * indices[3 * triangle], b = 3 * indices[3 * triangle + 1], c = 3 * indices[3 * triangle + 2];
-  for (let k = 0; k < 3; k++) colour[k] *= surface.w0 * tint[a + k] + surface.w1 * tint[b + k] + surface.w2 * tint[c + k];
+  for (let k = 0; k < 3; k++) colour[k] *= interpolateRgb(tint, indices, triangle, surface, k);
 }
 
 /** Bilinear sample of an sRGB texture at (u, v up), returned in linear light into `out`. */

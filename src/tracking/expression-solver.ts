@@ -284,6 +284,9 @@ export class ExpressionSolver {
 
 }
 
+/** Scratch for the per-frame pitch search and turn (no allocation per frame). */
+const scratchRotation = new Float64Array(9);
+
 /** `rotation` turned by `deg` about the camera's x axis (left-multiplied), into `out`. */
 function pitchedRotation(deg: number, rotation: ArrayLike<number>, out: Float64Array): Float64Array {
   const c = Math.cos((deg * Math.PI) / 180), s = Math.sin((deg * Math.PI) / 180);
@@ -315,7 +318,7 @@ function depthMisfit(points: Float64Array, rotation: ArrayLike<number>, observed
 
 /** The pitch (degrees about the camera's x axis) of the head that best explains the observed relative depths. */
 export function depthPitchDeg(points: Float64Array, rotation: ArrayLike<number>, observed: ArrayLike<number>): number {
-  const trial = new Float64Array(9);
+  const trial = scratchRotation;
   const search = (from: number, to: number, step: number) => {
     let best = from, bestMisfit = Infinity;
     for (let deg = from; deg <= to + 1e-9; deg += step) {
@@ -330,9 +333,11 @@ export function depthPitchDeg(points: Float64Array, rotation: ArrayLike<number>,
 
 /** Turns the pose (in place) by `deg` about the camera's x axis through the centre of the model points `pivot`, which stays put. */
 function pitchAboutPoints(deg: number, points: Float64Array, pivot: readonly number[], rotation: Float64Array, translation: Float64Array): void {
-  const centre = [0, 0, 0];
-  for (const i of pivot) for (let c = 0; c < 3; c++) centre[c] += points[3 * i + c] / pivot.length;
-  const seen = [0, 1, 2].map((r) => rotation[3 * r] * centre[0] + rotation[3 * r + 1] * centre[1] + rotation[3 * r + 2] * centre[2] + translation[r]);
-  rotation.set(pitchedRotation(deg, rotation, new Float64Array(9)));
-  for (let r = 0; r < 3; r++) translation[r] = seen[r] - (rotation[3 * r] * centre[0] + rotation[3 * r + 1] * centre[1] + rotation[3 * r + 2] * centre[2]);
+  let cx = 0, cy = 0, cz = 0;
+  for (const i of pivot) { cx += points[3 * i]; cy += points[3 * i + 1]; cz += points[3 * i + 2]; }
+  cx /= pivot.length; cy /= pivot.length; cz /= pivot.length;
+  // The pivot in camera space before the turn; the translation then puts it back there.
+  for (let r = 0; r < 3; r++) translation[r] += rotation[3 * r] * cx + rotation[3 * r + 1] * cy + rotation[3 * r + 2] * cz;
+  rotation.set(pitchedRotation(deg, rotation, scratchRotation));
+  for (let r = 0; r < 3; r++) translation[r] -= rotation[3 * r] * cx + rotation[3 * r + 1] * cy + rotation[3 * r + 2] * cz;
 }
