@@ -16,6 +16,7 @@ import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { makeAvatarData } from '../export/synthetic-avatar.js';
 import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
+import { createRasterTarget, rasterizeTriangles } from '../../src/render/rasterize.js';
 
 function hasMakehumanData(): boolean {
   try {
@@ -24,6 +25,49 @@ function hasMakehumanData(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Orthographic view of the open mouth (jawOpen 1, turned `yawDeg` about y): the pixels where the
+ * head shows its back faces (its inside, seen through a fold) and the pixels of the mouth parts.
+ */
+function openMouthView(model: HeadModel, yawDeg: number): { insideOut: number; parts: number } {
+  const weights = Float32Array.from(model.expressionNames, (n) => (n === 'jawOpen' ? 1 : 0));
+  const meshes = [{ positions: decodeShape(model, null, weights), indices: model.indices }];
+  for (const part of model.parts) meshes.push({ positions: partPositionsForExpression(part, model.expressionNames, weights), indices: part.indices });
+  const lip = model.landmarks468![13];
+  const centre = [0, 1, 2].map((a) => model.positions[3 * lip + a]);
+  const size = 256, pixelsPerMetre = size / 0.08, yaw = (yawDeg * Math.PI) / 180;
+  const target = createRasterTarget(size, size);
+  const owner = new Int8Array(size * size).fill(-1);
+  const facing: Float32Array[] = [];
+  meshes.forEach((mesh, m) => {
+    const screen = new Float32Array(mesh.positions.length);
+    for (let i = 0; i < screen.length; i += 3) {
+      const x = mesh.positions[i] - centre[0], y = mesh.positions[i + 1] - centre[1], z = mesh.positions[i + 2] - centre[2];
+      screen[i] = size / 2 + (Math.cos(yaw) * x + Math.sin(yaw) * z) * pixelsPerMetre;
+      screen[i + 1] = size / 2 - y * pixelsPerMetre;
+      screen[i + 2] = Math.sin(yaw) * x - Math.cos(yaw) * z;
+    }
+    // Per triangle, the z of its screen-space winding: which side faces the viewer.
+    const winding = new Float32Array(mesh.indices.length / 3);
+    for (let t = 0; t < winding.length; t++) {
+      const a = 3 * mesh.indices[3 * t], b = 3 * mesh.indices[3 * t + 1], c = 3 * mesh.indices[3 * t + 2];
+      winding[t] = (screen[b] - screen[a]) * (screen[c + 1] - screen[a + 1]) - (screen[b + 1] - screen[a + 1]) * (screen[c] - screen[a]);
+    }
+    facing.push(winding);
+    const before = Int32Array.from(target.triangle), beforeDepth = Float32Array.from(target.depth);
+    rasterizeTriangles(target, screen, mesh.indices);
+    for (let p = 0; p < size * size; p++) if (target.triangle[p] !== before[p] || target.depth[p] !== beforeDepth[p]) owner[p] = m;
+  });
+  // The skin faces the viewer almost everywhere, so the minority winding among the head's pixels is its inside.
+  let positive = 0, negative = 0, parts = 0;
+  for (let p = 0; p < size * size; p++) {
+    if (owner[p] > 0) parts++;
+    else if (owner[p] === 0) facing[0][target.triangle[p]] > 0 ? positive++ : negative++;
+  }
+  const insideOut = Math.min(positive, negative);
+  return { insideOut, parts };
 }
 
 const distance = (p: Float32Array, a: number, b: number) => Math.hypot(p[3 * a] - p[3 * b], p[3 * a + 1] - p[3 * b + 1], p[3 * a + 2] - p[3 * b + 2]);
@@ -125,6 +169,15 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.ok(Math.abs(teethDrop - lipDrop) < 0.4 * lipDrop, `lower incisors drop ${teethDrop} m against the lip's ${lipDrop} m`);
     assert.ok(upperStill, 'upper teeth stay on the skull');
     assert.ok(tongueMoved, 'tongue moves with the jaw');
+  });
+
+  it('opens the mouth on jawOpen without turning the skin inside out (front and 30° views)', function () {
+    for (const yaw of [0, 30]) {
+      const { insideOut, parts } = openMouthView(model, yaw);
+      console.log(`      jawOpen at ${yaw}°: ${insideOut} pixels of the head's inside, ${parts} of teeth and tongue`);
+      assert.ok(parts > 2000, `teeth and tongue show ${parts} pixels`);
+      assert.ok(insideOut < 0.05 * parts, `${insideOut} inside-out pixels against ${parts} of teeth and tongue`);
+    }
   });
 
   it('exports the lower teeth and tongue with a jawOpen target that the Babylon avatar drives from the head', function () {

