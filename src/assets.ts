@@ -12,6 +12,8 @@ export const ASSET_FILES = {
   faceDetector: 'face-detector.onnx',
   faceMesh: 'face-mesh.onnx',
   iris: 'iris.onnx',
+  /** MediaPipe's 478-point attention FaceMesh (refined lips, eyes, irises): live tracking's optional mesh model. */
+  attentionMesh: 'face-mesh-attention.onnx',
   selfie: 'selfie.onnx',
   /**
    * HSE FaceRes identity embedding: fit-quality metrics only (see METRIC_MODELS). Trained on
