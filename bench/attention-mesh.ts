@@ -98,6 +98,13 @@ for (const file of photos) {
   const [a, b] = [centre('Identity_6'), centre('Identity_2')];
   const eyeSpan = Math.hypot(points[3 * 263] - points[3 * 33], points[3 * 263 + 1] - points[3 * 33 + 1]);
   console.log(`${path.basename(file)} (${image.width}x${image.height}, face crop ${size.toFixed(0)} px, eye span ${eyeSpan.toFixed(0)} px): ${line.join('; ')}`);
+  // Each eye-contour output's first point against the mesh's outer eye corners (33 subject's right, 263 left).
+  const meshOut = got.output_mesh_identity.data as Float32Array;
+  const corner = (name: string, index: number): number => {
+    const e = got[name].data as Float32Array;
+    return Math.hypot(e[0] - meshOut[3 * index], e[1] - meshOut[3 * index + 1]) * pxPerCropPx;
+  };
+  console.log(`  eye A point 0 -> mesh 33 ${corner('Identity_1', 33).toFixed(2)} px, 263 ${corner('Identity_1', 263).toFixed(2)} px; eye B point 0 -> 33 ${corner('Identity_5', 33).toFixed(2)} px, 263 ${corner('Identity_5', 263).toFixed(2)} px`);
   console.log(`  iris A -> Iris model right eye ${irisGap(a, 0).toFixed(2)} px, left ${irisGap(a, 15).toFixed(2)} px; iris B -> right ${irisGap(b, 0).toFixed(2)} px, left ${irisGap(b, 15).toFixed(2)} px`);
   tf.dispose([x, ...refs]);
 }

@@ -14,6 +14,7 @@ import { createSession, ort, type Backend } from '../runtime.js';
 import { ATTENTION_MESH, FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey, type FaceModelSpec } from '../tfjs-to-onnx/face-models.js';
 import { blazeFaceAnchors, decodeBlazeFace, weightedNms, type RawDetection } from './blazeface.js';
 import { MEDIAPIPE_TO_IBUG68 } from './ibug68.js';
+import { ATTENTION_LEFT_EYE_TO_MESH, ATTENTION_LIPS_TO_MESH, ATTENTION_RIGHT_EYE_TO_MESH } from './attention-refinement.js';
 import { RIGHT_EYE_LOOP, LEFT_EYE_LOOP } from './mediapipe-regions.js';
 import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from './mesh-regions.js';
 import { buildSkinMask, personProbabilityToImage } from './skin-mask.js';
@@ -354,6 +355,9 @@ export class FaceAnalyzer {
       points[3 * i + 2] = raw[3 * i + 2] * zScale;
     }
     if (!attention) return { points, score: out.output_faceflag[0] };
+    writeRefinedPoints(out.output_lips, ATTENTION_LIPS_TO_MESH, matrix, points);
+    writeRefinedPoints(out.Identity_1, ATTENTION_RIGHT_EYE_TO_MESH, matrix, points);
+    writeRefinedPoints(out.Identity_5, ATTENTION_LEFT_EYE_TO_MESH, matrix, points);
     const iris = new Float32Array(30);
     writeAttentionIris(out[ATTENTION_IRIS.right], matrix, points, RIGHT_EYE_LOOP, iris, 0);
     writeAttentionIris(out[ATTENTION_IRIS.left], matrix, points, LEFT_EYE_LOOP, iris, 15);
@@ -412,6 +416,15 @@ interface MeshResult {
  * the Iris model's right-eye centre on 8 photos and Identity_6 as close to the left one.
  */
 const ATTENTION_IRIS = { right: 'Identity_2', left: 'Identity_6' } as const;
+
+/** Refined x, y (crop pixels) onto the mesh points `toMesh` names, in image pixels; z stays the mesh's. */
+function writeRefinedPoints(raw: Float32Array, toMesh: Uint16Array, matrix: Float64Array, points: Float32Array): void {
+  for (let i = 0; i < toMesh.length; i++) {
+    const [x, y] = applyAffine(matrix, raw[2 * i] - 0.5, raw[2 * i + 1] - 0.5);
+    points[3 * toMesh[i]] = x;
+    points[3 * toMesh[i] + 1] = y;
+  }
+}
 
 /**
  * One eye's attention iris points into `iris` at `offset` (image pixels); their depth is the mean
