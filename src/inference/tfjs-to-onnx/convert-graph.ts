@@ -460,6 +460,7 @@ class Converter {
   private binary(op: string, a: Value, b: Value): Value {
     const shape = broadcastShapes(a.shape, b.shape, (detail) => this.error(detail));
     if (a.constant && b.constant) {
+      if (!BINARY_FOLDS[op]) throw this.error(`${op} of two constants is not folded`);
       return { shape, layout: 'tf', constant: foldBinary(op, a.constant, b.constant, shape) };
     }
     const dynamic = [a, b].filter((v) => !v.constant);
@@ -904,19 +905,24 @@ function broadcastShapes(a: number[], b: number[], fail: (detail: string) => Err
 }
 
 /** Elementwise op on two constants (small shape subgraphs), result float32. */
+/** Elementwise ONNX binary ops on constants; `ints`: both operands int32 (TF int division truncates). */
+const BINARY_FOLDS: Record<string, (x: number, y: number, ints: boolean) => number> = {
+  Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Div: (x, y, ints) => (ints ? Math.trunc(x / y) : x / y),
+  Max: (x, y) => Math.max(x, y), Min: (x, y) => Math.min(x, y),
+  LessOrEqual: (x, y) => Number(x <= y), GreaterOrEqual: (x, y) => Number(x >= y), And: (x, y) => Number(x !== 0 && y !== 0),
+};
+
+/** Elementwise op on two constants (small shape subgraphs): int32 when both are, bool for comparisons, else float32. */
 function foldBinary(op: string, a: ConstTensor, b: ConstTensor, shape: number[]): ConstTensor {
   const size = shape.reduce((x, y) => x * y, 1);
-  const ints = a.dtype === 'int32' && b.dtype === 'int32';
-  const values = ints ? new Int32Array(size) : new Float32Array(size);
+  const ints = a.dtype !== 'float32' && b.dtype !== 'float32';
+  const dtype = COMPARISONS.has(op) ? 'bool' : ints ? 'int32' : 'float32';
+  const values = dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
+  const fold = BINARY_FOLDS[op];
   const indexA = broadcastIndexer(a.shape, shape);
   const indexB = broadcastIndexer(b.shape, shape);
-  for (let i = 0; i < size; i++) {
-    const x = a.values[indexA(i)];
-    const y = b.values[indexB(i)];
-    values[i] = op === 'Add' ? x + y : op === 'Sub' ? x - y : op === 'Mul' ? x * y : op === 'Div' ? (ints ? Math.trunc(x / y) : x / y) : op === 'Max' ? Math.max(x, y) : op === 'Min' ? Math.min(x, y) : NaN;
-    if (Number.isNaN(values[i]) && op !== 'Div') throw new Error(`constant folding of ${op} is not implemented`);
-  }
-  return { dtype: ints ? 'int32' : 'float32', shape, values };
+  for (let i = 0; i < size; i++) values[i] = fold(a.values[indexA(i)], b.values[indexB(i)], ints);
+  return { dtype, shape, values };
 }
 
 function broadcastIndexer(from: number[], to: number[]): (flat: number) => number {
