@@ -168,7 +168,7 @@ describe('tracking: synthetic renders of an avatar', function () {
     scene.dispose();
   });
 
-  it('photo-avatar track refuses a folder without frames and a missing --avatar', () => {
+  it('photo-avatar track refuses a folder without frames, a missing --avatar and an unknown --mesh', () => {
     const empty = path.join(tmp, 'empty');
     mkdirSync(empty);
     const noFrames = cli('track', empty, '--avatar', path.join(tmp, 'me.avatar'), '-o', path.join(tmp, 'x.glb'));
@@ -177,5 +177,8 @@ describe('tracking: synthetic renders of an avatar', function () {
     const noAvatar = cli('track', empty, '-o', path.join(tmp, 'x.glb'));
     assert.equal(noAvatar.status, 2);
     assert.match(noAvatar.stderr, /needs --avatar/);
+    const badMesh = cli('track', empty, '--avatar', path.join(tmp, 'me.avatar'), '-o', path.join(tmp, 'x.glb'), '--mesh', 'iris');
+    assert.equal(badMesh.status, 2);
+    assert.match(badMesh.stderr, /--mesh must be one of faceMesh, attention, attentionIris/);
   });
 });

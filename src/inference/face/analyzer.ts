@@ -41,7 +41,8 @@ export interface AnalyzeOptions {
  * FaceMesh, whose own iris points (both eyes, every call) replace the Iris model. 'attentionIris':
  * FaceMesh's 468 points with the attention model's irises (both models on the same crop).
  */
-export type MeshModel = 'faceMesh' | 'attention' | 'attentionIris';
+export const MESH_MODELS = ['faceMesh', 'attention', 'attentionIris'] as const;
+export type MeshModel = (typeof MESH_MODELS)[number];
 
 /** A square crop in the image: centre, side in pixels, rotation (radians, clockwise in y-down images). */
 interface Roi {
