@@ -9,6 +9,7 @@
  *     [--seed N]   the truth and looks drawn (default 2026)
  *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
  *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
+ *     [--mesh faceMesh|attention|attentionIris]   the landmark model (the tracker's meshModel; default faceMesh)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
  *     [--sampling realistic|uniform]   expression truth: common webcam expressions (default) or 1-3 uniformly drawn targets
  *     [--dump FILE.json]   writes per frame the truth, the tracked pose and the face models' points, for studying the gaze offline
@@ -18,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodePng } from '../src/image/encode.js';
 import { configureRuntime } from '../src/inference/runtime.js';
+import type { MeshModel } from '../src/inference/face/analyzer.js';
 import { FaceTracker } from '../src/tracking/face-tracker.js';
 import { GazeSolver } from '../src/tracking/gaze.js';
 import type { RgbaImage } from '../src/types.js';
@@ -66,7 +68,7 @@ const E = names.length;
 const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
-const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises') });
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises'), meshModel: (stringOption('--mesh') ?? 'faceMesh') as MeshModel });
 const random = seededRandom(numberOption('--seed', 2026));
 const dumpFile = stringOption('--dump');
 const dump: { camera: typeof camera; calibration?: Record<string, number[]>; frames: Record<string, unknown>[] } = { camera, frames: [] };

@@ -12,6 +12,8 @@ export const ASSET_FILES = {
   faceDetector: 'face-detector.onnx',
   faceMesh: 'face-mesh.onnx',
   iris: 'iris.onnx',
+  /** MediaPipe's 478-point attention FaceMesh (refined lips, eyes, irises): live tracking's optional mesh model. */
+  attentionMesh: 'face-mesh-attention.onnx',
   selfie: 'selfie.onnx',
   /**
    * HSE FaceRes identity embedding: fit-quality metrics only (see METRIC_MODELS). Trained on
@@ -44,7 +46,7 @@ export const ASSET_FILES = {
 
 /** What the browser needs: every asset but the CLI's sample photo, the metric-only embedding and the Node-only WebP WASM. */
 export const RUNTIME_ASSET_FILES = [
-  ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.selfie,
+  ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.attentionMesh, ASSET_FILES.selfie,
   ASSET_FILES.defaultHead, ASSET_FILES.hair,
   ASSET_FILES.ortGlue, ASSET_FILES.ortBinary, ASSET_FILES.ortWebgpuGlue, ASSET_FILES.ortWebgpuBinary,
 ] as const;

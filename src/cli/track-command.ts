@@ -8,6 +8,7 @@ import { readPack } from '../modelpack/format.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { loadDefaultHead } from '../pipeline.js';
 import { addClipToGlb, clipFromFrames } from '../tracking/animation.js';
+import { MESH_MODELS, type MeshModel } from '../inference/face/analyzer.js';
 import { FaceTracker, type TrackedFrame } from '../tracking/face-tracker.js';
 import { parseArgs, intFlag, stringFlag, type FlagSpec } from './args.js';
 import { checkOutputs, readInputFile, writeOutputSet } from './files.js';
@@ -19,6 +20,7 @@ export const TRACK_FLAGS: Record<string, FlagSpec> = {
   json: { value: true },
   fps: { value: true },
   model: { value: true },
+  mesh: { value: true },
   'no-smoothing': { value: false },
   force: { value: false, alias: 'f' },
   quiet: { value: false, alias: 'q' },
@@ -34,6 +36,9 @@ export const TRACK_HELP = `photo-avatar track <frames folder | frame images...> 
       --json FILE        also write the per-frame weights by ARKit name, pose and gaze (JSON)
       --fps N            frame rate of the frames, 1-240 (default 30)
       --model PACK       the model pack the avatar was made with (default: the embedded head)
+      --mesh MODEL       landmark model: faceMesh (default: FaceMesh + Iris), attention (MediaPipe's
+                         478-point attention FaceMesh: better gaze, worse head pitch, cheaper),
+                         attentionIris (FaceMesh's points, the attention model's irises)
       --no-smoothing     no temporal (One-Euro) smoothing
   -f, --force            replace existing output files
   -q, --quiet            no progress output`;
@@ -79,6 +84,8 @@ export async function runTrackCommand(argv: string[]): Promise<number> {
   const jsonFile = stringFlag(args, 'json');
   if (path.extname(outFile).toLowerCase() !== '.glb') throw new PhotoAvatarError('INVALID_ARGUMENT', `-o must name a .glb file, got "${outFile}".`);
   if (jsonFile && path.extname(jsonFile).toLowerCase() !== '.json') throw new PhotoAvatarError('INVALID_ARGUMENT', `--json must name a .json file, got "${jsonFile}".`);
+  const mesh = stringFlag(args, 'mesh') ?? 'faceMesh';
+  if (!MESH_MODELS.includes(mesh as MeshModel)) throw new PhotoAvatarError('INVALID_ARGUMENT', `--mesh must be one of ${MESH_MODELS.join(', ')}, not "${mesh}".`);
   const fps = intFlag(args, 'fps', 1, 240) ?? 30;
   const modelFile = stringFlag(args, 'model');
   const frames = frameFiles(args.positional);
@@ -94,7 +101,7 @@ export async function runTrackCommand(argv: string[]): Promise<number> {
     if (error instanceof PhotoAvatarError) throw new PhotoAvatarError(error.code, `${avatarFile}: ${error.message}`, { cause: error });
     throw error;
   }
-  const tracker = await FaceTracker.create(data, { smoothing: args.flags.has('no-smoothing') ? false : undefined });
+  const tracker = await FaceTracker.create(data, { smoothing: args.flags.has('no-smoothing') ? false : undefined, meshModel: mesh as MeshModel });
   const names = tracker.expressionNames;
   const tracked: (TrackedFrame | null)[] = [];
   const totals: Record<string, number> = {};

@@ -7,7 +7,7 @@
  */
 import { eulerDegreesToRotation, rotationToEulerDegrees } from '../fitting/camera-math.js';
 import { photoIntrinsics } from '../fitting/fit-face.js';
-import { FaceAnalyzer, selectFace, type IrisEyes } from '../inference/face/analyzer.js';
+import { FaceAnalyzer, selectFace, type IrisEyes, type MeshModel } from '../inference/face/analyzer.js';
 import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from '../inference/face/mesh-regions.js';
 import type { Backend } from '../inference/runtime.js';
 import { getFaceAnalyzer } from '../pipeline.js';
@@ -37,6 +37,12 @@ export interface FaceTrackerOptions extends ExpressionSolverOptions {
    * together). Default true; false runs both eyes every frame.
    */
   alternateIris?: boolean;
+  /**
+   * The landmark model: 'faceMesh' (FaceMesh, then Iris per alternateIris) or 'attention' (MediaPipe's
+   * attention FaceMesh: one call gives the mesh and both irises every frame; alternateIris is ignored)
+   * or 'attentionIris' (FaceMesh's mesh, the attention model's irises).
+   */
+  meshModel?: MeshModel;
   /**
    * FaceTracker.calibrate(frame) also learns where the iris model puts the irises when the eyes look
    * straight ahead (default true: the calibration frame must look into the camera). The avatar's photo
@@ -118,7 +124,9 @@ export class FaceTracker {
     if ((options.calibration ?? 'photo') === 'photo' && photo?.length === 468 * 3 && data.camera) {
       await solver.calibrate(data.face, data.camera, data.expression);
     }
-    return new FaceTracker(data, await getFaceAnalyzer(backend), solver, new GazeSolver(data), options);
+    const analyzer = await getFaceAnalyzer(backend);
+    if ((options.meshModel ?? 'faceMesh') !== 'faceMesh') await analyzer.loadAttentionMesh();
+    return new FaceTracker(data, analyzer, solver, new GazeSolver(data), options);
   }
 
   /**
@@ -128,12 +136,16 @@ export class FaceTracker {
    * Throws NO_FACE when the frame has no face.
    */
   async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<{ face: FaceObservation; rotation: Float64Array; translation: Float64Array }> {
-    const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1 }), { minFaceSize: this.options.minFaceSize ?? 48 });
+    const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1, meshModel: this.meshModel }), { minFaceSize: this.options.minFaceSize ?? 48 });
     const intrinsics = this.intrinsicsFor(image);
     const pose = await this.solver.calibrate(face, intrinsics, weights ?? new Float64Array(this.expressionNames.length));
     if (this.options.calibrateGaze !== false) this.gazeSolver.calibrate(face.iris, pose.rotation, pose.translation, intrinsics);
     this.reset();
     return { face, rotation: pose.rotation, translation: pose.translation };
+  }
+
+  private get meshModel(): MeshModel {
+    return this.options.meshModel ?? 'faceMesh';
   }
 
   get expressionNames(): readonly string[] {
@@ -200,12 +212,12 @@ export class FaceTracker {
     const started = performance.now();
     const timings: Record<string, number> = { detect: 0, faceMesh: 0, iris: 0, solve: 0, gaze: 0 };
     const frameNumber = ++this.frameNumber;
-    let face = this.previous ? await this.analyzer.trackFace(image, this.previous, timings, this.irisEyesFor(frameNumber)) : null;
+    let face = this.previous ? await this.analyzer.trackFace(image, this.previous, timings, this.irisEyesFor(frameNumber), this.meshModel) : null;
     const detected = face === null;
     if (!face) {
       this.solver.reset();
       const t = performance.now();
-      const analysis = await this.analyzer.analyze(image, { maxFaces: 1, refineMesh: true });
+      const analysis = await this.analyzer.analyze(image, { maxFaces: 1, refineMesh: true, meshModel: this.meshModel });
       timings.detect = performance.now() - t - analysis.timings.faceMesh - analysis.timings.iris;
       timings.faceMesh += analysis.timings.faceMesh;
       timings.iris += analysis.timings.iris;

@@ -1,7 +1,9 @@
 /**
  * Converter paths the four face models do not exercise (reductions, MatMul, Softmax, Squeeze,
- * nearest resize, explicit padding, PadV2, axis remapping, constant folding), checked on small
- * hand-written TFJS graphs against tfjs (cpu) itself.
+ * nearest resize, explicit padding, PadV2, axis remapping, constant folding), and the ops of the
+ * attention FaceMesh (shape arithmetic folded at conversion, strided slices, gathers with computed
+ * indices, Atan2, batched matrix products), checked on small hand-written TFJS graphs against tfjs
+ * (cpu) itself.
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +15,13 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const ints = (...v: number[]): TfAttrValue => ({ list: { i: v.map(String) } });
 const str = (s: string): TfAttrValue => ({ s: b64(s) });
 const FLOAT: TfAttrValue = { type: 'DT_FLOAT' };
+const INT32: TfAttrValue = { type: 'DT_INT32' };
+const int = (v: number): TfAttrValue => ({ i: String(v) });
+const bool = (b: boolean): TfAttrValue => ({ b });
+/** StridedSlice attributes: begin, end, ellipsis, new-axis and shrink masks. */
+const masks = (begin: number, end: number, ellipsis = 0, shrink = 0): Record<string, TfAttrValue> => ({
+  begin_mask: int(begin), end_mask: int(end), ellipsis_mask: int(ellipsis), new_axis_mask: int(0), shrink_axis_mask: int(shrink), Index: INT32,
+});
 
 /** Builds a graph-model JSON + weight bytes from nodes and float/int constants. */
 class SyntheticGraph {
@@ -151,5 +160,54 @@ describe('tfjs-to-onnx converter: ops beyond the face models', () => {
     const bilinearSize = g.constant('bsize', [2], Int32Array.from([5, 9]));
     g.op('bilinear', 'ResizeBilinear', [lrelu, bilinearSize], { align_corners: { b: true }, half_pixel_centers: { b: false } });
     await compare('pad-resize-concat', g, [1, 6, 6, 3], ['flat', 'cat', 'bilinear']);
+  });
+  it('attention-mesh ops: folded shape arithmetic, strided slices, computed gathers, Atan2, comparisons, batched MatMul', async () => {
+    const g = new SyntheticGraph();
+    const ints32 = (name: string, values: number[]): string => g.constant(name, [values.length], Int32Array.from(values));
+    const scalar32 = (name: string, v: number): string => g.constant(name, [], Int32Array.from([v]));
+    const x = g.input('x', [1, 4, 6, 3]);
+    // Batch-dynamic reshape: Shape -> StridedSlice (shrink) -> Pack -> Reshape, all folded.
+    const shape = g.op('shape', 'Shape', [x], { out_type: INT32 });
+    const batch = g.op('batch', 'StridedSlice', [shape, ints32('b0', [0]), ints32('b1', [1]), ints32('b2', [1])], { ...masks(0, 0, 0, 1), T: INT32 });
+    const target = g.op('target', 'Pack', [batch, scalar32('minus1', -1)], { N: int(2), axis: int(0), T: INT32 });
+    const flat = g.op('flat', 'Reshape', [x, target]);
+    // x[..., 1:3] (ellipsis), x[:, ::-1] (negative stride to the front), x[:, :, 2] (shrink).
+    const lastTwo = g.op('lastTwo', 'StridedSlice', [x, ints32('e0', [0, 1]), ints32('e1', [0, 3]), ints32('e2', [1, 1])], masks(0, 0, 1));
+    const flipped = g.op('flipped', 'StridedSlice', [x, ints32('f0', [0, -1, 0, 0]), ints32('f1', [0, 0, 0, 0]), ints32('f2', [1, -1, 1, 1])], masks(13, 15));
+    const column = g.op('column', 'StridedSlice', [x, ints32('c0', [0, 0, 2, 0]), ints32('c1', [0, 0, 3, 0]), ints32('c2', [1, 1, 1, 1])], masks(11, 11, 0, 4));
+    // Channels 0 and 1 as y and x of Atan2 (all four quadrants: inputs are uniform in -2..2).
+    const y0 = g.op('y0', 'StridedSlice', [x, ints32('y0b', [0, 0]), ints32('y0e', [0, 1]), ints32('y0s', [1, 1])], masks(0, 0, 1, 2));
+    const x1 = g.op('x1', 'StridedSlice', [x, ints32('x1b', [0, 1]), ints32('x1e', [0, 2]), ints32('x1s', [1, 1])], masks(0, 0, 1, 2));
+    const angle = g.op('angle', 'Atan2', [y0, x1]);
+    const trig = g.op('trig', 'AddV2', [g.op('sin', 'Sin', [angle]), g.op('cos', 'Cos', [y0])]);
+    // Gather with indices computed from the input: floor((y + 2) * 1.4) in 0..5, cast to int32.
+    const scaled = g.op('scaled', 'Mul', [g.op('shifted', 'AddV2', [y0, g.constant('two', [], Float32Array.from([2]))]), g.constant('k', [], Float32Array.from([1.4]))]);
+    const indices = g.op('indices', 'Cast', [g.op('floor', 'Floor', [scaled])], { SrcT: FLOAT, DstT: INT32, Truncate: bool(false) });
+    const rows = g.op('rows', 'Reshape', [x, ints32('rowsShape', [24, 3])]);
+    const gathered = g.op('gathered', 'GatherV2', [rows, indices, scalar32('gatherAxis', 0)], { Tparams: FLOAT, Tindices: INT32, Taxis: INT32, batch_dims: int(0) });
+    // (y <= x) and (y >= 0) as 0/1.
+    const both = g.op('both', 'LogicalAnd', [g.op('le', 'LessEqual', [y0, x1]), g.op('ge', 'GreaterEqual', [y0, g.constant('zero', [], Float32Array.from([0]))])]);
+    const mask = g.op('mask', 'Cast', [both], { SrcT: { type: 'DT_BOOL' }, DstT: FLOAT, Truncate: bool(false) });
+    const tiled = g.op('tiled', 'Tile', [y0, ints32('multiples', [1, 2, 1])], { Tmultiples: INT32 });
+    const ramp = g.op('ramp', 'Cast', [g.op('range', 'Range', [scalar32('r0', 0), scalar32('r1', 6), scalar32('r2', 1)], { Tidx: INT32 })], { SrcT: INT32, DstT: FLOAT, Truncate: bool(false) });
+    const ramped = g.op('ramped', 'Mul', [x1, ramp]);
+    // Batched products with adjoints, a transpose, ExpandDims, ZerosLike and Fill.
+    const stack = g.op('stack', 'Reshape', [x, ints32('stackShape', [4, 6, 3])]);
+    const outer = g.op('outer', 'BatchMatMulV2', [stack, stack], { adj_x: bool(false), adj_y: bool(true) });
+    const gram = g.op('gram', 'BatchMatMulV2', [stack, stack], { adj_x: bool(true), adj_y: bool(false) });
+    const turned = g.op('turned', 'Transpose', [stack, ints32('perm', [2, 0, 1])], { Tperm: INT32 });
+    const expanded = g.op('expanded', 'ExpandDims', [y0, scalar32('expandAxis', -1)], { Tdim: INT32 });
+    const filled = g.op('filled', 'Fill', [ints32('fillDims', [1, 4, 6, 3]), g.constant('half', [], Float32Array.from([0.5]))], { index_type: INT32 });
+    const weighted = g.op('weighted', 'AddV2', [g.op('zeros', 'ZerosLike', [x]), g.op('product', 'Mul', [expanded, filled])]);
+    // A constant chain folded at conversion: Transpose, Tile, int32 MatMul, StridedSlice, Pack, Gather.
+    const table = g.constant('table', [2, 3], Int32Array.from([1, 2, 3, 4, 5, 6]));
+    const tiledTable = g.op('tiledTable', 'Tile', [g.op('tableT', 'Transpose', [table, ints32('tperm', [1, 0])], { Tperm: INT32, T: INT32 }), ints32('tmul', [1, 2])], { T: INT32, Tmultiples: INT32 });
+    const product = g.op('tableProduct', 'MatMul', [tiledTable, g.constant('ones', [4, 1], Int32Array.from([1, 1, 1, 1]))], { T: INT32, transpose_a: bool(false), transpose_b: bool(false) });
+    const picked = g.op('picked', 'GatherV2', [g.op('productFlat', 'Reshape', [product, ints32('pf', [3])], { T: INT32 }), ints32('pick', [2, 0, 1]), scalar32('pickAxis', 0)], { Tparams: INT32, Tindices: INT32, Taxis: INT32, batch_dims: int(0) });
+    const offsets = g.op('offsets', 'Cast', [picked], { SrcT: INT32, DstT: FLOAT, Truncate: bool(false) });
+    const offset = g.op('offset', 'AddV2', [x, offsets]);
+    await compare('attention-ops', g, [1, 4, 6, 3], [
+      'flat', 'lastTwo', 'flipped', 'column', 'angle', 'trig', 'gathered', 'mask', 'tiled', 'ramped', 'outer', 'gram', 'turned', 'weighted', 'offset',
+    ]);
   });
 });

@@ -11,8 +11,9 @@ import jpeg from 'jpeg-js';
 import * as tf from '@tensorflow/tfjs';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { createSession, ort } from '../../src/inference/runtime.js';
-import { FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey } from '../../src/inference/tfjs-to-onnx/face-models.js';
-import { checkFaceModelContract, convertTfjsModelFile, humanModelsDir } from '../../src/inference/tfjs-to-onnx/convert-face-models.js';
+import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from '../../src/inference/face/mesh-regions.js';
+import { ATTENTION_MESH, FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey } from '../../src/inference/tfjs-to-onnx/face-models.js';
+import { checkFaceModelContract, checkModelContract, convertTfjsModelFile, humanModelsDir } from '../../src/inference/tfjs-to-onnx/convert-face-models.js';
 import type { GraphModelJson } from '../../src/inference/tfjs-to-onnx/graph-model.js';
 import { projectRoot, sharedPath } from '../helpers/shared-data.js';
 
@@ -130,6 +131,40 @@ function checkPlausible(key: FaceModelKey, out: ort.InferenceSession.ReturnType,
   }
 }
 
+/**
+ * Runs the TFJS graph on the same NHWC input and compares every output with the ONNX one (relative
+ * to the output's largest value, < 2e-3); returns each output's largest absolute difference.
+ */
+async function compareWithTfjs(jsonPath: string, outputs: { name: string; shape: number[] }[], nhwc: Float32Array, size: number, onnxOut: ort.InferenceSession.ReturnType): Promise<Record<string, number>> {
+  const { model, json } = await loadTfjsModel(jsonPath);
+  const signature = json.signature ?? json.userDefinedMetadata?.signature;
+  const tensorOf = (name: string): string => Object.entries(signature!.outputs!).find(([k]) => k.replace(/:0$/, '') === name)![1].name;
+  const x = tf.tensor4d(nhwc, [1, size, size, 3]);
+  const executed = model.execute(x, outputs.map((o) => tensorOf(o.name)));
+  const refs = Array.isArray(executed) ? executed : [executed];
+  const differences: Record<string, number> = {};
+  for (const [i, out] of outputs.entries()) {
+    const ref = refs[i];
+    const refData = ref.shape.length === 4 ? nhwcToNchw(ref.dataSync() as Float32Array, ref.shape) : (ref.dataSync() as Float32Array);
+    const got = onnxOut[out.name];
+    assert.deepEqual(got.dims, out.shape, `${out.name} shape`);
+    assert.equal(got.data.length, refData.length);
+    let maxDiff = 0;
+    let scale = 0;
+    for (let j = 0; j < refData.length; j++) {
+      maxDiff = Math.max(maxDiff, Math.abs((got.data as Float32Array)[j] - refData[j]));
+      scale = Math.max(scale, Math.abs(refData[j]));
+    }
+    const relative = maxDiff / Math.max(scale, 1e-6);
+    console.log(`      ${out.name} [${out.shape}]: max|ref| ${scale.toPrecision(4)}, max abs diff ${maxDiff.toExponential(2)} (relative ${relative.toExponential(2)})`);
+    assert.ok(relative < 2e-3, `${path.basename(jsonPath)} ${out.name}: max abs diff ${maxDiff} vs scale ${scale}`);
+    differences[out.name] = maxDiff;
+  }
+  tf.dispose([x, ...refs]);
+  model.dispose();
+  return differences;
+}
+
 async function loadTfjsModel(jsonPath: string): Promise<{ model: tf.GraphModel; json: GraphModelJson }> {
   const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as GraphModelJson;
   const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(path.join(path.dirname(jsonPath), p))));
@@ -172,34 +207,39 @@ describe('tfjs-to-onnx converter', function () {
       assert.deepEqual(session.outputNames, spec.outputs.map((o) => o.name));
       const onnxOut = await session.run({ [FACE_MODEL_INPUT]: new ort.Tensor('float32', input.nchw, [1, 3, h, w]) });
 
-      const { model, json } = await loadTfjsModel(jsonPath);
-      const signature = json.signature ?? json.userDefinedMetadata?.signature;
-      const tensorOf = (name: string): string => Object.entries(signature!.outputs!).find(([k]) => k.replace(/:0$/, '') === name)![1].name;
-      const x = tf.tensor4d(input.nhwc, [1, h, w, 3]);
-      const executed = model.execute(x, spec.outputs.map((o) => tensorOf(o.name)));
-      const refs = Array.isArray(executed) ? executed : [executed];
-      for (const [i, out] of spec.outputs.entries()) {
-        const ref = refs[i];
-        const refData = ref.shape.length === 4 ? nhwcToNchw(ref.dataSync() as Float32Array, ref.shape) : (ref.dataSync() as Float32Array);
-        const got = onnxOut[out.name];
-        assert.deepEqual(got.dims, out.shape, `${out.name} shape`);
-        assert.equal(got.data.length, refData.length);
-        let maxDiff = 0;
-        let scale = 0;
-        for (let j = 0; j < refData.length; j++) {
-          maxDiff = Math.max(maxDiff, Math.abs((got.data as Float32Array)[j] - refData[j]));
-          scale = Math.max(scale, Math.abs(refData[j]));
-        }
-        const relative = maxDiff / Math.max(scale, 1e-6);
-        console.log(`      ${out.name} [${out.shape}]: max|ref| ${scale.toPrecision(4)}, max abs diff ${maxDiff.toExponential(2)} (relative ${relative.toExponential(2)})`);
-        assert.ok(relative < 2e-3, `${key}.${out.name}: max abs diff ${maxDiff} vs scale ${scale}`);
-      }
+      await compareWithTfjs(jsonPath, spec.outputs, input.nhwc, h, onnxOut);
       if (photo.semantic) checkPlausible(key, onnxOut, photo.face, crops[key]);
-      tf.dispose([x, ...refs]);
-      model.dispose();
       await session.release();
     });
   }
+
+  it(`attention FaceMesh (478 points): ONNX (wasm) matches tfjs (cpu) on ${photo.label}`, async () => {
+    const jsonPath = path.join(humanModelsDir(), ATTENTION_MESH.sourceFile);
+    const converted = await convertTfjsModelFile(jsonPath, { outputOrder: ATTENTION_MESH.outputs.map((o) => o.name) });
+    checkModelContract(ATTENTION_MESH, converted);
+    console.log(`    ${ATTENTION_MESH.sourceFile} -> ${ATTENTION_MESH.onnxFile}: ${(converted.model.byteLength / 1024).toFixed(0)} KiB; onnx ops ${converted.onnxOps.join(' ')}`);
+    const input = cropTensor(photo.image, photo.face, 192, ATTENTION_MESH.inputRange);
+    const { session } = await createSession(converted.model, { backend: 'wasm' });
+    const onnxOut = await session.run({ [FACE_MODEL_INPUT]: new ort.Tensor('float32', input.nchw, [1, 3, 192, 192]) });
+    const differences = await compareWithTfjs(jsonPath, ATTENTION_MESH.outputs, input.nhwc, 192, onnxOut);
+    // Landmark outputs are crop pixels: the conversion must not move any point by a visible amount.
+    for (const [name, maxDiff] of Object.entries(differences)) if (name !== 'output_faceflag') assert.ok(maxDiff < 0.01, `${name} moved by ${maxDiff} crop px`);
+    if (photo.semantic) {
+      const data = (name: string): Float32Array => onnxOut[name].data as Float32Array;
+      const mesh = data('output_mesh_identity');
+      // Each iris centre must lie at its own eye: Identity_2 the subject's right eye (mesh 33-133,
+      // image left), Identity_6 the left (362-263); the analyzer relies on it. Distances are in
+      // units of the distance between the two eyes' centres (the wrong eye would be about 1).
+      const eyeCentre = ([a, b]: readonly [number, number]): [number, number] => [(mesh[3 * a] + mesh[3 * b]) / 2, (mesh[3 * a + 1] + mesh[3 * b + 1]) / 2];
+      const [rightEye, leftEye] = [eyeCentre(RIGHT_EYE_CORNERS), eyeCentre(LEFT_EYE_CORNERS)];
+      const eyeDistance = Math.hypot(rightEye[0] - leftEye[0], rightEye[1] - leftEye[1]);
+      const gap = (iris: string, eye: [number, number]): number => Math.hypot(data(iris)[0] - eye[0], data(iris)[1] - eye[1]) / eyeDistance;
+      const right = gap('Identity_2', rightEye), left = gap('Identity_6', leftEye);
+      console.log(`      plausibility: face flag ${data('output_faceflag')[0].toFixed(3)}; iris centres ${right.toFixed(3)} (right) and ${left.toFixed(3)} (left) eye distances from their eye's centre`);
+      assert.ok(data('output_faceflag')[0] > 0.5 && right < 0.3 && left < 0.3);
+    }
+    await session.release();
+  });
 
   describe('rejects corrupt models with a clear error', () => {
     let dir = '';

@@ -109,6 +109,23 @@ describe('tracking: synthetic renders of an avatar', function () {
     assert.ok(poseError / images.length < 4, `rotation error ${(poseError / images.length).toFixed(2)} deg`);
   });
 
+  it("meshModel 'attention': one model gives the mesh and both irises (near the Iris model's), and the frame is recovered", async () => {
+    const random = seededRandom(7);
+    const truth = jawOpenTruth(data, random);
+    const image = renderTruth(data, truth, camera, size, randomLook(data, random, 2), random);
+    const withIris = await trackFaceInImage(data, image);
+    const frame = await trackFaceInImage(data, image, { meshModel: 'attention' });
+    assert.equal(frame.timings.iris < 0.5, true, `no Iris run (${frame.timings.iris.toFixed(2)} ms)`);
+    const gaps = [0, 15].map((offset) => Math.hypot(frame.face.iris[offset] - withIris.face.iris[offset], frame.face.iris[offset + 1] - withIris.face.iris[offset + 1]));
+    const eyeSpan = Math.hypot(frame.face.landmarks468[3 * 263] - frame.face.landmarks468[3 * 33], frame.face.landmarks468[3 * 263 + 1] - frame.face.landmarks468[3 * 33 + 1]);
+    console.log(`      iris centres, attention vs Iris model: ${gaps.map((g) => g.toFixed(2)).join(', ')} px (eye corners ${eyeSpan.toFixed(0)} px apart)`);
+    assert.ok(gaps.every((g) => g < 0.05 * eyeSpan), 'each attention iris centre within 5% of the eye span of the Iris model\'s');
+    const jawOpen = frame.weights[data.model.expressionNames.indexOf('jawOpen')];
+    assert.ok(jawOpen > 0.5 && jawOpen < 1, `jawOpen ${jawOpen.toFixed(2)} (truth 0.8)`);
+    assert.ok(Math.abs(frame.pose.yawDeg - truth.yawDeg) < 5, `yaw ${frame.pose.yawDeg.toFixed(1)} vs ${truth.yawDeg.toFixed(1)}`);
+    assert.ok(Math.abs(frame.gaze.yawDeg - truth.gazeYawDeg) < 8, `gaze yaw ${frame.gaze.yawDeg.toFixed(1)} vs ${truth.gazeYawDeg.toFixed(1)}`);
+  });
+
   it('photo-avatar track writes a GLB animation and per-frame JSON weights that follow the frames', async () => {
     const frames = path.join(tmp, 'frames');
     mkdirSync(frames);
@@ -151,7 +168,7 @@ describe('tracking: synthetic renders of an avatar', function () {
     scene.dispose();
   });
 
-  it('photo-avatar track refuses a folder without frames and a missing --avatar', () => {
+  it('photo-avatar track refuses a folder without frames, a missing --avatar and an unknown --mesh', () => {
     const empty = path.join(tmp, 'empty');
     mkdirSync(empty);
     const noFrames = cli('track', empty, '--avatar', path.join(tmp, 'me.avatar'), '-o', path.join(tmp, 'x.glb'));
@@ -160,5 +177,8 @@ describe('tracking: synthetic renders of an avatar', function () {
     const noAvatar = cli('track', empty, '-o', path.join(tmp, 'x.glb'));
     assert.equal(noAvatar.status, 2);
     assert.match(noAvatar.stderr, /needs --avatar/);
+    const badMesh = cli('track', empty, '--avatar', path.join(tmp, 'me.avatar'), '-o', path.join(tmp, 'x.glb'), '--mesh', 'iris');
+    assert.equal(badMesh.status, 2);
+    assert.match(badMesh.stderr, /--mesh must be one of faceMesh, attention, attentionIris/);
   });
 });

@@ -11,9 +11,11 @@ import { ASSET_FILES, loadAsset } from '../../assets.js';
 import { applyAffine, cropAffine, squareCropMatrix } from '../../image/resize.js';
 import type { Box, FaceAnalysisResult, FaceObservation, Mask, RgbaImage } from '../../types.js';
 import { createSession, ort, type Backend } from '../runtime.js';
-import { FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey } from '../tfjs-to-onnx/face-models.js';
+import { ATTENTION_MESH, FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey, type FaceModelSpec } from '../tfjs-to-onnx/face-models.js';
 import { blazeFaceAnchors, decodeBlazeFace, weightedNms, type RawDetection } from './blazeface.js';
 import { MEDIAPIPE_TO_IBUG68 } from './ibug68.js';
+import { ATTENTION_LEFT_EYE_TO_MESH, ATTENTION_LIPS_TO_MESH, ATTENTION_RIGHT_EYE_TO_MESH } from './attention-refinement.js';
+import { RIGHT_EYE_LOOP, LEFT_EYE_LOOP } from './mediapipe-regions.js';
 import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from './mesh-regions.js';
 import { buildSkinMask, personProbabilityToImage } from './skin-mask.js';
 
@@ -30,7 +32,17 @@ export interface AnalyzeOptions {
   minDetectionScore?: number;
   /** Run the second FaceMesh pass on a crop re-centred on the first mesh (default true). */
   refineMesh?: boolean;
+  /** The landmark model (default 'faceMesh'); 'attention' needs loadAttentionMesh() first. */
+  meshModel?: MeshModel;
 }
+
+/**
+ * 'faceMesh': FaceMesh, then the Iris model on each eye crop. 'attention': MediaPipe's attention
+ * FaceMesh, whose own iris points (both eyes, every call) replace the Iris model. 'attentionIris':
+ * FaceMesh's 468 points with the attention model's irises (both models on the same crop).
+ */
+export const MESH_MODELS = ['faceMesh', 'attention', 'attentionIris'] as const;
+export type MeshModel = (typeof MESH_MODELS)[number];
 
 /** A square crop in the image: centre, side in pixels, rotation (radians, clockwise in y-down images). */
 interface Roi {
@@ -54,15 +66,15 @@ type Outputs = Record<string, Float32Array>;
 class ModelRunner {
   constructor(
     private readonly session: ort.InferenceSession,
-    readonly key: FaceModelKey,
+    readonly spec: FaceModelSpec,
   ) {}
 
   get inputSize(): [number, number] {
-    return FACE_MODELS[this.key].inputSize;
+    return this.spec.inputSize;
   }
 
   get inputRange(): [number, number] {
-    return FACE_MODELS[this.key].inputRange;
+    return this.spec.inputRange;
   }
 
   async run(input: Float32Array): Promise<Outputs> {
@@ -70,7 +82,7 @@ class ModelRunner {
     const feeds = { [FACE_MODEL_INPUT]: new ort.Tensor('float32', input, [1, 3, h, w]) };
     const results = await this.session.run(feeds);
     const outputs: Outputs = {};
-    for (const { name } of FACE_MODELS[this.key].outputs) {
+    for (const { name } of this.spec.outputs) {
       const tensor = results[name];
       outputs[name] = tensor.data as Float32Array;
     }
@@ -86,10 +98,13 @@ export class FaceAnalyzer {
   private readonly anchors = blazeFaceAnchors(FACE_MODELS.faceDetector.inputSize[0]);
   private readonly personMasks = new WeakMap<RgbaImage, Promise<Mask>>();
   private disposed = false;
+  private attentionRunner: Promise<ModelRunner> | null = null;
 
   private constructor(
     private readonly runners: Record<FaceModelKey, ModelRunner>,
     readonly backend: Backend,
+    private readonly loadModel: (fileName: string) => Promise<Uint8Array>,
+    private readonly backendOption: 'auto' | Backend | undefined,
   ) {}
 
   static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
@@ -108,10 +123,25 @@ export class FaceAnalyzer {
       }),
     );
     const runners = {} as Record<FaceModelKey, ModelRunner>;
-    for (const { key, loaded: session } of loaded) runners[key] = new ModelRunner(session.session, key);
+    for (const { key, loaded: session } of loaded) runners[key] = new ModelRunner(session.session, FACE_MODELS[key]);
     // The whole analyzer reports WebGPU only when every model runs there.
     const backend: Backend = loaded.every(({ loaded: s }) => s.backend === 'webgpu') ? 'webgpu' : 'wasm';
-    return new FaceAnalyzer(runners, backend);
+    return new FaceAnalyzer(runners, backend, load, options.backend);
+  }
+
+  /** Loads the attention FaceMesh (meshModel 'attention'); once per analyzer, later calls wait for the first. */
+  loadAttentionMesh(): Promise<void> {
+    this.attentionRunner ??= (async () => {
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.loadModel(ATTENTION_MESH.onnxFile);
+      } catch (error) {
+        this.attentionRunner = null;
+        throw new PhotoAvatarError('MISSING_ASSET', `Face model ${ATTENTION_MESH.onnxFile} is unavailable: ${(error as Error).message}`, { cause: error });
+      }
+      return new ModelRunner((await createSession(bytes, { backend: this.backendOption })).session, ATTENTION_MESH);
+    })();
+    return this.attentionRunner.then(() => undefined);
   }
 
   async analyze(image: RgbaImage, options: AnalyzeOptions = {}): Promise<FaceAnalysisResult> {
@@ -123,7 +153,7 @@ export class FaceAnalyzer {
     const faces: FaceObservation[] = [];
     for (const detection of detections) {
       if (faces.length >= maxFaces) break;
-      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings);
+      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings, options.meshModel ?? 'faceMesh');
       if (!face) continue;
       // Two detections of one face converge to the same mesh: keep the first (higher score).
       if (faces.some((other) => boxOverlap(other.box, face.box) > 0.5)) continue;
@@ -160,7 +190,8 @@ export class FaceAnalyzer {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await Promise.all(Object.values(this.runners).map((runner) => runner.release()));
+    const attention = this.attentionRunner ? [await this.attentionRunner] : [];
+    await Promise.all([...Object.values(this.runners), ...attention].map((runner) => runner.release()));
   }
 
   private checkUsable(image: RgbaImage): void {
@@ -213,7 +244,7 @@ export class FaceAnalyzer {
     });
   }
 
-  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>): Promise<FaceObservation | null> {
+  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>, meshModel: MeshModel): Promise<FaceObservation | null> {
     const k = detection.keypoints;
     let roi: Roi = {
       cx: detection.cx,
@@ -222,10 +253,10 @@ export class FaceAnalyzer {
       // BlazeFace keypoint 0 is the image-left eye, 1 the image-right eye.
       angle: Math.atan2(k[3] - k[1], k[2] - k[0]),
     };
-    let mesh = await this.runMesh(image, roi, timings);
+    let mesh = await this.runMesh(image, roi, timings, meshModel);
     for (let pass = 0; refine && pass < REFINE_PASSES && mesh.score >= MIN_MESH_SCORE; pass++) {
       roi = roiFromLandmarks(mesh.points);
-      const next = await this.runMesh(image, roi, timings);
+      const next = await this.runMesh(image, roi, timings, meshModel);
       if (next.score < MIN_MESH_SCORE) break;
       mesh = next;
     }
@@ -243,15 +274,17 @@ export class FaceAnalyzer {
    * Follows a face from the previous video frame without detection: FaceMesh on the crop around the
    * previous frame's mesh (MediaPipe's tracking ROI), then Iris. Null when the mesh model no longer
    * sees a face there (the caller detects again). `timings` accumulates faceMesh and iris ms.
+   * `irisEyes` applies to meshModel 'faceMesh' only: the attention model measures both irises.
    */
   async trackFace(
     image: RgbaImage,
     previous: FaceObservation,
     timings: Record<string, number> = { faceMesh: 0, iris: 0 },
     irisEyes: IrisEyes = 'both',
+    meshModel: MeshModel = 'faceMesh',
   ): Promise<FaceObservation | null> {
     this.checkUsable(image);
-    const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings);
+    const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings, meshModel);
     if (mesh.score < MIN_MESH_SCORE) return null;
     const { cx, cy, size } = roiFromLandmarks(mesh.points);
     const side = size / MESH_ROI_SCALE;
@@ -261,7 +294,7 @@ export class FaceAnalyzer {
   /** Iris on the eyes asked for (the others' iris entries are NaN), and the observation's derived fields. */
   private async completeFace(
     image: RgbaImage,
-    mesh: { points: Float32Array; score: number },
+    mesh: MeshResult,
     box: Box,
     score: number,
     timings: Record<string, number>,
@@ -269,12 +302,15 @@ export class FaceAnalyzer {
   ): Promise<FaceObservation> {
     const points = mesh.points;
     const t = now();
-    const iris = new Float32Array(30);
-    // Subject's right eye (image left) as the model expects, then the left eye mirrored.
-    if (irisEyes !== 'left') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
-    else iris.fill(NaN, 0, 15);
-    if (irisEyes !== 'right') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
-    else iris.fill(NaN, 15, 30);
+    let iris = mesh.iris;
+    if (!iris) {
+      iris = new Float32Array(30);
+      // Subject's right eye (image left) as the model expects, then the left eye mirrored.
+      if (irisEyes !== 'left') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
+      else iris.fill(NaN, 0, 15);
+      if (irisEyes !== 'right') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
+      else iris.fill(NaN, 15, 30);
+    }
     timings.iris += now() - t;
     const landmarks68 = new Float32Array(136);
     for (let i = 0; i < 68; i++) {
@@ -292,15 +328,24 @@ export class FaceAnalyzer {
     };
   }
 
-  private async runMesh(image: RgbaImage, roi: Roi, timings: Record<string, number>): Promise<{ points: Float32Array; score: number }> {
-    const runner = this.runners.faceMesh;
+  private async runMesh(image: RgbaImage, roi: Roi, timings: Record<string, number>, meshModel: MeshModel): Promise<MeshResult> {
+    if (meshModel === 'attentionIris') {
+      const mesh = await this.runMesh(image, roi, timings, 'faceMesh');
+      const t = now();
+      const { iris } = await this.runMesh(image, roi, { faceMesh: 0 }, 'attention');
+      timings.iris += now() - t;
+      return { ...mesh, iris };
+    }
+    const attention = meshModel === 'attention';
+    if (attention && !this.attentionRunner) throw new PhotoAvatarError('INVALID_ARGUMENT', 'meshModel "attention" needs FaceAnalyzer.loadAttentionMesh() first.');
+    const runner = attention ? await this.attentionRunner! : this.runners.faceMesh;
     const [size] = runner.inputSize;
     const matrix = squareCropMatrix(roi.cx, roi.cy, roi.size, roi.angle, size);
     const input = cropAffine(image, matrix, size, size, undefined, { range: runner.inputRange });
     const t = now();
     const out = await runner.run(input);
     timings.faceMesh += now() - t;
-    const raw = out.output_mesh;
+    const raw = attention ? out.output_mesh_identity : out.output_mesh;
     const zScale = roi.size / size;
     const points = new Float32Array(468 * 3);
     for (let i = 0; i < 468; i++) {
@@ -310,7 +355,14 @@ export class FaceAnalyzer {
       points[3 * i + 1] = y;
       points[3 * i + 2] = raw[3 * i + 2] * zScale;
     }
-    return { points, score: out.output_faceflag[0] };
+    if (!attention) return { points, score: out.output_faceflag[0] };
+    writeRefinedPoints(out.output_lips, ATTENTION_LIPS_TO_MESH, matrix, points);
+    writeRefinedPoints(out.Identity_1, ATTENTION_RIGHT_EYE_TO_MESH, matrix, points);
+    writeRefinedPoints(out.Identity_5, ATTENTION_LEFT_EYE_TO_MESH, matrix, points);
+    const iris = new Float32Array(30);
+    writeAttentionIris(out[ATTENTION_IRIS.right], matrix, points, RIGHT_EYE_LOOP, iris, 0);
+    writeAttentionIris(out[ATTENTION_IRIS.left], matrix, points, LEFT_EYE_LOOP, iris, 15);
+    return { points, score: out.output_faceflag[0], iris };
   }
 
   /** Writes 5 iris points (centre + 4 contour, xyz) of one eye into `iris` at `offset`. */
@@ -349,6 +401,45 @@ export class FaceAnalyzer {
     const input = cropAffine(image, matrix, w, h, undefined, { range: runner.inputRange });
     const out = await runner.run(input);
     return personProbabilityToImage(out.activation_10, w, h, image.width, image.height);
+  }
+}
+
+interface MeshResult {
+  points: Float32Array;
+  score: number;
+  /** The attention model's 5 iris points per eye (as FaceObservation.iris); absent for FaceMesh. */
+  iris?: Float32Array;
+}
+
+/**
+ * Attention-model outputs holding each eye's 5 iris points (centre first, then 4 on the ring, x y in
+ * crop pixels), by the subject's eye: bench/attention-mesh.ts finds Identity_2 within 0.04-3.2 px of
+ * the Iris model's right-eye centre on 8 photos and Identity_6 as close to the left one.
+ */
+const ATTENTION_IRIS = { right: 'Identity_2', left: 'Identity_6' } as const;
+
+/** Refined x, y (crop pixels) onto the mesh points `toMesh` names, in image pixels; z stays the mesh's. */
+function writeRefinedPoints(raw: Float32Array, toMesh: Uint16Array, matrix: Float64Array, points: Float32Array): void {
+  for (let i = 0; i < toMesh.length; i++) {
+    const [x, y] = applyAffine(matrix, raw[2 * i] - 0.5, raw[2 * i + 1] - 0.5);
+    points[3 * toMesh[i]] = x;
+    points[3 * toMesh[i] + 1] = y;
+  }
+}
+
+/**
+ * One eye's attention iris points into `iris` at `offset` (image pixels); their depth is the mean
+ * of the eye's lid loop, as MediaPipe gives the refined irises (the model predicts no z).
+ */
+function writeAttentionIris(raw: Float32Array, matrix: Float64Array, points: Float32Array, lidLoop: readonly number[], iris: Float32Array, offset: number): void {
+  let z = 0;
+  for (const index of lidLoop) z += points[3 * index + 2];
+  z /= lidLoop.length;
+  for (let i = 0; i < 5; i++) {
+    const [x, y] = applyAffine(matrix, raw[2 * i] - 0.5, raw[2 * i + 1] - 0.5);
+    iris[offset + 3 * i] = x;
+    iris[offset + 3 * i + 1] = y;
+    iris[offset + 3 * i + 2] = z;
   }
 }
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PhotoAvatarError } from '../../errors.js';
 import { writeFileAtomic } from '../../node/write-atomic.js';
 import { convertGraphModel, type ConvertedGraph, type ConvertOptions } from './convert-graph.js';
-import { FACE_MODELS, METRIC_MODELS, type FaceModelKey, type FaceModelSpec } from './face-models.js';
+import { ATTENTION_MESH, FACE_MODELS, METRIC_MODELS, type FaceModelKey, type FaceModelSpec } from './face-models.js';
 import { decodeWeights, parseGraphModelJson } from './graph-model.js';
 
 /** Absolute folder holding human-models' model.json files. */
@@ -71,12 +71,12 @@ export function checkModelContract(spec: FaceModelSpec, converted: ConvertedGrap
   if (problems.length > 0) throw new PhotoAvatarError('CORRUPT_INPUT_FILE', `Converted ${spec.sourceFile} breaks the FACE_MODELS contract: ${problems.join('; ')}.`);
 }
 
-/** Converts the face models and the metric-only models (METRIC_MODELS) into `outDir` (created if needed). */
+/** Converts the face models, the attention mesh and the metric-only models (METRIC_MODELS) into `outDir` (created if needed). */
 export async function convertFaceModels(outDir: string): Promise<{ file: string; bytes: number; ms: number }[]> {
   await mkdir(outDir, { recursive: true });
   const modelsDir = humanModelsDir();
   const results: { file: string; bytes: number; ms: number }[] = [];
-  for (const spec of [...Object.values(FACE_MODELS), ...Object.values(METRIC_MODELS)]) {
+  for (const spec of [...Object.values(FACE_MODELS), ATTENTION_MESH, ...Object.values(METRIC_MODELS)]) {
     const start = performance.now();
     const converted = await convertTfjsModelFile(path.join(modelsDir, spec.sourceFile), { outputOrder: spec.outputs.map((o) => o.name) });
     checkModelContract(spec, converted);

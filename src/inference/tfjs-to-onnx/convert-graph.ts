@@ -10,6 +10,10 @@
  */
 import { PhotoAvatarError } from '../../errors.js';
 import { GraphBuilder, TensorType } from '../onnx-builder.js';
+import {
+  castConstant, elementCount, gatherConstant, makeConstant, matMulConstants, packConstants, rangeConstant, resolveStridedSlice, stridedSliceConstant,
+  tileConstant, transposeConstant, type DType,
+} from './fold-constants.js';
 import type { ConstTensor, GraphModelJson, TfNode, TfSignature } from './graph-model.js';
 
 type Layout = 'nchw' | 'tf';
@@ -21,7 +25,14 @@ interface Value {
   /** ONNX name of the tensor (absent for constants not yet materialised). */
   name?: string;
   constant?: ConstTensor;
+  /** Element type of a computed value (float32 when absent); constants carry their own. */
+  dtype?: DType;
 }
+
+const dtypeOf = (v: Value): DType => v.constant?.dtype ?? v.dtype ?? 'float32';
+
+const TF_DTYPES: Record<string, DType> = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_BOOL: 'bool' };
+const ONNX_TYPES: Record<DType, number> = { float32: TensorType.FLOAT, int32: TensorType.INT32, bool: TensorType.BOOL };
 
 export interface ConvertedGraph {
   model: Uint8Array;
@@ -166,6 +177,18 @@ class Converter {
     return node.attr?.[key]?.b === true;
   }
 
+  private attrInt(node: TfNode, key: string, fallback = 0): number {
+    const i = node.attr?.[key]?.i;
+    return i === undefined ? fallback : Number(i);
+  }
+
+  private attrDtype(node: TfNode, key: string): DType {
+    const type = node.attr?.[key]?.type ?? 'DT_FLOAT';
+    const dtype = TF_DTYPES[type];
+    if (!dtype) throw this.error(`${node.name}: unsupported element type ${type}`);
+    return dtype;
+  }
+
   private attrFloat(node: TfNode, key: string, fallback: number): number {
     const f = node.attr?.[key]?.f;
     return typeof f === 'number' ? f : fallback;
@@ -214,7 +237,9 @@ class Converter {
       return this.g.constantFloat(this.fresh('w'), outDims, data as Float32Array);
     }
     const ints = perm ? permute(c.values as Int32Array, c.shape, perm) : c.values;
-    return this.g.constantInt32(this.fresh('i'), outDims, ints as Int32Array);
+    const name = this.g.constantInt32(this.fresh('i'), outDims, ints as Int32Array);
+    // ONNX has no packed-bool initializer helper here: bools travel as int32 and are cast once.
+    return c.dtype === 'bool' ? this.emit('Cast', [name], { to: TensorType.BOOL }) : name;
   }
 
   private int64(values: number[]): string {
@@ -299,7 +324,10 @@ class Converter {
       case 'RealDiv':
       case 'Div':
       case 'Maximum':
-      case 'Minimum': {
+      case 'Minimum':
+      case 'LessEqual':
+      case 'GreaterEqual':
+      case 'LogicalAnd': {
         const [a, b] = this.inputs(node);
         return this.set(node, this.binary(BINARY_OPS[op], a, b));
       }
@@ -316,9 +344,16 @@ class Converter {
       case 'Sqrt':
       case 'Neg':
       case 'Abs':
+      case 'Sin':
+      case 'Cos':
+      case 'Floor':
       case 'LeakyRelu': {
         const [x] = this.inputs(node);
-        if (x.constant) throw this.error(`${op} of a constant is not folded (node ${node.name})`);
+        if (x.constant) {
+          const fold = UNARY_FOLDS[op];
+          if (!fold) throw this.error(`${op} of a constant is not folded (node ${node.name})`);
+          return this.set(node, { shape: x.shape, layout: 'tf', constant: makeConstant(x.constant.dtype, x.shape, Array.from(x.constant.values, fold)) });
+        }
         const name = this.activation(op, x.name!, x.layout, x.shape, undefined, this.attrFloat(node, 'alpha', 0.2));
         return this.set(node, { shape: x.shape, layout: x.layout, name });
       }
@@ -354,6 +389,32 @@ class Converter {
       case 'ResizeBilinear':
       case 'ResizeNearestNeighbor':
         return this.resize(node);
+      case 'BatchMatMulV2':
+        return this.batchMatMul(node);
+      case 'Atan2':
+        return this.atan2(node);
+      case 'Shape':
+        return this.shapeOf(node);
+      case 'StridedSlice':
+        return this.stridedSlice(node);
+      case 'Pack':
+        return this.pack(node);
+      case 'ExpandDims':
+        return this.expandDims(node);
+      case 'Cast':
+        return this.cast(node);
+      case 'Fill':
+        return this.fill(node);
+      case 'ZerosLike':
+        return this.zerosLike(node);
+      case 'Range':
+        return this.range(node);
+      case 'Tile':
+        return this.tile(node);
+      case 'GatherV2':
+        return this.gather(node);
+      case 'Transpose':
+        return this.transpose(node);
       default:
         throw this.error(`unsupported op ${op} (node ${node.name})`);
     }
@@ -380,6 +441,9 @@ class Converter {
       case 'Sqrt': return this.emit('Sqrt', [x]);
       case 'Neg': return this.emit('Neg', [x]);
       case 'Abs': return this.emit('Abs', [x]);
+      case 'Sin': return this.emit('Sin', [x]);
+      case 'Cos': return this.emit('Cos', [x]);
+      case 'Floor': return this.emit('Floor', [x]);
       case 'LeakyRelu': return this.emit('LeakyRelu', [x], { alpha: leakyAlpha });
       case 'Prelu': {
         if (!alpha?.constant) throw this.error('Prelu alpha must be a constant');
@@ -396,6 +460,7 @@ class Converter {
   private binary(op: string, a: Value, b: Value): Value {
     const shape = broadcastShapes(a.shape, b.shape, (detail) => this.error(detail));
     if (a.constant && b.constant) {
+      if (!BINARY_FOLDS[op]) throw this.error(`${op} of two constants is not folded`);
       return { shape, layout: 'tf', constant: foldBinary(op, a.constant, b.constant, shape) };
     }
     const dynamic = [a, b].filter((v) => !v.constant);
@@ -406,7 +471,7 @@ class Converter {
       return this.nchw(v);
     };
     const name = this.emit(op, [operand(a), operand(b)]);
-    return { shape, layout: inNchw ? 'nchw' : 'tf', name };
+    return { shape, layout: inNchw ? 'nchw' : 'tf', name, dtype: COMPARISONS.has(op) ? 'bool' : dtypeOf(a) };
   }
 
   private convolution(node: TfNode, depthwise: boolean): void {
@@ -559,9 +624,7 @@ class Converter {
     const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const shape = target.map((d) => (d === -1 ? size / known : d));
     if (shape.reduce((a, b) => a * b, 1) !== size) throw this.error(`${node.name}: cannot reshape [${x.shape}] to [${target}]`);
-    if (x.constant) return this.set(node, { shape, layout: 'tf', constant: { ...x.constant, shape } });
-    const name = this.emit('Reshape', [this.tf(x), this.int64(shape)]);
-    this.set(node, { shape, layout: 'tf', name });
+    this.set(node, this.reshapeTo(x, shape));
   }
 
   /** Axes a rank-4 NCHW value keeps after dropping TF `axes`, and whether their order matches TF. */
@@ -580,7 +643,7 @@ class Converter {
     const nchw = rank === 4 && x.layout === 'nchw' && Converter.nchwKeepsOrder(axes);
     const onnxAxes = nchw ? axes.map((a) => NHWC_TO_NCHW_AXIS[a]) : axes;
     const name = this.emit('Squeeze', [nchw ? this.nchw(x) : this.tf(x), this.int64(onnxAxes)]);
-    this.set(node, { shape, layout: 'tf', name });
+    this.set(node, { shape, layout: 'tf', name, dtype: dtypeOf(x) });
   }
 
   private concat(node: TfNode): void {
@@ -594,7 +657,7 @@ class Converter {
     const nchw = rank === 4 && parts.every((v) => v.constant || v.layout === 'nchw') && parts.some((v) => !v.constant);
     const names = parts.map((v) => (nchw ? this.nchw(v) : this.tf(v)));
     const name = this.emit('Concat', names, { axis: nchw ? NHWC_TO_NCHW_AXIS[axis] : axis });
-    this.set(node, { shape, layout: nchw ? 'nchw' : 'tf', name });
+    this.set(node, { shape, layout: nchw ? 'nchw' : 'tf', name, dtype: dtypeOf(parts[0]) });
   }
 
   private reduce(node: TfNode): void {
@@ -621,6 +684,11 @@ class Converter {
     const transA = this.attrBool(node, 'transpose_a') ? 1 : 0;
     const transB = this.attrBool(node, 'transpose_b') ? 1 : 0;
     const fused = this.attrStrings(node, 'fused_ops');
+    if (a.constant && b.constant && fused.length === 0) {
+      // Index arithmetic (the spatial transformer's int32 `repeat`): ONNX Gemm has no int32 kernel.
+      const c = matMulConstants(transA ? transposeConstant(a.constant, [1, 0]) : a.constant, transB ? transposeConstant(b.constant, [1, 0]) : b.constant);
+      return this.set(node, { shape: c.shape, layout: 'tf', constant: c });
+    }
     const inputs = [this.tf(a), this.tf(b)];
     let rest = fused;
     if (fused[0] === 'BiasAdd') {
@@ -631,6 +699,161 @@ class Converter {
     let name = this.emit('Gemm', inputs, { transA, transB });
     for (const fusedOp of rest) name = this.activation(fusedOp, name, 'tf', shape, args[1], this.attrFloat(node, 'leakyrelu_alpha', 0.2));
     this.set(node, { shape, layout: 'tf', name });
+  }
+
+  /** `x` with a new static shape (same element order); constants stay constants. */
+  private reshapeTo(x: Value, shape: number[]): Value {
+    if (x.constant) return { shape, layout: 'tf', constant: { ...x.constant, shape } };
+    const name = this.emit('Reshape', [this.tf(x), this.int64(shape)]);
+    return { shape, layout: 'tf', name, dtype: dtypeOf(x) };
+  }
+
+  /** Batch fixed to 1 makes every shape static: Shape folds to a constant. */
+  private shapeOf(node: TfNode): void {
+    const [x] = this.inputs(node);
+    this.set(node, { shape: [x.shape.length], layout: 'tf', constant: makeConstant('int32', [x.shape.length], x.shape) });
+  }
+
+  private stridedSlice(node: TfNode): void {
+    const [x, beginValue, endValue, stridesValue] = this.inputs(node);
+    const masks = {
+      begin: this.attrInt(node, 'begin_mask'),
+      end: this.attrInt(node, 'end_mask'),
+      ellipsis: this.attrInt(node, 'ellipsis_mask'),
+      newAxis: this.attrInt(node, 'new_axis_mask'),
+      shrinkAxis: this.attrInt(node, 'shrink_axis_mask'),
+    };
+    const what = `${node.name} bounds`;
+    const { axes, outShape } = resolveStridedSlice(x.shape, this.constInts(beginValue, what), this.constInts(endValue, what), this.constInts(stridesValue, what), masks);
+    if (x.constant) return this.set(node, { shape: outShape, layout: 'tf', constant: stridedSliceConstant(x.constant, axes, outShape) });
+    const cut = axes.flatMap((a, axis) => (a.start === 0 && a.step === 1 && a.count === x.shape[axis] ? [] : [{ ...a, axis }]));
+    // A slice that keeps the rank of a 4-D NCHW value is done in NCHW (no layout round trip).
+    const nchw = x.shape.length === 4 && x.layout === 'nchw' && outShape.length === 4;
+    let name = nchw ? this.nchw(x) : this.tf(x);
+    if (cut.length > 0) {
+      // A negative-step slice that runs to the front needs an end below -dim (ONNX clamps it to -1).
+      const ends = cut.map((a) => a.start + a.count * a.step).map((e) => (e < 0 ? -2147483648 : e));
+      name = this.emit('Slice', [name, this.int64(cut.map((a) => a.start)), this.int64(ends),
+        this.int64(cut.map((a) => (nchw ? NHWC_TO_NCHW_AXIS[a.axis] : a.axis))), this.int64(cut.map((a) => a.step))]);
+    }
+    const sliced: Value = { shape: axes.map((a) => a.count), layout: nchw ? 'nchw' : 'tf', name, dtype: dtypeOf(x) };
+    this.set(node, sliced.shape.join(',') === outShape.join(',') ? sliced : this.reshapeTo(sliced, outShape));
+  }
+
+  private pack(node: TfNode): void {
+    const parts = this.inputs(node);
+    const rank = parts[0].shape.length + 1;
+    let axis = this.attrInt(node, 'axis');
+    if (axis < 0) axis += rank;
+    if (parts.every((p) => p.constant)) {
+      const c = packConstants(parts.map((p) => p.constant!), axis);
+      return this.set(node, { shape: c.shape, layout: 'tf', constant: c });
+    }
+    const expanded = [...parts[0].shape.slice(0, axis), 1, ...parts[0].shape.slice(axis)];
+    const names = parts.map((p) => this.tf(this.reshapeTo(p, expanded)));
+    const shape = expanded.slice();
+    shape[axis] = parts.length;
+    this.set(node, { shape, layout: 'tf', name: this.emit('Concat', names, { axis }), dtype: dtypeOf(parts[0]) });
+  }
+
+  private expandDims(node: TfNode): void {
+    const [x, axisValue] = this.inputs(node);
+    let axis = this.constInts(axisValue, `${node.name} axis`)[0];
+    if (axis < 0) axis += x.shape.length + 1;
+    this.set(node, this.reshapeTo(x, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)]));
+  }
+
+  private cast(node: TfNode): void {
+    const [x] = this.inputs(node);
+    const to = this.attrDtype(node, 'DstT');
+    if (x.constant) return this.set(node, { shape: x.shape, layout: 'tf', constant: castConstant(x.constant, to) });
+    if (dtypeOf(x) === to) return this.set(node, x);
+    const nchw = x.layout === 'nchw';
+    const name = this.emit('Cast', [nchw ? this.nchw(x) : this.tf(x)], { to: ONNX_TYPES[to] });
+    this.set(node, { shape: x.shape, layout: x.layout, name, dtype: to });
+  }
+
+  private fill(node: TfNode): void {
+    const [dimsValue, fillValue] = this.inputs(node);
+    const shape = this.constInts(dimsValue, `${node.name} dims`);
+    if (!fillValue.constant) throw this.error(`${node.name}: fill value must be a constant`);
+    const value = fillValue.constant.values[0];
+    this.set(node, { shape, layout: 'tf', constant: makeConstant(fillValue.constant.dtype, shape, new Array<number>(elementCount(shape)).fill(value)) });
+  }
+
+  private zerosLike(node: TfNode): void {
+    const [x] = this.inputs(node);
+    this.set(node, { shape: x.shape, layout: 'tf', constant: makeConstant(dtypeOf(x), x.shape, new Array<number>(elementCount(x.shape)).fill(0)) });
+  }
+
+  private range(node: TfNode): void {
+    const [start, limit, delta] = this.inputs(node).map((v) => this.constInts(v, `${node.name} bounds`)[0]);
+    const c = rangeConstant(start, limit, delta, this.attrDtype(node, 'Tidx'));
+    this.set(node, { shape: c.shape, layout: 'tf', constant: c });
+  }
+
+  private tile(node: TfNode): void {
+    const [x, multiplesValue] = this.inputs(node);
+    const multiples = this.constInts(multiplesValue, `${node.name} multiples`);
+    if (x.constant) {
+      const c = tileConstant(x.constant, multiples);
+      return this.set(node, { shape: c.shape, layout: 'tf', constant: c });
+    }
+    const name = this.emit('Tile', [this.tf(x), this.int64(multiples)]);
+    this.set(node, { shape: x.shape.map((s, d) => s * multiples[d]), layout: 'tf', name, dtype: dtypeOf(x) });
+  }
+
+  private gather(node: TfNode): void {
+    const [params, indices, axisValue] = this.inputs(node);
+    if (this.attrInt(node, 'batch_dims') !== 0) throw this.error(`${node.name}: GatherV2 with batch_dims is not supported`);
+    let axis = this.constInts(axisValue, `${node.name} axis`)[0];
+    if (axis < 0) axis += params.shape.length;
+    if (params.constant && indices.constant) {
+      const c = gatherConstant(params.constant, indices.constant, axis);
+      return this.set(node, { shape: c.shape, layout: 'tf', constant: c });
+    }
+    const shape = [...params.shape.slice(0, axis), ...indices.shape, ...params.shape.slice(axis + 1)];
+    const name = this.emit('Gather', [this.tf(params), this.tf(indices)], { axis });
+    this.set(node, { shape, layout: 'tf', name, dtype: dtypeOf(params) });
+  }
+
+  private transpose(node: TfNode): void {
+    const [x, permValue] = this.inputs(node);
+    const perm = this.constInts(permValue, `${node.name} perm`);
+    const shape = perm.map((p) => x.shape[p]);
+    if (x.constant) return this.set(node, { shape, layout: 'tf', constant: transposeConstant(x.constant, perm) });
+    this.set(node, { shape, layout: 'tf', name: this.emit('Transpose', [this.tf(x)], { perm }), dtype: dtypeOf(x) });
+  }
+
+  /** TF BatchMatMulV2 -> ONNX MatMul (numpy broadcasting of the batch axes); adj_x/adj_y swap the last two axes. */
+  private batchMatMul(node: TfNode): void {
+    const [a, b] = this.inputs(node);
+    const adjoint = (v: Value, flag: string): { name: string; shape: number[] } => {
+      if (!this.attrBool(node, flag)) return { name: this.tf(v), shape: v.shape };
+      const rank = v.shape.length;
+      const perm = [...v.shape.keys()].map((d) => (d === rank - 2 ? rank - 1 : d === rank - 1 ? rank - 2 : d));
+      return { name: this.emit('Transpose', [this.tf(v)], { perm }), shape: perm.map((p) => v.shape[p]) };
+    };
+    const left = adjoint(a, 'adj_x');
+    const right = adjoint(b, 'adj_y');
+    const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2), (detail) => this.error(`${node.name}: ${detail}`));
+    const shape = [...batch, left.shape[left.shape.length - 2], right.shape[right.shape.length - 1]];
+    this.set(node, { shape, layout: 'tf', name: this.emit('MatMul', [left.name, right.name]) });
+  }
+
+  /**
+   * TF Atan2(y, x), composed (ONNX has no Atan2): atan(y / x), plus pi (y >= 0) or -pi (y < 0)
+   * where x < 0. x = 0 gives atan(+-inf) = +-pi/2 as TF does.
+   */
+  private atan2(node: TfNode): void {
+    const [y, x] = this.inputs(node);
+    const shape = broadcastShapes(y.shape, x.shape, (detail) => this.error(`${node.name}: ${detail}`));
+    const [yName, xName] = [this.tf(y), this.tf(x)];
+    const base = this.emit('Atan', [this.emit('Div', [yName, xName])]);
+    const zero = this.floatScalar(0);
+    const halfTurn = this.emit('Where', [this.emit('GreaterOrEqual', [yName, zero]), this.floatScalar(Math.PI), this.floatScalar(-Math.PI)]);
+    const correction = this.emit('Where', [this.emit('Less', [xName, zero]), halfTurn, zero]);
+    this.set(node, { shape, layout: 'tf', name: this.emit('Add', [base, correction]) });
   }
 
   private resize(node: TfNode): void {
@@ -658,7 +881,16 @@ class Converter {
 
 const BINARY_OPS: Record<string, string> = {
   Add: 'Add', AddV2: 'Add', BiasAdd: 'Add', Sub: 'Sub', Mul: 'Mul', RealDiv: 'Div', Div: 'Div', Maximum: 'Max', Minimum: 'Min',
+  LessEqual: 'LessOrEqual', GreaterEqual: 'GreaterOrEqual', LogicalAnd: 'And',
 };
+
+/** Elementwise ops folded when their input is constant (sin/cos of fixed angles, negated constants). */
+const UNARY_FOLDS: Record<string, (x: number) => number> = {
+  Neg: (x) => -x, Abs: Math.abs, Floor: Math.floor, Sin: Math.sin, Cos: Math.cos, Exp: Math.exp, Sqrt: Math.sqrt, Relu: (x) => Math.max(x, 0),
+};
+
+/** ONNX binary ops whose result is bool. */
+const COMPARISONS = new Set(['LessOrEqual', 'GreaterOrEqual', 'And', 'Less', 'Greater']);
 
 function broadcastShapes(a: number[], b: number[], fail: (detail: string) => Error): number[] {
   const rank = Math.max(a.length, b.length);
@@ -673,18 +905,24 @@ function broadcastShapes(a: number[], b: number[], fail: (detail: string) => Err
 }
 
 /** Elementwise op on two constants (small shape subgraphs), result float32. */
+/** Elementwise ONNX binary ops on constants; `ints`: both operands int32 (TF int division truncates). */
+const BINARY_FOLDS: Record<string, (x: number, y: number, ints: boolean) => number> = {
+  Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Div: (x, y, ints) => (ints ? Math.trunc(x / y) : x / y),
+  Max: (x, y) => Math.max(x, y), Min: (x, y) => Math.min(x, y),
+  LessOrEqual: (x, y) => Number(x <= y), GreaterOrEqual: (x, y) => Number(x >= y), And: (x, y) => Number(x !== 0 && y !== 0),
+};
+
+/** Elementwise op on two constants (small shape subgraphs): int32 when both are, bool for comparisons, else float32. */
 function foldBinary(op: string, a: ConstTensor, b: ConstTensor, shape: number[]): ConstTensor {
   const size = shape.reduce((x, y) => x * y, 1);
-  const ints = a.dtype === 'int32' && b.dtype === 'int32';
-  const values = ints ? new Int32Array(size) : new Float32Array(size);
+  const ints = a.dtype !== 'float32' && b.dtype !== 'float32';
+  const dtype = COMPARISONS.has(op) ? 'bool' : ints ? 'int32' : 'float32';
+  const values = dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
+  const fold = BINARY_FOLDS[op];
   const indexA = broadcastIndexer(a.shape, shape);
   const indexB = broadcastIndexer(b.shape, shape);
-  for (let i = 0; i < size; i++) {
-    const x = a.values[indexA(i)];
-    const y = b.values[indexB(i)];
-    values[i] = op === 'Add' ? x + y : op === 'Sub' ? x - y : op === 'Mul' ? x * y : op === 'Div' ? (ints ? Math.trunc(x / y) : x / y) : op === 'Max' ? Math.max(x, y) : Math.min(x, y);
-  }
-  return { dtype: ints ? 'int32' : 'float32', shape, values };
+  for (let i = 0; i < size; i++) values[i] = fold(a.values[indexA(i)], b.values[indexB(i)], ints);
+  return { dtype, shape, values };
 }
 
 function broadcastIndexer(from: number[], to: number[]): (flat: number) => number {

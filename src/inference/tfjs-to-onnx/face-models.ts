@@ -103,6 +103,31 @@ export const FACE_MODELS: Record<FaceModelKey, FaceModelSpec> = {
 };
 
 /**
+ * MediaPipe's attention FaceMesh (478 points), on the same 192x192 crop and input range as FaceMesh.
+ * Kept out of FACE_MODELS so the face analyzer loads it only when tracking asks for it. Beyond the
+ * 468-point mesh (x, y, z, crop pixels) it refines, on crops of its own feature maps (spatial
+ * transformers): the lips (80 points), each eye's contour (71) and iris (5), all x, y in pixels of
+ * the 192 crop. Identity_1/Identity_6 are the eye and iris of one eye, Identity_5/Identity_2 of the other.
+ * The mesh is NCHW [1, 1404, 1, 1] (TFJS [1, 1, 1, 1404]).
+ */
+export const ATTENTION_MESH: FaceModelSpec = {
+  sourceFile: 'facemesh-attention.json',
+  onnxFile: ASSET_FILES.attentionMesh,
+  inputSize: [192, 192],
+  inputRange: [0, 1],
+  outputs: [
+    { name: 'output_mesh_identity', shape: [1, 1404, 1, 1] },
+    { name: 'output_faceflag', shape: [1, 1] },
+    { name: 'output_lips', shape: [1, 160, 1, 1] },
+    { name: 'Identity_1', shape: [1, 142, 1, 1] },
+    { name: 'Identity_6', shape: [1, 10, 1, 1] },
+    { name: 'Identity_5', shape: [1, 142, 1, 1] },
+    { name: 'Identity_2', shape: [1, 10, 1, 1] },
+  ],
+  licence: 'Apache-2.0 (MediaPipe)',
+};
+
+/**
  * Models used only to measure fit quality (src/metrics/), never to create avatars. Kept out of
  * FACE_MODELS so the face analyzer, which loads every FACE_MODELS entry, never loads them.
  */
