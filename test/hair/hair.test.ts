@@ -230,11 +230,11 @@ describe('hair: strand tangents', function () {
 describe('hair: crown colour split', function () {
   this.timeout(180_000);
 
-  /** The avatar (256² texture) of deep3d/`file`; skips without the shared photos or the built assets. */
-  async function avatarOf(ctx: Mocha.Context, file: string): Promise<{ image: RgbaImage; data: AvatarData }> {
-    requireSharedData(ctx, 'photos', 'deep3d', file);
+  /** The avatar (256² texture) of deep3d/`file` (or another folder's); skips without the shared photos or the built assets. */
+  async function avatarOf(ctx: Mocha.Context, file: string, folder: string[] = ['deep3d']): Promise<{ image: RgbaImage; data: AvatarData }> {
+    requireSharedData(ctx, 'photos', ...folder, file);
     requireHairAssets(ctx);
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', file))));
+    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', ...folder, file))));
     return { image, data: await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 }) };
   }
 
@@ -264,7 +264,10 @@ describe('hair: crown colour split', function () {
     assert.ok(hair.detected!.crownCoverage > 0.6, `crown coverage ${hair.detected!.crownCoverage}`);
     // Blond: light (L* 69 here; the default brown is 34) and yellow rather than red or grey.
     assert.ok(lab[0] > 55 && lab[2] > 8 && lab[2] > lab[1], `base L*a*b* ${lab}`);
-    assert.ok(dE < 5, `ΔE ${dE}`);
+    // The issue's target is < 10. 0.4 with the mask stopping at the eyes; 6.7 with her lengths in
+    // it: ash roots and platinum ends spread the region's luminance, so the base colour (the 30-85 %
+    // band the strands are tinted to) lies lighter than the region's trimmed mean.
+    assert.ok(dE < 10, `ΔE ${dE}`);
     // The issue's target is under 2 %, missed here: the measure counts skin nearer the hair's
     // colour than the skin's, and blond lies near this skin. 1.97 % before the light took the
     // photo's white point as a cue, 2.88 % with the whole photo's (the de-lit colours moved: the
@@ -285,6 +288,28 @@ describe('hair: crown colour split', function () {
     // Mid brown: darker than blond, lighter than black, yellow-red hue.
     assert.ok(lab[0] > 25 && lab[0] < 50 && lab[1] > 0 && lab[2] > lab[1], `base L*a*b* ${lab}`);
     assert.ok(hairInSkinShare(data, image).share < 0.02);
+  });
+
+  it('reads jaw-length hair as medium, not long (deep3d vd051)', async function () {
+    const { data } = await avatarOf(this, 'vd051.png');
+    const detected = data.hair!.detected!;
+    console.log(`    class ${detected.hairClass}, style ${data.hair!.style}, silhouette ${JSON.stringify(detected.silhouette)}`);
+    // Short before her lengths beside the face were followed; long while a scarf and the curtain
+    // behind her, of the hair's colour, filled the neck band (0.72; now 0.55 of the 0.6 long needs).
+    assert.equal(detected.hairClass, 'medium');
+    assert.ok(detected.silhouette.sideFill > 0.3, `side fill ${detected.silhouette.sideFill}`);
+  });
+
+  it('reads brown hair against a black background as brown, not black (hrn 00437)', async function () {
+    const { data } = await avatarOf(this, '00437.png', ['hrn', 'single']);
+    const hair = data.hair!;
+    const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
+    console.log(`    class ${hair.detected!.hairClass}, base L*a*b* ${Array.from(lab, (v) => v.toFixed(1))}`);
+    assert.equal(hair.detected!.hairClass, 'short');
+    // The mask takes in the black background over his head; its crushed-black pixels made the base
+    // L* 4 (#170b03). Dark brown in dim light: L* 11 here, red-yellow hue.
+    assert.ok(lab[0] > 8 && lab[0] < 25, `base L*a*b* ${lab}`);
+    assert.ok(lab[2] > 3 && lab[1] > 0, `base L*a*b* ${lab}`);
   });
 
   it('leaves a bald crown bald (deep3d 000125)', async function () {
