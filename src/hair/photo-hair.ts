@@ -187,6 +187,32 @@ function headZone(head: HeadRows & { top: number }, frame: FaceFrame, height: nu
   };
 }
 
+/** Hue (degrees) and saturation (chroma over L*) of a colour: what a change of exposure leaves of it. */
+function toneOf(lab: ArrayLike<number>): { hue: number; saturation: number; chroma: number } {
+  const chroma = Math.hypot(lab[1], lab[2]);
+  return { hue: (Math.atan2(lab[2], lab[1]) * 180) / Math.PI, saturation: chroma / Math.max(1, lab[0]), chroma };
+}
+
+/** How far a lit skin colour's hue (degrees) and saturation (ratio) may stray from the skin's. */
+const LIT_SKIN_HUE = 8;
+const LIT_SKIN_SATURATION = 1.3;
+/** Chroma under which a colour is grey and its hue says nothing. */
+const GREY_CHROMA = 8;
+
+/**
+ * Whether a colour is the skin's under brighter light: lighter than the skin's median, of its hue
+ * and saturation. A forehead lit more brightly than the rest of the face lies outside the face's
+ * skin model and was taken for hair in the crown band (grey-haired vd092 got his forehead's colour
+ * as a light-brown style). Only brighter: hair of a skin-like hue is mostly darker than the skin.
+ */
+function isLitSkin(lab: ArrayLike<number>, skinLab: number[], skin: ReturnType<typeof toneOf>): boolean {
+  if (lab[0] <= skinLab[0]) return false;
+  const tone = toneOf(lab);
+  if (tone.chroma < GREY_CHROMA || skin.chroma < GREY_CHROMA) return false;
+  const ratio = tone.saturation / Math.max(1e-6, skin.saturation);
+  return Math.abs(tone.hue - skin.hue) < LIT_SKIN_HUE && ratio < LIT_SKIN_SATURATION && ratio > 1 / LIT_SKIN_SATURATION;
+}
+
 /** Fewest forehead samples for the forehead's own skin model. */
 const MIN_FOREHEAD_SAMPLES = 32;
 
@@ -329,10 +355,12 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // Hair in the crown: far from a skin model; where too little is, also the crown's own hair-like
   // colour cluster when that stands apart from the skin-like one (only then: its pixels widen the
   // hair model, which grows the mask into ears and neck on photos found without it).
+  const skinTone = toneOf(skin.centre);
   const hairAgainst = (model: ColourModel): [number, number][] => {
-    const farFromSkin = crown.filter(([x, y]) => distance(model, labAt(x, y)) > MODEL_REACH);
-    const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
-    return split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(model, labAt(x, y)) > MODEL_REACH) : farFromSkin;
+    const farFromSkin = (lab: ArrayLike<number>) => distance(model, lab) > MODEL_REACH && !isLitSkin(lab, skin.centre, skinTone);
+    const far = crown.filter(([x, y]) => farFromSkin(labAt(x, y)));
+    const split = far.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
+    return split ? crown.filter(([x, y], k) => (split.isHair[k] === 1 && !isLitSkin(labAt(x, y), skin.centre, skinTone)) || farFromSkin(labAt(x, y))) : far;
   };
   // The skin model the crown's hair stands apart from: the face's, or where that finds too little
   // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.

@@ -312,6 +312,17 @@ describe('hair: crown colour split', function () {
     assert.ok(lab[2] > 3 && lab[1] > 0, `base L*a*b* ${lab}`);
   });
 
+  it('does not take a brightly lit forehead for hair (deep3d vd092)', async function () {
+    const { data } = await avatarOf(this, 'vd092.png');
+    const detected = data.hair!.detected!;
+    console.log(`    class ${detected.hairClass}, crown coverage ${detected.crownCoverage.toFixed(2)}`);
+    // His forehead, lit brighter than the rest of his face, lay outside the face's skin model: 66 %
+    // of the crown band read as hair and he got his forehead's colour as a light-brown short style.
+    // Of the skin's hue and saturation, it is skin now; his grey hair fills 22 % of the band, too
+    // little to count (the bald 000125's is 22 % too), so he comes out bald: a known miss.
+    assert.ok(detected.crownCoverage < 0.35, `crown coverage ${detected.crownCoverage}`);
+  });
+
   it('leaves a bald crown bald (deep3d 000125)', async function () {
     const { data } = await avatarOf(this, '000125.jpg');
     assert.equal(data.hair!.detected!.hairClass, 'none', `crown coverage ${data.hair!.detected!.crownCoverage}`);
