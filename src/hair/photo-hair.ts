@@ -12,7 +12,9 @@
  * same light) is asked instead: blond hair on fair skin, brown hair in dim light. Hair pixels are
  * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
  * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
- * over any pixel above the eyes, outside the face oval, that is not skin. Above the chin the hair
+ * over any pixel above the eyes, outside the face oval, that is not skin, and its lengths are then
+ * followed beside the face and under the chin (growLengths). A crown pixel lighter than the skin
+ * but of its hue and saturation is lit skin (isLitSkin), not hair. Above the chin the hair
  * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
  * albedo. Beards are below the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
