@@ -120,7 +120,7 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
  * Signed distance of a point to the fitted skin along the nearest surface vertex's normal (positive
  * outside), or null beyond NEAR_SKIN.
  */
-function skinProbe(model: HeadModel, fittedVertices: Float32Array): (x: number, y: number, z: number) => { distance: number; normal: Float32Array } | null {
+export function skinProbe(model: HeadModel, fittedVertices: Float32Array): (x: number, y: number, z: number) => { distance: number; normal: Float32Array } | null {
   const normals = computeVertexNormals(fittedVertices, model.indices, model.weldGroup);
   const grid = new VertexGrid(fittedVertices, 0.01, (v) => model.weldGroup[v] === v);
   return (x, y, z) => {

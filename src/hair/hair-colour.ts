@@ -6,7 +6,9 @@
  * mean of the pixels between the BASE luminance percentiles, the root tone that of the darker
  * ROOT band. Only mask pixels over the fitted head (its outline per row, widened by HEAD_MARGIN)
  * and above the chin are read: where the mask leaked into a dark background or clothes it did so
- * away from the head, and hair always lies on the head. Browser-safe.
+ * away from the head, and hair always lies on the head. Pixels crushed to black are skipped: they
+ * carry no colour, and a black background beside the hair (hrn 00437) turned brown hair near-black.
+ * Browser-safe.
  */
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -20,6 +22,8 @@ const MEAN = [0.05, 0.95] as const;
 const MIN_SHADING = 0.08;
 /** Face widths beyond the head's outline that still count as over the head. */
 const HEAD_MARGIN = 0.1;
+/** sRGB level under which all three channels of a pixel read as crushed black, which tells nothing of the hair's colour. */
+const CRUSHED_BLACK = 12;
 /** Fewest samples over the head before the whole mask is read instead. */
 const MIN_SAMPLES = 32;
 
@@ -51,6 +55,9 @@ function hairColourWhere(image: RgbaImage, mask: Mask, light: Float32Array, came
   const step = Math.max(1, Math.round(Math.sqrt((W * H) / 400000)));
   for (let y = 0; y < H; y += step) for (let x = 0; x < W; x += step) {
     if (!mask.data[y * mask.width + x] || !include(x, y)) continue;
+    const p = (y * W + x) * 4;
+    // Crushed to black: no colour to read (a black background the mask took in, deep shadow).
+    if (Math.max(image.data[p], image.data[p + 1], image.data[p + 2]) < CRUSHED_BLACK) continue;
     const u = (x - cx) / radius, v = -(y - cy) / radius;
     const r2 = Math.min(0.95, u * u + v * v);
     const s = Math.sqrt(1 - r2) / Math.sqrt(u * u + v * v + 1 - r2);
@@ -58,7 +65,6 @@ function hairColourWhere(image: RgbaImage, mask: Mask, light: Float32Array, came
     // Camera -> model: transpose of the rotation.
     const nx = R[0] * ncx + R[3] * ncy + R[6] * ncz, ny = R[1] * ncx + R[4] * ncy + R[7] * ncz, nz = R[2] * ncx + R[5] * ncy + R[8] * ncz;
     shShadingBasis(nx, ny, nz, h);
-    const p = (y * W + x) * 4;
     for (let c = 0; c < 3; c++) {
       let shading = 0;
       for (let k = 0; k < SH_COUNT; k++) shading += light[c * SH_COUNT + k] * h[k];

@@ -15,14 +15,15 @@ import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { fitHair, SKIN_GAP, type FittedHair } from './fit-hair.js';
+import { fitHair, skinProbe, SKIN_GAP, type FittedHair } from './fit-hair.js';
+import { vertexNeighbours } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import type { HairStyle } from './styles.js';
 
 /** Hair triangles whose corners all lie this close to the skin cover the scalp under them (metres); hair hanging further out (a ponytail, long ends) does not. */
 const ON_SCALP = 0.03;
-/** The cap's rim is eroded this many vertex rings, so it stays under the strands' hairline. */
-const CAP_EROSION = 0;
+/** Passes of neighbour averaging of the cap's coverage before its rim is cut at the half-way contour. */
+const CAP_RIM_SMOOTHING = 2;
 /** Metres the cap lies off the skin: under the strands (SKIN_GAP), clear of the skin's depth. */
 const CAP_GAP = 0.6 * SKIN_GAP;
 /** Metres above the brows below which the face is never capped (a fringe lies on the forehead, not on a scalp). */
@@ -128,8 +129,28 @@ function distance3(positions: Float32Array, a: number, b: number): number {
 }
 
 /**
+ * Per head vertex, the share of cap around it: 1 where hair on the scalp covers it, averaged with
+ * its neighbours `passes` times, 0 where the cap may not go (the face). Cutting the cap at the
+ * half-way contour of this field gives a rim that runs across the head's triangles instead of in
+ * steps along them (the jagged hairline), and fills notches a vertex wide.
+ */
+function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, indices: Uint32Array, passes: number): Float32Array {
+  const { offsets, neighbours } = vertexNeighbours(capped.length, indices);
+  let field = Float32Array.from(capped), next = new Float32Array(capped.length);
+  for (let pass = 0; pass < passes; pass++) {
+    for (let v = 0; v < capped.length; v++) {
+      let sum = field[v];
+      for (let k = offsets[v]; k < offsets[v + 1]; k++) sum += field[neighbours[k]];
+      next[v] = eligible[v] ? sum / (1 + offsets[v + 1] - offsets[v]) : 0;
+    }
+    [field, next] = [next, field];
+  }
+  return field;
+}
+
+/**
  * The scalp under the hair: fitted head triangles whose three vertices lie in directions (from the
- * cranium's centre) that hair on the scalp covers, away from the face, with the rim eroded, lifted
+ * cranium's centre) that hair on the scalp covers, away from the face, cut along the half-way contour of the smoothed coverage (smoothedCoverage), lifted
  * CAP_GAP along the normals.
  */
 export function scalpCap(model: HeadModel, fittedVertices: Float32Array, fitted: FittedHair, hairIndices: Uint32Array): { positions: Float32Array; indices: Uint32Array } {
@@ -137,51 +158,101 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, fitted:
   const covered = coveredDirections(profile, hairPositions, hairIndices, skinDistance);
   let browY = 0, browZ = 0;
   for (let k = 17; k <= 26; k++) { browY += fittedVertices[3 * model.landmarks68[k] + 1] / 10; browZ += fittedVertices[3 * model.landmarks68[k] + 2] / 10; }
-  const n = model.vertexCount, capped = new Uint8Array(n);
+  const n = model.vertexCount, capped = new Uint8Array(n), eligible = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
     if (model.weldGroup[v] !== v || model.skinWeight[v] > 0.5) continue;
     const x = fittedVertices[3 * v], y = fittedVertices[3 * v + 1], z = fittedVertices[3 * v + 2];
     // The face's front (ahead of the ears' plane, roughly) is capped only well above the brows.
     if (y < browY + CAP_ABOVE_BROWS && z > browZ - 0.06) continue;
+    eligible[v] = 1;
     capped[v] = covered[profile.locate(x, y, z).bin];
   }
-  for (let ring = 0; ring < CAP_EROSION; ring++) {
-    const rim = new Uint8Array(n);
-    for (let t = 0; t < model.indices.length; t += 3) {
-      const a = model.weldGroup[model.indices[t]], b = model.weldGroup[model.indices[t + 1]], c = model.weldGroup[model.indices[t + 2]];
-      if (capped[a] + capped[b] + capped[c] < 3) rim[a] = rim[b] = rim[c] = 1;
-    }
-    for (let v = 0; v < n; v++) if (rim[v]) capped[v] = 0;
-  }
-  const isCapped = (v: number) => capped[model.weldGroup[v]] === 1;
-  const triangles: number[] = [];
-  for (let t = 0; t < model.indices.length; t += 3) {
-    if (isCapped(model.indices[t]) && isCapped(model.indices[t + 1]) && isCapped(model.indices[t + 2])) triangles.push(model.weldGroup[model.indices[t]], model.weldGroup[model.indices[t + 1]], model.weldGroup[model.indices[t + 2]]);
-  }
+  const welded = Uint32Array.from(model.indices, (v) => model.weldGroup[v]);
+  const coverage = smoothedCoverage(capped, eligible, welded, CAP_RIM_SMOOTHING);
   const normals = computeVertexNormals(fittedVertices, model.indices, model.weldGroup);
-  const remap = new Int32Array(n).fill(-1);
   const positions: number[] = [];
-  const indices = new Uint32Array(triangles.length);
-  triangles.forEach((v, k) => {
-    if (remap[v] < 0) {
-      remap[v] = positions.length / 3;
-      for (let a = 0; a < 3; a++) positions.push(fittedVertices[3 * v + a] + CAP_GAP * normals[3 * v + a]);
+  const indices: number[] = [];
+  // One cap vertex per head vertex inside the contour and per head edge the contour crosses.
+  const vertexIndex = new Int32Array(n).fill(-1);
+  const edgeIndex = new Map<number, number>();
+  const lifted = (v: number, k: number) => fittedVertices[3 * v + k] + CAP_GAP * normals[3 * v + k];
+  const probe = skinProbe(model, fittedVertices);
+  const inside = (v: number): number => {
+    if (vertexIndex[v] < 0) {
+      vertexIndex[v] = positions.length / 3;
+      for (let k = 0; k < 3; k++) positions.push(lifted(v, k));
     }
-    indices[k] = remap[v];
-  });
-  return { positions: Float32Array.from(positions), indices };
+    return vertexIndex[v];
+  };
+  const crossing = (a: number, b: number): number => {
+    const key = Math.min(a, b) * n + Math.max(a, b);
+    let index = edgeIndex.get(key);
+    if (index === undefined) {
+      index = positions.length / 3;
+      edgeIndex.set(key, index);
+      const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
+      const point = [0, 1, 2].map((k) => (1 - t) * lifted(a, k) + t * lifted(b, k));
+      // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
+      const hit = probe(point[0], point[1], point[2]);
+      if (hit && hit.distance < CAP_GAP) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
+      positions.push(...point);
+    }
+    return index;
+  };
+  for (let t = 0; t < welded.length; t += 3) {
+    const corners = [welded[t], welded[t + 1], welded[t + 2]];
+    const isIn = corners.map((v) => coverage[v] >= 0.5);
+    const count = isIn.filter(Boolean).length;
+    if (count === 0) continue;
+    if (count === 3) { indices.push(...corners.map(inside)); continue; }
+    // Rotate so the corner alone on its side of the contour comes first (winding kept).
+    const lone = count === 1 ? isIn.indexOf(true) : isIn.indexOf(false);
+    const [a, b, c] = [corners[lone], corners[(lone + 1) % 3], corners[(lone + 2) % 3]];
+    const ab = crossing(a, b), ac = crossing(a, c);
+    if (count === 1) indices.push(inside(a), ab, ac);
+    else indices.push(ab, inside(b), inside(c), ab, inside(c), ac);
+  }
+  return { positions: Float32Array.from(positions), indices: Uint32Array.from(indices) };
+}
+
+/** Metres around the neck's lowest vertex that count as its cut ring. */
+const NECK_RING = 0.01;
+
+/**
+ * The strand triangles without those hanging below the head's neck cut within the neck's width:
+ * there the neck of a body would hide them, and a head alone shows them under the chin, like a
+ * beard (a ponytail's tail, the back layer of long hair). Hair beside the neck (over the
+ * shoulders) stays.
+ */
+export function withoutHairBelowNeck(positions: Float32Array, indices: Uint32Array, fittedVertices: Float32Array): Uint32Array {
+  let bottom = Infinity;
+  for (let i = 1; i < fittedVertices.length; i += 3) bottom = Math.min(bottom, fittedVertices[i]);
+  let left = Infinity, right = -Infinity;
+  for (let i = 0; i < fittedVertices.length; i += 3) {
+    if (fittedVertices[i + 1] > bottom + NECK_RING) continue;
+    left = Math.min(left, fittedVertices[i]);
+    right = Math.max(right, fittedVertices[i]);
+  }
+  const hidden = (v: number) => positions[3 * v + 1] < bottom && positions[3 * v] > left && positions[3 * v] < right;
+  const kept: number[] = [];
+  for (let t = 0; t < indices.length; t += 3) {
+    if (hidden(indices[t]) && hidden(indices[t + 1]) && hidden(indices[t + 2])) continue;
+    kept.push(indices[t], indices[t + 1], indices[t + 2]);
+  }
+  return Uint32Array.from(kept);
 }
 
 export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
-  const cap = scalpCap(model, fittedVertices, fitted, style.indices);
+  const strandIndices = withoutHairBelowNeck(fitted.positions, style.indices, fittedVertices);
+  const cap = scalpCap(model, fittedVertices, fitted, strandIndices);
   const capCount = cap.positions.length / 3, strandCount = fitted.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
   positions.set(cap.positions);
   positions.set(fitted.positions, capCount * 3);
-  const indices = new Uint32Array(cap.indices.length + style.indices.length);
+  const indices = new Uint32Array(cap.indices.length + strandIndices.length);
   indices.set(cap.indices);
-  for (let k = 0; k < style.indices.length; k++) indices[cap.indices.length + k] = style.indices[k] + capCount;
+  for (let k = 0; k < strandIndices.length; k++) indices[cap.indices.length + k] = strandIndices[k] + capCount;
   const uvs = new Float32Array(n * 2);
   const [capU, capV] = opaqueTexel(style);
   for (let i = 0; i < capCount; i++) { uvs[2 * i] = capU; uvs[2 * i + 1] = capV; }

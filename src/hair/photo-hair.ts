@@ -12,7 +12,9 @@
  * same light) is asked instead: blond hair on fair skin, brown hair in dim light. Hair pixels are
  * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
  * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
- * over any pixel above the eyes, outside the face oval, that is not skin. Above the chin the hair
+ * over any pixel above the eyes, outside the face oval, that is not skin, and its lengths are then
+ * followed beside the face and under the chin (growLengths). A crown pixel lighter than the skin
+ * but of its hue and saturation is lit skin (isLitSkin), not hair. Above the chin the hair
  * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
  * albedo. Beards are below the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
@@ -187,6 +189,32 @@ function headZone(head: HeadRows & { top: number }, frame: FaceFrame, height: nu
   };
 }
 
+/** Hue (degrees) and saturation (chroma over L*) of a colour: what a change of exposure leaves of it. */
+function toneOf(lab: ArrayLike<number>): { hue: number; saturation: number; chroma: number } {
+  const chroma = Math.hypot(lab[1], lab[2]);
+  return { hue: (Math.atan2(lab[2], lab[1]) * 180) / Math.PI, saturation: chroma / Math.max(1, lab[0]), chroma };
+}
+
+/** How far a lit skin colour's hue (degrees) and saturation (ratio) may stray from the skin's. */
+const LIT_SKIN_HUE = 8;
+const LIT_SKIN_SATURATION = 1.3;
+/** Chroma under which a colour is grey and its hue says nothing. */
+const GREY_CHROMA = 8;
+
+/**
+ * Whether a colour is the skin's under brighter light: lighter than the skin's median, of its hue
+ * and saturation. A forehead lit more brightly than the rest of the face lies outside the face's
+ * skin model and was taken for hair in the crown band (grey-haired vd092 got his forehead's colour
+ * as a light-brown style). Only brighter: hair of a skin-like hue is mostly darker than the skin.
+ */
+function isLitSkin(lab: ArrayLike<number>, skinLab: number[], skin: ReturnType<typeof toneOf>): boolean {
+  if (lab[0] <= skinLab[0]) return false;
+  const tone = toneOf(lab);
+  if (tone.chroma < GREY_CHROMA || skin.chroma < GREY_CHROMA) return false;
+  const ratio = tone.saturation / Math.max(1e-6, skin.saturation);
+  return Math.abs(tone.hue - skin.hue) < LIT_SKIN_HUE && ratio < LIT_SKIN_SATURATION && ratio > 1 / LIT_SKIN_SATURATION;
+}
+
 /** Fewest forehead samples for the forehead's own skin model. */
 const MIN_FOREHEAD_SAMPLES = 32;
 
@@ -213,7 +241,7 @@ function distance(model: ColourModel, lab: ArrayLike<number>): number {
 }
 
 /** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
-function isNaturalHairColour(lab: number[]): boolean {
+function isNaturalHairColour(lab: ArrayLike<number>): boolean {
   const chroma = Math.hypot(lab[1], lab[2]);
   if (chroma < 12) return true;
   const hue = (Math.atan2(lab[2], lab[1]) * 180) / Math.PI;
@@ -224,6 +252,64 @@ function at(mask: Mask, x: number, y: number, image: RgbaImage): boolean {
   const mx = Math.min(mask.width - 1, Math.floor(((x + 0.5) * mask.width) / image.width));
   const my = Math.min(mask.height - 1, Math.floor(((y + 0.5) * mask.height) / image.height));
   return mask.data[my * mask.width + mx] >= 128;
+}
+
+/** Width of the bands beside the head, in face widths. */
+const SIDE_BAND = 0.18;
+/** Depth of the band under the chin, in face heights, that the silhouette's neck measure reads (and that hair lengths are followed into). */
+const NECK_BAND = 0.5;
+/** Fewest new pixels beside the face for their colour to model the hair's lengths. */
+const MIN_LENGTH_SAMPLES = 16;
+
+/**
+ * Hair near the skin's colour (blond on fair skin), whose mask stops at the eyes: its lengths are
+ * followed down beside the face and under the chin. Beside the face (eyes to chin, outside the
+ * fitted head's outline, where cheeks and ears are not) a person pixel that is not skin and of a
+ * natural hair colour (foliage the person mask takes in is not) is hair;
+ * the crown's colour alone does not reach them (sun-lightened ends are paler and more golden than
+ * the roots). Under the chin (outside the jaw's width, where the neck is not, down to NECK_BAND
+ * face heights) a pixel is hair when it is of the colour those lengths showed next to the head's
+ * outline (within SIDE_BAND), not the skin's:
+ * clothes there are not skin either, so the colour test keeps them out.
+ */
+function growLengths(input: {
+  frame: FaceFrame; head: HeadRows; step: number; x0: number; x1: number; y0: number; y1: number; mask: Mask;
+  labAt: (x: number, y: number) => Float32Array; skin: ColourModel;
+  grow: (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean) => void;
+  /** Whether a pixel may be this person's hair at all (person mask, head zone, outside the face oval). */
+  candidate: (x: number, y: number) => boolean;
+}): void {
+  const { frame, head, step, mask, labAt, skin, grow, candidate } = input;
+  const W = mask.width;
+  const eyeY = eyeLine(frame);
+  const outsideHead = (x: number, y: number) => !(x >= head.left[y] && x <= head.right[y]);
+  const jawRow = Math.max(0, Math.round(frame.chin - 0.15 * frame.height));
+  const jawLeft = head.left[jawRow], jawRight = head.right[jawRow];
+  const seedsIn = (from: number, to: number): [number, number][] => {
+    const seeds: [number, number][] = [];
+    for (let y = Math.max(input.y0, from); y <= Math.min(input.y1, to); y += step) for (let x = input.x0; x <= input.x1; x += step) if (mask.data[y * W + x]) seeds.push([x, y]);
+    return seeds;
+  };
+  const before = Uint8Array.from(mask.data);
+  const isHairNotSkin = (x: number, y: number) => {
+    const lab = labAt(x, y);
+    return distance(skin, lab) > MODEL_REACH && isNaturalHairColour(lab);
+  };
+  grow(seedsIn(Math.round(eyeY) - 2 * step, Math.round(frame.chin)), (x, y) => y >= eyeY && y <= frame.chin && outsideHead(x, y) && candidate(x, y) && isHairNotSkin(x, y));
+  const lengths: number[][] = [];
+  for (let y = Math.max(input.y0, Math.ceil(eyeY)); y <= Math.min(input.y1, frame.chin); y += step) for (let x = input.x0; x <= input.x1; x += step) {
+    // Only those next to the head's outline: further out, a background the person mask took in is more likely than hair.
+    const nearOutline = x >= head.left[y] - SIDE_BAND * frame.width && x <= head.right[y] + SIDE_BAND * frame.width;
+    if (mask.data[y * W + x] && !before[y * W + x] && nearOutline) lengths.push(Array.from(labAt(x, y)));
+  }
+  if (lengths.length < MIN_LENGTH_SAMPLES || !(jawLeft <= jawRight)) return;
+  const lengthColour = robustModel(lengths, HAIR_SPREAD_FLOOR);
+  const bottom = frame.chin + NECK_BAND * frame.height;
+  grow(seedsIn(Math.round(frame.chin) - 2 * step, Math.round(frame.chin)), (x, y) => {
+    if (y <= frame.chin || y > bottom || (x >= jawLeft && x <= jawRight) || !candidate(x, y)) return false;
+    const lab = labAt(x, y), dh = distance(lengthColour, lab);
+    return dh < MODEL_REACH && dh < distance(skin, lab);
+  });
 }
 
 export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
@@ -271,10 +357,12 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // Hair in the crown: far from a skin model; where too little is, also the crown's own hair-like
   // colour cluster when that stands apart from the skin-like one (only then: its pixels widen the
   // hair model, which grows the mask into ears and neck on photos found without it).
+  const skinTone = toneOf(skin.centre);
   const hairAgainst = (model: ColourModel): [number, number][] => {
-    const farFromSkin = crown.filter(([x, y]) => distance(model, labAt(x, y)) > MODEL_REACH);
-    const split = farFromSkin.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
-    return split ? crown.filter(([x, y], k) => split.isHair[k] === 1 || distance(model, labAt(x, y)) > MODEL_REACH) : farFromSkin;
+    const farFromSkin = (lab: ArrayLike<number>) => distance(model, lab) > MODEL_REACH && !isLitSkin(lab, skin.centre, skinTone);
+    const far = crown.filter(([x, y]) => farFromSkin(labAt(x, y)));
+    const split = far.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
+    return split ? crown.filter(([x, y], k) => (split.isHair[k] === 1 && !isLitSkin(labAt(x, y), skin.centre, skinTone)) || farFromSkin(labAt(x, y))) : far;
   };
   // The skin model the crown's hair stands apart from: the face's, or where that finds too little
   // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.
@@ -315,20 +403,28 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
     return nearSkinColour && personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
   };
-  const visited = new Uint8Array(rw * rh);
-  const stack: number[] = [];
-  for (const [x, y] of crownHair) if (isHair(x, y)) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
-  while (stack.length) {
-    const y = stack.pop()!, x = stack.pop()!;
-    for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
-    for (const [dx, dy] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
-      const nx = x + dx, ny = y + dy;
-      if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
-      const k = (ny - y0) * rw + (nx - x0);
-      if (visited[k]) continue;
-      visited[k] = 1;
-      if (isHair(nx, ny)) stack.push(nx, ny);
+  /** Marks the grid pixels reached from `seeds` over connected pixels that pass `accept` (4-connected). */
+  const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean): void => {
+    const visited = new Uint8Array(rw * rh);
+    const stack: number[] = [];
+    for (const [x, y] of seeds) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
+    while (stack.length) {
+      const y = stack.pop()!, x = stack.pop()!;
+      for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
+      for (const [dx, dy] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
+        const nx = x + dx, ny = y + dy;
+        if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
+        const k = (ny - y0) * rw + (nx - x0);
+        if (visited[k]) continue;
+        visited[k] = 1;
+        if (accept(nx, ny)) stack.push(nx, ny);
+      }
     }
+  };
+  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair);
+  if (nearSkinColour && personOk) {
+    growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
+      candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
   }
 
   // Hairline: per forehead column, the lowest hair pixel inside the face mask above the brows.
@@ -387,10 +483,6 @@ function bothSides(a: number, b: number): number {
   return Math.min(a, b) < 0.03 ? Math.min(a, b) : (a + b) / 2;
 }
 
-/** Width of the bands beside the head, in face widths. */
-const SIDE_BAND = 0.18;
-/** Depth of the band under the chin, in face heights. */
-const NECK_BAND = 0.5;
 
 /**
  * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
@@ -439,10 +531,13 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
  * the shoulder) while the face's sides show none; a ponytail behind the head is invisible from
  * the front and reads as short.
  */
+/** Share of a neck band that hair must fill for hair beside the face to be long: medium hair ends at the jaw, but its ends, a collar or a scarf of its colour fill part of the band (deep3d vd051, 0.55), while long hair fills nearly all of it (0.82-1.00 on the shared photos). */
+const LONG_NECK_FILL = 0.6;
+
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
   if (seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
   if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
-  if (silhouette.sideFill > 0.3 && silhouette.neckFill > 0.3) return 'long';
+  if (silhouette.sideFill > 0.3 && silhouette.neckFill > LONG_NECK_FILL) return 'long';
   if (silhouette.sideFill > 0.3) return 'medium';
   if (silhouette.neckFill > 0.7) return 'tied';
   return 'short';

@@ -119,6 +119,23 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     assert.ok(hairPenetrationMm(hair.mesh!.part.positions, data.model, data.neutralVertices) < 0.5);
   });
 
+  it('drops the ponytail\'s tail where it hangs under the neck cut, which showed under the chin like a beard', function () {
+    const { positions, indices } = data.hair!.mesh!.part;
+    const head = data.neutralVertices;
+    let bottom = Infinity;
+    for (let i = 1; i < head.length; i += 3) bottom = Math.min(bottom, head[i]);
+    let left = Infinity, right = -Infinity;
+    for (let i = 0; i < head.length; i += 3) if (head[i + 1] < bottom + 0.01) { left = Math.min(left, head[i]); right = Math.max(right, head[i]); }
+    let under = 0, lowest = Infinity;
+    for (const v of indices) {
+      lowest = Math.min(lowest, positions[3 * v + 1]);
+      if (positions[3 * v + 1] < bottom - 0.005 && positions[3 * v] > left && positions[3 * v] < right) under++;
+    }
+    console.log(`    neck cut at y ${bottom.toFixed(3)} m, lowest hair corner ${lowest.toFixed(3)} m, ${under} corners under the cut within the neck's width`);
+    // Only corners of triangles straddling the cut may lie under it, and not far.
+    assert.ok(under < 0.01 * indices.length, `${under} of ${indices.length} corners under the neck cut`);
+  });
+
   it('writes the hair into plain and compact GLBs that Babylon loads back', async function () {
     useBundledMeshoptDecoder();
     for (const glb of [writeGlb(data), await writeCompactGlb(data)]) {
@@ -213,11 +230,11 @@ describe('hair: strand tangents', function () {
 describe('hair: crown colour split', function () {
   this.timeout(180_000);
 
-  /** The avatar (256² texture) of deep3d/`file`; skips without the shared photos or the built assets. */
-  async function avatarOf(ctx: Mocha.Context, file: string): Promise<{ image: RgbaImage; data: AvatarData }> {
-    requireSharedData(ctx, 'photos', 'deep3d', file);
+  /** The avatar (256² texture) of deep3d/`file` (or another folder's); skips without the shared photos or the built assets. */
+  async function avatarOf(ctx: Mocha.Context, file: string, folder: string[] = ['deep3d']): Promise<{ image: RgbaImage; data: AvatarData }> {
+    requireSharedData(ctx, 'photos', ...folder, file);
     requireHairAssets(ctx);
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'deep3d', file))));
+    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', ...folder, file))));
     return { image, data: await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 }) };
   }
 
@@ -240,12 +257,17 @@ describe('hair: crown colour split', function () {
     const inSkin = hairInSkinShare(data, image).share;
     console.log(`    class ${hair.detected!.hairClass}, style ${hair.style}, crown coverage ${hair.detected!.crownCoverage.toFixed(2)}, base L*a*b* ${Array.from(lab, (v) => v.toFixed(0))}, ΔE76 ${dE.toFixed(1)}, hair in skin ${(100 * inSkin).toFixed(2)} %`);
     // Against the face's skin model 35 % of the crown was hair (just short of the bar) and she came out bald.
-    assert.notEqual(hair.detected!.hairClass, 'none');
-    assert.ok(hair.style);
+    // Her hair falls to her waist: its lengths, paler and more golden than the crown, are followed
+    // beside the face and under the chin (the mask stopped at the eyes, and she read as short).
+    assert.equal(hair.detected!.hairClass, 'long', `silhouette ${JSON.stringify(hair.detected!.silhouette)}`);
+    assert.equal(hair.style, 'long01');
     assert.ok(hair.detected!.crownCoverage > 0.6, `crown coverage ${hair.detected!.crownCoverage}`);
     // Blond: light (L* 69 here; the default brown is 34) and yellow rather than red or grey.
     assert.ok(lab[0] > 55 && lab[2] > 8 && lab[2] > lab[1], `base L*a*b* ${lab}`);
-    assert.ok(dE < 5, `ΔE ${dE}`);
+    // The issue's target is < 10. 0.4 with the mask stopping at the eyes; 6.7 with her lengths in
+    // it: ash roots and platinum ends spread the region's luminance, so the base colour (the 30-85 %
+    // band the strands are tinted to) lies lighter than the region's trimmed mean.
+    assert.ok(dE < 10, `ΔE ${dE}`);
     // The issue's target is under 2 %, missed here: the measure counts skin nearer the hair's
     // colour than the skin's, and blond lies near this skin. 1.97 % before the light took the
     // photo's white point as a cue, 2.88 % with the whole photo's (the de-lit colours moved: the
@@ -266,6 +288,39 @@ describe('hair: crown colour split', function () {
     // Mid brown: darker than blond, lighter than black, yellow-red hue.
     assert.ok(lab[0] > 25 && lab[0] < 50 && lab[1] > 0 && lab[2] > lab[1], `base L*a*b* ${lab}`);
     assert.ok(hairInSkinShare(data, image).share < 0.02);
+  });
+
+  it('reads jaw-length hair as medium, not long (deep3d vd051)', async function () {
+    const { data } = await avatarOf(this, 'vd051.png');
+    const detected = data.hair!.detected!;
+    console.log(`    class ${detected.hairClass}, style ${data.hair!.style}, silhouette ${JSON.stringify(detected.silhouette)}`);
+    // Short before her lengths beside the face were followed; long while a scarf and the curtain
+    // behind her, of the hair's colour, filled the neck band (0.72; now 0.55 of the 0.6 long needs).
+    assert.equal(detected.hairClass, 'medium');
+    assert.ok(detected.silhouette.sideFill > 0.3, `side fill ${detected.silhouette.sideFill}`);
+  });
+
+  it('reads brown hair against a black background as brown, not black (hrn 00437)', async function () {
+    const { data } = await avatarOf(this, '00437.png', ['hrn', 'single']);
+    const hair = data.hair!;
+    const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
+    console.log(`    class ${hair.detected!.hairClass}, base L*a*b* ${Array.from(lab, (v) => v.toFixed(1))}`);
+    assert.equal(hair.detected!.hairClass, 'short');
+    // The mask takes in the black background over his head; its crushed-black pixels made the base
+    // L* 4 (#170b03). Dark brown in dim light: L* 11 here, red-yellow hue.
+    assert.ok(lab[0] > 8 && lab[0] < 25, `base L*a*b* ${lab}`);
+    assert.ok(lab[2] > 3 && lab[1] > 0, `base L*a*b* ${lab}`);
+  });
+
+  it('does not take a brightly lit forehead for hair (deep3d vd092)', async function () {
+    const { data } = await avatarOf(this, 'vd092.png');
+    const detected = data.hair!.detected!;
+    console.log(`    class ${detected.hairClass}, crown coverage ${detected.crownCoverage.toFixed(2)}`);
+    // His forehead, lit brighter than the rest of his face, lay outside the face's skin model: 66 %
+    // of the crown band read as hair and he got his forehead's colour as a light-brown short style.
+    // Of the skin's hue and saturation, it is skin now; his grey hair fills 22 % of the band, too
+    // little to count (the bald 000125's is 22 % too), so he comes out bald: a known miss.
+    assert.ok(detected.crownCoverage < 0.35, `crown coverage ${detected.crownCoverage}`);
   });
 
   it('leaves a bald crown bald (deep3d 000125)', async function () {
