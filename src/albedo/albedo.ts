@@ -14,7 +14,7 @@
 import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
-import { estimateShLight, evaluateShading, weightedMedianColour } from './sh-light.js';
+import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage } from '../image/srgb.js';
@@ -159,12 +159,14 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
 
 /** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
 function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array): void {
-  const shading = evaluateShading(normal, light);
   const count = weight.length;
+  // The shading is evaluated texel by texel, not into a 10 MiB array first.
+  const gamma = Float64Array.from(light), shading = new Float32Array(3);
   for (let i = 0; i < count; i++) {
+    shadeNormal(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], gamma, shading, 0);
     let minShading = Infinity;
     for (let c = 0; c < 3; c++) {
-      const s = shading[3 * i + c];
+      const s = shading[c];
       // Dark is judged against the light's own level, so exposure does not change what is trusted.
       if (s / gains[c] < minShading) minShading = s / gains[c];
       albedo[3 * i + c] = Math.min(1, colour[3 * i + c] / Math.max(s, 0.05 * gains[c]));

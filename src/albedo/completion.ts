@@ -61,6 +61,30 @@ function uvExtent(uvs: Float32Array, a: number, b: number, c: number): number {
   return Math.max(du1, dv1, du2, dv2, du3, dv3);
 }
 
+/** Box passes of the feathering blur (completion here, the detail weight in uvapm-albedo.ts). */
+export const FEATHER_PASSES = 2;
+
+const coverageCache = new WeakMap<UvRaster, Map<number, Float32Array>>();
+
+/**
+ * The raster's island indicator (1 on covered texels, 0 elsewhere) box-blurred like the feathered
+ * confidences (`radius`, FEATHER_PASSES): what they are normalised by. It depends on the model's UV
+ * layout alone, so it is computed once per raster and radius (4 MiB at 1024²) and shared by every
+ * avatar; read-only.
+ */
+export function blurredIslandCoverage(raster: UvRaster, radius: number): Float32Array {
+  let byRadius = coverageCache.get(raster);
+  if (!byRadius) coverageCache.set(raster, (byRadius = new Map()));
+  let coverage = byRadius.get(radius);
+  if (!coverage) {
+    coverage = new Float32Array(raster.size * raster.size);
+    for (let i = 0; i < raster.texel.length; i++) coverage[raster.texel[i]] = 1;
+    boxBlur(coverage, raster.size, 1, radius, FEATHER_PASSES);
+    byRadius.set(radius, coverage);
+  }
+  return coverage;
+}
+
 export interface CompletionInput {
   raster: UvRaster;
   mirror: MirrorMap;
@@ -92,12 +116,11 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   const gridConfidence = new Float32Array(texelCount);
   for (let i = 0; i < count; i++) gridConfidence[raster.texel[i]] = input.confidence[i];
   maskedMinFilter(gridConfidence, raster.slot, size, feather);
-  const blurred = new Float32Array(texelCount * 2);
-  for (let p = 0; p < texelCount; p++) blurred[2 * p] = gridConfidence[p];
-  for (let i = 0; i < count; i++) blurred[2 * raster.texel[i] + 1] = 1;
-  boxBlur(blurred, size, 2, feather, 2);
+  const blurred = Float32Array.from(gridConfidence);
+  boxBlur(blurred, size, 1, feather, FEATHER_PASSES);
   // Normalised by the covered share so island borders (where nothing lies outside) do not fade.
-  for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, blurred[2 * p] / Math.max(blurred[2 * p + 1], 1e-6)) : 0;
+  const coverage = blurredIslandCoverage(raster, feather);
+  for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, blurred[p] / Math.max(coverage[p], 1e-6)) : 0;
 
   const gridAlbedo = new Float32Array(texelCount * 3);
   for (let i = 0; i < count; i++) {
