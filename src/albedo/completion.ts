@@ -149,9 +149,11 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
     }
   }
 
-  // (b) Skin-tone fill from confident skin, tending to the median skin tone far away.
-  const fillColour = new Float32Array(texelCount * 3);
-  const fillWeight = new Float32Array(texelCount);
+  // (b) Skin-tone fill from confident skin, tending to the median skin tone far away. Its inputs
+  // reuse the grid albedo and confidence (12 + 4 MiB at 1024², dead after (a)): every covered
+  // texel is rewritten below, and both are zero elsewhere.
+  const fillColour = gridAlbedo;
+  const fillWeight = gridConfidence;
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i];
     fillWeight[p] = combinedConfidence[i] * raster.skin[i];
@@ -160,9 +162,10 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   const fill = pushPullFill(fillColour, fillWeight, size, skinTone);
 
   // (c) Blend by confidence (already feathered), then extend the islands into the empty texels.
-  // The fill's inputs are reused (12 + 4 MiB at 1024²): the loop below rewrites every covered texel,
-  // and both are zero elsewhere.
-  const islandColour = fillColour;
+  // The blend is written over the fill itself and the islands' weight over the fill's weight: the
+  // loop rewrites every covered texel, the weight is zero elsewhere, and a texel of zero weight
+  // contributes nothing to push-pull whatever its colour. The extension is filled in place.
+  const islandColour = fill;
   const islandWeight = fillWeight;
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i];
@@ -170,7 +173,7 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
     for (let c = 0; c < 3; c++) islandColour[3 * p + c] = w * combined[3 * i + c] + (1 - w) * fill[3 * p + c];
     islandWeight[p] = 1;
   }
-  const texture = pushPullFill(islandColour, islandWeight, size, skinTone);
+  const texture = pushPullFill(islandColour, islandWeight, size, skinTone, undefined, islandColour);
   return { texture, confidence: combinedConfidence, mirrorShare };
 }
 

@@ -183,9 +183,11 @@ function blockMinima(values: Float32Array, count: number, block: number, width: 
  * Push-pull hole filling (Gortler et al. 1996) of an interleaved RGB texture with per-texel
  * confidence 0..1. Returns a texture where every texel has a colour: the input where confidence
  * is 1, smooth interpolation from nearby confident texels elsewhere, tending to `prior` far away
- * (each pyramid level mixes in the prior with weight `priorWeight`).
+ * (each pyramid level mixes in the prior with weight `priorWeight`). `out` (size² RGB) receives the
+ * result when given, and may be `colour` itself (each texel's own colour is read before its output
+ * is written).
  */
-export function pushPullFill(colour: Float32Array, confidence: Float32Array, size: number, prior: ArrayLike<number>, priorWeight = 0.02): Float32Array {
+export function pushPullFill(colour: Float32Array, confidence: Float32Array, size: number, prior: ArrayLike<number>, priorWeight = 0.02, out?: Float32Array): Float32Array {
   const colours: Float32Array[] = [colour];
   const weights: Float32Array[] = [confidence];
   const sizes: number[] = [size];
@@ -202,9 +204,9 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   // Push: fill each level's missing confidence from the bilinear upsampled coarser level.
   let filled = colours[colours.length - 1];
   for (let level = colours.length - 2; level >= 0; level--) {
-    const out = new Float32Array(sizes[level] * sizes[level] * 3);
-    pushLevel(colours[level], weights[level], sizes[level], filled, sizes[level + 1], out);
-    filled = out;
+    const into = level === 0 && out ? out : new Float32Array(sizes[level] * sizes[level] * 3);
+    pushLevel(colours[level], weights[level], sizes[level], filled, sizes[level + 1], into);
+    filled = into;
   }
   return filled;
 }

@@ -10,7 +10,7 @@
  * coincide with the model texel's, and bilinear upsampling (upsamplePlanes) inverts the layout.
  */
 import { upsamplePlanes, type UvapmObservation } from './fit-albedo.js';
-import { applyValueDetail, boundedHighPass, DETAIL_LIMIT, planesToHsv, rgbToHsv } from './detail.js';
+import { boundedHighPass, DETAIL_LIMIT, planesToHsv, rgbToHsv, valueDetailAt } from './detail.js';
 import { generateDetail, type DetailModel } from './detail-model.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
@@ -159,10 +159,12 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
     detail[p] = value;
   }
 
-  const fusedSrgb = applyValueDetail(coarseHsv, detail, texels, coarse);
+  // applyValueDetail texel by texel, straight to linear (no planar sRGB copy of the texture).
   const texture = new Float32Array(texels * 3);
+  const rgb = new Float32Array(3);
   for (let p = 0; p < texels; p++) {
-    for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(fusedSrgb[c * texels + p]);
+    valueDetailAt(coarseHsv, detail, texels, coarse, p, rgb);
+    for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(rgb[c]);
   }
   return { texture, detail, detailWeight: own };
 }

@@ -225,7 +225,26 @@ function attachedPartFollowing(part: SubMesh, attachment: NonNullable<SubMesh['a
 }
 
 /** Indices of the `count` vertices nearest `point` (simple selection; vertex counts here are ~10^4). */
-function nearestVertices(positions: Float32Array, point: ArrayLike<number>, count: number): number[] {
+interface NearestEntry { x: number; y: number; z: number; count: number; nearest: readonly number[] }
+
+/**
+ * Per mean shape and pivot: the pivot's nearest vertices, which depend on the model alone (models
+ * are not mutated; the pivot's values are checked all the same). Sorting every vertex by distance
+ * cost about 30 ms per part on each avatar.
+ */
+const nearestCache = new WeakMap<Float32Array, WeakMap<Float32Array, NearestEntry>>();
+
+function nearestVertices(positions: Float32Array, point: Float32Array, count: number): readonly number[] {
+  let byPoint = nearestCache.get(positions);
+  if (!byPoint) nearestCache.set(positions, (byPoint = new WeakMap()));
+  const cached = byPoint.get(point);
+  if (cached && cached.count === count && cached.x === point[0] && cached.y === point[1] && cached.z === point[2]) return cached.nearest;
+  const nearest = sortedNearestVertices(positions, point, count);
+  byPoint.set(point, { x: point[0], y: point[1], z: point[2], count, nearest });
+  return nearest;
+}
+
+function sortedNearestVertices(positions: Float32Array, point: ArrayLike<number>, count: number): number[] {
   const n = positions.length / 3;
   const distances = new Float64Array(n);
   for (let v = 0; v < n; v++) {
