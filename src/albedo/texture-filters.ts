@@ -117,7 +117,9 @@ function columnBoxPass(values: Float32Array, size: number, rowLength: number, ra
 
 /**
  * In-place min filter over a (2 radius + 1)^2 square, considering only texels where `valid` is
- * true (others neither contribute nor change). Separable: exact for a square window. Each pass is
+ * true (others neither contribute nor change). Separable, rows then columns: with every texel
+ * valid this is the square window's minimum; an invalid texel in the column window passes on
+ * nothing, not even its valid row neighbours' minimum. Each pass is
  * van Herk / Gil-Werman's: block-wise running minima forward and backward give any window's
  * minimum from two lookups, so the cost does not grow with the radius; the vertical pass runs on
  * whole rows at a time, in memory order.

@@ -165,10 +165,14 @@ export function computeVertexNormals(
     const e1x = positions[b] - positions[a], e1y = positions[b + 1] - positions[a + 1], e1z = positions[b + 2] - positions[a + 2];
     const e2x = positions[c] - positions[a], e2y = positions[c + 1] - positions[a + 1], e2z = positions[c + 2] - positions[a + 2];
     const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
-    for (const v of [indices[t], indices[t + 1], indices[t + 2]]) {
-      const w = (weldGroup ? weldGroup[v] : v) * 3;
-      normals[w] += nx; normals[w + 1] += ny; normals[w + 2] += nz;
-    }
+    // The three corners in order, written out: an array per triangle here cost more than the maths
+    // (this runs for every morph target of every avatar exported).
+    const wa = (weldGroup ? weldGroup[indices[t]] : indices[t]) * 3;
+    normals[wa] += nx; normals[wa + 1] += ny; normals[wa + 2] += nz;
+    const wb = (weldGroup ? weldGroup[indices[t + 1]] : indices[t + 1]) * 3;
+    normals[wb] += nx; normals[wb + 1] += ny; normals[wb + 2] += nz;
+    const wc = (weldGroup ? weldGroup[indices[t + 2]] : indices[t + 2]) * 3;
+    normals[wc] += nx; normals[wc + 1] += ny; normals[wc + 2] += nz;
   }
   for (let v = 0; v < n; v++) {
     const w = (weldGroup ? weldGroup[v] : v) * 3;
