@@ -278,7 +278,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
       sigma: options.detailSigma ?? Math.max(1, size / model.size),
       ...(detailModel ? { detailModel } : {}),
     });
-    const region = modelRegionAtTextureSize(model.mask, model.size, size);
+    const region = modelRegion(model, size);
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     for (let p = 0; p < region.length; p++) {
       const m = region[p];
@@ -299,6 +299,17 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     timings,
     ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };
+}
+
+const regionCache = new WeakMap<UvapmModel, Map<number, Float32Array>>();
+
+/** modelRegionAtTextureSize, which depends on the albedo model alone: computed once per model and texture size (4 MiB at 1024²), read-only. */
+function modelRegion(model: UvapmModel, size: number): Float32Array {
+  let bySize = regionCache.get(model);
+  if (!bySize) regionCache.set(model, (bySize = new Map()));
+  let region = bySize.get(size);
+  if (!region) bySize.set(size, (region = modelRegionAtTextureSize(model.mask, model.size, size)));
+  return region;
 }
 
 /** Stage 2 needs at least this many observed model texels inside the model's mask (27 light and the albedo coefficients). */
