@@ -6,9 +6,11 @@
  * unpacked with `git archive` into a temporary folder beside this tree's node_modules and
  * assets/generated and compiled there; this tree's dist/ must be built (npx tsc -p tsconfig.json).
  * `--model FILE` passes a model pack to both (e.g. one imported with `photo-avatar import`).
- * `--warm N` measures the warm path instead: per run, a new Node process per tree decodes the photo,
- * makes one avatar (discarded: sessions and per-model caches are built) and then N more with the
- * compact GLB of each, as an application making several avatars does; medians of every stage.
+ * `--warm N` measures the warm path instead, as an application making several avatars does: per
+ * run, one Node process loads both trees' compiled modules, makes one avatar with each (discarded:
+ * sessions and per-model caches are built), then N more with each, alternating avatar by avatar
+ * (so a shared machine's load falls on both alike), each with the photo's decode and the compact
+ * GLB; medians over every run's avatars, per stage.
  *   npx tsx bench/cold-start.ts [--ref REF] [--runs N] [--model FILE] [--warm N] [photo]
  */
 import { execFileSync } from 'node:child_process';
@@ -59,43 +61,50 @@ async function coldRun(root: string, scratch: string, index: number): Promise<Co
 const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
- * The warm child: an ES module written to the scratch folder that loads a tree's compiled modules
- * (the ref has no copy of it) and prints one JSON line of per-stage milliseconds, medians over the
- * warm avatars; `decode` is the photo's decode (JPEG/PNG), `glb` the compact GLB.
+ * The warm child: an ES module written to the scratch folder (the ref has no copy of it) that
+ * loads each given tree's compiled modules side by side and prints one JSON line: per tree, per
+ * stage, the milliseconds of every warm avatar; `decode` is the photo's decode, `glb` the compact GLB.
  */
 const WARM_CHILD = `
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-const [root, photo, count, model] = process.argv.slice(2);
-const load = (file) => import(pathToFileURL(root + '/dist/src/' + file).href);
-await load('node/asset-files.js');
-const { decodeImage } = await load('image/decode.js');
-const { createAvatarData } = await load('pipeline.js');
-const { writeCompactGlb } = await load('export/compact-glb.js');
-const { readPack } = await load('modelpack/format.js');
+const [photo, count, model, ...roots] = process.argv.slice(2);
 const bytes = new Uint8Array(readFileSync(photo));
-const options = model ? { model: readPack(new Uint8Array(readFileSync(model))) } : {};
-const samples = {};
-for (let i = 0; i <= Number(count); i++) {
-  let start = performance.now();
-  const { image } = decodeImage(bytes);
-  const decode = performance.now() - start;
-  const data = await createAvatarData(image, options);
-  start = performance.now();
-  await writeCompactGlb(data);
-  const glb = performance.now() - start;
-  if (i === 0) continue;
-  for (const [name, ms] of Object.entries({ ...data.timings, decode, glb, warmTotal: decode + data.timings.total + glb })) (samples[name] ??= []).push(ms);
+const trees = [];
+for (const root of roots) {
+  const load = (file) => import(pathToFileURL(root + '/dist/src/' + file).href);
+  await load('node/asset-files.js');
+  const [{ decodeImage }, { createAvatarData }, { writeCompactGlb }, { readPack }] = await Promise.all(
+    ['image/decode.js', 'pipeline.js', 'export/compact-glb.js', 'modelpack/format.js'].map(load));
+  const options = model !== '-' ? { model: readPack(new Uint8Array(readFileSync(model))) } : {};
+  trees.push({ decodeImage, createAvatarData, writeCompactGlb, options, samples: {} });
 }
-const median = (v) => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
-console.log(JSON.stringify(Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]))));
+async function avatar(tree, keep) {
+  let start = performance.now();
+  const { image } = tree.decodeImage(bytes);
+  const decode = performance.now() - start;
+  const data = await tree.createAvatarData(image, tree.options);
+  start = performance.now();
+  await tree.writeCompactGlb(data);
+  const glb = performance.now() - start;
+  if (!keep) return;
+  for (const [name, ms] of Object.entries({ ...data.timings, decode, glb, warmTotal: decode + data.timings.total + glb })) (tree.samples[name] ??= []).push(ms);
+}
+for (const tree of trees) await avatar(tree, false);
+for (let i = 0; i < Number(count); i++) {
+  const order = i % 2 === 0 ? trees : trees.slice().reverse();
+  for (const tree of order) await avatar(tree, true);
+}
+console.log(JSON.stringify(trees.map((tree) => tree.samples)));
 `;
 
-async function warmRun(root: string, scratch: string): Promise<Record<string, number>> {
+/** One warm child process over both trees: per tree, per stage, the warm avatars' milliseconds. */
+function warmRun(scratch: string): Record<string, number[]>[] {
   const child = path.join(scratch, 'warm-child.mjs');
   if (!existsSync(child)) writeFileSync(child, WARM_CHILD);
-  const out = execFileSync(process.execPath, [child, root, photo, String(warmAvatars), ...(modelFile ? [path.resolve(modelFile)] : [])], { cwd: root, maxBuffer: 1 << 24 }).toString();
-  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+  const args = [child, photo, String(warmAvatars), modelFile ? path.resolve(modelFile) : '-', refRoot, projectRoot];
+  const out = execFileSync(process.execPath, args, { cwd: projectRoot, maxBuffer: 1 << 24 }).toString();
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number[]>[];
 }
 
 function loadAverage(): string {
@@ -108,19 +117,20 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'pa-cold-'));
 try {
   const loads: string[] = [loadAverage()];
   if (warmAvatars > 0) {
-    const results: Record<'before' | 'after', Record<string, number>[]> = { before: [], after: [] };
+    const samples: [Record<string, number[]>, Record<string, number[]>] = [{}, {}];
     for (let i = 0; i < runs; i++) {
-      results.before.push(await warmRun(refRoot, scratch));
-      results.after.push(await warmRun(projectRoot, scratch));
+      warmRun(scratch).forEach((tree, t) => {
+        for (const [name, values] of Object.entries(tree)) (samples[t][name] ??= []).push(...values);
+      });
       loads.push(loadAverage());
     }
-    const names = Object.keys(results.after[0]).filter((name) => results.before.every((r) => name in r));
-    console.log(`\nwarm avatars (${warmAvatars} per process after one discarded) of ${path.basename(photo)}${modelFile ? ` --model ${path.basename(modelFile)}` : ''}, ${os.cpus().length} cores, median of ${runs} processes each (ms); load average ${loads.join(' | ')}:`);
+    const [before, after] = samples;
+    const names = Object.keys(after).filter((name) => name in before);
+    console.log(`\nwarm avatars of ${path.basename(photo)}${modelFile ? ` --model ${path.basename(modelFile)}` : ''}, ${os.cpus().length} cores: ${runs} processes, each making ${warmAvatars} avatars per tree after one discarded, alternating; medians of the ${runs * warmAvatars} avatars per tree (ms); load average ${loads.join(' | ')}:`);
     console.log(`${''.padEnd(18)}${`${ref.slice(0, 8)} (before)`.padStart(20)}${'this tree (after)'.padStart(20)}${'after/before'.padStart(14)}`);
     for (const name of names) {
-      const before = median(results.before.map((r) => r[name]));
-      const after = median(results.after.map((r) => r[name]));
-      console.log(`${name.padEnd(18)}${before.toFixed(1).padStart(20)}${after.toFixed(1).padStart(20)}${(before > 0 ? (after / before).toFixed(2) : '-').padStart(14)}`);
+      const b = median(before[name]), a = median(after[name]);
+      console.log(`${name.padEnd(18)}${b.toFixed(1).padStart(20)}${a.toFixed(1).padStart(20)}${(b > 0 ? (a / b).toFixed(2) : '-').padStart(14)}`);
     }
   } else {
     const results: Record<'before' | 'after', ColdRun[]> = { before: [], after: [] };
