@@ -357,23 +357,38 @@ interface LightSubsample {
   gridIndex: Int32Array;
 }
 
+const latticeCache = new WeakMap<UvRaster, Map<number, Int32Array>>();
+
+/**
+ * The covered texels (positions in raster.texel) on every `stride`-th row and column, in texel
+ * order: they depend on the model's UV layout alone, so they are found once per raster and stride.
+ */
+function lightLattice(raster: UvRaster, stride: number): Int32Array {
+  let byStride = latticeCache.get(raster);
+  if (!byStride) latticeCache.set(raster, (byStride = new Map()));
+  let lattice = byStride.get(stride);
+  if (!lattice) {
+    const size = raster.size, picked: number[] = [];
+    for (let i = 0; i < raster.texel.length; i++) {
+      const p = raster.texel[i];
+      if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) picked.push(i);
+    }
+    byStride.set(stride, (lattice = Int32Array.from(picked)));
+  }
+  return lattice;
+}
+
 /** Covered texels on every `stride`-th row and column, with their light-fit weights. */
 function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float32Array, weight: Float32Array, stride: number): LightSubsample {
   const size = raster.size, gridSize = Math.ceil(size / stride);
-  const count = raster.texel.length;
-  let m = 0;
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) m++;
-  }
+  const lattice = lightLattice(raster, stride), m = lattice.length;
   const sample: LightSubsample = {
     colour: new Float32Array(m * 3), normal: new Float32Array(m * 3), weight: new Float32Array(m), clipped: new Uint8Array(m),
     gridSize, gridIndex: new Int32Array(m),
   };
-  for (let i = 0, j = 0; i < count; i++) {
-    const p = raster.texel[i];
+  for (let j = 0; j < m; j++) {
+    const i = lattice[j], p = raster.texel[i];
     const column = p % size, row = Math.floor(p / size);
-    if (column % stride !== 0 || row % stride !== 0) continue;
     let clipped = 0;
     for (let c = 0; c < 3; c++) if (colour[3 * i + c] > CLIPPED) clipped |= 1 << c;
     sample.clipped[j] = clipped;
@@ -383,7 +398,6 @@ function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float
       sample.normal[3 * j + c] = normal[3 * i + c];
     }
     sample.gridIndex[j] = (row / stride) * gridSize + column / stride;
-    j++;
   }
   return sample;
 }
