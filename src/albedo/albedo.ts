@@ -14,7 +14,7 @@
 import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
-import { estimateShLight, evaluateShading, weightedMedianColour } from './sh-light.js';
+import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage } from '../image/srgb.js';
@@ -159,12 +159,14 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
 
 /** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
 function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array): void {
-  const shading = evaluateShading(normal, light);
   const count = weight.length;
+  // The shading is evaluated texel by texel, not into a 10 MiB array first.
+  const gamma = Float64Array.from(light), shading = new Float32Array(3);
   for (let i = 0; i < count; i++) {
+    shadeNormal(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], gamma, shading, 0);
     let minShading = Infinity;
     for (let c = 0; c < 3; c++) {
-      const s = shading[3 * i + c];
+      const s = shading[c];
       // Dark is judged against the light's own level, so exposure does not change what is trusted.
       if (s / gains[c] < minShading) minShading = s / gains[c];
       albedo[3 * i + c] = Math.min(1, colour[3 * i + c] / Math.max(s, 0.05 * gains[c]));
@@ -276,7 +278,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
       sigma: options.detailSigma ?? Math.max(1, size / model.size),
       ...(detailModel ? { detailModel } : {}),
     });
-    const region = modelRegionAtTextureSize(model.mask, model.size, size);
+    const region = modelRegion(model, size);
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     for (let p = 0; p < region.length; p++) {
       const m = region[p];
@@ -297,6 +299,17 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     timings,
     ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };
+}
+
+const regionCache = new WeakMap<UvapmModel, Map<number, Float32Array>>();
+
+/** modelRegionAtTextureSize, which depends on the albedo model alone: computed once per model and texture size (4 MiB at 1024²), read-only. */
+function modelRegion(model: UvapmModel, size: number): Float32Array {
+  let bySize = regionCache.get(model);
+  if (!bySize) regionCache.set(model, (bySize = new Map()));
+  let region = bySize.get(size);
+  if (!region) bySize.set(size, (region = modelRegionAtTextureSize(model.mask, model.size, size)));
+  return region;
 }
 
 /** Stage 2 needs at least this many observed model texels inside the model's mask (27 light and the albedo coefficients). */
@@ -344,23 +357,38 @@ interface LightSubsample {
   gridIndex: Int32Array;
 }
 
+const latticeCache = new WeakMap<UvRaster, Map<number, Int32Array>>();
+
+/**
+ * The covered texels (positions in raster.texel) on every `stride`-th row and column, in texel
+ * order: they depend on the model's UV layout alone, so they are found once per raster and stride.
+ */
+function lightLattice(raster: UvRaster, stride: number): Int32Array {
+  let byStride = latticeCache.get(raster);
+  if (!byStride) latticeCache.set(raster, (byStride = new Map()));
+  let lattice = byStride.get(stride);
+  if (!lattice) {
+    const size = raster.size, picked: number[] = [];
+    for (let i = 0; i < raster.texel.length; i++) {
+      const p = raster.texel[i];
+      if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) picked.push(i);
+    }
+    byStride.set(stride, (lattice = Int32Array.from(picked)));
+  }
+  return lattice;
+}
+
 /** Covered texels on every `stride`-th row and column, with their light-fit weights. */
 function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float32Array, weight: Float32Array, stride: number): LightSubsample {
   const size = raster.size, gridSize = Math.ceil(size / stride);
-  const count = raster.texel.length;
-  let m = 0;
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) m++;
-  }
+  const lattice = lightLattice(raster, stride), m = lattice.length;
   const sample: LightSubsample = {
     colour: new Float32Array(m * 3), normal: new Float32Array(m * 3), weight: new Float32Array(m), clipped: new Uint8Array(m),
     gridSize, gridIndex: new Int32Array(m),
   };
-  for (let i = 0, j = 0; i < count; i++) {
-    const p = raster.texel[i];
+  for (let j = 0; j < m; j++) {
+    const i = lattice[j], p = raster.texel[i];
     const column = p % size, row = Math.floor(p / size);
-    if (column % stride !== 0 || row % stride !== 0) continue;
     let clipped = 0;
     for (let c = 0; c < 3; c++) if (colour[3 * i + c] > CLIPPED) clipped |= 1 << c;
     sample.clipped[j] = clipped;
@@ -370,7 +398,6 @@ function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float
       sample.normal[3 * j + c] = normal[3 * i + c];
     }
     sample.gridIndex[j] = (row / stride) * gridSize + column / stride;
-    j++;
   }
   return sample;
 }

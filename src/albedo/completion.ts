@@ -61,6 +61,30 @@ function uvExtent(uvs: Float32Array, a: number, b: number, c: number): number {
   return Math.max(du1, dv1, du2, dv2, du3, dv3);
 }
 
+/** Box passes of the feathering blur (completion here, the detail weight in uvapm-albedo.ts). */
+export const FEATHER_PASSES = 2;
+
+const coverageCache = new WeakMap<UvRaster, Map<number, Float32Array>>();
+
+/**
+ * The raster's island indicator (1 on covered texels, 0 elsewhere) box-blurred like the feathered
+ * confidences (`radius`, FEATHER_PASSES): what they are normalised by. It depends on the model's UV
+ * layout alone, so it is computed once per raster and radius (4 MiB at 1024²) and shared by every
+ * avatar; read-only.
+ */
+export function blurredIslandCoverage(raster: UvRaster, radius: number): Float32Array {
+  let byRadius = coverageCache.get(raster);
+  if (!byRadius) coverageCache.set(raster, (byRadius = new Map()));
+  let coverage = byRadius.get(radius);
+  if (!coverage) {
+    coverage = new Float32Array(raster.size * raster.size);
+    for (let i = 0; i < raster.texel.length; i++) coverage[raster.texel[i]] = 1;
+    boxBlur(coverage, raster.size, 1, radius, FEATHER_PASSES);
+    byRadius.set(radius, coverage);
+  }
+  return coverage;
+}
+
 export interface CompletionInput {
   raster: UvRaster;
   mirror: MirrorMap;
@@ -92,12 +116,11 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   const gridConfidence = new Float32Array(texelCount);
   for (let i = 0; i < count; i++) gridConfidence[raster.texel[i]] = input.confidence[i];
   maskedMinFilter(gridConfidence, raster.slot, size, feather);
-  const blurred = new Float32Array(texelCount * 2);
-  for (let p = 0; p < texelCount; p++) blurred[2 * p] = gridConfidence[p];
-  for (let i = 0; i < count; i++) blurred[2 * raster.texel[i] + 1] = 1;
-  boxBlur(blurred, size, 2, feather, 2);
+  const blurred = Float32Array.from(gridConfidence);
+  boxBlur(blurred, size, 1, feather, FEATHER_PASSES);
   // Normalised by the covered share so island borders (where nothing lies outside) do not fade.
-  for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, blurred[2 * p] / Math.max(blurred[2 * p + 1], 1e-6)) : 0;
+  const coverage = blurredIslandCoverage(raster, feather);
+  for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, blurred[p] / Math.max(coverage[p], 1e-6)) : 0;
 
   const gridAlbedo = new Float32Array(texelCount * 3);
   for (let i = 0; i < count; i++) {
@@ -126,9 +149,11 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
     }
   }
 
-  // (b) Skin-tone fill from confident skin, tending to the median skin tone far away.
-  const fillColour = new Float32Array(texelCount * 3);
-  const fillWeight = new Float32Array(texelCount);
+  // (b) Skin-tone fill from confident skin, tending to the median skin tone far away. Its inputs
+  // reuse the grid albedo and confidence (12 + 4 MiB at 1024², dead after (a)): every covered
+  // texel is rewritten below, and both are zero elsewhere.
+  const fillColour = gridAlbedo;
+  const fillWeight = gridConfidence;
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i];
     fillWeight[p] = combinedConfidence[i] * raster.skin[i];
@@ -137,9 +162,10 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   const fill = pushPullFill(fillColour, fillWeight, size, skinTone);
 
   // (c) Blend by confidence (already feathered), then extend the islands into the empty texels.
-  // The fill's inputs are reused (12 + 4 MiB at 1024²): the loop below rewrites every covered texel,
-  // and both are zero elsewhere.
-  const islandColour = fillColour;
+  // The blend is written over the fill itself and the islands' weight over the fill's weight: the
+  // loop rewrites every covered texel, the weight is zero elsewhere, and a texel of zero weight
+  // contributes nothing to push-pull whatever its colour. The extension is filled in place.
+  const islandColour = fill;
   const islandWeight = fillWeight;
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i];
@@ -147,7 +173,7 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
     for (let c = 0; c < 3; c++) islandColour[3 * p + c] = w * combined[3 * i + c] + (1 - w) * fill[3 * p + c];
     islandWeight[p] = 1;
   }
-  const texture = pushPullFill(islandColour, islandWeight, size, skinTone);
+  const texture = pushPullFill(islandColour, islandWeight, size, skinTone, undefined, islandColour);
   return { texture, confidence: combinedConfidence, mirrorShare };
 }
 

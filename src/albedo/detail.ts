@@ -141,11 +141,20 @@ export function applyValueDetail(coarseHsv: Float32Array, detail: Float32Array, 
   const rgb = new Float32Array(3);
   for (let t = 0; t < D; t++) {
     if (detail[t] === 0) continue;
-    const v = Math.min(1, Math.max(0, coarseHsv[3 * t + 2] + detail[t]));
-    hsvToRgb(coarseHsv[3 * t], Math.min(1, Math.max(0, coarseHsv[3 * t + 1])), v, rgb, 0);
+    valueDetailAt(coarseHsv, detail, D, coarse, t, rgb);
     fused[t] = rgb[0];
     fused[D + t] = rgb[1];
     fused[2 * D + t] = rgb[2];
   }
   return fused;
+}
+
+/** applyValueDetail's texel t (sRGB r, g, b) into `out`, for callers that need one texel at a time. */
+export function valueDetailAt(coarseHsv: Float32Array, detail: Float32Array, D: number, coarse: Float32Array, t: number, out: Float32Array): void {
+  if (detail[t] === 0) {
+    out[0] = coarse[t]; out[1] = coarse[D + t]; out[2] = coarse[2 * D + t];
+    return;
+  }
+  const v = Math.min(1, Math.max(0, coarseHsv[3 * t + 2] + detail[t]));
+  hsvToRgb(coarseHsv[3 * t], Math.min(1, Math.max(0, coarseHsv[3 * t + 1])), v, out, 0);
 }

@@ -35,16 +35,23 @@ export interface UvapmAlbedo {
 export function upsamplePlanes(planes: Float32Array, from: number, to: number, channels = 3): Float32Array {
   const out = new Float32Array(channels * to * to);
   const scale = from / to;
-  for (let y = 0; y < to; y++) {
-    const sy = Math.min(from - 1, Math.max(0, (y + 0.5) * scale - 0.5));
-    const y0 = Math.floor(sy), y1 = Math.min(from - 1, y0 + 1), fy = sy - y0;
-    for (let x = 0; x < to; x++) {
-      const sx = Math.min(from - 1, Math.max(0, (x + 0.5) * scale - 0.5));
-      const x0 = Math.floor(sx), x1 = Math.min(from - 1, x0 + 1), fx = sx - x0;
-      for (let c = 0, plane = 0; c < channels; c++, plane += from * from) {
-        const top = planes[plane + y0 * from + x0] * (1 - fx) + planes[plane + y0 * from + x1] * fx;
-        const bottom = planes[plane + y1 * from + x0] * (1 - fx) + planes[plane + y1 * from + x1] * fx;
-        out[c * to * to + y * to + x] = top * (1 - fy) + bottom * fy;
+  // The horizontal taps depend on the column alone: computed once, not per row and channel.
+  const left = new Int32Array(to), right = new Int32Array(to), across = new Float64Array(to);
+  for (let x = 0; x < to; x++) {
+    const sx = Math.min(from - 1, Math.max(0, (x + 0.5) * scale - 0.5));
+    const x0 = Math.floor(sx);
+    left[x] = x0; right[x] = Math.min(from - 1, x0 + 1); across[x] = sx - x0;
+  }
+  for (let c = 0, plane = 0; c < channels; c++, plane += from * from) {
+    for (let y = 0; y < to; y++) {
+      const sy = Math.min(from - 1, Math.max(0, (y + 0.5) * scale - 0.5));
+      const y0 = Math.floor(sy), y1 = Math.min(from - 1, y0 + 1), fy = sy - y0;
+      const top = plane + y0 * from, bottom = plane + y1 * from, row = c * to * to + y * to;
+      for (let x = 0; x < to; x++) {
+        const fx = across[x];
+        const upper = planes[top + left[x]] * (1 - fx) + planes[top + right[x]] * fx;
+        const lower = planes[bottom + left[x]] * (1 - fx) + planes[bottom + right[x]] * fx;
+        out[row + x] = upper * (1 - fy) + lower * fy;
       }
     }
   }

@@ -196,17 +196,18 @@ function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
  */
 export function whitePoint(image: RgbaImage, centre?: readonly [number, number]): Float64Array {
   const { width, height } = image;
-  const histogram = new Float64Array(4 * 3 * 256), count = new Float64Array(4);
+  // Integer counts (exact, like the float sums they replace); each row is two runs of pixels, left
+  // and right of the centre column, so the loop does not test every pixel's quadrant.
+  const histogram = new Int32Array(4 * 3 * 256), count = new Float64Array(4);
   const cx = centre ? centre[0] : -1, cy = centre ? centre[1] : -1;
+  // First column with x >= cx (a NaN centre failed that test everywhere: all left).
+  const split = cx < 0 ? 0 : cx >= 0 ? Math.min(width, Math.ceil(cx)) : width;
   for (let y = 0; y < height; y++) {
     const lower = y >= cy ? 2 : 0;
-    for (let x = 0; x < width; x++) {
-      const q = lower + (x >= cx ? 1 : 0), p = 4 * (y * width + x), h = 768 * q;
-      count[q]++;
-      histogram[h + image.data[p]]++;
-      histogram[h + 256 + image.data[p + 1]]++;
-      histogram[h + 512 + image.data[p + 2]]++;
-    }
+    count[lower] += split;
+    count[lower + 1] += width - split;
+    countColours(image.data, 4 * y * width, 4 * (y * width + split), histogram, 768 * lower);
+    countColours(image.data, 4 * (y * width + split), 4 * (y + 1) * width, histogram, 768 * (lower + 1));
   }
   return Float64Array.from([0, 1, 2], (c) => {
     let logSum = 0, quadrants = 0;
@@ -221,6 +222,15 @@ export function whitePoint(image: RgbaImage, centre?: readonly [number, number])
     }
     return Math.exp(logSum / quadrants);
   });
+}
+
+/** Adds the RGBA pixels in bytes [start, end) to the R, G and B histograms at `offset`. */
+function countColours(data: ArrayLike<number>, start: number, end: number, histogram: Int32Array, offset: number): void {
+  for (let p = start; p < end; p += 4) {
+    histogram[offset + data[p]]++;
+    histogram[offset + 256 + data[p + 1]]++;
+    histogram[offset + 512 + data[p + 2]]++;
+  }
 }
 
 /**

@@ -52,16 +52,30 @@ export function shShadingBasis(x: number, y: number, z: number, out: Float32Arra
 export function evaluateShading(normals: Float32Array, light: Float32Array, out?: Float32Array): Float32Array {
   const n = normals.length / 3;
   const shading = out ?? new Float32Array(n * 3);
-  const h = new Float64Array(SH_COUNT);
-  for (let i = 0; i < n; i++) {
-    shShadingBasis(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2], h);
-    for (let c = 0; c < 3; c++) {
-      let s = 0;
-      for (let k = 0; k < SH_COUNT; k++) s += light[c * SH_COUNT + k] * h[k];
-      shading[3 * i + c] = s;
-    }
-  }
+  const gamma = Float64Array.from(light);
+  for (let i = 0; i < n; i++) shadeNormal(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2], gamma, shading, 3 * i);
   return shading;
+}
+
+/** A_2 / pi, the band-2 factor. */
+const BAND2 = LAMBERT_FACTORS[4];
+
+/**
+ * Shading per channel of the unit normal (x, y, z) under `gamma` (the 27 light coefficients as
+ * float64) into out[o..o+2]: Σ_k gamma_k H_k(n), with shShadingBasis's products and the sum's
+ * order, so the values are the same bit for bit, but with no basis array between them (this runs
+ * for every texel, twice per photo).
+ */
+export function shadeNormal(x: number, y: number, z: number, gamma: Float64Array, out: Float32Array, o: number): void {
+  // Y_k(n), then times A_l / pi, rounded step by step as shShadingBasis does (band 0's factor is 1).
+  const h0 = Y0, h1 = Y1 * y * LAMBERT_FACTORS[1], h2 = Y1 * z * LAMBERT_FACTORS[2], h3 = Y1 * x * LAMBERT_FACTORS[3];
+  const h4 = Y2 * x * y * BAND2, h5 = Y2 * y * z * BAND2, h6 = Y20 * (3 * z * z - 1) * BAND2, h7 = Y2 * x * z * BAND2, h8 = Y22 * (x * x - y * y) * BAND2;
+  for (let c = 0, k = 0; c < 3; c++, k += SH_COUNT) {
+    let s = 0;
+    s += gamma[k] * h0; s += gamma[k + 1] * h1; s += gamma[k + 2] * h2; s += gamma[k + 3] * h3; s += gamma[k + 4] * h4;
+    s += gamma[k + 5] * h5; s += gamma[k + 6] * h6; s += gamma[k + 7] * h7; s += gamma[k + 8] * h8;
+    out[o + c] = s;
+  }
 }
 
 /**

@@ -10,65 +10,116 @@
  * the window (the sum covers fewer texels), so blur premultiplied values and weights together.
  * Both passes walk memory in row order (the vertical one keeps a running sum per column): a
  * column-by-column walk of a 1024² map missed the cache on every texel and cost 4x as much.
+ * Channels are independent: blurring one channel alone gives the same values, bit for bit, as
+ * blurring it interleaved with others.
  */
 export function boxBlur(values: Float32Array, size: number, channels: number, radius: number, passes = 2): void {
   if (radius < 1) return;
   const rowLength = size * channels;
   const line = new Float64Array(rowLength);
   const sums = new Float64Array(rowLength);
+  const history = new Float32Array(Math.min(size, 2 * radius + 2) * rowLength);
   const inv = 1 / (2 * radius + 1);
-  const ahead = Math.min(radius, size);
   for (let pass = 0; pass < passes; pass++) {
-    // Along rows, one channel at a time so the running sum stays in a register.
-    for (let row = 0; row < size; row++) {
-      const start = row * rowLength;
-      for (let i = 0; i < rowLength; i++) line[i] = values[start + i];
-      for (let c = 0; c < channels; c++) {
-        let sum = 0;
-        for (let i = 0; i < ahead; i++) sum += line[i * channels + c];
-        for (let i = 0; i < size; i++) {
-          const add = i + radius, drop = i - radius - 1;
-          if (add < size) sum += line[add * channels + c];
-          if (drop >= 0) sum -= line[drop * channels + c];
-          values[start + i * channels + c] = sum * inv;
-        }
-      }
-    }
-    // Along columns: one running sum per column and channel, fed row by row. Rows leaving the
-    // window are read from `history`, the pass's input (values is overwritten as it goes).
-    columnBoxPass(values, size, rowLength, radius, inv, sums);
+    for (let row = 0; row < size; row++) rowBoxPass(values, row * rowLength, size, channels, radius, inv, line);
+    columnBoxPass(values, size, rowLength, radius, inv, sums, history);
   }
 }
 
-/** The vertical pass of boxBlur (see there), with the same additions in the same order per column. */
-function columnBoxPass(values: Float32Array, size: number, rowLength: number, radius: number, inv: number, sums: Float64Array): void {
-  const history = new Float32Array(values.subarray(0, Math.min(size, 2 * radius + 2) * rowLength));
+/**
+ * The horizontal pass of boxBlur on one row, one channel at a time so the running sum stays in a
+ * register. Per output texel the window gains texel i + radius, then loses texel i - radius - 1
+ * (where they exist); the loop is split where those texels start and stop existing, so the hot
+ * middle part has no bounds tests.
+ */
+function rowBoxPass(values: Float32Array, start: number, size: number, channels: number, radius: number, inv: number, line: Float64Array): void {
+  const rowLength = size * channels;
+  for (let i = 0; i < rowLength; i++) line[i] = values[start + i];
+  const ahead = Math.min(radius, size);
+  // i < addEnd: texel i + radius exists; i >= dropStart: texel i - radius - 1 exists.
+  const addEnd = Math.max(0, size - radius), dropStart = Math.min(size, radius + 1);
+  const firstEnd = Math.min(addEnd, dropStart), middleEnd = Math.max(addEnd, dropStart);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let i = 0; i < ahead; i++) sum += line[i * channels + c];
+    let i = 0;
+    for (; i < firstEnd; i++) {
+      sum += line[(i + radius) * channels + c];
+      values[start + i * channels + c] = sum * inv;
+    }
+    if (addEnd > dropStart) {
+      for (; i < middleEnd; i++) {
+        sum += line[(i + radius) * channels + c];
+        sum -= line[(i - radius - 1) * channels + c];
+        values[start + i * channels + c] = sum * inv;
+      }
+    } else {
+      // A window wider than the row: the middle texels neither gain nor lose any.
+      for (; i < middleEnd; i++) values[start + i * channels + c] = sum * inv;
+    }
+    for (; i < size; i++) {
+      sum -= line[(i - radius - 1) * channels + c];
+      values[start + i * channels + c] = sum * inv;
+    }
+  }
+}
+
+/**
+ * The vertical pass of boxBlur (see there), with the same additions in the same order per column,
+ * in one sweep over each row. Rows leaving the window are read from `history`, a ring holding the
+ * pass's input rows (values is overwritten as it goes); a row enters it when first read.
+ */
+function columnBoxPass(values: Float32Array, size: number, rowLength: number, radius: number, inv: number, sums: Float64Array, history: Float32Array): void {
   const ring = history.length / rowLength;
+  history.set(values.subarray(0, ring * rowLength));
   sums.fill(0);
   for (let y = 0; y < Math.min(radius, size); y++) {
     const row = y * rowLength;
     for (let i = 0; i < rowLength; i++) sums[i] += values[row + i];
   }
   for (let y = 0; y < size; y++) {
-    const add = y + radius, drop = y - radius - 1;
-    if (add < size) {
-      const row = add * rowLength, slot = (add % ring) * rowLength;
-      // Rows beyond the initial copy enter the ring as they are first read, before being overwritten.
-      if (add >= ring) for (let i = 0; i < rowLength; i++) history[slot + i] = values[row + i];
-      for (let i = 0; i < rowLength; i++) sums[i] += history[slot + i];
+    const add = y + radius, drop = y - radius - 1, row = y * rowLength;
+    const addRow = add * rowLength, addSlot = (add % ring) * rowLength, dropSlot = (drop % ring) * rowLength;
+    if (add < size && add >= ring) {
+      // The entering row is copied into the ring and added; drop >= 0 here since ring > 2 radius + 1.
+      for (let i = 0; i < rowLength; i++) {
+        const entering = values[addRow + i];
+        history[addSlot + i] = entering;
+        let sum = sums[i] + entering;
+        sum -= history[dropSlot + i];
+        sums[i] = sum;
+        values[row + i] = sum * inv;
+      }
+    } else if (add < size && drop >= 0) {
+      for (let i = 0; i < rowLength; i++) {
+        let sum = sums[i] + history[addSlot + i];
+        sum -= history[dropSlot + i];
+        sums[i] = sum;
+        values[row + i] = sum * inv;
+      }
+    } else if (add < size) {
+      for (let i = 0; i < rowLength; i++) {
+        const sum = sums[i] + history[addSlot + i];
+        sums[i] = sum;
+        values[row + i] = sum * inv;
+      }
+    } else if (drop >= 0) {
+      for (let i = 0; i < rowLength; i++) {
+        const sum = sums[i] - history[dropSlot + i];
+        sums[i] = sum;
+        values[row + i] = sum * inv;
+      }
+    } else {
+      for (let i = 0; i < rowLength; i++) values[row + i] = sums[i] * inv;
     }
-    if (drop >= 0) {
-      const slot = (drop % ring) * rowLength;
-      for (let i = 0; i < rowLength; i++) sums[i] -= history[slot + i];
-    }
-    const row = y * rowLength;
-    for (let i = 0; i < rowLength; i++) values[row + i] = sums[i] * inv;
   }
 }
 
 /**
  * In-place min filter over a (2 radius + 1)^2 square, considering only texels where `valid` is
- * true (others neither contribute nor change). Separable: exact for a square window. Each pass is
+ * true (others neither contribute nor change). Separable, rows then columns: with every texel
+ * valid this is the square window's minimum; an invalid texel in the column window passes on
+ * nothing, not even its valid row neighbours' minimum. Each pass is
  * van Herk / Gil-Werman's: block-wise running minima forward and backward give any window's
  * minimum from two lookups, so the cost does not grow with the radius; the vertical pass runs on
  * whole rows at a time, in memory order.
@@ -77,12 +128,11 @@ export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: n
   if (radius < 1) return;
   const window = 2 * radius + 1, padded = size + 2 * radius;
   // Along rows: the line padded with radius Infinity on each side.
-  const line = new Float32Array(padded), forward = new Float32Array(padded), backward = new Float32Array(padded);
+  const line = new Float32Array(padded).fill(Infinity), forward = new Float32Array(padded), backward = new Float32Array(padded);
   for (let row = 0; row < size; row++) {
     const start = row * size;
-    line.fill(Infinity);
-    for (let i = 0; i < size; i++) if (valid[start + i] >= 0) line[radius + i] = values[start + i];
-    blockMinima(line, padded, window, 1, forward, backward);
+    for (let i = 0; i < size; i++) line[radius + i] = valid[start + i] >= 0 ? values[start + i] : Infinity;
+    lineBlockMinima(line, padded, window, forward, backward);
     for (let i = 0; i < size; i++) if (valid[start + i] >= 0) values[start + i] = Math.min(backward[i], forward[i + 2 * radius]);
   }
   // Along columns: the same with rows as the elements, padded with radius rows of Infinity.
@@ -96,21 +146,38 @@ export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: n
   }
 }
 
+/** blockMinima for single values (width 1), block by block without per-element tests. */
+function lineBlockMinima(values: Float32Array, count: number, block: number, forward: Float32Array, backward: Float32Array): void {
+  for (let start = 0; start < count; start += block) {
+    const end = Math.min(count, start + block);
+    let low = values[start];
+    forward[start] = low;
+    for (let i = start + 1; i < end; i++) forward[i] = low = Math.min(low, values[i]);
+    low = values[end - 1];
+    backward[end - 1] = low;
+    for (let i = end - 2; i >= start; i--) backward[i] = low = Math.min(low, values[i]);
+  }
+}
+
 /**
  * Running minima of `count` elements of `width` values each, restarted every `block` elements:
  * forward from each block's start, backward from its end. A window of `block` elements starting
  * at i has the minimum min(backward[i], forward[i + block - 1]).
  */
 function blockMinima(values: Float32Array, count: number, block: number, width: number, forward: Float32Array, backward: Float32Array): void {
-  for (let i = 0; i < count; i++) {
-    const at = i * width;
-    if (i % block === 0) for (let k = 0; k < width; k++) forward[at + k] = values[at + k];
-    else for (let k = 0; k < width; k++) forward[at + k] = Math.min(forward[at - width + k], values[at + k]);
-  }
-  for (let i = count - 1; i >= 0; i--) {
-    const at = i * width;
-    if (i === count - 1 || (i + 1) % block === 0) for (let k = 0; k < width; k++) backward[at + k] = values[at + k];
-    else for (let k = 0; k < width; k++) backward[at + k] = Math.min(backward[at + width + k], values[at + k]);
+  for (let start = 0; start < count; start += block) {
+    const end = Math.min(count, start + block);
+    forward.set(values.subarray(start * width, (start + 1) * width), start * width);
+    for (let i = start + 1; i < end; i++) {
+      const at = i * width, before = at - width;
+      for (let k = 0; k < width; k++) forward[at + k] = Math.min(forward[before + k], values[at + k]);
+    }
+    const last = (end - 1) * width;
+    backward.set(values.subarray(last, last + width), last);
+    for (let i = end - 2; i >= start; i--) {
+      const at = i * width, after = at + width;
+      for (let k = 0; k < width; k++) backward[at + k] = Math.min(backward[after + k], values[at + k]);
+    }
   }
 }
 
@@ -118,9 +185,11 @@ function blockMinima(values: Float32Array, count: number, block: number, width: 
  * Push-pull hole filling (Gortler et al. 1996) of an interleaved RGB texture with per-texel
  * confidence 0..1. Returns a texture where every texel has a colour: the input where confidence
  * is 1, smooth interpolation from nearby confident texels elsewhere, tending to `prior` far away
- * (each pyramid level mixes in the prior with weight `priorWeight`).
+ * (each pyramid level mixes in the prior with weight `priorWeight`). `out` (size² RGB) receives the
+ * result when given, and may be `colour` itself (each texel's own colour is read before its output
+ * is written).
  */
-export function pushPullFill(colour: Float32Array, confidence: Float32Array, size: number, prior: ArrayLike<number>, priorWeight = 0.02): Float32Array {
+export function pushPullFill(colour: Float32Array, confidence: Float32Array, size: number, prior: ArrayLike<number>, priorWeight = 0.02, out?: Float32Array): Float32Array {
   const colours: Float32Array[] = [colour];
   const weights: Float32Array[] = [confidence];
   const sizes: number[] = [size];
@@ -128,27 +197,8 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   while (sizes[sizes.length - 1] > 1) {
     const fine = sizes[sizes.length - 1];
     const coarse = Math.ceil(fine / 2);
-    const fc = colours[colours.length - 1], fw = weights[weights.length - 1];
     const cc = new Float32Array(coarse * coarse * 3), cw = new Float32Array(coarse * coarse);
-    for (let y = 0; y < coarse; y++) {
-      for (let x = 0; x < coarse; x++) {
-        let w = priorWeight, r = priorWeight * prior[0], g = priorWeight * prior[1], b = priorWeight * prior[2];
-        for (let dy = 0; dy < 2; dy++) {
-          const fy = 2 * y + dy;
-          if (fy >= fine) continue;
-          for (let dx = 0; dx < 2; dx++) {
-            const fx = 2 * x + dx;
-            if (fx >= fine) continue;
-            const p = fy * fine + fx, cwp = fw[p];
-            if (!(cwp > 0)) continue;
-            w += cwp; r += cwp * fc[3 * p]; g += cwp * fc[3 * p + 1]; b += cwp * fc[3 * p + 2];
-          }
-        }
-        const q = y * coarse + x;
-        cc[3 * q] = r / w; cc[3 * q + 1] = g / w; cc[3 * q + 2] = b / w;
-        cw[q] = Math.min(1, w);
-      }
-    }
+    pullLevel(colours[colours.length - 1], weights[weights.length - 1], fine, cc, cw, coarse, prior, priorWeight);
     colours.push(cc);
     weights.push(cw);
     sizes.push(coarse);
@@ -156,27 +206,68 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   // Push: fill each level's missing confidence from the bilinear upsampled coarser level.
   let filled = colours[colours.length - 1];
   for (let level = colours.length - 2; level >= 0; level--) {
-    const s = sizes[level], cs = sizes[level + 1];
-    const lc = colours[level], lw = weights[level];
-    const out = new Float32Array(s * s * 3);
-    for (let y = 0; y < s; y++) {
-      const sy = Math.min(Math.max((y + 0.5) / 2 - 0.5, 0), cs - 1);
-      const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, cs - 1), fy = sy - y0;
-      for (let x = 0; x < s; x++) {
-        const sx = Math.min(Math.max((x + 0.5) / 2 - 0.5, 0), cs - 1);
-        const x0 = Math.floor(sx), x1 = Math.min(x0 + 1, cs - 1), fx = sx - x0;
-        const p = y * s + x;
-        const w = Math.min(1, Math.max(0, lw[p] || 0));
-        const a = (y0 * cs + x0) * 3, b = (y0 * cs + x1) * 3, c = (y1 * cs + x0) * 3, d = (y1 * cs + x1) * 3;
-        for (let k = 0; k < 3; k++) {
-          const up = (1 - fy) * ((1 - fx) * filled[a + k] + fx * filled[b + k]) + fy * ((1 - fx) * filled[c + k] + fx * filled[d + k]);
-          out[3 * p + k] = w > 0 ? w * lc[3 * p + k] + (1 - w) * up : up;
-        }
-      }
-    }
-    filled = out;
+    const into = level === 0 && out ? out : new Float32Array(sizes[level] * sizes[level] * 3);
+    pushLevel(colours[level], weights[level], sizes[level], filled, sizes[level + 1], into);
+    filled = into;
   }
   return filled;
+}
+
+/** One pull step: each coarse texel is the confidence-weighted mean of its (up to) 2x2 children plus the prior. */
+function pullLevel(fc: Float32Array, fw: Float32Array, fine: number, cc: Float32Array, cw: Float32Array, coarse: number, prior: ArrayLike<number>, priorWeight: number): void {
+  const pr = priorWeight * prior[0], pg = priorWeight * prior[1], pb = priorWeight * prior[2];
+  for (let y = 0; y < coarse; y++) {
+    const rows = 2 * y + 1 < fine ? 2 : 1;
+    for (let x = 0; x < coarse; x++) {
+      const columns = 2 * x + 1 < fine ? 2 : 1;
+      let w = priorWeight, r = pr, g = pg, b = pb;
+      for (let dy = 0; dy < rows; dy++) {
+        const first = (2 * y + dy) * fine + 2 * x;
+        for (let p = first; p < first + columns; p++) {
+          const cwp = fw[p];
+          if (!(cwp > 0)) continue;
+          w += cwp; r += cwp * fc[3 * p]; g += cwp * fc[3 * p + 1]; b += cwp * fc[3 * p + 2];
+        }
+      }
+      const q = y * coarse + x;
+      cc[3 * q] = r / w; cc[3 * q + 1] = g / w; cc[3 * q + 2] = b / w;
+      cw[q] = Math.min(1, w);
+    }
+  }
+}
+
+/**
+ * One push step: a level's texels keep their own colour by their confidence and take the rest from
+ * the bilinear upsampled coarser level (`filled`, cs × cs). Fully confident texels skip the upsample.
+ */
+function pushLevel(lc: Float32Array, lw: Float32Array, s: number, filled: Float32Array, cs: number, out: Float32Array): void {
+  // The bilinear taps depend on the column alone: computed once per level.
+  const left = new Int32Array(s), right = new Int32Array(s), across = new Float64Array(s);
+  for (let x = 0; x < s; x++) {
+    const sx = Math.min(Math.max((x + 0.5) / 2 - 0.5, 0), cs - 1);
+    const x0 = Math.floor(sx);
+    left[x] = 3 * x0; right[x] = 3 * Math.min(x0 + 1, cs - 1); across[x] = sx - x0;
+  }
+  for (let y = 0; y < s; y++) {
+    const sy = Math.min(Math.max((y + 0.5) / 2 - 0.5, 0), cs - 1);
+    const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, cs - 1), fy = sy - y0;
+    const top = y0 * cs * 3, bottom = y1 * cs * 3;
+    for (let x = 0; x < s; x++) {
+      const p = y * s + x;
+      const w = Math.min(1, Math.max(0, lw[p] || 0));
+      if (w === 1) {
+        // w · own + (1 − w) · up with w = 1 is the own colour (the upsample is finite).
+        out[3 * p] = lc[3 * p]; out[3 * p + 1] = lc[3 * p + 1]; out[3 * p + 2] = lc[3 * p + 2];
+        continue;
+      }
+      const fx = across[x];
+      const a = top + left[x], b = top + right[x], c = bottom + left[x], d = bottom + right[x];
+      for (let k = 0; k < 3; k++) {
+        const up = (1 - fy) * ((1 - fx) * filled[a + k] + fx * filled[b + k]) + fy * ((1 - fx) * filled[c + k] + fx * filled[d + k]);
+        out[3 * p + k] = w > 0 ? w * lc[3 * p + k] + (1 - w) * up : up;
+      }
+    }
+  }
 }
 
 /**

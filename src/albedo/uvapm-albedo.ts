@@ -10,9 +10,9 @@
  * coincide with the model texel's, and bilinear upsampling (upsamplePlanes) inverts the layout.
  */
 import { upsamplePlanes, type UvapmObservation } from './fit-albedo.js';
-import { applyValueDetail, boundedHighPass, DETAIL_LIMIT, planesToHsv, rgbToHsv } from './detail.js';
+import { boundedHighPass, DETAIL_LIMIT, planesToHsv, rgbToHsv, valueDetailAt } from './detail.js';
 import { generateDetail, type DetailModel } from './detail-model.js';
-import type { MirrorMap } from './completion.js';
+import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
 import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
 import { PhotoAvatarError } from '../errors.js';
@@ -43,11 +43,15 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
   const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
   const channelWeight = new Float32Array(3 * D);
   const saturated = view.saturated;
+  // Model texel of texture row y / column x, tabulated (the texel loop would divide twice per texel).
+  const rowStart = new Int32Array(S), column = new Int32Array(S);
+  for (let y = 0; y < S; y++) rowStart[y] = Math.floor(((y + 0.5) * d) / S) * d;
+  for (let x = 0; x < S; x++) column[x] = Math.floor(((x + 0.5) * d) / S);
   for (let i = 0; i < raster.texel.length; i++) {
     const w = view.weight[i];
     if (!(w > 0)) continue;
     const p = raster.texel[i];
-    const t = Math.floor(((Math.floor(p / S) + 0.5) * d) / S) * d + Math.floor((((p % S) + 0.5) * d) / S);
+    const t = rowStart[Math.floor(p / S)] + column[p % S];
     weight[t] += w;
     for (let c = 0; c < 3; c++) {
       const wc = saturated && saturated[i] & (1 << c) ? 0 : w;
@@ -120,14 +124,10 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
   const own = new Float32Array(texels);
   for (let i = 0; i < count; i++) own[raster.texel[i]] = clamp01((confidence[i] - DETAIL_CONFIDENCE) / DETAIL_CONFIDENCE);
   maskedMinFilter(own, raster.slot, S, feather);
-  const ramp = new Float32Array(texels * 2);
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    ramp[2 * p] = own[p];
-    ramp[2 * p + 1] = 1;
-  }
-  boxBlur(ramp, S, 2, feather, 2);
-  for (let p = 0; p < texels; p++) own[p] = raster.slot[p] >= 0 ? Math.min(own[p], ramp[2 * p] / Math.max(ramp[2 * p + 1], 1e-6)) : 0;
+  const ramp = Float32Array.from(own); // own is 0 off the islands
+  boxBlur(ramp, S, 1, feather, FEATHER_PASSES);
+  const coverage = blurredIslandCoverage(raster, feather);
+  for (let p = 0; p < texels; p++) own[p] = raster.slot[p] >= 0 ? Math.min(own[p], ramp[p] / Math.max(coverage[p], 1e-6)) : 0;
 
   // Value residual photo − coarse where seen; its weighted low-pass (the coarse fit's
   // low-frequency error) stays out of the detail.
@@ -159,10 +159,12 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
     detail[p] = value;
   }
 
-  const fusedSrgb = applyValueDetail(coarseHsv, detail, texels, coarse);
+  // applyValueDetail texel by texel, straight to linear (no planar sRGB copy of the texture).
   const texture = new Float32Array(texels * 3);
+  const rgb = new Float32Array(3);
   for (let p = 0; p < texels; p++) {
-    for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(fusedSrgb[c * texels + p]);
+    valueDetailAt(coarseHsv, detail, texels, coarse, p, rgb);
+    for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(rgb[c]);
   }
   return { texture, detail, detailWeight: own };
 }

@@ -90,9 +90,10 @@ export function roughnessRegions(model: HeadModel, vertices: Float32Array): Roug
   const browLines = [BROW_RIGHT.map(at), BROW_LEFT.map(at)];
   const lipPolygon = OUTER_LIPS.map(at);
   const lipFrontZ = Math.min(at(48)[2], at(54)[2]) - 0.1 * eyeSpan;
+  const noseBridge = at(NOSE_BRIDGE), noseTip = at(NOSE_TIP), noseBase = at(NOSE_BASE);
   for (let v = 0; v < n; v++) {
     const p = point(vertices, v);
-    const nose = Math.min(distanceToSegment(p, at(NOSE_BRIDGE), at(NOSE_TIP)), distanceToSegment(p, at(NOSE_TIP), at(NOSE_BASE)));
+    const nose = Math.min(distanceToSegment(p, noseBridge, noseTip), distanceToSegment(p, noseTip, noseBase));
     const forehead = distanceToSegment(p, foreheadLow, foreheadHigh);
     regions.tZone[v] = Math.max(Math.exp(-((nose / noseSigma) ** 2)), Math.exp(-((forehead / foreheadSigma) ** 2)));
     const brow = Math.min(distanceToPolyline(p, browLines[0], false), distanceToPolyline(p, browLines[1], false));

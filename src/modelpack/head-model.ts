@@ -165,10 +165,14 @@ export function computeVertexNormals(
     const e1x = positions[b] - positions[a], e1y = positions[b + 1] - positions[a + 1], e1z = positions[b + 2] - positions[a + 2];
     const e2x = positions[c] - positions[a], e2y = positions[c + 1] - positions[a + 1], e2z = positions[c + 2] - positions[a + 2];
     const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
-    for (const v of [indices[t], indices[t + 1], indices[t + 2]]) {
-      const w = (weldGroup ? weldGroup[v] : v) * 3;
-      normals[w] += nx; normals[w + 1] += ny; normals[w + 2] += nz;
-    }
+    // The three corners in order, written out: an array per triangle here cost more than the maths
+    // (this runs for every morph target of every avatar exported).
+    const wa = (weldGroup ? weldGroup[indices[t]] : indices[t]) * 3;
+    normals[wa] += nx; normals[wa + 1] += ny; normals[wa + 2] += nz;
+    const wb = (weldGroup ? weldGroup[indices[t + 1]] : indices[t + 1]) * 3;
+    normals[wb] += nx; normals[wb + 1] += ny; normals[wb + 2] += nz;
+    const wc = (weldGroup ? weldGroup[indices[t + 2]] : indices[t + 2]) * 3;
+    normals[wc] += nx; normals[wc + 1] += ny; normals[wc + 2] += nz;
   }
   for (let v = 0; v < n; v++) {
     const w = (weldGroup ? weldGroup[v] : v) * 3;
@@ -225,7 +229,26 @@ function attachedPartFollowing(part: SubMesh, attachment: NonNullable<SubMesh['a
 }
 
 /** Indices of the `count` vertices nearest `point` (simple selection; vertex counts here are ~10^4). */
-function nearestVertices(positions: Float32Array, point: ArrayLike<number>, count: number): number[] {
+interface NearestEntry { x: number; y: number; z: number; count: number; nearest: readonly number[] }
+
+/**
+ * Per mean shape and pivot: the pivot's nearest vertices, which depend on the model alone (models
+ * are not mutated; the pivot's values are checked all the same). Sorting every vertex by distance
+ * cost about 30 ms per part on each avatar.
+ */
+const nearestCache = new WeakMap<Float32Array, WeakMap<Float32Array, NearestEntry>>();
+
+function nearestVertices(positions: Float32Array, point: Float32Array, count: number): readonly number[] {
+  let byPoint = nearestCache.get(positions);
+  if (!byPoint) nearestCache.set(positions, (byPoint = new WeakMap()));
+  const cached = byPoint.get(point);
+  if (cached && cached.count === count && cached.x === point[0] && cached.y === point[1] && cached.z === point[2]) return cached.nearest;
+  const nearest = sortedNearestVertices(positions, point, count);
+  byPoint.set(point, { x: point[0], y: point[1], z: point[2], count, nearest });
+  return nearest;
+}
+
+function sortedNearestVertices(positions: Float32Array, point: ArrayLike<number>, count: number): number[] {
   const n = positions.length / 3;
   const distances = new Float64Array(n);
   for (let v = 0; v < n; v++) {

@@ -1,0 +1,126 @@
+/**
+ * The albedo stage's texture filters and per-texel shading, against direct (slow) definitions:
+ * the fast versions must give the same values (box blur within float rounding; min filter,
+ * push-pull in place, island coverage and the per-texel shading bit for bit).
+ */
+import assert from 'node:assert/strict';
+import { boxBlur, maskedMinFilter, pushPullFill } from '../../src/albedo/texture-filters.js';
+import { blurredIslandCoverage } from '../../src/albedo/completion.js';
+import { evaluateShading, shadeNormal, shShadingBasis, SH_COUNT } from '../../src/albedo/sh-light.js';
+import { getUvRaster } from '../../src/albedo/unwrap.js';
+import { loadDefaultHead } from '../../src/pipeline.js';
+import '../../src/node/asset-files.js';
+import { rng } from './synthetic-maps.js';
+
+/** One box pass per axis by its definition: the mean over the window's texels inside the map, times their share of 2r + 1. */
+function naiveBoxBlur(values: Float64Array, size: number, channels: number, radius: number, passes: number): Float64Array {
+  let current = Float64Array.from(values);
+  for (let pass = 0; pass < passes; pass++) {
+    for (const horizontal of [true, false]) {
+      const next = new Float64Array(current.length);
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (let k = -radius; k <= radius; k++) {
+          const xx = horizontal ? x + k : x, yy = horizontal ? y : y + k;
+          if (xx >= 0 && yy >= 0 && xx < size && yy < size) sum += current[(yy * size + xx) * channels + c];
+        }
+        next[(y * size + x) * channels + c] = sum / (2 * radius + 1);
+      }
+      current = next;
+    }
+  }
+  return current;
+}
+
+describe('albedo texture filters', () => {
+  it('box blur matches its definition, edges and windows wider than the map included', () => {
+    const random = rng(7);
+    for (const [size, channels, radius, passes] of [[1, 1, 1, 1], [5, 2, 1, 2], [6, 3, 4, 2], [7, 1, 9, 3], [40, 2, 3, 3], [33, 4, 8, 2]]) {
+      const values = Float32Array.from({ length: size * size * channels }, () => random());
+      const expected = naiveBoxBlur(Float64Array.from(values), size, channels, radius, passes);
+      boxBlur(values, size, channels, radius, passes);
+      for (let i = 0; i < values.length; i++) {
+        assert.ok(Math.abs(values[i] - expected[i]) < 1e-5, `size ${size}, ${channels} ch, r ${radius}, ${passes} passes, value ${i}: ${values[i]} vs ${expected[i]}`);
+      }
+    }
+  });
+
+  it('box blur treats channels independently, bit for bit', () => {
+    const random = rng(3), size = 64;
+    const interleaved = Float32Array.from({ length: size * size * 2 }, () => random());
+    const first = Float32Array.from({ length: size * size }, (_, p) => interleaved[2 * p]);
+    boxBlur(interleaved, size, 2, 5, 2);
+    boxBlur(first, size, 1, 5, 2);
+    for (let p = 0; p < size * size; p++) assert.ok(Object.is(first[p], interleaved[2 * p]), `texel ${p}`);
+  });
+
+  it('the masked min filter is a row then a column minimum over valid texels', () => {
+    const random = rng(11), size = 37, radius = 3;
+    const valid = Int32Array.from({ length: size * size }, (_, p) => (random() < 0.8 ? p : -1));
+    const values = Float32Array.from({ length: size * size }, () => random());
+    const filtered = Float32Array.from(values);
+    maskedMinFilter(filtered, valid, size, radius);
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+      const p = y * size + x;
+      let expected = values[p];
+      if (valid[p] >= 0) {
+        // Separable: each valid texel of the column window brings its own row window's minimum
+        // (an invalid one brings nothing, not even its valid row neighbours).
+        expected = Infinity;
+        for (let yy = Math.max(0, y - radius); yy <= Math.min(size - 1, y + radius); yy++) {
+          if (valid[yy * size + x] < 0) continue;
+          for (let xx = Math.max(0, x - radius); xx <= Math.min(size - 1, x + radius); xx++) if (valid[yy * size + xx] >= 0) expected = Math.min(expected, values[yy * size + xx]);
+        }
+      }
+      assert.equal(filtered[p], expected, `texel (${x}, ${y})`);
+    }
+  });
+
+  it('push-pull in place gives the fresh result and keeps fully confident texels', () => {
+    const random = rng(5), prior = [0.5, 0.4, 0.3];
+    for (const size of [1, 2, 9, 64]) {
+      const colour = Float32Array.from({ length: size * size * 3 }, () => random());
+      const confidence = Float32Array.from({ length: size * size }, () => (random() < 0.3 ? 0 : random() < 0.5 ? 1 : random()));
+      const fresh = pushPullFill(colour, confidence, size, prior);
+      const inPlace = Float32Array.from(colour);
+      assert.equal(pushPullFill(inPlace, confidence, size, prior, undefined, inPlace), inPlace);
+      assert.deepEqual(inPlace, fresh);
+      for (let p = 0; p < size * size; p++) {
+        for (let c = 0; c < 3; c++) {
+          assert.ok(Number.isFinite(fresh[3 * p + c]));
+          if (confidence[p] === 1) assert.equal(fresh[3 * p + c], colour[3 * p + c]);
+        }
+      }
+    }
+  });
+
+  it('per-texel shading equals the SH shading basis times the light, bit for bit', () => {
+    const random = rng(13), light = Float32Array.from({ length: 3 * SH_COUNT }, () => random() * 2 - 0.5);
+    const count = 500, normals = new Float32Array(count * 3);
+    for (let i = 0; i < count; i++) {
+      const z = 2 * random() - 1, a = 2 * Math.PI * random(), r = Math.sqrt(1 - z * z);
+      normals.set([r * Math.cos(a), r * Math.sin(a), z], 3 * i);
+    }
+    const shading = evaluateShading(normals, light), basis = new Float64Array(SH_COUNT), one = new Float32Array(3);
+    const gamma = Float64Array.from(light);
+    for (let i = 0; i < count; i++) {
+      shShadingBasis(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2], basis);
+      shadeNormal(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2], gamma, one, 0);
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let k = 0; k < SH_COUNT; k++) s += light[c * SH_COUNT + k] * basis[k];
+        assert.ok(Object.is(Math.fround(s), shading[3 * i + c]) && Object.is(Math.fround(s), one[c]), `normal ${i}, channel ${c}`);
+      }
+    }
+  });
+
+  it('the island coverage blur is the blurred island indicator, computed once per raster and radius', async () => {
+    const raster = getUvRaster(await loadDefaultHead(), 128);
+    const coverage = blurredIslandCoverage(raster, 2);
+    const indicator = Float32Array.from(raster.slot, (slot) => (slot >= 0 ? 1 : 0));
+    boxBlur(indicator, 128, 1, 2, 2);
+    assert.deepEqual(coverage, indicator);
+    assert.equal(blurredIslandCoverage(raster, 2), coverage);
+    assert.notEqual(blurredIslandCoverage(raster, 1), coverage);
+  });
+});
