@@ -86,7 +86,7 @@ describe('tracking: synthetic renders of an avatar', function () {
     scene.dispose();
   });
 
-  it('a clip with Iris on one eye per frame: the skipped eye is predicted near where Iris finds it; head rotation within 4 degrees (3.2 measured on this small face)', async () => {
+  it('a clip with Iris on one eye per frame: the skipped eye is predicted near where Iris finds it; head rotation within 4.5 degrees (4.1 measured on this small face)', async () => {
     const random = seededRandom(21);
     const a = randomTruth(data, random, { ...ranges, sampling: 'realistic' }), b = randomTruth(data, random, { ...ranges, sampling: 'realistic' });
     const images = Array.from({ length: 10 }, (_, f) => ({ truth: interpolateTruth(a, b, f / 9), f })).map(({ truth, f }) => ({ truth, image: renderTruth(data, truth, camera, size, randomLook(data, seededRandom(100 + f), 2), random) }));
@@ -106,7 +106,10 @@ describe('tracking: synthetic renders of an avatar', function () {
     }
     // Half the iris entries are the same Iris run; the other half predicted: the gap is the prediction's (0.59 px measured).
     assert.ok(irisGap / predicted < 0.8, `iris: alternating vs both eyes every frame, mean ${(irisGap / predicted).toFixed(2)} px`);
-    assert.ok(poseError / images.length < 4, `rotation error ${(poseError / images.length).toFixed(2)} deg`);
+    // 3.2° while jawOpen was retargeted from the reference head, 4.1° since it is MakeHuman's
+    // mouth-open unit: the same clip's renders show a rounder, wider-open mouth (the solve on exact
+    // observations did not get worse: test/tracking/expression-solver.test.ts).
+    assert.ok(poseError / images.length < 4.5, `rotation error ${(poseError / images.length).toFixed(2)} deg`);
   });
 
   it("meshModel 'attention': one model gives the mesh and both irises (near the Iris model's), and the frame is recovered", async () => {
