@@ -14,6 +14,7 @@
 import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
+import { PerModelCache } from './per-model-cache.js';
 import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
@@ -301,15 +302,11 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   };
 }
 
-const regionCache = new WeakMap<UvapmModel, Map<number, Float32Array>>();
+const regions = new PerModelCache<UvapmModel, Float32Array>();
 
 /** modelRegionAtTextureSize, which depends on the albedo model alone: computed once per model and texture size (4 MiB at 1024²), read-only. */
 function modelRegion(model: UvapmModel, size: number): Float32Array {
-  let bySize = regionCache.get(model);
-  if (!bySize) regionCache.set(model, (bySize = new Map()));
-  let region = bySize.get(size);
-  if (!region) bySize.set(size, (region = modelRegionAtTextureSize(model.mask, model.size, size)));
-  return region;
+  return regions.get(model, size, () => modelRegionAtTextureSize(model.mask, model.size, size));
 }
 
 /** Stage 2 needs at least this many observed model texels inside the model's mask (27 light and the albedo coefficients). */
@@ -357,25 +354,21 @@ interface LightSubsample {
   gridIndex: Int32Array;
 }
 
-const latticeCache = new WeakMap<UvRaster, Map<number, Int32Array>>();
+const lattices = new PerModelCache<UvRaster, Int32Array>();
 
 /**
  * The covered texels (positions in raster.texel) on every `stride`-th row and column, in texel
  * order: they depend on the model's UV layout alone, so they are found once per raster and stride.
  */
 function lightLattice(raster: UvRaster, stride: number): Int32Array {
-  let byStride = latticeCache.get(raster);
-  if (!byStride) latticeCache.set(raster, (byStride = new Map()));
-  let lattice = byStride.get(stride);
-  if (!lattice) {
+  return lattices.get(raster, stride, () => {
     const size = raster.size, picked: number[] = [];
     for (let i = 0; i < raster.texel.length; i++) {
       const p = raster.texel[i];
       if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) picked.push(i);
     }
-    byStride.set(stride, (lattice = Int32Array.from(picked)));
-  }
-  return lattice;
+    return Int32Array.from(picked);
+  });
 }
 
 /** Covered texels on every `stride`-th row and column, with their light-fit weights. */

@@ -7,6 +7,7 @@
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { UvRaster } from './unwrap.js';
 import { boxBlur, maskedMinFilter, pushPullFill, sampleWeighted } from './texture-filters.js';
+import { PerModelCache } from './per-model-cache.js';
 
 /** Per covered texel: where its mirror point lies in the texture, in texel coordinates (NaN when unknown). */
 export interface MirrorMap {
@@ -15,7 +16,7 @@ export interface MirrorMap {
   position: Float32Array;
 }
 
-const mirrorCache = new WeakMap<HeadModel, Map<number, MirrorMap>>();
+const mirrorMaps = new PerModelCache<HeadModel, MirrorMap>();
 
 /**
  * The mirror of a surface point with barycentrics (b0, b1, b2) in triangle (a, b, c) is the point
@@ -24,12 +25,11 @@ const mirrorCache = new WeakMap<HeadModel, Map<number, MirrorMap>>();
  * meaningless: such texels (mirror triangle much larger in UV than the original) get NaN.
  */
 export function getMirrorMap(model: HeadModel, raster: UvRaster): MirrorMap {
-  const size = raster.size;
-  let bySize = mirrorCache.get(model);
-  if (!bySize) mirrorCache.set(model, (bySize = new Map()));
-  const cached = bySize.get(size);
-  if (cached) return cached;
+  return mirrorMaps.get(model, raster.size, () => mirrorMap(model, raster));
+}
 
+function mirrorMap(model: HeadModel, raster: UvRaster): MirrorMap {
+  const size = raster.size;
   const { indices, uvs, mirrorVertex } = model;
   const count = raster.texel.length;
   const position = new Float32Array(count * 2);
@@ -49,9 +49,7 @@ export function getMirrorMap(model: HeadModel, raster: UvRaster): MirrorMap {
     position[2 * i] = u * size - 0.5;
     position[2 * i + 1] = (1 - v) * size - 0.5;
   }
-  const map = { size, position };
-  bySize.set(size, map);
-  return map;
+  return { size, position };
 }
 
 function uvExtent(uvs: Float32Array, a: number, b: number, c: number): number {
@@ -64,7 +62,7 @@ function uvExtent(uvs: Float32Array, a: number, b: number, c: number): number {
 /** Box passes of the feathering blur (completion here, the detail weight in uvapm-albedo.ts). */
 export const FEATHER_PASSES = 2;
 
-const coverageCache = new WeakMap<UvRaster, Map<number, Float32Array>>();
+const coverages = new PerModelCache<UvRaster, Float32Array>();
 
 /**
  * The raster's island indicator (1 on covered texels, 0 elsewhere) box-blurred like the feathered
@@ -73,16 +71,12 @@ const coverageCache = new WeakMap<UvRaster, Map<number, Float32Array>>();
  * avatar; read-only.
  */
 export function blurredIslandCoverage(raster: UvRaster, radius: number): Float32Array {
-  let byRadius = coverageCache.get(raster);
-  if (!byRadius) coverageCache.set(raster, (byRadius = new Map()));
-  let coverage = byRadius.get(radius);
-  if (!coverage) {
-    coverage = new Float32Array(raster.size * raster.size);
+  return coverages.get(raster, radius, () => {
+    const coverage = new Float32Array(raster.size * raster.size);
     for (let i = 0; i < raster.texel.length; i++) coverage[raster.texel[i]] = 1;
     boxBlur(coverage, raster.size, 1, radius, FEATHER_PASSES);
-    byRadius.set(radius, coverage);
-  }
-  return coverage;
+    return coverage;
+  });
 }
 
 export interface CompletionInput {

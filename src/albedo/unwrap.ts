@@ -9,6 +9,7 @@ import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { PhotoAvatarError } from '../errors.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
+import { PerModelCache } from './per-model-cache.js';
 
 /**
  * Which surface point every texel shows; depends only on the model's UV layout and the size.
@@ -28,18 +29,17 @@ export interface UvRaster {
   skin: Float32Array;
 }
 
-const uvRasterCache = new WeakMap<HeadModel, Map<number, UvRaster>>();
+const uvRasters = new PerModelCache<HeadModel, UvRaster>();
 
 /**
  * Rasterizes the model in UV space at `size` x `size`. Texel centres sit at u = (column + 0.5) / size,
  * which is where GPU samplers read them, so the screen position of a UV is (u * size - 0.5, (1 - v) * size - 0.5).
  */
 export function getUvRaster(model: HeadModel, size: number): UvRaster {
-  let bySize = uvRasterCache.get(model);
-  if (!bySize) uvRasterCache.set(model, (bySize = new Map()));
-  const cached = bySize.get(size);
-  if (cached) return cached;
+  return uvRasters.get(model, size, () => rasterizeUvs(model, size));
+}
 
+function rasterizeUvs(model: HeadModel, size: number): UvRaster {
   const { uvs, indices, vertexCount, skinWeight } = model;
   const screen = new Float32Array(vertexCount * 3);
   for (let v = 0; v < vertexCount; v++) {
@@ -72,7 +72,6 @@ export function getUvRaster(model: HeadModel, size: number): UvRaster {
     raster.skin[i] = b0 * skinWeight[indices[3 * t]] + b1 * skinWeight[indices[3 * t + 1]] + b2 * skinWeight[indices[3 * t + 2]];
     i++;
   }
-  bySize.set(size, raster);
   return raster;
 }
 
