@@ -413,11 +413,12 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     const dh = distance(hair, l), dSkin = distance(reference, l);
     // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
     // brows are of the hair's colour. Hair near the skin's colour (found against the forehead) is
-    // the exception over the face's sides (overFaceSide), where any pixel that is not skin is hair:
+    // the exception over the face's sides (overFaceSide), where a pixel of neither skin model (the
+    // forehead's alone takes in the cheeks' other shading) nor lit skin is hair:
     // its strands falling over the temples and cheeks (deep3d 000126's platinum ones) stayed in the
     // skin masks, and the albedo model fitted to them carried their colour on into the temples.
     if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) {
-      return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH;
+      return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
     }
     if (dh < MODEL_REACH && dh < dSkin) return true;
     // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
