@@ -17,12 +17,13 @@
  * but of its hue and saturation is lit skin (isLitSkin), not hair. Above the chin the hair
  * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
- * albedo. Beards are below the brows and stay skin. A crown whose colour no natural hair has (strongly saturated, or a
+ * albedo. Beards are below the brows and stay skin; for hair near the skin's colour, strands over the
+ * face's sides (outside the eye corners, above the nose base) that are not skin are hair. A crown whose colour no natural hair has (strongly saturated, or a
  * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
-import { FACE_OVAL, LEFT_BROW, RIGHT_BROW } from '../inference/face/mesh-regions.js';
+import { FACE_OVAL, LEFT_BROW, LEFT_EYE_CORNERS, RIGHT_BROW, RIGHT_EYE_CORNERS } from '../inference/face/mesh-regions.js';
 import { linearToLab } from './colour-space.js';
 import type { HairClass } from './styles.js';
 import type { HeadRows } from './hair-colour.js';
@@ -76,6 +77,21 @@ export function faceFrame(landmarks468: Float32Array): FaceFrame {
   const chin = landmarks468[3 * 152 + 1];
   const width = Math.hypot(landmarks468[3 * 454] - landmarks468[3 * 234], landmarks468[3 * 454 + 1] - landmarks468[3 * 234 + 1]);
   return { top, chin, browY, centreX: landmarks468[3 * 10], width, height: chin - top };
+}
+
+/** MediaPipe point under the nose (subnasale): the lowest row where strands over the face's sides count as hair. */
+const NOSE_BASE = 2;
+
+/**
+ * Whether a pixel lies over the face's side: outside the outer eye corners, above the nose base.
+ * Hair falling beside the face covers it (strands over the temples and upper cheeks); a beard
+ * grows below it and around the mouth, and the brows lie mostly between the eye corners.
+ */
+export function overFaceSide(landmarks468: Float32Array): (x: number, y: number) => boolean {
+  const corners = [RIGHT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1]].map((i) => landmarks468[3 * i]);
+  const inner = Math.min(...corners), outer = Math.max(...corners);
+  const bottom = landmarks468[3 * NOSE_BASE + 1];
+  return (x, y) => y <= bottom && (x < inner || x > outer);
 }
 
 /** The eyes' row, a little under the brows. */
@@ -390,13 +406,20 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   };
   const eyeY = eyeLine(frame);
   const nearHead = headZone(input.head, frame, H);
+  const faceSide = overFaceSide(input.landmarks468);
   const isHair = (x: number, y: number): boolean => {
     if (!inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
-    // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
-    // brows are of the hair's colour.
-    if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) return false;
     const l = labAt(x, y);
     const dh = distance(hair, l), dSkin = distance(reference, l);
+    // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
+    // brows are of the hair's colour. Hair near the skin's colour (found against the forehead) is
+    // the exception over the face's sides (overFaceSide), where a pixel of neither skin model (the
+    // forehead's alone takes in the cheeks' other shading) nor lit skin is hair:
+    // its strands falling over the temples and cheeks (deep3d 000126's platinum ones) stayed in the
+    // skin masks, and the albedo model fitted to them carried their colour on into the temples.
+    if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) {
+      return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
+    }
     if (dh < MODEL_REACH && dh < dSkin) return true;
     // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
     // and outside the face oval, any person pixel that is not skin is hair (where the person mask

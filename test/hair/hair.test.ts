@@ -20,6 +20,9 @@ import { strandTangents } from '../../src/hair/hair-mesh.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
 import { hairInSkinShare, hairRenderStats, scalpShowThrough } from '../../src/hair/measure.js';
 import { deltaE76, linearToLab } from '../../src/hair/colour-space.js';
+import { faceFrame, overFaceSide } from '../../src/hair/photo-hair.js';
+import { fillPolygon } from '../../src/inference/face/skin-mask.js';
+import { FACE_OVAL } from '../../src/inference/face/mesh-regions.js';
 import { writeGlb } from '../../src/export/glb.js';
 import { writeCompactGlb } from '../../src/export/compact-glb.js';
 import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
@@ -227,6 +230,19 @@ describe('hair: strand tangents', function () {
   });
 });
 
+/** Hair-mask pixels inside the face oval, below the brows' top, over the face's sides (outside the eye corners, above the nose base). */
+function hairOverFaceSides(data: AvatarData): number {
+  const mask = data.hair!.detected!.mask!, landmarks = data.face.landmarks468;
+  const oval = new Uint8Array(mask.width * mask.height);
+  fillPolygon(oval, mask.width, mask.height, Float64Array.from(Array.from(FACE_OVAL).flatMap((i) => [landmarks[3 * i], landmarks[3 * i + 1]])), 1);
+  const side = overFaceSide(landmarks), frame = faceFrame(landmarks), browTop = frame.browY - 0.03 * frame.height;
+  let count = 0;
+  for (let y = Math.ceil(browTop); y < mask.height; y++) for (let x = 0; x < mask.width; x++) {
+    if (oval[y * mask.width + x] && mask.data[y * mask.width + x] && side(x, y)) count++;
+  }
+  return count;
+}
+
 describe('hair: crown colour split', function () {
   this.timeout(180_000);
 
@@ -268,14 +284,25 @@ describe('hair: crown colour split', function () {
     // it: ash roots and platinum ends spread the region's luminance, so the base colour (the 30-85 %
     // band the strands are tinted to) lies lighter than the region's trimmed mean.
     assert.ok(dE < 10, `ΔE ${dE}`);
-    // The issue's target is under 2 %, missed here: the measure counts skin nearer the hair's
-    // colour than the skin's, and blond lies near this skin. 1.97 % before the light took the
-    // photo's white point as a cue, 2.88 % with the whole photo's (the de-lit colours moved: the
-    // hair's L* 69 -> 63), 3.09 % with the quadrants' about the face (L* 62), per texel; 3.01 % by
-    // surface in the layout that gives the face 52 % of the map (per texel there the forehead's
-    // hairline outweighs the scalp); 3.29 % with her lengths followed, 3.71 % once jawOpen became
-    // MakeHuman's mouth-open unit (her smile's fit, and so the unwrap, moved).
-    assert.ok(inSkin < 0.04, `hair in skin ${inSkin}`);
+    // Her platinum strands over the face's sides (inside the face oval, below the brows, outside
+    // the eye corners) are hair: in the skin masks they went into the skin albedo, and the albedo
+    // model fitted to them carried their colour on into the hair-covered temples.
+    const sides = hairOverFaceSides(data);
+    console.log(`    hair pixels over the face's sides ${sides}`);
+    assert.ok(sides > 500, `hair over the face's sides: ${sides} pixels`);
+    // The issue's target is under 2 %: 3.71 % while those strands stayed skin and the albedo model
+    // kept the hair the MakeHuman skins paint around the ears.
+    assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
+  });
+
+  it('fills the hair-covered skin above the ears without the skins\' painted hair (3ddfa_v2 trump_hillary)', async function () {
+    const { image, data } = await avatarOf(this, 'trump_hillary.jpg', ['3ddfa_v2']);
+    const inSkin = hairInSkinShare(data, image).share;
+    console.log(`    style ${data.hair!.style}, hair in skin ${(100 * inSkin).toFixed(2)} %`);
+    assert.equal(data.hair!.style, 'short02');
+    // 5.3 % while the albedo model held the grey-blond hair the MakeHuman skins paint around the
+    // ears: it filled the skin under his hair above the ear with it.
+    assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
   });
 
   it('finds brown hair in dim light (deep3d vd070)', async function () {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PhotoAvatarError } from '../../errors.js';
 import { decodeImage } from '../../image/decode.js';
 import { getUvRaster } from '../../albedo/unwrap.js';
+import { boxBlur } from '../../albedo/texture-filters.js';
 import type { HeadModel } from '../head-model.js';
 import type { RgbaImage } from '../../types.js';
 import { cutHead } from './head-cut.js';
@@ -25,6 +26,13 @@ const FOREHEAD_TOP = 10;
 const SCALP_BACK_DROP = 0.16;
 /** hm08 units the ear-size targets move a vertex: from the first it starts to count as ear, from the second fully (ears are never scalp; the targets also drag the scalp around the ear a little). */
 const EAR_MOVE: readonly [number, number] = [0.06, 0.085];
+/**
+ * Value (max of r, g, b) over the skin's own forehead tone, the skins' lower quartile, from
+ * which a texel beside the ears counts as painted hair (first) and fully (second): hair painted
+ * down to the ears is darker than the skin on most skins (black and brown hair), while the ears
+ * themselves are as light as the forehead or lighter.
+ */
+const PAINTED_HAIR_VALUE: readonly [number, number] = [0.95, 0.8];
 /** Metres over which a texel goes from skin to scalp. */
 const SCALP_RAMP = 0.012;
 /** Metres below the hair zone from which the replacement tone is taken (forehead and temples). */
@@ -104,20 +112,57 @@ function scalpOfVertices(model: HeadModel, notScalp: Float32Array): { weight: Fl
 }
 
 /**
+ * Per covered texel, how much of it is hair painted around the ears (0..1). The ear-size targets
+ * that keep the ears out of the scalp also drag the scalp around the ear root, where the skins
+ * paint hair down to the ear: left in the skins, the albedo model learnt an arc of grey-blond hair
+ * around each ear and filled the skin under a photo's hair with it. Inside the ear zone
+ * (`earZone`, 0..1) a texel is painted hair where the skins' median value, each over its own
+ * forehead tone (`tones`), lies below PAINTED_HAIR_VALUE: the lower quartile over the skins (those
+ * with dark hair), averaged over a few texels.
+ */
+function paintedHairByTheEars(raster: ReturnType<typeof getUvRaster>, earZone: Float32Array, planes: readonly Float32Array[], tones: readonly number[][]): Float32Array {
+  const size = raster.size, texels = size * size;
+  // Per texel the lower quartile of the skins' ratios (the dark-haired skins'), on the grid, 1 (skin) outside the zone.
+  const ratio = new Float32Array(texels).fill(1);
+  const ratios = new Float64Array(planes.length);
+  for (let i = 0; i < raster.texel.length; i++) {
+    if (!(earZone[i] > 0)) continue;
+    const p = raster.texel[i];
+    planes.forEach((out, k) => {
+      ratios[k] = Math.max(out[p], out[texels + p], out[2 * texels + p]) / Math.max(1e-6, Math.max(...tones[k]));
+    });
+    ratios.sort();
+    ratio[p] = ratios[ratios.length >> 2];
+  }
+  // Painted strands alternate with skin between them: the ratio is judged over about a millimetre of texels.
+  boxBlur(ratio, size, 1, Math.max(1, Math.round(size / 256)), 2);
+  const hair = new Float32Array(raster.texel.length);
+  const [from, full] = PAINTED_HAIR_VALUE;
+  for (let i = 0; i < raster.texel.length; i++) {
+    if (!(earZone[i] > 0)) continue;
+    const t = Math.min(1, Math.max(0, (from - ratio[raster.texel[i]]) / (from - full)));
+    hair[i] = earZone[i] * t * t * (3 - 2 * t);
+  }
+  return hair;
+}
+
+/**
  * Every CC0 skin in `model`'s UV layout at size × size, its scalp (painted hair) replaced by the
  * mean tone of its own forehead and temples just below the hair zone (the low-frequency tone; the
- * UVAPM then learns how scalp tone follows forehead tone across skins).
+ * UVAPM then learns how scalp tone follows forehead tone across skins), and so is the hair painted
+ * around the ears (paintedHairByTheEars).
  */
 export function makehumanSkinsInLayout(model: HeadModel, size: number): SkinsInLayout {
   const hm08 = loadHm08();
   const cut = cutOf(model, hm08), atlas = cut.atlasUvs;
   const raster = getUvRaster(model, size);
   // Only the outer skin has a scalp (not the mouth cavity or the eye sockets, island > 0).
-  const keep = earWeights(hm08, cut).map((ear, v) => (cut.island[v] === 0 ? ear : 1));
+  const ears = earWeights(hm08, cut);
+  const keep = ears.map((ear, v) => (cut.island[v] === 0 ? ear : 1));
   const { weight, height } = scalpOfVertices(model, keep);
   const texels = size * size, count = raster.texel.length;
   const coverage = new Uint8Array(texels), scalp = new Float32Array(texels);
-  const tone = new Uint8Array(count);
+  const tone = new Uint8Array(count), earZone = new Float32Array(count);
   const u = new Float32Array(count), v = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     const t = raster.triangle[i], b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
@@ -128,11 +173,12 @@ export function makehumanSkinsInLayout(model: HeadModel, size: number): SkinsInL
     const front = b0 * model.positions[3 * a + 2] + b1 * model.positions[3 * b + 2] + b2 * model.positions[3 * c + 2];
     coverage[raster.texel[i]] = 1;
     scalp[raster.texel[i]] = b0 * weight[a] + b1 * weight[b] + b2 * weight[c];
+    earZone[i] = cut.island[a] === 0 ? b0 * ears[a] + b1 * ears[b] + b2 * ears[c] : 0;
     // Forehead and temples (in front of the ears, which sit near z = 0), not the nape below the hair.
     tone[i] = h < -TONE_BAND[0] && h > -TONE_BAND[1] && front > 0 ? 1 : 0;
   }
   const dataDir = makehumanDataDir();
-  const names: string[] = [], files: string[] = [], planes: Float32Array[] = [];
+  const names: string[] = [], files: string[] = [], planes: Float32Array[] = [], tones: number[][] = [];
   const colour = new Float32Array(3);
   for (const name of MAKEHUMAN_SKIN_NAMES) {
     const material = JSON.parse(readFileSync(path.join(dataDir, 'skins', name, `${name}.json`), 'utf8')) as { mapDiffuse: string };
@@ -148,13 +194,21 @@ export function makehumanSkinsInLayout(model: HeadModel, size: number): SkinsInL
       if (tone[i]) { for (let c = 0; c < 3; c++) mean[c] += colour[c]; toneTexels++; }
     }
     if (toneTexels === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', `${model.name}: no forehead texels below the hair zone.`);
-    for (let i = 0; i < count; i++) {
-      const p = raster.texel[i], w = scalp[p];
-      if (w > 0) for (let c = 0; c < 3; c++) out[c * texels + p] = (1 - w) * out[c * texels + p] + (w * mean[c]) / toneTexels;
-    }
     names.push(name);
     files.push(file);
     planes.push(out);
+    tones.push(mean.map((m) => m / toneTexels));
   }
+  const hairByEars = paintedHairByTheEars(raster, earZone, planes, tones);
+  for (let i = 0; i < count; i++) {
+    const p = raster.texel[i];
+    scalp[p] = Math.min(1, scalp[p] + hairByEars[i]);
+  }
+  planes.forEach((out, k) => {
+    for (let i = 0; i < count; i++) {
+      const p = raster.texel[i], w = scalp[p];
+      if (w > 0) for (let c = 0; c < 3; c++) out[c * texels + p] = (1 - w) * out[c * texels + p] + w * tones[k][c];
+    }
+  });
   return { size, names, files, planes, coverage, scalp };
 }
