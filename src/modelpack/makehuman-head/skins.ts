@@ -116,7 +116,7 @@ function scalpOfVertices(model: HeadModel, notScalp: Float32Array): { weight: Fl
  * that keep the ears out of the scalp also drag the scalp around the ear root, where the skins
  * paint hair down to the ear: left in the skins, the albedo model learnt an arc of grey-blond hair
  * around each ear and filled the skin under a photo's hair with it. Inside the ear zone
- * (`earZone`, 0..1) a texel is painted hair where the skins' median value, each over its own
+ * (`earZone`, 0..1) a texel is painted hair where the skins' value, each over its own
  * forehead tone (`tones`), lies below PAINTED_HAIR_VALUE: the lower quartile over the skins (those
  * with dark hair), averaged over a few texels.
  */
