@@ -8,7 +8,7 @@
 import { warpToCanonicalProportions } from './face-proportions.js';
 
 /** Upper and lower inner-lip MediaPipe points, facing each other across the mouth slit. */
-const INNER_LIP_PAIRS: ReadonlyArray<readonly [number, number]> = [
+export const INNER_LIP_PAIRS: ReadonlyArray<readonly [number, number]> = [
   [191, 95], [80, 88], [81, 178], [82, 87], [13, 14], [312, 317], [311, 402], [310, 318], [415, 324],
 ];
 const MOUTH_CORNERS = [78, 308];
