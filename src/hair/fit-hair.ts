@@ -104,16 +104,25 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
   }
   // Under the jaw and at the nape the head is not star-shaped about the cranium: there the nearest
   // surface vertex's normal decides (two rounds, as a push can bring a vertex near another vertex).
-  const probe = skinProbe(model, fittedVertices);
+  pushOutOfSkin(positions, skinDistance, skinProbe(model, fittedVertices));
+  return { positions, skinDistance, penetrationMm: deepest * 1000, profile };
+}
+
+/**
+ * Moves hair vertices from `first` on that lie closer than SKIN_GAP to the skin (or under it) out
+ * along the nearest skin vertex's normal, in place (two rounds, as a push can bring a vertex near
+ * another skin vertex), and caps their skinDistance at SKIN_GAP.
+ */
+export function pushOutOfSkin(positions: Float32Array, skinDistance: Float32Array, probe: ReturnType<typeof skinProbe>, first = 0): void {
+  const n = positions.length / 3;
   for (let round = 0; round < 2; round++) {
-    for (let i = 0; i < n; i++) {
+    for (let i = first; i < n; i++) {
       const hit = probe(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
       if (!hit || hit.distance >= SKIN_GAP || hit.distance < -PROBE_REACH) continue;
       for (let a = 0; a < 3; a++) positions[3 * i + a] += (SKIN_GAP - hit.distance) * hit.normal[a];
       skinDistance[i] = Math.min(skinDistance[i], SKIN_GAP);
     }
   }
-  return { positions, skinDistance, penetrationMm: deepest * 1000, profile };
 }
 
 /**

@@ -15,7 +15,7 @@ import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { fitHair, skinProbe, SKIN_GAP, type FittedHair } from './fit-hair.js';
+import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP, type FittedHair } from './fit-hair.js';
 import { vertexNeighbours } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import type { HairStyle } from './styles.js';
@@ -322,7 +322,10 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
     }
   }
-  return { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
+  const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
+  // A cut's new corners lie on the chords between fitted corners, which may pass under the curved skin.
+  pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), strands.positions.length / 3);
+  return out;
 }
 
 export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {

@@ -101,6 +101,9 @@ describe('hair: asset and fitting', function () {
       }
       if (/^bob/.test(style)) console.log(`    ${style}: ${overEyes} strand corners in front of the eyes, ${atCut} along the fringe's cut`);
       assert.equal(overEyes, 0, `${style}: ${overEyes} strand corners in front of the eyes`);
+      // The cut's new corners lie on chords between fitted corners: they too are kept out of the skin.
+      const depth = hairPenetrationMm(part.positions, model, model.positions);
+      assert.ok(depth < 0.5, `${style}: ${depth.toFixed(2)} mm inside the skin`);
       if (/^bob/.test(style)) assert.ok(atCut > 20, `${style}: the fringe reaches down to the cut (${atCut} corners there)`);
     }
   });
