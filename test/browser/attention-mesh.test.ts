@@ -64,14 +64,14 @@ function summarize(distances: Float64Array, from: number, to: number): { max: nu
   return { max, mean: sum / (to - from), worst };
 }
 
-/** The attention graph's ops beyond FaceMesh's that have WebGPU (JSEP) kernels: none may fall back to the CPU. */
-const NEW_GPU_OPS = ['Atan', 'Sin', 'Cos', 'Floor', 'MatMul', 'Where', 'Gather', 'GreaterOrEqual', 'LessOrEqual', 'Less', 'ReduceMax', 'ReduceMin', 'Div', 'Neg'];
+/** The attention graph's ops beyond FaceMesh's: none may fall back to the CPU. */
+const NEW_GPU_OPS = ['Atan', 'Sin', 'Cos', 'Floor', 'MatMul', 'Where', 'Gather', 'Greater', 'GreaterOrEqual', 'LessOrEqual', 'Less', 'ReduceMax', 'ReduceMin', 'Div', 'Neg'];
 /**
- * What ort places on the CPU, measured: JSEP has no int32 Min/Max (the spatial transformers' index
- * clamps, 12 each) and no And (6, their bounds masks); ort copies those tensors to the host and
- * back (MemcpyToHost/FromHost nodes), slower but exact. Identity: an output name.
+ * All ort may place on the CPU: an Identity that names an output. (JSEP has no Min, Max or And:
+ * before the converter rewrote them, its 12 + 12 int32 index clamps and 6 masks ran on the CPU
+ * with 44 host copies.)
  */
-const KNOWN_CPU_OPS = new Set(['Min', 'Max', 'And', 'Identity']);
+const KNOWN_CPU_OPS = new Set(['Identity']);
 
 /**
  * Provider -> op type -> node count, from ort's verbose session log: a line "Node(s) placed on

@@ -235,4 +235,21 @@ describe('tfjs-to-onnx converter: ops beyond the face models', () => {
     assert.ok(counts.length > 2, 'the wide concats were not split');
     assert.ok(Math.max(...counts) <= MAX_CONCAT_INPUTS, `a Concat takes ${Math.max(...counts)} inputs`);
   });
+
+  it('int32 clamps and logical and convert to ops with WebGPU kernels (Where and Mul on floats between Casts), with the same values', async () => {
+    const g = new SyntheticGraph();
+    const x = g.input('x', [1, 4, 6, 3]);
+    // Indices floor(3 x) in -6..5 clamped to 0..3, as the spatial transformers clamp theirs.
+    const indices = g.op('indices', 'Cast', [g.op('floor', 'Floor', [g.op('tripled', 'Mul', [x, g.constant('three', [], Float32Array.from([3]))])])], { SrcT: FLOAT, DstT: INT32, Truncate: bool(false) });
+    const upper = g.op('upper', 'Minimum', [indices, g.constant('hi', [], Int32Array.from([3]))], { T: INT32 });
+    const clamped = g.op('clamped', 'Maximum', [upper, g.constant('lo', [], Int32Array.from([0]))], { T: INT32 });
+    g.op('clampedFloat', 'Cast', [clamped], { SrcT: INT32, DstT: FLOAT, Truncate: bool(false) });
+    const inside = g.op('inside', 'LogicalAnd', [g.op('le', 'LessEqual', [x, g.constant('one', [], Float32Array.from([1]))]), g.op('ge', 'GreaterEqual', [x, g.constant('minusOne', [], Float32Array.from([-1]))])]);
+    g.op('insideFloat', 'Cast', [inside], { SrcT: { type: 'DT_BOOL' }, DstT: FLOAT, Truncate: bool(false) });
+    const model = await compare('clamps-and', g, [1, 4, 6, 3], ['clampedFloat', 'insideFloat']);
+    const ops = onnxProto.onnx.ModelProto.decode(model).graph?.node?.map((node) => node.opType) ?? [];
+    assert.ok(!ops.includes('And'), 'an And node is left');
+    assert.ok(ops.includes('Where') && ops.includes('Less') && ops.includes('Greater'));
+    assert.ok(!ops.includes('Min') && !ops.includes('Max'), 'a Min or Max node is left');
+  });
 });

@@ -488,8 +488,28 @@ class Converter {
       if (v.constant) return this.broadcastConstantNchw(v.constant);
       return this.nchw(v);
     };
-    const name = this.emit(op, [operand(a), operand(b)]);
+    const name = this.emitBinary(op, [operand(a), operand(b)], dtypeOf(a));
     return { shape, layout: inNchw ? 'nchw' : 'tf', name, dtype: COMPARISONS.has(op) ? 'bool' : dtypeOf(a) };
+  }
+
+  /**
+   * onnxruntime-web's WebGPU provider (JSEP) has no Min, Max or And kernels: ort ran those nodes (the
+   * attention FaceMesh's int32 index clamps and bounds masks) on the CPU, copying tensors to the host
+   * and back. Int32 Min/Max become Where(Less or Greater) on floats between Casts (exact below 2^24;
+   * they clamp pixel indices), And(a, b) a product of floats cast back to bool.
+   */
+  private emitBinary(op: string, inputs: [string, string], dtype: DType): string {
+    if ((op === 'Min' || op === 'Max') && dtype === 'int32') {
+      const [a, b] = inputs.map((input) => this.emit('Cast', [input], { to: TensorType.FLOAT }));
+      const aWins = this.emit(op === 'Min' ? 'Less' : 'Greater', [a, b]);
+      return this.emit('Cast', [this.emit('Where', [aWins, a, b])], { to: TensorType.INT32 });
+    }
+    if (op === 'And') {
+      // Where(a, b, a) would be shorter, but ort's WASM provider has no bool Where.
+      const [a, b] = inputs.map((input) => this.emit('Cast', [input], { to: TensorType.FLOAT }));
+      return this.emit('Cast', [this.emit('Mul', [a, b])], { to: TensorType.BOOL });
+    }
+    return this.emit(op, inputs);
   }
 
   private convolution(node: TfNode, depthwise: boolean): void {
