@@ -1,10 +1,14 @@
 /**
  * Self-checks the page can run on demand (and the browser tests do): does onnxruntime-web get
- * the WebGPU execution provider here, does it compute the same numbers as plain JavaScript, and does
- * the landmark fit reach the same coefficients on WebGPU as on WASM?
+ * the WebGPU execution provider here, does it compute the same numbers as plain JavaScript, does
+ * the landmark fit reach the same coefficients on WebGPU as on WASM, and what does the attention
+ * FaceMesh give (and cost) on each provider?
  */
+import { loadAsset } from '../src/assets.js';
+import { FaceAnalyzer } from '../src/inference/face/analyzer.js';
+import { ATTENTION_MESH } from '../src/inference/tfjs-to-onnx/face-models.js';
 import { GraphBuilder } from '../src/inference/onnx-builder.js';
-import { createSession, ort, type Backend } from '../src/inference/runtime.js';
+import { createSession, ort, runtimeInfo, type Backend, type RuntimeInfo } from '../src/inference/runtime.js';
 import { fitFace } from '../src/fitting/fit-face.js';
 import { loadDefaultHead } from '../src/pipeline.js';
 import type { HeadModel } from '../src/modelpack/head-model.js';
@@ -126,17 +130,21 @@ async function fitWith(model: HeadModel, observation: FaceObservation, width: nu
   };
 }
 
-/**
- * Fits the default head to one observation on the WebGPU and on the WASM execution provider and
- * compares the coefficients: the same solver on both must land on the same answer.
- */
-export async function probeFitting(observation: PortableFaceObservation, width: number, height: number): Promise<FittingProbe> {
-  const face: FaceObservation = {
+function fromPortable(observation: PortableFaceObservation): FaceObservation {
+  return {
     ...observation,
     landmarks468: Float32Array.from(observation.landmarks468),
     iris: Float32Array.from(observation.iris),
     landmarks68: Float32Array.from(observation.landmarks68),
   };
+}
+
+/**
+ * Fits the default head to one observation on the WebGPU and on the WASM execution provider and
+ * compares the coefficients: the same solver on both must land on the same answer.
+ */
+export async function probeFitting(observation: PortableFaceObservation, width: number, height: number): Promise<FittingProbe> {
+  const face = fromPortable(observation);
   const model = await loadDefaultHead();
   // One after the other: both providers compete for the same CPU under SwiftShader.
   const webgpu = await fitWith(model, face, width, height, 'webgpu');
@@ -153,4 +161,74 @@ export async function probeFitting(observation: PortableFaceObservation, width: 
       camera: maxAbsDifference(cameraOf(webgpu), cameraOf(wasm)),
     },
   };
+}
+
+/** An RGBA image as page.evaluate can carry it: the pixels base64-encoded. */
+export interface PortableImage {
+  width: number;
+  height: number;
+  rgbaBase64: string;
+}
+
+export interface AttentionMeshProbe {
+  /** The provider every face model, the attention mesh included, was created on. */
+  backend: Backend;
+  runtime: RuntimeInfo;
+  /** The 468 mesh points (x, y, image pixels; lips and eyes refined), then the 10 iris points (x, y). */
+  points: number[];
+  meshScore: number;
+  /** Per timed run (after one warm-up): the attention model alone, and the whole trackFace call (crop, model, refinement), ms. */
+  modelMs: number[];
+  frameMs: number[];
+}
+
+/**
+ * Creates (never runs: a verbose run dumps every shader) one attention-mesh session on WebGPU with
+ * onnxruntime's verbose log, which says on the console which provider each node was placed on.
+ * Needs the page's JSEP build, i.e. a WebGPU session created before. ort writes its log as console errors.
+ */
+export async function logAttentionPlacement(): Promise<void> {
+  const bytes = await loadAsset(ATTENTION_MESH.onnxFile, { keep: false });
+  const level = ort.env.logLevel;
+  ort.env.logLevel = 'verbose';
+  try {
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', logSeverityLevel: 0, logVerbosityLevel: 0 });
+    await session.release();
+  } finally {
+    ort.env.logLevel = level;
+  }
+}
+
+/**
+ * The attention FaceMesh on one provider, on the crop FaceAnalyzer.trackFace takes around `previous`
+ * (a face observed in Node, so Node and page crop the same pixels). A fresh analyzer: the page's
+ * onnxruntime build (plain WASM or JSEP) is picked by its first session, so each provider wants its
+ * own page. One warm-up run (WebGPU compiles its shaders then), then `runs` timed runs; the points
+ * are the last run's.
+ */
+export async function probeAttentionMesh(image: PortableImage, previous: PortableFaceObservation, backend: Backend, runs: number): Promise<AttentionMeshProbe> {
+  const rgba = { width: image.width, height: image.height, data: Uint8Array.from(atob(image.rgbaBase64), (c) => c.charCodeAt(0)) };
+  const face = fromPortable(previous);
+  const analyzer = await FaceAnalyzer.create({ backend });
+  try {
+    await analyzer.loadAttentionMesh();
+    const modelMs: number[] = [];
+    const frameMs: number[] = [];
+    let tracked: FaceObservation | null = null;
+    for (let run = 0; run <= runs; run++) {
+      const timings = { faceMesh: 0, iris: 0 };
+      const start = performance.now();
+      tracked = await analyzer.trackFace(rgba, face, timings, 'both', 'attention');
+      if (run === 0) continue;
+      frameMs.push(performance.now() - start);
+      modelMs.push(timings.faceMesh);
+    }
+    if (!tracked) throw new Error('The attention FaceMesh lost the face.');
+    const points: number[] = [];
+    for (let i = 0; i < 468; i++) points.push(tracked.landmarks468[3 * i], tracked.landmarks468[3 * i + 1]);
+    for (let i = 0; i < 10; i++) points.push(tracked.iris[3 * i], tracked.iris[3 * i + 1]);
+    return { backend: analyzer.backend, runtime: runtimeInfo(), points, meshScore: tracked.meshScore, modelMs, frameMs };
+  } finally {
+    await analyzer.dispose();
+  }
 }

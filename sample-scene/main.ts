@@ -1,7 +1,8 @@
 /**
  * Sample scene: pick, drop or webcam-capture a face photo in the plugin's CreateAvatarAction panel,
  * get a rigged head, relight it, play with its expressions.
- * `?engine=webgl2|webgpu` picks the Babylon engine. Tests drive the page through
+ * `?engine=webgl2|webgpu` picks the Babylon engine, `?backend=webgpu|wasm` the inference provider,
+ * `?mesh=attention` Mirror mode's landmark model. Tests drive the page through
  * `window.__sampleScene` and watch `document.body.dataset.state`.
  */
 import { createEngine, requestedEngineKind, type EngineKind } from './engine.js';
@@ -11,9 +12,12 @@ import {
   bindEnvironmentChoice, bindPresetButtons, clearExpressionSliders, formatTimings, markCurrentEngine, setStatus, showExpressionSliders,
   syncExpressionSliders,
 } from './ui.js';
-import { probeFitting, probeInference, type FittingProbe, type InferenceProbe, type PortableFaceObservation } from './diagnostics.js';
+import {
+  logAttentionPlacement, probeAttentionMesh, probeFitting, probeInference, type AttentionMeshProbe, type FittingProbe, type InferenceProbe, type PortableFaceObservation,
+  type PortableImage,
+} from './diagnostics.js';
 import { isPresetName, type PresetName } from './presets.js';
-import { bindMirrorMode } from './mirror.js';
+import { bindMirrorMode, requestedMeshModel, type MirrorStats } from './mirror.js';
 import { CreateAvatarAction } from '../src/plugin/editor/create-avatar-action.js';
 import { isEnvironmentPreset, type EnvironmentPreset } from '../src/plugin/environments.js';
 import { PhotoAvatarError } from '../src/errors.js';
@@ -54,8 +58,14 @@ export interface SampleSceneHooks {
   applyPreset(name: PresetName): Promise<number>;
   /** Fits the default head to `observation` on WebGPU and on WASM and compares the coefficients. */
   probeFitting(observation: PortableFaceObservation, width: number, height: number): Promise<FittingProbe>;
+  /** The attention FaceMesh on `backend`, on the crop around `previous`: its 478 points and per-run cost (one page per backend). */
+  probeAttentionMesh(image: PortableImage, previous: PortableFaceObservation, backend: 'webgpu' | 'wasm', runs: number): Promise<AttentionMeshProbe>;
+  /** Creates an attention-mesh session on WebGPU with ort's verbose log (console errors), which names each node's provider. After a WebGPU probe. */
+  logAttentionPlacement(): Promise<void>;
   /** Starts Mirror mode (the webcam drives the avatar) or stops it. */
   toggleMirror(): Promise<void>;
+  /** What Mirror mode has tracked since it last started. */
+  mirrorStats(): MirrorStats;
 }
 
 declare global {
@@ -100,7 +110,7 @@ async function main(): Promise<void> {
   const pageBackend = requestedBackend(location.search);
 
   const presets = bindPresetButtons((name) => applyPresetAndSync(name));
-  const mirror = bindMirrorMode(() => avatars.avatar, (line, isError) => setStatus(`${engineLine}. ${line}`, isError), () => stage.requestRender());
+  const mirror = bindMirrorMode(() => avatars.avatar, (line, isError) => setStatus(`${engineLine}. ${line}`, isError), () => stage.requestRender(), requestedMeshModel(location.search));
   const environments = bindEnvironmentChoice((environment) => avatars.setEnvironment(environment));
 
   function applyPresetAndSync(name: PresetName): number {
@@ -198,7 +208,10 @@ async function main(): Promise<void> {
       return applied;
     },
     probeFitting: (observation, width, height) => probeFitting(observation, width, height),
+    probeAttentionMesh: (image, previous, backend, runs) => probeAttentionMesh(image, previous, backend, runs),
+    logAttentionPlacement: () => logAttentionPlacement(),
     toggleMirror: () => mirror.toggle(),
+    mirrorStats: () => mirror.stats,
   };
   // Test and console hooks, installed before the page says it is idle: evaluating their modules
   // (the glTF loader among them) is one long task, which otherwise landed in the first avatar's creation.

@@ -281,6 +281,13 @@ function created(session: ort.InferenceSession, backend: Backend): LoadedSession
 }
 
 /**
+ * Sessions log errors only, as ort.env does (configureRuntime): at ort's default (warnings) every
+ * WebGPU session of a graph with shape arithmetic, such as the attention FaceMesh, printed a
+ * console error that ort places those nodes on the CPU, which it does by design.
+ */
+const SESSION_OPTIONS = { graphOptimizationLevel: 'all', logSeverityLevel: 3 } as const;
+
+/**
  * Creates a session from model bytes: WebGPU when forced, or with 'auto' on a hardware adapter;
  * WASM otherwise, and as the fallback when WebGPU cannot run the graph (unless forced).
  */
@@ -291,7 +298,7 @@ export async function createSession(model: Uint8Array, options: { backend?: 'aut
   const tryWebgpu = want === 'webgpu' ? webgpuPresent() : want === 'auto' && await hardwareWebgpuAvailable();
   if (tryWebgpu && info.wasmBuild === 'jsep') {
     try {
-      const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' }), 'webgpu', sessionTimeoutMs);
+      const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['webgpu'], ...SESSION_OPTIONS }), 'webgpu', sessionTimeoutMs);
       return created(session, 'webgpu');
     } catch (error) {
       if (want === 'webgpu') throw error;
@@ -302,7 +309,7 @@ export async function createSession(model: Uint8Array, options: { backend?: 'aut
       ? 'backend \'webgpu\' was requested after onnxruntime-web had started its WASM-only build: call configureRuntime({ backend: \'webgpu\' }) before the first avatar.'
       : 'backend \'webgpu\' was requested but this environment has no WebGPU (navigator.gpu).');
   }
-  const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }), 'wasm', sessionTimeoutMs);
+  const session = await guarded(ort.InferenceSession.create(model, { executionProviders: ['wasm'], ...SESSION_OPTIONS }), 'wasm', sessionTimeoutMs);
   return created(session, 'wasm');
 }
 

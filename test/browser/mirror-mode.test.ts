@@ -2,7 +2,8 @@
  * The sample scene's Mirror mode in headless Chromium, fed by Chromium's fake camera: a Y4M clip
  * made here from synthetic renders of an avatar built from the package's sample photo, turned
  * 15 degrees with the jaw open. The page builds its own avatar from the same photo, mirrors the
- * camera onto it, and the readout must report frames with the head turned the rendered way.
+ * camera onto it, and the readout must report frames with the head turned the rendered way; once
+ * with FaceMesh + Iris, once with the attention FaceMesh (`?mesh=attention`).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const generatedDir = path.join(projectRoot, 'assets', 'generated');
 const artifactsDir = path.join(projectRoot, 'test-artifacts');
 const YAW_DEG = 15;
+/** Mean distance of the observed mesh points from the solved avatar's, 640x480 frame (generous: the head spans about 150 px). */
+const MAX_LANDMARK_ERROR_PX = 5;
 
 /** YUV4MPEG2, 4:2:0 (C420jpeg: full-range BT.601), the format Chromium's fake camera reads. */
 function writeY4m(file: string, frames: RgbaImage[], fps: number): void {
@@ -80,25 +83,39 @@ describe('sample scene Mirror mode with a fake camera @browser', function () {
     await server?.close();
   });
 
-  it('tracks the fake camera onto the avatar and reports fps, latency and the head turn', async () => {
-    const page = await openScene(browser, server, 'engine=webgl2&backend=wasm');
-    try {
-      await page.evaluate(async () => { await window.__sampleScene!.createFromUrl('/photos/sample-photo.jpg'); });
-      await page.evaluate(() => window.__sampleScene!.toggleMirror());
-      await page.waitForFunction(() => /Mirror: \d+ fps, latency \d+ ms, yaw -?\d+/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 120_000 });
-      // A few more frames so the smoothing settles.
-      await page.waitForTimeout(3000);
-      await mkdir(artifactsDir, { recursive: true });
-      await page.screenshot({ path: path.join(artifactsDir, 'mirror-mode.png') });
-      const status = (await page.textContent('#status')) ?? '';
-      console.log(`      ${status.trim()}`);
-      const yaw = Number(/yaw (-?\d+)/.exec(status)![1]);
-      assert.ok(Math.abs(yaw - YAW_DEG) <= 8, `tracked yaw ${yaw}° for a head rendered at ${YAW_DEG}°`);
-      assert.match(status, /tracking in the worker/, 'the face models and the solve run in the avatar worker');
-      assert.deepEqual(browser.blockedRequests, []);
-      await page.evaluate(() => window.__sampleScene!.toggleMirror());
-    } finally {
-      await page.close();
-    }
-  });
+  for (const meshModel of ['faceMesh', 'attention'] as const) {
+    it(`tracks the fake camera onto the avatar with ${meshModel} and reports fps, latency and the head turn`, async () => {
+      const page = await openScene(browser, server, `engine=webgl2&backend=wasm${meshModel === 'faceMesh' ? '' : `&mesh=${meshModel}`}`);
+      try {
+        await page.evaluate(async () => { await window.__sampleScene!.createFromUrl('/photos/sample-photo.jpg'); });
+        await page.evaluate(() => window.__sampleScene!.toggleMirror());
+        await page.waitForFunction(() => /Mirror: \d+ fps, latency \d+ ms, yaw -?\d+/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 120_000 });
+        // A few more frames so the smoothing settles.
+        await page.waitForTimeout(3000);
+        await mkdir(artifactsDir, { recursive: true });
+        await page.screenshot({ path: path.join(artifactsDir, meshModel === 'faceMesh' ? 'mirror-mode.png' : `mirror-mode-${meshModel}.png`) });
+        const status = (await page.textContent('#status')) ?? '';
+        const stats = await page.evaluate(() => window.__sampleScene!.mirrorStats());
+        const weights = stats.last?.weights ?? [];
+        console.log(`      ${status.trim()}`);
+        console.log(`      ${meshModel}: ${stats.framesWithFace} of ${stats.frames} frames with a face; last frame: landmark error ${stats.last?.landmarkErrorPx.toFixed(2)} px, `
+          + `weights ${Math.min(...weights).toFixed(3)}..${Math.max(...weights).toFixed(3)}, ${weights.filter((w) => w > 0.1).length} above 0.1`);
+        assert.equal(stats.meshModel, meshModel);
+        assert.ok(stats.framesWithFace > 0 && stats.last, 'no frame with a face');
+        const yaw = Number(/yaw (-?\d+)/.exec(status)![1]);
+        assert.ok(Math.abs(yaw - YAW_DEG) <= 8, `tracked yaw ${yaw}° for a head rendered at ${YAW_DEG}°`);
+        assert.ok(Math.abs(stats.last.yawDeg - YAW_DEG) <= 8, `last frame's yaw ${stats.last.yawDeg.toFixed(1)}°`);
+        assert.ok(weights.length > 0 && weights.every((w) => w >= 0 && w <= 1), 'expression weights outside 0..1');
+        // The clip shows the avatar's own head with every weight 0: few targets may light up.
+        assert.ok(weights.filter((w) => w > 0.5).length <= 3, `${weights.filter((w) => w > 0.5).length} targets above 0.5 on a neutral face`);
+        assert.ok(stats.last.landmarkErrorPx < MAX_LANDMARK_ERROR_PX, `landmark error ${stats.last.landmarkErrorPx.toFixed(2)} px`);
+        assert.match(status, /tracking in the worker/, 'the face models and the solve run in the avatar worker');
+        if (meshModel !== 'faceMesh') assert.match(status, new RegExp(`${meshModel} mesh`), 'the readout names the landmark model');
+        assert.deepEqual(browser.blockedRequests, []);
+        await page.evaluate(() => window.__sampleScene!.toggleMirror());
+      } finally {
+        await page.close();
+      }
+    });
+  }
 });

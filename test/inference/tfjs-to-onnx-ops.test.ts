@@ -6,9 +6,10 @@
  * (cpu) itself.
  */
 import assert from 'node:assert/strict';
+import onnxProto from 'onnx-proto';
 import * as tf from '@tensorflow/tfjs';
 import { createSession, ort } from '../../src/inference/runtime.js';
-import { convertGraphModel } from '../../src/inference/tfjs-to-onnx/convert-graph.js';
+import { convertGraphModel, MAX_CONCAT_INPUTS } from '../../src/inference/tfjs-to-onnx/convert-graph.js';
 import { decodeWeights, type GraphModelJson, type TfAttrValue, type TfNode } from '../../src/inference/tfjs-to-onnx/graph-model.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -69,7 +70,14 @@ class SyntheticGraph {
   }
 }
 
-async function compare(label: string, graph: SyntheticGraph, inputShape: number[], outputs: string[]): Promise<void> {
+/** Input counts of the model's Concat nodes (onnx-proto is a devDependency). */
+function concatInputCounts(model: Uint8Array): number[] {
+  const nodes = onnxProto.onnx.ModelProto.decode(model).graph?.node ?? [];
+  return nodes.filter((node) => node.opType === 'Concat').map((node) => node.input?.length ?? 0);
+}
+
+/** Converts `graph` and checks its `outputs` against tfjs (cpu) on a random input; returns the ONNX bytes. */
+async function compare(label: string, graph: SyntheticGraph, inputShape: number[], outputs: string[]): Promise<Uint8Array> {
   const { json, bytes } = graph.build(outputs);
   const converted = convertGraphModel(json, decodeWeights(json, [bytes], label), label);
   const [n, h, w, c] = inputShape;
@@ -112,6 +120,7 @@ async function compare(label: string, graph: SyntheticGraph, inputShape: number[
   tf.dispose([x, ...refs]);
   model.dispose();
   await session.release();
+  return converted.model;
 }
 
 describe('tfjs-to-onnx converter: ops beyond the face models', () => {
@@ -209,5 +218,38 @@ describe('tfjs-to-onnx converter: ops beyond the face models', () => {
     await compare('attention-ops', g, [1, 4, 6, 3], [
       'flat', 'lastTwo', 'flipped', 'column', 'angle', 'trig', 'gathered', 'mask', 'tiled', 'ramped', 'outer', 'gram', 'turned', 'weighted', 'offset',
     ]);
+  });
+
+  it('wide concats and packs nest into Concats of at most 7 inputs (WebGPU binds 8 buffers), with the same values', async () => {
+    const g = new SyntheticGraph();
+    const x = g.input('x', [1, 3, 4, 2]);
+    const axis = g.constant('axis', [], Int32Array.from([-1]));
+    const scaled = (count: number, prefix: string): string[] =>
+      Array.from({ length: count }, (_, i) => g.op(`${prefix}${i}`, 'Mul', [x, g.constant(`${prefix}k${i}`, [], Float32Array.from([i + 1]))]));
+    // 16 computed parts on the channel axis (an NCHW concat), 9 on a packed new axis.
+    g.op('wide', 'ConcatV2', [...scaled(16, 'c'), axis], { N: int(16) });
+    g.op('packed', 'Pack', scaled(9, 'p'), { N: int(9), axis: int(0) });
+    const model = await compare('wide-concat', g, [1, 3, 4, 2], ['wide', 'packed']);
+    const counts = concatInputCounts(model);
+    console.log(`      Concat input counts: ${counts.join(', ')}`);
+    assert.ok(counts.length > 2, 'the wide concats were not split');
+    assert.ok(Math.max(...counts) <= MAX_CONCAT_INPUTS, `a Concat takes ${Math.max(...counts)} inputs`);
+  });
+
+  it('int32 clamps and logical and convert to ops with WebGPU kernels (Where and Mul on floats between Casts), with the same values', async () => {
+    const g = new SyntheticGraph();
+    const x = g.input('x', [1, 4, 6, 3]);
+    // Indices floor(3 x) in -6..5 clamped to 0..3, as the spatial transformers clamp theirs.
+    const indices = g.op('indices', 'Cast', [g.op('floor', 'Floor', [g.op('tripled', 'Mul', [x, g.constant('three', [], Float32Array.from([3]))])])], { SrcT: FLOAT, DstT: INT32, Truncate: bool(false) });
+    const upper = g.op('upper', 'Minimum', [indices, g.constant('hi', [], Int32Array.from([3]))], { T: INT32 });
+    const clamped = g.op('clamped', 'Maximum', [upper, g.constant('lo', [], Int32Array.from([0]))], { T: INT32 });
+    g.op('clampedFloat', 'Cast', [clamped], { SrcT: INT32, DstT: FLOAT, Truncate: bool(false) });
+    const inside = g.op('inside', 'LogicalAnd', [g.op('le', 'LessEqual', [x, g.constant('one', [], Float32Array.from([1]))]), g.op('ge', 'GreaterEqual', [x, g.constant('minusOne', [], Float32Array.from([-1]))])]);
+    g.op('insideFloat', 'Cast', [inside], { SrcT: { type: 'DT_BOOL' }, DstT: FLOAT, Truncate: bool(false) });
+    const model = await compare('clamps-and', g, [1, 4, 6, 3], ['clampedFloat', 'insideFloat']);
+    const ops = onnxProto.onnx.ModelProto.decode(model).graph?.node?.map((node) => node.opType) ?? [];
+    assert.ok(!ops.includes('And'), 'an And node is left');
+    assert.ok(ops.includes('Where') && ops.includes('Less') && ops.includes('Greater'));
+    assert.ok(!ops.includes('Min') && !ops.includes('Max'), 'a Min or Max node is left');
   });
 });

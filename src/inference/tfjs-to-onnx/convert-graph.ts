@@ -51,6 +51,13 @@ export const ONNX_INPUT_NAME = 'input';
 const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1];
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
+/**
+ * onnxruntime-web's WebGPU Concat (JSEP) binds every input and the output as storage buffers, and
+ * its device keeps WebGPU's default of 8 per shader stage: a Concat of more inputs compiles to an
+ * invalid pipeline there and leaves its output unwritten (the attention FaceMesh's 9- and 16-input
+ * concats lost the face). Wider concats become a Concat of Concats, which is exact.
+ */
+export const MAX_CONCAT_INPUTS = 7;
 
 /** Output/tensor names: "Identity_2:0" -> "Identity_2"; "a/b" -> "a_b". */
 export function sanitizeTensorName(name: string): string {
@@ -221,6 +228,17 @@ class Converter {
   private emit(op: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}, output?: string): string {
     this.onnxOps.add(op);
     return this.g.node(op, inputs, [output ?? this.fresh(op.toLowerCase())], attrs)[0];
+  }
+
+  /** Concat of `inputs` along `axis`, nested so that no Concat takes more than MAX_CONCAT_INPUTS inputs. */
+  private emitConcat(inputs: string[], axis: number): string {
+    if (inputs.length <= MAX_CONCAT_INPUTS) return this.emit('Concat', inputs, { axis });
+    const groups: string[] = [];
+    for (let start = 0; start < inputs.length; start += MAX_CONCAT_INPUTS) {
+      const group = inputs.slice(start, start + MAX_CONCAT_INPUTS);
+      groups.push(group.length === 1 ? group[0] : this.emit('Concat', group, { axis }));
+    }
+    return this.emitConcat(groups, axis);
   }
 
   /** Materialises a constant, optionally permuted, as an initializer; fp16 weights stay fp16 + Cast. */
@@ -470,8 +488,28 @@ class Converter {
       if (v.constant) return this.broadcastConstantNchw(v.constant);
       return this.nchw(v);
     };
-    const name = this.emit(op, [operand(a), operand(b)]);
+    const name = this.emitBinary(op, [operand(a), operand(b)], dtypeOf(a));
     return { shape, layout: inNchw ? 'nchw' : 'tf', name, dtype: COMPARISONS.has(op) ? 'bool' : dtypeOf(a) };
+  }
+
+  /**
+   * onnxruntime-web's WebGPU provider (JSEP) has no Min, Max or And kernels: ort ran those nodes (the
+   * attention FaceMesh's int32 index clamps and bounds masks) on the CPU, copying tensors to the host
+   * and back. Int32 Min/Max become Where(Less or Greater) on floats between Casts (exact below 2^24;
+   * they clamp pixel indices), And(a, b) a product of floats cast back to bool.
+   */
+  private emitBinary(op: string, inputs: [string, string], dtype: DType): string {
+    if ((op === 'Min' || op === 'Max') && dtype === 'int32') {
+      const [a, b] = inputs.map((input) => this.emit('Cast', [input], { to: TensorType.FLOAT }));
+      const aWins = this.emit(op === 'Min' ? 'Less' : 'Greater', [a, b]);
+      return this.emit('Cast', [this.emit('Where', [aWins, a, b])], { to: TensorType.INT32 });
+    }
+    if (op === 'And') {
+      // Where(a, b, a) would be shorter, but ort's WASM provider has no bool Where.
+      const [a, b] = inputs.map((input) => this.emit('Cast', [input], { to: TensorType.FLOAT }));
+      return this.emit('Cast', [this.emit('Mul', [a, b])], { to: TensorType.BOOL });
+    }
+    return this.emit(op, inputs);
   }
 
   private convolution(node: TfNode, depthwise: boolean): void {
@@ -656,7 +694,7 @@ class Converter {
     shape[axis] = parts.reduce((sum, v) => sum + v.shape[axis], 0);
     const nchw = rank === 4 && parts.every((v) => v.constant || v.layout === 'nchw') && parts.some((v) => !v.constant);
     const names = parts.map((v) => (nchw ? this.nchw(v) : this.tf(v)));
-    const name = this.emit('Concat', names, { axis: nchw ? NHWC_TO_NCHW_AXIS[axis] : axis });
+    const name = this.emitConcat(names, nchw ? NHWC_TO_NCHW_AXIS[axis] : axis);
     this.set(node, { shape, layout: nchw ? 'nchw' : 'tf', name, dtype: dtypeOf(parts[0]) });
   }
 
@@ -753,7 +791,7 @@ class Converter {
     const names = parts.map((p) => this.tf(this.reshapeTo(p, expanded)));
     const shape = expanded.slice();
     shape[axis] = parts.length;
-    this.set(node, { shape, layout: 'tf', name: this.emit('Concat', names, { axis }), dtype: dtypeOf(parts[0]) });
+    this.set(node, { shape, layout: 'tf', name: this.emitConcat(names, axis), dtype: dtypeOf(parts[0]) });
   }
 
   private expandDims(node: TfNode): void {
