@@ -17,10 +17,10 @@ import { decodeImage } from '../../src/image/decode.js';
 import { selectFace } from '../../src/inference/face/analyzer.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
 import type { FaceObservation } from '../../src/types.js';
-import type { AttentionMeshProbe, PortableFaceObservation } from '../../sample-scene/diagnostics.js';
+import type { AttentionMeshProbe } from '../../sample-scene/diagnostics.js';
 import { projectRoot, sharedPath } from '../helpers/shared-data.js';
 import { openScene } from './canvas-pixels.js';
-import { launchSealedChromium, requireChromiumAndSample, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { launchSealedChromium, portableFace, requireChromiumAndSample, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
 
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
@@ -34,10 +34,6 @@ const RUNS = { wasm: 5, webgpu: 3 } as const;
  */
 const TOLERANCE_PX = { wasm: 0.01, webgpu: 0.5 } as const;
 const MEAN_TOLERANCE_PX = { wasm: 0.001, webgpu: 0.05 } as const;
-
-function portable(face: FaceObservation): PortableFaceObservation {
-  return { ...face, box: { ...face.box }, landmarks468: Array.from(face.landmarks468), iris: Array.from(face.iris), landmarks68: Array.from(face.landmarks68) };
-}
 
 /** The 468 mesh points' x, y then the 10 iris points' x, y, as the page's probe returns them. */
 function points478(face: FaceObservation): number[] {
@@ -131,7 +127,7 @@ describe('attention FaceMesh in Chromium on WebGPU and WASM matches Node @browse
       try {
         const probe: AttentionMeshProbe = await page.evaluate(
           ([img, previous, provider, runs]) => window.__sampleScene!.probeAttentionMesh(img, previous, provider, runs),
-          [portableImage, portable(observed), backend, RUNS[backend]] as const,
+          [portableImage, portableFace(observed), backend, RUNS[backend]] as const,
         );
         assert.equal(probe.backend, backend, `the face models ran on ${probe.backend}, not ${backend}`);
         assert.ok(probe.meshScore > 0.9, `face presence ${probe.meshScore.toFixed(3)} on ${backend}`);

@@ -5,16 +5,15 @@
  * Run with `npm run test:browser` (builds sample-scene/dist first).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
-import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { projectRoot, sharedPath } from '../helpers/shared-data.js';
+import { launchSealedChromium, portableFace, requireChromiumAndSample, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
 import { openScene } from './canvas-pixels.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
 import { selectFace } from '../../src/inference/face/analyzer.js';
-import type { FaceObservation } from '../../src/types.js';
-import type { FittingProbe, PortableFaceObservation } from '../../sample-scene/diagnostics.js';
+import type { FittingProbe } from '../../sample-scene/diagnostics.js';
 
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 /**
@@ -24,29 +23,13 @@ const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
 const TOLERANCE = 1e-4;
 
-/** Typed arrays do not survive page.evaluate's serialisation; plain arrays do. */
-function portable(face: FaceObservation): PortableFaceObservation {
-  return {
-    ...face,
-    box: { ...face.box },
-    landmarks468: Array.from(face.landmarks468),
-    iris: Array.from(face.iris),
-    landmarks68: Array.from(face.landmarks68),
-  };
-}
-
 describe('fitting: WebGPU and WASM give the same coefficients @browser', function () {
   this.timeout(600_000);
   let server: StaticServer;
   let browser: SealedBrowser;
 
   before(function () {
-    if (!hasChromium) {
-      console.log(`    skipped: ${CHROMIUM_PATH} is missing (apt-get install chromium)`);
-      this.skip();
-    }
-    requireSharedData(this, ...PHOTO);
-    assert.ok(existsSync(path.join(distDir, 'index.html')), `${distDir} is not built: run \`npm run build:sample\` (npm run test:browser does)`);
+    requireChromiumAndSample(this, distDir, ...PHOTO);
   });
 
   before(async function () {
@@ -70,7 +53,7 @@ describe('fitting: WebGPU and WASM give the same coefficients @browser', functio
       const start = Date.now();
       const probe: FittingProbe = await page.evaluate(
         ([observation, width, height]) => window.__sampleScene!.probeFitting(observation, width, height),
-        [portable(face), image.width, image.height] as const,
+        [portableFace(face), image.width, image.height] as const,
       );
       const { webgpu, wasm, maxAbsDifference } = probe;
       console.log(`      ${PHOTO[2]} ${image.width}x${image.height}: webgpu ${webgpu.iterations} it ${Math.round(webgpu.milliseconds)} ms, `

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { requireSharedData } from '../helpers/shared-data.js';
+import type { FaceObservation } from '../../src/types.js';
+import type { PortableFaceObservation } from '../../sample-scene/diagnostics.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
@@ -32,6 +34,11 @@ export function requireChromiumAndSample(context: Mocha.Context, distDir: string
   }
   requireSharedData(context, ...photo);
   if (!existsSync(path.join(distDir, 'index.html'))) throw new Error(`${distDir} is not built: run \`npm run build:sample\``);
+}
+
+/** A face observation for page.evaluate, whose serialisation drops typed arrays but keeps plain ones. */
+export function portableFace(face: FaceObservation): PortableFaceObservation {
+  return { ...face, box: { ...face.box }, landmarks468: Array.from(face.landmarks468), iris: Array.from(face.iris), landmarks68: Array.from(face.landmarks68) };
 }
 
 const CONTENT_TYPES: Record<string, string> = {
