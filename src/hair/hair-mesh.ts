@@ -323,8 +323,10 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
     }
   }
   const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
-  // A cut's new corners lie on the chords between fitted corners, which may pass under the curved skin.
-  pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), strands.positions.length / 3);
+  // A cut's new corners lie on the chords between fitted corners, which may pass under the curved
+  // skin. Most styles hang nothing over the eyes and need no probe of the skin built.
+  const first = strands.positions.length / 3;
+  if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), first);
   return out;
 }
 
