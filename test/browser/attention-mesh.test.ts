@@ -20,7 +20,7 @@ import type { FaceObservation } from '../../src/types.js';
 import type { AttentionMeshProbe } from '../../sample-scene/diagnostics.js';
 import { projectRoot, sharedPath } from '../helpers/shared-data.js';
 import { openScene } from './canvas-pixels.js';
-import { launchSealedChromium, portableFace, requireChromiumAndSample, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { portableFace, sealedSampleScene } from './harness.js';
 
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
@@ -94,22 +94,7 @@ const median = (values: number[]): number => [...values].sort((p, q) => p - q)[v
 
 describe('attention FaceMesh in Chromium on WebGPU and WASM matches Node @browser', function () {
   this.timeout(600_000);
-  let server: StaticServer;
-  let browser: SealedBrowser;
-
-  before(function () {
-    requireChromiumAndSample(this, distDir, ...PHOTO);
-  });
-
-  before(async function () {
-    server = await serveStatic({ '/': distDir });
-    browser = await launchSealedChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const scene = sealedSampleScene(distDir, ...PHOTO);
 
   it('gives Node\'s 478 points on both providers and reports their per-frame cost', async () => {
     const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath(...PHOTO))));
@@ -123,7 +108,7 @@ describe('attention FaceMesh in Chromium on WebGPU and WASM matches Node @browse
 
     for (const backend of ['wasm', 'webgpu'] as const) {
       // One page per provider: a page's first session fixes its onnxruntime build (plain WASM or JSEP).
-      const page = await openScene(browser, server, `engine=webgl2&backend=${backend}`);
+      const page = await openScene(scene.browser, scene.server, `engine=webgl2&backend=${backend}`);
       try {
         const probe: AttentionMeshProbe = await page.evaluate(
           ([img, previous, provider, runs]) => window.__sampleScene!.probeAttentionMesh(img, previous, provider, runs),
@@ -143,10 +128,10 @@ describe('attention FaceMesh in Chromium on WebGPU and WASM matches Node @browse
         assert.ok(all.mean <= MEAN_TOLERANCE_PX[backend], `${backend}: points lie ${all.mean.toFixed(4)} px from Node's on average (limit ${MEAN_TOLERANCE_PX[backend]})`);
         if (backend === 'webgpu') {
           // ort's verbose log arrives as console errors: take it out of the page's error list.
-          const before = browser.consoleErrors.length;
+          const before = scene.browser.consoleErrors.length;
           await page.evaluate(() => window.__sampleScene!.logAttentionPlacement());
           await page.waitForTimeout(500);
-          const log = browser.consoleErrors.splice(before);
+          const log = scene.browser.consoleErrors.splice(before);
           const placed = nodePlacement(log);
           for (const [provider, ops] of placed) {
             console.log(`      webgpu placement: ${[...ops.values()].reduce((n, v) => n + v, 0)} nodes on ${provider}: ${[...ops].map(([op, n]) => `${op} ${n}`).join(', ')}`);
@@ -162,7 +147,7 @@ describe('attention FaceMesh in Chromium on WebGPU and WASM matches Node @browse
   });
 
   it('made no request beyond loopback and logged no console errors', () => {
-    assert.deepEqual(browser.blockedRequests, []);
-    assert.deepEqual(browser.consoleErrors, []);
+    assert.deepEqual(scene.browser.blockedRequests, []);
+    assert.deepEqual(scene.browser.consoleErrors, []);
   });
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot, sharedPath } from '../helpers/shared-data.js';
-import { launchSealedChromium, portableFace, requireChromiumAndSample, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
+import { portableFace, sealedSampleScene } from './harness.js';
 import { openScene } from './canvas-pixels.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
@@ -25,22 +25,7 @@ const TOLERANCE = 1e-4;
 
 describe('fitting: WebGPU and WASM give the same coefficients @browser', function () {
   this.timeout(600_000);
-  let server: StaticServer;
-  let browser: SealedBrowser;
-
-  before(function () {
-    requireChromiumAndSample(this, distDir, ...PHOTO);
-  });
-
-  before(async function () {
-    server = await serveStatic({ '/': distDir });
-    browser = await launchSealedChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const scene = sealedSampleScene(distDir, ...PHOTO);
 
   it('fits a real photo on both providers to within 1e-4', async () => {
     const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath(...PHOTO))));
@@ -48,7 +33,7 @@ describe('fitting: WebGPU and WASM give the same coefficients @browser', functio
     const face = selectFace(await analyzer.analyze(image));
 
     // WebGL2 for the page's own engine keeps the GPU device free for onnxruntime's WebGPU provider.
-    const page = await openScene(browser, server, 'engine=webgl2');
+    const page = await openScene(scene.browser, scene.server, 'engine=webgl2');
     try {
       const start = Date.now();
       const probe: FittingProbe = await page.evaluate(
@@ -74,8 +59,8 @@ describe('fitting: WebGPU and WASM give the same coefficients @browser', functio
   });
 
   it('made no request beyond loopback and logged no console errors', () => {
-    console.log(`      blocked requests: ${browser.blockedRequests.length}, console errors: ${browser.consoleErrors.length}`);
-    assert.deepEqual(browser.blockedRequests, []);
-    assert.deepEqual(browser.consoleErrors, []);
+    console.log(`      blocked requests: ${scene.browser.blockedRequests.length}, console errors: ${scene.browser.consoleErrors.length}`);
+    assert.deepEqual(scene.browser.blockedRequests, []);
+    assert.deepEqual(scene.browser.consoleErrors, []);
   });
 });

@@ -41,6 +41,27 @@ export function portableFace(face: FaceObservation): PortableFaceObservation {
   return { ...face, box: { ...face.box }, landmarks468: Array.from(face.landmarks468), iris: Array.from(face.iris), landmarks68: Array.from(face.landmarks68) };
 }
 
+/**
+ * Mocha hooks for a test of the built sample scene in one sealed Chromium: skips as
+ * requireChromiumAndSample says, serves `distDir`, and closes both after the suite. The returned
+ * holder's server and browser are set once the hooks have run.
+ */
+export function sealedSampleScene(distDir: string, ...photo: string[]): { server: StaticServer; browser: SealedBrowser } {
+  const scene = {} as { server: StaticServer; browser: SealedBrowser };
+  before(function () {
+    requireChromiumAndSample(this, distDir, ...photo);
+  });
+  before(async () => {
+    scene.server = await serveStatic({ '/': distDir });
+    scene.browser = await launchSealedChromium();
+  });
+  after(async () => {
+    await scene.browser?.close();
+    await scene.server?.close();
+  });
+  return scene;
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
