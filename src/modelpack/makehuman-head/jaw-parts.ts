@@ -1,10 +1,9 @@
 /**
  * jawOpen from MakeHuman's own jaw drop, the CC0 expression unit `mouth-open`, which opens the lips
  * and moves the mandible's skin, the mouth cavity's floor and the lower-teeth helper together; the
- * mandible's path is then made anatomical. Fitted as a rigid motion (./jaw-parts.ts
- * fitSagittalMotion), the unit turns the helper 22.7° about a point 14 mm in front of hm08's jaw
- * joint, so the condyle would rise 5.5 mm into the skull and the lower incisors swing 16 mm back for
- * a 27 mm drop, well behind the upper teeth. A real mandible turns about the condyle while the
+ * mandible's path is then made anatomical. Fitted as a rigid motion (fitSagittalMotion), the unit
+ * turns the helper 24° while lifting hm08's jaw joint 3.4 mm into the skull, and the helper's incisal
+ * point moves 27 mm down and 16 mm back, well behind the upper teeth. A real mandible turns about the condyle while the
  * condyle glides forward and down the articular eminence from the first millimetre of opening
  * (anatomicalMandibleMotion). The lower teeth and tongue follow that motion rigidly, with the
  * unit's incisal drop, and the skin that moves with the mandible (lower lip, chin, cavity floor)
