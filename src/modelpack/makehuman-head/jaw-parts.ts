@@ -1,11 +1,15 @@
 /**
- * jawOpen from MakeHuman's own jaw drop: the CC0 expression unit `mouth-open`, which opens the lips
- * and turns the mandible's skin, the mouth cavity's floor and the lower-teeth helper together. The
- * head takes the unit's displacement as it is; the parts that ride on the mandible (lower teeth,
- * tongue) turn rigidly about the jaw joint by the angle that best reproduces the helper's motion,
- * so teeth, tongue, lips and cavity stay together. (Retargeted from the procedural reference head,
- * the cavity took its neighbours' lip motion and folded over the tongue: the open mouth showed the
- * skin's inside over 24 % as many pixels as its teeth and tongue.)
+ * jawOpen from MakeHuman's own jaw drop, the CC0 expression unit `mouth-open`, which opens the lips
+ * and moves the mandible's skin, the mouth cavity's floor and the lower-teeth helper together; the
+ * mandible's path is then made anatomical. Fitted as a rigid motion (fitSagittalMotion), the unit
+ * turns the helper 24° while lifting hm08's jaw joint 3.4 mm into the skull, and the helper's incisal
+ * point moves 27 mm down and 16 mm back, well behind the upper teeth. A real mandible turns about the condyle while the
+ * condyle glides forward and down the articular eminence from the first millimetre of opening
+ * (anatomicalMandibleMotion). The lower teeth and tongue follow that motion rigidly, with the
+ * unit's incisal drop, and the skin that moves with the mandible (lower lip, chin, cavity floor)
+ * takes the difference between the two paths in proportion to how far it follows the unit's
+ * mandible (followJaw), keeping the unit's non-rigid lip opening. (Retargeted from the procedural
+ * reference head, the cavity took its neighbours' lip motion and folded over the tongue.)
  */
 import type { SubMesh } from '../head-model.js';
 import type { HeadCut } from './head-cut.js';
@@ -15,21 +19,100 @@ import { readTargets } from './targets.js';
 const MOUTH_OPEN_TARGET = 'data/targets/expression/units/caucasian/mouth-open.target';
 /** hm08's fitting helper that the Teeth_Base proxy's lower teeth follow. */
 const LOWER_TEETH_HELPER = 'helper-lower-teeth';
+/**
+ * Condylar glide per unit of incisal travel: over a full opening the condyle travels 11.9 mm
+ * (straight line) while the lower incisor point travels 46.6 mm (Travers, Buschang, Hayasaki and
+ * Throckmorton, "Associations between incisor and mandibular condylar movements during maximum mouth
+ * opening in humans", 27 adults, optoelectronic jaw tracking).
+ */
+const CONDYLAR_GLIDE_PER_INCISAL_TRAVEL = 11.9 / 46.6;
+/** The articular eminence's slope below the horizontal, the direction of the condyle's glide (condylar guidance, about 30–35°). */
+const EMINENCE_SLOPE = (33 * Math.PI) / 180;
+/** hm08 units (2 mm): below this size the unit's rigid motion says nothing about how far a vertex follows the mandible. */
+const FOLLOW_SOFTENING = 0.02;
 
 /**
- * Angle (radians, positive opens) of the turn about the x axis through `pivot` that best matches
- * `displacement` at `vertices`, by least squares on the small-angle motion (one unknown).
+ * A rigid motion of the mandible in the sagittal plane: a turn by `angle` (radians, positive opens)
+ * about the x axis through a pivot, then a shift (y, z) in the positions' units.
  */
-export function jawOpenAngle(positions: Float32Array, displacement: Float32Array, vertices: ArrayLike<number>, pivot: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < vertices.length; i++) {
+export interface SagittalMotion {
+  angle: number;
+  shift: readonly [number, number];
+}
+
+/** Where `motion` about `pivot` (y, z) takes the point (y, z). */
+export function moveSagittal(motion: SagittalMotion, pivot: ArrayLike<number>, y: number, z: number): [number, number] {
+  const c = Math.cos(motion.angle), s = Math.sin(motion.angle);
+  const ry = y - pivot[0], rz = z - pivot[1];
+  // Opening turns a point below and in front of the hinge down and back: d/dθ (y, z) = (-rz, ry).
+  return [pivot[0] + ry * c - rz * s + motion.shift[0], pivot[1] + ry * s + rz * c + motion.shift[1]];
+}
+
+/**
+ * The rigid sagittal motion (turn about `pivot` plus shift) that best carries `vertices` of
+ * `positions` (xyz) along `displacement`, by least squares (two-dimensional Procrustes on y, z).
+ */
+export function fitSagittalMotion(positions: Float32Array, displacement: Float32Array, vertices: ArrayLike<number>, pivot: ArrayLike<number>): SagittalMotion {
+  const k = vertices.length;
+  let fy = 0, fz = 0, ty = 0, tz = 0;
+  for (let i = 0; i < k; i++) {
     const v = vertices[i];
-    const ry = positions[3 * v + 1] - pivot[1], rz = positions[3 * v + 2] - pivot[2];
-    // Opening turns a point below and in front of the hinge down and back: d/dθ (y, z) = (-rz, ry).
-    num += -rz * displacement[3 * v + 1] + ry * displacement[3 * v + 2];
-    den += rz * rz + ry * ry;
+    fy += positions[3 * v + 1] / k; fz += positions[3 * v + 2] / k;
+    ty += (positions[3 * v + 1] + displacement[3 * v + 1]) / k; tz += (positions[3 * v + 2] + displacement[3 * v + 2]) / k;
   }
-  return den > 0 ? num / den : 0;
+  let cross = 0, dot = 0;
+  for (let i = 0; i < k; i++) {
+    const v = vertices[i];
+    const py = positions[3 * v + 1] - fy, pz = positions[3 * v + 2] - fz;
+    const qy = positions[3 * v + 1] + displacement[3 * v + 1] - ty, qz = positions[3 * v + 2] + displacement[3 * v + 2] - tz;
+    cross += py * qz - pz * qy; dot += py * qy + pz * qz;
+  }
+  const angle = Math.atan2(cross, dot);
+  // The centroid must land on the target centroid.
+  const [my, mz] = moveSagittal({ angle, shift: [0, 0] }, pivot, fy, fz);
+  return { angle, shift: [ty - my, tz - mz] };
+}
+
+/**
+ * The anatomical mandible motion with the same incisal drop as `reference`: a turn about the
+ * condyle `pivot` (y, z) while the condyle glides down the eminence by
+ * CONDYLAR_GLIDE_PER_INCISAL_TRAVEL of the incisal point's travel. The glide depends on the travel
+ * and the travel on the glide, so the two are iterated (the glide ratio is far below 1: it converges).
+ */
+export function anatomicalMandibleMotion(reference: SagittalMotion, pivot: ArrayLike<number>, incisor: ArrayLike<number>): SagittalMotion {
+  const [iy, iz] = [incisor[0], incisor[1]];
+  const drop = moveSagittal(reference, pivot, iy, iz)[0] - iy;
+  const direction = [-Math.sin(EMINENCE_SLOPE), Math.cos(EMINENCE_SLOPE)];
+  let glide = 0, angle = 0;
+  for (let round = 0; round < 40; round++) {
+    const shift: [number, number] = [glide * direction[0], glide * direction[1]];
+    // The incisal point's height falls monotonically with the angle over a quarter turn: bisect.
+    let lo = 0, hi = Math.PI / 2;
+    for (let step = 0; step < 60; step++) {
+      angle = (lo + hi) / 2;
+      if (moveSagittal({ angle, shift }, pivot, iy, iz)[0] - iy > drop) lo = angle; else hi = angle;
+    }
+    const [my, mz] = moveSagittal({ angle, shift }, pivot, iy, iz);
+    glide = CONDYLAR_GLIDE_PER_INCISAL_TRAVEL * Math.hypot(my - iy, mz - iz);
+  }
+  return { angle, shift: [glide * direction[0], glide * direction[1]] };
+}
+
+/**
+ * How far each vertex follows the mandible under the unit (0 ... 1): its displacement projected on
+ * the fitted rigid motion's there, softened where that motion is too small to tell.
+ */
+function followJaw(positions: Float32Array, displacement: Float32Array, rigid: SagittalMotion, pivot: ArrayLike<number>): Float32Array {
+  const n = positions.length / 3;
+  const follow = new Float32Array(n);
+  for (let v = 0; v < n; v++) {
+    const y = positions[3 * v + 1], z = positions[3 * v + 2];
+    const [my, mz] = moveSagittal(rigid, pivot, y, z);
+    const ry = my - y, rz = mz - z;
+    const along = (displacement[3 * v + 1] * ry + displacement[3 * v + 2] * rz) / (ry * ry + rz * rz + FOLLOW_SOFTENING ** 2);
+    follow[v] = Math.min(1, Math.max(0, along));
+  }
+  return follow;
 }
 
 /** A displacement of hm08's vertices (hm08 units) on the cut head, in metres: each cut vertex averages its sources. */
@@ -47,27 +130,46 @@ function cutDisplacement(cut: HeadCut, displacement: Float32Array): Float32Array
   return out;
 }
 
-/** The head's jawOpen displacement (metres, cut order) and the mandible's turn (radians) under MakeHuman's mouth-open unit. */
-export function makehumanJawOpen(hm08: Hm08Mesh, cut: HeadCut): { head: Float32Array; angle: number } {
-  const count = hm08.positions.length / 3;
+/**
+ * The head's jawOpen displacement (metres, cut order) and the mandible's motion about the jaw joint
+ * (shift in metres) under MakeHuman's mouth-open unit with the anatomical path; `unit` is the
+ * mandible's rigid motion as the unit has it (for comparison).
+ */
+export function makehumanJawOpen(hm08: Hm08Mesh, cut: HeadCut): { head: Float32Array; mandible: SagittalMotion; unit: SagittalMotion } {
+  const P = hm08.positions;
+  const count = P.length / 3;
   const [unit] = readTargets([MOUTH_OPEN_TARGET], count);
   const helper = hm08.materialNames.indexOf(LOWER_TEETH_HELPER);
   const teeth = new Set<number>();
   for (const polygon of hm08.polygons) if (polygon.material === helper) for (const v of polygon.vertices) teeth.add(v);
   const joint = hm08.jointVertices['jaw____head'];
-  const pivot = [0, 1, 2].map((a) => joint.reduce((sum, v) => sum + hm08.positions[3 * v + a], 0) / joint.length);
-  // The angle is scale-free, so hm08 units serve for positions and displacement alike.
-  return { head: cutDisplacement(cut, unit), angle: jawOpenAngle(hm08.positions, unit, [...teeth], pivot) };
+  const pivot = [1, 2].map((a) => joint.reduce((sum, v) => sum + P[3 * v + a], 0) / joint.length);
+  const rigid = fitSagittalMotion(P, unit, [...teeth], pivot);
+  // The incisal point: the helper's front-most vertex.
+  let incisor = -1;
+  for (const v of teeth) if (incisor < 0 || P[3 * v + 2] > P[3 * incisor + 2]) incisor = v;
+  const mandible = anatomicalMandibleMotion(rigid, pivot, [P[3 * incisor + 1], P[3 * incisor + 2]]);
+  const follow = followJaw(P, unit, rigid, pivot);
+  const field = Float32Array.from(unit);
+  for (let v = 0; v < count; v++) {
+    if (follow[v] === 0) continue;
+    const y = P[3 * v + 1], z = P[3 * v + 2];
+    const [ay, az] = moveSagittal(mandible, pivot, y, z), [uy, uz] = moveSagittal(rigid, pivot, y, z);
+    field[3 * v + 1] += follow[v] * (ay - uy);
+    field[3 * v + 2] += follow[v] * (az - uz);
+  }
+  const toMetres = (m: SagittalMotion): SagittalMotion => ({ angle: m.angle, shift: [m.shift[0] * HM08_UNITS_TO_METRES, m.shift[1] * HM08_UNITS_TO_METRES] });
+  return { head: cutDisplacement(cut, field), mandible: toMetres(mandible), unit: toMetres(rigid) };
 }
 
-/** The part with a 'jawOpen' morph: its vertices turned by `angle` about the x axis through `pivot`. */
-export function withJawOpenMorph(part: SubMesh, angle: number, pivot: ArrayLike<number>): SubMesh {
-  const c = Math.cos(angle), s = Math.sin(angle);
+/** The part with a 'jawOpen' morph: its vertices carried by `motion` about `pivot` (xyz; the turn is about the x axis). */
+export function withJawOpenMorph(part: SubMesh, motion: SagittalMotion, pivot: ArrayLike<number>): SubMesh {
   const displacement = new Float32Array(part.positions.length);
+  const yz = [pivot[1], pivot[2]];
   for (let i = 0; i < part.positions.length; i += 3) {
-    const ry = part.positions[i + 1] - pivot[1], rz = part.positions[i + 2] - pivot[2];
-    displacement[i + 1] = ry * c - rz * s - ry;
-    displacement[i + 2] = ry * s + rz * c - rz;
+    const [y, z] = moveSagittal(motion, yz, part.positions[i + 1], part.positions[i + 2]);
+    displacement[i + 1] = y - part.positions[i + 1];
+    displacement[i + 2] = z - part.positions[i + 2];
   }
   return { ...part, morphs: { names: ['jawOpen'], displacements: displacement } };
 }
