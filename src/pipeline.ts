@@ -22,6 +22,7 @@ import type { LightGainOptions } from './albedo/light-gain.js';
 import { irisColourFromPhoto } from './materials/iris-colour.js';
 import { segmentHair, withoutHair } from './hair/photo-hair.js';
 import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
+import { photoBrowColour } from './hair/face-cards.js';
 
 export interface CreateAvatarOptions {
   /** Head model: a decoded pack, or the bytes of a .pack file. Default: the embedded open head. */
@@ -270,6 +271,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     imageWidth: views[i].image.width,
     imageHeight: views[i].image.height,
   })) : undefined;
+  const browColor = photoBrowColour({ model, albedo: albedo.albedo, hair });
   timings.total = performance.now() - totalStart;
   return {
     model,
@@ -295,6 +297,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     ...(avatarViews ? { views: avatarViews } : {}),
     ...(options.shape ? { givenShape: true } : {}),
     ...(irisColor ? { irisColor } : {}),
+    ...(browColor ? { browColor } : {}),
     hair,
   };
 }

@@ -156,6 +156,8 @@ export interface AvatarData {
   givenShape?: boolean;
   /** Iris colour read from the photo (sRGB 0..255, de-lit like the albedo); absent: the eye texture's default brown. */
   irisColor?: [number, number, number];
+  /** Brow colour (linear RGB) for models with brow cards: the photo's brows' darkness in its hair's pigment (../hair/face-cards.ts). */
+  browColor?: [number, number, number];
   /** Hair: style, colour and the fitted mesh (../hair/index.ts); absent when hair was not asked for. */
   hair?: AvatarHair;
 }

@@ -86,6 +86,8 @@ export interface AvatarFileHeader {
   material?: AvatarMaterialParameters;
   /** Iris colour read from the photo, sRGB 0..255 (absent in older files: the default eye texture). */
   irisColor?: [number, number, number];
+  /** Brow colour, linear RGB 0..1 (absent in older files: read again from the albedo). */
+  browColor?: [number, number, number];
   /** Hair style (null: none) and colour (linear RGB); the mesh is rebuilt from the hair asset on load. */
   hair?: { style: string | null; base: number[]; root: number[] };
 }
@@ -189,6 +191,7 @@ export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOption
   };
   if (options.material) header.material = { ...options.material };
   if (data.irisColor) header.irisColor = [...data.irisColor];
+  if (data.browColor) header.browColor = [...data.browColor];
   if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root] };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const total = PREAMBLE_BYTES + json.length + albedo.length + CRC_BYTES;
@@ -364,6 +367,8 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   const material = parseMaterial(header.material);
   const irisColor = header.irisColor === undefined ? undefined : Array.from(numberArray(header.irisColor, 3, 'irisColor')) as [number, number, number];
   if (irisColor && !irisColor.every((c) => c >= 0 && c <= 255)) throw corrupt('header field "irisColor" must hold sRGB values 0..255');
+  const browColor = header.browColor === undefined ? undefined : Array.from(numberArray(header.browColor, 3, 'browColor')) as [number, number, number];
+  if (browColor && !browColor.every((c) => c >= 0 && c <= 1)) throw corrupt('header field "browColor" must hold linear values 0..1');
   const hair = parseHair(header.hair);
   let decoded;
   try {
@@ -395,6 +400,7 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
     timings: {},
     backend: header.backend,
     ...(irisColor ? { irisColor } : {}),
+    ...(browColor ? { browColor } : {}),
   };
   checkAvatarRanges(data);
   if (hair) {

@@ -375,14 +375,15 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     });
     eyeMaterial = materials.length - 1;
   }
-  // Strand cards (hair, lashes, brows): alpha-tested (MASK sorts nothing and never shows cards in the wrong order), both sides.
+  // Strand cards, both sides. The hair is alpha-tested: MASK sorts nothing and never shows its many
+  // layers of cards in the wrong order. Lashes and brows are one layer over the skin, and their
+  // strands are too thin for a test (mip levels average their alpha below the cut-off): blended.
   const cardMaterial = (name: 'hair' | 'lashes' | 'brows', image: EncodedImage | null, roughness: number): number => {
     if (!image) return -1;
     materials.push({
       name,
       pbrMetallicRoughness: { baseColorTexture: { index: addTexture(image, name) }, metallicFactor: 0, roughnessFactor: roughness },
-      alphaMode: 'MASK',
-      alphaCutoff: 0.5,
+      ...(name === 'hair' ? { alphaMode: 'MASK', alphaCutoff: 0.5 } : { alphaMode: 'BLEND' }),
       doubleSided: true,
     });
     return materials.length - 1;

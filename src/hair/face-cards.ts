@@ -1,8 +1,8 @@
 /**
  * Colours of the face's strand cards (the lash and brow parts of MakeHuman-built heads,
- * ../modelpack/makehuman-head/face-cards.ts): lashes near black; brows the colour of the person's
+ * ../modelpack/makehuman-head/face-cards.ts): lashes near black; brows as dark as the person's
  * own brows, read from the de-lit albedo map (the photo's detail where the photo sees the face,
- * the albedo model's elsewhere) under the cards. Browser-safe.
+ * the albedo model's elsewhere) under the cards, in the pigment of the photo's hair. Browser-safe.
  */
 import type { SubMesh } from '../modelpack/head-model.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -24,7 +24,7 @@ export function isFaceCard(part: SubMesh): part is SubMesh & { texture: NonNulla
   return (part.material === 'lashes' || part.material === 'brows') && part.texture !== undefined;
 }
 
-type CardData = Pick<AvatarData, 'model' | 'albedo'>;
+type CardData = Pick<AvatarData, 'model' | 'albedo' | 'hair'>;
 
 /**
  * Linear RGB of the brows: the albedo under each brow card vertex (at the UV of the skin point it
@@ -59,8 +59,34 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
   return [r, green, Math.min(b, green)];
 }
 
-export function faceCardColour(data: CardData, part: SubMesh): readonly number[] {
-  return part.material === 'lashes' ? LASH_COLOUR : browColour(data, part);
+/**
+ * Linear RGB of the brows when the photo shows the person's hair: the hair's pigment (its de-lit
+ * region mean's chromaticity) at the brows' own luminance (browColour's). The albedo carries the
+ * photo's detail in HSV's value only, so the brows in it take the skin's hue, and the unmixing
+ * doubled that hue: vd006's and emma's brows came out maroon, hrn 00016's olive under black hair.
+ * Brows and scalp hair share their pigment; the value detail does hold the brows' darkness.
+ */
+export function browColourFromHair(unmixed: readonly number[], hairMean: readonly number[]): [number, number, number] {
+  const luminance = (c: readonly number[]) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  const scale = luminance(unmixed) / Math.max(1e-6, luminance(hairMean));
+  return [0, 1, 2].map((c) => Math.min(1, hairMean[c] * scale)) as [number, number, number];
+}
+
+/**
+ * The brows' colour an avatar is made with (AvatarData.browColor, linear RGB), or undefined for a
+ * model without brow cards: as dark as the albedo's brows, in the pigment of the photo's hair where
+ * the photo shows some that is not a hat.
+ */
+export function photoBrowColour(data: CardData): [number, number, number] | undefined {
+  const brows = data.model.parts.find((part) => part.material === 'brows');
+  if (!brows) return undefined;
+  const unmixed = browColour(data, brows);
+  const seen = data.hair?.detected;
+  return seen && seen.hairClass !== 'none' && !seen.hatLike ? browColourFromHair(unmixed, seen.regionMean) : unmixed;
+}
+
+export function faceCardColour(data: CardData & Pick<AvatarData, 'browColor'>, part: SubMesh): readonly number[] {
+  return part.material === 'lashes' ? LASH_COLOUR : data.browColor ?? browColour(data, part);
 }
 
 /** The card's strand texture tinted to its colour (sRGB RGBA, alpha = coverage). */

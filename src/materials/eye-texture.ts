@@ -6,8 +6,14 @@
  * radius (12 mm). A human iris (~11.7 mm) on a ~24 mm eyeball then covers a disc of radius ~0.245
  * around the centre. R is anatomical, not the eye mesh's extent: MakeHuman's eye part reaches 17.9 mm
  * from its pivot, which drew a 17.6 mm iris, clipped by both lids, that the Iris model read ~0.8x.
+ *
+ * The sclera is an off-white, not paper white, and the texture carries the lids' occlusion (as film
+ * and game eye shaders do with a blend map or an occlusion overlay): renderers without ambient
+ * occlusion (Babylon by default, the glTF viewers) light an eyeball in its socket as if it stood in
+ * the open, and a sclera of albedo 0.84 then read as white stickers on the face.
  */
 import type { RgbaImage } from '../types.js';
+import { linearToSrgb8, srgbToLinear } from '../image/srgb.js';
 
 /** Iris radius in texture units (fraction of the texture width) under the planar eye projection. */
 export const IRIS_RADIUS_UV = 0.245;
@@ -51,14 +57,31 @@ function smoothstep(edge0: number, edge1: number, x: number): number {
   return t * t * (3 - 2 * t);
 }
 
+/** How much the upper lid (and its lashes) darkens the eyeball's top, at the lid's margin and above. */
+const UPPER_LID_OCCLUSION = 0.3;
+/** How much the socket darkens the eyeball towards the eye's corners (the projection's rim). */
+const CORNER_OCCLUSION = 0.2;
+
+/**
+ * The lids' ambient occlusion on the eyeball at texture offset (du, dv) from the gaze axis (dv up),
+ * as a factor on the albedo: the upper lid overhangs the eyeball, so the band under it (from the
+ * iris's top, dv ~0.2, about 5 mm above the axis) is shadowed; the corners sit deep in the socket.
+ * Painted for the eye at rest: the eye's turns carry it along, a few millimetres at most.
+ */
+export function lidOcclusion(du: number, dv: number): number {
+  const upper = smoothstep(0.02, 0.24, dv);
+  const corner = smoothstep(0.3, 0.5, Math.abs(du));
+  return (1 - UPPER_LID_OCCLUSION * upper) * (1 - CORNER_OCCLUSION * corner);
+}
+
 /** Generates the eyeball colour texture (opaque RGBA, top row first, iris centred). */
 export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
   const size = Math.max(16, Math.round(options.size ?? 256));
   const iris = options.irisColor ?? [112, 78, 50];
   const seed = options.seed ?? 1;
   const data = new Uint8ClampedArray(size * size * 4);
-  const sclera = [236, 232, 226];
-  const scleraRim = [214, 190, 182];
+  const sclera = [218, 210, 200];
+  const scleraRim = [200, 172, 164];
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const du = (x + 0.5) / size - 0.5;
@@ -88,10 +111,12 @@ export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
         cg = cg * (1 - irisMix) + pg * irisMix;
         cb = cb * (1 - irisMix) + pb * irisMix;
       }
+      // The occlusion scales light, so it applies to linear values.
+      const shade = lidOcclusion(du, dv);
       const o = (y * size + x) * 4;
-      data[o] = cr;
-      data[o + 1] = cg;
-      data[o + 2] = cb;
+      data[o] = linearToSrgb8(srgbToLinear(cr / 255) * shade);
+      data[o + 1] = linearToSrgb8(srgbToLinear(cg / 255) * shade);
+      data[o + 2] = linearToSrgb8(srgbToLinear(cb / 255) * shade);
       data[o + 3] = 255;
     }
   }

@@ -99,6 +99,18 @@ function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughness
   return material;
 }
 
+/**
+ * Lashes and brows: the hair's strand material, blended without its alpha test. Their strands are a
+ * texel or two wide, so at a face's usual size on screen the mip levels average their alpha below
+ * the hair's cut-off, and the test left scattered dots with hard edges; blended, they keep their
+ * coverage. Each is one layer of cards over the skin, so the missing depth write sorts nothing wrong.
+ */
+function faceCardMaterial(name: string, scene: Scene, texture: RawTexture, colour: readonly number[]): PBRMaterial {
+  const material = hairMaterial(name, scene, texture, colour);
+  material.transparencyMode = PBRMaterial.PBRMATERIAL_ALPHABLEND;
+  return material;
+}
+
 function eyeMaterialFor(name: string, scene: Scene, texture: BaseTexture): PBRMaterial {
   const material = new PBRMaterial(name, scene);
   material.albedoTexture = texture;
@@ -349,7 +361,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
       const { cardTexture, colours } = partArrays.get(part)!;
       if (cardTexture) {
         // Lashes and brows: strand cards like the hair, tinted (../hair/face-cards.ts).
-        partMaterial = own(hairMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`), faceCardColour(data, part)));
+        partMaterial = own(faceCardMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`), faceCardColour(data, part)));
         yield 'card texture';
       } else if (part.material !== 'skin') {
         const coloured = colours !== null;

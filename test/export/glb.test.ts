@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { LoadAssetContainerAsync } from '@babylonjs/core/Loading/sceneLoader.js';
-import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { MorphTarget } from '@babylonjs/core/Morph/morphTarget.js';
@@ -33,7 +33,7 @@ function parseGlb(glb: Uint8Array): GlbParts {
 }
 
 /**
- * The lash and brow cards (default head): alpha-tested strand textures, on the fitted shape (they
+ * The lash and brow cards (default head): blended strand textures, on the fitted shape (they
  * follow the identity vertex by vertex), and moved by the expressions that move their skin.
  */
 function checkFaceCards(meshes: Mesh[], data: AvatarData): void {
@@ -43,7 +43,7 @@ function checkFaceCards(meshes: Mesh[], data: AvatarData): void {
     assert.ok(mesh, `${name} mesh`);
     const material = mesh.material as PBRMaterial;
     assert.ok(material.albedoTexture, `${name} texture`);
-    assert.equal(material.transparencyMode, 1, `${name}: alpha test (glTF MASK)`);
+    assert.equal(material.transparencyMode, PBRMaterial.PBRMATERIAL_ALPHABLEND, `${name}: blended (glTF BLEND)`);
     assert.equal(material.backFaceCulling, false, `${name}: both sides`);
     const part = expected.find((p) => p.name === name)!;
     const positions = mesh.getVerticesData(VertexBuffer.PositionKind)!;

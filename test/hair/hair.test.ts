@@ -20,6 +20,7 @@ import { strandTangents } from '../../src/hair/hair-mesh.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
 import { hairInSkinShare, hairRenderStats, scalpShowThrough } from '../../src/hair/measure.js';
 import { deltaE76, linearToLab } from '../../src/hair/colour-space.js';
+import { browColour, faceCardColour } from '../../src/hair/face-cards.js';
 import { faceFrame, overFaceSide } from '../../src/hair/photo-hair.js';
 import { fillPolygon } from '../../src/inference/face/skin-mask.js';
 import { FACE_OVAL } from '../../src/inference/face/mesh-regions.js';
@@ -192,6 +193,8 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     const loaded = await readAvatarFile(bytes, async () => data.model);
     assert.equal(loaded.hair!.style, data.hair!.style);
     assert.deepEqual(loaded.hair!.base, data.hair!.base);
+    assert.ok(data.browColor, 'brow colour');
+    assert.deepEqual(loaded.browColor, data.browColor);
     assert.equal(loaded.hair!.mesh!.part.indices.length, data.hair!.mesh!.part.indices.length);
     let gap = 0;
     const a = loaded.hair!.mesh!.part.positions, b = data.hair!.mesh!.part.positions;
@@ -288,6 +291,18 @@ describe('hair: crown colour split', function () {
     assert.ok(hair.detected!.crownCoverage > 0.5, `crown coverage ${hair.detected!.crownCoverage}`);
     assert.ok(Math.max(...hair.base) < 0.02, `black hair, base ${hair.base}`);
     assert.ok(hairInSkinShare(data, image).share < 0.02);
+  });
+
+  it('gives the brows the pigment of the hair: blond vd006\'s came out maroon, in the skin\'s hue that the albedo\'s value detail leaves them', async function () {
+    const { data } = await avatarOf(this, 'vd006.png');
+    const hue = (c: ArrayLike<number>) => { const lab = linearToLab(c[0], c[1], c[2]); return (Math.atan2(lab[2], lab[1]) * 180) / Math.PI; };
+    const luminance = (c: ArrayLike<number>) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    const unmixed = browColour(data, data.model.parts.find((part) => part.material === 'brows')!);
+    const brows = data.browColor!, hair = data.hair!.detected!.regionMean;
+    console.log(`    L*a*b* hue: hair ${hue(hair).toFixed(0)}°, brows ${hue(brows).toFixed(0)}° (unmixed from the albedo alone ${hue(unmixed).toFixed(0)}°); brow luminance ${luminance(brows).toFixed(3)} (unmixed ${luminance(unmixed).toFixed(3)})`);
+    assert.ok(Math.abs(hue(brows) - hue(hair)) < 3, `brows ${hue(brows)}° against the hair's ${hue(hair)}°`);
+    assert.ok(Math.abs(luminance(brows) - luminance(unmixed)) < 0.005, 'as dark as the albedo\'s brows');
+    assert.deepEqual(faceCardColour(data, data.model.parts.find((part) => part.material === 'brows')!), brows);
   });
 
   it('finds blond hair on fair skin against the forehead\'s skin (deep3d 000126)', async function () {

@@ -58,13 +58,13 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`plu
     const worldError = Math.max(Math.abs(world.x + data.neutralVertices[3 * v]), Math.abs(world.y - data.neutralVertices[3 * v + 1]), Math.abs(world.z - data.neutralVertices[3 * v + 2]));
     console.log(`    ${variant}: ${model.vertexCount} vertices, ${avatar.morphTargetManager.numTargets} targets, ${avatar.eyes.length} eyes, built in ${ms.toFixed(0)} ms, world mapping error ${worldError.toExponential(2)}`);
     assert.ok(worldError < 1e-6);
-    // Lash and brow cards (default head): alpha-tested strand materials with their textures.
+    // Lash and brow cards (default head): blended strand materials with their textures.
     for (const part of model.parts.filter((p) => p.material === 'lashes' || p.material === 'brows')) {
       const mesh = avatar.otherMeshes.find((m) => m.name === `avatar.${part.name}`);
       assert.ok(mesh, `${part.name} mesh`);
       const material = mesh.material as PBRMaterial;
       assert.ok(material.albedoTexture && material.useAlphaFromAlbedoTexture, `${part.name} strand texture`);
-      assert.equal(material.transparencyMode, PBRMaterial.PBRMATERIAL_ALPHATESTANDBLEND);
+      assert.equal(material.transparencyMode, PBRMaterial.PBRMATERIAL_ALPHABLEND);
       assert.ok(mesh.morphTargetManager && mesh.morphTargetManager.numTargets === part.morphs!.names.length);
     }
   });

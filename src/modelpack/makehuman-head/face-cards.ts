@@ -14,11 +14,13 @@
 import type { SubMesh } from '../head-model.js';
 import type { Hm08Mesh } from './hm08-source.js';
 import type { HeadCut } from './head-cut.js';
-import { checkMakeHumanTeam, loadProxy, strandTexture, type ProxyMesh } from './proxy.js';
+import { checkMakeHumanTeam, fadeAtCardOutline, loadProxy, strandTexture, type ProxyMesh } from './proxy.js';
 
 const CARD_SOURCES = { lashes: { kind: 'eyelashes', name: 'Eyelashes01' }, brows: { kind: 'eyebrows', name: 'eyebrow001' } } as const;
 /** Texels a side: enough for the strand pattern, a quarter of the 512² source's bytes. */
 const CARD_TEXTURE_SIZE = 256;
+/** Texels (at CARD_TEXTURE_SIZE) over which the strands fade out towards the cards' outline: about 0.7 mm of brow, a screen pixel or two at a game's face sizes. */
+const CARD_EDGE_FADE = 3;
 /** Metres: an expression moving no card vertex further than this gets no morph on the card. */
 const MORPH_MIN = 1e-4;
 
@@ -249,7 +251,7 @@ function cardPart(name: 'lashes' | 'brows', proxy: ProxyMesh, positions: Float32
     material: name,
     ...(names.length ? { morphs: { names, displacements: Float32Array.from(displacements) } } : {}),
     attachment: glue,
-    texture: { size: CARD_TEXTURE_SIZE, luminanceAlpha: strandTexture(source.kind, source.name, CARD_TEXTURE_SIZE) },
+    texture: { size: CARD_TEXTURE_SIZE, luminanceAlpha: fadeAtCardOutline(strandTexture(source.kind, source.name, CARD_TEXTURE_SIZE), CARD_TEXTURE_SIZE, proxy.uvs, proxy.indices, CARD_EDGE_FADE) },
   };
 }
 

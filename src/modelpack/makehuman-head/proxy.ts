@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodePng, type DecodedPng } from '../../image/png-codec.js';
 import { downscaleArea } from '../../image/resize.js';
+import { createRasterTarget, rasterizeTriangles } from '../../render/rasterize.js';
 import { decodeThreeJsonFaces, HM08_UNITS_TO_METRES, makehumanDataDir } from './hm08-source.js';
 
 /** Authors the CC0 grant covers (MAKEHUMAN.md: only MakeHuman team items ship; Mindfront's CC BY items and community items do not). */
@@ -40,6 +41,58 @@ export function strandTexture(kind: string, name: string, size: number): Uint8Ar
     out[2 * p + 1] = small.data[4 * p + 3];
   }
   return out;
+}
+
+/**
+ * `luminanceAlpha` (strandTexture's layout) with its alpha faded to 0 over `fadeTexels` towards the
+ * outline of the cards' UV triangles. MakeHuman's brow cards hug their brows, so the strands run on
+ * past the cards' edges: cut by the polygon, the strands' alpha stopped there in a hard, aliased
+ * edge the shape of the triangles (a jagged brow of flat colour once blended, at the distances a
+ * game shows a face). Faded, the outline is the strands' own.
+ */
+export function fadeAtCardOutline(luminanceAlpha: Uint8Array, size: number, uvs: Float32Array, indices: Uint32Array, fadeTexels: number): Uint8Array {
+  const target = createRasterTarget(size, size);
+  // Texel centres at integer coordinates, rows top first (v up).
+  const screen = new Float32Array((uvs.length / 2) * 3);
+  for (let i = 0; i < uvs.length / 2; i++) {
+    screen[3 * i] = uvs[2 * i] * size - 0.5;
+    screen[3 * i + 1] = (1 - uvs[2 * i + 1]) * size - 0.5;
+  }
+  rasterizeTriangles(target, screen, indices);
+  const inside = new Float32Array(size * size);
+  for (let p = 0; p < size * size; p++) inside[p] = target.triangle[p] >= 0 ? Infinity : 0;
+  const distance = chamferDistance(inside, size);
+  const out = Uint8Array.from(luminanceAlpha);
+  for (let p = 0; p < size * size; p++) out[2 * p + 1] = Math.round(luminanceAlpha[2 * p + 1] * Math.min(1, distance[p] / fadeTexels));
+  return out;
+}
+
+/**
+ * Per texel, the distance (texels) to the nearest texel that is 0 in `seeds` (Infinity elsewhere),
+ * in place: two chamfer passes with steps 1 and √2, within 8 % of Euclidean.
+ */
+function chamferDistance(seeds: Float32Array, size: number): Float32Array {
+  const d = seeds, diagonal = Math.SQRT2;
+  const relax = (p: number, q: number, step: number) => { if (d[q] + step < d[p]) d[p] = d[q] + step; };
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const p = y * size + x;
+    if (x > 0) relax(p, p - 1, 1);
+    if (y > 0) {
+      relax(p, p - size, 1);
+      if (x > 0) relax(p, p - size - 1, diagonal);
+      if (x < size - 1) relax(p, p - size + 1, diagonal);
+    }
+  }
+  for (let y = size - 1; y >= 0; y--) for (let x = size - 1; x >= 0; x--) {
+    const p = y * size + x;
+    if (x < size - 1) relax(p, p + 1, 1);
+    if (y < size - 1) {
+      relax(p, p + size, 1);
+      if (x < size - 1) relax(p, p + size + 1, diagonal);
+      if (x > 0) relax(p, p + size - 1, diagonal);
+    }
+  }
+  return d;
 }
 
 /** A proxy's diffuse texture (the PNG its JSON's first material names), decoded to RGBA. */
