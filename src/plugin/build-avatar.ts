@@ -35,7 +35,6 @@ import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, ty
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 import { SteppedMorphTargetManager } from './morph-texture.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
-import { faceCardColour } from '../hair/face-cards.js';
 
 export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
@@ -349,7 +348,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
       const { cardTexture, colours } = partArrays.get(part)!;
       if (cardTexture) {
         // Lashes and brows: strand cards like the hair, tinted (../hair/face-cards.ts).
-        partMaterial = own(hairMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`), faceCardColour(data, part)));
+        partMaterial = own(hairMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`)));
         yield 'card texture';
       } else if (part.material !== 'skin') {
         const coloured = colours !== null;
@@ -369,7 +368,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
 
     // Hair (../hair/): already on the fitted shape, under the head joint.
     const hair = data.hair?.mesh && arrays.hair
-      ? addHairToScene(scene, name, data.hair.mesh, arrays.hair, data.hair.base, bones.head, jointPosition(rig, 'head'))
+      ? addHairToScene(scene, name, data.hair.mesh, arrays.hair, bones.head, jointPosition(rig, 'head'))
       : null;
     if (hair) {
       own(hair.material);
