@@ -74,9 +74,8 @@ const TONE_CEILING_QUANTILE = 0.99;
  * The tint's multiplier of the base colour for a texel of grey `grey` (sRGB 0..255):
  * sqrt(luminance / mean luminance of the texels the alpha test keeps), as tintStrandTexture paints
  * it, held at most at the TONE_CEILING_QUANTILE texel's. The textures carry a few stray light texels
- * (MakeHuman's watermark, guide lines along their borders) which that ratio against a dark
- * texture's mean turns white: afro01's grey 255 against its mean of about 7 is 18.6 x the base,
- * and its cards that reach them showed as white streaks in Babylon.
+ * (MakeHuman's watermark, lines along their borders) which that ratio against a dark texture's
+ * mean turns white: afro01's grey 255 against its mean grey of about 7 is 18.6 x the base.
  */
 function strandToneOf(style: Pick<HairStyleMesh, 'textureSize' | 'texture'>): (grey: number) => number {
   const size = style.textureSize, src = style.texture;
