@@ -1,12 +1,14 @@
 /**
- * A hair style on a fitted head: the asset's mesh fitted by ./fit-hair.ts, its strand texture
- * tinted to the hair colour (strand alpha kept), and an opaque scalp cap under it, darkened towards
- * the root tone, which shows between the strands as deeper hair does. Browser-safe.
+ * A hair style on a fitted head: the asset's mesh fitted by ./fit-hair.ts, wound and shaded as one
+ * volume (windOutward, hairNormals), its strand texture tinted to the hair colour (strand alpha
+ * kept), and an opaque scalp cap under it, of the tone of the strands over it shaded towards the
+ * root tone, which shows between the strands as deeper hair does. Browser-safe.
  *
  * The cap: MakeHuman hair is cards with alpha, and the inner layer that lies on the scalp has gaps,
  * so the bald skin albedo showed through as light specks. The cap is the head's own scalp surface
  * where the hair's inner layer lies on it, lifted just under the strands and textured from an
- * opaque region of the strand texture, darkened towards the root tone. (Darkening strands near the scalp instead
+ * opaque region of the strand texture, its vertex colours bringing it to the tone of the strands
+ * over it, shaded towards the root tone (capShade). (Darkening strands near the scalp instead
  * turned tight styles, whose outer strands lie on the scalp too, the root colour all over.) It is part of the hair mesh, so it goes
  * wherever the hair goes (Babylon, GLB, LODs) and leaves with it (setHair(null)), and the skin
  * albedo under it stays skin.
