@@ -165,11 +165,13 @@ function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: num
     const steps = Math.max(1, Math.ceil((2 * edge) / binSize));
     for (let i = 0; i <= steps; i++) for (let j = 0; i + j <= steps; j++) {
       const u = i / steps, v = j / steps, w = 1 - u - v;
-      const point = (k: number) => w * hairPositions[3 * a + k] + u * hairPositions[3 * b + k] + v * hairPositions[3 * c + k];
-      const { bin, r } = profile.locate(point(0), point(1), point(2));
+      const { bin, r } = profile.locate(
+        w * hairPositions[3 * a] + u * hairPositions[3 * b] + v * hairPositions[3 * c],
+        w * hairPositions[3 * a + 1] + u * hairPositions[3 * b + 1] + v * hairPositions[3 * c + 1],
+        w * hairPositions[3 * a + 2] + u * hairPositions[3 * b + 2] + v * hairPositions[3 * c + 2],
+      );
       covered[bin] = 1;
-      const uv = (k: number) => w * uvs[2 * a + k] + u * uvs[2 * b + k] + v * uvs[2 * c + k];
-      const tone = strandTone(uv(0), uv(1));
+      const tone = strandTone(w * uvs[2 * a] + u * uvs[2 * b] + v * uvs[2 * c], w * uvs[2 * a + 1] + u * uvs[2 * b + 1] + v * uvs[2 * c + 1]);
       if (Number.isNaN(tone)) continue;
       outermost[bin] = Math.max(outermost[bin], r);
       sampleBin.push(bin); sampleRadius.push(r); sampleTone.push(tone);
@@ -487,13 +489,14 @@ function outwardAt(centre: readonly number[], x: number, y: number, z: number): 
  */
 export function windOutward(positions: Float32Array, indices: Uint32Array, centre: readonly number[]): Uint32Array {
   const wound = indices.slice();
+  const P = positions;
   for (let t = 0; t < wound.length; t += 3) {
-    const a = wound[t], b = wound[t + 1], c = wound[t + 2];
-    const e1 = [0, 1, 2].map((k) => positions[3 * b + k] - positions[3 * a + k]), e2 = [0, 1, 2].map((k) => positions[3 * c + k] - positions[3 * a + k]);
-    const normal = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
-    const mid = [0, 1, 2].map((k) => (positions[3 * a + k] + positions[3 * b + k] + positions[3 * c + k]) / 3);
-    const out = outwardAt(centre, mid[0], mid[1], mid[2]);
-    if (normal[0] * out[0] + normal[1] * out[1] + normal[2] * out[2] < 0) { wound[t + 1] = c; wound[t + 2] = b; }
+    const a = 3 * wound[t], b = 3 * wound[t + 1], c = 3 * wound[t + 2];
+    const e1x = P[b] - P[a], e1y = P[b + 1] - P[a + 1], e1z = P[b + 2] - P[a + 2];
+    const e2x = P[c] - P[a], e2y = P[c + 1] - P[a + 1], e2z = P[c + 2] - P[a + 2];
+    const [ox, oy, oz] = outwardAt(centre, (P[a] + P[b] + P[c]) / 3, (P[a + 1] + P[b + 1] + P[c + 1]) / 3, (P[a + 2] + P[b + 2] + P[c + 2]) / 3);
+    const facing = (e1y * e2z - e1z * e2y) * ox + (e1z * e2x - e1x * e2z) * oy + (e1x * e2y - e1y * e2x) * oz;
+    if (facing < 0) { wound[t + 1] = indices[t + 2]; wound[t + 2] = indices[t + 1]; }
   }
   return wound;
 }
@@ -505,11 +508,11 @@ export function windOutward(positions: Float32Array, indices: Uint32Array, centr
 export function hairNormals(positions: Float32Array, indices: Uint32Array, centre: readonly number[]): Float32Array {
   const normals = computeVertexNormals(positions, indices);
   for (let v = 0; v < positions.length / 3; v++) {
-    const out = outwardAt(centre, positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
-    const length = Math.hypot(out[0], out[1], out[2]) || 1;
-    const blended = [0, 1, 2].map((k) => CARD_NORMAL_WEIGHT * normals[3 * v + k] + (1 - CARD_NORMAL_WEIGHT) * out[k] / length);
-    const norm = Math.hypot(blended[0], blended[1], blended[2]) || 1;
-    for (let k = 0; k < 3; k++) normals[3 * v + k] = blended[k] / norm;
+    const [ox, oy, oz] = outwardAt(centre, positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
+    const out = (1 - CARD_NORMAL_WEIGHT) / (Math.hypot(ox, oy, oz) || 1);
+    const x = CARD_NORMAL_WEIGHT * normals[3 * v] + out * ox, y = CARD_NORMAL_WEIGHT * normals[3 * v + 1] + out * oy, z = CARD_NORMAL_WEIGHT * normals[3 * v + 2] + out * oz;
+    const norm = Math.hypot(x, y, z) || 1;
+    normals[3 * v] = x / norm; normals[3 * v + 1] = y / norm; normals[3 * v + 2] = z / norm;
   }
   return normals;
 }
