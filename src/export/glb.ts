@@ -456,7 +456,8 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const addPartMesh = (part: SubMesh, uvs: Float32Array): number => {
     const vertexCount = part.positions.length / 3;
     const lods = layout.lods?.parts[partLods.length] ?? [];
-    const normals = unitNormals(computeVertexNormals(part.positions, part.indices));
+    // The hair's shading normals lean out over its volume (../hair/hair-mesh.ts hairNormals).
+    const normals = part.material === 'hair' && data.hair?.mesh ? data.hair.mesh.normals : unitNormals(computeVertexNormals(part.positions, part.indices));
     const primitive: Json = {
       attributes: {
         POSITION: builder.addPositions(part.positions.slice()),

@@ -1,12 +1,14 @@
 /**
- * A hair style on a fitted head: the asset's mesh fitted by ./fit-hair.ts, its strand texture
- * tinted to the hair colour (strand alpha kept), and an opaque scalp cap under it, darkened towards
- * the root tone, which shows between the strands as deeper hair does. Browser-safe.
+ * A hair style on a fitted head: the asset's mesh fitted by ./fit-hair.ts, wound and shaded as one
+ * volume (windOutward, hairNormals), its strand texture tinted to the hair colour (strand alpha
+ * kept), and an opaque scalp cap under it, of the tone of the strands over it shaded towards the
+ * root tone, which shows between the strands as deeper hair does. Browser-safe.
  *
  * The cap: MakeHuman hair is cards with alpha, and the inner layer that lies on the scalp has gaps,
  * so the bald skin albedo showed through as light specks. The cap is the head's own scalp surface
  * where the hair's inner layer lies on it, lifted just under the strands and textured from an
- * opaque region of the strand texture, darkened towards the root tone. (Darkening strands near the scalp instead
+ * opaque region of the strand texture, its vertex colours bringing it to the tone of the strands
+ * over it, shaded towards the root tone (capShade). (Darkening strands near the scalp instead
  * turned tight styles, whose outer strands lie on the scalp too, the root colour all over.) It is part of the hair mesh, so it goes
  * wherever the hair goes (Babylon, GLB, LODs) and leaves with it (setHair(null)), and the skin
  * albedo under it stays skin.
@@ -15,7 +17,7 @@ import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP, type FittedHair } from './fit-hair.js';
+import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
 import { vertexNeighbours } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import type { HairStyle } from './styles.js';
@@ -32,6 +34,10 @@ const CAP_ABOVE_BROWS = 0.02;
 export interface HairMesh {
   /** Model-space mesh on the fitted head (material 'hair'), pivot at its centre: the scalp cap's triangles first (drawn under the strands' blended edges), then the strands. */
   part: SubMesh;
+  /** How many of `part`'s triangles (the first ones) are the scalp cap's. */
+  capTriangles: number;
+  /** Unit shading normals per vertex: the cap's own; the strands' leaning out from the cranium's centre (hairNormals). */
+  normals: Float32Array;
   /** Linear RGB multipliers per vertex (towards root / base on the cap, 1 on the strands). */
   vertexColours: Float32Array;
   /** Tinted strand texture, sRGB RGBA, alpha = strand coverage. */
@@ -53,35 +59,57 @@ export interface HairTone {
  */
 export function tintStrandTexture(style: Pick<HairStyleMesh, 'textureSize' | 'texture'>, base: readonly number[]): RgbaImage {
   const size = style.textureSize, src = style.texture;
-  let sum = 0, weight = 0;
-  for (let p = 0; p < size * size; p++) {
-    if (src[2 * p + 1] < 128) continue;
-    sum += SRGB_TO_LINEAR[src[2 * p]];
-    weight++;
-  }
-  const mean = weight > 0 ? sum / weight : 1;
+  const toneOf = strandToneOf(style);
   const data = new Uint8ClampedArray(size * size * 4);
   for (let p = 0; p < size * size; p++) {
-    const relative = Math.sqrt(SRGB_TO_LINEAR[src[2 * p]] / mean);
+    const relative = toneOf(src[2 * p]);
     for (let c = 0; c < 3; c++) data[4 * p + c] = linearToSrgb8(base[c] * relative);
     data[4 * p + 3] = src[2 * p + 1];
   }
   return { width: size, height: size, data };
 }
 
+/** Share of the kept texels whose tone the tint may reach; lighter ones are held at it. */
+const TONE_CEILING_QUANTILE = 0.99;
+
+/**
+ * The tint's multiplier of the base colour for a texel of grey `grey` (sRGB 0..255):
+ * sqrt(luminance / mean luminance of the texels the alpha test keeps), as tintStrandTexture paints
+ * it, held at most at the TONE_CEILING_QUANTILE texel's. The textures carry a few stray light texels
+ * (MakeHuman's watermark, lines along their borders) which that ratio against a dark texture's
+ * mean turns white: afro01's grey 255 against its mean grey of about 7 is 18.6 x the base.
+ */
+function strandToneOf(style: Pick<HairStyleMesh, 'textureSize' | 'texture'>): (grey: number) => number {
+  const size = style.textureSize, src = style.texture;
+  let sum = 0, weight = 0;
+  const histogram = new Uint32Array(256);
+  for (let p = 0; p < size * size; p++) {
+    if (src[2 * p + 1] < 128) continue;
+    sum += SRGB_TO_LINEAR[src[2 * p]];
+    histogram[src[2 * p]]++;
+    weight++;
+  }
+  const mean = weight > 0 ? sum / weight : 1;
+  let ceilingGrey = 255;
+  for (let grey = 0, below = 0; grey < 256; grey++) {
+    below += histogram[grey];
+    if (below >= TONE_CEILING_QUANTILE * weight) { ceilingGrey = grey; break; }
+  }
+  const ceiling = Math.sqrt(SRGB_TO_LINEAR[ceilingGrey] / mean);
+  return (grey) => Math.min(ceiling, Math.sqrt(SRGB_TO_LINEAR[grey] / mean));
+}
+
 /** Side of the opaque square (texels) the cap samples at: opaque at every mip level a head on screen uses. */
 const CAP_SQUARE = 16;
 
 /**
- * The (u, v) the cap samples: the centre of an opaque CAP_SQUARE-texel square whose centre texel's
- * grey is nearest the mean grey of the texels the alpha test keeps, so the cap takes the tone its
- * vertex colours give it, not a dark or light streak's.
+ * The (u, v) the cap samples and its tone (tintStrandTexture's multiplier there): the centre of an
+ * opaque CAP_SQUARE-texel square whose centre texel's tone is nearest `tone`, so the cap's vertex
+ * colours scale that tone to the strands' around them, not a dark or light streak's.
  */
-export function opaqueTexel(style: HairStyleMesh): [number, number] {
+export function opaqueTexel(style: HairStyleMesh, tone: number): { uv: [number, number]; tone: number } {
   const size = style.textureSize, texture = style.texture;
-  let sum = 0, kept = 0;
-  for (let p = 0; p < size * size; p++) if (texture[2 * p + 1] >= 128) { sum += texture[2 * p]; kept++; }
-  const meanGrey = kept ? sum / kept : 128;
+  const toneOf = strandToneOf(style);
   // side[p]: the largest all-opaque square with its lower-right corner at p.
   const side = new Uint16Array(size * size);
   let best = -1, bestGap = Infinity, largest = 0, largestAt = 0;
@@ -93,22 +121,42 @@ export function opaqueTexel(style: HairStyleMesh): [number, number] {
     if (side[p] > largest) { largest = side[p]; largestAt = p; }
     if (side[p] < CAP_SQUARE) continue;
     const centre = (y - half) * size + (x - half);
-    const gap = Math.abs(texture[2 * centre] - meanGrey);
+    const gap = Math.abs(toneOf(texture[2 * centre]) - tone);
     if (gap < bestGap) { bestGap = gap; best = p; }
   }
   // No square that large: the largest there is.
   const corner = best >= 0 ? best : largestAt, extent = best >= 0 ? CAP_SQUARE : largest;
   const cx = (corner % size) + 1 - extent / 2, cy = Math.floor(corner / size) + 1 - extent / 2;
+  const centre = Math.floor(cy) * size + Math.floor(cx);
   // Rows run top-down in the texture, v runs up.
-  return [cx / size, 1 - cy / size];
+  return { uv: [cx / size, 1 - cy / size], tone: toneOf(texture[2 * centre]) };
 }
 
+/** What the hair lying on the scalp shows per direction (bin of the fitted head's radial profile). */
+interface ScalpStrands {
+  /** 1 where such hair covers the bin. */
+  covered: Uint8Array;
+  /** Sum and count of the tones (tintStrandTexture's multiplier) of the outermost strands (OUTER_LAYER) the alpha test keeps, per bin. */
+  toneSum: Float32Array;
+  toneCount: Uint32Array;
+  /** Every outermost strand tone sampled. */
+  tones: Float32Array;
+}
+
+/** Metres under a bin's outermost kept strand sample within which samples count as what is seen from outside. */
+const OUTER_LAYER = 0.003;
+
 /**
- * Directions (bins of the fitted head's radial profile) that hair lying on the scalp covers: each
- * such hair triangle is sampled finely enough to mark every bin it crosses.
+ * Directions that hair lying on the scalp covers, and the tone its outer strands show there: each
+ * such hair triangle is sampled finely enough to mark every bin it crosses, and at each sample the
+ * strand texture's tone is read (`strandTone`: NaN where the alpha test drops the texel). Only
+ * samples within OUTER_LAYER of their bin's outermost one count: styles paint inner layers darker
+ * or lighter than the strands on top, which are what the cap shows between.
  */
-function coveredDirections(profile: RadialProfile, hairPositions: Float32Array, hairIndices: Uint32Array, skinDistance: Float32Array): Uint8Array {
-  const covered = new Uint8Array(RadialProfile.BINS);
+function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number): ScalpStrands {
+  const { positions: hairPositions, indices: hairIndices, uvs, skinDistance } = hair;
+  const covered = new Uint8Array(RadialProfile.BINS), outermost = new Float32Array(RadialProfile.BINS);
+  const sampleBin: number[] = [], sampleRadius: number[] = [], sampleTone: number[] = [];
   const binSize = RadialProfile.BIN_ANGLE * 0.07; // metres across a bin at a scalp's radius, about
   for (let t = 0; t < hairIndices.length; t += 3) {
     const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
@@ -117,11 +165,54 @@ function coveredDirections(profile: RadialProfile, hairPositions: Float32Array, 
     const steps = Math.max(1, Math.ceil((2 * edge) / binSize));
     for (let i = 0; i <= steps; i++) for (let j = 0; i + j <= steps; j++) {
       const u = i / steps, v = j / steps, w = 1 - u - v;
-      const point = (k: number) => w * hairPositions[3 * a + k] + u * hairPositions[3 * b + k] + v * hairPositions[3 * c + k];
-      covered[profile.locate(point(0), point(1), point(2)).bin] = 1;
+      const { bin, r } = profile.locate(
+        w * hairPositions[3 * a] + u * hairPositions[3 * b] + v * hairPositions[3 * c],
+        w * hairPositions[3 * a + 1] + u * hairPositions[3 * b + 1] + v * hairPositions[3 * c + 1],
+        w * hairPositions[3 * a + 2] + u * hairPositions[3 * b + 2] + v * hairPositions[3 * c + 2],
+      );
+      covered[bin] = 1;
+      const tone = strandTone(w * uvs[2 * a] + u * uvs[2 * b] + v * uvs[2 * c], w * uvs[2 * a + 1] + u * uvs[2 * b + 1] + v * uvs[2 * c + 1]);
+      if (Number.isNaN(tone)) continue;
+      outermost[bin] = Math.max(outermost[bin], r);
+      sampleBin.push(bin); sampleRadius.push(r); sampleTone.push(tone);
     }
   }
-  return covered;
+  const toneSum = new Float32Array(RadialProfile.BINS), toneCount = new Uint32Array(RadialProfile.BINS);
+  const tones: number[] = [];
+  for (let k = 0; k < sampleBin.length; k++) {
+    const bin = sampleBin[k];
+    if (sampleRadius[k] < outermost[bin] - OUTER_LAYER) continue;
+    toneSum[bin] += sampleTone[k];
+    toneCount[bin]++;
+    tones.push(sampleTone[k]);
+  }
+  return { covered, toneSum, toneCount, tones: Float32Array.from(tones) };
+}
+
+/** Bins (polar and azimuth, each way) over which the strands' tone is averaged for the cap under them: about 2 cm on a scalp. */
+const TONE_RADIUS_BINS = 2;
+
+/**
+ * Per bin, the mean strand tone over the bins within TONE_RADIUS_BINS (azimuth wraps round);
+ * `fallback` where no strand was sampled nearby.
+ */
+function localStrandTone(strands: ScalpStrands, fallback: number): Float32Array {
+  const { polar, azimuth } = RadialProfile.GRID;
+  const out = new Float32Array(RadialProfile.BINS);
+  for (let i = 0; i < polar; i++) for (let j = 0; j < azimuth; j++) {
+    let sum = 0, count = 0;
+    for (let di = -TONE_RADIUS_BINS; di <= TONE_RADIUS_BINS; di++) {
+      const ii = i + di;
+      if (ii < 0 || ii >= polar) continue;
+      for (let dj = -TONE_RADIUS_BINS; dj <= TONE_RADIUS_BINS; dj++) {
+        const bin = ii * azimuth + ((j + dj + azimuth) % azimuth);
+        sum += strands.toneSum[bin];
+        count += strands.toneCount[bin];
+      }
+    }
+    out[i * azimuth + j] = count ? sum / count : fallback;
+  }
+  return out;
 }
 
 function distance3(positions: Float32Array, a: number, b: number): number {
@@ -148,14 +239,27 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, indices: Uin
   return field;
 }
 
+/** The scalp cap: its geometry, the strands' tone over each of its vertices, and every strand tone sampled on the scalp. */
+interface ScalpCap {
+  positions: Float32Array;
+  indices: Uint32Array;
+  /** Per cap vertex, the mean tone (tintStrandTexture's multiplier) of the strands lying over it (localStrandTone). */
+  strandTone: Float32Array;
+  /** The tones sampled on the strands lying on the scalp. */
+  sampledTones: Float32Array;
+}
+
 /**
  * The scalp under the hair: fitted head triangles whose three vertices lie in directions (from the
  * cranium's centre) that hair on the scalp covers, away from the face, cut along the half-way contour of the smoothed coverage (smoothedCoverage), lifted
- * CAP_GAP along the normals.
+ * CAP_GAP along the normals. `strandTone` reads the strand texture's tone at (u, v), NaN where the alpha test drops it.
  */
-export function scalpCap(model: HeadModel, fittedVertices: Float32Array, fitted: FittedHair, hairIndices: Uint32Array): { positions: Float32Array; indices: Uint32Array } {
-  const { profile, positions: hairPositions, skinDistance } = fitted;
-  const covered = coveredDirections(profile, hairPositions, hairIndices, skinDistance);
+export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number): ScalpCap {
+  const strands = scalpStrands(profile, hair, strandTone);
+  const { covered } = strands;
+  let meanTone = 0;
+  for (const tone of strands.tones) meanTone += tone / strands.tones.length;
+  const binTone = localStrandTone(strands, strands.tones.length ? meanTone : 1);
   let browY = 0, browZ = 0;
   for (let k = 17; k <= 26; k++) { browY += fittedVertices[3 * model.landmarks68[k] + 1] / 10; browZ += fittedVertices[3 * model.landmarks68[k] + 2] / 10; }
   const n = model.vertexCount, capped = new Uint8Array(n), eligible = new Uint8Array(n);
@@ -172,15 +276,18 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, fitted:
   const normals = computeVertexNormals(fittedVertices, model.indices, model.weldGroup);
   const positions: number[] = [];
   const indices: number[] = [];
+  const capTone: number[] = [];
   // One cap vertex per head vertex inside the contour and per head edge the contour crosses.
   const vertexIndex = new Int32Array(n).fill(-1);
   const edgeIndex = new Map<number, number>();
   const lifted = (v: number, k: number) => fittedVertices[3 * v + k] + CAP_GAP * normals[3 * v + k];
+  const toneAt = (v: number) => binTone[profile.locate(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2]).bin];
   const probe = skinProbe(model, fittedVertices);
   const inside = (v: number): number => {
     if (vertexIndex[v] < 0) {
       vertexIndex[v] = positions.length / 3;
       for (let k = 0; k < 3; k++) positions.push(lifted(v, k));
+      capTone.push(toneAt(v));
     }
     return vertexIndex[v];
   };
@@ -196,6 +303,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, fitted:
       const hit = probe(point[0], point[1], point[2]);
       if (hit && hit.distance < CAP_GAP) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
       positions.push(...point);
+      capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
     }
     return index;
   };
@@ -212,7 +320,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, fitted:
     if (count === 1) indices.push(inside(a), ab, ac);
     else indices.push(ab, inside(b), inside(c), ab, inside(c), ac);
   }
-  return { positions: Float32Array.from(positions), indices: Uint32Array.from(indices) };
+  return { positions: Float32Array.from(positions), indices: Uint32Array.from(indices), strandTone: Float32Array.from(capTone), sampledTones: strands.tones };
 }
 
 /** Metres around the neck's lowest vertex that count as its cut ring. */
@@ -330,39 +438,138 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
   return out;
 }
 
+/** Share of the strands' sampled tones on the scalp that the cap may be no darker than (relative to their mean): it reads as a darker strand, not a hole. */
+const CAP_FLOOR_QUANTILE = 0.25;
+
+/** The `q` quantile of `values` (a sorted copy is taken). */
+function quantile(values: Float32Array, q: number): number {
+  if (!values.length) return 0;
+  const sorted = Float32Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/**
+ * The cap's shade against the strands over it, per channel: a quarter of the way (geometrically)
+ * from the base to the root tone, as deeper, shadowed hair shows between strands, but never darker
+ * than the strands' own darker streaks (CAP_FLOOR_QUANTILE of the tones sampled on the scalp over
+ * their mean). MakeHuman's cards leave gaps wider than real hair does (long01's crown): darker
+ * than the strands' own streaks, they read as holes or blotches.
+ */
+export function capShade(tone: HairTone, sampledTones: Float32Array): [number, number, number] {
+  let mean = 0;
+  for (const t of sampledTones) mean += t / sampledTones.length;
+  const floor = mean > 0 ? Math.min(1, quantile(sampledTones, CAP_FLOOR_QUANTILE) / mean) : 0;
+  return [0, 1, 2].map((c) => Math.max(floor, tone.base[c] > 1e-4 ? Math.min(1, tone.root[c] / tone.base[c]) ** 0.25 : 1)) as [number, number, number];
+}
+
+/**
+ * Weight of a strand card's own normal against the direction out from the cranium's centre in its
+ * shading normal. A card stands for a layer of fibres, not a sheet: shaded with its own normal, a
+ * card seen edge-on (afro01's inner box, the sides of every style) has N.V near 0, where the
+ * specular terms blow up into white streaks and Fresnel turns the card into a glassy mirror of
+ * the environment. Leaning the normals out over the hair's volume, as hair cards are
+ * usually shaded, keeps every card lit like the hair around it; the card's own normal keeps some
+ * variation between layers.
+ */
+const CARD_NORMAL_WEIGHT = 0.35;
+
+/**
+ * The hair volume's outward direction at (x, y, z), unnormalized: away from the cranium's centre
+ * above it, and away from the vertical axis through the centre below it, where long hair hangs.
+ */
+function outwardAt(centre: readonly number[], x: number, y: number, z: number): [number, number, number] {
+  return [x - centre[0], Math.max(0, y - centre[1]), z - centre[2]];
+}
+
+/**
+ * The strands wound so that each triangle's front faces out from the cranium's centre: MakeHuman's
+ * cards face either way, and a two-sided material (Babylon's twoSidedLighting, glTF's doubleSided)
+ * flips the normal of whatever it sees from behind, which with normals leaning outward
+ * (hairNormals) must be the inner side. The corners' order is all that changes.
+ */
+export function windOutward(positions: Float32Array, indices: Uint32Array, centre: readonly number[]): Uint32Array {
+  const wound = indices.slice();
+  const P = positions;
+  for (let t = 0; t < wound.length; t += 3) {
+    const a = 3 * wound[t], b = 3 * wound[t + 1], c = 3 * wound[t + 2];
+    const e1x = P[b] - P[a], e1y = P[b + 1] - P[a + 1], e1z = P[b + 2] - P[a + 2];
+    const e2x = P[c] - P[a], e2y = P[c + 1] - P[a + 1], e2z = P[c + 2] - P[a + 2];
+    const [ox, oy, oz] = outwardAt(centre, (P[a] + P[b] + P[c]) / 3, (P[a + 1] + P[b + 1] + P[c + 1]) / 3, (P[a + 2] + P[b + 2] + P[c + 2]) / 3);
+    const facing = (e1y * e2z - e1z * e2y) * ox + (e1z * e2x - e1x * e2z) * oy + (e1x * e2y - e1y * e2x) * oz;
+    if (facing < 0) { wound[t + 1] = indices[t + 2]; wound[t + 2] = indices[t + 1]; }
+  }
+  return wound;
+}
+
+/**
+ * Shading normals of outward-wound strands (windOutward): per vertex, its smooth card normal
+ * (weight CARD_NORMAL_WEIGHT) plus the unit outward direction of the hair's volume (outwardAt), normalized.
+ */
+export function hairNormals(positions: Float32Array, indices: Uint32Array, centre: readonly number[]): Float32Array {
+  const normals = computeVertexNormals(positions, indices);
+  for (let v = 0; v < positions.length / 3; v++) {
+    const [ox, oy, oz] = outwardAt(centre, positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
+    const out = (1 - CARD_NORMAL_WEIGHT) / (Math.hypot(ox, oy, oz) || 1);
+    const x = CARD_NORMAL_WEIGHT * normals[3 * v] + out * ox, y = CARD_NORMAL_WEIGHT * normals[3 * v + 1] + out * oy, z = CARD_NORMAL_WEIGHT * normals[3 * v + 2] + out * oz;
+    const norm = Math.hypot(x, y, z) || 1;
+    normals[3 * v] = x / norm; normals[3 * v + 1] = y / norm; normals[3 * v + 2] = z / norm;
+  }
+  return normals;
+}
+
+/** Share of the cap's vertices whose strand tone the cap's texel may lie below (a few lighter outliers are clamped, not matched). */
+const CAP_TEXEL_QUANTILE = 0.95;
+
 export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
   const strands = withoutFringeOverEyes(
     { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: withoutHairBelowNeck(fitted.positions, style.indices, fittedVertices) },
     model, fittedVertices,
   );
-  const cap = scalpCap(model, fittedVertices, { ...fitted, positions: strands.positions, skinDistance: strands.skinDistance }, strands.indices);
+  const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandToneReader(style));
   const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
   positions.set(cap.positions);
   positions.set(strands.positions, capCount * 3);
-  const indices = new Uint32Array(cap.indices.length + strands.indices.length);
+  const strandIndices = windOutward(strands.positions, strands.indices, fitted.profile.centre);
+  const indices = new Uint32Array(cap.indices.length + strandIndices.length);
   indices.set(cap.indices);
-  for (let k = 0; k < strands.indices.length; k++) indices[cap.indices.length + k] = strands.indices[k] + capCount;
+  for (let k = 0; k < strandIndices.length; k++) indices[cap.indices.length + k] = strandIndices[k] + capCount;
+  const normals = new Float32Array(n * 3);
+  normals.set(computeVertexNormals(cap.positions, cap.indices));
+  normals.set(hairNormals(strands.positions, strandIndices, fitted.profile.centre), capCount * 3);
   const uvs = new Float32Array(n * 2);
-  const [capU, capV] = opaqueTexel(style);
-  for (let i = 0; i < capCount; i++) { uvs[2 * i] = capU; uvs[2 * i + 1] = capV; }
+  // The cap samples one opaque texel about as light as the lightest strands over it, and its vertex
+  // colours bring it to the tone of the strands over each vertex (texture x tint x vertex colour is
+  // what the strands render as too), shaded towards the root tone (capShade).
+  const texel = opaqueTexel(style, quantile(cap.strandTone, CAP_TEXEL_QUANTILE));
+  for (let i = 0; i < capCount; i++) { uvs[2 * i] = texel.uv[0]; uvs[2 * i + 1] = texel.uv[1]; }
   uvs.set(strands.uvs, capCount * 2);
-  const vertexColours = new Float32Array(n * 3);
-  // A quarter of the way (geometrically) from the base to the root tone: the gaps show deeper,
-  // shadowed hair, but MakeHuman's cards leave gaps wider than real hair does, and at half way or
-  // more they read as holes.
-  const capShade = [0, 1, 2].map((c) => (tone.base[c] > 1e-4 ? Math.min(1, tone.root[c] / tone.base[c]) ** 0.25 : 1));
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) vertexColours[3 * i + c] = i < capCount ? capShade[c] : 1;
+  const vertexColours = new Float32Array(n * 3).fill(1);
+  const shade = capShade(tone, cap.sampledTones);
+  for (let i = 0; i < capCount; i++) {
+    for (let c = 0; c < 3; c++) vertexColours[3 * i + c] = Math.min(1, (shade[c] * cap.strandTone[i]) / Math.max(1e-3, texel.tone));
   }
   const pivot = new Float32Array(3);
   for (let i = 0; i < strandCount; i++) for (let a = 0; a < 3; a++) pivot[a] += strands.positions[3 * i + a] / strandCount;
   return {
     part: { name: 'hair', positions, indices, uvs, pivot, material: 'hair' },
+    capTriangles: cap.indices.length / 3,
+    normals,
     vertexColours,
     texture: tintStrandTexture(style, tone.base),
     penetrationMm: fitted.penetrationMm,
+  };
+}
+
+/** The strand texture's tone (strandToneOf) at (u, v up), nearest texel; NaN where the alpha test drops it. */
+function strandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
+  const size = style.textureSize, texture = style.texture, toneOf = strandToneOf(style);
+  const toneOfGrey = Float32Array.from({ length: 256 }, (_, grey) => toneOf(grey));
+  return (u, v) => {
+    const x = Math.min(size - 1, Math.max(0, Math.floor(u * size))), y = Math.min(size - 1, Math.max(0, Math.floor((1 - v) * size)));
+    const p = y * size + x;
+    return texture[2 * p + 1] >= 128 ? toneOfGrey[texture[2 * p]] : NaN;
   };
 }
 

@@ -8,7 +8,8 @@ import { unwrapPhoto } from '../albedo/unwrap.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
-import { sampleLinear, textureAlpha } from '../render/preview.js';
+import { buildPreviewScene, renderView, sampleLinear, SUPERSAMPLING, textureAlpha, type PreviewView } from '../render/preview.js';
+import { createEyeTexture } from '../materials/eye-texture.js';
 import { deltaE76 } from './colour-space.js';
 
 /**
@@ -108,4 +109,67 @@ export function hairInSkinShare(data: AvatarData, image: RgbaImage): { share: nu
     if (deltaE76(colour, data.hair!.base) < deltaE76(colour, skinMedian)) hairySurface += weight;
   }
   return { share: surface > 0 ? hairySurface / surface : 0, texels, hairMask };
+}
+
+/** Views of the crown: from straight above, and from behind and 45 degrees above. */
+export const CROWN_VIEWS: readonly PreviewView[] = [{ yawRad: 0, elevationRad: Math.PI / 2 }, { yawRad: Math.PI, elevationRad: Math.PI / 4 }];
+/** A hair pixel counts as a dark blotch below this share of the median strand luminance of its tile. */
+export const BLOTCH_BELOW = 0.7;
+/** Side of the tiles (pixels of the supersampled view) whose strand median a pixel is compared with. */
+const BLOTCH_TILE = 24;
+
+export interface CrownTone {
+  /** Mean rendered linear luminance of the scalp cap's visible pixels over that of the strands' (1: the cap reads as the strands do). */
+  capToStrand: number;
+  /** Share of the hair pixels darker than BLOTCH_BELOW x the median strand luminance of their tile. */
+  darkShare: number;
+  /** Share of the hair pixels where the cap shows between the strands. */
+  capShare: number;
+  /** Hair pixels measured (supersampled). */
+  pixels: number;
+}
+
+/**
+ * How the scalp cap reads between the strands on the crown, in the preview renderer (its studio
+ * light, alpha test at 0.5) from CROWN_VIEWS at `size` pixels a side: the cap's rendered tone
+ * against the strands', and the share of hair pixels that are dark blotches against the strands
+ * around them (tiles of BLOTCH_TILE pixels).
+ */
+export function crownCapTone(data: AvatarData, size = 256): CrownTone {
+  const mesh = data.hair?.mesh;
+  if (!mesh) return { capToStrand: 1, darkShare: 0, capShare: 0, pixels: 0 };
+  const scene = buildPreviewScene(data, data.expression, { hair: true });
+  const firstHair = (scene.indices.length - mesh.part.indices.length) / 3, firstStrand = firstHair + mesh.capTriangles;
+  const eyeTexture = createEyeTexture({ irisColor: data.irisColor });
+  const side = size * SUPERSAMPLING, background = new Float32Array(3);
+  let capSum = 0, capPixels = 0, strandSum = 0, strandPixels = 0, dark = 0, pixels = 0;
+  for (const view of CROWN_VIEWS) {
+    const target = createRasterTarget(side, side);
+    const accum = new Float32Array(side * side * 3);
+    renderView(scene, view, target, data.albedo, eyeTexture, background, accum);
+    const luminance = (p: number) => 0.2126 * accum[3 * p] + 0.7152 * accum[3 * p + 1] + 0.0722 * accum[3 * p + 2];
+    const tiles = Math.ceil(side / BLOTCH_TILE);
+    const strandsInTile: number[][] = Array.from({ length: tiles * tiles }, () => []);
+    const tileOf = (p: number) => Math.floor((p / side) / BLOTCH_TILE) * tiles + Math.floor((p % side) / BLOTCH_TILE);
+    for (let p = 0; p < side * side; p++) {
+      const t = target.triangle[p];
+      if (t < firstHair) continue;
+      const y = luminance(p);
+      if (t < firstStrand) { capSum += y; capPixels++; }
+      else { strandSum += y; strandPixels++; strandsInTile[tileOf(p)].push(y); }
+    }
+    const median = strandsInTile.map((values) => (values.length ? values.sort((a, b) => a - b)[values.length >> 1] : 0));
+    for (let p = 0; p < side * side; p++) {
+      if (target.triangle[p] < firstHair) continue;
+      pixels++;
+      if (luminance(p) < BLOTCH_BELOW * median[tileOf(p)]) dark++;
+    }
+  }
+  const strandMean = strandSum / Math.max(1, strandPixels);
+  return {
+    capToStrand: capPixels && strandMean > 0 ? capSum / capPixels / strandMean : 1,
+    darkShare: pixels ? dark / pixels : 0,
+    capShare: pixels ? capPixels / pixels : 0,
+    pixels,
+  };
 }

@@ -10,6 +10,8 @@ const AZIMUTH_BINS = 96;
 
 export class RadialProfile {
   static readonly BINS = POLAR_BINS * AZIMUTH_BINS;
+  /** The bins' grid: bin = polar index x azimuth + azimuth index. */
+  static readonly GRID = { polar: POLAR_BINS, azimuth: AZIMUTH_BINS } as const;
   /** A bin's angular size (radians): polar and azimuth bins are equal. */
   static readonly BIN_ANGLE = Math.PI / POLAR_BINS;
   readonly centre: [number, number, number];

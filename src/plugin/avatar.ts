@@ -458,7 +458,7 @@ export class Avatar {
     const hair = this.data.hair;
     if (!hair?.mesh) return;
     const headPivot = jointPosition(computeAvatarRig(this.data.model, this.data.neutralVertices), 'head');
-    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hairArrays(hair.mesh), hair.base, this.bones.head, headPivot);
+    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hairArrays(hair.mesh), this.bones.head, headPivot);
   }
 
   /** Removes every mesh, node, material, texture and the morph target manager from the scene. */

@@ -115,7 +115,7 @@ function partArrays(data: AvatarData, part: SubMesh, eye: boolean): PartArrays {
 /** The hair's normals, strand tangents and vertex colours (also used when setHair rebuilds it). */
 export function hairArrays(hair: HairMesh): HairArrays {
   const { part } = hair;
-  const normals = computeVertexNormals(part.positions, part.indices);
+  const normals = hair.normals;
   return { normals, tangents: strandTangents(part.positions, part.indices, part.uvs, normals), colours: rgbToRgba(hair.vertexColours) };
 }
 

@@ -35,7 +35,6 @@ import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, ty
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 import { SteppedMorphTargetManager } from './morph-texture.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
-import { faceCardColour } from '../hair/face-cards.js';
 
 export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
@@ -105,8 +104,8 @@ function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughness
  * the hair's cut-off, and the test left scattered dots with hard edges; blended, they keep their
  * coverage. Each is one layer of cards over the skin, so the missing depth write sorts nothing wrong.
  */
-function faceCardMaterial(name: string, scene: Scene, texture: RawTexture, colour: readonly number[]): PBRMaterial {
-  const material = hairMaterial(name, scene, texture, colour);
+function faceCardMaterial(name: string, scene: Scene, texture: RawTexture): PBRMaterial {
+  const material = hairMaterial(name, scene, texture);
   material.transparencyMode = PBRMaterial.PBRMATERIAL_ALPHABLEND;
   return material;
 }
@@ -361,7 +360,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
       const { cardTexture, colours } = partArrays.get(part)!;
       if (cardTexture) {
         // Lashes and brows: strand cards like the hair, tinted (../hair/face-cards.ts).
-        partMaterial = own(faceCardMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`), faceCardColour(data, part)));
+        partMaterial = own(faceCardMaterial(`${name}.${part.name}`, scene, texture(cardTexture, `${part.name}Texture`)));
         yield 'card texture';
       } else if (part.material !== 'skin') {
         const coloured = colours !== null;
@@ -381,7 +380,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
 
     // Hair (../hair/): already on the fitted shape, under the head joint.
     const hair = data.hair?.mesh && arrays.hair
-      ? addHairToScene(scene, name, data.hair.mesh, arrays.hair, data.hair.base, bones.head, jointPosition(rig, 'head'))
+      ? addHairToScene(scene, name, data.hair.mesh, arrays.hair, bones.head, jointPosition(rig, 'head'))
       : null;
     if (hair) {
       own(hair.material);

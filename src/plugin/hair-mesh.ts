@@ -1,19 +1,18 @@
 /**
  * The hair in Babylon: its mesh (model space, hung under the head joint like the other rigid parts)
  * and a material for strand cards: alpha test for the opaque strands plus sorted blending for their
- * soft edges (PBRMATERIAL_ALPHATESTANDBLEND), both sides lit, anisotropic highlights along the
- * strands (the texture's v runs along them) and a little sheen for the fibres' forward scattering.
+ * soft edges (PBRMATERIAL_ALPHATESTANDBLEND), both sides lit, shading normals leaning out over the
+ * hair's volume (../hair/hair-mesh.ts hairNormals), anisotropic highlights along the strands, and a
+ * specular weight of HAIR_SPECULAR_WEIGHT.
  */
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import type { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
-import { Color3 } from '@babylonjs/core/Maths/math.color.js';
 import { Vector2, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import type { HairMesh } from '../hair/hair-mesh.js';
-import { linearToSrgb } from '../image/srgb.js';
 import type { HairArrays } from './build-arrays.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 
@@ -26,7 +25,15 @@ export interface HairInScene {
 /** Strand alpha below this is cut; between it and 1 the edges blend. */
 export const HAIR_ALPHA_CUTOFF = 0.5;
 
-export function hairMaterial(name: string, scene: Scene, texture: RawTexture, base: readonly number[]): PBRMaterial {
+/**
+ * Scale of the dielectric reflectance at normal incidence and at grazing angles (Babylon's
+ * metallicF0Factor, glTF's KHR_materials_specular factor). A card stands for a layer of fibres that
+ * shadow one another's reflections; at the full weight afro01's semi-transparent cards mirrored the
+ * environment like glass panes over the crown (its cards reach grazing angles over the forehead).
+ */
+export const HAIR_SPECULAR_WEIGHT = 0.25;
+
+export function hairMaterial(name: string, scene: Scene, texture: RawTexture): PBRMaterial {
   const material = new PBRMaterial(name, scene);
   material.albedoTexture = texture;
   material.useAlphaFromAlbedoTexture = true;
@@ -37,12 +44,10 @@ export function hairMaterial(name: string, scene: Scene, texture: RawTexture, ba
   material.twoSidedLighting = true;
   material.metallic = 0;
   material.roughness = 0.45;
+  material.metallicF0Factor = HAIR_SPECULAR_WEIGHT;
   material.anisotropy.isEnabled = true;
   material.anisotropy.intensity = 0.7;
   material.anisotropy.direction = new Vector2(0, 1);
-  material.sheen.isEnabled = true;
-  material.sheen.intensity = 0.25;
-  material.sheen.color = new Color3(...[0, 1, 2].map((c) => linearToSrgb(Math.min(1, base[c] * 1.5))) as [number, number, number]);
   return material;
 }
 
@@ -50,13 +55,13 @@ export function hairMaterial(name: string, scene: Scene, texture: RawTexture, ba
  * Builds the hair's mesh and material under `head` (the head joint's node, whose model-space pivot
  * is `headPivot`) from its precomputed vertex data (hairArrays in build-arrays.ts).
  */
-export function addHairToScene(scene: Scene, name: string, hair: HairMesh, arrays: HairArrays, base: readonly number[], head: TransformNode, headPivot: readonly number[]): HairInScene {
+export function addHairToScene(scene: Scene, name: string, hair: HairMesh, arrays: HairArrays, head: TransformNode, headPivot: readonly number[]): HairInScene {
   const { part } = hair;
   const mesh = createMesh(`${name}.hair`, scene, part.positions.slice(), part.indices, part.uvs.slice(), arrays.normals);
   mesh.setVerticesData(VertexBuffer.TangentKind, arrays.tangents, false, 4);
   mesh.setVerticesData(VertexBuffer.ColorKind, arrays.colours, false, 4);
   const texture = rgbaTexture(hair.texture, `${name}.hairTexture`, scene);
-  const material = hairMaterial(`${name}.hair`, scene, texture, base);
+  const material = hairMaterial(`${name}.hair`, scene, texture);
   mesh.material = material;
   mesh.parent = head;
   mesh.position = new Vector3(-headPivot[0], -headPivot[1], -headPivot[2]);

@@ -24,6 +24,8 @@ export interface PreviewOptions {
   height?: number;
   /** Yaw of the second view in degrees (default 35; positive shows the subject's left cheek). */
   threeQuarterYawDeg?: number;
+  /** Elevation of the camera over both views in degrees (default 0; 90 looks straight down on the crown). */
+  elevationDeg?: number;
   /** Expression weights to render (default: the fitted expression). */
   expression?: ArrayLike<number>;
   /** Darken the mouth pocket like an oral cavity, as the Babylon avatar and the GLB do (default true). */
@@ -32,7 +34,7 @@ export interface PreviewOptions {
   background?: [number, number, number];
 }
 
-const SUPERSAMPLING = 2;
+export const SUPERSAMPLING = 2;
 export const MATERIAL_SKIN = 0;
 export const MATERIAL_EYE = 1;
 export const MATERIAL_PLAIN = 2;
@@ -91,7 +93,7 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
     const partVertices = part.positions.length / 3;
     const posed = partPositionsForExpression(part, model.expressionNames, expression);
     positions.set(posed, vertexOffset * 3);
-    normals.set(computeVertexNormals(posed, part.indices), vertexOffset * 3);
+    normals.set(part.material === 'hair' && hairMesh ? hairMesh.normals : computeVertexNormals(posed, part.indices), vertexOffset * 3);
     const partUvs = part.material === 'eye'
       ? eyeProjectionUvs(part.positions, part.pivot)
       : (part.uvs.length === partVertices * 2 ? part.uvs : new Float32Array(partVertices * 2));
@@ -181,37 +183,45 @@ const AMBIENT = 0.2;
 const WRAP = 0.25;
 export const PLAIN_COLOUR = [0.62, 0.58, 0.5];
 
+/** A preview camera: yaw about the head's vertical axis, then elevation above it (radians). */
+export interface PreviewView { yawRad: number; elevationRad?: number }
+
 /**
  * Renders one view with linear RGB accumulated into `accum` (view width x height, 3 floats per
- * pixel, already at supersampled resolution).
+ * pixel, already at supersampled resolution); `target.triangle` keeps which triangle each pixel shows.
  */
-function renderView(scene: PreviewScene, yawRad: number, target: RasterTarget, albedo: RgbaImage, eyeTexture: RgbaImage, background: Float32Array, accum: Float32Array): void {
+export function renderView(scene: PreviewScene, view: PreviewView, target: RasterTarget, albedo: RgbaImage, eyeTexture: RgbaImage, background: Float32Array, accum: Float32Array): void {
   const { positions, normals, uvs, indices, triangleMaterial, centre } = scene;
   const { width, height } = target;
   const vertexCount = positions.length / 3;
-  const cos = Math.cos(yawRad), sin = Math.sin(yawRad);
+  const cos = Math.cos(view.yawRad), sin = Math.sin(view.yawRad);
+  const elevation = view.elevationRad ?? 0, cosUp = Math.cos(elevation), sinUp = Math.sin(elevation);
   const distance = scene.halfHeight * 2 * CAMERA_DISTANCE_HEADS;
-  // Frame the head: its vertical extent and its horizontal radius both fit with a margin.
+  // Frame the head: its vertical extent (seen from the elevation) and its horizontal radius both fit with a margin.
   const fit = 0.86;
+  const verticalHalf = Math.abs(cosUp) * scene.halfHeight + Math.abs(sinUp) * scene.radius;
   const focal = Math.min(
-    (fit * height / 2) * (distance - scene.radius) / scene.halfHeight,
+    (fit * height / 2) * (distance - scene.radius) / verticalHalf,
     (fit * width / 2) * (distance - scene.radius) / scene.radius,
   );
   const screen = new Float32Array(vertexCount * 3);
   const viewNormals = new Float32Array(vertexCount * 3);
   for (let i = 0; i < vertexCount; i++) {
-    // Yaw turns the head about the vertical axis through its centre; positive shows its +X side.
+    // Yaw turns the head about the vertical axis through its centre (positive shows its +X side);
+    // elevation then tips its top towards the camera.
     const px = positions[3 * i] - centre[0], py = positions[3 * i + 1] - centre[1], pz = positions[3 * i + 2] - centre[2];
     const x = cos * px - sin * pz;
-    const z = sin * px + cos * pz;
+    const zYawed = sin * px + cos * pz;
+    const y = cosUp * py - sinUp * zYawed, z = sinUp * py + cosUp * zYawed;
     const depth = distance - z;
     screen[3 * i] = (width - 1) / 2 + (focal * x) / depth;
-    screen[3 * i + 1] = (height - 1) / 2 - (focal * py) / depth;
+    screen[3 * i + 1] = (height - 1) / 2 - (focal * y) / depth;
     screen[3 * i + 2] = depth;
-    const nx = normals[3 * i], nz = normals[3 * i + 2];
+    const nx = normals[3 * i], ny = normals[3 * i + 1], nz = normals[3 * i + 2];
+    const nzYawed = sin * nx + cos * nz;
     viewNormals[3 * i] = cos * nx - sin * nz;
-    viewNormals[3 * i + 1] = normals[3 * i + 1];
-    viewNormals[3 * i + 2] = sin * nx + cos * nz;
+    viewNormals[3 * i + 1] = cosUp * ny - sinUp * nzYawed;
+    viewNormals[3 * i + 2] = sinUp * ny + cosUp * nzYawed;
   }
   const cardOf = cardLookup(scene.cards);
   rasterizeTriangles(target, screen, indices, { cull: 'back', include: scene.cards.length ? (t) => triangleMaterial[t] !== MATERIAL_HAIR : undefined });
@@ -289,13 +299,14 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
   const background = Float32Array.from(bg, (c) => SRGB_TO_LINEAR[Math.max(0, Math.min(255, Math.round(c)))]);
   const viewWidths = [Math.floor(width / 2), width - Math.floor(width / 2)];
   const yaws = [0, ((options.threeQuarterYawDeg ?? 35) * Math.PI) / 180];
+  const elevationRad = ((options.elevationDeg ?? 0) * Math.PI) / 180;
   const out = new Uint8ClampedArray(width * height * 4);
   let xOffset = 0;
   for (let view = 0; view < 2; view++) {
     const viewWidth = viewWidths[view];
     const target = createRasterTarget(viewWidth * SUPERSAMPLING, height * SUPERSAMPLING);
     const accum = new Float32Array(target.width * target.height * 3);
-    renderView(scene, yaws[view], target, data.albedo, eyeTexture, background, accum);
+    renderView(scene, { yawRad: yaws[view], elevationRad }, target, data.albedo, eyeTexture, background, accum);
     downsampleInto(accum, target.width, viewWidth, height, out, width, xOffset);
     xOffset += viewWidth;
   }
@@ -303,7 +314,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
 }
 
 /** Box-filters the supersampled linear image and writes sRGB pixels at column `xOffset` of `out`. */
-function downsampleInto(accum: Float32Array, accumWidth: number, viewWidth: number, height: number, out: Uint8ClampedArray, outWidth: number, xOffset: number): void {
+export function downsampleInto(accum: Float32Array, accumWidth: number, viewWidth: number, height: number, out: Uint8ClampedArray, outWidth: number, xOffset: number): void {
   const norm = 1 / (SUPERSAMPLING * SUPERSAMPLING);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < viewWidth; x++) {
