@@ -371,6 +371,30 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.ok(lashes.morphs!.names.includes('eyeBlink_L') && brows.morphs!.names.includes('browInnerUp'));
   });
 
+  it('fades the lash and brow strands out at their cards\' outline, where the brow cards cut them off', function () {
+    for (const name of ['lashes', 'brows']) {
+      const part = model.parts.find((p) => p.name === name)!;
+      const { size, luminanceAlpha } = part.texture!;
+      const screen = new Float32Array((part.uvs.length / 2) * 3);
+      for (let i = 0; i < part.uvs.length / 2; i++) { screen[3 * i] = part.uvs[2 * i] * size - 0.5; screen[3 * i + 1] = (1 - part.uvs[2 * i + 1]) * size - 0.5; }
+      const target = createRasterTarget(size, size);
+      rasterizeTriangles(target, screen, part.indices, { cull: 'none' });
+      const covered = (x: number, y: number) => x >= 0 && y >= 0 && x < size && y < size && target.triangle[y * size + x] >= 0;
+      let rim = 0, rimCount = 0, inner = 0, innerCount = 0, mass = 0, kept = 0;
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+        const a = luminanceAlpha[2 * (y * size + x) + 1] / 255;
+        mass += a;
+        if (a >= 0.5) kept += a;
+        if (!covered(x, y)) continue;
+        const onRim = !covered(x - 1, y) || !covered(x + 1, y) || !covered(x, y - 1) || !covered(x, y + 1);
+        if (onRim) { rim += a; rimCount++; } else { inner += a; innerCount++; }
+      }
+      const rimMean = rim / rimCount, innerMean = inner / innerCount;
+      console.log(`      ${name}: mean alpha on the cards' outline ${rimMean.toFixed(3)}, inside ${innerMean.toFixed(3)}; an alpha test at 0.5 would keep ${(100 * kept / mass).toFixed(0)} % of the coverage`);
+      assert.ok(rimMean < 0.25 * innerMean, `${name}: outline ${rimMean} against ${innerMean} inside`);
+    }
+  });
+
   it('round-trips through an fp16 pack', function () {
     const bytes = writePack(model, { precision: 'fp16' });
     const back = readPack(bytes);
