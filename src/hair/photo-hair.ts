@@ -278,6 +278,9 @@ function jawOf(head: HeadRows, frame: FaceFrame): { left: number; right: number 
   return { left: head.left[row], right: head.right[row] };
 }
 
+/** Widest gap (analysis grid pixels, a face being ANALYSIS_HEIGHT high) the growth hops sideways onto shaded hair: a lit strand between shaded ones. */
+const STRAND_GAP = 1;
+
 /** Chroma a shaded hair pixel keeps (a black background or a dark chair has less); hues as isNaturalHairColour's. */
 const SHADE_MIN_CHROMA = 6;
 
@@ -474,25 +477,36 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
     return nearSkinColour && personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
   };
-  /** Marks the grid pixels reached from `seeds` over connected pixels that pass `accept` (4-connected). */
-  const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean): void => {
+  // Sideways the growth hops STRAND_GAP grid pixels onto hair in shade (`hopTo`): hair falling past
+  // the face is strands, the lit ones of the skin's colour, and a line of them cut the shaded
+  // lengths beyond off (vd034). Only onto shade: hops onto hair-coloured pixels took in the scarf
+  // and curtain beside jaw-length hair (vd051 read long).
+  const hops: [number, number][] = [[step, 0], [-step, 0], [0, step], [0, -step]];
+  for (let d = 2 * step; d <= (STRAND_GAP + 1) * step; d += step) hops.push([d, 0], [-d, 0]);
+  /** Marks the grid pixels reached from `seeds` over connected pixels that pass `accept` (4-connected; sideways hops land where `hopTo` also holds). */
+  const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean, hopTo?: (x: number, y: number) => boolean): void => {
     const visited = new Uint8Array(rw * rh);
     const stack: number[] = [];
     for (const [x, y] of seeds) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
     while (stack.length) {
       const y = stack.pop()!, x = stack.pop()!;
       for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
-      for (const [dx, dy] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
-        const nx = x + dx, ny = y + dy;
+      for (let h = 0; h < (hopTo ? hops.length : 4); h++) {
+        const nx = x + hops[h][0], ny = y + hops[h][1];
         if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
         const k = (ny - y0) * rw + (nx - x0);
         if (visited[k]) continue;
+        if (h >= 4) {
+          // A hop that does not land leaves the pixel to its neighbours.
+          if (accept(nx, ny) && hopTo!(nx, ny)) { visited[k] = 1; stack.push(nx, ny); }
+          continue;
+        }
         visited[k] = 1;
         if (accept(nx, ny)) stack.push(nx, ny);
       }
     }
   };
-  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair);
+  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y), hair, skinTone.hue));
   if (nearSkinColour && personOk) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
       candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
