@@ -15,7 +15,8 @@
  * over any pixel above the eyes, outside the face oval, that is not skin, and its lengths are then
  * followed beside the face and under the chin (growLengths). The growth also crosses hair in the
  * head's own shadow (isShadedHair), above the eyes outside the face oval and below them beside the
- * head and neck only, where the face, ears and neck are not. A crown pixel lighter than the skin
+ * head and neck only, where the face, ears and neck are not, and hops sideways over a lit strand
+ * onto such shaded hair. A crown pixel lighter than the skin
  * but of its hue and saturation is lit skin (isLitSkin), not hair. Above the chin the hair
  * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
