@@ -13,7 +13,10 @@
  * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
  * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
  * over any pixel above the eyes, outside the face oval, that is not skin, and its lengths are then
- * followed beside the face and under the chin (growLengths). A crown pixel lighter than the skin
+ * followed beside the face and under the chin (growLengths). The growth also crosses hair in the
+ * head's own shadow (isShadedHair), above the eyes outside the face oval and below them beside the
+ * head and neck only, where the face, ears and neck are not, and hops sideways over a lit strand
+ * onto such shaded hair. A crown pixel lighter than the skin
  * but of its hue and saturation is lit skin (isLitSkin), not hair. Above the chin the hair
  * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
@@ -256,6 +259,54 @@ function distance(model: ColourModel, lab: ArrayLike<number>): number {
   return Math.hypot((lab[0] - model.centre[0]) / model.spread[0], (lab[1] - model.centre[1]) / model.spread[1], (lab[2] - model.centre[2]) / model.spread[2]);
 }
 
+/**
+ * Whether a pixel lies beside the fitted head (outside its outline, down to the chin) or beside the
+ * neck (outside the jaw's width, down to NECK_BAND face heights under the chin): where hair falls
+ * past the face, and where neither the ears, the jaw nor the neck are (they lie in shade too).
+ */
+function besideHeadAndNeck(head: HeadRows, frame: FaceFrame): (x: number, y: number) => boolean {
+  const { left: jawLeft, right: jawRight } = jawOf(head, frame);
+  const bottom = frame.chin + NECK_BAND * frame.height;
+  return (x, y) => {
+    if (y <= frame.chin) return !(x >= head.left[y] && x <= head.right[y]);
+    return y <= bottom && (x < jawLeft || x > jawRight);
+  };
+}
+
+/** The jaw's outline a little above the chin: under the chin the neck lies within it. */
+function jawOf(head: HeadRows, frame: FaceFrame): { left: number; right: number } {
+  const row = Math.max(0, Math.round(frame.chin - 0.15 * frame.height));
+  return { left: head.left[row], right: head.right[row] };
+}
+
+/** Widest gap (analysis grid pixels, a face being ANALYSIS_HEIGHT high) the growth hops sideways onto shaded hair: a lit strand between shaded ones. */
+const STRAND_GAP = 1;
+
+/** Chroma a shaded hair pixel keeps (a black background or a dark chair has less); hues as isNaturalHairColour's. */
+const SHADE_MIN_CHROMA = 6;
+
+function hueDifference(a: number, b: number): number {
+  const d = Math.abs(a - b) % 360;
+  return d > 180 ? 360 - d : d;
+}
+
+/**
+ * Whether a colour is the hair's in shade: darker than the hair model reaches (its L* alone), of
+ * a warm hair hue, and of the hair's hue rather than the skin's (the neck and jaw in shadow beside
+ * a short-haired head, deep3d 015310, are the skin's hue; where the two hues coincide within
+ * LIT_SKIN_HUE, the hue cannot tell them apart and the place, beside the head, decides). Hair
+ * falling behind the ear or beside the face lies in the head's own shadow, far darker than the
+ * crown the model was taken from; neither model held it, and the growth stopped there, cutting
+ * off the lengths below (deep3d vd034: one side and the lengths under the chin missed).
+ */
+function isShadedHair(lab: ArrayLike<number>, hair: ColourModel, skinHue: number): boolean {
+  if (lab[0] >= hair.centre[0] - MODEL_REACH * hair.spread[0]) return false;
+  const { hue, chroma } = toneOf(lab);
+  if (chroma < SHADE_MIN_CHROMA || hue <= 10 || hue >= 110) return false;
+  const hairHue = toneOf(hair.centre).hue;
+  return hueDifference(hairHue, skinHue) < LIT_SKIN_HUE || hueDifference(hue, hairHue) < hueDifference(hue, skinHue);
+}
+
 /** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
 function isNaturalHairColour(lab: ArrayLike<number>): boolean {
   const chroma = Math.hypot(lab[1], lab[2]);
@@ -299,8 +350,7 @@ function growLengths(input: {
   const W = mask.width;
   const eyeY = eyeLine(frame);
   const outsideHead = (x: number, y: number) => !(x >= head.left[y] && x <= head.right[y]);
-  const jawRow = Math.max(0, Math.round(frame.chin - 0.15 * frame.height));
-  const jawLeft = head.left[jawRow], jawRight = head.right[jawRow];
+  const { left: jawLeft, right: jawRight } = jawOf(head, frame);
   const seedsIn = (from: number, to: number): [number, number][] => {
     const seeds: [number, number][] = [];
     for (let y = Math.max(input.y0, from); y <= Math.min(input.y1, to); y += step) for (let x = input.x0; x <= input.x1; x += step) if (mask.data[y * W + x]) seeds.push([x, y]);
@@ -407,6 +457,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const eyeY = eyeLine(frame);
   const nearHead = headZone(input.head, frame, H);
   const faceSide = overFaceSide(input.landmarks468);
+  const besideHead = besideHeadAndNeck(input.head, frame);
   const isHair = (x: number, y: number): boolean => {
     if (!inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
     const l = labAt(x, y);
@@ -421,30 +472,42 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
       return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
     }
     if (dh < MODEL_REACH && dh < dSkin) return true;
+    if ((y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y)) && isShadedHair(l, hair, skinTone.hue) && dSkin > MODEL_REACH) return true;
     // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
     // and outside the face oval, any person pixel that is not skin is hair (where the person mask
     // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
     return nearSkinColour && personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
   };
-  /** Marks the grid pixels reached from `seeds` over connected pixels that pass `accept` (4-connected). */
-  const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean): void => {
+  // Sideways the growth hops STRAND_GAP grid pixels onto hair in shade (`hopTo`): hair falling past
+  // the face is strands, the lit ones of the skin's colour, and a line of them cut the shaded
+  // lengths beyond off (vd034). Only onto shade: hops onto hair-coloured pixels took in the scarf
+  // and curtain beside jaw-length hair (vd051 read long).
+  const hops: [number, number][] = [[step, 0], [-step, 0], [0, step], [0, -step]];
+  for (let d = 2 * step; d <= (STRAND_GAP + 1) * step; d += step) hops.push([d, 0], [-d, 0]);
+  /** Marks the grid pixels reached from `seeds` over connected pixels that pass `accept` (4-connected; sideways hops land where `hopTo` also holds). */
+  const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean, hopTo?: (x: number, y: number) => boolean): void => {
     const visited = new Uint8Array(rw * rh);
     const stack: number[] = [];
     for (const [x, y] of seeds) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
     while (stack.length) {
       const y = stack.pop()!, x = stack.pop()!;
       for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
-      for (const [dx, dy] of [[step, 0], [-step, 0], [0, step], [0, -step]]) {
-        const nx = x + dx, ny = y + dy;
+      for (let h = 0; h < (hopTo ? hops.length : 4); h++) {
+        const nx = x + hops[h][0], ny = y + hops[h][1];
         if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
         const k = (ny - y0) * rw + (nx - x0);
         if (visited[k]) continue;
+        if (h >= 4) {
+          // A hop that does not land leaves the pixel to its neighbours.
+          if (accept(nx, ny) && hopTo!(nx, ny)) { visited[k] = 1; stack.push(nx, ny); }
+          continue;
+        }
         visited[k] = 1;
         if (accept(nx, ny)) stack.push(nx, ny);
       }
     }
   };
-  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair);
+  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y), hair, skinTone.hue));
   if (nearSkinColour && personOk) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
       candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
@@ -538,7 +601,8 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const atRow = (y: number): [number, number] => [headRows.left[y], headRows.right[y]];
   const chinRow = Math.min(H - 1, Math.round(frame.chin));
   // Under the chin the neck is narrower than the head: the bands start at the jaw's outline at chin level.
-  const jaw = atRow(Math.max(0, Math.round(frame.chin - 0.15 * frame.height)));
+  const jawRow = jawOf(headRows, frame);
+  const jaw: [number, number] = [jawRow.left, jawRow.right];
   return {
     volume: count ? (headRows.top - hairTop) / frame.height : 0,
     sideFill: fill(eyeY, chinRow, atRow, bothSides),

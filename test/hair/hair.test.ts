@@ -411,6 +411,22 @@ describe('hair: crown colour split', function () {
     assert.ok(detected.silhouette.sideFill > 0.3, `side fill ${detected.silhouette.sideFill}`);
   });
 
+  it('follows hair through the head\'s own shadow down both sides of the face (deep3d vd034)', async function () {
+    const { image, data } = await avatarOf(this, 'vd034.png');
+    const detected = data.hair!.detected!;
+    console.log(`    class ${detected.hairClass}, style ${data.hair!.style}, silhouette ${JSON.stringify(detected.silhouette)}`);
+    // Her hair falls to her shoulders on both sides; on her left (image right) it lies in shadow
+    // against a dark chair, darker than the crown's model and far from the skin's, and the growth
+    // stopped at the crown: sideFill 0.00, templeFill 0.00, neckFill 0.03, class short. Her lengths
+    // under the chin, cut off by a lit strand of the skin's colour, are reached by a hop onto the
+    // shaded strands beyond: now 0.69 / 0.61 / 0.70, long.
+    assert.equal(detected.hairClass, 'long');
+    assert.ok(detected.silhouette.sideFill > 0.4, `side fill ${detected.silhouette.sideFill}`);
+    assert.ok(detected.silhouette.templeFill > 0.4, `temple fill ${detected.silhouette.templeFill}`);
+    assert.ok(detected.silhouette.neckFill > 0.6, `neck fill ${detected.silhouette.neckFill}`);
+    assert.ok(hairInSkinShare(data, image).share < 0.02);
+  });
+
   it('reads brown hair against a black background as brown, not black (hrn 00437)', async function () {
     const { data } = await avatarOf(this, '00437.png', ['hrn', 'single']);
     const hair = data.hair!;
