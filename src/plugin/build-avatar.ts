@@ -100,9 +100,9 @@ function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughness
 
 /**
  * Lashes and brows: the hair's strand material, blended without its alpha test. Their strands are a
- * texel or two wide, so at a face's usual size on screen the mip levels average their alpha below
- * the hair's cut-off, and the test left scattered dots with hard edges; blended, they keep their
- * coverage. Each is one layer of cards over the skin, so the missing depth write sorts nothing wrong.
+ * texel or two wide and mostly translucent: a test at the hair's cut-off drops half the brows'
+ * coverage at full resolution, and more at the mip levels a face on screen uses; blended, they keep
+ * it. Each is one layer of cards over the skin, so the missing depth write sorts nothing wrong.
  */
 function faceCardMaterial(name: string, scene: Scene, texture: RawTexture): PBRMaterial {
   const material = hairMaterial(name, scene, texture);
