@@ -46,9 +46,9 @@ export function strandTexture(kind: string, name: string, size: number): Uint8Ar
 /**
  * `luminanceAlpha` (strandTexture's layout) with its alpha faded to 0 over `fadeTexels` towards the
  * outline of the cards' UV triangles. MakeHuman's brow cards hug their brows, so the strands run on
- * past the cards' edges: cut by the polygon, the strands' alpha stopped there in a hard, aliased
- * edge the shape of the triangles (a jagged brow of flat colour once blended, at the distances a
- * game shows a face). Faded, the outline is the strands' own.
+ * past the cards' edges: cut by the polygon, the strands' alpha stopped there in an edge the shape
+ * of the triangles (the lashes' outline held 0.17 alpha against 0.31 inside). Faded, the outline is
+ * the strands' own.
  */
 export function fadeAtCardOutline(luminanceAlpha: Uint8Array, size: number, uvs: Float32Array, indices: Uint32Array, fadeTexels: number): Uint8Array {
   const target = createRasterTarget(size, size);
