@@ -5,7 +5,7 @@
  * trusted: visible * max(0, cos(normal, view)) * skin mask, so grazing and hidden texels fade out.
  */
 import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
-import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import { createRasterTarget, rasterizeTriangles, uvScreenPositions } from '../render/rasterize.js';
 import { PhotoAvatarError } from '../errors.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -31,21 +31,14 @@ export interface UvRaster {
 
 const uvRasters = new PerModelCache<HeadModel, UvRaster>();
 
-/**
- * Rasterizes the model in UV space at `size` x `size`. Texel centres sit at u = (column + 0.5) / size,
- * which is where GPU samplers read them, so the screen position of a UV is (u * size - 0.5, (1 - v) * size - 0.5).
- */
+/** Rasterizes the model in UV space at `size` x `size` (texel centres where GPU samplers read them: uvScreenPositions). */
 export function getUvRaster(model: HeadModel, size: number): UvRaster {
   return uvRasters.get(model, size, () => rasterizeUvs(model, size));
 }
 
 function rasterizeUvs(model: HeadModel, size: number): UvRaster {
-  const { uvs, indices, vertexCount, skinWeight } = model;
-  const screen = new Float32Array(vertexCount * 3);
-  for (let v = 0; v < vertexCount; v++) {
-    screen[3 * v] = uvs[2 * v] * size - 0.5;
-    screen[3 * v + 1] = (1 - uvs[2 * v + 1]) * size - 0.5;
-  }
+  const { uvs, indices, skinWeight } = model;
+  const screen = uvScreenPositions(uvs, size);
   const target = createRasterTarget(size, size);
   rasterizeTriangles(target, screen, indices, { cull: 'none' });
 

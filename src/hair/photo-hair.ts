@@ -14,7 +14,7 @@
  * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
  * over any pixel above the eyes, outside the face oval, that is not skin, and its lengths are then
  * followed beside the face and under the chin (growLengths). The growth also crosses hair in the
- * head's own shadow (isShadedHair), above the eyes outside the face oval and below them beside the
+ * head's own shadow (shadedHairTest), above the eyes outside the face oval and below them beside the
  * head and neck only, where the face, ears and neck are not, and hops sideways over a lit strand
  * onto such shaded hair. A crown pixel lighter than the skin
  * but of its hue and saturation is lit skin (isLitSkin), not hair. Above the chin the hair
@@ -291,7 +291,7 @@ function hueDifference(a: number, b: number): number {
 }
 
 /**
- * Whether a colour is the hair's in shade: darker than the hair model reaches (its L* alone), of
+ * The test whether a colour is the hair's in shade: darker than the hair model reaches (its L* alone), of
  * a warm hair hue, and of the hair's hue rather than the skin's (the neck and jaw in shadow beside
  * a short-haired head, deep3d 015310, are the skin's hue; where the two hues coincide within
  * LIT_SKIN_HUE, the hue cannot tell them apart and the place, beside the head, decides). Hair
@@ -299,12 +299,17 @@ function hueDifference(a: number, b: number): number {
  * crown the model was taken from; neither model held it, and the growth stopped there, cutting
  * off the lengths below (deep3d vd034: one side and the lengths under the chin missed).
  */
-function isShadedHair(lab: ArrayLike<number>, hair: ColourModel, skinHue: number): boolean {
-  if (lab[0] >= hair.centre[0] - MODEL_REACH * hair.spread[0]) return false;
-  const { hue, chroma } = toneOf(lab);
-  if (chroma < SHADE_MIN_CHROMA || hue <= 10 || hue >= 110) return false;
+function shadedHairTest(hair: ColourModel, skinHue: number): (lab: ArrayLike<number>) => boolean {
+  // The models' own terms are fixed per photo; the growth asks per pixel.
+  const darkerThan = hair.centre[0] - MODEL_REACH * hair.spread[0];
   const hairHue = toneOf(hair.centre).hue;
-  return hueDifference(hairHue, skinHue) < LIT_SKIN_HUE || hueDifference(hue, hairHue) < hueDifference(hue, skinHue);
+  const huesCoincide = hueDifference(hairHue, skinHue) < LIT_SKIN_HUE;
+  return (lab) => {
+    if (lab[0] >= darkerThan) return false;
+    const { hue, chroma } = toneOf(lab);
+    if (chroma < SHADE_MIN_CHROMA || hue <= 10 || hue >= 110) return false;
+    return huesCoincide || hueDifference(hue, hairHue) < hueDifference(hue, skinHue);
+  };
 }
 
 /** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
@@ -458,6 +463,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const nearHead = headZone(input.head, frame, H);
   const faceSide = overFaceSide(input.landmarks468);
   const besideHead = besideHeadAndNeck(input.head, frame);
+  const isShadedHair = shadedHairTest(hair, skinTone.hue);
   const isHair = (x: number, y: number): boolean => {
     if (!inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
     const l = labAt(x, y);
@@ -472,7 +478,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
       return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
     }
     if (dh < MODEL_REACH && dh < dSkin) return true;
-    if ((y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y)) && isShadedHair(l, hair, skinTone.hue) && dSkin > MODEL_REACH) return true;
+    if ((y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y)) && isShadedHair(l) && dSkin > MODEL_REACH) return true;
     // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
     // and outside the face oval, any person pixel that is not skin is hair (where the person mask
     // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
@@ -507,7 +513,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
       }
     }
   };
-  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y), hair, skinTone.hue));
+  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y)));
   if (nearSkinColour && personOk) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
       candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });

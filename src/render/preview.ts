@@ -314,7 +314,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
 }
 
 /** Box-filters the supersampled linear image and writes sRGB pixels at column `xOffset` of `out`. */
-export function downsampleInto(accum: Float32Array, accumWidth: number, viewWidth: number, height: number, out: Uint8ClampedArray, outWidth: number, xOffset: number): void {
+function downsampleInto(accum: Float32Array, accumWidth: number, viewWidth: number, height: number, out: Uint8ClampedArray, outWidth: number, xOffset: number): void {
   const norm = 1 / (SUPERSAMPLING * SUPERSAMPLING);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < viewWidth; x++) {

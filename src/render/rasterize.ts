@@ -16,6 +16,19 @@ export interface RasterTarget {
   bary: Float32Array;
 }
 
+/**
+ * Screen positions (xyz, depth 0) that rasterize `uvs` (v up) into a `size` x `size` texture, top
+ * row first: texel centres sit at u = (column + 0.5) / size, where GPU samplers read them.
+ */
+export function uvScreenPositions(uvs: Float32Array, size: number): Float32Array {
+  const n = uvs.length / 2, screen = new Float32Array(3 * n);
+  for (let v = 0; v < n; v++) {
+    screen[3 * v] = uvs[2 * v] * size - 0.5;
+    screen[3 * v + 1] = (1 - uvs[2 * v + 1]) * size - 0.5;
+  }
+  return screen;
+}
+
 export function createRasterTarget(width: number, height: number): RasterTarget {
   const target: RasterTarget = {
     width,

@@ -16,7 +16,7 @@ import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { makeAvatarData } from '../export/synthetic-avatar.js';
 import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
-import { createRasterTarget, rasterizeTriangles } from '../../src/render/rasterize.js';
+import { createRasterTarget, rasterizeTriangles, uvScreenPositions } from '../../src/render/rasterize.js';
 import { INNER_LIP_PAIRS, incisalDisplay } from '../../src/modelpack/makehuman-head/lip-seal.js';
 import { fitSagittalMotion } from '../../src/modelpack/makehuman-head/jaw-parts.js';
 
@@ -375,10 +375,8 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     for (const name of ['lashes', 'brows']) {
       const part = model.parts.find((p) => p.name === name)!;
       const { size, luminanceAlpha } = part.texture!;
-      const screen = new Float32Array((part.uvs.length / 2) * 3);
-      for (let i = 0; i < part.uvs.length / 2; i++) { screen[3 * i] = part.uvs[2 * i] * size - 0.5; screen[3 * i + 1] = (1 - part.uvs[2 * i + 1]) * size - 0.5; }
       const target = createRasterTarget(size, size);
-      rasterizeTriangles(target, screen, part.indices, { cull: 'none' });
+      rasterizeTriangles(target, uvScreenPositions(part.uvs, size), part.indices, { cull: 'none' });
       const covered = (x: number, y: number) => x >= 0 && y >= 0 && x < size && y < size && target.triangle[y * size + x] >= 0;
       let rim = 0, rimCount = 0, inner = 0, innerCount = 0, mass = 0, kept = 0;
       for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {

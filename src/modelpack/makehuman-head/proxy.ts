@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodePng, type DecodedPng } from '../../image/png-codec.js';
 import { downscaleArea } from '../../image/resize.js';
-import { createRasterTarget, rasterizeTriangles } from '../../render/rasterize.js';
+import { createRasterTarget, rasterizeTriangles, uvScreenPositions } from '../../render/rasterize.js';
 import { decodeThreeJsonFaces, HM08_UNITS_TO_METRES, makehumanDataDir } from './hm08-source.js';
 
 /** Authors the CC0 grant covers (MAKEHUMAN.md: only MakeHuman team items ship; Mindfront's CC BY items and community items do not). */
@@ -52,13 +52,7 @@ export function strandTexture(kind: string, name: string, size: number): Uint8Ar
  */
 export function fadeAtCardOutline(luminanceAlpha: Uint8Array, size: number, uvs: Float32Array, indices: Uint32Array, fadeTexels: number): Uint8Array {
   const target = createRasterTarget(size, size);
-  // Texel centres at integer coordinates, rows top first (v up).
-  const screen = new Float32Array((uvs.length / 2) * 3);
-  for (let i = 0; i < uvs.length / 2; i++) {
-    screen[3 * i] = uvs[2 * i] * size - 0.5;
-    screen[3 * i + 1] = (1 - uvs[2 * i + 1]) * size - 0.5;
-  }
-  rasterizeTriangles(target, screen, indices);
+  rasterizeTriangles(target, uvScreenPositions(uvs, size), indices);
   const inside = new Float32Array(size * size);
   for (let p = 0; p < size * size; p++) inside[p] = target.triangle[p] >= 0 ? Infinity : 0;
   const distance = chamferDistance(inside, size);
