@@ -23,6 +23,7 @@ import { irisColourFromPhoto } from './materials/iris-colour.js';
 import { segmentHair, withoutHair } from './hair/photo-hair.js';
 import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
 import { photoBrowColour } from './hair/face-cards.js';
+import { buildBrowMask } from './inference/face/skin-mask.js';
 
 export interface CreateAvatarOptions {
   /** Head model: a decoded pack, or the bytes of a .pack file. Default: the embedded open head. */
@@ -244,6 +245,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   timings['hair.mask'] = performance.now() - hairStart;
   const albedoInputs: AlbedoInput[] = views.map((view, i) => ({
     image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
+    browMask: withoutHair(buildBrowMask(view.face.landmarks468, view.image.width, view.image.height), hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height),
   }));
   const albedo = await stage('albedo', timings, options, () => estimateAlbedo(
     several ? albedoInputs : albedoInputs[0],

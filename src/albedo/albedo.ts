@@ -17,6 +17,7 @@ import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
 import { PerModelCache } from './per-model-cache.js';
 import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
+import { photoBrowShare, photoBrowWeight } from './photo-brows.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
@@ -106,6 +107,8 @@ export interface DelitView {
   skinTone: Float64Array;
   /** Per-channel light level the skin-colour prior gave (1, 1, 1 without one): the shading trust is judged relative to it. */
   gains: Float64Array;
+  /** With a brow mask: the unwrap's brow weight per covered texel (./photo-brows.ts). */
+  browWeight?: Float32Array;
 }
 
 /** Minimum cosine / mask product for full trust; below it confidence ramps down to 0. */
@@ -125,7 +128,7 @@ function checkTextureSize(size: number): void {
 export async function delightView(input: AlbedoInput, size: number, signal?: AbortSignal, skinPrior?: SkinColourStatistics, lightGain?: LightGainOptions): Promise<DelitView> {
   checkTextureSize(size);
   throwIfAborted(signal);
-  const { raster, colour, weight, skinWeight, normal } = unwrapPhoto(input, size);
+  const { raster, colour, weight, skinWeight, normal, browWeight } = unwrapPhoto(input, size);
   const count = raster.texel.length;
   if (count === 0) throw new PhotoAvatarError('CORRUPT_MODEL_PACK', `Model '${input.model.id}' covers no texels in UV space.`);
   throwIfAborted(signal);
@@ -155,7 +158,7 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   const albedo = new Float32Array(count * 3);
   const confidence = new Float32Array(count);
   divideLight(colour, normal, weight, light, gains, albedo, confidence);
-  return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains };
+  return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains, ...(browWeight ? { browWeight } : {}) };
 }
 
 /** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
@@ -192,9 +195,11 @@ export function relightView(view: DelitView, light: Float32Array): DelitView {
  * Several views of one face -> one: per texel, the confidence-weighted mean albedo, and the
  * highest confidence any view had there. Views must share the raster (same model and size).
  */
-export function mergeViews(views: readonly DelitView[]): { albedo: Float32Array; confidence: Float32Array; skinTone: Float64Array } {
+export function mergeViews(views: readonly DelitView[]): { albedo: Float32Array; confidence: Float32Array; skinTone: Float64Array; browWeight?: Float32Array } {
   if (views.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'mergeViews needs at least one view.');
-  if (views.length === 1) return { albedo: views[0].albedo, confidence: views[0].confidence, skinTone: views[0].skinTone };
+  const browWeight = mergeBrowWeights(views);
+  const brows = browWeight ? { browWeight } : {};
+  if (views.length === 1) return { albedo: views[0].albedo, confidence: views[0].confidence, skinTone: views[0].skinTone, ...brows };
   const raster = views[0].raster;
   if (views.some((view) => view.raster !== raster)) throw new PhotoAvatarError('INVALID_ARGUMENT', 'Views to merge must share one UV raster.');
   const count = raster.texel.length;
@@ -215,7 +220,19 @@ export function mergeViews(views: readonly DelitView[]): { albedo: Float32Array;
   }
   const skinTone = new Float64Array(3);
   for (const view of views) for (let c = 0; c < 3; c++) skinTone[c] += view.skinTone[c] / views.length;
-  return { albedo, confidence, skinTone };
+  return { albedo, confidence, skinTone, ...brows };
+}
+
+/** The largest brow weight any view gave each texel; undefined when no view has a brow mask. */
+function mergeBrowWeights(views: readonly DelitView[]): Float32Array | undefined {
+  const withBrows = views.filter((view) => view.browWeight);
+  if (withBrows.length <= 1) return withBrows[0]?.browWeight;
+  const merged = Float32Array.from(withBrows[0].browWeight!);
+  for (const view of withBrows.slice(1)) {
+    const weight = view.browWeight!;
+    for (let i = 0; i < merged.length; i++) if (weight[i] > merged[i]) merged[i] = weight[i];
+  }
+  return merged;
 }
 
 /** Fraction of face-skin texels (skin weight > 0.5) with any observation. */
@@ -280,9 +297,12 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
       ...(detailModel ? { detailModel } : {}),
     });
     const region = modelRegion(model, size);
+    // Inside the photo's brows the completed photo albedo stands (./photo-brows.ts).
+    const brows = merged.browWeight ? photoBrowShare(raster, mirror, merged.browWeight, completed.confidence) : undefined;
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     for (let p = 0; p < region.length; p++) {
-      const m = region[p];
+      const b = brows ? photoBrowWeight(brows[p], fusion.texture, completed.texture, p) : 0;
+      const m = region[p] * (1 - b);
       for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
     }
     detail = fusion.detail;

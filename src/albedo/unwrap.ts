@@ -81,6 +81,8 @@ export interface UnwrapInput {
    * inside). The texture is taken from here, the light only from skin. Defaults to skinMask.
    */
   faceMask?: Mask;
+  /** Image-space mask of the brows (255 = brow): where the texture keeps the photo's own colour. */
+  browMask?: Mask;
 }
 
 export interface UnwrapResult {
@@ -93,11 +95,13 @@ export interface UnwrapResult {
   skinWeight: Float32Array;
   /** Unit surface normal per covered texel, model space, interleaved. */
   normal: Float32Array;
+  /** With a brow mask: its value (0..1) per covered texel the photo sees. */
+  browWeight?: Float32Array;
 }
 
 /** Unwraps the photo into the model's UV layout at `size` x `size`. */
 export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
-  const { image, model, vertices, camera, skinMask } = input;
+  const { image, model, vertices, camera, skinMask, browMask } = input;
   const textureMask = input.faceMask ?? skinMask;
   validateUnwrapInput(input);
   const raster = getUvRaster(model, size);
@@ -113,11 +117,13 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
   const weight = new Float32Array(count);
   const skinWeight = new Float32Array(count);
   const normal = new Float32Array(count * 3);
+  const browWeight = browMask ? new Float32Array(count) : undefined;
   const W = image.width, H = image.height, pixels = image.data;
   const zw = zbuffer.width, zh = zbuffer.height, zx0 = zbuffer.x0, zy0 = zbuffer.y0, depth = zbuffer.depth;
   // Masks may have any size: they are stretched over the image.
   const skinScaleX = skinMask ? skinMask.width / W : 0, skinScaleY = skinMask ? skinMask.height / H : 0;
   const textureScaleX = textureMask ? textureMask.width / W : 0, textureScaleY = textureMask ? textureMask.height / H : 0;
+  const browScaleX = browMask ? browMask.width / W : 0, browScaleY = browMask ? browMask.height / H : 0;
 
   for (let i = 0; i < count; i++) {
     const t = raster.triangle[i];
@@ -180,8 +186,9 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
     }
     weight[i] = cosine * mask;
     skinWeight[i] = cosine * skin;
+    if (browMask && browWeight) browWeight[i] = sampleMask(browMask, (x + 0.5) * browScaleX - 0.5, (y + 0.5) * browScaleY - 0.5);
   }
-  return { raster, colour, weight, skinWeight, normal };
+  return { raster, colour, weight, skinWeight, normal, ...(browWeight ? { browWeight } : {}) };
 }
 
 interface DepthImage {

@@ -1,21 +1,16 @@
 /**
  * Colours of the face's strand cards (the lash and brow parts of MakeHuman-built heads,
  * ../modelpack/makehuman-head/face-cards.ts): lashes near black; brows as dark as the person's
- * own brows, read from the de-lit albedo map (the photo's detail where the photo sees the face,
- * the albedo model's elsewhere) under the cards, in the pigment of the photo's hair. Browser-safe.
+ * own brows, read from the de-lit albedo map under the cards (the photo's own brows where it sees
+ * them, ../albedo/photo-brows.ts), in the pigment of the photo's hair. Browser-safe.
  */
 import type { SubMesh } from '../modelpack/head-model.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { tintStrandTexture } from './hair-mesh.js';
 
-/** Share of the albedo samples under the brow cards taken as the brow (darkest) and as the skin beside it (lightest). */
+/** Share of the albedo samples under the brow cards taken as the brow (the darkest). */
 const BROW_HAIR_SHARE = 0.25;
-/**
- * Share of a brow texel that is hair: the albedo map (64² model plus the photo's detail) blurs the
- * hairs with the skin between them, so the dark samples are unmixed: hair = skin + (dark - skin) / coverage.
- */
-const BROW_COVERAGE = 0.5;
 
 /** Linear RGB of lashes: mascara-dark whatever the hair, as real lashes read at a distance. */
 export const LASH_COLOUR: readonly [number, number, number] = [0.012, 0.01, 0.009];
@@ -28,8 +23,9 @@ type CardData = Pick<AvatarData, 'model' | 'albedo' | 'hair'>;
 
 /**
  * Linear RGB of the brows: the albedo under each brow card vertex (at the UV of the skin point it
- * is glued to); the darkest BROW_HAIR_SHARE of them by luminance are brow, the lightest as many skin,
- * and the hair colour is unmixed from the two (BROW_COVERAGE).
+ * is glued to), the mean of the darkest BROW_HAIR_SHARE of them by luminance. The albedo holds the
+ * photo's own brows there (../albedo/photo-brows.ts); unmixing them from the skin beside them, as
+ * when the albedo held only the model's pale brows, made vd006's blond brows near black.
  */
 export function browColour(data: CardData, brows: SubMesh): [number, number, number] {
   const { uvs } = data.model, { width, height, data: texels } = data.albedo;
@@ -47,24 +43,20 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
     samples.push([0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2], rgb[0], rgb[1], rgb[2]]);
   }
   samples.sort((a, b) => a[0] - b[0]);
-  const count = Math.max(1, Math.round(samples.length * BROW_HAIR_SHARE));
-  const mean = (kept: typeof samples, c: number) => kept.reduce((sum, s) => sum + s[c], 0) / kept.length;
-  const [r, g, b] = [1, 2, 3].map((c) => {
-    const dark = mean(samples.slice(0, count), c), skin = mean(samples.slice(-count), c);
-    return Math.max(0.15 * dark, skin + (dark - skin) / BROW_COVERAGE);
-  });
-  // Natural hair is never greener than red, nor bluer than green. The unmixing doubles any cast the
-  // de-lighting left in the dark samples (hrn 00016's red face left its brows green, L*a*b* a* -7).
+  const dark = samples.slice(0, Math.max(1, Math.round(samples.length * BROW_HAIR_SHARE)));
+  const [r, g, b] = [1, 2, 3].map((c) => dark.reduce((sum, s) => sum + s[c], 0) / dark.length);
+  // Natural hair is never greener than red, nor bluer than green: a cast the de-lighting left in the
+  // dark samples is not the brows' (hrn 00016's red face left its brows green, L*a*b* a* -7).
   const green = Math.min(g, r);
   return [r, green, Math.min(b, green)];
 }
 
 /**
  * Linear RGB of the brows when the photo shows the person's hair: the hair's pigment (its de-lit
- * region mean's chromaticity) at the brows' own luminance (browColour's). The albedo carries the
- * photo's detail in HSV's value only, so the brows in it take the skin's hue, and the unmixing
- * doubled that hue: vd006's and emma's brows came out maroon, hrn 00016's olive under black hair.
- * Brows and scalp hair share their pigment; the value detail does hold the brows' darkness.
+ * region mean's chromaticity) at the brows' own luminance (browColour's). The few dark texels under
+ * the cards carry the de-lighting's colour cast and, where the photo's brows are faint, the skin's
+ * hue: vd006's and emma's brows came out maroon, hrn 00016's olive under black hair. Brows and
+ * scalp hair share their pigment; the albedo does hold the brows' darkness.
  */
 export function browColourFromHair(unmixed: readonly number[], hairMean: readonly number[]): [number, number, number] {
   const luminance = (c: readonly number[]) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];

@@ -14,6 +14,7 @@ import type { DetailModel } from '../albedo/detail-model.js';
 import type { LightGainOptions } from '../albedo/light-gain.js';
 import { upsamplePlanes } from '../albedo/fit-albedo.js';
 import { estimateAlbedo, type AlbedoResult } from '../albedo/albedo.js';
+import { buildBrowMask } from '../inference/face/skin-mask.js';
 import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
 import { compareWithTruth, linearRmsDifference, textureToPlanes, uvEvaluationRegions, type TruthComparison } from './albedo-truth.js';
 import { relightPhoto, RELIGHTINGS, type Relighting } from './relight-photo.js';
@@ -43,7 +44,10 @@ export async function albedosOfPhoto(image: RgbaImage, options: AlbedoEvaluation
   const data = await createAvatarData(image, { model: options.model, textureSize: options.textureSize, backend: options.backend ?? 'wasm', albedoModel: false });
   if (!options.uvapm) return { data, photoOnly: data.albedo };
   const faceMask = await (await getFaceAnalyzer(options.backend ?? 'wasm')).faceMask(image, data.face);
-  const input = { image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask };
+  const input = {
+    image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask,
+    browMask: buildBrowMask(data.face.landmarks468, image.width, image.height),
+  };
   const withModel = await estimateAlbedo(input, { size: options.textureSize, albedoModel: options.uvapm });
   const withDetailModel = options.detailModel
     ? await estimateAlbedo(input, { size: options.textureSize, albedoModel: options.uvapm, detailModel: options.detailModel }) : undefined;

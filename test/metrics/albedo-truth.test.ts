@@ -126,7 +126,7 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
 
   it('the coarse model beats the photo-only albedo against the truth on the whole head, and the model is built without the photo', async () => {
     const lines: string[] = [];
-    let photoOnlyHead = 0, coarseHead = 0, coarseFace = 0, photoOnlyFace = 0, finalHead = 0, finalSsim = 0, generatedSsim = 0;
+    let photoOnlyHead = 0, coarseHead = 0, coarseFace = 0, photoOnlyFace = 0, finalHead = 0, finalFace = 0, finalSsim = 0, generatedSsim = 0;
     for (const name of photos) {
       const stem = name.replace(/\.png$/, '');
       const uvapm = await leaveOneOutUvapm(source, stem);
@@ -140,12 +140,12 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
       lines.push(`      ${stem}: ${Object.entries(scores).map(([k, s]) => `${k} ${s.face.psnr.toFixed(2)}/${s.head.psnr.toFixed(2)}`).join('  ')}`);
       photoOnlyHead += scores['photo-only']!.head.psnr / photos.length; coarseHead += scores.coarse!.head.psnr / photos.length;
       photoOnlyFace += scores['photo-only']!.face.psnr / photos.length; coarseFace += scores.coarse!.face.psnr / photos.length;
-      finalHead += scores.final!.head.psnr / photos.length;
+      finalHead += scores.final!.head.psnr / photos.length; finalFace += scores.final!.face.psnr / photos.length;
       finalSsim += scores.final!.head.ssim / photos.length; generatedSsim += scores['final + D(α)']!.head.ssim / photos.length;
     }
     console.log('      PSNR dB face/head vs FFHQ-UV truth (texture 256², UVAPM 64² leave-one-out):');
     lines.forEach((l) => console.log(l));
-    console.log(`      mean: photo-only ${photoOnlyFace.toFixed(2)}/${photoOnlyHead.toFixed(2)}, coarse ${coarseFace.toFixed(2)}/${coarseHead.toFixed(2)}`);
+    console.log(`      mean: photo-only ${photoOnlyFace.toFixed(2)}/${photoOnlyHead.toFixed(2)}, coarse ${coarseFace.toFixed(2)}/${coarseHead.toFixed(2)}, final ${finalFace.toFixed(2)}/${finalHead.toFixed(2)}`);
     assert.ok(coarseHead > photoOnlyHead + 5, `whole head: coarse ${coarseHead} vs photo-only ${photoOnlyHead}`);
     // The final texture (detail fused, blended into the photo completion at the model's border)
     // keeps the coarse map's truth on the whole head (20.4 vs 20.0 dB measured; 19.2 before the

@@ -9,12 +9,15 @@ import type { Mask } from '../../types.js';
 import { sampleBilinear } from '../../image/resize.js';
 import { FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS_OUTER, RIGHT_BROW, RIGHT_EYE } from './mesh-regions.js';
 
+/** Enlargement of the brows about their centroid, so the brow hairs beyond the mesh's contour are in. */
+const BROW_GROWTH = 1.2;
+
 /** Enlargement of excluded regions about their centroid. */
 const EXCLUDED: [Uint16Array, number][] = [
   [RIGHT_EYE, 1.35],
   [LEFT_EYE, 1.35],
-  [RIGHT_BROW, 1.2],
-  [LEFT_BROW, 1.2],
+  [RIGHT_BROW, BROW_GROWTH],
+  [LEFT_BROW, BROW_GROWTH],
   [LIPS_OUTER, 1.1],
 ];
 
@@ -56,6 +59,17 @@ export function buildSkinMask(landmarks468: Float32Array, personMask: Mask, opti
   if (inside > 0 && kept >= PERSON_MASK_MIN_AGREEMENT * inside) {
     for (let i = 0; i < data.length; i++) if (personMask.data[i] === 0) data[i] = 0;
   }
+  return { width, height, data };
+}
+
+/**
+ * The brows' region at width × height from 468 mesh points (image pixels): the albedo takes the
+ * photo's own colour there (src/albedo/photo-brows.ts), since brow hair is albedo that no skin
+ * model makes. The same polygons the skin mask leaves out.
+ */
+export function buildBrowMask(landmarks468: Float32Array, width: number, height: number): Mask {
+  const data = new Uint8Array(width * height);
+  for (const brow of [RIGHT_BROW, LEFT_BROW]) fillPolygon(data, width, height, polygonOf(landmarks468, brow, BROW_GROWTH), 255);
   return { width, height, data };
 }
 
