@@ -629,6 +629,9 @@ const LONG_NECK_FILL = 0.6;
 
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
   if (seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
+  // Under a hat the mask grew from the hat's colour: the silhouette is the hat's, and no hair
+  // shows. Giving it a style put a short crop in the hat's place (deep3d 015259's cap read short).
+  if (seg.hatLike) return 'none';
   if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
   if (silhouette.sideFill > 0.3 && silhouette.neckFill > LONG_NECK_FILL) return 'long';
   if (silhouette.sideFill > 0.3) return 'medium';

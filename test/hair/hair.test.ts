@@ -467,6 +467,35 @@ describe('hair: crown colour split', function () {
     assert.ok(crown.darkShare < 0.07, `dark share ${crown.darkShare}`);
   });
 
+  it('reads a cap as no hair, not a short crop (deep3d 015259)', async function () {
+    const { image, data } = await avatarOf(this, '015259.jpg');
+    const detected = data.hair!.detected!;
+    console.log(`    class ${detected.hairClass}, style ${data.hair!.style}, hat ${detected.hatLike}, crown coverage ${detected.crownCoverage.toFixed(2)}, hair area ${detected.silhouette.area.toFixed(2)}`);
+    // The light-blue cap fills the whole crown band (1.00) and its mask is as large as a short
+    // crop's (0.62 face ovals): only its colour, which no natural hair has, tells it apart. It got
+    // short02 in a mid-brown.
+    assert.equal(detected.hatLike, true);
+    assert.ok(detected.crownCoverage > 0.9, `crown coverage ${detected.crownCoverage}`);
+    assert.ok(detected.silhouette.area > 0.3, `hair area ${detected.silhouette.area}`);
+    assert.equal(detected.hairClass, 'none');
+    assert.equal(data.hair!.style, null);
+    assert.equal(data.hair!.mesh, undefined);
+    // The cap still stays out of the skin albedo.
+    assert.ok(hairInSkinShare(data, image).share < 0.02);
+  });
+
+  it('keeps a short-haired man short (hrn 00016)', async function () {
+    const { data } = await avatarOf(this, '00016.png', ['hrn', 'single']);
+    const { hairClass, silhouette: s } = data.hair!.detected!;
+    console.log(`    class ${hairClass}, style ${data.hair!.style}, side fill ${s.sideFill.toFixed(2)}, neck fill ${s.neckFill.toFixed(2)}, temple fill ${s.templeFill.toFixed(2)}, volume ${s.volume.toFixed(2)}`);
+    // His hair reaches to the top of the ears: little beside the face (0.27 of the bands, medium
+    // needs 0.3) and under the chin only the dark collar (0.22; tied back needs 0.7).
+    assert.ok(s.sideFill < 0.3, `side fill ${s.sideFill}`);
+    assert.ok(s.neckFill < 0.7, `neck fill ${s.neckFill}`);
+    assert.equal(hairClass, 'short');
+    assert.equal(data.hair!.style, 'short02');
+  });
+
   it('leaves a bald crown bald (deep3d 000125)', async function () {
     const { data } = await avatarOf(this, '000125.jpg');
     assert.equal(data.hair!.detected!.hairClass, 'none', `crown coverage ${data.hair!.detected!.crownCoverage}`);
