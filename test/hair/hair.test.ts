@@ -335,7 +335,7 @@ describe('hair: crown colour split', function () {
     assert.ok(hairInSkinShare(data, image).share < 0.02);
   });
 
-  it('gives the brows the pigment of the hair: blond vd006\'s came out maroon, in the skin\'s hue that the albedo\'s value detail leaves them', async function () {
+  it('gives the brows the pigment of the hair and the albedo\'s darkness: blond vd006\'s came out maroon from the de-lighting\'s cast', async function () {
     const { data } = await avatarOf(this, 'vd006.png');
     const hue = (c: ArrayLike<number>) => { const lab = linearToLab(c[0], c[1], c[2]); return (Math.atan2(lab[2], lab[1]) * 180) / Math.PI; };
     const luminance = (c: ArrayLike<number>) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
