@@ -29,6 +29,8 @@ const ITERATIONS = 4;
 const STEP = 1e-3;
 /** Pull towards looking straight ahead, relative to one pixel of iris error per radian. */
 const DAMPING = 1e-2;
+/** Residual scale of an eye read by the Iris model beside one refined on the limbus (see IrisReading). */
+const MODEL_BESIDE_LIMBUS = 0.3;
 
 /** Where an eye's observed iris centre sits in the head (see irisCentreInHead). */
 export interface EyeIrisGeometry {
@@ -286,8 +288,10 @@ export class GazeSolver {
     out: Float64Array,
   ): void {
     const point = this.point;
+    const mixed = this.readings[0] !== this.readings[1];
     this.eyes.forEach((eye, e) => {
       const limbus = this.readings[eye.irisOffset / 15] === 'limbus';
+      const scale = mixed && !limbus ? MODEL_BESIDE_LIMBUS : 1;
       const offsets = limbus ? this.limbusOffsets : this.irisOffsets;
       irisCentreInHead(limbus ? eye.limbus : eye, yaw, pitch, point);
       const x = point[0] + offsets[3 * e], y = point[1] + offsets[3 * e + 1], z = point[2] + offsets[3 * e + 2];
@@ -295,8 +299,8 @@ export class GazeSolver {
       const py = R[3] * x + R[4] * y + R[5] * z + t[1];
       const pz = R[6] * x + R[7] * y + R[8] * z + t[2];
       const invDepth = -1 / pz;
-      out[2 * e] = intrinsics.cx + intrinsics.focal * px * invDepth - iris[eye.irisOffset];
-      out[2 * e + 1] = intrinsics.cy - intrinsics.focal * py * invDepth - iris[eye.irisOffset + 1];
+      out[2 * e] = scale * (intrinsics.cx + intrinsics.focal * px * invDepth - iris[eye.irisOffset]);
+      out[2 * e + 1] = scale * (intrinsics.cy - intrinsics.focal * py * invDepth - iris[eye.irisOffset + 1]);
     });
   }
 }

@@ -12,8 +12,16 @@
 import { sampleBilinear } from '../image/resize.js';
 import type { RgbaImage } from '../types.js';
 
-/** Rays cast around the centre. */
-const RAYS = 48;
+/**
+ * Rays cast towards each eye corner, spread over ±SECTOR around the corner-to-corner line. The lids
+ * cover the iris's top and bottom in most frames; rays there find the lid's edge (iris against skin,
+ * also dark to bright) where FaceMesh's lid points are off by a pixel, and pulled the centre up or
+ * down (on the bench: vertical error 0.27 px mean, 0.54 px at the 95th percentile with rays all
+ * round; 0.20 and 0.53 px with these sectors, and more eyes fitted).
+ */
+const RAYS_PER_SIDE = 24;
+const RAYS = 2 * RAYS_PER_SIDE;
+const SECTOR = Math.PI / 4;
 /** Each ray is searched from this fraction of the expected radius to the outer one. */
 const SEARCH_INNER = 0.45;
 const SEARCH_OUTER = 1.6;
@@ -103,7 +111,8 @@ export function insideLoopDistance(points: Float32Array, loop: ArrayLike<number>
 
 /**
  * Refines the iris centre (startX, startY) on `image` to the limbus ellipse of `shape`, with the
- * eye's lid loop (`loop` indices into the 468 xyz `points`) masking the lids. Returns null when too
+ * eye's lid loop (`loop` indices into the 468 xyz `points`) masking the lids and its `corners`
+ * (indices too) giving the directions to search. Returns null when too
  * few sclera edges are visible on both sides (a closed or averted eye): keep the model's centre then.
  */
 export function fitLimbus(
@@ -113,6 +122,7 @@ export function fitLimbus(
   shape: IrisEllipseShape,
   points: Float32Array,
   loop: ArrayLike<number>,
+  corners: readonly [number, number],
   scratch = new LimbusScratch(),
 ): LimbusFit | null {
   const reach = SEARCH_OUTER * shape.radius + 2;
@@ -123,8 +133,10 @@ export function fitLimbus(
   // The ellipse maps the unit circle by M = radius * (I + (f - 1) a a^T); rays run along M's image of each direction.
   const f = shape.foreshortening, ax = shape.axisX, ay = shape.axisY;
   let strongest = 0;
+  const axis = Math.atan2(points[3 * corners[1] + 1] - points[3 * corners[0] + 1], points[3 * corners[1]] - points[3 * corners[0]]);
   for (let ray = 0; ray < RAYS; ray++) {
-    const angle = (2 * Math.PI * (ray + 0.5)) / RAYS;
+    const towards = ray < RAYS_PER_SIDE ? 0 : Math.PI;
+    const angle = axis + towards + SECTOR * ((2 * (ray % RAYS_PER_SIDE) + 1) / RAYS_PER_SIDE - 1);
     const ux = Math.cos(angle), uy = Math.sin(angle);
     const along = (f - 1) * (ux * ax + uy * ay);
     const dx = ux + along * ax, dy = uy + along * ay;
