@@ -284,23 +284,6 @@ export class FaceTracker {
     let gazeIris: { iris: Float32Array; readings: IrisReading[] } = { iris: face.iris, readings: ['model', 'model'] };
     if (blink < BLINK_HIDES_IRIS) {
       gazeIris = this.refineIris(image, face, solved.rotation, solved.translation, intrinsics, this.gaze);
-      const mode = process.env.EYE_REG;
-      if (mode) {
-        const gain = Number(process.env.EYE_GAIN ?? 1);
-        const shared = process.env.EYE_SHARED === '1';
-        let sx = 0, sy = 0, sn = 0;
-        const shifts = IRIS_EYES.map(({ lids, corners }) => {
-          const set = mode === 'corners' ? corners : lids;
-          let dx = 0, dy = 0;
-          for (const i of set) { dx += face.landmarks468[3 * i] - solved.fitted[2 * i]; dy += face.landmarks468[3 * i + 1] - solved.fitted[2 * i + 1]; }
-          sx += dx; sy += dy; sn += set.length;
-          return [dx / set.length, dy / set.length];
-        });
-        IRIS_EYES.forEach(({ offset }, e) => {
-          const [dx, dy] = shared ? [sx / sn, sy / sn] : shifts[e];
-          gazeIris.iris[offset] -= gain * dx; gazeIris.iris[offset + 1] -= gain * dy;
-        });
-      }
       this.gazeSolver.solve(gazeIris.iris, solved.rotation, solved.translation, intrinsics, this.gaze, this.gaze, gazeIris.readings);
     }
     writeEyeLookWeights(this.gaze, names, solved.weights);

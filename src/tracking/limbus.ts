@@ -27,6 +27,10 @@ const SEARCH_INNER = 0.45;
 const SEARCH_OUTER = 1.6;
 /** Search step along a ray, pixels. */
 const STEP_PX = 0.25;
+/** Half the span (samples) over which the rise is measured: 0.5 px. */
+const HALF_SPAN = 2;
+/** Samples before and after the steepest rise in which the iris's and the sclera's levels are read: 1.5 px. */
+const LEVEL_SPAN = 6;
 /** Most samples along one ray. */
 const MAX_SAMPLES = 256;
 /** An edge point must lie this far inside the lid loop (pixels), and so must the sclera just beyond it. */
@@ -151,17 +155,25 @@ export function fitLimbus(
       const s = first + i * STEP_PX;
       profile[i] = sampleBilinear(patch, side, side, startX - x0 + vx * s, startY - y0 + vy * s);
     }
+    // The steepest rise over one pixel, then where the profile crosses halfway between the iris's
+    // level before it and the sclera's after it: on a pixelated edge the bilinear profile rises
+    // linearly between two pixel centres, so its steepest point is flat and biased by the edge's
+    // sub-pixel phase, while the half-level crossing is where the edge lies.
     let best = 0, peak = -1;
-    for (let i = 1; i < count - 1; i++) {
-      const gradient = profile[i + 1] - profile[i - 1];
+    for (let i = HALF_SPAN; i < count - HALF_SPAN; i++) {
+      const gradient = profile[i + HALF_SPAN] - profile[i - HALF_SPAN];
       if (gradient > best) { best = gradient; peak = i; }
     }
-    if (peak < 2 || peak > count - 3) continue;
-    // Sub-step peak: a parabola through the derivative at the peak and its neighbours.
-    const g0 = profile[peak] - profile[peak - 2], g2 = profile[peak + 2] - profile[peak];
-    const curvature = g0 - 2 * best + g2;
-    const offset = curvature < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (g0 - g2)) / curvature)) : 0;
-    const s = first + (peak + offset) * STEP_PX;
+    if (peak < 0) continue;
+    let dark = Infinity, bright = -Infinity;
+    for (let i = Math.max(0, peak - LEVEL_SPAN); i <= peak; i++) dark = Math.min(dark, profile[i]);
+    for (let i = peak; i <= Math.min(count - 1, peak + LEVEL_SPAN); i++) bright = Math.max(bright, profile[i]);
+    const half = (dark + bright) / 2;
+    let crossing = peak;
+    while (crossing > 0 && profile[crossing] > half) crossing--;
+    while (crossing < count - 2 && profile[crossing + 1] <= half) crossing++;
+    const rise = profile[crossing + 1] - profile[crossing];
+    const s = first + (crossing + (rise > 0 ? (half - profile[crossing]) / rise : 0.5)) * STEP_PX;
     const x = startX + vx * s, y = startY + vy * s;
     // Both the edge and the sclera just beyond it must be inside the lids.
     if (insideLoopDistance(points, loop, x, y) < LID_MARGIN_PX) continue;
