@@ -16,8 +16,9 @@ import type { RgbaImage } from '../types.js';
  * Rays cast towards each eye corner, spread over ±SECTOR around the corner-to-corner line. The lids
  * cover the iris's top and bottom in most frames; rays there find the lid's edge (iris against skin,
  * also dark to bright) where FaceMesh's lid points are off by a pixel, and pulled the centre up or
- * down (on the bench: vertical error 0.27 px mean, 0.54 px at the 95th percentile with rays all
- * round; 0.20 and 0.53 px with these sectors, and more eyes fitted).
+ * down (the bench's frames re-fitted: vertical error 0.27 px mean, 0.54 px at the 95th percentile
+ * with rays all round, seed 7 alone 0.52 and 1.84 px; 0.20 and 0.50 px with these sectors, seed 7
+ * 0.20 and 0.53 px, and 96 % of the open eyes fitted instead of 86 %).
  */
 const RAYS_PER_SIDE = 24;
 const RAYS = 2 * RAYS_PER_SIDE;

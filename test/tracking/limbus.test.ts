@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { computeAvatarRig } from '../../src/export/avatar-rig.js';
 import { decodeImage } from '../../src/image/decode.js';
-import { RIGHT_EYE, RIGHT_EYE_CORNERS } from '../../src/inference/face/mesh-regions.js';
+import { LEFT_EYE_CORNERS, RIGHT_EYE, RIGHT_EYE_CORNERS } from '../../src/inference/face/mesh-regions.js';
 import { createAvatarData } from '../../src/pipeline.js';
-import { FaceTracker } from '../../src/tracking/face-tracker.js';
+import { alongEyeLine, FaceTracker } from '../../src/tracking/face-tracker.js';
 import { eyeIrisGeometry, irisCentreInHead } from '../../src/tracking/gaze.js';
 import { fitLimbus, insideLoopDistance, type IrisEllipseShape } from '../../src/tracking/limbus.js';
 import type { RgbaImage } from '../../src/types.js';
@@ -122,5 +122,29 @@ describe('tracking: iris centre on the limbus', function () {
     // Measured: 14 of 16 eyes refined, 0.29 px from the ring's centre against the Iris model's 0.78 px there.
     assert.ok(refined >= 0.8 * count, `${refined} of ${count} eyes refined`);
     assert.ok(refinedError < 0.4 && refinedError < 0.5 * modelError, `refined centres ${refinedError.toFixed(2)} px from the ring's centre, the Iris model's ${modelError.toFixed(2)} px`);
+  });
+});
+
+describe('tracking: the eyes placed across by their corners', () => {
+  it('moves the iris centres by the corners\' residual along the eye line, not across it', () => {
+    // Outer corners on a line tilted 20° (a rolled head); the fitted corners sit off the observed ones by `shift`.
+    const tilt = (20 * Math.PI) / 180, ax = Math.cos(tilt), ay = Math.sin(tilt);
+    const points = new Float32Array(468 * 3), fitted = new Float32Array(468 * 2);
+    [RIGHT_EYE_CORNERS[0], RIGHT_EYE_CORNERS[1], LEFT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1]].forEach((index, k) => {
+      points[3 * index] = 200 + 40 * k * ax;
+      points[3 * index + 1] = 150 + 40 * k * ay;
+    });
+    for (const [along, across] of [[1.5, 0], [0, 2], [-0.8, 1]]) {
+      const dx = along * ax - across * ay, dy = along * ay + across * ax;
+      for (let i = 0; i < 468; i++) { fitted[2 * i] = points[3 * i] - dx; fitted[2 * i + 1] = points[3 * i + 1] - dy; }
+      const iris = new Float32Array(30);
+      iris.set([220, 160], 0);
+      iris.set([300, 190], 15);
+      alongEyeLine(points, fitted, iris);
+      for (const [offset, x, y] of [[0, 220, 160], [15, 300, 190]]) {
+        const moved = [iris[offset] - x, iris[offset + 1] - y];
+        assert.ok(Math.abs(moved[0] + along * ax) < 1e-4 && Math.abs(moved[1] + along * ay) < 1e-4, `residual (${along}, ${across}) along/across: iris moved (${moved[0].toFixed(3)}, ${moved[1].toFixed(3)})`);
+      }
+    }
   });
 });
