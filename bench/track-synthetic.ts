@@ -9,6 +9,7 @@
  *     [--seed N]   the truth and looks drawn (default 2026)
  *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
  *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
+ *     [--no-limbus]   the Iris model's centres for the gaze, without the limbus refinement (the tracker's refineIris: false)
  *     [--mesh faceMesh|attention|attentionIris]   the landmark model (the tracker's meshModel; default faceMesh)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
  *     [--sampling realistic|uniform]   expression truth: common webcam expressions (default) or 1-3 uniformly drawn targets
@@ -68,7 +69,7 @@ const E = names.length;
 const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
-const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises'), meshModel: (stringOption('--mesh') ?? 'faceMesh') as MeshModel });
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises'), refineIris: !process.argv.includes('--no-limbus'), meshModel: (stringOption('--mesh') ?? 'faceMesh') as MeshModel });
 const random = seededRandom(numberOption('--seed', 2026));
 const dumpFile = stringOption('--dump');
 const dump: { camera: typeof camera; calibration?: Record<string, number[]>; frames: Record<string, unknown>[] } = { camera, frames: [] };
@@ -96,7 +97,7 @@ const irisOffset = new Float64Array(4);
 // The gaze error split, each a solve of the same frame without the tracker's gaze calibration: the
 // exact pupils with the tracked head pose, and the found irises with the true head pose.
 const gazeProbe = new GazeSolver(data);
-let heldGazeFrames = 0, heldGazeError = 0;
+let heldGazeFrames = 0, heldGazeError = 0, limbusEyes = 0;
 const gazeStats = {
   tracked: new GazeStats(), exactPupilsTrackedPose: new GazeStats(), foundIrisesTruePose: new GazeStats(),
 };
@@ -151,13 +152,18 @@ for (let f = 0; f < frames; f++) {
       stats.add(gaze.yawRad * DEG, gaze.pitchRad * DEG, truth);
     };
     probe(gazeStats.exactPupilsTrackedPose, exact, frame.rotation, frame.translation);
-    probe(gazeStats.foundIrisesTruePose, frame.face.iris, truth.rotation, truth.translation);
+    const used = new Float32Array(30), readings = frame.gazeIris.readings;
+    used.set(frame.gazeIris.centres.subarray(0, 2), 0);
+    used.set(frame.gazeIris.centres.subarray(2, 4), 15);
+    limbusEyes += readings.filter((reading) => reading === 'limbus').length;
+    const gaze = gazeProbe.solve(used, truth.rotation, truth.translation, camera, { yawRad: 0, pitchRad: 0 }, { yawRad: 0, pitchRad: 0 }, readings);
+    gazeStats.foundIrisesTruePose.add(gaze.yawRad * DEG, gaze.pitchRad * DEG, truth);
     for (let e = 0; e < 2; e++) for (let c = 0; c < 2; c++) irisOffset[2 * e + c] += frame.face.iris[15 * e + c] - exact[15 * e + c];
     if (dumpFile) {
       dump.frames.push({
         frame: f, truthGaze: [truth.gazeYawDeg, truth.gazePitchDeg], truthRotation: Array.from(truth.rotation), truthTranslation: Array.from(truth.translation),
         truthWeights: Array.from(truth.weights), rotation: Array.from(frame.rotation), translation: Array.from(frame.translation), weights: Array.from(frame.weights),
-        gaze: [frame.gaze.yawDeg, frame.gaze.pitchDeg], iris: Array.from(frame.face.iris), exactIris: Array.from(exact), landmarks468: Array.from(frame.face.landmarks468),
+        gaze: [frame.gaze.yawDeg, frame.gaze.pitchDeg], iris: Array.from(frame.face.iris), gazeIris: Array.from(frame.gazeIris.centres), readings: frame.gazeIris.readings, exactIris: Array.from(exact), landmarks468: Array.from(frame.face.landmarks468),
       });
     }
   }
@@ -207,6 +213,7 @@ console.log(`  of which ${heldGazeFrames} frames held the last gaze (tracked bli
 console.log('  the same frames solved again without the gaze calibration:');
 console.log(`    exact pupils, tracked head pose: ${gazeStats.exactPupilsTrackedPose}`);
 console.log(`    found irises, true head pose:    ${gazeStats.foundIrisesTruePose}`);
+console.log(`  iris centres refined on the limbus: ${limbusEyes} of ${2 * gazeFrames} eyes`);
 const g = Math.max(1, gazeFrames);
 console.log(`iris centre minus the gaze model's point (mean, px): subject's right eye (${(irisOffset[0] / g).toFixed(2)}, ${(irisOffset[1] / g).toFixed(2)}), left eye (${(irisOffset[2] / g).toFixed(2)}, ${(irisOffset[3] / g).toFixed(2)})`);
 console.log(`\nper-frame time (${clock === 'cpu' ? 'process CPU' : 'wall'} ms, mean over tracked frames): ${Object.entries(timings).map(([key, ms]) => `${key} ${(ms / n).toFixed(1)}`).join(', ')}`);

@@ -12,6 +12,7 @@
 import { computeAvatarRig } from '../export/avatar-rig.js';
 import { IRIS_RADIUS } from '../materials/eye-texture.js';
 import type { SubMesh } from '../modelpack/head-model.js';
+import type { IrisEllipseShape } from './limbus.js';
 import { blendshapeKey } from '../plugin/arkit.js';
 import type { AvatarData } from '../types.js';
 
@@ -28,6 +29,11 @@ const ITERATIONS = 4;
 const STEP = 1e-3;
 /** Pull towards looking straight ahead, relative to one pixel of iris error per radian. */
 const DAMPING = 1e-2;
+/**
+ * Residual scale of an eye read by the Iris model beside one refined on the limbus (see IrisReading):
+ * about the ratio of their errors on the bench's renders (0.1-0.2 px against 0.6 px each way).
+ */
+const MODEL_BESIDE_LIMBUS = 0.3;
 
 /** Where an eye's observed iris centre sits in the head (see irisCentreInHead). */
 export interface EyeIrisGeometry {
@@ -41,7 +47,15 @@ export interface EyeIrisGeometry {
 interface Eye extends EyeIrisGeometry {
   /** Offset of this eye's iris centre in FaceObservation.iris (subject's right eye first). */
   irisOffset: number;
+  /**
+   * The same eye for an iris centre measured on the image's limbus (limbus.ts): the painted ring
+   * turns rigidly with the eye, so its centre moves like a point at the ring's depth.
+   */
+  limbus: EyeIrisGeometry;
 }
+
+/** Which reading an eye's iris centre is: the Iris model's, or refined on the limbus (GazeSolver.solve). */
+export type IrisReading = 'model' | 'limbus';
 
 export function eyeIrisGeometry(part: Pick<SubMesh, 'positions' | 'indices' | 'pivot'>): EyeIrisGeometry {
   return { pivot: Array.from(part.pivot), radius: pupilDepth(part), ringDepth: irisRingDepth(part) };
@@ -131,12 +145,18 @@ export class GazeSolver {
   private readonly point = new Float64Array(3);
   /** Per eye, where the observed iris centre sits relative to the expected one looking ahead (model space, metres; see calibrate). */
   private readonly irisOffsets = new Float64Array(6);
+  /** The same for limbus-refined centres. */
+  private readonly limbusOffsets = new Float64Array(6);
+  /** Per eye (FaceObservation.iris order), the reading of the centres being solved. */
+  private readings: ArrayLike<IrisReading> = ['model', 'model'];
 
   constructor(data: AvatarData) {
     const rig = computeAvatarRig(data.model, data.neutralVertices);
     this.eyes = [];
     for (const [eye, irisOffset] of [[rig.eyeRight, 0], [rig.eyeLeft, 15]] as const) {
-      if (eye) this.eyes.push({ ...eyeIrisGeometry(eye), irisOffset });
+      if (!eye) continue;
+      const geometry = eyeIrisGeometry(eye);
+      this.eyes.push({ ...geometry, irisOffset, limbus: { ...geometry, radius: geometry.ringDepth } });
     }
   }
 
@@ -149,25 +169,78 @@ export class GazeSolver {
    * at gaze 0), from a frame whose eyes look straight ahead (gaze 0 in the head's frame) with the head at (rotation,
    * translation): the pixel residual, back-projected at the eye's depth, is kept in head space and
    * subtracted from later frames. Without it a pupil drawn or seen off that point (a texture, the lids
-   * covering the iris's top) reads as a constant gaze offset. Null clears it.
+   * covering the iris's top) reads as a constant gaze offset. `limbusIris`, the same frame's centres
+   * refined on the limbus (NaN where not), calibrates those readings apart. Null clears it.
    */
-  calibrate(iris: Float32Array | null, rotation: ArrayLike<number>, translation: ArrayLike<number>, intrinsics: { focal: number; cx: number; cy: number }): void {
+  calibrate(
+    iris: Float32Array | null,
+    rotation: ArrayLike<number>,
+    translation: ArrayLike<number>,
+    intrinsics: { focal: number; cx: number; cy: number },
+    limbusIris: Float32Array | null = null,
+  ): void {
     this.irisOffsets.fill(0);
+    this.limbusOffsets.fill(0);
     if (!iris || !this.hasEyes) return;
+    this.learnOffsets(iris, 'model', rotation, translation, intrinsics, this.irisOffsets);
+    if (limbusIris) this.learnOffsets(limbusIris, 'limbus', rotation, translation, intrinsics, this.limbusOffsets);
+  }
+
+  /** calibrate for one reading; an eye whose centre is NaN keeps offset 0. */
+  private learnOffsets(
+    iris: Float32Array,
+    reading: IrisReading,
+    R: ArrayLike<number>,
+    translation: ArrayLike<number>,
+    intrinsics: { focal: number; cx: number; cy: number },
+    offsets: Float64Array,
+  ): void {
     const r = this.residual;
-    this.residuals(iris, rotation, translation, intrinsics, 0, 0, r);
-    const R = rotation;
+    this.readings = [reading, reading];
+    this.residuals(iris, R, translation, intrinsics, 0, 0, r);
     this.eyes.forEach((eye, e) => {
+      if (Number.isNaN(r[2 * e])) return;
       const depth = -(R[6] * eye.pivot[0] + R[7] * eye.pivot[1] + R[8] * (eye.pivot[2] + eye.ringDepth) + translation[2]);
       // Residual = expected centre - observed: the offset moves the expected centre onto the observation.
       const dx = (-r[2 * e] * depth) / intrinsics.focal, dy = (r[2 * e + 1] * depth) / intrinsics.focal;
-      for (let c = 0; c < 3; c++) this.irisOffsets[3 * e + c] = R[c] * dx + R[3 + c] * dy;
+      for (let c = 0; c < 3; c++) offsets[3 * e + c] = R[c] * dx + R[3 + c] * dy;
     });
   }
 
   /**
+   * The iris disc of the eye whose centre sits at `irisOffset` in FaceObservation.iris, as the camera
+   * sees it with the head at (rotation, translation) and the eyes turned by `gaze`: its radius in
+   * pixels and how it is foreshortened (fitLimbus's ellipse). Null when the avatar has no such eye.
+   */
+  irisEllipse(
+    irisOffset: number,
+    rotation: ArrayLike<number>,
+    translation: ArrayLike<number>,
+    intrinsics: { focal: number },
+    gaze: Gaze,
+  ): IrisEllipseShape | null {
+    const eye = this.eyes.find((candidate) => candidate.irisOffset === irisOffset);
+    if (!eye) return null;
+    const R = rotation, point = this.point;
+    irisCentreInHead(eye.limbus, gaze.yawRad, gaze.pitchRad, point);
+    const cx = R[0] * point[0] + R[1] * point[1] + R[2] * point[2] + translation[0];
+    const cy = R[3] * point[0] + R[4] * point[1] + R[5] * point[2] + translation[1];
+    const cz = R[6] * point[0] + R[7] * point[1] + R[8] * point[2] + translation[2];
+    // The disc's normal (the eye's gaze) in the camera's frame.
+    const hx = Math.sin(gaze.yawRad) * Math.cos(gaze.pitchRad), hy = Math.sin(gaze.pitchRad), hz = Math.cos(gaze.yawRad) * Math.cos(gaze.pitchRad);
+    const nx = R[0] * hx + R[1] * hy + R[2] * hz, ny = R[3] * hx + R[4] * hy + R[5] * hz, nz = R[6] * hx + R[7] * hy + R[8] * hz;
+    const distance = Math.hypot(cx, cy, cz);
+    const foreshortening = Math.abs(nx * cx + ny * cy + nz * cz) / distance;
+    // Image y points down.
+    const axisLength = Math.hypot(nx, ny) || 1;
+    return { radius: (intrinsics.focal * IRIS_RADIUS) / -cz, foreshortening, axisX: nx / axisLength, axisY: -ny / axisLength };
+  }
+
+  /**
    * Solves the shared gaze from the iris centres (FaceObservation.iris), starting at `start`, for
-   * the head at (rotation, translation) seen through `intrinsics`. Writes into `out`.
+   * the head at (rotation, translation) seen through `intrinsics`. Writes into `out`. `readings`
+   * says per eye (FaceObservation.iris order) whether its centre is the Iris model's or refined on
+   * the limbus: each has its own geometry and calibration.
    */
   solve(
     iris: Float32Array,
@@ -176,9 +249,11 @@ export class GazeSolver {
     intrinsics: { focal: number; cx: number; cy: number },
     start: Gaze,
     out: Gaze,
+    readings: ArrayLike<IrisReading> = ['model', 'model'],
   ): Gaze {
     let yaw = start.yawRad, pitch = start.pitchRad;
     if (!this.hasEyes) { out.yawRad = 0; out.pitchRad = 0; return out; }
+    this.readings = readings;
     const r = this.residual, p = this.probe;
     for (let it = 0; it < ITERATIONS; it++) {
       this.residuals(iris, rotation, translation, intrinsics, yaw, pitch, r);
@@ -217,16 +292,20 @@ export class GazeSolver {
     pitch: number,
     out: Float64Array,
   ): void {
-    const offsets = this.irisOffsets, point = this.point;
+    const point = this.point;
+    const mixed = this.readings[0] !== this.readings[1];
     this.eyes.forEach((eye, e) => {
-      irisCentreInHead(eye, yaw, pitch, point);
+      const limbus = this.readings[eye.irisOffset / 15] === 'limbus';
+      const scale = mixed && !limbus ? MODEL_BESIDE_LIMBUS : 1;
+      const offsets = limbus ? this.limbusOffsets : this.irisOffsets;
+      irisCentreInHead(limbus ? eye.limbus : eye, yaw, pitch, point);
       const x = point[0] + offsets[3 * e], y = point[1] + offsets[3 * e + 1], z = point[2] + offsets[3 * e + 2];
       const px = R[0] * x + R[1] * y + R[2] * z + t[0];
       const py = R[3] * x + R[4] * y + R[5] * z + t[1];
       const pz = R[6] * x + R[7] * y + R[8] * z + t[2];
       const invDepth = -1 / pz;
-      out[2 * e] = intrinsics.cx + intrinsics.focal * px * invDepth - iris[eye.irisOffset];
-      out[2 * e + 1] = intrinsics.cy - intrinsics.focal * py * invDepth - iris[eye.irisOffset + 1];
+      out[2 * e] = scale * (intrinsics.cx + intrinsics.focal * px * invDepth - iris[eye.irisOffset]);
+      out[2 * e + 1] = scale * (intrinsics.cy - intrinsics.focal * py * invDepth - iris[eye.irisOffset + 1]);
     });
   }
 }
