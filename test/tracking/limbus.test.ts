@@ -119,9 +119,11 @@ describe('tracking: iris centre on the limbus', function () {
     }
     modelError /= Math.max(1, refined);
     refinedError /= Math.max(1, refined);
-    // Measured: 14 of 16 eyes refined, 0.29 px from the ring's centre against the Iris model's 0.78 px there.
+    // Measured: 14 of 16 eyes refined, 0.29 px from the ring's centre against the Iris model's 0.78 px
+    // there; 0.32 against 0.61 px once the albedo took the photo's brows (the Iris model reads the
+    // rendered eye region, so its error moves with the texture; the refined centre's hardly).
     assert.ok(refined >= 0.8 * count, `${refined} of ${count} eyes refined`);
-    assert.ok(refinedError < 0.4 && refinedError < 0.5 * modelError, `refined centres ${refinedError.toFixed(2)} px from the ring's centre, the Iris model's ${modelError.toFixed(2)} px`);
+    assert.ok(refinedError < 0.4 && refinedError < 0.65 * modelError, `refined centres ${refinedError.toFixed(2)} px from the ring's centre, the Iris model's ${modelError.toFixed(2)} px`);
   });
 });
 
