@@ -65,14 +65,14 @@ function sheet(renders: NonNullable<ReturnType<typeof hairHoles>['renders']>): R
   return { width, height: 2 * tile, data };
 }
 
-console.log(`photo | style | holes % of hair pixels (${HOLE_VIEWS.length} views) | front / three-quarter / profile / above-front % | hole / hair pixels`);
+console.log(`photo | style | holes % of hair pixels (${HOLE_VIEWS.length} views) | front / three-quarter / profile / above-front % | hole / hair pixels | cap beyond the strands %`);
 let sum = 0;
 for (const file of photos) {
   const data = await avatarOf(file);
   const holes = hairHoles(data, { size, keepRenders: true });
   sum += holes.share;
   const name = path.relative(shared, file);
-  console.log(`${name} | ${data.hair?.style ?? 'none'} | ${(100 * holes.share).toFixed(3)} | ${holes.perView.map((s) => (100 * s).toFixed(3)).join(' / ')} | ${holes.holes} / ${holes.hairPixels}`);
+  console.log(`${name} | ${data.hair?.style ?? 'none'} | ${(100 * holes.share).toFixed(3)} | ${holes.perView.map((s) => (100 * s).toFixed(3)).join(' / ')} | ${holes.holes} / ${holes.hairPixels} | ${(100 * holes.capBeyondStrands).toFixed(3)}`);
   if (holes.renders) writeFileSync(path.join(outDir, `${name.replace(/[/.]/g, '_')}.png`), encodePng(sheet(holes.renders)));
 }
 console.log(`mean ${(100 * sum / photos.length).toFixed(3)} %; sheets in ${outDir}`);

@@ -199,6 +199,11 @@ export interface HairHoles {
   hairPixels: number;
   /** Per view (HOLE_VIEWS order), its holes over its hair pixels. */
   perView: number[];
+  /**
+   * Scalp cap pixels outside the strands' own closed silhouette (the same closing), over the hair
+   * pixels: the cap showing as a rim past the strands, which would read as a helmet.
+   */
+  capBeyondStrands: number;
   /** Per view, the supersampled render (linear RGB) and 1 where a hole pixel is: for looking at them. */
   renders?: { side: number; accum: Float32Array; hole: Uint8Array }[];
 }
@@ -214,16 +219,16 @@ export interface HairHoles {
 export function hairHoles(data: AvatarData, options: { size?: number; keepRenders?: boolean } = {}): HairHoles {
   const mesh = data.hair?.mesh;
   const size = options.size ?? 256;
-  if (!mesh) return { share: 0, holes: 0, hairPixels: 0, perView: HOLE_VIEWS.map(() => 0) };
+  if (!mesh) return { share: 0, holes: 0, hairPixels: 0, perView: HOLE_VIEWS.map(() => 0), capBeyondStrands: 0 };
   const scene = buildPreviewScene(data, data.expression, { hair: true });
-  const firstHair = (scene.indices.length - mesh.part.indices.length) / 3, headTriangles = data.model.indices.length / 3;
+  const firstHair = (scene.indices.length - mesh.part.indices.length) / 3, firstStrand = firstHair + mesh.capTriangles, headTriangles = data.model.indices.length / 3;
   const { positions, indices } = scene;
   let browY = 0;
   for (let k = 17; k <= 26; k++) browY += positions[3 * data.model.landmarks68[k] + 1] / 10;
   const eyeTexture = createEyeTexture({ irisColor: data.irisColor });
   const side = size * SUPERSAMPLING, background = new Float32Array(3);
   const radius = Math.max(1, Math.round(HOLE_CLOSING_RADIUS * side)), minDepth = HOLE_MIN_DEPTH * side;
-  let holes = 0, hairPixels = 0;
+  let holes = 0, hairPixels = 0, capBeyond = 0;
   const perView: number[] = [], renders: NonNullable<HairHoles['renders']> = [];
   for (const view of HOLE_VIEWS) {
     const target = createRasterTarget(side, side);
@@ -233,6 +238,8 @@ export function hairHoles(data: AvatarData, options: { size?: number; keepRender
     let viewHair = 0;
     for (let p = 0; p < side * side; p++) if (target.triangle[p] >= firstHair) { hair[p] = 1; viewHair++; }
     const closed = depthInClosing(hair, side, side, radius);
+    const strandsClosed = depthInClosing(Uint8Array.from(target.triangle, (t) => (t >= firstStrand ? 1 : 0)), side, side, radius);
+    for (let p = 0; p < side * side; p++) if (target.triangle[p] >= firstHair && target.triangle[p] < firstStrand && strandsClosed[p] <= 0) capBeyond++;
     const hole = new Uint8Array(side * side);
     let viewHoles = 0;
     for (let p = 0; p < side * side; p++) {
@@ -249,5 +256,5 @@ export function hairHoles(data: AvatarData, options: { size?: number; keepRender
     perView.push(viewHair ? viewHoles / viewHair : 0);
     if (options.keepRenders) renders.push({ side, accum, hole });
   }
-  return { share: hairPixels ? holes / hairPixels : 0, holes, hairPixels, perView, ...(options.keepRenders ? { renders } : {}) };
+  return { share: hairPixels ? holes / hairPixels : 0, holes, hairPixels, perView, capBeyondStrands: hairPixels ? capBeyond / hairPixels : 0, ...(options.keepRenders ? { renders } : {}) };
 }
