@@ -42,8 +42,8 @@ const FACE_DEPTH = 0.06;
 const CAP_FLOOR_ABOVE_BROWS = 0.008;
 /** Metres per cell of the grid on which the strands' opaque coverage over the front of the face is rasterized. */
 const COVERAGE_CELL = 0.0004;
-/** Pieces per edge that cap triangles near the rim on the front of the face are cut into before clipping: about 1.5 mm on the MakeHuman head's forehead. */
-const RIM_SUBDIVISION = 8;
+/** Halvings of the cap's triangles near its rim on the front of the face before they are clipped: pieces of about 1.5 mm on the MakeHuman head's forehead. */
+const RIM_LEVELS = 2;
 /**
  * Where the cap goes on the front of the face, as closings of the strands' opaque coverage (metres:
  * gaps up to about twice `closing` wide count as covered) and how far inside each the cap's rim
@@ -451,34 +451,32 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     }
     return index;
   };
+  // Halving points shared by the pieces on either side of an edge.
+  const halves = new Map<number, number>();
+  const midpoint = (a: number, b: number): number => {
+    const key = Math.min(a, b) * 2 ** 26 + Math.max(a, b);
+    let index = halves.get(key);
+    if (index === undefined) { index = pointBetween(Math.min(a, b), Math.max(a, b), 0.5); halves.set(key, index); }
+    return index;
+  };
   const clipped = (corners: number[]) => {
     const polygon = clipPolygon(corners, side, rimCrossing);
     for (let k = 1; k + 1 < polygon.length; k++) indices.push(polygon[0], polygon[k], polygon[k + 1]);
   };
-  for (let t = 0; t < triangles.length; t += 3) {
-    const [a, b, c] = [triangles[t], triangles[t + 1], triangles[t + 2]];
-    // rimField changes by at most a metre per metre: a triangle whose corners all lie further inside
-    // (or outside) than its longest edge lies wholly inside (outside).
+  // rimField changes by at most a metre per metre: a triangle whose corners all lie further inside
+  // (or outside) than its longest edge lies wholly inside (outside). Near the rim a triangle is
+  // halved along its edges, RIM_LEVELS times at most, and the last pieces are clipped, so the rim
+  // follows the strands' outline, not straight chords between the head's vertices.
+  const refine = (a: number, b: number, c: number, level: number): void => {
     const longest = Math.max(distance3(positions, a, b), distance3(positions, b, c), distance3(positions, c, a));
     const least = Math.min(side(a), side(b), side(c)), most = Math.max(side(a), side(b), side(c));
-    if (least >= longest) { indices.push(a, b, c); continue; }
-    if (most <= -longest) continue;
-    // Near the rim: cut in RIM_SUBDIVISION x RIM_SUBDIVISION pieces, each clipped along rimField, so
-    // the rim follows the strands' outline, not straight chords between the head's vertices.
-    const grid: number[] = [];
-    const at = (i: number, j: number) => grid[(i * (2 * RIM_SUBDIVISION + 3 - i)) / 2 + j];
-    for (let i = 0; i <= RIM_SUBDIVISION; i++) for (let j = 0; i + j <= RIM_SUBDIVISION; j++) {
-      if (i + j === 0) { grid.push(a); continue; }
-      // The point a + i/n (b - a) + j/n (c - a), as the mix of b and c, then towards a.
-      const along = i + j, bc = j / along;
-      const edgePoint = bc === 0 ? b : bc === 1 ? c : pointBetween(b, c, bc);
-      grid.push(along === RIM_SUBDIVISION ? edgePoint : pointBetween(a, edgePoint, along / RIM_SUBDIVISION));
-    }
-    for (let i = 0; i < RIM_SUBDIVISION; i++) for (let j = 0; i + j < RIM_SUBDIVISION; j++) {
-      clipped([at(i, j), at(i + 1, j), at(i, j + 1)]);
-      if (i + j + 2 <= RIM_SUBDIVISION) clipped([at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)]);
-    }
-  }
+    if (least >= longest) { indices.push(a, b, c); return; }
+    if (most <= -longest) return;
+    if (level === RIM_LEVELS) { clipped([a, b, c]); return; }
+    const ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
+    refine(a, ab, ca, level + 1); refine(ab, b, bc, level + 1); refine(ca, bc, c, level + 1); refine(ab, bc, ca, level + 1);
+  };
+  for (let t = 0; t < triangles.length; t += 3) refine(triangles[t], triangles[t + 1], triangles[t + 2], 0);
   for (let v = 0; v < capNormals.length; v += 3) {
     const length = Math.hypot(capNormals[v], capNormals[v + 1], capNormals[v + 2]) || 1;
     for (let k = 0; k < 3; k++) capNormals[v + k] /= length;
