@@ -1,7 +1,8 @@
 /**
  * Skin seen through holes in the hair (hairHoles in src/hair/measure.ts): per photo the style
  * chosen, the share of the hair pixels (front, three-quarter, profile, front from above) that are
- * head skin above the brows inside the closed hair silhouette, per view and in all, and a sheet
+ * head skin above the brows inside the closed hair silhouette, per view and in all, the share
+ * that is scalp cap outside the strands' own closed silhouette (a rim past them), and a sheet
  * per photo of the four views with the hole pixels in red. `--cache DIR` keeps each photo's
  * .avatar there and reads it back on later runs: the hair mesh is rebuilt on load, so changes to
  * the hair mesh are measured on the same fit without fitting again. Prints figures; asserts nothing.
