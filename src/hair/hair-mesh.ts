@@ -431,10 +431,14 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     while (rim.length <= v) { const k = rim.length; rim.push(rimField(positions[3 * k], positions[3 * k + 1], positions[3 * k + 2])); }
     return rim[v];
   };
-  // New points lie in the plane of their cap triangle (never under the skin: the triangles' sag
-  // over the curved scalp is far below CAP_GAP), so the pieces of neighbouring triangles meet.
+  // New points lie in the plane of their cap triangle, so the pieces of neighbouring triangles
+  // meet, unless that brings them within half of CAP_GAP of the skin (where the head curves
+  // sharply under a long edge): then they are lifted back to CAP_GAP.
   const pointBetween = (a: number, b: number, t: number): number => {
-    for (let k = 0; k < 3; k++) positions.push((1 - t) * positions[3 * a + k] + t * positions[3 * b + k]);
+    const point = [0, 1, 2].map((k) => (1 - t) * positions[3 * a + k] + t * positions[3 * b + k]);
+    const hit = probe(point[0], point[1], point[2]);
+    if (hit && hit.distance < CAP_GAP / 2) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
+    positions.push(...point);
     capTone.push((1 - t) * capTone[a] + t * capTone[b]);
     for (let k = 0; k < 3; k++) capNormals.push((1 - t) * capNormals[3 * a + k] + t * capNormals[3 * b + k]);
     return positions.length / 3 - 1;
