@@ -42,7 +42,7 @@ const FACE_DEPTH = 0.06;
 const CAP_FLOOR_ABOVE_BROWS = 0.008;
 /** Metres per cell of the grid on which the strands' opaque coverage over the front of the face is rasterized. */
 const COVERAGE_CELL = 0.0004;
-/** Halvings of the cap's triangles near its rim on the front of the face before they are clipped: pieces of about 1.5 mm on the MakeHuman head's forehead. */
+/** Halvings of the cap's triangles near its rim on the front of the face before they are clipped: pieces of about 2.5 mm on the MakeHuman head's forehead. */
 const RIM_LEVELS = 2;
 /**
  * Where the cap goes on the front of the face, as closings of the strands' opaque coverage (metres:
