@@ -20,6 +20,8 @@ import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
 import { vertexNeighbours } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
+import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import { depthInClosing } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 
 /** Hair triangles whose corners all lie this close to the skin cover the scalp under them (metres); hair hanging further out (a ponytail, long ends) does not. */
@@ -28,8 +30,32 @@ const ON_SCALP = 0.03;
 const CAP_RIM_SMOOTHING = 2;
 /** Metres the cap lies off the skin: under the strands (SKIN_GAP), clear of the skin's depth. */
 const CAP_GAP = 0.6 * SKIN_GAP;
-/** Metres above the brows below which the face is never capped (a fringe lies on the forehead, not on a scalp). */
-const CAP_ABOVE_BROWS = 0.02;
+/**
+ * The front of the face, where the cap goes only under solid strands (rimField): up to this many
+ * metres above the brows (over the face-skin region, which reaches 4 cm above them on the MakeHuman
+ * head) and ahead of FACE_DEPTH behind them (the ears' plane, roughly). A fringe or a hairline lies
+ * there, and the photo shows skin below it and between its tips.
+ */
+const FRONT_ABOVE_BROWS = 0.05;
+const FACE_DEPTH = 0.06;
+/** Metres above the brows' mean height below which the cap never goes. */
+const CAP_FLOOR_ABOVE_BROWS = 0.008;
+/** Metres per cell of the grid on which the strands' opaque coverage over the front of the face is rasterized. */
+const COVERAGE_CELL = 0.0004;
+/** Halvings of the cap's triangles near its rim on the front of the face before they are clipped: pieces of about 2.5 mm on the MakeHuman head's forehead. */
+const RIM_LEVELS = 2;
+/**
+ * Where the cap goes on the front of the face, as closings of the strands' opaque coverage (metres:
+ * gaps up to about twice `closing` wide count as covered) and how far inside each the cap's rim
+ * keeps (`margin`); the cap goes where any of them puts it. Thin gaps (a parting between two
+ * cards, a card's transparent strip) are capped right to the strands' ends; wider ones are capped
+ * only well inside the strands' outline, so the notches between a fringe's ragged tips stay open
+ * and no cap edge shows below them.
+ */
+const CAP_UNDER_STRANDS: readonly { closing: number; margin: number }[] = [
+  { closing: 0.0006, margin: 0.0008 },
+  { closing: 0.002, margin: 0.003 },
+];
 
 export interface HairMesh {
   /** Model-space mesh on the fitted head (material 'hair'), pivot at its centre: the scalp cap's triangles first (drawn under the strands' blended edges), then the strands. */
@@ -215,7 +241,7 @@ function localStrandTone(strands: ScalpStrands, fallback: number): Float32Array 
   return out;
 }
 
-function distance3(positions: Float32Array, a: number, b: number): number {
+function distance3(positions: ArrayLike<number>, a: number, b: number): number {
   return Math.hypot(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
 }
 
@@ -239,20 +265,89 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, indices: Uin
   return field;
 }
 
+/**
+ * How far (metres) a point lies inside the region the cap may take on the front of the face
+ * (negative outside): the opaque coverage, seen from the front, of the strands lying on the scalp
+ * ahead of `back` (z): their triangles rasterized orthographically along z on a grid of
+ * COVERAGE_CELL with the alpha test (`strandTone` NaN where it drops the texel), closed and shrunk
+ * as CAP_UNDER_STRANDS says. Seen from the front rather than from the cranium's centre, since a
+ * fringe's tips stand off the forehead: projected from the centre, they covered cap that the front
+ * view shows below them.
+ */
+function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, back: number): (x: number, y: number) => number {
+  const { positions: P, indices: hairIndices, uvs, skinDistance } = hair;
+  const ahead = (v: number) => P[3 * v + 2] > back && skinDistance[v] <= ON_SCALP;
+  const onScalp: number[] = [];
+  let left = Infinity, right = -Infinity, bottom = Infinity, top = -Infinity;
+  for (let t = 0; t < hairIndices.length; t += 3) {
+    const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
+    if (!ahead(a) || !ahead(b) || !ahead(c)) continue;
+    onScalp.push(a, b, c);
+    for (const v of [a, b, c]) {
+      left = Math.min(left, P[3 * v]); right = Math.max(right, P[3 * v]);
+      bottom = Math.min(bottom, P[3 * v + 1]); top = Math.max(top, P[3 * v + 1]);
+    }
+  }
+  if (!onScalp.length) return () => -Infinity;
+  const width = Math.ceil((right - left) / COVERAGE_CELL) + 1, height = Math.ceil((top - bottom) / COVERAGE_CELL) + 1;
+  const screen = new Float32Array(P.length);
+  for (let v = 0; v < P.length / 3; v++) {
+    screen[3 * v] = (P[3 * v] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL; screen[3 * v + 2] = -P[3 * v + 2];
+  }
+  const indices = Uint32Array.from(onScalp);
+  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
+  const target = createRasterTarget(width, height);
+  rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
+  const covered = Uint8Array.from(target.triangle, (t) => (t >= 0 ? 1 : 0));
+  const depths = CAP_UNDER_STRANDS.map(({ closing }) => depthInClosing(covered, width, height, closing / COVERAGE_CELL));
+  return (x, y) => {
+    const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((x - left) / COVERAGE_CELL);
+    // Beyond the strands' extent: outside, by how far.
+    const off = Math.max(0, -i, i - (height - 1), -j, j - (width - 1));
+    const cell = Math.min(height - 1, Math.max(0, i)) * width + Math.min(width - 1, Math.max(0, j));
+    let inside = -Infinity;
+    CAP_UNDER_STRANDS.forEach(({ margin }, k) => { inside = Math.max(inside, (off ? -off : depths[k][cell]) * COVERAGE_CELL - margin); });
+    return inside;
+  };
+}
+
+/**
+ * The convex polygon `polygon` (vertex indices) clipped to where `side` >= 0 (Sutherland-Hodgman),
+ * `crossing(a, b)` giving the vertex where edge a-b crosses side = 0. Fewer than 3 corners: nothing kept.
+ */
+function clipPolygon(polygon: number[], side: (v: number) => number, crossing: (a: number, b: number) => number): number[] {
+  const clipped: number[] = [];
+  polygon.forEach((a, i) => {
+    const b = polygon[(i + 1) % polygon.length];
+    const inA = side(a) >= 0, inB = side(b) >= 0;
+    if (inA) clipped.push(a);
+    if (inA !== inB) clipped.push(crossing(a, b));
+  });
+  return clipped;
+}
+
 /** The scalp cap: its geometry, the strands' tone over each of its vertices, and every strand tone sampled on the scalp. */
 interface ScalpCap {
   positions: Float32Array;
   indices: Uint32Array;
   /** Per cap vertex, the mean tone (tintStrandTexture's multiplier) of the strands lying over it (localStrandTone). */
   strandTone: Float32Array;
+  /** Unit shading normals per cap vertex: the head's own, interpolated where the cap is cut. */
+  normals: Float32Array;
   /** The tones sampled on the strands lying on the scalp. */
   sampledTones: Float32Array;
 }
 
 /**
  * The scalp under the hair: fitted head triangles whose three vertices lie in directions (from the
- * cranium's centre) that hair on the scalp covers, away from the face, cut along the half-way contour of the smoothed coverage (smoothedCoverage), lifted
- * CAP_GAP along the normals. `strandTone` reads the strand texture's tone at (u, v), NaN where the alpha test drops it.
+ * cranium's centre) that hair on the scalp covers, above the brows, cut along the half-way contour
+ * of the smoothed coverage (smoothedCoverage), lifted CAP_GAP along the normals. On the front of
+ * the face (within FRONT_ABOVE_BROWS of the brows, ahead of the ears) it is then cut exactly along
+ * the strands' opaque coverage (strandCoverageDepth, CAP_UNDER_STRANDS): under a fringe, whose
+ * cards have partings and transparent strips just like the crown's, it reaches down behind the
+ * solid strands and stops before the notches between their tips, so skin shows below the fringe and between its
+ * tips but not through it. `strandTone` reads the strand texture's tone at (u, v), NaN where the
+ * alpha test drops it.
  */
 export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number): ScalpCap {
   const strands = scalpStrands(profile, hair, strandTone);
@@ -264,10 +359,11 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   for (let k = 17; k <= 26; k++) { browY += fittedVertices[3 * model.landmarks68[k] + 1] / 10; browZ += fittedVertices[3 * model.landmarks68[k] + 2] / 10; }
   const n = model.vertexCount, capped = new Uint8Array(n), eligible = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
-    if (model.weldGroup[v] !== v || model.skinWeight[v] > 0.5) continue;
+    if (model.weldGroup[v] !== v) continue;
     const x = fittedVertices[3 * v], y = fittedVertices[3 * v + 1], z = fittedVertices[3 * v + 2];
-    // The face's front (ahead of the ears' plane, roughly) is capped only well above the brows.
-    if (y < browY + CAP_ABOVE_BROWS && z > browZ - 0.06) continue;
+    // The face below the brows (its skin, and anything ahead of the ears' plane, roughly) is never
+    // capped; above them, the front of the face is cut along the strands over it (rimField).
+    if (y < browY && (model.skinWeight[v] > 0.5 || z > browZ - FACE_DEPTH)) continue;
     eligible[v] = 1;
     capped[v] = covered[profile.locate(x, y, z).bin];
   }
@@ -277,6 +373,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const positions: number[] = [];
   const indices: number[] = [];
   const capTone: number[] = [];
+  const capNormals: number[] = [];
   // One cap vertex per head vertex inside the contour and per head edge the contour crosses.
   const vertexIndex = new Int32Array(n).fill(-1);
   const edgeIndex = new Map<number, number>();
@@ -288,6 +385,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
       vertexIndex[v] = positions.length / 3;
       for (let k = 0; k < 3; k++) positions.push(lifted(v, k));
       capTone.push(toneAt(v));
+      for (let k = 0; k < 3; k++) capNormals.push(normals[3 * v + k]);
     }
     return vertexIndex[v];
   };
@@ -304,23 +402,90 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
       if (hit && hit.distance < CAP_GAP) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
       positions.push(...point);
       capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
+      for (let k = 0; k < 3; k++) capNormals.push((1 - t) * normals[3 * a + k] + t * normals[3 * b + k]);
     }
     return index;
   };
+  const triangles: number[] = [];
   for (let t = 0; t < welded.length; t += 3) {
     const corners = [welded[t], welded[t + 1], welded[t + 2]];
     const isIn = corners.map((v) => coverage[v] >= 0.5);
     const count = isIn.filter(Boolean).length;
     if (count === 0) continue;
-    if (count === 3) { indices.push(...corners.map(inside)); continue; }
+    if (count === 3) { triangles.push(...corners.map(inside)); continue; }
     // Rotate so the corner alone on its side of the contour comes first (winding kept).
     const lone = count === 1 ? isIn.indexOf(true) : isIn.indexOf(false);
     const [a, b, c] = [corners[lone], corners[(lone + 1) % 3], corners[(lone + 2) % 3]];
     const ab = crossing(a, b), ac = crossing(a, c);
-    if (count === 1) indices.push(inside(a), ab, ac);
-    else indices.push(ab, inside(b), inside(c), ab, inside(c), ac);
+    if (count === 1) triangles.push(inside(a), ab, ac);
+    else triangles.push(ab, inside(b), inside(c), ab, inside(c), ac);
   }
-  return { positions: Float32Array.from(positions), indices: Uint32Array.from(indices), strandTone: Float32Array.from(capTone), sampledTones: strands.tones };
+  // On the front of the face: cut along the strands' opaque coverage, kept above the floor.
+  const coverageDepth = strandCoverageDepth(hair, strandTone, browZ - FACE_DEPTH - ON_SCALP);
+  const rimField = (x: number, y: number, z: number) => Math.max(
+    Math.max(y - (browY + FRONT_ABOVE_BROWS), browZ - FACE_DEPTH - z),
+    Math.min(coverageDepth(x, y), y - (browY + CAP_FLOOR_ABOVE_BROWS)),
+  );
+  const rim: number[] = [];
+  const side = (v: number) => {
+    while (rim.length <= v) { const k = rim.length; rim.push(rimField(positions[3 * k], positions[3 * k + 1], positions[3 * k + 2])); }
+    return rim[v];
+  };
+  // New points lie in the plane of their cap triangle, so the pieces of neighbouring triangles
+  // meet, unless that brings them within half of CAP_GAP of the skin (where the head curves
+  // sharply under a long edge): then they are lifted back to CAP_GAP.
+  const pointBetween = (a: number, b: number, t: number): number => {
+    const point = [0, 1, 2].map((k) => (1 - t) * positions[3 * a + k] + t * positions[3 * b + k]);
+    const hit = probe(point[0], point[1], point[2]);
+    if (hit && hit.distance < CAP_GAP / 2) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
+    positions.push(...point);
+    capTone.push((1 - t) * capTone[a] + t * capTone[b]);
+    for (let k = 0; k < 3; k++) capNormals.push((1 - t) * capNormals[3 * a + k] + t * capNormals[3 * b + k]);
+    return positions.length / 3 - 1;
+  };
+  const cut = new Map<number, number>();
+  const rimCrossing = (a: number, b: number): number => {
+    // Computed from the lower-numbered end, so both triangles on the edge share the same point.
+    const [from, to] = a < b ? [a, b] : [b, a];
+    const key = from * 2 ** 26 + to;
+    let index = cut.get(key);
+    if (index === undefined) {
+      index = pointBetween(from, to, side(from) / (side(from) - side(to)));
+      cut.set(key, index);
+    }
+    return index;
+  };
+  // Halving points shared by the pieces on either side of an edge.
+  const halves = new Map<number, number>();
+  const midpoint = (a: number, b: number): number => {
+    const key = Math.min(a, b) * 2 ** 26 + Math.max(a, b);
+    let index = halves.get(key);
+    if (index === undefined) { index = pointBetween(Math.min(a, b), Math.max(a, b), 0.5); halves.set(key, index); }
+    return index;
+  };
+  const clipped = (corners: number[]) => {
+    const polygon = clipPolygon(corners, side, rimCrossing);
+    for (let k = 1; k + 1 < polygon.length; k++) indices.push(polygon[0], polygon[k], polygon[k + 1]);
+  };
+  // rimField changes by at most a metre per metre: a triangle whose corners all lie further inside
+  // (or outside) than its longest edge lies wholly inside (outside). Near the rim a triangle is
+  // halved along its edges, RIM_LEVELS times at most, and the last pieces are clipped, so the rim
+  // follows the strands' outline, not straight chords between the head's vertices.
+  const refine = (a: number, b: number, c: number, level: number): void => {
+    const longest = Math.max(distance3(positions, a, b), distance3(positions, b, c), distance3(positions, c, a));
+    const least = Math.min(side(a), side(b), side(c)), most = Math.max(side(a), side(b), side(c));
+    if (least >= longest) { indices.push(a, b, c); return; }
+    if (most <= -longest) return;
+    if (level === RIM_LEVELS) { clipped([a, b, c]); return; }
+    const ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
+    refine(a, ab, ca, level + 1); refine(ab, b, bc, level + 1); refine(ca, bc, c, level + 1); refine(ab, bc, ca, level + 1);
+  };
+  for (let t = 0; t < triangles.length; t += 3) refine(triangles[t], triangles[t + 1], triangles[t + 2], 0);
+  for (let v = 0; v < capNormals.length; v += 3) {
+    const length = Math.hypot(capNormals[v], capNormals[v + 1], capNormals[v + 2]) || 1;
+    for (let k = 0; k < 3; k++) capNormals[v + k] /= length;
+  }
+  return { positions: Float32Array.from(positions), indices: Uint32Array.from(indices), strandTone: Float32Array.from(capTone), normals: Float32Array.from(capNormals), sampledTones: strands.tones };
 }
 
 /** Metres around the neck's lowest vertex that count as its cut ring. */
@@ -417,14 +582,7 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
       // Sutherland-Hodgman: the triangle clipped to each half-space of the piece in turn.
       let polygon = corners;
       for (const plane of piece) {
-        const clipped: number[] = [];
-        polygon.forEach((a, i) => {
-          const b = polygon[(i + 1) % polygon.length];
-          const inA = side(plane, a) >= 0, inB = side(plane, b) >= 0;
-          if (inA) clipped.push(a);
-          if (inA !== inB) clipped.push(crossing(plane, a, b));
-        });
-        polygon = clipped;
+        polygon = clipPolygon(polygon, (v) => side(plane, v), (a, b) => crossing(plane, a, b));
         if (polygon.length < 3) break;
       }
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
@@ -536,7 +694,7 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
   indices.set(cap.indices);
   for (let k = 0; k < strandIndices.length; k++) indices[cap.indices.length + k] = strandIndices[k] + capCount;
   const normals = new Float32Array(n * 3);
-  normals.set(computeVertexNormals(cap.positions, cap.indices));
+  normals.set(cap.normals);
   normals.set(hairNormals(strands.positions, strandIndices, fitted.profile.centre), capCount * 3);
   const uvs = new Float32Array(n * 2);
   // The cap samples one opaque texel about as light as the lightest strands over it, and its vertex

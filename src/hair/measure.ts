@@ -11,6 +11,7 @@ import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { buildPreviewScene, renderView, sampleLinear, SUPERSAMPLING, textureAlpha, type PreviewView } from '../render/preview.js';
 import { createEyeTexture } from '../materials/eye-texture.js';
 import { deltaE76 } from './colour-space.js';
+import { depthInClosing } from '../image/chamfer-distance.js';
 
 /**
  * The hair rendered from the photo's camera under unit white light (texture x root tone,
@@ -172,4 +173,88 @@ export function crownCapTone(data: AvatarData, size = 256): CrownTone {
     capShare: pixels ? capPixels / pixels : 0,
     pixels,
   };
+}
+
+/** Views the hair's holes are counted from: front, three-quarter, profile, and front from 35 degrees above. */
+export const HOLE_VIEWS: readonly PreviewView[] = [
+  { yawRad: 0 },
+  { yawRad: (35 * Math.PI) / 180 },
+  { yawRad: Math.PI / 2 },
+  { yawRad: 0, elevationRad: (35 * Math.PI) / 180 },
+];
+/** Radius of the closing that fills the hair silhouette's holes, as a share of the view's side: gaps up to about twice this wide count. */
+export const HOLE_CLOSING_RADIUS = 0.012;
+/**
+ * Depth inside the closing's outline (a share of the view's side, 3 supersampled pixels at 256)
+ * from which a skin pixel counts: the outline's own staircase (the alpha test's) and the shallow
+ * notches between a fringe's tips do not.
+ */
+const HOLE_MIN_DEPTH = 0.006;
+
+export interface HairHoles {
+  /** Head-skin pixels above the brows inside the closed hair silhouette but not hair, over the hair pixels (all views). */
+  share: number;
+  /** Such skin pixels, and the hair pixels, summed over the views (supersampled). */
+  holes: number;
+  hairPixels: number;
+  /** Per view (HOLE_VIEWS order), its holes over its hair pixels. */
+  perView: number[];
+  /**
+   * Scalp cap pixels outside the strands' own closed silhouette (the same closing), over the hair
+   * pixels: the cap showing as a rim past the strands, which would read as a helmet.
+   */
+  capBeyondStrands: number;
+  /** Per view, the supersampled render (linear RGB) and 1 where a hole pixel is: for looking at them. */
+  renders?: { side: number; accum: Float32Array; hole: Uint8Array }[];
+}
+
+/**
+ * Skin seen through holes in the hair, in the preview renderer (alpha test at 0.5) from HOLE_VIEWS
+ * at `size` pixels a side: the hair silhouette (cap and strands) is closed (a disc of radius
+ * HOLE_CLOSING_RADIUS x the side), and the head's skin pixels above the brows
+ * (the iBUG 17-26 mean height) that the closing covers are holes: streaks and specks between
+ * strands, gaps that the cap leaves under them. Skin outside the hair's outline (the forehead under
+ * the fringe's cut, the face) is not in the closing. The share is of the hair pixels.
+ */
+export function hairHoles(data: AvatarData, options: { size?: number; keepRenders?: boolean } = {}): HairHoles {
+  const mesh = data.hair?.mesh;
+  const size = options.size ?? 256;
+  if (!mesh) return { share: 0, holes: 0, hairPixels: 0, perView: HOLE_VIEWS.map(() => 0), capBeyondStrands: 0 };
+  const scene = buildPreviewScene(data, data.expression, { hair: true });
+  const firstHair = (scene.indices.length - mesh.part.indices.length) / 3, firstStrand = firstHair + mesh.capTriangles, headTriangles = data.model.indices.length / 3;
+  const { positions, indices } = scene;
+  let browY = 0;
+  for (let k = 17; k <= 26; k++) browY += positions[3 * data.model.landmarks68[k] + 1] / 10;
+  const eyeTexture = createEyeTexture({ irisColor: data.irisColor });
+  const side = size * SUPERSAMPLING, background = new Float32Array(3);
+  const radius = Math.max(1, Math.round(HOLE_CLOSING_RADIUS * side)), minDepth = HOLE_MIN_DEPTH * side;
+  let holes = 0, hairPixels = 0, capBeyond = 0;
+  const perView: number[] = [], renders: NonNullable<HairHoles['renders']> = [];
+  for (const view of HOLE_VIEWS) {
+    const target = createRasterTarget(side, side);
+    const accum = new Float32Array(side * side * 3);
+    renderView(scene, view, target, data.albedo, eyeTexture, background, accum);
+    const hair = new Uint8Array(side * side);
+    let viewHair = 0;
+    for (let p = 0; p < side * side; p++) if (target.triangle[p] >= firstHair) { hair[p] = 1; viewHair++; }
+    const closed = depthInClosing(hair, side, side, radius);
+    const strandsClosed = depthInClosing(Uint8Array.from(target.triangle, (t) => (t >= firstStrand ? 1 : 0)), side, side, radius);
+    for (let p = 0; p < side * side; p++) if (target.triangle[p] >= firstHair && target.triangle[p] < firstStrand && strandsClosed[p] <= 0) capBeyond++;
+    const hole = new Uint8Array(side * side);
+    let viewHoles = 0;
+    for (let p = 0; p < side * side; p++) {
+      const t = target.triangle[p];
+      if (closed[p] <= minDepth || t < 0 || t >= headTriangles) continue;
+      const b1 = target.bary[2 * p], b2 = target.bary[2 * p + 1];
+      const y = (1 - b1 - b2) * positions[3 * indices[3 * t] + 1] + b1 * positions[3 * indices[3 * t + 1] + 1] + b2 * positions[3 * indices[3 * t + 2] + 1];
+      if (y < browY) continue;
+      hole[p] = 1;
+      viewHoles++;
+    }
+    holes += viewHoles;
+    hairPixels += viewHair;
+    perView.push(viewHair ? viewHoles / viewHair : 0);
+    if (options.keepRenders) renders.push({ side, accum, hole });
+  }
+  return { share: hairPixels ? holes / hairPixels : 0, holes, hairPixels, perView, capBeyondStrands: hairPixels ? capBeyond / hairPixels : 0, ...(options.keepRenders ? { renders } : {}) };
 }

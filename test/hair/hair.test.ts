@@ -19,7 +19,7 @@ import { HAIR_STYLES, hairMeshFor } from '../../src/hair/index.js';
 import { strandTangents } from '../../src/hair/hair-mesh.js';
 import { HAIR_SPECULAR_WEIGHT } from '../../src/plugin/hair-mesh.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
-import { crownCapTone, hairInSkinShare, hairRenderStats, scalpShowThrough } from '../../src/hair/measure.js';
+import { crownCapTone, hairHoles, hairInSkinShare, hairRenderStats, scalpShowThrough } from '../../src/hair/measure.js';
 import { deltaE76, linearToLab } from '../../src/hair/colour-space.js';
 import { browColour, faceCardColour } from '../../src/hair/face-cards.js';
 import { faceFrame, overFaceSide } from '../../src/hair/photo-hair.js';
@@ -465,6 +465,27 @@ describe('hair: crown colour split', function () {
     // Still a little darker than the strands: deeper hair, towards the roots.
     assert.ok(crown.capToStrand < 1, `cap/strand ${crown.capToStrand}`);
     assert.ok(crown.darkShare < 0.07, `dark share ${crown.darkShare}`);
+  });
+
+  it('shows no skin through the fringe or the temples\' strands (hrn 00016 short02, deep3d 000006 long01)', async function () {
+    // Before the cap went under the fringe (the face-skin region kept it 4 cm above the brows)
+    // hrn 00016 showed a skin streak down the parting through his fringe and specks above its
+    // edge: 0.060 % of the hair pixels; long01 showed skin patches between the strands at the
+    // temples: 0.114 %. Now 0.008 % and 0.015 % (bench/hair-holes.ts).
+    const figures: Record<string, { holes: number; capBeyond: number }> = {
+      '00016.png': { holes: 0.0003, capBeyond: 0.04 },
+      '000006.jpg': { holes: 0.0004, capBeyond: 0.07 },
+    };
+    for (const [file, limit] of Object.entries(figures)) {
+      const { data } = await avatarOf(this, file, file === '00016.png' ? ['hrn', 'single'] : ['deep3d']);
+      const holes = hairHoles(data);
+      console.log(`    ${file} ${data.hair!.style}: skin in holes ${(100 * holes.share).toFixed(3)} % of ${holes.hairPixels} hair pixels (front / three-quarter / profile / above-front ${holes.perView.map((v) => (100 * v).toFixed(3)).join(' / ')} %), cap beyond the strands ${(100 * holes.capBeyondStrands).toFixed(2)} %`);
+      assert.equal(data.hair!.style, file === '00016.png' ? 'short02' : 'long01');
+      assert.ok(holes.share < limit.holes, `${file}: holes ${holes.share}`);
+      // The cap stays under the strands (3.4 % and 6.6 %: mostly the crown's and nape's rim, where
+      // the strands thin out, and long01's wide gaps); a cap reaching past the fringe would add to it.
+      assert.ok(holes.capBeyondStrands < limit.capBeyond, `${file}: cap beyond the strands ${holes.capBeyondStrands}`);
+    }
   });
 
   it('reads a cap as no hair, not a short crop (deep3d 015259)', async function () {

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodePng, type DecodedPng } from '../../image/png-codec.js';
+import { chamferDistance } from '../../image/chamfer-distance.js';
 import { downscaleArea } from '../../image/resize.js';
 import { createRasterTarget, rasterizeTriangles, uvScreenPositions } from '../../render/rasterize.js';
 import { decodeThreeJsonFaces, HM08_UNITS_TO_METRES, makehumanDataDir } from './hm08-source.js';
@@ -59,34 +60,6 @@ export function fadeAtCardOutline(luminanceAlpha: Uint8Array, size: number, uvs:
   const out = Uint8Array.from(luminanceAlpha);
   for (let p = 0; p < size * size; p++) out[2 * p + 1] = Math.round(luminanceAlpha[2 * p + 1] * Math.min(1, distance[p] / fadeTexels));
   return out;
-}
-
-/**
- * Per texel, the distance (texels) to the nearest texel that is 0 in `seeds` (Infinity elsewhere),
- * in place: two chamfer passes with steps 1 and √2, within 8 % of Euclidean.
- */
-function chamferDistance(seeds: Float32Array, size: number): Float32Array {
-  const d = seeds, diagonal = Math.SQRT2;
-  const relax = (p: number, q: number, step: number) => { if (d[q] + step < d[p]) d[p] = d[q] + step; };
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const p = y * size + x;
-    if (x > 0) relax(p, p - 1, 1);
-    if (y > 0) {
-      relax(p, p - size, 1);
-      if (x > 0) relax(p, p - size - 1, diagonal);
-      if (x < size - 1) relax(p, p - size + 1, diagonal);
-    }
-  }
-  for (let y = size - 1; y >= 0; y--) for (let x = size - 1; x >= 0; x--) {
-    const p = y * size + x;
-    if (x < size - 1) relax(p, p + 1, 1);
-    if (y < size - 1) {
-      relax(p, p + size, 1);
-      if (x < size - 1) relax(p, p + size + 1, diagonal);
-      if (x > 0) relax(p, p + size - 1, diagonal);
-    }
-  }
-  return d;
 }
 
 /** A proxy's diffuse texture (the PNG its JSON's first material names), decoded to RGBA. */
