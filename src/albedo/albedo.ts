@@ -9,7 +9,8 @@
  * (./fit-albedo.ts, at the model's resolution), stage 3 re-de-lights the photos with
  * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts).
  * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
- * outside it (and without a model) the completed photo albedo is.
+ * outside it (and without a model) the completed photo albedo is, and so it is in the photo's
+ * brows wherever they are darker than the model's (./photo-brows.ts).
  */
 import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
