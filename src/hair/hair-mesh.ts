@@ -443,26 +443,17 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     for (let k = 0; k < 3; k++) capNormals.push((1 - t) * capNormals[3 * a + k] + t * capNormals[3 * b + k]);
     return positions.length / 3 - 1;
   };
-  const cut = new Map<number, number>();
-  const rimCrossing = (a: number, b: number): number => {
-    // Computed from the lower-numbered end, so both triangles on the edge share the same point.
-    const [from, to] = a < b ? [a, b] : [b, a];
-    const key = from * 2 ** 26 + to;
-    let index = cut.get(key);
-    if (index === undefined) {
-      index = pointBetween(from, to, side(from) / (side(from) - side(to)));
-      cut.set(key, index);
-    }
+  // Points on an edge shared by the pieces on either side of it: computed once, from the
+  // lower-numbered end, so both triangles on the edge get the same point.
+  const sharedPoint = (points: Map<number, number>, a: number, b: number, at: (from: number, to: number) => number): number => {
+    const from = Math.min(a, b), to = Math.max(a, b), key = from * 2 ** 26 + to;
+    let index = points.get(key);
+    if (index === undefined) { index = pointBetween(from, to, at(from, to)); points.set(key, index); }
     return index;
   };
-  // Halving points shared by the pieces on either side of an edge.
-  const halves = new Map<number, number>();
-  const midpoint = (a: number, b: number): number => {
-    const key = Math.min(a, b) * 2 ** 26 + Math.max(a, b);
-    let index = halves.get(key);
-    if (index === undefined) { index = pointBetween(Math.min(a, b), Math.max(a, b), 0.5); halves.set(key, index); }
-    return index;
-  };
+  const cut = new Map<number, number>(), halves = new Map<number, number>();
+  const rimCrossing = (a: number, b: number) => sharedPoint(cut, a, b, (from, to) => side(from) / (side(from) - side(to)));
+  const midpoint = (a: number, b: number) => sharedPoint(halves, a, b, () => 0.5);
   const clipped = (corners: number[]) => {
     const polygon = clipPolygon(corners, side, rimCrossing);
     for (let k = 1; k + 1 < polygon.length; k++) indices.push(polygon[0], polygon[k], polygon[k + 1]);
