@@ -8,6 +8,7 @@
  *   npx tsx bench/track-synthetic.ts [--avatar x.avatar] [--frames 100] [--smooth] [--images DIR]
  *     [--seed N]   the truth and looks drawn (default 2026)
  *     [--threads N] [--sparsity S] [--calibrate photo|render|none]   landmark calibration: the avatar's photo (default), a neutral render, none
+ *     [--no-calibrate-pose]   with --calibrate render: solve the calibration frame's head pose instead of taking it as straight ahead (the tracker's calibratePose: false)
  *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
  *     [--no-limbus]   the Iris model's centres for the gaze, without the limbus refinement (the tracker's refineIris: false)
  *     [--mesh faceMesh|attention|attentionIris]   the landmark model (the tracker's meshModel; default faceMesh)
@@ -69,7 +70,7 @@ const E = names.length;
 const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
-const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, alternateIris: !process.argv.includes('--both-irises'), refineIris: !process.argv.includes('--no-limbus'), meshModel: (stringOption('--mesh') ?? 'faceMesh') as MeshModel });
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, calibratePose: !process.argv.includes('--no-calibrate-pose'), alternateIris: !process.argv.includes('--both-irises'), refineIris: !process.argv.includes('--no-limbus'), meshModel: (stringOption('--mesh') ?? 'faceMesh') as MeshModel });
 const random = seededRandom(numberOption('--seed', 2026));
 const dumpFile = stringOption('--dump');
 const dump: { camera: typeof camera; calibration?: Record<string, number[]>; frames: Record<string, unknown>[] } = { camera, frames: [] };
@@ -159,13 +160,14 @@ for (let f = 0; f < frames; f++) {
     const gaze = gazeProbe.solve(used, truth.rotation, truth.translation, camera, { yawRad: 0, pitchRad: 0 }, { yawRad: 0, pitchRad: 0 }, readings);
     gazeStats.foundIrisesTruePose.add(gaze.yawRad * DEG, gaze.pitchRad * DEG, truth);
     for (let e = 0; e < 2; e++) for (let c = 0; c < 2; c++) irisOffset[2 * e + c] += frame.face.iris[15 * e + c] - exact[15 * e + c];
-    if (dumpFile) {
-      dump.frames.push({
-        frame: f, truthGaze: [truth.gazeYawDeg, truth.gazePitchDeg], truthRotation: Array.from(truth.rotation), truthTranslation: Array.from(truth.translation),
-        truthWeights: Array.from(truth.weights), rotation: Array.from(frame.rotation), translation: Array.from(frame.translation), weights: Array.from(frame.weights),
-        gaze: [frame.gaze.yawDeg, frame.gaze.pitchDeg], iris: Array.from(frame.face.iris), gazeIris: Array.from(frame.gazeIris.centres), readings: frame.gazeIris.readings, exactIris: Array.from(exact), landmarks468: Array.from(frame.face.landmarks468),
-      });
-    }
+  }
+  if (dumpFile) {
+    dump.frames.push({
+      frame: f, eyesOpen, truthGaze: [truth.gazeYawDeg, truth.gazePitchDeg], truthRotation: Array.from(truth.rotation), truthTranslation: Array.from(truth.translation),
+      truthWeights: Array.from(truth.weights), rotation: Array.from(frame.rotation), translation: Array.from(frame.translation), weights: Array.from(frame.weights),
+      gaze: [frame.gaze.yawDeg, frame.gaze.pitchDeg], iris: Array.from(frame.face.iris), gazeIris: Array.from(frame.gazeIris.centres), readings: frame.gazeIris.readings,
+      exactIris: Array.from(observeTruth(data, truth, camera, 0, () => 0.5).iris), landmarks468: Array.from(frame.face.landmarks468),
+    });
   }
   if (imageDir && f % 10 === 5) {
     const estimate: TrackingTruth = {

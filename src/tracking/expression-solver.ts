@@ -40,6 +40,7 @@ const REGION_WEIGHTS: [ArrayLike<number>, number][] = [
 ];
 const BASE_WEIGHT = 0.5;
 const POSE_COLUMNS = [0, 1, 2, 3, 4, 5];
+const TRANSLATION_COLUMNS = [3, 4, 5];
 const DEBIAS_ITERATIONS = 2;
 /**
  * Share of the depth-read pitch correction applied (depthPitchDeg). FaceMesh's relative depths are
@@ -183,19 +184,28 @@ export class ExpressionSolver {
    * left after fitting the pose (weights fixed to `weights`) to a frame whose expression is known
    * (the photo the avatar was made from, or a neutral frame) becomes a per-point correction in
    * model space, applied to every later frame. Without it those person- and model-specific offsets
-   * (a few pixels at the lips and lids) would be explained by spurious expression weights.
+   * (a few pixels at the lips and lids) would be explained by spurious expression weights. With
+   * `heldRotation` the frame's head rotation is taken as given (only the translation is solved), so
+   * the correction also takes up the landmark model's rotation bias on this face.
    */
   async calibrate(
     face: Pick<FaceObservation, 'landmarks468' | 'landmarks68'>,
     intrinsics: { focal: number; cx: number; cy: number },
     weights: ArrayLike<number>,
+    heldRotation?: ArrayLike<number>,
   ): Promise<{ meanCorrectionPx: number; rotation: Float64Array; translation: Float64Array }> {
     const { state, correspondences: corr } = this;
     this.system.setPointOffsets(null);
     this.setTargets(face.landmarks468, intrinsics);
     this.initialPose(face, intrinsics);
     for (let k = 0; k < this.model.expressionNames.length; k++) state.coefficients[k] = weights[k];
-    const solved = await this.iterate([[POSE_COLUMNS, 6 * this.maxIterations]]);
+    let solved = await this.iterate([[POSE_COLUMNS, 6 * this.maxIterations]]);
+    if (heldRotation) {
+      // The frame's head rotation is given: what the landmarks disagree with it goes into the
+      // per-point correction below, instead of into a rotation offset every later frame inherits.
+      state.rotation.set(heldRotation);
+      solved = await this.iterate([[TRANSLATION_COLUMNS, 6 * this.maxIterations]]);
+    }
     // Back-project each pixel residual onto the plane facing the camera at the face's depth.
     const R = state.rotation, depth = -state.translation[2];
     const offsets = new Float64Array(468 * 3);

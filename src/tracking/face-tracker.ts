@@ -51,6 +51,13 @@ export interface FaceTrackerOptions extends ExpressionSolverOptions {
    */
   calibrateGaze?: boolean;
   /**
+   * FaceTracker.calibrate(frame) also takes the frame's head pose as straight ahead (default true:
+   * the calibration frame must face the camera). The landmark model's own bias on that frame (on the
+   * synthetic bench its solved yaw was 1.4 deg off) then goes into the per-point correction instead
+   * of into every later frame's pose. false solves the frame's pose like any other frame's.
+   */
+  calibratePose?: boolean;
+  /**
    * Refine each iris centre on the image's limbus (limbus.ts: the iris's edge against the sclera
    * between the lids) before the gaze solve, both eyes every frame, and place the eyes across by
    * their corners (alongEyeLine) (default true). Eyes where too little of the edge shows keep the
@@ -85,6 +92,8 @@ const DEFAULT_SMOOTHING: OneEuroParameters = { minCutoff: 1.5, beta: 1.5, deriva
 /** Eyes more closed than this give no gaze: the iris model then sees lids. */
 const BLINK_HIDES_IRIS = 0.5;
 const DEG = 180 / Math.PI;
+/** The head facing the camera: the model's axes along the camera's. */
+const STRAIGHT_AHEAD = eulerDegreesToRotation(0, 0, 0);
 /** Per eye (subject's right, left): its corner pair and where its 5 iris points sit in FaceObservation.iris. */
 const IRIS_EYES = [{ corners: RIGHT_EYE_CORNERS, lids: RIGHT_EYE, offset: 0 }, { corners: LEFT_EYE_CORNERS, lids: LEFT_EYE, offset: 15 }] as const;
 
@@ -176,7 +185,7 @@ export class FaceTracker {
   async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<{ face: FaceObservation; rotation: Float64Array; translation: Float64Array }> {
     const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1, meshModel: this.meshModel }), { minFaceSize: this.options.minFaceSize ?? 48 });
     const intrinsics = this.intrinsicsFor(image);
-    const pose = await this.solver.calibrate(face, intrinsics, weights ?? new Float64Array(this.expressionNames.length));
+    const pose = await this.solver.calibrate(face, intrinsics, weights ?? new Float64Array(this.expressionNames.length), this.options.calibratePose === false ? undefined : STRAIGHT_AHEAD);
     if (this.options.calibrateGaze !== false) {
       const refined = this.refineIris(image, face, pose.rotation, pose.translation, intrinsics, { yawRad: 0, pitchRad: 0 });
       for (const [e, { offset }] of IRIS_EYES.entries()) if (refined.readings[e] !== 'limbus') refined.iris.fill(NaN, offset, offset + 15);
