@@ -10,7 +10,8 @@
  * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts).
  * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
  * outside it (and without a model) the completed photo albedo is, and so it is in the photo's
- * brows wherever they are darker than the model's (./photo-brows.ts).
+ * brows wherever they are darker than the model's (./photo-brows.ts). Last, the skin round the eyes
+ * takes the colour of the skin beyond it (./eye-surround.ts).
  */
 import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
@@ -19,6 +20,7 @@ import { PerModelCache } from './per-model-cache.js';
 import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { photoBrowShare, photoBrowWeight } from './photo-brows.js';
+import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
@@ -58,6 +60,12 @@ export interface AlbedoOptions {
    * model's own (UvapmModel.detail) when it has one; false: none.
    */
   detailModel?: DetailModel | false;
+  /**
+   * Move the colour of the skin round the eyes to that of the skin beyond it (./eye-surround.ts):
+   * the upper lids that the photo does not show, and the chroma of a ring round each eye. Default
+   * true; it needs the model's MediaPipe points and eyeBlink targets, and does nothing without them.
+   */
+  eyeSurround?: boolean;
 }
 
 export interface AlbedoResult {
@@ -288,6 +296,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
 
   let texture = completed.texture;
   let detail: Float32Array | undefined;
+  let brows: Float32Array | undefined;
   if (coarse && options.albedoModel) {
     const model = options.albedoModel;
     const detailModel = options.detailModel === false ? undefined : options.detailModel ?? model.detail;
@@ -299,7 +308,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     });
     const region = modelRegion(model, size);
     // Inside the photo's brows the completed photo albedo stands (./photo-brows.ts).
-    const brows = merged.browWeight ? photoBrowShare(raster, mirror, merged.browWeight, completed.confidence) : undefined;
+    brows = merged.browWeight ? photoBrowShare(raster, mirror, merged.browWeight, completed.confidence) : undefined;
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     for (let p = 0; p < region.length; p++) {
       const b = brows ? photoBrowWeight(brows[p], fusion.texture, completed.texture, p) : 0;
@@ -309,6 +318,10 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     detail = fusion.detail;
     lap('detail');
   }
+
+  const surround = options.eyeSurround === false ? null : getEyeSurround(list[0].model, raster);
+  if (surround) harmoniseEyeSurround(texture, raster, surround, merged.skinTone, brows);
+  lap('eyeSurround');
 
   const albedoImage = linearTextureToSrgbImage(texture, size);
   lap('encode');

@@ -1,0 +1,157 @@
+/**
+ * The skin round the eyes takes the colour of the skin beyond it. The photo barely shows the upper
+ * lid (an open eye folds it under the crease), so its texels come from the coarse albedo model,
+ * whose training maps had lashes, make-up and shadow there: the avatar's closed lids were a flat
+ * grey-olive band, and a grey-green ring circled every eye. Here the local mean colour of those
+ * texels is moved to that of the surrounding skin, keeping their own finer detail:
+ * - where a blink uncovers skin (the upper lid), the mean colour, brightness included;
+ * - in a ring round the eyes that the photo sees, only the chroma, so real shading under the eye
+ *   stays.
+ * The photo's brows are left as they are (./photo-brows.ts).
+ */
+import { LEFT_EYE, RIGHT_EYE } from '../inference/face/mesh-regions.js';
+import type { HeadModel } from '../modelpack/head-model.js';
+import { PerModelCache } from './per-model-cache.js';
+import { boxBlur, pushPullFill } from './texture-filters.js';
+import type { UvRaster } from './unwrap.js';
+
+/** Skin this far (metres) from the lid margins is corrected fully, and none beyond RING_OUTER. */
+const RING_INNER = 0.009, RING_OUTER = 0.018;
+/** Blink displacement (metres) from which a vertex counts as lid that the open eye hides. */
+const LID_MOVES_FROM = 0.0005, LID_MOVES_FULLY = 0.003;
+/** Rec. 709 luminance weights (linear RGB). */
+const LUMA = [0.2126, 0.7152, 0.0722];
+
+/** The square window of the texture that holds both eye surrounds and the skin round them (texels). */
+export interface TextureWindow { x: number; y: number; side: number }
+
+export interface EyeSurround {
+  /** Per texel (size²): how far the eye-surround correction applies, 0..1. */
+  ring: Float32Array;
+  /** Per texel (size²): the part of it that a blink uncovers (the brightness is corrected there too), 0..1. */
+  lid: Float32Array;
+  /** Where the correction works: a few percent of the texture, so it costs tens of milliseconds, not hundreds. */
+  window: TextureWindow;
+}
+
+const surrounds = new PerModelCache<HeadModel, EyeSurround | null>();
+
+/** The eye surround of `model` at the raster's size, or null for a model without eye landmarks or blink targets. Cached per model and size. */
+export function getEyeSurround(model: HeadModel, raster: UvRaster): EyeSurround | null {
+  return surrounds.get(model, raster.size, () => eyeSurround(model, raster));
+}
+
+function eyeSurround(model: HeadModel, raster: UvRaster): EyeSurround | null {
+  const blinks = model.expressionNames.flatMap((name, k) => (/^eyeBlink/i.test(name) ? [k] : []));
+  if (!model.landmarks468 || blinks.length === 0) return null;
+  const P = model.positions, n = P.length / 3;
+  const margins = [...RIGHT_EYE, ...LEFT_EYE].map((i) => model.landmarks468![i]);
+  const ring = new Float32Array(n), lid = new Float32Array(n);
+  for (let v = 0; v < n; v++) {
+    let nearest = Infinity;
+    for (const m of margins) nearest = Math.min(nearest, Math.hypot(P[3 * v] - P[3 * m], P[3 * v + 1] - P[3 * m + 1], P[3 * v + 2] - P[3 * m + 2]));
+    ring[v] = 1 - smoothstep(RING_INNER, RING_OUTER, nearest);
+    let moved = 0;
+    for (const k of blinks) {
+      const o = (k * n + v) * 3, B = model.expressionBasis;
+      moved = Math.max(moved, Math.hypot(B[o], B[o + 1], B[o + 2]));
+    }
+    lid[v] = ring[v] * smoothstep(LID_MOVES_FROM, LID_MOVES_FULLY, moved);
+  }
+  const ringTexels = perTexel(model, raster, ring);
+  return { ring: ringTexels, lid: perTexel(model, raster, lid), window: windowAround(ringTexels, raster.size) };
+}
+
+/**
+ * A square window round the texels > 0 that lie in the same part of the texture as most of them,
+ * with a margin of a sixteenth of the texture for the surrounding skin. Islands elsewhere within
+ * reach of the lid margins (the lids' inner faces, which a closed eye hides) are left out: the
+ * texture is cut into cells of a 32nd, and the window holds the cells with such texels that touch,
+ * cell to cell, the fullest one.
+ */
+function windowAround(values: Float32Array, size: number): TextureWindow {
+  const cells = 32, cell = size / cells;
+  const counts = new Int32Array(cells * cells);
+  for (let p = 0; p < values.length; p++) {
+    if (values[p] <= 0) continue;
+    const x = p % size;
+    counts[Math.floor((p - x) / size / cell) * cells + Math.floor(x / cell)]++;
+  }
+  let fullest = 0;
+  for (let k = 1; k < counts.length; k++) if (counts[k] > counts[fullest]) fullest = k;
+  const reached = new Uint8Array(counts.length), queue = [fullest];
+  reached[fullest] = 1;
+  let x0 = cells, y0 = cells, x1 = -1, y1 = -1;
+  while (queue.length > 0) {
+    const k = queue.pop()!, cx = k % cells, cy = (k - cx) / cells;
+    x0 = Math.min(x0, cx); x1 = Math.max(x1, cx); y0 = Math.min(y0, cy); y1 = Math.max(y1, cy);
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = cx + dx, ny = cy + dy, next = ny * cells + nx;
+        if (nx < 0 || ny < 0 || nx >= cells || ny >= cells || reached[next] || counts[next] === 0) continue;
+        reached[next] = 1;
+        queue.push(next);
+      }
+    }
+  }
+  const margin = Math.round(size / 16);
+  const from = [x0 * cell, y0 * cell], to = [(x1 + 1) * cell, (y1 + 1) * cell];
+  const side = Math.min(size, Math.round(Math.max(to[0] - from[0], to[1] - from[1])) + 2 * margin);
+  const start = (a: number) => Math.min(size - side, Math.max(0, Math.round((from[a] + to[a] - side) / 2)));
+  return { x: start(0), y: start(1), side };
+}
+
+/** A per-vertex scalar interpolated at every covered texel of the size² texture (0 elsewhere). */
+function perTexel(model: HeadModel, raster: UvRaster, perVertex: Float32Array): Float32Array {
+  const out = new Float32Array(raster.size * raster.size);
+  for (let i = 0; i < raster.texel.length; i++) {
+    const t = 3 * raster.triangle[i], b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1];
+    out[raster.texel[i]] = (1 - b1 - b2) * perVertex[model.indices[t]] + b1 * perVertex[model.indices[t + 1]] + b2 * perVertex[model.indices[t + 2]];
+  }
+  return out;
+}
+
+/**
+ * Moves the eye surround's local mean colour to the surrounding skin's, in place on the linear RGB
+ * `texture` (size², interleaved). `skinTone` (linear RGB) is where the surrounding colour tends far
+ * from any skin; `keep` (size², optional) is a share per texel to leave untouched (the photo's brows).
+ */
+export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, surround: EyeSurround, skinTone: ArrayLike<number>, keep?: Float32Array): void {
+  const size = raster.size, { x: x0, y: y0, side } = surround.window;
+  const at = (wx: number, wy: number) => (y0 + wy) * size + x0 + wx;
+  const colour = new Float32Array(side * side * 3), beyond = new Float32Array(side * side);
+  for (let wy = 0; wy < side; wy++) {
+    for (let wx = 0; wx < side; wx++) {
+      const p = at(wx, wy), w = wy * side + wx, slot = raster.slot[p];
+      for (let c = 0; c < 3; c++) colour[3 * w + c] = texture[3 * p + c];
+      // Skin beyond the eye surround, not the photo's brows.
+      if (slot >= 0) beyond[w] = raster.skin[slot] * (1 - surround.ring[p]) ** 2 * (1 - (keep ? keep[p] : 0));
+    }
+  }
+  // The surrounding skin's colour, carried smoothly across the eye surround from its edge.
+  const surrounding = pushPullFill(colour, beyond, side, skinTone);
+  // The texture's own local mean: what is finer than it is the detail that stays.
+  const local = colour;
+  boxBlur(local, side, 3, Math.max(2, Math.round(size / 128)), 2);
+  for (let wy = 0; wy < side; wy++) {
+    for (let wx = 0; wx < side; wx++) {
+      const p = at(wx, wy), w = wy * side + wx;
+      const weight = surround.ring[p] * (1 - (keep ? keep[p] : 0));
+      if (weight <= 0) continue;
+      let lumaLocal = 0, lumaSurrounding = 0;
+      for (let c = 0; c < 3; c++) { lumaLocal += LUMA[c] * local[3 * w + c]; lumaSurrounding += LUMA[c] * surrounding[3 * w + c]; }
+      // Chroma only: the surrounding colour at the local brightness; where a blink uncovers the lid, the surrounding colour itself.
+      const lidShare = surround.lid[p];
+      const scale = (1 - lidShare) * (lumaLocal / Math.max(lumaSurrounding, 1e-6)) + lidShare;
+      for (let c = 0; c < 3; c++) {
+        const ratio = (scale * surrounding[3 * w + c]) / Math.max(local[3 * w + c], 1e-6);
+        texture[3 * p + c] = Math.min(1, texture[3 * p + c] * (1 + weight * (ratio - 1)));
+      }
+    }
+  }
+}
+
+function smoothstep(from: number, to: number, x: number): number {
+  const t = Math.min(1, Math.max(0, (x - from) / (to - from)));
+  return t * t * (3 - 2 * t);
+}

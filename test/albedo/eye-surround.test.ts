@@ -1,0 +1,69 @@
+/**
+ * The skin round the eyes (src/albedo/eye-surround.ts): on a real photo, the upper lids that the
+ * photo never shows must take the colour of the skin round the eye, where the coarse model alone
+ * left a dark grey-olive band that a blink showed.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { estimateAlbedo, type AlbedoInput } from '../../src/albedo/albedo.js';
+import { getEyeSurround, type EyeSurround } from '../../src/albedo/eye-surround.js';
+import { getUvRaster, type UvRaster } from '../../src/albedo/unwrap.js';
+import { readUvapm } from '../../src/albedo/uvapm-format.js';
+import { linearToLab } from '../../src/hair/colour-space.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
+import { decodeShape } from '../../src/modelpack/head-model.js';
+import { createAvatarData, getFaceAnalyzer } from '../../src/pipeline.js';
+import type { RgbaImage } from '../../src/types.js';
+import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
+
+const packFile = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
+
+/** Mean CIELAB colour of the texture's texels that `select` picks (by texel index and covered slot). */
+function meanLab(albedo: RgbaImage, raster: UvRaster, select: (texel: number, slot: number) => boolean): Float64Array {
+  const sum = [0, 0, 0];
+  let count = 0;
+  for (let i = 0; i < raster.texel.length; i++) {
+    const p = raster.texel[i];
+    if (!select(p, i)) continue;
+    for (let c = 0; c < 3; c++) sum[c] += SRGB_TO_LINEAR[albedo.data[4 * p + c]];
+    count++;
+  }
+  assert.ok(count > 100, `only ${count} texels selected`);
+  return linearToLab(sum[0] / count, sum[1] / count, sum[2] / count);
+}
+
+/** ΔE between the upper lids (what a blink uncovers) and the face skin just beyond the eye surround. */
+function lidAgainstSkin(albedo: RgbaImage, raster: UvRaster, surround: EyeSurround): { deltaE: number; lid: Float64Array; skin: Float64Array } {
+  const lid = meanLab(albedo, raster, (p) => surround.lid[p] > 0.5);
+  const skin = meanLab(albedo, raster, (p, i) => raster.skin[i] > 0.5 && surround.ring[p] > 0 && surround.ring[p] < 0.2);
+  return { deltaE: Math.hypot(lid[0] - skin[0], lid[1] - skin[1], lid[2] - skin[2]), lid, skin };
+}
+
+describe('albedo: the skin round the eyes', function () {
+  this.timeout(120_000);
+
+  it('hrn 00016\'s upper lids take the colour of the skin round his eyes; without the correction they are a darker band', async function () {
+    requireSharedData(this, 'photos', 'hrn', 'single', '00016.png');
+    if (!existsSync(packFile)) {
+      console.log('    skipped: run `npm run build` for assets/generated/default-head.pack');
+      this.skip();
+    }
+    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'hrn', 'single', '00016.png'))));
+    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512, hair: 'none' });
+    const raster = getUvRaster(data.model, 512);
+    const surround = getEyeSurround(data.model, raster);
+    assert.ok(surround, 'the default head has eye landmarks and blink targets');
+    const faceMask = await (await getFaceAnalyzer('wasm')).faceMask(image, data.face);
+    const input: AlbedoInput = { image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask };
+    const without = await estimateAlbedo(input, { size: 512, albedoModel: readUvapm(data.model.albedoModel!), eyeSurround: false });
+    const before = lidAgainstSkin(without.albedo, raster, surround), after = lidAgainstSkin(data.albedo, raster, surround);
+    const lab = (v: Float64Array) => Array.from(v, (x) => x.toFixed(1)).join(', ');
+    console.log(`      upper lids against the skin round the eyes, CIELAB ΔE: without ${before.deltaE.toFixed(1)} (lids ${lab(before.lid)}; skin ${lab(before.skin)}), with ${after.deltaE.toFixed(1)} (lids ${lab(after.lid)}; skin ${lab(after.skin)})`);
+    // The lids stay a little darker than the cheeks and forehead beyond the eye surround, as real closed lids are.
+    assert.ok(after.deltaE < 11, `lids ΔE ${after.deltaE.toFixed(1)} from the skin round the eyes`);
+    assert.ok(after.deltaE < 0.75 * before.deltaE, `the correction brings the lids nearer the skin (${before.deltaE.toFixed(1)} -> ${after.deltaE.toFixed(1)})`);
+    assert.ok(after.lid[0] > before.lid[0] + 3, `the lids are lighter (L* ${before.lid[0].toFixed(1)} -> ${after.lid[0].toFixed(1)})`);
+  });
+});
