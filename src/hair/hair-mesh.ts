@@ -18,11 +18,12 @@ import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
-import { vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { clipPolygon, vertexNeighbours } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
+import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
 
 /** Hair triangles whose corners all lie this close to the skin cover the scalp under them (metres); hair hanging further out (a ponytail, long ends) does not. */
 const ON_SCALP = 0.03;
@@ -311,21 +312,6 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   };
 }
 
-/**
- * The convex polygon `polygon` (vertex indices) clipped to where `side` >= 0 (Sutherland-Hodgman),
- * `crossing(a, b)` giving the vertex where edge a-b crosses side = 0. Fewer than 3 corners: nothing kept.
- */
-function clipPolygon(polygon: number[], side: (v: number) => number, crossing: (a: number, b: number) => number): number[] {
-  const clipped: number[] = [];
-  polygon.forEach((a, i) => {
-    const b = polygon[(i + 1) % polygon.length];
-    const inA = side(a) >= 0, inB = side(b) >= 0;
-    if (inA) clipped.push(a);
-    if (inA !== inB) clipped.push(crossing(a, b));
-  });
-  return clipped;
-}
-
 /** The scalp cap: its geometry, the strands' tone over each of its vertices, and every strand tone sampled on the scalp. */
 interface ScalpCap {
   positions: Float32Array;
@@ -347,9 +333,9 @@ interface ScalpCap {
  * cards have partings and transparent strips just like the crown's, it reaches down behind the
  * solid strands and stops before the notches between their tips, so skin shows below the fringe and between its
  * tips but not through it. `strandTone` reads the strand texture's tone at (u, v), NaN where the
- * alpha test drops it.
+ * alpha test drops it. Vertices flagged in `ear` (the ears the strands are cut around, ./ears.ts) are never capped.
  */
-export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number): ScalpCap {
+export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number, ear: Uint8Array): ScalpCap {
   const strands = scalpStrands(profile, hair, strandTone);
   const { covered } = strands;
   let meanTone = 0;
@@ -364,6 +350,10 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     // The face below the brows (its skin, and anything ahead of the ears' plane, roughly) is never
     // capped; above them, the front of the face is cut along the strands over it (rimField).
     if (y < browY && (model.skinWeight[v] > 0.5 || z > browZ - FACE_DEPTH)) continue;
+    // Nor are the ears the strands are cut around (./ears.ts): lifted onto the helix, the cap drew a
+    // hair-coloured rim round the ear's top. Under hair that hides the ear, the cap keeps covering
+    // it, so no ear skin shows between the cards.
+    if (ear[v]) continue;
     eligible[v] = 1;
     capped[v] = covered[profile.locate(x, y, z).bin];
   }
@@ -671,11 +661,13 @@ const CAP_TEXEL_QUANTILE = 0.95;
 
 export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
-  const strands = withoutFringeOverEyes(
+  const strandTone = strandToneReader(style);
+  const ear = earVertices(model, fittedVertices);
+  const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(
     { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: withoutHairBelowNeck(fitted.positions, style.indices, fittedVertices) },
     model, fittedVertices,
-  );
-  const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandToneReader(style));
+  ), model, fittedVertices, ear, strandTone);
+  const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandTone, uncoveredEars);
   const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
   positions.set(cap.positions);
@@ -709,6 +701,19 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
     texture: tintStrandTexture(style, tone.base),
     penetrationMm: fitted.penetrationMm,
   };
+}
+
+/**
+ * The strands trimmed around each ear that they do not cover (earCover under EAR_COVERED): a style
+ * either hides the ear (bobs, long hair) or is cut around it, so no ear pokes through its cards.
+ * `uncoveredEars`: the vertices of the ears cut around, which the scalp cap must not cover either.
+ */
+function aroundUncoveredEars(strands: Strands, model: HeadModel, fittedVertices: Float32Array, ear: Uint8Array, strandTone: (u: number, v: number) => number): { strands: Strands; uncoveredEars: Uint8Array } {
+  const { indices, uvs } = strands;
+  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
+  const cover = earCover(model, fittedVertices, ear, strands, (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))));
+  const cut = cover.map((share) => share < EAR_COVERED) as [boolean, boolean];
+  return { strands: cut[0] || cut[1] ? withoutHairOverEars(strands, model, fittedVertices, ear, cut) : strands, uncoveredEars: earsOnSides(model, fittedVertices, ear, cut) };
 }
 
 /** The strand texture's tone (strandToneOf) at (u, v up), nearest texel; NaN where the alpha test drops it. */

@@ -12,6 +12,8 @@ import { buildPreviewScene, renderView, sampleLinear, SUPERSAMPLING, textureAlph
 import { createEyeTexture } from '../materials/eye-texture.js';
 import { deltaE76 } from './colour-space.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
+import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
+import { earCover, earVertices } from './ears.js';
 
 /**
  * The hair rendered from the photo's camera under unit white light (texture x root tone,
@@ -257,4 +259,108 @@ export function hairHoles(data: AvatarData, options: { size?: number; keepRender
     if (options.keepRenders) renders.push({ side, accum, hole });
   }
   return { share: hairPixels ? holes / hairPixels : 0, holes, hairPixels, perView, capBeyondStrands: hairPixels ? capBeyond / hairPixels : 0, ...(options.keepRenders ? { renders } : {}) };
+}
+
+/** Metres per cell of the grid that pairs edges with the triangles they may cross. */
+const CROSSING_CELL = 0.01;
+
+/** Triangles per grid cell their bounding boxes touch (keys: packed cell coordinates). */
+function triangleCells(positions: Float32Array, indices: Uint32Array): Map<number, number[]> {
+  const cells = new Map<number, number[]>();
+  const cellOf = (value: number) => Math.floor(value / CROSSING_CELL) + 512;
+  for (let t = 0; t < indices.length / 3; t++) {
+    const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+    for (let k = 0; k < 3; k++) for (let a = 0; a < 3; a++) {
+      const value = positions[3 * indices[3 * t + k] + a];
+      lo[a] = Math.min(lo[a], value); hi[a] = Math.max(hi[a], value);
+    }
+    for (let x = cellOf(lo[0]); x <= cellOf(hi[0]); x++) for (let y = cellOf(lo[1]); y <= cellOf(hi[1]); y++) for (let z = cellOf(lo[2]); z <= cellOf(hi[2]); z++) {
+      const key = (x * 1024 + y) * 1024 + z;
+      let list = cells.get(key);
+      if (!list) cells.set(key, (list = []));
+      list.push(t);
+    }
+  }
+  return cells;
+}
+
+/** Whether segment p -> p + d crosses triangle t (Moller-Trumbore, ends included). */
+function segmentCrosses(px: number, py: number, pz: number, dx: number, dy: number, dz: number, P: Float32Array, I: Uint32Array, t: number): boolean {
+  const a = 3 * I[3 * t], b = 3 * I[3 * t + 1], c = 3 * I[3 * t + 2];
+  const e1x = P[b] - P[a], e1y = P[b + 1] - P[a + 1], e1z = P[b + 2] - P[a + 2];
+  const e2x = P[c] - P[a], e2y = P[c + 1] - P[a + 1], e2z = P[c + 2] - P[a + 2];
+  const qx = dy * e2z - dz * e2y, qy = dz * e2x - dx * e2z, qz = dx * e2y - dy * e2x;
+  const det = e1x * qx + e1y * qy + e1z * qz;
+  if (Math.abs(det) < 1e-14) return false;
+  const sx = px - P[a], sy = py - P[a + 1], sz = pz - P[a + 2];
+  const u = (sx * qx + sy * qy + sz * qz) / det;
+  if (u < 0 || u > 1) return false;
+  const rx = sy * e1z - sz * e1y, ry = sz * e1x - sx * e1z, rz = sx * e1y - sy * e1x;
+  const v = (dx * rx + dy * ry + dz * rz) / det;
+  if (v < 0 || u + v > 1) return false;
+  const along = (e2x * rx + e2y * ry + e2z * rz) / det;
+  return along >= 0 && along <= 1;
+}
+
+/**
+ * Edges of mesh A crossing triangles of mesh B: per crossing, the A edge's first corner is
+ * reported to `hit`. Segments are paired with the triangles in the grid cells they pass (sampled
+ * every half cell).
+ */
+function edgeCrossings(A: Float32Array, AI: Uint32Array, B: Float32Array, BI: Uint32Array, hit: (corner: number) => void): void {
+  const cells = triangleCells(B, BI);
+  const cellOf = (value: number) => Math.floor(value / CROSSING_CELL) + 512;
+  const seen = new Set<number>(), done = new Set<number>();
+  for (let t = 0; t < AI.length / 3; t++) for (let k = 0; k < 3; k++) {
+    const i = AI[3 * t + k], j = AI[3 * t + ((k + 1) % 3)];
+    const key = Math.min(i, j) * 4194304 + Math.max(i, j);
+    if (done.has(key)) continue;
+    done.add(key);
+    const px = A[3 * i], py = A[3 * i + 1], pz = A[3 * i + 2], dx = A[3 * j] - px, dy = A[3 * j + 1] - py, dz = A[3 * j + 2] - pz;
+    seen.clear();
+    const steps = Math.ceil(Math.hypot(dx, dy, dz) / (CROSSING_CELL / 2));
+    for (let step = 0; step <= steps; step++) {
+      const f = step / steps;
+      const list = cells.get((cellOf(px + f * dx) * 1024 + cellOf(py + f * dy)) * 1024 + cellOf(pz + f * dz));
+      if (list) for (const s of list) seen.add(s);
+    }
+    for (const s of seen) if (segmentCrosses(px, py, pz, dx, dy, dz, B, BI, s)) hit(i);
+  }
+}
+
+/**
+ * Where the hair intersects the skin: crossings of the head's edges through the hair's triangles
+ * and of the hair's edges through the head's (the fitted neutral head, cap and strands alike), in
+ * all and on the ears (./ears.ts: a head edge from an ear vertex, or a hair edge whose first corner
+ * lies within `earReach` metres of one).
+ */
+export function hairSkinCrossings(data: AvatarData, earReach = 0.01): { crossings: number; onEars: number } {
+  const mesh = data.hair?.mesh;
+  if (!mesh) return { crossings: 0, onEars: 0 };
+  const { model } = data, head = data.neutralVertices;
+  const welded = Uint32Array.from(model.indices, (v) => model.weldGroup[v]);
+  const ear = earVertices(model, head);
+  const near = new VertexGrid(head, 0.01, (v) => ear[v] === 1);
+  const { positions, indices } = mesh.part;
+  let crossings = 0, onEars = 0;
+  edgeCrossings(head, welded, positions, indices, (v) => { crossings++; if (ear[v]) onEars++; });
+  edgeCrossings(positions, indices, head, welded, (v) => {
+    crossings++;
+    const e = near.nearest(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2], undefined, 2);
+    if (e >= 0 && Math.hypot(head[3 * e] - positions[3 * v], head[3 * e + 1] - positions[3 * v + 1], head[3 * e + 2] - positions[3 * v + 2]) < earReach) onEars++;
+  });
+  return { crossings, onEars };
+}
+
+/**
+ * Per side of the head (-x, +x), the share of the ear seen from that side that the hair (cap and
+ * strands, alpha-tested at 0.5) hides (./ears.ts earCover).
+ */
+export function earsHidden(data: AvatarData): [number, number] {
+  const mesh = data.hair?.mesh;
+  if (!mesh) return [0, 0];
+  const { positions, indices, uvs } = mesh.part;
+  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
+  return earCover(data.model, data.neutralVertices, earVertices(data.model, data.neutralVertices), { positions, indices },
+    (t, b1, b2) => textureAlpha(mesh.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5);
 }

@@ -178,3 +178,18 @@ export function mirrorVertices(positions: Float32Array, cell = 0.006): Uint32Arr
   }
   return mirror;
 }
+
+/**
+ * The convex polygon `polygon` (vertex indices) clipped to where `side` >= 0 (Sutherland-Hodgman),
+ * `crossing(a, b)` giving the vertex where edge a-b crosses side = 0. Fewer than 3 corners: nothing kept.
+ */
+export function clipPolygon(polygon: number[], side: (v: number) => number, crossing: (a: number, b: number) => number): number[] {
+  const clipped: number[] = [];
+  polygon.forEach((a, i) => {
+    const b = polygon[(i + 1) % polygon.length];
+    const inA = side(a) >= 0, inB = side(b) >= 0;
+    if (inA) clipped.push(a);
+    if (inA !== inB) clipped.push(crossing(a, b));
+  });
+  return clipped;
+}

@@ -1,0 +1,300 @@
+/**
+ * The ears of a fitted head, found from its shape alone, and how much of them a hair mesh hides.
+ * Browser-safe.
+ *
+ * An ear is a flap that stands off the side of the head: a ray from an ear vertex in towards the
+ * head's mid-plane leaves the flap and crosses air before it meets the skull, while a ray from the
+ * skull's own side meets nothing more on that side. So the head is rasterized from each side
+ * (orthographically along x, every layer kept), and a vertex behind the jaw's top is ear when a
+ * surface on its side lies more than EAR_AIR deeper along its ray. The ear's root, where the flap
+ * meets the skull without air between, is not found this way: what uses the ears keeps a margin.
+ */
+import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
+import { clipPolygon, vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
+import { pushOutOfSkin, skinProbe } from './fit-hair.js';
+import type { Strands } from './hair-mesh.js';
+import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+
+/** Metres of the side raster's cells. */
+const EAR_CELL = 0.001;
+/** A surface this many metres deeper along the lateral ray than a vertex puts it on a flap (the ear's back or the skull behind it). */
+const EAR_AIR = 0.002;
+/** Least |normal . lateral axis| of an ear vertex: surfaces the lateral ray grazes (the crown's, the nape's) vary too much within a cell to tell layers apart. */
+const EAR_FACING = 0.5;
+/** Metres above the brows' mean height that ears never reach. */
+const EAR_TOP_ABOVE_BROWS = 0.02;
+/** Metres beyond the skull's side (behind the rim) from which a vertex connected to the rim is ear. */
+const EAR_STANDOFF = 0.002;
+/** Metres ahead of the rim's rearmost point that an ear may reach (an ear is about 3 cm wide), and below the rim's lowest seed (the lobe, attached without air behind it). */
+const EAR_WIDTH = 0.035;
+const EAR_LOBE = 0.012;
+/** Layers kept per cell of the side raster (ear front, ear back, skull, and a fold or two). */
+const MAX_LAYERS = 8;
+
+/** The fitted head's mid-plane (x) and the jaw's top (iBUG 0 and 16), behind which ears lie. */
+function earFrame(model: HeadModel, vertices: Float32Array): { midX: number; jawZ: number; chinY: number; topY: number; jawHalfWidth: number } {
+  const at = (k: number, axis: number) => vertices[3 * model.landmarks68[k] + axis];
+  let browY = 0;
+  for (let k = 17; k <= 26; k++) browY += at(k, 1) / 10;
+  return { midX: (at(0, 0) + at(16, 0)) / 2, jawZ: Math.max(at(0, 2), at(16, 2)), chinY: at(8, 1), topY: browY + EAR_TOP_ABOVE_BROWS, jawHalfWidth: Math.abs(at(16, 0) - at(0, 0)) / 2 };
+}
+
+/**
+ * Per head vertex, 1 where it lies on an ear (see the module comment); seams share their
+ * representative's answer.
+ */
+export function earVertices(model: HeadModel, vertices: Float32Array): Uint8Array {
+  const { midX, jawZ, chinY, topY, jawHalfWidth } = earFrame(model, vertices);
+  const normals = computeVertexNormals(vertices, model.indices, model.weldGroup);
+  const n = vertices.length / 3, ear = new Uint8Array(n);
+  const { offsets, neighbours } = vertexNeighbours(n, Uint32Array.from(model.indices, (v) => model.weldGroup[v]));
+  let low = Infinity, high = -Infinity, back = Infinity;
+  for (let v = 0; v < n; v++) {
+    low = Math.min(low, vertices[3 * v + 1]); high = Math.max(high, vertices[3 * v + 1]); back = Math.min(back, vertices[3 * v + 2]);
+  }
+  const width = Math.ceil((jawZ - back) / EAR_CELL) + 1, height = Math.ceil((high - low) / EAR_CELL) + 1;
+  // Side raster: columns along z (from the back), rows along y (from the top), depth unused.
+  const screen = new Float32Array(3 * n);
+  for (let v = 0; v < n; v++) {
+    screen[3 * v] = (vertices[3 * v + 2] - back) / EAR_CELL;
+    screen[3 * v + 1] = (high - vertices[3 * v + 1]) / EAR_CELL;
+  }
+  const { indices, weldGroup } = model;
+  for (const sign of [-1, 1]) {
+    const lateral = (v: number) => sign * (vertices[3 * v] - midX);
+    // Every fragment's lateral distance, per cell: the depth test never passes, so accept sees them all.
+    const layers = new Float32Array(width * height * MAX_LAYERS), count = new Uint8Array(width * height);
+    const target = createRasterTarget(width, height);
+    target.depth.fill(Infinity);
+    let current = 0;
+    const cellOf = (t: number, b1: number, b2: number) => {
+      const a = indices[3 * t], b = indices[3 * t + 1], c = indices[3 * t + 2], b0 = 1 - b1 - b2;
+      const column = Math.round(b0 * screen[3 * a] + b1 * screen[3 * b] + b2 * screen[3 * c]);
+      const row = Math.round(b0 * screen[3 * a + 1] + b1 * screen[3 * b + 1] + b2 * screen[3 * c + 1]);
+      return row * width + column;
+    };
+    rasterizeTriangles(target, screen, indices, {
+      include: (t) => {
+        current = t;
+        const a = indices[3 * t], b = indices[3 * t + 1], c = indices[3 * t + 2];
+        return lateral(a) > 0 && lateral(b) > 0 && lateral(c) > 0;
+      },
+      accept: (t, b1, b2) => {
+        const cell = cellOf(t, b1, b2);
+        if (cell < 0 || cell >= count.length || count[cell] >= MAX_LAYERS) return false;
+        const a = indices[3 * current], b = indices[3 * current + 1], c = indices[3 * current + 2];
+        layers[cell * MAX_LAYERS + count[cell]++] = (1 - b1 - b2) * lateral(a) + b1 * lateral(b) + b2 * lateral(c);
+        return false;
+      },
+    });
+    const inZone = (v: number) => lateral(v) > 0 && vertices[3 * v + 2] <= jawZ && vertices[3 * v + 1] >= chinY && vertices[3 * v + 1] <= topY;
+    // Seeds: the free rim, with air between it and the skull; the skull's side behind them.
+    const seeds: number[] = [], skull: number[] = [], seedY: number[] = [], seedZ: number[] = [];
+    for (let v = 0; v < n; v++) {
+      if (weldGroup[v] !== v || !inZone(v)) continue;
+      // Ears stand beside the jaw's top, not inside it (the mouth cavity's walls face each other too).
+      if (Math.abs(normals[3 * v]) < EAR_FACING || lateral(v) < jawHalfWidth) continue;
+      const column = Math.round(screen[3 * v]), row = Math.round(screen[3 * v + 1]), cell = row * width + column;
+      if (column < 0 || column >= width) continue;
+      let deepest = Infinity;
+      for (let k = 0; k < count[cell]; k++) deepest = Math.min(deepest, layers[cell * MAX_LAYERS + k]);
+      if (deepest < lateral(v) - EAR_AIR) { seeds.push(v); skull.push(deepest); seedY.push(vertices[3 * v + 1]); seedZ.push(vertices[3 * v + 2]); }
+    }
+    if (!seeds.length) continue;
+    // The whole ear: what stands out beyond the skull's side (a plane through the skull behind the
+    // rim), connected to the rim, within the rim's height and an ear's width ahead of it.
+    const skullSide = planeFit(seedY, seedZ, skull);
+    let top = -Infinity, bottom = Infinity, rear = Infinity;
+    for (const v of seeds) { top = Math.max(top, vertices[3 * v + 1]); bottom = Math.min(bottom, vertices[3 * v + 1]); rear = Math.min(rear, vertices[3 * v + 2]); }
+    const standsOut = (v: number) => {
+      const y = vertices[3 * v + 1], z = vertices[3 * v + 2];
+      return inZone(v) && y <= top + EAR_STANDOFF && y >= bottom - EAR_LOBE && z <= rear + EAR_WIDTH && lateral(v) > skullSide(y, z) + EAR_STANDOFF;
+    };
+    const queue = seeds.slice();
+    for (const v of seeds) ear[v] = 1;
+    while (queue.length) {
+      const v = queue.pop()!;
+      for (let k = offsets[v]; k < offsets[v + 1]; k++) {
+        const w = neighbours[k];
+        if (!ear[w] && standsOut(w)) { ear[w] = 1; queue.push(w); }
+      }
+    }
+  }
+  for (let v = 0; v < n; v++) ear[v] = ear[weldGroup[v]];
+  return ear;
+}
+
+/** Least-squares plane value = a + b y + c z through the samples, as a function of (y, z). */
+function planeFit(ys: number[], zs: number[], values: number[]): (y: number, z: number) => number {
+  const m = values.length;
+  let my = 0, mz = 0, mv = 0;
+  for (let i = 0; i < m; i++) { my += ys[i] / m; mz += zs[i] / m; mv += values[i] / m; }
+  let yy = 0, yz = 0, zz = 0, yv = 0, zv = 0;
+  for (let i = 0; i < m; i++) {
+    const dy = ys[i] - my, dz = zs[i] - mz, dv = values[i] - mv;
+    yy += dy * dy; yz += dy * dz; zz += dz * dz; yv += dy * dv; zv += dz * dv;
+  }
+  const det = yy * zz - yz * yz;
+  // Seeds along a line: the plane is flat across it.
+  const b = Math.abs(det) > 1e-12 ? (yv * zz - zv * yz) / det : 0, c = Math.abs(det) > 1e-12 ? (zv * yy - yv * yz) / det : 0;
+  return (y, z) => mv + b * (y - my) + c * (z - mz);
+}
+
+/** Metres per cell of the side views in which earCover compares ears and hair. */
+const COVER_CELL = 0.0005;
+
+/**
+ * Per side of the head (-x, +x), the share of the ear seen from that side (orthographically along
+ * x) that hair hides: ear pixels (the nearest head triangle has all corners on the ear) where a
+ * hair triangle lies nearer, `opaque` deciding per fragment (the alpha test). 1 where no ear is
+ * seen.
+ */
+export function earCover(
+  model: HeadModel, vertices: Float32Array, ear: Uint8Array,
+  hair: { positions: Float32Array; indices: Uint32Array }, opaque: (triangle: number, b1: number, b2: number) => boolean,
+): [number, number] {
+  const { midX } = earFrame(model, vertices);
+  let low = Infinity, high = -Infinity, back = Infinity, front = -Infinity;
+  for (let v = 0; v < vertices.length / 3; v++) {
+    if (!ear[v]) continue;
+    low = Math.min(low, vertices[3 * v + 1]); high = Math.max(high, vertices[3 * v + 1]);
+    back = Math.min(back, vertices[3 * v + 2]); front = Math.max(front, vertices[3 * v + 2]);
+  }
+  if (low > high) return [1, 1];
+  const width = Math.ceil((front - back) / COVER_CELL) + 1, height = Math.ceil((high - low) / COVER_CELL) + 1;
+  const project = (P: Float32Array, sign: number) => {
+    const screen = new Float32Array(P.length);
+    for (let v = 0; v < P.length / 3; v++) {
+      screen[3 * v] = (P[3 * v + 2] - back) / COVER_CELL;
+      screen[3 * v + 1] = (high - P[3 * v + 1]) / COVER_CELL;
+      screen[3 * v + 2] = -sign * (P[3 * v] - midX);
+    }
+    return screen;
+  };
+  const { indices } = model;
+  return [-1, 1].map((sign) => {
+    const head = createRasterTarget(width, height), strands = createRasterTarget(width, height);
+    rasterizeTriangles(head, project(vertices, sign), indices);
+    rasterizeTriangles(strands, project(hair.positions, sign), hair.indices, { accept: opaque });
+    let seen = 0, hidden = 0;
+    for (let p = 0; p < width * height; p++) {
+      const t = head.triangle[p];
+      if (t < 0 || !ear[indices[3 * t]] || !ear[indices[3 * t + 1]] || !ear[indices[3 * t + 2]] || head.depth[p] >= 0) continue;
+      seen++;
+      if (strands.depth[p] < head.depth[p]) hidden++;
+    }
+    return seen ? hidden / seen : 1;
+  }) as [number, number];
+}
+
+/**
+ * Metres the hair keeps from an ear it leaves uncovered: a short cut is trimmed around the ear. At
+ * 2-3 mm short02's card tips still overlapped the helix's top in a ragged band seen from the side
+ * (2.6-6.1 % of hrn 00016's ear hidden; at 2 mm 10 crossings of its ear's root), at 4 mm 0.3 %;
+ * ponytail01 then uncovers a little of the hair that deep3d 000002's photo shows pulled back just
+ * in front of her ear's top.
+ */
+export const EAR_CLEARANCE = 0.004;
+/** Share of an ear seen from its side that a style's strands must hide to count as covering it (bobs, long hair: 0.98-1; short crops, ponytail01, afro01: 0.0-0.5). */
+export const EAR_COVERED = 0.9;
+/**
+ * Metres: a strand triangle near the cut round an ear is halved until its longest edge is this short
+ * or it lies wholly on one side, then clipped, so the hair ends in a smooth curve. Cut once, big
+ * cards (ponytail01's) kept corners clear of the ear while it poked through their middle; at 4 mm
+ * short02 on 3ddfa_v2 emma gained 940 triangles (its compact GLB is near the 1.5 MiB the browser
+ * round trip allows), at 8 mm none against the uncut style (the cards and cap over the ear go).
+ */
+const EAR_PIECE = 0.008;
+
+/** The ear vertices on the sides of the head (-x, +x) that `sides` marks. */
+export function earsOnSides(model: HeadModel, vertices: Float32Array, ear: Uint8Array, sides: readonly [boolean, boolean]): Uint8Array {
+  const { midX } = earFrame(model, vertices);
+  return Uint8Array.from(ear, (flag, v) => (flag && sides[vertices[3 * v] < midX ? 0 : 1] ? 1 : 0));
+}
+
+/** Metres between the points sampled on the ear's triangles. */
+const EAR_SAMPLE = 0.001;
+
+/**
+ * Points on the ear's surface (triangles with every corner on the ear), EAR_SAMPLE apart: the ear's root has long triangles fanning out from it, whose corners alone are
+ * too far apart to measure a clearance from.
+ */
+function earSurfacePoints(model: HeadModel, vertices: Float32Array, ear: Uint8Array): Float32Array {
+  const points: number[] = [];
+  const { indices } = model;
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t], b = indices[t + 1], c = indices[t + 2];
+    if (!ear[a] || !ear[b] || !ear[c]) continue;
+    const longest = Math.max(...[[a, b], [b, c], [c, a]].map(([p, q]) => Math.hypot(vertices[3 * p] - vertices[3 * q], vertices[3 * p + 1] - vertices[3 * q + 1], vertices[3 * p + 2] - vertices[3 * q + 2])));
+    const steps = Math.max(1, Math.ceil(longest / EAR_SAMPLE));
+    for (let i = 0; i <= steps; i++) for (let j = 0; i + j <= steps; j++) {
+      const u = i / steps, v = j / steps, w = 1 - u - v;
+      for (let k = 0; k < 3; k++) points.push(w * vertices[3 * a + k] + u * vertices[3 * b + k] + v * vertices[3 * c + k]);
+    }
+  }
+  return Float32Array.from(points);
+}
+
+/**
+ * The strands trimmed around the ears on the sides `cut` (-x, +x) says: every point closer than
+ * EAR_CLEARANCE to the ear's surface goes, triangles near the cut halved down to EAR_PIECE and
+ * clipped along it, so the hair ends in a curve around the ear. MakeHuman's short crops and
+ * ponytail end over the ear's top: fitted to a head, the ear poked through them, and the radial
+ * push out of the skin lifted the cards crossing it into a tent over half the ear.
+ */
+export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices: Float32Array, ear: Uint8Array, cut: readonly [boolean, boolean]): Strands {
+  const surface = earSurfacePoints(model, vertices, earsOnSides(model, vertices, ear, cut));
+  const grid = new VertexGrid(surface, 0.01);
+  const positions = Array.from(strands.positions), uvs = Array.from(strands.uvs), skinDistance = Array.from(strands.skinDistance);
+  const field: number[] = [];
+  const side = (v: number): number => {
+    while (field.length <= v) {
+      const k = field.length, x = positions[3 * k], y = positions[3 * k + 1], z = positions[3 * k + 2];
+      const e = grid.nearest(x, y, z, undefined, 2);
+      field.push(e < 0 ? Infinity : Math.hypot(surface[3 * e] - x, surface[3 * e + 1] - y, surface[3 * e + 2] - z) - EAR_CLEARANCE);
+    }
+    return field[v];
+  };
+  // New points on an edge are shared by the triangles on either side of it.
+  const points = new Map<string, number>();
+  const pointOn = (kind: string, a: number, b: number, at: (from: number, to: number) => number): number => {
+    const from = Math.min(a, b), to = Math.max(a, b), key = `${kind}${from},${to}`;
+    let index = points.get(key);
+    if (index === undefined) {
+      const t = at(from, to);
+      for (let k = 0; k < 3; k++) positions.push(positions[3 * from + k] + t * (positions[3 * to + k] - positions[3 * from + k]));
+      for (let k = 0; k < 2; k++) uvs.push(uvs[2 * from + k] + t * (uvs[2 * to + k] - uvs[2 * from + k]));
+      skinDistance.push(skinDistance[from] + t * (skinDistance[to] - skinDistance[from]));
+      index = skinDistance.length - 1;
+      points.set(key, index);
+    }
+    return index;
+  };
+  const crossing = (a: number, b: number) => pointOn('x', a, b, (from, to) => side(from) / (side(from) - side(to)));
+  const midpoint = (a: number, b: number) => pointOn('m', a, b, () => 0.5);
+  const kept: number[] = [];
+  const edge = (a: number, b: number) => Math.hypot(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
+  // The field changes by at most a metre per metre, and no point of a triangle lies further than
+  // its longest edge / sqrt(3) from its nearest corner: corners all further out (in) than that put
+  // the whole triangle outside (inside) the clearance.
+  const refine = (a: number, b: number, c: number): void => {
+    const reach = Math.max(edge(a, b), edge(b, c), edge(c, a)) / Math.sqrt(3);
+    const least = Math.min(side(a), side(b), side(c)), most = Math.max(side(a), side(b), side(c));
+    if (least >= reach) { kept.push(a, b, c); return; }
+    if (most <= -reach) return;
+    if (reach * Math.sqrt(3) <= EAR_PIECE) {
+      const polygon = clipPolygon([a, b, c], side, crossing);
+      for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
+      return;
+    }
+    const ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
+    refine(a, ab, ca); refine(ab, b, bc); refine(ca, bc, c); refine(ab, bc, ca);
+  };
+  for (let t = 0; t < strands.indices.length; t += 3) refine(strands.indices[t], strands.indices[t + 1], strands.indices[t + 2]);
+  const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
+  // New corners lie on chords between fitted corners, which may pass under the curved skin.
+  const first = strands.positions.length / 3;
+  if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, vertices), first);
+  return out;
+}
