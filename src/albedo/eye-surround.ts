@@ -11,9 +11,10 @@
  */
 import { LEFT_EYE, RIGHT_EYE } from '../inference/face/mesh-regions.js';
 import type { HeadModel } from '../modelpack/head-model.js';
+import { smoothstep } from '../modelpack/mesh-utils.js';
 import { PerModelCache } from './per-model-cache.js';
 import { boxBlur, pushPullFill } from './texture-filters.js';
-import type { UvRaster } from './unwrap.js';
+import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
 
 /** Skin this far (metres) from the lid margins is corrected fully, and none beyond RING_OUTER. */
 const RING_INNER = 0.009, RING_OUTER = 0.018;
@@ -30,7 +31,7 @@ export interface EyeSurround {
   ring: Float32Array;
   /** Per texel (size²): the part of it that a blink uncovers (the brightness is corrected there too), 0..1. */
   lid: Float32Array;
-  /** Where the correction works: a few percent of the texture, so it costs tens of milliseconds, not hundreds. */
+  /** Where the correction works (a quarter of the default head's texture): it costs tens of milliseconds, not hundreds. */
   window: TextureWindow;
 }
 
@@ -103,11 +104,9 @@ function windowAround(values: Float32Array, size: number): TextureWindow {
 
 /** A per-vertex scalar interpolated at every covered texel of the size² texture (0 elsewhere). */
 function perTexel(model: HeadModel, raster: UvRaster, perVertex: Float32Array): Float32Array {
+  const atTexels = vertexScalarAtTexels(raster, model.indices, perVertex);
   const out = new Float32Array(raster.size * raster.size);
-  for (let i = 0; i < raster.texel.length; i++) {
-    const t = 3 * raster.triangle[i], b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1];
-    out[raster.texel[i]] = (1 - b1 - b2) * perVertex[model.indices[t]] + b1 * perVertex[model.indices[t + 1]] + b2 * perVertex[model.indices[t + 2]];
-  }
+  for (let i = 0; i < raster.texel.length; i++) out[raster.texel[i]] = atTexels[i];
   return out;
 }
 
@@ -149,9 +148,4 @@ export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, su
       }
     }
   }
-}
-
-function smoothstep(from: number, to: number, x: number): number {
-  const t = Math.min(1, Math.max(0, (x - from) / (to - from)));
-  return t * t * (3 - 2 * t);
 }

@@ -29,6 +29,15 @@ export interface UvRaster {
   skin: Float32Array;
 }
 
+/** A per-vertex scalar interpolated at each covered texel of `raster` (in its texel order), into `out`. */
+export function vertexScalarAtTexels(raster: UvRaster, indices: ArrayLike<number>, perVertex: ArrayLike<number>, out = new Float32Array(raster.texel.length)): Float32Array {
+  for (let i = 0; i < raster.texel.length; i++) {
+    const t = 3 * raster.triangle[i], b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1];
+    out[i] = (1 - b1 - b2) * perVertex[indices[t]] + b1 * perVertex[indices[t + 1]] + b2 * perVertex[indices[t + 2]];
+  }
+  return out;
+}
+
 const uvRasters = new PerModelCache<HeadModel, UvRaster>();
 
 /** Rasterizes the model in UV space at `size` x `size` (texel centres where GPU samplers read them: uvScreenPositions). */

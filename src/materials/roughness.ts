@@ -15,7 +15,7 @@
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
 import { boxBlur } from '../albedo/texture-filters.js';
-import { getUvRaster } from '../albedo/unwrap.js';
+import { getUvRaster, vertexScalarAtTexels } from '../albedo/unwrap.js';
 
 /** Typical roughness per region (GGX roughness as glTF and Babylon use it). */
 export const SKIN_ROUGHNESS = { skin: 0.55, tZone: 0.42, lips: 0.62, brows: 0.78 } as const;
@@ -143,15 +143,9 @@ export function computeRoughnessMap(model: HeadModel, vertices: Float32Array, al
   const size = options.size ?? Math.min(512, albedo.width);
   const raster = getUvRaster(model, size);
   const perVertex = vertexRoughness(roughnessRegions(model, vertices));
-  const { indices } = model;
   const roughness = new Float32Array(size * size).fill(SKIN_ROUGHNESS.skin);
   const count = raster.texel.length;
-  const base = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    const t = raster.triangle[i];
-    const b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
-    base[i] = b0 * perVertex[indices[3 * t]] + b1 * perVertex[indices[3 * t + 1]] + b2 * perVertex[indices[3 * t + 2]];
-  }
+  const base = vertexScalarAtTexels(raster, model.indices, perVertex);
   const highPass = options.albedoCues === false ? null : albedoHighPass(raster.texel, size, albedo);
   for (let i = 0; i < count; i++) {
     let r = base[i];

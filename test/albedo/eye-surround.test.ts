@@ -6,16 +6,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { estimateAlbedo, type AlbedoInput } from '../../src/albedo/albedo.js';
+import { estimateAlbedo } from '../../src/albedo/albedo.js';
 import { getEyeSurround, type EyeSurround } from '../../src/albedo/eye-surround.js';
 import { getUvRaster, type UvRaster } from '../../src/albedo/unwrap.js';
 import { readUvapm } from '../../src/albedo/uvapm-format.js';
 import { linearToLab } from '../../src/hair/colour-space.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
-import { decodeShape } from '../../src/modelpack/head-model.js';
-import { createAvatarData, getFaceAnalyzer } from '../../src/pipeline.js';
+import { createAvatarData } from '../../src/pipeline.js';
 import type { RgbaImage } from '../../src/types.js';
+import { albedoInputOf } from '../helpers/albedo-input.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const packFile = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
@@ -55,9 +55,7 @@ describe('albedo: the skin round the eyes', function () {
     const raster = getUvRaster(data.model, 512);
     const surround = getEyeSurround(data.model, raster);
     assert.ok(surround, 'the default head has eye landmarks and blink targets');
-    const faceMask = await (await getFaceAnalyzer('wasm')).faceMask(image, data.face);
-    const input: AlbedoInput = { image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask };
-    const without = await estimateAlbedo(input, { size: 512, albedoModel: readUvapm(data.model.albedoModel!), eyeSurround: false });
+    const without = await estimateAlbedo(await albedoInputOf(image, data), { size: 512, albedoModel: readUvapm(data.model.albedoModel!), eyeSurround: false });
     const before = lidAgainstSkin(without.albedo, raster, surround), after = lidAgainstSkin(data.albedo, raster, surround);
     const lab = (v: Float64Array) => Array.from(v, (x) => x.toFixed(1)).join(', ');
     console.log(`      upper lids against the skin round the eyes, CIELAB ΔE: without ${before.deltaE.toFixed(1)} (lids ${lab(before.lid)}; skin ${lab(before.skin)}), with ${after.deltaE.toFixed(1)} (lids ${lab(after.lid)}; skin ${lab(after.skin)})`);

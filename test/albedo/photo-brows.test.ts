@@ -7,14 +7,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { estimateAlbedo, type AlbedoInput } from '../../src/albedo/albedo.js';
+import { estimateAlbedo } from '../../src/albedo/albedo.js';
 import { photoBrowWeight } from '../../src/albedo/photo-brows.js';
 import { readUvapm } from '../../src/albedo/uvapm-format.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
-import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
-import { createAvatarData, getFaceAnalyzer } from '../../src/pipeline.js';
+import type { HeadModel } from '../../src/modelpack/head-model.js';
+import { createAvatarData } from '../../src/pipeline.js';
 import type { RgbaImage } from '../../src/types.js';
+import { albedoInputOf } from '../helpers/albedo-input.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const packFile = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
@@ -65,10 +66,8 @@ describe('albedo: the photo\'s brows', function () {
     const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512, hair: 'none' });
     const withBrows = browContrast(data.albedo, data.model);
     // The same fit and model without the brow mask: the albedo as it was.
-    const faceMask = await (await getFaceAnalyzer('wasm')).faceMask(image, data.face);
-    const input: AlbedoInput = { image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask };
     const albedoModel = readUvapm(data.model.albedoModel!);
-    const without = await estimateAlbedo(input, { size: 512, albedoModel });
+    const without = await estimateAlbedo(await albedoInputOf(image, data), { size: 512, albedoModel });
     const withoutBrows = browContrast(without.albedo, data.model);
     console.log(`      brow / skin luminance under the brow cards: without the brow mask ${withoutBrows.toFixed(3)}, with it ${withBrows.toFixed(3)}`);
     assert.ok(withBrows < 0.45, `brows as dark as ${withBrows.toFixed(3)} of the skin`);
