@@ -14,7 +14,7 @@
  *     [--mesh faceMesh|attention|attentionIris]   the landmark model (the tracker's meshModel; default faceMesh)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
  *     [--sampling realistic|uniform]   expression truth: common webcam expressions (default) or 1-3 uniformly drawn targets
- *     [--dump FILE.json]   writes per frame the truth, the tracked pose and the face models' points, for studying the gaze offline
+ *     [--dump FILE.json]   writes per frame the truth, the tracked pose and weights and the face models' points (every tracked frame, eyesOpen saying which count for the gaze), for studying the pose and gaze offline
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
