@@ -268,8 +268,8 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, indices: Uin
 
 /**
  * How far (metres) a point lies inside the region the cap may take under the strands seen along
- * one axis (negative outside): the opaque coverage of the strands lying on the scalp that
- * `include` keeps (every corner), their triangles rasterized orthographically along the axis that
+ * one axis (negative outside): the opaque coverage of the strand triangles lying on the scalp that
+ * `include` keeps, their triangles rasterized orthographically along the axis that
  * is neither `across` (the horizontal one: 0 for x, seen from the front; 2 for z, seen from the
  * side) nor y, on a grid of COVERAGE_CELL with the alpha test (`strandTone` NaN where it drops the
  * texel), closed and shrunk as CAP_UNDER_STRANDS says. The returned function takes the point's
@@ -277,14 +277,13 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, indices: Uin
  * centre, since a fringe's tips stand off the forehead: projected from the centre, they covered
  * cap that the front view shows below them.
  */
-function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, include: (v: number) => boolean, across: 0 | 2): (h: number, y: number) => number {
+function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, include: (a: number, b: number, c: number) => boolean, across: 0 | 2): (h: number, y: number) => number {
   const { positions: P, indices: hairIndices, uvs, skinDistance } = hair;
-  const kept = (v: number) => skinDistance[v] <= ON_SCALP && include(v);
   const onScalp: number[] = [];
   let left = Infinity, right = -Infinity, bottom = Infinity, top = -Infinity;
   for (let t = 0; t < hairIndices.length; t += 3) {
     const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
-    if (!kept(a) || !kept(b) || !kept(c)) continue;
+    if (skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP || !include(a, b, c)) continue;
     onScalp.push(a, b, c);
     for (const v of [a, b, c]) {
       left = Math.min(left, P[3 * v + across]); right = Math.max(right, P[3 * v + across]);
@@ -324,11 +323,16 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
  * `depth` is how far (metres) a point lies inside the zone (negative outside).
  */
 interface SideburnZone {
+  /** Whether the side has a zone at all (its ear is cut round). */
+  present: boolean;
   depth: (x: number, y: number, z: number) => number;
 }
 
 /** Metres outside the outer eye corners (sideways) from which the side of the face counts as the sideburns' zone: the temples' skin beside the eyes stays bare. */
 const SIDEBURN_BESIDE_EYES = 0.015;
+
+/** Metres round a sideburns' zone from which strands count in its coverage: beyond the widest closing and margin (CAP_UNDER_STRANDS). */
+const SIDEBURN_REACH = 0.01;
 
 function sideburnZone(model: HeadModel, fittedVertices: Float32Array, ear: Uint8Array, browY: number, sign: -1 | 1): SideburnZone {
   const point = (k: number, axis: number) => fittedVertices[3 * model.landmarks68[k] + axis];
@@ -338,9 +342,9 @@ function sideburnZone(model: HeadModel, fittedVertices: Float32Array, ear: Uint8
   let earRear = Infinity;
   for (let v = 0; v < fittedVertices.length / 3; v++) if (ear[v] && sign * (fittedVertices[3 * v] - midX) > 0) earRear = Math.min(earRear, fittedVertices[3 * v + 2]);
   // The ear on this side is hidden under the strands (no cut round it): its sideburns were not cut either.
-  if (earRear === Infinity) return { depth: () => -Infinity };
+  if (earRear === Infinity) return { present: false, depth: () => -Infinity };
   const top = browY + CAP_FLOOR_ABOVE_BROWS, beside = eyeLateral + SIDEBURN_BESIDE_EYES;
-  return { depth: (x, y, z) => Math.min(top - y, sign * (x - midX) - beside, eyeZ - z, z - earRear) };
+  return { present: true, depth: (x, y, z) => Math.min(top - y, sign * (x - midX) - beside, eyeZ - z, z - earRear) };
 }
 
 /** The scalp cap: its geometry, the strands' tone over each of its vertices, and every strand tone sampled on the scalp. */
@@ -449,9 +453,16 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   }
   // On the front of the face: cut along the strands' opaque coverage seen from the front, kept
   // above the floor. In the sideburns' zones: along their coverage seen from that side.
-  const coverageDepth = strandCoverageDepth(hair, strandTone, (v) => hair.positions[3 * v + 2] > browZ - FACE_DEPTH - ON_SCALP, 0);
+  const ahead = (v: number) => hair.positions[3 * v + 2] > browZ - FACE_DEPTH - ON_SCALP;
+  const coverageDepth = strandCoverageDepth(hair, strandTone, (a, b, c) => ahead(a) && ahead(b) && ahead(c), 0);
   const midX = (fittedVertices[3 * model.landmarks68[0]] + fittedVertices[3 * model.landmarks68[16]]) / 2;
-  const sideCoverage = ([-1, 1] as const).map((sign) => strandCoverageDepth(hair, strandTone, (v) => sign * (hair.positions[3 * v] - midX) > 0 && hair.positions[3 * v + 1] < browY + FRONT_ABOVE_BROWS, 2));
+  // Rasterized only for a side that has a zone (an ear cut round), from the strand triangles with a
+  // corner within SIDEBURN_REACH of it, which the closings there see.
+  const sideCoverage = zones.map((zone) => {
+    if (!zone.present) return () => -Infinity;
+    const near = (v: number) => zone.depth(hair.positions[3 * v], hair.positions[3 * v + 1], hair.positions[3 * v + 2]) > -SIDEBURN_REACH;
+    return strandCoverageDepth(hair, strandTone, (a, b, c) => near(a) || near(b) || near(c), 2);
+  });
   const frontField = (x: number, y: number, z: number) => Math.max(
     Math.max(y - (browY + FRONT_ABOVE_BROWS), browZ - FACE_DEPTH - z),
     Math.min(coverageDepth(x, y), y - (browY + CAP_FLOOR_ABOVE_BROWS)),
