@@ -3,8 +3,10 @@
  * chosen, the share of the hair pixels (front, three-quarter, profile, front from above) that are
  * head skin above the brows inside the closed hair silhouette, per view and in all, the share
  * that is scalp cap outside the strands' own closed silhouette (a rim past them), where hair and
- * skin cross (hairSkinCrossings) and how much of each ear the hair hides (earsHidden), and a sheet
- * per photo of the four views with the hole pixels in red. `--cache DIR` keeps each photo's
+ * skin cross (hairSkinCrossings), how much of each ear the hair hides (earsHidden), and skin seen
+ * through the sideburns below the brows, off the ears, from either side (SIDEBURN_VIEWS), with the
+ * cap beyond the strands in those views; a sheet per photo of the four views with the hole pixels
+ * in red, and one of the side views (`_sideburns`). `--cache DIR` keeps each photo's
  * .avatar there and reads it back on later runs: the hair mesh is rebuilt on load, so changes to
  * the hair mesh are measured on the same fit without fitting again. Prints figures; asserts nothing.
  *   npx tsx bench/hair-holes.ts [--out /tmp/hair-holes] [--cache DIR] [--size 256] [photo ...]
@@ -19,7 +21,7 @@ import { linearToSrgb8 } from '../src/image/srgb.js';
 import { readPack } from '../src/modelpack/format.js';
 import { createAvatarData } from '../src/pipeline.js';
 import { readAvatarFile, writeAvatarFile } from '../src/avatar-file/format.js';
-import { earsHidden, hairHoles, hairSkinCrossings, HOLE_VIEWS } from '../src/hair/measure.js';
+import { earsHidden, hairHoles, hairSkinCrossings, HOLE_VIEWS, SIDEBURN_VIEWS } from '../src/hair/measure.js';
 import type { AvatarData, RgbaImage } from '../src/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,15 +69,19 @@ function sheet(renders: NonNullable<ReturnType<typeof hairHoles>['renders']>): R
   return { width, height: 2 * tile, data };
 }
 
-console.log(`photo | style | holes % of hair pixels (${HOLE_VIEWS.length} views) | front / three-quarter / profile / above-front % | hole / hair pixels | cap beyond the strands % | crossings of head and hair edges (on the ears) | ears hidden -x / +x %`);
-let sum = 0;
+console.log(`photo | style | holes % of hair pixels (${HOLE_VIEWS.length} views) | front / three-quarter / profile / above-front % | hole / hair pixels | cap beyond the strands % | crossings of head and hair edges (on the ears) | ears hidden -x / +x % | sideburn holes % (${SIDEBURN_VIEWS.length} side views) | per view % | cap beyond the strands in side views %`);
+let sum = 0, sideburnSum = 0;
 for (const file of photos) {
   const data = await avatarOf(file);
   const holes = hairHoles(data, { size, keepRenders: true });
   sum += holes.share;
   const name = path.relative(shared, file);
   const crossings = hairSkinCrossings(data), ears = earsHidden(data);
-  console.log(`${name} | ${data.hair?.style ?? 'none'} | ${(100 * holes.share).toFixed(3)} | ${holes.perView.map((s) => (100 * s).toFixed(3)).join(' / ')} | ${holes.holes} / ${holes.hairPixels} | ${(100 * holes.capBeyondStrands).toFixed(3)} | ${crossings.crossings} (${crossings.onEars}) | ${ears.map((s) => (100 * s).toFixed(1)).join(' / ')}`);
+  const sideburns = hairHoles(data, { size, keepRenders: true, views: SIDEBURN_VIEWS, region: 'sideburns' });
+  sideburnSum += sideburns.share;
+  const percent = (share: number) => (100 * share).toFixed(3);
+  console.log(`${name} | ${data.hair?.style ?? 'none'} | ${percent(holes.share)} | ${holes.perView.map(percent).join(' / ')} | ${holes.holes} / ${holes.hairPixels} | ${percent(holes.capBeyondStrands)} | ${crossings.crossings} (${crossings.onEars}) | ${ears.map((s) => (100 * s).toFixed(1)).join(' / ')} | ${percent(sideburns.share)} | ${sideburns.perView.map(percent).join(' / ')} | ${percent(sideburns.capBeyondStrands)}`);
   if (holes.renders) writeFileSync(path.join(outDir, `${name.replace(/[/.]/g, '_')}.png`), encodePng(sheet(holes.renders)));
+  if (sideburns.renders) writeFileSync(path.join(outDir, `${name.replace(/[/.]/g, '_')}_sideburns.png`), encodePng(sheet(sideburns.renders)));
 }
-console.log(`mean ${(100 * sum / photos.length).toFixed(3)} %; sheets in ${outDir}`);
+console.log(`mean ${(100 * sum / photos.length).toFixed(3)} %, sideburns ${(100 * sideburnSum / photos.length).toFixed(3)} %; sheets in ${outDir}`);

@@ -18,7 +18,7 @@ import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
-import { clipPolygon, vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { clipPolygon, usedVertices, vertexNeighbours } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
@@ -267,25 +267,26 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, indices: Uin
 }
 
 /**
- * How far (metres) a point lies inside the region the cap may take on the front of the face
- * (negative outside): the opaque coverage, seen from the front, of the strands lying on the scalp
- * ahead of `back` (z): their triangles rasterized orthographically along z on a grid of
- * COVERAGE_CELL with the alpha test (`strandTone` NaN where it drops the texel), closed and shrunk
- * as CAP_UNDER_STRANDS says. Seen from the front rather than from the cranium's centre, since a
- * fringe's tips stand off the forehead: projected from the centre, they covered cap that the front
- * view shows below them.
+ * How far (metres) a point lies inside the region the cap may take under the strands seen along
+ * one axis (negative outside): the opaque coverage of the strand triangles lying on the scalp that
+ * `include` keeps, their triangles rasterized orthographically along the axis that
+ * is neither `across` (the horizontal one: 0 for x, seen from the front; 2 for z, seen from the
+ * side) nor y, on a grid of COVERAGE_CELL with the alpha test (`strandTone` NaN where it drops the
+ * texel), closed and shrunk as CAP_UNDER_STRANDS says. The returned function takes the point's
+ * `across` coordinate and its y. Seen from the front (or side) rather than from the cranium's
+ * centre, since a fringe's tips stand off the forehead: projected from the centre, they covered
+ * cap that the front view shows below them.
  */
-function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, back: number): (x: number, y: number) => number {
+function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, include: (a: number, b: number, c: number) => boolean, across: 0 | 2): (h: number, y: number) => number {
   const { positions: P, indices: hairIndices, uvs, skinDistance } = hair;
-  const ahead = (v: number) => P[3 * v + 2] > back && skinDistance[v] <= ON_SCALP;
   const onScalp: number[] = [];
   let left = Infinity, right = -Infinity, bottom = Infinity, top = -Infinity;
   for (let t = 0; t < hairIndices.length; t += 3) {
     const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
-    if (!ahead(a) || !ahead(b) || !ahead(c)) continue;
+    if (skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP || !include(a, b, c)) continue;
     onScalp.push(a, b, c);
     for (const v of [a, b, c]) {
-      left = Math.min(left, P[3 * v]); right = Math.max(right, P[3 * v]);
+      left = Math.min(left, P[3 * v + across]); right = Math.max(right, P[3 * v + across]);
       bottom = Math.min(bottom, P[3 * v + 1]); top = Math.max(top, P[3 * v + 1]);
     }
   }
@@ -293,7 +294,7 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   const width = Math.ceil((right - left) / COVERAGE_CELL) + 1, height = Math.ceil((top - bottom) / COVERAGE_CELL) + 1;
   const screen = new Float32Array(P.length);
   for (let v = 0; v < P.length / 3; v++) {
-    screen[3 * v] = (P[3 * v] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL; screen[3 * v + 2] = -P[3 * v + 2];
+    screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL; screen[3 * v + 2] = -P[3 * v + 2 - across];
   }
   const indices = Uint32Array.from(onScalp);
   const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
@@ -301,8 +302,8 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
   const covered = Uint8Array.from(target.triangle, (t) => (t >= 0 ? 1 : 0));
   const depths = CAP_UNDER_STRANDS.map(({ closing }) => depthInClosing(covered, width, height, closing / COVERAGE_CELL));
-  return (x, y) => {
-    const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((x - left) / COVERAGE_CELL);
+  return (h, y) => {
+    const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((h - left) / COVERAGE_CELL);
     // Beyond the strands' extent: outside, by how far.
     const off = Math.max(0, -i, i - (height - 1), -j, j - (width - 1));
     const cell = Math.min(height - 1, Math.max(0, i)) * width + Math.min(width - 1, Math.max(0, j));
@@ -310,6 +311,40 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
     CAP_UNDER_STRANDS.forEach(({ margin }, k) => { inside = Math.max(inside, (off ? -off : depths[k][cell]) * COVERAGE_CELL - margin); });
     return inside;
   };
+}
+
+/**
+ * The sideburns' zone on one side of the face, where the cap goes only under the strands' opaque
+ * coverage seen from that side: below CAP_FLOOR_ABOVE_BROWS over the brows (above it the front
+ * view's cut holds), beyond SIDEBURN_BESIDE_EYES outside the outer eye corner and behind it, ahead
+ * of the ear's rear; only on a side whose ear the strands are cut round (`ear`, ./ears.ts). There
+ * the card that crossed the ear used to hide the skin between the sideburn's cards; cut away, it
+ * left a thin skin streak in front of the ear's top, below the brows where the cap never went.
+ * `depth` is how far (metres) a point lies inside the zone (negative outside).
+ */
+interface SideburnZone {
+  /** Whether the side has a zone at all (its ear is cut round). */
+  present: boolean;
+  depth: (x: number, y: number, z: number) => number;
+}
+
+/** Metres outside the outer eye corners (sideways) from which the side of the face counts as the sideburns' zone: the temples' skin beside the eyes stays bare. */
+const SIDEBURN_BESIDE_EYES = 0.015;
+
+/** Metres round a sideburns' zone from which strands count in its coverage: beyond the widest closing and margin (CAP_UNDER_STRANDS). */
+const SIDEBURN_REACH = 0.01;
+
+function sideburnZone(model: HeadModel, fittedVertices: Float32Array, ear: Uint8Array, browY: number, sign: -1 | 1): SideburnZone {
+  const point = (k: number, axis: number) => fittedVertices[3 * model.landmarks68[k] + axis];
+  const midX = (point(0, 0) + point(16, 0)) / 2;
+  // iBUG-68 36 and 45: the outer eye corners.
+  const eyeLateral = Math.max(sign * (point(36, 0) - midX), sign * (point(45, 0) - midX)), eyeZ = Math.min(point(36, 2), point(45, 2));
+  let earRear = Infinity;
+  for (let v = 0; v < fittedVertices.length / 3; v++) if (ear[v] && sign * (fittedVertices[3 * v] - midX) > 0) earRear = Math.min(earRear, fittedVertices[3 * v + 2]);
+  // The ear on this side is hidden under the strands (no cut round it): its sideburns were not cut either.
+  if (earRear === Infinity) return { present: false, depth: () => -Infinity };
+  const top = browY + CAP_FLOOR_ABOVE_BROWS, beside = eyeLateral + SIDEBURN_BESIDE_EYES;
+  return { present: true, depth: (x, y, z) => Math.min(top - y, sign * (x - midX) - beside, eyeZ - z, z - earRear) };
 }
 
 /** The scalp cap: its geometry, the strands' tone over each of its vertices, and every strand tone sampled on the scalp. */
@@ -332,8 +367,10 @@ interface ScalpCap {
  * the strands' opaque coverage (strandCoverageDepth, CAP_UNDER_STRANDS): under a fringe, whose
  * cards have partings and transparent strips just like the crown's, it reaches down behind the
  * solid strands and stops before the notches between their tips, so skin shows below the fringe and between its
- * tips but not through it. `strandTone` reads the strand texture's tone at (u, v), NaN where the
- * alpha test drops it. Vertices flagged in `ear` (the ears the strands are cut around, ./ears.ts) are never capped.
+ * tips but not through it. Likewise in front of an ear the strands are cut round (sideburnZone),
+ * below the brows, it goes under the sideburns' coverage seen from that side. `strandTone` reads
+ * the strand texture's tone at (u, v), NaN where the alpha test drops it. Vertices flagged in `ear`
+ * (the ears the strands are cut around, ./ears.ts) are never capped.
  */
 export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number, ear: Uint8Array): ScalpCap {
   const strands = scalpStrands(profile, hair, strandTone);
@@ -343,13 +380,17 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const binTone = localStrandTone(strands, strands.tones.length ? meanTone : 1);
   let browY = 0, browZ = 0;
   for (let k = 17; k <= 26; k++) { browY += fittedVertices[3 * model.landmarks68[k] + 1] / 10; browZ += fittedVertices[3 * model.landmarks68[k] + 2] / 10; }
+  const zones = ([-1, 1] as const).map((sign) => sideburnZone(model, fittedVertices, ear, browY, sign));
+  const sideburnDepth = (x: number, y: number, z: number) => Math.max(zones[0].depth(x, y, z), zones[1].depth(x, y, z));
   const n = model.vertexCount, capped = new Uint8Array(n), eligible = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
     if (model.weldGroup[v] !== v) continue;
     const x = fittedVertices[3 * v], y = fittedVertices[3 * v + 1], z = fittedVertices[3 * v + 2];
     // The face below the brows (its skin, and anything ahead of the ears' plane, roughly) is never
-    // capped; above them, the front of the face is cut along the strands over it (rimField).
-    if (y < browY && (model.skinWeight[v] > 0.5 || z > browZ - FACE_DEPTH)) continue;
+    // capped, but for the sideburns' zone in front of an ear the strands are cut round (sideburnZone).
+    // The front of the face is cut along the strands over it seen from the front, the sideburns'
+    // zone along them seen from the side (rimField).
+    if (y < browY && (model.skinWeight[v] > 0.5 || z > browZ - FACE_DEPTH) && sideburnDepth(x, y, z) <= 0) continue;
     // Nor are the ears the strands are cut around (./ears.ts): lifted onto the helix, the cap drew a
     // hair-coloured rim round the ear's top. Under hair that hides the ear, the cap keeps covering
     // it, so no ear skin shows between the cards.
@@ -410,12 +451,30 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     if (count === 1) triangles.push(inside(a), ab, ac);
     else triangles.push(ab, inside(b), inside(c), ab, inside(c), ac);
   }
-  // On the front of the face: cut along the strands' opaque coverage, kept above the floor.
-  const coverageDepth = strandCoverageDepth(hair, strandTone, browZ - FACE_DEPTH - ON_SCALP);
-  const rimField = (x: number, y: number, z: number) => Math.max(
+  // On the front of the face: cut along the strands' opaque coverage seen from the front, kept
+  // above the floor. In the sideburns' zones: along their coverage seen from that side.
+  const ahead = (v: number) => hair.positions[3 * v + 2] > browZ - FACE_DEPTH - ON_SCALP;
+  const coverageDepth = strandCoverageDepth(hair, strandTone, (a, b, c) => ahead(a) && ahead(b) && ahead(c), 0);
+  const midX = (fittedVertices[3 * model.landmarks68[0]] + fittedVertices[3 * model.landmarks68[16]]) / 2;
+  // Rasterized only for a side that has a zone (an ear cut round), from the strand triangles with a
+  // corner within SIDEBURN_REACH of it, which the closings there see.
+  const sideCoverage = zones.map((zone) => {
+    if (!zone.present) return () => -Infinity;
+    const near = (v: number) => zone.depth(hair.positions[3 * v], hair.positions[3 * v + 1], hair.positions[3 * v + 2]) > -SIDEBURN_REACH;
+    return strandCoverageDepth(hair, strandTone, (a, b, c) => near(a) || near(b) || near(c), 2);
+  });
+  const frontField = (x: number, y: number, z: number) => Math.max(
     Math.max(y - (browY + FRONT_ABOVE_BROWS), browZ - FACE_DEPTH - z),
     Math.min(coverageDepth(x, y), y - (browY + CAP_FLOOR_ABOVE_BROWS)),
   );
+  // Inside a zone the side coverage alone decides, outside it the front's rule: the larger of the
+  // two, each held below zero on the other's ground, so the field stays continuous.
+  const rimField = (x: number, y: number, z: number) => {
+    const zone = sideburnDepth(x, y, z);
+    if (zone === -Infinity) return frontField(x, y, z);
+    const sideCovered = sideCoverage[x < midX ? 0 : 1](z, y);
+    return Math.max(Math.min(frontField(x, y, z), -zone), Math.min(sideCovered, zone));
+  };
   const rim: number[] = [];
   const side = (v: number) => {
     while (rim.length <= v) { const k = rim.length; rim.push(rimField(positions[3 * k], positions[3 * k + 1], positions[3 * k + 2])); }
@@ -448,6 +507,10 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     const polygon = clipPolygon(corners, side, rimCrossing);
     for (let k = 1; k + 1 < polygon.length; k++) indices.push(polygon[0], polygon[k], polygon[k + 1]);
   };
+  // In the sideburns' zones the head's own triangles are clipped, not halved first: halved, they
+  // added about 2,000 triangles to short02 on 3ddfa_v2 emma, for no fewer holes seen from the side
+  // (bench/hair-holes.ts); the rim there runs along the sideburns' ends, seen from the side only.
+  const inSideburns = (...corners: number[]) => corners.some((v) => sideburnDepth(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]) > 0);
   // rimField changes by at most a metre per metre: a triangle whose corners all lie further inside
   // (or outside) than its longest edge lies wholly inside (outside). Near the rim a triangle is
   // halved along its edges, RIM_LEVELS times at most, and the last pieces are clipped, so the rim
@@ -457,7 +520,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     const least = Math.min(side(a), side(b), side(c)), most = Math.max(side(a), side(b), side(c));
     if (least >= longest) { indices.push(a, b, c); return; }
     if (most <= -longest) return;
-    if (level === RIM_LEVELS) { clipped([a, b, c]); return; }
+    if (level === RIM_LEVELS || inSideburns(a, b, c)) { clipped([a, b, c]); return; }
     const ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
     refine(a, ab, ca, level + 1); refine(ab, b, bc, level + 1); refine(ca, bc, c, level + 1); refine(ab, bc, ca, level + 1);
   };
@@ -466,7 +529,14 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     const length = Math.hypot(capNormals[v], capNormals[v + 1], capNormals[v + 2]) || 1;
     for (let k = 0; k < 3; k++) capNormals[v + k] /= length;
   }
-  return { positions: Float32Array.from(positions), indices: Uint32Array.from(indices), strandTone: Float32Array.from(capTone), normals: Float32Array.from(capNormals), sampledTones: strands.tones };
+  // The corners of the triangles cut away (the cap dropped outside the strands) go too.
+  const used = usedVertices(indices, positions.length / 3);
+  const pick = (values: number[], stride: number) => {
+    const out = new Float32Array(used.kept.length * stride);
+    used.kept.forEach((v, k) => { for (let c = 0; c < stride; c++) out[stride * k + c] = values[stride * v + c]; });
+    return out;
+  };
+  return { positions: pick(positions, 3), indices: used.indices, strandTone: pick(capTone, 1), normals: pick(capNormals, 3), sampledTones: strands.tones };
 }
 
 /** Metres around the neck's lowest vertex that count as its cut ring. */

@@ -13,7 +13,7 @@ import { createEyeTexture } from '../materials/eye-texture.js';
 import { deltaE76 } from './colour-space.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
-import { earCover, earVertices } from './ears.js';
+import { EAR_CLEARANCE, earCover, earVertices } from './ears.js';
 
 /**
  * The hair rendered from the photo's camera under unit white light (texture x root tone,
@@ -211,28 +211,53 @@ export interface HairHoles {
 }
 
 /**
- * Skin seen through holes in the hair, in the preview renderer (alpha test at 0.5) from HOLE_VIEWS
- * at `size` pixels a side: the hair silhouette (cap and strands) is closed (a disc of radius
- * HOLE_CLOSING_RADIUS x the side), and the head's skin pixels above the brows
- * (the iBUG 17-26 mean height) that the closing covers are holes: streaks and specks between
- * strands, gaps that the cap leaves under them. Skin outside the hair's outline (the forehead under
- * the fringe's cut, the face) is not in the closing. The share is of the hair pixels.
+ * Views the sideburns' holes are counted from: three-quarter, half-profile and profile, from either
+ * side (the sideburns in front of the ears face sideways; the front view sees them edge-on).
  */
-export function hairHoles(data: AvatarData, options: { size?: number; keepRenders?: boolean } = {}): HairHoles {
+export const SIDEBURN_VIEWS: readonly PreviewView[] = [35, -35, 60, -60, 90, -90].map((deg) => ({ yawRad: (deg * Math.PI) / 180 }));
+/**
+ * Metres from an ear vertex within which skin below the brows does not count as a hole: the ears
+ * a short crop is cut round (EAR_CLEARANCE) show whole by design, and so does the strip of skin
+ * between the cut and the ear, which the silhouette's closing takes in.
+ */
+const EAR_MARGIN = EAR_CLEARANCE + 0.002;
+
+/** Where on the head skin pixels count as holes: above the brows (the scalp), or below them off the ears (the sideburns). */
+export type HoleRegion = 'scalp' | 'sideburns';
+
+/**
+ * Skin seen through holes in the hair, in the preview renderer (alpha test at 0.5) from `views`
+ * (default HOLE_VIEWS) at `size` pixels a side: the hair silhouette (cap and strands) is closed (a
+ * disc of radius HOLE_CLOSING_RADIUS x the side), and the head's skin pixels that the closing
+ * covers are holes: streaks and specks between strands, gaps that the cap leaves under them. Skin
+ * outside the hair's outline (the forehead under the fringe's cut, the face) is not in the closing.
+ * `region` 'scalp' (default) counts skin above the brows (the iBUG 17-26 mean height); 'sideburns'
+ * counts skin below them, off the ears (EAR_MARGIN), as the side views (SIDEBURN_VIEWS) see it
+ * between the sideburn strands in front of the ears, where the scalp cap used not to go. The share
+ * is of the hair pixels.
+ */
+export function hairHoles(data: AvatarData, options: { size?: number; keepRenders?: boolean; views?: readonly PreviewView[]; region?: HoleRegion } = {}): HairHoles {
   const mesh = data.hair?.mesh;
-  const size = options.size ?? 256;
-  if (!mesh) return { share: 0, holes: 0, hairPixels: 0, perView: HOLE_VIEWS.map(() => 0), capBeyondStrands: 0 };
+  const size = options.size ?? 256, views = options.views ?? HOLE_VIEWS, region = options.region ?? 'scalp';
+  if (!mesh) return { share: 0, holes: 0, hairPixels: 0, perView: views.map(() => 0), capBeyondStrands: 0 };
   const scene = buildPreviewScene(data, data.expression, { hair: true });
   const firstHair = (scene.indices.length - mesh.part.indices.length) / 3, firstStrand = firstHair + mesh.capTriangles, headTriangles = data.model.indices.length / 3;
   const { positions, indices } = scene;
   let browY = 0;
   for (let k = 17; k <= 26; k++) browY += positions[3 * data.model.landmarks68[k] + 1] / 10;
+  const ear = earVertices(data.model, positions.subarray(0, 3 * data.model.vertexCount));
+  const nearEar = new VertexGrid(positions, 0.01, (v) => v < data.model.vertexCount && ear[v] === 1);
+  const offEar = (x: number, y: number, z: number): boolean => {
+    const e = nearEar.nearest(x, y, z, undefined, 2);
+    return e < 0 || Math.hypot(positions[3 * e] - x, positions[3 * e + 1] - y, positions[3 * e + 2] - z) > EAR_MARGIN;
+  };
+  const counts = region === 'scalp' ? (_x: number, y: number) => y >= browY : (x: number, y: number, z: number) => y < browY && offEar(x, y, z);
   const eyeTexture = createEyeTexture({ irisColor: data.irisColor });
   const side = size * SUPERSAMPLING, background = new Float32Array(3);
   const radius = Math.max(1, Math.round(HOLE_CLOSING_RADIUS * side)), minDepth = HOLE_MIN_DEPTH * side;
   let holes = 0, hairPixels = 0, capBeyond = 0;
   const perView: number[] = [], renders: NonNullable<HairHoles['renders']> = [];
-  for (const view of HOLE_VIEWS) {
+  for (const view of views) {
     const target = createRasterTarget(side, side);
     const accum = new Float32Array(side * side * 3);
     renderView(scene, view, target, data.albedo, eyeTexture, background, accum);
@@ -248,8 +273,8 @@ export function hairHoles(data: AvatarData, options: { size?: number; keepRender
       const t = target.triangle[p];
       if (closed[p] <= minDepth || t < 0 || t >= headTriangles) continue;
       const b1 = target.bary[2 * p], b2 = target.bary[2 * p + 1];
-      const y = (1 - b1 - b2) * positions[3 * indices[3 * t] + 1] + b1 * positions[3 * indices[3 * t + 1] + 1] + b2 * positions[3 * indices[3 * t + 2] + 1];
-      if (y < browY) continue;
+      const at = (k: number) => (1 - b1 - b2) * positions[3 * indices[3 * t] + k] + b1 * positions[3 * indices[3 * t + 1] + k] + b2 * positions[3 * indices[3 * t + 2] + k];
+      if (!counts(at(0), at(1), at(2))) continue;
       hole[p] = 1;
       viewHoles++;
     }

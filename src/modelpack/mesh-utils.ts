@@ -193,3 +193,20 @@ export function clipPolygon(polygon: number[], side: (v: number) => number, cros
   });
   return clipped;
 }
+
+/**
+ * The vertices that `indices` use, in order of first use: `kept[k]` is the old index of new vertex
+ * k, and `indices` renumbered to match. Meshes cut and clipped leave vertices no triangle uses
+ * (the corners of what was cut away), which would still be exported.
+ */
+export function usedVertices(indices: ArrayLike<number>, vertexCount: number): { kept: Uint32Array; indices: Uint32Array } {
+  const renumbered = new Int32Array(vertexCount).fill(-1);
+  const kept: number[] = [];
+  const out = new Uint32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const v = indices[k];
+    if (renumbered[v] < 0) { renumbered[v] = kept.length; kept.push(v); }
+    out[k] = renumbered[v];
+  }
+  return { kept: Uint32Array.from(kept), indices: out };
+}
