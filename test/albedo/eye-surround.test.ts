@@ -4,21 +4,14 @@
  * left a dark grey-olive band that a blink showed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { estimateAlbedo } from '../../src/albedo/albedo.js';
 import { getEyeSurround, type EyeSurround } from '../../src/albedo/eye-surround.js';
 import { getUvRaster, type UvRaster } from '../../src/albedo/unwrap.js';
 import { readUvapm } from '../../src/albedo/uvapm-format.js';
 import { linearToLab } from '../../src/hair/colour-space.js';
-import { decodeImage } from '../../src/image/decode.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
-import { createAvatarData } from '../../src/pipeline.js';
 import type { RgbaImage } from '../../src/types.js';
-import { albedoInputOf } from '../helpers/albedo-input.js';
-import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
-
-const packFile = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
+import { albedoInputOf, defaultHeadAvatar } from '../helpers/albedo-input.js';
 
 /** Mean CIELAB colour of the texture's texels that `select` picks (by texel index and covered slot). */
 function meanLab(albedo: RgbaImage, raster: UvRaster, select: (texel: number, slot: number) => boolean): Float64Array {
@@ -45,13 +38,7 @@ describe('albedo: the skin round the eyes', function () {
   this.timeout(120_000);
 
   it('hrn 00016\'s upper lids take the colour of the skin round his eyes; without the correction they are a darker band', async function () {
-    requireSharedData(this, 'photos', 'hrn', 'single', '00016.png');
-    if (!existsSync(packFile)) {
-      console.log('    skipped: run `npm run build` for assets/generated/default-head.pack');
-      this.skip();
-    }
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'hrn', 'single', '00016.png'))));
-    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512, hair: 'none' });
+    const { image, data } = await defaultHeadAvatar(this, 'photos', 'hrn', 'single', '00016.png');
     const raster = getUvRaster(data.model, 512);
     const surround = getEyeSurround(data.model, raster);
     assert.ok(surround, 'the default head has eye landmarks and blink targets');

@@ -5,20 +5,13 @@
  * model, the model stands.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { estimateAlbedo } from '../../src/albedo/albedo.js';
 import { photoBrowWeight } from '../../src/albedo/photo-brows.js';
 import { readUvapm } from '../../src/albedo/uvapm-format.js';
-import { decodeImage } from '../../src/image/decode.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
-import { createAvatarData } from '../../src/pipeline.js';
 import type { RgbaImage } from '../../src/types.js';
-import { albedoInputOf } from '../helpers/albedo-input.js';
-import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
-
-const packFile = path.join(projectRoot, 'assets', 'generated', 'default-head.pack');
+import { albedoInputOf, defaultHeadAvatar } from '../helpers/albedo-input.js';
 
 /**
  * Luminance of the darkest quarter of the albedo under the brow cards (the skin points they are
@@ -57,13 +50,7 @@ describe('albedo: the photo\'s brows', function () {
   });
 
   it('hrn 00016\'s dark brows reach the default head\'s albedo; without the brow mask they fade', async function () {
-    requireSharedData(this, 'photos', 'hrn', 'single', '00016.png');
-    if (!existsSync(packFile)) {
-      console.log('    skipped: run `npm run build` for assets/generated/default-head.pack');
-      this.skip();
-    }
-    const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'hrn', 'single', '00016.png'))));
-    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512, hair: 'none' });
+    const { image, data } = await defaultHeadAvatar(this, 'photos', 'hrn', 'single', '00016.png');
     const withBrows = browContrast(data.albedo, data.model);
     // The same fit and model without the brow mask: the albedo as it was.
     const albedoModel = readUvapm(data.model.albedoModel!);
