@@ -14,6 +14,7 @@ import { createSession, ort, type Backend } from '../runtime.js';
 import { ATTENTION_MESH, FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey, type FaceModelSpec } from '../tfjs-to-onnx/face-models.js';
 import { blazeFaceAnchors, decodeBlazeFace, weightedNms, type RawDetection } from './blazeface.js';
 import { MEDIAPIPE_TO_IBUG68 } from './ibug68.js';
+import { averageWithMirrored } from './mesh-mirror.js';
 import { ATTENTION_LEFT_EYE_TO_MESH, ATTENTION_LIPS_TO_MESH, ATTENTION_RIGHT_EYE_TO_MESH } from './attention-refinement.js';
 import { RIGHT_EYE_LOOP, LEFT_EYE_LOOP } from './mediapipe-regions.js';
 import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from './mesh-regions.js';
@@ -34,6 +35,13 @@ export interface AnalyzeOptions {
   refineMesh?: boolean;
   /** The landmark model (default 'faceMesh'); 'attention' needs loadAttentionMesh() first. */
   meshModel?: MeshModel;
+  /**
+   * Also run FaceMesh on the horizontally flipped crop and average the two estimates of each point
+   * (default false; FaceMesh's 468 points only, so not with meshModel 'attention'). The model's
+   * left-right biases cancel and its per-frame noise drops, for twice its time: face tracking
+   * uses it (../../tracking/face-tracker.ts, mirroredMesh).
+   */
+  mirroredMesh?: boolean;
 }
 
 /**
@@ -153,7 +161,7 @@ export class FaceAnalyzer {
     const faces: FaceObservation[] = [];
     for (const detection of detections) {
       if (faces.length >= maxFaces) break;
-      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings, options.meshModel ?? 'faceMesh');
+      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings, options.meshModel ?? 'faceMesh', options.mirroredMesh ?? false);
       if (!face) continue;
       // Two detections of one face converge to the same mesh: keep the first (higher score).
       if (faces.some((other) => boxOverlap(other.box, face.box) > 0.5)) continue;
@@ -244,7 +252,7 @@ export class FaceAnalyzer {
     });
   }
 
-  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>, meshModel: MeshModel): Promise<FaceObservation | null> {
+  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>, meshModel: MeshModel, mirrored: boolean): Promise<FaceObservation | null> {
     const k = detection.keypoints;
     let roi: Roi = {
       cx: detection.cx,
@@ -253,10 +261,10 @@ export class FaceAnalyzer {
       // BlazeFace keypoint 0 is the image-left eye, 1 the image-right eye.
       angle: Math.atan2(k[3] - k[1], k[2] - k[0]),
     };
-    let mesh = await this.runMesh(image, roi, timings, meshModel);
+    let mesh = await this.runMesh(image, roi, timings, meshModel, mirrored && !refine);
     for (let pass = 0; refine && pass < REFINE_PASSES && mesh.score >= MIN_MESH_SCORE; pass++) {
       roi = roiFromLandmarks(mesh.points);
-      const next = await this.runMesh(image, roi, timings, meshModel);
+      const next = await this.runMesh(image, roi, timings, meshModel, mirrored && pass === REFINE_PASSES - 1);
       if (next.score < MIN_MESH_SCORE) break;
       mesh = next;
     }
@@ -282,9 +290,10 @@ export class FaceAnalyzer {
     timings: Record<string, number> = { faceMesh: 0, iris: 0 },
     irisEyes: IrisEyes = 'both',
     meshModel: MeshModel = 'faceMesh',
+    mirroredMesh = false,
   ): Promise<FaceObservation | null> {
     this.checkUsable(image);
-    const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings, meshModel);
+    const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings, meshModel, mirroredMesh);
     if (mesh.score < MIN_MESH_SCORE) return null;
     const { cx, cy, size } = roiFromLandmarks(mesh.points);
     const side = size / MESH_ROI_SCALE;
@@ -328,9 +337,9 @@ export class FaceAnalyzer {
     };
   }
 
-  private async runMesh(image: RgbaImage, roi: Roi, timings: Record<string, number>, meshModel: MeshModel): Promise<MeshResult> {
+  private async runMesh(image: RgbaImage, roi: Roi, timings: Record<string, number>, meshModel: MeshModel, mirrored = false): Promise<MeshResult> {
     if (meshModel === 'attentionIris') {
-      const mesh = await this.runMesh(image, roi, timings, 'faceMesh');
+      const mesh = await this.runMesh(image, roi, timings, 'faceMesh', mirrored);
       const t = now();
       const { iris } = await this.runMesh(image, roi, { faceMesh: 0 }, 'attention');
       timings.iris += now() - t;
@@ -354,6 +363,13 @@ export class FaceAnalyzer {
       points[3 * i] = x;
       points[3 * i + 1] = y;
       points[3 * i + 2] = raw[3 * i + 2] * zScale;
+    }
+    if (mirrored && !attention) {
+      const flipped = cropAffine(image, matrix, size, size, undefined, { range: runner.inputRange, flipHorizontal: true });
+      const flippedStart = now();
+      const flippedOut = await runner.run(flipped);
+      timings.faceMesh += now() - flippedStart;
+      averageWithMirrored(points, flippedOut.output_mesh, size, matrix, zScale);
     }
     if (!attention) return { points, score: out.output_faceflag[0] };
     writeRefinedPoints(out.output_lips, ATTENTION_LIPS_TO_MESH, matrix, points);
