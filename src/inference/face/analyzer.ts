@@ -8,7 +8,7 @@
  */
 import { PhotoAvatarError } from '../../errors.js';
 import { ASSET_FILES, loadAsset } from '../../assets.js';
-import { applyAffine, cropAffine, squareCropMatrix } from '../../image/resize.js';
+import { applyAffine, cropAffine, flipPlanesHorizontally, squareCropMatrix } from '../../image/resize.js';
 import type { Box, FaceAnalysisResult, FaceObservation, Mask, RgbaImage } from '../../types.js';
 import { createSession, ort, type Backend } from '../runtime.js';
 import { ATTENTION_MESH, FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey, type FaceModelSpec } from '../tfjs-to-onnx/face-models.js';
@@ -68,6 +68,8 @@ const MESH_ROI_SCALE = 1.5;
 const IRIS_ROI_SCALE = 2.3;
 const MIN_MESH_SCORE = 0.5;
 const REFINE_PASSES = 1;
+/** steadyMesh's crops round the face's own: centre shift (share of the crop's side) and scale. */
+const STEADY_CROPS: readonly [number, number, number][] = [[0, 0, 1], [-0.03, 0, 1], [0.03, 0, 1], [0, -0.03, 1], [0, 0.03, 1], [0, 0, 0.94], [0, 0, 1.06]];
 
 type Outputs = Record<string, Float32Array>;
 
@@ -300,6 +302,29 @@ export class FaceAnalyzer {
     return this.completeFace(image, mesh, { x: cx - side / 2, y: cy - side / 2, width: side, height: side }, previous.score, timings, irisEyes);
   }
 
+  /**
+   * `face` (seen in `image`) with its mesh points averaged over FaceMesh runs on crops shifted and
+   * scaled round the face's own, each also flipped (mirroredMesh): a steadier reading of one frame
+   * than any single crop gives. For a tracker's calibration frame, whose reading every later frame
+   * is measured against, so that its crop's noise does not become a bias of the whole session.
+   */
+  async steadyMesh(image: RgbaImage, face: FaceObservation, meshModel: MeshModel = 'faceMesh'): Promise<FaceObservation> {
+    this.checkUsable(image);
+    const around = roiFromLandmarks(face.landmarks468);
+    const sum = new Float64Array(468 * 3);
+    let count = 0;
+    for (const [dx, dy, scale] of STEADY_CROPS) {
+      const roi = { ...around, cx: around.cx + dx * around.size, cy: around.cy + dy * around.size, size: scale * around.size };
+      const mesh = await this.runMesh(image, roi, { faceMesh: 0, iris: 0 }, meshModel, true);
+      if (mesh.score < MIN_MESH_SCORE) continue;
+      for (let i = 0; i < sum.length; i++) sum[i] += mesh.points[i];
+      count++;
+    }
+    if (count === 0) return face;
+    const points = Float32Array.from(sum, (value) => value / count);
+    return { ...face, landmarks468: points, landmarks68: ibug68Points(points), roll: eyeLineAngle(points) };
+  }
+
   /** Iris on the eyes asked for (the others' iris entries are NaN), and the observation's derived fields. */
   private async completeFace(
     image: RgbaImage,
@@ -321,17 +346,12 @@ export class FaceAnalyzer {
       else iris.fill(NaN, 15, 30);
     }
     timings.iris += now() - t;
-    const landmarks68 = new Float32Array(136);
-    for (let i = 0; i < 68; i++) {
-      landmarks68[2 * i] = points[3 * MEDIAPIPE_TO_IBUG68[i]];
-      landmarks68[2 * i + 1] = points[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
-    }
     return {
       box,
       score,
       landmarks468: points,
       iris,
-      landmarks68,
+      landmarks68: ibug68Points(points),
       meshScore: mesh.score,
       roll: eyeLineAngle(points),
     };
@@ -365,9 +385,9 @@ export class FaceAnalyzer {
       points[3 * i + 2] = raw[3 * i + 2] * zScale;
     }
     if (mirrored && !attention) {
-      const flipped = cropAffine(image, matrix, size, size, undefined, { range: runner.inputRange, flipHorizontal: true });
+      flipPlanesHorizontally(input, size);
       const flippedStart = now();
-      const flippedOut = await runner.run(flipped);
+      const flippedOut = await runner.run(input);
       timings.faceMesh += now() - flippedStart;
       averageWithMirrored(points, flippedOut.output_mesh, size, matrix, zScale);
     }
@@ -460,6 +480,16 @@ function writeAttentionIris(raw: Float32Array, matrix: Float64Array, points: Flo
 }
 
 /** MediaPipe's landmarks-to-ROI: axis-aligned mesh bounds x1.5, square, rolled along 33 -> 263. */
+/** The 68 iBUG points (xy) among FaceMesh's 468 (xyz). */
+function ibug68Points(points: Float32Array): Float32Array {
+  const landmarks68 = new Float32Array(136);
+  for (let i = 0; i < 68; i++) {
+    landmarks68[2 * i] = points[3 * MEDIAPIPE_TO_IBUG68[i]];
+    landmarks68[2 * i + 1] = points[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
+  }
+  return landmarks68;
+}
+
 function roiFromLandmarks(points: Float32Array): Roi {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (let i = 0; i < points.length; i += 3) {
