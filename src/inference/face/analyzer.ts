@@ -61,7 +61,7 @@ interface Roi {
 }
 
 /** Which eyes (the subject's) FaceAnalyzer.trackFace runs the Iris model on. */
-export type IrisEyes = 'both' | 'right' | 'left';
+export type IrisEyes = 'both' | 'right' | 'left' | 'none';
 
 /** MediaPipe enlarges face boxes by 1.5 for FaceMesh and eye-corner spans by 2.3 for Iris. */
 const MESH_ROI_SCALE = 1.5;
@@ -340,9 +340,9 @@ export class FaceAnalyzer {
     if (!iris) {
       iris = new Float32Array(30);
       // Subject's right eye (image left) as the model expects, then the left eye mirrored.
-      if (irisEyes !== 'left') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
+      if (irisEyes === 'both' || irisEyes === 'right') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
       else iris.fill(NaN, 0, 15);
-      if (irisEyes !== 'right') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
+      if (irisEyes === 'both' || irisEyes === 'left') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
       else iris.fill(NaN, 15, 30);
     }
     timings.iris += now() - t;
