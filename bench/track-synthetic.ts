@@ -12,6 +12,7 @@
  *     [--both-irises]   Iris on both eyes every frame (the tracker's alternateIris: false)
  *     [--no-limbus]   the Iris model's centres for the gaze, without the limbus refinement (the tracker's refineIris: false)
  *     [--mesh faceMesh|attention|attentionIris]   the landmark model (the tracker's meshModel; default faceMesh)
+ *     [--no-mirrored-mesh]   FaceMesh on the crop only, not also on the flipped crop (the tracker's mirroredMesh: false)
  *     [--clock cpu|wall]   stage timings in process CPU time (default: the machine is shared) or wall time
  *     [--sampling realistic|uniform]   expression truth: common webcam expressions (default) or 1-3 uniformly drawn targets
  *     [--dump FILE.json]   writes per frame the truth, the tracked pose and weights and the face models' points (every tracked frame, eyesOpen saying which count for the gaze), for studying the pose and gaze offline
@@ -70,7 +71,7 @@ const E = names.length;
 const calibration = stringOption('--calibrate') ?? 'photo';
 const sparsity = stringOption('--sparsity') ? numberOption('--sparsity', 0) : undefined;
 const ranges: TruthRanges = { ...DEFAULT_RANGES, sampling: stringOption('--sampling') === 'uniform' ? 'uniform' : 'realistic' };
-const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, calibratePose: !process.argv.includes('--no-calibrate-pose'), alternateIris: !process.argv.includes('--both-irises'), refineIris: !process.argv.includes('--no-limbus'), meshModel: (stringOption('--mesh') ?? 'faceMesh') as MeshModel });
+const tracker = await FaceTracker.create(data, { backend: 'wasm', smoothing: smooth ? {} : false, calibration: calibration === 'photo' ? 'photo' : false, sparsity, calibratePose: !process.argv.includes('--no-calibrate-pose'), alternateIris: !process.argv.includes('--both-irises'), refineIris: !process.argv.includes('--no-limbus'), meshModel: (stringOption('--mesh') ?? 'faceMesh') as MeshModel, mirroredMesh: process.argv.includes('--no-mirrored-mesh') ? false : undefined });
 const random = seededRandom(numberOption('--seed', 2026));
 const dumpFile = stringOption('--dump');
 const dump: { camera: typeof camera; calibration?: Record<string, number[]>; frames: Record<string, unknown>[] } = { camera, frames: [] };

@@ -10,7 +10,8 @@
  * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts).
  * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
  * outside it (and without a model) the completed photo albedo is, and so it is in the photo's
- * brows wherever they are darker than the model's (./photo-brows.ts). Last, the skin round the eyes
+ * brows wherever they are darker than the model's, with the brows' colour held to the skin's hue
+ * (./photo-brows.ts). Last, the skin round the eyes
  * takes the colour of the skin beyond it (./eye-surround.ts).
  */
 import type { RgbaImage } from '../types.js';
@@ -19,7 +20,7 @@ import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
 import { PerModelCache } from './per-model-cache.js';
 import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
-import { photoBrowShare, photoBrowWeight } from './photo-brows.js';
+import { boundBrowChroma, photoBrowShare, photoBrowWeight } from './photo-brows.js';
 import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage, linearToSrgb, LUMINANCE_WEIGHTS, srgbToLinear } from '../image/srgb.js';
@@ -317,6 +318,8 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
       const m = region[p] * (1 - b);
       for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
     }
+    // Inside the brows, colour along the skin's hue only (./photo-brows.ts).
+    if (brows) boundBrowChroma(texture, raster, brows);
     detail = fusion.detail;
     lap('detail');
   }

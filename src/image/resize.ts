@@ -64,6 +64,17 @@ export function cropAffine(
   return out;
 }
 
+/** Mirrors a planar (channel-major) crop `width` pixels wide left to right, in place: what cropAffine's flipHorizontal samples. */
+export function flipPlanesHorizontally(planes: Float32Array, width: number): void {
+  for (let row = 0; row < planes.length / width; row++) {
+    for (let left = row * width, right = left + width - 1; left < right; left++, right--) {
+      const value = planes[left];
+      planes[left] = planes[right];
+      planes[right] = value;
+    }
+  }
+}
+
 /**
  * The affine matrix mapping an outSize x outSize crop to a square of side `size` source pixels
  * centred at (cx, cy) and rotated by `angle` radians (positive = clockwise in the y-down image).

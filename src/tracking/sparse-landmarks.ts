@@ -15,8 +15,13 @@ import type { LandmarkEvaluator } from '../fitting/fit-face.js';
 import type { Correspondences, LandmarkEvaluation, PoseAndShape } from '../fitting/landmark-graph.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 
-/** Basis entries smaller than this (metres per unit weight) are treated as zero. */
-const ZERO_BASIS = 1e-7;
+/**
+ * Default of basis entries smaller than which (metres per unit weight, |x| + |y| + |z|) are treated as zero. At
+ * 0.05 mm a target moves its point by less than a tenth of a pixel for a face at arm's length,
+ * far below the landmarks' noise, and on the default head dropping such entries takes a point's
+ * row from 25 to 18 columns on average: the normal equations' work falls by almost half.
+ */
+const NEGLIGIBLE_BASIS = 5e-5;
 
 export class SparseLandmarkSystem implements LandmarkEvaluator {
   readonly parameterCount: number;
@@ -38,7 +43,7 @@ export class SparseLandmarkSystem implements LandmarkEvaluator {
   private flip = 0;
 
   /** `points`: the model vertex of each residual row (e.g. model.landmarks468). */
-  constructor(model: HeadModel, readonly points: ArrayLike<number>) {
+  constructor(model: HeadModel, readonly points: ArrayLike<number>, negligibleBasis = NEGLIGIBLE_BASIS) {
     const E = model.expressionNames.length;
     const n = points.length;
     const n3 = model.vertexCount * 3;
@@ -55,7 +60,7 @@ export class SparseLandmarkSystem implements LandmarkEvaluator {
       for (let k = 0; k < E; k++) {
         const o = k * n3 + 3 * v;
         const dx = model.expressionBasis[o], dy = model.expressionBasis[o + 1], dz = model.expressionBasis[o + 2];
-        if (Math.abs(dx) + Math.abs(dy) + Math.abs(dz) <= ZERO_BASIS) continue;
+        if (Math.abs(dx) + Math.abs(dy) + Math.abs(dz) <= negligibleBasis) continue;
         targets.push(k);
         displacement.push(dx, dy, dz);
       }

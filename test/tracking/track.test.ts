@@ -86,7 +86,7 @@ describe('tracking: synthetic renders of an avatar', function () {
     scene.dispose();
   });
 
-  it('a clip with Iris on one eye per frame: the skipped eye is predicted near where Iris finds it; head rotation within 4.5 degrees (4.1 measured on this small face)', async () => {
+  it('a clip with Iris on one eye every other frame: the skipped eyes are predicted near where Iris finds them; head rotation within 4 degrees (3.1 measured on this small face)', async () => {
     const random = seededRandom(21);
     const a = randomTruth(data, random, { ...ranges, sampling: 'realistic' }), b = randomTruth(data, random, { ...ranges, sampling: 'realistic' });
     const images = Array.from({ length: 10 }, (_, f) => ({ truth: interpolateTruth(a, b, f / 9), f })).map(({ truth, f }) => ({ truth, image: renderTruth(data, truth, camera, size, randomLook(data, seededRandom(100 + f), 2), random) }));
@@ -104,12 +104,14 @@ describe('tracking: synthetic renders of an avatar', function () {
       for (let i = 0; i < 9; i++) trace += x.rotation[i] * truth.rotation[i];
       poseError += (Math.acos(Math.min(1, (trace - 1) / 2)) * 180) / Math.PI;
     }
-    // Half the iris entries are the same Iris run; the other half predicted: the gap is the prediction's (0.59 px measured).
+    // A quarter of the iris entries are the same Iris run; the rest are predicted: the gap is the prediction's (0.62 px measured).
     assert.ok(irisGap / predicted < 0.8, `iris: alternating vs both eyes every frame, mean ${(irisGap / predicted).toFixed(2)} px`);
     // 3.2° while jawOpen was retargeted from the reference head, 4.1° since it is MakeHuman's
     // mouth-open unit: the same clip's renders show a rounder, wider-open mouth (the solve on exact
-    // observations did not get worse: test/tracking/expression-solver.test.ts).
-    assert.ok(poseError / images.length < 4.5, `rotation error ${(poseError / images.length).toFixed(2)} deg`);
+    // observations did not get worse: test/tracking/expression-solver.test.ts); 3.1° since FaceMesh
+    // also reads each frame flipped (mirroredMesh).
+    console.log(`      rotation error ${(poseError / images.length).toFixed(2)} deg; predicted irises ${(irisGap / predicted).toFixed(2)} px from where Iris finds them`);
+    assert.ok(poseError / images.length < 4, `rotation error ${(poseError / images.length).toFixed(2)} deg`);
   });
 
   it("meshModel 'attention': one model gives the mesh and both irises (near the Iris model's), and the frame is recovered", async () => {

@@ -8,12 +8,13 @@
  */
 import { PhotoAvatarError } from '../../errors.js';
 import { ASSET_FILES, loadAsset } from '../../assets.js';
-import { applyAffine, cropAffine, squareCropMatrix } from '../../image/resize.js';
+import { applyAffine, cropAffine, flipPlanesHorizontally, squareCropMatrix } from '../../image/resize.js';
 import type { Box, FaceAnalysisResult, FaceObservation, Mask, RgbaImage } from '../../types.js';
 import { createSession, ort, type Backend } from '../runtime.js';
 import { ATTENTION_MESH, FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey, type FaceModelSpec } from '../tfjs-to-onnx/face-models.js';
 import { blazeFaceAnchors, decodeBlazeFace, weightedNms, type RawDetection } from './blazeface.js';
 import { MEDIAPIPE_TO_IBUG68 } from './ibug68.js';
+import { averageWithMirrored } from './mesh-mirror.js';
 import { ATTENTION_LEFT_EYE_TO_MESH, ATTENTION_LIPS_TO_MESH, ATTENTION_RIGHT_EYE_TO_MESH } from './attention-refinement.js';
 import { RIGHT_EYE_LOOP, LEFT_EYE_LOOP } from './mediapipe-regions.js';
 import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from './mesh-regions.js';
@@ -34,6 +35,13 @@ export interface AnalyzeOptions {
   refineMesh?: boolean;
   /** The landmark model (default 'faceMesh'); 'attention' needs loadAttentionMesh() first. */
   meshModel?: MeshModel;
+  /**
+   * Also run FaceMesh on the horizontally flipped crop and average the two estimates of each point
+   * (default false; FaceMesh's 468 points only, so not with meshModel 'attention'). The model's
+   * left-right biases cancel and its per-frame noise drops, for twice its time: face tracking
+   * uses it (../../tracking/face-tracker.ts, mirroredMesh).
+   */
+  mirroredMesh?: boolean;
 }
 
 /**
@@ -53,13 +61,15 @@ interface Roi {
 }
 
 /** Which eyes (the subject's) FaceAnalyzer.trackFace runs the Iris model on. */
-export type IrisEyes = 'both' | 'right' | 'left';
+export type IrisEyes = 'both' | 'right' | 'left' | 'none';
 
 /** MediaPipe enlarges face boxes by 1.5 for FaceMesh and eye-corner spans by 2.3 for Iris. */
 const MESH_ROI_SCALE = 1.5;
 const IRIS_ROI_SCALE = 2.3;
 const MIN_MESH_SCORE = 0.5;
 const REFINE_PASSES = 1;
+/** steadyMesh's crops round the face's own: centre shift (share of the crop's side) and scale. */
+const STEADY_CROPS: readonly [number, number, number][] = [[0, 0, 1], [-0.03, 0, 1], [0.03, 0, 1], [0, -0.03, 1], [0, 0.03, 1], [0, 0, 0.94], [0, 0, 1.06]];
 
 type Outputs = Record<string, Float32Array>;
 
@@ -153,7 +163,7 @@ export class FaceAnalyzer {
     const faces: FaceObservation[] = [];
     for (const detection of detections) {
       if (faces.length >= maxFaces) break;
-      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings, options.meshModel ?? 'faceMesh');
+      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings, options.meshModel ?? 'faceMesh', options.mirroredMesh ?? false);
       if (!face) continue;
       // Two detections of one face converge to the same mesh: keep the first (higher score).
       if (faces.some((other) => boxOverlap(other.box, face.box) > 0.5)) continue;
@@ -244,7 +254,7 @@ export class FaceAnalyzer {
     });
   }
 
-  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>, meshModel: MeshModel): Promise<FaceObservation | null> {
+  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>, meshModel: MeshModel, mirrored: boolean): Promise<FaceObservation | null> {
     const k = detection.keypoints;
     let roi: Roi = {
       cx: detection.cx,
@@ -253,10 +263,10 @@ export class FaceAnalyzer {
       // BlazeFace keypoint 0 is the image-left eye, 1 the image-right eye.
       angle: Math.atan2(k[3] - k[1], k[2] - k[0]),
     };
-    let mesh = await this.runMesh(image, roi, timings, meshModel);
+    let mesh = await this.runMesh(image, roi, timings, meshModel, mirrored && !refine);
     for (let pass = 0; refine && pass < REFINE_PASSES && mesh.score >= MIN_MESH_SCORE; pass++) {
       roi = roiFromLandmarks(mesh.points);
-      const next = await this.runMesh(image, roi, timings, meshModel);
+      const next = await this.runMesh(image, roi, timings, meshModel, mirrored && pass === REFINE_PASSES - 1);
       if (next.score < MIN_MESH_SCORE) break;
       mesh = next;
     }
@@ -282,13 +292,37 @@ export class FaceAnalyzer {
     timings: Record<string, number> = { faceMesh: 0, iris: 0 },
     irisEyes: IrisEyes = 'both',
     meshModel: MeshModel = 'faceMesh',
+    mirroredMesh = false,
   ): Promise<FaceObservation | null> {
     this.checkUsable(image);
-    const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings, meshModel);
+    const mesh = await this.runMesh(image, roiFromLandmarks(previous.landmarks468), timings, meshModel, mirroredMesh);
     if (mesh.score < MIN_MESH_SCORE) return null;
     const { cx, cy, size } = roiFromLandmarks(mesh.points);
     const side = size / MESH_ROI_SCALE;
     return this.completeFace(image, mesh, { x: cx - side / 2, y: cy - side / 2, width: side, height: side }, previous.score, timings, irisEyes);
+  }
+
+  /**
+   * `face` (seen in `image`) with its mesh points averaged over FaceMesh runs on crops shifted and
+   * scaled round the face's own, each also flipped (mirroredMesh): a steadier reading of one frame
+   * than any single crop gives. For a tracker's calibration frame, whose reading every later frame
+   * is measured against, so that its crop's noise does not become a bias of the whole session.
+   */
+  async steadyMesh(image: RgbaImage, face: FaceObservation, meshModel: MeshModel = 'faceMesh'): Promise<FaceObservation> {
+    this.checkUsable(image);
+    const around = roiFromLandmarks(face.landmarks468);
+    const sum = new Float64Array(468 * 3);
+    let count = 0;
+    for (const [dx, dy, scale] of STEADY_CROPS) {
+      const roi = { ...around, cx: around.cx + dx * around.size, cy: around.cy + dy * around.size, size: scale * around.size };
+      const mesh = await this.runMesh(image, roi, { faceMesh: 0, iris: 0 }, meshModel, true);
+      if (mesh.score < MIN_MESH_SCORE) continue;
+      for (let i = 0; i < sum.length; i++) sum[i] += mesh.points[i];
+      count++;
+    }
+    if (count === 0) return face;
+    const points = Float32Array.from(sum, (value) => value / count);
+    return { ...face, landmarks468: points, landmarks68: ibug68Points(points), roll: eyeLineAngle(points) };
   }
 
   /** Iris on the eyes asked for (the others' iris entries are NaN), and the observation's derived fields. */
@@ -306,31 +340,26 @@ export class FaceAnalyzer {
     if (!iris) {
       iris = new Float32Array(30);
       // Subject's right eye (image left) as the model expects, then the left eye mirrored.
-      if (irisEyes !== 'left') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
+      if (irisEyes === 'both' || irisEyes === 'right') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
       else iris.fill(NaN, 0, 15);
-      if (irisEyes !== 'right') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
+      if (irisEyes === 'both' || irisEyes === 'left') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
       else iris.fill(NaN, 15, 30);
     }
     timings.iris += now() - t;
-    const landmarks68 = new Float32Array(136);
-    for (let i = 0; i < 68; i++) {
-      landmarks68[2 * i] = points[3 * MEDIAPIPE_TO_IBUG68[i]];
-      landmarks68[2 * i + 1] = points[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
-    }
     return {
       box,
       score,
       landmarks468: points,
       iris,
-      landmarks68,
+      landmarks68: ibug68Points(points),
       meshScore: mesh.score,
       roll: eyeLineAngle(points),
     };
   }
 
-  private async runMesh(image: RgbaImage, roi: Roi, timings: Record<string, number>, meshModel: MeshModel): Promise<MeshResult> {
+  private async runMesh(image: RgbaImage, roi: Roi, timings: Record<string, number>, meshModel: MeshModel, mirrored = false): Promise<MeshResult> {
     if (meshModel === 'attentionIris') {
-      const mesh = await this.runMesh(image, roi, timings, 'faceMesh');
+      const mesh = await this.runMesh(image, roi, timings, 'faceMesh', mirrored);
       const t = now();
       const { iris } = await this.runMesh(image, roi, { faceMesh: 0 }, 'attention');
       timings.iris += now() - t;
@@ -354,6 +383,13 @@ export class FaceAnalyzer {
       points[3 * i] = x;
       points[3 * i + 1] = y;
       points[3 * i + 2] = raw[3 * i + 2] * zScale;
+    }
+    if (mirrored && !attention) {
+      flipPlanesHorizontally(input, size);
+      const flippedStart = now();
+      const flippedOut = await runner.run(input);
+      timings.faceMesh += now() - flippedStart;
+      averageWithMirrored(points, flippedOut.output_mesh, size, matrix, zScale);
     }
     if (!attention) return { points, score: out.output_faceflag[0] };
     writeRefinedPoints(out.output_lips, ATTENTION_LIPS_TO_MESH, matrix, points);
@@ -444,6 +480,16 @@ function writeAttentionIris(raw: Float32Array, matrix: Float64Array, points: Flo
 }
 
 /** MediaPipe's landmarks-to-ROI: axis-aligned mesh bounds x1.5, square, rolled along 33 -> 263. */
+/** The 68 iBUG points (xy) among FaceMesh's 468 (xyz). */
+function ibug68Points(points: Float32Array): Float32Array {
+  const landmarks68 = new Float32Array(136);
+  for (let i = 0; i < 68; i++) {
+    landmarks68[2 * i] = points[3 * MEDIAPIPE_TO_IBUG68[i]];
+    landmarks68[2 * i + 1] = points[3 * MEDIAPIPE_TO_IBUG68[i] + 1];
+  }
+  return landmarks68;
+}
+
 function roiFromLandmarks(points: Float32Array): Roi {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (let i = 0; i < points.length; i += 3) {
