@@ -49,8 +49,8 @@ export interface FaceTrackerOptions extends ExpressionSolverOptions {
    * Run FaceMesh on each frame's crop and on the crop flipped left to right, and average the two
    * (default true; FaceMesh's 468 points, not meshModel 'attention'). FaceMesh reads a turned or
    * open-mouthed face with biases that change sign in the mirror image and with per-frame noise;
-   * on the synthetic bench the average cut the head-pose error by 0.1-0.4 deg and the gaze error
-   * by 0.5-0.7 deg, for one more FaceMesh run a frame (about 7 ms on the 2-core machine).
+   * on the synthetic bench the average cut the head-pose error by 0.1 deg and the gaze error by
+   * 0.4 deg on each seed, for one more FaceMesh run a frame (6-8 ms on the 2-core machine).
    */
   mirroredMesh?: boolean;
   /**

@@ -16,8 +16,8 @@ import type { Correspondences, LandmarkEvaluation, PoseAndShape } from '../fitti
 import type { HeadModel } from '../modelpack/head-model.js';
 
 /**
- * Default of basis entries smaller than which (metres per unit weight, |x| + |y| + |z|) are treated as zero. At
- * 0.05 mm a target moves its point by less than a tenth of a pixel for a face at arm's length,
+ * Basis entries at most this large (metres per unit weight, |x| + |y| + |z|) are treated as zero by
+ * default. At 0.05 mm a target moves its point by less than a tenth of a pixel for a face at arm's length,
  * far below the landmarks' noise, and on the default head dropping such entries takes a point's
  * row from 25 to 18 columns on average: the normal equations' work falls by almost half.
  */

@@ -315,7 +315,8 @@ export class FaceAnalyzer {
     let count = 0;
     for (const [dx, dy, scale] of STEADY_CROPS) {
       const roi = { ...around, cx: around.cx + dx * around.size, cy: around.cy + dy * around.size, size: scale * around.size };
-      const mesh = await this.runMesh(image, roi, { faceMesh: 0, iris: 0 }, meshModel, true);
+      // Only the mesh points are read: 'attentionIris' takes its mesh from FaceMesh alone.
+      const mesh = await this.runMesh(image, roi, { faceMesh: 0, iris: 0 }, meshModel === 'attention' ? 'attention' : 'faceMesh', true);
       if (mesh.score < MIN_MESH_SCORE) continue;
       for (let i = 0; i < sum.length; i++) sum[i] += mesh.points[i];
       count++;

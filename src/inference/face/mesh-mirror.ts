@@ -1,9 +1,10 @@
 /**
  * Left-right partners of FaceMesh's 468 points. MediaPipe's canonical face mesh is exactly
  * symmetric: 28 points lie on its midline, and the other 220 below index 248 pair, in order, with
- * 248..467 (test/inference/mesh-mirror.test.ts checks this against the canonical mesh in
+ * 248..467 (test/face/mesh-mirror.test.ts checks this against the canonical mesh in
  * @mediapipe/face_mesh). Running FaceMesh on a horizontally flipped crop and reading point i of its
- * output as point MESH_MIRROR[i] of the face gives a second, independent estimate of every point.
+ * output as point MESH_MIRROR[i] of the face gives a second estimate of every point, whose
+ * left-right biases are the first one's mirrored.
  */
 import { applyAffine, type Affine2x3 } from '../../image/resize.js';
 
