@@ -21,7 +21,7 @@ import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
 import { clipPolygon, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
-import { depthInClosing } from '../image/chamfer-distance.js';
+import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
 
@@ -300,7 +300,7 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   const target = createRasterTarget(width, height);
   rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
   const covered = Uint8Array.from(target.triangle, (t) => (t >= 0 ? 1 : 0));
-  const depths = CAP_UNDER_STRANDS.map(({ closing }) => depthInClosing(covered, width, height, closing / COVERAGE_CELL));
+  const depths = depthsInClosings(covered, width, height, CAP_UNDER_STRANDS.map(({ closing }) => closing / COVERAGE_CELL));
   return (h, y) => {
     const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((h - left) / COVERAGE_CELL);
     // Beyond the strands' extent: outside, by how far.
