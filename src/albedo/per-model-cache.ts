@@ -14,3 +14,28 @@ export class PerModelCache<Owner extends object, Value> {
     return value;
   }
 }
+
+/**
+ * Values that depend on one fitted shape (a vertices array) of a model, such as its normals or its
+ * ears: computed once and reused while the same array is asked again with the same values (the hair
+ * asks for them several times per avatar, and again on every `setHair`). Each hit compares the
+ * array with a copy taken when the value was computed, since a caller may refill an array with
+ * another shape; a comparison costs far less than any value cached here. Cached values are read-only.
+ */
+export class PerShapeCache<Owner extends object, Value> {
+  private readonly byShape = new WeakMap<Float32Array, { owner: Owner; shape: Float32Array; value: Value }>();
+
+  get(owner: Owner, vertices: Float32Array, compute: () => Value): Value {
+    const entry = this.byShape.get(vertices);
+    if (entry && entry.owner === owner && sameValues(entry.shape, vertices)) return entry.value;
+    const value = compute();
+    this.byShape.set(vertices, { owner, shape: vertices.slice(), value });
+    return value;
+  }
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

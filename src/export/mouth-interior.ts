@@ -15,6 +15,7 @@
  * pocket (no surface behind the lips where the ray looks) gets no fill.
  */
 import type { HeadModel } from '../modelpack/head-model.js';
+import { headTopology } from '../modelpack/mesh-utils.js';
 
 /** Depths as fractions of the mouth width (corner to corner, iBUG 48-54). */
 const MIN_DEPTH = 0.08;
@@ -38,22 +39,6 @@ export interface MouthInterior {
 }
 
 const INNER_LIPS = [60, 61, 62, 63, 64, 65, 66, 67];
-
-function vertexNeighbours(indices: Uint32Array, vertexCount: number): { offsets: Uint32Array; list: Uint32Array } {
-  const counts = new Uint32Array(vertexCount + 1);
-  for (let t = 0; t < indices.length; t += 3) for (let e = 0; e < 3; e++) counts[indices[t + e] + 1] += 2;
-  for (let v = 0; v < vertexCount; v++) counts[v + 1] += counts[v];
-  const fill = counts.slice(0, vertexCount);
-  const list = new Uint32Array(counts[vertexCount]);
-  for (let t = 0; t < indices.length; t += 3) {
-    for (let e = 0; e < 3; e++) {
-      const a = indices[t + e];
-      list[fill[a]++] = indices[t + ((e + 1) % 3)];
-      list[fill[a]++] = indices[t + ((e + 2) % 3)];
-    }
-  }
-  return { offsets: counts, list };
-}
 
 /** Vertices connected to `start` through triangle edges. */
 function islandOf(start: number, offsets: Uint32Array, list: Uint32Array, n: number): number[] {
@@ -126,7 +111,7 @@ export function findMouthInterior(model: HeadModel, vertices: Float32Array): Mou
   }
   const seed = firstHitBehind(model.indices, vertices, centreX, centreY, lipZ(0) - MIN_DEPTH * mouthWidth, behind, MIN_DEPTH * mouthWidth);
   if (seed < 0) return none;
-  const { offsets, list } = vertexNeighbours(model.indices, n);
+  const { offsets, neighbours: list } = headTopology(model, false);
   // A cavity modelled as its own mesh island (split from the face at UV seams, as the MakeHuman
   // head's is) cannot leak onto the face, so all of it behind the lip line counts, even where it
   // widens past the mouth corners.

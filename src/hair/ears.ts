@@ -9,9 +9,10 @@
  * surface on its side lies more than EAR_AIR deeper along its ray. The ear's root, where the flap
  * meets the skull without air between, is not found this way: what uses the ears keeps a margin.
  */
-import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
-import { clipPolygon, vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
+import { clipPolygon, headTopology } from '../modelpack/mesh-utils.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
+import { PerShapeCache } from '../albedo/per-model-cache.js';
 import { pushOutOfSkin, skinProbe } from './fit-hair.js';
 import type { Strands } from './hair-mesh.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
@@ -40,15 +41,22 @@ function earFrame(model: HeadModel, vertices: Float32Array): { midX: number; jaw
   return { midX: (at(0, 0) + at(16, 0)) / 2, jawZ: Math.max(at(0, 2), at(16, 2)), chinY: at(8, 1), topY: browY + EAR_TOP_ABOVE_BROWS, jawHalfWidth: Math.abs(at(16, 0) - at(0, 0)) / 2 };
 }
 
+const earsOfShapes = new PerShapeCache<HeadModel, Uint8Array>();
+
 /**
  * Per head vertex, 1 where it lies on an ear (see the module comment); seams share their
- * representative's answer.
+ * representative's answer. Found once per fitted shape (a hair change on the same avatar, or a
+ * measurement, asks again): read-only.
  */
 export function earVertices(model: HeadModel, vertices: Float32Array): Uint8Array {
+  return earsOfShapes.get(model, vertices, () => findEarVertices(model, vertices));
+}
+
+function findEarVertices(model: HeadModel, vertices: Float32Array): Uint8Array {
   const { midX, jawZ, chinY, topY, jawHalfWidth } = earFrame(model, vertices);
-  const normals = computeVertexNormals(vertices, model.indices, model.weldGroup);
+  const normals = fittedNormals(model, vertices);
   const n = vertices.length / 3, ear = new Uint8Array(n);
-  const { offsets, neighbours } = vertexNeighbours(n, Uint32Array.from(model.indices, (v) => model.weldGroup[v]));
+  const { offsets, neighbours } = headTopology(model, true);
   let low = Infinity, high = -Infinity, back = Infinity;
   for (let v = 0; v < n; v++) {
     low = Math.min(low, vertices[3 * v + 1]); high = Math.max(high, vertices[3 * v + 1]); back = Math.min(back, vertices[3 * v + 2]);

@@ -10,9 +10,10 @@
  * the inner layers become a cap on the scalp, so no scalp shows between strands. Browser-safe.
  */
 import { PhotoAvatarError } from '../errors.js';
-import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
+import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
 import { vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { PerModelCache, PerShapeCache } from '../albedo/per-model-cache.js';
 import { RadialProfile } from './radial-profile.js';
 
 /** Metres the hair keeps from the skin (strand cards lie this far out at least). */
@@ -57,25 +58,57 @@ function nearestOrFar(grid: VertexGrid, positions: Float32Array, include: (v: nu
   return best;
 }
 
-export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
-  if (!supportsHair(model)) throw hairUnavailable(model, 'it is not built from the MakeHuman base mesh');
+/** Per hair vertex, the nearest rest head vertex (a weld representative), and how far the hair lies from the rest head. */
+interface RestAnchors {
+  vertex: Int32Array;
+  /** Metres from the rest head within which the closest twentieth of the style's vertices lie (the frame check). */
+  frameDistance: number;
+}
+
+/**
+ * Per head model and hair style (its rest positions): the style's anchors on the rest head, which
+ * depend on the two meshes alone (neither is mutated), so they are found once, not for every avatar
+ * and every setHair (a grid search per hair vertex: about 130 ms per avatar on the default head).
+ */
+const restAnchors = new WeakMap<HeadModel, WeakMap<Float32Array, RestAnchors>>();
+/** Per style (its indices): the hair mesh's one rings. */
+const hairRings = new PerModelCache<Uint32Array, ReturnType<typeof vertexNeighbours>>();
+
+function anchorsOnRest(hairRest: Float32Array, model: HeadModel): RestAnchors {
+  let byStyle = restAnchors.get(model);
+  if (!byStyle) restAnchors.set(model, (byStyle = new WeakMap()));
+  let anchors = byStyle.get(hairRest);
+  if (anchors) return anchors;
   const rest = model.positions;
   const n = hairRest.length / 3;
   const isRepresentative = (v: number) => model.weldGroup[v] === v;
   const restGrid = new VertexGrid(rest, 0.01, isRepresentative);
-  const displacement = new Float32Array(n * 3);
+  const vertex = new Int32Array(n);
   const restDistance = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const x = hairRest[3 * i], y = hairRest[3 * i + 1], z = hairRest[3 * i + 2];
-    const v = nearestOrFar(restGrid, rest, isRepresentative, x, y, z);
+    const v = (vertex[i] = nearestOrFar(restGrid, rest, isRepresentative, x, y, z));
     restDistance[i] = Math.hypot(rest[3 * v] - x, rest[3 * v + 1] - y, rest[3 * v + 2] - z);
+  }
+  anchors = { vertex, frameDistance: restDistance.sort()[Math.floor(n / 20)] };
+  byStyle.set(hairRest, anchors);
+  return anchors;
+}
+
+export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
+  if (!supportsHair(model)) throw hairUnavailable(model, 'it is not built from the MakeHuman base mesh');
+  const rest = model.positions;
+  const n = hairRest.length / 3;
+  const anchors = anchorsOnRest(hairRest, model);
+  if (anchors.frameDistance > FRAME_CHECK_DISTANCE) throw hairUnavailable(model, 'its rest shape does not lie under the hair (another frame or scale)');
+  const displacement = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const v = anchors.vertex[i];
     for (let a = 0; a < 3; a++) displacement[3 * i + a] = fittedVertices[3 * v + a] - rest[3 * v + a];
   }
-  const sorted = Float32Array.from(restDistance).sort();
-  if (sorted[Math.floor(n / 20)] > FRAME_CHECK_DISTANCE) throw hairUnavailable(model, 'its rest shape does not lie under the hair (another frame or scale)');
 
   // Smooth the displacement along the hair mesh (Jacobi averaging with each vertex's neighbours).
-  const { offsets, neighbours } = vertexNeighbours(n, hairIndices);
+  const { offsets, neighbours } = hairRings.get(hairIndices, n, () => vertexNeighbours(n, hairIndices));
   let field = displacement, next = new Float32Array(n * 3);
   for (let pass = 0; pass < SMOOTHING_PASSES; pass++) {
     for (let i = 0; i < n; i++) {
@@ -125,13 +158,16 @@ export function pushOutOfSkin(positions: Float32Array, skinDistance: Float32Arra
   }
 }
 
+/** Per fitted shape: its weld representatives on a grid (the hair probes one shape's skin several times per avatar). */
+const skinGrids = new PerShapeCache<HeadModel, VertexGrid>();
+
 /**
  * Signed distance of a point to the fitted skin along the nearest surface vertex's normal (positive
  * outside), or null beyond NEAR_SKIN.
  */
 export function skinProbe(model: HeadModel, fittedVertices: Float32Array): (x: number, y: number, z: number) => { distance: number; normal: Float32Array } | null {
-  const normals = computeVertexNormals(fittedVertices, model.indices, model.weldGroup);
-  const grid = new VertexGrid(fittedVertices, 0.01, (v) => model.weldGroup[v] === v);
+  const normals = fittedNormals(model, fittedVertices);
+  const grid = skinGrids.get(model, fittedVertices, () => new VertexGrid(fittedVertices, 0.01, (v) => model.weldGroup[v] === v));
   return (x, y, z) => {
     const v = grid.nearest(x, y, z, undefined, Math.ceil(NEAR_SKIN / 0.01));
     if (v < 0) return null;

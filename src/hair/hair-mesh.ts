@@ -13,15 +13,15 @@
  * wherever the hair goes (Babylon, GLB, LODs) and leaves with it (setHair(null)), and the skin
  * albedo under it stays skin.
  */
-import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack/head-model.js';
+import { computeVertexNormals, fittedNormals, type HeadModel, type SubMesh } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
-import { clipPolygon, usedVertices, vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { clipPolygon, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
-import { depthInClosing } from '../image/chamfer-distance.js';
+import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
 
@@ -252,8 +252,7 @@ function distance3(positions: ArrayLike<number>, a: number, b: number): number {
  * half-way contour of this field gives a rim that runs across the head's triangles instead of in
  * steps along them (the jagged hairline), and fills notches a vertex wide.
  */
-function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, indices: Uint32Array, passes: number): Float32Array {
-  const { offsets, neighbours } = vertexNeighbours(capped.length, indices);
+function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, { offsets, neighbours }: HeadTopology, passes: number): Float32Array {
   let field = Float32Array.from(capped), next = new Float32Array(capped.length);
   for (let pass = 0; pass < passes; pass++) {
     for (let v = 0; v < capped.length; v++) {
@@ -301,7 +300,7 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   const target = createRasterTarget(width, height);
   rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
   const covered = Uint8Array.from(target.triangle, (t) => (t >= 0 ? 1 : 0));
-  const depths = CAP_UNDER_STRANDS.map(({ closing }) => depthInClosing(covered, width, height, closing / COVERAGE_CELL));
+  const depths = depthsInClosings(covered, width, height, CAP_UNDER_STRANDS.map(({ closing }) => closing / COVERAGE_CELL));
   return (h, y) => {
     const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((h - left) / COVERAGE_CELL);
     // Beyond the strands' extent: outside, by how far.
@@ -398,9 +397,9 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     eligible[v] = 1;
     capped[v] = covered[profile.locate(x, y, z).bin];
   }
-  const welded = Uint32Array.from(model.indices, (v) => model.weldGroup[v]);
-  const coverage = smoothedCoverage(capped, eligible, welded, CAP_RIM_SMOOTHING);
-  const normals = computeVertexNormals(fittedVertices, model.indices, model.weldGroup);
+  const topology = headTopology(model, true), welded = topology.indices;
+  const coverage = smoothedCoverage(capped, eligible, topology, CAP_RIM_SMOOTHING);
+  const normals = fittedNormals(model, fittedVertices);
   const positions: number[] = [];
   const indices: number[] = [];
   const capTone: number[] = [];

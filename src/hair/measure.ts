@@ -13,6 +13,7 @@ import { createEyeTexture } from '../materials/eye-texture.js';
 import { deltaE76 } from './colour-space.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
+import { headTopology } from '../modelpack/mesh-utils.js';
 import { EAR_CLEARANCE, earCover, earVertices } from './ears.js';
 
 /**
@@ -363,7 +364,7 @@ export function hairSkinCrossings(data: AvatarData, earReach = 0.01): { crossing
   const mesh = data.hair?.mesh;
   if (!mesh) return { crossings: 0, onEars: 0 };
   const { model } = data, head = data.neutralVertices;
-  const welded = Uint32Array.from(model.indices, (v) => model.weldGroup[v]);
+  const welded = headTopology(model, true).indices;
   const ear = earVertices(model, head);
   const near = new VertexGrid(head, 0.01, (v) => ear[v] === 1);
   const { positions, indices } = mesh.part;

@@ -38,8 +38,19 @@ export function chamferDistance(seeds: Float32Array, width: number, height = wid
  * outside it; beyond the grid's border counts as inside.
  */
 export function depthInClosing(mask: Uint8Array, width: number, height: number, radius: number): Float32Array {
-  const toMask = chamferDistance(Float32Array.from(mask, (m) => (m ? 0 : Infinity)), width, height);
-  const toOutside = chamferDistance(Float32Array.from(toMask, (d) => (d > radius ? 0 : Infinity)), width, height);
-  for (let p = 0; p < toOutside.length; p++) toOutside[p] -= radius;
-  return toOutside;
+  return depthsInClosings(mask, width, height, [radius])[0];
+}
+
+/** depthInClosing for each of `radii`: the distance to the mask, the same for all, is computed once. */
+export function depthsInClosings(mask: Uint8Array, width: number, height: number, radii: readonly number[]): Float32Array[] {
+  const toMask = new Float32Array(mask.length);
+  for (let p = 0; p < mask.length; p++) toMask[p] = mask[p] ? 0 : Infinity;
+  chamferDistance(toMask, width, height);
+  return radii.map((radius) => {
+    const toOutside = new Float32Array(toMask.length);
+    for (let p = 0; p < toMask.length; p++) toOutside[p] = toMask[p] > radius ? 0 : Infinity;
+    chamferDistance(toOutside, width, height);
+    for (let p = 0; p < toOutside.length; p++) toOutside[p] -= radius;
+    return toOutside;
+  });
 }

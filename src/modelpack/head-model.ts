@@ -13,6 +13,8 @@
  * copies as one point. All coordinate conventions are in ../types.ts.
  */
 
+import { PerShapeCache } from '../albedo/per-model-cache.js';
+
 export interface SubMesh {
   /** For example 'eyeLeft', 'eyeRight', 'teeth'. */
   name: string;
@@ -148,6 +150,16 @@ export function decodeShape(
   addModes(model.identityBasis, identity);
   addModes(model.expressionBasis, expression);
   return result;
+}
+
+const shapeNormals = new PerShapeCache<HeadModel, Float32Array>();
+
+/**
+ * The welded normals (computeVertexNormals) of one fitted shape of the model, computed once per
+ * shape: the ears, the hair's skin probe and the scalp cap all ask for them. Read-only.
+ */
+export function fittedNormals(model: HeadModel, vertices: Float32Array): Float32Array {
+  return shapeNormals.get(model, vertices, () => computeVertexNormals(vertices, model.indices, model.weldGroup));
 }
 
 /** Area-weighted smooth vertex normals, shared across seam copies through `weldGroup`. */
