@@ -18,6 +18,7 @@ import {
 } from './diagnostics.js';
 import { isPresetName, type PresetName } from './presets.js';
 import { bindMirrorMode, requestedMeshModel, type MirrorStats } from './mirror.js';
+import type { TrackerCalibration } from '../src/tracking/face-tracker.js';
 import { CreateAvatarAction } from '../src/plugin/editor/create-avatar-action.js';
 import { isEnvironmentPreset, type EnvironmentPreset } from '../src/plugin/environments.js';
 import { PhotoAvatarError } from '../src/errors.js';
@@ -66,6 +67,8 @@ export interface SampleSceneHooks {
   toggleMirror(): Promise<void>;
   /** What Mirror mode has tracked since it last started. */
   mirrorStats(): MirrorStats;
+  /** Calibrates Mirror mode on the camera's next frame; resolves with the head pose that frame showed. */
+  calibrateMirror(): Promise<TrackerCalibration>;
 }
 
 declare global {
@@ -212,6 +215,7 @@ async function main(): Promise<void> {
     logAttentionPlacement: () => logAttentionPlacement(),
     toggleMirror: () => mirror.toggle(),
     mirrorStats: () => mirror.stats,
+    calibrateMirror: () => mirror.calibrate(),
   };
   // Test and console hooks, installed before the page says it is idle: evaluating their modules
   // (the glTF loader among them) is one long task, which otherwise landed in the first avatar's creation.

@@ -4,6 +4,7 @@
  */
 import { MESH_MODELS, type MeshModel } from '../src/inference/face/analyzer.js';
 import type { Avatar } from '../src/plugin/avatar.js';
+import type { TrackerCalibration } from '../src/tracking/face-tracker.js';
 import type { LiveFaceTracker, LiveFrameDetail } from '../src/tracking/live.js';
 
 /** What Mirror mode has tracked since it last started (for tests and the console). */
@@ -19,6 +20,8 @@ export interface MirrorStats {
 export interface MirrorMode {
   /** Starts mirroring onto the current avatar, or stops when running; resolves once the camera runs. */
   toggle(): Promise<void>;
+  /** Calibrates on the camera's next frame (the person faces it, neutral); resolves with the head pose that frame showed. */
+  calibrate(): Promise<TrackerCalibration>;
   readonly running: boolean;
   readonly stats: MirrorStats;
 }
@@ -41,6 +44,7 @@ export function bindMirrorMode(
   meshModel: MeshModel = 'faceMesh',
 ): MirrorMode {
   const button = document.getElementById('mirror') as HTMLButtonElement | null;
+  const calibrateButton = document.getElementById('calibrate') as HTMLButtonElement | null;
   let live: LiveFaceTracker | null = null;
   let stream: MediaStream | null = null;
   let stats: MirrorStats = { meshModel, frames: 0, framesWithFace: 0, last: null };
@@ -51,6 +55,7 @@ export function bindMirrorMode(
     for (const track of stream?.getTracks() ?? []) track.stop();
     stream = null;
     if (button) button.textContent = 'Mirror (webcam)';
+    if (calibrateButton) calibrateButton.disabled = true;
   };
   const mode: MirrorMode = {
     get running() { return live !== null; },
@@ -76,12 +81,24 @@ export function bindMirrorMode(
         });
         live.addEventListener('error', (event) => onReadout(`Mirror failed: ${String((event as CustomEvent).detail)}`, true));
         if (button) button.textContent = 'Stop mirror';
+        if (calibrateButton) calibrateButton.disabled = false;
       } catch (error) {
         stop();
         onReadout(`Mirror failed: ${(error as Error).message}`, true);
       }
     },
+    async calibrate() {
+      if (!live) throw new Error('Start Mirror mode first.');
+      onReadout('Mirror: calibrating, face the camera with a neutral face...');
+      const calibration = await live.calibrate();
+      const { yawDeg, pitchDeg, rollDeg } = calibration.framePose;
+      onReadout(`Mirror: calibrated; that pose (yaw ${yawDeg.toFixed(0)}°, pitch ${pitchDeg.toFixed(0)}°, roll ${rollDeg.toFixed(0)}°) is now straight ahead`);
+      return calibration;
+    },
   };
   button?.addEventListener('click', () => { void mode.toggle(); });
+  calibrateButton?.addEventListener('click', () => {
+    mode.calibrate().catch((error) => onReadout(`Calibration failed: ${(error as Error).message}`, true));
+  });
   return mode;
 }

@@ -21,7 +21,7 @@ export { estimateAlbedo } from './albedo/albedo.js';
 export { writeGlb, type GlbOptions } from './export/glb.js';
 export { writeCompactGlb, type CompactGlbOptions } from './export/compact-glb.js';
 export { useBundledMeshoptDecoder } from './plugin/meshopt-decoder.js';
-export { FaceTracker, trackFaceInImage, type FaceTrackerOptions, type TrackedFrame } from './tracking/face-tracker.js';
+export { FaceTracker, trackFaceInImage, type FaceTrackerOptions, type TrackedFrame, type TrackerCalibration } from './tracking/face-tracker.js';
 export { applyTrackedFrame, TrackingRecorder } from './tracking/babylon-animation.js';
 export { LiveFaceTracker, type LiveFrameDetail, type LiveTrackingOptions } from './tracking/live.js';
 export { addClipToGlb, clipFromFrames, type TrackedClip } from './tracking/animation.js';

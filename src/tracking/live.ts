@@ -12,7 +12,7 @@ import type { Avatar } from '../plugin/avatar.js';
 import type { RgbaImage } from '../types.js';
 import { workersAvailable, WorkerFaceTracker } from '../worker/client.js';
 import { applyTrackedFrame } from './babylon-animation.js';
-import { FaceTracker, type FaceTrackerOptions, type TrackedFrame } from './face-tracker.js';
+import { FaceTracker, type FaceTrackerOptions, type TrackedFrame, type TrackerCalibration } from './face-tracker.js';
 
 export interface LiveTrackingOptions extends FaceTrackerOptions {
   /** Frames wider than this are downscaled before tracking (default 640 px). */
@@ -28,6 +28,7 @@ export interface LiveTrackingOptions extends FaceTrackerOptions {
 /** What LiveFaceTracker needs of a tracker: FaceTracker on the page, or WorkerFaceTracker. */
 interface FrameTracker {
   track(image: RgbaImage, timeSeconds: number): Promise<TrackedFrame | null>;
+  calibrate(image: RgbaImage): Promise<TrackerCalibration>;
   stop?(): void;
 }
 
@@ -47,7 +48,9 @@ type FrameSource = HTMLVideoElement | MediaStream;
 /** Live tracking of one video; `stop()` ends it (and stops a video element it created). */
 export class LiveFaceTracker extends EventTarget {
   private stopped = false;
-  private busy = false;
+  /** The frame being tracked, if any. */
+  private inFlight: Promise<void> | null = null;
+  private calibrating = false;
   private readonly recent: number[] = [];
   private readonly context: CanvasRenderingContext2D;
 
@@ -89,14 +92,36 @@ export class LiveFaceTracker extends EventTarget {
     else requestAnimationFrame(() => this.onVideoFrame());
   }
 
+  /**
+   * Calibrates on the video's next frame, in which the person faces the camera with a neutral face
+   * and looks into it (FaceTracker.calibrate: the landmark offsets, the irises, and that head pose
+   * as straight ahead). Frame tracking waits meanwhile. Rejects with NO_FACE when the frame shows no
+   * face; tracking then goes on with the previous calibration.
+   */
+  async calibrate(): Promise<TrackerCalibration> {
+    if (this.stopped) throw new PhotoAvatarError('INVALID_ARGUMENT', 'This live tracker is stopped; start a new one to calibrate.');
+    if (this.calibrating) throw new PhotoAvatarError('INVALID_ARGUMENT', 'A calibration is already running.');
+    this.calibrating = true;
+    try {
+      await this.inFlight;
+      if (!this.hasFrame()) throw new PhotoAvatarError('INVALID_ARGUMENT', 'The video has no frame to calibrate on yet.');
+      return await this.tracker.calibrate(this.grab());
+    } finally {
+      this.calibrating = false;
+    }
+  }
+
+  private hasFrame(): boolean {
+    return this.video.readyState >= 2 && this.video.videoWidth > 0;
+  }
+
   private onVideoFrame(): void {
     if (this.stopped) return;
     this.schedule();
-    if (this.busy || this.video.readyState < 2 || this.video.videoWidth === 0) return;
-    this.busy = true;
-    this.trackCurrentFrame().catch((error) => {
+    if (this.inFlight || this.calibrating || !this.hasFrame()) return;
+    this.inFlight = this.trackCurrentFrame().catch((error) => {
       this.dispatchEvent(new CustomEvent('error', { detail: error }));
-    }).finally(() => { this.busy = false; });
+    }).finally(() => { this.inFlight = null; });
   }
 
   private grab(): RgbaImage {

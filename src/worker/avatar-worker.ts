@@ -115,13 +115,26 @@ async function startTracker(message: Extract<PageMessage, { type: 'track-start' 
   }
 }
 
+function startedTracker(tracker: number): Promise<FaceTracker> {
+  const started = trackers.get(tracker);
+  if (!started) throw new PhotoAvatarError('INVALID_ARGUMENT', `No live tracker ${tracker} in the avatar worker (stopped?).`);
+  return started;
+}
+
 async function trackFrame(message: Extract<PageMessage, { type: 'track-frame' }>): Promise<void> {
   try {
-    const tracker = trackers.get(message.tracker);
-    if (!tracker) throw new PhotoAvatarError('INVALID_ARGUMENT', `No live tracker ${message.tracker} in the avatar worker (stopped?).`);
-    const frame = await (await tracker).track(message.image, message.timeSeconds);
+    const frame = await (await startedTracker(message.tracker)).track(message.image, message.timeSeconds);
     const transfer: ArrayBuffer[] = [];
     scope.postMessage({ type: 'tracked', id: message.id, frame: frame && copyForTransfer(frame, transfer) }, transfer);
+  } catch (error) {
+    scope.postMessage({ type: 'failed', id: message.id, error: portableError(error) });
+  }
+}
+
+async function calibrateTracker(message: Extract<PageMessage, { type: 'track-calibrate' }>): Promise<void> {
+  try {
+    const { framePose } = await (await startedTracker(message.tracker)).calibrate(message.image);
+    scope.postMessage({ type: 'track-calibrated', id: message.id, calibration: { framePose } });
   } catch (error) {
     scope.postMessage({ type: 'failed', id: message.id, error: portableError(error) });
   }
@@ -131,6 +144,7 @@ scope.addEventListener('message', ({ data: message }) => {
   if (message.type === 'create') void create(message);
   else if (message.type === 'track-start') void startTracker(message);
   else if (message.type === 'track-frame') void trackFrame(message);
+  else if (message.type === 'track-calibrate') void calibrateTracker(message);
   else if (message.type === 'track-stop') trackers.delete(message.tracker);
   else if (message.type === 'abort') running.get(message.id)?.abort();
   else if (message.type === 'asset') {

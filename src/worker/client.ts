@@ -13,7 +13,7 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import { isNode } from '../platform.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
 import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
-import type { FaceTrackerOptions, TrackedFrame } from '../tracking/face-tracker.js';
+import type { FaceTrackerOptions, TrackedFrame, TrackerCalibration } from '../tracking/face-tracker.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import type { PageMessage, PortableError, PortablePhoto, WorkerMessage } from './protocol.js';
 
@@ -79,7 +79,7 @@ function onMessage(message: WorkerMessage): void {
     else tracking.resolve(message);
     return;
   }
-  if (message.type === 'track-ready' || message.type === 'tracked') return;
+  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated') return;
   const request = pending.get(message.id);
   if (!request) return; // cancelled or timed out already
   request.heard();
@@ -236,7 +236,7 @@ export async function createAvatarDataInWorker(
 }
 
 /** Sends one live-tracking message and waits for its answer, the worker's failure, or `timeoutMs` of silence. */
-function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
+function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' | 'track-calibrate' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker sent nothing for ${Math.round(timeoutMs / 1000)} s while tracking and was terminated`
@@ -284,6 +284,13 @@ export class WorkerFaceTracker {
   async track(image: RgbaImage, timeSeconds: number): Promise<TrackedFrame | null> {
     const reply = await askWorker({ type: 'track-frame', id: nextId++, tracker: this.tracker, image, timeSeconds }, [image.data.buffer as ArrayBuffer], this.timeoutMs);
     return reply.type === 'tracked' ? reply.frame : null;
+  }
+
+  /** FaceTracker.calibrate in the worker, on a neutral frame of the person facing the camera. The image's pixel buffer is transferred. */
+  async calibrate(image: RgbaImage): Promise<TrackerCalibration> {
+    const reply = await askWorker({ type: 'track-calibrate', id: nextId++, tracker: this.tracker, image }, [image.data.buffer as ArrayBuffer], this.timeoutMs);
+    if (reply.type !== 'track-calibrated') throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker answered a calibration with '${reply.type}'.`);
+    return reply.calibration;
   }
 
   /** Frees the worker's tracker (the worker and its face models stay for other avatars). */

@@ -7,7 +7,7 @@ import type { RuntimeInfo, RuntimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
 import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
-import type { FaceTrackerOptions, TrackedFrame } from '../tracking/face-tracker.js';
+import type { FaceTrackerOptions, TrackedFrame, TrackerCalibration } from '../tracking/face-tracker.js';
 import type { AvatarData, ProgressEvent, RgbaImage } from '../types.js';
 
 /** What a photo becomes before it crosses: pixels, an encoded file, or a bitmap (DOM elements cannot cross). */
@@ -54,6 +54,8 @@ export type PageMessage =
   }
   /** One video frame (its pixels transferred); replies 'tracked' to `id`. */
   | { type: 'track-frame'; id: number; tracker: number; image: RgbaImage; timeSeconds: number }
+  /** A calibration frame (its pixels transferred; FaceTracker.calibrate); replies 'track-calibrated' to `id`. */
+  | { type: 'track-calibrate'; id: number; tracker: number; image: RgbaImage }
   | { type: 'track-stop'; tracker: number };
 
 export type WorkerMessage =
@@ -62,6 +64,7 @@ export type WorkerMessage =
   | { type: 'failed'; id: number; error: PortableError }
   | { type: 'track-ready'; id: number }
   | { type: 'tracked'; id: number; frame: TrackedFrame | null }
+  | { type: 'track-calibrated'; id: number; calibration: TrackerCalibration }
   | { type: 'asset'; request: number; fileName: string }
   /** An error nothing in the worker caught (e.g. inside onnxruntime-web): kept for the timeout message. */
   | { type: 'uncaught'; message: string };

