@@ -7,6 +7,7 @@
  * perspective-correct UVs, wrapped Lambert from a key and a fill light plus ambient, and a small
  * specular highlight on the eyes. 2x2 supersampling smooths the silhouette.
  */
+import { bilinearChannel } from './texel-sampling.js';
 import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
 import { mouthInteriorTintFor } from '../export/mouth-interior.js';
@@ -155,11 +156,15 @@ export function sampleLinear(image: RgbaImage, u: number, v: number, out: Float3
   }
 }
 
-/** Alpha of an RGBA texture at (u, v up), nearest texel, 0..1. */
+/**
+ * Alpha of an RGBA texture at (u, v up), bilinear between texel centres as a GPU samples it, 0..1.
+ * The alpha test's edge is then the texture's 0.5 contour, running smoothly across texels: read
+ * from the nearest texel it was the texels' staircase, and where a card stretches its texture
+ * (long01's hairline spans under 10 texels of u over the forehead's height) each texel is a step
+ * of 3-5 mm.
+ */
 export function textureAlpha(image: RgbaImage, u: number, v: number): number {
-  const x = Math.min(image.width - 1, Math.max(0, Math.floor(u * image.width)));
-  const y = Math.min(image.height - 1, Math.max(0, Math.floor((1 - v) * image.height)));
-  return image.data[(y * image.width + x) * 4 + 3] / 255;
+  return bilinearChannel(image.data, image.width, image.height, 4, 3, u, v) / 255;
 }
 
 /** The card set a vertex belongs to. */
