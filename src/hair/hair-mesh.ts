@@ -21,6 +21,7 @@ import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
 import { clipPolygon, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import { bilinearChannel } from '../render/texel-sampling.js';
 import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
@@ -565,7 +566,7 @@ export function withoutHairBelowNeck(positions: Float32Array, indices: Uint32Arr
   return Uint32Array.from(kept);
 }
 
-/** Metres above the brows' highest point where a fringe in front of the eyes is cut. */
+/** Metres above the brows' arch (fringeCut) where a fringe in front of the eyes is cut. */
 const FRINGE_ABOVE_BROWS = 0.003;
 /** Metres beside the outer eye corners that the fringe cut still spans. */
 const FRINGE_SPAN_MARGIN = 0.008;
@@ -580,44 +581,80 @@ export interface Strands {
   indices: Uint32Array;
 }
 
-/** The half-space `sign * (p[axis] - offset) >= 0`. */
-interface HalfSpace { axis: number; sign: 1 | -1; offset: number }
+/** A region's boundary as a signed field of the point: >= 0 on its side. */
+type Bound = (x: number, y: number, z: number) => number;
+
+/** The least-squares parabola y = a + b x + c x² through points (xs, ys): its coefficients [a, b, c]. */
+function parabolaThrough(xs: readonly number[], ys: readonly number[]): [number, number, number] {
+  // Normal equations, centred on the mean x for conditioning; solved by Cramer's rule.
+  const mean = xs.reduce((sum, x) => sum + x, 0) / xs.length;
+  const s = [0, 0, 0, 0, 0], t = [0, 0, 0];
+  xs.forEach((x0, k) => {
+    const x = x0 - mean;
+    for (let p = 0; p < 5; p++) s[p] += x ** p;
+    for (let p = 0; p < 3; p++) t[p] += ys[k] * x ** p;
+  });
+  const det3 = (m: number[][]) => m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  const m = [[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]];
+  const det = det3(m);
+  const solve = (col: number) => det3(m.map((row, i) => row.map((value, j) => (j === col ? t[i] : value)))) / det;
+  const [a, b, c] = [solve(0), solve(1), solve(2)];
+  // Back from the centred x.
+  return [a - b * mean + c * mean * mean, b - 2 * c * mean, c];
+}
 
 /**
- * The box in front of the eyes where no strand may hang: below the brows' top, between the outer
- * eye corners, ahead of the face's sides. As the four disjoint convex pieces of the space outside
- * it (each an intersection of half-spaces): above the cut; beside it on either side; behind it.
+ * The height (model y) at x where a fringe in front of the eyes is cut: the brows' arch (the
+ * least-squares parabola through iBUG-68 17-26, held flat beyond the brows' ends) raised until
+ * every brow point lies FRINGE_ABOVE_BROWS under it. The cut used to be one straight line at the
+ * brows' highest point: the fringe then ended in a ruler-straight edge, its corners square against
+ * the hair hanging beside the face, and the brows' lower outer ends left a band of bare forehead.
  */
-function outsideFringeBox(model: HeadModel, fittedVertices: Float32Array): HalfSpace[][] {
+export function fringeCut(model: HeadModel, fittedVertices: Float32Array): (x: number) => number {
+  const xs: number[] = [], ys: number[] = [];
+  for (let k = 17; k <= 26; k++) { xs.push(fittedVertices[3 * model.landmarks68[k]]); ys.push(fittedVertices[3 * model.landmarks68[k] + 1]); }
+  const [a, b, c] = parabolaThrough(xs, ys);
+  const lo = Math.min(...xs), hi = Math.max(...xs);
+  const arch = (x0: number) => { const x = Math.min(hi, Math.max(lo, x0)); return a + b * x + c * x * x; };
+  const lift = Math.max(...xs.map((x, k) => ys[k] - arch(x)));
+  return (x) => arch(x) + lift + FRINGE_ABOVE_BROWS;
+}
+
+/**
+ * The box in front of the eyes where no strand may hang: below the fringe's cut (fringeCut),
+ * between the outer eye corners, ahead of the face's sides. As the four disjoint pieces of the
+ * space outside it (each an intersection of bounds): above the cut; beside it on either side;
+ * behind it.
+ */
+function outsideFringeBox(model: HeadModel, fittedVertices: Float32Array): Bound[][] {
   const point = (k: number, axis: number) => fittedVertices[3 * model.landmarks68[k] + axis];
-  let browTop = -Infinity;
-  for (let k = 17; k <= 26; k++) browTop = Math.max(browTop, point(k, 1));
   // iBUG-68 36 and 45: the outer eye corners.
   const left = Math.min(point(36, 0), point(45, 0)) - FRINGE_SPAN_MARGIN, right = Math.max(point(36, 0), point(45, 0)) + FRINGE_SPAN_MARGIN;
-  const front = Math.min(point(36, 2), point(45, 2)) - FRINGE_DEPTH, cut = browTop + FRINGE_ABOVE_BROWS;
-  const below: HalfSpace = { axis: 1, sign: -1, offset: cut };
+  const front = Math.min(point(36, 2), point(45, 2)) - FRINGE_DEPTH, cut = fringeCut(model, fittedVertices);
+  const above: Bound = (x, y) => y - cut(x), below: Bound = (x, y) => cut(x) - y;
+  const leftOf: Bound = (x) => left - x, rightOf: Bound = (x) => x - right;
   return [
-    [{ axis: 1, sign: 1, offset: cut }],
-    [below, { axis: 0, sign: -1, offset: left }],
-    [below, { axis: 0, sign: 1, offset: right }],
-    [below, { axis: 0, sign: 1, offset: left }, { axis: 0, sign: -1, offset: right }, { axis: 2, sign: -1, offset: front }],
+    [above],
+    [below, leftOf],
+    [below, rightOf],
+    [below, (x) => x - left, (x) => right - x, (_x, _y, z) => front - z],
   ];
 }
 
 /**
  * The strands with what hangs in front of the eyes cut away (outsideFringeBox), triangles cut
- * exactly along the box so the fringe ends in a straight line above the brows. MakeHuman's bobs
+ * along the box so the fringe ends along the brows' arch (fringeCut). MakeHuman's bobs
  * sweep a fringe over one eye, down to the cheek; an avatar made from a photo that shows both eyes
  * must show them too (its eyes and lids are that photo's). Hair beside the face keeps its length.
  */
 export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fittedVertices: Float32Array): Strands {
   const pieces = outsideFringeBox(model, fittedVertices);
   const positions = Array.from(strands.positions), uvs = Array.from(strands.uvs), skinDistance = Array.from(strands.skinDistance);
-  const side = (plane: HalfSpace, v: number) => plane.sign * (positions[3 * v + plane.axis] - plane.offset);
-  const inside = (piece: HalfSpace[], v: number) => piece.every((plane) => side(plane, v) >= 0);
-  // The point where edge a-b crosses `plane`, as a new vertex.
-  const crossing = (plane: HalfSpace, a: number, b: number): number => {
-    const t = side(plane, a) / (side(plane, a) - side(plane, b));
+  const side = (bound: Bound, v: number) => bound(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
+  const inside = (piece: Bound[], v: number) => piece.every((bound) => side(bound, v) >= 0);
+  // The point where edge a-b crosses `bound` (linear along the edge: the fringe's arch is flat over a card's triangle), as a new vertex.
+  const crossing = (bound: Bound, a: number, b: number): number => {
+    const t = side(bound, a) / (side(bound, a) - side(bound, b));
     for (let k = 0; k < 3; k++) positions.push(positions[3 * a + k] + t * (positions[3 * b + k] - positions[3 * a + k]));
     for (let k = 0; k < 2; k++) uvs.push(uvs[2 * a + k] + t * (uvs[2 * b + k] - uvs[2 * a + k]));
     skinDistance.push(skinDistance[a] + t * (skinDistance[b] - skinDistance[a]));
@@ -629,10 +666,10 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
     const whole = pieces.find((piece) => corners.every((v) => inside(piece, v)));
     if (whole) { kept.push(...corners); continue; }
     for (const piece of pieces) {
-      // Sutherland-Hodgman: the triangle clipped to each half-space of the piece in turn.
+      // Sutherland-Hodgman: the triangle clipped to each bound of the piece in turn.
       let polygon = corners;
-      for (const plane of piece) {
-        polygon = clipPolygon(polygon, (v) => side(plane, v), (a, b) => crossing(plane, a, b));
+      for (const bound of piece) {
+        polygon = clipPolygon(polygon, (v) => side(bound, v), (a, b) => crossing(bound, a, b));
         if (polygon.length < 3) break;
       }
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
@@ -785,14 +822,19 @@ function aroundUncoveredEars(strands: Strands, model: HeadModel, fittedVertices:
   return { strands: cut[0] || cut[1] ? withoutHairOverEars(strands, model, fittedVertices, ear, cut) : strands, uncoveredEars: earsOnSides(model, fittedVertices, ear, cut) };
 }
 
-/** The strand texture's tone (strandToneOf) at (u, v up), nearest texel; NaN where the alpha test drops it. */
+/**
+ * The strand texture's tone (strandToneOf) at (u, v up), nearest texel; NaN where the alpha test
+ * drops it, on the alpha sampled bilinearly as the renderers do (./render/texel-sampling.ts): the
+ * cap's rim and the ears' cover then follow the strands' drawn edge, not the texels' staircase,
+ * which on long01's stretched hairline texels is 3-5 mm off it.
+ */
 function strandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
   const size = style.textureSize, texture = style.texture, toneOf = strandToneOf(style);
   const toneOfGrey = Float32Array.from({ length: 256 }, (_, grey) => toneOf(grey));
   return (u, v) => {
+    if (bilinearChannel(texture, size, size, 2, 1, u, v) < 127.5) return NaN;
     const x = Math.min(size - 1, Math.max(0, Math.floor(u * size))), y = Math.min(size - 1, Math.max(0, Math.floor((1 - v) * size)));
-    const p = y * size + x;
-    return texture[2 * p + 1] >= 128 ? toneOfGrey[texture[2 * p]] : NaN;
+    return toneOfGrey[texture[2 * (y * size + x)]];
   };
 }
 
