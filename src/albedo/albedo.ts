@@ -402,17 +402,21 @@ function skinChromaShift(before: readonly Float64Array[], after: readonly Float6
  * weigh in the skin's median (skin in the model and in the photo's skin mask) are de-lit.
  */
 function skinToneUnder(view: DelitView, light: Float32Array): Float64Array {
-  const picked: number[] = [];
-  for (let i = 0; i < view.weight.length; i++) if (view.skinWeight[i] * view.raster.skin[i] > 0) picked.push(i);
-  const n = picked.length;
+  const trust = (i: number) => view.skinWeight[i] * view.raster.skin[i];
+  let n = 0;
+  for (let i = 0; i < view.weight.length; i++) if (trust(i) > 0) n++;
+  const picked = new Int32Array(n);
+  for (let i = 0, k = 0; i < view.weight.length; i++) if (trust(i) > 0) picked[k++] = i;
   const colour = new Float32Array(3 * n), normal = new Float32Array(3 * n), weight = new Float32Array(n);
-  picked.forEach((i, k) => {
+  for (let k = 0; k < n; k++) {
+    const i = picked[k];
     for (let c = 0; c < 3; c++) { colour[3 * k + c] = view.colour[3 * i + c]; normal[3 * k + c] = view.normal[3 * i + c]; }
     weight[k] = view.weight[i];
-  });
+  }
   const albedo = new Float32Array(3 * n), confidence = new Float32Array(n);
   divideLight(colour, normal, weight, light, view.gains, albedo, confidence);
-  const skinTrust = Float32Array.from(picked, (i, k) => view.skinWeight[i] * view.raster.skin[i] * confidence[k]);
+  const skinTrust = new Float32Array(n);
+  for (let k = 0; k < n; k++) skinTrust[k] = trust(picked[k]) * confidence[k];
   return weightedMedianColour(albedo, skinTrust);
 }
 

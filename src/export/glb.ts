@@ -19,7 +19,7 @@
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
-import { computeVertexNormals } from '../modelpack/head-model.js';
+import { computeVertexNormals, expressionNormalFootprints, vertexNormalsWithin } from '../modelpack/head-model.js';
 import type { SubMesh } from '../modelpack/head-model.js';
 import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
@@ -238,17 +238,19 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
 
 /** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */
 function unitNormals(normals: Float32Array): Float32Array {
-  for (let i = 0; i < normals.length; i += 3) {
-    const length = Math.hypot(normals[i], normals[i + 1], normals[i + 2]);
-    if (Math.abs(length - 1) > 1e-3) {
-      if (length > 1e-12) {
-        normals[i] /= length; normals[i + 1] /= length; normals[i + 2] /= length;
-      } else {
-        normals[i] = 0; normals[i + 1] = 0; normals[i + 2] = 1;
-      }
-    }
-  }
+  for (let i = 0; i < normals.length; i += 3) unitNormal(normals, i);
   return normals;
+}
+
+/** The normal at normals[i..i+2] made unit length where it is off by more than 1e-3 (+z where it is zero), in place. */
+function unitNormal(normals: Float32Array, i: number): void {
+  const length = Math.hypot(normals[i], normals[i + 1], normals[i + 2]);
+  if (!(Math.abs(length - 1) > 1e-3)) return;
+  if (length > 1e-12) {
+    normals[i] /= length; normals[i + 1] /= length; normals[i + 2] /= length;
+  } else {
+    normals[i] = 0; normals[i + 1] = 0; normals[i + 2] = 1;
+  }
 }
 
 /** glTF stores v down: v' = 1 - v. */
@@ -415,14 +417,19 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const n3 = model.vertexCount * 3;
   const target = new Float32Array(n3);
   const targetNormals = new Float32Array(n3);
+  const footprints = morphNormals ? expressionNormalFootprints(model) : [];
   for (let k = 0; k < model.expressionNames.length; k++) {
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
     const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice()) };
     if (morphNormals) {
       for (let i = 0; i < n3; i++) target[i] = data.neutralVertices[i] + delta[i];
-      unitNormals(computeVertexNormals(target, model.indices, model.weldGroup, targetNormals));
+      // Only the normals the target's displacement reaches change: elsewhere the delta stays 0.
+      vertexNormalsWithin(target, model, footprints[k], targetNormals);
       const normalDelta = new Float32Array(n3);
-      for (let i = 0; i < n3; i++) normalDelta[i] = targetNormals[i] - neutralNormals[i];
+      for (const v of footprints[k].vertices) {
+        unitNormal(targetNormals, 3 * v);
+        for (let i = 3 * v; i < 3 * v + 3; i++) normalDelta[i] = targetNormals[i] - neutralNormals[i];
+      }
       entry.NORMAL = builder.addNormalDeltas(normalDelta);
     }
     targets.push(entry);
