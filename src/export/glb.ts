@@ -422,8 +422,14 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
     const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice()) };
     if (morphNormals) {
-      for (let i = 0; i < n3; i++) target[i] = data.neutralVertices[i] + delta[i];
       // Only the normals the target's displacement reaches change: elsewhere the delta stays 0.
+      // The displaced shape is needed at the footprint's triangles' corners alone.
+      for (const t of footprints[k].triangles) {
+        for (let corner = 3 * t; corner < 3 * t + 3; corner++) {
+          const v = 3 * model.indices[corner];
+          for (let i = v; i < v + 3; i++) target[i] = data.neutralVertices[i] + delta[i];
+        }
+      }
       vertexNormalsWithin(target, model, footprints[k], targetNormals);
       const normalDelta = new Float32Array(n3);
       for (const v of footprints[k].vertices) {
