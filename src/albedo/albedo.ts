@@ -304,7 +304,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     const model = options.albedoModel;
     const detailModel = options.detailModel === false ? undefined : options.detailModel ?? model.detail;
     const fusion = fuseDetailInUv({
-      raster, mirror, photoAlbedo: merged.albedo, confidence: merged.confidence,
+      raster, mirror, photoAlbedo: merged.albedo, erodedConfidence: completed.erodedConfidence,
       coarse: coarseAtTextureSize(coarse.albedo, model.mask, model.size, size),
       sigma: options.detailSigma ?? Math.max(1, size / model.size),
       ...(detailModel ? { detailModel } : {}),
