@@ -171,12 +171,18 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains, ...(browWeight ? { browWeight } : {}) };
 }
 
-/** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
+/**
+ * De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there.
+ * `albedo` and `confidence` must start zeroed: a texel the photo does not show (no colour and no
+ * weight) is left at 0 in both, what its shading would give.
+ */
 function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array): void {
   const count = weight.length;
   // The shading is evaluated texel by texel, not into a 10 MiB array first.
   const gamma = Float64Array.from(light), shading = new Float32Array(3);
   for (let i = 0; i < count; i++) {
+    // Most of the head's texels face away from the camera.
+    if (weight[i] === 0 && colour[3 * i] === 0 && colour[3 * i + 1] === 0 && colour[3 * i + 2] === 0) continue;
     shadeNormal(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], gamma, shading, 0);
     let minShading = Infinity;
     for (let c = 0; c < 3; c++) {

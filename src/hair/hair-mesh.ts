@@ -464,15 +464,15 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     return index;
   };
   const triangles: number[] = [];
+  const isIn = (v: number) => coverage[v] >= 0.5;
   for (let t = 0; t < welded.length; t += 3) {
-    const corners = [welded[t], welded[t + 1], welded[t + 2]];
-    const isIn = corners.map((v) => coverage[v] >= 0.5);
-    const count = isIn.filter(Boolean).length;
+    const count = +isIn(welded[t]) + +isIn(welded[t + 1]) + +isIn(welded[t + 2]);
     if (count === 0) continue;
-    if (count === 3) { triangles.push(...corners.map(inside)); continue; }
+    if (count === 3) { triangles.push(inside(welded[t]), inside(welded[t + 1]), inside(welded[t + 2])); continue; }
     // Rotate so the corner alone on its side of the contour comes first (winding kept).
-    const lone = count === 1 ? isIn.indexOf(true) : isIn.indexOf(false);
-    const [a, b, c] = [corners[lone], corners[(lone + 1) % 3], corners[(lone + 2) % 3]];
+    let lone = 0;
+    while (isIn(welded[t + lone]) !== (count === 1)) lone++;
+    const a = welded[t + lone], b = welded[t + ((lone + 1) % 3)], c = welded[t + ((lone + 2) % 3)];
     const ab = crossing(a, b), ac = crossing(a, c);
     if (count === 1) triangles.push(inside(a), ab, ac);
     else triangles.push(ab, inside(b), inside(c), ab, inside(c), ac);
