@@ -32,6 +32,7 @@ import { mouthInteriorTintFor } from './mouth-interior.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
+import { PerModelCache } from '../albedo/per-model-cache.js';
 import {
   componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
@@ -166,8 +167,8 @@ class GltfBuilder {
    * Morph target POSITION deltas. Quantized: dense int16 (meshopt stores the unmoved vertices'
    * zeros in almost nothing). Plain: sparse or dense floats (addDeltaAccessor).
    */
-  addPositionDeltas(deltas: Float32Array): number {
-    return this.quantize && largestMagnitude(deltas) <= 1 ? this.addQuantizedAccessor(snorm16Vec3(deltas), true) : this.addDeltaAccessor(deltas, true, 0);
+  addPositionDeltas(deltas: Float32Array, quantized = () => snorm16Vec3(deltas)): number {
+    return this.quantize && largestMagnitude(deltas) <= 1 ? this.addQuantizedAccessor(quantized(), true) : this.addDeltaAccessor(deltas, true, 0);
   }
 
   /** Morph target NORMAL deltas (clamped to ±1 when quantized: a larger change is a >60° turn). */
@@ -237,6 +238,13 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
 }
 
 /** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */
+/**
+ * The head's morph-target POSITION deltas quantized (snorm16), per expression basis and target:
+ * the model's alone, so every avatar made with it shares them (52 targets of 15k vertices).
+ * Read-only: the GLB's binary chunk copies them.
+ */
+const quantizedExpressionDeltas = new PerModelCache<Float32Array, QuantizedAttribute>();
+
 function unitNormals(normals: Float32Array): Float32Array {
   for (let i = 0; i < normals.length; i += 3) unitNormal(normals, i);
   return normals;
@@ -420,7 +428,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const footprints = morphNormals ? expressionNormalFootprints(model) : [];
   for (let k = 0; k < model.expressionNames.length; k++) {
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
-    const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice()) };
+    const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice(), () => quantizedExpressionDeltas.get(model.expressionBasis, k, () => snorm16Vec3(delta))) };
     if (morphNormals) {
       // Only the normals the target's displacement reaches change: elsewhere the delta stays 0.
       // The displaced shape is needed at the footprint's triangles' corners alone.
