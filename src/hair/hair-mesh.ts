@@ -186,7 +186,7 @@ function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: num
   const steps = scalpSampleSteps(hair);
   let sampleCount = 0;
   for (const s of steps) if (s > 0) sampleCount += ((s + 1) * (s + 2)) / 2;
-  // Every kept sample's bin, radius and tone (typed arrays: a few hundred thousand per avatar).
+  // Every kept sample's bin, radius and tone, in typed arrays sized up front (not growing lists).
   const sampleBin = new Int32Array(sampleCount), sampleRadius = new Float64Array(sampleCount), sampleTone = new Float64Array(sampleCount);
   let samples = 0;
   for (let t = 0; t < hairIndices.length; t += 3) {
