@@ -20,6 +20,7 @@ import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
 import { clipPolygon, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
+import { kthSmallest } from '../math/kth-smallest.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
@@ -676,11 +677,10 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
 /** Share of the strands' sampled tones on the scalp that the cap may be no darker than (relative to their mean): it reads as a darker strand, not a hole. */
 const CAP_FLOOR_QUANTILE = 0.25;
 
-/** The `q` quantile of `values` (a sorted copy is taken). */
+/** The `q` quantile of `values`: the value at that share of them in ascending order. */
 function quantile(values: Float32Array, q: number): number {
   if (!values.length) return 0;
-  const sorted = Float32Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return kthSmallest(values, Math.min(values.length - 1, Math.floor(q * values.length)));
 }
 
 /**
