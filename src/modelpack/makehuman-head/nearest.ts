@@ -1,6 +1,7 @@
 /**
  * Nearest-vertex queries on a uniform grid (meshes here have ~10^4 vertices; the hair asks it for
- * every strand vertex of every avatar, so the cells are typed arrays, not a hash map).
+ * every strand vertex of every avatar, so the cells are typed arrays, not a hash map). The grid is
+ * dense over the vertices' box: meant for a head's extent, tens of cells per axis.
  */
 
 export class VertexGrid {
