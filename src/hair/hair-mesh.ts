@@ -20,6 +20,7 @@ import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
 import { clipPolygon, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
+import { kthSmallest } from '../math/kth-smallest.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { bilinearChannel } from '../render/texel-sampling.js';
 import { depthsInClosings } from '../image/chamfer-distance.js';
@@ -182,17 +183,19 @@ const OUTER_LAYER = 0.003;
  * or lighter than the strands on top, which are what the cap shows between.
  */
 function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number): ScalpStrands {
-  const { positions: hairPositions, indices: hairIndices, uvs, skinDistance } = hair;
+  const { positions: hairPositions, indices: hairIndices, uvs } = hair;
   const covered = new Uint8Array(RadialProfile.BINS), outermost = new Float32Array(RadialProfile.BINS);
-  const sampleBin: number[] = [], sampleRadius: number[] = [], sampleTone: number[] = [];
-  const binSize = RadialProfile.BIN_ANGLE * 0.07; // metres across a bin at a scalp's radius, about
+  const steps = scalpSampleSteps(hair);
+  let sampleCount = 0;
+  for (const s of steps) if (s > 0) sampleCount += ((s + 1) * (s + 2)) / 2;
+  // Every kept sample's bin, radius and tone, in typed arrays sized up front (not growing lists).
+  const sampleBin = new Int32Array(sampleCount), sampleRadius = new Float64Array(sampleCount), sampleTone = new Float64Array(sampleCount);
+  let samples = 0;
   for (let t = 0; t < hairIndices.length; t += 3) {
-    const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
-    if (skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP) continue;
-    const edge = Math.max(distance3(hairPositions, a, b), distance3(hairPositions, b, c), distance3(hairPositions, c, a));
-    const steps = Math.max(1, Math.ceil((2 * edge) / binSize));
-    for (let i = 0; i <= steps; i++) for (let j = 0; i + j <= steps; j++) {
-      const u = i / steps, v = j / steps, w = 1 - u - v;
+    const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2], count = steps[t / 3];
+    if (count === 0) continue;
+    for (let i = 0; i <= count; i++) for (let j = 0; i + j <= count; j++) {
+      const u = i / count, v = j / count, w = 1 - u - v;
       const { bin, r } = profile.locate(
         w * hairPositions[3 * a] + u * hairPositions[3 * b] + v * hairPositions[3 * c],
         w * hairPositions[3 * a + 1] + u * hairPositions[3 * b + 1] + v * hairPositions[3 * c + 1],
@@ -202,19 +205,37 @@ function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: num
       const tone = strandTone(w * uvs[2 * a] + u * uvs[2 * b] + v * uvs[2 * c], w * uvs[2 * a + 1] + u * uvs[2 * b + 1] + v * uvs[2 * c + 1]);
       if (Number.isNaN(tone)) continue;
       outermost[bin] = Math.max(outermost[bin], r);
-      sampleBin.push(bin); sampleRadius.push(r); sampleTone.push(tone);
+      sampleBin[samples] = bin; sampleRadius[samples] = r; sampleTone[samples] = tone;
+      samples++;
     }
   }
   const toneSum = new Float32Array(RadialProfile.BINS), toneCount = new Uint32Array(RadialProfile.BINS);
-  const tones: number[] = [];
-  for (let k = 0; k < sampleBin.length; k++) {
+  const tones = new Float32Array(samples);
+  let kept = 0;
+  for (let k = 0; k < samples; k++) {
     const bin = sampleBin[k];
     if (sampleRadius[k] < outermost[bin] - OUTER_LAYER) continue;
     toneSum[bin] += sampleTone[k];
     toneCount[bin]++;
-    tones.push(sampleTone[k]);
+    tones[kept++] = sampleTone[k];
   }
-  return { covered, toneSum, toneCount, tones: Float32Array.from(tones) };
+  return { covered, toneSum, toneCount, tones: tones.slice(0, kept) };
+}
+
+/**
+ * Per strand triangle, the subdivisions scalpStrands samples it at (0 for a triangle that does not
+ * lie on the scalp): fine enough that samples mark every direction bin it crosses.
+ */
+function scalpSampleSteps({ positions, indices, skinDistance }: Strands): Int32Array {
+  const steps = new Int32Array(indices.length / 3);
+  const binSize = RadialProfile.BIN_ANGLE * 0.07; // metres across a bin at a scalp's radius, about
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t], b = indices[t + 1], c = indices[t + 2];
+    if (!onScalp(skinDistance, a, b, c)) continue;
+    const edge = Math.max(distance3(positions, a, b), distance3(positions, b, c), distance3(positions, c, a));
+    steps[t / 3] = Math.max(1, Math.ceil((2 * edge) / binSize));
+  }
+  return steps;
 }
 
 /** Bins (polar and azimuth, each way) over which the strands' tone is averaged for the cap under them: about 2 cm on a scalp. */
@@ -241,6 +262,11 @@ function localStrandTone(strands: ScalpStrands, fallback: number): Float32Array 
     out[i * azimuth + j] = count ? sum / count : fallback;
   }
   return out;
+}
+
+/** Whether the strand triangle (a, b, c) lies on the scalp: every corner within ON_SCALP of the skin. */
+function onScalp(skinDistance: Float32Array, a: number, b: number, c: number): boolean {
+  return !(skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP);
 }
 
 function distance3(positions: ArrayLike<number>, a: number, b: number): number {
@@ -279,28 +305,30 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, { offsets, n
  */
 function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, include: (a: number, b: number, c: number) => boolean, across: 0 | 2): (h: number, y: number) => number {
   const { positions: P, indices: hairIndices, uvs, skinDistance } = hair;
-  const onScalp: number[] = [];
+  const kept: number[] = [];
   let left = Infinity, right = -Infinity, bottom = Infinity, top = -Infinity;
   for (let t = 0; t < hairIndices.length; t += 3) {
     const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
-    if (skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP || !include(a, b, c)) continue;
-    onScalp.push(a, b, c);
-    for (const v of [a, b, c]) {
+    if (!onScalp(skinDistance, a, b, c) || !include(a, b, c)) continue;
+    kept.push(a, b, c);
+    for (let k = t; k < t + 3; k++) {
+      const v = hairIndices[k];
       left = Math.min(left, P[3 * v + across]); right = Math.max(right, P[3 * v + across]);
       bottom = Math.min(bottom, P[3 * v + 1]); top = Math.max(top, P[3 * v + 1]);
     }
   }
-  if (!onScalp.length) return () => -Infinity;
+  if (!kept.length) return () => -Infinity;
   const width = Math.ceil((right - left) / COVERAGE_CELL) + 1, height = Math.ceil((top - bottom) / COVERAGE_CELL) + 1;
   const screen = new Float32Array(P.length);
   for (let v = 0; v < P.length / 3; v++) {
     screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL; screen[3 * v + 2] = -P[3 * v + 2 - across];
   }
-  const indices = Uint32Array.from(onScalp);
+  const indices = Uint32Array.from(kept);
   const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
   const target = createRasterTarget(width, height);
   rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
-  const covered = Uint8Array.from(target.triangle, (t) => (t >= 0 ? 1 : 0));
+  const covered = new Uint8Array(width * height);
+  for (let p = 0; p < covered.length; p++) covered[p] = target.triangle[p] >= 0 ? 1 : 0;
   const depths = depthsInClosings(covered, width, height, CAP_UNDER_STRANDS.map(({ closing }) => closing / COVERAGE_CELL));
   return (h, y) => {
     const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((h - left) / COVERAGE_CELL);
@@ -308,7 +336,7 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
     const off = Math.max(0, -i, i - (height - 1), -j, j - (width - 1));
     const cell = Math.min(height - 1, Math.max(0, i)) * width + Math.min(width - 1, Math.max(0, j));
     let inside = -Infinity;
-    CAP_UNDER_STRANDS.forEach(({ margin }, k) => { inside = Math.max(inside, (off ? -off : depths[k][cell]) * COVERAGE_CELL - margin); });
+    for (let k = 0; k < CAP_UNDER_STRANDS.length; k++) inside = Math.max(inside, (off ? -off : depths[k][cell]) * COVERAGE_CELL - CAP_UNDER_STRANDS[k].margin);
     return inside;
   };
 }
@@ -438,15 +466,15 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     return index;
   };
   const triangles: number[] = [];
+  const isIn = (v: number) => coverage[v] >= 0.5;
   for (let t = 0; t < welded.length; t += 3) {
-    const corners = [welded[t], welded[t + 1], welded[t + 2]];
-    const isIn = corners.map((v) => coverage[v] >= 0.5);
-    const count = isIn.filter(Boolean).length;
+    const count = +isIn(welded[t]) + +isIn(welded[t + 1]) + +isIn(welded[t + 2]);
     if (count === 0) continue;
-    if (count === 3) { triangles.push(...corners.map(inside)); continue; }
+    if (count === 3) { triangles.push(inside(welded[t]), inside(welded[t + 1]), inside(welded[t + 2])); continue; }
     // Rotate so the corner alone on its side of the contour comes first (winding kept).
-    const lone = count === 1 ? isIn.indexOf(true) : isIn.indexOf(false);
-    const [a, b, c] = [corners[lone], corners[(lone + 1) % 3], corners[(lone + 2) % 3]];
+    let lone = 0;
+    while (isIn(welded[t + lone]) !== (count === 1)) lone++;
+    const a = welded[t + lone], b = welded[t + ((lone + 1) % 3)], c = welded[t + ((lone + 2) % 3)];
     const ab = crossing(a, b), ac = crossing(a, c);
     if (count === 1) triangles.push(inside(a), ab, ac);
     else triangles.push(ab, inside(b), inside(c), ab, inside(c), ac);
@@ -686,11 +714,10 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
 /** Share of the strands' sampled tones on the scalp that the cap may be no darker than (relative to their mean): it reads as a darker strand, not a hole. */
 const CAP_FLOOR_QUANTILE = 0.25;
 
-/** The `q` quantile of `values` (a sorted copy is taken). */
+/** The `q` quantile of `values`: the value at that share of them in ascending order. */
 function quantile(values: Float32Array, q: number): number {
   if (!values.length) return 0;
-  const sorted = Float32Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return kthSmallest(values, Math.min(values.length - 1, Math.floor(q * values.length)));
 }
 
 /**
