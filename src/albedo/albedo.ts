@@ -171,12 +171,18 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains, ...(browWeight ? { browWeight } : {}) };
 }
 
-/** De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there. */
+/**
+ * De-light. Dark shading (grazing light, self-shadow) amplifies noise, so confidence fades there.
+ * `albedo` and `confidence` must start zeroed: a texel the photo does not show (no colour and no
+ * weight) is left at 0 in both, what its shading would give.
+ */
 function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array): void {
   const count = weight.length;
   // The shading is evaluated texel by texel, not into a 10 MiB array first.
   const gamma = Float64Array.from(light), shading = new Float32Array(3);
   for (let i = 0; i < count; i++) {
+    // Most of the head's texels face away from the camera.
+    if (weight[i] === 0 && colour[3 * i] === 0 && colour[3 * i + 1] === 0 && colour[3 * i + 2] === 0) continue;
     shadeNormal(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], gamma, shading, 0);
     let minShading = Infinity;
     for (let c = 0; c < 3; c++) {
@@ -304,7 +310,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     const model = options.albedoModel;
     const detailModel = options.detailModel === false ? undefined : options.detailModel ?? model.detail;
     const fusion = fuseDetailInUv({
-      raster, mirror, photoAlbedo: merged.albedo, confidence: merged.confidence,
+      raster, mirror, photoAlbedo: merged.albedo, erodedConfidence: completed.erodedConfidence,
       coarse: coarseAtTextureSize(coarse.albedo, model.mask, model.size, size),
       sigma: options.detailSigma ?? Math.max(1, size / model.size),
       ...(detailModel ? { detailModel } : {}),
@@ -402,17 +408,21 @@ function skinChromaShift(before: readonly Float64Array[], after: readonly Float6
  * weigh in the skin's median (skin in the model and in the photo's skin mask) are de-lit.
  */
 function skinToneUnder(view: DelitView, light: Float32Array): Float64Array {
-  const picked: number[] = [];
-  for (let i = 0; i < view.weight.length; i++) if (view.skinWeight[i] * view.raster.skin[i] > 0) picked.push(i);
-  const n = picked.length;
+  const trust = (i: number) => view.skinWeight[i] * view.raster.skin[i];
+  let n = 0;
+  for (let i = 0; i < view.weight.length; i++) if (trust(i) > 0) n++;
+  const picked = new Int32Array(n);
+  for (let i = 0, k = 0; i < view.weight.length; i++) if (trust(i) > 0) picked[k++] = i;
   const colour = new Float32Array(3 * n), normal = new Float32Array(3 * n), weight = new Float32Array(n);
-  picked.forEach((i, k) => {
+  for (let k = 0; k < n; k++) {
+    const i = picked[k];
     for (let c = 0; c < 3; c++) { colour[3 * k + c] = view.colour[3 * i + c]; normal[3 * k + c] = view.normal[3 * i + c]; }
     weight[k] = view.weight[i];
-  });
+  }
   const albedo = new Float32Array(3 * n), confidence = new Float32Array(n);
   divideLight(colour, normal, weight, light, view.gains, albedo, confidence);
-  const skinTrust = Float32Array.from(picked, (i, k) => view.skinWeight[i] * view.raster.skin[i] * confidence[k]);
+  const skinTrust = new Float32Array(n);
+  for (let k = 0; k < n; k++) skinTrust[k] = trust(picked[k]) * confidence[k];
   return weightedMedianColour(albedo, skinTrust);
 }
 

@@ -97,6 +97,12 @@ export interface CompletionResult {
   confidence: Float32Array;
   /** Per covered texel: the share of the colour taken from the mirror side, 0..1. */
   mirrorShare: Float32Array;
+  /**
+   * The input confidence on the grid (size * size, 0 off the islands), eroded (maskedMinFilter by
+   * the feather radius): the start of the feathering here and of the detail fusion's own-detail
+   * weight (./uvapm-albedo.ts), which erodes a monotone function of it by the same radius.
+   */
+  erodedConfidence: Float32Array;
 }
 
 /** Fills every texel of the texture; see the module comment for the three steps. */
@@ -107,14 +113,14 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
 
   // Feathered confidence on the grid: erode (so silhouette texels, which mix in background, drop
   // out) then blur (so observed/unobserved transitions are ramps, not edges).
-  const gridConfidence = new Float32Array(texelCount);
-  for (let i = 0; i < count; i++) gridConfidence[raster.texel[i]] = input.confidence[i];
-  maskedMinFilter(gridConfidence, raster.slot, size, feather);
-  const blurred = Float32Array.from(gridConfidence);
-  boxBlur(blurred, size, 1, feather, FEATHER_PASSES);
+  const erodedConfidence = new Float32Array(texelCount);
+  for (let i = 0; i < count; i++) erodedConfidence[raster.texel[i]] = input.confidence[i];
+  maskedMinFilter(erodedConfidence, raster.slot, size, feather);
+  const gridConfidence = Float32Array.from(erodedConfidence);
+  boxBlur(gridConfidence, size, 1, feather, FEATHER_PASSES);
   // Normalised by the covered share so island borders (where nothing lies outside) do not fade.
   const coverage = blurredIslandCoverage(raster, feather);
-  for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, blurred[p] / Math.max(coverage[p], 1e-6)) : 0;
+  for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, gridConfidence[p] / Math.max(coverage[p], 1e-6)) : 0;
 
   const gridAlbedo = new Float32Array(texelCount * 3);
   for (let i = 0; i < count; i++) {
@@ -168,6 +174,6 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
     islandWeight[p] = 1;
   }
   const texture = pushPullFill(islandColour, islandWeight, size, skinTone, undefined, islandColour);
-  return { texture, confidence: combinedConfidence, mirrorShare };
+  return { texture, confidence: combinedConfidence, mirrorShare, erodedConfidence };
 }
 

@@ -16,7 +16,7 @@ import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './complet
 import type { UvRaster } from './unwrap.js';
 import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
 import { PhotoAvatarError } from '../errors.js';
-import { boxBlur, maskedMinFilter, sampleWeighted } from './texture-filters.js';
+import { boxBlur, sampleWeighted } from './texture-filters.js';
 
 /** One view's per-covered-texel photo data at the texture's resolution. */
 export interface TexelObservation {
@@ -82,8 +82,11 @@ export interface DetailFusionInput {
   mirror: MirrorMap;
   /** Photo albedo de-lit with the stage-2 light, linear RGB per covered texel. */
   photoAlbedo: Float32Array;
-  /** Trust in photoAlbedo per covered texel (visibility, grazing angle, shading), 0..1. */
-  confidence: Float32Array;
+  /**
+   * Trust in photoAlbedo (visibility, grazing angle, shading, 0..1) on the texture grid, eroded by
+   * the feather radius max(1, round(size / 128)): the completion's erodedConfidence (./completion.ts).
+   */
+  erodedConfidence: Float32Array;
   /** Coarse albedo at the texture size: planar r, g, b, sRGB 0..1 (the UVAPM's space). */
   coarse: Float32Array;
   /** Gaussian-like σ in texels below which the photo's value residual counts as detail. */
@@ -114,16 +117,20 @@ const DETAIL_CONFIDENCE = 0.25;
  * nothing either, and faded to zero elsewhere (feathered like the completion, so no seams appear).
  */
 export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
-  const { raster, mirror, photoAlbedo, confidence, coarse, sigma } = input;
+  const { raster, mirror, photoAlbedo, erodedConfidence, coarse, sigma } = input;
   const limit = input.limit ?? DETAIL_LIMIT;
   const S = raster.size, texels = S * S, count = raster.texel.length;
   const feather = Math.max(1, Math.round(S / 128));
 
   // Own-detail weight: confidence ramp, eroded away from observation borders (silhouette texels
   // mix in background), then blurred into a ramp normalised by island coverage.
+  // The ramp is monotone, so the ramp of the eroded confidence is the eroded ramp, bit for bit
+  // (a minimum picks one of the values either way).
   const own = new Float32Array(texels);
-  for (let i = 0; i < count; i++) own[raster.texel[i]] = clamp01((confidence[i] - DETAIL_CONFIDENCE) / DETAIL_CONFIDENCE);
-  maskedMinFilter(own, raster.slot, S, feather);
+  for (let i = 0; i < count; i++) {
+    const p = raster.texel[i];
+    own[p] = clamp01((erodedConfidence[p] - DETAIL_CONFIDENCE) / DETAIL_CONFIDENCE);
+  }
   const ramp = Float32Array.from(own); // own is 0 off the islands
   boxBlur(ramp, S, 1, feather, FEATHER_PASSES);
   const coverage = blurredIslandCoverage(raster, feather);

@@ -19,7 +19,7 @@
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
-import { computeVertexNormals } from '../modelpack/head-model.js';
+import { computeVertexNormals, expressionNormalFootprints, vertexNormalsWithin } from '../modelpack/head-model.js';
 import type { SubMesh } from '../modelpack/head-model.js';
 import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
@@ -32,6 +32,7 @@ import { mouthInteriorTintFor } from './mouth-interior.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
+import { PerModelCache } from '../albedo/per-model-cache.js';
 import {
   componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
@@ -166,8 +167,8 @@ class GltfBuilder {
    * Morph target POSITION deltas. Quantized: dense int16 (meshopt stores the unmoved vertices'
    * zeros in almost nothing). Plain: sparse or dense floats (addDeltaAccessor).
    */
-  addPositionDeltas(deltas: Float32Array): number {
-    return this.quantize && largestMagnitude(deltas) <= 1 ? this.addQuantizedAccessor(snorm16Vec3(deltas), true) : this.addDeltaAccessor(deltas, true, 0);
+  addPositionDeltas(deltas: Float32Array, quantized = () => snorm16Vec3(deltas)): number {
+    return this.quantize && largestMagnitude(deltas) <= 1 ? this.addQuantizedAccessor(quantized(), true) : this.addDeltaAccessor(deltas, true, 0);
   }
 
   /** Morph target NORMAL deltas (clamped to ±1 when quantized: a larger change is a >60° turn). */
@@ -237,18 +238,27 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
 }
 
 /** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */
+/**
+ * The head's morph-target POSITION deltas quantized (snorm16), per expression basis and target:
+ * the model's alone, so every avatar made with it shares them (52 targets of 15k vertices).
+ * Read-only: the GLB's binary chunk copies them.
+ */
+const quantizedExpressionDeltas = new PerModelCache<Float32Array, QuantizedAttribute>();
+
 function unitNormals(normals: Float32Array): Float32Array {
-  for (let i = 0; i < normals.length; i += 3) {
-    const length = Math.hypot(normals[i], normals[i + 1], normals[i + 2]);
-    if (Math.abs(length - 1) > 1e-3) {
-      if (length > 1e-12) {
-        normals[i] /= length; normals[i + 1] /= length; normals[i + 2] /= length;
-      } else {
-        normals[i] = 0; normals[i + 1] = 0; normals[i + 2] = 1;
-      }
-    }
-  }
+  for (let i = 0; i < normals.length; i += 3) unitNormal(normals, i);
   return normals;
+}
+
+/** The normal at normals[i..i+2] made unit length where it is off by more than 1e-3 (+z where it is zero), in place. */
+function unitNormal(normals: Float32Array, i: number): void {
+  const length = Math.hypot(normals[i], normals[i + 1], normals[i + 2]);
+  if (!(Math.abs(length - 1) > 1e-3)) return;
+  if (length > 1e-12) {
+    normals[i] /= length; normals[i + 1] /= length; normals[i + 2] /= length;
+  } else {
+    normals[i] = 0; normals[i + 1] = 0; normals[i + 2] = 1;
+  }
 }
 
 /** glTF stores v down: v' = 1 - v. */
@@ -415,14 +425,25 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const n3 = model.vertexCount * 3;
   const target = new Float32Array(n3);
   const targetNormals = new Float32Array(n3);
+  const footprints = morphNormals ? expressionNormalFootprints(model) : [];
   for (let k = 0; k < model.expressionNames.length; k++) {
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
-    const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice()) };
+    const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice(), () => quantizedExpressionDeltas.get(model.expressionBasis, k, () => snorm16Vec3(delta))) };
     if (morphNormals) {
-      for (let i = 0; i < n3; i++) target[i] = data.neutralVertices[i] + delta[i];
-      unitNormals(computeVertexNormals(target, model.indices, model.weldGroup, targetNormals));
+      // Only the normals the target's displacement reaches change: elsewhere the delta stays 0.
+      // The displaced shape is needed at the footprint's triangles' corners alone.
+      for (const t of footprints[k].triangles) {
+        for (let corner = 3 * t; corner < 3 * t + 3; corner++) {
+          const v = 3 * model.indices[corner];
+          for (let i = v; i < v + 3; i++) target[i] = data.neutralVertices[i] + delta[i];
+        }
+      }
+      vertexNormalsWithin(target, model, footprints[k], targetNormals);
       const normalDelta = new Float32Array(n3);
-      for (let i = 0; i < n3; i++) normalDelta[i] = targetNormals[i] - neutralNormals[i];
+      for (const v of footprints[k].vertices) {
+        unitNormal(targetNormals, 3 * v);
+        for (let i = 3 * v; i < 3 * v + 3; i++) normalDelta[i] = targetNormals[i] - neutralNormals[i];
+      }
       entry.NORMAL = builder.addNormalDeltas(normalDelta);
     }
     targets.push(entry);

@@ -218,7 +218,9 @@ const EAR_PIECE = 0.008;
 /** The ear vertices on the sides of the head (-x, +x) that `sides` marks. */
 export function earsOnSides(model: HeadModel, vertices: Float32Array, ear: Uint8Array, sides: readonly [boolean, boolean]): Uint8Array {
   const { midX } = earFrame(model, vertices);
-  return Uint8Array.from(ear, (flag, v) => (flag && sides[vertices[3 * v] < midX ? 0 : 1] ? 1 : 0));
+  const onSides = new Uint8Array(ear.length);
+  for (let v = 0; v < ear.length; v++) onSides[v] = ear[v] && sides[vertices[3 * v] < midX ? 0 : 1] ? 1 : 0;
+  return onSides;
 }
 
 /** Metres between the points sampled on the ear's triangles. */
@@ -229,19 +231,28 @@ const EAR_SAMPLE = 0.001;
  * too far apart to measure a clearance from.
  */
 function earSurfacePoints(model: HeadModel, vertices: Float32Array, ear: Uint8Array): Float32Array {
-  const points: number[] = [];
   const { indices } = model;
+  const edge = (p: number, q: number) => Math.hypot(vertices[3 * p] - vertices[3 * q], vertices[3 * p + 1] - vertices[3 * q + 1], vertices[3 * p + 2] - vertices[3 * q + 2]);
+  // Per triangle, its subdivisions (0 off the ear), so the points fill one array sized up front.
+  const steps = new Int32Array(indices.length / 3);
+  let count = 0;
   for (let t = 0; t < indices.length; t += 3) {
     const a = indices[t], b = indices[t + 1], c = indices[t + 2];
     if (!ear[a] || !ear[b] || !ear[c]) continue;
-    const longest = Math.max(...[[a, b], [b, c], [c, a]].map(([p, q]) => Math.hypot(vertices[3 * p] - vertices[3 * q], vertices[3 * p + 1] - vertices[3 * q + 1], vertices[3 * p + 2] - vertices[3 * q + 2])));
-    const steps = Math.max(1, Math.ceil(longest / EAR_SAMPLE));
-    for (let i = 0; i <= steps; i++) for (let j = 0; i + j <= steps; j++) {
-      const u = i / steps, v = j / steps, w = 1 - u - v;
-      for (let k = 0; k < 3; k++) points.push(w * vertices[3 * a + k] + u * vertices[3 * b + k] + v * vertices[3 * c + k]);
+    const s = (steps[t / 3] = Math.max(1, Math.ceil(Math.max(edge(a, b), edge(b, c), edge(c, a)) / EAR_SAMPLE)));
+    count += ((s + 1) * (s + 2)) / 2;
+  }
+  const points = new Float32Array(3 * count);
+  let o = 0;
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t], b = indices[t + 1], c = indices[t + 2], s = steps[t / 3];
+    if (s === 0) continue;
+    for (let i = 0; i <= s; i++) for (let j = 0; i + j <= s; j++) {
+      const u = i / s, v = j / s, w = 1 - u - v;
+      for (let k = 0; k < 3; k++) points[o++] = w * vertices[3 * a + k] + u * vertices[3 * b + k] + v * vertices[3 * c + k];
     }
   }
-  return Float32Array.from(points);
+  return points;
 }
 
 /**

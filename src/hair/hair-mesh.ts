@@ -20,7 +20,9 @@ import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
 import { clipPolygon, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
+import { kthSmallest } from '../math/kth-smallest.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import { bilinearChannel } from '../render/texel-sampling.js';
 import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
@@ -181,17 +183,19 @@ const OUTER_LAYER = 0.003;
  * or lighter than the strands on top, which are what the cap shows between.
  */
 function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number): ScalpStrands {
-  const { positions: hairPositions, indices: hairIndices, uvs, skinDistance } = hair;
+  const { positions: hairPositions, indices: hairIndices, uvs } = hair;
   const covered = new Uint8Array(RadialProfile.BINS), outermost = new Float32Array(RadialProfile.BINS);
-  const sampleBin: number[] = [], sampleRadius: number[] = [], sampleTone: number[] = [];
-  const binSize = RadialProfile.BIN_ANGLE * 0.07; // metres across a bin at a scalp's radius, about
+  const steps = scalpSampleSteps(hair);
+  let sampleCount = 0;
+  for (const s of steps) if (s > 0) sampleCount += ((s + 1) * (s + 2)) / 2;
+  // Every kept sample's bin, radius and tone, in typed arrays sized up front (not growing lists).
+  const sampleBin = new Int32Array(sampleCount), sampleRadius = new Float64Array(sampleCount), sampleTone = new Float64Array(sampleCount);
+  let samples = 0;
   for (let t = 0; t < hairIndices.length; t += 3) {
-    const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
-    if (skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP) continue;
-    const edge = Math.max(distance3(hairPositions, a, b), distance3(hairPositions, b, c), distance3(hairPositions, c, a));
-    const steps = Math.max(1, Math.ceil((2 * edge) / binSize));
-    for (let i = 0; i <= steps; i++) for (let j = 0; i + j <= steps; j++) {
-      const u = i / steps, v = j / steps, w = 1 - u - v;
+    const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2], count = steps[t / 3];
+    if (count === 0) continue;
+    for (let i = 0; i <= count; i++) for (let j = 0; i + j <= count; j++) {
+      const u = i / count, v = j / count, w = 1 - u - v;
       const { bin, r } = profile.locate(
         w * hairPositions[3 * a] + u * hairPositions[3 * b] + v * hairPositions[3 * c],
         w * hairPositions[3 * a + 1] + u * hairPositions[3 * b + 1] + v * hairPositions[3 * c + 1],
@@ -201,19 +205,37 @@ function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: num
       const tone = strandTone(w * uvs[2 * a] + u * uvs[2 * b] + v * uvs[2 * c], w * uvs[2 * a + 1] + u * uvs[2 * b + 1] + v * uvs[2 * c + 1]);
       if (Number.isNaN(tone)) continue;
       outermost[bin] = Math.max(outermost[bin], r);
-      sampleBin.push(bin); sampleRadius.push(r); sampleTone.push(tone);
+      sampleBin[samples] = bin; sampleRadius[samples] = r; sampleTone[samples] = tone;
+      samples++;
     }
   }
   const toneSum = new Float32Array(RadialProfile.BINS), toneCount = new Uint32Array(RadialProfile.BINS);
-  const tones: number[] = [];
-  for (let k = 0; k < sampleBin.length; k++) {
+  const tones = new Float32Array(samples);
+  let kept = 0;
+  for (let k = 0; k < samples; k++) {
     const bin = sampleBin[k];
     if (sampleRadius[k] < outermost[bin] - OUTER_LAYER) continue;
     toneSum[bin] += sampleTone[k];
     toneCount[bin]++;
-    tones.push(sampleTone[k]);
+    tones[kept++] = sampleTone[k];
   }
-  return { covered, toneSum, toneCount, tones: Float32Array.from(tones) };
+  return { covered, toneSum, toneCount, tones: tones.slice(0, kept) };
+}
+
+/**
+ * Per strand triangle, the subdivisions scalpStrands samples it at (0 for a triangle that does not
+ * lie on the scalp): fine enough that samples mark every direction bin it crosses.
+ */
+function scalpSampleSteps({ positions, indices, skinDistance }: Strands): Int32Array {
+  const steps = new Int32Array(indices.length / 3);
+  const binSize = RadialProfile.BIN_ANGLE * 0.07; // metres across a bin at a scalp's radius, about
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t], b = indices[t + 1], c = indices[t + 2];
+    if (!onScalp(skinDistance, a, b, c)) continue;
+    const edge = Math.max(distance3(positions, a, b), distance3(positions, b, c), distance3(positions, c, a));
+    steps[t / 3] = Math.max(1, Math.ceil((2 * edge) / binSize));
+  }
+  return steps;
 }
 
 /** Bins (polar and azimuth, each way) over which the strands' tone is averaged for the cap under them: about 2 cm on a scalp. */
@@ -240,6 +262,11 @@ function localStrandTone(strands: ScalpStrands, fallback: number): Float32Array 
     out[i * azimuth + j] = count ? sum / count : fallback;
   }
   return out;
+}
+
+/** Whether the strand triangle (a, b, c) lies on the scalp: every corner within ON_SCALP of the skin. */
+function onScalp(skinDistance: Float32Array, a: number, b: number, c: number): boolean {
+  return !(skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP);
 }
 
 function distance3(positions: ArrayLike<number>, a: number, b: number): number {
@@ -278,28 +305,30 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, { offsets, n
  */
 function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, include: (a: number, b: number, c: number) => boolean, across: 0 | 2): (h: number, y: number) => number {
   const { positions: P, indices: hairIndices, uvs, skinDistance } = hair;
-  const onScalp: number[] = [];
+  const kept: number[] = [];
   let left = Infinity, right = -Infinity, bottom = Infinity, top = -Infinity;
   for (let t = 0; t < hairIndices.length; t += 3) {
     const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2];
-    if (skinDistance[a] > ON_SCALP || skinDistance[b] > ON_SCALP || skinDistance[c] > ON_SCALP || !include(a, b, c)) continue;
-    onScalp.push(a, b, c);
-    for (const v of [a, b, c]) {
+    if (!onScalp(skinDistance, a, b, c) || !include(a, b, c)) continue;
+    kept.push(a, b, c);
+    for (let k = t; k < t + 3; k++) {
+      const v = hairIndices[k];
       left = Math.min(left, P[3 * v + across]); right = Math.max(right, P[3 * v + across]);
       bottom = Math.min(bottom, P[3 * v + 1]); top = Math.max(top, P[3 * v + 1]);
     }
   }
-  if (!onScalp.length) return () => -Infinity;
+  if (!kept.length) return () => -Infinity;
   const width = Math.ceil((right - left) / COVERAGE_CELL) + 1, height = Math.ceil((top - bottom) / COVERAGE_CELL) + 1;
   const screen = new Float32Array(P.length);
   for (let v = 0; v < P.length / 3; v++) {
     screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL; screen[3 * v + 2] = -P[3 * v + 2 - across];
   }
-  const indices = Uint32Array.from(onScalp);
+  const indices = Uint32Array.from(kept);
   const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
   const target = createRasterTarget(width, height);
   rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
-  const covered = Uint8Array.from(target.triangle, (t) => (t >= 0 ? 1 : 0));
+  const covered = new Uint8Array(width * height);
+  for (let p = 0; p < covered.length; p++) covered[p] = target.triangle[p] >= 0 ? 1 : 0;
   const depths = depthsInClosings(covered, width, height, CAP_UNDER_STRANDS.map(({ closing }) => closing / COVERAGE_CELL));
   return (h, y) => {
     const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((h - left) / COVERAGE_CELL);
@@ -307,7 +336,7 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
     const off = Math.max(0, -i, i - (height - 1), -j, j - (width - 1));
     const cell = Math.min(height - 1, Math.max(0, i)) * width + Math.min(width - 1, Math.max(0, j));
     let inside = -Infinity;
-    CAP_UNDER_STRANDS.forEach(({ margin }, k) => { inside = Math.max(inside, (off ? -off : depths[k][cell]) * COVERAGE_CELL - margin); });
+    for (let k = 0; k < CAP_UNDER_STRANDS.length; k++) inside = Math.max(inside, (off ? -off : depths[k][cell]) * COVERAGE_CELL - CAP_UNDER_STRANDS[k].margin);
     return inside;
   };
 }
@@ -437,15 +466,15 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     return index;
   };
   const triangles: number[] = [];
+  const isIn = (v: number) => coverage[v] >= 0.5;
   for (let t = 0; t < welded.length; t += 3) {
-    const corners = [welded[t], welded[t + 1], welded[t + 2]];
-    const isIn = corners.map((v) => coverage[v] >= 0.5);
-    const count = isIn.filter(Boolean).length;
+    const count = +isIn(welded[t]) + +isIn(welded[t + 1]) + +isIn(welded[t + 2]);
     if (count === 0) continue;
-    if (count === 3) { triangles.push(...corners.map(inside)); continue; }
+    if (count === 3) { triangles.push(inside(welded[t]), inside(welded[t + 1]), inside(welded[t + 2])); continue; }
     // Rotate so the corner alone on its side of the contour comes first (winding kept).
-    const lone = count === 1 ? isIn.indexOf(true) : isIn.indexOf(false);
-    const [a, b, c] = [corners[lone], corners[(lone + 1) % 3], corners[(lone + 2) % 3]];
+    let lone = 0;
+    while (isIn(welded[t + lone]) !== (count === 1)) lone++;
+    const a = welded[t + lone], b = welded[t + ((lone + 1) % 3)], c = welded[t + ((lone + 2) % 3)];
     const ab = crossing(a, b), ac = crossing(a, c);
     if (count === 1) triangles.push(inside(a), ab, ac);
     else triangles.push(ab, inside(b), inside(c), ab, inside(c), ac);
@@ -565,7 +594,7 @@ export function withoutHairBelowNeck(positions: Float32Array, indices: Uint32Arr
   return Uint32Array.from(kept);
 }
 
-/** Metres above the brows' highest point where a fringe in front of the eyes is cut. */
+/** Metres above the brows' arch (fringeCut) where a fringe in front of the eyes is cut. */
 const FRINGE_ABOVE_BROWS = 0.003;
 /** Metres beside the outer eye corners that the fringe cut still spans. */
 const FRINGE_SPAN_MARGIN = 0.008;
@@ -580,44 +609,80 @@ export interface Strands {
   indices: Uint32Array;
 }
 
-/** The half-space `sign * (p[axis] - offset) >= 0`. */
-interface HalfSpace { axis: number; sign: 1 | -1; offset: number }
+/** A region's boundary as a signed field of the point: >= 0 on its side. */
+type Bound = (x: number, y: number, z: number) => number;
+
+/** The least-squares parabola y = a + b x + c x² through points (xs, ys): its coefficients [a, b, c]. */
+function parabolaThrough(xs: readonly number[], ys: readonly number[]): [number, number, number] {
+  // Normal equations, centred on the mean x for conditioning; solved by Cramer's rule.
+  const mean = xs.reduce((sum, x) => sum + x, 0) / xs.length;
+  const s = [0, 0, 0, 0, 0], t = [0, 0, 0];
+  xs.forEach((x0, k) => {
+    const x = x0 - mean;
+    for (let p = 0; p < 5; p++) s[p] += x ** p;
+    for (let p = 0; p < 3; p++) t[p] += ys[k] * x ** p;
+  });
+  const det3 = (m: number[][]) => m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  const m = [[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]];
+  const det = det3(m);
+  const solve = (col: number) => det3(m.map((row, i) => row.map((value, j) => (j === col ? t[i] : value)))) / det;
+  const [a, b, c] = [solve(0), solve(1), solve(2)];
+  // Back from the centred x.
+  return [a - b * mean + c * mean * mean, b - 2 * c * mean, c];
+}
 
 /**
- * The box in front of the eyes where no strand may hang: below the brows' top, between the outer
- * eye corners, ahead of the face's sides. As the four disjoint convex pieces of the space outside
- * it (each an intersection of half-spaces): above the cut; beside it on either side; behind it.
+ * The height (model y) at x where a fringe in front of the eyes is cut: the brows' arch (the
+ * least-squares parabola through iBUG-68 17-26, held flat beyond the brows' ends) raised until
+ * every brow point lies FRINGE_ABOVE_BROWS under it. The cut used to be one straight line at the
+ * brows' highest point: the fringe then ended in a ruler-straight edge, its corners square against
+ * the hair hanging beside the face, and the brows' lower outer ends left a band of bare forehead.
  */
-function outsideFringeBox(model: HeadModel, fittedVertices: Float32Array): HalfSpace[][] {
+export function fringeCut(model: HeadModel, fittedVertices: Float32Array): (x: number) => number {
+  const xs: number[] = [], ys: number[] = [];
+  for (let k = 17; k <= 26; k++) { xs.push(fittedVertices[3 * model.landmarks68[k]]); ys.push(fittedVertices[3 * model.landmarks68[k] + 1]); }
+  const [a, b, c] = parabolaThrough(xs, ys);
+  const lo = Math.min(...xs), hi = Math.max(...xs);
+  const arch = (x0: number) => { const x = Math.min(hi, Math.max(lo, x0)); return a + b * x + c * x * x; };
+  const lift = Math.max(...xs.map((x, k) => ys[k] - arch(x)));
+  return (x) => arch(x) + lift + FRINGE_ABOVE_BROWS;
+}
+
+/**
+ * The box in front of the eyes where no strand may hang: below the fringe's cut (fringeCut),
+ * between the outer eye corners, ahead of the face's sides. As the four disjoint pieces of the
+ * space outside it (each an intersection of bounds): above the cut; beside it on either side;
+ * behind it.
+ */
+function outsideFringeBox(model: HeadModel, fittedVertices: Float32Array): Bound[][] {
   const point = (k: number, axis: number) => fittedVertices[3 * model.landmarks68[k] + axis];
-  let browTop = -Infinity;
-  for (let k = 17; k <= 26; k++) browTop = Math.max(browTop, point(k, 1));
   // iBUG-68 36 and 45: the outer eye corners.
   const left = Math.min(point(36, 0), point(45, 0)) - FRINGE_SPAN_MARGIN, right = Math.max(point(36, 0), point(45, 0)) + FRINGE_SPAN_MARGIN;
-  const front = Math.min(point(36, 2), point(45, 2)) - FRINGE_DEPTH, cut = browTop + FRINGE_ABOVE_BROWS;
-  const below: HalfSpace = { axis: 1, sign: -1, offset: cut };
+  const front = Math.min(point(36, 2), point(45, 2)) - FRINGE_DEPTH, cut = fringeCut(model, fittedVertices);
+  const above: Bound = (x, y) => y - cut(x), below: Bound = (x, y) => cut(x) - y;
+  const leftOf: Bound = (x) => left - x, rightOf: Bound = (x) => x - right;
   return [
-    [{ axis: 1, sign: 1, offset: cut }],
-    [below, { axis: 0, sign: -1, offset: left }],
-    [below, { axis: 0, sign: 1, offset: right }],
-    [below, { axis: 0, sign: 1, offset: left }, { axis: 0, sign: -1, offset: right }, { axis: 2, sign: -1, offset: front }],
+    [above],
+    [below, leftOf],
+    [below, rightOf],
+    [below, (x) => x - left, (x) => right - x, (_x, _y, z) => front - z],
   ];
 }
 
 /**
  * The strands with what hangs in front of the eyes cut away (outsideFringeBox), triangles cut
- * exactly along the box so the fringe ends in a straight line above the brows. MakeHuman's bobs
+ * along the box so the fringe ends along the brows' arch (fringeCut). MakeHuman's bobs
  * sweep a fringe over one eye, down to the cheek; an avatar made from a photo that shows both eyes
  * must show them too (its eyes and lids are that photo's). Hair beside the face keeps its length.
  */
 export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fittedVertices: Float32Array): Strands {
   const pieces = outsideFringeBox(model, fittedVertices);
   const positions = Array.from(strands.positions), uvs = Array.from(strands.uvs), skinDistance = Array.from(strands.skinDistance);
-  const side = (plane: HalfSpace, v: number) => plane.sign * (positions[3 * v + plane.axis] - plane.offset);
-  const inside = (piece: HalfSpace[], v: number) => piece.every((plane) => side(plane, v) >= 0);
-  // The point where edge a-b crosses `plane`, as a new vertex.
-  const crossing = (plane: HalfSpace, a: number, b: number): number => {
-    const t = side(plane, a) / (side(plane, a) - side(plane, b));
+  const side = (bound: Bound, v: number) => bound(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
+  const inside = (piece: Bound[], v: number) => piece.every((bound) => side(bound, v) >= 0);
+  // The point where edge a-b crosses `bound` (linear along the edge: the fringe's arch is flat over a card's triangle), as a new vertex.
+  const crossing = (bound: Bound, a: number, b: number): number => {
+    const t = side(bound, a) / (side(bound, a) - side(bound, b));
     for (let k = 0; k < 3; k++) positions.push(positions[3 * a + k] + t * (positions[3 * b + k] - positions[3 * a + k]));
     for (let k = 0; k < 2; k++) uvs.push(uvs[2 * a + k] + t * (uvs[2 * b + k] - uvs[2 * a + k]));
     skinDistance.push(skinDistance[a] + t * (skinDistance[b] - skinDistance[a]));
@@ -629,10 +694,10 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
     const whole = pieces.find((piece) => corners.every((v) => inside(piece, v)));
     if (whole) { kept.push(...corners); continue; }
     for (const piece of pieces) {
-      // Sutherland-Hodgman: the triangle clipped to each half-space of the piece in turn.
+      // Sutherland-Hodgman: the triangle clipped to each bound of the piece in turn.
       let polygon = corners;
-      for (const plane of piece) {
-        polygon = clipPolygon(polygon, (v) => side(plane, v), (a, b) => crossing(plane, a, b));
+      for (const bound of piece) {
+        polygon = clipPolygon(polygon, (v) => side(bound, v), (a, b) => crossing(bound, a, b));
         if (polygon.length < 3) break;
       }
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
@@ -649,11 +714,10 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
 /** Share of the strands' sampled tones on the scalp that the cap may be no darker than (relative to their mean): it reads as a darker strand, not a hole. */
 const CAP_FLOOR_QUANTILE = 0.25;
 
-/** The `q` quantile of `values` (a sorted copy is taken). */
+/** The `q` quantile of `values`: the value at that share of them in ascending order. */
 function quantile(values: Float32Array, q: number): number {
   if (!values.length) return 0;
-  const sorted = Float32Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return kthSmallest(values, Math.min(values.length - 1, Math.floor(q * values.length)));
 }
 
 /**
@@ -785,14 +849,19 @@ function aroundUncoveredEars(strands: Strands, model: HeadModel, fittedVertices:
   return { strands: cut[0] || cut[1] ? withoutHairOverEars(strands, model, fittedVertices, ear, cut) : strands, uncoveredEars: earsOnSides(model, fittedVertices, ear, cut) };
 }
 
-/** The strand texture's tone (strandToneOf) at (u, v up), nearest texel; NaN where the alpha test drops it. */
+/**
+ * The strand texture's tone (strandToneOf) at (u, v up), nearest texel; NaN where the alpha test
+ * drops it, on the alpha sampled bilinearly as the renderers do (./render/texel-sampling.ts): the
+ * cap's rim and the ears' cover then follow the strands' drawn edge, not the texels' staircase,
+ * which on long01's stretched hairline texels is 3-5 mm off it.
+ */
 function strandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
   const size = style.textureSize, texture = style.texture, toneOf = strandToneOf(style);
   const toneOfGrey = Float32Array.from({ length: 256 }, (_, grey) => toneOf(grey));
   return (u, v) => {
+    if (bilinearChannel(texture, size, size, 2, 1, u, v) < 127.5) return NaN;
     const x = Math.min(size - 1, Math.max(0, Math.floor(u * size))), y = Math.min(size - 1, Math.max(0, Math.floor((1 - v) * size)));
-    const p = y * size + x;
-    return texture[2 * p + 1] >= 128 ? toneOfGrey[texture[2 * p]] : NaN;
+    return toneOfGrey[texture[2 * (y * size + x)]];
   };
 }
 

@@ -390,3 +390,81 @@ export function earsHidden(data: AvatarData): [number, number] {
   return earCover(data.model, data.neutralVertices, earVertices(data.model, data.neutralVertices), { positions, indices },
     (t, b1, b2) => textureAlpha(mesh.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5);
 }
+
+/** Metres of hairline over which its smooth course is averaged (hairlineRoughness): wider than the alpha test's staircase steps were (about 5 mm). */
+const HAIRLINE_SMOOTHING = 0.008;
+/** Metres a hairline column may sit off its smooth course, beyond its neighbour's offset, before it counts as a step. */
+const HAIRLINE_STEP = 0.001;
+
+export interface HairlineRoughness {
+  /** RMS of the hairline's height about its moving average over HAIRLINE_SMOOTHING (metres). */
+  rms: number;
+  /** Neighbouring columns whose offsets from that average differ by more than HAIRLINE_STEP: the staircase's risers. */
+  steps: number;
+  /** Columns measured, and the metres of forehead across them. */
+  columns: number;
+  width: number;
+}
+
+/**
+ * How ragged the hairline across the forehead is, seen from the front in the preview renderer
+ * (alpha test at 0.5) at `size` pixels a side: per column between the outer eye corners, going up
+ * from the brows, the first hair pixel (cap or strands) is the hairline, its height the model-space
+ * y of the surface seen there. Its offset from its own moving average over HAIRLINE_SMOOTHING is
+ * what a staircase or notches add to a smooth edge: `rms` and the count of jumps over HAIRLINE_STEP
+ * between neighbouring columns. Columns with no hair within 8 cm above the brows do not count.
+ */
+export function hairlineRoughness(data: AvatarData, size = 512): HairlineRoughness {
+  const mesh = data.hair?.mesh;
+  const none = { rms: 0, steps: 0, columns: 0, width: 0 };
+  if (!mesh) return none;
+  const scene = buildPreviewScene(data, data.expression, { hair: true });
+  const firstHair = (scene.indices.length - mesh.part.indices.length) / 3;
+  const { positions, indices } = scene;
+  const side = size * SUPERSAMPLING;
+  const target = createRasterTarget(side, side);
+  renderView(scene, { yawRad: 0 }, target, data.albedo, createEyeTexture({ irisColor: data.irisColor }), new Float32Array(3), new Float32Array(side * side * 3));
+  const surface = (p: number, k: number) => {
+    const t = target.triangle[p], b1 = target.bary[2 * p], b2 = target.bary[2 * p + 1];
+    return (1 - b1 - b2) * positions[3 * indices[3 * t] + k] + b1 * positions[3 * indices[3 * t + 1] + k] + b2 * positions[3 * indices[3 * t + 2] + k];
+  };
+  const landmark = (k: number, axis: number) => positions[3 * data.model.landmarks68[k] + axis];
+  let browY = 0;
+  for (let k = 17; k <= 26; k++) browY += landmark(k, 1) / 10;
+  const left = Math.min(landmark(36, 0), landmark(45, 0)), right = Math.max(landmark(36, 0), landmark(45, 0));
+  // Per column: the model x and the hairline's y, found from the row where the head seen there is at the brows' height.
+  const xs: number[] = [], heights: number[] = [];
+  for (let x = 0; x < side; x++) {
+    let start = -1;
+    for (let y = side - 1; y >= 0; y--) {
+      const p = y * side + x;
+      if (target.triangle[p] < 0 || target.triangle[p] >= firstHair) continue;
+      if (surface(p, 1) >= browY) { start = y; break; }
+    }
+    if (start < 0) continue;
+    const px = surface(start * side + x, 0);
+    if (px < left || px > right) continue;
+    for (let y = start; y >= 0; y--) {
+      const p = y * side + x, t = target.triangle[p];
+      if (t < 0) break;
+      if (t < firstHair) continue;
+      const height = surface(p, 1);
+      if (height - browY <= 0.08) { xs.push(px); heights.push(height); }
+      break;
+    }
+  }
+  const n = heights.length;
+  if (n < 2) return none;
+  const width = Math.abs(xs[n - 1] - xs[0]), window = Math.max(1, Math.round((HAIRLINE_SMOOTHING / Math.max(1e-6, width / n)) / 2));
+  const offsets = new Float64Array(n);
+  let sumSquares = 0;
+  for (let i = 0; i < n; i++) {
+    let sum = 0, count = 0;
+    for (let j = Math.max(0, i - window); j <= Math.min(n - 1, i + window); j++) { sum += heights[j]; count++; }
+    offsets[i] = heights[i] - sum / count;
+    sumSquares += offsets[i] ** 2;
+  }
+  let steps = 0;
+  for (let i = 1; i < n; i++) if (Math.abs(offsets[i] - offsets[i - 1]) > HAIRLINE_STEP) steps++;
+  return { rms: Math.sqrt(sumSquares / n), steps, columns: n, width };
+}

@@ -13,7 +13,7 @@
  * copies as one point. All coordinate conventions are in ../types.ts.
  */
 
-import { PerShapeCache } from '../albedo/per-model-cache.js';
+import { PerModelCache, PerShapeCache } from '../albedo/per-model-cache.js';
 
 export interface SubMesh {
   /** For example 'eyeLeft', 'eyeRight', 'teeth'. */
@@ -172,27 +172,86 @@ export function computeVertexNormals(
   const n = positions.length / 3;
   const normals = out ?? new Float32Array(n * 3);
   normals.fill(0);
-  for (let t = 0; t < indices.length; t += 3) {
-    const a = indices[t] * 3, b = indices[t + 1] * 3, c = indices[t + 2] * 3;
-    const e1x = positions[b] - positions[a], e1y = positions[b + 1] - positions[a + 1], e1z = positions[b + 2] - positions[a + 2];
-    const e2x = positions[c] - positions[a], e2y = positions[c + 1] - positions[a + 1], e2z = positions[c + 2] - positions[a + 2];
-    const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
-    // The three corners in order, written out: an array per triangle here cost more than the maths
-    // (this runs for every morph target of every avatar exported).
-    const wa = (weldGroup ? weldGroup[indices[t]] : indices[t]) * 3;
-    normals[wa] += nx; normals[wa + 1] += ny; normals[wa + 2] += nz;
-    const wb = (weldGroup ? weldGroup[indices[t + 1]] : indices[t + 1]) * 3;
-    normals[wb] += nx; normals[wb + 1] += ny; normals[wb + 2] += nz;
-    const wc = (weldGroup ? weldGroup[indices[t + 2]] : indices[t + 2]) * 3;
-    normals[wc] += nx; normals[wc + 1] += ny; normals[wc + 2] += nz;
-  }
-  for (let v = 0; v < n; v++) {
-    const w = (weldGroup ? weldGroup[v] : v) * 3;
-    const x = normals[w], y = normals[w + 1], z = normals[w + 2];
-    const len = Math.hypot(x, y, z) || 1;
-    normals[v * 3] = x / len; normals[v * 3 + 1] = y / len; normals[v * 3 + 2] = z / len;
-  }
+  for (let t = 0; t < indices.length / 3; t++) addTriangleNormal(positions, indices, weldGroup, t, normals);
+  for (let v = 0; v < n; v++) normaliseVertexNormal(normals, weldGroup, v);
   return normals;
+}
+
+/**
+ * The region of a shape's welded vertex normals (computeVertexNormals with the model's weld
+ * groups) that a displacement of the shape can change: the triangles on a weld representative
+ * that some displaced triangle touches, and the vertices that read such a representative, both
+ * ascending. Outside it the displaced shape's normals are the undisplaced one's, bit for bit.
+ */
+export interface NormalFootprint {
+  triangles: Uint32Array;
+  vertices: Uint32Array;
+}
+
+export function normalFootprint(model: HeadModel, displacement: Float32Array): NormalFootprint {
+  const { indices, weldGroup, vertexCount: n } = model;
+  const moved = (v: number) => displacement[3 * v] !== 0 || displacement[3 * v + 1] !== 0 || displacement[3 * v + 2] !== 0;
+  const changed = new Uint8Array(n);
+  for (let t = 0; t < indices.length; t += 3) {
+    if (!moved(indices[t]) && !moved(indices[t + 1]) && !moved(indices[t + 2])) continue;
+    for (let k = t; k < t + 3; k++) changed[weldGroup[indices[k]]] = 1;
+  }
+  const triangles: number[] = [], vertices: number[] = [];
+  for (let t = 0; t < indices.length / 3; t++) {
+    if (changed[weldGroup[indices[3 * t]]] || changed[weldGroup[indices[3 * t + 1]]] || changed[weldGroup[indices[3 * t + 2]]]) triangles.push(t);
+  }
+  for (let v = 0; v < n; v++) if (changed[weldGroup[v]]) vertices.push(v);
+  return { triangles: Uint32Array.from(triangles), vertices: Uint32Array.from(vertices) };
+}
+
+const expressionFootprints = new PerModelCache<HeadModel, NormalFootprint[]>();
+
+/** Per expression mode of the model, the normalFootprint of its displacement: found once per model (the GLB's morph targets' normals are computed within them). */
+export function expressionNormalFootprints(model: HeadModel): NormalFootprint[] {
+  const n3 = model.vertexCount * 3;
+  return expressionFootprints.get(model, 0, () => model.expressionNames.map((_, k) => normalFootprint(model, model.expressionBasis.subarray(k * n3, (k + 1) * n3))));
+}
+
+/**
+ * computeVertexNormals(positions, model.indices, model.weldGroup, normals) at `footprint`'s
+ * vertices only, the same arithmetic in the same order (the same bits): the rest of `normals` is
+ * left as it was, apart from the sums on the footprint's triangles' other corners, which no
+ * footprint vertex reads.
+ */
+export function vertexNormalsWithin(positions: Float32Array, model: HeadModel, footprint: NormalFootprint, normals: Float32Array): void {
+  const { indices, weldGroup } = model;
+  for (const t of footprint.triangles) {
+    for (let k = 3 * t; k < 3 * t + 3; k++) { const w = 3 * weldGroup[indices[k]]; normals[w] = 0; normals[w + 1] = 0; normals[w + 2] = 0; }
+  }
+  for (const t of footprint.triangles) addTriangleNormal(positions, indices, weldGroup, t, normals);
+  for (const v of footprint.vertices) normaliseVertexNormal(normals, weldGroup, v);
+}
+
+/** Adds triangle t's area-weighted normal to its three corners' (welded) sums, corners in order. */
+function addTriangleNormal(positions: Float32Array, indices: Uint32Array, weldGroup: Uint32Array | undefined, t: number, normals: Float32Array): void {
+  const a = indices[3 * t] * 3, b = indices[3 * t + 1] * 3, c = indices[3 * t + 2] * 3;
+  const e1x = positions[b] - positions[a], e1y = positions[b + 1] - positions[a + 1], e1z = positions[b + 2] - positions[a + 2];
+  const e2x = positions[c] - positions[a], e2y = positions[c + 1] - positions[a + 1], e2z = positions[c + 2] - positions[a + 2];
+  const nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
+  // The three corners written out: an array per triangle here cost more than the maths (this runs
+  // for every morph target of every avatar exported).
+  const wa = (weldGroup ? weldGroup[indices[3 * t]] : indices[3 * t]) * 3;
+  normals[wa] += nx; normals[wa + 1] += ny; normals[wa + 2] += nz;
+  const wb = (weldGroup ? weldGroup[indices[3 * t + 1]] : indices[3 * t + 1]) * 3;
+  normals[wb] += nx; normals[wb + 1] += ny; normals[wb + 2] += nz;
+  const wc = (weldGroup ? weldGroup[indices[3 * t + 2]] : indices[3 * t + 2]) * 3;
+  normals[wc] += nx; normals[wc + 1] += ny; normals[wc + 2] += nz;
+}
+
+/**
+ * Vertex v's normal: its representative's sum, normalised, in place. A representative is the
+ * lowest vertex of its group, so later copies read it already normalised (and normalise it again).
+ */
+function normaliseVertexNormal(normals: Float32Array, weldGroup: Uint32Array | undefined, v: number): void {
+  const w = (weldGroup ? weldGroup[v] : v) * 3;
+  const x = normals[w], y = normals[w + 1], z = normals[w + 2];
+  const len = Math.hypot(x, y, z) || 1;
+  normals[v * 3] = x / len; normals[v * 3 + 1] = y / len; normals[v * 3 + 2] = z / len;
 }
 
 /** iBUG-68's inner-lip points (60 ... 67). */

@@ -7,6 +7,7 @@
  * perspective-correct UVs, wrapped Lambert from a key and a fill light plus ambient, and a small
  * specular highlight on the eyes. 2x2 supersampling smooths the silhouette.
  */
+import { bilinearChannel } from './texel-sampling.js';
 import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
 import { mouthInteriorTintFor } from '../export/mouth-interior.js';
@@ -61,7 +62,13 @@ export interface PreviewScene {
   plainColours: Float32Array;
 }
 
-export interface CardSet { texture: RgbaImage; firstVertex: number; vertexCount: number; vertexColours?: Float32Array }
+/**
+ * `alpha`: how the alpha test reads the set's texture. The hair, which Babylon alpha-tests, bilinearly
+ * (textureAlpha); lashes and brows, which Babylon blends without a test, from the nearest texel
+ * (nearestTexelAlpha): their strands are a texel wide, and tested on the bilinear alpha they broke
+ * into dots, where the nearest texel keeps them whole lines as the blend shows them.
+ */
+export interface CardSet { texture: RgbaImage; firstVertex: number; vertexCount: number; vertexColours?: Float32Array; alpha: (image: RgbaImage, u: number, v: number) => number }
 
 /** `hair`: include the strand cards, hair, lashes and brows (the preview does; the fit metrics' re-renders compare the face, so they leave them out). */
 export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number>, options: { hair?: boolean } = {}): PreviewScene {
@@ -99,7 +106,7 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
       : (part.uvs.length === partVertices * 2 ? part.uvs : new Float32Array(partVertices * 2));
     uvs.set(partUvs, vertexOffset * 2);
     for (let i = 0; i < part.indices.length; i++) indices[indexOffset + i] = part.indices[i] + vertexOffset;
-    const card = part.material === 'hair' && hairMesh ? { texture: hairMesh.texture, vertexColours: hairMesh.vertexColours } : isFaceCard(part) ? { texture: faceCardTexture(data, part) } : null;
+    const card = part.material === 'hair' && hairMesh ? { texture: hairMesh.texture, vertexColours: hairMesh.vertexColours, alpha: textureAlpha } : isFaceCard(part) ? { texture: faceCardTexture(data, part), alpha: nearestTexelAlpha } : null;
     if (card) cards.push({ ...card, firstVertex: vertexOffset, vertexCount: partVertices });
     const material = part.material === 'eye' ? MATERIAL_EYE : part.material === 'skin' ? MATERIAL_SKIN : card ? MATERIAL_HAIR : MATERIAL_PLAIN;
     triangleMaterial.fill(material, indexOffset / 3, (indexOffset + part.indices.length) / 3);
@@ -155,8 +162,19 @@ export function sampleLinear(image: RgbaImage, u: number, v: number, out: Float3
   }
 }
 
-/** Alpha of an RGBA texture at (u, v up), nearest texel, 0..1. */
+/**
+ * Alpha of an RGBA texture at (u, v up), bilinear between texel centres as a GPU samples it, 0..1.
+ * The alpha test's edge is then the texture's 0.5 contour, running smoothly across texels: read
+ * from the nearest texel it was the texels' staircase, and where a card stretches its texture
+ * (long01's hairline spans under 10 texels of u over the forehead's height) each texel is a step
+ * of 3-5 mm.
+ */
 export function textureAlpha(image: RgbaImage, u: number, v: number): number {
+  return bilinearChannel(image.data, image.width, image.height, 4, 3, u, v) / 255;
+}
+
+/** Alpha of an RGBA texture at (u, v up), nearest texel, 0..1: for cards that Babylon blends without an alpha test (CardSet). */
+export function nearestTexelAlpha(image: RgbaImage, u: number, v: number): number {
   const x = Math.min(image.width - 1, Math.max(0, Math.floor(u * image.width)));
   const y = Math.min(image.height - 1, Math.max(0, Math.floor((1 - v) * image.height)));
   return image.data[(y * image.width + x) * 4 + 3] / 255;
@@ -231,7 +249,7 @@ export function renderView(scene: PreviewScene, view: PreviewView, target: Raste
       (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
     rasterizeTriangles(target, screen, indices, {
       include: (t) => triangleMaterial[t] === MATERIAL_HAIR,
-      accept: (t, b1, b2) => textureAlpha(cardOf(indices[3 * t]).texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5,
+      accept: (t, b1, b2) => { const card = cardOf(indices[3 * t]); return card.alpha(card.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5; },
     });
   }
   const colour = new Float32Array(3);

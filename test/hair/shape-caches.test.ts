@@ -1,12 +1,15 @@
 /**
  * What a game making several avatars reuses: the head's one rings per model, and per fitted shape
  * its normals and ears. Cached values must equal a fresh computation, and a shape array refilled
- * in place with another head must not get the old head's values.
+ * in place with another head must not get the old head's values. Also the shortcuts that must give
+ * the plain computation's values bit for bit: the vertex grid's pruned search, and the morph
+ * targets' normals computed within each target's footprint.
  */
 import assert from 'node:assert/strict';
 import '../../src/node/asset-files.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
-import { computeVertexNormals, decodeShape, fittedNormals, type HeadModel } from '../../src/modelpack/head-model.js';
+import { computeVertexNormals, decodeShape, expressionNormalFootprints, fittedNormals, vertexNormalsWithin, type HeadModel } from '../../src/modelpack/head-model.js';
+import { VertexGrid } from '../../src/modelpack/makehuman-head/nearest.js';
 import { headTopology, vertexNeighbours } from '../../src/modelpack/mesh-utils.js';
 import { earVertices } from '../../src/hair/ears.js';
 import { depthInClosing, depthsInClosings } from '../../src/image/chamfer-distance.js';
@@ -67,5 +70,60 @@ describe('per-model and per-shape caches (warm avatars)', function () {
     const gap = 10 * width + 19;
     assert.ok(depths[0][gap] <= 0, `radius 1 leaves the gap open (${depths[0][gap]})`);
     assert.ok(depths[1][gap] > 0, `radius 3 bridges it (${depths[1][gap]})`);
+  });
+
+  it('finds the nearest vertex that a scan of every cell within the rings finds (ties to the lower index)', () => {
+    const shape = shapeOf(model, 1), normals = fittedNormals(model, shape);
+    const cell = 0.01, include = (v: number) => model.weldGroup[v] === v;
+    const grid = new VertexGrid(shape, cell, include);
+    const cellOf = (x: number) => Math.floor(x / cell);
+    /** The plain search: every included vertex whose cell lies within `rings` cells of the query's. */
+    const scan = (x: number, y: number, z: number, rings: number) => {
+      let best = -1, bestD = Infinity;
+      for (let v = 0; v < model.vertexCount; v++) {
+        if (!include(v)) continue;
+        const reach = Math.max(Math.abs(cellOf(shape[3 * v]) - cellOf(x)), Math.abs(cellOf(shape[3 * v + 1]) - cellOf(y)), Math.abs(cellOf(shape[3 * v + 2]) - cellOf(z)));
+        if (reach > rings) continue;
+        const d = (shape[3 * v] - x) ** 2 + (shape[3 * v + 1] - y) ** 2 + (shape[3 * v + 2] - z) ** 2;
+        if (d < bestD || (d === bestD && v < best)) { bestD = d; best = v; }
+      }
+      return best;
+    };
+    // Points off the skin along its normals (where hair lies), some on vertices (ties between seam copies' representatives), some far out.
+    let found = 0, none = 0;
+    for (let q = 0; q < 1500; q++) {
+      const v = (q * 7919) % model.vertexCount, lift = [0, 0.002, 0.015, 0.04, 0.12][q % 5], rings = [1, 2, 3, 8][q % 4];
+      const x = shape[3 * v] + lift * normals[3 * v], y = shape[3 * v + 1] + lift * normals[3 * v + 1], z = shape[3 * v + 2] + lift * normals[3 * v + 2];
+      const nearest = grid.nearest(x, y, z, undefined, rings);
+      assert.equal(nearest, scan(x, y, z, rings), `query ${q}`);
+      if (nearest < 0) none++; else found++;
+    }
+    assert.ok(found > 1000 && none > 20, `${found} found, ${none} beyond the rings`);
+  });
+
+  it('computes each morph target\'s normals within its footprint, equal to computeVertexNormals on the displaced head', () => {
+    const shape = shapeOf(model, 1), n3 = 3 * model.vertexCount;
+    const neutral = computeVertexNormals(shape, model.indices, model.weldGroup);
+    const footprints = expressionNormalFootprints(model);
+    assert.equal(footprints.length, model.expressionNames.length);
+    const target = new Float32Array(n3), within = new Float32Array(n3);
+    let share = 0;
+    footprints.forEach((footprint, k) => {
+      for (let i = 0; i < n3; i++) target[i] = shape[i] + model.expressionBasis[k * n3 + i];
+      const full = computeVertexNormals(target, model.indices, model.weldGroup);
+      within.set(neutral);
+      vertexNormalsWithin(target, model, footprint, within);
+      const inFootprint = new Uint8Array(model.vertexCount);
+      for (const v of footprint.vertices) inFootprint[v] = 1;
+      for (let v = 0; v < model.vertexCount; v++) {
+        for (let a = 0; a < 3; a++) {
+          // Inside: the same bits; outside: the displaced head's normal is the undisplaced one.
+          assert.ok(Object.is(inFootprint[v] ? within[3 * v + a] : neutral[3 * v + a], full[3 * v + a]), `${model.expressionNames[k]} vertex ${v}`);
+        }
+      }
+      share += footprint.vertices.length / model.vertexCount / footprints.length;
+    });
+    assert.ok(share < 0.5, `the footprints hold ${(100 * share).toFixed(1)} % of the vertices on average`);
+    console.log(`      footprints: ${(100 * share).toFixed(1)} % of the vertices on average over ${footprints.length} targets`);
   });
 });
