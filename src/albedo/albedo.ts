@@ -297,6 +297,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     lap('coarse');
   }
   const merged = mergeViews(views);
+  // Only the lights are needed from here on: the views' colour, normal and weight planes (about 20 MiB at 1024²) can go.
+  const lights = views.map((view) => view.light);
+  views = [];
   lap('merge');
   throwIfAborted(signal);
 
@@ -339,8 +342,8 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   timings.total = performance.now() - start;
   return {
     albedo: albedoImage,
-    light: views[0].light,
-    lights: views.map((view) => view.light),
+    light: lights[0],
+    lights,
     coverage: skinCoverage(raster, merged.confidence),
     timings,
     ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
