@@ -237,7 +237,6 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
   return componentBounds(values, components, components);
 }
 
-/** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */
 /**
  * The head's morph-target POSITION deltas quantized (snorm16), per expression basis and target:
  * the model's alone, so every avatar made with it shares them (52 targets of 15k vertices).
@@ -245,6 +244,7 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
  */
 const quantizedExpressionDeltas = new PerModelCache<Float32Array, QuantizedAttribute>();
 
+/** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */
 function unitNormals(normals: Float32Array): Float32Array {
   for (let i = 0; i < normals.length; i += 3) unitNormal(normals, i);
   return normals;

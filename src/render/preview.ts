@@ -7,7 +7,7 @@
  * perspective-correct UVs, wrapped Lambert from a key and a fill light plus ambient, and a small
  * specular highlight on the eyes. 2x2 supersampling smooths the silhouette.
  */
-import { bilinearChannel } from './texel-sampling.js';
+import { bilinearChannel, bilinearTaps } from './texel-sampling.js';
 import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
 import { mouthInteriorTintFor } from '../export/mouth-interior.js';
@@ -148,19 +148,16 @@ export function applyVertexTint(scene: PreviewScene, triangle: number, surface: 
 
 /** Bilinear sample of an sRGB texture at (u, v up), returned in linear light into `out`. */
 export function sampleLinear(image: RgbaImage, u: number, v: number, out: Float32Array): void {
-  const { width, height, data } = image;
-  const x = Math.min(width - 1, Math.max(0, u * width - 0.5));
-  const y = Math.min(height - 1, Math.max(0, (1 - v) * height - 0.5));
-  const x0 = Math.floor(x), y0 = Math.floor(y);
-  const x1 = Math.min(width - 1, x0 + 1), y1 = Math.min(height - 1, y0 + 1);
-  const fx = x - x0, fy = y - y0;
-  const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
-  const o00 = (y0 * width + x0) * 4, o10 = (y0 * width + x1) * 4, o01 = (y1 * width + x0) * 4, o11 = (y1 * width + x1) * 4;
+  const { data } = image, taps = sampleTaps;
+  bilinearTaps(image.width, image.height, u, v, taps);
+  const o00 = taps[0] * 4, o10 = taps[1] * 4, o01 = taps[2] * 4, o11 = taps[3] * 4;
   for (let c = 0; c < 3; c++) {
-    out[c] = w00 * SRGB_TO_LINEAR[data[o00 + c]] + w10 * SRGB_TO_LINEAR[data[o10 + c]]
-      + w01 * SRGB_TO_LINEAR[data[o01 + c]] + w11 * SRGB_TO_LINEAR[data[o11 + c]];
+    out[c] = taps[4] * SRGB_TO_LINEAR[data[o00 + c]] + taps[5] * SRGB_TO_LINEAR[data[o10 + c]]
+      + taps[6] * SRGB_TO_LINEAR[data[o01 + c]] + taps[7] * SRGB_TO_LINEAR[data[o11 + c]];
   }
 }
+
+const sampleTaps = new Float64Array(8);
 
 /**
  * Alpha of an RGBA texture at (u, v up), bilinear between texel centres as a GPU samples it, 0..1.

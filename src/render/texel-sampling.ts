@@ -4,15 +4,27 @@
  * alpha test, the hair's coverage) has the edge that Babylon and glTF viewers draw. Browser-safe.
  */
 
-/** Channel `channel` of the `stride`-channel texture `data` (`width` x `height`, rows top-down) at (u, v up), bilinear, 0..255. */
-export function bilinearChannel(data: ArrayLike<number>, width: number, height: number, stride: number, channel: number, u: number, v: number): number {
+/**
+ * The four texels a bilinear read at (u, v up) blends, written into `taps`: their offsets in texels
+ * (row-major) at 0-3 and their weights at 4-7, in the order top-left, top-right, bottom-left,
+ * bottom-right.
+ */
+export function bilinearTaps(width: number, height: number, u: number, v: number, taps: Float64Array): void {
   const x = Math.min(width - 1, Math.max(0, u * width - 0.5));
   const y = Math.min(height - 1, Math.max(0, (1 - v) * height - 0.5));
   const x0 = Math.floor(x), y0 = Math.floor(y);
   const x1 = Math.min(width - 1, x0 + 1), y1 = Math.min(height - 1, y0 + 1);
   const fx = x - x0, fy = y - y0;
-  const at = (col: number, row: number) => data[(row * width + col) * stride + channel];
-  const top = (1 - fx) * at(x0, y0) + fx * at(x1, y0);
-  const bottom = (1 - fx) * at(x0, y1) + fx * at(x1, y1);
-  return (1 - fy) * top + fy * bottom;
+  taps[0] = y0 * width + x0; taps[1] = y0 * width + x1; taps[2] = y1 * width + x0; taps[3] = y1 * width + x1;
+  taps[4] = (1 - fx) * (1 - fy); taps[5] = fx * (1 - fy); taps[6] = (1 - fx) * fy; taps[7] = fx * fy;
+}
+
+const channelTaps = new Float64Array(8);
+
+/** Channel `channel` of the `stride`-channel texture `data` (`width` x `height`, rows top-down) at (u, v up), bilinear, 0..255. */
+export function bilinearChannel(data: ArrayLike<number>, width: number, height: number, stride: number, channel: number, u: number, v: number): number {
+  const taps = channelTaps;
+  bilinearTaps(width, height, u, v, taps);
+  return taps[4] * data[taps[0] * stride + channel] + taps[5] * data[taps[1] * stride + channel]
+    + taps[6] * data[taps[2] * stride + channel] + taps[7] * data[taps[3] * stride + channel];
 }
