@@ -10,7 +10,7 @@
  * their shape and darkness, not their colour: that is held to the skin's hue (boundBrowChroma).
  */
 import { sampleBilinear } from '../image/resize.js';
-import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
+import { linearLuminance, LUMINANCE_WEIGHTS } from '../image/srgb.js';
 import { weightedMedianColour } from './sh-light.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
@@ -119,7 +119,7 @@ function faceSkinTone(texture: Float32Array, raster: UvRaster): Float64Array {
 
 /** The skin's chromaticity (colour over luminance) minus neutral's (1, 1, 1): its hue and chroma in linear RGB. */
 function skinHueAxis(skinTone: ArrayLike<number>): [number, number, number] {
-  const luminance = LUMINANCE_WEIGHTS[0] * skinTone[0] + LUMINANCE_WEIGHTS[1] * skinTone[1] + LUMINANCE_WEIGHTS[2] * skinTone[2];
+  const luminance = linearLuminance(skinTone);
   if (!(luminance > 1e-6)) return [0, 0, 0];
   return [skinTone[0] / luminance - 1, skinTone[1] / luminance - 1, skinTone[2] / luminance - 1];
 }

@@ -1,6 +1,6 @@
 /** CIE L*a*b* (D65) from linear RGB, the CIE76 colour difference, and hair colour input. Browser-safe. */
 import { PhotoAvatarError } from '../errors.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
+import { linearLuminance, linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 
 const WHITE = [0.95047, 1, 1.08883];
 
@@ -41,11 +41,6 @@ export function naturalHairColour(colour: readonly number[]): [number, number, n
   const within = withinHairGamut(colour);
   const scale = linearLuminance(colour) / Math.max(1e-6, linearLuminance(within));
   return within.map((c) => Math.min(1, c * scale)) as [number, number, number];
-}
-
-/** Relative luminance (Rec. 709) of a linear RGB colour. */
-export function linearLuminance(c: ArrayLike<number>): number {
-  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
 }
 
 /** sRGB 0..255 triple or '#rrggbb' -> linear RGB 0..1; anything else is an INVALID_ARGUMENT. */

@@ -5,10 +5,10 @@
  * them, ../albedo/photo-brows.ts), in the pigment of the photo's hair. Browser-safe.
  */
 import type { SubMesh } from '../modelpack/head-model.js';
-import { SRGB_TO_LINEAR } from '../image/srgb.js';
+import { linearLuminance, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { tintStrandTexture } from './hair-mesh.js';
-import { linearLuminance, withinHairGamut } from './colour-space.js';
+import { withinHairGamut } from './colour-space.js';
 
 /** Share of the albedo samples under the brow cards taken as the brow (the darkest). */
 const BROW_HAIR_SHARE = 0.25;

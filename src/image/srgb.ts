@@ -13,10 +13,15 @@ export function srgbDecodeSlope(a: number): number {
   return a <= 0.04045 ? 1 / 12.92 : (2.4 / 1.055) * Math.pow((a + 0.055) / 1.055, 1.4);
 }
 
-/** Linear value (0..1) of each 8-bit sRGB code. */
 /** Rec. 709 luminance weights of linear R, G, B. */
 export const LUMINANCE_WEIGHTS = [0.2126, 0.7152, 0.0722] as const;
 
+/** Relative luminance (LUMINANCE_WEIGHTS) of a linear RGB colour. */
+export function linearLuminance(c: ArrayLike<number>): number {
+  return LUMINANCE_WEIGHTS[0] * c[0] + LUMINANCE_WEIGHTS[1] * c[1] + LUMINANCE_WEIGHTS[2] * c[2];
+}
+
+/** Linear value (0..1) of each 8-bit sRGB code. */
 export const SRGB_TO_LINEAR: Float32Array = Float32Array.from({ length: 256 }, (_, i) => srgbDecode(i / 255));
 
 /** sRGB 0..1 -> linear on a 4096-step table (interpolation error below 1e-7), clamped to 0..1 first: a few million texels per texture. */

@@ -7,7 +7,7 @@
 import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
 import type { FaceObservation, RgbaImage } from '../types.js';
 import { SH_COUNT, shShadingBasis } from '../albedo/sh-light.js';
-import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
+import { linearLuminance, linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 
 /** The ring of the iris radius read: inside it the pupil, outside it the darker limbus. */
 const RING = [0.4, 0.85] as const;
@@ -63,8 +63,7 @@ export function irisColourFromPhoto(image: RgbaImage, face: FaceObservation, lig
   const pixels: number[][] = [];
   ringPixels(image, face, 0, RIGHT_EYE_LOOP, pixels);
   ringPixels(image, face, 15, LEFT_EYE_LOOP, pixels);
-  const luminance = (p: number[]) => 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
-  pixels.sort((a, b) => luminance(a) - luminance(b));
+  pixels.sort((a, b) => linearLuminance(a) - linearLuminance(b));
   const kept = pixels.slice(Math.floor(DROP_DARK * pixels.length), pixels.length - Math.floor(DROP_BRIGHT * pixels.length));
   if (kept.length < MIN_PIXELS) return null;
   const shading = [1, 1, 1];
@@ -83,6 +82,6 @@ export function irisColourFromPhoto(image: RgbaImage, face: FaceObservation, lig
     return values[values.length >> 1];
   };
   const albedo = [0, 1, 2].map((c) => median(c) / shading[c]);
-  const lift = Math.max(1, MIN_LUMINANCE / Math.max(1e-4, luminance(albedo)));
+  const lift = Math.max(1, MIN_LUMINANCE / Math.max(1e-4, linearLuminance(albedo)));
   return albedo.map((value) => linearToSrgb8(Math.min(1, value * lift))) as [number, number, number];
 }
