@@ -17,7 +17,7 @@
 import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
-import { PerModelCache } from './per-model-cache.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
 import { completeAlbedo, getMirrorMap } from './completion.js';
 import { boundBrowChroma, photoBrowShare, photoBrowWeight } from './photo-brows.js';

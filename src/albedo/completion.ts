@@ -7,7 +7,7 @@
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { UvRaster } from './unwrap.js';
 import { boxBlur, maskedMinFilter, pushPullFill, sampleWeighted } from './texture-filters.js';
-import { PerModelCache } from './per-model-cache.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 
 /** Per covered texel: where its mirror point lies in the texture, in texel coordinates (NaN when unknown). */
 export interface MirrorMap {

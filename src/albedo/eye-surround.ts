@@ -13,7 +13,7 @@ import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
 import { LEFT_EYE, RIGHT_EYE } from '../inference/face/mesh-regions.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { smoothstep } from '../modelpack/mesh-utils.js';
-import { PerModelCache } from './per-model-cache.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { boxBlur, pushPullFill } from './texture-filters.js';
 import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
 

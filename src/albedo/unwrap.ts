@@ -9,7 +9,7 @@ import { createRasterTarget, rasterizeTriangles, uvScreenPositions } from '../re
 import { PhotoAvatarError } from '../errors.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
-import { PerModelCache } from './per-model-cache.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 
 /**
  * Which surface point every texel shows; depends only on the model's UV layout and the size.

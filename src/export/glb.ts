@@ -32,7 +32,7 @@ import { mouthInteriorTintFor } from './mouth-interior.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
-import { PerModelCache } from '../albedo/per-model-cache.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 import {
   componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';

@@ -12,7 +12,7 @@
 import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
 import { clipPolygon, headTopology } from '../modelpack/mesh-utils.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
-import { PerShapeCache } from '../albedo/per-model-cache.js';
+import { PerShapeCache } from '../modelpack/per-model-cache.js';
 import { pushOutOfSkin, skinProbe } from './fit-hair.js';
 import type { Strands } from './hair-mesh.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';

@@ -13,7 +13,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
 import { vertexNeighbours } from '../modelpack/mesh-utils.js';
-import { PerModelCache, PerShapeCache } from '../albedo/per-model-cache.js';
+import { PerModelCache, PerShapeCache } from '../modelpack/per-model-cache.js';
 import { RadialProfile } from './radial-profile.js';
 
 /** Metres the hair keeps from the skin (strand cards lie this far out at least). */

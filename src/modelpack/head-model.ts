@@ -13,7 +13,7 @@
  * copies as one point. All coordinate conventions are in ../types.ts.
  */
 
-import { PerModelCache, PerShapeCache } from '../albedo/per-model-cache.js';
+import { PerModelCache, PerShapeCache } from './per-model-cache.js';
 
 export interface SubMesh {
   /** For example 'eyeLeft', 'eyeRight', 'teeth'. */

@@ -1,5 +1,5 @@
 /** Small topology and geometry helpers on indexed triangle meshes (typed arrays, xyz interleaved). */
-import { PerModelCache } from '../albedo/per-model-cache.js';
+import { PerModelCache } from './per-model-cache.js';
 import type { HeadModel } from './head-model.js';
 
 export function edgeKey(a: number, b: number): number {
