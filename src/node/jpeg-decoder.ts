@@ -1,6 +1,6 @@
 /**
  * Node only: the CLI's JPEG decoder, mozjpeg compiled to WASM (@jsquash/jpeg, Apache-2.0, from the
- * Squoosh app; mozjpeg itself under the IJG and BSD licences). It decodes the CLI's 1920x1280
+ * Squoosh app; mozjpeg under the IJG, BSD-3-Clause and zlib licences). It decodes the CLI's 1920x1280
  * sample photo in about 0.1 s where jpeg-js takes 0.3-1.2 s (its first call runs before V8 has
  * optimised it), a share of a cold `photo-avatar create`. The photo decode (../image/decode.ts)
  * takes it through DecodeOptions.jpegDecoder and keeps jpeg-js as the fallback and for damaged
