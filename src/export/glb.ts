@@ -223,11 +223,12 @@ class GltfBuilder {
     return this.accessors.length - 1;
   }
 
-  addIndexAccessor(indices: Uint32Array, vertexCount: number): number {
+  /** `blended`: the primitive is alpha-blended, so its triangles keep their (drawing) order. */
+  addIndexAccessor(indices: Uint32Array, vertexCount: number, blended = false): number {
     const small = vertexCount <= 65535;
     const typed = small ? Uint16Array.from(indices) : indices;
     const view = this.addBufferView(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), GL_ELEMENT_ARRAY_BUFFER,
-      { count: indices.length, byteStride: small ? 2 : 4, mode: 'TRIANGLES' });
+      { count: indices.length, byteStride: small ? 2 : 4, mode: 'TRIANGLES', cacheOrder: !blended });
     this.accessors.push({ bufferView: view, componentType: small ? GL_UNSIGNED_SHORT : GL_UNSIGNED_INT, count: indices.length, type: 'SCALAR' });
     return this.accessors.length - 1;
   }
@@ -479,14 +480,16 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     const lods = layout.lods?.parts[partLods.length] ?? [];
     // The hair's shading normals lean out over its volume (../hair/hair-mesh.ts hairNormals).
     const normals = part.material === 'hair' && data.hair?.mesh ? data.hair.mesh.normals : unitNormals(computeVertexNormals(part.positions, part.indices));
+    const material = materialFor(part);
+    const blended = materials[material].alphaMode === 'BLEND';
     const primitive: Json = {
       attributes: {
         POSITION: builder.addPositions(part.positions.slice()),
         NORMAL: builder.addNormals(normals),
         TEXCOORD_0: builder.addUvs(flipV(uvs)),
       },
-      indices: builder.addIndexAccessor(part.indices, vertexCount),
-      material: materialFor(part),
+      indices: builder.addIndexAccessor(part.indices, vertexCount, blended),
+      material,
       mode: 4,
     };
     // The hair's root tone (../hair/hair-mesh.ts) multiplies its texture as glTF's COLOR_0 does.
@@ -508,7 +511,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     }
     meshes.push(partMesh);
     const mesh = meshes.length - 1;
-    partLods.push(lodMeshes(builder, meshes, mesh, lods, vertexCount));
+    partLods.push(lodMeshes(builder, meshes, mesh, lods, vertexCount, blended));
     return mesh;
   };
 
@@ -596,10 +599,10 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
 }
 
 /** Meshes for the lower levels of detail of `meshes[source]`: the same attributes, morph targets and material, fewer triangles. */
-function lodMeshes(builder: GltfBuilder, meshes: Json[], source: number, levels: LodIndices, vertexCount: number): number[] {
+function lodMeshes(builder: GltfBuilder, meshes: Json[], source: number, levels: LodIndices, vertexCount: number, blended = false): number[] {
   const original = meshes[source];
   return levels.map((indices, level) => {
-    const primitive = { ...(original.primitives as Json[])[0], indices: builder.addIndexAccessor(indices, vertexCount) };
+    const primitive = { ...(original.primitives as Json[])[0], indices: builder.addIndexAccessor(indices, vertexCount, blended) };
     meshes.push({ ...original, name: `${original.name as string}_lod${level + 1}`, primitives: [primitive] });
     return meshes.length - 1;
   });

@@ -16,6 +16,11 @@ export interface MeshoptLayout {
   /** Bytes per element: a vertex (multiple of 4, at most 256) or an index (2 or 4). */
   byteStride: number;
   mode: MeshoptMode;
+  /**
+   * TRIANGLES only: the triangles may be drawn in another order (opaque and alpha-tested
+   * primitives). A blended one (lashes, brows) keeps its order, which is its drawing order.
+   */
+  cacheOrder?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -32,8 +37,9 @@ export async function compressBufferViews(gltf: Json, binary: Uint8Array, layout
   const out = new AlignedBytes();
   let fallbackLength = 0;
   views.forEach((view, i) => {
-    const bytes = binary.subarray(view.byteOffset as number, (view.byteOffset as number) + (view.byteLength as number));
     const layout = layouts[i];
+    const viewBytes = binary.subarray(view.byteOffset as number, (view.byteOffset as number) + (view.byteLength as number));
+    const bytes = layout?.mode === 'TRIANGLES' && layout.cacheOrder ? cacheOrderedTriangles(viewBytes, layout.byteStride) : viewBytes;
     if (!layout) {
       view.byteOffset = out.append(bytes);
       return;
@@ -51,3 +57,24 @@ export async function compressBufferViews(gltf: Json, binary: Uint8Array, layout
   gltf.buffers = [{ byteLength: bin.byteLength }, { byteLength: fallbackLength, extensions: { [MESHOPT_EXTENSION]: { fallback: true } } }];
   return bin;
 }
+
+/**
+ * The same triangles (2- or 4-byte indices), in the order meshoptimizer's vertex-cache optimiser
+ * gives them, their vertices not renumbered: the levels of detail, the morph targets and the
+ * avatar's own arrays share that numbering. The index codec stores a cache-friendly order in far
+ * fewer bytes (the default head's levels: 283 -> 202 KiB), and a GPU re-shades fewer vertices.
+ */
+export function cacheOrderedTriangles(bytes: Uint8Array, indexSize: number): Uint8Array {
+  const copy = bytes.slice();
+  const indices = indexSize === 2 ? Uint32Array.from(new Uint16Array(copy.buffer)) : new Uint32Array(copy.buffer);
+  // reorderMesh optimises the triangle order, then also renumbers the vertices in the order they
+  // are first used (remap: old -> new); that renumbering is undone.
+  const [remap] = MeshoptEncoder.reorderMesh(indices, true, false);
+  const original = new Uint32Array(remap.length);
+  for (let v = 0; v < remap.length; v++) if (remap[v] !== UNUSED_VERTEX) original[remap[v]] = v;
+  for (let i = 0; i < indices.length; i++) indices[i] = original[indices[i]];
+  return indexSize === 2 ? new Uint8Array(Uint16Array.from(indices).buffer) : new Uint8Array(indices.buffer);
+}
+
+/** meshopt_optimizeVertexFetchRemap's mark for a vertex no triangle uses (~0u). */
+const UNUSED_VERTEX = 0xffffffff;

@@ -711,8 +711,13 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
   return out;
 }
 
-/** Share of the strands' sampled tones on the scalp that the cap may be no darker than (relative to their mean): it reads as a darker strand, not a hole. */
-const CAP_FLOOR_QUANTILE = 0.25;
+/**
+ * Share of the strands' sampled tones on the scalp that the cap may be no darker than (relative to
+ * their mean). MakeHuman's cards leave gaps a centimetre or more wide: at the lower quartile, a dark
+ * strand's tone, the cap filled them with dark patches (long01's crown); at the 40th percentile
+ * it renders as the strands around it do (bench/hair-crown.ts).
+ */
+const CAP_FLOOR_QUANTILE = 0.4;
 
 /** The `q` quantile of `values`: the value at that share of them in ascending order. */
 function quantile(values: Float32Array, q: number): number {
@@ -723,9 +728,9 @@ function quantile(values: Float32Array, q: number): number {
 /**
  * The cap's shade against the strands over it, per channel: a quarter of the way (geometrically)
  * from the base to the root tone, as deeper, shadowed hair shows between strands, but never darker
- * than the strands' own darker streaks (CAP_FLOOR_QUANTILE of the tones sampled on the scalp over
+ * than most of the strands (CAP_FLOOR_QUANTILE of the tones sampled on the scalp over
  * their mean). MakeHuman's cards leave gaps wider than real hair does (long01's crown): darker
- * than the strands' own streaks, they read as holes or blotches.
+ * than most of the strands, they read as holes or blotches.
  */
 export function capShade(tone: HairTone, sampledTones: Float32Array): [number, number, number] {
   let mean = 0;

