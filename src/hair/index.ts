@@ -33,6 +33,8 @@ export interface AvatarHair {
     hairClass: HairClass;
     crownCoverage: number;
     hatLike: boolean;
+    /** The hair lay flat on the skull (stubble): read as none, and left in the skin albedo. */
+    shaved: boolean;
     hairlineAboveBrows: number;
     silhouette: HairSilhouette;
     /** Trimmed mean of the de-lit hair pixels (linear RGB). */
@@ -97,7 +99,7 @@ export async function hairFromPhoto(input: {
   const tone: HairTone = colour ? { base: naturalHairColour(colour.base), root: naturalHairColour(colour.root) } : DEFAULT_HAIR_TONE;
   const style: HairStyle | null = input.option === 'auto' ? (hairClass === 'none' ? null : STYLE_FOR_CLASS[hairClass]) : input.option === 'none' ? null : input.option;
   const detected = {
-    hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
+    hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, shaved: seg.shaved, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
     regionMean: colour?.regionMean ?? tone.base, mask: seg.mask,
   };
   if (style && !supportsHair(input.model)) {

@@ -67,6 +67,8 @@ export interface HairSegmentation {
   hatLike: boolean;
   /** The face's skin has no chroma: a greyscale photo, whose hair colour can only be grey. */
   greyscale: boolean;
+  /** The hair found lay flat on the skull (liesFlat): stubble, read as no hair, its mask emptied. */
+  shaved: boolean;
   /** Pixels of hair inside the face oval above the brows (the fringe), and the hairline's mean height above the brows as a share of the face height (negative: no forehead visible). */
   foreheadHairPixels: number;
   hairlineAboveBrows: number;
@@ -364,6 +366,21 @@ function at(mask: Mask, x: number, y: number, image: RgbaImage): boolean {
   return mask.data[my * mask.width + mx] >= 128;
 }
 
+/** Hair thickness under which hair lies flat on the skull: the fuller temple band's share of hair, and the height over the skull's top in face heights. */
+const FLAT_TEMPLE_FILL = 0.35;
+const FLAT_VOLUME = 0.1;
+
+/**
+ * Whether the hair lies flat on the skull: it stands out neither beside the temples (on either
+ * side) nor above the skull's top. That is stubble over skin (hrn 00034's buzz cut, read as a
+ * brown short02 from the dark stubble and the skin between it); a short crop stands 1-3 cm off the
+ * skull, filling 0.44-0.86 of the fuller temple band and 0.08-0.29 face heights above the skull on
+ * the shared photos. A ponytail or braid pulled back tight lies flat too, but shows a volume over the crown.
+ */
+export function liesFlat(silhouette: HairSilhouette): boolean {
+  return silhouette.fullerTempleFill < FLAT_TEMPLE_FILL && silhouette.volume < FLAT_VOLUME;
+}
+
 /** Width of the bands beside the head, in face widths. */
 const SIDE_BAND = 0.18;
 /** Depth of the band under the chin, in face heights, that the silhouette's neck measure reads (and that hair lengths are followed into). */
@@ -490,7 +507,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   if (greyHair) ({ band: crown, hair: crownHair } = greyHair);
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
-  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, greyscale, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
+  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, greyscale, shaved: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
   if (crownHair.length < 16 || crownCoverage < MIN_CROWN_COVERAGE) return empty(skin.centre);
   const hair = robustModel(crownHair.map(([x, y]) => Array.from(labAt(x, y))), HAIR_SPREAD_FLOOR);
   const hatLike = !isNaturalHairColour(hair.centre);
@@ -579,7 +596,14 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     columns++;
   }
   const hairline = columns ? lineSum / columns : frame.top;
-  return { mask, crownCoverage, hatLike, greyscale, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
+  const found: HairSegmentation = { mask, crownCoverage, hatLike, greyscale, shaved: false, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
+  // Stubble over skin (a buzz cut) stays in the skin albedo, as a beard's does: the mask is dropped.
+  // Not under a hat: the hat's mask keeps it out of the skin.
+  if (!hatLike && liesFlat(hairSilhouette(found, input.head))) {
+    mask.data.fill(0);
+    return { ...empty(hair.centre), shaved: true };
+  }
+  return found;
 }
 
 /**
@@ -608,6 +632,8 @@ export interface HairSilhouette {
   sideFill: number;
   /** The same beside the temples (oval top to eye level), for volume at the sides. */
   templeFill: number;
+  /** The temple band of the more covered side: hair standing out from the skull on at least one side. */
+  fullerTempleFill: number;
   /** Share of the bands under the chin beside the neck (chin to NECK_BAND face heights lower) that is hair, on the more covered side (long hair may fall to one side). */
   neckFill: number;
   /** Hair pixels per face-oval area. */
@@ -661,6 +687,7 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
     volume: count ? (headRows.top - hairTop) / frame.height : 0,
     sideFill: fill(eyeY, chinRow, atRow, bothSides),
     templeFill: fill(frame.top, eyeY, atRow, bothSides),
+    fullerTempleFill: fill(frame.top, eyeY, atRow, Math.max),
     neckFill: fill(chinRow, chinRow + NECK_BAND * frame.height, () => jaw, Math.max),
     area: count / (0.785 * frame.width * frame.height),
   };
@@ -676,7 +703,7 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
 const LONG_NECK_FILL = 0.6;
 
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
-  if (seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
+  if (seg.shaved || seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
   // Under a hat the mask grew from the hat's colour: the silhouette is the hat's, and no hair
   // shows. Giving it a style put a short crop in the hat's place (deep3d 015259's cap read short).
   if (seg.hatLike) return 'none';

@@ -577,6 +577,25 @@ describe('hair: crown colour split', function () {
     assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
   });
 
+  it('reads a buzz cut as shaved and leaves its stubble in the skin (hrn 00034)', async function () {
+    const { image, data } = await avatarOf(this, '00034.png', ['hrn', 'single']);
+    const detected = data.hair!.detected!;
+    let maskPixels = 0;
+    for (const v of detected.mask!.data) if (v) maskPixels++;
+    console.log(`    class ${detected.hairClass}, shaved ${detected.shaved}, style ${data.hair!.style}, crown coverage ${detected.crownCoverage.toFixed(2)}, hair mask ${maskPixels} pixels`);
+    // Dark stubble over his skin fills 38 % of the crown band, as much as a short crop's hair does,
+    // and he got a brown short02 (#684731). It lies flat on the skull: beside the temples it fills
+    // 0.31 of the fuller band (short crops 0.43-0.96 on the shared photos).
+    assert.ok(detected.crownCoverage > 0.35, `crown coverage ${detected.crownCoverage}`);
+    assert.equal(detected.shaved, true);
+    assert.equal(detected.hairClass, 'none');
+    assert.equal(data.hair!.style, null);
+    assert.equal(data.hair!.mesh, undefined);
+    // The stubble stays in the skin albedo, as a beard's does: no pixel leaves the skin masks.
+    assert.equal(maskPixels, 0);
+    assert.equal(hairInSkinShare(data, image).share, 0);
+  });
+
   it('leaves a bald crown bald (deep3d 000125)', async function () {
     const { data } = await avatarOf(this, '000125.jpg');
     assert.equal(data.hair!.detected!.hairClass, 'none', `crown coverage ${data.hair!.detected!.crownCoverage}`);
