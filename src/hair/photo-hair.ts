@@ -372,10 +372,13 @@ const FLAT_VOLUME = 0.1;
 
 /**
  * Whether the hair lies flat on the skull: it stands out neither beside the temples (on either
- * side) nor above the skull's top. That is stubble over skin (hrn 00034's buzz cut, read as a
- * brown short02 from the dark stubble and the skin between it); a short crop stands 1-3 cm off the
- * skull, filling 0.44-0.86 of the fuller temple band and 0.08-0.29 face heights above the skull on
- * the shared photos. A ponytail or braid pulled back tight lies flat too, but shows a volume over the crown.
+ * side) nor above the skull's top. That is stubble over skin: hrn 00034's buzz cut (0.31 of the
+ * fuller temple band, 0.05 face heights over the skull, where the photo's edge cuts it) was read as
+ * a brown short02, since no colour cue tells dark stubble over brown skin from brown hair. A short
+ * crop stands 1-3 cm off the skull: on the 37 other shared photos with hair that fit, it fills
+ * 0.35-1.00 of the fuller temple band, or, where the mask misses the hair on one side or it is
+ * pulled back (deep3d vd006's braid, prnet 4; 000037's black cap, 0.18-0.30), rises 0.12-0.25 face
+ * heights over the skull. The margins are narrow (vd006: 0.30 and 0.12).
  */
 export function liesFlat(silhouette: HairSilhouette): boolean {
   return silhouette.fullerTempleFill < FLAT_TEMPLE_FILL && silhouette.volume < FLAT_VOLUME;
