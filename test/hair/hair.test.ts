@@ -451,15 +451,25 @@ describe('hair: crown colour split', function () {
     assert.ok(lab[2] > 3 && lab[1] > 0, `base L*a*b* ${lab}`);
   });
 
-  it('does not take a brightly lit forehead for hair (deep3d vd092)', async function () {
-    const { data } = await avatarOf(this, 'vd092.png');
-    const detected = data.hair!.detected!;
-    console.log(`    class ${detected.hairClass}, crown coverage ${detected.crownCoverage.toFixed(2)}`);
+  it('does not take a brightly lit forehead for hair, and finds the grey hair above and beside it (deep3d vd092)', async function () {
+    const { image, data } = await avatarOf(this, 'vd092.png');
+    const hair = data.hair!, detected = hair.detected!;
+    const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
+    // The light brown (#bb8b6e, linear RGB) his lit forehead gave him.
+    const forehead = [0xbb, 0x8b, 0x6e].map((v) => ((v / 255 + 0.055) / 1.055) ** 2.4);
+    const inSkin = hairInSkinShare(data, image).share;
+    console.log(`    class ${detected.hairClass}, style ${hair.style}, crown coverage ${detected.crownCoverage.toFixed(2)}, hairline ${detected.hairlineAboveBrows.toFixed(2)} face heights over the brows, base L*a*b* ${Array.from(lab, (v) => v.toFixed(1))}, ΔE76 to his forehead's colour ${deltaE76(hair.base, forehead).toFixed(1)}, hair in skin ${(100 * inSkin).toFixed(2)} %`);
     // His forehead, lit brighter than the rest of his face, lay outside the face's skin model: 66 %
-    // of the crown band read as hair and he got his forehead's colour as a light-brown short style.
-    // Of the skin's hue and saturation, it is skin now; his grey hair fills 22 % of the band, too
-    // little to count (the bald 000125's is 22 % too), so he comes out bald: a known miss.
-    assert.ok(detected.crownCoverage < 0.35, `crown coverage ${detected.crownCoverage}`);
+    // of the crown band read as hair and he got his forehead's colour (#bb8b6e) as a light-brown
+    // short style. Of the skin's hue and saturation, it is skin; then his receding grey hair filled
+    // 22 % of the crown band, which is mostly forehead, and he came out bald. It lies above the
+    // fitted skull's top, where the band over the skull finds it.
+    assert.equal(detected.hairClass, 'short');
+    assert.ok(detected.crownCoverage > 0.6, `crown coverage ${detected.crownCoverage}`);
+    // Grey with a warm cast (chroma 12.9 here), not the forehead's light brown (chroma 26.9).
+    assert.ok(lab[0] > 40 && Math.hypot(lab[1], lab[2]) < 17, `base L*a*b* ${lab}`);
+    assert.ok(deltaE76(hair.base, forehead) > 15, `base L*a*b* ${lab}`);
+    assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
   });
 
   it('gives long01\'s scalp cap the tone of the strands over it, so its gaps show no dark blotches (deep3d 000006)', async function () {
