@@ -22,9 +22,11 @@
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
  * albedo. Beards are below the brows and stay skin; for hair near the skin's colour, strands over the
  * face's sides (outside the eye corners, above the nose base) that are not skin are hair. A crown whose colour no natural hair has (strongly saturated, or a
- * hue outside red-orange-yellow) is taken for a hat. On a greyscale photo whose crown shows no
- * hair against the skin (light hair of the skin's tone), hair is sought above the fitted skull's
- * top instead, where no skin can be (overSkullHair), and grown by place alone. Browser-safe.
+ * hue outside red-orange-yellow) is taken for a hat. Where the crown band shows too little hair (a
+ * receding hairline leaves it to the forehead; on a greyscale photo light hair has the skin's
+ * tone), the band above the fitted skull's top is asked instead, where no skin can be
+ * (overSkullBand); grey hair of the skin's luminance is then grown by place alone. Hair that lies
+ * flat on the skull (liesFlat) is stubble: read as none, its mask dropped. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
