@@ -63,7 +63,7 @@ export interface FaceFrame {
 export interface HairSegmentation {
   /** Image-size mask, 255 = hair. */
   mask: Mask;
-  /** Share of the crown band the hair covers (0 on a bald head). */
+  /** Share of the crown band the hair covers (0 on a bald head); where that band showed too little hair and the band above the skull (overSkullBand) showed enough, that band's share. */
   crownCoverage: number;
   /** The crown's colour is no natural hair colour (a hat, a hood). */
   hatLike: boolean;
