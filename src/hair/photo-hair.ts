@@ -551,7 +551,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     // its strands falling over the temples and cheeks (deep3d 000126's platinum ones) stayed in the
     // skin masks, and the albedo model fitted to them carried their colour on into the temples.
     if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) {
-      return !greyHair && nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
+      return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
     }
     // Grey hair of the skin's tone is told from the skin by place alone: outside the face oval above
     // the eyes (on the forehead, no cue tells a fringe from skin of its tone: it stays skin), beside
@@ -594,7 +594,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     }
   };
   grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y)));
-  if (nearSkinColour && personOk && !greyHair) {
+  if (nearSkinColour && personOk) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
       candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
   }
