@@ -89,7 +89,7 @@ for (const file of photos) {
   writeFileSync(path.join(outDir, `${name}.png`), encodePng(besideEachOther([overlay(image, inSkin.hairMask, 320), preview])));
   console.log([
     path.relative(shared, file),
-    `${d.hairClass} (${s.volume.toFixed(2)} ${s.sideFill.toFixed(2)} ${s.templeFill.toFixed(2)} ${s.neckFill.toFixed(2)} ${s.area.toFixed(2)} ${d.crownCoverage.toFixed(2)}${d.hatLike ? ' hat' : ''})`,
+    `${d.hairClass} (${s.volume.toFixed(2)} ${s.sideFill.toFixed(2)} ${s.templeFill.toFixed(2)} ${s.neckFill.toFixed(2)} ${s.area.toFixed(2)} ${d.crownCoverage.toFixed(2)}${d.hatLike ? ' hat' : ''}${d.shaved ? ' shaved' : ''})`,
     hair.style ?? 'none',
     `${hex(hair.base)}/${hex(hair.root)} L*${linearToLab(hair.base[0], hair.base[1], hair.base[2])[0].toFixed(0)}`,
     Number.isFinite(dE) ? `${dE.toFixed(1)} (photo ${hex(d.regionMean)} render ${hex(stats!.meanColour)})` : '-',

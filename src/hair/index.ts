@@ -11,7 +11,7 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { readHairAsset, type HairAsset } from './asset-format.js';
 import { supportsHair } from './fit-hair.js';
-import { estimateHairColour } from './hair-colour.js';
+import { estimateHairColour, withoutChroma } from './hair-colour.js';
 import { naturalHairColour } from './colour-space.js';
 import { buildHairMesh, type HairMesh, type HairTone } from './hair-mesh.js';
 import { classifyHair, hairSilhouette, type HairSegmentation, type HairSilhouette } from './photo-hair.js';
@@ -33,6 +33,8 @@ export interface AvatarHair {
     hairClass: HairClass;
     crownCoverage: number;
     hatLike: boolean;
+    /** The hair lay flat on the skull (stubble): read as none, and left in the skin albedo. */
+    shaved: boolean;
     hairlineAboveBrows: number;
     silhouette: HairSilhouette;
     /** Trimmed mean of the de-lit hair pixels (linear RGB). */
@@ -92,11 +94,12 @@ export async function hairFromPhoto(input: {
   const headRows = headRowsInImage(input.neutralVertices, input.camera, image.height);
   const silhouette = hairSilhouette(seg, headRows);
   const hairClass = classifyHair(seg, silhouette);
-  const colour = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame, headRows);
+  const found = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame, headRows);
+  const colour = found && seg.greyscale ? withoutChroma(found) : found;
   const tone: HairTone = colour ? { base: naturalHairColour(colour.base), root: naturalHairColour(colour.root) } : DEFAULT_HAIR_TONE;
   const style: HairStyle | null = input.option === 'auto' ? (hairClass === 'none' ? null : STYLE_FOR_CLASS[hairClass]) : input.option === 'none' ? null : input.option;
   const detected = {
-    hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
+    hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, shaved: seg.shaved, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
     regionMean: colour?.regionMean ?? tone.base, mask: seg.mask,
   };
   if (style && !supportsHair(input.model)) {
