@@ -196,11 +196,15 @@ function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32
   }
 }
 
-/** The same view de-lit with another light (for example the stage-2 light fitted with the albedo model). */
-export function relightView(view: DelitView, light: Float32Array): DelitView {
+/**
+ * The same view de-lit with another light (for example the stage-2 light fitted with the albedo
+ * model). With `inPlace` the new albedo and confidence are written over the view's own (13 MiB
+ * at 1024², for a caller that no longer needs them).
+ */
+export function relightView(view: DelitView, light: Float32Array, inPlace = false): DelitView {
   const count = view.raster.texel.length;
-  const albedo = new Float32Array(count * 3);
-  const confidence = new Float32Array(count);
+  const albedo = inPlace ? view.albedo.fill(0) : new Float32Array(count * 3);
+  const confidence = inPlace ? view.confidence.fill(0) : new Float32Array(count);
   divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
   const skinTrust = new Float32Array(count);
   for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
@@ -293,7 +297,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
     const chroma = skinChromaShift(views.map((view) => view.skinTone), views.map((view, v) => skinToneUnder(view, coarse.lights[v])));
     if (chroma) shiftCoarseColour(coarse, chroma);
-    views = views.map((view, v) => relightView(view, coarse.lights[v]));
+    views = views.map((view, v) => relightView(view, coarse.lights[v], true));
     lap('coarse');
   }
   const merged = mergeViews(views);
