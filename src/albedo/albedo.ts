@@ -19,7 +19,7 @@ import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
-import { completeAlbedo, getMirrorMap } from './completion.js';
+import { completeAlbedo, getMirrorMap, type CompletionResult } from './completion.js';
 import { boundBrowChroma, photoBrowShare, photoBrowWeight } from './photo-brows.js';
 import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
 import { boxBlur } from './texture-filters.js';
@@ -300,14 +300,16 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     views = views.map((view, v) => relightView(view, coarse.lights[v], true));
     lap('coarse');
   }
-  const merged = mergeViews(views);
+  let merged: ReturnType<typeof mergeViews> | undefined = mergeViews(views);
   // Only the lights are needed from here on: the views' colour, normal and weight planes (about 20 MiB at 1024²) can go.
   const lights = views.map((view) => view.light);
   views = [];
+  const coverage = skinCoverage(raster, merged.confidence);
+  const { skinTone, browWeight } = merged;
   lap('merge');
   throwIfAborted(signal);
 
-  const completed = completeAlbedo({ raster, mirror, albedo: merged.albedo, confidence: merged.confidence, skinTone: merged.skinTone });
+  let completed: CompletionResult | undefined = completeAlbedo({ raster, mirror, albedo: merged.albedo, confidence: merged.confidence, skinTone });
   lap('complete');
 
   let texture = completed.texture;
@@ -324,21 +326,27 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     });
     const region = modelRegion(model, size);
     // Inside the photo's brows the completed photo albedo stands (./photo-brows.ts).
-    brows = merged.browWeight ? photoBrowShare(raster, mirror, merged.browWeight, completed.confidence) : undefined;
+    brows = browWeight ? photoBrowShare(raster, mirror, browWeight, completed.confidence) : undefined;
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     for (let p = 0; p < region.length; p++) {
       const b = brows ? photoBrowWeight(brows[p], fusion.texture, completed.texture, p) : 0;
       const m = region[p] * (1 - b);
       for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
     }
+    detail = fusion.detail;
+  }
+  // From here on only the texture is worked on: the merged photo albedo and the completion's
+  // planes (about 35 MiB at 1024²) are let go before the brows' and the eyes' passes allocate theirs.
+  merged = undefined;
+  completed = undefined;
+  if (coarse && options.albedoModel) {
     // Inside the brows, colour along the skin's hue only (./photo-brows.ts).
     if (brows) boundBrowChroma(texture, raster, brows);
-    detail = fusion.detail;
     lap('detail');
   }
 
   const surround = options.eyeSurround === false ? null : getEyeSurround(list[0].model, raster);
-  if (surround) harmoniseEyeSurround(texture, raster, surround, merged.skinTone, brows);
+  if (surround) harmoniseEyeSurround(texture, raster, surround, skinTone, brows);
   lap('eyeSurround');
 
   const albedoImage = linearTextureToSrgbImage(texture, size);
@@ -348,7 +356,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     albedo: albedoImage,
     light: lights[0],
     lights,
-    coverage: skinCoverage(raster, merged.confidence),
+    coverage,
     timings,
     ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };
