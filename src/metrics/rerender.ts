@@ -45,8 +45,8 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
   const scene = options.scene ?? buildPreviewScene(data, data.expression);
   const { positions, normals, uvs, indices, triangleMaterial } = scene;
   const screen = projectToImage(positions, data.camera);
-  // The z-buffer covers the avatar's bounding box only (a quarter of a portrait photo's pixels, 4
-  // of the target's 16 bytes per pixel); the outputs stay photo-sized.
+  // The z-buffer (16 bytes per pixel) covers the avatar's bounding box only, not the whole photo
+  // (37.6 MiB for a 1920x1280 one); the outputs stay photo-sized.
   const box = screenBox(screen, width, height);
   const target = createRasterTarget(box.width, box.height, box.left, box.top);
   rasterizeTriangles(target, screen, indices, { cull: 'back' });
@@ -61,29 +61,30 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
   const colour = new Float32Array(3);
   const basis = new Float64Array(SH_COUNT);
   const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
-  for (let q = 0; q < box.width * box.height; q++) {
-    const t = target.triangle[q];
-    if (t < 0) continue;
-    const p = (box.top + Math.floor(q / box.width)) * width + box.left + (q % box.width);
-    surfaceAt(target, q, screen, indices, uvs, normals, surface);
-    const { u, v, nx, ny, nz } = surface;
-    const material = triangleMaterial[t];
-    if (material === MATERIAL_SKIN) {
-      sampleLinear(data.albedo, u, v, colour);
-      if (options.mouthInterior) applyVertexTint(scene, t, surface, colour);
-    }
-    else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
-    else plainColourAt(scene, t, surface, colour);
-    shShadingBasis(nx, ny, nz, basis);
-    for (let c = 0; c < 3; c++) {
-      let shading = 0;
-      for (let k = 0; k < SH_COUNT; k++) shading += light[c * SH_COUNT + k] * basis[k];
-      out[4 * p + c] = linearToSrgb8(colour[c] * Math.max(0, shading));
-    }
-    out[4 * p + 3] = 255;
-    coverage[p] = 255;
-    if (t < headTriangles) {
-      skinWeight[p] = surface.w0 * modelSkin[indices[3 * t]] + surface.w1 * modelSkin[indices[3 * t + 1]] + surface.w2 * modelSkin[indices[3 * t + 2]];
+  for (let row = 0; row < box.height; row++) {
+    for (let column = 0, q = row * box.width, p = (box.top + row) * width + box.left; column < box.width; column++, q++, p++) {
+      const t = target.triangle[q];
+      if (t < 0) continue;
+      surfaceAt(target, q, screen, indices, uvs, normals, surface);
+      const { u, v, nx, ny, nz } = surface;
+      const material = triangleMaterial[t];
+      if (material === MATERIAL_SKIN) {
+        sampleLinear(data.albedo, u, v, colour);
+        if (options.mouthInterior) applyVertexTint(scene, t, surface, colour);
+      }
+      else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
+      else plainColourAt(scene, t, surface, colour);
+      shShadingBasis(nx, ny, nz, basis);
+      for (let c = 0; c < 3; c++) {
+        let shading = 0;
+        for (let k = 0; k < SH_COUNT; k++) shading += light[c * SH_COUNT + k] * basis[k];
+        out[4 * p + c] = linearToSrgb8(colour[c] * Math.max(0, shading));
+      }
+      out[4 * p + 3] = 255;
+      coverage[p] = 255;
+      if (t < headTriangles) {
+        skinWeight[p] = surface.w0 * modelSkin[indices[3 * t]] + surface.w1 * modelSkin[indices[3 * t + 1]] + surface.w2 * modelSkin[indices[3 * t + 2]];
+      }
     }
   }
   return {
