@@ -22,8 +22,6 @@ export interface InPhotoRender {
   render: RgbaImage;
   /** 255 where the avatar covers the pixel. */
   coverage: Mask;
-  /** Per pixel: the model's face-skin weight (0..1) where a head triangle is visible, 0 elsewhere (eyes, teeth, background). */
-  skinWeight: Float32Array;
 }
 
 let defaultEyeTexture: RgbaImage | undefined;
@@ -52,12 +50,9 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
   rasterizeTriangles(target, screen, indices, { cull: 'back' });
 
   const eyeTexture = data.irisColor ? createEyeTexture({ irisColor: data.irisColor }) : (defaultEyeTexture ??= createEyeTexture());
-  const headTriangles = data.model.indices.length / 3;
-  const modelSkin = data.model.skinWeight;
   const light = data.light;
   const out = new Uint8ClampedArray(width * height * 4);
   const coverage = new Uint8Array(width * height);
-  const skinWeight = new Float32Array(width * height);
   const colour = new Float32Array(3);
   const basis = new Float64Array(SH_COUNT);
   const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
@@ -82,15 +77,11 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
       }
       out[4 * p + 3] = 255;
       coverage[p] = 255;
-      if (t < headTriangles) {
-        skinWeight[p] = surface.w0 * modelSkin[indices[3 * t]] + surface.w1 * modelSkin[indices[3 * t + 1]] + surface.w2 * modelSkin[indices[3 * t + 2]];
-      }
     }
   }
   return {
     render: { width, height, data: out },
     coverage: { width, height, data: coverage },
-    skinWeight,
   };
 }
 
