@@ -62,6 +62,13 @@ export interface CreateAvatarOptions {
    * option, the photo's hair is kept out of the skin albedo.
    */
   hair?: HairOption;
+  /**
+   * Dispose the shared face analyzer (getFaceAnalyzer) once the photos are analysed: for callers
+   * that make one avatar per process, such as the CLI. onnxruntime's WASM memory never shrinks, but
+   * what the four sessions free is reused by the later ones (the fit's and albedo's graphs, the
+   * report's identity model) instead of growing it. Default false: the next avatar reuses them.
+   */
+  releaseFaceModels?: boolean;
   /** Names of the photos (e.g. file names) for error messages when several are given. */
   photoNames?: readonly string[];
   onProgress?: ProgressCallback;
@@ -124,6 +131,14 @@ export function getFaceAnalyzer(backend: 'auto' | Backend = 'auto'): Promise<Fac
     analyzer.catch(() => analyzers.delete(backend));
   }
   return analyzer;
+}
+
+/** Disposes the shared face analyzer of a backend preference (its onnxruntime sessions); a later getFaceAnalyzer makes a new one. */
+export async function releaseFaceAnalyzer(backend: 'auto' | Backend = 'auto'): Promise<void> {
+  const analyzer = analyzers.get(backend);
+  if (!analyzer) return;
+  analyzers.delete(backend);
+  await (await analyzer).dispose();
 }
 
 /** Runs a stage, timing it and reporting its start and end. */
@@ -210,6 +225,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     ]));
     views.push({ image, label: labels[i], face, skinMask, faceMask, personMask });
   }
+  if (options.releaseFaceModels) await releaseFaceAnalyzer(options.backend ?? 'auto');
 
   const fitExpression = options.fitExpression ?? !options.shape;
   const fits: FitResult[] = await stage('fit', timings, options, async () => {

@@ -19,7 +19,7 @@ import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { unwrapPhoto, type UnwrapInput, type UvRaster } from './unwrap.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.js';
-import { completeAlbedo, getMirrorMap } from './completion.js';
+import { completeAlbedo, getMirrorMap, type CompletionResult } from './completion.js';
 import { boundBrowChroma, photoBrowShare, photoBrowWeight } from './photo-brows.js';
 import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
 import { boxBlur } from './texture-filters.js';
@@ -196,11 +196,15 @@ function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32
   }
 }
 
-/** The same view de-lit with another light (for example the stage-2 light fitted with the albedo model). */
-export function relightView(view: DelitView, light: Float32Array): DelitView {
+/**
+ * The same view de-lit with another light (for example the stage-2 light fitted with the albedo
+ * model). With `inPlace` the new albedo and confidence are written over the view's own (13 MiB
+ * at 1024², for a caller that no longer needs them).
+ */
+export function relightView(view: DelitView, light: Float32Array, inPlace = false): DelitView {
   const count = view.raster.texel.length;
-  const albedo = new Float32Array(count * 3);
-  const confidence = new Float32Array(count);
+  const albedo = inPlace ? view.albedo.fill(0) : new Float32Array(count * 3);
+  const confidence = inPlace ? view.confidence.fill(0) : new Float32Array(count);
   divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
   const skinTrust = new Float32Array(count);
   for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
@@ -293,17 +297,19 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
     const chroma = skinChromaShift(views.map((view) => view.skinTone), views.map((view, v) => skinToneUnder(view, coarse.lights[v])));
     if (chroma) shiftCoarseColour(coarse, chroma);
-    views = views.map((view, v) => relightView(view, coarse.lights[v]));
+    views = views.map((view, v) => relightView(view, coarse.lights[v], true));
     lap('coarse');
   }
-  const merged = mergeViews(views);
+  let merged: ReturnType<typeof mergeViews> | undefined = mergeViews(views);
   // Only the lights are needed from here on: the views' colour, normal and weight planes (about 20 MiB at 1024²) can go.
   const lights = views.map((view) => view.light);
   views = [];
+  const coverage = skinCoverage(raster, merged.confidence);
+  const { skinTone, browWeight } = merged;
   lap('merge');
   throwIfAborted(signal);
 
-  const completed = completeAlbedo({ raster, mirror, albedo: merged.albedo, confidence: merged.confidence, skinTone: merged.skinTone });
+  let completed: CompletionResult | undefined = completeAlbedo({ raster, mirror, albedo: merged.albedo, confidence: merged.confidence, skinTone });
   lap('complete');
 
   let texture = completed.texture;
@@ -320,21 +326,27 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     });
     const region = modelRegion(model, size);
     // Inside the photo's brows the completed photo albedo stands (./photo-brows.ts).
-    brows = merged.browWeight ? photoBrowShare(raster, mirror, merged.browWeight, completed.confidence) : undefined;
+    brows = browWeight ? photoBrowShare(raster, mirror, browWeight, completed.confidence) : undefined;
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     for (let p = 0; p < region.length; p++) {
       const b = brows ? photoBrowWeight(brows[p], fusion.texture, completed.texture, p) : 0;
       const m = region[p] * (1 - b);
       for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
     }
+    detail = fusion.detail;
+  }
+  // From here on only the texture is worked on: the merged photo albedo and the completion's
+  // planes (about 35 MiB at 1024²) are let go before the brows' and the eyes' passes allocate theirs.
+  merged = undefined;
+  completed = undefined;
+  if (coarse && options.albedoModel) {
     // Inside the brows, colour along the skin's hue only (./photo-brows.ts).
     if (brows) boundBrowChroma(texture, raster, brows);
-    detail = fusion.detail;
     lap('detail');
   }
 
   const surround = options.eyeSurround === false ? null : getEyeSurround(list[0].model, raster);
-  if (surround) harmoniseEyeSurround(texture, raster, surround, merged.skinTone, brows);
+  if (surround) harmoniseEyeSurround(texture, raster, surround, skinTone, brows);
   lap('eyeSurround');
 
   const albedoImage = linearTextureToSrgbImage(texture, size);
@@ -344,7 +356,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     albedo: albedoImage,
     light: lights[0],
     lights,
-    coverage: skinCoverage(raster, merged.confidence),
+    coverage,
     timings,
     ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };

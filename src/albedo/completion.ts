@@ -151,7 +151,7 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
 
   // (b) Skin-tone fill from confident skin, tending to the median skin tone far away. Its inputs
   // reuse the grid albedo and confidence (12 + 4 MiB at 1024², dead after (a)): every covered
-  // texel is rewritten below, and both are zero elsewhere.
+  // texel is rewritten below, and both are zero elsewhere; so does its output.
   const fillColour = gridAlbedo;
   const fillWeight = gridConfidence;
   for (let i = 0; i < count; i++) {
@@ -159,7 +159,8 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
     fillWeight[p] = combinedConfidence[i] * raster.skin[i];
     for (let c = 0; c < 3; c++) fillColour[3 * p + c] = combined[3 * i + c];
   }
-  const fill = pushPullFill(fillColour, fillWeight, size, skinTone);
+  // Filled in place (push-pull reads each texel's own colour before writing it).
+  const fill = pushPullFill(fillColour, fillWeight, size, skinTone, undefined, fillColour);
 
   // (c) Blend by confidence (already feathered), then extend the islands into the empty texels.
   // The blend is written over the fill itself and the islands' weight over the fill's weight: the

@@ -149,6 +149,22 @@ export function applyValueDetail(coarseHsv: Float32Array, detail: Float32Array, 
   return fused;
 }
 
+/**
+ * valueDetailAt on an interleaved sRGB map without a stored HSV copy: texel t's fused r, g, b
+ * into `out`, given its detail. `hsv` (3 values) is scratch; being a Float32Array it rounds H, S
+ * and V as planesToHsv stores them, so the result is valueDetailAt's bit for bit.
+ */
+export function valueDetailAtInterleaved(coarse: Float32Array, t: number, detail: number, hsv: Float32Array, out: Float32Array): void {
+  const r = coarse[3 * t], g = coarse[3 * t + 1], b = coarse[3 * t + 2];
+  if (detail === 0) {
+    out[0] = r; out[1] = g; out[2] = b;
+    return;
+  }
+  rgbToHsv(r, g, b, hsv, 0);
+  const v = Math.min(1, Math.max(0, hsv[2] + detail));
+  hsvToRgb(hsv[0], Math.min(1, Math.max(0, hsv[1])), v, out, 0);
+}
+
 /** applyValueDetail's texel t (sRGB r, g, b) into `out`, for callers that need one texel at a time. */
 export function valueDetailAt(coarseHsv: Float32Array, detail: Float32Array, D: number, coarse: Float32Array, t: number, out: Float32Array): void {
   if (detail[t] === 0) {

@@ -31,9 +31,14 @@ export interface UvapmAlbedo {
   fused: Float32Array;
 }
 
-/** Bilinear upsampling of planar channels (texel centres aligned). */
-export function upsamplePlanes(planes: Float32Array, from: number, to: number, channels = 3): Float32Array {
+/**
+ * Bilinear upsampling of planar channels (texel centres aligned), into planar channels or, with
+ * `interleaved`, interleaved texels (the same values).
+ */
+export function upsamplePlanes(planes: Float32Array, from: number, to: number, channels = 3, interleaved = false): Float32Array {
   const out = new Float32Array(channels * to * to);
+  // Where channel c of texel t goes: c * channelStep + t * texelStep.
+  const channelStep = interleaved ? 1 : to * to, texelStep = interleaved ? channels : 1;
   const scale = from / to;
   // The horizontal taps depend on the column alone: computed once, not per row and channel.
   const left = new Int32Array(to), right = new Int32Array(to), across = new Float64Array(to);
@@ -46,12 +51,12 @@ export function upsamplePlanes(planes: Float32Array, from: number, to: number, c
     for (let y = 0; y < to; y++) {
       const sy = Math.min(from - 1, Math.max(0, (y + 0.5) * scale - 0.5));
       const y0 = Math.floor(sy), y1 = Math.min(from - 1, y0 + 1), fy = sy - y0;
-      const top = plane + y0 * from, bottom = plane + y1 * from, row = c * to * to + y * to;
+      const top = plane + y0 * from, bottom = plane + y1 * from, row = c * channelStep + y * to * texelStep;
       for (let x = 0; x < to; x++) {
         const fx = across[x];
         const upper = planes[top + left[x]] * (1 - fx) + planes[top + right[x]] * fx;
         const lower = planes[bottom + left[x]] * (1 - fx) + planes[bottom + right[x]] * fx;
-        out[row + x] = upper * (1 - fy) + lower * fy;
+        out[row + x * texelStep] = upper * (1 - fy) + lower * fy;
       }
     }
   }

@@ -10,7 +10,7 @@
  * coincide with the model texel's, and bilinear upsampling (upsamplePlanes) inverts the layout.
  */
 import { upsamplePlanes, type UvapmObservation } from './fit-albedo.js';
-import { boundedHighPass, DETAIL_LIMIT, planesToHsv, rgbToHsv, valueDetailAt } from './detail.js';
+import { boundedHighPass, DETAIL_LIMIT, rgbToHsv, valueDetailAtInterleaved } from './detail.js';
 import { generateDetail, type DetailModel } from './detail-model.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
@@ -87,7 +87,10 @@ export interface DetailFusionInput {
    * the feather radius max(1, round(size / 128)): the completion's erodedConfidence (./completion.ts).
    */
   erodedConfidence: Float32Array;
-  /** Coarse albedo at the texture size: planar r, g, b, sRGB 0..1 (the UVAPM's space). */
+  /**
+   * Coarse albedo at the texture size: interleaved r, g, b, sRGB 0..1 (the UVAPM's space), as
+   * coarseAtTextureSize gives it. The fused texture is written over it (DetailFusion.texture).
+   */
   coarse: Float32Array;
   /** Gaussian-like σ in texels below which the photo's value residual counts as detail. */
   sigma: number;
@@ -98,7 +101,7 @@ export interface DetailFusionInput {
 }
 
 export interface DetailFusion {
-  /** The fused albedo, linear RGB interleaved, every texel (S²). */
+  /** The fused albedo, linear RGB interleaved, every texel (S²): the input's `coarse` array, overwritten. */
   texture: Float32Array;
   /** The value offset added to the coarse map per texel (S²): the detail map. */
   detail: Float32Array;
@@ -137,21 +140,23 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
   for (let p = 0; p < texels; p++) own[p] = raster.slot[p] >= 0 ? Math.min(own[p], ramp[p] / Math.max(coverage[p], 1e-6)) : 0;
 
   // Value residual photo − coarse where seen; its weighted low-pass (the coarse fit's
-  // low-frequency error) stays out of the detail.
-  const coarseHsv = planesToHsv(coarse, texels);
+  // low-frequency error) stays out of the detail. HSV's value is the largest channel: the coarse
+  // map's HSV is computed texel by texel where it is needed, not stored (12 MiB at 1024²).
   const hsv = new Float32Array(3);
   const residual = new Float32Array(texels);
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i];
     if (!(own[p] > 0)) continue;
     rgbToHsv(linearToSrgb(photoAlbedo[3 * i]), linearToSrgb(photoAlbedo[3 * i + 1]), linearToSrgb(photoAlbedo[3 * i + 2]), hsv, 0);
-    residual[p] = hsv[2] - coarseHsv[3 * p + 2];
+    residual[p] = hsv[2] - Math.max(coarse[3 * p], coarse[3 * p + 1], coarse[3 * p + 2]);
   }
   const ownDetail = boundedHighPass(residual, own, S, sigma, limit);
   // The learned detail model's best explanation of the seen detail, for what neither the texel nor its mirror saw.
   const generated = input.detailModel ? generateDetailAtSize(input.detailModel, ownDetail, own, S) : undefined;
 
-  const detail = new Float32Array(texels);
+  // The detail map reuses the residual's array: every covered texel is rewritten below, and the
+  // residual is 0 off the islands, as the detail is.
+  const detail = residual;
   const mirroredDetail = new Float32Array(1);
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i], w = own[p];
@@ -166,11 +171,12 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
     detail[p] = value;
   }
 
-  // applyValueDetail texel by texel, straight to linear (no planar sRGB copy of the texture).
-  const texture = new Float32Array(texels * 3);
+  // applyValueDetail texel by texel, straight to linear, over the coarse map itself (each texel
+  // reads only its own coarse colour).
+  const texture = coarse;
   const rgb = new Float32Array(3);
   for (let p = 0; p < texels; p++) {
-    valueDetailAt(coarseHsv, detail, texels, coarse, p, rgb);
+    valueDetailAtInterleaved(coarse, p, detail[p], hsv, rgb);
     for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(rgb[c]);
   }
   return { texture, detail, detailWeight: own };
@@ -226,9 +232,10 @@ export function modelRegionAtTextureSize(mask: Uint8Array, modelSize: number, si
 }
 
 /**
- * Planar channels at the model size (d × d) upsampled to the texture size, after extending the
- * values inside the mask two texels outwards (mean of the inside neighbours): the model's texels
- * outside its mask hold no albedo, and bilinear taps at the border would otherwise blend them in.
+ * Planar channels at the model size (d × d) upsampled to the texture size, interleaved, after
+ * extending the values inside the mask two texels outwards (mean of the inside neighbours): the
+ * model's texels outside its mask hold no albedo, and bilinear taps at the border would otherwise
+ * blend them in.
  */
 export function coarseAtTextureSize(planes: Float32Array, mask: Uint8Array, modelSize: number, size: number): Float32Array {
   const d = modelSize, D = d * d;
@@ -257,7 +264,7 @@ export function coarseAtTextureSize(planes: Float32Array, mask: Uint8Array, mode
     }
     known = next;
   }
-  return size === d ? extended : upsamplePlanes(extended, d, size);
+  return upsamplePlanes(extended, d, size, 3, true);
 }
 
 function clamp01(x: number): number {

@@ -131,6 +131,8 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     textureSize,
     hair,
     backend: backend as 'auto' | 'wasm' | 'webgpu',
+    // One avatar per process: the face models' onnxruntime memory goes to the later sessions (the fit's, the report's identity model).
+    releaseFaceModels: true,
     ...(albedoModel !== undefined ? { albedoModel } : {}),
     onProgress: (event: ProgressEvent) => { if (event.progress === 0) log(`[${event.stage}]`); },
   }));

@@ -22,8 +22,6 @@ export interface InPhotoRender {
   render: RgbaImage;
   /** 255 where the avatar covers the pixel. */
   coverage: Mask;
-  /** Per pixel: the model's face-skin weight (0..1) where a head triangle is visible, 0 elsewhere (eyes, teeth, background). */
-  skinWeight: Float32Array;
 }
 
 let defaultEyeTexture: RgbaImage | undefined;
@@ -45,48 +43,61 @@ export function renderInPhoto(data: AvatarData, image: { width: number; height: 
   const scene = options.scene ?? buildPreviewScene(data, data.expression);
   const { positions, normals, uvs, indices, triangleMaterial } = scene;
   const screen = projectToImage(positions, data.camera);
-  const target = createRasterTarget(width, height);
+  // The z-buffer (16 bytes per pixel) covers the avatar's bounding box only, not the whole photo
+  // (37.6 MiB for a 1920x1280 one); the outputs stay photo-sized.
+  const box = screenBox(screen, width, height);
+  const target = createRasterTarget(box.width, box.height, box.left, box.top);
   rasterizeTriangles(target, screen, indices, { cull: 'back' });
 
   const eyeTexture = data.irisColor ? createEyeTexture({ irisColor: data.irisColor }) : (defaultEyeTexture ??= createEyeTexture());
-  const headTriangles = data.model.indices.length / 3;
-  const modelSkin = data.model.skinWeight;
   const light = data.light;
   const out = new Uint8ClampedArray(width * height * 4);
   const coverage = new Uint8Array(width * height);
-  const skinWeight = new Float32Array(width * height);
   const colour = new Float32Array(3);
   const basis = new Float64Array(SH_COUNT);
   const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
-  for (let p = 0; p < width * height; p++) {
-    const t = target.triangle[p];
-    if (t < 0) continue;
-    surfaceAt(target, p, screen, indices, uvs, normals, surface);
-    const { u, v, nx, ny, nz } = surface;
-    const material = triangleMaterial[t];
-    if (material === MATERIAL_SKIN) {
-      sampleLinear(data.albedo, u, v, colour);
-      if (options.mouthInterior) applyVertexTint(scene, t, surface, colour);
-    }
-    else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
-    else plainColourAt(scene, t, surface, colour);
-    shShadingBasis(nx, ny, nz, basis);
-    for (let c = 0; c < 3; c++) {
-      let shading = 0;
-      for (let k = 0; k < SH_COUNT; k++) shading += light[c * SH_COUNT + k] * basis[k];
-      out[4 * p + c] = linearToSrgb8(colour[c] * Math.max(0, shading));
-    }
-    out[4 * p + 3] = 255;
-    coverage[p] = 255;
-    if (t < headTriangles) {
-      skinWeight[p] = surface.w0 * modelSkin[indices[3 * t]] + surface.w1 * modelSkin[indices[3 * t + 1]] + surface.w2 * modelSkin[indices[3 * t + 2]];
+  for (let row = 0; row < box.height; row++) {
+    for (let column = 0, q = row * box.width, p = (box.top + row) * width + box.left; column < box.width; column++, q++, p++) {
+      const t = target.triangle[q];
+      if (t < 0) continue;
+      surfaceAt(target, q, screen, indices, uvs, normals, surface);
+      const { u, v, nx, ny, nz } = surface;
+      const material = triangleMaterial[t];
+      if (material === MATERIAL_SKIN) {
+        sampleLinear(data.albedo, u, v, colour);
+        if (options.mouthInterior) applyVertexTint(scene, t, surface, colour);
+      }
+      else if (material === MATERIAL_EYE) sampleLinear(eyeTexture, u, v, colour);
+      else plainColourAt(scene, t, surface, colour);
+      shShadingBasis(nx, ny, nz, basis);
+      for (let c = 0; c < 3; c++) {
+        let shading = 0;
+        for (let k = 0; k < SH_COUNT; k++) shading += light[c * SH_COUNT + k] * basis[k];
+        out[4 * p + c] = linearToSrgb8(colour[c] * Math.max(0, shading));
+      }
+      out[4 * p + 3] = 255;
+      coverage[p] = 255;
     }
   }
   return {
     render: { width, height, data: out },
     coverage: { width, height, data: coverage },
-    skinWeight,
   };
+}
+
+/** The pixels of a width x height image that the projected vertices' bounding box covers (at least one). */
+function screenBox(screen: Float32Array, width: number, height: number): { left: number; top: number; width: number; height: number } {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < screen.length; i += 3) {
+    const x = screen[i], y = screen[i + 1];
+    // Behind the camera (NaN): the rasterizer skips those triangles.
+    if (!(x === x)) continue;
+    if (x < minX) minX = x; if (x > maxX) maxX = x;
+    if (y < minY) minY = y; if (y > maxY) maxY = y;
+  }
+  const left = Math.min(width - 1, Math.max(0, Math.floor(minX))), top = Math.min(height - 1, Math.max(0, Math.floor(minY)));
+  const right = Math.max(left, Math.min(width - 1, Math.ceil(maxX))), bottom = Math.max(top, Math.min(height - 1, Math.ceil(maxY)));
+  return { left, top, width: right - left + 1, height: bottom - top + 1 };
 }
 
 /**

@@ -8,6 +8,13 @@
 export interface RasterTarget {
   width: number;
   height: number;
+  /**
+   * Image column and row of the target's first pixel (default 0): a target may cover only a window
+   * of a larger image (e.g. a head's bounding box in a photo) while triangles keep the image's
+   * coordinates. Pixel (x, y) of the image is element (y - top) * width + (x - left).
+   */
+  left?: number;
+  top?: number;
   /** Depth of the nearest surface per pixel (smaller = nearer); +Infinity where empty. */
   depth: Float32Array;
   /** Triangle index (the t of indices[3t..3t+2]) per pixel; -1 where empty. */
@@ -29,10 +36,12 @@ export function uvScreenPositions(uvs: Float32Array, size: number): Float32Array
   return screen;
 }
 
-export function createRasterTarget(width: number, height: number): RasterTarget {
+export function createRasterTarget(width: number, height: number, left = 0, top = 0): RasterTarget {
   const target: RasterTarget = {
     width,
     height,
+    left,
+    top,
     depth: new Float32Array(width * height),
     triangle: new Int32Array(width * height),
     bary: new Float32Array(width * height * 2),
@@ -70,6 +79,7 @@ export function rasterizeTriangles(
   options: RasterOptions = {},
 ): void {
   const { width, height, depth, triangle, bary } = target;
+  const left = target.left ?? 0, top = target.top ?? 0;
   const cullBack = options.cull === 'back';
   const include = options.include;
   const accept = options.accept;
@@ -84,13 +94,14 @@ export function rasterizeTriangles(
     const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
     if (area === 0 || !Number.isFinite(area)) continue;
     if (cullBack && area > 0) continue;
-    const minX = Math.max(0, Math.ceil(Math.min(x0, x1, x2)));
-    const maxX = Math.min(width - 1, Math.floor(Math.max(x0, x1, x2)));
-    const minY = Math.max(0, Math.ceil(Math.min(y0, y1, y2)));
-    const maxY = Math.min(height - 1, Math.floor(Math.max(y0, y1, y2)));
+    const minX = Math.max(left, Math.ceil(Math.min(x0, x1, x2)));
+    const maxX = Math.min(left + width - 1, Math.floor(Math.max(x0, x1, x2)));
+    const minY = Math.max(top, Math.ceil(Math.min(y0, y1, y2)));
+    const maxY = Math.min(top + height - 1, Math.floor(Math.max(y0, y1, y2)));
     if (minX > maxX || minY > maxY) continue;
     const invArea = 1 / area;
     for (let y = minY; y <= maxY; y++) {
+      const row = (y - top) * width - left;
       for (let x = minX; x <= maxX; x++) {
         // Barycentrics of corners 1 and 2 from sub-triangle areas.
         const b1 = ((x - x0) * (y2 - y0) - (x2 - x0) * (y - y0)) * invArea;
@@ -99,7 +110,7 @@ export function rasterizeTriangles(
         // Small negative tolerance closes cracks between neighbouring triangles.
         if (b0 < -1e-6 || b1 < -1e-6 || b2 < -1e-6) continue;
         const z = b0 * z0 + b1 * z1 + b2 * z2;
-        const p = y * width + x;
+        const p = row + x;
         if (z >= depth[p]) continue;
         if (accept && !accept(t, b1, b2)) continue;
         depth[p] = z;
@@ -126,7 +137,7 @@ export interface SurfaceSample {
 }
 
 /**
- * UV and unit normal of the surface at pixel `p`, with perspective-correct barycentrics: `screen`
+ * UV and unit normal of the surface at the target's element `p` (RasterTarget.left/top), with perspective-correct barycentrics: `screen`
  * must carry view depth as z, because the rasterizer's weights are linear in screen space.
  * Returns false where the pixel is empty.
  */
