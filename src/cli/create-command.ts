@@ -39,8 +39,9 @@ export const CREATE_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const CREATE_HELP = `photo-avatar create [photo ...] [options]
-  Fits the head model to the largest face in the photo and writes a rigged, textured GLB, or a
-  compact .avatar (coefficients + JPEG albedo, rebuilt from the model pack at load time).
+  Fits the head model to the photo's main face (the best of size, frontalness and detection score;
+  --face picks another) and writes a rigged, textured GLB, or a compact .avatar (coefficients +
+  JPEG albedo, rebuilt from the model pack at load time).
   Several photos of the same person fit one shared head and texture (pose, expression and light
   per photo; the avatar takes the first photo's expression).
   With no photo, uses the sample photo shipped in @vladmandic/face-api (demo/sample1.jpg).
@@ -50,7 +51,8 @@ export const CREATE_HELP = `photo-avatar create [photo ...] [options]
                          identity metrics, coefficients)
       --overlay FILE     also write the photo with the fitted avatar rendered over it (PNG)
       --model PACK       head model pack (default: the embedded open head)
-      --face N           which face when the photo has several (0 = largest)
+      --face N           which face when the photo has several, as \`photo-avatar landmarks\` numbers
+                         them (0 = largest); default: the main face
       --hair STYLE       auto (default: the style the photo's hair silhouette suggests, none when
                          bald), none, or a CC0 MakeHuman style: ${HAIR_STYLES.join(', ')}.
                          Hair meshes fit MakeHuman-built heads (the default head); with
