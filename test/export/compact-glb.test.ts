@@ -109,6 +109,14 @@ for (const variant of ['synthetic head', 'default head'] as const) describe(`exp
       console.log(`    re-import: ${reordered} of ${stored.length} head triangles in another place`);
       assert.deepEqual(stored.slice().sort(), written.slice().sort());
       if (variant === 'default head') assert.ok(reordered > stored.length / 2, `${reordered} triangles moved`);
+      // Blended parts (lashes, brows) draw in their triangles' order: that order is kept.
+      const blended = data.model.parts.filter((part) => part.material === 'lashes' || part.material === 'brows');
+      if (variant === 'default head') assert.equal(blended.length, 2);
+      for (const part of blended) {
+        const mesh = imported.meshes.find((m) => m.name === `${part.name}Mesh`) as Mesh | undefined;
+        assert.ok(mesh, `${part.name}Mesh among ${imported.meshes.map((m) => m.name).join(', ')}`);
+        assert.deepEqual(triangleKeys(mesh.getIndices()!), triangleKeys(part.indices));
+      }
       console.log(`    re-import: position error ${(positionError * 1e6).toFixed(2)} µm (bound ${(POSITION_BOUND * 1e6).toFixed(2)}), morph target error ${(targetError * 1e6).toFixed(2)} µm, normal length error ${normalLength.toExponential(2)}`);
       assert.ok(positionError <= POSITION_BOUND, `position error ${positionError}`);
       assert.ok(targetError <= 2 * POSITION_BOUND, `target error ${targetError}`);
