@@ -161,8 +161,7 @@ export function valueDetailAtInterleaved(coarse: Float32Array, t: number, detail
     return;
   }
   rgbToHsv(r, g, b, hsv, 0);
-  const v = Math.min(1, Math.max(0, hsv[2] + detail));
-  hsvToRgb(hsv[0], Math.min(1, Math.max(0, hsv[1])), v, out, 0);
+  fuseTexelValue(hsv[0], hsv[1], hsv[2], detail, out);
 }
 
 /** applyValueDetail's texel t (sRGB r, g, b) into `out`, for callers that need one texel at a time. */
@@ -171,6 +170,10 @@ export function valueDetailAt(coarseHsv: Float32Array, detail: Float32Array, D: 
     out[0] = coarse[t]; out[1] = coarse[D + t]; out[2] = coarse[2 * D + t];
     return;
   }
-  const v = Math.min(1, Math.max(0, coarseHsv[3 * t + 2] + detail[t]));
-  hsvToRgb(coarseHsv[3 * t], Math.min(1, Math.max(0, coarseHsv[3 * t + 1])), v, out, 0);
+  fuseTexelValue(coarseHsv[3 * t], coarseHsv[3 * t + 1], coarseHsv[3 * t + 2], detail[t], out);
+}
+
+/** One texel of the fusion: hue and saturation (clamped) of the coarse colour, its value plus the detail (clamped), as sRGB r, g, b into `out`. */
+function fuseTexelValue(h: number, s: number, v: number, detail: number, out: Float32Array): void {
+  hsvToRgb(h, Math.min(1, Math.max(0, s)), Math.min(1, Math.max(0, v + detail)), out, 0);
 }
