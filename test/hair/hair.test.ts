@@ -578,9 +578,8 @@ describe('hair: crown colour split', function () {
     // 0.57 / 0.58 of the temple bands, 0.38 face ovals each) and hairline (0.24 / 0.23 face
     // heights over the brows): she is his nearest photo in bench/hair-tied.ts, and no threshold
     // between them would read her tied back without reading him tied back too. A cue that does
-    // tell them apart must leave him short.
-    assert.ok(Math.max(...gaps) < 0.1, `silhouette gaps ${gaps}`);
-    assert.ok(Math.abs(tied.hairlineAboveBrows - crop.hairlineAboveBrows) < 0.05);
+    // tell them apart must leave him short. (The gaps are printed, not asserted: a measure that
+    // separates them is welcome.)
     assert.equal(crop.hairClass, 'short');
   });
 
