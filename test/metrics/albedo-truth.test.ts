@@ -112,6 +112,21 @@ describe('white-point cue (pure)', () => {
     assert.ok(Math.abs(miss(centre)) < 0.08, `quadrants ${miss(centre)}`);
     assert.deepEqual(faceCentre(image), [200, 100], 'no mask: the image centre');
   });
+
+  it('with the face near one edge, the white point follows the light at the face, not across the rest of the photo', () => {
+    // Bright content scattered evenly (one pixel in 20) over a grey scene, the face at x 50 of 400
+    // (3ddfa_v2 emma's main face sits in the left panel of a triptych). Quadrants reaching the far
+    // edge take their brightest 2 % from where the ramp is brightest, 150-350 px away.
+    const width = 400, height = 100, data = new Uint8ClampedArray(4 * width * height);
+    for (let p = 0; p < width * height; p++) data.set((p * 7) % 20 === 0 ? [220, 215, 210, 255] : [100, 95, 90, 255], 4 * p);
+    const image = { width, height, data };
+    const gain = (x: number) => 0.55 + (0.6 * (x + 0.5)) / width;
+    const relit = { width, height, data: Uint8ClampedArray.from(data, (v, i) => (i % 4 === 3 ? v : linearToSrgb8(SRGB_TO_LINEAR[v] * gain((i >> 2) % width)))) };
+    const miss = Math.log(whitePoint(relit, [50, 50])[1] / whitePoint(image, [50, 50])[1]) - Math.log(gain(50));
+    console.log(`      log white-point change minus the face's, face at x 50 of 400: ${miss.toFixed(3)}`);
+    // Quadrants over the whole photo: 0.152 measured.
+    assert.ok(Math.abs(miss) < 0.05, `miss ${miss}`);
+  });
 });
 
 describe('relit photos (pure)', () => {
