@@ -80,7 +80,7 @@ export interface CreateAvatarOptions {
 }
 
 /** Share of the face height by which the hair is grown before it leaves the skin masks (the hairline's blended edge). */
-const HAIRLINE_MARGIN = 0.02;
+export const HAIRLINE_MARGIN = 0.02;
 
 let defaultModel: Promise<HeadModel> | null = null;
 const analyzers = new Map<string, Promise<FaceAnalyzer>>();
