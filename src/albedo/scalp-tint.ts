@@ -7,6 +7,7 @@
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
+import { pushPullFill } from './texture-filters.js';
 
 /** Confidence (observed or mirrored) from which a texel is the photo's own, untouched. */
 const SEEN = 0.5;
@@ -32,4 +33,14 @@ export function tintShavedScalp(texture: Float32Array, raster: UvRaster, confide
     const p = raster.texel[i];
     for (let c = 0; c < 3; c++) texture[3 * p + c] *= 1 + share * (gain[c] - 1);
   }
+  // The texels off the UV islands held the untinted skin, and bilinear taps across the scalp's UV
+  // seam showed it as a light line down the crown: the islands are extended again, as the
+  // completion extends them (push-pull from every covered texel).
+  const covered = new Float32Array(raster.size * raster.size), mean = [0, 0, 0];
+  for (let i = 0; i < raster.texel.length; i++) {
+    const p = raster.texel[i];
+    covered[p] = 1;
+    for (let c = 0; c < 3; c++) mean[c] += texture[3 * p + c] / raster.texel.length;
+  }
+  pushPullFill(texture, covered, raster.size, mean, undefined, texture);
 }
