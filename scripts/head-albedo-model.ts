@@ -25,6 +25,7 @@ import { readUvapm, writeUvapm } from '../src/albedo/uvapm-format.js';
 import { confidenceToTexels, uvFaceMaskFromModel, uvMapToPlanes } from '../src/albedo/build/uv-maps.js';
 import { SRGB_TO_LINEAR, linearToSrgb } from '../src/image/srgb.js';
 import { getUvRaster } from '../src/albedo/unwrap.js';
+import { pushPullFill } from '../src/albedo/texture-filters.js';
 import { readPack } from '../src/modelpack/format.js';
 import type { HeadModel } from '../src/modelpack/head-model.js';
 import { DEFAULT_HEAD_ID } from '../src/modelpack/head-ids.js';
@@ -235,21 +236,40 @@ function linearMean(maps: Float32Array[]): Float32Array {
 /**
  * A photo map completed with the skins' regional structure: each texel it did not see becomes the
  * skins' mean there (linear) times the photo's own tone, the per-channel ratio of its seen face-skin
- * texels to the skins' mean over the same texels (so ears come out redder and the neck darker
- * than the face in the photo's colour). The builder's EM imputation from a model of 39 maps fell
- * back towards the mean off the face (a lighter face oval in the model's mean), which this avoids.
+ * texels to the skins' mean, carried out from them by push-pull (Gortler et al.) in log space: next
+ * to the face the ratio of the skin beside it, farther out (the crown, the back of the head) the
+ * mean over the face, which each coarser level mixes in (CARRIED_TONE_PRIOR). Ears come out redder and the neck darker than the face, in the photo's
+ * colour. The builder's EM imputation from a model of 39 maps fell back towards the mean off the
+ * face (a lighter face oval in the model's mean), which this avoids. With one ratio for the whole
+ * head the photo's local tone (a forehead lighter or greyer than its cheeks) stopped at the edge of
+ * what it saw: the model's mean and every component past the first then stepped at the demo
+ * photos' face oval, and a fitted face met the model's scalp in a seam (hrn 00034's forehead).
  */
+/**
+ * Weight of the face's mean log ratio at each push-pull level of withSkinStructure: the local tone
+ * gives way to it within a few model texels of the face. Carried unmixed (0.02) it reached the
+ * crown, and a forehead darkened by a cap's brim (deep3d 015259) greyed the whole scalp: 4 % of the
+ * texels under the cap read as hair colour, against 1.1 % with one ratio and 1.3 % with this.
+ */
+const CARRIED_TONE_PRIOR = 0.3;
+
 function withSkinStructure(photo: PhotoMap, structure: Float32Array, faceMask: Uint8Array): Float32Array {
-  const T = faceMask.length, seen = [0, 0, 0], base = [0, 0, 0];
+  const T = faceMask.length, size = Math.round(Math.sqrt(T));
+  const logRatio = new Float32Array(3 * T), weight = new Float32Array(T), mean = [0, 0, 0];
   for (let t = 0; t < T; t++) {
     if (!faceMask[t] || photo.confidence[t] < MIN_OBSERVED) continue;
-    for (let c = 0; c < 3; c++) { seen[c] += decode(photo.planes[c * T + t]); base[c] += structure[c * T + t]; }
+    weight[t] = 1;
+    for (let c = 0; c < 3; c++) {
+      logRatio[3 * t + c] = Math.log(Math.max(decode(photo.planes[c * T + t]), 1e-4) / Math.max(structure[c * T + t], 1e-4));
+      mean[c] += logRatio[3 * t + c];
+    }
   }
-  const ratio = seen.map((v, c) => (base[c] > 0 ? v / base[c] : 1));
+  const seen = weight.reduce((sum, w) => sum + w, 0);
+  const carried = pushPullFill(logRatio, weight, size, mean.map((m) => (seen > 0 ? m / seen : 0)), CARRIED_TONE_PRIOR, logRatio);
   const out = Float32Array.from(photo.planes);
   for (let t = 0; t < T; t++) {
     if (photo.confidence[t] >= MIN_OBSERVED) continue;
-    for (let c = 0; c < 3; c++) out[c * T + t] = linearToSrgb(Math.min(1, ratio[c] * structure[c * T + t]));
+    for (let c = 0; c < 3; c++) out[c * T + t] = linearToSrgb(Math.min(1, Math.exp(carried[3 * t + c]) * structure[c * T + t]));
   }
   return out;
 }

@@ -20,7 +20,7 @@ import type { Backend } from './inference/runtime.js';
 import { readUvapm, type UvapmModel } from './albedo/uvapm-format.js';
 import type { LightGainOptions } from './albedo/light-gain.js';
 import { irisColourFromPhoto } from './materials/iris-colour.js';
-import { segmentHair, withoutHair } from './hair/photo-hair.js';
+import { segmentHair, stubbleOverSkin, withoutHair } from './hair/photo-hair.js';
 import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
 import { photoBrowColour } from './hair/face-cards.js';
 import { buildBrowMask } from './inference/face/skin-mask.js';
@@ -80,7 +80,7 @@ export interface CreateAvatarOptions {
 }
 
 /** Share of the face height by which the hair is grown before it leaves the skin masks (the hairline's blended edge). */
-const HAIRLINE_MARGIN = 0.02;
+export const HAIRLINE_MARGIN = 0.02;
 
 let defaultModel: Promise<HeadModel> | null = null;
 const analyzers = new Map<string, Promise<FaceAnalyzer>>();
@@ -267,9 +267,14 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
     browMask: withoutHair(buildBrowMask(view.face.landmarks468, view.image.width, view.image.height), hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height),
   }));
+  // A buzz cut's stubble stays in the skin albedo where the photo shows it; the scalp it did not show takes its tone too.
+  const shavedScalp = stubbleOverSkin(hairs[0]);
   const albedo = await stage('albedo', timings, options, () => estimateAlbedo(
     several ? albedoInputs : albedoInputs[0],
-    { size: options.textureSize ?? 1024, signal: options.signal, ...(albedoModel ? { albedoModel } : {}), ...(options.albedoLightGain ? { lightGain: options.albedoLightGain } : {}) },
+    {
+      size: options.textureSize ?? 1024, signal: options.signal, ...(albedoModel ? { albedoModel } : {}), ...(options.albedoLightGain ? { lightGain: options.albedoLightGain } : {}),
+      ...(shavedScalp ? { shavedScalp } : {}),
+    },
   ));
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;
 

@@ -29,6 +29,7 @@ import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, ty
 import { coarseAtTextureSize, fuseDetailInUv, modelRegionAtTextureSize, observeAtModelSize } from './uvapm-albedo.js';
 import type { SkinColourStatistics } from './skin-colour.js';
 import type { DetailModel } from './detail-model.js';
+import { tintShavedScalp } from './scalp-tint.js';
 import { faceCentre, lightGainsFromSkinPrior, whitePoint, type LightGainOptions } from './light-gain.js';
 
 /** One photo with its fitted head: what the unwrap needs. */
@@ -67,6 +68,11 @@ export interface AlbedoOptions {
    * true; it needs the model's MediaPipe points and eyeBlink targets, and does nothing without them.
    */
   eyeSurround?: boolean;
+  /**
+   * A shaved head (stubble the photo shows above the hairline): the stubble's colour over the
+   * skin's, linear per channel. The scalp no photo saw is the filled skin times it (./scalp-tint.ts).
+   */
+  shavedScalp?: ArrayLike<number>;
 }
 
 export interface AlbedoResult {
@@ -313,6 +319,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   lap('complete');
 
   let texture = completed.texture;
+  const seenConfidence = completed.confidence;
   let detail: Float32Array | undefined;
   let brows: Float32Array | undefined;
   if (coarse && options.albedoModel) {
@@ -344,6 +351,8 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     if (brows) boundBrowChroma(texture, raster, brows);
     lap('detail');
   }
+
+  if (options.shavedScalp) tintShavedScalp(texture, raster, seenConfidence, list[0].model, list[0].vertices, options.shavedScalp);
 
   const surround = options.eyeSurround === false ? null : getEyeSurround(list[0].model, raster);
   if (surround) harmoniseEyeSurround(texture, raster, surround, skinTone, brows);

@@ -20,6 +20,21 @@ export function linearToLab<T extends Float64Array | Float32Array | number[]>(r:
   return out;
 }
 
+function fInverse(t: number): number {
+  return t > 6 / 29 ? t * t * t : (116 * t - 16) * 27 / 24389;
+}
+
+/** L*a*b* -> linear sRGB (linearToLab's inverse; out-of-gamut colours come back below 0 or above 1). */
+export function labToLinear(L: number, a: number, b: number): [number, number, number] {
+  const fy = (L + 16) / 116;
+  const x = WHITE[0] * fInverse(fy + a / 500), y = WHITE[1] * fInverse(fy), z = WHITE[2] * fInverse(fy - b / 200);
+  return [
+    3.2404542 * x - 1.5371385 * y - 0.4985314 * z,
+    -0.969266 * x + 1.8760108 * y + 0.041556 * z,
+    0.0556434 * x - 0.2040259 * y + 1.0572252 * z,
+  ];
+}
+
 /** CIE76 ΔE between two linear RGB colours. */
 export function deltaE76(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const la = linearToLab(a[0], a[1], a[2]), lb = linearToLab(b[0], b[1], b[2]);

@@ -31,7 +31,7 @@
 import type { Box, Mask, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { FACE_OVAL, LEFT_BROW, LEFT_EYE_CORNERS, RIGHT_BROW, RIGHT_EYE_CORNERS } from '../inference/face/mesh-regions.js';
-import { linearToLab } from './colour-space.js';
+import { labToLinear, linearToLab } from './colour-space.js';
 import type { HairClass } from './styles.js';
 import type { HeadRows } from './hair-colour.js';
 
@@ -735,4 +735,19 @@ export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette):
   if (silhouette.sideFill > 0.3) return 'medium';
   if (silhouette.neckFill > 0.7) return 'tied';
   return 'short';
+}
+
+/**
+ * A shaved head's stubble over its skin: the crown band's colour, its hair (the crown's hair
+ * model) mixed over skin by the share of the band the hair covers, over the skin's colour, linear
+ * RGB per channel. Both are read under the photo's light, which divides out, so this is the
+ * stubble-covered scalp's albedo over bare skin's (bounded to 0.05-1.5 against a colour model gone
+ * astray). Undefined unless the hair read as shaved.
+ */
+export function stubbleOverSkin(segmentation: HairSegmentation): [number, number, number] | undefined {
+  if (!segmentation.shaved) return undefined;
+  const hair = labToLinear(segmentation.hairLab[0], segmentation.hairLab[1], segmentation.hairLab[2]);
+  const skin = labToLinear(segmentation.skinLab[0], segmentation.skinLab[1], segmentation.skinLab[2]);
+  const cover = Math.min(1, Math.max(0, segmentation.crownCoverage));
+  return [0, 1, 2].map((c) => Math.min(1.5, Math.max(0.05, 1 + cover * (hair[c] / Math.max(skin[c], 1e-4) - 1)))) as [number, number, number];
 }

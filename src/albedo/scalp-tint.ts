@@ -1,0 +1,46 @@
+/**
+ * A shaved head's scalp is stubble over skin, not bare skin. The photo shows that stubble above the
+ * hairline (hair segmentation: `shaved`), and under the same light its colour over the skin's is the
+ * stubble's albedo over the skin's, per channel: the light divides out. The scalp the photo did not
+ * see is the filled skin times that ratio, from a little above the brows' height up (the crown, the
+ * temples and the sides above the ears), fading in where the photo's own texels fade out.
+ */
+import type { HeadModel } from '../modelpack/head-model.js';
+import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
+import { pushPullFill } from './texture-filters.js';
+
+/** Confidence (observed or mirrored) from which a texel is the photo's own, untouched. */
+const SEEN = 0.5;
+/** The stubble fades in between these heights above the brows, in brows-to-chin heights: the ears' tops stay skin. */
+const FROM = 0.05, TO = 0.2;
+
+/**
+ * Multiplies the unseen scalp of `texture` (size² linear RGB, interleaved) by `gain` (stubble over
+ * skin, linear, per channel), in place.
+ * @param confidence per covered texel of `raster`, observed or mirrored (the completion's), 0..1
+ * @param vertices the fitted head (model space, xyz), whose heights place the brows and the scalp
+ */
+export function tintShavedScalp(texture: Float32Array, raster: UvRaster, confidence: Float32Array, model: HeadModel, vertices: Float32Array, gain: ArrayLike<number>): void {
+  const heights = vertexScalarAtTexels(raster, model.indices, Float32Array.from({ length: vertices.length / 3 }, (_, v) => vertices[3 * v + 1]));
+  const landmarkY = (k: number) => vertices[3 * model.landmarks68[k] + 1];
+  let browY = 0;
+  for (let k = 17; k <= 26; k++) browY += landmarkY(k) / 10;
+  const faceHeight = browY - landmarkY(8);
+  for (let i = 0; i < raster.texel.length; i++) {
+    const above = (heights[i] - browY) / faceHeight;
+    const share = Math.max(0, 1 - confidence[i] / SEEN) * Math.min(1, Math.max(0, (above - FROM) / (TO - FROM)));
+    if (!(share > 0)) continue;
+    const p = raster.texel[i];
+    for (let c = 0; c < 3; c++) texture[3 * p + c] *= 1 + share * (gain[c] - 1);
+  }
+  // The texels off the UV islands held the untinted skin, and bilinear taps across the scalp's UV
+  // seam showed it as a light line down the crown: the islands are extended again, as the
+  // completion extends them (push-pull from every covered texel).
+  const covered = new Float32Array(raster.size * raster.size), mean = [0, 0, 0];
+  for (let i = 0; i < raster.texel.length; i++) {
+    const p = raster.texel[i];
+    covered[p] = 1;
+    for (let c = 0; c < 3; c++) mean[c] += texture[3 * p + c] / raster.texel.length;
+  }
+  pushPullFill(texture, covered, raster.size, mean, undefined, texture);
+}

@@ -1,0 +1,45 @@
+/**
+ * A shaved head's scalp takes the stubble's tone (stubbleOverSkin, src/albedo/scalp-tint.ts): the
+ * pure ratio, and hrn 00034's buzz cut, whose crown fill comes out darker than his face skin as the
+ * stubble in the photo is (bare skin's fill was within 2 L* of it).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { decodeImage } from '../../src/image/decode.js';
+import { createAvatarData, getFaceAnalyzer } from '../../src/pipeline.js';
+import { stubbleOverSkin, type HairSegmentation } from '../../src/hair/photo-hair.js';
+import { linearToLab } from '../../src/hair/colour-space.js';
+import { scalpTone } from '../../src/metrics/scalp-tone.js';
+import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
+
+describe('stubble over skin (pure)', () => {
+  const skin = [0.3, 0.15, 0.08], hair = [0.06, 0.04, 0.03];
+  const segmentation = (shaved: boolean, crownCoverage: number) => ({
+    shaved, crownCoverage, skinLab: Array.from(linearToLab(skin[0], skin[1], skin[2])), hairLab: Array.from(linearToLab(hair[0], hair[1], hair[2])),
+  }) as unknown as HairSegmentation;
+  it('is undefined unless the hair read as shaved', () => {
+    assert.equal(stubbleOverSkin(segmentation(false, 0.4)), undefined);
+  });
+  it('mixes the hair over the skin by the share of the crown band it covers', () => {
+    const gain = stubbleOverSkin(segmentation(true, 0.5))!;
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(gain[c] - (0.5 + 0.5 * hair[c] / skin[c])) < 1e-3, `channel ${c}: ${gain[c]}`);
+    assert.deepEqual(stubbleOverSkin(segmentation(true, 0))!.map((g) => Math.round(g * 1e6) / 1e6), [1, 1, 1]);
+  });
+});
+
+describe('shaved scalp on hrn 00034 (buzz cut, dark stubble over brown skin)', function () {
+  requireSharedData(this, 'photos', 'hrn', 'single', '00034.png');
+  it('reads shaved, and the crown the photo did not show is darker than the face skin it showed, as his stubble is', async () => {
+    const image = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', 'hrn', 'single', '00034.png')))).image;
+    const data = await createAvatarData(image, { backend: 'wasm', textureSize: 256 });
+    assert.equal(data.hair?.detected?.shaved, true);
+    assert.equal(data.hair?.style, null);
+    // No hair mask on a shaved head: the albedo took the photo's whole face mask.
+    const tone = scalpTone(data, image, await (await getFaceAnalyzer('wasm')).faceMask(image, data.face));
+    const drop = tone.faceLab[0] - tone.crownLab[0];
+    console.log(`      face L*a*b* ${tone.faceLab.map((v) => v.toFixed(1)).join(' ')}, crown ${tone.crownLab.map((v) => v.toFixed(1)).join(' ')}: ${drop.toFixed(1)} L* darker`);
+    assert.ok(drop > 5 && drop < 25, `crown ${drop.toFixed(1)} L* below the face`);
+    // Stubble is brown over brown skin, not grey: the crown keeps a skin-like hue.
+    assert.ok(tone.crownLab[1] > 5 && tone.crownLab[2] > tone.crownLab[1], `crown a* ${tone.crownLab[1].toFixed(1)} b* ${tone.crownLab[2].toFixed(1)}`);
+  });
+});
