@@ -13,6 +13,11 @@ import { pushPullFill } from './texture-filters.js';
 const SEEN = 0.5;
 /** The stubble fades in between these heights above the brows, in brows-to-chin heights: the ears' tops stay skin. */
 const FROM = 0.05, TO = 0.2;
+/**
+ * Behind the ears the hairline falls to the nape, at about the mouth's height at the back of the
+ * head: a fade at the brows' height all round drew a straight cap line round the back of the head.
+ */
+const NAPE_LANDMARK = 57;
 
 /**
  * Multiplies the unseen scalp of `texture` (size² linear RGB, interleaved) by `gain` (stubble over
@@ -21,13 +26,22 @@ const FROM = 0.05, TO = 0.2;
  * @param vertices the fitted head (model space, xyz), whose heights place the brows and the scalp
  */
 export function tintShavedScalp(texture: Float32Array, raster: UvRaster, confidence: Float32Array, model: HeadModel, vertices: Float32Array, gain: ArrayLike<number>): void {
-  const heights = vertexScalarAtTexels(raster, model.indices, Float32Array.from({ length: vertices.length / 3 }, (_, v) => vertices[3 * v + 1]));
-  const landmarkY = (k: number) => vertices[3 * model.landmarks68[k] + 1];
+  const vertexCount = vertices.length / 3;
+  const heights = vertexScalarAtTexels(raster, model.indices, Float32Array.from({ length: vertexCount }, (_, v) => vertices[3 * v + 1]));
+  const depths = vertexScalarAtTexels(raster, model.indices, Float32Array.from({ length: vertexCount }, (_, v) => vertices[3 * v + 2]));
+  const landmark = (k: number, axis: number) => vertices[3 * model.landmarks68[k] + axis];
   let browY = 0;
-  for (let k = 17; k <= 26; k++) browY += landmarkY(k) / 10;
-  const faceHeight = browY - landmarkY(8);
+  for (let k = 17; k <= 26; k++) browY += landmark(k, 1) / 10;
+  const faceHeight = browY - landmark(8, 1);
+  // From the jaw's top beside the ears (iBUG 0 and 16) back to the back of the head, the hairline
+  // falls from the brows' height to the nape's.
+  const earZ = (landmark(0, 2) + landmark(16, 2)) / 2;
+  let backZ = Infinity;
+  for (let v = 0; v < vertexCount; v++) backZ = Math.min(backZ, vertices[3 * v + 2]);
+  const napeDrop = (browY - landmark(NAPE_LANDMARK, 1)) / faceHeight;
   for (let i = 0; i < raster.texel.length; i++) {
-    const above = (heights[i] - browY) / faceHeight;
+    const behindEar = Math.min(1, Math.max(0, (earZ - depths[i]) / (earZ - backZ)));
+    const above = (heights[i] - browY) / faceHeight + napeDrop * behindEar * behindEar * (3 - 2 * behindEar);
     const share = Math.max(0, 1 - confidence[i] / SEEN) * Math.min(1, Math.max(0, (above - FROM) / (TO - FROM)));
     if (!(share > 0)) continue;
     const p = raster.texel[i];
