@@ -455,11 +455,14 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
       index = positions.length / 3;
       edgeIndex.set(key, index);
       const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
-      const point = [0, 1, 2].map((k) => (1 - t) * lifted(a, k) + t * lifted(b, k));
+      let x = (1 - t) * lifted(a, 0) + t * lifted(b, 0), y = (1 - t) * lifted(a, 1) + t * lifted(b, 1), z = (1 - t) * lifted(a, 2) + t * lifted(b, 2);
       // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
-      const hit = probe(point[0], point[1], point[2]);
-      if (hit && hit.distance < CAP_GAP) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
-      positions.push(...point);
+      const hit = probe(x, y, z);
+      if (hit && hit.distance < CAP_GAP) {
+        const lift = CAP_GAP - hit.distance;
+        x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+      }
+      positions.push(x, y, z);
       capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
       for (let k = 0; k < 3; k++) capNormals.push((1 - t) * normals[3 * a + k] + t * normals[3 * b + k]);
     }
@@ -511,11 +514,15 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   // New points lie in the plane of their cap triangle, so the pieces of neighbouring triangles
   // meet, unless that brings them within half of CAP_GAP of the skin (where the head curves
   // sharply under a long edge): then they are lifted back to CAP_GAP.
+  // Scalars, not a 3-array per point: refine makes tens of thousands of them per avatar.
   const pointBetween = (a: number, b: number, t: number): number => {
-    const point = [0, 1, 2].map((k) => (1 - t) * positions[3 * a + k] + t * positions[3 * b + k]);
-    const hit = probe(point[0], point[1], point[2]);
-    if (hit && hit.distance < CAP_GAP / 2) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
-    positions.push(...point);
+    let x = (1 - t) * positions[3 * a] + t * positions[3 * b], y = (1 - t) * positions[3 * a + 1] + t * positions[3 * b + 1], z = (1 - t) * positions[3 * a + 2] + t * positions[3 * b + 2];
+    const hit = probe(x, y, z);
+    if (hit && hit.distance < CAP_GAP / 2) {
+      const lift = CAP_GAP - hit.distance;
+      x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+    }
+    positions.push(x, y, z);
     capTone.push((1 - t) * capTone[a] + t * capTone[b]);
     for (let k = 0; k < 3; k++) capNormals.push((1 - t) * capNormals[3 * a + k] + t * capNormals[3 * b + k]);
     return positions.length / 3 - 1;

@@ -9,7 +9,8 @@
  *   on them as read. On 38 upright shared and demo photos, and the 27 of them whose face is still
  *   detected when turned 180°, this separated all 65 cases (as-read minus turned: at least 0.065
  *   upright, at most -0.045 upside down). It costs four
- *   analyses of 256² crops: 0.7-1.3 s per photo on the 2-core development machine.
+ *   analyses of 256² crops (detector and one FaceMesh run each; the Iris model is skipped, its
+ *   points are not read).
  * - True profiles. On a 90° profile the mesh still places both eyes and the far cheek, and the fit
  *   lands inside the ±60° yaw guard (-51° on prnet/3.jpg), so yaw alone does not catch it. The 2-D
  *   geometry does: the far eye's visible width collapses, and the nose tip leaves the span between
@@ -77,7 +78,8 @@ export interface UprightEvidence {
 
 /** Detector and mesh confidence on the face turned upright by its measured roll, and turned 180° from that. */
 export async function measureUprightEvidence(analyzer: FaceAnalyzer, image: RgbaImage, face: FaceObservation): Promise<UprightEvidence> {
-  const options = { maxFaces: 1, refineMesh: false };
+  // The scores alone are read: no Iris runs (two per analysis).
+  const options = { maxFaces: 1, refineMesh: false, irisEyes: 'none' } as const;
   const confidence = (result: Awaited<ReturnType<FaceAnalyzer['analyze']>>) => (result.faces[0] ? result.faces[0].score * result.faces[0].meshScore : 0);
   let asRead = 0, turned = 0;
   for (const scale of UPRIGHT_CROP_SCALES) {
