@@ -319,9 +319,12 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   }
   if (!kept.length) return () => -Infinity;
   const width = Math.ceil((right - left) / COVERAGE_CELL) + 1, height = Math.ceil((top - bottom) / COVERAGE_CELL) + 1;
+  // Depth 0 everywhere: only whether some fragment of a cell passes the alpha test matters, and
+  // with equal depths the rasterizer tests no more fragments of a cell once one has passed (the
+  // strands lie in layers: most fragments are behind another).
   const screen = new Float32Array(P.length);
   for (let v = 0; v < P.length / 3; v++) {
-    screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL; screen[3 * v + 2] = -P[3 * v + 2 - across];
+    screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL;
   }
   const indices = Uint32Array.from(kept);
   const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
