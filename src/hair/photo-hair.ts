@@ -628,32 +628,16 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
 export function withoutHair(mask: Mask, hair: Mask, margin: number): Mask {
   const out = Uint8Array.from(mask.data);
   const sx = hair.width / mask.width, sy = hair.height / mask.height;
-  const r = Math.max(0, Math.round(margin / sx)), step = Math.max(1, r >> 1);
-  // The hair column (row) under each mask column (row) shifted by -r..r, looked up rather than
-  // recomputed for each of the up to 25 samples per mask pixel.
-  const hairColumn = shiftedHairIndex(mask.width, r, sx, hair.width), hairRow = shiftedHairIndex(mask.height, r, sy, hair.height);
+  const r = Math.max(0, Math.round(margin / sx));
   for (let y = 0; y < mask.height; y++) for (let x = 0; x < mask.width; x++) {
     if (!out[y * mask.width + x]) continue;
-    search: for (let dy = -r; dy <= r; dy += step) {
-      const hy = hairRow[y + dy + r];
-      if (hy < 0) continue;
-      for (let dx = -r; dx <= r; dx += step) {
-        const hx = hairColumn[x + dx + r];
-        if (hx >= 0 && hair.data[hy * hair.width + hx]) { out[y * mask.width + x] = 0; break search; }
-      }
+    search: for (let dy = -r; dy <= r; dy += Math.max(1, r >> 1)) for (let dx = -r; dx <= r; dx += Math.max(1, r >> 1)) {
+      const hx = Math.floor((x + dx + 0.5) * sx), hy = Math.floor((y + dy + 0.5) * sy);
+      if (hx < 0 || hy < 0 || hx >= hair.width || hy >= hair.height) continue;
+      if (hair.data[hy * hair.width + hx]) { out[y * mask.width + x] = 0; break search; }
     }
   }
   return { width: mask.width, height: mask.height, data: out };
-}
-
-/** Per index i in -reach..count + reach - 1 (stored at i + reach): the hair mask's index under it, -1 outside the hair mask. */
-function shiftedHairIndex(count: number, reach: number, scale: number, limit: number): Int32Array {
-  const out = new Int32Array(count + 2 * reach);
-  for (let i = -reach; i < count + reach; i++) {
-    const h = Math.floor((i + 0.5) * scale);
-    out[i + reach] = h >= 0 && h < limit ? h : -1;
-  }
-  return out;
 }
 
 export interface HairSilhouette {

@@ -46,19 +46,17 @@ function point(vertices: Float32Array, index: number): Vec3 {
   return [vertices[3 * index], vertices[3 * index + 1], vertices[3 * index + 2]];
 }
 
-// Points are passed as scalars: these run per vertex and segment (about 20 per vertex), and an
-// array per call made roughnessRegions mostly allocation.
-function distanceToSegment(px: number, py: number, pz: number, a: Vec3, b: Vec3): number {
-  const abx = b[0] - a[0], aby = b[1] - a[1], abz = b[2] - a[2];
-  const lengthSq = abx * abx + aby * aby + abz * abz || 1;
-  const t = Math.max(0, Math.min(1, ((px - a[0]) * abx + (py - a[1]) * aby + (pz - a[2]) * abz) / lengthSq));
-  return Math.hypot(px - a[0] - t * abx, py - a[1] - t * aby, pz - a[2] - t * abz);
+function distanceToSegment(p: Vec3, a: Vec3, b: Vec3): number {
+  const ab: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+  const lengthSq = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2] || 1;
+  const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1] + (p[2] - a[2]) * ab[2]) / lengthSq));
+  return Math.hypot(p[0] - a[0] - t * ab[0], p[1] - a[1] - t * ab[1], p[2] - a[2] - t * ab[2]);
 }
 
-function distanceToPolyline(px: number, py: number, pz: number, polyline: Vec3[], closed: boolean): number {
+function distanceToPolyline(p: Vec3, polyline: Vec3[], closed: boolean): number {
   let best = Infinity;
   const segments = closed ? polyline.length : polyline.length - 1;
-  for (let i = 0; i < segments; i++) best = Math.min(best, distanceToSegment(px, py, pz, polyline[i], polyline[(i + 1) % polyline.length]));
+  for (let i = 0; i < segments; i++) best = Math.min(best, distanceToSegment(p, polyline[i], polyline[(i + 1) % polyline.length]));
   return best;
 }
 
@@ -94,15 +92,15 @@ export function roughnessRegions(model: HeadModel, vertices: Float32Array): Roug
   const lipFrontZ = Math.min(at(48)[2], at(54)[2]) - 0.1 * eyeSpan;
   const noseBridge = at(NOSE_BRIDGE), noseTip = at(NOSE_TIP), noseBase = at(NOSE_BASE);
   for (let v = 0; v < n; v++) {
-    const x = vertices[3 * v], y = vertices[3 * v + 1], z = vertices[3 * v + 2];
-    const nose = Math.min(distanceToSegment(x, y, z, noseBridge, noseTip), distanceToSegment(x, y, z, noseTip, noseBase));
-    const forehead = distanceToSegment(x, y, z, foreheadLow, foreheadHigh);
+    const p = point(vertices, v);
+    const nose = Math.min(distanceToSegment(p, noseBridge, noseTip), distanceToSegment(p, noseTip, noseBase));
+    const forehead = distanceToSegment(p, foreheadLow, foreheadHigh);
     regions.tZone[v] = Math.max(Math.exp(-((nose / noseSigma) ** 2)), Math.exp(-((forehead / foreheadSigma) ** 2)));
-    const brow = Math.min(distanceToPolyline(x, y, z, browLines[0], false), distanceToPolyline(x, y, z, browLines[1], false));
+    const brow = Math.min(distanceToPolyline(p, browLines[0], false), distanceToPolyline(p, browLines[1], false));
     regions.brows[v] = Math.exp(-((brow / browSigma) ** 2));
-    if (z > lipFrontZ) {
-      const edge = distanceToPolyline(x, y, z, lipPolygon, true);
-      regions.lips[v] = insideXy(x, y, lipPolygon) ? 1 : Math.max(0, 1 - edge / lipFade);
+    if (p[2] > lipFrontZ) {
+      const edge = distanceToPolyline(p, lipPolygon, true);
+      regions.lips[v] = insideXy(p[0], p[1], lipPolygon) ? 1 : Math.max(0, 1 - edge / lipFade);
     }
   }
   return regions;
