@@ -699,10 +699,15 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
     return skinDistance.length - 1;
   };
   const kept: number[] = [];
-  for (let t = 0; t < strands.indices.length; t += 3) {
-    const corners = [strands.indices[t], strands.indices[t + 1], strands.indices[t + 2]];
-    const whole = pieces.find((piece) => corners.every((v) => inside(piece, v)));
-    if (whole) { kept.push(...corners); continue; }
+  // Per strand vertex, a bit per piece it lies in: a triangle whose corners share a piece lies
+  // wholly in it (most do), found without evaluating every bound at each corner of every triangle.
+  const first = strands.positions.length / 3;
+  const inPieces = new Uint8Array(first);
+  for (let v = 0; v < first; v++) pieces.forEach((piece, p) => { if (inside(piece, v)) inPieces[v] |= 1 << p; });
+  const { indices } = strands;
+  for (let t = 0; t < indices.length; t += 3) {
+    if (inPieces[indices[t]] & inPieces[indices[t + 1]] & inPieces[indices[t + 2]]) { kept.push(indices[t], indices[t + 1], indices[t + 2]); continue; }
+    const corners = [indices[t], indices[t + 1], indices[t + 2]];
     for (const piece of pieces) {
       // Sutherland-Hodgman: the triangle clipped to each bound of the piece in turn.
       let polygon = corners;
@@ -716,7 +721,6 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
   const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
   // A cut's new corners lie on the chords between fitted corners, which may pass under the curved
   // skin. Most styles hang nothing over the eyes and need no probe of the skin built.
-  const first = strands.positions.length / 3;
   if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), first);
   return out;
 }
