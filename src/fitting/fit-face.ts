@@ -11,7 +11,7 @@
  * than maxYawDeg are rejected here), then jointly.
  */
 import type { FaceObservation, PinholeCamera, ProgressCallback } from '../types.js';
-import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
+import { decodeExpressionOn, decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import type { Backend } from '../inference/runtime.js';
 import { LandmarkSystem, type Correspondences, type LandmarkEvaluation, type PoseAndShape } from './landmark-graph.js';
@@ -226,8 +226,8 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   start = performance.now();
   const identity = Float32Array.from(state.coefficients.subarray(0, K));
   const expression = Float32Array.from(state.coefficients.subarray(K, K + E));
-  const vertices = decodeShape(model, identity, expression);
   const neutralVertices = decodeShape(model, identity, null);
+  const vertices = decodeExpressionOn(model, neutralVertices, expression);
   timings.decode = performance.now() - start;
 
   const camera = { ...intrinsics, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) };

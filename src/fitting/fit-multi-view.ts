@@ -10,7 +10,7 @@
  * would only pay off for tens of views. The identity prior counts once, not once per view.
  */
 import type { FaceObservation, PinholeCamera } from '../types.js';
-import { decodeShape, type HeadModel } from '../modelpack/head-model.js';
+import { decodeExpressionOn, decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import type { Backend } from '../inference/runtime.js';
 import type { Correspondences, LandmarkEvaluation, LandmarkSystem } from './landmark-graph.js';
@@ -179,7 +179,7 @@ export async function fitFaces(model: HeadModel, observations: readonly ViewObse
   for (let v = 0; v < views.length; v++) {
     const view = views[v];
     const expression = Float32Array.from(view.state.coefficients.subarray(K, K + E));
-    const vertices = decodeShape(model, identity, expression);
+    const vertices = decodeExpressionOn(model, neutralVertices, expression);
     const camera: PinholeCamera = {
       focal: view.state.focal, cx: view.state.cx, cy: view.state.cy,
       rotation: Float64Array.from(view.state.rotation), translation: Float64Array.from(view.state.translation),

@@ -276,9 +276,10 @@ export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices
     return field[v];
   };
   // New points on an edge are shared by the triangles on either side of it.
-  const points = new Map<string, number>();
-  const pointOn = (kind: string, a: number, b: number, at: (from: number, to: number) => number): number => {
-    const from = Math.min(a, b), to = Math.max(a, b), key = `${kind}${from},${to}`;
+  // Keyed by the edge's ends as one number (kind in the lowest bit): string keys cost more than the rest of the lookup.
+  const points = new Map<number, number>();
+  const pointOn = (kind: 0 | 1, a: number, b: number, at: (from: number, to: number) => number): number => {
+    const from = Math.min(a, b), to = Math.max(a, b), key = (from * 2 ** 25 + to) * 2 + kind;
     let index = points.get(key);
     if (index === undefined) {
       const t = at(from, to);
@@ -290,8 +291,8 @@ export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices
     }
     return index;
   };
-  const crossing = (a: number, b: number) => pointOn('x', a, b, (from, to) => side(from) / (side(from) - side(to)));
-  const midpoint = (a: number, b: number) => pointOn('m', a, b, () => 0.5);
+  const crossing = (a: number, b: number) => pointOn(0, a, b, (from, to) => side(from) / (side(from) - side(to)));
+  const midpoint = (a: number, b: number) => pointOn(1, a, b, () => 0.5);
   const kept: number[] = [];
   const edge = (a: number, b: number) => Math.hypot(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
   // The field changes by at most a metre per metre, and no point of a triangle lies further than

@@ -319,9 +319,12 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   }
   if (!kept.length) return () => -Infinity;
   const width = Math.ceil((right - left) / COVERAGE_CELL) + 1, height = Math.ceil((top - bottom) / COVERAGE_CELL) + 1;
+  // Depth 0 everywhere: only whether some fragment of a cell passes the alpha test matters, and
+  // with equal depths the rasterizer tests no more fragments of a cell once one has passed (the
+  // strands lie in layers: most fragments are behind another).
   const screen = new Float32Array(P.length);
   for (let v = 0; v < P.length / 3; v++) {
-    screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL; screen[3 * v + 2] = -P[3 * v + 2 - across];
+    screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL;
   }
   const indices = Uint32Array.from(kept);
   const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
@@ -455,11 +458,14 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
       index = positions.length / 3;
       edgeIndex.set(key, index);
       const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
-      const point = [0, 1, 2].map((k) => (1 - t) * lifted(a, k) + t * lifted(b, k));
+      let x = (1 - t) * lifted(a, 0) + t * lifted(b, 0), y = (1 - t) * lifted(a, 1) + t * lifted(b, 1), z = (1 - t) * lifted(a, 2) + t * lifted(b, 2);
       // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
-      const hit = probe(point[0], point[1], point[2]);
-      if (hit && hit.distance < CAP_GAP) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
-      positions.push(...point);
+      const hit = probe(x, y, z);
+      if (hit && hit.distance < CAP_GAP) {
+        const lift = CAP_GAP - hit.distance;
+        x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+      }
+      positions.push(x, y, z);
       capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
       for (let k = 0; k < 3; k++) capNormals.push((1 - t) * normals[3 * a + k] + t * normals[3 * b + k]);
     }
@@ -511,11 +517,15 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   // New points lie in the plane of their cap triangle, so the pieces of neighbouring triangles
   // meet, unless that brings them within half of CAP_GAP of the skin (where the head curves
   // sharply under a long edge): then they are lifted back to CAP_GAP.
+  // Scalars, not a 3-array per point: refine makes tens of thousands of them per avatar.
   const pointBetween = (a: number, b: number, t: number): number => {
-    const point = [0, 1, 2].map((k) => (1 - t) * positions[3 * a + k] + t * positions[3 * b + k]);
-    const hit = probe(point[0], point[1], point[2]);
-    if (hit && hit.distance < CAP_GAP / 2) for (let k = 0; k < 3; k++) point[k] += (CAP_GAP - hit.distance) * hit.normal[k];
-    positions.push(...point);
+    let x = (1 - t) * positions[3 * a] + t * positions[3 * b], y = (1 - t) * positions[3 * a + 1] + t * positions[3 * b + 1], z = (1 - t) * positions[3 * a + 2] + t * positions[3 * b + 2];
+    const hit = probe(x, y, z);
+    if (hit && hit.distance < CAP_GAP / 2) {
+      const lift = CAP_GAP - hit.distance;
+      x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+    }
+    positions.push(x, y, z);
     capTone.push((1 - t) * capTone[a] + t * capTone[b]);
     for (let k = 0; k < 3; k++) capNormals.push((1 - t) * capNormals[3 * a + k] + t * capNormals[3 * b + k]);
     return positions.length / 3 - 1;
@@ -689,10 +699,15 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
     return skinDistance.length - 1;
   };
   const kept: number[] = [];
-  for (let t = 0; t < strands.indices.length; t += 3) {
-    const corners = [strands.indices[t], strands.indices[t + 1], strands.indices[t + 2]];
-    const whole = pieces.find((piece) => corners.every((v) => inside(piece, v)));
-    if (whole) { kept.push(...corners); continue; }
+  // Per strand vertex, a bit per piece it lies in: a triangle whose corners share a piece lies
+  // wholly in it (most do), found without evaluating every bound at each corner of every triangle.
+  const first = strands.positions.length / 3;
+  const inPieces = new Uint8Array(first);
+  for (let v = 0; v < first; v++) pieces.forEach((piece, p) => { if (inside(piece, v)) inPieces[v] |= 1 << p; });
+  const { indices } = strands;
+  for (let t = 0; t < indices.length; t += 3) {
+    if (inPieces[indices[t]] & inPieces[indices[t + 1]] & inPieces[indices[t + 2]]) { kept.push(indices[t], indices[t + 1], indices[t + 2]); continue; }
+    const corners = [indices[t], indices[t + 1], indices[t + 2]];
     for (const piece of pieces) {
       // Sutherland-Hodgman: the triangle clipped to each bound of the piece in turn.
       let polygon = corners;
@@ -706,7 +721,6 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
   const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
   // A cut's new corners lie on the chords between fitted corners, which may pass under the curved
   // skin. Most styles hang nothing over the eyes and need no probe of the skin built.
-  const first = strands.positions.length / 3;
   if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), first);
   return out;
 }

@@ -135,21 +135,32 @@ export function decodeShape(
   expression: ArrayLike<number> | null,
   out?: Float32Array,
 ): Float32Array {
-  const n3 = model.vertexCount * 3;
-  const result = out ?? new Float32Array(n3);
+  const result = out ?? new Float32Array(model.vertexCount * 3);
   result.set(model.positions);
-  const addModes = (basis: Float32Array, coeffs: ArrayLike<number> | null) => {
-    if (!coeffs) return;
-    for (let k = 0; k < coeffs.length; k++) {
-      const c = coeffs[k];
-      if (c === 0) continue;
-      const offset = k * n3;
-      for (let i = 0; i < n3; i++) result[i] += c * basis[offset + i];
-    }
-  };
-  addModes(model.identityBasis, identity);
-  addModes(model.expressionBasis, expression);
+  addModes(result, model.identityBasis, identity, model.vertexCount * 3);
+  addModes(result, model.expressionBasis, expression, model.vertexCount * 3);
   return result;
+}
+
+/**
+ * decodeShape(model, identity, expression) from `neutral` = decodeShape(model, identity, null):
+ * the same additions in the same order (the same bits), without adding the identity modes again.
+ */
+export function decodeExpressionOn(model: HeadModel, neutral: Float32Array, expression: ArrayLike<number> | null): Float32Array {
+  const result = Float32Array.from(neutral);
+  addModes(result, model.expressionBasis, expression, model.vertexCount * 3);
+  return result;
+}
+
+/** result += sum_k coeffs[k] * basis[k], mode by mode (each sum rounded to float32 as it goes). */
+function addModes(result: Float32Array, basis: Float32Array, coeffs: ArrayLike<number> | null, n3: number): void {
+  if (!coeffs) return;
+  for (let k = 0; k < coeffs.length; k++) {
+    const c = coeffs[k];
+    if (c === 0) continue;
+    const offset = k * n3;
+    for (let i = 0; i < n3; i++) result[i] += c * basis[offset + i];
+  }
 }
 
 const shapeNormals = new PerShapeCache<HeadModel, Float32Array>();

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import '../../src/node/asset-files.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
-import { computeVertexNormals, decodeShape, expressionNormalFootprints, fittedNormals, vertexNormalsWithin, type HeadModel } from '../../src/modelpack/head-model.js';
+import { computeVertexNormals, decodeExpressionOn, decodeShape, expressionNormalFootprints, fittedNormals, vertexNormalsWithin, type HeadModel } from '../../src/modelpack/head-model.js';
 import { VertexGrid } from '../../src/modelpack/makehuman-head/nearest.js';
 import { headTopology, vertexNeighbours } from '../../src/modelpack/mesh-utils.js';
 import { earVertices } from '../../src/hair/ears.js';
@@ -125,5 +125,21 @@ describe('per-model and per-shape caches (warm avatars)', function () {
     });
     assert.ok(share < 0.5, `the footprints hold ${(100 * share).toFixed(1)} % of the vertices on average`);
     console.log(`      footprints: ${(100 * share).toFixed(1)} % of the vertices on average over ${footprints.length} targets`);
+  });
+
+  it('decodes the expressed shape from the neutral one with the same bits as decodeShape from the coefficients', () => {
+    const identity = new Float32Array(model.identityBasis.length / (3 * model.vertexCount));
+    for (let k = 0; k < Math.min(20, identity.length); k++) identity[k] = (k % 3 - 1) * 0.7 * model.identityStd[k];
+    const expression = new Float32Array(model.expressionNames.length);
+    for (let k = 0; k < expression.length; k += 3) expression[k] = 0.1 + (k % 7) / 10;
+    const neutral = decodeShape(model, identity, null);
+    const direct = decodeShape(model, identity, expression), fromNeutral = decodeExpressionOn(model, neutral, expression);
+    let moved = 0;
+    for (let i = 0; i < direct.length; i++) {
+      assert.ok(Object.is(direct[i], fromNeutral[i]), `component ${i}: ${direct[i]} vs ${fromNeutral[i]}`);
+      if (direct[i] !== neutral[i]) moved++;
+    }
+    // The expression does move the head: the comparison is not of two neutral shapes.
+    assert.ok(moved > direct.length / 10, `${moved} components moved`);
   });
 });

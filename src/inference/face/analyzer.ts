@@ -42,6 +42,12 @@ export interface AnalyzeOptions {
    * uses it (../../tracking/face-tracker.ts, mirroredMesh).
    */
   mirroredMesh?: boolean;
+  /**
+   * The eyes the Iris model runs on (default 'both'; the others' iris entries are NaN). 'none'
+   * for callers that read the detection and mesh scores alone (the upright check, ./pose-sanity.ts):
+   * two Iris runs per face they would throw away.
+   */
+  irisEyes?: IrisEyes;
 }
 
 /**
@@ -60,7 +66,7 @@ interface Roi {
   angle: number;
 }
 
-/** Which eyes (the subject's) FaceAnalyzer.trackFace runs the Iris model on. */
+/** Which eyes (the subject's) the Iris model runs on (FaceAnalyzer.trackFace, AnalyzeOptions.irisEyes). */
 export type IrisEyes = 'both' | 'right' | 'left' | 'none';
 
 /** MediaPipe enlarges face boxes by 1.5 for FaceMesh and eye-corner spans by 2.3 for Iris. */
@@ -163,7 +169,7 @@ export class FaceAnalyzer {
     const faces: FaceObservation[] = [];
     for (const detection of detections) {
       if (faces.length >= maxFaces) break;
-      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings, options.meshModel ?? 'faceMesh', options.mirroredMesh ?? false);
+      const face = await this.analyzeFace(image, detection, options.refineMesh ?? true, timings, options.meshModel ?? 'faceMesh', options.mirroredMesh ?? false, options.irisEyes ?? 'both');
       if (!face) continue;
       // Two detections of one face converge to the same mesh: keep the first (higher score).
       if (faces.some((other) => boxOverlap(other.box, face.box) > 0.5)) continue;
@@ -254,7 +260,7 @@ export class FaceAnalyzer {
     });
   }
 
-  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>, meshModel: MeshModel, mirrored: boolean): Promise<FaceObservation | null> {
+  private async analyzeFace(image: RgbaImage, detection: RawDetection, refine: boolean, timings: Record<string, number>, meshModel: MeshModel, mirrored: boolean, irisEyes: IrisEyes): Promise<FaceObservation | null> {
     const k = detection.keypoints;
     let roi: Roi = {
       cx: detection.cx,
@@ -277,7 +283,7 @@ export class FaceAnalyzer {
       width: detection.width,
       height: detection.height,
     };
-    return this.completeFace(image, mesh, box, detection.score, timings);
+    return this.completeFace(image, mesh, box, detection.score, timings, irisEyes);
   }
 
   /**
