@@ -577,74 +577,6 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   return { positions: pick(positions, 3), indices: used.indices, strandTone: pick(capTone, 1), normals: pick(capNormals, 3), sampledTones: strands.tones };
 }
 
-/** Rounds of splitting strand triangles that sag under the skin (each halves the edges it splits). */
-const SAG_ROUNDS = 2;
-/** A strand edge or triangle on the scalp whose midpoint or centroid lies closer than this to the skin (metres) sags into it. */
-const SAG_LIMIT = 0.5 * SKIN_GAP;
-
-/**
- * The strands with the triangles on the scalp that sag into the skin split, their new corners
- * pushed out of it (pushOutOfSkin). fitHair pushes corners out, but a large card's triangle spans
- * the curved skull as a chord: on Braid01 45 % of the area of the strand triangles on the scalp
- * (long01's 27 %) dipped under the skin between their corners, and the scalp cap, a shade off the
- * strands, showed there in light and dark patches. An edge is split at its midpoint when that
- * midpoint, or the centroid of a triangle on it, sags (SAG_LIMIT); each triangle is then cut along
- * the midpoints of its split edges, so neighbours share them and no crack opens.
- */
-export function withoutSag(strands: Strands, model: HeadModel, fittedVertices: Float32Array): Strands {
-  const probe = skinProbe(model, fittedVertices);
-  let current = strands;
-  for (let round = 0; round < SAG_ROUNDS; round++) {
-    const { positions: P, uvs: U, skinDistance: D, indices } = current;
-    const sags = (a: number, b: number, c: number, u: number, v: number) => {
-      const w = 1 - u - v;
-      const hit = probe(w * P[3 * a] + u * P[3 * b] + v * P[3 * c], w * P[3 * a + 1] + u * P[3 * b + 1] + v * P[3 * c + 1], w * P[3 * a + 2] + u * P[3 * b + 2] + v * P[3 * c + 2]);
-      return hit !== null && hit.distance < SAG_LIMIT;
-    };
-    const split = new Map<number, number>();
-    const mark = (a: number, b: number) => { const key = Math.min(a, b) * 2 ** 26 + Math.max(a, b); if (!split.has(key)) split.set(key, -1); };
-    for (let t = 0; t < indices.length; t += 3) {
-      const a = indices[t], b = indices[t + 1], c = indices[t + 2];
-      if (!onScalp(D, a, b, c)) continue;
-      const all = sags(a, b, c, 1 / 3, 1 / 3);
-      if (all || sags(a, b, c, 0.5, 0)) mark(a, b);
-      if (all || sags(a, b, c, 0.5, 0.5)) mark(b, c);
-      if (all || sags(a, b, c, 0, 0.5)) mark(c, a);
-    }
-    if (!split.size) break;
-    const positions = Array.from(P), uvs = Array.from(U), skinDistance = Array.from(D);
-    const first = D.length;
-    const midpoint = (a: number, b: number): number => {
-      const key = Math.min(a, b) * 2 ** 26 + Math.max(a, b), index = split.get(key);
-      if (index === undefined) return -1;
-      if (index >= 0) return index;
-      for (let k = 0; k < 3; k++) positions.push((P[3 * a + k] + P[3 * b + k]) / 2);
-      for (let k = 0; k < 2; k++) uvs.push((U[2 * a + k] + U[2 * b + k]) / 2);
-      skinDistance.push((D[a] + D[b]) / 2);
-      split.set(key, skinDistance.length - 1);
-      return skinDistance.length - 1;
-    };
-    const kept: number[] = [];
-    for (let t = 0; t < indices.length; t += 3) {
-      const corner = [indices[t], indices[t + 1], indices[t + 2]];
-      const mid = [midpoint(corner[0], corner[1]), midpoint(corner[1], corner[2]), midpoint(corner[2], corner[0])];
-      const count = mid.filter((m) => m >= 0).length;
-      if (count === 0) { kept.push(...corner); continue; }
-      if (count === 3) { kept.push(corner[0], mid[0], mid[2], mid[0], corner[1], mid[1], mid[2], mid[1], corner[2], mid[0], mid[1], mid[2]); continue; }
-      // Rotate so edge 0 (corner 0 to 1) is split and, with two split, edge 1 is the other one.
-      let r = 0;
-      while (mid[r] < 0 || (count === 2 && mid[(r + 1) % 3] < 0)) r++;
-      const [a, b, c] = [corner[r], corner[(r + 1) % 3], corner[(r + 2) % 3]], ab = mid[r], bc = mid[(r + 1) % 3];
-      if (count === 1) kept.push(a, ab, c, ab, b, c);
-      else kept.push(ab, b, bc, a, ab, bc, a, bc, c);
-    }
-    const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
-    pushOutOfSkin(out.positions, out.skinDistance, probe, first);
-    current = out;
-  }
-  return current;
-}
-
 /** Metres above the neck's lowest vertex that count as its cut ring. */
 const NECK_RING = 0.01;
 
@@ -931,10 +863,10 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
   const strandTone = strandToneReader(style);
   const ear = earVertices(model, fittedVertices);
-  const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(withoutHairBelowNeck(withoutSag(
+  const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(withoutHairBelowNeck(
     { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: style.indices },
     model, fittedVertices,
-  ), model, fittedVertices), model, fittedVertices), model, fittedVertices, ear, strandTone);
+  ), model, fittedVertices), model, fittedVertices, ear, strandTone);
   const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandTone, uncoveredEars);
   const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
