@@ -598,6 +598,28 @@ export function neckCut(fittedVertices: Float32Array): { bottom: number; left: n
 }
 
 /**
+ * Styles whose hair gathers into a tail hanging behind the neck: their strands are clipped at the
+ * neck cut (withoutHairBelowNeck). Other styles drop only the triangles wholly below it
+ * (withoutTrianglesBelowNeck): their back layer is one sheet that does not fall apart into pieces,
+ * and clipped, long01 lost the light ends that deep3d 000126's platinum lengths show (hair ΔE76
+ * against the photo 10.0 -> 10.17, over the issue's 10).
+ */
+const TAILED_STYLES: ReadonlySet<string> = new Set(['ponytail01', 'Braid01']);
+
+/** The strand triangles without those wholly below the neck cut within the neck's width (neckCut). */
+function withoutTrianglesBelowNeck(strands: Strands, fittedVertices: Float32Array): Strands {
+  const { bottom, left, right } = neckCut(fittedVertices);
+  const { positions, indices } = strands;
+  const hidden = (v: number) => positions[3 * v + 1] < bottom && positions[3 * v] > left && positions[3 * v] < right;
+  const kept: number[] = [];
+  for (let t = 0; t < indices.length; t += 3) {
+    if (hidden(indices[t]) && hidden(indices[t + 1]) && hidden(indices[t + 2])) continue;
+    kept.push(indices[t], indices[t + 1], indices[t + 2]);
+  }
+  return { ...strands, indices: Uint32Array.from(kept) };
+}
+
+/**
  * The strands without what hangs below the head's neck cut within the neck's width (neckCut):
  * there the neck of a body would hide them, and a head alone shows them under the chin, like a
  * beard (a ponytail's tail, the back layer of long hair, a braid). Hair beside the neck (over the
@@ -863,10 +885,9 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
   const strandTone = strandToneReader(style);
   const ear = earVertices(model, fittedVertices);
-  const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(withoutHairBelowNeck(
-    { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: style.indices },
-    model, fittedVertices,
-  ), model, fittedVertices), model, fittedVertices, ear, strandTone);
+  const fittedStrands = { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: style.indices };
+  const underNeckCut = TAILED_STYLES.has(style.name) ? withoutHairBelowNeck(fittedStrands, model, fittedVertices) : withoutTrianglesBelowNeck(fittedStrands, fittedVertices);
+  const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(underNeckCut, model, fittedVertices), model, fittedVertices, ear, strandTone);
   const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandTone, uncoveredEars);
   const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
