@@ -577,16 +577,15 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   return { positions: pick(positions, 3), indices: used.indices, strandTone: pick(capTone, 1), normals: pick(capNormals, 3), sampledTones: strands.tones };
 }
 
-/** Metres around the neck's lowest vertex that count as its cut ring. */
+/** Metres above the neck's lowest vertex that count as its cut ring. */
 const NECK_RING = 0.01;
 
 /**
- * The strand triangles without those hanging below the head's neck cut within the neck's width:
- * there the neck of a body would hide them, and a head alone shows them under the chin, like a
- * beard (a ponytail's tail, the back layer of long hair). Hair beside the neck (over the
- * shoulders) stays.
+ * Where hair under the head is hidden: below the neck's lowest vertex (the throat's end of the cut,
+ * which is lower at the throat than at the nape), between the neck ring's sides. From the front a
+ * body's neck hides what hangs behind it down to there, and nothing below it.
  */
-export function withoutHairBelowNeck(positions: Float32Array, indices: Uint32Array, fittedVertices: Float32Array): Uint32Array {
+export function neckCut(fittedVertices: Float32Array): { bottom: number; left: number; right: number } {
   let bottom = Infinity;
   for (let i = 1; i < fittedVertices.length; i += 3) bottom = Math.min(bottom, fittedVertices[i]);
   let left = Infinity, right = -Infinity;
@@ -595,12 +594,75 @@ export function withoutHairBelowNeck(positions: Float32Array, indices: Uint32Arr
     left = Math.min(left, fittedVertices[i]);
     right = Math.max(right, fittedVertices[i]);
   }
+  return { bottom, left, right };
+}
+
+/**
+ * Styles whose hair gathers into a tail hanging behind the neck: their strands are clipped at the
+ * neck cut (withoutHairBelowNeck). Other styles drop only the triangles wholly below it
+ * (withoutTrianglesBelowNeck): their back layer is one sheet that does not fall apart into pieces,
+ * and clipped, long01 lost the light ends that deep3d 000126's platinum lengths show (hair ΔE76
+ * against the photo 10.0 -> 10.17, over the issue's 10).
+ */
+const TAILED_STYLES: ReadonlySet<string> = new Set(['ponytail01', 'Braid01']);
+
+/** The strand triangles without those wholly below the neck cut within the neck's width (neckCut). */
+function withoutTrianglesBelowNeck(strands: Strands, fittedVertices: Float32Array): Strands {
+  const { bottom, left, right } = neckCut(fittedVertices);
+  const { positions, indices } = strands;
   const hidden = (v: number) => positions[3 * v + 1] < bottom && positions[3 * v] > left && positions[3 * v] < right;
   const kept: number[] = [];
   for (let t = 0; t < indices.length; t += 3) {
     if (hidden(indices[t]) && hidden(indices[t + 1]) && hidden(indices[t + 2])) continue;
     kept.push(indices[t], indices[t + 1], indices[t + 2]);
   }
+  return { ...strands, indices: Uint32Array.from(kept) };
+}
+
+/**
+ * The strands without what hangs below the head's neck cut within the neck's width (neckCut):
+ * there the neck of a body would hide them, and a head alone shows them under the chin, like a
+ * beard (a ponytail's tail, the back layer of long hair, a braid). Hair beside the neck (over the
+ * shoulders) stays. Triangles are clipped at the cut's height, not dropped whole: dropping those
+ * wholly below it kept the ones straddling it, so a braid's plaits (separate lumps in the asset)
+ * hung on below it in ragged pieces with gaps between them, floating under the jaw, and a
+ * ponytail's tips poked out under the chin. Pieces left wholly below the cut go too
+ * (withoutDetachedBelow).
+ */
+export function withoutHairBelowNeck(strands: Strands, model: HeadModel, fittedVertices: Float32Array): Strands {
+  const { bottom, left, right } = neckCut(fittedVertices);
+  const above: Bound = (_x, y) => y - bottom, below: Bound = (_x, y) => bottom - y;
+  const clipped = withoutRegion(strands, [[above], [below, (x) => left - x], [below, (x) => x - right]], model, fittedVertices);
+  return { ...clipped, indices: withoutDetachedBelow(clipped.positions, clipped.indices, above) };
+}
+
+/** Metres: corners closer than this count as one (the style's seam copies; the fit moves them alike). */
+const WELD_CELL = 1e-5;
+
+/**
+ * The triangles without the pieces that lie wholly below the neck cut (`above` < 0 at every corner)
+ * once the hidden part is cut away: a strand that hung behind the neck and swung out beside it (a
+ * braid's tip) would float there, tied to nothing. Pieces beside the neck that reach above the cut
+ * (long hair over the shoulders) stay. Pieces are joined through shared corners (welded by position).
+ */
+function withoutDetachedBelow(positions: Float32Array, indices: Uint32Array, above: Bound): Uint32Array {
+  const n = positions.length / 3, key = new Map<string, number>(), parent = new Int32Array(n);
+  for (let v = 0; v < n; v++) {
+    const cell = `${Math.round(positions[3 * v] / WELD_CELL)},${Math.round(positions[3 * v + 1] / WELD_CELL)},${Math.round(positions[3 * v + 2] / WELD_CELL)}`;
+    const first = key.get(cell);
+    if (first === undefined) key.set(cell, v);
+    parent[v] = first ?? v;
+  }
+  const root = (v: number): number => { while (parent[v] !== v) { parent[v] = parent[parent[v]]; v = parent[v]; } return v; };
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = root(indices[t]);
+    for (let k = 1; k < 3; k++) { const b = root(indices[t + k]); if (b !== a) parent[b] = a; }
+  }
+  // A piece is anchored by any corner on or above the cut (the clip's new corners lie on it).
+  const anchored = new Uint8Array(n);
+  for (const v of indices) if (above(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]) > -WELD_CELL) anchored[root(v)] = 1;
+  const kept: number[] = [];
+  for (let t = 0; t < indices.length; t += 3) if (anchored[root(indices[t])]) kept.push(indices[t], indices[t + 1], indices[t + 2]);
   return Uint32Array.from(kept);
 }
 
@@ -686,7 +748,15 @@ function outsideFringeBox(model: HeadModel, fittedVertices: Float32Array): Bound
  * must show them too (its eyes and lids are that photo's). Hair beside the face keeps its length.
  */
 export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fittedVertices: Float32Array): Strands {
-  const pieces = outsideFringeBox(model, fittedVertices);
+  return withoutRegion(strands, outsideFringeBox(model, fittedVertices), model, fittedVertices);
+}
+
+/**
+ * The strands clipped to the space outside a region, given as disjoint pieces (`pieces`, each an
+ * intersection of bounds): triangles that straddle a bound are cut along it (Sutherland-Hodgman),
+ * and the new corners are pushed out of the skin.
+ */
+function withoutRegion(strands: Strands, pieces: Bound[][], model: HeadModel, fittedVertices: Float32Array): Strands {
   const positions = Array.from(strands.positions), uvs = Array.from(strands.uvs), skinDistance = Array.from(strands.skinDistance);
   const side = (bound: Bound, v: number) => bound(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
   const inside = (piece: Bound[], v: number) => piece.every((bound) => side(bound, v) >= 0);
@@ -720,7 +790,7 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
   }
   const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
   // A cut's new corners lie on the chords between fitted corners, which may pass under the curved
-  // skin. Most styles hang nothing over the eyes and need no probe of the skin built.
+  // skin. Most styles hang nothing over the eyes or below the neck and need no probe of the skin built.
   if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), first);
   return out;
 }
@@ -815,10 +885,9 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
   const strandTone = strandToneReader(style);
   const ear = earVertices(model, fittedVertices);
-  const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(
-    { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: withoutHairBelowNeck(fitted.positions, style.indices, fittedVertices) },
-    model, fittedVertices,
-  ), model, fittedVertices, ear, strandTone);
+  const fittedStrands = { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: style.indices };
+  const underNeckCut = TAILED_STYLES.has(style.name) ? withoutHairBelowNeck(fittedStrands, model, fittedVertices) : withoutTrianglesBelowNeck(fittedStrands, fittedVertices);
+  const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(underNeckCut, model, fittedVertices), model, fittedVertices, ear, strandTone);
   const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandTone, uncoveredEars);
   const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);

@@ -16,7 +16,7 @@ import { buildReferenceHead } from '../../src/modelpack/reference-head/index.js'
 import { readHairAsset } from '../../src/hair/asset-format.js';
 import { fitHair, hairPenetrationMm } from '../../src/hair/fit-hair.js';
 import { HAIR_STYLES, hairMeshFor } from '../../src/hair/index.js';
-import { fringeCut, strandTangents } from '../../src/hair/hair-mesh.js';
+import { fringeCut, neckCut, strandTangents, type HairMesh } from '../../src/hair/hair-mesh.js';
 import { HAIR_SPECULAR_WEIGHT } from '../../src/plugin/hair-mesh.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
 import { crownCapTone, earsHidden, hairHoles, hairInSkinShare, hairRenderStats, hairSkinCrossings, scalpShowThrough, SIDEBURN_VIEWS } from '../../src/hair/measure.js';
@@ -43,6 +43,33 @@ function requireHairAssets(ctx: Mocha.Context): void {
     console.log('    skipped: run `npm run build` for assets/generated/default-head.pack and makehuman-hair.bin');
     ctx.skip();
   }
+}
+
+/**
+ * The strands against the head's neck cut (neckCut): corners more than 1 mm under it within the
+ * neck's width, and pieces (triangles joined through corners within 10 µm) lying wholly more
+ * than 1 mm under it.
+ */
+function strandsUnderNeck(mesh: HairMesh, head: Float32Array): { positions: number; indices: number; lowest: number; floating: number; pieces: number } {
+  const { positions: P } = mesh.part, strands = mesh.part.indices.subarray(3 * mesh.capTriangles);
+  const { bottom, left, right } = neckCut(head);
+  const under = (v: number) => P[3 * v + 1] < bottom - 0.001;
+  let positions = 0, lowest = Infinity;
+  for (const v of strands) {
+    lowest = Math.min(lowest, P[3 * v + 1]);
+    if (under(v) && P[3 * v] > left && P[3 * v] < right) positions++;
+  }
+  const first = new Map<string, number>(), parent = Int32Array.from({ length: P.length / 3 }, (_, v) => v);
+  for (let v = 0; v < P.length / 3; v++) {
+    const key = `${Math.round(P[3 * v] / 1e-5)},${Math.round(P[3 * v + 1] / 1e-5)},${Math.round(P[3 * v + 2] / 1e-5)}`;
+    const at = first.get(key);
+    if (at === undefined) first.set(key, v); else parent[v] = at;
+  }
+  const root = (v: number): number => { while (parent[v] !== v) v = parent[v] = parent[parent[v]]; return v; };
+  for (let t = 0; t < strands.length; t += 3) for (let k = 1; k < 3; k++) { const a = root(strands[t]), b = root(strands[t + k]); if (a !== b) parent[b] = a; }
+  const all = new Set<number>(), anchored = new Set<number>();
+  for (const v of strands) { all.add(root(v)); if (!under(v)) anchored.add(root(v)); }
+  return { positions, indices: strands.length, lowest, floating: all.size - anchored.size, pieces: all.size };
 }
 
 describe('hair: asset and fitting', function () {
@@ -187,20 +214,21 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
   });
 
   it('drops the ponytail\'s tail where it hangs under the neck cut, which showed under the chin like a beard', function () {
-    const { positions, indices } = data.hair!.mesh!.part;
-    const head = data.neutralVertices;
-    let bottom = Infinity;
-    for (let i = 1; i < head.length; i += 3) bottom = Math.min(bottom, head[i]);
-    let left = Infinity, right = -Infinity;
-    for (let i = 0; i < head.length; i += 3) if (head[i + 1] < bottom + 0.01) { left = Math.min(left, head[i]); right = Math.max(right, head[i]); }
-    let under = 0, lowest = Infinity;
-    for (const v of indices) {
-      lowest = Math.min(lowest, positions[3 * v + 1]);
-      if (positions[3 * v + 1] < bottom - 0.005 && positions[3 * v] > left && positions[3 * v] < right) under++;
-    }
-    console.log(`    neck cut at y ${bottom.toFixed(3)} m, lowest hair corner ${lowest.toFixed(3)} m, ${under} corners under the cut within the neck's width`);
-    // Only corners of triangles straddling the cut may lie under it, and not far.
-    assert.ok(under < 0.01 * indices.length, `${under} of ${indices.length} corners under the neck cut`);
+    const { positions, indices, lowest } = strandsUnderNeck(data.hair!.mesh!, data.neutralVertices);
+    console.log(`    lowest hair corner ${lowest.toFixed(3)} m, ${positions} of ${indices} strand corners more than 1 mm under the cut within the neck's width`);
+    // Clipped at the cut: none (336 of 18,681 while triangles straddling it were kept whole, their tips under the chin).
+    assert.equal(positions, 0);
+  });
+
+  it('cuts Braid01 cleanly at the neck: no plait left floating under it (deep3d 000002)', async function () {
+    const mesh = await hairMeshFor('Braid01', data.model, data.neutralVertices, data.hair!);
+    const under = strandsUnderNeck(mesh, data.neutralVertices);
+    console.log(`    ${under.positions} of ${under.indices} strand corners more than 1 mm under the cut within the neck's width; ${under.floating} of ${under.pieces} pieces wholly under it`);
+    // Dropping only the triangles wholly under the cut kept 212 corners under it and 5 plaits floating
+    // there, apart from the braid: the plaits are separate lumps in the asset.
+    assert.equal(under.positions, 0);
+    assert.equal(under.floating, 0);
+    assert.ok(under.pieces > 20, `${under.pieces} pieces: the braid is still there`);
   });
 
   it('writes the hair into plain and compact GLBs that Babylon loads back', async function () {
