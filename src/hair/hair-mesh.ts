@@ -636,6 +636,51 @@ export function withoutHairBelowNeck(strands: Strands, model: HeadModel, fittedV
   return { ...clipped, indices: withoutDetachedBelow(clipped.positions, clipped.indices, above) };
 }
 
+/** Metres above the neck cut over which a clipped tail narrows to its tip (taperedTail). */
+const TAIL_TAPER = 0.07;
+/** A tail's width at the cut, as a share of its width above the taper. */
+const TAIL_TIP_WIDTH = 0.15;
+/** Height of the slices (metres) whose centres the tail narrows towards. */
+const TAIL_SLICE = 0.005;
+
+/**
+ * The clipped tail narrowed to a tip over the TAIL_TAPER above the neck cut: clipped flat, a
+ * ponytail ended in a straight edge at the throat's height, like a cut-off brush, in profile. Only
+ * hair behind the neck's back (the tail) narrows: each height slice of it moves towards its own
+ * centre, by a share that falls smoothly from 1 above the taper to TAIL_TIP_WIDTH at the cut.
+ */
+export function taperedTail(strands: Strands, fittedVertices: Float32Array): Strands {
+  const { bottom } = neckCut(fittedVertices);
+  const top = bottom + TAIL_TAPER;
+  // The neck's back over the taper's height: hair behind it hangs free of the skin.
+  let neckBack = Infinity;
+  for (let i = 0; i < fittedVertices.length; i += 3) if (fittedVertices[i + 1] < top) neckBack = Math.min(neckBack, fittedVertices[i + 2]);
+  const positions = Float32Array.from(strands.positions);
+  const slices = Math.ceil(TAIL_TAPER / TAIL_SLICE) + 1;
+  const sums = new Float64Array(slices * 3);
+  const sliceOf = (v: number) => {
+    const y = positions[3 * v + 1];
+    return y < top && positions[3 * v + 2] < neckBack ? Math.max(0, Math.floor((y - bottom) / TAIL_SLICE)) : -1;
+  };
+  for (let v = 0; v < positions.length / 3; v++) {
+    const slice = sliceOf(v);
+    if (slice < 0) continue;
+    sums[3 * slice] += positions[3 * v];
+    sums[3 * slice + 1] += positions[3 * v + 2];
+    sums[3 * slice + 2]++;
+  }
+  for (let v = 0; v < positions.length / 3; v++) {
+    const slice = sliceOf(v);
+    if (slice < 0) continue;
+    const t = Math.min(1, Math.max(0, (positions[3 * v + 1] - bottom) / TAIL_TAPER));
+    const width = TAIL_TIP_WIDTH + (1 - TAIL_TIP_WIDTH) * t * t * (3 - 2 * t);
+    const count = sums[3 * slice + 2];
+    positions[3 * v] = sums[3 * slice] / count + width * (positions[3 * v] - sums[3 * slice] / count);
+    positions[3 * v + 2] = sums[3 * slice + 1] / count + width * (positions[3 * v + 2] - sums[3 * slice + 1] / count);
+  }
+  return { ...strands, positions };
+}
+
 /** Metres: corners closer than this count as one (the style's seam copies; the fit moves them alike). */
 const WELD_CELL = 1e-5;
 
@@ -886,7 +931,7 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
   const strandTone = strandToneReader(style);
   const ear = earVertices(model, fittedVertices);
   const fittedStrands = { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: style.indices };
-  const underNeckCut = TAILED_STYLES.has(style.name) ? withoutHairBelowNeck(fittedStrands, model, fittedVertices) : withoutTrianglesBelowNeck(fittedStrands, fittedVertices);
+  const underNeckCut = TAILED_STYLES.has(style.name) ? taperedTail(withoutHairBelowNeck(fittedStrands, model, fittedVertices), fittedVertices) : withoutTrianglesBelowNeck(fittedStrands, fittedVertices);
   const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(underNeckCut, model, fittedVertices), model, fittedVertices, ear, strandTone);
   const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandTone, uncoveredEars);
   const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;

@@ -72,6 +72,24 @@ function strandsUnderNeck(mesh: HairMesh, head: Float32Array): { positions: numb
   return { positions, indices: strands.length, lowest, floating: all.size - anchored.size, pieces: all.size };
 }
 
+/**
+ * The widest horizontal extent (x or z, metres) of the strand corners hanging behind the neck
+ * (behind every head vertex that low) in a 1 cm slice `from` metres above the neck cut.
+ */
+function tailWidthAt(mesh: HairMesh, head: Float32Array, from: number): number {
+  const { positions: P } = mesh.part, strands = mesh.part.indices.subarray(3 * mesh.capTriangles);
+  const { bottom } = neckCut(head);
+  let neckBack = Infinity;
+  for (let i = 0; i < head.length; i += 3) if (head[i + 1] < bottom + from + 0.01) neckBack = Math.min(neckBack, head[i + 2]);
+  const lo = [Infinity, Infinity], hi = [-Infinity, -Infinity];
+  for (const v of strands) {
+    const y = P[3 * v + 1] - bottom;
+    if (y < from || y > from + 0.01 || P[3 * v + 2] >= neckBack) continue;
+    [P[3 * v], P[3 * v + 2]].forEach((value, axis) => { lo[axis] = Math.min(lo[axis], value); hi[axis] = Math.max(hi[axis], value); });
+  }
+  return Math.max(hi[0] - lo[0], hi[1] - lo[1]);
+}
+
 describe('hair: asset and fitting', function () {
   this.timeout(60_000);
   let model: HeadModel;
@@ -218,6 +236,14 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     console.log(`    lowest hair corner ${lowest.toFixed(3)} m, ${positions} of ${indices} strand corners more than 1 mm under the cut within the neck's width`);
     // Clipped at the cut: none (336 of 18,681 while triangles straddling it were kept whole, their tips under the chin).
     assert.equal(positions, 0);
+  });
+
+  it('ends the clipped ponytail in a tapered tip, not a flat brush at the throat\'s height (deep3d 000002)', function () {
+    const tip = tailWidthAt(data.hair!.mesh!, data.neutralVertices, 0), above = tailWidthAt(data.hair!.mesh!, data.neutralVertices, 0.08);
+    console.log(`    tail width ${(1000 * tip).toFixed(1)} mm at the cut, ${(1000 * above).toFixed(1)} mm 8 cm above it`);
+    // Clipped flat, the tail was nearly as wide at the cut as above it: 66.7 against 73.9 mm (0.90); tapered 25.5 mm (0.35).
+    assert.ok(above > 0.02, `tail width above the taper ${above}`);
+    assert.ok(tip < 0.5 * above, `tail ${tip} m wide at the cut against ${above} m above`);
   });
 
   it('cuts Braid01 cleanly at the neck: no plait left floating under it (deep3d 000002)', async function () {
