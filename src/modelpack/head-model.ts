@@ -266,7 +266,7 @@ function normaliseVertexNormal(normals: Float32Array, weldGroup: Uint32Array | u
 }
 
 /** iBUG-68's inner-lip points (60 ... 67). */
-const INNER_LIP_68 = [60, 61, 62, 63, 64, 65, 66, 67];
+export const INNER_LIP_68 = [60, 61, 62, 63, 64, 65, 66, 67];
 
 /**
  * Parts (eyeballs, teeth) are rigid and not covered by the bases, so after fitting they are moved

@@ -14,6 +14,7 @@ import { Scene } from '@babylonjs/core/scene.js';
 import { writeGlb } from '../../src/export/glb.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { makeAvatarData } from '../export/synthetic-avatar.js';
+import { openMouthLook } from '../helpers/open-mouth.js';
 import { DEFAULT_HEAD_ID } from '../../src/modelpack/head-ids.js';
 import { loadDefaultHead } from '../../src/pipeline.js';
 import { createRasterTarget, rasterizeTriangles, uvScreenPositions } from '../../src/render/rasterize.js';
@@ -300,6 +301,27 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     console.log(`      tongue: mean linear ${tongueMean.map((x) => x.toFixed(3)).join(' ')}`);
     assert.ok(tongueMean[0] > 2 * tongueMean[1] && tongueMean[1] > 0.02, `tongue pink (${tongueMean})`);
     assert.equal(part('eyeLeft').vertexColours, undefined);
+  });
+
+  it('shows a dark open mouth on jawOpen: a low, muted tongue and a full row of lower teeth that the cavity does not cut (preview renderer)', function () {
+    const data = makeAvatarData(model);
+    // Identity mode 0 at +2 std raised the cavity floor through the lower teeth when the cavity took its modes from the lip and chin skin.
+    const identity = new Float32Array(model.identityCount);
+    identity[0] = 2 * model.identityStd[0];
+    const stretched = { ...data, identity, neutralVertices: decodeShape(model, identity, null) };
+    for (const yaw of [0, 35]) {
+      const look = openMouthLook(data, yaw, 512);
+      const shaped = openMouthLook(stretched, yaw, 512);
+      console.log(`      jawOpen at ${yaw}°: opening ${look.opening.toFixed(0)} px, soft tissue luma ${look.cavityLuma.toFixed(0)}; tongue ${look.tonguePixels.toFixed(0)} px, ` +
+        `luma ${look.tongueLuma.toFixed(0)}, saturation ${look.tongueSaturation.toFixed(2)}; crowns ${look.upperCrowns.toFixed(0)} upper, ${look.lowerCrowns.toFixed(0)} lower; ` +
+        `identity 0 at +2 std: ${shaped.lowerCrowns.toFixed(0)} lower crown px, ${shaped.lowerHiddenByPocket.toFixed(0)} hidden by the cavity`);
+      assert.ok(look.cavityLuma < 80, `cavity and tongue luma ${look.cavityLuma}`);
+      assert.ok(look.tongueLuma < 95 && look.tongueSaturation < 0.39, `tongue luma ${look.tongueLuma}, saturation ${look.tongueSaturation}`);
+      assert.ok(look.tonguePixels < 0.4 * look.opening, `tongue ${look.tonguePixels} of ${look.opening} px`);
+      assert.ok(look.upperCrowns > 20, `upper incisors ${look.upperCrowns} px`);
+      assert.ok(shaped.lowerCrowns > 0.15 * shaped.opening, `lower crowns ${shaped.lowerCrowns} of ${shaped.opening} px`);
+      assert.ok(shaped.lowerHiddenByPocket < 0.05 * shaped.lowerCrowns, `${shaped.lowerHiddenByPocket} px of lower teeth hidden by the cavity`);
+    }
   });
 
   it('carries the mouth parts\' colours into the pack, the GLB (COLOR_0 over a white teeth material) and Babylon (vertex colours)', function () {

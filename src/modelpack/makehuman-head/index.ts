@@ -9,7 +9,7 @@
 import { fillRows, magnifyFaceUvs } from './face-magnifier.js';
 import { DEFAULT_HEAD_ID } from '../head-ids.js';
 import { MEDIAPIPE_TO_IBUG68 } from '../../inference/face/ibug68.js';
-import { computeVertexNormals, type HeadModel } from '../head-model.js';
+import { computeVertexNormals, INNER_LIP_68, type HeadModel } from '../head-model.js';
 import { buildReferenceHead, REFERENCE_HEAD_ID } from '../reference-head/index.js';
 import { boundaryLoops, mirrorVertices, weldGroups } from '../mesh-utils.js';
 import { cutHead } from './head-cut.js';
@@ -24,8 +24,9 @@ import { VertexGrid } from './nearest.js';
 import { readTargets } from './targets.js';
 import { closeBlink } from './blink-closure.js';
 import { INNER_LIP_PAIRS, mouthCloseField, sealLips, upperLipLiftField } from './lip-seal.js';
-import { makehumanJawOpen, withJawOpenMorph } from './jaw-parts.js';
+import { makehumanJawOpen, withJawOpenMorph, withTongueLyingLow } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
+import { cavityModesFollowTeeth, cavityTeethWeights, mouthCavityIsland } from './mouth-cavity.js';
 
 /** The face fill of the UV rows (./face-magnifier.ts fillRows): the cranium, ears and neck keep at least this share of their u density (0.9 gave the face only 50.5 %). */
 const FACE_FILL = { outerDensity: 0.8, maxGain: 4 };
@@ -43,6 +44,8 @@ const FACE_RIDGE = 0.02;
 const JAW_BAND = 0.006;
 /** The share of jawOpen by which tongueOut parts the lips (the reference head's quarter of its jaw angle). */
 const TONGUE_OUT_OPENING = 0.25;
+/** The share of its height above the lower incisors' edge that the tongue keeps at full jawOpen (./jaw-parts.ts withTongueLyingLow). */
+const TONGUE_HEIGHT_KEPT = 0.5;
 /** hm08 units a vertex must move under the ear-size target to count as ear. */
 const EAR_TARGET_MIN = 0.05;
 /** Metres around the ear in which no jaw control may pull (it would drag the lobe). */
@@ -272,6 +275,11 @@ export function buildMakeHumanHead(): HeadModel {
 
   // Identity modes keep the reference head's convention: largest displacement 1 m per unit coefficient.
   const identityRaw = smoothModes(gatherModes(old.identityBasis, old.vertexCount, from), cut.indices, weldGroup, SMOOTHING_PASSES);
+  // The cavity moves with the teeth, not with the lip and chin skin it took its modes from (./mouth-cavity.ts).
+  const tongue = parts.find((p) => p.name === 'tongue')!.positions;
+  const tongueCentre = [0, 1, 2].map((a) => tongue.reduce((sum, x, i) => (i % 3 === a ? sum + x : sum), 0) / (tongue.length / 3));
+  const cavity = mouthCavityIsland(positions, cut.island, tongueCentre);
+  cavityModesFollowTeeth(identityRaw, old.identityCount, cavityTeethWeights(positions, cut.island, weldGroup, cavity), INNER_LIP_68.map((i) => landmarks68[i]));
   const maxima = modeMaxima(identityRaw, old.identityCount);
   const identityBasis = new Float32Array(identityRaw.length);
   const identityStd = new Float32Array(old.identityCount);
@@ -300,7 +308,9 @@ export function buildMakeHumanHead(): HeadModel {
   // mouthClose closes the lips over this jaw (./lip-seal.ts); the reference head's corrective undid its own, smaller jaw turn.
   expressionBasis.set(mouthCloseField(positions, jawOpen.head, landmarks468), old.expressionNames.indexOf('mouthClose') * n * 3);
   const jawParts = new Set(['lowerTeeth', 'tongue']);
-  const movingParts = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, jawOpen.mandible, part.pivot) : part));
+  const turned = parts.map((part) => (jawParts.has(part.name) ? withJawOpenMorph(part, jawOpen.mandible, part.pivot) : part));
+  const lowerTeeth = turned.find((p) => p.name === 'lowerTeeth')!;
+  const movingParts = turned.map((part) => (part.name === 'tongue' ? withTongueLyingLow(part, lowerTeeth, TONGUE_HEIGHT_KEPT) : part));
   // Teeth, gums and tongue get their CC0 textures' colours and the mouth's occlusion per vertex (./mouth-parts-albedo.ts).
   bakeMouthPartColours(movingParts, MOUTH_PART_TEXTURES);
 

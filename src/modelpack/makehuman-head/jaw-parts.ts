@@ -173,3 +173,39 @@ export function withJawOpenMorph(part: SubMesh, motion: SagittalMotion, pivot: A
   }
   return { ...part, morphs: { names: ['jawOpen'], displacements: displacement } };
 }
+
+/** Metres: the lower central incisors' columns either side of the midline, and the depth behind their front within which their edge is read. */
+const INCISOR_HALF_WIDTH = 0.005;
+const INCISOR_DEPTH = 0.004;
+
+/** The lower incisors' edge height (y) on `positions` (xyz, +z forward): the highest point of the central columns' front. */
+export function lowerIncisalEdge(positions: Float32Array): number {
+  let front = -Infinity;
+  for (let i = 0; i < positions.length; i += 3) if (Math.abs(positions[i]) < INCISOR_HALF_WIDTH) front = Math.max(front, positions[i + 2]);
+  let edge = -Infinity;
+  for (let i = 0; i < positions.length; i += 3) {
+    if (Math.abs(positions[i]) < INCISOR_HALF_WIDTH && positions[i + 2] > front - INCISOR_DEPTH) edge = Math.max(edge, positions[i + 1]);
+  }
+  return edge;
+}
+
+/**
+ * The tongue's jawOpen with the tongue lying low in the open mouth. Turned rigidly with the
+ * mandible, the tongue keeps its rest pose against the palate: hm08's lower occlusal plane rises
+ * about 20° towards the back, the turn tips it a further 24° towards the viewer, and the tongue's
+ * back stood 20 mm above the lower incisors' edge, filling the opening up to 4 mm under the upper
+ * incisors. A relaxed tongue drops with the mouth floor as the jaw opens and lies in the lower
+ * arch, its tip behind the lower incisors: here every point above the lower incisors' edge (at
+ * full jawOpen) keeps only `keep` of its height over it. The squash is vertical and in the open
+ * pose, so at partial weights the morph interpolates it with the turn.
+ */
+export function withTongueLyingLow(tongue: SubMesh, lowerTeeth: SubMesh, keep: number): SubMesh {
+  const lower = lowerTeeth.positions.map((x, i) => x + lowerTeeth.morphs!.displacements[i]);
+  const edge = lowerIncisalEdge(lower);
+  const displacement = Float32Array.from(tongue.morphs!.displacements);
+  for (let i = 1; i < displacement.length; i += 3) {
+    const y = tongue.positions[i] + displacement[i];
+    if (y > edge) displacement[i] += (keep - 1) * (y - edge);
+  }
+  return { ...tongue, morphs: { names: tongue.morphs!.names, displacements: displacement } };
+}

@@ -20,13 +20,16 @@ import { proxyDiffuse } from './proxy.js';
 /** Linear multipliers that warm the texture's neutral grey-white crowns to ivory (real enamel is never paper white). */
 export const TOOTH_IVORY: readonly [number, number, number] = [0.95, 0.86, 0.68];
 /**
- * Linear multipliers of the tongue texture (a light pink near (222, 135, 135) sRGB): a tongue is a
- * deeper pink-red, and it lies under the palate, which shades it even behind the front teeth.
+ * Linear multipliers of the tongue texture (a light pink near (222, 135, 135) sRGB, as saturated as
+ * lips): the tongue lies under the palate and behind the lips, lit only through the opening, so it
+ * reads darker than the lips, and its papillae's whitish coat makes it less saturated than their
+ * red. At (0.5, 0.45, 0.45) the open mouth's tongue rendered brighter than a fitted face's lips'
+ * 104 sRGB luma, at saturation 0.42 against their 0.35-0.46 (hrn 00016, einstein).
  */
-export const TONGUE_SHADE: readonly [number, number, number] = [0.5, 0.45, 0.45];
+export const TONGUE_SHADE: readonly [number, number, number] = [0.3, 0.36, 0.36];
 /** Occlusion: full light on the front of the arch, falling from START to END (fractions of the arch depth, incisors to last molars) down to FLOOR. */
 const OCCLUSION_START = 0.08;
-const OCCLUSION_END = 0.9;
+const OCCLUSION_END = 0.7;
 const OCCLUSION_FLOOR = 0.2;
 
 /**
