@@ -110,15 +110,6 @@ export interface UvapmObservation {
    * photo is censored (the truth is at least what the camera recorded) and carries no weight there.
    */
   channelWeight?: Float32Array;
-  /**
-   * Per channel (d² × 3, interleaved), with channelWeight: the weight of the saturated texels the
-   * channel left out, and their mean recorded level (censoredLevel). The fit holds the prediction to
-   * at least that level (a one-sided term, active where the prediction falls below it): under a
-   * flash (FFHQ 00032, red saturated on 92 % of the skin) the red was otherwise the model's guess
-   * from the few dark texels, and a relit copy that unclipped the red moved it.
-   */
-  censoredWeight?: Float32Array;
-  censoredLevel?: Float32Array;
 }
 
 /** The least-squares weight of channel c at model texel t. */
@@ -204,9 +195,7 @@ function gemmFor(work: number, threshold: number): Promise<GemmBackend> {
  * channel a Tikhonov-regularised weighted projection onto the components (the system of
  * project.ts with photometric weights); by default (options.joint) the lights join that step.
  */
-export async function fitUvapmUnderLight(model: UvapmModel, inputs: readonly UvapmObservation[], options: PhotometricFitOptions = {}): Promise<PhotometricFit> {
-  // Observations with censored channels are worked on in copies whose terms follow the prediction (censorActive).
-  const observations = inputs.map(censorableCopy);
+export async function fitUvapmUnderLight(model: UvapmModel, observations: readonly UvapmObservation[], options: PhotometricFitOptions = {}): Promise<PhotometricFit> {
   const d = model.size, D = d * d, K = model.componentCount, V = observations.length;
   if (V === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'The photometric UVAPM fit needs at least one observation.');
   for (const o of observations) {
@@ -285,7 +274,6 @@ export async function fitUvapmUnderLight(model: UvapmModel, inputs: readonly Uva
     for (let v = 0; v < V; v++) {
       solveLight(observations[v], texel, basis[v], albedo, D, lightPrior.strength, lightWeight[v], lightPrior.reference[v], lights[v]);
       evaluateBasis(basis[v], lights[v], N, shading[v]);
-      censorActive(inputs[v], observations[v], texel, shading[v], albedo, D);
     }
     if (step) {
       for (let c = 0; c < 3; c++) await step.run(c, coefficients[c], lights, albedo.subarray(c * D, (c + 1) * D));
@@ -329,35 +317,6 @@ export async function fitUvapmUnderLight(model: UvapmModel, inputs: readonly Uva
     objective.push(totalObjective());
   }
   return { coefficients, lights, albedo, residuals, objective };
-}
-
-/** The observation itself, or, with censored channels, a copy whose colour and channel weights censorActive may change. */
-function censorableCopy(o: UvapmObservation): UvapmObservation {
-  if (!o.censoredWeight || !o.channelWeight) return o;
-  return { ...o, colour: Float32Array.from(o.colour), channelWeight: Float32Array.from(o.channelWeight) };
-}
-
-/**
- * The one-sided term of the censored channels at the current albedo and shading: where the
- * prediction falls below the saturated texels' level, they count as observations at that level
- * (merged with the channel's unsaturated texels into one weighted target); elsewhere they count
- * for nothing. An active set, updated once per round.
- */
-function censorActive(input: UvapmObservation, working: UvapmObservation, texel: Int32Array, shading: Float64Array, albedo: Float32Array, D: number): void {
-  const censoredWeight = input.censoredWeight, level = input.censoredLevel, base = input.channelWeight;
-  if (!censoredWeight || !level || !base || working === input) return;
-  const weight = working.channelWeight!;
-  for (let i = 0; i < texel.length; i++) {
-    const t = texel[i];
-    for (let c = 0; c < 3; c++) {
-      const k = 3 * t + c, ws = censoredWeight[k];
-      if (!(ws > 0)) continue;
-      const below = srgbDecode(albedo[c * D + t]) * shading[3 * i + c] < level[k];
-      const wb = base[k], wc = below ? ws : 0;
-      weight[k] = wb + wc;
-      working.colour[k] = wb + wc > 0 ? (wb * input.colour[k] + wc * level[k]) / (wb + wc) : 0;
-    }
-  }
 }
 
 /** albedo (planar, d²) = mean + Σ_k c_k U_k per channel. */

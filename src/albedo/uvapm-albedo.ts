@@ -42,8 +42,6 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
   const S = raster.size, d = modelSize, D = d * d;
   const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
   const channelWeight = new Float32Array(3 * D);
-  // The saturated texels' weight and recorded level per channel: a lower bound (UvapmObservation.censoredWeight).
-  const censoredWeight = new Float32Array(3 * D), censoredLevel = new Float32Array(3 * D);
   const saturated = view.saturated;
   // Model texel of texture row y / column x, tabulated (the texel loop would divide twice per texel).
   const rowStart = new Int32Array(S), column = new Int32Array(S);
@@ -56,9 +54,7 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
     const t = rowStart[Math.floor(p / S)] + column[p % S];
     weight[t] += w;
     for (let c = 0; c < 3; c++) {
-      const censored = saturated !== undefined && (saturated[i] & (1 << c)) !== 0;
-      const wc = censored ? 0 : w;
-      if (censored) { censoredWeight[3 * t + c] += w; censoredLevel[3 * t + c] += w * view.colour[3 * i + c]; }
+      const wc = saturated && saturated[i] & (1 << c) ? 0 : w;
       channelWeight[3 * t + c] += wc;
       colour[3 * t + c] += wc * view.colour[3 * i + c];
       normal[3 * t + c] += w * view.normal[3 * i + c];
@@ -69,18 +65,16 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
     const w = weight[t];
     if (!(w > 0)) continue;
     const length = Math.hypot(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2]);
-    if (!(length > 0)) { weight[t] = 0; channelWeight.fill(0, 3 * t, 3 * t + 3); censoredWeight.fill(0, 3 * t, 3 * t + 3); continue; }
+    if (!(length > 0)) { weight[t] = 0; channelWeight.fill(0, 3 * t, 3 * t + 3); continue; }
     for (let c = 0; c < 3; c++) {
-      const wc = channelWeight[3 * t + c], ws = censoredWeight[3 * t + c];
+      const wc = channelWeight[3 * t + c];
       colour[3 * t + c] = wc > 0 ? colour[3 * t + c] / wc : 0;
       channelWeight[3 * t + c] = wc / area;
-      censoredLevel[3 * t + c] = ws > 0 ? censoredLevel[3 * t + c] / ws : 0;
-      censoredWeight[3 * t + c] = ws / area;
       normal[3 * t + c] /= length;
     }
     weight[t] = w / area;
   }
-  return { colour, normal, weight, ...(saturated ? { channelWeight, censoredWeight, censoredLevel } : {}) };
+  return { colour, normal, weight, ...(saturated ? { channelWeight } : {}) };
 }
 
 export interface DetailFusionInput {
