@@ -726,7 +726,8 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   let count = 0, hairTop = Infinity;
   for (let y = 0; y < H; y++) {
     let inRow = 0;
-    for (let i = y * W, end = i + W; i < end; i++) if (mask.data[i]) inRow++;
+    // (v + 255) >> 8 is 1 for any set byte: no branch on the mask's pattern.
+    for (let i = y * W, end = i + W; i < end; i++) inRow += (mask.data[i] + 255) >> 8;
     if (inRow && hairTop === Infinity) hairTop = y;
     count += inRow;
   }

@@ -61,7 +61,11 @@ describe('photo masks: the fast passes give the per-pixel forms\' bytes', () => 
   it('personProbabilityToImage, upsampled and downsampled', () => {
     const random = seededRandom(7);
     for (const [gridW, gridH, width, height] of [[32, 24, 301, 197], [32, 32, 20, 45], [16, 16, 16, 16]]) {
-      const probability = Float32Array.from({ length: gridW * gridH }, () => random());
+      // Saturated like the selfie model's output (a person's blob near 1, background near 0), with noise at the blob's rim.
+      const probability = Float32Array.from({ length: gridW * gridH }, (_, i) => {
+        const r = Math.hypot((i % gridW) / gridW - 0.5, Math.floor(i / gridW) / gridH - 0.5);
+        return r < 0.25 ? 0.99 + 0.01 * random() : r > 0.4 ? 0.01 * random() : random();
+      });
       const fast = personProbabilityToImage(probability, gridW, gridH, width, height).data;
       const reference = new Uint8Array(width * height);
       for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {

@@ -25,19 +25,37 @@ const PERSON_MASK_MIN_AGREEMENT = 0.5;
 
 /**
  * Person probability grid (model resolution) -> binary mask at image size (255 where p >= 0.5).
- * sampleBilinear's arithmetic, with each column's and row's taps and weights found once.
+ * sampleBilinear's arithmetic, with each column's and row's taps and weights found once. The
+ * pixels between the same four grid values are a convex mix of them (rounding errors under 1e-15):
+ * where all four lie clearly on one side of 0.5 the whole run is set, or left, at once.
  */
 export function personProbabilityToImage(probability: Float32Array, gridW: number, gridH: number, width: number, height: number): Mask {
   const data = new Uint8Array(width * height);
   const sx = gridW / width, sy = gridH / height;
   const columns = bilinearTaps(width, sx, gridW), rows = bilinearTaps(height, sy, gridH);
+  // Runs of pixels that share their left tap (the taps rise with x).
+  const runEnds: number[] = [];
+  for (let x = 1; x <= width; x++) if (x === width || columns.low[x] !== columns.low[x - 1]) runEnds.push(x);
+  const margin = 1e-6;
   for (let y = 0; y < height; y++) {
     const top = rows.low[y] * gridW, bottom = rows.high[y] * gridW, fy = rows.fraction[y];
-    for (let x = 0; x < width; x++) {
-      const x0 = columns.low[x], x1 = columns.high[x], fx = columns.fraction[x];
-      const upper = probability[top + x0] * (1 - fx) + probability[top + x1] * fx;
-      const lower = probability[bottom + x0] * (1 - fx) + probability[bottom + x1] * fx;
-      if (upper * (1 - fy) + lower * fy >= 0.5) data[y * width + x] = 255;
+    const row = y * width;
+    for (let r = 0, x = 0; r < runEnds.length; r++) {
+      const end = runEnds[r];
+      const x0 = columns.low[x], x1 = columns.high[end - 1];
+      const a = probability[top + x0], b = probability[top + x1], c = probability[bottom + x0], d = probability[bottom + x1];
+      const least = Math.min(a, b, c, d), most = Math.max(a, b, c, d);
+      if (least >= 0.5 + margin) {
+        data.fill(255, row + x, row + end);
+      } else if (most >= 0.5 - margin) {
+        for (; x < end; x++) {
+          const fx = columns.fraction[x];
+          const upper = probability[top + x0] * (1 - fx) + probability[top + x1] * fx;
+          const lower = probability[bottom + x0] * (1 - fx) + probability[bottom + x1] * fx;
+          if (upper * (1 - fy) + lower * fy >= 0.5) data[row + x] = 255;
+        }
+      }
+      x = end;
     }
   }
   return { width, height, data };
