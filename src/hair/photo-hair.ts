@@ -624,10 +624,11 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
 
 /**
  * `mask` without the hair (dilated by `margin` pixels, so the hairline's blended edge stays out
- * too), at the mask's own size.
+ * too), at the mask's own size. `out` may be the mask's own data (a caller done with the mask
+ * saves a photo-sized copy): each pixel is read before it is cleared, and cleared pixels are not read again.
  */
-export function withoutHair(mask: Mask, hair: Mask, margin: number): Mask {
-  const out = Uint8Array.from(mask.data);
+export function withoutHair(mask: Mask, hair: Mask, margin: number, out: Uint8Array = Uint8Array.from(mask.data)): Mask {
+  if (out !== mask.data) out.set(mask.data);
   const W = mask.width;
   const sx = hair.width / W, sy = hair.height / mask.height;
   const r = Math.max(0, Math.round(margin / sx));

@@ -51,6 +51,8 @@ describe('photo masks: the fast passes give the per-pixel forms\' bytes', () => 
         const fast = withoutHair(mask, hair, margin).data, reference = withoutHairPerPixel(mask, hair, margin);
         assert.equal(differing(fast, reference), 0, `hair ${hairWidth}x${hairHeight}, margin ${margin}`);
         removed += differing(mask.data, fast);
+        const inPlace = Uint8Array.from(mask.data);
+        assert.equal(differing(withoutHair({ ...mask, data: inPlace }, hair, margin, inPlace).data, reference), 0, 'written over the mask itself');
       }
     }
     assert.ok(removed > 1000, `the hair took ${removed} pixels out of the masks: the cases exercise the search`);
