@@ -441,6 +441,9 @@ function growLengths(input: {
   });
 }
 
+/** Side in pixels of the tiles segmentHair keeps converted colours in. */
+const LAB_TILE = 64;
+
 export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
   /** The fitted head's outline in the image: the crown band runs from just under its top to the face oval, and hair above the chin keeps near it. */
   head: HeadRows & { top: number };
@@ -455,16 +458,21 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // Colours are converted where they are looked at (the growth visits the hair and its border, not
   // the whole region), and the work runs on a grid of `step` pixels: a face ANALYSIS_HEIGHT high.
   const step = Math.max(1, Math.round(frame.height / ANALYSIS_HEIGHT));
-  const lab = new Float32Array(rw * rh * 3);
-  const converted = new Uint8Array(rw * rh);
+  // Kept in tiles made on first touch: a region-sized array was up to 45 MiB for a large photo
+  // (3ddfa_v2 emma), mostly never written. Per pixel L*, a*, b* and whether they are converted.
+  const tilesAcross = Math.ceil(rw / LAB_TILE);
+  const labTiles: (Float32Array | undefined)[] = new Array(tilesAcross * Math.ceil(rh / LAB_TILE));
   const labAt = (x: number, y: number): Float32Array => {
-    const k = (y - y0) * rw + (x - x0);
-    if (!converted[k]) {
+    const rx = x - x0, ry = y - y0;
+    const t = Math.floor(ry / LAB_TILE) * tilesAcross + Math.floor(rx / LAB_TILE);
+    const tile = labTiles[t] ?? (labTiles[t] = new Float32Array(LAB_TILE * LAB_TILE * 4));
+    const k = 4 * ((ry % LAB_TILE) * LAB_TILE + (rx % LAB_TILE));
+    if (!tile[k + 3]) {
       const p = (y * W + x) * 4;
-      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], lab.subarray(3 * k, 3 * k + 3));
-      converted[k] = 1;
+      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], tile.subarray(k, k + 3));
+      tile[k + 3] = 1;
     }
-    return lab.subarray(3 * k, 3 * k + 3);
+    return tile.subarray(k, k + 3);
   };
 
   const skinSamples: number[][] = [];
