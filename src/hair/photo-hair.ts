@@ -724,6 +724,20 @@ function bothSides(a: number, b: number): number {
 
 
 /**
+ * How many bytes of `data` are set, and the index of the first (-1 when none). Read four bytes at
+ * a time: a hair mask is photo-sized and mostly empty.
+ */
+function countSet(data: Uint8Array): { count: number; first: number } {
+  let count = 0, first = -1, i = 0;
+  const visit = (j: number) => { if (data[j]) { count++; if (first < 0) first = j; } };
+  for (; i < data.length && (data.byteOffset + i) % 4 !== 0; i++) visit(i);
+  const words = new Uint32Array(data.buffer, data.byteOffset + i, (data.length - i) >> 2);
+  for (let w = 0; w < words.length; w++) if (words[w] !== 0) for (let j = i + 4 * w; j < i + 4 * w + 4; j++) visit(j);
+  for (let j = i + 4 * words.length; j < data.length; j++) visit(j);
+  return { count, first };
+}
+
+/**
  * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
  * per image row, the head's leftmost and rightmost pixel, NaN where the head is absent).
  */
@@ -732,14 +746,8 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const W = mask.width, H = mask.height;
   const band = Math.max(2, Math.round(SIDE_BAND * frame.width));
   const eyeY = eyeLine(frame);
-  let count = 0, hairTop = Infinity;
-  for (let y = 0; y < H; y++) {
-    let inRow = 0;
-    // (v + 255) >> 8 is 1 for any set byte: no branch on the mask's pattern.
-    for (let i = y * W, end = i + W; i < end; i++) inRow += (mask.data[i] + 255) >> 8;
-    if (inRow && hairTop === Infinity) hairTop = y;
-    count += inRow;
-  }
+  const { count, first } = countSet(mask.data);
+  const hairTop = first >= 0 ? Math.floor(first / W) : Infinity;
   /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the chin row's) outline; the less covered side. */
   const fill = (from: number, to: number, outline: (y: number) => [number, number], combine: (a: number, b: number) => number): number => {
     let hitLeft = 0, totalLeft = 0, hitRight = 0, totalRight = 0;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Mask } from '../../src/types.js';
-import { withoutHair } from '../../src/hair/photo-hair.js';
+import { hairSilhouette, withoutHair, type HairSegmentation } from '../../src/hair/photo-hair.js';
 import { buildSkinMask, personProbabilityToImage } from '../../src/inference/face/skin-mask.js';
 import { sampleBilinear } from '../../src/image/resize.js';
 import { FACE_OVAL } from '../../src/inference/face/mesh-regions.js';
@@ -58,6 +58,23 @@ describe('photo masks: the fast passes give the per-pixel forms\' bytes', () => 
     assert.ok(removed > 1000, `the hair took ${removed} pixels out of the masks: the cases exercise the search`);
     const empty: Mask = { width: 40, height: 30, data: new Uint8Array(1200) };
     assert.deepEqual(withoutHair(empty, blobs(40, 30, 3, random), 4).data, empty.data);
+  });
+
+  it('hairSilhouette counts a mask\'s hair and finds its top row, whatever its bytes\' alignment', () => {
+    const random = seededRandom(21);
+    const frame = { top: 40, chin: 110, browY: 60, centreX: 90, width: 60, height: 70 };
+    const headRows = { top: 35, left: new Float32Array(150).fill(60), right: new Float32Array(150).fill(120) };
+    for (const offset of [0, 1, 3]) {
+      // A view at `offset` bytes into its buffer (an odd width puts the rows off four-byte boundaries too).
+      const hair = blobs(181, 150, 3, random), data = new Uint8Array(hair.data.length + offset).subarray(offset);
+      data.set(hair.data);
+      let count = 0, top = -1;
+      hair.data.forEach((v, i) => { if (v) { count++; if (top < 0) top = Math.floor(i / 181); } });
+      assert.ok(count > 100);
+      const silhouette = hairSilhouette({ mask: { width: 181, height: 150, data }, frame } as HairSegmentation, headRows);
+      assert.equal(silhouette.area, count / (0.785 * frame.width * frame.height));
+      assert.equal(silhouette.volume, (headRows.top - top) / frame.height);
+    }
   });
 
   it('personProbabilityToImage, upsampled and downsampled', () => {
