@@ -259,14 +259,18 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   })));
   views.forEach((view, i) => {
     const margin = HAIRLINE_MARGIN * hairs[i].frame.height;
-    view.skinMask = withoutHair(view.skinMask, hairs[i].mask, margin);
-    view.faceMask = withoutHair(view.faceMask, hairs[i].mask, margin);
+    // The masks are this avatar's own (the analyzer makes them per call): cleared in place, not copied.
+    view.skinMask = withoutHair(view.skinMask, hairs[i].mask, margin, view.skinMask.data);
+    view.faceMask = withoutHair(view.faceMask, hairs[i].mask, margin, view.faceMask.data);
   });
   timings['hair.mask'] = performance.now() - hairStart;
-  const albedoInputs: AlbedoInput[] = views.map((view, i) => ({
-    image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
-    browMask: withoutHair(buildBrowMask(view.face.landmarks468, view.image.width, view.image.height), hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height),
-  }));
+  const albedoInputs: AlbedoInput[] = views.map((view, i) => {
+    const brows = buildBrowMask(view.face.landmarks468, view.image.width, view.image.height);
+    return {
+      image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
+      browMask: withoutHair(brows, hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height, brows.data),
+    };
+  });
   // A buzz cut's stubble stays in the skin albedo where the photo shows it; the scalp it did not show takes its tone too.
   const shavedScalp = stubbleOverSkin(hairs[0]);
   const albedo = await stage('albedo', timings, options, () => estimateAlbedo(

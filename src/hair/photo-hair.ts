@@ -441,6 +441,9 @@ function growLengths(input: {
   });
 }
 
+/** Side in pixels of the tiles segmentHair keeps converted colours in. */
+const LAB_TILE = 64;
+
 export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
   /** The fitted head's outline in the image: the crown band runs from just under its top to the face oval, and hair above the chin keeps near it. */
   head: HeadRows & { top: number };
@@ -455,16 +458,21 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // Colours are converted where they are looked at (the growth visits the hair and its border, not
   // the whole region), and the work runs on a grid of `step` pixels: a face ANALYSIS_HEIGHT high.
   const step = Math.max(1, Math.round(frame.height / ANALYSIS_HEIGHT));
-  const lab = new Float32Array(rw * rh * 3);
-  const converted = new Uint8Array(rw * rh);
+  // Kept in tiles made on first touch: a region-sized array was up to 45 MiB for a large photo
+  // (3ddfa_v2 emma), mostly never written. Per pixel L*, a*, b* and whether they are converted.
+  const tilesAcross = Math.ceil(rw / LAB_TILE);
+  const labTiles: (Float32Array | undefined)[] = new Array(tilesAcross * Math.ceil(rh / LAB_TILE));
   const labAt = (x: number, y: number): Float32Array => {
-    const k = (y - y0) * rw + (x - x0);
-    if (!converted[k]) {
+    const rx = x - x0, ry = y - y0;
+    const t = Math.floor(ry / LAB_TILE) * tilesAcross + Math.floor(rx / LAB_TILE);
+    const tile = labTiles[t] ?? (labTiles[t] = new Float32Array(LAB_TILE * LAB_TILE * 4));
+    const k = 4 * ((ry % LAB_TILE) * LAB_TILE + (rx % LAB_TILE));
+    if (!tile[k + 3]) {
       const p = (y * W + x) * 4;
-      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], lab.subarray(3 * k, 3 * k + 3));
-      converted[k] = 1;
+      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], tile.subarray(k, k + 3));
+      tile[k + 3] = 1;
     }
-    return lab.subarray(3 * k, 3 * k + 3);
+    return tile.subarray(k, k + 3);
   };
 
   const skinSamples: number[][] = [];
@@ -624,21 +632,70 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
 
 /**
  * `mask` without the hair (dilated by `margin` pixels, so the hairline's blended edge stays out
- * too), at the mask's own size.
+ * too), at the mask's own size. `out` may be the mask's own data (a caller done with the mask
+ * saves a photo-sized copy): each pixel is read before it is cleared, and cleared pixels are not read again.
  */
-export function withoutHair(mask: Mask, hair: Mask, margin: number): Mask {
-  const out = Uint8Array.from(mask.data);
-  const sx = hair.width / mask.width, sy = hair.height / mask.height;
+export function withoutHair(mask: Mask, hair: Mask, margin: number, out: Uint8Array = Uint8Array.from(mask.data)): Mask {
+  if (out !== mask.data) out.set(mask.data);
+  const W = mask.width;
+  const sx = hair.width / W, sy = hair.height / mask.height;
   const r = Math.max(0, Math.round(margin / sx));
-  for (let y = 0; y < mask.height; y++) for (let x = 0; x < mask.width; x++) {
-    if (!out[y * mask.width + x]) continue;
-    search: for (let dy = -r; dy <= r; dy += Math.max(1, r >> 1)) for (let dx = -r; dx <= r; dx += Math.max(1, r >> 1)) {
-      const hx = Math.floor((x + dx + 0.5) * sx), hy = Math.floor((y + dy + 0.5) * sy);
-      if (hx < 0 || hy < 0 || hx >= hair.width || hy >= hair.height) continue;
-      if (hair.data[hy * hair.width + hx]) { out[y * mask.width + x] = 0; break search; }
+  // A mask pixel goes when hair lies at any of a sparse square of offsets round it. The square is
+  // a product of the same offsets across and down, and the bounds test splits likewise, so the
+  // search runs as two passes: across (per row the offsets may reach, per column of the mask's
+  // set box), then down.
+  const offsets: number[] = [];
+  for (let d = -r; d <= r; d += Math.max(1, r >> 1)) offsets.push(d);
+  const box = setBox(out, W, mask.height);
+  if (!box) return { width: W, height: mask.height, data: out };
+  const boxWidth = box.right - box.left + 1, firstRow = box.top - r, rows = box.bottom + r - firstRow + 1;
+  const hairColumns = new Int32Array(boxWidth * offsets.length);
+  for (let x = 0; x < boxWidth; x++) {
+    for (let k = 0; k < offsets.length; k++) {
+      const hx = Math.floor((box.left + x + offsets[k] + 0.5) * sx);
+      hairColumns[x * offsets.length + k] = hx < 0 || hx >= hair.width ? -1 : hx;
     }
   }
-  return { width: mask.width, height: mask.height, data: out };
+  const across = new Uint8Array(rows * boxWidth);
+  for (let v = 0; v < rows; v++) {
+    const hy = Math.floor((firstRow + v + 0.5) * sy);
+    if (hy < 0 || hy >= hair.height) continue;
+    const hairRow = hy * hair.width;
+    for (let x = 0; x < boxWidth; x++) {
+      for (let k = 0; k < offsets.length; k++) {
+        const hx = hairColumns[x * offsets.length + k];
+        if (hx >= 0 && hair.data[hairRow + hx]) { across[v * boxWidth + x] = 1; break; }
+      }
+    }
+  }
+  for (let y = box.top; y <= box.bottom; y++) {
+    for (let x = 0; x < boxWidth; x++) {
+      const i = y * W + box.left + x;
+      if (!out[i]) continue;
+      for (let k = 0; k < offsets.length; k++) {
+        if (across[(y + offsets[k] - firstRow) * boxWidth + x]) { out[i] = 0; break; }
+      }
+    }
+  }
+  return { width: W, height: mask.height, data: out };
+}
+
+/** The rows and columns (inclusive) holding a mask's set pixels; null when none is set. */
+function setBox(data: Uint8Array, width: number, height: number): { left: number; right: number; top: number; bottom: number } | null {
+  let left = width, right = -1, top = -1, bottom = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let first = 0;
+    while (first < width && !data[row + first]) first++;
+    if (first === width) continue;
+    let last = width - 1;
+    while (!data[row + last]) last--;
+    if (top < 0) top = y;
+    bottom = y;
+    if (first < left) left = first;
+    if (last > right) right = last;
+  }
+  return top < 0 ? null : { left, right, top, bottom };
 }
 
 export interface HairSilhouette {
@@ -667,6 +724,20 @@ function bothSides(a: number, b: number): number {
 
 
 /**
+ * How many bytes of `data` are set, and the index of the first (-1 when none). Read four bytes at
+ * a time: a hair mask is photo-sized and mostly empty.
+ */
+function countSet(data: Uint8Array): { count: number; first: number } {
+  let count = 0, first = -1, i = 0;
+  const visit = (j: number) => { if (data[j]) { count++; if (first < 0) first = j; } };
+  for (; i < data.length && (data.byteOffset + i) % 4 !== 0; i++) visit(i);
+  const words = new Uint32Array(data.buffer, data.byteOffset + i, (data.length - i) >> 2);
+  for (let w = 0; w < words.length; w++) if (words[w] !== 0) for (let j = i + 4 * w; j < i + 4 * w + 4; j++) visit(j);
+  for (let j = i + 4 * words.length; j < data.length; j++) visit(j);
+  return { count, first };
+}
+
+/**
  * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
  * per image row, the head's leftmost and rightmost pixel, NaN where the head is absent).
  */
@@ -675,24 +746,22 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const W = mask.width, H = mask.height;
   const band = Math.max(2, Math.round(SIDE_BAND * frame.width));
   const eyeY = eyeLine(frame);
-  let count = 0, hairTop = Infinity;
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (mask.data[y * W + x]) { count++; hairTop = Math.min(hairTop, y); }
+  const { count, first } = countSet(mask.data);
+  const hairTop = first >= 0 ? Math.floor(first / W) : Infinity;
   /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the chin row's) outline; the less covered side. */
   const fill = (from: number, to: number, outline: (y: number) => [number, number], combine: (a: number, b: number) => number): number => {
-    const hit = [0, 0], total = [0, 0];
+    let hitLeft = 0, totalLeft = 0, hitRight = 0, totalRight = 0;
     for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
       const [l, r] = outline(y);
       if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
+      const row = y * W, left = Math.round(l), right = Math.round(r);
       for (let k = 1; k <= band; k++) {
-        for (const [side, x] of [[0, Math.round(l) - k], [1, Math.round(r) + k]] as const) {
-          if (x < 0 || x >= W) continue;
-          total[side]++;
-          if (mask.data[y * W + x]) hit[side]++;
-        }
+        const xl = left - k, xr = right + k;
+        if (xl >= 0 && xl < W) { totalLeft++; if (mask.data[row + xl]) hitLeft++; }
+        if (xr >= 0 && xr < W) { totalRight++; if (mask.data[row + xr]) hitRight++; }
       }
     }
-    const shares = [0, 1].map((side) => (total[side] ? hit[side] / total[side] : 0));
-    return combine(shares[0], shares[1]);
+    return combine(totalLeft ? hitLeft / totalLeft : 0, totalRight ? hitRight / totalRight : 0);
   };
   const atRow = (y: number): [number, number] => [headRows.left[y], headRows.right[y]];
   const chinRow = Math.min(H - 1, Math.round(frame.chin));
