@@ -18,6 +18,8 @@ const CLASS_OF_PART: Record<string, number> = { upperTeeth: UPPER, lowerTeeth: L
 /** A tooth crown's pixel: near-neutral and light (gums are red, the shadowed molars dark). */
 const CROWN_MAX_SATURATION = 0.45;
 const CROWN_MIN_LUMA = 90;
+/** A pocket pixel brighter than this reads as lit lining rather than the cavity's shadow. */
+const LIT_POCKET_LUMA = 25;
 /** Fractions of the teeth's depth (incisal front to the last molars, rest pose): the incisors in front, the premolars and molars behind. */
 const FRONT_TEETH_DEPTH = 0.12;
 const BACK_TEETH_DEPTH = 0.3;
@@ -38,6 +40,8 @@ export interface OpenMouthLook {
   /** Mean luma of the lower teeth's enamel (saturation below a crown's) in front (incisors) and at the back (premolars, molars) of the arch; 0 where none shows. */
   lowerFrontLuma: number;
   lowerBackLuma: number;
+  /** Pocket pixels brighter than LIT_POCKET_LUMA (the cheek walls' lining where the light reaches it). */
+  litPocket: number;
 }
 
 /** Each triangle's depth behind the front of the teeth (0 at the incisal front, 1 at the last molars), -1 off the teeth, in the scene's triangle order after `headTriangles`. */
@@ -94,7 +98,7 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
   let minY = Infinity, maxY = -Infinity;
   for (let p = 0; p < cls.length; p++) if (cls[p] >= 0) { const y = Math.floor(p / target.width); minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
   const middle = (minY + maxY) / 2;
-  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0, frontN = 0, frontLuma = 0, backN = 0, backLuma = 0;
+  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0, frontN = 0, frontLuma = 0, backN = 0, backLuma = 0, litPocket = 0;
   for (let p = 0; p < cls.length; p++) {
     if (withoutPocket[p] === LOWER) lowerUncovered++;
     if (cls[p] < 0) continue;
@@ -104,6 +108,7 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
     const max = Math.max(r, g, b), saturation = max > 0 ? (max - Math.min(r, g, b)) / max : 0;
     const crown = saturation < CROWN_MAX_SATURATION && luma > CROWN_MIN_LUMA;
     if (cls[p] === POCKET || cls[p] === TONGUE) { softN++; softLuma += luma; }
+    if (cls[p] === POCKET && luma > LIT_POCKET_LUMA) litPocket++;
     if (cls[p] === TONGUE) { tongueN++; tongueLuma += luma; tongueSat += saturation; }
     if (cls[p] === LOWER) { lowerShown++; if (crown && Math.floor(p / target.width) > middle) lowerCrowns++; }
     if (cls[p] === LOWER && saturation < CROWN_MAX_SATURATION) {
@@ -124,5 +129,6 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
     lowerHiddenByPocket: Math.max(0, lowerUncovered - lowerShown) * perPixel,
     lowerFrontLuma: frontN > 0 ? frontLuma / frontN : 0,
     lowerBackLuma: backN > 0 ? backLuma / backN : 0,
+    litPocket: litPocket * perPixel,
   };
 }
