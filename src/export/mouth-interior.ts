@@ -28,6 +28,13 @@ const MAX_HEIGHT = 0.6;
 /** Albedo multipliers (linear light): mucosa just behind the lips (lip colour, darker and redder), the dark throat. */
 export const MOUTH_MUCOSA_TINT: [number, number, number] = [0.5, 0.22, 0.22];
 export const MOUTH_THROAT_TINT: [number, number, number] = [0.05, 0.018, 0.02];
+/**
+ * The cheek walls (the pocket's sides, from CHEEK_START of the inner lips' half width out) sit in
+ * the cheeks' shadow as the back teeth do: light enters only through the lips, and without this the
+ * near wall, facing a three-quarter view's light, showed as a lit red strip beside the opening.
+ */
+const CHEEK_START = 0.5;
+const CHEEK_SHADE = 0.35;
 
 export interface MouthInterior {
   /** Per vertex: depth behind the lip line in metres, or -1 outside the pocket. */
@@ -36,6 +43,8 @@ export interface MouthInterior {
   triangles: Uint32Array;
   /** Mouth width used for the depth scale (metres). */
   mouthWidth: number;
+  /** Per vertex: distance from the mouth's centre line over the inner lips' half width (1 at the inner corners), -1 outside the pocket. */
+  side: Float32Array;
 }
 
 const INNER_LIPS = [60, 61, 62, 63, 64, 65, 66, 67];
@@ -81,7 +90,8 @@ function firstHitBehind(indices: Uint32Array, vertices: Float32Array, x: number,
 export function findMouthInterior(model: HeadModel, vertices: Float32Array): MouthInterior {
   const n = model.vertexCount;
   const depth = new Float32Array(n).fill(-1);
-  const none: MouthInterior = { depth, triangles: new Uint32Array(0), mouthWidth: 0 };
+  const side = new Float32Array(n).fill(-1);
+  const none: MouthInterior = { depth, triangles: new Uint32Array(0), mouthWidth: 0, side };
   const lm = model.landmarks68;
   if (!lm || lm.length < 68 || Array.from(lm).some((v) => v >= n)) return none;
   const x = (i: number) => vertices[3 * lm[i]], y = (i: number) => vertices[3 * lm[i] + 1], z = (i: number) => vertices[3 * lm[i] + 2];
@@ -133,31 +143,34 @@ export function findMouthInterior(model: HeadModel, vertices: Float32Array): Mou
       stack.push(w);
     }
   }
+  for (let v = 0; v < n; v++) if (depth[v] >= 0) side[v] = Math.abs(vertices[3 * v] - centreX) / innerHalfWidth;
   const triangles: number[] = [];
   const { indices } = model;
   for (let t = 0; t < indices.length; t += 3) {
     if (depth[indices[t]] >= 0 && depth[indices[t + 1]] >= 0 && depth[indices[t + 2]] >= 0) triangles.push(t / 3);
   }
-  return { depth, triangles: Uint32Array.from(triangles), mouthWidth };
+  return { depth, triangles: Uint32Array.from(triangles), mouthWidth, side };
 }
 
 /**
  * Per-vertex linear RGB multipliers of the albedo (glTF COLOR_0, Babylon vertex colours): 1 outside
- * the pocket, mucosa red just behind the lips fading to throat-dark deeper in. Colours rather
+ * the pocket, mucosa red just behind the lips fading to throat-dark deeper in, darker on the cheek walls. Colours rather
  * than texels because packs squeeze the pocket's UVs onto the lip line (the default head's pocket
  * covers less than a texel row), and interpolating across the boundary triangles gives a soft
  * edge at the lips. Null when the pack has no pocket.
  */
 export function mouthInteriorTint(interior: MouthInterior): Float32Array | null {
   if (interior.triangles.length === 0) return null;
-  const { depth, mouthWidth } = interior;
+  const { depth, mouthWidth, side } = interior;
   const n = depth.length;
   const tint = new Float32Array(n * 3).fill(1);
   for (let v = 0; v < n; v++) {
     if (depth[v] < 0) continue;
     const s = Math.min(1, Math.max(0, (depth[v] / mouthWidth - MIN_DEPTH) / (DARK_DEPTH - MIN_DEPTH)));
     const k = s * s * (3 - 2 * s);
-    for (let c = 0; c < 3; c++) tint[3 * v + c] = MOUTH_MUCOSA_TINT[c] + k * (MOUTH_THROAT_TINT[c] - MOUTH_MUCOSA_TINT[c]);
+    const w = Math.min(1, Math.max(0, (side[v] - CHEEK_START) / (1 - CHEEK_START)));
+    const shade = 1 - (1 - CHEEK_SHADE) * w * w * (3 - 2 * w);
+    for (let c = 0; c < 3; c++) tint[3 * v + c] = shade * (MOUTH_MUCOSA_TINT[c] + k * (MOUTH_THROAT_TINT[c] - MOUTH_MUCOSA_TINT[c]));
   }
   return tint;
 }

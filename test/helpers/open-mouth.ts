@@ -8,7 +8,7 @@
 import { isFaceCard } from '../../src/hair/face-cards.js';
 import { linearToSrgb8 } from '../../src/image/srgb.js';
 import { createEyeTexture } from '../../src/materials/eye-texture.js';
-import { partsFollowingShape } from '../../src/modelpack/head-model.js';
+import { partsFollowingShape, type SubMesh } from '../../src/modelpack/head-model.js';
 import { buildPreviewScene, renderView, SUPERSAMPLING } from '../../src/render/preview.js';
 import { createRasterTarget } from '../../src/render/rasterize.js';
 import type { AvatarData } from '../../src/types.js';
@@ -18,6 +18,11 @@ const CLASS_OF_PART: Record<string, number> = { upperTeeth: UPPER, lowerTeeth: L
 /** A tooth crown's pixel: near-neutral and light (gums are red, the shadowed molars dark). */
 const CROWN_MAX_SATURATION = 0.45;
 const CROWN_MIN_LUMA = 90;
+/** A pocket pixel brighter than this reads as lit lining rather than the cavity's shadow. */
+const LIT_POCKET_LUMA = 25;
+/** Fractions of the teeth's depth (incisal front to the last molars, rest pose): the incisors in front, the premolars and molars behind. */
+const FRONT_TEETH_DEPTH = 0.12;
+const BACK_TEETH_DEPTH = 0.3;
 
 export interface OpenMouthLook {
   /** Pixels (output, not supersamples) of the opening: pocket, teeth and tongue. */
@@ -32,6 +37,30 @@ export interface OpenMouthLook {
   upperCrowns: number;
   /** Lower-teeth pixels that the pocket's skin hides (the same view rendered without it, minus this one). */
   lowerHiddenByPocket: number;
+  /** Mean luma of the lower teeth's enamel (saturation below a crown's) in front (incisors) and at the back (premolars, molars) of the arch; 0 where none shows. */
+  lowerFrontLuma: number;
+  lowerBackLuma: number;
+  /** Pocket pixels brighter than LIT_POCKET_LUMA (the cheek walls' lining where the light reaches it). */
+  litPocket: number;
+}
+
+/** Each triangle's depth behind the front of the teeth (0 at the incisal front, 1 at the last molars), -1 off the teeth, in the scene's triangle order after `headTriangles`. */
+function teethTriangleDepth(parts: SubMesh[], headTriangles: number, triangles: number): Float32Array {
+  const depth = new Float32Array(triangles).fill(-1);
+  const teeth = parts.filter((p) => p.name === 'upperTeeth' || p.name === 'lowerTeeth');
+  let front = -Infinity, back = Infinity;
+  for (const part of teeth) for (let i = 2; i < part.positions.length; i += 3) { front = Math.max(front, part.positions[i]); back = Math.min(back, part.positions[i]); }
+  let t0 = headTriangles;
+  for (const part of parts) {
+    if (teeth.includes(part)) {
+      for (let t = 0; t < part.indices.length / 3; t++) {
+        const z = [0, 1, 2].reduce((sum, j) => sum + part.positions[3 * part.indices[3 * t + j] + 2], 0) / 3;
+        depth[t0 + t] = (front - z) / (front - back);
+      }
+    }
+    t0 += part.indices.length / 3;
+  }
+  return depth;
 }
 
 /** `size`: the view's side in output pixels; `yawDeg`: as the preview's three-quarter view (positive shows the subject's left). */
@@ -59,14 +88,17 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
     const accum = new Float32Array(target.width * target.height * 3);
     renderView(scene, { yawRad: (yawDeg * Math.PI) / 180 }, target, data.albedo, createEyeTexture({ irisColor: data.irisColor }), new Float32Array(3), accum);
     const cls = Int8Array.from(target.triangle, (t) => (t < 0 ? -1 : partClass[t]));
-    return { target, accum, cls };
+    // Only the full scene's pixels are measured by depth; the one without the pocket has its triangles renumbered.
+    const teethDepth = dropPocket ? null : teethTriangleDepth(parts, headTriangles, scene.indices.length / 3);
+    const depth = Float32Array.from(target.triangle, (t) => (t < 0 || !teethDepth ? -1 : teethDepth[t]));
+    return { target, accum, cls, depth };
   };
-  const { target, accum, cls } = classes(false);
+  const { target, accum, cls, depth } = classes(false);
   const withoutPocket = classes(true).cls;
   let minY = Infinity, maxY = -Infinity;
   for (let p = 0; p < cls.length; p++) if (cls[p] >= 0) { const y = Math.floor(p / target.width); minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
   const middle = (minY + maxY) / 2;
-  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0;
+  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0, frontN = 0, frontLuma = 0, backN = 0, backLuma = 0, litPocket = 0;
   for (let p = 0; p < cls.length; p++) {
     if (withoutPocket[p] === LOWER) lowerUncovered++;
     if (cls[p] < 0) continue;
@@ -76,8 +108,13 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
     const max = Math.max(r, g, b), saturation = max > 0 ? (max - Math.min(r, g, b)) / max : 0;
     const crown = saturation < CROWN_MAX_SATURATION && luma > CROWN_MIN_LUMA;
     if (cls[p] === POCKET || cls[p] === TONGUE) { softN++; softLuma += luma; }
+    if (cls[p] === POCKET && luma > LIT_POCKET_LUMA) litPocket++;
     if (cls[p] === TONGUE) { tongueN++; tongueLuma += luma; tongueSat += saturation; }
     if (cls[p] === LOWER) { lowerShown++; if (crown && Math.floor(p / target.width) > middle) lowerCrowns++; }
+    if (cls[p] === LOWER && saturation < CROWN_MAX_SATURATION) {
+      if (depth[p] < FRONT_TEETH_DEPTH) { frontN++; frontLuma += luma; }
+      if (depth[p] > BACK_TEETH_DEPTH) { backN++; backLuma += luma; }
+    }
     if (cls[p] === UPPER && crown) upperCrowns++;
   }
   const perPixel = 1 / (SUPERSAMPLING * SUPERSAMPLING);
@@ -90,5 +127,8 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
     lowerCrowns: lowerCrowns * perPixel,
     upperCrowns: upperCrowns * perPixel,
     lowerHiddenByPocket: Math.max(0, lowerUncovered - lowerShown) * perPixel,
+    lowerFrontLuma: frontN > 0 ? frontLuma / frontN : 0,
+    lowerBackLuma: backN > 0 ? backLuma / backN : 0,
+    litPocket: litPocket * perPixel,
   };
 }

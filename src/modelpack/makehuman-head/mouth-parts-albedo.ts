@@ -27,10 +27,15 @@ export const TOOTH_IVORY: readonly [number, number, number] = [0.95, 0.86, 0.68]
  * 104 sRGB luma, at saturation 0.42 against their 0.35-0.46 (hrn 00016, einstein).
  */
 export const TONGUE_SHADE: readonly [number, number, number] = [0.3, 0.36, 0.36];
-/** Occlusion: full light on the front of the arch, falling from START to END (fractions of the arch depth, incisors to last molars) down to FLOOR. */
-const OCCLUSION_START = 0.08;
-const OCCLUSION_END = 0.7;
-const OCCLUSION_FLOOR = 0.2;
+/**
+ * Occlusion: full light on the front of the arch, falling from START to END (fractions of the arch
+ * depth, incisors to last molars) down to FLOOR. The premolars, from about 0.25 of the depth on,
+ * already sit in the cheeks' shadow: with the fall from 0.08 to 0.7 (floor 0.2) they kept 0.65-0.75
+ * of the incisors' rendered luma and rose as a bright row in the open mouth's three-quarter view.
+ */
+const OCCLUSION_START = 0.04;
+const OCCLUSION_END = 0.5;
+const OCCLUSION_FLOOR = 0.12;
 
 /**
  * Linear RGB of `png` at (u, v up), bilinear with alpha weights so that the transparent gaps
