@@ -44,6 +44,10 @@ export interface OpenMouthLook {
   litPocket: number;
   /** RMS luma of the pocket along rows less its running mean over 1/64 of the view (stripes of the walls' shading); runs of pocket shorter than 1/25 of the view are left out. */
   pocketRipple: number;
+  /** Lower-teeth pixels behind the incisors (premolars, molars) that show gum (saturation from a crown's up): their count and mean saturation and luma. */
+  lowerBackGumPixels: number;
+  lowerBackGumSaturation: number;
+  lowerBackGumLuma: number;
 }
 
 /** RMS of `luma` less its running mean over `window` (odd) samples, along each row's runs of `inRun` at least `minRun` long, away from their ends. */
@@ -124,7 +128,7 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
   for (let p = 0; p < cls.length; p++) if (cls[p] >= 0) { const y = Math.floor(p / target.width); minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
   const middle = (minY + maxY) / 2;
   const lumaOf = new Float32Array(cls.length);
-  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0, frontN = 0, frontLuma = 0, backN = 0, backLuma = 0, litPocket = 0;
+  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0, frontN = 0, frontLuma = 0, backN = 0, backLuma = 0, litPocket = 0, gumN = 0, gumSat = 0, gumLuma = 0;
   for (let p = 0; p < cls.length; p++) {
     if (withoutPocket[p] === LOWER) lowerUncovered++;
     if (cls[p] < 0) continue;
@@ -142,6 +146,7 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
       if (depth[p] < FRONT_TEETH_DEPTH) { frontN++; frontLuma += luma; }
       if (depth[p] > BACK_TEETH_DEPTH) { backN++; backLuma += luma; }
     }
+    if (cls[p] === LOWER && depth[p] > FRONT_TEETH_DEPTH && saturation >= CROWN_MAX_SATURATION) { gumN++; gumSat += saturation; gumLuma += luma; }
     if (cls[p] === UPPER && crown) upperCrowns++;
   }
   const perPixel = 1 / (SUPERSAMPLING * SUPERSAMPLING);
@@ -159,5 +164,8 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
     lowerBackLuma: backN > 0 ? backLuma / backN : 0,
     litPocket: litPocket * perPixel,
     pocketRipple,
+    lowerBackGumPixels: gumN * perPixel,
+    lowerBackGumSaturation: gumN > 0 ? gumSat / gumN : 0,
+    lowerBackGumLuma: gumN > 0 ? gumLuma / gumN : 0,
   };
 }
