@@ -42,6 +42,35 @@ export interface OpenMouthLook {
   lowerBackLuma: number;
   /** Pocket pixels brighter than LIT_POCKET_LUMA (the cheek walls' lining where the light reaches it). */
   litPocket: number;
+  /** RMS luma of the pocket along rows less its running mean over 1/64 of the view (stripes of the walls' shading); runs of pocket shorter than 1/25 of the view are left out. */
+  pocketRipple: number;
+  /** Lower-teeth pixels behind the incisors (premolars, molars) that show gum (saturation from a crown's up): their count and mean saturation and luma. */
+  lowerBackGumPixels: number;
+  lowerBackGumSaturation: number;
+  lowerBackGumLuma: number;
+}
+
+/** RMS of `luma` less its running mean over `window` (odd) samples, along each row's runs of `inRun` at least `minRun` long, away from their ends. */
+function rowRipple(luma: Float32Array, inRun: (p: number) => boolean, width: number, window: number, minRun: number): number {
+  const half = (window - 1) / 2;
+  let sum = 0, count = 0;
+  for (let row = 0; row < luma.length; row += width) {
+    for (let x = 0; x < width;) {
+      if (!inRun(row + x)) { x++; continue; }
+      let end = x;
+      while (end < width && inRun(row + end)) end++;
+      if (end - x >= minRun) {
+        for (let i = x + half; i < end - half; i++) {
+          let mean = 0;
+          for (let d = -half; d <= half; d++) mean += luma[row + i + d];
+          const r = luma[row + i] - mean / window;
+          sum += r * r; count++;
+        }
+      }
+      x = end;
+    }
+  }
+  return count > 0 ? Math.sqrt(sum / count) : 0;
 }
 
 /** Each triangle's depth behind the front of the teeth (0 at the incisal front, 1 at the last molars), -1 off the teeth, in the scene's triangle order after `headTriangles`. */
@@ -98,13 +127,15 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
   let minY = Infinity, maxY = -Infinity;
   for (let p = 0; p < cls.length; p++) if (cls[p] >= 0) { const y = Math.floor(p / target.width); minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
   const middle = (minY + maxY) / 2;
-  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0, frontN = 0, frontLuma = 0, backN = 0, backLuma = 0, litPocket = 0;
+  const lumaOf = new Float32Array(cls.length);
+  let opening = 0, softN = 0, softLuma = 0, tongueN = 0, tongueLuma = 0, tongueSat = 0, lowerCrowns = 0, upperCrowns = 0, lowerShown = 0, lowerUncovered = 0, frontN = 0, frontLuma = 0, backN = 0, backLuma = 0, litPocket = 0, gumN = 0, gumSat = 0, gumLuma = 0;
   for (let p = 0; p < cls.length; p++) {
     if (withoutPocket[p] === LOWER) lowerUncovered++;
     if (cls[p] < 0) continue;
     opening++;
     const r = linearToSrgb8(accum[3 * p]), g = linearToSrgb8(accum[3 * p + 1]), b = linearToSrgb8(accum[3 * p + 2]);
     const luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    lumaOf[p] = luma;
     const max = Math.max(r, g, b), saturation = max > 0 ? (max - Math.min(r, g, b)) / max : 0;
     const crown = saturation < CROWN_MAX_SATURATION && luma > CROWN_MIN_LUMA;
     if (cls[p] === POCKET || cls[p] === TONGUE) { softN++; softLuma += luma; }
@@ -115,9 +146,11 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
       if (depth[p] < FRONT_TEETH_DEPTH) { frontN++; frontLuma += luma; }
       if (depth[p] > BACK_TEETH_DEPTH) { backN++; backLuma += luma; }
     }
+    if (cls[p] === LOWER && depth[p] > FRONT_TEETH_DEPTH && saturation >= CROWN_MAX_SATURATION) { gumN++; gumSat += saturation; gumLuma += luma; }
     if (cls[p] === UPPER && crown) upperCrowns++;
   }
   const perPixel = 1 / (SUPERSAMPLING * SUPERSAMPLING);
+  const pocketRipple = rowRipple(lumaOf, (p) => cls[p] === POCKET, target.width, 2 * Math.floor(target.width / 128) + 1, Math.round(target.width / 25));
   return {
     opening: opening * perPixel,
     cavityLuma: softLuma / Math.max(1, softN),
@@ -130,5 +163,9 @@ export function openMouthLook(data: AvatarData, yawDeg: number, size: number): O
     lowerFrontLuma: frontN > 0 ? frontLuma / frontN : 0,
     lowerBackLuma: backN > 0 ? backLuma / backN : 0,
     litPocket: litPocket * perPixel,
+    pocketRipple,
+    lowerBackGumPixels: gumN * perPixel,
+    lowerBackGumSaturation: gumN > 0 ? gumSat / gumN : 0,
+    lowerBackGumLuma: gumN > 0 ? gumLuma / gumN : 0,
   };
 }

@@ -303,7 +303,7 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.equal(part('eyeLeft').vertexColours, undefined);
   });
 
-  it('shows a dark open mouth on jawOpen: a low, muted tongue, a full row of lower teeth that the cavity does not cut, back teeth and cheek walls in shadow (preview renderer)', function () {
+  it('shows a dark open mouth on jawOpen: a low, muted tongue, a full row of lower teeth that the cavity does not cut, back teeth and cheek walls in shadow, a smooth back wall, muted back gums (preview renderer)', function () {
     const data = makeAvatarData(model);
     // Identity mode 0 at +2 std raised the cavity floor through the lower teeth when the cavity took its modes from the lip and chin skin.
     const identity = new Float32Array(model.identityCount);
@@ -315,7 +315,7 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
       console.log(`      jawOpen at ${yaw}°: opening ${look.opening.toFixed(0)} px, soft tissue luma ${look.cavityLuma.toFixed(0)}; tongue ${look.tonguePixels.toFixed(0)} px, ` +
         `luma ${look.tongueLuma.toFixed(0)}, saturation ${look.tongueSaturation.toFixed(2)}; crowns ${look.upperCrowns.toFixed(0)} upper, ${look.lowerCrowns.toFixed(0)} lower; ` +
         `identity 0 at +2 std: ${shaped.lowerCrowns.toFixed(0)} lower crown px, ${shaped.lowerHiddenByPocket.toFixed(0)} hidden by the cavity; ` +
-        `lower enamel luma ${look.lowerFrontLuma.toFixed(0)} front, ${look.lowerBackLuma.toFixed(0)} premolars and molars; ${look.litPocket.toFixed(0)} px of lit cavity lining`);
+        `lower enamel luma ${look.lowerFrontLuma.toFixed(0)} front, ${look.lowerBackLuma.toFixed(0)} premolars and molars; ${look.litPocket.toFixed(0)} px of lit cavity lining; pocket ripple ${look.pocketRipple.toFixed(2)} luma; back gums ${look.lowerBackGumPixels.toFixed(0)} px, saturation ${look.lowerBackGumSaturation.toFixed(2)}, luma ${look.lowerBackGumLuma.toFixed(0)}`);
       assert.ok(look.cavityLuma < 80, `cavity and tongue luma ${look.cavityLuma}`);
       assert.ok(look.tongueLuma < 95 && look.tongueSaturation < 0.39, `tongue luma ${look.tongueLuma}, saturation ${look.tongueSaturation}`);
       assert.ok(look.tonguePixels < 0.4 * look.opening, `tongue ${look.tonguePixels} of ${look.opening} px`);
@@ -326,6 +326,10 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
       assert.ok(look.lowerBackLuma > 0 && look.lowerBackLuma < 0.55 * look.lowerFrontLuma, `lower back teeth luma ${look.lowerBackLuma} against ${look.lowerFrontLuma} in front`);
       // The cheek wall facing the three-quarter view is in the cheek's shadow too (73 px of it showed as a lit red strip).
       if (yaw !== 0) assert.ok(look.litPocket < 0.02 * look.opening, `${look.litPocket} px of lit cavity lining of ${look.opening}`);
+      // hm08's pleated back wall faces the front view: its stripes rippled the rows' luma by 3.6 (RMS) before it was smoothed.
+      if (yaw === 0) assert.ok(look.pocketRipple < 2, `cavity rows ripple by ${look.pocketRipple} luma`);
+      // The gums behind the incisors are muted as well as dimmed (0.76 at 0°, 0.84 at 35° when only dimmed: a saturated red strip).
+      assert.ok(look.lowerBackGumPixels > 50 && look.lowerBackGumSaturation < 0.65, `${look.lowerBackGumPixels} px of back gums at saturation ${look.lowerBackGumSaturation}`);
     }
   });
 

@@ -26,7 +26,7 @@ import { closeBlink } from './blink-closure.js';
 import { INNER_LIP_PAIRS, mouthCloseField, sealLips, upperLipLiftField } from './lip-seal.js';
 import { makehumanJawOpen, withJawOpenMorph, withTongueLyingLow } from './jaw-parts.js';
 import { localDisplacement, warpToCanonicalProportions } from './face-proportions.js';
-import { cavityModesFollowTeeth, cavityTeethWeights, mouthCavityIsland } from './mouth-cavity.js';
+import { cavityModesFollowTeeth, cavityTeethWeights, mouthCavityIsland, smoothCavityWalls } from './mouth-cavity.js';
 
 /** The face fill of the UV rows (./face-magnifier.ts fillRows): the cranium, ears and neck keep at least this share of their u density (0.9 gave the face only 50.5 %). */
 const FACE_FILL = { outerDensity: 0.8, maxGain: 4 };
@@ -279,7 +279,10 @@ export function buildMakeHumanHead(): HeadModel {
   const tongue = parts.find((p) => p.name === 'tongue')!.positions;
   const tongueCentre = [0, 1, 2].map((a) => tongue.reduce((sum, x, i) => (i % 3 === a ? sum + x : sum), 0) / (tongue.length / 3));
   const cavity = mouthCavityIsland(positions, cut.island, tongueCentre);
-  cavityModesFollowTeeth(identityRaw, old.identityCount, cavityTeethWeights(positions, cut.island, weldGroup, cavity), INNER_LIP_68.map((i) => landmarks68[i]));
+  const cavityWeights = cavityTeethWeights(positions, cut.island, weldGroup, cavity);
+  cavityModesFollowTeeth(identityRaw, old.identityCount, cavityWeights, INNER_LIP_68.map((i) => landmarks68[i]));
+  // hm08's pleated back of the mouth, smoothed where it moves with the teeth (away from the lips).
+  smoothCavityWalls(positions, cut.indices, weldGroup, cavityWeights);
   const maxima = modeMaxima(identityRaw, old.identityCount);
   const identityBasis = new Float32Array(identityRaw.length);
   const identityStd = new Float32Array(old.identityCount);

@@ -1,3 +1,5 @@
+import { vertexNeighbours } from '../mesh-utils.js';
+
 /**
  * The mouth cavity's identity shape follows the teeth. The identity modes come from the reference
  * head's nearest vertices (./transfer.ts), and behind the lips those are lip and chin skin: on a
@@ -58,6 +60,41 @@ export function cavityModesFollowTeeth(modes: Float32Array, modeCount: number, w
       const w = weights[v];
       if (w === 0) continue;
       for (let a = 0; a < 3; a++) modes[base + 3 * v + a] += w * (teeth[a] - modes[base + 3 * v + a]);
+    }
+  }
+}
+
+/** Taubin smoothing steps (shrink, then inflate slightly more) and how many pairs of them. */
+const WALL_SHRINK = 0.5;
+const WALL_INFLATE = -0.53;
+const WALL_PASSES = 12;
+
+/**
+ * In place: the cavity's walls smoothed, vertex v moving by weights[v] of each step (0 on the seam
+ * with the face). hm08 models the back of the mouth as pleats, adjacent triangle columns turned
+ * about ±16° left and right; with the jaw open they face the camera, and under a side light they
+ * showed as vertical stripes (luma 27 ... 53 along a row). Taubin's pairs of steps remove the
+ * pleats without shrinking the pocket towards the teeth as plain averaging would.
+ */
+export function smoothCavityWalls(positions: Float32Array, indices: Uint32Array, weldGroup: Uint32Array, weights: Float32Array): void {
+  const n = weldGroup.length;
+  const { offsets, neighbours } = vertexNeighbours(n, Uint32Array.from(indices, (v) => weldGroup[v]));
+  const step = new Float32Array(n * 3);
+  for (let pass = 0; pass < 2 * WALL_PASSES; pass++) {
+    const factor = pass % 2 === 0 ? WALL_SHRINK : WALL_INFLATE;
+    for (let v = 0; v < n; v++) {
+      if (weldGroup[v] !== v || weights[v] === 0 || offsets[v + 1] === offsets[v]) continue;
+      const count = offsets[v + 1] - offsets[v];
+      for (let a = 0; a < 3; a++) {
+        let mean = 0;
+        for (let e = offsets[v]; e < offsets[v + 1]; e++) mean += positions[3 * neighbours[e] + a];
+        step[3 * v + a] = factor * weights[v] * (mean / count - positions[3 * v + a]);
+      }
+    }
+    for (let v = 0; v < n; v++) {
+      if (weights[weldGroup[v]] === 0) continue;
+      const g = weldGroup[v];
+      for (let a = 0; a < 3; a++) positions[3 * v + a] += step[3 * g + a];
     }
   }
 }

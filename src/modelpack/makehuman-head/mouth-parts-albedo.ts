@@ -38,6 +38,14 @@ const OCCLUSION_END = 0.5;
 const OCCLUSION_FLOOR = 0.12;
 
 /**
+ * Saturation the teeth's colours keep where the occlusion is at its floor (1 where fully lit). Light
+ * reaches the back of the arch only as bounce off the teeth and tongue, which mutes colour as well
+ * as dimming it: the lingual gums of the far lower teeth face the key light of a three-quarter view
+ * and, dimmed alone, kept the texture's red at a rendered saturation of 0.84 beside the dark cavity.
+ */
+const SHADOW_SATURATION = 0.45;
+
+/**
  * Linear RGB of `png` at (u, v up), bilinear with alpha weights so that the transparent gaps
  * between the texture's islands (black in the PNG) do not darken vertices on an island's edge.
  */
@@ -104,7 +112,14 @@ export function bakeMouthPartColours(parts: SubMesh[], textures: Record<string, 
       sampleOpaqueLinear(png, part.uvs[2 * v], part.uvs[2 * v + 1], texel);
       const light = mouthOcclusion(front - part.positions[3 * v + 2], archDepth);
       for (let c = 0; c < 3; c++) colours[3 * v + c] = texel[c] * source.tint[c] * light;
+      if (source.teeth) muteSaturation(colours, v, SHADOW_SATURATION + (1 - SHADOW_SATURATION) * (light - OCCLUSION_FLOOR) / (1 - OCCLUSION_FLOOR));
     }
     part.vertexColours = colours;
   }
+}
+
+/** In place: vertex v's linear RGB moved towards its luminance, keeping `kept` (0 ... 1) of its chroma. */
+function muteSaturation(colours: Float32Array, v: number, kept: number): void {
+  const y = 0.2126 * colours[3 * v] + 0.7152 * colours[3 * v + 1] + 0.0722 * colours[3 * v + 2];
+  for (let c = 0; c < 3; c++) colours[3 * v + c] = y + kept * (colours[3 * v + c] - y);
 }
