@@ -1,5 +1,3 @@
-import { vertexNeighbours } from '../mesh-utils.js';
-
 /**
  * The mouth cavity's identity shape follows the teeth. The identity modes come from the reference
  * head's nearest vertices (./transfer.ts), and behind the lips those are lip and chin skin: on a
@@ -9,6 +7,7 @@ import { vertexNeighbours } from '../mesh-utils.js';
  * cavity as it moves the teeth, blending into the skin's own displacement towards the lips, where
  * the cavity's island is welded to the face.
  */
+import { vertexNeighbours } from '../mesh-utils.js';
 /** Metres behind the lip seam over which the cavity goes from the skin's displacement to the teeth's. */
 const CAVITY_BLEND = 0.008;
 
