@@ -8,6 +8,7 @@
  * the cavity's island is welded to the face.
  */
 import { vertexNeighbours } from '../mesh-utils.js';
+
 /** Metres behind the lip seam over which the cavity goes from the skin's displacement to the teeth's. */
 const CAVITY_BLEND = 0.008;
 
