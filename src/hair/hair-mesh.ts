@@ -463,7 +463,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
       const hit = probe(x, y, z);
       if (hit && hit.distance < CAP_GAP) {
         const lift = CAP_GAP - hit.distance;
-        x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+        x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
       }
       positions.push(x, y, z);
       capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
@@ -523,7 +523,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     const hit = probe(x, y, z);
     if (hit && hit.distance < CAP_GAP / 2) {
       const lift = CAP_GAP - hit.distance;
-      x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+      x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
     }
     positions.push(x, y, z);
     capTone.push((1 - t) * capTone[a] + t * capTone[b]);
