@@ -10,7 +10,7 @@
  * meets the skull without air between, is not found this way: what uses the ears keeps a margin.
  */
 import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
-import { clipPolygon, headTopology } from '../modelpack/mesh-utils.js';
+import { clipPolygon, GrowingFloats, headTopology } from '../modelpack/mesh-utils.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
 import { PerShapeCache } from '../modelpack/per-model-cache.js';
 import { pushOutOfSkin, skinProbe } from './fit-hair.js';
@@ -265,11 +265,11 @@ function earSurfacePoints(model: HeadModel, vertices: Float32Array, ear: Uint8Ar
 export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices: Float32Array, ear: Uint8Array, cut: readonly [boolean, boolean]): Strands {
   const surface = earSurfacePoints(model, vertices, earsOnSides(model, vertices, ear, cut));
   const grid = new VertexGrid(surface, 0.01);
-  const positions = Array.from(strands.positions), uvs = Array.from(strands.uvs), skinDistance = Array.from(strands.skinDistance);
+  const positions = new GrowingFloats(strands.positions), uvs = new GrowingFloats(strands.uvs), skinDistance = new GrowingFloats(strands.skinDistance);
   const field: number[] = [];
   const side = (v: number): number => {
     while (field.length <= v) {
-      const k = field.length, x = positions[3 * k], y = positions[3 * k + 1], z = positions[3 * k + 2];
+      const k = field.length, x = positions.get(3 * k), y = positions.get(3 * k + 1), z = positions.get(3 * k + 2);
       const e = grid.nearest(x, y, z, undefined, 2);
       field.push(e < 0 ? Infinity : Math.hypot(surface[3 * e] - x, surface[3 * e + 1] - y, surface[3 * e + 2] - z) - EAR_CLEARANCE);
     }
@@ -283,9 +283,9 @@ export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices
     let index = points.get(key);
     if (index === undefined) {
       const t = at(from, to);
-      for (let k = 0; k < 3; k++) positions.push(positions[3 * from + k] + t * (positions[3 * to + k] - positions[3 * from + k]));
-      for (let k = 0; k < 2; k++) uvs.push(uvs[2 * from + k] + t * (uvs[2 * to + k] - uvs[2 * from + k]));
-      skinDistance.push(skinDistance[from] + t * (skinDistance[to] - skinDistance[from]));
+      for (let k = 0; k < 3; k++) positions.push(positions.get(3 * from + k) + t * (positions.get(3 * to + k) - positions.get(3 * from + k)));
+      for (let k = 0; k < 2; k++) uvs.push(uvs.get(2 * from + k) + t * (uvs.get(2 * to + k) - uvs.get(2 * from + k)));
+      skinDistance.push(skinDistance.get(from) + t * (skinDistance.get(to) - skinDistance.get(from)));
       index = skinDistance.length - 1;
       points.set(key, index);
     }
@@ -294,7 +294,7 @@ export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices
   const crossing = (a: number, b: number) => pointOn(0, a, b, (from, to) => side(from) / (side(from) - side(to)));
   const midpoint = (a: number, b: number) => pointOn(1, a, b, () => 0.5);
   const kept: number[] = [];
-  const edge = (a: number, b: number) => Math.hypot(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
+  const edge = (a: number, b: number) => Math.hypot(positions.get(3 * a) - positions.get(3 * b), positions.get(3 * a + 1) - positions.get(3 * b + 1), positions.get(3 * a + 2) - positions.get(3 * b + 2));
   // The field changes by at most a metre per metre, and no point of a triangle lies further than
   // its longest edge / sqrt(3) from its nearest corner: corners all further out (in) than that put
   // the whole triangle outside (inside) the clearance.
@@ -312,7 +312,7 @@ export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices
     refine(a, ab, ca); refine(ab, b, bc); refine(ca, bc, c); refine(ab, bc, ca);
   };
   for (let t = 0; t < strands.indices.length; t += 3) refine(strands.indices[t], strands.indices[t + 1], strands.indices[t + 2]);
-  const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
+  const out = { positions: positions.toFloat32(), uvs: uvs.toFloat32(), skinDistance: skinDistance.toFloat32(), indices: Uint32Array.from(kept) };
   // New corners lie on chords between fitted corners, which may pass under the curved skin.
   const first = strands.positions.length / 3;
   if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, vertices), first);

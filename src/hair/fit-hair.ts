@@ -148,31 +148,45 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
  */
 export function pushOutOfSkin(positions: Float32Array, skinDistance: Float32Array, probe: ReturnType<typeof skinProbe>, first = 0): void {
   const n = positions.length / 3;
-  for (let round = 0; round < 2; round++) {
-    for (let i = first; i < n; i++) {
-      const hit = probe(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
-      if (!hit || hit.distance >= SKIN_GAP || hit.distance < -PROBE_REACH) continue;
-      for (let a = 0; a < 3; a++) positions[3 * i + a] += (SKIN_GAP - hit.distance) * hit.normal[a];
-      skinDistance[i] = Math.min(skinDistance[i], SKIN_GAP);
-    }
-  }
+  // The probe depends on the point alone: a vertex the first round left in place would be left in
+  // place again, so the second round probes only the ones it moved (most hair lies clear of the skin).
+  const moved = new Int32Array(Math.max(0, n - first));
+  let movedCount = 0;
+  const push = (i: number): boolean => {
+    const hit = probe(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
+    if (!hit || hit.distance >= SKIN_GAP || hit.distance < -PROBE_REACH) return false;
+    const lift = SKIN_GAP - hit.distance;
+    positions[3 * i] += lift * hit.nx; positions[3 * i + 1] += lift * hit.ny; positions[3 * i + 2] += lift * hit.nz;
+    skinDistance[i] = Math.min(skinDistance[i], SKIN_GAP);
+    return true;
+  };
+  for (let i = first; i < n; i++) if (push(i)) moved[movedCount++] = i;
+  for (let k = 0; k < movedCount; k++) push(moved[k]);
 }
 
 /** Per fitted shape: its weld representatives on a grid (the hair probes one shape's skin several times per avatar). */
 const skinGrids = new PerShapeCache<HeadModel, VertexGrid>();
 
+/** A skin probe's answer: the signed distance and the nearest surface vertex's unit normal (scalars: the hair probes the skin tens of thousands of times per avatar). */
+export interface SkinHit {
+  distance: number;
+  nx: number;
+  ny: number;
+  nz: number;
+}
+
 /**
  * Signed distance of a point to the fitted skin along the nearest surface vertex's normal (positive
  * outside), or null beyond NEAR_SKIN.
  */
-export function skinProbe(model: HeadModel, fittedVertices: Float32Array): (x: number, y: number, z: number) => { distance: number; normal: Float32Array } | null {
+export function skinProbe(model: HeadModel, fittedVertices: Float32Array): (x: number, y: number, z: number) => SkinHit | null {
   const normals = fittedNormals(model, fittedVertices);
   const grid = skinGrids.get(model, fittedVertices, () => new VertexGrid(fittedVertices, 0.01, (v) => model.weldGroup[v] === v));
   return (x, y, z) => {
     const v = grid.nearest(x, y, z, undefined, Math.ceil(NEAR_SKIN / 0.01));
     if (v < 0) return null;
-    const normal = normals.subarray(3 * v, 3 * v + 3);
-    return { distance: (x - fittedVertices[3 * v]) * normal[0] + (y - fittedVertices[3 * v + 1]) * normal[1] + (z - fittedVertices[3 * v + 2]) * normal[2], normal };
+    const nx = normals[3 * v], ny = normals[3 * v + 1], nz = normals[3 * v + 2];
+    return { distance: (x - fittedVertices[3 * v]) * nx + (y - fittedVertices[3 * v + 1]) * ny + (z - fittedVertices[3 * v + 2]) * nz, nx, ny, nz };
   };
 }
 

@@ -18,7 +18,7 @@ import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
-import { clipPolygon, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
+import { clipPolygon, GrowingFloats, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { kthSmallest } from '../math/kth-smallest.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
@@ -463,7 +463,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
       const hit = probe(x, y, z);
       if (hit && hit.distance < CAP_GAP) {
         const lift = CAP_GAP - hit.distance;
-        x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+        x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
       }
       positions.push(x, y, z);
       capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
@@ -523,7 +523,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     const hit = probe(x, y, z);
     if (hit && hit.distance < CAP_GAP / 2) {
       const lift = CAP_GAP - hit.distance;
-      x += lift * hit.normal[0]; y += lift * hit.normal[1]; z += lift * hit.normal[2];
+      x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
     }
     positions.push(x, y, z);
     capTone.push((1 - t) * capTone[a] + t * capTone[b]);
@@ -802,15 +802,15 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
  * and the new corners are pushed out of the skin.
  */
 function withoutRegion(strands: Strands, pieces: Bound[][], model: HeadModel, fittedVertices: Float32Array): Strands {
-  const positions = Array.from(strands.positions), uvs = Array.from(strands.uvs), skinDistance = Array.from(strands.skinDistance);
-  const side = (bound: Bound, v: number) => bound(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
+  const positions = new GrowingFloats(strands.positions), uvs = new GrowingFloats(strands.uvs), skinDistance = new GrowingFloats(strands.skinDistance);
+  const side = (bound: Bound, v: number) => bound(positions.get(3 * v), positions.get(3 * v + 1), positions.get(3 * v + 2));
   const inside = (piece: Bound[], v: number) => piece.every((bound) => side(bound, v) >= 0);
   // The point where edge a-b crosses `bound` (linear along the edge: the fringe's arch is flat over a card's triangle), as a new vertex.
   const crossing = (bound: Bound, a: number, b: number): number => {
     const t = side(bound, a) / (side(bound, a) - side(bound, b));
-    for (let k = 0; k < 3; k++) positions.push(positions[3 * a + k] + t * (positions[3 * b + k] - positions[3 * a + k]));
-    for (let k = 0; k < 2; k++) uvs.push(uvs[2 * a + k] + t * (uvs[2 * b + k] - uvs[2 * a + k]));
-    skinDistance.push(skinDistance[a] + t * (skinDistance[b] - skinDistance[a]));
+    for (let k = 0; k < 3; k++) positions.push(positions.get(3 * a + k) + t * (positions.get(3 * b + k) - positions.get(3 * a + k)));
+    for (let k = 0; k < 2; k++) uvs.push(uvs.get(2 * a + k) + t * (uvs.get(2 * b + k) - uvs.get(2 * a + k)));
+    skinDistance.push(skinDistance.get(a) + t * (skinDistance.get(b) - skinDistance.get(a)));
     return skinDistance.length - 1;
   };
   const kept: number[] = [];
@@ -833,7 +833,7 @@ function withoutRegion(strands: Strands, pieces: Bound[][], model: HeadModel, fi
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
     }
   }
-  const out = { positions: Float32Array.from(positions), uvs: Float32Array.from(uvs), skinDistance: Float32Array.from(skinDistance), indices: Uint32Array.from(kept) };
+  const out = { positions: positions.toFloat32(), uvs: uvs.toFloat32(), skinDistance: skinDistance.toFloat32(), indices: Uint32Array.from(kept) };
   // A cut's new corners lie on the chords between fitted corners, which may pass under the curved
   // skin. Most styles hang nothing over the eyes or below the neck and need no probe of the skin built.
   if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), first);

@@ -9,24 +9,29 @@
  */
 export function chamferDistance(seeds: Float32Array, width: number, height = width): Float32Array {
   const d = seeds, diagonal = Math.SQRT2;
-  const relax = (p: number, q: number, step: number) => { if (d[q] + step < d[p]) d[p] = d[q] + step; };
+  // Each pixel's value is kept in a local while its neighbours relax it, rounded to float32 at
+  // each improvement as the array would store it: the same values as relaxing d[p] in place.
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
     const p = y * width + x;
-    if (x > 0) relax(p, p - 1, 1);
+    let here = d[p], through: number;
+    if (x > 0 && (through = d[p - 1] + 1) < here) here = Math.fround(through);
     if (y > 0) {
-      relax(p, p - width, 1);
-      if (x > 0) relax(p, p - width - 1, diagonal);
-      if (x < width - 1) relax(p, p - width + 1, diagonal);
+      if ((through = d[p - width] + 1) < here) here = Math.fround(through);
+      if (x > 0 && (through = d[p - width - 1] + diagonal) < here) here = Math.fround(through);
+      if (x < width - 1 && (through = d[p - width + 1] + diagonal) < here) here = Math.fround(through);
     }
+    d[p] = here;
   }
   for (let y = height - 1; y >= 0; y--) for (let x = width - 1; x >= 0; x--) {
     const p = y * width + x;
-    if (x < width - 1) relax(p, p + 1, 1);
+    let here = d[p], through: number;
+    if (x < width - 1 && (through = d[p + 1] + 1) < here) here = Math.fround(through);
     if (y < height - 1) {
-      relax(p, p + width, 1);
-      if (x < width - 1) relax(p, p + width + 1, diagonal);
-      if (x > 0) relax(p, p + width - 1, diagonal);
+      if ((through = d[p + width] + 1) < here) here = Math.fround(through);
+      if (x < width - 1 && (through = d[p + width + 1] + diagonal) < here) here = Math.fround(through);
+      if (x > 0 && (through = d[p + width - 1] + diagonal) < here) here = Math.fround(through);
     }
+    d[p] = here;
   }
   return d;
 }

@@ -219,6 +219,39 @@ export function clipPolygon(polygon: number[], side: (v: number) => number, cros
 }
 
 /**
+ * A growing list of doubles on a Float64Array: what a number[] copy of a mesh's attributes did for
+ * the cuts that add vertices, without boxing 10^5 values (Array.from of a Float32Array and back
+ * cost tens of milliseconds per avatar). Values pushed keep their double precision until toFloat32.
+ */
+export class GrowingFloats {
+  private data: Float64Array;
+  length: number;
+
+  constructor(initial: ArrayLike<number>) {
+    this.data = new Float64Array(initial.length + (initial.length >> 2) + 64);
+    this.data.set(initial);
+    this.length = initial.length;
+  }
+
+  get(i: number): number {
+    return this.data[i];
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(2 * this.data.length);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  toFloat32(): Float32Array {
+    return new Float32Array(this.data.subarray(0, this.length));
+  }
+}
+
+/**
  * The vertices that `indices` use, in order of first use: `kept[k]` is the old index of new vertex
  * k, and `indices` renumbered to match. Meshes cut and clipped leave vertices no triangle uses
  * (the corners of what was cut away), which would still be exported.
