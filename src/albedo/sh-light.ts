@@ -212,13 +212,8 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
     const smoothWeight = new Float32Array(n);
     for (let j = 0; j < m; j++) {
       const i = rows[j];
-      let ok = clipped[i] === 0;
-      for (let c = 0; c < 3; c++) {
-        const s = shading[3 * i + c];
-        if (s < MIN_SHADING) ok = false;
-        ratio[3 * i + c] = colour[3 * i + c] / Math.max(s, MIN_SHADING);
-      }
-      smoothWeight[i] = ok ? weight[i] : 0;
+      for (let c = 0; c < 3; c++) ratio[3 * i + c] = colour[3 * i + c] / Math.max(shading[3 * i + c], MIN_SHADING);
+      smoothWeight[i] = clipped[i] === 0 && litInEveryChannel(shading, i) ? weight[i] : 0;
     }
     samples.smooth(ratio, smoothWeight, median, smoothAlbedo);
   }
@@ -248,11 +243,15 @@ function litWeights(shading: Float32Array, weight: Float32Array): Float32Array {
     const w = weight[i];
     if (!(w > 0)) continue;
     sum += w;
-    if (shading[3 * i] < MIN_SHADING || shading[3 * i + 1] < MIN_SHADING || shading[3 * i + 2] < MIN_SHADING) continue;
+    if (!litInEveryChannel(shading, i)) continue;
     lit[i] = w;
     litSum += w;
   }
   return litSum >= MIN_LIT_SHARE * sum ? lit : weight;
+}
+
+function litInEveryChannel(shading: Float32Array, i: number): boolean {
+  return shading[3 * i] >= MIN_SHADING && shading[3 * i + 1] >= MIN_SHADING && shading[3 * i + 2] >= MIN_SHADING;
 }
 
 /** Ridge on the shared fit, relative to the mean diagonal: one view's normals span only a cone, so some combinations are barely observed. */
