@@ -1,6 +1,6 @@
 /**
  * Hair from the photo, measured on the shared photos with the MakeHuman head (one run, warm
- * sessions): per photo the class chosen and the silhouette measures, the hair colour, the CIE76 ΔE
+ * sessions): per photo the class chosen and the silhouette measures, the style (with each candidate's overlap with the photo's hair where the class offers several), the hair colour, the CIE76 ΔE
  * between the photo's de-lit hair region (trimmed mean) and the rendered hair under neutral light
  * (unit white light: texture x vertex colours, alpha-tested, seen from the photo's camera), the share of
  * hair-masked skin surface (forehead and scalp) that keeps hair colour, the share of the photo's hair pixels over the head
@@ -90,7 +90,7 @@ for (const file of photos) {
   console.log([
     path.relative(shared, file),
     `${d.hairClass} (${s.volume.toFixed(2)} ${s.sideFill.toFixed(2)} ${s.templeFill.toFixed(2)} ${s.neckFill.toFixed(2)} ${s.area.toFixed(2)} ${d.crownCoverage.toFixed(2)}${d.hatLike ? ' hat' : ''}${d.shaved ? ' shaved' : ''})`,
-    hair.style ?? 'none',
+    `${hair.style ?? 'none'}${d.styleOverlaps ? ` (${Object.entries(d.styleOverlaps).map(([k, v]) => `${k} ${v!.toFixed(3)}`).join(', ')})` : ''}`,
     `${hex(hair.base)}/${hex(hair.root)} L*${linearToLab(hair.base[0], hair.base[1], hair.base[2])[0].toFixed(0)}`,
     Number.isFinite(dE) ? `${dE.toFixed(1)} (photo ${hex(d.regionMean)} render ${hex(stats!.meanColour)})` : '-',
     (100 * inSkin.share).toFixed(2),

@@ -95,7 +95,12 @@ function anchorsOnRest(hairRest: Float32Array, model: HeadModel): RestAnchors {
   return anchors;
 }
 
-export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
+/**
+ * The hair's rest vertices moved with the fitted head (the proxy rule with one reference vertex,
+ * smoothed along the hair mesh), not yet pushed clear of the skin: fitHair's first step, and all
+ * that a coarse look at a style on a head needs (./style-match.ts).
+ */
+export function hairFollowingHead(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): Float32Array {
   if (!supportsHair(model)) throw hairUnavailable(model, 'it is not built from the MakeHuman base mesh');
   const rest = model.positions;
   const n = hairRest.length / 3;
@@ -123,9 +128,16 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
   }
   const positions = new Float32Array(n * 3);
   for (let i = 0; i < n * 3; i++) positions[i] = hairRest[i] + field[i];
+  return positions;
+}
 
-  // Push out of the fitted skin along the profile's rays.
-  const profile = new RadialProfile(fittedVertices, model.weldGroup);
+/**
+ * Moves every hair vertex closer than SKIN_GAP to the fitted head's radial profile, or under it,
+ * out along its ray from the cranium's centre, in place. Returns each vertex's distance to the skin
+ * (at least SKIN_GAP) and the deepest vertex's depth under it before the push (metres).
+ */
+export function pushOutAlongRays(positions: Float32Array, profile: RadialProfile): { skinDistance: Float32Array; deepest: number } {
+  const n = positions.length / 3;
   const skinDistance = new Float32Array(n);
   let deepest = 0;
   for (let i = 0; i < n; i++) {
@@ -135,6 +147,13 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
     if (depth > -SKIN_GAP) profile.moveOut(p, depth + SKIN_GAP);
     skinDistance[i] = Math.max(-depth, SKIN_GAP);
   }
+  return { skinDistance, deepest };
+}
+
+export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
+  const positions = hairFollowingHead(hairRest, hairIndices, model, fittedVertices);
+  const profile = new RadialProfile(fittedVertices, model.weldGroup);
+  const { skinDistance, deepest } = pushOutAlongRays(positions, profile);
   // Under the jaw and at the nape the head is not star-shaped about the cranium: there the nearest
   // surface vertex's normal decides (two rounds, as a push can bring a vertex near another vertex).
   pushOutOfSkin(positions, skinDistance, skinProbe(model, fittedVertices));

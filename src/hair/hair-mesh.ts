@@ -988,7 +988,7 @@ function aroundUncoveredEars(strands: Strands, model: HeadModel, fittedVertices:
  * cap's rim and the ears' cover then follow the strands' drawn edge, not the texels' staircase,
  * which on long01's stretched hairline texels is 3-5 mm off it.
  */
-function strandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
+export function strandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
   const size = style.textureSize, texture = style.texture, toneOf = strandToneOf(style);
   const toneOfGrey = Float32Array.from({ length: 256 }, (_, grey) => toneOf(grey));
   return (u, v) => {

@@ -15,7 +15,8 @@ import { estimateHairColour, withoutChroma } from './hair-colour.js';
 import { naturalHairColour } from './colour-space.js';
 import { buildHairMesh, type HairMesh, type HairTone } from './hair-mesh.js';
 import { classifyHair, hairSilhouette, type HairSegmentation, type HairSilhouette } from './photo-hair.js';
-import { HAIR_STYLES, isHairStyle, STYLE_FOR_CLASS, type HairClass, type HairStyle } from './styles.js';
+import { bestMatchingStyle } from './style-match.js';
+import { HAIR_STYLES, isHairStyle, STYLES_FOR_CLASS, type HairClass, type HairStyle } from './styles.js';
 
 export { HAIR_STYLES, isHairStyle, type HairStyle, type HairClass } from './styles.js';
 export { supportsHair } from './fit-hair.js';
@@ -41,6 +42,8 @@ export interface AvatarHair {
     regionMean: [number, number, number];
     /** The photo's hair mask (image size, 255 = hair). */
     mask?: Mask;
+    /** Where the class offers several styles: each one's overlap with the photo's hair (./style-match.ts). */
+    styleOverlaps?: Partial<Record<HairStyle, number>>;
   };
   /** Why no mesh was built although the photo shows hair (e.g. the head model has no hair fit). */
   unavailable?: string;
@@ -97,10 +100,15 @@ export async function hairFromPhoto(input: {
   const found = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame, headRows);
   const colour = found && seg.greyscale ? withoutChroma(found) : found;
   const tone: HairTone = colour ? { base: naturalHairColour(colour.base), root: naturalHairColour(colour.root) } : DEFAULT_HAIR_TONE;
-  const style: HairStyle | null = input.option === 'auto' ? (hairClass === 'none' ? null : STYLE_FOR_CLASS[hairClass]) : input.option === 'none' ? null : input.option;
+  const candidates = input.option === 'auto' && hairClass !== 'none' && supportsHair(input.model) ? STYLES_FOR_CLASS[hairClass] : [];
+  const match = candidates.length > 1
+    ? bestMatchingStyle((await loadHairAsset()).styles.filter((s) => candidates.includes(s.name as HairStyle)), { ...input, mask: seg.mask as Mask, frame: seg.frame, headRows })
+    : undefined;
+  const style: HairStyle | null = input.option === 'auto' ? (match?.style ?? (hairClass === 'none' ? null : STYLES_FOR_CLASS[hairClass][0])) : input.option === 'none' ? null : input.option;
   const detected = {
     hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, shaved: seg.shaved, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
     regionMean: colour?.regionMean ?? tone.base, mask: seg.mask,
+    ...(match ? { styleOverlaps: Object.fromEntries(match.candidates.map((name, k) => [name, match.overlaps[k]])) } : {}),
   };
   if (style && !supportsHair(input.model)) {
     if (input.option !== 'auto') throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `Hair "${style}" is unavailable for head model "${input.model.id}": hair meshes fit MakeHuman-built heads (the default head is one).`);

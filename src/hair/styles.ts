@@ -10,13 +10,17 @@ export type HairStyle = (typeof HAIR_STYLES)[number];
 /** Silhouette classes of the photo's hair. */
 export type HairClass = 'none' | 'short' | 'medium' | 'long' | 'tied' | 'voluminous';
 
-/** The mesh each class gets when the style is chosen automatically. */
-export const STYLE_FOR_CLASS: Record<Exclude<HairClass, 'none'>, HairStyle> = {
-  short: 'short02',
-  medium: 'bob02',
-  long: 'long01',
-  tied: 'ponytail01',
-  voluminous: 'afro01',
+/**
+ * The meshes each class may get when the style is chosen automatically; where there are several,
+ * the one that best overlaps the photo's hair wins (./style-match.ts). short03 is not offered: its
+ * fringe sweeps over one eye, and the cut that keeps strands out of the eyes leaves it a square block.
+ */
+export const STYLES_FOR_CLASS: Record<Exclude<HairClass, 'none'>, readonly HairStyle[]> = {
+  short: ['short01', 'short02', 'short04'],
+  medium: ['bob02'],
+  long: ['long01'],
+  tied: ['ponytail01'],
+  voluminous: ['afro01'],
 };
 
 export function isHairStyle(name: string): name is HairStyle {

@@ -15,7 +15,8 @@ import { createAvatarData } from '../../src/pipeline.js';
 import { buildReferenceHead } from '../../src/modelpack/reference-head/index.js';
 import { readHairAsset } from '../../src/hair/asset-format.js';
 import { fitHair, hairPenetrationMm } from '../../src/hair/fit-hair.js';
-import { HAIR_STYLES, hairMeshFor } from '../../src/hair/index.js';
+import { HAIR_STYLES, hairMeshFor, type HairOption, type HairStyle } from '../../src/hair/index.js';
+import { STYLES_FOR_CLASS } from '../../src/hair/styles.js';
 import { fringeCut, neckCut, strandTangents, type HairMesh } from '../../src/hair/hair-mesh.js';
 import { HAIR_SPECULAR_WEIGHT } from '../../src/plugin/hair-mesh.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
@@ -381,11 +382,11 @@ describe('hair: crown colour split', function () {
   this.timeout(180_000);
 
   /** The avatar (256² texture) of deep3d/`file` (or another folder's); skips without the shared photos or the built assets. */
-  async function avatarOf(ctx: Mocha.Context, file: string, folder: string[] = ['deep3d']): Promise<{ image: RgbaImage; data: AvatarData }> {
+  async function avatarOf(ctx: Mocha.Context, file: string, folder: string[] = ['deep3d'], hair: HairOption = 'auto'): Promise<{ image: RgbaImage; data: AvatarData }> {
     requireSharedData(ctx, 'photos', ...folder, file);
     requireHairAssets(ctx);
     const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', ...folder, file))));
-    return { image, data: await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256 }) };
+    return { image, data: await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256, hair }) };
   }
 
   it('finds black hair on a face lit so hard that its skin spans black to white (deep3d 015316)', async function () {
@@ -551,7 +552,7 @@ describe('hair: crown colour split', function () {
       '000006.jpg': { holes: 0.0004, capBeyond: 0.07 },
     };
     for (const [file, limit] of Object.entries(figures)) {
-      const { data } = await avatarOf(this, file, file === '00016.png' ? ['hrn', 'single'] : ['deep3d']);
+      const { data } = await avatarOf(this, file, file === '00016.png' ? ['hrn', 'single'] : ['deep3d'], file === '00016.png' ? 'short02' : 'auto');
       const holes = hairHoles(data);
       console.log(`    ${file} ${data.hair!.style}: skin in holes ${(100 * holes.share).toFixed(3)} % of ${holes.hairPixels} hair pixels (front / three-quarter / profile / above-front ${holes.perView.map((v) => (100 * v).toFixed(3)).join(' / ')} %), cap beyond the strands ${(100 * holes.capBeyondStrands).toFixed(2)} %`);
       assert.equal(data.hair!.style, file === '00016.png' ? 'short02' : 'long01');
@@ -567,7 +568,7 @@ describe('hair: crown colour split', function () {
     // fitted to his head, the ears poked through its cards (34 crossings of head and hair edges, 30
     // of them on the ears) and it hid 20.7 / 3.8 % of each ear seen from the side, as a ragged
     // band of hair across the helix. Now it is cut round the ears, which show whole.
-    const { data } = await avatarOf(this, '00016.png', ['hrn', 'single']);
+    const { data } = await avatarOf(this, '00016.png', ['hrn', 'single'], 'short02');
     assert.equal(data.hair!.style, 'short02');
     const crossings = hairSkinCrossings(data), hidden = earsHidden(data);
     console.log(`    00016 short02: ${crossings.crossings} crossings of head and hair edges (${crossings.onEars} on the ears), ears hidden ${hidden.map((s) => (100 * s).toFixed(1)).join(' / ')} %`);
@@ -618,7 +619,22 @@ describe('hair: crown colour split', function () {
     assert.ok(s.sideFill < 0.3, `side fill ${s.sideFill}`);
     assert.ok(s.neckFill < 0.7, `neck fill ${s.neckFill}`);
     assert.equal(hairClass, 'short');
-    assert.equal(data.hair!.style, 'short02');
+    assert.ok(STYLES_FOR_CLASS.short.includes(data.hair!.style!), `style ${data.hair!.style}`);
+  });
+
+  it('picks the short crop whose hair overlaps the photo\'s: swept back from hrn 00437\'s high forehead, a fringe for 3ddfa_v2 JianzhuGuo', async function () {
+    // Every short crop was short02, whose fringe covers the forehead to a hand's width above the
+    // brows: on 00437's high, receding forehead the avatar had a fringe the photo does not show.
+    const expected: Array<[string, string[], HairStyle]> = [['00437.png', ['hrn', 'single'], 'short04'], ['JianzhuGuo.jpg', ['3ddfa_v2'], 'short02']];
+    for (const [file, folder, style] of expected) {
+      const { data } = await avatarOf(this, file, folder);
+      const overlaps = data.hair!.detected!.styleOverlaps!;
+      console.log(`    ${file}: ${data.hair!.style} (${Object.entries(overlaps).map(([name, o]) => `${name} ${o!.toFixed(3)}`).join(', ')})`);
+      assert.equal(data.hair!.style, style);
+      const others = STYLES_FOR_CLASS.short.filter((s) => s !== style).map((s) => overlaps[s]!);
+      // 0.394 against 0.364 and 0.319; 0.511 against 0.454 and 0.382.
+      assert.ok(overlaps[style]! > Math.max(...others) + 0.02, `${file}: ${JSON.stringify(overlaps)}`);
+    }
   });
 
   it('keeps the short crop whose silhouette matches hair pulled back short: no measure tells deep3d 000031\'s tied-back hair from vd092\'s crop', async function () {
