@@ -13,6 +13,7 @@
  *   - upperOverLower: the same quartile of the sclera above the iris centre over that below (how
  *     much the upper lid and lashes shade the eyeball).
  *   - scleraRedOverBlue: the median linear red over blue of the sclera's pixels (its warmth).
+ *   - irisShown: the share of the iris disc the lids leave visible; irisShownAbove: that of its upper half.
  *   - irisOverSclera: the iris's median luminance (the ring at IRIS_RING of its radius, between the
  *     pupil and the limbal ring, as ../materials/iris-colour.ts reads it) over the sclera's quartile.
  * bench/eye-look.ts prints them for the shared photos.
@@ -32,7 +33,7 @@ const EYES = [
   { loop: LEFT_EYE_LOOP, iris: 15, corners: [263, 362], cheek: 347 },
 ] as const;
 
-export interface EyeFigures { scleraOverIris: number; irisOverWidth: number; scleraOverSkin: number; upperOverLower: number; scleraRedOverBlue: number; irisOverSclera: number }
+export interface EyeFigures { scleraOverIris: number; irisOverWidth: number; scleraOverSkin: number; upperOverLower: number; scleraRedOverBlue: number; irisOverSclera: number; irisShown: number; irisShownAbove: number }
 
 function insideLoop(lm: Float32Array, loop: readonly number[], x: number, y: number): boolean {
   let inside = false;
@@ -89,7 +90,7 @@ function photoEye(image: RgbaImage, data: AvatarData, eye: (typeof EYES)[number]
   let radius = 0;
   for (let i = 1; i <= 4; i++) radius += Math.hypot(iris[eye.iris + 3 * i] - cx, iris[eye.iris + 3 * i + 1] - cy) / 4;
   const xs = eye.loop.map((i) => lm[3 * i]), ys = eye.loop.map((i) => lm[3 * i + 1]);
-  let scleraArea = 0, irisArea = 0;
+  let scleraArea = 0, irisArea = 0, irisAbove = 0;
   const sclera: number[] = [], upper: number[] = [], lower: number[] = [], warmth: number[] = [], irisRing: number[] = [];
   for (let y = Math.floor(Math.min(...ys)); y <= Math.ceil(Math.max(...ys)); y++) {
     for (let x = Math.floor(Math.min(...xs)); x <= Math.ceil(Math.max(...xs)); x++) {
@@ -97,6 +98,7 @@ function photoEye(image: RgbaImage, data: AvatarData, eye: (typeof EYES)[number]
       const r = Math.hypot(x - cx, y - cy);
       if (r < radius) {
         irisArea++;
+        if (y < cy) irisAbove++;
         if (r > IRIS_RING[0] * radius && r < IRIS_RING[1] * radius) irisRing.push(luminanceAt(image, y * image.width + x));
       } else {
         scleraArea++;
@@ -112,7 +114,7 @@ function photoEye(image: RgbaImage, data: AvatarData, eye: (typeof EYES)[number]
   }
   const width = Math.hypot(lm[3 * eye.corners[0]] - lm[3 * eye.corners[1]], lm[3 * eye.corners[0] + 1] - lm[3 * eye.corners[1] + 1]);
   const skin = cheekLuminance(image, lm[3 * eye.cheek], lm[3 * eye.cheek + 1], radius);
-  return { scleraOverIris: scleraArea / irisArea, irisOverWidth: (2 * radius) / width, scleraOverSkin: quantile(sclera, SCLERA_QUANTILE, 0.1) / skin, upperOverLower: quantile(upper, SCLERA_QUANTILE, 0.1) / quantile(lower, SCLERA_QUANTILE, 0.1), scleraRedOverBlue: median(warmth), irisOverSclera: median(irisRing) / quantile(sclera, SCLERA_QUANTILE, 0.1) };
+  return { scleraOverIris: scleraArea / irisArea, irisOverWidth: (2 * radius) / width, scleraOverSkin: quantile(sclera, SCLERA_QUANTILE, 0.1) / skin, upperOverLower: quantile(upper, SCLERA_QUANTILE, 0.1) / quantile(lower, SCLERA_QUANTILE, 0.1), scleraRedOverBlue: median(warmth), irisOverSclera: median(irisRing) / quantile(sclera, SCLERA_QUANTILE, 0.1), irisShown: irisArea / (Math.PI * radius * radius), irisShownAbove: irisAbove / (0.5 * Math.PI * radius * radius) };
 }
 
 /** The avatar's figures for both eyes (subject's right, left) from one render in the photo's frame. */
@@ -124,7 +126,7 @@ export function avatarEyeFigures(image: RgbaImage, data: AvatarData): EyeFigures
   rasterizeTriangles(target, screen, scene.indices, { cull: 'back' });
   const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
   const lm = data.face.landmarks468;
-  const counts = EYES.map(() => ({ sclera: 0, iris: 0, scleraLuminance: [] as number[], upper: [] as number[], lower: [] as number[], warmth: [] as number[], irisRing: [] as number[] }));
+  const counts = EYES.map(() => ({ sclera: 0, iris: 0, irisAbove: 0, scleraLuminance: [] as number[], upper: [] as number[], lower: [] as number[], warmth: [] as number[], irisRing: [] as number[] }));
   const irisCentres = EYES.map((e) => [data.face.iris[e.iris], data.face.iris[e.iris + 1]]);
   for (let p = 0; p < image.width * image.height; p++) {
     const t = target.triangle[p];
@@ -135,6 +137,7 @@ export function avatarEyeFigures(image: RgbaImage, data: AvatarData): EyeFigures
     const r = Math.hypot(surface.u - 0.5, surface.v - 0.5);
     if (r < IRIS_RADIUS_UV) {
       counts[side].iris++;
+      if (surface.v > 0.5) counts[side].irisAbove++;
       if (r > IRIS_RING[0] * IRIS_RADIUS_UV && r < IRIS_RING[1] * IRIS_RADIUS_UV) counts[side].irisRing.push(luminanceAt(render, p));
     } else {
       counts[side].sclera++;
@@ -162,6 +165,8 @@ export function avatarEyeFigures(image: RgbaImage, data: AvatarData): EyeFigures
       upperOverLower: quantile(counts[side].upper, SCLERA_QUANTILE) / quantile(counts[side].lower, SCLERA_QUANTILE),
       scleraRedOverBlue: median(counts[side].warmth),
       irisOverSclera: median(counts[side].irisRing) / quantile(counts[side].scleraLuminance, SCLERA_QUANTILE),
+      irisShown: counts[side].iris / (Math.PI * (irisPixels / 2) ** 2),
+      irisShownAbove: counts[side].irisAbove / (0.5 * Math.PI * (irisPixels / 2) ** 2),
     };
   });
 }
