@@ -7,10 +7,12 @@
  * around the centre. R is anatomical, not the eye mesh's extent: MakeHuman's eye part reaches 17.9 mm
  * from its pivot, which drew a 17.6 mm iris, clipped by both lids, that the Iris model read ~0.8x.
  *
- * The sclera is an off-white, not paper white, and the texture carries the lids' occlusion (as film
- * and game eye shaders do with a blend map or an occlusion overlay): renderers without ambient
- * occlusion (Babylon by default, the glTF viewers) light an eyeball in its socket as if it stood in
- * the open, and a sclera of albedo 0.84 then read as white stickers on the face.
+ * The sclera is an off-white, not paper white, and the texture carries the socket's and the lids'
+ * occlusion (as film and game eye shaders do with a blend map or an occlusion overlay): renderers
+ * without ambient occlusion (Babylon by default, the glTF viewers) light an eyeball in its socket as
+ * if it stood in the open, and a sclera of albedo 0.84 then read as white stickers on the face, one
+ * of 0.65 as staring eyes. The GLB, Babylon and the software renderers all use this texture, so
+ * they shade the eyes alike (bench/eye-look.ts measures them against the photos).
  */
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, srgbToLinear } from '../image/srgb.js';
@@ -57,21 +59,46 @@ function smoothstep(edge0: number, edge1: number, x: number): number {
   return t * t * (3 - 2 * t);
 }
 
-/** How much the upper lid (and its lashes) darkens the eyeball's top, at the lid's margin and above. */
-const UPPER_LID_OCCLUSION = 0.3;
+/**
+ * The sclera's share of the light an eyeball in the open would get: the socket, brow ridge and lids
+ * hide much of the sky from it. Measured on the shared photos against the avatar rendered in each
+ * photo's frame and light (bench/eye-look.ts): the open sclera's luminance over the cheek's was a
+ * median 0.68 in the photos and 1.86 on the avatar with the sclera lit as if in the open.
+ */
+const SCLERA_SOCKET_OCCLUSION = 0.42;
+/**
+ * Height of the upper lid's margin over the eye's axis in texture units: the default head's lid
+ * points (MediaPipe 159 / 386) sit 2.9 mm above its eye pivots (0.122 x 24 mm), not at the iris's
+ * top (5.9 mm), so a shadow painted from the iris's top up fell mostly under the lid.
+ */
+const UPPER_LID_MARGIN_DV = 0.12;
+/** How far below the margin the lid's and lashes' shadow reaches, in texture units (2.4 mm). */
+const UPPER_LID_SHADOW_DV = 0.16;
+/**
+ * How much the upper lid (and its lashes) darkens the eyeball at its margin and above: in the
+ * photos the sclera above the iris's centre is a median 0.58x as bright as below it (0.58 is low:
+ * the upper lashes fall inside the MediaPipe eye loop), on the avatar it was 1.04x.
+ */
+const UPPER_LID_OCCLUSION = 0.55;
 /** How much the socket darkens the eyeball towards the eye's corners (the projection's rim). */
 const CORNER_OCCLUSION = 0.2;
 
 /**
  * The lids' ambient occlusion on the eyeball at texture offset (du, dv) from the gaze axis (dv up),
- * as a factor on the albedo: the upper lid overhangs the eyeball, so the band under it (from the
- * iris's top, dv ~0.2, about 5 mm above the axis) is shadowed; the corners sit deep in the socket.
- * Painted for the eye at rest: the eye's turns carry it along, a few millimetres at most.
+ * as a factor on the albedo: the upper lid and its lashes shade the band just under its margin
+ * (UPPER_LID_MARGIN_DV), the corners sit deep in the socket. Painted for the eye at rest: the
+ * eye's turns carry it along, a few millimetres at most.
  */
 export function lidOcclusion(du: number, dv: number): number {
-  const upper = smoothstep(0.02, 0.24, dv);
+  const upper = smoothstep(UPPER_LID_MARGIN_DV - UPPER_LID_SHADOW_DV, UPPER_LID_MARGIN_DV, dv);
   const corner = smoothstep(0.3, 0.5, Math.abs(du));
   return (1 - UPPER_LID_OCCLUSION * upper) * (1 - CORNER_OCCLUSION * corner);
+}
+
+/** The socket's occlusion at distance r from the eye's axis (texture units): the sclera's, none on the iris. */
+export function socketOcclusion(r: number): number {
+  const sclera = smoothstep(IRIS_RADIUS_UV - 0.006, IRIS_RADIUS_UV + 0.006, r);
+  return 1 - (1 - SCLERA_SOCKET_OCCLUSION) * sclera;
 }
 
 /** Generates the eyeball colour texture (opaque RGBA, top row first, iris centred). */
@@ -80,7 +107,10 @@ export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
   const iris = options.irisColor ?? [112, 78, 50];
   const seed = options.seed ?? 1;
   const data = new Uint8ClampedArray(size * size * 4);
-  const sclera = [218, 210, 200];
+  // Warmer than it was (218, 210, 200: linear red/blue 1.21, 1.5 now): the photos' sclera is a
+  // median 2.2 red over blue, the avatar's rendered in the same light was 1.14 (bench/eye-look.ts);
+  // half the way, since the photo's eye loop takes in pink lid margin and caruncle.
+  const sclera = [226, 206, 188];
   const scleraRim = [200, 172, 164];
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
@@ -112,7 +142,7 @@ export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
         cb = cb * (1 - irisMix) + pb * irisMix;
       }
       // The occlusion scales light, so it applies to linear values.
-      const shade = lidOcclusion(du, dv);
+      const shade = lidOcclusion(du, dv) * socketOcclusion(r);
       const o = (y * size + x) * 4;
       data[o] = linearToSrgb8(srgbToLinear(cr / 255) * shade);
       data[o + 1] = linearToSrgb8(srgbToLinear(cg / 255) * shade);

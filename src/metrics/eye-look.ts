@@ -1,0 +1,178 @@
+/**
+ * How open and how bright an avatar's eyes read against the person's own (issue 9): the avatar is
+ * rendered in the photo's frame (fitted camera, fitted expression, the SH light the albedo was
+ * de-lit with: ./rerender.ts) and both images are measured the same way, per eye.
+ *   - scleraOverIris: visible sclera area over visible iris area. Photo: pixels inside the MediaPipe
+ *     eye loop, split by the Iris model's disc; avatar: eyeball pixels, split by the painted iris's
+ *     radius in the eye texture.
+ *   - irisOverWidth: the iris's diameter over the eye's width (corner to corner, 33-133 / 263-362),
+ *     the photo's from the Iris model, the avatar's from the painted iris projected at the pivot.
+ *   - scleraOverSkin: the sclera's upper-quartile linear luminance (SCLERA_QUANTILE) over the median
+ *     of the cheek under the eye (a disc of one iris radius at MediaPipe 118 / 347). The sclera's
+ *     brightest 10 % (catch-lights) are left out in the photo.
+ *   - upperOverLower: the same quartile of the sclera above the iris centre over that below (how
+ *     much the upper lid and lashes shade the eyeball).
+ *   - scleraRedOverBlue: the median linear red over blue of the sclera's pixels (its warmth).
+ *   - irisShown: the share of the iris disc the lids leave visible; irisShownAbove: that of its upper half.
+ *   - irisOverSclera: the iris's median luminance (the ring at IRIS_RING of its radius, between the
+ *     pupil and the limbal ring, as ../materials/iris-colour.ts reads it) over the sclera's quartile.
+ * bench/eye-look.ts prints them for the shared photos.
+ */
+import { linearLuminance, SRGB_TO_LINEAR } from '../image/srgb.js';
+import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
+import { EYEBALL_RADIUS, IRIS_RADIUS, IRIS_RADIUS_UV } from '../materials/eye-texture.js';
+import { renderInPhoto } from './rerender.js';
+import { buildPreviewScene, MATERIAL_EYE } from '../render/preview.js';
+import { projectToImage } from '../render/project.js';
+import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
+import type { AvatarData, RgbaImage } from '../types.js';
+
+/** Subject's right eye (image left), then left: loop, iris offset in FaceObservation.iris, corners, cheek point. */
+const EYES = [
+  { loop: RIGHT_EYE_LOOP, iris: 0, corners: [33, 133], cheek: 118 },
+  { loop: LEFT_EYE_LOOP, iris: 15, corners: [263, 362], cheek: 347 },
+] as const;
+
+export interface EyeFigures { scleraOverIris: number; irisOverWidth: number; scleraOverSkin: number; upperOverLower: number; scleraRedOverBlue: number; irisOverSclera: number; irisShown: number; irisShownAbove: number }
+
+function insideLoop(lm: Float32Array, loop: readonly number[], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = loop.length - 1; i < loop.length; j = i++) {
+    const xi = lm[3 * loop[i]], yi = lm[3 * loop[i] + 1], xj = lm[3 * loop[j]], yj = lm[3 * loop[j] + 1];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Linear red over blue of pixel p: how warm (pink, yellowed) a sclera is. */
+function redOverBlue(image: RgbaImage, p: number): number {
+  return SRGB_TO_LINEAR[image.data[4 * p]] / Math.max(1e-4, SRGB_TO_LINEAR[image.data[4 * p + 2]]);
+}
+
+function luminanceAt(image: RgbaImage, p: number): number {
+  const d = image.data;
+  return linearLuminance([SRGB_TO_LINEAR[d[4 * p]], SRGB_TO_LINEAR[d[4 * p + 1]], SRGB_TO_LINEAR[d[4 * p + 2]]]);
+}
+
+/** The `fraction` quantile of `values`, its brightest `dropBrightest` share left out first. */
+function quantile(values: number[], fraction: number, dropBrightest = 0): number {
+  if (!values.length) return NaN;
+  const sorted = values.slice().sort((a, b) => a - b).slice(0, Math.max(1, Math.round(values.length * (1 - dropBrightest))));
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+export const median = (values: number[]) => quantile(values, 0.5);
+/** The ring of the iris's radius whose luminance is read. */
+const IRIS_RING = [0.4, 0.85] as const;
+/**
+ * The open sclera's brightness: the photo's eye loop runs along the lid margins, so its darker
+ * pixels are lashes and lid, not sclera; the upper quartile is the sclera the lids leave open.
+ */
+const SCLERA_QUANTILE = 0.75;
+
+/** Median luminance of the cheek disc (one iris radius) at a MediaPipe point; `covered` limits it to avatar pixels. */
+function cheekLuminance(image: RgbaImage, x0: number, y0: number, radius: number, covered?: Uint8Array): number {
+  const values: number[] = [];
+  for (let y = Math.floor(y0 - radius); y <= Math.ceil(y0 + radius); y++) {
+    for (let x = Math.floor(x0 - radius); x <= Math.ceil(x0 + radius); x++) {
+      if (x < 0 || y < 0 || x >= image.width || y >= image.height || Math.hypot(x - x0, y - y0) > radius) continue;
+      if (covered && !covered[y * image.width + x]) continue;
+      values.push(luminanceAt(image, y * image.width + x));
+    }
+  }
+  return median(values);
+}
+
+/** The photo's figures for one eye (EYES[side]). */
+function photoEye(image: RgbaImage, data: AvatarData, eye: (typeof EYES)[number]): EyeFigures {
+  const { landmarks468: lm, iris } = data.face;
+  const cx = iris[eye.iris], cy = iris[eye.iris + 1];
+  let radius = 0;
+  for (let i = 1; i <= 4; i++) radius += Math.hypot(iris[eye.iris + 3 * i] - cx, iris[eye.iris + 3 * i + 1] - cy) / 4;
+  const xs = eye.loop.map((i) => lm[3 * i]), ys = eye.loop.map((i) => lm[3 * i + 1]);
+  let scleraArea = 0, irisArea = 0, irisAbove = 0;
+  const sclera: number[] = [], upper: number[] = [], lower: number[] = [], warmth: number[] = [], irisRing: number[] = [];
+  for (let y = Math.floor(Math.min(...ys)); y <= Math.ceil(Math.max(...ys)); y++) {
+    for (let x = Math.floor(Math.min(...xs)); x <= Math.ceil(Math.max(...xs)); x++) {
+      if (!insideLoop(lm, eye.loop, x, y)) continue;
+      const r = Math.hypot(x - cx, y - cy);
+      if (r < radius) {
+        irisArea++;
+        if (y < cy) irisAbove++;
+        if (r > IRIS_RING[0] * radius && r < IRIS_RING[1] * radius) irisRing.push(luminanceAt(image, y * image.width + x));
+      } else {
+        scleraArea++;
+        // Away from the limbus's blur.
+        if (r > 1.2 * radius) {
+          const l = luminanceAt(image, y * image.width + x);
+          sclera.push(l);
+          warmth.push(redOverBlue(image, y * image.width + x));
+          (y < cy ? upper : lower).push(l);
+        }
+      }
+    }
+  }
+  const width = Math.hypot(lm[3 * eye.corners[0]] - lm[3 * eye.corners[1]], lm[3 * eye.corners[0] + 1] - lm[3 * eye.corners[1] + 1]);
+  const skin = cheekLuminance(image, lm[3 * eye.cheek], lm[3 * eye.cheek + 1], radius);
+  return { scleraOverIris: scleraArea / irisArea, irisOverWidth: (2 * radius) / width, scleraOverSkin: quantile(sclera, SCLERA_QUANTILE, 0.1) / skin, upperOverLower: quantile(upper, SCLERA_QUANTILE, 0.1) / quantile(lower, SCLERA_QUANTILE, 0.1), scleraRedOverBlue: median(warmth), irisOverSclera: median(irisRing) / quantile(sclera, SCLERA_QUANTILE, 0.1), irisShown: irisArea / (Math.PI * radius * radius), irisShownAbove: irisAbove / (0.5 * Math.PI * radius * radius) };
+}
+
+/** The avatar's figures for both eyes (subject's right, left) from one render in the photo's frame. */
+export function avatarEyeFigures(image: RgbaImage, data: AvatarData): EyeFigures[] {
+  const scene = buildPreviewScene(data, data.expression);
+  const { render, coverage } = renderInPhoto(data, image, { scene });
+  const screen = projectToImage(scene.positions, data.camera);
+  const target = createRasterTarget(image.width, image.height);
+  rasterizeTriangles(target, screen, scene.indices, { cull: 'back' });
+  const surface: SurfaceSample = { w0: 1, w1: 0, w2: 0, u: 0, v: 0, nx: 0, ny: 0, nz: 1 };
+  const lm = data.face.landmarks468;
+  const counts = EYES.map(() => ({ sclera: 0, iris: 0, irisAbove: 0, scleraLuminance: [] as number[], upper: [] as number[], lower: [] as number[], warmth: [] as number[], irisRing: [] as number[] }));
+  const irisCentres = EYES.map((e) => [data.face.iris[e.iris], data.face.iris[e.iris + 1]]);
+  for (let p = 0; p < image.width * image.height; p++) {
+    const t = target.triangle[p];
+    if (t < 0 || scene.triangleMaterial[t] !== MATERIAL_EYE) continue;
+    surfaceAt(target, p, screen, scene.indices, scene.uvs, scene.normals, surface);
+    const x = p % image.width, y = Math.floor(p / image.width);
+    const side = Math.hypot(x - irisCentres[0][0], y - irisCentres[0][1]) < Math.hypot(x - irisCentres[1][0], y - irisCentres[1][1]) ? 0 : 1;
+    const r = Math.hypot(surface.u - 0.5, surface.v - 0.5);
+    if (r < IRIS_RADIUS_UV) {
+      counts[side].iris++;
+      if (surface.v > 0.5) counts[side].irisAbove++;
+      if (r > IRIS_RING[0] * IRIS_RADIUS_UV && r < IRIS_RING[1] * IRIS_RADIUS_UV) counts[side].irisRing.push(luminanceAt(render, p));
+    } else {
+      counts[side].sclera++;
+      if (r > 1.2 * IRIS_RADIUS_UV) {
+        const l = luminanceAt(render, p);
+        counts[side].scleraLuminance.push(l);
+        counts[side].warmth.push(redOverBlue(render, p));
+        (surface.v > 0.5 ? counts[side].upper : counts[side].lower).push(l);
+      }
+    }
+  }
+  const eyeParts = data.model.parts?.filter((part) => part.material === 'eye') ?? [];
+  return EYES.map((eye, side) => {
+    // The painted iris's diameter in pixels at the eye's pivot (nearest part to this eye's iris in the photo).
+    const pivots = eyeParts.map((part) => projectToImage(Float32Array.from(part.pivot), data.camera));
+    const pivot = pivots.reduce((a, b) => (Math.hypot(a[0] - irisCentres[side][0], a[1] - irisCentres[side][1]) < Math.hypot(b[0] - irisCentres[side][0], b[1] - irisCentres[side][1]) ? a : b));
+    const irisPixels = (2 * IRIS_RADIUS * data.camera.focal) / (pivot[2] - EYEBALL_RADIUS);
+    const width = Math.hypot(lm[3 * eye.corners[0]] - lm[3 * eye.corners[1]], lm[3 * eye.corners[0] + 1] - lm[3 * eye.corners[1] + 1]);
+    const photoRadius = Math.hypot(data.face.iris[eye.iris + 3] - irisCentres[side][0], data.face.iris[eye.iris + 4] - irisCentres[side][1]);
+    const skin = cheekLuminance(render, lm[3 * eye.cheek], lm[3 * eye.cheek + 1], photoRadius, coverage.data);
+    return {
+      scleraOverIris: counts[side].sclera / counts[side].iris,
+      irisOverWidth: irisPixels / width,
+      scleraOverSkin: quantile(counts[side].scleraLuminance, SCLERA_QUANTILE) / skin,
+      upperOverLower: quantile(counts[side].upper, SCLERA_QUANTILE) / quantile(counts[side].lower, SCLERA_QUANTILE),
+      scleraRedOverBlue: median(counts[side].warmth),
+      irisOverSclera: median(counts[side].irisRing) / quantile(counts[side].scleraLuminance, SCLERA_QUANTILE),
+      irisShown: counts[side].iris / (Math.PI * (irisPixels / 2) ** 2),
+      irisShownAbove: counts[side].irisAbove / (0.5 * Math.PI * (irisPixels / 2) ** 2),
+    };
+  });
+}
+
+/** The photo's figures for both eyes (subject's right, left). */
+export function photoEyeFigures(image: RgbaImage, data: AvatarData): EyeFigures[] {
+  return EYES.map((eye) => photoEye(image, data, eye));
+}
+
