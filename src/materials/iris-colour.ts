@@ -4,7 +4,7 @@
  * disc (the pupil and the dark limbal ring left out) where the lids leave it visible, then
  * de-lit with the light the skin albedo was de-lit with, so eyes and skin share one exposure.
  */
-import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
+import { insideLandmarkLoop, LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
 import type { FaceObservation, RgbaImage } from '../types.js';
 import { SH_COUNT, shShadingBasis } from '../albedo/sh-light.js';
 import { linearLuminance, linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -33,17 +33,6 @@ const MIN_LUMINANCE = 0.2126 * SRGB_TO_LINEAR[112] + 0.7152 * SRGB_TO_LINEAR[78]
  */
 const MAX_LIFT = 25;
 
-/** Even-odd point-in-polygon test on image points (xy of the 468 landmarks, xyz interleaved). */
-function insideLoop(landmarks: Float32Array, loop: readonly number[], x: number, y: number): boolean {
-  let inside = false;
-  for (let i = 0, j = loop.length - 1; i < loop.length; j = i++) {
-    const xi = landmarks[3 * loop[i]], yi = landmarks[3 * loop[i] + 1];
-    const xj = landmarks[3 * loop[j]], yj = landmarks[3 * loop[j] + 1];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
 /** Linear RGB of the visible ring pixels of one iris (offset 0: subject's right, 15: left). */
 function ringPixels(image: RgbaImage, face: FaceObservation, offset: number, loop: readonly number[], out: number[][]): void {
   const iris = face.iris;
@@ -55,7 +44,7 @@ function ringPixels(image: RgbaImage, face: FaceObservation, offset: number, loo
   for (let y = Math.max(0, Math.floor(cy - r1)); y <= Math.min(image.height - 1, Math.ceil(cy + r1)); y++) {
     for (let x = Math.max(0, Math.floor(cx - r1)); x <= Math.min(image.width - 1, Math.ceil(cx + r1)); x++) {
       const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
-      if (d < r0 || d > r1 || !insideLoop(face.landmarks468, loop, x + 0.5, y + 0.5)) continue;
+      if (d < r0 || d > r1 || !insideLandmarkLoop(face.landmarks468, loop, x + 0.5, y + 0.5)) continue;
       const o = (y * image.width + x) * 4;
       out.push([SRGB_TO_LINEAR[image.data[o]], SRGB_TO_LINEAR[image.data[o + 1]], SRGB_TO_LINEAR[image.data[o + 2]]]);
     }

@@ -19,7 +19,7 @@
  * bench/eye-look.ts prints them for the shared photos.
  */
 import { linearLuminance, SRGB_TO_LINEAR } from '../image/srgb.js';
-import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
+import { insideLandmarkLoop, LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
 import { EYEBALL_RADIUS, IRIS_RADIUS, IRIS_RADIUS_UV } from '../materials/eye-texture.js';
 import { renderInPhoto } from './rerender.js';
 import { buildPreviewScene, MATERIAL_EYE } from '../render/preview.js';
@@ -34,15 +34,6 @@ const EYES = [
 ] as const;
 
 export interface EyeFigures { scleraOverIris: number; irisOverWidth: number; scleraOverSkin: number; upperOverLower: number; scleraRedOverBlue: number; irisOverSclera: number; irisShown: number; irisShownAbove: number }
-
-function insideLoop(lm: Float32Array, loop: readonly number[], x: number, y: number): boolean {
-  let inside = false;
-  for (let i = 0, j = loop.length - 1; i < loop.length; j = i++) {
-    const xi = lm[3 * loop[i]], yi = lm[3 * loop[i] + 1], xj = lm[3 * loop[j]], yj = lm[3 * loop[j] + 1];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
 
 /** Linear red over blue of pixel p: how warm (pink, yellowed) a sclera is. */
 function redOverBlue(image: RgbaImage, p: number): number {
@@ -94,7 +85,7 @@ function photoEye(image: RgbaImage, data: AvatarData, eye: (typeof EYES)[number]
   const sclera: number[] = [], upper: number[] = [], lower: number[] = [], warmth: number[] = [], irisRing: number[] = [];
   for (let y = Math.floor(Math.min(...ys)); y <= Math.ceil(Math.max(...ys)); y++) {
     for (let x = Math.floor(Math.min(...xs)); x <= Math.ceil(Math.max(...xs)); x++) {
-      if (!insideLoop(lm, eye.loop, x, y)) continue;
+      if (!insideLandmarkLoop(lm, eye.loop, x, y)) continue;
       const r = Math.hypot(x - cx, y - cy);
       if (r < radius) {
         irisArea++;

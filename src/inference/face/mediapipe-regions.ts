@@ -27,3 +27,14 @@ export const RIGHT_JAW = [172, 136, 150, 149, 58, 132];
 export const LEFT_JAW = [397, 365, 379, 378, 288, 361];
 export const FACE_SIDE_RIGHT = 234;
 export const FACE_SIDE_LEFT = 454;
+
+/** Even-odd test of image point (x, y) against the polygon of landmark indices `loop` (landmarks: xyz interleaved). */
+export function insideLandmarkLoop(landmarks: Float32Array, loop: readonly number[], x: number, y: number): boolean {
+  let inside = false;
+  for (let i = 0, j = loop.length - 1; i < loop.length; j = i++) {
+    const xi = landmarks[3 * loop[i]], yi = landmarks[3 * loop[i] + 1];
+    const xj = landmarks[3 * loop[j]], yj = landmarks[3 * loop[j] + 1];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
