@@ -104,7 +104,8 @@ export async function hairFromPhoto(input: {
   const match = candidates.length > 1
     ? bestMatchingStyle((await loadHairAsset()).styles.filter((s) => candidates.includes(s.name as HairStyle)), { ...input, mask: seg.mask as Mask, frame: seg.frame, headRows })
     : undefined;
-  const style: HairStyle | null = input.option === 'auto' ? (match?.style ?? (hairClass === 'none' ? null : STYLES_FOR_CLASS[hairClass][0])) : input.option === 'none' ? null : input.option;
+  const automatic = hairClass === 'none' ? null : (match?.style ?? STYLES_FOR_CLASS[hairClass][0]);
+  const style: HairStyle | null = input.option === 'auto' ? automatic : input.option === 'none' ? null : input.option;
   const detected = {
     hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, shaved: seg.shaved, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
     regionMean: colour?.regionMean ?? tone.base, mask: seg.mask,
