@@ -150,9 +150,16 @@ export function pushOutAlongRays(positions: Float32Array, profile: RadialProfile
   return { skinDistance, deepest };
 }
 
+const profiles = new PerShapeCache<HeadModel, RadialProfile>();
+
+/** The fitted head's radial profile, built once per shape: the style match and the chosen style's fit both push along it. */
+export function radialProfileOf(model: HeadModel, fittedVertices: Float32Array): RadialProfile {
+  return profiles.get(model, fittedVertices, () => new RadialProfile(fittedVertices, model.weldGroup));
+}
+
 export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
   const positions = hairFollowingHead(hairRest, hairIndices, model, fittedVertices);
-  const profile = new RadialProfile(fittedVertices, model.weldGroup);
+  const profile = radialProfileOf(model, fittedVertices);
   const { skinDistance, deepest } = pushOutAlongRays(positions, profile);
   // Under the jaw and at the nape the head is not star-shaped about the cranium: there the nearest
   // surface vertex's normal decides (two rounds, as a push can bring a vertex near another vertex).

@@ -11,8 +11,7 @@ import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { hairFollowingHead, pushOutAlongRays } from './fit-hair.js';
-import { RadialProfile } from './radial-profile.js';
+import { hairFollowingHead, pushOutAlongRays, radialProfileOf } from './fit-hair.js';
 import { strandToneReader } from './hair-mesh.js';
 import { eyeLine, type FaceFrame } from './photo-hair.js';
 import type { HairStyle } from './styles.js';
@@ -74,7 +73,7 @@ export function bestMatchingStyle(candidates: readonly HairStyleMesh[], input: {
   rasterizeTriangles(target, toGrid(neutralVertices), model.indices, { cull: 'back' });
   const headDepth = target.depth.slice();
 
-  const profile = new RadialProfile(neutralVertices, model.weldGroup);
+  const profile = radialProfileOf(model, neutralVertices);
   const overlaps = candidates.map((style) => {
     target.depth.set(headDepth);
     target.triangle.fill(-1);
