@@ -10,7 +10,7 @@ import { SH_COUNT, shShadingBasis } from '../albedo/sh-light.js';
 import { linearLuminance, linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 
 /** The ring of the iris radius read: inside it the pupil, outside it the darker limbus. */
-const RING = [0.4, 0.85] as const;
+export const IRIS_RING = [0.4, 0.85] as const;
 /** Share of the brightest ring pixels dropped (corneal highlights) and of the darkest (lashes, lid shadow). */
 const DROP_BRIGHT = 0.15;
 const DROP_DARK = 0.1;
@@ -33,14 +33,20 @@ const MIN_LUMINANCE = 0.2126 * SRGB_TO_LINEAR[112] + 0.7152 * SRGB_TO_LINEAR[78]
  */
 const MAX_LIFT = 25;
 
+/** Radius (pixels) of the iris at `offset` in FaceObservation.iris (0: subject's right, 15: left): its centre's mean distance to the 4 contour points. */
+export function irisRadius(iris: Float32Array, offset: number): number {
+  let radius = 0;
+  for (let i = 1; i <= 4; i++) radius += Math.hypot(iris[offset + 3 * i] - iris[offset], iris[offset + 3 * i + 1] - iris[offset + 1]) / 4;
+  return radius;
+}
+
 /** Linear RGB of the visible ring pixels of one iris (offset 0: subject's right, 15: left). */
 function ringPixels(image: RgbaImage, face: FaceObservation, offset: number, loop: readonly number[], out: number[][]): void {
   const iris = face.iris;
   const cx = iris[offset], cy = iris[offset + 1];
-  let radius = 0;
-  for (let i = 1; i <= 4; i++) radius += Math.hypot(iris[offset + 3 * i] - cx, iris[offset + 3 * i + 1] - cy) / 4;
+  const radius = irisRadius(iris, offset);
   if (!(radius >= 1)) return;
-  const r0 = RING[0] * radius, r1 = RING[1] * radius;
+  const r0 = IRIS_RING[0] * radius, r1 = IRIS_RING[1] * radius;
   for (let y = Math.max(0, Math.floor(cy - r1)); y <= Math.min(image.height - 1, Math.ceil(cy + r1)); y++) {
     for (let x = Math.max(0, Math.floor(cx - r1)); x <= Math.min(image.width - 1, Math.ceil(cx + r1)); x++) {
       const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);

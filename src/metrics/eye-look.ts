@@ -21,6 +21,7 @@
 import { linearLuminance, SRGB_TO_LINEAR } from '../image/srgb.js';
 import { insideLandmarkLoop, LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
 import { EYEBALL_RADIUS, IRIS_RADIUS, IRIS_RADIUS_UV } from '../materials/eye-texture.js';
+import { IRIS_RING, irisRadius } from '../materials/iris-colour.js';
 import { renderInPhoto } from './rerender.js';
 import { buildPreviewScene, MATERIAL_EYE } from '../render/preview.js';
 import { projectToImage } from '../render/project.js';
@@ -53,8 +54,6 @@ function quantile(values: number[], fraction: number, dropBrightest = 0): number
 }
 
 export const median = (values: number[]) => quantile(values, 0.5);
-/** The ring of the iris's radius whose luminance is read. */
-const IRIS_RING = [0.4, 0.85] as const;
 /**
  * The open sclera's brightness: the photo's eye loop runs along the lid margins, so its darker
  * pixels are lashes and lid, not sclera; the upper quartile is the sclera the lids leave open.
@@ -78,8 +77,7 @@ function cheekLuminance(image: RgbaImage, x0: number, y0: number, radius: number
 function photoEye(image: RgbaImage, data: AvatarData, eye: (typeof EYES)[number]): EyeFigures {
   const { landmarks468: lm, iris } = data.face;
   const cx = iris[eye.iris], cy = iris[eye.iris + 1];
-  let radius = 0;
-  for (let i = 1; i <= 4; i++) radius += Math.hypot(iris[eye.iris + 3 * i] - cx, iris[eye.iris + 3 * i + 1] - cy) / 4;
+  const radius = irisRadius(iris, eye.iris);
   const xs = eye.loop.map((i) => lm[3 * i]), ys = eye.loop.map((i) => lm[3 * i + 1]);
   let scleraArea = 0, irisArea = 0, irisAbove = 0;
   const sclera: number[] = [], upper: number[] = [], lower: number[] = [], warmth: number[] = [], irisRing: number[] = [];
