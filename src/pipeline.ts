@@ -23,6 +23,7 @@ import { irisColourFromPhoto } from './materials/iris-colour.js';
 import { segmentHair, stubbleOverSkin, withoutHair } from './hair/photo-hair.js';
 import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
 import { photoBrowColour } from './hair/face-cards.js';
+import { deepShadeMap, withoutDeepShade } from './inference/face/deep-shade.js';
 import { buildBrowMask } from './inference/face/skin-mask.js';
 
 export interface CreateAvatarOptions {
@@ -257,18 +258,28 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     image: view.image, personMask: view.personMask, skinMask: view.skinMask, faceMask: view.faceMask, landmarks468: view.face.landmarks468,
     otherFaces: otherFaces[i], head: headRowsInImage(fits[i].vertices, fits[i].camera, view.image.height),
   })));
-  views.forEach((view, i) => {
+  // Deep shade (a cap's brim, hard side light, dark lenses) loses its trust like the hair, after it:
+  // the hair's own darkness is not shade (../inference/face/deep-shade.ts).
+  const shades = views.map((view, i) => {
     const margin = HAIRLINE_MARGIN * hairs[i].frame.height;
     // The masks are this avatar's own (the analyzer makes them per call): cleared in place, not copied.
     view.skinMask = withoutHair(view.skinMask, hairs[i].mask, margin, view.skinMask.data);
     view.faceMask = withoutHair(view.faceMask, hairs[i].mask, margin, view.faceMask.data);
+    const shade = deepShadeMap(view.image, view.skinMask, view.face.landmarks468);
+    if (shade) {
+      view.skinMask = withoutDeepShade(view.skinMask, shade, view.image.width, view.image.height, view.skinMask.data);
+      view.faceMask = withoutDeepShade(view.faceMask, shade, view.image.width, view.image.height, view.faceMask.data);
+    }
+    return shade;
   });
   timings['hair.mask'] = performance.now() - hairStart;
   const albedoInputs: AlbedoInput[] = views.map((view, i) => {
     const brows = buildBrowMask(view.face.landmarks468, view.image.width, view.image.height);
+    const browMask = withoutHair(brows, hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height, brows.data);
+    const shade = shades[i];
     return {
       image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
-      browMask: withoutHair(brows, hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height, brows.data),
+      browMask: shade ? withoutDeepShade(browMask, shade, view.image.width, view.image.height, browMask.data) : browMask,
     };
   });
   // A buzz cut's stubble stays in the skin albedo where the photo shows it; the scalp it did not show takes its tone too.
