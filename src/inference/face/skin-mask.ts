@@ -120,7 +120,7 @@ export function buildBrowMask(landmarks468: Float32Array, width: number, height:
 }
 
 /** xy polygon of mesh points `indices`, scaled by `grow` about its centroid. */
-function polygonOf(points: Float32Array, indices: Uint16Array, grow: number): Float64Array {
+export function polygonOf(points: Float32Array, indices: Uint16Array, grow: number): Float64Array {
   const polygon = new Float64Array(indices.length * 2);
   let cx = 0, cy = 0;
   for (let i = 0; i < indices.length; i++) {
