@@ -218,31 +218,38 @@ function cropLuminance(image: RgbaImage, x0: number, y0: number, side: number, s
   return out;
 }
 
-/** Max (sign 1) or min (sign -1) over a (2 radius + 1)² window: rows, then columns. */
+/** Max (sign 1) or min (sign -1) over a (2 radius + 1)² window, edges clamping it: rows, then columns. */
 function extremumFilter(values: Float32Array, side: number, radius: number, sign: number): Float32Array {
   const across = new Float32Array(values.length), out = new Float32Array(values.length);
-  for (let y = 0; y < side; y++) {
-    const row = y * side;
-    for (let x = 0; x < side; x++) {
-      let best = sign * values[row + x];
-      for (let k = Math.max(0, x - radius), end = Math.min(side - 1, x + radius); k <= end; k++) {
-        const v = sign * values[row + k];
-        if (v > best) best = v;
-      }
-      across[row + x] = sign * best;
-    }
-  }
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      let best = sign * across[y * side + x];
-      for (let k = Math.max(0, y - radius), end = Math.min(side - 1, y + radius); k <= end; k++) {
-        const v = sign * across[k * side + x];
-        if (v > best) best = v;
-      }
-      out[y * side + x] = sign * best;
-    }
-  }
+  const scratch = lineScratch(side, radius);
+  for (let y = 0; y < side; y++) lineExtremum(values, y * side, 1, side, radius, sign, across, scratch);
+  for (let x = 0; x < side; x++) lineExtremum(across, x, side, side, radius, sign, out, scratch);
   return out;
+}
+
+interface LineScratch { padded: Float32Array; prefix: Float32Array; suffix: Float32Array }
+
+function lineScratch(n: number, radius: number): LineScratch {
+  const length = n + 2 * radius;
+  return { padded: new Float32Array(length), prefix: new Float32Array(length), suffix: new Float32Array(length) };
+}
+
+/**
+ * The running max (of sign × value) over windows of 2 radius + 1 along one line of `n` values
+ * (`stride` apart from `offset`), written to the same places in `out`. Van Herk / Gil-Werman: per
+ * block of the window's length a running max from its start and one from its end, and each window,
+ * which spans at most two blocks, is the larger of the two that meet in it: three comparisons per
+ * value whatever the radius.
+ */
+function lineExtremum(values: Float32Array, offset: number, stride: number, n: number, radius: number, sign: number, out: Float32Array, scratch: LineScratch): void {
+  const { padded, prefix, suffix } = scratch;
+  const window = 2 * radius + 1, length = n + 2 * radius;
+  padded.fill(-Infinity, 0, radius);
+  for (let i = 0; i < n; i++) padded[radius + i] = sign * values[offset + i * stride];
+  padded.fill(-Infinity, radius + n, length);
+  for (let i = 0; i < length; i++) prefix[i] = i % window === 0 ? padded[i] : Math.max(prefix[i - 1], padded[i]);
+  for (let i = length - 1; i >= 0; i--) suffix[i] = i === length - 1 || (i + 1) % window === 0 ? padded[i] : Math.max(suffix[i + 1], padded[i]);
+  for (let i = 0; i < n; i++) out[offset + i * stride] = sign * Math.max(suffix[i], prefix[i + 2 * radius]);
 }
 
 /** Cells of the crop inside the band, outside the grown eye openings and the brows' core. */
