@@ -11,7 +11,7 @@
 import type { Mask, RgbaImage } from '../../types.js';
 import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from './mediapipe-regions.js';
 import { LEFT_BROW, LEFT_EYE, LEFT_EYE_CORNERS, RIGHT_BROW, RIGHT_EYE, RIGHT_EYE_CORNERS } from './mesh-regions.js';
-import { fillPolygon, polygonOf } from './skin-mask.js';
+import { BROW_GROWTH, fillPolygon, polygonOf } from './skin-mask.js';
 import { boxBlur } from '../../albedo/texture-filters.js';
 
 /** Working scale: the eye centres this many pixels apart (photos with more are box-averaged down). */
@@ -21,16 +21,21 @@ const ELEMENT_RADIUS = 0.07;
 /** A pixel is frame when the black-hat takes more than this share of the closing's brightness. */
 const RELATIVE_DARKNESS = 0.14;
 /** The band searched, in eye distances about the eyes' midpoint: across (to the temples) and down. */
-const BAND_HALF_WIDTH = 1.2, BAND_TOP = -0.55, BAND_BOTTOM = 0.6;
-/** Eye openings (with lashes and the lid crease) grown about their centroids, and the brows' core, are left out. */
-const EYE_GROWTH = 1.45, BROW_GROWTH = 1;
+const BAND_HALF_WIDTH = 1.35, BAND_TOP = -0.55, BAND_BOTTOM = 0.6;
+/**
+ * Eye openings (with lashes and the lid crease) grown about their centroids are left out, and so
+ * are the brows as the albedo takes them from the photo (skin-mask.ts): brow hair answers the
+ * black-hat, and a rim along a brow's lower edge reads as brow, where losing the brow's lower
+ * half to the mask left the coarse model's grey smudge (FFHQ 00037).
+ */
+const EYE_GROWTH = 1.45;
 /**
  * The bridge: the middle BRIDGE_SHARE of the gap between the inner eye corners, rows BRIDGE_TOP
  * to BRIDGE_BOTTOM eye distances about the corners' midpoint.
  */
 const BRIDGE_SHARE = 0.5, BRIDGE_TOP = -0.3, BRIDGE_BOTTOM = 0.15;
 /** Share of the bridge's columns one connected dark line must cross for the photo to count as wearing glasses. */
-const BRIDGE_COVERAGE = 0.9;
+const BRIDGE_COVERAGE = 0.75;
 /** Besides the line across the bridge, dark lines at least this long (eye distances) are frame: rims and arms broken off it. */
 const MIN_FRAME_EXTENT = 0.35;
 /** The mask is grown by this many eye distances where it is used: the frame's blended edge and the shadow it casts. */
@@ -252,7 +257,7 @@ function lineExtremum(values: Float32Array, offset: number, stride: number, n: n
   for (let i = 0; i < n; i++) out[offset + i * stride] = sign * Math.max(suffix[i], prefix[i + 2 * radius]);
 }
 
-/** Cells of the crop inside the band, outside the grown eye openings and the brows' core. */
+/** Cells of the crop inside the band, outside the grown eye openings and the brows. */
 function bandCells(landmarks: Float32Array, lines: DarkLines): Uint8Array {
   const { x0, y0, side, step, frame } = lines;
   const cells = new Uint8Array(side * side);

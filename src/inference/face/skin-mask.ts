@@ -9,7 +9,7 @@ import type { Mask } from '../../types.js';
 import { FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS_OUTER, RIGHT_BROW, RIGHT_EYE } from './mesh-regions.js';
 
 /** Enlargement of the brows about their centroid, so the brow hairs beyond the mesh's contour are in. */
-const BROW_GROWTH = 1.2;
+export const BROW_GROWTH = 1.2;
 
 /** Enlargement of excluded regions about their centroid. */
 const EXCLUDED: [Uint16Array, number][] = [
