@@ -285,13 +285,9 @@ function bandCells(landmarks: Float32Array, lines: DarkLines): Uint8Array {
 function paintCells(mask: Mask, cells: Uint8Array, lines: DarkLines): void {
   const { width: W, height: H, data } = mask;
   const { x0, y0, side, step } = lines;
-  for (let cy = 0; cy < side; cy++) {
-    for (let cx = 0; cx < side; cx++) {
-      if (!cells[cy * side + cx]) continue;
-      for (let y = Math.max(0, y0 + cy * step), yEnd = Math.min(H, y0 + (cy + 1) * step); y < yEnd; y++) {
-        const xStart = Math.max(0, x0 + cx * step), xEnd = Math.min(W, x0 + (cx + 1) * step);
-        if (xStart < xEnd) data.fill(255, y * W + xStart, y * W + xEnd);
-      }
-    }
+  const xStart = Math.max(0, x0), xEnd = Math.min(W, x0 + side * step);
+  for (let y = Math.max(0, y0), yEnd = Math.min(H, y0 + side * step); y < yEnd; y++) {
+    const row = Math.floor((y - y0) / step) * side;
+    for (let x = xStart; x < xEnd; x++) if (cells[row + Math.floor((x - x0) / step)]) data[y * W + x] = 255;
   }
 }
