@@ -343,9 +343,9 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   };
 }
 
-/** `mask` without the eyeglass frames (grown by their margin); the mask itself when none were found. `out` as withoutHair's. */
+/** `mask` without the eyeglass frames; the mask itself when none were found. `out` as withoutHair's. */
 export function withoutEyeglassFrames(mask: Mask, frames: EyeglassFrames, out?: Uint8Array): Mask {
-  return frames.found ? withoutHair(mask, frames.mask, frames.margin, out) : mask;
+  return frames.found ? withoutHair(mask, frames.mask, 0, out) : mask;
 }
 
 function concatenate(parts: readonly Float32Array[]): Float32Array {

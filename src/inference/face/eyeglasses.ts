@@ -38,11 +38,11 @@ const BRIDGE_SHARE = 0.5, BRIDGE_TOP = -0.3, BRIDGE_BOTTOM = 0.15;
 const BRIDGE_COVERAGE = 0.75;
 /** Besides the line across the bridge, dark lines at least this long (eye distances) are frame: rims and arms broken off it. */
 const MIN_FRAME_EXTENT = 0.35;
-/** The mask is grown by this many eye distances where it is used: the frame's blended edge and the shadow it casts. */
+/** The mask is grown by this many eye distances: the frame's blended edge and the shadow it casts. */
 const FRAME_MARGIN = 0.03;
 
 export interface EyeglassFrames {
-  /** Image-size mask, 255 on frame pixels (all 0 when no frames were found). */
+  /** Image-size mask, 255 on frame pixels grown by FRAME_MARGIN within the band (all 0 when no frames were found). */
   mask: Mask;
   /** Largest share of the bridge's columns that one connected dark line crosses (the photo-level test, 0..1). */
   bridgeCoverage: number;
@@ -50,8 +50,6 @@ export interface EyeglassFrames {
   bandFraction: number;
   /** Whether the photo was judged to show eyeglass frames. */
   found: boolean;
-  /** Image pixels by which to grow the mask where it is used (FRAME_MARGIN). */
-  margin: number;
 }
 
 /** Eye-distance frame of the face: origin at the eyes' midpoint, u along the eye line, v down across it. */
@@ -95,13 +93,16 @@ export function detectEyeglassFrames(image: RgbaImage, landmarks468: Float32Arra
   if (found) {
     const keep = longComponents(label, count, side, (MIN_FRAME_EXTENT * frame.distance) / step);
     keep[bridge.component] = 1;
+    const frames = new Float32Array(dark.length);
     for (let p = 0; p < dark.length; p++) {
-      if (label[p] >= 0 && keep[label[p]]) flagged++;
-      else dark[p] = 0;
+      if (label[p] >= 0 && keep[label[p]]) { frames[p] = 1; flagged++; }
     }
+    // Grown by the margin within the band only: the brows and eye openings keep every pixel.
+    const grown = extremumFilter(frames, side, Math.max(1, Math.round((FRAME_MARGIN * frame.distance) / step)), 1);
+    for (let p = 0; p < dark.length; p++) dark[p] = grown[p] > 0 && band[p] ? 1 : 0;
     paintCells(mask, dark, lines);
   }
-  return { mask, bridgeCoverage: bridge.coverage, bandFraction: bandCells ? flagged / bandCells : 0, found, margin: FRAME_MARGIN * frame.distance };
+  return { mask, bridgeCoverage: bridge.coverage, bandFraction: bandCells ? flagged / bandCells : 0, found };
 }
 
 /** The band's dark thin lines (module comment). */
@@ -269,12 +270,13 @@ function bandCells(landmarks: Float32Array, lines: DarkLines): Uint8Array {
       if (Math.abs(u) <= BAND_HALF_WIDTH && v >= BAND_TOP && v <= BAND_BOTTOM) cells[cy * side + cx] = 1;
     }
   }
-  // The polygons in cell coordinates (cell centres at integers), cleared with the skin mask's fill.
+  // The polygons in cell coordinates, cleared with the skin mask's fill: it sets the pixels whose
+  // index lies inside, and a cell's pixels have indices x0 + cx step .. x0 + cx step + step - 1.
   for (const [region, grow] of [[RIGHT_EYE, EYE_GROWTH], [LEFT_EYE, EYE_GROWTH], [RIGHT_BROW, BROW_GROWTH], [LEFT_BROW, BROW_GROWTH]] as const) {
     const polygon = polygonOf(landmarks, region, grow);
     for (let i = 0; i < polygon.length; i += 2) {
-      polygon[i] = (polygon[i] - x0) / step - 0.5;
-      polygon[i + 1] = (polygon[i + 1] - y0) / step - 0.5;
+      polygon[i] = (polygon[i] - x0 - (step - 1) / 2) / step;
+      polygon[i + 1] = (polygon[i + 1] - y0 - (step - 1) / 2) / step;
     }
     fillPolygon(cells, side, side, polygon, 0);
   }
