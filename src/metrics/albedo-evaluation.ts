@@ -15,7 +15,8 @@ import type { LightGainOptions } from '../albedo/light-gain.js';
 import { upsamplePlanes } from '../albedo/fit-albedo.js';
 import { estimateAlbedo, type AlbedoResult } from '../albedo/albedo.js';
 import { buildBrowMask } from '../inference/face/skin-mask.js';
-import { createAvatarData, getFaceAnalyzer } from '../pipeline.js';
+import { createAvatarData, getFaceAnalyzer, withoutEyeglassFrames } from '../pipeline.js';
+import { detectEyeglassFrames } from '../inference/face/eyeglasses.js';
 import { compareWithTruth, linearRmsDifference, textureToPlanes, uvEvaluationRegions, type TruthComparison } from './albedo-truth.js';
 import { relightPhoto, RELIGHTINGS, type Relighting } from './relight-photo.js';
 
@@ -43,7 +44,8 @@ export interface PhotoAlbedos {
 export async function albedosOfPhoto(image: RgbaImage, options: AlbedoEvaluationOptions): Promise<PhotoAlbedos> {
   const data = await createAvatarData(image, { model: options.model, textureSize: options.textureSize, backend: options.backend ?? 'wasm', albedoModel: false });
   if (!options.uvapm) return { data, photoOnly: data.albedo };
-  const faceMask = await (await getFaceAnalyzer(options.backend ?? 'wasm')).faceMask(image, data.face);
+  // Without the eyeglass frames, as create's own albedo input (data.skinMask is create's already).
+  const faceMask = withoutEyeglassFrames(await (await getFaceAnalyzer(options.backend ?? 'wasm')).faceMask(image, data.face), detectEyeglassFrames(image, data.face.landmarks468));
   const input = {
     image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask,
     browMask: buildBrowMask(data.face.landmarks468, image.width, image.height),

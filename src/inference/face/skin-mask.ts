@@ -9,7 +9,7 @@ import type { Mask } from '../../types.js';
 import { FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS_OUTER, RIGHT_BROW, RIGHT_EYE } from './mesh-regions.js';
 
 /** Enlargement of the brows about their centroid, so the brow hairs beyond the mesh's contour are in. */
-const BROW_GROWTH = 1.2;
+export const BROW_GROWTH = 1.2;
 
 /** Enlargement of excluded regions about their centroid. */
 const EXCLUDED: [Uint16Array, number][] = [
@@ -120,7 +120,7 @@ export function buildBrowMask(landmarks468: Float32Array, width: number, height:
 }
 
 /** xy polygon of mesh points `indices`, scaled by `grow` about its centroid. */
-function polygonOf(points: Float32Array, indices: Uint16Array, grow: number): Float64Array {
+export function polygonOf(points: Float32Array, indices: Uint16Array, grow: number): Float64Array {
   const polygon = new Float64Array(indices.length * 2);
   let cx = 0, cy = 0;
   for (let i = 0; i < indices.length; i++) {

