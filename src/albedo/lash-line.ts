@@ -1,0 +1,209 @@
+/**
+ * The lash line: a dark line painted into the albedo along the lid margins, strong on the upper lid
+ * and faint on the lower. In a photo the upper margin reads as a dark line (the lash roots and their
+ * shadow), the lower as a fainter one; in the albedo it was lost: the detail stage's bound
+ * (./detail.ts, DETAIL_LIMIT) keeps the photo's lash line out, and the eye surround
+ * (./eye-surround.ts) then moves the lid skin to the surrounding skin's brightness, so the lids
+ * read as flat skin and the eyes as a doll's.
+ *
+ * The line lies in the model's own 3D space (distance from the lid margins' MediaPipe vertices,
+ * texel by texel), so it is a fixed width in millimetres whatever the UV density, and it moves with
+ * the lid under blink: it stays on the margin. Its darkness is the photo's where the photo sees the
+ * margin (as the brows take the photo's: ./photo-brows.ts): the de-lit photo's darker band texels
+ * over the skin round the eye, per eye and lid, mirrored from the other eye where one is unseen, and
+ * DEFAULT_DARKNESS where neither is. Only darkens: a texel already darker than the line keeps its own.
+ */
+import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
+import { LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID } from '../inference/face/mediapipe-regions.js';
+import type { HeadModel } from '../modelpack/head-model.js';
+import { smoothstep } from '../modelpack/mesh-utils.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
+import type { EyeSurround, TextureWindow } from './eye-surround.js';
+import type { UvRaster } from './unwrap.js';
+
+/** Half-widths (metres) of the upper and the lower line: the upper lash roots and their shadow span about 1.5 mm, the lower's under 1 mm. */
+const UPPER_WIDTH = 0.0028, LOWER_WIDTH = 0.0016;
+/** The line is full up to this share of its width, then fades to nothing at the width. */
+const FULL_UP_TO = 0.5;
+/** The skin the photo's line is measured against: this far (metres) from the margins, above and below. */
+const REFERENCE_FROM = 0.003, REFERENCE_TO = 0.007;
+/**
+ * The line's luminance over the skin round the eye where no photo sees it (upper, lower). The
+ * shared photos' de-lit bands: median ... (bench/eye-look.ts measures the rendered result).
+ */
+export const DEFAULT_DARKNESS: readonly [number, number] = [0.55, 0.8];
+/**
+ * The photo's line is trusted between these ratios (upper, lower). Darker is the iris or the
+ * pupil seen through a margin fitted a millimetre off; lighter than the upper bound, a glint or
+ * the sclera: every upper lid has its lashes' roots, and the lower line is fainter than the upper
+ * (the shared photos' bands gave the lower lid 0.3 where the upper's was 0.8: a misfit).
+ */
+const DARKEST: readonly [number, number] = [0.3, 0.55], LIGHTEST: readonly [number, number] = [0.85, 1];
+/** The darker share of the photo's band texels that is its line (the rest is lid skin and the eyeball's white beside it). */
+const LINE_QUANTILE = 0.5;
+/** Photo texels needed per band for its own darkness (otherwise the other eye's, or the default). */
+const MIN_SEEN = 12;
+/** Confidence from which a photo texel counts as seen. */
+const SEEN = 0.5;
+
+export interface LashLineMap {
+  /** The texels near either eye: the window of ./eye-surround.ts, where all of the work is. */
+  window: TextureWindow;
+  /** Per window texel: the upper line's weight (0..1), tapered towards the inner corner. */
+  upper: Float32Array;
+  /** Per window texel: the lower line's weight (0..1). */
+  lower: Float32Array;
+  /** Per window texel: 1 for the reference skin round the eyes, else 0. */
+  reference: Uint8Array;
+  /** Per window texel: which eye it belongs to (0: the subject's right, 1: left), 255 for none. */
+  eye: Uint8Array;
+}
+
+const maps = new PerModelCache<HeadModel, LashLineMap | null>();
+
+/** The lash line of `model` at the raster's size inside `window`, or null without MediaPipe points. Cached per model and size. */
+export function getLashLineMap(model: HeadModel, raster: UvRaster, surround: EyeSurround): LashLineMap | null {
+  return maps.get(model, raster.size, () => lashLineMap(model, raster, surround));
+}
+
+/** One lid's margin as 3D segments (from the outer corner to the inner), with each segment's start along it (0..1). */
+interface Margin { points: Float64Array; along: Float64Array }
+
+function margin(model: HeadModel, lid: readonly number[]): Margin {
+  const P = model.positions, lm = model.landmarks468!;
+  const points = new Float64Array(lid.length * 3);
+  lid.forEach((index, k) => { for (let c = 0; c < 3; c++) points[3 * k + c] = P[3 * lm[index] + c]; });
+  const along = new Float64Array(lid.length);
+  for (let k = 1; k < lid.length; k++) along[k] = along[k - 1] + Math.hypot(points[3 * k] - points[3 * k - 3], points[3 * k + 1] - points[3 * k - 2], points[3 * k + 2] - points[3 * k - 1]);
+  for (let k = 0; k < lid.length; k++) along[k] /= along[lid.length - 1] || 1;
+  return { points, along };
+}
+
+/** Distance from (x, y, z) to the margin's polyline, and where along it (0 outer corner, 1 inner) the nearest point lies. */
+function nearestOnMargin(m: Margin, x: number, y: number, z: number, out: Float64Array): void {
+  let best = Infinity, at = 0;
+  const q = m.points;
+  for (let k = 0; k + 1 < m.along.length; k++) {
+    const ax = q[3 * k], ay = q[3 * k + 1], az = q[3 * k + 2];
+    const dx = q[3 * k + 3] - ax, dy = q[3 * k + 4] - ay, dz = q[3 * k + 5] - az;
+    const length = dx * dx + dy * dy + dz * dz;
+    const t = length > 0 ? Math.min(1, Math.max(0, ((x - ax) * dx + (y - ay) * dy + (z - az) * dz) / length)) : 0;
+    const d = (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 + (z - az - t * dz) ** 2;
+    if (d < best) { best = d; at = m.along[k] + t * (m.along[k + 1] - m.along[k]); }
+  }
+  out[0] = Math.sqrt(best);
+  out[1] = at;
+}
+
+/**
+ * The line thins towards the inner corner, where the lashes are few and the caruncle's pink shows;
+ * the lower lid's lashes are mostly on its outer two thirds.
+ */
+function taper(along: number, upper: boolean): number {
+  return upper ? 1 - 0.75 * smoothstep(0.6, 1, along) : (1 - 0.8 * smoothstep(0.45, 1, along)) * (0.5 + 0.5 * smoothstep(0, 0.15, along));
+}
+
+function lashLineMap(model: HeadModel, raster: UvRaster, surround: EyeSurround): LashLineMap | null {
+  if (!model.landmarks468) return null;
+  const window = surround.window;
+  const margins = [[RIGHT_UPPER_LID, RIGHT_LOWER_LID], [LEFT_UPPER_LID, LEFT_LOWER_LID]].map((lids) => lids.map((lid) => margin(model, lid)));
+  const { x: x0, y: y0, side } = window, size = raster.size, P = model.positions, I = model.indices;
+  const upper = new Float32Array(side * side), lower = new Float32Array(side * side);
+  const reference = new Uint8Array(side * side), eye = new Uint8Array(side * side).fill(255);
+  const nearest = new Float64Array(2);
+  for (let wy = 0; wy < side; wy++) {
+    for (let wx = 0; wx < side; wx++) {
+      const p = (y0 + wy) * size + x0 + wx, slot = raster.slot[p];
+      // The surround reaches RING_OUTER (18 mm) from the margins, past REFERENCE_TO: the rest of the window is too far.
+      if (slot < 0 || !(surround.ring[p] > 0)) continue;
+      // The texel's rest position on the head: its triangle's corners by its barycentric weights.
+      const t = 3 * raster.triangle[slot], b1 = raster.bary[2 * slot], b2 = raster.bary[2 * slot + 1], b0 = 1 - b1 - b2;
+      const [x, y, z] = [0, 1, 2].map((c) => b0 * P[3 * I[t] + c] + b1 * P[3 * I[t + 1] + c] + b2 * P[3 * I[t + 2] + c]);
+      const w = wy * side + wx;
+      let closest = Infinity;
+      for (let e = 0; e < 2; e++) {
+        nearestOnMargin(margins[e][0], x, y, z, nearest);
+        const dUpper = nearest[0], upperAlong = nearest[1];
+        nearestOnMargin(margins[e][1], x, y, z, nearest);
+        const dLower = nearest[0], lowerAlong = nearest[1];
+        const d = Math.min(dUpper, dLower);
+        if (d >= closest) continue;
+        closest = d;
+        if (d < REFERENCE_TO) eye[w] = e;
+        // Each texel lines the nearer lid only, so the corners do not darken twice.
+        upper[w] = dUpper <= dLower ? (1 - smoothstep(FULL_UP_TO * UPPER_WIDTH, UPPER_WIDTH, dUpper)) * taper(upperAlong, true) : 0;
+        lower[w] = dLower < dUpper ? (1 - smoothstep(FULL_UP_TO * LOWER_WIDTH, LOWER_WIDTH, dLower)) * taper(lowerAlong, false) : 0;
+        reference[w] = d > REFERENCE_FROM && d < REFERENCE_TO && raster.skin[slot] > 0.5 ? 1 : 0;
+      }
+    }
+  }
+  return { window, upper, lower, reference, eye };
+}
+
+const luminanceOf = (rgb: ArrayLike<number>, i: number) => LUMINANCE_WEIGHTS[0] * rgb[3 * i] + LUMINANCE_WEIGHTS[1] * rgb[3 * i + 1] + LUMINANCE_WEIGHTS[2] * rgb[3 * i + 2];
+
+function quantile(values: number[], fraction: number): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+/**
+ * The photo's lash line darkness per eye (subject's right, left) and lid (upper, lower): the
+ * LINE_QUANTILE luminance of the de-lit photo's texels on the line (weight over a half) over the
+ * median of the reference skin round that eye, between DARKEST and LIGHTEST. Seen texels only; a
+ * band the photo does not show takes the other eye's, else DEFAULT_DARKNESS.
+ * @param albedo the de-lit photo, linear RGB per covered texel of `raster`
+ * @param confidence per covered texel, 0..1
+ */
+export function photoLashDarkness(map: LashLineMap, raster: UvRaster, albedo: Float32Array, confidence: Float32Array): [number, number][] {
+  const { x: x0, y: y0, side } = map.window;
+  const bands = [0, 1].map(() => ({ upper: [] as number[], lower: [] as number[], skin: [] as number[] }));
+  for (let w = 0; w < side * side; w++) {
+    const e = map.eye[w];
+    if (e === 255) continue;
+    const slot = raster.slot[(y0 + Math.floor(w / side)) * raster.size + x0 + (w % side)];
+    if (slot < 0 || confidence[slot] < SEEN) continue;
+    const luminance = luminanceOf(albedo, slot);
+    if (map.upper[w] > 0.5) bands[e].upper.push(luminance);
+    else if (map.lower[w] > 0.5) bands[e].lower.push(luminance);
+    else if (map.reference[w]) bands[e].skin.push(luminance);
+  }
+  const darkness = (e: number, lid: 'upper' | 'lower'): number => {
+    const band = bands[e][lid], skin = bands[e].skin;
+    if (band.length < MIN_SEEN || skin.length < MIN_SEEN) return NaN;
+    const k = lid === 'upper' ? 0 : 1;
+    return Math.min(LIGHTEST[k], Math.max(DARKEST[k], quantile(band, LINE_QUANTILE) / Math.max(quantile(skin, 0.5), 1e-4)));
+  };
+  const own = [0, 1].map((e) => [darkness(e, 'upper'), darkness(e, 'lower')]);
+  return [0, 1].map((e) => [0, 1].map((lid) => {
+    const mine = own[e][lid], other = own[1 - e][lid];
+    return Number.isFinite(mine) ? mine : Number.isFinite(other) ? other : DEFAULT_DARKNESS[lid];
+  }) as [number, number]);
+}
+
+/**
+ * Paints the line into the linear RGB `texture` (size², interleaved) in place: on the line a texel
+ * is darkened towards `darkness` (per eye and lid) times the median luminance of the texture's own
+ * reference skin round that eye, by the line's weight; never lightened.
+ */
+export function paintLashLine(texture: Float32Array, raster: UvRaster, map: LashLineMap, darkness: readonly (readonly [number, number])[]): void {
+  const { x: x0, y: y0, side } = map.window, size = raster.size;
+  const skin: number[][] = [[], []];
+  for (let w = 0; w < side * side; w++) {
+    if (map.reference[w] && map.eye[w] !== 255) skin[map.eye[w]].push(luminanceOf(texture, (y0 + Math.floor(w / side)) * size + x0 + (w % side)));
+  }
+  const skinLuminance = skin.map((values) => (values.length ? quantile(values, 0.5) : NaN));
+  for (let w = 0; w < side * side; w++) {
+    const e = map.eye[w], weightUpper = map.upper[w], weightLower = map.lower[w];
+    if (e === 255 || !(weightUpper > 0 || weightLower > 0)) continue;
+    const reference = Number.isFinite(skinLuminance[e]) ? skinLuminance[e] : skinLuminance[1 - e];
+    if (!(reference > 0)) continue;
+    const p = (y0 + Math.floor(w / side)) * size + x0 + (w % side);
+    const luminance = luminanceOf(texture, p);
+    if (!(luminance > 1e-6)) continue;
+    const [weight, lid] = weightUpper > 0 ? [weightUpper, 0] : [weightLower, 1];
+    const line = Math.min(luminance, darkness[e][lid] * reference);
+    const scale = 1 + weight * (line / luminance - 1);
+    for (let c = 0; c < 3; c++) texture[3 * p + c] *= scale;
+  }
+}
