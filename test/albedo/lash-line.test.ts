@@ -81,11 +81,11 @@ describe('albedo: the lash line', function () {
     assert.ok(sumMoved / movedUpper > 0.004, `the upper line moves ${(sumMoved / movedUpper * 1000).toFixed(1)} mm under the blink`);
   });
 
-  it('takes its darkness from the photo\'s band where it is seen, the other eye\'s where not, and the default where neither', () => {
+  it('takes its darkness from the photo\'s bands, both eyes pooled, bounded, and the default where the photo does not show them', () => {
     const count = raster.texel.length;
     const albedo = new Float32Array(3 * count), confidence = new Float32Array(count);
     const { x: x0, y: y0, side } = map.window;
-    // A photo that sees only the right eye: skin at 0.4, its upper line at 0.2, its lower at 0.3.
+    // A photo that sees only the right eye: skin at 0.4, its upper line at 0.2, its lower at 0.3 (0.5 and 0.75 of the skin).
     for (let w = 0; w < side * side; w++) {
       if (map.eye[w] !== 0) continue;
       const slot = raster.slot[(y0 + Math.floor(w / side)) * raster.size + x0 + (w % side)];
@@ -93,10 +93,26 @@ describe('albedo: the lash line', function () {
       albedo.fill(value, 3 * slot, 3 * slot + 3);
       confidence[slot] = 1;
     }
-    const [right, left] = photoLashDarkness(map, raster, albedo, confidence);
-    assert.ok(Math.abs(right[0] - 0.5) < 1e-6 && Math.abs(right[1] - 0.75) < 1e-6, `right eye ${right}`);
-    assert.deepEqual(left, right, 'the unseen eye mirrors the seen one');
+    const seen = photoLashDarkness(map, raster, albedo, confidence);
+    assert.ok(Math.abs(seen[0] - 0.5) < 1e-6 && Math.abs(seen[1] - 0.75) < 1e-6, `darkness ${seen}`);
+    // The left eye's upper line darker (0.35 of its skin) and seen in full, the right's now only on every other texel: pooled, the left's is the median.
+    let everyOther = 0;
+    for (let w = 0; w < side * side; w++) {
+      const slot = raster.slot[(y0 + Math.floor(w / side)) * raster.size + x0 + (w % side)];
+      if (map.eye[w] === 0 && map.upper[w] > 0.5 && everyOther++ % 2 === 0) confidence[slot] = 0;
+      if (map.eye[w] !== 1) continue;
+      albedo.fill(map.upper[w] > 0.5 ? 0.14 : map.lower[w] > 0.5 ? 0.3 : 0.4, 3 * slot, 3 * slot + 3);
+      confidence[slot] = 1;
+    }
+    const both = photoLashDarkness(map, raster, albedo, confidence);
+    assert.ok(Math.abs(both[0] - 0.35) < 1e-6 && Math.abs(both[1] - 0.75) < 1e-6, `both eyes ${both}`);
+    // Too dark for a line (the iris through a misfit): bounded.
+    for (let w = 0; w < side * side; w++) {
+      const slot = raster.slot[(y0 + Math.floor(w / side)) * raster.size + x0 + (w % side)];
+      if (map.eye[w] !== 255 && map.upper[w] > 0.5) albedo.fill(0.01, 3 * slot, 3 * slot + 3);
+    }
+    assert.ok(Math.abs(photoLashDarkness(map, raster, albedo, confidence)[0] - 0.3) < 1e-6);
     const unseen = photoLashDarkness(map, raster, albedo, new Float32Array(count));
-    assert.deepEqual(unseen, [[...DEFAULT_DARKNESS], [...DEFAULT_DARKNESS]]);
+    assert.deepEqual(unseen, [...DEFAULT_DARKNESS]);
   });
 });
