@@ -21,7 +21,7 @@ import type { EyeSurround, TextureWindow } from './eye-surround.js';
 import type { UvRaster } from './unwrap.js';
 
 /** Half-widths (metres) of the upper and the lower line: the upper lash roots and their shadow span about 1.5 mm, the lower's under 1 mm. */
-const UPPER_WIDTH = 0.0028, LOWER_WIDTH = 0.0016;
+const UPPER_WIDTH = 0.0028, LOWER_WIDTH = 0.0022;
 /** The line is full up to this share of its width, then fades to nothing at the width. */
 const FULL_UP_TO = 0.5;
 /** The skin the photo's line is measured against: this far (metres) from the margins, above and below. */
@@ -95,6 +95,19 @@ function nearestOnMargin(m: Margin, x: number, y: number, z: number, out: Float6
   out[1] = at;
 }
 
+/** The bounding box (min xyz, max xyz) of the margins' points, grown by `reach`. */
+function reachBox(margins: Margin[], reach: number): Float64Array {
+  const box = Float64Array.of(Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity);
+  for (const { points } of margins) {
+    for (let k = 0; k < points.length; k += 3) {
+      for (let c = 0; c < 3; c++) { box[c] = Math.min(box[c], points[k + c] - reach); box[3 + c] = Math.max(box[3 + c], points[k + c] + reach); }
+    }
+  }
+  return box;
+}
+
+const withinBox = (box: Float64Array, x: number, y: number, z: number) => x >= box[0] && y >= box[1] && z >= box[2] && x <= box[3] && y <= box[4] && z <= box[5];
+
 /**
  * The line thins towards the inner corner, where the lashes are few and the caruncle's pink shows;
  * the lower lid's lashes are mostly on its outer two thirds.
@@ -111,6 +124,8 @@ function lashLineMap(model: HeadModel, raster: UvRaster, surround: EyeSurround):
   const upper = new Float32Array(side * side), lower = new Float32Array(side * side);
   const reference = new Uint8Array(side * side), eye = new Uint8Array(side * side).fill(255);
   const nearest = new Float64Array(2);
+  // Most of the surround is further than REFERENCE_TO from either eye's margins: a box test skips it.
+  const boxes = margins.map((lids) => reachBox(lids, REFERENCE_TO));
   for (let wy = 0; wy < side; wy++) {
     for (let wx = 0; wx < side; wx++) {
       const p = (y0 + wy) * size + x0 + wx, slot = raster.slot[p];
@@ -122,6 +137,7 @@ function lashLineMap(model: HeadModel, raster: UvRaster, surround: EyeSurround):
       const w = wy * side + wx;
       let closest = Infinity;
       for (let e = 0; e < 2; e++) {
+        if (!withinBox(boxes[e], x, y, z)) continue;
         nearestOnMargin(margins[e][0], x, y, z, nearest);
         const dUpper = nearest[0], upperAlong = nearest[1];
         nearestOnMargin(margins[e][1], x, y, z, nearest);
