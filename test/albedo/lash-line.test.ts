@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getEyeSurround } from '../../src/albedo/eye-surround.js';
-import { DEFAULT_DARKNESS, getLashLineMap, photoLashDarkness, type LashLineMap } from '../../src/albedo/lash-line.js';
+import { DEFAULT_DARKNESS, getLashLineMap, PHOTO_SHARE, photoLashDarkness, type LashLineMap } from '../../src/albedo/lash-line.js';
 import { getUvRaster, type UvRaster } from '../../src/albedo/unwrap.js';
 import { RIGHT_LOWER_LID, RIGHT_UPPER_LID, LEFT_UPPER_LID, LEFT_LOWER_LID } from '../../src/inference/face/mediapipe-regions.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
@@ -93,8 +93,10 @@ describe('albedo: the lash line', function () {
       albedo.fill(value, 3 * slot, 3 * slot + 3);
       confidence[slot] = 1;
     }
+    // The photo's own, PHOTO_SHARE of the way from the default.
+    const expected = (own: number, lid: number) => DEFAULT_DARKNESS[lid] + PHOTO_SHARE * (own - DEFAULT_DARKNESS[lid]);
     const seen = photoLashDarkness(map, raster, albedo, confidence);
-    assert.ok(Math.abs(seen[0] - 0.5) < 1e-6 && Math.abs(seen[1] - 0.75) < 1e-6, `darkness ${seen}`);
+    assert.ok(Math.abs(seen[0] - expected(0.5, 0)) < 1e-6 && Math.abs(seen[1] - expected(0.75, 1)) < 1e-6, `darkness ${seen}`);
     // The left eye's upper line darker (0.35 of its skin) and seen in full, the right's now only on every other texel: pooled, the left's is the median.
     let everyOther = 0;
     for (let w = 0; w < side * side; w++) {
@@ -105,13 +107,13 @@ describe('albedo: the lash line', function () {
       confidence[slot] = 1;
     }
     const both = photoLashDarkness(map, raster, albedo, confidence);
-    assert.ok(Math.abs(both[0] - 0.35) < 1e-6 && Math.abs(both[1] - 0.75) < 1e-6, `both eyes ${both}`);
+    assert.ok(Math.abs(both[0] - expected(0.35, 0)) < 1e-6 && Math.abs(both[1] - expected(0.75, 1)) < 1e-6, `both eyes ${both}`);
     // Too dark for a line (the iris through a misfit): bounded.
     for (let w = 0; w < side * side; w++) {
       const slot = raster.slot[(y0 + Math.floor(w / side)) * raster.size + x0 + (w % side)];
       if (map.eye[w] !== 255 && map.upper[w] > 0.5) albedo.fill(0.01, 3 * slot, 3 * slot + 3);
     }
-    assert.ok(Math.abs(photoLashDarkness(map, raster, albedo, confidence)[0] - 0.3) < 1e-6);
+    assert.ok(Math.abs(photoLashDarkness(map, raster, albedo, confidence)[0] - expected(0.3, 0)) < 1e-6);
     const unseen = photoLashDarkness(map, raster, albedo, new Float32Array(count));
     assert.deepEqual(unseen, [...DEFAULT_DARKNESS]);
   });
