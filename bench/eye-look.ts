@@ -1,6 +1,7 @@
 /**
  * The eyes' figures of src/metrics/eye-look.ts (visible sclera over iris, iris over eye width,
- * sclera over cheek luminance, upper over lower sclera, sclera warmth, iris over sclera, share of the iris shown), photo against the avatar
+ * sclera over cheek luminance, upper over lower sclera, sclera warmth, iris over sclera, share of the iris shown,
+ * upper and lower lid margin over cheek luminance), photo against the avatar
  * rendered in its frame, for every shared photo; then medians over eyes.
  *   npx tsx bench/eye-look.ts [--first N] [--model assets/generated/default-head.pack]
  */
@@ -34,8 +35,8 @@ async function main(): Promise<void> {
   const photos = photoList().slice(0, FIRST);
   if (!photos.length) { console.log('no photos: put ../shared/data beside the project'); return; }
   const model = readPack(new Uint8Array(readFileSync(packFile)));
-  const fmt = (f: EyeFigures) => `${f.scleraOverIris.toFixed(2)} ${f.irisOverWidth.toFixed(3)} ${f.scleraOverSkin.toFixed(2)} ${f.upperOverLower.toFixed(2)} ${f.scleraRedOverBlue.toFixed(2)} ${f.irisOverSclera.toFixed(2)} ${f.irisShown.toFixed(2)} ${f.irisShownAbove.toFixed(2)}`;
-  console.log('photo: per eye (subject right, left) sclera/iris area, iris/eye width, sclera/skin luminance, upper/lower sclera luminance, sclera red/blue, iris/sclera luminance, share of the iris shown, of its upper half -- photo | avatar');
+  const fmt = (f: EyeFigures) => `${f.scleraOverIris.toFixed(2)} ${f.irisOverWidth.toFixed(3)} ${f.scleraOverSkin.toFixed(2)} ${f.upperOverLower.toFixed(2)} ${f.scleraRedOverBlue.toFixed(2)} ${f.irisOverSclera.toFixed(2)} ${f.irisShown.toFixed(2)} ${f.irisShownAbove.toFixed(2)} ${f.upperMarginOverSkin.toFixed(2)} ${f.lowerMarginOverSkin.toFixed(2)}`;
+  console.log('photo: per eye (subject right, left) sclera/iris area, iris/eye width, sclera/skin luminance, upper/lower sclera luminance, sclera red/blue, iris/sclera luminance, share of the iris shown, of its upper half, upper/lower lid margin over cheek luminance -- photo | avatar');
   const eyes: Array<{ photo: EyeFigures; avatar: EyeFigures }> = [];
   for (const file of photos) {
     const { image } = decodeImage(new Uint8Array(readFileSync(file)));
@@ -47,11 +48,11 @@ async function main(): Promise<void> {
     for (let k = 0; k < 2; k++) if ([photo[k], avatar[k]].every((f) => Object.values(f).every(Number.isFinite))) eyes.push({ photo: photo[k], avatar: avatar[k] });
   }
   // Medians over eyes: a cheek disc in a cast shadow or under a beard throws one eye's luminance ratio far off.
-  const keys = ['scleraOverIris', 'irisOverWidth', 'scleraOverSkin', 'upperOverLower', 'scleraRedOverBlue', 'irisOverSclera', 'irisShown', 'irisShownAbove'] as const;
+  const keys = ['scleraOverIris', 'irisOverWidth', 'scleraOverSkin', 'upperOverLower', 'scleraRedOverBlue', 'irisOverSclera', 'irisShown', 'irisShownAbove', 'upperMarginOverSkin', 'lowerMarginOverSkin'] as const;
   const medians = (which: 'photo' | 'avatar') => keys.map((k) => median(eyes.map((e) => e[which][k])).toFixed(3)).join(' ');
   const ratio = (k: (typeof keys)[number]) => median(eyes.map((e) => e.avatar[k] / e.photo[k])).toFixed(2);
   console.log(`median over ${eyes.length} eyes: photo ${medians('photo')} | avatar ${medians('avatar')}`);
-  console.log(`median avatar/photo per eye: sclera/iris ${ratio('scleraOverIris')}, iris/eye width ${ratio('irisOverWidth')}, sclera/skin ${ratio('scleraOverSkin')}, upper/lower sclera ${ratio('upperOverLower')}, sclera red/blue ${ratio('scleraRedOverBlue')}, iris/sclera ${ratio('irisOverSclera')}, iris shown ${ratio('irisShown')}, its upper half ${ratio('irisShownAbove')}`);
+  console.log(`median avatar/photo per eye: sclera/iris ${ratio('scleraOverIris')}, iris/eye width ${ratio('irisOverWidth')}, sclera/skin ${ratio('scleraOverSkin')}, upper/lower sclera ${ratio('upperOverLower')}, sclera red/blue ${ratio('scleraRedOverBlue')}, iris/sclera ${ratio('irisOverSclera')}, iris shown ${ratio('irisShown')}, its upper half ${ratio('irisShownAbove')}, upper lid margin/cheek ${ratio('upperMarginOverSkin')}, lower ${ratio('lowerMarginOverSkin')}`);
 }
 
 await main();

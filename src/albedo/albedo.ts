@@ -11,8 +11,9 @@
  * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
  * outside it (and without a model) the completed photo albedo is, and so it is in the photo's
  * brows wherever they are darker than the model's, with the brows' colour held to the skin's hue
- * (./photo-brows.ts). Last, the skin round the eyes
- * takes the colour of the skin beyond it (./eye-surround.ts).
+ * (./photo-brows.ts). Then the skin round the eyes takes the colour of the skin beyond it
+ * (./eye-surround.ts), and last a lash line is painted along the lid margins, as dark as the
+ * photo's (./lash-line.ts).
  */
 import type { RgbaImage } from '../types.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
@@ -22,6 +23,7 @@ import { estimateShLight, shadeNormal, weightedMedianColour } from './sh-light.j
 import { completeAlbedo, getMirrorMap, type CompletionResult } from './completion.js';
 import { boundBrowChroma, photoBrowShare, photoBrowWeight } from './photo-brows.js';
 import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
+import { getLashLineMap, paintLashLine, photoLashDarkness } from './lash-line.js';
 import { boxBlur } from './texture-filters.js';
 import { linearTextureToSrgbImage, linearToSrgb, LUMINANCE_WEIGHTS, srgbToLinear } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
@@ -68,6 +70,11 @@ export interface AlbedoOptions {
    * true; it needs the model's MediaPipe points and eyeBlink targets, and does nothing without them.
    */
   eyeSurround?: boolean;
+  /**
+   * Paint a lash line along the lid margins (./lash-line.ts), as dark as the photo's where it sees
+   * the margins. Default true; it needs the model's MediaPipe points and the eye surround.
+   */
+  lashLine?: boolean;
   /**
    * A shaved head (stubble the photo shows above the hairline): the stubble's colour over the
    * skin's, linear per channel. The scalp no photo saw is the filled skin times it (./scalp-tint.ts).
@@ -342,6 +349,10 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     }
     detail = fusion.detail;
   }
+  // The lash line's darkness is read from the de-lit photo before that is let go; it is painted last.
+  const surround = options.eyeSurround === false ? null : getEyeSurround(list[0].model, raster);
+  const lashMap = surround && options.lashLine !== false ? getLashLineMap(list[0].model, raster, surround) : null;
+  const lashDarkness = lashMap ? photoLashDarkness(lashMap, raster, merged.albedo, merged.confidence) : undefined;
   // From here on only the texture is worked on: the merged photo albedo and the completion's
   // planes (about 35 MiB at 1024²) are let go before the brows' and the eyes' passes allocate theirs.
   merged = undefined;
@@ -354,9 +365,12 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
 
   if (options.shavedScalp) tintShavedScalp(texture, raster, seenConfidence, list[0].model, list[0].vertices, options.shavedScalp);
 
-  const surround = options.eyeSurround === false ? null : getEyeSurround(list[0].model, raster);
   if (surround) harmoniseEyeSurround(texture, raster, surround, skinTone, brows);
   lap('eyeSurround');
+  if (lashMap && lashDarkness) {
+    paintLashLine(texture, raster, lashMap, lashDarkness);
+    lap('lashLine');
+  }
 
   const albedoImage = linearTextureToSrgbImage(texture, size);
   lap('encode');

@@ -16,25 +16,74 @@
  *   - irisShown: the share of the iris disc the lids leave visible; irisShownAbove: that of its upper half.
  *   - irisOverSclera: the iris's median luminance (the ring at IRIS_RING of its radius, between the
  *     pupil and the limbal ring, as ../materials/iris-colour.ts reads it) over the sclera's quartile.
+ *   - upperMarginOverSkin, lowerMarginOverSkin: the median luminance of the skin along the upper and
+ *     the lower lid margin (outside the eye loop, within MARGIN_BAND of the iris radius: the lash
+ *     line) over the cheek's. The avatar's band follows its own lid margins (its MediaPipe vertices
+ *     projected) and takes head skin only: its lash cards are not rendered, so it measures the
+ *     albedo's lash line, against the photo's lashes and lash line together.
  * bench/eye-look.ts prints them for the shared photos.
  */
 import { linearLuminance, SRGB_TO_LINEAR } from '../image/srgb.js';
-import { insideLandmarkLoop, LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../inference/face/mediapipe-regions.js';
+import { insideLandmarkLoop, LEFT_EYE_LOOP, LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_EYE_LOOP, RIGHT_LOWER_LID, RIGHT_UPPER_LID } from '../inference/face/mediapipe-regions.js';
 import { EYEBALL_RADIUS, IRIS_RADIUS, IRIS_RADIUS_UV } from '../materials/eye-texture.js';
 import { IRIS_RING, irisRadius } from '../materials/iris-colour.js';
 import { renderInPhoto } from './rerender.js';
-import { buildPreviewScene, MATERIAL_EYE } from '../render/preview.js';
+import { buildPreviewScene, MATERIAL_EYE, MATERIAL_SKIN } from '../render/preview.js';
 import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles, surfaceAt, type SurfaceSample } from '../render/rasterize.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 
 /** Subject's right eye (image left), then left: loop, iris offset in FaceObservation.iris, corners, cheek point. */
 const EYES = [
-  { loop: RIGHT_EYE_LOOP, iris: 0, corners: [33, 133], cheek: 118 },
-  { loop: LEFT_EYE_LOOP, iris: 15, corners: [263, 362], cheek: 347 },
+  { loop: RIGHT_EYE_LOOP, upperLid: RIGHT_UPPER_LID, lowerLid: RIGHT_LOWER_LID, iris: 0, corners: [33, 133], cheek: 118 },
+  { loop: LEFT_EYE_LOOP, upperLid: LEFT_UPPER_LID, lowerLid: LEFT_LOWER_LID, iris: 15, corners: [263, 362], cheek: 347 },
 ] as const;
 
-export interface EyeFigures { scleraOverIris: number; irisOverWidth: number; scleraOverSkin: number; upperOverLower: number; scleraRedOverBlue: number; irisOverSclera: number; irisShown: number; irisShownAbove: number }
+export interface EyeFigures { scleraOverIris: number; irisOverWidth: number; scleraOverSkin: number; upperOverLower: number; scleraRedOverBlue: number; irisOverSclera: number; irisShown: number; irisShownAbove: number; upperMarginOverSkin: number; lowerMarginOverSkin: number }
+
+/**
+ * The lid-margin band: skin within this share of the iris radius outside the eye loop, along the
+ * upper or lower lid (about 1.5 mm): where a photo's lash line lies (lash roots and their shadow).
+ */
+const MARGIN_BAND = 0.3;
+
+/** Squared distance from (x, y) to the segment (ax, ay)-(bx, by). */
+function segmentDistanceSquared(x: number, y: number, ax: number, ay: number, bx: number, by: number): number {
+  const dx = bx - ax, dy = by - ay, length = dx * dx + dy * dy;
+  const t = length > 0 ? Math.min(1, Math.max(0, ((x - ax) * dx + (y - ay) * dy) / length)) : 0;
+  return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2;
+}
+
+/** Distance from (x, y) to a lid's polyline between its corners (the corners' own segments left out: the canthi are not lash line). */
+function lidDistance(points: ArrayLike<number>, lid: readonly number[], x: number, y: number): number {
+  let best = Infinity;
+  for (let k = 1; k + 2 < lid.length; k++) {
+    const a = lid[k], b = lid[k + 1];
+    best = Math.min(best, segmentDistanceSquared(x, y, points[3 * a], points[3 * a + 1], points[3 * b], points[3 * b + 1]));
+  }
+  return Math.sqrt(best);
+}
+
+/**
+ * Median luminance of the upper and the lower lid-margin bands of one eye: pixels outside the eye
+ * loop of `points` (MediaPipe points, xyz interleaved, image pixels) within MARGIN_BAND × radius of
+ * the lid's polyline, each given to the nearer lid; `include` limits them (the avatar's skin).
+ */
+function lidMarginLuminance(image: RgbaImage, points: ArrayLike<number>, eye: (typeof EYES)[number], radius: number, include?: (p: number) => boolean): [number, number] {
+  const reach = MARGIN_BAND * radius;
+  const xs = eye.loop.map((i) => points[3 * i]), ys = eye.loop.map((i) => points[3 * i + 1]);
+  const upper: number[] = [], lower: number[] = [];
+  for (let y = Math.max(0, Math.floor(Math.min(...ys) - reach)); y <= Math.min(image.height - 1, Math.ceil(Math.max(...ys) + reach)); y++) {
+    for (let x = Math.max(0, Math.floor(Math.min(...xs) - reach)); x <= Math.min(image.width - 1, Math.ceil(Math.max(...xs) + reach)); x++) {
+      const p = y * image.width + x;
+      if ((include && !include(p)) || insideLandmarkLoop(points as Float32Array, eye.loop, x, y)) continue;
+      const toUpper = lidDistance(points, eye.upperLid, x, y), toLower = lidDistance(points, eye.lowerLid, x, y);
+      if (Math.min(toUpper, toLower) > reach) continue;
+      (toUpper < toLower ? upper : lower).push(luminanceAt(image, p));
+    }
+  }
+  return [median(upper), median(lower)];
+}
 
 /** Linear red over blue of pixel p: how warm (pink, yellowed) a sclera is. */
 function redOverBlue(image: RgbaImage, p: number): number {
@@ -103,7 +152,8 @@ function photoEye(image: RgbaImage, data: AvatarData, eye: (typeof EYES)[number]
   }
   const width = Math.hypot(lm[3 * eye.corners[0]] - lm[3 * eye.corners[1]], lm[3 * eye.corners[0] + 1] - lm[3 * eye.corners[1] + 1]);
   const skin = cheekLuminance(image, lm[3 * eye.cheek], lm[3 * eye.cheek + 1], radius);
-  return { scleraOverIris: scleraArea / irisArea, irisOverWidth: (2 * radius) / width, scleraOverSkin: quantile(sclera, SCLERA_QUANTILE, 0.1) / skin, upperOverLower: quantile(upper, SCLERA_QUANTILE, 0.1) / quantile(lower, SCLERA_QUANTILE, 0.1), scleraRedOverBlue: median(warmth), irisOverSclera: median(irisRing) / quantile(sclera, SCLERA_QUANTILE, 0.1), irisShown: irisArea / (Math.PI * radius * radius), irisShownAbove: irisAbove / (0.5 * Math.PI * radius * radius) };
+  const [upperMargin, lowerMargin] = lidMarginLuminance(image, lm, eye, radius);
+  return { upperMarginOverSkin: upperMargin / skin, lowerMarginOverSkin: lowerMargin / skin, scleraOverIris: scleraArea / irisArea, irisOverWidth: (2 * radius) / width, scleraOverSkin: quantile(sclera, SCLERA_QUANTILE, 0.1) / skin, upperOverLower: quantile(upper, SCLERA_QUANTILE, 0.1) / quantile(lower, SCLERA_QUANTILE, 0.1), scleraRedOverBlue: median(warmth), irisOverSclera: median(irisRing) / quantile(sclera, SCLERA_QUANTILE, 0.1), irisShown: irisArea / (Math.PI * radius * radius), irisShownAbove: irisAbove / (0.5 * Math.PI * radius * radius) };
 }
 
 /** The avatar's figures for both eyes (subject's right, left) from one render in the photo's frame. */
@@ -139,6 +189,9 @@ export function avatarEyeFigures(image: RgbaImage, data: AvatarData): EyeFigures
     }
   }
   const eyeParts = data.model.parts?.filter((part) => part.material === 'eye') ?? [];
+  // The avatar's own lid margins: its MediaPipe points where the fitted head puts them.
+  const avatarPoints = data.model.landmarks468 ? Float32Array.from({ length: 468 * 3 }, (_, k) => screen[3 * data.model.landmarks468![Math.floor(k / 3)] + (k % 3)]) : undefined;
+  const onSkin = (p: number) => target.triangle[p] >= 0 && scene.triangleMaterial[target.triangle[p]] === MATERIAL_SKIN;
   return EYES.map((eye, side) => {
     // The painted iris's diameter in pixels at the eye's pivot (nearest part to this eye's iris in the photo).
     const pivots = eyeParts.map((part) => projectToImage(Float32Array.from(part.pivot), data.camera));
@@ -147,7 +200,10 @@ export function avatarEyeFigures(image: RgbaImage, data: AvatarData): EyeFigures
     const width = Math.hypot(lm[3 * eye.corners[0]] - lm[3 * eye.corners[1]], lm[3 * eye.corners[0] + 1] - lm[3 * eye.corners[1] + 1]);
     const photoRadius = Math.hypot(data.face.iris[eye.iris + 3] - irisCentres[side][0], data.face.iris[eye.iris + 4] - irisCentres[side][1]);
     const skin = cheekLuminance(render, lm[3 * eye.cheek], lm[3 * eye.cheek + 1], photoRadius, coverage.data);
+    const [upperMargin, lowerMargin] = avatarPoints ? lidMarginLuminance(render, avatarPoints, eye, photoRadius, onSkin) : [NaN, NaN];
     return {
+      upperMarginOverSkin: upperMargin / skin,
+      lowerMarginOverSkin: lowerMargin / skin,
       scleraOverIris: counts[side].sclera / counts[side].iris,
       irisOverWidth: irisPixels / width,
       scleraOverSkin: quantile(counts[side].scleraLuminance, SCLERA_QUANTILE) / skin,

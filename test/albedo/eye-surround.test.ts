@@ -42,13 +42,20 @@ describe('albedo: the skin round the eyes', function () {
     const raster = getUvRaster(data.model, 512);
     const surround = getEyeSurround(data.model, raster);
     assert.ok(surround, 'the default head has eye landmarks and blink targets');
-    const without = await estimateAlbedo(await albedoInputOf(image, data), { size: 512, albedoModel: readUvapm(data.model.albedoModel!), eyeSurround: false });
-    const before = lidAgainstSkin(without.albedo, raster, surround), after = lidAgainstSkin(data.albedo, raster, surround);
+    const input = await albedoInputOf(image, data), albedoModel = readUvapm(data.model.albedoModel!);
+    const without = await estimateAlbedo(input, { size: 512, albedoModel, eyeSurround: false });
+    // The surround's correction alone: the lash line (../../src/albedo/lash-line.ts) darkens the lids' margins after it.
+    const surroundOnly = await estimateAlbedo(input, { size: 512, albedoModel, lashLine: false });
+    const before = lidAgainstSkin(without.albedo, raster, surround), after = lidAgainstSkin(surroundOnly.albedo, raster, surround);
+    const withLine = lidAgainstSkin(data.albedo, raster, surround);
     const lab = (v: Float64Array) => Array.from(v, (x) => x.toFixed(1)).join(', ');
     console.log(`      upper lids against the skin round the eyes, CIELAB ΔE: without ${before.deltaE.toFixed(1)} (lids ${lab(before.lid)}; skin ${lab(before.skin)}), with ${after.deltaE.toFixed(1)} (lids ${lab(after.lid)}; skin ${lab(after.skin)})`);
     // The lids stay a little darker than the cheeks and forehead beyond the eye surround, as real closed lids are.
     assert.ok(after.deltaE < 11, `lids ΔE ${after.deltaE.toFixed(1)} from the skin round the eyes`);
     assert.ok(after.deltaE < 0.75 * before.deltaE, `the correction brings the lids nearer the skin (${before.deltaE.toFixed(1)} -> ${after.deltaE.toFixed(1)})`);
     assert.ok(after.lid[0] > before.lid[0] + 3, `the lids are lighter (L* ${before.lid[0].toFixed(1)} -> ${after.lid[0].toFixed(1)})`);
+    // The lash line keeps to the margins: what a blink uncovers darkens by little on the whole.
+    console.log(`      with the lash line: ΔE ${withLine.deltaE.toFixed(1)}, lids L* ${withLine.lid[0].toFixed(1)}`);
+    assert.ok(withLine.lid[0] > after.lid[0] - 4, `the lash line darkens the lids from L* ${after.lid[0].toFixed(1)} to ${withLine.lid[0].toFixed(1)}`);
   });
 });
