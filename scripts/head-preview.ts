@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   for (const name of ['jawOpen', 'eyeBlink_L', 'eyeBlink_R']) expression[model.expressionNames.indexOf(name)] = 1;
   const columns = 6;
   const sheet = new PNG({ width: columns * TILE, height: photos.length * TILE });
-  for (const [row, file] of photos.entries()) {
+  // Photos the pipeline refuses (a profile, no face) get no row: the sheet is cut to the rows made.
+  let row = 0;
+  for (const file of photos) {
     const started = performance.now();
     const { image } = decodeImage(new Uint8Array(readFileSync(file)));
     try {
@@ -93,12 +95,15 @@ async function main(): Promise<void> {
       blit(sheet, profileOnly, 3 * TILE, row * TILE);
       blit(sheet, expressed, 4 * TILE, row * TILE);
       console.log(`${path.relative(photosRoot, file)}: fit error ${(100 * data.metrics.landmarkErrorNormalized).toFixed(2)}% of the eye distance, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      row++;
     } catch (error) {
       console.log(`${path.relative(photosRoot, file)}: ${(error as Error).message}`);
     }
   }
   const out = path.join(outDir, `${path.basename(packFile, '.pack')}.png`);
-  writeFileSync(out, PNG.sync.write(sheet));
+  const made = new PNG({ width: sheet.width, height: Math.max(1, row) * TILE });
+  PNG.bitblt(sheet, made, 0, 0, sheet.width, made.height, 0, 0);
+  writeFileSync(out, PNG.sync.write(made));
   console.log(`wrote ${out} (columns: photo, front, three-quarter, profile, jawOpen+eyeBlink front and three-quarter)`);
 }
 
