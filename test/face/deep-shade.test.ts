@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { selectFace } from '../../src/inference/face/analyzer.js';
-import { deepShadeMap, shadeTrustAt, withoutDeepShade } from '../../src/inference/face/deep-shade.js';
+import { deepShadeMap, withoutDeepShade } from '../../src/inference/face/deep-shade.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
 import type { Mask } from '../../src/types.js';
@@ -30,15 +30,16 @@ describe('face: deep shade leaves the skin masks', function () {
       const map = deepShadeMap(image, skin, face.landmarks468);
       assert.ok(map, `${file}: no shade map`);
       const noseY = face.landmarks468[3 * 1 + 1];
+      const shaded = withoutDeepShade(skin, map, image.width, image.height);
       let total = 0, lost = 0, above = 0, lostAbove = 0;
       for (let p = 0; p < skin.data.length; p++) {
         if (!skin.data[p]) continue;
-        const y = Math.floor(p / image.width), loss = 1 - shadeTrustAt(map, p % image.width, y);
+        const y = Math.floor(p / image.width), loss = 1 - shaded.data[p] / skin.data[p];
         total++; lost += loss;
         if (y < noseY) { above++; lostAbove += loss; }
       }
       figures[file] = { lost: lost / total, lostAbove: lostAbove / above, lostBelow: (lost - lostAbove) / (total - above) };
-      masks[file] = { skin, shaded: withoutDeepShade(skin, map, image.width, image.height) };
+      masks[file] = { skin, shaded };
       const f = figures[file];
       console.log(`      ${file}: trust lost ${(100 * f.lost).toFixed(1)} % of the skin (above the nose tip ${(100 * f.lostAbove).toFixed(1)} %, below ${(100 * f.lostBelow).toFixed(1)} %)`);
     }

@@ -124,18 +124,9 @@ function blurredColumns(pairs: Float32Array, radius: number): Float32Array {
   return out;
 }
 
-/** The shade map's trust at image pixel (x, y) (bilinear between cell centres; 1 off the grid). */
-export function shadeTrustAt(map: ShadeMap, x: number, y: number): number {
-  const gx = (x + 0.5 - map.left) / map.cell - 0.5, gy = (y + 0.5 - map.top) / map.cell - 0.5;
-  if (!(gx >= 0 && gy >= 0 && gx <= GRID - 1 && gy <= GRID - 1)) return 1;
-  const ax = Math.min(GRID - 2, Math.floor(gx)), ay = Math.min(GRID - 2, Math.floor(gy));
-  const fx = gx - ax, fy = gy - ay, t = map.trust, g = ay * GRID + ax;
-  return (t[g] * (1 - fx) + t[g + 1] * fx) * (1 - fy) + (t[g + GRID] * (1 - fx) + t[g + GRID + 1] * fx) * fy;
-}
-
 /**
  * `mask` (any size; values are trust 0..255) with each pixel's value scaled by the shade's trust
- * there (shadeTrustAt); `out` may be the mask's own data.
+ * there (bilinear between cell centres, 1 off the grid); `out` may be the mask's own data.
  */
 export function withoutDeepShade(mask: Mask, map: ShadeMap, imageWidth: number, imageHeight: number, out: Uint8Array = Uint8Array.from(mask.data)): Mask {
   if (out !== mask.data) out.set(mask.data);
