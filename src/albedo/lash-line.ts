@@ -13,6 +13,7 @@
  * skin round their eye, per lid, both eyes pooled, and DEFAULT_DARKNESS where it sees too little. Only darkens: a texel already darker than the line keeps its own.
  */
 import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
+import { quantile } from '../math/quantile.js';
 import { LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_LOWER_LID, RIGHT_UPPER_LID } from '../inference/face/mediapipe-regions.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { smoothstep } from '../modelpack/mesh-utils.js';
@@ -164,11 +165,6 @@ function lashLineMap(model: HeadModel, raster: UvRaster, surround: EyeSurround):
 }
 
 const luminanceOf = (rgb: ArrayLike<number>, i: number) => LUMINANCE_WEIGHTS[0] * rgb[3 * i] + LUMINANCE_WEIGHTS[1] * rgb[3 * i + 1] + LUMINANCE_WEIGHTS[2] * rgb[3 * i + 2];
-
-function quantile(values: number[], fraction: number): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
-}
 
 /**
  * The photo's lash line darkness per lid (upper, lower), for both eyes: the LINE_QUANTILE of the

@@ -24,6 +24,7 @@
  * bench/eye-look.ts prints them for the shared photos.
  */
 import { linearLuminance, SRGB_TO_LINEAR } from '../image/srgb.js';
+import { quantile } from '../math/quantile.js';
 import { insideLandmarkLoop, LEFT_EYE_LOOP, LEFT_LOWER_LID, LEFT_UPPER_LID, RIGHT_EYE_LOOP, RIGHT_LOWER_LID, RIGHT_UPPER_LID } from '../inference/face/mediapipe-regions.js';
 import { EYEBALL_RADIUS, IRIS_RADIUS, IRIS_RADIUS_UV } from '../materials/eye-texture.js';
 import { IRIS_RING, irisRadius } from '../materials/iris-colour.js';
@@ -93,13 +94,6 @@ function redOverBlue(image: RgbaImage, p: number): number {
 function luminanceAt(image: RgbaImage, p: number): number {
   const d = image.data;
   return linearLuminance([SRGB_TO_LINEAR[d[4 * p]], SRGB_TO_LINEAR[d[4 * p + 1]], SRGB_TO_LINEAR[d[4 * p + 2]]]);
-}
-
-/** The `fraction` quantile of `values`, its brightest `dropBrightest` share left out first. */
-function quantile(values: number[], fraction: number, dropBrightest = 0): number {
-  if (!values.length) return NaN;
-  const sorted = values.slice().sort((a, b) => a - b).slice(0, Math.max(1, Math.round(values.length * (1 - dropBrightest))));
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
 }
 
 export const median = (values: number[]) => quantile(values, 0.5);
