@@ -15,10 +15,9 @@ import '../src/node/asset-files.js';
 import { decodeImage } from '../src/image/decode.js';
 import { encodePng } from '../src/image/encode.js';
 import { readPack } from '../src/modelpack/format.js';
-import { createAvatarData, getFaceAnalyzer, HAIRLINE_MARGIN } from '../src/pipeline.js';
-import { faceFrame, withoutHair } from '../src/hair/photo-hair.js';
+import { createAvatarDataWithAlbedoInput } from '../src/pipeline.js';
 import { scalpTone, type ScalpTone } from '../src/metrics/scalp-tone.js';
-import type { AvatarData, Mask, RgbaImage } from '../src/types.js';
+import type { RgbaImage } from '../src/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(root, '..', 'shared', 'data', 'photos');
@@ -43,13 +42,6 @@ function regionPicture(albedo: RgbaImage, regions: Uint8Array): RgbaImage {
   return { ...albedo, data };
 }
 
-/** The face mask the albedo stage took the photo from, as the pipeline made it: without the photo's hair. */
-async function albedoFaceMask(data: AvatarData, image: RgbaImage): Promise<Mask> {
-  const faceMask = await (await getFaceAnalyzer('wasm')).faceMask(image, data.face);
-  const hair = data.hair?.detected?.mask;
-  return hair ? withoutHair(faceMask, hair, HAIRLINE_MARGIN * faceFrame(data.face.landmarks468).height) : faceMask;
-}
-
 const cells = (t: ScalpTone) => [`edge ΔE ${fmt(t.edgeDeltaE)}`, `max ${fmt(t.edgeDeltaEMax)}`, `ΔL ${fmt(t.edgeDeltaL)}`, `face→crown ΔE ${fmt(t.faceToCrownDeltaE)}`, `crown L*a*b* ${t.crownLab.map(fmt).join(' ')}`];
 for (const file of photos) {
   const image = decodeImage(new Uint8Array(readFileSync(file))).image;
@@ -57,8 +49,8 @@ for (const file of photos) {
   const tones: ScalpTone[] = [];
   let label = '';
   for (const { tag, model } of packs) {
-    const data = await createAvatarData(image, { model, backend: 'wasm', textureSize: size });
-    const tone = scalpTone(data, image, await albedoFaceMask(data, image));
+    const { data, albedoInput } = await createAvatarDataWithAlbedoInput(image, { model, backend: 'wasm', textureSize: size });
+    const tone = scalpTone(data, albedoInput);
     tones.push(tone);
     label = `${data.hair?.style ?? 'bald'}${data.hair?.detected?.shaved ? ', shaved' : ''}, ${tone.columns} columns; face L*a*b* ${tone.faceLab.map(fmt).join(' ')}`;
     writeFileSync(path.join(outDir, `${name}-${tag}.png`), encodePng(data.albedo));

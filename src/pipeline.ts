@@ -189,6 +189,16 @@ async function forPhoto<T>(label: string | null, work: () => Promise<T>): Promis
  * every photo's in `views`).
  */
 export async function createAvatarData(images: RgbaImage | readonly RgbaImage[], options: CreateAvatarOptions = {}): Promise<AvatarData> {
+  return (await createAvatarDataWithAlbedoInput(images, options)).data;
+}
+
+/**
+ * createAvatarData, and the first photo's albedo input: its fit, camera and masks (hair, deep
+ * shade and eyeglass frames out), exactly what the albedo stage read. The truth evaluations and
+ * tests run the albedo stage again on it with other settings. Not in the public API: an avatar
+ * keeps only the skin mask, not two more photo-sized masks.
+ */
+export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readonly RgbaImage[], options: CreateAvatarOptions = {}): Promise<{ data: AvatarData; albedoInput: AlbedoInput }> {
   const timings: Record<string, number> = {};
   const totalStart = performance.now();
   const list: readonly RgbaImage[] = Array.isArray(images) ? images : [images as RgbaImage];
@@ -325,7 +335,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
   })) : undefined;
   const browColor = photoBrowColour({ model, albedo: albedo.albedo, hair });
   timings.total = performance.now() - totalStart;
-  return {
+  const data: AvatarData = {
     model,
     identity: fit.identity,
     expression: fit.expression,
@@ -352,6 +362,7 @@ export async function createAvatarData(images: RgbaImage | readonly RgbaImage[],
     ...(browColor ? { browColor } : {}),
     hair,
   };
+  return { data, albedoInput: albedoInputs[0] };
 }
 
 /** `mask` without the eyeglass frames; the mask itself when none were found. `out` as withoutHair's. */

@@ -8,15 +8,12 @@
  */
 import type { AvatarData, RgbaImage } from '../types.js';
 import type { HeadModel } from '../modelpack/head-model.js';
-import { decodeShape } from '../modelpack/head-model.js';
 import type { UvapmModel } from '../albedo/uvapm-format.js';
 import type { DetailModel } from '../albedo/detail-model.js';
 import type { LightGainOptions } from '../albedo/light-gain.js';
 import { upsamplePlanes } from '../albedo/fit-albedo.js';
 import { estimateAlbedo, type AlbedoResult } from '../albedo/albedo.js';
-import { buildBrowMask } from '../inference/face/skin-mask.js';
-import { createAvatarData, getFaceAnalyzer, withoutEyeglassFrames } from '../pipeline.js';
-import { detectEyeglassFrames } from '../inference/face/eyeglasses.js';
+import { createAvatarData, createAvatarDataWithAlbedoInput } from '../pipeline.js';
 import { compareWithTruth, linearRmsDifference, textureToPlanes, uvEvaluationRegions, type TruthComparison } from './albedo-truth.js';
 import { relightPhoto, RELIGHTINGS, type Relighting } from './relight-photo.js';
 
@@ -42,14 +39,8 @@ export interface PhotoAlbedos {
 
 /** `create`'s fit and photo-only albedo, then (with a UVAPM) the albedo stage again with the model on the same fit. */
 export async function albedosOfPhoto(image: RgbaImage, options: AlbedoEvaluationOptions): Promise<PhotoAlbedos> {
-  const data = await createAvatarData(image, { model: options.model, textureSize: options.textureSize, backend: options.backend ?? 'wasm', albedoModel: false });
+  const { data, albedoInput: input } = await createAvatarDataWithAlbedoInput(image, { model: options.model, textureSize: options.textureSize, backend: options.backend ?? 'wasm', albedoModel: false });
   if (!options.uvapm) return { data, photoOnly: data.albedo };
-  // Without the eyeglass frames, as create's own albedo input (data.skinMask is create's already).
-  const faceMask = withoutEyeglassFrames(await (await getFaceAnalyzer(options.backend ?? 'wasm')).faceMask(image, data.face), detectEyeglassFrames(image, data.face.landmarks468));
-  const input = {
-    image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask,
-    browMask: buildBrowMask(data.face.landmarks468, image.width, image.height),
-  };
   const withModel = await estimateAlbedo(input, { size: options.textureSize, albedoModel: options.uvapm });
   const withDetailModel = options.detailModel
     ? await estimateAlbedo(input, { size: options.textureSize, albedoModel: options.uvapm, detailModel: options.detailModel }) : undefined;

@@ -6,8 +6,8 @@
  * face mask (the photo's face region, hair taken out) unwrapped onto the fitted head; the seen face
  * skin is the avatar's skin mask.
  */
-import type { AvatarData, Mask, RgbaImage } from '../types.js';
-import { expressedVertices } from '../export/avatar-rig.js';
+import type { AvatarData } from '../types.js';
+import type { AlbedoInput } from '../albedo/albedo.js';
 import { unwrapPhoto, vertexScalarAtTexels } from '../albedo/unwrap.js';
 import { linearToLab } from '../hair/colour-space.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -75,13 +75,12 @@ function edgeDistance(inside: Uint8Array, size: number): Float32Array {
   return distance;
 }
 
-/** @param faceMask the image-space mask the albedo took the photo from (its face region without the hair) */
-export function scalpTone(data: AvatarData, image: RgbaImage, faceMask: Mask): ScalpTone {
+/** @param input what the avatar's albedo stage read (createAvatarDataWithAlbedoInput's) */
+export function scalpTone(data: AvatarData, input: AlbedoInput): ScalpTone {
   const { albedo, model } = data;
-  if (!data.skinMask) throw new Error('scalpTone needs the avatar\'s skin mask (an avatar made from a photo, not loaded from a file).');
   const size = albedo.width;
-  const vertices = expressedVertices(data);
-  const unwrap = unwrapPhoto({ image, model, vertices, camera: data.camera, skinMask: data.skinMask, faceMask }, size);
+  const { vertices } = input;
+  const unwrap = unwrapPhoto(input, size);
   const { raster } = unwrap;
   const axis = (k: number) => vertexScalarAtTexels(raster, model.indices, Float32Array.from({ length: vertices.length / 3 }, (_, v) => vertices[3 * v + k]));
   const x = axis(0), y = axis(1);

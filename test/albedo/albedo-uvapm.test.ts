@@ -24,11 +24,9 @@ import { comparedRegion } from '../../src/metrics/report.js';
 import { maskedPsnr } from '../../src/metrics/photometric.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { importHifi3dpp } from '../../src/modelpack/importers/hifi3dpp.js';
-import { createAvatarData } from '../../src/pipeline.js';
+import { createAvatarData, createAvatarDataWithAlbedoInput } from '../../src/pipeline.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { gaussian, rng, syntheticGenerator } from './synthetic-maps.js';
-import { albedoInputOf } from '../helpers/albedo-input.js';
-import { buildBrowMask } from '../../src/inference/face/skin-mask.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { buildSphereHead, makeCamera, renderPhoto, trueAlbedo, trueLight } from './synthetic-scene.js';
 import { getMirrorMap } from '../../src/albedo/completion.js';
@@ -231,9 +229,8 @@ describe('albedo with a UVAPM on a real photo (HiFi3D++ fixture, FFHQ-UV maps)',
     const names = readdirSync(folder).filter((n) => n.endsWith('.png') && n !== `${PHOTO}.png`).sort();
     const planes = names.map((n) => uvMapToPlanes(decodeImage(readFileSync(`${folder}/${n}`)).image, MODEL_SIZE));
     ({ model: uvapm } = await buildUvapm({ names, load: async (i) => ({ planes: planes[i] }) }, { size: MODEL_SIZE, components: 100, mask: uvFaceMaskFromModel(head, MODEL_SIZE), backend: 'ts' }));
-    data = await createAvatarData(image, { model: head, albedoModel: uvapm, textureSize: SIZE, backend: 'wasm' });
-    // The photo's brows as the pipeline passes them (less the hair mask): their colour bound reaches round them (src/albedo/photo-brows.ts).
-    input = { ...await albedoInputOf(image, data), browMask: buildBrowMask(data.face.landmarks468, image.width, image.height) };
+    // The photo's masks as the pipeline passes them (hair, deep shade and frames out): the brows' colour bound reaches round them (src/albedo/photo-brows.ts).
+    ({ data, albedoInput: input } = await createAvatarDataWithAlbedoInput(image, { model: head, albedoModel: uvapm, textureSize: SIZE, backend: 'wasm' }));
     plain = await estimateAlbedo(input, { size: SIZE });
     fitted = await estimateAlbedo(input, { size: SIZE, albedoModel: uvapm });
   });

@@ -11,7 +11,7 @@ import { readUvapm } from '../../src/albedo/uvapm-format.js';
 import { linearToLab } from '../../src/hair/colour-space.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import type { RgbaImage } from '../../src/types.js';
-import { albedoInputOf, defaultHeadAvatar } from '../helpers/albedo-input.js';
+import { defaultHeadAvatar } from '../helpers/albedo-input.js';
 
 /** Mean CIELAB colour of the texture's texels that `select` picks (by texel index and covered slot). */
 function meanLab(albedo: RgbaImage, raster: UvRaster, select: (texel: number, slot: number) => boolean): Float64Array {
@@ -38,11 +38,11 @@ describe('albedo: the skin round the eyes', function () {
   this.timeout(120_000);
 
   it('hrn 00016\'s upper lids take the colour of the skin round his eyes; without the correction they are a darker band', async function () {
-    const { image, data } = await defaultHeadAvatar(this, 'photos', 'hrn', 'single', '00016.png');
+    const { data, albedoInput: input } = await defaultHeadAvatar(this, 'photos', 'hrn', 'single', '00016.png');
     const raster = getUvRaster(data.model, 512);
     const surround = getEyeSurround(data.model, raster);
     assert.ok(surround, 'the default head has eye landmarks and blink targets');
-    const input = await albedoInputOf(image, data), albedoModel = readUvapm(data.model.albedoModel!);
+    const albedoModel = readUvapm(data.model.albedoModel!);
     const without = await estimateAlbedo(input, { size: 512, albedoModel, eyeSurround: false });
     // The surround's correction alone: the lash line (../../src/albedo/lash-line.ts) darkens the lids' margins after it.
     const surroundOnly = await estimateAlbedo(input, { size: 512, albedoModel, lashLine: false });

@@ -7,8 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AlbedoInput } from '../../src/albedo/albedo.js';
 import { decodeImage } from '../../src/image/decode.js';
-import { decodeShape } from '../../src/modelpack/head-model.js';
-import { createAvatarData, getFaceAnalyzer } from '../../src/pipeline.js';
+import { createAvatarDataWithAlbedoInput } from '../../src/pipeline.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { projectRoot, requireSharedData, sharedPath } from './shared-data.js';
 
@@ -18,17 +17,12 @@ const packFile = path.join(projectRoot, 'assets', 'generated', 'default-head.pac
  * The default head's avatar (512² albedo, no hair) of the shared photo at `parts` under
  * ../shared/data; skips the test when the photo or the built pack is missing.
  */
-export async function defaultHeadAvatar(ctx: Mocha.Context, ...parts: string[]): Promise<{ image: RgbaImage; data: AvatarData }> {
+export async function defaultHeadAvatar(ctx: Mocha.Context, ...parts: string[]): Promise<{ image: RgbaImage; data: AvatarData; albedoInput: AlbedoInput }> {
   requireSharedData(ctx, ...parts);
   if (!existsSync(packFile)) {
     console.log('    skipped: run `npm run build` for assets/generated/default-head.pack');
     ctx.skip();
   }
   const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath(...parts))));
-  return { image, data: await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512, hair: 'none' }) };
-}
-
-export async function albedoInputOf(image: RgbaImage, data: AvatarData): Promise<AlbedoInput> {
-  const faceMask = await (await getFaceAnalyzer('wasm')).faceMask(image, data.face);
-  return { image, model: data.model, vertices: decodeShape(data.model, data.identity, data.expression), camera: data.camera, skinMask: data.skinMask, faceMask };
+  return { image, ...await createAvatarDataWithAlbedoInput(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 512, hair: 'none' }) };
 }
