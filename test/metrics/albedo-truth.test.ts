@@ -38,6 +38,23 @@ describe('skin-colour light gains (pure)', () => {
     console.log(`      share of a 1.7× exposure taken by the light: ${lightShare.toFixed(3)}`);
     assert.ok(lightShare > 0.05 && lightShare < 0.95, `light share ${lightShare}`);
   });
+  it('on a greyscale photo the light takes every colour difference: the skin keeps the prior\'s colour, its brightness follows the photo in part', () => {
+    const grey = [0.3, 0.3, 0.3];
+    const logAlbedo = (o: number[], options: { greyscale?: boolean }) => {
+      const g = lightGainsFromSkinPrior(o, prior, options);
+      return o.map((v, c) => Math.log(v / g[c]));
+    };
+    const chroma = (l: ArrayLike<number>) => [l[0] - l[1], l[1] - l[2]];
+    const free = chroma(logAlbedo(grey, { greyscale: true })), priorChroma = chroma(prior.logMean);
+    const compromise = chroma(logAlbedo(grey, {}));
+    console.log(`      log chroma (r-g, g-b): prior ${priorChroma.map((v) => v.toFixed(3)).join(' ')}, greyscale ${free.map((v) => v.toFixed(3)).join(' ')}, with the colour prior ${compromise.map((v) => v.toFixed(3)).join(' ')}`);
+    // The prior's colour at the skin's brightness: near its mean, as darker skin is also redder.
+    for (let k = 0; k < 2; k++) assert.ok(Math.abs(free[k] - priorChroma[k]) < 0.05, `greyscale chroma ${free} vs prior ${priorChroma}`);
+    assert.ok(Math.abs(compromise[0] - priorChroma[0]) > 0.1, 'with the colour prior the grey photo pulls the skin towards grey');
+    const darker = logAlbedo(grey.map((v) => v / 1.7), { greyscale: true });
+    const brightnessShare = (logAlbedo(grey, { greyscale: true })[1] - darker[1]) / Math.log(1.7);
+    assert.ok(brightnessShare > 0.05 && brightnessShare < 0.95, `albedo share of a 1.7x darker greyscale photo ${brightnessShare}`);
+  });
   it('a warm light is taken up mostly by the light, not the albedo', () => {
     const o = [0.5, 0.32, 0.2], tint = [1, 0.86, 0.64];
     const g1 = lightGainsFromSkinPrior(o, prior), g2 = lightGainsFromSkinPrior(o.map((v, c) => v * tint[c]), prior);
