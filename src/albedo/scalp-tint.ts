@@ -3,7 +3,12 @@
  * hairline (hair segmentation: `shaved`), and under the same light its colour over the skin's is the
  * stubble's albedo over the skin's, per channel: the light divides out. The scalp the photo did not
  * see is the filled skin times that ratio, from a little above the brows' height up (the crown, the
- * temples and the sides above the ears), fading in where the photo's own texels fade out.
+ * temples and the sides above the ears), fading in where the photo's own texels fade out and out
+ * of the model's face skin. The face skin stays out because the buzz-cut call (liesFlat) sits near
+ * its limits on some photos and flips under a change of light: prnet 2's second light made it
+ * shaved, and its unseen forehead (fringe, sunglasses) took the stubble's dark brown
+ * (`photo-avatar eval-relight`: face RMS change 0.0872 → 0.0630; hrn 00034's tint, which made it
+ * not shaved, 0.0245 → 0.0190).
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
@@ -42,7 +47,9 @@ export function tintShavedScalp(texture: Float32Array, raster: UvRaster, confide
   for (let i = 0; i < raster.texel.length; i++) {
     const behindEar = Math.min(1, Math.max(0, (earZ - depths[i]) / (earZ - backZ)));
     const above = (heights[i] - browY) / faceHeight + napeDrop * behindEar * behindEar * (3 - 2 * behindEar);
-    const share = Math.max(0, 1 - confidence[i] / SEEN) * Math.min(1, Math.max(0, (above - FROM) / (TO - FROM)));
+    // The model's face skin (raster.skin) is skin, not scalp, at any height: an unseen forehead
+    // (a fringe, sunglasses, deep shade) keeps the filled skin's colour.
+    const share = Math.max(0, 1 - confidence[i] / SEEN) * Math.min(1, Math.max(0, (above - FROM) / (TO - FROM))) * (1 - raster.skin[i]);
     if (!(share > 0)) continue;
     const p = raster.texel[i];
     for (let c = 0; c < 3; c++) texture[3 * p + c] *= 1 + share * (gain[c] - 1);
