@@ -25,6 +25,7 @@ import { boundBrowChroma, photoBrowShare, photoBrowWeight } from './photo-brows.
 import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
 import { getLashLineMap, paintLashLine, photoLashDarkness } from './lash-line.js';
 import { boxBlur } from './texture-filters.js';
+import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 import { linearTextureToSrgbImage, linearToSrgb, LUMINANCE_WEIGHTS, srgbToLinear } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
 import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
@@ -178,8 +179,8 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, lightGain, white) : Float64Array.of(1, 1, 1);
   const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
   const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
-  const albedo = new Float32Array(count * 3);
-  const confidence = new Float32Array(count);
+  const albedo = takeFloat32(count * 3);
+  const confidence = takeFloat32(count);
   divideLight(colour, normal, weight, light, gains, albedo, confidence);
   return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains, ...(browWeight ? { browWeight } : {}) };
 }
@@ -216,8 +217,8 @@ function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32
  */
 export function relightView(view: DelitView, light: Float32Array, inPlace = false): DelitView {
   const count = view.raster.texel.length;
-  const albedo = inPlace ? view.albedo.fill(0) : new Float32Array(count * 3);
-  const confidence = inPlace ? view.confidence.fill(0) : new Float32Array(count);
+  const albedo = inPlace ? view.albedo.fill(0) : takeFloat32(count * 3);
+  const confidence = inPlace ? view.confidence.fill(0) : takeFloat32(count);
   divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
   const skinTrust = new Float32Array(count);
   for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
@@ -316,6 +317,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   let merged: ReturnType<typeof mergeViews> | undefined = mergeViews(views);
   // Only the lights are needed from here on: the views' colour, normal and weight planes (about 20 MiB at 1024²) can go.
   const lights = views.map((view) => view.light);
+  // The planes come from the reused scratch (../math/scratch-arrays.ts): handed back once dead,
+  // for the next stages and the next avatar.
+  for (const view of views) giveBackFloat32(view.colour, view.normal, view.weight, view.skinWeight);
   views = [];
   const coverage = skinCoverage(raster, merged.confidence);
   const { skinTone, browWeight } = merged;
@@ -355,6 +359,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const lashDarkness = lashMap ? photoLashDarkness(lashMap, raster, merged.albedo, merged.confidence) : undefined;
   // From here on only the texture is worked on: the merged photo albedo and the completion's
   // planes (about 35 MiB at 1024²) are let go before the brows' and the eyes' passes allocate theirs.
+  giveBackFloat32(merged.albedo, merged.confidence, completed.erodedConfidence, completed.mirrorShare, texture === completed.texture ? undefined : completed.texture);
   merged = undefined;
   completed = undefined;
   if (coarse && options.albedoModel) {
@@ -373,6 +378,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   }
 
   const albedoImage = linearTextureToSrgbImage(texture, size);
+  giveBackFloat32(texture, seenConfidence, brows, browWeight);
   lap('encode');
   timings.total = performance.now() - start;
   return {

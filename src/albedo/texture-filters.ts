@@ -3,6 +3,7 @@
  * weighted box blur (low-frequency albedo, feathering), masked min filter (pulling confidence away
  * from observation borders) and push-pull hole filling.
  */
+import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 
 /**
  * In-place separable box blur of `channels` interleaved channels, `passes` times (3 passes approach
@@ -136,14 +137,16 @@ export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: n
     for (let i = 0; i < size; i++) if (valid[start + i] >= 0) values[start + i] = Math.min(backward[i], forward[i + 2 * radius]);
   }
   // Along columns: the same with rows as the elements, padded with radius rows of Infinity.
-  const rows = new Float32Array(padded * size).fill(Infinity);
+  // The three padded planes (4 MiB each at 1024²) are reused scratch (../math/scratch-arrays.ts).
+  const rows = takeFloat32(padded * size).fill(Infinity);
   for (let p = 0; p < size * size; p++) if (valid[p] >= 0) rows[radius * size + p] = values[p];
-  const forwardRows = new Float32Array(padded * size), backwardRows = new Float32Array(padded * size);
+  const forwardRows = takeFloat32(padded * size), backwardRows = takeFloat32(padded * size);
   blockMinima(rows, padded, window, size, forwardRows, backwardRows);
   for (let y = 0; y < size; y++) {
     const row = y * size, low = row, high = (y + 2 * radius) * size;
     for (let x = 0; x < size; x++) if (valid[row + x] >= 0) values[row + x] = Math.min(backwardRows[low + x], forwardRows[high + x]);
   }
+  giveBackFloat32(rows, forwardRows, backwardRows);
 }
 
 /** blockMinima for single values (width 1), block by block without per-element tests. */
@@ -197,7 +200,8 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   while (sizes[sizes.length - 1] > 1) {
     const fine = sizes[sizes.length - 1];
     const coarse = Math.ceil(fine / 2);
-    const cc = new Float32Array(coarse * coarse * 3), cw = new Float32Array(coarse * coarse);
+    // Every level but the result is dead once filled: reused scratch (../math/scratch-arrays.ts).
+    const cc = takeFloat32(coarse * coarse * 3), cw = takeFloat32(coarse * coarse);
     pullLevel(colours[colours.length - 1], weights[weights.length - 1], fine, cc, cw, coarse, prior, priorWeight);
     colours.push(cc);
     weights.push(cw);
@@ -206,10 +210,12 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   // Push: fill each level's missing confidence from the bilinear upsampled coarser level.
   let filled = colours[colours.length - 1];
   for (let level = colours.length - 2; level >= 0; level--) {
-    const into = level === 0 && out ? out : new Float32Array(sizes[level] * sizes[level] * 3);
+    const into = level === 0 && out ? out : takeFloat32(sizes[level] * sizes[level] * 3);
     pushLevel(colours[level], weights[level], sizes[level], filled, sizes[level + 1], into);
+    if (level + 1 < colours.length - 1) giveBackFloat32(filled);
     filled = into;
   }
+  giveBackFloat32(...colours.slice(1), ...weights.slice(1));
   return filled;
 }
 

@@ -10,6 +10,7 @@ import { PhotoAvatarError } from '../errors.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
+import { takeFloat32 } from '../math/scratch-arrays.js';
 
 /**
  * Which surface point every texel shows; depends only on the model's UV layout and the size.
@@ -122,11 +123,12 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
   const zbuffer = renderDepth(image.width, image.height, vertices, indices, camera);
   const tolerance = 0.01 * boundingDiagonal(vertices);
 
-  const colour = new Float32Array(count * 3);
-  const weight = new Float32Array(count);
-  const skinWeight = new Float32Array(count);
-  const normal = new Float32Array(count * 3);
-  const browWeight = browMask ? new Float32Array(count) : undefined;
+  // Per-avatar planes from the reused scratch (../math/scratch-arrays.ts): the albedo stage gives them back.
+  const colour = takeFloat32(count * 3);
+  const weight = takeFloat32(count);
+  const skinWeight = takeFloat32(count);
+  const normal = takeFloat32(count * 3);
+  const browWeight = browMask ? takeFloat32(count) : undefined;
   const W = image.width, H = image.height, pixels = image.data;
   const zw = zbuffer.width, zh = zbuffer.height, zx0 = zbuffer.x0, zy0 = zbuffer.y0, depth = zbuffer.depth;
   // Masks may have any size: they are stretched over the image.

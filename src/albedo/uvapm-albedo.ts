@@ -17,6 +17,7 @@ import type { UvRaster } from './unwrap.js';
 import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
 import { PhotoAvatarError } from '../errors.js';
 import { boxBlur, sampleWeighted } from './texture-filters.js';
+import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
 
 /** One view's per-covered-texel photo data at the texture's resolution. */
 export interface TexelObservation {
@@ -129,15 +130,16 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
   // mix in background), then blurred into a ramp normalised by island coverage.
   // The ramp is monotone, so the ramp of the eroded confidence is the eroded ramp, bit for bit
   // (a minimum picks one of the values either way).
-  const own = new Float32Array(texels);
+  const own = takeFloat32(texels);
   for (let i = 0; i < count; i++) {
     const p = raster.texel[i];
     own[p] = clamp01((erodedConfidence[p] - DETAIL_CONFIDENCE) / DETAIL_CONFIDENCE);
   }
-  const ramp = Float32Array.from(own); // own is 0 off the islands
+  const ramp = takeFloat32Copy(own); // own is 0 off the islands
   boxBlur(ramp, S, 1, feather, FEATHER_PASSES);
   const coverage = blurredIslandCoverage(raster, feather);
   for (let p = 0; p < texels; p++) own[p] = raster.slot[p] >= 0 ? Math.min(own[p], ramp[p] / Math.max(coverage[p], 1e-6)) : 0;
+  giveBackFloat32(ramp);
 
   // Value residual photo − coarse where seen; its weighted low-pass (the coarse fit's
   // low-frequency error) stays out of the detail. HSV's value is the largest channel: the coarse
@@ -170,6 +172,7 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
     if (generated && w < 1) value += (1 - w) * (1 - mirroredWeight) * generated[p];
     detail[p] = value;
   }
+  giveBackFloat32(ownDetail, generated);
 
   // applyValueDetail texel by texel, straight to linear, over the coarse map itself (each texel
   // reads only its own coarse colour).
