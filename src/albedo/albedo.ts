@@ -346,11 +346,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     // Inside the photo's brows the completed photo albedo stands (./photo-brows.ts).
     brows = browWeight ? photoBrowShare(raster, mirror, browWeight, completed.confidence) : undefined;
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
-    for (let p = 0; p < region.length; p++) {
-      const b = brows ? photoBrowWeight(brows[p], fusion.texture, completed.texture, p) : 0;
-      const m = region[p] * (1 - b);
-      for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
-    }
+    blendModelOverPhoto(fusion.texture, completed.texture, region, brows);
     detail = fusion.detail;
   }
   // The lash line's darkness is read from the de-lit photo before that is let go; it is painted last.
@@ -389,6 +385,19 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     timings,
     ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };
+}
+
+/**
+ * In place over the fused (model) texture: the model's share per texel is its region's weight, less
+ * the photo's brows where they are darker (photoBrowWeight); the completed photo albedo the rest.
+ * A function of its own so that it stays optimized from one avatar to the next (see completeAlbedo).
+ */
+function blendModelOverPhoto(fused: Float32Array, photo: Float32Array, region: Float32Array, brows: Float32Array | undefined): void {
+  for (let p = 0; p < region.length; p++) {
+    const b = brows ? photoBrowWeight(brows[p], fused, photo, p) : 0;
+    const m = region[p] * (1 - b);
+    for (let c = 0; c < 3; c++) fused[3 * p + c] = m * fused[3 * p + c] + (1 - m) * photo[3 * p + c];
+  }
 }
 
 const regions = new PerModelCache<UvapmModel, Float32Array>();
