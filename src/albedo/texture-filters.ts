@@ -17,51 +17,117 @@ import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 export function boxBlur(values: Float32Array, size: number, channels: number, radius: number, passes = 2): void {
   if (radius < 1) return;
   const rowLength = size * channels;
-  const line = new Float64Array(rowLength);
+  const lines = new Float64Array(LINES_AT_ONCE * size);
   const sums = new Float64Array(rowLength);
   const history = new Float32Array(Math.min(size, 2 * radius + 2) * rowLength);
   const inv = 1 / (2 * radius + 1);
   for (let pass = 0; pass < passes; pass++) {
-    for (let row = 0; row < size; row++) rowBoxPass(values, row * rowLength, size, channels, radius, inv, line);
+    rowBoxPasses(values, size, channels, radius, inv, lines);
     columnBoxPass(values, size, rowLength, radius, inv, sums, history);
   }
 }
 
+/** Lines (one channel of one row) that the horizontal pass runs side by side. */
+const LINES_AT_ONCE = 4;
+
 /**
- * The horizontal pass of boxBlur on one row, one channel at a time so the running sum stays in a
- * register. Per output texel the window gains texel i + radius, then loses texel i - radius - 1
- * (where they exist); the loop is split where those texels start and stop existing, so the hot
- * middle part has no bounds tests.
+ * The horizontal pass of boxBlur over every line (one channel of one row), LINES_AT_ONCE lines side
+ * by side. Each line's running sum is a chain of dependent additions, two per texel, so one line at
+ * a time waits on the adder's latency; independent lines interleaved fill those waits. Each line
+ * gets the same additions in the same order as on its own (rowBoxPass), so the same values.
  */
-function rowBoxPass(values: Float32Array, start: number, size: number, channels: number, radius: number, inv: number, line: Float64Array): void {
-  const rowLength = size * channels;
-  for (let i = 0; i < rowLength; i++) line[i] = values[start + i];
+function rowBoxPasses(values: Float32Array, size: number, channels: number, radius: number, inv: number, lines: Float64Array): void {
+  const lineCount = size * channels;
+  let line = 0;
+  for (; line + LINES_AT_ONCE <= lineCount; line += LINES_AT_ONCE) {
+    const c0 = line % channels, c1 = (line + 1) % channels, c2 = (line + 2) % channels, c3 = (line + 3) % channels;
+    rowBoxLines4(
+      values, (line - c0) * size + c0, (line + 1 - c1) * size + c1, (line + 2 - c2) * size + c2, (line + 3 - c3) * size + c3,
+      size, channels, radius, inv, lines,
+    );
+  }
+  for (; line < lineCount; line++) {
+    const c = line % channels;
+    rowBoxPass(values, (line - c) * size + c, size, channels, radius, inv, lines);
+  }
+}
+
+/**
+ * rowBoxPass on four lines at once: texel i of line k is values[start_k + i * stride]. Per output
+ * texel each window gains texel i + radius, then loses texel i - radius - 1 (where they exist).
+ */
+function rowBoxLines4(
+  values: Float32Array, s0: number, s1: number, s2: number, s3: number, size: number, stride: number, radius: number, inv: number, lines: Float64Array,
+): void {
+  const o1 = size, o2 = 2 * size, o3 = 3 * size;
+  for (let i = 0, p = 0; i < size; i++, p += stride) {
+    lines[i] = values[s0 + p]; lines[o1 + i] = values[s1 + p]; lines[o2 + i] = values[s2 + p]; lines[o3 + i] = values[s3 + p];
+  }
   const ahead = Math.min(radius, size);
   // i < addEnd: texel i + radius exists; i >= dropStart: texel i - radius - 1 exists.
   const addEnd = Math.max(0, size - radius), dropStart = Math.min(size, radius + 1);
   const firstEnd = Math.min(addEnd, dropStart), middleEnd = Math.max(addEnd, dropStart);
-  for (let c = 0; c < channels; c++) {
-    let sum = 0;
-    for (let i = 0; i < ahead; i++) sum += line[i * channels + c];
-    let i = 0;
-    for (; i < firstEnd; i++) {
-      sum += line[(i + radius) * channels + c];
-      values[start + i * channels + c] = sum * inv;
+  let a = 0, b = 0, c = 0, d = 0;
+  for (let i = 0; i < ahead; i++) { a += lines[i]; b += lines[o1 + i]; c += lines[o2 + i]; d += lines[o3 + i]; }
+  let i = 0;
+  for (; i < firstEnd; i++) {
+    const k = i + radius, p = i * stride;
+    a += lines[k]; b += lines[o1 + k]; c += lines[o2 + k]; d += lines[o3 + k];
+    values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
+  }
+  if (addEnd > dropStart) {
+    for (; i < middleEnd; i++) {
+      const k = i + radius, j = i - radius - 1, p = i * stride;
+      a += lines[k]; b += lines[o1 + k]; c += lines[o2 + k]; d += lines[o3 + k];
+      a -= lines[j]; b -= lines[o1 + j]; c -= lines[o2 + j]; d -= lines[o3 + j];
+      values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
     }
-    if (addEnd > dropStart) {
-      for (; i < middleEnd; i++) {
-        sum += line[(i + radius) * channels + c];
-        sum -= line[(i - radius - 1) * channels + c];
-        values[start + i * channels + c] = sum * inv;
-      }
-    } else {
-      // A window wider than the row: the middle texels neither gain nor lose any.
-      for (; i < middleEnd; i++) values[start + i * channels + c] = sum * inv;
+  } else {
+    // A window wider than the row: the middle texels neither gain nor lose any.
+    for (; i < middleEnd; i++) {
+      const p = i * stride;
+      values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
     }
-    for (; i < size; i++) {
-      sum -= line[(i - radius - 1) * channels + c];
-      values[start + i * channels + c] = sum * inv;
+  }
+  for (; i < size; i++) {
+    const j = i - radius - 1, p = i * stride;
+    a -= lines[j]; b -= lines[o1 + j]; c -= lines[o2 + j]; d -= lines[o3 + j];
+    values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
+  }
+}
+
+/**
+ * The horizontal pass of boxBlur on one line: texel i at values[start + i * stride]. Per output
+ * texel the window gains texel i + radius, then loses texel i - radius - 1 (where they exist); the
+ * loop is split where those texels start and stop existing, so the hot middle part has no bounds
+ * tests. `line` (at least size long) holds the input while the line is overwritten.
+ */
+function rowBoxPass(values: Float32Array, start: number, size: number, stride: number, radius: number, inv: number, line: Float64Array): void {
+  for (let i = 0; i < size; i++) line[i] = values[start + i * stride];
+  const ahead = Math.min(radius, size);
+  // i < addEnd: texel i + radius exists; i >= dropStart: texel i - radius - 1 exists.
+  const addEnd = Math.max(0, size - radius), dropStart = Math.min(size, radius + 1);
+  const firstEnd = Math.min(addEnd, dropStart), middleEnd = Math.max(addEnd, dropStart);
+  let sum = 0;
+  for (let i = 0; i < ahead; i++) sum += line[i];
+  let i = 0;
+  for (; i < firstEnd; i++) {
+    sum += line[i + radius];
+    values[start + i * stride] = sum * inv;
+  }
+  if (addEnd > dropStart) {
+    for (; i < middleEnd; i++) {
+      sum += line[i + radius];
+      sum -= line[i - radius - 1];
+      values[start + i * stride] = sum * inv;
     }
+  } else {
+    // A window wider than the row: the middle texels neither gain nor lose any.
+    for (; i < middleEnd; i++) values[start + i * stride] = sum * inv;
+  }
+  for (; i < size; i++) {
+    sum -= line[i - radius - 1];
+    values[start + i * stride] = sum * inv;
   }
 }
 
