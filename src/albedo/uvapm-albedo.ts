@@ -10,11 +10,11 @@
  * coincide with the model texel's, and bilinear upsampling (upsamplePlanes) inverts the layout.
  */
 import { upsamplePlanes, type UvapmObservation } from './fit-albedo.js';
-import { boundedHighPass, DETAIL_LIMIT, rgbToHsv, valueDetailAtInterleaved } from './detail.js';
+import { boundedHighPass, DETAIL_LIMIT, valueDetailAtInterleaved } from './detail.js';
 import { generateDetail, type DetailModel } from './detail-model.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
-import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
+import { largestLinearToSrgb, srgbToLinear } from '../image/srgb.js';
 import { PhotoAvatarError } from '../errors.js';
 import { boxBlur, sampleWeighted } from './texture-filters.js';
 import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
@@ -174,14 +174,16 @@ function boundByNormalisedRamp(own: Float32Array, ramp: Float32Array, coverage: 
   for (let p = 0; p < own.length; p++) own[p] = slot[p] >= 0 ? Math.min(own[p], ramp[p] / Math.max(coverage[p], 1e-6)) : 0;
 }
 
-/** residual[texel i] = the photo albedo's HSV value minus the coarse map's, where the texel has own weight. */
+/**
+ * residual[texel i] = the photo albedo's HSV value minus the coarse map's, where the texel has own
+ * weight. The value is the largest sRGB channel, rounded to float32 as rgbToHsv's output held it.
+ */
 function valueResidualAtTexels(texel: Int32Array, own: Float32Array, photoAlbedo: Float32Array, coarse: Float32Array, residual: Float32Array): void {
-  const hsv = new Float32Array(3);
   for (let i = 0; i < texel.length; i++) {
     const p = texel[i];
     if (!(own[p] > 0)) continue;
-    rgbToHsv(linearToSrgb(photoAlbedo[3 * i]), linearToSrgb(photoAlbedo[3 * i + 1]), linearToSrgb(photoAlbedo[3 * i + 2]), hsv, 0);
-    residual[p] = hsv[2] - Math.max(coarse[3 * p], coarse[3 * p + 1], coarse[3 * p + 2]);
+    const value = Math.fround(largestLinearToSrgb(photoAlbedo[3 * i], photoAlbedo[3 * i + 1], photoAlbedo[3 * i + 2]));
+    residual[p] = value - Math.max(coarse[3 * p], coarse[3 * p + 1], coarse[3 * p + 2]);
   }
 }
 
