@@ -220,9 +220,11 @@ export function relightView(view: DelitView, light: Float32Array, inPlace = fals
   const albedo = inPlace ? view.albedo.fill(0) : takeFloat32(count * 3);
   const confidence = inPlace ? view.confidence.fill(0) : takeFloat32(count);
   divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
-  const skinTrust = new Float32Array(count);
+  const skinTrust = takeFloat32(count);
   for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
-  return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone: weightedMedianColour(albedo, skinTrust) };
+  const skinTone = weightedMedianColour(albedo, skinTrust);
+  giveBackFloat32(skinTrust);
+  return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone };
 }
 
 /**
@@ -423,12 +425,15 @@ const MIN_MODEL_TEXELS = 64;
  */
 export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObservation {
   const count = view.raster.texel.length;
-  const weight = new Float32Array(count), saturated = new Uint8Array(count);
+  // The weight is dead once averaged: reused scratch (../math/scratch-arrays.ts).
+  const weight = takeFloat32(count), saturated = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     weight[i] = clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
     for (let c = 0; c < 3; c++) if (view.colour[3 * i + c] > CLIPPED) saturated[i] |= 1 << c;
   }
-  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, saturated }, modelSize);
+  const observation = observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, saturated }, modelSize);
+  giveBackFloat32(weight);
+  return observation;
 }
 
 /**
