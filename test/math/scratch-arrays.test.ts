@@ -4,7 +4,7 @@
  * (views into a larger buffer, small arrays) never enters the pool.
  */
 import assert from 'node:assert/strict';
-import { giveBackFloat32, pooledFloat32Bytes, takeFloat32, takeFloat32Copy } from '../../src/math/scratch-arrays.js';
+import { giveBackFloat32, pooledFloat32Bytes, setScratchPoolLimit, takeFloat32, takeFloat32Copy } from '../../src/math/scratch-arrays.js';
 
 describe('scratch Float32Arrays', () => {
   const length = 1 << 17; // 512 KiB: above the pool's lower bound
@@ -31,5 +31,18 @@ describe('scratch Float32Arrays', () => {
     const before = pooledFloat32Bytes();
     giveBackFloat32(new Float32Array(2 * length).subarray(length), new Float32Array(16), undefined);
     assert.equal(pooledFloat32Bytes(), before);
+  });
+
+  it('holds nothing with a limit of 0 (the CLI), and pools again once the limit is raised', () => {
+    const array = takeFloat32(length);
+    setScratchPoolLimit(0);
+    assert.equal(pooledFloat32Bytes(), 0);
+    giveBackFloat32(array);
+    assert.equal(pooledFloat32Bytes(), 0);
+    assert.notEqual(takeFloat32(length), array);
+    setScratchPoolLimit(160 * 2 ** 20);
+    giveBackFloat32(array);
+    assert.equal(pooledFloat32Bytes(), array.byteLength);
+    assert.equal(takeFloat32(length), array);
   });
 });
