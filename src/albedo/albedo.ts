@@ -25,6 +25,7 @@ import { boundBrowChroma, photoBrowShare, photoBrowWeight } from './photo-brows.
 import { getEyeSurround, harmoniseEyeSurround } from './eye-surround.js';
 import { getLashLineMap, paintLashLine, photoLashDarkness } from './lash-line.js';
 import { boxBlur } from './texture-filters.js';
+import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 import { linearTextureToSrgbImage, linearToSrgb, LUMINANCE_WEIGHTS, srgbToLinear } from '../image/srgb.js';
 import type { UvapmModel } from './uvapm-format.js';
 import { fitUvapmUnderLight, type PhotometricFit, type PhotometricFitOptions, type UvapmObservation } from './fit-albedo.js';
@@ -182,8 +183,8 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   const gains = skinPrior ? lightGainsFromSkinPrior(estimate.medianAlbedo, skinPrior, gainOptions, white) : Float64Array.of(1, 1, 1);
   const light = Float32Array.from(estimate.light, (v, k) => v * gains[Math.floor(k / 9)]);
   const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
-  const albedo = new Float32Array(count * 3);
-  const confidence = new Float32Array(count);
+  const albedo = takeFloat32(count * 3);
+  const confidence = takeFloat32(count);
   divideLight(colour, normal, weight, light, gains, albedo, confidence);
   return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains, ...(browWeight ? { browWeight } : {}) };
 }
@@ -220,12 +221,14 @@ function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32
  */
 export function relightView(view: DelitView, light: Float32Array, inPlace = false): DelitView {
   const count = view.raster.texel.length;
-  const albedo = inPlace ? view.albedo.fill(0) : new Float32Array(count * 3);
-  const confidence = inPlace ? view.confidence.fill(0) : new Float32Array(count);
+  const albedo = inPlace ? view.albedo.fill(0) : takeFloat32(count * 3);
+  const confidence = inPlace ? view.confidence.fill(0) : takeFloat32(count);
   divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
-  const skinTrust = new Float32Array(count);
+  const skinTrust = takeFloat32(count);
   for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
-  return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone: weightedMedianColour(albedo, skinTrust) };
+  const skinTone = weightedMedianColour(albedo, skinTrust);
+  giveBackFloat32(skinTrust);
+  return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone };
 }
 
 /**
@@ -320,6 +323,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   let merged: ReturnType<typeof mergeViews> | undefined = mergeViews(views);
   // Only the lights are needed from here on: the views' colour, normal and weight planes (about 20 MiB at 1024²) can go.
   const lights = views.map((view) => view.light);
+  // The planes come from the reused scratch (../math/scratch-arrays.ts): handed back once dead,
+  // for the next stages and the next avatar.
+  for (const view of views) giveBackFloat32(view.colour, view.normal, view.weight, view.skinWeight);
   views = [];
   const coverage = skinCoverage(raster, merged.confidence);
   const { skinTone, browWeight } = merged;
@@ -346,11 +352,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     // Inside the photo's brows the completed photo albedo stands (./photo-brows.ts).
     brows = browWeight ? photoBrowShare(raster, mirror, browWeight, completed.confidence) : undefined;
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
-    for (let p = 0; p < region.length; p++) {
-      const b = brows ? photoBrowWeight(brows[p], fusion.texture, completed.texture, p) : 0;
-      const m = region[p] * (1 - b);
-      for (let c = 0; c < 3; c++) texture[3 * p + c] = m * fusion.texture[3 * p + c] + (1 - m) * completed.texture[3 * p + c];
-    }
+    blendModelOverPhoto(fusion.texture, completed.texture, region, brows);
     detail = fusion.detail;
   }
   // The lash line's darkness is read from the de-lit photo before that is let go; it is painted last.
@@ -359,6 +361,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const lashDarkness = lashMap ? photoLashDarkness(lashMap, raster, merged.albedo, merged.confidence) : undefined;
   // From here on only the texture is worked on: the merged photo albedo and the completion's
   // planes (about 35 MiB at 1024²) are let go before the brows' and the eyes' passes allocate theirs.
+  giveBackFloat32(merged.albedo, merged.confidence, completed.erodedConfidence, completed.mirrorShare, texture === completed.texture ? undefined : completed.texture);
   merged = undefined;
   completed = undefined;
   if (coarse && options.albedoModel) {
@@ -377,6 +380,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   }
 
   const albedoImage = linearTextureToSrgbImage(texture, size);
+  giveBackFloat32(texture, seenConfidence, brows, browWeight);
   lap('encode');
   timings.total = performance.now() - start;
   return {
@@ -387,6 +391,19 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     timings,
     ...(coarse ? { albedoCoefficients: coarse.coefficients, photometricRmse: coarse.residuals, stage2Objective: coarse.objective, detail } : {}),
   };
+}
+
+/**
+ * In place over the fused (model) texture: the model's share per texel is its region's weight, less
+ * the photo's brows where they are darker (photoBrowWeight); the completed photo albedo the rest.
+ * A function of its own so that it stays optimized from one avatar to the next (see completeAlbedo).
+ */
+function blendModelOverPhoto(fused: Float32Array, photo: Float32Array, region: Float32Array, brows: Float32Array | undefined): void {
+  for (let p = 0; p < region.length; p++) {
+    const b = brows ? photoBrowWeight(brows[p], fused, photo, p) : 0;
+    const m = region[p] * (1 - b);
+    for (let c = 0; c < 3; c++) fused[3 * p + c] = m * fused[3 * p + c] + (1 - m) * photo[3 * p + c];
+  }
 }
 
 const regions = new PerModelCache<UvapmModel, Float32Array>();
@@ -412,12 +429,15 @@ const MIN_MODEL_TEXELS = 64;
  */
 export function viewAtModelSize(view: DelitView, modelSize: number): UvapmObservation {
   const count = view.raster.texel.length;
-  const weight = new Float32Array(count), saturated = new Uint8Array(count);
+  // The weight is dead once averaged: reused scratch (../math/scratch-arrays.ts).
+  const weight = takeFloat32(count), saturated = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     weight[i] = clamp01(view.skinWeight[i] / FULL_TRUST_WEIGHT) * view.raster.skin[i];
     for (let c = 0; c < 3; c++) if (view.colour[3 * i + c] > CLIPPED) saturated[i] |= 1 << c;
   }
-  return observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, saturated }, modelSize);
+  const observation = observeAtModelSize({ raster: view.raster, colour: view.colour, normal: view.normal, weight, saturated }, modelSize);
+  giveBackFloat32(weight);
+  return observation;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import type { UvRaster } from './unwrap.js';
 import { boxBlur, maskedMinFilter, pushPullFill, sampleWeighted } from './texture-filters.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
+import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
 
 /** Per covered texel: where its mirror point lies in the texture, in texel coordinates (NaN when unknown). */
 export interface MirrorMap {
@@ -105,7 +106,15 @@ export interface CompletionResult {
   erodedConfidence: Float32Array;
 }
 
-/** Fills every texel of the texture; see the module comment for the three steps. */
+/**
+ * Fills every texel of the texture; see the module comment for the three steps.
+ * The per-texel loops live in small functions of typed arrays and numbers: run once per avatar
+ * inside this long function, each loop started in the interpreter and waited for its own
+ * on-stack replacement, and the optimized code was thrown away again on the next loop's
+ * unseen types; as functions of their own they stay optimized from one avatar to the next.
+ * Its planes come from the reused scratch (../math/scratch-arrays.ts); the caller may give the
+ * result's arrays back there once it is done with them.
+ */
 export function completeAlbedo(input: CompletionInput): CompletionResult {
   const { raster, mirror, albedo, skinTone } = input;
   const size = raster.size, texelCount = size * size, count = raster.texel.length;
@@ -113,52 +122,31 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
 
   // Feathered confidence on the grid: erode (so silhouette texels, which mix in background, drop
   // out) then blur (so observed/unobserved transitions are ramps, not edges).
-  const erodedConfidence = new Float32Array(texelCount);
-  for (let i = 0; i < count; i++) erodedConfidence[raster.texel[i]] = input.confidence[i];
+  const erodedConfidence = takeFloat32(texelCount);
+  scatterToGrid(input.confidence, raster.texel, 1, erodedConfidence);
   maskedMinFilter(erodedConfidence, raster.slot, size, feather);
-  const gridConfidence = Float32Array.from(erodedConfidence);
+  const gridConfidence = takeFloat32Copy(erodedConfidence);
   boxBlur(gridConfidence, size, 1, feather, FEATHER_PASSES);
   // Normalised by the covered share so island borders (where nothing lies outside) do not fade.
-  const coverage = blurredIslandCoverage(raster, feather);
-  for (let p = 0; p < texelCount; p++) gridConfidence[p] = raster.slot[p] >= 0 ? Math.min(1, gridConfidence[p] / Math.max(coverage[p], 1e-6)) : 0;
+  normaliseByCoverage(gridConfidence, blurredIslandCoverage(raster, feather), raster.slot);
 
-  const gridAlbedo = new Float32Array(texelCount * 3);
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    gridAlbedo[3 * p] = albedo[3 * i]; gridAlbedo[3 * p + 1] = albedo[3 * i + 1]; gridAlbedo[3 * p + 2] = albedo[3 * i + 2];
-  }
+  const gridAlbedo = takeFloat32(texelCount * 3);
+  scatterToGrid(albedo, raster.texel, 3, gridAlbedo);
 
   // (a) Observed + mirrored: the mirror fills what the texel itself lacks, in proportion to how
   // well the mirror side was seen.
-  const combined = new Float32Array(count * 3);
-  const combinedConfidence = new Float32Array(count);
-  const mirrorShare = new Float32Array(count);
-  const sample = new Float32Array(4);
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    const co = gridConfidence[p];
-    let cm = 0;
-    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
-    if (co < 1 && mx === mx) cm = sampleWeighted(gridAlbedo, 3, gridConfidence, size, mx, my, sample);
-    const share = (1 - co) * cm;
-    const total = co + share;
-    combinedConfidence[i] = total;
-    mirrorShare[i] = share;
-    for (let c = 0; c < 3; c++) {
-      combined[3 * i + c] = total > 0 ? (co * gridAlbedo[3 * p + c] + share * sample[c]) / total : 0;
-    }
-  }
+  const combined = takeFloat32(count * 3);
+  const combinedConfidence = takeFloat32(count);
+  const mirrorShare = takeFloat32(count);
+  combineWithMirror(raster.texel, mirror.position, gridAlbedo, gridConfidence, size, combined, combinedConfidence, mirrorShare);
 
   // (b) Skin-tone fill from confident skin, tending to the median skin tone far away. Its inputs
   // reuse the grid albedo and confidence (12 + 4 MiB at 1024², dead after (a)): every covered
   // texel is rewritten below, and both are zero elsewhere; so does its output.
   const fillColour = gridAlbedo;
   const fillWeight = gridConfidence;
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    fillWeight[p] = combinedConfidence[i] * raster.skin[i];
-    for (let c = 0; c < 3; c++) fillColour[3 * p + c] = combined[3 * i + c];
-  }
+  scatterToGrid(combined, raster.texel, 3, fillColour);
+  scatterProductToGrid(combinedConfidence, raster.skin, raster.texel, fillWeight);
   // Filled in place (push-pull reads each texel's own colour before writing it).
   const fill = pushPullFill(fillColour, fillWeight, size, skinTone, undefined, fillColour);
 
@@ -168,13 +156,68 @@ export function completeAlbedo(input: CompletionInput): CompletionResult {
   // contributes nothing to push-pull whatever its colour. The extension is filled in place.
   const islandColour = fill;
   const islandWeight = fillWeight;
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    const w = combinedConfidence[i];
-    for (let c = 0; c < 3; c++) islandColour[3 * p + c] = w * combined[3 * i + c] + (1 - w) * fill[3 * p + c];
-    islandWeight[p] = 1;
-  }
+  blendOverFill(combined, combinedConfidence, raster.texel, islandColour, islandWeight);
   const texture = pushPullFill(islandColour, islandWeight, size, skinTone, undefined, islandColour);
+  giveBackFloat32(combined, islandWeight);
   return { texture, confidence: combinedConfidence, mirrorShare, erodedConfidence };
 }
 
+/** Writes `channels` interleaved values per covered texel to their texels of the grid `out` (others untouched). */
+export function scatterToGrid(values: Float32Array, texel: Int32Array, channels: number, out: Float32Array): void {
+  const count = texel.length;
+  if (channels === 1) {
+    for (let i = 0; i < count; i++) out[texel[i]] = values[i];
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const p = channels * texel[i], q = channels * i;
+    for (let c = 0; c < channels; c++) out[p + c] = values[q + c];
+  }
+}
+
+/** out[texel i] = a[i] · b[i] per covered texel. */
+function scatterProductToGrid(a: Float32Array, b: Float32Array, texel: Int32Array, out: Float32Array): void {
+  for (let i = 0; i < texel.length; i++) out[texel[i]] = a[i] * b[i];
+}
+
+/** In place: the blurred confidence over the blurred island coverage, at most 1, and 0 off the islands. */
+function normaliseByCoverage(confidence: Float32Array, coverage: Float32Array, slot: Int32Array): void {
+  for (let p = 0; p < confidence.length; p++) confidence[p] = slot[p] >= 0 ? Math.min(1, confidence[p] / Math.max(coverage[p], 1e-6)) : 0;
+}
+
+/**
+ * Step (a) per covered texel: its own colour by its grid confidence, the mirror point's
+ * (confidence-weighted bilinear) colour for what that leaves, by how well the mirror side was seen.
+ */
+function combineWithMirror(
+  texel: Int32Array, mirrorPosition: Float32Array, gridAlbedo: Float32Array, gridConfidence: Float32Array, size: number,
+  combined: Float32Array, combinedConfidence: Float32Array, mirrorShare: Float32Array,
+): void {
+  const sample = new Float32Array(4);
+  for (let i = 0; i < texel.length; i++) {
+    const p = texel[i];
+    const co = gridConfidence[p];
+    let cm = 0;
+    const mx = mirrorPosition[2 * i], my = mirrorPosition[2 * i + 1];
+    if (co < 1 && mx === mx) cm = sampleWeighted(gridAlbedo, 3, gridConfidence, size, mx, my, sample);
+    const share = (1 - co) * cm;
+    const total = co + share;
+    combinedConfidence[i] = total;
+    mirrorShare[i] = share;
+    if (total > 0) {
+      combined[3 * i] = (co * gridAlbedo[3 * p] + share * sample[0]) / total;
+      combined[3 * i + 1] = (co * gridAlbedo[3 * p + 1] + share * sample[1]) / total;
+      combined[3 * i + 2] = (co * gridAlbedo[3 * p + 2] + share * sample[2]) / total;
+    }
+  }
+}
+
+/** Step (c)'s blend: each covered texel's colour by its confidence over the fill, written over the fill; weight 1 there. */
+function blendOverFill(combined: Float32Array, confidence: Float32Array, texel: Int32Array, fill: Float32Array, weight: Float32Array): void {
+  for (let i = 0; i < texel.length; i++) {
+    const p = texel[i];
+    const w = confidence[i];
+    for (let c = 0; c < 3; c++) fill[3 * p + c] = w * combined[3 * i + c] + (1 - w) * fill[3 * p + c];
+    weight[p] = 1;
+  }
+}

@@ -5,6 +5,7 @@
  * fit stays and only fine detail (pores, freckles, hair) is restored.
  */
 import { boxBlur } from './texture-filters.js';
+import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 
 /**
  * Soft bound on the value detail (sRGB 0..1), d → L tanh(d / L). Pores, stubble and fine wrinkles
@@ -20,10 +21,11 @@ export const DETAIL_LIMIT = 0.03;
  * values − their weighted low-pass (three box passes of radius r, about a Gaussian of σ ≈
  * √(r (r + 1))), softly bounded by `limit` (d → limit tanh(d / limit)); 0 where the weight is 0.
  * The detail stage's separation of fine detail from the coarse fit's low-frequency error, for the
- * photo and for the maps a detail model learns from.
+ * photo and for the maps a detail model learns from. The result comes from the reused scratch
+ * (../math/scratch-arrays.ts), where a caller may give it back.
  */
 export function boundedHighPass(values: Float32Array, weight: Float32Array, size: number, sigma: number, limit = DETAIL_LIMIT): Float32Array {
-  const texels = size * size, lowPass = new Float32Array(texels * 2);
+  const texels = size * size, lowPass = takeFloat32(texels * 2);
   for (let p = 0; p < texels; p++) {
     const w = weight[p];
     if (!(w > 0)) continue;
@@ -32,12 +34,13 @@ export function boundedHighPass(values: Float32Array, weight: Float32Array, size
   }
   const radius = Math.max(1, Math.round(Math.sqrt(sigma * sigma + 0.25) - 0.5));
   boxBlur(lowPass, size, 2, radius, 3);
-  const out = new Float32Array(texels);
+  const out = takeFloat32(texels);
   for (let p = 0; p < texels; p++) {
     if (!(weight[p] > 0)) continue;
     const low = lowPass[2 * p + 1] > 1e-6 ? lowPass[2 * p] / lowPass[2 * p + 1] : 0;
     out[p] = limit * Math.tanh((values[p] - low) / limit);
   }
+  giveBackFloat32(lowPass);
   return out;
 }
 

@@ -14,6 +14,7 @@ import { createGemmBackend, createTsGemm, type GemmBackend } from './gemm.js';
 import { fuseDetail, type DetailOptions } from './detail.js';
 import { projectUvMap, type ProjectOptions } from './project.js';
 import type { UvapmModel } from './uvapm-format.js';
+import { takeFloat32 } from '../math/scratch-arrays.js';
 
 export interface UvapmAlbedoOptions extends ProjectOptions, DetailOptions {
   /** Texels with confidence at least this receive detail (default 0.3). */
@@ -36,7 +37,8 @@ export interface UvapmAlbedo {
  * `interleaved`, interleaved texels (the same values).
  */
 export function upsamplePlanes(planes: Float32Array, from: number, to: number, channels = 3, interleaved = false): Float32Array {
-  const out = new Float32Array(channels * to * to);
+  // From the reused scratch (../math/scratch-arrays.ts): the albedo stage gives its texture back.
+  const out = takeFloat32(channels * to * to);
   // Where channel c of texel t goes: c * channelStep + t * texelStep.
   const channelStep = interleaved ? 1 : to * to, texelStep = interleaved ? channels : 1;
   const scale = from / to;

@@ -14,6 +14,7 @@ import { linearLuminance, LUMINANCE_WEIGHTS } from '../image/srgb.js';
 import { weightedMedianColour } from './sh-light.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
+import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
 import type { UvRaster } from './unwrap.js';
 
 /**
@@ -26,14 +27,15 @@ import type { UvRaster } from './unwrap.js';
 export function photoBrowShare(raster: UvRaster, mirror: MirrorMap, browWeight: Float32Array, confidence: Float32Array): Float32Array {
   const size = raster.size, count = raster.texel.length;
   const feather = Math.max(1, Math.round(size / 128));
-  const own = new Float32Array(size * size);
+  const own = takeFloat32(size * size);
   for (let i = 0; i < count; i++) own[raster.texel[i]] = browWeight[i];
-  const share = new Float32Array(size * size);
+  const share = takeFloat32(size * size);
   for (let i = 0; i < count; i++) {
     const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
     const mirrored = mx === mx ? sampleBilinear(own, size, size, mx, my) : 0;
     share[raster.texel[i]] = Math.max(browWeight[i], mirrored) * confidence[i];
   }
+  giveBackFloat32(own);
   boxBlur(share, size, 1, feather, FEATHER_PASSES);
   // Normalised by the covered share, so island borders do not fade (as the completion's confidence).
   const coverage = blurredIslandCoverage(raster, feather);
@@ -94,6 +96,7 @@ export function boundBrowChroma(texture: Float32Array, raster: UvRaster, share: 
       texture[3 * p + c] += weight * (bounded - texture[3 * p + c]);
     }
   }
+  giveBackFloat32(reach);
 }
 
 /**
@@ -104,7 +107,7 @@ export function boundBrowChroma(texture: Float32Array, raster: UvRaster, share: 
  */
 function browSurround(share: Float32Array): Float32Array {
   const size = Math.round(Math.sqrt(share.length));
-  const reach = Float32Array.from(share);
+  const reach = takeFloat32Copy(share);
   boxBlur(reach, size, 1, Math.max(1, Math.round(size * BROW_SURROUND)), 2);
   for (let p = 0; p < reach.length; p++) reach[p] = Math.min(1, Math.max(share[p], 2 * reach[p]));
   return reach;
@@ -112,9 +115,11 @@ function browSurround(share: Float32Array): Float32Array {
 
 /** Median colour of the texture's face skin (the model's skin weight over 0.7), linear RGB. */
 function faceSkinTone(texture: Float32Array, raster: UvRaster): Float64Array {
-  const weight = new Float32Array(raster.size * raster.size);
+  const weight = takeFloat32(raster.size * raster.size);
   for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0.7) weight[raster.texel[i]] = 1;
-  return weightedMedianColour(texture, weight);
+  const tone = weightedMedianColour(texture, weight);
+  giveBackFloat32(weight);
+  return tone;
 }
 
 /** The skin's chromaticity (colour over luminance) minus neutral's (1, 1, 1): its hue and chroma in linear RGB. */

@@ -3,6 +3,7 @@
  * weighted box blur (low-frequency albedo, feathering), masked min filter (pulling confidence away
  * from observation borders) and push-pull hole filling.
  */
+import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 
 /**
  * In-place separable box blur of `channels` interleaved channels, `passes` times (3 passes approach
@@ -16,51 +17,117 @@
 export function boxBlur(values: Float32Array, size: number, channels: number, radius: number, passes = 2): void {
   if (radius < 1) return;
   const rowLength = size * channels;
-  const line = new Float64Array(rowLength);
+  const lines = new Float64Array(LINES_AT_ONCE * size);
   const sums = new Float64Array(rowLength);
   const history = new Float32Array(Math.min(size, 2 * radius + 2) * rowLength);
   const inv = 1 / (2 * radius + 1);
   for (let pass = 0; pass < passes; pass++) {
-    for (let row = 0; row < size; row++) rowBoxPass(values, row * rowLength, size, channels, radius, inv, line);
+    rowBoxPasses(values, size, channels, radius, inv, lines);
     columnBoxPass(values, size, rowLength, radius, inv, sums, history);
   }
 }
 
+/** Lines (one channel of one row) that the horizontal pass runs side by side. */
+const LINES_AT_ONCE = 4;
+
 /**
- * The horizontal pass of boxBlur on one row, one channel at a time so the running sum stays in a
- * register. Per output texel the window gains texel i + radius, then loses texel i - radius - 1
- * (where they exist); the loop is split where those texels start and stop existing, so the hot
- * middle part has no bounds tests.
+ * The horizontal pass of boxBlur over every line (one channel of one row), LINES_AT_ONCE lines side
+ * by side. Each line's running sum is a chain of dependent additions, two per texel, so one line at
+ * a time waits on the adder's latency; independent lines interleaved fill those waits. Each line
+ * gets the same additions in the same order as on its own (rowBoxPass), so the same values.
  */
-function rowBoxPass(values: Float32Array, start: number, size: number, channels: number, radius: number, inv: number, line: Float64Array): void {
-  const rowLength = size * channels;
-  for (let i = 0; i < rowLength; i++) line[i] = values[start + i];
+function rowBoxPasses(values: Float32Array, size: number, channels: number, radius: number, inv: number, lines: Float64Array): void {
+  const lineCount = size * channels;
+  let line = 0;
+  for (; line + LINES_AT_ONCE <= lineCount; line += LINES_AT_ONCE) {
+    const c0 = line % channels, c1 = (line + 1) % channels, c2 = (line + 2) % channels, c3 = (line + 3) % channels;
+    rowBoxLines4(
+      values, (line - c0) * size + c0, (line + 1 - c1) * size + c1, (line + 2 - c2) * size + c2, (line + 3 - c3) * size + c3,
+      size, channels, radius, inv, lines,
+    );
+  }
+  for (; line < lineCount; line++) {
+    const c = line % channels;
+    rowBoxPass(values, (line - c) * size + c, size, channels, radius, inv, lines);
+  }
+}
+
+/**
+ * rowBoxPass on four lines at once: texel i of line k is values[start_k + i * stride]. Per output
+ * texel each window gains texel i + radius, then loses texel i - radius - 1 (where they exist).
+ */
+function rowBoxLines4(
+  values: Float32Array, s0: number, s1: number, s2: number, s3: number, size: number, stride: number, radius: number, inv: number, lines: Float64Array,
+): void {
+  const o1 = size, o2 = 2 * size, o3 = 3 * size;
+  for (let i = 0, p = 0; i < size; i++, p += stride) {
+    lines[i] = values[s0 + p]; lines[o1 + i] = values[s1 + p]; lines[o2 + i] = values[s2 + p]; lines[o3 + i] = values[s3 + p];
+  }
   const ahead = Math.min(radius, size);
   // i < addEnd: texel i + radius exists; i >= dropStart: texel i - radius - 1 exists.
   const addEnd = Math.max(0, size - radius), dropStart = Math.min(size, radius + 1);
   const firstEnd = Math.min(addEnd, dropStart), middleEnd = Math.max(addEnd, dropStart);
-  for (let c = 0; c < channels; c++) {
-    let sum = 0;
-    for (let i = 0; i < ahead; i++) sum += line[i * channels + c];
-    let i = 0;
-    for (; i < firstEnd; i++) {
-      sum += line[(i + radius) * channels + c];
-      values[start + i * channels + c] = sum * inv;
+  let a = 0, b = 0, c = 0, d = 0;
+  for (let i = 0; i < ahead; i++) { a += lines[i]; b += lines[o1 + i]; c += lines[o2 + i]; d += lines[o3 + i]; }
+  let i = 0;
+  for (; i < firstEnd; i++) {
+    const k = i + radius, p = i * stride;
+    a += lines[k]; b += lines[o1 + k]; c += lines[o2 + k]; d += lines[o3 + k];
+    values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
+  }
+  if (addEnd > dropStart) {
+    for (; i < middleEnd; i++) {
+      const k = i + radius, j = i - radius - 1, p = i * stride;
+      a += lines[k]; b += lines[o1 + k]; c += lines[o2 + k]; d += lines[o3 + k];
+      a -= lines[j]; b -= lines[o1 + j]; c -= lines[o2 + j]; d -= lines[o3 + j];
+      values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
     }
-    if (addEnd > dropStart) {
-      for (; i < middleEnd; i++) {
-        sum += line[(i + radius) * channels + c];
-        sum -= line[(i - radius - 1) * channels + c];
-        values[start + i * channels + c] = sum * inv;
-      }
-    } else {
-      // A window wider than the row: the middle texels neither gain nor lose any.
-      for (; i < middleEnd; i++) values[start + i * channels + c] = sum * inv;
+  } else {
+    // A window wider than the row: the middle texels neither gain nor lose any.
+    for (; i < middleEnd; i++) {
+      const p = i * stride;
+      values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
     }
-    for (; i < size; i++) {
-      sum -= line[(i - radius - 1) * channels + c];
-      values[start + i * channels + c] = sum * inv;
+  }
+  for (; i < size; i++) {
+    const j = i - radius - 1, p = i * stride;
+    a -= lines[j]; b -= lines[o1 + j]; c -= lines[o2 + j]; d -= lines[o3 + j];
+    values[s0 + p] = a * inv; values[s1 + p] = b * inv; values[s2 + p] = c * inv; values[s3 + p] = d * inv;
+  }
+}
+
+/**
+ * The horizontal pass of boxBlur on one line: texel i at values[start + i * stride]. Per output
+ * texel the window gains texel i + radius, then loses texel i - radius - 1 (where they exist); the
+ * loop is split where those texels start and stop existing, so the hot middle part has no bounds
+ * tests. `line` (at least size long) holds the input while the line is overwritten.
+ */
+function rowBoxPass(values: Float32Array, start: number, size: number, stride: number, radius: number, inv: number, line: Float64Array): void {
+  for (let i = 0; i < size; i++) line[i] = values[start + i * stride];
+  const ahead = Math.min(radius, size);
+  // i < addEnd: texel i + radius exists; i >= dropStart: texel i - radius - 1 exists.
+  const addEnd = Math.max(0, size - radius), dropStart = Math.min(size, radius + 1);
+  const firstEnd = Math.min(addEnd, dropStart), middleEnd = Math.max(addEnd, dropStart);
+  let sum = 0;
+  for (let i = 0; i < ahead; i++) sum += line[i];
+  let i = 0;
+  for (; i < firstEnd; i++) {
+    sum += line[i + radius];
+    values[start + i * stride] = sum * inv;
+  }
+  if (addEnd > dropStart) {
+    for (; i < middleEnd; i++) {
+      sum += line[i + radius];
+      sum -= line[i - radius - 1];
+      values[start + i * stride] = sum * inv;
     }
+  } else {
+    // A window wider than the row: the middle texels neither gain nor lose any.
+    for (; i < middleEnd; i++) values[start + i * stride] = sum * inv;
+  }
+  for (; i < size; i++) {
+    sum -= line[i - radius - 1];
+    values[start + i * stride] = sum * inv;
   }
 }
 
@@ -136,14 +203,16 @@ export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: n
     for (let i = 0; i < size; i++) if (valid[start + i] >= 0) values[start + i] = Math.min(backward[i], forward[i + 2 * radius]);
   }
   // Along columns: the same with rows as the elements, padded with radius rows of Infinity.
-  const rows = new Float32Array(padded * size).fill(Infinity);
+  // The three padded planes (4 MiB each at 1024²) are reused scratch (../math/scratch-arrays.ts).
+  const rows = takeFloat32(padded * size).fill(Infinity);
   for (let p = 0; p < size * size; p++) if (valid[p] >= 0) rows[radius * size + p] = values[p];
-  const forwardRows = new Float32Array(padded * size), backwardRows = new Float32Array(padded * size);
+  const forwardRows = takeFloat32(padded * size), backwardRows = takeFloat32(padded * size);
   blockMinima(rows, padded, window, size, forwardRows, backwardRows);
   for (let y = 0; y < size; y++) {
     const row = y * size, low = row, high = (y + 2 * radius) * size;
     for (let x = 0; x < size; x++) if (valid[row + x] >= 0) values[row + x] = Math.min(backwardRows[low + x], forwardRows[high + x]);
   }
+  giveBackFloat32(rows, forwardRows, backwardRows);
 }
 
 /** blockMinima for single values (width 1), block by block without per-element tests. */
@@ -197,7 +266,8 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   while (sizes[sizes.length - 1] > 1) {
     const fine = sizes[sizes.length - 1];
     const coarse = Math.ceil(fine / 2);
-    const cc = new Float32Array(coarse * coarse * 3), cw = new Float32Array(coarse * coarse);
+    // Every level but the result is dead once filled: reused scratch (../math/scratch-arrays.ts).
+    const cc = takeFloat32(coarse * coarse * 3), cw = takeFloat32(coarse * coarse);
     pullLevel(colours[colours.length - 1], weights[weights.length - 1], fine, cc, cw, coarse, prior, priorWeight);
     colours.push(cc);
     weights.push(cw);
@@ -206,10 +276,12 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
   // Push: fill each level's missing confidence from the bilinear upsampled coarser level.
   let filled = colours[colours.length - 1];
   for (let level = colours.length - 2; level >= 0; level--) {
-    const into = level === 0 && out ? out : new Float32Array(sizes[level] * sizes[level] * 3);
+    const into = level === 0 && out ? out : takeFloat32(sizes[level] * sizes[level] * 3);
     pushLevel(colours[level], weights[level], sizes[level], filled, sizes[level + 1], into);
+    if (level + 1 < colours.length - 1) giveBackFloat32(filled);
     filled = into;
   }
+  giveBackFloat32(...colours.slice(1), ...weights.slice(1));
   return filled;
 }
 

@@ -10,6 +10,7 @@ import { PhotoAvatarError } from '../errors.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
+import { takeFloat32 } from '../math/scratch-arrays.js';
 
 /**
  * Which surface point every texel shows; depends only on the model's UV layout and the size.
@@ -118,15 +119,34 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
   const count = raster.texel.length;
   const vertexNormals = computeVertexNormals(vertices, indices, model.weldGroup);
 
-  const R = camera.rotation, T = camera.translation, f = camera.focal, cx = camera.cx, cy = camera.cy;
   const zbuffer = renderDepth(image.width, image.height, vertices, indices, camera);
   const tolerance = 0.01 * boundingDiagonal(vertices);
 
-  const colour = new Float32Array(count * 3);
-  const weight = new Float32Array(count);
-  const skinWeight = new Float32Array(count);
-  const normal = new Float32Array(count * 3);
-  const browWeight = browMask ? new Float32Array(count) : undefined;
+  // Per-avatar planes from the reused scratch (../math/scratch-arrays.ts): the albedo stage gives them back.
+  const colour = takeFloat32(count * 3);
+  const weight = takeFloat32(count);
+  const skinWeight = takeFloat32(count);
+  const normal = takeFloat32(count * 3);
+  const browWeight = browMask ? takeFloat32(count) : undefined;
+  unwrapTexels(raster, indices, vertices, vertexNormals, camera, zbuffer, tolerance, image, textureMask, skinMask, browMask, { colour, weight, skinWeight, normal, browWeight });
+  return { raster, colour, weight, skinWeight, normal, ...(browWeight ? { browWeight } : {}) };
+}
+
+/** The unwrap's outputs per covered texel (UnwrapResult's planes), written by unwrapTexels. */
+interface TexelPlanes { colour: Float32Array; weight: Float32Array; skinWeight: Float32Array; normal: Float32Array; browWeight: Float32Array | undefined }
+
+/**
+ * The unwrap's per-texel loop (see the module comment), in a function of its own: run once per
+ * photo inside unwrapPhoto it started in the interpreter and waited for on-stack replacement,
+ * and its optimized code was dropped again after the loop; here it stays optimized.
+ */
+function unwrapTexels(
+  raster: UvRaster, indices: Uint32Array, vertices: Float32Array, vertexNormals: Float32Array, camera: PinholeCamera, zbuffer: DepthImage,
+  tolerance: number, image: RgbaImage, textureMask: Mask | undefined, skinMask: Mask | undefined, browMask: Mask | undefined, out: TexelPlanes,
+): void {
+  const { colour, weight, skinWeight, normal, browWeight } = out;
+  const count = raster.texel.length;
+  const R = camera.rotation, T = camera.translation, f = camera.focal, cx = camera.cx, cy = camera.cy;
   const W = image.width, H = image.height, pixels = image.data;
   const zw = zbuffer.width, zh = zbuffer.height, zx0 = zbuffer.x0, zy0 = zbuffer.y0, depth = zbuffer.depth;
   // Masks may have any size: they are stretched over the image.
@@ -197,7 +217,6 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
     skinWeight[i] = cosine * skin;
     if (browMask && browWeight) browWeight[i] = sampleMask(browMask, (x + 0.5) * browScaleX - 0.5, (y + 0.5) * browScaleY - 0.5);
   }
-  return { raster, colour, weight, skinWeight, normal, ...(browWeight ? { browWeight } : {}) };
 }
 
 interface DepthImage {

@@ -10,13 +10,15 @@
  * coincide with the model texel's, and bilinear upsampling (upsamplePlanes) inverts the layout.
  */
 import { upsamplePlanes, type UvapmObservation } from './fit-albedo.js';
-import { boundedHighPass, DETAIL_LIMIT, rgbToHsv, valueDetailAtInterleaved } from './detail.js';
+import { boundedHighPass, DETAIL_LIMIT, valueDetailAtInterleaved } from './detail.js';
 import { generateDetail, type DetailModel } from './detail-model.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import type { UvRaster } from './unwrap.js';
-import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
+import { largestLinearToSrgb, srgbToLinear } from '../image/srgb.js';
 import { PhotoAvatarError } from '../errors.js';
 import { boxBlur, sampleWeighted } from './texture-filters.js';
+import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
+import { hypot3 } from '../math/hypot.js';
 
 /** One view's per-covered-texel photo data at the texture's resolution. */
 export interface TexelObservation {
@@ -64,7 +66,7 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
   for (let t = 0; t < D; t++) {
     const w = weight[t];
     if (!(w > 0)) continue;
-    const length = Math.hypot(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2]);
+    const length = hypot3(normal[3 * t], normal[3 * t + 1], normal[3 * t + 2]);
     if (!(length > 0)) { weight[t] = 0; channelWeight.fill(0, 3 * t, 3 * t + 3); continue; }
     for (let c = 0; c < 3; c++) {
       const wc = channelWeight[3 * t + c];
@@ -122,64 +124,101 @@ const DETAIL_CONFIDENCE = 0.25;
 export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
   const { raster, mirror, photoAlbedo, erodedConfidence, coarse, sigma } = input;
   const limit = input.limit ?? DETAIL_LIMIT;
-  const S = raster.size, texels = S * S, count = raster.texel.length;
+  const S = raster.size, texels = S * S;
   const feather = Math.max(1, Math.round(S / 128));
+  // The per-texel loops are functions of their own, as in completeAlbedo (./completion.ts): they
+  // stay optimized from one avatar to the next instead of waiting for on-stack replacement here.
 
   // Own-detail weight: confidence ramp, eroded away from observation borders (silhouette texels
   // mix in background), then blurred into a ramp normalised by island coverage.
   // The ramp is monotone, so the ramp of the eroded confidence is the eroded ramp, bit for bit
   // (a minimum picks one of the values either way).
-  const own = new Float32Array(texels);
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    own[p] = clamp01((erodedConfidence[p] - DETAIL_CONFIDENCE) / DETAIL_CONFIDENCE);
-  }
-  const ramp = Float32Array.from(own); // own is 0 off the islands
+  const own = takeFloat32(texels);
+  confidenceRampAtTexels(raster.texel, erodedConfidence, own);
+  const ramp = takeFloat32Copy(own); // own is 0 off the islands
   boxBlur(ramp, S, 1, feather, FEATHER_PASSES);
-  const coverage = blurredIslandCoverage(raster, feather);
-  for (let p = 0; p < texels; p++) own[p] = raster.slot[p] >= 0 ? Math.min(own[p], ramp[p] / Math.max(coverage[p], 1e-6)) : 0;
+  boundByNormalisedRamp(own, ramp, blurredIslandCoverage(raster, feather), raster.slot);
+  giveBackFloat32(ramp);
 
   // Value residual photo − coarse where seen; its weighted low-pass (the coarse fit's
   // low-frequency error) stays out of the detail. HSV's value is the largest channel: the coarse
   // map's HSV is computed texel by texel where it is needed, not stored (12 MiB at 1024²).
-  const hsv = new Float32Array(3);
   const residual = new Float32Array(texels);
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i];
-    if (!(own[p] > 0)) continue;
-    rgbToHsv(linearToSrgb(photoAlbedo[3 * i]), linearToSrgb(photoAlbedo[3 * i + 1]), linearToSrgb(photoAlbedo[3 * i + 2]), hsv, 0);
-    residual[p] = hsv[2] - Math.max(coarse[3 * p], coarse[3 * p + 1], coarse[3 * p + 2]);
-  }
+  valueResidualAtTexels(raster.texel, own, photoAlbedo, coarse, residual);
   const ownDetail = boundedHighPass(residual, own, S, sigma, limit);
   // The learned detail model's best explanation of the seen detail, for what neither the texel nor its mirror saw.
   const generated = input.detailModel ? generateDetailAtSize(input.detailModel, ownDetail, own, S) : undefined;
 
-  // The detail map reuses the residual's array: every covered texel is rewritten below, and the
+  // The detail map reuses the residual's array: every covered texel is rewritten, and the
   // residual is 0 off the islands, as the detail is.
   const detail = residual;
+  blendDetailAtTexels(raster.texel, mirror.position, own, ownDetail, generated, S, detail);
+  giveBackFloat32(ownDetail, generated);
+
+  // applyValueDetail texel by texel, straight to linear, over the coarse map itself (each texel
+  // reads only its own coarse colour).
+  applyValueDetailToLinear(coarse, detail);
+  return { texture: coarse, detail, detailWeight: own };
+}
+
+/** own[texel i] = the detail confidence ramp (DETAIL_CONFIDENCE to twice it) of the eroded confidence there. */
+function confidenceRampAtTexels(texel: Int32Array, erodedConfidence: Float32Array, own: Float32Array): void {
+  for (let i = 0; i < texel.length; i++) {
+    const p = texel[i];
+    own[p] = clamp01((erodedConfidence[p] - DETAIL_CONFIDENCE) / DETAIL_CONFIDENCE);
+  }
+}
+
+/** In place: own bounded by its blurred ramp over the blurred island coverage, 0 off the islands. */
+function boundByNormalisedRamp(own: Float32Array, ramp: Float32Array, coverage: Float32Array, slot: Int32Array): void {
+  for (let p = 0; p < own.length; p++) own[p] = slot[p] >= 0 ? Math.min(own[p], ramp[p] / Math.max(coverage[p], 1e-6)) : 0;
+}
+
+/**
+ * residual[texel i] = the photo albedo's HSV value minus the coarse map's, where the texel has own
+ * weight. The value is the largest sRGB channel, rounded to float32 as rgbToHsv's output held it.
+ */
+function valueResidualAtTexels(texel: Int32Array, own: Float32Array, photoAlbedo: Float32Array, coarse: Float32Array, residual: Float32Array): void {
+  for (let i = 0; i < texel.length; i++) {
+    const p = texel[i];
+    if (!(own[p] > 0)) continue;
+    const value = Math.fround(largestLinearToSrgb(photoAlbedo[3 * i], photoAlbedo[3 * i + 1], photoAlbedo[3 * i + 2]));
+    residual[p] = value - Math.max(coarse[3 * p], coarse[3 * p + 1], coarse[3 * p + 2]);
+  }
+}
+
+/**
+ * detail[texel i]: the texel's own detail by its weight, the mirror point's (weighted bilinear) for
+ * what that leaves, the generated detail (when given) for what neither saw.
+ */
+function blendDetailAtTexels(
+  texel: Int32Array, mirrorPosition: Float32Array, own: Float32Array, ownDetail: Float32Array,
+  generated: Float32Array | undefined, size: number, detail: Float32Array,
+): void {
   const mirroredDetail = new Float32Array(1);
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i], w = own[p];
+  for (let i = 0; i < texel.length; i++) {
+    const p = texel[i], w = own[p];
     let value = w * ownDetail[p];
-    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
+    const mx = mirrorPosition[2 * i], my = mirrorPosition[2 * i + 1];
     let mirroredWeight = 0;
     if (w < 1 && mx === mx) {
-      mirroredWeight = sampleWeighted(ownDetail, 1, own, S, mx, my, mirroredDetail);
+      mirroredWeight = sampleWeighted(ownDetail, 1, own, size, mx, my, mirroredDetail);
       if (mirroredWeight > 0) value += (1 - w) * mirroredWeight * mirroredDetail[0];
     }
     if (generated && w < 1) value += (1 - w) * (1 - mirroredWeight) * generated[p];
     detail[p] = value;
   }
+}
 
-  // applyValueDetail texel by texel, straight to linear, over the coarse map itself (each texel
-  // reads only its own coarse colour).
-  const texture = coarse;
-  const rgb = new Float32Array(3);
-  for (let p = 0; p < texels; p++) {
+/** In place over the interleaved sRGB coarse map: each texel's value plus its detail (valueDetailAtInterleaved), as linear RGB. */
+function applyValueDetailToLinear(coarse: Float32Array, detail: Float32Array): void {
+  const hsv = new Float32Array(3), rgb = new Float32Array(3);
+  for (let p = 0; p < detail.length; p++) {
     valueDetailAtInterleaved(coarse, p, detail[p], hsv, rgb);
-    for (let c = 0; c < 3; c++) texture[3 * p + c] = srgbToLinear(rgb[c]);
+    coarse[3 * p] = srgbToLinear(rgb[0]);
+    coarse[3 * p + 1] = srgbToLinear(rgb[1]);
+    coarse[3 * p + 2] = srgbToLinear(rgb[2]);
   }
-  return { texture, detail, detailWeight: own };
 }
 
 /**

@@ -19,6 +19,7 @@ import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
 import { checkHairOption, HAIR_STYLES } from '../hair/index.js';
+import { setScratchPoolLimit } from '../math/scratch-arrays.js';
 
 export const CREATE_FLAGS: Record<string, FlagSpec> = {
   out: { value: true, alias: 'o' },
@@ -124,6 +125,9 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const model = shapeFile ? (modelBytes ? readPack(modelBytes) : await loadDefaultHead()) : undefined;
   const shape = shapeFile && model ? shapeFromObj(await readInputFile(shapeFile, 'shape OBJ'), model, shapeFile) : undefined;
 
+  // One avatar per process: no next avatar would reuse the albedo stage's dead planes, so they are
+  // not held for one (they would raise the peak memory, which falls after that stage).
+  setScratchPoolLimit(0);
   const data = await namingThePhoto(photoFiles, () => createAvatarData(photos.map((p) => p.image), {
     model: modelBytes ? model ?? modelBytes : undefined,
     shape,

@@ -33,6 +33,7 @@ import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
+import { hypot3 } from '../math/hypot.js';
 import {
   componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
@@ -299,7 +300,7 @@ function unitNormals(normals: Float32Array): Float32Array {
 
 /** The normal at normals[i..i+2] made unit length where it is off by more than 1e-3 (+z where it is zero), in place. */
 function unitNormal(normals: Float32Array, i: number): void {
-  const length = Math.hypot(normals[i], normals[i + 1], normals[i + 2]);
+  const length = hypot3(normals[i], normals[i + 1], normals[i + 2]);
   if (!(Math.abs(length - 1) > 1e-3)) return;
   if (length > 1e-12) {
     normals[i] /= length; normals[i + 1] /= length; normals[i + 2] /= length;

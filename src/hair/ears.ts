@@ -16,6 +16,7 @@ import { PerShapeCache } from '../modelpack/per-model-cache.js';
 import { pushOutOfSkin, skinProbe } from './fit-hair.js';
 import type { Strands } from './hair-mesh.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
+import { hypot3 } from '../math/hypot.js';
 
 /** Metres of the side raster's cells. */
 const EAR_CELL = 0.001;
@@ -232,7 +233,7 @@ const EAR_SAMPLE = 0.001;
  */
 function earSurfacePoints(model: HeadModel, vertices: Float32Array, ear: Uint8Array): Float32Array {
   const { indices } = model;
-  const edge = (p: number, q: number) => Math.hypot(vertices[3 * p] - vertices[3 * q], vertices[3 * p + 1] - vertices[3 * q + 1], vertices[3 * p + 2] - vertices[3 * q + 2]);
+  const edge = (p: number, q: number) => hypot3(vertices[3 * p] - vertices[3 * q], vertices[3 * p + 1] - vertices[3 * q + 1], vertices[3 * p + 2] - vertices[3 * q + 2]);
   // Per triangle, its subdivisions (0 off the ear), so the points fill one array sized up front.
   const steps = new Int32Array(indices.length / 3);
   let count = 0;
@@ -271,7 +272,7 @@ export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices
     while (field.length <= v) {
       const k = field.length, x = positions.get(3 * k), y = positions.get(3 * k + 1), z = positions.get(3 * k + 2);
       const e = grid.nearest(x, y, z, undefined, 2);
-      field.push(e < 0 ? Infinity : Math.hypot(surface[3 * e] - x, surface[3 * e + 1] - y, surface[3 * e + 2] - z) - EAR_CLEARANCE);
+      field.push(e < 0 ? Infinity : hypot3(surface[3 * e] - x, surface[3 * e + 1] - y, surface[3 * e + 2] - z) - EAR_CLEARANCE);
     }
     return field[v];
   };
@@ -294,7 +295,7 @@ export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices
   const crossing = (a: number, b: number) => pointOn(0, a, b, (from, to) => side(from) / (side(from) - side(to)));
   const midpoint = (a: number, b: number) => pointOn(1, a, b, () => 0.5);
   const kept: number[] = [];
-  const edge = (a: number, b: number) => Math.hypot(positions.get(3 * a) - positions.get(3 * b), positions.get(3 * a + 1) - positions.get(3 * b + 1), positions.get(3 * a + 2) - positions.get(3 * b + 2));
+  const edge = (a: number, b: number) => hypot3(positions.get(3 * a) - positions.get(3 * b), positions.get(3 * a + 1) - positions.get(3 * b + 1), positions.get(3 * a + 2) - positions.get(3 * b + 2));
   // The field changes by at most a metre per metre, and no point of a triangle lies further than
   // its longest edge / sqrt(3) from its nearest corner: corners all further out (in) than that put
   // the whole triangle outside (inside) the clearance.

@@ -26,6 +26,7 @@ import { bilinearChannel } from '../render/texel-sampling.js';
 import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
+import { hypot3 } from '../math/hypot.js';
 
 /** Hair triangles whose corners all lie this close to the skin cover the scalp under them (metres); hair hanging further out (a ponytail, long ends) does not. */
 const ON_SCALP = 0.03;
@@ -270,7 +271,7 @@ function onScalp(skinDistance: Float32Array, a: number, b: number, c: number): b
 }
 
 function distance3(positions: ArrayLike<number>, a: number, b: number): number {
-  return Math.hypot(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
+  return hypot3(positions[3 * a] - positions[3 * b], positions[3 * a + 1] - positions[3 * b + 1], positions[3 * a + 2] - positions[3 * b + 2]);
 }
 
 /**
@@ -564,7 +565,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   };
   for (let t = 0; t < triangles.length; t += 3) refine(triangles[t], triangles[t + 1], triangles[t + 2], 0);
   for (let v = 0; v < capNormals.length; v += 3) {
-    const length = Math.hypot(capNormals[v], capNormals[v + 1], capNormals[v + 2]) || 1;
+    const length = hypot3(capNormals[v], capNormals[v + 1], capNormals[v + 2]) || 1;
     for (let k = 0; k < 3; k++) capNormals[v + k] /= length;
   }
   // The corners of the triangles cut away (the cap dropped outside the strands) go too.
@@ -915,9 +916,9 @@ export function hairNormals(positions: Float32Array, indices: Uint32Array, centr
   const normals = computeVertexNormals(positions, indices);
   for (let v = 0; v < positions.length / 3; v++) {
     const [ox, oy, oz] = outwardAt(centre, positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
-    const out = (1 - CARD_NORMAL_WEIGHT) / (Math.hypot(ox, oy, oz) || 1);
+    const out = (1 - CARD_NORMAL_WEIGHT) / (hypot3(ox, oy, oz) || 1);
     const x = CARD_NORMAL_WEIGHT * normals[3 * v] + out * ox, y = CARD_NORMAL_WEIGHT * normals[3 * v + 1] + out * oy, z = CARD_NORMAL_WEIGHT * normals[3 * v + 2] + out * oz;
-    const norm = Math.hypot(x, y, z) || 1;
+    const norm = hypot3(x, y, z) || 1;
     normals[3 * v] = x / norm; normals[3 * v + 1] = y / norm; normals[3 * v + 2] = z / norm;
   }
   return normals;
@@ -1025,12 +1026,12 @@ export function strandTangents(positions: Float32Array, indices: Uint32Array, uv
     let tx = tangent[3 * v], ty = tangent[3 * v + 1], tz = tangent[3 * v + 2];
     const along = tx * nx + ty * ny + tz * nz;
     tx -= along * nx; ty -= along * ny; tz -= along * nz;
-    let length = Math.hypot(tx, ty, tz);
+    let length = hypot3(tx, ty, tz);
     if (length < 1e-9) {
       // Across the normal: the axis it is least along, made perpendicular.
       const ax = Math.abs(nx) < 0.9 ? 1 : 0, ay = 1 - ax;
       tx = ay * nz; ty = -ax * nz; tz = ax * ny - ay * nx;
-      length = Math.hypot(tx, ty, tz) || 1;
+      length = hypot3(tx, ty, tz) || 1;
     }
     tx /= length; ty /= length; tz /= length;
     // Handedness: whether normal x tangent points along the accumulated bitangent.

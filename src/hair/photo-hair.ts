@@ -34,6 +34,7 @@ import { FACE_OVAL, LEFT_BROW, LEFT_EYE_CORNERS, RIGHT_BROW, RIGHT_EYE_CORNERS }
 import { labToLinear, linearToLab } from './colour-space.js';
 import type { HairClass } from './styles.js';
 import type { HeadRows } from './hair-colour.js';
+import { hypot2, hypot3 } from '../math/hypot.js';
 
 /** Normalised L*a*b* distance beyond which a pixel is not of a colour model. */
 export const MODEL_REACH = 3;
@@ -127,7 +128,7 @@ export function robustModel(labs: number[][], floor: number[]): ColourModel {
 const SPLIT_L_WEIGHT = 0.5;
 
 function splitDistance(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number): number {
-  return Math.hypot(SPLIT_L_WEIGHT * (a[ai] - b[bi]), a[ai + 1] - b[bi + 1], a[ai + 2] - b[bi + 2]);
+  return hypot3(SPLIT_L_WEIGHT * (a[ai] - b[bi]), a[ai + 1] - b[bi + 1], a[ai + 2] - b[bi + 2]);
 }
 
 function crownLabsOf(pixels: [number, number][], labAt: (x: number, y: number) => Float32Array): Float32Array {
@@ -218,7 +219,7 @@ function headZone(head: HeadRows & { top: number }, frame: FaceFrame, height: nu
 
 /** Hue (degrees) and saturation (chroma over L*) of a colour: what a change of exposure leaves of it. */
 function toneOf(lab: ArrayLike<number>): { hue: number; saturation: number; chroma: number } {
-  const chroma = Math.hypot(lab[1], lab[2]);
+  const chroma = hypot2(lab[1], lab[2]);
   return { hue: (Math.atan2(lab[2], lab[1]) * 180) / Math.PI, saturation: chroma / Math.max(1, lab[0]), chroma };
 }
 
@@ -246,7 +247,7 @@ function isLitSkin(lab: ArrayLike<number>, skinLab: number[], skin: ReturnType<t
 const GREYSCALE_CHROMA = 2;
 
 function isGreyscale(skin: ColourModel): boolean {
-  return Math.hypot(skin.centre[1], skin.centre[2]) < GREYSCALE_CHROMA;
+  return hypot2(skin.centre[1], skin.centre[2]) < GREYSCALE_CHROMA;
 }
 
 /** The band above the fitted skull's top read for hair the crown band misses, in face heights over it: clear of the skull's fitting error, within a modest crop's volume. */
@@ -296,7 +297,7 @@ function foreheadModel(frame: FaceFrame, skin: ColourModel, x0: number, x1: numb
 
 /** Distance of a colour from a model, in its spreads (MODEL_REACH: within the model). */
 export function distance(model: ColourModel, lab: ArrayLike<number>): number {
-  return Math.hypot((lab[0] - model.centre[0]) / model.spread[0], (lab[1] - model.centre[1]) / model.spread[1], (lab[2] - model.centre[2]) / model.spread[2]);
+  return hypot3((lab[0] - model.centre[0]) / model.spread[0], (lab[1] - model.centre[1]) / model.spread[1], (lab[2] - model.centre[2]) / model.spread[2]);
 }
 
 /**
@@ -354,7 +355,7 @@ function shadedHairTest(hair: ColourModel, skinHue: number): (lab: ArrayLike<num
 
 /** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
 function isNaturalHairColour(lab: ArrayLike<number>): boolean {
-  const chroma = Math.hypot(lab[1], lab[2]);
+  const chroma = hypot2(lab[1], lab[2]);
   if (chroma < 12) return true;
   const hue = (Math.atan2(lab[2], lab[1]) * 180) / Math.PI;
   return chroma < 45 && hue > 10 && hue < 110;
@@ -541,8 +542,8 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const ownY = (frame.top + frame.chin) / 2;
   const others = (input.otherFaces ?? []).map((b) => [b.x + b.width / 2, b.y + b.height / 2, Math.max(b.width, b.height)]);
   const nearerAnother = (x: number, y: number) => {
-    const own = Math.hypot(x - frame.centreX, y - ownY) / frame.height;
-    return others.some(([ox, oy, size]) => Math.hypot(x - ox, y - oy) / size < own);
+    const own = hypot2(x - frame.centreX, y - ownY) / frame.height;
+    return others.some(([ox, oy, size]) => hypot2(x - ox, y - oy) / size < own);
   };
   const eyeY = eyeLine(frame);
   const nearHead = headZone(input.head, frame, H);

@@ -1,3 +1,4 @@
+import { hypot3 } from '../math/hypot.js';
 /**
  * A head's outermost surface per direction from the centre of its cranium, on a (polar, azimuth)
  * grid: enough to tell whether a point lies under the skin of a cranium, which is star-shaped about
@@ -47,7 +48,7 @@ export class RadialProfile {
   /** The direction bin of a point, and its distance from the centre. */
   locate(x: number, y: number, z: number): { bin: number; r: number } {
     const dx = x - this.centre[0], dy = y - this.centre[1], dz = z - this.centre[2];
-    const r = Math.hypot(dx, dy, dz);
+    const r = hypot3(dx, dy, dz);
     const polar = Math.acos(Math.max(-1, Math.min(1, dy / (r || 1))));
     const azimuth = Math.atan2(dx, dz) + Math.PI;
     const i = Math.min(POLAR_BINS - 1, Math.floor((polar / Math.PI) * POLAR_BINS));
@@ -64,7 +65,7 @@ export class RadialProfile {
   /** Moves `p` out along its ray from the centre by `distance` metres. */
   moveOut(p: Float32Array, distance: number): void {
     const dx = p[0] - this.centre[0], dy = p[1] - this.centre[1], dz = p[2] - this.centre[2];
-    const r = Math.hypot(dx, dy, dz) || 1;
+    const r = hypot3(dx, dy, dz) || 1;
     p[0] += (dx / r) * distance; p[1] += (dy / r) * distance; p[2] += (dz / r) * distance;
   }
 }

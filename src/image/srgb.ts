@@ -35,10 +35,31 @@ export function srgbToLinear(value: number): number {
   return SRGB_DECODE[i] * (1 - f) + SRGB_DECODE[i + 1] * f;
 }
 
+/** Where linearToSrgb's linear toe ends and its power curve begins. */
+const SRGB_TOE_END = 0.0031308;
+
 export function linearToSrgb(linear: number): number {
   if (!(linear > 0)) return 0;
   if (linear >= 1) return 1;
-  return linear <= 0.0031308 ? linear * 12.92 : 1.055 * Math.pow(linear, 1 / 2.4) - 0.055;
+  return linear <= SRGB_TOE_END ? linear * 12.92 : 1.055 * Math.pow(linear, 1 / 2.4) - 0.055;
+}
+
+/**
+ * The largest of linearToSrgb(r), linearToSrgb(g), linearToSrgb(b) (an HSV value), with one
+ * power instead of three. Past the toe, linearToSrgb never falls as its input rises (checked over
+ * every float32 from the toe's end to 1), so the largest channel gives the largest value there;
+ * but the toe's top (12.92 × 0.0031308) lies a hair above the curve's start, so a channel on the
+ * toe is weighed on its own. A NaN channel counts as 0, as linearToSrgb makes it.
+ */
+export function largestLinearToSrgb(r: number, g: number, b: number): number {
+  let largest = r;
+  if (g > largest || largest !== largest) largest = g;
+  if (b > largest || largest !== largest) largest = b;
+  let value = linearToSrgb(largest);
+  if (r > 0 && r <= SRGB_TOE_END && r * 12.92 > value) value = r * 12.92;
+  if (g > 0 && g <= SRGB_TOE_END && g * 12.92 > value) value = g * 12.92;
+  if (b > 0 && b <= SRGB_TOE_END && b * 12.92 > value) value = b * 12.92;
+  return value;
 }
 
 /** Linear 0..1 -> sRGB 0..255 (unrounded) at 4096 steps; interpolated, it stays well inside 8-bit rounding. */

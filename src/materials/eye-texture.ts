@@ -16,6 +16,7 @@
  */
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, srgbToLinear } from '../image/srgb.js';
+import { hypot2 } from '../math/hypot.js';
 
 /** Iris radius in texture units (fraction of the texture width) under the planar eye projection. */
 export const IRIS_RADIUS_UV = 0.245;
@@ -116,7 +117,7 @@ export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
     for (let x = 0; x < size; x++) {
       const du = (x + 0.5) / size - 0.5;
       const dv = 0.5 - (y + 0.5) / size;
-      const r = Math.hypot(du, dv);
+      const r = hypot2(du, dv);
       const angle01 = (Math.atan2(dv, du) / (2 * Math.PI) + 1) % 1;
       // Sclera: warm white, pinker towards the eye corners (the projection's rim).
       const rim = smoothstep(0.3, 0.5, r);

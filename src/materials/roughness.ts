@@ -16,6 +16,7 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
 import { boxBlur } from '../albedo/texture-filters.js';
 import { getUvRaster, vertexScalarAtTexels } from '../albedo/unwrap.js';
+import { hypot3 } from '../math/hypot.js';
 
 /** Typical roughness per region (GGX roughness as glTF and Babylon use it). */
 export const SKIN_ROUGHNESS = { skin: 0.55, tZone: 0.42, lips: 0.62, brows: 0.78 } as const;
@@ -50,7 +51,7 @@ function distanceToSegment(p: Vec3, a: Vec3, b: Vec3): number {
   const ab: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
   const lengthSq = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2] || 1;
   const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1] + (p[2] - a[2]) * ab[2]) / lengthSq));
-  return Math.hypot(p[0] - a[0] - t * ab[0], p[1] - a[1] - t * ab[1], p[2] - a[2] - t * ab[2]);
+  return hypot3(p[0] - a[0] - t * ab[0], p[1] - a[1] - t * ab[1], p[2] - a[2] - t * ab[2]);
 }
 
 function distanceToPolyline(p: Vec3, polyline: Vec3[], closed: boolean): number {

@@ -14,6 +14,7 @@
  */
 
 import { PerModelCache, PerShapeCache } from './per-model-cache.js';
+import { hypot3 } from '../math/hypot.js';
 
 export interface SubMesh {
   /** For example 'eyeLeft', 'eyeRight', 'teeth'. */
@@ -261,7 +262,7 @@ function addTriangleNormal(positions: Float32Array, indices: Uint32Array, weldGr
 function normaliseVertexNormal(normals: Float32Array, weldGroup: Uint32Array | undefined, v: number): void {
   const w = (weldGroup ? weldGroup[v] : v) * 3;
   const x = normals[w], y = normals[w + 1], z = normals[w + 2];
-  const len = Math.hypot(x, y, z) || 1;
+  const len = hypot3(x, y, z) || 1;
   normals[v * 3] = x / len; normals[v * 3 + 1] = y / len; normals[v * 3 + 2] = z / len;
 }
 

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { planesToHsv, valueDetailAt, valueDetailAtInterleaved } from '../../src/albedo/detail.js';
 import { upsamplePlanes } from '../../src/albedo/fit-albedo.js';
+import { largestLinearToSrgb, linearToSrgb } from '../../src/image/srgb.js';
 import { seededRandom } from '../helpers/random.js';
 
 describe('albedo: the detail fusion without stored HSV or planar copies', () => {
@@ -45,6 +46,24 @@ describe('albedo: the detail fusion without stored HSV or planar copies', () => 
     const interleaved = upsamplePlanes(planes, from, to, channels, true);
     let differing = 0;
     for (let t = 0; t < to * to; t++) for (let c = 0; c < channels; c++) if (!Object.is(planar[c * to * to + t], interleaved[channels * t + c])) differing++;
+    assert.equal(differing, 0);
+  });
+
+  it('largestLinearToSrgb is the largest linearToSrgb of three float32 channels, bit for bit', () => {
+    const random = seededRandom(5);
+    // The toe meets the power curve at 0.0031308: channels on either side of it, and odd values.
+    const special = [0, -0, NaN, 1, 1.5, -0.2, 0.0031308, Math.fround(0.0031308), 0.00313081, 0.0031307];
+    const channel = (): number => {
+      const k = random();
+      if (k < 0.15) return Math.fround(special[Math.floor(random() * special.length)]);
+      if (k < 0.4) return Math.fround(0.0031308 * (1 + (random() - 0.5) * 1e-4));
+      return Math.fround(random());
+    };
+    let differing = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const r = channel(), g = channel(), b = channel();
+      if (!Object.is(largestLinearToSrgb(r, g, b), Math.max(linearToSrgb(r), linearToSrgb(g), linearToSrgb(b)))) differing++;
+    }
     assert.equal(differing, 0);
   });
 });
