@@ -9,6 +9,7 @@ import '../../src/node/asset-files.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { detectEyeglassFrames, type EyeglassFrames } from '../../src/inference/face/eyeglasses.js';
 import { getFaceAnalyzer, withoutEyeglassFrames } from '../../src/pipeline.js';
+import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../../src/inference/face/mediapipe-regions.js';
 import { buildBrowMask } from '../../src/inference/face/skin-mask.js';
 import type { RgbaImage } from '../../src/types.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -56,6 +57,34 @@ function meanLuma(image: RgbaImage, mask: Uint8Array, select: (set: boolean) => 
   return sum / n;
 }
 
+/**
+ * Share of a box's columns that the mask crosses (any pixel set). The box is in eye distances
+ * about one eye's centre (u along the eye line, outward positive; v down across it): a rim
+ * running through the box crosses every column.
+ */
+function columnsCrossed(mask: Uint8Array, width: number, landmarks: Float32Array, eye: 'right' | 'left', box: { u0: number; u1: number; v0: number; v1: number }): number {
+  const centre = (loop: readonly number[]) => {
+    let x = 0, y = 0;
+    for (const k of loop) { x += landmarks[3 * k]; y += landmarks[3 * k + 1]; }
+    return [x / loop.length, y / loop.length];
+  };
+  const [rx, ry] = centre(RIGHT_EYE_LOOP), [lx, ly] = centre(LEFT_EYE_LOOP);
+  const distance = Math.hypot(lx - rx, ly - ry), ux = (lx - rx) / distance, uy = (ly - ry) / distance;
+  // The image's right eye (the person's right) lies at smaller u: outward is -u there.
+  const [cx, cy, out] = eye === 'right' ? [rx, ry, -1] : [lx, ly, 1];
+  const columns = 24, rows = 48;
+  let crossed = 0;
+  for (let i = 0; i < columns; i++) {
+    const u = out * distance * (box.u0 + ((box.u1 - box.u0) * (i + 0.5)) / columns);
+    for (let j = 0; j < rows; j++) {
+      const v = distance * (box.v0 + ((box.v1 - box.v0) * (j + 0.5)) / rows);
+      const x = Math.round(cx + u * ux - v * uy), y = Math.round(cy + u * uy + v * ux);
+      if (mask[y * width + x]) { crossed++; break; }
+    }
+  }
+  return crossed / columns;
+}
+
 describe('eyeglass frames on real photos', function () {
   this.timeout(180_000);
   before(function () { requireSharedData(this, 'hifi3d', 'uv_photos'); requireSharedData(this, 'photos'); });
@@ -77,6 +106,20 @@ describe('eyeglass frames on real photos', function () {
       }
       const flagged = meanLuma(image, frames.mask.data, (set) => set, box), rest = meanLuma(image, frames.mask.data, (set) => !set, box);
       assert.ok(flagged < 0.8 * rest, `${name}: flagged luma ${flagged.toFixed(1)} vs ${rest.toFixed(1)}`);
+    }
+  });
+
+  it('vd026\'s thin metal rims: the lower rims and their outer quarters are found', async () => {
+    const { image, frames, landmarks } = await detect('photos/deep3d/vd026.png');
+    // Hand-checked on the photo: the lower rims run 0.25-0.45 eye distances below the eye
+    // centres; their outer quarters curve up from there to the hinges, 0.3-0.5 out.
+    const lower = { u0: -0.25, u1: 0.25, v0: 0.2, v1: 0.5 }, outer = { u0: 0.3, u1: 0.5, v0: 0, v1: 0.45 };
+    const figures = (['right', 'left'] as const).map((eye) => [columnsCrossed(frames.mask.data, image.width, landmarks, eye, lower), columnsCrossed(frames.mask.data, image.width, landmarks, eye, outer)]);
+    console.log(`      vd026 columns crossed, lower rim / outer quarter: right eye ${figures[0].map((f) => f.toFixed(2)).join(' / ')}, left eye ${figures[1].map((f) => f.toFixed(2)).join(' / ')}`);
+    // Before the faint continuations were followed the right eye's outer quarter was 0.79.
+    for (const [eye, [lowerRim, outerQuarter]] of [['right', figures[0]], ['left', figures[1]]] as const) {
+      assert.ok(lowerRim >= 0.95, `${eye} lower rim ${lowerRim}`);
+      assert.ok(outerQuarter >= 0.95, `${eye} outer quarter ${outerQuarter}`);
     }
   });
 

@@ -38,6 +38,12 @@ const BRIDGE_SHARE = 0.5, BRIDGE_TOP = -0.3, BRIDGE_BOTTOM = 0.15;
 const BRIDGE_COVERAGE = 0.75;
 /** Besides the line across the bridge, dark lines at least this long (eye distances) are frame: rims and arms broken off it. */
 const MIN_FRAME_EXTENT = 0.35;
+/**
+ * Hysteresis: once frames are found, fainter dark cells (darker than their closing by
+ * FAINT_DARKNESS) that continue them are frame too, up to RIM_REACH eye distances along the line
+ * from a found frame cell. Thin metal rims fade where they cross light skin (vd026's lower rims).
+ */
+const FAINT_DARKNESS = 0.12, RIM_REACH = 0.12;
 /** The mask is grown by this many eye distances: the frame's blended edge and the shadow it casts. */
 const FRAME_MARGIN = 0.03;
 
@@ -61,6 +67,9 @@ export interface DarkLines {
   dark: Uint8Array;
   /** 1 on the band's cells. */
   band: Uint8Array;
+  /** Per cell, (closing - image) / closing: how much darker than its surroundings a cell is. */
+  darkness: Float32Array;
+
   /** Image position of cell (0, 0)'s corner, the grid's side in cells, image pixels per cell. */
   x0: number;
   y0: number;
@@ -94,9 +103,9 @@ export function detectEyeglassFrames(image: RgbaImage, landmarks468: Float32Arra
     const keep = longComponents(label, count, side, (MIN_FRAME_EXTENT * frame.distance) / step);
     keep[bridge.component] = 1;
     const frames = new Float32Array(dark.length);
-    for (let p = 0; p < dark.length; p++) {
-      if (label[p] >= 0 && keep[label[p]]) { frames[p] = 1; flagged++; }
-    }
+    for (let p = 0; p < dark.length; p++) if (label[p] >= 0 && keep[label[p]]) frames[p] = 1;
+    growAlongFaintLines(frames, lines, Math.round((RIM_REACH * frame.distance) / step));
+    for (let p = 0; p < dark.length; p++) flagged += frames[p];
     // Grown by the margin within the band only: the brows and eye openings keep every pixel.
     const grown = extremumFilter(frames, side, Math.max(1, Math.round((FRAME_MARGIN * frame.distance) / step)), 1);
     for (let p = 0; p < dark.length; p++) dark[p] = grown[p] > 0 && band[p] ? 1 : 0;
@@ -119,13 +128,44 @@ export function darkLinesRoundEyes(image: RgbaImage, landmarks468: Float32Array)
   // Compared with a lightly smoothed image: single noisy pixels are no line.
   const smoothed = Float32Array.from(luminance);
   boxBlur(smoothed, side, 1, 1, 1);
-  const lines: DarkLines = { dark: new Uint8Array(side * side), band: new Uint8Array(0), x0, y0, side, step, frame };
+  const n = side * side;
+  const lines: DarkLines = { dark: new Uint8Array(n), band: new Uint8Array(0), darkness: new Float32Array(n), x0, y0, side, step, frame };
   lines.band = bandCells(landmarks468, lines);
-  for (let p = 0; p < lines.dark.length; p++) {
+  for (let p = 0; p < n; p++) {
+    if (!lines.band[p]) continue;
     const c = closing[p];
-    if (lines.band[p] && c > 0 && (c - smoothed[p]) / c > RELATIVE_DARKNESS) lines.dark[p] = 1;
+    if (c > 0) lines.darkness[p] = (c - smoothed[p]) / c;
+    if (lines.darkness[p] > RELATIVE_DARKNESS) lines.dark[p] = 1;
   }
   return lines;
+}
+
+/**
+ * Sets (to 1) the band cells reached from the set cells of `frames` through faint dark cells
+ * (FAINT_DARKNESS's comment), at most `reach` steps (8-connected) from a set cell.
+ */
+function growAlongFaintLines(frames: Float32Array, lines: DarkLines, reach: number): void {
+  const { band, darkness, side } = lines;
+  const distance = new Int32Array(frames.length).fill(-1);
+  const queue = new Int32Array(frames.length);
+  let head = 0, tail = 0;
+  for (let p = 0; p < frames.length; p++) if (frames[p]) { distance[p] = 0; queue[tail++] = p; }
+  while (head < tail) {
+    const p = queue[head++], x = p % side, y = (p - x) / side;
+    if (distance[p] >= reach) continue;
+    for (let dy = -1; dy <= 1; dy++) {
+      const ny = y + dy;
+      if (ny < 0 || ny >= side) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx, q = ny * side + nx;
+        if (nx < 0 || nx >= side || distance[q] >= 0 || !band[q]) continue;
+        if (darkness[q] <= FAINT_DARKNESS) continue;
+        distance[q] = distance[p] + 1;
+        frames[q] = 1;
+        queue[tail++] = q;
+      }
+    }
+  }
 }
 
 /** 8-connected components of the set cells: per cell its component (-1 unset), and how many there are. */
