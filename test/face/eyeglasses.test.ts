@@ -10,6 +10,7 @@ import { decodeImage } from '../../src/image/decode.js';
 import { detectEyeglassFrames, type EyeglassFrames } from '../../src/inference/face/eyeglasses.js';
 import { getFaceAnalyzer, withoutEyeglassFrames } from '../../src/pipeline.js';
 import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from '../../src/inference/face/mediapipe-regions.js';
+import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from '../../src/inference/face/mesh-regions.js';
 import { buildBrowMask } from '../../src/inference/face/skin-mask.js';
 import type { RgbaImage } from '../../src/types.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
@@ -139,21 +140,39 @@ describe('eyeglass frames on real photos', function () {
     assert.ok(mostCrossed <= 0.6, `${mostCrossed}`);
   });
 
-  it('the frames leave a mask, and never the brows\' pixels; without frames the mask is untouched', async () => {
+  it('the frames leave a mask; of the brows\' pixels only hinges at their outer ends; without frames the mask is untouched', async () => {
     const found = await detect('hifi3d/uv_photos/00037.png');
-    const { image, frames, landmarks } = found;
+    const { image, frames } = found;
     const full = { width: image.width, height: image.height, data: new Uint8Array(image.width * image.height).fill(255) };
     const cleared = withoutEyeglassFrames(full, frames);
-    const brows = buildBrowMask(landmarks, image.width, image.height);
-    let framePixels = 0, clearedPixels = 0, inBrows = 0;
+    let framePixels = 0, clearedPixels = 0;
     for (let p = 0; p < full.data.length; p++) {
-      if (frames.mask.data[p]) { framePixels++; if (brows.data[p]) inBrows++; }
+      if (frames.mask.data[p]) framePixels++;
       if (!cleared.data[p]) clearedPixels++;
     }
-    console.log(`      00037: ${framePixels} frame pixels cleared (${clearedPixels}), ${inBrows} of them in the brows`);
+    console.log(`      00037: ${framePixels} frame pixels cleared (${clearedPixels})`);
     assert.ok(framePixels > 15_000, `${framePixels}`);
     assert.equal(clearedPixels, framePixels);
-    assert.equal(inBrows, 0);
+    // JianzhuGuo's hinges sit at the brows' outer ends, where the brows took the photo's grey frame;
+    // the brows' inner parts (a rim along a brow's lower edge reads as brow) keep every pixel.
+    for (const name of ['photos/3ddfa_v2/JianzhuGuo.jpg', 'hifi3d/uv_photos/00037.png', 'photos/deep3d/vd026.png']) {
+      const { image: photo, frames: glasses, landmarks } = name === 'hifi3d/uv_photos/00037.png' ? found : await detect(name);
+      const brows = buildBrowMask(landmarks, photo.width, photo.height);
+      const [outerRight, outerLeft] = [RIGHT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1]];
+      // Across the eye line, as a share from the right outer corner (0) to the left one (1).
+      const ax = landmarks[3 * outerLeft] - landmarks[3 * outerRight], ay = landmarks[3 * outerLeft + 1] - landmarks[3 * outerRight + 1];
+      let inBrows = 0, inner = 0;
+      for (let p = 0; p < glasses.mask.data.length; p++) {
+        if (!glasses.mask.data[p] || !brows.data[p]) continue;
+        inBrows++;
+        const x = p % photo.width, y = (p - x) / photo.width;
+        const t = ((x - landmarks[3 * outerRight]) * ax + (y - landmarks[3 * outerRight + 1]) * ay) / (ax * ax + ay * ay);
+        if (t > 0.02 && t < 0.98) inner++;
+      }
+      console.log(`      ${name}: ${inBrows} frame pixels in the brows, ${inner} of them between the outer eye corners`);
+      assert.equal(inner, 0, name);
+      if (name.includes('JianzhuGuo')) assert.ok(inBrows > 100, `${inBrows}`);
+    }
     const none = await detect('hifi3d/uv_photos/00012.png');
     assert.equal(withoutEyeglassFrames(full, none.frames), full);
   });
