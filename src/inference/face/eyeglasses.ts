@@ -6,7 +6,7 @@
  * and brows answer it too, so the eye openings and brows are left out and a photo counts as
  * wearing glasses only when a line crosses the nose bridge between the eyes, which skin does not
  * draw. Once found, the frames follow fainter dark lines that continue them, into the brows'
- * outer ends too, where the hinges sit. The mask keeps the frames out of the skin albedo and the
+ * outer ends too, where the hinges sit, and take in tinted lenses. The mask keeps the frames out of the skin albedo and the
  * photo's brows (src/pipeline.ts): the skin under them is filled like any unseen texel.
  */
 import type { Mask, RgbaImage } from '../../types.js';
@@ -45,6 +45,8 @@ const MIN_FRAME_EXTENT = 0.35;
  * from a found frame cell. Thin metal rims fade where they cross light skin (vd026's lower rims).
  */
 const FAINT_DARKNESS = 0.12, RIM_REACH = 0.12;
+/** A lens interior darker than this share of the rest of the band is a tinted lens (withTintedLenses). */
+const TINTED_LENS = 0.5;
 /** The mask is grown by this many eye distances: the frame's blended edge and the shadow it casts. */
 const FRAME_MARGIN = 0.03;
 
@@ -70,6 +72,8 @@ export interface DarkLines {
   band: Uint8Array;
   /** 1 on the brows' outer ends (bandCells): frame only where found frames continue into them. */
   browEnds: Uint8Array;
+  /** Per cell, the lightly smoothed luminance. */
+  luminance: Float32Array;
   /** Per cell, (closing - image) / closing: how much darker than its surroundings a cell is. */
   darkness: Float32Array;
 
@@ -108,6 +112,7 @@ export function detectEyeglassFrames(image: RgbaImage, landmarks468: Float32Arra
     const frames = new Float32Array(dark.length);
     for (let p = 0; p < dark.length; p++) if (label[p] >= 0 && keep[label[p]]) frames[p] = 1;
     growAlongFaintLines(frames, lines, Math.round((RIM_REACH * frame.distance) / step));
+    withTintedLenses(frames, lines);
     for (let p = 0; p < dark.length; p++) if (band[p]) flagged += frames[p];
     // Grown by the margin within the band only: the brows (but for the frame's own cells at their
     // outer ends) and eye openings keep every pixel.
@@ -133,7 +138,7 @@ export function darkLinesRoundEyes(image: RgbaImage, landmarks468: Float32Array)
   const smoothed = Float32Array.from(luminance);
   boxBlur(smoothed, side, 1, 1, 1);
   const n = side * side;
-  const lines: DarkLines = { dark: new Uint8Array(n), band: new Uint8Array(0), browEnds: new Uint8Array(0), darkness: new Float32Array(n), x0, y0, side, step, frame };
+  const lines: DarkLines = { dark: new Uint8Array(n), band: new Uint8Array(0), browEnds: new Uint8Array(0), luminance: smoothed, darkness: new Float32Array(n), x0, y0, side, step, frame };
   ({ band: lines.band, browEnds: lines.browEnds } = bandCells(landmarks468, lines));
   for (let p = 0; p < n; p++) {
     if (!lines.band[p] && !lines.browEnds[p]) continue;
@@ -142,6 +147,37 @@ export function darkLinesRoundEyes(image: RgbaImage, landmarks468: Float32Array)
     if (lines.band[p] && lines.darkness[p] > RELATIVE_DARKNESS) lines.dark[p] = 1;
   }
   return lines;
+}
+
+/**
+ * Sets (to 1) the band cells of the holes the frames enclose (lens interiors) that are darker than
+ * TINTED_LENS times the rest of the band: a sunglass lens's tint is no skin (prnet 2). Clear
+ * lenses show the skin (0.7-1.4 of the rest on the photos with glasses, tinted ones 0.2-0.4).
+ */
+function withTintedLenses(frames: Float32Array, lines: DarkLines): void {
+  const { band, luminance, side } = lines;
+  // Closed by a cell first: a rim's diagonal step must not join its interior to the outside.
+  const closed = extremumFilter(frames, side, 1, 1);
+  const open = new Uint8Array(frames.length);
+  for (let p = 0; p < open.length; p++) open[p] = closed[p] > 0 ? 0 : 1;
+  const { label, count } = labelComponents(open, side);
+  const touchesBorder = new Uint8Array(count);
+  for (let i = 0; i < side; i++) {
+    for (const p of [i, (side - 1) * side + i, i * side, i * side + side - 1]) if (label[p] >= 0) touchesBorder[label[p]] = 1;
+  }
+  const sum = new Float64Array(count), cells = new Int32Array(count);
+  let restSum = 0, restCells = 0;
+  for (let p = 0; p < open.length; p++) {
+    if (!band[p] || frames[p]) continue;
+    const k = label[p];
+    if (k >= 0 && !touchesBorder[k]) { sum[k] += luminance[p]; cells[k]++; } else { restSum += luminance[p]; restCells++; }
+  }
+  if (!restCells) return;
+  const limit = (TINTED_LENS * restSum) / restCells;
+  for (let p = 0; p < open.length; p++) {
+    const k = label[p];
+    if (band[p] && k >= 0 && !touchesBorder[k] && cells[k] && sum[k] < limit * cells[k]) frames[p] = 1;
+  }
 }
 
 /**
