@@ -6,8 +6,9 @@
  * and brows answer it too, so the eye openings and brows are left out and a photo counts as
  * wearing glasses only when a line crosses the nose bridge between the eyes, which skin does not
  * draw. Once found, the frames follow fainter dark lines that continue them, into the brows'
- * outer ends too, where the hinges sit, and take in tinted lenses. The mask keeps the frames out of the skin albedo and the
- * photo's brows (src/pipeline.ts): the skin under them is filled like any unseen texel.
+ * outer ends too, where the hinges sit, and take in tinted lenses. The mask keeps the frames out
+ * of the skin albedo and the photo's brows (src/pipeline.ts): the skin under them is filled like
+ * any unseen texel.
  */
 import type { Mask, RgbaImage } from '../../types.js';
 import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from './mediapipe-regions.js';
