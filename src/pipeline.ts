@@ -284,18 +284,20 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     return shade;
   });
   timings['hair.mask'] = performance.now() - hairStart;
-  // Eyeglass frames leave both masks too: no texel takes a frame's colour, and the skin under them
+  // Eyeglass frames leave the masks too: no texel takes a frame's colour, and the skin under them
   // is filled like any unseen texel (stage 2, detail, brows and completion all read the masks).
+  // The brow mask loses only the hinges the frames reach at the brows' outer ends.
   const framesStart = performance.now();
-  for (const view of views) {
+  const framesPerView = views.map((view) => {
     const frames = detectEyeglassFrames(view.image, view.face.landmarks468);
     view.skinMask = withoutEyeglassFrames(view.skinMask, frames, view.skinMask.data);
     view.faceMask = withoutEyeglassFrames(view.faceMask, frames, view.faceMask.data);
-  }
+    return frames;
+  });
   timings.eyeglasses = performance.now() - framesStart;
   const albedoInputs: AlbedoInput[] = views.map((view, i) => {
     const brows = buildBrowMask(view.face.landmarks468, view.image.width, view.image.height);
-    const browMask = withoutHair(brows, hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height, brows.data);
+    const browMask = withoutEyeglassFrames(withoutHair(brows, hairs[i].mask, HAIRLINE_MARGIN * hairs[i].frame.height, brows.data), framesPerView[i], brows.data);
     const shade = shades[i];
     return {
       image: view.image, model, vertices: fits[i].vertices, camera: fits[i].camera, skinMask: view.skinMask, faceMask: view.faceMask,

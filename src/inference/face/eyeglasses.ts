@@ -5,8 +5,10 @@
  * skin, relative to the skin's brightness so the light's level does not matter. Creases, lashes
  * and brows answer it too, so the eye openings and brows are left out and a photo counts as
  * wearing glasses only when a line crosses the nose bridge between the eyes, which skin does not
- * draw. The mask keeps the frames out of the skin albedo (src/pipeline.ts): the skin under them is
- * filled like any unseen texel.
+ * draw. Once found, the frames follow fainter dark lines that continue them, into the brows'
+ * outer ends too, where the hinges sit, and take in tinted lenses. The mask keeps the frames out
+ * of the skin albedo and the photo's brows (src/pipeline.ts): the skin under them is filled like
+ * any unseen texel.
  */
 import type { Mask, RgbaImage } from '../../types.js';
 import { LEFT_EYE_LOOP, RIGHT_EYE_LOOP } from './mediapipe-regions.js';
@@ -38,6 +40,14 @@ const BRIDGE_SHARE = 0.5, BRIDGE_TOP = -0.3, BRIDGE_BOTTOM = 0.15;
 const BRIDGE_COVERAGE = 0.75;
 /** Besides the line across the bridge, dark lines at least this long (eye distances) are frame: rims and arms broken off it. */
 const MIN_FRAME_EXTENT = 0.35;
+/**
+ * Hysteresis: once frames are found, fainter dark cells (darker than their closing by
+ * FAINT_DARKNESS) that continue them are frame too, up to RIM_REACH eye distances along the line
+ * from a found frame cell. Thin metal rims fade where they cross light skin (vd026's lower rims).
+ */
+const FAINT_DARKNESS = 0.12, RIM_REACH = 0.12;
+/** A lens interior darker than this share of the rest of the band is a tinted lens (withTintedLenses). */
+const TINTED_LENS = 0.5;
 /** The mask is grown by this many eye distances: the frame's blended edge and the shadow it casts. */
 const FRAME_MARGIN = 0.03;
 
@@ -61,6 +71,13 @@ export interface DarkLines {
   dark: Uint8Array;
   /** 1 on the band's cells. */
   band: Uint8Array;
+  /** 1 on the brows' outer ends (bandCells): frame only where found frames continue into them. */
+  browEnds: Uint8Array;
+  /** Per cell, the lightly smoothed luminance. */
+  luminance: Float32Array;
+  /** Per cell, (closing - image) / closing: how much darker than its surroundings a cell is. */
+  darkness: Float32Array;
+
   /** Image position of cell (0, 0)'s corner, the grid's side in cells, image pixels per cell. */
   x0: number;
   y0: number;
@@ -94,12 +111,14 @@ export function detectEyeglassFrames(image: RgbaImage, landmarks468: Float32Arra
     const keep = longComponents(label, count, side, (MIN_FRAME_EXTENT * frame.distance) / step);
     keep[bridge.component] = 1;
     const frames = new Float32Array(dark.length);
-    for (let p = 0; p < dark.length; p++) {
-      if (label[p] >= 0 && keep[label[p]]) { frames[p] = 1; flagged++; }
-    }
-    // Grown by the margin within the band only: the brows and eye openings keep every pixel.
+    for (let p = 0; p < dark.length; p++) if (label[p] >= 0 && keep[label[p]]) frames[p] = 1;
+    growAlongFaintLines(frames, lines, Math.round((RIM_REACH * frame.distance) / step));
+    withTintedLenses(frames, lines);
+    for (let p = 0; p < dark.length; p++) if (band[p]) flagged += frames[p];
+    // Grown by the margin within the band only: the brows (but for the frame's own cells at their
+    // outer ends) and eye openings keep every pixel.
     const grown = extremumFilter(frames, side, Math.max(1, Math.round((FRAME_MARGIN * frame.distance) / step)), 1);
-    for (let p = 0; p < dark.length; p++) dark[p] = grown[p] > 0 && band[p] ? 1 : 0;
+    for (let p = 0; p < dark.length; p++) dark[p] = (grown[p] > 0 && band[p]) || (frames[p] && lines.browEnds[p]) ? 1 : 0;
     paintCells(mask, dark, lines);
   }
   return { mask, bridgeCoverage: bridge.coverage, bandFraction: bandCells ? flagged / bandCells : 0, found };
@@ -119,13 +138,76 @@ export function darkLinesRoundEyes(image: RgbaImage, landmarks468: Float32Array)
   // Compared with a lightly smoothed image: single noisy pixels are no line.
   const smoothed = Float32Array.from(luminance);
   boxBlur(smoothed, side, 1, 1, 1);
-  const lines: DarkLines = { dark: new Uint8Array(side * side), band: new Uint8Array(0), x0, y0, side, step, frame };
-  lines.band = bandCells(landmarks468, lines);
-  for (let p = 0; p < lines.dark.length; p++) {
+  const n = side * side;
+  const lines: DarkLines = { dark: new Uint8Array(n), band: new Uint8Array(0), browEnds: new Uint8Array(0), luminance: smoothed, darkness: new Float32Array(n), x0, y0, side, step, frame };
+  ({ band: lines.band, browEnds: lines.browEnds } = bandCells(landmarks468, lines));
+  for (let p = 0; p < n; p++) {
+    if (!lines.band[p] && !lines.browEnds[p]) continue;
     const c = closing[p];
-    if (lines.band[p] && c > 0 && (c - smoothed[p]) / c > RELATIVE_DARKNESS) lines.dark[p] = 1;
+    if (c > 0) lines.darkness[p] = (c - smoothed[p]) / c;
+    if (lines.band[p] && lines.darkness[p] > RELATIVE_DARKNESS) lines.dark[p] = 1;
   }
   return lines;
+}
+
+/**
+ * Sets (to 1) the band cells of the holes the frames enclose (lens interiors) that are darker than
+ * TINTED_LENS times the rest of the band: a sunglass lens's tint is no skin (prnet 2). Clear
+ * lenses show the skin (0.7-1.4 of the rest on the photos with glasses, tinted ones 0.2-0.4).
+ */
+function withTintedLenses(frames: Float32Array, lines: DarkLines): void {
+  const { band, luminance, side } = lines;
+  // Closed by a cell first: a rim's diagonal step must not join its interior to the outside.
+  const closed = extremumFilter(frames, side, 1, 1);
+  const open = new Uint8Array(frames.length);
+  for (let p = 0; p < open.length; p++) open[p] = closed[p] > 0 ? 0 : 1;
+  const { label, count } = labelComponents(open, side);
+  const touchesBorder = new Uint8Array(count);
+  for (let i = 0; i < side; i++) {
+    for (const p of [i, (side - 1) * side + i, i * side, i * side + side - 1]) if (label[p] >= 0) touchesBorder[label[p]] = 1;
+  }
+  const sum = new Float64Array(count), cells = new Int32Array(count);
+  let restSum = 0, restCells = 0;
+  for (let p = 0; p < open.length; p++) {
+    if (!band[p] || frames[p]) continue;
+    const k = label[p];
+    if (k >= 0 && !touchesBorder[k]) { sum[k] += luminance[p]; cells[k]++; } else { restSum += luminance[p]; restCells++; }
+  }
+  if (!restCells) return;
+  const limit = (TINTED_LENS * restSum) / restCells;
+  for (let p = 0; p < open.length; p++) {
+    const k = label[p];
+    if (band[p] && k >= 0 && !touchesBorder[k] && cells[k] && sum[k] < limit * cells[k]) frames[p] = 1;
+  }
+}
+
+/**
+ * Sets (to 1) the band and brow-end cells reached from the set cells of `frames` through faint
+ * dark cells (FAINT_DARKNESS's comment), at most `reach` steps (8-connected) from a set cell: a
+ * hinge at a brow's outer end is reached from its rim, brow hair away from the frame is not.
+ */
+function growAlongFaintLines(frames: Float32Array, lines: DarkLines, reach: number): void {
+  const { band, browEnds, darkness, side } = lines;
+  const distance = new Int32Array(frames.length).fill(-1);
+  const queue = new Int32Array(frames.length);
+  let head = 0, tail = 0;
+  for (let p = 0; p < frames.length; p++) if (frames[p]) { distance[p] = 0; queue[tail++] = p; }
+  while (head < tail) {
+    const p = queue[head++], x = p % side, y = (p - x) / side;
+    if (distance[p] >= reach) continue;
+    for (let dy = -1; dy <= 1; dy++) {
+      const ny = y + dy;
+      if (ny < 0 || ny >= side) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx, q = ny * side + nx;
+        if (nx < 0 || nx >= side || distance[q] >= 0 || !(band[q] || browEnds[q])) continue;
+        if (darkness[q] <= FAINT_DARKNESS) continue;
+        distance[q] = distance[p] + 1;
+        frames[q] = 1;
+        queue[tail++] = q;
+      }
+    }
+  }
 }
 
 /** 8-connected components of the set cells: per cell its component (-1 unset), and how many there are. */
@@ -258,29 +340,47 @@ function lineExtremum(values: Float32Array, offset: number, stride: number, n: n
   for (let i = 0; i < n; i++) out[offset + i * stride] = sign * Math.max(suffix[i], prefix[i + 2 * radius]);
 }
 
-/** Cells of the crop inside the band, outside the grown eye openings and the brows. */
-function bandCells(landmarks: Float32Array, lines: DarkLines): Uint8Array {
+/**
+ * Cells of the crop inside the band, outside the grown eye openings and the brows; and the brows'
+ * outer ends (the brow cells beyond the outer eye corners), where a frame's hinge sits.
+ */
+function bandCells(landmarks: Float32Array, lines: DarkLines): { band: Uint8Array; browEnds: Uint8Array } {
   const { x0, y0, side, step, frame } = lines;
-  const cells = new Uint8Array(side * side);
+  const cells = new Uint8Array(side * side), browEnds = new Uint8Array(side * side);
+  const across = (x: number, y: number) => ((x - frame.ox) * frame.ux + (y - frame.oy) * frame.uy) / frame.distance;
+  const [outer0, outer1] = [RIGHT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1]].map((k) => across(landmarks[3 * k], landmarks[3 * k + 1]));
+  const lateral = new Uint8Array(side * side);
   for (let cy = 0; cy < side; cy++) {
     const y = y0 + (cy + 0.5) * step - frame.oy;
     for (let cx = 0; cx < side; cx++) {
       const x = x0 + (cx + 0.5) * step - frame.ox;
       const u = (x * frame.ux + y * frame.uy) / frame.distance, v = (y * frame.ux - x * frame.uy) / frame.distance;
       if (Math.abs(u) <= BAND_HALF_WIDTH && v >= BAND_TOP && v <= BAND_BOTTOM) cells[cy * side + cx] = 1;
+      if (u < Math.min(outer0, outer1) || u > Math.max(outer0, outer1)) lateral[cy * side + cx] = 1;
     }
   }
-  // The polygons in cell coordinates, cleared with the skin mask's fill: it sets the pixels whose
-  // index lies inside, and a cell's pixels have indices x0 + cx step .. x0 + cx step + step - 1.
-  for (const [region, grow] of [[RIGHT_EYE, EYE_GROWTH], [LEFT_EYE, EYE_GROWTH], [RIGHT_BROW, BROW_GROWTH], [LEFT_BROW, BROW_GROWTH]] as const) {
-    const polygon = polygonOf(landmarks, region, grow);
-    for (let i = 0; i < polygon.length; i += 2) {
-      polygon[i] = (polygon[i] - x0 - (step - 1) / 2) / step;
-      polygon[i + 1] = (polygon[i + 1] - y0 - (step - 1) / 2) / step;
-    }
-    fillPolygon(cells, side, side, polygon, 0);
+  for (const region of [RIGHT_EYE, LEFT_EYE]) fillCellPolygon(cells, landmarks, region, EYE_GROWTH, lines, 0);
+  for (const region of [RIGHT_BROW, LEFT_BROW]) fillCellPolygon(browEnds, landmarks, region, BROW_GROWTH, lines, 1);
+  for (let p = 0; p < cells.length; p++) {
+    browEnds[p] = browEnds[p] && cells[p] && lateral[p] ? 1 : 0;
   }
-  return cells;
+  for (const region of [RIGHT_BROW, LEFT_BROW]) fillCellPolygon(cells, landmarks, region, BROW_GROWTH, lines, 0);
+  return { band: cells, browEnds };
+}
+
+/**
+ * Sets the cells inside a mesh region's polygon (grown about its centroid) to `value`. The polygon
+ * in cell coordinates, filled with the skin mask's fill: it sets the pixels whose index lies
+ * inside, and a cell's pixels have indices x0 + cx step .. x0 + cx step + step - 1.
+ */
+function fillCellPolygon(cells: Uint8Array, landmarks: Float32Array, region: Uint16Array, grow: number, lines: DarkLines, value: number): void {
+  const { x0, y0, side, step } = lines;
+  const polygon = polygonOf(landmarks, region, grow);
+  for (let i = 0; i < polygon.length; i += 2) {
+    polygon[i] = (polygon[i] - x0 - (step - 1) / 2) / step;
+    polygon[i + 1] = (polygon[i + 1] - y0 - (step - 1) / 2) / step;
+  }
+  fillPolygon(cells, side, side, polygon, value);
 }
 
 /** Sets the image pixels of the set cells. */
