@@ -77,7 +77,6 @@ export interface DarkLines {
   luminance: Float32Array;
   /** Per cell, (closing - image) / closing: how much darker than its surroundings a cell is. */
   darkness: Float32Array;
-
   /** Image position of cell (0, 0)'s corner, the grid's side in cells, image pixels per cell. */
   x0: number;
   y0: number;
