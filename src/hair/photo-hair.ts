@@ -25,7 +25,8 @@
  * hue outside red-orange-yellow) is taken for a hat. Where the crown band shows too little hair (a
  * receding hairline leaves it to the forehead; on a greyscale photo light hair has the skin's
  * tone), the band above the fitted skull's top is asked instead, where no skin can be
- * (overSkullBand); grey hair of the skin's luminance is then grown by place alone. Hair that lies
+ * (overSkullBand); grey hair of the skin's luminance is then grown by place alone. Where the photo's top
+ * cuts the crown band to the forehead's top, the temples are read (templeBand). Hair that lies
  * flat on the skull (liesFlat) is stubble: read as none, its mask dropped. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
@@ -274,6 +275,34 @@ function overSkullBand(input: {
   return band.length ? band : null;
 }
 
+/** Face widths beyond the fitted head's outline that the temple band still reaches (hair stands off the skull). */
+const TEMPLE_REACH = 0.1;
+
+/**
+ * Where the photo's top cuts the crown band (a close crop), what is left of the band may be the
+ * forehead's top alone: deep3d vd025's frame ends at his forehead, whose lit top read as hair near
+ * the skin's colour (the forehead's model). His hair mask then grew over that forehead, his ear and
+ * his jaw's shaded side, and his grey-brown hair came out skin-pink (#805750). The temples stand in
+ * for the band there: the person pixels beside the face oval, from the photo's top down to the
+ * brows, within the fitted head's outline (widened by TEMPLE_REACH): what a close crop shows of the
+ * hair. A cut band that shows hair off the skin's colour (deep3d 015384's dark hair) is kept.
+ */
+function templeBand(input: {
+  frame: FaceFrame; head: HeadRows; x0: number; x1: number; y0: number; step: number;
+  inPerson: (x: number, y: number) => boolean; inFace: (x: number, y: number) => boolean;
+}): [number, number][] {
+  const { frame, head, step } = input;
+  const reach = TEMPLE_REACH * frame.width, band: [number, number][] = [];
+  for (let y = input.y0; y <= frame.browY; y += step) {
+    const left = head.left[y], right = head.right[y];
+    if (!(right > left)) continue;
+    for (let x = Math.max(input.x0, Math.floor(left - reach)); x <= Math.min(input.x1, right + reach); x += step) {
+      if (input.inPerson(x, y) && !input.inFace(x, y)) band.push([x, y]);
+    }
+  }
+  return band;
+}
+
 /** Fewest forehead samples for the forehead's own skin model. */
 const MIN_FOREHEAD_SAMPLES = 32;
 
@@ -487,7 +516,8 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const personOk = skinInPerson >= 0.5 * skinPixels;
   const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
   let crown: [number, number][] = [];
-  const cy0 = Math.max(y0, Math.floor(Math.min(input.head.top + 0.04 * frame.height, frame.top - 0.2 * frame.height)));
+  const crownTop = Math.min(input.head.top + 0.04 * frame.height, frame.top - 0.2 * frame.height);
+  const cy0 = Math.max(y0, Math.floor(crownTop));
   const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
     if (inPerson(x, y)) crown.push([x, y]);
@@ -505,12 +535,17 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   };
   // The skin model the crown's hair stands apart from: the face's, or where that finds too little
   // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.
-  let reference = skin, crownHair = hairAgainst(skin);
-  const forehead = crownHair.length < MIN_CROWN_COVERAGE * crown.length ? foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) : null;
-  let nearSkinColour = forehead !== null;
-  if (forehead) {
-    reference = forehead;
-    crownHair = hairAgainst(forehead);
+  const readCrown = () => {
+    const found = hairAgainst(skin);
+    const forehead = found.length < MIN_CROWN_COVERAGE * crown.length ? foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) : null;
+    return forehead ? { reference: forehead, crownHair: hairAgainst(forehead), nearSkinColour: true } : { reference: skin, crownHair: found, nearSkinColour: false };
+  };
+  let { reference, crownHair, nearSkinColour } = readCrown();
+  // The photo's top cuts the band, and what is left of it showed hair only near the skin's colour:
+  // that is the forehead's top (templeBand), and the temples are read instead.
+  if (nearSkinColour && crownTop < 0) {
+    crown = templeBand({ frame, head: input.head, x0, x1, y0: cy0, step, inPerson, inFace: (x, y) => at(faceMask, x, y, image) });
+    ({ reference, crownHair, nearSkinColour } = readCrown());
   }
   // Where the crown band shows too little hair, the band above the fitted skull is asked instead
   // (overSkullBand), where no skin can be: hair there is off the skin's colour, or on a greyscale

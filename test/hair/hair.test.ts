@@ -527,6 +527,20 @@ describe('hair: crown colour split', function () {
     assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
   });
 
+  it('reads a close crop\'s hair at the temples when the photo\'s top cuts the crown to forehead skin (deep3d vd025)', async function () {
+    const { image, data } = await avatarOf(this, 'vd025.png');
+    const hair = data.hair!, detected = hair.detected!;
+    const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]), chroma = Math.hypot(lab[1], lab[2]);
+    const inSkin = hairInSkinShare(data, image).share;
+    console.log(`    class ${detected.hairClass}, crown coverage ${detected.crownCoverage.toFixed(2)}, base L*a*b* ${Array.from(lab, (v) => v.toFixed(1))} (chroma ${chroma.toFixed(1)}), hair in skin ${(100 * inSkin).toFixed(2)} %`);
+    // The photo ends at his forehead: the crown band's remnant was its lit top, read as hair near the
+    // skin's colour, and the mask grew over his ear and jaw: skin-pink hair, L*a*b* 41 / 16 / 11
+    // (chroma 19). His hair is a dull grey-brown (chroma 10 here).
+    assert.equal(detected.hairClass, 'short');
+    assert.ok(chroma < 14 && lab[0] < 36, `base L*a*b* ${lab}`);
+    assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
+  });
+
   it('gives long01\'s scalp cap the tone of the strands over it, so its gaps show no dark blotches (deep3d 000006)', async function () {
     const { data } = await avatarOf(this, '000006.jpg');
     assert.equal(data.hair!.style, 'long01');
