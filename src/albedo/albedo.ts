@@ -7,7 +7,8 @@
  * With a UV albedo parametric model (AlbedoOptions.albedoModel) two stages follow the merge, as in
  * the paper: stage 2 fits the model's coefficients and one SH light per photo to the photos
  * (./fit-albedo.ts, at the model's resolution), stage 3 re-de-lights the photos with
- * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts).
+ * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts);
+ * on face skin no photo saw, the coarse albedo takes the seen skin's colour (./unseen-chroma.ts).
  * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
  * outside it (and without a model) the completed photo albedo is, and so it is in the photo's
  * brows wherever they are darker than the model's, with the brows' colour held to the skin's hue
