@@ -13,7 +13,6 @@ import { linearToLab } from '../../src/hair/colour-space.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { SRGB_TO_LINEAR, srgbToLinear, linearToSrgb } from '../../src/image/srgb.js';
 import { createAvatarDataWithAlbedoInput } from '../../src/pipeline.js';
-import type { UvapmModel } from '../../src/albedo/uvapm-format.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const SIZE = 256;
