@@ -7,7 +7,8 @@
  * With a UV albedo parametric model (AlbedoOptions.albedoModel) two stages follow the merge, as in
  * the paper: stage 2 fits the model's coefficients and one SH light per photo to the photos
  * (./fit-albedo.ts, at the model's resolution), stage 3 re-de-lights the photos with
- * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts).
+ * those lights and fuses their fine value detail into the coarse albedo in HSV (uvapm-albedo.ts);
+ * on face skin no photo saw, the coarse albedo takes the seen skin's colour (./unseen-chroma.ts).
  * Inside the model's mask the fused albedo is the texture (the model fills what no photo saw);
  * outside it (and without a model) the completed photo albedo is, and so it is in the photo's
  * brows wherever they are darker than the model's, with the brows' colour held to the skin's hue
@@ -34,6 +35,7 @@ import type { SkinColourStatistics } from './skin-colour.js';
 import type { DetailModel } from './detail-model.js';
 import { tintShavedScalp } from './scalp-tint.js';
 import { faceCentre, lightGainsFromSkinPrior, whitePoint, type LightGainOptions } from './light-gain.js';
+import { holdUnseenChroma, seenAtModelSize } from './unseen-chroma.js';
 
 /** One photo with its fitted head: what the unwrap needs, and whether the photo has colour at all. */
 export interface AlbedoInput extends UnwrapInput {
@@ -312,11 +314,15 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const raster = views[0].raster;
   const mirror = getMirrorMap(list[0].model, raster);
 
-  const coarse = options.albedoModel ? await fitCoarseAlbedo(views, options.albedoModel, options.albedoModelFit, signal) : undefined;
-  if (coarse) {
+  const stage2 = options.albedoModel ? await fitCoarseAlbedo(views, options.albedoModel, options.albedoModelFit, signal) : undefined;
+  const coarse = stage2?.fit;
+  if (stage2 && coarse && options.albedoModel) {
     // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
     const chroma = skinChromaShift(views.map((view) => view.skinTone), views.map((view, v) => skinToneUnder(view, coarse.lights[v])));
     if (chroma) shiftCoarseColour(coarse, chroma);
+    // On face skin no photo saw, the per-channel modes' colour is extrapolation: the seen skin's colour instead (./unseen-chroma.ts).
+    const model = options.albedoModel;
+    holdUnseenChroma(coarse.albedo, model.means, model.mask, seenAtModelSize(stage2.observations, raster, mirror, model.size));
     views = views.map((view, v) => relightView(view, coarse.lights[v], true));
     lap('coarse');
   }
@@ -497,13 +503,16 @@ function shiftCoarseColour(coarse: PhotometricFit, factor: Float64Array): void {
   }
 }
 
-async function fitCoarseAlbedo(views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal): Promise<PhotometricFit | undefined> {
+async function fitCoarseAlbedo(
+  views: readonly DelitView[], model: UvapmModel, settings: AlbedoOptions['albedoModelFit'], signal?: AbortSignal,
+): Promise<{ fit: PhotometricFit; observations: UvapmObservation[] } | undefined> {
   const observations = views.map((view) => viewAtModelSize(view, model.size));
   let observed = 0;
   for (let t = 0; t < model.mask.length; t++) if (model.mask[t] && observations.some((o) => o.weight[t] > 0)) observed++;
   if (observed < MIN_MODEL_TEXELS) return undefined;
   // The photo-only lights anchor the per-channel light scale the small model cannot pin down.
-  return fitUvapmUnderLight(model, observations, { lightReference: views.map((view) => view.light), ...settings, signal });
+  const fit = await fitUvapmUnderLight(model, observations, { lightReference: views.map((view) => view.light), ...settings, signal });
+  return { fit, observations };
 }
 
 interface LightSubsample {
