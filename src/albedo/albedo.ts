@@ -276,6 +276,15 @@ function mergeBrowWeights(views: readonly DelitView[]): Float32Array | undefined
 }
 
 /**
+ * Each view re-de-lit with its light (relightView in place), replaced in the list itself: so that
+ * releaseViews empties the only list that holds the views, and in a function of its own so that
+ * no register of estimateAlbedo's frame keeps a replaced view (see releaseViews).
+ */
+function relightViews(views: DelitView[], lights: readonly Float32Array[]): void {
+  for (let v = 0; v < views.length; v++) views[v] = relightView(views[v], lights[v], true);
+}
+
+/**
  * The views' lights; their colour, normal and weight planes go back to the reused scratch
  * (../math/scratch-arrays.ts) and the list is emptied in place. Why here and in place: a function
  * that runs once per process (estimateAlbedo in the CLI) stays in V8's interpreter, whose frame
@@ -342,8 +351,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
     const chroma = skinChromaShift(views.map((view) => view.skinTone), views.map((view, v) => skinToneUnder(view, coarse.lights[v])));
     if (chroma) shiftCoarseColour(coarse, chroma);
-    // Into the same list, so that releaseViews below empties the only list that holds the views.
-    for (let v = 0; v < views.length; v++) views[v] = relightView(views[v], coarse.lights[v], true);
+    relightViews(views, coarse.lights);
     lap('coarse');
   }
   let merged: ReturnType<typeof mergeViews> | undefined = mergeViews(views);
