@@ -277,6 +277,40 @@ function mergeBrowWeights(views: readonly DelitView[]): Float32Array | undefined
   return merged;
 }
 
+/**
+ * Each view re-de-lit with its light (relightView in place), replaced in the list itself: so that
+ * releaseViews empties the only list that holds the views, and in a function of its own so that
+ * no register of estimateAlbedo's frame keeps a replaced view (see releaseViews).
+ */
+function relightViews(views: DelitView[], lights: readonly Float32Array[]): void {
+  for (let v = 0; v < views.length; v++) views[v] = relightView(views[v], lights[v], true);
+}
+
+/**
+ * The views' lights; their colour, normal and weight planes go back to the reused scratch
+ * (../math/scratch-arrays.ts) and the list is emptied in place. Why here and in place: a function
+ * that runs once per process (estimateAlbedo in the CLI) stays in V8's interpreter, whose frame
+ * keeps every call's argument registers until they are reused, and the garbage collector counts
+ * them as live. Handed back from estimateAlbedo itself, the four planes sat in such registers
+ * through the completion and the detail fusion (cold `create` peak RSS about 20 MiB higher); here
+ * they pass through this frame only, and a stale register holding the list finds it empty.
+ */
+function releaseViews(views: DelitView[]): Float32Array[] {
+  const lights = views.map((view) => view.light);
+  for (const view of views) giveBackFloat32(view.colour, view.normal, view.weight, view.skinWeight);
+  views.length = 0;
+  return lights;
+}
+
+/**
+ * The merged photo albedo's and the completion's planes back to the reused scratch, once the
+ * texture no longer needs them (the completed texture too when the fusion wrote its own); in a
+ * function of its own for the reason given at releaseViews.
+ */
+function giveBackPhotoPlanes(merged: { albedo: Float32Array; confidence: Float32Array }, completed: CompletionResult, texture: Float32Array): void {
+  giveBackFloat32(merged.albedo, merged.confidence, completed.erodedConfidence, completed.mirrorShare, texture === completed.texture ? undefined : completed.texture);
+}
+
 /** Fraction of face-skin texels (skin weight > 0.5) with any observation. */
 function skinCoverage(raster: UvRaster, confidence: Float32Array): number {
   let observed = 0, skinTexels = 0;
@@ -307,7 +341,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   };
   const start = clock;
 
-  let views: DelitView[] = [];
+  const views: DelitView[] = [];
   const skinPrior = options.skinColourPrior === false ? undefined : options.skinColourPrior ?? options.albedoModel?.skinColour;
   for (const input of list) views.push(await delightView(input, size, signal, skinPrior, options.lightGain));
   lap('delight');
@@ -323,16 +357,12 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     // On face skin no photo saw, the per-channel modes' colour is extrapolation: the seen skin's colour instead (./unseen-chroma.ts).
     const model = options.albedoModel;
     holdUnseenChroma(coarse.albedo, model.means, model.mask, seenAtModelSize(stage2.observations, raster, mirror, model.size));
-    views = views.map((view, v) => relightView(view, coarse.lights[v], true));
+    relightViews(views, coarse.lights);
     lap('coarse');
   }
   let merged: ReturnType<typeof mergeViews> | undefined = mergeViews(views);
-  // Only the lights are needed from here on: the views' colour, normal and weight planes (about 20 MiB at 1024²) can go.
-  const lights = views.map((view) => view.light);
-  // The planes come from the reused scratch (../math/scratch-arrays.ts): handed back once dead,
-  // for the next stages and the next avatar.
-  for (const view of views) giveBackFloat32(view.colour, view.normal, view.weight, view.skinWeight);
-  views = [];
+  // Only the lights are needed from here on: the views' colour, normal and weight planes (about 27 MiB at 1024²) can go.
+  const lights = releaseViews(views);
   const coverage = skinCoverage(raster, merged.confidence);
   const { skinTone, browWeight } = merged;
   lap('merge');
@@ -367,7 +397,7 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const lashDarkness = lashMap ? photoLashDarkness(lashMap, raster, merged.albedo, merged.confidence) : undefined;
   // From here on only the texture is worked on: the merged photo albedo and the completion's
   // planes (about 35 MiB at 1024²) are let go before the brows' and the eyes' passes allocate theirs.
-  giveBackFloat32(merged.albedo, merged.confidence, completed.erodedConfidence, completed.mirrorShare, texture === completed.texture ? undefined : completed.texture);
+  giveBackPhotoPlanes(merged, completed, texture);
   merged = undefined;
   completed = undefined;
   if (coarse && options.albedoModel) {

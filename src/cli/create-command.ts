@@ -20,6 +20,7 @@ import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
 import { checkHairOption, HAIR_STYLES } from '../hair/index.js';
 import { setScratchPoolLimit } from '../math/scratch-arrays.js';
+import { releaseJpegDecoder } from '../node/jpeg-decoder.js';
 
 export const CREATE_FLAGS: Record<string, FlagSpec> = {
   out: { value: true, alias: 'o' },
@@ -116,6 +117,8 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     if (decoded.downscaled) log(`note: ${file} is ${decoded.originalWidth}x${decoded.originalHeight}; downscaled to ${decoded.image.width}x${decoded.image.height}`);
     photos.push(decoded);
   }
+  // The photos are decoded: the JPEG decoder's WASM heap (16 MiB) need not stay resident through the avatar's stages.
+  releaseJpegDecoder();
   const photo = photos[0];
   const modelBytes = modelFile ? await readInputFile(modelFile, 'model pack') : undefined;
   const albedoModel = uvapmFile === 'embedded' ? 'embedded' as const

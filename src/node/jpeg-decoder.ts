@@ -15,6 +15,7 @@ let decoderReady: Promise<JpegPixelDecoder> | null = null;
 /** The decoder, its WASM instantiated on the first call. */
 export function nodeJpegDecoder(): Promise<JpegPixelDecoder> {
   decoderReady ??= loadAsset(ASSET_FILES.jpegDecoder).then(async (wasmBinary) => {
+    installPlainImageData();
     const codec: MozJPEGModule = await moduleFactory({ noInitialRun: true, wasmBinary } as Parameters<typeof moduleFactory>[0]);
     return (bytes) => {
       // false: the pixels as stored; decodeImage applies the EXIF orientation itself.
@@ -25,4 +26,26 @@ export function nodeJpegDecoder(): Promise<JpegPixelDecoder> {
   });
   decoderReady.catch(() => { decoderReady = null; });
   return decoderReady;
+}
+
+/**
+ * Lets the decoder go (its WASM heap holds 16 MiB after a 1920x1280 photo, resident for good while
+ * the module lives); the next nodeJpegDecoder call instantiates it again. For a caller done with
+ * JPEG photos, such as `create` once its photos are decoded.
+ */
+export function releaseJpegDecoder(): void {
+  decoderReady = null;
+}
+
+/**
+ * mozjpeg's Emscripten glue installs a global ImageData class where Node has none, declared inside
+ * its module factory: that class closes over the factory's scope, heap views included, so it kept
+ * the decoder's whole WASM heap alive after every reference to the module was gone. A plain class
+ * of the same shape, installed first, leaves the glue nothing to install.
+ */
+function installPlainImageData(): void {
+  const scope = globalThis as { ImageData?: unknown };
+  scope.ImageData ??= class ImageData {
+    constructor(readonly data: Uint8ClampedArray, readonly width: number, readonly height: number) {}
+  };
 }

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { zlibSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { decodeImage, readJpegOrientation } from '../../src/image/decode.js';
-import { nodeJpegDecoder } from '../../src/node/jpeg-decoder.js';
+import { nodeJpegDecoder, releaseJpegDecoder } from '../../src/node/jpeg-decoder.js';
 import { encodeJpeg, encodePng } from '../../src/image/encode.js';
 import { cropAffine, squareCropMatrix } from '../../src/image/resize.js';
 import type { RgbaImage } from '../../src/types.js';
-import { hasSharedData, sharedPath } from '../helpers/shared-data.js';
+import { hasSharedData, projectRoot, sharedPath } from '../helpers/shared-data.js';
 
 function expectCode(run: () => unknown, code: string, messagePart?: RegExp): void {
   assert.throws(run, (error: unknown) => {
@@ -178,6 +181,26 @@ describe('image decoding', () => {
     const wiped = jpegBytes.slice();
     wiped.fill(0, 4, 200);
     expectCode(() => decodeImage(wiped, { jpegDecoder }), 'CORRUPT_IMAGE', /JPEG image is corrupt/);
+  });
+
+  it('lets the mozjpeg decoder go (releaseJpegDecoder): its memory is collected, and the next decoder decodes the same pixels', async () => {
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const bytes = readFileSync(path.join(projectRoot, 'assets', 'generated', 'sample-photo.jpg'));
+    const arrayBufferMiB = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      collect();
+      return process.memoryUsage().arrayBuffers / 2 ** 20;
+    };
+    const before = decodeImage(bytes, { jpegDecoder: await nodeJpegDecoder() }).image.data;
+    const held = await arrayBufferMiB();
+    releaseJpegDecoder();
+    const released = await arrayBufferMiB();
+    console.log(`      ArrayBuffers with the decoder ${held.toFixed(1)} MiB, after releaseJpegDecoder ${released.toFixed(1)} MiB`);
+    // Its WASM heap, which mozjpeg's own global ImageData class kept alive before (1920x1280 photo).
+    assert.ok(held - released > 8, `released ${(held - released).toFixed(1)} MiB`);
+    const again = decodeImage(bytes, { jpegDecoder: await nodeJpegDecoder() }).image.data;
+    assert.ok(Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(Buffer.from(before.buffer, before.byteOffset, before.byteLength)));
   });
 
   it('downscales images over 8000 px by area averaging and reports it', () => {
