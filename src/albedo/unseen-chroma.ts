@@ -15,6 +15,7 @@
 import type { UvRaster } from './unwrap.js';
 import type { MirrorMap } from './completion.js';
 import type { UvapmObservation } from './fit-albedo.js';
+import { modelBlocks } from './uvapm-albedo.js';
 import { boxBlur } from './texture-filters.js';
 import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
 
@@ -42,7 +43,8 @@ export function seenAtModelSize(observations: readonly UvapmObservation[], raste
   const own = new Float32Array(D);
   for (const o of observations) for (let t = 0; t < D; t++) own[t] += o.weight[t];
   for (let t = 0; t < D; t++) own[t] = Math.min(1, own[t]);
-  const block = (x: number, y: number) => Math.floor(((y + 0.5) * d) / S) * d + Math.floor(((x + 0.5) * d) / S);
+  const { rowStart, column } = modelBlocks(S, d);
+  const block = (x: number, y: number) => rowStart[y] + column[x];
   const mirrored = new Float32Array(D), points = new Float32Array(D), skin = new Float32Array(D), texels = new Float32Array(D);
   for (let i = 0; i < raster.texel.length; i++) {
     const p = raster.texel[i], t = block(p % S, Math.floor(p / S));

@@ -33,6 +33,17 @@ export interface TexelObservation {
   saturated?: Uint8Array;
 }
 
+/** The d × d model grid's block under each texture texel (size S): per texture row, the block row's first index; per column, the block column. Tabulated: texel loops would divide twice per texel. */
+export interface ModelBlocks { rowStart: Int32Array; column: Int32Array }
+
+export function modelBlocks(textureSize: number, modelSize: number): ModelBlocks {
+  const S = textureSize, d = modelSize;
+  const rowStart = new Int32Array(S), column = new Int32Array(S);
+  for (let y = 0; y < S; y++) rowStart[y] = Math.floor(((y + 0.5) * d) / S) * d;
+  for (let x = 0; x < S; x++) column[x] = Math.floor(((x + 0.5) * d) / S);
+  return { rowStart, column };
+}
+
 /**
  * Weighted box-average of a view's texels into the d × d model grid: colour and normal are
  * weight-averaged (normals renormalised), and the weight is the block's total divided by the block
@@ -45,10 +56,7 @@ export function observeAtModelSize(view: TexelObservation, modelSize: number): U
   const colour = new Float32Array(3 * D), normal = new Float32Array(3 * D), weight = new Float32Array(D);
   const channelWeight = new Float32Array(3 * D);
   const saturated = view.saturated;
-  // Model texel of texture row y / column x, tabulated (the texel loop would divide twice per texel).
-  const rowStart = new Int32Array(S), column = new Int32Array(S);
-  for (let y = 0; y < S; y++) rowStart[y] = Math.floor(((y + 0.5) * d) / S) * d;
-  for (let x = 0; x < S; x++) column[x] = Math.floor(((x + 0.5) * d) / S);
+  const { rowStart, column } = modelBlocks(S, d);
   for (let i = 0; i < raster.texel.length; i++) {
     const w = view.weight[i];
     if (!(w > 0)) continue;
