@@ -32,6 +32,9 @@ export const EVAL_ALBEDO_HELP = `photo-avatar eval-albedo <photos...> --truth <f
   UVAPM also the model's mean, the coarse fit and the final texture. --uvapm-leave-one-out builds,
   per photo, a model from the folder's maps without the photo's own (honest with few maps), and
   from the same maps a learned detail model (row "final + D(α)": unseen texels get generated detail).
+  The colour-aligned PSNR columns score each albedo again after one gain per colour channel has
+  matched its overall colour to the truth's (a photo fixes the albedo only up to its exposure and
+  white balance): what is left is shading, the unseen parts and detail.
   --previews writes truth | photo-only | coarse | final strips per photo.`;
 
 export const EVAL_RELIGHT_HELP = `photo-avatar eval-relight <photos...> [--model <pack | hifi3dpp .mat>] [--uvapm <file | embedded>]
@@ -135,21 +138,28 @@ export async function runEvalAlbedoCommand(argv: string[]): Promise<number> {
     const present = rows.map((r) => r.scores[variant]).filter((s): s is TruthComparison => !!s);
     if (present.length === 0) continue;
     const avg = (pick: (s: TruthComparison) => number) => present.reduce((a, s) => a + pick(s), 0) / present.length;
+    const quality = (pick: (s: TruthComparison) => TruthComparison['face']) => ({ psnr: avg((s) => pick(s).psnr), ssim: avg((s) => pick(s).ssim), mse: avg((s) => pick(s).mse) });
     means[variant] = {
-      face: { psnr: avg((s) => s.face.psnr), ssim: avg((s) => s.face.ssim), mse: avg((s) => s.face.mse) },
-      head: { psnr: avg((s) => s.head.psnr), ssim: avg((s) => s.head.ssim), mse: avg((s) => s.head.mse) },
+      face: quality((s) => s.face),
+      head: quality((s) => s.head),
+      colourAligned: {
+        gains: [0, 1, 2].map((c) => avg((s) => s.colourAligned.gains[c])) as [number, number, number],
+        face: quality((s) => s.colourAligned.face),
+        head: quality((s) => s.colourAligned.head),
+      },
     };
   }
   const report = { model: model.name, textureSize, uvapm: uvapmFile ?? (looFolder ? `leave-one-out from ${looFolder} at ${uvapmSize}²` : null), photos: rows, means,
-    description: 'PSNR (dB, peak 1), SSIM and MSE of the albedo against the truth UV map, sRGB 0..1, at the texture size; face = the model\'s face-skin texels, head = every texel of the UV layout.' };
+    description: 'PSNR (dB, peak 1), SSIM and MSE of the albedo against the truth UV map, sRGB 0..1, at the texture size; face = the model\'s face-skin texels, head = every texel of the UV layout; ' +
+      'colour-aligned = the same PSNR once one gain per channel (linear light, least squares over the face) has brought the albedo\'s overall colour to the truth\'s (what is left: shading, unseen parts, detail).' };
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (reportFile) await writeFileAtomic(reportFile, json);
   if (args.flags.has('json')) { process.stdout.write(json); return 0; }
-  const lines = [`${pad('photo', 16)} ${pad('albedo', 13)} | face PSNR  SSIM  MSE      | head PSNR  SSIM  MSE`];
+  const lines = [`${pad('photo', 16)} ${pad('albedo', 13)} | face PSNR  SSIM  MSE      | head PSNR  SSIM  MSE      | colour-aligned PSNR face  head`];
   for (const row of [...rows, { photo: 'mean', uvapm: null, scores: means }]) {
     for (const variant of ALBEDO_VARIANTS) {
       const s = row.scores[variant];
-      if (s) lines.push(`${pad(path.basename(row.photo), 16)} ${pad(variant, 13)} | ${cell(s.face)} | ${cell(s.head)}`);
+      if (s) lines.push(`${pad(path.basename(row.photo), 16)} ${pad(variant, 13)} | ${cell(s.face)} | ${cell(s.head)} | ${s.colourAligned.face.psnr.toFixed(2).padStart(24)} ${s.colourAligned.head.psnr.toFixed(2).padStart(5)}`);
     }
   }
   process.stdout.write(`${lines.join('\n')}\n${report.description}\n`);
