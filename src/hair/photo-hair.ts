@@ -471,6 +471,32 @@ function growLengths(input: {
   });
 }
 
+/**
+ * The hair over the scalp: grid pixels within the fitted head's outline, from its top down to the
+ * brows, that `isHair` takes (the caller leaves the face oval out), on the grid of `grid` (a crown
+ * band pixel). They seed the growth beside the crown band's hair. A side parting is a line of bare
+ * scalp, of the skin's colour, from the hairline over the top of the head: the crown band (the
+ * head's middle 0.6 face widths) can lie wholly on one side of it, and the growth, over connected
+ * hair pixels, never crossed it (prnet 4: all her hair left of the parting was missed). Over the
+ * scalp a pixel of the hair's colour is hair whatever it joins. On the band's grid, since the
+ * growth steps one grid pixel at a time: seeds on another grid slipped through thin dark seams
+ * the band's growth does not cross (deep3d 015270's shaded jaw edge down to his neck).
+ */
+function scalpHair(input: {
+  head: HeadRows & { top: number }; frame: FaceFrame; step: number; x0: number; x1: number; y0: number; y1: number;
+  grid: [number, number]; isHair: (x: number, y: number) => boolean;
+}): [number, number][] {
+  const { head, step } = input;
+  const onGrid = (v: number, phase: number) => v + ((((phase - v) % step) + step) % step);
+  const seeds: [number, number][] = [];
+  for (let y = onGrid(Math.max(input.y0, Math.ceil(head.top)), input.grid[1]); y <= Math.min(input.y1, input.frame.browY); y += step) {
+    const left = head.left[y], right = head.right[y];
+    if (!(right > left)) continue;
+    for (let x = onGrid(Math.max(input.x0, Math.ceil(left)), input.grid[0]); x <= Math.min(input.x1, right); x += step) if (input.isHair(x, y)) seeds.push([x, y]);
+  }
+  return seeds;
+}
+
 /** Side in pixels of the tiles segmentHair keeps converted colours in. */
 const LAB_TILE = 64;
 
@@ -638,7 +664,8 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
       }
     }
   };
-  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y)));
+  const seeds = [...crownHair.filter(([x, y]) => isHair(x, y)), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], isHair: (x, y) => !at(faceMask, x, y, image) && isHair(x, y) })];
+  grow(seeds, isHair, (x, y) => isShadedHair(labAt(x, y)));
   if (nearSkinColour && personOk) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
       candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
