@@ -473,14 +473,16 @@ function growLengths(input: {
 
 /**
  * The hair over the scalp: grid pixels within the fitted head's outline, from its top down to the
- * brows, that `isHair` takes (the caller leaves the face oval out), on the grid of `grid` (a crown
- * band pixel). They seed the growth beside the crown band's hair. A side parting is a line of bare
- * scalp, of the skin's colour, from the hairline over the top of the head: the crown band (the
- * head's middle 0.6 face widths) can lie wholly on one side of it, and the growth, over connected
- * hair pixels, never crossed it (prnet 4: all her hair left of the parting was missed). Over the
- * scalp a pixel of the hair's colour is hair whatever it joins. On the band's grid, since the
- * growth steps one grid pixel at a time: seeds on another grid slipped through thin dark seams
- * the band's growth does not cross (deep3d 015270's shaded jaw edge down to his neck).
+ * face oval's top, that `isHair` takes (the crown band's rows, across the head's whole width), on
+ * the grid of `grid` (a crown band pixel). They seed the growth beside the crown band's hair. A
+ * side parting is a line of bare scalp, of the skin's colour, from the hairline over the top of
+ * the head: the crown band (the head's middle 0.6 face widths) can lie wholly on one side of it,
+ * and the growth, over connected hair pixels, never crossed it (prnet 4: her hair beyond the
+ * parting was missed). Not below the oval's top: a high forehead shows there beside the oval, and
+ * a lit spot of it, just outside the skin model and inside the blond hair's, was taken for hair
+ * (deep3d vd006). On the band's
+ * grid, since the growth steps one grid pixel at a time: seeds on another grid slipped through
+ * thin dark seams the band's growth does not cross (deep3d 015270's shaded jaw edge down to his neck).
  */
 function scalpHair(input: {
   head: HeadRows & { top: number }; frame: FaceFrame; step: number; x0: number; x1: number; y0: number; y1: number;
@@ -489,7 +491,7 @@ function scalpHair(input: {
   const { head, step } = input;
   const onGrid = (v: number, phase: number) => v + ((((phase - v) % step) + step) % step);
   const seeds: [number, number][] = [];
-  for (let y = onGrid(Math.max(input.y0, Math.ceil(head.top)), input.grid[1]); y <= Math.min(input.y1, input.frame.browY); y += step) {
+  for (let y = onGrid(Math.max(input.y0, Math.ceil(head.top)), input.grid[1]); y <= Math.min(input.y1, input.frame.top); y += step) {
     const left = head.left[y], right = head.right[y];
     if (!(right > left)) continue;
     for (let x = onGrid(Math.max(input.x0, Math.ceil(left)), input.grid[0]); x <= Math.min(input.x1, right); x += step) if (input.isHair(x, y)) seeds.push([x, y]);
