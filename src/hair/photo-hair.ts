@@ -10,8 +10,9 @@
  * colour or under shading that spreads the skin model wide. Where the face's skin model finds no
  * hair in the crown, the forehead's own skin model (tighter: it lies beside the crown, under the
  * same light) is asked instead: blond hair on fair skin, brown hair in dim light. Hair pixels are
- * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
- * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
+ * grown from the crown, and from the hair over the scalp beside it (scalpHair: a side parting cuts
+ * the band off from the hair beyond it), over connected hair-coloured person pixels, so clothes and
+ * background of a hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
  * over any pixel above the eyes, outside the face oval, that is not skin, and its lengths are then
  * followed beside the face and under the chin (growLengths). The growth also crosses hair in the
  * head's own shadow (shadedHairTest), above the eyes outside the face oval and below them beside the
@@ -407,7 +408,7 @@ const FLAT_VOLUME = 0.1;
  * a brown short02, since no colour cue tells dark stubble over brown skin from brown hair. A short
  * crop stands 1-3 cm off the skull: on the 37 other shared photos with hair that fit, it fills
  * 0.35-1.00 of the fuller temple band, or, where the mask misses the hair on one side or it is
- * pulled back (deep3d vd006's braid, prnet 4; 000037's black cap, 0.18-0.30), rises 0.12-0.25 face
+ * pulled back (deep3d vd006's braid; 000037's black cap, 0.18-0.30), rises 0.12-0.25 face
  * heights over the skull. The margins are narrow (vd006: 0.30 and 0.12).
  */
 export function liesFlat(silhouette: HairSilhouette): boolean {
