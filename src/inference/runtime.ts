@@ -24,7 +24,7 @@
  * the cause.
  */
 import * as ort from '#ort';
-import { ASSET_FILES, assetUrl, loadAsset, MAX_GUNZIPPED_BYTES, platformGunzipper } from '../assets.js';
+import { ASSET_FILES, assetUrl, gzipTrailerSize, loadAsset, MAX_GUNZIPPED_BYTES, platformGunzipper } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { isNode } from '../platform.js';
 
@@ -99,8 +99,7 @@ let wasmReady: Promise<void> | undefined;
  * (src/node/asset-files.ts installs it).
  */
 export async function gunzip(packed: Uint8Array): Promise<Uint8Array> {
-  if (packed.length < 18 || packed[0] !== 0x1f || packed[1] !== 0x8b) throw new Error('no gzip header');
-  const size = new DataView(packed.buffer, packed.byteOffset + packed.length - 4, 4).getUint32(0, true);
+  const size = gzipTrailerSize(packed);
   if (size > MAX_GUNZIPPED_BYTES) throw new Error(`its gzip trailer announces ${size} bytes`);
   const out = new Uint8Array(size);
   let filled = 0;
