@@ -111,6 +111,9 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
 
   const quiet = args.flags.has('quiet');
   const log = (line: string) => { if (!quiet) process.stderr.write(`${line}\n`); };
+  // Cold start: ort's binary is read, inflated and compiled off the main thread while the photos
+  // decode on it (createAvatarData takes the same shared analyzer; a failure surfaces there).
+  void getFaceAnalyzer(backend as 'auto' | 'wasm' | 'webgpu');
   const photos: DecodedImage[] = [];
   for (const file of photoFiles) {
     const decoded = await decodePhotoFile(file);
