@@ -287,13 +287,23 @@ function created(session: ort.InferenceSession, backend: Backend): LoadedSession
 const SESSION_OPTIONS = { graphOptimizationLevel: 'all', logSeverityLevel: 3 } as const;
 
 /**
+ * Configures the runtime and brings its WASM build's binary in (read and inflated once; see
+ * prepareWasm); resolves to the backend wanted. createSession does this first: calling it earlier
+ * starts the binary's read while the models' bytes are read.
+ */
+export async function prepareRuntime(backend?: 'auto' | Backend): Promise<'auto' | Backend> {
+  configureRuntime();
+  const want = backend ?? preferred;
+  await prepareWasm(info.wasmBuild ?? await chooseWasmBuild(want));
+  return want;
+}
+
+/**
  * Creates a session from model bytes: WebGPU when forced, or with 'auto' on a hardware adapter;
  * WASM otherwise, and as the fallback when WebGPU cannot run the graph (unless forced).
  */
 export async function createSession(model: Uint8Array, options: { backend?: 'auto' | Backend } = {}): Promise<LoadedSession> {
-  configureRuntime();
-  const want = options.backend ?? preferred;
-  await prepareWasm(info.wasmBuild ?? await chooseWasmBuild(want));
+  const want = await prepareRuntime(options.backend);
   const tryWebgpu = want === 'webgpu' ? webgpuPresent() : want === 'auto' && await hardwareWebgpuAvailable();
   if (tryWebgpu && info.wasmBuild === 'jsep') {
     try {
