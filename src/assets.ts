@@ -100,6 +100,15 @@ export type Gunzip = (packed: Uint8Array) => Promise<Uint8Array>;
 export const MAX_GUNZIPPED_BYTES = 256 * 1024 * 1024;
 
 /**
+ * The inflated size a gzip member's trailer announces (ISIZE, the size mod 2^32), after checking
+ * the magic bytes. Not public API.
+ */
+export function gzipTrailerSize(packed: Uint8Array): number {
+  if (packed.length < 18 || packed[0] !== 0x1f || packed[1] !== 0x8b) throw new Error('no gzip header');
+  return new DataView(packed.buffer, packed.byteOffset + packed.length - 4, 4).getUint32(0, true);
+}
+
+/**
  * Installed by the Node entry: reads the package's own assets/generated, and inflates with zlib
  * (a 12 MB lower peak than DecompressionStream in Node). Not public API.
  */

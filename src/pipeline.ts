@@ -9,7 +9,8 @@ import type { AvatarData, AvatarView, Box, Mask, ProgressCallback, RgbaImage, St
 import type { HeadModel } from './modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from './errors.js';
 import { ASSET_FILES, loadAsset } from './assets.js';
-import { readPack } from './modelpack/format.js';
+import { readPack, readPackSteps } from './modelpack/format.js';
+import { runStepsInSlices } from './plugin/build-steps.js';
 import { modelWithGivenShape } from './modelpack/given-shape.js';
 import { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 import { rejectUnusablePose } from './inference/face/pose-sanity.js';
@@ -87,10 +88,15 @@ export const HAIRLINE_MARGIN = 0.02;
 let defaultModel: Promise<HeadModel> | null = null;
 const analyzers = new Map<string, Promise<FaceAnalyzer>>();
 
-/** The embedded default head, decoded once per process/page (its file's bytes are not kept). */
+/**
+ * The embedded default head, decoded once per process/page (its file's bytes are not kept), in
+ * slices: on a cold start the face models' loading, started alongside, goes on between them.
+ */
 export function loadDefaultHead(): Promise<HeadModel> {
   if (!defaultModel) {
-    defaultModel = loadAsset(ASSET_FILES.defaultHead, { keep: false }).then((bytes) => readPack(bytes, { ownBuffers: true }));
+    defaultModel = loadAsset(ASSET_FILES.defaultHead, { keep: false })
+      .then((bytes) => runStepsInSlices(readPackSteps(bytes, { ownBuffers: true })))
+      .then(({ result }) => result);
     defaultModel.catch(() => { defaultModel = null; });
   }
   return defaultModel;

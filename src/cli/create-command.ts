@@ -111,6 +111,11 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
 
   const quiet = args.flags.has('quiet');
   const log = (line: string) => { if (!quiet) process.stderr.write(`${line}\n`); };
+  // Cold start: ort's binary and the default head's pack are read (ort's also inflated and
+  // compiled) off the main thread while the photos decode on it; createAvatarData takes the same
+  // shared analyzer and head, and a failure surfaces there.
+  void getFaceAnalyzer(backend as 'auto' | 'wasm' | 'webgpu');
+  if (!modelFile) void loadDefaultHead();
   const photos: DecodedImage[] = [];
   for (const file of photoFiles) {
     const decoded = await decodePhotoFile(file);

@@ -85,4 +85,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 installInterruptCleanup();
-process.exitCode = await main(process.argv.slice(2));
+const exitCode = await main(process.argv.slice(2));
+// A failed command ends now: `create` starts loading the face models while its photos decode, and
+// a bad photo need not wait for them (stderr is written synchronously to files and pipes).
+if (exitCode !== 0) process.exit(exitCode);

@@ -24,7 +24,7 @@
  * the cause.
  */
 import * as ort from '#ort';
-import { ASSET_FILES, assetUrl, loadAsset, MAX_GUNZIPPED_BYTES, platformGunzipper } from '../assets.js';
+import { ASSET_FILES, assetUrl, gzipTrailerSize, loadAsset, MAX_GUNZIPPED_BYTES, platformGunzipper } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { isNode } from '../platform.js';
 
@@ -99,8 +99,7 @@ let wasmReady: Promise<void> | undefined;
  * (src/node/asset-files.ts installs it).
  */
 export async function gunzip(packed: Uint8Array): Promise<Uint8Array> {
-  if (packed.length < 18 || packed[0] !== 0x1f || packed[1] !== 0x8b) throw new Error('no gzip header');
-  const size = new DataView(packed.buffer, packed.byteOffset + packed.length - 4, 4).getUint32(0, true);
+  const size = gzipTrailerSize(packed);
   if (size > MAX_GUNZIPPED_BYTES) throw new Error(`its gzip trailer announces ${size} bytes`);
   const out = new Uint8Array(size);
   let filled = 0;
@@ -288,13 +287,23 @@ function created(session: ort.InferenceSession, backend: Backend): LoadedSession
 const SESSION_OPTIONS = { graphOptimizationLevel: 'all', logSeverityLevel: 3 } as const;
 
 /**
+ * Configures the runtime and brings its WASM build's binary in (read and inflated once; see
+ * prepareWasm); resolves to the backend wanted. createSession does this first: calling it earlier
+ * starts the binary's read while the models' bytes are read.
+ */
+export async function prepareRuntime(backend?: 'auto' | Backend): Promise<'auto' | Backend> {
+  configureRuntime();
+  const want = backend ?? preferred;
+  await prepareWasm(info.wasmBuild ?? await chooseWasmBuild(want));
+  return want;
+}
+
+/**
  * Creates a session from model bytes: WebGPU when forced, or with 'auto' on a hardware adapter;
  * WASM otherwise, and as the fallback when WebGPU cannot run the graph (unless forced).
  */
 export async function createSession(model: Uint8Array, options: { backend?: 'auto' | Backend } = {}): Promise<LoadedSession> {
-  configureRuntime();
-  const want = options.backend ?? preferred;
-  await prepareWasm(info.wasmBuild ?? await chooseWasmBuild(want));
+  const want = await prepareRuntime(options.backend);
   const tryWebgpu = want === 'webgpu' ? webgpuPresent() : want === 'auto' && await hardwareWebgpuAvailable();
   if (tryWebgpu && info.wasmBuild === 'jsep') {
     try {

@@ -19,6 +19,7 @@ import { PhotoAvatarError } from '../errors.js';
 import type { HeadModel, SubMesh } from './head-model.js';
 import { crc32 } from '../math/crc32.js';
 import { decodeHalfArray, encodeHalfArray } from '../math/half.js';
+import { runSteps, type Steps } from '../plugin/build-steps.js';
 
 export const PACK_MAGIC = 'PAVPACK\0';
 export const PACK_FORMAT_VERSION = 1;
@@ -733,10 +734,22 @@ export interface ReadPackOptions {
  * `ownBuffers`, so keep `bytes` unchanged while the model is in use.
  */
 export function readPack(input: Uint8Array, options: ReadPackOptions = {}): HeadModel {
+  return runSteps(readPackSteps(input, options));
+}
+
+/**
+ * readPack as steps, one section each (see plugin/build-steps.ts): a cold start runs them in slices,
+ * so that what waits on the main thread meanwhile (onnxruntime's WASM compile is started from it)
+ * is not held up by the whole decode.
+ */
+export function* readPackSteps(input: Uint8Array, options: ReadPackOptions = {}): Steps<HeadModel> {
   const bytes = plainBytes(input);
   const header = readPackHeader(bytes);
   const sections = new Map<string, SectionArray>();
-  for (const s of neededSections(header)) sections.set(s.name, decodeSection(s, bytes.subarray(s.offset, s.offset + s.byteLength), options));
+  for (const s of neededSections(header)) {
+    sections.set(s.name, decodeSection(s, bytes.subarray(s.offset, s.offset + s.byteLength), options));
+    yield s.name;
+  }
   return assembleModel(header, sections);
 }
 

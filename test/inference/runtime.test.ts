@@ -31,7 +31,16 @@ describe('onnxruntime-web runtime choices', () => {
     assert.ok(packed.length < original.length / 3, `gzipped ${packed.length} of ${original.length} bytes`);
     assert.ok(Buffer.from(await gunzip(packed)).equals(original), 'the gunzipped binary differs from ort\'s');
     // Node inflates with zlib instead (installed by the Node asset loader): the same bytes.
-    assert.ok(Buffer.from(await platformGunzipper()!(packed)).equals(original), 'zlib\'s inflated binary differs from ort\'s');
+    const inflated = await platformGunzipper()!(packed);
+    assert.ok(Buffer.from(inflated).equals(original), 'zlib\'s inflated binary differs from ort\'s');
+    // One chunk of the trailer's size: the bytes fill their buffer, which ort then takes without a copy.
+    assert.equal(inflated.byteOffset, 0);
+    assert.equal(inflated.buffer.byteLength, original.length);
+    // The chunk comes from the trailer, which zlib checks as well: one that lies is a corrupt file.
+    const wrongTrailer = packed.slice();
+    new DataView(wrongTrailer.buffer).setUint32(wrongTrailer.length - 4, 1000, true);
+    await assert.rejects(platformGunzipper()!(wrongTrailer), /length/);
+    await assert.rejects(platformGunzipper()!(new TextEncoder().encode('<!doctype html><title>404</title>')), /no gzip header/);
     await assert.rejects(gunzip(new TextEncoder().encode('<!doctype html><title>404</title>')), /no gzip header/);
     await assert.rejects(gunzip(packed.subarray(0, packed.length >> 1)), /trailer|inflate|unexpected|end/i);
   });

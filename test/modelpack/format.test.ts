@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { assertModelsEqual } from './assert-model.js';
-import { openPackFromUrl, readPack, readPackHeader, writePack, PACK_PREAMBLE_BYTES } from '../../src/modelpack/format.js';
+import { openPackFromUrl, readPack, readPackHeader, readPackSteps, writePack, PACK_PREAMBLE_BYTES } from '../../src/modelpack/format.js';
+import { runStepsInSlices } from '../../src/plugin/build-steps.js';
 import { crc32 } from '../../src/math/crc32.js';
 import { fuzz } from './fuzz.js';
 import { syntheticModel } from './synthetic-model.js';
@@ -49,6 +50,21 @@ describe('modelpack format', () => {
     const arrays = (m: object) => Object.values(m).filter((v): v is Uint8Array => ArrayBuffer.isView(v));
     assert.ok(arrays(viewed).some((a) => a.buffer === bytes.buffer), 'fp32 sections are views by default');
     assert.equal(arrays(owned).filter((a) => a.buffer === bytes.buffer).length, 0);
+  });
+
+  it('decodes in slices (readPackSteps) to the same model as readPack, one step per section, and rejects the same corruption', async () => {
+    const bytes = writePack(model, { precision: 'fp16' });
+    const labels: string[] = [];
+    const { result, report } = await runStepsInSlices(readPackSteps(bytes, { ownBuffers: true }), { budgetMs: 0, onStep: (label) => labels.push(label) });
+    assertModelsEqual(result, readPack(bytes, { ownBuffers: true }));
+    const needed = readPackHeader(bytes).sections.map((s) => s.name);
+    assert.deepEqual(labels, needed, 'one step per section, in file order');
+    assert.ok(report.slices > 1, `ran in ${report.slices} slices`);
+    const flipped = bytes.slice();
+    const identity = readPackHeader(bytes).sections.find((s) => s.name === 'identityBasis')!;
+    flipped[identity.offset + 5] ^= 0x40;
+    await assert.rejects(runStepsInSlices(readPackSteps(flipped)), /identityBasis.*CRC-32/);
+    assert.throws(() => readPack(flipped), /identityBasis.*CRC-32/);
   });
 
   it('stores bases in fp16 and truncates identity modes', () => {

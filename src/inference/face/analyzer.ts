@@ -10,7 +10,7 @@ import { PhotoAvatarError } from '../../errors.js';
 import { ASSET_FILES, loadAsset } from '../../assets.js';
 import { applyAffine, cropAffine, flipPlanesHorizontally, squareCropMatrix } from '../../image/resize.js';
 import type { Box, FaceAnalysisResult, FaceObservation, Mask, RgbaImage } from '../../types.js';
-import { createSession, ort, type Backend } from '../runtime.js';
+import { createSession, ort, prepareRuntime, type Backend } from '../runtime.js';
 import { ATTENTION_MESH, FACE_MODELS, FACE_MODEL_INPUT, type FaceModelKey, type FaceModelSpec } from '../tfjs-to-onnx/face-models.js';
 import { blazeFaceAnchors, decodeBlazeFace, weightedNms, type RawDetection } from './blazeface.js';
 import { MEDIAPIPE_TO_IBUG68 } from './ibug68.js';
@@ -127,6 +127,9 @@ export class FaceAnalyzer {
     // ort copies a model into its own memory: the 5 MB of ONNX bytes need not stay cached.
     const load = options.loadModel ?? ((fileName: string) => loadAsset(fileName, { keep: false }));
     const keys = Object.keys(FACE_MODELS) as FaceModelKey[];
+    // ort's binary is read and inflated while the models are read (a failure surfaces again in
+    // createSession, which waits on the same preparation).
+    prepareRuntime(options.backend).catch(() => {});
     const loaded = await Promise.all(
       keys.map(async (key) => {
         let bytes: Uint8Array;
