@@ -344,10 +344,29 @@ function besideHeadAndNeck(head: HeadRows, frame: FaceFrame): (x: number, y: num
   };
 }
 
-/** The jaw's outline a little above the chin: under the chin the neck lies within it. */
-function jawOf(head: HeadRows, frame: FaceFrame): { left: number; right: number } {
-  const row = Math.max(0, Math.round(frame.chin - 0.15 * frame.height));
-  return { left: head.left[row], right: head.right[row] };
+/** Rows either side of the jaw's row, in face heights, whose outline the silhouette's neck band starts at (jawOf). */
+const JAW_ROWS = 0.03;
+
+/**
+ * The jaw's outline a little above the chin: under the chin the neck lies within it. With `reach`
+ * (face heights), the outermost over that many face heights either side of the row, not the row's
+ * own: a row's outline is the outermost vertex rounded into it (headRowsInImage), and where the
+ * face is larger than the mesh is fine (hrn 00016's 650 pixels) a row only inner vertices fall in
+ * reads up to a fifth of the face narrower than its neighbours (his row 827: right edge 556, its
+ * neighbours 703-718). The neck band beside it followed whichever row the fit put there: his
+ * neck's skin (neck fill 0.05) or, a few pixels of fit away, the true outline, where a neighbour's
+ * hair lies (0.98, read tied). Rows only miss the outline inwards, so the outermost is the outline.
+ * The mask's growth still reads the single row: given the outermost too, deep3d vd034's lengths
+ * under her chin lost a link to the rest (neck fill 0.70 -> 0.57, long read medium); not looked into yet.
+ */
+function jawOf(head: HeadRows, frame: FaceFrame, reach = 0): { left: number; right: number } {
+  const row = Math.max(0, Math.round(frame.chin - 0.15 * frame.height)), rows = Math.round(reach * frame.height);
+  let left = Infinity, right = -Infinity;
+  for (let y = Math.max(0, row - rows); y <= Math.min(head.left.length - 1, row + rows); y++) {
+    if (head.left[y] < left) left = head.left[y];
+    if (head.right[y] > right) right = head.right[y];
+  }
+  return left <= right ? { left, right } : { left: NaN, right: NaN };
 }
 
 /** Widest gap (analysis grid pixels, a face being ANALYSIS_HEIGHT high) the growth hops sideways onto shaded hair: a lit strand between shaded ones. */
@@ -775,6 +794,8 @@ export interface HairSilhouette {
   fullerTempleFill: number;
   /** Share of the bands under the chin beside the neck (chin to NECK_BAND face heights lower) that is hair, on the more covered side (long hair may fall to one side). */
   neckFill: number;
+  /** Share of the band beside the face (as sideFill's) on the side of the more covered neck band: whether hair falls past the face into it. */
+  sideFillOverNeck: number;
   /** Hair pixels per face-oval area. */
   area: number;
 }
@@ -814,8 +835,8 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const eyeY = eyeLine(frame);
   const { count, first } = countSet(mask.data);
   const hairTop = first >= 0 ? Math.floor(first / W) : Infinity;
-  /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the chin row's) outline; the less covered side. */
-  const fill = (from: number, to: number, outline: (y: number) => [number, number], combine: (a: number, b: number) => number): number => {
+  /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the jaw's) outline: the left side's and the right's. */
+  const fill = (from: number, to: number, outline: (y: number) => [number, number]): [number, number] => {
     let hitLeft = 0, totalLeft = 0, hitRight = 0, totalRight = 0;
     for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
       const [l, r] = outline(y);
@@ -827,22 +848,29 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
         if (xr >= 0 && xr < W) { totalRight++; if (mask.data[row + xr]) hitRight++; }
       }
     }
-    return combine(totalLeft ? hitLeft / totalLeft : 0, totalRight ? hitRight / totalRight : 0);
+    return [totalLeft ? hitLeft / totalLeft : 0, totalRight ? hitRight / totalRight : 0];
   };
   const atRow = (y: number): [number, number] => [headRows.left[y], headRows.right[y]];
   const chinRow = Math.min(H - 1, Math.round(frame.chin));
   // Under the chin the neck is narrower than the head: the bands start at the jaw's outline at chin level.
-  const jawRow = jawOf(headRows, frame);
+  const jawRow = jawOf(headRows, frame, JAW_ROWS);
   const jaw: [number, number] = [jawRow.left, jawRow.right];
+  const side = fill(eyeY, chinRow, atRow), temple = fill(frame.top, eyeY, atRow);
+  const neck = fill(chinRow, chinRow + NECK_BAND * frame.height, () => jaw);
+  const neckSide = neck[0] >= neck[1] ? 0 : 1;
   return {
     volume: count ? (headRows.top - hairTop) / frame.height : 0,
-    sideFill: fill(eyeY, chinRow, atRow, bothSides),
-    templeFill: fill(frame.top, eyeY, atRow, bothSides),
-    fullerTempleFill: fill(frame.top, eyeY, atRow, Math.max),
-    neckFill: fill(chinRow, chinRow + NECK_BAND * frame.height, () => jaw, Math.max),
+    sideFill: bothSides(side[0], side[1]),
+    templeFill: bothSides(temple[0], temple[1]),
+    fullerTempleFill: Math.max(temple[0], temple[1]),
+    neckFill: neck[neckSide],
+    sideFillOverNeck: side[neckSide],
     area: count / (0.785 * frame.width * frame.height),
   };
 }
+
+/** Share of a neck band that hair must fill, with the face's sides bare, for hair to be tied back over the shoulder (deep3d 000002: 0.88). */
+export const TIED_NECK_FILL = 0.7;
 
 /** Share of a neck band that hair must fill for hair beside the face to be long: medium hair ends at the jaw, but its ends, a collar or a scarf of its colour fill part of the band (deep3d vd051, 0.55), while long hair fills nearly all of it (0.82-1.00 on the shared photos). */
 const LONG_NECK_FILL = 0.6;
@@ -868,7 +896,11 @@ export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette):
   if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
   if (silhouette.sideFill > 0.3 && silhouette.neckFill > LONG_NECK_FILL) return 'long';
   if (silhouette.sideFill > 0.3) return 'medium';
-  if (silhouette.neckFill > 0.7) return 'tied';
+  // The tail's own side: hair that fills the band beside the face there too falls loose past the
+  // face into the neck band, not gathered behind the head. On hrn 00016 that is a neighbour's hair
+  // leaning in beside his face and shoulder (0.50 of his right side band; deep3d 000002's tail side
+  // 0.17): only the other side's bareness had kept his sideFill (bothSides) under medium's 0.3.
+  if (silhouette.neckFill > TIED_NECK_FILL && silhouette.sideFillOverNeck <= 0.3) return 'tied';
   return 'short';
 }
 
