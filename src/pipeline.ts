@@ -10,7 +10,7 @@ import type { HeadModel } from './modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from './errors.js';
 import { ASSET_FILES, loadAsset } from './assets.js';
 import { readPack, readPackSteps } from './modelpack/format.js';
-import { runStepsInSlices } from './plugin/build-steps.js';
+import { runStepsInSlices } from './steps.js';
 import { modelWithGivenShape } from './modelpack/given-shape.js';
 import { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 import { rejectUnusablePose } from './inference/face/pose-sanity.js';

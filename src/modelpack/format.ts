@@ -19,7 +19,7 @@ import { PhotoAvatarError } from '../errors.js';
 import type { HeadModel, SubMesh } from './head-model.js';
 import { crc32 } from '../math/crc32.js';
 import { decodeHalfArray, encodeHalfArray } from '../math/half.js';
-import { runSteps, type Steps } from '../plugin/build-steps.js';
+import { runSteps, type Steps } from '../steps.js';
 
 export const PACK_MAGIC = 'PAVPACK\0';
 export const PACK_FORMAT_VERSION = 1;
@@ -738,7 +738,7 @@ export function readPack(input: Uint8Array, options: ReadPackOptions = {}): Head
 }
 
 /**
- * readPack as steps, one section each (see plugin/build-steps.ts): a cold start runs them in slices,
+ * readPack as steps, one section each (see ../steps.ts): a cold start runs them in slices,
  * so that what waits on the main thread meanwhile (onnxruntime's WASM compile is started from it)
  * is not held up by the whole decode.
  */

@@ -31,7 +31,7 @@ import type { SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
 import { prepareAvatarArrays, rigParts, type AvatarArrayOptions, type AvatarArrays, type PartArrays } from './build-arrays.js';
-import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from './build-steps.js';
+import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from '../steps.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 import { SteppedMorphTargetManager } from './morph-texture.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
@@ -237,7 +237,7 @@ function bringPrePassUpToDate(scene: Scene): void {
 }
 
 /**
- * The build as steps (see build-steps.ts); each yield is a point where the page may draw a frame.
+ * The build as steps (see ../steps.ts); each yield is a point where the page may draw a frame.
  * `hidden`: the root stays disabled (the caller enables it). If the steps stop early (abort, error),
  * what they built is disposed.
  */

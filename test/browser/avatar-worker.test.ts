@@ -23,7 +23,7 @@ const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
 const PHOTO_URL = `/${PHOTO.join('/')}`;
 /**
  * Longest main-thread task allowed while an avatar is made with the worker. The build runs in
- * slices of about 10 ms (src/plugin/build-steps.ts) but some work stays whole: the upload of the
+ * slices of about 10 ms (src/steps.ts) but some work stays whole: the upload of the
  * morph-target texture (52 targets, 29 MB; its fill is spread over the steps), 0.13-0.46 s in
  * Chromium on SwiftShader on this shared 2-core machine, and each new shader variant, compiled one
  * per task before the avatar is shown (0.1-0.4 s; on SwiftShader's WebGL2 each link blocks). The

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { assertModelsEqual } from './assert-model.js';
 import { openPackFromUrl, readPack, readPackHeader, readPackSteps, writePack, PACK_PREAMBLE_BYTES } from '../../src/modelpack/format.js';
-import { runStepsInSlices } from '../../src/plugin/build-steps.js';
+import { runStepsInSlices } from '../../src/steps.js';
 import { crc32 } from '../../src/math/crc32.js';
 import { fuzz } from './fuzz.js';
 import { syntheticModel } from './synthetic-model.js';

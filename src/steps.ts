@@ -4,7 +4,7 @@
  * keeps drawing frames and answering input while it runs. Browsers flag any task over 50 ms as a
  * long task; a slice of about 10 ms leaves room for a frame's own work at 60 Hz.
  */
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from './errors.js';
 
 /** Yields a label after each step; returns the result. */
 export type Steps<T> = Generator<string, T, void>;
