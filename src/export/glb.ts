@@ -135,8 +135,9 @@ class GltfBuilder {
   }
 
   /** A KHR_mesh_quantization (or core normalized) integer attribute. */
-  addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean): number {
-    const view = this.addBufferView(q.bytes, GL_ARRAY_BUFFER, { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES' });
+  addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean, shared = false): number {
+    const layout: MeshoptLayout = { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES', ...(shared ? { shared: q.bytes } : {}) };
+    const view = this.addBufferView(q.bytes, GL_ARRAY_BUFFER, layout);
     const accessor: Json = { bufferView: view, componentType: q.componentType, normalized: true, count: q.count, type: q.type };
     if (withBounds) Object.assign(accessor, { min: q.min, max: q.max });
     this.accessors.push(accessor);
@@ -482,7 +483,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   for (let k = 0; k < model.expressionNames.length; k++) {
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
     const quantized = builder.quantize ? quantizedExpressionDeltas.get(model.expressionBasis, k, () => (largestMagnitude(delta) <= 1 ? snorm16Vec3(delta) : null)) : null;
-    const entry: Json = { POSITION: quantized ? builder.addQuantizedAccessor(quantized, true) : builder.addPositionDeltas(delta.slice()) };
+    const entry: Json = { POSITION: quantized ? builder.addQuantizedAccessor(quantized, true, true) : builder.addPositionDeltas(delta.slice()) };
     if (morphNormals) {
       const { vertices } = footprints[k];
       const normalDelta = morphNormalDelta(data.neutralVertices, delta, model, footprints[k], corners[k], neutralNormals, target, targetNormals, quantizedNormalDelta ?? new Float32Array(n3));

@@ -21,6 +21,24 @@ export interface MeshoptLayout {
    * primitives). A blended one (lashes, brows) keeps its order, which is its drawing order.
    */
   cacheOrder?: boolean;
+  /**
+   * The view's bytes when they are a model's own read-only data, the same array for every avatar
+   * made with it (the expression targets' quantized position deltas): encoded once per array.
+   */
+  shared?: Uint8Array;
+}
+
+/** Encoded shared views (MeshoptLayout.shared), per source array, with the element layout they were encoded at. */
+const encodedShared = new WeakMap<Uint8Array, { count: number; byteStride: number; mode: MeshoptMode; encoded: Uint8Array }>();
+
+/** encodeGltfBuffer (bitstream version 0) of a view, looked up for a shared one. */
+function encodeView(bytes: Uint8Array, layout: MeshoptLayout): Uint8Array {
+  const { count, byteStride, mode, shared } = layout;
+  const cached = shared && encodedShared.get(shared);
+  if (cached && cached.count === count && cached.byteStride === byteStride && cached.mode === mode) return cached.encoded;
+  const encoded = MeshoptEncoder.encodeGltfBuffer(bytes, count, byteStride, mode, 0);
+  if (shared) encodedShared.set(shared, { count, byteStride, mode, encoded });
+  return encoded;
 }
 
 type Json = Record<string, unknown>;
@@ -44,7 +62,7 @@ export async function compressBufferViews(gltf: Json, binary: Uint8Array, layout
       view.byteOffset = out.append(bytes);
       return;
     }
-    const encoded = MeshoptEncoder.encodeGltfBuffer(bytes, layout.count, layout.byteStride, layout.mode, 0);
+    const encoded = encodeView(bytes, layout);
     const extension: Json = { buffer: 0, byteOffset: out.append(encoded), byteLength: encoded.byteLength, byteStride: layout.byteStride, count: layout.count, mode: layout.mode };
     // The decoded data's place in the fallback buffer (4-byte aligned, as vertex data must be).
     fallbackLength += (4 - (fallbackLength % 4)) % 4;
