@@ -134,7 +134,7 @@ class GltfBuilder {
     return this.accessors.length - 1;
   }
 
-  /** A KHR_mesh_quantization (or core normalized) integer attribute. */
+  /** A KHR_mesh_quantization (or core normalized) integer attribute; `shared`: `q` is a model's own read-only data (MeshoptLayout.shared). */
   addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean, shared = false): number {
     const layout: MeshoptLayout = { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES', ...(shared ? { shared: q.bytes } : {}) };
     const view = this.addBufferView(q.bytes, GL_ARRAY_BUFFER, layout);
@@ -225,12 +225,15 @@ class GltfBuilder {
     return this.accessors.length - 1;
   }
 
-  /** `blended`: the primitive is alpha-blended, so its triangles keep their (drawing) order. */
-  addIndexAccessor(indices: Uint32Array, vertexCount: number, blended = false): number {
+  /**
+   * `blended`: the primitive is alpha-blended, so its triangles keep their (drawing) order. `shared`:
+   * `indices` is a model's own read-only array (encoded once, MeshoptLayout.shared).
+   */
+  addIndexAccessor(indices: Uint32Array, vertexCount: number, blended = false, shared = false): number {
     const small = vertexCount <= 65535;
     const typed = small ? Uint16Array.from(indices) : indices;
     const view = this.addBufferView(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), GL_ELEMENT_ARRAY_BUFFER,
-      { count: indices.length, byteStride: small ? 2 : 4, mode: 'TRIANGLES', cacheOrder: !blended });
+      { count: indices.length, byteStride: small ? 2 : 4, mode: 'TRIANGLES', cacheOrder: !blended, ...(shared ? { shared: indices } : {}) });
     this.accessors.push({ bufferView: view, componentType: small ? GL_UNSIGNED_SHORT : GL_UNSIGNED_INT, count: indices.length, type: 'SCALAR' });
     return this.accessors.length - 1;
   }
@@ -503,7 +506,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
       NORMAL: builder.addNormals(neutralNormals),
       TEXCOORD_0: builder.addUvs(flipV(model.uvs)),
     },
-    indices: builder.addIndexAccessor(model.indices, model.vertexCount),
+    indices: builder.addIndexAccessor(model.indices, model.vertexCount, false, true),
     material: 0,
     mode: 4,
   };
