@@ -251,6 +251,9 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
  */
 const quantizedExpressionDeltas = new PerModelCache<Float32Array, QuantizedAttribute | null>();
 
+/** The head's TEXCOORD_0 quantized (unorm16, v flipped): the model's alone, per UV array. Read-only. */
+const quantizedHeadUvs = new PerModelCache<Float32Array, QuantizedAttribute>();
+
 const footprintCornerLists = new PerModelCache<HeadModel, Uint32Array[]>();
 
 /**
@@ -504,7 +507,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     attributes: {
       POSITION: builder.addPositions(data.neutralVertices.slice()),
       NORMAL: builder.addNormals(neutralNormals),
-      TEXCOORD_0: builder.addUvs(flipV(model.uvs)),
+      TEXCOORD_0: builder.quantize ? builder.addQuantizedAccessor(quantizedHeadUvs.get(model.uvs, 0, () => unorm16Vec2(flipV(model.uvs))), false, true) : builder.addUvs(flipV(model.uvs)),
     },
     indices: builder.addIndexAccessor(model.indices, model.vertexCount, false, true),
     material: 0,
