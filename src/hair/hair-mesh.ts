@@ -27,6 +27,7 @@ import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
 import { hypot3 } from '../math/hypot.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 
 /** Hair triangles whose corners all lie this close to the skin cover the scalp under them (metres); hair hanging further out (a ponytail, long ends) does not. */
 const ON_SCALP = 0.03;
@@ -989,7 +990,7 @@ function aroundUncoveredEars(strands: Strands, model: HeadModel, fittedVertices:
  * (`strandTone` not NaN) at the fragment's barycentric (b1, b2) in triangle t. The uv is
  * interpolated in scalars: the rasterizer calls this for every fragment of every strand layer.
  */
-function opaqueStrandAt(indices: Uint32Array, uvs: Float32Array, strandTone: (u: number, v: number) => number): (t: number, b1: number, b2: number) => boolean {
+export function opaqueStrandAt(indices: Uint32Array, uvs: Float32Array, strandTone: (u: number, v: number) => number): (t: number, b1: number, b2: number) => boolean {
   return (t, b1, b2) => {
     const a = 2 * indices[3 * t], b = 2 * indices[3 * t + 1], c = 2 * indices[3 * t + 2], b0 = 1 - b1 - b2;
     return !Number.isNaN(strandTone(b0 * uvs[a] + b1 * uvs[b] + b2 * uvs[c], b0 * uvs[a + 1] + b1 * uvs[b + 1] + b2 * uvs[c + 1]));
@@ -1003,6 +1004,13 @@ function opaqueStrandAt(indices: Uint32Array, uvs: Float32Array, strandTone: (u:
  * which on long01's stretched hairline texels is 3-5 mm off it.
  */
 export function strandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
+  return strandToneReaders.get(style, 0, () => makeStrandToneReader(style));
+}
+
+/** strandToneReader per style: the style's alone, and the style match and every hair mesh ask for it. */
+const strandToneReaders = new PerModelCache<HairStyleMesh, (u: number, v: number) => number>();
+
+function makeStrandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
   const size = style.textureSize, texture = style.texture, toneOf = strandToneOf(style);
   const toneOfGrey = Float32Array.from({ length: 256 }, (_, grey) => toneOf(grey));
   return (u, v) => {
