@@ -70,14 +70,14 @@ export class RadialProfile {
 
   /** How far (metres) the point lies under the outermost surface along its ray (negative: outside). */
   depthBelowSurface(x: number, y: number, z: number): number {
-    const { bin, r } = this.locate(x, y, z);
-    return this.radius[bin] - r;
+    const bin = this.locateBin(x, y, z, this.distance);
+    return this.radius[bin] - this.distance[0];
   }
 
-  /** Moves `p` out along its ray from the centre by `distance` metres. */
-  moveOut(p: Float32Array, distance: number): void {
-    const dx = p[0] - this.centre[0], dy = p[1] - this.centre[1], dz = p[2] - this.centre[2];
+  /** Moves point i of `points` (xyz interleaved) out along its ray from the centre by `distance` metres. */
+  moveOut(points: Float32Array, i: number, distance: number): void {
+    const dx = points[3 * i] - this.centre[0], dy = points[3 * i + 1] - this.centre[1], dz = points[3 * i + 2] - this.centre[2];
     const r = hypot3(dx, dy, dz) || 1;
-    p[0] += (dx / r) * distance; p[1] += (dy / r) * distance; p[2] += (dz / r) * distance;
+    points[3 * i] += (dx / r) * distance; points[3 * i + 1] += (dy / r) * distance; points[3 * i + 2] += (dz / r) * distance;
   }
 }
