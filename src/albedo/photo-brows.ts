@@ -11,7 +11,8 @@
  */
 import { sampleBilinear } from '../image/resize.js';
 import { linearLuminance, LUMINANCE_WEIGHTS } from '../image/srgb.js';
-import { weightedMedianColour } from './sh-light.js';
+import { medianColourAt } from './sh-light.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
 import { boxBlur } from './texture-filters.js';
 import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
@@ -115,12 +116,15 @@ function browSurround(share: Float32Array): Float32Array {
 
 /** Median colour of the texture's face skin (the model's skin weight over 0.7), linear RGB. */
 function faceSkinTone(texture: Float32Array, raster: UvRaster): Float64Array {
-  const weight = takeFloat32(raster.size * raster.size);
-  for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0.7) weight[raster.texel[i]] = 1;
-  const tone = weightedMedianColour(texture, weight);
-  giveBackFloat32(weight);
-  return tone;
+  return medianColourAt(texture, faceSkinTexels.get(raster, 0, () => {
+    const texels: number[] = [];
+    for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0.7) texels.push(raster.texel[i]);
+    return Int32Array.from(texels);
+  }));
 }
+
+/** The texture texels of the model's face skin (skin weight over 0.7): the model's alone, once per raster; read-only. */
+const faceSkinTexels = new PerModelCache<UvRaster, Int32Array>();
 
 /** The skin's chromaticity (colour over luminance) minus neutral's (1, 1, 1): its hue and chroma in linear RGB. */
 function skinHueAxis(skinTone: ArrayLike<number>): [number, number, number] {

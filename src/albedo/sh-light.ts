@@ -320,31 +320,52 @@ function normaliseLight(light: Float32Array, basis: Float32Array, rows: Int32Arr
 
 /** Per-channel weighted median of an interleaved RGB field (256-bin histogram in linear 0..1 with in-bin interpolation). */
 export function weightedMedianColour(colour: Float32Array, weight: Float32Array): Float64Array {
-  const bins = 1024;
   const result = new Float64Array(3);
-  const histogram = new Float64Array(bins);
+  const histogram = new Float64Array(MEDIAN_BINS);
   for (let c = 0; c < 3; c++) {
     histogram.fill(0);
     let total = 0;
     for (let i = 0; i < weight.length; i++) {
       const w = weight[i];
       if (!(w > 0)) continue;
-      const v = Math.min(Math.max(colour[3 * i + c], 0), 1);
-      histogram[Math.min(bins - 1, Math.floor(v * bins))] += w;
+      histogram[medianBin(colour[3 * i + c])] += w;
       total += w;
     }
-    if (total <= 0) {
-      result[c] = 0.5;
-      continue;
-    }
-    let cumulative = 0;
-    for (let b = 0; b < bins; b++) {
-      if (cumulative + histogram[b] >= total / 2) {
-        result[c] = (b + (total / 2 - cumulative) / histogram[b]) / bins;
-        break;
-      }
-      cumulative += histogram[b];
-    }
+    result[c] = histogramMedian(histogram, total);
   }
   return result;
+}
+
+/**
+ * weightedMedianColour with weight 1 at the colours `indices` lists (each once) and 0 elsewhere,
+ * reading those alone. The histogram then counts whole numbers, exact in any order: the same result.
+ */
+export function medianColourAt(colour: Float32Array, indices: Int32Array): Float64Array {
+  const result = new Float64Array(3);
+  const histogram = new Float64Array(MEDIAN_BINS);
+  for (let c = 0; c < 3; c++) {
+    histogram.fill(0);
+    for (let k = 0; k < indices.length; k++) histogram[medianBin(colour[3 * indices[k] + c])]++;
+    result[c] = histogramMedian(histogram, indices.length);
+  }
+  return result;
+}
+
+/** Bins of the medians' histograms over 0..1. */
+const MEDIAN_BINS = 1024;
+
+function medianBin(value: number): number {
+  const v = Math.min(Math.max(value, 0), 1);
+  return Math.min(MEDIAN_BINS - 1, Math.floor(v * MEDIAN_BINS));
+}
+
+/** The median of a histogram over 0..1 of `total` weight, interpolated within its bin; 0.5 when empty. */
+function histogramMedian(histogram: Float64Array, total: number): number {
+  if (total <= 0) return 0.5;
+  let cumulative = 0;
+  for (let b = 0; b < MEDIAN_BINS; b++) {
+    if (cumulative + histogram[b] >= total / 2) return (b + (total / 2 - cumulative) / histogram[b]) / MEDIAN_BINS;
+    cumulative += histogram[b];
+  }
+  return 0;
 }

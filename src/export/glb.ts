@@ -35,7 +35,7 @@ import type { MeshoptLayout } from './meshopt-compression.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { hypot3 } from '../math/hypot.js';
 import {
-  componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
+  componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, snorm8Vec3Within, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
 
 export interface GlbOptions {
@@ -134,9 +134,10 @@ class GltfBuilder {
     return this.accessors.length - 1;
   }
 
-  /** A KHR_mesh_quantization (or core normalized) integer attribute. */
-  addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean): number {
-    const view = this.addBufferView(q.bytes, GL_ARRAY_BUFFER, { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES' });
+  /** A KHR_mesh_quantization (or core normalized) integer attribute; `shared`: `q` is a model's own read-only data (MeshoptLayout.shared). */
+  addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean, shared = false): number {
+    const layout: MeshoptLayout = { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES', ...(shared ? { shared: q.bytes } : {}) };
+    const view = this.addBufferView(q.bytes, GL_ARRAY_BUFFER, layout);
     const accessor: Json = { bufferView: view, componentType: q.componentType, normalized: true, count: q.count, type: q.type };
     if (withBounds) Object.assign(accessor, { min: q.min, max: q.max });
     this.accessors.push(accessor);
@@ -168,8 +169,8 @@ class GltfBuilder {
    * Morph target POSITION deltas. Quantized: dense int16 (meshopt stores the unmoved vertices'
    * zeros in almost nothing). Plain: sparse or dense floats (addDeltaAccessor).
    */
-  addPositionDeltas(deltas: Float32Array, quantized = () => snorm16Vec3(deltas)): number {
-    return this.quantize && largestMagnitude(deltas) <= 1 ? this.addQuantizedAccessor(quantized(), true) : this.addDeltaAccessor(deltas, true, 0);
+  addPositionDeltas(deltas: Float32Array): number {
+    return this.quantize && largestMagnitude(deltas) <= 1 ? this.addQuantizedAccessor(snorm16Vec3(deltas), true) : this.addDeltaAccessor(deltas, true, 0);
   }
 
   /** Morph target NORMAL deltas (clamped to ±1 when quantized: a larger change is a >60° turn). */
@@ -224,12 +225,15 @@ class GltfBuilder {
     return this.accessors.length - 1;
   }
 
-  /** `blended`: the primitive is alpha-blended, so its triangles keep their (drawing) order. */
-  addIndexAccessor(indices: Uint32Array, vertexCount: number, blended = false): number {
+  /**
+   * `blended`: the primitive is alpha-blended, so its triangles keep their (drawing) order. `shared`:
+   * `indices` is a model's own read-only array (encoded once, MeshoptLayout.shared).
+   */
+  addIndexAccessor(indices: Uint32Array, vertexCount: number, blended = false, shared = false): number {
     const small = vertexCount <= 65535;
     const typed = small ? Uint16Array.from(indices) : indices;
     const view = this.addBufferView(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), GL_ELEMENT_ARRAY_BUFFER,
-      { count: indices.length, byteStride: small ? 2 : 4, mode: 'TRIANGLES', cacheOrder: !blended });
+      { count: indices.length, byteStride: small ? 2 : 4, mode: 'TRIANGLES', cacheOrder: !blended, ...(shared ? { shared: indices } : {}) });
     this.accessors.push({ bufferView: view, componentType: small ? GL_UNSIGNED_SHORT : GL_UNSIGNED_INT, count: indices.length, type: 'SCALAR' });
     return this.accessors.length - 1;
   }
@@ -240,11 +244,15 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
 }
 
 /**
- * The head's morph-target POSITION deltas quantized (snorm16), per expression basis and target:
- * the model's alone, so every avatar made with it shares them (52 targets of 15k vertices).
- * Read-only: the GLB's binary chunk copies them.
+ * The head's morph-target POSITION deltas quantized (snorm16), per expression basis and target,
+ * or null where they exceed ±1 m (then they go as floats, addPositionDeltas): the model's alone,
+ * so every avatar made with it shares them (52 targets of 15k vertices). Read-only: the GLB's
+ * binary chunk copies them.
  */
-const quantizedExpressionDeltas = new PerModelCache<Float32Array, QuantizedAttribute>();
+const quantizedExpressionDeltas = new PerModelCache<Float32Array, QuantizedAttribute | null>();
+
+/** The head's TEXCOORD_0 quantized (unorm16, v flipped): the model's alone, per UV array. Read-only. */
+const quantizedHeadUvs = new PerModelCache<Float32Array, QuantizedAttribute>();
 
 const footprintCornerLists = new PerModelCache<HeadModel, Uint32Array[]>();
 
@@ -268,19 +276,19 @@ function footprintCorners(model: HeadModel, footprints: readonly NormalFootprint
 /**
  * One morph target's NORMAL deltas: only the normals its displacement reaches change (elsewhere
  * the delta stays 0), so the displaced shape is written at the footprint's corners alone (into
- * `target`) and its normals computed at the footprint's vertices (into `targetNormals`). A function
- * of its own, not a loop inside buildGltf: there it ran several times slower.
+ * `target`) and its normals computed at the footprint's vertices (into `targetNormals`); the
+ * deltas go into `normalDelta` there, which must hold zeros elsewhere. A function of its own, not
+ * a loop inside buildGltf: there it ran several times slower.
  */
 function morphNormalDelta(
   neutral: Float32Array, delta: Float32Array, model: HeadModel, footprint: NormalFootprint, corners: Uint32Array,
-  neutralNormals: Float32Array, target: Float32Array, targetNormals: Float32Array,
+  neutralNormals: Float32Array, target: Float32Array, targetNormals: Float32Array, normalDelta: Float32Array,
 ): Float32Array {
   for (let c = 0; c < corners.length; c++) {
     const v = 3 * corners[c];
     target[v] = neutral[v] + delta[v]; target[v + 1] = neutral[v + 1] + delta[v + 1]; target[v + 2] = neutral[v + 2] + delta[v + 2];
   }
   vertexNormalsWithin(target, model, footprint, targetNormals);
-  const normalDelta = new Float32Array(neutral.length);
   const vertices = footprint.vertices;
   for (let j = 0; j < vertices.length; j++) {
     const v = 3 * vertices[j];
@@ -475,11 +483,23 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const targetNormals = new Float32Array(n3);
   const footprints = morphNormals ? expressionNormalFootprints(model) : [];
   const corners = morphNormals ? footprintCorners(model, footprints) : [];
+  // Quantized, each target's normal deltas are written into one array, zero outside its footprint
+  // (morphNormalDelta writes there alone, and it is cleared again after), and quantized there alone.
+  const quantizedNormalDelta = builder.quantize ? new Float32Array(n3) : null;
   for (let k = 0; k < model.expressionNames.length; k++) {
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
-    const entry: Json = { POSITION: builder.addPositionDeltas(delta.slice(), () => quantizedExpressionDeltas.get(model.expressionBasis, k, () => snorm16Vec3(delta))) };
+    const quantized = builder.quantize ? quantizedExpressionDeltas.get(model.expressionBasis, k, () => (largestMagnitude(delta) <= 1 ? snorm16Vec3(delta) : null)) : null;
+    const entry: Json = { POSITION: quantized ? builder.addQuantizedAccessor(quantized, true, true) : builder.addPositionDeltas(delta.slice()) };
     if (morphNormals) {
-      entry.NORMAL = builder.addNormalDeltas(morphNormalDelta(data.neutralVertices, delta, model, footprints[k], corners[k], neutralNormals, target, targetNormals));
+      const { vertices } = footprints[k];
+      const normalDelta = morphNormalDelta(data.neutralVertices, delta, model, footprints[k], corners[k], neutralNormals, target, targetNormals, quantizedNormalDelta ?? new Float32Array(n3));
+      if (quantizedNormalDelta) {
+        entry.NORMAL = builder.addQuantizedAccessor(snorm8Vec3Within(normalDelta, vertices), false);
+        for (let j = 0; j < vertices.length; j++) {
+          const v = 3 * vertices[j];
+          quantizedNormalDelta[v] = 0; quantizedNormalDelta[v + 1] = 0; quantizedNormalDelta[v + 2] = 0;
+        }
+      } else entry.NORMAL = builder.addNormalDeltas(normalDelta);
     }
     targets.push(entry);
   }
@@ -487,9 +507,9 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     attributes: {
       POSITION: builder.addPositions(data.neutralVertices.slice()),
       NORMAL: builder.addNormals(neutralNormals),
-      TEXCOORD_0: builder.addUvs(flipV(model.uvs)),
+      TEXCOORD_0: builder.quantize ? builder.addQuantizedAccessor(quantizedHeadUvs.get(model.uvs, 0, () => unorm16Vec2(flipV(model.uvs))), false, true) : builder.addUvs(flipV(model.uvs)),
     },
-    indices: builder.addIndexAccessor(model.indices, model.vertexCount),
+    indices: builder.addIndexAccessor(model.indices, model.vertexCount, false, true),
     material: 0,
     mode: 4,
   };

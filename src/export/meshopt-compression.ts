@@ -21,6 +21,26 @@ export interface MeshoptLayout {
    * primitives). A blended one (lashes, brows) keeps its order, which is its drawing order.
    */
   cacheOrder?: boolean;
+  /**
+   * The array the view's bytes were made from when it is a model's own read-only data, the same
+   * array for every avatar made with it (the expression targets' quantized position deltas, the
+   * head's triangles): the view is encoded once per array.
+   */
+  shared?: object;
+}
+
+/** Encoded shared views (MeshoptLayout.shared), per source array, with the layout they were encoded at. */
+const encodedShared = new WeakMap<object, { count: number; byteStride: number; mode: MeshoptMode; cacheOrder: boolean; encoded: Uint8Array }>();
+
+/** A view's encoding (bitstream version 0; triangles cache-ordered where the layout allows), looked up for a shared one. */
+function encodeView(bytes: Uint8Array, layout: MeshoptLayout): Uint8Array {
+  const { count, byteStride, mode, shared } = layout;
+  const cacheOrder = mode === 'TRIANGLES' && layout.cacheOrder === true;
+  const cached = shared && encodedShared.get(shared);
+  if (cached && cached.count === count && cached.byteStride === byteStride && cached.mode === mode && cached.cacheOrder === cacheOrder) return cached.encoded;
+  const encoded = MeshoptEncoder.encodeGltfBuffer(cacheOrder ? cacheOrderedTriangles(bytes, byteStride) : bytes, count, byteStride, mode, 0);
+  if (shared) encodedShared.set(shared, { count, byteStride, mode, cacheOrder, encoded });
+  return encoded;
 }
 
 type Json = Record<string, unknown>;
@@ -39,12 +59,11 @@ export async function compressBufferViews(gltf: Json, binary: Uint8Array, layout
   views.forEach((view, i) => {
     const layout = layouts[i];
     const viewBytes = binary.subarray(view.byteOffset as number, (view.byteOffset as number) + (view.byteLength as number));
-    const bytes = layout?.mode === 'TRIANGLES' && layout.cacheOrder ? cacheOrderedTriangles(viewBytes, layout.byteStride) : viewBytes;
     if (!layout) {
-      view.byteOffset = out.append(bytes);
+      view.byteOffset = out.append(viewBytes);
       return;
     }
-    const encoded = MeshoptEncoder.encodeGltfBuffer(bytes, layout.count, layout.byteStride, layout.mode, 0);
+    const encoded = encodeView(viewBytes, layout);
     const extension: Json = { buffer: 0, byteOffset: out.append(encoded), byteLength: encoded.byteLength, byteStride: layout.byteStride, count: layout.count, mode: layout.mode };
     // The decoded data's place in the fallback buffer (4-byte aligned, as vertex data must be).
     fallbackLength += (4 - (fallbackLength % 4)) % 4;

@@ -163,6 +163,38 @@ export function earCover(
   model: HeadModel, vertices: Float32Array, ear: Uint8Array,
   hair: { positions: Float32Array; indices: Uint32Array }, opaque: (triangle: number, b1: number, b2: number) => boolean,
 ): [number, number] {
+  const cached = earViewsOfShapes.get(model, vertices, () => ({ ear, views: earSideViews(model, vertices, ear) }));
+  const views = cached.ear === ear ? cached.views : earSideViews(model, vertices, ear);
+  if (!views) return [1, 1];
+  const { width, height, sides } = views;
+  return sides.map(({ sign, pixels, depth }) => {
+    const strands = createRasterTarget(width, height);
+    rasterizeTriangles(strands, sideProjection(views, hair.positions, sign), hair.indices, { accept: opaque });
+    let hidden = 0;
+    for (let k = 0; k < pixels.length; k++) if (strands.depth[pixels[k]] < depth[k]) hidden++;
+    return pixels.length ? hidden / pixels.length : 1;
+  }) as [number, number];
+}
+
+/**
+ * The ears seen from each side of the head (-x, +x), as earCover compares the strands with them:
+ * the raster's frame (the ears' box at COVER_CELL, the head's mid-plane) and per side the ear
+ * pixels (the nearest head triangle has all corners on the ear, in front of the mid-plane) in
+ * raster order, with the head's depth there. Null when the head has no ear.
+ */
+interface EarSideViews {
+  width: number;
+  height: number;
+  back: number;
+  high: number;
+  midX: number;
+  sides: { sign: -1 | 1; pixels: Int32Array; depth: Float32Array }[];
+}
+
+/** earSideViews per fitted shape (and its ears): a hair change on the same avatar asks again. Read-only. */
+const earViewsOfShapes = new PerShapeCache<HeadModel, { ear: Uint8Array; views: EarSideViews | null }>();
+
+function earSideViews(model: HeadModel, vertices: Float32Array, ear: Uint8Array): EarSideViews | null {
   const { midX } = earFrame(model, vertices);
   let low = Infinity, high = -Infinity, back = Infinity, front = -Infinity;
   for (let v = 0; v < vertices.length / 3; v++) {
@@ -170,31 +202,34 @@ export function earCover(
     low = Math.min(low, vertices[3 * v + 1]); high = Math.max(high, vertices[3 * v + 1]);
     back = Math.min(back, vertices[3 * v + 2]); front = Math.max(front, vertices[3 * v + 2]);
   }
-  if (low > high) return [1, 1];
+  if (low > high) return null;
   const width = Math.ceil((front - back) / COVER_CELL) + 1, height = Math.ceil((high - low) / COVER_CELL) + 1;
-  const project = (P: Float32Array, sign: number) => {
-    const screen = new Float32Array(P.length);
-    for (let v = 0; v < P.length / 3; v++) {
-      screen[3 * v] = (P[3 * v + 2] - back) / COVER_CELL;
-      screen[3 * v + 1] = (high - P[3 * v + 1]) / COVER_CELL;
-      screen[3 * v + 2] = -sign * (P[3 * v] - midX);
-    }
-    return screen;
-  };
+  const frame = { width, height, back, high, midX };
   const { indices } = model;
-  return [-1, 1].map((sign) => {
-    const head = createRasterTarget(width, height), strands = createRasterTarget(width, height);
-    rasterizeTriangles(head, project(vertices, sign), indices);
-    rasterizeTriangles(strands, project(hair.positions, sign), hair.indices, { accept: opaque });
-    let seen = 0, hidden = 0;
+  const sides = ([-1, 1] as const).map((sign) => {
+    const head = createRasterTarget(width, height);
+    rasterizeTriangles(head, sideProjection(frame, vertices, sign), indices);
+    const pixels: number[] = [];
     for (let p = 0; p < width * height; p++) {
       const t = head.triangle[p];
       if (t < 0 || !ear[indices[3 * t]] || !ear[indices[3 * t + 1]] || !ear[indices[3 * t + 2]] || head.depth[p] >= 0) continue;
-      seen++;
-      if (strands.depth[p] < head.depth[p]) hidden++;
+      pixels.push(p);
     }
-    return seen ? hidden / seen : 1;
-  }) as [number, number];
+    return { sign, pixels: Int32Array.from(pixels), depth: Float32Array.from(pixels, (p) => head.depth[p]) };
+  });
+  return { ...frame, sides };
+}
+
+/** Points P projected onto an ear side view's raster (columns along z, rows along y, depth the distance from the mid-plane towards the viewer, negated). */
+function sideProjection(frame: Pick<EarSideViews, 'back' | 'high' | 'midX'>, P: Float32Array, sign: number): Float32Array {
+  const { back, high, midX } = frame;
+  const screen = new Float32Array(P.length);
+  for (let v = 0; v < P.length / 3; v++) {
+    screen[3 * v] = (P[3 * v + 2] - back) / COVER_CELL;
+    screen[3 * v + 1] = (high - P[3 * v + 1]) / COVER_CELL;
+    screen[3 * v + 2] = -sign * (P[3 * v] - midX);
+  }
+  return screen;
 }
 
 /**
@@ -256,6 +291,28 @@ function earSurfacePoints(model: HeadModel, vertices: Float32Array, ear: Uint8Ar
   return points;
 }
 
+/** The points on the ears of the sides `cut` marks (earSurfacePoints) and their grid. */
+interface EarSurface {
+  surface: Float32Array;
+  grid: VertexGrid;
+}
+
+/** EarSurface per fitted shape (and its ears) and sides cut: a hair change on the same avatar asks again. Read-only. */
+const earSurfacesOfShapes = new PerShapeCache<HeadModel, { ear: Uint8Array; bySides: Map<number, EarSurface> }>();
+
+function earSurface(model: HeadModel, vertices: Float32Array, ear: Uint8Array, cut: readonly [boolean, boolean]): EarSurface {
+  const make = (): EarSurface => {
+    const surface = earSurfacePoints(model, vertices, earsOnSides(model, vertices, ear, cut));
+    return { surface, grid: new VertexGrid(surface, 0.01) };
+  };
+  const cached = earSurfacesOfShapes.get(model, vertices, () => ({ ear, bySides: new Map() }));
+  if (cached.ear !== ear) return make();
+  const sides = (cut[0] ? 1 : 0) + (cut[1] ? 2 : 0);
+  let surface = cached.bySides.get(sides);
+  if (!surface) cached.bySides.set(sides, (surface = make()));
+  return surface;
+}
+
 /**
  * The strands trimmed around the ears on the sides `cut` (-x, +x) says: every point closer than
  * EAR_CLEARANCE to the ear's surface goes, triangles near the cut halved down to EAR_PIECE and
@@ -264,8 +321,7 @@ function earSurfacePoints(model: HeadModel, vertices: Float32Array, ear: Uint8Ar
  * push out of the skin lifted the cards crossing it into a tent over half the ear.
  */
 export function withoutHairOverEars(strands: Strands, model: HeadModel, vertices: Float32Array, ear: Uint8Array, cut: readonly [boolean, boolean]): Strands {
-  const surface = earSurfacePoints(model, vertices, earsOnSides(model, vertices, ear, cut));
-  const grid = new VertexGrid(surface, 0.01);
+  const { surface, grid } = earSurface(model, vertices, ear, cut);
   const positions = new GrowingFloats(strands.positions), uvs = new GrowingFloats(strands.uvs), skinDistance = new GrowingFloats(strands.skinDistance);
   const field: number[] = [];
   const side = (v: number): number => {

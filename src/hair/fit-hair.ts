@@ -141,10 +141,9 @@ export function pushOutAlongRays(positions: Float32Array, profile: RadialProfile
   const skinDistance = new Float32Array(n);
   let deepest = 0;
   for (let i = 0; i < n; i++) {
-    const p = positions.subarray(3 * i, 3 * i + 3);
-    const depth = profile.depthBelowSurface(p[0], p[1], p[2]);
+    const depth = profile.depthBelowSurface(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
     deepest = Math.max(deepest, depth);
-    if (depth > -SKIN_GAP) profile.moveOut(p, depth + SKIN_GAP);
+    if (depth > -SKIN_GAP) profile.moveOut(positions, i, depth + SKIN_GAP);
     skinDistance[i] = Math.max(-depth, SKIN_GAP);
   }
   return { skinDistance, deepest };

@@ -27,6 +27,7 @@ import { depthsInClosings } from '../image/chamfer-distance.js';
 import type { HairStyle } from './styles.js';
 import { earCover, EAR_COVERED, earsOnSides, earVertices, withoutHairOverEars } from './ears.js';
 import { hypot3 } from '../math/hypot.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 
 /** Hair triangles whose corners all lie this close to the skin cover the scalp under them (metres); hair hanging further out (a ponytail, long ends) does not. */
 const ON_SCALP = 0.03;
@@ -192,16 +193,19 @@ function scalpStrands(profile: RadialProfile, hair: Strands, strandTone: (u: num
   // Every kept sample's bin, radius and tone, in typed arrays sized up front (not growing lists).
   const sampleBin = new Int32Array(sampleCount), sampleRadius = new Float64Array(sampleCount), sampleTone = new Float64Array(sampleCount);
   let samples = 0;
+  const distance = new Float64Array(1);
   for (let t = 0; t < hairIndices.length; t += 3) {
     const a = hairIndices[t], b = hairIndices[t + 1], c = hairIndices[t + 2], count = steps[t / 3];
     if (count === 0) continue;
     for (let i = 0; i <= count; i++) for (let j = 0; i + j <= count; j++) {
       const u = i / count, v = j / count, w = 1 - u - v;
-      const { bin, r } = profile.locate(
+      const bin = profile.locateBin(
         w * hairPositions[3 * a] + u * hairPositions[3 * b] + v * hairPositions[3 * c],
         w * hairPositions[3 * a + 1] + u * hairPositions[3 * b + 1] + v * hairPositions[3 * c + 1],
         w * hairPositions[3 * a + 2] + u * hairPositions[3 * b + 2] + v * hairPositions[3 * c + 2],
+        distance,
       );
+      const r = distance[0];
       covered[bin] = 1;
       const tone = strandTone(w * uvs[2 * a] + u * uvs[2 * b] + v * uvs[2 * c], w * uvs[2 * a + 1] + u * uvs[2 * b + 1] + v * uvs[2 * c + 1]);
       if (Number.isNaN(tone)) continue;
@@ -328,9 +332,8 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
     screen[3 * v] = (P[3 * v + across] - left) / COVERAGE_CELL; screen[3 * v + 1] = (top - P[3 * v + 1]) / COVERAGE_CELL;
   }
   const indices = Uint32Array.from(kept);
-  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
   const target = createRasterTarget(width, height);
-  rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
+  rasterizeTriangles(target, screen, indices, { accept: opaqueStrandAt(indices, uvs, strandTone) });
   const covered = new Uint8Array(width * height);
   for (let p = 0; p < covered.length; p++) covered[p] = target.triangle[p] >= 0 ? 1 : 0;
   const depths = depthsInClosings(covered, width, height, CAP_UNDER_STRANDS.map(({ closing }) => closing / COVERAGE_CELL));
@@ -415,6 +418,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const zones = ([-1, 1] as const).map((sign) => sideburnZone(model, fittedVertices, ear, browY, sign));
   const sideburnDepth = (x: number, y: number, z: number) => Math.max(zones[0].depth(x, y, z), zones[1].depth(x, y, z));
   const n = model.vertexCount, capped = new Uint8Array(n), eligible = new Uint8Array(n);
+  const unusedRadius = new Float64Array(1);
   for (let v = 0; v < n; v++) {
     if (model.weldGroup[v] !== v) continue;
     const x = fittedVertices[3 * v], y = fittedVertices[3 * v + 1], z = fittedVertices[3 * v + 2];
@@ -428,7 +432,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     // it, so no ear skin shows between the cards.
     if (ear[v]) continue;
     eligible[v] = 1;
-    capped[v] = covered[profile.locate(x, y, z).bin];
+    capped[v] = covered[profile.locateBin(x, y, z, unusedRadius)];
   }
   const topology = headTopology(model, true), welded = topology.indices;
   const coverage = smoothedCoverage(capped, eligible, topology, CAP_RIM_SMOOTHING);
@@ -441,7 +445,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const vertexIndex = new Int32Array(n).fill(-1);
   const edgeIndex = new Map<number, number>();
   const lifted = (v: number, k: number) => fittedVertices[3 * v + k] + CAP_GAP * normals[3 * v + k];
-  const toneAt = (v: number) => binTone[profile.locate(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2]).bin];
+  const toneAt = (v: number) => binTone[profile.locateBin(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2], unusedRadius)];
   const probe = skinProbe(model, fittedVertices);
   const inside = (v: number): number => {
     if (vertexIndex[v] < 0) {
@@ -976,11 +980,21 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
  * `uncoveredEars`: the vertices of the ears cut around, which the scalp cap must not cover either.
  */
 function aroundUncoveredEars(strands: Strands, model: HeadModel, fittedVertices: Float32Array, ear: Uint8Array, strandTone: (u: number, v: number) => number): { strands: Strands; uncoveredEars: Uint8Array } {
-  const { indices, uvs } = strands;
-  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
-  const cover = earCover(model, fittedVertices, ear, strands, (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))));
+  const cover = earCover(model, fittedVertices, ear, strands, opaqueStrandAt(strands.indices, strands.uvs, strandTone));
   const cut = cover.map((share) => share < EAR_COVERED) as [boolean, boolean];
   return { strands: cut[0] || cut[1] ? withoutHairOverEars(strands, model, fittedVertices, ear, cut) : strands, uncoveredEars: earsOnSides(model, fittedVertices, ear, cut) };
+}
+
+/**
+ * The rasterizer's alpha test on strand triangles: whether the strand texture is opaque
+ * (`strandTone` not NaN) at the fragment's barycentric (b1, b2) in triangle t. The uv is
+ * interpolated in scalars: the rasterizer calls this for every fragment of every strand layer.
+ */
+export function opaqueStrandAt(indices: Uint32Array, uvs: Float32Array, strandTone: (u: number, v: number) => number): (t: number, b1: number, b2: number) => boolean {
+  return (t, b1, b2) => {
+    const a = 2 * indices[3 * t], b = 2 * indices[3 * t + 1], c = 2 * indices[3 * t + 2], b0 = 1 - b1 - b2;
+    return !Number.isNaN(strandTone(b0 * uvs[a] + b1 * uvs[b] + b2 * uvs[c], b0 * uvs[a + 1] + b1 * uvs[b + 1] + b2 * uvs[c + 1]));
+  };
 }
 
 /**
@@ -990,6 +1004,13 @@ function aroundUncoveredEars(strands: Strands, model: HeadModel, fittedVertices:
  * which on long01's stretched hairline texels is 3-5 mm off it.
  */
 export function strandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
+  return strandToneReaders.get(style, 0, () => makeStrandToneReader(style));
+}
+
+/** strandToneReader per style: the style's alone, and the style match and every hair mesh ask for it. */
+const strandToneReaders = new PerModelCache<HairStyleMesh, (u: number, v: number) => number>();
+
+function makeStrandToneReader(style: HairStyleMesh): (u: number, v: number) => number {
   const size = style.textureSize, texture = style.texture, toneOf = strandToneOf(style);
   const toneOfGrey = Float32Array.from({ length: 256 }, (_, grey) => toneOf(grey));
   return (u, v) => {

@@ -17,6 +17,8 @@ export class RadialProfile {
   static readonly BIN_ANGLE = Math.PI / POLAR_BINS;
   readonly centre: [number, number, number];
   private readonly radius = new Float32Array(POLAR_BINS * AZIMUTH_BINS);
+  /** locate's scratch for locateBin's distance. */
+  private readonly distance = new Float64Array(1);
 
   constructor(vertices: Float32Array, weldGroup: Uint32Array) {
     const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
@@ -26,8 +28,8 @@ export class RadialProfile {
     const radius = this.radius;
     for (let v = 0; v < vertices.length / 3; v++) {
       if (weldGroup[v] !== v) continue;
-      const { bin, r } = this.locate(vertices[3 * v], vertices[3 * v + 1], vertices[3 * v + 2]);
-      if (r > radius[bin]) radius[bin] = r;
+      const bin = this.locateBin(vertices[3 * v], vertices[3 * v + 1], vertices[3 * v + 2], this.distance);
+      if (this.distance[0] > radius[bin]) radius[bin] = this.distance[0];
     }
     // Fill empty bins from their neighbours, a ring at a time.
     for (let pass = 0; pass < 4; pass++) {
@@ -47,25 +49,35 @@ export class RadialProfile {
 
   /** The direction bin of a point, and its distance from the centre. */
   locate(x: number, y: number, z: number): { bin: number; r: number } {
+    const bin = this.locateBin(x, y, z, this.distance);
+    return { bin, r: this.distance[0] };
+  }
+
+  /**
+   * locate's bin, its distance written to radius[0]: for the loops that locate tens of thousands of
+   * points per avatar (a result object per point was most of what they allocated).
+   */
+  locateBin(x: number, y: number, z: number, radius: Float64Array): number {
     const dx = x - this.centre[0], dy = y - this.centre[1], dz = z - this.centre[2];
     const r = hypot3(dx, dy, dz);
     const polar = Math.acos(Math.max(-1, Math.min(1, dy / (r || 1))));
     const azimuth = Math.atan2(dx, dz) + Math.PI;
     const i = Math.min(POLAR_BINS - 1, Math.floor((polar / Math.PI) * POLAR_BINS));
     const j = Math.min(AZIMUTH_BINS - 1, Math.floor((azimuth / (2 * Math.PI)) * AZIMUTH_BINS));
-    return { bin: i * AZIMUTH_BINS + j, r };
+    radius[0] = r;
+    return i * AZIMUTH_BINS + j;
   }
 
   /** How far (metres) the point lies under the outermost surface along its ray (negative: outside). */
   depthBelowSurface(x: number, y: number, z: number): number {
-    const { bin, r } = this.locate(x, y, z);
-    return this.radius[bin] - r;
+    const bin = this.locateBin(x, y, z, this.distance);
+    return this.radius[bin] - this.distance[0];
   }
 
-  /** Moves `p` out along its ray from the centre by `distance` metres. */
-  moveOut(p: Float32Array, distance: number): void {
-    const dx = p[0] - this.centre[0], dy = p[1] - this.centre[1], dz = p[2] - this.centre[2];
+  /** Moves point i of `points` (xyz interleaved) out along its ray from the centre by `distance` metres. */
+  moveOut(points: Float32Array, i: number, distance: number): void {
+    const dx = points[3 * i] - this.centre[0], dy = points[3 * i + 1] - this.centre[1], dz = points[3 * i + 2] - this.centre[2];
     const r = hypot3(dx, dy, dz) || 1;
-    p[0] += (dx / r) * distance; p[1] += (dy / r) * distance; p[2] += (dz / r) * distance;
+    points[3 * i] += (dx / r) * distance; points[3 * i + 1] += (dy / r) * distance; points[3 * i + 2] += (dz / r) * distance;
   }
 }

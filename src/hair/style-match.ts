@@ -12,7 +12,7 @@ import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
 import type { HairStyleMesh } from './asset-format.js';
 import { hairFollowingHead, pushOutAlongRays, radialProfileOf } from './fit-hair.js';
-import { strandToneReader } from './hair-mesh.js';
+import { opaqueStrandAt, strandToneReader } from './hair-mesh.js';
 import { eyeLine, type FaceFrame } from './photo-hair.js';
 import type { HairStyle } from './styles.js';
 
@@ -80,11 +80,7 @@ export function bestMatchingStyle(candidates: readonly HairStyleMesh[], input: {
     // Pushed onto the scalp, the inner layers MakeHuman hides under it show, as on the built mesh.
     const positions = hairFollowingHead(style.positions, style.indices, model, neutralVertices);
     pushOutAlongRays(positions, profile);
-    const strandTone = strandToneReader(style);
-    const { uvs, indices } = style;
-    const uvAt = (t: number, b1: number, b2: number, k: number) =>
-      (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
-    rasterizeTriangles(target, toGrid(positions), indices, { accept: (t, b1, b2) => !Number.isNaN(strandTone(uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1))) });
+    rasterizeTriangles(target, toGrid(positions), style.indices, { accept: opaqueStrandAt(style.indices, style.uvs, strandToneReader(style)) });
     const strands = new Uint8Array(region.length);
     for (let p = 0; p < strands.length; p++) strands[p] = target.triangle[p] >= 0 ? 1 : 0;
     const covered = depthInClosing(strands, width, height, CAP_CLOSING);

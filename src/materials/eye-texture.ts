@@ -106,8 +106,58 @@ export function socketOcclusion(r: number): number {
 export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
   const size = Math.max(16, Math.round(options.size ?? 256));
   const iris = options.irisColor ?? [112, 78, 50];
-  const seed = options.seed ?? 1;
+  const pattern = eyePattern(size, options.seed ?? 1);
+  const data = Uint8ClampedArray.from(pattern.sclera);
+  const { irisTexels, factors } = pattern;
+  for (let k = 0; k < irisTexels.length; k++) {
+    const f = EYE_FACTORS * k;
+    const shade = factors[f + 3], pupil = factors[f + 4], irisMix = factors[f + 5], occlusion = factors[f + 6];
+    const ir = iris[0] * shade, ig = iris[1] * shade, ib = iris[2] * shade;
+    const pr = ir * (1 - pupil) + 8 * pupil;
+    const pg = ig * (1 - pupil) + 7 * pupil;
+    const pb = ib * (1 - pupil) + 7 * pupil;
+    const cr = factors[f] * (1 - irisMix) + pr * irisMix;
+    const cg = factors[f + 1] * (1 - irisMix) + pg * irisMix;
+    const cb = factors[f + 2] * (1 - irisMix) + pb * irisMix;
+    // The occlusion scales light, so it applies to linear values.
+    const o = 4 * irisTexels[k];
+    data[o] = linearToSrgb8(srgbToLinear(cr / 255) * occlusion);
+    data[o + 1] = linearToSrgb8(srgbToLinear(cg / 255) * occlusion);
+    data[o + 2] = linearToSrgb8(srgbToLinear(cb / 255) * occlusion);
+  }
+  return { width: size, height: size, data };
+}
+
+/**
+ * What the eye texture owes to its size and seed alone: the finished texels outside the iris, and
+ * per texel the iris could reach its sclera colour, fibre shade, pupil and iris shares and
+ * occlusion (EYE_FACTORS values), so an avatar's texture only mixes in its iris colour. Every
+ * compact GLB and preview makes one.
+ */
+interface EyePattern {
+  sclera: Uint8ClampedArray;
+  irisTexels: Int32Array;
+  factors: Float64Array;
+}
+
+const EYE_FACTORS = 7;
+/** Eye patterns by size and seed; a caller asks for one or two. */
+const eyePatterns = new Map<string, EyePattern>();
+const MAX_EYE_PATTERNS = 4;
+
+function eyePattern(size: number, seed: number): EyePattern {
+  const key = `${size}:${seed}`;
+  let pattern = eyePatterns.get(key);
+  if (!pattern) {
+    if (eyePatterns.size >= MAX_EYE_PATTERNS) eyePatterns.delete(eyePatterns.keys().next().value!);
+    eyePatterns.set(key, (pattern = makeEyePattern(size, seed)));
+  }
+  return pattern;
+}
+
+function makeEyePattern(size: number, seed: number): EyePattern {
   const data = new Uint8ClampedArray(size * size * 4);
+  const irisTexels: number[] = [], factors: number[] = [];
   // Warmer than it was (218, 210, 200: linear red/blue 1.21, 1.5 now): the photos' sclera is a
   // median 2.2 red over blue, the avatar's rendered in the same light was 1.14 (bench/eye-look.ts);
   // half the way, since the photo's eye loop takes in pink lid margin and caruncle.
@@ -121,9 +171,12 @@ export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
       const angle01 = (Math.atan2(dv, du) / (2 * Math.PI) + 1) % 1;
       // Sclera: warm white, pinker towards the eye corners (the projection's rim).
       const rim = smoothstep(0.3, 0.5, r);
-      let cr = sclera[0] + (scleraRim[0] - sclera[0]) * rim;
-      let cg = sclera[1] + (scleraRim[1] - sclera[1]) * rim;
-      let cb = sclera[2] + (scleraRim[2] - sclera[2]) * rim;
+      const cr = sclera[0] + (scleraRim[0] - sclera[0]) * rim;
+      const cg = sclera[1] + (scleraRim[1] - sclera[1]) * rim;
+      const cb = sclera[2] + (scleraRim[2] - sclera[2]) * rim;
+      const occlusion = lidOcclusion(du, dv) * socketOcclusion(r);
+      const o = (y * size + x) * 4;
+      data[o + 3] = 255;
       if (r < IRIS_RADIUS_UV + 0.01) {
         const t = r / IRIS_RADIUS_UV; // 0 at the centre, 1 at the limbus
         // Radial fibres at two frequencies, brighter collarette ring around the pupil, dark limbal ring.
@@ -131,27 +184,19 @@ export function createEyeTexture(options: EyeTextureOptions = {}): RgbaImage {
         const collarette = Math.exp(-(((t - 0.45) / 0.1) ** 2));
         let shade = 0.75 + 0.45 * (fibres - 0.5) + 0.3 * collarette;
         shade *= 1 - 0.55 * smoothstep(0.78, 1.0, t);
-        const ir = iris[0] * shade, ig = iris[1] * shade, ib = iris[2] * shade;
         // Pupil with a soft edge; limbus blends into the sclera over about one texel.
         const pupil = 1 - smoothstep(PUPIL_RADIUS_UV - 0.006, PUPIL_RADIUS_UV + 0.006, r);
         const irisMix = 1 - smoothstep(IRIS_RADIUS_UV - 0.006, IRIS_RADIUS_UV + 0.006, r);
-        const pr = ir * (1 - pupil) + 8 * pupil;
-        const pg = ig * (1 - pupil) + 7 * pupil;
-        const pb = ib * (1 - pupil) + 7 * pupil;
-        cr = cr * (1 - irisMix) + pr * irisMix;
-        cg = cg * (1 - irisMix) + pg * irisMix;
-        cb = cb * (1 - irisMix) + pb * irisMix;
+        irisTexels.push(y * size + x);
+        factors.push(cr, cg, cb, shade, pupil, irisMix, occlusion);
+        continue;
       }
-      // The occlusion scales light, so it applies to linear values.
-      const shade = lidOcclusion(du, dv) * socketOcclusion(r);
-      const o = (y * size + x) * 4;
-      data[o] = linearToSrgb8(srgbToLinear(cr / 255) * shade);
-      data[o + 1] = linearToSrgb8(srgbToLinear(cg / 255) * shade);
-      data[o + 2] = linearToSrgb8(srgbToLinear(cb / 255) * shade);
-      data[o + 3] = 255;
+      data[o] = linearToSrgb8(srgbToLinear(cr / 255) * occlusion);
+      data[o + 1] = linearToSrgb8(srgbToLinear(cg / 255) * occlusion);
+      data[o + 2] = linearToSrgb8(srgbToLinear(cb / 255) * occlusion);
     }
   }
-  return { width: size, height: size, data };
+  return { sclera: data, irisTexels: Int32Array.from(irisTexels), factors: Float64Array.from(factors) };
 }
 
 /**

@@ -47,17 +47,32 @@ function point(vertices: Float32Array, index: number): Vec3 {
   return [vertices[3 * index], vertices[3 * index + 1], vertices[3 * index + 2]];
 }
 
-function distanceToSegment(p: Vec3, a: Vec3, b: Vec3): number {
-  const ab: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-  const lengthSq = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2] || 1;
-  const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1] + (p[2] - a[2]) * ab[2]) / lengthSq));
-  return hypot3(p[0] - a[0] - t * ab[0], p[1] - a[1] - t * ab[1], p[2] - a[2] - t * ab[2]);
+/** Per segment of a polyline: its start (x, y, z), its direction b - a and that's squared length (1 when zero). */
+const SEGMENT_STRIDE = 7;
+
+/**
+ * The segments of polylines as one flat table, for distanceToSegments: the per-vertex loop of
+ * roughnessRegions then allocates nothing (a 3-array per vertex and segment cost more than the
+ * arithmetic). The values are the same doubles the 3-array form computed.
+ */
+function segmentTable(polylines: readonly { points: Vec3[]; closed: boolean }[]): Float64Array {
+  const segments = polylines.flatMap(({ points, closed }) => Array.from({ length: closed ? points.length : points.length - 1 }, (_, i) => [points[i], points[(i + 1) % points.length]]));
+  const table = new Float64Array(SEGMENT_STRIDE * segments.length);
+  segments.forEach(([a, b], s) => {
+    const abx = b[0] - a[0], aby = b[1] - a[1], abz = b[2] - a[2];
+    table.set([a[0], a[1], a[2], abx, aby, abz, abx * abx + aby * aby + abz * abz || 1], SEGMENT_STRIDE * s);
+  });
+  return table;
 }
 
-function distanceToPolyline(p: Vec3, polyline: Vec3[], closed: boolean): number {
+/** Distance from (x, y, z) to the nearest segment of a segmentTable. */
+function distanceToSegments(x: number, y: number, z: number, table: Float64Array): number {
   let best = Infinity;
-  const segments = closed ? polyline.length : polyline.length - 1;
-  for (let i = 0; i < segments; i++) best = Math.min(best, distanceToSegment(p, polyline[i], polyline[(i + 1) % polyline.length]));
+  for (let s = 0; s < table.length; s += SEGMENT_STRIDE) {
+    const ax = table[s], ay = table[s + 1], az = table[s + 2], abx = table[s + 3], aby = table[s + 4], abz = table[s + 5];
+    const t = Math.max(0, Math.min(1, ((x - ax) * abx + (y - ay) * aby + (z - az) * abz) / table[s + 6]));
+    best = Math.min(best, hypot3(x - ax - t * abx, y - ay - t * aby, z - az - t * abz));
+  }
   return best;
 }
 
@@ -65,7 +80,7 @@ function distanceToPolyline(p: Vec3, polyline: Vec3[], closed: boolean): number 
 function insideXy(x: number, y: number, polygon: Vec3[]): boolean {
   let inside = false;
   for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
-    const [ax, ay] = polygon[j], [bx, by] = polygon[i];
+    const ax = polygon[j][0], ay = polygon[j][1], bx = polygon[i][0], by = polygon[i][1];
     if ((by > y) !== (ay > y) && x < ((ax - bx) * (y - by)) / (ay - by) + bx) inside = !inside;
   }
   return inside;
@@ -88,20 +103,22 @@ export function roughnessRegions(model: HeadModel, vertices: Float32Array): Roug
   const foreheadLow: Vec3 = [browMiddle[0], browMiddle[1] + 0.12 * eyeSpan, browMiddle[2]];
   const foreheadHigh: Vec3 = [browMiddle[0], browMiddle[1] + 0.75 * eyeSpan, browMiddle[2] - 0.1 * eyeSpan];
   const noseSigma = 0.14 * eyeSpan, foreheadSigma = 0.22 * eyeSpan, browSigma = 0.07 * eyeSpan, lipFade = 0.03 * eyeSpan;
-  const browLines = [BROW_RIGHT.map(at), BROW_LEFT.map(at)];
+  const browLines = segmentTable([{ points: BROW_RIGHT.map(at), closed: false }, { points: BROW_LEFT.map(at), closed: false }]);
   const lipPolygon = OUTER_LIPS.map(at);
+  const lipOutline = segmentTable([{ points: lipPolygon, closed: true }]);
   const lipFrontZ = Math.min(at(48)[2], at(54)[2]) - 0.1 * eyeSpan;
-  const noseBridge = at(NOSE_BRIDGE), noseTip = at(NOSE_TIP), noseBase = at(NOSE_BASE);
+  const noseLine = segmentTable([{ points: [at(NOSE_BRIDGE), at(NOSE_TIP), at(NOSE_BASE)], closed: false }]);
+  const foreheadLine = segmentTable([{ points: [foreheadLow, foreheadHigh], closed: false }]);
   for (let v = 0; v < n; v++) {
-    const p = point(vertices, v);
-    const nose = Math.min(distanceToSegment(p, noseBridge, noseTip), distanceToSegment(p, noseTip, noseBase));
-    const forehead = distanceToSegment(p, foreheadLow, foreheadHigh);
+    const x = vertices[3 * v], y = vertices[3 * v + 1], z = vertices[3 * v + 2];
+    const nose = distanceToSegments(x, y, z, noseLine);
+    const forehead = distanceToSegments(x, y, z, foreheadLine);
     regions.tZone[v] = Math.max(Math.exp(-((nose / noseSigma) ** 2)), Math.exp(-((forehead / foreheadSigma) ** 2)));
-    const brow = Math.min(distanceToPolyline(p, browLines[0], false), distanceToPolyline(p, browLines[1], false));
+    const brow = distanceToSegments(x, y, z, browLines);
     regions.brows[v] = Math.exp(-((brow / browSigma) ** 2));
-    if (p[2] > lipFrontZ) {
-      const edge = distanceToPolyline(p, lipPolygon, true);
-      regions.lips[v] = insideXy(p[0], p[1], lipPolygon) ? 1 : Math.max(0, 1 - edge / lipFade);
+    if (z > lipFrontZ) {
+      const edge = distanceToSegments(x, y, z, lipOutline);
+      regions.lips[v] = insideXy(x, y, lipPolygon) ? 1 : Math.max(0, 1 - edge / lipFade);
     }
   }
   return regions;
