@@ -11,7 +11,9 @@
  * sessions and per-model caches are built), then N more with each, alternating avatar by avatar
  * (so a shared machine's load falls on both alike), each with the photo's decode and the compact
  * GLB, then `setHair` (the hair mesh of the avatar's style built again on its fitted head); medians
- * over every run's avatars, per stage.
+ * over every run's avatars, per stage, and the process's CPU time per avatar (cpuWithSetHair: on a
+ * loaded machine it moves less than the wall times). A cold run's CPU row is the child's user +
+ * system time (all threads).
  *   npx tsx bench/cold-start.ts [--ref REF] [--runs N] [--model FILE] [--warm N] [photo]
  */
 import { execFileSync } from 'node:child_process';
@@ -47,7 +49,7 @@ function buildRef(): string {
   return dir;
 }
 
-interface ColdRun { wallMs: number; peakMiB: number; stages: Record<string, number> }
+interface ColdRun { wallMs: number; cpuMs: number; peakMiB: number; stages: Record<string, number> }
 
 async function coldRun(root: string, scratch: string, index: number): Promise<ColdRun> {
   const out = path.join(scratch, `a${index}.glb`);
@@ -56,7 +58,7 @@ async function coldRun(root: string, scratch: string, index: number): Promise<Co
   const run = await spawnCli(['create', photo, ...model, '-o', out, '--report', report, '-q', '-f'], { entry: [path.join(root, 'bin', 'photo-avatar.js')], cwd: root });
   if (run.status !== 0) throw new Error(`${root}: exit ${run.status}: ${run.stderr}`);
   const stages = JSON.parse(readFileSync(report, 'utf8')).timings as Record<string, number>;
-  return { wallMs: run.wallMs, peakMiB: run.peakRssBytes / 1024 ** 2, stages };
+  return { wallMs: run.wallMs, cpuMs: run.cpuMs, peakMiB: run.peakRssBytes / 1024 ** 2, stages };
 }
 
 const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -81,6 +83,7 @@ for (const root of roots) {
   trees.push({ decodeImage, createAvatarData, writeCompactGlb, hairMeshFor, options, samples: {} });
 }
 async function avatar(tree, keep) {
+  const cpu = process.cpuUsage();
   let start = performance.now();
   const { image } = tree.decodeImage(bytes);
   const decode = performance.now() - start;
@@ -92,8 +95,10 @@ async function avatar(tree, keep) {
   start = performance.now();
   if (data.hair?.style) await tree.hairMeshFor(data.hair.style, data.model, data.neutralVertices, data.hair);
   const setHair = data.hair?.style ? performance.now() - start : undefined;
+  // The process's CPU time over the whole avatar, setHair included (ort's worker threads too).
+  const { user, system } = process.cpuUsage(cpu);
   if (!keep) return;
-  for (const [name, ms] of Object.entries({ ...data.timings, decode, glb, warmTotal: decode + data.timings.total + glb, ...(setHair !== undefined ? { setHair } : {}) })) (tree.samples[name] ??= []).push(ms);
+  for (const [name, ms] of Object.entries({ ...data.timings, decode, glb, warmTotal: decode + data.timings.total + glb, ...(setHair !== undefined ? { setHair } : {}), cpuWithSetHair: (user + system) / 1000 })) (tree.samples[name] ??= []).push(ms);
 }
 for (const tree of trees) await avatar(tree, false);
 for (let i = 0; i < Number(count); i++) {
@@ -147,6 +152,7 @@ try {
     const stageNames = ['load', 'detect', 'landmarks', 'fit', 'albedo', 'export', 'total'];
     const rows: [string, (r: ColdRun) => number, string][] = [
       ['wall', (r) => r.wallMs / 1000, 's'],
+      ['CPU', (r) => r.cpuMs / 1000, 's'],
       ['peak RSS', (r) => r.peakMiB, 'MiB'],
       ...stageNames.map((s): [string, (r: ColdRun) => number, string] => [s, (r) => (r.stages[s] ?? 0) / 1000, 's']),
     ];

@@ -22,6 +22,11 @@ export interface CliRun {
   /** True when the child was killed for passing `maxRssBytes`. */
   killedForMemory: boolean;
   wallMs: number;
+  /**
+   * CPU time (user + system, all threads; ms) at the last look before the child exited (0 where
+   * /proc is unavailable): on a loaded machine it moves far less than the wall time.
+   */
+  cpuMs: number;
 }
 
 export interface CliOptions {
@@ -45,12 +50,13 @@ export function spawnCli(args: string[], options: CliOptions = {}): Promise<CliR
     cwd: options.cwd ?? projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '', stderr = '', peak = 0, killedForMemory = false;
+  let stdout = '', stderr = '', peak = 0, killedForMemory = false, cpuMs = 0;
   child.stdout!.on('data', (chunk) => { stdout += chunk; });
   child.stderr!.on('data', (chunk) => { stderr += chunk; options.onStderr?.(String(chunk), child); });
   const watch = setInterval(() => {
     const rss = residentBytes(child.pid);
     peak = Math.max(peak, rss);
+    cpuMs = Math.max(cpuMs, cpuMilliseconds(child.pid));
     if (rss > maxRss && !killedForMemory) {
       killedForMemory = true;
       child.kill('SIGKILL');
@@ -62,7 +68,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): Promise<CliR
     child.on('close', (status, signal) => {
       clearInterval(watch);
       clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, peakRssBytes: peak, killedForMemory, wallMs: performance.now() - started });
+      resolve({ status, signal, stdout, stderr, peakRssBytes: peak, killedForMemory, wallMs: performance.now() - started, cpuMs });
     });
   });
 }
@@ -74,6 +80,22 @@ function residentBytes(pid: number | undefined): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? /VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     return kb * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** utime + stime of a process (its threads included), ms; 0 without /proc. */
+function cpuMilliseconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
   } catch {
     return 0;
   }
