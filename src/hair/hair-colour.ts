@@ -46,12 +46,22 @@ export interface HairColour {
 export interface HeadRows { left: Float32Array; right: Float32Array }
 
 export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, head?: HeadRows): HairColour | null {
-  const margin = HEAD_MARGIN * frame.width;
-  const overHead = head && ((x: number, y: number) => y <= frame.chin && x >= head.left[y] - margin && x <= head.right[y] + margin);
-  return (overHead && hairColourWhere(image, mask, light, camera, frame, overHead)) || hairColourWhere(image, mask, light, camera, frame, () => true);
+  const sorted = hairSamples(image, mask, light, camera, frame, head);
+  const count = sorted.length / 3;
+  if (count < MIN_SAMPLES) return null;
+  return { base: bandMean(sorted, BASE), root: bandMean(sorted, ROOT), regionMean: bandMean(sorted, MEAN), pixels: count };
 }
 
-function hairColourWhere(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, include: (x: number, y: number) => boolean): HairColour | null {
+/** The de-lit hair samples over the head (all the mask's where too few lie there), sorted by luminance. */
+export function hairSamples(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, head?: HeadRows): Float32Array {
+  const margin = HEAD_MARGIN * frame.width;
+  const overHead = head && ((x: number, y: number) => y <= frame.chin && x >= head.left[y] - margin && x <= head.right[y] + margin);
+  const sorted = overHead ? deLitHairSamples(image, mask, light, camera, frame, overHead) : null;
+  return sorted && sorted.length >= 3 * MIN_SAMPLES ? sorted : deLitHairSamples(image, mask, light, camera, frame, () => true);
+}
+
+/** The de-lit colours (linear RGB, interleaved) of the mask pixels `include` takes, sorted by luminance, darkest first. */
+export function deLitHairSamples(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, include: (x: number, y: number) => boolean): Float32Array {
   const W = image.width, H = image.height;
   const R = camera.rotation;
   // Sphere through the head outline: centre between brows and chin top, radius ~ the face height.
@@ -78,17 +88,20 @@ function hairColourWhere(image: RgbaImage, mask: Mask, light: Float32Array, came
     }
   }
   const count = samples.length / 3;
-  if (count < MIN_SAMPLES) return null;
-  const order = Array.from({ length: count }, (_, i) => i);
   const luminance = (i: number) => 0.2126 * samples[3 * i] + 0.7152 * samples[3 * i + 1] + 0.0722 * samples[3 * i + 2];
-  order.sort((a, b) => luminance(a) - luminance(b));
-  const band = ([lo, hi]: readonly [number, number]): [number, number, number] => {
-    const from = Math.floor(lo * count), to = Math.max(from + 1, Math.floor(hi * count));
-    const sum = [0, 0, 0];
-    for (let k = from; k < to; k++) for (let c = 0; c < 3; c++) sum[c] += samples[3 * order[k] + c];
-    return sum.map((s) => Math.min(1, s / (to - from))) as [number, number, number];
-  };
-  return { base: band(BASE), root: band(ROOT), regionMean: band(MEAN), pixels: count };
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => luminance(a) - luminance(b));
+  const sorted = new Float32Array(3 * count);
+  order.forEach((i, k) => { for (let c = 0; c < 3; c++) sorted[3 * k + c] = samples[3 * i + c]; });
+  return sorted;
+}
+
+/** Mean colour of the luminance-sorted samples between two luminance percentiles (shares 0..1). */
+export function bandMean(sorted: Float32Array, [lo, hi]: readonly [number, number]): [number, number, number] {
+  const count = sorted.length / 3;
+  const from = Math.floor(lo * count), to = Math.max(from + 1, Math.floor(hi * count));
+  const sum = [0, 0, 0];
+  for (let k = from; k < to; k++) for (let c = 0; c < 3; c++) sum[c] += sorted[3 * k + c];
+  return sum.map((s) => Math.min(1, s / (to - from))) as [number, number, number];
 }
 
 /**

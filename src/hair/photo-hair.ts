@@ -17,7 +17,8 @@
  * followed beside the face and under the chin (growLengths). The growth also crosses hair in the
  * head's own shadow (shadedHairTest), above the eyes outside the face oval and below them beside the
  * head and neck only, where the face, ears and neck are not, and hops sideways over a lit strand
- * onto such shaded hair. A crown pixel lighter than the skin
+ * onto such shaded hair; and over lit hair (litHairTest), lighter than the crown's model but of
+ * its hue, above the eyes outside the face oval. A crown pixel lighter than the skin
  * but of its hue and saturation is lit skin (isLitSkin), not hair. Above the chin the hair
  * keeps near the fitted head's outline (headZone). On the forehead (above the brows) hair pixels
  * are the hairline's fringe: they leave the skin and face masks, so no hair texel reaches the skin
@@ -402,6 +403,34 @@ function shadedHairTest(hair: ColourModel, skinHue: number): (lab: ArrayLike<num
   };
 }
 
+/** Hue (degrees) within which a pixel lighter than the hair model is of the hair's hue (lit hair, not background or skin). */
+const LIT_HAIR_HUE = 10;
+
+/**
+ * The test whether a colour is the hair's where light falls on it: lighter than the hair model's
+ * centre, coloured (chroma over GREY_CHROMA: a grey's hue says nothing), within LIT_HAIR_HUE of
+ * the hair's hue and nearer it than the skin's. The crown's model holds the hair's body, not its
+ * lit top: light lifts L* far more than it moves the hue, and hrn 00521's strawberry-blond streak,
+ * lit from above nearly to her forehead's L*, lay outside the hair model and, lighter, nearer the
+ * skin's; the growth left it out and her hair came out a mid brown. Only where the hair's hue stands
+ * apart from the skin's (by LIT_SKIN_HUE): otherwise the hue tells lit hair from skin no better than
+ * the models do. The mirror of shadedHairTest, and like it asked only of pixels outside the skin
+ * model: her forehead's lit top under the hairline, of a hue between the skin's and the hair's,
+ * lies well inside it.
+ */
+function litHairTest(hair: ColourModel, skinHue: number): (lab: ArrayLike<number>) => boolean {
+  const hairTone = toneOf(hair.centre);
+  if (hairTone.chroma < GREY_CHROMA || hueDifference(hairTone.hue, skinHue) < LIT_SKIN_HUE) return () => false;
+  const lighterThan = hair.centre[0];
+  return (lab) => {
+    if (lab[0] <= lighterThan) return false;
+    const { hue, chroma } = toneOf(lab);
+    if (chroma < GREY_CHROMA) return false;
+    const fromHair = hueDifference(hue, hairTone.hue);
+    return fromHair < LIT_HAIR_HUE && fromHair < hueDifference(hue, skinHue);
+  };
+}
+
 /** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
 function isNaturalHairColour(lab: ArrayLike<number>): boolean {
   const chroma = hypot2(lab[1], lab[2]);
@@ -633,6 +662,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const faceSide = overFaceSide(input.landmarks468);
   const besideHead = besideHeadAndNeck(input.head, frame);
   const isShadedHair = shadedHairTest(hair, skinTone.hue);
+  const isLitHair = litHairTest(hair, skinTone.hue);
   const isHair = (x: number, y: number): boolean => {
     if (!inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
     const l = labAt(x, y);
@@ -652,6 +682,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     if (greyHair) return dh < MODEL_REACH && (y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y));
     if (dh < MODEL_REACH && dh < dSkin) return true;
     if ((y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y)) && isShadedHair(l) && dSkin > MODEL_REACH) return true;
+    // Lit hair only above the eyes, outside the face oval: light from above falls on the crown,
+    // while below the eyes a lit neck or jaw of a yellower cast than the face lies beside the head.
+    if (y < eyeY && !at(faceMask, x, y, image) && isLitHair(l) && dSkin > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone)) return true;
     // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
     // and outside the face oval, any person pixel that is not skin is hair (where the person mask
     // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
