@@ -18,7 +18,6 @@ import type { UvapmObservation } from './fit-albedo.js';
 import { modelBlocks } from './uvapm-albedo.js';
 import { boxBlur } from './texture-filters.js';
 import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
-import { PerModelCache } from '../modelpack/per-model-cache.js';
 
 /** Linear floor of the log colours (the model's mean and fit stay far above it on skin). */
 const LOG_FLOOR = 1e-3;
@@ -35,68 +34,35 @@ export interface SeenAtModelSize {
 }
 
 /**
- * How the texture's texels fall into the model's grid, which depends on the raster and its mirror
- * map alone: per covered texel its model block and its mirror point's block (-1 without a mirror
- * point), and per block how many texels have a mirror point and its mean face-skin weight.
- */
-interface MirrorBlocks {
-  raster: UvRaster;
-  block: Int32Array;
-  mirrorBlock: Int32Array;
-  points: Float32Array;
-  faceSkin: Float64Array;
-}
-
-const mirrorBlocksOf = new PerModelCache<MirrorMap, MirrorBlocks>();
-
-/** mirrorBlocks, once per mirror map (itself one per model and texture size) and model size: read-only. */
-function cachedMirrorBlocks(raster: UvRaster, mirror: MirrorMap, modelSize: number): MirrorBlocks {
-  const cached = mirrorBlocksOf.get(mirror, modelSize, () => mirrorBlocks(raster, mirror, modelSize));
-  // A mirror map belongs to the raster it was made on; another raster is not cached against it.
-  return cached.raster === raster ? cached : mirrorBlocks(raster, mirror, modelSize);
-}
-
-function mirrorBlocks(raster: UvRaster, mirror: MirrorMap, modelSize: number): MirrorBlocks {
-  const d = modelSize, D = d * d, S = raster.size, count = raster.texel.length;
-  const { rowStart, column } = modelBlocks(S, d);
-  const blockAt = (x: number, y: number) => rowStart[y] + column[x];
-  const block = new Int32Array(count), mirrorBlock = new Int32Array(count).fill(-1);
-  const points = new Float32Array(D), skin = new Float32Array(D), texels = new Float32Array(D);
-  for (let i = 0; i < count; i++) {
-    const p = raster.texel[i], t = (block[i] = blockAt(p % S, Math.floor(p / S)));
-    skin[t] += raster.skin[i];
-    texels[t]++;
-    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
-    if (!(mx === mx)) continue;
-    mirrorBlock[i] = blockAt(Math.min(S - 1, Math.max(0, Math.round(mx))), Math.min(S - 1, Math.max(0, Math.round(my))));
-    points[t]++;
-  }
-  const faceSkin = new Float64Array(D);
-  for (let t = 0; t < D; t++) faceSkin[t] = texels[t] > 0 ? skin[t] / texels[t] : 0;
-  return { raster, block, mirrorBlock, points, faceSkin };
-}
-
-/**
  * Where the stage-2 observations saw the model's grid. The mirror is read through the
  * texture-size mirror map (per model texel, the mean seen share of its texture texels' mirror
  * points), the model's face skin through the raster's skin weight (mean over the block).
  */
 export function seenAtModelSize(observations: readonly UvapmObservation[], raster: UvRaster, mirror: MirrorMap, modelSize: number): SeenAtModelSize {
-  const d = modelSize, D = d * d;
+  const d = modelSize, D = d * d, S = raster.size;
   const own = new Float32Array(D);
   for (const o of observations) for (let t = 0; t < D; t++) own[t] += o.weight[t];
   for (let t = 0; t < D; t++) own[t] = Math.min(1, own[t]);
-  const { block, mirrorBlock, points, faceSkin } = cachedMirrorBlocks(raster, mirror, modelSize);
-  const mirrored = new Float32Array(D);
-  for (let i = 0; i < block.length; i++) {
-    const m = mirrorBlock[i];
-    if (m >= 0) mirrored[block[i]] += own[m];
+  const { rowStart, column } = modelBlocks(S, d);
+  const block = (x: number, y: number) => rowStart[y] + column[x];
+  const mirrored = new Float32Array(D), points = new Float32Array(D), skin = new Float32Array(D), texels = new Float32Array(D);
+  for (let i = 0; i < raster.texel.length; i++) {
+    const p = raster.texel[i], t = block(p % S, Math.floor(p / S));
+    skin[t] += raster.skin[i];
+    texels[t]++;
+    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
+    if (!(mx === mx)) continue;
+    mirrored[t] += own[block(Math.min(S - 1, Math.max(0, Math.round(mx))), Math.min(S - 1, Math.max(0, Math.round(my))))];
+    points[t]++;
   }
   const keep = new Float32Array(D);
   for (let t = 0; t < D; t++) keep[t] = Math.max(own[t], points[t] > 0 ? mirrored[t] / points[t] : 0);
   const feathered = Float32Array.from(keep);
   boxBlur(feathered, d, 1, 1, 2);
-  for (let t = 0; t < D; t++) keep[t] = 1 - (1 - Math.max(keep[t], feathered[t])) * faceSkin[t];
+  for (let t = 0; t < D; t++) {
+    const faceSkin = texels[t] > 0 ? skin[t] / texels[t] : 0;
+    keep[t] = 1 - (1 - Math.max(keep[t], feathered[t])) * faceSkin;
+  }
   return { own, keep };
 }
 
