@@ -53,7 +53,7 @@ export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32A
 }
 
 /** The de-lit hair samples over the head (all the mask's where too few lie there), sorted by luminance. */
-export function hairSamples(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, head?: HeadRows): Float32Array {
+function hairSamples(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, head?: HeadRows): Float32Array {
   const margin = HEAD_MARGIN * frame.width;
   const overHead = head && ((x: number, y: number) => y <= frame.chin && x >= head.left[y] - margin && x <= head.right[y] + margin);
   const sorted = overHead ? deLitHairSamples(image, mask, light, camera, frame, overHead) : null;
@@ -61,7 +61,7 @@ export function hairSamples(image: RgbaImage, mask: Mask, light: Float32Array, c
 }
 
 /** The de-lit colours (linear RGB, interleaved) of the mask pixels `include` takes, sorted by luminance, darkest first. */
-export function deLitHairSamples(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, include: (x: number, y: number) => boolean): Float32Array {
+function deLitHairSamples(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, include: (x: number, y: number) => boolean): Float32Array {
   const W = image.width, H = image.height;
   const R = camera.rotation;
   // Sphere through the head outline: centre between brows and chin top, radius ~ the face height.
@@ -96,7 +96,7 @@ export function deLitHairSamples(image: RgbaImage, mask: Mask, light: Float32Arr
 }
 
 /** Mean colour of the luminance-sorted samples between two luminance percentiles (shares 0..1). */
-export function bandMean(sorted: Float32Array, [lo, hi]: readonly [number, number]): [number, number, number] {
+function bandMean(sorted: Float32Array, [lo, hi]: readonly [number, number]): [number, number, number] {
   const count = sorted.length / 3;
   const from = Math.floor(lo * count), to = Math.max(from + 1, Math.floor(hi * count));
   const sum = [0, 0, 0];

@@ -418,7 +418,6 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const zones = ([-1, 1] as const).map((sign) => sideburnZone(model, fittedVertices, ear, browY, sign));
   const sideburnDepth = (x: number, y: number, z: number) => Math.max(zones[0].depth(x, y, z), zones[1].depth(x, y, z));
   const n = model.vertexCount, capped = new Uint8Array(n), eligible = new Uint8Array(n);
-  const unusedRadius = new Float64Array(1);
   for (let v = 0; v < n; v++) {
     if (model.weldGroup[v] !== v) continue;
     const x = fittedVertices[3 * v], y = fittedVertices[3 * v + 1], z = fittedVertices[3 * v + 2];
@@ -432,7 +431,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     // it, so no ear skin shows between the cards.
     if (ear[v]) continue;
     eligible[v] = 1;
-    capped[v] = covered[profile.locateBin(x, y, z, unusedRadius)];
+    capped[v] = covered[profile.locateBin(x, y, z)];
   }
   const topology = headTopology(model, true), welded = topology.indices;
   const coverage = smoothedCoverage(capped, eligible, topology, CAP_RIM_SMOOTHING);
@@ -445,7 +444,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const vertexIndex = new Int32Array(n).fill(-1);
   const edgeIndex = new Map<number, number>();
   const lifted = (v: number, k: number) => fittedVertices[3 * v + k] + CAP_GAP * normals[3 * v + k];
-  const toneAt = (v: number) => binTone[profile.locateBin(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2], unusedRadius)];
+  const toneAt = (v: number) => binTone[profile.locateBin(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2])];
   const probe = skinProbe(model, fittedVertices);
   const inside = (v: number): number => {
     if (vertexIndex[v] < 0) {

@@ -17,7 +17,7 @@ export class RadialProfile {
   static readonly BIN_ANGLE = Math.PI / POLAR_BINS;
   readonly centre: [number, number, number];
   private readonly radius = new Float32Array(POLAR_BINS * AZIMUTH_BINS);
-  /** locate's scratch for locateBin's distance. */
+  /** locateBin's distance where the caller does not ask for it. */
   private readonly distance = new Float64Array(1);
 
   constructor(vertices: Float32Array, weldGroup: Uint32Array) {
@@ -28,7 +28,7 @@ export class RadialProfile {
     const radius = this.radius;
     for (let v = 0; v < vertices.length / 3; v++) {
       if (weldGroup[v] !== v) continue;
-      const bin = this.locateBin(vertices[3 * v], vertices[3 * v + 1], vertices[3 * v + 2], this.distance);
+      const bin = this.locateBin(vertices[3 * v], vertices[3 * v + 1], vertices[3 * v + 2]);
       if (this.distance[0] > radius[bin]) radius[bin] = this.distance[0];
     }
     // Fill empty bins from their neighbours, a ring at a time.
@@ -47,17 +47,11 @@ export class RadialProfile {
     }
   }
 
-  /** The direction bin of a point, and its distance from the centre. */
-  locate(x: number, y: number, z: number): { bin: number; r: number } {
-    const bin = this.locateBin(x, y, z, this.distance);
-    return { bin, r: this.distance[0] };
-  }
-
   /**
-   * locate's bin, its distance written to radius[0]: for the loops that locate tens of thousands of
-   * points per avatar (a result object per point was most of what they allocated).
+   * The direction bin of a point, its distance from the centre written to radius[0]: no result
+   * object, for the loops that locate tens of thousands of points per avatar.
    */
-  locateBin(x: number, y: number, z: number, radius: Float64Array): number {
+  locateBin(x: number, y: number, z: number, radius: Float64Array = this.distance): number {
     const dx = x - this.centre[0], dy = y - this.centre[1], dz = z - this.centre[2];
     const r = hypot3(dx, dy, dz);
     const polar = Math.acos(Math.max(-1, Math.min(1, dy / (r || 1))));
@@ -70,7 +64,7 @@ export class RadialProfile {
 
   /** How far (metres) the point lies under the outermost surface along its ray (negative: outside). */
   depthBelowSurface(x: number, y: number, z: number): number {
-    const bin = this.locateBin(x, y, z, this.distance);
+    const bin = this.locateBin(x, y, z);
     return this.radius[bin] - this.distance[0];
   }
 
