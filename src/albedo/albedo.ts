@@ -565,12 +565,19 @@ const lattices = new PerModelCache<UvRaster, Int32Array>();
  */
 function lightLattice(raster: UvRaster, stride: number): Int32Array {
   return lattices.get(raster, stride, () => {
-    const size = raster.size, picked: number[] = [];
-    for (let i = 0; i < raster.texel.length; i++) {
-      const p = raster.texel[i];
-      if ((p % size) % stride === 0 && Math.floor(p / size) % stride === 0) picked.push(i);
+    // Read off the raster's slots at the lattice's texels (row by row, as raster.texel is ordered), not found among all covered texels.
+    const size = raster.size;
+    let count = 0;
+    for (let row = 0; row < size; row += stride) for (let column = 0; column < size; column += stride) if (raster.slot[row * size + column] >= 0) count++;
+    const picked = new Int32Array(count);
+    let k = 0;
+    for (let row = 0; row < size; row += stride) {
+      for (let column = 0; column < size; column += stride) {
+        const i = raster.slot[row * size + column];
+        if (i >= 0) picked[k++] = i;
+      }
     }
-    return Int32Array.from(picked);
+    return picked;
   });
 }
 

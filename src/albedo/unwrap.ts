@@ -54,12 +54,14 @@ function rasterizeUvs(model: HeadModel, size: number): UvRaster {
 
   let count = 0;
   for (let p = 0; p < target.triangle.length; p++) if (target.triangle[p] >= 0) count++;
+  // The target's triangle plane becomes the slot map (-1 on the same empty texels), written over
+  // as it is read: a 4 MiB array fewer to fault in at 1024².
   const raster: UvRaster = {
     size,
     texel: new Int32Array(count),
     triangle: new Int32Array(count),
     bary: new Float32Array(count * 2),
-    slot: new Int32Array(size * size).fill(-1),
+    slot: target.triangle,
     skin: new Float32Array(count),
   };
   let i = 0;
