@@ -302,12 +302,13 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
     weights.push(cw);
     sizes.push(coarse);
   }
-  // Push: fill each level's missing confidence from the bilinear upsampled coarser level.
+  // Push: fill each level's missing confidence from the bilinear upsampled coarser level. The
+  // coarser levels are filled in place (their pulled colours are dead once pushed; pushLevel reads
+  // each texel's own colour before writing it): no second pyramid (4 MiB at 1024²).
   let filled = colours[colours.length - 1];
   for (let level = colours.length - 2; level >= 0; level--) {
-    const into = level === 0 && out ? out : takeFloat32(sizes[level] * sizes[level] * 3);
+    const into = level > 0 ? colours[level] : out ?? takeFloat32(size * size * 3);
     pushLevel(colours[level], weights[level], sizes[level], filled, sizes[level + 1], into);
-    if (level + 1 < colours.length - 1) giveBackFloat32(filled);
     filled = into;
   }
   giveBackFloat32(...colours.slice(1), ...weights.slice(1));
