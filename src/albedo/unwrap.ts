@@ -143,9 +143,17 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
   const skinWeight = takeFloat32(count);
   const normal = takeFloat32(count * 3);
   const browWeight = browMask ? takeFloat32(count) : undefined;
-  unwrapTexels(raster, indices, vertices, vertexNormals, camera, zbuffer, tolerance, image, textureMask, skinMask, browMask, { colour, weight, skinWeight, normal, browWeight });
+  const planes = { colour, weight, skinWeight, normal, browWeight };
+  // A sparse pass first (every PRIMING_STRIDE-th texel, written again below with the same values):
+  // in a new process the full loop was compiled (on-stack replacement) before it had met a visible
+  // texel, and deoptimized and recompiled twice when it did.
+  unwrapTexels(raster, indices, vertices, vertexNormals, camera, zbuffer, tolerance, image, textureMask, skinMask, browMask, planes, PRIMING_STRIDE);
+  unwrapTexels(raster, indices, vertices, vertexNormals, camera, zbuffer, tolerance, image, textureMask, skinMask, browMask, planes, 1);
   return { raster, colour, weight, skinWeight, normal, ...(browWeight ? { browWeight } : {}) };
 }
+
+/** Texels apart in unwrapPhoto's sparse first pass: about a thousand texels at 1024². */
+const PRIMING_STRIDE = 997;
 
 /** The unwrap's outputs per covered texel (UnwrapResult's planes), written by unwrapTexels. */
 interface TexelPlanes { colour: Float32Array; weight: Float32Array; skinWeight: Float32Array; normal: Float32Array; browWeight: Float32Array | undefined }
@@ -157,7 +165,7 @@ interface TexelPlanes { colour: Float32Array; weight: Float32Array; skinWeight: 
  */
 function unwrapTexels(
   raster: UvRaster, indices: Uint32Array, vertices: Float32Array, vertexNormals: Float32Array, camera: PinholeCamera, zbuffer: DepthImage,
-  tolerance: number, image: RgbaImage, textureMask: Mask | undefined, skinMask: Mask | undefined, browMask: Mask | undefined, out: TexelPlanes,
+  tolerance: number, image: RgbaImage, textureMask: Mask | undefined, skinMask: Mask | undefined, browMask: Mask | undefined, out: TexelPlanes, stride: number,
 ): void {
   const { colour, weight, skinWeight, normal, browWeight } = out;
   const count = raster.texel.length;
@@ -169,7 +177,7 @@ function unwrapTexels(
   const textureScaleX = textureMask ? textureMask.width / W : 0, textureScaleY = textureMask ? textureMask.height / H : 0;
   const browScaleX = browMask ? browMask.width / W : 0, browScaleY = browMask ? browMask.height / H : 0;
 
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count; i += stride) {
     const t = raster.triangle[i];
     const b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
     const ia = indices[3 * t] * 3, ib = indices[3 * t + 1] * 3, ic = indices[3 * t + 2] * 3;
