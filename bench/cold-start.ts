@@ -149,7 +149,7 @@ try {
       results.after.push(await coldRun(projectRoot, scratch, 2 * i + 1));
       loads.push(loadAverage());
     }
-    const stageNames = ['load', 'detect', 'landmarks', 'fit', 'albedo', 'export', 'total'];
+    const stageNames = ['load', 'detect', 'landmarks', 'fit', 'albedo', 'albedo.total', 'albedo.delight', 'albedo.coarse', 'albedo.complete', 'albedo.detail', 'export', 'total'];
     const rows: [string, (r: ColdRun) => number, string][] = [
       ['wall', (r) => r.wallMs / 1000, 's'],
       ['CPU', (r) => r.cpuMs / 1000, 's'],
@@ -157,11 +157,11 @@ try {
       ...stageNames.map((s): [string, (r: ColdRun) => number, string] => [s, (r) => (r.stages[s] ?? 0) / 1000, 's']),
     ];
     console.log(`\ncold photo-avatar create ${path.basename(photo)}${modelFile ? ` --model ${path.basename(modelFile)}` : ''}, ${os.cpus().length} cores, median of ${runs} runs each; load average ${loads.join(' | ')}:`);
-    console.log(`${''.padEnd(10)}${`${ref.slice(0, 8)} (before)`.padStart(20)}${'this tree (after)'.padStart(20)}${'after/before'.padStart(14)}`);
+    console.log(`${''.padEnd(16)}${`${ref.slice(0, 8)} (before)`.padStart(20)}${'this tree (after)'.padStart(20)}${'after/before'.padStart(14)}`);
     for (const [name, value, unit] of rows) {
       const before = median(results.before.map(value));
       const after = median(results.after.map(value));
-      console.log(`${name.padEnd(10)}${`${before.toFixed(2)} ${unit}`.padStart(20)}${`${after.toFixed(2)} ${unit}`.padStart(20)}${(before > 0 ? (after / before).toFixed(2) : '-').padStart(14)}`);
+      console.log(`${name.padEnd(16)}${`${before.toFixed(2)} ${unit}`.padStart(20)}${`${after.toFixed(2)} ${unit}`.padStart(20)}${(before > 0 ? (after / before).toFixed(2) : '-').padStart(14)}`);
     }
   }
 } finally {

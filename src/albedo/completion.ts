@@ -34,23 +34,37 @@ function mirrorMap(model: HeadModel, raster: UvRaster): MirrorMap {
   const { indices, uvs, mirrorVertex } = model;
   const count = raster.texel.length;
   const position = new Float32Array(count * 2);
+  const split = splitMirrorTriangles(indices, uvs, mirrorVertex, size);
   for (let i = 0; i < count; i++) {
     const t = raster.triangle[i];
-    const b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
-    const a = indices[3 * t], b = indices[3 * t + 1], c = indices[3 * t + 2];
-    const ma = mirrorVertex[a], mb = mirrorVertex[b], mc = mirrorVertex[c];
-    const originalExtent = uvExtent(uvs, a, b, c), mirrorExtent = uvExtent(uvs, ma, mb, mc);
-    if (mirrorExtent > 4 * originalExtent + 2 / size) {
+    if (split[t]) {
       position[2 * i] = NaN;
       position[2 * i + 1] = NaN;
       continue;
     }
+    const b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
+    const ma = mirrorVertex[indices[3 * t]], mb = mirrorVertex[indices[3 * t + 1]], mc = mirrorVertex[indices[3 * t + 2]];
     const u = b0 * uvs[2 * ma] + b1 * uvs[2 * mb] + b2 * uvs[2 * mc];
     const v = b0 * uvs[2 * ma + 1] + b1 * uvs[2 * mb + 1] + b2 * uvs[2 * mc + 1];
     position[2 * i] = u * size - 0.5;
     position[2 * i + 1] = (1 - v) * size - 0.5;
   }
   return { size, position };
+}
+
+/**
+ * Per triangle, 1 where its mirror triangle is much larger in UV than itself (split seam copies on
+ * different UV islands: see getMirrorMap). It depends on the triangle alone, so it is judged once
+ * per triangle, not once per texel (about 30 texels per triangle at 1024²).
+ */
+function splitMirrorTriangles(indices: Uint32Array, uvs: Float32Array, mirrorVertex: Uint32Array, size: number): Uint8Array {
+  const triangles = indices.length / 3, split = new Uint8Array(triangles);
+  for (let t = 0; t < triangles; t++) {
+    const a = indices[3 * t], b = indices[3 * t + 1], c = indices[3 * t + 2];
+    const originalExtent = uvExtent(uvs, a, b, c), mirrorExtent = uvExtent(uvs, mirrorVertex[a], mirrorVertex[b], mirrorVertex[c]);
+    if (mirrorExtent > 4 * originalExtent + 2 / size) split[t] = 1;
+  }
+  return split;
 }
 
 function uvExtent(uvs: Float32Array, a: number, b: number, c: number): number {

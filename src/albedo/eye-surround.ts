@@ -10,12 +10,13 @@
  * The photo's brows are left as they are (./photo-brows.ts).
  */
 import { LUMINANCE_WEIGHTS } from '../image/srgb.js';
+import { hypot3 } from '../math/hypot.js';
 import { LEFT_EYE, RIGHT_EYE } from '../inference/face/mesh-regions.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { smoothstep } from '../modelpack/mesh-utils.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { boxBlur, pushPullFill } from './texture-filters.js';
-import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
+import { vertexScalarOnTexture, type UvRaster } from './unwrap.js';
 
 /** Skin this far (metres) from the lid margins is corrected fully, and none beyond RING_OUTER. */
 const RING_INNER = 0.009, RING_OUTER = 0.018;
@@ -49,17 +50,17 @@ function eyeSurround(model: HeadModel, raster: UvRaster): EyeSurround | null {
   const ring = new Float32Array(n), lid = new Float32Array(n);
   for (let v = 0; v < n; v++) {
     let nearest = Infinity;
-    for (const m of margins) nearest = Math.min(nearest, Math.hypot(P[3 * v] - P[3 * m], P[3 * v + 1] - P[3 * m + 1], P[3 * v + 2] - P[3 * m + 2]));
+    for (const m of margins) nearest = Math.min(nearest, hypot3(P[3 * v] - P[3 * m], P[3 * v + 1] - P[3 * m + 1], P[3 * v + 2] - P[3 * m + 2]));
     ring[v] = 1 - smoothstep(RING_INNER, RING_OUTER, nearest);
     let moved = 0;
     for (const k of blinks) {
       const o = (k * n + v) * 3, B = model.expressionBasis;
-      moved = Math.max(moved, Math.hypot(B[o], B[o + 1], B[o + 2]));
+      moved = Math.max(moved, hypot3(B[o], B[o + 1], B[o + 2]));
     }
     lid[v] = ring[v] * smoothstep(LID_MOVES_FROM, LID_MOVES_FULLY, moved);
   }
-  const ringTexels = perTexel(model, raster, ring);
-  return { ring: ringTexels, lid: perTexel(model, raster, lid), window: windowAround(ringTexels, raster.size) };
+  const ringTexels = vertexScalarOnTexture(raster, model.indices, ring);
+  return { ring: ringTexels, lid: vertexScalarOnTexture(raster, model.indices, lid), window: windowAround(ringTexels, raster.size) };
 }
 
 /**
@@ -99,14 +100,6 @@ function windowAround(values: Float32Array, size: number): TextureWindow {
   const side = Math.min(size, Math.round(Math.max(to[0] - from[0], to[1] - from[1])) + 2 * margin);
   const start = (a: number) => Math.min(size - side, Math.max(0, Math.round((from[a] + to[a] - side) / 2)));
   return { x: start(0), y: start(1), side };
-}
-
-/** A per-vertex scalar interpolated at every covered texel of the size² texture (0 elsewhere). */
-function perTexel(model: HeadModel, raster: UvRaster, perVertex: Float32Array): Float32Array {
-  const atTexels = vertexScalarAtTexels(raster, model.indices, perVertex);
-  const out = new Float32Array(raster.size * raster.size);
-  for (let i = 0; i < raster.texel.length; i++) out[raster.texel[i]] = atTexels[i];
-  return out;
 }
 
 /**

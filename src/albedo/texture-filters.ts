@@ -202,17 +202,68 @@ export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: n
     lineBlockMinima(line, padded, window, forward, backward);
     for (let i = 0; i < size; i++) if (valid[start + i] >= 0) values[start + i] = Math.min(backward[i], forward[i + 2 * radius]);
   }
-  // Along columns: the same with rows as the elements, padded with radius rows of Infinity.
-  // The three padded planes (4 MiB each at 1024²) are reused scratch (../math/scratch-arrays.ts).
-  const rows = takeFloat32(padded * size).fill(Infinity);
-  for (let p = 0; p < size * size; p++) if (valid[p] >= 0) rows[radius * size + p] = values[p];
-  const forwardRows = takeFloat32(padded * size), backwardRows = takeFloat32(padded * size);
-  blockMinima(rows, padded, window, size, forwardRows, backwardRows);
+  columnMinPass(values, valid, size, radius);
+}
+
+/**
+ * maskedMinFilter's pass along columns: the row pass's with rows as the elements, the column
+ * padded with radius rows of Infinity (and invalid texels Infinity), on whole rows at a time.
+ * Output row y takes the backward minima of the block (window rows) holding padded row y and the
+ * forward minima of the block holding padded row y + 2 radius, that block or the next; so only
+ * two blocks' minima are kept (about 270 KiB at 1024², radius 8), not the whole padded column
+ * three times over (12 MiB to fault in on a cold run). A block's minima are computed when the
+ * output first reaches into it, before any row it reads has been written over.
+ */
+function columnMinPass(values: Float32Array, valid: Int32Array, size: number, radius: number): void {
+  const window = 2 * radius + 1;
+  const forward = [new Float32Array(window * size), new Float32Array(window * size)];
+  const backward = [new Float32Array(window * size), new Float32Array(window * size)];
+  let computed = -1;
   for (let y = 0; y < size; y++) {
-    const row = y * size, low = row, high = (y + 2 * radius) * size;
-    for (let x = 0; x < size; x++) if (valid[row + x] >= 0) values[row + x] = Math.min(backwardRows[low + x], forwardRows[high + x]);
+    const low = y, high = y + 2 * radius;
+    const lowBlock = Math.floor(low / window), highBlock = Math.floor(high / window);
+    while (computed < highBlock) {
+      computed++;
+      columnBlockMinima(values, valid, size, radius, computed, forward[computed & 1], backward[computed & 1]);
+    }
+    const lowMinima = backward[lowBlock & 1], highMinima = forward[highBlock & 1];
+    const lowAt = (low - lowBlock * window) * size, highAt = (high - highBlock * window) * size, row = y * size;
+    for (let x = 0; x < size; x++) if (valid[row + x] >= 0) values[row + x] = Math.min(lowMinima[lowAt + x], highMinima[highAt + x]);
   }
-  giveBackFloat32(rows, forwardRows, backwardRows);
+}
+
+/**
+ * Running minima over one block (window rows) of the padded column, restarted at the block's
+ * start (forward) and end (backward), whole rows at a time: a window of rows starting at padded row
+ * i has the minimum min(backward at i, forward at i + window - 1). Padded row j is texel row
+ * j - radius, Infinity outside the texture and at invalid texels.
+ */
+function columnBlockMinima(values: Float32Array, valid: Int32Array, size: number, radius: number, block: number, forward: Float32Array, backward: Float32Array): void {
+  const window = 2 * radius + 1, first = block * window, end = Math.min(size + 2 * radius, first + window);
+  for (let j = first; j < end; j++) {
+    const at = (j - first) * size;
+    paddedColumnRow(values, valid, size, j - radius, forward, at);
+    if (j === first) continue;
+    const before = at - size;
+    for (let x = 0; x < size; x++) forward[at + x] = Math.min(forward[before + x], forward[at + x]);
+  }
+  for (let j = end - 1; j >= first; j--) {
+    const at = (j - first) * size;
+    paddedColumnRow(values, valid, size, j - radius, backward, at);
+    if (j === end - 1) continue;
+    const after = at + size;
+    for (let x = 0; x < size; x++) backward[at + x] = Math.min(backward[after + x], backward[at + x]);
+  }
+}
+
+/** Texel row `row` into out[at, at + size): the value where valid, Infinity at invalid texels and outside the texture. */
+function paddedColumnRow(values: Float32Array, valid: Int32Array, size: number, row: number, out: Float32Array, at: number): void {
+  if (row < 0 || row >= size) {
+    out.fill(Infinity, at, at + size);
+    return;
+  }
+  const start = row * size;
+  for (let x = 0; x < size; x++) out[at + x] = valid[start + x] >= 0 ? values[start + x] : Infinity;
 }
 
 /** blockMinima for single values (width 1), block by block without per-element tests. */
@@ -225,28 +276,6 @@ function lineBlockMinima(values: Float32Array, count: number, block: number, for
     low = values[end - 1];
     backward[end - 1] = low;
     for (let i = end - 2; i >= start; i--) backward[i] = low = Math.min(low, values[i]);
-  }
-}
-
-/**
- * Running minima of `count` elements of `width` values each, restarted every `block` elements:
- * forward from each block's start, backward from its end. A window of `block` elements starting
- * at i has the minimum min(backward[i], forward[i + block - 1]).
- */
-function blockMinima(values: Float32Array, count: number, block: number, width: number, forward: Float32Array, backward: Float32Array): void {
-  for (let start = 0; start < count; start += block) {
-    const end = Math.min(count, start + block);
-    forward.set(values.subarray(start * width, (start + 1) * width), start * width);
-    for (let i = start + 1; i < end; i++) {
-      const at = i * width, before = at - width;
-      for (let k = 0; k < width; k++) forward[at + k] = Math.min(forward[before + k], values[at + k]);
-    }
-    const last = (end - 1) * width;
-    backward.set(values.subarray(last, last + width), last);
-    for (let i = end - 2; i >= start; i--) {
-      const at = i * width, after = at + width;
-      for (let k = 0; k < width; k++) backward[at + k] = Math.min(backward[after + k], values[at + k]);
-    }
   }
 }
 
@@ -273,12 +302,13 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
     weights.push(cw);
     sizes.push(coarse);
   }
-  // Push: fill each level's missing confidence from the bilinear upsampled coarser level.
+  // Push: fill each level's missing confidence from the bilinear upsampled coarser level. The
+  // coarser levels are filled in place (their pulled colours are dead once pushed; pushLevel reads
+  // each texel's own colour before writing it): no second pyramid (4 MiB at 1024²).
   let filled = colours[colours.length - 1];
   for (let level = colours.length - 2; level >= 0; level--) {
-    const into = level === 0 && out ? out : takeFloat32(sizes[level] * sizes[level] * 3);
+    const into = level > 0 ? colours[level] : out ?? takeFloat32(size * size * 3);
     pushLevel(colours[level], weights[level], sizes[level], filled, sizes[level + 1], into);
-    if (level + 1 < colours.length - 1) giveBackFloat32(filled);
     filled = into;
   }
   giveBackFloat32(...colours.slice(1), ...weights.slice(1));

@@ -32,11 +32,24 @@ export interface UvRaster {
 
 /** A per-vertex scalar interpolated at each covered texel of `raster` (in its texel order), into `out`. */
 export function vertexScalarAtTexels(raster: UvRaster, indices: ArrayLike<number>, perVertex: ArrayLike<number>, out = new Float32Array(raster.texel.length)): Float32Array {
-  for (let i = 0; i < raster.texel.length; i++) {
-    const t = 3 * raster.triangle[i], b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1];
-    out[i] = (1 - b1 - b2) * perVertex[indices[t]] + b1 * perVertex[indices[t + 1]] + b2 * perVertex[indices[t + 2]];
-  }
+  for (let i = 0; i < raster.texel.length; i++) out[i] = vertexScalarAtTexel(raster, indices, perVertex, i);
   return out;
+}
+
+/**
+ * vertexScalarAtTexels spread over the whole size² texture (0 off the UV islands), written there
+ * straight away: no per-covered-texel array in between (3.3 MiB at 1024² to fault in).
+ */
+export function vertexScalarOnTexture(raster: UvRaster, indices: ArrayLike<number>, perVertex: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(raster.size * raster.size);
+  for (let i = 0; i < raster.texel.length; i++) out[raster.texel[i]] = vertexScalarAtTexel(raster, indices, perVertex, i);
+  return out;
+}
+
+/** The per-vertex scalar interpolated at covered texel i. */
+function vertexScalarAtTexel(raster: UvRaster, indices: ArrayLike<number>, perVertex: ArrayLike<number>, i: number): number {
+  const t = 3 * raster.triangle[i], b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1];
+  return (1 - b1 - b2) * perVertex[indices[t]] + b1 * perVertex[indices[t + 1]] + b2 * perVertex[indices[t + 2]];
 }
 
 const uvRasters = new PerModelCache<HeadModel, UvRaster>();
@@ -54,12 +67,14 @@ function rasterizeUvs(model: HeadModel, size: number): UvRaster {
 
   let count = 0;
   for (let p = 0; p < target.triangle.length; p++) if (target.triangle[p] >= 0) count++;
+  // The target's triangle plane becomes the slot map (-1 on the same empty texels), written over
+  // as it is read: a 4 MiB array fewer to fault in at 1024².
   const raster: UvRaster = {
     size,
     texel: new Int32Array(count),
     triangle: new Int32Array(count),
     bary: new Float32Array(count * 2),
-    slot: new Int32Array(size * size).fill(-1),
+    slot: target.triangle,
     skin: new Float32Array(count),
   };
   let i = 0;
@@ -128,9 +143,17 @@ export function unwrapPhoto(input: UnwrapInput, size: number): UnwrapResult {
   const skinWeight = takeFloat32(count);
   const normal = takeFloat32(count * 3);
   const browWeight = browMask ? takeFloat32(count) : undefined;
-  unwrapTexels(raster, indices, vertices, vertexNormals, camera, zbuffer, tolerance, image, textureMask, skinMask, browMask, { colour, weight, skinWeight, normal, browWeight });
+  const planes = { colour, weight, skinWeight, normal, browWeight };
+  // A sparse pass first (every PRIMING_STRIDE-th texel, written again below with the same values):
+  // in a new process the full loop was compiled (on-stack replacement) before it had met a visible
+  // texel, and deoptimized and recompiled twice when it did.
+  unwrapTexels(raster, indices, vertices, vertexNormals, camera, zbuffer, tolerance, image, textureMask, skinMask, browMask, planes, PRIMING_STRIDE);
+  unwrapTexels(raster, indices, vertices, vertexNormals, camera, zbuffer, tolerance, image, textureMask, skinMask, browMask, planes, 1);
   return { raster, colour, weight, skinWeight, normal, ...(browWeight ? { browWeight } : {}) };
 }
+
+/** Texels apart in unwrapPhoto's sparse first pass: about a thousand texels at 1024². */
+const PRIMING_STRIDE = 997;
 
 /** The unwrap's outputs per covered texel (UnwrapResult's planes), written by unwrapTexels. */
 interface TexelPlanes { colour: Float32Array; weight: Float32Array; skinWeight: Float32Array; normal: Float32Array; browWeight: Float32Array | undefined }
@@ -142,7 +165,7 @@ interface TexelPlanes { colour: Float32Array; weight: Float32Array; skinWeight: 
  */
 function unwrapTexels(
   raster: UvRaster, indices: Uint32Array, vertices: Float32Array, vertexNormals: Float32Array, camera: PinholeCamera, zbuffer: DepthImage,
-  tolerance: number, image: RgbaImage, textureMask: Mask | undefined, skinMask: Mask | undefined, browMask: Mask | undefined, out: TexelPlanes,
+  tolerance: number, image: RgbaImage, textureMask: Mask | undefined, skinMask: Mask | undefined, browMask: Mask | undefined, out: TexelPlanes, stride: number,
 ): void {
   const { colour, weight, skinWeight, normal, browWeight } = out;
   const count = raster.texel.length;
@@ -154,7 +177,7 @@ function unwrapTexels(
   const textureScaleX = textureMask ? textureMask.width / W : 0, textureScaleY = textureMask ? textureMask.height / H : 0;
   const browScaleX = browMask ? browMask.width / W : 0, browScaleY = browMask ? browMask.height / H : 0;
 
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count; i += stride) {
     const t = raster.triangle[i];
     const b1 = raster.bary[2 * i], b2 = raster.bary[2 * i + 1], b0 = 1 - b1 - b2;
     const ia = indices[3 * t] * 3, ib = indices[3 * t + 1] * 3, ic = indices[3 * t + 2] * 3;
