@@ -66,6 +66,7 @@ let customLoader: AssetLoader | null = null;
 let platformLoader: AssetLoader | null = null;
 let platformUrl: ((fileName: string) => string) | null = null;
 let platformGunzip: Gunzip | null = null;
+let platformInflate: Inflate | null = null;
 const cache = new Map<string, Promise<Uint8Array>>();
 
 /** Browser: the URL folder holding the generated assets (default 'assets/'). */
@@ -96,6 +97,9 @@ export function hasCustomAssetLoader(): boolean {
 /** Inflates gzip bytes (ort's shipped binaries). */
 export type Gunzip = (packed: Uint8Array) => Promise<Uint8Array>;
 
+/** Inflates a zlib stream (RFC 1950: the hair asset's). */
+export type Inflate = (packed: Uint8Array) => Promise<Uint8Array>;
+
 /** Largest output a gzipped asset may inflate to (ort's builds are 14 and 28 MB): a wrong file fails fast. */
 export const MAX_GUNZIPPED_BYTES = 256 * 1024 * 1024;
 
@@ -112,16 +116,22 @@ export function gzipTrailerSize(packed: Uint8Array): number {
  * Installed by the Node entry: reads the package's own assets/generated, and inflates with zlib
  * (a 12 MB lower peak than DecompressionStream in Node). Not public API.
  */
-export function setPlatformAssetLoader(loader: AssetLoader, urlOf: (fileName: string) => string, gunzip?: Gunzip): void {
+export function setPlatformAssetLoader(loader: AssetLoader, urlOf: (fileName: string) => string, gunzip?: Gunzip, inflate?: Inflate): void {
   platformLoader = loader;
   platformUrl = urlOf;
   platformGunzip = gunzip ?? null;
+  platformInflate = inflate ?? null;
   cache.clear();
 }
 
 /** The platform's own gunzip (Node: zlib), or null where the portable one applies. Not public API. */
 export function platformGunzipper(): Gunzip | null {
   return platformGunzip;
+}
+
+/** The platform's own zlib-stream inflate (Node: zlib), or null where the portable one applies. Not public API. */
+export function platformInflater(): Inflate | null {
+  return platformInflate;
 }
 
 /**

@@ -22,7 +22,7 @@ import { readUvapm, type UvapmModel } from './albedo/uvapm-format.js';
 import type { LightGainOptions } from './albedo/light-gain.js';
 import { irisColourFromPhoto } from './materials/iris-colour.js';
 import { segmentHair, stubbleOverSkin, withoutHair } from './hair/photo-hair.js';
-import { hairFromPhoto, headRowsInImage, type HairOption } from './hair/index.js';
+import { hairFromPhoto, headRowsInImage, loadHairAsset, supportsHair, type HairOption } from './hair/index.js';
 import { photoBrowColour } from './hair/face-cards.js';
 import { deepShadeMap, withoutDeepShade } from './inference/face/deep-shade.js';
 import { buildBrowMask } from './inference/face/skin-mask.js';
@@ -221,6 +221,9 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     return [pack, faceAnalyzer, await resolveAlbedoModel(options, pack)] as const;
   });
   const model = options.shape ? modelWithGivenShape(packModel, options.shape) : packModel;
+  // The hair meshes are read and inflated (off the main thread in Node) while the photo is analysed,
+  // not when the hair stage asks for them; a failure is the hair stage's to report.
+  if (options.hair !== 'none' && supportsHair(model)) void loadHairAsset();
 
   // Every photo is checked for a usable face before any is segmented: a bad photo fails fast.
   const faces: AvatarData['face'][] = [];

@@ -15,6 +15,7 @@ import { computeFitMetrics, renderOverlay, type FitQualityMetrics } from '../met
 import { writeGlb } from '../export/glb.js';
 // Static: a dynamic import under tsx made a second export/webp.ts instance without the Node WASM loader.
 import { writeCompactGlb } from '../export/compact-glb.js';
+import { prepareWebpEncoder } from '../export/webp.js';
 import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
@@ -124,6 +125,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   }
   // The photos are decoded: the JPEG decoder's WASM heap (16 MiB) need not stay resident through the avatar's stages.
   releaseJpegDecoder();
+  if (outputKind !== '.avatar' && compress !== 'none') prepareWebpEncoder();
   const photo = photos[0];
   const modelBytes = modelFile ? await readInputFile(modelFile, 'model pack') : undefined;
   const albedoModel = uvapmFile === 'embedded' ? 'embedded' as const

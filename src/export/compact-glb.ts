@@ -36,7 +36,7 @@ export async function writeCompactGlb(data: AvatarData, options: CompactGlbOptio
   const ratios = options.lodRatios ?? DEFAULT_LOD_RATIOS;
   const rig = computeAvatarRig(data.model, data.neutralVertices, avatarExtraParts(data));
   const parts = [rig.eyeLeft, rig.eyeRight, ...rig.otherParts].filter((part) => part !== null);
-  const { gltf, binary, layouts } = buildGltf(data, options, {
+  const { gltf, viewBytes, layouts } = buildGltf(data, options, {
     quantize: true,
     images: { albedo: albedo!, roughness, eye, hair, lashes, brows },
     textureExtension: WEBP_EXTENSION,
@@ -46,7 +46,7 @@ export async function writeCompactGlb(data: AvatarData, options: CompactGlbOptio
       screenCoverage: lodScreenCoverage(ratios.length + 1),
     } : undefined,
   });
-  const compressed = await compressBufferViews(gltf, binary, layouts);
+  const compressed = await compressBufferViews(gltf, viewBytes, layouts);
   gltf.extensionsUsed = [MESHOPT_EXTENSION, ...(gltf.extensionsUsed as string[])];
   gltf.extensionsRequired = [MESHOPT_EXTENSION, ...(gltf.extensionsRequired as string[])];
   return packGlb(gltf, compressed);

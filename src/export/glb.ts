@@ -107,6 +107,8 @@ export type Json = Record<string, unknown>;
 class GltfBuilder {
   readonly bytes = new AlignedBytes();
   readonly bufferViews: Json[] = [];
+  /** Per bufferView, its bytes (as appended to `bytes`). */
+  readonly viewBytes: Uint8Array[] = [];
   readonly accessors: Json[] = [];
   /** Per bufferView, how meshopt may encode it (vertex and index data only). */
   readonly layouts: (MeshoptLayout | undefined)[] = [];
@@ -119,6 +121,7 @@ class GltfBuilder {
     // Quantized attributes may be padded (VEC3 of int16 in 8 bytes); plain floats stay tightly packed.
     if (this.quantize && layout?.mode === 'ATTRIBUTES') view.byteStride = layout.byteStride;
     this.bufferViews.push(view);
+    this.viewBytes.push(bytes);
     this.layouts.push(layout);
     return this.bufferViews.length - 1;
   }
@@ -403,7 +406,7 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
  * quantized with levels of detail for the compact writer, compact-glb.ts), plus how meshopt may
  * encode each bufferView.
  */
-export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLayout): { gltf: Json; binary: Uint8Array; layouts: (MeshoptLayout | undefined)[] } {
+export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLayout): { gltf: Json; binary: AlignedBytes; viewBytes: Uint8Array[]; layouts: (MeshoptLayout | undefined)[] } {
   checkData(data);
   const { model } = data;
   const morphNormals = options.morphNormals ?? true;
@@ -622,7 +625,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     partNodes.forEach((index, p) => addLodNodes(nodes, index, partLods[p], layout.lods!.screenCoverage));
   }
 
-  const binary = builder.bytes.toBytes();
+  const binary = builder.bytes;
   const gltf: Json = {
     asset: { version: '2.0', generator: 'babylon-photo-avatar' },
     scene: 0,
@@ -636,7 +639,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     samplers,
     accessors: builder.accessors,
     bufferViews: builder.bufferViews,
-    buffers: [{ byteLength: binary.byteLength }],
+    buffers: [{ byteLength: binary.paddedLength }],
     extras: { headModel: model.id, expressionNames: model.expressionNames.slice() },
   };
   const used = [
@@ -649,7 +652,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   } else if (layout.lods) {
     gltf.extensionsUsed = ['MSFT_lod'];
   }
-  return { gltf, binary, layouts: builder.layouts };
+  return { gltf, binary, viewBytes: builder.viewBytes, layouts: builder.layouts };
 }
 
 /** Meshes for the lower levels of detail of `meshes[source]`: the same attributes, morph targets and material, fewer triangles. */
@@ -678,11 +681,14 @@ function addLodNodes(nodes: Json[], index: number, lodMeshIndices: readonly numb
   node.extras = { MSFT_screencoverage: screenCoverage.slice(0, ids.length + 1) };
 }
 
-/** GLB container: 12-byte header, JSON chunk padded with spaces, BIN chunk padded with zeros. */
-export function packGlb(gltf: Json, binary: Uint8Array): Uint8Array {
+/**
+ * GLB container: 12-byte header, JSON chunk padded with spaces, BIN chunk padded with zeros. The
+ * BIN chunk's pieces (AlignedBytes) are copied straight into the file.
+ */
+export function packGlb(gltf: Json, binary: Uint8Array | AlignedBytes): Uint8Array {
   const jsonBytes = new TextEncoder().encode(JSON.stringify(gltf));
   const jsonLength = jsonBytes.byteLength + ((4 - (jsonBytes.byteLength % 4)) % 4);
-  const binLength = binary.byteLength;
+  const binLength = binary instanceof AlignedBytes ? binary.paddedLength : binary.byteLength;
   const total = 12 + 8 + jsonLength + 8 + binLength;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
@@ -696,6 +702,7 @@ export function packGlb(gltf: Json, binary: Uint8Array): Uint8Array {
   const binStart = 20 + jsonLength;
   view.setUint32(binStart, binLength, true);
   view.setUint32(binStart + 4, CHUNK_BIN, true);
-  out.set(binary, binStart + 8);
+  if (binary instanceof AlignedBytes) binary.writeInto(out, binStart + 8);
+  else out.set(binary, binStart + 8);
   return out;
 }

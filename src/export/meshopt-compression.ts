@@ -49,21 +49,22 @@ export const MESHOPT_EXTENSION = 'EXT_meshopt_compression';
 
 /**
  * Rewrites `gltf.bufferViews` and `gltf.buffers` in place and returns the new BIN chunk.
- * `layouts[i]` says how to encode bufferView i; views without one are copied as they are.
+ * `viewBytes[i]` holds bufferView i's bytes and `layouts[i]` says how to encode them; views
+ * without a layout are kept as they are.
  */
-export async function compressBufferViews(gltf: Json, binary: Uint8Array, layouts: readonly (MeshoptLayout | undefined)[]): Promise<Uint8Array> {
+export async function compressBufferViews(gltf: Json, viewBytes: readonly Uint8Array[], layouts: readonly (MeshoptLayout | undefined)[]): Promise<AlignedBytes> {
   await MeshoptEncoder.ready;
   const views = gltf.bufferViews as Json[];
   const out = new AlignedBytes();
   let fallbackLength = 0;
   views.forEach((view, i) => {
     const layout = layouts[i];
-    const viewBytes = binary.subarray(view.byteOffset as number, (view.byteOffset as number) + (view.byteLength as number));
+    const bytes = viewBytes[i];
     if (!layout) {
-      view.byteOffset = out.append(viewBytes);
+      view.byteOffset = out.append(bytes);
       return;
     }
-    const encoded = encodeView(viewBytes, layout);
+    const encoded = encodeView(bytes, layout);
     const extension: Json = { buffer: 0, byteOffset: out.append(encoded), byteLength: encoded.byteLength, byteStride: layout.byteStride, count: layout.count, mode: layout.mode };
     // The decoded data's place in the fallback buffer (4-byte aligned, as vertex data must be).
     fallbackLength += (4 - (fallbackLength % 4)) % 4;
@@ -72,9 +73,8 @@ export async function compressBufferViews(gltf: Json, binary: Uint8Array, layout
     fallbackLength += view.byteLength as number;
     view.extensions = { [MESHOPT_EXTENSION]: extension };
   });
-  const bin = out.toBytes();
-  gltf.buffers = [{ byteLength: bin.byteLength }, { byteLength: fallbackLength, extensions: { [MESHOPT_EXTENSION]: { fallback: true } } }];
-  return bin;
+  gltf.buffers = [{ byteLength: out.paddedLength }, { byteLength: fallbackLength, extensions: { [MESHOPT_EXTENSION]: { fallback: true } } }];
+  return out;
 }
 
 /**

@@ -20,6 +20,15 @@ function webpEncoder(): Promise<typeof import('@jsquash/webp/encode.js')> {
   return encoderReady;
 }
 
+/**
+ * Starts loading the encoder (its glue's import, its WASM's read and compile) ahead of the first
+ * encodeWebp: a cold CLI run does it while it waits on the face models, not at export. A failure
+ * is left for that encode to report.
+ */
+export function prepareWebpEncoder(): void {
+  webpEncoder().catch(() => {});
+}
+
 /** Lossy WebP at `quality` (0-100). */
 export async function encodeWebp(image: RgbaImage, quality: number): Promise<Uint8Array> {
   const codec = await webpEncoder();

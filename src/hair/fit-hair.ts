@@ -73,6 +73,8 @@ interface RestAnchors {
 const restAnchors = new WeakMap<HeadModel, WeakMap<Float32Array, RestAnchors>>();
 /** Per style (its indices): the hair mesh's one rings. */
 const hairRings = new PerModelCache<Uint32Array, ReturnType<typeof vertexNeighbours>>();
+/** Per head model: the grid of its rest shape's weld representatives, which every style's anchors search. */
+const restGrids = new PerModelCache<HeadModel, VertexGrid>();
 
 function anchorsOnRest(hairRest: Float32Array, model: HeadModel): RestAnchors {
   let byStyle = restAnchors.get(model);
@@ -82,7 +84,7 @@ function anchorsOnRest(hairRest: Float32Array, model: HeadModel): RestAnchors {
   const rest = model.positions;
   const n = hairRest.length / 3;
   const isRepresentative = (v: number) => model.weldGroup[v] === v;
-  const restGrid = new VertexGrid(rest, 0.01, isRepresentative);
+  const restGrid = restGrids.get(model, 0, () => new VertexGrid(rest, 0.01, isRepresentative));
   const vertex = new Int32Array(n);
   const restDistance = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -9,7 +9,7 @@ import { PhotoAvatarError } from '../errors.js';
 import { projectToImage } from '../render/project.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
-import { readHairAsset, type HairAsset } from './asset-format.js';
+import { decodeHairAsset, type HairAsset } from './asset-format.js';
 import { supportsHair } from './fit-hair.js';
 import { estimateHairColour, withoutChroma } from './hair-colour.js';
 import { naturalHairColour } from './colour-space.js';
@@ -60,7 +60,7 @@ let asset: Promise<HairAsset> | null = null;
 /** The hair meshes (assets/generated/makehuman-hair.bin), decoded once. */
 export function loadHairAsset(): Promise<HairAsset> {
   if (!asset) {
-    asset = loadAsset(ASSET_FILES.hair).then(readHairAsset);
+    asset = loadAsset(ASSET_FILES.hair, { keep: false }).then(decodeHairAsset);
     asset.catch(() => { asset = null; });
   }
   return asset;

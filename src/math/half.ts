@@ -28,15 +28,21 @@ export function floatToHalf(value: number): number {
   return sign | half;
 }
 
+/**
+ * Every binary16 value as binary32. Normal numbers are written as bit patterns (the exponent
+ * rebiased, the mantissa shifted): the same values as the arithmetic, without a power of two per
+ * entry at module load (the CLI imports this on its critical path).
+ */
 const HALF_TABLE = (() => {
   const table = new Float32Array(65536);
+  const bits = new Uint32Array(table.buffer);
   for (let h = 0; h < 65536; h++) {
     const sign = h & 0x8000 ? -1 : 1;
     const exp = (h >>> 10) & 0x1f;
     const mant = h & 0x3ff;
     if (exp === 0) table[h] = sign * mant * 2 ** -24;
     else if (exp === 0x1f) table[h] = mant ? NaN : sign * Infinity;
-    else table[h] = sign * (1 + mant / 1024) * 2 ** (exp - 15);
+    else bits[h] = ((h & 0x8000) << 16) | ((exp + 112) << 23) | (mant << 13);
   }
   return table;
 })();

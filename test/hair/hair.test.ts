@@ -13,7 +13,7 @@ import { readPack } from '../../src/modelpack/format.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { createAvatarData } from '../../src/pipeline.js';
 import { buildReferenceHead } from '../../src/modelpack/reference-head/index.js';
-import { readHairAsset } from '../../src/hair/asset-format.js';
+import { decodeHairAsset, readHairAsset } from '../../src/hair/asset-format.js';
 import { fitHair, hairPenetrationMm } from '../../src/hair/fit-hair.js';
 import { HAIR_STYLES, hairMeshFor, headRowsInImage, type HairOption, type HairStyle } from '../../src/hair/index.js';
 import { STYLES_FOR_CLASS } from '../../src/hair/styles.js';
@@ -115,6 +115,24 @@ describe('hair: asset and fitting', function () {
     }
     // Braid01's texture is one solid plait; every other style has see-through strand cards.
     assert.ok(withGaps >= HAIR_STYLES.length - 1, `${withGaps} styles keep their strand alpha`);
+  });
+
+  it('decodes the same styles inflated natively (decodeHairAsset: zlib in Node) as with fflate, and refuses a corrupt stream', async function () {
+    const bytes = new Uint8Array(readFileSync(hairFile));
+    const portable = readHairAsset(bytes), native = await decodeHairAsset(bytes);
+    assert.equal(native.styles.length, portable.styles.length);
+    native.styles.forEach((style, i) => {
+      const other = portable.styles[i];
+      assert.equal(style.name, other.name);
+      for (const key of ['positions', 'uvs', 'indices', 'texture'] as const) {
+        assert.equal(style[key].length, other[key].length, `${style.name} ${key}`);
+        assert.ok(Buffer.from(style[key].buffer, style[key].byteOffset, style[key].byteLength)
+          .equals(Buffer.from(other[key].buffer, other[key].byteOffset, other[key].byteLength)), `${style.name} ${key}`);
+      }
+    });
+    const corrupt = bytes.slice();
+    corrupt.fill(0xff, 20, 60);
+    await assert.rejects(decodeHairAsset(corrupt), /hair asset is corrupt/);
   });
 
   it('follows a reshaped head and keeps out of its skin', function () {
