@@ -383,14 +383,15 @@ export function weightedMedianColour(colour: Float32Array, weight: Float32Array)
  * reading those alone. The histogram then counts whole numbers, exact in any order: the same result.
  */
 export function medianColourAt(colour: Float32Array, indices: Int32Array): Float64Array {
-  const result = new Float64Array(3);
-  const histogram = new Float64Array(MEDIAN_BINS);
-  for (let c = 0; c < 3; c++) {
-    histogram.fill(0);
-    for (let k = 0; k < indices.length; k++) histogram[medianBin(colour[3 * indices[k] + c])]++;
-    result[c] = histogramMedian(histogram, indices.length);
+  // The three channels' histograms in one pass over the (scattered) texels, not one pass each.
+  const red = new Float64Array(MEDIAN_BINS), green = new Float64Array(MEDIAN_BINS), blue = new Float64Array(MEDIAN_BINS);
+  for (let k = 0; k < indices.length; k++) {
+    const at = 3 * indices[k];
+    red[medianBin(colour[at])]++;
+    green[medianBin(colour[at + 1])]++;
+    blue[medianBin(colour[at + 2])]++;
   }
-  return result;
+  return Float64Array.of(histogramMedian(red, indices.length), histogramMedian(green, indices.length), histogramMedian(blue, indices.length));
 }
 
 /** Bins of the medians' histograms over 0..1. */
