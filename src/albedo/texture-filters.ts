@@ -363,9 +363,27 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
 /** One pull step: each coarse texel is the confidence-weighted mean of its (up to) 2x2 children plus the prior. */
 function pullLevel(fc: Float32Array, fw: Float32Array, fine: number, cc: Float32Array, cw: Float32Array, coarse: number, prior: ArrayLike<number>, priorWeight: number): void {
   const pr = priorWeight * prior[0], pg = priorWeight * prior[1], pb = priorWeight * prior[2];
+  // Coarse texels with all four children (every one but an odd fine size's last row and column)
+  // take them unrolled, in the general loop's order (row by row, left to right): the same sums.
+  const whole = Math.floor(fine / 2);
   for (let y = 0; y < coarse; y++) {
     const rows = 2 * y + 1 < fine ? 2 : 1;
-    for (let x = 0; x < coarse; x++) {
+    const start = y < whole ? whole : 0;
+    if (y < whole) {
+      for (let x = 0; x < whole; x++) {
+        let w = priorWeight, r = pr, g = pg, b = pb;
+        const p0 = 2 * y * fine + 2 * x, p1 = p0 + 1, p2 = p0 + fine, p3 = p2 + 1;
+        const w0 = fw[p0], w1 = fw[p1], w2 = fw[p2], w3 = fw[p3];
+        if (w0 > 0) { w += w0; r += w0 * fc[3 * p0]; g += w0 * fc[3 * p0 + 1]; b += w0 * fc[3 * p0 + 2]; }
+        if (w1 > 0) { w += w1; r += w1 * fc[3 * p1]; g += w1 * fc[3 * p1 + 1]; b += w1 * fc[3 * p1 + 2]; }
+        if (w2 > 0) { w += w2; r += w2 * fc[3 * p2]; g += w2 * fc[3 * p2 + 1]; b += w2 * fc[3 * p2 + 2]; }
+        if (w3 > 0) { w += w3; r += w3 * fc[3 * p3]; g += w3 * fc[3 * p3 + 1]; b += w3 * fc[3 * p3 + 2]; }
+        const q = y * coarse + x;
+        cc[3 * q] = r / w; cc[3 * q + 1] = g / w; cc[3 * q + 2] = b / w;
+        cw[q] = Math.min(1, w);
+      }
+    }
+    for (let x = start; x < coarse; x++) {
       const columns = 2 * x + 1 < fine ? 2 : 1;
       let w = priorWeight, r = pr, g = pg, b = pb;
       for (let dy = 0; dy < rows; dy++) {
