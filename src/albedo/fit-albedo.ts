@@ -49,20 +49,39 @@ export function upsamplePlanes(planes: Float32Array, from: number, to: number, c
     const x0 = Math.floor(sx);
     left[x] = x0; right[x] = Math.min(from - 1, x0 + 1); across[x] = sx - x0;
   }
+  // Each source row's horizontal interpolation serves several output rows (to / from of them):
+  // computed once per source row into `upper` / `lower` (the same doubles as inline), not per output texel.
+  let upper = new Float64Array(to), lower = new Float64Array(to);
   for (let c = 0, plane = 0; c < channels; c++, plane += from * from) {
+    let upperRow = -1, lowerRow = -1;
     for (let y = 0; y < to; y++) {
       const sy = Math.min(from - 1, Math.max(0, (y + 0.5) * scale - 0.5));
       const y0 = Math.floor(sy), y1 = Math.min(from - 1, y0 + 1), fy = sy - y0;
-      const top = plane + y0 * from, bottom = plane + y1 * from, row = c * channelStep + y * to * texelStep;
-      for (let x = 0; x < to; x++) {
-        const fx = across[x];
-        const upper = planes[top + left[x]] * (1 - fx) + planes[top + right[x]] * fx;
-        const lower = planes[bottom + left[x]] * (1 - fx) + planes[bottom + right[x]] * fx;
-        out[row + x * texelStep] = upper * (1 - fy) + lower * fy;
+      if (y0 !== upperRow) {
+        // Rows only move down: the old lower row is often the new upper one.
+        if (y0 === lowerRow) {
+          const swap = upper;
+          upper = lower; lower = swap; lowerRow = -1;
+        } else interpolateRow(planes, plane + y0 * from, left, right, across, upper);
+        upperRow = y0;
       }
+      if (y1 !== lowerRow) {
+        interpolateRow(planes, plane + y1 * from, left, right, across, lower);
+        lowerRow = y1;
+      }
+      const row = c * channelStep + y * to * texelStep;
+      for (let x = 0; x < to; x++) out[row + x * texelStep] = upper[x] * (1 - fy) + lower[x] * fy;
     }
   }
   return out;
+}
+
+/** One source row (from `start`) interpolated at the output columns' taps into `out`. */
+function interpolateRow(planes: Float32Array, start: number, left: Int32Array, right: Int32Array, across: Float64Array, out: Float64Array): void {
+  for (let x = 0; x < out.length; x++) {
+    const fx = across[x];
+    out[x] = planes[start + left[x]] * (1 - fx) + planes[start + right[x]] * fx;
+  }
 }
 
 export function fitUvapmAlbedo(model: UvapmModel, observed: Float32Array, confidence: Float32Array, size: number, options: UvapmAlbedoOptions = {}): UvapmAlbedo {

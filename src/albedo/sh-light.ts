@@ -159,22 +159,16 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
   const n = weight.length;
 
   // Only samples that carry weight go into the least squares, compacted once.
-  let m = 0;
-  for (let i = 0; i < n; i++) if (weight[i] > 0) m++;
-  const rows = new Int32Array(m);
-  for (let i = 0, j = 0; i < n; i++) if (weight[i] > 0) rows[j++] = i;
-  const basis = new Float32Array(m * SH_COUNT);
-  const h = new Float64Array(SH_COUNT);
-  for (let j = 0; j < m; j++) {
-    const i = rows[j];
-    shShadingBasis(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], h);
-    for (let k = 0; k < SH_COUNT; k++) basis[j * SH_COUNT + k] = h[k];
-  }
+  // The loops over samples live in functions of their own (below): this async function runs once
+  // per photo, and its own loops ran unoptimized (it is not compiled on the stack mid-loop).
+  const rows = samplesWithWeight(weight);
+  const m = rows.length;
+  const basis = shadingBasisAt(normal, rows);
 
   const light = new Float32Array(3 * SH_COUNT);
   const smoothAlbedo = new Float32Array(n * 3);
   const median = weightedMedianColour(colour, weight);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) smoothAlbedo[3 * i + c] = median[c];
+  fillColour(smoothAlbedo, median);
   if (m < SH_COUNT * 4) {
     // Too little skin to see any shading: flat light of 1 (the albedo is then the photo colour).
     for (let c = 0; c < 3; c++) light[c * SH_COUNT] = 1 / (LAMBERT_FACTORS[0] * Y0);
@@ -187,45 +181,93 @@ export async function estimateShLight(samples: LightSamples, options: { iteratio
   let residual = 0;
   for (let iteration = 0; iteration < iterations; iteration++) {
     throwIfAborted(options.signal);
-    for (let j = 0; j < m; j++) {
-      const i = rows[j];
-      for (let c = 0; c < 3; c++) {
-        const sw = clipped[i] & (1 << c) ? 0 : Math.sqrt(weight[i]);
-        const zc = z[c], a = smoothAlbedo[3 * i + c] * sw, o = j * (SH_COUNT + 1);
-        for (let k = 0; k < SH_COUNT; k++) zc[o + k] = a * basis[j * SH_COUNT + k];
-        zc[o + SH_COUNT] = colour[3 * i + c] * sw;
-      }
-    }
+    for (let c = 0; c < 3; c++) fillDesign(z[c], c, rows, basis, smoothAlbedo, colour, weight, clipped);
     const grams = await gramMatrices(z, m);
     residual = solveLight(grams, light);
-    let weightSum = 0;
-    for (let j = 0; j < m; j++) {
-      const i = rows[j];
-      for (let c = 0; c < 3; c++) if (!(clipped[i] & (1 << c))) weightSum += weight[i];
-    }
-    residual = Math.sqrt(residual / Math.max(weightSum, 1e-12));
+    residual = Math.sqrt(residual / Math.max(unclippedWeightSum(rows, weight, clipped), 1e-12));
 
     normaliseLight(light, basis, rows, weight);
     if (iteration === iterations - 1) break;
     // Low-frequency albedo from the de-lit colour; shading is clamped so dark grazing texels don't explode.
     evaluateShading(normal, light, shading);
     const smoothWeight = new Float32Array(n);
-    for (let j = 0; j < m; j++) {
-      const i = rows[j];
-      for (let c = 0; c < 3; c++) ratio[3 * i + c] = colour[3 * i + c] / Math.max(shading[3 * i + c], MIN_SHADING);
-      smoothWeight[i] = clipped[i] === 0 && litInEveryChannel(shading, i) ? weight[i] : 0;
-    }
+    delitAtRows(rows, colour, shading, weight, clipped, ratio, smoothWeight);
     samples.smooth(ratio, smoothWeight, median, smoothAlbedo);
   }
 
   // Median of the de-lit skin colour: the completion's target tone far from observed skin.
   evaluateShading(normal, light, shading);
   // A saturated channel is censored: at least as bright as any de-lit value (the histogram's top).
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) ratio[3 * i + c] = !(weight[i] > 0) ? 0 : clipped[i] & (1 << c) ? 1 : colour[3 * i + c] / Math.max(shading[3 * i + c], MIN_SHADING);
-  }
+  censoredDelit(colour, shading, weight, clipped, ratio);
   const medianAlbedo = weightedMedianColour(ratio, litWeights(shading, weight));
   return { light, smoothAlbedo, medianAlbedo, residual };
+}
+
+/** The indices of the samples with weight above 0, in order. */
+function samplesWithWeight(weight: Float32Array): Int32Array {
+  let m = 0;
+  for (let i = 0; i < weight.length; i++) if (weight[i] > 0) m++;
+  const rows = new Int32Array(m);
+  for (let i = 0, j = 0; i < weight.length; i++) if (weight[i] > 0) rows[j++] = i;
+  return rows;
+}
+
+/** shShadingBasis of each listed sample's normal, SH_COUNT values per row. */
+function shadingBasisAt(normal: Float32Array, rows: Int32Array): Float32Array {
+  const basis = new Float32Array(rows.length * SH_COUNT);
+  const h = new Float64Array(SH_COUNT);
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    shShadingBasis(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], h);
+    for (let k = 0; k < SH_COUNT; k++) basis[j * SH_COUNT + k] = h[k];
+  }
+  return basis;
+}
+
+/** Every texel of an interleaved RGB field set to `rgb`. */
+function fillColour(field: Float32Array, rgb: Float64Array): void {
+  for (let i = 0; i < field.length / 3; i++) for (let c = 0; c < 3; c++) field[3 * i + c] = rgb[c];
+}
+
+/** Channel c's weighted design rows sqrt(w) · [albedo · basis, colour] (gramMatrices' Z_c); a clipped channel's row is 0. */
+function fillDesign(
+  zc: Float32Array, c: number, rows: Int32Array, basis: Float32Array, smoothAlbedo: Float32Array, colour: Float32Array, weight: Float32Array, clipped: Uint8Array,
+): void {
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    const sw = clipped[i] & (1 << c) ? 0 : Math.sqrt(weight[i]);
+    const a = smoothAlbedo[3 * i + c] * sw, o = j * (SH_COUNT + 1);
+    for (let k = 0; k < SH_COUNT; k++) zc[o + k] = a * basis[j * SH_COUNT + k];
+    zc[o + SH_COUNT] = colour[3 * i + c] * sw;
+  }
+}
+
+/** The least squares' total weight: each listed sample's weight once per channel not clipped. */
+function unclippedWeightSum(rows: Int32Array, weight: Float32Array, clipped: Uint8Array): number {
+  let weightSum = 0;
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    for (let c = 0; c < 3; c++) if (!(clipped[i] & (1 << c))) weightSum += weight[i];
+  }
+  return weightSum;
+}
+
+/** At the listed samples: colour / clamped shading into `ratio`, and the weight where no channel is clipped and every channel lit into `smoothWeight`. */
+function delitAtRows(
+  rows: Int32Array, colour: Float32Array, shading: Float32Array, weight: Float32Array, clipped: Uint8Array, ratio: Float32Array, smoothWeight: Float32Array,
+): void {
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    for (let c = 0; c < 3; c++) ratio[3 * i + c] = colour[3 * i + c] / Math.max(shading[3 * i + c], MIN_SHADING);
+    smoothWeight[i] = clipped[i] === 0 && litInEveryChannel(shading, i) ? weight[i] : 0;
+  }
+}
+
+/** Every sample's de-lit colour into `ratio`: 0 without weight, 1 (the histogram's top) in a clipped channel. */
+function censoredDelit(colour: Float32Array, shading: Float32Array, weight: Float32Array, clipped: Uint8Array, ratio: Float32Array): void {
+  for (let i = 0; i < weight.length; i++) {
+    for (let c = 0; c < 3; c++) ratio[3 * i + c] = !(weight[i] > 0) ? 0 : clipped[i] & (1 << c) ? 1 : colour[3 * i + c] / Math.max(shading[3 * i + c], MIN_SHADING);
+  }
 }
 
 /**
@@ -341,14 +383,15 @@ export function weightedMedianColour(colour: Float32Array, weight: Float32Array)
  * reading those alone. The histogram then counts whole numbers, exact in any order: the same result.
  */
 export function medianColourAt(colour: Float32Array, indices: Int32Array): Float64Array {
-  const result = new Float64Array(3);
-  const histogram = new Float64Array(MEDIAN_BINS);
-  for (let c = 0; c < 3; c++) {
-    histogram.fill(0);
-    for (let k = 0; k < indices.length; k++) histogram[medianBin(colour[3 * indices[k] + c])]++;
-    result[c] = histogramMedian(histogram, indices.length);
+  // The three channels' histograms in one pass over the (scattered) texels, not one pass each.
+  const red = new Float64Array(MEDIAN_BINS), green = new Float64Array(MEDIAN_BINS), blue = new Float64Array(MEDIAN_BINS);
+  for (let k = 0; k < indices.length; k++) {
+    const at = 3 * indices[k];
+    red[medianBin(colour[at])]++;
+    green[medianBin(colour[at + 1])]++;
+    blue[medianBin(colour[at + 2])]++;
   }
-  return result;
+  return Float64Array.of(histogramMedian(red, indices.length), histogramMedian(green, indices.length), histogramMedian(blue, indices.length));
 }
 
 /** Bins of the medians' histograms over 0..1. */

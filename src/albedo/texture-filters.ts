@@ -21,10 +21,50 @@ export function boxBlur(values: Float32Array, size: number, channels: number, ra
   const sums = new Float64Array(rowLength);
   const history = new Float32Array(Math.min(size, 2 * radius + 2) * rowLength);
   const inv = 1 / (2 * radius + 1);
+  // Bit patterns: +0 (all bits clear) is what the zero skips below look for.
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let pass = 0; pass < passes; pass++) {
-    rowBoxPasses(values, size, channels, radius, inv, lines);
-    columnBoxPass(values, size, rowLength, radius, inv, sums, history);
+    rowBoxPasses(values, bits, size, channels, radius, inv, lines);
+    const first = firstNonZeroColumn(bits, size, rowLength);
+    if (first === rowLength) continue;
+    columnBoxPass(values, size, rowLength, radius, inv, sums, history, first, lastNonZeroColumn(bits, size, rowLength) + 1);
   }
+}
+
+/*
+ * Zero skips. Many blurred maps are +0 over most of the texture (a confidence off the photo's
+ * face, a brow share). A running sum over nothing but +0 stays +0 (0 + 0 and 0 − 0 are +0) and
+ * +0 · inv is +0: lines and columns of +0 come out as they went in, so they are skipped, bit for
+ * bit the same. Only +0 itself is skipped (a −0 would come out +0), and only whole lines or
+ * columns: elsewhere a sum that has met other values may hold a rounding residue.
+ */
+
+/** Whether values[start, end) are all +0 (bits of a Float32Array). */
+function allPositiveZero(bits: Uint32Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bits[i] !== 0) return false;
+  return true;
+}
+
+/** The first column (element of a row, channels interleaved) that is not +0 in some row; rowLength when every texel is +0. */
+function firstNonZeroColumn(bits: Uint32Array, size: number, rowLength: number): number {
+  let first = rowLength;
+  for (let y = 0, row = 0; y < size; y++, row += rowLength) {
+    for (let i = 0; i < first; i++) {
+      if (bits[row + i] !== 0) { first = i; break; }
+    }
+  }
+  return first;
+}
+
+/** The last column that is not +0 in some row (at least one is: see firstNonZeroColumn). */
+function lastNonZeroColumn(bits: Uint32Array, size: number, rowLength: number): number {
+  let last = -1;
+  for (let y = 0, row = 0; y < size; y++, row += rowLength) {
+    for (let i = rowLength - 1; i > last; i--) {
+      if (bits[row + i] !== 0) { last = i; break; }
+    }
+  }
+  return last;
 }
 
 /** Lines (one channel of one row) that the horizontal pass runs side by side. */
@@ -36,11 +76,13 @@ const LINES_AT_ONCE = 4;
  * a time waits on the adder's latency; independent lines interleaved fill those waits. Each line
  * gets the same additions in the same order as on its own (rowBoxPass), so the same values.
  */
-function rowBoxPasses(values: Float32Array, size: number, channels: number, radius: number, inv: number, lines: Float64Array): void {
+function rowBoxPasses(values: Float32Array, bits: Uint32Array, size: number, channels: number, radius: number, inv: number, lines: Float64Array): void {
   const lineCount = size * channels;
   let line = 0;
   for (; line + LINES_AT_ONCE <= lineCount; line += LINES_AT_ONCE) {
     const c0 = line % channels, c1 = (line + 1) % channels, c2 = (line + 2) % channels, c3 = (line + 3) % channels;
+    // The rows the four lines lie in, all +0: nothing to do (see the zero skips).
+    if (allPositiveZero(bits, (line - c0) * size, (line + 3 - c3 + channels) * size)) continue;
     rowBoxLines4(
       values, (line - c0) * size + c0, (line + 1 - c1) * size + c1, (line + 2 - c2) * size + c2, (line + 3 - c3) * size + c3,
       size, channels, radius, inv, lines,
@@ -134,22 +176,25 @@ function rowBoxPass(values: Float32Array, start: number, size: number, stride: n
 /**
  * The vertical pass of boxBlur (see there), with the same additions in the same order per column,
  * in one sweep over each row. Rows leaving the window are read from `history`, a ring holding the
- * pass's input rows (values is overwritten as it goes); a row enters it when first read.
+ * pass's input rows (values is overwritten as it goes); a row enters it when first read. Only
+ * columns [first, end) are blurred: the others must be +0 in every row (see the zero skips).
  */
-function columnBoxPass(values: Float32Array, size: number, rowLength: number, radius: number, inv: number, sums: Float64Array, history: Float32Array): void {
+function columnBoxPass(
+  values: Float32Array, size: number, rowLength: number, radius: number, inv: number, sums: Float64Array, history: Float32Array, first: number, end: number,
+): void {
   const ring = history.length / rowLength;
   history.set(values.subarray(0, ring * rowLength));
   sums.fill(0);
   for (let y = 0; y < Math.min(radius, size); y++) {
     const row = y * rowLength;
-    for (let i = 0; i < rowLength; i++) sums[i] += values[row + i];
+    for (let i = first; i < end; i++) sums[i] += values[row + i];
   }
   for (let y = 0; y < size; y++) {
     const add = y + radius, drop = y - radius - 1, row = y * rowLength;
     const addRow = add * rowLength, addSlot = (add % ring) * rowLength, dropSlot = (drop % ring) * rowLength;
     if (add < size && add >= ring) {
       // The entering row is copied into the ring and added; drop >= 0 here since ring > 2 radius + 1.
-      for (let i = 0; i < rowLength; i++) {
+      for (let i = first; i < end; i++) {
         const entering = values[addRow + i];
         history[addSlot + i] = entering;
         let sum = sums[i] + entering;
@@ -158,26 +203,26 @@ function columnBoxPass(values: Float32Array, size: number, rowLength: number, ra
         values[row + i] = sum * inv;
       }
     } else if (add < size && drop >= 0) {
-      for (let i = 0; i < rowLength; i++) {
+      for (let i = first; i < end; i++) {
         let sum = sums[i] + history[addSlot + i];
         sum -= history[dropSlot + i];
         sums[i] = sum;
         values[row + i] = sum * inv;
       }
     } else if (add < size) {
-      for (let i = 0; i < rowLength; i++) {
+      for (let i = first; i < end; i++) {
         const sum = sums[i] + history[addSlot + i];
         sums[i] = sum;
         values[row + i] = sum * inv;
       }
     } else if (drop >= 0) {
-      for (let i = 0; i < rowLength; i++) {
+      for (let i = first; i < end; i++) {
         const sum = sums[i] - history[dropSlot + i];
         sums[i] = sum;
         values[row + i] = sum * inv;
       }
     } else {
-      for (let i = 0; i < rowLength; i++) values[row + i] = sums[i] * inv;
+      for (let i = first; i < end; i++) values[row + i] = sums[i] * inv;
     }
   }
 }
@@ -318,9 +363,27 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
 /** One pull step: each coarse texel is the confidence-weighted mean of its (up to) 2x2 children plus the prior. */
 function pullLevel(fc: Float32Array, fw: Float32Array, fine: number, cc: Float32Array, cw: Float32Array, coarse: number, prior: ArrayLike<number>, priorWeight: number): void {
   const pr = priorWeight * prior[0], pg = priorWeight * prior[1], pb = priorWeight * prior[2];
+  // Coarse texels with all four children (every one but an odd fine size's last row and column)
+  // take them unrolled, in the general loop's order (row by row, left to right): the same sums.
+  const whole = Math.floor(fine / 2);
   for (let y = 0; y < coarse; y++) {
     const rows = 2 * y + 1 < fine ? 2 : 1;
-    for (let x = 0; x < coarse; x++) {
+    const start = y < whole ? whole : 0;
+    if (y < whole) {
+      for (let x = 0; x < whole; x++) {
+        let w = priorWeight, r = pr, g = pg, b = pb;
+        const p0 = 2 * y * fine + 2 * x, p1 = p0 + 1, p2 = p0 + fine, p3 = p2 + 1;
+        const w0 = fw[p0], w1 = fw[p1], w2 = fw[p2], w3 = fw[p3];
+        if (w0 > 0) { w += w0; r += w0 * fc[3 * p0]; g += w0 * fc[3 * p0 + 1]; b += w0 * fc[3 * p0 + 2]; }
+        if (w1 > 0) { w += w1; r += w1 * fc[3 * p1]; g += w1 * fc[3 * p1 + 1]; b += w1 * fc[3 * p1 + 2]; }
+        if (w2 > 0) { w += w2; r += w2 * fc[3 * p2]; g += w2 * fc[3 * p2 + 1]; b += w2 * fc[3 * p2 + 2]; }
+        if (w3 > 0) { w += w3; r += w3 * fc[3 * p3]; g += w3 * fc[3 * p3 + 1]; b += w3 * fc[3 * p3 + 2]; }
+        const q = y * coarse + x;
+        cc[3 * q] = r / w; cc[3 * q + 1] = g / w; cc[3 * q + 2] = b / w;
+        cw[q] = Math.min(1, w);
+      }
+    }
+    for (let x = start; x < coarse; x++) {
       const columns = 2 * x + 1 < fine ? 2 : 1;
       let w = priorWeight, r = pr, g = pg, b = pb;
       for (let dy = 0; dy < rows; dy++) {

@@ -83,6 +83,30 @@ describe('albedo texture filters', () => {
     assert.equal(checked, 1 + 18 + 147 + 1024 + 1089 + 4050 + 4107);
   });
 
+  it('box blur skips only what stays the same: +0 regions, bit for bit, -0 made +0 as the running sums make it', () => {
+    const random = rng(23);
+    let skippable = 0, negativeZeros = 0;
+    for (const [size, channels, radius, passes] of [[48, 1, 3, 2], [40, 2, 5, 3], [36, 3, 2, 2], [32, 4, 4, 2], [29, 1, 30, 2]]) {
+      // A disc of values over six decades (rounding residues where sums meet them) inside +0, with
+      // scattered -0 outside it in the last channel (its lines are not all +0, so not skipped).
+      const values = new Float32Array(size * size * channels);
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < channels; c++) {
+        const inside = (x - 0.6 * size) ** 2 + (y - 0.3 * size) ** 2 < (0.2 * size) ** 2;
+        const i = (y * size + x) * channels + c;
+        if (inside) values[i] = random() * 10 ** Math.floor(6 * random() - 3);
+        else if (c === channels - 1 && y > 0.8 * size && random() < 0.05) { values[i] = -0; negativeZeros++; }
+      }
+      const expected = sequentialBoxBlur(values, size, channels, radius, passes);
+      skippable += values.filter((v, i) => Object.is(expected[i], 0) && Object.is(v, 0)).length;
+      boxBlur(values, size, channels, radius, passes);
+      for (let i = 0; i < values.length; i++) assert.ok(Object.is(values[i], expected[i]), `size ${size}, ${channels} ch, r ${radius}: value ${i} ${values[i]} vs ${expected[i]}`);
+      assert.ok(!values.some((v) => Object.is(v, -0)), 'no -0 survives a blur');
+    }
+    // The maps do have +0 texels that stay +0 (what the skips leave alone) and -0s (what they must not).
+    assert.ok(skippable > 1000, `${skippable} +0 texels`);
+    assert.ok(negativeZeros > 20, `${negativeZeros} -0 texels`);
+  });
+
   it('box blur treats channels independently, bit for bit', () => {
     const random = rng(3), size = 64;
     const interleaved = Float32Array.from({ length: size * size * 2 }, () => random());
