@@ -21,7 +21,7 @@ export class AlignedBytes {
     return offset;
   }
 
-  /** The length toBytes gives: byteLength zero padded to a multiple of 4. */
+  /** byteLength zero padded to a multiple of 4: the GLB's BIN chunk length. */
   get paddedLength(): number {
     return this.byteLength + ((4 - (this.byteLength % 4)) % 4);
   }
@@ -32,12 +32,5 @@ export class AlignedBytes {
       out.set(piece, offset);
       offset += piece.byteLength;
     }
-  }
-
-  /** Everything appended, zero padded to a multiple of 4 bytes. */
-  toBytes(): Uint8Array {
-    const out = new Uint8Array(this.paddedLength);
-    this.writeInto(out, 0);
-    return out;
   }
 }
