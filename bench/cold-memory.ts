@@ -17,8 +17,8 @@ function mark(label: string): void {
 
 mark('start');
 await import('../src/node/asset-files.js');
-// As the CLI does (src/cli/main.ts); --tiering measures V8's default instead.
-if (!process.argv.includes('--tiering')) (await import('../src/node/wasm-baseline.js')).preferBaselineWasmCompiler();
+// As the CLI's create does (src/node/one-avatar-process.ts); --tiering measures V8's and ort's defaults instead.
+if (!process.argv.includes('--tiering')) (await import('../src/node/one-avatar-process.js')).configureOneAvatarProcess();
 const { decodeImage } = await import('../src/image/decode.js');
 const { readPack } = await import('../src/modelpack/format.js');
 const pipeline = await import('../src/pipeline.js');

@@ -3,7 +3,7 @@
 import '../node/asset-files.js';
 import { PhotoAvatarError } from '../errors.js';
 import { installInterruptCleanup } from '../node/interrupt-cleanup.js';
-import { preferBaselineWasmCompiler } from '../node/wasm-baseline.js';
+import { configureOneAvatarProcess } from '../node/one-avatar-process.js';
 import { CREATE_HELP, runCreateCommand } from './create-command.js';
 import { LANDMARKS_HELP, runLandmarksCommand } from './landmarks-command.js';
 import { TRACK_HELP, runTrackCommand } from './track-command.js';
@@ -69,9 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  // One avatar per process: TurboFan's tier-up of ort's binary costs more than it saves. Not for
-  // `track`, whose many frames pay for the optimised code.
-  if (command === 'create') preferBaselineWasmCompiler();
+  // One avatar per process: TurboFan's tier-up of ort's binary and ort's thread pool cost more
+  // than they save. Not for `track`, whose many frames pay for both.
+  if (command === 'create') configureOneAvatarProcess();
   try {
     return await run(rest);
   } catch (error) {
