@@ -9,9 +9,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import { gunzip, inflate } from 'node:zlib';
 import { ASSET_FILES, gzipTrailerSize, MAX_GUNZIPPED_BYTES, setPlatformAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
+import { setPlatformCrc32 } from '../math/crc32.js';
 
 /**
  * Assets read from a dependency rather than assets/generated: the bytes the browser build gets
@@ -88,3 +90,6 @@ async function inflateWhole(packed: Uint8Array): Promise<Uint8Array> {
 }
 
 setPlatformAssetLoader(readGeneratedAsset, (fileName) => pathToFileURL(assetPath(fileName)).href, gunzipWhole, inflateWhole);
+// zlib.crc32 came in Node 20.15; before it the portable one stays.
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+if (typeof nativeCrc32 === 'function') setPlatformCrc32((bytes) => nativeCrc32(bytes));

@@ -1,10 +1,13 @@
 /**
- * The slice-by-8 CRC-32 against the standard's check value, zlib's crc32 and a byte-at-a-time
- * reference, over every length and alignment around its 8-byte blocks and sub-ranges.
+ * The slice-by-8 CRC-32 (portableCrc32) and the one the Node entry installs (crc32: zlib's) against
+ * the standard's check value, zlib's crc32 and a byte-at-a-time reference, over every length and
+ * alignment around the 8-byte blocks and sub-ranges.
  */
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { crc32 } from '../../src/math/crc32.js';
+// The Node entry's platform hooks, zlib's CRC-32 among them.
+import '../../src/node/asset-files.js';
+import { crc32, portableCrc32 } from '../../src/math/crc32.js';
 import { seededRandom } from '../helpers/random.js';
 
 /** The textbook bitwise CRC-32 (IEEE, reflected, polynomial 0xedb88320). */
@@ -17,7 +20,9 @@ function bitwiseCrc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-describe('crc32', () => {
+const IMPLEMENTATIONS = [['portableCrc32', portableCrc32], ['crc32 (zlib in Node)', crc32]] as const;
+
+for (const [name, crc32] of IMPLEMENTATIONS) describe(name, () => {
   it('gives the standard check values', () => {
     assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
     assert.equal(crc32(new Uint8Array(0)), 0);
