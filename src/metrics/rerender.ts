@@ -111,6 +111,10 @@ export function compositeOverPhoto(image: RgbaImage, render: RgbaImage, opacity 
   }
   const out = new Uint8ClampedArray(width * height * 4);
   const a = Math.min(1, Math.max(0, opacity));
+  if (a === 1) {
+    replaceCovered(image.data, render.data, out);
+    return { width, height, data: out };
+  }
   for (let p = 0; p < width * height; p++) {
     const o = 4 * p;
     const w = render.data[o + 3] > 0 ? a : 0;
@@ -118,4 +122,17 @@ export function compositeOverPhoto(image: RgbaImage, render: RgbaImage, opacity 
     out[o + 3] = 255;
   }
   return { width, height, data: out };
+}
+
+/**
+ * compositeOverPhoto at full opacity, the same bytes: the render where it covers a pixel, the photo
+ * elsewhere, opaque. Without the blend's float arithmetic per channel: a 1920x1280 photo took 55 ms
+ * through it, and the report and the overlay composite one each.
+ */
+function replaceCovered(photo: RgbaImage['data'], render: RgbaImage['data'], out: Uint8ClampedArray): void {
+  out.set(photo);
+  for (let o = 0; o < out.length; o += 4) {
+    if (render[o + 3] > 0) { out[o] = render[o]; out[o + 1] = render[o + 1]; out[o + 2] = render[o + 2]; }
+    out[o + 3] = 255;
+  }
 }
