@@ -23,11 +23,14 @@ export function boxBlur(values: Float32Array, size: number, channels: number, ra
   const inv = 1 / (2 * radius + 1);
   // Bit patterns: +0 (all bits clear) is what the zero skips below look for.
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const rows = new Int32Array(2);
   for (let pass = 0; pass < passes; pass++) {
-    rowBoxPasses(values, bits, size, channels, radius, inv, lines);
-    const first = firstNonZeroColumn(bits, size, rowLength);
+    rowBoxPasses(values, bits, size, channels, radius, inv, lines, rows);
+    const firstRow = rows[0], lastRow = rows[1];
+    if (firstRow > lastRow) continue;
+    const first = firstNonZeroColumn(bits, firstRow, lastRow, rowLength);
     if (first === rowLength) continue;
-    columnBoxPass(values, size, rowLength, radius, inv, sums, history, first, lastNonZeroColumn(bits, size, rowLength) + 1);
+    columnBoxPass(values, size, rowLength, radius, inv, sums, history, first, lastNonZeroColumn(bits, firstRow, lastRow, rowLength) + 1, firstRow, lastRow);
   }
 }
 
@@ -45,10 +48,10 @@ function allPositiveZero(bits: Uint32Array, start: number, end: number): boolean
   return true;
 }
 
-/** The first column (element of a row, channels interleaved) that is not +0 in some row; rowLength when every texel is +0. */
-function firstNonZeroColumn(bits: Uint32Array, size: number, rowLength: number): number {
+/** The first column (element of a row, channels interleaved) that is not +0 in some row of [firstRow, lastRow]; rowLength when every texel there is +0. */
+function firstNonZeroColumn(bits: Uint32Array, firstRow: number, lastRow: number, rowLength: number): number {
   let first = rowLength;
-  for (let y = 0, row = 0; y < size; y++, row += rowLength) {
+  for (let y = firstRow, row = firstRow * rowLength; y <= lastRow; y++, row += rowLength) {
     for (let i = 0; i < first; i++) {
       if (bits[row + i] !== 0) { first = i; break; }
     }
@@ -56,10 +59,10 @@ function firstNonZeroColumn(bits: Uint32Array, size: number, rowLength: number):
   return first;
 }
 
-/** The last column that is not +0 in some row (at least one is: see firstNonZeroColumn). */
-function lastNonZeroColumn(bits: Uint32Array, size: number, rowLength: number): number {
+/** The last column that is not +0 in some row of [firstRow, lastRow] (at least one is: see firstNonZeroColumn). */
+function lastNonZeroColumn(bits: Uint32Array, firstRow: number, lastRow: number, rowLength: number): number {
   let last = -1;
-  for (let y = 0, row = 0; y < size; y++, row += rowLength) {
+  for (let y = firstRow, row = firstRow * rowLength; y <= lastRow; y++, row += rowLength) {
     for (let i = rowLength - 1; i > last; i--) {
       if (bits[row + i] !== 0) { last = i; break; }
     }
@@ -75,23 +78,35 @@ const LINES_AT_ONCE = 4;
  * by side. Each line's running sum is a chain of dependent additions, two per texel, so one line at
  * a time waits on the adder's latency; independent lines interleaved fill those waits. Each line
  * gets the same additions in the same order as on its own (rowBoxPass), so the same values.
+ * rows receives the first and last row that were not all +0 (first > last when none was): the
+ * rows outside are +0 after the pass too (the column pass's zero skips), found from the tests
+ * made here anyway, not by reading the +0 rows again (2.6 ms a pass at 1024², 2 channels).
  */
-function rowBoxPasses(values: Float32Array, bits: Uint32Array, size: number, channels: number, radius: number, inv: number, lines: Float64Array): void {
+function rowBoxPasses(values: Float32Array, bits: Uint32Array, size: number, channels: number, radius: number, inv: number, lines: Float64Array, rows: Int32Array): void {
   const lineCount = size * channels;
+  let firstRow = size, lastRow = -1;
   let line = 0;
   for (; line + LINES_AT_ONCE <= lineCount; line += LINES_AT_ONCE) {
     const c0 = line % channels, c1 = (line + 1) % channels, c2 = (line + 2) % channels, c3 = (line + 3) % channels;
     // The rows the four lines lie in, all +0: nothing to do (see the zero skips).
     if (allPositiveZero(bits, (line - c0) * size, (line + 3 - c3 + channels) * size)) continue;
+    if (firstRow === size) firstRow = (line - c0) / channels;
+    lastRow = (line + 3 - c3) / channels;
     rowBoxLines4(
       values, (line - c0) * size + c0, (line + 1 - c1) * size + c1, (line + 2 - c2) * size + c2, (line + 3 - c3) * size + c3,
       size, channels, radius, inv, lines,
     );
   }
+  if (line < lineCount) {
+    firstRow = Math.min(firstRow, (line - line % channels) / channels);
+    lastRow = size - 1;
+  }
   for (; line < lineCount; line++) {
     const c = line % channels;
     rowBoxPass(values, (line - c) * size + c, size, channels, radius, inv, lines);
   }
+  rows[0] = firstRow;
+  rows[1] = lastRow;
 }
 
 /**
@@ -178,9 +193,15 @@ function rowBoxPass(values: Float32Array, start: number, size: number, stride: n
  * in one sweep over each row. Rows leaving the window are read from `history`, a ring holding the
  * pass's input rows (values is overwritten as it goes); a row enters it when first read. Only
  * columns [first, end) are blurred: the others must be +0 in every row (see the zero skips).
+ * Rows above firstRow and below lastRow are +0. Above, the sums stay +0: output rows whose window
+ * lies there are +0 as they were, and are skipped (their rows still enter the ring). Below, once
+ * the window has left lastRow, the sums gain and lose only +0 (never −0: a sum from +0 cannot
+ * become −0), so they stay as they are: every further output row is the one before, copied.
+ * At 1024² the maps blurred in the albedo stage are +0 over half their rows or more.
  */
 function columnBoxPass(
   values: Float32Array, size: number, rowLength: number, radius: number, inv: number, sums: Float64Array, history: Float32Array, first: number, end: number,
+  firstRow: number, lastRow: number,
 ): void {
   const ring = history.length / rowLength;
   history.set(values.subarray(0, ring * rowLength));
@@ -189,8 +210,17 @@ function columnBoxPass(
     const row = y * rowLength;
     for (let i = first; i < end; i++) sums[i] += values[row + i];
   }
-  for (let y = 0; y < size; y++) {
+  const start = Math.max(0, firstRow - radius), still = lastRow + radius + 2;
+  for (let y = 0; y < start; y++) {
+    const add = y + radius;
+    if (add >= ring) history.set(values.subarray(add * rowLength + first, add * rowLength + end), (add % ring) * rowLength + first);
+  }
+  for (let y = start; y < size; y++) {
     const add = y + radius, drop = y - radius - 1, row = y * rowLength;
+    if (y >= still) {
+      values.copyWithin(row + first, row - rowLength + first, row - rowLength + end);
+      continue;
+    }
     const addRow = add * rowLength, addSlot = (add % ring) * rowLength, dropSlot = (drop % ring) * rowLength;
     if (add < size && add >= ring) {
       // The entering row is copied into the ring and added; drop >= 0 here since ring > 2 radius + 1.
