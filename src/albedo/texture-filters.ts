@@ -466,6 +466,39 @@ function pushLevel(lc: Float32Array, lw: Float32Array, s: number, filled: Float3
 }
 
 /**
+ * The box [minX, maxX] × [minY, maxY] holding every texel of a size² map that is not +0, into
+ * bounds (minX > maxX when none is; −0 counts as not +0). With it, bilinearOutside spots a
+ * bilinear sample that can read only +0 texels, without reading them: the maps sampled at mirror
+ * points (a confidence, the brows) are +0 over most of the texture.
+ */
+export function nonZeroBounds(values: Float32Array, size: number, bounds: Int32Array): void {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, size * size);
+  let minX = size, maxX = -1, minY = size, maxY = -1;
+  for (let y = 0, row = 0; y < size; y++, row += size) {
+    let x = 0;
+    while (x < size && bits[row + x] === 0) x++;
+    if (x === size) continue;
+    if (minY === size) minY = y;
+    maxY = y;
+    if (x < minX) minX = x;
+    let last = size - 1;
+    while (bits[row + last] === 0) last--;
+    if (last > maxX) maxX = last;
+  }
+  bounds[0] = minX; bounds[1] = maxX; bounds[2] = minY; bounds[3] = maxY;
+}
+
+/**
+ * Whether every texel that a bilinear sample at (x, y) reads lies outside `bounds` (nonZeroBounds),
+ * so is +0: sampleWeighted and sampleBilinear clamp x and y to 0..size − 1 and read their floor
+ * and the next texel, at most one past. Such a sample is +0, and sampleWeighted's weight 0.
+ */
+export function bilinearOutside(bounds: Int32Array, size: number, x: number, y: number): boolean {
+  const xc = Math.min(Math.max(x, 0), size - 1), yc = Math.min(Math.max(y, 0), size - 1);
+  return xc < bounds[0] - 1 || xc >= bounds[1] + 1 || yc < bounds[2] - 1 || yc >= bounds[3] + 1;
+}
+
+/**
  * Bilinear sample of a `channels`-channel grid weighted by a confidence grid: value = Σ w v / Σ w
  * over the four neighbours (so unobserved neighbours don't darken it). Writes `out` and returns the
  * bilinear confidence (0 when no neighbour is observed; `out` is then untouched).

@@ -4,7 +4,8 @@
  * push-pull in place, island coverage and the per-texel shading bit for bit).
  */
 import assert from 'node:assert/strict';
-import { boxBlur, maskedMinFilter, pushPullFill } from '../../src/albedo/texture-filters.js';
+import { bilinearOutside, boxBlur, maskedMinFilter, nonZeroBounds, pushPullFill, sampleWeighted } from '../../src/albedo/texture-filters.js';
+import { sampleBilinear } from '../../src/image/resize.js';
 import { blurredIslandCoverage } from '../../src/albedo/completion.js';
 import { evaluateShading, shadeNormal, shShadingBasis, SH_COUNT } from '../../src/albedo/sh-light.js';
 import { getUvRaster } from '../../src/albedo/unwrap.js';
@@ -123,6 +124,33 @@ describe('albedo texture filters', () => {
     }
     // Rows far below the band do hold residues (what the copies must reproduce).
     assert.ok(residues > 100, `${residues} residues`);
+  });
+
+  it('a bilinear sample outside the non-zero bounds reads only +0: weight 0, value +0', () => {
+    const random = rng(31), size = 40;
+    let outside = 0, inside = 0;
+    for (const [x0, y0, w, h] of [[10, 12, 5, 3], [0, 0, 1, 1], [39, 20, 1, 20], [3, 30, 30, 1]]) {
+      // A block of values (−0 among them) inside +0.
+      const map = new Float32Array(size * size);
+      for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) map[y * size + x] = random() < 0.2 ? -0 : random();
+      const bounds = new Int32Array(4);
+      nonZeroBounds(map, size, bounds);
+      assert.deepEqual([...bounds], [x0, x0 + w - 1, y0, y0 + h - 1]);
+      const sample = new Float32Array(1);
+      for (let k = 0; k < 4000; k++) {
+        const x = -3 + (size + 6) * random(), y = -3 + (size + 6) * random();
+        // Points on texel rows and columns too (fractions 0), where the next texel has weight 0.
+        const [px, py] = k % 4 === 0 ? [Math.round(x), Math.round(y)] : [x, y];
+        if (!bilinearOutside(bounds, size, px, py)) { inside++; continue; }
+        outside++;
+        assert.equal(sampleWeighted(map, 1, map, size, px, py, sample), 0, `(${px}, ${py})`);
+        assert.ok(Object.is(sampleBilinear(map, size, size, px, py), 0), `(${px}, ${py})`);
+      }
+    }
+    const empty = new Int32Array(4);
+    nonZeroBounds(new Float32Array(size * size), size, empty);
+    assert.ok(bilinearOutside(empty, size, 0, 0) && bilinearOutside(empty, size, size - 1, size - 1), 'an all +0 map: every sample outside');
+    assert.ok(outside > 10000 && inside > 300, `${outside} outside, ${inside} inside`);
   });
 
   it('box blur treats channels independently, bit for bit', () => {
