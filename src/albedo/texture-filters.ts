@@ -391,7 +391,11 @@ export function pushPullFill(colour: Float32Array, confidence: Float32Array, siz
 }
 
 /** One pull step: each coarse texel is the confidence-weighted mean of its (up to) 2x2 children plus the prior. */
-function pullLevel(fc: Float32Array, fw: Float32Array, fine: number, cc: Float32Array, cw: Float32Array, coarse: number, prior: ArrayLike<number>, priorWeight: number): void {
+function pullLevel(fc: Float32Array, fw: Float32Array, fine: number, cc: Float32Array, cw: Float32Array, coarse: number, prior: ArrayLike<number>, weight: number): void {
+  // The sums start at the prior's weight: as the parameter itself (of no known type to V8's
+  // optimizer) every sum was a boxed number, a heap allocation per addition (3 scavenges of the
+  // young generation per 1024² level); +weight (the same number) is known to be one.
+  const priorWeight = +weight;
   const pr = priorWeight * prior[0], pg = priorWeight * prior[1], pb = priorWeight * prior[2];
   // Coarse texels with all four children (every one but an odd fine size's last row and column)
   // take them unrolled, in the general loop's order (row by row, left to right): the same sums.
