@@ -196,11 +196,18 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
  * `albedo` and `confidence` must start zeroed: a texel the photo does not show (no colour and no
  * weight) is left at 0 in both, what its shading would give.
  */
-function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array): void {
-  const count = weight.length;
+function divideLight(
+  colour: Float32Array, normal: Float32Array, weight: Float32Array, light: Float32Array, gains: Float64Array, albedo: Float32Array, confidence: Float32Array,
+  picked?: Int32Array,
+): void {
+  // With `picked`, only the texels it lists, read where they lie: texel picked[k]'s albedo and
+  // confidence go to albedo[3k, 3k + 3) and confidence[k]. (One loop for both: the texel's work
+  // as a function of its own, called per texel, made relightView 70 % slower.)
+  const count = picked ? picked.length : weight.length;
   // The shading is evaluated texel by texel, not into a 10 MiB array first.
   const gamma = Float64Array.from(light), shading = new Float32Array(3);
-  for (let i = 0; i < count; i++) {
+  for (let k = 0; k < count; k++) {
+    const i = picked ? picked[k] : k;
     // Most of the head's texels face away from the camera.
     if (weight[i] === 0 && colour[3 * i] === 0 && colour[3 * i + 1] === 0 && colour[3 * i + 2] === 0) continue;
     shadeNormal(normal[3 * i], normal[3 * i + 1], normal[3 * i + 2], gamma, shading, 0);
@@ -209,10 +216,10 @@ function divideLight(colour: Float32Array, normal: Float32Array, weight: Float32
       const s = shading[c];
       // Dark is judged against the light's own level, so exposure does not change what is trusted.
       if (s / gains[c] < minShading) minShading = s / gains[c];
-      albedo[3 * i + c] = Math.min(1, colour[3 * i + c] / Math.max(s, 0.05 * gains[c]));
+      albedo[3 * k + c] = Math.min(1, colour[3 * i + c] / Math.max(s, 0.05 * gains[c]));
     }
     const shadingTrust = clamp01((minShading - 0.1) / 0.2);
-    confidence[i] = clamp01(weight[i] / FULL_TRUST_WEIGHT) * shadingTrust;
+    confidence[k] = clamp01(weight[i] / FULL_TRUST_WEIGHT) * shadingTrust;
   }
 }
 
@@ -513,16 +520,11 @@ function skinToneUnder(view: DelitView, light: Float32Array): Float64Array {
   for (let i = 0; i < skinWeight.length; i++) if (skinWeight[i] * skin[i] > 0) n++;
   const picked = new Int32Array(n);
   for (let i = 0, k = 0; i < skinWeight.length; i++) if (skinWeight[i] * skin[i] > 0) picked[k++] = i;
-  const colour = new Float32Array(3 * n), normal = new Float32Array(3 * n), weight = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = picked[k];
-    for (let c = 0; c < 3; c++) { colour[3 * k + c] = view.colour[3 * i + c]; normal[3 * k + c] = view.normal[3 * i + c]; }
-    weight[k] = view.weight[i];
-  }
-  const albedo = new Float32Array(3 * n), confidence = new Float32Array(n);
-  divideLight(colour, normal, weight, light, view.gains, albedo, confidence);
-  const skinTrust = new Float32Array(n);
-  for (let k = 0; k < n; k++) skinTrust[k] = skinWeight[picked[k]] * skin[picked[k]] * confidence[k];
+  // De-lit where they lie, not gathered into compact colour, normal and weight arrays first (5.5
+  // MiB of fresh arrays at 1024², faulted in every avatar); the confidence becomes the trust in place.
+  const albedo = new Float32Array(3 * n), skinTrust = new Float32Array(n);
+  divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, skinTrust, picked);
+  for (let k = 0; k < n; k++) skinTrust[k] = skinWeight[picked[k]] * skin[picked[k]] * skinTrust[k];
   return weightedMedianColour(albedo, skinTrust);
 }
 

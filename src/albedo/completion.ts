@@ -6,7 +6,7 @@
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { UvRaster } from './unwrap.js';
-import { boxBlur, maskedMinFilter, pushPullFill, sampleWeighted } from './texture-filters.js';
+import { bilinearOutside, boxBlur, maskedMinFilter, nonZeroBounds, pushPullFill, sampleWeighted } from './texture-filters.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
 
@@ -208,12 +208,15 @@ function combineWithMirror(
   combined: Float32Array, combinedConfidence: Float32Array, mirrorShare: Float32Array,
 ): void {
   const sample = new Float32Array(4);
+  // Mirror points whose four texels have confidence +0 give weight 0: found without sampling.
+  const seen = new Int32Array(4);
+  nonZeroBounds(gridConfidence, size, seen);
   for (let i = 0; i < texel.length; i++) {
     const p = texel[i];
     const co = gridConfidence[p];
     let cm = 0;
     const mx = mirrorPosition[2 * i], my = mirrorPosition[2 * i + 1];
-    if (co < 1 && mx === mx) cm = sampleWeighted(gridAlbedo, 3, gridConfidence, size, mx, my, sample);
+    if (co < 1 && mx === mx && !bilinearOutside(seen, size, mx, my)) cm = sampleWeighted(gridAlbedo, 3, gridConfidence, size, mx, my, sample);
     const share = (1 - co) * cm;
     const total = co + share;
     combinedConfidence[i] = total;

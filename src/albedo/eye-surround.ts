@@ -16,6 +16,7 @@ import type { HeadModel } from '../modelpack/head-model.js';
 import { smoothstep } from '../modelpack/mesh-utils.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { boxBlur, pushPullFill } from './texture-filters.js';
+import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 import { vertexScalarOnTexture, type UvRaster } from './unwrap.js';
 
 /** Skin this far (metres) from the lid margins is corrected fully, and none beyond RING_OUTER. */
@@ -110,7 +111,9 @@ function windowAround(values: Float32Array, size: number): TextureWindow {
 export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, surround: EyeSurround, skinTone: ArrayLike<number>, keep?: Float32Array): void {
   const size = raster.size, { x: x0, y: y0, side } = surround.window;
   const at = (wx: number, wy: number) => (y0 + wy) * size + x0 + wx;
-  const colour = new Float32Array(side * side * 3), beyond = new Float32Array(side * side);
+  // Planes from the reused scratch (../math/scratch-arrays.ts), given back at the end: the window
+  // is the model's, so the next avatar takes the same lengths again (7 MiB at 1024²).
+  const colour = takeFloat32(side * side * 3), beyond = takeFloat32(side * side);
   for (let wy = 0; wy < side; wy++) {
     for (let wx = 0; wx < side; wx++) {
       const p = at(wx, wy), w = wy * side + wx, slot = raster.slot[p];
@@ -140,4 +143,5 @@ export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, su
       }
     }
   }
+  giveBackFloat32(colour, beyond, surrounding);
 }

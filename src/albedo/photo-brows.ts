@@ -14,7 +14,7 @@ import { linearLuminance, LUMINANCE_WEIGHTS } from '../image/srgb.js';
 import { medianColourAt } from './sh-light.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './completion.js';
-import { boxBlur } from './texture-filters.js';
+import { bilinearOutside, boxBlur, nonZeroBounds } from './texture-filters.js';
 import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
 import type { UvRaster } from './unwrap.js';
 
@@ -31,9 +31,12 @@ export function photoBrowShare(raster: UvRaster, mirror: MirrorMap, browWeight: 
   const own = takeFloat32(size * size);
   for (let i = 0; i < count; i++) own[raster.texel[i]] = browWeight[i];
   const share = takeFloat32(size * size);
+  // Mirror points whose four texels are +0 (off the brows: nearly all) sample +0, found without sampling.
+  const brows = new Int32Array(4);
+  nonZeroBounds(own, size, brows);
   for (let i = 0; i < count; i++) {
     const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
-    const mirrored = mx === mx ? sampleBilinear(own, size, size, mx, my) : 0;
+    const mirrored = mx === mx && !bilinearOutside(brows, size, mx, my) ? sampleBilinear(own, size, size, mx, my) : 0;
     share[raster.texel[i]] = Math.max(browWeight[i], mirrored) * confidence[i];
   }
   giveBackFloat32(own);

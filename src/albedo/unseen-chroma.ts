@@ -16,6 +16,7 @@ import type { UvRaster } from './unwrap.js';
 import type { MirrorMap } from './completion.js';
 import type { UvapmObservation } from './fit-albedo.js';
 import { modelBlocks } from './uvapm-albedo.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { boxBlur } from './texture-filters.js';
 import { linearToSrgb, srgbToLinear } from '../image/srgb.js';
 
@@ -34,26 +35,64 @@ export interface SeenAtModelSize {
 }
 
 /**
+ * What seenAtModelSize reads of the model's layout alone, found once per mirror map and model size
+ * (the texel loop's divisions and Math.round took about 30 ms of a warm avatar on the 2-core VM):
+ * per covered texel its model texel and its mirror point's (−1 where it has none), and per model
+ * texel the summed skin weight, the covered texels and the mirror points. Read-only.
+ */
+interface SeenLayout {
+  raster: UvRaster;
+  block: Int32Array;
+  mirrorBlock: Int32Array;
+  skin: Float32Array;
+  texels: Float32Array;
+  points: Float32Array;
+}
+
+const seenLayouts = new PerModelCache<MirrorMap, SeenLayout>();
+
+function seenLayout(raster: UvRaster, mirror: MirrorMap, d: number): SeenLayout {
+  const cached = seenLayouts.get(mirror, d, () => computeSeenLayout(raster, mirror, d));
+  // A mirror map belongs to one raster (getMirrorMap); another raster is not cached.
+  return cached.raster === raster ? cached : computeSeenLayout(raster, mirror, d);
+}
+
+function computeSeenLayout(raster: UvRaster, mirror: MirrorMap, d: number): SeenLayout {
+  const D = d * d, S = raster.size, count = raster.texel.length;
+  const { rowStart, column } = modelBlocks(S, d);
+  const blockAt = (x: number, y: number) => rowStart[y] + column[x];
+  const block = new Int32Array(count), mirrorBlock = new Int32Array(count);
+  const skin = new Float32Array(D), texels = new Float32Array(D), points = new Float32Array(D);
+  for (let i = 0; i < count; i++) {
+    const p = raster.texel[i], t = blockAt(p % S, Math.floor(p / S));
+    block[i] = t;
+    skin[t] += raster.skin[i];
+    texels[t]++;
+    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
+    mirrorBlock[i] = -1;
+    if (!(mx === mx)) continue;
+    mirrorBlock[i] = blockAt(Math.min(S - 1, Math.max(0, Math.round(mx))), Math.min(S - 1, Math.max(0, Math.round(my))));
+    points[t]++;
+  }
+  return { raster, block, mirrorBlock, skin, texels, points };
+}
+
+/**
  * Where the stage-2 observations saw the model's grid. The mirror is read through the
  * texture-size mirror map (per model texel, the mean seen share of its texture texels' mirror
  * points), the model's face skin through the raster's skin weight (mean over the block).
  */
 export function seenAtModelSize(observations: readonly UvapmObservation[], raster: UvRaster, mirror: MirrorMap, modelSize: number): SeenAtModelSize {
-  const d = modelSize, D = d * d, S = raster.size;
+  const d = modelSize, D = d * d;
   const own = new Float32Array(D);
   for (const o of observations) for (let t = 0; t < D; t++) own[t] += o.weight[t];
   for (let t = 0; t < D; t++) own[t] = Math.min(1, own[t]);
-  const { rowStart, column } = modelBlocks(S, d);
-  const block = (x: number, y: number) => rowStart[y] + column[x];
-  const mirrored = new Float32Array(D), points = new Float32Array(D), skin = new Float32Array(D), texels = new Float32Array(D);
-  for (let i = 0; i < raster.texel.length; i++) {
-    const p = raster.texel[i], t = block(p % S, Math.floor(p / S));
-    skin[t] += raster.skin[i];
-    texels[t]++;
-    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
-    if (!(mx === mx)) continue;
-    mirrored[t] += own[block(Math.min(S - 1, Math.max(0, Math.round(mx))), Math.min(S - 1, Math.max(0, Math.round(my))))];
-    points[t]++;
+  const { block, mirrorBlock, skin, texels, points } = seenLayout(raster, mirror, d);
+  // Per model texel, the seen share at its texels' mirror points, summed in texel order (as before the layout was cached).
+  const mirrored = new Float32Array(D);
+  for (let i = 0; i < block.length; i++) {
+    const m = mirrorBlock[i];
+    if (m >= 0) mirrored[block[i]] += own[m];
   }
   const keep = new Float32Array(D);
   for (let t = 0; t < D; t++) keep[t] = Math.max(own[t], points[t] > 0 ? mirrored[t] / points[t] : 0);

@@ -16,7 +16,7 @@ import { blurredIslandCoverage, FEATHER_PASSES, type MirrorMap } from './complet
 import type { UvRaster } from './unwrap.js';
 import { largestLinearToSrgb, srgbToLinear } from '../image/srgb.js';
 import { PhotoAvatarError } from '../errors.js';
-import { boxBlur, sampleWeighted } from './texture-filters.js';
+import { bilinearOutside, boxBlur, nonZeroBounds, sampleWeighted } from './texture-filters.js';
 import { giveBackFloat32, takeFloat32, takeFloat32Copy } from '../math/scratch-arrays.js';
 import { hypot3 } from '../math/hypot.js';
 
@@ -204,12 +204,15 @@ function blendDetailAtTexels(
   generated: Float32Array | undefined, size: number, detail: Float32Array,
 ): void {
   const mirroredDetail = new Float32Array(1);
+  // Mirror points whose four texels have own weight +0 give weight 0: found without sampling.
+  const seen = new Int32Array(4);
+  nonZeroBounds(own, size, seen);
   for (let i = 0; i < texel.length; i++) {
     const p = texel[i], w = own[p];
     let value = w * ownDetail[p];
     const mx = mirrorPosition[2 * i], my = mirrorPosition[2 * i + 1];
     let mirroredWeight = 0;
-    if (w < 1 && mx === mx) {
+    if (w < 1 && mx === mx && !bilinearOutside(seen, size, mx, my)) {
       mirroredWeight = sampleWeighted(ownDetail, 1, own, size, mx, my, mirroredDetail);
       if (mirroredWeight > 0) value += (1 - w) * mirroredWeight * mirroredDetail[0];
     }

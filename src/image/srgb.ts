@@ -79,7 +79,12 @@ export function linearToSrgb8(linear: number): number {
   const x = linear * ENCODE_STEPS;
   const i = x | 0;
   const f = x - i;
-  return Math.round(LINEAR_TO_SRGB255[i] * (1 - f) + LINEAR_TO_SRGB255[i + 1] * f);
+  // floor(v + 0.5), not Math.round(v): the same integer here, and Math.round took two thirds of
+  // linearTextureToSrgbImage's 54 ms at 1024² (V8 20, this machine; floor: 17 ms). They differ
+  // only below 0.5 (0.49999999999999994 + 0.5 rounds to 1): for v >= 0.5 the sum is exact or
+  // rounds by half an ulp within [2^k, 2^k + 0.5], never across an integer; and here
+  // v >= LINEAR_TO_SRGB255[2] (about 1.6), the table rising.
+  return Math.floor(LINEAR_TO_SRGB255[i] * (1 - f) + LINEAR_TO_SRGB255[i + 1] * f + 0.5);
 }
 
 /** A linear RGB texture (size * size, interleaved) as an opaque 8-bit sRGB image. */

@@ -4,7 +4,8 @@
  * push-pull in place, island coverage and the per-texel shading bit for bit).
  */
 import assert from 'node:assert/strict';
-import { boxBlur, maskedMinFilter, pushPullFill } from '../../src/albedo/texture-filters.js';
+import { bilinearOutside, boxBlur, maskedMinFilter, nonZeroBounds, pushPullFill, sampleWeighted } from '../../src/albedo/texture-filters.js';
+import { sampleBilinear } from '../../src/image/resize.js';
 import { blurredIslandCoverage } from '../../src/albedo/completion.js';
 import { evaluateShading, shadeNormal, shShadingBasis, SH_COUNT } from '../../src/albedo/sh-light.js';
 import { getUvRaster } from '../../src/albedo/unwrap.js';
@@ -105,6 +106,51 @@ describe('albedo texture filters', () => {
     // The maps do have +0 texels that stay +0 (what the skips leave alone) and -0s (what they must not).
     assert.ok(skippable > 1000, `${skippable} +0 texels`);
     assert.ok(negativeZeros > 20, `${negativeZeros} -0 texels`);
+  });
+
+  it('box blur skips the +0 rows above a band and copies the rows below it, bit for bit', () => {
+    // A band of values over 24 decades (past float64 sums' 53 bits) between rows of +0 (the column pass's skipped top and
+    // copied bottom): the sums' rounding residues below the band must come out as the arithmetic gives them.
+    const random = rng(29);
+    let residues = 0;
+    for (const [size, channels, radius, passes] of [[48, 1, 3, 2], [40, 2, 5, 3], [36, 3, 2, 2], [32, 4, 4, 2], [29, 1, 30, 2], [64, 2, 6, 3]]) {
+      const values = new Float32Array(size * size * channels);
+      const top = Math.floor(0.3 * size), bottom = Math.floor(0.55 * size);
+      for (let i = top * size * channels; i < bottom * size * channels; i++) if (random() < 0.5) values[i] = random() * 10 ** Math.floor(24 * random() - 20);
+      const expected = sequentialBoxBlur(values, size, channels, radius, passes);
+      residues += expected.subarray(Math.min(size, bottom + passes * (radius + 1)) * size * channels).filter((v) => v !== 0).length;
+      boxBlur(values, size, channels, radius, passes);
+      for (let i = 0; i < values.length; i++) assert.ok(Object.is(values[i], expected[i]), `size ${size}, ${channels} ch, r ${radius}: value ${i} ${values[i]} vs ${expected[i]}`);
+    }
+    // Rows far below the band do hold residues (what the copies must reproduce).
+    assert.ok(residues > 100, `${residues} residues`);
+  });
+
+  it('a bilinear sample outside the non-zero bounds reads only +0: weight 0, value +0', () => {
+    const random = rng(31), size = 40;
+    let outside = 0, inside = 0;
+    for (const [x0, y0, w, h] of [[10, 12, 5, 3], [0, 0, 1, 1], [39, 20, 1, 20], [3, 30, 30, 1]]) {
+      // A block of values (−0 among them) inside +0.
+      const map = new Float32Array(size * size);
+      for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) map[y * size + x] = random() < 0.2 ? -0 : random();
+      const bounds = new Int32Array(4);
+      nonZeroBounds(map, size, bounds);
+      assert.deepEqual([...bounds], [x0, x0 + w - 1, y0, y0 + h - 1]);
+      const sample = new Float32Array(1);
+      for (let k = 0; k < 4000; k++) {
+        const x = -3 + (size + 6) * random(), y = -3 + (size + 6) * random();
+        // Points on texel rows and columns too (fractions 0), where the next texel has weight 0.
+        const [px, py] = k % 4 === 0 ? [Math.round(x), Math.round(y)] : [x, y];
+        if (!bilinearOutside(bounds, size, px, py)) { inside++; continue; }
+        outside++;
+        assert.equal(sampleWeighted(map, 1, map, size, px, py, sample), 0, `(${px}, ${py})`);
+        assert.ok(Object.is(sampleBilinear(map, size, size, px, py), 0), `(${px}, ${py})`);
+      }
+    }
+    const empty = new Int32Array(4);
+    nonZeroBounds(new Float32Array(size * size), size, empty);
+    assert.ok(bilinearOutside(empty, size, 0, 0) && bilinearOutside(empty, size, size - 1, size - 1), 'an all +0 map: every sample outside');
+    assert.ok(outside > 10000 && inside > 300, `${outside} outside, ${inside} inside`);
   });
 
   it('box blur treats channels independently, bit for bit', () => {
