@@ -545,7 +545,9 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
         NORMAL: builder.addNormals(normals),
         TEXCOORD_0: builder.addUvs(flipV(uvs)),
       },
-      indices: builder.addIndexAccessor(part.indices, vertexCount, blended),
+      // The model's own parts (eyes, teeth, cards) keep its read-only triangles, encoded once per
+      // model (2 ms of each export); the hair's are the avatar's.
+      indices: builder.addIndexAccessor(part.indices, vertexCount, blended, model.parts.some((own) => own.indices === part.indices)),
       material,
       mode: 4,
     };

@@ -86,17 +86,16 @@ export function snorm8Vec3(values: Float32Array): QuantizedAttribute {
 }
 
 /**
- * snorm8Vec3 of vectors that are zero outside `vertices` (a morph target's footprint), reading and
- * writing those alone: the same bytes and bounds. A head's 52 targets each move a part of its
- * vertices; quantized whole, most of the work was zeros.
+ * snorm8Vec3 of vectors that are zero outside `vertices` (a morph target's footprint: distinct
+ * vertices), reading and writing those alone: the same bytes and bounds. A head's 52 targets each
+ * move a part of its vertices; quantized whole, most of the work was zeros.
  */
 export function snorm8Vec3Within(values: Float32Array, vertices: Uint32Array): QuantizedAttribute {
   const count = values.length / 3;
-  const out = new Int8Array(count * 4), within = new Uint8Array(count);
+  const out = new Int8Array(count * 4);
   const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
   for (let j = 0; j < vertices.length; j++) {
     const v = vertices[j];
-    within[v] = 1;
     for (let k = 0; k < 3; k++) {
       out[4 * v + k] = Math.round(Math.max(-1, Math.min(1, values[3 * v + k])) * 127);
       const q = out[4 * v + k];
@@ -104,8 +103,9 @@ export function snorm8Vec3Within(values: Float32Array, vertices: Uint32Array): Q
       if (q > max[k]) max[k] = q;
     }
   }
-  // The vertices outside hold zeros.
-  if (within.includes(0)) for (let k = 0; k < 3; k++) { min[k] = Math.min(min[k], 0); max[k] = Math.max(max[k], 0); }
+  // The vertices outside hold zeros: some are outside unless the distinct vertices cover them all
+  // (counted, not flagged: a flag array and its scan per target were garbage and a pass for nothing).
+  if (vertices.length < count) for (let k = 0; k < 3; k++) { min[k] = Math.min(min[k], 0); max[k] = Math.max(max[k], 0); }
   return {
     bytes: new Uint8Array(out.buffer), componentType: GL_BYTE, type: 'VEC3', count, byteStride: 4,
     min: min.map((v) => (Number.isFinite(v) ? v : 0)), max: max.map((v) => (Number.isFinite(v) ? v : 0)),

@@ -8,6 +8,7 @@ import { ASSET_FILES, loadAsset } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { isNode } from '../platform.js';
 import type { RgbaImage } from '../types.js';
+import { sameValues } from '../modelpack/per-model-cache.js';
 
 let encoderReady: Promise<typeof import('@jsquash/webp/encode.js')> | null = null;
 
@@ -29,12 +30,27 @@ export function prepareWebpEncoder(): void {
   webpEncoder().catch(() => {});
 }
 
+/**
+ * Per small image object: its last encoding, the quality and a copy of the RGBA it was made from.
+ * The lashes' texture is one object shared by every avatar of a model (../hair/face-cards.ts), so
+ * each export after the first reuses its bytes (about 10 ms of a warm compact export); an image
+ * refilled in place misses (the copy differs). Images over REUSABLE_TEXELS (the albedo, the
+ * roughness map) are new objects per avatar: their copy would cost megabytes for no reuse.
+ */
+const lastEncoding = new WeakMap<RgbaImage, { quality: number; rgba: Uint8Array; bytes: Uint8Array }>();
+const REUSABLE_TEXELS = 256 * 256;
+
 /** Lossy WebP at `quality` (0-100). */
 export async function encodeWebp(image: RgbaImage, quality: number): Promise<Uint8Array> {
-  const codec = await webpEncoder();
   const data = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.width * image.height * 4);
+  const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const cached = lastEncoding.get(image);
+  if (cached && cached.quality === quality && sameValues(cached.rgba, rgba)) return cached.bytes.slice();
+  const codec = await webpEncoder();
   try {
-    return new Uint8Array(await codec.default({ data, width: image.width, height: image.height, colorSpace: 'srgb' } as ImageData, { quality }));
+    const bytes = new Uint8Array(await codec.default({ data, width: image.width, height: image.height, colorSpace: 'srgb' } as ImageData, { quality }));
+    if (image.width * image.height <= REUSABLE_TEXELS) lastEncoding.set(image, { quality, rgba: rgba.slice(), bytes: bytes.slice() });
+    return bytes;
   } catch (error) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `WebP encoding of a ${image.width}x${image.height} texture failed: ${(error as Error).message}`, { cause: error });
   }

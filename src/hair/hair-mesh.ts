@@ -91,10 +91,17 @@ export interface HairTone {
 export function tintStrandTexture(style: Pick<HairStyleMesh, 'textureSize' | 'texture'>, base: readonly number[]): RgbaImage {
   const size = style.textureSize, src = style.texture;
   const toneOf = strandToneOf(style);
+  // A texel's colour depends on its grey alone: each grey's tinted sRGB, found once (256 greys,
+  // not a conversion per texel and channel: 3.0 -> 0.4 ms per 256² texture).
+  const tinted = new Uint8Array(256 * 3);
+  for (let grey = 0; grey < 256; grey++) {
+    const relative = toneOf(grey);
+    for (let c = 0; c < 3; c++) tinted[3 * grey + c] = linearToSrgb8(base[c] * relative);
+  }
   const data = new Uint8ClampedArray(size * size * 4);
   for (let p = 0; p < size * size; p++) {
-    const relative = toneOf(src[2 * p]);
-    for (let c = 0; c < 3; c++) data[4 * p + c] = linearToSrgb8(base[c] * relative);
+    const t = 3 * src[2 * p];
+    data[4 * p] = tinted[t]; data[4 * p + 1] = tinted[t + 1]; data[4 * p + 2] = tinted[t + 2];
     data[4 * p + 3] = src[2 * p + 1];
   }
   return { width: size, height: size, data };
@@ -111,6 +118,13 @@ const TONE_CEILING_QUANTILE = 0.99;
  * mean turns white: afro01's grey 255 against its mean grey of about 7 is 18.6 x the base.
  */
 function strandToneOf(style: Pick<HairStyleMesh, 'textureSize' | 'texture'>): (grey: number) => number {
+  return strandTones.get(style.texture, style.textureSize, () => makeStrandToneOf(style));
+}
+
+/** strandToneOf per strand texture (a style's, a face card's): a pass over its texels that every hair mesh, tint and cap texel asked again. */
+const strandTones = new PerModelCache<Uint8Array, (grey: number) => number>();
+
+function makeStrandToneOf(style: Pick<HairStyleMesh, 'textureSize' | 'texture'>): (grey: number) => number {
   const size = style.textureSize, src = style.texture;
   let sum = 0, weight = 0;
   const histogram = new Uint32Array(256);
@@ -141,19 +155,12 @@ const CAP_SQUARE = 16;
 export function opaqueTexel(style: HairStyleMesh, tone: number): { uv: [number, number]; tone: number } {
   const size = style.textureSize, texture = style.texture;
   const toneOf = strandToneOf(style);
-  // side[p]: the largest all-opaque square with its lower-right corner at p.
-  const side = new Uint16Array(size * size);
-  let best = -1, bestGap = Infinity, largest = 0, largestAt = 0;
-  const half = CAP_SQUARE >> 1;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const p = y * size + x;
-    if (texture[2 * p + 1] < 250) continue;
-    side[p] = x && y ? 1 + Math.min(side[p - size], side[p - 1], side[p - size - 1]) : 1;
-    if (side[p] > largest) { largest = side[p]; largestAt = p; }
-    if (side[p] < CAP_SQUARE) continue;
-    const centre = (y - half) * size + (x - half);
-    const gap = Math.abs(toneOf(texture[2 * centre]) - tone);
-    if (gap < bestGap) { bestGap = gap; best = p; }
+  const { corners, centreTones, largest, largestAt } = opaqueSquares(style);
+  // The first square in raster order whose centre's tone is nearest `tone`.
+  let best = -1, bestGap = Infinity;
+  for (let k = 0; k < corners.length; k++) {
+    const gap = Math.abs(centreTones[k] - tone);
+    if (gap < bestGap) { bestGap = gap; best = corners[k]; }
   }
   // No square that large: the largest there is.
   const corner = best >= 0 ? best : largestAt, extent = best >= 0 ? CAP_SQUARE : largest;
@@ -161,6 +168,39 @@ export function opaqueTexel(style: HairStyleMesh, tone: number): { uv: [number, 
   const centre = Math.floor(cy) * size + Math.floor(cx);
   // Rows run top-down in the texture, v runs up.
   return { uv: [cx / size, 1 - cy / size], tone: toneOf(texture[2 * centre]) };
+}
+
+/** A strand texture's opaque CAP_SQUARE-texel squares: their lower-right corners in raster order and their centres' tones, and the largest opaque square's side and corner. */
+interface OpaqueSquares {
+  corners: Int32Array;
+  centreTones: Float64Array;
+  largest: number;
+  largestAt: number;
+}
+
+/** opaqueSquares per style (its texture): they depend on the texture alone (a scan of its texels and the tone pass, 0.6 ms of every hair mesh). */
+const opaqueSquaresOfStyles = new PerModelCache<Uint8Array, OpaqueSquares>();
+
+function opaqueSquares(style: HairStyleMesh): OpaqueSquares {
+  return opaqueSquaresOfStyles.get(style.texture, style.textureSize, () => {
+    const size = style.textureSize, texture = style.texture;
+    const toneOf = strandToneOf(style);
+    // side[p]: the largest all-opaque square with its lower-right corner at p.
+    const side = new Uint16Array(size * size);
+    const corners: number[] = [], centreTones: number[] = [];
+    let largest = 0, largestAt = 0;
+    const half = CAP_SQUARE >> 1;
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+      const p = y * size + x;
+      if (texture[2 * p + 1] < 250) continue;
+      side[p] = x && y ? 1 + Math.min(side[p - size], side[p - 1], side[p - size - 1]) : 1;
+      if (side[p] > largest) { largest = side[p]; largestAt = p; }
+      if (side[p] < CAP_SQUARE) continue;
+      corners.push(p);
+      centreTones.push(toneOf(texture[2 * ((y - half) * size + (x - half))]));
+    }
+    return { corners: Int32Array.from(corners), centreTones: Float64Array.from(centreTones), largest, largestAt };
+  });
 }
 
 /** What the hair lying on the scalp shows per direction (bin of the fitted head's radial profile). */

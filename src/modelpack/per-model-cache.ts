@@ -34,7 +34,8 @@ export class PerShapeCache<Owner extends object, Value> {
   }
 }
 
-function sameValues(a: Float32Array, b: Float32Array): boolean {
+/** Whether two arrays hold the same values (the caches' check that a key array was not refilled). */
+export function sameValues<T extends Float32Array | Uint8Array | Uint8ClampedArray>(a: T, b: T): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
