@@ -25,7 +25,7 @@
 import type { HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { createSession, ort, type Backend } from '../inference/runtime.js';
-import { GraphBuilder, TensorType } from '../inference/onnx-builder.js';
+import { GraphBuilder, pruneGraph, TensorType } from '../inference/onnx-builder.js';
 import { landmarkGraph, landmarkGraphFeeds, type Correspondences, type LandmarkVertexSet, type PoseAndShape } from './landmark-graph.js';
 import { axisAngleToMatrix, multiply3x3 } from './camera-math.js';
 import { slideJaw, type FitProblem } from './fit-face.js';
@@ -223,32 +223,10 @@ export function buildReverseGradientGraph(model: HeadModel, set: LandmarkVertexS
   return g.build('landmark_reverse_gradient', 16);
 }
 
+export { pruneGraph };
+
 /** The landmark graph's outputs a first-order step reads. */
 export const GRADIENT_OUTPUTS = ['projected', 'residual', 'jtr'];
-
-/**
- * Keeps only the graph outputs `keep` and the nodes and initializers they depend on (all inputs stay).
- * On the landmark graph with GRADIENT_OUTPUTS this drops the J^T W J product. Changes `graph`.
- */
-export function pruneGraph(graph: GraphBuilder, keep: readonly string[]): GraphBuilder {
-  const missing = keep.filter((name) => !graph.outputs.some((value) => value.name === name));
-  if (graph.nodes.length === 0 || missing.length) {
-    throw new PhotoAvatarError('INVALID_ARGUMENT', `pruneGraph: the graph has no output ${missing.join(', ') || '(no nodes)'}.`);
-  }
-  const needed = new Set(keep);
-  const kept: typeof graph.nodes = [];
-  // Nodes are stored in topological order: one backward pass finds every producer of a needed value.
-  for (let i = graph.nodes.length - 1; i >= 0; i--) {
-    const node = graph.nodes[i];
-    if (!node.output.some((name) => needed.has(name))) continue;
-    kept.push(node);
-    for (const name of node.input) needed.add(name);
-  }
-  graph.nodes = kept.reverse();
-  graph.initializers = graph.initializers.filter((tensor) => needed.has(tensor.name));
-  graph.outputs = graph.outputs.filter((value) => keep.includes(value.name));
-  return graph;
-}
 
 /** The fitFace cost: sum (sqrtWeight * residual)^2 + sum priorPrecision * c^2 (float64 accumulation). */
 export function objectiveCost(

@@ -14,7 +14,7 @@ import type { FaceObservation, PinholeCamera, ProgressCallback } from '../types.
 import { decodeExpressionOn, decodeShape, type HeadModel } from '../modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import type { Backend } from '../inference/runtime.js';
-import { LandmarkSystem, type Correspondences, type LandmarkEvaluation, type PoseAndShape } from './landmark-graph.js';
+import { LandmarkSystem, type Correspondences, type LandmarkEvaluation, type LandmarkResiduals, type PoseAndShape } from './landmark-graph.js';
 import { axisAngleToMatrix, multiply3x3, rotationToEulerDegrees, weakPerspectivePose } from './camera-math.js';
 import { DampedNormalEquations } from './damped-step.js';
 import { ibug68FromMesh } from './landmark-march.js';
@@ -383,10 +383,13 @@ export function slideJaw(projected: Float32Array, corr: Correspondences, model: 
 export interface LandmarkEvaluator {
   readonly parameterCount: number;
   evaluate(state: PoseAndShape, corr: Correspondences): Promise<LandmarkEvaluation>;
+  /** The residuals alone, when the evaluator has a cheaper way to them than evaluate (LandmarkSystem). */
+  residuals?(state: PoseAndShape, corr: Correspondences): Promise<LandmarkResiduals>;
 }
 
+/** An evaluation and its cost; the normal equations only once a step has started from it. */
 interface Evaluated {
-  evaluation: LandmarkEvaluation;
+  evaluation: LandmarkResiduals & Partial<LandmarkEvaluation>;
   cost: number;
 }
 
@@ -419,8 +422,9 @@ export class DampedSolver {
     this.delta = new Float64Array(m);
   }
 
+  /** The cost at `state`, from the residuals alone where the system has them (step adds the normal equations). */
   async evaluate(state: PoseAndShape & { coefficients: Float64Array }): Promise<Evaluated> {
-    const evaluation = await this.system.evaluate(state, this.corr);
+    const evaluation = this.system.residuals ? await this.system.residuals(state, this.corr) : await this.system.evaluate(state, this.corr);
     let cost = 0;
     const { residual } = evaluation;
     const w = this.corr.sqrtWeight;
@@ -446,7 +450,10 @@ export class DampedSolver {
     lambda: number,
   ): Promise<{ next: Evaluated; lambda: number } | null> {
     const { m, H, g } = this;
-    const { jtj, jtr } = current.evaluation;
+    // `current` is the evaluation at `state`: its normal equations, when evaluate left them out. Its
+    // residuals come again, the same bits (landmark-graph.ts's residual session runs the same nodes).
+    if (!current.evaluation.jtj) current.evaluation = await this.system.evaluate(state, this.corr);
+    const { jtj, jtr } = current.evaluation as LandmarkEvaluation;
     for (let i = 0; i < m * m; i++) H[i] = jtj[i];
     for (let i = 0; i < m; i++) g[i] = jtr[i];
     for (let k = 0; k < state.coefficients.length; k++) {

@@ -32,15 +32,31 @@ export function cropAffine(
   options: CropOptions = {},
 ): Float32Array {
   const [lo, hi] = options.range ?? [0, 1];
-  const scale = (hi - lo) / 255;
-  const { width, height, data } = image;
-  const [a, b, c, d, e, f] = matrix;
+  sampleAffine(
+    image.data, image.width, image.height, matrix[0], matrix[1], matrix[2], matrix[3], matrix[4], matrix[5],
+    outW, outH, out, lo, (hi - lo) / 255, options.flipHorizontal === true, options.border === 'zero',
+  );
+  return out;
+}
+
+/**
+ * cropAffine's per-pixel loop on plain numbers. With the options object read in the loop (each call
+ * site's options another shape) and the mirrored column only computed for mirrored crops, a cold
+ * run's crops (detector letterbox, mesh, mirrored iris, pose check, segmentation) deoptimized it
+ * 6 times, each time back to the interpreter: 60 ms of a cold `create`'s detect stage.
+ */
+function sampleAffine(
+  data: RgbaImage['data'], width: number, height: number,
+  a: number, b: number, c: number, d: number, e: number, f: number,
+  outW: number, outH: number, out: Float32Array, lo: number, scale: number, flip: boolean, zeroBorder: boolean,
+): void {
   const plane = outW * outH;
-  const maxX = width - 1, maxY = height - 1;
-  const zeroBorder = options.border === 'zero';
+  const maxX = width - 1, maxY = height - 1, lastColumn = outW - 1;
+  // The source column: x, or outW - 1 - x mirrored, as the same start + step * x either way (exact integers).
+  const columnStart = flip ? lastColumn : 0, columnStep = flip ? -1 : 1;
   for (let y = 0; y < outH; y++) {
     for (let x = 0; x < outW; x++) {
-      const sx = options.flipHorizontal ? outW - 1 - x : x;
+      const sx = columnStart + columnStep * x;
       let u = a * sx + b * y + c;
       let v = d * sx + e * y + f;
       const o = y * outW + x;
@@ -61,7 +77,6 @@ export function cropAffine(
       }
     }
   }
-  return out;
 }
 
 /** Mirrors a planar (channel-major) crop `width` pixels wide left to right, in place: what cropAffine's flipHorizontal samples. */

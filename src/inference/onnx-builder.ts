@@ -6,6 +6,7 @@
  * the ONNX fields the builder fills. A full protobuf library (onnx-proto pulls protobufjs 6, 18 MiB
  * installed) would be a sixth of the package's install for this one job.
  */
+import { PhotoAvatarError } from '../errors.js';
 
 export const OPSET = 13;
 
@@ -112,6 +113,30 @@ export class GraphBuilder {
     model.message(8, new ProtoWriter().string(1, '').varint(2, opset));
     return model.finish();
   }
+}
+
+/**
+ * Keeps only the graph outputs `keep` and the nodes and initializers they depend on (all inputs stay).
+ * On the landmark graph with GRADIENT_OUTPUTS this drops the J^T W J product. Changes `graph`.
+ */
+export function pruneGraph(graph: GraphBuilder, keep: readonly string[]): GraphBuilder {
+  const missing = keep.filter((name) => !graph.outputs.some((value) => value.name === name));
+  if (graph.nodes.length === 0 || missing.length) {
+    throw new PhotoAvatarError('INVALID_ARGUMENT', `pruneGraph: the graph has no output ${missing.join(', ') || '(no nodes)'}.`);
+  }
+  const needed = new Set(keep);
+  const kept: typeof graph.nodes = [];
+  // Nodes are stored in topological order: one backward pass finds every producer of a needed value.
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    if (!node.output.some((name) => needed.has(name))) continue;
+    kept.push(node);
+    for (const name of node.input) needed.add(name);
+  }
+  graph.nodes = kept.reverse();
+  graph.initializers = graph.initializers.filter((tensor) => needed.has(tensor.name));
+  graph.outputs = graph.outputs.filter((value) => keep.includes(value.name));
+  return graph;
 }
 
 /** onnx.AttributeProto.AttributeType values. */

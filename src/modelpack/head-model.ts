@@ -158,10 +158,18 @@ function addModes(result: Float32Array, basis: Float32Array, coeffs: ArrayLike<n
   if (!coeffs) return;
   for (let k = 0; k < coeffs.length; k++) {
     const c = coeffs[k];
-    if (c === 0) continue;
-    const offset = k * n3;
-    for (let i = 0; i < n3; i++) result[i] += c * basis[offset + i];
+    if (c !== 0) addScaledMode(result, basis, k * n3, c, n3);
   }
+}
+
+/**
+ * result[i] += c * basis[offset + i] for i < n3. A function of its own so that a cold process
+ * optimizes it during the first mode and keeps that code: as addModes's inner loop, the code
+ * compiled on the stack (OSR) during the first mode had never seen the mode loop's increment and
+ * was thrown away when it got there (the cold fit's decode, 6.2 M products: 18-33 ms against ~10 warm).
+ */
+function addScaledMode(result: Float32Array, basis: Float32Array, offset: number, c: number, n3: number): void {
+  for (let i = 0; i < n3; i++) result[i] += c * basis[offset + i];
 }
 
 const shapeNormals = new PerShapeCache<HeadModel, Float32Array>();
