@@ -10,7 +10,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { gunzip, inflate } from 'node:zlib';
 import { ASSET_FILES, gzipTrailerSize, MAX_GUNZIPPED_BYTES, setPlatformAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { setPlatformCrc32 } from '../math/crc32.js';
@@ -63,7 +62,7 @@ export async function readGeneratedAsset(fileName: string): Promise<Uint8Array> 
   }
 }
 
-const zlibGunzip = promisify(gunzip);
+const zlibGunzip = promisify(zlib.gunzip);
 
 /** The smallest and largest output chunk asked of zlib (its own default is 16 KiB). */
 const MIN_GUNZIP_CHUNK = 64 * 1024;
@@ -79,7 +78,7 @@ async function gunzipWhole(packed: Uint8Array): Promise<Uint8Array> {
   return plainView(await zlibGunzip(packed, { maxOutputLength: MAX_GUNZIPPED_BYTES, chunkSize }));
 }
 
-const zlibInflate = promisify(inflate);
+const zlibInflate = promisify(zlib.inflate);
 
 /**
  * Inflates a zlib stream on libuv's thread pool, in 1 MiB output chunks: the hair asset (1 MB
