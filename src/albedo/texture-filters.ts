@@ -482,19 +482,20 @@ function pushLevel(lc: Float32Array, lw: Float32Array, s: number, filled: Float3
  */
 export function nonZeroBounds(values: Float32Array, size: number, bounds: Int32Array): void {
   const bits = new Uint32Array(values.buffer, values.byteOffset, size * size);
-  let minX = size, maxX = -1, minY = size, maxY = -1;
-  for (let y = 0, row = 0; y < size; y++, row += size) {
-    let x = 0;
-    while (x < size && bits[row + x] === 0) x++;
-    if (x === size) continue;
-    if (minY === size) minY = y;
-    maxY = y;
-    if (x < minX) minX = x;
-    let last = size - 1;
-    while (bits[row + last] === 0) last--;
-    if (last > maxX) maxX = last;
+  let minY = 0, maxY = size - 1;
+  while (minY < size && rowIsPositiveZero(bits, minY, size)) minY++;
+  if (minY === size) {
+    bounds[0] = size; bounds[1] = -1; bounds[2] = size; bounds[3] = -1;
+    return;
   }
-  bounds[0] = minX; bounds[1] = maxX; bounds[2] = minY; bounds[3] = maxY;
+  while (rowIsPositiveZero(bits, maxY, size)) maxY--;
+  bounds[0] = firstNonZeroColumn(bits, minY, maxY, size);
+  bounds[1] = lastNonZeroColumn(bits, minY, maxY, size);
+  bounds[2] = minY; bounds[3] = maxY;
+}
+
+function rowIsPositiveZero(bits: Uint32Array, y: number, size: number): boolean {
+  return allPositiveZero(bits, y * size, (y + 1) * size);
 }
 
 /**

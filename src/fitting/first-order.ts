@@ -223,8 +223,6 @@ export function buildReverseGradientGraph(model: HeadModel, set: LandmarkVertexS
   return g.build('landmark_reverse_gradient', 16);
 }
 
-export { pruneGraph };
-
 /** The landmark graph's outputs a first-order step reads. */
 export const GRADIENT_OUTPUTS = ['projected', 'residual', 'jtr'];
 

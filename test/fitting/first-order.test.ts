@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { fitFace, type FitProblem } from '../../src/fitting/fit-face.js';
 import {
-  GradientGraph, applyParameterStep, createRotationScratch, minimiseWithAdam, objectiveCost, objectiveGradient, parameterScales, pruneGraph,
+  GradientGraph, applyParameterStep, createRotationScratch, minimiseWithAdam, objectiveCost, objectiveGradient, parameterScales,
 } from '../../src/fitting/first-order.js';
-import { GraphBuilder } from '../../src/inference/onnx-builder.js';
+import { GraphBuilder, pruneGraph } from '../../src/inference/onnx-builder.js';
 import { PhotoAvatarError } from '../../src/errors.js';
 import { makeSyntheticHead, rng, syntheticObservation } from './synthetic-head.js';
 
