@@ -14,7 +14,7 @@ import { runStepsInSlices } from './steps.js';
 import { modelWithGivenShape } from './modelpack/given-shape.js';
 import { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 import { rejectUnusablePose } from './inference/face/pose-sanity.js';
-import { fitFace, type FitResult } from './fitting/fit-face.js';
+import { fitFace, wideAngleFocal, type FitResult } from './fitting/fit-face.js';
 import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
 import { estimateAlbedo, type AlbedoInput } from './albedo/albedo.js';
 import type { Backend } from './inference/runtime.js';
@@ -253,21 +253,34 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   if (options.releaseFaceModels) await releaseFaceAnalyzer(options.backend ?? 'auto');
 
   const fitExpression = options.fitExpression ?? !options.shape;
-  const fits: FitResult[] = await stage('fit', timings, options, async () => {
+  const fitViews = async (focal: (view: PhotoView) => number | undefined): Promise<FitResult[]> => {
     if (!several) {
       const { image, face } = views[0];
       return [await fitFace(model, face, {
         imageWidth: image.width,
         imageHeight: image.height,
+        focal: focal(views[0]),
         fitExpression,
         backend: options.backend,
         signal: options.signal,
       })];
     }
     const multi = await fitFaces(model, views.map((view) => ({
-      observation: view.face, imageWidth: view.image.width, imageHeight: view.image.height, label: view.label,
+      observation: view.face, imageWidth: view.image.width, imageHeight: view.image.height, focal: focal(view), label: view.label,
     })), { fitExpression, backend: options.backend, signal: options.signal, onProgress: options.onProgress });
     return multi.views;
+  };
+  // The hair's thresholds (./hair/photo-hair.ts) were set on the head's outline as the wide-angle
+  // guess's fit projects it. Where the photo's fit took a longer lens (photoFocal: a photo cropped
+  // to the face), the skull and ears project wider beside the face, and read against that outline
+  // 6 of the 41 shared photos changed class (deep3d 000126's and vd034's long hair read short,
+  // bench/hair-tied.ts). Reprojecting the photo's fit from the wide-angle distance, or leaving the
+  // ears and the head behind the jaw out of its outline, still moved 3-4 photos across a threshold.
+  // Until the hair is retuned to the true outline, it reads a fit made with the wide-angle guess.
+  const wideAngle = (view: PhotoView) => wideAngleFocal(view.image.width, view.image.height);
+  const { fits, hairOutlineFits } = await stage('fit', timings, options, async () => {
+    const fitted = await fitViews(() => undefined);
+    return { fits: fitted, hairOutlineFits: fitted.every((fit, i) => fit.camera.focal === wideAngle(views[i])) ? fitted : await fitViews(wideAngle) };
   });
 
   // The hair (fringe included) leaves both masks, so no hair texel reaches the skin albedo; the
@@ -276,7 +289,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   const hairStart = performance.now();
   const hairs = await stage('albedo', timings, options, async () => views.map((view, i) => segmentHair({
     image: view.image, personMask: view.personMask, skinMask: view.skinMask, faceMask: view.faceMask, landmarks468: view.face.landmarks468,
-    otherFaces: otherFaces[i], head: headRowsInImage(fits[i].vertices, fits[i].camera, view.image.height),
+    otherFaces: otherFaces[i], head: headRowsInImage(hairOutlineFits[i].vertices, hairOutlineFits[i].camera, view.image.height),
   })));
   // Deep shade (a cap's brim, hard side light, dark lenses) loses its trust like the hair, after it:
   // the hair's own darkness is not shade (../inference/face/deep-shade.ts).
@@ -331,7 +344,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   const hairMeshStart = performance.now();
   const hair = await stage('albedo', timings, options, () => hairFromPhoto({
     option: options.hair ?? 'auto', segmentation: hairs[0], image: views[0].image, light: albedo.lights[0], camera: fit.camera,
-    model, neutralVertices: fit.neutralVertices,
+    model, neutralVertices: fit.neutralVertices, outline: { camera: hairOutlineFits[0].camera, neutralVertices: hairOutlineFits[0].neutralVertices },
   }));
   timings['hair.mesh'] = performance.now() - hairMeshStart;
   const avatarViews: AvatarView[] | undefined = several ? fits.map((viewFit, i) => ({

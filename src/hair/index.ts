@@ -92,9 +92,12 @@ export function headRowsInImage(vertices: Float32Array, camera: PinholeCamera, h
 export async function hairFromPhoto(input: {
   option: HairOption; segmentation: HairSegmentation; image: RgbaImage; light: Float32Array; camera: PinholeCamera;
   model: HeadModel; neutralVertices: Float32Array;
+  /** The fit the hair's silhouette is measured against, where not this one (the pipeline's hairOutlineFits). */
+  outline?: { camera: PinholeCamera; neutralVertices: Float32Array };
 }): Promise<AvatarHair> {
   const { segmentation: seg, image } = input;
-  const headRows = headRowsInImage(input.neutralVertices, input.camera, image.height);
+  const outline = input.outline ?? input;
+  const headRows = headRowsInImage(outline.neutralVertices, outline.camera, image.height);
   const silhouette = hairSilhouette(seg, headRows);
   const hairClass = classifyHair(seg, silhouette);
   const found = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame, headRows);
