@@ -12,7 +12,8 @@ export function chamferDistance(seeds: Float32Array, width: number, height = wid
   // Each pixel's value is kept in a local while its neighbours relax it, rounded to float32 at
   // each improvement as the array would store it: the same values as relaxing d[p] in place.
   // A pixel at 0 (a seed) cannot improve, the distances being >= 0: its neighbours are not read
-  // (the hair cap's closings are half seeds: 1.3 -> 1.1 ms a pass on 300 x 400 cells).
+  // (the hair cap's closings are mostly seeds: depthsInClosings at two radii on 450 x 550 cells of
+  // strand-like coverage 11.4 -> 9.5 ms, min of 20).
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
     const p = y * width + x;
     let here = d[p], through: number;
