@@ -19,7 +19,7 @@
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
-import { computeVertexNormals, expressionNormalFootprints, vertexNormalsWithin } from '../modelpack/head-model.js';
+import { computeVertexNormals, expressionNormalFootprints, fittedNormals, vertexNormalsWithin } from '../modelpack/head-model.js';
 import type { HeadModel, NormalFootprint, SubMesh } from '../modelpack/head-model.js';
 import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
@@ -479,7 +479,9 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
 
   // Head mesh with morph targets.
   const meshes: Json[] = [];
-  const neutralNormals = unitNormals(computeVertexNormals(data.neutralVertices, model.indices, model.weldGroup));
+  // The fitted shape's welded normals, as the hair mesh found them for the same shape (a copy: made
+  // unit here): the avatar's export does not compute them again (34k triangles: 1.4 -> 0.2 ms, min of 40).
+  const neutralNormals = unitNormals(fittedNormals(model, data.neutralVertices).slice());
   const targets: Json[] = [];
   const n3 = model.vertexCount * 3;
   const target = new Float32Array(n3);

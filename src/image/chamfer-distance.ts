@@ -11,9 +11,13 @@ export function chamferDistance(seeds: Float32Array, width: number, height = wid
   const d = seeds, diagonal = Math.SQRT2;
   // Each pixel's value is kept in a local while its neighbours relax it, rounded to float32 at
   // each improvement as the array would store it: the same values as relaxing d[p] in place.
+  // A pixel at 0 (a seed) cannot improve, the distances being >= 0: its neighbours are not read
+  // (the hair cap's closings are mostly seeds: depthsInClosings at two radii on 450 x 550 cells of
+  // strand-like coverage 11.4 -> 9.5 ms, min of 20).
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
     const p = y * width + x;
     let here = d[p], through: number;
+    if (here === 0) continue;
     if (x > 0 && (through = d[p - 1] + 1) < here) here = Math.fround(through);
     if (y > 0) {
       if ((through = d[p - width] + 1) < here) here = Math.fround(through);
@@ -25,6 +29,7 @@ export function chamferDistance(seeds: Float32Array, width: number, height = wid
   for (let y = height - 1; y >= 0; y--) for (let x = width - 1; x >= 0; x--) {
     const p = y * width + x;
     let here = d[p], through: number;
+    if (here === 0) continue;
     if (x < width - 1 && (through = d[p + 1] + 1) < here) here = Math.fround(through);
     if (y < height - 1) {
       if ((through = d[p + width] + 1) < here) here = Math.fround(through);

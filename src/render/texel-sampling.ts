@@ -28,3 +28,38 @@ export function bilinearChannel(data: ArrayLike<number>, width: number, height: 
   return taps[4] * data[taps[0] * stride + channel] + taps[5] * data[taps[1] * stride + channel]
     + taps[6] * data[taps[2] * stride + channel] + taps[7] * data[taps[3] * stride + channel];
 }
+
+/** bilinearThresholdCells's answers. */
+export const ALL_BELOW = 0, ALL_ABOVE = 1, MIXED = 2;
+
+/**
+ * Per texel (x, y), how a bilinear read between it and its right, lower and lower-right
+ * neighbours (clamped at the edges, as bilinearTaps picks them) compares with a threshold in
+ * (127, 128) on channel `channel`: ALL_ABOVE where all four are 128 or more, ALL_BELOW where all
+ * four are 127 or less, MIXED otherwise. The weights are non-negative and sum to 1 within a few
+ * ulps, so a read of four values on one side lands on that side: only MIXED cells need the read.
+ */
+export function bilinearThresholdCells(data: ArrayLike<number>, width: number, height: number, stride: number, channel: number): Uint8Array {
+  const cells = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const below = Math.min(height - 1, y + 1);
+    for (let x = 0; x < width; x++) {
+      const right = Math.min(width - 1, x + 1);
+      const a = data[(y * width + x) * stride + channel], b = data[(y * width + right) * stride + channel];
+      const c = data[(below * width + x) * stride + channel], d = data[(below * width + right) * stride + channel];
+      const low = Math.min(a, b, c, d), high = Math.max(a, b, c, d);
+      cells[y * width + x] = low >= 128 ? ALL_ABOVE : high <= 127 ? ALL_BELOW : MIXED;
+    }
+  }
+  return cells;
+}
+
+/**
+ * The cell of bilinearThresholdCells that a read at (u, v up) blends from (its top-left texel, as
+ * bilinearTaps finds it), or NaN for a NaN coordinate.
+ */
+export function bilinearCellAt(width: number, height: number, u: number, v: number): number {
+  const x = Math.floor(Math.min(width - 1, Math.max(0, u * width - 0.5)));
+  const y = Math.floor(Math.min(height - 1, Math.max(0, (1 - v) * height - 0.5)));
+  return y * width + x;
+}
