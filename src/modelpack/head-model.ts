@@ -209,8 +209,11 @@ export interface NormalFootprint {
 }
 
 export function normalFootprint(model: HeadModel, displacement: Float32Array): NormalFootprint {
-  return footprintOfMoved(model, movedVertices(displacement));
+  return footprintOfMoved(model, movedVertices(displacement), footprintScratch(model));
 }
+
+/** Room for footprintOfMoved's lists: one more than the model's triangles or vertices (the loops write one past their count). */
+const footprintScratch = (model: HeadModel) => new Uint32Array(Math.max(model.indices.length / 3, model.vertexCount) + 1);
 
 /**
  * The vertices (xyz interleaved in `displacement`) with a component other than 0, ascending: what
@@ -226,12 +229,13 @@ export function movedVertices(displacement: Float32Array): Uint32Array {
 }
 
 /**
- * normalFootprint of a displacement that moves `moved` (movedVertices) alone. Flags per vertex, each
- * vertex's displacement read once and each list counted before it is filled: per target of the
- * default head the triangles' corners read the displacement about six times a vertex and grew
- * number arrays (52 targets: 57-60 -> 45-53 ms on a cold start, min-median of 9 on the 2-core VM).
+ * normalFootprint of a displacement that moves `moved` (movedVertices) alone, from flags per vertex
+ * (0 or 1: the list loops add them instead of branching on them, writing one past the count) and
+ * lists filled in `scratch` and copied out. Before, the triangles' corners read the displacement
+ * about six times a vertex and the lists grew as number arrays: the default head's 52 targets took
+ * 52-91 ms of a cold start, here 38-61 (min-median of 9, the loaded 2-core VM); warm 31-57 -> 21-26.
  */
-function footprintOfMoved(model: HeadModel, moved: Uint32Array): NormalFootprint {
+function footprintOfMoved(model: HeadModel, moved: Uint32Array, scratch: Uint32Array): NormalFootprint {
   const { indices, weldGroup, vertexCount: n } = model;
   const isMoved = new Uint8Array(n);
   for (let j = 0; j < moved.length; j++) isMoved[moved[j]] = 1;
@@ -243,14 +247,19 @@ function footprintOfMoved(model: HeadModel, moved: Uint32Array): NormalFootprint
   }
   // Per vertex whether its representative changed (isMoved's array again: it is read no more).
   const reads = isMoved;
-  let vertexCount = 0;
-  for (let v = 0; v < n; v++) vertexCount += (reads[v] = changed[weldGroup[v]]);
+  for (let v = 0; v < n; v++) reads[v] = changed[weldGroup[v]];
   let triangleCount = 0;
-  for (let t = 0; t < indices.length; t += 3) if (reads[indices[t]] | reads[indices[t + 1]] | reads[indices[t + 2]]) triangleCount++;
-  const triangles = new Uint32Array(triangleCount), vertices = new Uint32Array(vertexCount);
-  for (let t = 0, j = 0; j < triangleCount; t++) if (reads[indices[3 * t]] | reads[indices[3 * t + 1]] | reads[indices[3 * t + 2]]) triangles[j++] = t;
-  for (let v = 0, j = 0; j < vertexCount; v++) if (reads[v]) vertices[j++] = v;
-  return { triangles, vertices };
+  for (let t = 0, k = 0; k < indices.length; t++, k += 3) {
+    scratch[triangleCount] = t;
+    triangleCount += reads[indices[k]] | reads[indices[k + 1]] | reads[indices[k + 2]];
+  }
+  const triangles = scratch.slice(0, triangleCount);
+  let vertexCount = 0;
+  for (let v = 0; v < n; v++) {
+    scratch[vertexCount] = v;
+    vertexCount += reads[v];
+  }
+  return { triangles, vertices: scratch.slice(0, vertexCount) };
 }
 
 const expressionFootprints = new PerModelCache<HeadModel, NormalFootprint[]>();
@@ -264,7 +273,10 @@ export function expressionMovedVertices(model: HeadModel): Uint32Array[] {
 
 /** Per expression mode of the model, the normalFootprint of its displacement: found once per model (the GLB's morph targets' normals are computed within them). */
 export function expressionNormalFootprints(model: HeadModel): NormalFootprint[] {
-  return expressionFootprints.get(model, 0, () => expressionMovedVertices(model).map((moved) => footprintOfMoved(model, moved)));
+  return expressionFootprints.get(model, 0, () => {
+    const scratch = footprintScratch(model);
+    return expressionMovedVertices(model).map((moved) => footprintOfMoved(model, moved, scratch));
+  });
 }
 
 /**
