@@ -19,7 +19,7 @@
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
-import { computeVertexNormals, expressionNormalFootprints, fittedNormals, vertexNormalsWithin } from '../modelpack/head-model.js';
+import { computeVertexNormals, expressionMovedVertices, expressionNormalFootprints, fittedNormals, vertexNormalsWithin } from '../modelpack/head-model.js';
 import type { HeadModel, NormalFootprint, SubMesh } from '../modelpack/head-model.js';
 import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
@@ -35,7 +35,7 @@ import type { MeshoptLayout } from './meshopt-compression.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { hypot3 } from '../math/hypot.js';
 import {
-  componentBounds, largestMagnitude, snorm16Vec3, snorm8Vec3, snorm8Vec3Within, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
+  componentBounds, largestMagnitude, snorm16Vec3, snorm16Vec3Within, snorm8Vec3, snorm8Vec3Within, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
 
 export interface GlbOptions {
@@ -249,8 +249,8 @@ function vectorBounds(values: Float32Array, components: number): { min: number[]
 /**
  * The head's morph-target POSITION deltas quantized (snorm16), per expression basis and target,
  * or null where they exceed ±1 m (then they go as floats, addPositionDeltas): the model's alone,
- * so every avatar made with it shares them (52 targets of 15k vertices). Read-only: the GLB's
- * binary chunk copies them.
+ * so every avatar made with it shares them (52 targets of 17k vertices, each quantized at the
+ * vertices it moves: expressionMovedVertices). Read-only: the GLB's binary chunk copies them.
  */
 const quantizedExpressionDeltas = new PerModelCache<Float32Array, QuantizedAttribute | null>();
 
@@ -493,7 +493,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const quantizedNormalDelta = builder.quantize ? new Float32Array(n3) : null;
   for (let k = 0; k < model.expressionNames.length; k++) {
     const delta = model.expressionBasis.subarray(k * n3, (k + 1) * n3);
-    const quantized = builder.quantize ? quantizedExpressionDeltas.get(model.expressionBasis, k, () => (largestMagnitude(delta) <= 1 ? snorm16Vec3(delta) : null)) : null;
+    const quantized = builder.quantize ? quantizedExpressionDeltas.get(model.expressionBasis, k, () => (largestMagnitude(delta) <= 1 ? snorm16Vec3Within(delta, expressionMovedVertices(model)[k]) : null)) : null;
     const entry: Json = { POSITION: quantized ? builder.addQuantizedAccessor(quantized, true, true) : builder.addPositionDeltas(delta.slice()) };
     if (morphNormals) {
       const { vertices } = footprints[k];

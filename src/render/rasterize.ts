@@ -122,6 +122,64 @@ export function rasterizeTriangles(
   }
 }
 
+/**
+ * Which triangle covers each pixel of a `width` x `height` target at depth 0 everywhere (a UV
+ * layout: uvScreenPositions), into `triangle` (-1 where none): rasterizeTriangles' coverage and
+ * choice with cull 'none', where at equal depths the first triangle in index order keeps a pixel.
+ * Without the depth plane and the per-pixel barycentrics (12 of the 16 MiB that rasterizeTriangles
+ * writes at 1024²): triangleSetup and edgeWeight give them, bit for bit the same, for the covered
+ * pixels alone. Returns the number of covered pixels.
+ */
+export function rasterizeUvTriangles(width: number, height: number, screen: Float32Array, indices: Uint32Array, triangle: Int32Array): number {
+  triangle.fill(-1);
+  const setup = new Float64Array(TRIANGLE_SETUP);
+  let covered = 0;
+  for (let t = 0, end = indices.length / 3; t < end; t++) {
+    if (!triangleSetup(screen, indices, t, setup)) continue;
+    const i0 = indices[3 * t] * 3, i1 = indices[3 * t + 1] * 3, i2 = indices[3 * t + 2] * 3;
+    const minX = Math.max(0, Math.ceil(Math.min(screen[i0], screen[i1], screen[i2])));
+    const maxX = Math.min(width - 1, Math.floor(Math.max(screen[i0], screen[i1], screen[i2])));
+    const minY = Math.max(0, Math.ceil(Math.min(screen[i0 + 1], screen[i1 + 1], screen[i2 + 1])));
+    const maxY = Math.min(height - 1, Math.floor(Math.max(screen[i0 + 1], screen[i1 + 1], screen[i2 + 1])));
+    const x0 = setup[0], y0 = setup[1], dx1 = setup[2], dy1 = setup[3], dx2 = setup[4], dy2 = setup[5], invArea = setup[6];
+    for (let y = minY; y <= maxY; y++) {
+      for (let x = minX, p = y * width + minX; x <= maxX; x++, p++) {
+        if (triangle[p] >= 0) continue;
+        const b1 = edgeWeight(x - x0, y - y0, dx2, dy2, invArea), b2 = edgeWeight(x - x0, y - y0, dx1, dy1, -invArea);
+        if (1 - b1 - b2 < -1e-6 || b1 < -1e-6 || b2 < -1e-6) continue;
+        triangle[p] = t;
+        covered++;
+      }
+    }
+  }
+  return covered;
+}
+
+/** Length of triangleSetup's output. */
+export const TRIANGLE_SETUP = 7;
+
+/**
+ * Triangle t's setup in rasterizeTriangles: corner 0 (x0, y0), the edges from it (x1 - x0, y1 - y0,
+ * x2 - x0, y2 - y0) and 1 / twice the signed area, into out; false for a triangle that it skips
+ * (zero or non-finite area).
+ */
+export function triangleSetup(screen: Float32Array, indices: Uint32Array, t: number, out: Float64Array): boolean {
+  const i0 = indices[3 * t] * 3, i1 = indices[3 * t + 1] * 3, i2 = indices[3 * t + 2] * 3;
+  const x0 = screen[i0], y0 = screen[i0 + 1], x1 = screen[i1], y1 = screen[i1 + 1], x2 = screen[i2], y2 = screen[i2 + 1];
+  const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
+  out[0] = x0; out[1] = y0; out[2] = x1 - x0; out[3] = y1 - y0; out[4] = x2 - x0; out[5] = y2 - y0; out[6] = 1 / area;
+  return area !== 0 && Number.isFinite(area);
+}
+
+/**
+ * rasterizeTriangles' barycentric weight at (rx, ry) from corner 0: of corner 1 with the edge to
+ * corner 2 (dx, dy) and scale 1 / area; of corner 2 with the edge to corner 1 and scale -1 / area,
+ * the same number as its (dx1 ry - rx dy1) / area (a - b is -(b - a) exactly, and so are the products).
+ */
+export function edgeWeight(rx: number, ry: number, dx: number, dy: number, scale: number): number {
+  return (rx * dy - dx * ry) * scale;
+}
+
 /** Interpolated surface attributes at one pixel (see surfaceAt). */
 export interface SurfaceSample {
   /** Perspective-correct weights of the triangle's corners, for interpolating other attributes. */
