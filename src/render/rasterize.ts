@@ -104,8 +104,8 @@ export function rasterizeTriangles(
       const row = (y - top) * width - left;
       for (let x = minX; x <= maxX; x++) {
         // Barycentrics of corners 1 and 2 from sub-triangle areas.
-        const b1 = ((x - x0) * (y2 - y0) - (x2 - x0) * (y - y0)) * invArea;
-        const b2 = ((x1 - x0) * (y - y0) - (x - x0) * (y1 - y0)) * invArea;
+        const b1 = edgeWeight(x - x0, y - y0, x2 - x0, y2 - y0, invArea);
+        const b2 = edgeWeight(x - x0, y - y0, x1 - x0, y1 - y0, -invArea);
         const b0 = 1 - b1 - b2;
         // Small negative tolerance closes cracks between neighbouring triangles.
         if (b0 < -1e-6 || b1 < -1e-6 || b2 < -1e-6) continue;
@@ -172,9 +172,9 @@ export function triangleSetup(screen: Float32Array, indices: Uint32Array, t: num
 }
 
 /**
- * rasterizeTriangles' barycentric weight at (rx, ry) from corner 0: of corner 1 with the edge to
+ * The rasterizers' barycentric weight at (rx, ry) from corner 0: of corner 1 with the edge to
  * corner 2 (dx, dy) and scale 1 / area; of corner 2 with the edge to corner 1 and scale -1 / area,
- * the same number as its (dx1 ry - rx dy1) / area (a - b is -(b - a) exactly, and so are the products).
+ * the same number as (dx1 ry - rx dy1) / area (a - b is -(b - a) exactly, and so are the products).
  */
 export function edgeWeight(rx: number, ry: number, dx: number, dy: number, scale: number): number {
   return (rx * dy - dx * ry) * scale;
