@@ -23,7 +23,7 @@ import { decodeImage } from '../src/image/decode.js';
 import { SRGB_TO_LINEAR } from '../src/image/srgb.js';
 import { readPack } from '../src/modelpack/format.js';
 import { createAvatarData, getFaceAnalyzer } from '../src/pipeline.js';
-import { fitFace, wideAngleFocal } from '../src/fitting/fit-face.js';
+import { fitFace, normalLensFocal } from '../src/fitting/fit-face.js';
 import { headRowsInImage } from '../src/hair/index.js';
 import { linearToLab } from '../src/hair/colour-space.js';
 import { distance, eyeLine, faceFrame, HAIR_SPREAD_FLOOR, MODEL_REACH, NECK_BAND, robustModel, SIDE_BAND, SKIN_SPREAD_FLOOR, type ColourModel } from '../src/hair/photo-hair.js';
@@ -73,7 +73,7 @@ for (const file of photos) {
   const at = (mask: Mask, x: number, y: number) => inMask(mask, x, y, W, H);
   const frame = faceFrame(data.face.landmarks468);
   // The outline the hair is read against: the fit made with the normal lens (the pipeline's hairOutlineFits).
-  const outline = await fitFace(model, data.face, { imageWidth: W, imageHeight: H, focal: wideAngleFocal(W, H) });
+  const outline = await fitFace(model, data.face, { imageWidth: W, imageHeight: H, focal: normalLensFocal(W, H) });
   const head = headRowsInImage(outline.neutralVertices, outline.camera, H);
   const step = Math.max(1, Math.round(frame.height / 160));
   const labAt = (x: number, y: number) => {

@@ -14,7 +14,7 @@ import { runStepsInSlices } from './steps.js';
 import { modelWithGivenShape } from './modelpack/given-shape.js';
 import { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
 import { rejectUnusablePose } from './inference/face/pose-sanity.js';
-import { fitFace, wideAngleFocal, type FitResult } from './fitting/fit-face.js';
+import { fitFace, normalLensFocal, type FitResult } from './fitting/fit-face.js';
 import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
 import { estimateAlbedo, type AlbedoInput } from './albedo/albedo.js';
 import type { Backend } from './inference/runtime.js';
@@ -270,17 +270,18 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     })), { fitExpression, backend: options.backend, signal: options.signal, onProgress: options.onProgress });
     return multi.views;
   };
-  // The hair's thresholds (./hair/photo-hair.ts) were set on the head's outline as the wide-angle
-  // guess's fit projects it. Where the photo's fit took a longer lens (photoFocal: a photo cropped
-  // to the face), the skull and ears project wider beside the face, and read against that outline
-  // 6 of the 41 shared photos changed class (deep3d 000126's and vd034's long hair read short,
-  // bench/hair-tied.ts). Reprojecting the photo's fit from the wide-angle distance, or leaving the
-  // ears and the head behind the jaw out of its outline, still moved 3-4 photos across a threshold.
-  // Until the hair is retuned to the true outline, it reads a fit made with the wide-angle guess.
-  const wideAngle = (view: PhotoView) => wideAngleFocal(view.image.width, view.image.height);
+  // The hair's thresholds (./hair/photo-hair.ts) were set on the head's outline as the fit with the
+  // normal-lens guess projects it. Where the photo's fit took a longer lens (photoFocal: a photo
+  // cropped to the face), the skull and ears project wider beside the face, and read against that
+  // outline 6 of the 41 shared photos changed class (deep3d 000126's and vd034's long hair read
+  // short, bench/hair-tied.ts). Leaving the ears or the head behind the jaw out of that outline
+  // still changed 6, and reprojecting the photo's fit from the normal-lens distance 3-4, each across
+  // a threshold's edge. Until the hair is retuned to the true outline, it reads a fit made with the
+  // normal-lens guess (docs/hair.md).
+  const normalLens = (view: PhotoView) => normalLensFocal(view.image.width, view.image.height);
   const { fits, hairOutlineFits } = await stage('fit', timings, options, async () => {
     const fitted = await fitViews(() => undefined);
-    return { fits: fitted, hairOutlineFits: fitted.every((fit, i) => fit.camera.focal === wideAngle(views[i])) ? fitted : await fitViews(wideAngle) };
+    return { fits: fitted, hairOutlineFits: fitted.every((fit, i) => fit.camera.focal === normalLens(views[i])) ? fitted : await fitViews(normalLens) };
   });
 
   // The hair (fringe included) leaves both masks, so no hair texel reaches the skin albedo; the

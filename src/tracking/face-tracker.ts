@@ -22,7 +22,7 @@ export interface FaceTrackerOptions extends ExpressionSolverOptions {
   backend?: 'auto' | Backend;
   /** Temporal smoothing, or false for none (default: One-Euro, minCutoff 1.5 Hz, beta 1.5, derivativeCutoff 1 Hz). */
   smoothing?: Partial<OneEuroParameters> | false;
-  /** Camera focal length in pixels (default wideAngleFocal, 1.2 x the frame's longer side: a webcam frame shows its lens's whole field, where a photo may be cropped to the face). */
+  /** Camera focal length in pixels (default normalLensFocal, 1.2 x the frame's longer side: a webcam frame shows its lens's whole field, where a photo may be cropped to the face). */
   focal?: number;
   /** Faces smaller than this (box side, px) are not tracked (default 48). */
   minFaceSize?: number;

@@ -12,7 +12,7 @@ import { decodeImage } from '../../src/image/decode.js';
 import { readPack } from '../../src/modelpack/format.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
 import { createAvatarData } from '../../src/pipeline.js';
-import { fitFace, wideAngleFocal } from '../../src/fitting/fit-face.js';
+import { fitFace, normalLensFocal } from '../../src/fitting/fit-face.js';
 import { buildReferenceHead } from '../../src/modelpack/reference-head/index.js';
 import { decodeHairAsset, readHairAsset } from '../../src/hair/asset-format.js';
 import { fitHair, hairPenetrationMm } from '../../src/hair/fit-hair.js';
@@ -687,7 +687,7 @@ describe('hair: crown colour split', function () {
     for (const [folder, file, expected] of [[['hrn', 'single'], '00016.png', 'short'], [['deep3d'], '000002.jpg', 'tied']] as const) {
       const { image, data } = await avatarOf(this, file, [...folder]);
       // The hair reads the fit made with the normal lens (the pipeline's hairOutlineFits).
-      const outline = await fitFace(data.model, data.face, { imageWidth: image.width, imageHeight: image.height, focal: wideAngleFocal(image.width, image.height) });
+      const outline = await fitFace(data.model, data.face, { imageWidth: image.width, imageHeight: image.height, focal: normalLensFocal(image.width, image.height) });
       const rows = headRowsInImage(outline.neutralVertices, outline.camera, image.height);
       const runs = shifts.map(([dx, dy]) => ({ dx, dy, ...shifted(data, rows, dx, dy) }));
       const neck = runs.map((r) => r.silhouette.neckFill), over = runs.map((r) => r.silhouette.sideFillOverNeck);
