@@ -397,6 +397,10 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     texture = fusion.texture; // blended in place: one 12 MiB texture fewer at 1024²
     blendModelOverPhoto(fusion.texture, completed.texture, region, brows);
     detail = fusion.detail;
+    // The fusion's own-detail weight (size², from the reused scratch) is dead here. Lost to the
+    // collector, it left the pool one size² plane short every avatar: the generated detail's
+    // upsample (./fit-albedo.ts) then allocated a fresh 4 MiB array at 1024², every warm avatar.
+    giveBackFloat32(fusion.detailWeight);
   }
   // The lash line's darkness is read from the de-lit photo before that is let go; it is painted last.
   const surround = options.eyeSurround === false ? null : getEyeSurround(list[0].model, raster);
