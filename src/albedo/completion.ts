@@ -183,6 +183,15 @@ export function scatterToGrid(values: Float32Array, texel: Int32Array, channels:
     for (let i = 0; i < count; i++) out[texel[i]] = values[i];
     return;
   }
+  if (channels === 3) {
+    // RGB written out, not looped over (the completion scatters 877,595 sample-photo texels twice an
+    // avatar): 7.3-10.7 -> 3.6-5.4 ms a scatter, min of 40 in one process, three runs.
+    for (let i = 0, q = 0; i < count; i++, q += 3) {
+      const p = 3 * texel[i];
+      out[p] = values[q]; out[p + 1] = values[q + 1]; out[p + 2] = values[q + 2];
+    }
+    return;
+  }
   for (let i = 0; i < count; i++) {
     const p = channels * texel[i], q = channels * i;
     for (let c = 0; c < channels; c++) out[p + c] = values[q + c];

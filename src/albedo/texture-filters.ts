@@ -265,19 +265,35 @@ function columnBoxPass(
  * van Herk / Gil-Werman's: block-wise running minima forward and backward give any window's
  * minimum from two lookups, so the cost does not grow with the radius; the vertical pass runs on
  * whole rows at a time, in memory order.
+ *
+ * Zero skips (as boxBlur's): a valid texel whose window holds only +0 and invalid texels
+ * (Infinity) besides itself, +0, gets the minimum +0, bit for bit what it held. So the row pass
+ * skips rows that are all +0, and the column pass output rows whose window rows are all +0 and
+ * the columns beyond the radius of the box of texels that are not +0 (nonZeroBounds). A
+ * completion's confidence is +0 on 631 of 1024 rows for the sample photo (its face islands and a
+ * few small ones apart): 21.0 -> 10.9 ms at 1024², radius 8, min of 30 in one process.
  */
 export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: number, radius: number): void {
   if (radius < 1) return;
+  const bounds = new Int32Array(4);
+  nonZeroBounds(values, size, bounds);
+  if (bounds[0] > bounds[1]) return;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, size * size);
+  // nonZeroRowsBefore[y]: rows above y that are not all +0 (then or after the row pass: it keeps +0 rows +0).
+  const nonZeroRowsBefore = new Int32Array(size + 1);
   const window = 2 * radius + 1, padded = size + 2 * radius;
   // Along rows: the line padded with radius Infinity on each side.
   const line = new Float32Array(padded).fill(Infinity), forward = new Float32Array(padded), backward = new Float32Array(padded);
   for (let row = 0; row < size; row++) {
     const start = row * size;
+    const zero = row < bounds[2] || row > bounds[3] || rowIsPositiveZero(bits, row, size);
+    nonZeroRowsBefore[row + 1] = nonZeroRowsBefore[row] + (zero ? 0 : 1);
+    if (zero) continue;
     for (let i = 0; i < size; i++) line[radius + i] = valid[start + i] >= 0 ? values[start + i] : Infinity;
     lineBlockMinima(line, padded, window, forward, backward);
     for (let i = 0; i < size; i++) if (valid[start + i] >= 0) values[start + i] = Math.min(backward[i], forward[i + 2 * radius]);
   }
-  columnMinPass(values, valid, size, radius);
+  columnMinPass(values, valid, size, radius, nonZeroRowsBefore, Math.max(0, bounds[0] - radius), Math.min(size, bounds[1] + radius + 1));
 }
 
 /**
@@ -288,22 +304,31 @@ export function maskedMinFilter(values: Float32Array, valid: Int32Array, size: n
  * two blocks' minima are kept (about 270 KiB at 1024², radius 8), not the whole padded column
  * three times over (12 MiB to fault in on a cold run). A block's minima are computed when the
  * output first reaches into it, before any row it reads has been written over.
+ * Only columns [firstColumn, endColumn) and output rows whose window rows are not all +0
+ * (nonZeroRowsBefore, see maskedMinFilter) are worked on; the others keep their values. A block
+ * is then computed when the first output row worked on needs it: any output row that writes a row
+ * the block reads needs the block (its window spans fewer than two blocks), so none has yet.
  */
-function columnMinPass(values: Float32Array, valid: Int32Array, size: number, radius: number): void {
+function columnMinPass(
+  values: Float32Array, valid: Int32Array, size: number, radius: number, nonZeroRowsBefore: Int32Array, firstColumn: number, endColumn: number,
+): void {
   const window = 2 * radius + 1;
   const forward = [new Float32Array(window * size), new Float32Array(window * size)];
   const backward = [new Float32Array(window * size), new Float32Array(window * size)];
-  let computed = -1;
+  // The block each of the two slots holds (block b in slot b & 1).
+  const held = Int32Array.of(-1, -1);
   for (let y = 0; y < size; y++) {
+    if (nonZeroRowsBefore[Math.min(size, y + radius + 1)] === nonZeroRowsBefore[Math.max(0, y - radius)]) continue;
     const low = y, high = y + 2 * radius;
     const lowBlock = Math.floor(low / window), highBlock = Math.floor(high / window);
-    while (computed < highBlock) {
-      computed++;
-      columnBlockMinima(values, valid, size, radius, computed, forward[computed & 1], backward[computed & 1]);
+    for (let block = lowBlock; block <= highBlock; block++) {
+      if (held[block & 1] === block) continue;
+      columnBlockMinima(values, valid, size, radius, block, forward[block & 1], backward[block & 1], firstColumn, endColumn);
+      held[block & 1] = block;
     }
     const lowMinima = backward[lowBlock & 1], highMinima = forward[highBlock & 1];
     const lowAt = (low - lowBlock * window) * size, highAt = (high - highBlock * window) * size, row = y * size;
-    for (let x = 0; x < size; x++) if (valid[row + x] >= 0) values[row + x] = Math.min(lowMinima[lowAt + x], highMinima[highAt + x]);
+    for (let x = firstColumn; x < endColumn; x++) if (valid[row + x] >= 0) values[row + x] = Math.min(lowMinima[lowAt + x], highMinima[highAt + x]);
   }
 }
 
@@ -311,34 +336,36 @@ function columnMinPass(values: Float32Array, valid: Int32Array, size: number, ra
  * Running minima over one block (window rows) of the padded column, restarted at the block's
  * start (forward) and end (backward), whole rows at a time: a window of rows starting at padded row
  * i has the minimum min(backward at i, forward at i + window - 1). Padded row j is texel row
- * j - radius, Infinity outside the texture and at invalid texels.
+ * j - radius, Infinity outside the texture and at invalid texels. Columns [x0, x1) only.
  */
-function columnBlockMinima(values: Float32Array, valid: Int32Array, size: number, radius: number, block: number, forward: Float32Array, backward: Float32Array): void {
+function columnBlockMinima(
+  values: Float32Array, valid: Int32Array, size: number, radius: number, block: number, forward: Float32Array, backward: Float32Array, x0: number, x1: number,
+): void {
   const window = 2 * radius + 1, first = block * window, end = Math.min(size + 2 * radius, first + window);
   for (let j = first; j < end; j++) {
     const at = (j - first) * size;
-    paddedColumnRow(values, valid, size, j - radius, forward, at);
+    paddedColumnRow(values, valid, size, j - radius, forward, at, x0, x1);
     if (j === first) continue;
     const before = at - size;
-    for (let x = 0; x < size; x++) forward[at + x] = Math.min(forward[before + x], forward[at + x]);
+    for (let x = x0; x < x1; x++) forward[at + x] = Math.min(forward[before + x], forward[at + x]);
   }
   for (let j = end - 1; j >= first; j--) {
     const at = (j - first) * size;
-    paddedColumnRow(values, valid, size, j - radius, backward, at);
+    paddedColumnRow(values, valid, size, j - radius, backward, at, x0, x1);
     if (j === end - 1) continue;
     const after = at + size;
-    for (let x = 0; x < size; x++) backward[at + x] = Math.min(backward[after + x], backward[at + x]);
+    for (let x = x0; x < x1; x++) backward[at + x] = Math.min(backward[after + x], backward[at + x]);
   }
 }
 
-/** Texel row `row` into out[at, at + size): the value where valid, Infinity at invalid texels and outside the texture. */
-function paddedColumnRow(values: Float32Array, valid: Int32Array, size: number, row: number, out: Float32Array, at: number): void {
+/** Columns [x0, x1) of texel row `row` into out[at + x0, at + x1): the value where valid, Infinity at invalid texels and outside the texture. */
+function paddedColumnRow(values: Float32Array, valid: Int32Array, size: number, row: number, out: Float32Array, at: number, x0: number, x1: number): void {
   if (row < 0 || row >= size) {
-    out.fill(Infinity, at, at + size);
+    out.fill(Infinity, at + x0, at + x1);
     return;
   }
   const start = row * size;
-  for (let x = 0; x < size; x++) out[at + x] = valid[start + x] >= 0 ? values[start + x] : Infinity;
+  for (let x = x0; x < x1; x++) out[at + x] = valid[start + x] >= 0 ? values[start + x] : Infinity;
 }
 
 /** blockMinima for single values (width 1), block by block without per-element tests. */
