@@ -253,7 +253,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   if (options.releaseFaceModels) await releaseFaceAnalyzer(options.backend ?? 'auto');
 
   const fitExpression = options.fitExpression ?? !options.shape;
-  const fitViews = async (focal: (view: PhotoView) => number | undefined): Promise<FitResult[]> => {
+  const fitViews = async (focal: (view: PhotoView) => number | undefined, onProgress?: CreateAvatarOptions['onProgress']): Promise<FitResult[]> => {
     if (!several) {
       const { image, face } = views[0];
       return [await fitFace(model, face, {
@@ -267,7 +267,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     }
     const multi = await fitFaces(model, views.map((view) => ({
       observation: view.face, imageWidth: view.image.width, imageHeight: view.image.height, focal: focal(view), label: view.label,
-    })), { fitExpression, backend: options.backend, signal: options.signal, onProgress: options.onProgress });
+    })), { fitExpression, backend: options.backend, signal: options.signal, onProgress });
     return multi.views;
   };
   // The hair's thresholds (./hair/photo-hair.ts) were set on the head's outline as the fit with the
@@ -280,7 +280,8 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   // normal-lens guess (docs/hair.md).
   const normalLens = (view: PhotoView) => normalLensFocal(view.image.width, view.image.height);
   const { fits, hairOutlineFits } = await stage('fit', timings, options, async () => {
-    const fitted = await fitViews(() => undefined);
+    const fitted = await fitViews(() => undefined, options.onProgress);
+    // The stage's progress is the avatar's fit's: the outline's fit would start it over.
     return { fits: fitted, hairOutlineFits: fitted.every((fit, i) => fit.camera.focal === normalLens(views[i])) ? fitted : await fitViews(normalLens) };
   });
 
