@@ -5,7 +5,7 @@
  * trusted: visible * max(0, cos(normal, view)) * skin mask, so grazing and hidden texels fade out.
  */
 import { computeVertexNormals, type HeadModel } from '../modelpack/head-model.js';
-import { createRasterTarget, edgeWeight, rasterizeTriangles, rasterizeUvTriangles, TRIANGLE_SETUP, triangleSetup, uvScreenPositions } from '../render/rasterize.js';
+import { createRasterTarget, edgeWeight, rasterizeTriangles, rasterizeUvTriangles, TRIANGLE_SETUP, triangleBox, triangleSetup, uvScreenPositions } from '../render/rasterize.js';
 import { PhotoAvatarError } from '../errors.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -48,14 +48,11 @@ export function vertexScalarAtTexels(raster: UvRaster, indices: ArrayLike<number
 export function vertexScalarsOnTexture(raster: UvRaster, indices: ArrayLike<number>, uvs: Float32Array, perVertex: readonly ArrayLike<number>[]): Float32Array[] {
   const { size, slot, triangle } = raster;
   const out = perVertex.map(() => new Float32Array(size * size));
-  const screen = uvScreenPositions(uvs, size);
+  const screen = uvScreenPositions(uvs, size), box = new Int32Array(4);
   for (let t = 0, end = indices.length / 3; t < end; t++) {
-    const a = indices[3 * t], b = indices[3 * t + 1], c = indices[3 * t + 2];
-    if (allPositiveZeroAt(perVertex, a, b, c)) continue;
-    const minX = Math.max(0, Math.ceil(Math.min(screen[3 * a], screen[3 * b], screen[3 * c])));
-    const maxX = Math.min(size - 1, Math.floor(Math.max(screen[3 * a], screen[3 * b], screen[3 * c])));
-    const minY = Math.max(0, Math.ceil(Math.min(screen[3 * a + 1], screen[3 * b + 1], screen[3 * c + 1])));
-    const maxY = Math.min(size - 1, Math.floor(Math.max(screen[3 * a + 1], screen[3 * b + 1], screen[3 * c + 1])));
+    if (allPositiveZeroAt(perVertex, indices[3 * t], indices[3 * t + 1], indices[3 * t + 2])) continue;
+    triangleBox(screen, indices, t, size, size, box);
+    const minX = box[0], maxX = box[1], minY = box[2], maxY = box[3];
     for (let y = minY; y <= maxY; y++) {
       for (let p = y * size + minX, last = y * size + maxX; p <= last; p++) {
         const i = slot[p];

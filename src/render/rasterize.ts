@@ -132,15 +132,12 @@ export function rasterizeTriangles(
  */
 export function rasterizeUvTriangles(width: number, height: number, screen: Float32Array, indices: Uint32Array, triangle: Int32Array): number {
   triangle.fill(-1);
-  const setup = new Float64Array(TRIANGLE_SETUP);
+  const setup = new Float64Array(TRIANGLE_SETUP), box = new Int32Array(4);
   let covered = 0;
   for (let t = 0, end = indices.length / 3; t < end; t++) {
     if (!triangleSetup(screen, indices, t, setup)) continue;
-    const i0 = indices[3 * t] * 3, i1 = indices[3 * t + 1] * 3, i2 = indices[3 * t + 2] * 3;
-    const minX = Math.max(0, Math.ceil(Math.min(screen[i0], screen[i1], screen[i2])));
-    const maxX = Math.min(width - 1, Math.floor(Math.max(screen[i0], screen[i1], screen[i2])));
-    const minY = Math.max(0, Math.ceil(Math.min(screen[i0 + 1], screen[i1 + 1], screen[i2 + 1])));
-    const maxY = Math.min(height - 1, Math.floor(Math.max(screen[i0 + 1], screen[i1 + 1], screen[i2 + 1])));
+    triangleBox(screen, indices, t, width, height, box);
+    const minX = box[0], maxX = box[1], minY = box[2], maxY = box[3];
     const x0 = setup[0], y0 = setup[1], dx1 = setup[2], dy1 = setup[3], dx2 = setup[4], dy2 = setup[5], invArea = setup[6];
     for (let y = minY; y <= maxY; y++) {
       for (let x = minX, p = y * width + minX; x <= maxX; x++, p++) {
@@ -153,6 +150,18 @@ export function rasterizeUvTriangles(width: number, height: number, screen: Floa
     }
   }
   return covered;
+}
+
+/**
+ * The pixels of a width x height target that triangle t's bounding box (in `screen`) covers, into
+ * out: first and last column, first and last row (empty where first > last).
+ */
+export function triangleBox(screen: Float32Array, indices: ArrayLike<number>, t: number, width: number, height: number, out: Int32Array): void {
+  const i0 = indices[3 * t] * 3, i1 = indices[3 * t + 1] * 3, i2 = indices[3 * t + 2] * 3;
+  out[0] = Math.max(0, Math.ceil(Math.min(screen[i0], screen[i1], screen[i2])));
+  out[1] = Math.min(width - 1, Math.floor(Math.max(screen[i0], screen[i1], screen[i2])));
+  out[2] = Math.max(0, Math.ceil(Math.min(screen[i0 + 1], screen[i1 + 1], screen[i2 + 1])));
+  out[3] = Math.min(height - 1, Math.floor(Math.max(screen[i0 + 1], screen[i1 + 1], screen[i2 + 1])));
 }
 
 /** Length of triangleSetup's output. */

@@ -10,13 +10,17 @@
  * bottom-right.
  */
 export function bilinearTaps(width: number, height: number, u: number, v: number, taps: Float64Array): void {
-  const x = Math.min(width - 1, Math.max(0, u * width - 0.5));
-  const y = Math.min(height - 1, Math.max(0, (1 - v) * height - 0.5));
+  const x = tapPosition(width, u), y = tapPosition(height, 1 - v);
   const x0 = Math.floor(x), y0 = Math.floor(y);
   const x1 = Math.min(width - 1, x0 + 1), y1 = Math.min(height - 1, y0 + 1);
   const fx = x - x0, fy = y - y0;
   taps[0] = y0 * width + x0; taps[1] = y0 * width + x1; taps[2] = y1 * width + x0; taps[3] = y1 * width + x1;
   taps[4] = (1 - fx) * (1 - fy); taps[5] = fx * (1 - fy); taps[6] = (1 - fx) * fy; taps[7] = fx * fy;
+}
+
+/** A read's position in texels along one axis (`t` in 0..1 across `extent` texels), between texel centres, clamped to the edge ones. */
+function tapPosition(extent: number, t: number): number {
+  return Math.min(extent - 1, Math.max(0, t * extent - 0.5));
 }
 
 const channelTaps = new Float64Array(8);
@@ -59,7 +63,5 @@ export function bilinearThresholdCells(data: ArrayLike<number>, width: number, h
  * bilinearTaps finds it), or NaN for a NaN coordinate.
  */
 export function bilinearCellAt(width: number, height: number, u: number, v: number): number {
-  const x = Math.floor(Math.min(width - 1, Math.max(0, u * width - 0.5)));
-  const y = Math.floor(Math.min(height - 1, Math.max(0, (1 - v) * height - 0.5)));
-  return y * width + x;
+  return Math.floor(tapPosition(height, 1 - v)) * width + Math.floor(tapPosition(width, u));
 }
