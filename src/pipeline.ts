@@ -273,7 +273,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   // The hair's thresholds (./hair/photo-hair.ts) were set on the head's outline as the fit with the
   // normal-lens guess projects it. Where the photo's fit took a longer lens (photoFocal: a photo
   // cropped to the face), the skull and ears project wider beside the face, and read against that
-  // outline 6 of the 41 shared photos changed class (deep3d 000126's and vd034's long hair read
+  // outline 8 of the 41 shared photos changed class (deep3d 000126's and vd034's long hair read
   // short, bench/hair-tied.ts). Leaving the ears or the head behind the jaw out of that outline
   // still changed 6, and reprojecting the photo's fit from the normal-lens distance 3-4, each across
   // a threshold's edge. Until the hair is retuned to the true outline, it reads a fit made with the
