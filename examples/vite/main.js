@@ -39,6 +39,22 @@ async function show(photo) {
   window.__result = { msToAvatar: performance.now(), backend: avatar.data.backend, wasmBuild, threads, threadNote };
   say(`Avatar ready after ${(performance.now() / 1000).toFixed(1)} s (${avatar.data.backend}, ${threadNote}).`);
   document.body.dataset.state = 'ready';
+  latest = avatar;
+  document.getElementById('save').disabled = false;
+}
+
+// The compact GLB (meshopt, WebP, three levels of detail) is written in the library's worker: the page keeps drawing.
+let latest = null;
+async function save() {
+  const started = performance.now();
+  const glb = await latest.exportCompactGLB();
+  window.__saved = { bytes: glb.byteLength, ms: performance.now() - started };
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([glb], { type: 'model/gltf-binary' }));
+  link.download = 'avatar.glb';
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  say(`Saved avatar.glb (${(glb.byteLength / 1024).toFixed(0)} KiB).`);
 }
 
 function fail(error) {
@@ -51,6 +67,7 @@ document.getElementById('photo').addEventListener('change', (event) => {
   const file = event.target.files?.[0];
   if (file) show(file).catch(fail);
 });
+document.getElementById('save').addEventListener('click', () => save().catch(fail));
 const photoUrl = new URLSearchParams(location.search).get('photo');
 if (photoUrl) fetch(photoUrl).then((r) => r.blob()).then(show).catch(fail);
 else document.body.dataset.state = 'idle';

@@ -30,6 +30,7 @@ import { writeAvatarFile, type AvatarMaterialParameters, type WriteAvatarFileOpt
 import { PhotoAvatarError } from '../errors.js';
 import { writeGlb, type GlbOptions } from '../export/glb.js';
 import { writeCompactGlb, type CompactGlbOptions } from '../export/compact-glb.js';
+import { workersAvailable, writeCompactGlbInWorker } from '../worker/client.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
 import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
@@ -203,10 +204,24 @@ export class Avatar {
    * bytes as the CLI's default -o x.glb. Loading it in Babylon needs useBundledMeshoptDecoder()
    * (or a served meshopt decoder), and the scene rather than an AssetContainer as destination
    * while MSFT_lod is on.
+   *
+   * In browsers it is written in the library's avatar worker (seconds of meshopt, WebP and
+   * level-of-detail work that would otherwise freeze the page); `worker: false` writes it on this
+   * thread. Where the worker cannot start it falls back to this thread with a console warning.
    */
-  exportCompactGLB(options: CompactGlbOptions = {}): Promise<Uint8Array> {
+  async exportCompactGLB(options: CompactGlbOptions & { worker?: boolean; workerTimeoutMs?: number } = {}): Promise<Uint8Array> {
     this.checkAlive();
-    return writeCompactGlb(this.currentData(), options);
+    const { worker, workerTimeoutMs, ...glbOptions } = options;
+    const data = this.currentData();
+    if (worker !== false && workersAvailable()) {
+      try {
+        return await writeCompactGlbInWorker(data, glbOptions, workerTimeoutMs);
+      } catch (error) {
+        if (!(error instanceof PhotoAvatarError) || error.code !== 'RUNTIME_FAILURE') throw error;
+        console.warn(`babylon-photo-avatar: the compact GLB is written on the main thread: ${error.message}`);
+      }
+    }
+    return writeCompactGlb(data, glbOptions);
   }
 
   /**

@@ -2,12 +2,16 @@
  * The avatar worker (a module Web Worker started by ./client.ts): decodes the photos and runs the
  * whole engine-independent pipeline (../pipeline.ts: face analysis, fitting, albedo) off the page's
  * main thread. One worker serves every avatar of the page, so its onnxruntime sessions and decoded
- * model pack are made once. Results go back in freshly copied, transferred buffers.
+ * model pack are made once. Results go back in freshly copied, transferred buffers. It also writes
+ * compact GLBs for the page (Avatar.exportCompactGLB): meshopt, WebP and levels of detail are
+ * seconds of work in a browser.
  */
 import { setAssetBaseUrl, setAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
 import { toRgbaImage } from '../image/photo-source.js';
+import { writeCompactGlb } from '../export/compact-glb.js';
 import { configureRuntime, runtimeInfo } from '../inference/runtime.js';
+import type { HeadModel } from '../modelpack/head-model.js';
 import { createAvatarData } from '../pipeline.js';
 import { prepareAvatarArrays } from '../plugin/build-arrays.js';
 import { FaceTracker } from '../tracking/face-tracker.js';
@@ -31,6 +35,29 @@ const assetRequests = new Map<number, { resolve(bytes: Uint8Array): void; reject
 let nextAssetRequest = 1;
 /** How assets are found now: a URL folder, or 'page' (the application's own loader, on the page). */
 let assetSource: string | null = null;
+
+/**
+ * Models the page can name by token instead of sending them (a decoded pack is tens of MB, and the
+ * worker's per-model caches are keyed by the model object): the last MODELS_HELD used, so models
+ * made per call (a given `shape`) do not pile up.
+ */
+const MODELS_HELD = 4;
+const heldModels = new Map<number, HeadModel>();
+const modelTokens = new WeakMap<HeadModel, number>();
+let nextModelToken = 1;
+
+/** The model's token, now the most recently used of the held models. */
+function holdModel(model: HeadModel): number {
+  const token = modelTokens.get(model) ?? nextModelToken++;
+  modelTokens.set(model, token);
+  heldModels.delete(token);
+  heldModels.set(token, model);
+  for (const oldest of heldModels.keys()) {
+    if (heldModels.size <= MODELS_HELD) break;
+    heldModels.delete(oldest);
+  }
+  return token;
+}
 
 function portableError(error: unknown): PortableError {
   if (error instanceof PhotoAvatarError) return { code: error.code, message: error.message };
@@ -90,6 +117,7 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
       id,
       data: copyForTransfer(rest, transfer),
       ...(message.returnModel ? { model: copyForTransfer(model, transfer) } : {}),
+      modelToken: holdModel(model),
       ...(arrays ? { arrays: copyForTransfer(arrays, transfer) } : {}),
       runtime: runtimeInfo(),
     };
@@ -98,6 +126,21 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
     scope.postMessage({ type: 'failed', id, error: portableError(error) });
   } finally {
     running.delete(id);
+  }
+}
+
+async function exportCompact(message: Extract<PageMessage, { type: 'export-compact' }>): Promise<void> {
+  const { id } = message;
+  try {
+    const model = message.model ?? (message.modelToken !== null ? heldModels.get(message.modelToken) : undefined);
+    if (!model) {
+      scope.postMessage({ type: 'model-missing', id });
+      return;
+    }
+    const bytes = await writeCompactGlb({ ...message.data, model }, message.options);
+    scope.postMessage({ type: 'exported', id, bytes, modelToken: holdModel(model) }, [bytes.buffer as ArrayBuffer]);
+  } catch (error) {
+    scope.postMessage({ type: 'failed', id, error: portableError(error) });
   }
 }
 
@@ -142,6 +185,7 @@ async function calibrateTracker(message: Extract<PageMessage, { type: 'track-cal
 
 scope.addEventListener('message', ({ data: message }) => {
   if (message.type === 'create') void create(message);
+  else if (message.type === 'export-compact') void exportCompact(message);
   else if (message.type === 'track-start') void startTracker(message);
   else if (message.type === 'track-frame') void trackFrame(message);
   else if (message.type === 'track-calibrate') void calibrateTracker(message);

@@ -6,6 +6,7 @@
  * and silence for longer than the timeout (the worker is then terminated and restarted next time).
  */
 import { assetUrl, hasCustomAssetLoader, loadAsset } from '../assets.js';
+import type { CompactGlbOptions } from '../export/compact-glb.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { isRgbaImage, type PhotoSource } from '../image/photo-source.js';
 import { recordWorkerRuntime, runtimeOptions } from '../inference/runtime.js';
@@ -31,14 +32,16 @@ interface Pending {
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, Pending>();
-/** Live-tracking requests waiting for the worker: a tracker's start or one frame. */
-const trackRequests = new Map<number, { resolve(message: WorkerMessage): void; reject(error: PhotoAvatarError): void }>();
+/** Other requests waiting for the worker: a tracker's start, one frame, a calibration, an export. */
+const requests = new Map<number, { resolve(message: WorkerMessage): void; reject(error: PhotoAvatarError): void }>();
 let nextTracker = 1;
 /** The last error nothing in the worker caught, for the timeout message. */
 let lastUncaught: string | null = null;
 /** Decoded models the page received from the worker: the default head, and packs given as bytes. */
 let defaultHead: HeadModel | null = null;
 const packsFromBytes = new WeakMap<Uint8Array, HeadModel>();
+/** The token under which a worker holds a model of the page's (protocol 'export-compact'). */
+const modelTokens = new WeakMap<HeadModel, { worker: Worker; token: number }>();
 
 /** Whether creation can run in a worker here: browsers with module workers (Node runs in-thread). */
 export function workersAvailable(): boolean {
@@ -50,9 +53,9 @@ const startHint = 'Pass { worker: false } to create on the main thread. Bundlers
 
 /** Rejects every creation under way and drops the worker, so the next creation starts a fresh one. */
 function failAll(error: PhotoAvatarError): void {
-  const failed = [...pending.values(), ...trackRequests.values()];
+  const failed = [...pending.values(), ...requests.values()];
   pending.clear();
-  trackRequests.clear();
+  requests.clear();
   worker?.terminate();
   worker = null;
   for (const request of failed) request.reject(error);
@@ -72,14 +75,14 @@ function onMessage(message: WorkerMessage): void {
     answerAsset(message.request, message.fileName);
     return;
   }
-  const tracking = trackRequests.get(message.id);
-  if (tracking) {
-    trackRequests.delete(message.id);
-    if (message.type === 'failed') tracking.reject(new PhotoAvatarError(message.error.code, message.error.message));
-    else tracking.resolve(message);
+  const asked = requests.get(message.id);
+  if (asked) {
+    requests.delete(message.id);
+    if (message.type === 'failed') asked.reject(new PhotoAvatarError(message.error.code, message.error.message));
+    else asked.resolve(message);
     return;
   }
-  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated') return;
+  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated' || message.type === 'exported' || message.type === 'model-missing') return;
   const request = pending.get(message.id);
   if (!request) return; // cancelled or timed out already
   request.heard();
@@ -231,18 +234,20 @@ export async function createAvatarDataInWorker(
   recordWorkerRuntime(done.runtime);
   if (done.model && !options.shape) keepModel(options.model, done.model);
   const data: AvatarData = { ...done.data, model: done.model ?? known! };
+  if (worker) modelTokens.set(data.model, { worker, token: done.modelToken });
   data.timings.worker = performance.now() - start;
   return { data, ...(done.arrays ? { arrays: done.arrays } : {}) };
 }
 
-/** Sends one live-tracking message and waits for its answer, the worker's failure, or `timeoutMs` of silence. */
-function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' | 'track-calibrate' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
+/** Sends one message other than a creation and waits for its answer, the worker's failure, or `timeoutMs` of silence. */
+function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' | 'track-calibrate' | 'export-compact' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
+  const doing = message.type === 'export-compact' ? 'exporting' : 'tracking';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker sent nothing for ${Math.round(timeoutMs / 1000)} s while tracking and was terminated`
+      failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker sent nothing for ${Math.round(timeoutMs / 1000)} s while ${doing} and was terminated`
         + `${lastUncaught ? `; its last uncaught error: ${lastUncaught}` : ''}.`));
     }, timeoutMs);
-    trackRequests.set(message.id, {
+    requests.set(message.id, {
       resolve: (reply) => { clearTimeout(timer); resolve(reply); },
       reject: (error) => { clearTimeout(timer); reject(error); },
     });
@@ -251,11 +256,30 @@ function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-
       worker.postMessage(message, transfer);
     } catch (error) {
       clearTimeout(timer);
-      trackRequests.delete(message.id);
+      requests.delete(message.id);
       reject(error instanceof PhotoAvatarError ? error
         : new PhotoAvatarError('INVALID_ARGUMENT', `The avatar or frame cannot be sent to the avatar worker: ${error instanceof Error ? error.message : String(error)}.`, { cause: error }));
     }
   });
+}
+
+/**
+ * writeCompactGlb (../export/compact-glb.ts) in the avatar worker: the same bytes, with the page's
+ * main thread only cloning the avatar's arrays into the message. The model is sent the first time
+ * only; after that the worker holds it (and its per-model caches) under a token.
+ */
+export async function writeCompactGlbInWorker(data: AvatarData, options: CompactGlbOptions = {}, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS): Promise<Uint8Array> {
+  const { model, ...rest } = data;
+  const ask = (withModel: boolean) => {
+    const held = modelTokens.get(model);
+    const byToken = !withModel && held !== undefined && held.worker === worker;
+    return askWorker({ type: 'export-compact', id: nextId++, data: rest, model: byToken ? null : model, modelToken: byToken ? held.token : null, options }, [], timeoutMs);
+  };
+  let reply = await ask(false);
+  if (reply.type === 'model-missing') reply = await ask(true);
+  if (reply.type !== 'exported') throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker answered an export with '${reply.type}'.`);
+  if (worker) modelTokens.set(model, { worker, token: reply.modelToken });
+  return reply.bytes;
 }
 
 /**

@@ -3,6 +3,7 @@
  * here is structured-cloneable; typed arrays in replies are transferred (./transfer.ts).
  */
 import type { PhotoAvatarErrorCode } from '../errors.js';
+import type { CompactGlbOptions } from '../export/compact-glb.js';
 import type { RuntimeInfo, RuntimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
@@ -56,11 +57,21 @@ export type PageMessage =
   | { type: 'track-frame'; id: number; tracker: number; image: RgbaImage; timeSeconds: number }
   /** A calibration frame (its pixels transferred; FaceTracker.calibrate); replies 'track-calibrated' to `id`. */
   | { type: 'track-calibrate'; id: number; tracker: number; image: RgbaImage }
-  | { type: 'track-stop'; tracker: number };
+  | { type: 'track-stop'; tracker: number }
+  /**
+   * Avatar.exportCompactGLB in the worker; replies 'exported' to `id`. The model crosses only when
+   * the worker does not hold it: `modelToken` names one it holds (from a 'done' or an 'exported'),
+   * and when it no longer holds that one it replies 'model-missing' and the page sends the model.
+   */
+  | { type: 'export-compact'; id: number; data: Omit<AvatarData, 'model'>; model: HeadModel | null; modelToken: number | null; options: CompactGlbOptions };
 
 export type WorkerMessage =
   | { type: 'progress'; id: number; event: ProgressEvent }
-  | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; arrays?: AvatarArrays; runtime: RuntimeInfo }
+  /** `modelToken`: names the avatar's model to later 'export-compact' messages. */
+  | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; modelToken: number; arrays?: AvatarArrays; runtime: RuntimeInfo }
+  /** The compact GLB's bytes (transferred), and the token of the model it was written with. */
+  | { type: 'exported'; id: number; bytes: Uint8Array; modelToken: number }
+  | { type: 'model-missing'; id: number }
   | { type: 'failed'; id: number; error: PortableError }
   | { type: 'track-ready'; id: number }
   | { type: 'tracked'; id: number; frame: TrackedFrame | null }

@@ -4,8 +4,9 @@
  * and albedo are compared number for number. Run with
  * `npm run build:sample && npx mocha test/browser/avatar-roundtrip.test.ts`. The same file, exported in
  * the page as a compact GLB (meshopt, WebP through the bundled WASM encoder, levels of detail), must
- * match Node's export byte for byte and load back with the bundled meshopt decoder (no CDN: any
- * non-loopback request fails the test).
+ * match Node's export byte for byte, written in the avatar worker (the default) as on the main
+ * thread, and load back with the bundled meshopt decoder (no CDN: any non-loopback request fails
+ * the test). While it is written, the page's animation frames show what the worker leaves free.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { createAvatarData } from '../../src/pipeline.js';
 import { resolveModelPack } from '../../src/plugin/avatar-loader.js';
 import type { AvatarData } from '../../src/types.js';
 import type { AvatarFileProbe } from '../../sample-scene/avatar-file-hook.js';
+import type { CompactGlbHooks } from '../../sample-scene/compact-glb-hook.js';
 import { PNG } from 'pngjs';
 import { projectRoot, sharedPath } from '../helpers/shared-data.js';
 import { canvasPixels, meanRgb, openScene, roundBox } from './canvas-pixels.js';
@@ -180,12 +182,21 @@ describe('.avatar written in Node, loaded in the browser @browser', function () 
     const page = await openScene(browser, server, 'engine=webgl2');
     try {
       await page.waitForFunction(() => window.__compactGlb !== undefined, null, { timeout: 30_000 });
-      const exported = await page.evaluate((url) => window.__compactGlb!.exportFromAvatarFile(url), '/files/emma.avatar');
-      const browserGlb = new Uint8Array(Buffer.from(exported.base64, 'base64'));
       const nodeGlb = await writeCompactGlb(await readAvatarFile(fileBytes, resolveModelPack));
-      console.log(`    browser export ${(browserGlb.byteLength / 1024).toFixed(0)} KiB in ${exported.exportMs.toFixed(0)} ms (SwiftShader machine); Node ${(nodeGlb.byteLength / 1024).toFixed(0)} KiB`);
+      // In the avatar worker (the default; the second export names the model by token), then on the main thread.
+      const runs: Awaited<ReturnType<CompactGlbHooks['exportFromAvatarFile']>>[] = [];
+      for (const worker of [true, true, false]) runs.push(await page.evaluate(([url, inWorker]) => window.__compactGlb!.exportFromAvatarFile(url, { worker: inWorker }), ['/files/emma.avatar', worker] as const));
+      const longTasks = runs.map((run) => run.longTasksMs.reduce((sum, ms) => sum + ms, 0));
+      const exported = runs[0];
+      const browserGlb = new Uint8Array(Buffer.from(exported.base64, 'base64'));
+      runs.forEach((run, i) => console.log(`    browser export ${['in the worker', 'in the worker again', 'on the main thread'][i]}: ${run.exportMs.toFixed(0)} ms, ${run.frames} animation frames, main-thread long tasks ${run.longTasksMs.length} (${longTasks[i].toFixed(0)} ms, longest ${Math.max(0, ...run.longTasksMs).toFixed(0)} ms) (SwiftShader machine)`));
+      console.log(`    ${(browserGlb.byteLength / 1024).toFixed(0)} KiB; Node ${(nodeGlb.byteLength / 1024).toFixed(0)} KiB`);
       assert.ok(browserGlb.byteLength <= 1.5 * 1024 * 1024);
-      assert.ok(Buffer.from(browserGlb).equals(Buffer.from(nodeGlb)), 'the browser and Node write the same compact GLB');
+      for (const run of runs) assert.ok(Buffer.from(run.base64, 'base64').equals(Buffer.from(nodeGlb)), 'the browser (worker and main thread) and Node write the same compact GLB');
+      // The worker leaves the page only the clone of the avatar's arrays into the message: the page
+      // keeps drawing (measured here 46 frames in 0.78 s against 5 in 0.81 s on the main thread).
+      const frameRate = (run: (typeof runs)[number]) => run.frames / run.exportMs;
+      assert.ok(frameRate(runs[1]) > 2 * frameRate(runs[2]), `animation frames during a worker export ${runs[1].frames} in ${runs[1].exportMs.toFixed(0)} ms against ${runs[2].frames} in ${runs[2].exportMs.toFixed(0)} ms on the main thread`);
 
       const shown = await page.evaluate((base64) => window.__compactGlb!.show(base64), exported.base64);
       console.log(`    loaded in ${shown.loadMs.toFixed(0)} ms: ${shown.meshes.join(', ')}; head ${shown.headTriangles} triangles, ${shown.morphTargets} morph targets`);

@@ -4,7 +4,8 @@
  * with its bundler's default configuration) are copied to a fresh folder, install the tarball from
  * the npm registry like any app, and build. The Node app writes and checks a GLB; the Vite and
  * webpack builds are served on 127.0.0.1 with and without COOP/COEP and loaded in headless
- * Chromium (network sealed off), where each must show an avatar with no console error.
+ * Chromium (network sealed off), where each must show an avatar with no console error, then save
+ * it as a compact GLB in the library's worker (the examples' Save .glb button).
  * Prints tarball, install and bundle sizes and the time to the first avatar.
  *
  * PHOTO_AVATAR_TARBALL=<file.tgz> reuses a packed tarball; PHOTO_AVATAR_KEEP_CONSUMERS=1 keeps the
@@ -159,6 +160,8 @@ describe('the packed package in fresh example apps @consumers', function () {
           const server = await serveStatic({ '/': dist }, { crossOriginIsolated: isolated });
           const page = await browser.context.newPage();
           const errorsBefore = browser.consoleErrors.length;
+          const warnings: string[] = [];
+          page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
           try {
             await page.goto(`${server.origin}/index.html?photo=sample.jpg`);
             await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 300_000 });
@@ -177,6 +180,14 @@ describe('the packed package in fresh example apps @consumers', function () {
             assert.equal(result.threads > 1, isolated, `threads: ${result.threadNote}`);
             assert.ok(fraction > 0.1 && fraction < 0.9, `the head should fill part of the view, not none or all of it: ${(100 * fraction).toFixed(1)}%`);
             assert.ok(fraction > 0.1, `only ${(100 * fraction).toFixed(1)}% of the canvas shows something other than the background`);
+            // The example's Save .glb: the compact GLB written in the library's worker, inside this bundle.
+            await page.click('#save');
+            await page.waitForFunction(() => (window as unknown as { __saved?: object }).__saved !== undefined || document.body.dataset.state === 'error', null, { timeout: 120_000 });
+            const saved = await page.evaluate(() => (window as unknown as { __saved?: { bytes: number; ms: number } }).__saved);
+            assert.ok(saved, `Save .glb failed: ${await page.textContent('#status')}`);
+            console.log(`      ${bundler}, ${isolated ? 'COOP/COEP' : 'no COOP/COEP'}: compact GLB ${(saved.bytes / 1024).toFixed(0)} KiB written in ${(saved.ms / 1000).toFixed(1)} s`);
+            assert.ok(saved.bytes > 256 * 1024 && saved.bytes <= 1.5 * 1024 * 1024, `compact GLB of ${saved.bytes} bytes`);
+            assert.deepEqual(warnings.filter((text) => text.includes('main thread')), [], 'the compact GLB fell back to the main thread');
             const errors = browser.consoleErrors.slice(errorsBefore);
             assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
             assert.deepEqual(browser.blockedRequests, [], 'the page tried to reach the network');
