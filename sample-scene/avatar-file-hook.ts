@@ -3,7 +3,7 @@
  * page's scene exactly as an application would (the plugin's loadAvatar, model pack resolved in
  * the page) and reports what it rebuilt, so a test can compare it with the avatar that wrote the
  * file in Node. The loaded avatar is disposed again unless `keep` is set; a kept one can be
- * framed and posed (`showLoaded`) for screenshots.
+ * framed and posed (`showLoaded`) for screenshots, and restyled (`restyleLoaded`).
  */
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import type { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
@@ -11,6 +11,8 @@ import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import type { Avatar } from '../src/plugin/avatar.js';
 import { loadAvatar } from '../src/plugin/avatar-loader.js';
+import type { HairStyle } from '../src/hair/index.js';
+import { watchMainThread } from './main-thread-watch.js';
 
 export interface AvatarFileProbe {
   modelId: string;
@@ -42,6 +44,12 @@ export interface AvatarFileHooks {
    * returns the screen box between the inner lips (iBUG 60-67) as posed, or null without landmarks.
    */
   showLoaded(weights: Record<string, number>): CanvasBox | null;
+  /**
+   * Avatar.setHair(style) on the kept avatar, in the avatar worker or (`worker: false`) on the main
+   * thread, watching the main thread meanwhile (./main-thread-watch.ts); the hair's vertex
+   * positions and colours (Float32 little-endian, base64) as built.
+   */
+  restyleLoaded(style: HairStyle, options?: { worker?: boolean }): Promise<{ positionsBase64: string; coloursBase64: string; ms: number; frames: number; longTasksMs: number[] }>;
   disposeLoaded(): void;
 }
 
@@ -133,6 +141,13 @@ export function installAvatarFileHook(scene: Scene): void {
       for (const [name, weight] of Object.entries(weights)) loaded.setExpression(name, weight);
       loaded.skeleton.prepare(true);
       return innerMouthBox(scene, loaded);
+    },
+    async restyleLoaded(style, options = {}) {
+      const avatar = loaded;
+      if (!avatar) throw new Error('No avatar kept: call loadFromUrl(url, { keep: true }) first.');
+      const { ms, frames, longTasksMs } = await watchMainThread(() => avatar.setHair(style, { worker: options.worker }));
+      const vertexData = (kind: string) => toBase64(new Uint8Array(Float32Array.from(avatar.hairMesh?.getVerticesData(kind) ?? []).buffer));
+      return { positionsBase64: vertexData(VertexBuffer.PositionKind), coloursBase64: vertexData(VertexBuffer.ColorKind), ms, frames, longTasksMs };
     },
     disposeLoaded() {
       loaded?.dispose();

@@ -2,8 +2,8 @@
  * Test and console hook for the compact GLB in a real browser: `window.__compactGlb.exportFromAvatarFile(url)`
  * rebuilds an avatar from a `.avatar` file and exports it with Avatar.exportCompactGLB (meshopt,
  * WebP through the bundled WASM encoder, levels of detail), as the editor action's download does,
- * in the avatar worker or (`worker: false`) on the main thread, while a `longtask`
- * PerformanceObserver watches the main thread;
+ * in the avatar worker or (`worker: false`) on the main thread, watching the main thread meanwhile
+ * (./main-thread-watch.ts);
  * `show(base64)` loads a compact GLB into the page's scene with Babylon's glTF loader and the
  * bundled meshopt decoder (nothing fetched from a CDN) and frames it for a screenshot.
  */
@@ -16,6 +16,7 @@ import '@babylonjs/loaders/glTF/2.0/index.js';
 import { loadAvatar } from '../src/plugin/avatar-loader.js';
 import { useBundledMeshoptDecoder } from '../src/plugin/meshopt-decoder.js';
 import { toBase64 } from './avatar-file-hook.js';
+import { watchMainThread } from './main-thread-watch.js';
 
 export interface CompactGlbHooks {
   /** Also the main thread's long tasks (over 50 ms) during the export, their durations (ms), and the animation frames it ran. */
@@ -37,27 +38,10 @@ export function installCompactGlbHook(scene: Scene): void {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
       const avatar = await loadAvatar(scene, new Uint8Array(await response.arrayBuffer()), { name: 'compactGlbSource' });
-      const tasks: PerformanceEntry[] = [];
-      const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
       try {
-        // The export starts in a task of its own: the load's last task must not count.
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        observer.observe({ type: 'longtask' });
-        const start = performance.now();
-        // Frames the page could draw meanwhile (requestAnimationFrame runs only when the main thread is free).
-        let frames = 0, exporting = true;
-        const tick = () => { if (!exporting) return; frames++; requestAnimationFrame(tick); };
-        requestAnimationFrame(tick);
-        const glb = await avatar.exportCompactGLB({ worker: options.worker });
-        const end = performance.now();
-        exporting = false;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        tasks.push(...observer.takeRecords());
-        // A task that began just before `start` (the call's own synchronous part) counts too.
-        const longTasksMs = tasks.filter((task) => task.startTime + task.duration > start && task.startTime < end).map((task) => task.duration);
-        return { base64: toBase64(glb), exportMs: end - start, longTasksMs, frames };
+        const watched = await watchMainThread(() => avatar.exportCompactGLB({ worker: options.worker }));
+        return { base64: toBase64(watched.result), exportMs: watched.ms, longTasksMs: watched.longTasksMs, frames: watched.frames };
       } finally {
-        observer.disconnect();
         avatar.dispose();
       }
     },

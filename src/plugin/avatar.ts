@@ -30,18 +30,27 @@ import { writeAvatarFile, type AvatarMaterialParameters, type WriteAvatarFileOpt
 import { PhotoAvatarError } from '../errors.js';
 import { writeGlb, type GlbOptions } from '../export/glb.js';
 import { writeCompactGlb, type CompactGlbOptions } from '../export/compact-glb.js';
-import { workersAvailable, writeCompactGlbInWorker } from '../worker/client.js';
+import { hairMeshInWorker, workersAvailable, writeCompactGlbInWorker } from '../worker/client.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
 import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
 import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
 import { trackLive, type LiveFaceTracker, type LiveTrackingOptions } from '../tracking/live.js';
 import { addHairToScene, type HairInScene } from './hair-mesh.js';
-import { hairArrays } from './build-arrays.js';
+import { hairArrays, type HairArrays } from './build-arrays.js';
 import { DEFAULT_HAIR_TONE, HAIR_STYLES, hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
+import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
 import { parseHairColour } from '../hair/colour-space.js';
 import { computeAvatarRig, jointPosition } from '../export/avatar-rig.js';
 import { createEnvironmentTexture, environmentIntensity, isEnvironmentPreset, type EnvironmentPreset } from './environments.js';
+
+/** Where a browser runs an avatar's heavy work (exportCompactGLB, setHair, setHairColor). */
+export interface WorkerChoice {
+  /** In the library's avatar worker (default where workers run); false: on the calling thread. */
+  worker?: boolean;
+  /** With the worker: milliseconds without an answer before the call rejects with RUNTIME_FAILURE (default 180000). */
+  workerTimeoutMs?: number;
+}
 
 export interface AvatarBones {
   neck: TransformNode;
@@ -209,7 +218,7 @@ export class Avatar {
    * level-of-detail work that would otherwise freeze the page); `worker: false` writes it on this
    * thread. Where the worker cannot start it falls back to this thread with a console warning.
    */
-  async exportCompactGLB(options: CompactGlbOptions & { worker?: boolean; workerTimeoutMs?: number } = {}): Promise<Uint8Array> {
+  async exportCompactGLB(options: CompactGlbOptions & WorkerChoice = {}): Promise<Uint8Array> {
     this.checkAlive();
     const { worker, workerTimeoutMs, ...glbOptions } = options;
     const data = this.currentData();
@@ -435,35 +444,50 @@ export class Avatar {
   /**
    * Puts a hair style on the avatar (null removes the hair), fitted to its head and tinted with its
    * hair colour (the photo's, or the last setHairColor). Only MakeHuman-built heads take hair: with
-   * another head this rejects with UNSUPPORTED_MODEL_PACK. Exports and serialize() follow.
+   * another head this rejects with UNSUPPORTED_MODEL_PACK. Exports and serialize() follow. In
+   * browsers the fit runs in the avatar worker (`worker: false`: on this thread), as exportCompactGLB.
    */
-  async setHair(style: HairStyle | null): Promise<void> {
+  async setHair(style: HairStyle | null, options: WorkerChoice = {}): Promise<void> {
     this.checkAlive();
     if (style !== null && !isHairStyle(style)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown hair style "${style}": use one of ${HAIR_STYLES.join(', ')} or null.`);
     const tone = this.data.hair ?? DEFAULT_HAIR_TONE;
-    const mesh = style ? await hairMeshFor(style, this.data.model, this.data.neutralVertices, tone) : undefined;
+    const fitted = style ? await this.fittedHair(style, tone, options) : undefined;
     this.checkAlive();
-    this.data.hair = { ...(this.data.hair ?? {}), style, base: tone.base, root: tone.root, mesh, unavailable: undefined };
-    this.rebuildHair();
+    this.data.hair = { ...(this.data.hair ?? {}), style, base: tone.base, root: tone.root, mesh: fitted?.mesh, unavailable: undefined };
+    this.rebuildHair(fitted?.arrays);
   }
 
   /**
    * Sets the hair colour: sRGB 0..255 or a CSS hex string ('#6a3c33'); the root tone keeps the
    * photo's ratio of root to base (or 60 % of the base). Rebuilds the tinted texture.
    */
-  async setHairColor(color: readonly [number, number, number] | string): Promise<void> {
+  async setHairColor(color: readonly [number, number, number] | string, options: WorkerChoice = {}): Promise<void> {
     this.checkAlive();
     const base = parseHairColour(color);
     const old = this.data.hair ?? { ...DEFAULT_HAIR_TONE, style: null };
     const ratio = [0, 1, 2].map((c) => (old.base[c] > 1e-4 ? Math.min(1, old.root[c] / old.base[c]) : 0.6));
     const tone = { base, root: base.map((v, c) => v * ratio[c]) as [number, number, number] };
-    const mesh = old.style ? await hairMeshFor(old.style, this.data.model, this.data.neutralVertices, tone) : undefined;
+    const fitted = old.style ? await this.fittedHair(old.style, tone, options) : undefined;
     this.checkAlive();
-    this.data.hair = { ...old, ...tone, mesh };
-    this.rebuildHair();
+    this.data.hair = { ...old, ...tone, mesh: fitted?.mesh };
+    this.rebuildHair(fitted?.arrays);
   }
 
-  private rebuildHair(): void {
+  /** The hair style fitted to this head with `tone`, and its vertex data: in the avatar worker where it runs. */
+  private async fittedHair(style: HairStyle, tone: HairTone, options: WorkerChoice): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
+    if (options.worker !== false && workersAvailable()) {
+      try {
+        return await hairMeshInWorker(style, this.data.model, this.data.neutralVertices, tone, options.workerTimeoutMs);
+      } catch (error) {
+        if (!(error instanceof PhotoAvatarError) || error.code !== 'RUNTIME_FAILURE') throw error;
+        console.warn(`babylon-photo-avatar: the hair is fitted on the main thread: ${error.message}`);
+      }
+    }
+    const mesh = await hairMeshFor(style, this.data.model, this.data.neutralVertices, tone);
+    return { mesh, arrays: hairArrays(mesh) };
+  }
+
+  private rebuildHair(arrays?: HairArrays): void {
     if (this.hairInScene) {
       this.hairInScene.mesh.dispose(false, false);
       this.hairInScene.material.dispose(true, true);
@@ -473,7 +497,7 @@ export class Avatar {
     const hair = this.data.hair;
     if (!hair?.mesh) return;
     const headPivot = jointPosition(computeAvatarRig(this.data.model, this.data.neutralVertices), 'head');
-    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hairArrays(hair.mesh), this.bones.head, headPivot);
+    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, arrays ?? hairArrays(hair.mesh), this.bones.head, headPivot);
   }
 
   /** Removes every mesh, node, material, texture and the morph target manager from the scene. */

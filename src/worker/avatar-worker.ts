@@ -3,8 +3,8 @@
  * whole engine-independent pipeline (../pipeline.ts: face analysis, fitting, albedo) off the page's
  * main thread. One worker serves every avatar of the page, so its onnxruntime sessions and decoded
  * model pack are made once. Results go back in freshly copied, transferred buffers. It also writes
- * compact GLBs for the page (Avatar.exportCompactGLB): meshopt, WebP and levels of detail are
- * seconds of work in a browser.
+ * compact GLBs (Avatar.exportCompactGLB: meshopt, WebP and levels of detail are most of a second
+ * in a browser) and fits hair styles (Avatar.setHair) for the page.
  */
 import { setAssetBaseUrl, setAssetLoader } from '../assets.js';
 import { PhotoAvatarError } from '../errors.js';
@@ -13,7 +13,8 @@ import { writeCompactGlb } from '../export/compact-glb.js';
 import { configureRuntime, runtimeInfo } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { createAvatarData } from '../pipeline.js';
-import { prepareAvatarArrays } from '../plugin/build-arrays.js';
+import { hairArrays, prepareAvatarArrays } from '../plugin/build-arrays.js';
+import { hairMeshFor } from '../hair/index.js';
 import { FaceTracker } from '../tracking/face-tracker.js';
 import type { PageMessage, PortableError, WorkerMessage } from './protocol.js';
 import { copyForTransfer } from './transfer.js';
@@ -129,16 +130,33 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
   }
 }
 
+/** The model a message names (ModelReference), or null after telling the page to send it. */
+function referencedModel(message: Extract<PageMessage, { type: 'export-compact' | 'hair-mesh' }>): HeadModel | null {
+  const model = message.model ?? heldModels.get(message.modelToken!) ?? null;
+  if (!model) scope.postMessage({ type: 'model-missing', id: message.id });
+  return model;
+}
+
 async function exportCompact(message: Extract<PageMessage, { type: 'export-compact' }>): Promise<void> {
   const { id } = message;
   try {
-    const model = message.model ?? (message.modelToken !== null ? heldModels.get(message.modelToken) : undefined);
-    if (!model) {
-      scope.postMessage({ type: 'model-missing', id });
-      return;
-    }
+    const model = referencedModel(message);
+    if (!model) return;
     const bytes = await writeCompactGlb({ ...message.data, model }, message.options);
     scope.postMessage({ type: 'exported', id, bytes, modelToken: holdModel(model) }, [bytes.buffer as ArrayBuffer]);
+  } catch (error) {
+    scope.postMessage({ type: 'failed', id, error: portableError(error) });
+  }
+}
+
+async function makeHair(message: Extract<PageMessage, { type: 'hair-mesh' }>): Promise<void> {
+  const { id } = message;
+  try {
+    const model = referencedModel(message);
+    if (!model) return;
+    const mesh = await hairMeshFor(message.style, model, message.neutralVertices, message.tone);
+    const transfer: ArrayBuffer[] = [];
+    scope.postMessage({ type: 'hair-made', id, mesh: copyForTransfer(mesh, transfer), arrays: copyForTransfer(hairArrays(mesh), transfer), modelToken: holdModel(model) }, transfer);
   } catch (error) {
     scope.postMessage({ type: 'failed', id, error: portableError(error) });
   }
@@ -186,6 +204,7 @@ async function calibrateTracker(message: Extract<PageMessage, { type: 'track-cal
 scope.addEventListener('message', ({ data: message }) => {
   if (message.type === 'create') void create(message);
   else if (message.type === 'export-compact') void exportCompact(message);
+  else if (message.type === 'hair-mesh') void makeHair(message);
   else if (message.type === 'track-start') void startTracker(message);
   else if (message.type === 'track-frame') void trackFrame(message);
   else if (message.type === 'track-calibrate') void calibrateTracker(message);

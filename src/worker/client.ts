@@ -13,10 +13,12 @@ import { recordWorkerRuntime, runtimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { isNode } from '../platform.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
-import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
+import type { AvatarArrayOptions, AvatarArrays, HairArrays } from '../plugin/build-arrays.js';
+import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
+import type { HairStyle } from '../hair/index.js';
 import type { FaceTrackerOptions, TrackedFrame, TrackerCalibration } from '../tracking/face-tracker.js';
 import type { AvatarData, RgbaImage } from '../types.js';
-import type { PageMessage, PortableError, PortablePhoto, WorkerMessage } from './protocol.js';
+import type { ModelReference, PageMessage, PortableError, PortablePhoto, WorkerMessage } from './protocol.js';
 
 /** Default for `workerTimeoutMs`: longer than a session's own timeout (120 s), whose error names more. */
 export const DEFAULT_WORKER_TIMEOUT_MS = 180_000;
@@ -82,7 +84,7 @@ function onMessage(message: WorkerMessage): void {
     else asked.resolve(message);
     return;
   }
-  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated' || message.type === 'exported' || message.type === 'model-missing') return;
+  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated' || message.type === 'exported' || message.type === 'hair-made' || message.type === 'model-missing') return;
   const request = pending.get(message.id);
   if (!request) return; // cancelled or timed out already
   request.heard();
@@ -240,8 +242,8 @@ export async function createAvatarDataInWorker(
 }
 
 /** Sends one message other than a creation and waits for its answer, the worker's failure, or `timeoutMs` of silence. */
-function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' | 'track-calibrate' | 'export-compact' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
-  const doing = message.type === 'export-compact' ? 'exporting' : 'tracking';
+function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' | 'track-calibrate' | 'export-compact' | 'hair-mesh' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
+  const doing = message.type === 'export-compact' ? 'exporting' : message.type === 'hair-mesh' ? 'fitting hair' : 'tracking';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker sent nothing for ${Math.round(timeoutMs / 1000)} s while ${doing} and was terminated`
@@ -264,22 +266,38 @@ function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-
 }
 
 /**
+ * Sends a message that needs `model` in the worker (protocol ModelReference): by token where this
+ * worker holds it, else the model itself, and again so when the worker answers 'model-missing'.
+ */
+async function askWithModel(model: HeadModel, message: (reference: ModelReference) => Extract<PageMessage, { type: 'export-compact' | 'hair-mesh' }>, timeoutMs: number): Promise<WorkerMessage> {
+  const ask = (withModel: boolean) => {
+    const held = modelTokens.get(model);
+    const byToken = !withModel && held !== undefined && held.worker === worker;
+    return askWorker(message(byToken ? { model: null, modelToken: held.token } : { model, modelToken: null }), [], timeoutMs);
+  };
+  let reply = await ask(false);
+  if (reply.type === 'model-missing') reply = await ask(true);
+  if ('modelToken' in reply && worker) modelTokens.set(model, { worker, token: reply.modelToken });
+  return reply;
+}
+
+/**
  * writeCompactGlb (../export/compact-glb.ts) in the avatar worker: the same bytes, with the page's
  * main thread only cloning the avatar's arrays into the message. The model is sent the first time
  * only; after that the worker holds it (and its per-model caches) under a token.
  */
 export async function writeCompactGlbInWorker(data: AvatarData, options: CompactGlbOptions = {}, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS): Promise<Uint8Array> {
   const { model, ...rest } = data;
-  const ask = (withModel: boolean) => {
-    const held = modelTokens.get(model);
-    const byToken = !withModel && held !== undefined && held.worker === worker;
-    return askWorker({ type: 'export-compact', id: nextId++, data: rest, model: byToken ? null : model, modelToken: byToken ? held.token : null, options }, [], timeoutMs);
-  };
-  let reply = await ask(false);
-  if (reply.type === 'model-missing') reply = await ask(true);
+  const reply = await askWithModel(model, (reference) => ({ type: 'export-compact', id: nextId++, data: rest, options, ...reference }), timeoutMs);
   if (reply.type !== 'exported') throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker answered an export with '${reply.type}'.`);
-  if (worker) modelTokens.set(model, { worker, token: reply.modelToken });
   return reply.bytes;
+}
+
+/** hairMeshFor (../hair/index.ts) and the hair's vertex data (hairArrays) in the avatar worker, the model sent as for writeCompactGlbInWorker. */
+export async function hairMeshInWorker(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
+  const reply = await askWithModel(model, (reference) => ({ type: 'hair-mesh', id: nextId++, style, neutralVertices, tone, ...reference }), timeoutMs);
+  if (reply.type !== 'hair-made') throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker answered a hair request with '${reply.type}'.`);
+  return { mesh: reply.mesh, arrays: reply.arrays };
 }
 
 /**

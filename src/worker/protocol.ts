@@ -4,10 +4,12 @@
  */
 import type { PhotoAvatarErrorCode } from '../errors.js';
 import type { CompactGlbOptions } from '../export/compact-glb.js';
+import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
+import type { HairStyle } from '../hair/index.js';
 import type { RuntimeInfo, RuntimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
-import type { AvatarArrayOptions, AvatarArrays } from '../plugin/build-arrays.js';
+import type { AvatarArrayOptions, AvatarArrays, HairArrays } from '../plugin/build-arrays.js';
 import type { FaceTrackerOptions, TrackedFrame, TrackerCalibration } from '../tracking/face-tracker.js';
 import type { AvatarData, ProgressEvent, RgbaImage } from '../types.js';
 
@@ -59,11 +61,17 @@ export type PageMessage =
   | { type: 'track-calibrate'; id: number; tracker: number; image: RgbaImage }
   | { type: 'track-stop'; tracker: number }
   /**
-   * Avatar.exportCompactGLB in the worker; replies 'exported' to `id`. The model crosses only when
-   * the worker does not hold it: `modelToken` names one it holds (from a 'done' or an 'exported'),
-   * and when it no longer holds that one it replies 'model-missing' and the page sends the model.
+   * Avatar.exportCompactGLB in the worker; replies 'exported' to `id`. In this and 'hair-mesh' the
+   * model crosses only when the worker does not hold it: `modelToken` names one it holds (from a
+   * 'done' or an earlier reply), and when it no longer holds that one it replies 'model-missing' and
+   * the page sends the model.
    */
-  | { type: 'export-compact'; id: number; data: Omit<AvatarData, 'model'>; model: HeadModel | null; modelToken: number | null; options: CompactGlbOptions };
+  | ({ type: 'export-compact'; id: number; data: Omit<AvatarData, 'model'>; options: CompactGlbOptions } & ModelReference)
+  /** Avatar.setHair / setHairColor's fitted hair and its vertex data, in the worker; replies 'hair-made' to `id`. */
+  | ({ type: 'hair-mesh'; id: number; style: HairStyle; neutralVertices: Float32Array; tone: HairTone } & ModelReference);
+
+/** The model a message needs: itself, or the token of one the worker holds (see 'export-compact'). */
+export type ModelReference = { model: HeadModel; modelToken: null } | { model: null; modelToken: number };
 
 export type WorkerMessage =
   | { type: 'progress'; id: number; event: ProgressEvent }
@@ -71,6 +79,8 @@ export type WorkerMessage =
   | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; modelToken: number; arrays?: AvatarArrays; runtime: RuntimeInfo }
   /** The compact GLB's bytes (transferred), and the token of the model it was written with. */
   | { type: 'exported'; id: number; bytes: Uint8Array; modelToken: number }
+  /** The hair fitted to the head (its arrays transferred), and the token of the model it was fitted with. */
+  | { type: 'hair-made'; id: number; mesh: HairMesh; arrays: HairArrays; modelToken: number }
   | { type: 'model-missing'; id: number }
   | { type: 'failed'; id: number; error: PortableError }
   | { type: 'track-ready'; id: number }

@@ -18,7 +18,7 @@ import { decodeImage } from '../../src/image/decode.js';
 import { createAvatarData } from '../../src/pipeline.js';
 import { resolveModelPack } from '../../src/plugin/avatar-loader.js';
 import type { AvatarData } from '../../src/types.js';
-import type { AvatarFileProbe } from '../../sample-scene/avatar-file-hook.js';
+import type { AvatarFileHooks, AvatarFileProbe } from '../../sample-scene/avatar-file-hook.js';
 import type { CompactGlbHooks } from '../../sample-scene/compact-glb-hook.js';
 import { PNG } from 'pngjs';
 import { projectRoot, sharedPath } from '../helpers/shared-data.js';
@@ -174,6 +174,30 @@ describe('.avatar written in Node, loaded in the browser @browser', function () 
       assert.ok(luminance(shots['cavity-open'].mean) < 0.96 * luminance(shots['cavity-closed'].mean), 'the opened mouth is darker than the closed lips');
       assert.deepEqual(browser.consoleErrors, []);
     } finally {
+      await page.close();
+    }
+  });
+
+  it('fits hair styles (Avatar.setHair) in the avatar worker: the same hair as on the main thread, and the page keeps drawing', async function () {
+    const page = await openScene(browser, server, 'engine=webgl2');
+    try {
+      await page.waitForFunction(() => window.__avatarFile !== undefined, null, { timeout: 30_000 });
+      await page.evaluate((url) => window.__avatarFile!.loadFromUrl(url, { keep: true }).then(() => undefined), '/files/emma.avatar');
+      // In the worker: the first request also sends the model and loads the hair asset there; then on the main thread.
+      const runs: Awaited<ReturnType<AvatarFileHooks['restyleLoaded']>>[] = [];
+      for (const [style, worker] of [['afro01', true], ['bob01', true], ['bob01', false]] as const) {
+        runs.push(await page.evaluate(([s, w]) => window.__avatarFile!.restyleLoaded(s, { worker: w }), [style, worker] as const));
+      }
+      runs.forEach((run, i) => console.log(`    setHair ${['afro01 in the worker', 'bob01 in the worker', 'bob01 on the main thread'][i]}: ${run.ms.toFixed(0)} ms, ${run.frames} animation frames, main-thread long tasks ${run.longTasksMs.length} (longest ${Math.max(0, ...run.longTasksMs).toFixed(0)} ms) (SwiftShader machine)`));
+      assert.ok(runs[1].positionsBase64.length > 1000, 'no hair mesh after setHair');
+      assert.equal(runs[1].positionsBase64, runs[2].positionsBase64, 'the worker and the main thread fit different hair');
+      assert.equal(runs[1].coloursBase64, runs[2].coloursBase64, 'the worker and the main thread colour the hair differently');
+      assert.notEqual(runs[0].positionsBase64, runs[1].positionsBase64, 'the style did not change');
+      const frameRate = (run: (typeof runs)[number]) => run.frames / run.ms;
+      assert.ok(frameRate(runs[1]) > 1.5 * frameRate(runs[2]), `animation frames during setHair in the worker ${runs[1].frames} in ${runs[1].ms.toFixed(0)} ms against ${runs[2].frames} in ${runs[2].ms.toFixed(0)} ms on the main thread`);
+      assert.deepEqual(browser.consoleErrors, []);
+    } finally {
+      await page.evaluate(() => window.__avatarFile?.disposeLoaded()).catch(() => {});
       await page.close();
     }
   });
