@@ -26,6 +26,9 @@ export interface AvatarFileProbe {
   boneNames: string[];
   expressionNames: string[];
   loadMs: number;
+  /** Animation frames the page ran during the load, and its long tasks (ms): ./main-thread-watch.ts. */
+  loadFrames: number;
+  loadLongTasksMs: number[];
 }
 
 /** CSS pixels on the canvas. */
@@ -37,8 +40,8 @@ export interface CanvasBox {
 }
 
 export interface AvatarFileHooks {
-  /** `keep`: leave the avatar in the scene (for showLoaded); `mouthInterior`: as in BuildAvatarOptions. */
-  loadFromUrl(url: string, options?: { keep?: boolean; mouthInterior?: boolean }): Promise<AvatarFileProbe>;
+  /** `keep`: leave the avatar in the scene (for showLoaded); `mouthInterior`, `worker`: as in LoadAvatarOptions. */
+  loadFromUrl(url: string, options?: { keep?: boolean; mouthInterior?: boolean; worker?: boolean }): Promise<AvatarFileProbe>;
   /**
    * Frames the kept avatar with the scene's orbit camera, sets the given expression weights and
    * returns the screen box between the inner lips (iBUG 60-67) as posed, or null without landmarks.
@@ -110,9 +113,7 @@ export function installAvatarFileHook(scene: Scene): void {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const start = performance.now();
-      const avatar = await loadAvatar(scene, bytes, { name: 'loadedAvatar', mouthInterior: options.mouthInterior });
-      const loadMs = performance.now() - start;
+      const { result: avatar, ms: loadMs, frames: loadFrames, longTasksMs: loadLongTasksMs } = await watchMainThread(() => loadAvatar(scene, bytes, { name: 'loadedAvatar', mouthInterior: options.mouthInterior, worker: options.worker }));
       const positions = Float32Array.from(avatar.head.getVerticesData(VertexBuffer.PositionKind) ?? []);
       const { albedo } = avatar.data;
       const probe: AvatarFileProbe = {
@@ -125,6 +126,8 @@ export function installAvatarFileHook(scene: Scene): void {
         boneNames: avatar.skeleton.bones.map((bone) => bone.name),
         expressionNames: [...avatar.expressionNames],
         loadMs,
+        loadFrames,
+        loadLongTasksMs,
       };
       if (options.keep) {
         loaded?.dispose();

@@ -411,6 +411,15 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   return { data, material, header: header as unknown as AvatarFileHeader };
 }
 
+/**
+ * The model pack a .avatar file names, resolved as readAvatarFileContents would (its container and
+ * model errors), without decoding the rest: for a reader that decodes the file elsewhere (the avatar
+ * worker) with the model the caller holds.
+ */
+export async function resolveAvatarFileModel(bytes: Uint8Array, resolveModel: ModelResolver): Promise<HeadModel> {
+  return resolveModelChecked(resolveModel, splitContainer(bytes).header);
+}
+
 /** .avatar bytes -> AvatarData (see readAvatarFileContents for the errors). */
 export async function readAvatarFile(bytes: Uint8Array, resolveModel: ModelResolver): Promise<AvatarData> {
   return (await readAvatarFileContents(bytes, resolveModel)).data;

@@ -25,14 +25,15 @@ import type { Scene } from '@babylonjs/core/scene.js';
 import type { IFileRequest } from '@babylonjs/core/Misc/fileRequest.js';
 import type { LoadFileError } from '@babylonjs/core/Misc/fileTools.js';
 import type { WebRequest } from '@babylonjs/core/Misc/webRequest.js';
-import { readAvatarFileContents } from '../avatar-file/format.js';
+import { readAvatarFileContents, resolveAvatarFileModel, type AvatarMaterialParameters } from '../avatar-file/format.js';
 import { PhotoAvatarError } from '../errors.js';
 import { readPack } from '../modelpack/format.js';
 import { loadDefaultHead } from '../pipeline.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { DEFAULT_HEAD_ID, retiredHeadError } from '../modelpack/head-ids.js';
-import type { Avatar } from './avatar.js';
-import { buildAvatar, type BuildAvatarOptions } from './build-avatar.js';
+import type { Avatar, WorkerChoice } from './avatar.js';
+import { buildAvatar, buildAvatarInSlices, type BuildAvatarOptions } from './build-avatar.js';
+import { readAvatarFileInWorker, workersAvailable } from '../worker/client.js';
 
 export { DEFAULT_HEAD_ID } from '../modelpack/head-ids.js';
 
@@ -78,7 +79,7 @@ export function getAvatar(node: Node | null | undefined): Avatar | undefined {
   return undefined;
 }
 
-export interface LoadAvatarOptions extends BuildAvatarOptions {
+export interface LoadAvatarOptions extends BuildAvatarOptions, WorkerChoice {
   /** Overrides the pack lookup (default: resolveModelPack). */
   resolveModel?: (modelId: string) => Promise<HeadModel>;
 }
@@ -88,8 +89,21 @@ export function loadAvatar(scene: Scene, bytes: Uint8Array, options: LoadAvatarO
   return readAndBuild(scene, bytes, options, false);
 }
 
-/** `detached`: build without adding anything to the scene's lists (for asset containers). */
+/**
+ * `detached`: build without adding anything to the scene's lists (for asset containers), in one
+ * task. Otherwise, where browsers have the avatar worker, the file is read there (albedo decode,
+ * head shape, hair fit, build arrays) and the Babylon objects are made in short tasks
+ * (buildAvatarInSlices), so loading a saved avatar does not freeze the page.
+ */
 async function readAndBuild(scene: Scene, bytes: Uint8Array, options: LoadAvatarOptions, detached: boolean): Promise<Avatar> {
+  if (!detached && options.worker !== false && workersAvailable()) {
+    try {
+      return await readAndBuildInWorker(scene, bytes, options);
+    } catch (error) {
+      if (!(error instanceof PhotoAvatarError) || error.code !== 'RUNTIME_FAILURE') throw error;
+      console.warn(`babylon-photo-avatar: the .avatar file is read on the main thread: ${error.message}`);
+    }
+  }
   const contents = await readAvatarFileContents(bytes, options.resolveModel ?? resolveModelPack);
   if (scene.isDisposed) throw new PhotoAvatarError('ABORTED', 'The scene was disposed while the avatar was loading.');
   // Babylon's own loaders fill asset containers the same way: entities are created while the
@@ -102,9 +116,23 @@ async function readAndBuild(scene: Scene, bytes: Uint8Array, options: LoadAvatar
   } finally {
     scene._blockEntityCollection = blocked;
   }
-  if (contents.material) avatar.applyMaterialParameters(contents.material);
+  return withFileSettings(avatar, contents.material);
+}
+
+/** The loaded avatar with its file's material settings, findable by getAvatar. */
+function withFileSettings(avatar: Avatar, material: AvatarMaterialParameters | undefined): Avatar {
+  if (material) avatar.applyMaterialParameters(material);
   avatarsByRoot.set(avatar.root, avatar);
   return avatar;
+}
+
+async function readAndBuildInWorker(scene: Scene, bytes: Uint8Array, options: LoadAvatarOptions): Promise<Avatar> {
+  const model = await resolveAvatarFileModel(bytes, options.resolveModel ?? resolveModelPack);
+  const { morphNormals, irisColor, roughnessMap, mouthInterior } = options;
+  const { contents, arrays } = await readAvatarFileInWorker(bytes, model, { morphNormals, irisColor, roughnessMap, mouthInterior }, options.workerTimeoutMs);
+  if (scene.isDisposed) throw new PhotoAvatarError('ABORTED', 'The scene was disposed while the avatar was loading.');
+  const { avatar } = await buildAvatarInSlices(scene, contents.data, arrays, options);
+  return withFileSettings(avatar, contents.material);
 }
 
 // ---------------------------------------------------------------------------------------------

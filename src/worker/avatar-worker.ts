@@ -4,9 +4,10 @@
  * main thread. One worker serves every avatar of the page, so its onnxruntime sessions and decoded
  * model pack are made once. Results go back in freshly copied, transferred buffers. It also writes
  * compact GLBs (Avatar.exportCompactGLB: meshopt, WebP and levels of detail are most of a second
- * in a browser) and fits hair styles (Avatar.setHair) for the page.
+ * in a browser), fits hair styles (Avatar.setHair) and reads .avatar files (loadAvatar) for the page.
  */
 import { setAssetBaseUrl, setAssetLoader } from '../assets.js';
+import { readAvatarFileContents } from '../avatar-file/format.js';
 import { PhotoAvatarError } from '../errors.js';
 import { toRgbaImage } from '../image/photo-source.js';
 import { writeCompactGlb } from '../export/compact-glb.js';
@@ -131,7 +132,7 @@ async function create(message: Extract<PageMessage, { type: 'create' }>): Promis
 }
 
 /** The model a message names (ModelReference), or null after telling the page to send it. */
-function referencedModel(message: Extract<PageMessage, { type: 'export-compact' | 'hair-mesh' }>): HeadModel | null {
+function referencedModel(message: Extract<PageMessage, { type: 'export-compact' | 'hair-mesh' | 'read-avatar' }>): HeadModel | null {
   const model = message.model ?? heldModels.get(message.modelToken!) ?? null;
   if (!model) scope.postMessage({ type: 'model-missing', id: message.id });
   return model;
@@ -144,6 +145,22 @@ async function exportCompact(message: Extract<PageMessage, { type: 'export-compa
     if (!model) return;
     const bytes = await writeCompactGlb({ ...message.data, model }, message.options);
     scope.postMessage({ type: 'exported', id, bytes, modelToken: holdModel(model) }, [bytes.buffer as ArrayBuffer]);
+  } catch (error) {
+    scope.postMessage({ type: 'failed', id, error: portableError(error) });
+  }
+}
+
+async function readAvatar(message: Extract<PageMessage, { type: 'read-avatar' }>): Promise<void> {
+  const { id } = message;
+  try {
+    const model = referencedModel(message);
+    if (!model) return;
+    const { data, material } = await readAvatarFileContents(message.bytes, async () => model);
+    const arrays = prepareAvatarArrays(data, message.buildArrays);
+    const { model: _model, ...rest } = data;
+    const transfer: ArrayBuffer[] = [];
+    const reply: WorkerMessage = { type: 'avatar-read', id, data: copyForTransfer(rest, transfer), material, arrays: copyForTransfer(arrays, transfer), modelToken: holdModel(model) };
+    scope.postMessage(reply, transfer);
   } catch (error) {
     scope.postMessage({ type: 'failed', id, error: portableError(error) });
   }
@@ -205,6 +222,7 @@ scope.addEventListener('message', ({ data: message }) => {
   if (message.type === 'create') void create(message);
   else if (message.type === 'export-compact') void exportCompact(message);
   else if (message.type === 'hair-mesh') void makeHair(message);
+  else if (message.type === 'read-avatar') void readAvatar(message);
   else if (message.type === 'track-start') void startTracker(message);
   else if (message.type === 'track-frame') void trackFrame(message);
   else if (message.type === 'track-calibrate') void calibrateTracker(message);

@@ -6,6 +6,7 @@
  * and silence for longer than the timeout (the worker is then terminated and restarted next time).
  */
 import { assetUrl, hasCustomAssetLoader, loadAsset } from '../assets.js';
+import type { AvatarFileContents } from '../avatar-file/format.js';
 import type { CompactGlbOptions } from '../export/compact-glb.js';
 import { PhotoAvatarError, throwIfAborted } from '../errors.js';
 import { isRgbaImage, type PhotoSource } from '../image/photo-source.js';
@@ -84,7 +85,7 @@ function onMessage(message: WorkerMessage): void {
     else asked.resolve(message);
     return;
   }
-  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated' || message.type === 'exported' || message.type === 'hair-made' || message.type === 'model-missing') return;
+  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated' || message.type === 'exported' || message.type === 'hair-made' || message.type === 'avatar-read' || message.type === 'model-missing') return;
   const request = pending.get(message.id);
   if (!request) return; // cancelled or timed out already
   request.heard();
@@ -242,8 +243,8 @@ export async function createAvatarDataInWorker(
 }
 
 /** Sends one message other than a creation and waits for its answer, the worker's failure, or `timeoutMs` of silence. */
-function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' | 'track-calibrate' | 'export-compact' | 'hair-mesh' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
-  const doing = message.type === 'export-compact' ? 'exporting' : message.type === 'hair-mesh' ? 'fitting hair' : 'tracking';
+function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-frame' | 'track-calibrate' | 'export-compact' | 'hair-mesh' | 'read-avatar' }>, transfer: Transferable[], timeoutMs: number): Promise<WorkerMessage> {
+  const doing = message.type === 'export-compact' ? 'exporting' : message.type === 'hair-mesh' ? 'fitting hair' : message.type === 'read-avatar' ? 'reading an .avatar file' : 'tracking';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       failAll(new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker sent nothing for ${Math.round(timeoutMs / 1000)} s while ${doing} and was terminated`
@@ -269,7 +270,7 @@ function askWorker(message: Extract<PageMessage, { type: 'track-start' | 'track-
  * Sends a message that needs `model` in the worker (protocol ModelReference): by token where this
  * worker holds it, else the model itself, and again so when the worker answers 'model-missing'.
  */
-async function askWithModel(model: HeadModel, message: (reference: ModelReference) => Extract<PageMessage, { type: 'export-compact' | 'hair-mesh' }>, timeoutMs: number): Promise<WorkerMessage> {
+async function askWithModel(model: HeadModel, message: (reference: ModelReference) => Extract<PageMessage, { type: 'export-compact' | 'hair-mesh' | 'read-avatar' }>, timeoutMs: number): Promise<WorkerMessage> {
   const ask = (withModel: boolean) => {
     const held = modelTokens.get(model);
     const byToken = !withModel && held !== undefined && held.worker === worker;
@@ -298,6 +299,17 @@ export async function hairMeshInWorker(style: HairStyle, model: HeadModel, neutr
   const reply = await askWithModel(model, (reference) => ({ type: 'hair-mesh', id: nextId++, style, neutralVertices, tone, ...reference }), timeoutMs);
   if (reply.type !== 'hair-made') throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker answered a hair request with '${reply.type}'.`);
   return { mesh: reply.mesh, arrays: reply.arrays };
+}
+
+/**
+ * readAvatarFileContents (../avatar-file/format.ts) and the build arrays (prepareAvatarArrays) in the
+ * avatar worker, with `model` (the one the file names, resolved by the page), sent as for
+ * writeCompactGlbInWorker. The bytes are copied, not transferred: they stay the caller's.
+ */
+export async function readAvatarFileInWorker(bytes: Uint8Array, model: HeadModel, buildArrays: AvatarArrayOptions, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS): Promise<{ contents: Pick<AvatarFileContents, 'data' | 'material'>; arrays: AvatarArrays }> {
+  const reply = await askWithModel(model, (reference) => ({ type: 'read-avatar', id: nextId++, bytes, buildArrays, ...reference }), timeoutMs);
+  if (reply.type !== 'avatar-read') throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker answered an .avatar read with '${reply.type}'.`);
+  return { contents: { data: { ...reply.data, model }, material: reply.material }, arrays: reply.arrays };
 }
 
 /**

@@ -3,6 +3,7 @@
  * here is structured-cloneable; typed arrays in replies are transferred (./transfer.ts).
  */
 import type { PhotoAvatarErrorCode } from '../errors.js';
+import type { AvatarMaterialParameters } from '../avatar-file/format.js';
 import type { CompactGlbOptions } from '../export/compact-glb.js';
 import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
 import type { HairStyle } from '../hair/index.js';
@@ -67,6 +68,12 @@ export type PageMessage =
    * the page sends the model.
    */
   | ({ type: 'export-compact'; id: number; data: Omit<AvatarData, 'model'>; options: CompactGlbOptions } & ModelReference)
+  /**
+   * A .avatar file read (readAvatarFileContents: albedo decode, head shape, hair fit) and its build
+   * arrays computed in the worker, for loadAvatar; replies 'avatar-read' to `id`. The page resolved
+   * the file's model (resolveAvatarFileModel) and references it.
+   */
+  | ({ type: 'read-avatar'; id: number; bytes: Uint8Array; buildArrays: AvatarArrayOptions } & ModelReference)
   /** Avatar.setHair / setHairColor's fitted hair and its vertex data, in the worker; replies 'hair-made' to `id`. */
   | ({ type: 'hair-mesh'; id: number; style: HairStyle; neutralVertices: Float32Array; tone: HairTone } & ModelReference);
 
@@ -79,6 +86,8 @@ export type WorkerMessage =
   | { type: 'done'; id: number; data: Omit<AvatarData, 'model'>; model?: HeadModel; modelToken: number; arrays?: AvatarArrays; runtime: RuntimeInfo }
   /** The compact GLB's bytes (transferred), and the token of the model it was written with. */
   | { type: 'exported'; id: number; bytes: Uint8Array; modelToken: number }
+  /** The file's avatar data without its model, its material settings and build arrays (transferred). */
+  | { type: 'avatar-read'; id: number; data: Omit<AvatarData, 'model'>; material: AvatarMaterialParameters | undefined; arrays: AvatarArrays; modelToken: number }
   /** The hair fitted to the head (its arrays transferred), and the token of the model it was fitted with. */
   | { type: 'hair-made'; id: number; mesh: HairMesh; arrays: HairArrays; modelToken: number }
   | { type: 'model-missing'; id: number }

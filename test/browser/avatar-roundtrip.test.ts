@@ -121,10 +121,16 @@ describe('.avatar written in Node, loaded in the browser @browser', function () 
       assert.equal(probe.albedoHeight, nodeRead.albedo.height);
       const versusNode = maxChannelDifference(albedo, nodeRead.albedo.data);
       const versusPhoto = maxChannelDifference(albedo, data.albedo.data);
-      console.log(`    browser: loaded in ${probe.loadMs.toFixed(0)} ms, ${probe.vertexCount} vertices, bones ${probe.boneNames.join('/')}; `
+      // Read in the avatar worker and built in slices (the default), then again on the main thread in one task.
+      const mainThread: AvatarFileProbe = await page.evaluate((url) => window.__avatarFile!.loadFromUrl(url, { worker: false }), '/files/emma.avatar');
+      const watched = (p: AvatarFileProbe) => `${p.loadMs.toFixed(0)} ms (${p.loadFrames} animation frames, main-thread long tasks ${p.loadLongTasksMs.map((ms) => ms.toFixed(0)).join(' + ') || 'none'} ms)`;
+      console.log(`    browser: loaded in ${watched(probe)} through the worker, in ${watched(mainThread)} on the main thread; ${probe.vertexCount} vertices, bones ${probe.boneNames.join('/')}; `
         + `max position difference ${maxPositionDiff.toExponential(2)} m; albedo vs Node's decode of the file: max channel diff ${versusNode.max} (mean ${versusNode.mean.toFixed(3)}), `
         + `vs the pipeline's albedo before JPEG: max ${versusPhoto.max}, mean ${versusPhoto.mean.toFixed(2)}`);
       assert.ok(maxPositionDiff < 1e-4, `positions differ by ${maxPositionDiff}`);
+      assert.equal(mainThread.positionsBase64, probe.positionsBase64, 'the main thread rebuilds other positions than the worker');
+      assert.equal(mainThread.albedoBase64, probe.albedoBase64, 'the main thread decodes another albedo than the worker');
+      assert.ok(probe.loadFrames / probe.loadMs > 2 * mainThread.loadFrames / mainThread.loadMs, 'the page drew no more frames while the worker read the file');
       assert.equal(versusNode.max, 0, 'the same albedo pixels');
       assert.ok(versusPhoto.mean < 3, 'JPEG loss stays small');
       assert.deepEqual(probe.boneNames, ['neck', 'head', 'jaw', 'eyeLeft', 'eyeRight']);
