@@ -106,16 +106,24 @@ export function snorm16Vec3Within(values: Float32Array, vertices: Uint32Array): 
 /** quantizeVectors' snorm VEC3 (4 elements a vertex in `out`, zeros) at `vertices` alone, with the same bounds. */
 function snormVec3Within(values: Float32Array, vertices: Uint32Array, out: Int8Array | Int16Array, componentType: number, scale: number): QuantizedAttribute {
   const count = values.length / 3;
-  const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
+  // The bounds in scalars, each component written out: with 3-arrays indexed per component, the
+  // loop took a third longer (the compact GLB's 52 morph targets' normal deltas: 5.3 -> 4.0 ms, min of 40).
+  let minX = Infinity, minY = Infinity, minZ = Infinity, maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
   for (let j = 0; j < vertices.length; j++) {
     const v = vertices[j];
-    for (let k = 0; k < 3; k++) {
-      out[4 * v + k] = Math.round(Math.max(-1, Math.min(1, values[3 * v + k])) * scale);
-      const q = out[4 * v + k];
-      if (q < min[k]) min[k] = q;
-      if (q > max[k]) max[k] = q;
-    }
+    // `| 0`: what the integer array holds (an integer in [-scale, scale] as it is, NaN and -0 as 0).
+    const x = Math.round(Math.max(-1, Math.min(1, values[3 * v])) * scale) | 0;
+    const y = Math.round(Math.max(-1, Math.min(1, values[3 * v + 1])) * scale) | 0;
+    const z = Math.round(Math.max(-1, Math.min(1, values[3 * v + 2])) * scale) | 0;
+    out[4 * v] = x; out[4 * v + 1] = y; out[4 * v + 2] = z;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+    if (z < minZ) minZ = z;
+    if (z > maxZ) maxZ = z;
   }
+  const min = [minX, minY, minZ], max = [maxX, maxY, maxZ];
   // The vertices outside hold zeros: some are outside unless the distinct vertices cover them all
   // (counted, not flagged: a flag array and its scan per target were garbage and a pass for nothing).
   if (vertices.length < count) for (let k = 0; k < 3; k++) { min[k] = Math.min(min[k], 0); max[k] = Math.max(max[k], 0); }

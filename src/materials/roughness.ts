@@ -76,6 +76,31 @@ function distanceToSegments(x: number, y: number, z: number, table: Float64Array
   return best;
 }
 
+/** The box (least x, y, z, then greatest) of a segmentTable's segments. */
+function segmentBox(table: Float64Array): Float64Array {
+  const box = Float64Array.of(Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity);
+  for (let s = 0; s < table.length; s += SEGMENT_STRIDE) {
+    for (let k = 0; k < 3; k++) {
+      const a = table[s + k], b = a + table[s + 3 + k];
+      box[k] = Math.min(box[k], a, b); box[3 + k] = Math.max(box[3 + k], a, b);
+    }
+  }
+  return box;
+}
+
+/** Distance from (x, y, z) to a segmentBox, over the axes below `axes` (2: x and y alone): no more than the distance to any of its segments. */
+function gapToBox(box: Float64Array, axes: 2 | 3, x: number, y: number, z: number): number {
+  const gx = Math.max(0, box[0] - x, x - box[3]), gy = Math.max(0, box[1] - y, y - box[4]), gz = axes === 3 ? Math.max(0, box[2] - z, z - box[5]) : 0;
+  return Math.sqrt(gx * gx + gy * gy + gz * gz);
+}
+
+/**
+ * Sigmas from the brows beyond which their weight exp(-(d / sigma)²) is 0 in its Float32Array:
+ * e^-144 lies far under float32's least subnormal (e^-103.3). A vertex that far from the brows' box
+ * needs no distance to their eight segments.
+ */
+const GAUSSIAN_ZERO_SIGMAS = 12;
+
 /** Even-odd test of (x, y) against a polygon's xy projection (the face looks down +Z). */
 function insideXy(x: number, y: number, polygon: Vec3[]): boolean {
   let inside = false;
@@ -109,14 +134,21 @@ export function roughnessRegions(model: HeadModel, vertices: Float32Array): Roug
   const lipFrontZ = Math.min(at(48)[2], at(54)[2]) - 0.1 * eyeSpan;
   const noseLine = segmentTable([{ points: [at(NOSE_BRIDGE), at(NOSE_TIP), at(NOSE_BASE)], closed: false }]);
   const foreheadLine = segmentTable([{ points: [foreheadLow, foreheadHigh], closed: false }]);
+  // Vertices far from the brows and lips (most of the head's) keep the zeros the arrays hold: their
+  // brow weight would round to 0 (GAUSSIAN_ZERO_SIGMAS), and outside the lips' box in xy by twice
+  // lipFade, a vertex is outside their polygon and its fade is 0 (a NaN vertex is computed as before;
+  // roughnessRegions on the sample photo 6.2 -> 4.1 ms, min of 40).
+  const browBox = segmentBox(browLines), lipBox = segmentBox(lipOutline);
   for (let v = 0; v < n; v++) {
     const x = vertices[3 * v], y = vertices[3 * v + 1], z = vertices[3 * v + 2];
     const nose = distanceToSegments(x, y, z, noseLine);
     const forehead = distanceToSegments(x, y, z, foreheadLine);
     regions.tZone[v] = Math.max(Math.exp(-((nose / noseSigma) ** 2)), Math.exp(-((forehead / foreheadSigma) ** 2)));
-    const brow = distanceToSegments(x, y, z, browLines);
-    regions.brows[v] = Math.exp(-((brow / browSigma) ** 2));
-    if (z > lipFrontZ) {
+    if (!(gapToBox(browBox, 3, x, y, z) >= GAUSSIAN_ZERO_SIGMAS * browSigma)) {
+      const brow = distanceToSegments(x, y, z, browLines);
+      regions.brows[v] = Math.exp(-((brow / browSigma) ** 2));
+    }
+    if (z > lipFrontZ && !(gapToBox(lipBox, 2, x, y, z) >= 2 * lipFade)) {
       const edge = distanceToSegments(x, y, z, lipOutline);
       regions.lips[v] = insideXy(x, y, lipPolygon) ? 1 : Math.max(0, 1 - edge / lipFade);
     }
