@@ -4,7 +4,7 @@
  * = the residual minus its mask-normalised Gaussian blur, so the low-frequency error of the coarse
  * fit stays and only fine detail (pores, freckles, hair) is restored.
  */
-import { boxBlur } from './texture-filters.js';
+import { boxBlur, nonZeroBounds } from './texture-filters.js';
 import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 
 /**
@@ -33,7 +33,10 @@ export function boundedHighPass(values: Float32Array, weight: Float32Array, size
     lowPass[2 * p + 1] = w;
   }
   const radius = Math.max(1, Math.round(Math.sqrt(sigma * sigma + 0.25) - 0.5));
-  boxBlur(lowPass, size, 2, radius, 3);
+  // The low-pass is read only where the weight is above 0: inside the box of its texels that are not +0.
+  const weighted = new Int32Array(4);
+  nonZeroBounds(weight, size, weighted);
+  boxBlur(lowPass, size, 2, radius, 3, { rows: weighted[3] + 1, columns: weighted[1] + 1 });
   const out = takeFloat32(texels);
   for (let p = 0; p < texels; p++) {
     if (!(weight[p] > 0)) continue;
