@@ -492,7 +492,9 @@ function pullLevel(fc: Float32Array, fw: Float32Array, fine: number, cc: Float32
 
 /**
  * One push step: a level's texels keep their own colour by their confidence and take the rest from
- * the bilinear upsampled coarser level (`filled`, cs × cs). Fully confident texels skip the upsample.
+ * the bilinear upsampled coarser level (`filled`, cs × cs). Fully confident texels skip the upsample,
+ * and in place (`out` is `lc`) the copy of their own colour too: the completion's second fill has
+ * 877,595 of them at 1024² (the sample photo: every covered texel), 16.9 -> 13.3 ms a fill, min of 12.
  */
 function pushLevel(lc: Float32Array, lw: Float32Array, s: number, filled: Float32Array, cs: number, out: Float32Array): void {
   // The bilinear taps depend on the column alone: computed once per level (the weights' complements too).
@@ -502,6 +504,7 @@ function pushLevel(lc: Float32Array, lw: Float32Array, s: number, filled: Float3
     const x0 = Math.floor(sx);
     left[x] = 3 * x0; right[x] = 3 * Math.min(x0 + 1, cs - 1); across[x] = sx - x0; rest[x] = 1 - across[x];
   }
+  const inPlace = out === lc;
   for (let y = 0; y < s; y++) {
     const sy = Math.min(Math.max((y + 0.5) / 2 - 0.5, 0), cs - 1);
     const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, cs - 1), fy = sy - y0, gy = 1 - fy;
@@ -510,7 +513,7 @@ function pushLevel(lc: Float32Array, lw: Float32Array, s: number, filled: Float3
       const w = Math.min(1, Math.max(0, lw[p] || 0));
       if (w === 1) {
         // w · own + (1 − w) · up with w = 1 is the own colour (the upsample is finite).
-        out[q] = lc[q]; out[q + 1] = lc[q + 1]; out[q + 2] = lc[q + 2];
+        if (!inPlace) { out[q] = lc[q]; out[q + 1] = lc[q + 1]; out[q + 2] = lc[q + 2]; }
         continue;
       }
       // The channels written out, not looped over: 14.1 -> 11.7 ms a 1024² level.
