@@ -17,6 +17,7 @@ import { rejectUnusablePose } from './inference/face/pose-sanity.js';
 import { fitFace, normalLensFocal, type FitResult } from './fitting/fit-face.js';
 import { fitFaces, viewLabel } from './fitting/fit-multi-view.js';
 import { estimateAlbedo, type AlbedoInput } from './albedo/albedo.js';
+import { giveBackFloat32 } from './math/scratch-arrays.js';
 import type { Backend } from './inference/runtime.js';
 import { readUvapm, type UvapmModel } from './albedo/uvapm-format.js';
 import type { LightGainOptions } from './albedo/light-gain.js';
@@ -331,13 +332,16 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   });
   // A buzz cut's stubble stays in the skin albedo where the photo shows it; the scalp it did not show takes its tone too.
   const shavedScalp = stubbleOverSkin(hairs[0]);
-  const albedo = await stage('albedo', timings, options, () => estimateAlbedo(
+  const { detail: unreadDetail, ...albedo } = await stage('albedo', timings, options, () => estimateAlbedo(
     several ? albedoInputs : albedoInputs[0],
     {
       size: options.textureSize ?? 1024, signal: options.signal, ...(albedoModel ? { albedoModel } : {}), ...(options.albedoLightGain ? { lightGain: options.albedoLightGain } : {}),
       ...(shavedScalp ? { shavedScalp } : {}),
     },
   ));
+  // The stage-3 detail map (4 MiB at 1024²) is not part of the avatar: back to the reused scratch,
+  // so that a warm avatar's detail fusion takes it again instead of faulting in a fresh array.
+  giveBackFloat32(unreadDetail);
   for (const [key, ms] of Object.entries(albedo.timings)) timings[`albedo.${key}`] = ms;
 
   const fit = fits[0];

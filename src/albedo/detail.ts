@@ -4,7 +4,7 @@
  * = the residual minus its mask-normalised Gaussian blur, so the low-frequency error of the coarse
  * fit stays and only fine detail (pores, freckles, hair) is restored.
  */
-import { boxBlur } from './texture-filters.js';
+import { boxBlur, nonZeroBounds } from './texture-filters.js';
 import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 
 /**
@@ -26,16 +26,21 @@ export const DETAIL_LIMIT = 0.03;
  */
 export function boundedHighPass(values: Float32Array, weight: Float32Array, size: number, sigma: number, limit = DETAIL_LIMIT): Float32Array {
   const texels = size * size, lowPass = takeFloat32(texels * 2);
-  for (let p = 0; p < texels; p++) {
+  // Weights above 0 lie inside the box of those that are not +0: only its rows are visited, and
+  // the low-pass is read only there (the blur stops below and right of it).
+  const weighted = new Int32Array(4);
+  nonZeroBounds(weight, size, weighted);
+  const first = weighted[2] * size, end = (weighted[3] + 1) * size;
+  for (let p = first; p < end; p++) {
     const w = weight[p];
     if (!(w > 0)) continue;
     lowPass[2 * p] = w * values[p];
     lowPass[2 * p + 1] = w;
   }
   const radius = Math.max(1, Math.round(Math.sqrt(sigma * sigma + 0.25) - 0.5));
-  boxBlur(lowPass, size, 2, radius, 3);
+  boxBlur(lowPass, size, 2, radius, 3, { rows: weighted[3] + 1, columns: weighted[1] + 1 });
   const out = takeFloat32(texels);
-  for (let p = 0; p < texels; p++) {
+  for (let p = first; p < end; p++) {
     if (!(weight[p] > 0)) continue;
     const low = lowPass[2 * p + 1] > 1e-6 ? lowPass[2 * p] / lowPass[2 * p + 1] : 0;
     out[p] = limit * Math.tanh((values[p] - low) / limit);

@@ -15,7 +15,7 @@ import { LEFT_EYE, RIGHT_EYE } from '../inference/face/mesh-regions.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { smoothstep } from '../modelpack/mesh-utils.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
-import { boxBlur, pushPullFill } from './texture-filters.js';
+import { boxBlur, pushPullFill, type BlurReadEnd } from './texture-filters.js';
 import { giveBackFloat32, takeFloat32 } from '../math/scratch-arrays.js';
 import { vertexScalarsOnTexture, type UvRaster } from './unwrap.js';
 
@@ -34,6 +34,8 @@ export interface EyeSurround {
   lid: Float32Array;
   /** Where the correction works (a quarter of the default head's texture): it costs tens of milliseconds, not hundreds. */
   window: TextureWindow;
+  /** The window's rows and columns, from its first, up to the last that holds ring texels > 0: where the correction reads its local mean. */
+  ringEnd: BlurReadEnd;
 }
 
 const surrounds = new PerModelCache<HeadModel, EyeSurround | null>();
@@ -61,7 +63,21 @@ function eyeSurround(model: HeadModel, raster: UvRaster): EyeSurround | null {
     lid[v] = ring[v] * smoothstep(LID_MOVES_FROM, LID_MOVES_FULLY, largestMove(model.expressionBasis, blinks, n, v));
   }
   const [ringTexels, lidTexels] = vertexScalarsOnTexture(raster, model.indices, model.uvs, [ring, lid]);
-  return { ring: ringTexels, lid: lidTexels, window: windowAround(ringTexels, raster.size) };
+  const window = windowAround(ringTexels, raster.size);
+  return { ring: ringTexels, lid: lidTexels, window, ringEnd: ringEndIn(ringTexels, raster.size, window) };
+}
+
+/** EyeSurround.ringEnd: one past the last row and column of the window with ring texels not <= 0 (0, 0 without any). */
+function ringEndIn(ring: Float32Array, size: number, window: TextureWindow): BlurReadEnd {
+  let rows = 0, columns = 0;
+  for (let wy = 0; wy < window.side; wy++) {
+    for (let wx = 0, p = (window.y + wy) * size + window.x; wx < window.side; wx++, p++) {
+      if (ring[p] <= 0) continue;
+      rows = wy + 1;
+      columns = Math.max(columns, wx + 1);
+    }
+  }
+  return { rows, columns };
 }
 
 /** The bounding box (min xyz, max xyz) of the `vertices` of P. */
@@ -154,9 +170,11 @@ export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, su
   }
   // The surrounding skin's colour, carried smoothly across the eye surround from its edge.
   const surrounding = pushPullFill(colour, beyond, side, skinTone);
-  // The texture's own local mean: what is finer than it is the detail that stays.
+  // The texture's own local mean: what is finer than it is the detail that stays. Read only on the
+  // ring (weight > 0 below), which ends 93 rows and 175 columns short of the window's bottom and
+  // right at 1024² (the default head): the blur stops there (12.6 -> 6.7-8.9 ms, sample photo, warm).
   const local = colour;
-  boxBlur(local, side, 3, Math.max(2, Math.round(size / 128)), 2);
+  boxBlur(local, side, 3, Math.max(2, Math.round(size / 128)), 2, surround.ringEnd);
   for (let wy = 0; wy < side; wy++) {
     for (let wx = 0; wx < side; wx++) {
       const p = at(wx, wy), w = wy * side + wx;

@@ -328,15 +328,22 @@ function renderDepth(imageWidth: number, imageHeight: number, vertices: Float32A
   return { x0, y0, width, height, depth: target.depth };
 }
 
+/**
+ * The mask's bilinear value (0..1) at (x, y), clamped to its edges; x and y are finite. Kept small
+ * for unwrapTexels, which calls it three times a texel: written with comparisons instead of
+ * Math.min / Math.max (the same values for finite coordinates) and with each row's start and
+ * 1 − fx computed once, it is 287 bytes of bytecode, not 330, and V8 inlines all three calls
+ * (920 bytes in all may be inlined into one function). The third, the brow mask's, was a call
+ * that boxed its coordinates and its result for each of the 216,074 texels the sample photo shows:
+ * unwrapTexels on captured warm inputs 83-114 -> 67-77 ms, medians of 16 (the loaded 2-core VM).
+ */
 function sampleMask(mask: Mask, x: number, y: number): number {
   const { width, height, data } = mask;
-  const xc = Math.min(Math.max(x, 0), width - 1), yc = Math.min(Math.max(y, 0), height - 1);
+  const xc = x > 0 ? (x < width - 1 ? x : width - 1) : 0, yc = y > 0 ? (y < height - 1 ? y : height - 1) : 0;
   const xa = Math.floor(xc), ya = Math.floor(yc);
-  const xb = Math.min(xa + 1, width - 1), yb = Math.min(ya + 1, height - 1);
-  const fx = xc - xa, fy = yc - ya;
-  const top = data[ya * width + xa] * (1 - fx) + data[ya * width + xb] * fx;
-  const bottom = data[yb * width + xa] * (1 - fx) + data[yb * width + xb] * fx;
-  return (top * (1 - fy) + bottom * fy) / 255;
+  const xb = xa + 1 < width - 1 ? xa + 1 : width - 1, top = ya * width, bottom = (ya + 1 < height - 1 ? ya + 1 : height - 1) * width;
+  const fx = xc - xa, fy = yc - ya, gx = 1 - fx;
+  return ((data[top + xa] * gx + data[top + xb] * fx) * (1 - fy) + (data[bottom + xa] * gx + data[bottom + xb] * fx) * fy) / 255;
 }
 
 function boundingDiagonal(vertices: Float32Array): number {

@@ -150,8 +150,9 @@ export function fuseDetailInUv(input: DetailFusionInput): DetailFusion {
 
   // Value residual photo − coarse where seen; its weighted low-pass (the coarse fit's
   // low-frequency error) stays out of the detail. HSV's value is the largest channel: the coarse
-  // map's HSV is computed texel by texel where it is needed, not stored (12 MiB at 1024²).
-  const residual = new Float32Array(texels);
+  // map's HSV is computed texel by texel where it is needed, not stored (12 MiB at 1024²). It
+  // becomes the detail map, from the reused scratch: a caller that does not read it gives it back.
+  const residual = takeFloat32(texels);
   valueResidualAtTexels(raster.texel, own, photoAlbedo, coarse, residual);
   const ownDetail = boundedHighPass(residual, own, S, sigma, limit);
   // The learned detail model's best explanation of the seen detail, for what neither the texel nor its mirror saw.
