@@ -6,11 +6,11 @@
  *   avatar.setExpression('jawOpen', 0.6);
  */
 export { createAvatarFromPhoto, type PhotoSource, type PhotoAvatarOptions } from './plugin/create-avatar.js';
-export { terminateAvatarWorker } from './worker/client.js';
+export { terminateAvatarWorker, type WorkerChoice } from './worker/client.js';
 export { buildAvatar, buildAvatarInSlices, type BuildAvatarOptions } from './plugin/build-avatar.js';
 export { prepareAvatarArrays, type AvatarArrays } from './plugin/build-arrays.js';
 export type { SliceOptions, StepsReport } from './steps.js';
-export { Avatar, type WorkerChoice } from './plugin/avatar.js';
+export { Avatar } from './plugin/avatar.js';
 export { CreateAvatarAction, inspectorExplorerExtension, type CreateAvatarActionOptions, type CreateAvatarActionState } from './plugin/editor/create-avatar-action.js';
 export { createAvatarData, loadDefaultHead, getFaceAnalyzer, type CreateAvatarOptions } from './pipeline.js';
 export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';

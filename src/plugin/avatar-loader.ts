@@ -31,9 +31,9 @@ import { readPack } from '../modelpack/format.js';
 import { loadDefaultHead } from '../pipeline.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import { DEFAULT_HEAD_ID, retiredHeadError } from '../modelpack/head-ids.js';
-import type { Avatar, WorkerChoice } from './avatar.js';
+import type { Avatar } from './avatar.js';
 import { buildAvatar, buildAvatarInSlices, type BuildAvatarOptions } from './build-avatar.js';
-import { readAvatarFileInWorker, workersAvailable } from '../worker/client.js';
+import { inWorkerOrHere, readAvatarFileInWorker, type WorkerChoice } from '../worker/client.js';
 
 export { DEFAULT_HEAD_ID } from '../modelpack/head-ids.js';
 
@@ -96,14 +96,11 @@ export function loadAvatar(scene: Scene, bytes: Uint8Array, options: LoadAvatarO
  * (buildAvatarInSlices), so loading a saved avatar does not freeze the page.
  */
 async function readAndBuild(scene: Scene, bytes: Uint8Array, options: LoadAvatarOptions, detached: boolean): Promise<Avatar> {
-  if (!detached && options.worker !== false && workersAvailable()) {
-    try {
-      return await readAndBuildInWorker(scene, bytes, options);
-    } catch (error) {
-      if (!(error instanceof PhotoAvatarError) || error.code !== 'RUNTIME_FAILURE') throw error;
-      console.warn(`babylon-photo-avatar: the .avatar file is read on the main thread: ${error.message}`);
-    }
-  }
+  return detached ? readAndBuildHere(scene, bytes, options, true)
+    : inWorkerOrHere(options, 'the .avatar file is read', () => readAndBuildInWorker(scene, bytes, options), () => readAndBuildHere(scene, bytes, options, false));
+}
+
+async function readAndBuildHere(scene: Scene, bytes: Uint8Array, options: LoadAvatarOptions, detached: boolean): Promise<Avatar> {
   const contents = await readAvatarFileContents(bytes, options.resolveModel ?? resolveModelPack);
   if (scene.isDisposed) throw new PhotoAvatarError('ABORTED', 'The scene was disposed while the avatar was loading.');
   // Babylon's own loaders fill asset containers the same way: entities are created while the

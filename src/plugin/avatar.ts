@@ -30,7 +30,7 @@ import { writeAvatarFile, type AvatarMaterialParameters, type WriteAvatarFileOpt
 import { PhotoAvatarError } from '../errors.js';
 import { writeGlb, type GlbOptions } from '../export/glb.js';
 import { writeCompactGlb, type CompactGlbOptions } from '../export/compact-glb.js';
-import { hairMeshInWorker, workersAvailable, writeCompactGlbInWorker } from '../worker/client.js';
+import { hairMeshInWorker, inWorkerOrHere, writeCompactGlbInWorker, type WorkerChoice } from '../worker/client.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
 import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
@@ -43,14 +43,6 @@ import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
 import { parseHairColour } from '../hair/colour-space.js';
 import { computeAvatarRig, jointPosition } from '../export/avatar-rig.js';
 import { createEnvironmentTexture, environmentIntensity, isEnvironmentPreset, type EnvironmentPreset } from './environments.js';
-
-/** Where a browser runs an avatar's heavy work (exportCompactGLB, setHair, setHairColor). */
-export interface WorkerChoice {
-  /** In the library's avatar worker (default where workers run); false: on the calling thread. */
-  worker?: boolean;
-  /** With the worker: milliseconds without an answer before the call rejects with RUNTIME_FAILURE (default 180000). */
-  workerTimeoutMs?: number;
-}
 
 export interface AvatarBones {
   neck: TransformNode;
@@ -220,17 +212,10 @@ export class Avatar {
    */
   async exportCompactGLB(options: CompactGlbOptions & WorkerChoice = {}): Promise<Uint8Array> {
     this.checkAlive();
-    const { worker, workerTimeoutMs, ...glbOptions } = options;
+    // The GLB options alone cross to the worker.
+    const { worker: _worker, workerTimeoutMs, ...glbOptions } = options;
     const data = this.currentData();
-    if (worker !== false && workersAvailable()) {
-      try {
-        return await writeCompactGlbInWorker(data, glbOptions, workerTimeoutMs);
-      } catch (error) {
-        if (!(error instanceof PhotoAvatarError) || error.code !== 'RUNTIME_FAILURE') throw error;
-        console.warn(`babylon-photo-avatar: the compact GLB is written on the main thread: ${error.message}`);
-      }
-    }
-    return writeCompactGlb(data, glbOptions);
+    return inWorkerOrHere(options, 'the compact GLB is written', () => writeCompactGlbInWorker(data, glbOptions, workerTimeoutMs), () => writeCompactGlb(data, glbOptions));
   }
 
   /**
@@ -474,17 +459,12 @@ export class Avatar {
   }
 
   /** The hair style fitted to this head with `tone`, and its vertex data: in the avatar worker where it runs. */
-  private async fittedHair(style: HairStyle, tone: HairTone, options: WorkerChoice): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
-    if (options.worker !== false && workersAvailable()) {
-      try {
-        return await hairMeshInWorker(style, this.data.model, this.data.neutralVertices, tone, options.workerTimeoutMs);
-      } catch (error) {
-        if (!(error instanceof PhotoAvatarError) || error.code !== 'RUNTIME_FAILURE') throw error;
-        console.warn(`babylon-photo-avatar: the hair is fitted on the main thread: ${error.message}`);
-      }
-    }
-    const mesh = await hairMeshFor(style, this.data.model, this.data.neutralVertices, tone);
-    return { mesh, arrays: hairArrays(mesh) };
+  private fittedHair(style: HairStyle, tone: HairTone, options: WorkerChoice): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
+    const { model, neutralVertices } = this.data;
+    return inWorkerOrHere(options, 'the hair is fitted', () => hairMeshInWorker(style, model, neutralVertices, tone, options.workerTimeoutMs), async () => {
+      const mesh = await hairMeshFor(style, model, neutralVertices, tone);
+      return { mesh, arrays: hairArrays(mesh) };
+    });
   }
 
   private rebuildHair(arrays?: HairArrays): void {

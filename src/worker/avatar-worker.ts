@@ -138,45 +138,45 @@ function referencedModel(message: Extract<PageMessage, { type: 'export-compact' 
   return model;
 }
 
-async function exportCompact(message: Extract<PageMessage, { type: 'export-compact' }>): Promise<void> {
-  const { id } = message;
+/**
+ * Answers a message that names a model: `work` with that model gives the reply and the buffers to
+ * transfer; an error becomes 'failed'. Nothing is posted here when the model is missing (the page
+ * resends it).
+ */
+async function answerWithModel(message: Extract<PageMessage, { type: 'export-compact' | 'hair-mesh' | 'read-avatar' }>, work: (model: HeadModel) => Promise<[WorkerMessage, ArrayBuffer[]]>): Promise<void> {
   try {
     const model = referencedModel(message);
     if (!model) return;
-    const bytes = await writeCompactGlb({ ...message.data, model }, message.options);
-    scope.postMessage({ type: 'exported', id, bytes, modelToken: holdModel(model) }, [bytes.buffer as ArrayBuffer]);
+    const [reply, transfer] = await work(model);
+    scope.postMessage(reply, transfer);
   } catch (error) {
-    scope.postMessage({ type: 'failed', id, error: portableError(error) });
+    scope.postMessage({ type: 'failed', id: message.id, error: portableError(error) });
   }
 }
 
-async function readAvatar(message: Extract<PageMessage, { type: 'read-avatar' }>): Promise<void> {
-  const { id } = message;
-  try {
-    const model = referencedModel(message);
-    if (!model) return;
+function exportCompact(message: Extract<PageMessage, { type: 'export-compact' }>): Promise<void> {
+  return answerWithModel(message, async (model) => {
+    const bytes = await writeCompactGlb({ ...message.data, model }, message.options);
+    return [{ type: 'exported', id: message.id, bytes, modelToken: holdModel(model) }, [bytes.buffer as ArrayBuffer]];
+  });
+}
+
+function readAvatar(message: Extract<PageMessage, { type: 'read-avatar' }>): Promise<void> {
+  return answerWithModel(message, async (model) => {
     const { data, material } = await readAvatarFileContents(message.bytes, async () => model);
     const arrays = prepareAvatarArrays(data, message.buildArrays);
     const { model: _model, ...rest } = data;
     const transfer: ArrayBuffer[] = [];
-    const reply: WorkerMessage = { type: 'avatar-read', id, data: copyForTransfer(rest, transfer), material, arrays: copyForTransfer(arrays, transfer), modelToken: holdModel(model) };
-    scope.postMessage(reply, transfer);
-  } catch (error) {
-    scope.postMessage({ type: 'failed', id, error: portableError(error) });
-  }
+    return [{ type: 'avatar-read', id: message.id, data: copyForTransfer(rest, transfer), material, arrays: copyForTransfer(arrays, transfer), modelToken: holdModel(model) }, transfer];
+  });
 }
 
-async function makeHair(message: Extract<PageMessage, { type: 'hair-mesh' }>): Promise<void> {
-  const { id } = message;
-  try {
-    const model = referencedModel(message);
-    if (!model) return;
+function makeHair(message: Extract<PageMessage, { type: 'hair-mesh' }>): Promise<void> {
+  return answerWithModel(message, async (model) => {
     const mesh = await hairMeshFor(message.style, model, message.neutralVertices, message.tone);
     const transfer: ArrayBuffer[] = [];
-    scope.postMessage({ type: 'hair-made', id, mesh: copyForTransfer(mesh, transfer), arrays: copyForTransfer(hairArrays(mesh), transfer), modelToken: holdModel(model) }, transfer);
-  } catch (error) {
-    scope.postMessage({ type: 'failed', id, error: portableError(error) });
-  }
+    return [{ type: 'hair-made', id: message.id, mesh: copyForTransfer(mesh, transfer), arrays: copyForTransfer(hairArrays(mesh), transfer), modelToken: holdModel(model) }, transfer];
+  });
 }
 
 async function startTracker(message: Extract<PageMessage, { type: 'track-start' }>): Promise<void> {

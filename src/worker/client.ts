@@ -51,6 +51,31 @@ export function workersAvailable(): boolean {
   return !isNode && typeof Worker !== 'undefined';
 }
 
+/** Where a browser runs an avatar's heavy work (exportCompactGLB, setHair, setHairColor, loadAvatar). */
+export interface WorkerChoice {
+  /** In the library's avatar worker (default where workers run); false: on the calling thread. */
+  worker?: boolean;
+  /** With the worker: milliseconds without an answer before the call rejects with RUNTIME_FAILURE (default 180000). */
+  workerTimeoutMs?: number;
+}
+
+/**
+ * `inWorker()` where the avatar worker runs and `choice.worker` is not false, else `here()`; also
+ * `here()`, with a console warning naming `what`, when the worker fails (RUNTIME_FAILURE: it cannot
+ * start, or stopped answering). Other errors are the work's own and reject as they are.
+ */
+export async function inWorkerOrHere<T>(choice: WorkerChoice, what: string, inWorker: () => Promise<T>, here: () => T | Promise<T>): Promise<T> {
+  if (choice.worker !== false && workersAvailable()) {
+    try {
+      return await inWorker();
+    } catch (error) {
+      if (!(error instanceof PhotoAvatarError) || error.code !== 'RUNTIME_FAILURE') throw error;
+      console.warn(`babylon-photo-avatar: ${what} on the main thread: ${error.message}`);
+    }
+  }
+  return here();
+}
+
 const startHint = 'Pass { worker: false } to create on the main thread. Bundlers must keep `new Worker(new URL(\'./avatar-worker.js\', import.meta.url), { type: \'module\' })` '
   + '(webpack 5 and Vite production builds do; under Vite\'s dev server, try optimizeDeps.exclude: [\'babylon-photo-avatar\']).';
 
