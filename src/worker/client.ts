@@ -35,7 +35,7 @@ interface Pending {
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, Pending>();
-/** Other requests waiting for the worker: a tracker's start, one frame, a calibration, an export. */
+/** Other requests waiting for the worker: a tracker's start, one frame, a calibration, an export, a hair fit, an .avatar read. */
 const requests = new Map<number, { resolve(message: WorkerMessage): void; reject(error: PhotoAvatarError): void }>();
 let nextTracker = 1;
 /** The last error nothing in the worker caught, for the timeout message. */
@@ -43,7 +43,7 @@ let lastUncaught: string | null = null;
 /** Decoded models the page received from the worker: the default head, and packs given as bytes. */
 let defaultHead: HeadModel | null = null;
 const packsFromBytes = new WeakMap<Uint8Array, HeadModel>();
-/** The token under which a worker holds a model of the page's (protocol 'export-compact'). */
+/** The token under which a worker holds a model of the page's (protocol ModelReference). */
 const modelTokens = new WeakMap<HeadModel, { worker: Worker; token: number }>();
 
 /** Whether creation can run in a worker here: browsers with module workers (Node runs in-thread). */
@@ -110,7 +110,8 @@ function onMessage(message: WorkerMessage): void {
     else asked.resolve(message);
     return;
   }
-  if (message.type === 'track-ready' || message.type === 'tracked' || message.type === 'track-calibrated' || message.type === 'exported' || message.type === 'hair-made' || message.type === 'avatar-read' || message.type === 'model-missing') return;
+  // Only a creation's messages go on; an answer to a request no longer waiting reaches no one.
+  if (message.type !== 'progress' && message.type !== 'done' && message.type !== 'failed') return;
   const request = pending.get(message.id);
   if (!request) return; // cancelled or timed out already
   request.heard();
