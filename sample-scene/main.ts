@@ -36,14 +36,18 @@ export interface AvatarSummary {
   createdAt: number;
 }
 
+/** createFromUrl's options for one avatar, passed to the editor action's create. */
+type CreateOverrides = Parameters<CreateAvatarAction['create']>[1];
+
 /** What tests (and curious developers in the console) can call. */
 export interface SampleSceneHooks {
   engine: EngineKind;
   /**
    * `backend` overrides the page's `?backend=` choice for this avatar; `options` go to
-   * createAvatarFromPhoto (`worker: false` creates it on the main thread).
+   * createAvatarFromPhoto (`worker: false` creates it on the main thread; `subsurface: 'scattering'`
+   * turns on Babylon's screen-space scattering).
    */
-  createFromUrl(url: string, backend?: InferenceChoice, options?: { worker?: boolean; workerTimeoutMs?: number }): Promise<AvatarSummary>;
+  createFromUrl(url: string, backend?: InferenceChoice, options?: CreateOverrides): Promise<AvatarSummary>;
   setAvatarVisible(visible: boolean): Promise<void>;
   setExpression(name: string, weight: number): Promise<void>;
   /** Resolves after the next fully ready frame. */
@@ -165,7 +169,7 @@ async function main(): Promise<void> {
   });
   action.addDropTarget(document.getElementById('viewport')!);
 
-  async function createFrom(photo: Blob, backend: InferenceChoice = pageBackend, options: { worker?: boolean; workerTimeoutMs?: number } = {}): Promise<AvatarSummary> {
+  async function createFrom(photo: Blob, backend: InferenceChoice = pageBackend, options: CreateOverrides = {}): Promise<AvatarSummary> {
     const avatar = await action.create(photo, { backend, ...options });
     const createdAt = performance.now();
     await stage.whenRendered();

@@ -55,10 +55,12 @@ function sampleAffine(
   // The source column: x, or outW - 1 - x mirrored, as the same start + step * x either way (exact integers).
   const columnStart = flip ? lastColumn : 0, columnStep = flip ? -1 : 1;
   for (let y = 0; y < outH; y++) {
+    // The row's terms, computed once: a * sx + by + c is the same sum, term for term, as a * sx + b * y + c.
+    const by = b * y, ey = e * y;
     for (let x = 0; x < outW; x++) {
       const sx = columnStart + columnStep * x;
-      let u = a * sx + b * y + c;
-      let v = d * sx + e * y + f;
+      let u = a * sx + by + c;
+      let v = d * sx + ey + f;
       const o = y * outW + x;
       if (zeroBorder && (u < -0.5 || v < -0.5 || u > maxX + 0.5 || v > maxY + 0.5)) {
         out[o] = out[plane + o] = out[2 * plane + o] = lo;
@@ -66,20 +68,19 @@ function sampleAffine(
       }
       u = u < 0 ? 0 : u > maxX ? maxX : u;
       v = v < 0 ? 0 : v > maxY ? maxY : v;
-      const x0 = Math.floor(u), y0 = Math.floor(v);
+      // u and v are clamped to 0 or more, where truncation is Math.floor.
+      const x0 = u | 0, y0 = v | 0;
       const x1 = x0 < maxX ? x0 + 1 : x0, y1 = y0 < maxY ? y0 + 1 : y0;
       const fx = u - x0, fy = v - y0;
       const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
       const p00 = (y0 * width + x0) * 4, p10 = (y0 * width + x1) * 4, p01 = (y1 * width + x0) * 4, p11 = (y1 * width + x1) * 4;
-      for (let ch = 0; ch < 3; ch++) {
-        const value = data[p00 + ch] * w00 + data[p10 + ch] * w10 + data[p01 + ch] * w01 + data[p11 + ch] * w11;
-        out[ch * plane + o] = lo + value * scale;
-      }
+      out[o] = lo + (data[p00] * w00 + data[p10] * w10 + data[p01] * w01 + data[p11] * w11) * scale;
+      out[plane + o] = lo + (data[p00 + 1] * w00 + data[p10 + 1] * w10 + data[p01 + 1] * w01 + data[p11 + 1] * w11) * scale;
+      out[2 * plane + o] = lo + (data[p00 + 2] * w00 + data[p10 + 2] * w10 + data[p01 + 2] * w01 + data[p11 + 2] * w11) * scale;
     }
   }
 }
 
-/** Mirrors a planar (channel-major) crop `width` pixels wide left to right, in place: what cropAffine's flipHorizontal samples. */
 export function flipPlanesHorizontally(planes: Float32Array, width: number): void {
   for (let row = 0; row < planes.length / width; row++) {
     for (let left = row * width, right = left + width - 1; left < right; left++, right--) {

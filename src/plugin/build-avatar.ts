@@ -6,7 +6,7 @@ import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import '@babylonjs/core/Rendering/prePassRendererSceneComponent.js';
 import '@babylonjs/core/Rendering/subSurfaceSceneComponent.js';
-// WebGPUEngine ships its extensions separately: the skin material's subsurface prepass needs
+// WebGPUEngine ships its extensions separately: the skin's opt-in scattering prepass needs
 // multiple render targets, and screenshot/post-process helpers need the WGSL post-process vertex
 // shader registered up front (else createMultipleRenderTarget is missing on the first frame).
 import '@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js';
@@ -40,11 +40,17 @@ export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
   name?: string;
   /**
-   * Skin subsurface: 'auto' (default) enables translucency everywhere and screen-space scattering
-   * where the engine supports the prepass renderer (WebGL2/WebGPU; never on NullEngine);
-   * 'translucency' never turns on the prepass renderer; 'off' plain PBR.
+   * Skin subsurface: 'translucency' (default) lets light through thin parts (ears, nostrils);
+   * 'scattering' adds Babylon's screen-space subsurface scattering where the engine supports its
+   * prepass renderer (WebGL2/WebGPU; never on NullEngine); 'off' plain PBR.
+   *
+   * Scattering is not the default: Babylon's prepass renders every material into its buffers,
+   * the blended lashes, brows and hair edges too, and the scattering pass then cuts them into
+   * hard-edged patches (the lashes read as black spikes); its render target is also drawn without
+   * the canvas's antialiasing, and it turns image processing into a post-process, which tints the
+   * scene's clear colour.
    */
-  subsurface?: 'auto' | 'translucency' | 'off';
+  subsurface?: 'scattering' | 'translucency' | 'off';
   /**
    * buildAvatarInSlices only: compile the meshes' shaders one per task before showing the avatar
    * (default true), rather than all in the task of its first frame.
@@ -89,7 +95,7 @@ function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughness
     material.subSurface.minimumThickness = 0.002;
     material.subSurface.maximumThickness = 0.02;
     const engine = scene.getEngine();
-    const canScatter = subsurface === 'auto' && !(engine instanceof NullEngine) && engine.getCaps().drawBuffersExtension;
+    const canScatter = subsurface === 'scattering' && !(engine instanceof NullEngine) && engine.getCaps().drawBuffersExtension;
     if (canScatter && scene.enableSubSurfaceForPrePass()) {
       material.subSurface.isScatteringEnabled = true;
       material.subSurface.scatteringDiffusionProfile = new Color3(0.75, 0.25, 0.2);
@@ -222,7 +228,7 @@ async function compileMaterialsInTurn(avatar: Avatar, signal?: AbortSignal): Pro
 const SHADER_WAIT_MS = 10_000;
 
 /**
- * The skin's subsurface scattering turns Babylon's prepass renderer on, which changes every
+ * The skin's subsurface scattering (subsurface: 'scattering') turns Babylon's prepass renderer on, which changes every
  * material's shader: multiple outputs, and image processing moved to a post-process. Both happen
  * in the next frame (PrePassRenderer.update, then _setupOutputForThisPass sets applyByPostProcess
  * for its composition pass); done here first, the shaders compiled ahead are the first frame's.
@@ -245,7 +251,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
   checkData(data);
   const { model } = data;
   const name = options.name ?? 'avatar';
-  const subsurface = options.subsurface ?? 'auto';
+  const subsurface = options.subsurface ?? 'translucency';
   const { rig, neutralNormals, targetPositions, targetNormals, skin, mouthColours, roughness, eyeTexture: eyeImage } = arrays;
   const textures: BaseTexture[] = [];
   /** Everything not under the root (which takes its nodes and meshes with it), for disposal if the steps stop early. */

@@ -10,7 +10,7 @@ import { createAvatarData, type CreateAvatarOptions } from '../pipeline.js';
 import { createAvatarDataInWorker, workersAvailable } from '../worker/client.js';
 import type { AvatarData } from '../types.js';
 import { prepareAvatarArrays, type AvatarArrays } from './build-arrays.js';
-import { buildAvatarInSlices } from './build-avatar.js';
+import { buildAvatarInSlices, type BuildAvatarOptions } from './build-avatar.js';
 import type { Avatar } from './avatar.js';
 
 export type { PhotoSource } from '../image/photo-source.js';
@@ -30,6 +30,8 @@ export interface PhotoAvatarOptions extends CreateAvatarOptions {
    * creation rejects with RUNTIME_FAILURE and the worker is terminated. Default 180000.
    */
   workerTimeoutMs?: number;
+  /** The skin's subsurface shading (BuildAvatarOptions.subsurface): 'translucency' (default), 'scattering' or 'off'. */
+  subsurface?: BuildAvatarOptions['subsurface'];
 }
 
 /**
@@ -53,7 +55,7 @@ export async function createAvatarFromPhoto(scene: Scene, photo: PhotoSource | r
   options.onProgress?.({ stage: 'build', progress: 0 });
   const start = performance.now();
   // In short tasks (build-avatar.ts), so a page that renders while the avatar is made keeps its frames.
-  const { avatar, report } = await buildAvatarInSlices(scene, data, arrays ?? prepareAvatarArrays(data), { signal: options.signal });
+  const { avatar, report } = await buildAvatarInSlices(scene, data, arrays ?? prepareAvatarArrays(data), { signal: options.signal, subsurface: options.subsurface });
   data.timings.build = performance.now() - start;
   // On the page's performance timeline (DevTools, benches): which long tasks were the build's. Only
   // the last build is kept, so a long-lived page making many avatars does not pile them up.

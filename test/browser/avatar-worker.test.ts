@@ -21,14 +21,18 @@ import { launchSealedChromium, requireChromiumAndSample, serveStatic, type Seale
 const distDir = path.join(projectRoot, 'sample-scene', 'dist');
 const PHOTO = ['photos', '3ddfa_v2', 'emma.jpg'] as const;
 const PHOTO_URL = `/${PHOTO.join('/')}`;
+/** The skin's subsurface option for every avatar here: PHOTO_AVATAR_SUBSURFACE=scattering measures Babylon's scattering prepass. */
+const SUBSURFACE = (process.env.PHOTO_AVATAR_SUBSURFACE ?? 'translucency') as 'scattering' | 'translucency' | 'off';
 /**
  * Longest main-thread task allowed while an avatar is made with the worker. The build runs in
  * slices of about 10 ms (src/steps.ts) but some work stays whole: the upload of the
  * morph-target texture (52 targets, 29 MB; its fill is spread over the steps), 0.13-0.46 s in
  * Chromium on SwiftShader on this shared 2-core machine, and each new shader variant, compiled one
- * per task before the avatar is shown (0.1-0.4 s; on SwiftShader's WebGL2 each link blocks). The
- * issue's goal, 50 ms, is not met by those. The ratios below, taken against the same run's
- * main-thread path, carry the comparison whatever the machine's load.
+ * per task before the avatar is shown (0.1-0.4 s; on SwiftShader's WebGL2 each link blocks). In
+ * the runs of 2026-12-07 each creation had 0-2 tasks over the issue's goal of 50 ms, none over
+ * 77 ms, with the skin's scattering prepass or without. The bound stays loose for loaded
+ * machines; the ratios below, taken against the same run's main-thread path, carry the comparison
+ * whatever the machine's load.
  */
 const BUILD_TASK_BOUND_MS = 2_500;
 
@@ -46,7 +50,7 @@ interface MainThreadWatch {
 
 /** Creates an avatar from `url` in the page while watching its main thread. */
 function watchCreation(page: Page, url: string, worker: boolean): Promise<MainThreadWatch> {
-  return page.evaluate(async ({ url, worker }) => {
+  return page.evaluate(async ({ url, worker, subsurface }) => {
     const tasks: { start: number; duration: number }[] = [];
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) tasks.push({ start: entry.startTime, duration: entry.duration });
@@ -62,7 +66,7 @@ function watchCreation(page: Page, url: string, worker: boolean): Promise<MainTh
     };
     requestAnimationFrame(tick);
     const start = performance.now();
-    const summary = await window.__sampleScene!.createFromUrl(url, 'wasm', { worker });
+    const summary = await window.__sampleScene!.createFromUrl(url, 'wasm', { worker, subsurface });
     creating = false;
     const end = performance.now();
     // Long-task entries arrive after their task: give the observer a moment.
@@ -78,7 +82,7 @@ function watchCreation(page: Page, url: string, worker: boolean): Promise<MainTh
       frames,
       creationMs: summary.createdAt - start,
     };
-  }, { url, worker });
+  }, { url, worker, subsurface: SUBSURFACE });
 }
 
 const total = (tasks: { duration: number }[]) => tasks.reduce((sum, task) => sum + task.duration, 0);

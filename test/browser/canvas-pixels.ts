@@ -100,3 +100,33 @@ export function followProgress(page: Page, label: string): () => void {
   }, 5000);
   return () => clearInterval(timer);
 }
+
+/**
+ * Share of the head's outline pixels that blend the background with the head (antialiasing): over
+ * the middle half of the head box's rows, on both sides, the first pixel in from the side that
+ * differs from the empty scene, placed by its colour between the background there and the head
+ * 3 pixels further in (0 background, 1 head). A render without antialiasing steps straight from
+ * one to the other, so its edge pixels sit at the head's end.
+ */
+export function outlineBlendShare(empty: PNG, image: PNG, box: ScreenBox): number {
+  const { left, top, right, bottom } = clampBox(image, box);
+  const pixel = (png: PNG, x: number, y: number) => [0, 1, 2].map((c) => png.data[(y * png.width + x) * 4 + c]);
+  let rows = 0, blended = 0;
+  for (let y = Math.round(top + (bottom - top) / 4); y < Math.round(bottom - (bottom - top) / 4); y++) {
+    for (const [start, step] of [[Math.max(0, left - 4), 1], [Math.min(image.width - 1, right + 3), -1]] as const) {
+      let x = start;
+      const differs = (at: number) => pixel(image, at, y).reduce((sum, v, c) => sum + Math.abs(v - pixel(empty, at, y)[c]), 0) > 3 * PIXEL_TOLERANCE;
+      while (x > 0 && x < image.width - 4 && !differs(x)) x += step;
+      const inner = x + 3 * step;
+      if (inner < 0 || inner >= image.width) continue;
+      const background = pixel(empty, x, y), head = pixel(image, inner, y), edge = pixel(image, x, y);
+      const span = head.map((v, c) => v - background[c]);
+      const length = span.reduce((sum, v) => sum + v * v, 0);
+      if (length < 30 * 30) continue;
+      const t = edge.reduce((sum, v, c) => sum + (v - background[c]) * span[c], 0) / length;
+      rows++;
+      if (t > 0.1 && t < 0.85) blended++;
+    }
+  }
+  return rows === 0 ? 0 : blended / rows;
+}

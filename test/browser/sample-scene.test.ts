@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
-import { canvasPixels, changedFraction, followProgress, meanColour, openScene, roundBox } from './canvas-pixels.js';
+import { canvasPixels, changedFraction, followProgress, meanColour, openScene, outlineBlendShare, roundBox } from './canvas-pixels.js';
 import { checkDownloadsAndAccept, checkEnvironments, checkHair, checkPanel, checkPresets } from './editor-action-checks.js';
 import type { AvatarSummary } from '../../sample-scene/main.js';
 import type { Page } from 'playwright-core';
@@ -25,6 +25,8 @@ describe('sample scene in headless Chromium @browser', function () {
   let browser: SealedBrowser;
   /** The WebGL2 case's page, kept open with its avatar for the editor-action checks. */
   let webgl2Page: Page | undefined;
+  /** Share of the WebGL2 case's head outline that is antialiased (outlineBlendShare). */
+  let webgl2Outline: number | undefined;
 
   before(function () {
     if (!hasChromium) {
@@ -97,6 +99,11 @@ describe('sample scene in headless Chromium @browser', function () {
         const headChange = changedFraction(empty, withAvatar, head);
         console.log(`      ${engine}: head box ${roundBox(head)}, ${(headChange * 100).toFixed(1)}% of it differs from the empty scene; screenshot ${path.relative(projectRoot, shot)}`);
         assert.ok(headChange > 0.3, `only ${(headChange * 100).toFixed(1)}% of the head box changed`);
+        // The canvas's antialiasing reaches the head: Babylon's prepass (screen-space scattering, opt-in) draws without it.
+        const blendedOutline = outlineBlendShare(empty, withAvatar, head);
+        console.log(`      ${engine}: ${(blendedOutline * 100).toFixed(0)}% of the head's outline pixels blend it with the background`);
+        assert.ok(blendedOutline > 0.45, `only ${(blendedOutline * 100).toFixed(0)}% of the head's outline is antialiased`);
+        if (engine === 'webgl2') webgl2Outline = blendedOutline;
 
         const mouth = await page.evaluate(() => window.__sampleScene!.expressionBox('jawOpen'));
         assert.ok(mouth, 'jawOpen moves no vertex');
@@ -129,6 +136,29 @@ describe('sample scene in headless Chromium @browser', function () {
   describeExtras('the panel\'s hair picker and colour swatch restyle, retint and remove the hair', (page) => checkHair(page));
   describeExtras('editor action downloads a parseable .avatar and a .glb, and Accept keeps the head',
     (page) => checkDownloadsAndAccept(page, path.parse(PHOTO[PHOTO.length - 1]).name));
+
+  // Why scattering is opt-in (BuildAvatarOptions.subsurface): Babylon's prepass draws without the canvas's antialiasing.
+  it('webgl2: screen-space scattering (opt-in) turns on Babylon\'s prepass, which draws the head without antialiasing', async function () {
+    if (webgl2Outline === undefined) this.skip();
+    const page = await openScene(browser, server, 'engine=webgl2&backend=wasm');
+    try {
+      await page.evaluate((url) => window.__sampleScene!.createFromUrl(url, 'wasm', { subsurface: 'scattering' }), `/photos/${PHOTO.slice(1).join('/')}`);
+      const withAvatar = await canvasPixels(page);
+      // The background as the prepass draws it: its image processing also tints the clear colour.
+      await page.evaluate(() => window.__sampleScene!.setAvatarVisible(false));
+      const empty = await canvasPixels(page);
+      const shot = path.join(artifactsDir, 'sample-scene-webgl2-scattering.png');
+      await writeFile(shot, PNG.sync.write(withAvatar));
+      const head = await page.evaluate(() => window.__sampleScene!.headBox());
+      assert.ok(head, 'no head box');
+      const blendedOutline = outlineBlendShare(empty, withAvatar, head);
+      console.log(`      with scattering ${(blendedOutline * 100).toFixed(0)}% of the head's outline pixels blend it with the background, `
+        + `against ${(webgl2Outline! * 100).toFixed(0)}% by default; screenshot ${path.relative(projectRoot, shot)}`);
+      assert.ok(blendedOutline < webgl2Outline! - 0.2, 'the scattering prepass now keeps the antialiasing: reconsider the subsurface default');
+    } finally {
+      await page.close();
+    }
+  });
 
   function describeExtras(title: string, check: (page: Page) => Promise<void>): void {
     it(`webgl2: ${title}`, async function () {

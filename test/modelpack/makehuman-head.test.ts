@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { boundaryLoops } from '../../src/modelpack/mesh-utils.js';
 import { ARKIT_BLENDSHAPES } from '../../src/modelpack/arkit-blendshapes.js';
-import { decodeShape, partPositionsForExpression, type HeadModel } from '../../src/modelpack/head-model.js';
+import { computeVertexNormals, decodeShape, partPositionsForExpression, type HeadModel } from '../../src/modelpack/head-model.js';
 import { readPack, writePack } from '../../src/modelpack/format.js';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Scene } from '@babylonjs/core/scene.js';
@@ -400,6 +400,31 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     }
     // The upper lashes' roots are on the upper lid margin: eyeBlink_L at 1 brings the left ones down.
     assert.ok(lashes.morphs!.names.includes('eyeBlink_L') && brows.morphs!.names.includes('browInnerUp'));
+  });
+
+  it('lays the brow cards over the skin, none of them under it', function () {
+    // Sampled over each card triangle (corners, edge midpoints, inner points): the height over the
+    // nearest head vertex along its normal. The proxy's own heights had a third of them under the
+    // skin (down to -2.4 mm), which cut the brows into jagged patches where the skin showed through.
+    const P = model.positions, normals = computeVertexNormals(P, model.indices, model.weldGroup);
+    const brows = model.parts.find((p) => p.name === 'brows')!;
+    const B = brows.positions, I = brows.indices;
+    const samples = [[0, 0], [1, 0], [0, 1], [0.5, 0], [0, 0.5], [0.5, 0.5], [1 / 3, 1 / 3], [0.6, 0.2], [0.2, 0.6], [0.2, 0.2]];
+    const heights: number[] = [];
+    for (let t = 0; t < I.length; t += 3) {
+      for (const [b1, b2] of samples) {
+        const point = [0, 1, 2].map((a) => (1 - b1 - b2) * B[3 * I[t] + a] + b1 * B[3 * I[t + 1] + a] + b2 * B[3 * I[t + 2] + a]);
+        let nearest = 0, best = Infinity;
+        for (let v = 0; v < model.vertexCount; v++) {
+          const d = (P[3 * v] - point[0]) ** 2 + (P[3 * v + 1] - point[1]) ** 2 + (P[3 * v + 2] - point[2]) ** 2;
+          if (d < best) { best = d; nearest = v; }
+        }
+        heights.push([0, 1, 2].reduce((sum, a) => sum + (point[a] - P[3 * nearest + a]) * normals[3 * nearest + a], 0));
+      }
+    }
+    const lowest = Math.min(...heights), highest = Math.max(...heights);
+    console.log(`      brows: ${heights.length} points on the cards, ${(lowest * 1000).toFixed(2)} to ${(highest * 1000).toFixed(2)} mm over the skin`);
+    assert.ok(lowest > 0.0003 && highest < 0.0015, `brow cards ${lowest} to ${highest} m over the skin`);
   });
 
   it('fades the lash and brow strands out at their cards\' outline, where the brow cards cut them off', function () {

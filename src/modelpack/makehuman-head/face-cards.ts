@@ -4,8 +4,8 @@
  * and the expressions (SubMesh.attachment, MakeHuman's proxy rule):
  * - brows ride on the face warp by the proxy's own rule (three hm08 skin vertices mapped onto the
  *   cut head, its weights), are then raised per side onto the MediaPipe brow points (where the
- *   photo's brows land on the fitted head; hm08's brows sit about half a centimetre lower), keeping
- *   their height above the skin, and are glued to the skin triangle under each vertex;
+ *   photo's brows land on the fitted head; hm08's brows sit about half a centimetre lower), laid
+ *   BROW_HEIGHT over the skin, and are glued to the skin triangle under each vertex;
  * - lashes are fitted in hm08 to helper geometry that the head does not keep, so each lash vertex
  *   is re-attached to the nearest point of its lid margin (the MediaPipe lid contour); a blink then
  *   carries the upper lashes down with the margin.
@@ -21,6 +21,12 @@ const CARD_SOURCES = { lashes: { kind: 'eyelashes', name: 'Eyelashes01' }, brows
 const CARD_TEXTURE_SIZE = 256;
 /** Texels (at CARD_TEXTURE_SIZE) over which the strands fade out towards the cards' outline: about 0.7 mm of brow, a screen pixel or two at a game's face sizes. */
 const CARD_EDGE_FADE = 3;
+/**
+ * Metres the brow cards lie over the skin under each vertex. The proxy's own heights, carried
+ * through the face warp, ran from -2.4 to +3.5 mm: a third of the cards lay under the skin, which
+ * cut the brows into jagged patches.
+ */
+const BROW_HEIGHT = 0.001;
 /** Metres: an expression moving no card vertex further than this gets no morph on the card. */
 const MORPH_MIN = 1e-4;
 
@@ -97,12 +103,12 @@ function closestOnTriangle(p: number[], a: number[], b: number[], c: number[]): 
   return [1 - v - w, v, w];
 }
 
-/** Per point: the closest point on the head's outer skin (island 0), as glue, its unit normal and the signed height above it. */
-function glueToSkin(points: Float32Array, input: CardInput): { glue: Glue; normals: Float32Array; heights: Float32Array } {
+/** Per point: the closest point on the head's outer skin (island 0), as glue, and its unit normal. */
+function glueToSkin(points: Float32Array, input: CardInput): { glue: Glue; normals: Float32Array } {
   const P = input.positions, I = input.cut.indices, island = input.cut.island;
   const n = points.length / 3;
   const glue = { vertices: new Uint32Array(n * 3), weights: new Float32Array(n * 3) };
-  const normals = new Float32Array(n * 3), heights = new Float32Array(n);
+  const normals = new Float32Array(n * 3);
   const at = (v: number) => [P[3 * v], P[3 * v + 1], P[3 * v + 2]];
   for (let i = 0; i < n; i++) {
     const p = [points[3 * i], points[3 * i + 1], points[3 * i + 2]];
@@ -121,16 +127,15 @@ function glueToSkin(points: Float32Array, input: CardInput): { glue: Glue; norma
       const normal = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
       const length = Math.hypot(normal[0], normal[1], normal[2]) || 1;
       normals.set(normal.map((x) => x / length), 3 * i);
-      heights[i] = ((p[0] - q[0]) * normal[0] + (p[1] - q[1]) * normal[1] + (p[2] - q[2]) * normal[2]) / length;
     }
   }
-  return { glue, normals, heights };
+  return { glue, normals };
 }
 
 /**
  * The brows on the finished head: each side's cards raised by the gap between the mean height of
- * its MediaPipe brow points and its own, then put back at their height above the skin under
- * them, and glued there. Returns the rest positions and glue.
+ * its MediaPipe brow points and its own, then laid BROW_HEIGHT over the skin under them, and
+ * glued there. Returns the rest positions and glue.
  */
 function placeBrows(warped: Float32Array, input: CardInput): { positions: Float32Array; glue: Glue } {
   const P = input.positions, lm = input.landmarks468;
@@ -142,13 +147,12 @@ function placeBrows(warped: Float32Array, input: CardInput): { positions: Float3
     for (let i = 0; i < n; i++) if (Math.sign(warped[3 * i]) === side) { own += warped[3 * i + 1]; count++; }
     return target - own / count;
   });
-  const before = glueToSkin(warped, input).heights;
   const raised = Float32Array.from(warped, (x, k) => (k % 3 === 1 ? x + lift[warped[k - 1] > 0 ? 0 : 1] : x));
   const under = glueToSkin(raised, input);
   const positions = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < 3; a++) {
-      positions[3 * i + a] = gluedSum(under.glue, P, i, a) + before[i] * under.normals[3 * i + a];
+      positions[3 * i + a] = gluedSum(under.glue, P, i, a) + BROW_HEIGHT * under.normals[3 * i + a];
     }
   }
   return { positions, glue: under.glue };

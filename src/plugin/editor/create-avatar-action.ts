@@ -182,7 +182,7 @@ export class CreateAvatarAction {
    * controls do, and leaves it in preview. A creation under way is cancelled, and an avatar still
    * in preview is discarded. Rejects with PhotoAvatarError (code 'ABORTED' when cancelled).
    */
-  async create(photos: PhotoSource | readonly PhotoSource[], overrides: Pick<PhotoAvatarOptions, 'backend' | 'worker' | 'workerTimeoutMs'> = {}): Promise<Avatar> {
+  async create(photos: PhotoSource | readonly PhotoSource[], overrides: Pick<PhotoAvatarOptions, 'backend' | 'worker' | 'workerTimeoutMs' | 'subsurface'> = {}): Promise<Avatar> {
     this.checkAlive();
     const list = Array.isArray(photos) ? [...photos] as PhotoSource[] : [photos as PhotoSource];
     if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'No photo was given.');
@@ -199,6 +199,7 @@ export class CreateAvatarAction {
         backend: overrides.backend ?? this.options.backend ?? 'auto',
         ...(overrides.worker !== undefined ? { worker: overrides.worker } : {}),
         ...(overrides.workerTimeoutMs !== undefined ? { workerTimeoutMs: overrides.workerTimeoutMs } : {}),
+        ...(overrides.subsurface !== undefined ? { subsurface: overrides.subsurface } : {}),
         signal: controller.signal,
         onProgress: (event) => {
           if (controller.signal.aborted) return;
