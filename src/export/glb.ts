@@ -14,8 +14,9 @@
  * skinned head sits directly under the root because glTF ignores a skinned node's own transform. The head mesh carries one
  * morph target per expression mode (POSITION and NORMAL deltas, names in mesh.extras.targetNames,
  * default weights = the fitted expression; sparse accessors where a mode moves few vertices).
- * The skin's metallic-roughness texture is the roughness map (../materials/roughness.ts); the head's
- * COLOR_0 darkens the mouth pocket into an oral cavity (mouth-interior.ts).
+ * The skin's metallic-roughness texture is the roughness map (../materials/roughness.ts), whose red
+ * channel, the mouth pocket's occlusion, is also its occlusion texture; the head's COLOR_0 darkens
+ * the mouth pocket into an oral cavity (mouth-interior.ts).
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
@@ -28,7 +29,8 @@ import type { AvatarData, RgbaImage } from '../types.js';
 import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { avatarExtraParts, computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
-import { mouthInteriorTintFor } from './mouth-interior.js';
+import { mouthInteriorTintFor, mouthOcclusion } from './mouth-interior.js';
+import { MOUTH_ROUGHNESS, mouthSurface } from '../materials/mouth-parts.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
@@ -365,9 +367,10 @@ function encodeImage(image: RgbaImage, format: 'png' | 'jpeg', quality: number):
 export function glbImages(data: AvatarData, options: GlbOptions = {}): GlbImages {
   checkData(data);
   const rig = computeAvatarRig(data.model, data.neutralVertices);
+  const mouthTint = options.mouthInterior === false ? null : mouthInteriorTintFor(data.model, data.neutralVertices);
   return {
     albedo: data.albedo,
-    roughness: options.roughnessMap === false ? null : computeRoughnessMap(data.model, data.neutralVertices, data.albedo).image,
+    roughness: options.roughnessMap === false ? null : computeRoughnessMap(data.model, data.neutralVertices, data.albedo, { occlusion: mouthTint && mouthOcclusion(mouthTint) }).image,
     eye: rig.eyeLeft !== null || rig.eyeRight !== null ? createEyeTexture({ irisColor: data.irisColor }) : null,
     hair: data.hair?.mesh?.texture ?? null,
     lashes: cardImage(data, 'lashes'),
@@ -436,11 +439,15 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   };
   const samplers: Json[] = [{ magFilter: GL_LINEAR, minFilter: GL_LINEAR_MIPMAP_LINEAR, wrapS: GL_CLAMP_TO_EDGE, wrapT: GL_CLAMP_TO_EDGE }];
   const skinPbr: Json = { baseColorTexture: { index: addTexture(layout.images.albedo, 'albedo') }, metallicFactor: 0, roughnessFactor: 0.55 };
+  let skinOcclusion: Json | undefined;
   if (layout.images.roughness) {
-    skinPbr.metallicRoughnessTexture = { index: addTexture(layout.images.roughness, 'roughness') };
+    const index = addTexture(layout.images.roughness, 'roughness');
+    skinPbr.metallicRoughnessTexture = { index };
     skinPbr.roughnessFactor = 1;
+    // Its red channel is the mouth's occlusion (../materials/roughness.ts): glTF's ORM packing.
+    skinOcclusion = { index };
   }
-  const materials: Json[] = [{ name: 'skin', pbrMetallicRoughness: skinPbr }];
+  const materials: Json[] = [{ name: 'skin', pbrMetallicRoughness: skinPbr, ...(skinOcclusion ? { occlusionTexture: skinOcclusion } : {}) }];
   const hasEyes = rig.eyeLeft !== null || rig.eyeRight !== null;
   let eyeMaterial = -1;
   if (hasEyes && layout.images.eye) {
@@ -468,19 +475,25 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     lashes: cardMaterial('lashes', layout.images.lashes, 0.5),
     brows: cardMaterial('brows', layout.images.brows, 0.6),
   };
-  // Teeth and tongue: one material; parts with baked albedo (SubMesh.vertexColours, as COLOR_0) take it
-  // from their vertices over a white base, the others (e.g. ICT's) get a plain ivory.
-  const teethMaterials = new Map<boolean, number>();
+  // Teeth and tongue: a material per surface (../materials/mouth-parts.ts); parts with baked albedo
+  // (SubMesh.vertexColours, as COLOR_0) take it from their vertices over a white base, the others
+  // (e.g. ICT's) get a plain ivory.
+  const mouthMaterials = new Map<string, number>();
   const materialFor = (part: SubMesh): number => {
     if (part.material === 'eye' && eyeMaterial >= 0) return eyeMaterial;
     if ((cardMaterials[part.material] ?? -1) >= 0) return cardMaterials[part.material]!;
     if (part.material === 'skin') return 0;
     const coloured = part.vertexColours !== undefined;
-    if (!teethMaterials.has(coloured)) {
-      materials.push({ name: 'teeth', pbrMetallicRoughness: { baseColorFactor: coloured ? [1, 1, 1, 1] : [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: 0.35 } });
-      teethMaterials.set(coloured, materials.length - 1);
+    const surface = mouthSurface(part);
+    const key = `${surface} ${coloured}`;
+    if (!mouthMaterials.has(key)) {
+      materials.push({
+        name: surface,
+        pbrMetallicRoughness: { baseColorFactor: coloured ? [1, 1, 1, 1] : [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: MOUTH_ROUGHNESS[surface] },
+      });
+      mouthMaterials.set(key, materials.length - 1);
     }
-    return teethMaterials.get(coloured)!;
+    return mouthMaterials.get(key)!;
   };
 
   // Head mesh with morph targets.

@@ -175,7 +175,26 @@ export function mouthInteriorTint(interior: MouthInterior): Float32Array | null 
   return tint;
 }
 
-/** findMouthInterior + mouthInteriorTint. */
+/** Tints already found, per vertex array: the GLB's images and its head mesh both ask for one. */
+const tints = new WeakMap<Float32Array, { model: HeadModel; tint: Float32Array | null }>();
+
+/** findMouthInterior + mouthInteriorTint, once per model and vertex array. */
 export function mouthInteriorTintFor(model: HeadModel, vertices: Float32Array): Float32Array | null {
-  return mouthInteriorTint(findMouthInterior(model, vertices));
+  const known = tints.get(vertices);
+  if (known?.model === model) return known.tint;
+  const tint = mouthInteriorTint(findMouthInterior(model, vertices));
+  tints.set(vertices, { model, tint });
+  return tint;
+}
+
+/**
+ * Per vertex, the share of the surroundings' light that reaches the skin (the roughness map's
+ * occlusion channel): 1 outside the pocket, the tint's strongest channel inside. Light enters the
+ * mouth only through the lips, but image-based lighting has no notion of that: without it the
+ * pocket's glossy walls mirrored the environment, and an open mouth looked pale grey in Babylon.
+ */
+export function mouthOcclusion(tint: Float32Array): Float32Array {
+  const occlusion = new Float32Array(tint.length / 3);
+  for (let v = 0; v < occlusion.length; v++) occlusion[v] = Math.max(tint[3 * v], tint[3 * v + 1], tint[3 * v + 2]);
+  return occlusion;
 }

@@ -1,6 +1,8 @@
 /**
  * Skin roughness map in the model's UV layout, for the PBR material's metallic-roughness texture
- * (glTF packing: roughness in G, metallic in B = 0, R and A unused = 255).
+ * (glTF packing: roughness in G, metallic in B = 0, A unused = 255), which also carries the ambient
+ * occlusion in R (glTF's occlusion texture may share it): 255 but where `occlusion` says less
+ * light reaches (the mouth's pocket).
  *
  * Two sources:
  * - a per-region skin default placed with the pack's iBUG-68 landmarks: the oily T-zone (forehead
@@ -183,6 +185,8 @@ export interface RoughnessMapOptions {
   size?: number;
   /** Use the albedo's specular cues (default true); false gives the region defaults only. */
   albedoCues?: boolean;
+  /** Per vertex, the share of the surroundings' light that reaches it (0..1), for the R channel; default 1 everywhere. */
+  occlusion?: Float32Array | null;
 }
 
 /**
@@ -206,7 +210,12 @@ export function computeRoughnessMap(model: HeadModel, vertices: Float32Array, al
     }
     roughness[raster.texel[i]] = Math.min(MAX_SKIN_ROUGHNESS, Math.max(MIN_SKIN_ROUGHNESS, r));
   }
-  return { roughness, image: packMetallicRoughness(roughness, size) };
+  const image = packMetallicRoughness(roughness, size);
+  if (options.occlusion) {
+    const occlusion = vertexScalarAtTexels(raster, model.indices, options.occlusion);
+    for (let i = 0; i < count; i++) image.data[4 * raster.texel[i]] = Math.round(Math.min(1, Math.max(0, occlusion[i])) * 255);
+  }
+  return { roughness, image };
 }
 
 /**

@@ -6,7 +6,7 @@
  * import here: this module is part of the worker's bundle.
  */
 import { computeAvatarRig, type AvatarRig } from '../export/avatar-rig.js';
-import { mouthInteriorTintFor } from '../export/mouth-interior.js';
+import { mouthInteriorTintFor, mouthOcclusion } from '../export/mouth-interior.js';
 import { computeSkinWeights } from '../export/skin-weights.js';
 import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { strandTangents, type HairMesh } from '../hair/hair-mesh.js';
@@ -141,7 +141,7 @@ export function prepareAvatarArrays(data: AvatarData, options: AvatarArrayOption
     targetNormals,
     skin: { joints: Float32Array.from(skin.joints), weights: skin.weights },
     mouthColours: tint ? rgbToRgba(tint) : null,
-    roughness: options.roughnessMap === false ? null : computeRoughnessMap(model, neutralVertices, data.albedo).image,
+    roughness: options.roughnessMap === false ? null : computeRoughnessMap(model, neutralVertices, data.albedo, { occlusion: tint && mouthOcclusion(tint) }).image,
     eyeTexture: rig.eyeLeft || rig.eyeRight ? createEyeTexture({ irisColor: options.irisColor ?? data.irisColor }) : null,
     parts: rigParts(rig).map((part) => partArrays(data, part, part === rig.eyeLeft || part === rig.eyeRight)),
     hair: data.hair?.mesh ? hairArrays(data.hair.mesh) : null,

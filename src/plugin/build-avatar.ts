@@ -35,6 +35,7 @@ import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, ty
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 import { SteppedMorphTargetManager } from './morph-texture.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
+import { MOUTH_ROUGHNESS, mouthSurface, TONGUE_SPECULAR_WEIGHT } from '../materials/mouth-parts.js';
 
 export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
@@ -84,6 +85,9 @@ function skinMaterial(name: string, scene: Scene, albedo: BaseTexture, roughness
     material.useRoughnessFromMetallicTextureGreen = true;
     material.useMetallnessFromMetallicTextureBlue = true;
     material.roughness = 1;
+    // Its red channel is the mouth's occlusion (../materials/roughness.ts), which also dims the
+    // environment's reflections there (Babylon's radiance occlusion, on by default).
+    material.useAmbientOcclusionFromMetallicTextureRed = true;
   }
   // Skin reflects ~2.8% at normal incidence (IOR ~1.4) rather than the 4% of the default IOR 1.5.
   material.indexOfRefraction = 1.4;
@@ -359,8 +363,9 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
       }
     }
     const otherMeshes: Mesh[] = [];
-    // Teeth and tongue: parts with baked albedo (vertex colours) over white, the others a plain ivory (as in the GLB).
-    const teethMaterials = new Map<boolean, PBRMaterial>();
+    // Teeth and tongue: a material per surface (../materials/mouth-parts.ts); parts with baked albedo
+    // (vertex colours) over white, the others a plain ivory (as in the GLB).
+    const mouthMaterials = new Map<string, PBRMaterial>();
     for (const part of rig.otherParts) {
       let partMaterial: Material = material;
       const { cardTexture, colours } = partArrays.get(part)!;
@@ -370,15 +375,18 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
         yield 'card texture';
       } else if (part.material !== 'skin') {
         const coloured = colours !== null;
-        let teethMaterial = teethMaterials.get(coloured);
-        if (!teethMaterial) {
-          teethMaterial = own(new PBRMaterial(`${name}.teeth`, scene));
-          teethMaterial.albedoColor = coloured ? new Color3(1, 1, 1) : new Color3(0.85, 0.82, 0.74);
-          teethMaterial.metallic = 0;
-          teethMaterial.roughness = 0.35;
-          teethMaterials.set(coloured, teethMaterial);
+        const surface = mouthSurface(part);
+        const key = `${surface} ${coloured}`;
+        let mouthMaterial = mouthMaterials.get(key);
+        if (!mouthMaterial) {
+          mouthMaterial = own(new PBRMaterial(`${name}.${surface}`, scene));
+          mouthMaterial.albedoColor = coloured ? new Color3(1, 1, 1) : new Color3(0.85, 0.82, 0.74);
+          mouthMaterial.metallic = 0;
+          mouthMaterial.roughness = MOUTH_ROUGHNESS[surface];
+          if (surface === 'tongue') mouthMaterial.metallicF0Factor = TONGUE_SPECULAR_WEIGHT;
+          mouthMaterials.set(key, mouthMaterial);
         }
-        partMaterial = teethMaterial;
+        partMaterial = mouthMaterial;
       }
       otherMeshes.push(addPart(part, partMaterial, 'head'));
       yield 'part mesh';

@@ -130,3 +130,23 @@ export function outlineBlendShare(empty: PNG, image: PNG, box: ScreenBox): numbe
   }
   return rows === 0 ? 0 : blended / rows;
 }
+
+/**
+ * Of the pixels inside `box` that differ between `before` and `after`, the share that are pale
+ * grey in `after` (sRGB luma over 90, channels within 20 of each other): in an opened mouth, the
+ * teeth, and any surface mirroring the environment's light where only darkness should be.
+ */
+export function paleGreyShare(before: PNG, after: PNG, box: ScreenBox): number {
+  const { left, top, right, bottom } = clampBox(after, box);
+  let changed = 0, pale = 0;
+  for (let y = top; y < bottom; y++) {
+    for (let x = left; x < right; x++) {
+      const i = (y * after.width + x) * 4;
+      const r = after.data[i], g = after.data[i + 1], b = after.data[i + 2];
+      if (Math.abs(r - before.data[i]) + Math.abs(g - before.data[i + 1]) + Math.abs(b - before.data[i + 2]) <= 5 * PIXEL_TOLERANCE) continue;
+      changed++;
+      if (0.2126 * r + 0.7152 * g + 0.0722 * b > 90 && Math.max(r, g, b) - Math.min(r, g, b) < 20) pale++;
+    }
+  }
+  return changed === 0 ? 0 : pale / changed;
+}

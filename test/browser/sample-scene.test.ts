@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
-import { canvasPixels, changedFraction, followProgress, meanColour, openScene, outlineBlendShare, roundBox } from './canvas-pixels.js';
+import { canvasPixels, changedFraction, followProgress, meanColour, openScene, outlineBlendShare, paleGreyShare, roundBox } from './canvas-pixels.js';
 import { checkDownloadsAndAccept, checkEnvironments, checkHair, checkPanel, checkPresets } from './editor-action-checks.js';
 import type { AvatarSummary } from '../../sample-scene/main.js';
 import type { Page } from 'playwright-core';
@@ -118,6 +118,11 @@ describe('sample scene in headless Chromium @browser', function () {
         console.log(`      ${engine}: jawOpen=1 changes ${(mouthChange * 100).toFixed(1)}% of the mouth box ${roundBox(mouth)}, `
           + `${(outsideHead * 100).toFixed(2)}% left of the head; screenshot ${path.relative(projectRoot, jawShot)}`);
         assert.ok(mouthChange > 0.05, `jawOpen changed only ${(mouthChange * 100).toFixed(1)}% of the mouth region`);
+        // The opened mouth is dark but for the teeth: the pocket's occlusion (roughness map's red
+        // channel) and the rough tongue keep the environment's light out (pale grey: 8.6% before).
+        const pale = paleGreyShare(withAvatar, jawOpen, mouth);
+        console.log(`      ${engine}: ${(pale * 100).toFixed(1)}% of what jawOpen changed is pale grey (the teeth)`);
+        assert.ok(pale < 0.06, `${(pale * 100).toFixed(1)}% of the opened mouth is pale grey: the environment shows inside it (see ${jawShot})`);
         assert.equal(jawOpen.width, withAvatar.width, 'the canvas changed size between the two captures');
         assert.ok(outsideHead < 0.001, `jawOpen changed ${(outsideHead * 100).toFixed(2)}% of the pixels left of the head `
           + `(mean colour ${meanColour(withAvatar, leftOfHead)} before, ${meanColour(jawOpen, leftOfHead)} after; see ${jawShot})`);

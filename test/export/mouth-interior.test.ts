@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findMouthInterior, mouthInteriorTint } from '../../src/export/mouth-interior.js';
+import { findMouthInterior, mouthInteriorTint, mouthInteriorTintFor, mouthOcclusion } from '../../src/export/mouth-interior.js';
+import { writeGlb } from '../../src/export/glb.js';
+import { computeRoughnessMap } from '../../src/materials/roughness.js';
+import { getUvRaster } from '../../src/albedo/unwrap.js';
 import { encodePng } from '../../src/image/encode.js';
 import { renderPreview } from '../../src/render/preview.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
@@ -89,5 +92,26 @@ describe('export/mouth-interior', function () {
     assert.ok(meanAfter[0] > meanAfter[2], 'and reddish');
     // A closed mouth shows only the lip line (the pocket's rim just behind the lips).
     assert.ok(closedChange < 0.3 * region.length, 'a closed mouth hides most of it');
+  });
+  it('darkens the pocket in the roughness map\'s occlusion channel, which the GLB\'s skin material shares as its occlusion texture', function () {
+    const { model } = data;
+    const tint = mouthInteriorTintFor(model, data.neutralVertices)!;
+    const { image } = computeRoughnessMap(model, data.neutralVertices, data.albedo, { size: 256, occlusion: mouthOcclusion(tint) });
+    const raster = getUvRaster(model, 256);
+    // Texels of the pocket's triangles against the rest of the head.
+    const interior = findMouthInterior(model, data.neutralVertices);
+    const inPocket = new Uint8Array(model.indices.length / 3);
+    for (const t of interior.triangles) inPocket[t] = 1;
+    const pocket: number[] = [], rest: number[] = [];
+    for (let i = 0; i < raster.texel.length; i++) (inPocket[raster.triangle[i]] ? pocket : rest).push(image.data[4 * raster.texel[i]]);
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    console.log(`      occlusion (R, 0..255): pocket ${pocket.length} texels, mean ${mean(pocket).toFixed(0)}; elsewhere ${rest.length} texels, mean ${mean(rest).toFixed(1)}`);
+    assert.ok(pocket.length > 100 && mean(pocket) < 60, `pocket: ${pocket.length} texels, mean ${mean(pocket)}`);
+    assert.ok(rest.filter((r) => r < 255).length < 0.01 * rest.length, 'occlusion outside the pocket');
+    const glb = writeGlb(data);
+    const length = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
+    const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + length))) as { materials: Array<{ name: string; occlusionTexture?: { index: number }; pbrMetallicRoughness: { metallicRoughnessTexture?: { index: number } } }> };
+    const skin = json.materials.find((m) => m.name === 'skin')!;
+    assert.equal(skin.occlusionTexture?.index, skin.pbrMetallicRoughness.metallicRoughnessTexture?.index);
   });
 });
