@@ -81,6 +81,7 @@ function sampleAffine(
   }
 }
 
+/** Mirrors a planar (channel-major) crop `width` pixels wide left to right, in place: what cropAffine's flipHorizontal samples. */
 export function flipPlanesHorizontally(planes: Float32Array, width: number): void {
   for (let row = 0; row < planes.length / width; row++) {
     for (let left = row * width, right = left + width - 1; left < right; left++, right--) {
