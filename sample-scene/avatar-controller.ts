@@ -38,7 +38,7 @@ export class AvatarController {
     this.previewed = avatar;
     this.accepted?.root.setEnabled(false);
     this.light(avatar);
-    this.stage.frame(avatar.head, avatar.modelSpace);
+    this.stage.frame(avatar);
   }
 
   /** The preview becomes the avatar; the previous one leaves the scene. */

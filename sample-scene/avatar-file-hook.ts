@@ -11,6 +11,7 @@ import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import type { Avatar } from '../src/plugin/avatar.js';
 import { loadAvatar } from '../src/plugin/avatar-loader.js';
+import { frameAvatar, PORTRAIT_FOV } from '../src/plugin/frame-avatar.js';
 import type { HairStyle } from '../src/hair/index.js';
 import { watchMainThread } from './main-thread-watch.js';
 
@@ -69,16 +70,10 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** Like the sample stage's framing: the camera along the model's +Z (the face), the head filling the view. */
+/** Like the sample stage's framing (Stage.frame): a portrait lens on the face. */
 function frameHead(scene: Scene, avatar: Avatar): void {
   const camera = scene.activeCamera as ArcRotateCamera | null;
-  if (!camera || !('setTarget' in camera)) return;
-  const { min, max } = avatar.head.getHierarchyBoundingVectors(true);
-  const center = min.add(max).scaleInPlace(0.5);
-  const size = max.subtract(min);
-  const forward = Vector3.TransformNormal(new Vector3(0, 0, 1), avatar.modelSpace.computeWorldMatrix(true)).normalize();
-  camera.setTarget(center);
-  camera.setPosition(center.add(forward.scale(Math.max(size.x, size.y) * 1.6)));
+  if (camera && 'setTarget' in camera) frameAvatar(camera, avatar, { fov: PORTRAIT_FOV });
 }
 
 /** Screen box of the inner-lip landmarks, posed (morph targets and skin applied). */

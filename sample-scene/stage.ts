@@ -10,9 +10,9 @@ import { HemisphericLight } from '@babylonjs/core/Lights/hemisphericLight.js';
 import { DirectionalLight } from '@babylonjs/core/Lights/directionalLight.js';
 import { Color3, Color4 } from '@babylonjs/core/Maths/math.color.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
-import type { AbstractMesh } from '@babylonjs/core/Meshes/abstractMesh.js';
-import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { BaseTexture } from '@babylonjs/core/Materials/Textures/baseTexture.js';
+import type { Avatar } from '../src/plugin/avatar.js';
+import { frameAvatar, PORTRAIT_FOV } from '../src/plugin/frame-avatar.js';
 import { createEnvironmentTexture, environmentIntensity, type EnvironmentPreset } from '../src/plugin/environments.js';
 
 interface StageLighting {
@@ -130,20 +130,10 @@ export class Stage {
     return new Promise((resolve, reject) => this.frameWaiters.push({ resolve, reject }));
   }
 
-  /**
-   * Points the camera at a head from the front, filling the view. Model space puts +Z out of the face
-   * (src/types.ts), so the camera sits along `modelSpace`'s world-space +Z, whatever handedness
-   * fix-up that node carries.
-   */
-  frame(head: AbstractMesh, modelSpace: TransformNode): void {
-    const { min, max } = head.getHierarchyBoundingVectors(true);
-    const center = min.add(max).scaleInPlace(0.5);
-    const size = max.subtract(min);
-    const radius = Math.max(size.x, size.y) * 1.6;
-    const forward = Vector3.TransformNormal(new Vector3(0, 0, 1), modelSpace.computeWorldMatrix(true)).normalize();
-    this.camera.setTarget(center);
-    this.camera.setPosition(center.add(forward.scale(radius)));
-    this.camera.upperRadiusLimit = radius * 8;
+  /** Points the camera at an avatar's face through a portrait lens (frameAvatar, PORTRAIT_FOV), the head filling the view. */
+  frame(avatar: Avatar): void {
+    const distance = frameAvatar(this.camera, avatar, { fov: PORTRAIT_FOV });
+    this.camera.upperRadiusLimit = distance * 8;
     this.requestRender();
   }
 

@@ -11,6 +11,7 @@ export { buildAvatar, buildAvatarInSlices, type BuildAvatarOptions } from './plu
 export { prepareAvatarArrays, type AvatarArrays } from './plugin/build-arrays.js';
 export type { SliceOptions, StepsReport } from './steps.js';
 export { Avatar } from './plugin/avatar.js';
+export { frameAvatar, PORTRAIT_FOV, type FrameAvatarOptions } from './plugin/frame-avatar.js';
 export { CreateAvatarAction, inspectorExplorerExtension, type CreateAvatarActionOptions, type CreateAvatarActionState } from './plugin/editor/create-avatar-action.js';
 export { createAvatarData, loadDefaultHead, getFaceAnalyzer, type CreateAvatarOptions } from './pipeline.js';
 export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';

@@ -704,7 +704,10 @@ export function taperedTail(strands: Strands, fittedVertices: Float32Array): Str
   const sums = new Float64Array(slices * 3);
   const sliceOf = (v: number) => {
     const y = positions[3 * v + 1];
-    return y < top && positions[3 * v + 2] < neckBack ? Math.max(0, Math.floor((y - bottom) / TAIL_SLICE)) : -1;
+    // Below the cut only hair beside the neck is left (withoutHairBelowNeck): it is not the tail,
+    // and drawn in with it, it came to hang under the cut within the neck's width (Braid01 on
+    // deep3d 000002, once the head's neck reached lower).
+    return y >= bottom && y < top && positions[3 * v + 2] < neckBack ? Math.floor((y - bottom) / TAIL_SLICE) : -1;
   };
   for (let v = 0; v < positions.length / 3; v++) {
     const slice = sliceOf(v);

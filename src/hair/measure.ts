@@ -46,13 +46,19 @@ export function hairRenderStats(data: AvatarData): { meanColour: [number, number
  * Skin showing where the photo shows hair: from the photo's camera, the share of the pixels that
  * the photo's hair mask and the fitted head both cover in which the skin is seen, not the hair
  * (alpha-tested at 0.5). Gaps between strand cards and a hairline lower in the photo than on the
- * style both count.
+ * style both count. Only the head above the chin (iBUG-68 8) counts: below it lies the neck, where
+ * long hair hanging over a shoulder in the photo says which style fits, not whether the scalp shows.
  */
 export function scalpShowThrough(data: AvatarData): { share: number; pixels: number } {
   const mesh = data.hair?.mesh, mask = data.hair?.detected?.mask;
   if (!mesh || !mask) return { share: 0, pixels: 0 };
+  const { model, neutralVertices: V } = data;
+  const chinY = V[3 * model.landmarks68[8] + 1];
   const target = createRasterTarget(mask.width, mask.height);
-  rasterizeTriangles(target, projectToImage(expressedVertices(data), data.camera), data.model.indices, { cull: 'back' });
+  rasterizeTriangles(target, projectToImage(expressedVertices(data), data.camera), model.indices, {
+    cull: 'back',
+    accept: (t) => V[3 * model.indices[3 * t] + 1] + V[3 * model.indices[3 * t + 1] + 1] + V[3 * model.indices[3 * t + 2] + 1] > 3 * chinY,
+  });
   const head = target.triangle.slice();
   target.triangle.fill(-1);
   const { positions, indices, uvs } = mesh.part;

@@ -63,7 +63,7 @@ export function partPositionsForExpression(part: SubMesh, expressionNames: reado
 }
 
 export interface HeadModel {
-  /** Stable identifier, e.g. 'makehuman-head@1' (the default head) or 'hifi3dpp'. Stored in .avatar files. */
+  /** Stable identifier, e.g. 'makehuman-head@2' (the default head) or 'hifi3dpp'. Stored in .avatar files. */
   id: string;
   name: string;
   /** SPDX identifier or short licence text of the geometry. */
@@ -217,7 +217,7 @@ const footprintScratch = (model: HeadModel) => new Uint32Array(Math.max(model.in
 
 /**
  * The vertices (xyz interleaved in `displacement`) with a component other than 0, ascending: what
- * a morph target moves (about a quarter of the default head's 17,458 vertices per target, on average).
+ * a morph target moves (about a quarter of the default head's 17,642 vertices per target, on average).
  */
 export function movedVertices(displacement: Float32Array): Uint32Array {
   const n = displacement.length / 3;

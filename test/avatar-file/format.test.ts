@@ -102,14 +102,16 @@ describe('avatar-file/format', function () {
     assert.ok(bytes.length < 300 * 1024, `${bytes.length} bytes`);
   });
 
-  it('tells the user to re-create files made with the retired procedural head', async function () {
-    const old = writeAvatarFile({ ...data, model: { ...model, id: 'default-head@1' } });
-    // Through the package's own resolver (nothing registered under the old id) and a resolver of one's own.
-    for (const resolver of [resolveModelPack, async (id: string) => { throw new Error(`no pack ${id}`); }]) {
-      const message = await expectError(readAvatarFile(old, resolver), ['UNSUPPORTED_MODEL_PACK']);
-      assert.match(message, /retired default head 'default-head@1'/);
-      assert.match(message, /Re-create the avatar from its photo/);
-      assert.ok(message.includes(DEFAULT_HEAD_ID), message);
+  it('tells the user to re-create files made with a retired default head: the procedural one, the MakeHuman head\'s first build', async function () {
+    for (const retired of ['default-head@1', 'makehuman-head@1']) {
+      const old = writeAvatarFile({ ...data, model: { ...model, id: retired } });
+      // Through the package's own resolver (nothing registered under the old id) and a resolver of one's own.
+      for (const resolver of [resolveModelPack, async (id: string) => { throw new Error(`no pack ${id}`); }]) {
+        const message = await expectError(readAvatarFile(old, resolver), ['UNSUPPORTED_MODEL_PACK']);
+        assert.ok(message.includes(`retired default head '${retired}'`), message);
+        assert.match(message, /Re-create the avatar from its photo/);
+        assert.ok(message.includes(DEFAULT_HEAD_ID), message);
+      }
     }
   });
 

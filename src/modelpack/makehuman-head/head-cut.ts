@@ -16,9 +16,12 @@ const weldByPosition = (positions: number[]) => weldByPositionTyped(Float32Array
  * The neck cut, in hm08 units (decimetres): a plane through the neck below the jaw and above the
  * shoulders, lower at the throat than at the nape (y = NECK_CUT_Y + NECK_CUT_SLOPE * (z - 0.3)),
  * like a shirt collar. Polygons whose centre lies above it are kept, and their corners below it
- * are moved up onto it, so the bottom is one clean planar ring that sits on a body.
+ * are moved up onto it, so the bottom is one clean planar ring that sits on a body. At 6.0 (the
+ * first build, makehuman-head@1) the throat ended 2.2 cm under the chin: seen from the front, as a
+ * portrait or a game's dialogue camera shows a head, no neck showed under the jaw and the head
+ * floated like a mask. At 5.5 the cut took in the tops of the shoulders.
  */
-export const NECK_CUT_Y = 6.0;
+export const NECK_CUT_Y = 5.75;
 const NECK_CUT_SLOPE = -0.35;
 
 function neckCutHeight(z: number, neckCutY: number): number {

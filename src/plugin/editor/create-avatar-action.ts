@@ -11,8 +11,8 @@
  */
 import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
 import type { IExplorerExtensibilityGroup } from '@babylonjs/core/Debug/debugLayer.pure.js';
-import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Scene } from '@babylonjs/core/scene.js';
+import { frameAvatar } from '../frame-avatar.js';
 import { PhotoAvatarError } from '../../errors.js';
 import { DEFAULT_HAIR_TONE, HAIR_STYLES, isHairStyle, supportsHair } from '../../hair/index.js';
 import { hairColourHex } from '../../hair/colour-space.js';
@@ -456,17 +456,10 @@ export class CreateAvatarAction {
     this.setMessage(`Saved ${fileName} (${(bytes.byteLength / 1024).toFixed(0)} KB).`);
   }
 
-  /** Looks at the head from the front (model +Z, whatever the scene's handedness), filling the view. */
+  /** Looks at the head from the front through the camera's own lens (frameAvatar), filling the view. */
   private frameCamera(avatar: Avatar): void {
     const camera = this.scene.activeCamera;
-    if (!(camera instanceof ArcRotateCamera)) return;
-    const { min, max } = avatar.head.getHierarchyBoundingVectors(true);
-    const center = min.add(max).scaleInPlace(0.5);
-    const size = max.subtract(min);
-    const distance = Math.max(size.x, size.y) * 1.6;
-    const forward = Vector3.TransformNormal(new Vector3(0, 0, 1), avatar.modelSpace.computeWorldMatrix(true)).normalize();
-    camera.setTarget(center);
-    camera.setPosition(center.add(forward.scale(distance)));
+    if (camera instanceof ArcRotateCamera) frameAvatar(camera, avatar);
   }
 
   private runFromUi(photos: PhotoSource[]): void {
