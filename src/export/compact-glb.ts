@@ -30,15 +30,17 @@ export async function writeCompactGlb(data: AvatarData, options: CompactGlbOptio
   const quality = options.textureQuality ?? 90;
   const webp = async (image: typeof images.albedo | null): Promise<EncodedImage | null> =>
     image && { bytes: await encodeWebp(image, quality), mimeType: 'image/webp' };
-  const [albedo, roughness, eye, hair, lashes, brows] = await Promise.all([
-    webp(images.albedo), webp(images.roughness), webp(images.eye), webp(images.hair), webp(images.lashes), webp(images.brows), lodSimplifierReady,
+  const [albedo, roughness, eye, hair, lashes, brows, mouthOcclusion] = await Promise.all([
+    webp(images.albedo), webp(images.roughness), webp(images.eye), webp(images.hair), webp(images.lashes), webp(images.brows),
+    images.mouthOcclusion && encodeWebp(images.mouthOcclusion, quality, true).then((bytes): EncodedImage => ({ bytes, mimeType: 'image/webp' })),
+    lodSimplifierReady,
   ]);
   const ratios = options.lodRatios ?? DEFAULT_LOD_RATIOS;
   const rig = computeAvatarRig(data.model, data.neutralVertices, avatarExtraParts(data));
   const parts = [rig.eyeLeft, rig.eyeRight, ...rig.otherParts].filter((part) => part !== null);
   const { gltf, viewBytes, layouts } = buildGltf(data, options, {
     quantize: true,
-    images: { albedo: albedo!, roughness, eye, hair, lashes, brows },
+    images: { albedo: albedo!, roughness, eye, hair, lashes, brows, mouthOcclusion },
     textureExtension: WEBP_EXTENSION,
     lods: ratios.length ? {
       head: simplifiedLevels(data.model.indices, data.neutralVertices, ratios),

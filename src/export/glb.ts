@@ -30,14 +30,14 @@ import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { avatarExtraParts, computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
 import { mouthInteriorTintFor, mouthOcclusion } from './mouth-interior.js';
-import { MOUTH_ROUGHNESS, mouthSurface } from '../materials/mouth-parts.js';
+import { bakedTeethArch, MOUTH_ROUGHNESS, mouthSurface, OCCLUSION_RAMP, occlusionRampUvs } from '../materials/mouth-parts.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { hypot3 } from '../math/hypot.js';
 import {
-  componentBounds, largestMagnitude, snorm16Vec3, snorm16Vec3Within, snorm8Vec3, snorm8Vec3Within, unorm16Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
+  componentBounds, largestMagnitude, snorm16Vec3, snorm16Vec3Within, snorm8Vec3, snorm8Vec3Within, unorm16Vec2, unorm8Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
 
 export interface GlbOptions {
@@ -69,6 +69,8 @@ export interface GlbImages {
   /** The lash and brow cards' tinted strand textures, when the head has those cards (../hair/face-cards.ts). */
   lashes: RgbaImage | null;
   brows: RgbaImage | null;
+  /** OCCLUSION_RAMP, when the avatar has mouth parts with baked colours (../materials/mouth-parts.ts). */
+  mouthOcclusion: RgbaImage | null;
 }
 
 /** Extra index lists of one mesh: its lower levels of detail, most detailed first. */
@@ -77,7 +79,7 @@ export type LodIndices = readonly Uint32Array[];
 /** How buildGltf lays the data out (the compact writer's choices; plain glTF when absent). */
 export interface GltfLayout {
   /** Encoded images in GlbImages order (those that are not null). */
-  images: { albedo: EncodedImage; roughness: EncodedImage | null; eye: EncodedImage | null; hair: EncodedImage | null; lashes: EncodedImage | null; brows: EncodedImage | null };
+  images: { albedo: EncodedImage; roughness: EncodedImage | null; eye: EncodedImage | null; hair: EncodedImage | null; lashes: EncodedImage | null; brows: EncodedImage | null; mouthOcclusion: EncodedImage | null };
   /** KHR_mesh_quantization integer attributes, dense morph targets, meshopt layouts recorded. */
   quantize: boolean;
   /** MSFT_lod levels: the head's, then each part's (meshes in writing order), and screen coverages. */
@@ -160,6 +162,11 @@ class GltfBuilder {
 
   addUvs(values: Float32Array): number {
     return this.quantize ? this.addQuantizedAccessor(unorm16Vec2(values), false) : this.addFloatAccessor(values, 2, false);
+  }
+
+  /** Texture coordinates read at 1/255 (OCCLUSION_RAMP's): quantized, one byte each. */
+  addCoarseUvs(values: Float32Array): number {
+    return this.quantize ? this.addQuantizedAccessor(unorm8Vec2(values), false) : this.addFloatAccessor(values, 2, false);
   }
 
   addColors(values: Float32Array): number {
@@ -375,6 +382,7 @@ export function glbImages(data: AvatarData, options: GlbOptions = {}): GlbImages
     hair: data.hair?.mesh?.texture ?? null,
     lashes: cardImage(data, 'lashes'),
     brows: cardImage(data, 'brows'),
+    mouthOcclusion: bakedTeethArch(rig.otherParts) ? OCCLUSION_RAMP : null,
   };
 }
 
@@ -405,6 +413,7 @@ export function writeGlb(data: AvatarData, options: GlbOptions = {}): Uint8Array
       hair: images.hair && encodeImage(images.hair, 'png', quality),
       lashes: images.lashes && encodeImage(images.lashes, 'png', quality),
       brows: images.brows && encodeImage(images.brows, 'png', quality),
+      mouthOcclusion: images.mouthOcclusion && encodeImage(images.mouthOcclusion, 'png', quality),
     },
   });
   return packGlb(gltf, binary);
@@ -429,15 +438,19 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     return images.length - 1;
   };
   const textures: Json[] = [];
-  const addTexture = (encoded: EncodedImage, name: string): number => {
+  const addTexture = (encoded: EncodedImage, name: string, sampler = 0): number => {
     const source = addImage(encoded, name);
     // EXT_texture_webp names the WebP image in the extension; core `source` must then be absent or a fallback.
     textures.push(layout.textureExtension && encoded.mimeType === 'image/webp'
-      ? { name, sampler: 0, extensions: { [layout.textureExtension]: { source } } }
-      : { name, sampler: 0, source });
+      ? { name, sampler, extensions: { [layout.textureExtension]: { source } } }
+      : { name, sampler, source });
     return textures.length - 1;
   };
-  const samplers: Json[] = [{ magFilter: GL_LINEAR, minFilter: GL_LINEAR_MIPMAP_LINEAR, wrapS: GL_CLAMP_TO_EDGE, wrapT: GL_CLAMP_TO_EDGE }];
+  // Sampler 1, without mipmaps, is OCCLUSION_RAMP's (../materials/mouth-parts.ts): its 1×1 level would be a flat half.
+  const samplers: Json[] = [
+    { magFilter: GL_LINEAR, minFilter: GL_LINEAR_MIPMAP_LINEAR, wrapS: GL_CLAMP_TO_EDGE, wrapT: GL_CLAMP_TO_EDGE },
+    { magFilter: GL_LINEAR, minFilter: GL_LINEAR, wrapS: GL_CLAMP_TO_EDGE, wrapT: GL_CLAMP_TO_EDGE },
+  ];
   const skinPbr: Json = { baseColorTexture: { index: addTexture(layout.images.albedo, 'albedo') }, metallicFactor: 0, roughnessFactor: 0.55 };
   let skinOcclusion: Json | undefined;
   if (layout.images.roughness) {
@@ -476,8 +489,10 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     brows: cardMaterial('brows', layout.images.brows, 0.6),
   };
   // Teeth and tongue: a material per surface (../materials/mouth-parts.ts); parts with baked albedo
-  // (SubMesh.vertexColours, as COLOR_0) take it from their vertices over a white base, the others
-  // (e.g. ICT's) get a plain ivory.
+  // (SubMesh.vertexColours, as COLOR_0) take it from their vertices over a white base, and the arch's
+  // occlusion from their TEXCOORD_0 on OCCLUSION_RAMP; the others (e.g. ICT's) get a plain ivory.
+  const arch = bakedTeethArch(rig.otherParts);
+  let occlusionRamp = -1;
   const mouthMaterials = new Map<string, number>();
   const materialFor = (part: SubMesh): number => {
     if (part.material === 'eye' && eyeMaterial >= 0) return eyeMaterial;
@@ -487,9 +502,11 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     const surface = mouthSurface(part);
     const key = `${surface} ${coloured}`;
     if (!mouthMaterials.has(key)) {
+      if (coloured && arch && layout.images.mouthOcclusion && occlusionRamp < 0) occlusionRamp = addTexture(layout.images.mouthOcclusion, 'mouthOcclusion', 1);
       materials.push({
         name: surface,
         pbrMetallicRoughness: { baseColorFactor: coloured ? [1, 1, 1, 1] : [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: MOUTH_ROUGHNESS[surface] },
+        ...(coloured && occlusionRamp >= 0 ? { occlusionTexture: { index: occlusionRamp } } : {}),
       });
       mouthMaterials.set(key, materials.length - 1);
     }
@@ -560,11 +577,13 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     const normals = part.material === 'hair' && data.hair?.mesh ? data.hair.mesh.normals : unitNormals(computeVertexNormals(part.positions, part.indices));
     const material = materialFor(part);
     const blended = materials[material].alphaMode === 'BLEND';
+    const rampUvs = part.vertexColours && arch && occlusionRamp >= 0 && material !== 0 ? occlusionRampUvs(part, arch) : null;
     const primitive: Json = {
       attributes: {
         POSITION: builder.addPositions(part.positions.slice()),
         NORMAL: builder.addNormals(normals),
-        TEXCOORD_0: builder.addUvs(flipV(uvs)),
+        // A baked mouth part's UVs carry its occlusion (OCCLUSION_RAMP's u: one byte is enough).
+        TEXCOORD_0: rampUvs ? builder.addCoarseUvs(rampUvs) : builder.addUvs(flipV(uvs)),
       },
       // The model's own parts (eyes, teeth, cards) keep its read-only triangles, encoded once per
       // model (2 ms of each export); the hair's are the avatar's.

@@ -138,6 +138,11 @@ export function unorm16Vec2(values: Float32Array): QuantizedAttribute {
   return quantizeVectors(values, 2, new Uint16Array(values.length), GL_UNSIGNED_SHORT, 4, 0, 65535);
 }
 
+/** VEC2 in [0, 1] as normalized uint8 (stride 4): texture coordinates that need no more than 1/255 (OCCLUSION_RAMP's). */
+export function unorm8Vec2(values: Float32Array): QuantizedAttribute {
+  return quantizeVectors(values, 2, new Uint8Array((values.length / 2) * 4), GL_UNSIGNED_BYTE, 4, 0, 255);
+}
+
 /** VEC3 in [0, 1] (vertex colours) as normalized uint8 (stride 4). */
 export function unorm8Vec3(values: Float32Array): QuantizedAttribute {
   return quantizeVectors(values, 3, new Uint8Array((values.length / 3) * 4), GL_UNSIGNED_BYTE, 4, 0, 255);

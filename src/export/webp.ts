@@ -37,21 +37,21 @@ export function prepareWebpEncoder(): void {
  * refilled in place misses (the copy differs). Images over REUSABLE_TEXELS (the albedo, the
  * roughness map) are new objects per avatar: their copy would cost megabytes for no reuse.
  */
-const lastEncoding = new WeakMap<RgbaImage, { quality: number; rgba: Uint8Array; bytes: Uint8Array }>();
+const lastEncoding = new WeakMap<RgbaImage, { quality: number; lossless: boolean; rgba: Uint8Array; bytes: Uint8Array }>();
 const REUSABLE_TEXELS = 256 * 256;
 
-/** Lossy WebP at `quality` (0-100). */
-export async function encodeWebp(image: RgbaImage, quality: number): Promise<Uint8Array> {
+/** Lossy WebP at `quality` (0-100), or lossless (the values kept exactly: data such as OCCLUSION_RAMP's, not pictures). */
+export async function encodeWebp(image: RgbaImage, quality: number, lossless = false): Promise<Uint8Array> {
   const rgba = new Uint8Array(image.data.buffer, image.data.byteOffset, image.width * image.height * 4);
   const cached = lastEncoding.get(image);
-  if (cached && cached.quality === quality && sameValues(cached.rgba, rgba)) return cached.bytes.slice();
+  if (cached && cached.quality === quality && cached.lossless === lossless && sameValues(cached.rgba, rgba)) return cached.bytes.slice();
   const codec = await webpEncoder();
   try {
     // The pixels go in as a Uint8Array, not the Uint8ClampedArray of an ImageData: the codec's glue
     // copies them into its memory a byte at a time in JS, which V8 runs faster from a Uint8Array
     // (a 1024² albedo: 17 -> 11 ms of the copy, same bytes encoded).
-    const bytes = new Uint8Array(await codec.default({ data: rgba, width: image.width, height: image.height, colorSpace: 'srgb' } as unknown as ImageData, { quality }));
-    if (image.width * image.height <= REUSABLE_TEXELS) lastEncoding.set(image, { quality, rgba: rgba.slice(), bytes: bytes.slice() });
+    const bytes = new Uint8Array(await codec.default({ data: rgba, width: image.width, height: image.height, colorSpace: 'srgb' } as unknown as ImageData, { quality, lossless: lossless ? 1 : 0, exact: lossless ? 1 : 0 }));
+    if (image.width * image.height <= REUSABLE_TEXELS) lastEncoding.set(image, { quality, lossless, rgba: rgba.slice(), bytes: bytes.slice() });
     return bytes;
   } catch (error) {
     throw new PhotoAvatarError('INVALID_ARGUMENT', `WebP encoding of a ${image.width}x${image.height} texture failed: ${(error as Error).message}`, { cause: error });

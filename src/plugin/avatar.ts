@@ -247,13 +247,14 @@ export class Avatar {
       );
     }
     const nodes = new Set<Node>([this.root, ...this.root.getDescendants(false)]);
-    // Every textured material: skin, eyes, and the strand cards (lashes, brows, hair).
+    // Every textured material: skin, eyes, the strand cards (lashes, brows, hair) and the mouth parts' occlusion.
     const materials = [...new Set([this.material, this.eyeMaterial, ...this.otherMeshes.map((m) => m.material), this.hairInScene?.material ?? null])]
       .filter((m): m is PBRMaterial => m?.getClassName() === 'PBRMaterial');
-    const detached = withTextures ? [] : materials.map((m) => ({ material: m, albedo: m.albedoTexture, metallic: m.metallicTexture }));
+    const detached = withTextures ? [] : materials.map((m) => ({ material: m, albedo: m.albedoTexture, metallic: m.metallicTexture, ambient: m.ambientTexture }));
     for (const { material } of detached) {
       material.albedoTexture = null;
       material.metallicTexture = null;
+      material.ambientTexture = null;
     }
     try {
       const exported = await GLTF2Export.GLBAsync(scene, `${this.root.name}.glb`, {
@@ -266,9 +267,10 @@ export class Avatar {
       if (!(file instanceof Blob)) throw new Error('The glTF serializer returned no .glb file.');
       return new Uint8Array(await file.arrayBuffer());
     } finally {
-      for (const { material, albedo, metallic } of detached) {
+      for (const { material, albedo, metallic, ambient } of detached) {
         material.albedoTexture = albedo;
         material.metallicTexture = metallic;
+        material.ambientTexture = ambient;
       }
     }
   }

@@ -11,6 +11,7 @@ import { computeSkinWeights } from '../export/skin-weights.js';
 import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { strandTangents, type HairMesh } from '../hair/hair-mesh.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
+import { bakedTeethArch, occlusionRampUvs } from '../materials/mouth-parts.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
 import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
@@ -88,7 +89,7 @@ export function rigParts(rig: AvatarRig): SubMesh[] {
   return [rig.eyeLeft, rig.eyeRight, ...rig.otherParts].filter((part): part is SubMesh => part !== null);
 }
 
-function partArrays(data: AvatarData, part: SubMesh, eye: boolean): PartArrays {
+function partArrays(data: AvatarData, part: SubMesh, eye: boolean, arch: ReturnType<typeof bakedTeethArch>): PartArrays {
   const vertexCount = part.positions.length / 3;
   let morphs: PartArrays['morphs'] = null;
   if (part.morphs) {
@@ -104,8 +105,10 @@ function partArrays(data: AvatarData, part: SubMesh, eye: boolean): PartArrays {
   }
   return {
     normals: computeVertexNormals(part.positions, part.indices),
+    // A baked mouth part's UVs carry its arch occlusion on OCCLUSION_RAMP (../materials/mouth-parts.ts).
     uvs: eye ? eyeProjectionUvs(part.positions, part.pivot)
-      : part.uvs.length === vertexCount * 2 ? part.uvs.slice() : new Float32Array(vertexCount * 2),
+      : part.vertexColours && arch ? occlusionRampUvs(part, arch)
+        : part.uvs.length === vertexCount * 2 ? part.uvs.slice() : new Float32Array(vertexCount * 2),
     morphs,
     cardTexture: isFaceCard(part) ? faceCardTexture(data, part) : null,
     colours: part.vertexColours ? rgbToRgba(part.vertexColours) : null,
@@ -134,6 +137,7 @@ export function prepareAvatarArrays(data: AvatarData, options: AvatarArrayOption
   }
   const tint = options.mouthInterior === false ? null : mouthInteriorTintFor(model, neutralVertices);
   const skin = computeSkinWeights(model, neutralVertices, rig);
+  const arch = bakedTeethArch(rig.otherParts);
   return {
     rig,
     neutralNormals: computeVertexNormals(neutralVertices, model.indices, model.weldGroup),
@@ -143,7 +147,7 @@ export function prepareAvatarArrays(data: AvatarData, options: AvatarArrayOption
     mouthColours: tint ? rgbToRgba(tint) : null,
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(model, neutralVertices, data.albedo, { occlusion: tint && mouthOcclusion(tint) }).image,
     eyeTexture: rig.eyeLeft || rig.eyeRight ? createEyeTexture({ irisColor: options.irisColor ?? data.irisColor }) : null,
-    parts: rigParts(rig).map((part) => partArrays(data, part, part === rig.eyeLeft || part === rig.eyeRight)),
+    parts: rigParts(rig).map((part) => partArrays(data, part, part === rig.eyeLeft || part === rig.eyeRight, arch)),
     hair: data.hair?.mesh ? hairArrays(data.hair.mesh) : null,
   };
 }

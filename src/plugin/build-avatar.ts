@@ -35,7 +35,7 @@ import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, ty
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 import { SteppedMorphTargetManager } from './morph-texture.js';
 import { addHairToScene, hairMaterial } from './hair-mesh.js';
-import { MOUTH_ROUGHNESS, mouthSurface, TONGUE_SPECULAR_WEIGHT } from '../materials/mouth-parts.js';
+import { bakedTeethArch, MOUTH_ROUGHNESS, mouthSurface, OCCLUSION_RAMP, TONGUE_SPECULAR_WEIGHT } from '../materials/mouth-parts.js';
 
 export interface BuildAvatarOptions extends AvatarArrayOptions {
   /** Name prefix of every node, mesh and material (default 'avatar'). */
@@ -264,8 +264,8 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
     owned.push(thing);
     return thing;
   };
-  const texture = (image: RgbaImage, label: string): RawTexture => {
-    const made = own(rgbaTexture(image, `${name}.${label}`, scene));
+  const texture = (image: RgbaImage, label: string, mipmaps = true): RawTexture => {
+    const made = own(rgbaTexture(image, `${name}.${label}`, scene, mipmaps));
     textures.push(made);
     return made;
   };
@@ -384,6 +384,13 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
           mouthMaterial.metallic = 0;
           mouthMaterial.roughness = MOUTH_ROUGHNESS[surface];
           if (surface === 'tongue') mouthMaterial.metallicF0Factor = TONGUE_SPECULAR_WEIGHT;
+          if (coloured && bakedTeethArch(rig.otherParts)) {
+            // The arch's occlusion, in the part's UVs: it dims the environment's reflections too (radiance occlusion).
+            // Without mipmaps: the ramp's 1×1 level would be a flat half.
+            const ramp = texture(OCCLUSION_RAMP, 'mouthOcclusion', false);
+            mouthMaterial.ambientTexture = ramp;
+            mouthMaterial.useAmbientInGrayScale = true;
+          }
           mouthMaterials.set(key, mouthMaterial);
         }
         partMaterial = mouthMaterial;

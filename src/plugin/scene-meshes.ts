@@ -11,9 +11,9 @@ import type { Scene } from '@babylonjs/core/scene.js';
 import type { RgbaImage } from '../types.js';
 
 /** Top-row-first RGBA -> texture sampled with v up (invertY puts the first row at v = 1). */
-export function rgbaTexture(image: RgbaImage, name: string, scene: Scene): RawTexture {
+export function rgbaTexture(image: RgbaImage, name: string, scene: Scene, mipmaps = true): RawTexture {
   const bytes = new Uint8Array(image.data.buffer, image.data.byteOffset, image.width * image.height * 4);
-  const texture = RawTexture.CreateRGBATexture(bytes, image.width, image.height, scene, true, true, Texture.TRILINEAR_SAMPLINGMODE);
+  const texture = RawTexture.CreateRGBATexture(bytes, image.width, image.height, scene, mipmaps, true, mipmaps ? Texture.TRILINEAR_SAMPLINGMODE : Texture.BILINEAR_SAMPLINGMODE);
   texture.name = name;
   texture.wrapU = Texture.CLAMP_ADDRESSMODE;
   texture.wrapV = Texture.CLAMP_ADDRESSMODE;

@@ -60,14 +60,16 @@ describe('MakeHuman head albedo model (CC0 skins + photos)', function () {
 
   it('gives the regions their own colour: redder lips and ears, a darker neck, a scalp in skin tone', () => {
     const P = model.positions, lm = model.landmarks468!;
-    let ear = 0, top = 0, lowest = Infinity;
+    let ear = 0, top = 0;
     for (let v = 0; v < model.vertexCount; v++) {
       if (Math.abs(P[3 * v]) > Math.abs(P[3 * ear])) ear = v;
       if (P[3 * v + 1] > P[3 * top + 1]) top = v;
-      lowest = Math.min(lowest, P[3 * v + 1]);
     }
+    // The throat: more than 2 cm under the chin (iBUG-68 8), ahead of the nape.
+    const chin = model.landmarks68[8];
     const neck: number[] = [];
-    for (let v = 0; v < model.vertexCount; v++) if (P[3 * v + 1] < lowest + 0.03 && P[3 * v + 2] > 0) neck.push(v);
+    for (let v = 0; v < model.vertexCount; v++) if (P[3 * v + 1] < P[3 * chin + 1] - 0.02 && P[3 * v + 2] > P[3 * chin + 2] - 0.1) neck.push(v);
+    assert.ok(neck.length > 50, `${neck.length} throat vertices`);
     const colour = {
       forehead: meanColour(model, uvapm, verticesWithin(model, lm[151], 0.015)),
       lips: meanColour(model, uvapm, [...verticesWithin(model, lm[0], 0.004), ...verticesWithin(model, lm[17], 0.004)]),

@@ -11,6 +11,9 @@ import { computeVertexNormals, decodeShape, partPositionsForExpression, type Hea
 import { readPack, writePack } from '../../src/modelpack/format.js';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Scene } from '@babylonjs/core/scene.js';
+import type { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
+import type { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
+import { bakedTeethArch, occlusionRampUvs } from '../../src/materials/mouth-parts.js';
 import { writeGlb } from '../../src/export/glb.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { makeAvatarData } from '../export/synthetic-avatar.js';
@@ -383,6 +386,51 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
       for (let v = 0; v < baked.length / 3; v++) for (let k = 0; k < 3; k++) assert.ok(Math.abs(rgba[4 * v + k] - baked[3 * v + k]) < 1e-6);
       const material = mesh.material as unknown as { albedoColor: { r: number; g: number; b: number } };
       assert.deepEqual([material.albedoColor.r, material.albedoColor.g, material.albedoColor.b], [1, 1, 1]);
+      avatar.dispose();
+    } finally {
+      scene.dispose();
+      engine.dispose();
+    }
+  });
+
+  it('dims the reflections of the teeth deep in the arch: their UVs carry the occlusion on a ramp, the GLB\'s occlusion texture and Babylon\'s ambient texture', function () {
+    const data = makeAvatarData(model);
+    const glb = writeGlb(data);
+    const length = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
+    const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + length))) as {
+      meshes: Array<{ name: string; primitives: Array<{ attributes: Record<string, number>; material: number }> }>;
+      materials: Array<{ name: string; occlusionTexture?: { index: number; texCoord?: number } }>;
+      textures: Array<{ name: string; sampler: number }>;
+      samplers: Array<{ minFilter: number }>;
+    };
+    const arch = bakedTeethArch(model.parts)!;
+    const lowerTeeth = model.parts.find((p) => p.name === 'lowerTeeth')!;
+    // The ramp's value at u, bilinear between its two texel centres (black at 1/4, white at 3/4).
+    const rampValue = (u: number) => Math.min(1, Math.max(0, (u - 0.25) * 2));
+    const uvs = occlusionRampUvs(lowerTeeth, arch);
+    let front = 0, back = 0;
+    for (let v = 1; v < uvs.length / 2; v++) {
+      if (lowerTeeth.positions[3 * v + 2] > lowerTeeth.positions[3 * front + 2]) front = v;
+      if (lowerTeeth.positions[3 * v + 2] < lowerTeeth.positions[3 * back + 2]) back = v;
+    }
+    console.log(`      lower teeth occlusion: incisors ${rampValue(uvs[2 * front]).toFixed(2)}, last molars ${rampValue(uvs[2 * back]).toFixed(2)}`);
+    assert.ok(rampValue(uvs[2 * front]) > 0.95 && rampValue(uvs[2 * back]) < 0.15);
+    for (const name of ['upperTeeth', 'lowerTeeth', 'tongue']) {
+      const material = json.materials[json.meshes.find((m) => m.name === name)!.primitives[0].material];
+      const texture = json.textures[material.occlusionTexture!.index];
+      assert.equal(texture.name, 'mouthOcclusion');
+      assert.equal(material.occlusionTexture!.texCoord ?? 0, 0);
+      assert.equal(json.samplers[texture.sampler].minFilter, 9729, 'LINEAR, no mipmaps');
+    }
+    const engine = new NullEngine();
+    const scene = new Scene(engine);
+    try {
+      const avatar = buildAvatar(scene, data);
+      const mesh = avatar.otherMeshes.find((m) => m.name.endsWith('.lowerTeeth'))!;
+      assert.deepEqual(Array.from(mesh.getVerticesData('uv')!), Array.from(uvs));
+      const material = mesh.material as PBRMaterial;
+      assert.ok(material.ambientTexture && material.useRadianceOcclusion, 'ambient texture that occludes the environment\'s reflections');
+      assert.equal((material.ambientTexture as RawTexture).noMipmap, true);
       avatar.dispose();
     } finally {
       scene.dispose();

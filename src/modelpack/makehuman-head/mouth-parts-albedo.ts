@@ -16,6 +16,7 @@ import type { DecodedPng } from '../../image/png-codec.js';
 import { SRGB_TO_LINEAR } from '../../image/srgb.js';
 import type { SubMesh } from '../head-model.js';
 import { proxyDiffuse } from './proxy.js';
+import { ARCH_OCCLUSION_FLOOR, archOcclusion, teethArch } from '../../materials/mouth-parts.js';
 
 /** Linear multipliers that warm the texture's neutral grey-white crowns to ivory (real enamel is never paper white). */
 export const TOOTH_IVORY: readonly [number, number, number] = [0.95, 0.86, 0.68];
@@ -27,16 +28,6 @@ export const TOOTH_IVORY: readonly [number, number, number] = [0.95, 0.86, 0.68]
  * 104 sRGB luma, at saturation 0.42 against their 0.35-0.46 (hrn 00016, einstein).
  */
 export const TONGUE_SHADE: readonly [number, number, number] = [0.3, 0.36, 0.36];
-/**
- * Occlusion: full light on the front of the arch, falling from START to END (fractions of the arch
- * depth, incisors to last molars) down to FLOOR. The premolars, from about 0.25 of the depth on,
- * already sit in the cheeks' shadow: with the fall from 0.08 to 0.7 (floor 0.2) they kept 0.65-0.75
- * of the incisors' rendered luma and rose as a bright row in the open mouth's three-quarter view.
- */
-const OCCLUSION_START = 0.04;
-const OCCLUSION_END = 0.5;
-const OCCLUSION_FLOOR = 0.12;
-
 /**
  * Saturation the teeth's colours keep where the occlusion is at its floor (1 where fully lit). Light
  * reaches the back of the arch only as bounce off the teeth and tongue, which mutes colour as well
@@ -66,12 +57,6 @@ export function sampleOpaqueLinear(png: DecodedPng, u: number, v: number, out: F
   if (weight > 0) for (let c = 0; c < 3; c++) out[c] /= weight;
 }
 
-/** Light reaching a point `depth` behind the front of the arch (0..1: 1 at the incisors, OCCLUSION_FLOOR at the back). */
-export function mouthOcclusion(depth: number, archDepth: number): number {
-  const s = Math.min(1, Math.max(0, (depth / archDepth - OCCLUSION_START) / (OCCLUSION_END - OCCLUSION_START)));
-  return 1 - (1 - OCCLUSION_FLOOR) * s * s * (3 - 2 * s);
-}
-
 export interface MouthPartTexture {
   /** The proxy whose diffuse texture colours the part. */
   kind: string;
@@ -89,16 +74,8 @@ export interface MouthPartTexture {
  */
 export function bakeMouthPartColours(parts: SubMesh[], textures: Record<string, MouthPartTexture>): void {
   const mouthParts = parts.filter((part) => textures[part.name]);
-  const teeth = mouthParts.filter((part) => textures[part.name].teeth);
-  let front = -Infinity, back = Infinity;
-  for (const part of teeth) {
-    for (let i = 2; i < part.positions.length; i += 3) {
-      front = Math.max(front, part.positions[i]);
-      back = Math.min(back, part.positions[i]);
-    }
-  }
-  const archDepth = front - back;
-  if (!(archDepth > 0)) throw new Error('mouth parts: the teeth have no depth to measure occlusion against');
+  const arch = teethArch(mouthParts.filter((part) => textures[part.name].teeth));
+  if (!arch) throw new Error('mouth parts: the teeth have no depth to measure occlusion against');
   const images = new Map<string, DecodedPng>();
   const texel = new Float32Array(3);
   for (const part of mouthParts) {
@@ -110,9 +87,9 @@ export function bakeMouthPartColours(parts: SubMesh[], textures: Record<string, 
     const colours = new Float32Array(n * 3);
     for (let v = 0; v < n; v++) {
       sampleOpaqueLinear(png, part.uvs[2 * v], part.uvs[2 * v + 1], texel);
-      const light = mouthOcclusion(front - part.positions[3 * v + 2], archDepth);
+      const light = archOcclusion(arch.front - part.positions[3 * v + 2], arch.depth);
       for (let c = 0; c < 3; c++) colours[3 * v + c] = texel[c] * source.tint[c] * light;
-      if (source.teeth) muteSaturation(colours, v, SHADOW_SATURATION + (1 - SHADOW_SATURATION) * (light - OCCLUSION_FLOOR) / (1 - OCCLUSION_FLOOR));
+      if (source.teeth) muteSaturation(colours, v, SHADOW_SATURATION + (1 - SHADOW_SATURATION) * (light - ARCH_OCCLUSION_FLOOR) / (1 - ARCH_OCCLUSION_FLOOR));
     }
     part.vertexColours = colours;
   }
