@@ -5,6 +5,7 @@
  * ears and neck hidden behind the cheeks and the chin, and the avatar reads as a mask.
  */
 import type { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
+import { Camera } from '@babylonjs/core/Cameras/camera.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Avatar } from './avatar.js';
 
@@ -30,9 +31,11 @@ export function frameAvatar(camera: ArcRotateCamera, avatar: Avatar, options: Fr
   const center = min.add(max).scaleInPlace(0.5);
   const size = max.subtract(min);
   const aspect = camera.getEngine().getAspectRatio(camera) || 1;
-  const halfHeight = (VIEW_OVER_HEAD / 2) * Math.max(size.y, size.x / aspect);
+  // The view's half-extents at unit distance; `fov` is vertical unless the camera fixes it horizontally.
+  const tanHalf = Math.tan(camera.fov / 2);
+  const tanUp = camera.fovMode === Camera.FOVMODE_HORIZONTAL_FIXED ? tanHalf / aspect : tanHalf, tanSide = tanUp * aspect;
   // From the front of the head's box, which is nearer the camera than its centre.
-  const distance = halfHeight / Math.tan(camera.fov / 2) + size.z / 2;
+  const distance = (VIEW_OVER_HEAD / 2) * Math.max(size.y / tanUp, size.x / tanSide) + size.z / 2;
   const forward = Vector3.TransformNormal(new Vector3(0, 0, 1), avatar.modelSpace.computeWorldMatrix(true)).normalize();
   camera.setTarget(center);
   camera.setPosition(center.add(forward.scale(distance)));

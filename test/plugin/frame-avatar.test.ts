@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
+import { Camera } from '@babylonjs/core/Cameras/camera.js';
 import { Matrix, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import type { Avatar } from '../../src/plugin/avatar.js';
@@ -69,5 +70,15 @@ describe('plugin/frameAvatar (NullEngine)', function () {
     const box = screenBox(camera);
     assert.ok(distance < 0.6, `${distance} m`);
     assert.ok(box.minY > 0 && box.maxY < engine.getRenderHeight(), JSON.stringify(box));
+  });
+
+  it('fits the head into a camera whose field of view is horizontal', function () {
+    const camera = new ArcRotateCamera('horizontal', 0, 0, 1, Vector3.Zero(), scene);
+    camera.fovMode = Camera.FOVMODE_HORIZONTAL_FIXED;
+    scene.activeCamera = camera;
+    frameAvatar(camera, avatar, { fov: PORTRAIT_FOV });
+    const box = screenBox(camera), height = engine.getRenderHeight();
+    assert.ok(box.minY > 0 && box.maxY < height, JSON.stringify(box));
+    assert.ok((box.maxY - box.minY) / height > 0.6, 'the head fills most of the view');
   });
 });
