@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
+import type { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { FreeCamera } from '@babylonjs/core/Cameras/freeCamera.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
-import { Scene } from '@babylonjs/core/scene.js';
+import type { Scene } from '@babylonjs/core/scene.js';
 import type { Avatar } from '../../src/plugin/avatar.js';
-import { buildAvatar } from '../../src/plugin/build-avatar.js';
-import { richAvatarData, testModel } from '../avatar-file/fixtures.js';
-import { syntheticAlbedo } from '../export/synthetic-avatar.js';
+import { nullEngineAvatar, type NullEngineAvatar } from '../helpers/null-engine-avatar.js';
 
 describe('plugin/avatar levels of detail (NullEngine)', function () {
   this.timeout(60_000);
@@ -16,19 +14,15 @@ describe('plugin/avatar levels of detail (NullEngine)', function () {
   let avatar: Avatar;
   let source = '';
   let headLevels: Mesh[] = [];
+  let live: NullEngineAvatar | undefined;
 
   before(async function () {
-    engine = new NullEngine({ renderWidth: 1280, renderHeight: 720, textureSize: 512, deterministicLockstep: false, lockstepMaxSteps: 1 });
-    scene = new Scene(engine);
-    const loaded = await testModel();
-    source = loaded.source;
-    avatar = buildAvatar(scene, richAvatarData(loaded.model, syntheticAlbedo(128)));
+    live = await nullEngineAvatar();
+    ({ engine, scene, avatar, source } = live);
   });
 
   after(function () {
-    avatar?.dispose();
-    scene?.dispose();
-    engine?.dispose();
+    live?.dispose();
   });
 
   it('adds 50 % and 25 % levels through addLODLevel that share morph targets, skeleton and material', async function () {

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
+import type { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
 import { Camera } from '@babylonjs/core/Cameras/camera.js';
 import { Matrix, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
-import { Scene } from '@babylonjs/core/scene.js';
+import type { Scene } from '@babylonjs/core/scene.js';
 import type { Avatar } from '../../src/plugin/avatar.js';
-import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { frameAvatar, PORTRAIT_FOV } from '../../src/plugin/frame-avatar.js';
-import { richAvatarData, testModel } from '../avatar-file/fixtures.js';
-import { syntheticAlbedo } from '../export/synthetic-avatar.js';
+import { nullEngineAvatar, type NullEngineAvatar } from '../helpers/null-engine-avatar.js';
 
 describe('plugin/frameAvatar (NullEngine)', function () {
   this.timeout(60_000);
@@ -16,19 +14,15 @@ describe('plugin/frameAvatar (NullEngine)', function () {
   let scene: Scene;
   let avatar: Avatar;
   let source = '';
+  let live: NullEngineAvatar | undefined;
 
   before(async function () {
-    engine = new NullEngine({ renderWidth: 1280, renderHeight: 720, textureSize: 512, deterministicLockstep: false, lockstepMaxSteps: 1 });
-    scene = new Scene(engine);
-    const loaded = await testModel();
-    source = loaded.source;
-    avatar = buildAvatar(scene, richAvatarData(loaded.model, syntheticAlbedo(128)));
+    live = await nullEngineAvatar();
+    ({ engine, scene, avatar, source } = live);
   });
 
   after(function () {
-    avatar?.dispose();
-    scene?.dispose();
-    engine?.dispose();
+    live?.dispose();
   });
 
   /** The head's bounding box corners on screen (pixels), as the camera now sees them. */
