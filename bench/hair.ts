@@ -4,7 +4,9 @@
  * between the photo's de-lit hair region (trimmed mean) and the rendered hair under neutral light
  * (unit white light: texture x vertex colours, alpha-tested, seen from the photo's camera), the share of
  * hair-masked skin surface (forehead and scalp) that keeps hair colour, the share of the photo's hair pixels over the head
- * where the avatar shows skin, the penetration depth, and the triangles added.
+ * where the avatar shows skin, how far the avatar's hairline lies below the photo's (median over the forehead's
+ * columns, share of the brow-to-chin height) with the style's front turned to the photo's hairline and as drawn,
+ * the penetration depth, and the triangles added.
  * Writes a preview sheet (photo with the hair mask | avatar front | three-quarter) per photo to
  * the output folder. Prints figures; asserts nothing.
  *   npx tsx bench/hair.ts [--out /tmp/hair] [<photo> ...]
@@ -19,7 +21,8 @@ import { encodePng } from '../src/image/encode.js';
 import { readPack } from '../src/modelpack/format.js';
 import { createAvatarData } from '../src/pipeline.js';
 import { renderPreview } from '../src/render/preview.js';
-import { hairRenderStats, hairInSkinShare, scalpShowThrough } from '../src/hair/measure.js';
+import { hairlineAgainstPhoto, hairRenderStats, hairInSkinShare, scalpShowThrough } from '../src/hair/measure.js';
+import { hairMeshFor } from '../src/hair/index.js';
 import { deltaE76, linearToLab } from '../src/hair/colour-space.js';
 import { hairPenetrationMm } from '../src/hair/fit-hair.js';
 import { linearToSrgb8 } from '../src/image/srgb.js';
@@ -65,8 +68,17 @@ function besideEachOther(images: RgbaImage[]): RgbaImage {
   return { width, height, data };
 }
 
+/** The avatar's hairline against the photo's, median share of the brow-to-chin height: fitted, and with the style as drawn. */
+async function hairlineFigures(data: Awaited<ReturnType<typeof createAvatarData>>): Promise<string> {
+  const hair = data.hair!;
+  const fitted = hairlineAgainstPhoto(data);
+  const asDrawn = hairlineAgainstPhoto({ ...data, hair: { ...hair, mesh: await hairMeshFor(hair.style!, data.model, data.neutralVertices, hair, 0) } });
+  const percent = (figure: { median: number } | null) => (figure ? (100 * figure.median).toFixed(1) : '-');
+  return `${percent(fitted)} (${(hair.hairlineTurn ?? 0).toFixed(3)}; ${percent(asDrawn)})`;
+}
+
 const hex = (c: readonly number[]) => `#${c.map((v) => linearToSrgb8(v).toString(16).padStart(2, '0')).join('')}`;
-console.log('photo | class (volume sideFill templeFill neckFill area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | skin seen under hair % | penetration mm | triangles | create ms');
+console.log('photo | class (volume sideFill templeFill neckFill area crown) | style | hair sRGB base/root | ΔE76 | hair-in-skin % | skin seen under hair % | hairline under the photo hairline % (turn rad; as drawn) | penetration mm | triangles | create ms');
 for (const file of photos) {
   const { image } = decodeImage(new Uint8Array(readFileSync(file)));
   const started = performance.now();
@@ -95,6 +107,7 @@ for (const file of photos) {
     Number.isFinite(dE) ? `${dE.toFixed(1)} (photo ${hex(d.regionMean)} render ${hex(stats!.meanColour)})` : '-',
     (100 * inSkin.share).toFixed(2),
     hair.mesh ? (100 * scalpShowThrough(data).share).toFixed(2) : '-',
+    hair.mesh ? await hairlineFigures(data) : '-',
     hair.mesh ? `${hairPenetrationMm(hair.mesh.part.positions, data.model, data.neutralVertices).toFixed(2)} (${hair.mesh.penetrationMm.toFixed(0)} before push)` : '-',
     hair.mesh ? hair.mesh.part.indices.length / 3 : 0,
     `${ms.toFixed(0)} (hair mask ${data.timings['hair.mask'].toFixed(0)}, colour + class + mesh ${data.timings['hair.mesh'].toFixed(0)})`,

@@ -32,6 +32,7 @@ import { retiredHeadError } from '../modelpack/head-ids.js';
 import type { AvatarData, FaceObservation } from '../types.js';
 import { checkAvatarCoefficients, checkAvatarRanges } from './ranges.js';
 import { hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
+import { MAX_HAIRLINE_DROP, MAX_HAIRLINE_RAISE } from '../hair/hairline.js';
 
 export const AVATAR_FILE_MAGIC = 'PAVATAR\0';
 export const AVATAR_FILE_VERSION = 1;
@@ -89,7 +90,7 @@ export interface AvatarFileHeader {
   /** Brow colour, linear RGB 0..1 (absent in older files: read again from the albedo). */
   browColor?: [number, number, number];
   /** Hair style (null: none) and colour (linear RGB); the mesh is rebuilt from the hair asset on load. */
-  hair?: { style: string | null; base: number[]; root: number[] };
+  hair?: { style: string | null; base: number[]; root: number[]; hairlineTurn?: number };
 }
 
 export interface AvatarFileContents {
@@ -192,7 +193,7 @@ export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOption
   if (options.material) header.material = { ...options.material };
   if (data.irisColor) header.irisColor = [...data.irisColor];
   if (data.browColor) header.browColor = [...data.browColor];
-  if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root] };
+  if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root], ...(data.hair.hairlineTurn ? { hairlineTurn: data.hair.hairlineTurn } : {}) };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const total = PREAMBLE_BYTES + json.length + albedo.length + CRC_BYTES;
   const out = new Uint8Array(total);
@@ -277,7 +278,7 @@ function parseMaterial(value: unknown): AvatarMaterialParameters | undefined {
   return material;
 }
 
-function parseHair(value: unknown): { style: HairStyle | null; base: [number, number, number]; root: [number, number, number] } | undefined {
+function parseHair(value: unknown): { style: HairStyle | null; base: [number, number, number]; root: [number, number, number]; hairlineTurn?: number } | undefined {
   if (value === undefined) return undefined;
   const h = objectField(value, 'hair');
   if (h.style !== null && !(typeof h.style === 'string' && isHairStyle(h.style))) throw corrupt(`header field "hair.style" names no hair style (${String(h.style)})`);
@@ -286,7 +287,9 @@ function parseHair(value: unknown): { style: HairStyle | null; base: [number, nu
     if (c.some((v) => v < 0 || v > 1)) throw corrupt(`header field "${name}" is out of range`);
     return [c[0], c[1], c[2]] as [number, number, number];
   };
-  return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root') };
+  const turn = h.hairlineTurn;
+  if (turn !== undefined && !(typeof turn === 'number' && turn >= -MAX_HAIRLINE_DROP && turn <= MAX_HAIRLINE_RAISE)) throw corrupt(`header field "hair.hairlineTurn" is not a turn between -${MAX_HAIRLINE_DROP} and ${MAX_HAIRLINE_RAISE} radians (${String(turn)})`);
+  return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root'), ...(turn ? { hairlineTurn: turn as number } : {}) };
 }
 
 async function resolveModelChecked(resolveModel: ModelResolver, header: Record<string, unknown>): Promise<HeadModel> {
@@ -405,7 +408,7 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   checkAvatarRanges(data);
   if (hair) {
     // The mesh follows the rebuilt head, as when it was made (hair/index.ts).
-    const mesh = hair.style ? await hairMeshFor(hair.style, model, data.neutralVertices, hair) : undefined;
+    const mesh = hair.style ? await hairMeshFor(hair.style, model, data.neutralVertices, hair, hair.hairlineTurn) : undefined;
     data.hair = { ...hair, ...(mesh ? { mesh } : {}) };
   }
   return { data, material, header: header as unknown as AvatarFileHeader };

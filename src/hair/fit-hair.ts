@@ -12,7 +12,7 @@
 import { PhotoAvatarError } from '../errors.js';
 import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
-import { vertexNeighbours } from '../modelpack/mesh-utils.js';
+import { smoothstep, vertexNeighbours } from '../modelpack/mesh-utils.js';
 import { PerModelCache, PerShapeCache } from '../modelpack/per-model-cache.js';
 import { RadialProfile } from './radial-profile.js';
 
@@ -134,6 +134,35 @@ export function hairFollowingHead(hairRest: Float32Array, hairIndices: Uint32Arr
 }
 
 /**
+ * How much of the hairline's turn a hair vertex takes, by its direction from the cranium's centre:
+ * its elevation (radians from straight up towards the face) and its metres to the side. None over
+ * the crown and behind it, all over the forehead and brow, none again down at the sideburns; and
+ * none beside the temples, so the hair over and in front of the ears, which the ears' cut and the
+ * sideburns' cap follow (./ears.ts, ./hair-mesh.ts), stays where the style put it.
+ */
+function turnShare(elevation: number, side: number): number {
+  return smoothstep(0.15, 0.75, elevation) * (1 - smoothstep(1.75, 2.3, elevation)) * (1 - smoothstep(0.045, 0.075, side));
+}
+
+/**
+ * Turns hair vertices about the x axis through `centre` by `angle` x turnShare, in place (positive:
+ * the front goes up and back). The share is read before the turn; the elevations keep their order
+ * (no strand folds over another) for turns under about 0.35 radians.
+ */
+export function turnHairline(positions: Float32Array, centre: readonly number[], angle: number): void {
+  if (angle === 0) return;
+  const [cx, cy, cz] = centre;
+  for (let i = 0; i < positions.length; i += 3) {
+    const y = positions[i + 1] - cy, z = positions[i + 2] - cz;
+    const turn = angle * turnShare(Math.atan2(z, y), Math.abs(positions[i] - cx));
+    if (turn === 0) continue;
+    const c = Math.cos(turn), s = Math.sin(turn);
+    positions[i + 1] = cy + c * y + s * z;
+    positions[i + 2] = cz - s * y + c * z;
+  }
+}
+
+/**
  * Moves every hair vertex closer than SKIN_GAP to the fitted head's radial profile, or under it,
  * out along its ray from the cranium's centre, in place. Returns each vertex's distance to the skin
  * (at least SKIN_GAP) and the deepest vertex's depth under it before the push (metres).
@@ -158,9 +187,11 @@ export function radialProfileOf(model: HeadModel, fittedVertices: Float32Array):
   return profiles.get(model, fittedVertices, () => new RadialProfile(fittedVertices, model.weldGroup));
 }
 
-export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array): FittedHair {
+/** `hairlineTurn`: turnHairline's angle, fitted to the photo's hairline (./hairline.ts). */
+export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array, hairlineTurn = 0): FittedHair {
   const positions = hairFollowingHead(hairRest, hairIndices, model, fittedVertices);
   const profile = radialProfileOf(model, fittedVertices);
+  turnHairline(positions, profile.centre, hairlineTurn);
   const { skinDistance, deepest } = pushOutAlongRays(positions, profile);
   // Under the jaw and at the nape the head is not star-shaped about the cranium: there the nearest
   // surface vertex's normal decides (two rounds, as a push can bring a vertex near another vertex).

@@ -42,6 +42,8 @@ const CAP_GAP = 0.6 * SKIN_GAP;
  * there, and the photo shows skin below it and between its tips.
  */
 const FRONT_ABOVE_BROWS = 0.05;
+/** Metres from the cranium's centre to the front hairline, about: a hairline turn of θ moves it up the skull by this x θ at most (./fit-hair.ts turnHairline). */
+export const HAIRLINE_ARM = 0.1;
 const FACE_DEPTH = 0.06;
 /** Metres above the brows' mean height below which the cap never goes. */
 const CAP_FLOOR_ABOVE_BROWS = 0.008;
@@ -438,7 +440,7 @@ interface ScalpCap {
  * The scalp under the hair: fitted head triangles whose three vertices lie in directions (from the
  * cranium's centre) that hair on the scalp covers, above the brows, cut along the half-way contour
  * of the smoothed coverage (smoothedCoverage), lifted CAP_GAP along the normals. On the front of
- * the face (within FRONT_ABOVE_BROWS of the brows, ahead of the ears) it is then cut exactly along
+ * the face (within `frontAboveBrows` of the brows, ahead of the ears) it is then cut exactly along
  * the strands' opaque coverage (strandCoverageDepth, CAP_UNDER_STRANDS): under a fringe, whose
  * cards have partings and transparent strips just like the crown's, it reaches down behind the
  * solid strands and stops before the notches between their tips, so skin shows below the fringe and between its
@@ -447,7 +449,7 @@ interface ScalpCap {
  * the strand texture's tone at (u, v), NaN where the alpha test drops it. Vertices flagged in `ear`
  * (the ears the strands are cut around, ./ears.ts) are never capped.
  */
-export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number, ear: Uint8Array): ScalpCap {
+export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile: RadialProfile, hair: Strands, strandTone: (u: number, v: number) => number, ear: Uint8Array, frontAboveBrows = FRONT_ABOVE_BROWS): ScalpCap {
   const strands = scalpStrands(profile, hair, strandTone);
   const { covered } = strands;
   let meanTone = 0;
@@ -542,7 +544,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     return strandCoverageDepth(hair, strandTone, (a, b, c) => near(a) || near(b) || near(c), 2);
   });
   const frontField = (x: number, y: number, z: number) => Math.max(
-    Math.max(y - (browY + FRONT_ABOVE_BROWS), browZ - FACE_DEPTH - z),
+    Math.max(y - (browY + frontAboveBrows), browZ - FACE_DEPTH - z),
     Math.min(coverageDepth(x, y), y - (browY + CAP_FLOOR_ABOVE_BROWS)),
   );
   // Inside a zone the side coverage alone decides, outside it the front's rule: the larger of the
@@ -973,14 +975,15 @@ export function hairNormals(positions: Float32Array, indices: Uint32Array, centr
 /** Share of the cap's vertices whose strand tone the cap's texel may lie below (a few lighter outliers are clamped, not matched). */
 const CAP_TEXEL_QUANTILE = 0.95;
 
-export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone): HairMesh {
-  const fitted = fitHair(style.positions, style.indices, model, fittedVertices);
+export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone, hairlineTurn = 0): HairMesh {
+  const fitted = fitHair(style.positions, style.indices, model, fittedVertices, hairlineTurn);
   const strandTone = strandToneReader(style);
   const ear = earVertices(model, fittedVertices);
   const fittedStrands = { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: style.indices };
   const underNeckCut = TAILED_STYLES.has(style.name) ? taperedTail(withoutHairBelowNeck(fittedStrands, model, fittedVertices), fittedVertices) : withoutTrianglesBelowNeck(fittedStrands, fittedVertices);
   const { strands, uncoveredEars } = aroundUncoveredEars(withoutFringeOverEyes(underNeckCut, model, fittedVertices), model, fittedVertices, ear, strandTone);
-  const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandTone, uncoveredEars);
+  // A hairline turned up the skull takes the front of the face, where the cap goes only under solid strands, up with it (by the turn's arc at most).
+  const cap = scalpCap(model, fittedVertices, fitted.profile, strands, strandTone, uncoveredEars, FRONT_ABOVE_BROWS + Math.max(0, hairlineTurn) * HAIRLINE_ARM);
   const capCount = cap.positions.length / 3, strandCount = strands.positions.length / 3, n = capCount + strandCount;
   const positions = new Float32Array(n * 3);
   positions.set(cap.positions);

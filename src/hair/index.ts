@@ -9,13 +9,15 @@ import { PhotoAvatarError } from '../errors.js';
 import { projectToImage } from '../render/project.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
-import { decodeHairAsset, type HairAsset } from './asset-format.js';
+import { decodeHairAsset, type HairAsset, type HairStyleMesh } from './asset-format.js';
 import { supportsHair } from './fit-hair.js';
 import { estimateHairColour, withoutChroma } from './hair-colour.js';
 import { naturalHairColour } from './colour-space.js';
 import { buildHairMesh, type HairMesh, type HairTone } from './hair-mesh.js';
 import { classifyHair, hairSilhouette, type HairSegmentation, type HairSilhouette } from './photo-hair.js';
 import { bestMatchingStyle } from './style-match.js';
+import { HairViewGrid } from './hair-view-grid.js';
+import { fitHairlineTurn } from './hairline.js';
 import { HAIR_STYLES, isHairStyle, STYLES_FOR_CLASS, type HairClass, type HairStyle } from './styles.js';
 
 export { HAIR_STYLES, isHairStyle, type HairStyle, type HairClass } from './styles.js';
@@ -29,6 +31,12 @@ export interface AvatarHair {
   base: [number, number, number];
   root: [number, number, number];
   mesh?: HairMesh;
+  /**
+   * Radians by which the front of `style` is turned up and back over the skull (negative: down) so
+   * that its hairline meets the photo's (./hairline.ts); absent: 0, the style as drawn. Fitted for
+   * `style` alone: another style set by hand goes without it.
+   */
+  hairlineTurn?: number;
   /** What the photo showed (absent for hair set by hand or loaded from a file). */
   detected?: {
     hairClass: HairClass;
@@ -103,10 +111,11 @@ export async function hairFromPhoto(input: {
   const found = hairClass === 'none' || seg.hatLike ? null : estimateHairColour(image, seg.mask as Mask, input.light, input.camera, seg.frame, headRows);
   const colour = found && seg.greyscale ? withoutChroma(found) : found;
   const tone: HairTone = colour ? { base: naturalHairColour(colour.base), root: naturalHairColour(colour.root) } : DEFAULT_HAIR_TONE;
-  const candidates = input.option === 'auto' && hairClass !== 'none' && supportsHair(input.model) ? STYLES_FOR_CLASS[hairClass] : [];
-  const match = candidates.length > 1
-    ? bestMatchingStyle((await loadHairAsset()).styles.filter((s) => candidates.includes(s.name as HairStyle)), { ...input, mask: seg.mask as Mask, frame: seg.frame, headRows })
-    : undefined;
+  const fits = supportsHair(input.model);
+  // The photo's hair and the styles' strands, seen from its camera (the style match and the hairline fit compare them).
+  const grid = fits && hairClass !== 'none' && input.option !== 'none' ? new HairViewGrid({ ...input, mask: seg.mask as Mask, frame: seg.frame, headRows }) : undefined;
+  const candidates = input.option === 'auto' && grid && hairClass !== 'none' ? STYLES_FOR_CLASS[hairClass] : [];
+  const match = grid && candidates.length > 1 ? bestMatchingStyle(await stylesNamed(candidates), grid) : undefined;
   const automatic = hairClass === 'none' ? null : (match?.style ?? STYLES_FOR_CLASS[hairClass][0]);
   const style: HairStyle | null = input.option === 'auto' ? automatic : input.option === 'none' ? null : input.option;
   const detected = {
@@ -114,17 +123,24 @@ export async function hairFromPhoto(input: {
     regionMean: colour?.regionMean ?? tone.base, mask: seg.mask,
     ...(match ? { styleOverlaps: Object.fromEntries(match.candidates.map((name, k) => [name, match.overlaps[k]])) } : {}),
   };
-  if (style && !supportsHair(input.model)) {
+  if (style && !fits) {
     if (input.option !== 'auto') throw new PhotoAvatarError('UNSUPPORTED_MODEL_PACK', `Hair "${style}" is unavailable for head model "${input.model.id}": hair meshes fit MakeHuman-built heads (the default head is one).`);
     return { style: null, ...tone, detected, unavailable: `head model "${input.model.id}" is not MakeHuman-built` };
   }
-  return { style, ...tone, detected, ...(style ? { mesh: await hairMeshFor(style, input.model, input.neutralVertices, tone) } : {}) };
+  if (!style) return { style, ...tone, detected };
+  // Under a hat the mask's lower edge is the brim, no hairline.
+  const hairlineTurn = grid && !seg.hatLike ? fitHairlineTurn((await stylesNamed([style]))[0], grid) : 0;
+  return { style, ...tone, detected, ...(hairlineTurn ? { hairlineTurn } : {}), mesh: await hairMeshFor(style, input.model, input.neutralVertices, tone, hairlineTurn) };
 }
 
-/** The fitted, tinted mesh of `style` on a head. */
-export async function hairMeshFor(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone): Promise<HairMesh> {
-  const styles = (await loadHairAsset()).styles;
-  const mesh = styles.find((s) => s.name === style);
-  if (!mesh) throw new PhotoAvatarError('MISSING_ASSET', `The hair asset has no style "${style}".`);
-  return buildHairMesh(mesh, model, neutralVertices, tone);
+/** The hair asset's meshes of `names`, in the asset's order. */
+async function stylesNamed(names: readonly HairStyle[]): Promise<HairStyleMesh[]> {
+  const styles = (await loadHairAsset()).styles.filter((s) => names.includes(s.name as HairStyle));
+  if (styles.length < names.length) throw new PhotoAvatarError('MISSING_ASSET', `The hair asset lacks one of the styles ${names.join(', ')}.`);
+  return styles;
+}
+
+/** The fitted, tinted mesh of `style` on a head, its hairline turned by `hairlineTurn` (AvatarHair's). */
+export async function hairMeshFor(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone, hairlineTurn = 0): Promise<HairMesh> {
+  return buildHairMesh((await stylesNamed([style]))[0], model, neutralVertices, tone, hairlineTurn);
 }

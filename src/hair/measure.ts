@@ -474,3 +474,53 @@ export function hairlineRoughness(data: AvatarData, size = 512): HairlineRoughne
   for (let i = 1; i < n; i++) if (Math.abs(offsets[i] - offsets[i - 1]) > HAIRLINE_STEP) steps++;
   return { rms: Math.sqrt(sumSquares / n), steps, columns: n, width };
 }
+
+export interface HairlineAgainstPhoto {
+  /** Per forehead column, the avatar's hairline below the photo's (negative: above), as shares of the brow-to-chin height: the quartiles. */
+  lowerQuartile: number;
+  median: number;
+  upperQuartile: number;
+  /** Columns where both show a hairline. */
+  columns: number;
+}
+
+/**
+ * Where the avatar's hairline lies against the photo's, seen from the photo's camera: per image
+ * column between the brows' tops (iBUG-68 19 and 24), going up from the brows' mean height, the
+ * first pixel of the photo's hair mask and the first where the hair mesh (cap and strands,
+ * alpha-tested at 0.5) lies nearer than the fitted head. Null without a hair mesh and mask, or
+ * where no column shows both.
+ */
+export function hairlineAgainstPhoto(data: AvatarData): HairlineAgainstPhoto | null {
+  const mesh = data.hair?.mesh, mask = data.hair?.detected?.mask;
+  if (!mesh || !mask) return null;
+  const { model, neutralVertices, camera } = data;
+  const W = mask.width, H = mask.height;
+  const landmarkPositions = new Float32Array(3 * model.landmarks68.length);
+  model.landmarks68.forEach((v, k) => landmarkPositions.set(neutralVertices.subarray(3 * v, 3 * v + 3), 3 * k));
+  const landmarks = projectToImage(landmarkPositions, camera);
+  let browY = 0;
+  for (let k = 17; k <= 26; k++) browY += landmarks[3 * k + 1] / 10;
+  const span = landmarks[3 * 8 + 1] - browY;
+  const target = createRasterTarget(W, H);
+  rasterizeTriangles(target, projectToImage(neutralVertices, camera), model.indices, { cull: 'back' });
+  const headDepth = target.depth.slice();
+  const { positions, indices, uvs } = mesh.part;
+  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
+  rasterizeTriangles(target, projectToImage(positions, camera), indices, { accept: (t, b1, b2) => textureAlpha(mesh.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5 });
+  const offsets: number[] = [];
+  const from = Math.max(0, Math.round(Math.min(landmarks[3 * 19], landmarks[3 * 24]))), to = Math.min(W - 1, Math.round(Math.max(landmarks[3 * 19], landmarks[3 * 24])));
+  for (let x = from; x <= to; x++) {
+    let photo = -1, avatar = -1;
+    for (let y = Math.min(H - 1, Math.round(browY)); y >= 0 && (photo < 0 || avatar < 0); y--) {
+      const p = y * W + x;
+      if (photo < 0 && mask.data[p]) photo = y;
+      if (avatar < 0 && target.depth[p] < headDepth[p]) avatar = y;
+    }
+    if (photo >= 0 && avatar >= 0) offsets.push((avatar - photo) / span);
+  }
+  if (!offsets.length) return null;
+  offsets.sort((a, b) => a - b);
+  const at = (q: number) => offsets[Math.floor(q * offsets.length)];
+  return { lowerQuartile: at(0.25), median: at(0.5), upperQuartile: at(0.75), columns: offsets.length };
+}

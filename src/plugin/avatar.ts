@@ -438,9 +438,11 @@ export class Avatar {
     this.checkAlive();
     if (style !== null && !isHairStyle(style)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown hair style "${style}": use one of ${HAIR_STYLES.join(', ')} or null.`);
     const tone = this.data.hair ?? DEFAULT_HAIR_TONE;
-    const fitted = style ? await this.fittedHair(style, tone, options) : undefined;
+    // The hairline's turn was fitted to the photo for the style it came with (hair/hairline.ts).
+    const hairlineTurn = style !== null && style === this.data.hair?.style ? this.data.hair.hairlineTurn : undefined;
+    const fitted = style ? await this.fittedHair(style, tone, hairlineTurn ?? 0, options) : undefined;
     this.checkAlive();
-    this.data.hair = { ...(this.data.hair ?? {}), style, base: tone.base, root: tone.root, mesh: fitted?.mesh, unavailable: undefined };
+    this.data.hair = { ...(this.data.hair ?? {}), style, base: tone.base, root: tone.root, hairlineTurn, mesh: fitted?.mesh, unavailable: undefined };
     this.rebuildHair(fitted?.arrays);
   }
 
@@ -454,17 +456,17 @@ export class Avatar {
     const old = this.data.hair ?? { ...DEFAULT_HAIR_TONE, style: null };
     const ratio = [0, 1, 2].map((c) => (old.base[c] > 1e-4 ? Math.min(1, old.root[c] / old.base[c]) : 0.6));
     const tone = { base, root: base.map((v, c) => v * ratio[c]) as [number, number, number] };
-    const fitted = old.style ? await this.fittedHair(old.style, tone, options) : undefined;
+    const fitted = old.style ? await this.fittedHair(old.style, tone, old.hairlineTurn ?? 0, options) : undefined;
     this.checkAlive();
     this.data.hair = { ...old, ...tone, mesh: fitted?.mesh };
     this.rebuildHair(fitted?.arrays);
   }
 
   /** The hair style fitted to this head with `tone`, and its vertex data: in the avatar worker where it runs. */
-  private fittedHair(style: HairStyle, tone: HairTone, options: WorkerChoice): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
+  private fittedHair(style: HairStyle, tone: HairTone, hairlineTurn: number, options: WorkerChoice): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
     const { model, neutralVertices } = this.data;
-    return inWorkerOrHere(options, 'the hair is fitted', () => hairMeshInWorker(style, model, neutralVertices, tone, options.workerTimeoutMs), async () => {
-      const mesh = await hairMeshFor(style, model, neutralVertices, tone);
+    return inWorkerOrHere(options, 'the hair is fitted', () => hairMeshInWorker(style, model, neutralVertices, tone, hairlineTurn, options.workerTimeoutMs), async () => {
+      const mesh = await hairMeshFor(style, model, neutralVertices, tone, hairlineTurn);
       return { mesh, arrays: hairArrays(mesh) };
     });
   }

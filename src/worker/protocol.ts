@@ -75,7 +75,7 @@ export type PageMessage =
    */
   | ({ type: 'read-avatar'; id: number; bytes: Uint8Array; buildArrays: AvatarArrayOptions } & ModelReference)
   /** Avatar.setHair / setHairColor's fitted hair and its vertex data, in the worker; replies 'hair-made' to `id`. */
-  | ({ type: 'hair-mesh'; id: number; style: HairStyle; neutralVertices: Float32Array; tone: HairTone } & ModelReference);
+  | ({ type: 'hair-mesh'; id: number; style: HairStyle; neutralVertices: Float32Array; tone: HairTone; hairlineTurn: number } & ModelReference);
 
 /** The model a message needs: itself, or the token of one the worker holds (see 'export-compact'). */
 export type ModelReference = { model: HeadModel; modelToken: null } | { model: null; modelToken: number };

@@ -164,6 +164,8 @@ describe('avatar-file/format', function () {
       ['wrong format name', (h) => { h.format = 'other'; }],
       ['bad backend', (h) => { h.backend = 'cuda'; }],
       ['material out of range', (h) => { h.material.roughness = 7; }],
+      ['hairline turn out of range', (h) => { h.hair = { style: 'short01', base: [0.1, 0.1, 0.1], root: [0.05, 0.05, 0.05], hairlineTurn: 2 }; }],
+      ['hairline turn not a number', (h) => { h.hair = { style: 'short01', base: [0.1, 0.1, 0.1], root: [0.05, 0.05, 0.05], hairlineTurn: '0.1' }; }],
       ['header not an object', (h) => { for (const key of Object.keys(h)) delete h[key]; }],
     ];
     for (const [label, edit] of edits) {

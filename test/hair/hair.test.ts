@@ -317,6 +317,9 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     assert.deepEqual(loaded.hair!.base, data.hair!.base);
     assert.ok(data.browColor, 'brow colour');
     assert.deepEqual(loaded.browColor, data.browColor);
+    // The hairline's turn, fitted to the photo, is kept: the rebuilt mesh is the one made.
+    assert.ok((data.hair!.hairlineTurn ?? 0) !== 0, 'a fitted hairline turn');
+    assert.equal(loaded.hair!.hairlineTurn, data.hair!.hairlineTurn);
     assert.equal(loaded.hair!.mesh!.part.indices.length, data.hair!.mesh!.part.indices.length);
     let gap = 0;
     const a = loaded.hair!.mesh!.part.positions, b = data.hair!.mesh!.part.positions;
@@ -337,8 +340,13 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
       assert.ok(HAIR_SPECULAR_WEIGHT < 0.5);
       assert.equal(hairMaterial.sheen.isEnabled, false);
       assert.ok(hairMaterial.anisotropy.isEnabled);
+      // Set again, the photo's style keeps its hairline turn (hair/hairline.ts); another style goes without it.
+      const turn = data.hair!.hairlineTurn;
+      await avatar.setHair(data.hair!.style);
+      assert.equal(avatar.data.hair!.hairlineTurn, turn);
       await avatar.setHair('short02');
       assert.equal(avatar.data.hair!.style, 'short02');
+      assert.equal(avatar.data.hair!.hairlineTurn, undefined);
       assert.equal(avatar.hairMesh!.getTotalIndices(), avatar.data.hair!.mesh!.part.indices.length);
       await avatar.setHairColor('#d8c078');
       const texel = avatar.data.hair!.mesh!.texture.data;
@@ -589,8 +597,10 @@ describe('hair: crown colour split', function () {
     // The cap's texel matched the mean grey of the whole texture and was darkened a quarter of the
     // way to the root tone: 0.41 of the strands' luminance around it, 15 % of the crown dark blotches.
     // Held no darker than the strands' lower quartile, it rendered at 0.92 of them and its wide
-    // gaps still read as blotches (4.8 %); held to their 40th percentile, it renders as they do.
-    assert.ok(Math.abs(crown.capToStrand - 1) < 0.1, `cap/strand ${crown.capToStrand}`);
+    // gaps still read as blotches (4.8 %); held to their 40th percentile, it renders as they do
+    // (1.01). With the style's front turned up to her hairline (hair/hairline.ts, 0.21 rad) other
+    // strands lie over the cap and its texel is another: 1.07-1.11, gaps a shade lighter, not darker.
+    assert.ok(crown.capToStrand > 0.9 && crown.capToStrand < 1.15, `cap/strand ${crown.capToStrand}`);
     assert.ok(crown.darkShare < 0.035, `dark share ${crown.darkShare}`);
   });
 
@@ -635,7 +645,9 @@ describe('hair: crown colour split', function () {
     const sideburns = hairHoles(data, { views: SIDEBURN_VIEWS, region: 'sideburns' });
     console.log(`    00016 short02: skin through the sideburns ${(100 * sideburns.share).toFixed(3)} % of ${sideburns.hairPixels} hair pixels (${SIDEBURN_VIEWS.map((v) => Math.round((v.yawRad * 180) / Math.PI)).join(' / ')} degrees: ${sideburns.perView.map((v) => (100 * v).toFixed(3)).join(' / ')} %), cap beyond the strands ${(100 * sideburns.capBeyondStrands).toFixed(2)} %`);
     assert.ok(sideburns.share < 0.0002, `sideburn holes ${sideburns.share}`);
-    assert.ok(sideburns.capBeyondStrands < 0.042, `cap beyond the strands from the sides ${sideburns.capBeyondStrands}`);
+    // 4.1 % with the style as drawn; 4.5 % with its front turned up to his hairline (0.3 rad, the
+    // most: short02's fringe ends far below his hairline), the cards moved over the cap's rim.
+    assert.ok(sideburns.capBeyondStrands < 0.047, `cap beyond the strands from the sides ${sideburns.capBeyondStrands}`);
     // Styles whose strands hang over the ears keep hiding them.
     for (const style of ['long01', 'bob02'] as const) {
       const mesh = await hairMeshFor(style, data.model, data.neutralVertices, data.hair!);

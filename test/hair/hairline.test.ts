@@ -5,7 +5,8 @@ import { decodeImage } from '../../src/image/decode.js';
 import { readPack } from '../../src/modelpack/format.js';
 import { createAvatarData } from '../../src/pipeline.js';
 import { hairMeshFor, type HairOption } from '../../src/hair/index.js';
-import { hairlineRoughness } from '../../src/hair/measure.js';
+import { hairlineAgainstPhoto, hairlineRoughness } from '../../src/hair/measure.js';
+import { turnHairline } from '../../src/hair/fit-hair.js';
 import type { AvatarData } from '../../src/types.js';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
@@ -63,5 +64,45 @@ describe('hair: the hairline across the forehead', function () {
     const bobRough = measured('hrn 00521', bob);
     assert.ok(bobRough.steps <= 3, `bob02: ${bobRough.steps} steps`);
     assert.ok(bobRough.rms < 0.0009, `bob02: ${bobRough.rms} m RMS`);
+  });
+});
+
+describe('hair: the hairline\'s height, fitted to the photo', function () {
+  this.timeout(240_000);
+
+  it('meets the photo\'s hairline, where the styles as drawn came down the brow like a helmet (deep3d 000007 short04, 000033 short01, 3ddfa JianzhuGuo short02)', async function () {
+    for (const [folder, file] of [['deep3d', '000007.jpg'], ['deep3d', '000033.jpg'], ['3ddfa_v2', 'JianzhuGuo.jpg']] as const) {
+      requireSharedData(this, 'photos', folder, file);
+      if (!existsSync(packFile) || !existsSync(hairFile)) this.skip();
+      const { image } = decodeImage(new Uint8Array(readFileSync(sharedPath('photos', folder, file))));
+      const data = await createAvatarData(image, { model: readPack(new Uint8Array(readFileSync(packFile))), textureSize: 256 });
+      const hair = data.hair!;
+      const fitted = hairlineAgainstPhoto(data)!;
+      const asDrawn = hairlineAgainstPhoto({ ...data, hair: { ...hair, mesh: await hairMeshFor(hair.style!, data.model, data.neutralVertices, hair, 0) } })!;
+      const percent = (v: number) => (100 * v).toFixed(1);
+      console.log(`    ${file} ${hair.style}: turn ${hair.hairlineTurn?.toFixed(3)} rad; the avatar's hairline below the photo's, quartiles over ${fitted.columns} columns: ${[fitted.lowerQuartile, fitted.median, fitted.upperQuartile].map(percent).join(' / ')} % of the brow-to-chin height (as drawn ${[asDrawn.lowerQuartile, asDrawn.median, asDrawn.upperQuartile].map(percent).join(' / ')} %)`);
+      // As drawn, every style's hairline lay 8-14 % of the brow-to-chin height (1-1.6 cm) under the photo's.
+      assert.ok(asDrawn.median > 0.06, `${file}: as drawn ${asDrawn.median}`);
+      assert.ok((hair.hairlineTurn ?? 0) > 0.05, `${file}: turn ${hair.hairlineTurn}`);
+      // Met at the lower quartile (a side fringe stays covered), within the grid's cell or so.
+      assert.ok(Math.abs(fitted.lowerQuartile) < 0.045, `${file}: lower quartile ${fitted.lowerQuartile}`);
+      assert.ok(fitted.median < asDrawn.median - 0.04, `${file}: median ${fitted.median} against ${asDrawn.median} as drawn`);
+    }
+  });
+
+  it('turns the front of the style only: the crown, the back, the hair over the ears and the sideburns stay', function () {
+    const centre = [0, 0.05, -0.02];
+    // Over the forehead, on the crown, at the back, above an ear, at a sideburn, over the brow.
+    const points = Float32Array.of(0, 0.11, 0.06, 0, 0.15, -0.02, 0, 0.08, -0.11, 0.08, 0.07, -0.02, 0.07, 0.0, 0.0, 0.02, 0.06, 0.075);
+    const turned = Float32Array.from(points);
+    turnHairline(turned, centre, 0.2);
+    const moved = (k: number) => Math.hypot(turned[3 * k] - points[3 * k], turned[3 * k + 1] - points[3 * k + 1], turned[3 * k + 2] - points[3 * k + 2]);
+    const radius = (k: number, p: Float32Array) => Math.hypot(p[3 * k + 1] - centre[1], p[3 * k + 2] - centre[2]);
+    // The forehead's point goes up and back along its circle about the centre: 0.2 rad of about 10 cm.
+    assert.ok(turned[1] > points[1] + 0.01 && turned[2] < points[2], `forehead ${turned.subarray(0, 3)}`);
+    assert.ok(Math.abs(radius(0, turned) - radius(0, points)) < 1e-6);
+    assert.ok(Math.abs(moved(0) - 0.2 * radius(0, points)) < 0.002, `forehead moved ${moved(0)}`);
+    assert.ok(moved(5) > 0.015, `brow moved ${moved(5)}`);
+    for (const [k, name] of [[1, 'crown'], [2, 'back'], [3, 'above the ear'], [4, 'sideburn']] as const) assert.ok(moved(k) < 1e-6, `${name} moved ${moved(k)}`);
   });
 });
