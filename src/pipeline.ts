@@ -22,7 +22,7 @@ import type { Backend } from './inference/runtime.js';
 import { readUvapm, type UvapmModel } from './albedo/uvapm-format.js';
 import type { LightGainOptions } from './albedo/light-gain.js';
 import { irisColourFromPhoto } from './materials/iris-colour.js';
-import { segmentHair, stubbleOverSkin, withoutHair } from './hair/photo-hair.js';
+import { HAIRLINE_MARGIN, segmentHair, stubbleOverSkin, withoutHair } from './hair/photo-hair.js';
 import { hairFromPhoto, headRowsInImage, loadHairAsset, supportsHair, type HairOption } from './hair/index.js';
 import { photoBrowColour } from './hair/face-cards.js';
 import { deepShadeMap, withoutDeepShade } from './inference/face/deep-shade.js';
@@ -83,8 +83,6 @@ export interface CreateAvatarOptions {
   signal?: AbortSignal;
 }
 
-/** Share of the face height by which the hair is grown before it leaves the skin masks (the hairline's blended edge). */
-export const HAIRLINE_MARGIN = 0.02;
 
 let defaultModel: Promise<HeadModel> | null = null;
 const analyzers = new Map<string, Promise<FaceAnalyzer>>();

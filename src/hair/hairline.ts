@@ -13,6 +13,7 @@ import type { HairStyleMesh } from './asset-format.js';
 import { radialProfileOf } from './fit-hair.js';
 import type { HairViewGrid } from './hair-view-grid.js';
 import { HAIRLINE_ARM } from './hair-mesh.js';
+import { HAIRLINE_MARGIN } from './photo-hair.js';
 
 /** The turn's range (radians about the cranium's centre, positive raising the hairline): about 3 cm up and 1 cm down at the forehead. */
 export const MAX_HAIRLINE_RAISE = 0.3;
@@ -83,10 +84,18 @@ function compareHairlines(grid: HairViewGrid, strands: Uint8Array): Hairlines | 
 export function fitHairlineTurn(style: HairStyleMesh, grid: HairViewGrid): number {
   const { model, neutralVertices, camera } = grid.input;
   const centre = radialProfileOf(model, neutralVertices).centre;
-  const offsetAt = (turn: number) => compareHairlines(grid, grid.strandsSeen(style, grid.strandPositions(style, turn)))?.offset ?? null;
+  // The style's hairline goes to the edge of the skin the albedo took from the photo: the photo's
+  // hairline less the margin by which the hair left the skin masks, under which the albedo is the
+  // completion's (a lighter, pinker band under 3ddfa JianzhuGuo's fringe, met at the mask's edge).
+  const target = (HAIRLINE_MARGIN * grid.input.frame.height) / grid.cell;
+  const offsetAt = (turn: number) => {
+    const found = compareHairlines(grid, grid.strandsSeen(style, grid.strandPositions(style, turn)));
+    return found ? found.offset - target : null;
+  };
   const drawn = compareHairlines(grid, grid.strandsSeen(style, grid.strandPositions(style, 0)));
-  if (!drawn || drawn.styleSpread > MAX_STYLE_SPREAD || Math.abs(drawn.offset) <= TOLERANCE_CELLS) return 0;
-  const start = drawn.offset;
+  if (!drawn || drawn.styleSpread > MAX_STYLE_SPREAD) return 0;
+  const start = drawn.offset - target;
+  if (Math.abs(start) <= TOLERANCE_CELLS) return 0;
   // A first guess from the grid's scale at the cranium's centre, then secant steps.
   const probe = projectToImage(Float32Array.of(centre[0], centre[1], centre[2], centre[0], centre[1] + 0.01, centre[2]), camera);
   const cellsPerMetre = Math.abs(probe[1] - probe[4]) / 0.01 / grid.cell;

@@ -53,6 +53,9 @@ const BROW_HALF_HEIGHT = 0.03;
 /** Share of the crown band that must be hair-coloured for the head to count as having hair. */
 const MIN_CROWN_COVERAGE = 0.35;
 
+/** Share of the face height by which the hair is grown before it leaves the skin masks (the hairline's blended edge). */
+export const HAIRLINE_MARGIN = 0.02;
+
 export interface FaceFrame {
   /** Forehead top (FACE_OVAL's highest point), chin (point 152), brow line, all image pixels. */
   top: number;

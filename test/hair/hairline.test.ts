@@ -84,9 +84,11 @@ describe('hair: the hairline\'s height, fitted to the photo', function () {
       // As drawn, every style's hairline lay 8-14 % of the brow-to-chin height (1-1.6 cm) under the photo's.
       assert.ok(asDrawn.median > 0.06, `${file}: as drawn ${asDrawn.median}`);
       assert.ok((hair.hairlineTurn ?? 0) > 0.05, `${file}: turn ${hair.hairlineTurn}`);
-      // Met at the lower quartile (a side fringe stays covered), within the grid's cell or so.
-      assert.ok(Math.abs(fitted.lowerQuartile) < 0.045, `${file}: lower quartile ${fitted.lowerQuartile}`);
-      assert.ok(fitted.median < asDrawn.median - 0.04, `${file}: median ${fitted.median} against ${asDrawn.median} as drawn`);
+      // Met at the lower quartile (a side fringe stays covered), just under the photo's: by the margin
+      // the hair left the skin masks with (2 % of the face's height, about 3 % of the brow-to-chin
+      // height), within the fit's grid cell or so.
+      assert.ok(fitted.lowerQuartile > -0.01 && fitted.lowerQuartile < 0.06, `${file}: lower quartile ${fitted.lowerQuartile}`);
+      assert.ok(fitted.median < asDrawn.median - 0.03, `${file}: median ${fitted.median} against ${asDrawn.median} as drawn`);
     }
   });
 
