@@ -33,6 +33,15 @@ const MIN_LUMINANCE = 0.2126 * SRGB_TO_LINEAR[112] + 0.7152 * SRGB_TO_LINEAR[78]
  */
 const MAX_LIFT = 25;
 
+/**
+ * Most red over green (linear) of an iris: an amber iris, sRGB (150, 100, 50), the reddest the
+ * melanin of irises makes. Dark irises lifted 10-20x to MIN_LUMINANCE bring along whatever red the
+ * lids' skin, the de-lighting's per-channel light and the photo's grading left in the ring: 3ddfa
+ * emma's brown eyes came out orange-red, sRGB (135, 66, 38) (red over green 4.4), hrn 00016's,
+ * deep3d 000007's and vd092's 2.9-3.0.
+ */
+const MAX_RED_OVER_GREEN = 2.4;
+
 /** Radius (pixels) of the iris at `offset` in FaceObservation.iris (0: subject's right, 15: left): its centre's mean distance to the 4 contour points. */
 export function irisRadius(iris: Float32Array, offset: number): number {
   let radius = 0;
@@ -86,6 +95,7 @@ export function irisColourFromPhoto(image: RgbaImage, face: FaceObservation, lig
     return values[values.length >> 1];
   };
   const albedo = [0, 1, 2].map((c) => median(c) / shading[c]);
+  albedo[0] = Math.min(albedo[0], MAX_RED_OVER_GREEN * albedo[1]);
   const lift = Math.max(1, MIN_LUMINANCE / Math.max(1e-4, linearLuminance(albedo)));
   if (lift > MAX_LIFT) return null;
   return albedo.map((value) => linearToSrgb8(Math.min(1, value * lift))) as [number, number, number];

@@ -12,6 +12,7 @@ import { SRGB_TO_LINEAR } from '../../src/image/srgb.js';
 import { getFaceAnalyzer } from '../../src/pipeline.js';
 import type { FaceObservation, RgbaImage } from '../../src/types.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
+import { defaultHeadAvatar } from '../helpers/albedo-input.js';
 
 describe('materials: iris colour from the photo', function () {
   requireSharedData(this, 'photos', 'hrn', 'single');
@@ -35,6 +36,15 @@ describe('materials: iris colour from the photo', function () {
     const redOverBlue = (c: number[]) => SRGB_TO_LINEAR[c[0]] / Math.max(1e-4, SRGB_TO_LINEAR[c[2]]);
     console.log(`      grey-green ${greyGreen} (R/B ${redOverBlue(greyGreen).toFixed(2)}); brown ${browns.map((c) => `${c} (R/B ${redOverBlue(c).toFixed(2)})`).join(', ')}`);
     for (const brown of browns) assert.ok(redOverBlue(brown) > 1.5 * redOverBlue(greyGreen), `brown ${brown} vs grey-green ${greyGreen}`);
+  });
+
+  it('keeps de-lit brown eyes brown, not orange-red (3ddfa emma)', async function () {
+    const { data } = await defaultHeadAvatar(this, 'photos', '3ddfa_v2', 'emma.jpg');
+    const [r, g, b] = data.irisColor!.map((v) => SRGB_TO_LINEAR[v]);
+    console.log(`      emma's iris sRGB ${data.irisColor}, red over green ${(r / g).toFixed(2)} (linear)`);
+    // Lifted from the shadow of her lids with the de-lighting's light, it came out (135, 66, 38): red over green 4.4.
+    assert.ok(r / g < 2.45, `red over green ${r / g}`); // 2.4, and the 8-bit rounding
+    assert.ok(r > g && g > b, `brown: ${data.irisColor}`);
   });
 
   it('gives grey for a greyscale photo', function () {
