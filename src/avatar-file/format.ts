@@ -32,7 +32,7 @@ import { retiredHeadError } from '../modelpack/head-ids.js';
 import type { AvatarData, FaceObservation } from '../types.js';
 import { checkAvatarCoefficients, checkAvatarRanges } from './ranges.js';
 import { hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
-import { MAX_HAIRLINE_DROP, MAX_HAIRLINE_RAISE } from '../hair/hairline.js';
+import { MAX_HAIRLINE_TURN } from '../hair/fit-hair.js';
 
 export const AVATAR_FILE_MAGIC = 'PAVATAR\0';
 export const AVATAR_FILE_VERSION = 1;
@@ -288,7 +288,7 @@ function parseHair(value: unknown): { style: HairStyle | null; base: [number, nu
     return [c[0], c[1], c[2]] as [number, number, number];
   };
   const turn = h.hairlineTurn;
-  if (turn !== undefined && !(typeof turn === 'number' && turn >= -MAX_HAIRLINE_DROP && turn <= MAX_HAIRLINE_RAISE)) throw corrupt(`header field "hair.hairlineTurn" is not a turn between -${MAX_HAIRLINE_DROP} and ${MAX_HAIRLINE_RAISE} radians (${String(turn)})`);
+  if (turn !== undefined && !(typeof turn === 'number' && Math.abs(turn) <= MAX_HAIRLINE_TURN)) throw corrupt(`header field "hair.hairlineTurn" is not a turn within ±${MAX_HAIRLINE_TURN} radians (${String(turn)})`);
   return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root'), ...(turn ? { hairlineTurn: turn as number } : {}) };
 }
 

@@ -145,9 +145,15 @@ function turnShare(elevation: number, side: number): number {
 }
 
 /**
+ * Largest hairline turn either way (radians): under it the elevations keep their order (no strand
+ * folds over another; turnShare's steepest ramp changes by 2.7 per radian). `.avatar` files hold
+ * turns within it (the fit's own range, ./hairline.ts, is narrower and may change).
+ */
+export const MAX_HAIRLINE_TURN = 0.35;
+
+/**
  * Turns hair vertices about the x axis through `centre` by `angle` x turnShare, in place (positive:
- * the front goes up and back). The share is read before the turn; the elevations keep their order
- * (no strand folds over another) for turns under about 0.35 radians.
+ * the front goes up and back). The share is read before the turn (MAX_HAIRLINE_TURN).
  */
 export function turnHairline(positions: Float32Array, centre: readonly number[], angle: number): void {
   if (angle === 0) return;
