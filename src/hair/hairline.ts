@@ -1,12 +1,13 @@
 /**
  * The hairline's height from the photo. A style's hairline is where MakeHuman drew it, and on most
- * photos it lay 1-1.5 cm lower over the forehead than the person's (deep3d 000007, 000033, 000114,
- * vd026, 3ddfa JianzhuGuo: 8-14 % of the brow-to-chin height): a helmet pulled down the brow. So
- * the front of the style is turned about the cranium's centre, up and back over the skull (or down
- * over the brow), until its hairline over the forehead meets the photo's, seen from the photo's
- * camera (./hair-view-grid.ts). The turn (./fit-hair.ts turnHairline) fades to nothing over the
- * crown and at the sideburns, so the back of the style, the nape and the hair over the ears stay
- * where the style put them. Browser-safe.
+ * photos it lay up to 2 cm lower over the forehead than the person's (4-16 % of the brow-to-chin
+ * height, median over the forehead's columns: bench/hair.ts): a helmet pulled down the brow. So the
+ * front of the style is turned about the cranium's centre, up and back over the skull (or a little
+ * down over the brow), until its hairline over the forehead meets the edge of the skin the albedo
+ * took from the photo, seen from the photo's camera (./hair-view-grid.ts). The turn (./fit-hair.ts
+ * turnHairline) fades to nothing over the crown, at the sideburns and beside the temples, so the
+ * back of the style, the nape and the hair over the ears stay where the style put them.
+ * Browser-safe.
  */
 import { projectToImage } from '../render/project.js';
 import type { HairStyleMesh } from './asset-format.js';

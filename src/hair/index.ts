@@ -33,8 +33,9 @@ export interface AvatarHair {
   mesh?: HairMesh;
   /**
    * Radians by which the front of `style` is turned up and back over the skull (negative: down) so
-   * that its hairline meets the photo's (./hairline.ts); absent: 0, the style as drawn. Fitted for
-   * `style` alone: another style set by hand goes without it.
+   * that its hairline meets the photo's, at the edge of the skin the albedo took from the photo
+   * (./hairline.ts); absent: 0, the style as drawn. Fitted for `style` alone: another style set by
+   * hand goes without it.
    */
   hairlineTurn?: number;
   /** What the photo showed (absent for hair set by hand or loaded from a file). */
