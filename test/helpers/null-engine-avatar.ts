@@ -1,6 +1,7 @@
 /**
  * A Babylon avatar of the test head (default pack, else the synthetic one) with rich avatar data,
  * in a 1280×720 NullEngine scene: what the plugin tests that need a live avatar but no pixels share.
+ * useNullEngineAvatar builds one before a suite's tests and disposes of it after them.
  */
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Scene } from '@babylonjs/core/scene.js';
@@ -31,4 +32,16 @@ export async function nullEngineAvatar(): Promise<NullEngineAvatar> {
       engine.dispose();
     },
   };
+}
+
+/** Registers the current suite's before / after hooks: one avatar built before its tests (handed to `receive`), disposed of after them. */
+export function useNullEngineAvatar(receive: (live: NullEngineAvatar) => void): void {
+  let live: NullEngineAvatar | undefined;
+  before(async function () {
+    live = await nullEngineAvatar();
+    receive(live);
+  });
+  after(function () {
+    live?.dispose();
+  });
 }

@@ -5,7 +5,7 @@ import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import type { Avatar } from '../../src/plugin/avatar.js';
-import { nullEngineAvatar, type NullEngineAvatar } from '../helpers/null-engine-avatar.js';
+import { useNullEngineAvatar } from '../helpers/null-engine-avatar.js';
 
 describe('plugin/avatar levels of detail (NullEngine)', function () {
   this.timeout(60_000);
@@ -14,16 +14,7 @@ describe('plugin/avatar levels of detail (NullEngine)', function () {
   let avatar: Avatar;
   let source = '';
   let headLevels: Mesh[] = [];
-  let live: NullEngineAvatar | undefined;
-
-  before(async function () {
-    live = await nullEngineAvatar();
-    ({ engine, scene, avatar, source } = live);
-  });
-
-  after(function () {
-    live?.dispose();
-  });
+  useNullEngineAvatar((live) => ({ engine, scene, avatar, source } = live));
 
   it('adds 50 % and 25 % levels through addLODLevel that share morph targets, skeleton and material', async function () {
     const meshLevels = await avatar.addLevelsOfDetail();

@@ -6,7 +6,7 @@ import { Matrix, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import type { Avatar } from '../../src/plugin/avatar.js';
 import { frameAvatar, PORTRAIT_FOV } from '../../src/plugin/frame-avatar.js';
-import { nullEngineAvatar, type NullEngineAvatar } from '../helpers/null-engine-avatar.js';
+import { useNullEngineAvatar } from '../helpers/null-engine-avatar.js';
 
 describe('plugin/frameAvatar (NullEngine)', function () {
   this.timeout(60_000);
@@ -14,16 +14,7 @@ describe('plugin/frameAvatar (NullEngine)', function () {
   let scene: Scene;
   let avatar: Avatar;
   let source = '';
-  let live: NullEngineAvatar | undefined;
-
-  before(async function () {
-    live = await nullEngineAvatar();
-    ({ engine, scene, avatar, source } = live);
-  });
-
-  after(function () {
-    live?.dispose();
-  });
+  useNullEngineAvatar((live) => ({ engine, scene, avatar, source } = live));
 
   /** The head's bounding box corners on screen (pixels), as the camera now sees them. */
   function screenBox(camera: ArcRotateCamera): { minX: number; maxX: number; minY: number; maxY: number } {
