@@ -43,6 +43,8 @@ export class HairViewGrid {
   readonly photoHair: Uint8Array;
   private readonly target: RasterTarget;
   private readonly headDepth: Float32Array;
+  /** strandsSeen of each style as drawn (no hairline turn): the style match and the hairline fit both start from it. */
+  private readonly drawn = new Map<HairStyleMesh, Uint8Array>();
 
   constructor(readonly input: HairViewInput) {
     const { model, neutralVertices, mask, frame, headRows } = input;
@@ -104,6 +106,13 @@ export class HairViewGrid {
     const covered = depthInClosing(strands, this.width, this.height, CAP_CLOSING);
     for (let p = 0; p < strands.length; p++) strands[p] = covered[p] > 0 ? 1 : 0;
     return strands;
+  }
+
+  /** strandsSeen of the style as drawn, found once per grid. Read-only. */
+  drawnStrands(style: HairStyleMesh): Uint8Array {
+    let cells = this.drawn.get(style);
+    if (!cells) this.drawn.set(style, (cells = this.strandsSeen(style, this.strandPositions(style))));
+    return cells;
   }
 
   private toGrid(positions: Float32Array): Float32Array {

@@ -99,7 +99,7 @@ export function fitHairlineTurn(style: HairStyleMesh, grid: HairViewGrid): numbe
     const found = compareHairlines(grid, grid.strandsSeen(style, grid.strandPositions(style, turn)));
     return found ? found.offset - target : null;
   };
-  const drawn = compareHairlines(grid, grid.strandsSeen(style, grid.strandPositions(style, 0)));
+  const drawn = compareHairlines(grid, grid.drawnStrands(style));
   if (!drawn || drawn.styleSpread > MAX_STYLE_SPREAD) return 0;
   const start = drawn.offset - target;
   if (Math.abs(start) <= TOLERANCE_CELLS) return 0;

@@ -23,7 +23,7 @@ export interface StyleMatch {
 export function bestMatchingStyle(candidates: readonly HairStyleMesh[], grid: HairViewGrid): StyleMatch {
   const { region, photoHair } = grid;
   const overlaps = candidates.map((style) => {
-    const covered = grid.strandsSeen(style, grid.strandPositions(style));
+    const covered = grid.drawnStrands(style);
     let both = 0, either = 0;
     for (let p = 0; p < region.length; p++) {
       if (!region[p]) continue;
