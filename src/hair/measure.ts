@@ -3,6 +3,7 @@
  * much hair colour the skin albedo kept under the photo's hair mask.
  */
 import type { AvatarData, Mask, RgbaImage } from '../types.js';
+import type { HairMesh } from './hair-mesh.js';
 import { expressedVertices } from '../export/avatar-rig.js';
 import { unwrapPhoto } from '../albedo/unwrap.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -16,6 +17,15 @@ import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
 import { headTopology } from '../modelpack/mesh-utils.js';
 import { EAR_CLEARANCE, earCover, earVertices } from './ears.js';
 
+/** The renderers' alpha test on the hair mesh's triangles (texture alpha at 0.5, bilinear), as a rasterizer `accept`. */
+function hairAlphaTest(mesh: HairMesh): (t: number, b1: number, b2: number) => boolean {
+  const { indices, uvs } = mesh.part;
+  return (t, b1, b2) => {
+    const a = 2 * indices[3 * t], b = 2 * indices[3 * t + 1], c = 2 * indices[3 * t + 2], b0 = 1 - b1 - b2;
+    return textureAlpha(mesh.texture, b0 * uvs[a] + b1 * uvs[b] + b2 * uvs[c], b0 * uvs[a + 1] + b1 * uvs[b + 1] + b2 * uvs[c + 1]) >= 0.5;
+  };
+}
+
 /**
  * The hair rendered from the photo's camera under unit white light (texture x root tone,
  * alpha-tested at 0.5): its mean linear colour over the pixels the photo's hair mask covers.
@@ -28,7 +38,7 @@ export function hairRenderStats(data: AvatarData): { meanColour: [number, number
   const corner = (t: number, b1: number, b2: number, values: Float32Array, stride: number, k: number) =>
     (1 - b1 - b2) * values[stride * indices[3 * t] + k] + b1 * values[stride * indices[3 * t + 1] + k] + b2 * values[stride * indices[3 * t + 2] + k];
   const target = createRasterTarget(mask.width, mask.height);
-  rasterizeTriangles(target, screen, indices, { accept: (t, b1, b2) => textureAlpha(mesh.texture, corner(t, b1, b2, uvs, 2, 0), corner(t, b1, b2, uvs, 2, 1)) >= 0.5 });
+  rasterizeTriangles(target, screen, indices, { accept: hairAlphaTest(mesh) });
   const sum = [0, 0, 0], colour = new Float32Array(3);
   let pixels = 0;
   for (let p = 0; p < target.triangle.length; p++) {
@@ -61,9 +71,8 @@ export function scalpShowThrough(data: AvatarData): { share: number; pixels: num
   });
   const head = target.triangle.slice();
   target.triangle.fill(-1);
-  const { positions, indices, uvs } = mesh.part;
-  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
-  rasterizeTriangles(target, projectToImage(positions, data.camera), indices, { accept: (t, b1, b2) => textureAlpha(mesh.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5 });
+  const { positions, indices } = mesh.part;
+  rasterizeTriangles(target, projectToImage(positions, data.camera), indices, { accept: hairAlphaTest(mesh) });
   let pixels = 0, skin = 0;
   for (let p = 0; p < head.length; p++) {
     if (head[p] < 0 || !mask.data[p]) continue;
@@ -391,10 +400,9 @@ export function hairSkinCrossings(data: AvatarData, earReach = 0.01): { crossing
 export function earsHidden(data: AvatarData): [number, number] {
   const mesh = data.hair?.mesh;
   if (!mesh) return [0, 0];
-  const { positions, indices, uvs } = mesh.part;
-  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
+  const { positions, indices } = mesh.part;
   return earCover(data.model, data.neutralVertices, earVertices(data.model, data.neutralVertices), { positions, indices },
-    (t, b1, b2) => textureAlpha(mesh.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5);
+    hairAlphaTest(mesh));
 }
 
 /** Metres of hairline over which its smooth course is averaged (hairlineRoughness): wider than the alpha test's staircase steps were (about 5 mm). */
@@ -505,9 +513,8 @@ export function hairlineAgainstPhoto(data: AvatarData): HairlineAgainstPhoto | n
   const target = createRasterTarget(W, H);
   rasterizeTriangles(target, projectToImage(neutralVertices, camera), model.indices, { cull: 'back' });
   const headDepth = target.depth.slice();
-  const { positions, indices, uvs } = mesh.part;
-  const uvAt = (t: number, b1: number, b2: number, k: number) => (1 - b1 - b2) * uvs[2 * indices[3 * t] + k] + b1 * uvs[2 * indices[3 * t + 1] + k] + b2 * uvs[2 * indices[3 * t + 2] + k];
-  rasterizeTriangles(target, projectToImage(positions, camera), indices, { accept: (t, b1, b2) => textureAlpha(mesh.texture, uvAt(t, b1, b2, 0), uvAt(t, b1, b2, 1)) >= 0.5 });
+  const { positions, indices } = mesh.part;
+  rasterizeTriangles(target, projectToImage(positions, camera), indices, { accept: hairAlphaTest(mesh) });
   const offsets: number[] = [];
   const from = Math.max(0, Math.round(Math.min(landmarks[3 * 19], landmarks[3 * 24]))), to = Math.min(W - 1, Math.round(Math.max(landmarks[3 * 19], landmarks[3 * 24])));
   for (let x = from; x <= to; x++) {
