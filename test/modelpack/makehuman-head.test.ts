@@ -443,7 +443,9 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
     const lashes = model.parts.find((p) => p.name === 'lashes')!, brows = model.parts.find((p) => p.name === 'brows')!;
     assert.equal(lashes.material, 'lashes');
     assert.equal(brows.material, 'brows');
-    // Rest position = glued point + offset: the offsets stay small (cards lie on the skin).
+    // Rest position = glued point + offset: the offsets stay small (cards lie on the skin). The
+    // lashes reach at most 8 mm off the lid (LASH_REACH; Eyelashes01's own cards, 13.7 mm, read
+    // as false lashes) and at least 5 mm: the shortening keeps lashes, not a dark rim.
     for (const part of [lashes, brows]) {
       let worst = 0;
       for (let i = 0; i < part.positions.length / 3; i++) {
@@ -451,7 +453,7 @@ describe('MakeHuman head (CC0 hm08 assets)', function () {
         worst = Math.max(worst, Math.hypot(...glued.map((g, a) => part.positions[3 * i + a] - g)));
       }
       console.log(`      ${part.name}: ${part.positions.length / 3} vertices, furthest ${(worst * 1000).toFixed(1)} mm from its glued skin point, morphs ${part.morphs?.names.length}`);
-      assert.ok(worst < (part.name === 'lashes' ? 0.015 : 0.005), `${part.name} ${worst}`);
+      assert.ok(part.name === 'lashes' ? worst > 0.005 && worst < 0.008 : worst < 0.005, `${part.name} ${worst}`);
     }
     // Each side's brow cards at the mean height of its MediaPipe brow points (70 ... 285).
     const browPoints = [70, 63, 105, 66, 107, 46, 53, 52, 65, 55, 300, 293, 334, 296, 336, 276, 283, 282, 295, 285];

@@ -170,8 +170,11 @@ function pieces(indices: Uint32Array, count: number): Int32Array {
   return Int32Array.from({ length: count }, (_, v) => find(v));
 }
 
-/** Each lash strip goes to the lid margin it lines: side by x, upper or lower by its centre against the eye corners. */
-function lashGlue(proxy: ProxyMesh, P: Float32Array, input: CardInput): Glue {
+/**
+ * Each lash strip goes to the lid margin it lines: side by x, upper or lower by its centre against
+ * the eye corners. `upper` is 1 for the vertices of upper lashes.
+ */
+function lashGlue(proxy: ProxyMesh, P: Float32Array, input: CardInput): Glue & { upper: Uint8Array } {
   const n = P.length / 3;
   const U = input.unwarped, lm = input.landmarks468;
   const root = pieces(proxy.indices, n);
@@ -189,9 +192,10 @@ function lashGlue(proxy: ProxyMesh, P: Float32Array, input: CardInput): Glue {
     const cornerY = (U[3 * lm[upper[0]] + 1] + U[3 * lm[upper[upper.length - 1]] + 1]) / 2;
     return y / count > cornerY ? upper : LID_MARGINS[`${side}Lower`];
   };
-  const vertices = new Uint32Array(n * 3), weights = new Float32Array(n * 3);
+  const vertices = new Uint32Array(n * 3), weights = new Float32Array(n * 3), upper = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
     const margin = marginOf(root[v]);
+    upper[v] = +(margin[1] === LID_MARGINS.rightUpper[1] || margin[1] === LID_MARGINS.leftUpper[1]);
     let best = Infinity;
     for (let k = 0; k + 1 < margin.length; k++) {
       const a = lm[margin[k]], b = lm[margin[k + 1]];
@@ -206,14 +210,35 @@ function lashGlue(proxy: ProxyMesh, P: Float32Array, input: CardInput): Glue {
       }
     }
   }
-  return { vertices, weights };
+  return { vertices, weights, upper };
 }
+
+/**
+ * Share of each lash card's reach off its lid margin that is kept. Eyelashes01's upper cards reach
+ * up to 13.7 mm off the margin at the outer corner (q90 8.1 mm) and its lower ones 7.0 mm: drawn at
+ * full length they read as false lashes, a spiky black fringe round every eye in close-ups, men's
+ * included (hrn 00034). Halved, the upper sweep reads as lashes seen curling towards the camera;
+ * the lower ones, finer and straighter, keep a little more.
+ */
+const LASH_REACH = { upper: 0.5, lower: 0.6 };
 
 /** Weighted sum of the glued head vertices of card vertex i in `field` (positions or a displacement field). */
 function gluedSum(glue: Glue, field: Float32Array, i: number, a: number, base = 0): number {
   let sum = 0;
   for (let k = 0; k < 3; k++) sum += glue.weights[3 * i + k] * field[base + 3 * glue.vertices[3 * i + k] + a];
   return sum;
+}
+
+/** Lash positions drawn towards their glued lid point, to LASH_REACH of their reach, in place. */
+function shortenLashes(positions: Float32Array, glue: Glue & { upper: Uint8Array }, head: Float32Array): Float32Array {
+  for (let i = 0; i < positions.length / 3; i++) {
+    const keep = glue.upper[i] ? LASH_REACH.upper : LASH_REACH.lower;
+    for (let a = 0; a < 3; a++) {
+      const root = gluedSum(glue, head, i, a);
+      positions[3 * i + a] = root + keep * (positions[3 * i + a] - root);
+    }
+  }
+  return positions;
 }
 
 /** Rest positions on the unwarped head carried to the finished one: same offset from the glued point. */
@@ -254,7 +279,7 @@ function cardPart(name: 'lashes' | 'brows', proxy: ProxyMesh, positions: Float32
     pivot,
     material: name,
     ...(names.length ? { morphs: { names, displacements: Float32Array.from(displacements) } } : {}),
-    attachment: glue,
+    attachment: { vertices: glue.vertices, weights: glue.weights },
     texture: { size: CARD_TEXTURE_SIZE, luminanceAlpha: fadeAtCardOutline(strandTexture(source.kind, source.name, CARD_TEXTURE_SIZE), CARD_TEXTURE_SIZE, proxy.uvs, proxy.indices, CARD_EDGE_FADE) },
   };
 }
@@ -273,7 +298,7 @@ export function buildFaceCards(input: CardInput): { parts: SubMesh[]; proxies: P
   const browsPlaced = placeBrows(browsOnWarpedHead(brows.proxy, brows.rest, input), input);
   return {
     parts: [
-      cardPart('lashes', lashes.proxy, carried(lashes.rest, lashGlued, input), lashGlued, input),
+      cardPart('lashes', lashes.proxy, shortenLashes(carried(lashes.rest, lashGlued, input), lashGlued, input.positions), lashGlued, input),
       cardPart('brows', brows.proxy, browsPlaced.positions, browsPlaced.glue, input),
     ],
     proxies: [lashes.proxy, brows.proxy],
