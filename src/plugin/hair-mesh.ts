@@ -31,9 +31,10 @@ export const HAIR_ALPHA_CUTOFF = 0.5;
  * shadow one another's reflections; at the full weight afro01's semi-transparent cards mirrored the
  * environment like glass panes over the crown (its cards reach grazing angles over the forehead).
  * At 0.25 short04's outer cards, standing edge-on round the crown's silhouette, still mirrored the
- * sky as grey plates over dark hair and hid its strand texture (deep3d 000007 in the sample scene:
- * hair luminance median 37, q95 55, against 26 and 36 at 0.08 and 19 and 23 with none); at 0.08
- * dark hair keeps a sheen and blond hair (deep3d 000126) looks the same as at 0.25.
+ * sky as grey plates over dark hair and hid its strand texture (the sample scene's close-up of deep3d
+ * 000007: the hair pixels' sRGB luminance median 37 and 95th percentile 55, against 26 and 36 at
+ * 0.08 and 19 and 23 with no specular); at 0.08 dark hair keeps a sheen and blond hair (deep3d
+ * 000126) looks as at 0.25.
  */
 export const HAIR_SPECULAR_WEIGHT = 0.08;
 
