@@ -129,9 +129,10 @@ export async function hairFromPhoto(input: {
     return { style: null, ...tone, detected, unavailable: `head model "${input.model.id}" is not MakeHuman-built` };
   }
   if (!style) return { style, ...tone, detected };
+  const [styleMesh] = await stylesNamed([style]);
   // Under a hat the mask's lower edge is the brim, no hairline.
-  const hairlineTurn = grid && !seg.hatLike ? fitHairlineTurn((await stylesNamed([style]))[0], grid) : 0;
-  return { style, ...tone, detected, ...(hairlineTurn ? { hairlineTurn } : {}), mesh: await hairMeshFor(style, input.model, input.neutralVertices, tone, hairlineTurn) };
+  const hairlineTurn = grid && !seg.hatLike ? fitHairlineTurn(styleMesh, grid) : 0;
+  return { style, ...tone, detected, ...(hairlineTurn ? { hairlineTurn } : {}), mesh: buildHairMesh(styleMesh, input.model, input.neutralVertices, tone, hairlineTurn) };
 }
 
 /** The hair asset's meshes of `names`, in the asset's order. */
