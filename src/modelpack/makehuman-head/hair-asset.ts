@@ -37,13 +37,16 @@ export function buildHairAsset(): Uint8Array {
 
 /**
  * Where a receded crown keeps its hair, in the MakeHuman head's model space (metres, y up, z
- * forward; the brows' line is at y 0.051, z 0.045): under SIDE_HEIGHT above the ears, rising to
- * BACK_HEIGHT over the back of the skull, and behind FRONT_LIMIT (the temples' front). Chosen by
- * eye on deep3d 000125, who keeps hair at his temples and round the back of a bare crown.
+ * forward; the brows' line is at y 0.051, z 0.045): under SIDE_HEIGHT over the ears, rising to
+ * BACK_HEIGHT round the back of the skull and falling by FRONT_DROP to the temples' front at
+ * FRONT_LIMIT. Chosen by eye in the sample scene's close-ups of deep3d 000125, who keeps hair at
+ * his temples and round the back of a bare crown: cut level to the front, short02's side cards
+ * stood off his temples as spiky wings seen from the front.
  */
 const SIDE_HEIGHT = 0.085;
 const BACK_HEIGHT = 0.1;
-/** Depth (z) behind the ears' plane over which the cut rises from SIDE_HEIGHT to BACK_HEIGHT. */
+const FRONT_DROP = 0.025;
+/** Depth (z) of the ears' plane, behind which the cut rises from SIDE_HEIGHT to BACK_HEIGHT over BACK_RISE_DEPTH, and ahead of which it falls to FRONT_LIMIT. */
 const BACK_RISE_FROM = -0.02;
 const BACK_RISE_DEPTH = 0.1;
 const FRONT_LIMIT = 0.02;
@@ -56,8 +59,9 @@ const EDGE_WAVE = 0.005;
 /** Metres inside the kept region (negative: outside) of a point of the MakeHuman head's space. */
 function sidesAndBackField(x: number, y: number, z: number): number {
   const back = Math.min(1, Math.max(0, (BACK_RISE_FROM - z) / BACK_RISE_DEPTH));
+  const front = Math.min(1, Math.max(0, (z - BACK_RISE_FROM) / (FRONT_LIMIT - BACK_RISE_FROM)));
   const angle = Math.atan2(x, z);
-  const height = SIDE_HEIGHT + back * (BACK_HEIGHT - SIDE_HEIGHT) + EDGE_WAVE * (0.6 * Math.sin(7 * angle) + 0.4 * Math.sin(17 * angle + 1));
+  const height = SIDE_HEIGHT + back * (BACK_HEIGHT - SIDE_HEIGHT) - front * FRONT_DROP + EDGE_WAVE * (0.6 * Math.sin(7 * angle) + 0.4 * Math.sin(17 * angle + 1));
   return Math.min(height - y, FRONT_LIMIT - z);
 }
 
