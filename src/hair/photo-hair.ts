@@ -28,8 +28,10 @@
  * receding hairline leaves it to the forehead; on a greyscale photo light hair has the skin's
  * tone), the band above the fitted skull's top is asked instead, where no skin can be
  * (overSkullBand); grey hair of the skin's luminance is then grown by place alone. Where the photo's top
- * cuts the crown band to the forehead's top, the temples are read (templeBand). Hair that lies
- * flat on the skull (liesFlat) is stubble: read as none, its mask dropped. Browser-safe.
+ * cuts the crown band to the forehead's top, the temples are read (templeBand). Where neither band
+ * shows enough hair but the temples above the ears do on both sides, the crown is receded (bald on
+ * top, hair at the sides and back), and its mask stays between the temples' top and the eyes. Hair
+ * that lies flat on the skull (liesFlat) is stubble: read as none, its mask dropped. Browser-safe.
  */
 import type { Box, Mask, RgbaImage } from '../types.js';
 import { SRGB_TO_LINEAR } from '../image/srgb.js';
@@ -74,7 +76,7 @@ export interface HairSegmentation {
   crownCoverage: number;
   /** The crown's colour is no natural hair colour (a hat, a hood). */
   hatLike: boolean;
-  /** The crown showed too little hair and the temples above the ears showed hair on both sides (besideTemples): a receded, balding crown; crownCoverage is then the temples' share. */
+  /** The crown showed too little hair and the temples above the ears showed hair on both sides of the face: a receded, balding crown; crownCoverage is then the temples' share. */
   receded: boolean;
   /** The face's skin has no chroma: a greyscale photo, whose hair colour can only be grey. */
   greyscale: boolean;
@@ -311,38 +313,20 @@ function templeBand(input: {
   return band;
 }
 
-/** Face heights above the brows that besideTemples reaches: the temples' hair above the ears, under the crown a receded hairline leaves bare. */
+/**
+ * Face heights above the brows from which the temples are read for a receded crown (deep3d
+ * 000125): the hair above the ears, under the crown it leaves bare. A bald head shows the skull's
+ * skin there, or background.
+ */
 const RECEDED_TEMPLE_RISE = 0.3;
-/** Fewest grid pixels on each side for besideTemples to be read. */
+/** Fewest grid pixels on each side of the face for the temples to be read for a receded crown. */
 const MIN_TEMPLE_SAMPLES = 12;
 /** Share of each side's temple pixels that must be hair for a bald crown to read receded. */
 const MIN_RECEDED_SIDE_COVERAGE = 0.35;
 
-/** The top row of besideTemples. */
+/** The top row of a receded crown's temple band. */
 function templesTop(frame: FaceFrame): number {
   return Math.floor(frame.browY - RECEDED_TEMPLE_RISE * frame.height);
-}
-
-/**
- * The person pixels beside the face oval from RECEDED_TEMPLE_RISE face heights above the brows
- * down to them, within the fitted head's outline (widened by TEMPLE_REACH), left and right of the
- * face's centre: where a receded crown (deep3d 000125) keeps its hair, above the ears. A bald head
- * shows the skull's skin there, or background.
- */
-function besideTemples(input: {
-  frame: FaceFrame; head: HeadRows; x0: number; x1: number; y0: number; step: number;
-  inPerson: (x: number, y: number) => boolean; inFace: (x: number, y: number) => boolean;
-}): [[number, number][], [number, number][]] {
-  const { frame, head, step } = input;
-  const reach = TEMPLE_REACH * frame.width, sides: [[number, number][], [number, number][]] = [[], []];
-  for (let y = Math.max(input.y0, templesTop(frame)); y <= frame.browY; y += step) {
-    const left = head.left[y], right = head.right[y];
-    if (!(right > left)) continue;
-    for (let x = Math.max(input.x0, Math.floor(left - reach)); x <= Math.min(input.x1, right + reach); x += step) {
-      if (input.inPerson(x, y) && !input.inFace(x, y)) sides[x < frame.centreX ? 0 : 1].push([x, y]);
-    }
-  }
-  return sides;
 }
 
 /** Fewest forehead samples for the forehead's own skin model. */
@@ -683,14 +667,17 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     }
   }
   // A bald crown may keep its hair at the sides and back: where neither band found enough, the
-  // temples above the ears are read, and hair on both of them is a receded crown's.
+  // temples above the ears (templeBand from RECEDED_TEMPLE_RISE over the brows) are read, and hair
+  // on both sides of the face is a receded crown's.
   let receded = false;
   if (crownHair.length < MIN_CROWN_COVERAGE * crown.length) {
-    const sides = besideTemples({ frame, head: input.head, x0, x1, y0, step, inPerson, inFace: (x, y) => at(faceMask, x, y, image) });
-    const hairThere = sides.map((band) => band.filter(([x, y]) => isFarFromSkin(reference, labAt(x, y))));
-    if (sides.every((band, k) => band.length >= MIN_TEMPLE_SAMPLES && hairThere[k].length >= MIN_RECEDED_SIDE_COVERAGE * band.length)) {
-      crown = sides.flat();
-      crownHair = hairThere.flat();
+    const temples = templeBand({ frame, head: input.head, x0, x1, y0: Math.max(y0, templesTop(frame)), step, inPerson, inFace: (x, y) => at(faceMask, x, y, image) });
+    const hairThere = temples.filter(([x, y]) => isFarFromSkin(reference, labAt(x, y)));
+    const onLeft = ([x]: [number, number]) => x < frame.centreX;
+    const sides = [[temples.filter(onLeft), hairThere.filter(onLeft)], [temples.filter((p) => !onLeft(p)), hairThere.filter((p) => !onLeft(p))]];
+    if (sides.every(([band, hairy]) => band.length >= MIN_TEMPLE_SAMPLES && hairy.length >= MIN_RECEDED_SIDE_COVERAGE * band.length)) {
+      crown = temples;
+      crownHair = hairThere;
       nearSkinColour = false;
       receded = true;
     }
@@ -967,7 +954,7 @@ const LONG_NECK_FILL = 0.6;
 
 /**
  * Class from the silhouette. Thresholds were set on the shared test photos (bench/hair.ts prints
- * the measures). Tied back: hair falls below the chin beside the neck (a ponytail or braid over
+ * the measures). Receded: the segmentation found the hair at the temples only (segmentHair). Tied back: hair falls below the chin beside the neck (a ponytail or braid over
  * the shoulder) while the face's sides show none; a ponytail behind the head is invisible from
  * the front and reads as short. No cue this module measures tells hair pulled back from a short
  * crop (bench/hair-tied.ts): on the five such photos that read short (hrn 00133, deep3d 000031,
