@@ -17,7 +17,7 @@ import { ASSET_FILES, RUNTIME_ASSET_FILES } from '../src/assets.js';
 import { nodeAssetDir } from '../src/node/asset-files.js';
 import { convertFaceModels } from '../src/inference/tfjs-to-onnx/convert-face-models.js';
 import { buildMakeHumanHead } from '../src/modelpack/makehuman-head/index.js';
-import { writePack } from '../src/modelpack/format.js';
+import { readPack, writePack } from '../src/modelpack/format.js';
 import { buildHairAsset } from '../src/modelpack/makehuman-head/hair-asset.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   console.log(`  ${ASSET_FILES.defaultHead}: ${(pack.length / 1024).toFixed(0)} KiB in ${(performance.now() - headStart).toFixed(0)} ms`);
 
   const hairStart = performance.now();
-  const hair = buildHairAsset();
+  const hair = buildHairAsset(readPack(pack));
   await writeFileAtomic(path.join(outDir, ASSET_FILES.hair), hair);
   console.log(`  ${ASSET_FILES.hair}: ${(hair.length / 1024).toFixed(0)} KiB in ${(performance.now() - hairStart).toFixed(0)} ms`);
   await copySamplePhoto(outDir);

@@ -1,7 +1,8 @@
 /**
  * The hair asset (`makehuman-hair.bin`): the CC0 MakeHuman hair meshes, converted at build time
  * (../modelpack/makehuman-head/hair-asset.ts) into the MakeHuman head's model space, each with its
- * strand texture reduced to two channels (luminance, alpha): the colour comes from the photo.
+ * strand texture reduced to two channels (luminance, alpha): the colour comes from the photo, times
+ * the style's tintGain.
  *
  * Layout: 8-byte magic, then one zlib stream holding a u32 JSON length, the JSON header (padded to
  * 4 bytes) and the arrays it points at (byte offsets from the start of the array block).
@@ -25,6 +26,11 @@ export interface HairStyleMesh {
   textureSize: number;
   /** textureSize² x (luminance, alpha), top row first. */
   texture: Uint8Array;
+  /**
+   * Multiplier of the hair colour for this style, so that a colour looks as light on every style
+   * (../modelpack/makehuman-head/hair-asset.ts styleTintGains); absent: 1.
+   */
+  tintGain?: number;
 }
 
 export interface HairAsset {
@@ -37,7 +43,7 @@ export interface HairAsset {
 interface Header {
   source: string;
   licence: string;
-  styles: { name: string; author: string; vertexCount: number; indexCount: number; textureSize: number; offsets: [number, number, number, number] }[];
+  styles: { name: string; author: string; vertexCount: number; indexCount: number; textureSize: number; offsets: [number, number, number, number]; tintGain?: number }[];
 }
 
 export function writeHairAsset(asset: HairAsset): Uint8Array {
@@ -58,6 +64,7 @@ export function writeHairAsset(asset: HairAsset): Uint8Array {
     styles: asset.styles.map((s) => ({
       name: s.name, author: s.author, vertexCount: s.positions.length / 3, indexCount: s.indices.length, textureSize: s.textureSize,
       offsets: [add(s.positions), add(s.uvs), add(s.indices), add(s.texture)],
+      ...(s.tintGain !== undefined ? { tintGain: s.tintGain } : {}),
     })),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -159,6 +166,7 @@ function parseHairBody(body: Uint8Array): HairAsset {
         indices: new Uint32Array(indices.buffer, indices.byteOffset, s.indexCount),
         textureSize: s.textureSize,
         texture: new Uint8Array(texture.buffer, texture.byteOffset, s.textureSize * s.textureSize * 2),
+        ...(s.tintGain !== undefined ? { tintGain: s.tintGain } : {}),
       };
     }),
   };

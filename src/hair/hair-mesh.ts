@@ -975,7 +975,8 @@ export function hairNormals(positions: Float32Array, indices: Uint32Array, centr
 /** Share of the cap's vertices whose strand tone the cap's texel may lie below (a few lighter outliers are clamped, not matched). */
 const CAP_TEXEL_QUANTILE = 0.95;
 
-export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, tone: HairTone, hairlineTurn = 0): HairMesh {
+export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, colour: HairTone, hairlineTurn = 0): HairMesh {
+  const tone = styleTone(style, colour);
   const fitted = fitHair(style.positions, style.indices, model, fittedVertices, hairlineTurn);
   const strandTone = strandToneReader(style);
   const ear = earVertices(model, fittedVertices);
@@ -1017,6 +1018,14 @@ export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVert
     texture: tintStrandTexture(style, tone.base),
     penetrationMm: fitted.penetrationMm,
   };
+}
+
+/** The colour a style is tinted with: `colour` times the style's tintGain (asset-format.ts), so it looks as light on every style. */
+export function styleTone(style: Pick<HairStyleMesh, 'tintGain'>, colour: HairTone): HairTone {
+  const gain = style.tintGain ?? 1;
+  if (gain === 1) return colour;
+  const scaled = (rgb: readonly number[]) => rgb.map((v) => Math.min(1, v * gain)) as [number, number, number];
+  return { base: scaled(colour.base), root: scaled(colour.root) };
 }
 
 /**

