@@ -1,6 +1,7 @@
 /**
- * Hair measurements for benches and tests: the rendered hair's colour under neutral light, and how
- * much hair colour the skin albedo kept under the photo's hair mask.
+ * Hair measurements for benches and tests: the rendered hair's colour under neutral light (also
+ * the build's per-style tint gains), and how much hair colour the skin albedo kept under the
+ * photo's hair mask.
  */
 import type { AvatarData, Mask, PinholeCamera, RgbaImage } from '../types.js';
 import type { HairMesh } from './hair-mesh.js';
