@@ -157,8 +157,8 @@ function rotateAbout(positions: Float32Array, vertices: number[], at: number[], 
 
 /**
  * Where a receded crown keeps its hair, in the MakeHuman head's model space (metres, y up, z
- * forward; the brows' line is at y 0.051, z 0.045): under SIDE_HEIGHT over the ears, rising to
- * BACK_HEIGHT round the back of the skull and falling by FRONT_DROP to the temples' front at
+ * forward; the brows' line is at y 0.051, z 0.045): below y = SIDE_HEIGHT over the ears (3.4 cm
+ * over the brows' line), rising to BACK_HEIGHT round the back of the skull and falling by FRONT_DROP to the temples' front at
  * FRONT_LIMIT. Chosen by eye in the sample scene's close-ups of deep3d 000125, who keeps hair at
  * his temples and round the back of a bare crown: cut level to the front, short02's side cards
  * stood off his temples as spiky wings seen from the front.
