@@ -222,6 +222,18 @@ export function mirrorVertices(positions: Float32Array, cell = 0.006): Uint32Arr
   return mirror;
 }
 
+/** Connected pieces of a triangle list (union-find), as a root per vertex. */
+export function connectedPieces(indices: ArrayLike<number>, vertexCount: number): Int32Array {
+  const root = Int32Array.from({ length: vertexCount }, (_, i) => i);
+  const find = (v: number): number => { while (root[v] !== v) v = root[v] = root[root[v]]; return v; };
+  for (let i = 0; i < indices.length; i += 3) {
+    const a = find(indices[i]);
+    root[find(indices[i + 1])] = a;
+    root[find(indices[i + 2])] = a;
+  }
+  return Int32Array.from({ length: vertexCount }, (_, v) => find(v));
+}
+
 /**
  * The convex polygon `polygon` (vertex indices) clipped to where `side` >= 0 (Sutherland-Hodgman),
  * `crossing(a, b)` giving the vertex where edge a-b crosses side = 0. Fewer than 3 corners: nothing kept.

@@ -15,6 +15,7 @@ import type { SubMesh } from '../head-model.js';
 import type { Hm08Mesh } from './hm08-source.js';
 import type { HeadCut } from './head-cut.js';
 import { checkMakeHumanTeam, fadeAtCardOutline, loadProxy, strandTexture, type ProxyMesh } from './proxy.js';
+import { connectedPieces } from '../mesh-utils.js';
 
 const CARD_SOURCES = { lashes: { kind: 'eyelashes', name: 'Eyelashes01' }, brows: { kind: 'eyebrows', name: 'eyebrow001' } } as const;
 /** Texels a side: enough for the strand pattern, a quarter of the 512² source's bytes. */
@@ -158,18 +159,6 @@ function placeBrows(warped: Float32Array, input: CardInput): { positions: Float3
   return { positions, glue: under.glue };
 }
 
-/** Connected pieces of a triangle list (union-find), as a root per vertex. */
-function pieces(indices: Uint32Array, count: number): Int32Array {
-  const root = Int32Array.from({ length: count }, (_, i) => i);
-  const find = (v: number): number => { while (root[v] !== v) v = root[v] = root[root[v]]; return v; };
-  for (let i = 0; i < indices.length; i += 3) {
-    const a = find(indices[i]);
-    root[find(indices[i + 1])] = a;
-    root[find(indices[i + 2])] = a;
-  }
-  return Int32Array.from({ length: count }, (_, v) => find(v));
-}
-
 /**
  * Each lash strip goes to the lid margin it lines: side by x, upper or lower by its centre against
  * the eye corners. `upper` is 1 for the vertices of upper lashes.
@@ -177,7 +166,7 @@ function pieces(indices: Uint32Array, count: number): Int32Array {
 function lashGlue(proxy: ProxyMesh, P: Float32Array, input: CardInput): Glue & { upper: Uint8Array } {
   const n = P.length / 3;
   const U = input.unwarped, lm = input.landmarks468;
-  const root = pieces(proxy.indices, n);
+  const root = connectedPieces(proxy.indices, n);
   const centres = new Map<number, number[]>();
   for (let v = 0; v < n; v++) {
     const c = centres.get(root[v]) ?? [0, 0, 0, 0];

@@ -14,7 +14,7 @@ import { DERIVED_HAIR_STYLES, MAKEHUMAN_HAIR_STYLES } from '../../hair/styles.js
 import { makehumanPackageVersion, loadHm08 } from './hm08-source.js';
 import { modelTranslation, translate } from './frame.js';
 import { checkMakeHumanTeam, loadProxy, strandTexture } from './proxy.js';
-import { clipPolygon, edgeKey, GrowingFloats, usedVertices } from '../mesh-utils.js';
+import { clipPolygon, connectedPieces, edgeKey, GrowingFloats, usedVertices } from '../mesh-utils.js';
 import type { HeadModel } from '../head-model.js';
 import { buildHairMesh } from '../../hair/hair-mesh.js';
 import { renderedHairColour } from '../../hair/measure.js';
@@ -118,14 +118,11 @@ export function turnCardsOut(positions: Float32Array, indices: Uint32Array, shar
 
 /** The triangles (index of the first corner in `indices`) of each connected piece. */
 function connectedTriangles(indices: Uint32Array, vertexCount: number): number[][] {
-  const parent = Int32Array.from({ length: vertexCount }, (_, i) => i);
-  const root = (v: number): number => { while (parent[v] !== v) { parent[v] = parent[parent[v]]; v = parent[v]; } return v; };
-  for (let t = 0; t < indices.length; t += 3) { const a = root(indices[t]); parent[root(indices[t + 1])] = a; parent[root(indices[t + 2])] = a; }
+  const root = connectedPieces(indices, vertexCount);
   const pieces = new Map<number, number[]>();
   for (let t = 0; t < indices.length; t += 3) {
-    const r = root(indices[t]);
-    const list = pieces.get(r);
-    if (list) list.push(t); else pieces.set(r, [t]);
+    const list = pieces.get(root[indices[t]]);
+    if (list) list.push(t); else pieces.set(root[indices[t]], [t]);
   }
   return [...pieces.values()];
 }
