@@ -21,6 +21,7 @@ import { STYLES_FOR_CLASS } from '../../src/hair/styles.js';
 import { fringeCut, neckCut, strandTangents, type HairMesh } from '../../src/hair/hair-mesh.js';
 import { HAIR_SPECULAR_WEIGHT } from '../../src/plugin/hair-mesh.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
+import { connectedPieces } from '../../src/modelpack/mesh-utils.js';
 import { crownCapTone, earsHidden, hairHoles, hairInSkinShare, hairRenderStats, hairSkinCrossings, renderedHairColour, scalpShowThrough, SIDEBURN_VIEWS } from '../../src/hair/measure.js';
 import { deltaE76, linearToLab } from '../../src/hair/colour-space.js';
 import { browColour, faceCardColour } from '../../src/hair/face-cards.js';
@@ -160,12 +161,10 @@ describe('hair: asset and fitting', function () {
   it('turns afro01\'s curl cards out from the head, so none shows edge-on over the forehead', function () {
     const style = readHairAsset(new Uint8Array(readFileSync(hairFile))).styles.find((s) => s.name === 'afro01')!;
     const { positions, indices } = style;
-    // Pieces: each triangle's piece by union of its corners; under 10 triangles a card, else a shell.
-    const parent = Int32Array.from({ length: positions.length / 3 }, (_, i) => i);
-    const root = (v: number): number => { while (parent[v] !== v) v = parent[v] = parent[parent[v]]; return v; };
-    for (let t = 0; t < indices.length; t += 3) { const a = root(indices[t]); parent[root(indices[t + 1])] = a; parent[root(indices[t + 2])] = a; }
+    // Each triangle's piece; under 10 triangles a card, else a shell.
+    const root = connectedPieces(indices, positions.length / 3);
     const pieces = new Map<number, number[]>();
-    for (let t = 0; t < indices.length; t += 3) { const r = root(indices[t]); pieces.set(r, [...(pieces.get(r) ?? []), t]); }
+    for (let t = 0; t < indices.length; t += 3) pieces.set(root[indices[t]], [...(pieces.get(root[indices[t]]) ?? []), t]);
     const corners = (triangles: number[]) => [...new Set(triangles.flatMap((t) => [indices[t], indices[t + 1], indices[t + 2]]))];
     const shell = [...pieces.values()].filter((triangles) => triangles.length >= 10).flatMap(corners);
     const centre = [0, 1, 2].map((k) => shell.reduce((sum, v) => sum + positions[3 * v + k], 0) / shell.length);
