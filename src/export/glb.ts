@@ -16,7 +16,8 @@
  * default weights = the fitted expression; sparse accessors where a mode moves few vertices).
  * The skin's metallic-roughness texture is the roughness map (../materials/roughness.ts), whose red
  * channel, the mouth pocket's occlusion, is also its occlusion texture; the head's COLOR_0 darkens
- * the mouth pocket into an oral cavity (mouth-interior.ts).
+ * the mouth pocket into an oral cavity (mouth-interior.ts) and the skin in the hair's shadow
+ * (head-colours.ts).
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
@@ -30,6 +31,7 @@ import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { avatarExtraParts, computeAvatarRig, type AvatarRig, type JointName } from './avatar-rig.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
 import { mouthInteriorTintFor, mouthOcclusion } from './mouth-interior.js';
+import { headVertexColours } from './head-colours.js';
 import { bakedTeethArch, MOUTH_ROUGHNESS, mouthSurface, OCCLUSION_RAMP, occlusionRampUvs } from '../materials/mouth-parts.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
@@ -558,8 +560,8 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   const attributes = headPrimitive.attributes as Json;
   attributes.JOINTS_0 = builder.addRawAccessor(skin.joints, GL_UNSIGNED_BYTE, 'VEC4', model.vertexCount, GL_ARRAY_BUFFER);
   attributes.WEIGHTS_0 = builder.addWeights(skin.weights);
-  const mouthTint = options.mouthInterior === false ? null : mouthInteriorTintFor(model, data.neutralVertices);
-  if (mouthTint) attributes.COLOR_0 = builder.addColors(mouthTint);
+  const headColours = headVertexColours(model, data.neutralVertices, { mouthInterior: options.mouthInterior !== false, hair: data.hair?.mesh });
+  if (headColours) attributes.COLOR_0 = builder.addColors(headColours);
   if (targets.length) headPrimitive.targets = targets;
   const headMesh: Json = { name: 'head', primitives: [headPrimitive] };
   if (targets.length) {

@@ -9,6 +9,7 @@
  * right-handed scene (scene.useRightHandedSystem) that node is the identity. `root` itself is
  * free for the application to move, rotate and scale.
  */
+import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import type { Material } from '@babylonjs/core/Materials/material.js';
 import type { Node } from '@babylonjs/core/node.js';
@@ -37,7 +38,7 @@ import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
 import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
 import { trackLive, type LiveFaceTracker, type LiveTrackingOptions } from '../tracking/live.js';
 import { addHairToScene, type HairInScene } from './hair-mesh.js';
-import { hairArrays, type HairArrays } from './build-arrays.js';
+import { hairArrays, headColourBuffer, type HairArrays } from './build-arrays.js';
 import { DEFAULT_HAIR_TONE, HAIR_STYLES, hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
 import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
 import { parseHairColour } from '../hair/colour-space.js';
@@ -68,6 +69,8 @@ export interface AvatarParts {
   hair?: HairInScene | null;
   /** Name prefix of the avatar's nodes (for the hair built later by setHair). */
   name?: string;
+  /** The head's colours before the hair's shadow (AvatarArrays.mouthColours), for setHair to shade again. */
+  mouthColours?: Float32Array | null;
 }
 
 /** Gaze limits of the eyes (radians): about what human eyes manage without turning the head. */
@@ -110,6 +113,7 @@ export class Avatar {
   private disposed = false;
   private hairInScene: HairInScene | null;
   private readonly name: string;
+  private readonly mouthColours: Float32Array | null;
 
   constructor(data: AvatarData, parts: AvatarParts) {
     this.data = data;
@@ -126,6 +130,7 @@ export class Avatar {
     this.textures = parts.textures;
     this.hairInScene = parts.hair ?? null;
     this.name = parts.name ?? 'avatar';
+    this.mouthColours = parts.mouthColours ?? null;
     for (let i = 0; i < this.morphTargetManager.numTargets; i++) {
       const target = this.morphTargetManager.getTarget(i);
       this.targetsByName.set(target.name, target);
@@ -467,7 +472,7 @@ export class Avatar {
     const { model, neutralVertices } = this.data;
     return inWorkerOrHere(options, 'the hair is fitted', () => hairMeshInWorker(style, model, neutralVertices, tone, hairlineTurn, options.workerTimeoutMs), async () => {
       const mesh = await hairMeshFor(style, model, neutralVertices, tone, hairlineTurn);
-      return { mesh, arrays: hairArrays(mesh) };
+      return { mesh, arrays: hairArrays(mesh, model, neutralVertices) };
     });
   }
 
@@ -479,9 +484,21 @@ export class Avatar {
       this.hairInScene = null;
     }
     const hair = this.data.hair;
-    if (!hair?.mesh) return;
+    const hairArraysNow = hair?.mesh ? arrays ?? hairArrays(hair.mesh, this.data.model, this.data.neutralVertices) : null;
+    this.shadeHead(hairArraysNow?.headShade ?? null);
+    if (!hair?.mesh || !hairArraysNow) return;
     const headPivot = jointPosition(computeAvatarRig(this.data.model, this.data.neutralVertices), 'head');
-    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, arrays ?? hairArrays(hair.mesh), this.bones.head, headPivot);
+    this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hairArraysNow, this.bones.head, headPivot);
+  }
+
+  /** The head's colours (and its levels of detail's, which copy them) with the shadow of the hair now on it: `hairShade`, or none. */
+  private shadeHead(hairShade: Float32Array | null): void {
+    const colours = headColourBuffer(this.mouthColours, hairShade);
+    const meshes = [this.head, ...(this.levelsOfDetail.find((l) => l.mesh === this.head)?.levels ?? [])];
+    for (const mesh of meshes) {
+      if (colours) mesh.setVerticesData(VertexBuffer.ColorKind, colours, false, 4);
+      else if (mesh.isVerticesDataPresent(VertexBuffer.ColorKind)) mesh.removeVerticesData(VertexBuffer.ColorKind);
+    }
   }
 
   /** Removes every mesh, node, material, texture and the morph target manager from the scene. */

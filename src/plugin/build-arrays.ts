@@ -7,13 +7,15 @@
  */
 import { computeAvatarRig, type AvatarRig } from '../export/avatar-rig.js';
 import { mouthInteriorTintFor, mouthOcclusion } from '../export/mouth-interior.js';
+import { shadedColours } from '../export/head-colours.js';
+import { hairShadowOnHead } from '../hair/hair-shadow.js';
 import { computeSkinWeights } from '../export/skin-weights.js';
 import { faceCardTexture, isFaceCard } from '../hair/face-cards.js';
 import { strandTangents, type HairMesh } from '../hair/hair-mesh.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import { bakedTeethArch, occlusionRampUvs } from '../materials/mouth-parts.js';
 import { computeRoughnessMap } from '../materials/roughness.js';
-import { computeVertexNormals, type SubMesh } from '../modelpack/head-model.js';
+import { computeVertexNormals, type HeadModel, type SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 
 /** The build options that change the arrays (BuildAvatarOptions in build-avatar.ts extends them). */
@@ -50,6 +52,8 @@ export interface HairArrays {
   tangents: Float32Array;
   /** RGBA per vertex (the tone's multipliers, alpha 1). */
   colours: Float32Array;
+  /** Per head vertex, the colour multiplier of the hair's shadow on the skin (../hair/hair-shadow.ts). */
+  headShade: Float32Array;
 }
 
 export interface AvatarArrays {
@@ -61,7 +65,7 @@ export interface AvatarArrays {
   targetNormals: Float32Array | null;
   /** Four joint indices per vertex as floats (what Babylon's vertex buffer takes) and their weights. */
   skin: { joints: Float32Array; weights: Float32Array };
-  /** RGBA per vertex darkening the mouth pocket, or null when off or the model has no inner lips. */
+  /** RGBA per vertex darkening the mouth pocket, or null when off or the model has no inner lips; the head's colours are these times `hair.headShade` (headColourBuffer). */
   mouthColours: Float32Array | null;
   roughness: RgbaImage | null;
   /** Null when the model has no eyes. */
@@ -115,11 +119,16 @@ function partArrays(data: AvatarData, part: SubMesh, eye: boolean, arch: ReturnT
   };
 }
 
-/** The hair's normals, strand tangents and vertex colours (also used when setHair rebuilds it). */
-export function hairArrays(hair: HairMesh): HairArrays {
+/** The hair's normals, strand tangents and vertex colours, and its shadow on `model` fitted to `vertices` (also used when setHair rebuilds it). */
+export function hairArrays(hair: HairMesh, model: HeadModel, vertices: Float32Array): HairArrays {
   const { part } = hair;
   const normals = hair.normals;
-  return { normals, tangents: strandTangents(part.positions, part.indices, part.uvs, normals), colours: rgbToRgba(hair.vertexColours) };
+  return { normals, tangents: strandTangents(part.positions, part.indices, part.uvs, normals), colours: rgbToRgba(hair.vertexColours), headShade: hairShadowOnHead(model, vertices, hair) };
+}
+
+/** The head mesh's colour buffer (RGBA): the mouth pocket's tint times the hair's shadow, as the GLB's COLOR_0 (../export/head-colours.ts); null when neither applies. */
+export function headColourBuffer(mouthColours: Float32Array | null, hairShade: Float32Array | null): Float32Array | null {
+  return shadedColours(mouthColours, hairShade, 4);
 }
 
 /** Everything buildAvatar computes before it creates Babylon objects. */
@@ -148,6 +157,6 @@ export function prepareAvatarArrays(data: AvatarData, options: AvatarArrayOption
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(model, neutralVertices, data.albedo, { occlusion: tint && mouthOcclusion(tint) }).image,
     eyeTexture: rig.eyeLeft || rig.eyeRight ? createEyeTexture({ irisColor: options.irisColor ?? data.irisColor }) : null,
     parts: rigParts(rig).map((part) => partArrays(data, part, part === rig.eyeLeft || part === rig.eyeRight, arch)),
-    hair: data.hair?.mesh ? hairArrays(data.hair.mesh) : null,
+    hair: data.hair?.mesh ? hairArrays(data.hair.mesh, model, neutralVertices) : null,
   };
 }

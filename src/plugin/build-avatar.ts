@@ -30,7 +30,7 @@ import { jointPosition, type AvatarRig, type JointName } from '../export/avatar-
 import type { SubMesh } from '../modelpack/head-model.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { Avatar, type AvatarBones } from './avatar.js';
-import { prepareAvatarArrays, rigParts, type AvatarArrayOptions, type AvatarArrays, type PartArrays } from './build-arrays.js';
+import { headColourBuffer, prepareAvatarArrays, rigParts, type AvatarArrayOptions, type AvatarArrays, type PartArrays } from './build-arrays.js';
 import { nextTask, runSteps, runStepsInSlices, type SliceOptions, type Steps, type StepsReport } from '../steps.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 import { SteppedMorphTargetManager } from './morph-texture.js';
@@ -316,7 +316,8 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
     head.setVerticesData(VertexBuffer.MatricesWeightsKind, skin.weights, false, 4);
     head.numBoneInfluencers = 3;
     head.skeleton = skeleton;
-    if (mouthColours) head.setVerticesData(VertexBuffer.ColorKind, mouthColours, false, 4);
+    const headColours = headColourBuffer(mouthColours, arrays.hair?.headShade ?? null);
+    if (headColours) head.setVerticesData(VertexBuffer.ColorKind, headColours, false, 4);
     yield 'skin weights';
     const manager = own(new SteppedMorphTargetManager(scene));
     // Each added target would otherwise rebuild and re-upload the texture of all targets so far
@@ -409,7 +410,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
       yield 'hair';
     }
     finished = true;
-    return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, skeleton, material, eyeMaterial, textures, hair, name });
+    return new Avatar(data, { root, modelSpace, head, eyes, otherMeshes, bones, morphTargetManager: manager, skeleton, material, eyeMaterial, textures, hair, name, mouthColours });
   } finally {
     if (!finished) {
       root.dispose(false, false);

@@ -10,7 +10,7 @@
 import { bilinearChannel, bilinearTaps } from './texel-sampling.js';
 import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
-import { mouthInteriorTintFor } from '../export/mouth-interior.js';
+import { headVertexColours } from '../export/head-colours.js';
 import { createEyeTexture, eyeProjectionUvs } from '../materials/eye-texture.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import { computeVertexNormals, partPositionsForExpression, partsFollowingShape } from '../modelpack/head-model.js';
@@ -54,7 +54,7 @@ export interface PreviewScene {
   /** Half extents for framing: vertical, and horizontal radius around the vertical axis. */
   halfHeight: number;
   radius: number;
-  /** Linear RGB albedo multipliers of the head's vertices (the dark mouth pocket, ../export/mouth-interior.ts). */
+  /** Linear RGB albedo multipliers of the head's vertices (the dark mouth pocket and, with the hair drawn, its shadow: ../export/head-colours.ts). */
   vertexTint?: Float32Array;
   /** Strand cards (hair, lashes, brows): each set's tinted texture (alpha-tested) from vertex `firstVertex` on, and the hair's root-tone vertex colours. */
   cards: CardSet[];
@@ -124,7 +124,7 @@ export function buildPreviewScene(data: AvatarData, expression: ArrayLike<number
     const r = Math.hypot(headPositions[i] - centre[0], headPositions[i + 2] - centre[2]);
     if (r > radius) radius = r;
   }
-  const vertexTint = mouthInteriorTintFor(model, data.neutralVertices) ?? undefined;
+  const vertexTint = headVertexColours(model, data.neutralVertices, { hair: hairMesh }) ?? undefined;
   return { positions, normals, uvs, indices, triangleMaterial, centre, halfHeight: (max[1] - min[1]) / 2, radius, vertexTint, cards, plainColours };
 }
 

@@ -175,7 +175,7 @@ function makeHair(message: Extract<PageMessage, { type: 'hair-mesh' }>): Promise
   return answerWithModel(message, async (model) => {
     const mesh = await hairMeshFor(message.style, model, message.neutralVertices, message.tone, message.hairlineTurn);
     const transfer: ArrayBuffer[] = [];
-    return [{ type: 'hair-made', id: message.id, mesh: copyForTransfer(mesh, transfer), arrays: copyForTransfer(hairArrays(mesh), transfer), modelToken: holdModel(model) }, transfer];
+    return [{ type: 'hair-made', id: message.id, mesh: copyForTransfer(mesh, transfer), arrays: copyForTransfer(hairArrays(mesh, model, message.neutralVertices), transfer), modelToken: holdModel(model) }, transfer];
   });
 }
 

@@ -29,6 +29,9 @@ import { classifyHair, faceFrame, hairSilhouette, overFaceSide, TIED_NECK_FILL, 
 import { fillPolygon } from '../../src/inference/face/skin-mask.js';
 import { FACE_OVAL } from '../../src/inference/face/mesh-regions.js';
 import { writeGlb } from '../../src/export/glb.js';
+import { headVertexColours } from '../../src/export/head-colours.js';
+import { mouthInteriorTintFor } from '../../src/export/mouth-interior.js';
+import { hairShadowOnHead, SHADOW_STRENGTH } from '../../src/hair/hair-shadow.js';
 import { writeCompactGlb } from '../../src/export/compact-glb.js';
 import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
@@ -373,6 +376,69 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
         scene.dispose();
         engine.dispose();
       }
+    }
+  });
+
+  it('shades the skin along the hair\'s edge, not the face, in COLOR_0 and on the Babylon head, and setHair moves the shadow', async function () {
+    const { model, neutralVertices: vertices } = data;
+    const mesh = data.hair!.mesh!;
+    // A copy of the hair: hairShadowOnHead caches per mesh, and the avatar already asked for this one.
+    const started = performance.now();
+    const shade = hairShadowOnHead(model, vertices, { ...mesh, part: { ...mesh.part, positions: mesh.part.positions.slice() } });
+    const ms = performance.now() - started;
+    const at = (k: number, axis: number) => vertices[3 * model.landmarks68[k] + axis];
+    let browY = 0, browZ = 0;
+    for (let k = 17; k <= 26; k++) { browY += at(k, 1) / 10; browZ += at(k, 2) / 10; }
+    const midX = (at(0, 0) + at(16, 0)) / 2;
+    // The forehead's middle 6 cm, by height over the brows.
+    const band = (from: number, to: number) => {
+      let sum = 0, count = 0, lowest = 1;
+      for (let v = 0; v < model.vertexCount; v++) {
+        const height = vertices[3 * v + 1] - browY;
+        if (Math.abs(vertices[3 * v] - midX) >= 0.03 || vertices[3 * v + 2] <= browZ - 0.03 || height < from || height >= to) continue;
+        sum += shade[v]; count++; lowest = Math.min(lowest, shade[v]);
+      }
+      return { mean: sum / count, lowest };
+    };
+    const brows = band(-0.005, 0.005), under = band(0.02, 0.03), edge = band(0.05, 0.07), hairline = band(0, 0.1);
+    const face = [30, 8, 62].map((k) => shade[model.landmarks68[k]]);
+    console.log(`    forehead shade by height over the brows: 0 cm ${brows.mean.toFixed(3)}, 2-3 cm ${under.mean.toFixed(3)}, 5-7 cm ${edge.mean.toFixed(3)} (lowest ${hairline.lowest.toFixed(3)}); nose tip, chin, mouth ${face.join(', ')}; ${ms.toFixed(1)} ms`);
+    // 000002's ponytail01: 1.000 over the brows and 2-3 cm above, 0.75 and 0.67 at 5-6 and 6-7 cm, where its front strands begin.
+    assert.equal(brows.mean, 1);
+    assert.ok(under.mean > 0.99, `2-3 cm over the brows ${under.mean}`);
+    assert.ok(edge.mean < 0.85, `5-7 cm over the brows ${edge.mean}`);
+    assert.ok(hairline.lowest >= 1 - SHADOW_STRENGTH - 1e-6, `lowest ${hairline.lowest}`);
+    assert.deepEqual(face, [1, 1, 1]);
+
+    // COLOR_0 (the GLB and the software preview) is the mouth pocket's tint times the shade.
+    const tint = mouthInteriorTintFor(model, vertices)!;
+    const colours = headVertexColours(model, vertices, { hair: mesh })!;
+    let mismatch = 0;
+    for (let v = 0; v < model.vertexCount; v++) for (let c = 0; c < 3; c++) mismatch = Math.max(mismatch, Math.abs(colours[3 * v + c] - tint[3 * v + c] * shade[v]));
+    assert.ok(mismatch < 1e-6, `COLOR_0 against tint x shade: ${mismatch}`);
+
+    // The Babylon head shows the same, and setHair takes the shadow away with the hair or moves it with the style.
+    const engine = new NullEngine();
+    const scene = new Scene(engine);
+    try {
+      const avatar = buildAvatar(scene, { ...data, hair: { ...data.hair! } });
+      const headColours = () => Float32Array.from(avatar.head.getVerticesData(VertexBuffer.ColorKind)!);
+      const meanGreen = (rgba: Float32Array) => { let sum = 0; for (let v = 0; v < model.vertexCount; v++) sum += rgba[4 * v + 1] / model.vertexCount; return sum; };
+      const shaded = headColours();
+      let gap = 0;
+      for (let v = 0; v < model.vertexCount; v++) gap = Math.max(gap, Math.abs(shaded[4 * v + 1] - colours[3 * v + 1]));
+      assert.ok(gap < 1e-6, `Babylon head colours against COLOR_0: ${gap}`);
+      await avatar.setHair(null);
+      const bare = headColours();
+      for (let v = 0; v < model.vertexCount; v++) assert.ok(Math.abs(bare[4 * v + 1] - tint[3 * v + 1]) < 1e-6, 'no hair, no shadow');
+      await avatar.setHair('long01');
+      const long = headColours();
+      console.log(`    mean green multiplier over the head: ${data.hair!.style} ${meanGreen(shaded).toFixed(3)}, none ${meanGreen(bare).toFixed(3)}, long01 ${meanGreen(long).toFixed(3)}`);
+      assert.ok(meanGreen(long) < meanGreen(bare) - 0.01 && Math.abs(meanGreen(long) - meanGreen(shaded)) > 0.005, 'long01 casts its own shadow');
+      avatar.dispose();
+    } finally {
+      scene.dispose();
+      engine.dispose();
     }
   });
 
