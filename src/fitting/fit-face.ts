@@ -252,7 +252,10 @@ export async function fitFace(model: HeadModel, observation: FaceObservation, op
   const vertices = decodeExpressionOn(model, neutralVertices, expression);
   timings.decode = performance.now() - start;
 
-  const camera = { ...intrinsics, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) };
+  // Written out, not spread from the intrinsics: a spread's added fields reach a hidden class that
+  // lives only while some camera does, so the next avatar's camera had a new one, and the functions
+  // optimized for the last (the unwrap's texel loop, renderDepth, projectToImage) were deoptimized.
+  const camera = { focal: intrinsics.focal, cx: intrinsics.cx, cy: intrinsics.cy, rotation: Float64Array.from(state.rotation), translation: Float64Array.from(state.translation) };
   const { landmarks68, landmarkErrorPx } = fittedLandmarks(model, vertices, camera, current.evaluation.fitted, obs68);
   const pose = rotationToEulerDegrees(state.rotation);
   timings.total = performance.now() - totalStart;
