@@ -155,6 +155,23 @@ function checkTextureSize(size: number): void {
 
 /** Unwraps one photo, fits its SH light on skin, and divides the light out. */
 export async function delightView(input: AlbedoInput, size: number, signal?: AbortSignal, skinPrior?: SkinColourStatistics, lightGain?: LightGainOptions): Promise<DelitView> {
+  const view = await litView(input, size, signal, skinPrior, lightGain);
+  divideOwnLight(view);
+  return view;
+}
+
+/** Its own light divided out of a litView: its albedo and confidence (zero until then) written. */
+function divideOwnLight(view: DelitView): void {
+  divideLight(view.colour, view.normal, view.weight, view.light, view.gains, view.albedo, view.confidence);
+}
+
+/**
+ * delightView without the division: albedo and confidence stay zero. For estimateAlbedo with an
+ * albedo model, whose stage 2 reads the view's colour, normals, weights and light only, and whose
+ * stage 3 de-lights the photo again with the fitted light (relightView), over every covered texel:
+ * a first division there was never read (divideOwnLight does it where stage 2 does not run).
+ */
+async function litView(input: AlbedoInput, size: number, signal?: AbortSignal, skinPrior?: SkinColourStatistics, lightGain?: LightGainOptions): Promise<DelitView> {
   checkTextureSize(size);
   throwIfAborted(signal);
   const { raster, colour, weight, skinWeight, normal, browWeight } = unwrapPhoto(input, size);
@@ -187,7 +204,6 @@ export async function delightView(input: AlbedoInput, size: number, signal?: Abo
   const skinTone = Float64Array.from(estimate.medianAlbedo, (v, c) => v / gains[c]);
   const albedo = takeFloat32(count * 3);
   const confidence = takeFloat32(count);
-  divideLight(colour, normal, weight, light, gains, albedo, confidence);
   return { raster, albedo, confidence, weight, skinWeight, colour, normal, light, skinTone, gains, ...(browWeight ? { browWeight } : {}) };
 }
 
@@ -350,7 +366,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
 
   const views: DelitView[] = [];
   const skinPrior = options.skinColourPrior === false ? undefined : options.skinColourPrior ?? options.albedoModel?.skinColour;
-  for (const input of list) views.push(await delightView(input, size, signal, skinPrior, options.lightGain));
+  // With an albedo model the views are de-lit once stage 2 has fitted their lights (litView).
+  const delight = options.albedoModel ? litView : delightView;
+  for (const input of list) views.push(await delight(input, size, signal, skinPrior, options.lightGain));
   lap('delight');
   const raster = views[0].raster;
   const mirror = getMirrorMap(list[0].model, raster);
@@ -366,6 +384,9 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
     holdUnseenChroma(coarse.albedo, model.means, model.mask, seenAtModelSize(stage2.observations, raster, mirror, model.size));
     relightViews(views, coarse.lights);
     lap('coarse');
+  } else if (options.albedoModel) {
+    // Too little of the model's region seen: the photo-only texture, under the views' own lights.
+    for (const view of views) divideOwnLight(view);
   }
   let merged: ReturnType<typeof mergeViews> | undefined = mergeViews(views);
   // Only the lights are needed from here on: the views' colour, normal and weight planes (about 27 MiB at 1024²) can go.
