@@ -593,6 +593,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   // (3ddfa_v2 emma), mostly never written. Per pixel L*, a*, b* and whether they are converted.
   const tilesAcross = Math.ceil(rw / LAB_TILE);
   const labTiles: (Float32Array | undefined)[] = new Array(tilesAcross * Math.ceil(rh / LAB_TILE));
+  // The colour is handed out in one array, overwritten by the next call (every caller reads it, or
+  // copies it, before asking again): a subarray view per call was about 10 MB of garbage per avatar.
+  const lab = new Float32Array(3);
   const labAt = (x: number, y: number): Float32Array => {
     const rx = x - x0, ry = y - y0;
     const t = Math.floor(ry / LAB_TILE) * tilesAcross + Math.floor(rx / LAB_TILE);
@@ -600,10 +603,13 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
     const k = 4 * ((ry % LAB_TILE) * LAB_TILE + (rx % LAB_TILE));
     if (!tile[k + 3]) {
       const p = (y * W + x) * 4;
-      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], tile.subarray(k, k + 3));
-      tile[k + 3] = 1;
+      // Into a Float32Array, so rounded as the tile rounds it.
+      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], lab);
+      tile[k] = lab[0]; tile[k + 1] = lab[1]; tile[k + 2] = lab[2]; tile[k + 3] = 1;
+    } else {
+      lab[0] = tile[k]; lab[1] = tile[k + 1]; lab[2] = tile[k + 2];
     }
-    return tile.subarray(k, k + 3);
+    return lab;
   };
 
   const skinSamples: number[][] = [];
