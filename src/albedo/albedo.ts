@@ -642,26 +642,38 @@ function subsampleForLight(raster: UvRaster, colour: Float32Array, normal: Float
 /**
  * A low-pass over UV space for per-sample fields: scatter weighted values onto the grid, box-blur
  * values and weights together, gather back (leaning on the fallback where little weight reaches).
+ * The loops are in functions of their own (scatterToLightGrid, gatherFromLightGrid): in the
+ * closure, made anew for each photo, they started in baseline code every avatar and waited for
+ * on-stack replacement.
  */
 function makeGridSmoother(gridSize: number, gridIndex: Int32Array, radius: number) {
-  const count = gridIndex.length;
   const grid = new Float32Array(gridSize * gridSize * 4);
   return (values: Float32Array, weights: Float32Array, fallback: Float64Array, out: Float32Array): void => {
     grid.fill(0);
-    for (let i = 0; i < count; i++) {
-      const w = weights[i];
-      if (!(w > 0)) continue;
-      const p = gridIndex[i] * 4;
-      grid[p] = w * values[3 * i]; grid[p + 1] = w * values[3 * i + 1]; grid[p + 2] = w * values[3 * i + 2]; grid[p + 3] = w;
-    }
+    scatterToLightGrid(gridIndex, values, weights, grid);
     boxBlur(grid, gridSize, 4, radius, 2);
-    const floor = 1e-3;
-    for (let i = 0; i < count; i++) {
-      const p = gridIndex[i] * 4;
-      const w = grid[p + 3];
-      for (let c = 0; c < 3; c++) out[3 * i + c] = (grid[p + c] + floor * fallback[c]) / (w + floor);
-    }
+    gatherFromLightGrid(gridIndex, grid, fallback, out);
   };
+}
+
+/** Each sample i with weight w > 0: w × its value (RGB) and w into cell gridIndex[i] of the 4-channel grid. */
+function scatterToLightGrid(gridIndex: Int32Array, values: Float32Array, weights: Float32Array, grid: Float32Array): void {
+  for (let i = 0; i < gridIndex.length; i++) {
+    const w = weights[i];
+    if (!(w > 0)) continue;
+    const p = gridIndex[i] * 4;
+    grid[p] = w * values[3 * i]; grid[p + 1] = w * values[3 * i + 1]; grid[p + 2] = w * values[3 * i + 2]; grid[p + 3] = w;
+  }
+}
+
+/** Each sample's weighted mean from its grid cell, leaning on `fallback` where little weight reached it. */
+function gatherFromLightGrid(gridIndex: Int32Array, grid: Float32Array, fallback: Float64Array, out: Float32Array): void {
+  const floor = 1e-3;
+  for (let i = 0; i < gridIndex.length; i++) {
+    const p = gridIndex[i] * 4;
+    const w = grid[p + 3];
+    for (let c = 0; c < 3; c++) out[3 * i + c] = (grid[p + c] + floor * fallback[c]) / (w + floor);
+  }
 }
 
 function clamp01(x: number): number {
