@@ -242,18 +242,33 @@ function divideLight(
 /**
  * The same view de-lit with another light (for example the stage-2 light fitted with the albedo
  * model). With `inPlace` the new albedo and confidence are written over the view's own (13 MiB
- * at 1024², for a caller that no longer needs them).
+ * at 1024², for a caller that no longer needs them). `skin`, when the caller has it, is the view's
+ * skinTexels: the skin tone's median then reads those texels alone, the only ones it weighs.
  */
-export function relightView(view: DelitView, light: Float32Array, inPlace = false): DelitView {
+export function relightView(view: DelitView, light: Float32Array, inPlace = false, skin?: Int32Array): DelitView {
   const count = view.raster.texel.length;
   const albedo = inPlace ? view.albedo.fill(0) : takeFloat32(count * 3);
   const confidence = inPlace ? view.confidence.fill(0) : takeFloat32(count);
   divideLight(view.colour, view.normal, view.weight, light, view.gains, albedo, confidence);
-  const skinTrust = takeFloat32(count);
-  for (let i = 0; i < count; i++) skinTrust[i] = view.skinWeight[i] * view.raster.skin[i] * confidence[i];
-  const skinTone = weightedMedianColour(albedo, skinTrust);
-  giveBackFloat32(skinTrust);
+  const skinTone = skinToneAt(view, albedo, confidence, skin);
   return { ...view, albedo, confidence, light: Float32Array.from(light), skinTone };
+}
+
+/**
+ * The weighted median of the de-lit `albedo` with trust skin weight × model skin × `confidence`,
+ * over the covered texels or those `at` lists (skinTexels: every other texel's trust is 0).
+ */
+function skinToneAt(view: DelitView, albedo: Float32Array, confidence: Float32Array, at?: Int32Array): Float64Array {
+  const { skinWeight } = view, { skin } = view.raster;
+  const n = at ? at.length : confidence.length;
+  const skinTrust = takeFloat32(n);
+  for (let k = 0; k < n; k++) {
+    const i = at ? at[k] : k;
+    skinTrust[k] = skinWeight[i] * skin[i] * confidence[i];
+  }
+  const skinTone = weightedMedianColour(albedo, skinTrust, at);
+  giveBackFloat32(skinTrust);
+  return skinTone;
 }
 
 /**
@@ -305,8 +320,8 @@ function mergeBrowWeights(views: readonly DelitView[]): Float32Array | undefined
  * releaseViews empties the only list that holds the views, and in a function of its own so that
  * no register of estimateAlbedo's frame keeps a replaced view (see releaseViews).
  */
-function relightViews(views: DelitView[], lights: readonly Float32Array[]): void {
-  for (let v = 0; v < views.length; v++) views[v] = relightView(views[v], lights[v], true);
+function relightViews(views: DelitView[], lights: readonly Float32Array[], skins: readonly Int32Array[]): void {
+  for (let v = 0; v < views.length; v++) views[v] = relightView(views[v], lights[v], true, skins[v]);
 }
 
 /**
@@ -377,12 +392,13 @@ export async function estimateAlbedo(inputs: AlbedoInput | readonly AlbedoInput[
   const coarse = stage2?.fit;
   if (stage2 && coarse && options.albedoModel) {
     // Stage 3 and the completion use the photos de-lit with the lights that fit the model's albedo.
-    const chroma = skinChromaShift(views.map((view) => view.skinTone), views.map((view, v) => skinToneUnder(view, coarse.lights[v])));
+    const skins = views.map(skinTexels);
+    const chroma = skinChromaShift(views.map((view) => view.skinTone), views.map((view, v) => skinToneUnder(view, coarse.lights[v], skins[v])));
     if (chroma) shiftCoarseColour(coarse, chroma);
     // On face skin no photo saw, the per-channel modes' colour is extrapolation: the seen skin's colour instead (./unseen-chroma.ts).
     const model = options.albedoModel;
     holdUnseenChroma(coarse.albedo, model.means, model.mask, seenAtModelSize(stage2.observations, raster, mirror, model.size));
-    relightViews(views, coarse.lights);
+    relightViews(views, coarse.lights, skins);
     lap('coarse');
   } else if (options.albedoModel) {
     // Too little of the model's region seen: the photo-only texture, under the views' own lights.
@@ -539,10 +555,10 @@ function skinChromaShift(before: readonly Float64Array[], after: readonly Float6
 }
 
 /**
- * relightView(view, light).skinTone without de-lighting the whole texture: only the texels that
- * weigh in the skin's median (skin in the model and in the photo's skin mask) are de-lit.
+ * The texels that weigh in a view's skin median (skin in the model and in the photo's skin mask),
+ * ascending: skinToneUnder and relightView read those alone.
  */
-function skinToneUnder(view: DelitView, light: Float32Array): Float64Array {
+function skinTexels(view: DelitView): Int32Array {
   const { skinWeight } = view, { skin } = view.raster;
   // The trust (skin weight × model skin) is written out in each loop: as a closure called twice
   // per texel it took 10 ms of its own in a cold run's profile (this runs once per avatar).
@@ -550,6 +566,16 @@ function skinToneUnder(view: DelitView, light: Float32Array): Float64Array {
   for (let i = 0; i < skinWeight.length; i++) if (skinWeight[i] * skin[i] > 0) n++;
   const picked = new Int32Array(n);
   for (let i = 0, k = 0; i < skinWeight.length; i++) if (skinWeight[i] * skin[i] > 0) picked[k++] = i;
+  return picked;
+}
+
+/**
+ * relightView(view, light).skinTone without de-lighting the whole texture: only the texels that
+ * weigh in the skin's median (`picked`, skinTexels) are de-lit.
+ */
+function skinToneUnder(view: DelitView, light: Float32Array, picked: Int32Array): Float64Array {
+  const { skinWeight } = view, { skin } = view.raster;
+  const n = picked.length;
   // De-lit where they lie, not gathered into compact colour, normal and weight arrays first (5.5
   // MiB of fresh arrays at 1024², faulted in every avatar); the confidence becomes the trust in place.
   const albedo = new Float32Array(3 * n), skinTrust = new Float32Array(n);

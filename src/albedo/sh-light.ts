@@ -360,17 +360,21 @@ function normaliseLight(light: Float32Array, basis: Float32Array, rows: Int32Arr
   }
 }
 
-/** Per-channel weighted median of an interleaved RGB field (256-bin histogram in linear 0..1 with in-bin interpolation). */
-export function weightedMedianColour(colour: Float32Array, weight: Float32Array): Float64Array {
+/**
+ * Per-channel weighted median of an interleaved RGB field (256-bin histogram in linear 0..1 with
+ * in-bin interpolation). With `at`, weight[k] weighs the colour of texel at[k] (ascending, each
+ * once): the same median as the full field weighted there alone, summed in the same order.
+ */
+export function weightedMedianColour(colour: Float32Array, weight: Float32Array, at?: Int32Array): Float64Array {
   const result = new Float64Array(3);
   const histogram = new Float64Array(MEDIAN_BINS);
   for (let c = 0; c < 3; c++) {
     histogram.fill(0);
     let total = 0;
-    for (let i = 0; i < weight.length; i++) {
-      const w = weight[i];
+    for (let k = 0; k < weight.length; k++) {
+      const w = weight[k];
       if (!(w > 0)) continue;
-      histogram[medianBin(colour[3 * i + c])] += w;
+      histogram[medianBin(colour[3 * (at ? at[k] : k) + c])] += w;
       total += w;
     }
     result[c] = histogramMedian(histogram, total);
