@@ -17,7 +17,8 @@
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { RgbaImage } from '../types.js';
 import { boxBlur } from '../albedo/texture-filters.js';
-import { getUvRaster, vertexScalarAtTexels } from '../albedo/unwrap.js';
+import { getUvRaster, vertexScalarAtTexels, type UvRaster } from '../albedo/unwrap.js';
+import { blurredIslandCoverage, FEATHER_PASSES } from '../albedo/completion.js';
 import { hypot3 } from '../math/hypot.js';
 
 /** Typical roughness per region (GGX roughness as glTF and Babylon use it). */
@@ -200,7 +201,7 @@ export function computeRoughnessMap(model: HeadModel, vertices: Float32Array, al
   const roughness = new Float32Array(size * size).fill(SKIN_ROUGHNESS.skin);
   const count = raster.texel.length;
   const base = vertexScalarAtTexels(raster, model.indices, perVertex);
-  const highPass = options.albedoCues === false ? null : albedoHighPass(raster.texel, size, albedo);
+  const highPass = options.albedoCues === false ? null : albedoHighPass(raster, albedo);
   for (let i = 0; i < count; i++) {
     let r = base[i];
     if (highPass) {
@@ -219,24 +220,29 @@ export function computeRoughnessMap(model: HeadModel, vertices: Float32Array, al
 }
 
 /**
- * Luminance minus its local mean (about 1/100 of the map wide) over the covered texels only, so
- * island borders and the empty background do not read as detail.
+ * Luminance minus its local mean (about 1/100 of the map wide) over the raster's covered texels
+ * only, so island borders and the empty background do not read as detail. The mean's weight, the
+ * covered texels blurred alike, depends on the UV layout alone: the cached blurredIslandCoverage
+ * (the same two passes; a channel blurred alone is the same, bit for bit, as blurred interleaved),
+ * so only the luminance is blurred per avatar, as one channel, not two.
  */
-export function albedoHighPass(texels: Int32Array, size: number, albedo: RgbaImage): Float32Array {
-  const planes = new Float32Array(size * size * 2);
+export function albedoHighPass(raster: UvRaster, albedo: RgbaImage): Float32Array {
+  const { size, texel: texels } = raster;
+  const radius = Math.max(1, Math.round(size / 100));
+  const blurred = new Float32Array(size * size);
   const luminance = new Float32Array(texels.length);
   for (let i = 0; i < texels.length; i++) {
     const p = texels[i];
     const u = ((p % size) + 0.5) / size, v = 1 - (Math.floor(p / size) + 0.5) / size;
     luminance[i] = luminanceAt(albedo, u, v);
-    planes[2 * p] = luminance[i];
-    planes[2 * p + 1] = 1;
+    blurred[p] = luminance[i];
   }
-  boxBlur(planes, size, 2, Math.max(1, Math.round(size / 100)), 2);
+  boxBlur(blurred, size, 1, radius, FEATHER_PASSES);
+  const coverage = blurredIslandCoverage(raster, radius);
   const out = new Float32Array(texels.length);
   for (let i = 0; i < texels.length; i++) {
     const p = texels[i];
-    out[i] = planes[2 * p + 1] > 1e-6 ? luminance[i] - planes[2 * p] / planes[2 * p + 1] : 0;
+    out[i] = coverage[p] > 1e-6 ? luminance[i] - blurred[p] / coverage[p] : 0;
   }
   return out;
 }
