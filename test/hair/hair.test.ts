@@ -431,8 +431,11 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
       await avatar.setHair(null);
       const bare = headColours();
       for (let v = 0; v < model.vertexCount; v++) assert.ok(Math.abs(bare[4 * v + 1] - tint[3 * v + 1]) < 1e-6, 'no hair, no shadow');
+      // The head's levels of detail copy its colours when made; setHair shades them again too.
+      const [headLevels] = await avatar.addLevelsOfDetail();
       await avatar.setHair('long01');
       const long = headColours();
+      for (const level of headLevels.levels) assert.deepEqual(Float32Array.from(level.getVerticesData(VertexBuffer.ColorKind)!), long, `${level.name} colours`);
       console.log(`    mean green multiplier over the head: ${data.hair!.style} ${meanGreen(shaded).toFixed(3)}, none ${meanGreen(bare).toFixed(3)}, long01 ${meanGreen(long).toFixed(3)}`);
       assert.ok(meanGreen(long) < meanGreen(bare) - 0.01 && Math.abs(meanGreen(long) - meanGreen(shaded)) > 0.005, 'long01 casts its own shadow');
       avatar.dispose();
