@@ -33,7 +33,8 @@ import type { AvatarData, RgbaImage } from '../src/types.js';
 const args = process.argv.slice(2);
 const renderIndex = args.indexOf('--render');
 const renderFile = renderIndex >= 0 ? args[renderIndex + 1] : undefined;
-const photo = args.find((arg, i) => !arg.startsWith('--') && i !== renderIndex + 1) ?? defaultSamplePhoto();
+// Any argument but a flag and --render's file (with no --render, renderIndex + 1 is 0: the first argument).
+const photo = args.find((arg, i) => !arg.startsWith('--') && (renderIndex < 0 || i !== renderIndex + 1)) ?? defaultSamplePhoto();
 
 const { image } = decodeImage(new Uint8Array(readFileSync(photo)));
 const data = await createAvatarData(image);

@@ -11,7 +11,7 @@
 import type { AvatarData } from '../types.js';
 import { buildGltf, glbImages, packGlb, type EncodedImage, type GlbOptions } from './glb.js';
 import { compressBufferViews, MESHOPT_EXTENSION } from './meshopt-compression.js';
-import { DEFAULT_LOD_RATIOS, lodScreenCoverage, lodSimplifierReady, simplifiedLevels } from './lod.js';
+import { DEFAULT_LOD_RATIOS, lodScreenCoverage, lodSimplifierReady, modelLevels } from './lod.js';
 import { avatarExtraParts, computeAvatarRig } from './avatar-rig.js';
 import { encodeWebp } from './webp.js';
 
@@ -43,8 +43,8 @@ export async function writeCompactGlb(data: AvatarData, options: CompactGlbOptio
     images: { albedo: albedo!, roughness, eye, hair, lashes, brows, mouthOcclusion },
     textureExtension: WEBP_EXTENSION,
     lods: ratios.length ? {
-      head: simplifiedLevels(data.model.indices, data.neutralVertices, ratios),
-      parts: parts.map((part) => simplifiedLevels(part.indices, part.positions, ratios)),
+      head: modelLevels(data.model, data.model.indices, data.neutralVertices, ratios),
+      parts: parts.map((part) => modelLevels(data.model, part.indices, part.positions, ratios)),
       screenCoverage: lodScreenCoverage(ratios.length + 1),
     } : undefined,
   });

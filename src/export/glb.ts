@@ -21,7 +21,7 @@
  * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
  * shows the same thing).
  */
-import { computeVertexNormals, expressionMovedVertices, expressionNormalFootprints, fittedNormals, vertexNormalsWithin } from '../modelpack/head-model.js';
+import { computeVertexNormals, expressionMovedVertices, expressionNormalFootprints, fittedNormals, restPositionsOf, vertexNormalsWithin } from '../modelpack/head-model.js';
 import type { HeadModel, NormalFootprint, SubMesh } from '../modelpack/head-model.js';
 import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
@@ -102,6 +102,14 @@ const GL_CLAMP_TO_EDGE = 33071;
 
 /** Normal changes below this (about 0.006°) are invisible and are left out of sparse normal targets. */
 const NORMAL_DELTA_THRESHOLD = 1e-4;
+
+/**
+ * The head's quantized morph-target NORMAL deltas of at most this many snorm8 steps in every
+ * component (under 2.5 / 127 each: a turn of under 2°, mostly where a target's movement fades out) are
+ * written as 0: meshopt then stores them as the unmoved vertices' zeros. The sample avatar's compact
+ * GLB: morph NORMAL 344 -> 315 KiB (3 steps: 298 KiB).
+ */
+const MORPH_NORMAL_DEAD_ZONE = 3;
 
 const GLB_MAGIC = 0x46546c67;
 const CHUNK_JSON = 0x4e4f534a;
@@ -537,7 +545,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
       const { vertices } = footprints[k];
       const normalDelta = morphNormalDelta(data.neutralVertices, delta, model, footprints[k], corners[k], neutralNormals, target, targetNormals, quantizedNormalDelta ?? new Float32Array(n3));
       if (quantizedNormalDelta) {
-        entry.NORMAL = builder.addQuantizedAccessor(snorm8Vec3Within(normalDelta, vertices), false);
+        entry.NORMAL = builder.addQuantizedAccessor(snorm8Vec3Within(normalDelta, vertices, MORPH_NORMAL_DEAD_ZONE), false);
         for (let j = 0; j < vertices.length; j++) {
           const v = 3 * vertices[j];
           quantizedNormalDelta[v] = 0; quantizedNormalDelta[v + 1] = 0; quantizedNormalDelta[v + 2] = 0;
@@ -569,7 +577,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     headMesh.extras = { targetNames: model.expressionNames.slice() };
   }
   meshes.push(headMesh);
-  const headLods = lodMeshes(builder, meshes, 0, layout.lods?.head ?? [], model.vertexCount);
+  const headLods = lodMeshes(builder, meshes, 0, layout.lods?.head ?? [], model.vertexCount, false, true);
 
   const partLods: number[][] = [];
   const addPartMesh = (part: SubMesh, uvs: Float32Array): number => {
@@ -580,6 +588,10 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     const material = materialFor(part);
     const blended = materials[material].alphaMode === 'BLEND';
     const rampUvs = part.vertexColours && arch && occlusionRamp >= 0 && material !== 0 ? occlusionRampUvs(part, arch) : null;
+    // The model's own parts (eyes, teeth, cards) keep its read-only triangles, and their levels of
+    // detail are the model's too (lod.ts modelLevels): encoded once per model (2 ms of each export
+    // for the full level); the hair's are the avatar's.
+    const ownTriangles = restPositionsOf(model, part.indices) !== undefined;
     const primitive: Json = {
       attributes: {
         POSITION: builder.addPositions(part.positions.slice()),
@@ -587,9 +599,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
         // A baked mouth part's UVs carry its occlusion (OCCLUSION_RAMP's u: one byte is enough).
         TEXCOORD_0: rampUvs ? builder.addCoarseUvs(rampUvs) : builder.addUvs(flipV(uvs)),
       },
-      // The model's own parts (eyes, teeth, cards) keep its read-only triangles, encoded once per
-      // model (2 ms of each export); the hair's are the avatar's.
-      indices: builder.addIndexAccessor(part.indices, vertexCount, blended, model.parts.some((own) => own.indices === part.indices)),
+      indices: builder.addIndexAccessor(part.indices, vertexCount, blended, ownTriangles),
       material,
       mode: 4,
     };
@@ -616,7 +626,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     }
     meshes.push(partMesh);
     const mesh = meshes.length - 1;
-    partLods.push(lodMeshes(builder, meshes, mesh, lods, vertexCount, blended));
+    partLods.push(lodMeshes(builder, meshes, mesh, lods, vertexCount, blended, ownTriangles));
     return mesh;
   };
 
@@ -703,11 +713,14 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
   return { gltf, binary, viewBytes: builder.viewBytes, layouts: builder.layouts };
 }
 
-/** Meshes for the lower levels of detail of `meshes[source]`: the same attributes, morph targets and material, fewer triangles. */
-function lodMeshes(builder: GltfBuilder, meshes: Json[], source: number, levels: LodIndices, vertexCount: number, blended = false): number[] {
+/**
+ * Meshes for the lower levels of detail of `meshes[source]`: the same attributes, morph targets and
+ * material, fewer triangles. `shared`: the levels are a model's own read-only arrays (lod.ts modelLevels).
+ */
+function lodMeshes(builder: GltfBuilder, meshes: Json[], source: number, levels: LodIndices, vertexCount: number, blended: boolean, shared: boolean): number[] {
   const original = meshes[source];
   return levels.map((indices, level) => {
-    const primitive = { ...(original.primitives as Json[])[0], indices: builder.addIndexAccessor(indices, vertexCount, blended) };
+    const primitive = { ...(original.primitives as Json[])[0], indices: builder.addIndexAccessor(indices, vertexCount, blended, shared) };
     meshes.push({ ...original, name: `${original.name as string}_lod${level + 1}`, primitives: [primitive] });
     return meshes.length - 1;
   });

@@ -5,6 +5,7 @@
  * whose ends agree in every vertex it is split into.
  */
 import { MeshoptSimplifier } from 'meshoptimizer/simplifier';
+import { restPositionsOf, type HeadModel } from '../modelpack/head-model.js';
 
 /** The triangle fractions of the lower levels (the full mesh is level 0). */
 export const DEFAULT_LOD_RATIOS = [0.5, 0.25] as const;
@@ -35,4 +36,27 @@ export function simplifiedLevels(indices: Uint32Array, positions: Float32Array, 
     const [simplified] = MeshoptSimplifier.simplify(indices, positions, 3, target, 1, ['LockBorder']);
     return simplified;
   });
+}
+
+/** modelLevels' levels per triangle array of a model, with the ratios they were made for. Read-only. */
+const restShapeLevels = new WeakMap<Uint32Array, { ratios: string; levels: Uint32Array[] }>();
+
+/**
+ * simplifiedLevels of a mesh, made once per model where its triangles are the model's own (the head,
+ * and the eyes, teeth, tongue, lashes and brows): simplified on the model's rest shape and shared by
+ * every avatar made with it, as its vertex numbering is. A fitted shape moves the mean head by a few
+ * millimetres, smoothly, and the simplifier's error on the sample avatar's head is about the same
+ * either way (2.5e-4 / 8.5e-4 of its size fitted, 2.2e-4 / 7.7e-4 on the mean, at 50 % / 25 %).
+ * The head's levels took 20 ms per warm avatar, plus their index encoding (meshopt-compression.ts
+ * encodes shared arrays once). Other triangles (an avatar's hair) are simplified on `positions`.
+ */
+export function modelLevels(model: HeadModel, indices: Uint32Array, positions: Float32Array, ratios: readonly number[]): Uint32Array[] {
+  const rest = restPositionsOf(model, indices);
+  if (!rest) return simplifiedLevels(indices, positions, ratios);
+  const key = ratios.join();
+  const cached = restShapeLevels.get(indices);
+  if (cached?.ratios === key) return cached.levels;
+  const levels = simplifiedLevels(indices, rest, ratios);
+  restShapeLevels.set(indices, { ratios: key, levels });
+  return levels;
 }

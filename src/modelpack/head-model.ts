@@ -354,6 +354,15 @@ export const INNER_LIP_68 = [60, 61, 62, 63, 64, 65, 66, 67];
  * surroundings millimetres against the lips, so the parted lips showed the upper incisors on one face
  * and hid them on another.
  */
+/**
+ * The rest positions (the mean shape, or a part's own) of a mesh whose triangles are `indices`,
+ * where those are the model's own array (its head's or a part's); undefined for other triangles
+ * (an avatar's hair). Caches of per-model values key on that array.
+ */
+export function restPositionsOf(model: HeadModel, indices: Uint32Array): Float32Array | undefined {
+  return indices === model.indices ? model.positions : model.parts.find((part) => part.indices === indices)?.positions;
+}
+
 export function partsFollowingShape(model: HeadModel, shapedVertices: Float32Array, neighbours = 24): SubMesh[] {
   const mean = model.positions;
   const innerLips = model.landmarks68?.length === 68 ? INNER_LIP_68.map((i) => model.landmarks68[i]) : null;

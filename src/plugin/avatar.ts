@@ -282,7 +282,8 @@ export class Avatar {
 
   /**
    * Adds levels of detail to the head, eyes and other parts through Babylon's addLODLevel: by
-   * default 50 % and 25 % of the triangles, the same levels as the compact GLB's MSFT_lod, shown
+   * default 50 % and 25 % of the triangles, the compact GLB's MSFT_lod ratios (simplified from this
+   * avatar's shape; the GLB's come from the model's rest shape, lod.ts modelLevels), shown
    * when the mesh covers under 10 % and under 2 % of the viewport (see avatar-lods.ts). Every level
    * shares the morph targets, skeleton and material, so expressions and bones keep working.
    * Calling it again replaces the levels.
