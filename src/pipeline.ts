@@ -231,13 +231,18 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   let backend: AvatarData['backend'] = 'wasm';
   for (let i = 0; i < list.length; i++) {
     const image = list[i], label = several ? labels[i] : null;
-    const analysis = await stage('detect', timings, options, () => forPhoto(label, () => analyzer.analyze(image)));
+    // Iris runs on the chosen face alone (the choice reads the boxes, scores and meshes): a group
+    // photo's other faces would take two Iris runs each for nothing.
+    const analysis = await stage('detect', timings, options, () => forPhoto(label, () => analyzer.analyze(image, { irisEyes: 'none' })));
     backend = analysis.backend;
+    const chosen = await forPhoto(label, async () => selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize }));
+    await stage('detect', timings, options, () => forPhoto(label, () => rejectUnusablePose(analyzer, image, chosen)));
+    const irisBefore = analysis.timings.iris;
+    const face = await stage('detect', timings, options, () => analyzer.withIris(image, chosen, analysis.timings));
+    analysis.timings.total += analysis.timings.iris - irisBefore;
     for (const [key, ms] of Object.entries(analysis.timings)) timings[`detect.${key}`] = (timings[`detect.${key}`] ?? 0) + ms;
-    const face = await forPhoto(label, async () => selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize }));
-    await stage('detect', timings, options, () => forPhoto(label, () => rejectUnusablePose(analyzer, image, face)));
     faces.push(face);
-    otherFaces.push(analysis.faces.filter((other) => other !== face).map((other) => other.box));
+    otherFaces.push(analysis.faces.filter((other) => other !== chosen).map((other) => other.box));
   }
   const views: PhotoView[] = [];
   for (let i = 0; i < list.length; i++) {

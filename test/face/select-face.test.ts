@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { decodeImage } from '../../src/image/decode.js';
 import { FaceAnalyzer, selectFace } from '../../src/inference/face/analyzer.js';
-import type { FaceAnalysisResult, FaceObservation } from '../../src/types.js';
+import type { FaceAnalysisResult, FaceObservation, RgbaImage } from '../../src/types.js';
 import { seededRandom } from '../helpers/random.js';
 
 function demoPhoto(name: string): string | undefined {
@@ -44,14 +44,32 @@ function jittered(result: FaceAnalysisResult, random: () => number): FaceAnalysi
 describe('selectFace: which face of a group photo', function () {
   const file = demoPhoto('sample5.jpg');
   let result: FaceAnalysisResult;
+  let analyzer: FaceAnalyzer;
+  let image: RgbaImage;
 
   before(async function () {
     if (!file) {
       console.log('      skipped: @vladmandic/face-api demo photos are not installed (devDependency)');
       this.skip();
     }
-    const analyzer = await FaceAnalyzer.create({ backend: 'wasm' });
-    result = await analyzer.analyze(decodeImage(readFileSync(file!)).image);
+    analyzer = await FaceAnalyzer.create({ backend: 'wasm' });
+    image = decodeImage(readFileSync(file!)).image;
+    result = await analyzer.analyze(image);
+  });
+
+  it('chooses the same face without the irises, and withIris then gives it the irises analyze would have', async () => {
+    // createAvatarData runs Iris on the chosen face alone.
+    const timings: Record<string, number> = {};
+    const withoutIris = await analyzer.analyze(image, { irisEyes: 'none' });
+    assert.equal(withoutIris.faces.length, result.faces.length);
+    assert.ok(withoutIris.faces.every((face) => face.iris.every(Number.isNaN)), 'no Iris runs');
+    const index = withoutIris.faces.indexOf(selectFace(withoutIris));
+    assert.equal(index, result.faces.indexOf(selectFace(result)));
+    const face = await analyzer.withIris(image, withoutIris.faces[index], timings);
+    assert.deepEqual(face.iris, result.faces[index].iris);
+    assert.deepEqual(face.landmarks468, result.faces[index].landmarks468);
+    assert.ok(timings.iris > 0 && face.iris.every(Number.isFinite));
+    console.log(`      ${result.faces.length} faces: Iris ran on 1 (${timings.iris.toFixed(0)} ms) instead of ${result.faces.length} (${result.timings.iris.toFixed(0)} ms)`);
   });
 
   it('prefers a frontal face over a larger turned one', () => {

@@ -183,6 +183,19 @@ export class FaceAnalyzer {
     return { imageWidth: image.width, imageHeight: image.height, faces, backend: this.backend, timings };
   }
 
+  /**
+   * `face` (from analyze with irisEyes 'none') with its irises: the Iris model on both eyes, as
+   * analyze would have run it. A caller that keeps one face of several runs Iris on that face
+   * alone (createAvatarData: the sample photo's three faces took 6 Iris runs, 2 are kept).
+   */
+  async withIris(image: RgbaImage, face: FaceObservation, timings?: Record<string, number>): Promise<FaceObservation> {
+    this.checkUsable(image);
+    const t = now();
+    const iris = await this.irisOf(image, face.landmarks468, 'both');
+    if (timings) timings.iris = (timings.iris ?? 0) + now() - t;
+    return { ...face, iris };
+  }
+
   /** Skin region of one face in image space: mesh face oval minus eyes, brows and lips, within the person mask. */
   async skinMask(image: RgbaImage, face: FaceObservation): Promise<Mask> {
     this.checkUsable(image);
@@ -346,15 +359,7 @@ export class FaceAnalyzer {
   ): Promise<FaceObservation> {
     const points = mesh.points;
     const t = now();
-    let iris = mesh.iris;
-    if (!iris) {
-      iris = new Float32Array(30);
-      // Subject's right eye (image left) as the model expects, then the left eye mirrored.
-      if (irisEyes === 'both' || irisEyes === 'right') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
-      else iris.fill(NaN, 0, 15);
-      if (irisEyes === 'both' || irisEyes === 'left') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
-      else iris.fill(NaN, 15, 30);
-    }
+    const iris = mesh.iris ?? await this.irisOf(image, points, irisEyes);
     timings.iris += now() - t;
     return {
       box,
@@ -412,6 +417,17 @@ export class FaceAnalyzer {
   }
 
   /** Writes 5 iris points (centre + 4 contour, xyz) of one eye into `iris` at `offset`. */
+  /** The Iris model's 2 x 15 values on the eyes asked for (NaN for the others). */
+  private async irisOf(image: RgbaImage, points: Float32Array, irisEyes: IrisEyes): Promise<Float32Array> {
+    const iris = new Float32Array(30);
+    // Subject's right eye (image left) as the model expects, then the left eye mirrored.
+    if (irisEyes === 'both' || irisEyes === 'right') await this.runIris(image, points, RIGHT_EYE_CORNERS, false, iris, 0);
+    else iris.fill(NaN, 0, 15);
+    if (irisEyes === 'both' || irisEyes === 'left') await this.runIris(image, points, LEFT_EYE_CORNERS, true, iris, 15);
+    else iris.fill(NaN, 15, 30);
+    return iris;
+  }
+
   private async runIris(image: RgbaImage, mesh: Float32Array, corners: readonly [number, number], mirror: boolean, iris: Float32Array, offset: number): Promise<void> {
     const runner = this.runners.iris;
     const [size] = runner.inputSize;
