@@ -1,0 +1,88 @@
+/**
+ * Levels of detail of the model's own meshes (lod.ts modelLevels): simplified once per model on its
+ * rest shape and shared by every avatar, and as close to a fitted head as levels simplified on that
+ * head itself.
+ */
+import assert from 'node:assert/strict';
+import { lodSimplifierReady, modelLevels, simplifiedLevels } from '../../src/export/lod.js';
+import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
+import { loadTestHeadModel } from './synthetic-avatar.js';
+
+const RATIOS = [0.5, 0.25];
+
+/** Squared distance from p to triangle abc (closest point by Voronoi region). */
+function pointTriangleDistance2(p: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array): number {
+  const abx = b[0] - a[0], aby = b[1] - a[1], abz = b[2] - a[2];
+  const acx = c[0] - a[0], acy = c[1] - a[1], acz = c[2] - a[2];
+  const apx = p[0] - a[0], apy = p[1] - a[1], apz = p[2] - a[2];
+  const d1 = abx * apx + aby * apy + abz * apz, d2 = acx * apx + acy * apy + acz * apz;
+  const bpx = p[0] - b[0], bpy = p[1] - b[1], bpz = p[2] - b[2];
+  const d3 = abx * bpx + aby * bpy + abz * bpz, d4 = acx * bpx + acy * bpy + acz * bpz;
+  const cpx = p[0] - c[0], cpy = p[1] - c[1], cpz = p[2] - c[2];
+  const d5 = abx * cpx + aby * cpy + abz * cpz, d6 = acx * cpx + acy * cpy + acz * cpz;
+  let s: number, t: number;
+  const va = d3 * d6 - d5 * d4, vb = d5 * d2 - d1 * d6, vc = d1 * d4 - d3 * d2;
+  if (d1 <= 0 && d2 <= 0) { s = 0; t = 0; }
+  else if (d3 >= 0 && d4 <= d3) { s = 1; t = 0; }
+  else if (d6 >= 0 && d5 <= d6) { s = 0; t = 1; }
+  else if (vc <= 0 && d1 >= 0 && d3 <= 0) { s = d1 / (d1 - d3); t = 0; }
+  else if (vb <= 0 && d2 >= 0 && d6 <= 0) { s = 0; t = d2 / (d2 - d6); }
+  else if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) { t = (d4 - d3) / ((d4 - d3) + (d5 - d6)); s = 1 - t; }
+  else { const denom = 1 / (va + vb + vc); s = vb * denom; t = vc * denom; }
+  const x = apx - s * abx - t * acx, y = apy - s * aby - t * acy, z = apz - s * abz - t * acz;
+  return x * x + y * y + z * z;
+}
+
+/** Mean distance (metres) from every `step`-th vertex the full mesh uses to the level's surface, both on `positions`. */
+function meanDistanceToLevel(positions: Float32Array, full: Uint32Array, level: Uint32Array, step: number): number {
+  const used = [...new Set(full)];
+  const at = (v: number) => positions.subarray(3 * v, 3 * v + 3);
+  let sum = 0, count = 0;
+  for (let i = 0; i < used.length; i += step) {
+    const p = at(used[i]);
+    let best = Infinity;
+    for (let t = 0; t < level.length && best > 0; t += 3) best = Math.min(best, pointTriangleDistance2(p, at(level[t]), at(level[t + 1]), at(level[t + 2])));
+    sum += Math.sqrt(best);
+    count++;
+  }
+  return sum / count;
+}
+
+describe('export/lod: the model\'s levels of detail', function () {
+  this.timeout(60_000);
+  let model: HeadModel;
+  before(async function () {
+    const loaded = await loadTestHeadModel();
+    if (loaded.source !== 'default head') {
+      console.log('    skipped: the default head is not built (npm run build)');
+      this.skip();
+    }
+    model = loaded.model;
+    await lodSimplifierReady;
+  });
+
+  it('simplifies the head and its parts once per model, whatever the shape asked with', function () {
+    const shaped = decodeShape(model, Float32Array.from({ length: model.identityCount }, (_, k) => (k < 4 ? 2 * model.identityStd[k] : 0)), null);
+    const first = modelLevels(model, model.indices, model.positions, RATIOS);
+    assert.equal(modelLevels(model, model.indices, shaped, RATIOS), first, 'the same arrays for another shape');
+    assert.notEqual(modelLevels(model, model.indices, shaped, [0.5]), first, 'other ratios are simplified again');
+    for (const part of model.parts) assert.deepEqual(modelLevels(model, part.indices, part.positions.map((v) => v + 0.01), RATIOS), simplifiedLevels(part.indices, part.positions, RATIOS), part.name);
+    // Triangles that are not the model's (an avatar's hair) are simplified on the positions given.
+    const copy = model.indices.slice();
+    assert.deepEqual(modelLevels(model, copy, shaped, RATIOS), simplifiedLevels(copy, shaped, RATIOS));
+  });
+
+  it('lies as close to a fitted head as levels simplified on that head', function () {
+    // A head 2 standard deviations along the first four identity modes, as far as fits usually go.
+    const shaped = decodeShape(model, Float32Array.from({ length: model.identityCount }, (_, k) => (k < 4 ? 2 * model.identityStd[k] * (k % 2 ? -1 : 1) : 0)), null);
+    const rest = modelLevels(model, model.indices, shaped, RATIOS);
+    const own = simplifiedLevels(model.indices, shaped, RATIOS);
+    RATIOS.forEach((ratio, l) => {
+      const fromRest = meanDistanceToLevel(shaped, model.indices, rest[l], 40);
+      const fromOwn = meanDistanceToLevel(shaped, model.indices, own[l], 40);
+      console.log(`    ${ratio * 100} %: mean distance of the shaped head's vertices to the level ${(fromRest * 1e3).toFixed(3)} mm (simplified on the shaped head: ${(fromOwn * 1e3).toFixed(3)} mm)`);
+      assert.ok(fromRest < 1.25 * fromOwn + 2e-5, `${fromRest} against ${fromOwn}`);
+      assert.ok(fromRest < 0.5e-3, `${fromRest} m`);
+    });
+  });
+});
