@@ -238,7 +238,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     const chosen = await forPhoto(label, async () => selectFace(analysis, { faceIndex: options.faceIndex, minFaceSize: options.minFaceSize }));
     await stage('detect', timings, options, () => forPhoto(label, () => rejectUnusablePose(analyzer, image, chosen)));
     const irisBefore = analysis.timings.iris;
-    const face = await stage('detect', timings, options, () => analyzer.withIris(image, chosen, analysis.timings));
+    const face = await stage('detect', timings, options, () => forPhoto(label, () => analyzer.withIris(image, chosen, analysis.timings)));
     analysis.timings.total += analysis.timings.iris - irisBefore;
     for (const [key, ms] of Object.entries(analysis.timings)) timings[`detect.${key}`] = (timings[`detect.${key}`] ?? 0) + ms;
     faces.push(face);

@@ -345,6 +345,15 @@ function normaliseVertexNormal(normals: Float32Array, weldGroup: Uint32Array | u
 export const INNER_LIP_68 = [60, 61, 62, 63, 64, 65, 66, 67];
 
 /**
+ * The rest positions (the mean shape, or a part's own) of a mesh whose triangles are `indices`,
+ * where those are the model's own array (its head's or a part's); undefined for other triangles
+ * (an avatar's hair). Caches of per-model values key on that array.
+ */
+export function restPositionsOf(model: HeadModel, indices: Uint32Array): Float32Array | undefined {
+  return indices === model.indices ? model.positions : model.parts.find((part) => part.indices === indices)?.positions;
+}
+
+/**
  * Parts (eyeballs, teeth) are rigid and not covered by the bases, so after fitting they are moved
  * with the surrounding head: each part is translated by the mean displacement of the `neighbours`
  * head vertices nearest its pivot in the mean shape. Without this, identity modes that move the
@@ -354,15 +363,6 @@ export const INNER_LIP_68 = [60, 61, 62, 63, 64, 65, 66, 67];
  * surroundings millimetres against the lips, so the parted lips showed the upper incisors on one face
  * and hid them on another.
  */
-/**
- * The rest positions (the mean shape, or a part's own) of a mesh whose triangles are `indices`,
- * where those are the model's own array (its head's or a part's); undefined for other triangles
- * (an avatar's hair). Caches of per-model values key on that array.
- */
-export function restPositionsOf(model: HeadModel, indices: Uint32Array): Float32Array | undefined {
-  return indices === model.indices ? model.positions : model.parts.find((part) => part.indices === indices)?.positions;
-}
-
 export function partsFollowingShape(model: HeadModel, shapedVertices: Float32Array, neighbours = 24): SubMesh[] {
   const mean = model.positions;
   const innerLips = model.landmarks68?.length === 68 ? INNER_LIP_68.map((i) => model.landmarks68[i]) : null;

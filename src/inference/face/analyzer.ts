@@ -416,7 +416,6 @@ export class FaceAnalyzer {
     return { points, score: out.output_faceflag[0], iris };
   }
 
-  /** Writes 5 iris points (centre + 4 contour, xyz) of one eye into `iris` at `offset`. */
   /** The Iris model's 2 x 15 values on the eyes asked for (NaN for the others). */
   private async irisOf(image: RgbaImage, points: Float32Array, irisEyes: IrisEyes): Promise<Float32Array> {
     const iris = new Float32Array(30);
@@ -428,6 +427,7 @@ export class FaceAnalyzer {
     return iris;
   }
 
+  /** Writes 5 iris points (centre + 4 contour, xyz) of one eye into `iris` at `offset`. */
   private async runIris(image: RgbaImage, mesh: Float32Array, corners: readonly [number, number], mirror: boolean, iris: Float32Array, offset: number): Promise<void> {
     const runner = this.runners.iris;
     const [size] = runner.inputSize;
