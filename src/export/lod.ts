@@ -38,8 +38,12 @@ export function simplifiedLevels(indices: Uint32Array, positions: Float32Array, 
   });
 }
 
-/** modelLevels' levels per triangle array of a model, with the ratios they were made for. Read-only. */
-const restShapeLevels = new WeakMap<Uint32Array, { ratios: string; levels: Uint32Array[] }>();
+/**
+ * modelLevels' levels per triangle array of a model, with the rest positions and ratios they were
+ * made from. Read-only. Keyed by the triangles alone, they must also match the positions: a model
+ * with a given shape (../modelpack/given-shape.ts) shares its pack's triangles, not its rest shape.
+ */
+const restShapeLevels = new WeakMap<Uint32Array, { rest: Float32Array; ratios: string; levels: Uint32Array[] }>();
 
 /**
  * simplifiedLevels of a mesh, made once per model where its triangles are the model's own (the head,
@@ -56,8 +60,8 @@ export function modelLevels(model: HeadModel, indices: Uint32Array, positions: F
   if (!rest) return simplifiedLevels(indices, positions, ratios);
   const key = ratios.join();
   const cached = restShapeLevels.get(indices);
-  if (cached?.ratios === key) return cached.levels;
+  if (cached?.rest === rest && cached.ratios === key) return cached.levels;
   const levels = simplifiedLevels(indices, rest, ratios);
-  restShapeLevels.set(indices, { ratios: key, levels });
+  restShapeLevels.set(indices, { rest, ratios: key, levels });
   return levels;
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { lodSimplifierReady, modelLevels, simplifiedLevels } from '../../src/export/lod.js';
 import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
+import { modelWithGivenShape } from '../../src/modelpack/given-shape.js';
 import { loadTestHeadModel } from './synthetic-avatar.js';
 
 const RATIOS = [0.5, 0.25];
@@ -70,6 +71,11 @@ describe('export/lod: the model\'s levels of detail', function () {
     // Triangles that are not the model's (an avatar's hair) are simplified on the positions given.
     const copy = model.indices.slice();
     assert.deepEqual(modelLevels(model, copy, shaped, RATIOS), simplifiedLevels(copy, shaped, RATIOS));
+    // A model with a given shape shares the pack's triangles but has its own rest shape: its levels
+    // are its own, and the pack's come back after it (the output never depends on what came before).
+    const given = modelWithGivenShape(model, shaped);
+    assert.deepEqual(modelLevels(given, given.indices, shaped, RATIOS), simplifiedLevels(model.indices, given.positions, RATIOS));
+    assert.deepEqual(modelLevels(model, model.indices, shaped, RATIOS), simplifiedLevels(model.indices, model.positions, RATIOS));
   });
 
   it('lies as close to a fitted head as levels simplified on that head', function () {
