@@ -18,8 +18,9 @@
  * channel, the mouth pocket's occlusion, is also its occlusion texture; the head's COLOR_0 darkens
  * the mouth pocket into an oral cavity (mouth-interior.ts) and the skin in the hair's shadow
  * (head-colours.ts).
- * Materials are core metallic-roughness PBR only (no KHR_materials_* extensions, so every viewer
- * shows the same thing).
+ * Materials are core metallic-roughness PBR, plus the optional KHR_materials_specular on the hair
+ * and the tongue (their lowered reflectance, as the plugin draws them); a viewer without it shows
+ * the core material.
  */
 import { computeVertexNormals, expressionMovedVertices, expressionNormalFootprints, fittedNormals, restPositionsOf, vertexNormalsWithin } from '../modelpack/head-model.js';
 import type { HeadModel, NormalFootprint, SubMesh } from '../modelpack/head-model.js';
@@ -32,7 +33,8 @@ import { avatarExtraParts, computeAvatarRig, type AvatarRig, type JointName } fr
 import { computeRoughnessMap } from '../materials/roughness.js';
 import { mouthInteriorTintFor, mouthOcclusion } from './mouth-interior.js';
 import { headVertexColours } from './head-colours.js';
-import { bakedTeethArch, MOUTH_ROUGHNESS, mouthSurface, OCCLUSION_RAMP, occlusionRampUvs } from '../materials/mouth-parts.js';
+import { bakedTeethArch, MOUTH_ROUGHNESS, mouthSurface, OCCLUSION_RAMP, occlusionRampUvs, TONGUE_SPECULAR_WEIGHT } from '../materials/mouth-parts.js';
+import { HAIR_ALPHA_CUTOFF, HAIR_ROUGHNESS, HAIR_SPECULAR_WEIGHT } from '../materials/hair-surface.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
@@ -111,6 +113,19 @@ const NORMAL_DELTA_THRESHOLD = 1e-4;
  * 1.5 MB with his afro (1,535,432 bytes before).
  */
 const MORPH_NORMAL_DEAD_ZONE = 3;
+
+/**
+ * KHR_materials_specular, for the hair's and the tongue's reflectance scale (Babylon's
+ * metallicF0Factor, which the plugin sets): glTF's core dielectric reflects 4 % head-on and
+ * everything at grazing angles, and the hair's cards, edge-on round the crown, mirrored the
+ * environment as grey plates over the strands in Babylon's glTF loader. Optional: a reader without
+ * it draws the core material.
+ */
+const SPECULAR_EXTENSION = 'KHR_materials_specular';
+
+function specularWeight(weight: number): { extensions: Json } {
+  return { extensions: { [SPECULAR_EXTENSION]: { specularFactor: weight } } };
+}
 
 const GLB_MAGIC = 0x46546c67;
 const CHUNK_JSON = 0x4e4f534a;
@@ -489,13 +504,13 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     materials.push({
       name,
       pbrMetallicRoughness: { baseColorTexture: { index: addTexture(image, name) }, metallicFactor: 0, roughnessFactor: roughness },
-      ...(name === 'hair' ? { alphaMode: 'MASK', alphaCutoff: 0.5 } : { alphaMode: 'BLEND' }),
+      ...(name === 'hair' ? { alphaMode: 'MASK', alphaCutoff: HAIR_ALPHA_CUTOFF, ...specularWeight(HAIR_SPECULAR_WEIGHT) } : { alphaMode: 'BLEND' }),
       doubleSided: true,
     });
     return materials.length - 1;
   };
   const cardMaterials: Partial<Record<SubMesh['material'], number>> = {
-    hair: cardMaterial('hair', layout.images.hair, 0.45),
+    hair: cardMaterial('hair', layout.images.hair, HAIR_ROUGHNESS),
     lashes: cardMaterial('lashes', layout.images.lashes, 0.5),
     brows: cardMaterial('brows', layout.images.brows, 0.6),
   };
@@ -518,6 +533,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
         name: surface,
         pbrMetallicRoughness: { baseColorFactor: coloured ? [1, 1, 1, 1] : [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: MOUTH_ROUGHNESS[surface] },
         ...(coloured && occlusionRamp >= 0 ? { occlusionTexture: { index: occlusionRamp } } : {}),
+        ...(surface === 'tongue' ? specularWeight(TONGUE_SPECULAR_WEIGHT) : {}),
       });
       mouthMaterials.set(key, materials.length - 1);
     }
@@ -705,12 +721,13 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     ...(layout.quantize ? ['KHR_mesh_quantization'] : []),
     ...(layout.textureExtension ? [layout.textureExtension] : []),
   ];
-  if (used.length) {
-    gltf.extensionsUsed = [...used, ...(layout.lods ? ['MSFT_lod'] : [])];
-    gltf.extensionsRequired = used;
-  } else if (layout.lods) {
-    gltf.extensionsUsed = ['MSFT_lod'];
-  }
+  // Optional extensions: a reader without them still shows the avatar (the full levels, full specular).
+  const optional = [
+    ...(layout.lods ? ['MSFT_lod'] : []),
+    ...(materials.some((material) => material.extensions) ? [SPECULAR_EXTENSION] : []),
+  ];
+  if (used.length + optional.length) gltf.extensionsUsed = [...used, ...optional];
+  if (used.length) gltf.extensionsRequired = used;
   return { gltf, binary, viewBytes: builder.viewBytes, layouts: builder.layouts };
 }
 

@@ -76,8 +76,8 @@ export type MouthSurface = 'teeth' | 'tongue';
 export const MOUTH_ROUGHNESS: Record<MouthSurface, number> = { teeth: 0.35, tongue: 0.75 };
 
 /**
- * The tongue's reflectance scale (Babylon's metallicF0Factor) for the same reason; glTF's core
- * material has no such factor, so the GLB gives the tongue its roughness only.
+ * The tongue's reflectance scale (Babylon's metallicF0Factor; in the GLB, KHR_materials_specular's
+ * factor) for the same reason.
  */
 export const TONGUE_SPECULAR_WEIGHT = 0.15;
 

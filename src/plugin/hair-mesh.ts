@@ -2,8 +2,8 @@
  * The hair in Babylon: its mesh (model space, hung under the head joint like the other rigid parts)
  * and a material for strand cards: alpha test for the opaque strands plus sorted blending for their
  * soft edges (PBRMATERIAL_ALPHATESTANDBLEND), both sides lit, shading normals leaning out over the
- * hair's volume (../hair/hair-mesh.ts hairNormals), anisotropic highlights along the strands, and a
- * specular weight of HAIR_SPECULAR_WEIGHT.
+ * hair's volume (../hair/hair-mesh.ts hairNormals), anisotropic highlights along the strands, and
+ * the surface values the GLB shares (../materials/hair-surface.ts).
  */
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
@@ -13,6 +13,7 @@ import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import type { HairMesh } from '../hair/hair-mesh.js';
+import { HAIR_ALPHA_CUTOFF, HAIR_ROUGHNESS, HAIR_SPECULAR_WEIGHT } from '../materials/hair-surface.js';
 import type { HairArrays } from './build-arrays.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 
@@ -22,21 +23,6 @@ export interface HairInScene {
   texture: RawTexture;
 }
 
-/** Strand alpha below this is cut; between it and 1 the edges blend. */
-export const HAIR_ALPHA_CUTOFF = 0.5;
-
-/**
- * Scale of the dielectric reflectance at normal incidence and at grazing angles (Babylon's
- * metallicF0Factor, glTF's KHR_materials_specular factor). A card stands for a layer of fibres that
- * shadow one another's reflections; at the full weight afro01's semi-transparent cards mirrored the
- * environment like glass panes over the crown (its cards reach grazing angles over the forehead).
- * At 0.25 short04's outer cards, standing edge-on round the crown's silhouette, still mirrored the
- * sky as grey plates over dark hair and hid its strand texture (the sample scene's close-up of deep3d
- * 000007: the hair pixels' sRGB luminance median 37 and 95th percentile 55, against 26 and 36 at
- * 0.08 and 19 and 23 with no specular); at 0.08 dark hair keeps a sheen and blond hair (deep3d
- * 000126) looks as at 0.25.
- */
-export const HAIR_SPECULAR_WEIGHT = 0.08;
 
 export function hairMaterial(name: string, scene: Scene, texture: RawTexture): PBRMaterial {
   const material = new PBRMaterial(name, scene);
@@ -48,7 +34,7 @@ export function hairMaterial(name: string, scene: Scene, texture: RawTexture): P
   material.backFaceCulling = false;
   material.twoSidedLighting = true;
   material.metallic = 0;
-  material.roughness = 0.45;
+  material.roughness = HAIR_ROUGHNESS;
   material.metallicF0Factor = HAIR_SPECULAR_WEIGHT;
   material.anisotropy.isEnabled = true;
   material.anisotropy.intensity = 0.7;

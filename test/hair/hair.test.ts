@@ -19,7 +19,7 @@ import { fitHair, hairPenetrationMm } from '../../src/hair/fit-hair.js';
 import { HAIR_STYLES, hairMeshFor, headRowsInImage, type HairOption, type HairStyle } from '../../src/hair/index.js';
 import { STYLES_FOR_CLASS } from '../../src/hair/styles.js';
 import { fringeCut, neckCut, strandTangents, type HairMesh } from '../../src/hair/hair-mesh.js';
-import { HAIR_SPECULAR_WEIGHT } from '../../src/plugin/hair-mesh.js';
+import { HAIR_SPECULAR_WEIGHT } from '../../src/materials/hair-surface.js';
 import { computeVertexNormals } from '../../src/modelpack/head-model.js';
 import { connectedPieces } from '../../src/modelpack/mesh-utils.js';
 import { crownCapTone, earsHidden, hairHoles, hairInSkinShare, hairRenderStats, hairSkinCrossings, renderedHairColour, scalpShowThrough, SIDEBURN_VIEWS } from '../../src/hair/measure.js';
@@ -372,6 +372,8 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
         assert.equal(material.backFaceCulling, false);
         assert.ok(material.albedoTexture?.hasAlpha, 'strand alpha');
         assert.equal(material.alphaCutOff, 0.5);
+        // The plugin's specular weight, through KHR_materials_specular (optional: other viewers show full specular).
+        assert.ok(Math.abs(material.metallicF0Factor - HAIR_SPECULAR_WEIGHT) < 1e-6, `metallicF0Factor ${material.metallicF0Factor}`);
       } finally {
         scene.dispose();
         engine.dispose();
