@@ -10,7 +10,7 @@
  * meets the skull without air between, is not found this way: what uses the ears keeps a margin.
  */
 import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
-import { clipPolygon, GrowingFloats, headTopology } from '../modelpack/mesh-utils.js';
+import { clipPolygon, GrowingFloats, headTopology, type PolygonClipper } from '../modelpack/mesh-utils.js';
 import { VertexGrid } from '../modelpack/makehuman-head/nearest.js';
 import { PerShapeCache } from '../modelpack/per-model-cache.js';
 import { pushOutOfSkin, skinProbe } from './fit-hair.js';
@@ -399,7 +399,7 @@ function earSurface(model: HeadModel, vertices: Float32Array, ear: Uint8Array, c
  * The sample photo's short01, 20 meshes each on fresh copies of one head, old and new alternating
  * in one process (CPU profile): withoutHairOverEars 28.3 -> 18.3 ms a mesh.
  */
-class EarTrim {
+class EarTrim implements PolygonClipper {
   readonly positions: GrowingFloats;
   readonly uvs: GrowingFloats;
   readonly skinDistance: GrowingFloats;
@@ -415,9 +415,6 @@ class EarTrim {
    * as one number (kind in the lowest bit): string keys cost more than the rest of the lookup.
    */
   private readonly points = new Map<number, number>();
-  /** side and crossing as clipPolygon takes them. */
-  private readonly sideOf = (v: number): number => this.side(v);
-  private readonly crossingOf = (a: number, b: number): number => this.pointOn(0, a, b);
 
   constructor(strands: Strands, private readonly ears: EarSurface) {
     this.positions = new GrowingFloats(strands.positions);
@@ -465,6 +462,11 @@ class EarTrim {
     return index;
   }
 
+  /** Where the field crosses 0 on edge (a, b) (clipPolygon's PolygonClipper). */
+  crossing(a: number, b: number): number {
+    return this.pointOn(0, a, b);
+  }
+
   edge(a: number, b: number): number {
     const { positions } = this;
     return hypot3(positions.get(3 * a) - positions.get(3 * b), positions.get(3 * a + 1) - positions.get(3 * b + 1), positions.get(3 * a + 2) - positions.get(3 * b + 2));
@@ -483,7 +485,7 @@ class EarTrim {
     if (least >= reach) { this.kept.push(a, b, c); return; }
     if (most <= -reach) return;
     if (reach * Math.sqrt(3) <= EAR_PIECE) {
-      const polygon = clipPolygon([a, b, c], this.sideOf, this.crossingOf);
+      const polygon = clipPolygon([a, b, c], this);
       for (let k = 1; k + 1 < polygon.length; k++) this.kept.push(polygon[0], polygon[k], polygon[k + 1]);
       return;
     }

@@ -17,8 +17,8 @@ import { computeVertexNormals, fittedNormals, type HeadModel, type SubMesh } fro
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP, type SkinHit } from './fit-hair.js';
-import { clipPolygon, GrowingFloats, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
+import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP, type SkinProbe } from './fit-hair.js';
+import { clipPolygon, GrowingFloats, headTopology, type HeadTopology, type PolygonClipper, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { kthSmallest } from '../math/kth-smallest.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
@@ -477,19 +477,16 @@ interface RimShape {
  * unoptimized meanwhile (--trace-opt: each of them once per two or three hair meshes). The
  * arithmetic is the closures', in their order.
  */
-class CapRim {
+class CapRim implements PolygonClipper {
   /** rimField per cap vertex, filled in order as asked. */
   private readonly rim: number[] = [];
   /** Points on an edge shared by the pieces on either side of it: where the rim crosses it, and its midpoint. */
   private readonly cut = new Map<number, number>();
   private readonly halves = new Map<number, number>();
-  /** side and rimCrossing as clipPolygon takes them. */
-  private readonly sideOf = (v: number): number => this.side(v);
-  private readonly rimCrossingOf = (a: number, b: number): number => this.sharedPoint(0, a, b);
 
   constructor(
     private readonly positions: number[], private readonly capTone: number[], private readonly capNormals: number[], private readonly indices: number[],
-    private readonly probe: (x: number, y: number, z: number) => SkinHit | null, private readonly shape: RimShape,
+    private readonly probe: SkinProbe, private readonly shape: RimShape,
   ) {}
 
   /**
@@ -530,7 +527,7 @@ class CapRim {
   private pointBetween(a: number, b: number, t: number): number {
     const { positions, capTone, capNormals } = this;
     let x = (1 - t) * positions[3 * a] + t * positions[3 * b], y = (1 - t) * positions[3 * a + 1] + t * positions[3 * b + 1], z = (1 - t) * positions[3 * a + 2] + t * positions[3 * b + 2];
-    const hit = this.probe(x, y, z);
+    const hit = this.probe.at(x, y, z);
     if (hit && hit.distance < CAP_GAP / 2) {
       const lift = CAP_GAP - hit.distance;
       x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
@@ -546,6 +543,11 @@ class CapRim {
    * (kind 0) or its midpoint (kind 1), computed once, from the lower-numbered end, so both
    * triangles on the edge get the same point.
    */
+  /** Where the rim crosses edge (a, b) (clipPolygon's PolygonClipper). */
+  crossing(a: number, b: number): number {
+    return this.sharedPoint(0, a, b);
+  }
+
   private sharedPoint(kind: 0 | 1, a: number, b: number): number {
     const points = kind === 0 ? this.cut : this.halves;
     const from = Math.min(a, b), to = Math.max(a, b), key = from * 2 ** 26 + to;
@@ -558,7 +560,7 @@ class CapRim {
   }
 
   private clipped(a: number, b: number, c: number): void {
-    const polygon = clipPolygon([a, b, c], this.sideOf, this.rimCrossingOf);
+    const polygon = clipPolygon([a, b, c], this);
     for (let k = 1; k + 1 < polygon.length; k++) this.indices.push(polygon[0], polygon[k], polygon[k + 1]);
   }
 
@@ -669,7 +671,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
       const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
       let x = (1 - t) * lifted(a, 0) + t * lifted(b, 0), y = (1 - t) * lifted(a, 1) + t * lifted(b, 1), z = (1 - t) * lifted(a, 2) + t * lifted(b, 2);
       // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
-      const hit = probe(x, y, z);
+      const hit = probe.at(x, y, z);
       if (hit && hit.distance < CAP_GAP) {
         const lift = CAP_GAP - hit.distance;
         x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
@@ -975,7 +977,7 @@ function withoutRegion(strands: Strands, pieces: Bound[][], model: HeadModel, fi
       // Sutherland-Hodgman: the triangle clipped to each bound of the piece in turn.
       let polygon = corners;
       for (const bound of piece) {
-        polygon = clipPolygon(polygon, (v) => side(bound, v), (a, b) => crossing(bound, a, b));
+        polygon = clipPolygon(polygon, { side: (v) => side(bound, v), crossing: (a, b) => crossing(bound, a, b) });
         if (polygon.length < 3) break;
       }
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
