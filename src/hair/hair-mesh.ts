@@ -457,6 +457,95 @@ function sideburnDepthOf(zones: readonly SideburnZone[], x: number, y: number, z
   return Math.max(zones[0].depth(x, y, z), zones[1].depth(x, y, z));
 }
 
+/**
+ * The scalp cap's surface before its rim is cut (scalpCap): per welded head triangle with a corner
+ * inside the smoothed coverage's half-way contour, its piece inside, over one cap vertex per head
+ * vertex inside the contour (lifted CAP_GAP along its normal) and one per head edge the contour
+ * crosses. Methods of one object, not closures made per mesh (see CapRim); the arithmetic is the
+ * closures', in their order.
+ */
+class CapSurface {
+  readonly positions: number[] = [];
+  /** Per cap vertex, the strands' tone over it. */
+  readonly capTone: number[] = [];
+  readonly capNormals: number[] = [];
+  private readonly vertexIndex: Int32Array;
+  private readonly edgeIndex = new Map<number, number>();
+
+  constructor(
+    private readonly fittedVertices: Float32Array, private readonly normals: Float32Array, private readonly profile: RadialProfile,
+    private readonly binTone: Float32Array, private readonly coverage: Float32Array, readonly probe: SkinProbe, private readonly n: number,
+  ) {
+    this.vertexIndex = new Int32Array(n).fill(-1);
+  }
+
+  private lifted(v: number, k: number): number {
+    return this.fittedVertices[3 * v + k] + CAP_GAP * this.normals[3 * v + k];
+  }
+
+  private toneAt(v: number): number {
+    const { fittedVertices } = this;
+    return this.binTone[this.profile.locateBin(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2])];
+  }
+
+  private isIn(v: number): boolean {
+    return this.coverage[v] >= 0.5;
+  }
+
+  /** The cap vertex over head vertex v, made on first use. */
+  private inside(v: number): number {
+    const { vertexIndex, positions } = this;
+    if (vertexIndex[v] < 0) {
+      vertexIndex[v] = positions.length / 3;
+      for (let k = 0; k < 3; k++) positions.push(this.lifted(v, k));
+      this.capTone.push(this.toneAt(v));
+      for (let k = 0; k < 3; k++) this.capNormals.push(this.normals[3 * v + k]);
+    }
+    return vertexIndex[v];
+  }
+
+  /** The cap vertex where the contour crosses head edge (a, b), made on first use. */
+  private crossing(a: number, b: number): number {
+    const { coverage, positions, normals } = this;
+    const key = Math.min(a, b) * this.n + Math.max(a, b);
+    let index = this.edgeIndex.get(key);
+    if (index === undefined) {
+      index = positions.length / 3;
+      this.edgeIndex.set(key, index);
+      const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
+      let x = (1 - t) * this.lifted(a, 0) + t * this.lifted(b, 0), y = (1 - t) * this.lifted(a, 1) + t * this.lifted(b, 1), z = (1 - t) * this.lifted(a, 2) + t * this.lifted(b, 2);
+      // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
+      const hit = this.probe.at(x, y, z);
+      if (hit && hit.distance < CAP_GAP) {
+        const lift = CAP_GAP - hit.distance;
+        x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
+      }
+      positions.push(x, y, z);
+      this.capTone.push((1 - t) * this.toneAt(a) + t * this.toneAt(b));
+      for (let k = 0; k < 3; k++) this.capNormals.push((1 - t) * normals[3 * a + k] + t * normals[3 * b + k]);
+    }
+    return index;
+  }
+
+  /** The cap's triangles (cap vertex indices) over the welded head triangles. */
+  triangles(welded: Uint32Array): number[] {
+    const triangles: number[] = [];
+    for (let t = 0; t < welded.length; t += 3) {
+      const count = +this.isIn(welded[t]) + +this.isIn(welded[t + 1]) + +this.isIn(welded[t + 2]);
+      if (count === 0) continue;
+      if (count === 3) { triangles.push(this.inside(welded[t]), this.inside(welded[t + 1]), this.inside(welded[t + 2])); continue; }
+      // Rotate so the corner alone on its side of the contour comes first (winding kept).
+      let lone = 0;
+      while (this.isIn(welded[t + lone]) !== (count === 1)) lone++;
+      const a = welded[t + lone], b = welded[t + ((lone + 1) % 3)], c = welded[t + ((lone + 2) % 3)];
+      const ab = this.crossing(a, b), ac = this.crossing(a, c);
+      if (count === 1) triangles.push(this.inside(a), ab, ac);
+      else triangles.push(ab, this.inside(b), this.inside(c), ab, this.inside(c), ac);
+    }
+    return triangles;
+  }
+}
+
 /** What the cap's rim follows on the front of the face and in the sideburns' zones (scalpCap's rimField). */
 interface RimShape {
   browY: number;
@@ -643,59 +732,10 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const topology = headTopology(model, true), welded = topology.indices;
   const coverage = smoothedCoverage(capped, eligible, topology, CAP_RIM_SMOOTHING);
   const normals = fittedNormals(model, fittedVertices);
-  const positions: number[] = [];
+  const surface = new CapSurface(fittedVertices, normals, profile, binTone, coverage, skinProbe(model, fittedVertices), n);
+  const triangles = surface.triangles(welded);
+  const { positions, capTone, capNormals, probe } = surface;
   const indices: number[] = [];
-  const capTone: number[] = [];
-  const capNormals: number[] = [];
-  // One cap vertex per head vertex inside the contour and per head edge the contour crosses.
-  const vertexIndex = new Int32Array(n).fill(-1);
-  const edgeIndex = new Map<number, number>();
-  const lifted = (v: number, k: number) => fittedVertices[3 * v + k] + CAP_GAP * normals[3 * v + k];
-  const toneAt = (v: number) => binTone[profile.locateBin(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2])];
-  const probe = skinProbe(model, fittedVertices);
-  const inside = (v: number): number => {
-    if (vertexIndex[v] < 0) {
-      vertexIndex[v] = positions.length / 3;
-      for (let k = 0; k < 3; k++) positions.push(lifted(v, k));
-      capTone.push(toneAt(v));
-      for (let k = 0; k < 3; k++) capNormals.push(normals[3 * v + k]);
-    }
-    return vertexIndex[v];
-  };
-  const crossing = (a: number, b: number): number => {
-    const key = Math.min(a, b) * n + Math.max(a, b);
-    let index = edgeIndex.get(key);
-    if (index === undefined) {
-      index = positions.length / 3;
-      edgeIndex.set(key, index);
-      const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
-      let x = (1 - t) * lifted(a, 0) + t * lifted(b, 0), y = (1 - t) * lifted(a, 1) + t * lifted(b, 1), z = (1 - t) * lifted(a, 2) + t * lifted(b, 2);
-      // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
-      const hit = probe.at(x, y, z);
-      if (hit && hit.distance < CAP_GAP) {
-        const lift = CAP_GAP - hit.distance;
-        x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
-      }
-      positions.push(x, y, z);
-      capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
-      for (let k = 0; k < 3; k++) capNormals.push((1 - t) * normals[3 * a + k] + t * normals[3 * b + k]);
-    }
-    return index;
-  };
-  const triangles: number[] = [];
-  const isIn = (v: number) => coverage[v] >= 0.5;
-  for (let t = 0; t < welded.length; t += 3) {
-    const count = +isIn(welded[t]) + +isIn(welded[t + 1]) + +isIn(welded[t + 2]);
-    if (count === 0) continue;
-    if (count === 3) { triangles.push(inside(welded[t]), inside(welded[t + 1]), inside(welded[t + 2])); continue; }
-    // Rotate so the corner alone on its side of the contour comes first (winding kept).
-    let lone = 0;
-    while (isIn(welded[t + lone]) !== (count === 1)) lone++;
-    const a = welded[t + lone], b = welded[t + ((lone + 1) % 3)], c = welded[t + ((lone + 2) % 3)];
-    const ab = crossing(a, b), ac = crossing(a, c);
-    if (count === 1) triangles.push(inside(a), ab, ac);
-    else triangles.push(ab, inside(b), inside(c), ab, inside(c), ac);
-  }
   // On the front of the face: cut along the strands' opaque coverage seen from the front, kept
   // above the floor. In the sideburns' zones: along their coverage seen from that side.
   const ahead = (v: number) => hair.positions[3 * v + 2] > browZ - FACE_DEPTH - ON_SCALP;
