@@ -156,13 +156,15 @@ function windowAround(values: Float32Array, size: number): TextureWindow {
  */
 export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, surround: EyeSurround, skinTone: ArrayLike<number>, keep?: Float32Array): void {
   const size = raster.size, { x: x0, y: y0, side } = surround.window;
-  const at = (wx: number, wy: number) => (y0 + wy) * size + x0 + wx;
+  // Texel (wx, wy) of the window is (y0 + wy) * size + x0 + wx, written out in both loops: as a
+  // closure made per call and inlined by identity, it took the loops' optimized code with it once
+  // collected, and they were compiled again (on-stack replacement) for every avatar.
   // Planes from the reused scratch (../math/scratch-arrays.ts), given back at the end: the window
   // is the model's, so the next avatar takes the same lengths again (7 MiB at 1024²).
   const colour = takeFloat32(side * side * 3), beyond = takeFloat32(side * side);
   for (let wy = 0; wy < side; wy++) {
     for (let wx = 0; wx < side; wx++) {
-      const p = at(wx, wy), w = wy * side + wx, slot = raster.slot[p];
+      const p = (y0 + wy) * size + x0 + wx, w = wy * side + wx, slot = raster.slot[p];
       for (let c = 0; c < 3; c++) colour[3 * w + c] = texture[3 * p + c];
       // Skin beyond the eye surround, not the photo's brows.
       if (slot >= 0) beyond[w] = raster.skin[slot] * (1 - surround.ring[p]) ** 2 * (1 - (keep ? keep[p] : 0));
@@ -177,7 +179,7 @@ export function harmoniseEyeSurround(texture: Float32Array, raster: UvRaster, su
   boxBlur(local, side, 3, Math.max(2, Math.round(size / 128)), 2, surround.ringEnd);
   for (let wy = 0; wy < side; wy++) {
     for (let wx = 0; wx < side; wx++) {
-      const p = at(wx, wy), w = wy * side + wx;
+      const p = (y0 + wy) * size + x0 + wx, w = wy * side + wx;
       const weight = surround.ring[p] * (1 - (keep ? keep[p] : 0));
       if (weight <= 0) continue;
       let lumaLocal = 0, lumaSurrounding = 0;

@@ -275,20 +275,7 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
   }
   const step = joint ? new JointStep(model, observations, texel, basis, lambda, lightPrior, lightWeight, options.onnxAbove ?? 1e5) : null;
   const objective: number[] = [];
-  const totalObjective = (): number => {
-    let sum = 0;
-    for (let v = 0; v < V; v++) {
-      const o = observations[v];
-      for (let i = 0; i < N; i++) {
-        const t = texel[i];
-        if (!(o.weight[t] > 0)) continue;
-        for (let c = 0; c < 3; c++) { const e = o.colour[3 * t + c] - srgbDecode(albedo[c * D + t]) * shading[v][3 * i + c]; sum += channelWeight(o, t, c) * e * e; }
-      }
-      for (let c = 0; c < 3; c++) for (let j = 0; j < SH; j++) sum += lightWeight[v][c] * (lights[v][c * SH + j] - lightPrior.reference[v][c * SH + j]) ** 2;
-    }
-    for (let c = 0; c < 3; c++) for (let k = 0; k < K; k++) if (model.variances[c][k] > 0) sum += (lambda * coefficients[c][k] ** 2) / model.variances[c][k];
-    return sum;
-  };
+  const fit: FitState = { model, observations, texel, albedo, shading, lights, lightWeight, lightReference: lightPrior.reference, coefficients, lambda };
   decodeAlbedo(model, coefficients, albedo);
   for (let round = 0; round < rounds; round++) {
     throwIfAborted(options.signal);
@@ -301,7 +288,7 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
       decodeAlbedo(model, coefficients, albedo);
       for (let v = 0; v < V; v++) evaluateBasis(basis[v], lights[v], N, shading[v]);
       residuals.push(photometricRmse(observations, texel, shading, albedo, D));
-      objective.push(totalObjective());
+      objective.push(totalObjective(fit));
       continue;
     }
     for (let c = 0; c < 3; c++) {
@@ -335,9 +322,44 @@ export async function fitUvapmUnderLight(model: UvapmModel, observations: readon
     }
     decodeAlbedo(model, coefficients, albedo);
     residuals.push(photometricRmse(observations, texel, shading, albedo, D));
-    objective.push(totalObjective());
+    objective.push(totalObjective(fit));
   }
   return { coefficients, lights, albedo, residuals, objective };
+}
+
+/** The fit's state that its objective reads (see fitUvapmUnderLight). */
+interface FitState {
+  model: UvapmModel;
+  observations: readonly UvapmObservation[];
+  texel: Int32Array;
+  albedo: Float32Array;
+  shading: Float64Array[];
+  lights: Float32Array[];
+  lightWeight: Float64Array[];
+  lightReference: readonly Float32Array[];
+  coefficients: Float32Array[];
+  lambda: number;
+}
+
+/**
+ * The objective after a round: weighted squared data residual + light prior + λ Σ c² / variance.
+ * A function of its own, not a closure made per fit: V8 compiled such a closure again for every avatar.
+ */
+function totalObjective(fit: FitState): number {
+  const { model, observations, texel, albedo, shading, lights, lightWeight, lightReference, coefficients, lambda } = fit;
+  const V = observations.length, N = texel.length, D = model.size * model.size, K = model.componentCount;
+  let sum = 0;
+  for (let v = 0; v < V; v++) {
+    const o = observations[v];
+    for (let i = 0; i < N; i++) {
+      const t = texel[i];
+      if (!(o.weight[t] > 0)) continue;
+      for (let c = 0; c < 3; c++) { const e = o.colour[3 * t + c] - srgbDecode(albedo[c * D + t]) * shading[v][3 * i + c]; sum += channelWeight(o, t, c) * e * e; }
+    }
+    for (let c = 0; c < 3; c++) for (let j = 0; j < SH; j++) sum += lightWeight[v][c] * (lights[v][c * SH + j] - lightReference[v][c * SH + j]) ** 2;
+  }
+  for (let c = 0; c < 3; c++) for (let k = 0; k < K; k++) if (model.variances[c][k] > 0) sum += (lambda * coefficients[c][k] ** 2) / model.variances[c][k];
+  return sum;
 }
 
 /** albedo (planar, d²) = mean + Σ_k c_k U_k per channel. */
@@ -529,24 +551,33 @@ class JointStep {
     }
     if (!choleskySolve(A, b, n, x, work)) return;
 
-    const objective = (scale: number): number => {
-      let sum = 0;
-      for (let r = 0; r < n; r++) { const offset = current[r] + scale * x[r] - target[r]; sum += prior[r] * offset * offset; }
-      for (let p = 0; p < M; p++) {
-        const v = pairView[p], i = pairIndex[p], t = texel[i];
-        let a = plane[t], s = 0;
-        for (let k = 0; k < K; k++) a += scale * x[k] * U[k * D + t];
-        for (let j = 0; j < SH; j++) s += (current[K + v * SH + j] + scale * x[K + v * SH + j]) * basis[v][i * SH + j];
-        const e = observations[v].colour[3 * t + channel] - srgbDecode(a) * s;
-        sum += channelWeight(observations[v], t, channel) * e * e;
-      }
-      return sum;
-    };
-    const before = objective(0);
-    let scale = 1, after = objective(scale);
-    for (let attempt = 0; attempt < 5 && after > before; attempt++) after = objective((scale *= 0.5));
+    const step = { channel, plane, n, x, current, target, prior };
+    const before = this.objective(step, 0);
+    let scale = 1, after = this.objective(step, scale);
+    for (let attempt = 0; attempt < 5 && after > before; attempt++) after = this.objective(step, (scale *= 0.5));
     if (after > before) return;
     for (let k = 0; k < K; k++) coefficients[k] = current[k] + scale * x[k];
     for (let v = 0; v < V; v++) for (let j = 0; j < SH; j++) lights[v][channel * SH + j] = current[K + v * SH + j] + scale * x[K + v * SH + j];
+  }
+
+  /**
+   * run's objective at `scale` times its step. A method, not a closure made per run: V8 compiled
+   * such a closure again for every channel of every avatar (on-stack replacement included).
+   */
+  private objective(step: { channel: number; plane: Float32Array; n: number; x: Float64Array; current: Float64Array; target: Float64Array; prior: Float64Array }, scale: number): number {
+    const { K, pairView, pairIndex, observations, texel, basis, model } = this;
+    const { channel, plane, n, x, current, target, prior } = step;
+    const M = pairView.length, D = model.size * model.size, U = model.components[channel];
+    let sum = 0;
+    for (let r = 0; r < n; r++) { const offset = current[r] + scale * x[r] - target[r]; sum += prior[r] * offset * offset; }
+    for (let p = 0; p < M; p++) {
+      const v = pairView[p], i = pairIndex[p], t = texel[i];
+      let a = plane[t], s = 0;
+      for (let k = 0; k < K; k++) a += scale * x[k] * U[k * D + t];
+      for (let j = 0; j < SH; j++) s += (current[K + v * SH + j] + scale * x[K + v * SH + j]) * basis[v][i * SH + j];
+      const e = observations[v].colour[3 * t + channel] - srgbDecode(a) * s;
+      sum += channelWeight(observations[v], t, channel) * e * e;
+    }
+    return sum;
   }
 }

@@ -29,22 +29,93 @@ export function photoBrowShare(raster: UvRaster, mirror: MirrorMap, browWeight: 
   const size = raster.size, count = raster.texel.length;
   const feather = Math.max(1, Math.round(size / 128));
   const own = takeFloat32(size * size);
-  for (let i = 0; i < count; i++) own[raster.texel[i]] = browWeight[i];
+  // Only the brow texels are written (3.2 -> 1.1 ms, median of 12): the rest of own is the +0 it was
+  // taken with. Tested as bits, so that a −0 is written as before.
+  const weightBits = new Uint32Array(browWeight.buffer, browWeight.byteOffset, count);
+  for (let i = 0; i < count; i++) if (weightBits[i] !== 0) own[raster.texel[i]] = browWeight[i];
   const share = takeFloat32(size * size);
   // Mirror points whose four texels are +0 (off the brows: nearly all) sample +0, found without sampling.
   const brows = new Int32Array(4);
   nonZeroBounds(own, size, brows);
-  for (let i = 0; i < count; i++) {
-    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
-    const mirrored = mx === mx && !bilinearOutside(brows, size, mx, my) ? sampleBilinear(own, size, size, mx, my) : 0;
-    share[raster.texel[i]] = Math.max(browWeight[i], mirrored) * confidence[i];
-  }
+  mirroredBrowShare(raster, mirror, mirrorRows(raster, mirror), brows, own, browWeight, confidence, share);
   giveBackFloat32(own);
   boxBlur(share, size, 1, feather, FEATHER_PASSES);
   // Normalised by the covered share, so island borders do not fade (as the completion's confidence).
-  const coverage = blurredIslandCoverage(raster, feather);
-  for (let p = 0; p < share.length; p++) share[p] = raster.slot[p] >= 0 ? Math.min(1, share[p] / Math.max(coverage[p], 1e-6)) : 0;
+  normaliseBrowShare(share, blurredIslandCoverage(raster, feather), raster.slot, size, brows);
   return share;
+}
+
+/**
+ * Per texture row of a raster, the range of its covered texels in the raster's order
+ * (start[y] .. start[y + 1] − 1), and the least and greatest row that their mirror points lie on,
+ * clamped as bilinearOutside clamps them (−Infinity and Infinity for a row with a mirror point
+ * whose y alone is NaN, which bilinearOutside does not rule out). The layout's alone: once per
+ * mirror map; read-only.
+ */
+interface MirrorRows {
+  start: Int32Array;
+  low: Float32Array;
+  high: Float32Array;
+}
+
+const mirrorRowsOfMaps = new PerModelCache<MirrorMap, MirrorRows & { raster: UvRaster }>();
+
+function mirrorRows(raster: UvRaster, mirror: MirrorMap): MirrorRows {
+  const cached = mirrorRowsOfMaps.get(mirror, 0, () => computeMirrorRows(raster, mirror));
+  // A mirror map belongs to one raster (getMirrorMap); another raster is not cached.
+  return cached.raster === raster ? cached : computeMirrorRows(raster, mirror);
+}
+
+function computeMirrorRows(raster: UvRaster, mirror: MirrorMap): MirrorRows & { raster: UvRaster } {
+  const size = raster.size, count = raster.texel.length;
+  const start = new Int32Array(size + 1), low = new Float32Array(size).fill(Infinity), high = new Float32Array(size).fill(-Infinity);
+  for (let i = 0; i < count; i++) {
+    const y = Math.floor(raster.texel[i] / size);
+    start[y + 1]++;
+    const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
+    if (!(mx === mx)) continue;
+    if (!(my === my)) { low[y] = -Infinity; high[y] = Infinity; continue; }
+    const yc = Math.min(Math.max(my, 0), size - 1);
+    low[y] = Math.min(low[y], yc); high[y] = Math.max(high[y], yc);
+  }
+  for (let y = 0; y < size; y++) start[y + 1] += start[y];
+  return { raster, start, low, high };
+}
+
+/**
+ * photoBrowShare's per-texel share, max(own brow weight, the brow weight at the mirror point) ×
+ * confidence, written only on the rows that can hold a share that is not +0: the brows' own rows
+ * (`brows`, nonZeroBounds of `own`) and the rows with a mirror point that bilinearOutside does not
+ * rule out. On any other row the brow weight is +0 and the mirror sample 0, and the confidence
+ * (completeAlbedo's, co + (1 − co)·cm with both terms ≥ +0) makes their product the +0 the share
+ * was taken with. The sample photo: 569 of 1,024 rows (its brow weights span rows 326-569 of the
+ * texture), 9.9 -> 5.4 ms (medians of 12 in one process).
+ */
+function mirroredBrowShare(
+  raster: UvRaster, mirror: MirrorMap, rows: MirrorRows, brows: Int32Array, own: Float32Array, browWeight: Float32Array, confidence: Float32Array, share: Float32Array,
+): void {
+  const size = raster.size, { start, low, high } = rows;
+  const top = brows[2], bottom = brows[3];
+  for (let y = 0; y < size; y++) {
+    if ((y < top || y > bottom) && !(high[y] >= top - 1 && low[y] < bottom + 1)) continue;
+    for (let i = start[y]; i < start[y + 1]; i++) {
+      const mx = mirror.position[2 * i], my = mirror.position[2 * i + 1];
+      const mirrored = mx === mx && !bilinearOutside(brows, size, mx, my) ? sampleBilinear(own, size, size, mx, my) : 0;
+      share[raster.texel[i]] = Math.max(browWeight[i], mirrored) * confidence[i];
+    }
+  }
+}
+
+/**
+ * In place: the blurred share over the blurred island coverage, at most 1, and 0 off the islands;
+ * worked on only inside the box of the share's texels that are not +0 (nonZeroBounds into
+ * `bounds`), since a +0 share stays +0 either way: 4.8 -> 1.7 ms on the sample photo (median of 12).
+ */
+function normaliseBrowShare(share: Float32Array, coverage: Float32Array, slot: Int32Array, size: number, bounds: Int32Array): void {
+  nonZeroBounds(share, size, bounds);
+  for (let y = bounds[2]; y <= bounds[3]; y++) {
+    for (let p = y * size + bounds[0]; p <= y * size + bounds[1]; p++) share[p] = slot[p] >= 0 ? Math.min(1, share[p] / Math.max(coverage[p], 1e-6)) : 0;
+  }
 }
 
 /**

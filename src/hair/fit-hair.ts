@@ -210,14 +210,14 @@ export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model:
  * along the nearest skin vertex's normal, in place (two rounds, as a push can bring a vertex near
  * another skin vertex), and caps their skinDistance at SKIN_GAP.
  */
-export function pushOutOfSkin(positions: Float32Array, skinDistance: Float32Array, probe: ReturnType<typeof skinProbe>, first = 0): void {
+export function pushOutOfSkin(positions: Float32Array, skinDistance: Float32Array, probe: SkinProbe, first = 0): void {
   const n = positions.length / 3;
   // The probe depends on the point alone: a vertex the first round left in place would be left in
   // place again, so the second round probes only the ones it moved (most hair lies clear of the skin).
   const moved = new Int32Array(Math.max(0, n - first));
   let movedCount = 0;
   const push = (i: number): boolean => {
-    const hit = probe(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
+    const hit = probe.at(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
     if (!hit || hit.distance >= SKIN_GAP || hit.distance < -PROBE_REACH) return false;
     const lift = SKIN_GAP - hit.distance;
     positions[3 * i] += lift * hit.nx; positions[3 * i + 1] += lift * hit.ny; positions[3 * i + 2] += lift * hit.nz;
@@ -243,15 +243,26 @@ export interface SkinHit {
  * Signed distance of a point to the fitted skin along the nearest surface vertex's normal (positive
  * outside), or null beyond NEAR_SKIN.
  */
-export function skinProbe(model: HeadModel, fittedVertices: Float32Array): (x: number, y: number, z: number) => SkinHit | null {
+export function skinProbe(model: HeadModel, fittedVertices: Float32Array): SkinProbe {
   const normals = fittedNormals(model, fittedVertices);
   const grid = skinGrids.get(model, fittedVertices, () => new VertexGrid(fittedVertices, 0.01, (v) => model.weldGroup[v] === v));
-  return (x, y, z) => {
-    const v = grid.nearest(x, y, z, undefined, Math.ceil(NEAR_SKIN / 0.01));
+  return new SkinProbe(fittedVertices, normals, grid);
+}
+
+/**
+ * skinProbe's answer, asked with `at`: an object's method rather than a closure made per call,
+ * which V8's optimized callers inlined by identity and dropped with it (../hair/hair-mesh.ts CapRim).
+ */
+export class SkinProbe {
+  constructor(private readonly fittedVertices: Float32Array, private readonly normals: Float32Array, private readonly grid: VertexGrid) {}
+
+  at(x: number, y: number, z: number): SkinHit | null {
+    const { fittedVertices, normals } = this;
+    const v = this.grid.nearest(x, y, z, undefined, Math.ceil(NEAR_SKIN / 0.01));
     if (v < 0) return null;
     const nx = normals[3 * v], ny = normals[3 * v + 1], nz = normals[3 * v + 2];
     return { distance: (x - fittedVertices[3 * v]) * nx + (y - fittedVertices[3 * v + 1]) * ny + (z - fittedVertices[3 * v + 2]) * nz, nx, ny, nz };
-  };
+  }
 }
 
 /**
@@ -263,7 +274,7 @@ export function hairPenetrationMm(hairPositions: Float32Array, model: HeadModel,
   const probe = skinProbe(model, fittedVertices);
   let deepest = 0;
   for (let i = 0; i < hairPositions.length; i += 3) {
-    const hit = probe(hairPositions[i], hairPositions[i + 1], hairPositions[i + 2]);
+    const hit = probe.at(hairPositions[i], hairPositions[i + 1], hairPositions[i + 2]);
     if (hit && hit.distance < 0 && hit.distance >= -PROBE_REACH) deepest = Math.max(deepest, -hit.distance);
   }
   return deepest * 1000;

@@ -17,8 +17,8 @@ import { computeVertexNormals, fittedNormals, type HeadModel, type SubMesh } fro
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP } from './fit-hair.js';
-import { clipPolygon, GrowingFloats, headTopology, type HeadTopology, usedVertices } from '../modelpack/mesh-utils.js';
+import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP, type SkinProbe } from './fit-hair.js';
+import { clipPolygon, GrowingFloats, headTopology, type HeadTopology, type PolygonClipper, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { kthSmallest } from '../math/kth-smallest.js';
 import { createRasterTarget, rasterizeTriangles } from '../render/rasterize.js';
@@ -345,12 +345,12 @@ function smoothedCoverage(capped: Uint8Array, eligible: Uint8Array, { offsets, n
  * `include` keeps, their triangles rasterized orthographically along the axis that
  * is neither `across` (the horizontal one: 0 for x, seen from the front; 2 for z, seen from the
  * side) nor y, on a grid of COVERAGE_CELL with the alpha test (`strandTone` NaN where it drops the
- * texel), closed and shrunk as CAP_UNDER_STRANDS says. The returned function takes the point's
+ * texel), closed and shrunk as CAP_UNDER_STRANDS says. The result's `at` takes the point's
  * `across` coordinate and its y. Seen from the front (or side) rather than from the cranium's
  * centre, since a fringe's tips stand off the forehead: projected from the centre, they covered
  * cap that the front view shows below them.
  */
-function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, include: (a: number, b: number, c: number) => boolean, across: 0 | 2): (h: number, y: number) => number {
+function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) => number, include: (a: number, b: number, c: number) => boolean, across: 0 | 2): CoverageDepth {
   const { positions: P, indices: hairIndices, uvs, skinDistance } = hair;
   const kept: number[] = [];
   let left = Infinity, right = -Infinity, bottom = Infinity, top = -Infinity;
@@ -364,7 +364,7 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
       bottom = Math.min(bottom, P[3 * v + 1]); top = Math.max(top, P[3 * v + 1]);
     }
   }
-  if (!kept.length) return () => -Infinity;
+  if (!kept.length) return NO_COVERAGE;
   const width = Math.ceil((right - left) / COVERAGE_CELL) + 1, height = Math.ceil((top - bottom) / COVERAGE_CELL) + 1;
   // Depth 0 everywhere: only whether some fragment of a cell passes the alpha test matters, and
   // with equal depths the rasterizer tests no more fragments of a cell once one has passed (the
@@ -378,17 +378,36 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
   rasterizeTriangles(target, screen, indices, { accept: opaqueStrandAt(indices, uvs, strandTone) });
   const covered = new Uint8Array(width * height);
   for (let p = 0; p < covered.length; p++) covered[p] = target.triangle[p] >= 0 ? 1 : 0;
-  const depths = depthsInClosings(covered, width, height, CAP_UNDER_STRANDS.map(({ closing }) => closing / COVERAGE_CELL));
-  return (h, y) => {
-    const i = Math.round((top - y) / COVERAGE_CELL), j = Math.round((h - left) / COVERAGE_CELL);
+  return new CoverageDepth(top, left, width, height, depthsInClosings(covered, width, height, CAP_UNDER_STRANDS.map(({ closing }) => closing / COVERAGE_CELL)));
+}
+
+/**
+ * strandCoverageDepth's answer: the closings' depths on their grid, read by `at`. An object with a
+ * method, not a closure made per avatar, for the rim's code that calls it (see CapRim).
+ */
+class CoverageDepth {
+  constructor(
+    private readonly top: number, private readonly left: number, private readonly width: number, private readonly height: number,
+    /** Per CAP_UNDER_STRANDS entry, the depths in its closing; none: no strands, outside everywhere. */
+    private readonly depths: Float32Array[] | null,
+  ) {}
+
+  /** How far (metres) the point at (h, y) lies inside the region (negative outside). */
+  at(h: number, y: number): number {
+    const { depths, width, height } = this;
+    if (!depths) return -Infinity;
+    const i = Math.round((this.top - y) / COVERAGE_CELL), j = Math.round((h - this.left) / COVERAGE_CELL);
     // Beyond the strands' extent: outside, by how far.
     const off = Math.max(0, -i, i - (height - 1), -j, j - (width - 1));
     const cell = Math.min(height - 1, Math.max(0, i)) * width + Math.min(width - 1, Math.max(0, j));
     let inside = -Infinity;
     for (let k = 0; k < CAP_UNDER_STRANDS.length; k++) inside = Math.max(inside, (off ? -off : depths[k][cell]) * COVERAGE_CELL - CAP_UNDER_STRANDS[k].margin);
     return inside;
-  };
+  }
 }
+
+/** No strands to be under: every point outside. */
+const NO_COVERAGE = new CoverageDepth(0, 0, 0, 0, null);
 
 /**
  * The sideburns' zone on one side of the face, where the cap goes only under the strands' opaque
@@ -399,10 +418,21 @@ function strandCoverageDepth(hair: Strands, strandTone: (u: number, v: number) =
  * left a thin skin streak in front of the ear's top, below the brows where the cap never went.
  * `depth` is how far (metres) a point lies inside the zone (negative outside).
  */
-interface SideburnZone {
+class SideburnZone {
   /** Whether the side has a zone at all (its ear is cut round). */
-  present: boolean;
-  depth: (x: number, y: number, z: number) => number;
+  readonly present: boolean;
+
+  constructor(
+    private readonly top: number, private readonly sign: -1 | 1, private readonly midX: number, private readonly beside: number,
+    private readonly eyeZ: number, private readonly earRear: number,
+  ) {
+    this.present = earRear !== Infinity;
+  }
+
+  depth(x: number, y: number, z: number): number {
+    if (!this.present) return -Infinity;
+    return Math.min(this.top - y, this.sign * (x - this.midX) - this.beside, this.eyeZ - z, z - this.earRear);
+  }
 }
 
 /** Metres outside the outer eye corners (sideways) from which the side of the face counts as the sideburns' zone: the temples' skin beside the eyes stays bare. */
@@ -418,10 +448,235 @@ function sideburnZone(model: HeadModel, fittedVertices: Float32Array, ear: Uint8
   const eyeLateral = Math.max(sign * (point(36, 0) - midX), sign * (point(45, 0) - midX)), eyeZ = Math.min(point(36, 2), point(45, 2));
   let earRear = Infinity;
   for (let v = 0; v < fittedVertices.length / 3; v++) if (ear[v] && sign * (fittedVertices[3 * v] - midX) > 0) earRear = Math.min(earRear, fittedVertices[3 * v + 2]);
-  // The ear on this side is hidden under the strands (no cut round it): its sideburns were not cut either.
-  if (earRear === Infinity) return { present: false, depth: () => -Infinity };
-  const top = browY + CAP_FLOOR_ABOVE_BROWS, beside = eyeLateral + SIDEBURN_BESIDE_EYES;
-  return { present: true, depth: (x, y, z) => Math.min(top - y, sign * (x - midX) - beside, eyeZ - z, z - earRear) };
+  // The ear on this side is hidden under the strands (no cut round it, earRear Infinity): its sideburns were not cut either.
+  return new SideburnZone(browY + CAP_FLOOR_ABOVE_BROWS, sign, midX, eyeLateral + SIDEBURN_BESIDE_EYES, eyeZ, earRear);
+}
+
+/** The deeper of the two sides' sideburns zones (SideburnZone.depth). */
+function sideburnDepthOf(zones: readonly SideburnZone[], x: number, y: number, z: number): number {
+  return Math.max(zones[0].depth(x, y, z), zones[1].depth(x, y, z));
+}
+
+/**
+ * The scalp cap's surface before its rim is cut (scalpCap): per welded head triangle with a corner
+ * inside the smoothed coverage's half-way contour, its piece inside, over one cap vertex per head
+ * vertex inside the contour (lifted CAP_GAP along its normal) and one per head edge the contour
+ * crosses. Methods of one object, not closures made per mesh (see CapRim); the arithmetic is the
+ * closures', in their order.
+ */
+class CapSurface {
+  readonly positions: number[] = [];
+  /** Per cap vertex, the strands' tone over it. */
+  readonly capTone: number[] = [];
+  readonly capNormals: number[] = [];
+  private readonly vertexIndex: Int32Array;
+  private readonly edgeIndex = new Map<number, number>();
+
+  constructor(
+    private readonly fittedVertices: Float32Array, private readonly normals: Float32Array, private readonly profile: RadialProfile,
+    private readonly binTone: Float32Array, private readonly coverage: Float32Array, readonly probe: SkinProbe, private readonly n: number,
+  ) {
+    this.vertexIndex = new Int32Array(n).fill(-1);
+  }
+
+  private lifted(v: number, k: number): number {
+    return this.fittedVertices[3 * v + k] + CAP_GAP * this.normals[3 * v + k];
+  }
+
+  private toneAt(v: number): number {
+    const { fittedVertices } = this;
+    return this.binTone[this.profile.locateBin(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2])];
+  }
+
+  private isIn(v: number): boolean {
+    return this.coverage[v] >= 0.5;
+  }
+
+  /** The cap vertex over head vertex v, made on first use. */
+  private inside(v: number): number {
+    const { vertexIndex, positions } = this;
+    if (vertexIndex[v] < 0) {
+      vertexIndex[v] = positions.length / 3;
+      for (let k = 0; k < 3; k++) positions.push(this.lifted(v, k));
+      this.capTone.push(this.toneAt(v));
+      for (let k = 0; k < 3; k++) this.capNormals.push(this.normals[3 * v + k]);
+    }
+    return vertexIndex[v];
+  }
+
+  /** The cap vertex where the contour crosses head edge (a, b), made on first use. */
+  private crossing(a: number, b: number): number {
+    const { coverage, positions, normals } = this;
+    const key = Math.min(a, b) * this.n + Math.max(a, b);
+    let index = this.edgeIndex.get(key);
+    if (index === undefined) {
+      index = positions.length / 3;
+      this.edgeIndex.set(key, index);
+      const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
+      let x = (1 - t) * this.lifted(a, 0) + t * this.lifted(b, 0), y = (1 - t) * this.lifted(a, 1) + t * this.lifted(b, 1), z = (1 - t) * this.lifted(a, 2) + t * this.lifted(b, 2);
+      // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
+      const hit = this.probe.at(x, y, z);
+      if (hit && hit.distance < CAP_GAP) {
+        const lift = CAP_GAP - hit.distance;
+        x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
+      }
+      positions.push(x, y, z);
+      this.capTone.push((1 - t) * this.toneAt(a) + t * this.toneAt(b));
+      for (let k = 0; k < 3; k++) this.capNormals.push((1 - t) * normals[3 * a + k] + t * normals[3 * b + k]);
+    }
+    return index;
+  }
+
+  /** The cap's triangles (cap vertex indices) over the welded head triangles. */
+  triangles(welded: Uint32Array): number[] {
+    const triangles: number[] = [];
+    for (let t = 0; t < welded.length; t += 3) {
+      const count = +this.isIn(welded[t]) + +this.isIn(welded[t + 1]) + +this.isIn(welded[t + 2]);
+      if (count === 0) continue;
+      if (count === 3) { triangles.push(this.inside(welded[t]), this.inside(welded[t + 1]), this.inside(welded[t + 2])); continue; }
+      // Rotate so the corner alone on its side of the contour comes first (winding kept).
+      let lone = 0;
+      while (this.isIn(welded[t + lone]) !== (count === 1)) lone++;
+      const a = welded[t + lone], b = welded[t + ((lone + 1) % 3)], c = welded[t + ((lone + 2) % 3)];
+      const ab = this.crossing(a, b), ac = this.crossing(a, c);
+      if (count === 1) triangles.push(this.inside(a), ab, ac);
+      else triangles.push(ab, this.inside(b), this.inside(c), ab, this.inside(c), ac);
+    }
+    return triangles;
+  }
+}
+
+/** What the cap's rim follows on the front of the face and in the sideburns' zones (scalpCap's rimField). */
+interface RimShape {
+  browY: number;
+  browZ: number;
+  frontAboveBrows: number;
+  midX: number;
+  zones: readonly SideburnZone[];
+  /** The strands' coverage seen from the front, and per side (-x, +x) from that side. */
+  coverageDepth: CoverageDepth;
+  sideCoverage: readonly CoverageDepth[];
+}
+
+/**
+ * scalpCap's rim: the cap's triangles near it halved and clipped along rimField, new points
+ * appended to the cap's lists. Methods of one object, not closures made per avatar: V8 inlined
+ * those into each other by their identity, so each avatar's new closures, and the optimized code
+ * that had inlined the last avatar's once those were collected, were compiled again and ran
+ * unoptimized meanwhile (--trace-opt: each of them once per two or three hair meshes). The
+ * arithmetic is the closures', in their order.
+ */
+class CapRim implements PolygonClipper {
+  /** rimField per cap vertex, filled in order as asked. */
+  private readonly rim: number[] = [];
+  /** Points on an edge shared by the pieces on either side of it: where the rim crosses it, and its midpoint. */
+  private readonly cut = new Map<number, number>();
+  private readonly halves = new Map<number, number>();
+
+  constructor(
+    private readonly positions: number[], private readonly capTone: number[], private readonly capNormals: number[], private readonly indices: number[],
+    private readonly probe: SkinProbe, private readonly shape: RimShape,
+  ) {}
+
+  /**
+   * On the front of the face: cut along the strands' opaque coverage seen from the front, kept
+   * above the floor. In the sideburns' zones: along their coverage seen from that side.
+   */
+  private frontField(x: number, y: number, z: number): number {
+    const { browY, browZ, frontAboveBrows, coverageDepth } = this.shape;
+    return Math.max(
+      Math.max(y - (browY + frontAboveBrows), browZ - FACE_DEPTH - z),
+      Math.min(coverageDepth.at(x, y), y - (browY + CAP_FLOOR_ABOVE_BROWS)),
+    );
+  }
+
+  /**
+   * Inside a zone the side coverage alone decides, outside it the front's rule: the larger of the
+   * two, each held below zero on the other's ground, so the field stays continuous.
+   */
+  private rimField(x: number, y: number, z: number): number {
+    const zone = sideburnDepthOf(this.shape.zones, x, y, z);
+    if (zone === -Infinity) return this.frontField(x, y, z);
+    const sideCovered = this.shape.sideCoverage[x < this.shape.midX ? 0 : 1].at(z, y);
+    return Math.max(Math.min(this.frontField(x, y, z), -zone), Math.min(sideCovered, zone));
+  }
+
+  side(v: number): number {
+    const { rim, positions } = this;
+    while (rim.length <= v) { const k = rim.length; rim.push(this.rimField(positions[3 * k], positions[3 * k + 1], positions[3 * k + 2])); }
+    return rim[v];
+  }
+
+  /**
+   * New points lie in the plane of their cap triangle, so the pieces of neighbouring triangles
+   * meet, unless that brings them within half of CAP_GAP of the skin (where the head curves
+   * sharply under a long edge): then they are lifted back to CAP_GAP.
+   * Scalars, not a 3-array per point: refine makes tens of thousands of them per avatar.
+   */
+  private pointBetween(a: number, b: number, t: number): number {
+    const { positions, capTone, capNormals } = this;
+    let x = (1 - t) * positions[3 * a] + t * positions[3 * b], y = (1 - t) * positions[3 * a + 1] + t * positions[3 * b + 1], z = (1 - t) * positions[3 * a + 2] + t * positions[3 * b + 2];
+    const hit = this.probe.at(x, y, z);
+    if (hit && hit.distance < CAP_GAP / 2) {
+      const lift = CAP_GAP - hit.distance;
+      x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
+    }
+    positions.push(x, y, z);
+    capTone.push((1 - t) * capTone[a] + t * capTone[b]);
+    for (let k = 0; k < 3; k++) capNormals.push((1 - t) * capNormals[3 * a + k] + t * capNormals[3 * b + k]);
+    return positions.length / 3 - 1;
+  }
+
+  /**
+   * The point on an edge shared by the pieces on either side of it: where the rim crosses it
+   * (kind 0) or its midpoint (kind 1), computed once, from the lower-numbered end, so both
+   * triangles on the edge get the same point.
+   */
+  /** Where the rim crosses edge (a, b) (clipPolygon's PolygonClipper). */
+  crossing(a: number, b: number): number {
+    return this.sharedPoint(0, a, b);
+  }
+
+  private sharedPoint(kind: 0 | 1, a: number, b: number): number {
+    const points = kind === 0 ? this.cut : this.halves;
+    const from = Math.min(a, b), to = Math.max(a, b), key = from * 2 ** 26 + to;
+    let index = points.get(key);
+    if (index === undefined) {
+      index = this.pointBetween(from, to, kind === 0 ? this.side(from) / (this.side(from) - this.side(to)) : 0.5);
+      points.set(key, index);
+    }
+    return index;
+  }
+
+  private clipped(a: number, b: number, c: number): void {
+    const polygon = clipPolygon([a, b, c], this);
+    for (let k = 1; k + 1 < polygon.length; k++) this.indices.push(polygon[0], polygon[k], polygon[k + 1]);
+  }
+
+  private inSideburn(v: number): boolean {
+    const { positions } = this;
+    return sideburnDepthOf(this.shape.zones, positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]) > 0;
+  }
+
+  /**
+   * rimField changes by at most a metre per metre: a triangle whose corners all lie further inside
+   * (or outside) than its longest edge lies wholly inside (outside). Near the rim a triangle is
+   * halved along its edges, RIM_LEVELS times at most, and the last pieces are clipped, so the rim
+   * follows the strands' outline, not straight chords between the head's vertices.
+   * In the sideburns' zones the head's own triangles are clipped, not halved first: halved, they
+   * added about 2,000 triangles to short02 on 3ddfa_v2 emma, for no fewer holes seen from the side
+   * (bench/hair-holes.ts); the rim there runs along the sideburns' ends, seen from the side only.
+   */
+  refine(a: number, b: number, c: number, level: number): void {
+    const { positions } = this;
+    const longest = Math.max(distance3(positions, a, b), distance3(positions, b, c), distance3(positions, c, a));
+    const least = Math.min(this.side(a), this.side(b), this.side(c)), most = Math.max(this.side(a), this.side(b), this.side(c));
+    if (least >= longest) { this.indices.push(a, b, c); return; }
+    if (most <= -longest) return;
+    if (level === RIM_LEVELS || this.inSideburn(a) || this.inSideburn(b) || this.inSideburn(c)) { this.clipped(a, b, c); return; }
+    const ab = this.sharedPoint(1, a, b), bc = this.sharedPoint(1, b, c), ca = this.sharedPoint(1, c, a);
+    this.refine(a, ab, ca, level + 1); this.refine(ab, b, bc, level + 1); this.refine(ca, bc, c, level + 1); this.refine(ab, bc, ca, level + 1);
+  }
 }
 
 /** The scalp cap: its geometry, the strands' tone over each of its vertices, and every strand tone sampled on the scalp. */
@@ -458,7 +713,6 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   let browY = 0, browZ = 0;
   for (let k = 17; k <= 26; k++) { browY += fittedVertices[3 * model.landmarks68[k] + 1] / 10; browZ += fittedVertices[3 * model.landmarks68[k] + 2] / 10; }
   const zones = ([-1, 1] as const).map((sign) => sideburnZone(model, fittedVertices, ear, browY, sign));
-  const sideburnDepth = (x: number, y: number, z: number) => Math.max(zones[0].depth(x, y, z), zones[1].depth(x, y, z));
   const n = model.vertexCount, capped = new Uint8Array(n), eligible = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
     if (model.weldGroup[v] !== v) continue;
@@ -467,7 +721,7 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
     // capped, but for the sideburns' zone in front of an ear the strands are cut round (sideburnZone).
     // The front of the face is cut along the strands over it seen from the front, the sideburns'
     // zone along them seen from the side (rimField).
-    if (y < browY && (model.skinWeight[v] > 0.5 || z > browZ - FACE_DEPTH) && sideburnDepth(x, y, z) <= 0) continue;
+    if (y < browY && (model.skinWeight[v] > 0.5 || z > browZ - FACE_DEPTH) && sideburnDepthOf(zones, x, y, z) <= 0) continue;
     // Nor are the ears the strands are cut around (./ears.ts): lifted onto the helix, the cap drew a
     // hair-coloured rim round the ear's top. Under hair that hides the ear, the cap keeps covering
     // it, so no ear skin shows between the cards.
@@ -478,59 +732,10 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   const topology = headTopology(model, true), welded = topology.indices;
   const coverage = smoothedCoverage(capped, eligible, topology, CAP_RIM_SMOOTHING);
   const normals = fittedNormals(model, fittedVertices);
-  const positions: number[] = [];
+  const surface = new CapSurface(fittedVertices, normals, profile, binTone, coverage, skinProbe(model, fittedVertices), n);
+  const triangles = surface.triangles(welded);
+  const { positions, capTone, capNormals, probe } = surface;
   const indices: number[] = [];
-  const capTone: number[] = [];
-  const capNormals: number[] = [];
-  // One cap vertex per head vertex inside the contour and per head edge the contour crosses.
-  const vertexIndex = new Int32Array(n).fill(-1);
-  const edgeIndex = new Map<number, number>();
-  const lifted = (v: number, k: number) => fittedVertices[3 * v + k] + CAP_GAP * normals[3 * v + k];
-  const toneAt = (v: number) => binTone[profile.locateBin(fittedVertices[3 * v], fittedVertices[3 * v + 1], fittedVertices[3 * v + 2])];
-  const probe = skinProbe(model, fittedVertices);
-  const inside = (v: number): number => {
-    if (vertexIndex[v] < 0) {
-      vertexIndex[v] = positions.length / 3;
-      for (let k = 0; k < 3; k++) positions.push(lifted(v, k));
-      capTone.push(toneAt(v));
-      for (let k = 0; k < 3; k++) capNormals.push(normals[3 * v + k]);
-    }
-    return vertexIndex[v];
-  };
-  const crossing = (a: number, b: number): number => {
-    const key = Math.min(a, b) * n + Math.max(a, b);
-    let index = edgeIndex.get(key);
-    if (index === undefined) {
-      index = positions.length / 3;
-      edgeIndex.set(key, index);
-      const t = (0.5 - coverage[a]) / (coverage[b] - coverage[a]);
-      let x = (1 - t) * lifted(a, 0) + t * lifted(b, 0), y = (1 - t) * lifted(a, 1) + t * lifted(b, 1), z = (1 - t) * lifted(a, 2) + t * lifted(b, 2);
-      // On the chord between two lifted vertices, the point may lie under the curved skin: lift it clear.
-      const hit = probe(x, y, z);
-      if (hit && hit.distance < CAP_GAP) {
-        const lift = CAP_GAP - hit.distance;
-        x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
-      }
-      positions.push(x, y, z);
-      capTone.push((1 - t) * toneAt(a) + t * toneAt(b));
-      for (let k = 0; k < 3; k++) capNormals.push((1 - t) * normals[3 * a + k] + t * normals[3 * b + k]);
-    }
-    return index;
-  };
-  const triangles: number[] = [];
-  const isIn = (v: number) => coverage[v] >= 0.5;
-  for (let t = 0; t < welded.length; t += 3) {
-    const count = +isIn(welded[t]) + +isIn(welded[t + 1]) + +isIn(welded[t + 2]);
-    if (count === 0) continue;
-    if (count === 3) { triangles.push(inside(welded[t]), inside(welded[t + 1]), inside(welded[t + 2])); continue; }
-    // Rotate so the corner alone on its side of the contour comes first (winding kept).
-    let lone = 0;
-    while (isIn(welded[t + lone]) !== (count === 1)) lone++;
-    const a = welded[t + lone], b = welded[t + ((lone + 1) % 3)], c = welded[t + ((lone + 2) % 3)];
-    const ab = crossing(a, b), ac = crossing(a, c);
-    if (count === 1) triangles.push(inside(a), ab, ac);
-    else triangles.push(ab, inside(b), inside(c), ab, inside(c), ac);
-  }
   // On the front of the face: cut along the strands' opaque coverage seen from the front, kept
   // above the floor. In the sideburns' zones: along their coverage seen from that side.
   const ahead = (v: number) => hair.positions[3 * v + 2] > browZ - FACE_DEPTH - ON_SCALP;
@@ -539,76 +744,12 @@ export function scalpCap(model: HeadModel, fittedVertices: Float32Array, profile
   // Rasterized only for a side that has a zone (an ear cut round), from the strand triangles with a
   // corner within SIDEBURN_REACH of it, which the closings there see.
   const sideCoverage = zones.map((zone) => {
-    if (!zone.present) return () => -Infinity;
+    if (!zone.present) return NO_COVERAGE;
     const near = (v: number) => zone.depth(hair.positions[3 * v], hair.positions[3 * v + 1], hair.positions[3 * v + 2]) > -SIDEBURN_REACH;
     return strandCoverageDepth(hair, strandTone, (a, b, c) => near(a) || near(b) || near(c), 2);
   });
-  const frontField = (x: number, y: number, z: number) => Math.max(
-    Math.max(y - (browY + frontAboveBrows), browZ - FACE_DEPTH - z),
-    Math.min(coverageDepth(x, y), y - (browY + CAP_FLOOR_ABOVE_BROWS)),
-  );
-  // Inside a zone the side coverage alone decides, outside it the front's rule: the larger of the
-  // two, each held below zero on the other's ground, so the field stays continuous.
-  const rimField = (x: number, y: number, z: number) => {
-    const zone = sideburnDepth(x, y, z);
-    if (zone === -Infinity) return frontField(x, y, z);
-    const sideCovered = sideCoverage[x < midX ? 0 : 1](z, y);
-    return Math.max(Math.min(frontField(x, y, z), -zone), Math.min(sideCovered, zone));
-  };
-  const rim: number[] = [];
-  const side = (v: number) => {
-    while (rim.length <= v) { const k = rim.length; rim.push(rimField(positions[3 * k], positions[3 * k + 1], positions[3 * k + 2])); }
-    return rim[v];
-  };
-  // New points lie in the plane of their cap triangle, so the pieces of neighbouring triangles
-  // meet, unless that brings them within half of CAP_GAP of the skin (where the head curves
-  // sharply under a long edge): then they are lifted back to CAP_GAP.
-  // Scalars, not a 3-array per point: refine makes tens of thousands of them per avatar.
-  const pointBetween = (a: number, b: number, t: number): number => {
-    let x = (1 - t) * positions[3 * a] + t * positions[3 * b], y = (1 - t) * positions[3 * a + 1] + t * positions[3 * b + 1], z = (1 - t) * positions[3 * a + 2] + t * positions[3 * b + 2];
-    const hit = probe(x, y, z);
-    if (hit && hit.distance < CAP_GAP / 2) {
-      const lift = CAP_GAP - hit.distance;
-      x += lift * hit.nx; y += lift * hit.ny; z += lift * hit.nz;
-    }
-    positions.push(x, y, z);
-    capTone.push((1 - t) * capTone[a] + t * capTone[b]);
-    for (let k = 0; k < 3; k++) capNormals.push((1 - t) * capNormals[3 * a + k] + t * capNormals[3 * b + k]);
-    return positions.length / 3 - 1;
-  };
-  // Points on an edge shared by the pieces on either side of it: computed once, from the
-  // lower-numbered end, so both triangles on the edge get the same point.
-  const sharedPoint = (points: Map<number, number>, a: number, b: number, at: (from: number, to: number) => number): number => {
-    const from = Math.min(a, b), to = Math.max(a, b), key = from * 2 ** 26 + to;
-    let index = points.get(key);
-    if (index === undefined) { index = pointBetween(from, to, at(from, to)); points.set(key, index); }
-    return index;
-  };
-  const cut = new Map<number, number>(), halves = new Map<number, number>();
-  const rimCrossing = (a: number, b: number) => sharedPoint(cut, a, b, (from, to) => side(from) / (side(from) - side(to)));
-  const midpoint = (a: number, b: number) => sharedPoint(halves, a, b, () => 0.5);
-  const clipped = (corners: number[]) => {
-    const polygon = clipPolygon(corners, side, rimCrossing);
-    for (let k = 1; k + 1 < polygon.length; k++) indices.push(polygon[0], polygon[k], polygon[k + 1]);
-  };
-  // In the sideburns' zones the head's own triangles are clipped, not halved first: halved, they
-  // added about 2,000 triangles to short02 on 3ddfa_v2 emma, for no fewer holes seen from the side
-  // (bench/hair-holes.ts); the rim there runs along the sideburns' ends, seen from the side only.
-  const inSideburns = (...corners: number[]) => corners.some((v) => sideburnDepth(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]) > 0);
-  // rimField changes by at most a metre per metre: a triangle whose corners all lie further inside
-  // (or outside) than its longest edge lies wholly inside (outside). Near the rim a triangle is
-  // halved along its edges, RIM_LEVELS times at most, and the last pieces are clipped, so the rim
-  // follows the strands' outline, not straight chords between the head's vertices.
-  const refine = (a: number, b: number, c: number, level: number): void => {
-    const longest = Math.max(distance3(positions, a, b), distance3(positions, b, c), distance3(positions, c, a));
-    const least = Math.min(side(a), side(b), side(c)), most = Math.max(side(a), side(b), side(c));
-    if (least >= longest) { indices.push(a, b, c); return; }
-    if (most <= -longest) return;
-    if (level === RIM_LEVELS || inSideburns(a, b, c)) { clipped([a, b, c]); return; }
-    const ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
-    refine(a, ab, ca, level + 1); refine(ab, b, bc, level + 1); refine(ca, bc, c, level + 1); refine(ab, bc, ca, level + 1);
-  };
-  for (let t = 0; t < triangles.length; t += 3) refine(triangles[t], triangles[t + 1], triangles[t + 2], 0);
+  const rim = new CapRim(positions, capTone, capNormals, indices, probe, { browY, browZ, frontAboveBrows, midX, zones, coverageDepth, sideCoverage });
+  for (let t = 0; t < triangles.length; t += 3) rim.refine(triangles[t], triangles[t + 1], triangles[t + 2], 0);
   for (let v = 0; v < capNormals.length; v += 3) {
     const length = hypot3(capNormals[v], capNormals[v + 1], capNormals[v + 2]) || 1;
     for (let k = 0; k < 3; k++) capNormals[v + k] /= length;
@@ -876,7 +1017,7 @@ function withoutRegion(strands: Strands, pieces: Bound[][], model: HeadModel, fi
       // Sutherland-Hodgman: the triangle clipped to each bound of the piece in turn.
       let polygon = corners;
       for (const bound of piece) {
-        polygon = clipPolygon(polygon, (v) => side(bound, v), (a, b) => crossing(bound, a, b));
+        polygon = clipPolygon(polygon, { side: (v) => side(bound, v), crossing: (a, b) => crossing(bound, a, b) });
         if (polygon.length < 3) break;
       }
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);

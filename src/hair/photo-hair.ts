@@ -110,10 +110,29 @@ const NOSE_BASE = 2;
  * grows below it and around the mouth, and the brows lie mostly between the eye corners.
  */
 export function overFaceSide(landmarks468: Float32Array): (x: number, y: number) => boolean {
-  const corners = [RIGHT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1]].map((i) => landmarks468[3 * i]);
-  const inner = Math.min(...corners), outer = Math.max(...corners);
-  const bottom = landmarks468[3 * NOSE_BASE + 1];
-  return (x, y) => y <= bottom && (x < inner || x > outer);
+  const sides = new FaceSides(landmarks468);
+  return (x, y) => sides.has(x, y);
+}
+
+/**
+ * overFaceSide's test as an object's method. The hair's growth asks it per pixel through tests of
+ * this kind, objects rather than closures made per photo: V8 inlined those into the growth's
+ * optimized code by identity, and compiled it all again for each photo once they were collected.
+ */
+class FaceSides {
+  private readonly inner: number;
+  private readonly outer: number;
+  private readonly bottom: number;
+
+  constructor(landmarks468: Float32Array) {
+    const corners = [RIGHT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1]].map((i) => landmarks468[3 * i]);
+    this.inner = Math.min(...corners); this.outer = Math.max(...corners);
+    this.bottom = landmarks468[3 * NOSE_BASE + 1];
+  }
+
+  has(x: number, y: number): boolean {
+    return y <= this.bottom && (x < this.inner || x > this.outer);
+  }
 }
 
 /** The eyes' row, a little under the brows. */
@@ -203,29 +222,41 @@ const OUTLINE_ROWS = 0.08;
  * top; below the chin anywhere (long hair falls to the shoulders). A person mask that takes in a
  * dark background or a dark wall beside the head would otherwise grow the hair into it.
  */
-function headZone(head: HeadRows & { top: number }, frame: FaceFrame, height: number): (x: number, y: number) => boolean {
-  const reach = SIDE_REACH * frame.width;
-  // Each row holds the few vertices that project onto it: the outline is the extent over the rows
-  // within OUTLINE_ROWS face heights; above the head, its widest extent.
-  const window = Math.max(1, Math.round(OUTLINE_ROWS * frame.height));
-  const left = new Float32Array(height).fill(Infinity), right = new Float32Array(height).fill(-Infinity);
-  let widestLeft = Infinity, widestRight = -Infinity;
-  for (let y = 0; y < height; y++) {
-    if (!Number.isFinite(head.left[y])) continue;
-    widestLeft = Math.min(widestLeft, head.left[y]);
-    widestRight = Math.max(widestRight, head.right[y]);
-    for (let k = Math.max(0, y - window); k <= Math.min(height - 1, y + window); k++) {
-      left[k] = Math.min(left[k], head.left[y]);
-      right[k] = Math.max(right[k], head.right[y]);
+class HeadZone {
+  private readonly reach: number;
+  private readonly left: Float32Array;
+  private readonly right: Float32Array;
+  private readonly widestLeft: number;
+  private readonly widestRight: number;
+  private readonly top: number;
+
+  constructor(private readonly head: HeadRows & { top: number }, private readonly frame: FaceFrame, height: number) {
+    const reach = SIDE_REACH * frame.width;
+    // Each row holds the few vertices that project onto it: the outline is the extent over the rows
+    // within OUTLINE_ROWS face heights; above the head, its widest extent.
+    const window = Math.max(1, Math.round(OUTLINE_ROWS * frame.height));
+    const left = new Float32Array(height).fill(Infinity), right = new Float32Array(height).fill(-Infinity);
+    let widestLeft = Infinity, widestRight = -Infinity;
+    for (let y = 0; y < height; y++) {
+      if (!Number.isFinite(head.left[y])) continue;
+      widestLeft = Math.min(widestLeft, head.left[y]);
+      widestRight = Math.max(widestRight, head.right[y]);
+      for (let k = Math.max(0, y - window); k <= Math.min(height - 1, y + window); k++) {
+        left[k] = Math.min(left[k], head.left[y]);
+        right[k] = Math.max(right[k], head.right[y]);
+      }
     }
+    this.reach = reach; this.left = left; this.right = right; this.widestLeft = widestLeft; this.widestRight = widestRight;
+    this.top = head.top - ABOVE_REACH * frame.height;
   }
-  const top = head.top - ABOVE_REACH * frame.height;
-  return (x, y) => {
+
+  has(x: number, y: number): boolean {
+    const { head, frame, left, right, reach } = this;
     if (y > frame.chin) return true;
-    if (y < top) return false;
+    if (y < this.top) return false;
     const widest = y < head.top || !Number.isFinite(left[y]);
-    return x >= (widest ? widestLeft : left[y]) - reach && x <= (widest ? widestRight : right[y]) + reach;
-  };
+    return x >= (widest ? this.widestLeft : left[y]) - reach && x <= (widest ? this.widestRight : right[y]) + reach;
+  }
 }
 
 /** Hue (degrees) and saturation (chroma over L*) of a colour: what a change of exposure leaves of it. */
@@ -360,13 +391,22 @@ export function distance(model: ColourModel, lab: ArrayLike<number>): number {
  * neck (outside the jaw's width, down to NECK_BAND face heights under the chin): where hair falls
  * past the face, and where neither the ears, the jaw nor the neck are (they lie in shade too).
  */
-function besideHeadAndNeck(head: HeadRows, frame: FaceFrame): (x: number, y: number) => boolean {
-  const { left: jawLeft, right: jawRight } = jawOf(head, frame);
-  const bottom = frame.chin + NECK_BAND * frame.height;
-  return (x, y) => {
-    if (y <= frame.chin) return !(x >= head.left[y] && x <= head.right[y]);
-    return y <= bottom && (x < jawLeft || x > jawRight);
-  };
+class BesideHeadAndNeck {
+  private readonly jawLeft: number;
+  private readonly jawRight: number;
+  private readonly bottom: number;
+
+  constructor(private readonly head: HeadRows, private readonly frame: FaceFrame) {
+    const { left, right } = jawOf(head, frame);
+    this.jawLeft = left; this.jawRight = right;
+    this.bottom = frame.chin + NECK_BAND * frame.height;
+  }
+
+  has(x: number, y: number): boolean {
+    const { head } = this;
+    if (y <= this.frame.chin) return !(x >= head.left[y] && x <= head.right[y]);
+    return y <= this.bottom && (x < this.jawLeft || x > this.jawRight);
+  }
 }
 
 /** Rows either side of the jaw's row, in face heights, whose outline the silhouette's neck band starts at (jawOf). */
@@ -414,17 +454,24 @@ function hueDifference(a: number, b: number): number {
  * crown the model was taken from; neither model held it, and the growth stopped there, cutting
  * off the lengths below (deep3d vd034: one side and the lengths under the chin missed).
  */
-function shadedHairTest(hair: ColourModel, skinHue: number): (lab: ArrayLike<number>) => boolean {
+class ShadedHairTest {
   // The models' own terms are fixed per photo; the growth asks per pixel.
-  const darkerThan = hair.centre[0] - MODEL_REACH * hair.spread[0];
-  const hairHue = toneOf(hair.centre).hue;
-  const huesCoincide = hueDifference(hairHue, skinHue) < LIT_SKIN_HUE;
-  return (lab) => {
-    if (lab[0] >= darkerThan) return false;
+  private readonly darkerThan: number;
+  private readonly hairHue: number;
+  private readonly huesCoincide: boolean;
+
+  constructor(hair: ColourModel, private readonly skinHue: number) {
+    this.darkerThan = hair.centre[0] - MODEL_REACH * hair.spread[0];
+    this.hairHue = toneOf(hair.centre).hue;
+    this.huesCoincide = hueDifference(this.hairHue, skinHue) < LIT_SKIN_HUE;
+  }
+
+  test(lab: ArrayLike<number>): boolean {
+    if (lab[0] >= this.darkerThan) return false;
     const { hue, chroma } = toneOf(lab);
     if (chroma < SHADE_MIN_CHROMA || hue <= 10 || hue >= 110) return false;
-    return huesCoincide || hueDifference(hue, hairHue) < hueDifference(hue, skinHue);
-  };
+    return this.huesCoincide || hueDifference(hue, this.hairHue) < hueDifference(hue, this.skinHue);
+  }
 }
 
 /** Hue (degrees) within which a pixel lighter than the hair model is of the hair's hue (lit hair, not background or skin). */
@@ -442,17 +489,27 @@ const LIT_HAIR_HUE = 10;
  * model: her forehead's lit top under the hairline, of a hue between the skin's and the hair's,
  * lies well inside it.
  */
-function litHairTest(hair: ColourModel, skinHue: number): (lab: ArrayLike<number>) => boolean {
-  const hairTone = toneOf(hair.centre);
-  if (hairTone.chroma < GREY_CHROMA || hueDifference(hairTone.hue, skinHue) < LIT_SKIN_HUE) return () => false;
-  const lighterThan = hair.centre[0];
-  return (lab) => {
-    if (lab[0] <= lighterThan) return false;
+class LitHairTest {
+  private readonly hairHue: number;
+  /** Whether the test can hold at all: the hair coloured, and its hue apart from the skin's. */
+  private readonly apart: boolean;
+  private readonly lighterThan: number;
+
+  constructor(hair: ColourModel, private readonly skinHue: number) {
+    const hairTone = toneOf(hair.centre);
+    this.hairHue = hairTone.hue;
+    this.apart = !(hairTone.chroma < GREY_CHROMA || hueDifference(hairTone.hue, skinHue) < LIT_SKIN_HUE);
+    this.lighterThan = hair.centre[0];
+  }
+
+  test(lab: ArrayLike<number>): boolean {
+    if (!this.apart) return false;
+    if (lab[0] <= this.lighterThan) return false;
     const { hue, chroma } = toneOf(lab);
     if (chroma < GREY_CHROMA) return false;
-    const fromHair = hueDifference(hue, hairTone.hue);
-    return fromHair < LIT_HAIR_HUE && fromHair < hueDifference(hue, skinHue);
-  };
+    const fromHair = hueDifference(hue, this.hairHue);
+    return fromHair < LIT_HAIR_HUE && fromHair < hueDifference(hue, this.skinHue);
+  }
 }
 
 /** Natural hair lies on a narrow band of hues (red-brown to yellow) at modest chroma; greys have almost none. */
@@ -575,6 +632,159 @@ function scalpHair(input: {
 /** Side in pixels of the tiles segmentHair keeps converted colours in. */
 const LAB_TILE = 64;
 
+/**
+ * The photo's L*a*b* colours over segmentHair's region, converted where they are looked at (the
+ * growth visits the hair and its border, not the whole region) and kept in tiles made on first
+ * touch: a region-sized array was up to 45 MiB for a large photo (3ddfa_v2 emma), mostly never
+ * written. Per pixel L*, a*, b* and whether they are converted.
+ */
+class LabTiles {
+  private readonly tilesAcross: number;
+  private readonly tiles: (Float32Array | undefined)[];
+  /**
+   * The colour is handed out in one array, overwritten by the next call (every caller reads it, or
+   * copies it, before asking again): a subarray view per call was about 10 MB of garbage per avatar.
+   */
+  private readonly lab = new Float32Array(3);
+
+  constructor(private readonly image: RgbaImage, private readonly x0: number, private readonly y0: number, rw: number, rh: number) {
+    this.tilesAcross = Math.ceil(rw / LAB_TILE);
+    this.tiles = new Array(this.tilesAcross * Math.ceil(rh / LAB_TILE));
+  }
+
+  at(x: number, y: number): Float32Array {
+    const { lab, image } = this;
+    const rx = x - this.x0, ry = y - this.y0;
+    const t = Math.floor(ry / LAB_TILE) * this.tilesAcross + Math.floor(rx / LAB_TILE);
+    const tile = this.tiles[t] ?? (this.tiles[t] = new Float32Array(LAB_TILE * LAB_TILE * 4));
+    const k = 4 * ((ry % LAB_TILE) * LAB_TILE + (rx % LAB_TILE));
+    if (!tile[k + 3]) {
+      const p = (y * image.width + x) * 4;
+      // Into a Float32Array, so rounded as the tile rounds it.
+      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], lab);
+      tile[k] = lab[0]; tile[k + 1] = lab[1]; tile[k + 2] = lab[2]; tile[k + 3] = 1;
+    } else {
+      lab[0] = tile[k]; lab[1] = tile[k + 1]; lab[2] = tile[k + 2];
+    }
+    return lab;
+  }
+}
+
+/** Whether (x, y) lies in the person mask, where that holds (`personOk`). */
+function inPersonMask(personOk: boolean, personMask: Mask, x: number, y: number, image: RgbaImage): boolean {
+  return !personOk || at(personMask, x, y, image);
+}
+
+/** What growMask grows over: `has`, and with hops, where a sideways hop may land (`hop`). */
+interface PixelGrowth {
+  has(x: number, y: number): boolean;
+  hop(x: number, y: number): boolean;
+}
+
+const noHop = (): boolean => false;
+
+/** The grid growMask works on: the region [x0, x1] × [y0, y1] (rw × rh) of a W × H mask, every `step` pixels; hops as segmentHair's. */
+interface GrowthRegion {
+  x0: number; x1: number; y0: number; y1: number; rw: number; rh: number; W: number; H: number; step: number;
+  mask: Mask;
+  hops: readonly [number, number][];
+}
+
+/**
+ * Marks in the region's mask the grid pixels reached from `seeds` over connected pixels that
+ * `growth` has (4-connected; with `withHops`, sideways hops land where growth.hop also holds).
+ */
+function growMask(region: GrowthRegion, seeds: Iterable<[number, number]>, growth: PixelGrowth, withHops: boolean): void {
+  const { x0, x1, y0, y1, rw, rh, W, H, step, mask, hops } = region;
+  const visited = new Uint8Array(rw * rh);
+  const stack: number[] = [];
+  for (const [x, y] of seeds) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
+  while (stack.length) {
+    const y = stack.pop()!, x = stack.pop()!;
+    for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
+    for (let h = 0; h < (withHops ? hops.length : 4); h++) {
+      const nx = x + hops[h][0], ny = y + hops[h][1];
+      if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
+      const k = (ny - y0) * rw + (nx - x0);
+      if (visited[k]) continue;
+      if (h >= 4) {
+        // A hop that does not land leaves the pixel to its neighbours.
+        if (growth.has(nx, ny) && growth.hop(nx, ny)) { visited[k] = 1; stack.push(nx, ny); }
+        continue;
+      }
+      visited[k] = 1;
+      if (growth.has(nx, ny)) stack.push(nx, ny);
+    }
+  }
+}
+
+/**
+ * segmentHair's test of a pixel for the growth (has), the hop onto shaded hair (hop) and the
+ * lengths' candidates (candidate), as one object's methods: as closures made per photo, inlined
+ * into each other and into the growth by identity, they were all compiled again for each photo
+ * once the last photo's were collected, and ran unoptimized meanwhile. The tests are the closures',
+ * in their order.
+ */
+class HairPixels implements PixelGrowth {
+  constructor(private readonly s: {
+    image: RgbaImage; personMask: Mask; faceMask: Mask; personOk: boolean; frame: FaceFrame;
+    /** The face's centre row, and the other faces' centres and sizes. */
+    ownY: number; others: number[][];
+    nearHead: HeadZone; faceSide: FaceSides; besideHead: BesideHeadAndNeck; shaded: ShadedHairTest; lit: LitHairTest;
+    eyeY: number; hairTop: number; hairBottom: number;
+    tiles: LabTiles; hair: ColourModel; reference: ColourModel; skin: ColourModel; skinTone: ReturnType<typeof toneOf>;
+    nearSkinColour: boolean; greyHair: boolean;
+  }) {}
+
+  /** Whether the pixel is nearer (in face sizes) to another face than to this one: that person's. */
+  private nearerAnother(x: number, y: number): boolean {
+    const { frame, others } = this.s;
+    const own = hypot2(x - frame.centreX, y - this.s.ownY) / frame.height;
+    for (const [ox, oy, size] of others) if (hypot2(x - ox, y - oy) / size < own) return true;
+    return false;
+  }
+
+  has(x: number, y: number): boolean {
+    const { image, faceMask, frame, skin, skinTone, eyeY } = this.s;
+    if (y < this.s.hairTop || y > this.s.hairBottom || !inPersonMask(this.s.personOk, this.s.personMask, x, y, image) || this.nearerAnother(x, y) || !this.s.nearHead.has(x, y)) return false;
+    const l = this.s.tiles.at(x, y);
+    const dh = distance(this.s.hair, l), dSkin = distance(this.s.reference, l);
+    // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
+    // brows are of the hair's colour. Hair near the skin's colour (found against the forehead) is
+    // the exception over the face's sides (overFaceSide), where a pixel of neither skin model (the
+    // forehead's alone takes in the cheeks' other shading) nor lit skin is hair:
+    // its strands falling over the temples and cheeks (deep3d 000126's platinum ones) stayed in the
+    // skin masks, and the albedo model fitted to them carried their colour on into the temples.
+    if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) {
+      return this.s.nearSkinColour && this.s.personOk && this.s.faceSide.has(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
+    }
+    // Grey hair of the skin's tone is told from the skin by place alone: outside the face oval above
+    // the eyes (on the forehead, no cue tells a fringe from skin of its tone: it stays skin), beside
+    // the head and neck below them, where the ears, jaw and neck are not.
+    if (this.s.greyHair) return dh < MODEL_REACH && (y < eyeY ? !at(faceMask, x, y, image) : this.s.besideHead.has(x, y));
+    if (dh < MODEL_REACH && dh < dSkin) return true;
+    if ((y < eyeY ? !at(faceMask, x, y, image) : this.s.besideHead.has(x, y)) && this.s.shaded.test(l) && dSkin > MODEL_REACH) return true;
+    // Lit hair only above the eyes, outside the face oval: light from above falls on the crown,
+    // while below the eyes a lit neck or jaw of a yellower cast than the face lies beside the head.
+    if (y < eyeY && !at(faceMask, x, y, image) && this.s.lit.test(l) && dSkin > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone)) return true;
+    // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
+    // and outside the face oval, any person pixel that is not skin is hair (where the person mask
+    // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
+    return this.s.nearSkinColour && this.s.personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
+  }
+
+  /** A hop lands on hair in shade. */
+  hop(x: number, y: number): boolean {
+    return this.s.shaded.test(this.s.tiles.at(x, y));
+  }
+
+  /** Whether a pixel may be this person's hair at all (person mask, head zone, outside the face oval): growLengths' candidates. */
+  candidate(x: number, y: number): boolean {
+    const { image } = this.s;
+    return inPersonMask(this.s.personOk, this.s.personMask, x, y, image) && !this.nearerAnother(x, y) && this.s.nearHead.has(x, y) && !at(this.s.faceMask, x, y, image);
+  }
+}
+
 export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMask: Mask; faceMask: Mask; landmarks468: Float32Array; otherFaces?: readonly Box[];
   /** The fitted head's outline in the image: the crown band runs from just under its top to the face oval, and hair above the chin keeps near it. */
   head: HeadRows & { top: number };
@@ -591,26 +801,8 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const step = Math.max(1, Math.round(frame.height / ANALYSIS_HEIGHT));
   // Kept in tiles made on first touch: a region-sized array was up to 45 MiB for a large photo
   // (3ddfa_v2 emma), mostly never written. Per pixel L*, a*, b* and whether they are converted.
-  const tilesAcross = Math.ceil(rw / LAB_TILE);
-  const labTiles: (Float32Array | undefined)[] = new Array(tilesAcross * Math.ceil(rh / LAB_TILE));
-  // The colour is handed out in one array, overwritten by the next call (every caller reads it, or
-  // copies it, before asking again): a subarray view per call was about 10 MB of garbage per avatar.
-  const lab = new Float32Array(3);
-  const labAt = (x: number, y: number): Float32Array => {
-    const rx = x - x0, ry = y - y0;
-    const t = Math.floor(ry / LAB_TILE) * tilesAcross + Math.floor(rx / LAB_TILE);
-    const tile = labTiles[t] ?? (labTiles[t] = new Float32Array(LAB_TILE * LAB_TILE * 4));
-    const k = 4 * ((ry % LAB_TILE) * LAB_TILE + (rx % LAB_TILE));
-    if (!tile[k + 3]) {
-      const p = (y * W + x) * 4;
-      // Into a Float32Array, so rounded as the tile rounds it.
-      linearToLab(SRGB_TO_LINEAR[image.data[p]], SRGB_TO_LINEAR[image.data[p + 1]], SRGB_TO_LINEAR[image.data[p + 2]], lab);
-      tile[k] = lab[0]; tile[k + 1] = lab[1]; tile[k + 2] = lab[2]; tile[k + 3] = 1;
-    } else {
-      lab[0] = tile[k]; lab[1] = tile[k + 1]; lab[2] = tile[k + 2];
-    }
-    return lab;
-  };
+  const tiles = new LabTiles(image, x0, y0, rw, rh);
+  const labAt = (x: number, y: number): Float32Array => tiles.at(x, y);
 
   const skinSamples: number[][] = [];
   for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
@@ -621,7 +813,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   let skinPixels = 0, skinInPerson = 0;
   for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(faceMask, x, y, image)) { skinPixels++; if (at(personMask, x, y, image)) skinInPerson++; }
   const personOk = skinInPerson >= 0.5 * skinPixels;
-  const inPerson = (x: number, y: number) => !personOk || at(personMask, x, y, image);
+  const inPerson = (x: number, y: number) => inPersonMask(personOk, personMask, x, y, image);
   let crown: [number, number][] = [];
   const crownTop = Math.min(input.head.top + 0.04 * frame.height, frame.top - 0.2 * frame.height);
   const cy0 = Math.max(y0, Math.floor(crownTop));
@@ -697,83 +889,30 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
 
   // Grow from the crown's hair pixels over connected, person, hair-coloured pixels (4-connected).
   // A pixel nearer (in face sizes) to another face than to this one belongs to that person.
-  const ownY = (frame.top + frame.chin) / 2;
   const others = (input.otherFaces ?? []).map((b) => [b.x + b.width / 2, b.y + b.height / 2, Math.max(b.width, b.height)]);
-  const nearerAnother = (x: number, y: number) => {
-    const own = hypot2(x - frame.centreX, y - ownY) / frame.height;
-    return others.some(([ox, oy, size]) => hypot2(x - ox, y - oy) / size < own);
-  };
-  const nearHead = headZone(input.head, frame, H);
-  const faceSide = overFaceSide(input.landmarks468);
-  const besideHead = besideHeadAndNeck(input.head, frame);
-  const isShadedHair = shadedHairTest(hair, skinTone.hue);
-  const isLitHair = litHairTest(hair, skinTone.hue);
   const eyeY = eyeLine(frame);
   // A receded crown's hair stays at the temples, seen from the front: grown over the bare scalp of
   // its colour, the mask took the crown out of the skin and the scalp's tone into the hair's, and
   // below the eyes it followed a shaded jaw (deep3d 000125).
-  const hairTop = receded ? templesTop(frame) : -Infinity, hairBottom = receded ? eyeY : Infinity;
-  const isHair = (x: number, y: number): boolean => {
-    if (y < hairTop || y > hairBottom || !inPerson(x, y) || nearerAnother(x, y) || !nearHead(x, y)) return false;
-    const l = labAt(x, y);
-    const dh = distance(hair, l), dSkin = distance(reference, l);
-    // From the brows' top down the face oval is skin (brows, beards and stubble included): blond
-    // brows are of the hair's colour. Hair near the skin's colour (found against the forehead) is
-    // the exception over the face's sides (overFaceSide), where a pixel of neither skin model (the
-    // forehead's alone takes in the cheeks' other shading) nor lit skin is hair:
-    // its strands falling over the temples and cheeks (deep3d 000126's platinum ones) stayed in the
-    // skin masks, and the albedo model fitted to them carried their colour on into the temples.
-    if (y > frame.browY - BROW_HALF_HEIGHT * frame.height && at(faceMask, x, y, image)) {
-      return nearSkinColour && personOk && faceSide(x, y) && dSkin > MODEL_REACH && distance(skin, l) > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone);
-    }
-    // Grey hair of the skin's tone is told from the skin by place alone: outside the face oval above
-    // the eyes (on the forehead, no cue tells a fringe from skin of its tone: it stays skin), beside
-    // the head and neck below them, where the ears, jaw and neck are not.
-    if (greyHair) return dh < MODEL_REACH && (y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y));
-    if (dh < MODEL_REACH && dh < dSkin) return true;
-    if ((y < eyeY ? !at(faceMask, x, y, image) : besideHead(x, y)) && isShadedHair(l) && dSkin > MODEL_REACH) return true;
-    // Lit hair only above the eyes, outside the face oval: light from above falls on the crown,
-    // while below the eyes a lit neck or jaw of a yellower cast than the face lies beside the head.
-    if (y < eyeY && !at(faceMask, x, y, image) && isLitHair(l) && dSkin > MODEL_REACH && !isLitSkin(l, skin.centre, skinTone)) return true;
-    // Hair near the skin's colour varies more across the head than the crown shows: above the eyes
-    // and outside the face oval, any person pixel that is not skin is hair (where the person mask
-    // holds; below the eyes that would take in the cheeks beyond the oval and the neck in shade).
-    return nearSkinColour && personOk && y < eyeY && dSkin > MODEL_REACH && !at(faceMask, x, y, image);
-  };
-  // Sideways the growth hops STRAND_GAP grid pixels onto hair in shade (`hopTo`): hair falling past
+  const pixels = new HairPixels({
+    image, personMask, faceMask, personOk, frame, ownY: (frame.top + frame.chin) / 2, others,
+    nearHead: new HeadZone(input.head, frame, H), faceSide: new FaceSides(input.landmarks468), besideHead: new BesideHeadAndNeck(input.head, frame),
+    shaded: new ShadedHairTest(hair, skinTone.hue), lit: new LitHairTest(hair, skinTone.hue), eyeY,
+    hairTop: receded ? templesTop(frame) : -Infinity, hairBottom: receded ? eyeY : Infinity,
+    tiles, hair, reference, skin, skinTone, nearSkinColour, greyHair,
+  });
+  // Sideways the growth hops STRAND_GAP grid pixels onto hair in shade (HairPixels.hop): hair falling past
   // the face is strands, the lit ones of the skin's colour, and a line of them cut the shaded
   // lengths beyond off (vd034). Only onto shade: hops onto hair-coloured pixels took in the scarf
   // and curtain beside jaw-length hair (vd051 read long).
   const hops: [number, number][] = [[step, 0], [-step, 0], [0, step], [0, -step]];
   for (let d = 2 * step; d <= (STRAND_GAP + 1) * step; d += step) hops.push([d, 0], [-d, 0]);
-  /** Marks the grid pixels reached from `seeds` over connected pixels that pass `accept` (4-connected; sideways hops land where `hopTo` also holds). */
-  const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean, hopTo?: (x: number, y: number) => boolean): void => {
-    const visited = new Uint8Array(rw * rh);
-    const stack: number[] = [];
-    for (const [x, y] of seeds) { visited[(y - y0) * rw + (x - x0)] = 1; stack.push(x, y); }
-    while (stack.length) {
-      const y = stack.pop()!, x = stack.pop()!;
-      for (let by = y; by < Math.min(H, y + step); by++) mask.data.fill(255, by * W + x, by * W + Math.min(W, x + step));
-      for (let h = 0; h < (hopTo ? hops.length : 4); h++) {
-        const nx = x + hops[h][0], ny = y + hops[h][1];
-        if (nx < x0 || nx > x1 || ny < y0 || ny > y1) continue;
-        const k = (ny - y0) * rw + (nx - x0);
-        if (visited[k]) continue;
-        if (h >= 4) {
-          // A hop that does not land leaves the pixel to its neighbours.
-          if (accept(nx, ny) && hopTo!(nx, ny)) { visited[k] = 1; stack.push(nx, ny); }
-          continue;
-        }
-        visited[k] = 1;
-        if (accept(nx, ny)) stack.push(nx, ny);
-      }
-    }
-  };
-  const seeds = [...crownHair.filter(([x, y]) => isHair(x, y)), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], isHair: (x, y) => !at(faceMask, x, y, image) && isHair(x, y) })];
-  grow(seeds, isHair, (x, y) => isShadedHair(labAt(x, y)));
+  const region: GrowthRegion = { x0, x1, y0, y1, rw, rh, W, H, step, mask, hops };
+  const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean) => growMask(region, seeds, { has: accept, hop: noHop }, false);
+  const seeds = [...crownHair.filter(([x, y]) => pixels.has(x, y)), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], isHair: (x, y) => !at(faceMask, x, y, image) && pixels.has(x, y) })];
+  growMask(region, seeds, pixels, true);
   if (nearSkinColour && personOk) {
-    growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow,
-      candidate: (x, y) => inPerson(x, y) && !nearerAnother(x, y) && nearHead(x, y) && !at(faceMask, x, y, image) });
+    growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow, candidate: (x, y) => pixels.candidate(x, y) });
   }
 
   // Hairline: per forehead column, the lowest hair pixel inside the face mask above the brows.

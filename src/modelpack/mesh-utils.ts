@@ -235,17 +235,30 @@ export function connectedPieces(indices: ArrayLike<number>, vertexCount: number)
 }
 
 /**
- * The convex polygon `polygon` (vertex indices) clipped to where `side` >= 0 (Sutherland-Hodgman),
- * `crossing(a, b)` giving the vertex where edge a-b crosses side = 0. Fewer than 3 corners: nothing kept.
+ * What clipPolygon clips by, as an object's methods: a class's are one function for all its
+ * objects, where closures made anew per mesh were inlined by identity into V8's optimized callers,
+ * which were then dropped with them and compiled again (../hair/hair-mesh.ts CapRim).
  */
-export function clipPolygon(polygon: number[], side: (v: number) => number, crossing: (a: number, b: number) => number): number[] {
+export interface PolygonClipper {
+  /** Where vertex v lies: kept where >= 0. */
+  side(v: number): number;
+  /** The vertex where edge a-b crosses side = 0. */
+  crossing(a: number, b: number): number;
+}
+
+/**
+ * The convex polygon `polygon` (vertex indices) clipped to where `clipper.side` >= 0
+ * (Sutherland-Hodgman), `clipper.crossing(a, b)` giving the vertex where edge a-b crosses side = 0.
+ * Fewer than 3 corners: nothing kept.
+ */
+export function clipPolygon(polygon: number[], clipper: PolygonClipper): number[] {
   const clipped: number[] = [];
-  polygon.forEach((a, i) => {
-    const b = polygon[(i + 1) % polygon.length];
-    const inA = side(a) >= 0, inB = side(b) >= 0;
+  for (let i = 0; i < polygon.length; i++) {
+    const a = polygon[i], b = polygon[(i + 1) % polygon.length];
+    const inA = clipper.side(a) >= 0, inB = clipper.side(b) >= 0;
     if (inA) clipped.push(a);
-    if (inA !== inB) clipped.push(crossing(a, b));
-  });
+    if (inA !== inB) clipped.push(clipper.crossing(a, b));
+  }
   return clipped;
 }
 

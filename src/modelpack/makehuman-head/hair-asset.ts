@@ -208,7 +208,7 @@ export function cutToSidesAndBack(style: HairStyleMesh): HairStyleMesh {
   };
   const kept: number[] = [];
   for (let t = 0; t < style.indices.length; t += 3) {
-    const polygon = clipPolygon([style.indices[t], style.indices[t + 1], style.indices[t + 2]], (v) => field[v], crossing);
+    const polygon = clipPolygon([style.indices[t], style.indices[t + 1], style.indices[t + 2]], { side: (v) => field[v], crossing });
     for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
   }
   const used = usedVertices(kept, positions.length / 3);
