@@ -818,8 +818,8 @@ function withoutTrianglesBelowNeck(strands: Strands, fittedVertices: Float32Arra
  */
 export function withoutHairBelowNeck(strands: Strands, model: HeadModel, fittedVertices: Float32Array): Strands {
   const { bottom, left, right } = neckCut(fittedVertices);
-  const above: Bound = (_x, y) => y - bottom, below: Bound = (_x, y) => bottom - y;
-  const clipped = withoutRegion(strands, [[above], [below, (x) => left - x], [below, (x) => x - right]], model, fittedVertices);
+  const above = new AxisBound(1, 1, bottom), below = new AxisBound(1, -1, bottom);
+  const clipped = withoutRegion(strands, [[above], [below, new AxisBound(0, -1, left)], [below, new AxisBound(0, 1, right)]], model, fittedVertices);
   return { ...clipped, indices: withoutDetachedBelow(clipped.positions, clipped.indices, above) };
 }
 
@@ -895,7 +895,7 @@ function withoutDetachedBelow(positions: Float32Array, indices: Uint32Array, abo
   }
   // A piece is anchored by any corner on or above the cut (the clip's new corners lie on it).
   const anchored = new Uint8Array(n);
-  for (const v of indices) if (above(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]) > -WELD_CELL) anchored[root(v)] = 1;
+  for (const v of indices) if (above.at(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]) > -WELD_CELL) anchored[root(v)] = 1;
   const kept: number[] = [];
   for (let t = 0; t < indices.length; t += 3) if (anchored[root(indices[t])]) kept.push(indices[t], indices[t + 1], indices[t + 2]);
   return Uint32Array.from(kept);
@@ -916,8 +916,33 @@ export interface Strands {
   indices: Uint32Array;
 }
 
-/** A region's boundary as a signed field of the point: >= 0 on its side. */
-type Bound = (x: number, y: number, z: number) => number;
+/**
+ * A region's boundary as a signed field of the point: >= 0 on its side. Objects, not closures made
+ * per mesh: V8 inlined those into withoutRegion by identity and compiled it again for every avatar
+ * (--trace-opt over 6 warm avatars: 6 compiles, 168 ms of compiling), running it unoptimized meanwhile.
+ */
+interface Bound {
+  at(x: number, y: number, z: number): number;
+}
+
+/** Along one axis (0 x, 1 y, 2 z): the coordinate less `offset` (sign 1), or `offset` less it (sign -1). */
+class AxisBound implements Bound {
+  constructor(private readonly axis: 0 | 1 | 2, private readonly sign: 1 | -1, private readonly offset: number) {}
+
+  at(x: number, y: number, z: number): number {
+    const value = this.axis === 0 ? x : this.axis === 1 ? y : z;
+    return this.sign > 0 ? value - this.offset : this.offset - value;
+  }
+}
+
+/** Above the fringe's cut (sign 1: y less the cut's height at x), or below it (sign -1). */
+class FringeCutBound implements Bound {
+  constructor(private readonly arch: FringeArch, private readonly sign: 1 | -1) {}
+
+  at(x: number, y: number, _z: number): number {
+    return this.sign > 0 ? y - this.arch.cut(x) : this.arch.cut(x) - y;
+  }
+}
 
 /** The least-squares parabola y = a + b x + c x² through points (xs, ys): its coefficients [a, b, c]. */
 function parabolaThrough(xs: readonly number[], ys: readonly number[]): [number, number, number] {
@@ -946,13 +971,33 @@ function parabolaThrough(xs: readonly number[], ys: readonly number[]): [number,
  * the hair hanging beside the face, and the brows' lower outer ends left a band of bare forehead.
  */
 export function fringeCut(model: HeadModel, fittedVertices: Float32Array): (x: number) => number {
+  const arch = fringeArch(model, fittedVertices);
+  return (x) => arch.cut(x);
+}
+
+function fringeArch(model: HeadModel, fittedVertices: Float32Array): FringeArch {
   const xs: number[] = [], ys: number[] = [];
   for (let k = 17; k <= 26; k++) { xs.push(fittedVertices[3 * model.landmarks68[k]]); ys.push(fittedVertices[3 * model.landmarks68[k] + 1]); }
   const [a, b, c] = parabolaThrough(xs, ys);
-  const lo = Math.min(...xs), hi = Math.max(...xs);
-  const arch = (x0: number) => { const x = Math.min(hi, Math.max(lo, x0)); return a + b * x + c * x * x; };
-  const lift = Math.max(...xs.map((x, k) => ys[k] - arch(x)));
-  return (x) => arch(x) + lift + FRINGE_ABOVE_BROWS;
+  const arch = new FringeArch(a, b, c, Math.min(...xs), Math.max(...xs));
+  arch.lift = Math.max(...xs.map((x, k) => ys[k] - arch.arch(x)));
+  return arch;
+}
+
+/** fringeCut's arch (the parabola, held flat beyond [lo, hi]) and its cut, `lift` above it (a class: see Bound). */
+class FringeArch {
+  lift = 0;
+
+  constructor(private readonly a: number, private readonly b: number, private readonly c: number, private readonly lo: number, private readonly hi: number) {}
+
+  arch(x0: number): number {
+    const x = Math.min(this.hi, Math.max(this.lo, x0));
+    return this.a + this.b * x + this.c * x * x;
+  }
+
+  cut(x: number): number {
+    return this.arch(x) + this.lift + FRINGE_ABOVE_BROWS;
+  }
 }
 
 /**
@@ -965,14 +1010,14 @@ function outsideFringeBox(model: HeadModel, fittedVertices: Float32Array): Bound
   const point = (k: number, axis: number) => fittedVertices[3 * model.landmarks68[k] + axis];
   // iBUG-68 36 and 45: the outer eye corners.
   const left = Math.min(point(36, 0), point(45, 0)) - FRINGE_SPAN_MARGIN, right = Math.max(point(36, 0), point(45, 0)) + FRINGE_SPAN_MARGIN;
-  const front = Math.min(point(36, 2), point(45, 2)) - FRINGE_DEPTH, cut = fringeCut(model, fittedVertices);
-  const above: Bound = (x, y) => y - cut(x), below: Bound = (x, y) => cut(x) - y;
-  const leftOf: Bound = (x) => left - x, rightOf: Bound = (x) => x - right;
+  const front = Math.min(point(36, 2), point(45, 2)) - FRINGE_DEPTH, arch = fringeArch(model, fittedVertices);
+  const above = new FringeCutBound(arch, 1), below = new FringeCutBound(arch, -1);
+  const leftOf = new AxisBound(0, -1, left), rightOf = new AxisBound(0, 1, right);
   return [
     [above],
     [below, leftOf],
     [below, rightOf],
-    [below, (x) => x - left, (x) => right - x, (_x, _y, z) => front - z],
+    [below, new AxisBound(0, 1, left), new AxisBound(0, -1, right), new AxisBound(2, -1, front)],
   ];
 }
 
@@ -992,23 +1037,13 @@ export function withoutFringeOverEyes(strands: Strands, model: HeadModel, fitted
  * and the new corners are pushed out of the skin.
  */
 function withoutRegion(strands: Strands, pieces: Bound[][], model: HeadModel, fittedVertices: Float32Array): Strands {
-  const positions = new GrowingFloats(strands.positions), uvs = new GrowingFloats(strands.uvs), skinDistance = new GrowingFloats(strands.skinDistance);
-  const side = (bound: Bound, v: number) => bound(positions.get(3 * v), positions.get(3 * v + 1), positions.get(3 * v + 2));
-  const inside = (piece: Bound[], v: number) => piece.every((bound) => side(bound, v) >= 0);
-  // The point where edge a-b crosses `bound` (linear along the edge: the fringe's arch is flat over a card's triangle), as a new vertex.
-  const crossing = (bound: Bound, a: number, b: number): number => {
-    const t = side(bound, a) / (side(bound, a) - side(bound, b));
-    for (let k = 0; k < 3; k++) positions.push(positions.get(3 * a + k) + t * (positions.get(3 * b + k) - positions.get(3 * a + k)));
-    for (let k = 0; k < 2; k++) uvs.push(uvs.get(2 * a + k) + t * (uvs.get(2 * b + k) - uvs.get(2 * a + k)));
-    skinDistance.push(skinDistance.get(a) + t * (skinDistance.get(b) - skinDistance.get(a)));
-    return skinDistance.length - 1;
-  };
+  const cut = new RegionCut(strands);
   const kept: number[] = [];
   // Per strand vertex, a bit per piece it lies in: a triangle whose corners share a piece lies
   // wholly in it (most do), found without evaluating every bound at each corner of every triangle.
   const first = strands.positions.length / 3;
   const inPieces = new Uint8Array(first);
-  for (let v = 0; v < first; v++) pieces.forEach((piece, p) => { if (inside(piece, v)) inPieces[v] |= 1 << p; });
+  for (let v = 0; v < first; v++) for (let p = 0; p < pieces.length; p++) if (cut.inside(pieces[p], v)) inPieces[v] |= 1 << p;
   const { indices } = strands;
   for (let t = 0; t < indices.length; t += 3) {
     if (inPieces[indices[t]] & inPieces[indices[t + 1]] & inPieces[indices[t + 2]]) { kept.push(indices[t], indices[t + 1], indices[t + 2]); continue; }
@@ -1017,17 +1052,60 @@ function withoutRegion(strands: Strands, pieces: Bound[][], model: HeadModel, fi
       // Sutherland-Hodgman: the triangle clipped to each bound of the piece in turn.
       let polygon = corners;
       for (const bound of piece) {
-        polygon = clipPolygon(polygon, { side: (v) => side(bound, v), crossing: (a, b) => crossing(bound, a, b) });
+        cut.bound = bound;
+        polygon = clipPolygon(polygon, cut);
         if (polygon.length < 3) break;
       }
       for (let k = 1; k + 1 < polygon.length; k++) kept.push(polygon[0], polygon[k], polygon[k + 1]);
     }
   }
-  const out = { positions: positions.toFloat32(), uvs: uvs.toFloat32(), skinDistance: skinDistance.toFloat32(), indices: Uint32Array.from(kept) };
+  const out = { positions: cut.positions.toFloat32(), uvs: cut.uvs.toFloat32(), skinDistance: cut.skinDistance.toFloat32(), indices: Uint32Array.from(kept) };
   // A cut's new corners lie on the chords between fitted corners, which may pass under the curved
   // skin. Most styles hang nothing over the eyes or below the neck and need no probe of the skin built.
   if (out.positions.length / 3 > first) pushOutOfSkin(out.positions, out.skinDistance, skinProbe(model, fittedVertices), first);
   return out;
+}
+
+/**
+ * withoutRegion's strands as they grow, clipped to one bound at a time (`bound`, clipPolygon's
+ * PolygonClipper): methods, not closures made per mesh (see Bound).
+ */
+class RegionCut implements PolygonClipper {
+  readonly positions: GrowingFloats;
+  readonly uvs: GrowingFloats;
+  readonly skinDistance: GrowingFloats;
+  bound: Bound | null = null;
+
+  constructor(strands: Strands) {
+    this.positions = new GrowingFloats(strands.positions);
+    this.uvs = new GrowingFloats(strands.uvs);
+    this.skinDistance = new GrowingFloats(strands.skinDistance);
+  }
+
+  sideOf(bound: Bound, v: number): number {
+    const { positions } = this;
+    return bound.at(positions.get(3 * v), positions.get(3 * v + 1), positions.get(3 * v + 2));
+  }
+
+  /** Whether vertex v lies in `piece` (on the kept side of each of its bounds). */
+  inside(piece: readonly Bound[], v: number): boolean {
+    for (const bound of piece) if (!(this.sideOf(bound, v) >= 0)) return false;
+    return true;
+  }
+
+  side(v: number): number {
+    return this.sideOf(this.bound!, v);
+  }
+
+  /** The point where edge a-b crosses `bound` (linear along the edge: the fringe's arch is flat over a card's triangle), as a new vertex. */
+  crossing(a: number, b: number): number {
+    const { positions, uvs, skinDistance } = this, bound = this.bound!;
+    const t = this.sideOf(bound, a) / (this.sideOf(bound, a) - this.sideOf(bound, b));
+    for (let k = 0; k < 3; k++) positions.push(positions.get(3 * a + k) + t * (positions.get(3 * b + k) - positions.get(3 * a + k)));
+    for (let k = 0; k < 2; k++) uvs.push(uvs.get(2 * a + k) + t * (uvs.get(2 * b + k) - uvs.get(2 * a + k)));
+    skinDistance.push(skinDistance.get(a) + t * (skinDistance.get(b) - skinDistance.get(a)));
+    return skinDistance.length - 1;
+  }
 }
 
 /**
