@@ -50,6 +50,19 @@ function point(vertices: Float32Array, index: number): Vec3 {
   return [vertices[3 * index], vertices[3 * index + 1], vertices[3 * index + 2]];
 }
 
+/** The fitted points of landmarks `ks` (indices into `lm`). */
+function landmarkPoints(vertices: Float32Array, lm: ArrayLike<number>, ks: readonly number[]): Vec3[] {
+  const points: Vec3[] = [];
+  for (const k of ks) points.push(point(vertices, lm[k]));
+  return points;
+}
+
+/** Whether every value of `values` is below `n`. */
+function allBelow(values: ArrayLike<number>, n: number): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] >= n) return false;
+  return true;
+}
+
 /** Per segment of a polyline: its start (x, y, z), its direction b - a and that's squared length (1 when zero). */
 const SEGMENT_STRIDE = 7;
 
@@ -123,19 +136,23 @@ export function roughnessRegions(model: HeadModel, vertices: Float32Array): Roug
   const n = model.vertexCount;
   const regions: RoughnessRegions = { tZone: new Float32Array(n), lips: new Float32Array(n), brows: new Float32Array(n) };
   const lm = model.landmarks68;
-  if (!lm || lm.length < 68 || Array.from(lm).some((v) => v >= n)) return regions;
-  const at = (i: number) => point(vertices, lm[i]);
-  const eyeSpan = Math.hypot(...at(EYE_OUTER_RIGHT).map((c, k) => c - at(EYE_OUTER_LEFT)[k]) as Vec3) || 0.09;
-  const browMiddle = at(21).map((c, k) => (c + at(22)[k]) / 2) as Vec3;
+  if (!lm || lm.length < 68 || !allBelow(lm, n)) return regions;
+  // Landmark points through module functions, not closures made per call: V8 inlined those (and
+  // the map callbacks) into the per-vertex loop's optimized code by identity and dropped it once
+  // they were collected ("weak objects"), compiling roughnessRegions again for every avatar.
+  const outerRight = point(vertices, lm[EYE_OUTER_RIGHT]), outerLeft = point(vertices, lm[EYE_OUTER_LEFT]);
+  const eyeSpan = Math.hypot(outerRight[0] - outerLeft[0], outerRight[1] - outerLeft[1], outerRight[2] - outerLeft[2]) || 0.09;
+  const brow21 = point(vertices, lm[21]), brow22 = point(vertices, lm[22]);
+  const browMiddle: Vec3 = [(brow21[0] + brow22[0]) / 2, (brow21[1] + brow22[1]) / 2, (brow21[2] + brow22[2]) / 2];
   // Forehead centre: a vertical band from just above the brows up by about one eye span.
   const foreheadLow: Vec3 = [browMiddle[0], browMiddle[1] + 0.12 * eyeSpan, browMiddle[2]];
   const foreheadHigh: Vec3 = [browMiddle[0], browMiddle[1] + 0.75 * eyeSpan, browMiddle[2] - 0.1 * eyeSpan];
   const noseSigma = 0.14 * eyeSpan, foreheadSigma = 0.22 * eyeSpan, browSigma = 0.07 * eyeSpan, lipFade = 0.03 * eyeSpan;
-  const browLines = segmentTable([{ points: BROW_RIGHT.map(at), closed: false }, { points: BROW_LEFT.map(at), closed: false }]);
-  const lipPolygon = OUTER_LIPS.map(at);
+  const browLines = segmentTable([{ points: landmarkPoints(vertices, lm, BROW_RIGHT), closed: false }, { points: landmarkPoints(vertices, lm, BROW_LEFT), closed: false }]);
+  const lipPolygon = landmarkPoints(vertices, lm, OUTER_LIPS);
   const lipOutline = segmentTable([{ points: lipPolygon, closed: true }]);
-  const lipFrontZ = Math.min(at(48)[2], at(54)[2]) - 0.1 * eyeSpan;
-  const noseLine = segmentTable([{ points: [at(NOSE_BRIDGE), at(NOSE_TIP), at(NOSE_BASE)], closed: false }]);
+  const lipFrontZ = Math.min(point(vertices, lm[48])[2], point(vertices, lm[54])[2]) - 0.1 * eyeSpan;
+  const noseLine = segmentTable([{ points: landmarkPoints(vertices, lm, [NOSE_BRIDGE, NOSE_TIP, NOSE_BASE]), closed: false }]);
   const foreheadLine = segmentTable([{ points: [foreheadLow, foreheadHigh], closed: false }]);
   // Vertices far from the brows and lips (most of the head's) keep the zeros the arrays hold: their
   // brow weight would round to 0 (GAUSSIAN_ZERO_SIGMAS), and outside the lips' box in xy by twice
