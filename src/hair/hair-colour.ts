@@ -55,15 +55,30 @@ export function estimateHairColour(image: RgbaImage, mask: Mask, light: Float32A
 /** The de-lit hair samples over the head (all the mask's where too few lie there), sorted by luminance. */
 function hairSamples(image: RgbaImage, mask: Mask, light: Float32Array, camera: PinholeCamera, frame: FaceFrame, head?: HeadRows): Float32Array {
   const margin = HEAD_MARGIN * frame.width;
-  const overHead: ReadSpan | null = head ? { lastRow: frame.chin, from: (y) => head.left[y] - margin, to: (y) => head.right[y] + margin } : null;
+  const overHead = head ? new ReadSpan(frame.chin, head, margin) : null;
   const sorted = overHead ? deLitHairSamples(image, mask, light, camera, frame, overHead) : null;
   return sorted && sorted.length >= 3 * MIN_SAMPLES ? sorted : deLitHairSamples(image, mask, light, camera, frame, WHOLE_IMAGE);
 }
 
-/** The pixels read: rows up to lastRow, and in row y the columns from `from(y)` to `to(y)` (none where either is NaN). */
-interface ReadSpan { lastRow: number; from: (y: number) => number; to: (y: number) => number }
+/**
+ * The pixels read: rows up to lastRow, and in row y the columns from `from(y)` to `to(y)` (none
+ * where either is NaN): the head's rows widened by `margin`, or without a head the whole image.
+ * Methods, not closures made per photo: V8 inlined those by identity into deLitHairSamples'
+ * optimized loop and dropped it once they were collected ("weak objects" in --trace-deopt).
+ */
+class ReadSpan {
+  constructor(readonly lastRow: number, private readonly head: HeadRows | null, private readonly margin: number) {}
 
-const WHOLE_IMAGE: ReadSpan = { lastRow: Infinity, from: () => -Infinity, to: () => Infinity };
+  from(y: number): number {
+    return this.head ? this.head.left[y] - this.margin : -Infinity;
+  }
+
+  to(y: number): number {
+    return this.head ? this.head.right[y] + this.margin : Infinity;
+  }
+}
+
+const WHOLE_IMAGE = new ReadSpan(Infinity, null, 0);
 
 /**
  * The de-lit colours (linear RGB, interleaved) of the mask pixels in `span`, sorted by luminance,
@@ -107,7 +122,8 @@ function deLitHairSamples(image: RgbaImage, mask: Mask, light: Float32Array, cam
   for (let i = 0; i < count; i++) luminance[i] = 0.2126 * samples[3 * i] + 0.7152 * samples[3 * i + 1] + 0.0722 * samples[3 * i + 2];
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => luminance[a] - luminance[b]);
   const sorted = new Float32Array(3 * count);
-  order.forEach((i, k) => { for (let c = 0; c < 3; c++) sorted[3 * k + c] = samples[3 * i + c]; });
+  // A loop, not a forEach callback made per call (inlined by identity, as ReadSpan's were).
+  for (let k = 0; k < count; k++) for (let c = 0; c < 3; c++) sorted[3 * k + c] = samples[3 * order[k] + c];
   return sorted;
 }
 
