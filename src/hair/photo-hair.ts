@@ -616,17 +616,26 @@ function growLengths(input: {
  */
 function scalpHair(input: {
   head: HeadRows & { top: number }; frame: FaceFrame; step: number; x0: number; x1: number; y0: number; y1: number;
-  grid: [number, number]; isHair: (x: number, y: number) => boolean;
+  grid: [number, number]; pixels: HairPixels; faceMask: Mask; image: RgbaImage;
 }): [number, number][] {
-  const { head, step } = input;
-  const onGrid = (v: number, phase: number) => v + ((((phase - v) % step) + step) % step);
+  const { head, step, pixels, faceMask, image } = input;
   const seeds: [number, number][] = [];
-  for (let y = onGrid(Math.max(input.y0, Math.ceil(head.top)), input.grid[1]); y <= Math.min(input.y1, input.frame.top); y += step) {
+  // Module functions and methods, not closures made per photo: V8 inlined those (onGrid, the
+  // isHair test passed in) by identity into the loop's optimized code and dropped it once they were
+  // collected ("weak objects"), running it unoptimized again for the next photo.
+  for (let y = onGrid(Math.max(input.y0, Math.ceil(head.top)), input.grid[1], step); y <= Math.min(input.y1, input.frame.top); y += step) {
     const left = head.left[y], right = head.right[y];
     if (!(right > left)) continue;
-    for (let x = onGrid(Math.max(input.x0, Math.ceil(left)), input.grid[0]); x <= Math.min(input.x1, right); x += step) if (input.isHair(x, y)) seeds.push([x, y]);
+    for (let x = onGrid(Math.max(input.x0, Math.ceil(left)), input.grid[0], step); x <= Math.min(input.x1, right); x += step) {
+      if (!at(faceMask, x, y, image) && pixels.has(x, y)) seeds.push([x, y]);
+    }
   }
   return seeds;
+}
+
+/** The first coordinate at or after v on the grid of `step` through `phase`. */
+function onGrid(v: number, phase: number, step: number): number {
+  return v + ((((phase - v) % step) + step) % step);
 }
 
 /** Side in pixels of the tiles segmentHair keeps converted colours in. */
@@ -909,7 +918,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   for (let d = 2 * step; d <= (STRAND_GAP + 1) * step; d += step) hops.push([d, 0], [-d, 0]);
   const region: GrowthRegion = { x0, x1, y0, y1, rw, rh, W, H, step, mask, hops };
   const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean) => growMask(region, seeds, { has: accept, hop: noHop }, false);
-  const seeds = [...crownHair.filter(([x, y]) => pixels.has(x, y)), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], isHair: (x, y) => !at(faceMask, x, y, image) && pixels.has(x, y) })];
+  const seeds = [...crownHair.filter(([x, y]) => pixels.has(x, y)), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], pixels, faceMask, image })];
   growMask(region, seeds, pixels, true);
   if (nearSkinColour && personOk) {
     growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow, candidate: (x, y) => pixels.candidate(x, y) });
