@@ -7,31 +7,17 @@ import assert from 'node:assert/strict';
 import { lodSimplifierReady, modelLevels, simplifiedLevels } from '../../src/export/lod.js';
 import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
 import { modelWithGivenShape } from '../../src/modelpack/given-shape.js';
+import { closestOnTriangle } from '../../src/modelpack/mesh-utils.js';
 import { loadTestHeadModel } from './synthetic-avatar.js';
 
 const RATIOS = [0.5, 0.25];
 
-/** Squared distance from p to triangle abc (closest point by Voronoi region). */
+/** Squared distance from p to triangle abc. */
 function pointTriangleDistance2(p: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array): number {
-  const abx = b[0] - a[0], aby = b[1] - a[1], abz = b[2] - a[2];
-  const acx = c[0] - a[0], acy = c[1] - a[1], acz = c[2] - a[2];
-  const apx = p[0] - a[0], apy = p[1] - a[1], apz = p[2] - a[2];
-  const d1 = abx * apx + aby * apy + abz * apz, d2 = acx * apx + acy * apy + acz * apz;
-  const bpx = p[0] - b[0], bpy = p[1] - b[1], bpz = p[2] - b[2];
-  const d3 = abx * bpx + aby * bpy + abz * bpz, d4 = acx * bpx + acy * bpy + acz * bpz;
-  const cpx = p[0] - c[0], cpy = p[1] - c[1], cpz = p[2] - c[2];
-  const d5 = abx * cpx + aby * cpy + abz * cpz, d6 = acx * cpx + acy * cpy + acz * cpz;
-  let s: number, t: number;
-  const va = d3 * d6 - d5 * d4, vb = d5 * d2 - d1 * d6, vc = d1 * d4 - d3 * d2;
-  if (d1 <= 0 && d2 <= 0) { s = 0; t = 0; }
-  else if (d3 >= 0 && d4 <= d3) { s = 1; t = 0; }
-  else if (d6 >= 0 && d5 <= d6) { s = 0; t = 1; }
-  else if (vc <= 0 && d1 >= 0 && d3 <= 0) { s = d1 / (d1 - d3); t = 0; }
-  else if (vb <= 0 && d2 >= 0 && d6 <= 0) { s = 0; t = d2 / (d2 - d6); }
-  else if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) { t = (d4 - d3) / ((d4 - d3) + (d5 - d6)); s = 1 - t; }
-  else { const denom = 1 / (va + vb + vc); s = vb * denom; t = vc * denom; }
-  const x = apx - s * abx - t * acx, y = apy - s * aby - t * acy, z = apz - s * abz - t * acz;
-  return x * x + y * y + z * z;
+  const w = closestOnTriangle(p, a, b, c);
+  let sum = 0;
+  for (let k = 0; k < 3; k++) sum += (p[k] - (w[0] * a[k] + w[1] * b[k] + w[2] * c[k])) ** 2;
+  return sum;
 }
 
 /** Mean distance (metres) from every `step`-th vertex the full mesh uses to the level's surface, both on `positions`. */
@@ -50,7 +36,7 @@ function meanDistanceToLevel(positions: Float32Array, full: Uint32Array, level: 
 }
 
 describe('export/lod: the model\'s levels of detail', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let model: HeadModel;
   before(async function () {
     const loaded = await loadTestHeadModel();

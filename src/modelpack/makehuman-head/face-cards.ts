@@ -15,7 +15,7 @@ import type { SubMesh } from '../head-model.js';
 import type { Hm08Mesh } from './hm08-source.js';
 import type { HeadCut } from './head-cut.js';
 import { checkMakeHumanTeam, fadeAtCardOutline, loadProxy, strandTexture, type ProxyMesh } from './proxy.js';
-import { connectedPieces } from '../mesh-utils.js';
+import { closestOnTriangle, connectedPieces } from '../mesh-utils.js';
 
 const CARD_SOURCES = { lashes: { kind: 'eyelashes', name: 'Eyelashes01' }, brows: { kind: 'eyebrows', name: 'eyebrow001' } } as const;
 /** Texels a side: enough for the strand pattern, a quarter of the 512² source's bytes. */
@@ -81,27 +81,6 @@ function browsOnWarpedHead(proxy: ProxyMesh, rest: Float32Array, input: CardInpu
     weights: proxy.ref.weights,
   };
   return carried(rest, glue, input);
-}
-
-/** Closest point of triangle abc to p: barycentric weights of a, b, c (Ericson's region test). */
-function closestOnTriangle(p: number[], a: number[], b: number[], c: number[]): [number, number, number] {
-  const sub = (u: number[], v: number[]) => [u[0] - v[0], u[1] - v[1], u[2] - v[2]];
-  const dot = (u: number[], v: number[]) => u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
-  const ab = sub(b, a), ac = sub(c, a), ap = sub(p, a);
-  const d1 = dot(ab, ap), d2 = dot(ac, ap);
-  if (d1 <= 0 && d2 <= 0) return [1, 0, 0];
-  const bp = sub(p, b), d3 = dot(ab, bp), d4 = dot(ac, bp);
-  if (d3 >= 0 && d4 <= d3) return [0, 1, 0];
-  const vc = d1 * d4 - d3 * d2;
-  if (vc <= 0 && d1 >= 0 && d3 <= 0) { const v = d1 / (d1 - d3); return [1 - v, v, 0]; }
-  const cp = sub(p, c), d5 = dot(ab, cp), d6 = dot(ac, cp);
-  if (d6 >= 0 && d5 <= d6) return [0, 0, 1];
-  const vb = d5 * d2 - d1 * d6;
-  if (vb <= 0 && d2 >= 0 && d6 <= 0) { const w = d2 / (d2 - d6); return [1 - w, 0, w]; }
-  const va = d3 * d6 - d5 * d4;
-  if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) { const w = (d4 - d3) / (d4 - d3 + (d5 - d6)); return [0, 1 - w, w]; }
-  const denom = 1 / (va + vb + vc), v = vb * denom, w = vc * denom;
-  return [1 - v - w, v, w];
 }
 
 /** Per point: the closest point on the head's outer skin (island 0), as glue, and its unit normal. */
