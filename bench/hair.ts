@@ -6,7 +6,8 @@
  * hair-masked skin surface (forehead and scalp) that keeps hair colour, the share of the photo's hair pixels over the head
  * where the avatar shows skin, how far the avatar's hairline lies below the photo's (median over the forehead's
  * columns, share of the brow-to-chin height) with the style's front turned to the photo's hairline and as drawn,
- * the penetration depth, and the triangles added.
+ * the penetration depth, and the triangles added; for a style whose volume is fitted, the volume and
+ * each tried volume's overlap (a column of its own, those rows only).
  * Writes a preview sheet (photo with the hair mask | avatar front | three-quarter) per photo to
  * the output folder. Prints figures; asserts nothing.
  *   npx tsx bench/hair.ts [--out /tmp/hair] [<photo> ...]
@@ -23,6 +24,7 @@ import { createAvatarData } from '../src/pipeline.js';
 import { renderPreview } from '../src/render/preview.js';
 import { hairlineAgainstPhoto, hairRenderStats, hairInSkinShare, scalpShowThrough } from '../src/hair/measure.js';
 import { hairMeshFor } from '../src/hair/index.js';
+import { HAIR_VOLUMES } from '../src/hair/volume.js';
 import { deltaE76, linearToLab } from '../src/hair/colour-space.js';
 import { hairPenetrationMm } from '../src/hair/fit-hair.js';
 import { linearToSrgb8 } from '../src/image/srgb.js';
@@ -72,7 +74,7 @@ function besideEachOther(images: RgbaImage[]): RgbaImage {
 async function hairlineFigures(data: Awaited<ReturnType<typeof createAvatarData>>): Promise<string> {
   const hair = data.hair!;
   const fitted = hairlineAgainstPhoto(data);
-  const asDrawn = hairlineAgainstPhoto({ ...data, hair: { ...hair, mesh: await hairMeshFor(hair.style!, data.model, data.neutralVertices, hair, 0) } });
+  const asDrawn = hairlineAgainstPhoto({ ...data, hair: { ...hair, mesh: await hairMeshFor(hair.style!, data.model, data.neutralVertices, hair, { volume: hair.volume }) } });
   const percent = (figure: { median: number } | null) => (figure ? (100 * figure.median).toFixed(1) : '-');
   return `${percent(fitted)} (${(hair.hairlineTurn ?? 0).toFixed(3)}; ${percent(asDrawn)})`;
 }
@@ -103,6 +105,7 @@ for (const file of photos) {
     path.relative(shared, file),
     `${d.hairClass} (${s.volume.toFixed(2)} ${s.sideFill.toFixed(2)} ${s.templeFill.toFixed(2)} ${s.neckFill.toFixed(2)} ${s.area.toFixed(2)} ${d.crownCoverage.toFixed(2)}${d.hatLike ? ' hat' : ''}${d.shaved ? ' shaved' : ''})`,
     `${hair.style ?? 'none'}${d.styleOverlaps ? ` (${Object.entries(d.styleOverlaps).map(([k, v]) => `${k} ${v!.toFixed(3)}`).join(', ')})` : ''}`,
+    ...(d.volumeOverlaps ? [`volume ${hair.volume ?? 1} (${d.volumeOverlaps.map((v, k) => `${HAIR_VOLUMES[k]}: ${v.toFixed(3)}`).join(', ')})`] : []),
     `${hex(hair.base)}/${hex(hair.root)} L*${linearToLab(hair.base[0], hair.base[1], hair.base[2])[0].toFixed(0)}`,
     Number.isFinite(dE) ? `${dE.toFixed(1)} (photo ${hex(d.regionMean)} render ${hex(stats!.meanColour)})` : '-',
     (100 * inSkin.share).toFixed(2),

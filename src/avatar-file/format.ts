@@ -33,6 +33,7 @@ import type { AvatarData, FaceObservation } from '../types.js';
 import { checkAvatarCoefficients, checkAvatarRanges } from './ranges.js';
 import { hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
 import { MAX_HAIRLINE_TURN } from '../hair/fit-hair.js';
+import { MAX_HAIR_VOLUME } from '../hair/volume.js';
 
 export const AVATAR_FILE_MAGIC = 'PAVATAR\0';
 export const AVATAR_FILE_VERSION = 1;
@@ -90,7 +91,7 @@ export interface AvatarFileHeader {
   /** Brow colour, linear RGB 0..1 (absent in older files: read again from the albedo). */
   browColor?: [number, number, number];
   /** Hair style (null: none) and colour (linear RGB); the mesh is rebuilt from the hair asset on load. */
-  hair?: { style: string | null; base: number[]; root: number[]; hairlineTurn?: number };
+  hair?: { style: string | null; base: number[]; root: number[]; hairlineTurn?: number; volume?: number };
 }
 
 export interface AvatarFileContents {
@@ -193,7 +194,7 @@ export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOption
   if (options.material) header.material = { ...options.material };
   if (data.irisColor) header.irisColor = [...data.irisColor];
   if (data.browColor) header.browColor = [...data.browColor];
-  if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root], ...(data.hair.hairlineTurn ? { hairlineTurn: data.hair.hairlineTurn } : {}) };
+  if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root], ...(data.hair.hairlineTurn ? { hairlineTurn: data.hair.hairlineTurn } : {}), ...(data.hair.volume ? { volume: data.hair.volume } : {}) };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const total = PREAMBLE_BYTES + json.length + albedo.length + CRC_BYTES;
   const out = new Uint8Array(total);
@@ -278,7 +279,7 @@ function parseMaterial(value: unknown): AvatarMaterialParameters | undefined {
   return material;
 }
 
-function parseHair(value: unknown): { style: HairStyle | null; base: [number, number, number]; root: [number, number, number]; hairlineTurn?: number } | undefined {
+function parseHair(value: unknown): { style: HairStyle | null; base: [number, number, number]; root: [number, number, number]; hairlineTurn?: number; volume?: number } | undefined {
   if (value === undefined) return undefined;
   const h = objectField(value, 'hair');
   if (h.style !== null && !(typeof h.style === 'string' && isHairStyle(h.style))) throw corrupt(`header field "hair.style" names no hair style (${String(h.style)})`);
@@ -289,7 +290,9 @@ function parseHair(value: unknown): { style: HairStyle | null; base: [number, nu
   };
   const turn = h.hairlineTurn;
   if (turn !== undefined && !(typeof turn === 'number' && Math.abs(turn) <= MAX_HAIRLINE_TURN)) throw corrupt(`header field "hair.hairlineTurn" is not a turn within ±${MAX_HAIRLINE_TURN} radians (${String(turn)})`);
-  return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root'), ...(turn ? { hairlineTurn: turn as number } : {}) };
+  const volume = h.volume;
+  if (volume !== undefined && !(typeof volume === 'number' && volume >= 1 && volume <= MAX_HAIR_VOLUME)) throw corrupt(`header field "hair.volume" is not a volume within 1-${MAX_HAIR_VOLUME} (${String(volume)})`);
+  return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root'), ...(turn ? { hairlineTurn: turn as number } : {}), ...(volume !== undefined && volume !== 1 ? { volume } : {}) };
 }
 
 async function resolveModelChecked(resolveModel: ModelResolver, header: Record<string, unknown>): Promise<HeadModel> {
@@ -408,7 +411,7 @@ export async function readAvatarFileContents(bytes: Uint8Array, resolveModel: Mo
   checkAvatarRanges(data);
   if (hair) {
     // The mesh follows the rebuilt head, as when it was made (hair/index.ts).
-    const mesh = hair.style ? await hairMeshFor(hair.style, model, data.neutralVertices, hair, hair.hairlineTurn) : undefined;
+    const mesh = hair.style ? await hairMeshFor(hair.style, model, data.neutralVertices, hair, hair) : undefined;
     data.hair = { ...hair, ...(mesh ? { mesh } : {}) };
   }
   return { data, material, header: header as unknown as AvatarFileHeader };

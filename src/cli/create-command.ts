@@ -267,6 +267,7 @@ export function buildReport(
         root: round(data.hair.root, 4),
         ...(data.hair.detected ? { photoClass: data.hair.detected.hairClass, crownCoverage: round([data.hair.detected.crownCoverage])[0], hatLike: data.hair.detected.hatLike } : {}),
         ...(data.hair.hairlineTurn ? { hairlineTurn: round([data.hair.hairlineTurn], 3)[0] } : {}),
+        ...(data.hair.volume ? { volume: data.hair.volume } : {}),
         ...(data.hair.mesh ? { triangles: data.hair.mesh.part.indices.length / 3 } : {}),
         ...(data.hair.unavailable ? { unavailable: data.hair.unavailable } : {}),
       },

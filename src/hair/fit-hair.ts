@@ -193,12 +193,39 @@ export function radialProfileOf(model: HeadModel, fittedVertices: Float32Array):
   return profiles.get(model, fittedVertices, () => new RadialProfile(fittedVertices, model.weldGroup));
 }
 
-/** `hairlineTurn`: turnHairline's angle, fitted to the photo's hairline (./hairline.ts). */
-export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array, hairlineTurn = 0): FittedHair {
+/**
+ * Scales each hair vertex's height over the skin by `volume`, along its ray from the cranium's
+ * centre, in place: the layers next to the scalp stay on it and the outer ones stand further off.
+ */
+export function puffOut(positions: Float32Array, skinDistance: Float32Array, profile: RadialProfile, volume: number): void {
+  for (let i = 0; i < skinDistance.length; i++) {
+    const lift = (volume - 1) * skinDistance[i];
+    profile.moveOut(positions, i, lift);
+    skinDistance[i] += lift;
+  }
+}
+
+/** What the photo fitted of a style's placement (AvatarHair carries both): absent, the style as MakeHuman drew it. */
+export interface HairShapeFit {
+  /** turnHairline's angle, fitted to the photo's hairline (./hairline.ts). */
+  hairlineTurn?: number;
+  /** puffOut's scale, fitted to the photo's hair silhouette (./volume.ts). */
+  volume?: number;
+}
+
+/** The style's strands moved with the fitted head, their hairline turned and pushed out of the skin, then scaled off it (`fit`). */
+export function placeStrands(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array, fit: HairShapeFit): { positions: Float32Array; skinDistance: Float32Array; deepest: number; profile: RadialProfile } {
   const positions = hairFollowingHead(hairRest, hairIndices, model, fittedVertices);
   const profile = radialProfileOf(model, fittedVertices);
-  turnHairline(positions, profile.centre, hairlineTurn);
+  turnHairline(positions, profile.centre, fit.hairlineTurn ?? 0);
   const { skinDistance, deepest } = pushOutAlongRays(positions, profile);
+  const volume = fit.volume ?? 1;
+  if (volume !== 1) puffOut(positions, skinDistance, profile, volume);
+  return { positions, skinDistance, deepest, profile };
+}
+
+export function fitHair(hairRest: Float32Array, hairIndices: Uint32Array, model: HeadModel, fittedVertices: Float32Array, fit: HairShapeFit = {}): FittedHair {
+  const { positions, skinDistance, deepest, profile } = placeStrands(hairRest, hairIndices, model, fittedVertices, fit);
   // Under the jaw and at the nape the head is not star-shaped about the cranium: there the nearest
   // surface vertex's normal decides (two rounds, as a push can bring a vertex near another vertex).
   pushOutOfSkin(positions, skinDistance, skinProbe(model, fittedVertices));

@@ -17,7 +17,7 @@ import { computeVertexNormals, fittedNormals, type HeadModel, type SubMesh } fro
 import type { RgbaImage } from '../types.js';
 import { linearToSrgb8, SRGB_TO_LINEAR } from '../image/srgb.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP, type SkinProbe } from './fit-hair.js';
+import { fitHair, pushOutOfSkin, skinProbe, SKIN_GAP, type HairShapeFit, type SkinProbe } from './fit-hair.js';
 import { clipPolygon, GrowingFloats, headTopology, type HeadTopology, type PolygonClipper, usedVertices } from '../modelpack/mesh-utils.js';
 import { RadialProfile } from './radial-profile.js';
 import { kthSmallest } from '../math/kth-smallest.js';
@@ -1194,9 +1194,10 @@ export function hairNormals(positions: Float32Array, indices: Uint32Array, centr
 /** Share of the cap's vertices whose strand tone the cap's texel may lie below (a few lighter outliers are clamped, not matched). */
 const CAP_TEXEL_QUANTILE = 0.95;
 
-export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, colour: HairTone, hairlineTurn = 0): HairMesh {
+export function buildHairMesh(style: HairStyleMesh, model: HeadModel, fittedVertices: Float32Array, colour: HairTone, fit: HairShapeFit = {}): HairMesh {
   const tone = styleTone(style, colour);
-  const fitted = fitHair(style.positions, style.indices, model, fittedVertices, hairlineTurn);
+  const fitted = fitHair(style.positions, style.indices, model, fittedVertices, fit);
+  const hairlineTurn = fit.hairlineTurn ?? 0;
   const strandTone = strandToneReader(style);
   const ear = earVertices(model, fittedVertices);
   const fittedStrands = { positions: fitted.positions, uvs: style.uvs, skinDistance: fitted.skinDistance, indices: style.indices };

@@ -10,7 +10,7 @@ import { projectToImage } from '../render/project.js';
 import { createRasterTarget, rasterizeTriangles, type RasterTarget } from '../render/rasterize.js';
 import { depthInClosing } from '../image/chamfer-distance.js';
 import type { HairStyleMesh } from './asset-format.js';
-import { hairFollowingHead, pushOutAlongRays, radialProfileOf, turnHairline } from './fit-hair.js';
+import { placeStrands } from './fit-hair.js';
 import { opaqueStrandAt, strandToneReader } from './hair-mesh.js';
 import { eyeLine, type FaceFrame } from './photo-hair.js';
 
@@ -81,18 +81,9 @@ export class HairViewGrid {
     return Math.min(this.input.mask.width - 1, Math.round((gx + 0.5) * this.cell));
   }
 
-  /**
-   * The style's rest strands moved with the fitted head, their hairline turned (turnHairline), and
-   * pushed onto its scalp, where the inner layers MakeHuman hides under the scalp show, as on the
-   * built mesh.
-   */
+  /** The style's strands placed on the fitted head as the built mesh places them (fit-hair.ts placeStrands), at the style's own volume. */
   strandPositions(style: HairStyleMesh, hairlineTurn = 0): Float32Array {
-    const { model, neutralVertices } = this.input;
-    const positions = hairFollowingHead(style.positions, style.indices, model, neutralVertices);
-    const profile = radialProfileOf(model, neutralVertices);
-    turnHairline(positions, profile.centre, hairlineTurn);
-    pushOutAlongRays(positions, profile);
-    return positions;
+    return placeStrands(style.positions, style.indices, this.input.model, this.input.neutralVertices, { hairlineTurn }).positions;
   }
 
   /** Per cell (1): the strands at `positions` (the style's vertices, alpha-tested, hidden where the fitted head is nearer), closed as the scalp cap closes their gaps. */
@@ -113,6 +104,18 @@ export class HairViewGrid {
     let cells = this.drawn.get(style);
     if (!cells) this.drawn.set(style, (cells = this.strandsSeen(style, this.strandPositions(style))));
     return cells;
+  }
+
+  /** Intersection over union of `cells` (a strandsSeen) with the photo's hair, over the region. */
+  overlapWithPhoto(cells: Uint8Array): number {
+    const { region, photoHair } = this;
+    let both = 0, either = 0;
+    for (let p = 0; p < region.length; p++) {
+      if (!region[p]) continue;
+      if (cells[p] && photoHair[p]) both++;
+      if (cells[p] || photoHair[p]) either++;
+    }
+    return either ? both / either : 0;
   }
 
   private toGrid(positions: Float32Array): Float32Array {

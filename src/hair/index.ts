@@ -10,7 +10,7 @@ import { projectToImage } from '../render/project.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { Mask, PinholeCamera, RgbaImage } from '../types.js';
 import { decodeHairAsset, type HairAsset, type HairStyleMesh } from './asset-format.js';
-import { supportsHair } from './fit-hair.js';
+import { supportsHair, type HairShapeFit } from './fit-hair.js';
 import { estimateHairColour, withoutChroma } from './hair-colour.js';
 import { naturalHairColour } from './colour-space.js';
 import { buildHairMesh, type HairMesh, type HairTone } from './hair-mesh.js';
@@ -18,10 +18,11 @@ import { classifyHair, hairSilhouette, type HairSegmentation, type HairSilhouett
 import { bestMatchingStyle } from './style-match.js';
 import { HairViewGrid } from './hair-view-grid.js';
 import { fitHairlineTurn } from './hairline.js';
+import { fitHairVolume, VOLUME_FITTED_STYLES } from './volume.js';
 import { HAIR_STYLES, isHairStyle, STYLES_FOR_CLASS, type HairClass, type HairStyle } from './styles.js';
 
 export { HAIR_STYLES, isHairStyle, type HairStyle, type HairClass } from './styles.js';
-export { supportsHair } from './fit-hair.js';
+export { supportsHair, type HairShapeFit } from './fit-hair.js';
 export type { HairMesh, HairTone } from './hair-mesh.js';
 
 /** What the avatar's hair is: its style (null = none), colour, and the fitted mesh when it has one. */
@@ -38,6 +39,12 @@ export interface AvatarHair {
    * hand goes without it.
    */
   hairlineTurn?: number;
+  /**
+   * How far `style` stands off the scalp, as a multiple of its drawn height over the skin, fitted to
+   * the photo's hair silhouette for a voluminous style (./volume.ts); absent: 1. Fitted for `style`
+   * alone, as hairlineTurn is.
+   */
+  volume?: number;
   /** What the photo showed (absent for hair set by hand or loaded from a file). */
   detected?: {
     hairClass: HairClass;
@@ -53,6 +60,8 @@ export interface AvatarHair {
     mask?: Mask;
     /** Where the class offers several styles: each one's overlap with the photo's hair (./style-match.ts). */
     styleOverlaps?: Partial<Record<HairStyle, number>>;
+    /** Where the volume was fitted: each of HAIR_VOLUMES' overlap with the photo's hair (./volume.ts). */
+    volumeOverlaps?: number[];
   };
   /** Why no mesh was built although the photo shows hair (e.g. the head model has no hair fit). */
   unavailable?: string;
@@ -119,7 +128,7 @@ export async function hairFromPhoto(input: {
   const match = grid && candidates.length > 1 ? bestMatchingStyle(await stylesNamed(candidates), grid) : undefined;
   const automatic = hairClass === 'none' ? null : (match?.style ?? STYLES_FOR_CLASS[hairClass][0]);
   const style: HairStyle | null = input.option === 'auto' ? automatic : input.option === 'none' ? null : input.option;
-  const detected = {
+  const detected: NonNullable<AvatarHair['detected']> = {
     hairClass, crownCoverage: seg.crownCoverage, hatLike: seg.hatLike, shaved: seg.shaved, hairlineAboveBrows: seg.hairlineAboveBrows, silhouette,
     regionMean: colour?.regionMean ?? tone.base, mask: seg.mask,
     ...(match ? { styleOverlaps: Object.fromEntries(match.candidates.map((name, k) => [name, match.overlaps[k]])) } : {}),
@@ -132,7 +141,10 @@ export async function hairFromPhoto(input: {
   const [styleMesh] = await stylesNamed([style]);
   // Under a hat the mask's lower edge is the brim, no hairline.
   const hairlineTurn = grid && !seg.hatLike ? fitHairlineTurn(styleMesh, grid) : 0;
-  return { style, ...tone, detected, ...(hairlineTurn ? { hairlineTurn } : {}), mesh: buildHairMesh(styleMesh, input.model, input.neutralVertices, tone, hairlineTurn) };
+  const volumeFit = grid && VOLUME_FITTED_STYLES.has(style) ? fitHairVolume(styleMesh, grid.input, hairlineTurn) : undefined;
+  const fit: HairShapeFit = { ...(hairlineTurn ? { hairlineTurn } : {}), ...(volumeFit && volumeFit.volume !== 1 ? { volume: volumeFit.volume } : {}) };
+  if (volumeFit) detected.volumeOverlaps = volumeFit.overlaps;
+  return { style, ...tone, detected, ...fit, mesh: buildHairMesh(styleMesh, input.model, input.neutralVertices, tone, fit) };
 }
 
 /** The hair asset's meshes of `names`, in the asset's order. */
@@ -142,7 +154,7 @@ async function stylesNamed(names: readonly HairStyle[]): Promise<HairStyleMesh[]
   return styles;
 }
 
-/** The fitted, tinted mesh of `style` on a head, its hairline turned by `hairlineTurn` (AvatarHair's). */
-export async function hairMeshFor(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone, hairlineTurn = 0): Promise<HairMesh> {
-  return buildHairMesh((await stylesNamed([style]))[0], model, neutralVertices, tone, hairlineTurn);
+/** The fitted, tinted mesh of `style` on a head, placed as `fit` says (AvatarHair's hairlineTurn and volume). */
+export async function hairMeshFor(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone, fit: HairShapeFit = {}): Promise<HairMesh> {
+  return buildHairMesh((await stylesNamed([style]))[0], model, neutralVertices, tone, fit);
 }

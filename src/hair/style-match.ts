@@ -21,17 +21,7 @@ export interface StyleMatch {
  * on the grid (./hair-view-grid.ts). The best overlap wins.
  */
 export function bestMatchingStyle(candidates: readonly HairStyleMesh[], grid: HairViewGrid): StyleMatch {
-  const { region, photoHair } = grid;
-  const overlaps = candidates.map((style) => {
-    const covered = grid.drawnStrands(style);
-    let both = 0, either = 0;
-    for (let p = 0; p < region.length; p++) {
-      if (!region[p]) continue;
-      if (covered[p] && photoHair[p]) both++;
-      if (covered[p] || photoHair[p]) either++;
-    }
-    return either ? both / either : 0;
-  });
+  const overlaps = candidates.map((style) => grid.overlapWithPhoto(grid.drawnStrands(style)));
   let best = 0;
   for (let k = 1; k < overlaps.length; k++) if (overlaps[k] > overlaps[best]) best = k;
   return { style: candidates[best].name as HairStyle, candidates: candidates.map((c) => c.name as HairStyle), overlaps };

@@ -39,7 +39,7 @@ import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
 import { trackLive, type LiveFaceTracker, type LiveTrackingOptions } from '../tracking/live.js';
 import { addHairToScene, type HairInScene } from './hair-mesh.js';
 import { hairArrays, headColourBuffer, type HairArrays } from './build-arrays.js';
-import { DEFAULT_HAIR_TONE, HAIR_STYLES, hairMeshFor, isHairStyle, type HairStyle } from '../hair/index.js';
+import { DEFAULT_HAIR_TONE, HAIR_STYLES, hairMeshFor, isHairStyle, type HairShapeFit, type HairStyle } from '../hair/index.js';
 import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
 import { parseHairColour } from '../hair/colour-space.js';
 import { computeAvatarRig, jointPosition } from '../export/avatar-rig.js';
@@ -444,11 +444,12 @@ export class Avatar {
     this.checkAlive();
     if (style !== null && !isHairStyle(style)) throw new PhotoAvatarError('INVALID_ARGUMENT', `Unknown hair style "${style}": use one of ${HAIR_STYLES.join(', ')} or null.`);
     const tone = this.data.hair ?? DEFAULT_HAIR_TONE;
-    // The hairline's turn was fitted to the photo for the style it came with (hair/hairline.ts).
-    const hairlineTurn = style !== null && style === this.data.hair?.style ? this.data.hair.hairlineTurn : undefined;
-    const fitted = style ? await this.fittedHair(style, tone, hairlineTurn ?? 0, options) : undefined;
+    // The hairline's turn and the volume were fitted to the photo for the style it came with (hair/hairline.ts, hair/volume.ts).
+    const ownStyle = style !== null && style === this.data.hair?.style;
+    const fit: HairShapeFit = { hairlineTurn: ownStyle ? this.data.hair?.hairlineTurn : undefined, volume: ownStyle ? this.data.hair?.volume : undefined };
+    const fitted = style ? await this.fittedHair(style, tone, fit, options) : undefined;
     this.checkAlive();
-    this.data.hair = { ...(this.data.hair ?? {}), style, base: tone.base, root: tone.root, hairlineTurn, mesh: fitted?.mesh, unavailable: undefined };
+    this.data.hair = { ...(this.data.hair ?? {}), style, base: tone.base, root: tone.root, ...fit, mesh: fitted?.mesh, unavailable: undefined };
     this.rebuildHair(fitted?.arrays);
   }
 
@@ -462,17 +463,19 @@ export class Avatar {
     const old = this.data.hair ?? { ...DEFAULT_HAIR_TONE, style: null };
     const ratio = [0, 1, 2].map((c) => (old.base[c] > 1e-4 ? Math.min(1, old.root[c] / old.base[c]) : 0.6));
     const tone = { base, root: base.map((v, c) => v * ratio[c]) as [number, number, number] };
-    const fitted = old.style ? await this.fittedHair(old.style, tone, old.hairlineTurn ?? 0, options) : undefined;
+    const fitted = old.style ? await this.fittedHair(old.style, tone, old, options) : undefined;
     this.checkAlive();
     this.data.hair = { ...old, ...tone, mesh: fitted?.mesh };
     this.rebuildHair(fitted?.arrays);
   }
 
   /** The hair style fitted to this head with `tone`, and its vertex data: in the avatar worker where it runs. */
-  private fittedHair(style: HairStyle, tone: HairTone, hairlineTurn: number, options: WorkerChoice): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
+  private fittedHair(style: HairStyle, tone: HairTone, fit: HairShapeFit, options: WorkerChoice): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
     const { model, neutralVertices } = this.data;
-    return inWorkerOrHere(options, 'the hair is fitted', () => hairMeshInWorker(style, model, neutralVertices, tone, hairlineTurn, options.workerTimeoutMs), async () => {
-      const mesh = await hairMeshFor(style, model, neutralVertices, tone, hairlineTurn);
+    // The two numbers alone: `fit` may be the whole AvatarHair, mesh included, which the worker does not need.
+    const placement: HairShapeFit = { hairlineTurn: fit.hairlineTurn, volume: fit.volume };
+    return inWorkerOrHere(options, 'the hair is fitted', () => hairMeshInWorker(style, model, neutralVertices, tone, placement, options.workerTimeoutMs), async () => {
+      const mesh = await hairMeshFor(style, model, neutralVertices, tone, placement);
       return { mesh, arrays: hairArrays(mesh, model, neutralVertices) };
     });
   }

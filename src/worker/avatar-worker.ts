@@ -173,7 +173,7 @@ function readAvatar(message: Extract<PageMessage, { type: 'read-avatar' }>): Pro
 
 function makeHair(message: Extract<PageMessage, { type: 'hair-mesh' }>): Promise<void> {
   return answerWithModel(message, async (model) => {
-    const mesh = await hairMeshFor(message.style, model, message.neutralVertices, message.tone, message.hairlineTurn);
+    const mesh = await hairMeshFor(message.style, model, message.neutralVertices, message.tone, message.fit);
     const transfer: ArrayBuffer[] = [];
     return [{ type: 'hair-made', id: message.id, mesh: copyForTransfer(mesh, transfer), arrays: copyForTransfer(hairArrays(mesh, model, message.neutralVertices), transfer), modelToken: holdModel(model) }, transfer];
   });

@@ -16,7 +16,7 @@ import { isNode } from '../platform.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
 import type { AvatarArrayOptions, AvatarArrays, HairArrays } from '../plugin/build-arrays.js';
 import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
-import type { HairStyle } from '../hair/index.js';
+import type { HairShapeFit, HairStyle } from '../hair/index.js';
 import type { FaceTrackerOptions, TrackedFrame, TrackerCalibration } from '../tracking/face-tracker.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import type { ModelReference, PageMessage, PortableError, PortablePhoto, WorkerMessage } from './protocol.js';
@@ -321,8 +321,8 @@ export async function writeCompactGlbInWorker(data: AvatarData, options: Compact
 }
 
 /** hairMeshFor (../hair/index.ts) and the hair's vertex data (hairArrays) in the avatar worker, the model sent as for writeCompactGlbInWorker. */
-export async function hairMeshInWorker(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone, hairlineTurn: number, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
-  const reply = await askWithModel(model, (reference) => ({ type: 'hair-mesh', id: nextId++, style, neutralVertices, tone, hairlineTurn, ...reference }), timeoutMs);
+export async function hairMeshInWorker(style: HairStyle, model: HeadModel, neutralVertices: Float32Array, tone: HairTone, fit: HairShapeFit, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS): Promise<{ mesh: HairMesh; arrays: HairArrays }> {
+  const reply = await askWithModel(model, (reference) => ({ type: 'hair-mesh', id: nextId++, style, neutralVertices, tone, fit, ...reference }), timeoutMs);
   if (reply.type !== 'hair-made') throw new PhotoAvatarError('RUNTIME_FAILURE', `The avatar worker answered a hair request with '${reply.type}'.`);
   return { mesh: reply.mesh, arrays: reply.arrays };
 }

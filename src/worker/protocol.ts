@@ -6,7 +6,7 @@ import type { PhotoAvatarErrorCode } from '../errors.js';
 import type { AvatarMaterialParameters } from '../avatar-file/format.js';
 import type { CompactGlbOptions } from '../export/compact-glb.js';
 import type { HairMesh, HairTone } from '../hair/hair-mesh.js';
-import type { HairStyle } from '../hair/index.js';
+import type { HairShapeFit, HairStyle } from '../hair/index.js';
 import type { RuntimeInfo, RuntimeOptions } from '../inference/runtime.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 import type { CreateAvatarOptions } from '../pipeline.js';
@@ -75,7 +75,7 @@ export type PageMessage =
    */
   | ({ type: 'read-avatar'; id: number; bytes: Uint8Array; buildArrays: AvatarArrayOptions } & ModelReference)
   /** Avatar.setHair / setHairColor's fitted hair and its vertex data, in the worker; replies 'hair-made' to `id`. */
-  | ({ type: 'hair-mesh'; id: number; style: HairStyle; neutralVertices: Float32Array; tone: HairTone; hairlineTurn: number } & ModelReference);
+  | ({ type: 'hair-mesh'; id: number; style: HairStyle; neutralVertices: Float32Array; tone: HairTone; fit: HairShapeFit } & ModelReference);
 
 /** The model a message needs: itself, or the token of one the worker holds (see 'export-compact'). */
 export type ModelReference = { model: HeadModel; modelToken: null } | { model: null; modelToken: number };

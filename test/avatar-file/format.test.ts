@@ -166,6 +166,8 @@ describe('avatar-file/format', function () {
       ['material out of range', (h) => { h.material.roughness = 7; }],
       ['hairline turn out of range', (h) => { h.hair = { style: 'short01', base: [0.1, 0.1, 0.1], root: [0.05, 0.05, 0.05], hairlineTurn: 2 }; }],
       ['hairline turn not a number', (h) => { h.hair = { style: 'short01', base: [0.1, 0.1, 0.1], root: [0.05, 0.05, 0.05], hairlineTurn: '0.1' }; }],
+      ['hair volume out of range', (h) => { h.hair = { style: 'afro01', base: [0.1, 0.1, 0.1], root: [0.05, 0.05, 0.05], volume: 5 }; }],
+      ['hair volume under 1', (h) => { h.hair = { style: 'afro01', base: [0.1, 0.1, 0.1], root: [0.05, 0.05, 0.05], volume: 0.5 }; }],
       ['header not an object', (h) => { for (const key of Object.keys(h)) delete h[key]; }],
     ];
     for (const [label, edit] of edits) {

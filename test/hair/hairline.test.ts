@@ -78,7 +78,7 @@ describe('hair: the hairline\'s height, fitted to the photo', function () {
       const data = await createAvatarData(image, { model: readPack(new Uint8Array(readFileSync(packFile))), textureSize: 256 });
       const hair = data.hair!;
       const fitted = hairlineAgainstPhoto(data)!;
-      const asDrawn = hairlineAgainstPhoto({ ...data, hair: { ...hair, mesh: await hairMeshFor(hair.style!, data.model, data.neutralVertices, hair, 0) } })!;
+      const asDrawn = hairlineAgainstPhoto({ ...data, hair: { ...hair, mesh: await hairMeshFor(hair.style!, data.model, data.neutralVertices, hair, { volume: hair.volume }) } })!;
       const percent = (v: number) => (100 * v).toFixed(1);
       console.log(`    ${file} ${hair.style}: turn ${hair.hairlineTurn?.toFixed(3)} rad; the avatar's hairline below the photo's, quartiles over ${fitted.columns} columns: ${[fitted.lowerQuartile, fitted.median, fitted.upperQuartile].map(percent).join(' / ')} % of the brow-to-chin height (as drawn ${[asDrawn.lowerQuartile, asDrawn.median, asDrawn.upperQuartile].map(percent).join(' / ')} %)`);
       // As drawn, every style's hairline lay 8-14 % of the brow-to-chin height (1-1.6 cm) under the photo's.
