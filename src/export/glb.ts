@@ -344,6 +344,18 @@ function morphNormalDelta(
   return normalDelta;
 }
 
+/**
+ * Zeroes the VEC3s of `values` at `vertices`. A function of its own, not a loop inside buildGltf,
+ * which V8 mostly runs unoptimized (morphNormalDelta's reason): the compact buildGltf on the
+ * sample photo's avatar 82-85 -> 66-70 ms CPU, medians of 40 alternating, two runs.
+ */
+function clearVectorsAt(values: Float32Array, vertices: Uint32Array): void {
+  for (let j = 0; j < vertices.length; j++) {
+    const v = 3 * vertices[j];
+    values[v] = 0; values[v + 1] = 0; values[v + 2] = 0;
+  }
+}
+
 /** glTF requires unit normals; vertices no triangle uses (or only degenerate ones) get +Z. */
 function unitNormals(normals: Float32Array): Float32Array {
   for (let i = 0; i < normals.length; i += 3) unitNormal(normals, i);
@@ -563,10 +575,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
       const normalDelta = morphNormalDelta(data.neutralVertices, delta, model, footprints[k], corners[k], neutralNormals, target, targetNormals, quantizedNormalDelta ?? new Float32Array(n3));
       if (quantizedNormalDelta) {
         entry.NORMAL = builder.addQuantizedAccessor(snorm8Vec3Within(normalDelta, vertices, MORPH_NORMAL_DEAD_ZONE), false);
-        for (let j = 0; j < vertices.length; j++) {
-          const v = 3 * vertices[j];
-          quantizedNormalDelta[v] = 0; quantizedNormalDelta[v + 1] = 0; quantizedNormalDelta[v + 2] = 0;
-        }
+        clearVectorsAt(quantizedNormalDelta, vertices);
       } else entry.NORMAL = builder.addNormalDeltas(normalDelta);
     }
     targets.push(entry);

@@ -60,6 +60,17 @@ export function largestMagnitude(values: Float32Array): number {
 type IntegerArray = Int16Array | Uint16Array | Int8Array | Uint8Array;
 
 /**
+ * Math.round(x) for x = a float32 (clamped) times a scale here (at most 65535), -0 as 0 (what the
+ * integer arrays store anyway). x then holds at most 40 significant bits, so x + 0.5 rounds away
+ * nothing that could move the floor: the same integers (also checked on every half step ±40 ulps
+ * and 12 million random floats). Why: V8 ran Math.round several times slower than Math.floor in
+ * these loops (the head's 52 morph targets' normal deltas quantized: 8.0 -> 3.9 ms CPU, median of 60 alternating).
+ */
+function roundScaled(x: number): number {
+  return Math.floor(x + 0.5);
+}
+
+/**
  * `components`-vectors clamped to [low, 1] and scaled to integers in `out`, one vertex every
  * `byteStride` bytes (the padding stays zero).
  */
@@ -67,7 +78,7 @@ function quantizeVectors(values: Float32Array, components: 2 | 3, out: IntegerAr
   const count = values.length / components;
   const stride = byteStride / out.BYTES_PER_ELEMENT;
   for (let i = 0; i < count; i++) {
-    for (let k = 0; k < components; k++) out[stride * i + k] = Math.round(Math.max(low, Math.min(1, values[components * i + k])) * scale);
+    for (let k = 0; k < components; k++) out[stride * i + k] = roundScaled(Math.max(low, Math.min(1, values[components * i + k])) * scale);
   }
   return {
     bytes: new Uint8Array(out.buffer), componentType, type: components === 2 ? 'VEC2' : 'VEC3', count, byteStride,
@@ -113,9 +124,9 @@ function snormVec3Within(values: Float32Array, vertices: Uint32Array, out: Int8A
   for (let j = 0; j < vertices.length; j++) {
     const v = vertices[j];
     // `| 0`: what the integer array holds (an integer in [-scale, scale] as it is, NaN and -0 as 0).
-    let x = Math.round(Math.max(-1, Math.min(1, values[3 * v])) * scale) | 0;
-    let y = Math.round(Math.max(-1, Math.min(1, values[3 * v + 1])) * scale) | 0;
-    let z = Math.round(Math.max(-1, Math.min(1, values[3 * v + 2])) * scale) | 0;
+    let x = roundScaled(Math.max(-1, Math.min(1, values[3 * v])) * scale) | 0;
+    let y = roundScaled(Math.max(-1, Math.min(1, values[3 * v + 1])) * scale) | 0;
+    let z = roundScaled(Math.max(-1, Math.min(1, values[3 * v + 2])) * scale) | 0;
     if (x <= deadZone && x >= -deadZone && y <= deadZone && y >= -deadZone && z <= deadZone && z >= -deadZone) x = y = z = 0;
     out[4 * v] = x; out[4 * v + 1] = y; out[4 * v + 2] = z;
     if (x < minX) minX = x;
@@ -161,7 +172,7 @@ export function unorm8Weights(weights: Float32Array): QuantizedAttribute {
     let sum = 0;
     let largest = 4 * i;
     for (let k = 0; k < 4; k++) {
-      const q = Math.round(Math.max(0, Math.min(1, weights[4 * i + k])) * 255);
+      const q = roundScaled(Math.max(0, Math.min(1, weights[4 * i + k])) * 255);
       out[4 * i + k] = q;
       sum += q;
       if (weights[4 * i + k] > weights[largest]) largest = 4 * i + k;

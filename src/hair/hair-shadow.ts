@@ -19,6 +19,7 @@
  */
 import { fittedNormals, type HeadModel } from '../modelpack/head-model.js';
 import { headTopology } from '../modelpack/mesh-utils.js';
+import { hypot3 } from '../math/hypot.js';
 import type { HairMesh } from './hair-mesh.js';
 
 /** Metres from a vertex within which hair shades it. */
@@ -37,76 +38,85 @@ const CELLS_PER_REACH = 2;
 const CELL = SHADOW_REACH / CELLS_PER_REACH;
 
 /**
+ * Empty cells round the grid, CELLS_PER_REACH deep: every neighbour of a cell of the grid then lies
+ * inside it, one index step away per offset (HairPoints.cellSteps), with no test per axis.
+ */
+const PAD = CELLS_PER_REACH;
+
+/**
  * The hair as weighted points: its triangles' areas summed per VOXEL voxel at their area-weighted
- * centroid (10-15 k triangles become a few thousand points), on a grid of CELL cells (CSR: each
- * cell's run of points).
+ * centroid (10-15 k triangles become a few thousand points), on a grid of CELL cells padded by PAD
+ * (CSR: each cell's run of points, stored in cell order so a run is read straight through).
  */
 interface HairPoints {
   x: Float32Array; y: Float32Array; z: Float32Array; area: Float32Array;
   origin: [number, number, number];
   dims: [number, number, number];
+  /** Per padded cell, where its run starts (one more entry: the end). */
   cellStart: Uint32Array;
-  cellPoints: Uint32Array;
-  /** Per cell, 1 where some cell within CELLS_PER_REACH on each axis holds hair: elsewhere no point can be shaded. */
-  nearHair: Uint8Array;
+  /** Per NEAREST_CELLS offset, the padded cell index step it makes. */
+  cellSteps: Int32Array;
+  /**
+   * Per padded cell, MASK_WORDS words with a bit per NEAREST_CELLS offset, set where that
+   * neighbour holds points: a search visits those alone, in the same order (a cell near hair has
+   * about 100 neighbours, most of them empty), and a cell without any is out of every point's reach.
+   * The sample photo's shadow: 17.9 -> 13.5-14.0 ms CPU, medians of 40 alternating, two runs.
+   */
+  neighbourMasks: Int32Array;
 }
 
 function hairPoints(positions: Float32Array, indices: Uint32Array): HairPoints {
   const voxelOf = new Map<number, number>();
-  const sums: number[] = [];
+  // Per point (at most one a triangle): its area and area-weighted centroid's sums.
+  const sums = new Float64Array(indices.length / 3 * 4);
+  let count = 0;
   for (let t = 0; t < indices.length; t += 3) {
     const a = 3 * indices[t], b = 3 * indices[t + 1], c = 3 * indices[t + 2];
     const cx = (positions[a] + positions[b] + positions[c]) / 3, cy = (positions[a + 1] + positions[b + 1] + positions[c + 1]) / 3, cz = (positions[a + 2] + positions[b + 2] + positions[c + 2]) / 3;
     const ux = positions[b] - positions[a], uy = positions[b + 1] - positions[a + 1], uz = positions[b + 2] - positions[a + 2];
     const vx = positions[c] - positions[a], vy = positions[c + 1] - positions[a + 1], vz = positions[c + 2] - positions[a + 2];
-    const area = 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
+    const area = 0.5 * hypot3(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
     // Voxel keys over a 10 m cube around the origin: far beyond any head.
     const key = (Math.floor(cx / VOXEL) + 1000) * 4000000 + (Math.floor(cy / VOXEL) + 1000) * 2000 + (Math.floor(cz / VOXEL) + 1000);
     let point = voxelOf.get(key);
-    if (point === undefined) { point = sums.length / 4; voxelOf.set(key, point); sums.push(0, 0, 0, 0); }
+    if (point === undefined) voxelOf.set(key, (point = count++));
     sums[4 * point] += area; sums[4 * point + 1] += area * cx; sums[4 * point + 2] += area * cy; sums[4 * point + 3] += area * cz;
   }
-  const count = sums.length / 4;
-  const x = new Float32Array(count), y = new Float32Array(count), z = new Float32Array(count), area = new Float32Array(count);
+  const px = new Float32Array(count), py = new Float32Array(count), pz = new Float32Array(count);
   const low = [Infinity, Infinity, Infinity], high = [-Infinity, -Infinity, -Infinity];
   for (let p = 0; p < count; p++) {
     // A voxel of degenerate triangles only (no area) casts nothing wherever it sits.
     const w = sums[4 * p], inverse = w > 0 ? 1 / w : 0;
-    area[p] = w;
-    x[p] = sums[4 * p + 1] * inverse; y[p] = sums[4 * p + 2] * inverse; z[p] = sums[4 * p + 3] * inverse;
-    low[0] = Math.min(low[0], x[p]); low[1] = Math.min(low[1], y[p]); low[2] = Math.min(low[2], z[p]);
-    high[0] = Math.max(high[0], x[p]); high[1] = Math.max(high[1], y[p]); high[2] = Math.max(high[2], z[p]);
+    px[p] = sums[4 * p + 1] * inverse; py[p] = sums[4 * p + 2] * inverse; pz[p] = sums[4 * p + 3] * inverse;
+    low[0] = Math.min(low[0], px[p]); low[1] = Math.min(low[1], py[p]); low[2] = Math.min(low[2], pz[p]);
+    high[0] = Math.max(high[0], px[p]); high[1] = Math.max(high[1], py[p]); high[2] = Math.max(high[2], pz[p]);
   }
   const origin = low.map((v) => v - SHADOW_REACH) as [number, number, number];
   const dims = high.map((v, k) => Math.max(1, Math.ceil((v + SHADOW_REACH - origin[k]) / CELL))) as [number, number, number];
-  const cellOf = new Uint32Array(count), cellStart = new Uint32Array(dims[0] * dims[1] * dims[2] + 1);
+  const padded = [dims[0] + 2 * PAD, dims[1] + 2 * PAD, dims[2] + 2 * PAD];
+  const cellOf = new Uint32Array(count), cellStart = new Uint32Array(padded[0] * padded[1] * padded[2] + 1);
   for (let p = 0; p < count; p++) {
-    const i = Math.floor((x[p] - origin[0]) / CELL), j = Math.floor((y[p] - origin[1]) / CELL), k = Math.floor((z[p] - origin[2]) / CELL);
-    cellOf[p] = (k * dims[1] + j) * dims[0] + i;
+    const i = Math.floor((px[p] - origin[0]) / CELL), j = Math.floor((py[p] - origin[1]) / CELL), k = Math.floor((pz[p] - origin[2]) / CELL);
+    cellOf[p] = ((k + PAD) * padded[1] + j + PAD) * padded[0] + i + PAD;
     cellStart[cellOf[p] + 1]++;
   }
   for (let c = 0; c + 1 < cellStart.length; c++) cellStart[c + 1] += cellStart[c];
-  const fill = cellStart.slice(0, -1), cellPoints = new Uint32Array(count);
-  for (let p = 0; p < count; p++) cellPoints[fill[cellOf[p]]++] = p;
-  return { x, y, z, area, origin, dims, cellStart, cellPoints, nearHair: nearHairCells(cellStart, dims) };
-}
-
-/** The occupied cells dilated by CELLS_PER_REACH along each axis in turn (a box dilation). */
-function nearHairCells(cellStart: Uint32Array, dims: readonly number[]): Uint8Array {
-  let near = new Uint8Array(cellStart.length - 1), next = new Uint8Array(near.length);
-  for (let c = 0; c < near.length; c++) near[c] = cellStart[c + 1] > cellStart[c] ? 1 : 0;
-  const strides = [1, dims[0], dims[0] * dims[1]];
-  for (let axis = 0; axis < 3; axis++) {
-    const stride = strides[axis], size = dims[axis];
-    next.fill(0);
-    for (let c = 0; c < near.length; c++) {
-      if (!near[c]) continue;
-      const at = Math.floor(c / stride) % size;
-      for (let d = Math.max(-CELLS_PER_REACH, -at); d <= Math.min(CELLS_PER_REACH, size - 1 - at); d++) next[c + d * stride] = 1;
-    }
-    [near, next] = [next, near];
+  // Each cell's points in their order (a counting sort is stable), so a cell's sum adds them as before.
+  const fill = cellStart.slice(0, -1);
+  const x = new Float32Array(count), y = new Float32Array(count), z = new Float32Array(count), area = new Float32Array(count);
+  for (let p = 0; p < count; p++) {
+    const s = fill[cellOf[p]]++;
+    x[s] = px[p]; y[s] = py[p]; z[s] = pz[p]; area[s] = sums[4 * p];
   }
-  return near;
+  const cellSteps = new Int32Array(NEAREST_CELLS.length / 3);
+  for (let o = 0; o < cellSteps.length; o++) cellSteps[o] = (NEAREST_CELLS[3 * o + 2] * padded[1] + NEAREST_CELLS[3 * o + 1]) * padded[0] + NEAREST_CELLS[3 * o];
+  // An occupied cell sets its bit in each centre it is a neighbour of (inside the padding: the points lie PAD cells in).
+  const neighbourMasks = new Int32Array((cellStart.length - 1) * MASK_WORDS);
+  for (let cell = 0; cell + 1 < cellStart.length; cell++) {
+    if (cellStart[cell] === cellStart[cell + 1]) continue;
+    for (let o = 0; o < cellSteps.length; o++) neighbourMasks[(cell - cellSteps[o]) * MASK_WORDS + (o >> 5)] |= 1 << (o & 31);
+  }
+  return { x, y, z, area, origin, dims, cellStart, cellSteps, neighbourMasks };
 }
 
 /** Distance from coordinate v to the cell [index, index + 1) x CELL from o along one axis (0 inside). */
@@ -123,36 +133,41 @@ const NEAREST_CELLS: Int8Array = (() => {
   return Int8Array.from(offsets.flat());
 })();
 
+/** 32-bit words of a cell's neighbour mask (HairPoints.neighbourMasks): a bit per NEAREST_CELLS offset. */
+const MASK_WORDS = Math.ceil(NEAREST_CELLS.length / 3 / 32);
+
 /**
  * The hair's occlusion (0..1) at a point with unit normal n: see the module comment. Cells are read
  * nearest first and those wholly beyond the reach skipped; full occlusion ends the search (the
  * scalp under the strands reaches it in its own cell or the next).
  */
 function occlusionAt(points: HairPoints, px: number, py: number, pz: number, nx: number, ny: number, nz: number): number {
-  const { origin, dims } = points;
+  const { origin, dims, cellStart, cellSteps, neighbourMasks } = points;
   const ci = Math.floor((px - origin[0]) / CELL), cj = Math.floor((py - origin[1]) / CELL), ck = Math.floor((pz - origin[2]) / CELL);
-  if (ci < 0 || cj < 0 || ck < 0 || ci >= dims[0] || cj >= dims[1] || ck >= dims[2] || !points.nearHair[(ck * dims[1] + cj) * dims[0] + ci]) return 0;
+  if (ci < 0 || cj < 0 || ck < 0 || ci >= dims[0] || cj >= dims[1] || ck >= dims[2]) return 0;
   const reach2 = SHADOW_REACH * SHADOW_REACH;
+  const centre = ((ck + PAD) * (dims[1] + 2 * PAD) + cj + PAD) * (dims[0] + 2 * PAD) + ci + PAD;
   let sum = 0;
-  for (let o = 0; o < NEAREST_CELLS.length && sum < 1; o += 3) {
-    const i = ci + NEAREST_CELLS[o], j = cj + NEAREST_CELLS[o + 1], k = ck + NEAREST_CELLS[o + 2];
-    if (i < 0 || j < 0 || k < 0 || i >= dims[0] || j >= dims[1] || k >= dims[2]) continue;
-    const cell = (k * dims[1] + j) * dims[0] + i;
-    // Most cells round the head's shell of hair are empty.
-    if (points.cellStart[cell] === points.cellStart[cell + 1]) continue;
-    const gx = gapTo(px, origin[0], i), gy = gapTo(py, origin[1], j), gz = gapTo(pz, origin[2], k);
-    if (gx * gx + gy * gy + gz * gz >= reach2) continue;
-    sum += occlusionInCell(points, cell, px, py, pz, nx, ny, nz);
+  for (let word = 0; word < MASK_WORDS; word++) {
+    // The occupied neighbours' offsets, lowest bit (nearest) first.
+    let bits = neighbourMasks[centre * MASK_WORDS + word];
+    while (bits !== 0 && sum < 1) {
+      const lowest = bits & -bits;
+      bits ^= lowest;
+      const o = 32 * word + 31 - Math.clz32(lowest), cell = centre + cellSteps[o];
+      const gx = gapTo(px, origin[0], ci + NEAREST_CELLS[3 * o]), gy = gapTo(py, origin[1], cj + NEAREST_CELLS[3 * o + 1]), gz = gapTo(pz, origin[2], ck + NEAREST_CELLS[3 * o + 2]);
+      if (gx * gx + gy * gy + gz * gz >= reach2) continue;
+      sum += occlusionOfRun(points, cellStart[cell], cellStart[cell + 1], px, py, pz, nx, ny, nz);
+    }
   }
   return Math.min(1, sum);
 }
 
-/** The occlusion the hair points of one grid cell cast on the point. */
-function occlusionInCell(points: HairPoints, cell: number, px: number, py: number, pz: number, nx: number, ny: number, nz: number): number {
-  const { x, y, z, area, cellStart, cellPoints } = points;
+/** The occlusion the hair points start..end (one grid cell's) cast on the point. */
+function occlusionOfRun(points: HairPoints, start: number, end: number, px: number, py: number, pz: number, nx: number, ny: number, nz: number): number {
+  const { x, y, z, area } = points;
   let sum = 0;
-  for (let s = cellStart[cell]; s < cellStart[cell + 1]; s++) {
-    const t = cellPoints[s];
+  for (let t = start; t < end; t++) {
     const dx = x[t] - px, dy = y[t] - py, dz = z[t] - pz, d2 = dx * dx + dy * dy + dz * dz;
     if (d2 >= SHADOW_REACH * SHADOW_REACH || d2 < 1e-10) continue;
     const d = Math.sqrt(d2), cosine = (dx * nx + dy * ny + dz * nz) / d;
