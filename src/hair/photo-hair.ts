@@ -1105,6 +1105,28 @@ function countSet(data: Uint8Array): { count: number; first: number } {
  * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
  * per image row, the head's leftmost and rightmost pixel, NaN where the head is absent).
  */
+/**
+ * Hair share of the bands `band` pixels wide beside rows [from, to) at the head's outline (`rows`),
+ * or with rows null at the fixed outline (left, right): the left side's and the right's. A module
+ * function, not a closure made per call with outline closures: V8 compiled those again for every
+ * warm avatar once the last one's were collected.
+ */
+function bandFill(mask: Mask, band: number, from: number, to: number, rows: { left: Float32Array; right: Float32Array } | null, fixedLeft = 0, fixedRight = 0): [number, number] {
+  const W = mask.width, H = mask.height;
+  let hitLeft = 0, totalLeft = 0, hitRight = 0, totalRight = 0;
+  for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
+    const l = rows ? rows.left[y] : fixedLeft, r = rows ? rows.right[y] : fixedRight;
+    if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
+    const row = y * W, left = Math.round(l), right = Math.round(r);
+    for (let k = 1; k <= band; k++) {
+      const xl = left - k, xr = right + k;
+      if (xl >= 0 && xl < W) { totalLeft++; if (mask.data[row + xl]) hitLeft++; }
+      if (xr >= 0 && xr < W) { totalRight++; if (mask.data[row + xr]) hitRight++; }
+    }
+  }
+  return [totalLeft ? hitLeft / totalLeft : 0, totalRight ? hitRight / totalRight : 0];
+}
+
 export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; left: Float32Array; right: Float32Array }): HairSilhouette {
   const { mask, frame } = seg;
   const W = mask.width, H = mask.height;
@@ -1112,28 +1134,11 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const eyeY = eyeLine(frame);
   const { count, first } = countSet(mask.data);
   const hairTop = first >= 0 ? Math.floor(first / W) : Infinity;
-  /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the jaw's) outline: the left side's and the right's. */
-  const fill = (from: number, to: number, outline: (y: number) => [number, number]): [number, number] => {
-    let hitLeft = 0, totalLeft = 0, hitRight = 0, totalRight = 0;
-    for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
-      const [l, r] = outline(y);
-      if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
-      const row = y * W, left = Math.round(l), right = Math.round(r);
-      for (let k = 1; k <= band; k++) {
-        const xl = left - k, xr = right + k;
-        if (xl >= 0 && xl < W) { totalLeft++; if (mask.data[row + xl]) hitLeft++; }
-        if (xr >= 0 && xr < W) { totalRight++; if (mask.data[row + xr]) hitRight++; }
-      }
-    }
-    return [totalLeft ? hitLeft / totalLeft : 0, totalRight ? hitRight / totalRight : 0];
-  };
-  const atRow = (y: number): [number, number] => [headRows.left[y], headRows.right[y]];
   const chinRow = Math.min(H - 1, Math.round(frame.chin));
   // Under the chin the neck is narrower than the head: the bands start at the jaw's outline at chin level.
   const jawRow = jawOf(headRows, frame, JAW_ROWS);
-  const jaw: [number, number] = [jawRow.left, jawRow.right];
-  const side = fill(eyeY, chinRow, atRow), temple = fill(frame.top, eyeY, atRow);
-  const neck = fill(chinRow, chinRow + NECK_BAND * frame.height, () => jaw);
+  const side = bandFill(mask, band, eyeY, chinRow, headRows), temple = bandFill(mask, band, frame.top, eyeY, headRows);
+  const neck = bandFill(mask, band, chinRow, chinRow + NECK_BAND * frame.height, null, jawRow.left, jawRow.right);
   const neckSide = neck[0] >= neck[1] ? 0 : 1;
   return {
     volume: count ? (headRows.top - hairTop) / frame.height : 0,
