@@ -181,7 +181,10 @@ const luminanceOf = (rgb: ArrayLike<number>, i: number) => LUMINANCE_WEIGHTS[0] 
  */
 export function photoLashDarkness(map: LashLineMap, raster: UvRaster, albedo: Float32Array, confidence: Float32Array): [number, number] {
   const { x: x0, y: y0, side } = map.window;
-  const bands = [0, 1].map(() => ({ upper: [] as number[], lower: [] as number[], skin: [] as number[] }));
+  // Pushed here, not mapped from a callback: the array map() made differed between V8's tiers, and
+  // the optimized loop's lookups on it were thrown out ("wrong map") in every other warm avatar.
+  const bands: { upper: number[]; lower: number[]; skin: number[] }[] = [];
+  for (let e = 0; e < 2; e++) bands.push({ upper: [], lower: [], skin: [] });
   for (let w = 0; w < side * side; w++) {
     const e = map.eye[w];
     if (e === 255) continue;
@@ -216,7 +219,10 @@ export function paintLashLine(texture: Float32Array, raster: UvRaster, map: Lash
   for (let w = 0; w < side * side; w++) {
     if (map.reference[w] && map.eye[w] !== 255) skin[map.eye[w]].push(luminanceOf(texture, (y0 + Math.floor(w / side)) * size + x0 + (w % side)));
   }
-  const skinLuminance = skin.map((values) => (values.length ? quantile(values, 0.5) : NaN));
+  // A Float64Array, not an array from map(): that array differed between V8's tiers, and the
+  // optimized loop's reads from it were thrown out ("wrong map") in every other warm avatar.
+  const skinLuminance = new Float64Array(2);
+  for (let e = 0; e < 2; e++) skinLuminance[e] = skin[e].length ? quantile(skin[e], 0.5) : NaN;
   for (let w = 0; w < side * side; w++) {
     const e = map.eye[w], weightUpper = map.upper[w], weightLower = map.lower[w];
     if (e === 255 || !(weightUpper > 0 || weightLower > 0)) continue;

@@ -86,6 +86,29 @@ function firstHitBehind(indices: Uint32Array, vertices: Float32Array, x: number,
   return seed;
 }
 
+/** Coordinate `axis` (0 x, 1 y, 2 z) of iBUG-68 landmark `i`. */
+function landmarkAxis(vertices: Float32Array, landmarks68: Uint32Array, i: number, axis: number): number {
+  return vertices[3 * landmarks68[i] + axis];
+}
+
+/**
+ * The lip line's z at `dx` from the mouth centre: piecewise linear through `lipPoints` (x from the
+ * mouth centre, z; sorted by x), the end points' z beyond them. A module function taking plain
+ * arrays, not a closure made per call (nor a class, whose instances' map dies with them): V8 inlined
+ * the closure by identity into findMouthInterior's optimized loop and dropped that code once the
+ * closure was collected ("weak objects"), running the loop unoptimized again for the next avatar.
+ */
+function lipZ(lipPoints: readonly (readonly [number, number])[], dx: number): number {
+  if (dx <= lipPoints[0][0]) return lipPoints[0][1];
+  for (let k = 1; k < lipPoints.length; k++) {
+    if (dx <= lipPoints[k][0]) {
+      const t = (dx - lipPoints[k - 1][0]) / (lipPoints[k][0] - lipPoints[k - 1][0] || 1);
+      return lipPoints[k - 1][1] + t * (lipPoints[k][1] - lipPoints[k - 1][1]);
+    }
+  }
+  return lipPoints[lipPoints.length - 1][1];
+}
+
 /** Finds the mouth pocket of `model` on the given (neutral, fitted) vertices. */
 export function findMouthInterior(model: HeadModel, vertices: Float32Array): MouthInterior {
   const n = model.vertexCount;
@@ -94,32 +117,27 @@ export function findMouthInterior(model: HeadModel, vertices: Float32Array): Mou
   const none: MouthInterior = { depth, triangles: new Uint32Array(0), mouthWidth: 0, side };
   const lm = model.landmarks68;
   if (!lm || lm.length < 68 || Array.from(lm).some((v) => v >= n)) return none;
-  const x = (i: number) => vertices[3 * lm[i]], y = (i: number) => vertices[3 * lm[i] + 1], z = (i: number) => vertices[3 * lm[i] + 2];
-  const mouthWidth = Math.abs(x(54) - x(48));
+  // Landmark coordinates through a module function, not closures made per call: the callbacks
+  // below called those, and V8 inlined them by identity, dropping the code with them ("weak objects").
+  const mouthWidth = Math.abs(landmarkAxis(vertices, lm, 54, 0) - landmarkAxis(vertices, lm, 48, 0));
   if (!(mouthWidth > 0)) return none;
-  const centreX = INNER_LIPS.reduce((s, i) => s + x(i), 0) / INNER_LIPS.length;
-  const centreY = INNER_LIPS.reduce((s, i) => s + y(i), 0) / INNER_LIPS.length;
-  const innerHalfWidth = Math.abs(x(64) - x(60)) / 2;
+  const centreX = INNER_LIPS.reduce((s, i) => s + landmarkAxis(vertices, lm, i, 0), 0) / INNER_LIPS.length;
+  const centreY = INNER_LIPS.reduce((s, i) => s + landmarkAxis(vertices, lm, i, 1), 0) / INNER_LIPS.length;
+  const innerHalfWidth = Math.abs(landmarkAxis(vertices, lm, 64, 0) - landmarkAxis(vertices, lm, 60, 0)) / 2;
   // The lip line's depth across the mouth: the front of the lips at the centre falls back towards the corners.
-  const lipPoints = INNER_LIPS.map((i) => [x(i) - centreX, z(i)] as const).sort((a, b) => a[0] - b[0]);
-  const lipZ = (dx: number): number => {
-    if (dx <= lipPoints[0][0]) return lipPoints[0][1];
-    for (let k = 1; k < lipPoints.length; k++) {
-      if (dx <= lipPoints[k][0]) {
-        const t = (dx - lipPoints[k - 1][0]) / (lipPoints[k][0] - lipPoints[k - 1][0] || 1);
-        return lipPoints[k - 1][1] + t * (lipPoints[k][1] - lipPoints[k - 1][1]);
-      }
-    }
-    return lipPoints[lipPoints.length - 1][1];
-  };
+  // Pushed, not mapped: the array map() made differed between V8's tiers, and the sort's lookup
+  // on it threw the optimized code out ("wrong map").
+  const lipPoints: (readonly [number, number])[] = [];
+  for (const i of INNER_LIPS) lipPoints.push([landmarkAxis(vertices, lm, i, 0) - centreX, landmarkAxis(vertices, lm, i, 2)]);
+  lipPoints.sort((a, b) => a[0] - b[0]);
   const behind = new Float32Array(n);
   for (let v = 0; v < n; v++) {
     const dx = vertices[3 * v] - centreX;
     const inBox = Math.abs(dx) < innerHalfWidth && Math.abs(vertices[3 * v + 1] - centreY) < MAX_HEIGHT * mouthWidth;
-    behind[v] = inBox ? lipZ(dx) - vertices[3 * v + 2] : -1;
+    behind[v] = inBox ? lipZ(lipPoints, dx) - vertices[3 * v + 2] : -1;
     if (behind[v] > MAX_DEPTH * mouthWidth) behind[v] = -1;
   }
-  const seed = firstHitBehind(model.indices, vertices, centreX, centreY, lipZ(0) - MIN_DEPTH * mouthWidth, behind, MIN_DEPTH * mouthWidth);
+  const seed = firstHitBehind(model.indices, vertices, centreX, centreY, lipZ(lipPoints, 0) - MIN_DEPTH * mouthWidth, behind, MIN_DEPTH * mouthWidth);
   if (seed < 0) return none;
   const { offsets, neighbours: list } = headTopology(model, false);
   // A cavity modelled as its own mesh island (split from the face at UV seams, as the MakeHuman
@@ -128,7 +146,7 @@ export function findMouthInterior(model: HeadModel, vertices: Float32Array): Mou
   const island = islandOf(seed, offsets, list, n);
   if (island.length < ISLAND_SHARE * n) {
     for (const v of island) {
-      behind[v] = lipZ(vertices[3 * v] - centreX) - vertices[3 * v + 2];
+      behind[v] = lipZ(lipPoints, vertices[3 * v] - centreX) - vertices[3 * v + 2];
       if (behind[v] > MAX_DEPTH * mouthWidth) behind[v] = -1;
     }
   }

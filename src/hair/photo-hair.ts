@@ -142,15 +142,30 @@ export function eyeLine(frame: FaceFrame): number {
 
 export interface ColourModel { centre: number[]; spread: number[] }
 
-/** The upper median. A Float64Array sorts numerically without calling a comparator per pair (the same order: no NaN here): the sample photo's warm hair mask 108 -> 89 ms (bench/cold-start.ts --warm). */
-function median(values: number[]): number {
-  const s = Float64Array.from(values).sort();
-  return s.length ? s[Math.floor(s.length / 2)] : 0;
+/**
+ * The upper median, sorting `values` in place. A Float64Array sorts numerically without calling a
+ * comparator per pair (the same order: no NaN here): the sample photo's warm hair mask 108 -> 89 ms
+ * (bench/cold-start.ts --warm).
+ */
+function sortedMedian(values: Float64Array): number {
+  values.sort();
+  return values.length ? values[Math.floor(values.length / 2)] : 0;
 }
 
 export function robustModel(labs: number[][], floor: number[]): ColourModel {
-  const centre = [0, 1, 2].map((c) => median(labs.map((l) => l[c])));
-  const spread = [0, 1, 2].map((c) => Math.max(floor[c], 1.4826 * median(labs.map((l) => Math.abs(l[c] - centre[c])))));
+  // Loops over one column array, not map callbacks made per call: V8 compiled those again for each
+  // photo once the last photo's were collected. The same values sorted: the same medians.
+  const column = new Float64Array(labs.length);
+  const centre: number[] = [];
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < labs.length; i++) column[i] = labs[i][c];
+    centre.push(sortedMedian(column));
+  }
+  const spread: number[] = [];
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < labs.length; i++) column[i] = Math.abs(labs[i][c] - centre[c]);
+    spread.push(Math.max(floor[c], 1.4826 * sortedMedian(column)));
+  }
   return { centre, spread };
 }
 
@@ -161,9 +176,9 @@ function splitDistance(a: ArrayLike<number>, ai: number, b: ArrayLike<number>, b
   return hypot3(SPLIT_L_WEIGHT * (a[ai] - b[bi]), a[ai + 1] - b[bi + 1], a[ai + 2] - b[bi + 2]);
 }
 
-function crownLabsOf(pixels: [number, number][], labAt: (x: number, y: number) => Float32Array): Float32Array {
+function crownLabsOf(pixels: [number, number][], tiles: LabTiles): Float32Array {
   const labs = new Float32Array(pixels.length * 3);
-  pixels.forEach(([x, y], k) => labs.set(labAt(x, y), 3 * k));
+  pixels.forEach(([x, y], k) => labs.set(tiles.at(x, y), 3 * k));
   return labs;
 }
 
@@ -369,12 +384,12 @@ const MIN_FOREHEAD_SAMPLES = 32;
  * tighter than that of the whole face, whose shading spreads the skin model wide enough to take in
  * blond hair on fair skin or brown hair in dim light. Null when too little forehead shows.
  */
-function foreheadModel(frame: FaceFrame, skin: ColourModel, x0: number, x1: number, inSkin: (x: number, y: number) => boolean, labAt: (x: number, y: number) => Float32Array, step: number): ColourModel | null {
+function foreheadModel(frame: FaceFrame, skin: ColourModel, x0: number, x1: number, inSkin: (x: number, y: number) => boolean, tiles: LabTiles, step: number): ColourModel | null {
   const samples: number[][] = [];
   for (let y = Math.floor(frame.top + 0.03 * frame.height); y < frame.browY - 0.05 * frame.height; y += step) {
     for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
       if (!inSkin(x, y)) continue;
-      const lab = labAt(x, y);
+      const lab = tiles.at(x, y);
       if (distance(skin, lab) <= MODEL_REACH) samples.push(Array.from(lab));
     }
   }
@@ -564,12 +579,12 @@ const MIN_LENGTH_SAMPLES = 16;
  */
 function growLengths(input: {
   frame: FaceFrame; head: HeadRows; step: number; x0: number; x1: number; y0: number; y1: number; mask: Mask;
-  labAt: (x: number, y: number) => Float32Array; skin: ColourModel;
+  tiles: LabTiles; skin: ColourModel;
   grow: (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean) => void;
   /** Whether a pixel may be this person's hair at all (person mask, head zone, outside the face oval). */
   candidate: (x: number, y: number) => boolean;
 }): void {
-  const { frame, head, step, mask, labAt, skin, grow, candidate } = input;
+  const { frame, head, step, mask, tiles, skin, grow, candidate } = input;
   const W = mask.width;
   const eyeY = eyeLine(frame);
   const outsideHead = (x: number, y: number) => !(x >= head.left[y] && x <= head.right[y]);
@@ -581,7 +596,7 @@ function growLengths(input: {
   };
   const before = Uint8Array.from(mask.data);
   const isHairNotSkin = (x: number, y: number) => {
-    const lab = labAt(x, y);
+    const lab = tiles.at(x, y);
     return distance(skin, lab) > MODEL_REACH && isNaturalHairColour(lab);
   };
   grow(seedsIn(Math.round(eyeY) - 2 * step, Math.round(frame.chin)), (x, y) => y >= eyeY && y <= frame.chin && outsideHead(x, y) && candidate(x, y) && isHairNotSkin(x, y));
@@ -589,14 +604,14 @@ function growLengths(input: {
   for (let y = Math.max(input.y0, Math.ceil(eyeY)); y <= Math.min(input.y1, frame.chin); y += step) for (let x = input.x0; x <= input.x1; x += step) {
     // Only those next to the head's outline: further out, a background the person mask took in is more likely than hair.
     const nearOutline = x >= head.left[y] - SIDE_BAND * frame.width && x <= head.right[y] + SIDE_BAND * frame.width;
-    if (mask.data[y * W + x] && !before[y * W + x] && nearOutline) lengths.push(Array.from(labAt(x, y)));
+    if (mask.data[y * W + x] && !before[y * W + x] && nearOutline) lengths.push(Array.from(tiles.at(x, y)));
   }
   if (lengths.length < MIN_LENGTH_SAMPLES || !(jawLeft <= jawRight)) return;
   const lengthColour = robustModel(lengths, HAIR_SPREAD_FLOOR);
   const bottom = frame.chin + NECK_BAND * frame.height;
   grow(seedsIn(Math.round(frame.chin) - 2 * step, Math.round(frame.chin)), (x, y) => {
     if (y <= frame.chin || y > bottom || (x >= jawLeft && x <= jawRight) || !candidate(x, y)) return false;
-    const lab = labAt(x, y), dh = distance(lengthColour, lab);
+    const lab = tiles.at(x, y), dh = distance(lengthColour, lab);
     return dh < MODEL_REACH && dh < distance(skin, lab);
   });
 }
@@ -631,6 +646,40 @@ function scalpHair(input: {
     }
   }
   return seeds;
+}
+
+/** Whether a colour is far from `model` and not lit skin of `skin`'s colour: hair against that model. */
+function isFarFromSkin(model: ColourModel, lab: ArrayLike<number>, skin: ColourModel, skinTone: ReturnType<typeof toneOf>): boolean {
+  return distance(model, lab) > MODEL_REACH && !isLitSkin(lab, skin.centre, skinTone);
+}
+
+/**
+ * The crown's hair against a skin model: the pixels far from it, or where too few are, also the
+ * crown's own hair-like colour cluster (splitCrown). Module functions and loops, not closures and
+ * filter callbacks made per photo: V8 compiled those again for each photo once the last photo's
+ * were collected.
+ */
+function crownHairAgainst(crown: [number, number][], model: ColourModel, tiles: LabTiles, skin: ColourModel, skinTone: ReturnType<typeof toneOf>): [number, number][] {
+  const far: [number, number][] = [];
+  for (const point of crown) if (isFarFromSkin(model, tiles.at(point[0], point[1]), skin, skinTone)) far.push(point);
+  const split = far.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, tiles), model);
+  if (!split) return far;
+  const hair: [number, number][] = [];
+  for (let k = 0; k < crown.length; k++) {
+    const [x, y] = crown[k];
+    if ((split.isHair[k] === 1 && !isLitSkin(tiles.at(x, y), skin.centre, skinTone)) || isFarFromSkin(model, tiles.at(x, y), skin, skinTone)) hair.push(crown[k]);
+  }
+  return hair;
+}
+
+/**
+ * The points of `points` that `pixels` has, in order: a loop, not a filter callback made per photo,
+ * which V8 compiled again for each photo once the last one's was collected.
+ */
+function hairPointsOf(points: [number, number][], pixels: HairPixels): [number, number][] {
+  const found: [number, number][] = [];
+  for (const point of points) if (pixels.has(point[0], point[1])) found.push(point);
+  return found;
 }
 
 /** The first coordinate at or after v on the grid of `step` through `phase`. */
@@ -810,11 +859,12 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const step = Math.max(1, Math.round(frame.height / ANALYSIS_HEIGHT));
   // Kept in tiles made on first touch: a region-sized array was up to 45 MiB for a large photo
   // (3ddfa_v2 emma), mostly never written. Per pixel L*, a*, b* and whether they are converted.
+  // Read through tiles.at, not a closure made per photo: V8 inlined that by identity into the
+  // optimized loops here and in the helpers, and dropped their code once it was collected.
   const tiles = new LabTiles(image, x0, y0, rw, rh);
-  const labAt = (x: number, y: number): Float32Array => tiles.at(x, y);
 
   const skinSamples: number[][] = [];
-  for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(labAt(x, y)));
+  for (let y = y0; y <= y1; y += 2 * step) for (let x = x0; x <= x1; x += 2 * step) if (at(skinMask, x, y, image)) skinSamples.push(Array.from(tiles.at(x, y)));
   const skin = robustModel(skinSamples, SKIN_SPREAD_FLOOR);
 
   // Crown band: from just under the skull's top down to the oval's top, over the middle of the head.
@@ -828,24 +878,18 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const cy0 = Math.max(y0, Math.floor(crownTop));
   const cy1 = Math.min(y1, Math.floor(frame.top - 0.02 * frame.height));
   for (let y = cy0; y <= cy1; y += step) for (let x = Math.max(x0, Math.floor(frame.centreX - 0.3 * frame.width)); x <= Math.min(x1, frame.centreX + 0.3 * frame.width); x += step) {
-    if (inPerson(x, y)) crown.push([x, y]);
+    if (inPersonMask(personOk, personMask, x, y, image)) crown.push([x, y]);
   }
   // Hair in the crown: far from a skin model; where too little is, also the crown's own hair-like
   // colour cluster when that stands apart from the skin-like one (only then: its pixels widen the
   // hair model, which grows the mask into ears and neck on photos found without it).
   const skinTone = toneOf(skin.centre);
-  const isFarFromSkin = (model: ColourModel, lab: ArrayLike<number>) => distance(model, lab) > MODEL_REACH && !isLitSkin(lab, skin.centre, skinTone);
-  const hairAgainst = (model: ColourModel): [number, number][] => {
-    const farFromSkin = (lab: ArrayLike<number>) => isFarFromSkin(model, lab);
-    const far = crown.filter(([x, y]) => farFromSkin(labAt(x, y)));
-    const split = far.length >= MIN_CROWN_COVERAGE * crown.length ? null : splitCrown(crownLabsOf(crown, labAt), model);
-    return split ? crown.filter(([x, y], k) => (split.isHair[k] === 1 && !isLitSkin(labAt(x, y), skin.centre, skinTone)) || farFromSkin(labAt(x, y))) : far;
-  };
+  const hairAgainst = (model: ColourModel): [number, number][] => crownHairAgainst(crown, model, tiles, skin, skinTone);
   // The skin model the crown's hair stands apart from: the face's, or where that finds too little
   // (hair near the skin's colour), the forehead's; the growth below tells hair from skin by it too.
   const readCrown = () => {
     const found = hairAgainst(skin);
-    const forehead = found.length < MIN_CROWN_COVERAGE * crown.length ? foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), labAt, step) : null;
+    const forehead = found.length < MIN_CROWN_COVERAGE * crown.length ? foreheadModel(frame, skin, x0, x1, (x, y) => at(skinMask, x, y, image), tiles, step) : null;
     return forehead ? { reference: forehead, crownHair: hairAgainst(forehead), nearSkinColour: true } : { reference: skin, crownHair: found, nearSkinColour: false };
   };
   let { reference, crownHair, nearSkinColour } = readCrown();
@@ -863,7 +907,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const overSkull = crownHair.length < MIN_CROWN_COVERAGE * crown.length ? overSkullBand({ frame, skull: input.head, x0, x1, y0, step, inPerson }) : null;
   if (overSkull) {
     const headTone = (lab: ArrayLike<number>) => Math.abs(lab[0] - skin.centre[0]) <= MODEL_REACH * skin.spread[0];
-    const hairThere = overSkull.filter(([x, y]) => (greyscale ? headTone(labAt(x, y)) : isFarFromSkin(reference, labAt(x, y))));
+    const hairThere = overSkull.filter(([x, y]) => (greyscale ? headTone(tiles.at(x, y)) : isFarFromSkin(reference, tiles.at(x, y), skin, skinTone)));
     if (hairThere.length >= MIN_CROWN_COVERAGE * overSkull.length) {
       crown = overSkull;
       crownHair = hairThere;
@@ -879,7 +923,7 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   let receded = false;
   if (crownHair.length < MIN_CROWN_COVERAGE * crown.length) {
     const temples = templeBand({ frame, head: input.head, x0, x1, y0: Math.max(y0, templesTop(frame)), step, inPerson, inFace: (x, y) => at(faceMask, x, y, image) });
-    const hairThere = temples.filter(([x, y]) => isFarFromSkin(reference, labAt(x, y)));
+    const hairThere = temples.filter(([x, y]) => isFarFromSkin(reference, tiles.at(x, y), skin, skinTone));
     const onLeft = ([x]: [number, number]) => x < frame.centreX;
     const sides = [[temples.filter(onLeft), hairThere.filter(onLeft)], [temples.filter((p) => !onLeft(p)), hairThere.filter((p) => !onLeft(p))]];
     if (sides.every(([band, hairy]) => band.length >= MIN_TEMPLE_SAMPLES && hairy.length >= MIN_RECEDED_SIDE_COVERAGE * band.length)) {
@@ -893,7 +937,9 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   const mask: Mask = { width: W, height: H, data: new Uint8Array(W * H) };
   const empty = (hairLab: number[]): HairSegmentation => ({ mask, crownCoverage, hatLike: false, receded: false, greyscale, shaved: false, foreheadHairPixels: 0, hairlineAboveBrows: (frame.browY - frame.top) / frame.height, frame, skinLab: skin.centre, hairLab });
   if (crownHair.length < 16 || crownCoverage < MIN_CROWN_COVERAGE) return empty(skin.centre);
-  const hair = robustModel(crownHair.map(([x, y]) => Array.from(labAt(x, y))), HAIR_SPREAD_FLOOR);
+  const hairLabs: number[][] = [];
+  for (const [x, y] of crownHair) hairLabs.push(Array.from(tiles.at(x, y)));
+  const hair = robustModel(hairLabs, HAIR_SPREAD_FLOOR);
   const hatLike = !isNaturalHairColour(hair.centre);
 
   // Grow from the crown's hair pixels over connected, person, hair-coloured pixels (4-connected).
@@ -918,10 +964,10 @@ export function segmentHair(input: { image: RgbaImage; personMask: Mask; skinMas
   for (let d = 2 * step; d <= (STRAND_GAP + 1) * step; d += step) hops.push([d, 0], [-d, 0]);
   const region: GrowthRegion = { x0, x1, y0, y1, rw, rh, W, H, step, mask, hops };
   const grow = (seeds: Iterable<[number, number]>, accept: (x: number, y: number) => boolean) => growMask(region, seeds, { has: accept, hop: noHop }, false);
-  const seeds = [...crownHair.filter(([x, y]) => pixels.has(x, y)), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], pixels, faceMask, image })];
+  const seeds = [...hairPointsOf(crownHair, pixels), ...scalpHair({ head: input.head, frame, step, x0, x1, y0, y1, grid: crownHair[0], pixels, faceMask, image })];
   growMask(region, seeds, pixels, true);
   if (nearSkinColour && personOk) {
-    growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, labAt, skin: reference, grow, candidate: (x, y) => pixels.candidate(x, y) });
+    growLengths({ frame, head: input.head, step, x0, x1, y0, y1, mask, tiles, skin: reference, grow, candidate: (x, y) => pixels.candidate(x, y) });
   }
 
   // Hairline: per forehead column, the lowest hair pixel inside the face mask above the brows.
@@ -1059,6 +1105,28 @@ function countSet(data: Uint8Array): { count: number; first: number } {
  * Silhouette measures of the hair against the fitted head projected into the photo (`headRows`:
  * per image row, the head's leftmost and rightmost pixel, NaN where the head is absent).
  */
+/**
+ * Hair share of the bands `band` pixels wide beside rows [from, to) at the head's outline (`rows`),
+ * or with rows null at the fixed outline (left, right): the left side's and the right's. A module
+ * function, not a closure made per call with outline closures: V8 compiled those again for every
+ * warm avatar once the last one's were collected.
+ */
+function bandFill(mask: Mask, band: number, from: number, to: number, rows: { left: Float32Array; right: Float32Array } | null, fixedLeft = 0, fixedRight = 0): [number, number] {
+  const W = mask.width, H = mask.height;
+  let hitLeft = 0, totalLeft = 0, hitRight = 0, totalRight = 0;
+  for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
+    const l = rows ? rows.left[y] : fixedLeft, r = rows ? rows.right[y] : fixedRight;
+    if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
+    const row = y * W, left = Math.round(l), right = Math.round(r);
+    for (let k = 1; k <= band; k++) {
+      const xl = left - k, xr = right + k;
+      if (xl >= 0 && xl < W) { totalLeft++; if (mask.data[row + xl]) hitLeft++; }
+      if (xr >= 0 && xr < W) { totalRight++; if (mask.data[row + xr]) hitRight++; }
+    }
+  }
+  return [totalLeft ? hitLeft / totalLeft : 0, totalRight ? hitRight / totalRight : 0];
+}
+
 export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; left: Float32Array; right: Float32Array }): HairSilhouette {
   const { mask, frame } = seg;
   const W = mask.width, H = mask.height;
@@ -1066,28 +1134,11 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   const eyeY = eyeLine(frame);
   const { count, first } = countSet(mask.data);
   const hairTop = first >= 0 ? Math.floor(first / W) : Infinity;
-  /** Hair share of the bands beside rows [from, to) at the head's (or, below it, the jaw's) outline: the left side's and the right's. */
-  const fill = (from: number, to: number, outline: (y: number) => [number, number]): [number, number] => {
-    let hitLeft = 0, totalLeft = 0, hitRight = 0, totalRight = 0;
-    for (let y = Math.max(0, Math.floor(from)); y < Math.min(H, to); y++) {
-      const [l, r] = outline(y);
-      if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
-      const row = y * W, left = Math.round(l), right = Math.round(r);
-      for (let k = 1; k <= band; k++) {
-        const xl = left - k, xr = right + k;
-        if (xl >= 0 && xl < W) { totalLeft++; if (mask.data[row + xl]) hitLeft++; }
-        if (xr >= 0 && xr < W) { totalRight++; if (mask.data[row + xr]) hitRight++; }
-      }
-    }
-    return [totalLeft ? hitLeft / totalLeft : 0, totalRight ? hitRight / totalRight : 0];
-  };
-  const atRow = (y: number): [number, number] => [headRows.left[y], headRows.right[y]];
   const chinRow = Math.min(H - 1, Math.round(frame.chin));
   // Under the chin the neck is narrower than the head: the bands start at the jaw's outline at chin level.
   const jawRow = jawOf(headRows, frame, JAW_ROWS);
-  const jaw: [number, number] = [jawRow.left, jawRow.right];
-  const side = fill(eyeY, chinRow, atRow), temple = fill(frame.top, eyeY, atRow);
-  const neck = fill(chinRow, chinRow + NECK_BAND * frame.height, () => jaw);
+  const side = bandFill(mask, band, eyeY, chinRow, headRows), temple = bandFill(mask, band, frame.top, eyeY, headRows);
+  const neck = bandFill(mask, band, chinRow, chinRow + NECK_BAND * frame.height, null, jawRow.left, jawRow.right);
   const neckSide = neck[0] >= neck[1] ? 0 : 1;
   return {
     volume: count ? (headRows.top - hairTop) / frame.height : 0,
