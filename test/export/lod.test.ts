@@ -8,7 +8,7 @@ import { lodSimplifierReady, modelLevels, simplifiedLevels } from '../../src/exp
 import { decodeShape, type HeadModel } from '../../src/modelpack/head-model.js';
 import { modelWithGivenShape } from '../../src/modelpack/given-shape.js';
 import { closestOnTriangle } from '../../src/modelpack/mesh-utils.js';
-import { loadTestHeadModel } from './synthetic-avatar.js';
+import { defaultHeadOrSkip } from './synthetic-avatar.js';
 
 const RATIOS = [0.5, 0.25];
 
@@ -39,12 +39,7 @@ describe('export/lod: the model\'s levels of detail', function () {
   this.timeout(120_000);
   let model: HeadModel;
   before(async function () {
-    const loaded = await loadTestHeadModel();
-    if (loaded.source !== 'default head') {
-      console.log('    skipped: the default head is not built (npm run build)');
-      this.skip();
-    }
-    model = loaded.model;
+    model = await defaultHeadOrSkip(this);
     await lodSimplifierReady;
   });
 

@@ -9,7 +9,7 @@ import { encodePng } from '../../src/image/encode.js';
 import { renderPreview } from '../../src/render/preview.js';
 import type { AvatarData, RgbaImage } from '../../src/types.js';
 import { projectRoot } from '../helpers/shared-data.js';
-import { loadTestHeadModel, makeAvatarData, syntheticHeadModel } from './synthetic-avatar.js';
+import { defaultHeadOrSkip, makeAvatarData, syntheticHeadModel } from './synthetic-avatar.js';
 
 function meanColour(image: RgbaImage, pixels: number[]): [number, number, number] {
   const sum = [0, 0, 0];
@@ -20,12 +20,7 @@ function meanColour(image: RgbaImage, pixels: number[]): [number, number, number
 describe('export/mouth-interior', function () {
   let data: AvatarData;
   before(async function () {
-    const loaded = await loadTestHeadModel();
-    if (loaded.source !== 'default head') {
-      console.log('    skipped: the default head is unavailable');
-      this.skip();
-    }
-    data = makeAvatarData(loaded.model);
+    data = makeAvatarData(await defaultHeadOrSkip(this));
   });
 
   it('finds the default head\'s mouth pocket behind the lips and nothing in front of them', function () {

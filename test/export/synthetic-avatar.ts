@@ -150,6 +150,16 @@ export async function loadTestHeadModel(): Promise<{ model: HeadModel; source: s
   return { model: syntheticHeadModel(), source: 'synthetic head' };
 }
 
+/** The embedded default head, or skips the calling suite or test with a message when it is not built (npm run build). */
+export async function defaultHeadOrSkip(ctx: Mocha.Context): Promise<HeadModel> {
+  const loaded = await loadTestHeadModel();
+  if (loaded.source !== 'default head') {
+    console.log('    skipped: the default head is not built (npm run build)');
+    ctx.skip();
+  }
+  return loaded.model;
+}
+
 export function makeAvatarData(model: HeadModel, albedo: RgbaImage = syntheticAlbedo()): AvatarData {
   const identity = new Float32Array(model.identityCount);
   if (identity.length > 0) identity[0] = 0.5 * model.identityStd[0];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { computeRoughnessMap, MAX_SKIN_ROUGHNESS, MIN_SKIN_ROUGHNESS, roughnessRegions } from '../../src/materials/roughness.js';
 import type { HeadModel } from '../../src/modelpack/head-model.js';
 import type { RgbaImage } from '../../src/types.js';
-import { loadTestHeadModel } from '../export/synthetic-avatar.js';
+import { defaultHeadOrSkip } from '../export/synthetic-avatar.js';
 
 function flatAlbedo(size: number, rgb: [number, number, number]): RgbaImage {
   const data = new Uint8ClampedArray(size * size * 4);
@@ -30,12 +30,7 @@ function paintSpot(image: RgbaImage, model: HeadModel, v: number, radius: number
 describe('materials/roughness', function () {
   let model: HeadModel;
   before(async function () {
-    const loaded = await loadTestHeadModel();
-    if (loaded.source !== 'default head') {
-      console.log('    skipped: the default head is unavailable');
-      this.skip();
-    }
-    model = loaded.model;
+    model = await defaultHeadOrSkip(this);
   });
 
   it('gives the T-zone lower, lips and brows higher roughness than the cheeks', function () {
