@@ -34,14 +34,15 @@ import { computeRoughnessMap } from '../materials/roughness.js';
 import { mouthInteriorTintFor, mouthOcclusion } from './mouth-interior.js';
 import { headVertexColours } from './head-colours.js';
 import { bakedTeethArch, MOUTH_ROUGHNESS, mouthSurface, OCCLUSION_RAMP, occlusionRampUvs, TONGUE_SPECULAR_WEIGHT } from '../materials/mouth-parts.js';
-import { HAIR_ALPHA_CUTOFF, HAIR_ROUGHNESS, HAIR_SPECULAR_WEIGHT } from '../materials/hair-surface.js';
+import { HAIR_ALPHA_CUTOFF, HAIR_ANISOTROPY, HAIR_ANISOTROPY_ANGLE, HAIR_ROUGHNESS, HAIR_SPECULAR_WEIGHT } from '../materials/hair-surface.js';
+import { strandTangents } from '../hair/hair-mesh.js';
 import { computeSkinWeights } from './skin-weights.js';
 import { AlignedBytes } from './aligned-bytes.js';
 import type { MeshoptLayout } from './meshopt-compression.js';
 import { PerModelCache } from '../modelpack/per-model-cache.js';
 import { hypot3 } from '../math/hypot.js';
 import {
-  componentBounds, largestMagnitude, snorm16Vec3, snorm16Vec3Within, snorm8Vec3, snorm8Vec3Within, unorm16Vec2, unorm8Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
+  componentBounds, largestMagnitude, snorm16Vec3, snorm16Vec3Within, snorm8Vec3, snorm8Vec3Within, snorm8Vec4, unorm16Vec2, unorm8Vec2, unorm8Vec3, unorm8Weights, type QuantizedAttribute,
 } from './quantize.js';
 
 export interface GlbOptions {
@@ -123,8 +124,19 @@ const MORPH_NORMAL_DEAD_ZONE = 3;
  */
 const SPECULAR_EXTENSION = 'KHR_materials_specular';
 
-function specularWeight(weight: number): { extensions: Json } {
-  return { extensions: { [SPECULAR_EXTENSION]: { specularFactor: weight } } };
+function specularWeight(weight: number): Json {
+  return { [SPECULAR_EXTENSION]: { specularFactor: weight } };
+}
+
+/**
+ * KHR_materials_anisotropy, for the hair's highlights along its strands (the plugin's anisotropy;
+ * the strand tangents are the hair primitive's TANGENT). Optional: a reader without it draws an
+ * isotropic highlight.
+ */
+const ANISOTROPY_EXTENSION = 'KHR_materials_anisotropy';
+
+function hairAnisotropy(): Json {
+  return { [ANISOTROPY_EXTENSION]: { anisotropyStrength: HAIR_ANISOTROPY, anisotropyRotation: HAIR_ANISOTROPY_ANGLE } };
 }
 
 const GLB_MAGIC = 0x46546c67;
@@ -168,8 +180,8 @@ class GltfBuilder {
   }
 
   /** A KHR_mesh_quantization (or core normalized) integer attribute; `shared`: `q` is a model's own read-only data (MeshoptLayout.shared). */
-  addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean, shared = false): number {
-    const layout: MeshoptLayout = { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES', ...(shared ? { shared: q.bytes } : {}) };
+  addQuantizedAccessor(q: QuantizedAttribute, withBounds: boolean, shared = false, octahedral?: Float32Array): number {
+    const layout: MeshoptLayout = { count: q.count, byteStride: q.byteStride, mode: 'ATTRIBUTES', ...(shared ? { shared: q.bytes } : {}), ...(octahedral ? { octahedral } : {}) };
     const view = this.addBufferView(q.bytes, GL_ARRAY_BUFFER, layout);
     const accessor: Json = { bufferView: view, componentType: q.componentType, normalized: true, count: q.count, type: q.type };
     if (withBounds) Object.assign(accessor, { min: q.min, max: q.max });
@@ -182,8 +194,9 @@ class GltfBuilder {
     return this.quantize && largestMagnitude(values) <= 1 ? this.addQuantizedAccessor(snorm16Vec3(values), true) : this.addFloatAccessor(values, 3, true);
   }
 
+  /** NORMAL (unit): quantized, one byte each, through meshopt's octahedral filter (MeshoptLayout.octahedral). */
   addNormals(values: Float32Array): number {
-    return this.quantize ? this.addQuantizedAccessor(snorm8Vec3(values), false) : this.addFloatAccessor(values, 3, false);
+    return this.quantize ? this.addQuantizedAccessor(snorm8Vec3(values), false, false, vec4sOf(values)) : this.addFloatAccessor(values, 3, false);
   }
 
   addUvs(values: Float32Array): number {
@@ -193,6 +206,11 @@ class GltfBuilder {
   /** Texture coordinates read at 1/255 (OCCLUSION_RAMP's): quantized, one byte each. */
   addCoarseUvs(values: Float32Array): number {
     return this.quantize ? this.addQuantizedAccessor(unorm8Vec2(values), false) : this.addFloatAccessor(values, 2, false);
+  }
+
+  /** TANGENT (unit xyz, handedness w): quantized as addNormals. */
+  addTangents(values: Float32Array): number {
+    return this.quantize ? this.addQuantizedAccessor(snorm8Vec4(values), false, false, values) : this.addFloatAccessor(values, 4, false);
   }
 
   addColors(values: Float32Array): number {
@@ -516,7 +534,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     materials.push({
       name,
       pbrMetallicRoughness: { baseColorTexture: { index: addTexture(image, name) }, metallicFactor: 0, roughnessFactor: roughness },
-      ...(name === 'hair' ? { alphaMode: 'MASK', alphaCutoff: HAIR_ALPHA_CUTOFF, ...specularWeight(HAIR_SPECULAR_WEIGHT) } : { alphaMode: 'BLEND' }),
+      ...(name === 'hair' ? { alphaMode: 'MASK', alphaCutoff: HAIR_ALPHA_CUTOFF, extensions: { ...specularWeight(HAIR_SPECULAR_WEIGHT), ...hairAnisotropy() } } : { alphaMode: 'BLEND' }),
       doubleSided: true,
     });
     return materials.length - 1;
@@ -545,7 +563,7 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
         name: surface,
         pbrMetallicRoughness: { baseColorFactor: coloured ? [1, 1, 1, 1] : [0.85, 0.82, 0.74, 1], metallicFactor: 0, roughnessFactor: MOUTH_ROUGHNESS[surface] },
         ...(coloured && occlusionRamp >= 0 ? { occlusionTexture: { index: occlusionRamp } } : {}),
-        ...(surface === 'tongue' ? specularWeight(TONGUE_SPECULAR_WEIGHT) : {}),
+        ...(surface === 'tongue' ? { extensions: specularWeight(TONGUE_SPECULAR_WEIGHT) } : {}),
       });
       mouthMaterials.set(key, materials.length - 1);
     }
@@ -629,8 +647,12 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
       material,
       mode: 4,
     };
-    // The hair's root tone (../hair/hair-mesh.ts) multiplies its texture as glTF's COLOR_0 does.
-    if (part.material === 'hair' && data.hair?.mesh) (primitive.attributes as Json).COLOR_0 = builder.addColors(data.hair.mesh.vertexColours);
+    // The hair's root tone (../hair/hair-mesh.ts) multiplies its texture as glTF's COLOR_0 does, and
+    // its anisotropic highlights run along the plugin's strand tangents.
+    if (part.material === 'hair' && data.hair?.mesh) {
+      (primitive.attributes as Json).COLOR_0 = builder.addColors(data.hair.mesh.vertexColours);
+      (primitive.attributes as Json).TANGENT = builder.addTangents(fileTangents(strandTangents(part.positions, part.indices, uvs, normals)));
+    }
     else if (part.vertexColours && primitive.material !== 0) (primitive.attributes as Json).COLOR_0 = builder.addColors(part.vertexColours);
     const partMesh: Json = { name: part.name, primitives: [primitive] };
     // A part's morphs (the lower teeth and tongue on jawOpen) share the head's target names, so one
@@ -730,10 +752,10 @@ export function buildGltf(data: AvatarData, options: GlbOptions, layout: GltfLay
     ...(layout.quantize ? ['KHR_mesh_quantization'] : []),
     ...(layout.textureExtension ? [layout.textureExtension] : []),
   ];
-  // Optional extensions: a reader without them still shows the avatar (the full levels, full specular).
+  // Optional extensions: a reader without them still shows the avatar (the full levels, full specular, isotropic hair).
   const optional = [
     ...(layout.lods ? ['MSFT_lod'] : []),
-    ...(materials.some((material) => material.extensions) ? [SPECULAR_EXTENSION] : []),
+    ...new Set(materials.flatMap((material) => Object.keys((material.extensions as Json | undefined) ?? {}))),
   ];
   if (used.length + optional.length) gltf.extensionsUsed = [...used, ...optional];
   if (used.length) gltf.extensionsRequired = used;
@@ -751,6 +773,23 @@ function lodMeshes(builder: GltfBuilder, meshes: Json[], source: number, levels:
     meshes.push({ ...original, name: `${original.name as string}_lod${level + 1}`, primitives: [primitive] });
     return meshes.length - 1;
   });
+}
+
+/** 3-vectors as 4-vectors with w = 0 (meshopt's octahedral filter takes four components). */
+function vec4sOf(vectors: Float32Array): Float32Array {
+  const out = new Float32Array((vectors.length / 3) * 4);
+  for (let i = 0, j = 0; i < vectors.length; i += 3, j += 4) { out[j] = vectors[i]; out[j + 1] = vectors[i + 1]; out[j + 2] = vectors[i + 2]; }
+  return out;
+}
+
+/**
+ * Tangents for the file's flipped V (flipV): the same directions, the other handedness. Flipping the
+ * UVs before strandTangents instead moved the tangents of UV-degenerate card corners by float noise
+ * (|cos| 0.989 at worst against the plugin's).
+ */
+function fileTangents(tangents: Float32Array): Float32Array {
+  for (let i = 3; i < tangents.length; i += 4) tangents[i] = -tangents[i];
+  return tangents;
 }
 
 /**

@@ -74,14 +74,14 @@ function roundScaled(x: number): number {
  * `components`-vectors clamped to [low, 1] and scaled to integers in `out`, one vertex every
  * `byteStride` bytes (the padding stays zero).
  */
-function quantizeVectors(values: Float32Array, components: 2 | 3, out: IntegerArray, componentType: number, byteStride: number, low: number, scale: number): QuantizedAttribute {
+function quantizeVectors(values: Float32Array, components: 2 | 3 | 4, out: IntegerArray, componentType: number, byteStride: number, low: number, scale: number): QuantizedAttribute {
   const count = values.length / components;
   const stride = byteStride / out.BYTES_PER_ELEMENT;
   for (let i = 0; i < count; i++) {
     for (let k = 0; k < components; k++) out[stride * i + k] = roundScaled(Math.max(low, Math.min(1, values[components * i + k])) * scale);
   }
   return {
-    bytes: new Uint8Array(out.buffer), componentType, type: components === 2 ? 'VEC2' : 'VEC3', count, byteStride,
+    bytes: new Uint8Array(out.buffer), componentType, type: `VEC${components}`, count, byteStride,
     ...componentBounds(out, stride, components),
   };
 }
@@ -94,6 +94,11 @@ export function snorm16Vec3(values: Float32Array): QuantizedAttribute {
 /** VEC3 in [-1, 1] (unit normals, normal deltas clamped) as normalized int8 (stride 4). */
 export function snorm8Vec3(values: Float32Array): QuantizedAttribute {
   return quantizeVectors(values, 3, new Int8Array((values.length / 3) * 4), GL_BYTE, 4, -1, 127);
+}
+
+/** VEC4 in [-1, 1] (glTF TANGENT: unit xyz and the handedness w = ±1) as normalized int8 (stride 4). */
+export function snorm8Vec4(values: Float32Array): QuantizedAttribute {
+  return quantizeVectors(values, 4, new Int8Array(values.length), GL_BYTE, 4, -1, 127);
 }
 
 /**

@@ -1,8 +1,7 @@
 /**
  * The hair cards' PBR surface, one set of values for the Babylon material (../plugin/hair-mesh.ts)
  * and the GLB's `hair` material (../export/glb.ts), so a game that loads the GLB sees the hair the
- * plugin shows, as far as glTF can say it (not its anisotropic highlights, which would need tangents
- * in the file).
+ * plugin shows: the GLB carries the strand tangents (TANGENT) and KHR_materials_anisotropy.
  */
 
 /** Strand alpha below this is cut (glTF's alphaCutoff; in Babylon, between it and 1 the edges blend). */
@@ -23,3 +22,12 @@ export const HAIR_ROUGHNESS = 0.45;
  * 000126) looks as at 0.25.
  */
 export const HAIR_SPECULAR_WEIGHT = 0.08;
+
+/**
+ * Anisotropic highlights along the strands: their strength (Babylon's anisotropy.intensity, glTF's
+ * anisotropyStrength), and their direction's angle from the strand tangent (../hair/hair-mesh.ts
+ * strandTangents, along the strand texture's u) in tangent space: a quarter turn, along the
+ * bitangent (Babylon's anisotropy.angle, glTF's anisotropyRotation).
+ */
+export const HAIR_ANISOTROPY = 0.7;
+export const HAIR_ANISOTROPY_ANGLE = Math.PI / 2;

@@ -8,12 +8,12 @@
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import { PBRMaterial } from '@babylonjs/core/Materials/PBR/pbrMaterial.js';
 import type { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
-import { Vector2, Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import type { TransformNode } from '@babylonjs/core/Meshes/transformNode.js';
 import type { Scene } from '@babylonjs/core/scene.js';
 import type { HairMesh } from '../hair/hair-mesh.js';
-import { HAIR_ALPHA_CUTOFF, HAIR_ROUGHNESS, HAIR_SPECULAR_WEIGHT } from '../materials/hair-surface.js';
+import { HAIR_ALPHA_CUTOFF, HAIR_ANISOTROPY, HAIR_ANISOTROPY_ANGLE, HAIR_ROUGHNESS, HAIR_SPECULAR_WEIGHT } from '../materials/hair-surface.js';
 import type { HairArrays } from './build-arrays.js';
 import { createMesh, rgbaTexture } from './scene-meshes.js';
 
@@ -37,8 +37,8 @@ export function hairMaterial(name: string, scene: Scene, texture: RawTexture): P
   material.roughness = HAIR_ROUGHNESS;
   material.metallicF0Factor = HAIR_SPECULAR_WEIGHT;
   material.anisotropy.isEnabled = true;
-  material.anisotropy.intensity = 0.7;
-  material.anisotropy.direction = new Vector2(0, 1);
+  material.anisotropy.intensity = HAIR_ANISOTROPY;
+  material.anisotropy.angle = HAIR_ANISOTROPY_ANGLE;
   return material;
 }
 

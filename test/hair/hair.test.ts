@@ -33,6 +33,8 @@ import { headVertexColours } from '../../src/export/head-colours.js';
 import { mouthInteriorTintFor } from '../../src/export/mouth-interior.js';
 import { hairShadowOnHead, SHADOW_STRENGTH } from '../../src/hair/hair-shadow.js';
 import { writeCompactGlb } from '../../src/export/compact-glb.js';
+import { hairMaterial } from '../../src/plugin/hair-mesh.js';
+import type { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
 import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
 import { useBundledMeshoptDecoder } from '../../src/plugin/meshopt-decoder.js';
@@ -348,9 +350,11 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
     assert.ok(under.pieces > 20, `${under.pieces} pieces: the braid is still there`);
   });
 
-  it('writes the hair into plain and compact GLBs that Babylon loads back', async function () {
+  it('writes the hair into plain and compact GLBs that Babylon loads back, with the plugin\'s anisotropic highlights along the strands', async function () {
     useBundledMeshoptDecoder();
     const plain = writeGlb(data);
+    const written = data.hair!.mesh!;
+    const strands = strandTangents(written.part.positions, written.part.indices, written.part.uvs, written.normals);
     for (const glb of [plain, await writeCompactGlb(data)]) {
       const engine = new NullEngine();
       const scene = new Scene(engine);
@@ -374,6 +378,21 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
         assert.equal(material.alphaCutOff, 0.5);
         // The plugin's specular weight, through KHR_materials_specular (optional: other viewers show full specular).
         assert.ok(Math.abs(material.metallicF0Factor - HAIR_SPECULAR_WEIGHT) < 1e-6, `metallicF0Factor ${material.metallicF0Factor}`);
+        // The plugin's anisotropy (KHR_materials_anisotropy) along the tangents the plugin gives the
+        // strands (TANGENT; int8 in the compact file: 0.5/127 a component, under 0.7° of turn).
+        const plugin = hairMaterial('plugin', scene, material.albedoTexture as RawTexture);
+        assert.equal(material.anisotropy.isEnabled, true);
+        assert.ok(Math.abs(material.anisotropy.intensity - plugin.anisotropy.intensity) < 1e-6, `anisotropy ${material.anisotropy.intensity}`);
+        assert.ok(Math.abs(material.anisotropy.angle - plugin.anisotropy.angle) < 1e-6, `angle ${material.anisotropy.angle}`);
+        const tangents = hair.getVerticesData(VertexBuffer.TangentKind);
+        assert.ok(tangents && tangents.length === strands.length, 'TANGENT');
+        let leastAgreement = 1;
+        for (let v = 0; v < strands.length / 4; v++) {
+          const along = tangents[4 * v] * strands[4 * v] + tangents[4 * v + 1] * strands[4 * v + 1] + tangents[4 * v + 2] * strands[4 * v + 2];
+          leastAgreement = Math.min(leastAgreement, Math.abs(along) / Math.hypot(tangents[4 * v], tangents[4 * v + 1], tangents[4 * v + 2]));
+        }
+        console.log(`      ${glb === plain ? 'plain' : 'compact'}: least |cos| between a loaded tangent and the plugin's ${leastAgreement.toFixed(5)}`);
+        assert.ok(leastAgreement > 0.999, `tangents agree ${leastAgreement}`);
       } finally {
         scene.dispose();
         engine.dispose();
