@@ -3,16 +3,16 @@
  * hairline (hair segmentation: `shaved`), and under the same light its colour over the skin's is the
  * stubble's albedo over the skin's, per channel: the light divides out. The scalp the photo did not
  * see is the filled skin times that ratio, from a little above the brows' height up (the crown, the
- * temples and the sides above the ears), fading in where the photo's own texels fade out and out
- * of the model's face skin. The face skin stays out because the buzz-cut call (liesFlat) sits near
- * its limits on some photos and flips under a change of light: prnet 2's second light made it
- * shaved, and its unseen forehead (fringe, sunglasses) took the stubble's dark brown
- * (`photo-avatar eval-relight`: face RMS change 0.0872 → 0.0630; hrn 00034's tint, which made it
- * not shaved, 0.0245 → 0.0190).
+ * temples and the sides above the ears), fading in where the photo's own texels fade out and
+ * ramping in from the model's face skin outwards (offFaceSkin). The face skin stays out because the
+ * buzz-cut call (liesFlat) sits near its limits on some photos and flips under a change of light:
+ * prnet 2's second light made it shaved, and its unseen forehead (fringe, sunglasses) took the
+ * stubble's dark brown (`photo-avatar eval-relight`: face RMS change 0.0872 → 0.0630; hrn 00034's
+ * tint, which made it not shaved, 0.0245 → 0.0190; with the ramp, 0.0381 and 0.0129).
  */
 import type { HeadModel } from '../modelpack/head-model.js';
 import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
-import { pushPullFill } from './texture-filters.js';
+import { boxBlur, pushPullFill } from './texture-filters.js';
 
 /** Confidence (observed or mirrored) from which a texel is the photo's own, untouched. */
 const SEEN = 0.5;
@@ -44,14 +44,15 @@ export function tintShavedScalp(texture: Float32Array, raster: UvRaster, confide
   let backZ = Infinity;
   for (let v = 0; v < vertexCount; v++) backZ = Math.min(backZ, vertices[3 * v + 2]);
   const napeDrop = (browY - landmark(NAPE_LANDMARK, 1)) / faceHeight;
+  const offFace = offFaceSkin(raster);
   for (let i = 0; i < raster.texel.length; i++) {
     const behindEar = Math.min(1, Math.max(0, (earZ - depths[i]) / (earZ - backZ)));
     const above = (heights[i] - browY) / faceHeight + napeDrop * behindEar * behindEar * (3 - 2 * behindEar);
     // The model's face skin (raster.skin) is skin, not scalp, at any height: an unseen forehead
     // (a fringe, sunglasses, deep shade) keeps the filled skin's colour.
-    const share = Math.max(0, 1 - confidence[i] / SEEN) * Math.min(1, Math.max(0, (above - FROM) / (TO - FROM))) * (1 - raster.skin[i]);
-    if (!(share > 0)) continue;
     const p = raster.texel[i];
+    const share = Math.max(0, 1 - confidence[i] / SEEN) * Math.min(1, Math.max(0, (above - FROM) / (TO - FROM))) * offFace[p];
+    if (!(share > 0)) continue;
     for (let c = 0; c < 3; c++) texture[3 * p + c] *= 1 + share * (gain[c] - 1);
   }
   // The texels off the UV islands held the untinted skin, and bilinear taps across the scalp's UV
@@ -64,4 +65,24 @@ export function tintShavedScalp(texture: Float32Array, raster: UvRaster, confide
     for (let c = 0; c < 3; c++) mean[c] += texture[3 * p + c] / raster.texel.length;
   }
   pushPullFill(texture, covered, raster.size, mean, undefined, texture);
+}
+
+/** Texels a side of the ramp from the model's face skin into the scalp, at 1024² (scaled with the texture). */
+const FACE_EDGE_RAMP = 16;
+
+/**
+ * Per texel of the texture, 0 on the model's face skin (any skin weight, which the relighting
+ * figures' face region counts) rising to 1 a ramp's width out into the scalp: twice the face skin's
+ * blurred indicator, off it. Scaled by (1 − skin weight) instead, the tint reached into the face
+ * region's edge, which a relit copy that flips the buzz-cut call leaves untinted (hrn 00034's tint
+ * and second light); cut at the edge, it drew the mesh's triangle steps across the temples.
+ */
+function offFaceSkin(raster: UvRaster): Float32Array {
+  const S = raster.size;
+  const face = new Float32Array(S * S);
+  for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0) face[raster.texel[i]] = 1;
+  const blurred = face.slice();
+  boxBlur(blurred, S, 1, Math.max(1, Math.round((FACE_EDGE_RAMP * S) / 1024)), 2);
+  for (let p = 0; p < face.length; p++) face[p] = face[p] > 0 ? 0 : Math.min(1, Math.max(0, 1 - 2 * blurred[p]));
+  return face;
 }

@@ -1188,16 +1188,19 @@ export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette):
 }
 
 /**
- * A shaved head's stubble over its skin: the crown band's colour, its hair (the crown's hair
- * model) mixed over skin by the share of the band the hair covers, over the skin's colour, linear
- * RGB per channel. Both are read under the photo's light, which divides out, so this is the
- * stubble-covered scalp's albedo over bare skin's (bounded to 0.05-1.5 against a colour model gone
- * astray). Undefined unless the hair read as shaved.
+ * A shaved head's stubble over its skin: the crown's hair colour (the crown's hair model) over the
+ * skin's, linear RGB per channel. Both are read under the photo's light, which divides out, so this
+ * is the stubble-covered scalp's albedo over bare skin's (bounded to 0.05-1.5 against a colour model
+ * gone astray). The hair model's pixels are already stubble and the skin between it, at the photo's
+ * scale, and the stubble covers the whole scalp above the hairline, where the tint goes
+ * (../albedo/scalp-tint.ts). Mixed over skin by the crown band's hair share instead (0.38 on hrn
+ * 00034: the band reaches down the forehead below his hairline), his crown came out only 8.8 L*
+ * below his face skin and rendered lighter than it under light from above, a bald tan dome under a
+ * dark buzz cut. Undefined unless the hair read as shaved.
  */
 export function stubbleOverSkin(segmentation: HairSegmentation): [number, number, number] | undefined {
   if (!segmentation.shaved) return undefined;
   const hair = labToLinear(segmentation.hairLab[0], segmentation.hairLab[1], segmentation.hairLab[2]);
   const skin = labToLinear(segmentation.skinLab[0], segmentation.skinLab[1], segmentation.skinLab[2]);
-  const cover = Math.min(1, Math.max(0, segmentation.crownCoverage));
-  return [0, 1, 2].map((c) => Math.min(1.5, Math.max(0.05, 1 + cover * (hair[c] / Math.max(skin[c], 1e-4) - 1)))) as [number, number, number];
+  return [0, 1, 2].map((c) => Math.min(1.5, Math.max(0.05, hair[c] / Math.max(skin[c], 1e-4)))) as [number, number, number];
 }

@@ -20,10 +20,11 @@ describe('stubble over skin (pure)', () => {
   it('is undefined unless the hair read as shaved', () => {
     assert.equal(stubbleOverSkin(segmentation(false, 0.4)), undefined);
   });
-  it('mixes the hair over the skin by the share of the crown band it covers', () => {
-    const gain = stubbleOverSkin(segmentation(true, 0.5))!;
-    for (let c = 0; c < 3; c++) assert.ok(Math.abs(gain[c] - (0.5 + 0.5 * hair[c] / skin[c])) < 1e-3, `channel ${c}: ${gain[c]}`);
-    assert.deepEqual(stubbleOverSkin(segmentation(true, 0))!.map((g) => Math.round(g * 1e6) / 1e6), [1, 1, 1]);
+  it('is the hair\'s colour over the skin\'s, whatever share of the crown band the hair covers', () => {
+    for (const coverage of [0.4, 0.9]) {
+      const gain = stubbleOverSkin(segmentation(true, coverage))!;
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(gain[c] - hair[c] / skin[c]) < 1e-3, `coverage ${coverage}, channel ${c}: ${gain[c]}`);
+    }
   });
 });
 
@@ -37,7 +38,10 @@ describe('shaved scalp on hrn 00034 (buzz cut, dark stubble over brown skin)', f
     const tone = scalpTone(data, albedoInput);
     const drop = tone.faceLab[0] - tone.crownLab[0];
     console.log(`      face L*a*b* ${tone.faceLab.map((v) => v.toFixed(1)).join(' ')}, crown ${tone.crownLab.map((v) => v.toFixed(1)).join(' ')}: ${drop.toFixed(1)} L* darker`);
-    assert.ok(drop > 5 && drop < 25, `crown ${drop.toFixed(1)} L* below the face`);
+    // In the photo his crown's top (rows 10-70) is 0.23 of his forehead's linear luminance (L* 19.8
+    // against 41.7): at his face's albedo (L* 56.9) that ratio is 28 L* darker. Mixed by the crown
+    // band's hair share, as before, the crown came out 8.8 L* darker.
+    assert.ok(drop > 20 && drop < 40, `crown ${drop.toFixed(1)} L* below the face`);
     // Stubble is brown over brown skin, not grey: the crown keeps a skin-like hue.
     assert.ok(tone.crownLab[1] > 5 && tone.crownLab[2] > tone.crownLab[1], `crown a* ${tone.crownLab[1].toFixed(1)} b* ${tone.crownLab[2].toFixed(1)}`);
   });
