@@ -11,7 +11,7 @@
 import type { AvatarData } from '../types.js';
 import { buildGltf, glbImages, packGlb, type EncodedImage, type GlbOptions } from './glb.js';
 import { compressBufferViews, MESHOPT_EXTENSION } from './meshopt-compression.js';
-import { DEFAULT_LOD_RATIOS, lodScreenCoverage, lodSimplifierReady, modelLevels } from './lod.js';
+import { DEFAULT_LOD_RATIOS, hairLevels, lodScreenCoverage, lodSimplifierReady, modelLevels } from './lod.js';
 import { avatarExtraParts, computeAvatarRig } from './avatar-rig.js';
 import { encodeWebp } from './webp.js';
 
@@ -44,7 +44,9 @@ export async function writeCompactGlb(data: AvatarData, options: CompactGlbOptio
     textureExtension: WEBP_EXTENSION,
     lods: ratios.length ? {
       head: modelLevels(data.model, data.model.indices, data.neutralVertices, ratios),
-      parts: parts.map((part) => modelLevels(data.model, part.indices, part.positions, ratios)),
+      parts: parts.map((part) => (part.material === 'hair' && data.hair?.mesh
+        ? hairLevels(part.indices, part.positions, data.hair.mesh.capTriangles, ratios).map((level) => level.indices)
+        : modelLevels(data.model, part.indices, part.positions, ratios))),
       screenCoverage: lodScreenCoverage(ratios.length + 1),
     } : undefined,
   });

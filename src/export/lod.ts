@@ -39,6 +39,45 @@ export function simplifiedLevels(indices: Uint32Array, positions: Float32Array, 
 }
 
 /**
+ * Metres the hair's scalp cap may move when simplified: under the 0.9 mm it lies off the skin
+ * (../hair/hair-mesh.ts CAP_GAP), so the skin never shows through it. At the relative error the
+ * strands take, the cap of deep3d 000002's ponytail01 cut under the curved scalp between its
+ * remaining corners and the skin showed through the crown in patches.
+ */
+const CAP_ERROR = 0.0004;
+/** Metres the hair's strand cards may move when simplified: their shape, not the scalp's cover (the cap keeps that). */
+const STRAND_ERROR = 0.005;
+
+/**
+ * Levels of an avatar's hair mesh, whose first `capTriangles` triangles are its scalp cap
+ * (HairMesh.capTriangles): the cap simplified first, as far as CAP_ERROR lets it, then the strand
+ * cards to what is left of the level's triangle budget, as far as STRAND_ERROR lets them (so a
+ * level may keep more than `ratio` of the triangles); cap first in each level, as in the full mesh.
+ * Borders are free to move: every card is open all round, and with them locked (simplifiedLevels)
+ * the quarter level stopped at 33-50 % of the triangles and the half level opened holes in
+ * ponytail01's crown.
+ */
+export function hairLevels(indices: Uint32Array, positions: Float32Array, capTriangles: number, ratios: readonly number[]): HairLevel[] {
+  const cap = indices.subarray(0, 3 * capTriangles), strands = indices.subarray(3 * capTriangles);
+  return ratios.map((ratio): HairLevel => {
+    const budget = Math.floor((indices.length / 3) * ratio);
+    const [capLevel] = MeshoptSimplifier.simplify(cap, positions, 3, Math.floor(capTriangles * ratio / 2) * 3, CAP_ERROR, ['ErrorAbsolute']);
+    const strandTarget = Math.min(strands.length, Math.max(1, budget - capLevel.length / 3) * 3);
+    const [strandLevel] = MeshoptSimplifier.simplify(strands, positions, 3, strandTarget, STRAND_ERROR, ['ErrorAbsolute']);
+    const level = new Uint32Array(capLevel.length + strandLevel.length);
+    level.set(capLevel);
+    level.set(strandLevel, capLevel.length);
+    return { indices: level, capTriangles: capLevel.length / 3 };
+  });
+}
+
+/** A level of the hair: its triangles, the scalp cap's first. */
+export interface HairLevel {
+  indices: Uint32Array;
+  capTriangles: number;
+}
+
+/**
  * modelLevels' levels per triangle array of a model, with the rest positions and ratios they were
  * made from. Read-only. Keyed by the triangles alone, they must also match the positions: a model
  * with a given shape (../modelpack/given-shape.ts) shares its pack's triangles, not its rest shape.

@@ -8,7 +8,8 @@
  */
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
 import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
-import { lodScreenCoverage, simplifiedLevels } from '../export/lod.js';
+import { hairLevels, lodScreenCoverage, simplifiedLevels } from '../export/lod.js';
+import type { HairMesh } from '../hair/hair-mesh.js';
 
 /** The lower levels of one mesh, most detailed first, and the coverage below which each is shown. */
 export interface MeshLevels {
@@ -19,7 +20,7 @@ export interface MeshLevels {
 /** Vertex data that a lower level copies from the full mesh (every kind the avatar builder sets). */
 const COPIED_KINDS = [
   VertexBuffer.PositionKind, VertexBuffer.NormalKind, VertexBuffer.UVKind, VertexBuffer.ColorKind,
-  VertexBuffer.MatricesIndicesKind, VertexBuffer.MatricesWeightsKind,
+  VertexBuffer.MatricesIndicesKind, VertexBuffer.MatricesWeightsKind, VertexBuffer.TangentKind,
 ];
 
 /** A lower level of `mesh` drawing `indices` over its vertices. */
@@ -45,14 +46,23 @@ function levelMesh(mesh: Mesh, indices: Uint32Array, level: number): Mesh {
  * matrix, so the levels need no parent of their own. Await lodSimplifierReady (../export/lod.ts) first.
  */
 export function addLevelsOfDetail(meshes: readonly Mesh[], ratios: readonly number[]): MeshLevels[] {
-  const coverage = lodScreenCoverage(ratios.length + 1);
   return meshes.map((mesh) => {
     const indices = Uint32Array.from(mesh.getIndices() ?? []);
     const positions = Float32Array.from(mesh.getVerticesData(VertexBuffer.PositionKind) ?? []);
-    const levels = simplifiedLevels(indices, positions, ratios).map((levelIndices, i) => levelMesh(mesh, levelIndices, i + 1));
-    mesh.useLODScreenCoverage = true;
-    // Babylon shows a level while the coverage is below its value: level i below the threshold of level i - 1.
-    levels.forEach((level, i) => mesh.addLODLevel(coverage[i], level));
-    return { mesh, levels };
+    return withLevels(mesh, simplifiedLevels(indices, positions, ratios));
   });
+}
+
+/** The hair's levels (its scalp cap and strands simplified apart: hairLevels in ../export/lod.ts) on its Babylon mesh, built from `hair`. */
+export function addHairLevelsOfDetail(mesh: Mesh, hair: HairMesh, ratios: readonly number[]): MeshLevels {
+  return withLevels(mesh, hairLevels(hair.part.indices, hair.part.positions, hair.capTriangles, ratios).map((level) => level.indices));
+}
+
+function withLevels(mesh: Mesh, indexLevels: readonly Uint32Array[]): MeshLevels {
+  const coverage = lodScreenCoverage(indexLevels.length + 1);
+  const levels = indexLevels.map((levelIndices, i) => levelMesh(mesh, levelIndices, i + 1));
+  mesh.useLODScreenCoverage = true;
+  // Babylon shows a level while the coverage is below its value: level i below the threshold of level i - 1.
+  levels.forEach((level, i) => mesh.addLODLevel(coverage[i], level));
+  return { mesh, levels };
 }

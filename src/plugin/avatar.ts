@@ -34,7 +34,7 @@ import { writeCompactGlb, type CompactGlbOptions } from '../export/compact-glb.j
 import { hairMeshInWorker, inWorkerOrHere, writeCompactGlbInWorker, type WorkerChoice } from '../worker/client.js';
 import type { AvatarData, RgbaImage } from '../types.js';
 import { blendshapeEntries, blendshapeKey, type BlendshapeInput } from './arkit.js';
-import { addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
+import { addHairLevelsOfDetail, addLevelsOfDetail, type MeshLevels } from './avatar-lods.js';
 import { DEFAULT_LOD_RATIOS, lodSimplifierReady } from '../export/lod.js';
 import { trackLive, type LiveFaceTracker, type LiveTrackingOptions } from '../tracking/live.js';
 import { addHairToScene, type HairInScene } from './hair-mesh.js';
@@ -110,6 +110,8 @@ export class Avatar {
   /** The environment texture relight() generated last (owned, disposed on the next relight/dispose). */
   private ownedEnvironment: BaseTexture | null = null;
   private levelsOfDetail: MeshLevels[] = [];
+  /** The ratios addLevelsOfDetail was last given (null: no levels), for the hair that setHair builds later. */
+  private levelRatios: readonly number[] | null = null;
   private disposed = false;
   private hairInScene: HairInScene | null;
   private readonly name: string;
@@ -281,7 +283,7 @@ export class Avatar {
   }
 
   /**
-   * Adds levels of detail to the head, eyes and other parts through Babylon's addLODLevel: by
+   * Adds levels of detail to the head, eyes, other parts and hair (setHair makes the new hair's) through Babylon's addLODLevel: by
    * default 50 % and 25 % of the triangles, the compact GLB's MSFT_lod ratios (simplified from this
    * avatar's shape; the GLB's come from the model's rest shape, lod.ts modelLevels), shown
    * when the mesh covers under 10 % and under 2 % of the viewport (see avatar-lods.ts). Every level
@@ -295,11 +297,20 @@ export class Avatar {
     this.checkAlive();
     this.removeLevelsOfDetail();
     this.levelsOfDetail = addLevelsOfDetail([this.head, ...this.eyes, ...this.otherMeshes], ratios);
+    this.levelRatios = ratios.slice();
+    this.addHairLevels();
     return this.levelsOfDetail;
   }
 
-  private removeLevelsOfDetail(): void {
-    for (const { mesh, levels } of this.levelsOfDetail) {
+  /** The hair's levels, where the avatar has levels and hair. */
+  private addHairLevels(): void {
+    if (this.levelRatios && this.hairInScene && this.data.hair?.mesh) this.levelsOfDetail.push(addHairLevelsOfDetail(this.hairInScene.mesh, this.data.hair.mesh, this.levelRatios));
+  }
+
+  /** Removes the levels of `meshes` (default: every mesh's). */
+  private removeLevelsOfDetail(meshes?: readonly Mesh[]): void {
+    const removed = this.levelsOfDetail.filter(({ mesh }) => !meshes || meshes.includes(mesh));
+    for (const { mesh, levels } of removed) {
       for (const level of levels) {
         mesh.removeLODLevel(level);
         // The level shares the full mesh's skeleton, morph targets and material: detach, then dispose the mesh alone.
@@ -308,7 +319,7 @@ export class Avatar {
         level.dispose(false, false);
       }
     }
-    this.levelsOfDetail = [];
+    this.levelsOfDetail = this.levelsOfDetail.filter((entry) => !removed.includes(entry));
   }
 
   /**
@@ -482,6 +493,7 @@ export class Avatar {
 
   private rebuildHair(arrays?: HairArrays): void {
     if (this.hairInScene) {
+      this.removeLevelsOfDetail([this.hairInScene.mesh]);
       this.hairInScene.mesh.dispose(false, false);
       this.hairInScene.material.dispose(true, true);
       this.hairInScene.texture.dispose();
@@ -493,6 +505,7 @@ export class Avatar {
     if (!hair?.mesh || !hairArraysNow) return;
     const headPivot = jointPosition(computeAvatarRig(this.data.model, this.data.neutralVertices), 'head');
     this.hairInScene = addHairToScene(this.root.getScene(), this.name, hair.mesh, hairArraysNow, this.bones.head, headPivot);
+    this.addHairLevels();
   }
 
   /** The head's colours (and its levels of detail's, which copy them) with the shadow of the hair now on it: `hairShade`, or none. */

@@ -34,6 +34,8 @@ import { mouthInteriorTintFor } from '../../src/export/mouth-interior.js';
 import { hairShadowOnHead, SHADOW_STRENGTH } from '../../src/hair/hair-shadow.js';
 import { writeCompactGlb } from '../../src/export/compact-glb.js';
 import { hairMaterial } from '../../src/plugin/hair-mesh.js';
+import { DEFAULT_LOD_RATIOS, hairLevels, lodSimplifierReady, simplifiedLevels } from '../../src/export/lod.js';
+import type { MeshLevels } from '../../src/plugin/avatar-lods.js';
 import type { RawTexture } from '@babylonjs/core/Materials/Textures/rawTexture.js';
 import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
 import { buildAvatar } from '../../src/plugin/build-avatar.js';
@@ -397,6 +399,49 @@ describe('hair: from a photo to GLB, .avatar and Babylon', function () {
         scene.dispose();
         engine.dispose();
       }
+    }
+  });
+
+  it('gives the hair levels of detail near 50 % and 25 % with no skin showing through them, in the compact GLB and on the live avatar, through setHair', async function () {
+    await lodSimplifierReady;
+    const mesh = data.hair!.mesh!;
+    const total = mesh.part.indices.length / 3;
+    const atLevel = (indices: Uint32Array, capTriangles: number): AvatarData => ({ ...data, hair: { ...data.hair!, mesh: { ...mesh, part: { ...mesh.part, indices }, capTriangles } } });
+    const full = hairHoles(data);
+    const levels = hairLevels(mesh.part.indices, mesh.part.positions, mesh.capTriangles, DEFAULT_LOD_RATIOS);
+    // Simplified whole with its borders locked (simplifiedLevels, as the head's parts are), for comparison.
+    const locked = simplifiedLevels(mesh.part.indices, mesh.part.positions, DEFAULT_LOD_RATIOS).map((indices) => hairHoles(atLevel(indices, 0)));
+    const shares = levels.map((level) => level.indices.length / 3 / total);
+    const holes = levels.map((level) => hairHoles(atLevel(level.indices, level.capTriangles)));
+    console.log(`    ${data.hair!.style}: ${total} triangles, levels ${shares.map((f) => `${(100 * f).toFixed(0)} %`).join(' / ')}; skin through the hair ${(100 * full.share).toFixed(2)} % full, ${holes.map((h) => `${(100 * h.share).toFixed(2)} %`).join(' / ')} (borders locked: ${locked.map((h) => `${(100 * h.share).toFixed(2)} %`).join(' / ')})`);
+    assert.ok(shares[0] <= 0.55 && shares[1] <= 0.4, `levels ${shares}`);
+    for (const h of holes) assert.ok(h.share <= full.share + 0.005, `skin through a level ${h.share} against ${full.share}`);
+
+    // The compact GLB's hair levels are these.
+    const glb = await writeCompactGlb(data);
+    const jsonLength = new DataView(glb.buffer, glb.byteOffset).getUint32(12, true);
+    const gltf = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength))) as { meshes: { name: string; primitives: { indices: number }[] }[]; accessors: { count: number }[] };
+    const lodCounts = [1, 2].map((k) => gltf.accessors[gltf.meshes.find((m) => m.name === `${mesh.part.name}_lod${k}`)!.primitives[0].indices].count);
+    assert.deepEqual(lodCounts, levels.map((level) => level.indices.length));
+
+    // The live avatar's levels include the hair, with its strand tangents; setHair gives the new hair levels of its own.
+    const engine = new NullEngine();
+    const scene = new Scene(engine);
+    try {
+      const avatar = buildAvatar(scene, { ...data, hair: { ...data.hair! } });
+      const hairLevelsOf = (levels: MeshLevels[]) => levels.find(({ mesh: m }) => m === avatar.hairMesh);
+      const first = hairLevelsOf(await avatar.addLevelsOfDetail())!;
+      assert.deepEqual(first.levels.map((level) => level.getTotalIndices()), levels.map((level) => level.indices.length));
+      assert.ok(first.levels.every((level) => level.isVerticesDataPresent(VertexBuffer.TangentKind)), 'tangents on every level');
+      await avatar.setHair('long01');
+      assert.ok(first.levels.every((level) => level.isDisposed()), 'the old hair\'s levels go with it');
+      const lods = avatar.hairMesh!.getLODLevels();
+      console.log(`    after setHair('long01'): ${avatar.hairMesh!.getTotalIndices() / 3} triangles, levels ${lods.map((l) => l.mesh!.getTotalIndices() / 3).join(' / ')}`);
+      assert.equal(lods.length, 2);
+      avatar.dispose();
+    } finally {
+      scene.dispose();
+      engine.dispose();
     }
   });
 
