@@ -13,6 +13,7 @@
 import type { HeadModel } from '../modelpack/head-model.js';
 import { vertexScalarAtTexels, type UvRaster } from './unwrap.js';
 import { boxBlur, pushPullFill } from './texture-filters.js';
+import { PerModelCache } from '../modelpack/per-model-cache.js';
 
 /** Confidence (observed or mirrored) from which a texel is the photo's own, untouched. */
 const SEEN = 0.5;
@@ -70,19 +71,24 @@ export function tintShavedScalp(texture: Float32Array, raster: UvRaster, confide
 /** Texels a side of the ramp from the model's face skin into the scalp, at 1024² (scaled with the texture). */
 const FACE_EDGE_RAMP = 16;
 
+const offFaceRamps = new PerModelCache<UvRaster, Float32Array>();
+
 /**
  * Per texel of the texture, 0 on the model's face skin (any skin weight, which the relighting
  * figures' face region counts) rising to 1 a ramp's width out into the scalp: twice the face skin's
  * blurred indicator, off it. Scaled by (1 − skin weight) instead, the tint reached into the face
  * region's edge, which a relit copy that flips the buzz-cut call leaves untinted (hrn 00034's tint
- * and second light); cut at the edge, it drew the mesh's triangle steps across the temples.
+ * and second light); cut at the edge, it drew the mesh's triangle steps across the temples. It
+ * depends on the model's UV layout alone: made once per raster (4 MiB at 1024²), read-only.
  */
 function offFaceSkin(raster: UvRaster): Float32Array {
-  const S = raster.size;
-  const face = new Float32Array(S * S);
-  for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0) face[raster.texel[i]] = 1;
-  const blurred = face.slice();
-  boxBlur(blurred, S, 1, Math.max(1, Math.round((FACE_EDGE_RAMP * S) / 1024)), 2);
-  for (let p = 0; p < face.length; p++) face[p] = face[p] > 0 ? 0 : Math.min(1, Math.max(0, 1 - 2 * blurred[p]));
-  return face;
+  const S = raster.size, radius = Math.max(1, Math.round((FACE_EDGE_RAMP * S) / 1024));
+  return offFaceRamps.get(raster, radius, () => {
+    const face = new Float32Array(S * S);
+    for (let i = 0; i < raster.texel.length; i++) if (raster.skin[i] > 0) face[raster.texel[i]] = 1;
+    const blurred = face.slice();
+    boxBlur(blurred, S, 1, radius, 2);
+    for (let p = 0; p < face.length; p++) face[p] = face[p] > 0 ? 0 : Math.min(1, Math.max(0, 1 - 2 * blurred[p]));
+    return face;
+  });
 }
