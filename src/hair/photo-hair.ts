@@ -547,16 +547,21 @@ const FLAT_VOLUME = 0.1;
 
 /**
  * Whether the hair lies flat on the skull: it stands out neither beside the temples (on either
- * side) nor above the skull's top. That is stubble over skin: hrn 00034's buzz cut (0.31 of the
+ * side) nor above the skull's top, and no lengths fall past the face or into the neck band. That
+ * is stubble over skin: hrn 00034's buzz cut (0.31 of the
  * fuller temple band, 0.05 face heights over the skull, where the photo's edge cuts it) was read as
  * a brown short02, since no colour cue tells dark stubble over brown skin from brown hair. A short
  * crop stands 1-3 cm off the skull: on the 37 other shared photos with hair that fit, it fills
  * 0.35-1.00 of the fuller temple band, or, where the mask misses the hair on one side or it is
  * pulled back (deep3d vd006's braid; 000037's black cap, 0.18-0.30), rises 0.12-0.25 face
- * heights over the skull. The margins are narrow (vd006: 0.30 and 0.12).
+ * heights over the skull. The margins are narrow (vd006: 0.30 and 0.12). Long blond hair smoothed
+ * back over the crown can lie as flat there (the sample photo's third face: 0.31 and 0.01), but
+ * its lengths fill the bands beside the face (0.52) and under the chin (0.95), where 00034 has
+ * none: lengths that would make a class other than short or tied are never stubble.
  */
 export function liesFlat(silhouette: HairSilhouette): boolean {
-  return silhouette.fullerTempleFill < FLAT_TEMPLE_FILL && silhouette.volume < FLAT_VOLUME;
+  const lengthsShow = silhouette.sideFill > MEDIUM_SIDE_FILL || silhouette.neckFill > TIED_NECK_FILL;
+  return !lengthsShow && silhouette.fullerTempleFill < FLAT_TEMPLE_FILL && silhouette.volume < FLAT_VOLUME;
 }
 
 /** Width of the bands beside the head, in face widths. */
@@ -1151,6 +1156,9 @@ export function hairSilhouette(seg: HairSegmentation, headRows: { top: number; l
   };
 }
 
+/** Share of the bands beside the face that hair must fill for it to reach past the face (medium or long). */
+const MEDIUM_SIDE_FILL = 0.3;
+
 /** Share of a neck band that hair must fill, with the face's sides bare, for hair to be tied back over the shoulder (deep3d 000002: 0.88). */
 export const TIED_NECK_FILL = 0.7;
 
@@ -1177,8 +1185,8 @@ export function classifyHair(seg: HairSegmentation, silhouette: HairSilhouette):
   if (seg.hatLike) return 'none';
   if (seg.receded) return 'receded';
   if (silhouette.volume > 0.25 && silhouette.templeFill > 0.6 && silhouette.sideFill > 0.4) return 'voluminous';
-  if (silhouette.sideFill > 0.3 && silhouette.neckFill > LONG_NECK_FILL) return 'long';
-  if (silhouette.sideFill > 0.3) return 'medium';
+  if (silhouette.sideFill > MEDIUM_SIDE_FILL && silhouette.neckFill > LONG_NECK_FILL) return 'long';
+  if (silhouette.sideFill > MEDIUM_SIDE_FILL) return 'medium';
   // The tail's own side: hair that fills the band beside the face there too falls loose past the
   // face into the neck band, not gathered behind the head. On hrn 00016 that is a neighbour's hair
   // leaning in beside his face and shoulder (0.50 of his right side band; deep3d 000002's tail side

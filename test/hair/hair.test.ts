@@ -1046,6 +1046,19 @@ describe('hair: crown colour split', function () {
     assert.equal(hairInSkinShare(data, image).share, 0);
   });
 
+  it('does not read long blond hair smoothed over the crown as a buzz cut (the sample photo\'s third face)', async function () {
+    requireHairAssets(this);
+    const { image } = decodeImage(new Uint8Array(readFileSync(new URL('../../assets/generated/sample-photo.jpg', import.meta.url))));
+    const data = await createAvatarData(image, { model: new Uint8Array(readFileSync(packFile)), textureSize: 256, faceIndex: 2 });
+    const { hairClass, shaved, silhouette } = data.hair!.detected!;
+    console.log(`    class ${hairClass}, shaved ${shaved}, style ${data.hair!.style}, beside the face ${silhouette.sideFill.toFixed(2)}, under the chin ${silhouette.neckFill.toFixed(2)}, fuller temple band ${silhouette.fullerTempleFill.toFixed(2)}`);
+    // Flat over the crown as 00034's stubble, and she came out bald with a blond-tinted scalp; her
+    // lengths fall past her face and over her shoulder.
+    assert.equal(shaved, false);
+    assert.equal(hairClass, 'long');
+    assert.ok(data.hair!.mesh, 'a hair mesh');
+  });
+
   it('gives a receded crown the hair it keeps at the sides and back, not a bald head (deep3d 000125)', async function () {
     const { data } = await avatarOf(this, '000125.jpg');
     const hair = data.hair!, detected = hair.detected!;
