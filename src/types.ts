@@ -160,4 +160,20 @@ export interface AvatarData {
   browColor?: [number, number, number];
   /** Hair: style, colour and the fitted mesh (../hair/index.ts); absent when hair was not asked for. */
   hair?: AvatarHair;
+  /**
+   * Every face the (first) photo holds and which one the avatar was fitted to: a group photo's
+   * other faces are one `faceIndex` away (describeFaces in ./inference/face/face-choice.ts names
+   * them). Absent for avatars loaded from files.
+   */
+  facesInPhoto?: FacesInPhoto;
+}
+
+/** The faces the detector found in a photo, in its order (the `faceIndex` order), and the one chosen. */
+export interface FacesInPhoto {
+  /** Image pixels. */
+  boxes: Box[];
+  /** Index into `boxes` of the face the avatar was fitted to. */
+  chosen: number;
+  imageWidth: number;
+  imageHeight: number;
 }

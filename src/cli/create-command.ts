@@ -20,6 +20,7 @@ import { writeAvatarFile } from '../avatar-file/format.js';
 import { renderPreview } from '../render/preview.js';
 import { encodePng } from '../image/encode.js';
 import { checkHairOption, HAIR_STYLES } from '../hair/index.js';
+import { describeFaces } from '../inference/face/face-choice.js';
 import { setScratchPoolLimit } from '../math/scratch-arrays.js';
 import { releaseJpegDecoder } from '../node/jpeg-decoder.js';
 
@@ -186,7 +187,19 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   log(`wrote ${outFile} (${(asset.length / 1024).toFixed(0)} KiB)`);
   for (const { file } of planned.slice(1)) log(`wrote ${file}`);
   log(summary);
+  const otherFaces = otherFacesNote(data);
+  if (otherFaces) log(otherFaces);
   return 0;
+}
+
+/** For one group photo: which of its faces the avatar is, and the --face that makes each other one. */
+function otherFacesNote(data: AvatarData): string | null {
+  if (data.views || !data.facesInPhoto || data.facesInPhoto.boxes.length < 2) return null;
+  const faces = describeFaces(data.facesInPhoto);
+  const chosen = faces.find((face) => face.chosen)!;
+  const others = faces.filter((face) => !face.chosen).map((face) => `--face ${face.index} (${face.label})`);
+  const choices = others.length > 1 ? `${others.slice(0, -1).join(', ')} or ${others[others.length - 1]}` : others[0];
+  return `the photo has ${faces.length} faces; this avatar is face ${chosen.index} (${chosen.label}); ${choices} makes another`;
 }
 
 /** Output files must carry the extension of the format written: x.jpg holding PNG bytes misleads every viewer. */
@@ -240,6 +253,7 @@ export function buildReport(
     model: { id: data.model.id, name: data.model.name, licence: data.model.licence, vertices: data.model.vertexCount },
     backend: data.backend,
     face: { box: data.face.box, score: data.face.score },
+    ...(data.facesInPhoto ? { facesInPhoto: describeFaces(data.facesInPhoto).map((face) => ({ ...face, box: data.facesInPhoto!.boxes[face.index] })) } : {}),
     pose: data.pose,
     landmarks68: round(data.fittedLandmarks68, 2),
     observedLandmarks68: round(data.face.landmarks68, 2),

@@ -185,3 +185,33 @@ export async function checkDownloadsAndAccept(page: Page, expectedBaseName: stri
   assert.ok(await page.evaluate(() => window.__sampleScene!.headBox()), 'the accepted avatar left the scene');
   assert.equal(await page.isDisabled('.pavatar-panel [data-action="accept"]'), true);
 }
+
+/**
+ * The panel's face picker on a group photo: it lists the photo's faces left to right with the
+ * avatar's own selected, and picking another makes that face's avatar from the same photo, in
+ * preview. Leaves the new face's avatar in preview.
+ */
+export async function checkFacePicker(page: Page): Promise<void> {
+  const select = '.pavatar-panel [data-action="face"]';
+  const faces = (await page.evaluate(() => window.__sampleScene!.faces()))!;
+  assert.ok(faces && faces.count > 1, `the test photo should hold several faces: ${JSON.stringify(faces)}`);
+  assert.equal(await page.isVisible(select), true, 'the face picker is hidden for a group photo');
+  const options = await page.$$eval(`${select} option`, (items) => (items as HTMLOptionElement[]).map((o) => ({ value: o.value, text: o.textContent ?? '' })));
+  console.log(`      faces: ${options.map((o) => `${o.value} "${o.text}"`).join(', ')}; the avatar is face ${faces.chosen}`);
+  assert.equal(options.length, faces.count);
+  assert.equal(await page.inputValue(select), String(faces.chosen));
+  const head = (await page.evaluate(() => window.__sampleScene!.headBox()))!;
+  const before = await canvasPixels(page);
+  const other = options.find((o) => o.value !== String(faces.chosen))!.value;
+  const started = Date.now();
+  await page.selectOption(select, other);
+  await page.waitForFunction((index) => window.__sampleScene!.faces()?.chosen === index
+    && document.querySelector('.pavatar-panel')?.getAttribute('data-state') === 'preview', Number(other), { timeout: 300_000 });
+  await page.evaluate(() => window.__sampleScene!.whenRendered());
+  const after = await canvasPixels(page);
+  const change = changedFraction(before, after, head);
+  console.log(`      face ${faces.chosen} -> ${other}: a new avatar in ${Date.now() - started} ms, ${(100 * change).toFixed(1)} % of the head box changed `
+    + `(screenshot ${await saveShot('editor-face-picked.png', after)})`);
+  assert.equal(await page.inputValue(select), other, 'the picker does not show the new face');
+  assert.ok(change > 0.05, 'the avatar of another face looks the same');
+}

@@ -79,6 +79,8 @@ describe('cli: photo-avatar create on a real photo', function () {
     assert.equal(r.landmarks68.length, 136);
     assert.equal(r.backend, 'wasm');
     assert.equal(r.photo.width, 1024);
+    // One face in this photo: it is the avatar's.
+    assert.deepEqual(r.facesInPhoto.map((face: { index: number; label: string; chosen: boolean }) => [face.index, face.label, face.chosen]), [[0, 'the only face', true]]);
     console.log(`    landmark error ${r.metrics.landmarkError.toFixed(2)} px = ${(100 * r.metrics.landmarkErrorNormalized).toFixed(2)}% of the eye-corner distance; ` +
       `coverage ${r.metrics.coverage.toFixed(3)}; stages ${JSON.stringify(r.timings)}`);
     assert.ok(r.metrics.landmarkErrorNormalized < 0.08, 'mean 68-point error under 8% of the eye-corner distance');

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { decodeImage } from '../../src/image/decode.js';
 import { FaceAnalyzer, selectFace } from '../../src/inference/face/analyzer.js';
+import { describeFaces } from '../../src/inference/face/face-choice.js';
 import type { FaceAnalysisResult, FaceObservation, RgbaImage } from '../../src/types.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -103,5 +104,21 @@ describe('selectFace: which face of a group photo', function () {
     profile.score = 0.99;
     const withProfile: FaceAnalysisResult = { ...result, faces: [profile, ...result.faces] };
     assert.notEqual(selectFace(withProfile), profile);
+  });
+});
+
+describe('describeFaces (pure): names for a group photo\'s faces', () => {
+  const box = (x: number, side: number) => ({ x, y: 100, width: side, height: side });
+  const faces = (xs: number[], sides: number[], chosen: number) => ({ boxes: xs.map((x, i) => box(x, sides[i])), chosen, imageWidth: 2000, imageHeight: 1000 });
+  const named = (f: ReturnType<typeof faces>) => describeFaces(f).map((face) => `${face.index}:${face.label}${face.chosen ? '*' : ''}`);
+  it('orders them left to right by their boxes\' centres, marks the largest and the chosen', () => {
+    // The detector's order (largest first) is not the photo's: the largest face sits in the middle.
+    assert.deepEqual(named(faces([900, 100, 1500], [300, 200, 150], 1)), ['1:left*', '0:middle, largest', '2:right']);
+    assert.deepEqual(named(faces([1200, 100], [200, 250], 0)), ['1:left, largest', '0:right*']);
+    assert.deepEqual(named(faces([10], [200], 0)), ['0:the only face*']);
+  });
+  it('counts from the left beyond three faces', () => {
+    assert.deepEqual(named(faces([0, 200, 400, 600, 800], [50, 60, 70, 80, 90], 2)),
+      ['0:leftmost', '1:2nd from left', '2:3rd from left*', '3:4th from left', '4:rightmost, largest']);
   });
 });

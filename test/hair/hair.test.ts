@@ -27,6 +27,7 @@ import { deltaE76, linearToLab } from '../../src/hair/colour-space.js';
 import { browColour, faceCardColour } from '../../src/hair/face-cards.js';
 import { classifyHair, faceFrame, hairSilhouette, overFaceSide, TIED_NECK_FILL, type HairSegmentation } from '../../src/hair/photo-hair.js';
 import { fillPolygon } from '../../src/inference/face/skin-mask.js';
+import { describeFaces } from '../../src/inference/face/face-choice.js';
 import { FACE_OVAL } from '../../src/inference/face/mesh-regions.js';
 import { writeGlb } from '../../src/export/glb.js';
 import { headVertexColours } from '../../src/export/head-colours.js';
@@ -1057,6 +1058,9 @@ describe('hair: crown colour split', function () {
     assert.equal(shaved, false);
     assert.equal(hairClass, 'long');
     assert.ok(data.hair!.mesh, 'a hair mesh');
+    // The avatar knows its photo's other faces, for a picker: she is the right-hand one of three.
+    assert.deepEqual(describeFaces(data.facesInPhoto!).map((face) => [face.index, face.label, face.chosen]),
+      [[0, 'left, largest', false], [1, 'middle', false], [2, 'right', true]]);
   });
 
   it('gives a receded crown the hair it keeps at the sides and back, not a bald head (deep3d 000125)', async function () {

@@ -16,12 +16,16 @@ import { frameAvatar } from '../frame-avatar.js';
 import { PhotoAvatarError } from '../../errors.js';
 import { DEFAULT_HAIR_TONE, HAIR_STYLES, isHairStyle, supportsHair } from '../../hair/index.js';
 import { hairColourHex } from '../../hair/colour-space.js';
+import { describeFaces } from '../../inference/face/face-choice.js';
 import type { Backend } from '../../inference/runtime.js';
 import type { ProgressEvent, StageName } from '../../types.js';
 import type { Avatar } from '../avatar.js';
 import { createAvatarFromPhoto, type PhotoAvatarOptions, type PhotoSource } from '../create-avatar.js';
 import { CLASS_PREFIX, releaseStyles, retainStyles } from './styles.js';
 import { WebcamCapture } from './webcam.js';
+
+/** What one creation may set beyond the panel's own options (`createOptions`). */
+export type CreateOverrides = Pick<PhotoAvatarOptions, 'backend' | 'worker' | 'workerTimeoutMs' | 'subsurface' | 'faceIndex'>;
 
 /**
  * closed: panel hidden · idle: waiting for photos · working: creating · preview: a new avatar is in
@@ -93,6 +97,8 @@ export class CreateAvatarAction {
   private previewed: Avatar | null = null;
   private accepted: Avatar | null = null;
   private downloadName = 'avatar';
+  /** The last creation's photos and overrides: the face picker makes another face of the same photo. */
+  private lastCreation: { photos: PhotoSource[]; overrides: CreateOverrides } | null = null;
   private readonly objectUrls = new Set<string>();
   private readonly revokeTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly webcam: WebcamCapture;
@@ -121,6 +127,8 @@ export class CreateAvatarAction {
     hairRow: HTMLElement;
     hairStyle: HTMLSelectElement;
     hairColour: HTMLInputElement;
+    faceRow: HTMLElement;
+    faceChoice: HTMLSelectElement;
   };
 
   constructor(readonly scene: Scene, options: CreateAvatarActionOptions = {}) {
@@ -182,10 +190,11 @@ export class CreateAvatarAction {
    * controls do, and leaves it in preview. A creation under way is cancelled, and an avatar still
    * in preview is discarded. Rejects with PhotoAvatarError (code 'ABORTED' when cancelled).
    */
-  async create(photos: PhotoSource | readonly PhotoSource[], overrides: Pick<PhotoAvatarOptions, 'backend' | 'worker' | 'workerTimeoutMs' | 'subsurface'> = {}): Promise<Avatar> {
+  async create(photos: PhotoSource | readonly PhotoSource[], overrides: CreateOverrides = {}): Promise<Avatar> {
     this.checkAlive();
     const list = Array.isArray(photos) ? [...photos] as PhotoSource[] : [photos as PhotoSource];
     if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'No photo was given.');
+    this.lastCreation = { photos: list, overrides };
     this.cancel();
     this.discardPreview();
     const controller = new AbortController();
@@ -200,6 +209,7 @@ export class CreateAvatarAction {
         ...(overrides.worker !== undefined ? { worker: overrides.worker } : {}),
         ...(overrides.workerTimeoutMs !== undefined ? { workerTimeoutMs: overrides.workerTimeoutMs } : {}),
         ...(overrides.subsurface !== undefined ? { subsurface: overrides.subsurface } : {}),
+        ...(overrides.faceIndex !== undefined ? { faceIndex: overrides.faceIndex } : {}),
         signal: controller.signal,
         onProgress: (event) => {
           if (controller.signal.aborted) return;
@@ -216,6 +226,7 @@ export class CreateAvatarAction {
       this.setMessage(`Preview: ${avatar.head.getTotalVertices()} vertices, inference on ${avatar.data.backend}. Accept to keep it.`);
       this.setState('preview');
       this.showHair(avatar);
+      this.showFaces(avatar);
       this.options.onPreview?.(avatar);
       this.controls.accept.focus();
       return avatar;
@@ -390,6 +401,25 @@ export class CreateAvatarAction {
     c.webcamStart.disabled = this.webcam.isOpen;
     c.webcamCapture.disabled = !this.webcam.isOpen || working;
     c.cancel.disabled = !working;
+    c.faceChoice.disabled = working;
+  }
+
+  /**
+   * A group photo's faces, left to right, the avatar's selected: picking another makes that face's
+   * avatar from the same photo. Hidden for one face, and for several photos of one person.
+   */
+  private showFaces(avatar: Avatar): void {
+    const c = this.controls;
+    const faces = avatar.data.facesInPhoto;
+    c.faceRow.hidden = !faces || faces.boxes.length < 2 || !!avatar.data.views;
+    if (c.faceRow.hidden) return;
+    c.faceChoice.replaceChildren(...describeFaces(faces!).map((face) => {
+      const option = this.doc.createElement('option');
+      option.value = String(face.index);
+      option.textContent = face.label;
+      option.selected = face.chosen;
+      return option;
+    }));
   }
 
   /** The hair picker shows the avatar's style and colour; heads that take no hair hide it. */
@@ -509,6 +539,12 @@ export class CreateAvatarAction {
       const style = c.hairStyle.value;
       return avatar.setHair(isHairStyle(style) ? style : null);
     })));
+    listen(c.faceChoice, 'change', () => {
+      const last = this.lastCreation;
+      if (!last) return;
+      // Failures are on the panel, as for a photo picked there.
+      this.create(last.photos, { ...last.overrides, faceIndex: Number(c.faceChoice.value) }).catch(() => undefined);
+    });
     // 'change', not 'input': the colour dialog fires input on every drag step, and each retints the texture.
     listen(c.hairColour, 'change', () => this.guarded(() => this.changeHair((avatar) => avatar.setHairColor(c.hairColour.value))));
     listen(this.element, 'keydown', (event) => {
@@ -638,7 +674,15 @@ export class CreateAvatarAction {
     const hairLabel = make('label', undefined, 'Hair ');
     hairLabel.append(hairStyle);
     hairRow.append(hairLabel, hairColour);
-    resultPanel.append(decisionRow, downloadRow, hairRow);
+    const faceRow = make('div', 'row face');
+    faceRow.hidden = true;
+    const faceChoice = make('select');
+    faceChoice.dataset.action = 'face';
+    faceChoice.setAttribute('aria-label', 'Which face of the photo');
+    const faceLabel = make('label', undefined, 'Face ');
+    faceLabel.append(faceChoice);
+    faceRow.append(faceLabel);
+    resultPanel.append(decisionRow, downloadRow, hairRow, faceRow);
 
     element.append(header, fileInput, drop, sourceRow, webcamPanel, progressPanel, message, resultPanel);
     return {
@@ -646,6 +690,7 @@ export class CreateAvatarAction {
       controls: {
         close, fileInput, drop, webcamStart, webcamPanel, webcamCapture, webcamStop, progressPanel, progressBar, stageLabel,
         stageItems, cancel, message, resultPanel, accept, discard, downloadAvatar, downloadGlb, hairRow, hairStyle, hairColour,
+        faceRow, faceChoice,
       },
     };
   }
