@@ -55,8 +55,8 @@ export interface SampleSceneHooks {
   headBox(): ScreenBox | null;
   /** The avatar on show's hair style (null: none) and base colour (linear RGB), or null without an avatar. */
   hair(): { style: string | null; base: number[] } | null;
-  /** How many faces the avatar on show's photo holds and which one it is (its faceIndex), or null. */
-  faces(): { count: number; chosen: number } | null;
+  /** How many faces the avatar on show's photo holds, which one it is (its faceIndex) and the photo's width, or null. */
+  faces(): { count: number; chosen: number; imageWidth: number } | null;
   expressionBox(name: string): ScreenBox | null;
   probeInference(backend?: 'auto' | 'webgpu' | 'wasm'): Promise<InferenceProbe>;
   /** 'studio' | 'outdoor' | 'indoor'; resolves after the relit frame. */
@@ -178,15 +178,20 @@ async function main(): Promise<void> {
     return summarize(avatar, kind, createdAt);
   }
 
+  // The photo the package ships (face-api's demo/sample1.jpg, MIT), beside the models: a first avatar without a photo of one's own.
+  const samplePhotoButton = document.getElementById('sample-photo') as HTMLButtonElement;
+  samplePhotoButton.addEventListener('click', () => {
+    fileFromUrl('assets/sample-photo.jpg').then(
+      // The creation's failures are on the panel and the status line already (onError).
+      (photo) => createFrom(photo).catch(() => undefined),
+      (error: unknown) => setStatus(`${engineLine}. Failed: ${describeError(error)}`, true),
+    );
+  });
+
   window.__sampleScene = {
     engine: kind,
     async createFromUrl(url, backend, options = {}) {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
-      const blob = await response.blob();
-      // A File keeps the photo's name, which the panel's downloads are named after.
-      const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || 'photo');
-      return createFrom(new File([blob], name, { type: blob.type }), backend, options);
+      return createFrom(await fileFromUrl(url), backend, options);
     },
     async setAvatarVisible(visible) {
       avatars.setVisible(visible);
@@ -204,7 +209,7 @@ async function main(): Promise<void> {
     },
     faces: () => {
       const faces = avatars.avatar?.data.facesInPhoto;
-      return faces ? { count: faces.boxes.length, chosen: faces.chosen } : null;
+      return faces ? { count: faces.boxes.length, chosen: faces.chosen, imageWidth: faces.imageWidth } : null;
     },
     expressionBox: (name) => avatars.expressionBox(name),
     probeInference: (backend) => probeInference(backend),
@@ -234,8 +239,18 @@ async function main(): Promise<void> {
   compactGlbHook.installCompactGlbHook(stage.scene);
 
   await stage.whenRendered();
-  setStatus(`${engineLine}. Choose, drop or take a face photo.`);
+  samplePhotoButton.disabled = false;
+  setStatus(`${engineLine}. Choose, drop or take a face photo, or try the sample photo.`);
   setState('idle');
+}
+
+/** The photo at `url` as a File: a File keeps the photo's name, which the panel's downloads are named after. */
+async function fileFromUrl(url: string): Promise<File> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status}`);
+  const blob = await response.blob();
+  const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || 'photo');
+  return new File([blob], name, { type: blob.type });
 }
 
 main().catch((error) => {

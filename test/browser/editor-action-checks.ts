@@ -215,3 +215,24 @@ export async function checkFacePicker(page: Page): Promise<void> {
   assert.equal(await page.inputValue(select), other, 'the picker does not show the new face');
   assert.ok(change > 0.05, 'the avatar of another face looks the same');
 }
+
+/**
+ * The sample scene's "Try the sample photo": the photo the package ships makes an avatar, and its
+ * three faces are in the face picker. Leaves that avatar in preview.
+ */
+export async function checkSamplePhotoButton(page: Page): Promise<void> {
+  // The avatar on show is another photo's (the test photo's width), so the sample photo's is known by its width.
+  const before = await page.evaluate(() => window.__sampleScene!.faces()?.imageWidth);
+  const started = Date.now();
+  await page.click('#sample-photo');
+  await page.waitForFunction((width) => {
+    const faces = window.__sampleScene!.faces();
+    return !!faces && faces.imageWidth !== width && document.querySelector('.pavatar-panel')?.getAttribute('data-state') === 'preview';
+  }, before, { timeout: 300_000 });
+  assert.equal((await page.evaluate(() => window.__sampleScene!.faces()))!.count, 3);
+  await page.evaluate(() => window.__sampleScene!.whenRendered());
+  const options = await page.$$eval('.pavatar-panel [data-action="face"] option', (items) => items.map((o) => o.textContent ?? ''));
+  console.log(`      sample photo: an avatar in ${Date.now() - started} ms, faces ${options.join(' | ')} (screenshot ${await saveShot('sample-scene-sample-photo.png', await canvasPixels(page))})`);
+  assert.deepEqual(options, ['left, largest', 'middle', 'right']);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+}

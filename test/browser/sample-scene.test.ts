@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import { projectRoot, requireSharedData, sharedPath } from '../helpers/shared-data.js';
 import { CHROMIUM_PATH, hasChromium, launchSealedChromium, serveStatic, type SealedBrowser, type StaticServer } from './harness.js';
 import { canvasPixels, changedFraction, followProgress, meanColour, openScene, outlineBlendShare, paleGreyShare, roundBox } from './canvas-pixels.js';
-import { checkDownloadsAndAccept, checkEnvironments, checkFacePicker, checkHair, checkPanel, checkPresets } from './editor-action-checks.js';
+import { checkDownloadsAndAccept, checkEnvironments, checkFacePicker, checkHair, checkPanel, checkPresets, checkSamplePhotoButton } from './editor-action-checks.js';
 import type { AvatarSummary } from '../../sample-scene/main.js';
 import type { Page } from 'playwright-core';
 
@@ -142,6 +142,7 @@ describe('sample scene in headless Chromium @browser', function () {
   describeExtras('editor action downloads a parseable .avatar and a .glb, and Accept keeps the head',
     (page) => checkDownloadsAndAccept(page, path.parse(PHOTO[PHOTO.length - 1]).name));
   describeExtras('the panel\'s face picker lists the group photo\'s faces and makes another face\'s avatar', (page) => checkFacePicker(page));
+  describeExtras('"Try the sample photo" makes an avatar of the photo the package ships, its three faces in the picker', (page) => checkSamplePhotoButton(page));
 
   // Why scattering is opt-in (BuildAvatarOptions.subsurface): Babylon's prepass draws without the canvas's antialiasing.
   it('webgl2: screen-space scattering (opt-in) turns on Babylon\'s prepass, which draws the head without antialiasing', async function () {
