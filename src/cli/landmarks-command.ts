@@ -5,7 +5,9 @@ import { decodePhotoFile } from './photo.js';
 import { defaultSamplePhoto } from './files.js';
 import { getFaceAnalyzer, loadDefaultHead } from '../pipeline.js';
 import { fitFace } from '../fitting/fit-face.js';
-import type { FaceObservation } from '../types.js';
+import type { FaceAnalysisResult, FaceObservation } from '../types.js';
+import { selectFace } from '../inference/face/analyzer.js';
+import { describeFaces } from '../inference/face/face-choice.js';
 import type { HeadModel } from '../modelpack/head-model.js';
 
 export const LANDMARKS_FLAGS: Record<string, FlagSpec> = { json: { value: false } };
@@ -55,10 +57,25 @@ export async function runLandmarksCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ file, width: image.width, height: image.height, backend: result.backend, faces })}\n`);
   } else {
     process.stdout.write(`${file}: ${image.width}x${image.height}, ${faces.length} face(s)\n`);
+    // Where each face sits, and which one `create` takes without --face.
+    const preferred = faces.length > 1 ? preferredFace(result) : -1;
+    const labels = faces.length > 1
+      ? new Map(describeFaces({ boxes: faces.map((face) => face.box), chosen: preferred, imageWidth: image.width, imageHeight: image.height }).map((face) => [face.index, face.label]))
+      : undefined;
     faces.forEach((face, i) => {
       const b = face.box;
-      process.stdout.write(`  face ${i}: box x=${b.x.toFixed(0)} y=${b.y.toFixed(0)} ${b.width.toFixed(0)}x${b.height.toFixed(0)}, score ${face.score.toFixed(3)}\n`);
+      const where = labels ? ` (${labels.get(i)}${i === preferred ? '; create takes it by default' : ''})` : '';
+      process.stdout.write(`  face ${i}${where}: box x=${b.x.toFixed(0)} y=${b.y.toFixed(0)} ${b.width.toFixed(0)}x${b.height.toFixed(0)}, score ${face.score.toFixed(3)}\n`);
     });
   }
   return faces.length > 0 ? 0 : 1;
+}
+
+/** The face `create` takes without --face (selectFace's rule), or -1 where it takes none (every face too small). */
+function preferredFace(result: FaceAnalysisResult): number {
+  try {
+    return result.faces.indexOf(selectFace(result));
+  } catch {
+    return -1;
+  }
 }
