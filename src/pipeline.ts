@@ -398,7 +398,7 @@ export async function createAvatarDataWithAlbedoInput(images: RgbaImage | readon
     ...(options.shape ? { givenShape: true } : {}),
     ...(irisColor ? { irisColor } : {}),
     ...(browColor ? { browColor } : {}),
-    hair,
+    hair: hair && shavedScalp ? { ...hair, stubble: true } : hair,
     ...(facesInPhoto ? { facesInPhoto } : {}),
   };
   return { data, albedoInput: albedoInputs[0] };

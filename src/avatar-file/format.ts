@@ -91,7 +91,7 @@ export interface AvatarFileHeader {
   /** Brow colour, linear RGB 0..1 (absent in older files: read again from the albedo). */
   browColor?: [number, number, number];
   /** Hair style (null: none) and colour (linear RGB); the mesh is rebuilt from the hair asset on load. */
-  hair?: { style: string | null; base: number[]; root: number[]; hairlineTurn?: number; volume?: number };
+  hair?: { style: string | null; base: number[]; root: number[]; hairlineTurn?: number; volume?: number; stubble?: boolean };
 }
 
 export interface AvatarFileContents {
@@ -194,7 +194,7 @@ export function writeAvatarFile(data: AvatarData, options: WriteAvatarFileOption
   if (options.material) header.material = { ...options.material };
   if (data.irisColor) header.irisColor = [...data.irisColor];
   if (data.browColor) header.browColor = [...data.browColor];
-  if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root], ...(data.hair.hairlineTurn ? { hairlineTurn: data.hair.hairlineTurn } : {}), ...(data.hair.volume ? { volume: data.hair.volume } : {}) };
+  if (data.hair) header.hair = { style: data.hair.style, base: [...data.hair.base], root: [...data.hair.root], ...(data.hair.hairlineTurn ? { hairlineTurn: data.hair.hairlineTurn } : {}), ...(data.hair.volume ? { volume: data.hair.volume } : {}), ...(data.hair.stubble ? { stubble: true } : {}) };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const total = PREAMBLE_BYTES + json.length + albedo.length + CRC_BYTES;
   const out = new Uint8Array(total);
@@ -279,7 +279,7 @@ function parseMaterial(value: unknown): AvatarMaterialParameters | undefined {
   return material;
 }
 
-function parseHair(value: unknown): { style: HairStyle | null; base: [number, number, number]; root: [number, number, number]; hairlineTurn?: number; volume?: number } | undefined {
+function parseHair(value: unknown): { style: HairStyle | null; base: [number, number, number]; root: [number, number, number]; hairlineTurn?: number; volume?: number; stubble?: boolean } | undefined {
   if (value === undefined) return undefined;
   const h = objectField(value, 'hair');
   if (h.style !== null && !(typeof h.style === 'string' && isHairStyle(h.style))) throw corrupt(`header field "hair.style" names no hair style (${String(h.style)})`);
@@ -292,7 +292,8 @@ function parseHair(value: unknown): { style: HairStyle | null; base: [number, nu
   if (turn !== undefined && !(typeof turn === 'number' && Math.abs(turn) <= MAX_HAIRLINE_TURN)) throw corrupt(`header field "hair.hairlineTurn" is not a turn within ±${MAX_HAIRLINE_TURN} radians (${String(turn)})`);
   const volume = h.volume;
   if (volume !== undefined && !(typeof volume === 'number' && volume >= 1 && volume <= MAX_HAIR_VOLUME)) throw corrupt(`header field "hair.volume" is not a volume within 1-${MAX_HAIR_VOLUME} (${String(volume)})`);
-  return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root'), ...(turn ? { hairlineTurn: turn as number } : {}), ...(volume !== undefined && volume !== 1 ? { volume } : {}) };
+  if (h.stubble !== undefined && typeof h.stubble !== 'boolean') throw corrupt(`header field "hair.stubble" is not true or false (${String(h.stubble)})`);
+  return { style: h.style as HairStyle | null, base: colour(h.base, 'hair.base'), root: colour(h.root, 'hair.root'), ...(turn ? { hairlineTurn: turn as number } : {}), ...(volume !== undefined && volume !== 1 ? { volume } : {}), ...(h.stubble ? { stubble: true } : {}) };
 }
 
 async function resolveModelChecked(resolveModel: ModelResolver, header: Record<string, unknown>): Promise<HeadModel> {

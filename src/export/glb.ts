@@ -23,6 +23,7 @@
  * the core material.
  */
 import { computeVertexNormals, expressionMovedVertices, expressionNormalFootprints, fittedNormals, restPositionsOf, vertexNormalsWithin } from '../modelpack/head-model.js';
+import { albedoWithStubble } from '../albedo/scalp-tint.js';
 import type { HeadModel, NormalFootprint, SubMesh } from '../modelpack/head-model.js';
 import { PhotoAvatarError } from '../errors.js';
 import { encodeJpeg, encodePng } from '../image/encode.js';
@@ -432,7 +433,7 @@ export function glbImages(data: AvatarData, options: GlbOptions = {}): GlbImages
   const rig = computeAvatarRig(data.model, data.neutralVertices);
   const mouthTint = options.mouthInterior === false ? null : mouthInteriorTintFor(data.model, data.neutralVertices);
   return {
-    albedo: data.albedo,
+    albedo: albedoWithStubble(data),
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(data.model, data.neutralVertices, data.albedo, { occlusion: mouthTint && mouthOcclusion(mouthTint) }).image,
     eye: rig.eyeLeft !== null || rig.eyeRight !== null ? createEyeTexture({ irisColor: data.irisColor }) : null,
     hair: data.hair?.mesh?.texture ?? null,

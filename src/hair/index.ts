@@ -45,6 +45,11 @@ export interface AvatarHair {
    * alone, as hairlineTurn is.
    */
   volume?: number;
+  /**
+   * A shaved head: the unseen scalp took the stubble's tone in the albedo, and the textures made
+   * from it add the stubble's grain (albedoWithStubble in ../albedo/scalp-tint.ts). Kept in `.avatar`.
+   */
+  stubble?: boolean;
   /** What the photo showed (absent for hair set by hand or loaded from a file). */
   detected?: {
     hairClass: HairClass;

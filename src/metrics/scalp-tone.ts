@@ -24,6 +24,12 @@ export interface ScalpTone {
   /** L*a*b* of the mean seen face skin and of the mean crown fill. */
   faceLab: number[];
   crownLab: number[];
+  /**
+   * The crown fill's texel-to-texel contrast: the mean over neighbouring crown texels (left and
+   * right) of their linear luminances' difference over their mean. Near 0 for smooth paint, however
+   * its tone drifts across the head.
+   */
+  crownGrain: number;
   /** Columns with both bands populated. */
   columns: number;
   /** Per albedo texel: 1 seen band, 2 filled band, 3 seen face, 4 crown, 0 elsewhere (a picture of where it measured). */
@@ -125,11 +131,25 @@ export function scalpTone(data: AvatarData, input: AlbedoInput): ScalpTone {
     columns++;
   }
   const faceLab = meanLab(face, Math.max(1, faceCount)), crownLab = meanLab(crown, Math.max(1, crownCount));
+  const crownGrain = neighbourContrast(albedo, regions, 4);
   return {
     edgeDeltaE: columns ? deltaE / columns : NaN,
     edgeDeltaEMax: deltaEMax,
     edgeDeltaL: columns ? deltaL / columns : NaN,
     faceToCrownDeltaE: Math.hypot(faceLab[0] - crownLab[0], faceLab[1] - crownLab[1], faceLab[2] - crownLab[2]),
-    faceLab, crownLab, columns, regions,
+    faceLab, crownLab, crownGrain, columns, regions,
   };
+}
+
+/** Mean over horizontally neighbouring texels both in `region` of |ΔY| / mean Y (linear luminance Y). */
+function neighbourContrast(albedo: AvatarData['albedo'], regions: Uint8Array, region: number): number {
+  const size = albedo.width, data = albedo.data;
+  const luminance = (p: number) => 0.2126 * SRGB_TO_LINEAR[data[4 * p]] + 0.7152 * SRGB_TO_LINEAR[data[4 * p + 1]] + 0.0722 * SRGB_TO_LINEAR[data[4 * p + 2]];
+  let sum = 0, pairs = 0;
+  for (let p = 0; p < size * size; p++) {
+    if (regions[p] !== region || (p + 1) % size === 0 || regions[p + 1] !== region) continue;
+    const a = luminance(p), b = luminance(p + 1);
+    if (a + b > 0) { sum += (2 * Math.abs(a - b)) / (a + b); pairs++; }
+  }
+  return pairs ? sum / pairs : 0;
 }

@@ -257,6 +257,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
   const name = options.name ?? 'avatar';
   const subsurface = options.subsurface ?? 'translucency';
   const { rig, neutralNormals, targetPositions, targetNormals, skin, mouthColours, roughness, eyeTexture: eyeImage } = arrays;
+  const albedoImage = arrays.albedo ?? data.albedo;
   const textures: BaseTexture[] = [];
   /** Everything not under the root (which takes its nodes and meshes with it), for disposal if the steps stop early. */
   const owned: { dispose(): void }[] = [];
@@ -300,7 +301,7 @@ function* avatarBuildSteps(scene: Scene, data: AvatarData, options: BuildAvatarO
     yield 'nodes';
 
     // Head with morph targets (absolute target positions and normals, as Babylon stores them).
-    const albedo = texture(data.albedo, 'albedo');
+    const albedo = texture(albedoImage, 'albedo');
     yield 'albedo texture';
     const roughnessTexture = roughness ? texture(roughness, 'roughness') : null;
     yield 'roughness texture';

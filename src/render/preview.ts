@@ -8,6 +8,7 @@
  * specular highlight on the eyes. 2x2 supersampling smooths the silhouette.
  */
 import { bilinearChannel, bilinearTaps } from './texel-sampling.js';
+import { albedoWithStubble } from '../albedo/scalp-tint.js';
 import { PhotoAvatarError } from '../errors.js';
 import { expressedVertices, positionBounds } from '../export/avatar-rig.js';
 import { headVertexColours } from '../export/head-colours.js';
@@ -310,6 +311,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
   const scene = buildPreviewScene(data, expression, { hair: true });
   if (options.mouthInterior === false) scene.vertexTint = undefined;
   const eyeTexture = createEyeTexture({ irisColor: data.irisColor });
+  const albedo = albedoWithStubble(data);
   const bg = options.background ?? [128, 128, 128];
   const background = Float32Array.from(bg, (c) => SRGB_TO_LINEAR[Math.max(0, Math.min(255, Math.round(c)))]);
   const viewWidths = [Math.floor(width / 2), width - Math.floor(width / 2)];
@@ -321,7 +323,7 @@ export function renderPreview(data: AvatarData, options: PreviewOptions = {}): R
     const viewWidth = viewWidths[view];
     const target = createRasterTarget(viewWidth * SUPERSAMPLING, height * SUPERSAMPLING);
     const accum = new Float32Array(target.width * target.height * 3);
-    renderView(scene, { yawRad: yaws[view], elevationRad }, target, data.albedo, eyeTexture, background, accum);
+    renderView(scene, { yawRad: yaws[view], elevationRad }, target, albedo, eyeTexture, background, accum);
     downsampleInto(accum, target.width, viewWidth, height, out, width, xOffset);
     xOffset += viewWidth;
   }

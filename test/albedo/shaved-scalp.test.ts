@@ -1,7 +1,8 @@
 /**
  * A shaved head's scalp takes the stubble's tone (stubbleOverSkin, src/albedo/scalp-tint.ts): the
  * pure ratio, and hrn 00034's buzz cut, whose crown fill comes out darker than his face skin as the
- * stubble in the photo is (bare skin's fill was within 2 L* of it).
+ * stubble in the photo is (bare skin's fill was within 2 L* of it), with the stubble's grain in the
+ * textures made from the albedo, also after a round trip through a `.avatar` that stays small.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { createAvatarDataWithAlbedoInput } from '../../src/pipeline.js';
 import { stubbleOverSkin, type HairSegmentation } from '../../src/hair/photo-hair.js';
 import { linearToLab } from '../../src/hair/colour-space.js';
 import { scalpTone } from '../../src/metrics/scalp-tone.js';
+import { albedoWithStubble } from '../../src/albedo/scalp-tint.js';
+import { readAvatarFile, writeAvatarFile } from '../../src/avatar-file/format.js';
 import { requireSharedData, sharedPath } from '../helpers/shared-data.js';
 
 describe('stubble over skin (pure)', () => {
@@ -44,5 +47,21 @@ describe('shaved scalp on hrn 00034 (buzz cut, dark stubble over brown skin)', f
     assert.ok(drop > 20 && drop < 40, `crown ${drop.toFixed(1)} L* below the face`);
     // Stubble is brown over brown skin, not grey: the crown keeps a skin-like hue.
     assert.ok(tone.crownLab[1] > 5 && tone.crownLab[2] > tone.crownLab[1], `crown a* ${tone.crownLab[1].toFixed(1)} b* ${tone.crownLab[2].toFixed(1)}`);
+    // A grain of short hairs, not one flat tone (a painted skullcap), in the textures: two texels'
+    // independent ±STUBBLE_GRAIN differ by a third of the tone on average where the tint is full.
+    // The albedo itself stays smooth (the metrics read it, and a .avatar's JPEG stores it).
+    assert.equal(data.hair?.stubble, true);
+    const grain = scalpTone({ ...data, albedo: albedoWithStubble(data) }, albedoInput);
+    console.log(`      crown grain: neighbouring texels differ by ${grain.crownGrain.toFixed(3)} of their luminance in the texture, ${tone.crownGrain.toFixed(3)} in the albedo`);
+    assert.ok(grain.crownGrain > 0.15 && grain.crownGrain < 0.5, `crown grain ${grain.crownGrain}`);
+    assert.ok(tone.crownGrain < 0.05, `albedo crown grain ${tone.crownGrain}`);
+    assert.ok(Math.abs(grain.crownLab[0] - tone.crownLab[0]) < 1.5, `the grain moved the crown's tone: L* ${tone.crownLab[0]} -> ${grain.crownLab[0]}`);
+    // A .avatar keeps the flag, not the noise: the loaded avatar's texture has the same grain.
+    const file = writeAvatarFile(data);
+    const loaded = await readAvatarFile(file, async () => data.model);
+    const reloaded = scalpTone({ ...loaded, albedo: albedoWithStubble(loaded) }, albedoInput);
+    console.log(`      .avatar ${(file.length / 1024).toFixed(1)} KB; reloaded crown grain ${reloaded.crownGrain.toFixed(3)}`);
+    assert.equal(loaded.hair?.stubble, true);
+    assert.ok(Math.abs(reloaded.crownGrain - grain.crownGrain) < 0.05, `reloaded grain ${reloaded.crownGrain} against ${grain.crownGrain}`);
   });
 });
