@@ -120,7 +120,7 @@ export function albedoWithStubble(data: Pick<AvatarData, 'albedo' | 'model' | 'n
 }
 
 /** A fixed pseudo-random value in [-1, 1) per texel index (an integer hash): the same grain on every avatar. */
-export function grainAt(texel: number): number {
+function grainAt(texel: number): number {
   let h = Math.imul(texel ^ 0x9e3779b9, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);

@@ -10,7 +10,7 @@ import type { AvatarData } from '../types.js';
 import type { AlbedoInput } from '../albedo/albedo.js';
 import { unwrapPhoto, vertexScalarAtTexels } from '../albedo/unwrap.js';
 import { linearToLab } from '../hair/colour-space.js';
-import { SRGB_TO_LINEAR } from '../image/srgb.js';
+import { LUMINANCE_WEIGHTS, SRGB_TO_LINEAR } from '../image/srgb.js';
 
 export interface ScalpTone {
   /** Mean over the head's columns of the CIE76 ΔE between the filled band outside the seen edge and the seen band inside it. */
@@ -144,7 +144,8 @@ export function scalpTone(data: AvatarData, input: AlbedoInput): ScalpTone {
 /** Mean over horizontally neighbouring texels both in `region` of |ΔY| / mean Y (linear luminance Y). */
 function neighbourContrast(albedo: AvatarData['albedo'], regions: Uint8Array, region: number): number {
   const size = albedo.width, data = albedo.data;
-  const luminance = (p: number) => 0.2126 * SRGB_TO_LINEAR[data[4 * p]] + 0.7152 * SRGB_TO_LINEAR[data[4 * p + 1]] + 0.0722 * SRGB_TO_LINEAR[data[4 * p + 2]];
+  const [wr, wg, wb] = LUMINANCE_WEIGHTS;
+  const luminance = (p: number) => wr * SRGB_TO_LINEAR[data[4 * p]] + wg * SRGB_TO_LINEAR[data[4 * p + 1]] + wb * SRGB_TO_LINEAR[data[4 * p + 2]];
   let sum = 0, pairs = 0;
   for (let p = 0; p < size * size; p++) {
     if (regions[p] !== region || (p + 1) % size === 0 || regions[p + 1] !== region) continue;
