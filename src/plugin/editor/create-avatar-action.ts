@@ -194,6 +194,10 @@ export class CreateAvatarAction {
     this.checkAlive();
     const list = Array.isArray(photos) ? [...photos] as PhotoSource[] : [photos as PhotoSource];
     if (list.length === 0) throw new PhotoAvatarError('INVALID_ARGUMENT', 'No photo was given.');
+    // Another face of the same photos keeps the face picker up, so that a face that fails (a
+    // profile, too small) leaves the others one pick away; new photos hide it until their avatar.
+    const sameFaces = !!this.lastCreation && this.lastCreation.photos.length === list.length && list.every((photo, i) => photo === this.lastCreation!.photos[i]);
+    if (!sameFaces) this.controls.faceRow.hidden = true;
     this.lastCreation = { photos: list, overrides };
     this.cancel();
     this.discardPreview();
@@ -406,7 +410,8 @@ export class CreateAvatarAction {
 
   /**
    * A group photo's faces, left to right, the avatar's selected: picking another makes that face's
-   * avatar from the same photo. Hidden for one face, and for several photos of one person.
+   * avatar from the same photo. Hidden for one face, and for several photos of one person. It sits
+   * outside the result panel, which an avatar that failed leaves hidden.
    */
   private showFaces(avatar: Avatar): void {
     const c = this.controls;
@@ -682,9 +687,9 @@ export class CreateAvatarAction {
     const faceLabel = make('label', undefined, 'Face ');
     faceLabel.append(faceChoice);
     faceRow.append(faceLabel);
-    resultPanel.append(decisionRow, downloadRow, hairRow, faceRow);
+    resultPanel.append(decisionRow, downloadRow, hairRow);
 
-    element.append(header, fileInput, drop, sourceRow, webcamPanel, progressPanel, message, resultPanel);
+    element.append(header, fileInput, drop, sourceRow, webcamPanel, progressPanel, message, faceRow, resultPanel);
     return {
       element,
       controls: {
