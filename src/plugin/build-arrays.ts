@@ -68,7 +68,7 @@ export interface AvatarArrays {
   skin: { joints: Float32Array; weights: Float32Array };
   /** RGBA per vertex darkening the mouth pocket, or null when off or the model has no inner lips; the head's colours are these times `hair.headShade` (headColourBuffer). */
   mouthColours: Float32Array | null;
-  /** The skin texture where it is not `data.albedo` itself (a shaved head's stubble grain: albedoWithStubble); else null. */
+  /** The skin texture where it is not `data.albedo` itself (a shaved head's stubble grain: albedoWithStubble); else null, so the arrays hold no second copy to transfer. */
   albedo: RgbaImage | null;
   roughness: RgbaImage | null;
   /** Null when the model has no eyes. */
@@ -157,15 +157,10 @@ export function prepareAvatarArrays(data: AvatarData, options: AvatarArrayOption
     targetNormals,
     skin: { joints: Float32Array.from(skin.joints), weights: skin.weights },
     mouthColours: tint ? rgbToRgba(tint) : null,
-    albedo: withoutSame(albedoWithStubble(data), data.albedo),
+    albedo: data.hair?.stubble ? albedoWithStubble(data) : null,
     roughness: options.roughnessMap === false ? null : computeRoughnessMap(model, neutralVertices, data.albedo, { occlusion: tint && mouthOcclusion(tint) }).image,
     eyeTexture: rig.eyeLeft || rig.eyeRight ? createEyeTexture({ irisColor: options.irisColor ?? data.irisColor }) : null,
     parts: rigParts(rig).map((part) => partArrays(data, part, part === rig.eyeLeft || part === rig.eyeRight, arch)),
     hair: data.hair?.mesh ? hairArrays(data.hair.mesh, model, neutralVertices) : null,
   };
-}
-
-/** `image`, or null where it is `same` (the arrays then hold no second copy of it to transfer). */
-function withoutSame(image: RgbaImage, same: RgbaImage): RgbaImage | null {
-  return image === same ? null : image;
 }
